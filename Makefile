@@ -1,0 +1,122 @@
+# mamori — build, test, fuzz, bench, lint.
+#
+#   make                  build/mamori (release, -O2)
+#   make CC=clang         same with clang
+#   make SAN=1 BUILD=build/san   ASan+UBSan build (what the tests use)
+#   make check            README's test command (scripts/test)
+#   make fuzz FUZZ_SECONDS=60    libFuzzer targets, each for FUZZ_SECONDS
+#   make bench            benchmarks with their baselines
+#   make lint             cppcheck + clang-format check + banned functions
+#
+# Every module is a folder under src/; all of its .c files go into
+# libmamori.a except src/cli, which makes the binary.
+
+SHELL := /bin/bash
+BUILD ?= build
+SAN ?= 0
+FUZZ_SECONDS ?= 30
+FUZZ_CC ?= clang
+
+PKGS := libhs jansson libsodium libzstd libcurl libmicrohttpd sqlite3
+TEST_PKGS := cmocka
+
+# pkg-config name -> Debian package, for the one-line "install X" message.
+pkg_deb_libhs := libhyperscan-dev
+pkg_deb_jansson := libjansson-dev
+pkg_deb_libsodium := libsodium-dev
+pkg_deb_libzstd := libzstd-dev
+pkg_deb_libcurl := libcurl4-openssl-dev
+pkg_deb_libmicrohttpd := libmicrohttpd-dev
+pkg_deb_sqlite3 := libsqlite3-dev
+pkg_deb_cmocka := libcmocka-dev
+
+missing_pkg = $(firstword $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+check_pkgs = $(if $(call missing_pkg,$(1)),$(error missing library $(call missing_pkg,$(1)): install the Debian package $(pkg_deb_$(call missing_pkg,$(1))) (apt-get install $(pkg_deb_$(call missing_pkg,$(1)))) or run scripts/deps))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wvla
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+          -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+MODULE_DIRS := $(filter-out src/cli,$(wildcard src/*))
+INCLUDES := $(addprefix -I,$(wildcard src/*))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(INCLUDES) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+LIB_SRC := $(foreach d,$(MODULE_DIRS),$(wildcard $(d)/*.c))
+CLI_SRC := $(wildcard src/cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard fuzz/fuzz-*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all deps-check tests check fuzz fuzz-build fuzz-smoke bench lint format clean
+
+all: deps-check $(BUILD)/mamori
+
+deps-check:
+	$(call check_pkgs,$(PKGS))
+	@true
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libmamori.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/mamori: $(CLI_OBJ) $(BUILD)/libmamori.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+tests: deps-check $(UNIT_BIN)
+	$(call check_pkgs,$(TEST_PKGS))
+	@true
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmamori.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmamori.a $(LIBS) -lcmocka
+
+check:
+	scripts/test
+
+# libFuzzer needs clang; each target links the production sources directly.
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+              $(INCLUDES) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+
+fuzz: fuzz-build
+	@for f in $(FUZZ_BIN); do \
+	  name=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus-$$name; \
+	  echo "== $$name ($(FUZZ_SECONDS)s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=1 \
+	      $(BUILD)/fuzz/corpus-$$name fuzz/corpus/$$name 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+bench: all
+	bench/run
+
+lint:
+	scripts/lint
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'fuzz/*.c' 'bench/*.c')
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,265 @@
+/*
+ * core.h — mamori's shared vocabulary: status codes, caller-owned errors,
+ * limits, byte spans, addresses, time, bounded buffers with JSON helpers,
+ * the line reader, and the one normalised event every parser fills.
+ *
+ * Nothing here allocates per event, prints, or keeps global state.
+ */
+#ifndef MM_CORE_H
+#define MM_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MM_VERSION "0.1.0"
+
+/* ---- status codes ------------------------------------------------------ */
+
+typedef enum mm_rc {
+    MM_OK = 0,
+    MM_SKIP,      /* input understood but carries no event (not an error) */
+    MM_EOF,       /* no more input */
+    MM_AGAIN,     /* partial input: more bytes needed */
+    MM_EPARSE,    /* input malformed */
+    MM_EINVAL,    /* bad argument or configuration value */
+    MM_ENOMEM,    /* allocation failed */
+    MM_ELIMIT,    /* a size or count cap was hit */
+    MM_EIO,       /* operating-system I/O error (errno kept by caller) */
+    MM_ENOTFOUND, /* named thing does not exist */
+    MM_EINTERNAL  /* a library call failed in an unexpected way */
+} mm_rc;
+
+/* Stable lower-case name of a status code, e.g. "eparse". */
+const char *mm_rc_name(mm_rc rc);
+
+/* ---- limits (default, and the threat each one guards) ------------------ */
+
+/* Longest log line kept; longer lines are cut and flagged (memory blow-up). */
+#define MM_LINE_MAX (64u * 1024u)
+/* Read-buffer size of the line reader (throughput vs memory). */
+#define MM_READ_BUF (1024u * 1024u)
+/* Longest value of one config or rule field. */
+#define MM_FIELD_MAX 4096u
+
+/* ---- errors: caller-owned, written only on failure --------------------- */
+
+typedef struct mm_err {
+    char file[256]; /* input file (or "-", "<arg>") the problem is in */
+    unsigned line;  /* 1-based line, 0 if not applicable */
+    unsigned col;   /* 1-based column, 0 if not applicable */
+    char msg[512];  /* what is wrong, one sentence, no trailing newline */
+} mm_err;
+
+/* Records a problem; `err` may be NULL. Returns `rc` so callers can write
+ * `return mm_err_set(err, MM_EPARSE, path, line, "...")`. */
+mm_rc mm_err_set(mm_err *err, mm_rc rc, const char *file, unsigned line,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Formats as "file:line:col: msg" (parts that are unset are left out). */
+void mm_err_format(const mm_err *err, char *out, size_t outlen);
+
+/* ---- spans ------------------------------------------------------------- */
+
+/* A view into someone else's bytes; never NUL-terminated. */
+typedef struct mm_span {
+    const char *p;
+    uint32_t len;
+} mm_span;
+
+static inline mm_span mm_span_make(const char *p, size_t len)
+{
+    mm_span s = {p, (uint32_t)len};
+    return s;
+}
+bool mm_span_eq(mm_span s, const char *cstr);
+/* Copies into `out` (NUL-terminated, cut to outlen-1). Returns bytes copied. */
+size_t mm_span_copy(mm_span s, char *out, size_t outlen);
+
+/* ---- addresses --------------------------------------------------------- */
+
+typedef struct mm_addr {
+    uint8_t family; /* 0 = none, 4 = IPv4 (bytes[0..3]), 6 = IPv6 */
+    uint8_t bytes[16];
+} mm_addr;
+
+/* Parses a textual IPv4 or IPv6 address (no brackets, no port, no zone).
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d) is normalised to IPv4 so that
+ * indicator sets match either spelling. Returns MM_OK or MM_EPARSE. */
+mm_rc mm_addr_parse(const char *s, size_t len, mm_addr *out);
+/* Writes the canonical text form; `out` needs 46 bytes. Returns its length. */
+size_t mm_addr_format(const mm_addr *a, char *out, size_t outlen);
+bool mm_addr_eq(const mm_addr *a, const mm_addr *b);
+/* True for private, loopback, link-local, CGNAT, multicast, documentation
+ * and other reserved ranges that must never be shared as indicators. */
+bool mm_addr_is_reserved(const mm_addr *a);
+
+/* ---- time -------------------------------------------------------------- */
+
+/* Seconds since the epoch for a UTC civil time (no libc time zone state). */
+int64_t mm_time_from_civil(int year, int month, int day, int hour, int min,
+                           int sec);
+/* Month from a three-letter English abbreviation ("Jan" = 1); 0 if none. */
+int mm_time_month(const char *p);
+/* Formats milliseconds since the epoch as RFC 3339 UTC
+ * ("2015-05-17T10:05:03.000Z"); `out` needs 25 bytes. */
+size_t mm_time_format(int64_t ts_ms, char *out, size_t outlen);
+/* Parses "+0900", "-07:00", "Z" into seconds east of UTC. */
+mm_rc mm_time_parse_offset(const char *p, size_t len, int *offset_s);
+
+/* ---- bounded growable buffer ------------------------------------------- */
+
+typedef struct mm_buf {
+    char *data;  /* always NUL-terminated when non-NULL */
+    size_t len;
+    size_t cap;
+    size_t max;  /* ceiling; appends beyond it fail with MM_ELIMIT */
+} mm_buf;
+
+void mm_buf_init(mm_buf *b, size_t max);
+void mm_buf_free(mm_buf *b);
+void mm_buf_reset(mm_buf *b); /* keeps the allocation */
+mm_rc mm_buf_append(mm_buf *b, const void *p, size_t n);
+mm_rc mm_buf_puts(mm_buf *b, const char *s);
+mm_rc mm_buf_printf(mm_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends `p` as a JSON string with quotes; control bytes are escaped and
+ * invalid UTF-8 is replaced by U+FFFD, so any input gives valid JSON. */
+mm_rc mm_buf_json_str(mm_buf *b, const char *p, size_t n);
+
+/* ---- line reader ------------------------------------------------------- */
+
+/* Reads lines from a file descriptor with memchr; drops a trailing CR; cuts
+ * lines longer than max_line and flags them (the rest of such a line is
+ * skipped, never silently joined to the next). */
+typedef struct mm_lines {
+    int fd;
+    char *buf;
+    size_t cap;
+    size_t start;      /* first unconsumed byte in buf */
+    size_t end;        /* one past the last byte read */
+    size_t max_line;
+    bool eof;
+    bool follow;       /* at EOF keep a partial last line for later */
+    bool skipping;     /* inside the tail of an over-long line */
+    uint64_t consumed; /* file offset just after the last returned line */
+    uint64_t lineno;   /* 1-based number of the last returned line */
+} mm_lines;
+
+/* `fd` stays owned by the caller. max_line 0 means MM_LINE_MAX. */
+mm_rc mm_lines_init(mm_lines *lr, int fd, size_t max_line);
+void mm_lines_fini(mm_lines *lr);
+/* Returns MM_OK with `*line` valid until the next call, MM_EOF at the end
+ * (in follow mode: no complete line yet; call again when the file grows),
+ * or MM_EIO. `*truncated` is set when the line was cut at max_line. */
+mm_rc mm_lines_next(mm_lines *lr, mm_span *line, bool *truncated);
+
+/* ---- the normalised event ---------------------------------------------- */
+
+/* Which parser produced the event (ECS event.dataset). */
+typedef enum mm_dataset {
+    MM_DS_NONE = 0,
+    MM_DS_SSHD,        /* "sshd" */
+    MM_DS_WEB_ACCESS,  /* "web.access" */
+    MM_DS_WEB_ERROR,   /* "web.error" */
+    MM_DS_NETFILTER,   /* "netfilter" (iptables / nftables kernel log) */
+    MM_DS_FORTIGATE,   /* "fortigate" */
+    MM_DS_KV,          /* "kv" (generic key=value firewall/UTM) */
+    MM_DS_COUNT
+} mm_dataset;
+
+/* ECS event.category. */
+typedef enum mm_category {
+    MM_CAT_NONE = 0,
+    MM_CAT_AUTHENTICATION, /* "authentication" */
+    MM_CAT_WEB,            /* "web" */
+    MM_CAT_NETWORK,        /* "network" */
+    MM_CAT_COUNT
+} mm_category;
+
+/* ECS event.action; names are stable and used by rules. */
+typedef enum mm_action {
+    MM_ACT_NONE = 0,
+    MM_ACT_AUTH_FAILURE,      /* "authentication_failure" */
+    MM_ACT_INVALID_USER,      /* "invalid_user" */
+    MM_ACT_AUTH_SUCCESS,      /* "authentication_success" */
+    MM_ACT_NO_IDENT,          /* "no_identification" (scanner) */
+    MM_ACT_PREAUTH_CLOSE,     /* "preauth_disconnect" */
+    MM_ACT_TOO_MANY_AUTH,     /* "too_many_authentication_failures" */
+    MM_ACT_HTTP_REQUEST,      /* "http_request" */
+    MM_ACT_HTTP_ERROR,        /* "http_error" (error log entry) */
+    MM_ACT_FIREWALL_DENY,     /* "firewall_deny" */
+    MM_ACT_FIREWALL_ALLOW,    /* "firewall_allow" */
+    MM_ACT_FIREWALL_LOG,      /* "firewall_log" (action not stated) */
+    MM_ACT_COUNT
+} mm_action;
+
+typedef enum mm_outcome {
+    MM_OUT_UNKNOWN = 0, /* "unknown" */
+    MM_OUT_SUCCESS,     /* "success" */
+    MM_OUT_FAILURE,     /* "failure" */
+    MM_OUT_COUNT
+} mm_outcome;
+
+/* Anomaly bits: things a parser noticed about the line itself. */
+#define MM_ANOM_TRUNCATED  (1u << 0) /* line cut at MM_LINE_MAX */
+#define MM_ANOM_NUL        (1u << 1) /* NUL byte inside the line */
+#define MM_ANOM_BAD_UTF8   (1u << 2) /* invalid UTF-8 */
+#define MM_ANOM_HOSTNAME   (1u << 3) /* peer given as host name, not address */
+
+/* One normalised event. Fixed size; spans point into the input line and are
+ * valid only as long as it is — whoever keeps an event copies what it needs.
+ * A zeroed struct is an empty event. */
+typedef struct mm_event {
+    int64_t ts_ms;       /* @timestamp: ms since epoch, UTC; 0 = unknown */
+    mm_dataset dataset;
+    mm_category category;
+    mm_action action;
+    mm_outcome outcome;
+    uint32_t count;      /* occurrences this line stands for (>= 1) */
+    uint32_t anomalies;  /* MM_ANOM_* */
+    mm_addr src;         /* source.ip */
+    mm_addr dst;         /* destination.ip */
+    uint16_t src_port;   /* source.port, 0 = unknown */
+    uint16_t dst_port;   /* destination.port, 0 = unknown */
+    uint8_t ip_proto;    /* network.iana_number: 6 tcp, 17 udp, 1 icmp... */
+    uint16_t status;     /* http.response.status_code, 0 = none */
+    uint64_t bytes;      /* http.response.body.bytes / network.bytes */
+    mm_span src_domain;  /* source.domain (host name given for the peer) */
+    mm_span dst_domain;  /* destination.domain (e.g. a queried name) */
+    mm_span user;        /* user.name */
+    mm_span host;        /* host.name (the logging machine) */
+    mm_span process;     /* process.name */
+    mm_span method;      /* http.request.method */
+    mm_span path;        /* url.path */
+    mm_span query;       /* url.query (without '?') */
+    mm_span user_agent;  /* user_agent.original */
+    mm_span referrer;    /* http.request.referrer */
+    mm_span message;     /* message: the payload after any syslog header */
+} mm_event;
+
+const char *mm_dataset_name(mm_dataset d);
+const char *mm_category_name(mm_category c);
+const char *mm_action_name(mm_action a);
+const char *mm_outcome_name(mm_outcome o);
+/* Reverse lookups for rule files; return false when the name is unknown. */
+bool mm_action_from_name(const char *name, size_t len, mm_action *out);
+bool mm_dataset_from_name(const char *name, size_t len, mm_dataset *out);
+bool mm_category_from_name(const char *name, size_t len, mm_category *out);
+
+/* Appends the event as one JSON object with nested ECS field names
+ * ({"@timestamp":…, "event":{…}, "source":{"ip":…}, …}); absent fields are
+ * left out. No trailing newline. */
+mm_rc mm_event_to_json(const mm_event *ev, mm_buf *out);
+/* Appends the ECS members only (no braces), for callers that add fields. */
+mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out);
+
+/* ---- small hashing helper ---------------------------------------------- */
+
+/* 64-bit keyed hash (wyhash-style mix) for hash tables. Seed it randomly
+ * per process so crafted keys cannot force collisions. */
+uint64_t mm_hash64(const void *p, size_t len, uint64_t seed);
+/* A random 64-bit seed from getrandom(2), falling back to time and pid. */
+uint64_t mm_random_seed(void);
+
+#endif /* MM_CORE_H */

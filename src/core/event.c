@@ -1,0 +1,300 @@
+/* event.c — names of event enums and the ECS JSON form of an event. */
+#include "core.h"
+
+#include <string.h>
+
+static const char *const dataset_names[MM_DS_COUNT] = {
+    [MM_DS_NONE] = "none",           [MM_DS_SSHD] = "sshd",
+    [MM_DS_WEB_ACCESS] = "web.access", [MM_DS_WEB_ERROR] = "web.error",
+    [MM_DS_NETFILTER] = "netfilter", [MM_DS_FORTIGATE] = "fortigate",
+    [MM_DS_KV] = "kv",
+};
+
+static const char *const category_names[MM_CAT_COUNT] = {
+    [MM_CAT_NONE] = "none",
+    [MM_CAT_AUTHENTICATION] = "authentication",
+    [MM_CAT_WEB] = "web",
+    [MM_CAT_NETWORK] = "network",
+};
+
+static const char *const action_names[MM_ACT_COUNT] = {
+    [MM_ACT_NONE] = "none",
+    [MM_ACT_AUTH_FAILURE] = "authentication_failure",
+    [MM_ACT_INVALID_USER] = "invalid_user",
+    [MM_ACT_AUTH_SUCCESS] = "authentication_success",
+    [MM_ACT_NO_IDENT] = "no_identification",
+    [MM_ACT_PREAUTH_CLOSE] = "preauth_disconnect",
+    [MM_ACT_TOO_MANY_AUTH] = "too_many_authentication_failures",
+    [MM_ACT_HTTP_REQUEST] = "http_request",
+    [MM_ACT_HTTP_ERROR] = "http_error",
+    [MM_ACT_FIREWALL_DENY] = "firewall_deny",
+    [MM_ACT_FIREWALL_ALLOW] = "firewall_allow",
+    [MM_ACT_FIREWALL_LOG] = "firewall_log",
+};
+
+static const char *const outcome_names[MM_OUT_COUNT] = {
+    [MM_OUT_UNKNOWN] = "unknown",
+    [MM_OUT_SUCCESS] = "success",
+    [MM_OUT_FAILURE] = "failure",
+};
+
+#define NAME_OF(table, v, n) ((unsigned)(v) < (n) ? (table)[v] : "none")
+
+const char *mm_dataset_name(mm_dataset d)
+{
+    return NAME_OF(dataset_names, d, MM_DS_COUNT);
+}
+const char *mm_category_name(mm_category c)
+{
+    return NAME_OF(category_names, c, MM_CAT_COUNT);
+}
+const char *mm_action_name(mm_action a)
+{
+    return NAME_OF(action_names, a, MM_ACT_COUNT);
+}
+const char *mm_outcome_name(mm_outcome o)
+{
+    return NAME_OF(outcome_names, o, MM_OUT_COUNT);
+}
+
+static bool lookup(const char *const *table, unsigned n, const char *name,
+                   size_t len, unsigned *out)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (strlen(table[i]) == len && memcmp(table[i], name, len) == 0) {
+            *out = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mm_action_from_name(const char *name, size_t len, mm_action *out)
+{
+    unsigned v;
+    if (!lookup(action_names, MM_ACT_COUNT, name, len, &v))
+        return false;
+    *out = (mm_action)v;
+    return true;
+}
+
+bool mm_dataset_from_name(const char *name, size_t len, mm_dataset *out)
+{
+    unsigned v;
+    if (!lookup(dataset_names, MM_DS_COUNT, name, len, &v))
+        return false;
+    *out = (mm_dataset)v;
+    return true;
+}
+
+bool mm_category_from_name(const char *name, size_t len, mm_category *out)
+{
+    unsigned v;
+    if (!lookup(category_names, MM_CAT_COUNT, name, len, &v))
+        return false;
+    *out = (mm_category)v;
+    return true;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+/* Writes `"key":` preceded by a comma unless it opens an object. */
+typedef struct jw {
+    mm_buf *b;
+    bool first;
+    mm_rc rc;
+} jw;
+
+static void jw_key(jw *w, const char *key)
+{
+    if (w->rc != MM_OK)
+        return;
+    if (!w->first)
+        w->rc = mm_buf_append(w->b, ",", 1);
+    w->first = false;
+    if (w->rc == MM_OK)
+        w->rc = mm_buf_printf(w->b, "\"%s\":", key);
+}
+
+static void jw_open(jw *w, const char *key)
+{
+    jw_key(w, key);
+    if (w->rc == MM_OK)
+        w->rc = mm_buf_append(w->b, "{", 1);
+    w->first = true;
+}
+
+static void jw_close(jw *w)
+{
+    if (w->rc == MM_OK)
+        w->rc = mm_buf_append(w->b, "}", 1);
+    w->first = false;
+}
+
+static void jw_str(jw *w, const char *key, const char *p, size_t n)
+{
+    jw_key(w, key);
+    if (w->rc == MM_OK)
+        w->rc = mm_buf_json_str(w->b, p, n);
+}
+
+static void jw_span(jw *w, const char *key, mm_span s)
+{
+    if (s.len)
+        jw_str(w, key, s.p, s.len);
+}
+
+static void jw_uint(jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key);
+    if (w->rc == MM_OK)
+        w->rc = mm_buf_printf(w->b, "%llu", (unsigned long long)v);
+}
+
+static void jw_addr(jw *w, const char *key, const mm_addr *a)
+{
+    char text[64];
+    size_t n = mm_addr_format(a, text, sizeof text);
+    if (n)
+        jw_str(w, key, text, n);
+}
+
+static void json_endpoint(jw *w, const char *name, const mm_addr *ip,
+                          uint16_t port, mm_span domain)
+{
+    if (!ip->family && !port && !domain.len)
+        return;
+    jw_open(w, name);
+    jw_addr(w, "ip", ip);
+    if (port)
+        jw_uint(w, "port", port);
+    jw_span(w, "domain", domain);
+    jw_close(w);
+}
+
+static void json_one_field(jw *w, const char *obj, const char *key,
+                           mm_span s)
+{
+    if (!s.len)
+        return;
+    jw_open(w, obj);
+    jw_span(w, key, s);
+    jw_close(w);
+}
+
+static void json_http(jw *w, const mm_event *ev)
+{
+    if (!ev->method.len && !ev->status && !ev->referrer.len)
+        return;
+    jw_open(w, "http");
+    if (ev->method.len || ev->referrer.len) {
+        jw_open(w, "request");
+        jw_span(w, "method", ev->method);
+        jw_span(w, "referrer", ev->referrer);
+        jw_close(w);
+    }
+    if (ev->status || ev->bytes) {
+        jw_open(w, "response");
+        if (ev->status)
+            jw_uint(w, "status_code", ev->status);
+        if (ev->bytes) {
+            jw_open(w, "body");
+            jw_uint(w, "bytes", ev->bytes);
+            jw_close(w);
+        }
+        jw_close(w);
+    }
+    jw_close(w);
+}
+
+static const char *transport_name(uint8_t proto)
+{
+    switch (proto) {
+    case 1: return "icmp";
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 58: return "ipv6-icmp";
+    default: return NULL;
+    }
+}
+
+static void json_mamori(jw *w, const mm_event *ev)
+{
+    static const char *const anomaly_names[] = {"truncated", "nul_byte",
+                                                "invalid_utf8", "hostname"};
+    if (ev->count <= 1 && !ev->anomalies)
+        return;
+    jw_open(w, "mamori");
+    if (ev->count > 1)
+        jw_uint(w, "repeat", ev->count);
+    if (ev->anomalies) {
+        jw_key(w, "anomalies");
+        bool first = true;
+        if (w->rc == MM_OK)
+            w->rc = mm_buf_append(w->b, "[", 1);
+        for (unsigned i = 0; i < 4; i++) {
+            if (!(ev->anomalies & (1u << i)) || w->rc != MM_OK)
+                continue;
+            w->rc = mm_buf_printf(w->b, "%s\"%s\"", first ? "" : ",",
+                                  anomaly_names[i]);
+            first = false;
+        }
+        if (w->rc == MM_OK)
+            w->rc = mm_buf_append(w->b, "]", 1);
+    }
+    jw_close(w);
+}
+
+mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
+{
+    jw w = {out, true, MM_OK};
+    if (ev->ts_ms) {
+        char ts[32];
+        size_t n = mm_time_format(ev->ts_ms, ts, sizeof ts);
+        jw_str(&w, "@timestamp", ts, n);
+    }
+    jw_open(&w, "event");
+    jw_str(&w, "dataset", mm_dataset_name(ev->dataset),
+           strlen(mm_dataset_name(ev->dataset)));
+    if (ev->category)
+        jw_str(&w, "category", mm_category_name(ev->category),
+               strlen(mm_category_name(ev->category)));
+    if (ev->action)
+        jw_str(&w, "action", mm_action_name(ev->action),
+               strlen(mm_action_name(ev->action)));
+    jw_str(&w, "outcome", mm_outcome_name(ev->outcome),
+           strlen(mm_outcome_name(ev->outcome)));
+    jw_close(&w);
+    json_endpoint(&w, "source", &ev->src, ev->src_port, ev->src_domain);
+    json_endpoint(&w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
+    const char *transport = transport_name(ev->ip_proto);
+    if (transport) {
+        jw_open(&w, "network");
+        jw_str(&w, "transport", transport, strlen(transport));
+        jw_close(&w);
+    }
+    json_one_field(&w, "user", "name", ev->user);
+    json_one_field(&w, "host", "name", ev->host);
+    json_one_field(&w, "process", "name", ev->process);
+    json_http(&w, ev);
+    if (ev->path.len || ev->query.len) {
+        jw_open(&w, "url");
+        jw_span(&w, "path", ev->path);
+        jw_span(&w, "query", ev->query);
+        jw_close(&w);
+    }
+    json_one_field(&w, "user_agent", "original", ev->user_agent);
+    json_mamori(&w, ev);
+    jw_span(&w, "message", ev->message);
+    return w.rc;
+}
+
+mm_rc mm_event_to_json(const mm_event *ev, mm_buf *out)
+{
+    mm_rc rc = mm_buf_append(out, "{", 1);
+    if (rc == MM_OK)
+        rc = mm_event_json_members(ev, out);
+    if (rc == MM_OK)
+        rc = mm_buf_append(out, "}", 1);
+    return rc;
+}

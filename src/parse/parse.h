@@ -1,0 +1,67 @@
+/*
+ * parse.h — log lines in, normalised events out.
+ *
+ * Every parser is hand-written and zero-copy: it takes a byte slice, fills a
+ * caller-owned mm_event whose spans point into that slice, allocates nothing,
+ * prints nothing and keeps no state between lines. Results:
+ *   MM_OK      the line yielded an event
+ *   MM_SKIP    the line was understood but carries nothing to detect on
+ *              (e.g. an sshd "Received disconnect" line, a notice in an
+ *              error log); counted apart from unparsed lines
+ *   MM_EPARSE  the line is not in the expected format (counted as unparsed)
+ */
+#ifndef MM_PARSE_H
+#define MM_PARSE_H
+
+#include "core.h"
+
+/* Which format to expect. MM_LOG_AUTO recognises each line on its own. */
+typedef enum mm_logtype {
+    MM_LOG_AUTO = 0,
+    MM_LOG_SYSLOG,     /* RFC 3164/5424 or journalctl -o short; payload
+                          dispatched by program: sshd, kernel (netfilter) */
+    MM_LOG_SSHD,       /* same as SYSLOG, but only sshd lines count */
+    MM_LOG_WEB_ACCESS, /* Apache/nginx common or combined (or --web-format) */
+    MM_LOG_WEB_ERROR,  /* Apache 2.2/2.4 and nginx error logs */
+    MM_LOG_NETFILTER,  /* iptables/nftables kernel lines with SRC= DST= */
+    MM_LOG_FORTIGATE,  /* FortiGate key=value syslog */
+    MM_LOG_KV,         /* generic key=value (src=, dst=, sport=, ...) */
+    MM_LOG_COUNT
+} mm_logtype;
+
+const char *mm_logtype_name(mm_logtype t);
+bool mm_logtype_from_name(const char *name, mm_logtype *out);
+
+/* A compiled web access-log format (Apache LogFormat subset: %h %a %l %u
+ * %t %r %>s %s %b %B %{Referer}i %{User-Agent}i %{X-Forwarded-For}i %D %T
+ * %v %m %U %q %H and literal text). NULL means "common or combined,
+ * recognised per line". */
+typedef struct mm_webfmt mm_webfmt;
+mm_rc mm_webfmt_compile(const char *spec, mm_webfmt **out, mm_err *err);
+void mm_webfmt_free(mm_webfmt *f);
+
+/* Settings that apply to every line of one input. Zero = defaults. */
+typedef struct mm_parse_opts {
+    int year;           /* for RFC 3164 stamps without a year; 0 = this year */
+    int tz_offset_s;    /* zone of stamps without an offset, seconds east */
+    const mm_webfmt *web_format; /* custom access-log format, or NULL */
+    bool trust_xff;     /* client address from X-Forwarded-For when present */
+} mm_parse_opts;
+
+/* Parses one line (without its newline) of the given type into `ev`
+ * (which it zeroes first). `ev->count` is at least 1; "message repeated N
+ * times: [ ... ]" sets it to N and parses the inner message. */
+mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
+                    const char *line, size_t len, mm_event *ev);
+
+/* Counters a reader keeps per input, reported as "lines it could not parse,
+ * per source" so format gaps are never silent. */
+typedef struct mm_parse_stats {
+    uint64_t lines;
+    uint64_t events;
+    uint64_t skipped;
+    uint64_t unparsed;
+    uint64_t truncated;
+} mm_parse_stats;
+
+#endif /* MM_PARSE_H */

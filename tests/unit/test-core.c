@@ -1,0 +1,232 @@
+/* test-core.c — unit tests of the core module. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_addr_parse(void **state)
+{
+    (void)state;
+    mm_addr a;
+    char out[64];
+    assert_int_equal(mm_addr_parse("173.234.31.186", 14, &a), MM_OK);
+    assert_int_equal(a.family, 4);
+    mm_addr_format(&a, out, sizeof out);
+    assert_string_equal(out, "173.234.31.186");
+    assert_int_equal(mm_addr_parse("2001:db8::1", 11, &a), MM_OK);
+    assert_int_equal(a.family, 6);
+    assert_int_equal(mm_addr_parse("::ffff:10.0.0.1", 15, &a), MM_OK);
+    assert_int_equal(a.family, 4); /* mapped normalised to IPv4 */
+    mm_addr_format(&a, out, sizeof out);
+    assert_string_equal(out, "10.0.0.1");
+    assert_int_equal(mm_addr_parse("1.2.3", 5, &a), MM_EPARSE);
+    assert_int_equal(mm_addr_parse("256.1.1.1", 9, &a), MM_EPARSE);
+    assert_int_equal(mm_addr_parse("", 0, &a), MM_EPARSE);
+    assert_int_equal(mm_addr_parse("host.example", 12, &a), MM_EPARSE);
+}
+
+static void test_addr_reserved(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ip;
+        bool reserved;
+    } cases[] = {
+        {"10.1.2.3", true},     {"192.168.0.1", true}, {"172.31.255.255", true},
+        {"172.32.0.1", false},  {"127.0.0.1", true},   {"100.64.0.1", true},
+        {"8.8.8.8", false},     {"173.234.31.186", false},
+        {"fe80::1", true},      {"fd00::1", true},     {"::1", true},
+        {"2400:cb00::1", false}, {"2001:db8::5", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mm_addr a;
+        assert_int_equal(mm_addr_parse(cases[i].ip, strlen(cases[i].ip), &a),
+                         MM_OK);
+        if (mm_addr_is_reserved(&a) != cases[i].reserved)
+            fail_msg("%s: reserved should be %d", cases[i].ip,
+                     cases[i].reserved);
+    }
+}
+
+static void test_time(void **state)
+{
+    (void)state;
+    assert_int_equal(mm_time_from_civil(1970, 1, 1, 0, 0, 0), 0);
+    assert_int_equal(mm_time_from_civil(2015, 5, 17, 10, 5, 3), 1431857103);
+    assert_int_equal(mm_time_from_civil(2024, 2, 29, 23, 59, 59), 1709251199);
+    assert_int_equal(mm_time_month("Dec"), 12);
+    assert_int_equal(mm_time_month("Foo"), 0);
+    char out[32];
+    mm_time_format(1431857103000LL, out, sizeof out);
+    assert_string_equal(out, "2015-05-17T10:05:03.000Z");
+    int off = 0;
+    assert_int_equal(mm_time_parse_offset("+0900", 5, &off), MM_OK);
+    assert_int_equal(off, 9 * 3600);
+    assert_int_equal(mm_time_parse_offset("-07:00", 6, &off), MM_OK);
+    assert_int_equal(off, -7 * 3600);
+    assert_int_equal(mm_time_parse_offset("+2500", 5, &off), MM_EPARSE);
+}
+
+static void test_buf_json(void **state)
+{
+    (void)state;
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    assert_int_equal(mm_buf_json_str(&b, "a\"b\\c\n\x01", 7), MM_OK);
+    assert_string_equal(b.data, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+    mm_buf_reset(&b);
+    /* valid UTF-8 passes, an invalid byte becomes U+FFFD */
+    assert_int_equal(mm_buf_json_str(&b, "守\xff", 4), MM_OK);
+    assert_string_equal(b.data, "\"守\xef\xbf\xbd\"");
+    mm_buf_free(&b);
+    mm_buf_init(&b, 8);
+    assert_int_equal(mm_buf_puts(&b, "12345678"), MM_OK);
+    assert_int_equal(mm_buf_puts(&b, "9"), MM_ELIMIT);
+    assert_int_equal(b.len, 8);
+    mm_buf_free(&b);
+}
+
+/* Writes `data` to a temporary file and opens a line reader on it. */
+static int temp_fd(const char *data, size_t len)
+{
+    char path[] = "/tmp/mm-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+static void test_lines_basic(void **state)
+{
+    (void)state;
+    const char data[] = "one\r\ntwo\n\nlast-without-newline";
+    int fd = temp_fd(data, sizeof data - 1);
+    mm_lines lr;
+    mm_span line;
+    bool cut;
+    assert_int_equal(mm_lines_init(&lr, fd, 0), MM_OK);
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_OK);
+    assert_true(mm_span_eq(line, "one"));
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_OK);
+    assert_true(mm_span_eq(line, "two"));
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_OK);
+    assert_int_equal(line.len, 0);
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_OK);
+    assert_true(mm_span_eq(line, "last-without-newline"));
+    assert_int_equal(lr.lineno, 4);
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_EOF);
+    mm_lines_fini(&lr);
+    close(fd);
+}
+
+static void test_lines_overlong_and_follow(void **state)
+{
+    (void)state;
+    size_t big = 100000;
+    char *data = malloc(big + 16);
+    memset(data, 'x', big);
+    memcpy(data + big, "\nnext\npart", 10);
+    int fd = temp_fd(data, big + 10);
+    mm_lines lr;
+    mm_span line;
+    bool cut;
+    assert_int_equal(mm_lines_init(&lr, fd, 1000), MM_OK);
+    lr.follow = true;
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_OK);
+    assert_true(cut);
+    assert_int_equal(line.len, 1000);
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_OK);
+    assert_false(cut);
+    assert_true(mm_span_eq(line, "next"));
+    /* follow mode keeps the unterminated "part" back */
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_EOF);
+    assert_int_equal(lr.consumed, big + 6);
+    assert_int_equal(pwrite(fd, "ial\n", 4, (off_t)(big + 10)), 4);
+    lseek(fd, (off_t)(big + 10), SEEK_SET);
+    assert_int_equal(mm_lines_next(&lr, &line, &cut), MM_OK);
+    assert_true(mm_span_eq(line, "partial"));
+    mm_lines_fini(&lr);
+    close(fd);
+    free(data);
+}
+
+static void test_event_json(void **state)
+{
+    (void)state;
+    const char *line = "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user "
+                       "webmaster from 173.234.31.186";
+    mm_event ev = {0};
+    ev.ts_ms = 1418194546000LL;
+    ev.dataset = MM_DS_SSHD;
+    ev.category = MM_CAT_AUTHENTICATION;
+    ev.action = MM_ACT_INVALID_USER;
+    ev.outcome = MM_OUT_FAILURE;
+    ev.count = 1;
+    mm_addr_parse("173.234.31.186", 14, &ev.src);
+    ev.user = mm_span_make(strstr(line, "webmaster"), 9);
+    ev.host = mm_span_make(strstr(line, "LabSZ"), 5);
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    assert_int_equal(mm_event_to_json(&ev, &b), MM_OK);
+    char json[512];
+    snprintf(json, sizeof json, "%s", b.data);
+    mm_buf_free(&b);
+    assert_string_equal(
+        json,
+        "{\"@timestamp\":\"2014-12-10T06:55:46.000Z\",\"event\":{\"dataset\":"
+        "\"sshd\",\"category\":\"authentication\",\"action\":\"invalid_user\","
+        "\"outcome\":\"failure\"},\"source\":{\"ip\":\"173.234.31.186\"},"
+        "\"user\":{\"name\":\"webmaster\"},\"host\":{\"name\":\"LabSZ\"}}");
+    mm_action act;
+    assert_true(mm_action_from_name("invalid_user", 12, &act));
+    assert_int_equal(act, MM_ACT_INVALID_USER);
+    assert_false(mm_action_from_name("bogus", 5, &act));
+}
+
+static void test_hash_seeded(void **state)
+{
+    (void)state;
+    uint64_t a = mm_hash64("key", 3, 1), b = mm_hash64("key", 3, 2);
+    assert_true(a != b);
+    assert_true(mm_hash64("key", 3, 1) == a);
+    assert_true(mm_hash64("kez", 3, 1) != a);
+}
+
+static void test_err_format(void **state)
+{
+    (void)state;
+    mm_err e;
+    char out[600];
+    assert_int_equal(mm_err_set(&e, MM_EPARSE, "rules/ssh.rules", 12,
+                                "unknown key '%s'", "cnt"),
+                     MM_EPARSE);
+    mm_err_format(&e, out, sizeof out);
+    assert_string_equal(out, "rules/ssh.rules:12: unknown key 'cnt'");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_addr_parse),
+        cmocka_unit_test(test_addr_reserved),
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_buf_json),
+        cmocka_unit_test(test_lines_basic),
+        cmocka_unit_test(test_lines_overlong_and_follow),
+        cmocka_unit_test(test_event_json),
+        cmocka_unit_test(test_hash_seeded),
+        cmocka_unit_test(test_err_format),
+    };
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
