@@ -148,22 +148,12 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         if (n >= 20 && p[4] == '/' && p[7] == '/' && p[10] == ' ')
             return pp_error_line(opts, p, e, ev);
         if (n >= 20 && p[4] == '-' && p[7] == '-' &&
-            (p[10] == 'T' || p[10] == ' ') && p[13] == ':') {
-            mm_rc rc = pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
-            if (rc != MM_EPARSE)
-                return rc;
-            reset(ev, ev->anomalies);
-            return pp_kv_line(opts, p, e, ev);
-        }
+            (p[10] == 'T' || p[10] == ' ') && p[13] == ':')
+            return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
         return access_or_kv(opts, p, e, ev);
     }
-    if (n > 16 && pp_isupper(c) && p[3] == ' ' && mm_time_month(p)) {
-        mm_rc rc = pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
-        if (rc != MM_EPARSE)
-            return rc;
-        reset(ev, ev->anomalies);
-        return access_or_kv(opts, p, e, ev);
-    }
+    if (n > 16 && pp_isupper(c) && p[3] == ' ' && mm_time_month(p))
+        return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     if (PP_STARTS(p, e, "date=") || PP_STARTS(p, e, "logver="))
         return pp_fortigate_line(opts, p, e, ev);
     return access_or_kv(opts, p, e, ev);

@@ -257,10 +257,12 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
         break;
     case 'm':
         if (depth == 0 && PP_STARTS(p, e, "message repeated ")) {
-            const char *q = p + 17;
-            uint64_t n;
-            if (!pp_uint(&q, e, UINT64_MAX, &n) || !PP_STARTS(q, e, " times: [")
-                || n == 0)
+            const char *q = p + 17, *d = q;
+            uint64_t n = 0; /* saturates at the cap */
+            for (; q < e && pp_isdigit(*q); q++)
+                if ((n = n * 10u + (uint64_t)(*q - '0')) > MM_PARSE_COUNT_MAX)
+                    n = MM_PARSE_COUNT_MAX;
+            if (q == d || n == 0 || !PP_STARTS(q, e, " times: ["))
                 return MM_EPARSE;
             q += 9;
             if (q < e && *q == ' ')
@@ -268,8 +270,7 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
             const char *ie = e;
             if (ie > q && ie[-1] == ']')
                 ie--;
-            ev->count = n > MM_PARSE_COUNT_MAX ? MM_PARSE_COUNT_MAX
-                                               : (uint32_t)n;
+            ev->count = (uint32_t)n;
             return sshd_msg(q, ie, ev, 1);
         }
         break;
