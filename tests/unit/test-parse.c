@@ -515,7 +515,7 @@ static void test_current_year(void **state)
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
-    char want[8];
+    char want[16];
     snprintf(want, sizeof want, "%04d", tm.tm_year + 1900);
     assert_memory_equal(ts, want, 4);
 }
