@@ -65,15 +65,22 @@ static bool user_addr_port(const char *p, const char *e, mm_event *ev)
     return true;
 }
 
-/* "USER from ADDR port N ..." (USER may hold spaces; the last " from "
- * is the real one because the address follows the user). */
+/* "USER from ADDR port N ..." (USER may hold spaces and even " from ":
+ * the address follows the user, so the rightmost " from " followed by an
+ * address or host name and then " port " or the end is the real one). */
 static bool user_from(const char *p, const char *e, mm_event *ev)
 {
-    const char *f = PP_RFIND(p, e, " from ");
-    if (!f)
-        return false;
-    ev->user = pp_span(p, f);
-    return addr_port(f + 6, e, ev);
+    for (const char *end = e;;) {
+        const char *f = PP_RFIND(p, end, " from ");
+        if (!f)
+            return false;
+        const char *w = pp_word_end(f + 6, e);
+        if ((w == e || PP_STARTS(w, e, " port ")) && addr_port(f + 6, e, ev)) {
+            ev->user = pp_span(p, f);
+            return true;
+        }
+        end = f + 5; /* look further left */
+    }
 }
 
 /* pam_unix "authentication failure; logname= ... rhost=HOST [user=U]". */

@@ -205,6 +205,8 @@ static const tcase cases[] = {
      .domain = "scanner.example.com", .anom = MM_ANOM_HOSTNAME},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Failed password for invalid user a from b from 45.155.205.10 port 1 ssh2",
      MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, "45.155.205.10", 1, "a from b"},
+    {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Accepted publickey for ci from 45.155.205.10 port 4 ssh2: ED25519-CERT SHA256:x ID build from ci (serial 1) CA ED25519 SHA256:y",
+     MM_OK, MM_ACT_AUTH_SUCCESS, MM_OUT_SUCCESS, "45.155.205.10", 4, "ci"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Invalid user test from 45.155.205.10 port 40232",
      MM_OK, MM_ACT_INVALID_USER, MM_OUT_FAILURE, "45.155.205.10", 40232, "test"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Did not receive identification string from 45.155.205.10 port 40232",
