@@ -839,6 +839,47 @@ static void test_huge_lines(void **state)
     free(b);
 }
 
+/* NUL and invalid UTF-8 are seen at every position (vector and tail
+ * parts of the scan); valid multi-byte UTF-8 is not flagged. */
+static void test_anomaly_scan(void **state)
+{
+    (void)state;
+    char b[80];
+    mm_event ev;
+    for (size_t len = 1; len <= sizeof b; len++) {
+        for (size_t at = 0; at < len; at++) {
+            memset(b, 'a', len);
+            b[at] = '\0';
+            mm_parse_line(NULL, MM_LOG_KV, b, len, &ev);
+            if (ev.anomalies != MM_ANOM_NUL)
+                fail_msg("NUL at %zu of %zu: anomalies %#x", at, len, ev.anomalies);
+            b[at] = (char)0xff;
+            mm_parse_line(NULL, MM_LOG_KV, b, len, &ev);
+            if (ev.anomalies != MM_ANOM_BAD_UTF8)
+                fail_msg("0xff at %zu of %zu: anomalies %#x", at, len, ev.anomalies);
+            if (at + 3 <= len) {
+                memcpy(b + at, "\xe5\xae\x88", 3); /* U+5B88 */
+                mm_parse_line(NULL, MM_LOG_KV, b, len, &ev);
+                if (ev.anomalies != 0)
+                    fail_msg("UTF-8 at %zu of %zu: anomalies %#x", at, len,
+                             ev.anomalies);
+                b[at + 2] = 'a'; /* cut sequence */
+                mm_parse_line(NULL, MM_LOG_KV, b, len, &ev);
+                assert_int_equal(ev.anomalies, MM_ANOM_BAD_UTF8);
+            }
+        }
+    }
+    /* overlong, surrogate and too-large forms */
+    static const char *const bad[] = {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                                      "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mm_parse_line(NULL, MM_LOG_KV, bad[i], strlen(bad[i]), &ev);
+        assert_int_equal(ev.anomalies, MM_ANOM_BAD_UTF8);
+    }
+    mm_parse_line(NULL, MM_LOG_KV, "\xf0\x9f\x98\x80", 4, &ev); /* U+1F600 */
+    assert_int_equal(ev.anomalies, 0);
+}
+
 /* Deterministic random garbage and random mutations of real lines. */
 static void test_garbage(void **state)
 {
@@ -926,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_webfmt_custom),
         cmocka_unit_test(test_webfmt_errors),
         cmocka_unit_test(test_huge_lines),
+        cmocka_unit_test(test_anomaly_scan),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_every_offset),
     };
