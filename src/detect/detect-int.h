@@ -25,7 +25,7 @@
 #define MM_IOC_SETS_MAX 255u          /* named indicator sets */
 #define MM_IOC_MAX 20000000u          /* indicators over all sets */
 #define MM_ALLOW_MAX 1000000u
-#define MM_OPEN_ALERTS_MAX 16384u     /* alerts aggregated at once (~2.3 KB each) */
+#define MM_OPEN_ALERTS_MAX 262144u    /* alerts aggregated at once (~0.3 KB each) */
 #define MM_URL_SCAN_MAX 8192u         /* bytes of url.original scanned */
 
 /* ---- rules --------------------------------------------------------------- */

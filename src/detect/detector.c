@@ -8,18 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPIRE_PER_FEED 2u    /* windows examined per event */
+#define EXPIRE_PER_FEED 1u    /* windows examined per event */
 #define EXPIRE_PER_CALL 4096u /* windows examined per mm_detector_expire */
 #define EVICT_SAMPLES 16u     /* windows sampled to find an old one */
 #define ALERT_ID_SEED 0x616c657274696473ull
 
+/* An open alert, kept compact (the 2 KB mm_alert is built only to report
+ * it): texts are one malloc'd block "key\0indicator\0" and one per sample. */
 typedef struct alert_rec {
-    mm_alert a;
-    int64_t close_ms;       /* log time when the suppression period ends */
+    uint64_t count, distinct;
     uint64_t emitted_count; /* count when last reported, 0 = never */
     uint64_t win_key;       /* the window holding it */
+    uint64_t id;
+    int64_t first_ms, last_ms;
+    int64_t close_ms;       /* log time when the suppression period ends */
+    mm_addr src, dst;
     uint16_t win_rule;
+    uint8_t n_samples;
+    uint8_t dataset;
     bool used;
+    char *text;             /* key '\0' indicator '\0' */
+    char *samples[MM_ALERT_SAMPLES];
 } alert_rec;
 
 /* A grouping key of one event, hashed once and formatted on demand. */
@@ -179,26 +188,78 @@ static alert_rec *rec_of(mm_detector *d, const mm_win *e)
     return e->alert ? &d->alerts[e->alert - 1] : NULL;
 }
 
-static void add_sample(mm_alert *a, const char *line, size_t len)
+static void add_sample(alert_rec *ar, const char *line, size_t len)
 {
-    if (!line || a->n_samples >= MM_ALERT_SAMPLES)
+    if (!line || ar->n_samples >= MM_ALERT_SAMPLES)
         return;
     size_t n = len < MM_ALERT_SAMPLE_MAX - 1 ? len : MM_ALERT_SAMPLE_MAX - 1;
-    memcpy(a->samples[a->n_samples], line, n);
-    a->samples[a->n_samples][n] = '\0';
-    a->n_samples++;
+    char *c = malloc(n + 1);
+    if (!c)
+        return;
+    memcpy(c, line, n);
+    c[n] = '\0';
+    ar->samples[ar->n_samples++] = c;
 }
 
-static uint64_t alert_id(const mm_alert *a)
+static uint64_t alert_id(const char *rule_id, const char *key, int64_t first)
 {
     char buf[400];
-    int n = snprintf(buf, sizeof buf, "%s%c%s%c%lld", a->rule_id, 0, a->key, 0,
-                     (long long)a->first_ms);
+    int n = snprintf(buf, sizeof buf, "%s%c%s%c%lld", rule_id, 0, key, 0,
+                     (long long)first);
     if (n < 0)
         n = 0;
     if ((size_t)n >= sizeof buf)
         n = (int)sizeof buf - 1;
     return mm_hash64(buf, (size_t)n, ALERT_ID_SEED);
+}
+
+/* Builds the public alert of record `ar` (rule `ri`) into *a. */
+static void fill_alert(const mm_detector *d, const alert_rec *ar, mm_alert *a)
+{
+    const mm_rule *r = &d->rs->rules[ar->win_rule];
+    memset(a, 0, offsetof(mm_alert, samples));
+    a->rule_id = r->id;
+    a->title_ja = r->title_ja;
+    a->title_en = r->title_en;
+    a->advice_ja = r->advice_ja;
+    a->advice_en = r->advice_en;
+    a->severity = r->severity;
+    a->category = r->category;
+    a->dataset = (mm_dataset)ar->dataset;
+    snprintf(a->key, sizeof a->key, "%s", ar->text);
+    snprintf(a->indicator, sizeof a->indicator, "%s",
+             ar->text + strlen(ar->text) + 1);
+    a->src = ar->src;
+    a->dst = ar->dst;
+    a->count = ar->count;
+    a->distinct = ar->distinct;
+    a->first_ms = ar->first_ms;
+    a->last_ms = ar->last_ms;
+    a->id = ar->id;
+    a->n_samples = ar->n_samples;
+    for (unsigned i = 0; i < ar->n_samples; i++)
+        snprintf(a->samples[i], MM_ALERT_SAMPLE_MAX, "%s", ar->samples[i]);
+}
+
+static void report(mm_detector *d, const alert_rec *ar, bool final,
+                   mm_alert_fn cb, void *ud)
+{
+    mm_alert a;
+    fill_alert(d, ar, &a);
+    a.final = final;
+    cb(&a, ud);
+}
+
+static void free_rec(mm_detector *d, alert_rec *ar, uint32_t idx)
+{
+    free(ar->text);
+    for (unsigned i = 0; i < ar->n_samples; i++)
+        free(ar->samples[i]);
+    ar->text = NULL;
+    ar->n_samples = 0;
+    ar->used = false;
+    d->alert_free[d->n_alert_free++] = idx;
+    d->open_alerts--;
 }
 
 /* Reports the alert of window `e` as closed and frees its record. */
@@ -207,12 +268,9 @@ static void close_alert(mm_detector *d, mm_win *e, mm_alert_fn cb, void *ud)
     alert_rec *ar = rec_of(d, e);
     if (!ar)
         return;
-    ar->a.final = true;
-    if (cb && (!d->opts.emit_on_open || ar->a.count > ar->emitted_count))
-        cb(&ar->a, ud);
-    ar->used = false;
-    d->alert_free[d->n_alert_free++] = e->alert - 1;
-    d->open_alerts--;
+    if (cb && (!d->opts.emit_on_open || ar->count > ar->emitted_count))
+        report(d, ar, true, cb, ud);
+    free_rec(d, ar, e->alert - 1);
     e->alert = 0;
     e->n = 0; /* counting starts afresh after a suppression period */
 }
@@ -273,45 +331,48 @@ static void open_alert(mm_detector *d, uint64_t wkey, uint16_t ri,
     const mm_rule *r = &d->rs->rules[ri];
     alert_rec *ar = alloc_rec(d, cb, ud);
     mm_win *e = mm_wintab_find(&d->wt, wkey, ri);
-    if (!ar || !e)
+    if (!ar)
         return;
+    if (!e) {
+        d->alert_free[d->n_alert_free++] = (uint32_t)(ar - d->alerts);
+        return;
+    }
     uint32_t idx = (uint32_t)(ar - d->alerts);
-    memset(ar, 0, offsetof(alert_rec, a) + offsetof(mm_alert, samples));
+    char key[256];
+    key_text(k, key, sizeof key);
+    size_t kl = strlen(key), il = indicator ? strlen(indicator) : 0;
+    char *text = malloc(kl + il + 2);
+    if (!text) {
+        d->alert_free[d->n_alert_free++] = idx;
+        return;
+    }
+    memcpy(text, key, kl + 1);
+    if (il)
+        memcpy(text + kl + 1, indicator, il);
+    text[kl + 1 + il] = '\0';
+    memset(ar, 0, sizeof *ar);
     ar->used = true;
-    ar->emitted_count = 0;
+    ar->text = text;
     ar->win_key = wkey;
     ar->win_rule = ri;
-    mm_alert *a = &ar->a;
-    a->rule_id = r->id;
-    a->title_ja = r->title_ja;
-    a->title_en = r->title_en;
-    a->advice_ja = r->advice_ja;
-    a->advice_en = r->advice_en;
-    a->severity = r->severity;
-    a->category = r->category;
-    a->dataset = ev->dataset;
-    key_text(k, a->key, sizeof a->key);
-    a->src = ev->src;
-    a->dst = ev->dst;
-    if (indicator)
-        snprintf(a->indicator, sizeof a->indicator, "%s", indicator);
-    a->count = count;
-    a->distinct = distinct;
-    a->first_ms = first_ms < ev->ts_ms ? first_ms : ev->ts_ms;
-    a->last_ms = ev->ts_ms;
-    a->id = alert_id(a);
-    a->final = false;
-    a->n_samples = 0;
-    add_sample(a, line, len);
-    ar->close_ms = a->first_ms + (int64_t)r->suppress_s * 1000;
+    ar->dataset = (uint8_t)ev->dataset;
+    ar->src = ev->src;
+    ar->dst = ev->dst;
+    ar->count = count;
+    ar->distinct = distinct;
+    ar->first_ms = first_ms < ev->ts_ms ? first_ms : ev->ts_ms;
+    ar->last_ms = ev->ts_ms;
+    ar->id = alert_id(r->id, key, ar->first_ms);
+    add_sample(ar, line, len);
+    ar->close_ms = ar->first_ms + (int64_t)r->suppress_s * 1000;
     if (ar->close_ms < ev->ts_ms + 1)
         ar->close_ms = ev->ts_ms + 1;
     e->alert = idx + 1;
     d->open_alerts++;
     d->st.alerts++;
     if (d->opts.emit_on_open && cb) {
-        ar->emitted_count = a->count;
-        cb(a, ud);
+        ar->emitted_count = ar->count;
+        report(d, ar, false, cb, ud);
     }
 }
 
@@ -396,13 +457,16 @@ static uint64_t slots_count(mm_detector *d, mm_win *e, const mm_rule *r,
         if (i < e->n) {
             v[i] = v[i] > UINT32_MAX - add ? UINT32_MAX : v[i] + add;
         } else {
+            /* `need` slots suffice: each holds at least one event, so when
+             * all of them are inside the window the count is reached. */
             unsigned need = r->count < MM_SLOTS_BIG ? r->count : MM_SLOTS_BIG;
             if (e->n >= mm_win_cap(e) && need > mm_win_cap(e) &&
                 mm_win_grow(&d->wt, e)) {
                 ts = mm_win_ts(&d->wt, e);
                 v = mm_win_v(&d->wt, e);
             }
-            if (e->n < mm_win_cap(e))
+            unsigned cap = mm_win_cap(e) < need ? mm_win_cap(e) : need;
+            if (e->n < cap)
                 i = e->n++;
             else
                 i = oldest_slot(ts, e->n);
@@ -462,13 +526,12 @@ static void aggregate(mm_detector *d, mm_win *e, const mm_event *ev,
                       const char *line, size_t len, uint64_t distinct)
 {
     alert_rec *ar = rec_of(d, e);
-    mm_alert *a = &ar->a;
-    a->count += ev->count ? ev->count : 1;
-    if (distinct > a->distinct)
-        a->distinct = distinct;
-    if (ev->ts_ms > a->last_ms)
-        a->last_ms = ev->ts_ms;
-    add_sample(a, line, len);
+    ar->count += ev->count ? ev->count : 1;
+    if (distinct > ar->distinct)
+        ar->distinct = distinct;
+    if (ev->ts_ms > ar->last_ms)
+        ar->last_ms = ev->ts_ms;
+    add_sample(ar, line, len);
 }
 
 /* One counting hit of rule `ri` with key `k`. kind decides the logic. */
@@ -751,6 +814,12 @@ void mm_detector_free(mm_detector *d)
 {
     if (!d)
         return;
+    for (size_t i = 0; i < d->n_alerts; i++)
+        if (d->alerts[i].used) {
+            free(d->alerts[i].text);
+            for (unsigned j = 0; j < d->alerts[i].n_samples; j++)
+                free(d->alerts[i].samples[j]);
+        }
     mm_wintab_fini(&d->wt);
     free(d->alerts);
     free(d->alert_free);
@@ -775,9 +844,7 @@ mm_rc mm_detector_set_ruleset(mm_detector *d, const mm_ruleset *rs)
         if (ni < 0 || rs->rules[ni].kind != orule->kind) {
             alert_rec *ar = rec_of(d, e);
             if (ar) {
-                ar->used = false;
-                d->alert_free[d->n_alert_free++] = e->alert - 1;
-                d->open_alerts--;
+                free_rec(d, ar, e->alert - 1);
                 e->alert = 0;
             }
             mm_wintab_remove(&d->wt, e);
@@ -785,17 +852,8 @@ mm_rc mm_detector_set_ruleset(mm_detector *d, const mm_ruleset *rs)
         }
         e->rule = (uint16_t)ni;
         alert_rec *ar = rec_of(d, e);
-        if (ar) {
-            const mm_rule *r = &rs->rules[ni];
+        if (ar)
             ar->win_rule = (uint16_t)ni;
-            ar->a.rule_id = r->id;
-            ar->a.title_ja = r->title_ja;
-            ar->a.title_en = r->title_en;
-            ar->a.advice_ja = r->advice_ja;
-            ar->a.advice_en = r->advice_en;
-            ar->a.severity = r->severity;
-            ar->a.category = r->category;
-        }
     }
     return MM_OK;
 }

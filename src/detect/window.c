@@ -12,10 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An index slot holds the entry number + 1 in its low 24 bits and 8 bits
+ * of the key above, so most probes that miss never touch the entry. */
+#define IDX_BITS 24u
+#define IDX_MASK ((1u << IDX_BITS) - 1u)
+#define FP(key) ((uint32_t)((key) >> 56) << IDX_BITS)
+
 mm_rc mm_wintab_init(mm_wintab *t, size_t max)
 {
     memset(t, 0, sizeof *t);
-    t->max = max;
+    t->max = max < IDX_MASK - 1 ? max : IDX_MASK - 1;
     t->mask = 1023;
     t->idx = calloc(t->mask + 1, sizeof *t->idx);
     return t->idx ? MM_OK : MM_ENOMEM;
@@ -39,7 +45,7 @@ static size_t home(const mm_wintab *t, uint64_t key)
 static size_t pos_of(const mm_wintab *t, size_t ei)
 {
     size_t j = home(t, t->ents[ei].key);
-    while (t->idx[j] != ei + 1)
+    while ((t->idx[j] & IDX_MASK) != ei + 1)
         j = (j + 1) & t->mask;
     return j;
 }
@@ -47,11 +53,13 @@ static size_t pos_of(const mm_wintab *t, size_t ei)
 mm_win *mm_wintab_find(mm_wintab *t, uint64_t key, uint16_t rule)
 {
     size_t j = home(t, key);
-    uint32_t v;
+    uint32_t v, fp = FP(key);
     while ((v = t->idx[j]) != 0) {
-        mm_win *e = &t->ents[v - 1];
-        if (e->key == key && e->rule == rule)
-            return e;
+        if ((v & ~IDX_MASK) == fp) {
+            mm_win *e = &t->ents[(v & IDX_MASK) - 1];
+            if (e->key == key && e->rule == rule)
+                return e;
+        }
         j = (j + 1) & t->mask;
     }
     return NULL;
@@ -69,7 +77,7 @@ static mm_rc reindex(mm_wintab *t, size_t size)
         size_t j = home(t, t->ents[i].key);
         while (t->idx[j])
             j = (j + 1) & t->mask;
-        t->idx[j] = (uint32_t)(i + 1);
+        t->idx[j] = FP(t->ents[i].key) | (uint32_t)(i + 1);
     }
     return MM_OK;
 }
@@ -104,7 +112,7 @@ mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule)
     memset(e, 0, sizeof *e);
     e->key = key;
     e->rule = rule;
-    t->idx[j] = (uint32_t)(++t->n);
+    t->idx[j] = FP(key) | (uint32_t)(++t->n);
     return e;
 }
 
@@ -125,7 +133,7 @@ void mm_wintab_remove(mm_wintab *t, mm_win *e)
     t->idx[j] = 0;
     size_t k = (j + 1) & t->mask;
     while (t->idx[k]) {
-        size_t h = home(t, t->ents[t->idx[k] - 1].key);
+        size_t h = home(t, t->ents[(t->idx[k] & IDX_MASK) - 1].key);
         /* move idx[k] into the hole j if its home is not in (j, k] */
         bool between = j <= k ? (h > j && h <= k) : (h > j || h <= k);
         if (!between) {
@@ -140,7 +148,7 @@ void mm_wintab_remove(mm_wintab *t, mm_win *e)
     if (ei != last) {
         size_t lp = pos_of(t, last);
         t->ents[ei] = t->ents[last];
-        t->idx[lp] = (uint32_t)(ei + 1);
+        t->idx[lp] = FP(t->ents[ei].key) | (uint32_t)(ei + 1);
     }
     t->n--;
 }
