@@ -28,6 +28,13 @@
 #define MM_OPEN_ALERTS_MAX 262144u    /* alerts aggregated at once (~0.3 KB each) */
 #define MM_URL_SCAN_MAX 8192u         /* bytes of url.original scanned */
 
+/* ---- large arrays (bigmem.c) ------------------------------------------ */
+
+/* Grows or shrinks an mmap'd array (p NULL or old_size 0: a new one); new
+ * bytes are zero. NULL when out of memory (the old array stays valid). */
+void *mm_big_realloc(void *p, size_t old_size, size_t new_size);
+void mm_big_free(void *p, size_t size);
+
 /* ---- rules --------------------------------------------------------------- */
 
 typedef enum mm_rule_kind {
@@ -243,7 +250,7 @@ typedef struct mm_wintab {
     size_t max;        /* cap on entries */
     mm_winbig *bigs;   /* extension blocks */
     uint32_t *big_free;
-    size_t n_big, cap_big, n_big_free;
+    size_t n_big, cap_big, n_big_free, cap_big_free;
     size_t cursor;     /* expiry cursor into ents */
 } mm_wintab;
 
@@ -251,6 +258,10 @@ mm_rc mm_wintab_init(mm_wintab *t, size_t max);
 void mm_wintab_fini(mm_wintab *t);
 /* Entry for (key, rule) or NULL. */
 mm_win *mm_wintab_find(mm_wintab *t, uint64_t key, uint16_t rule);
+/* Cache hints for a lookup of `key`: its first index slot, then (once the
+ * slot is in cache) the entry it points to. */
+void mm_wintab_prefetch_slot(const mm_wintab *t, uint64_t key);
+void mm_wintab_prefetch_entry(const mm_wintab *t, uint64_t key);
 /* Inserts a fresh entry (caller checked it is absent); NULL when the table
  * is at its cap (caller evicts first) or out of memory. */
 mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule);

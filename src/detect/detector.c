@@ -12,6 +12,7 @@
 #define EXPIRE_PER_CALL 4096u /* windows examined per mm_detector_expire */
 #define EVICT_SAMPLES 16u     /* windows sampled to find an old one */
 #define ALERT_ID_SEED 0x616c657274696473ull
+#define PIPELINE 8u           /* counting rules looked up in stages */
 
 /* An open alert, kept compact (the 2 KB mm_alert is built only to report
  * it): texts are one malloc'd block "key\0indicator\0" and one per sample. */
@@ -868,6 +869,8 @@ static void expire_some(mm_detector *d, int64_t now_ms, size_t budget,
             t->cursor = 0;
         mm_win *e = &t->ents[t->cursor];
         const mm_rule *r = &d->rs->rules[e->rule];
+        if (t->cursor + 1 < t->n && t->ents[t->cursor + 1].alert)
+            __builtin_prefetch(&d->alerts[t->ents[t->cursor + 1].alert - 1]);
         alert_rec *ar = rec_of(d, e);
         if (ar) {
             if (now_ms >= ar->close_ms)
@@ -908,19 +911,49 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
     }
     expire_some(d, ev->ts_ms, EXPIRE_PER_FEED, cb, ud);
     d->n_kcache = 0;
-    /* counting rules that can see this action */
+    /* Counting rules that can see this action. Their windows are random
+     * memory: the lookups run in stages (index slot, entry, alert record),
+     * prefetching each stage for every rule before using any, so the cache
+     * misses overlap instead of queueing. */
     if ((unsigned)ev->action < MM_ACT_COUNT) {
         const uint16_t *list = rs->by_action[ev->action];
         unsigned n = rs->n_by_action[ev->action];
+        struct {
+            uint16_t ri;
+            bool is_then;
+            const keyval *k;
+            uint64_t wkey;
+        } todo[PIPELINE];
+        unsigned nt = 0;
         for (unsigned i = 0; i < n; i++) {
             const mm_rule *r = &rs->rules[list[i]];
             bool is_then = r->kind == MM_KIND_SEQUENCE && filter_ok(&r->then, ev);
             if (!is_then && !filter_ok(&r->match, ev))
                 continue;
             const keyval *k = key_of(d, r, ev);
-            if (k)
+            if (!k)
+                continue;
+            if (nt == PIPELINE) {
                 rule_hit(d, list[i], k, ev, line, len, is_then, NULL, cb, ud);
+                continue;
+            }
+            todo[nt].ri = list[i];
+            todo[nt].is_then = is_then;
+            todo[nt].k = k;
+            todo[nt].wkey = mix(k->h, r->id_hash);
+            mm_wintab_prefetch_slot(&d->wt, todo[nt].wkey);
+            nt++;
         }
+        for (unsigned i = 0; i < nt; i++)
+            mm_wintab_prefetch_entry(&d->wt, todo[i].wkey);
+        for (unsigned i = 0; i < nt; i++) {
+            mm_win *e = mm_wintab_find(&d->wt, todo[i].wkey, todo[i].ri);
+            if (e && e->alert)
+                __builtin_prefetch(&d->alerts[e->alert - 1]);
+        }
+        for (unsigned i = 0; i < nt; i++)
+            rule_hit(d, todo[i].ri, todo[i].k, ev, line, len, todo[i].is_then,
+                     NULL, cb, ud);
     }
     run_signatures(d, ev);
     for (unsigned i = 0; i < d->n_hits; i++) {

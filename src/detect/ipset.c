@@ -13,8 +13,8 @@ void mm_ipset_init(mm_ipset *s)
 
 void mm_ipset_fini(mm_ipset *s)
 {
-    free(s->v4);
-    free(s->v6);
+    mm_big_free(s->v4, s->cap4 * sizeof *s->v4);
+    mm_big_free(s->v6, s->cap6 * sizeof *s->v6);
     memset(s, 0, sizeof *s);
 }
 
@@ -56,7 +56,8 @@ mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
             return MM_EINVAL;
         if (s->n4 == s->cap4) {
             size_t nc = s->cap4 ? s->cap4 * 2 : 1024;
-            mm_ip4 *nv = realloc(s->v4, nc * sizeof *nv);
+            mm_ip4 *nv = mm_big_realloc(s->v4, s->cap4 * sizeof *nv,
+                                        nc * sizeof *nv);
             if (!nv)
                 return MM_ENOMEM;
             s->v4 = nv;
@@ -75,7 +76,8 @@ mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
             return MM_EINVAL;
         if (s->n6 == s->cap6) {
             size_t nc = s->cap6 ? s->cap6 * 2 : 256;
-            mm_ip6 *nv = realloc(s->v6, nc * sizeof *nv);
+            mm_ip6 *nv = mm_big_realloc(s->v6, s->cap6 * sizeof *nv,
+                                        nc * sizeof *nv);
             if (!nv)
                 return MM_ENOMEM;
             s->v6 = nv;
@@ -176,12 +178,67 @@ static bool in6(const mm_ip6 *e, uint64_t hi, uint64_t lo)
     return hi == e->hi && lo == e->lo;
 }
 
+/* In-place quicksort (median of three, insertion sort for short runs,
+ * recursion on the smaller side): glibc's qsort takes a temporary copy of
+ * the whole array, which would double the peak size of a large set. */
+typedef int (*cmp_fn)(const void *, const void *);
+
+static void swap_el(char *a, char *b, size_t size)
+{
+    char t[32];
+    memcpy(t, a, size);
+    memcpy(a, b, size);
+    memcpy(b, t, size);
+}
+
+static void sort_inplace(char *base, size_t n, size_t size, cmp_fn cmp)
+{
+    while (n > 16) {
+        char *lo = base, *mid = base + (n / 2) * size, *hi = base + (n - 1) * size;
+        if (cmp(mid, lo) < 0)
+            swap_el(mid, lo, size);
+        if (cmp(hi, mid) < 0) {
+            swap_el(hi, mid, size);
+            if (cmp(mid, lo) < 0)
+                swap_el(mid, lo, size);
+        }
+        swap_el(mid, hi - size, size); /* pivot at n-2 */
+        char *pv = hi - size;
+        char *i = lo, *j = pv;
+        for (;;) {
+            do
+                i += size;
+            while (cmp(i, pv) < 0);
+            do
+                j -= size;
+            while (cmp(j, pv) > 0);
+            if (i >= j)
+                break;
+            swap_el(i, j, size);
+        }
+        swap_el(i, pv, size);
+        size_t left = (size_t)(i - base) / size, right = n - left - 1;
+        if (left < right) {
+            sort_inplace(base, left, size, cmp);
+            base = i + size;
+            n = right;
+        } else {
+            sort_inplace(i + size, right, size, cmp);
+            n = left;
+        }
+    }
+    for (size_t k = 1; k < n; k++)
+        for (char *p = base + k * size; p > base && cmp(p, p - size) < 0;
+             p -= size)
+            swap_el(p, p - size, size);
+}
+
 mm_rc mm_ipset_build(mm_ipset *s)
 {
     /* IPv4: sort, drop duplicates (same prefix: first set wins), then link
      * each prefix to the nearest enclosing one with a stack. */
     if (s->n4) {
-        qsort(s->v4, s->n4, sizeof *s->v4, cmp4);
+        sort_inplace((char *)s->v4, s->n4, sizeof *s->v4, cmp4);
         size_t w = 0;
         for (size_t i = 0; i < s->n4; i++) {
             if (w && s->v4[w - 1].start == s->v4[i].start &&
@@ -201,7 +258,7 @@ mm_rc mm_ipset_build(mm_ipset *s)
         }
     }
     if (s->n6) {
-        qsort(s->v6, s->n6, sizeof *s->v6, cmp6);
+        sort_inplace((char *)s->v6, s->n6, sizeof *s->v6, cmp6);
         size_t w = 0;
         for (size_t i = 0; i < s->n6; i++) {
             if (w && s->v6[w - 1].hi == s->v6[i].hi &&
@@ -223,14 +280,16 @@ mm_rc mm_ipset_build(mm_ipset *s)
     }
     /* Give back the growth slack. */
     if (s->n4 && s->n4 < s->cap4) {
-        mm_ip4 *nv = realloc(s->v4, s->n4 * sizeof *nv);
+        mm_ip4 *nv = mm_big_realloc(s->v4, s->cap4 * sizeof *nv,
+                                    s->n4 * sizeof *nv);
         if (nv) {
             s->v4 = nv;
             s->cap4 = s->n4;
         }
     }
     if (s->n6 && s->n6 < s->cap6) {
-        mm_ip6 *nv = realloc(s->v6, s->n6 * sizeof *nv);
+        mm_ip6 *nv = mm_big_realloc(s->v6, s->cap6 * sizeof *nv,
+                                    s->n6 * sizeof *nv);
         if (nv) {
             s->v6 = nv;
             s->cap6 = s->n6;

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define IOC_FILE_MAX (256u * 1024u * 1024u) /* one indicator file */
 #define IOC_LINE_MAX 1024u
@@ -327,6 +330,11 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
         (rc = mm_ipset_build(&rs->allow)) != MM_OK)
         return mm_err_set(err, rc, "<ruleset>", 0, "out of memory");
     rs->compiled = true;
+#ifdef __GLIBC__
+    /* The Hyperscan compiler's scratch heap is free now; give it back so a
+     * long-running sensor does not carry it (compile runs once per load). */
+    malloc_trim(0);
+#endif
     return MM_OK;
 }
 

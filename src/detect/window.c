@@ -23,16 +23,16 @@ mm_rc mm_wintab_init(mm_wintab *t, size_t max)
     memset(t, 0, sizeof *t);
     t->max = max < IDX_MASK - 1 ? max : IDX_MASK - 1;
     t->mask = 1023;
-    t->idx = calloc(t->mask + 1, sizeof *t->idx);
+    t->idx = mm_big_realloc(NULL, 0, (t->mask + 1) * sizeof *t->idx);
     return t->idx ? MM_OK : MM_ENOMEM;
 }
 
 void mm_wintab_fini(mm_wintab *t)
 {
-    free(t->idx);
-    free(t->ents);
-    free(t->bigs);
-    free(t->big_free);
+    mm_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
+    mm_big_free(t->ents, t->cap * sizeof *t->ents);
+    mm_big_free(t->bigs, t->cap_big * sizeof *t->bigs);
+    mm_big_free(t->big_free, t->cap_big_free * sizeof *t->big_free);
     memset(t, 0, sizeof *t);
 }
 
@@ -65,12 +65,24 @@ mm_win *mm_wintab_find(mm_wintab *t, uint64_t key, uint16_t rule)
     return NULL;
 }
 
+void mm_wintab_prefetch_slot(const mm_wintab *t, uint64_t key)
+{
+    __builtin_prefetch(&t->idx[home(t, key)]);
+}
+
+void mm_wintab_prefetch_entry(const mm_wintab *t, uint64_t key)
+{
+    uint32_t v = t->idx[home(t, key)];
+    if (v && (v & ~IDX_MASK) == FP(key))
+        __builtin_prefetch(&t->ents[(v & IDX_MASK) - 1]);
+}
+
 static mm_rc reindex(mm_wintab *t, size_t size)
 {
-    uint32_t *ni = calloc(size, sizeof *ni);
+    uint32_t *ni = mm_big_realloc(NULL, 0, size * sizeof *ni);
     if (!ni)
         return MM_ENOMEM;
-    free(t->idx);
+    mm_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
     t->idx = ni;
     t->mask = size - 1;
     for (size_t i = 0; i < t->n; i++) {
@@ -99,7 +111,8 @@ mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule)
         size_t nc = t->cap ? t->cap * 2 : 1024;
         if (nc > t->max)
             nc = t->max;
-        mm_win *ne = realloc(t->ents, nc * sizeof *ne);
+        mm_win *ne = mm_big_realloc(t->ents, t->cap * sizeof *ne,
+                                    nc * sizeof *ne);
         if (!ne)
             return NULL;
         t->ents = ne;
@@ -180,14 +193,21 @@ bool mm_win_grow(mm_wintab *t, mm_win *e)
             size_t nc = t->cap_big ? t->cap_big * 2 : 256;
             if (nc > UINT32_MAX - 1)
                 return false;
-            mm_winbig *nb = realloc(t->bigs, nc * sizeof *nb);
+            /* The free list has room for every block: grow it first. */
+            if (t->cap_big_free < nc) {
+                uint32_t *nf = mm_big_realloc(t->big_free,
+                                              t->cap_big_free * sizeof *nf,
+                                              nc * sizeof *nf);
+                if (!nf)
+                    return false;
+                t->big_free = nf;
+                t->cap_big_free = nc;
+            }
+            mm_winbig *nb = mm_big_realloc(t->bigs, t->cap_big * sizeof *nb,
+                                           nc * sizeof *nb);
             if (!nb)
                 return false;
             t->bigs = nb;
-            uint32_t *nf = realloc(t->big_free, nc * sizeof *nf);
-            if (!nf)
-                return false;
-            t->big_free = nf;
             t->cap_big = nc;
         }
         b = (uint32_t)t->n_big++;
@@ -202,5 +222,5 @@ bool mm_win_grow(mm_wintab *t, mm_win *e)
 size_t mm_wintab_memory(const mm_wintab *t)
 {
     return (t->mask + 1) * sizeof *t->idx + t->cap * sizeof(mm_win) +
-           t->cap_big * (sizeof(mm_winbig) + sizeof(uint32_t));
+           t->cap_big * sizeof(mm_winbig) + t->cap_big_free * sizeof(uint32_t);
 }
