@@ -25,11 +25,11 @@ static const struct {
 static const struct {
     const char *name, *ja, *en;
 } help_names[MM_SCS_HELP_COUNT] = {
-    [MM_SCS_HELP_IT_TOOL] = {"it-tool", "ITツールで対応", "an IT tool"},
-    [MM_SCS_HELP_POLICY] = {"policy", "規程・ルールづくり", "a policy or rule"},
-    [MM_SCS_HELP_PROCEDURE] = {"procedure", "手順書づくり", "a written procedure"},
+    [MM_SCS_HELP_IT_TOOL] = {"it-tool", "ITツールで対応", "IT tool"},
+    [MM_SCS_HELP_POLICY] = {"policy", "規程・ルールづくり", "policy or rule"},
+    [MM_SCS_HELP_PROCEDURE] = {"procedure", "手順書づくり", "written procedure"},
     [MM_SCS_HELP_TRAINING] = {"training", "社員への教育", "staff training"},
-    [MM_SCS_HELP_ROLE] = {"role", "担当・体制づくり", "roles and structure"},
+    [MM_SCS_HELP_ROLE] = {"role", "担当・体制づくり", "roles and responsibilities"},
 };
 
 const char *mm_scs_category_name(mm_scs_category c)

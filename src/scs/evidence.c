@@ -413,8 +413,8 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
             day_of(best->last_seen, day);
             snprintf(ja, jl, "%s のログは %s を最後に %u 日以上届いていません",
                      any_ja, day, pr->within_days);
-            snprintf(en, el, "no %s for %u days or more (last on %s)", any_en,
-                     pr->within_days, day);
+            snprintf(en, el, "no %s%s for %u days or more (last on %s)", any_en,
+                     pr->any_dataset ? "" : " logs", pr->within_days, day);
         } else {
             if (pr->any_dataset)
                 snprintf(ja, jl, "直近 %u 日間、ログが1件も届いていません",

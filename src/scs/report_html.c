@@ -38,7 +38,8 @@ static const char css[] =
     "th{background:#f6f8fa}tr{page-break-inside:avoid}"
     ".s-met{color:#1a7f37}.s-no{color:#b42318}.s-c{color:#9a6700;font-weight:bold}"
     ".small{font-size:11px;color:#57606a}"
-    "@media print{body{padding:0}.page{max-width:none}}";
+    "@media print{body{padding:0;font-size:12px}.page{max-width:none}"
+    ".badge{font-size:24px;padding:8px 20px}h2{margin:10px 0 4px}}";
 
 static mm_rc esc(mm_buf *o, const char *s)
 {
@@ -177,11 +178,16 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
         json_array_foreach(contra, i, c) {
             if (rc != MM_OK)
                 break;
-            rc = put2(o, i ? ", " : " ", scs_jstr(c, "id"));
+            rc = put2(o, i ? "<br>" : "<br>", scs_jstr(c, "id"));
+            if (rc == MM_OK)
+                rc = put2(o, T("：回答「", ": answered \""),
+                          scs_answer_label(scs_jstr(c, "answer"), lang));
             const json_t *f = json_array_get(json_object_get(c, "findings"), 0);
             if (rc == MM_OK && f)
-                rc = put2(o, "（", scs_jstr(f, lang == MM_SCS_JA ? "reason_ja" : "reason_en")),
-                rc = rc == MM_OK ? mm_buf_puts(o, "）") : rc;
+                rc = put2(o, T("」／自動の証拠「", "\" / evidence: \""),
+                          scs_jstr(f, lang == MM_SCS_JA ? "reason_ja" : "reason_en"));
+            if (rc == MM_OK)
+                rc = mm_buf_puts(o, T("」", "\""));
         }
         if (rc == MM_OK)
             rc = mm_buf_puts(o, "</div>");
