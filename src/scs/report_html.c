@@ -8,7 +8,9 @@
 #include <string.h>
 
 #define T(ja, en) (lang == MM_SCS_JA ? (ja) : (en))
-#define SUMMARY_GAPS_MAX 8u
+#define SUMMARY_GAPS_MAX 8u   /* gap lines on page 1 at most */
+#define SUMMARY_CONTRA_MAX 3u /* contradictions on page 1 */
+#define SUMMARY_IDS_MAX 10u   /* regressed IDs on page 1 */
 
 static const char css[] =
     "@page{size:A4;margin:14mm}"
@@ -139,7 +141,15 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
                  (long long)json_integer_value(json_object_get(x, "met")),
                  (long long)json_integer_value(json_object_get(x, "total")));
     }
-    /* gaps in plain words: IT first, then non-IT */
+    /* gaps in plain words: IT first, then non-IT; fewer when the other
+     * boxes need room, so that the summary stays on one A4 page */
+    const json_t *contra = json_object_get(a, "contradictions");
+    const json_t *ren = json_object_get(a, "renewal");
+    size_t n_contra = json_array_size(contra);
+    size_t budget = SUMMARY_GAPS_MAX - (n_contra < SUMMARY_CONTRA_MAX ? n_contra : SUMMARY_CONTRA_MAX) -
+                    (ren ? 1u : 0u) - (d->conf ? 1u : 0u);
+    if (budget < 3)
+        budget = 3;
     if (rc == MM_OK && n_gaps) {
         size_t n_it = 0;
         size_t i;
@@ -154,7 +164,7 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
         for (int pass = 0; pass < 2 && rc == MM_OK; pass++)
             json_array_foreach(gaps, i, g) {
                 bool it = strcmp(scs_jstr(g, "closable_with"), "it") == 0;
-                if (rc != MM_OK || shown >= SUMMARY_GAPS_MAX || it != (pass == 0))
+                if (rc != MM_OK || shown >= budget || it != (pass == 0))
                     continue;
                 rc = gap_li(o, g, lang, false);
                 shown++;
@@ -166,8 +176,7 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
                                     "<p class=\"small\">%zu more on the next page.</p>"),
                                n_gaps - shown);
     }
-    const json_t *contra = json_object_get(a, "contradictions");
-    if (rc == MM_OK && json_array_size(contra)) {
+    if (rc == MM_OK && n_contra) {
         rc = mm_buf_printf(o, T("<div class=\"box warn\" id=\"contradictions\"><b>回答と自動の証拠が食い違う項目が %zu 件あります。</b>"
                                 "確認して回答か設定を直すまで、満たしていない扱いです：",
                                 "<div class=\"box warn\" id=\"contradictions\"><b>%zu answer(s) are contradicted by automatic evidence.</b> "
@@ -176,7 +185,7 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
         size_t i;
         json_t *c;
         json_array_foreach(contra, i, c) {
-            if (rc != MM_OK)
+            if (rc != MM_OK || i >= SUMMARY_CONTRA_MAX)
                 break;
             rc = put2(o, i ? "<br>" : "<br>", scs_jstr(c, "id"));
             if (rc == MM_OK)
@@ -189,10 +198,13 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
             if (rc == MM_OK)
                 rc = mm_buf_puts(o, T("」", "\""));
         }
+        if (rc == MM_OK && n_contra > SUMMARY_CONTRA_MAX)
+            rc = mm_buf_printf(o, T("<br>ほか %zu 件は全項目の表を参照してください。",
+                                    "<br>%zu more in the item table."),
+                               n_contra - SUMMARY_CONTRA_MAX);
         if (rc == MM_OK)
             rc = mm_buf_puts(o, "</div>");
     }
-    const json_t *ren = json_object_get(a, "renewal");
     if (rc == MM_OK && ren) {
         const json_t *prev = json_object_get(ren, "previous");
         rc = put2(o, T("<div class=\"box\" id=\"renewal\"><b>前回（", "<div class=\"box\" id=\"renewal\"><b>Since last time ("),
@@ -208,8 +220,10 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
         size_t i;
         json_t *e;
         json_array_foreach(json_object_get(ren, "regressed"), i, e) {
-            if (rc == MM_OK)
+            if (rc == MM_OK && i < SUMMARY_IDS_MAX)
                 rc = put2(o, i ? ", " : T("（後退: ", " (regressed: "), scs_jstr(e, "id"));
+            else if (rc == MM_OK && i == SUMMARY_IDS_MAX)
+                rc = mm_buf_puts(o, ", …");
         }
         if (rc == MM_OK && json_array_size(json_object_get(ren, "regressed")))
             rc = mm_buf_puts(o, T("）", ")"));

@@ -42,6 +42,11 @@ check "text report (ja) says no level yet" grep -q '達成: 未達成' "$TMP/non
 "$MAMORI" scs assess --answers "$D/none.json" --lang en >"$TMP/none-en.txt"
 check "text report (en) names the gap's next step" grep -q 'Next step: Put on one page what to do' "$TMP/none-en.txt"
 
+"$MAMORI" scs assess --answers "$SRCDIR/docs/scs-answers.example.json" \
+  --evidence "$SRCDIR/docs/scs-evidence.example.json" --format json --out "$TMP/doc.json" 2>/dev/null
+check_eq "documented example answers + evidence: 3 gaps, no level" "none 3" \
+  "$(jget "$TMP/doc.json" "d['achieved'] + ' ' + str(len(d['gaps']))")"
+
 # ---- input errors: exit 2 with a clear message ------------------------------------
 err_rc() { # NAME RC WANT_REGEX CMD...: exit RC and stderr matches
   local name=$1 wrc=$2 want=$3; shift 3; local rc=0
@@ -164,6 +169,36 @@ if [ -x "$CHROME" ]; then
     --user-data-dir="$TMP/chr" --dump-dom "file://$TMP/star3.html" 2>/dev/null >"$TMP/dom.html"
   check "rendered DOM: summary section shows ★3 achieved" \
     python3 -c "import re,sys; s=open(sys.argv[1]).read(); m=re.search(r'<section id=\"summary\".*?</section>', s, re.S); sys.exit(0 if m and re.search(r'id=\"achieved\"[^>]*>★3 達成<', m.group(0)) else 1)" "$TMP/dom.html"
+  # The executive summary must print on one A4 page even in a crowded case:
+  # 26 gaps, 4 contradictions, a renewal with 26 regressions, a confirmation.
+  python3 - "$D/star3.json" "$TMP/crowded.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["answers"] = {k: "yes" for k in ["5-1-1", "4-5-2", "3-1-1", "3-1-2"]}
+d["organisation"]["name"] = "株式会社とても長い名前のサンプル製作所ホールディングス東日本支社"
+d["inventory"] = {"hosts": 3, "networks": ["10.0.0.0/8"]}
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False)
+PYEOF
+  "$MAMORI" scs assess --answers "$TMP/crowded.json" --evidence "$D/evidence-contradicts.json" \
+    --evidence "$D/evidence-good.json" --previous "$TMP/a.json" --format json --out "$TMP/cr.json" 2>/dev/null
+  "$MAMORI" scs confirm --assessment "$TMP/cr.json" --key "$TMP/expert.key" --expert-name "山田 太郎" \
+    --registration-no 012345 --out "$TMP/crc.json" 2>/dev/null
+  pages_ok=0
+  for lang in ja en; do
+    "$MAMORI" scs verify "$TMP/crc.json" --format html --lang "$lang" --out "$TMP/cr.html" 2>/dev/null
+    python3 -c "import sys; s=open(sys.argv[1]).read(); i=s.index('</section>')+10; open(sys.argv[2],'w').write(s[:i]+'</body></html>')" \
+      "$TMP/cr.html" "$TMP/crsum.html"
+    for f in cr crsum; do
+      timeout 90 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$TMP/chr" --no-pdf-header-footer --print-to-pdf="$TMP/$f.pdf" "file://$TMP/$f.html" >/dev/null 2>&1
+    done
+    n_sum=$(python3 -c "import re,sys; print(len(re.findall(rb'/Type\s*/Page(?!s)', open(sys.argv[1],'rb').read())))" "$TMP/crsum.pdf" 2>/dev/null)
+    n_all=$(python3 -c "import re,sys; print(len(re.findall(rb'/Type\s*/Page(?!s)', open(sys.argv[1],'rb').read())))" "$TMP/cr.pdf" 2>/dev/null)
+    [ "$n_sum" = 1 ] && [ "${n_all:-0}" -ge 3 ] && pages_ok=$((pages_ok + 1))
+    echo "# $lang: summary $n_sum page(s), whole report $n_all"
+  done
+  check_eq "A4 print: summary on one page, report continues (ja and en)" 2 "$pages_ok"
 else
   fail "chromium is installed (scripts/deps)" "$CHROME missing"
 fi
