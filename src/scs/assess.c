@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Evidence taken more than this many days before the assessment date (or
+ * more than a day after it) describes another time: it is listed as stale
+ * and not used. */
+#define EVIDENCE_STALE_DAYS 30
+
 typedef struct row {
     size_t item;
     unsigned ci;
@@ -95,7 +100,7 @@ mm_rc mm_scs_assessment_json(const mm_scs_assessment *as, bool pretty,
 
 /* Evaluates every probe of a criterion against every evidence file. */
 static mm_rc eval_row(row *r, const mm_scs_criterion *c,
-                      mm_scs_evidence *const *ev, size_t n_ev,
+                      mm_scs_evidence *const *ev, const bool *stale, size_t n_ev,
                       const json_t *inventory)
 {
     r->findings = json_array();
@@ -103,7 +108,7 @@ static mm_rc eval_row(row *r, const mm_scs_criterion *c,
         return MM_ENOMEM;
     bool sup = false, con = false;
     for (size_t e = 0; e < n_ev; e++)
-        for (unsigned p = 0; p < c->n_probes; p++) {
+        for (unsigned p = 0; !stale[e] && p < c->n_probes; p++) {
             char ja[512], en[512];
             scs_verdict v = scs_evidence_eval(ev[e], &c->probes[p], inventory,
                                               ja, sizeof ja, en, sizeof en);
@@ -304,8 +309,8 @@ static mm_rc renewal_json(const mm_scs_assessment *as, const char *text,
 }
 
 static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
-                       mm_scs_evidence *const *ev, size_t n_ev,
-                       const char *today)
+                       mm_scs_evidence *const *ev, const bool *stale,
+                       size_t n_ev, const char *today)
 {
     const mm_scs_catalogue *cat = as->cat;
     char sha[65];
@@ -354,9 +359,12 @@ static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
             as->n_contra++;
         }
     }
-    for (size_t e = 0; e < n_ev; e++)
-        if (json_array_append_new(evs, scs_evidence_summary(ev[e])) != 0)
+    for (size_t e = 0; e < n_ev; e++) {
+        json_t *sum = scs_evidence_summary(ev[e]);
+        if (!sum || json_object_set_new(sum, "stale", json_boolean(stale[e])) != 0 ||
+            json_array_append_new(evs, sum) != 0)
             return MM_ENOMEM;
+    }
     if (cat->note_ja && json_object_set_new(json_object_get(doc, "catalogue"),
                                             "note_ja", json_string(cat->note_ja)))
         return MM_ENOMEM;
@@ -388,6 +396,20 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
     as->cat = cat;
     as->target = mm_scs_answers_target(ans);
     const json_t *inv = scs_answers_inventory(ans);
+    const char *date = scs_answers_date(ans)[0] ? scs_answers_date(ans) : today;
+    int64_t day = mm_time_from_civil((int)strtol(date, NULL, 10),
+                                     (int)strtol(date + 5, NULL, 10),
+                                     (int)strtol(date + 8, NULL, 10), 0, 0, 0);
+    bool stale[MM_SCS_EVIDENCE_FILES_MAX] = {false};
+    if (n_ev > MM_SCS_EVIDENCE_FILES_MAX) {
+        mm_scs_assessment_free(as);
+        return mm_err_set(err, MM_ELIMIT, "--evidence", 0, "too many evidence files");
+    }
+    for (size_t e = 0; e < n_ev; e++) {
+        int64_t t = scs_evidence_time(ev[e]);
+        stale[e] = t < day - (int64_t)EVIDENCE_STALE_DAYS * 86400 ||
+                   t > day + 2 * 86400;
+    }
     mm_rc rc = MM_OK;
     for (size_t i = 0; i < cat->n_items && rc == MM_OK; i++)
         for (unsigned c = 0; c < cat->items[i].n_crit && rc == MM_OK; c++) {
@@ -396,7 +418,7 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
             r->ci = c;
             r->level = cat->items[i].crit[c].level;
             r->answer = scs_answers_at(ans, i, c);
-            rc = eval_row(r, &cat->items[i].crit[c], ev, n_ev, inv);
+            rc = eval_row(r, &cat->items[i].crit[c], ev, stale, n_ev, inv);
         }
     if (rc == MM_OK) {
         bool all3 = true, all4 = true;
@@ -408,7 +430,7 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
             }
         }
         as->achieved = all4 ? 4 : all3 ? 3 : 0;
-        rc = build_doc(as, ans, ev, n_ev, today);
+        rc = build_doc(as, ans, ev, stale, n_ev, today);
     }
     if (rc != MM_OK) {
         mm_scs_assessment_free(as);

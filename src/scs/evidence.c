@@ -319,6 +319,11 @@ mm_rc mm_scs_evidence_load(const char *path, mm_scs_evidence **out,
     return rc;
 }
 
+int64_t scs_evidence_time(const mm_scs_evidence *ev)
+{
+    return ev->generated_at;
+}
+
 const char *scs_evidence_label(const mm_scs_evidence *ev)
 {
     return ev->label;

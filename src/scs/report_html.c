@@ -262,6 +262,20 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang, bool verifie
     if (rc == MM_OK)
         rc = put2(o, T("<p class=\"small\">要求事項カタログ ", "<p class=\"small\">Requirement catalogue "),
                   scs_jstr(cat, "version"));
+    size_t ei;
+    json_t *ev;
+    json_array_foreach(json_object_get(a, "evidence"), ei, ev) {
+        if (rc != MM_OK)
+            break;
+        rc = put2(o, ei ? "; " : T("。自動の証拠: ", ". Evidence: "), scs_jstr(ev, "source"));
+        if (rc == MM_OK && *scs_jstr(ev, "tenant"))
+            rc = put2(o, ":", scs_jstr(ev, "tenant"));
+        if (rc == MM_OK)
+            rc = put2(o, " ", scs_jstr(ev, "generated_at"));
+        if (rc == MM_OK && json_is_true(json_object_get(ev, "stale")))
+            rc = mm_buf_puts(o, T("（診断日から30日以上離れているため不使用）",
+                                  " (not used: more than 30 days from the assessment date)"));
+    }
     if (rc == MM_OK)
         rc = put2(o, ". ", scs_jstr(cat, lang == MM_SCS_JA ? "note_ja" : "note_en"));
     if (rc == MM_OK)

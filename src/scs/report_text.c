@@ -152,13 +152,27 @@ mm_rc mm_scs_report_text(const char *json_text, size_t len, mm_scs_lang lang,
         rc = mm_buf_printf(o, "%s: %s — %s\n", T("お勧めのサービス", "Suggested tier"),
                            scs_jstr(tier, "name"),
                            scs_jstr(tier, lang == MM_SCS_JA ? "reason_ja" : "reason_en"));
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(a, "evidence"), i, g) {
+        if (rc != MM_OK)
+            break;
+        bool stale = json_is_true(json_object_get(g, "stale"));
+        rc = mm_buf_printf(o, "%s: %s%s%s (%s, %lld %s)%s\n",
+                           T("自動の証拠", "Evidence"), scs_jstr(g, "source"),
+                           *scs_jstr(g, "tenant") ? ":" : "", scs_jstr(g, "tenant"),
+                           scs_jstr(g, "generated_at"),
+                           (long long)json_integer_value(json_object_get(g, "window_days")),
+                           T("日分", "days"),
+                           stale ? T(" — 診断日から30日以上離れているため使っていません",
+                                     " — not used: more than 30 days away from the assessment date")
+                                 : "");
+    }
     const json_t *gaps = json_object_get(a, "gaps");
     if (rc == MM_OK)
         rc = mm_buf_printf(o, "\n%s (%zu)\n",
                            T("目標に足りない項目", "Gaps to the target"),
                            json_array_size(gaps));
-    size_t i;
-    json_t *g;
     json_array_foreach(gaps, i, g) {
         if (rc != MM_OK)
             break;

@@ -56,6 +56,8 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
                               size_t ja_len, char *why_en, size_t en_len);
 /* {"source","tenant","generated_at","window_days","sha256"} (new ref). */
 json_t *scs_evidence_summary(const mm_scs_evidence *ev);
+/* When the evidence's state was taken (generated_at, seconds). */
+int64_t scs_evidence_time(const mm_scs_evidence *ev);
 /* "source:tenant" label for findings. */
 const char *scs_evidence_label(const mm_scs_evidence *ev);
 /* Parses RFC 3339 ("2026-11-20T10:00:00Z", offsets, fractions) to seconds. */

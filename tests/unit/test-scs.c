@@ -382,6 +382,23 @@ static void test_evidence(void **state)
     assert_int_equal(st(as, "5-1-1", 3), MM_SCS_ST_CONTRADICTED);
     mm_scs_assessment_free(as);
     free(a);
+    /* evidence from another time (over 30 days before the assessment) is
+     * listed as stale and not used */
+    static const char *const o5[] = {"4-4-3=unknown"};
+    a = answers_json(cat, "★4", "yes", o5, 1, "{\"assessed_at\":\"2027-01-30\"}");
+    as = run(cat, a, e1, 1, NULL);
+    assert_int_equal(st(as, "4-4-3", 4), MM_SCS_ST_UNKNOWN);
+    char *js = NULL;
+    {
+        mm_buf jb;
+        mm_buf_init(&jb, 0);
+        assert_int_equal(mm_scs_assessment_json(as, false, &jb), MM_OK);
+        js = jb.data;
+    }
+    assert_non_null(strstr(js, "\"stale\":true"));
+    free(js);
+    mm_scs_assessment_free(as);
+    free(a);
     /* malformed evidence */
     static const char *const badev[] = {
         "{\"source\":\"cloud\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":3}",
