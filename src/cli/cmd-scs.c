@@ -276,6 +276,9 @@ static int cmd_assess(int argc, char **argv)
     if ((r = parse_lang(o.lang, &lang)) >= 0)
         return r;
     char today[11];
+    if (o.today && (strlen(o.today) != 10 || o.today[4] != '-' || o.today[7] != '-'))
+        return mm_cli_usage_error(&mm_cmd_scs, "--today は YYYY-MM-DD です / --today "
+                                               "must be YYYY-MM-DD");
     if (o.today)
         snprintf(today, sizeof today, "%s", o.today);
     else
@@ -529,6 +532,7 @@ const mm_command mm_cmd_scs = {
         "  mamori scs catalogue [--level 3|4] [--format table|json] [--lang ja|en]\n"
         "  mamori scs assess --answers FILE [--evidence FILE]... [--previous FILE]\n"
         "                    [--format text|json|html] [--lang ja|en] [--out FILE]\n"
+        "                    [--today YYYY-MM-DD]\n"
         "  mamori scs keygen --out SECRET_KEY_FILE [--force]\n"
         "  mamori scs confirm --assessment FILE --key SECRET_KEY_FILE\n"
         "                    --expert-name NAME --registration-no 012345\n"

@@ -213,14 +213,25 @@ static json_t *tier_json(int target, const json_t *org)
     bool onsite = o && json_is_true(o);
     char name[16];
     snprintf(name, sizeof name, "SCS★%d%s", target, onsite ? "" : "+");
-    const char *ja = onsite
-        ? "社内にインシデントのとき現場で対応できる人がいるため、駆けつけ支援なしの型で足ります。"
-        : o ? "社内にインシデントのとき現場で対応できる人がいないため、駆けつけ支援付きの「+」をお勧めします。"
-            : "インシデントのとき現場で対応できる人が社内にいるか回答がないため、駆けつけ支援付きの「+」をお勧めします（いる場合は organisation.onsite_responder を true にしてください）。";
-    const char *en = onsite
-        ? "Someone in the company can handle an incident on site, so the tier without on-site help is enough."
-        : o ? "No one in the company can handle an incident on site, so the \"+\" tier with on-site help is suggested."
-            : "The answers do not say whether anyone can handle an incident on site, so the \"+\" tier with on-site help is suggested (set organisation.onsite_responder to true if someone can).";
+    char ja[512], en[512];
+    if (onsite) {
+        snprintf(ja, sizeof ja, "事故が起きたときに社内で現場対応できる人がいるため、"
+                 "駆けつけ支援なしの「%s」で足ります。", name);
+        snprintf(en, sizeof en, "Someone in the company can handle an incident on "
+                 "site, so %s without on-site help is enough.", name);
+    } else if (o) {
+        snprintf(ja, sizeof ja, "事故が起きたときに社内で現場対応できる人がいないため、"
+                 "駆けつけ支援の付いた「%s」をお勧めします。", name);
+        snprintf(en, sizeof en, "No one in the company can handle an incident on site, "
+                 "so %s, with on-site help, is suggested.", name);
+    } else {
+        snprintf(ja, sizeof ja, "事故のときに社内で現場対応できる人がいるか回答がないため、"
+                 "駆けつけ支援の付いた「%s」をお勧めします（いる場合は回答ファイルの "
+                 "onsite_responder を true にしてください）。", name);
+        snprintf(en, sizeof en, "The answers do not say whether anyone can handle an "
+                 "incident on site, so %s, with on-site help, is suggested (set "
+                 "onsite_responder to true in the answers if someone can).", name);
+    }
     return json_pack("{s:s, s:b, s:s, s:s}", "name", name, "onsite_help", !onsite,
                      "reason_ja", ja, "reason_en", en);
 }
@@ -382,7 +393,8 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
 {
     *out = NULL;
     if (!today || !scs_date_ok(today))
-        return mm_err_set(err, MM_EINVAL, "<today>", 0, "bad date");
+        return mm_err_set(err, MM_EINVAL, "--today", 0, "日付が正しくありません / "
+                          "not a date YYYY-MM-DD: '%.16s'", today ? today : "");
     mm_scs_assessment *as = calloc(1, sizeof *as);
     size_t n = 0;
     for (size_t i = 0; i < cat->n_items; i++)

@@ -402,7 +402,7 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
                 snprintf(en, el, "%s logs received up to %s (%llu events)",
                          best->name, day, (unsigned long long)best->events);
             } else {
-                snprintf(ja, jl, "%s のログで外からの通信の遮断を確認しました（%llu "
+                snprintf(ja, jl, "%s のログで通信の遮断を確認しました（%llu "
                          "件、%s まで）", best->name,
                          (unsigned long long)best->denied, day);
                 snprintf(en, el, "%s logs show traffic being denied (%llu, up to "

@@ -24,7 +24,7 @@ const char *scs_status_label(const char *st, mm_scs_lang lang)
     if (strcmp(st, "unknown") == 0)
         return T("不明（満たしていない扱い）", "unknown (counts as not met)");
     if (strcmp(st, "contradicted") == 0)
-        return T("回答と証拠が食い違い（解消まで未達扱い）",
+        return T("回答と自動の証拠が食い違い（解消するまで未達成の扱い）",
                  "answer and evidence disagree (not met until resolved)");
     return st;
 }
@@ -246,6 +246,34 @@ mm_rc mm_scs_report_text(const char *json_text, size_t len, mm_scs_lang lang,
 
 /* ---- catalogue listing -------------------------------------------------------- */
 
+/* Display columns of UTF-8 text: CJK and full-width forms count 2. */
+static int text_cols(const char *s)
+{
+    int cols = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp = *p;
+        int n = cp < 0x80 ? 1 : cp < 0xe0 ? 2 : cp < 0xf0 ? 3 : 4;
+        if (n == 3 && p[1] && p[2])
+            cp = ((cp & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+        cols += (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+                        (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xff00 && cp <= 0xff60)
+                    ? 2 : 1;
+        for (int i = 0; i < n && *p; i++)
+            p++;
+    }
+    return cols;
+}
+
+/* Appends `s` padded with spaces to `width` columns, then one space. */
+static mm_rc cell(mm_buf *o, const char *s, int width)
+{
+    mm_rc rc = mm_buf_puts(o, s);
+    for (int c = text_cols(s); rc == MM_OK && c <= width; c++)
+        rc = mm_buf_puts(o, " ");
+    return rc;
+}
+
 static bool crit_in(const mm_scs_criterion *c, int level)
 {
     return level == 0 || (level == 3 ? c->level == 3 : true);
@@ -259,10 +287,13 @@ mm_rc mm_scs_catalogue_table(const mm_scs_catalogue *cat, int level,
                              cat->version, cat->n_items, T("項目", "items"),
                              cat->partial ? T(" — 公表分のみ・一部", " — published part only")
                                           : "");
+    static const int w[] = {6, 6, 3, 14, 9};
+    const char *head[] = {"ID", T("レベル", "level"), "CSF", T("種類", "kind"),
+                          T("対応", "closed by")};
+    for (int k = 0; k < 5 && rc == MM_OK; k++)
+        rc = cell(o, head[k], w[k]);
     if (rc == MM_OK)
-        rc = mm_buf_printf(o, "%-6s %-5s %-3s %-14s %-13s %s\n", "ID",
-                           T("レベル", "level"), "CSF", T("種類", "kind"),
-                           T("対応", "closed by"), T("要求事項", "requirement"));
+        rc = mm_buf_printf(o, "%s\n", T("要求事項", "requirement"));
     for (size_t i = 0; i < cat->n_items && rc == MM_OK; i++) {
         const mm_scs_item *it = &cat->items[i];
         for (unsigned c = 0; c < it->n_crit && rc == MM_OK; c++) {
@@ -271,10 +302,13 @@ mm_rc mm_scs_catalogue_table(const mm_scs_catalogue *cat, int level,
                 continue;
             char lv[16];
             snprintf(lv, sizeof lv, "★%d%s", cr->level, c == 1 ? "+" : "");
-            rc = mm_buf_printf(o, "%-6s %-5s %-3s %-14s %-13s %s\n", it->id, lv,
-                               it->csf, mm_scs_kind_name(it->kind),
-                               mm_scs_help_name(cr->help),
-                               lang == MM_SCS_JA ? cr->text_ja : cr->text_en);
+            const char *row[] = {it->id, lv, it->csf, mm_scs_kind_name(it->kind),
+                                 mm_scs_help_name(cr->help)};
+            for (int k = 0; k < 5 && rc == MM_OK; k++)
+                rc = cell(o, row[k], w[k]);
+            if (rc == MM_OK)
+                rc = mm_buf_printf(o, "%s\n",
+                                   lang == MM_SCS_JA ? cr->text_ja : cr->text_en);
         }
     }
     if (rc == MM_OK && (cat->note_ja || cat->note_en))

@@ -11,6 +11,12 @@ export MAMORI_SCS_CATALOGUE=$CAT
 # jget FILE EXPR: evaluates a Python expression on the JSON document `d`.
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 
+check "mamori help lists scs" bash -c "'$MAMORI' help | grep -q '^  scs '"
+check "mamori scs --help shows the subcommands" bash -c "'$MAMORI' scs --help | grep -q 'mamori scs verify FILE'"
+err_nohelp() { "$MAMORI" scs frobnicate 2>&1 | grep -q "unknown subcommand 'frobnicate'"; }
+check "unknown subcommand named" err_nohelp
+check_rc "unknown subcommand: exit 2" 2 "$MAMORI" scs frobnicate
+
 # ---- catalogue -------------------------------------------------------------
 "$MAMORI" scs catalogue --format json >"$TMP/cat.json"
 check_eq "catalogue: 26 published IDs" 26 "$(jget "$TMP/cat.json" "len({i['id'] for i in d['items']})")"
