@@ -529,3 +529,80 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
     }
     return SCS_EV_NONE;
 }
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static json_t *time_or_null(int64_t ms)
+{
+    if (ms <= 0)
+        return json_null();
+    char buf[32];
+    mm_time_format(ms, buf, sizeof buf);
+    return json_string(buf);
+}
+
+mm_rc mm_scs_evidence_write(const mm_scs_evidence_state *st, mm_buf *out,
+                            mm_err *err)
+{
+    if (!st->source || st->n_datasets > DS_MAX ||
+        st->n_networks > MM_SCS_NETWORKS_MAX)
+        return mm_err_set(err, MM_EINVAL, "evidence", 0, "bad evidence state");
+    char gen[32];
+    mm_time_format(st->generated_at_ms, gen, sizeof gen);
+    json_t *ds = json_object();
+    json_t *doc = json_pack("{s:s, s:s, s:I, s:o}", "source", st->source,
+                            "generated_at", gen, "window_days",
+                            (json_int_t)st->window_days, "datasets_seen", ds);
+    if (!doc)
+        return mm_err_set(err, MM_ENOMEM, "evidence", 0, "out of memory");
+    int bad = 0;
+    if (st->tenant)
+        bad |= json_object_set_new(doc, "tenant", json_string(st->tenant));
+    for (size_t i = 0; i < st->n_datasets; i++) {
+        const mm_scs_dataset_seen *d = &st->datasets[i];
+        if (!d->name || d->events > INT64_MAX || d->denied > INT64_MAX) {
+            bad = 1;
+            break;
+        }
+        bad |= json_object_set_new(ds, d->name,
+                                   json_pack("{s:o, s:I, s:I}", "last_seen",
+                                             time_or_null(d->last_seen_ms), "events",
+                                             (json_int_t)d->events, "denied",
+                                             (json_int_t)d->denied));
+    }
+    if (st->has_hosts)
+        bad |= st->hosts_observed > INT64_MAX ||
+               json_object_set_new(doc, "hosts_observed",
+                                   json_integer((json_int_t)st->hosts_observed));
+    if (st->networks) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < st->n_networks; i++)
+            bad |= json_array_append_new(arr, json_string(st->networks[i]));
+        bad |= json_object_set_new(doc, "networks_observed", arr);
+    }
+    if (st->has_feed)
+        bad |= json_object_set_new(
+            doc, "feed",
+            json_pack("{s:b, s:o, s:s}", "applied", st->feed_applied, "last_pull",
+                      time_or_null(st->feed_last_pull_ms), "blocking",
+                      st->blocking ? st->blocking : "none"));
+    mm_buf tmp;
+    mm_buf_init(&tmp, MM_SCS_EVIDENCE_MAX);
+    mm_rc rc = bad ? mm_err_set(err, MM_EINVAL, "evidence", 0,
+                                "bad evidence state (names must be UTF-8)")
+                   : scs_json_dump(doc, true, &tmp);
+    json_decref(doc);
+    if (rc == MM_OK) {
+        mm_scs_evidence *check = NULL;
+        rc = mm_scs_evidence_parse(tmp.data, tmp.len, "evidence", &check, err);
+        mm_scs_evidence_free(check);
+        if (rc != MM_OK)
+            rc = MM_EINVAL;
+    }
+    if (rc == MM_OK)
+        rc = mm_buf_append(out, tmp.data, tmp.len);
+    if (rc == MM_OK)
+        rc = mm_buf_puts(out, "\n");
+    mm_buf_free(&tmp);
+    return rc;
+}

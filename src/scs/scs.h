@@ -176,6 +176,37 @@ mm_rc mm_scs_evidence_load(const char *path, mm_scs_evidence **out,
                            mm_err *err);
 void mm_scs_evidence_free(mm_scs_evidence *ev);
 
+/* What a sensor or the hub knows, for writing an evidence file. */
+typedef struct mm_scs_dataset_seen {
+    const char *name;     /* ECS event.dataset, e.g. "netfilter" */
+    int64_t last_seen_ms; /* 0 = never */
+    uint64_t events;
+    uint64_t denied;      /* firewall denies among them */
+} mm_scs_dataset_seen;
+
+typedef struct mm_scs_evidence_state {
+    const char *source;      /* "sensor" or "hub" */
+    const char *tenant;      /* may be NULL */
+    int64_t generated_at_ms;
+    unsigned window_days;
+    const mm_scs_dataset_seen *datasets;
+    size_t n_datasets;
+    bool has_hosts;
+    uint64_t hosts_observed;
+    const char *const *networks; /* CIDRs; NULL = not known */
+    size_t n_networks;
+    bool has_feed;
+    bool feed_applied;
+    int64_t feed_last_pull_ms;   /* 0 = never */
+    const char *blocking;        /* "nftables", "none", ... */
+} mm_scs_evidence_state;
+
+/* Appends the evidence file for `st` (JSON, docs/scs.md) to out. The result
+ * is checked with mm_scs_evidence_parse, so what is written is always
+ * accepted by `mamori scs assess --evidence`; MM_EINVAL otherwise. */
+mm_rc mm_scs_evidence_write(const mm_scs_evidence_state *st, mm_buf *out,
+                            mm_err *err);
+
 /* ---- assessment ------------------------------------------------------------ */
 
 typedef struct mm_scs_assessment mm_scs_assessment; /* opaque */

@@ -419,6 +419,47 @@ static void test_evidence(void **state)
     mm_scs_catalogue_free(cat);
 }
 
+static void test_evidence_write(void **state)
+{
+    (void)state;
+    mm_scs_catalogue *cat = load_real();
+    const int64_t now = mm_time_from_civil(2026, 11, 20, 0, 0, 0) * 1000;
+    mm_scs_dataset_seen ds[] = {
+        {"netfilter", now - 3600 * 1000, 500, 20},
+        {"sshd", 0, 0, 0},
+    };
+    const char *const nets[] = {"192.168.1.0/24"};
+    mm_scs_evidence_state es = {
+        .source = "sensor", .tenant = "t", .generated_at_ms = now, .window_days = 30,
+        .datasets = ds, .n_datasets = 2, .has_hosts = true, .hosts_observed = 9,
+        .networks = nets, .n_networks = 1, .has_feed = true, .feed_applied = true,
+        .feed_last_pull_ms = now - 60000, .blocking = "nftables",
+    };
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    mm_err err;
+    assert_int_equal(mm_scs_evidence_write(&es, &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, "\"last_seen\": null"));
+    /* what is written is read back and supports the items */
+    static const char *const o[] = {"5-1-1=unknown", "4-5-2=unknown", "3-1-1=unknown"};
+    char *a = answers_json(cat, "★4", "yes", o, 3, NULL);
+    const char *e[] = {b.data};
+    mm_scs_assessment *as = run(cat, a, e, 1, NULL);
+    assert_int_equal(st(as, "5-1-1", 3), MM_SCS_ST_MET_BY_EVIDENCE);
+    assert_int_equal(st(as, "4-5-2", 4), MM_SCS_ST_MET_BY_EVIDENCE);
+    assert_int_equal(st(as, "3-1-1", 3), MM_SCS_ST_MET_BY_EVIDENCE);
+    mm_scs_assessment_free(as);
+    free(a);
+    /* a bad network is refused, nothing appended */
+    const char *const badnets[] = {"not-a-cidr"};
+    es.networks = badnets;
+    mm_buf_reset(&b);
+    assert_int_equal(mm_scs_evidence_write(&es, &b, &err), MM_EINVAL);
+    assert_int_equal(b.len, 0);
+    mm_buf_free(&b);
+    mm_scs_catalogue_free(cat);
+}
+
 static char *as_json(const mm_scs_assessment *as, bool pretty)
 {
     mm_buf b;
@@ -604,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_decision),
         cmocka_unit_test(test_answers_errors),
         cmocka_unit_test(test_evidence),
+        cmocka_unit_test(test_evidence_write),
         cmocka_unit_test(test_renewal),
         cmocka_unit_test(test_canonical),
         cmocka_unit_test(test_sign_verify),
