@@ -39,7 +39,7 @@ static const char css[] =
     "th,td{border:1px solid #d0d7de;padding:3px 5px;vertical-align:top;text-align:left}"
     "th{background:#f6f8fa}tr{page-break-inside:avoid}"
     ".s-met{color:#1a7f37}.s-no{color:#b42318}.s-c{color:#9a6700;font-weight:bold}"
-    ".small{font-size:11px;color:#57606a}"
+    ".small{font-size:11px;color:#57606a}.id{white-space:nowrap}"
     "@media print{body{padding:0;font-size:12px}.page{max-width:none}"
     ".badge{font-size:24px;padding:8px 20px}h2{margin:10px 0 4px}}";
 
@@ -318,9 +318,9 @@ static mm_rc item_table(mm_buf *o, const json_t *a, mm_scs_lang lang)
         const char *st = scs_jstr(it, "status");
         const char *cls = json_is_true(json_object_get(it, "met")) ? "s-met"
                           : strcmp(st, "contradicted") == 0 ? "s-c" : "s-no";
-        rc = put2(o, "<tr><td>", scs_jstr(it, "id"));
+        rc = put2(o, "<tr><td class=\"id\">", scs_jstr(it, "id"));
         if (rc == MM_OK)
-            rc = mm_buf_printf(o, "</td><td>★%lld%s</td><td>",
+            rc = mm_buf_printf(o, "</td><td class=\"id\">★%lld%s</td><td>",
                                (long long)json_integer_value(json_object_get(it, "level")),
                                json_is_true(json_object_get(it, "stricter")) ? T("（厳格化）", " (stricter)") : "");
         if (rc == MM_OK)
