@@ -82,6 +82,7 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
 extern const mm_command mm_cmd_scan;
 extern const mm_command mm_cmd_logtest;
 extern const mm_command mm_cmd_version;
+extern const mm_command mm_cmd_scs;
 
 /* True when argv holds -h or --help; prints the command's usage then. */
 int mm_cli_wants_help(const mm_command *cmd, int argc, char **argv);

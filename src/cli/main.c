@@ -9,6 +9,7 @@ static const mm_command *const commands[] = {
     &mm_cmd_scan,
     &mm_cmd_logtest,
     &mm_cmd_version,
+    &mm_cmd_scs,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
