@@ -527,6 +527,18 @@ static const sig_case sig_cases[] = {
     {NULL, "/environment/news.html", NULL, NULL},
     {NULL, "/digital/pmaster.html", NULL, NULL},
     {NULL, "/docs/", "q=how+to+sleep+well&page=2", NULL},
+    /* near misses, one or more per rule */
+    {NULL, "/blog/wp-content/uploads/logo.png", NULL, NULL},
+    {NULL, "/envelope.html", NULL, NULL},
+    {NULL, "/gitlab/help", "q=.github", NULL},
+    {NULL, "/pmaps/index.html", NULL, NULL},
+    {NULL, "/cgi/info", NULL, NULL},
+    {NULL, "/a/b..c/d.html", NULL, NULL},
+    {NULL, "/search", "q=union+station+timetable", NULL},
+    {NULL, "/shop", "q=select+your+size&sort=price", NULL},
+    {NULL, "/price", "q=%245+or+less", NULL},
+    {NULL, "/t", "name=%24%7Bname%7D", "curl/8.0"},
+    {NULL, "/", NULL, "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1)"},
 };
 
 static bool has_hit(const mm_line_hits *h, const char *id)
