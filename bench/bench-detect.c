@@ -90,11 +90,12 @@ static mm_ruleset *load(size_t n_ioc)
     if (mm_ruleset_add_default_rules(rs, &err) != MM_OK)
         die("rules", &err);
     if (n_ioc) {
-        char *text = malloc(n_ioc * 20);
+        size_t cap = n_ioc * 20;
+        char *text = malloc(cap);
         size_t len = 0;
         for (size_t i = 0; i < n_ioc; i++) {
             uint32_t ip = 0x01000000u + (uint32_t)(next() % 0xdf000000u);
-            len += (size_t)sprintf(text + len, "%u.%u.%u.%u\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255, ip & 255);
         }
         double t = now_s();

@@ -1121,7 +1121,8 @@ static void test_million_ips(void **state)
     (void)state;
     long before = rss_kb();
     size_t n = 1000000;
-    char *text = malloc(n * 20);
+    size_t cap = n * 20 + 16;
+    char *text = malloc(cap);
     assert_non_null(text);
     size_t len = 0;
     uint32_t x = 12345;
@@ -1130,13 +1131,13 @@ static void test_million_ips(void **state)
         uint32_t ip = (uint32_t)(i * 2654435761u) ^ (x >> 16);
         ip = 0x01000000u + ip % 0xdf000000u; /* 1.0.0.0 .. 223.x */
         if (i % 10 == 0)
-            len += (size_t)sprintf(text + len, "%u.%u.%u.0/24\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.0/24\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255);
         else
-            len += (size_t)sprintf(text + len, "%u.%u.%u.%u\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255, ip & 255);
     }
-    len += (size_t)sprintf(text + len, "9.9.9.9\n");
+    len += (size_t)snprintf(text + len, cap - len, "9.9.9.9\n");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     mm_ruleset *rs;
