@@ -527,6 +527,18 @@ static const sig_case sig_cases[] = {
     {NULL, "/environment/news.html", NULL, NULL},
     {NULL, "/digital/pmaster.html", NULL, NULL},
     {NULL, "/docs/", "q=how+to+sleep+well&page=2", NULL},
+    /* near misses, one or more per rule */
+    {NULL, "/blog/wp-content/uploads/logo.png", NULL, NULL},
+    {NULL, "/envelope.html", NULL, NULL},
+    {NULL, "/gitlab/help", "q=.github", NULL},
+    {NULL, "/pmaps/index.html", NULL, NULL},
+    {NULL, "/cgi/info", NULL, NULL},
+    {NULL, "/a/b..c/d.html", NULL, NULL},
+    {NULL, "/search", "q=union+station+timetable", NULL},
+    {NULL, "/shop", "q=select+your+size&sort=price", NULL},
+    {NULL, "/price", "q=%245+or+less", NULL},
+    {NULL, "/t", "name=%24%7Bname%7D", "curl/8.0"},
+    {NULL, "/", NULL, "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1)"},
 };
 
 static bool has_hit(const mm_line_hits *h, const char *id)
@@ -940,6 +952,61 @@ static void test_reload_keeps_windows(void **state)
     mm_ruleset_free(rs2);
 }
 
+static void test_prefix_key_and_dir(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "rule net.fail\n"
+        "  kind threshold   # grouped by network\n"
+        "  severity high\n"
+        "  match event.action = authentication_failure\n"
+        "  key source.ip/24\n"
+        "  count 3\n"
+        "  window 1m\n"
+        "  title.ja 同じネットワークからの失敗\n"
+        "  title.en failures from one network\n"
+        "  advice.ja 確認してください\n"
+        "  advice.en check it\n";
+    mm_ruleset *rs;
+    mm_err err;
+    assert_int_equal(mm_ruleset_new(&rs), MM_OK);
+    assert_int_equal(mm_ruleset_add_rules(rs, "n.rules", text, strlen(text),
+                                          &err),
+                     MM_OK);
+    assert_int_equal(mm_ruleset_compile(rs, &err), MM_OK);
+    mm_detector *d;
+    got g = {0};
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    static const char *ips[] = {"203.0.113.1", "203.0.113.200", "203.0.114.1",
+                                "2001:db8:0:1::1", "2001:db8:0:2::1",
+                                "2001:db8:1::1", "203.0.113.9",
+                                "2001:db8:0:ff::2"};
+    for (int i = 0; i < 8; i++) {
+        mm_event ev = ssh_ev(T0 + i * 1000, ips[i], "u", MM_ACT_AUTH_FAILURE);
+        feed(d, &ev, &g);
+    }
+    mm_detector_flush(d, collect, &g);
+    /* 203.0.113.0/24 had three, 2001:db8::/56 three; the others one */
+    assert_int_equal(g.n, 2);
+    bool v4 = false, v6 = false;
+    for (unsigned i = 0; i < 2; i++) {
+        v4 |= strcmp(g.a[i].key, "203.0.113.0/24") == 0;
+        v6 |= strcmp(g.a[i].key, "2001:db8::/56") == 0;
+        assert_int_equal(g.a[i].count, 3);
+    }
+    assert_true(v4 && v6);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+
+    assert_int_equal(mm_ruleset_new(&rs), MM_OK);
+    assert_int_equal(mm_ruleset_add_rules_dir(rs, "no/such/dir", &err),
+                     MM_ENOTFOUND);
+    assert_string_equal(err.file, "no/such/dir");
+    assert_int_equal(mm_ruleset_add_ioc_file(rs, "no/such/file.txt", &err),
+                     MM_ENOTFOUND);
+    mm_ruleset_free(rs);
+}
+
 /* ---- JSON ----------------------------------------------------------------- */
 
 static void test_alert_json(void **state)
@@ -1054,7 +1121,8 @@ static void test_million_ips(void **state)
     (void)state;
     long before = rss_kb();
     size_t n = 1000000;
-    char *text = malloc(n * 20);
+    size_t cap = n * 20 + 16;
+    char *text = malloc(cap);
     assert_non_null(text);
     size_t len = 0;
     uint32_t x = 12345;
@@ -1063,13 +1131,13 @@ static void test_million_ips(void **state)
         uint32_t ip = (uint32_t)(i * 2654435761u) ^ (x >> 16);
         ip = 0x01000000u + ip % 0xdf000000u; /* 1.0.0.0 .. 223.x */
         if (i % 10 == 0)
-            len += (size_t)sprintf(text + len, "%u.%u.%u.0/24\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.0/24\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255);
         else
-            len += (size_t)sprintf(text + len, "%u.%u.%u.%u\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255, ip & 255);
     }
-    len += (size_t)sprintf(text + len, "9.9.9.9\n");
+    len += (size_t)snprintf(text + len, cap - len, "9.9.9.9\n");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     mm_ruleset *rs;
@@ -1131,6 +1199,7 @@ int main(void)
         cmocka_unit_test(test_expiry_log_time),
         cmocka_unit_test(test_emit_on_open),
         cmocka_unit_test(test_reload_keeps_windows),
+        cmocka_unit_test(test_prefix_key_and_dir),
         cmocka_unit_test(test_alert_json),
         cmocka_unit_test(test_million_ips),
     };
