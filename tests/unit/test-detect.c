@@ -625,6 +625,38 @@ static bool parse_combined(char *line, mm_event *ev)
     return true;
 }
 
+/* The cache of values that matched nothing must never hide a match: a
+ * decoded URL that matched a rule already hit by the raw URL is not "clean",
+ * and repeated benign values stay benign. */
+static void test_signature_cache(void **state)
+{
+    (void)state;
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    static const struct {
+        const char *path, *query, *rule;
+    } seq[] = {
+        {"/x", "q=%2e%2e/", "web.attack.traversal"}, /* raw and decoded hit */
+        {"/x", "q=.%2e/", "web.attack.traversal"},   /* only decoded hits */
+        {"/index.html", NULL, NULL},
+        {"/index.html", NULL, NULL},                 /* served from cache */
+        {"/x", "q=.%2e/", "web.attack.traversal"},   /* still found */
+    };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        mm_event ev = web_ev(T0, "198.51.100.5", seq[i].path, seq[i].query,
+                             "Mozilla/5.0", 200);
+        mm_line_hits h;
+        mm_detector_match_line(d, &ev, "x", 1, &h);
+        if (seq[i].rule && !has_hit(&h, seq[i].rule))
+            fail_msg("step %zu: %s not hit", i, seq[i].rule);
+        if (!seq[i].rule && h.n)
+            fail_msg("step %zu: false positive %s", i, h.ids[0]);
+    }
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
 static void test_signatures_real_log(void **state)
 {
     (void)state;
@@ -1192,6 +1224,7 @@ int main(void)
         cmocka_unit_test(test_web_scan_404),
         cmocka_unit_test(test_portscan),
         cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_signature_cache),
         cmocka_unit_test(test_signatures_real_log),
         cmocka_unit_test(test_ioc),
         cmocka_unit_test(test_allowlist),
