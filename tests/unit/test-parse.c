@@ -335,6 +335,9 @@ static const tcase cases[] = {
      MM_OK, MM_ACT_FIREWALL_LOG, MM_OUT_UNKNOWN, "45.155.205.10", .dst = "10.0.0.5", .proto = 47, .bytes = 40},
     {MM_LOG_NETFILTER, "[12345.678901] nft-reject: IN=eth0 OUT= SRC=45.155.205.10 DST=10.0.0.5 LEN=84 PROTO=ICMP TYPE=8 CODE=0 ID=1 SEQ=1",
      MM_OK, MM_ACT_FIREWALL_DENY, MM_OUT_FAILURE, "45.155.205.10", .dst = "10.0.0.5", .proto = 1, .bytes = 84},
+    {MM_LOG_NETFILTER, "[UFW BLOCK] IN=eth0 OUT= SRC=45.155.205.10 DST=10.0.0.5 LEN=40 PROTO=TCP SPT=1 DPT=22",
+     MM_OK, MM_ACT_FIREWALL_DENY, MM_OUT_FAILURE, "45.155.205.10", 1, .dst = "10.0.0.5", .dport = 22,
+     .proto = 6, .bytes = 40},
     {MM_LOG_NETFILTER, "Jan  2 03:04:05 fw kernel: IN=eth0 OUT= SRC=not-an-ip DST=10.0.0.5", MM_EPARSE},
     {MM_LOG_NETFILTER, "Jan  2 03:04:05 fw kernel: usb 1-1: new device", MM_EPARSE, .no_auto = true},
     /* ---- FortiGate, synth (FortiOS 7 log reference field names) ---- */
