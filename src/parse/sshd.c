@@ -154,8 +154,10 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
         }
         break;
     case 'U':
-        if (PP_STARTS(p, e, "User ") && PP_FIND(p, e, " not allowed because")) {
-            const char *n = PP_RFIND(p, e, " not allowed because");
+        if (PP_STARTS(p, e, "User ")) {
+            const char *n = PP_RFIND(p + 5, e, " not allowed because");
+            if (!n)
+                return MM_SKIP;
             if (!user_from(p + 5, n, ev))
                 return MM_EPARSE;
             return hit(ev, MM_ACT_INVALID_USER, MM_OUT_FAILURE);

@@ -225,6 +225,12 @@ static const tcase cases[] = {
      MM_OK, MM_ACT_INVALID_USER, MM_OUT_FAILURE, "45.155.205.10", 40232, "test"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Did not receive identification string from 45.155.205.10 port 40232",
      MM_OK, MM_ACT_NO_IDENT, MM_OUT_UNKNOWN, "45.155.205.10", 40232},
+    {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: User root from 45.155.205.10 not allowed because not listed in AllowUsers",
+     MM_OK, MM_ACT_INVALID_USER, MM_OUT_FAILURE, "45.155.205.10", 0, "root"},
+    /* regression: the needle overlapping the "User " prefix once made a
+     * backwards search start before its slice */
+    {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: User not allowed because", MM_SKIP},
+    {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: User  not allowed because x", MM_EPARSE},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Server listening on 0.0.0.0 port 22.", MM_SKIP},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Failed password for root from 999.1.1.1 port 22 ssh2",
      MM_EPARSE},
