@@ -230,6 +230,8 @@ mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
     default:
         return MM_EINVAL;
     }
+    if (rc == MM_OK && ev->message.len == 0)
+        ev->message = mm_span_make(line, len); /* e.g. access-log lines */
     if (rc == MM_SKIP) {
         /* keep what says where the line came from, drop the rest */
         mm_event k = *ev;

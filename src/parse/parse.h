@@ -63,7 +63,8 @@ typedef struct mm_parse_opts {
  * `opts` may be NULL (defaults). A trailing CR is ignored. The line need
  * not be NUL-terminated and is never read past `len`; every span of `ev`
  * points inside it. ev->anomalies gets MM_ANOM_NUL / MM_ANOM_BAD_UTF8 /
- * MM_ANOM_HOSTNAME (the caller adds MM_ANOM_TRUNCATED). On MM_SKIP only
+ * MM_ANOM_HOSTNAME (the caller adds MM_ANOM_TRUNCATED). `message` is the
+ * payload after any syslog header, else the whole line. On MM_SKIP only
  * ts_ms, dataset, host, process, message and anomalies are kept; on
  * MM_EPARSE only anomalies, and message = the whole line. MM_EINVAL for
  * an unknown type. Formats and mappings: docs/formats.md. */
