@@ -268,6 +268,8 @@ static bool domain_allowed(const char *d)
 
 /* ---- tenants and links --------------------------------------------------- */
 
+static mm_rc load_sioc(const mm_stateioc *s, void *ud);
+
 static void parse_ranges(htenant *x)
 {
     x->nranges = 0;
@@ -367,6 +369,11 @@ mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
     for (unsigned i = 0; i < h->nten; i++)
         h->ten[i].ncust = 0;
     rc = mm_store_link_list(h->st, load_link, h, err);
+    if (rc == MM_OK) { /* state-backed lists imported while running */
+        smap_free(&h->sioc, free);
+        h->sioc.seed = h->keys.seed;
+        rc = h->st->ops->stateioc_list(h->st, load_sioc, h, err);
+    }
     if (rc == MM_ENOMEM)
         return mm_err_set(err, rc, "<store>", 0, "out of memory");
     return rc;
@@ -1255,8 +1262,6 @@ static mm_rc load_all(mm_hub *h, mm_err *err)
     }
     if (rc == MM_OK)
         rc = mm_store_indicator_list(h->st, 0, load_indicator, h, err);
-    if (rc == MM_OK)
-        rc = h->st->ops->stateioc_list(h->st, load_sioc, h, err);
     mm_store_stats ss;
     if (rc == MM_OK)
         rc = mm_store_stats_get(h->st, &ss, err);

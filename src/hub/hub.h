@@ -471,6 +471,9 @@ typedef struct mm_hub_server_conf {
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
 mm_rc mm_hub_conf_load(const char *dir, mm_hub_server_conf *c, mm_err *err);
+/* Sets one option by name (as in hub.conf); file/line name it in errors. */
+mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
+                      const char *file, unsigned line, mm_err *err);
 
 typedef struct mm_hub_server mm_hub_server;
 /* Starts the server (store at DIR/hub.db). */
