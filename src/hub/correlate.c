@@ -185,7 +185,7 @@ static const char *const builtin_allow[] = {
 };
 static const char *const builtin_allow_domains[] = {
     "google.com", "googlebot.com", "bing.com", "microsoft.com",
-    "cloudflare.com", "windowsupdate.com", "apple.com", "amazonaws.com",
+    "cloudflare.com", "windowsupdate.com", "apple.com",
 };
 
 void mm_hub_params_default(mm_hub_params *p)
