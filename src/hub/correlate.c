@@ -516,21 +516,26 @@ typedef struct evkeys {
     bool domain_ok; /* the domain may be shared */
 } evkeys;
 
-static bool own_range(const htenant *t, const mm_addr *a)
+/* True when the address is inside any tenant's own ranges: a member's
+ * network is never correlated as an attacker nor shared as an indicator. */
+static bool tenant_range(const mm_hub *h, const mm_addr *a)
 {
-    for (unsigned i = 0; i < t->nranges; i++)
-        if (mm_cidr_contains(&t->ranges[i], a))
-            return true;
+    for (unsigned k = 0; k < h->nten; k++) {
+        const htenant *t = &h->ten[k];
+        for (unsigned i = 0; i < t->nranges; i++)
+            if (mm_cidr_contains(&t->ranges[i], a))
+                return true;
+    }
     return false;
 }
 
-static void event_keys(const mm_hub *h, const htenant *t, const mm_addr *src,
+static void event_keys(const mm_hub *h, const mm_addr *src,
                        const char *domain, const char *rule, const char *path,
                        uint64_t users, evkeys *o)
 {
     o->n = 0;
     o->ip_ok = src->family && !mm_addr_is_reserved(src) &&
-               !mm_hub_allowed(h, src) && !own_range(t, src);
+               !mm_hub_allowed(h, src) && !tenant_range(h, src);
     if (o->ip_ok) {
         char ip[48];
         mm_addr_format(src, ip, sizeof ip);
@@ -1055,7 +1060,7 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
 {
     mm_hub *h = x->h;
     evkeys ks;
-    event_keys(h, &h->ten[ti], src, domain, rule, path, users, &ks);
+    event_keys(h, src, domain, rule, path, users, &ks);
     if (ts > h->max_ts)
         h->max_ts = ts;
     /* Keys go from most to least specific (ip, net, domain, sig, users).

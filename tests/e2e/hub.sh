@@ -100,6 +100,17 @@ check_eq "another tenant is not limited" 200 "$(post "$TB" "$TMP/one" | cut -d' 
 
 # ---- campaign, warnings, feed long poll
 CUR=$(curl -s -H "Authorization: Bearer $TX" "$URL/api/v1/feed" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')
+# more parked long polls than the server has threads must not block uploads
+LP=()
+for i in $(seq 12); do curl -s -H "Authorization: Bearer $TX" "$URL/api/v1/feed?since=$CUR&wait=2" >"$TMP/lp$i" & LP+=($!); PIDS+=($!); done
+sleep 0.3
+T0=$(now); line b-lp 45.33.90.1 >"$TMP/lp"; r=$(post "$TB" "$TMP/lp"); T2=$(now)
+check_eq "upload while 12 long polls are parked" 200 "${r%% *}"
+check "upload not delayed by parked long polls" python3 -c "assert $T2 - $T0 < 1.0"
+wait "${LP[@]}"
+T3=$(now)
+check "long polls time out after wait= with an empty list" bash -c "grep -q '\"indicators\":\[\]' '$TMP/lp1' && grep -q '\"indicators\":\[\]' '$TMP/lp12'"
+check "long poll held about wait= seconds" python3 -c "assert 1.5 < $T3 - $T0 < 4"
 ( curl -s -H "Authorization: Bearer $TX" "$URL/api/v1/feed?since=$CUR&wait=20" >"$TMP/poll"; now >"$TMP/poll.t" ) &
 PIDS+=($!); POLL=$!
 sleep 0.5

@@ -227,8 +227,9 @@ static void test_reserved_and_own(void **state)
     post(f, "b", "2", "192.168.1.9", T0);
     post(f, "a", "3", "8.8.8.8", T0); /* allowlisted public DNS */
     post(f, "b", "3", "8.8.8.8", T0);
-    post(f, "a", "4", "45.77.10.5", T0); /* a's own range */
-    post(f, "b", "4", "45.77.10.5", T0);
+    post(f, "a", "4", "45.77.10.5", T0); /* a's own range, reported by a */
+    post(f, "b", "4", "45.77.10.5", T0); /* … and by b: still a member's network */
+    post(f, "c", "4", "45.77.10.5", T0);
     assert_int_equal(campaigns(f), 0);
 }
 
