@@ -182,7 +182,7 @@ check "escalations --stix is valid STIX 2.1" bash -c "'$MAMORI' hub escalations 
 
 # ---- kill -9 during ingest: every acknowledged event survives
 cat >"$TMP/load.py" <<'EOF'
-import sys, urllib.request, time
+import sys, urllib.request, urllib.error, time
 url, tok, acked = sys.argv[1], sys.argv[2], sys.argv[3]
 ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 n = 0
@@ -194,22 +194,31 @@ with open(acked, "w") as out:
             req = urllib.request.Request(url, body, {"Authorization": "Bearer " + tok})
             if urllib.request.urlopen(req, timeout=5).status == 200:
                 out.write("%d\n" % n); out.flush()
-        except Exception:
+        except urllib.error.HTTPError as e:
+            out.write("refused %d\n" % e.code); out.flush()
             break
+        except Exception:
+            break  # the hub is gone
         n += 1
 EOF
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
+printf 'rate = 100000\nburst = 100000\n' >>"$H/hub.conf" # the last value wins
+start_hub --plain
 python3 "$TMP/load.py" "$URL/api/v1/events" "$TK" "$TMP/acked" & LOADPID=$!; PIDS+=($LOADPID)
 sleep 2
+check "uploads still running when the hub is killed" kill -0 "$LOADPID"
 kill -9 "$HUBPID"; wait "$HUBPID" 2>/dev/null; wait "$LOADPID" 2>/dev/null
-ACKED=$(wc -l <"$TMP/acked")
+ACKED=$(grep -vc refused "$TMP/acked")
 check_ge "load ran several batches before the kill" 3 "$ACKED"
+check_eq "no batch refused before the kill" 0 "$(grep -c refused "$TMP/acked")"
 start_hub --plain
 missing=0
 while read -r n; do
   c=$(q "SELECT count(*) FROM events WHERE tenant='k' AND event_id LIKE 'k$n-%'")
   [ "$c" = 500 ] || missing=$((missing + 1))
-done <"$TMP/acked"
+done < <(grep -v refused "$TMP/acked")
 check_eq "after kill -9 and restart every acknowledged batch is stored ($ACKED batches)" 0 "$missing"
+check_eq "no partial batch in the store (one transaction per batch)" 0 "$(q "SELECT count(*) FROM (SELECT substr(event_id,1,instr(event_id,'-')) p, count(*) c FROM events WHERE tenant='k' GROUP BY p HAVING c != 500)")"
 check "hub serves again after the crash" bash -c "curl -sf '$URL/api/v1/health' >/dev/null"
 check_eq "campaign state rebuilt: a repeat of an old event is a duplicate" '200 {"accepted":0,"duplicates":1}' "$(post "$TA" "$TMP/c1")"
 kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
