@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HOUR_MS (3600LL * 1000LL)
 #define DAY_MS (24LL * HOUR_MS)
 /* An indicator's last_seen is rewritten at most this often per value. */
 #define IND_REFRESH_MS (60LL * 1000LL)
+/* Event times further ahead of the hub clock than this are clamped. */
+#define FUTURE_SKEW_MS HOUR_MS
 
 /* ---- string-keyed hash map (open addressing, seeded) --------------------- */
 
@@ -1270,6 +1273,9 @@ static mm_rc load_all(mm_hub *h, mm_err *err)
     mm_store_stats ss;
     if (rc == MM_OK)
         rc = mm_store_stats_get(h->st, &ss, err);
+    int64_t wall = (int64_t)time(NULL) * 1000;
+    if (rc == MM_OK && ss.max_ts > wall + FUTURE_SKEW_MS)
+        ss.max_ts = wall; /* stored before clamping existed: ignore */
     if (rc == MM_OK && ss.max_ts) {
         mm_hub_ingest_result res;
         ingest_ctx x = {h, 0, &res, err, NULL, 0, 0};
@@ -1348,6 +1354,15 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
     ingest_ctx x = {h, now_ms, res, err, NULL, 0, 0};
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
+        mm_hub_event clamped;
+        if (e->ts_ms > now_ms + FUTURE_SKEW_MS) {
+            /* a clock far ahead (or a hostile tenant) must not move the
+             * correlation window for everyone: store and correlate it at
+             * the hub's time; the raw JSON keeps what was sent */
+            clamped = *e;
+            clamped.ts_ms = now_ms;
+            e = &clamped;
+        }
         bool dup = false;
         rc = mm_store_put_event(h->st, t->id, e, now_ms, &dup, err);
         if (rc != MM_OK)

@@ -532,6 +532,17 @@ static void test_ioc_acsc(void **state)
     assert_int_equal(err.line, 2);
 }
 
+static void test_future_clamped(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    /* a timestamp in the year 2999 must not push the window away from the
+     * other tenants' sightings */
+    post(f, "a", "1", "45.33.32.156", 32503680000000LL);
+    post(f, "b", "1", "45.33.32.156", NOW - 3600 * 1000);
+    assert_true(campaigns(f) >= 1);
+}
+
 static void test_rebuild_index(void **state)
 {
     fx *f = *state;
@@ -557,6 +568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feed_decay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stix_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_future_clamped, setup, teardown),
         cmocka_unit_test(test_batch_decode),
         cmocka_unit_test(test_graph_csv),
         cmocka_unit_test(test_ioc_acsc),
