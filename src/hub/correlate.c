@@ -140,8 +140,10 @@ typedef struct kentry {
     int64_t last_ts;
     uint32_t camp; /* index + 1 into h->camps, 0 = none */
     uint16_t n, cap;
-    sighting *s;
+    sighting *s;      /* inl until more than KENTRY_INLINE tenants */
+    sighting inl[2];  /* most keys are seen by one or two tenants */
 } kentry;
+#define KENTRY_INLINE 2u
 
 typedef struct hind {
     mm_indicator i;
@@ -204,7 +206,7 @@ void mm_hub_params_default(mm_hub_params *p)
 static void kentry_free(void *v)
 {
     kentry *k = v;
-    if (k)
+    if (k && k->s != k->inl)
         free(k->s);
     free(k);
 }
@@ -532,6 +534,24 @@ static bool tenant_range(const mm_hub *h, const mm_addr *a)
     return false;
 }
 
+/* Appends "prefix" + value (cut to fit) to a key buffer. */
+static void key_make(char *out, size_t outlen, const char *prefix,
+                     const char *v1, const char *sep, const char *v2)
+{
+    size_t n = 0;
+    const char *parts[4] = {prefix, v1, sep, v2};
+    for (int i = 0; i < 4; i++) {
+        if (!parts[i])
+            continue;
+        size_t l = strlen(parts[i]);
+        if (l > outlen - 1 - n)
+            l = outlen - 1 - n;
+        memcpy(out + n, parts[i], l);
+        n += l;
+    }
+    out[n] = '\0';
+}
+
 static void event_keys(const mm_hub *h, const mm_addr *src,
                        const char *domain, const char *rule, const char *path,
                        uint64_t users, evkeys *o)
@@ -542,26 +562,29 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
     if (o->ip_ok) {
         char ip[48];
         mm_addr_format(src, ip, sizeof ip);
-        snprintf(o->k[o->n++], sizeof o->k[0], "ip:%s", ip);
+        key_make(o->k[o->n++], sizeof o->k[0], "ip:", ip, NULL, NULL);
         mm_addr net = *src;
-        if (net.family == 4) {
+        if (net.family == 4)
             net.bytes[3] = 0;
-            mm_addr_format(&net, ip, sizeof ip);
-            snprintf(o->k[o->n++], sizeof o->k[0], "net:%s/24", ip);
-        } else {
+        else
             memset(net.bytes + 8, 0, 8);
-            mm_addr_format(&net, ip, sizeof ip);
-            snprintf(o->k[o->n++], sizeof o->k[0], "net:%s/64", ip);
-        }
+        mm_addr_format(&net, ip, sizeof ip);
+        key_make(o->k[o->n++], sizeof o->k[0], "net:", ip,
+                 net.family == 4 ? "/24" : "/64", NULL);
     }
     o->domain_ok = domain && domain[0] && !domain_allowed(domain);
     if (o->domain_ok)
-        snprintf(o->k[o->n++], sizeof o->k[0], "domain:%s", domain);
+        key_make(o->k[o->n++], sizeof o->k[0], "domain:", domain, NULL, NULL);
     if (rule && rule[0] && path && path[0])
-        snprintf(o->k[o->n++], sizeof o->k[0], "sig:%s %s", rule, path);
-    if (users)
-        snprintf(o->k[o->n++], sizeof o->k[0], "users:%016llx",
-                 (unsigned long long)users);
+        key_make(o->k[o->n++], sizeof o->k[0], "sig:", rule, " ", path);
+    if (users) {
+        char hx[17];
+        static const char dg[] = "0123456789abcdef";
+        for (int i = 0; i < 16; i++)
+            hx[i] = dg[(users >> (60 - 4 * i)) & 15];
+        hx[16] = '\0';
+        key_make(o->k[o->n++], sizeof o->k[0], "users:", hx, NULL, NULL);
+    }
 }
 
 /* ---- warnings ------------------------------------------------------------- */
@@ -1090,12 +1113,19 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                 break;
             }
         if (!s) {
+            if (!ke->s) {
+                ke->s = ke->inl;
+                ke->cap = KENTRY_INLINE;
+            }
             if (ke->n == ke->cap && ke->cap < MM_HUB_KEY_TENANTS_MAX) {
-                unsigned nc = ke->cap ? ke->cap * 2u : 2u;
-                sighting *ns = realloc(ke->s, nc * sizeof *ns);
+                unsigned nc = ke->cap * 2u;
+                sighting *ns = malloc(nc * sizeof *ns);
                 if (!ns)
                     return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0,
                                       "out of memory");
+                memcpy(ns, ke->s, ke->n * sizeof *ns);
+                if (ke->s != ke->inl)
+                    free(ke->s);
                 ke->s = ns;
                 ke->cap = (uint16_t)nc;
             }
