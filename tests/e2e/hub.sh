@@ -173,12 +173,17 @@ want=b'sha256='+hmac.new(b'$SECRET',body,hashlib.sha256).hexdigest().encode()
 assert sig==want, (sig,want)"
 
 # ---- escalation from a state-backed indicator list (ACSC 2020-008)
+# x's webhook points at a closed port: deliveries must be retried with back-off
+"$MAMORI" hub webhook set --dir "$H" --tenant x --url "http://127.0.0.1:9/closed" >/dev/null 2>&1
 check "ioc import (ACSC ndjson)" "$MAMORI" hub ioc import --dir "$H" "$SRCDIR/data/samples/acsc-2020-008-iocs.ndjson"
 sleep 5.5
 line a-s 104.156.233.219 >"$TMP/s1"; line c-s 104.156.233.219 >"$TMP/s2"
 post "$TA" "$TMP/s1" >/dev/null; post "$TC" "$TMP/s2" >/dev/null
 check "escalation queued for the state-backed match" bash -c "'$MAMORI' hub escalations --dir '$H' | grep -q '104.156.233.219'"
 check "escalations --stix is valid STIX 2.1" bash -c "'$MAMORI' hub escalations --dir '$H' --stix | python3 -c 'import json,sys; b=json.load(sys.stdin); assert b[\"type\"]==\"bundle\"; t=[o[\"type\"] for o in b[\"objects\"]]; assert \"identity\" in t and \"indicator\" in t and \"relationship\" in t; assert all(o[\"spec_version\"]==\"2.1\" for o in b[\"objects\"])'"
+sleep 1.5
+row=$(q "SELECT hook_state = 1 AND hook_attempts >= 1 AND hook_next > created + 1000 FROM warnings WHERE tenant='x' ORDER BY id DESC LIMIT 1")
+check_eq "failed webhook delivery stays pending with a backed-off retry" 1 "$row"
 
 # ---- kill -9 during ingest: every acknowledged event survives
 cat >"$TMP/load.py" <<'EOF'
