@@ -147,7 +147,7 @@ int main(int argc, char **argv)
             snprintf(r->id, sizeof r->id, "b%zu-%zu", b, i);
             snprintf(r->ip, sizeof r->ip, "%u.%u.%u.%u", b < nb / 2 ? 45u : 47u, (v >> 16) & 255, (v >> 8) & 255,
                      (v & 255) | 1);
-            len += (size_t)sprintf(p + len,
+            len += (size_t)snprintf(p + len, BATCH * 256 - len,
                                    "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
                                    "\"alert\",\"severity\":\"medium\"},\"rule\":{\"id\":"
                                    "\"ssh.bruteforce\"},\"source\":{\"ip\":\"%s\"}}\n",
