@@ -134,6 +134,8 @@ typedef struct camp {
     chit *hits;
     unsigned nhits, caphits;
     bool dirty;
+    unsigned ci_checked; /* nhits when the CI escalation was last checked
+                            with the score above the threshold */
 } camp;
 
 typedef struct kentry {
@@ -870,18 +872,40 @@ out:
 
 /* ---- score and escalation -------------------------------------------------- */
 
+static int cmp_u(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Customers with at least two hit suppliers: the supply chain being
+ * walked. O(links of the hit tenants · log). */
 static unsigned shared_customers(const mm_hub *h, const camp *c)
 {
-    unsigned n = 0;
-    for (unsigned v = 0; v < h->nten; v++) {
-        unsigned k = 0;
-        for (unsigned i = 0; i < c->nhits; i++)
-            if (is_customer_of(h, c->hits[i].tenant, v, NULL))
-                k++;
-        if (k >= 2)
-            n++;
+    size_t total = 0;
+    for (unsigned i = 0; i < c->nhits; i++)
+        total += h->ten[c->hits[i].tenant].ncust;
+    if (total < 2)
+        return 0;
+    unsigned *v = malloc(total * sizeof *v);
+    if (!v)
+        return 0;
+    size_t n = 0;
+    for (unsigned i = 0; i < c->nhits; i++) {
+        const htenant *t = &h->ten[c->hits[i].tenant];
+        for (unsigned j = 0; j < t->ncust; j++) {
+            int cu = tenant_idx(h, h->links[t->cust[j]].customer);
+            if (cu >= 0)
+                v[n++] = (unsigned)cu;
+        }
     }
-    return n;
+    qsort(v, n, sizeof *v, cmp_u);
+    unsigned shared = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] == v[i - 1] && (i < 2 || v[i - 1] != v[i - 2]))
+            shared++;
+    free(v);
+    return shared;
 }
 
 static void score(const mm_hub *h, camp *c)
@@ -929,8 +953,10 @@ static const char *state_match(mm_hub *h, const char *type, const char *value)
 static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
 {
     mm_hub *h = x->h;
-    if (c->c.escalated || c->c.score < h->p.escalate_score)
-        return MM_OK;
+    if (c->c.escalated || c->c.score < h->p.escalate_score ||
+        c->ci_checked == c->nhits)
+        return MM_OK; /* nothing new since the last check */
+    c->ci_checked = c->nhits;
     unsigned *dist = calloc(h->nten, sizeof *dist);
     unsigned *queue = calloc(h->nten + 1, sizeof *queue);
     mm_rc rc = MM_OK;

@@ -233,6 +233,12 @@ static void test_reserved_and_own(void **state)
     assert_int_equal(campaigns(f), 0);
 }
 
+static mm_rc get_score(const mm_campaign *c, void *ud)
+{
+    *(unsigned *)ud = c->score;
+    return MM_OK;
+}
+
 static void test_supplier_warning(void **state)
 {
     fx *f = *state;
@@ -250,6 +256,12 @@ static void test_supplier_warning(void **state)
     assert_non_null(strstr(l->en[0], "1 not disclosed"));
     assert_non_null(strstr(l->ja[0], "Alpha Parts"));
     free(l);
+    /* score: 20 + 15 (2nd tenant) + 15 (spread within 1 h) + 15 (severity
+     * high) + 10 (one customer with two hit suppliers) */
+    unsigned score = 0;
+    mm_err err;
+    assert_int_equal(mm_store_campaign_list(f->st, get_score, &score, &err), MM_OK);
+    assert_int_equal(score, 75);
     /* a third party not linked gets nothing */
     l = warnings_of(f, "m");
     assert_int_equal(l->n, 0);
