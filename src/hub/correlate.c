@@ -907,9 +907,14 @@ static unsigned shared_customers(const mm_hub *h, const camp *c)
     }
     qsort(v, n, sizeof *v, cmp_u);
     unsigned shared = 0;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] == v[i - 1] && (i < 2 || v[i - 1] != v[i - 2]))
-            shared++;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && v[j] == v[i])
+            j++;
+        if (j - i >= 2)
+            shared++; /* one customer, several hit suppliers */
+        i = j;
+    }
     free(v);
     return shared;
 }
