@@ -109,8 +109,9 @@ mm_rc mm_alert_to_json(const mm_alert *alert, mm_buf *out);
 typedef struct mm_detector mm_detector;
 
 typedef struct mm_detector_opts {
-    size_t max_keys;   /* cap on (rule, key) windows kept; 0 = 2,000,000.
-                          At the cap the oldest windows are evicted. */
+    size_t max_keys;   /* cap on (rule, key) windows plus first sightings
+                          kept; 0 = 2,000,000. At the cap the least
+                          recently seen are evicted. */
     bool emit_on_open; /* daemon mode: report an alert as soon as it opens
                           (final = false) and again when its suppression
                           window closes if the count grew (final = true).
@@ -152,7 +153,8 @@ typedef struct mm_detector_stats {
     uint64_t alerts;
     uint64_t suppressed; /* events on allowlisted sources */
     size_t windows;      /* (rule, key) windows currently held */
-    size_t evicted;      /* windows dropped at the cap */
+    size_t first_sightings; /* keys seen once, held without windows */
+    size_t evicted;      /* windows and first sightings dropped at the cap */
     size_t memory;       /* bytes held by windows and sets */
 } mm_detector_stats;
 void mm_detector_get_stats(const mm_detector *d, mm_detector_stats *st);
