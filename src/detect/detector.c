@@ -42,6 +42,7 @@ typedef struct keyval {
     mm_span text;       /* user.name, or a matched domain */
     const char *cstr;   /* explicit text (ioc) */
     uint64_t h;
+    uint64_t fkey;      /* first-sighting key, 0 = not computed yet */
     uint8_t fs;         /* FS_*: first-sighting state for this event */
 } keyval;
 
@@ -116,27 +117,23 @@ static bool bit_ok(uint32_t mask, unsigned v)
     return !mask || (v < 32 && (mask >> v & 1u));
 }
 
-static bool filter_vals(const mm_filter *f, unsigned dataset,
-                        unsigned category, unsigned action, unsigned outcome,
-                        uint32_t status, uint32_t port)
-{
-    return bit_ok(f->datasets, dataset) && bit_ok(f->categories, category) &&
-           bit_ok(f->actions, action) && bit_ok(f->outcomes, outcome) &&
-           (!f->n_status || in_ranges(f->status, f->n_status, status)) &&
-           (!f->n_port || in_ranges(f->port, f->n_port, port));
-}
-
 static bool filter_ok(const mm_filter *f, const mm_event *ev)
 {
-    return filter_vals(f, ev->dataset, ev->category, ev->action, ev->outcome,
-                       ev->status, ev->dst_port);
+    return bit_ok(f->datasets, ev->dataset) &&
+           bit_ok(f->categories, ev->category) &&
+           bit_ok(f->actions, ev->action) && bit_ok(f->outcomes, ev->outcome) &&
+           (!f->n_status || in_ranges(f->status, f->n_status, ev->status)) &&
+           (!f->n_port || in_ranges(f->port, f->n_port, ev->dst_port));
 }
 
-/* The filter on the event a first-sighting record stands for. */
+/* filter_ok on the event a first-sighting record stands for. */
 static bool filter_first(const mm_filter *f, const mm_first *r)
 {
-    return filter_vals(f, r->dataset, r->category, r->action, r->outcome,
-                       r->status, r->port);
+    return bit_ok(f->datasets, r->dataset) &&
+           bit_ok(f->categories, r->category) &&
+           bit_ok(f->actions, r->action) && bit_ok(f->outcomes, r->outcome) &&
+           (!f->n_status || in_ranges(f->status, f->n_status, r->status)) &&
+           (!f->n_port || in_ranges(f->port, f->n_port, r->port));
 }
 
 /* Hash of a distinct rule's value (0 = the event lacks it). */
@@ -670,6 +667,13 @@ static void promote(mm_detector *d, const keyval *k, const mm_first *f,
     }
 }
 
+static uint64_t fkey_of(keyval *k)
+{
+    if (!k->fkey)
+        k->fkey = mix(k->h, FS_TAG ^ (uint64_t)k->field);
+    return k->fkey;
+}
+
 static bool made_now(const mm_detector *d, uint64_t fkey)
 {
     for (unsigned i = 0; i < d->n_fs_new; i++)
@@ -688,7 +692,7 @@ static bool first_sighting(mm_detector *d, keyval *k, const mm_event *ev,
 {
     if (k->fs != FS_UNKNOWN)
         return k->fs == FS_HELD;
-    uint64_t fkey = mix(k->h, FS_TAG ^ (uint64_t)k->field);
+    uint64_t fkey = fkey_of(k);
     if (made_now(d, fkey)) {
         k->fs = FS_HELD;
         return true;
@@ -1115,6 +1119,8 @@ static void expire_some(mm_detector *d, int64_t now_ms, size_t budget,
 static void expire_first(mm_detector *d, int64_t now_ms, size_t budget)
 {
     mm_fstab *t = &d->fs;
+    if (!t->n)
+        return;
     uint32_t now = sec_of(now_ms);
     while (budget-- && t->n) {
         if (t->cursor >= t->n)
@@ -1196,9 +1202,8 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
             mm_win *e = mm_wintab_find(&d->wt, todo[i].wkey, todo[i].ri);
             if (e && e->alert)
                 __builtin_prefetch(&d->alerts[e->alert - 1]);
-            else if (!e)
-                mm_fstab_prefetch_slot(
-                    &d->fs, mix(todo[i].k->h, FS_TAG ^ (uint64_t)todo[i].k->field));
+            else if (!e && d->fs.n && todo[i].k->fs == FS_UNKNOWN)
+                mm_fstab_prefetch_slot(&d->fs, fkey_of(todo[i].k));
         }
         for (unsigned i = 0; i < nt; i++)
             rule_hit(d, todo[i].ri, todo[i].k, ev, line, len, todo[i].is_then,
