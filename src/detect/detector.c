@@ -1089,11 +1089,10 @@ mm_rc mm_detector_set_ruleset(mm_detector *d, const mm_ruleset *rs)
     return MM_OK;
 }
 
-static void expire_some(mm_detector *d, int64_t now_ms, size_t budget,
-                        mm_alert_fn cb, void *ud)
+static void expire_some(mm_detector *d, int64_t now_ms, uint32_t now,
+                        size_t budget, mm_alert_fn cb, void *ud)
 {
     mm_wintab *t = &d->wt;
-    uint32_t now = sec_of(now_ms);
     while (budget-- && t->n) {
         if (t->cursor >= t->n)
             t->cursor = 0;
@@ -1116,12 +1115,9 @@ static void expire_some(mm_detector *d, int64_t now_ms, size_t budget,
     }
 }
 
-static void expire_first(mm_detector *d, int64_t now_ms, size_t budget)
+static void expire_first(mm_detector *d, uint32_t now, size_t budget)
 {
     mm_fstab *t = &d->fs;
-    if (!t->n)
-        return;
-    uint32_t now = sec_of(now_ms);
     while (budget-- && t->n) {
         if (t->cursor >= t->n)
             t->cursor = 0;
@@ -1138,8 +1134,9 @@ static void expire_first(mm_detector *d, int64_t now_ms, size_t budget)
 void mm_detector_expire(mm_detector *d, int64_t now_ms, mm_alert_fn cb,
                         void *ud)
 {
-    expire_some(d, now_ms, EXPIRE_PER_CALL, cb, ud);
-    expire_first(d, now_ms, EXPIRE_PER_CALL);
+    uint32_t now = sec_of(now_ms);
+    expire_some(d, now_ms, now, EXPIRE_PER_CALL, cb, ud);
+    expire_first(d, now, EXPIRE_PER_CALL);
 }
 
 void mm_detector_flush(mm_detector *d, mm_alert_fn cb, void *ud)
@@ -1159,8 +1156,9 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
         d->st.suppressed++;
         return;
     }
-    expire_some(d, ev->ts_ms, EXPIRE_PER_FEED, cb, ud);
-    expire_first(d, ev->ts_ms, EXPIRE_PER_FEED);
+    uint32_t now = sec_of(ev->ts_ms);
+    expire_some(d, ev->ts_ms, now, EXPIRE_PER_FEED, cb, ud);
+    expire_first(d, now, EXPIRE_PER_FEED);
     d->n_kcache = 0;
     d->n_fs_new = 0;
     /* Counting rules that can see this action. Their windows are random
