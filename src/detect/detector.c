@@ -73,7 +73,10 @@ struct mm_detector {
     char url[MM_URL_SCAN_MAX + 1];
     char dec[MM_URL_SCAN_MAX + 1];
     uint64_t *clean;    /* per field: hashes of values that matched nothing */
-    keyval kcache[4];
+    /* Keys of the current event. The pipeline in mm_detector_feed keeps
+     * pointers to at most PIPELINE of them; a key first asked for after
+     * that is used at once, so further keys share the last slot. */
+    keyval kcache[PIPELINE + 1];
     unsigned n_kcache;
     mm_detector_stats st;
 };
@@ -206,7 +209,8 @@ static keyval *key_of(mm_detector *d, const mm_rule *r,
     for (unsigned i = 0; i < d->n_kcache; i++)
         if (d->kcache[i].field == r->key && d->kcache[i].plen == plen)
             return &d->kcache[i];
-    keyval *k = &d->kcache[d->n_kcache < 4 ? d->n_kcache++ : 3];
+    keyval *k = &d->kcache[d->n_kcache < PIPELINE + 1 ? d->n_kcache++
+                                                       : PIPELINE];
     memset(k, 0, sizeof *k);
     k->field = r->key;
     k->plen = plen;

@@ -1297,6 +1297,51 @@ static void test_first_sighting_filters(void **state)
     mm_ruleset_free(rs);
 }
 
+/* More key variants in one event than the detector caches (five prefixes):
+ * each rule's first event is still counted once. */
+static void test_first_sighting_many_keys(void **state)
+{
+    (void)state;
+    static const unsigned plens[] = {8, 16, 24, 28, 32};
+    char text[4096];
+    size_t n = 0;
+    for (unsigned i = 0; i < 5; i++)
+        n += (size_t)snprintf(
+            text + n, sizeof text - n,
+            "rule p.%u\n  kind threshold\n  severity low\n"
+            "  match event.action = authentication_failure\n"
+            "  key source.ip/%u\n  count 3\n  window 1h\n"
+            "  title.ja あ\n  title.en a\n  advice.ja い\n  advice.en i\n",
+            plens[i], plens[i]);
+    mm_ruleset *rs = rules_text(text);
+    mm_detector *d;
+    got g = {0};
+    size_t w, f;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    mm_event ev = ssh_ev(T0, "203.0.113.90", "root", MM_ACT_AUTH_FAILURE);
+    feed(d, &ev, &g);
+    stats(d, &w, &f);
+    assert_int_equal(w, 0);
+    assert_int_equal(f, 5);
+    ev.ts_ms = T0 + 1000;
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 0);
+    stats(d, &w, &f);
+    assert_int_equal(w, 5);
+    assert_int_equal(f, 0);
+    ev.ts_ms = T0 + 2000;
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 5);
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(g.a[i].count, 3);
+        assert_int_equal(g.a[i].first_ms, T0);
+    }
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
 static void test_first_sighting_expiry_cap_reload(void **state)
 {
     (void)state;
@@ -1563,6 +1608,7 @@ int main(void)
         cmocka_unit_test(test_first_sighting_distinct),
         cmocka_unit_test(test_first_sighting_sequence),
         cmocka_unit_test(test_first_sighting_filters),
+        cmocka_unit_test(test_first_sighting_many_keys),
         cmocka_unit_test(test_first_sighting_expiry_cap_reload),
         cmocka_unit_test(test_alert_json),
         cmocka_unit_test(test_million_ips),
