@@ -138,7 +138,8 @@ void mm_detector_match_line(mm_detector *d, const mm_event *ev,
 
 /* Runs every rule over one event (`line` is its raw text, kept as a sample).
  * Calls `cb` for alerts that open or close. Allocates nothing per event
- * except when a new (rule, key) window is created. */
+ * except when a new (rule, key) window or first-sighting record is created
+ * (docs/rules.md, "Windows and alerts"). */
 void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
                       size_t len, mm_alert_fn cb, void *ud);
 /* Closes windows whose suppression period ended before `now_ms` (log time

@@ -1,5 +1,7 @@
 /* detector.c — runs a compiled ruleset over events: counting rules through
- * the window table, signatures through one Hyperscan scan per field,
+ * the window table (a key's first event through a shared first-sighting
+ * record, promoted to windows on its second), signatures through one
+ * Hyperscan scan per field,
  * indicators through the IP and domain sets; aggregates hits into one
  * alert per (rule, key) per suppression period. */
 #include "detect-int.h"
@@ -8,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPIRE_PER_FEED 1u    /* windows examined per event */
+#define EXPIRE_PER_FEED 1u    /* windows (and records) examined per event */
 #define EXPIRE_PER_CALL 4096u /* windows examined per mm_detector_expire */
 #define EVICT_SAMPLES 16u     /* windows sampled to find an old one */
 #define ALERT_ID_SEED 0x616c657274696473ull
@@ -193,8 +195,7 @@ static void mask_addr(mm_addr *a, unsigned plen)
 }
 
 /* Key of rule `r` for event `ev`; false when the event lacks it. */
-static keyval *key_of(mm_detector *d, const mm_rule *r,
-                            const mm_event *ev)
+static keyval *key_of(mm_detector *d, const mm_rule *r, const mm_event *ev)
 {
     const mm_addr *src = r->key == MM_F_DST_IP ? &ev->dst : &ev->src;
     uint8_t plen = 0;
