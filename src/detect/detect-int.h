@@ -277,4 +277,37 @@ bool mm_win_grow(mm_wintab *t, mm_win *e);
 mm_rc mm_wintab_rehash(mm_wintab *t);
 size_t mm_wintab_memory(const mm_wintab *t);
 
+/* ---- first sightings: one compact record per key seen once (firstseen.c)
+ * The only event so far of a key, for every counting rule that defers its
+ * window until the key's second event: what filters test, and the value a
+ * distinct rule on user.name counts. */
+typedef struct mm_first {
+    uint64_t key;     /* mixed hash of the key field and value; 0 = free */
+    uint32_t ts;      /* log second of the event */
+    uint32_t user_h;  /* user.name hash as distinct rules count it, 0 = none */
+    uint16_t status;  /* http.response.status_code */
+    uint16_t port;    /* destination.port */
+    uint8_t dataset, category, action, outcome;
+} mm_first;
+
+typedef struct mm_fstab {
+    uint32_t *idx;     /* entry number + 1 and 8 key bits, 0 = empty */
+    size_t mask;
+    mm_first *ents;    /* dense */
+    size_t n, cap;
+    size_t max;
+    size_t cursor;     /* expiry cursor into ents */
+} mm_fstab;
+
+mm_rc mm_fstab_init(mm_fstab *t, size_t max);
+void mm_fstab_fini(mm_fstab *t);
+mm_first *mm_fstab_find(const mm_fstab *t, uint64_t key);
+void mm_fstab_prefetch_slot(const mm_fstab *t, uint64_t key);
+/* Inserts a zeroed record for `key` (caller checked it is absent); NULL at
+ * the cap or out of memory. */
+mm_first *mm_fstab_insert(mm_fstab *t, uint64_t key);
+/* Removes `e`; the last record moves into its place. */
+void mm_fstab_remove(mm_fstab *t, mm_first *e);
+size_t mm_fstab_memory(const mm_fstab *t);
+
 #endif /* MM_DETECT_INT_H */

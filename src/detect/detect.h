@@ -109,8 +109,9 @@ mm_rc mm_alert_to_json(const mm_alert *alert, mm_buf *out);
 typedef struct mm_detector mm_detector;
 
 typedef struct mm_detector_opts {
-    size_t max_keys;   /* cap on (rule, key) windows kept; 0 = 2,000,000.
-                          At the cap the oldest windows are evicted. */
+    size_t max_keys;   /* cap on (rule, key) windows plus first sightings
+                          kept; 0 = 2,000,000. At the cap the least
+                          recently seen are evicted. */
     bool emit_on_open; /* daemon mode: report an alert as soon as it opens
                           (final = false) and again when its suppression
                           window closes if the count grew (final = true).
@@ -137,7 +138,8 @@ void mm_detector_match_line(mm_detector *d, const mm_event *ev,
 
 /* Runs every rule over one event (`line` is its raw text, kept as a sample).
  * Calls `cb` for alerts that open or close. Allocates nothing per event
- * except when a new (rule, key) window is created. */
+ * except when a new (rule, key) window or first-sighting record is created
+ * (docs/rules.md, "Windows and alerts"). */
 void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
                       size_t len, mm_alert_fn cb, void *ud);
 /* Closes windows whose suppression period ended before `now_ms` (log time
@@ -152,7 +154,8 @@ typedef struct mm_detector_stats {
     uint64_t alerts;
     uint64_t suppressed; /* events on allowlisted sources */
     size_t windows;      /* (rule, key) windows currently held */
-    size_t evicted;      /* windows dropped at the cap */
+    size_t first_sightings; /* keys seen once, held without windows */
+    size_t evicted;      /* windows and first sightings dropped at the cap */
     size_t memory;       /* bytes held by windows and sets */
 } mm_detector_stats;
 void mm_detector_get_stats(const mm_detector *d, mm_detector_stats *st);

@@ -1,5 +1,7 @@
 /* detector.c — runs a compiled ruleset over events: counting rules through
- * the window table, signatures through one Hyperscan scan per field,
+ * the window table (a key's first event through a shared first-sighting
+ * record, promoted to windows on its second), signatures through one
+ * Hyperscan scan per field,
  * indicators through the IP and domain sets; aggregates hits into one
  * alert per (rule, key) per suppression period. */
 #include "detect-int.h"
@@ -8,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPIRE_PER_FEED 1u    /* windows examined per event */
+#define EXPIRE_PER_FEED 1u    /* windows (and records) examined per event */
 #define EXPIRE_PER_CALL 4096u /* windows examined per mm_detector_expire */
 #define EVICT_SAMPLES 16u     /* windows sampled to find an old one */
 #define ALERT_ID_SEED 0x616c657274696473ull
 #define PIPELINE 8u           /* counting rules looked up in stages */
+#define FS_TAG 0x6669727374736565ull /* first-sighting key = mix(key, tag) */
+#define FS_NEW_MAX 8u         /* first sightings recorded by one event */
 
 /* An open alert, kept compact (the 2 KB mm_alert is built only to report
  * it): texts are one malloc'd block "key\0indicator\0" and one per sample. */
@@ -40,7 +44,12 @@ typedef struct keyval {
     mm_span text;       /* user.name, or a matched domain */
     const char *cstr;   /* explicit text (ioc) */
     uint64_t h;
+    uint64_t fkey;      /* first-sighting key, 0 = not computed yet */
+    uint8_t fs;         /* FS_*: first-sighting state for this event */
 } keyval;
+
+/* keyval.fs: whether this event is held by a first-sighting record. */
+enum { FS_UNKNOWN = 0, FS_HELD, FS_DONE };
 
 struct mm_detector {
     const mm_ruleset *rs;
@@ -48,6 +57,10 @@ struct mm_detector {
     uint64_t seed;
     uint64_t rng;
     mm_wintab wt;
+    mm_fstab fs;        /* first sightings (firstseen.c) */
+    uint32_t fs_life[MM_ACT_COUNT]; /* seconds a record of an action lives */
+    uint64_t fs_new[FS_NEW_MAX]; /* records made by the current event */
+    unsigned n_fs_new;
     alert_rec *alerts;
     size_t n_alerts, cap_alerts;
     uint32_t *alert_free;
@@ -62,7 +75,10 @@ struct mm_detector {
     char url[MM_URL_SCAN_MAX + 1];
     char dec[MM_URL_SCAN_MAX + 1];
     uint64_t *clean;    /* per field: hashes of values that matched nothing */
-    keyval kcache[4];
+    /* Keys of the current event. The pipeline in mm_detector_feed keeps
+     * pointers to at most PIPELINE of them; a key first asked for after
+     * that is used at once, so further keys share the last slot. */
+    keyval kcache[PIPELINE + 1];
     unsigned n_kcache;
     mm_detector_stats st;
 };
@@ -115,6 +131,53 @@ static bool filter_ok(const mm_filter *f, const mm_event *ev)
            (!f->n_port || in_ranges(f->port, f->n_port, ev->dst_port));
 }
 
+/* filter_ok on the event a first-sighting record stands for. */
+static bool filter_first(const mm_filter *f, const mm_first *r)
+{
+    return bit_ok(f->datasets, r->dataset) &&
+           bit_ok(f->categories, r->category) &&
+           bit_ok(f->actions, r->action) && bit_ok(f->outcomes, r->outcome) &&
+           (!f->n_status || in_ranges(f->status, f->n_status, r->status)) &&
+           (!f->n_port || in_ranges(f->port, f->n_port, r->port));
+}
+
+/* Hash of a distinct rule's value (0 = the event lacks it). */
+static uint32_t value_hash(const mm_detector *d, mm_field f, mm_span user,
+                           uint16_t port, const mm_addr *dst)
+{
+    mm_span val = {0};
+    char buf[8];
+    if (f == MM_F_USER) {
+        val = user;
+    } else if (f == MM_F_DST_PORT && port) {
+        int n = snprintf(buf, sizeof buf, "%u", port);
+        val = mm_span_make(buf, (size_t)n);
+    } else if (f == MM_F_DST_IP && dst && dst->family) {
+        val = mm_span_make((const char *)dst->bytes, 16);
+    }
+    if (!val.len || !val.p)
+        return 0;
+    uint32_t h = (uint32_t)mm_hash64(val.p, val.len, d->seed);
+    return h ? h : 1;
+}
+
+/* Rules whose window a key's first event need not open: one event cannot
+ * raise them, and a first-sighting record holds all they need of it. */
+static bool deferrable(const mm_rule *r)
+{
+    switch (r->kind) {
+    case MM_KIND_THRESHOLD:
+        return r->count >= 2;
+    case MM_KIND_DISTINCT:
+        return r->count >= 2 &&
+               (r->distinct == MM_F_USER || r->distinct == MM_F_DST_PORT);
+    case MM_KIND_SEQUENCE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void mask_addr(mm_addr *a, unsigned plen)
 {
     unsigned bytes = a->family == 4 ? 4 : 16;
@@ -132,8 +195,7 @@ static void mask_addr(mm_addr *a, unsigned plen)
 }
 
 /* Key of rule `r` for event `ev`; false when the event lacks it. */
-static const keyval *key_of(mm_detector *d, const mm_rule *r,
-                            const mm_event *ev)
+static keyval *key_of(mm_detector *d, const mm_rule *r, const mm_event *ev)
 {
     const mm_addr *src = r->key == MM_F_DST_IP ? &ev->dst : &ev->src;
     uint8_t plen = 0;
@@ -148,7 +210,8 @@ static const keyval *key_of(mm_detector *d, const mm_rule *r,
     for (unsigned i = 0; i < d->n_kcache; i++)
         if (d->kcache[i].field == r->key && d->kcache[i].plen == plen)
             return &d->kcache[i];
-    keyval *k = &d->kcache[d->n_kcache < 4 ? d->n_kcache++ : 3];
+    keyval *k = &d->kcache[d->n_kcache < PIPELINE + 1 ? d->n_kcache++
+                                                       : PIPELINE];
     memset(k, 0, sizeof *k);
     k->field = r->key;
     k->plen = plen;
@@ -381,12 +444,14 @@ static void open_alert(mm_detector *d, uint64_t wkey, uint16_t ri,
 
 /* ---- windows ---------------------------------------------------------------- */
 
+/* Drops the least recently touched of a sample of windows and first
+ * sightings (both count towards max_keys). */
 static void evict_one(mm_detector *d, mm_alert_fn cb, void *ud)
 {
     mm_wintab *t = &d->wt;
-    if (!t->n)
-        return;
+    mm_fstab *f = &d->fs;
     mm_win *best = NULL;
+    mm_first *fbest = NULL;
     if (t->n <= EVICT_SAMPLES) {
         for (size_t i = 0; i < t->n; i++)
             if (!best || t->ents[i].last_s < best->last_s)
@@ -398,17 +463,35 @@ static void evict_one(mm_detector *d, mm_alert_fn cb, void *ud)
                 best = e;
         }
     }
-    remove_win(d, best, cb, ud);
+    if (f->n <= EVICT_SAMPLES) {
+        for (size_t i = 0; i < f->n; i++)
+            if (!fbest || f->ents[i].ts < fbest->ts)
+                fbest = &f->ents[i];
+    } else {
+        for (unsigned s = 0; s < EVICT_SAMPLES; s++) {
+            mm_first *e = &f->ents[rng_next(d) % f->n];
+            if (!fbest || e->ts < fbest->ts)
+                fbest = e;
+        }
+    }
+    if (fbest && (!best || fbest->ts <= best->last_s))
+        mm_fstab_remove(f, fbest);
+    else if (best)
+        remove_win(d, best, cb, ud);
+    else
+        return;
     d->st.evicted++;
 }
 
-static mm_win *win_get(mm_detector *d, uint64_t wkey, uint16_t ri, bool create,
-                       mm_alert_fn cb, void *ud)
+static bool at_cap(const mm_detector *d)
 {
-    mm_win *e = mm_wintab_find(&d->wt, wkey, ri);
-    if (e || !create)
-        return e;
-    if (d->wt.n >= d->wt.max)
+    return d->wt.n + d->fs.n >= d->wt.max;
+}
+
+static mm_win *win_create(mm_detector *d, uint64_t wkey, uint16_t ri,
+                          mm_alert_fn cb, void *ud)
+{
+    if (at_cap(d))
         evict_one(d, cb, ud);
     return mm_wintab_insert(&d->wt, wkey, ri);
 }
@@ -537,8 +620,121 @@ static void aggregate(mm_detector *d, mm_win *e, const mm_event *ev,
     add_sample(ar, line, len);
 }
 
+/* ---- first sightings ----------------------------------------------------- */
+
+/* Opens the windows the record's event would have opened for every
+ * deferrable rule keyed like `k`, exactly as that event would have filled
+ * them (the record was removed by the caller). Windows that exist already
+ * hold the event; those that would have expired by `now` are left out. */
+static void promote(mm_detector *d, const keyval *k, const mm_first *f,
+                    uint32_t now, mm_alert_fn cb, void *ud)
+{
+    const mm_ruleset *rs = d->rs;
+    if (f->action >= MM_ACT_COUNT)
+        return;
+    const uint16_t *list = rs->by_action[f->action];
+    unsigned n = rs->n_by_action[f->action];
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t ri = list[i];
+        const mm_rule *r = &rs->rules[ri];
+        if (!deferrable(r) || r->key != k->field)
+            continue;
+        unsigned plen = r->key == MM_F_USER ? 0
+                        : k->addr.family == 4 ? r->key_prefix4
+                                              : r->key_prefix6;
+        if (plen != k->plen)
+            continue;
+        if (r->kind == MM_KIND_SEQUENCE && filter_first(&r->then, f))
+            continue; /* it was this rule's `then` event */
+        if (!filter_first(&r->match, f))
+            continue;
+        if ((uint64_t)f->ts + r->window_s + r->quantum_s <= now)
+            continue;
+        uint32_t h = 0;
+        if (r->kind == MM_KIND_DISTINCT) {
+            h = r->distinct == MM_F_USER
+                    ? f->user_h
+                    : value_hash(d, r->distinct, (mm_span){0}, f->port, NULL);
+            if (!h)
+                continue;
+        }
+        uint64_t wkey = mix(k->h, r->id_hash);
+        if (mm_wintab_find(&d->wt, wkey, ri))
+            continue;
+        mm_win *e = win_create(d, wkey, ri, cb, ud);
+        if (!e)
+            continue;
+        e->last_s = f->ts;
+        if (r->kind == MM_KIND_DISTINCT)
+            slots_distinct(d, e, r, f->ts, h, NULL);
+        else
+            slots_count(d, e, r, f->ts, 1, NULL);
+    }
+}
+
+static uint64_t fkey_of(keyval *k)
+{
+    if (!k->fkey)
+        k->fkey = mix(k->h, FS_TAG ^ (uint64_t)k->field);
+    return k->fkey;
+}
+
+static bool made_now(const mm_detector *d, uint64_t fkey)
+{
+    for (unsigned i = 0; i < d->n_fs_new; i++)
+        if (d->fs_new[i] == fkey)
+            return true;
+    return false;
+}
+
+/* Called when a deferrable rule finds no window for key `k`. True when the
+ * event is held by a first-sighting record (made by this event: the rule
+ * has nothing more to do). Otherwise an earlier record of the key has been
+ * promoted to windows, or there is none, and the caller goes on. */
+static bool first_sighting(mm_detector *d, keyval *k, const mm_event *ev,
+                           uint32_t now, uint32_t add, bool is_then,
+                           mm_alert_fn cb, void *ud)
+{
+    if (k->fs != FS_UNKNOWN)
+        return k->fs == FS_HELD;
+    uint64_t fkey = fkey_of(k);
+    if (made_now(d, fkey)) {
+        k->fs = FS_HELD;
+        return true;
+    }
+    mm_first *f = mm_fstab_find(&d->fs, fkey);
+    if (f) {
+        mm_first rec = *f;
+        mm_fstab_remove(&d->fs, f);
+        k->fs = FS_DONE;
+        promote(d, k, &rec, now, cb, ud);
+        return false;
+    }
+    if (is_then)
+        return false; /* no window to look at; other rules may record */
+    k->fs = FS_DONE;
+    if (add != 1 || d->n_fs_new == FS_NEW_MAX)
+        return false;
+    if (at_cap(d))
+        evict_one(d, cb, ud);
+    f = mm_fstab_insert(&d->fs, fkey);
+    if (!f)
+        return false;
+    f->ts = now;
+    f->user_h = value_hash(d, MM_F_USER, ev->user, 0, NULL);
+    f->status = ev->status;
+    f->port = ev->dst_port;
+    f->dataset = (uint8_t)ev->dataset;
+    f->category = (uint8_t)ev->category;
+    f->action = (uint8_t)ev->action;
+    f->outcome = (uint8_t)ev->outcome;
+    d->fs_new[d->n_fs_new++] = fkey;
+    k->fs = FS_HELD;
+    return true;
+}
+
 /* One counting hit of rule `ri` with key `k`. kind decides the logic. */
-static void rule_hit(mm_detector *d, uint16_t ri, const keyval *k,
+static void rule_hit(mm_detector *d, uint16_t ri, keyval *k,
                      const mm_event *ev, const char *line, size_t len,
                      bool is_then, const char *indicator, mm_alert_fn cb,
                      void *ud)
@@ -547,7 +743,14 @@ static void rule_hit(mm_detector *d, uint16_t ri, const keyval *k,
     uint64_t wkey = mix(k->h, r->id_hash);
     uint32_t now = sec_of(ev->ts_ms);
     uint32_t add = ev->count ? ev->count : 1;
-    mm_win *e = win_get(d, wkey, ri, !is_then, cb, ud);
+    mm_win *e = mm_wintab_find(&d->wt, wkey, ri);
+    if (!e && deferrable(r)) {
+        if (first_sighting(d, k, ev, now, add, is_then, cb, ud))
+            return;
+        e = mm_wintab_find(&d->wt, wkey, ri);
+    }
+    if (!e && !is_then)
+        e = win_create(d, wkey, ri, cb, ud);
     if (!e)
         return;
     e->last_s = now > e->last_s ? now : e->last_s;
@@ -557,21 +760,10 @@ static void rule_hit(mm_detector *d, uint16_t ri, const keyval *k,
         ar = NULL;
     }
     if (r->kind == MM_KIND_DISTINCT) {
-        mm_span val = {0};
-        char port[8];
-        if (r->distinct == MM_F_USER) {
-            val = ev->user;
-        } else if (r->distinct == MM_F_DST_PORT && ev->dst_port) {
-            int n = snprintf(port, sizeof port, "%u", ev->dst_port);
-            val = mm_span_make(port, (size_t)n);
-        } else if (r->distinct == MM_F_DST_IP && ev->dst.family) {
-            val = mm_span_make((const char *)ev->dst.bytes, 16);
-        }
-        if (!val.len || !val.p)
-            return;
-        uint32_t h = (uint32_t)mm_hash64(val.p, val.len, d->seed);
+        uint32_t h = value_hash(d, r->distinct, ev->user, ev->dst_port,
+                                &ev->dst);
         if (!h)
-            h = 1;
+            return;
         uint32_t old;
         uint64_t n = slots_distinct(d, e, r, now, h, &old);
         if (ar)
@@ -808,6 +1000,16 @@ static mm_rc attach(mm_detector *d, const mm_ruleset *rs)
     d->hit = hit;
     d->hits = hits;
     d->rs = rs;
+    /* A first sighting lives as long as the longest window it can open. */
+    for (unsigned a = 0; a < MM_ACT_COUNT; a++) {
+        uint32_t life = 0;
+        for (unsigned i = 0; i < rs->n_by_action[a]; i++) {
+            const mm_rule *r = &rs->rules[rs->by_action[a][i]];
+            if (deferrable(r) && r->window_s + r->quantum_s > life)
+                life = r->window_s + r->quantum_s;
+        }
+        d->fs_life[a] = life;
+    }
     /* Verdicts belong to the old signatures. */
     memset(d->clean, 0, (size_t)MM_F_COUNT * SIG_CACHE_SLOTS * sizeof *d->clean);
     return MM_OK;
@@ -831,6 +1033,8 @@ mm_rc mm_detector_new(const mm_ruleset *rs, const mm_detector_opts *opts,
     mm_rc rc = d->clean ? mm_wintab_init(&d->wt, d->opts.max_keys)
                         : MM_ENOMEM;
     if (rc == MM_OK)
+        rc = mm_fstab_init(&d->fs, d->opts.max_keys);
+    if (rc == MM_OK)
         rc = attach(d, rs);
     if (rc != MM_OK) {
         mm_detector_free(d);
@@ -851,6 +1055,7 @@ void mm_detector_free(mm_detector *d)
                 free(d->alerts[i].samples[j]);
         }
     mm_wintab_fini(&d->wt);
+    mm_fstab_fini(&d->fs);
     free(d->alerts);
     free(d->alert_free);
     if (d->scratch)
@@ -889,11 +1094,10 @@ mm_rc mm_detector_set_ruleset(mm_detector *d, const mm_ruleset *rs)
     return MM_OK;
 }
 
-static void expire_some(mm_detector *d, int64_t now_ms, size_t budget,
-                        mm_alert_fn cb, void *ud)
+static void expire_some(mm_detector *d, int64_t now_ms, uint32_t now,
+                        size_t budget, mm_alert_fn cb, void *ud)
 {
     mm_wintab *t = &d->wt;
-    uint32_t now = sec_of(now_ms);
     while (budget-- && t->n) {
         if (t->cursor >= t->n)
             t->cursor = 0;
@@ -916,10 +1120,28 @@ static void expire_some(mm_detector *d, int64_t now_ms, size_t budget,
     }
 }
 
+static void expire_first(mm_detector *d, uint32_t now, size_t budget)
+{
+    mm_fstab *t = &d->fs;
+    while (budget-- && t->n) {
+        if (t->cursor >= t->n)
+            t->cursor = 0;
+        mm_first *e = &t->ents[t->cursor];
+        uint32_t life = e->action < MM_ACT_COUNT ? d->fs_life[e->action] : 0;
+        if ((uint64_t)e->ts + life <= now) {
+            mm_fstab_remove(t, e); /* the last record moved here */
+            continue;
+        }
+        t->cursor++;
+    }
+}
+
 void mm_detector_expire(mm_detector *d, int64_t now_ms, mm_alert_fn cb,
                         void *ud)
 {
-    expire_some(d, now_ms, EXPIRE_PER_CALL, cb, ud);
+    uint32_t now = sec_of(now_ms);
+    expire_some(d, now_ms, now, EXPIRE_PER_CALL, cb, ud);
+    expire_first(d, now, EXPIRE_PER_CALL);
 }
 
 void mm_detector_flush(mm_detector *d, mm_alert_fn cb, void *ud)
@@ -939,8 +1161,11 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
         d->st.suppressed++;
         return;
     }
-    expire_some(d, ev->ts_ms, EXPIRE_PER_FEED, cb, ud);
+    uint32_t now = sec_of(ev->ts_ms);
+    expire_some(d, ev->ts_ms, now, EXPIRE_PER_FEED, cb, ud);
+    expire_first(d, now, EXPIRE_PER_FEED);
     d->n_kcache = 0;
+    d->n_fs_new = 0;
     /* Counting rules that can see this action. Their windows are random
      * memory: the lookups run in stages (index slot, entry, alert record),
      * prefetching each stage for every rule before using any, so the cache
@@ -951,7 +1176,7 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
         struct {
             uint16_t ri;
             bool is_then;
-            const keyval *k;
+            keyval *k;
             uint64_t wkey;
         } todo[PIPELINE];
         unsigned nt = 0;
@@ -960,7 +1185,7 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
             bool is_then = r->kind == MM_KIND_SEQUENCE && filter_ok(&r->then, ev);
             if (!is_then && !filter_ok(&r->match, ev))
                 continue;
-            const keyval *k = key_of(d, r, ev);
+            keyval *k = key_of(d, r, ev);
             if (!k)
                 continue;
             if (nt == PIPELINE) {
@@ -980,6 +1205,8 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
             mm_win *e = mm_wintab_find(&d->wt, todo[i].wkey, todo[i].ri);
             if (e && e->alert)
                 __builtin_prefetch(&d->alerts[e->alert - 1]);
+            else if (!e && d->fs.n && todo[i].k->fs == FS_UNKNOWN)
+                mm_fstab_prefetch_slot(&d->fs, fkey_of(todo[i].k));
         }
         for (unsigned i = 0; i < nt; i++)
             rule_hit(d, todo[i].ri, todo[i].k, ev, line, len, todo[i].is_then,
@@ -991,7 +1218,7 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
         const mm_rule *r = &rs->rules[ri];
         if (!filter_ok(&r->match, ev))
             continue;
-        const keyval *k = key_of(d, r, ev);
+        keyval *k = key_of(d, r, ev);
         if (k)
             rule_hit(d, ri, k, ev, line, len, false, NULL, cb, ud);
     }
@@ -1035,7 +1262,8 @@ void mm_detector_get_stats(const mm_detector *d, mm_detector_stats *st)
 {
     *st = d->st;
     st->windows = d->wt.n;
-    st->memory = mm_wintab_memory(&d->wt) +
+    st->first_sightings = d->fs.n;
+    st->memory = mm_wintab_memory(&d->wt) + mm_fstab_memory(&d->fs) +
                  d->cap_alerts * (sizeof(alert_rec) + sizeof(uint32_t)) +
                  mm_ipset_memory(&d->rs->ioc_ip) +
                  mm_ipset_memory(&d->rs->allow) +

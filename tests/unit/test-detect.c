@@ -1,5 +1,5 @@
 /* test-detect.c — unit tests of the detect module: rule loading and its
- * errors, counting windows, signatures, indicators, allowlist, caps,
+ * errors, counting windows and first sightings, signatures, indicators, allowlist, caps,
  * expiry, reload and alert JSON. Events are built by hand here (spans into
  * the test strings), independent of the parsers. */
 #include <setjmp.h>
@@ -1040,6 +1040,376 @@ static void test_prefix_key_and_dir(void **state)
     mm_ruleset_free(rs);
 }
 
+/* ---- first sightings: a key's first event waits in a shared record ------ */
+
+static mm_ruleset *rules_text(const char *text)
+{
+    mm_ruleset *rs;
+    mm_err err;
+    assert_int_equal(mm_ruleset_new(&rs), MM_OK);
+    if (mm_ruleset_add_rules(rs, "t.rules", text, strlen(text), &err) !=
+        MM_OK) {
+        char m[1024];
+        mm_err_format(&err, m, sizeof m);
+        fail_msg("rules: %s", m);
+    }
+    assert_int_equal(mm_ruleset_compile(rs, &err), MM_OK);
+    return rs;
+}
+
+static void stats(const mm_detector *d, size_t *windows, size_t *first)
+{
+    mm_detector_stats st;
+    mm_detector_get_stats(d, &st);
+    *windows = st.windows;
+    *first = st.first_sightings;
+}
+
+static void test_first_sighting_threshold(void **state)
+{
+    (void)state;
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    got g = {0};
+    size_t w, f;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    /* the first failure opens no window: one record for all three rules */
+    mm_event ev = ssh_ev(T0, "203.0.113.40", "root", MM_ACT_AUTH_FAILURE);
+    feed(d, &ev, &g);
+    stats(d, &w, &f);
+    assert_int_equal(w, 0);
+    assert_int_equal(f, 1);
+    /* the second turns it into the bruteforce, spray and sequence windows */
+    ev.ts_ms = T0 + 1000;
+    feed(d, &ev, &g);
+    stats(d, &w, &f);
+    assert_int_equal(w, 3);
+    assert_int_equal(f, 0);
+    for (int i = 2; i < 4; i++) {
+        ev.ts_ms = T0 + i * 1000;
+        feed(d, &ev, &g);
+    }
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 0); /* four: not yet */
+    ev.ts_ms = T0 + 4000;
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    /* exactly at the fifth, and it starts at the first sighting's time */
+    assert_int_equal(count_rule(&g, "ssh.bruteforce"), 1);
+    assert_int_equal(find_rule(&g, "ssh.bruteforce")->count, 5);
+    assert_int_equal(find_rule(&g, "ssh.bruteforce")->first_ms, T0);
+    assert_int_equal(g.n, 1);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
+/* Each of many sources seen once, then four more times: every one of them
+ * still raises ssh.bruteforce at its fifth failure. */
+typedef struct tally {
+    unsigned brute, other, bad_count;
+} tally;
+
+static void tally_cb(const mm_alert *a, void *ud)
+{
+    tally *t = ud;
+    if (strcmp(a->rule_id, "ssh.bruteforce") == 0) {
+        t->brute++;
+        if (a->count != 5)
+            t->bad_count++;
+    } else {
+        t->other++;
+    }
+}
+
+static void test_first_sighting_many_sources(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    tally t = {0};
+    size_t w, f;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    char ip[32];
+    for (int r = 0; r < 5; r++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(ip, sizeof ip, "10.%d.%d.%d", i >> 16, (i >> 8) & 255,
+                     i & 255);
+            mm_event ev = ssh_ev(T0 + r * 10000 + i, ip, "root",
+                                 MM_ACT_AUTH_FAILURE);
+            mm_detector_feed(d, &ev, "x", 1, tally_cb, &t);
+        }
+        if (r == 0) {
+            stats(d, &w, &f);
+            assert_int_equal(w, 0);
+            assert_int_equal(f, N);
+        }
+    }
+    stats(d, &w, &f);
+    assert_int_equal(w, 3 * N);
+    assert_int_equal(f, 0);
+    mm_detector_flush(d, tally_cb, &t);
+    assert_int_equal(t.brute, N);
+    assert_int_equal(t.bad_count, 0);
+    assert_int_equal(t.other, 0);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
+static void test_first_sighting_distinct(void **state)
+{
+    (void)state;
+    static const char *users[] = {"root", "admin", "oracle", "test", "ubuntu"};
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    got g = {0};
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    for (int i = 0; i < 4; i++) {
+        mm_event ev = ssh_ev(T0 + i * 1000, "192.0.2.60", users[i],
+                             MM_ACT_INVALID_USER);
+        feed(d, &ev, &g);
+    }
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(count_rule(&g, "ssh.spray"), 0);
+    /* the fifth name: five distinct, the first one from the record */
+    mm_event ev = ssh_ev(T0 + 4000, "192.0.2.60", users[4],
+                         MM_ACT_INVALID_USER);
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(count_rule(&g, "ssh.spray"), 1);
+    assert_int_equal(find_rule(&g, "ssh.spray")->distinct, 5);
+    assert_int_equal(find_rule(&g, "ssh.spray")->first_ms, T0);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+
+    /* a repeated first name is not a second value */
+    rs = default_rules(NULL, NULL);
+    g.n = 0;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    static const char *again[] = {"root", "root", "admin", "oracle", "test"};
+    for (int i = 0; i < 5; i++) {
+        ev = ssh_ev(T0 + i * 1000, "192.0.2.61", again[i],
+                    MM_ACT_INVALID_USER);
+        feed(d, &ev, &g);
+    }
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(count_rule(&g, "ssh.spray"), 0);
+    assert_int_equal(count_rule(&g, "ssh.bruteforce"), 1);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
+static void test_first_sighting_sequence(void **state)
+{
+    (void)state;
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    got g = {0};
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    /* one failure (a record only), then a success: not five */
+    mm_event ev = ssh_ev(T0, "203.0.113.50", "alice", MM_ACT_AUTH_FAILURE);
+    feed(d, &ev, &g);
+    ev = ssh_ev(T0 + 1000, "203.0.113.50", "alice", MM_ACT_AUTH_SUCCESS);
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 0);
+    /* four more failures: five with the first, then a success */
+    for (int i = 0; i < 4; i++) {
+        ev = ssh_ev(T0 + (2 + i) * 1000, "203.0.113.50", "alice",
+                    MM_ACT_AUTH_FAILURE);
+        feed(d, &ev, &g);
+    }
+    ev = ssh_ev(T0 + 10000, "203.0.113.50", "alice", MM_ACT_AUTH_SUCCESS);
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(count_rule(&g, "ssh.success_after_failures"), 1);
+    assert_int_equal(find_rule(&g, "ssh.success_after_failures")->count, 6);
+    assert_int_equal(find_rule(&g, "ssh.success_after_failures")->first_ms,
+                     T0);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+
+    /* count 1: the `then` event itself promotes the record and alerts */
+    static const char one[] =
+        "rule seq.one\n  kind sequence\n  severity high\n"
+        "  match event.action = authentication_failure\n"
+        "  then event.action = authentication_success\n"
+        "  key source.ip\n  count 1\n  window 1h\n"
+        "  title.ja あ\n  title.en a\n  advice.ja い\n  advice.en i\n";
+    rs = rules_text(one);
+    g.n = 0;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    ev = ssh_ev(T0, "203.0.113.51", "bob", MM_ACT_AUTH_SUCCESS);
+    feed(d, &ev, &g); /* a success alone */
+    ev = ssh_ev(T0 + 1000, "203.0.113.52", "bob", MM_ACT_AUTH_FAILURE);
+    feed(d, &ev, &g);
+    ev = ssh_ev(T0 + 2000, "203.0.113.52", "bob", MM_ACT_AUTH_SUCCESS);
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.a[0].key, "203.0.113.52");
+    assert_int_equal(g.a[0].count, 2);
+    assert_int_equal(g.a[0].first_ms, T0 + 1000);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
+/* A record stands for the rules its event matched, and only those. */
+static void test_first_sighting_filters(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "rule any.req\n  kind threshold\n  severity low\n"
+        "  match event.dataset = web.access\n"
+        "  key source.ip\n  count 2\n  window 1h\n"
+        "  title.ja あ\n  title.en a\n  advice.ja い\n  advice.en i\n"
+        "rule nf.req\n  kind threshold\n  severity low\n"
+        "  match event.dataset = web.access\n"
+        "  match http.response.status_code = 404\n"
+        "  key source.ip\n  count 2\n  window 1h\n"
+        "  title.ja あ\n  title.en a\n  advice.ja い\n  advice.en i\n"
+        "rule short.req\n  kind threshold\n  severity low\n"
+        "  match event.dataset = web.access\n"
+        "  key source.ip\n  count 2\n  window 1m\n"
+        "  title.ja あ\n  title.en a\n  advice.ja い\n  advice.en i\n";
+    mm_ruleset *rs = rules_text(text);
+    mm_detector *d;
+    got g = {0};
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    mm_event ev = web_ev(T0, "198.51.100.5", "/", NULL, "u", 200);
+    feed(d, &ev, &g);
+    /* two minutes later: short.req's window of the first has passed */
+    ev = web_ev(T0 + 120000, "198.51.100.5", "/x", NULL, "u", 404);
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.a[0].rule_id, "any.req");
+    assert_int_equal(g.a[0].count, 2);
+    assert_int_equal(g.a[0].first_ms, T0);
+    ev = web_ev(T0 + 121000, "198.51.100.5", "/y", NULL, "u", 404);
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(count_rule(&g, "nf.req"), 1);
+    assert_int_equal(find_rule(&g, "nf.req")->first_ms, T0 + 120000);
+    assert_int_equal(count_rule(&g, "short.req"), 1);
+    assert_int_equal(find_rule(&g, "short.req")->count, 2);
+    assert_int_equal(find_rule(&g, "short.req")->first_ms, T0 + 120000);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
+/* More key variants in one event than the detector caches (five prefixes):
+ * each rule's first event is still counted once. */
+static void test_first_sighting_many_keys(void **state)
+{
+    (void)state;
+    static const unsigned plens[] = {8, 16, 24, 28, 32};
+    char text[4096];
+    size_t n = 0;
+    for (unsigned i = 0; i < 5; i++)
+        n += (size_t)snprintf(
+            text + n, sizeof text - n,
+            "rule p.%u\n  kind threshold\n  severity low\n"
+            "  match event.action = authentication_failure\n"
+            "  key source.ip/%u\n  count 3\n  window 1h\n"
+            "  title.ja あ\n  title.en a\n  advice.ja い\n  advice.en i\n",
+            plens[i], plens[i]);
+    mm_ruleset *rs = rules_text(text);
+    mm_detector *d;
+    got g = {0};
+    size_t w, f;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    mm_event ev = ssh_ev(T0, "203.0.113.90", "root", MM_ACT_AUTH_FAILURE);
+    feed(d, &ev, &g);
+    stats(d, &w, &f);
+    assert_int_equal(w, 0);
+    assert_int_equal(f, 5);
+    ev.ts_ms = T0 + 1000;
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 0);
+    stats(d, &w, &f);
+    assert_int_equal(w, 5);
+    assert_int_equal(f, 0);
+    ev.ts_ms = T0 + 2000;
+    feed(d, &ev, &g);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(g.n, 5);
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(g.a[i].count, 3);
+        assert_int_equal(g.a[i].first_ms, T0);
+    }
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
+static void test_first_sighting_expiry_cap_reload(void **state)
+{
+    (void)state;
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    got g = {0};
+    size_t w, f;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    mm_event ev = ssh_ev(T0, "203.0.113.70", "root", MM_ACT_AUTH_FAILURE);
+    feed(d, &ev, &g);
+    /* kept while a rule could still count it (the sequence's 1 h) */
+    mm_detector_expire(d, T0 + 30 * 60000, collect, &g);
+    stats(d, &w, &f);
+    assert_int_equal(f, 1);
+    mm_detector_expire(d, T0 + 3600000 + 2000, collect, &g);
+    stats(d, &w, &f);
+    assert_int_equal(f, 0);
+    assert_int_equal(w, 0);
+    mm_detector_free(d);
+
+    /* reload: a record carries over to the new ruleset's rules */
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    ev = ssh_ev(T0, "203.0.113.71", "root", MM_ACT_AUTH_FAILURE);
+    feed(d, &ev, &g);
+    mm_ruleset *rs2 = default_rules(NULL, NULL);
+    assert_int_equal(mm_detector_set_ruleset(d, rs2), MM_OK);
+    stats(d, &w, &f);
+    assert_int_equal(f, 1);
+    for (int i = 1; i < 5; i++) {
+        ev.ts_ms = T0 + i * 1000;
+        feed(d, &ev, &g);
+    }
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(count_rule(&g, "ssh.bruteforce"), 1);
+    assert_int_equal(find_rule(&g, "ssh.bruteforce")->count, 5);
+    mm_detector_free(d);
+    mm_ruleset_free(rs2);
+
+    /* the cap counts records and windows together */
+    mm_detector_opts o = {.max_keys = 8, .emit_on_open = false};
+    g.n = 0;
+    assert_int_equal(mm_detector_new(rs, &o, &d), MM_OK);
+    char ip[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(ip, sizeof ip, "192.0.2.%d", i + 1);
+        ev = ssh_ev(T0 + i * 1000, ip, "root", MM_ACT_AUTH_FAILURE);
+        feed(d, &ev, &g);
+    }
+    mm_detector_stats st;
+    mm_detector_get_stats(d, &st);
+    assert_int_equal(st.first_sightings, 8);
+    assert_int_equal(st.windows, 0);
+    assert_int_equal(st.evicted, 92);
+    for (int i = 0; i < 5; i++) {
+        ev = ssh_ev(T0 + 200000 + i * 1000, "198.51.100.1", "root",
+                    MM_ACT_AUTH_FAILURE);
+        feed(d, &ev, &g);
+    }
+    mm_detector_get_stats(d, &st);
+    assert_true(st.windows + st.first_sightings <= 8);
+    mm_detector_flush(d, collect, &g);
+    assert_int_equal(count_rule(&g, "ssh.bruteforce"), 1);
+    assert_int_equal(find_rule(&g, "ssh.bruteforce")->count, 5);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+}
+
 /* ---- JSON ----------------------------------------------------------------- */
 
 static void test_alert_json(void **state)
@@ -1234,6 +1604,13 @@ int main(void)
         cmocka_unit_test(test_emit_on_open),
         cmocka_unit_test(test_reload_keeps_windows),
         cmocka_unit_test(test_prefix_key_and_dir),
+        cmocka_unit_test(test_first_sighting_threshold),
+        cmocka_unit_test(test_first_sighting_many_sources),
+        cmocka_unit_test(test_first_sighting_distinct),
+        cmocka_unit_test(test_first_sighting_sequence),
+        cmocka_unit_test(test_first_sighting_filters),
+        cmocka_unit_test(test_first_sighting_many_keys),
+        cmocka_unit_test(test_first_sighting_expiry_cap_reload),
         cmocka_unit_test(test_alert_json),
         cmocka_unit_test(test_million_ips),
     };
