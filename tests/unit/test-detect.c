@@ -1189,7 +1189,7 @@ static void test_first_sighting_distinct(void **state)
     static const char *again[] = {"root", "root", "admin", "oracle", "test"};
     for (int i = 0; i < 5; i++) {
         ev = ssh_ev(T0 + i * 1000, "192.0.2.61", again[i],
-                    MM_ACT_INVALID_USER);
+                    MM_ACT_AUTH_FAILURE);
         feed(d, &ev, &g);
     }
     mm_detector_flush(d, collect, &g);
