@@ -204,3 +204,16 @@ rc=0; stop || rc=$?
 check_eq "SIGTERM stops cleanly at the end" 0 "$rc"
 check "state file is valid JSON" jq -e '.version == 1' "$D/state/state.json"
 check "no stray temporary files" test ! -e "$D/state/state.json.tmp"
+
+# ---- a corrupt state file: kept aside, warning, files read from their end --
+printf '{"version":1,"sources":[{"name":' >"$D/state/state.json"
+printf '5.6.7.8\n' >"$IOC"   # the broken indicator file would stop the start
+start
+check "corrupt state: sensor still starts" started
+check_eq "corrupt state: status says state_reset" true "$(status .state_reset)"
+check "corrupt state kept as state.json.corrupt" test -f "$D/state/state.json.corrupt"
+check "corrupt state: warning names the file" grep -qF "$D/state/state.json" "$ERRLOG"
+head -n 10 "$ALL" >>"$LOG"
+check "corrupt state: old lines not read again, new ones read" wait_for 5 lines_are 10
+rc=0; stop || rc=$?
+check_eq "SIGTERM after the reset stops cleanly" 0 "$rc"
