@@ -625,8 +625,11 @@ static void scan(mm_detector *d, mm_field f, const char *p, size_t n)
 {
     if (!p || !n)
         return;
+    const hs_database_t *db = d->rs->db_field[f];
+    if (!db)
+        return;
     d->scan_field = 1u << f;
-    hs_scan(d->rs->db, p, (unsigned)n, 0, d->scratch, on_match, d);
+    hs_scan(db, p, (unsigned)n, 0, d->scratch, on_match, d);
 }
 
 static int hexval(char c)
@@ -644,7 +647,7 @@ static int hexval(char c)
 static void run_signatures(mm_detector *d, const mm_event *ev)
 {
     d->n_hits = 0;
-    if (!d->rs->db || (unsigned)ev->dataset >= MM_DS_COUNT)
+    if (!d->rs->n_patterns || (unsigned)ev->dataset >= MM_DS_COUNT)
         return;
     uint32_t fields = d->rs->sig_fields[ev->dataset];
     if (!fields)
@@ -773,11 +776,13 @@ static mm_rc attach(mm_detector *d, const mm_ruleset *rs)
         free(hits);
         return MM_ENOMEM;
     }
-    if (rs->db && hs_alloc_scratch(rs->db, &d->scratch) != HS_SUCCESS) {
-        free(hit);
-        free(hits);
-        return MM_ENOMEM;
-    }
+    for (unsigned f = 0; f < MM_F_COUNT; f++)
+        if (rs->db_field[f] &&
+            hs_alloc_scratch(rs->db_field[f], &d->scratch) != HS_SUCCESS) {
+            free(hit);
+            free(hits);
+            return MM_ENOMEM;
+        }
     free(d->hit);
     free(d->hits);
     d->hit = hit;

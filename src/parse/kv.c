@@ -213,7 +213,8 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
     if (EQ(type, "event")) {
         bool failed = EQ(status, "failed") || EQ(status, "failure") ||
                       EQ(status, "fail");
-        bool login = pp_find(action.p, action.p + action.len, "login", 5);
+        bool login = action.len && pp_find(action.p, action.p + action.len,
+                                             "login", 5);
         ev->category = MM_CAT_AUTHENTICATION;
         if (EQ(action, "ssl-login-fail") || (login && failed)) {
             ev->action = MM_ACT_AUTH_FAILURE;

@@ -56,13 +56,26 @@ static inline mm_span pp_span(const char *p, const char *e)
     return mm_span_make(p, (size_t)(e - p));
 }
 
-/* First occurrence of needle in [p, e), or NULL. */
+/* First occurrence of needle (n >= 1) in [p, e), or NULL. Faster than
+ * memmem on the short lines and needles the parsers use: memchr on one
+ * byte of the needle (the second when the first is a space), then
+ * memcmp. */
 static inline const char *pp_find(const char *p, const char *e,
                                   const char *needle, size_t n)
 {
-    if (p >= e)
+    if (n == 0 || (size_t)(e - p) < n || p >= e)
         return NULL;
-    return memmem(p, (size_t)(e - p), needle, n);
+    size_t k = (n > 1 && needle[0] == ' ') ? 1 : 0;
+    const char *last = e - n; /* last possible start */
+    for (const char *s = p + k; s <= last + k;) {
+        const char *q = memchr(s, needle[k], (size_t)(last + k - s) + 1);
+        if (!q)
+            return NULL;
+        if (memcmp(q - k, needle, n) == 0)
+            return q - k;
+        s = q + 1;
+    }
+    return NULL;
 }
 #define PP_FIND(p, e, lit) pp_find((p), (e), (lit), sizeof(lit) - 1)
 

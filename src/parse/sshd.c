@@ -38,15 +38,22 @@ static bool addr_port(const char *p, const char *e, mm_event *ev)
 }
 
 /* "[invalid user |authenticating user |user ]USER ADDR port N" or just
- * "ADDR[ port N]": the address is the word before the last " port ". */
-static bool user_addr_port(const char *p, const char *e, mm_event *ev)
+ * "ADDR[ port N]": the address is the word before the last " port ".
+ * *pre is set when the user is qualified as invalid or authenticating,
+ * which OpenSSH only writes before authentication succeeded. */
+static bool user_addr_port(const char *p, const char *e, mm_event *ev,
+                           bool *pre)
 {
-    if (PP_STARTS(p, e, "invalid user "))
+    *pre = false;
+    if (PP_STARTS(p, e, "invalid user ")) {
         p += 13;
-    else if (PP_STARTS(p, e, "authenticating user "))
+        *pre = true;
+    } else if (PP_STARTS(p, e, "authenticating user ")) {
         p += 20;
-    else if (PP_STARTS(p, e, "user "))
+        *pre = true;
+    } else if (PP_STARTS(p, e, "user ")) {
         p += 5;
+    }
     const char *pe = PP_RFIND(p, e, " port ");
     const char *ae = pe ? pe : e;
     const char *as = ae;
@@ -65,15 +72,22 @@ static bool user_addr_port(const char *p, const char *e, mm_event *ev)
     return true;
 }
 
-/* "USER from ADDR port N ..." (USER may hold spaces; the last " from "
- * is the real one because the address follows the user). */
+/* "USER from ADDR port N ..." (USER may hold spaces and even " from ":
+ * the address follows the user, so the rightmost " from " followed by an
+ * address or host name and then " port " or the end is the real one). */
 static bool user_from(const char *p, const char *e, mm_event *ev)
 {
-    const char *f = PP_RFIND(p, e, " from ");
-    if (!f)
-        return false;
-    ev->user = pp_span(p, f);
-    return addr_port(f + 6, e, ev);
+    for (const char *end = e;;) {
+        const char *f = PP_RFIND(p, end, " from ");
+        if (!f)
+            return false;
+        const char *w = pp_word_end(f + 6, e);
+        if ((w == e || PP_STARTS(w, e, " port ")) && addr_port(f + 6, e, ev)) {
+            ev->user = pp_span(p, f);
+            return true;
+        }
+        end = f + 5; /* look further left */
+    }
 }
 
 /* pam_unix "authentication failure; logname= ... rhost=HOST [user=U]". */
@@ -140,8 +154,10 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
         }
         break;
     case 'U':
-        if (PP_STARTS(p, e, "User ") && PP_FIND(p, e, " not allowed because")) {
-            const char *n = PP_RFIND(p, e, " not allowed because");
+        if (PP_STARTS(p, e, "User ")) {
+            const char *n = PP_RFIND(p + 5, e, " not allowed because");
+            if (!n)
+                return MM_SKIP;
             if (!user_from(p + 5, n, ev))
                 return MM_EPARSE;
             return hit(ev, MM_ACT_INVALID_USER, MM_OUT_FAILURE);
@@ -170,10 +186,11 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
             return hit(ev, MM_ACT_NO_IDENT, MM_OUT_UNKNOWN);
         }
         if (PP_STARTS(p, e, "Disconnected from ")) {
-            if (!preauth)
-                return MM_SKIP;
-            if (!user_addr_port(p + 18, e, ev))
+            bool pre;
+            if (!user_addr_port(p + 18, e, ev, &pre))
                 return MM_EPARSE;
+            if (!preauth && !pre)
+                return MM_SKIP; /* end of a logged-in session */
             return hit(ev, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN);
         }
         if (PP_STARTS(p, e, "Disconnecting: Too many authentication failures")) {
@@ -192,7 +209,8 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
             const char *c = PP_FIND(p, e, ": Too many authentication failures");
             if (!c)
                 return MM_SKIP;
-            if (!user_addr_port(p + 14, c, ev))
+            bool pre;
+            if (!user_addr_port(p + 14, c, ev, &pre))
                 return MM_EPARSE;
             return hit(ev, MM_ACT_TOO_MANY_AUTH, MM_OUT_FAILURE);
         }
@@ -200,12 +218,20 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
     case 'C':
         if (PP_STARTS(p, e, "Connection closed by ") ||
             PP_STARTS(p, e, "Connection reset by ")) {
-            if (!preauth)
-                return MM_SKIP;
             const char *s = p[11] == 'c' ? p + 21 : p + 20;
-            if (!user_addr_port(s, e, ev))
+            bool pre;
+            if (!user_addr_port(s, e, ev, &pre))
                 return MM_EPARSE;
-            return hit(ev, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN);
+            if (preauth || pre)
+                return hit(ev, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN);
+            /* OpenSSH >= 8: a peer that closes before the banner exchange
+             * logs "error: kex_exchange_identification: ..." and then this
+             * line without [preauth] (the old "Did not receive
+             * identification string"). At LogLevel INFO a session after
+             * login ends with "Disconnected from user ...", not this. */
+            if (ev->user.len == 0 && ev->src_port != 0)
+                return hit(ev, MM_ACT_NO_IDENT, MM_OUT_UNKNOWN);
+            return MM_SKIP;
         }
         break;
     case 'R':
@@ -257,10 +283,12 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
         break;
     case 'm':
         if (depth == 0 && PP_STARTS(p, e, "message repeated ")) {
-            const char *q = p + 17;
-            uint64_t n;
-            if (!pp_uint(&q, e, UINT64_MAX, &n) || !PP_STARTS(q, e, " times: [")
-                || n == 0)
+            const char *q = p + 17, *d = q;
+            uint64_t n = 0; /* saturates at the cap */
+            for (; q < e && pp_isdigit(*q); q++)
+                if ((n = n * 10u + (uint64_t)(*q - '0')) > MM_PARSE_COUNT_MAX)
+                    n = MM_PARSE_COUNT_MAX;
+            if (q == d || n == 0 || !PP_STARTS(q, e, " times: ["))
                 return MM_EPARSE;
             q += 9;
             if (q < e && *q == ' ')
@@ -268,8 +296,7 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
             const char *ie = e;
             if (ie > q && ie[-1] == ']')
                 ie--;
-            ev->count = n > MM_PARSE_COUNT_MAX ? MM_PARSE_COUNT_MAX
-                                               : (uint32_t)n;
+            ev->count = (uint32_t)n;
             return sshd_msg(q, ie, ev, 1);
         }
         break;

@@ -16,23 +16,33 @@ static const char *skip_pri(const char *p, const char *e)
     return q + 1;
 }
 
-/* "Mmm dd hh:mm:ss[.frac]" (day may be space-padded). */
+/* "Mmm dd hh:mm:ss[.frac]" (day space-padded, or not padded at all). */
 static bool bsd_time(const mm_parse_opts *opts, const char **pp,
                      const char *e, int64_t *ts_ms)
 {
     const char *p = *pp;
-    if (e - p < 15 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' ||
-        p[12] != ':')
+    if (e - p < 14 || p[3] != ' ')
         return false;
-    int mo = mm_time_month(p);
+    int mo = mm_time_month(p), d;
     if (mo == 0)
         return false;
-    int d = p[4] == ' ' ? pp_digits(p + 5, e, 1) : pp_digits(p + 4, e, 2);
-    int h = pp_digits(p + 7, e, 2), mi = pp_digits(p + 10, e, 2),
-        s = pp_digits(p + 13, e, 2);
+    if (p[4] == ' ') { /* "Jan  2" */
+        d = pp_digits(p + 5, e, 1);
+        p += 7;
+    } else if (p[5] == ' ') { /* "Jan 2" (some relays do not pad) */
+        d = pp_digits(p + 4, e, 1);
+        p += 6;
+    } else {
+        d = pp_digits(p + 4, e, 2);
+        p += 7;
+    }
+    if (e - p < 8 || p[-1] != ' ' || p[2] != ':' || p[5] != ':')
+        return false;
+    int h = pp_digits(p, e, 2), mi = pp_digits(p + 3, e, 2),
+        s = pp_digits(p + 6, e, 2);
     if ((d | h | mi | s) < 0)
         return false;
-    p += 15;
+    p += 8;
     int ms = 0;
     if (p + 1 < e && *p == '.' && pp_isdigit(p[1])) {
         int n = 0;

@@ -2,6 +2,7 @@
  * recognised per line, with an optional trailing X-Forwarded-For field:
  *   HOST IDENT USER [dd/Mon/yyyy:hh:mm:ss +zzzz] "REQUEST" STATUS BYTES
  *   ["REFERER" "USER-AGENT" ["X-FORWARDED-FOR"]] ...
+ * optionally behind Debian's vhost_combined "VHOST:PORT " prefix.
  * Also the helpers the LogFormat-driven parser (webfmt.c) shares. */
 #include "parse-int.h"
 
@@ -145,8 +146,8 @@ static bool dash(mm_span s)
     return s.len == 1 && s.p[0] == '-';
 }
 
-mm_rc pp_access_line(const mm_parse_opts *opts, const char *p, const char *e,
-                     mm_event *ev)
+static mm_rc access_line(const mm_parse_opts *opts, const char *p,
+                         const char *e, mm_event *ev)
 {
     const char *w = pp_word_end(p, e);
     if (w >= e || !pp_peer(p, w, ev))
@@ -197,4 +198,28 @@ mm_rc pp_access_line(const mm_parse_opts *opts, const char *p, const char *e,
     }
     pp_web_outcome(ev);
     return MM_OK;
+}
+
+mm_rc pp_access_line(const mm_parse_opts *opts, const char *p, const char *e,
+                     mm_event *ev)
+{
+    mm_rc rc = access_line(opts, p, e, ev);
+    if (rc != MM_EPARSE)
+        return rc;
+    /* Debian's vhost_combined: "%v:%p %h %l %u %t ..." */
+    const char *w = pp_word_end(p, e);
+    const char *c = w;
+    while (c > p && pp_isdigit(c[-1]))
+        c--;
+    if (w >= e || c == w || c - 1 <= p || c[-1] != ':' ||
+        !pp_is_hostname(p, c - 1))
+        return MM_EPARSE;
+    uint32_t an = ev->anomalies;
+    memset(ev, 0, sizeof *ev);
+    ev->count = 1;
+    ev->anomalies = an & ~MM_ANOM_HOSTNAME;
+    rc = access_line(opts, w + 1, e, ev);
+    if (rc == MM_OK)
+        ev->dst_domain = pp_span(p, c - 1);
+    return rc;
 }

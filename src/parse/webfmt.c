@@ -3,7 +3,8 @@
  *
  * Supported: %h %a %l %u %t %r %>s %s %b %B %{Referer}i %{User-Agent}i
  * %{X-Forwarded-For}i (other %{…}i headers are read and ignored) %D %T %v
- * %m %U %q %H and %%. A field ends where the literal text after it starts
+ * %m %U %q %H and %%. Two fields need literal text between them, except
+ * %U%q and fields next to %t. A field ends where the literal text after it starts
  * (for a quoted field: at an unescaped quote followed by that text); a
  * field at the end of the format takes the rest of the line. %t carries
  * its own brackets, as Apache writes it. */
@@ -158,7 +159,8 @@ mm_rc mm_webfmt_compile(const char *spec, mm_webfmt **out, mm_err *err)
             }
         }
         if (f->n > 0 && f->s[f->n - 1].kind != ST_LIT &&
-            f->s[f->n - 1].kind != ST_TIME && k != ST_TIME) {
+            f->s[f->n - 1].kind != ST_TIME && k != ST_TIME &&
+            !(f->s[f->n - 1].kind == ST_PATH && k == ST_QUERY)) {
             free(f);
             return fail(err, col,
                         "two fields with nothing between them in web format");
@@ -229,7 +231,20 @@ mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
             p = c + 1;
             continue;
         }
-        if (i + 1 < f->n && f->s[i + 1].kind == ST_LIT) {
+        if (s->kind == ST_PATH && i + 1 < f->n &&
+            f->s[i + 1].kind == ST_QUERY) {
+            /* "%U%q": the path ends at '?' before the end of the query */
+            const char *qe = e;
+            if (i + 2 < f->n) {
+                const step *l = &f->s[i + 2];
+                qe = field_end(p, e, f->text + l->off, l->len);
+                if (!qe)
+                    return MM_EPARSE;
+            }
+            ve = memchr(p, '?', (size_t)(qe - p));
+            if (!ve)
+                ve = qe;
+        } else if (i + 1 < f->n && f->s[i + 1].kind == ST_LIT) {
             const step *l = &f->s[i + 1];
             ve = field_end(p, e, f->text + l->off, l->len);
             if (!ve)

@@ -527,6 +527,18 @@ static const sig_case sig_cases[] = {
     {NULL, "/environment/news.html", NULL, NULL},
     {NULL, "/digital/pmaster.html", NULL, NULL},
     {NULL, "/docs/", "q=how+to+sleep+well&page=2", NULL},
+    /* near misses, one or more per rule */
+    {NULL, "/blog/wp-content/uploads/logo.png", NULL, NULL},
+    {NULL, "/envelope.html", NULL, NULL},
+    {NULL, "/gitlab/help", "q=.github", NULL},
+    {NULL, "/pmaps/index.html", NULL, NULL},
+    {NULL, "/cgi/info", NULL, NULL},
+    {NULL, "/a/b..c/d.html", NULL, NULL},
+    {NULL, "/search", "q=union+station+timetable", NULL},
+    {NULL, "/shop", "q=select+your+size&sort=price", NULL},
+    {NULL, "/price", "q=%245+or+less", NULL},
+    {NULL, "/t", "name=%24%7Bname%7D", "curl/8.0"},
+    {NULL, "/", NULL, "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1)"},
 };
 
 static bool has_hit(const mm_line_hits *h, const char *id)
@@ -1109,7 +1121,8 @@ static void test_million_ips(void **state)
     (void)state;
     long before = rss_kb();
     size_t n = 1000000;
-    char *text = malloc(n * 20);
+    size_t cap = n * 20 + 16;
+    char *text = malloc(cap);
     assert_non_null(text);
     size_t len = 0;
     uint32_t x = 12345;
@@ -1118,13 +1131,13 @@ static void test_million_ips(void **state)
         uint32_t ip = (uint32_t)(i * 2654435761u) ^ (x >> 16);
         ip = 0x01000000u + ip % 0xdf000000u; /* 1.0.0.0 .. 223.x */
         if (i % 10 == 0)
-            len += (size_t)sprintf(text + len, "%u.%u.%u.0/24\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.0/24\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255);
         else
-            len += (size_t)sprintf(text + len, "%u.%u.%u.%u\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255, ip & 255);
     }
-    len += (size_t)sprintf(text + len, "9.9.9.9\n");
+    len += (size_t)snprintf(text + len, cap - len, "9.9.9.9\n");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     mm_ruleset *rs;
