@@ -6,7 +6,10 @@
 #include <string.h>
 
 static const mm_command *const commands[] = {
+    &mm_cmd_scan,
+    &mm_cmd_logtest,
     &mm_cmd_version,
+    &mm_cmd_scs,
     &mm_cmd_sensor,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

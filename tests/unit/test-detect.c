@@ -347,11 +347,12 @@ static void test_spray(void **state)
     mm_detector *d;
     got g = {0};
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
-    /* 4 distinct names, each tried twice: no spray (but bruteforce) */
+    /* 4 distinct names, each tried twice: no spray (but bruteforce, which
+     * counts the failures; "Invalid user" lines alone would not) */
     for (int r = 0; r < 2; r++)
         for (int i = 0; i < 4; i++) {
             mm_event ev = ssh_ev(T0 + (r * 4 + i) * 1000, "192.0.2.50",
-                                 users[i], MM_ACT_INVALID_USER);
+                                 users[i], MM_ACT_AUTH_FAILURE);
             feed(d, &ev, &g);
         }
     mm_detector_flush(d, collect, &g);
@@ -623,6 +624,38 @@ static bool parse_combined(char *line, mm_event *ev)
     ev->count = 1;
     ev->ts_ms = T0;
     return true;
+}
+
+/* The cache of values that matched nothing must never hide a match: a
+ * decoded URL that matched a rule already hit by the raw URL is not "clean",
+ * and repeated benign values stay benign. */
+static void test_signature_cache(void **state)
+{
+    (void)state;
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    static const struct {
+        const char *path, *query, *rule;
+    } seq[] = {
+        {"/x", "q=%2e%2e/", "web.attack.traversal"}, /* raw and decoded hit */
+        {"/x", "q=.%2e/", "web.attack.traversal"},   /* only decoded hits */
+        {"/index.html", NULL, NULL},
+        {"/index.html", NULL, NULL},                 /* served from cache */
+        {"/x", "q=.%2e/", "web.attack.traversal"},   /* still found */
+    };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        mm_event ev = web_ev(T0, "198.51.100.5", seq[i].path, seq[i].query,
+                             "Mozilla/5.0", 200);
+        mm_line_hits h;
+        mm_detector_match_line(d, &ev, "x", 1, &h);
+        if (seq[i].rule && !has_hit(&h, seq[i].rule))
+            fail_msg("step %zu: %s not hit", i, seq[i].rule);
+        if (!seq[i].rule && h.n)
+            fail_msg("step %zu: false positive %s", i, h.ids[0]);
+    }
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
 }
 
 static void test_signatures_real_log(void **state)
@@ -1192,6 +1225,7 @@ int main(void)
         cmocka_unit_test(test_web_scan_404),
         cmocka_unit_test(test_portscan),
         cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_signature_cache),
         cmocka_unit_test(test_signatures_real_log),
         cmocka_unit_test(test_ioc),
         cmocka_unit_test(test_allowlist),
