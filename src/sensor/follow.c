@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Directory entries looked at when searching for a rotated sibling. */
@@ -113,6 +114,7 @@ static mm_rc adopt(mm_follow *f, int fd, const struct stat *sb,
                    uint64_t offset, bool skipping, bool at_path)
 {
     follow_close(f);
+    f->mtime_ns = 0;
     f->fd = fd;
     f->at_path = at_path;
     if (!f->pos.valid || f->pos.dev != (uint64_t)sb->st_dev ||
@@ -149,18 +151,34 @@ static void split_path(const char *path, char *dir, size_t dlen,
     }
 }
 
+static bool copy_already_read(const mm_follow *f, uint64_t ino)
+{
+    for (unsigned i = 0; i < f->n_copies && i < 4; i++)
+        if (f->copies[i] == ino)
+            return true;
+    return false;
+}
+
+static int64_t ctime_ns(const struct stat *sb)
+{
+    return (int64_t)sb->st_ctim.tv_sec * 1000000000 + sb->st_ctim.tv_nsec;
+}
+
 /* Looks among "<base>.*" and "<base>-*" next to f->path for the file pos
- * describes: the same inode (renamed away), or — by_copy — another file
- * with the same first bytes holding more than pos->offset bytes (the copy
- * copytruncate made). Returns an open fd or -1. */
-static int find_sibling(const mm_follow *f, const mm_follow_pos *pos,
-                        bool by_copy, struct stat *out)
+ * describes: the same inode (renamed away), or — by_copy — the newest
+ * other file with the same first bytes, made after pos->seen_ns, holding
+ * more than pos->offset bytes and not read before (the copy copytruncate
+ * made). Returns an open fd or -1. */
+static int find_sibling(mm_follow *f, const mm_follow_pos *pos, bool by_copy,
+                        struct stat *out)
 {
     char dir[MM_SENSOR_PATH_MAX];
     const char *base;
     split_path(f->path, dir, sizeof dir, &base);
     size_t blen = strlen(base);
-    if (by_copy && pos->head_len == 0)
+    /* Without a remembered head only a file with nothing read yet can be
+     * matched (by time alone). */
+    if (by_copy && pos->head_len == 0 && pos->offset > 0)
         return -1;
     DIR *d = opendir(dir);
     if (!d)
@@ -184,17 +202,26 @@ static int find_sibling(const mm_follow *f, const mm_follow_pos *pos,
                  (uint64_t)sb.st_ino == pos->ino;
         if (ok && by_copy)
             ok = (uint64_t)sb.st_ino != pos->ino &&
-                 (uint64_t)sb.st_size > pos->offset;
+                 !copy_already_read(f, (uint64_t)sb.st_ino) &&
+                 (uint64_t)sb.st_size > pos->offset &&
+                 ctime_ns(&sb) >= pos->seen_ns &&
+                 (found < 0 || ctime_ns(&sb) > ctime_ns(out));
         if (ok)
             ok = head_matches(fd, pos);
-        if (ok) {
-            *out = sb;
-            found = fd;
-            break;
+        if (!ok) {
+            close(fd);
+            continue;
         }
-        close(fd);
+        if (found >= 0)
+            close(found);
+        *out = sb;
+        found = fd;
+        if (!by_copy)
+            break;
     }
     closedir(d);
+    if (found >= 0 && by_copy)
+        f->copies[f->n_copies++ % 4] = (uint64_t)out->st_ino;
     return found;
 }
 
@@ -298,13 +325,15 @@ static mm_rc on_truncated(mm_follow *f)
     }
     f->pos.head_len = 0;
     f->pos.head_hash = mm_hash64("", 0, 0);
+    f->mtime_ns = 0; /* a new file in all but inode */
     mm_rc rc = reader_start(f, 0, false);
     head_refresh(f);
     return rc;
 }
 
-/* MM_AGAIN when the file was found truncated and reading restarted. */
-static mm_rc check_truncated(mm_follow *f)
+/* MM_AGAIN when the file was found truncated and reading restarted.
+ * `before_read`: also suspect a file modified without growing. */
+static mm_rc check_truncated(mm_follow *f, bool before_read)
 {
     struct stat sb;
     if (fstat(f->fd, &sb) != 0)
@@ -313,14 +342,42 @@ static mm_rc check_truncated(mm_follow *f)
     bool shrunk = readpos >= 0 && (uint64_t)sb.st_size < (uint64_t)readpos;
     bool rewritten = !shrunk && f->at_path && f->pos.head_len > 0 &&
                      !head_matches(f->fd, &f->pos);
-    if (!shrunk && !rewritten)
+    if (!shrunk && !rewritten) {
+        /* Same size as read so far but modified since: truncated and
+         * regrown to the very same size — typically an empty file that got
+         * lines, was copied and truncated between two looks. Only a fresh
+         * copy next to it proves it. */
+        int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+                     sb.st_mtim.tv_nsec;
+        if (before_read && f->at_path && f->mtime_ns && mt != f->mtime_ns &&
+            readpos >= 0 &&
+            (uint64_t)sb.st_size == (uint64_t)readpos) {
+            struct stat ssb;
+            int sfd = find_sibling(f, &f->pos, true, &ssb);
+            if (sfd >= 0) {
+                f->stats->truncations++;
+                mm_rc rc = adopt(f, sfd, &ssb, f->pos.offset,
+                                 f->pos.skipping, false);
+                return rc == MM_OK ? MM_AGAIN : rc;
+            }
+        }
         return MM_OK;
+    }
     mm_rc rc = on_truncated(f);
     return rc == MM_OK ? MM_AGAIN : rc;
 }
 
+/* The clock file times come from (coarse), so comparisons are fair. */
+static int64_t coarse_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 mm_rc mm_follow_poll(mm_follow *f, size_t budget, mm_line_fn fn, void *ud)
 {
+    int64_t t0 = coarse_now_ns();
     bool first = f->start_at_end; /* only for the very first open */
     f->start_at_end = false;
     /* Bounded: each round either returns or switches to another file. */
@@ -334,7 +391,7 @@ mm_rc mm_follow_poll(mm_follow *f, size_t budget, mm_line_fn fn, void *ud)
         /* Shrunk or rewritten since the last look (copytruncate)? Checked
          * before reading so that new bytes at an old offset are not taken
          * for the continuation of the old file. */
-        mm_rc rc = check_truncated(f);
+        mm_rc rc = check_truncated(f, true);
         if (rc == MM_AGAIN)
             continue;
         if (rc != MM_OK)
@@ -342,7 +399,7 @@ mm_rc mm_follow_poll(mm_follow *f, size_t budget, mm_line_fn fn, void *ud)
         rc = read_lines(f, budget, fn, ud);
         if (rc != MM_OK)
             return rc;
-        rc = check_truncated(f);
+        rc = check_truncated(f, false);
         if (rc == MM_AGAIN)
             continue;
         if (rc != MM_OK)
@@ -352,10 +409,15 @@ mm_rc mm_follow_poll(mm_follow *f, size_t budget, mm_line_fn fn, void *ud)
             return MM_EIO;
         head_refresh(f);
         struct stat psb;
-        if (stat(f->path, &psb) != 0)
+        if (stat(f->path, &psb) != 0) {
+            f->pos.seen_ns = t0;
             return MM_OK; /* gone: keep the old file open, wait */
+        }
         if (psb.st_dev == sb.st_dev && psb.st_ino == sb.st_ino) {
             f->at_path = true;
+            f->pos.seen_ns = t0;
+            f->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+                          sb.st_mtim.tv_nsec;
             return MM_OK; /* caught up */
         }
         /* Another file is at the path now: this one is finished. */

@@ -105,6 +105,10 @@ typedef struct mm_follow_pos {
     uint64_t offset;
     uint32_t head_len;  /* bytes hashed, <= MM_SENSOR_HEAD_BYTES */
     uint64_t head_hash; /* mm_hash64(first head_len bytes, seed 0) */
+    int64_t seen_ns;    /* coarse wall time at the start of the last poll
+                           that read the file to its end intact: a copy
+                           made before then holds nothing unread, so only
+                           newer files count as its copytruncate copy */
     bool skipping;      /* offset is inside the cut-off tail of an
                            over-long line: skip to the next newline */
     bool valid;         /* false: nothing known about this file yet */
@@ -119,6 +123,9 @@ typedef struct mm_follow {
     uint64_t base;       /* file offset the reader started at */
     mm_lines lr;
     bool lr_ready;
+    int64_t mtime_ns;    /* file's mtime when last caught up (0 = unknown) */
+    uint64_t copies[4];  /* inodes of copytruncate copies already read */
+    unsigned n_copies;
     mm_source_stats *stats; /* rotations / truncations are counted here */
 } mm_follow;
 
@@ -136,8 +143,8 @@ void mm_follow_fini(mm_follow *f);
 
 /* Reads what is new: opens the file when it appears; resumes a saved
  * position if the file (or a rotated sibling "path.*"/"path-*" with the
- * same inode or, after copytruncate, the same first bytes) is the one
- * saved; reads a renamed-away file to its end before switching to the new
+ * same inode or, after copytruncate, the same first bytes and a change
+ * time after pos.seen_ns) is the one saved; reads a renamed-away file to its end before switching to the new
  * file at the path; restarts at 0 when the file shrank or its first bytes
  * changed. Reads at most `budget` bytes (0 = no limit) and returns MM_AGAIN
  * when more is waiting, MM_OK when caught up, MM_EIO on a read error. */

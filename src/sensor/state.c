@@ -84,11 +84,12 @@ static json_t *entry_to_json(const mm_sensor_state_entry *e)
         char hash[17];
         snprintf(hash, sizeof hash, "%016llx",
                  (unsigned long long)e->pos.head_hash);
-        json_t *f = json_pack("{s:I, s:I, s:I, s:i, s:s, s:b}", "dev",
+        json_t *f = json_pack("{s:I, s:I, s:I, s:i, s:s, s:I, s:b}", "dev",
                               (json_int_t)e->pos.dev, "ino",
                               (json_int_t)e->pos.ino, "offset",
                               (json_int_t)e->pos.offset, "head_len",
                               (int)e->pos.head_len, "head_hash", hash,
+                              "seen_ns", (json_int_t)e->pos.seen_ns,
                               "skipping", (int)e->pos.skipping);
         if (!f || json_object_set_new(o, "file", f) != 0) {
             json_decref(o);
@@ -168,13 +169,14 @@ static mm_rc entry_from_json(json_t *o, mm_sensor_state_entry *e,
     if (!valid)
         return MM_OK;
     json_t *f = json_object_get(o, "file");
-    uint64_t head_len;
+    uint64_t head_len, seen_ns;
     const char *hash = json_string_value(json_object_get(f, "head_hash"));
     char *end = NULL;
     if (!json_is_object(f) || !get_u64(f, "dev", &e->pos.dev) ||
         !get_u64(f, "ino", &e->pos.ino) ||
         !get_u64(f, "offset", &e->pos.offset) ||
         !get_u64(f, "head_len", &head_len) ||
+        !get_u64(f, "seen_ns", &seen_ns) ||
         head_len > MM_SENSOR_HEAD_BYTES || !hash || strlen(hash) != 16 ||
         !json_is_boolean(json_object_get(f, "skipping")))
         return mm_err_set(err, MM_EPARSE, path, 0,
@@ -185,6 +187,7 @@ static mm_rc entry_from_json(json_t *o, mm_sensor_state_entry *e,
         return mm_err_set(err, MM_EPARSE, path, 0,
                           "source %zu: bad head_hash", idx + 1);
     e->pos.head_len = (uint32_t)head_len;
+    e->pos.seen_ns = (int64_t)seen_ns;
     e->pos.skipping = json_is_true(json_object_get(f, "skipping"));
     e->pos.valid = true;
     return MM_OK;
