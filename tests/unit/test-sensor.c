@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -589,6 +590,40 @@ static void test_follow_restart(void **state)
     assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|b2|b3|b4|c1|c3|");
 }
 
+/* Every rotated file has the same content (so the same first bytes): old
+ * copies must not be taken for the new copy, and an empty file that got
+ * lines, was copied and truncated before the next look is recovered. */
+static void test_follow_identical_copies(void **state)
+{
+    (void)state;
+    char path[300], cmd[700];
+    tpath(path, sizeof path, "same.log");
+    mm_source_stats st;
+    memset(&st, 0, sizeof st);
+    mm_follow f;
+    collect c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(mm_follow_init(&f, path, NULL, false, &st), MM_OK);
+    const struct timespec tick = {0, 20 * 1000 * 1000};
+    unsigned want = 0;
+    for (int round = 1; round <= 6; round++) {
+        write_file(path, "l1\nl2\nl3\n", "a");
+        want += 3;
+        if (round % 2)
+            follow_poll_all(&f, &c); /* sometimes read before rotating */
+        nanosleep(&tick, NULL);
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s.c%d'", path, path, round);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(truncate(path, 0), 0);
+        nanosleep(&tick, NULL);
+        follow_poll_all(&f, &c);
+        if (c.n != want)
+            fail_msg("round %d: %u lines, want %u", round, c.n, want);
+        nanosleep(&tick, NULL);
+    }
+    mm_follow_fini(&f);
+}
+
 static void test_follow_overlong(void **state)
 {
     (void)state;
@@ -662,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_framer_caps),
         cmocka_unit_test(test_follow_append_rotate_truncate),
         cmocka_unit_test(test_follow_restart),
+        cmocka_unit_test(test_follow_identical_copies),
         cmocka_unit_test(test_follow_overlong),
         cmocka_unit_test(test_alertlog_rotation),
     };
