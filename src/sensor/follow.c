@@ -184,6 +184,7 @@ static int find_sibling(mm_follow *f, const mm_follow_pos *pos, bool by_copy,
     if (!d)
         return -1;
     int found = -1;
+    int64_t found_ct = 0;
     struct dirent *de;
     for (int seen = 0; (de = readdir(d)) && seen < SIBLING_SCAN_MAX;
          seen++) {
@@ -205,7 +206,7 @@ static int find_sibling(mm_follow *f, const mm_follow_pos *pos, bool by_copy,
                  !copy_already_read(f, (uint64_t)sb.st_ino) &&
                  (uint64_t)sb.st_size > pos->offset &&
                  ctime_ns(&sb) >= pos->seen_ns &&
-                 (found < 0 || ctime_ns(&sb) > ctime_ns(out));
+                 (found < 0 || ctime_ns(&sb) > found_ct);
         if (ok)
             ok = head_matches(fd, pos);
         if (!ok) {
@@ -216,6 +217,7 @@ static int find_sibling(mm_follow *f, const mm_follow_pos *pos, bool by_copy,
             close(found);
         *out = sb;
         found = fd;
+        found_ct = ctime_ns(&sb);
         if (!by_copy)
             break;
     }
