@@ -323,16 +323,32 @@ static void deid_endpoint(const mm_deid *d, json_t *root, const char *name)
         json_object_del(root, name);
 }
 
-/* user: only a hash of user.name leaves. */
+/* user: only a hash of user.name leaves (a string, or an array of the
+ * names tried, each hashed). */
 static void deid_user(const mm_deid *d, json_t *root)
 {
     json_t *user = json_object_get(root, "user");
     if (!user)
         return;
     json_t *un = json_is_object(user) ? json_object_get(user, "name") : NULL;
-    if (un && json_is_string(un) && d->mode == MM_DEID_HASH) {
+    if (d->mode == MM_DEID_HASH && json_is_string(un)) {
         json_t *nu = json_object();
         put_hash(d, nu, "name", json_string_value(un), json_string_length(un));
+        json_object_set_new(root, "user", nu);
+    } else if (d->mode == MM_DEID_HASH && json_is_array(un)) {
+        json_t *names = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(un, i, x)
+        {
+            if (!json_is_string(x))
+                continue;
+            char h[19];
+            mm_deid_hash(d, json_string_value(x), json_string_length(x), h);
+            json_array_append_new(names, json_string(h));
+        }
+        json_t *nu = json_object();
+        json_object_set_new(nu, "name", names);
         json_object_set_new(root, "user", nu);
     } else {
         json_object_del(root, "user");

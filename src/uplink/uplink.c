@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1098,19 +1099,21 @@ mm_rc mm_uplink_start(const mm_uplink_conf *conf, const mm_uplink_opts *opts,
     }
 
     if (!u->opts.no_threads) {
-        if (pthread_create(&u->up_thr, NULL, upload_main, u) != 0) {
-            rc = mm_err_set(err, MM_EINTERNAL, "<uplink>", 0,
-                            "cannot start the upload thread");
-            goto fail;
-        }
-        u->up_started = true;
-        if (u->conf.feed) {
-            if (pthread_create(&u->feed_thr, NULL, feed_main, u) != 0) {
-                rc = mm_err_set(err, MM_EINTERNAL, "<uplink>", 0,
-                                "cannot start the feed thread");
-                goto fail;
-            }
+        /* The threads take no signals: the daemon's own thread handles
+         * SIGHUP/SIGTERM (through its signalfd). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (pthread_create(&u->up_thr, NULL, upload_main, u) == 0)
+            u->up_started = true;
+        if (u->up_started && u->conf.feed &&
+            pthread_create(&u->feed_thr, NULL, feed_main, u) == 0)
             u->feed_started = true;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!u->up_started || (u->conf.feed && !u->feed_started)) {
+            rc = mm_err_set(err, MM_EINTERNAL, "<uplink>", 0,
+                            "cannot start the uplink threads");
+            goto fail;
         }
     }
     *out = u;

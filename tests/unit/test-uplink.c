@@ -210,6 +210,23 @@ static void test_deid_alert(void **state)
     free(s);
     mm_deid_free(d);
 
+    /* The names tried, as an array: each hashed, none left in clear. */
+    json_t *arr = json_loads("{\"user\":{\"name\":[\"fztu\",\"root\",7]}}",
+                             0, &je);
+    assert_non_null(arr);
+    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false,
+                                 &d, NULL),
+                     MM_OK);
+    assert_int_equal(mm_deid_json(d, arr), MM_OK);
+    json_t *names = json_object_get(json_object_get(arr, "user"), "name");
+    assert_int_equal(json_array_size(names), 2);
+    s = json_dumps(arr, JSON_COMPACT);
+    assert_null(strstr(s, "fztu"));
+    assert_null(strstr(s, "root"));
+    free(s);
+    json_decref(arr);
+    mm_deid_free(d);
+
     /* Drop mode: the fields are gone, not hashed. */
     assert_int_equal(mm_deid_new(MM_DEID_DROP, NULL, 0, false, &d, NULL),
                      MM_OK);
