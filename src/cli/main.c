@@ -7,6 +7,7 @@
 
 static const mm_command *const commands[] = {
     &mm_cmd_version,
+    &mm_cmd_hub,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,201 @@
+/* conf.c — DIR/hub.conf: "key = value" lines, '#' comments. Every option is
+ * one table row with its bounds. */
+#include "hub.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum opt_type { OPT_UINT, OPT_DOUBLE, OPT_BOOL, OPT_STR, OPT_LISTEN,
+                        OPT_ALLOW } opt_type;
+
+typedef struct opt {
+    const char *name;
+    opt_type type;
+    double min, max; /* bounds for numbers */
+    const char *help;
+} opt;
+
+static const opt opts[] = {
+    {"listen", OPT_LISTEN, 0, 0, "HOST:PORT to listen on"},
+    {"tls", OPT_BOOL, 0, 0, "serve HTTPS (on) or plain HTTP (off, loopback only)"},
+    {"cert", OPT_STR, 0, 0, "certificate PEM (relative to DIR)"},
+    {"key", OPT_STR, 0, 0, "private key PEM (relative to DIR)"},
+    {"k", OPT_UINT, 2, 1000, "distinct tenants that open a campaign"},
+    {"window_hours", OPT_UINT, 1, 24 * 365, "correlation window W"},
+    {"ip_ttl_days", OPT_UINT, 1, 365, "IP indicator life after last sighting"},
+    {"domain_ttl_days", OPT_UINT, 1, 365, "domain indicator life"},
+    {"escalate_score", OPT_UINT, 0, 100, "score that escalates a CI-supplier campaign"},
+    {"ci_depth", OPT_UINT, 1, 10, "graph depth searched for CI operators"},
+    {"rate", OPT_DOUBLE, 0.1, 1e6, "uploads per second per tenant"},
+    {"burst", OPT_DOUBLE, 1, 1e6, "token bucket size"},
+    {"threads", OPT_UINT, 1, 256, "HTTP thread pool"},
+    {"allow", OPT_ALLOW, 0, 0, "extra allowlisted CIDR (repeatable)"},
+};
+
+static void defaults(const char *dir, mm_hub_server_conf *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->dir, sizeof c->dir, "%s", dir);
+    snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
+    c->port = 8443;
+    c->tls = true;
+    snprintf(c->cert_path, sizeof c->cert_path, "%s/hub-cert.pem", dir);
+    snprintf(c->key_path, sizeof c->key_path, "%s/hub-key.pem", dir);
+    mm_hub_params_default(&c->params);
+    c->rate = 20;
+    c->burst = 40;
+    c->threads = 8;
+}
+
+static void trim(char **s)
+{
+    while (**s == ' ' || **s == '\t')
+        (*s)++;
+    size_t n = strlen(*s);
+    while (n && ((*s)[n - 1] == ' ' || (*s)[n - 1] == '\t' ||
+                 (*s)[n - 1] == '\r' || (*s)[n - 1] == '\n'))
+        (*s)[--n] = '\0';
+}
+
+/* Parses "HOST:PORT" or "[V6]:PORT". */
+static mm_rc parse_listen(const char *v, char *host, size_t hl, unsigned *port)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v)
+        return MM_EPARSE;
+    size_t n = (size_t)(colon - v);
+    const char *h = v;
+    if (*h == '[') {
+        if (n < 3 || v[n - 1] != ']')
+            return MM_EPARSE;
+        h++;
+        n -= 2;
+    }
+    if (n == 0 || n >= hl)
+        return MM_EPARSE;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    mm_addr a;
+    if (mm_addr_parse(host, n, &a) != MM_OK)
+        return MM_EPARSE;
+    char *end;
+    errno = 0;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || p > 65535)
+        return MM_EPARSE;
+    *port = (unsigned)p;
+    return MM_OK;
+}
+
+mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
+                      const char *file, unsigned line, mm_err *err)
+{
+    const opt *o = NULL;
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        if (strcmp(opts[i].name, key) == 0)
+            o = &opts[i];
+    if (!o)
+        return mm_err_set(err, MM_EINVAL, file, line, "unknown option '%s'", key);
+    double d = 0;
+    if (o->type == OPT_UINT || o->type == OPT_DOUBLE) {
+        char *end;
+        errno = 0;
+        d = strtod(val, &end);
+        if (errno || *end || end == val || d < o->min || d > o->max ||
+            (o->type == OPT_UINT && d != (double)(unsigned)d))
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s must be a %s between %g and %g", key,
+                              o->type == OPT_UINT ? "whole number" : "number",
+                              o->min, o->max);
+    }
+    unsigned u = (unsigned)d;
+    if (strcmp(key, "listen") == 0) {
+        if (parse_listen(val, c->listen_host, sizeof c->listen_host, &c->port) != MM_OK)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "listen must be HOST:PORT with a numeric address");
+    } else if (strcmp(key, "tls") == 0) {
+        if (!strcmp(val, "on") || !strcmp(val, "true") || !strcmp(val, "1"))
+            c->tls = true;
+        else if (!strcmp(val, "off") || !strcmp(val, "false") || !strcmp(val, "0"))
+            c->tls = false;
+        else
+            return mm_err_set(err, MM_EINVAL, file, line, "tls must be on or off");
+    } else if (strcmp(key, "cert") == 0 || strcmp(key, "key") == 0) {
+        char *dst = key[0] == 'c' ? c->cert_path : c->key_path;
+        size_t dl = key[0] == 'c' ? sizeof c->cert_path : sizeof c->key_path;
+        if (val[0] == '/')
+            snprintf(dst, dl, "%s", val);
+        else
+            snprintf(dst, dl, "%s/%s", c->dir, val);
+    } else if (strcmp(key, "k") == 0) {
+        c->params.k = u;
+    } else if (strcmp(key, "window_hours") == 0) {
+        c->params.window_ms = (int64_t)u * 3600000;
+    } else if (strcmp(key, "ip_ttl_days") == 0) {
+        c->params.ip_ttl_ms = (int64_t)u * 86400000;
+    } else if (strcmp(key, "domain_ttl_days") == 0) {
+        c->params.domain_ttl_ms = (int64_t)u * 86400000;
+    } else if (strcmp(key, "escalate_score") == 0) {
+        c->params.escalate_score = u;
+    } else if (strcmp(key, "ci_depth") == 0) {
+        c->params.ci_depth = u;
+    } else if (strcmp(key, "rate") == 0) {
+        c->rate = d;
+    } else if (strcmp(key, "burst") == 0) {
+        c->burst = d;
+    } else if (strcmp(key, "threads") == 0) {
+        c->threads = u;
+    } else if (strcmp(key, "allow") == 0) {
+        mm_cidr cidr;
+        if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK || strlen(val) >= 64)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "allow must be an address or CIDR");
+        if (c->allow_n >= sizeof c->allow / sizeof c->allow[0])
+            return mm_err_set(err, MM_ELIMIT, file, line, "too many allow lines");
+        snprintf(c->allow[c->allow_n++], sizeof c->allow[0], "%s", val);
+    }
+    return MM_OK;
+}
+
+mm_rc mm_hub_conf_load(const char *dir, mm_hub_server_conf *c, mm_err *err)
+{
+    defaults(dir, c);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/hub.conf", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? MM_OK
+                               : mm_err_set(err, MM_EIO, path, 0,
+                                            "cannot read: %s", strerror(errno));
+    char line[1024];
+    unsigned lineno = 0;
+    mm_rc rc = MM_OK;
+    while (rc == MM_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = mm_err_set(err, MM_EINVAL, path, lineno, "line too long");
+            break;
+        }
+        char *s = line;
+        char *hash = strchr(s, '#');
+        if (hash)
+            *hash = '\0';
+        trim(&s);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            rc = mm_err_set(err, MM_EINVAL, path, lineno, "want key = value");
+            break;
+        }
+        *eq = '\0';
+        char *k = s, *v = eq + 1;
+        trim(&k);
+        trim(&v);
+        rc = mm_hub_conf_set(c, k, v, path, lineno, err);
+    }
+    fclose(f);
+    return rc;
+}

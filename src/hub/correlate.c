@@ -1,0 +1,1461 @@
+/* correlate.c — the hub engine: tenants and graph in memory, the
+ * correlation index (key → tenants that saw it), campaigns, warnings,
+ * indicators and escalation. Runs inline at ingest inside the batch's
+ * transaction, so what correlation derives is durable with the events. */
+#include "hub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOUR_MS (3600LL * 1000LL)
+#define DAY_MS (24LL * HOUR_MS)
+/* An indicator's last_seen is rewritten at most this often per value. */
+#define IND_REFRESH_MS (60LL * 1000LL)
+
+/* ---- string-keyed hash map (open addressing, seeded) --------------------- */
+
+typedef struct smap_ent {
+    char *key;
+    uint64_t h;
+    void *val;
+} smap_ent;
+
+typedef struct smap {
+    smap_ent *e;
+    size_t cap, n;
+    uint64_t seed;
+} smap;
+
+static void smap_free(smap *m, void (*vfree)(void *))
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].key) {
+            free(m->e[i].key);
+            if (vfree)
+                vfree(m->e[i].val);
+        }
+    free(m->e);
+    memset(m, 0, sizeof *m);
+}
+
+static smap_ent *smap_slot(smap *m, const char *key, size_t len, uint64_t h)
+{
+    size_t mask = m->cap - 1, i = (size_t)h & mask;
+    for (;;) {
+        smap_ent *e = &m->e[i];
+        if (!e->key || (e->h == h && strncmp(e->key, key, len) == 0 &&
+                        e->key[len] == '\0'))
+            return e;
+        i = (i + 1) & mask;
+    }
+}
+
+static mm_rc smap_grow(smap *m)
+{
+    size_t nc = m->cap ? m->cap * 2 : 1024;
+    smap_ent *ne = calloc(nc, sizeof *ne);
+    if (!ne)
+        return MM_ENOMEM;
+    smap old = *m;
+    m->e = ne;
+    m->cap = nc;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.e[i].key) {
+            smap_ent *d = smap_slot(m, old.e[i].key, strlen(old.e[i].key),
+                                    old.e[i].h);
+            *d = old.e[i];
+        }
+    free(old.e);
+    return MM_OK;
+}
+
+static void *smap_get(smap *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t len = strlen(key);
+    smap_ent *e = smap_slot(m, key, len, mm_hash64(key, len, m->seed));
+    return e->key ? e->val : NULL;
+}
+
+/* Returns the slot for key, creating it (val NULL) when missing. */
+static mm_rc smap_put(smap *m, const char *key, smap_ent **out)
+{
+    if ((m->n + 1) * 10 >= m->cap * 7) {
+        mm_rc rc = smap_grow(m);
+        if (rc != MM_OK)
+            return rc;
+    }
+    size_t len = strlen(key);
+    uint64_t h = mm_hash64(key, len, m->seed);
+    smap_ent *e = smap_slot(m, key, len, h);
+    if (!e->key) {
+        e->key = strdup(key);
+        if (!e->key)
+            return MM_ENOMEM;
+        e->h = h;
+        e->val = NULL;
+        m->n++;
+    }
+    *out = e;
+    return MM_OK;
+}
+
+/* ---- engine state -------------------------------------------------------- */
+
+typedef struct htenant {
+    mm_tenant t;
+    mm_cidr ranges[MM_HUB_RANGES_MAX];
+    unsigned nranges;
+    /* customers, as indexes into links */
+    unsigned *cust;
+    unsigned ncust, capcust;
+} htenant;
+
+typedef struct sighting {
+    uint32_t tenant;
+    int severity;
+    int64_t first_ts, last_ts;
+} sighting;
+
+typedef struct chit {
+    uint32_t tenant;
+    int64_t first_ts, last_ts;
+    uint64_t count;   /* since the last flush */
+    bool dirty;
+} chit;
+
+typedef struct camp {
+    mm_campaign c;
+    chit *hits;
+    unsigned nhits, caphits;
+    bool dirty;
+} camp;
+
+typedef struct kentry {
+    int64_t last_ts;
+    uint32_t camp; /* index + 1 into h->camps, 0 = none */
+    uint16_t n, cap;
+    sighting *s;
+} kentry;
+
+typedef struct hind {
+    mm_indicator i;
+    int64_t written_last; /* last_seen as last written */
+} hind;
+
+struct mm_hub {
+    mm_store *st;
+    mm_hub_params p;
+    htenant *ten;
+    unsigned nten, capten;
+    smap tid;    /* tenant id → index + 1 */
+    smap thash;  /* token hash → index + 1 */
+    mm_link *links;
+    unsigned nlinks;
+    mm_cidr *allow;
+    unsigned nallow, capallow;
+    smap keys;   /* correlation key → kentry */
+    camp *camps;
+    unsigned ncamps, capcamps;
+    smap inds;   /* "type value" → hind */
+    smap sioc;   /* "type value" → source (char *) */
+    int64_t cursor;
+    int64_t max_ts;
+    bool replay; /* rebuilding from the store: no writes */
+};
+
+/* Built-in allowlist of good actors whose addresses never become shared
+ * indicators or correlation keys: public DNS resolvers, major search-engine
+ * crawlers and CDN edge ranges (docs/hub.md lists them). */
+static const char *const builtin_allow[] = {
+    /* public DNS */
+    "8.8.8.0/24", "8.8.4.0/24", "1.1.1.0/24", "1.0.0.0/24", "9.9.9.0/24",
+    "149.112.112.0/24", "208.67.222.0/24", "208.67.220.0/24",
+    "2001:4860:4860::/48", "2606:4700:4700::/48", "2620:fe::/48",
+    /* crawlers: Googlebot, Bingbot */
+    "66.249.64.0/19", "40.77.167.0/24", "157.55.39.0/24", "207.46.13.0/24",
+    /* CDN: Cloudflare edge */
+    "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
+    "141.101.64.0/18", "108.162.192.0/18", "190.93.240.0/20",
+    "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17",
+    "162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13",
+    "131.0.72.0/22",
+};
+static const char *const builtin_allow_domains[] = {
+    "google.com", "googlebot.com", "bing.com", "microsoft.com",
+    "cloudflare.com", "windowsupdate.com", "apple.com", "amazonaws.com",
+};
+
+void mm_hub_params_default(mm_hub_params *p)
+{
+    p->k = 2;
+    p->window_ms = DAY_MS;
+    p->ip_ttl_ms = 14 * DAY_MS;
+    p->domain_ttl_ms = 30 * DAY_MS;
+    p->escalate_score = 60;
+    p->ci_depth = 3;
+}
+
+static void kentry_free(void *v)
+{
+    kentry *k = v;
+    if (k)
+        free(k->s);
+    free(k);
+}
+
+void mm_hub_free(mm_hub *h)
+{
+    if (!h)
+        return;
+    for (unsigned i = 0; i < h->nten; i++)
+        free(h->ten[i].cust);
+    free(h->ten);
+    smap_free(&h->tid, NULL);
+    smap_free(&h->thash, NULL);
+    free(h->links);
+    free(h->allow);
+    smap_free(&h->keys, kentry_free);
+    for (unsigned i = 0; i < h->ncamps; i++)
+        free(h->camps[i].hits);
+    free(h->camps);
+    smap_free(&h->inds, free);
+    smap_free(&h->sioc, free);
+    free(h);
+}
+
+mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err)
+{
+    mm_cidr c;
+    if (mm_cidr_parse(cidr, strlen(cidr), &c) != MM_OK)
+        return mm_err_set(err, MM_EINVAL, "<allow>", 0,
+                          "'%s' is not an address or CIDR", cidr);
+    if (h->nallow == h->capallow) {
+        unsigned nc = h->capallow ? h->capallow * 2 : 64;
+        mm_cidr *na = realloc(h->allow, nc * sizeof *na);
+        if (!na)
+            return mm_err_set(err, MM_ENOMEM, "<allow>", 0, "out of memory");
+        h->allow = na;
+        h->capallow = nc;
+    }
+    h->allow[h->nallow++] = c;
+    return MM_OK;
+}
+
+bool mm_hub_allowed(const mm_hub *h, const mm_addr *a)
+{
+    for (unsigned i = 0; i < h->nallow; i++)
+        if (mm_cidr_contains(&h->allow[i], a))
+            return true;
+    return false;
+}
+
+static bool domain_allowed(const char *d)
+{
+    size_t n = strlen(d);
+    for (size_t i = 0; i < sizeof builtin_allow_domains / sizeof *builtin_allow_domains; i++) {
+        const char *a = builtin_allow_domains[i];
+        size_t an = strlen(a);
+        if (n == an && strcmp(d, a) == 0)
+            return true;
+        if (n > an && d[n - an - 1] == '.' && strcmp(d + n - an, a) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- tenants and links --------------------------------------------------- */
+
+static mm_rc load_sioc(const mm_stateioc *s, void *ud);
+
+static void parse_ranges(htenant *x)
+{
+    x->nranges = 0;
+    const char *p = x->t.ranges;
+    while (*p && x->nranges < MM_HUB_RANGES_MAX) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (n && mm_cidr_parse(p, n, &x->ranges[x->nranges]) == MM_OK)
+            x->nranges++;
+        p += n + (c ? 1 : 0);
+    }
+}
+
+/* Adds a tenant or refreshes the one with the same id; indexes of existing
+ * tenants never change (the correlation index holds them). */
+static mm_rc load_tenant(const mm_tenant *t, void *ud)
+{
+    mm_hub *h = ud;
+    uintptr_t v = (uintptr_t)smap_get(&h->tid, t->id);
+    if (v) {
+        h->ten[v - 1].t = *t;
+        parse_ranges(&h->ten[v - 1]);
+        return MM_OK;
+    }
+    if (h->nten == h->capten) {
+        unsigned nc = h->capten ? h->capten * 2 : 64;
+        htenant *nt = realloc(h->ten, nc * sizeof *nt);
+        if (!nt)
+            return MM_ENOMEM;
+        h->ten = nt;
+        h->capten = nc;
+    }
+    htenant *x = &h->ten[h->nten];
+    memset(x, 0, sizeof *x);
+    x->t = *t;
+    parse_ranges(x);
+    smap_ent *e;
+    mm_rc rc = smap_put(&h->tid, t->id, &e);
+    if (rc != MM_OK)
+        return rc;
+    e->val = (void *)(uintptr_t)(h->nten + 1);
+    h->nten++;
+    return MM_OK;
+}
+
+static int tenant_idx(const mm_hub *h, const char *id)
+{
+    uintptr_t v = (uintptr_t)smap_get((smap *)&h->tid, id);
+    return v ? (int)(v - 1) : -1;
+}
+
+static mm_rc load_link(const mm_link *l, void *ud)
+{
+    mm_hub *h = ud;
+    int s = tenant_idx(h, l->supplier);
+    if (s < 0 || tenant_idx(h, l->customer) < 0)
+        return MM_OK;
+    mm_link *nl = realloc(h->links, (h->nlinks + 1) * sizeof *nl);
+    if (!nl)
+        return MM_ENOMEM;
+    h->links = nl;
+    h->links[h->nlinks] = *l;
+    htenant *t = &h->ten[s];
+    if (t->ncust == t->capcust) {
+        unsigned nc = t->capcust ? t->capcust * 2 : 4;
+        unsigned *na = realloc(t->cust, nc * sizeof *na);
+        if (!na)
+            return MM_ENOMEM;
+        t->cust = na;
+        t->capcust = nc;
+    }
+    t->cust[t->ncust++] = h->nlinks;
+    h->nlinks++;
+    return MM_OK;
+}
+
+mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
+{
+    mm_rc rc = mm_store_tenant_list(h->st, load_tenant, h, err);
+    if (rc != MM_OK)
+        return rc == MM_ENOMEM
+                   ? mm_err_set(err, rc, "<store>", 0, "out of memory")
+                   : rc;
+    smap_free(&h->thash, NULL);
+    h->thash.seed = h->keys.seed;
+    for (unsigned i = 0; i < h->nten; i++) {
+        smap_ent *e;
+        if (!h->ten[i].t.token_hash[0])
+            continue;
+        if (smap_put(&h->thash, h->ten[i].t.token_hash, &e) != MM_OK)
+            return mm_err_set(err, MM_ENOMEM, "<store>", 0, "out of memory");
+        e->val = (void *)(uintptr_t)(i + 1);
+    }
+    free(h->links);
+    h->links = NULL;
+    h->nlinks = 0;
+    for (unsigned i = 0; i < h->nten; i++)
+        h->ten[i].ncust = 0;
+    rc = mm_store_link_list(h->st, load_link, h, err);
+    if (rc == MM_OK) { /* state-backed lists imported while running */
+        smap_free(&h->sioc, free);
+        h->sioc.seed = h->keys.seed;
+        rc = h->st->ops->stateioc_list(h->st, load_sioc, h, err);
+    }
+    if (rc == MM_ENOMEM)
+        return mm_err_set(err, rc, "<store>", 0, "out of memory");
+    return rc;
+}
+
+const mm_tenant *mm_hub_tenant_by_hash(const mm_hub *h, const char *hash)
+{
+    uintptr_t v = (uintptr_t)smap_get((smap *)&h->thash, hash);
+    return v ? &h->ten[v - 1].t : NULL;
+}
+
+const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id)
+{
+    int i = tenant_idx(h, id);
+    return i >= 0 ? &h->ten[i].t : NULL;
+}
+
+/* ---- campaigns and indicators in memory ---------------------------------- */
+
+static mm_rc camp_add(mm_hub *h, const mm_campaign *c, unsigned *idx)
+{
+    if (h->ncamps == h->capcamps) {
+        unsigned nc = h->capcamps ? h->capcamps * 2 : 64;
+        camp *na = realloc(h->camps, nc * sizeof *na);
+        if (!na)
+            return MM_ENOMEM;
+        h->camps = na;
+        h->capcamps = nc;
+    }
+    camp *x = &h->camps[h->ncamps];
+    memset(x, 0, sizeof *x);
+    x->c = *c;
+    *idx = h->ncamps++;
+    return MM_OK;
+}
+
+static chit *camp_hit(camp *c, uint32_t tenant, bool *created)
+{
+    *created = false;
+    for (unsigned i = 0; i < c->nhits; i++)
+        if (c->hits[i].tenant == tenant)
+            return &c->hits[i];
+    if (c->nhits == c->caphits) {
+        unsigned nc = c->caphits ? c->caphits * 2 : 8;
+        chit *na = realloc(c->hits, nc * sizeof *na);
+        if (!na)
+            return NULL;
+        c->hits = na;
+        c->caphits = nc;
+    }
+    chit *x = &c->hits[c->nhits++];
+    memset(x, 0, sizeof *x);
+    x->tenant = tenant;
+    *created = true;
+    return x;
+}
+
+static void key_text(const char *type, const char *key, char *out, size_t n)
+{
+    snprintf(out, n, "%s:%s", type, key);
+}
+
+static mm_rc load_campaign(const mm_campaign *c, void *ud)
+{
+    mm_hub *h = ud;
+    unsigned idx;
+    mm_rc rc = camp_add(h, c, &idx);
+    if (rc != MM_OK)
+        return rc;
+    char k[320];
+    key_text(c->key_type, c->key, k, sizeof k);
+    smap_ent *e;
+    if ((rc = smap_put(&h->keys, k, &e)) != MM_OK)
+        return rc;
+    if (!e->val) {
+        e->val = calloc(1, sizeof(kentry));
+        if (!e->val)
+            return MM_ENOMEM;
+    }
+    ((kentry *)e->val)->camp = idx + 1;
+    ((kentry *)e->val)->last_ts = c->last_ts;
+    return MM_OK;
+}
+
+static mm_rc load_hit(const mm_hit *hit, void *ud)
+{
+    mm_hub *h = ud;
+    camp *c = &h->camps[h->ncamps - 1];
+    int ti = tenant_idx(h, hit->tenant);
+    if (ti < 0)
+        return MM_OK;
+    bool created;
+    chit *x = camp_hit(c, (uint32_t)ti, &created);
+    if (!x)
+        return MM_ENOMEM;
+    x->first_ts = hit->first_ts;
+    x->last_ts = hit->last_ts;
+    return MM_OK;
+}
+
+static mm_rc load_indicator(const mm_indicator *i, void *ud)
+{
+    mm_hub *h = ud;
+    char k[300];
+    snprintf(k, sizeof k, "%s %s", i->type, i->value);
+    smap_ent *e;
+    mm_rc rc = smap_put(&h->inds, k, &e);
+    if (rc != MM_OK)
+        return rc;
+    if (!e->val && !(e->val = calloc(1, sizeof(hind))))
+        return MM_ENOMEM;
+    hind *x = e->val;
+    x->i = *i;
+    x->written_last = i->last_seen;
+    if (i->seq > h->cursor)
+        h->cursor = i->seq;
+    return MM_OK;
+}
+
+static mm_rc load_sioc(const mm_stateioc *s, void *ud)
+{
+    mm_hub *h = ud;
+    char k[300];
+    snprintf(k, sizeof k, "%s %s", s->type, s->value);
+    smap_ent *e;
+    mm_rc rc = smap_put(&h->sioc, k, &e);
+    if (rc != MM_OK)
+        return rc;
+    if (!e->val && !(e->val = strdup(s->source)))
+        return MM_ENOMEM;
+    return MM_OK;
+}
+
+/* ---- correlation keys ----------------------------------------------------- */
+
+typedef struct evkeys {
+    char k[5][320];
+    unsigned n;
+    bool ip_ok;     /* the source address may be shared */
+    bool domain_ok; /* the domain may be shared */
+} evkeys;
+
+static bool own_range(const htenant *t, const mm_addr *a)
+{
+    for (unsigned i = 0; i < t->nranges; i++)
+        if (mm_cidr_contains(&t->ranges[i], a))
+            return true;
+    return false;
+}
+
+static void event_keys(const mm_hub *h, const htenant *t, const mm_addr *src,
+                       const char *domain, const char *rule, const char *path,
+                       uint64_t users, evkeys *o)
+{
+    o->n = 0;
+    o->ip_ok = src->family && !mm_addr_is_reserved(src) &&
+               !mm_hub_allowed(h, src) && !own_range(t, src);
+    if (o->ip_ok) {
+        char ip[48];
+        mm_addr_format(src, ip, sizeof ip);
+        snprintf(o->k[o->n++], sizeof o->k[0], "ip:%s", ip);
+        mm_addr net = *src;
+        if (net.family == 4) {
+            net.bytes[3] = 0;
+            mm_addr_format(&net, ip, sizeof ip);
+            snprintf(o->k[o->n++], sizeof o->k[0], "net:%s/24", ip);
+        } else {
+            memset(net.bytes + 8, 0, 8);
+            mm_addr_format(&net, ip, sizeof ip);
+            snprintf(o->k[o->n++], sizeof o->k[0], "net:%s/64", ip);
+        }
+    }
+    o->domain_ok = domain && domain[0] && !domain_allowed(domain);
+    if (o->domain_ok)
+        snprintf(o->k[o->n++], sizeof o->k[0], "domain:%s", domain);
+    if (rule && rule[0] && path && path[0])
+        snprintf(o->k[o->n++], sizeof o->k[0], "sig:%s %s", rule, path);
+    if (users)
+        snprintf(o->k[o->n++], sizeof o->k[0], "users:%016llx",
+                 (unsigned long long)users);
+}
+
+/* ---- warnings ------------------------------------------------------------- */
+
+typedef struct ingest_ctx {
+    mm_hub *h;
+    int64_t now;
+    mm_hub_ingest_result *res;
+    mm_err *err;
+    hind **dirty_ind;
+    size_t ndirty, capdirty;
+} ingest_ctx;
+
+static void describe_key(const mm_campaign *c, char *ja, char *en, size_t n)
+{
+    if (strcmp(c->key_type, "ip") == 0) {
+        snprintf(ja, n, "送信元 %s", c->key);
+        snprintf(en, n, "source %s", c->key);
+    } else if (strcmp(c->key_type, "net") == 0) {
+        snprintf(ja, n, "同じネットワーク %s", c->key);
+        snprintf(en, n, "network %s", c->key);
+    } else if (strcmp(c->key_type, "domain") == 0) {
+        snprintf(ja, n, "ドメイン %s", c->key);
+        snprintf(en, n, "domain %s", c->key);
+    } else if (strcmp(c->key_type, "sig") == 0) {
+        snprintf(ja, n, "同じ攻撃手口（%s）", c->key);
+        snprintf(en, n, "the same attack (%s)", c->key);
+    } else {
+        snprintf(ja, n, "同じユーザー名リストを試すパスワード攻撃");
+        snprintf(en, n, "a password attack trying the same list of user "
+                        "names");
+    }
+}
+
+static unsigned span_hours(const mm_campaign *c)
+{
+    int64_t span = c->last_ts - c->first_ts;
+    if (span < 0)
+        span = 0;
+    unsigned hrs = (unsigned)((span + HOUR_MS - 1) / HOUR_MS);
+    return hrs ? hrs : 1;
+}
+
+static mm_rc put_warning(ingest_ctx *x, const camp *c, unsigned recipient,
+                         mm_warning *w)
+{
+    mm_hub *h = x->h;
+    char url[1024], secret[128];
+    snprintf(w->tenant, sizeof w->tenant, "%s", h->ten[recipient].t.id);
+    w->campaign = c->c.id;
+    w->severity = c->c.severity;
+    w->created_ms = x->now;
+    mm_rc rc = h->st->ops->webhook_get(h->st, w->tenant, url, secret, x->err);
+    if (rc == MM_OK) {
+        w->hook_state = 1;
+        w->hook_next_ms = x->now;
+    } else if (rc == MM_ENOTFOUND) {
+        w->hook_state = 0;
+    } else {
+        return rc;
+    }
+    w->hook_attempts = 0;
+    rc = h->st->ops->warning_put(h->st, w, x->err);
+    if (rc == MM_OK)
+        x->res->warnings++;
+    return rc;
+}
+
+static bool is_customer_of(const mm_hub *h, unsigned supplier, unsigned cust,
+                           bool *disclose)
+{
+    const htenant *t = &h->ten[supplier];
+    for (unsigned i = 0; i < t->ncust; i++) {
+        const mm_link *l = &h->links[t->cust[i]];
+        if (strcmp(l->customer, h->ten[cust].t.id) == 0) {
+            if (disclose)
+                *disclose = l->disclose;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Tenants reachable from `from` over supplier→customer links within
+ * `depth` steps: dist[i] = steps, 0 = not reached. */
+static void reach(const mm_hub *h, unsigned from, unsigned depth,
+                  unsigned *dist, unsigned *queue)
+{
+    memset(dist, 0, h->nten * sizeof *dist);
+    unsigned qh = 0, qt = 0;
+    queue[qt++] = from;
+    dist[from] = 0;
+    while (qh < qt) {
+        unsigned u = queue[qh++];
+        unsigned du = u == from ? 0 : dist[u];
+        if (du >= depth)
+            continue;
+        const htenant *t = &h->ten[u];
+        for (unsigned i = 0; i < t->ncust; i++) {
+            int v = tenant_idx(h, h->links[t->cust[i]].customer);
+            if (v < 0 || (unsigned)v == from || dist[v])
+                continue;
+            dist[v] = du + 1;
+            queue[qt++] = (unsigned)v;
+        }
+    }
+}
+
+static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
+                           mm_warning *w)
+{
+    mm_hub *h = x->h;
+    unsigned m = 0, hidden = 0;
+    char names_ja[900] = "", names_en[900] = "";
+    size_t lj = 0, le = 0;
+    for (unsigned i = 0; i < c->nhits; i++) {
+        bool disc = false;
+        if (!is_customer_of(h, c->hits[i].tenant, cust, &disc))
+            continue;
+        m++;
+        if (!disc) {
+            hidden++;
+            continue;
+        }
+        const char *nm = h->ten[c->hits[i].tenant].t.name;
+        if (lj < sizeof names_ja - 300)
+            lj += (size_t)snprintf(names_ja + lj, sizeof names_ja - lj, "%s%s",
+                                   lj ? "、" : "", nm);
+        if (le < sizeof names_en - 300)
+            le += (size_t)snprintf(names_en + le, sizeof names_en - le, "%s%s",
+                                   le ? ", " : "", nm);
+    }
+    if (m == 0)
+        return MM_OK;
+    char kja[400], ken[400], pj[1100] = "", pe[1100] = "";
+    describe_key(&c->c, kja, ken, sizeof kja);
+    if (lj && hidden)
+        snprintf(pj, sizeof pj, "（社名: %s ほか非公開%u社）", names_ja, hidden);
+    else if (lj)
+        snprintf(pj, sizeof pj, "（社名: %s）", names_ja);
+    else
+        snprintf(pj, sizeof pj, "（社名は非公開）");
+    if (le && hidden)
+        snprintf(pe, sizeof pe, " (named: %s; %u not disclosed)", names_en,
+                 hidden);
+    else if (le)
+        snprintf(pe, sizeof pe, " (named: %s)", names_en);
+    else
+        snprintf(pe, sizeof pe, " (names not disclosed)");
+    unsigned hrs = span_hours(&c->c);
+    memset(w, 0, sizeof *w);
+    snprintf(w->kind, sizeof w->kind, "supplier");
+    snprintf(w->text_ja, sizeof w->text_ja,
+             "【mamori 取引先警告】あなたの取引先（仕入先）%u社が、%u時間以内に"
+             "同じ攻撃元（%s）から攻撃を受けました%s。攻撃者がサプライチェーンを"
+             "たどっている可能性があります。今すぐ行うこと: (1) 今週はこれらの"
+             "取引先からのメール・添付ファイル・振込先変更の依頼に特に注意する、"
+             "(2) 取引先に状況と支援の要否を確認する、(3) 同じ攻撃元を自社でも"
+             "遮断する（mamori の共有リストに登録済み）。",
+             m, hrs, kja, pj);
+    snprintf(w->text_en, sizeof w->text_en,
+             "[mamori supply-chain warning] %u of your suppliers were "
+             "attacked by the same source (%s) within %u hour%s%s. The "
+             "attacker may be walking your supply chain. Do now: (1) this "
+             "week, treat mail, attachments and requests to change bank "
+             "details from these suppliers with extra care; (2) ask them what "
+             "happened and whether they need help; (3) block the same source "
+             "at your company (it is already in the mamori shared feed).",
+             m, ken, hrs, hrs == 1 ? "" : "s", pe);
+    return put_warning(x, c, cust, w);
+}
+
+/* Warnings for the tenants in `fresh` (newly hit): each of them, their
+ * customers, and critical-infrastructure operators further up. */
+static mm_rc warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
+                      unsigned nfresh)
+{
+    mm_hub *h = x->h;
+    mm_rc rc = MM_OK;
+    mm_warning *w = malloc(sizeof *w);
+    unsigned *sent = calloc(h->nten, sizeof *sent);
+    unsigned *dist = calloc(h->nten, sizeof *dist);
+    unsigned *queue = calloc(h->nten + 1, sizeof *queue);
+    unsigned *chain = calloc(h->nten, sizeof *chain);
+    if (!w || !sent || !dist || !queue || !chain) {
+        rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        goto out;
+    }
+    char kja[400], ken[400];
+    describe_key(&c->c, kja, ken, sizeof kja);
+    unsigned hrs = span_hours(&c->c);
+    /* 1: every newly hit tenant */
+    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
+        memset(w, 0, sizeof *w);
+        snprintf(w->kind, sizeof w->kind, "hit");
+        snprintf(w->text_ja, sizeof w->text_ja,
+                 "【mamori 警告】あなたの会社を狙った%sからの攻撃が、%u時間以内に"
+                 "%u社で確認されました（あなたの会社を含む）。同じ攻撃者が複数の"
+                 "会社を順番に狙っています。今すぐ行うこと: (1) この攻撃元を遮断"
+                 "する（mamori の共有リストに登録済み）、(2) インターネットに公開"
+                 "している管理画面・SSH・VPN のパスワードが使い回しでないか確認"
+                 "する、(3) 心当たりのないログイン成功がないか、IT 担当者または"
+                 "サポート窓口に確認を依頼する。",
+                 kja, hrs, c->c.tenants);
+        snprintf(w->text_en, sizeof w->text_en,
+                 "[mamori warning] The attack on your company from %s was "
+                 "seen at %u companies within %u hour%s (yours included). The "
+                 "same attacker is working through several companies. Do now: "
+                 "(1) block this source (it is already in the mamori shared "
+                 "feed); (2) check that the passwords of admin pages, SSH and "
+                 "VPN open to the internet are not reused; (3) ask your IT "
+                 "contact or support desk to look for logins you do not "
+                 "recognise.",
+                 ken, c->c.tenants, hrs, hrs == 1 ? "" : "s");
+        rc = put_warning(x, c, fresh[i], w);
+        sent[fresh[i]] = 1;
+    }
+    /* 2: customers of newly hit tenants (count all their hit suppliers) */
+    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
+        const htenant *t = &h->ten[fresh[i]];
+        for (unsigned j = 0; j < t->ncust && rc == MM_OK; j++) {
+            int cu = tenant_idx(h, h->links[t->cust[j]].customer);
+            if (cu < 0 || sent[cu] & 2)
+                continue;
+            sent[cu] |= 2;
+            rc = warn_supplier(x, c, (unsigned)cu, w);
+        }
+    }
+    /* 3: critical-infrastructure operators up the graph (depth ≤ ci_depth)
+     * that were not warned as direct customers */
+    for (unsigned i = 0; i < c->nhits && rc == MM_OK; i++) {
+        reach(h, c->hits[i].tenant, h->p.ci_depth, dist, queue);
+        for (unsigned v = 0; v < h->nten; v++)
+            if (dist[v] && h->ten[v].t.kind == MM_TK_CRITICAL)
+                chain[v]++;
+    }
+    unsigned *reached_new = dist; /* reuse: marks CI reached from fresh */
+    for (unsigned v = 0; v < h->nten; v++)
+        reached_new[v] = 0;
+    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
+        unsigned *d2 = calloc(h->nten, sizeof *d2);
+        if (!d2) {
+            rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+            break;
+        }
+        reach(h, fresh[i], h->p.ci_depth, d2, queue);
+        for (unsigned v = 0; v < h->nten; v++)
+            if (d2[v])
+                reached_new[v] = 1;
+        free(d2);
+    }
+    for (unsigned v = 0; v < h->nten && rc == MM_OK; v++) {
+        if (!reached_new[v] || h->ten[v].t.kind != MM_TK_CRITICAL || sent[v])
+            continue;
+        memset(w, 0, sizeof *w);
+        snprintf(w->kind, sizeof w->kind, "critical");
+        snprintf(w->text_ja, sizeof w->text_ja,
+                 "【mamori 重要インフラ警告】あなたのサプライチェーン（%u段階以内）"
+                 "の%u社が同じ攻撃元（%s）から攻撃を受けています（確認%u社、"
+                 "スコア%u）。今すぐ行うこと: (1) 取引先経由の接続（VPN・保守回線・"
+                 "ファイル共有）のログを確認する、(2) この攻撃元を遮断する、"
+                 "(3) 必要に応じて所管省庁・IPA・JPCERT/CC へ報告する。",
+                 h->p.ci_depth, chain[v], kja, c->c.tenants, c->c.score);
+        snprintf(w->text_en, sizeof w->text_en,
+                 "[mamori critical-infrastructure warning] %u companies in "
+                 "your supply chain (within %u tiers) were attacked by the "
+                 "same source (%s) (seen at %u companies, score %u). Do now: "
+                 "(1) review the logs of supplier connections (VPN, "
+                 "maintenance lines, file sharing); (2) block this source; "
+                 "(3) report to your regulator, IPA or JPCERT/CC as needed.",
+                 chain[v], h->p.ci_depth, ken, c->c.tenants, c->c.score);
+        rc = put_warning(x, c, v, w);
+        sent[v] |= 4;
+    }
+out:
+    free(w);
+    free(sent);
+    free(dist);
+    free(queue);
+    free(chain);
+    return rc;
+}
+
+/* ---- score and escalation -------------------------------------------------- */
+
+static unsigned shared_customers(const mm_hub *h, const camp *c)
+{
+    unsigned n = 0;
+    for (unsigned v = 0; v < h->nten; v++) {
+        unsigned k = 0;
+        for (unsigned i = 0; i < c->nhits; i++)
+            if (is_customer_of(h, c->hits[i].tenant, v, NULL))
+                k++;
+        if (k >= 2)
+            n++;
+    }
+    return n;
+}
+
+static void score(const mm_hub *h, camp *c)
+{
+    unsigned t = c->c.tenants;
+    int64_t s = 20 + 15 * (int64_t)(t > 1 ? t - 1 : 0);
+    int64_t span = c->c.last_ts - c->c.first_ts;
+    if (t >= 2) {
+        if (span <= HOUR_MS)
+            s += 15;
+        else if (span <= 6 * HOUR_MS)
+            s += 10;
+        else if (span <= DAY_MS)
+            s += 5;
+    }
+    s += 5 * c->c.severity;
+    int64_t sc = 10 * (int64_t)shared_customers(h, c);
+    s += sc > 30 ? 30 : sc;
+    c->c.score = (unsigned)(s > 100 ? 100 : s);
+}
+
+static mm_rc escalate(ingest_ctx *x, camp *c, const char *reason)
+{
+    mm_escalation e;
+    memset(&e, 0, sizeof e);
+    e.campaign = c->c.id;
+    snprintf(e.reason, sizeof e.reason, "%s", reason);
+    e.score = c->c.score;
+    e.created_ms = x->now;
+    c->c.escalated = true;
+    c->dirty = true;
+    mm_rc rc = x->h->st->ops->escalation_put(x->h->st, &e, x->err);
+    if (rc == MM_OK)
+        x->res->escalations++;
+    return rc;
+}
+
+static const char *state_match(mm_hub *h, const char *type, const char *value)
+{
+    char k[300];
+    snprintf(k, sizeof k, "%s %s", type, value);
+    return smap_get(&h->sioc, k);
+}
+
+static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
+{
+    mm_hub *h = x->h;
+    if (c->c.escalated || c->c.score < h->p.escalate_score)
+        return MM_OK;
+    unsigned *dist = calloc(h->nten, sizeof *dist);
+    unsigned *queue = calloc(h->nten + 1, sizeof *queue);
+    mm_rc rc = MM_OK;
+    if (!dist || !queue) {
+        free(dist);
+        free(queue);
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    }
+    for (unsigned i = 0; i < c->nhits && !c->c.escalated && rc == MM_OK; i++) {
+        unsigned ti = c->hits[i].tenant;
+        if (h->ten[ti].t.kind == MM_TK_CRITICAL) {
+            char r[512];
+            snprintf(r, sizeof r,
+                     "critical-infrastructure operator %s hit by a campaign "
+                     "seen at %u tenants (score %u)",
+                     h->ten[ti].t.id, c->c.tenants, c->c.score);
+            rc = escalate(x, c, r);
+            break;
+        }
+        reach(h, ti, h->p.ci_depth, dist, queue);
+        for (unsigned v = 0; v < h->nten; v++)
+            if (dist[v] && h->ten[v].t.kind == MM_TK_CRITICAL) {
+                char r[512];
+                snprintf(r, sizeof r,
+                         "campaign reached supplier %s of critical-"
+                         "infrastructure operator %s (%u tier%s up), %u "
+                         "tenants hit, score %u",
+                         h->ten[ti].t.id, h->ten[v].t.id, dist[v],
+                         dist[v] == 1 ? "" : "s", c->c.tenants, c->c.score);
+                rc = escalate(x, c, r);
+                break;
+            }
+    }
+    free(dist);
+    free(queue);
+    return rc;
+}
+
+/* ---- indicators ------------------------------------------------------------ */
+
+static unsigned conf_base(const camp *c)
+{
+    int v = 40 + 15 * ((int)c->c.tenants - 2) + 5 * c->c.severity;
+    return (unsigned)(v < 10 ? 10 : v > 100 ? 100 : v);
+}
+
+static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
+                             const char *value)
+{
+    mm_hub *h = x->h;
+    char k[300];
+    snprintf(k, sizeof k, "%s %s", type, value);
+    smap_ent *e;
+    if (smap_put(&h->inds, k, &e) != MM_OK)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    int64_t ttl = strcmp(type, "domain-name") == 0 ? h->p.domain_ttl_ms
+                                                   : h->p.ip_ttl_ms;
+    hind *d = e->val;
+    bool dirty = false;
+    if (!d) {
+        d = calloc(1, sizeof *d);
+        if (!d)
+            return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        e->val = d;
+        snprintf(d->i.type, sizeof d->i.type, "%s", type);
+        snprintf(d->i.value, sizeof d->i.value, "%s", value);
+        d->i.first_seen = x->now;
+        d->written_last = 0;
+        dirty = true;
+    }
+    unsigned cb = conf_base(c);
+    if (d->i.removed || x->now - d->written_last >= IND_REFRESH_MS ||
+        d->i.confidence != cb || d->i.campaign != c->c.id)
+        dirty = true;
+    if (!dirty)
+        return MM_OK;
+    d->i.removed = false;
+    d->i.campaign = c->c.id;
+    d->i.confidence = cb;
+    d->i.last_seen = x->now;
+    d->i.valid_until = x->now + ttl;
+    for (size_t i = 0; i < x->ndirty; i++)
+        if (x->dirty_ind[i] == d)
+            return MM_OK;
+    if (x->ndirty == x->capdirty) {
+        size_t nc = x->capdirty ? x->capdirty * 2 : 64;
+        hind **na = realloc(x->dirty_ind, nc * sizeof *na);
+        if (!na)
+            return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        x->dirty_ind = na;
+        x->capdirty = nc;
+    }
+    x->dirty_ind[x->ndirty++] = d;
+    return MM_OK;
+}
+
+/* ---- the per-event step ----------------------------------------------------- */
+
+static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
+                           int64_t ts, unsigned *idx)
+{
+    mm_hub *h = x->h;
+    mm_campaign c;
+    memset(&c, 0, sizeof c);
+    const char *colon = strchr(ktext, ':');
+    snprintf(c.key_type, sizeof c.key_type, "%.*s", (int)(colon - ktext), ktext);
+    snprintf(c.key, sizeof c.key, "%s", colon + 1);
+    c.opened_ms = x->now;
+    c.first_ts = c.last_ts = ts;
+    mm_rc rc = camp_add(h, &c, idx);
+    if (rc != MM_OK)
+        return mm_err_set(x->err, rc, "<hub>", 0, "out of memory");
+    camp *cp = &h->camps[*idx];
+    for (unsigned i = 0; i < ke->n; i++) {
+        sighting *s = &ke->s[i];
+        if (s->last_ts < ts - h->p.window_ms || s->first_ts > ts + h->p.window_ms)
+            continue;
+        bool created;
+        chit *hi = camp_hit(cp, s->tenant, &created);
+        if (!hi)
+            return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        hi->first_ts = s->first_ts;
+        hi->last_ts = s->last_ts;
+        hi->count = 1;
+        hi->dirty = true;
+        if (s->first_ts < cp->c.first_ts)
+            cp->c.first_ts = s->first_ts;
+        if (s->last_ts > cp->c.last_ts)
+            cp->c.last_ts = s->last_ts;
+        if (s->severity > cp->c.severity)
+            cp->c.severity = s->severity;
+    }
+    cp->c.tenants = cp->nhits;
+    score(h, cp);
+    if ((rc = h->st->ops->campaign_put(h->st, &cp->c, x->err)) != MM_OK)
+        return rc;
+    cp->dirty = true;
+    ke->camp = *idx + 1;
+    x->res->campaigns_opened++;
+    uint32_t *fresh = malloc(cp->nhits * sizeof *fresh);
+    if (!fresh)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    for (unsigned i = 0; i < cp->nhits; i++)
+        fresh[i] = cp->hits[i].tenant;
+    rc = warn_new(x, cp, fresh, cp->nhits);
+    free(fresh);
+    return rc;
+}
+
+static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
+                           const mm_addr *src, const char *domain,
+                           const char *rule, const char *path, uint64_t users)
+{
+    mm_hub *h = x->h;
+    evkeys ks;
+    event_keys(h, &h->ten[ti], src, domain, rule, path, users, &ks);
+    if (ts > h->max_ts)
+        h->max_ts = ts;
+    /* Keys go from most to least specific (ip, net, domain, sig, users).
+     * Only the first key that has or opens a campaign acts for this event
+     * (opens, warns); the others only record the sighting, so one attacker
+     * does not produce a warning per key. */
+    bool acted = false;
+    for (unsigned k = 0; k < ks.n; k++) {
+        smap_ent *e;
+        if (h->keys.n >= MM_HUB_KEYS_MAX && !smap_get(&h->keys, ks.k[k]))
+            continue; /* index full until the next expiry sweep */
+        if (smap_put(&h->keys, ks.k[k], &e) != MM_OK)
+            return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        kentry *ke = e->val;
+        if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
+            return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        if (ts > ke->last_ts)
+            ke->last_ts = ts;
+        /* the tenant's sighting of this key */
+        sighting *s = NULL;
+        for (unsigned i = 0; i < ke->n; i++)
+            if (ke->s[i].tenant == ti) {
+                s = &ke->s[i];
+                break;
+            }
+        if (!s) {
+            if (ke->n == ke->cap && ke->cap < MM_HUB_KEY_TENANTS_MAX) {
+                unsigned nc = ke->cap ? ke->cap * 2u : 2u;
+                sighting *ns = realloc(ke->s, nc * sizeof *ns);
+                if (!ns)
+                    return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0,
+                                      "out of memory");
+                ke->s = ns;
+                ke->cap = (uint16_t)nc;
+            }
+            if (ke->n < ke->cap) {
+                s = &ke->s[ke->n++];
+            } else { /* full: reuse the stalest sighting */
+                s = &ke->s[0];
+                for (unsigned i = 1; i < ke->n; i++)
+                    if (ke->s[i].last_ts < s->last_ts)
+                        s = &ke->s[i];
+            }
+            s->tenant = ti;
+            s->first_ts = s->last_ts = ts;
+            s->severity = sev;
+        } else {
+            if (ts < s->first_ts)
+                s->first_ts = ts;
+            if (ts > s->last_ts)
+                s->last_ts = ts;
+            if (sev > s->severity)
+                s->severity = sev;
+        }
+        if (h->replay || acted)
+            continue;
+        mm_rc rc;
+        if (!ke->camp) {
+            unsigned n = 0;
+            for (unsigned i = 0; i < ke->n; i++)
+                if (ke->s[i].last_ts >= ts - h->p.window_ms &&
+                    ke->s[i].first_ts <= ts + h->p.window_ms)
+                    n++;
+            if (n < h->p.k)
+                continue;
+            unsigned idx;
+            if ((rc = open_campaign(x, ke, ks.k[k], ts, &idx)) != MM_OK)
+                return rc;
+        } else {
+            camp *c = &h->camps[ke->camp - 1];
+            bool created;
+            chit *hi = camp_hit(c, ti, &created);
+            if (!hi)
+                return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0,
+                                  "out of memory");
+            if (created)
+                hi->first_ts = hi->last_ts = ts;
+            if (ts < hi->first_ts)
+                hi->first_ts = ts;
+            if (ts > hi->last_ts)
+                hi->last_ts = ts;
+            hi->count++;
+            hi->dirty = true;
+            c->dirty = true;
+            if (ts < c->c.first_ts)
+                c->c.first_ts = ts;
+            if (ts > c->c.last_ts)
+                c->c.last_ts = ts;
+            if (sev > c->c.severity)
+                c->c.severity = sev;
+            if (created) {
+                c->c.tenants = c->nhits;
+                score(h, c);
+                uint32_t fresh = ti;
+                if ((rc = warn_new(x, c, &fresh, 1)) != MM_OK)
+                    return rc;
+            }
+        }
+        acted = true;
+        camp *c = &h->camps[ke->camp - 1];
+        char ip[48];
+        if (ks.ip_ok) {
+            mm_addr_format(src, ip, sizeof ip);
+            const char *type = src->family == 4 ? "ipv4-addr" : "ipv6-addr";
+            if ((rc = touch_indicator(x, c, type, ip)) != MM_OK)
+                return rc;
+            const char *st = state_match(h, type, ip);
+            if (st && !c->c.escalated) {
+                char r[512];
+                snprintf(r, sizeof r,
+                         "campaign source %s matches the state-backed "
+                         "indicator list %s",
+                         ip, st);
+                if ((rc = escalate(x, c, r)) != MM_OK)
+                    return rc;
+            }
+        }
+        if (ks.domain_ok) {
+            if ((rc = touch_indicator(x, c, "domain-name", domain)) != MM_OK)
+                return rc;
+            const char *st = state_match(h, "domain-name", domain);
+            if (st && !c->c.escalated) {
+                char r[512];
+                snprintf(r, sizeof r,
+                         "campaign domain %s matches the state-backed "
+                         "indicator list %s",
+                         domain, st);
+                if ((rc = escalate(x, c, r)) != MM_OK)
+                    return rc;
+            }
+        }
+    }
+    return MM_OK;
+}
+
+static mm_rc flush(ingest_ctx *x)
+{
+    mm_hub *h = x->h;
+    mm_rc rc = MM_OK;
+    for (unsigned i = 0; i < h->ncamps && rc == MM_OK; i++) {
+        camp *c = &h->camps[i];
+        if (!c->dirty)
+            continue;
+        score(h, c);
+        if ((rc = check_ci_escalation(x, c)) != MM_OK)
+            break;
+        for (unsigned j = 0; j < c->nhits && rc == MM_OK; j++) {
+            chit *hi = &c->hits[j];
+            if (!hi->dirty)
+                continue;
+            mm_hit row;
+            row.campaign = c->c.id;
+            snprintf(row.tenant, sizeof row.tenant, "%s",
+                     h->ten[hi->tenant].t.id);
+            row.first_ts = hi->first_ts;
+            row.last_ts = hi->last_ts;
+            row.count = hi->count;
+            rc = h->st->ops->hit_put(h->st, &row, x->err);
+            hi->count = 0;
+            hi->dirty = false;
+        }
+        if (rc == MM_OK)
+            rc = h->st->ops->campaign_put(h->st, &c->c, x->err);
+        c->dirty = false;
+    }
+    for (size_t i = 0; i < x->ndirty && rc == MM_OK; i++) {
+        hind *d = x->dirty_ind[i];
+        rc = h->st->ops->indicator_put(h->st, &d->i, x->err);
+        if (rc == MM_OK) {
+            d->written_last = d->i.last_seen;
+            if (d->i.seq > h->cursor)
+                h->cursor = d->i.seq;
+            x->res->indicators++;
+        }
+    }
+    return rc;
+}
+
+/* ---- build, rebuild, ingest -------------------------------------------------- */
+
+static mm_rc replay_row(const mm_event_row *r, void *ud)
+{
+    ingest_ctx *x = ud;
+    int ti = tenant_idx(x->h, r->tenant);
+    if (ti < 0)
+        return MM_OK;
+    return correlate_one(x, (unsigned)ti, r->ts_ms, r->severity, &r->src,
+                         r->domain, r->rule_id, r->path, r->users_hash);
+}
+
+static mm_rc load_all(mm_hub *h, mm_err *err)
+{
+    mm_rc rc = mm_hub_reload(h, err);
+    if (rc != MM_OK)
+        return rc;
+    if ((rc = mm_store_campaign_list(h->st, load_campaign, h, err)) != MM_OK)
+        return rc;
+    for (unsigned i = 0; i < h->ncamps && rc == MM_OK; i++) {
+        /* load_hit appends to the last campaign: load in order */
+        unsigned keep = h->ncamps;
+        h->ncamps = i + 1;
+        rc = mm_store_hit_list(h->st, h->camps[i].c.id, load_hit, h, err);
+        h->ncamps = keep;
+    }
+    if (rc == MM_OK)
+        rc = mm_store_indicator_list(h->st, 0, load_indicator, h, err);
+    mm_store_stats ss;
+    if (rc == MM_OK)
+        rc = mm_store_stats_get(h->st, &ss, err);
+    if (rc == MM_OK && ss.max_ts) {
+        mm_hub_ingest_result res;
+        ingest_ctx x = {h, 0, &res, err, NULL, 0, 0};
+        h->replay = true;
+        rc = h->st->ops->scan_events(h->st, ss.max_ts - h->p.window_ms,
+                                     replay_row, &x, err);
+        h->replay = false;
+        free(x.dirty_ind);
+    }
+    if (rc == MM_ENOMEM)
+        return mm_err_set(err, rc, "<hub>", 0, "out of memory");
+    return rc;
+}
+
+static void clear_state(mm_hub *h)
+{
+    smap_free(&h->keys, kentry_free);
+    for (unsigned i = 0; i < h->ncamps; i++)
+        free(h->camps[i].hits);
+    h->ncamps = 0;
+    smap_free(&h->inds, free);
+    smap_free(&h->sioc, free);
+    h->keys.seed = h->inds.seed = h->sioc.seed = h->tid.seed;
+    h->cursor = 0;
+    h->max_ts = 0;
+}
+
+mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
+                 mm_err *err)
+{
+    *out = NULL;
+    mm_hub *h = calloc(1, sizeof *h);
+    if (!h)
+        return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    h->st = st;
+    if (p)
+        h->p = *p;
+    else
+        mm_hub_params_default(&h->p);
+    if (h->p.k < 2)
+        h->p.k = 2;
+    uint64_t seed = mm_random_seed();
+    h->tid.seed = h->thash.seed = h->keys.seed = h->inds.seed = h->sioc.seed =
+        seed;
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; i < sizeof builtin_allow / sizeof *builtin_allow && rc == MM_OK; i++)
+        rc = mm_hub_allow_add(h, builtin_allow[i], err);
+    if (rc == MM_OK)
+        rc = load_all(h, err);
+    if (rc != MM_OK) {
+        mm_hub_free(h);
+        return rc;
+    }
+    *out = h;
+    return MM_OK;
+}
+
+mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
+                    int64_t now_ms, mm_hub_ingest_result *res, mm_err *err)
+{
+    memset(res, 0, sizeof *res);
+    int ti = tenant_idx(h, t->id);
+    if (ti < 0)
+        return mm_err_set(err, MM_ENOTFOUND, "<hub>", 0, "unknown tenant '%s'",
+                          t->id);
+    for (size_t i = 0; i < b->n; i++)
+        if (b->ev[i].observer_tenant[0] &&
+            strcmp(b->ev[i].observer_tenant, t->id) != 0)
+            return mm_err_set(err, MM_EINVAL, "<body>", (unsigned)(i + 1),
+                              "event %zu: observer.tenant '%s' is not the "
+                              "authenticated tenant",
+                              i + 1, b->ev[i].observer_tenant);
+    mm_rc rc = mm_store_begin(h->st, err);
+    if (rc != MM_OK)
+        return rc;
+    ingest_ctx x = {h, now_ms, res, err, NULL, 0, 0};
+    for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
+        const mm_hub_event *e = &b->ev[i];
+        bool dup = false;
+        rc = mm_store_put_event(h->st, t->id, e, now_ms, &dup, err);
+        if (rc != MM_OK)
+            break;
+        if (dup) {
+            res->duplicates++;
+            continue;
+        }
+        res->accepted++;
+        rc = correlate_one(&x, (unsigned)ti, e->ts_ms, e->severity, &e->src,
+                           e->domain, e->rule_id, e->path, e->users_hash);
+    }
+    if (rc == MM_OK)
+        rc = flush(&x);
+    if (rc == MM_OK)
+        rc = mm_store_commit(h->st, err);
+    else
+        mm_store_rollback(h->st);
+    free(x.dirty_ind);
+    if (rc != MM_OK) {
+        /* memory may be ahead of the store: rebuild from what is durable */
+        mm_err e2;
+        clear_state(h);
+        load_all(h, &e2);
+    }
+    return rc;
+}
+
+mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)
+{
+    *n = 0;
+    bool any = false;
+    for (size_t i = 0; i < h->inds.cap; i++) {
+        hind *d = h->inds.e[i].key ? h->inds.e[i].val : NULL;
+        if (d && !d->i.removed && d->i.valid_until <= now_ms) {
+            any = true;
+            break;
+        }
+    }
+    /* drop correlation keys without a campaign that fell out of the window */
+    if (h->keys.n > 0) {
+        smap fresh = {NULL, 0, 0, h->keys.seed};
+        for (size_t i = 0; i < h->keys.cap; i++) {
+            smap_ent *e = &h->keys.e[i];
+            if (!e->key)
+                continue;
+            kentry *ke = e->val;
+            if (!ke->camp && ke->last_ts < h->max_ts - h->p.window_ms) {
+                free(e->key);
+                kentry_free(ke);
+                continue;
+            }
+            smap_ent *d;
+            if (smap_put(&fresh, e->key, &d) != MM_OK) {
+                smap_free(&fresh, NULL);
+                return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
+            }
+            d->val = ke;
+            free(e->key);
+            e->key = NULL;
+        }
+        free(h->keys.e);
+        h->keys = fresh;
+    }
+    if (!any)
+        return MM_OK;
+    mm_rc rc = mm_store_begin(h->st, err);
+    if (rc != MM_OK)
+        return rc;
+    for (size_t i = 0; i < h->inds.cap && rc == MM_OK; i++) {
+        hind *d = h->inds.e[i].key ? h->inds.e[i].val : NULL;
+        if (!d || d->i.removed || d->i.valid_until > now_ms)
+            continue;
+        d->i.removed = true;
+        rc = h->st->ops->indicator_put(h->st, &d->i, err);
+        if (rc == MM_OK) {
+            if (d->i.seq > h->cursor)
+                h->cursor = d->i.seq;
+            (*n)++;
+        }
+    }
+    if (rc == MM_OK)
+        return mm_store_commit(h->st, err);
+    mm_store_rollback(h->st);
+    clear_state(h);
+    mm_err e2;
+    load_all(h, &e2);
+    return rc;
+}
+
+int64_t mm_hub_cursor(const mm_hub *h)
+{
+    return h->cursor;
+}
+
+unsigned mm_hub_confidence(const mm_indicator *i, int64_t now_ms)
+{
+    if (i->removed || now_ms >= i->valid_until)
+        return 0;
+    double ttl = (double)(i->valid_until - i->last_seen);
+    double age = (double)(now_ms - i->last_seen);
+    if (ttl <= 0)
+        return 0;
+    if (age < 0)
+        age = 0;
+    double f = age / ttl;
+    double c = (double)i->confidence * (1.0 - f * f);
+    return c < 0 ? 0u : (unsigned)(c + 0.5);
+}
+
+/* For feed.c (same module): the engine's store. */
+mm_store *mm_hub__store(mm_hub *h);
+mm_store *mm_hub__store(mm_hub *h)
+{
+    return h->st;
+}

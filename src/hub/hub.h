@@ -1,0 +1,486 @@
+/*
+ * hub.h — the mamori hub: the store behind one interface, batch decoding,
+ * the supply-chain graph, correlation into campaigns, warnings, the shared
+ * indicator feed, escalation, and the HTTP server (docs/hub.md,
+ * docs/api.md).
+ *
+ * Threading: an mm_store and an mm_hub are not thread-safe; the server
+ * serialises every call into them with one mutex. Nothing here prints.
+ */
+#ifndef MM_HUB_H
+#define MM_HUB_H
+
+#include "core.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- limits (default, and the threat each one guards) ------------------ */
+
+/* Lines per uploaded batch (memory and transaction size). */
+#define MM_HUB_BATCH_MAX_LINES 10000u
+/* Bytes of a batch after decompression (zstd bombs, memory). */
+#define MM_HUB_BATCH_MAX_BYTES (8u * 1024u * 1024u)
+/* Longest single line of a batch (one hostile object eating the budget). */
+#define MM_HUB_LINE_MAX (64u * 1024u)
+/* event.id length (index size). */
+#define MM_HUB_EVENT_ID_MAX 64u
+/* Tenant id length; ids are [A-Za-z0-9._-]. */
+#define MM_HUB_ID_MAX 64u
+/* Own address ranges per tenant. */
+#define MM_HUB_RANGES_MAX 32u
+/* User names taken into the "tried user names" key per event. */
+#define MM_HUB_USERS_MAX 64u
+/* Lines of a graph CSV file (graph size, memory). */
+#define MM_HUB_GRAPH_MAX_LINES 1000000u
+/* Tenants a correlation key remembers (memory per key). */
+#define MM_HUB_KEY_TENANTS_MAX 256u
+/* Correlation keys kept in memory; beyond it the oldest are dropped. */
+#define MM_HUB_KEYS_MAX 4000000u
+
+/* ---- tenants and the supply-chain graph -------------------------------- */
+
+typedef enum mm_tenant_kind {
+    MM_TK_SME = 0,
+    MM_TK_BUYER,
+    MM_TK_CRITICAL,
+    MM_TK_PROVIDER,
+    MM_TK_COUNT
+} mm_tenant_kind;
+
+const char *mm_tenant_kind_name(mm_tenant_kind k); /* "sme", "buyer", … */
+bool mm_tenant_kind_from_name(const char *s, mm_tenant_kind *out);
+/* True for a valid tenant id: 1..64 of [A-Za-z0-9._-]. */
+bool mm_hub_id_valid(const char *s);
+
+typedef struct mm_tenant {
+    char id[MM_HUB_ID_MAX + 1];
+    char name[257];
+    mm_tenant_kind kind;
+    char industry[65];
+    char region[65];
+    char token_hash[65]; /* lower-case hex SHA-256 of the bearer token */
+    char ranges[1024];   /* the tenant's own CIDRs, comma-separated */
+} mm_tenant;
+
+typedef struct mm_link {
+    char supplier[MM_HUB_ID_MAX + 1];
+    char customer[MM_HUB_ID_MAX + 1];
+    bool disclose; /* the customer may see the supplier's name */
+} mm_link;
+
+/* A CIDR prefix. */
+typedef struct mm_cidr {
+    mm_addr addr;
+    unsigned bits;
+} mm_cidr;
+/* Parses "a.b.c.d/n", "x::/n" or a bare address (full length). */
+mm_rc mm_cidr_parse(const char *s, size_t len, mm_cidr *out);
+bool mm_cidr_contains(const mm_cidr *c, const mm_addr *a);
+
+/* Token helpers: a new random token "mmt_<64 hex>" (out needs 69 bytes)
+ * and the lower-case hex SHA-256 of any token (out needs 65 bytes). */
+void mm_hub_token_new(char *out, size_t outlen);
+void mm_hub_token_hash(const char *token, size_t len, char *out, size_t outlen);
+
+/* Parses a graph CSV ("supplier,customer,disclose" per line; an optional
+ * header line "supplier,customer,disclose"; '#' comments; disclose is
+ * 1/0/true/false/yes/no or empty = false). Calls `fn` per link; stops at
+ * the first bad line with err = name:line: reason. Nothing is written. */
+typedef mm_rc (*mm_link_fn)(const mm_link *l, void *ud, mm_err *err);
+mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
+                         mm_link_fn fn, void *ud, mm_err *err);
+
+/* ---- decoded batch ------------------------------------------------------ */
+
+/* One validated line of an uploaded batch (what correlation needs plus the
+ * raw JSON, which is stored as sent). */
+typedef struct mm_hub_event {
+    char id[MM_HUB_EVENT_ID_MAX + 1]; /* event.id */
+    bool alert;                       /* event.kind == "alert" */
+    int64_t ts_ms;                    /* @timestamp */
+    char rule_id[129];                /* rule.id (alerts) */
+    int severity;                     /* 0 none, 1 low … 4 critical */
+    mm_addr src;                      /* source.ip, family 0 if absent */
+    char domain[254];                 /* source.domain or destination.domain */
+    char path[257];                   /* url.path, cut at 256 bytes */
+    uint64_t users_hash;              /* hash of the sorted user names */
+    unsigned n_users;                 /* distinct names behind users_hash */
+    char observer_tenant[MM_HUB_ID_MAX + 1]; /* "observer.tenant" or "" */
+    const char *json;                 /* the raw line inside the batch */
+    size_t json_len;
+} mm_hub_event;
+
+typedef struct mm_hub_batch {
+    char *buf; /* decompressed body (owned) */
+    size_t len;
+    mm_hub_event *ev; /* owned */
+    size_t n;
+} mm_hub_batch;
+
+/* Decodes and validates a whole batch: optional zstd (decompressed with the
+ * cap), NDJSON, every line checked (event.id, event.kind, @timestamp,
+ * rule.id for alerts). Returns MM_OK, MM_ELIMIT (→ 413: too many lines or
+ * bytes), MM_EPARSE (→ 400, err->line is the 1-based line) or MM_ENOMEM.
+ * On failure `out` holds nothing. Free with mm_hub_batch_free. */
+mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
+                          mm_hub_batch *out, mm_err *err);
+void mm_hub_batch_free(mm_hub_batch *b);
+
+/* Parses an RFC 3339 time ("2026-11-22T01:02:03.456Z", "+09:00" offsets,
+ * fraction optional) into ms since the epoch. */
+mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms);
+
+/* ---- records the correlation writes ------------------------------------ */
+
+typedef struct mm_campaign {
+    int64_t id;        /* 0 until stored */
+    char key_type[8];  /* "ip", "net", "domain", "sig", "users" */
+    char key[300];     /* the key's value (text) */
+    int64_t opened_ms; /* hub clock */
+    int64_t first_ts;  /* event time of the first and last sighting */
+    int64_t last_ts;
+    unsigned tenants;  /* distinct tenants hit */
+    unsigned score;    /* 0..100 */
+    int severity;      /* highest severity seen */
+    bool escalated;
+} mm_campaign;
+
+typedef struct mm_hit {
+    int64_t campaign;
+    char tenant[MM_HUB_ID_MAX + 1];
+    int64_t first_ts, last_ts;
+    uint64_t count;
+} mm_hit;
+
+typedef struct mm_indicator {
+    int64_t seq;       /* change sequence: the feed cursor */
+    char type[16];     /* "ipv4-addr", "ipv6-addr", "domain-name" */
+    char value[254];
+    int64_t campaign;
+    unsigned confidence; /* base confidence 0..100 (decays on read) */
+    int64_t first_seen;  /* hub clock, ms */
+    int64_t last_seen;
+    int64_t valid_until;
+    bool removed;        /* expired or withdrawn: op "remove" */
+} mm_indicator;
+
+#define MM_WARN_TEXT_MAX 2048u
+typedef struct mm_warning {
+    int64_t id;
+    char tenant[MM_HUB_ID_MAX + 1]; /* recipient */
+    int64_t campaign;
+    char kind[16]; /* "hit", "supplier", "critical" */
+    int severity;
+    int64_t created_ms;
+    char text_ja[MM_WARN_TEXT_MAX];
+    char text_en[MM_WARN_TEXT_MAX];
+    /* webhook delivery: 0 none (no webhook), 1 pending, 2 delivered,
+     * 3 given up */
+    int hook_state;
+    unsigned hook_attempts;
+    int64_t hook_next_ms;
+} mm_warning;
+
+typedef struct mm_escalation {
+    int64_t id;
+    int64_t campaign;
+    char reason[512];
+    unsigned score;
+    int64_t created_ms;
+} mm_escalation;
+
+/* A state-backed indicator (imported advisory list). */
+typedef struct mm_stateioc {
+    char type[16];
+    char value[254];
+    char source[128];
+} mm_stateioc;
+
+typedef struct mm_store_stats {
+    uint64_t events;
+    uint64_t size_bytes; /* database plus write-ahead log */
+    uint64_t campaigns;
+    uint64_t warnings;
+    uint64_t indicators; /* live (not removed) */
+    uint64_t escalations;
+    int64_t max_ts; /* highest event time stored, 0 if none */
+} mm_store_stats;
+
+/* Event row as read back for rebuilding the correlation index. */
+typedef struct mm_event_row {
+    const char *tenant;
+    int64_t ts_ms;
+    int severity;
+    const char *rule_id;
+    mm_addr src;
+    const char *domain;
+    const char *path;
+    uint64_t users_hash;
+} mm_event_row;
+
+/* ---- the store: one interface, several back ends ------------------------ */
+
+typedef struct mm_store mm_store;
+typedef mm_rc (*mm_tenant_fn)(const mm_tenant *t, void *ud);
+typedef mm_rc (*mm_campaign_fn)(const mm_campaign *c, void *ud);
+typedef mm_rc (*mm_hit_fn)(const mm_hit *h, void *ud);
+typedef mm_rc (*mm_indicator_fn)(const mm_indicator *i, void *ud);
+typedef mm_rc (*mm_warning_fn)(const mm_warning *w, void *ud);
+typedef mm_rc (*mm_escalation_fn)(const mm_escalation *e, void *ud);
+typedef mm_rc (*mm_stateioc_fn)(const mm_stateioc *s, void *ud);
+typedef mm_rc (*mm_event_row_fn)(const mm_event_row *r, void *ud);
+typedef mm_rc (*mm_link_row_fn)(const mm_link *l, void *ud);
+
+/* Every back end fills this table. Callers only use the mm_store_* inline
+ * wrappers below, so a PostgreSQL store (or an ingest path that appends to
+ * NATS JetStream and acks after the stream's ack) is one more table plus a
+ * URI scheme in mm_store_open. Writes between begin and commit are one
+ * transaction; commit returns only when the data is durable. A callback
+ * returning non-MM_OK stops the iteration and is returned. */
+typedef struct mm_store_ops {
+    const char *name;
+    void (*close)(mm_store *s);
+    mm_rc (*begin)(mm_store *s, mm_err *err);
+    mm_rc (*commit)(mm_store *s, mm_err *err);
+    void (*rollback)(mm_store *s);
+    /* Stores (tenant, ev->id) once; *dup = true when it was already there. */
+    mm_rc (*put_event)(mm_store *s, const char *tenant, const mm_hub_event *ev,
+                       int64_t received_ms, bool *dup, mm_err *err);
+    mm_rc (*scan_events)(mm_store *s, int64_t since_ts, mm_event_row_fn fn,
+                         void *ud, mm_err *err);
+    mm_rc (*tenant_put)(mm_store *s, const mm_tenant *t, mm_err *err);
+    mm_rc (*tenant_list)(mm_store *s, mm_tenant_fn fn, void *ud, mm_err *err);
+    mm_rc (*link_put)(mm_store *s, const mm_link *l, mm_err *err);
+    mm_rc (*link_list)(mm_store *s, mm_link_row_fn fn, void *ud, mm_err *err);
+    /* Inserts when c->id == 0 (and sets it), else updates. */
+    mm_rc (*campaign_put)(mm_store *s, mm_campaign *c, mm_err *err);
+    mm_rc (*campaign_list)(mm_store *s, mm_campaign_fn fn, void *ud,
+                           mm_err *err);
+    mm_rc (*hit_put)(mm_store *s, const mm_hit *h, mm_err *err);
+    mm_rc (*hit_list)(mm_store *s, int64_t campaign, mm_hit_fn fn, void *ud,
+                      mm_err *err);
+    /* Upserts by (type, value) and gives it the next sequence number. */
+    mm_rc (*indicator_put)(mm_store *s, mm_indicator *i, mm_err *err);
+    /* Indicators with seq > since, in seq order. */
+    mm_rc (*indicator_list)(mm_store *s, int64_t since, mm_indicator_fn fn,
+                            void *ud, mm_err *err);
+    mm_rc (*warning_put)(mm_store *s, mm_warning *w, mm_err *err);
+    /* Warnings of `tenant` (NULL = all) with id > since, in id order. */
+    mm_rc (*warning_list)(mm_store *s, const char *tenant, int64_t since,
+                          mm_warning_fn fn, void *ud, mm_err *err);
+    /* Warnings with hook_state 1 and hook_next_ms <= now. */
+    mm_rc (*warning_hooks_due)(mm_store *s, int64_t now, mm_warning_fn fn,
+                               void *ud, mm_err *err);
+    mm_rc (*warning_hook_mark)(mm_store *s, int64_t id, int state,
+                               unsigned attempts, int64_t next_ms,
+                               mm_err *err);
+    mm_rc (*escalation_put)(mm_store *s, mm_escalation *e, mm_err *err);
+    mm_rc (*escalation_list)(mm_store *s, mm_escalation_fn fn, void *ud,
+                             mm_err *err);
+    /* url "" removes the webhook. */
+    mm_rc (*webhook_set)(mm_store *s, const char *tenant, const char *url,
+                         const char *secret, mm_err *err);
+    /* MM_ENOTFOUND when the tenant has none. url 1024, secret 128 bytes. */
+    mm_rc (*webhook_get)(mm_store *s, const char *tenant, char *url,
+                         char *secret, mm_err *err);
+    mm_rc (*stateioc_put)(mm_store *s, const mm_stateioc *i, mm_err *err);
+    mm_rc (*stateioc_list)(mm_store *s, mm_stateioc_fn fn, void *ud,
+                           mm_err *err);
+    mm_rc (*stats)(mm_store *s, mm_store_stats *st, mm_err *err);
+} mm_store_ops;
+
+struct mm_store {
+    const mm_store_ops *ops;
+};
+
+/* Opens a store by URI: "sqlite:PATH" or a bare PATH (SQLite, created with
+ * its schema when missing). */
+mm_rc mm_store_open(const char *uri, mm_store **out, mm_err *err);
+/* The SQLite back end directly. */
+mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err);
+
+static inline void mm_store_close(mm_store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+static inline mm_rc mm_store_begin(mm_store *s, mm_err *e) { return s->ops->begin(s, e); }
+static inline mm_rc mm_store_commit(mm_store *s, mm_err *e) { return s->ops->commit(s, e); }
+static inline void mm_store_rollback(mm_store *s) { s->ops->rollback(s); }
+static inline mm_rc mm_store_tenant_put(mm_store *s, const mm_tenant *t, mm_err *e)
+{
+    return s->ops->tenant_put(s, t, e);
+}
+static inline mm_rc mm_store_tenant_list(mm_store *s, mm_tenant_fn fn, void *ud, mm_err *e)
+{
+    return s->ops->tenant_list(s, fn, ud, e);
+}
+static inline mm_rc mm_store_link_put(mm_store *s, const mm_link *l, mm_err *e)
+{
+    return s->ops->link_put(s, l, e);
+}
+static inline mm_rc mm_store_link_list(mm_store *s, mm_link_row_fn fn, void *ud, mm_err *e)
+{
+    return s->ops->link_list(s, fn, ud, e);
+}
+static inline mm_rc mm_store_put_event(mm_store *s, const char *tenant,
+                                       const mm_hub_event *ev, int64_t now,
+                                       bool *dup, mm_err *e)
+{
+    return s->ops->put_event(s, tenant, ev, now, dup, e);
+}
+static inline mm_rc mm_store_campaign_list(mm_store *s, mm_campaign_fn fn, void *ud, mm_err *e)
+{
+    return s->ops->campaign_list(s, fn, ud, e);
+}
+static inline mm_rc mm_store_hit_list(mm_store *s, int64_t c, mm_hit_fn fn, void *ud, mm_err *e)
+{
+    return s->ops->hit_list(s, c, fn, ud, e);
+}
+static inline mm_rc mm_store_indicator_list(mm_store *s, int64_t since, mm_indicator_fn fn,
+                                            void *ud, mm_err *e)
+{
+    return s->ops->indicator_list(s, since, fn, ud, e);
+}
+static inline mm_rc mm_store_warning_list(mm_store *s, const char *tenant, int64_t since,
+                                          mm_warning_fn fn, void *ud, mm_err *e)
+{
+    return s->ops->warning_list(s, tenant, since, fn, ud, e);
+}
+static inline mm_rc mm_store_escalation_list(mm_store *s, mm_escalation_fn fn, void *ud,
+                                             mm_err *e)
+{
+    return s->ops->escalation_list(s, fn, ud, e);
+}
+static inline mm_rc mm_store_webhook_set(mm_store *s, const char *t, const char *url,
+                                         const char *secret, mm_err *e)
+{
+    return s->ops->webhook_set(s, t, url, secret, e);
+}
+static inline mm_rc mm_store_stateioc_put(mm_store *s, const mm_stateioc *i, mm_err *e)
+{
+    return s->ops->stateioc_put(s, i, e);
+}
+static inline mm_rc mm_store_stats_get(mm_store *s, mm_store_stats *st, mm_err *e)
+{
+    return s->ops->stats(s, st, e);
+}
+
+/* ---- state-backed indicator lists -------------------------------------- */
+
+/* Parses an indicator list: plain text (one IPv4/IPv6 address or domain per
+ * line, '#' comments) or, when the first non-blank byte is '{', Elastic
+ * detection-rule NDJSON (e.g. ACSC 2020-008): IPs and domains are taken from
+ * the `query` strings (source.ip / destination.ip / source.domain /
+ * destination.domain terms). Calls fn per indicator; bad plain-text lines
+ * stop with name:line. */
+mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
+                       mm_stateioc_fn fn, void *ud, mm_err *err);
+
+/* ---- the correlation engine --------------------------------------------- */
+
+typedef struct mm_hub_params {
+    unsigned k;               /* distinct tenants to open a campaign (2) */
+    int64_t window_ms;        /* W, event time (24 h) */
+    int64_t ip_ttl_ms;        /* indicator life after last sighting (14 d) */
+    int64_t domain_ttl_ms;    /* same for domains (30 d) */
+    unsigned escalate_score;  /* CI-supplier campaign escalation (60) */
+    unsigned ci_depth;        /* how far up the graph to look for CI (3) */
+} mm_hub_params;
+
+void mm_hub_params_default(mm_hub_params *p);
+
+typedef struct mm_hub mm_hub;
+
+/* Loads tenants, links, campaigns and state indicators from `st` (which
+ * stays the caller's) and rebuilds the in-memory index from the events of
+ * the last window. */
+mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
+                 mm_err *err);
+void mm_hub_free(mm_hub *h);
+/* Re-reads tenants and links (after CLI changes). */
+mm_rc mm_hub_reload(mm_hub *h, mm_err *err);
+/* Adds an address or CIDR to the allowlist of good actors. */
+mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err);
+/* True when the address is on the built-in or configured allowlist. */
+bool mm_hub_allowed(const mm_hub *h, const mm_addr *a);
+
+/* The tenant whose token has this SHA-256 hex, or NULL. */
+const mm_tenant *mm_hub_tenant_by_hash(const mm_hub *h, const char *hash);
+const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id);
+
+typedef struct mm_hub_ingest_result {
+    size_t accepted, duplicates;
+    unsigned campaigns_opened, warnings, indicators, escalations;
+} mm_hub_ingest_result;
+
+/* Stores a validated batch for tenant `t` in one transaction together with
+ * everything correlation derives from it (campaigns, hits, warnings,
+ * indicators, escalations); returns after the commit is durable. MM_EINVAL
+ * with err when a line's observer.tenant names another tenant (→ 403,
+ * nothing stored). */
+mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
+                    int64_t now_ms, mm_hub_ingest_result *res, mm_err *err);
+
+/* Marks indicators whose valid_until has passed as removed (a feed change).
+ * Returns the number removed in *n. */
+mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err);
+/* Current feed cursor (highest indicator sequence). */
+int64_t mm_hub_cursor(const mm_hub *h);
+
+/* Decayed confidence of an indicator at `now` (polynomial decay to 0 at
+ * valid_until: base * (1 - (age/ttl)^2)). */
+unsigned mm_hub_confidence(const mm_indicator *i, int64_t now_ms);
+
+/* Feed renderings. `since` < 0 means the full current feed (live
+ * indicators only); otherwise every change after `since`. */
+mm_rc mm_hub_feed_json(mm_hub *h, int64_t since, int64_t now_ms, mm_buf *out,
+                       mm_err *err);
+mm_rc mm_hub_feed_txt(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
+mm_rc mm_hub_feed_nft(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
+mm_rc mm_hub_feed_stix(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
+/* The calling tenant's warnings with id > since as a JSON object. */
+mm_rc mm_hub_inbox_json(mm_hub *h, const char *tenant, int64_t since,
+                        mm_buf *out, mm_err *err);
+
+/* STIX 2.1 bundle of the escalation queue (store only, no engine). */
+mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
+                              mm_err *err);
+/* Campaign list as JSON (store only). */
+mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err);
+/* A deterministic UUID (version 4 layout) from a name: "xxxxxxxx-…". */
+void mm_hub_uuid(const char *ns, const char *name, char out[37]);
+
+/* ---- the HTTP server ----------------------------------------------------- */
+
+typedef struct mm_hub_server_conf {
+    char dir[1024];        /* hub directory (store, config, cert) */
+    char listen_host[64];  /* "127.0.0.1" */
+    unsigned port;
+    bool tls;
+    char cert_path[1100];
+    char key_path[1100];
+    mm_hub_params params;
+    double rate;           /* requests per second per tenant (20) */
+    double burst;          /* bucket size (40) */
+    unsigned threads;      /* thread pool (8) */
+    unsigned allow_n;
+    char allow[64][64];    /* extra allowlist CIDRs from the config */
+} mm_hub_server_conf;
+
+/* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
+mm_rc mm_hub_conf_load(const char *dir, mm_hub_server_conf *c, mm_err *err);
+/* Sets one option by name (as in hub.conf); file/line name it in errors. */
+mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
+                      const char *file, unsigned line, mm_err *err);
+
+typedef struct mm_hub_server mm_hub_server;
+/* Starts the server (store at DIR/hub.db). */
+mm_rc mm_hub_server_start(const mm_hub_server_conf *c, mm_hub_server **out,
+                          mm_err *err);
+/* The port actually bound (useful with port 0). */
+unsigned mm_hub_server_port(const mm_hub_server *s);
+void mm_hub_server_stop(mm_hub_server *s);
+
+#endif /* MM_HUB_H */

@@ -1,0 +1,864 @@
+/* server.c — the hub's HTTP API on libmicrohttpd (internal polling thread,
+ * epoll, thread pool): authentication, per-tenant token buckets, batch
+ * ingest, the feed with long poll, the inbox, health and Prometheus
+ * metrics, plus one background thread for webhooks and feed expiry. Every
+ * call into the store and the engine holds `mu`. */
+#include "hub.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define HOOK_MAX_ATTEMPTS 10u
+#define LONGPOLL_MAX_S 60
+/* Response bodies (feed, inbox, metrics) are capped here. */
+#define RESP_MAX (64u * 1024u * 1024u)
+
+static const double lat_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                    0.1,   0.25,   0.5,   1.0,  2.5};
+#define N_LAT (sizeof lat_bounds / sizeof lat_bounds[0])
+
+typedef struct tstate {
+    char id[MM_HUB_ID_MAX + 1];
+    double tokens;
+    int64_t refill_ms;
+    int64_t last_seen_ms;
+    uint64_t events;
+} tstate;
+
+struct mm_hub_server {
+    mm_hub_server_conf conf;
+    struct MHD_Daemon *d;
+    mm_store *st;
+    mm_hub *h;
+    pthread_mutex_t mu;
+    pthread_cond_t feed_cv;
+    pthread_cond_t bg_cv;
+    pthread_t bg;
+    bool bg_started, stop;
+    char *cert_pem, *key_pem;
+    unsigned port;
+    int64_t last_reload_ms;
+    unsigned waiters;
+    tstate *ts;
+    unsigned nts, capts;
+    /* metrics */
+    uint64_t events_total, duplicates_total, batches_total;
+    uint64_t rejected[6]; /* 400 401 403 413 429 500 */
+    uint64_t campaigns_opened, warnings_total, escalations_total;
+    uint64_t hooks_ok, hooks_failed;
+    uint64_t lat_bucket[N_LAT + 1];
+    double lat_sum;
+    uint64_t lat_count;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- per-request state ---------------------------------------------------- */
+
+typedef struct req {
+    bool is_events;
+    int status;        /* early rejection, 0 = none */
+    char msg[600];
+    mm_tenant tenant;
+    bool authed;
+    mm_buf body;
+} req;
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
+                             const char *ctype, const char *body, size_t len,
+                             const char *h1, const char *v1)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", ctype);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (h1)
+        MHD_add_response_header(r, h1, v1);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void count_reject(mm_hub_server *s, unsigned status)
+{
+    int i = status == 400 ? 0 : status == 401 ? 1 : status == 403 ? 2
+          : status == 413 ? 3 : status == 429 ? 4 : 5;
+    pthread_mutex_lock(&s->mu);
+    s->rejected[i]++;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static enum MHD_Result reply_error(mm_hub_server *s, struct MHD_Connection *c,
+                                   unsigned status, const char *msg,
+                                   const char *h1, const char *v1)
+{
+    mm_buf b;
+    mm_buf_init(&b, 4096);
+    mm_buf_puts(&b, "{\"error\":");
+    mm_buf_json_str(&b, msg, strlen(msg));
+    mm_buf_puts(&b, "}");
+    count_reject(s, status);
+    enum MHD_Result r = reply(c, status, "application/json", b.data ? b.data : "{}",
+                              b.data ? b.len : 2, h1, v1);
+    mm_buf_free(&b);
+    return r;
+}
+
+/* ---- authentication and rate limit ---------------------------------------- */
+
+/* Finds the tenant of the request's bearer token; copies it to *out. */
+static bool authenticate(mm_hub_server *s, struct MHD_Connection *c,
+                         mm_tenant *out)
+{
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!a || strncasecmp(a, "Bearer ", 7) != 0)
+        return false;
+    const char *tok = a + 7;
+    while (*tok == ' ')
+        tok++;
+    size_t n = strlen(tok);
+    if (n == 0 || n > 256)
+        return false;
+    char hash[65];
+    mm_hub_token_hash(tok, n, hash, sizeof hash);
+    pthread_mutex_lock(&s->mu);
+    const mm_tenant *t = mm_hub_tenant_by_hash(s->h, hash);
+    if (!t && now_ms() - s->last_reload_ms > 1000) {
+        /* a tenant added by the CLI while we run */
+        mm_err err;
+        s->last_reload_ms = now_ms();
+        if (mm_hub_reload(s->h, &err) == MM_OK)
+            t = mm_hub_tenant_by_hash(s->h, hash);
+    }
+    if (t)
+        *out = *t;
+    pthread_mutex_unlock(&s->mu);
+    return t != NULL;
+}
+
+static tstate *tenant_state(mm_hub_server *s, const char *id)
+{
+    for (unsigned i = 0; i < s->nts; i++)
+        if (strcmp(s->ts[i].id, id) == 0)
+            return &s->ts[i];
+    if (s->nts == s->capts) {
+        unsigned nc = s->capts ? s->capts * 2 : 64;
+        tstate *n = realloc(s->ts, nc * sizeof *n);
+        if (!n)
+            return NULL;
+        s->ts = n;
+        s->capts = nc;
+    }
+    tstate *t = &s->ts[s->nts++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->id, sizeof t->id, "%s", id);
+    t->tokens = s->conf.burst;
+    t->refill_ms = now_ms();
+    return t;
+}
+
+/* Token bucket: true when the request may go on; else *retry seconds. */
+static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
+{
+    pthread_mutex_lock(&s->mu);
+    tstate *t = tenant_state(s, id);
+    bool ok = true;
+    if (t) {
+        int64_t now = now_ms();
+        t->tokens += (double)(now - t->refill_ms) / 1000.0 * s->conf.rate;
+        if (t->tokens > s->conf.burst)
+            t->tokens = s->conf.burst;
+        t->refill_ms = now;
+        if (t->tokens >= 1.0) {
+            t->tokens -= 1.0;
+        } else {
+            ok = false;
+            double wait = (1.0 - t->tokens) / s->conf.rate;
+            *retry = (unsigned)wait + 1;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return ok;
+}
+
+static bool client_is_loopback(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return false;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    }
+    return false;
+}
+
+/* ---- handlers --------------------------------------------------------------- */
+
+static void observe_latency(mm_hub_server *s, double sec)
+{
+    size_t i = 0;
+    while (i < N_LAT && sec > lat_bounds[i])
+        i++;
+    s->lat_bucket[i]++;
+    s->lat_sum += sec;
+    s->lat_count++;
+}
+
+static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
+                                     req *r)
+{
+    double t0 = mono_s();
+    const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_CONTENT_ENCODING);
+    bool zstd = false;
+    if (enc && *enc) {
+        if (strcasecmp(enc, "zstd") == 0)
+            zstd = true;
+        else if (strcasecmp(enc, "identity") != 0)
+            return reply_error(s, c, 400, "unsupported Content-Encoding (use zstd)",
+                               NULL, NULL);
+    }
+    mm_hub_batch b;
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc rc = mm_hub_batch_decode(r->body.data ? r->body.data : "", r->body.len,
+                                   zstd, &b, &err);
+    if (rc == MM_ELIMIT)
+        return reply_error(s, c, 413, err.msg, NULL, NULL);
+    if (rc == MM_EPARSE)
+        return reply_error(s, c, 400, err.msg, NULL, NULL);
+    if (rc != MM_OK)
+        return reply_error(s, c, 500, err.msg, NULL, NULL);
+    mm_hub_ingest_result res;
+    pthread_mutex_lock(&s->mu);
+    rc = mm_hub_ingest(s->h, &r->tenant, &b, now_ms(), &res, &err);
+    if (rc == MM_OK) {
+        s->events_total += res.accepted;
+        s->duplicates_total += res.duplicates;
+        s->batches_total++;
+        s->campaigns_opened += res.campaigns_opened;
+        s->warnings_total += res.warnings;
+        s->escalations_total += res.escalations;
+        tstate *t = tenant_state(s, r->tenant.id);
+        if (t) {
+            t->last_seen_ms = now_ms();
+            t->events += res.accepted;
+        }
+        observe_latency(s, mono_s() - t0);
+        if (res.indicators)
+            pthread_cond_broadcast(&s->feed_cv);
+        if (res.warnings)
+            pthread_cond_signal(&s->bg_cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    mm_hub_batch_free(&b);
+    if (rc == MM_EINVAL)
+        return reply_error(s, c, 403, err.msg, NULL, NULL);
+    if (rc != MM_OK)
+        return reply_error(s, c, 500, "the store could not save the batch", NULL, NULL);
+    char out[128];
+    int n = snprintf(out, sizeof out, "{\"accepted\":%zu,\"duplicates\":%zu}",
+                     res.accepted, res.duplicates);
+    return reply(c, 200, "application/json", out, (size_t)n, NULL, NULL);
+}
+
+static bool parse_i64(const char *v, int64_t *out)
+{
+    if (!v || !*v)
+        return false;
+    int64_t x = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9' || x > (INT64_MAX - 9) / 10)
+            return false;
+        x = x * 10 + (*p - '0');
+    }
+    *out = x;
+    return true;
+}
+
+static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
+                                   int kind)
+{
+    int64_t since = -1, wait = 0;
+    const char *sv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+    const char *wv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
+    if (sv && !parse_i64(sv, &since))
+        return reply_error(s, c, 400, "since must be a cursor from an earlier reply",
+                           NULL, NULL);
+    if (wv && !parse_i64(wv, &wait))
+        return reply_error(s, c, 400, "wait must be whole seconds", NULL, NULL);
+    if (wait > LONGPOLL_MAX_S)
+        wait = LONGPOLL_MAX_S;
+    mm_buf out;
+    mm_buf_init(&out, RESP_MAX);
+    mm_err err;
+    mm_rc rc;
+    pthread_mutex_lock(&s->mu);
+    if (kind == 0 && since >= 0 && wait > 0 && mm_hub_cursor(s->h) <= since &&
+        s->waiters + 2 < s->conf.threads) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += (time_t)wait;
+        s->waiters++;
+        while (!s->stop && mm_hub_cursor(s->h) <= since) {
+            int e = pthread_cond_timedwait(&s->feed_cv, &s->mu, &dl);
+            if (e == ETIMEDOUT)
+                break;
+        }
+        s->waiters--;
+    }
+    int64_t now = now_ms();
+    switch (kind) {
+    case 0:
+        rc = mm_hub_feed_json(s->h, since, now, &out, &err);
+        break;
+    case 1:
+        rc = mm_hub_feed_txt(s->h, now, &out, &err);
+        break;
+    case 2:
+        rc = mm_hub_feed_nft(s->h, now, &out, &err);
+        break;
+    default:
+        rc = mm_hub_feed_stix(s->h, now, &out, &err);
+        break;
+    }
+    char etag[40];
+    snprintf(etag, sizeof etag, "\"%lld\"", (long long)mm_hub_cursor(s->h));
+    pthread_mutex_unlock(&s->mu);
+    enum MHD_Result ret;
+    if (rc != MM_OK) {
+        ret = reply_error(s, c, 500, err.msg, NULL, NULL);
+    } else {
+        static const char *const types[] = {"application/json",
+                                            "text/plain; charset=utf-8",
+                                            "text/plain; charset=utf-8",
+                                            "application/stix+json;version=2.1"};
+        ret = reply(c, 200, types[kind], out.data ? out.data : "", out.len,
+                    "ETag", etag);
+    }
+    mm_buf_free(&out);
+    return ret;
+}
+
+static enum MHD_Result handle_inbox(mm_hub_server *s, struct MHD_Connection *c,
+                                    const mm_tenant *t)
+{
+    int64_t since = 0;
+    const char *sv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+    const char *tv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant");
+    if (sv && !parse_i64(sv, &since))
+        return reply_error(s, c, 400, "since must be a warning id", NULL, NULL);
+    if (tv && strcmp(tv, t->id) != 0)
+        return reply_error(s, c, 403, "a tenant can only read its own inbox", NULL,
+                           NULL);
+    mm_buf out;
+    mm_buf_init(&out, RESP_MAX);
+    mm_err err;
+    pthread_mutex_lock(&s->mu);
+    mm_rc rc = mm_hub_inbox_json(s->h, t->id, since, &out, &err);
+    pthread_mutex_unlock(&s->mu);
+    enum MHD_Result ret = rc == MM_OK
+        ? reply(c, 200, "application/json", out.data, out.len, NULL, NULL)
+        : reply_error(s, c, 500, err.msg, NULL, NULL);
+    mm_buf_free(&out);
+    return ret;
+}
+
+static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c)
+{
+    mm_buf b;
+    mm_buf_init(&b, RESP_MAX);
+    mm_store_stats ss;
+    mm_err err;
+    pthread_mutex_lock(&s->mu);
+    memset(&ss, 0, sizeof ss);
+    mm_store_stats_get(s->st, &ss, &err);
+    mm_buf_printf(&b,
+                  "# HELP mamori_hub_events_ingested_total Events stored (duplicates excluded).\n"
+                  "# TYPE mamori_hub_events_ingested_total counter\n"
+                  "mamori_hub_events_ingested_total %llu\n"
+                  "# HELP mamori_hub_events_duplicate_total Events acknowledged again by id.\n"
+                  "# TYPE mamori_hub_events_duplicate_total counter\n"
+                  "mamori_hub_events_duplicate_total %llu\n"
+                  "# HELP mamori_hub_batches_total Batches committed.\n"
+                  "# TYPE mamori_hub_batches_total counter\n"
+                  "mamori_hub_batches_total %llu\n",
+                  (unsigned long long)s->events_total,
+                  (unsigned long long)s->duplicates_total,
+                  (unsigned long long)s->batches_total);
+    static const char *const codes[] = {"400", "401", "403", "413", "429", "500"};
+    mm_buf_puts(&b, "# HELP mamori_hub_requests_rejected_total Rejected requests by status.\n"
+                    "# TYPE mamori_hub_requests_rejected_total counter\n");
+    for (int i = 0; i < 6; i++)
+        mm_buf_printf(&b, "mamori_hub_requests_rejected_total{code=\"%s\"} %llu\n",
+                      codes[i], (unsigned long long)s->rejected[i]);
+    mm_buf_puts(&b, "# HELP mamori_hub_tenant_last_seen_seconds Last upload per tenant (unix time).\n"
+                    "# TYPE mamori_hub_tenant_last_seen_seconds gauge\n");
+    for (unsigned i = 0; i < s->nts; i++)
+        if (s->ts[i].last_seen_ms)
+            mm_buf_printf(&b, "mamori_hub_tenant_last_seen_seconds{tenant=\"%s\"} %.3f\n",
+                          s->ts[i].id, (double)s->ts[i].last_seen_ms / 1000.0);
+    mm_buf_puts(&b, "# HELP mamori_hub_tenant_events_total Events stored per tenant.\n"
+                    "# TYPE mamori_hub_tenant_events_total counter\n");
+    for (unsigned i = 0; i < s->nts; i++)
+        if (s->ts[i].last_seen_ms)
+            mm_buf_printf(&b, "mamori_hub_tenant_events_total{tenant=\"%s\"} %llu\n",
+                          s->ts[i].id, (unsigned long long)s->ts[i].events);
+    mm_buf_puts(&b, "# HELP mamori_hub_batch_seconds Time from a complete upload to its durable commit and correlation.\n"
+                    "# TYPE mamori_hub_batch_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t i = 0; i < N_LAT; i++) {
+        cum += s->lat_bucket[i];
+        mm_buf_printf(&b, "mamori_hub_batch_seconds_bucket{le=\"%g\"} %llu\n",
+                      lat_bounds[i], (unsigned long long)cum);
+    }
+    cum += s->lat_bucket[N_LAT];
+    mm_buf_printf(&b,
+                  "mamori_hub_batch_seconds_bucket{le=\"+Inf\"} %llu\n"
+                  "mamori_hub_batch_seconds_sum %.6f\n"
+                  "mamori_hub_batch_seconds_count %llu\n",
+                  (unsigned long long)cum, s->lat_sum,
+                  (unsigned long long)s->lat_count);
+    mm_buf_printf(&b,
+                  "# HELP mamori_hub_store_size_bytes Database plus write-ahead log.\n"
+                  "# TYPE mamori_hub_store_size_bytes gauge\n"
+                  "mamori_hub_store_size_bytes %llu\n"
+                  "# HELP mamori_hub_campaigns Campaigns in the store.\n"
+                  "# TYPE mamori_hub_campaigns gauge\n"
+                  "mamori_hub_campaigns %llu\n"
+                  "# HELP mamori_hub_notifications_total Warnings written to inboxes.\n"
+                  "# TYPE mamori_hub_notifications_total counter\n"
+                  "mamori_hub_notifications_total %llu\n"
+                  "# HELP mamori_hub_webhooks_total Webhook deliveries by result.\n"
+                  "# TYPE mamori_hub_webhooks_total counter\n"
+                  "mamori_hub_webhooks_total{result=\"ok\"} %llu\n"
+                  "mamori_hub_webhooks_total{result=\"failed\"} %llu\n"
+                  "# HELP mamori_hub_escalations Escalations in the queue.\n"
+                  "# TYPE mamori_hub_escalations gauge\n"
+                  "mamori_hub_escalations %llu\n"
+                  "# HELP mamori_hub_feed_indicators Live indicators in the shared feed.\n"
+                  "# TYPE mamori_hub_feed_indicators gauge\n"
+                  "mamori_hub_feed_indicators %llu\n"
+                  "# HELP mamori_hub_feed_cursor Current feed cursor.\n"
+                  "# TYPE mamori_hub_feed_cursor gauge\n"
+                  "mamori_hub_feed_cursor %lld\n",
+                  (unsigned long long)ss.size_bytes, (unsigned long long)ss.campaigns,
+                  (unsigned long long)ss.warnings, (unsigned long long)s->hooks_ok,
+                  (unsigned long long)s->hooks_failed,
+                  (unsigned long long)ss.escalations,
+                  (unsigned long long)ss.indicators, (long long)mm_hub_cursor(s->h));
+    pthread_mutex_unlock(&s->mu);
+    enum MHD_Result ret = reply(c, 200, "text/plain; version=0.0.4", b.data ? b.data : "",
+                                b.len, NULL, NULL);
+    mm_buf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls)
+{
+    mm_hub_server *s = cls;
+    (void)version;
+    req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        r->is_events = strcmp(url, "/api/v1/events") == 0;
+        if (!r->is_events)
+            return MHD_YES;
+        if (strcmp(method, "POST") != 0)
+            return reply_error(s, c, 405, "use POST", "Allow", "POST");
+        if (!authenticate(s, c, &r->tenant))
+            return reply_error(s, c, 401, "missing or unknown bearer token",
+                               "WWW-Authenticate", "Bearer");
+        unsigned retry = 1;
+        if (!rate_ok(s, r->tenant.id, &retry)) {
+            char ra[16];
+            snprintf(ra, sizeof ra, "%u", retry);
+            return reply_error(s, c, 429, "over the upload rate; retry later",
+                               "Retry-After", ra);
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        int64_t len;
+        if (cl && parse_i64(cl, &len) && len > (int64_t)MM_HUB_BATCH_MAX_BYTES)
+            return reply_error(s, c, 413, "batch larger than 8 MiB", NULL, NULL);
+        mm_buf_init(&r->body, MM_HUB_BATCH_MAX_BYTES);
+        r->authed = true;
+        return MHD_YES;
+    }
+    if (r->is_events) {
+        if (*upload_size) {
+            if (!r->status && mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
+                r->status = 413;
+                snprintf(r->msg, sizeof r->msg, "batch larger than 8 MiB");
+            }
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        if (r->status)
+            return reply_error(s, c, (unsigned)r->status, r->msg, NULL, NULL);
+        return handle_events(s, c, r);
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return reply_error(s, c, 405, "use GET", "Allow", "GET");
+    if (strcmp(url, "/api/v1/health") == 0)
+        return reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL, NULL);
+    if (strcmp(url, "/metrics") == 0) {
+        mm_tenant t;
+        if (!client_is_loopback(c) && !authenticate(s, c, &t))
+            return reply_error(s, c, 401, "metrics need a bearer token off loopback",
+                               "WWW-Authenticate", "Bearer");
+        return handle_metrics(s, c);
+    }
+    int feed = strcmp(url, "/api/v1/feed") == 0       ? 0
+             : strcmp(url, "/api/v1/feed.txt") == 0   ? 1
+             : strcmp(url, "/api/v1/feed.nft") == 0   ? 2
+             : strcmp(url, "/api/v1/feed.stix") == 0  ? 3
+                                                      : -1;
+    bool inbox = strcmp(url, "/api/v1/inbox") == 0;
+    if (feed < 0 && !inbox)
+        return reply_error(s, c, 404, "no such endpoint", NULL, NULL);
+    mm_tenant t;
+    if (!authenticate(s, c, &t))
+        return reply_error(s, c, 401, "missing or unknown bearer token",
+                           "WWW-Authenticate", "Bearer");
+    return inbox ? handle_inbox(s, c, &t) : handle_feed(s, c, feed);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    req *r = *con_cls;
+    if (r) {
+        mm_buf_free(&r->body);
+        free(r);
+        *con_cls = NULL;
+    }
+}
+
+/* ---- background: webhooks, feed expiry, graph reload ----------------------- */
+
+typedef struct due_vec {
+    mm_warning *v;
+    size_t n;
+} due_vec;
+
+static mm_rc collect_due(const mm_warning *w, void *ud)
+{
+    due_vec *d = ud;
+    mm_warning *nv = realloc(d->v, (d->n + 1) * sizeof *nv);
+    if (!nv)
+        return MM_ENOMEM;
+    d->v = nv;
+    d->v[d->n++] = *w;
+    return MM_OK;
+}
+
+static size_t discard_cb(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
+static bool deliver(const mm_warning *w, const char *url, const char *secret)
+{
+    mm_buf b;
+    mm_buf_init(&b, 64 * 1024);
+    char t[32];
+    mm_time_format(w->created_ms, t, sizeof t);
+    mm_buf_printf(&b, "{\"id\":%lld,\"tenant\":", (long long)w->id);
+    mm_buf_json_str(&b, w->tenant, strlen(w->tenant));
+    mm_buf_printf(&b, ",\"campaign\":\"c-%lld\",\"kind\":\"%s\",\"severity\":%d,"
+                      "\"created\":\"%s\",\"text\":{\"ja\":",
+                  (long long)w->campaign, w->kind, w->severity, t);
+    mm_buf_json_str(&b, w->text_ja, strlen(w->text_ja));
+    mm_buf_puts(&b, ",\"en\":");
+    mm_buf_json_str(&b, w->text_en, strlen(w->text_en));
+    mm_buf_puts(&b, "}}");
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)b.data, b.len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    char hdr[128] = "X-Mamori-Signature: sha256=";
+    size_t hl = strlen(hdr);
+    for (size_t i = 0; i < sizeof mac; i++)
+        hl += (size_t)snprintf(hdr + hl, sizeof hdr - hl, "%02x", mac[i]);
+    bool ok = false;
+    CURL *cu = curl_easy_init();
+    if (cu) {
+        struct curl_slist *hs = NULL;
+        hs = curl_slist_append(hs, "Content-Type: application/json");
+        hs = curl_slist_append(hs, hdr);
+        hs = curl_slist_append(hs, "Expect:");
+        curl_easy_setopt(cu, CURLOPT_URL, url);
+        curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hs);
+        curl_easy_setopt(cu, CURLOPT_POSTFIELDS, b.data);
+        curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)b.len);
+        curl_easy_setopt(cu, CURLOPT_TIMEOUT, 10L);
+        curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, discard_cb);
+        long code = 0;
+        if (curl_easy_perform(cu) == CURLE_OK &&
+            curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK)
+            ok = code >= 200 && code < 300;
+        curl_slist_free_all(hs);
+        curl_easy_cleanup(cu);
+    }
+    mm_buf_free(&b);
+    return ok;
+}
+
+static void *bg_main(void *arg)
+{
+    mm_hub_server *s = arg;
+    int64_t last_expire = 0, last_reload = 0;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_nsec += 500 * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+            dl.tv_sec++;
+            dl.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->bg_cv, &s->mu, &dl);
+        if (s->stop)
+            break;
+        int64_t now = now_ms();
+        mm_err err;
+        if (now - last_expire >= 10000) {
+            unsigned n = 0;
+            last_expire = now;
+            if (mm_hub_expire(s->h, now, &n, &err) == MM_OK && n)
+                pthread_cond_broadcast(&s->feed_cv);
+        }
+        if (now - last_reload >= 5000) {
+            last_reload = now;
+            mm_hub_reload(s->h, &err);
+        }
+        due_vec d = {NULL, 0};
+        s->st->ops->warning_hooks_due(s->st, now, collect_due, &d, &err);
+        for (size_t i = 0; i < d.n && !s->stop; i++) {
+            mm_warning *w = &d.v[i];
+            char url[1024], secret[128];
+            if (s->st->ops->webhook_get(s->st, w->tenant, url, secret, &err) != MM_OK) {
+                s->st->ops->warning_hook_mark(s->st, w->id, 0, w->hook_attempts, 0, &err);
+                continue;
+            }
+            pthread_mutex_unlock(&s->mu);
+            bool ok = deliver(w, url, secret);
+            pthread_mutex_lock(&s->mu);
+            unsigned att = w->hook_attempts + 1;
+            if (ok) {
+                s->hooks_ok++;
+                s->st->ops->warning_hook_mark(s->st, w->id, 2, att, now_ms(), &err);
+            } else {
+                s->hooks_failed++;
+                int64_t back = 1000LL << (att < 12 ? att : 12); /* 2 s … ~68 min */
+                s->st->ops->warning_hook_mark(s->st, w->id,
+                                              att >= HOOK_MAX_ATTEMPTS ? 3 : 1, att,
+                                              now_ms() + back, &err);
+            }
+        }
+        free(d.v);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* ---- start and stop ----------------------------------------------------------- */
+
+static char *read_file(const char *path, mm_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        mm_err_set(err, MM_EIO, path, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (!buf) {
+        mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static bool host_is_loopback(const char *host)
+{
+    mm_addr a;
+    if (mm_addr_parse(host, strlen(host), &a) != MM_OK)
+        return false;
+    if (a.family == 4)
+        return a.bytes[0] == 127;
+    static const uint8_t one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return memcmp(a.bytes, one, 16) == 0;
+}
+
+void mm_hub_server_stop(mm_hub_server *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = true;
+    pthread_cond_broadcast(&s->feed_cv);
+    pthread_cond_broadcast(&s->bg_cv);
+    pthread_mutex_unlock(&s->mu);
+    if (s->d)
+        MHD_stop_daemon(s->d);
+    if (s->bg_started)
+        pthread_join(s->bg, NULL);
+    mm_hub_free(s->h);
+    mm_store_close(s->st);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->feed_cv);
+    pthread_cond_destroy(&s->bg_cv);
+    free(s->cert_pem);
+    free(s->key_pem);
+    free(s->ts);
+    free(s);
+}
+
+unsigned mm_hub_server_port(const mm_hub_server *s)
+{
+    return s->port;
+}
+
+mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
+                          mm_err *err)
+{
+    *out = NULL;
+    if (!conf->tls && !host_is_loopback(conf->listen_host))
+        return mm_err_set(err, MM_EINVAL, "<listen>", 0,
+                          "plain HTTP only on loopback (127.0.0.1 or ::1); use TLS "
+                          "for %s",
+                          conf->listen_host);
+    if (sodium_init() < 0)
+        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0, "libsodium failed to start");
+    mm_hub_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    s->conf = *conf;
+    if (s->conf.threads < 4)
+        s->conf.threads = 4;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_cond_init(&s->feed_cv, &ca);
+    pthread_cond_init(&s->bg_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    char db[1100];
+    snprintf(db, sizeof db, "%s/hub.db", conf->dir);
+    mm_rc rc = mm_store_open(db, &s->st, err);
+    if (rc == MM_OK)
+        rc = mm_hub_new(s->st, &conf->params, &s->h, err);
+    for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)
+        rc = mm_hub_allow_add(s->h, conf->allow[i], err);
+    if (rc == MM_OK && conf->tls) {
+        s->cert_pem = read_file(conf->cert_path, err);
+        s->key_pem = s->cert_pem ? read_file(conf->key_path, err) : NULL;
+        if (!s->key_pem)
+            rc = MM_EIO;
+    }
+    if (rc != MM_OK) {
+        mm_hub_server_stop(s);
+        return rc;
+    }
+    s->last_reload_ms = now_ms();
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    mm_addr a;
+    mm_addr_parse(conf->listen_host, strlen(conf->listen_host), &a);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ERROR_LOG;
+    if (a.family == 4) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)conf->port);
+        memcpy(&in->sin_addr, a.bytes, 4);
+    } else {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)conf->port);
+        memcpy(&in6->sin6_addr, a.bytes, 16);
+        flags |= MHD_USE_IPv6;
+    }
+    if (conf->tls)
+        flags |= MHD_USE_TLS;
+    if (conf->tls)
+        s->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                                MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
+                                MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_END);
+    else
+        s->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                                MHD_OPTION_END);
+    if (!s->d) {
+        mm_hub_server_stop(s);
+        return mm_err_set(err, MM_EIO, "<listen>", 0,
+                          "cannot listen on %s:%u (in use, or TLS key/cert invalid)",
+                          conf->listen_host, conf->port);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : conf->port;
+    if (pthread_create(&s->bg, NULL, bg_main, s) != 0) {
+        mm_hub_server_stop(s);
+        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0, "cannot start a thread");
+    }
+    s->bg_started = true;
+    *out = s;
+    return MM_OK;
+}

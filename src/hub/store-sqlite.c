@@ -1,0 +1,841 @@
+/* store-sqlite.c — the SQLite back end of mm_store: WAL, synchronous=FULL
+ * (every commit fsyncs the log before returning), prepared statements, one
+ * transaction per batch. */
+#include "hub.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum {
+    Q_EVENT_PUT,
+    Q_EVENT_SCAN,
+    Q_TENANT_PUT,
+    Q_TENANT_LIST,
+    Q_LINK_PUT,
+    Q_LINK_LIST,
+    Q_CAMP_INS,
+    Q_CAMP_UPD,
+    Q_CAMP_LIST,
+    Q_HIT_PUT,
+    Q_HIT_LIST,
+    Q_SEQ_NEXT,
+    Q_IND_PUT,
+    Q_IND_LIST,
+    Q_WARN_PUT,
+    Q_WARN_LIST_T,
+    Q_WARN_LIST_ALL,
+    Q_WARN_DUE,
+    Q_WARN_MARK,
+    Q_ESC_PUT,
+    Q_ESC_LIST,
+    Q_HOOK_SET,
+    Q_HOOK_DEL,
+    Q_HOOK_GET,
+    Q_SIOC_PUT,
+    Q_SIOC_LIST,
+    Q_COUNT
+};
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_EVENT_PUT] =
+        "INSERT OR IGNORE INTO events(tenant,event_id,kind,ts,rule_id,"
+        "severity,src_ip,domain,url_path,users_hash,received,json) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_EVENT_SCAN] =
+        "SELECT tenant,ts,severity,rule_id,src_ip,domain,url_path,users_hash "
+        "FROM events WHERE ts >= ? ORDER BY ts",
+    [Q_TENANT_PUT] =
+        "INSERT INTO tenants(id,name,kind,industry,region,token_hash,ranges) "
+        "VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name,"
+        "kind=excluded.kind,industry=excluded.industry,region=excluded.region,"
+        "token_hash=excluded.token_hash,ranges=excluded.ranges",
+    [Q_TENANT_LIST] =
+        "SELECT id,name,kind,industry,region,token_hash,ranges FROM tenants "
+        "ORDER BY id",
+    [Q_LINK_PUT] =
+        "INSERT INTO links(supplier,customer,disclose) VALUES(?,?,?) "
+        "ON CONFLICT(supplier,customer) DO UPDATE SET disclose=excluded.disclose",
+    [Q_LINK_LIST] = "SELECT supplier,customer,disclose FROM links ORDER BY 1,2",
+    [Q_CAMP_INS] =
+        "INSERT INTO campaigns(key_type,key,opened,first_ts,last_ts,tenants,"
+        "score,severity,escalated) VALUES(?,?,?,?,?,?,?,?,?)",
+    [Q_CAMP_UPD] =
+        "UPDATE campaigns SET key_type=?,key=?,opened=?,first_ts=?,last_ts=?,"
+        "tenants=?,score=?,severity=?,escalated=? WHERE id=?",
+    [Q_CAMP_LIST] =
+        "SELECT id,key_type,key,opened,first_ts,last_ts,tenants,score,severity,"
+        "escalated FROM campaigns ORDER BY id",
+    [Q_HIT_PUT] =
+        "INSERT INTO campaign_hits(campaign,tenant,first_ts,last_ts,count) "
+        "VALUES(?,?,?,?,?) ON CONFLICT(campaign,tenant) DO UPDATE SET "
+        "first_ts=min(first_ts,excluded.first_ts),last_ts=max(last_ts,"
+        "excluded.last_ts),count=count+excluded.count",
+    [Q_HIT_LIST] =
+        "SELECT campaign,tenant,first_ts,last_ts,count FROM campaign_hits "
+        "WHERE campaign=? ORDER BY first_ts,tenant",
+    [Q_SEQ_NEXT] = "SELECT coalesce(max(seq),0)+1 FROM indicators",
+    [Q_IND_PUT] =
+        "INSERT INTO indicators(type,value,campaign,confidence,first_seen,"
+        "last_seen,valid_until,removed,seq) VALUES(?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(type,value) DO UPDATE SET campaign=excluded.campaign,"
+        "confidence=excluded.confidence,first_seen=excluded.first_seen,"
+        "last_seen=excluded.last_seen,valid_until=excluded.valid_until,"
+        "removed=excluded.removed,seq=excluded.seq",
+    [Q_IND_LIST] =
+        "SELECT seq,type,value,campaign,confidence,first_seen,last_seen,"
+        "valid_until,removed FROM indicators WHERE seq > ? ORDER BY seq",
+    [Q_WARN_PUT] =
+        "INSERT INTO warnings(tenant,campaign,kind,severity,created,text_ja,"
+        "text_en,hook_state,hook_attempts,hook_next) VALUES(?,?,?,?,?,?,?,?,?,?)",
+    [Q_WARN_LIST_T] =
+        "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"
+        "hook_state,hook_attempts,hook_next FROM warnings WHERE tenant=? AND "
+        "id > ? ORDER BY id LIMIT 1000",
+    [Q_WARN_LIST_ALL] =
+        "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"
+        "hook_state,hook_attempts,hook_next FROM warnings WHERE id > ? "
+        "ORDER BY id",
+    [Q_WARN_DUE] =
+        "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"
+        "hook_state,hook_attempts,hook_next FROM warnings WHERE hook_state=1 "
+        "AND hook_next <= ? ORDER BY id LIMIT 100",
+    [Q_WARN_MARK] =
+        "UPDATE warnings SET hook_state=?,hook_attempts=?,hook_next=? WHERE id=?",
+    [Q_ESC_PUT] =
+        "INSERT INTO escalations(campaign,reason,score,created) VALUES(?,?,?,?)",
+    [Q_ESC_LIST] =
+        "SELECT id,campaign,reason,score,created FROM escalations ORDER BY id",
+    [Q_HOOK_SET] =
+        "INSERT INTO webhooks(tenant,url,secret) VALUES(?,?,?) ON CONFLICT("
+        "tenant) DO UPDATE SET url=excluded.url,secret=excluded.secret",
+    [Q_HOOK_DEL] = "DELETE FROM webhooks WHERE tenant=?",
+    [Q_HOOK_GET] = "SELECT url,secret FROM webhooks WHERE tenant=?",
+    [Q_SIOC_PUT] =
+        "INSERT OR IGNORE INTO state_iocs(type,value,source) VALUES(?,?,?)",
+    [Q_SIOC_LIST] = "SELECT type,value,source FROM state_iocs ORDER BY type,value",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS tenants(id TEXT PRIMARY KEY, name TEXT NOT "
+    "NULL, kind TEXT NOT NULL CHECK(kind IN ('sme','buyer','critical',"
+    "'provider')), industry TEXT NOT NULL DEFAULT '', region TEXT NOT NULL "
+    "DEFAULT '', token_hash TEXT NOT NULL UNIQUE, ranges TEXT NOT NULL "
+    "DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS links(supplier TEXT NOT NULL REFERENCES "
+    "tenants(id), customer TEXT NOT NULL REFERENCES tenants(id), disclose "
+    "INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(supplier,customer));"
+    "CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, tenant TEXT "
+    "NOT NULL, event_id TEXT NOT NULL, kind TEXT NOT NULL, ts INTEGER NOT "
+    "NULL, rule_id TEXT NOT NULL DEFAULT '', severity INTEGER NOT NULL "
+    "DEFAULT 0, src_ip TEXT NOT NULL DEFAULT '', domain TEXT NOT NULL "
+    "DEFAULT '', url_path TEXT NOT NULL DEFAULT '', users_hash INTEGER NOT "
+    "NULL DEFAULT 0, received INTEGER NOT NULL, json TEXT NOT NULL, "
+    "UNIQUE(tenant,event_id));"
+    "CREATE INDEX IF NOT EXISTS events_ts ON events(ts);"
+    "CREATE TABLE IF NOT EXISTS campaigns(id INTEGER PRIMARY KEY, key_type "
+    "TEXT NOT NULL, key TEXT NOT NULL, opened INTEGER NOT NULL, first_ts "
+    "INTEGER NOT NULL, last_ts INTEGER NOT NULL, tenants INTEGER NOT NULL, "
+    "score INTEGER NOT NULL, severity INTEGER NOT NULL, escalated INTEGER "
+    "NOT NULL DEFAULT 0, UNIQUE(key_type,key));"
+    "CREATE TABLE IF NOT EXISTS campaign_hits(campaign INTEGER NOT NULL "
+    "REFERENCES campaigns(id), tenant TEXT NOT NULL, first_ts INTEGER NOT "
+    "NULL, last_ts INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY "
+    "KEY(campaign,tenant));"
+    "CREATE TABLE IF NOT EXISTS indicators(type TEXT NOT NULL, value TEXT "
+    "NOT NULL, campaign INTEGER NOT NULL, confidence INTEGER NOT NULL, "
+    "first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, valid_until "
+    "INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT "
+    "NULL, PRIMARY KEY(type,value));"
+    "CREATE INDEX IF NOT EXISTS indicators_seq ON indicators(seq);"
+    "CREATE TABLE IF NOT EXISTS warnings(id INTEGER PRIMARY KEY, tenant TEXT "
+    "NOT NULL, campaign INTEGER NOT NULL, kind TEXT NOT NULL, severity "
+    "INTEGER NOT NULL, created INTEGER NOT NULL, text_ja TEXT NOT NULL, "
+    "text_en TEXT NOT NULL, hook_state INTEGER NOT NULL DEFAULT 0, "
+    "hook_attempts INTEGER NOT NULL DEFAULT 0, hook_next INTEGER NOT NULL "
+    "DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS warnings_tenant ON warnings(tenant,id);"
+    "CREATE INDEX IF NOT EXISTS warnings_hook ON warnings(hook_state,"
+    "hook_next);"
+    "CREATE TABLE IF NOT EXISTS escalations(id INTEGER PRIMARY KEY, campaign "
+    "INTEGER NOT NULL, reason TEXT NOT NULL, score INTEGER NOT NULL, created "
+    "INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS webhooks(tenant TEXT PRIMARY KEY, url TEXT "
+    "NOT NULL, secret TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS state_iocs(type TEXT NOT NULL, value TEXT NOT "
+    "NULL, source TEXT NOT NULL, PRIMARY KEY(type,value));";
+
+typedef struct sq_store {
+    mm_store base;
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    char path[1024];
+    bool in_tx;
+} sq_store;
+
+static mm_rc sq_fail(sq_store *s, mm_err *err, const char *what)
+{
+    return mm_err_set(err, MM_EIO, s->path, 0, "sqlite %s: %s", what,
+                      sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *stmt(sq_store *s, int q)
+{
+    sqlite3_stmt *st = s->q[q];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+    sqlite3_bind_text(st, i, t ? t : "", -1, SQLITE_STATIC);
+}
+
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    size_t n = t ? strlen((const char *)t) : 0;
+    if (n >= outlen)
+        n = outlen - 1;
+    if (n)
+        memcpy(out, t, n);
+    out[n] = '\0';
+}
+
+static mm_rc sq_exec(sq_store *s, const char *sql, mm_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        mm_rc rc = mm_err_set(err, MM_EIO, s->path, 0, "sqlite: %s",
+                              msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return MM_OK;
+}
+
+static void sq_close(mm_store *base)
+{
+    sq_store *s = (sq_store *)base;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static mm_rc sq_begin(mm_store *base, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    mm_rc rc = sq_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc == MM_OK)
+        s->in_tx = true;
+    return rc;
+}
+
+static mm_rc sq_commit(mm_store *base, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    mm_rc rc = sq_exec(s, "COMMIT", err);
+    if (rc != MM_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = false;
+    return rc;
+}
+
+static void sq_rollback(mm_store *base)
+{
+    sq_store *s = (sq_store *)base;
+    if (s->in_tx)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = false;
+}
+
+static mm_rc step_done(sq_store *s, sqlite3_stmt *st, mm_err *err,
+                       const char *what)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE)
+        return sq_fail(s, err, what);
+    return MM_OK;
+}
+
+static mm_rc sq_put_event(mm_store *base, const char *tenant,
+                          const mm_hub_event *ev, int64_t received, bool *dup,
+                          mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_EVENT_PUT);
+    char ip[48] = "";
+    if (ev->src.family)
+        mm_addr_format(&ev->src, ip, sizeof ip);
+    bind_text(st, 1, tenant);
+    bind_text(st, 2, ev->id);
+    bind_text(st, 3, ev->alert ? "alert" : "event");
+    sqlite3_bind_int64(st, 4, ev->ts_ms);
+    bind_text(st, 5, ev->rule_id);
+    sqlite3_bind_int(st, 6, ev->severity);
+    sqlite3_bind_text(st, 7, ip, -1, SQLITE_TRANSIENT);
+    bind_text(st, 8, ev->domain);
+    bind_text(st, 9, ev->path);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)ev->users_hash);
+    sqlite3_bind_int64(st, 11, received);
+    sqlite3_bind_text(st, 12, ev->json, (int)ev->json_len, SQLITE_STATIC);
+    mm_rc rc = step_done(s, st, err, "insert event");
+    if (rc != MM_OK)
+        return rc;
+    *dup = sqlite3_changes(s->db) == 0;
+    return MM_OK;
+}
+
+static mm_rc sq_scan_events(mm_store *base, int64_t since, mm_event_row_fn fn,
+                            void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_EVENT_SCAN);
+    sqlite3_bind_int64(st, 1, since);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_event_row row;
+        memset(&row, 0, sizeof row);
+        row.tenant = (const char *)sqlite3_column_text(st, 0);
+        row.ts_ms = sqlite3_column_int64(st, 1);
+        row.severity = sqlite3_column_int(st, 2);
+        row.rule_id = (const char *)sqlite3_column_text(st, 3);
+        const char *ip = (const char *)sqlite3_column_text(st, 4);
+        if (ip && *ip)
+            mm_addr_parse(ip, strlen(ip), &row.src);
+        row.domain = (const char *)sqlite3_column_text(st, 5);
+        row.path = (const char *)sqlite3_column_text(st, 6);
+        row.users_hash = (uint64_t)sqlite3_column_int64(st, 7);
+        if ((rc = fn(&row, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "scan events");
+    return rc;
+}
+
+static mm_rc sq_tenant_put(mm_store *base, const mm_tenant *t, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_TENANT_PUT);
+    bind_text(st, 1, t->id);
+    bind_text(st, 2, t->name);
+    bind_text(st, 3, mm_tenant_kind_name(t->kind));
+    bind_text(st, 4, t->industry);
+    bind_text(st, 5, t->region);
+    bind_text(st, 6, t->token_hash);
+    bind_text(st, 7, t->ranges);
+    return step_done(s, st, err, "put tenant");
+}
+
+static mm_rc sq_tenant_list(mm_store *base, mm_tenant_fn fn, void *ud,
+                            mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_TENANT_LIST);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_tenant t;
+        memset(&t, 0, sizeof t);
+        char kind[16];
+        col_copy(st, 0, t.id, sizeof t.id);
+        col_copy(st, 1, t.name, sizeof t.name);
+        col_copy(st, 2, kind, sizeof kind);
+        mm_tenant_kind_from_name(kind, &t.kind);
+        col_copy(st, 3, t.industry, sizeof t.industry);
+        col_copy(st, 4, t.region, sizeof t.region);
+        col_copy(st, 5, t.token_hash, sizeof t.token_hash);
+        col_copy(st, 6, t.ranges, sizeof t.ranges);
+        if ((rc = fn(&t, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list tenants");
+    return rc;
+}
+
+static mm_rc sq_link_put(mm_store *base, const mm_link *l, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_LINK_PUT);
+    bind_text(st, 1, l->supplier);
+    bind_text(st, 2, l->customer);
+    sqlite3_bind_int(st, 3, l->disclose ? 1 : 0);
+    return step_done(s, st, err, "put link");
+}
+
+static mm_rc sq_link_list(mm_store *base, mm_link_row_fn fn, void *ud,
+                          mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_LINK_LIST);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_link l;
+        col_copy(st, 0, l.supplier, sizeof l.supplier);
+        col_copy(st, 1, l.customer, sizeof l.customer);
+        l.disclose = sqlite3_column_int(st, 2) != 0;
+        if ((rc = fn(&l, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list links");
+    return rc;
+}
+
+static mm_rc sq_campaign_put(mm_store *base, mm_campaign *c, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, c->id ? Q_CAMP_UPD : Q_CAMP_INS);
+    bind_text(st, 1, c->key_type);
+    bind_text(st, 2, c->key);
+    sqlite3_bind_int64(st, 3, c->opened_ms);
+    sqlite3_bind_int64(st, 4, c->first_ts);
+    sqlite3_bind_int64(st, 5, c->last_ts);
+    sqlite3_bind_int(st, 6, (int)c->tenants);
+    sqlite3_bind_int(st, 7, (int)c->score);
+    sqlite3_bind_int(st, 8, c->severity);
+    sqlite3_bind_int(st, 9, c->escalated ? 1 : 0);
+    if (c->id)
+        sqlite3_bind_int64(st, 10, c->id);
+    mm_rc rc = step_done(s, st, err, "put campaign");
+    if (rc == MM_OK && !c->id)
+        c->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static mm_rc sq_campaign_list(mm_store *base, mm_campaign_fn fn, void *ud,
+                              mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_CAMP_LIST);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_campaign c;
+        memset(&c, 0, sizeof c);
+        c.id = sqlite3_column_int64(st, 0);
+        col_copy(st, 1, c.key_type, sizeof c.key_type);
+        col_copy(st, 2, c.key, sizeof c.key);
+        c.opened_ms = sqlite3_column_int64(st, 3);
+        c.first_ts = sqlite3_column_int64(st, 4);
+        c.last_ts = sqlite3_column_int64(st, 5);
+        c.tenants = (unsigned)sqlite3_column_int(st, 6);
+        c.score = (unsigned)sqlite3_column_int(st, 7);
+        c.severity = sqlite3_column_int(st, 8);
+        c.escalated = sqlite3_column_int(st, 9) != 0;
+        if ((rc = fn(&c, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list campaigns");
+    return rc;
+}
+
+static mm_rc sq_hit_put(mm_store *base, const mm_hit *h, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_HIT_PUT);
+    sqlite3_bind_int64(st, 1, h->campaign);
+    bind_text(st, 2, h->tenant);
+    sqlite3_bind_int64(st, 3, h->first_ts);
+    sqlite3_bind_int64(st, 4, h->last_ts);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)h->count);
+    return step_done(s, st, err, "put hit");
+}
+
+static mm_rc sq_hit_list(mm_store *base, int64_t campaign, mm_hit_fn fn,
+                         void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_HIT_LIST);
+    sqlite3_bind_int64(st, 1, campaign);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_hit h;
+        h.campaign = sqlite3_column_int64(st, 0);
+        col_copy(st, 1, h.tenant, sizeof h.tenant);
+        h.first_ts = sqlite3_column_int64(st, 2);
+        h.last_ts = sqlite3_column_int64(st, 3);
+        h.count = (uint64_t)sqlite3_column_int64(st, 4);
+        if ((rc = fn(&h, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list hits");
+    return rc;
+}
+
+static mm_rc sq_indicator_put(mm_store *base, mm_indicator *i, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_SEQ_NEXT);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return sq_fail(s, err, "indicator sequence");
+    }
+    i->seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    st = stmt(s, Q_IND_PUT);
+    bind_text(st, 1, i->type);
+    bind_text(st, 2, i->value);
+    sqlite3_bind_int64(st, 3, i->campaign);
+    sqlite3_bind_int(st, 4, (int)i->confidence);
+    sqlite3_bind_int64(st, 5, i->first_seen);
+    sqlite3_bind_int64(st, 6, i->last_seen);
+    sqlite3_bind_int64(st, 7, i->valid_until);
+    sqlite3_bind_int(st, 8, i->removed ? 1 : 0);
+    sqlite3_bind_int64(st, 9, i->seq);
+    return step_done(s, st, err, "put indicator");
+}
+
+static mm_rc sq_indicator_list(mm_store *base, int64_t since,
+                               mm_indicator_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_IND_LIST);
+    sqlite3_bind_int64(st, 1, since);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_indicator i;
+        i.seq = sqlite3_column_int64(st, 0);
+        col_copy(st, 1, i.type, sizeof i.type);
+        col_copy(st, 2, i.value, sizeof i.value);
+        i.campaign = sqlite3_column_int64(st, 3);
+        i.confidence = (unsigned)sqlite3_column_int(st, 4);
+        i.first_seen = sqlite3_column_int64(st, 5);
+        i.last_seen = sqlite3_column_int64(st, 6);
+        i.valid_until = sqlite3_column_int64(st, 7);
+        i.removed = sqlite3_column_int(st, 8) != 0;
+        if ((rc = fn(&i, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list indicators");
+    return rc;
+}
+
+static mm_rc sq_warning_put(mm_store *base, mm_warning *w, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_WARN_PUT);
+    bind_text(st, 1, w->tenant);
+    sqlite3_bind_int64(st, 2, w->campaign);
+    bind_text(st, 3, w->kind);
+    sqlite3_bind_int(st, 4, w->severity);
+    sqlite3_bind_int64(st, 5, w->created_ms);
+    bind_text(st, 6, w->text_ja);
+    bind_text(st, 7, w->text_en);
+    sqlite3_bind_int(st, 8, w->hook_state);
+    sqlite3_bind_int(st, 9, (int)w->hook_attempts);
+    sqlite3_bind_int64(st, 10, w->hook_next_ms);
+    mm_rc rc = step_done(s, st, err, "put warning");
+    if (rc == MM_OK)
+        w->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static mm_rc warn_rows(sq_store *s, sqlite3_stmt *st, mm_warning_fn fn,
+                       void *ud, mm_err *err)
+{
+    int r;
+    mm_rc rc = MM_OK;
+    mm_warning *w = malloc(sizeof *w);
+    if (!w) {
+        sqlite3_reset(st);
+        return mm_err_set(err, MM_ENOMEM, s->path, 0, "out of memory");
+    }
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        w->id = sqlite3_column_int64(st, 0);
+        col_copy(st, 1, w->tenant, sizeof w->tenant);
+        w->campaign = sqlite3_column_int64(st, 2);
+        col_copy(st, 3, w->kind, sizeof w->kind);
+        w->severity = sqlite3_column_int(st, 4);
+        w->created_ms = sqlite3_column_int64(st, 5);
+        col_copy(st, 6, w->text_ja, sizeof w->text_ja);
+        col_copy(st, 7, w->text_en, sizeof w->text_en);
+        w->hook_state = sqlite3_column_int(st, 8);
+        w->hook_attempts = (unsigned)sqlite3_column_int(st, 9);
+        w->hook_next_ms = sqlite3_column_int64(st, 10);
+        if ((rc = fn(w, ud)) != MM_OK)
+            break;
+    }
+    free(w);
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list warnings");
+    return rc;
+}
+
+static mm_rc sq_warning_list(mm_store *base, const char *tenant, int64_t since,
+                             mm_warning_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    if (tenant) {
+        st = stmt(s, Q_WARN_LIST_T);
+        bind_text(st, 1, tenant);
+        sqlite3_bind_int64(st, 2, since);
+    } else {
+        st = stmt(s, Q_WARN_LIST_ALL);
+        sqlite3_bind_int64(st, 1, since);
+    }
+    return warn_rows(s, st, fn, ud, err);
+}
+
+static mm_rc sq_warning_hooks_due(mm_store *base, int64_t now,
+                                  mm_warning_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_WARN_DUE);
+    sqlite3_bind_int64(st, 1, now);
+    return warn_rows(s, st, fn, ud, err);
+}
+
+static mm_rc sq_warning_hook_mark(mm_store *base, int64_t id, int state,
+                                  unsigned attempts, int64_t next_ms,
+                                  mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_WARN_MARK);
+    sqlite3_bind_int(st, 1, state);
+    sqlite3_bind_int(st, 2, (int)attempts);
+    sqlite3_bind_int64(st, 3, next_ms);
+    sqlite3_bind_int64(st, 4, id);
+    return step_done(s, st, err, "mark warning");
+}
+
+static mm_rc sq_escalation_put(mm_store *base, mm_escalation *e, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_ESC_PUT);
+    sqlite3_bind_int64(st, 1, e->campaign);
+    bind_text(st, 2, e->reason);
+    sqlite3_bind_int(st, 3, (int)e->score);
+    sqlite3_bind_int64(st, 4, e->created_ms);
+    mm_rc rc = step_done(s, st, err, "put escalation");
+    if (rc == MM_OK)
+        e->id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+static mm_rc sq_escalation_list(mm_store *base, mm_escalation_fn fn, void *ud,
+                                mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_ESC_LIST);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_escalation e;
+        e.id = sqlite3_column_int64(st, 0);
+        e.campaign = sqlite3_column_int64(st, 1);
+        col_copy(st, 2, e.reason, sizeof e.reason);
+        e.score = (unsigned)sqlite3_column_int(st, 3);
+        e.created_ms = sqlite3_column_int64(st, 4);
+        if ((rc = fn(&e, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list escalations");
+    return rc;
+}
+
+static mm_rc sq_webhook_set(mm_store *base, const char *tenant,
+                            const char *url, const char *secret, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    if (!url || !*url) {
+        st = stmt(s, Q_HOOK_DEL);
+        bind_text(st, 1, tenant);
+    } else {
+        st = stmt(s, Q_HOOK_SET);
+        bind_text(st, 1, tenant);
+        bind_text(st, 2, url);
+        bind_text(st, 3, secret);
+    }
+    return step_done(s, st, err, "set webhook");
+}
+
+static mm_rc sq_webhook_get(mm_store *base, const char *tenant, char *url,
+                            char *secret, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_HOOK_GET);
+    bind_text(st, 1, tenant);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        col_copy(st, 0, url, 1024);
+        col_copy(st, 1, secret, 128);
+        sqlite3_reset(st);
+        return MM_OK;
+    }
+    sqlite3_reset(st);
+    if (r == SQLITE_DONE)
+        return MM_ENOTFOUND;
+    return sq_fail(s, err, "get webhook");
+}
+
+static mm_rc sq_stateioc_put(mm_store *base, const mm_stateioc *i, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_SIOC_PUT);
+    bind_text(st, 1, i->type);
+    bind_text(st, 2, i->value);
+    bind_text(st, 3, i->source);
+    return step_done(s, st, err, "put state indicator");
+}
+
+static mm_rc sq_stateioc_list(mm_store *base, mm_stateioc_fn fn, void *ud,
+                              mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, Q_SIOC_LIST);
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_stateioc i;
+        col_copy(st, 0, i.type, sizeof i.type);
+        col_copy(st, 1, i.value, sizeof i.value);
+        col_copy(st, 2, i.source, sizeof i.source);
+        if ((rc = fn(&i, ud)) != MM_OK)
+            break;
+    }
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, "list state indicators");
+    return rc;
+}
+
+static int64_t count_of(sq_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static mm_rc sq_stats(mm_store *base, mm_store_stats *o, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    (void)err;
+    memset(o, 0, sizeof *o);
+    /* max(id) is exact for the rowid table and O(1); events are never
+     * deleted. */
+    o->events = (uint64_t)count_of(s, "SELECT coalesce(max(id),0) FROM events");
+    o->campaigns = (uint64_t)count_of(s, "SELECT count(*) FROM campaigns");
+    o->warnings = (uint64_t)count_of(s, "SELECT coalesce(max(id),0) FROM warnings");
+    o->indicators =
+        (uint64_t)count_of(s, "SELECT count(*) FROM indicators WHERE removed=0");
+    o->escalations = (uint64_t)count_of(s, "SELECT count(*) FROM escalations");
+    o->max_ts = count_of(s, "SELECT coalesce(max(ts),0) FROM events");
+    struct stat sb;
+    char wal[1100];
+    if (stat(s->path, &sb) == 0)
+        o->size_bytes += (uint64_t)sb.st_size;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (stat(wal, &sb) == 0)
+        o->size_bytes += (uint64_t)sb.st_size;
+    return MM_OK;
+}
+
+static const mm_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .put_event = sq_put_event,
+    .scan_events = sq_scan_events,
+    .tenant_put = sq_tenant_put,
+    .tenant_list = sq_tenant_list,
+    .link_put = sq_link_put,
+    .link_list = sq_link_list,
+    .campaign_put = sq_campaign_put,
+    .campaign_list = sq_campaign_list,
+    .hit_put = sq_hit_put,
+    .hit_list = sq_hit_list,
+    .indicator_put = sq_indicator_put,
+    .indicator_list = sq_indicator_list,
+    .warning_put = sq_warning_put,
+    .warning_list = sq_warning_list,
+    .warning_hooks_due = sq_warning_hooks_due,
+    .warning_hook_mark = sq_warning_hook_mark,
+    .escalation_put = sq_escalation_put,
+    .escalation_list = sq_escalation_list,
+    .webhook_set = sq_webhook_set,
+    .webhook_get = sq_webhook_get,
+    .stateioc_put = sq_stateioc_put,
+    .stateioc_list = sq_stateioc_list,
+    .stats = sq_stats,
+};
+
+mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
+{
+    *out = NULL;
+    sq_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
+    s->base.ops = &sqlite_ops;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        mm_rc rc = mm_err_set(err, MM_EIO, path, 0, "cannot open store: %s",
+                              s->db ? sqlite3_errmsg(s->db) : "no memory");
+        sqlite3_close(s->db);
+        free(s);
+        return rc;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    mm_rc rc = sq_exec(s,
+                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                       "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                       "PRAGMA cache_size=-65536;",
+                       err);
+    if (rc == MM_OK)
+        rc = sq_exec(s, schema, err);
+    for (int i = 0; rc == MM_OK && i < Q_COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, sql_text[i], -1,
+                               SQLITE_PREPARE_PERSISTENT, &s->q[i],
+                               NULL) != SQLITE_OK)
+            rc = sq_fail(s, err, "prepare");
+    if (rc != MM_OK) {
+        sq_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return MM_OK;
+}
+
+mm_rc mm_store_open(const char *uri, mm_store **out, mm_err *err)
+{
+    if (strncmp(uri, "sqlite:", 7) == 0)
+        return mm_store_sqlite_open(uri + 7, out, err);
+    if (strstr(uri, "://"))
+        return mm_err_set(err, MM_EINVAL, uri, 0,
+                          "unknown store scheme (this build has sqlite:)");
+    return mm_store_sqlite_open(uri, out, err);
+}

@@ -1,0 +1,194 @@
+/* util.c — small hub helpers: tenant kinds and ids, CIDRs, tokens, UUIDs,
+ * RFC 3339 time. */
+#include "hub.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kind_names[MM_TK_COUNT] = {"sme", "buyer", "critical",
+                                                    "provider"};
+
+const char *mm_tenant_kind_name(mm_tenant_kind k)
+{
+    return (unsigned)k < MM_TK_COUNT ? kind_names[k] : "sme";
+}
+
+bool mm_tenant_kind_from_name(const char *s, mm_tenant_kind *out)
+{
+    for (unsigned i = 0; i < MM_TK_COUNT; i++)
+        if (strcmp(s, kind_names[i]) == 0) {
+            *out = (mm_tenant_kind)i;
+            return true;
+        }
+    return false;
+}
+
+bool mm_hub_id_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > MM_HUB_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+mm_rc mm_cidr_parse(const char *s, size_t len, mm_cidr *out)
+{
+    const char *slash = memchr(s, '/', len);
+    size_t alen = slash ? (size_t)(slash - s) : len;
+    memset(out, 0, sizeof *out);
+    if (mm_addr_parse(s, alen, &out->addr) != MM_OK)
+        return MM_EPARSE;
+    unsigned max = out->addr.family == 4 ? 32u : 128u;
+    /* an IPv4-mapped address written with an IPv6 prefix length */
+    if (out->addr.family == 4 && memchr(s, ':', alen))
+        max = 128u;
+    if (!slash) {
+        out->bits = out->addr.family == 4 ? 32u : 128u;
+        return MM_OK;
+    }
+    size_t rest = len - alen - 1;
+    if (rest == 0 || rest > 3)
+        return MM_EPARSE;
+    unsigned bits = 0;
+    for (size_t i = 0; i < rest; i++) {
+        char c = slash[1 + i];
+        if (c < '0' || c > '9')
+            return MM_EPARSE;
+        bits = bits * 10u + (unsigned)(c - '0');
+    }
+    if (bits > max)
+        return MM_EPARSE;
+    if (max == 128u && out->addr.family == 4)
+        bits = bits >= 96u ? bits - 96u : 0u;
+    out->bits = bits;
+    /* clear host bits so equal prefixes compare equal */
+    unsigned nbytes = out->addr.family == 4 ? 4u : 16u;
+    for (unsigned i = 0; i < nbytes; i++) {
+        unsigned lo = i * 8u;
+        if (lo >= bits)
+            out->addr.bytes[i] = 0;
+        else if (bits - lo < 8u)
+            out->addr.bytes[i] &= (uint8_t)(0xffu << (8u - (bits - lo)));
+    }
+    return MM_OK;
+}
+
+bool mm_cidr_contains(const mm_cidr *c, const mm_addr *a)
+{
+    if (c->addr.family != a->family || a->family == 0)
+        return false;
+    unsigned full = c->bits / 8u, rest = c->bits % 8u;
+    if (memcmp(c->addr.bytes, a->bytes, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xffu << (8u - rest));
+    return (c->addr.bytes[full] & mask) == (a->bytes[full] & mask);
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void mm_hub_token_new(char *out, size_t outlen)
+{
+    uint8_t r[32];
+    char h[65];
+    if (sodium_init() < 0) {
+        /* libsodium could not initialise: fall back to getrandom-backed
+         * seeds from core, still 256 bits. */
+        for (int i = 0; i < 4; i++) {
+            uint64_t v = mm_random_seed();
+            memcpy(r + 8 * i, &v, 8);
+        }
+    } else {
+        randombytes_buf(r, sizeof r);
+    }
+    hex(r, sizeof r, h);
+    snprintf(out, outlen, "mmt_%s", h);
+}
+
+void mm_hub_token_hash(const char *token, size_t len, char *out, size_t outlen)
+{
+    uint8_t d[crypto_hash_sha256_BYTES];
+    char h[65];
+    crypto_hash_sha256(d, (const unsigned char *)token, len);
+    hex(d, sizeof d, h);
+    snprintf(out, outlen, "%s", h);
+}
+
+void mm_hub_uuid(const char *ns, const char *name, char out[37])
+{
+    crypto_hash_sha256_state st;
+    uint8_t d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)ns, strlen(ns));
+    crypto_hash_sha256_update(&st, (const unsigned char *)"\0", 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)name, strlen(name));
+    crypto_hash_sha256_final(&st, d);
+    d[6] = (uint8_t)((d[6] & 0x0f) | 0x40); /* version 4 layout */
+    d[8] = (uint8_t)((d[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    char h[33];
+    hex(d, 16, h);
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,
+             h + 20);
+}
+
+static bool digits(const char *s, size_t n, int *v)
+{
+    int x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        x = x * 10 + (s[i] - '0');
+    }
+    *v = x;
+    return true;
+}
+
+mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms)
+{
+    int y, mo, d, h, mi, se;
+    if (len < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' &&
+        s[10] != ' ') || !digits(s + 11, 2, &h) || s[13] != ':' ||
+        !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+        return MM_EPARSE;
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || se > 60)
+        return MM_EPARSE;
+    size_t i = 19;
+    int frac = 0;
+    if (i < len && s[i] == '.') {
+        i++;
+        int nd = 0;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (nd < 3)
+                frac = frac * 10 + (s[i] - '0');
+            nd++;
+            i++;
+        }
+        if (nd == 0 || nd > 9)
+            return MM_EPARSE;
+        for (; nd < 3; nd++)
+            frac *= 10;
+    }
+    int off = 0;
+    if (i >= len || mm_time_parse_offset(s + i, len - i, &off) != MM_OK)
+        return MM_EPARSE;
+    *ms = (mm_time_from_civil(y, mo, d, h, mi, se) - off) * 1000 + frac;
+    return MM_OK;
+}

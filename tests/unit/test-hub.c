@@ -1,0 +1,564 @@
+/* test-hub.c — the hub: store, batch decoding, correlation, warnings, feed,
+ * STIX, graph CSV and indicator-list parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "hub.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define T0 1763770000000LL /* 2025-11-22 event time */
+#define NOW 1795000000000LL
+
+typedef struct fx {
+    char dir[64];
+    char path[128];
+    mm_store *st;
+    mm_hub *h;
+} fx;
+
+static void add_tenant(mm_store *st, const char *id, const char *name,
+                       mm_tenant_kind kind, const char *ranges)
+{
+    mm_tenant t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "%s", id);
+    snprintf(t.name, sizeof t.name, "%s", name);
+    t.kind = kind;
+    mm_hub_token_hash(id, strlen(id), t.token_hash, sizeof t.token_hash);
+    snprintf(t.ranges, sizeof t.ranges, "%s", ranges ? ranges : "");
+    mm_err err;
+    assert_int_equal(mm_store_tenant_put(st, &t, &err), MM_OK);
+}
+
+static void add_link(mm_store *st, const char *s, const char *c, bool disc)
+{
+    mm_link l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.supplier, sizeof l.supplier, "%s", s);
+    snprintf(l.customer, sizeof l.customer, "%s", c);
+    l.disclose = disc;
+    mm_err err;
+    assert_int_equal(mm_store_link_put(st, &l, &err), MM_OK);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/mm-test-hub.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/hub.db", f->dir);
+    mm_err err;
+    assert_int_equal(mm_store_open(f->path, &f->st, &err), MM_OK);
+    add_tenant(f->st, "a", "Alpha Parts", MM_TK_SME, "45.77.10.0/24");
+    add_tenant(f->st, "b", "Beta Metal", MM_TK_SME, NULL);
+    add_tenant(f->st, "c", "Gamma Works", MM_TK_SME, NULL);
+    add_tenant(f->st, "x", "Big Buyer", MM_TK_BUYER, NULL);
+    add_tenant(f->st, "m", "Mid Tier", MM_TK_SME, NULL);
+    add_tenant(f->st, "n", "Upper Tier", MM_TK_BUYER, NULL);
+    add_tenant(f->st, "ci", "Power Grid Co", MM_TK_CRITICAL, NULL);
+    add_tenant(f->st, "far", "Far Grid Co", MM_TK_CRITICAL, NULL);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    mm_hub_free(f->h);
+    mm_store_close(f->st);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return 1;
+    free(f);
+    return 0;
+}
+
+static void start(fx *f, unsigned k)
+{
+    mm_hub_params p;
+    mm_hub_params_default(&p);
+    p.k = k;
+    mm_err err;
+    assert_int_equal(mm_hub_new(f->st, &p, &f->h, &err), MM_OK);
+}
+
+/* Posts one alert line for `tenant` through the real decoder. */
+static mm_hub_ingest_result post(fx *f, const char *tenant, const char *id,
+                                 const char *ip, int64_t ts)
+{
+    char t[32], line[512];
+    mm_time_format(ts, t, sizeof t);
+    snprintf(line, sizeof line,
+             "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":\"alert\","
+             "\"severity\":3},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":"
+             "{\"ip\":\"%s\"}}\n",
+             t, id, ip);
+    mm_hub_batch b;
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, &b, &err), MM_OK);
+    mm_hub_ingest_result r;
+    assert_int_equal(mm_hub_ingest(f->h, mm_hub_tenant_by_id(f->h, tenant), &b,
+                                   NOW, &r, &err),
+                     MM_OK);
+    mm_hub_batch_free(&b);
+    return r;
+}
+
+static mm_rc count_camp(const mm_campaign *c, void *ud)
+{
+    (void)c;
+    (*(int *)ud)++;
+    return MM_OK;
+}
+
+static int campaigns(fx *f)
+{
+    int n = 0;
+    mm_err err;
+    assert_int_equal(mm_store_campaign_list(f->st, count_camp, &n, &err), MM_OK);
+    return n;
+}
+
+typedef struct wl {
+    int n;
+    char kinds[8][16];
+    char ja[8][MM_WARN_TEXT_MAX];
+    char en[8][MM_WARN_TEXT_MAX];
+} wl;
+
+static mm_rc collect_w(const mm_warning *w, void *ud)
+{
+    wl *l = ud;
+    if (l->n < 8) {
+        snprintf(l->kinds[l->n], 16, "%s", w->kind);
+        snprintf(l->ja[l->n], MM_WARN_TEXT_MAX, "%s", w->text_ja);
+        snprintf(l->en[l->n], MM_WARN_TEXT_MAX, "%s", w->text_en);
+    }
+    l->n++;
+    return MM_OK;
+}
+
+static wl *warnings_of(fx *f, const char *tenant)
+{
+    wl *l = calloc(1, sizeof *l);
+    mm_err err;
+    assert_int_equal(mm_store_warning_list(f->st, tenant, 0, collect_w, l, &err), MM_OK);
+    return l;
+}
+
+static void test_store_exactly_once(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    mm_hub_ingest_result r = post(f, "a", "e1", "45.33.32.156", T0);
+    assert_int_equal(r.accepted, 1);
+    r = post(f, "a", "e1", "45.33.32.156", T0);
+    assert_int_equal(r.accepted, 0);
+    assert_int_equal(r.duplicates, 1);
+    /* the same id at another tenant is another event */
+    r = post(f, "b", "e1", "8.26.1.1", T0);
+    assert_int_equal(r.accepted, 1);
+    mm_store_stats ss;
+    mm_err err;
+    assert_int_equal(mm_store_stats_get(f->st, &ss, &err), MM_OK);
+    assert_int_equal(ss.events, 2);
+    assert_true(ss.size_bytes > 0);
+    /* reopen: tenants and events survive */
+    mm_hub_free(f->h);
+    f->h = NULL;
+    mm_store_close(f->st);
+    assert_int_equal(mm_store_open(f->path, &f->st, &err), MM_OK);
+    start(f, 2);
+    assert_non_null(mm_hub_tenant_by_id(f->h, "ci"));
+    char hash[65];
+    mm_hub_token_hash("b", 1, hash, sizeof hash);
+    assert_string_equal(mm_hub_tenant_by_hash(f->h, hash)->id, "b");
+    r = post(f, "b", "e1", "8.26.1.1", T0);
+    assert_int_equal(r.duplicates, 1);
+}
+
+static void test_k_tenants(void **state)
+{
+    fx *f = *state;
+    start(f, 3);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0 + 60000);
+    assert_int_equal(campaigns(f), 0); /* k-1 tenants */
+    post(f, "a", "2", "45.33.32.156", T0 + 70000);
+    assert_int_equal(campaigns(f), 0); /* same tenant again: still k-1 */
+    mm_hub_ingest_result r = post(f, "c", "1", "45.33.32.156", T0 + 120000);
+    assert_true(r.campaigns_opened >= 1);
+    assert_true(campaigns(f) >= 1);
+    wl *l = warnings_of(f, "a");
+    assert_true(l->n >= 1);
+    assert_string_equal(l->kinds[0], "hit");
+    assert_non_null(strstr(l->ja[0], "45.33.32.156"));
+    assert_non_null(strstr(l->en[0], "3 companies"));
+    free(l);
+}
+
+static void test_window(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0 + 25LL * 3600 * 1000);
+    assert_int_equal(campaigns(f), 0);
+}
+
+static void test_reserved_and_own(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    post(f, "a", "1", "10.1.2.3", T0);
+    post(f, "b", "1", "10.1.2.3", T0);
+    post(f, "a", "2", "192.168.1.9", T0);
+    post(f, "b", "2", "192.168.1.9", T0);
+    post(f, "a", "3", "8.8.8.8", T0); /* allowlisted public DNS */
+    post(f, "b", "3", "8.8.8.8", T0);
+    post(f, "a", "4", "45.77.10.5", T0); /* a's own range */
+    post(f, "b", "4", "45.77.10.5", T0);
+    assert_int_equal(campaigns(f), 0);
+}
+
+static void test_supplier_warning(void **state)
+{
+    fx *f = *state;
+    add_link(f->st, "a", "x", true);
+    add_link(f->st, "b", "x", false);
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0 + 3600 * 1000);
+    wl *l = warnings_of(f, "x");
+    assert_int_equal(l->n, 1);
+    assert_string_equal(l->kinds[0], "supplier");
+    assert_non_null(strstr(l->en[0], "2 of your suppliers"));
+    assert_non_null(strstr(l->en[0], "Alpha Parts"));     /* disclosed */
+    assert_null(strstr(l->en[0], "Beta Metal"));          /* not disclosed */
+    assert_non_null(strstr(l->en[0], "1 not disclosed"));
+    assert_non_null(strstr(l->ja[0], "Alpha Parts"));
+    free(l);
+    /* a third party not linked gets nothing */
+    l = warnings_of(f, "m");
+    assert_int_equal(l->n, 0);
+    free(l);
+}
+
+static mm_rc count_esc(const mm_escalation *e, void *ud)
+{
+    (void)e;
+    (*(int *)ud)++;
+    return MM_OK;
+}
+
+static void test_ci_up_graph(void **state)
+{
+    fx *f = *state;
+    /* a → m → n → ci (3 tiers); n → x → m2 … far is 4 tiers: not warned */
+    add_link(f->st, "a", "m", false);
+    add_link(f->st, "m", "n", false);
+    add_link(f->st, "n", "ci", false);
+    add_link(f->st, "ci", "far", false);
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0 + 60000);
+    wl *l = warnings_of(f, "ci");
+    assert_int_equal(l->n, 1);
+    assert_string_equal(l->kinds[0], "critical");
+    free(l);
+    l = warnings_of(f, "far");
+    assert_int_equal(l->n, 0);
+    free(l);
+    /* score: 2 tenants within 1 h, severity 3: 35 + 15 + 15 = 65 ≥ 60 */
+    int n = 0;
+    mm_err err;
+    assert_int_equal(mm_store_escalation_list(f->st, count_esc, &n, &err), MM_OK);
+    assert_int_equal(n, 1);
+}
+
+static void test_feed_decay(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0);
+    assert_true(mm_hub_cursor(f->h) > 0);
+    mm_buf b;
+    mm_buf_init(&b, 1 << 20);
+    mm_err err;
+    assert_int_equal(mm_hub_feed_json(f->h, -1, NOW, &b, &err), MM_OK);
+    json_t *j = json_loads(b.data, 0, NULL);
+    assert_non_null(j);
+    json_t *inds = json_object_get(j, "indicators");
+    assert_int_equal(json_array_size(inds), 1);
+    json_t *i0 = json_array_get(inds, 0);
+    assert_string_equal(json_string_value(json_object_get(i0, "value")), "45.33.32.156");
+    assert_string_equal(json_string_value(json_object_get(i0, "type")), "ipv4-addr");
+    assert_string_equal(json_string_value(json_object_get(i0, "op")), "add");
+    json_int_t c0 = json_integer_value(json_object_get(i0, "confidence"));
+    assert_true(c0 > 0);
+    json_decref(j);
+    /* decay: polynomial, lower after 7 days, zero at expiry */
+    mm_indicator ind = {0};
+    ind.confidence = 80;
+    ind.last_seen = NOW;
+    ind.valid_until = NOW + 14LL * 86400000;
+    assert_int_equal(mm_hub_confidence(&ind, NOW), 80);
+    assert_int_equal(mm_hub_confidence(&ind, NOW + 7LL * 86400000), 60);
+    assert_int_equal(mm_hub_confidence(&ind, NOW + 14LL * 86400000), 0);
+    /* expiry: after 14 days the indicator is removed (op remove) */
+    int64_t cur = mm_hub_cursor(f->h);
+    unsigned n = 0;
+    assert_int_equal(mm_hub_expire(f->h, NOW + 15LL * 86400000, &n, &err), MM_OK);
+    assert_int_equal(n, 1);
+    assert_true(mm_hub_cursor(f->h) > cur);
+    mm_buf_reset(&b);
+    assert_int_equal(mm_hub_feed_json(f->h, cur, NOW + 15LL * 86400000, &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, "\"op\":\"remove\""));
+    mm_buf_reset(&b);
+    assert_int_equal(mm_hub_feed_txt(f->h, NOW + 15LL * 86400000, &b, &err), MM_OK);
+    assert_null(strstr(b.data, "45.33.32.156"));
+    mm_buf_free(&b);
+}
+
+static void test_stix_shape(void **state)
+{
+    fx *f = *state;
+    mm_stateioc s = {"ipv4-addr", "45.33.32.156", "test-advisory"};
+    mm_err err;
+    assert_int_equal(mm_store_stateioc_put(f->st, &s, &err), MM_OK);
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "c", "1", "45.33.32.156", T0 + 1000);
+    mm_buf b;
+    mm_buf_init(&b, 1 << 20);
+    assert_int_equal(mm_hub_escalations_stix(f->st, NOW, &b, &err), MM_OK);
+    json_t *j = json_loads(b.data, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "bundle");
+    assert_int_equal(strncmp(json_string_value(json_object_get(j, "id")), "bundle--", 8), 0);
+    json_t *objs = json_object_get(j, "objects");
+    size_t i;
+    json_t *o;
+    int ind = 0, ident = 0, rel = 0, camp = 0;
+    json_array_foreach(objs, i, o)
+    {
+        const char *type = json_string_value(json_object_get(o, "type"));
+        assert_string_equal(json_string_value(json_object_get(o, "spec_version")), "2.1");
+        const char *id = json_string_value(json_object_get(o, "id"));
+        char want[64];
+        snprintf(want, sizeof want, "%s--", type);
+        assert_int_equal(strncmp(id, want, strlen(want)), 0);
+        assert_int_equal(strlen(id), strlen(want) + 36);
+        assert_int_equal(id[strlen(want) + 14], '4'); /* version nibble */
+        if (strcmp(type, "indicator") == 0) {
+            ind++;
+            assert_string_equal(json_string_value(json_object_get(o, "pattern")),
+                                "[ipv4-addr:value = '45.33.32.156']");
+            assert_string_equal(json_string_value(json_object_get(o, "pattern_type")), "stix");
+        } else if (strcmp(type, "identity") == 0) {
+            ident++;
+        } else if (strcmp(type, "relationship") == 0) {
+            rel++;
+            assert_string_equal(json_string_value(json_object_get(o, "relationship_type")),
+                                "indicates");
+        } else if (strcmp(type, "campaign") == 0) {
+            camp++;
+            assert_non_null(strstr(json_string_value(json_object_get(o, "description")),
+                                   "test-advisory"));
+        }
+    }
+    assert_int_equal(ident, 1);
+    assert_true(camp >= 1);
+    assert_true(ind >= 1);
+    assert_int_equal(rel, ind);
+    json_decref(j);
+    mm_buf_free(&b);
+}
+
+static void test_batch_decode(void **state)
+{
+    (void)state;
+    mm_hub_batch b;
+    mm_err err;
+    const char *good =
+        "{\"@timestamp\":\"2026-11-22T01:02:03.5+09:00\",\"event\":{\"id\":\"x1\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"::ffff:45.33.32.156\"},"
+        "\"user\":{\"name\":[\"root\",\"admin\",\"root\"]}}\n\n";
+    assert_int_equal(mm_hub_batch_decode(good, strlen(good), false, &b, &err), MM_OK);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.ev[0].src.family, 4);
+    assert_int_equal(b.ev[0].n_users, 2);
+    assert_true(b.ev[0].users_hash != 0);
+    assert_int_equal(b.ev[0].ts_ms, 1795276923500LL);
+    mm_hub_batch_free(&b);
+    /* line 2 bad: an alert without rule.id */
+    char bad[1024];
+    snprintf(bad, sizeof bad, "%s{\"@timestamp\":\"2026-11-22T01:02:03Z\","
+                              "\"event\":{\"id\":\"x2\",\"kind\":\"alert\"}}\n", good);
+    assert_int_equal(mm_hub_batch_decode(bad, strlen(bad), false, &b, &err), MM_EPARSE);
+    assert_int_equal(err.line, 3);
+    assert_null(b.ev);
+    assert_non_null(strstr(err.msg, "rule.id"));
+    const char *badid = "{\"@timestamp\":\"2026-11-22T01:02:03Z\",\"event\":{\"id\":"
+                        "\"0123456789012345678901234567890123456789012345678901234567890123x\","
+                        "\"kind\":\"event\"}}";
+    assert_int_equal(mm_hub_batch_decode(badid, strlen(badid), false, &b, &err), MM_EPARSE);
+    const char *badts = "{\"@timestamp\":\"yesterday\",\"event\":{\"id\":\"a\",\"kind\":\"event\"}}";
+    assert_int_equal(mm_hub_batch_decode(badts, strlen(badts), false, &b, &err), MM_EPARSE);
+    /* too many lines */
+    size_t n = MM_HUB_BATCH_MAX_LINES + 1;
+    char *many = malloc(n * 3 + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(many + 3 * i, "{}\n", 3);
+    assert_int_equal(mm_hub_batch_decode(many, n * 3, false, &b, &err), MM_ELIMIT);
+    free(many);
+    /* zstd: round trip, and a bomb stops at the cap */
+    size_t cap = ZSTD_compressBound(strlen(good));
+    char *z = malloc(cap);
+    size_t zl = ZSTD_compress(z, cap, good, strlen(good), 3);
+    assert_int_equal(mm_hub_batch_decode(z, zl, true, &b, &err), MM_OK);
+    assert_int_equal(b.n, 1);
+    mm_hub_batch_free(&b);
+    assert_int_equal(mm_hub_batch_decode(z, zl - 3, true, &b, &err), MM_EPARSE);
+    free(z);
+    size_t big = MM_HUB_BATCH_MAX_BYTES + 100;
+    char *zeros = calloc(1, big);
+    memset(zeros, ' ', big);
+    cap = ZSTD_compressBound(big);
+    z = malloc(cap);
+    zl = ZSTD_compress(z, cap, zeros, big, 3);
+    assert_true(zl < 10000);
+    assert_int_equal(mm_hub_batch_decode(z, zl, true, &b, &err), MM_ELIMIT);
+    free(z);
+    free(zeros);
+}
+
+static mm_rc count_link(const mm_link *l, void *ud, mm_err *err)
+{
+    (void)l;
+    (void)err;
+    (*(int *)ud)++;
+    return MM_OK;
+}
+
+static void test_graph_csv(void **state)
+{
+    (void)state;
+    mm_err err;
+    int n = 0;
+    const char *ok = "supplier,customer,disclose\n# comment\na,x,1\nb , x , no\nc,x\n";
+    assert_int_equal(mm_hub_graph_parse("g.csv", ok, strlen(ok), count_link, &n, &err), MM_OK);
+    assert_int_equal(n, 3);
+    const char *bad1 = "a,x,1\nb;x\n";
+    n = 0;
+    assert_int_equal(mm_hub_graph_parse("g.csv", bad1, strlen(bad1), count_link, &n, &err),
+                     MM_EPARSE);
+    assert_int_equal(err.line, 2);
+    assert_string_equal(err.file, "g.csv");
+    const char *bad2 = "a,x,maybe\n";
+    assert_int_equal(mm_hub_graph_parse("g.csv", bad2, strlen(bad2), count_link, &n, &err),
+                     MM_EPARSE);
+    assert_non_null(strstr(err.msg, "disclose"));
+    const char *bad3 = "a,a\n";
+    assert_int_equal(mm_hub_graph_parse("g.csv", bad3, strlen(bad3), count_link, &n, &err),
+                     MM_EPARSE);
+    const char *bad4 = "\n\na,x,1,extra\n";
+    assert_int_equal(mm_hub_graph_parse("g.csv", bad4, strlen(bad4), count_link, &n, &err),
+                     MM_EPARSE);
+    assert_int_equal(err.line, 3);
+    const char *bad5 = "a b,x\n";
+    assert_int_equal(mm_hub_graph_parse("g.csv", bad5, strlen(bad5), count_link, &n, &err),
+                     MM_EPARSE);
+}
+
+typedef struct iocs {
+    int ip, dom;
+    bool saw_ip, saw_dom;
+} iocs;
+
+static mm_rc count_ioc(const mm_stateioc *s, void *ud)
+{
+    iocs *c = ud;
+    if (strcmp(s->type, "domain-name") == 0) {
+        c->dom++;
+        if (strcmp(s->value, "mailguardonline.net") == 0)
+            c->saw_dom = true;
+    } else {
+        c->ip++;
+        if (strcmp(s->value, "104.156.233.219") == 0)
+            c->saw_ip = true;
+    }
+    return MM_OK;
+}
+
+static void test_ioc_acsc(void **state)
+{
+    (void)state;
+    const char *srcdir = getenv("SRCDIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/samples/acsc-2020-008-iocs.ndjson",
+             srcdir ? srcdir : ".");
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text, fp);
+    fclose(fp);
+    iocs c = {0};
+    mm_err err;
+    assert_int_equal(mm_hub_ioc_parse(path, text, n, count_ioc, &c, &err), MM_OK);
+    assert_true(c.saw_ip);
+    assert_true(c.saw_dom);
+    assert_true(c.ip >= 10);
+    const char *plain = "# list\n45.33.32.156\nevil.example.com # c2\n10.0.0.1\n";
+    memset(&c, 0, sizeof c);
+    assert_int_equal(mm_hub_ioc_parse("l.txt", plain, strlen(plain), count_ioc, &c, &err), MM_OK);
+    assert_int_equal(c.ip, 1); /* the private address is skipped */
+    assert_int_equal(c.dom, 1);
+    const char *bad = "45.33.32.156\nnot an indicator!\n";
+    assert_int_equal(mm_hub_ioc_parse("l.txt", bad, strlen(bad), count_ioc, &c, &err), MM_EPARSE);
+    assert_int_equal(err.line, 2);
+}
+
+static void test_rebuild_index(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    /* restart between the two sightings: the index is rebuilt */
+    mm_hub_free(f->h);
+    f->h = NULL;
+    start(f, 2);
+    post(f, "b", "1", "45.33.32.156", T0 + 1000);
+    assert_true(campaigns(f) >= 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_store_exactly_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_k_tenants, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_and_own, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_supplier_warning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ci_up_graph, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_decay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stix_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rebuild_index, setup, teardown),
+        cmocka_unit_test(test_batch_decode),
+        cmocka_unit_test(test_graph_csv),
+        cmocka_unit_test(test_ioc_acsc),
+    };
+    return cmocka_run_group_tests_name("hub", tests, NULL, NULL);
+}
