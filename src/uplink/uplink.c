@@ -1086,14 +1086,14 @@ mm_rc mm_uplink_start(const mm_uplink_conf *conf, const mm_uplink_opts *opts,
         goto fail;
     }
     if (u->conf.feed) {
+        /* feed.txt always exists once the uplink started, so the sensor
+         * can name it as an indicator file from the first start on. */
         feed_load(u);
-        if (json_object_size(u->feed_set) > 0) {
-            struct stat st;
-            size_t live;
-            if (stat(u->feed_path, &st) != 0 &&
-                (rc = feed_save(u, &live, err)) != MM_OK)
-                goto fail;
-        }
+        struct stat st;
+        size_t live;
+        if (stat(u->feed_path, &st) != 0 &&
+            (rc = feed_save(u, &live, err)) != MM_OK)
+            goto fail;
     } else {
         u->feed_set = json_object();
     }
