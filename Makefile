@@ -50,7 +50,10 @@ LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 LIB_SRC := $(foreach d,$(MODULE_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# The default rules (rules/*.rules) are compiled into the library.
+RULE_FILES := $(sort $(wildcard rules/*.rules))
+GEN_SRC := $(BUILD)/gen/default-rules.c
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/default-rules.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -66,6 +69,14 @@ deps-check:
 	@true
 
 $(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(GEN_SRC): $(RULE_FILES) scripts/embed-rules
+	@mkdir -p $(dir $@)
+	scripts/embed-rules $(RULE_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/default-rules.o: $(GEN_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -94,9 +105,9 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined 
 
 fuzz-build: $(FUZZ_BIN)
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(GEN_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(GEN_SRC) $(LIBS)
 
 fuzz: fuzz-build
 	@for f in $(FUZZ_BIN); do \

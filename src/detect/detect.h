@@ -90,14 +90,18 @@ typedef struct mm_alert {
     bool final;           /* true: window closed, counts are final */
     unsigned n_samples;
     char samples[MM_ALERT_SAMPLES][MM_ALERT_SAMPLE_MAX]; /* raw lines */
+    /* added by the detect module: */
+    const char *category; /* rule.category or NULL; valid as rule_id */
+    mm_dataset dataset;   /* event.dataset of the opening event */
 } mm_alert;
 
 /* Called for each alert; the alert is valid only during the call. */
 typedef void (*mm_alert_fn)(const mm_alert *alert, void *ud);
 
-/* Appends the alert as one JSON object: {"@timestamp", "event": {"kind":
- * "alert", "id", "severity", …}, "rule": {"id", "name", …}, "source": …,
- * "mamori": {"count", "first_seen", "last_seen", "samples", …}}. */
+/* Appends the alert as one JSON object (no newline): {"@timestamp",
+ * "event": {"kind": "alert", "id", "severity", …}, "rule": {"id", "name",
+ * …}, "source": …, "mamori": {"count", "first_seen", "last_seen",
+ * "samples", …}}. docs/rules.md gives the exact shape. */
 mm_rc mm_alert_to_json(const mm_alert *alert, mm_buf *out);
 
 /* ---- detector ----------------------------------------------------------- */

@@ -1,0 +1,175 @@
+/*
+ * parse-int.h — helpers shared by the parsers of the parse module. Private
+ * to src/parse (the module's public surface is parse.h).
+ *
+ * Every helper works on [p, e) slices of a line that is NOT NUL-terminated
+ * and never reads at or beyond `e`.
+ */
+#ifndef MM_PARSE_INT_H
+#define MM_PARSE_INT_H
+
+#include "parse.h"
+
+#include <string.h>
+
+/* Cap on "message repeated N times" and similar counters. */
+#define MM_PARSE_COUNT_MAX 1000000u
+
+static inline bool pp_isdigit(char c)
+{
+    return (unsigned char)(c - '0') < 10u;
+}
+
+static inline bool pp_isupper(char c)
+{
+    return (unsigned char)(c - 'A') < 26u;
+}
+
+static inline bool pp_isalpha(char c)
+{
+    return (unsigned char)((c | 0x20) - 'a') < 26u;
+}
+
+static inline char pp_lower(char c)
+{
+    return pp_isupper(c) ? (char)(c | 0x20) : c;
+}
+
+/* True when [p, e) starts with the n bytes of lit. */
+static inline bool pp_starts(const char *p, const char *e, const char *lit,
+                             size_t n)
+{
+    return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
+}
+#define PP_STARTS(p, e, lit) pp_starts((p), (e), (lit), sizeof(lit) - 1)
+
+/* True when [p, e) ends with the n bytes of lit. */
+static inline bool pp_ends(const char *p, const char *e, const char *lit,
+                           size_t n)
+{
+    return (size_t)(e - p) >= n && memcmp(e - n, lit, n) == 0;
+}
+#define PP_ENDS(p, e, lit) pp_ends((p), (e), (lit), sizeof(lit) - 1)
+
+static inline mm_span pp_span(const char *p, const char *e)
+{
+    return mm_span_make(p, (size_t)(e - p));
+}
+
+/* First occurrence of needle (n >= 1) in [p, e), or NULL. Faster than
+ * memmem on the short lines and needles the parsers use: memchr on one
+ * byte of the needle (the second when the first is a space), then
+ * memcmp. */
+static inline const char *pp_find(const char *p, const char *e,
+                                  const char *needle, size_t n)
+{
+    if (n == 0 || (size_t)(e - p) < n || p >= e)
+        return NULL;
+    size_t k = (n > 1 && needle[0] == ' ') ? 1 : 0;
+    const char *last = e - n; /* last possible start */
+    for (const char *s = p + k; s <= last + k;) {
+        const char *q = memchr(s, needle[k], (size_t)(last + k - s) + 1);
+        if (!q)
+            return NULL;
+        if (memcmp(q - k, needle, n) == 0)
+            return q - k;
+        s = q + 1;
+    }
+    return NULL;
+}
+#define PP_FIND(p, e, lit) pp_find((p), (e), (lit), sizeof(lit) - 1)
+
+/* Last occurrence of needle in [p, e), or NULL. */
+const char *pp_rfind(const char *p, const char *e, const char *needle,
+                     size_t n);
+#define PP_RFIND(p, e, lit) pp_rfind((p), (e), (lit), sizeof(lit) - 1)
+
+/* End of the run of bytes that are not ' ' starting at p. */
+static inline const char *pp_word_end(const char *p, const char *e)
+{
+    const char *s = p < e ? memchr(p, ' ', (size_t)(e - p)) : NULL;
+    return s ? s : e;
+}
+
+/* Unsigned decimal at *pp (at least one digit); value must be <= max.
+ * Advances *pp past the digits. Overflow-safe. */
+bool pp_uint(const char **pp, const char *e, uint64_t max, uint64_t *out);
+
+/* Exactly n digits at p (n <= 9); -1 if any is not a digit. */
+int pp_digits(const char *p, const char *e, size_t n);
+
+/* Address in [p, e): IPv4 (fast path), IPv6, IPv4-mapped IPv6 (normalised
+ * to IPv4). Brackets around IPv6 are accepted. */
+bool pp_addr(const char *p, const char *e, mm_addr *out);
+
+/* True when [p, e) is a plausible DNS host name: letters, digits, '-',
+ * '_' and '.', at least one letter, at most 253 bytes. */
+bool pp_is_hostname(const char *p, const char *e);
+
+/* Peer in [p, e): an address sets ev->src, a host name sets
+ * ev->src_domain and MM_ANOM_HOSTNAME. False when it is neither. */
+bool pp_peer(const char *p, const char *e, mm_event *ev);
+
+/* Port number 1..65535 in [p, e) (all digits). */
+bool pp_port(const char *p, const char *e, uint16_t *out);
+
+/* Case-insensitive search of an upper-case literal in [p, e). */
+bool pp_has_upper(const char *p, const char *e, const char *upper, size_t n);
+
+/* ISO-8601 date-time at *pp: "YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|+hh:mm|
+ * +hhmm]". Without an offset `def_off` applies. Advances *pp. */
+bool pp_iso_time(const char **pp, const char *e, int def_off, int64_t *ts_ms);
+
+/* Validates a civil time and turns it into ms since the epoch (UTC). */
+bool pp_civil_ms(int y, int mo, int d, int h, int mi, int s, int ms,
+                 int off_s, int64_t *ts_ms);
+
+/* Year to use for stamps without one. */
+int pp_year(const mm_parse_opts *opts);
+
+/* The syslog header of a line. */
+typedef struct pp_syslog {
+    int64_t ts_ms;
+    mm_span host;
+    mm_span program; /* tag without "[pid]" */
+    const char *msg; /* message start */
+} pp_syslog;
+
+/* Parses an RFC 3164 / 5424 / ISO-8601 syslog header. */
+bool pp_syslog_header(const mm_parse_opts *opts, const char *p, const char *e,
+                      pp_syslog *out);
+
+/* Payload parsers: they fill `ev` (already zeroed, count 1) from [p, e). */
+mm_rc pp_sshd(const char *p, const char *e, mm_event *ev);
+mm_rc pp_netfilter_msg(const char *p, const char *e, mm_event *ev);
+mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
+                      const char *e, mm_event *ev);
+mm_rc pp_kv_pairs(const mm_parse_opts *opts, const char *p, const char *e,
+                  mm_event *ev);
+
+/* Line parsers. */
+mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
+                     const char *p, const char *e, mm_event *ev);
+mm_rc pp_netfilter_line(const mm_parse_opts *opts, const char *p,
+                        const char *e, mm_event *ev);
+mm_rc pp_fortigate_line(const mm_parse_opts *opts, const char *p,
+                        const char *e, mm_event *ev);
+mm_rc pp_kv_line(const mm_parse_opts *opts, const char *p, const char *e,
+                 mm_event *ev);
+mm_rc pp_access_line(const mm_parse_opts *opts, const char *p, const char *e,
+                     mm_event *ev);
+mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
+                    const char *p, const char *e, mm_event *ev);
+mm_rc pp_error_line(const mm_parse_opts *opts, const char *p, const char *e,
+                    mm_event *ev);
+
+/* Shared by the access-log parsers. */
+void pp_http_request(const char *p, const char *e, mm_event *ev);
+void pp_http_target(const char *p, const char *e, mm_event *ev);
+bool pp_clf_time(const char *p, const char *e, int64_t *ts_ms);
+const char *pp_quoted_end(const char *p, const char *e);
+void pp_web_outcome(mm_event *ev);
+void pp_xff(const mm_parse_opts *opts, const char *p, const char *e,
+            mm_event *ev);
+
+#endif /* MM_PARSE_INT_H */

@@ -1,0 +1,200 @@
+/* syslog.c — syslog headers (RFC 3164, journalctl -o short, RFC 5424,
+ * ISO-8601 "high precision" stamps) and dispatch of the payload by
+ * program: sshd → sshd parser, kernel with SRC= → netfilter parser. */
+#include "parse-int.h"
+
+/* "<PRI>" with 1-3 digits; returns the byte after '>' or NULL. */
+static const char *skip_pri(const char *p, const char *e)
+{
+    if (p >= e || *p != '<')
+        return NULL;
+    const char *q = p + 1;
+    while (q < e && q - p <= 3 && pp_isdigit(*q))
+        q++;
+    if (q == p + 1 || q >= e || *q != '>')
+        return NULL;
+    return q + 1;
+}
+
+/* "Mmm dd hh:mm:ss[.frac]" (day space-padded, or not padded at all). */
+static bool bsd_time(const mm_parse_opts *opts, const char **pp,
+                     const char *e, int64_t *ts_ms)
+{
+    const char *p = *pp;
+    if (e - p < 14 || p[3] != ' ')
+        return false;
+    int mo = mm_time_month(p), d;
+    if (mo == 0)
+        return false;
+    if (p[4] == ' ') { /* "Jan  2" */
+        d = pp_digits(p + 5, e, 1);
+        p += 7;
+    } else if (p[5] == ' ') { /* "Jan 2" (some relays do not pad) */
+        d = pp_digits(p + 4, e, 1);
+        p += 6;
+    } else {
+        d = pp_digits(p + 4, e, 2);
+        p += 7;
+    }
+    if (e - p < 8 || p[-1] != ' ' || p[2] != ':' || p[5] != ':')
+        return false;
+    int h = pp_digits(p, e, 2), mi = pp_digits(p + 3, e, 2),
+        s = pp_digits(p + 6, e, 2);
+    if ((d | h | mi | s) < 0)
+        return false;
+    p += 8;
+    int ms = 0;
+    if (p + 1 < e && *p == '.' && pp_isdigit(p[1])) {
+        int n = 0;
+        for (p++; p < e && pp_isdigit(*p); p++, n++)
+            if (n < 3)
+                ms = ms * 10 + (*p - '0');
+        for (; n < 3; n++)
+            ms *= 10;
+    }
+    int off = opts ? opts->tz_offset_s : 0;
+    if (!pp_civil_ms(pp_year(opts), mo, d, h, mi, s, ms, off, ts_ms))
+        return false;
+    *pp = p;
+    return true;
+}
+
+/* "host tag[pid]: msg" after the stamp; a missing tag leaves program
+ * empty and the message at the token that was not a tag. */
+static bool host_tag(const char *p, const char *e, pp_syslog *out)
+{
+    if (p >= e || *p != ' ')
+        return false;
+    while (p < e && *p == ' ')
+        p++;
+    const char *h = p;
+    p = pp_word_end(p, e);
+    if (p == h)
+        return false;
+    out->host = pp_span(h, p);
+    if (p < e)
+        p++;
+    const char *t = p;
+    while (p < e && *p != '[' && *p != ':' && *p != ' ' && p - t < 128)
+        p++;
+    const char *te = p;
+    if (p < e && *p == '[') {
+        const char *q = memchr(p, ']', (size_t)(e - p) < 32 ? (size_t)(e - p) : 32);
+        if (q)
+            p = q + 1;
+    }
+    if (te > t && p < e && *p == ':') {
+        out->program = pp_span(t, te);
+        p++;
+        if (p < e && *p == ' ')
+            p++;
+        out->msg = p;
+    } else {
+        out->program = mm_span_make(t, 0);
+        out->msg = t;
+    }
+    return true;
+}
+
+/* RFC 5424 after "<PRI>1 ": TIMESTAMP HOST APP PROCID MSGID SD [MSG]. */
+static bool rfc5424(const mm_parse_opts *opts, const char *p, const char *e,
+                    pp_syslog *out)
+{
+    int off = opts ? opts->tz_offset_s : 0;
+    if (p < e && *p == '-')
+        p++;
+    else if (!pp_iso_time(&p, e, off, &out->ts_ms))
+        return false;
+    mm_span f[4];
+    for (int i = 0; i < 4; i++) {
+        if (p >= e || *p != ' ')
+            return false;
+        p++;
+        const char *s = p;
+        p = pp_word_end(p, e);
+        if (p == s)
+            return false;
+        f[i] = (p - s == 1 && *s == '-') ? mm_span_make(s, 0) : pp_span(s, p);
+    }
+    out->host = f[0];
+    out->program = f[1];
+    if (p >= e || *p != ' ')
+        return false;
+    p++;
+    if (p < e && *p == '-') {
+        p++;
+    } else {
+        if (p >= e || *p != '[')
+            return false;
+        while (p < e && *p == '[') {
+            bool quoted = false;
+            for (p++; p < e; p++) {
+                if (*p == '\\' && quoted && p + 1 < e)
+                    p++;
+                else if (*p == '"')
+                    quoted = !quoted;
+                else if (*p == ']' && !quoted)
+                    break;
+            }
+            if (p >= e)
+                return false;
+            p++;
+        }
+    }
+    if (p < e && *p == ' ')
+        p++;
+    if (PP_STARTS(p, e, "\xEF\xBB\xBF"))
+        p += 3;
+    out->msg = p;
+    return true;
+}
+
+bool pp_syslog_header(const mm_parse_opts *opts, const char *p, const char *e,
+                      pp_syslog *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *q = skip_pri(p, e);
+    if (q) {
+        p = q;
+        if (e - p >= 2 && pp_isdigit(p[0]) && p[1] == ' ')
+            return rfc5424(opts, p + 2, e, out);
+    }
+    if (p < e && pp_isdigit(*p)) {
+        int off = opts ? opts->tz_offset_s : 0;
+        if (!pp_iso_time(&p, e, off, &out->ts_ms))
+            return false;
+    } else if (!bsd_time(opts, &p, e, &out->ts_ms)) {
+        return false;
+    }
+    return host_tag(p, e, out);
+}
+
+static bool is_sshd(mm_span s)
+{
+    if (s.len < 4 || memcmp(s.p, "sshd", 4) != 0)
+        return false;
+    return s.len == 4 || mm_span_eq(s, "sshd-session") ||
+           mm_span_eq(s, "sshd-auth") || mm_span_eq(s, "sshd(pam_unix)");
+}
+
+mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
+                     const char *p, const char *e, mm_event *ev)
+{
+    pp_syslog h;
+    if (!pp_syslog_header(opts, p, e, &h))
+        return MM_EPARSE;
+    ev->ts_ms = h.ts_ms;
+    ev->host = h.host;
+    ev->process = h.program;
+    ev->message = pp_span(h.msg, e);
+    if (is_sshd(h.program))
+        return pp_sshd(h.msg, e, ev);
+    if (type == MM_LOG_SSHD)
+        return MM_SKIP;
+    if (mm_span_eq(h.program, "kernel") && PP_FIND(h.msg, e, "SRC="))
+        return pp_netfilter_msg(h.msg, e, ev);
+    if (h.program.len == 0 &&
+        (PP_STARTS(h.msg, e, "date=") || PP_STARTS(h.msg, e, "logver=")))
+        return pp_fortigate_kv(opts, h.msg, e, ev);
+    return MM_SKIP;
+}
