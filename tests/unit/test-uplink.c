@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "detect.h"
+#include "parse.h"
 #include "uplink.h"
 
 #include <arpa/inet.h>
@@ -268,6 +270,98 @@ static void test_deid_alert(void **state)
     json_decref(o);
     json_decref(o2);
     json_decref(o3);
+}
+
+
+/* The real sample through parse → detect → alert JSON, and every event of
+ * it as event JSON: after de-identification no user name or host name of
+ * the log is left anywhere, and the attackers' addresses are. */
+typedef struct sample_ctx {
+    mm_deid *d;
+    unsigned alerts;
+    unsigned leaks;
+    unsigned public_kept;
+} sample_ctx;
+
+static const char *const sample_secrets[] = {
+    "LabSZ", "fztu", "zhangyan", "webmaster", "\"root\"", "\"admin\"",
+    "Failed password", "pam_unix"};
+
+static void check_clean(sample_ctx *c, json_t *o)
+{
+    assert_int_equal(mm_deid_json(c->d, o), MM_OK);
+    char *s = json_dumps(o, JSON_COMPACT);
+    for (size_t i = 0; i < sizeof sample_secrets / sizeof *sample_secrets;
+         i++)
+        if (strstr(s, sample_secrets[i])) {
+            print_error("leak of %s in %s\n", sample_secrets[i], s);
+            c->leaks++;
+        }
+    if (strstr(s, "\"source\":{\"ip\":\""))
+        c->public_kept++;
+    free(s);
+}
+
+static void on_sample_alert(const mm_alert *a, void *ud)
+{
+    sample_ctx *c = ud;
+    mm_buf b;
+    mm_buf_init(&b, 1 << 20);
+    assert_int_equal(mm_alert_to_json(a, &b), MM_OK);
+    json_error_t je;
+    json_t *o = json_loadb(b.data, b.len, 0, &je);
+    assert_non_null(o);
+    check_clean(c, o);
+    json_decref(o);
+    mm_buf_free(&b);
+    c->alerts++;
+}
+
+static void test_deid_real_sample(void **state)
+{
+    (void)state;
+    char path[1024];
+    const char *src = getenv("SRCDIR");
+    snprintf(path, sizeof path, "%s/data/samples/loghub-OpenSSH_2k.log",
+             src ? src : ".");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        skip();
+    mm_ruleset *rs;
+    mm_err err;
+    assert_int_equal(mm_ruleset_new(&rs), MM_OK);
+    assert_int_equal(mm_ruleset_add_default_rules(rs, &err), MM_OK);
+    assert_int_equal(mm_ruleset_compile(rs, &err), MM_OK);
+    mm_detector *det;
+    mm_detector_opts dopts = {.emit_on_open = true};
+    assert_int_equal(mm_detector_new(rs, &dopts, &det), MM_OK);
+    sample_ctx c = {0};
+    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false,
+                                 &c.d, NULL),
+                     MM_OK);
+    mm_parse_opts po = {.year = 2015};
+    char line[8192];
+    unsigned events = 0;
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strcspn(line, "\n");
+        mm_event ev;
+        if (mm_parse_line(&po, MM_LOG_SYSLOG, line, n, &ev) != MM_OK)
+            continue;
+        mm_detector_feed(det, &ev, line, n, on_sample_alert, &c);
+        json_t *o = event_json(&ev);
+        check_clean(&c, o);
+        json_decref(o);
+        events++;
+    }
+    fclose(f);
+    mm_detector_flush(det, on_sample_alert, &c);
+    assert_true(events > 1500);
+    assert_true(c.alerts > 5);
+    assert_int_equal(c.leaks, 0);
+    assert_true(c.public_kept > 1000);
+    mm_deid_free(c.d);
+    mm_detector_free(det);
+    mm_ruleset_free(rs);
 }
 
 /* ---- spool ---------------------------------------------------------------- */
@@ -1117,6 +1211,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deid_event),
         cmocka_unit_test(test_deid_alert),
+        cmocka_unit_test(test_deid_real_sample),
         cmocka_unit_test(test_spool_basic),
         cmocka_unit_test(test_spool_deferred_sync),
         cmocka_unit_test(test_spool_torn_and_garbage),
