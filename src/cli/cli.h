@@ -29,6 +29,7 @@ typedef struct mm_command {
 /* Commands, each defined in its own cmd-<name>.c. */
 extern const mm_command mm_cmd_version;
 extern const mm_command mm_cmd_hub;
+extern const mm_command mm_cmd_sensor;
 
 /* True when argv holds -h or --help; prints the command's usage then. */
 int mm_cli_wants_help(const mm_command *cmd, int argc, char **argv);

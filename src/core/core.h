@@ -262,4 +262,43 @@ uint64_t mm_hash64(const void *p, size_t len, uint64_t seed);
 /* A random 64-bit seed from getrandom(2), falling back to time and pid. */
 uint64_t mm_random_seed(void);
 
+/* ---- INI-style configuration reader (conf.c) ---------------------------- */
+/*
+ * Format: "[section]" or "[section label]" headers, "key = value" lines,
+ * blank lines, and comments starting with '#' or ';' (at line start, or
+ * after whitespace following a value). A value may be "double-quoted" to
+ * keep '#' or surrounding spaces (escapes \" and \\). Keys are
+ * [A-Za-z0-9_.-]+; a key before any header is an error. Lines are capped
+ * at MM_FIELD_MAX bytes, files at MM_CONF_MAX_BYTES; NUL bytes are errors.
+ */
+#define MM_CONF_MAX_BYTES (1024u * 1024u)
+#define MM_CONF_NAME_MAX 64u
+
+typedef struct mm_conf_item {
+    const char *file;    /* as passed to the reader, for errors */
+    unsigned line;       /* 1-based line of this header or key */
+    const char *section; /* "input" in "[input auth]" */
+    const char *label;   /* "auth" in "[input auth]"; "" when absent */
+    const char *key;     /* NULL when the item is the section header */
+    const char *value;   /* unquoted, NUL-terminated; NULL for a header */
+} mm_conf_item;
+
+/* Called once per header and once per key; strings are valid only during
+ * the call. A non-MM_OK return stops the read and is returned as is (the
+ * callback fills `err`, typically with item->file and item->line). */
+typedef mm_rc (*mm_conf_fn)(const mm_conf_item *item, void *ud, mm_err *err);
+
+/* Reads INI text; `file` names it in errors. Syntax errors return
+ * MM_EPARSE with err = file:line: reason. Allocates nothing. */
+mm_rc mm_conf_parse(const char *file, const char *text, size_t len,
+                    mm_conf_fn fn, void *ud, mm_err *err);
+/* Reads a whole file (at most `max` bytes, 0 = MM_CONF_MAX_BYTES) into
+ * `out` (initialised by the caller; NUL-terminated). MM_ENOTFOUND when it
+ * does not exist, MM_EIO when unreadable, MM_ELIMIT when too big. */
+mm_rc mm_conf_read_file(const char *path, size_t max, mm_buf *out,
+                        mm_err *err);
+/* mm_conf_read_file + mm_conf_parse. */
+mm_rc mm_conf_parse_file(const char *path, mm_conf_fn fn, void *ud,
+                         mm_err *err);
+
 #endif /* MM_CORE_H */

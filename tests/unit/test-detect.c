@@ -940,6 +940,61 @@ static void test_reload_keeps_windows(void **state)
     mm_ruleset_free(rs2);
 }
 
+static void test_prefix_key_and_dir(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "rule net.fail\n"
+        "  kind threshold   # grouped by network\n"
+        "  severity high\n"
+        "  match event.action = authentication_failure\n"
+        "  key source.ip/24\n"
+        "  count 3\n"
+        "  window 1m\n"
+        "  title.ja 同じネットワークからの失敗\n"
+        "  title.en failures from one network\n"
+        "  advice.ja 確認してください\n"
+        "  advice.en check it\n";
+    mm_ruleset *rs;
+    mm_err err;
+    assert_int_equal(mm_ruleset_new(&rs), MM_OK);
+    assert_int_equal(mm_ruleset_add_rules(rs, "n.rules", text, strlen(text),
+                                          &err),
+                     MM_OK);
+    assert_int_equal(mm_ruleset_compile(rs, &err), MM_OK);
+    mm_detector *d;
+    got g = {0};
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    static const char *ips[] = {"203.0.113.1", "203.0.113.200", "203.0.114.1",
+                                "2001:db8:0:1::1", "2001:db8:0:2::1",
+                                "2001:db8:1::1", "203.0.113.9",
+                                "2001:db8:0:ff::2"};
+    for (int i = 0; i < 8; i++) {
+        mm_event ev = ssh_ev(T0 + i * 1000, ips[i], "u", MM_ACT_AUTH_FAILURE);
+        feed(d, &ev, &g);
+    }
+    mm_detector_flush(d, collect, &g);
+    /* 203.0.113.0/24 had three, 2001:db8::/56 three; the others one */
+    assert_int_equal(g.n, 2);
+    bool v4 = false, v6 = false;
+    for (unsigned i = 0; i < 2; i++) {
+        v4 |= strcmp(g.a[i].key, "203.0.113.0/24") == 0;
+        v6 |= strcmp(g.a[i].key, "2001:db8::/56") == 0;
+        assert_int_equal(g.a[i].count, 3);
+    }
+    assert_true(v4 && v6);
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
+
+    assert_int_equal(mm_ruleset_new(&rs), MM_OK);
+    assert_int_equal(mm_ruleset_add_rules_dir(rs, "no/such/dir", &err),
+                     MM_ENOTFOUND);
+    assert_string_equal(err.file, "no/such/dir");
+    assert_int_equal(mm_ruleset_add_ioc_file(rs, "no/such/file.txt", &err),
+                     MM_ENOTFOUND);
+    mm_ruleset_free(rs);
+}
+
 /* ---- JSON ----------------------------------------------------------------- */
 
 static void test_alert_json(void **state)
@@ -1131,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_expiry_log_time),
         cmocka_unit_test(test_emit_on_open),
         cmocka_unit_test(test_reload_keeps_windows),
+        cmocka_unit_test(test_prefix_key_and_dir),
         cmocka_unit_test(test_alert_json),
         cmocka_unit_test(test_million_ips),
     };

@@ -1,0 +1,267 @@
+/* conf.c — a small INI reader: headers, key = value, comments, quotes. */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static bool is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+/* Trims spaces and tabs on both ends of [*p, *p + *n). */
+static void trim(const char **p, size_t *n)
+{
+    while (*n && is_space(**p)) {
+        (*p)++;
+        (*n)--;
+    }
+    while (*n && is_space((*p)[*n - 1]))
+        (*n)--;
+}
+
+/* Copies a name of [A-Za-z0-9_.-] into out; false when empty, too long or
+ * holding another character. */
+static bool take_name(const char *p, size_t n, char *out, size_t outlen)
+{
+    if (n == 0 || n >= outlen)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_name_char(p[i]))
+            return false;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return true;
+}
+
+typedef struct conf_state {
+    const char *file;
+    unsigned line;
+    char section[MM_CONF_NAME_MAX];
+    char label[MM_FIELD_MAX + 1];
+    char key[MM_CONF_NAME_MAX];
+    char value[MM_FIELD_MAX + 1];
+} conf_state;
+
+static mm_rc conf_header(conf_state *st, const char *p, size_t n,
+                         mm_conf_fn fn, void *ud, mm_err *err)
+{
+    /* p[0] == '[' */
+    const char *close = memchr(p, ']', n);
+    if (!close)
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "section header without ']'");
+    const char *rest = close + 1;
+    size_t restn = n - (size_t)(rest - p);
+    trim(&rest, &restn);
+    if (restn && rest[0] != '#' && rest[0] != ';')
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "unexpected text after ']'");
+    const char *in = p + 1;
+    size_t inn = (size_t)(close - in);
+    trim(&in, &inn);
+    size_t w = 0;
+    while (w < inn && !is_space(in[w]))
+        w++;
+    if (!take_name(in, w, st->section, sizeof st->section))
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "bad section name (letters, digits, '_', '-', "
+                          "'.', at most %u bytes)",
+                          MM_CONF_NAME_MAX - 1);
+    const char *lab = in + w;
+    size_t labn = inn - w;
+    trim(&lab, &labn);
+    if (labn) {
+        if (lab[0] == '"' && labn >= 2 && lab[labn - 1] == '"') {
+            lab++;
+            labn -= 2;
+        }
+        for (size_t i = 0; i < labn; i++)
+            if ((unsigned char)lab[i] < 0x20 || lab[i] == '"')
+                return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                                  "bad section label");
+    }
+    memcpy(st->label, lab, labn);
+    st->label[labn] = '\0';
+    mm_conf_item it = {st->file, st->line, st->section, st->label, NULL,
+                       NULL};
+    return fn(&it, ud, err);
+}
+
+/* Unquotes a value starting with '"' into st->value. */
+static mm_rc conf_quoted(conf_state *st, const char *p, size_t n,
+                         mm_err *err)
+{
+    size_t o = 0, i = 1;
+    for (; i < n && p[i] != '"'; i++) {
+        char c = p[i];
+        if (c == '\\') {
+            if (i + 1 >= n || (p[i + 1] != '"' && p[i + 1] != '\\'))
+                return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                                  "bad escape in quoted value (only \\\" "
+                                  "and \\\\)");
+            c = p[++i];
+        }
+        st->value[o++] = c;
+    }
+    if (i >= n)
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "unterminated quoted value");
+    st->value[o] = '\0';
+    const char *rest = p + i + 1;
+    size_t restn = n - i - 1;
+    trim(&rest, &restn);
+    if (restn && rest[0] != '#' && rest[0] != ';')
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "unexpected text after quoted value");
+    return MM_OK;
+}
+
+static mm_rc conf_keyval(conf_state *st, const char *p, size_t n,
+                         mm_conf_fn fn, void *ud, mm_err *err)
+{
+    const char *eq = memchr(p, '=', n);
+    if (!eq)
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "expected 'key = value' or '[section]'");
+    if (!st->section[0])
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "key outside a section");
+    const char *k = p;
+    size_t kn = (size_t)(eq - p);
+    trim(&k, &kn);
+    if (!take_name(k, kn, st->key, sizeof st->key))
+        return mm_err_set(err, MM_EPARSE, st->file, st->line,
+                          "bad key name (letters, digits, '_', '-', '.', "
+                          "at most %u bytes)",
+                          MM_CONF_NAME_MAX - 1);
+    const char *v = eq + 1;
+    size_t vn = n - (size_t)(v - p);
+    trim(&v, &vn);
+    if (vn && v[0] == '"') {
+        mm_rc rc = conf_quoted(st, v, vn, err);
+        if (rc != MM_OK)
+            return rc;
+    } else {
+        /* An inline comment starts at whitespace followed by '#' or ';'. */
+        for (size_t i = 1; i < vn; i++)
+            if ((v[i] == '#' || v[i] == ';') && is_space(v[i - 1])) {
+                vn = i;
+                break;
+            }
+        if (vn && (v[0] == '#' || v[0] == ';'))
+            vn = 0;
+        trim(&v, &vn);
+        memcpy(st->value, v, vn);
+        st->value[vn] = '\0';
+    }
+    mm_conf_item it = {st->file,  st->line, st->section,
+                       st->label, st->key,  st->value};
+    return fn(&it, ud, err);
+}
+
+mm_rc mm_conf_parse(const char *file, const char *text, size_t len,
+                    mm_conf_fn fn, void *ud, mm_err *err)
+{
+    conf_state st;
+    memset(&st, 0, sizeof st);
+    st.file = file ? file : "-";
+    if (len > MM_CONF_MAX_BYTES)
+        return mm_err_set(err, MM_ELIMIT, st.file, 0,
+                          "file larger than %u bytes", MM_CONF_MAX_BYTES);
+    size_t pos = 0;
+    /* A UTF-8 byte-order mark is tolerated. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    while (pos < len) {
+        st.line++;
+        const char *p = text + pos;
+        const char *nl = memchr(p, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - p) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        if (n > MM_FIELD_MAX)
+            return mm_err_set(err, MM_ELIMIT, st.file, st.line,
+                              "line longer than %u bytes", MM_FIELD_MAX);
+        if (memchr(p, '\0', n))
+            return mm_err_set(err, MM_EPARSE, st.file, st.line,
+                              "NUL byte in line");
+        if (n && p[n - 1] == '\r')
+            n--;
+        trim(&p, &n);
+        if (n == 0 || p[0] == '#' || p[0] == ';')
+            continue;
+        mm_rc rc = p[0] == '[' ? conf_header(&st, p, n, fn, ud, err)
+                               : conf_keyval(&st, p, n, fn, ud, err);
+        if (rc != MM_OK)
+            return rc;
+    }
+    return MM_OK;
+}
+
+mm_rc mm_conf_read_file(const char *path, size_t max, mm_buf *out,
+                        mm_err *err)
+{
+    if (max == 0)
+        max = MM_CONF_MAX_BYTES;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mm_err_set(err, errno == ENOENT ? MM_ENOTFOUND : MM_EIO, path,
+                          0, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return mm_err_set(err, MM_EIO, path, 0, "not a regular file");
+    }
+    mm_buf_reset(out);
+    char chunk[16384];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            return mm_err_set(err, MM_EIO, path, 0, "read failed: %s",
+                              strerror(e));
+        }
+        if (n == 0)
+            break;
+        if (out->len + (size_t)n > max) {
+            close(fd);
+            return mm_err_set(err, MM_ELIMIT, path, 0,
+                              "file larger than %zu bytes", max);
+        }
+        mm_rc rc = mm_buf_append(out, chunk, (size_t)n);
+        if (rc != MM_OK) {
+            close(fd);
+            return mm_err_set(err, rc, path, 0, "out of memory");
+        }
+    }
+    close(fd);
+    if (!out->data) /* empty file: still hand out a NUL-terminated text */
+        return mm_buf_append(out, "", 0) == MM_OK
+                   ? MM_OK
+                   : mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
+    return MM_OK;
+}
+
+mm_rc mm_conf_parse_file(const char *path, mm_conf_fn fn, void *ud,
+                         mm_err *err)
+{
+    mm_buf b;
+    mm_buf_init(&b, MM_CONF_MAX_BYTES + 1);
+    mm_rc rc = mm_conf_read_file(path, 0, &b, err);
+    if (rc == MM_OK)
+        rc = mm_conf_parse(path, b.data, b.len, fn, ud, err);
+    mm_buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,523 @@
+/* config.c — the sensor's INI config: every option is one table row. */
+#include "sensor.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef enum opt_section { SEC_SENSOR, SEC_INPUT, SEC_SYSLOG } opt_section;
+
+typedef enum opt_type {
+    T_PATH,     /* char[MM_SENSOR_PATH_MAX], absolute or relative */
+    T_PATHLIST, /* repeatable path */
+    T_CIDRLIST, /* repeatable address or CIDR */
+    T_UINT,     /* unsigned, bounds min..max */
+    T_SIZE,     /* uint64_t bytes; suffixes K, M, G */
+    T_SIZE32,   /* same into an unsigned */
+    T_INT,      /* int, bounds min..max */
+    T_TZ,       /* "+09:00", "Z" → seconds east */
+    T_LOGTYPE,  /* mm_logtype name */
+    T_ENDPOINT, /* "host:port" or "port" */
+    T_START,    /* "beginning" | "end" */
+} opt_type;
+
+typedef struct opt_def {
+    opt_section section;
+    const char *name;
+    opt_type type;
+    int64_t min, max;
+    const char *def; /* default as text, NULL = empty / none */
+    bool required;
+    size_t off; /* offsetof into mm_sensor_config or mm_sensor_input */
+} opt_def;
+
+#define CFG(f) offsetof(mm_sensor_config, f)
+#define INP(f) offsetof(mm_sensor_input, f)
+
+/* Every option, once. docs/sensor.md is written from this table. */
+static const opt_def opts[] = {
+    {SEC_SENSOR, "state_dir", T_PATH, 0, 0, NULL, true, CFG(state_dir)},
+    {SEC_SENSOR, "alerts", T_PATH, 0, 0, NULL, false, CFG(alerts)},
+    {SEC_SENSOR, "alerts_max_bytes", T_SIZE, 4096, (int64_t)1 << 40,
+     "10485760", false, CFG(alerts_max_bytes)},
+    {SEC_SENSOR, "alerts_keep", T_UINT, 0, 100, "5", false,
+     CFG(alerts_keep)},
+    {SEC_SENSOR, "rules", T_PATH, 0, 0, NULL, false, CFG(rules)},
+    {SEC_SENSOR, "ioc", T_PATHLIST, 0, MM_SENSOR_IOC_MAX, NULL, false,
+     CFG(ioc)},
+    {SEC_SENSOR, "allow", T_CIDRLIST, 0, MM_SENSOR_ALLOW_MAX, NULL, false,
+     CFG(allow)},
+    {SEC_SENSOR, "year", T_INT, 1970, 9999, NULL, false, CFG(year)},
+    {SEC_SENSOR, "timezone", T_TZ, 0, 0, "Z", false, CFG(tz_offset_s)},
+    {SEC_SENSOR, "state_interval", T_UINT, 1, 3600, "5", false,
+     CFG(state_interval_s)},
+    {SEC_SENSOR, "status_interval", T_UINT, 1, 3600, "5", false,
+     CFG(status_interval_s)},
+    {SEC_SENSOR, "rescan_ms", T_UINT, 50, 60000, "1000", false,
+     CFG(rescan_ms)},
+    {SEC_SENSOR, "start_at", T_START, 0, 0, "beginning", false,
+     CFG(start_at_end)},
+    {SEC_INPUT, "path", T_PATH, 0, 0, NULL, true, INP(path)},
+    {SEC_INPUT, "type", T_LOGTYPE, 0, 0, "auto", false, INP(type)},
+    {SEC_SYSLOG, "udp", T_ENDPOINT, 0, 0, NULL, false, CFG(syslog_udp)},
+    {SEC_SYSLOG, "tcp", T_ENDPOINT, 0, 0, NULL, false, CFG(syslog_tcp)},
+    {SEC_SYSLOG, "type", T_LOGTYPE, 0, 0, "syslog", false,
+     CFG(syslog_type)},
+    {SEC_SYSLOG, "max_message", T_SIZE32, 480, MM_SYSLOG_MSG_MAX, "65536",
+     false, CFG(syslog_max_message)},
+    {SEC_SYSLOG, "max_connections", T_UINT, 1, 4096, "64", false,
+     CFG(syslog_max_connections)},
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+static const char *const section_names[] = {"sensor", "input", "syslog"};
+
+typedef struct load_ctx {
+    mm_sensor_config *cfg;
+    int section;                 /* -1 before the first header */
+    mm_sensor_input *input;      /* current [input] */
+    bool seen_section[3];
+    unsigned section_line[3];
+    /* which options were set in the current section (by table index) */
+    bool set[N_OPTS];
+} load_ctx;
+
+static bool parse_u64(const char *v, uint64_t *out)
+{
+    if (!*v || *v < '0' || *v > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = x;
+    return true;
+}
+
+/* Bytes with an optional K, M or G suffix (powers of 1024). */
+static bool parse_size(const char *v, uint64_t *out)
+{
+    char num[32];
+    size_t n = strlen(v);
+    if (n == 0 || n >= sizeof num)
+        return false;
+    uint64_t mul = 1;
+    char last = v[n - 1];
+    if (last == 'K' || last == 'k')
+        mul = 1024;
+    else if (last == 'M' || last == 'm')
+        mul = 1024 * 1024;
+    else if (last == 'G' || last == 'g')
+        mul = 1024 * 1024 * 1024;
+    memcpy(num, v, n);
+    num[mul > 1 ? n - 1 : n] = '\0';
+    uint64_t x;
+    if (!parse_u64(num, &x) || x > UINT64_MAX / mul)
+        return false;
+    *out = x * mul;
+    return true;
+}
+
+static bool parse_cidr(const char *v)
+{
+    const char *slash = strchr(v, '/');
+    size_t alen = slash ? (size_t)(slash - v) : strlen(v);
+    mm_addr a;
+    if (mm_addr_parse(v, alen, &a) != MM_OK)
+        return false;
+    if (!slash)
+        return true;
+    uint64_t bits;
+    if (!parse_u64(slash + 1, &bits))
+        return false;
+    return bits <= (a.family == 4 ? 32u : 128u);
+}
+
+mm_rc mm_sensor_parse_endpoint(const char *s, mm_addr *host, uint16_t *port)
+{
+    const char *ps;
+    size_t hlen;
+    const char *h = s;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return MM_EPARSE;
+        h = s + 1;
+        hlen = (size_t)(close - h);
+        ps = close + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (colon) {
+            if (strchr(s, ':') != colon)
+                return MM_EPARSE; /* bare IPv6 needs brackets */
+            hlen = (size_t)(colon - s);
+            ps = colon + 1;
+        } else {
+            h = "127.0.0.1";
+            hlen = 9;
+            ps = s;
+        }
+    }
+    uint64_t p;
+    if (!parse_u64(ps, &p) || p > 65535)
+        return MM_EPARSE;
+    if (mm_addr_parse(h, hlen, host) != MM_OK)
+        return MM_EPARSE;
+    *port = (uint16_t)p;
+    return MM_OK;
+}
+
+/* Applies one value through the option's type; `base` is the config or the
+ * current input. Errors name file:line. */
+static mm_rc opt_set(const opt_def *o, void *base, const char *v,
+                     const char *file, unsigned line, mm_err *err)
+{
+    char *field = (char *)base + o->off;
+    switch (o->type) {
+    case T_PATH:
+        if (!*v)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: empty path", o->name);
+        if (strlen(v) >= MM_SENSOR_PATH_MAX)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: path longer than %u bytes", o->name,
+                              MM_SENSOR_PATH_MAX - 1);
+        snprintf(field, MM_SENSOR_PATH_MAX, "%s", v);
+        return MM_OK;
+    case T_PATHLIST: {
+        mm_sensor_config *cfg = base;
+        if (cfg->n_ioc >= MM_SENSOR_IOC_MAX)
+            return mm_err_set(err, MM_ELIMIT, file, line,
+                              "%s: more than %u entries", o->name,
+                              MM_SENSOR_IOC_MAX);
+        if (!*v || strlen(v) >= MM_SENSOR_PATH_MAX)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: empty or too long path", o->name);
+        snprintf(cfg->ioc[cfg->n_ioc++], MM_SENSOR_PATH_MAX, "%s", v);
+        return MM_OK;
+    }
+    case T_CIDRLIST: {
+        mm_sensor_config *cfg = base;
+        if (cfg->n_allow >= MM_SENSOR_ALLOW_MAX)
+            return mm_err_set(err, MM_ELIMIT, file, line,
+                              "%s: more than %u entries", o->name,
+                              MM_SENSOR_ALLOW_MAX);
+        if (strlen(v) >= sizeof cfg->allow[0] || !parse_cidr(v))
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: '%s' is not an address or CIDR", o->name,
+                              v);
+        snprintf(cfg->allow[cfg->n_allow++], sizeof cfg->allow[0], "%s", v);
+        return MM_OK;
+    }
+    case T_UINT:
+    case T_INT:
+    case T_SIZE:
+    case T_SIZE32: {
+        uint64_t x;
+        bool sized = o->type == T_SIZE || o->type == T_SIZE32;
+        bool good = sized ? parse_size(v, &x) : parse_u64(v, &x);
+        if (!good)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: '%s' is not a number%s", o->name, v,
+                              sized ? " (bytes, or with K, M, G)" : "");
+        if (x < (uint64_t)o->min || x > (uint64_t)o->max)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: %s is out of range %lld..%lld", o->name, v,
+                              (long long)o->min, (long long)o->max);
+        if (o->type == T_SIZE)
+            *(uint64_t *)(void *)field = x;
+        else if (o->type == T_INT)
+            *(int *)(void *)field = (int)x;
+        else
+            *(unsigned *)(void *)field = (unsigned)x;
+        return MM_OK;
+    }
+    case T_TZ:
+        if (mm_time_parse_offset(v, strlen(v), (int *)(void *)field) !=
+            MM_OK)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: '%s' is not an offset like +09:00 or Z",
+                              o->name, v);
+        return MM_OK;
+    case T_LOGTYPE:
+        if (!mm_logtype_from_name(v, (mm_logtype *)(void *)field))
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: unknown log type '%s' (auto, syslog, "
+                              "sshd, web-access, web-error, netfilter, "
+                              "fortigate, kv)",
+                              o->name, v);
+        return MM_OK;
+    case T_ENDPOINT: {
+        mm_addr a;
+        uint16_t port;
+        if (strlen(v) >= 128 || mm_sensor_parse_endpoint(v, &a, &port) !=
+                                    MM_OK)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: '%s' is not host:port, [v6]:port or port",
+                              o->name, v);
+        snprintf(field, 128, "%s", v);
+        return MM_OK;
+    }
+    case T_START:
+        if (strcmp(v, "beginning") == 0)
+            *(bool *)(void *)field = false;
+        else if (strcmp(v, "end") == 0)
+            *(bool *)(void *)field = true;
+        else
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "%s: '%s' must be 'beginning' or 'end'",
+                              o->name, v);
+        return MM_OK;
+    }
+    return mm_err_set(err, MM_EINTERNAL, file, line, "bad option type");
+}
+
+static void *section_base(load_ctx *c, opt_section s)
+{
+    return s == SEC_INPUT ? (void *)c->input : (void *)c->cfg;
+}
+
+/* Applies defaults and checks required options of the section just ended. */
+static mm_rc section_close(load_ctx *c, const char *file, mm_err *err)
+{
+    if (c->section < 0)
+        return MM_OK;
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const opt_def *o = &opts[i];
+        if ((int)o->section != c->section || c->set[i])
+            continue;
+        if (o->required)
+            return mm_err_set(err, MM_EINVAL, file,
+                              c->section_line[c->section],
+                              "[%s%s%s] needs '%s'",
+                              section_names[c->section],
+                              c->section == SEC_INPUT ? " " : "",
+                              c->section == SEC_INPUT ? c->input->name : "",
+                              o->name);
+        if (o->def) {
+            mm_rc rc = opt_set(o, section_base(c, o->section), o->def, file,
+                               c->section_line[c->section], err);
+            if (rc != MM_OK)
+                return rc;
+        }
+    }
+    memset(c->set, 0, sizeof c->set);
+    return MM_OK;
+}
+
+static bool valid_source_name(const char *s)
+{
+    if (!*s || strlen(s) >= MM_CONF_NAME_MAX)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+              *s == '.'))
+            return false;
+    return true;
+}
+
+static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)
+{
+    mm_rc rc = section_close(c, it->file, err);
+    if (rc != MM_OK)
+        return rc;
+    int s = -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(it->section, section_names[i]) == 0)
+            s = i;
+    if (s < 0)
+        return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                          "unknown section [%s] (sensor, input NAME, syslog)",
+                          it->section);
+    if (s == SEC_INPUT) {
+        if (!valid_source_name(it->label))
+            return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                              "[input NAME] needs a name of letters, digits, "
+                              "'_', '-', '.'");
+        if (strncmp(it->label, "syslog-", 7) == 0)
+            return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                              "input name '%s': names starting with "
+                              "'syslog-' are reserved",
+                              it->label);
+        for (unsigned i = 0; i < c->cfg->n_inputs; i++)
+            if (strcmp(c->cfg->inputs[i].name, it->label) == 0)
+                return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                                  "[input %s] given twice (first at line "
+                                  "%u)",
+                                  it->label, c->cfg->inputs[i].line);
+        if (c->cfg->n_inputs >= MM_SENSOR_INPUTS_MAX)
+            return mm_err_set(err, MM_ELIMIT, it->file, it->line,
+                              "more than %u [input] sections",
+                              MM_SENSOR_INPUTS_MAX);
+        c->input = &c->cfg->inputs[c->cfg->n_inputs++];
+        snprintf(c->input->name, sizeof c->input->name, "%s", it->label);
+        c->input->line = it->line;
+    } else {
+        if (it->label[0])
+            return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                              "[%s] takes no name", it->section);
+        if (c->seen_section[s])
+            return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                              "[%s] given twice (first at line %u)",
+                              it->section, c->section_line[s]);
+    }
+    c->seen_section[s] = true;
+    c->section_line[s] = it->line;
+    c->section = s;
+    return MM_OK;
+}
+
+static mm_rc on_item(const mm_conf_item *it, void *ud, mm_err *err)
+{
+    load_ctx *c = ud;
+    if (!it->key)
+        return on_header(c, it, err);
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const opt_def *o = &opts[i];
+        if ((int)o->section != c->section || strcmp(o->name, it->key) != 0)
+            continue;
+        bool list = o->type == T_PATHLIST || o->type == T_CIDRLIST;
+        if (c->set[i] && !list)
+            return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                              "'%s' given twice in [%s]", it->key,
+                              section_names[c->section]);
+        c->set[i] = true;
+        return opt_set(o, section_base(c, o->section), it->value, it->file,
+                       it->line, err);
+    }
+    return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                      "unknown key '%s' in [%s]", it->key,
+                      section_names[c->section]);
+}
+
+static mm_rc config_finish(load_ctx *c, const char *file, mm_err *err)
+{
+    mm_rc rc = section_close(c, file, err);
+    if (rc != MM_OK)
+        return rc;
+    mm_sensor_config *cfg = c->cfg;
+    if (!c->seen_section[SEC_SENSOR])
+        return mm_err_set(err, MM_EINVAL, file, 0,
+                          "missing section [sensor] (state_dir is "
+                          "required)");
+    if (cfg->n_inputs == 0 && !cfg->syslog_udp[0] && !cfg->syslog_tcp[0])
+        return mm_err_set(err, MM_EINVAL, file, 0,
+                          "nothing to watch: add an [input NAME] section or "
+                          "a [syslog] udp/tcp listener");
+    if (!c->seen_section[SEC_SYSLOG]) {
+        cfg->syslog_type = MM_LOG_SYSLOG;
+        cfg->syslog_max_message = MM_SYSLOG_MSG_MAX;
+        cfg->syslog_max_connections = 64;
+    }
+    if (!cfg->alerts[0]) {
+        if (strlen(cfg->state_dir) + sizeof "/alerts.json" >
+            MM_SENSOR_PATH_MAX)
+            return mm_err_set(err, MM_EINVAL, file, c->section_line[0],
+                              "state_dir too long");
+        snprintf(cfg->alerts, sizeof cfg->alerts, "%.*s/alerts.json",
+                 (int)(sizeof cfg->alerts - sizeof "/alerts.json"),
+                 cfg->state_dir);
+    }
+    for (unsigned i = 0; i < cfg->n_inputs; i++) {
+        if (strcmp(cfg->inputs[i].path, cfg->alerts) == 0)
+            return mm_err_set(err, MM_EINVAL, file, cfg->inputs[i].line,
+                              "[input %s] reads the alerts file itself",
+                              cfg->inputs[i].name);
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(cfg->inputs[i].path, cfg->inputs[j].path) == 0)
+                return mm_err_set(err, MM_EINVAL, file, cfg->inputs[i].line,
+                                  "[input %s] follows the same path as "
+                                  "[input %s]",
+                                  cfg->inputs[i].name, cfg->inputs[j].name);
+    }
+    return MM_OK;
+}
+
+mm_rc mm_sensor_config_parse(const char *name, const char *text, size_t len,
+                             mm_sensor_config **out, mm_err *err)
+{
+    *out = NULL;
+    mm_sensor_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return mm_err_set(err, MM_ENOMEM, name, 0, "out of memory");
+    snprintf(cfg->file, sizeof cfg->file, "%s", name);
+    /* Defaults of [sensor] are applied when the section closes; year 0 means
+     * "this year" to the parser. */
+    load_ctx c;
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.section = -1;
+    mm_rc rc = mm_conf_parse(name, text, len, on_item, &c, err);
+    if (rc == MM_OK)
+        rc = config_finish(&c, name, err);
+    if (rc != MM_OK) {
+        free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return MM_OK;
+}
+
+mm_rc mm_sensor_config_load(const char *path, mm_sensor_config **out,
+                            mm_err *err)
+{
+    *out = NULL;
+    mm_buf b;
+    mm_buf_init(&b, MM_CONF_MAX_BYTES + 1);
+    mm_rc rc = mm_conf_read_file(path, 0, &b, err);
+    if (rc == MM_OK)
+        rc = mm_sensor_config_parse(path, b.data, b.len, out, err);
+    mm_buf_free(&b);
+    return rc;
+}
+
+void mm_sensor_config_free(mm_sensor_config *cfg)
+{
+    free(cfg);
+}
+
+mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg,
+                              mm_ruleset **out, mm_err *err)
+{
+    *out = NULL;
+    mm_ruleset *rs;
+    mm_rc rc = mm_ruleset_new(&rs);
+    if (rc != MM_OK)
+        return mm_err_set(err, rc, cfg->file, 0, "cannot create ruleset");
+    if (!cfg->rules[0]) {
+        rc = mm_ruleset_add_default_rules(rs, err);
+    } else {
+        struct stat sb;
+        if (stat(cfg->rules, &sb) != 0) {
+            rc = mm_err_set(err, MM_ENOTFOUND, cfg->rules, 0,
+                            "rules: %s", strerror(errno));
+        } else if (S_ISDIR(sb.st_mode)) {
+            rc = mm_ruleset_add_rules_dir(rs, cfg->rules, err);
+        } else {
+            mm_buf b;
+            mm_buf_init(&b, 16u * 1024u * 1024u);
+            rc = mm_conf_read_file(cfg->rules, 16u * 1024u * 1024u, &b, err);
+            if (rc == MM_OK)
+                rc = mm_ruleset_add_rules(rs, cfg->rules, b.data, b.len, err);
+            mm_buf_free(&b);
+        }
+    }
+    for (unsigned i = 0; rc == MM_OK && i < cfg->n_ioc; i++)
+        rc = mm_ruleset_add_ioc_file(rs, cfg->ioc[i], err);
+    for (unsigned i = 0; rc == MM_OK && i < cfg->n_allow; i++)
+        rc = mm_ruleset_add_allow(rs, cfg->allow[i], err);
+    if (rc == MM_OK)
+        rc = mm_ruleset_compile(rs, err);
+    if (rc != MM_OK) {
+        mm_ruleset_free(rs);
+        return rc;
+    }
+    *out = rs;
+    return MM_OK;
+}
