@@ -9,6 +9,10 @@
 #ifndef MM_CLI_H
 #define MM_CLI_H
 
+#include "core.h"
+#include "detect.h"
+#include "parse.h"
+
 #include <stdio.h>
 
 enum {
@@ -18,15 +22,65 @@ enum {
     MM_EXIT_ALERTS = 3,
 };
 
+typedef struct mm_input_opts mm_input_opts;
+
 typedef struct mm_command {
     const char *name;
     const char *summary_ja;
     const char *summary_en;
     const char *usage; /* full --help text (Japanese first, then English) */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    /* Options of its own for commands using mm_input_opts_parse: returns
+     * true when argv[*i] was consumed (advancing *i past a value). */
+    bool (*extra_opt)(mm_input_opts *o, int argc, char **argv, int *i);
 } mm_command;
 
+/* ---- inputs shared by scan and logtest (cli-input.c) -------------------- */
+
+struct mm_input_opts {
+    mm_logtype type;
+    mm_parse_opts parse;
+    mm_webfmt *web_format;
+    const char *rules_dir;  /* NULL = rules compiled into the binary */
+    const char **iocs;
+    size_t n_iocs;
+    const char **allows;
+    size_t n_allows;
+    const char **files;     /* none = stdin */
+    size_t n_files;
+    void *cmd_opts;         /* the command's own options, for extra_opt */
+};
+
+/* One input being read: its name and the parse settings for it. */
+typedef struct mm_input {
+    const char *name;
+    mm_logtype type;
+    mm_parse_opts parse;    /* year filled from the file's time */
+} mm_input;
+
+typedef struct mm_input_visitor {
+    void (*on_line)(const mm_input *in, mm_span line, bool truncated,
+                    uint64_t lineno, void *ud);
+    void (*on_end)(const mm_input *in, void *ud); /* may be NULL */
+} mm_input_visitor;
+
+void mm_input_opts_init(mm_input_opts *o);
+void mm_input_opts_fini(mm_input_opts *o);
+/* Parses --type --rules --ioc --allow --year --timezone --web-format
+ * --trust-xff and file names; returns an exit code (0 = go on). */
+int mm_input_opts_parse(const mm_command *cmd, mm_input_opts *o, int argc,
+                        char **argv);
+/* Builds and compiles the ruleset; on error prints file:line, returns 2. */
+int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
+                           mm_ruleset **out);
+/* Reads every input ("-" or none = stdin) line by line. Returns 0, or 1 if
+ * an input could not be read (the others are still read). */
+int mm_input_each_file(const char *cmd, const mm_input_opts *o,
+                       const mm_input_visitor *v, void *ud);
+
 /* Commands, each defined in its own cmd-<name>.c. */
+extern const mm_command mm_cmd_scan;
+extern const mm_command mm_cmd_logtest;
 extern const mm_command mm_cmd_version;
 extern const mm_command mm_cmd_hub;
 extern const mm_command mm_cmd_sensor;

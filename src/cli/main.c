@@ -6,6 +6,8 @@
 #include <string.h>
 
 static const mm_command *const commands[] = {
+    &mm_cmd_scan,
+    &mm_cmd_logtest,
     &mm_cmd_version,
     &mm_cmd_hub,
     &mm_cmd_sensor,
