@@ -196,3 +196,33 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
     }
     return status;
 }
+
+int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
+                     char **argv, const mm_detector_opts *dopts,
+                     mm_ruleset **rs, mm_detector **det)
+{
+    int status = mm_input_opts_parse(cmd, o, argc, argv);
+    if (status == MM_EXIT_OK)
+        status = mm_input_build_ruleset(cmd->name, o, rs);
+    if (status != MM_EXIT_OK)
+        return status;
+    if (mm_detector_new(*rs, dopts, det) != MM_OK) {
+        fprintf(stderr, "mamori %s: out of memory\n", cmd->name);
+        mm_ruleset_free(*rs);
+        *rs = NULL;
+        return MM_EXIT_FAIL;
+    }
+    return MM_EXIT_OK;
+}
+
+void mm_input_print_stats(const char *cmd, const char *name,
+                          const mm_parse_stats *st)
+{
+    fprintf(stderr,
+            "%s: %s%s%llu 行 / lines, %llu イベント / events, %llu 対象外 / "
+            "skipped, %llu 解析不能 / unparsed, %llu 切り詰め / truncated\n",
+            cmd, name ? name : "", name ? ": " : "",
+            (unsigned long long)st->lines, (unsigned long long)st->events,
+            (unsigned long long)st->skipped, (unsigned long long)st->unparsed,
+            (unsigned long long)st->truncated);
+}

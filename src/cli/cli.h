@@ -73,6 +73,30 @@ int mm_input_opts_parse(const mm_command *cmd, mm_input_opts *o, int argc,
 /* Builds and compiles the ruleset; on error prints file:line, returns 2. */
 int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
                            mm_ruleset **out);
+/* Parses the options, builds the ruleset and a detector over it: the
+ * start of scan and logtest. Returns an exit code (0 = go on); on failure
+ * nothing is left to release but `o` itself. */
+int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
+                     char **argv, const mm_detector_opts *dopts,
+                     mm_ruleset **rs, mm_detector **det);
+/* Prints one input's counters on stderr, Japanese then English. */
+void mm_input_print_stats(const char *cmd, const char *name,
+                          const mm_parse_stats *st);
+
+/* Usage lines of the options mm_input_opts_parse understands. */
+#define MM_INPUT_OPTIONS_USAGE                                                 \
+    "  --type T          auto|syslog|sshd|web-access|web-error|netfilter|\n"  \
+    "                    fortigate|kv (default auto: recognised per line)\n"  \
+    "  --rules DIR       rule files (default: the built-in rules)\n"          \
+    "  --ioc FILE        indicator list (IP, CIDR or domain per line); "       \
+    "repeatable\n"                                                            \
+    "  --allow CIDR      never alert on this source; repeatable\n"            \
+    "  --year Y          year for syslog stamps without one (default: the "    \
+    "file's)\n"                                                               \
+    "  --timezone +HH:MM zone of stamps without one (default +00:00)\n"       \
+    "  --web-format FMT  Apache LogFormat of the access log\n"                \
+    "  --trust-xff       client address from X-Forwarded-For\n"
+
 /* Reads every input ("-" or none = stdin) line by line. Returns 0, or 1 if
  * an input could not be read (the others are still read). */
 int mm_input_each_file(const char *cmd, const mm_input_opts *o,
@@ -84,6 +108,7 @@ extern const mm_command mm_cmd_logtest;
 extern const mm_command mm_cmd_version;
 extern const mm_command mm_cmd_hub;
 extern const mm_command mm_cmd_sensor;
+extern const mm_command mm_cmd_scs;
 
 /* True when argv holds -h or --help; prints the command's usage then. */
 int mm_cli_wants_help(const mm_command *cmd, int argc, char **argv);

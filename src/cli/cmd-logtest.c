@@ -50,32 +50,19 @@ static int logtest_run(int argc, char **argv)
 {
     mm_input_opts o;
     mm_input_opts_init(&o);
-    int status = mm_input_opts_parse(&mm_cmd_logtest, &o, argc, argv);
     mm_ruleset *rs = NULL;
     logtest lt = {0};
-    mm_buf_init(&lt.out, 0);
-    if (status == MM_EXIT_OK)
-        status = mm_input_build_ruleset("logtest", &o, &rs);
-    if (status == MM_EXIT_OK && mm_detector_new(rs, NULL, &lt.det) != MM_OK) {
-        fprintf(stderr, "mamori logtest: out of memory\n");
-        status = MM_EXIT_FAIL;
-    }
+    int status = mm_input_prepare(&mm_cmd_logtest, &o, argc, argv, NULL, &rs,
+                                  &lt.det);
     if (status == MM_EXIT_OK) {
+        mm_buf_init(&lt.out, 0);
         const mm_input_visitor v = {logtest_line, NULL};
         status = mm_input_each_file("logtest", &o, &v, &lt);
-        fprintf(stderr,
-                "logtest: %llu 行 / lines, %llu イベント / events, %llu 対象外 "
-                "/ skipped, %llu 解析不能 / unparsed, %llu 切り詰め / "
-                "truncated\n",
-                (unsigned long long)lt.total.lines,
-                (unsigned long long)lt.total.events,
-                (unsigned long long)lt.total.skipped,
-                (unsigned long long)lt.total.unparsed,
-                (unsigned long long)lt.total.truncated);
+        mm_input_print_stats("logtest", NULL, &lt.total);
         if (lt.failed_write || fflush(stdout) != 0)
             status = MM_EXIT_FAIL;
+        mm_buf_free(&lt.out);
     }
-    mm_buf_free(&lt.out);
     mm_detector_free(lt.det);
     mm_ruleset_free(rs);
     mm_input_opts_fini(&o);
@@ -95,16 +82,6 @@ const mm_command mm_cmd_logtest = {
         "  {\"line\": N, <ECS fields>, \"rule\": {\"ids\": [...]}}\n"
         "Lines that yield nothing are counted on stderr.\n"
         "\n"
-        "  --type T          auto|syslog|sshd|web-access|web-error|netfilter|\n"
-        "                    fortigate|kv (default auto: recognised per line)\n"
-        "  --rules DIR       rule files (default: the built-in rules)\n"
-        "  --ioc FILE        indicator list (IP, CIDR or domain per line); "
-        "repeatable\n"
-        "  --allow CIDR      never alert on this source; repeatable\n"
-        "  --year Y          year for syslog stamps without one (default: the "
-        "file's)\n"
-        "  --timezone +HH:MM zone of stamps without one (default +00:00)\n"
-        "  --web-format FMT  Apache LogFormat of the access log\n"
-        "  --trust-xff       client address from X-Forwarded-For\n",
+        MM_INPUT_OPTIONS_USAGE,
     .run = logtest_run,
 };

@@ -77,22 +77,11 @@ static void scan_line(const mm_input *in, mm_span line, bool truncated,
     }
 }
 
-static void print_stats(const char *name, const mm_parse_stats *st)
-{
-    fprintf(stderr,
-            "scan: %s: %llu 行 / lines, %llu イベント / events, %llu 対象外 / "
-            "skipped, %llu 解析不能 / unparsed, %llu 切り詰め / truncated\n",
-            name, (unsigned long long)st->lines,
-            (unsigned long long)st->events, (unsigned long long)st->skipped,
-            (unsigned long long)st->unparsed,
-            (unsigned long long)st->truncated);
-}
-
 static void scan_end(const mm_input *in, void *ud)
 {
     scan *s = ud;
     if (!s->quiet)
-        print_stats(in->name, &s->file);
+        mm_input_print_stats("scan", in->name, &s->file);
     s->total.lines += s->file.lines;
     s->total.events += s->file.events;
     s->total.skipped += s->file.skipped;
@@ -135,16 +124,11 @@ static int scan_run(int argc, char **argv)
     scan_opts so = {0};
     mm_input_opts_init(&o);
     o.cmd_opts = &so;
-    int status = mm_input_opts_parse(&mm_cmd_scan, &o, argc, argv);
     mm_ruleset *rs = NULL;
     scan s = {0};
     mm_buf_init(&s.out, 0);
-    if (status == MM_EXIT_OK)
-        status = mm_input_build_ruleset("scan", &o, &rs);
-    if (status == MM_EXIT_OK && mm_detector_new(rs, NULL, &s.det) != MM_OK) {
-        fprintf(stderr, "mamori scan: out of memory\n");
-        status = MM_EXIT_FAIL;
-    }
+    int status =
+        mm_input_prepare(&mm_cmd_scan, &o, argc, argv, NULL, &rs, &s.det);
     if (status == MM_EXIT_OK) {
         s.quiet = so.quiet;
         s.text = so.text;
@@ -155,7 +139,7 @@ static int scan_run(int argc, char **argv)
         double secs = now_seconds() - t0;
         if (!so.quiet) {
             if (o.n_files > 1)
-                print_stats("合計 / total", &s.total);
+                mm_input_print_stats("scan", "合計 / total", &s.total);
             fprintf(stderr,
                     "scan: %llu 件の警報 / alerts, %.3f 秒 / s, %.0f 行/秒 / "
                     "lines/s\n",
@@ -187,17 +171,7 @@ const mm_command mm_cmd_scan = {
         "JSON lines\n"
         "(ECS field names), a summary per file to stderr.\n"
         "\n"
-        "  --type T          auto|syslog|sshd|web-access|web-error|netfilter|\n"
-        "                    fortigate|kv (default auto: recognised per line)\n"
-        "  --rules DIR       rule files (default: the built-in rules)\n"
-        "  --ioc FILE        indicator list (IP, CIDR or domain per line); "
-        "repeatable\n"
-        "  --allow CIDR      never alert on this source; repeatable\n"
-        "  --year Y          year for syslog stamps without one (default: the "
-        "file's)\n"
-        "  --timezone +HH:MM zone of stamps without one (default +00:00)\n"
-        "  --web-format FMT  Apache LogFormat of the access log\n"
-        "  --trust-xff       client address from X-Forwarded-For\n"
+        MM_INPUT_OPTIONS_USAGE
         "  --format F        json (default: one ECS object per line) or text\n"
         "                    (two readable lines per alert, Japanese first)\n"
         "  --fail-on-alert   exit 3 when any alert was raised\n"

@@ -11,6 +11,7 @@ static const mm_command *const commands[] = {
     &mm_cmd_version,
     &mm_cmd_hub,
     &mm_cmd_sensor,
+    &mm_cmd_scs,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

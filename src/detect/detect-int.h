@@ -197,7 +197,7 @@ struct mm_ruleset {
     uint16_t *by_action[MM_ACT_COUNT]; /* rule indexes per event.action */
     unsigned n_by_action[MM_ACT_COUNT];
     uint32_t sig_fields[MM_DS_COUNT];  /* fields scanned per dataset */
-    hs_database_t *db;
+    hs_database_t *db_field[MM_F_COUNT]; /* per scanned field, or NULL */
     unsigned n_patterns;
     uint16_t *pattern_rule;            /* pattern id -> rule index */
     uint16_t *ioc_rules;               /* rules of kind ioc */

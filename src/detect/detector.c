@@ -58,8 +58,10 @@ struct mm_detector {
     uint16_t *hits;     /* rules matched, in order */
     unsigned n_hits;
     uint32_t scan_field;
+    bool scan_matched;  /* the current scan matched a rule of its field */
     char url[MM_URL_SCAN_MAX + 1];
     char dec[MM_URL_SCAN_MAX + 1];
+    uint64_t *clean;    /* per field: hashes of values that matched nothing */
     keyval kcache[4];
     unsigned n_kcache;
     mm_detector_stats st;
@@ -613,7 +615,10 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     (void)from, (void)to, (void)flags;
     mm_detector *d = ctx;
     uint16_t ri = d->rs->pattern_rule[id];
-    if (d->hit[ri] || !(d->rs->rules[ri].fields & d->scan_field))
+    if (!(d->rs->rules[ri].fields & d->scan_field))
+        return 0;
+    d->scan_matched = true;
+    if (d->hit[ri])
         return 0;
     d->hit[ri] = 1;
     if (d->n_hits < MM_RULES_MAX)
@@ -621,12 +626,30 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     return 0;
 }
 
+/* Web logs repeat the same URLs, user agents and referrers line after
+ * line, and a Hyperscan call costs more than hashing a short string, so
+ * each field remembers recent values that matched no signature (a
+ * direct-mapped cache of seeded 64-bit hashes; the seed is random per
+ * process, so nobody can craft a collision that hides an attack). */
+#define SIG_CACHE_SLOTS 4096u
+
 static void scan(mm_detector *d, mm_field f, const char *p, size_t n)
 {
     if (!p || !n)
         return;
+    const hs_database_t *db = d->rs->db_field[f];
+    if (!db)
+        return;
+    uint64_t h = mm_hash64(p, n, d->seed) | 1u;
+    uint64_t *slot = &d->clean[(size_t)f * SIG_CACHE_SLOTS +
+                               (h >> 32) % SIG_CACHE_SLOTS];
+    if (*slot == h)
+        return;
     d->scan_field = 1u << f;
-    hs_scan(d->rs->db, p, (unsigned)n, 0, d->scratch, on_match, d);
+    d->scan_matched = false;
+    hs_scan(db, p, (unsigned)n, 0, d->scratch, on_match, d);
+    if (!d->scan_matched)
+        *slot = h;
 }
 
 static int hexval(char c)
@@ -644,7 +667,7 @@ static int hexval(char c)
 static void run_signatures(mm_detector *d, const mm_event *ev)
 {
     d->n_hits = 0;
-    if (!d->rs->db || (unsigned)ev->dataset >= MM_DS_COUNT)
+    if (!d->rs->n_patterns || (unsigned)ev->dataset >= MM_DS_COUNT)
         return;
     uint32_t fields = d->rs->sig_fields[ev->dataset];
     if (!fields)
@@ -773,16 +796,20 @@ static mm_rc attach(mm_detector *d, const mm_ruleset *rs)
         free(hits);
         return MM_ENOMEM;
     }
-    if (rs->db && hs_alloc_scratch(rs->db, &d->scratch) != HS_SUCCESS) {
-        free(hit);
-        free(hits);
-        return MM_ENOMEM;
-    }
+    for (unsigned f = 0; f < MM_F_COUNT; f++)
+        if (rs->db_field[f] &&
+            hs_alloc_scratch(rs->db_field[f], &d->scratch) != HS_SUCCESS) {
+            free(hit);
+            free(hits);
+            return MM_ENOMEM;
+        }
     free(d->hit);
     free(d->hits);
     d->hit = hit;
     d->hits = hits;
     d->rs = rs;
+    /* Verdicts belong to the old signatures. */
+    memset(d->clean, 0, (size_t)MM_F_COUNT * SIG_CACHE_SLOTS * sizeof *d->clean);
     return MM_OK;
 }
 
@@ -800,7 +827,9 @@ mm_rc mm_detector_new(const mm_ruleset *rs, const mm_detector_opts *opts,
         d->opts.max_keys = UINT32_MAX - 1;
     d->seed = mm_random_seed();
     d->rng = d->seed | 1;
-    mm_rc rc = mm_wintab_init(&d->wt, d->opts.max_keys);
+    d->clean = calloc((size_t)MM_F_COUNT * SIG_CACHE_SLOTS, sizeof *d->clean);
+    mm_rc rc = d->clean ? mm_wintab_init(&d->wt, d->opts.max_keys)
+                        : MM_ENOMEM;
     if (rc == MM_OK)
         rc = attach(d, rs);
     if (rc != MM_OK) {
@@ -828,6 +857,7 @@ void mm_detector_free(mm_detector *d)
         hs_free_scratch(d->scratch);
     free(d->hit);
     free(d->hits);
+    free(d->clean);
     free(d);
 }
 

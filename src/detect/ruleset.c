@@ -53,8 +53,9 @@ void mm_ruleset_free(mm_ruleset *rs)
         free(rs->by_action[a]);
     free(rs->pattern_rule);
     free(rs->ioc_rules);
-    if (rs->db)
-        hs_free_database(rs->db);
+    for (unsigned f = 0; f < MM_F_COUNT; f++)
+        if (rs->db_field[f])
+            hs_free_database(rs->db_field[f]);
     free(rs);
 }
 
@@ -304,13 +305,37 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
                 rs->pattern_rule[k] = (uint16_t)i;
             }
         }
-        hs_compile_error_t *cerr = NULL;
-        if (hs_compile_multi(exprs, flags, ids, np, HS_MODE_BLOCK, NULL,
-                             &rs->db, &cerr) != HS_SUCCESS) {
+        /* One database per scanned field, holding the patterns of every
+         * signature rule that scans it: a user agent is not searched for
+         * SQL injection. Pattern ids are global, so one id maps to its rule
+         * whatever the database. */
+        static const mm_field scan_fields[] = {MM_F_URL, MM_F_UA,
+                                               MM_F_REFERRER, MM_F_MESSAGE};
+        const char **sx = malloc(np * sizeof *sx);
+        unsigned *sf = malloc(np * sizeof *sf), *si = malloc(np * sizeof *si);
+        rc = MM_OK;
+        if (!sx || !sf || !si)
+            rc = mm_err_set(err, MM_ENOMEM, "<ruleset>", 0, "out of memory");
+        for (size_t fi = 0; rc == MM_OK && fi < 4; fi++) {
+            mm_field f = scan_fields[fi];
+            unsigned m = 0;
+            for (unsigned x = 0; x < np; x++)
+                if (rs->rules[rs->pattern_rule[x]].fields & (1u << f)) {
+                    sx[m] = exprs[x];
+                    sf[m] = flags[x];
+                    si[m] = ids[x];
+                    m++;
+                }
+            if (!m)
+                continue;
+            hs_compile_error_t *cerr = NULL;
+            if (hs_compile_multi(sx, sf, si, m, HS_MODE_BLOCK, NULL,
+                                 &rs->db_field[f], &cerr) == HS_SUCCESS)
+                continue;
             int e = cerr ? cerr->expression : -1;
-            if (e >= 0 && (unsigned)e < np) {
-                const mm_rule *r = &rs->rules[rs->pattern_rule[e]];
-                rc = mm_err_set(err, MM_EPARSE, r->file, where[e],
+            if (e >= 0 && (unsigned)e < m) {
+                const mm_rule *r = &rs->rules[rs->pattern_rule[si[e]]];
+                rc = mm_err_set(err, MM_EPARSE, r->file, where[si[e]],
                                 "pattern rejected by Hyperscan: %s",
                                 cerr->message);
             } else {
@@ -319,8 +344,11 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
                                 cerr && cerr->message ? cerr->message : "?");
             }
             hs_free_compile_error(cerr);
+            rs->db_field[f] = NULL;
+        }
+        free(sx), free(sf), free(si);
+        if (rc != MM_OK) {
             free(exprs), free(flags), free(ids), free(where);
-            rs->db = NULL;
             return rc;
         }
         free(exprs), free(flags), free(ids), free(where);

@@ -1,5 +1,6 @@
 /* parse.c — mm_parse_line: anomaly scan, dispatch by log type, and the
- * per-line recognition of MM_LOG_AUTO. */
+ * per-line recognition of MM_LOG_AUTO (order documented in
+ * docs/formats.md). */
 #include "parse-int.h"
 
 #ifdef __SSE2__
@@ -139,6 +140,15 @@ static mm_rc access_or_kv(const mm_parse_opts *opts, const char *p,
     return pp_kv_line(opts, p, e, ev);
 }
 
+static bool is_weekday(const char *p)
+{
+    static const char names[] = "MonTueWedThuFriSatSun";
+    for (int i = 0; i < 7; i++)
+        if (memcmp(p, names + 3 * i, 3) == 0)
+            return true;
+    return false;
+}
+
 static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
                         const char *e, mm_event *ev)
 {
@@ -156,7 +166,7 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     }
     if (c == '[') {
-        if (n > 5 && pp_isupper(p[1]) && p[4] == ' ')
+        if (n > 5 && p[4] == ' ' && is_weekday(p + 1))
             return pp_error_line(opts, p, e, ev);
         return pp_netfilter_line(opts, p, e, ev);
     }
@@ -220,6 +230,8 @@ mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
     default:
         return MM_EINVAL;
     }
+    if (rc == MM_OK && ev->message.len == 0)
+        ev->message = mm_span_make(line, len); /* e.g. access-log lines */
     if (rc == MM_SKIP) {
         /* keep what says where the line came from, drop the rest */
         mm_event k = *ev;

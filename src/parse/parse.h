@@ -29,6 +29,10 @@ typedef enum mm_logtype {
     MM_LOG_COUNT
 } mm_logtype;
 
+/* Stable names: "auto", "syslog", "sshd", "web-access", "web-error",
+ * "netfilter", "fortigate", "kv" ("unknown" for other values). The reverse
+ * lookup also accepts '_' for '-'; false (and *out untouched) when the
+ * name is unknown or NULL. */
 const char *mm_logtype_name(mm_logtype t);
 bool mm_logtype_from_name(const char *name, mm_logtype *out);
 
@@ -37,8 +41,13 @@ bool mm_logtype_from_name(const char *name, mm_logtype *out);
  * %v %m %U %q %H and literal text). NULL means "common or combined,
  * recognised per line". */
 typedef struct mm_webfmt mm_webfmt;
+/* On MM_OK *out is a new format owned by the caller (mm_webfmt_free; it
+ * is immutable, so threads may share it). On MM_EINVAL (unsupported
+ * directive, two fields with nothing between them, no field, longer than
+ * 1024 bytes or 64 parts) or MM_ENOMEM, *out is NULL and `err` (may be
+ * NULL) says what and at which column. */
 mm_rc mm_webfmt_compile(const char *spec, mm_webfmt **out, mm_err *err);
-void mm_webfmt_free(mm_webfmt *f);
+void mm_webfmt_free(mm_webfmt *f); /* NULL is a no-op */
 
 /* Settings that apply to every line of one input. Zero = defaults. */
 typedef struct mm_parse_opts {
@@ -50,7 +59,15 @@ typedef struct mm_parse_opts {
 
 /* Parses one line (without its newline) of the given type into `ev`
  * (which it zeroes first). `ev->count` is at least 1; "message repeated N
- * times: [ ... ]" sets it to N and parses the inner message. */
+ * times: [ ... ]" sets it to N and parses the inner message.
+ * `opts` may be NULL (defaults). A trailing CR is ignored. The line need
+ * not be NUL-terminated and is never read past `len`; every span of `ev`
+ * points inside it. ev->anomalies gets MM_ANOM_NUL / MM_ANOM_BAD_UTF8 /
+ * MM_ANOM_HOSTNAME (the caller adds MM_ANOM_TRUNCATED). `message` is the
+ * payload after any syslog header, else the whole line. On MM_SKIP only
+ * ts_ms, dataset, host, process, message and anomalies are kept; on
+ * MM_EPARSE only anomalies, and message = the whole line. MM_EINVAL for
+ * an unknown type. Formats and mappings: docs/formats.md. */
 mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
                     const char *line, size_t len, mm_event *ev);
 

@@ -38,15 +38,22 @@ static bool addr_port(const char *p, const char *e, mm_event *ev)
 }
 
 /* "[invalid user |authenticating user |user ]USER ADDR port N" or just
- * "ADDR[ port N]": the address is the word before the last " port ". */
-static bool user_addr_port(const char *p, const char *e, mm_event *ev)
+ * "ADDR[ port N]": the address is the word before the last " port ".
+ * *pre is set when the user is qualified as invalid or authenticating,
+ * which OpenSSH only writes before authentication succeeded. */
+static bool user_addr_port(const char *p, const char *e, mm_event *ev,
+                           bool *pre)
 {
-    if (PP_STARTS(p, e, "invalid user "))
+    *pre = false;
+    if (PP_STARTS(p, e, "invalid user ")) {
         p += 13;
-    else if (PP_STARTS(p, e, "authenticating user "))
+        *pre = true;
+    } else if (PP_STARTS(p, e, "authenticating user ")) {
         p += 20;
-    else if (PP_STARTS(p, e, "user "))
+        *pre = true;
+    } else if (PP_STARTS(p, e, "user ")) {
         p += 5;
+    }
     const char *pe = PP_RFIND(p, e, " port ");
     const char *ae = pe ? pe : e;
     const char *as = ae;
@@ -147,8 +154,10 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
         }
         break;
     case 'U':
-        if (PP_STARTS(p, e, "User ") && PP_FIND(p, e, " not allowed because")) {
-            const char *n = PP_RFIND(p, e, " not allowed because");
+        if (PP_STARTS(p, e, "User ")) {
+            const char *n = PP_RFIND(p + 5, e, " not allowed because");
+            if (!n)
+                return MM_SKIP;
             if (!user_from(p + 5, n, ev))
                 return MM_EPARSE;
             return hit(ev, MM_ACT_INVALID_USER, MM_OUT_FAILURE);
@@ -177,10 +186,11 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
             return hit(ev, MM_ACT_NO_IDENT, MM_OUT_UNKNOWN);
         }
         if (PP_STARTS(p, e, "Disconnected from ")) {
-            if (!preauth)
-                return MM_SKIP;
-            if (!user_addr_port(p + 18, e, ev))
+            bool pre;
+            if (!user_addr_port(p + 18, e, ev, &pre))
                 return MM_EPARSE;
+            if (!preauth && !pre)
+                return MM_SKIP; /* end of a logged-in session */
             return hit(ev, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN);
         }
         if (PP_STARTS(p, e, "Disconnecting: Too many authentication failures")) {
@@ -199,7 +209,8 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
             const char *c = PP_FIND(p, e, ": Too many authentication failures");
             if (!c)
                 return MM_SKIP;
-            if (!user_addr_port(p + 14, c, ev))
+            bool pre;
+            if (!user_addr_port(p + 14, c, ev, &pre))
                 return MM_EPARSE;
             return hit(ev, MM_ACT_TOO_MANY_AUTH, MM_OUT_FAILURE);
         }
@@ -207,12 +218,20 @@ static mm_rc sshd_msg(const char *p, const char *e, mm_event *ev, int depth)
     case 'C':
         if (PP_STARTS(p, e, "Connection closed by ") ||
             PP_STARTS(p, e, "Connection reset by ")) {
-            if (!preauth)
-                return MM_SKIP;
             const char *s = p[11] == 'c' ? p + 21 : p + 20;
-            if (!user_addr_port(s, e, ev))
+            bool pre;
+            if (!user_addr_port(s, e, ev, &pre))
                 return MM_EPARSE;
-            return hit(ev, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN);
+            if (preauth || pre)
+                return hit(ev, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN);
+            /* OpenSSH >= 8: a peer that closes before the banner exchange
+             * logs "error: kex_exchange_identification: ..." and then this
+             * line without [preauth] (the old "Did not receive
+             * identification string"). At LogLevel INFO a session after
+             * login ends with "Disconnected from user ...", not this. */
+            if (ev->user.len == 0 && ev->src_port != 0)
+                return hit(ev, MM_ACT_NO_IDENT, MM_OUT_UNKNOWN);
+            return MM_SKIP;
         }
         break;
     case 'R':

@@ -7,7 +7,7 @@
 const char *pp_rfind(const char *p, const char *e, const char *needle,
                      size_t n)
 {
-    if (n == 0 || (size_t)(e - p) < n)
+    if (n == 0 || p >= e || (size_t)(e - p) < n)
         return NULL;
     for (const char *q = e - n;; q--) {
         if (*q == needle[0] && memcmp(q, needle, n) == 0)

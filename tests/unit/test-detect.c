@@ -527,6 +527,18 @@ static const sig_case sig_cases[] = {
     {NULL, "/environment/news.html", NULL, NULL},
     {NULL, "/digital/pmaster.html", NULL, NULL},
     {NULL, "/docs/", "q=how+to+sleep+well&page=2", NULL},
+    /* near misses, one or more per rule */
+    {NULL, "/blog/wp-content/uploads/logo.png", NULL, NULL},
+    {NULL, "/envelope.html", NULL, NULL},
+    {NULL, "/gitlab/help", "q=.github", NULL},
+    {NULL, "/pmaps/index.html", NULL, NULL},
+    {NULL, "/cgi/info", NULL, NULL},
+    {NULL, "/a/b..c/d.html", NULL, NULL},
+    {NULL, "/search", "q=union+station+timetable", NULL},
+    {NULL, "/shop", "q=select+your+size&sort=price", NULL},
+    {NULL, "/price", "q=%245+or+less", NULL},
+    {NULL, "/t", "name=%24%7Bname%7D", "curl/8.0"},
+    {NULL, "/", NULL, "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1)"},
 };
 
 static bool has_hit(const mm_line_hits *h, const char *id)
@@ -611,6 +623,38 @@ static bool parse_combined(char *line, mm_event *ev)
     ev->count = 1;
     ev->ts_ms = T0;
     return true;
+}
+
+/* The cache of values that matched nothing must never hide a match: a
+ * decoded URL that matched a rule already hit by the raw URL is not "clean",
+ * and repeated benign values stay benign. */
+static void test_signature_cache(void **state)
+{
+    (void)state;
+    mm_ruleset *rs = default_rules(NULL, NULL);
+    mm_detector *d;
+    assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
+    static const struct {
+        const char *path, *query, *rule;
+    } seq[] = {
+        {"/x", "q=%2e%2e/", "web.attack.traversal"}, /* raw and decoded hit */
+        {"/x", "q=.%2e/", "web.attack.traversal"},   /* only decoded hits */
+        {"/index.html", NULL, NULL},
+        {"/index.html", NULL, NULL},                 /* served from cache */
+        {"/x", "q=.%2e/", "web.attack.traversal"},   /* still found */
+    };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        mm_event ev = web_ev(T0, "198.51.100.5", seq[i].path, seq[i].query,
+                             "Mozilla/5.0", 200);
+        mm_line_hits h;
+        mm_detector_match_line(d, &ev, "x", 1, &h);
+        if (seq[i].rule && !has_hit(&h, seq[i].rule))
+            fail_msg("step %zu: %s not hit", i, seq[i].rule);
+        if (!seq[i].rule && h.n)
+            fail_msg("step %zu: false positive %s", i, h.ids[0]);
+    }
+    mm_detector_free(d);
+    mm_ruleset_free(rs);
 }
 
 static void test_signatures_real_log(void **state)
@@ -1109,7 +1153,8 @@ static void test_million_ips(void **state)
     (void)state;
     long before = rss_kb();
     size_t n = 1000000;
-    char *text = malloc(n * 20);
+    size_t cap = n * 20 + 16;
+    char *text = malloc(cap);
     assert_non_null(text);
     size_t len = 0;
     uint32_t x = 12345;
@@ -1118,13 +1163,13 @@ static void test_million_ips(void **state)
         uint32_t ip = (uint32_t)(i * 2654435761u) ^ (x >> 16);
         ip = 0x01000000u + ip % 0xdf000000u; /* 1.0.0.0 .. 223.x */
         if (i % 10 == 0)
-            len += (size_t)sprintf(text + len, "%u.%u.%u.0/24\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.0/24\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255);
         else
-            len += (size_t)sprintf(text + len, "%u.%u.%u.%u\n", ip >> 24,
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n", ip >> 24,
                                    ip >> 16 & 255, ip >> 8 & 255, ip & 255);
     }
-    len += (size_t)sprintf(text + len, "9.9.9.9\n");
+    len += (size_t)snprintf(text + len, cap - len, "9.9.9.9\n");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     mm_ruleset *rs;
@@ -1179,6 +1224,7 @@ int main(void)
         cmocka_unit_test(test_web_scan_404),
         cmocka_unit_test(test_portscan),
         cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_signature_cache),
         cmocka_unit_test(test_signatures_real_log),
         cmocka_unit_test(test_ioc),
         cmocka_unit_test(test_allowlist),

@@ -1,0 +1,88 @@
+/*
+ * scs_int.h — helpers shared by the files of the scs module. Not part of
+ * the public surface (that is scs.h); nothing outside src/scs includes it.
+ */
+#ifndef MM_SCS_INT_H
+#define MM_SCS_INT_H
+
+#include "scs.h"
+
+#include <jansson.h>
+
+/* True when p[0..n) is valid UTF-8 without NUL or C0 controls other than
+ * tab (text values of the catalogue and answers). */
+bool scs_text_ok(const char *p, size_t n);
+/* True for "N-N-N" with 1–3 digits per part. */
+bool scs_id_ok(const char *s);
+/* True for a real calendar date "YYYY-MM-DD" (years 2000–2999). */
+bool scs_date_ok(const char *s);
+/* Lower-case hex of `n` bytes into out (2n+1 bytes). */
+void scs_hex(const uint8_t *p, size_t n, char *out);
+/* 1-based line of the first occurrence of "\"key\"" in data, 0 if absent. */
+unsigned scs_line_of_key(const char *data, size_t len, const char *key);
+/* Parses JSON text with duplicate keys rejected; err gets line and column. */
+json_t *scs_json_parse(const char *data, size_t len, const char *name,
+                       mm_err *err);
+/* Dumps `j` canonically (sorted keys, compact) or pretty into out. */
+mm_rc scs_json_dump(const json_t *j, bool pretty, mm_buf *out);
+/* Appends HTML-escaped text. */
+mm_rc scs_html_esc(mm_buf *b, const char *s);
+/* Level name "★3" / "★4" / "none". */
+const char *scs_level_name(int level);
+/* Parses "★3", "3", "★4", "4" (target) into 3/4; 0 if neither. */
+int scs_level_parse(const char *s);
+/* Category from its name; false when unknown. */
+bool scs_category_from_name(const char *s, mm_scs_category *out);
+
+
+/* ---- answers internals (answers.c) ---- */
+mm_scs_answer scs_answers_at(const mm_scs_answers *a, size_t item, unsigned ci);
+const char *scs_answers_note(const mm_scs_answers *a, size_t item);
+const json_t *scs_answers_org(const mm_scs_answers *a);
+const json_t *scs_answers_inventory(const mm_scs_answers *a);
+const char *scs_answers_date(const mm_scs_answers *a); /* "" if not given */
+
+/* ---- evidence internals (evidence.c) ---- */
+typedef enum scs_verdict {
+    SCS_EV_NONE = 0,    /* says nothing either way */
+    SCS_EV_SUPPORTS,    /* shows the criterion is met */
+    SCS_EV_CONTRADICTS  /* shows it is not */
+} scs_verdict;
+
+/* Evaluates one probe of a criterion against one evidence file; writes the
+ * reason in both languages. `inventory` is the answers' inventory or NULL. */
+scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
+                              const json_t *inventory, char *why_ja,
+                              size_t ja_len, char *why_en, size_t en_len);
+/* {"source","tenant","generated_at","window_days","sha256"} (new ref). */
+json_t *scs_evidence_summary(const mm_scs_evidence *ev);
+/* When the evidence's state was taken (generated_at, seconds). */
+int64_t scs_evidence_time(const mm_scs_evidence *ev);
+/* "source:tenant" label for findings. */
+const char *scs_evidence_label(const mm_scs_evidence *ev);
+/* Parses RFC 3339 ("2026-11-20T10:00:00Z", offsets, fractions) to seconds. */
+bool scs_time_parse(const char *s, int64_t *out);
+/* Parses "a.b.c.d/nn" or "v6/nn". */
+bool scs_cidr_parse(const char *s, mm_addr *a, unsigned *plen);
+
+/* ---- reports (report_text.c) ---- */
+typedef struct scs_doc {
+    json_t *root;             /* owns everything */
+    const json_t *a;          /* the assessment */
+    const json_t *conf;       /* confirmation, or NULL */
+} scs_doc;
+/* Opens an assessment or confirmed document for rendering. */
+mm_rc scs_doc_open(scs_doc *d, const char *text, size_t len, mm_err *err);
+void scs_doc_close(scs_doc *d);
+/* String member or "" */
+const char *scs_jstr(const json_t *o, const char *key);
+/* Label of a status name in the language. */
+const char *scs_status_label(const char *status, mm_scs_lang lang);
+/* Label of an answer name in the language. */
+const char *scs_answer_label(const char *answer, mm_scs_lang lang);
+/* Label of a help name: "ITツールで対応" / "規程・ルールづくり" ... */
+const char *scs_help_label(const char *help, mm_scs_lang lang);
+/* Category label from its name. */
+const char *scs_category_label(const char *name, mm_scs_lang lang);
+
+#endif

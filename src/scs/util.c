@@ -1,0 +1,258 @@
+/* util.c — small helpers of the scs module: text checks, files, JSON. */
+#include "scs_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool scs_text_ok(const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                return false;
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned cp, min;
+        if (c >= 0xc2 && c <= 0xdf)
+            len = 2, cp = c & 0x1fu, min = 0x80;
+        else if (c >= 0xe0 && c <= 0xef)
+            len = 3, cp = c & 0x0fu, min = 0x800;
+        else if (c >= 0xf0 && c <= 0xf4)
+            len = 4, cp = c & 0x07u, min = 0x10000;
+        else
+            return false;
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool scs_id_ok(const char *s)
+{
+    for (int part = 0; part < 3; part++) {
+        int digits = 0;
+        while (*s >= '0' && *s <= '9') {
+            s++;
+            if (++digits > 3)
+                return false;
+        }
+        if (digits == 0)
+            return false;
+        if (part < 2) {
+            if (*s != '-')
+                return false;
+            s++;
+        }
+    }
+    return *s == '\0';
+}
+
+bool scs_date_ok(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+            (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 2000 || y > 2999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+void scs_hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[p[i] >> 4];
+        out[2 * i + 1] = hx[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+unsigned scs_line_of_key(const char *data, size_t len, const char *key)
+{
+    size_t kl = strlen(key);
+    if (kl + 2 > len)
+        return 0;
+    unsigned line = 1;
+    for (size_t i = 0; i + kl + 2 <= len; i++) {
+        if (data[i] == '\n')
+            line++;
+        else if (data[i] == '"' && memcmp(data + i + 1, key, kl) == 0 &&
+                 data[i + 1 + kl] == '"')
+            return line;
+    }
+    return 0;
+}
+
+json_t *scs_json_parse(const char *data, size_t len, const char *name,
+                       mm_err *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        if (err) {
+            bool dup = strstr(je.text, "duplicate object key") != NULL;
+            mm_err_set(err, MM_EPARSE, name, je.line > 0 ? (unsigned)je.line : 0,
+                       "%s: %s",
+                       dup ? "同じキーが2回あります / duplicate key"
+                           : "JSON の形式が正しくありません / malformed JSON",
+                       je.text);
+            err->col = je.column > 0 ? (unsigned)je.column : 0;
+        }
+        return NULL;
+    }
+    return j;
+}
+
+mm_rc scs_json_dump(const json_t *j, bool pretty, mm_buf *out)
+{
+    size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    char *s = json_dumps(j, flags);
+    if (!s)
+        return MM_ENOMEM;
+    mm_rc rc = mm_buf_puts(out, s);
+    free(s);
+    return rc;
+}
+
+mm_rc scs_html_esc(mm_buf *b, const char *s)
+{
+    mm_rc rc = MM_OK;
+    const char *run = s;
+    for (; *s && rc == MM_OK; s++) {
+        const char *rep = NULL;
+        switch (*s) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        default: break;
+        }
+        if (rep) {
+            rc = mm_buf_append(b, run, (size_t)(s - run));
+            if (rc == MM_OK)
+                rc = mm_buf_puts(b, rep);
+            run = s + 1;
+        }
+    }
+    if (rc == MM_OK)
+        rc = mm_buf_append(b, run, (size_t)(s - run));
+    return rc;
+}
+
+const char *scs_level_name(int level)
+{
+    return level == 4 ? "★4" : level == 3 ? "★3" : "none";
+}
+
+int scs_level_parse(const char *s)
+{
+    if (strcmp(s, "★3") == 0 || strcmp(s, "3") == 0)
+        return 3;
+    if (strcmp(s, "★4") == 0 || strcmp(s, "4") == 0)
+        return 4;
+    return 0;
+}
+
+mm_rc mm_scs_read_file(const char *path, size_t max, char **out, size_t *len,
+                       mm_err *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mm_err_set(err, MM_EIO, path, 0, "開けません / cannot open: %s",
+                          strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return mm_err_set(err, MM_EIO, path, 0,
+                          "通常のファイルではありません / not a regular file");
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return mm_err_set(err, MM_ELIMIT, path, 0,
+                          "ファイルが大きすぎます / file too large (%lld bytes, "
+                          "limit %zu)", (long long)st.st_size, max);
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        close(fd);
+        return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *out = buf;
+    *len = got;
+    return MM_OK;
+}
+
+mm_rc mm_scs_write_file(const char *path, const void *data, size_t len,
+                        unsigned mode, mm_err *err)
+{
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return mm_err_set(err, MM_EINVAL, path, 0, "path too long");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0)
+        return mm_err_set(err, MM_EIO, path, 0, "書き込めません / cannot write: %s",
+                          strerror(errno));
+    const char *p = data;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    int ok = done == len && fsync(fd) == 0;
+    int saved = errno;
+    if (close(fd) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        if (ok)
+            saved = errno;
+        unlink(tmp);
+        return mm_err_set(err, MM_EIO, path, 0, "書き込めません / cannot write: %s",
+                          strerror(saved));
+    }
+    return MM_OK;
+}
