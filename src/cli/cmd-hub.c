@@ -6,6 +6,7 @@
 #include "hub.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -119,8 +120,12 @@ static int run_prog(char *const argv[])
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        freopen("/dev/null", "w", stderr);
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
         execvp(argv[0], argv);
         _exit(127);
     }

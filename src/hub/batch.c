@@ -221,7 +221,7 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     json_t *user = json_object_get(o, "user");
     json_t *names = json_is_object(user) ? json_object_get(user, "name") : NULL;
     if (json_is_array(names)) {
-        const char *v[MM_HUB_USERS_MAX];
+        const char *v[MM_HUB_USERS_MAX] = {0};
         size_t k = 0, i;
         json_t *x;
         json_array_foreach(names, i, x)

@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HOUR_MS (3600LL * 1000LL)
 #define DAY_MS (24LL * HOUR_MS)
 /* An indicator's last_seen is rewritten at most this often per value. */
 #define IND_REFRESH_MS (60LL * 1000LL)
+/* Event times further ahead of the hub clock than this are clamped. */
+#define FUTURE_SKEW_MS HOUR_MS
 
 /* ---- string-keyed hash map (open addressing, seeded) --------------------- */
 
@@ -131,14 +134,18 @@ typedef struct camp {
     chit *hits;
     unsigned nhits, caphits;
     bool dirty;
+    unsigned ci_checked; /* nhits when the CI escalation was last checked
+                            with the score above the threshold */
 } camp;
 
 typedef struct kentry {
     int64_t last_ts;
     uint32_t camp; /* index + 1 into h->camps, 0 = none */
     uint16_t n, cap;
-    sighting *s;
+    sighting *s;      /* inl until more than KENTRY_INLINE tenants */
+    sighting inl[2];  /* most keys are seen by one or two tenants */
 } kentry;
+#define KENTRY_INLINE 2u
 
 typedef struct hind {
     mm_indicator i;
@@ -185,7 +192,7 @@ static const char *const builtin_allow[] = {
 };
 static const char *const builtin_allow_domains[] = {
     "google.com", "googlebot.com", "bing.com", "microsoft.com",
-    "cloudflare.com", "windowsupdate.com", "apple.com", "amazonaws.com",
+    "cloudflare.com", "windowsupdate.com", "apple.com",
 };
 
 void mm_hub_params_default(mm_hub_params *p)
@@ -201,7 +208,7 @@ void mm_hub_params_default(mm_hub_params *p)
 static void kentry_free(void *v)
 {
     kentry *k = v;
-    if (k)
+    if (k && k->s != k->inl)
         free(k->s);
     free(k);
 }
@@ -516,44 +523,70 @@ typedef struct evkeys {
     bool domain_ok; /* the domain may be shared */
 } evkeys;
 
-static bool own_range(const htenant *t, const mm_addr *a)
+/* True when the address is inside any tenant's own ranges: a member's
+ * network is never correlated as an attacker nor shared as an indicator. */
+static bool tenant_range(const mm_hub *h, const mm_addr *a)
 {
-    for (unsigned i = 0; i < t->nranges; i++)
-        if (mm_cidr_contains(&t->ranges[i], a))
-            return true;
+    for (unsigned k = 0; k < h->nten; k++) {
+        const htenant *t = &h->ten[k];
+        for (unsigned i = 0; i < t->nranges; i++)
+            if (mm_cidr_contains(&t->ranges[i], a))
+                return true;
+    }
     return false;
 }
 
-static void event_keys(const mm_hub *h, const htenant *t, const mm_addr *src,
+/* Appends "prefix" + value (cut to fit) to a key buffer. */
+static void key_make(char *out, size_t outlen, const char *prefix,
+                     const char *v1, const char *sep, const char *v2)
+{
+    size_t n = 0;
+    const char *parts[4] = {prefix, v1, sep, v2};
+    for (int i = 0; i < 4; i++) {
+        if (!parts[i])
+            continue;
+        size_t l = strlen(parts[i]);
+        if (l > outlen - 1 - n)
+            l = outlen - 1 - n;
+        memcpy(out + n, parts[i], l);
+        n += l;
+    }
+    out[n] = '\0';
+}
+
+static void event_keys(const mm_hub *h, const mm_addr *src,
                        const char *domain, const char *rule, const char *path,
                        uint64_t users, evkeys *o)
 {
     o->n = 0;
     o->ip_ok = src->family && !mm_addr_is_reserved(src) &&
-               !mm_hub_allowed(h, src) && !own_range(t, src);
+               !mm_hub_allowed(h, src) && !tenant_range(h, src);
     if (o->ip_ok) {
         char ip[48];
         mm_addr_format(src, ip, sizeof ip);
-        snprintf(o->k[o->n++], sizeof o->k[0], "ip:%s", ip);
+        key_make(o->k[o->n++], sizeof o->k[0], "ip:", ip, NULL, NULL);
         mm_addr net = *src;
-        if (net.family == 4) {
+        if (net.family == 4)
             net.bytes[3] = 0;
-            mm_addr_format(&net, ip, sizeof ip);
-            snprintf(o->k[o->n++], sizeof o->k[0], "net:%s/24", ip);
-        } else {
+        else
             memset(net.bytes + 8, 0, 8);
-            mm_addr_format(&net, ip, sizeof ip);
-            snprintf(o->k[o->n++], sizeof o->k[0], "net:%s/64", ip);
-        }
+        mm_addr_format(&net, ip, sizeof ip);
+        key_make(o->k[o->n++], sizeof o->k[0], "net:", ip,
+                 net.family == 4 ? "/24" : "/64", NULL);
     }
     o->domain_ok = domain && domain[0] && !domain_allowed(domain);
     if (o->domain_ok)
-        snprintf(o->k[o->n++], sizeof o->k[0], "domain:%s", domain);
+        key_make(o->k[o->n++], sizeof o->k[0], "domain:", domain, NULL, NULL);
     if (rule && rule[0] && path && path[0])
-        snprintf(o->k[o->n++], sizeof o->k[0], "sig:%s %s", rule, path);
-    if (users)
-        snprintf(o->k[o->n++], sizeof o->k[0], "users:%016llx",
-                 (unsigned long long)users);
+        key_make(o->k[o->n++], sizeof o->k[0], "sig:", rule, " ", path);
+    if (users) {
+        char hx[17];
+        static const char dg[] = "0123456789abcdef";
+        for (int i = 0; i < 16; i++)
+            hx[i] = dg[(users >> (60 - 4 * i)) & 15];
+        hx[16] = '\0';
+        key_make(o->k[o->n++], sizeof o->k[0], "users:", hx, NULL, NULL);
+    }
 }
 
 /* ---- warnings ------------------------------------------------------------- */
@@ -839,18 +872,40 @@ out:
 
 /* ---- score and escalation -------------------------------------------------- */
 
+static int cmp_u(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Customers with at least two hit suppliers: the supply chain being
+ * walked. O(links of the hit tenants · log). */
 static unsigned shared_customers(const mm_hub *h, const camp *c)
 {
-    unsigned n = 0;
-    for (unsigned v = 0; v < h->nten; v++) {
-        unsigned k = 0;
-        for (unsigned i = 0; i < c->nhits; i++)
-            if (is_customer_of(h, c->hits[i].tenant, v, NULL))
-                k++;
-        if (k >= 2)
-            n++;
+    size_t total = 0;
+    for (unsigned i = 0; i < c->nhits; i++)
+        total += h->ten[c->hits[i].tenant].ncust;
+    if (total < 2)
+        return 0;
+    unsigned *v = malloc(total * sizeof *v);
+    if (!v)
+        return 0;
+    size_t n = 0;
+    for (unsigned i = 0; i < c->nhits; i++) {
+        const htenant *t = &h->ten[c->hits[i].tenant];
+        for (unsigned j = 0; j < t->ncust; j++) {
+            int cu = tenant_idx(h, h->links[t->cust[j]].customer);
+            if (cu >= 0)
+                v[n++] = (unsigned)cu;
+        }
     }
-    return n;
+    qsort(v, n, sizeof *v, cmp_u);
+    unsigned shared = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] == v[i - 1] && (i < 2 || v[i - 1] != v[i - 2]))
+            shared++;
+    free(v);
+    return shared;
 }
 
 static void score(const mm_hub *h, camp *c)
@@ -898,8 +953,10 @@ static const char *state_match(mm_hub *h, const char *type, const char *value)
 static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
 {
     mm_hub *h = x->h;
-    if (c->c.escalated || c->c.score < h->p.escalate_score)
-        return MM_OK;
+    if (c->c.escalated || c->c.score < h->p.escalate_score ||
+        c->ci_checked == c->nhits)
+        return MM_OK; /* nothing new since the last check */
+    c->ci_checked = c->nhits;
     unsigned *dist = calloc(h->nten, sizeof *dist);
     unsigned *queue = calloc(h->nten + 1, sizeof *queue);
     mm_rc rc = MM_OK;
@@ -1055,7 +1112,7 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
 {
     mm_hub *h = x->h;
     evkeys ks;
-    event_keys(h, &h->ten[ti], src, domain, rule, path, users, &ks);
+    event_keys(h, src, domain, rule, path, users, &ks);
     if (ts > h->max_ts)
         h->max_ts = ts;
     /* Keys go from most to least specific (ip, net, domain, sig, users).
@@ -1082,12 +1139,19 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                 break;
             }
         if (!s) {
+            if (!ke->s) {
+                ke->s = ke->inl;
+                ke->cap = KENTRY_INLINE;
+            }
             if (ke->n == ke->cap && ke->cap < MM_HUB_KEY_TENANTS_MAX) {
-                unsigned nc = ke->cap ? ke->cap * 2u : 2u;
-                sighting *ns = realloc(ke->s, nc * sizeof *ns);
+                unsigned nc = ke->cap * 2u;
+                sighting *ns = malloc(nc * sizeof *ns);
                 if (!ns)
                     return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0,
                                       "out of memory");
+                memcpy(ns, ke->s, ke->n * sizeof *ns);
+                if (ke->s != ke->inl)
+                    free(ke->s);
                 ke->s = ns;
                 ke->cap = (uint16_t)nc;
             }
@@ -1265,6 +1329,9 @@ static mm_rc load_all(mm_hub *h, mm_err *err)
     mm_store_stats ss;
     if (rc == MM_OK)
         rc = mm_store_stats_get(h->st, &ss, err);
+    int64_t wall = (int64_t)time(NULL) * 1000;
+    if (rc == MM_OK && ss.max_ts > wall + FUTURE_SKEW_MS)
+        ss.max_ts = wall; /* stored before clamping existed: ignore */
     if (rc == MM_OK && ss.max_ts) {
         mm_hub_ingest_result res;
         ingest_ctx x = {h, 0, &res, err, NULL, 0, 0};
@@ -1343,6 +1410,15 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
     ingest_ctx x = {h, now_ms, res, err, NULL, 0, 0};
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
+        mm_hub_event clamped;
+        if (e->ts_ms > now_ms + FUTURE_SKEW_MS) {
+            /* a clock far ahead (or a hostile tenant) must not move the
+             * correlation window for everyone: store and correlate it at
+             * the hub's time; the raw JSON keeps what was sent */
+            clamped = *e;
+            clamped.ts_ms = now_ms;
+            e = &clamped;
+        }
         bool dup = false;
         rc = mm_store_put_event(h->st, t->id, e, now_ms, &dup, err);
         if (rc != MM_OK)

@@ -21,12 +21,22 @@
 
 #define HOOK_MAX_ATTEMPTS 10u
 #define LONGPOLL_MAX_S 60
+/* Long polls parked at once (memory; each holds a socket). */
+#define LONGPOLL_MAX_WAITERS 20000u
 /* Response bodies (feed, inbox, metrics) are capped here. */
 #define RESP_MAX (64u * 1024u * 1024u)
 
 static const double lat_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                     0.1,   0.25,   0.5,   1.0,  2.5};
 #define N_LAT (sizeof lat_bounds / sizeof lat_bounds[0])
+
+/* A suspended long poll: resumed when the feed moves past `since`, at its
+ * deadline, or at shutdown. */
+typedef struct waiter {
+    struct MHD_Connection *conn;
+    int64_t since;
+    int64_t deadline_ms;
+} waiter;
 
 typedef struct tstate {
     char id[MM_HUB_ID_MAX + 1];
@@ -42,14 +52,14 @@ struct mm_hub_server {
     mm_store *st;
     mm_hub *h;
     pthread_mutex_t mu;
-    pthread_cond_t feed_cv;
     pthread_cond_t bg_cv;
     pthread_t bg;
     bool bg_started, stop;
     char *cert_pem, *key_pem;
     unsigned port;
     int64_t last_reload_ms;
-    unsigned waiters;
+    waiter *w;
+    unsigned nw, capw;
     tstate *ts;
     unsigned nts, capts;
     /* metrics */
@@ -85,7 +95,9 @@ typedef struct req {
     mm_tenant tenant;
     bool authed;
     mm_buf body;
+    bool waited;       /* long poll: suspended once already */
 } req;
+
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
                              const char *ctype, const char *body, size_t len,
@@ -227,6 +239,21 @@ static bool client_is_loopback(struct MHD_Connection *c)
 
 /* ---- handlers --------------------------------------------------------------- */
 
+/* Resumes long polls that can be answered now; caller holds mu. */
+static void wake_waiters(mm_hub_server *s, bool all)
+{
+    int64_t now = now_ms(), cur = mm_hub_cursor(s->h);
+    unsigned k = 0;
+    for (unsigned i = 0; i < s->nw; i++) {
+        waiter *w = &s->w[i];
+        if (all || cur > w->since || now >= w->deadline_ms)
+            MHD_resume_connection(w->conn);
+        else
+            s->w[k++] = *w;
+    }
+    s->nw = k;
+}
+
 static void observe_latency(mm_hub_server *s, double sec)
 {
     size_t i = 0;
@@ -279,7 +306,7 @@ static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
         }
         observe_latency(s, mono_s() - t0);
         if (res.indicators)
-            pthread_cond_broadcast(&s->feed_cv);
+            wake_waiters(s, false);
         if (res.warnings)
             pthread_cond_signal(&s->bg_cv);
     }
@@ -310,7 +337,7 @@ static bool parse_i64(const char *v, int64_t *out)
 }
 
 static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
-                                   int kind)
+                                   req *r, int kind)
 {
     int64_t since = -1, wait = 0;
     const char *sv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
@@ -327,18 +354,30 @@ static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
     mm_err err;
     mm_rc rc;
     pthread_mutex_lock(&s->mu);
-    if (kind == 0 && since >= 0 && wait > 0 && mm_hub_cursor(s->h) <= since &&
-        s->waiters + 2 < s->conf.threads) {
-        struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += (time_t)wait;
-        s->waiters++;
-        while (!s->stop && mm_hub_cursor(s->h) <= since) {
-            int e = pthread_cond_timedwait(&s->feed_cv, &s->mu, &dl);
-            if (e == ETIMEDOUT)
-                break;
+    if (kind == 0 && since >= 0 && wait > 0 && !r->waited && !s->stop &&
+        mm_hub_cursor(s->h) <= since && s->nw < LONGPOLL_MAX_WAITERS) {
+        /* Long poll: park the connection (its pool thread stays free for
+         * other connections); wake_waiters resumes it and MHD calls the
+         * handler again, which then answers. */
+        if (s->nw == s->capw) {
+            unsigned nc = s->capw ? s->capw * 2 : 64;
+            waiter *nwp = realloc(s->w, nc * sizeof *nwp);
+            if (nwp) {
+                s->w = nwp;
+                s->capw = nc;
+            }
         }
-        s->waiters--;
+        if (s->nw < s->capw) {
+            s->w[s->nw].conn = c;
+            s->w[s->nw].since = since;
+            s->w[s->nw].deadline_ms = now_ms() + wait * 1000;
+            s->nw++;
+            r->waited = true;
+            MHD_suspend_connection(c);
+            pthread_mutex_unlock(&s->mu);
+            mm_buf_free(&out);
+            return MHD_YES;
+        }
     }
     int64_t now = now_ms();
     switch (kind) {
@@ -560,7 +599,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     if (!authenticate(s, c, &t))
         return reply_error(s, c, 401, "missing or unknown bearer token",
                            "WWW-Authenticate", "Bearer");
-    return inbox ? handle_inbox(s, c, &t) : handle_feed(s, c, feed);
+    return inbox ? handle_inbox(s, c, &t) : handle_feed(s, c, r, feed);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -660,7 +699,7 @@ static void *bg_main(void *arg)
     while (!s->stop) {
         struct timespec dl;
         clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_nsec += 500 * 1000000L;
+        dl.tv_nsec += 200 * 1000000L;
         if (dl.tv_nsec >= 1000000000L) {
             dl.tv_sec++;
             dl.tv_nsec -= 1000000000L;
@@ -673,9 +712,9 @@ static void *bg_main(void *arg)
         if (now - last_expire >= 10000) {
             unsigned n = 0;
             last_expire = now;
-            if (mm_hub_expire(s->h, now, &n, &err) == MM_OK && n)
-                pthread_cond_broadcast(&s->feed_cv);
+            mm_hub_expire(s->h, now, &n, &err);
         }
+        wake_waiters(s, false); /* new changes, or deadlines reached */
         if (now - last_reload >= 5000) {
             last_reload = now;
             mm_hub_reload(s->h, &err);
@@ -747,7 +786,8 @@ void mm_hub_server_stop(mm_hub_server *s)
         return;
     pthread_mutex_lock(&s->mu);
     s->stop = true;
-    pthread_cond_broadcast(&s->feed_cv);
+    if (s->h)
+        wake_waiters(s, true);
     pthread_cond_broadcast(&s->bg_cv);
     pthread_mutex_unlock(&s->mu);
     if (s->d)
@@ -757,11 +797,11 @@ void mm_hub_server_stop(mm_hub_server *s)
     mm_hub_free(s->h);
     mm_store_close(s->st);
     pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->feed_cv);
     pthread_cond_destroy(&s->bg_cv);
     free(s->cert_pem);
     free(s->key_pem);
     free(s->ts);
+    free(s->w);
     free(s);
 }
 
@@ -790,7 +830,6 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
-    pthread_cond_init(&s->feed_cv, &ca);
     pthread_cond_init(&s->bg_cv, &ca);
     pthread_condattr_destroy(&ca);
     char db[1100];
@@ -816,7 +855,7 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     mm_addr a;
     mm_addr_parse(conf->listen_host, strlen(conf->listen_host), &a);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (a.family == 4) {
         struct sockaddr_in *in = (struct sockaddr_in *)&ss;
         in->sin_family = AF_INET;

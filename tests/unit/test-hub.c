@@ -227,9 +227,16 @@ static void test_reserved_and_own(void **state)
     post(f, "b", "2", "192.168.1.9", T0);
     post(f, "a", "3", "8.8.8.8", T0); /* allowlisted public DNS */
     post(f, "b", "3", "8.8.8.8", T0);
-    post(f, "a", "4", "45.77.10.5", T0); /* a's own range */
-    post(f, "b", "4", "45.77.10.5", T0);
+    post(f, "a", "4", "45.77.10.5", T0); /* a's own range, reported by a */
+    post(f, "b", "4", "45.77.10.5", T0); /* … and by b: still a member's network */
+    post(f, "c", "4", "45.77.10.5", T0);
     assert_int_equal(campaigns(f), 0);
+}
+
+static mm_rc get_score(const mm_campaign *c, void *ud)
+{
+    *(unsigned *)ud = c->score;
+    return MM_OK;
 }
 
 static void test_supplier_warning(void **state)
@@ -249,6 +256,12 @@ static void test_supplier_warning(void **state)
     assert_non_null(strstr(l->en[0], "1 not disclosed"));
     assert_non_null(strstr(l->ja[0], "Alpha Parts"));
     free(l);
+    /* score: 20 + 15 (2nd tenant) + 15 (spread within 1 h) + 15 (severity
+     * high) + 10 (one customer with two hit suppliers) */
+    unsigned score = 0;
+    mm_err err;
+    assert_int_equal(mm_store_campaign_list(f->st, get_score, &score, &err), MM_OK);
+    assert_int_equal(score, 75);
     /* a third party not linked gets nothing */
     l = warnings_of(f, "m");
     assert_int_equal(l->n, 0);
@@ -531,6 +544,70 @@ static void test_ioc_acsc(void **state)
     assert_int_equal(err.line, 2);
 }
 
+static void post_line(fx *f, const char *tenant, const char *line)
+{
+    mm_hub_batch b;
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, &b, &err), MM_OK);
+    mm_hub_ingest_result r;
+    assert_int_equal(mm_hub_ingest(f->h, mm_hub_tenant_by_id(f->h, tenant), &b, NOW, &r, &err),
+                     MM_OK);
+    mm_hub_batch_free(&b);
+}
+
+static mm_rc find_type(const mm_campaign *c, void *ud)
+{
+    char *want = ud;
+    if (strcmp(c->key_type, want) == 0)
+        want[0] = '!';
+    return MM_OK;
+}
+
+static bool has_campaign_type(fx *f, const char *type)
+{
+    char want[16];
+    snprintf(want, sizeof want, "%s", type);
+    mm_err err;
+    assert_int_equal(mm_store_campaign_list(f->st, find_type, want, &err), MM_OK);
+    return want[0] == '!';
+}
+
+static void test_users_and_sig_keys(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    /* different source addresses (different /24s), same set of user names
+     * tried in another order: one password-spraying tool */
+    post_line(f, "a", "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"u1\","
+                      "\"kind\":\"event\"},\"source\":{\"ip\":\"45.1.1.1\"},\"user\":"
+                      "{\"name\":[\"oracle\",\"admin\",\"pi\"]}}");
+    assert_false(has_campaign_type(f, "users"));
+    post_line(f, "b", "{\"@timestamp\":\"2025-11-22T00:10:00Z\",\"event\":{\"id\":\"u1\","
+                      "\"kind\":\"event\"},\"source\":{\"ip\":\"46.2.2.2\"},\"user\":"
+                      "{\"name\":[\"pi\",\"oracle\",\"admin\"]}}");
+    assert_true(has_campaign_type(f, "users"));
+    /* the same signature on the same path from different addresses */
+    post_line(f, "a", "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"s1\","
+                      "\"kind\":\"alert\"},\"rule\":{\"id\":\"web.rce\"},\"url\":"
+                      "{\"path\":\"/cgi-bin/luci\"},\"source\":{\"ip\":\"47.1.1.1\"}}");
+    assert_false(has_campaign_type(f, "sig"));
+    post_line(f, "c", "{\"@timestamp\":\"2025-11-22T00:01:00Z\",\"event\":{\"id\":\"s1\","
+                      "\"kind\":\"alert\"},\"rule\":{\"id\":\"web.rce\"},\"url\":"
+                      "{\"path\":\"/cgi-bin/luci\"},\"source\":{\"ip\":\"48.1.1.1\"}}");
+    assert_true(has_campaign_type(f, "sig"));
+}
+
+static void test_future_clamped(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    /* a timestamp in the year 2999 must not push the window away from the
+     * other tenants' sightings */
+    post(f, "a", "1", "45.33.32.156", 32503680000000LL);
+    post(f, "b", "1", "45.33.32.156", NOW - 3600 * 1000);
+    assert_true(campaigns(f) >= 1);
+}
+
 static void test_rebuild_index(void **state)
 {
     fx *f = *state;
@@ -556,6 +633,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feed_decay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stix_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_future_clamped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_users_and_sig_keys, setup, teardown),
         cmocka_unit_test(test_batch_decode),
         cmocka_unit_test(test_graph_csv),
         cmocka_unit_test(test_ioc_acsc),
