@@ -12,6 +12,7 @@ static const mm_command *const commands[] = {
     &mm_cmd_hub,
     &mm_cmd_sensor,
     &mm_cmd_scs,
+    &mm_cmd_demo,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
