@@ -891,13 +891,75 @@ static void sleep_backoff(mm_uplink *u, unsigned ms)
     }
 }
 
+mm_rc mm_uplink_write_status(mm_uplink *u, mm_err *err)
+{
+    mm_uplink_stats st;
+    mm_uplink_get_stats(u, &st);
+    char t[32];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    mm_time_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, t,
+                   sizeof t);
+    mm_buf b;
+    mm_buf_init(&b, 8192);
+    mm_buf_printf(&b,
+                  "{\"updated\":\"%s\",\"hub_url\":", t);
+    mm_buf_json_str(&b, u->base_url, strlen(u->base_url));
+    mm_buf_printf(&b,
+                  ",\"spool\":{\"spool_id\":\"%s\",\"next_seq\":%" PRIu64
+                  ",\"acked\":%" PRIu64 ",\"pending\":%" PRIu64
+                  ",\"bytes\":%" PRIu64 ",\"segments\":%u,\"dropped\":%" PRIu64
+                  ",\"rejected\":%" PRIu64 ",\"corrupt\":%" PRIu64 "},",
+                  st.spool.spool_id, st.spool.next_seq, st.spool.acked,
+                  st.spool.pending, st.spool.bytes, st.spool.segments,
+                  st.spool.dropped, st.spool.rejected, st.spool.corrupt);
+    mm_buf_printf(&b,
+                  "\"upload\":{\"submitted\":%" PRIu64 ",\"uploaded\":%" PRIu64
+                  ",\"duplicates\":%" PRIu64 ",\"batches\":%" PRIu64
+                  ",\"retries\":%" PRIu64 ",\"last_status\":%ld,"
+                  "\"auth_failed\":%s},",
+                  st.submitted, st.uploaded, st.duplicates, st.batches,
+                  st.retries, st.last_status,
+                  st.auth_failed ? "true" : "false");
+    mm_buf_printf(&b,
+                  "\"feed\":{\"indicators\":%zu,\"polls\":%" PRIu64
+                  ",\"updates\":%" PRIu64 "},\"last_error\":",
+                  st.feed_indicators, st.feed_polls, st.feed_updates);
+    mm_buf_json_str(&b, st.last_error, strlen(st.last_error));
+    mm_rc rc = mm_buf_puts(&b, "}\n");
+    if (rc == MM_OK && b.data) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/uplink.json", u->state_dir);
+        rc = write_atomic(path, b.data, b.len, err);
+    } else if (rc != MM_OK) {
+        rc = mm_err_set(err, rc, "uplink.json", 0, "status too large");
+    }
+    mm_buf_free(&b);
+    return rc;
+}
+
+/* The status file at most every 2 s, from the upload thread. */
+static void maybe_status(mm_uplink *u, int64_t *last)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (now - *last < 2000)
+        return;
+    *last = now;
+    mm_err e;
+    mm_uplink_write_status(u, &e);
+}
+
 static void *upload_main(void *arg)
 {
     mm_uplink *u = arg;
+    int64_t last_status = -100000;
     while (!atomic_load(&u->stop)) {
         unsigned retry = 0;
         mm_err e;
         mm_rc rc = mm_uplink_step_upload(u, &retry, &e);
+        maybe_status(u, &last_status);
         if (rc == MM_OK)
             continue;
         if (rc == MM_EOF)
@@ -1132,8 +1194,11 @@ void mm_uplink_stop(mm_uplink *u)
     u->wake = true;
     pthread_cond_broadcast(&u->cv);
     pthread_mutex_unlock(&u->mu);
-    if (u->up_started)
+    if (u->up_started) {
         pthread_join(u->up_thr, NULL);
+        mm_err e;
+        mm_uplink_write_status(u, &e);
+    }
     if (u->feed_started)
         pthread_join(u->feed_thr, NULL);
     if (u->up_curl)

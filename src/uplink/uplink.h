@@ -287,6 +287,9 @@ typedef struct mm_uplink_stats {
     char last_error[256];
 } mm_uplink_stats;
 void mm_uplink_get_stats(mm_uplink *u, mm_uplink_stats *st);
+/* Writes the stats as JSON to state_dir/uplink.json (atomically); the
+ * upload thread does it every 2 s and at stop. */
+mm_rc mm_uplink_write_status(mm_uplink *u, mm_err *err);
 /* Path of the local indicator file (state_dir/feed.txt). */
 const char *mm_uplink_feed_path(const mm_uplink *u);
 

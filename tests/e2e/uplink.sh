@@ -147,6 +147,10 @@ check_ge "sensor ruleset reloaded with the feed" 1 "$(jq -r '.rules.ioc_ips' "$S
 
 kill "$SPID"; wait "$SPID" 2>/dev/null
 stop_hub
+# The uplink's status file (written every 2 s and at stop).
+check_eq "uplink.json: nothing pending" 0 "$(jq -r .spool.pending "$S/state/uplink.json")"
+check_eq "uplink.json: nothing dropped" 0 "$(jq -r .spool.dropped "$S/state/uplink.json")"
+check_eq "uplink.json: spool id" "$SPOOLID" "$(jq -r .spool.spool_id "$S/state/uplink.json")"
 
 # 7. Configuration: plain http off loopback is refused at start (exit 2).
 sed "s#^hub_url = .*#hub_url = http://192.0.2.10:$PORT#" "$CONF" >"$S/bad.conf"
