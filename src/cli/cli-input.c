@@ -147,15 +147,17 @@ int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
     return MM_EXIT_OK;
 }
 
-/* The year of the file's modification time: RFC 3164 stamps carry none. */
-static int file_year(int fd)
+/* RFC 3164 stamps carry no year: take the year of the file's modification
+ * time (or now), and let the parser step back a year for stamps after it. */
+static void infer_year(int fd, mm_parse_opts *po)
 {
     struct stat st;
     time_t t = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mtime
                                                            : time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
-    return tm.tm_year + 1900;
+    po->year = tm.tm_year + 1900;
+    po->not_after_s = (int64_t)t;
 }
 
 int mm_input_each_file(const char *cmd, const mm_input_opts *o,
@@ -176,7 +178,7 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
         }
         mm_input in = {.name = files[i], .type = o->type, .parse = o->parse};
         if (!in.parse.year)
-            in.parse.year = file_year(fd);
+            infer_year(fd, &in.parse);
         mm_lines lr;
         mm_rc rc = mm_lines_init(&lr, fd, 0);
         mm_span line;

@@ -184,7 +184,8 @@ static void json_one_field(jw *w, const char *obj, const char *key,
 
 static void json_http(jw *w, const mm_event *ev)
 {
-    if (!ev->method.len && !ev->status && !ev->referrer.len)
+    bool body = ev->bytes && ev->category == MM_CAT_WEB;
+    if (!ev->method.len && !ev->status && !ev->referrer.len && !body)
         return;
     jw_open(w, "http");
     if (ev->method.len || ev->referrer.len) {
@@ -193,11 +194,11 @@ static void json_http(jw *w, const mm_event *ev)
         jw_span(w, "referrer", ev->referrer);
         jw_close(w);
     }
-    if (ev->status || ev->bytes) {
+    if (ev->status || body) {
         jw_open(w, "response");
         if (ev->status)
             jw_uint(w, "status_code", ev->status);
-        if (ev->bytes) {
+        if (body) {
             jw_open(w, "body");
             jw_uint(w, "bytes", ev->bytes);
             jw_close(w);
@@ -268,9 +269,13 @@ mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
     json_endpoint(&w, "source", &ev->src, ev->src_port, ev->src_domain);
     json_endpoint(&w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
     const char *transport = transport_name(ev->ip_proto);
-    if (transport) {
+    bool web = ev->category == MM_CAT_WEB;
+    if (transport || (ev->bytes && !web)) {
         jw_open(&w, "network");
-        jw_str(&w, "transport", transport, strlen(transport));
+        if (transport)
+            jw_str(&w, "transport", transport, strlen(transport));
+        if (ev->bytes && !web)
+            jw_uint(&w, "bytes", ev->bytes);
         jw_close(&w);
     }
     json_one_field(&w, "user", "name", ev->user);

@@ -52,6 +52,9 @@ void mm_webfmt_free(mm_webfmt *f); /* NULL is a no-op */
 /* Settings that apply to every line of one input. Zero = defaults. */
 typedef struct mm_parse_opts {
     int year;           /* for RFC 3164 stamps without a year; 0 = this year */
+    int64_t not_after_s; /* when set (the file's modification time): a
+                            stamp without a year more than a day after it
+                            belongs to the year before */
     int tz_offset_s;    /* zone of stamps without an offset, seconds east */
     const mm_webfmt *web_format; /* custom access-log format, or NULL */
     bool trust_xff;     /* client address from X-Forwarded-For when present */

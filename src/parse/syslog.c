@@ -53,7 +53,13 @@ static bool bsd_time(const mm_parse_opts *opts, const char **pp,
             ms *= 10;
     }
     int off = opts ? opts->tz_offset_s : 0;
-    if (!pp_civil_ms(pp_year(opts), mo, d, h, mi, s, ms, off, ts_ms))
+    int year = pp_year(opts);
+    if (!pp_civil_ms(year, mo, d, h, mi, s, ms, off, ts_ms))
+        return false;
+    /* A December stamp in a file written in January is last year's. */
+    if (opts && opts->not_after_s &&
+        *ts_ms / 1000 > opts->not_after_s + 86400 &&
+        !pp_civil_ms(year - 1, mo, d, h, mi, s, ms, off, ts_ms))
         return false;
     *pp = p;
     return true;

@@ -722,13 +722,15 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
         return rc;
     s->sinks[s->n_sinks++] = (sink){alertfile_sink, &s->alog};
 
-    s->n_src = cfg->n_inputs + (cfg->syslog_udp[0] ? 1 : 0) +
-               (cfg->syslog_tcp[0] ? 1 : 0);
-    s->src = calloc(s->n_src ? s->n_src : 1, sizeof *s->src);
-    s->n_conns_max = cfg->syslog_tcp[0] ? cfg->syslog_max_connections : 0;
-    s->conns = calloc(s->n_conns_max ? s->n_conns_max : 1, sizeof *s->conns);
+    size_t n_src = cfg->n_inputs + (cfg->syslog_udp[0] ? 1 : 0) +
+                   (cfg->syslog_tcp[0] ? 1 : 0);
+    size_t n_conns = cfg->syslog_tcp[0] ? cfg->syslog_max_connections : 0;
+    s->src = calloc(n_src ? n_src : 1, sizeof *s->src);
+    s->conns = calloc(n_conns ? n_conns : 1, sizeof *s->conns);
     if (!s->src || !s->conns)
         return mm_err_set(err, MM_ENOMEM, cfg->file, 0, "out of memory");
+    s->n_src = n_src;
+    s->n_conns_max = n_conns;
     for (size_t i = 0; i < s->n_conns_max; i++)
         s->conns[i].fd = -1;
     size_t k = 0;

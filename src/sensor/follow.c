@@ -203,6 +203,18 @@ static int find_sibling(const mm_follow *f, const mm_follow_pos *pos,
 static mm_rc follow_open(mm_follow *f, bool first)
 {
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 && errno == ENOENT && f->pos.valid) {
+        /* Rotated away while we were stopped and no new file yet: finish
+         * the old one now rather than when the new file appears. */
+        struct stat ssb;
+        int sfd = find_sibling(f, &f->pos, false, &ssb);
+        if (sfd >= 0) {
+            f->stats->rotations++;
+            return adopt(f, sfd, &ssb, f->pos.offset, f->pos.skipping,
+                         false);
+        }
+        return MM_OK;
+    }
     if (fd < 0)
         return errno == ENOENT ? MM_OK : MM_EIO;
     struct stat sb;

@@ -347,11 +347,12 @@ static void test_spray(void **state)
     mm_detector *d;
     got g = {0};
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
-    /* 4 distinct names, each tried twice: no spray (but bruteforce) */
+    /* 4 distinct names, each tried twice: no spray (but bruteforce, which
+     * counts the failures; "Invalid user" lines alone would not) */
     for (int r = 0; r < 2; r++)
         for (int i = 0; i < 4; i++) {
             mm_event ev = ssh_ev(T0 + (r * 4 + i) * 1000, "192.0.2.50",
-                                 users[i], MM_ACT_INVALID_USER);
+                                 users[i], MM_ACT_AUTH_FAILURE);
             feed(d, &ev, &g);
         }
     mm_detector_flush(d, collect, &g);

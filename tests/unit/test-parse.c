@@ -600,6 +600,31 @@ static void scan_file(const char *name, mm_logtype type,
     close(fd);
 }
 
+/* A file written on 5 January 2015 holding December lines: those lines are
+ * from 2014; a January line in the same file stays in 2015. */
+static void test_year_rollover(void **state)
+{
+    (void)state;
+    mm_parse_opts o = {0};
+    o.year = 2015;
+    o.not_after_s = 1420416000; /* 2015-01-05T00:00:00Z */
+    mm_event ev;
+    const char *dec = "Dec 31 23:59:58 LabSZ sshd[1]: Failed password for "
+                      "root from 1.2.3.4 port 22 ssh2";
+    const char *jan = "Jan  4 10:00:00 LabSZ sshd[1]: Failed password for "
+                      "root from 1.2.3.4 port 22 ssh2";
+    assert_int_equal(mm_parse_line(&o, MM_LOG_SYSLOG, dec, strlen(dec), &ev),
+                     MM_OK);
+    assert_int_equal(ev.ts_ms, 1420070398000LL); /* 2014-12-31T23:59:58Z */
+    assert_int_equal(mm_parse_line(&o, MM_LOG_SYSLOG, jan, strlen(jan), &ev),
+                     MM_OK);
+    assert_int_equal(ev.ts_ms, 1420365600000LL); /* 2015-01-04T10:00:00Z */
+    o.not_after_s = 0; /* an explicit --year is taken as it is */
+    assert_int_equal(mm_parse_line(&o, MM_LOG_SYSLOG, dec, strlen(dec), &ev),
+                     MM_OK);
+    assert_int_equal(ev.ts_ms, 1451606398000LL); /* 2015-12-31T23:59:58Z */
+}
+
 static void test_file_openssh(void **state)
 {
     (void)state;
@@ -983,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_sshd_filter),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_current_year),
+        cmocka_unit_test(test_year_rollover),
         cmocka_unit_test(test_file_openssh),
         cmocka_unit_test(test_file_linux),
         cmocka_unit_test(test_file_access),

@@ -609,13 +609,29 @@ static void test_follow_restart(void **state)
     mm_follow_fini(&f);
     assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|");
 
+    /* rotated while stopped and no new file yet: the old one is finished
+     * at once, the new one followed when it appears */
+    write_file(path, "b2\n", "a");
+    char rot2[300];
+    tpath(rot2, sizeof rot2, "r.log.1");
+    assert_int_equal(rename(path, rot2), 0);
+    write_file(rot2, "b3\n", "a");
+    assert_int_equal(mm_follow_init(&f, path, &pos, false, &st), MM_OK);
+    follow_poll_all(&f, &c);
+    assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|b2|b3|");
+    write_file(path, "b4\n", "w");
+    follow_poll_all(&f, &c);
+    mm_follow_get_pos(&f, &pos);
+    mm_follow_fini(&f);
+    assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|b2|b3|b4|");
+
     /* truncated while stopped (no copy): from 0 */
     write_file(path, "c1\n", "w");
     assert_int_equal(mm_follow_init(&f, path, &pos, false, &st), MM_OK);
     follow_poll_all(&f, &c);
     mm_follow_get_pos(&f, &pos);
     mm_follow_fini(&f);
-    assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|c1|");
+    assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|b2|b3|b4|c1|");
 
     /* start_at_end applies only to a file without saved state */
     write_file(path, "c2\n", "a");
@@ -624,7 +640,7 @@ static void test_follow_restart(void **state)
     write_file(path, "c3\n", "a");
     follow_poll_all(&f, &c);
     mm_follow_fini(&f);
-    assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|c1|c3|");
+    assert_string_equal(c.text, "a1|a2|a3|a4|a5|b1|b2|b3|b4|c1|c3|");
 }
 
 static void test_follow_overlong(void **state)
