@@ -188,6 +188,8 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
                             "line %u: source.ip is not an IP address", lineno);
             goto out;
         }
+        /* formatted here, in the HTTP thread, not under the store lock */
+        mm_addr_format(&e->src, e->src_text, sizeof e->src_text);
     } else if (has_member(o, "source", "ip")) {
         rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
                         "line %u: source.ip must be a string", lineno);

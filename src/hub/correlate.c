@@ -85,7 +85,7 @@ static void *smap_get(smap *m, const char *key)
 /* Returns the slot for key, creating it (val NULL) when missing. */
 static mm_rc smap_put(smap *m, const char *key, smap_ent **out)
 {
-    if ((m->n + 1) * 10 >= m->cap * 7) {
+    if ((m->n + 1) * 2 >= m->cap) { /* load <= 1/2: short probe runs */
         mm_rc rc = smap_grow(m);
         if (rc != MM_OK)
             return rc;
@@ -517,6 +517,7 @@ static mm_rc load_sioc(const mm_stateioc *s, void *ud)
 /* ---- correlation keys ----------------------------------------------------- */
 
 typedef struct evkeys {
+    char ip[48]; /* source address text when ip_ok */
     char k[5][320];
     unsigned n;
     bool ip_ok;     /* the source address may be shared */
@@ -555,16 +556,21 @@ static void key_make(char *out, size_t outlen, const char *prefix,
 }
 
 static void event_keys(const mm_hub *h, const mm_addr *src,
-                       const char *domain, const char *rule, const char *path,
-                       uint64_t users, evkeys *o)
+                       const char *src_text, const char *domain,
+                       const char *rule, const char *path, uint64_t users,
+                       evkeys *o)
 {
     o->n = 0;
     o->ip_ok = src->family && !mm_addr_is_reserved(src) &&
                !mm_hub_allowed(h, src) && !tenant_range(h, src);
     if (o->ip_ok) {
         char ip[48];
-        mm_addr_format(src, ip, sizeof ip);
+        if (src_text && src_text[0])
+            snprintf(ip, sizeof ip, "%s", src_text);
+        else
+            mm_addr_format(src, ip, sizeof ip);
         key_make(o->k[o->n++], sizeof o->k[0], "ip:", ip, NULL, NULL);
+        memcpy(o->ip, ip, sizeof o->ip);
         mm_addr net = *src;
         if (net.family == 4)
             net.bytes[3] = 0;
@@ -901,9 +907,14 @@ static unsigned shared_customers(const mm_hub *h, const camp *c)
     }
     qsort(v, n, sizeof *v, cmp_u);
     unsigned shared = 0;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] == v[i - 1] && (i < 2 || v[i - 1] != v[i - 2]))
-            shared++;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && v[j] == v[i])
+            j++;
+        if (j - i >= 2)
+            shared++; /* one customer, several hit suppliers */
+        i = j;
+    }
     free(v);
     return shared;
 }
@@ -1107,12 +1118,13 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
 }
 
 static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
-                           const mm_addr *src, const char *domain,
+                           const mm_addr *src, const char *src_text,
+                           const char *domain,
                            const char *rule, const char *path, uint64_t users)
 {
     mm_hub *h = x->h;
     evkeys ks;
-    event_keys(h, src, domain, rule, path, users, &ks);
+    event_keys(h, src, src_text, domain, rule, path, users, &ks);
     if (ts > h->max_ts)
         h->max_ts = ts;
     /* Keys go from most to least specific (ip, net, domain, sig, users).
@@ -1220,9 +1232,8 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
         }
         acted = true;
         camp *c = &h->camps[ke->camp - 1];
-        char ip[48];
+        const char *ip = ks.ip;
         if (ks.ip_ok) {
-            mm_addr_format(src, ip, sizeof ip);
             const char *type = src->family == 4 ? "ipv4-addr" : "ipv6-addr";
             if ((rc = touch_indicator(x, c, type, ip)) != MM_OK)
                 return rc;
@@ -1306,7 +1317,7 @@ static mm_rc replay_row(const mm_event_row *r, void *ud)
     int ti = tenant_idx(x->h, r->tenant);
     if (ti < 0)
         return MM_OK;
-    return correlate_one(x, (unsigned)ti, r->ts_ms, r->severity, &r->src,
+    return correlate_one(x, (unsigned)ti, r->ts_ms, r->severity, &r->src, NULL,
                          r->domain, r->rule_id, r->path, r->users_hash);
 }
 
@@ -1429,7 +1440,7 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
         }
         res->accepted++;
         rc = correlate_one(&x, (unsigned)ti, e->ts_ms, e->severity, &e->src,
-                           e->domain, e->rule_id, e->path, e->users_hash);
+                           e->src_text, e->domain, e->rule_id, e->path, e->users_hash);
     }
     if (rc == MM_OK)
         rc = flush(&x);

@@ -102,6 +102,7 @@ typedef struct mm_hub_event {
     char rule_id[129];                /* rule.id (alerts) */
     int severity;                     /* 0 none, 1 low … 4 critical */
     mm_addr src;                      /* source.ip, family 0 if absent */
+    char src_text[46];                /* its canonical text, "" if absent */
     char domain[254];                 /* source.domain or destination.domain */
     char path[257];                   /* url.path, cut at 256 bytes */
     uint64_t users_hash;              /* hash of the sorted user names */

@@ -270,7 +270,9 @@ static mm_rc sq_put_event(mm_store *base, const char *tenant,
     sq_store *s = (sq_store *)base;
     sqlite3_stmt *st = stmt(s, Q_EVENT_PUT);
     char ip[48] = "";
-    if (ev->src.family)
+    if (ev->src_text[0])
+        snprintf(ip, sizeof ip, "%s", ev->src_text);
+    else if (ev->src.family)
         mm_addr_format(&ev->src, ip, sizeof ip);
     bind_text(st, 1, tenant);
     bind_text(st, 2, ev->id);
@@ -278,7 +280,7 @@ static mm_rc sq_put_event(mm_store *base, const char *tenant,
     sqlite3_bind_int64(st, 4, ev->ts_ms);
     bind_text(st, 5, ev->rule_id);
     sqlite3_bind_int(st, 6, ev->severity);
-    sqlite3_bind_text(st, 7, ip, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, ip, -1, SQLITE_STATIC);
     bind_text(st, 8, ev->domain);
     bind_text(st, 9, ev->path);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)ev->users_hash);
