@@ -19,6 +19,12 @@ wait_for() {
   return 1
 }
 q() { sqlite3 "$H/hub.db" "$1" 2>/dev/null; }
+# jget FILE|- a.b.0.c: one JSON member (python3 is in scripts/deps).
+jget() { python3 -c 'import json,sys
+f=sys.argv[1]; d=json.load(sys.stdin) if f=="-" else json.load(open(f))
+for k in sys.argv[2].split("."):
+    d=d[int(k)] if isinstance(d,list) else d[k]
+print(d)' "$@" 2>/dev/null; }
 
 # ---- hub: plain HTTP on a fixed loopback port (it is restarted), a low
 # per-tenant rate so that the upload takes a while.
@@ -67,7 +73,7 @@ backoff_cap = 1
 EOF
 SPID=
 start_sensor() { "$MAMORI" sensor --config "$CONF" 2>>"$S/sensor.log" & SPID=$!; }
-status_lines() { jq -r '.sources[0].lines // 0' "$S/state/status.json" 2>/dev/null; }
+status_lines() { jget "$S/state/status.json" sources.0.lines || echo 0; }
 spooled() { cat "$S"/spool/*.seg 2>/dev/null | wc -l; }
 hub_n() { q "SELECT count(*) FROM events WHERE tenant='sme1'"; }
 hub_ge() { [ "$(hub_n)" -ge "$1" ] 2>/dev/null; }
@@ -108,10 +114,10 @@ sleep 2
 # the spool gave (1..N), and nothing else.
 check_eq "hub holds every spooled record" "$N" "$(hub_n)"
 check_eq "no event id twice" "$(hub_n)" "$(q "SELECT count(DISTINCT event_id) FROM events WHERE tenant='sme1'")"
-SPOOLID=$(jq -r .spool_id "$S/spool/state.json")
+SPOOLID=$(jget "$S/spool/state.json" spool_id)
 check_eq "ids are spool-1..spool-N" "$N" \
   "$(q "SELECT count(*) FROM events WHERE tenant='sme1' AND event_id GLOB '$SPOOLID-*' AND CAST(substr(event_id, 18) AS INTEGER) BETWEEN 1 AND $N")"
-check_eq "cursor at the end" "$N" "$(jq -r .acked "$S/spool/state.json")"
+check_eq "cursor at the end" "$N" "$(jget "$S/spool/state.json" acked)"
 check_eq "acknowledged segments deleted" 0 "$(ls "$S"/spool/*.seg 2>/dev/null | wc -l)"
 # The sensor read each line once: a crash-free reference run gives the same
 # number of records.
@@ -141,16 +147,16 @@ curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/events" \
   --data-binary "{\"@timestamp\":\"$NOW\",\"event\":{\"kind\":\"alert\",\"id\":\"x-1\",\"severity\":2},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":{\"ip\":\"183.62.140.253\"}}" >/dev/null
 wait_for 20 grep -qx 183.62.140.253 "$S/state/feed.txt"
 check "feed reached the sensor" grep -qx 183.62.140.253 "$S/state/feed.txt"
-ioc_loaded() { [ "$(jq -r '.rules.ioc_ips' "$S/state/status.json")" -ge 1 ] 2>/dev/null; }
+ioc_loaded() { [ "$(jget "$S/state/status.json" rules.ioc_ips)" -ge 1 ] 2>/dev/null; }
 wait_for 10 ioc_loaded
-check_ge "sensor ruleset reloaded with the feed" 1 "$(jq -r '.rules.ioc_ips' "$S/state/status.json")"
+check_ge "sensor ruleset reloaded with the feed" 1 "$(jget "$S/state/status.json" rules.ioc_ips)"
 
 kill "$SPID"; wait "$SPID" 2>/dev/null
 stop_hub
 # The uplink's status file (written every 2 s and at stop).
-check_eq "uplink.json: nothing pending" 0 "$(jq -r .spool.pending "$S/state/uplink.json")"
-check_eq "uplink.json: nothing dropped" 0 "$(jq -r .spool.dropped "$S/state/uplink.json")"
-check_eq "uplink.json: spool id" "$SPOOLID" "$(jq -r .spool.spool_id "$S/state/uplink.json")"
+check_eq "uplink.json: nothing pending" 0 "$(jget "$S/state/uplink.json" spool.pending)"
+check_eq "uplink.json: nothing dropped" 0 "$(jget "$S/state/uplink.json" spool.dropped)"
+check_eq "uplink.json: spool id" "$SPOOLID" "$(jget "$S/state/uplink.json" spool.spool_id)"
 
 # 7. Configuration: plain http off loopback is refused at start (exit 2).
 sed "s#^hub_url = .*#hub_url = http://192.0.2.10:$PORT#" "$CONF" >"$S/bad.conf"
