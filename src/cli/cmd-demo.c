@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,9 +141,14 @@ static pid_t spawn(const demo *d, const char *const *args, const char *log,
     for (; args[n - 1] && n < 23; n++)
         argv[n] = args[n - 1];
     argv[n] = NULL;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0)
         return pid;
+    /* The hub and sensors stop when the demo goes away, however it ends. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1);
     int lfd = open(log ? log : "/dev/null",
                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (lfd >= 0) {
