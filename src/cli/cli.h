@@ -106,9 +106,9 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
 extern const mm_command mm_cmd_scan;
 extern const mm_command mm_cmd_logtest;
 extern const mm_command mm_cmd_version;
+extern const mm_command mm_cmd_scs;
 extern const mm_command mm_cmd_hub;
 extern const mm_command mm_cmd_sensor;
-extern const mm_command mm_cmd_scs;
 extern const mm_command mm_cmd_demo;
 
 /* True when argv holds -h or --help; prints the command's usage then. */

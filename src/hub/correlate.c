@@ -170,6 +170,7 @@ struct mm_hub {
     smap sioc;   /* "type value" → source (char *) */
     int64_t cursor;
     int64_t max_ts;
+    int64_t last_compact_ms;
     bool replay; /* rebuilding from the store: no writes */
 };
 
@@ -1469,8 +1470,10 @@ mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)
             break;
         }
     }
-    /* drop correlation keys without a campaign that fell out of the window */
-    if (h->keys.n > 0) {
+    /* drop correlation keys without a campaign that fell out of the window;
+     * the sweep rebuilds the table, so at most once a minute */
+    if (h->keys.n > 0 && now_ms - h->last_compact_ms >= 60000) {
+        h->last_compact_ms = now_ms;
         smap fresh = {NULL, 0, 0, h->keys.seed};
         for (size_t i = 0; i < h->keys.cap; i++) {
             smap_ent *e = &h->keys.e[i];

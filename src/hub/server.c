@@ -576,6 +576,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
             return reply_error(s, c, (unsigned)r->status, r->msg, NULL, NULL);
         return handle_events(s, c, r);
     }
+    if (*upload_size) { /* a body sent to a GET endpoint: drop it */
+        *upload_size = 0;
+        return MHD_YES;
+    }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply_error(s, c, 405, "use GET", "Allow", "GET");
     if (strcmp(url, "/api/v1/health") == 0)

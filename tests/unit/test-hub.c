@@ -597,6 +597,27 @@ static void test_users_and_sig_keys(void **state)
     assert_true(has_campaign_type(f, "sig"));
 }
 
+static void test_index_compaction(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);            /* key kept: campaign */
+    post(f, "b", "1", "45.33.32.156", T0 + 1000);
+    post(f, "a", "2", "45.40.1.1", T0);               /* key without campaign */
+    post(f, "c", "9", "45.50.1.1", T0 + 48LL * 3600 * 1000); /* moves time on */
+    unsigned n;
+    mm_err err;
+    assert_int_equal(mm_hub_expire(f->h, NOW + 61000, &n, &err), MM_OK);
+    /* the stale key is gone: b's late sighting of 45.40.1.1 opens nothing */
+    int before = campaigns(f);
+    post(f, "b", "2", "45.40.1.1", T0 + 1000);
+    assert_int_equal(campaigns(f), before);
+    /* the campaign's key survived: c joins the existing campaign */
+    mm_hub_ingest_result r = post(f, "c", "10", "45.33.32.156", T0 + 48LL * 3600 * 1000);
+    assert_int_equal(r.campaigns_opened, 0);
+    assert_true(r.warnings >= 1);
+}
+
 static void test_future_clamped(void **state)
 {
     fx *f = *state;
@@ -634,6 +655,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stix_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_future_clamped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users_and_sig_keys, setup, teardown),
         cmocka_unit_test(test_batch_decode),
         cmocka_unit_test(test_graph_csv),
