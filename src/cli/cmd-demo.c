@@ -317,7 +317,7 @@ static bool load_attacker(demo *d, attacker *a, const char *file, int max)
         return false;
     size_t iplen = strlen(a->ip);
     int64_t first = INT64_MAX;
-    int64_t times[LINES_MAX];
+    int64_t times[LINES_MAX] = {0};
     for (char *p = t; p && *p && a->n < max;) {
         char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -344,8 +344,8 @@ static bool load_attacker(demo *d, attacker *a, const char *file, int max)
     for (int i = 0; i < a->n; i++)
         idx[i] = i;
     qsort_r(idx, (size_t)a->n, sizeof idx[0], cmp_rel, a->rel);
-    char *l2[LINES_MAX];
-    int64_t r2[LINES_MAX];
+    char *l2[LINES_MAX] = {0};
+    int64_t r2[LINES_MAX] = {0};
     for (int i = 0; i < a->n; i++) {
         l2[i] = a->lines[idx[i]];
         r2[i] = a->rel[idx[i]];
@@ -670,7 +670,7 @@ static void name_of(int sme, char *ja, size_t jn, char *en, size_t en_n)
 
 static void replay(demo *d, attacker *att, int n_att)
 {
-    step steps[2 * N_SME];
+    step steps[2 * N_SME] = {{0}};
     int ns = 0;
     for (int a = 0; a < n_att; a++)
         for (int k = 0; k < N_SME; k++)
@@ -975,7 +975,7 @@ static int demo_run(int argc, char **argv)
                             "('buyer','critical')",
                             NULL, NULL);
     long esc = hub_count(d, "SELECT count(*) FROM escalations", NULL, NULL);
-    int64_t leads[2 * N_SME];
+    int64_t leads[2 * N_SME] = {0};
     int nl = 0, protected_t = 0, blocked = 0;
     for (int i = 0; i < N_SME; i++) {
         bool prot = false;
