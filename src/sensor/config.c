@@ -9,7 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef enum opt_section { SEC_SENSOR, SEC_INPUT, SEC_SYSLOG } opt_section;
+typedef enum opt_section {
+    SEC_SENSOR,
+    SEC_INPUT,
+    SEC_SYSLOG,
+    SEC_UPLINK /* keys handled by mm_uplink_conf_set */
+} opt_section;
 
 typedef enum opt_type {
     T_PATH,     /* char[MM_SENSOR_PATH_MAX], absolute or relative */
@@ -74,14 +79,19 @@ static const opt_def opts[] = {
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
-static const char *const section_names[] = {"sensor", "input", "syslog"};
+static const char *const section_names[] = {"sensor", "input", "syslog",
+                                            "uplink"};
+#define N_SECTIONS 4
 
 typedef struct load_ctx {
     mm_sensor_config *cfg;
     int section;                 /* -1 before the first header */
     mm_sensor_input *input;      /* current [input] */
-    bool seen_section[3];
-    unsigned section_line[3];
+    bool seen_section[N_SECTIONS];
+    unsigned section_line[N_SECTIONS];
+    /* [uplink] keys already given (own_ranges/own_domains may repeat) */
+    unsigned n_uplink_keys;
+    char uplink_keys[32][MM_CONF_NAME_MAX];
     /* which options were set in the current section (by table index) */
     bool set[N_OPTS];
 } load_ctx;
@@ -328,13 +338,19 @@ static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)
     if (rc != MM_OK)
         return rc;
     int s = -1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_SECTIONS; i++)
         if (strcmp(it->section, section_names[i]) == 0)
             s = i;
     if (s < 0)
         return mm_err_set(err, MM_EINVAL, it->file, it->line,
-                          "unknown section [%s] (sensor, input NAME, syslog)",
+                          "unknown section [%s] (sensor, input NAME, syslog, "
+                          "uplink)",
                           it->section);
+    if (s == SEC_UPLINK && !c->seen_section[SEC_UPLINK]) {
+        mm_uplink_conf_init(&c->cfg->uplink);
+        c->cfg->uplink_on = true;
+        c->cfg->uplink_line = it->line;
+    }
     if (s == SEC_INPUT) {
         if (!valid_source_name(it->label))
             return mm_err_set(err, MM_EINVAL, it->file, it->line,
@@ -373,11 +389,41 @@ static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)
     return MM_OK;
 }
 
+/* One [uplink] key: the uplink module owns the keys and their checks; the
+ * error is placed at this file and line. */
+static mm_rc uplink_item(load_ctx *c, const mm_conf_item *it, mm_err *err)
+{
+    bool repeatable = !strcmp(it->key, "own_ranges") ||
+                      !strcmp(it->key, "own_range") ||
+                      !strcmp(it->key, "own_domains") ||
+                      !strcmp(it->key, "own_domain");
+    if (!repeatable) {
+        for (unsigned i = 0; i < c->n_uplink_keys; i++)
+            if (!strcmp(c->uplink_keys[i], it->key))
+                return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                                  "'%s' given twice in [uplink]", it->key);
+        if (c->n_uplink_keys < 32)
+            snprintf(c->uplink_keys[c->n_uplink_keys++], MM_CONF_NAME_MAX,
+                     "%s", it->key);
+    }
+    mm_err e;
+    mm_rc rc = mm_uplink_conf_set(&c->cfg->uplink, it->key, it->value, &e);
+    if (rc == MM_ENOTFOUND)
+        return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                          "unknown key '%s' in [uplink] (docs/uplink.md)",
+                          it->key);
+    if (rc != MM_OK)
+        return mm_err_set(err, rc, it->file, it->line, "%s", e.msg);
+    return MM_OK;
+}
+
 static mm_rc on_item(const mm_conf_item *it, void *ud, mm_err *err)
 {
     load_ctx *c = ud;
     if (!it->key)
         return on_header(c, it, err);
+    if (c->section == SEC_UPLINK)
+        return uplink_item(c, it, err);
     for (size_t i = 0; i < N_OPTS; i++) {
         const opt_def *o = &opts[i];
         if ((int)o->section != c->section || strcmp(o->name, it->key) != 0)
@@ -394,6 +440,30 @@ static mm_rc on_item(const mm_conf_item *it, void *ud, mm_err *err)
     return mm_err_set(err, MM_EINVAL, it->file, it->line,
                       "unknown key '%s' in [%s]", it->key,
                       section_names[c->section]);
+}
+
+/* Defaults of [uplink] that depend on [sensor], then the uplink's checks. */
+static mm_rc uplink_finish(mm_sensor_config *cfg, const char *file,
+                           mm_err *err)
+{
+    mm_uplink_conf *u = &cfg->uplink;
+    if (!u->spool_dir[0] &&
+        snprintf(u->spool_dir, sizeof u->spool_dir, "%s/spool",
+                 cfg->state_dir) >= (int)sizeof u->spool_dir)
+        return mm_err_set(err, MM_EINVAL, file, cfg->uplink_line,
+                          "state_dir too long for the spool");
+    if (!u->state_dir[0])
+        snprintf(u->state_dir, sizeof u->state_dir, "%s", cfg->state_dir);
+    mm_err e;
+    if (mm_uplink_conf_check(u, &e) != MM_OK)
+        return mm_err_set(err, MM_EINVAL, file, cfg->uplink_line, "%s",
+                          e.msg);
+    if (u->feed &&
+        snprintf(cfg->feed_ioc, sizeof cfg->feed_ioc, "%s/feed.txt",
+                 u->state_dir) >= (int)sizeof cfg->feed_ioc)
+        return mm_err_set(err, MM_EINVAL, file, cfg->uplink_line,
+                          "[uplink] state_dir too long");
+    return MM_OK;
 }
 
 static mm_rc config_finish(load_ctx *c, const char *file, mm_err *err)
@@ -423,6 +493,11 @@ static mm_rc config_finish(load_ctx *c, const char *file, mm_err *err)
         snprintf(cfg->alerts, sizeof cfg->alerts, "%.*s/alerts.json",
                  (int)(sizeof cfg->alerts - sizeof "/alerts.json"),
                  cfg->state_dir);
+    }
+    if (cfg->uplink_on) {
+        rc = uplink_finish(cfg, file, err);
+        if (rc != MM_OK)
+            return rc;
     }
     for (unsigned i = 0; i < cfg->n_inputs; i++) {
         if (strcmp(cfg->inputs[i].path, cfg->alerts) == 0)
@@ -510,6 +585,10 @@ mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg,
     }
     for (unsigned i = 0; rc == MM_OK && i < cfg->n_ioc; i++)
         rc = mm_ruleset_add_ioc_file(rs, cfg->ioc[i], err);
+    /* The hub's shared feed, once the uplink has written it. */
+    struct stat fsb;
+    if (rc == MM_OK && cfg->feed_ioc[0] && stat(cfg->feed_ioc, &fsb) == 0)
+        rc = mm_ruleset_add_ioc_file(rs, cfg->feed_ioc, err);
     for (unsigned i = 0; rc == MM_OK && i < cfg->n_allow; i++)
         rc = mm_ruleset_add_allow(rs, cfg->allow[i], err);
     if (rc == MM_OK)

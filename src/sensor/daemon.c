@@ -75,6 +75,9 @@ struct mm_sensor {
     mm_alertlog alog;
     sink sinks[SINKS_MAX];
     size_t n_sinks;
+    mm_sensor_event_fn ev_fn; /* event hook (the uplink), or NULL */
+    mm_sensor_flush_fn ev_flush;
+    void *ev_ud;
     mm_buf json;
     char state_path[MM_SENSOR_PATH_MAX];
     char status_path[MM_SENSOR_PATH_MAX];
@@ -150,6 +153,8 @@ static void handle_line(mm_sensor *s, source *src, const char *line,
         st->events++;
         if (truncated)
             ev.anomalies |= MM_ANOM_TRUNCATED;
+        if (s->ev_fn)
+            s->ev_fn(&ev, line, len, s->ev_ud);
         mm_detector_feed(s->det, &ev, line, len, on_alert, s);
     } else if (rc == MM_SKIP) {
         st->skipped++;
@@ -255,6 +260,14 @@ static void on_inotify(mm_sensor *s)
 
 static mm_rc save_state(mm_sensor *s, mm_err *err)
 {
+    /* What the event hook took from the lines read so far must be durable
+     * before the offsets move past those lines. */
+    if (s->ev_flush) {
+        mm_rc frc = s->ev_flush(s->ev_ud);
+        if (frc != MM_OK)
+            return mm_err_set(err, frc, s->state_path, 0,
+                              "event hook could not flush; offsets kept");
+    }
     mm_sensor_state_entry *e = calloc(s->n_src, sizeof *e);
     if (!e)
         return mm_err_set(err, MM_ENOMEM, s->state_path, 0, "out of memory");
@@ -779,6 +792,14 @@ mm_rc mm_sensor_add_sink(mm_sensor *s, mm_sensor_sink_fn fn, void *ud)
         return MM_ELIMIT;
     s->sinks[s->n_sinks++] = (sink){fn, ud};
     return MM_OK;
+}
+
+void mm_sensor_set_event_hook(mm_sensor *s, mm_sensor_event_fn fn,
+                              mm_sensor_flush_fn flush, void *ud)
+{
+    s->ev_fn = fn;
+    s->ev_flush = flush;
+    s->ev_ud = ud;
 }
 
 uint16_t mm_sensor_udp_port(const mm_sensor *s)

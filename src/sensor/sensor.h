@@ -19,6 +19,7 @@
 #include "core.h"
 #include "detect.h"
 #include "parse.h"
+#include "uplink.h"
 
 #include <sys/types.h>
 
@@ -67,6 +68,14 @@ typedef struct mm_sensor_config {
     mm_logtype syslog_type;
     unsigned syslog_max_message;
     unsigned syslog_max_connections;
+    /* [uplink] (docs/uplink.md): keys go to mm_uplink_conf_set; spool_dir
+     * defaults to <state_dir>/spool and the uplink's state_dir to the
+     * sensor's. With feed on, feed_ioc (<uplink state_dir>/feed.txt) is
+     * loaded as one more indicator file whenever it exists. */
+    bool uplink_on;
+    unsigned uplink_line; /* where [uplink] starts, for messages */
+    mm_uplink_conf uplink;
+    char feed_ioc[MM_SENSOR_PATH_MAX];
 } mm_sensor_config;
 
 /* Reads and checks the config file. On success *out is a new config (free
@@ -257,6 +266,18 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
                     void *log_ud, mm_sensor **out, mm_err *err);
 /* Adds a sink (at most 8); call before mm_sensor_run. */
 mm_rc mm_sensor_add_sink(mm_sensor *s, mm_sensor_sink_fn fn, void *ud);
+
+/* An event hook: called for every parsed event with its raw line (both
+ * valid only during the call), before detection — the uplink picks the
+ * "concerning" events it sends. `flush` (may be NULL) runs before the
+ * offsets are saved: what the hook buffered must be durable first, and a
+ * failing flush keeps the old offsets (the lines are read again). One hook;
+ * call before mm_sensor_run. */
+typedef void (*mm_sensor_event_fn)(const mm_event *ev, const char *line,
+                                   size_t len, void *ud);
+typedef mm_rc (*mm_sensor_flush_fn)(void *ud);
+void mm_sensor_set_event_hook(mm_sensor *s, mm_sensor_event_fn fn,
+                              mm_sensor_flush_fn flush, void *ud);
 /* Runs the loop until SIGTERM or SIGINT (SIGHUP reloads rules and
  * indicators). Blocks those signals in the calling thread and takes them
  * through a signalfd. On stop: flushes the detector, saves offsets and

@@ -229,7 +229,27 @@ static void test_config_bad(void **state)
         const char *msg;
     } bad[] = {
         {"[sensor]\nstate_dir = /s\n[inptu x]\n",
-         "b.conf:3: unknown section [inptu] (sensor, input NAME, syslog)"},
+         "b.conf:3: unknown section [inptu] (sensor, input NAME, syslog, "
+         "uplink)"},
+        /* [uplink]: the uplink module's checks, placed at file:line */
+        {"[sensor]\nstate_dir = /s\n[input a]\npath = /x\n[uplink]\n"
+         "hub_url = http://10.0.0.1:1\ntoken = t\n"
+         "tenant_secret = 0123456789abcdef\n",
+         "b.conf:5: [uplink] hub_url 'http://10.0.0.1:1': plain http is "
+         "allowed only to 127.0.0.1 or [::1]; use https with ca_file"},
+        {"[sensor]\nstate_dir = /s\n[input a]\npath = /x\n[uplink]\n"
+         "hub = https://h\n",
+         "b.conf:6: unknown key 'hub' in [uplink] (docs/uplink.md)"},
+        {"[sensor]\nstate_dir = /s\n[input a]\npath = /x\n[uplink]\n"
+         "token = a\ntoken = b\n",
+         "b.conf:7: 'token' given twice in [uplink]"},
+        {"[sensor]\nstate_dir = /s\n[input a]\npath = /x\n[uplink]\n"
+         "hub_url = https://h\ntoken = a\n",
+         "b.conf:5: [uplink] deid = hash needs tenant_secret (16 characters "
+         "or more) or tenant_secret_file; or set deid = drop"},
+        {"[sensor]\nstate_dir = /s\n[input a]\npath = /x\n[uplink]\n"
+         "batch_max = 0\n",
+         "b.conf:6: [uplink] batch_max: 0 is outside 1..10000"},
         {"[sensor]\nstate_dir = /s\nalert = /a\n",
          "b.conf:3: unknown key 'alert' in [sensor]"},
         {"[sensor]\nstate_dir = /s\nalerts_keep = 1000\n[syslog]\nudp=1\n",
@@ -294,6 +314,40 @@ static void test_config_bad(void **state)
         if (strcmp(out, bad[i].msg) != 0)
             fail_msg("case %zu: got '%s'", i, out);
     }
+}
+
+
+/* [uplink]: defaults taken from [sensor], the feed file named. */
+static void test_config_uplink(void **state)
+{
+    (void)state;
+    const char *text = "[sensor]\nstate_dir = /var/lib/m\n"
+                       "[input a]\npath = /x\n"
+                       "[uplink]\nhub_url = https://hub.example:8443\n"
+                       "token = abc\ntenant_secret = 0123456789abcdef\n"
+                       "own_ranges = 198.51.100.0/24\n"
+                       "own_ranges = 2001:db8::/32\n"
+                       "send_events = authentication_failure\n";
+    mm_sensor_config *cfg = NULL;
+    mm_err err;
+    assert_int_equal(mm_sensor_config_parse("u.conf", text, strlen(text),
+                                            &cfg, &err),
+                     MM_OK);
+    assert_true(cfg->uplink_on);
+    assert_string_equal(cfg->uplink.spool_dir, "/var/lib/m/spool");
+    assert_string_equal(cfg->uplink.state_dir, "/var/lib/m");
+    assert_string_equal(cfg->feed_ioc, "/var/lib/m/feed.txt");
+    assert_int_equal(cfg->uplink.n_own_ranges, 2);
+    assert_int_equal(cfg->uplink.send_events, 1u << MM_ACT_AUTH_FAILURE);
+    mm_sensor_config_free(cfg);
+    /* without [uplink], nothing of it */
+    const char *plain = "[sensor]\nstate_dir = /s\n[input a]\npath = /x\n";
+    assert_int_equal(mm_sensor_config_parse("p.conf", plain, strlen(plain),
+                                            &cfg, &err),
+                     MM_OK);
+    assert_false(cfg->uplink_on);
+    assert_string_equal(cfg->feed_ioc, "");
+    mm_sensor_config_free(cfg);
 }
 
 /* ---- state file --------------------------------------------------------- */
@@ -692,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_conf_reader),
         cmocka_unit_test(test_config_good),
         cmocka_unit_test(test_config_bad),
+        cmocka_unit_test(test_config_uplink),
         cmocka_unit_test(test_state_roundtrip),
         cmocka_unit_test(test_framer_split_everywhere),
         cmocka_unit_test(test_framer_caps),

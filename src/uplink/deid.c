@@ -1,0 +1,555 @@
+/* deid.c — de-identification of alerts and events before they leave the
+ * SME: internal addresses, user names and host names are replaced by a
+ * keyed hash (HMAC-SHA256 with the tenant's secret) or removed; raw log
+ * lines are removed unless the tenant opts in. */
+#include "uplink.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct own_range {
+    mm_addr net;
+    unsigned bits;
+} own_range;
+
+struct mm_deid {
+    mm_deid_mode mode;
+    bool send_raw;
+    unsigned char key[64];
+    size_t key_len;
+    unsigned n_ranges;
+    own_range ranges[MM_DEID_RANGES_MAX];
+    unsigned n_domains;
+    char domains[MM_DEID_RANGES_MAX][256];
+};
+
+mm_rc mm_deid_new(mm_deid_mode mode, const void *secret, size_t secret_len,
+                  bool send_raw, mm_deid **out, mm_err *err)
+{
+    *out = NULL;
+    if (mode != MM_DEID_HASH && mode != MM_DEID_DROP)
+        return mm_err_set(err, MM_EINVAL, "<uplink>", 0,
+                          "unknown de-identification mode");
+    if (mode == MM_DEID_HASH && (secret == NULL || secret_len < 16))
+        return mm_err_set(err, MM_EINVAL, "<uplink>", 0,
+                          "tenant_secret must be at least 16 bytes for "
+                          "deid = hash");
+    if (sodium_init() < 0)
+        return mm_err_set(err, MM_EINTERNAL, "<uplink>", 0,
+                          "libsodium failed to initialise");
+    mm_deid *d = calloc(1, sizeof *d);
+    if (!d)
+        return MM_ENOMEM;
+    d->mode = mode;
+    d->send_raw = send_raw;
+    if (mode == MM_DEID_HASH) {
+        /* Long secrets are first reduced to 32 bytes (as HMAC does). */
+        if (secret_len > sizeof d->key) {
+            crypto_hash_sha256(d->key, secret, secret_len);
+            d->key_len = 32;
+        } else {
+            memcpy(d->key, secret, secret_len);
+            d->key_len = secret_len;
+        }
+    }
+    *out = d;
+    return MM_OK;
+}
+
+void mm_deid_free(mm_deid *d)
+{
+    if (!d)
+        return;
+    sodium_memzero(d->key, sizeof d->key);
+    free(d);
+}
+
+/* Parses "addr" or "addr/bits" into a network and prefix length. */
+static mm_rc parse_cidr(const char *s, mm_addr *net, unsigned *bits)
+{
+    const char *slash = strchr(s, '/');
+    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+    if (mm_addr_parse(s, alen, net) != MM_OK)
+        return MM_EINVAL;
+    unsigned maxb = net->family == 4 ? 32u : 128u;
+    *bits = maxb;
+    if (slash) {
+        const char *p = slash + 1;
+        unsigned v = 0;
+        if (*p == '\0')
+            return MM_EINVAL;
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9' || v > 1000)
+                return MM_EINVAL;
+            v = v * 10u + (unsigned)(*p - '0');
+        }
+        if (v > maxb)
+            return MM_EINVAL;
+        *bits = v;
+    }
+    return MM_OK;
+}
+
+static bool prefix_has(const mm_addr *net, unsigned bits, const mm_addr *a)
+{
+    if (net->family != a->family)
+        return false;
+    unsigned full = bits / 8u, rest = bits % 8u;
+    if (memcmp(net->bytes, a->bytes, full) != 0)
+        return false;
+    if (!rest)
+        return true;
+    uint8_t mask = (uint8_t)(0xffu << (8u - rest));
+    return (net->bytes[full] & mask) == (a->bytes[full] & mask);
+}
+
+mm_rc mm_deid_add_own_range(mm_deid *d, const char *cidr, mm_err *err)
+{
+    own_range r;
+    if (parse_cidr(cidr, &r.net, &r.bits) != MM_OK)
+        return mm_err_set(err, MM_EINVAL, "<uplink>", 0,
+                          "own_ranges: '%.80s' is not an address or CIDR",
+                          cidr);
+    if (d->n_ranges >= MM_DEID_RANGES_MAX)
+        return mm_err_set(err, MM_ELIMIT, "<uplink>", 0,
+                          "own_ranges: more than %u ranges",
+                          MM_DEID_RANGES_MAX);
+    d->ranges[d->n_ranges++] = r;
+    return MM_OK;
+}
+
+static bool domain_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+mm_rc mm_deid_add_own_domain(mm_deid *d, const char *domain, mm_err *err)
+{
+    size_t n = strlen(domain);
+    while (n && domain[n - 1] == '.')
+        n--;
+    while (n && domain[0] == '.') {
+        domain++;
+        n--;
+    }
+    bool ok = n > 0 && n < 254;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = domain_char_ok(domain[i]);
+    if (!ok)
+        return mm_err_set(err, MM_EINVAL, "<uplink>", 0,
+                          "own_domains: '%.80s' is not a domain name", domain);
+    if (d->n_domains >= MM_DEID_RANGES_MAX)
+        return mm_err_set(err, MM_ELIMIT, "<uplink>", 0,
+                          "own_domains: more than %u domains",
+                          MM_DEID_RANGES_MAX);
+    memcpy(d->domains[d->n_domains], domain, n);
+    d->domains[d->n_domains][n] = '\0';
+    d->n_domains++;
+    return MM_OK;
+}
+
+bool mm_deid_addr_internal(const mm_deid *d, const mm_addr *a)
+{
+    if (mm_addr_is_reserved(a))
+        return true;
+    for (unsigned i = 0; i < d->n_ranges; i++)
+        if (prefix_has(&d->ranges[i].net, d->ranges[i].bits, a))
+            return true;
+    return false;
+}
+
+/* True when `name` (len n) equals `suffix` or ends with "." + suffix,
+ * ignoring case. */
+static bool has_suffix(const char *name, size_t n, const char *suffix)
+{
+    size_t s = strlen(suffix);
+    if (n < s)
+        return false;
+    if (strncasecmp(name + n - s, suffix, s) != 0)
+        return false;
+    return n == s || name[n - s - 1] == '.';
+}
+
+bool mm_deid_domain_internal(const mm_deid *d, const char *name, size_t len)
+{
+    static const char *const private_suffixes[] = {
+        "local", "lan", "internal", "intranet", "corp", "home",
+        "home.arpa", "localdomain", "localhost", "private"};
+    while (len && name[len - 1] == '.')
+        len--;
+    if (len == 0)
+        return false;
+    if (!memchr(name, '.', len))
+        return true; /* single label: a machine on the local network */
+    for (size_t i = 0;
+         i < sizeof private_suffixes / sizeof private_suffixes[0]; i++)
+        if (has_suffix(name, len, private_suffixes[i]))
+            return true;
+    for (unsigned i = 0; i < d->n_domains; i++)
+        if (has_suffix(name, len, d->domains[i]))
+            return true;
+    return false;
+}
+
+void mm_deid_hash(const mm_deid *d, const char *value, size_t len,
+                  char out[19])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, d->key, d->key_len);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)value, len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    out[0] = 'h';
+    out[1] = ':';
+    for (unsigned i = 0; i < 8; i++) {
+        out[2 + 2 * i] = hex[mac[i] >> 4];
+        out[3 + 2 * i] = hex[mac[i] & 15];
+    }
+    out[18] = '\0';
+}
+
+/* ---- JSON helpers --------------------------------------------------------- */
+
+/* Sets obj[key] to the hash of `value` (hash mode) or deletes it. */
+static void put_hash(const mm_deid *d, json_t *obj, const char *key,
+                     const char *value, size_t len)
+{
+    if (d->mode == MM_DEID_DROP) {
+        json_object_del(obj, key);
+        return;
+    }
+    char h[19];
+    mm_deid_hash(d, value, len, h);
+    json_object_set_new(obj, key, json_string(h));
+}
+
+/* Replaces obj[key] by its hash (or removes it) when it is a string;
+ * removes it when it is anything else. */
+static void hash_member(const mm_deid *d, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return;
+    if (json_is_string(v)) {
+        char tmp[MM_FIELD_MAX];
+        size_t n = json_string_length(v);
+        if (n >= sizeof tmp)
+            n = sizeof tmp - 1;
+        memcpy(tmp, json_string_value(v), n);
+        put_hash(d, obj, key, tmp, n);
+    } else {
+        json_object_del(obj, key);
+    }
+}
+
+/* Parses a JSON string as an address; false when it is not one. */
+static bool json_addr(json_t *v, mm_addr *a)
+{
+    if (!json_is_string(v))
+        return false;
+    return mm_addr_parse(json_string_value(v), json_string_length(v), a) ==
+           MM_OK;
+}
+
+static bool str_internal_domain(const mm_deid *d, json_t *v)
+{
+    return json_is_string(v) &&
+           mm_deid_domain_internal(d, json_string_value(v),
+                                   json_string_length(v));
+}
+
+/* source / destination / client / server: an internal .ip moves to a
+ * hashed .address; the endpoint's domain and user go with it. */
+static void deid_endpoint(const mm_deid *d, json_t *root, const char *name)
+{
+    json_t *ep = json_object_get(root, name);
+    if (!json_is_object(ep))
+        return;
+    bool internal = false;
+    json_t *ip = json_object_get(ep, "ip");
+    if (ip) {
+        mm_addr a;
+        if (json_addr(ip, &a)) {
+            internal = mm_deid_addr_internal(d, &a);
+            if (internal) {
+                char txt[64];
+                size_t n = mm_addr_format(&a, txt, sizeof txt);
+                json_object_del(ep, "ip");
+                put_hash(d, ep, "address", txt, n);
+            }
+        } else {
+            /* Not an address at all: we cannot tell, so it does not leave. */
+            internal = true;
+            json_object_del(ep, "ip");
+        }
+    }
+    json_t *addr = json_object_get(ep, "address");
+    if (addr && !internal && json_is_string(addr)) {
+        mm_addr a;
+        if (json_addr(addr, &a) ? mm_deid_addr_internal(d, &a)
+                                : str_internal_domain(d, addr))
+            hash_member(d, ep, "address");
+    }
+    json_t *dom = json_object_get(ep, "domain");
+    if (dom && (internal || !json_is_string(dom) ||
+                str_internal_domain(d, dom)))
+        hash_member(d, ep, "domain");
+    json_object_del(ep, "mac");
+    json_t *nat = json_object_get(ep, "nat");
+    if (json_is_object(nat)) {
+        mm_addr a;
+        json_t *nip = json_object_get(nat, "ip");
+        if (nip && (!json_addr(nip, &a) || mm_deid_addr_internal(d, &a)))
+            json_object_del(nat, "ip");
+    }
+    json_t *user = json_object_get(ep, "user");
+    if (user) {
+        json_t *un = json_is_object(user) ? json_object_get(user, "name")
+                                          : NULL;
+        if (un && json_is_string(un) && d->mode == MM_DEID_HASH) {
+            json_t *nu = json_object();
+            put_hash(d, nu, "name", json_string_value(un),
+                     json_string_length(un));
+            json_object_set_new(ep, "user", nu);
+        } else {
+            json_object_del(ep, "user");
+        }
+    }
+    if (json_object_size(ep) == 0)
+        json_object_del(root, name);
+}
+
+/* user: only a hash of user.name leaves (a string, or an array of the
+ * names tried, each hashed). */
+static void deid_user(const mm_deid *d, json_t *root)
+{
+    json_t *user = json_object_get(root, "user");
+    if (!user)
+        return;
+    json_t *un = json_is_object(user) ? json_object_get(user, "name") : NULL;
+    if (d->mode == MM_DEID_HASH && json_is_string(un)) {
+        json_t *nu = json_object();
+        put_hash(d, nu, "name", json_string_value(un), json_string_length(un));
+        json_object_set_new(root, "user", nu);
+    } else if (d->mode == MM_DEID_HASH && json_is_array(un)) {
+        json_t *names = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(un, i, x)
+        {
+            if (!json_is_string(x))
+                continue;
+            char h[19];
+            mm_deid_hash(d, json_string_value(x), json_string_length(x), h);
+            json_array_append_new(names, json_string(h));
+        }
+        json_t *nu = json_object();
+        json_object_set_new(nu, "name", names);
+        json_object_set_new(root, "user", nu);
+    } else {
+        json_object_del(root, "user");
+    }
+}
+
+/* Replaces internal addresses in an array of address strings. */
+static void deid_ip_array(const mm_deid *d, json_t *arr)
+{
+    if (!json_is_array(arr))
+        return;
+    for (size_t i = json_array_size(arr); i-- > 0;) {
+        json_t *v = json_array_get(arr, i);
+        mm_addr a;
+        if (!json_addr(v, &a) || mm_deid_addr_internal(d, &a))
+            json_array_remove(arr, i);
+    }
+}
+
+/* host / observer: names and internal addresses of the SME's machines. */
+static void deid_machine(const mm_deid *d, json_t *root, const char *name)
+{
+    json_t *h = json_object_get(root, name);
+    if (!h)
+        return;
+    if (!json_is_object(h)) {
+        json_object_del(root, name);
+        return;
+    }
+    hash_member(d, h, "name");
+    hash_member(d, h, "hostname");
+    json_object_del(h, "id");
+    json_object_del(h, "mac");
+    json_object_del(h, "domain");
+    json_t *ip = json_object_get(h, "ip");
+    if (json_is_array(ip)) {
+        deid_ip_array(d, ip);
+    } else if (ip) {
+        mm_addr a;
+        if (!json_addr(ip, &a) || mm_deid_addr_internal(d, &a))
+            json_object_del(h, "ip");
+    }
+    if (json_object_size(h) == 0)
+        json_object_del(root, name);
+}
+
+static void deid_related(const mm_deid *d, json_t *root)
+{
+    json_t *rel = json_object_get(root, "related");
+    if (!json_is_object(rel)) {
+        if (rel)
+            json_object_del(root, "related");
+        return;
+    }
+    deid_ip_array(d, json_object_get(rel, "ip"));
+    json_object_del(rel, "user");
+    json_object_del(rel, "hosts");
+    json_object_del(rel, "hash");
+}
+
+/* Rewrites internal IPv4 literals inside a free-text value. */
+static void deid_text_ipv4(const mm_deid *d, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v || !json_is_string(v))
+        return;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    mm_buf out;
+    mm_buf_init(&out, n * 4 + 64);
+    bool changed = false;
+    size_t i = 0, last = 0;
+    while (i < n) {
+        if (!(s[i] >= '0' && s[i] <= '9')) {
+            i++;
+            continue;
+        }
+        size_t j = i, dots = 0;
+        while (j < n && ((s[j] >= '0' && s[j] <= '9') || s[j] == '.')) {
+            dots += s[j] == '.';
+            j++;
+        }
+        size_t end = j;
+        while (end > i && s[end - 1] == '.')
+            end--;
+        mm_addr a;
+        if (dots >= 3 && end - i <= 15 &&
+            mm_addr_parse(s + i, end - i, &a) == MM_OK &&
+            mm_deid_addr_internal(d, &a)) {
+            char h[19] = "h:removed";
+            if (d->mode == MM_DEID_HASH)
+                mm_deid_hash(d, s + i, end - i, h);
+            mm_buf_append(&out, s + last, i - last);
+            mm_buf_puts(&out, h);
+            last = end;
+            changed = true;
+        }
+        i = j;
+    }
+    if (changed) {
+        mm_buf_append(&out, s + last, n - last);
+        if (out.data)
+            json_object_set_new(obj, key,
+                                json_stringn(out.data, out.len));
+        else
+            json_object_del(obj, key);
+    }
+    mm_buf_free(&out);
+}
+
+/* Safety net over the whole tree: any string that is, as a whole, an
+ * internal address is hashed in place. */
+static void deid_walk(const mm_deid *d, json_t *v, unsigned depth)
+{
+    if (depth > 32)
+        return;
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *child;
+        void *tmp;
+        json_object_foreach_safe(v, tmp, key, child)
+        {
+            mm_addr a;
+            if (json_addr(child, &a) && mm_deid_addr_internal(d, &a)) {
+                char txt[64];
+                size_t n = mm_addr_format(&a, txt, sizeof txt);
+                put_hash(d, v, key, txt, n);
+            } else {
+                deid_walk(d, child, depth + 1);
+            }
+        }
+    } else if (json_is_array(v)) {
+        for (size_t i = json_array_size(v); i-- > 0;) {
+            json_t *child = json_array_get(v, i);
+            mm_addr a;
+            if (json_addr(child, &a) && mm_deid_addr_internal(d, &a)) {
+                if (d->mode == MM_DEID_DROP) {
+                    json_array_remove(v, i);
+                } else {
+                    char txt[64], h[19];
+                    size_t n = mm_addr_format(&a, txt, sizeof txt);
+                    mm_deid_hash(d, txt, n, h);
+                    json_array_set_new(v, i, json_string(h));
+                }
+            } else {
+                deid_walk(d, child, depth + 1);
+            }
+        }
+    }
+}
+
+mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
+{
+    if (!json_is_object(obj))
+        return MM_EINVAL;
+    if (!d->send_raw) {
+        json_object_del(obj, "message");
+        json_t *ev = json_object_get(obj, "event");
+        if (json_is_object(ev))
+            json_object_del(ev, "original");
+        json_t *log = json_object_get(obj, "log");
+        if (json_is_object(log))
+            json_object_del(log, "original");
+        json_t *mam = json_object_get(obj, "mamori");
+        if (json_is_object(mam))
+            json_object_del(mam, "samples");
+    }
+    deid_endpoint(d, obj, "source");
+    deid_endpoint(d, obj, "destination");
+    deid_endpoint(d, obj, "client");
+    deid_endpoint(d, obj, "server");
+    deid_user(d, obj);
+    deid_machine(d, obj, "host");
+    deid_machine(d, obj, "observer");
+    deid_machine(d, obj, "agent");
+    deid_related(d, obj);
+    json_t *url = json_object_get(obj, "url");
+    if (json_is_object(url)) {
+        deid_text_ipv4(d, url, "query");
+        deid_text_ipv4(d, url, "original");
+        deid_text_ipv4(d, url, "full");
+        json_t *ud = json_object_get(url, "domain");
+        if (ud && (!json_is_string(ud) || str_internal_domain(d, ud)))
+            hash_member(d, url, "domain");
+        json_object_del(url, "username");
+        json_object_del(url, "password");
+    }
+    json_t *http = json_object_get(obj, "http");
+    json_t *req = json_is_object(http) ? json_object_get(http, "request")
+                                       : NULL;
+    if (json_is_object(req))
+        deid_text_ipv4(d, req, "referrer");
+    json_t *mam = json_object_get(obj, "mamori");
+    if (json_is_object(mam)) {
+        /* The grouping key may be a user name or an internal address; a
+         * public address is an attacker-side fact and stays. */
+        json_t *key = json_object_get(mam, "key");
+        mm_addr a;
+        if (key && !(json_addr(key, &a) && !mm_deid_addr_internal(d, &a)))
+            hash_member(d, mam, "key");
+    }
+    deid_walk(d, obj, 0);
+    return MM_OK;
+}
