@@ -63,11 +63,15 @@ static mm_rc smap_grow(smap *m)
     smap old = *m;
     m->e = ne;
     m->cap = nc;
+    /* keys are distinct: only look for a free slot (no key reads, which
+     * would be a cache miss per entry) */
+    size_t mask = nc - 1;
     for (size_t i = 0; i < old.cap; i++)
         if (old.e[i].key) {
-            smap_ent *d = smap_slot(m, old.e[i].key, strlen(old.e[i].key),
-                                    old.e[i].h);
-            *d = old.e[i];
+            size_t j = (size_t)old.e[i].h & mask;
+            while (ne[j].key)
+                j = (j + 1) & mask;
+            ne[j] = old.e[i];
         }
     free(old.e);
     return MM_OK;

@@ -126,6 +126,11 @@ typedef struct mm_hub_batch {
  * On failure `out` holds nothing. Free with mm_hub_batch_free. */
 mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
                           mm_hub_batch *out, mm_err *err);
+/* The same decoder with jansson for every line (the reference the fast
+ * path is checked against by tests/unit/test-hub.c and the fuzz target):
+ * same results, same errors, slower. */
+mm_rc mm_hub_batch_decode_ref(const void *body, size_t len, bool zstd,
+                              mm_hub_batch *out, mm_err *err);
 void mm_hub_batch_free(mm_hub_batch *b);
 
 /* Parses an RFC 3339 time ("2026-11-22T01:02:03.456Z", "+09:00" offsets,

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -825,6 +826,12 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
                           conf->listen_host);
     if (sodium_init() < 0)
         return mm_err_set(err, MM_EINTERNAL, "<hub>", 0, "libsodium failed to start");
+    /* Every batch allocates a few MB (body, decompressed text, decoded
+     * events); from fresh mmap'd pages that is a page fault and a page
+     * clear per 4 KiB, every batch. Keep such blocks on the heap and the
+     * heap untrimmed, so a worker thread's arena reuses them. */
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
     mm_hub_server *s = calloc(1, sizeof *s);
     if (!s)
         return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
