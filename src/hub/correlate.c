@@ -1405,25 +1405,34 @@ mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
     return MM_OK;
 }
 
-mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
-                    int64_t now_ms, mm_hub_ingest_result *res, mm_err *err)
+/* Checks a job before any write: known tenant, observer.tenant its own. */
+static mm_rc ingest_check(mm_hub *h, mm_hub_ingest_job *j, int *ti)
 {
-    memset(res, 0, sizeof *res);
-    int ti = tenant_idx(h, t->id);
-    if (ti < 0)
-        return mm_err_set(err, MM_ENOTFOUND, "<hub>", 0, "unknown tenant '%s'",
-                          t->id);
+    const mm_hub_batch *b = j->batch;
+    *ti = tenant_idx(h, j->tenant->id);
+    if (*ti < 0)
+        return mm_err_set(&j->err, MM_ENOTFOUND, "<hub>", 0,
+                          "unknown tenant '%s'", j->tenant->id);
     for (size_t i = 0; i < b->n; i++)
         if (b->ev[i].observer_tenant[0] &&
-            strcmp(b->ev[i].observer_tenant, t->id) != 0)
-            return mm_err_set(err, MM_EINVAL, "<body>", (unsigned)(i + 1),
+            strcmp(b->ev[i].observer_tenant, j->tenant->id) != 0)
+            return mm_err_set(&j->err, MM_EINVAL, "<body>", (unsigned)(i + 1),
                               "event %zu: observer.tenant '%s' is not the "
                               "authenticated tenant",
                               i + 1, b->ev[i].observer_tenant);
-    mm_rc rc = mm_store_begin(h->st, err);
-    if (rc != MM_OK)
-        return rc;
-    ingest_ctx x = {h, now_ms, res, err, NULL, 0, 0};
+    return MM_OK;
+}
+
+/* Stores one checked job's events and correlates them (inside the open
+ * transaction). */
+static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
+{
+    mm_hub *h = x->h;
+    const mm_hub_batch *b = j->batch;
+    int64_t now_ms = x->now;
+    mm_hub_ingest_result *res = &j->res;
+    mm_rc rc = MM_OK;
+    x->res = res;
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
         mm_hub_event clamped;
@@ -1436,7 +1445,7 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
             e = &clamped;
         }
         bool dup = false;
-        rc = mm_store_put_event(h->st, t->id, e, now_ms, &dup, err);
+        rc = mm_store_put_event(h->st, j->tenant->id, e, now_ms, &dup, x->err);
         if (rc != MM_OK)
             break;
         if (dup) {
@@ -1444,9 +1453,43 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
             continue;
         }
         res->accepted++;
-        rc = correlate_one(&x, (unsigned)ti, e->ts_ms, e->severity, &e->src,
+        rc = correlate_one(x, ti, e->ts_ms, e->severity, &e->src,
                            e->src_text, e->domain, e->rule_id, e->path, e->users_hash);
     }
+    return rc;
+}
+
+mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
+                          int64_t now_ms, mm_err *err)
+{
+    int *tis = malloc((n ? n : 1) * sizeof *tis);
+    if (!tis)
+        return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+        memset(&jobs[i].res, 0, sizeof jobs[i].res);
+        memset(&jobs[i].err, 0, sizeof jobs[i].err);
+        jobs[i].rc = ingest_check(h, &jobs[i], &tis[i]);
+        if (jobs[i].rc == MM_OK)
+            live++;
+    }
+    if (live == 0) {
+        free(tis);
+        return MM_OK;
+    }
+    mm_rc rc = mm_store_begin(h->st, err);
+    mm_hub_ingest_result scratch;
+    ingest_ctx x = {h, now_ms, &scratch, err, NULL, 0, 0};
+    mm_hub_ingest_job *last = NULL;
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        if (jobs[i].rc != MM_OK)
+            continue;
+        rc = ingest_one(&x, (unsigned)tis[i], &jobs[i]);
+        last = &jobs[i];
+    }
+    /* indicators written by the flush count for the group's last batch */
+    if (rc == MM_OK && last)
+        x.res = &last->res;
     if (rc == MM_OK)
         rc = flush(&x);
     if (rc == MM_OK)
@@ -1455,12 +1498,34 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
         mm_store_rollback(h->st);
     free(x.dirty_ind);
     if (rc != MM_OK) {
+        /* nothing of the group is stored: every batch in it fails */
+        for (size_t i = 0; i < n; i++)
+            if (jobs[i].rc == MM_OK) {
+                jobs[i].rc = rc;
+                jobs[i].err = *err;
+                memset(&jobs[i].res, 0, sizeof jobs[i].res);
+            }
         /* memory may be ahead of the store: rebuild from what is durable */
         mm_err e2;
         clear_state(h);
         load_all(h, &e2);
     }
+    free(tis);
     return rc;
+}
+
+mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
+                    int64_t now_ms, mm_hub_ingest_result *res, mm_err *err)
+{
+    mm_hub_ingest_job j;
+    memset(&j, 0, sizeof j);
+    j.tenant = t;
+    j.batch = b;
+    mm_hub_ingest_group(h, &j, 1, now_ms, err);
+    *res = j.res;
+    if (j.rc != MM_OK && err)
+        *err = j.err;
+    return j.rc;
 }
 
 mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)

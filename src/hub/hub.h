@@ -429,6 +429,24 @@ typedef struct mm_hub_ingest_result {
 mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
                     int64_t now_ms, mm_hub_ingest_result *res, mm_err *err);
 
+/* Group commit: several batches (from several requests) in ONE transaction
+ * and one fsync. Each job is first checked on its own (unknown tenant →
+ * MM_ENOTFOUND, observer.tenant of another tenant → MM_EINVAL; such a job
+ * is left out, nothing of it stored); the others are stored and correlated
+ * in order and committed together. Returns MM_OK when the commit is
+ * durable (each job's rc/res then tell its own outcome), else the store's
+ * error, which every job that was in the transaction also gets in rc/err:
+ * none of them is stored. */
+typedef struct mm_hub_ingest_job {
+    const mm_tenant *tenant;
+    const mm_hub_batch *batch;
+    mm_hub_ingest_result res; /* out */
+    mm_rc rc;                 /* out */
+    mm_err err;               /* out, when rc != MM_OK */
+} mm_hub_ingest_job;
+mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
+                          int64_t now_ms, mm_err *err);
+
 /* Marks indicators whose valid_until has passed as removed (a feed change).
  * Returns the number removed in *n. */
 mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err);

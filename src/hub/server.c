@@ -47,8 +47,27 @@ typedef struct tstate {
     uint64_t events;
 } tstate;
 
+/* One batch waiting for the group commit (lives on its request's stack). */
+typedef struct gjob {
+    mm_hub_ingest_job j;
+    double t0;
+    bool done;
+    struct gjob *next;
+} gjob;
+
+/* Batches in one transaction at most (bounds its size and the wait of the
+ * first batch in it). */
+#define GROUP_MAX_BATCHES 32u
+
 struct mm_hub_server {
     mm_hub_server_conf conf;
+    /* group commit: requests queue their decoded batch under qmu; the one
+     * that finds no leader commits everything queued in one transaction
+     * (under mu) while new requests queue behind it */
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    gjob *qhead, **qtail;
+    bool leading;
     struct MHD_Daemon *d;
     mm_store *st;
     mm_hub *h;
@@ -265,6 +284,80 @@ static void observe_latency(mm_hub_server *s, double sec)
     s->lat_count++;
 }
 
+/* Accounts one committed batch; caller holds mu. */
+static void account(mm_hub_server *s, const gjob *g)
+{
+    const mm_hub_ingest_result *res = &g->j.res;
+    s->events_total += res->accepted;
+    s->duplicates_total += res->duplicates;
+    s->batches_total++;
+    s->campaigns_opened += res->campaigns_opened;
+    s->warnings_total += res->warnings;
+    s->escalations_total += res->escalations;
+    tstate *t = tenant_state(s, g->j.tenant->id);
+    if (t) {
+        t->last_seen_ms = now_ms();
+        t->events += res->accepted;
+    }
+    observe_latency(s, mono_s() - g->t0);
+}
+
+/* Stores `me` and returns once it is durable (or failed): the first caller
+ * with no leader running becomes the leader and commits every queued batch
+ * (up to GROUP_MAX_BATCHES) in one transaction, again until the queue is
+ * empty; the others wait until a leader has done theirs. */
+static void group_commit(mm_hub_server *s, gjob *me)
+{
+    pthread_mutex_lock(&s->qmu);
+    *s->qtail = me;
+    s->qtail = &me->next;
+    while (!me->done) {
+        if (s->leading) {
+            pthread_cond_wait(&s->qcv, &s->qmu);
+            continue;
+        }
+        s->leading = true;
+        gjob *grp[GROUP_MAX_BATCHES];
+        mm_hub_ingest_job jobs[GROUP_MAX_BATCHES];
+        unsigned n = 0;
+        while (s->qhead && n < GROUP_MAX_BATCHES) {
+            grp[n] = s->qhead;
+            s->qhead = s->qhead->next;
+            jobs[n] = grp[n]->j;
+            n++;
+        }
+        if (!s->qhead)
+            s->qtail = &s->qhead;
+        pthread_mutex_unlock(&s->qmu);
+
+        pthread_mutex_lock(&s->mu);
+        mm_err err;
+        memset(&err, 0, sizeof err);
+        mm_hub_ingest_group(s->h, jobs, n, now_ms(), &err);
+        bool ind = false, warn = false;
+        for (unsigned i = 0; i < n; i++) {
+            grp[i]->j = jobs[i];
+            if (jobs[i].rc != MM_OK)
+                continue;
+            account(s, grp[i]);
+            ind |= jobs[i].res.indicators > 0;
+            warn |= jobs[i].res.warnings > 0;
+        }
+        if (ind)
+            wake_waiters(s, false);
+        if (warn)
+            pthread_cond_signal(&s->bg_cv);
+        pthread_mutex_unlock(&s->mu);
+
+        pthread_mutex_lock(&s->qmu);
+        for (unsigned i = 0; i < n; i++)
+            grp[i]->done = true;
+        s->leading = false;
+        pthread_cond_broadcast(&s->qcv);
+    }
+    pthread_mutex_unlock(&s->qmu);
+}
+
 static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
                                      req *r)
 {
@@ -290,31 +383,17 @@ static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
         return reply_error(s, c, 400, err.msg, NULL, NULL);
     if (rc != MM_OK)
         return reply_error(s, c, 500, err.msg, NULL, NULL);
-    mm_hub_ingest_result res;
-    pthread_mutex_lock(&s->mu);
-    rc = mm_hub_ingest(s->h, &r->tenant, &b, now_ms(), &res, &err);
-    if (rc == MM_OK) {
-        s->events_total += res.accepted;
-        s->duplicates_total += res.duplicates;
-        s->batches_total++;
-        s->campaigns_opened += res.campaigns_opened;
-        s->warnings_total += res.warnings;
-        s->escalations_total += res.escalations;
-        tstate *t = tenant_state(s, r->tenant.id);
-        if (t) {
-            t->last_seen_ms = now_ms();
-            t->events += res.accepted;
-        }
-        observe_latency(s, mono_s() - t0);
-        if (res.indicators)
-            wake_waiters(s, false);
-        if (res.warnings)
-            pthread_cond_signal(&s->bg_cv);
-    }
-    pthread_mutex_unlock(&s->mu);
+    gjob me;
+    memset(&me, 0, sizeof me);
+    me.j.tenant = &r->tenant;
+    me.j.batch = &b;
+    me.t0 = t0;
+    group_commit(s, &me);
     mm_hub_batch_free(&b);
+    rc = me.j.rc;
+    mm_hub_ingest_result res = me.j.res;
     if (rc == MM_EINVAL)
-        return reply_error(s, c, 403, err.msg, NULL, NULL);
+        return reply_error(s, c, 403, me.j.err.msg, NULL, NULL);
     if (rc != MM_OK)
         return reply_error(s, c, 500, "the store could not save the batch", NULL, NULL);
     char out[128];
@@ -802,6 +881,8 @@ void mm_hub_server_stop(mm_hub_server *s)
     mm_hub_free(s->h);
     mm_store_close(s->st);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->qmu);
+    pthread_cond_destroy(&s->qcv);
     pthread_cond_destroy(&s->bg_cv);
     free(s->cert_pem);
     free(s->key_pem);
@@ -839,6 +920,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     if (s->conf.threads < 4)
         s->conf.threads = 4;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->qmu, NULL);
+    pthread_cond_init(&s->qcv, NULL);
+    s->qtail = &s->qhead;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_cond_init(&s->bg_cv, &ca);
