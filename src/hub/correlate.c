@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #define HOUR_MS (3600LL * 1000LL)
@@ -54,10 +55,31 @@ static smap_ent *smap_slot(smap *m, const char *key, size_t len, uint64_t h)
     }
 }
 
+/* A zeroed table. Big ones (the correlation index reaches tens of MB and
+ * every lookup is a random access) ask for transparent huge pages first, so
+ * a lookup costs one cache miss and not also a TLB miss. */
+static smap_ent *smap_table(size_t n)
+{
+    size_t bytes = n * sizeof(smap_ent);
+    smap_ent *e = malloc(bytes);
+    if (!e)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (bytes >= (4u << 20)) {
+        uintptr_t a = ((uintptr_t)e + 4095) & ~(uintptr_t)4095;
+        uintptr_t z = ((uintptr_t)e + bytes) & ~(uintptr_t)4095;
+        if (z > a)
+            madvise((void *)a, z - a, MADV_HUGEPAGE);
+    }
+#endif
+    memset(e, 0, bytes);
+    return e;
+}
+
 static mm_rc smap_grow(smap *m)
 {
     size_t nc = m->cap ? m->cap * 2 : 1024;
-    smap_ent *ne = calloc(nc, sizeof *ne);
+    smap_ent *ne = smap_table(nc);
     if (!ne)
         return MM_ENOMEM;
     smap old = *m;
@@ -84,6 +106,36 @@ static void *smap_get(smap *m, const char *key)
     size_t len = strlen(key);
     smap_ent *e = smap_slot(m, key, len, mm_hash64(key, len, m->seed));
     return e->key ? e->val : NULL;
+}
+
+/* smap_put with the key's length and hash already known. */
+static mm_rc smap_put_h(smap *m, const char *key, size_t len, uint64_t h,
+                        smap_ent **out)
+{
+    if ((m->n + 1) * 2 >= m->cap) {
+        mm_rc rc = smap_grow(m);
+        if (rc != MM_OK)
+            return rc;
+    }
+    smap_ent *e = smap_slot(m, key, len, h);
+    if (!e->key) {
+        e->key = malloc(len + 1);
+        if (!e->key)
+            return MM_ENOMEM;
+        memcpy(e->key, key, len + 1);
+        e->h = h;
+        e->val = NULL;
+        m->n++;
+    }
+    *out = e;
+    return MM_OK;
+}
+
+/* Starts loading the slot a key with hash h will probe first. */
+static void smap_prefetch(const smap *m, uint64_t h)
+{
+    if (m->cap)
+        __builtin_prefetch(&m->e[(size_t)h & (m->cap - 1)]);
 }
 
 /* Returns the slot for key, creating it (val NULL) when missing. */
@@ -524,6 +576,8 @@ static mm_rc load_sioc(const mm_stateioc *s, void *ud)
 typedef struct evkeys {
     char ip[48]; /* source address text when ip_ok */
     char k[5][320];
+    size_t len[5];
+    uint64_t hash[5]; /* in h->keys */
     unsigned n;
     bool ip_ok;     /* the source address may be shared */
     bool domain_ok; /* the domain may be shared */
@@ -598,6 +652,21 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
         hx[16] = '\0';
         key_make(o->k[o->n++], sizeof o->k[0], "users:", hx, NULL, NULL);
     }
+    for (unsigned i = 0; i < o->n; i++) {
+        o->len[i] = strlen(o->k[i]);
+        o->hash[i] = mm_hash64(o->k[i], o->len[i], h->keys.seed);
+    }
+}
+
+/* Keys of an event to be correlated a few events later: computed now, and
+ * their slots prefetched, so the random accesses into a large index overlap
+ * the work on the events before. */
+static void keys_ahead(const mm_hub *h, const mm_hub_event *e, evkeys *o)
+{
+    event_keys(h, &e->src, e->src_text, e->domain, e->rule_id, e->path,
+               e->users_hash, o);
+    for (unsigned i = 0; i < o->n; i++)
+        smap_prefetch(&h->keys, o->hash[i]);
 }
 
 /* ---- warnings ------------------------------------------------------------- */
@@ -1122,14 +1191,12 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
     return rc;
 }
 
-static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
-                           const mm_addr *src, const char *src_text,
-                           const char *domain,
-                           const char *rule, const char *path, uint64_t users)
+/* Correlates one event whose keys are `ks` (from event_keys). */
+static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
+                            const mm_addr *src, const char *domain,
+                            const evkeys *ks)
 {
     mm_hub *h = x->h;
-    evkeys ks;
-    event_keys(h, src, src_text, domain, rule, path, users, &ks);
     if (ts > h->max_ts)
         h->max_ts = ts;
     /* Keys go from most to least specific (ip, net, domain, sig, users).
@@ -1137,11 +1204,12 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
      * (opens, warns); the others only record the sighting, so one attacker
      * does not produce a warning per key. */
     bool acted = false;
-    for (unsigned k = 0; k < ks.n; k++) {
+    for (unsigned k = 0; k < ks->n; k++) {
         smap_ent *e;
-        if (h->keys.n >= MM_HUB_KEYS_MAX && !smap_get(&h->keys, ks.k[k]))
+        if (h->keys.n >= MM_HUB_KEYS_MAX &&
+            !smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key)
             continue; /* index full until the next expiry sweep */
-        if (smap_put(&h->keys, ks.k[k], &e) != MM_OK)
+        if (smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
         kentry *ke = e->val;
         if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
@@ -1203,7 +1271,7 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
             if (n < h->p.k)
                 continue;
             unsigned idx;
-            if ((rc = open_campaign(x, ke, ks.k[k], ts, &idx)) != MM_OK)
+            if ((rc = open_campaign(x, ke, ks->k[k], ts, &idx)) != MM_OK)
                 return rc;
         } else {
             camp *c = &h->camps[ke->camp - 1];
@@ -1237,8 +1305,8 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
         }
         acted = true;
         camp *c = &h->camps[ke->camp - 1];
-        const char *ip = ks.ip;
-        if (ks.ip_ok) {
+        const char *ip = ks->ip;
+        if (ks->ip_ok) {
             const char *type = src->family == 4 ? "ipv4-addr" : "ipv6-addr";
             if ((rc = touch_indicator(x, c, type, ip)) != MM_OK)
                 return rc;
@@ -1253,7 +1321,7 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                     return rc;
             }
         }
-        if (ks.domain_ok) {
+        if (ks->domain_ok) {
             if ((rc = touch_indicator(x, c, "domain-name", domain)) != MM_OK)
                 return rc;
             const char *st = state_match(h, "domain-name", domain);
@@ -1269,6 +1337,17 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
         }
     }
     return MM_OK;
+}
+
+
+static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
+                           const mm_addr *src, const char *src_text,
+                           const char *domain,
+                           const char *rule, const char *path, uint64_t users)
+{
+    evkeys ks;
+    event_keys(x->h, src, src_text, domain, rule, path, users, &ks);
+    return correlate_keys(x, ti, ts, sev, src, domain, &ks);
 }
 
 static mm_rc flush(ingest_ctx *x)
@@ -1433,8 +1512,16 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     mm_hub_ingest_result *res = &j->res;
     mm_rc rc = MM_OK;
     x->res = res;
+    enum { AHEAD = 4 };
+    evkeys *ring = malloc((AHEAD + 1) * sizeof *ring);
+    if (!ring)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    for (size_t i = 0; i < AHEAD && i < b->n; i++)
+        keys_ahead(h, &b->ev[i], &ring[i % (AHEAD + 1)]);
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
+        if (i + AHEAD < b->n)
+            keys_ahead(h, &b->ev[i + AHEAD], &ring[(i + AHEAD) % (AHEAD + 1)]);
         mm_hub_event clamped;
         if (e->ts_ms > now_ms + FUTURE_SKEW_MS) {
             /* a clock far ahead (or a hostile tenant) must not move the
@@ -1453,9 +1540,10 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             continue;
         }
         res->accepted++;
-        rc = correlate_one(x, ti, e->ts_ms, e->severity, &e->src,
-                           e->src_text, e->domain, e->rule_id, e->path, e->users_hash);
+        rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
+                            &ring[i % (AHEAD + 1)]);
     }
+    free(ring);
     return rc;
 }
 
