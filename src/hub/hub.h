@@ -294,6 +294,11 @@ typedef struct mm_store_ops {
     mm_rc (*stateioc_list)(mm_store *s, mm_stateioc_fn fn, void *ud,
                            mm_err *err);
     mm_rc (*stats)(mm_store *s, mm_store_stats *st, mm_err *err);
+    /* For a long-running server: housekeeping of the log (SQLite: WAL
+     * checkpoints) moves to a background thread with its own connection,
+     * off the commit path. NULL when a back end has none. Stopped by
+     * close. */
+    mm_rc (*background)(mm_store *s, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -367,6 +372,10 @@ static inline mm_rc mm_store_webhook_set(mm_store *s, const char *t, const char 
 static inline mm_rc mm_store_stateioc_put(mm_store *s, const mm_stateioc *i, mm_err *e)
 {
     return s->ops->stateioc_put(s, i, e);
+}
+static inline mm_rc mm_store_background(mm_store *s, mm_err *e)
+{
+    return s->ops->background ? s->ops->background(s, e) : MM_OK;
 }
 static inline mm_rc mm_store_stats_get(mm_store *s, mm_store_stats *st, mm_err *e)
 {

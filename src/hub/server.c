@@ -931,6 +931,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     snprintf(db, sizeof db, "%s/hub.db", conf->dir);
     mm_rc rc = mm_store_open(db, &s->st, err);
     if (rc == MM_OK)
+        rc = mm_store_background(s->st, err);
+    if (rc == MM_OK)
         rc = mm_hub_new(s->st, &conf->params, &s->h, err);
     for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)
         rc = mm_hub_allow_add(s->h, conf->allow[i], err);

@@ -1,8 +1,10 @@
 /* store-sqlite.c — the SQLite back end of mm_store: WAL, synchronous=FULL
  * (every commit fsyncs the log before returning), prepared statements, one
- * transaction per batch. */
+ * transaction per group of batches; for the server, WAL checkpoints run in
+ * a background thread on a second connection. */
 #include "hub.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +175,20 @@ typedef struct sq_store {
     sqlite3_stmt *q[Q_COUNT];
     char path[1024];
     bool in_tx;
+    /* background checkpoints (sq_background) */
+    sqlite3 *ck;
+    pthread_t ck_th;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    bool ck_started, ck_want, ck_stop;
 } sq_store;
+
+/* WAL frames (pages) after which the checkpoint thread is woken (SQLite's
+ * own auto-checkpoint default), and after which the committing connection
+ * checkpoints itself because the thread is falling behind (bounds the log
+ * at about 80 MB). */
+#define CK_WAKE_FRAMES 1000
+#define CK_INLINE_FRAMES 20000
 
 static mm_rc sq_fail(sq_store *s, mm_err *err, const char *what)
 {
@@ -220,6 +235,17 @@ static mm_rc sq_exec(sq_store *s, const char *sql, mm_err *err)
 static void sq_close(mm_store *base)
 {
     sq_store *s = (sq_store *)base;
+    if (s->ck_started) {
+        pthread_mutex_lock(&s->ck_mu);
+        s->ck_stop = true;
+        pthread_cond_signal(&s->ck_cv);
+        pthread_mutex_unlock(&s->ck_mu);
+        pthread_join(s->ck_th, NULL);
+        pthread_mutex_destroy(&s->ck_mu);
+        pthread_cond_destroy(&s->ck_cv);
+    }
+    if (s->ck)
+        sqlite3_close(s->ck);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
@@ -762,6 +788,72 @@ static mm_rc sq_stats(mm_store *base, mm_store_stats *o, mm_err *err)
     return MM_OK;
 }
 
+/* Called by SQLite after every commit with the frames now in the WAL; it
+ * replaces the inline auto-checkpoint. */
+static int sq_wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
+{
+    sq_store *s = ud;
+    if (frames >= CK_INLINE_FRAMES) {
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (frames >= CK_WAKE_FRAMES) {
+        pthread_mutex_lock(&s->ck_mu);
+        s->ck_want = true;
+        pthread_cond_signal(&s->ck_cv);
+        pthread_mutex_unlock(&s->ck_mu);
+    }
+    return SQLITE_OK;
+}
+
+static void *sq_ck_main(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->ck_mu);
+    for (;;) {
+        while (!s->ck_want && !s->ck_stop)
+            pthread_cond_wait(&s->ck_cv, &s->ck_mu);
+        if (s->ck_stop)
+            break;
+        s->ck_want = false;
+        pthread_mutex_unlock(&s->ck_mu);
+        /* PASSIVE: copies what no reader still needs, never blocks the
+         * writer; syncs the WAL, then the database (synchronous=FULL) */
+        sqlite3_wal_checkpoint_v2(s->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->ck_mu);
+    }
+    pthread_mutex_unlock(&s->ck_mu);
+    return NULL;
+}
+
+static mm_rc sq_background(mm_store *base, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    if (s->ck_started)
+        return MM_OK;
+    if (sqlite3_open_v2(s->path, &s->ck, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_exec(s->ck, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+        mm_rc rc = mm_err_set(err, MM_EIO, s->path, 0,
+                              "cannot open the checkpoint connection: %s",
+                              s->ck ? sqlite3_errmsg(s->ck) : "no memory");
+        sqlite3_close(s->ck);
+        s->ck = NULL;
+        return rc;
+    }
+    sqlite3_busy_timeout(s->ck, 10000);
+    pthread_mutex_init(&s->ck_mu, NULL);
+    pthread_cond_init(&s->ck_cv, NULL);
+    if (pthread_create(&s->ck_th, NULL, sq_ck_main, s) != 0) {
+        pthread_mutex_destroy(&s->ck_mu);
+        pthread_cond_destroy(&s->ck_cv);
+        sqlite3_close(s->ck);
+        s->ck = NULL;
+        return mm_err_set(err, MM_EINTERNAL, s->path, 0, "cannot start a thread");
+    }
+    s->ck_started = true;
+    sqlite3_wal_hook(s->db, sq_wal_hook, s);
+    return MM_OK;
+}
+
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -791,6 +883,7 @@ static const mm_store_ops sqlite_ops = {
     .stateioc_put = sq_stateioc_put,
     .stateioc_list = sq_stateioc_list,
     .stats = sq_stats,
+    .background = sq_background,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
