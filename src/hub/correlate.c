@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #define HOUR_MS (3600LL * 1000LL)
@@ -55,31 +54,10 @@ static smap_ent *smap_slot(smap *m, const char *key, size_t len, uint64_t h)
     }
 }
 
-/* A zeroed table. Big ones (the correlation index reaches tens of MB and
- * every lookup is a random access) ask for transparent huge pages first, so
- * a lookup costs one cache miss and not also a TLB miss. */
-static smap_ent *smap_table(size_t n)
-{
-    size_t bytes = n * sizeof(smap_ent);
-    smap_ent *e = malloc(bytes);
-    if (!e)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    if (bytes >= (4u << 20)) {
-        uintptr_t a = ((uintptr_t)e + 4095) & ~(uintptr_t)4095;
-        uintptr_t z = ((uintptr_t)e + bytes) & ~(uintptr_t)4095;
-        if (z > a)
-            madvise((void *)a, z - a, MADV_HUGEPAGE);
-    }
-#endif
-    memset(e, 0, bytes);
-    return e;
-}
-
 static mm_rc smap_grow(smap *m)
 {
     size_t nc = m->cap ? m->cap * 2 : 1024;
-    smap_ent *ne = smap_table(nc);
+    smap_ent *ne = calloc(nc, sizeof *ne);
     if (!ne)
         return MM_ENOMEM;
     smap old = *m;
