@@ -83,7 +83,7 @@ struct mm_hub_server {
     tstate *ts;
     unsigned nts, capts;
     /* metrics */
-    uint64_t events_total, duplicates_total, batches_total;
+    uint64_t events_total, duplicates_total, batches_total, commits_total;
     uint64_t rejected[6]; /* 400 401 403 413 429 500 */
     uint64_t campaigns_opened, warnings_total, escalations_total;
     uint64_t hooks_ok, hooks_failed;
@@ -334,15 +334,18 @@ static void group_commit(mm_hub_server *s, gjob *me)
         mm_err err;
         memset(&err, 0, sizeof err);
         mm_hub_ingest_group(s->h, jobs, n, now_ms(), &err);
-        bool ind = false, warn = false;
+        bool ind = false, warn = false, any = false;
         for (unsigned i = 0; i < n; i++) {
             grp[i]->j = jobs[i];
             if (jobs[i].rc != MM_OK)
                 continue;
+            any = true;
             account(s, grp[i]);
             ind |= jobs[i].res.indicators > 0;
             warn |= jobs[i].res.warnings > 0;
         }
+        if (any)
+            s->commits_total++;
         if (ind)
             wake_waiters(s, false);
         if (warn)
@@ -534,10 +537,15 @@ static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c
                   "mamori_hub_events_duplicate_total %llu\n"
                   "# HELP mamori_hub_batches_total Batches committed.\n"
                   "# TYPE mamori_hub_batches_total counter\n"
-                  "mamori_hub_batches_total %llu\n",
+                  "mamori_hub_batches_total %llu\n"
+                  "# HELP mamori_hub_commits_total Transactions committed for batches "
+                  "(several batches share one under load).\n"
+                  "# TYPE mamori_hub_commits_total counter\n"
+                  "mamori_hub_commits_total %llu\n",
                   (unsigned long long)s->events_total,
                   (unsigned long long)s->duplicates_total,
-                  (unsigned long long)s->batches_total);
+                  (unsigned long long)s->batches_total,
+                  (unsigned long long)s->commits_total);
     static const char *const codes[] = {"400", "401", "403", "413", "429", "500"};
     mm_buf_puts(&b, "# HELP mamori_hub_requests_rejected_total Rejected requests by status.\n"
                     "# TYPE mamori_hub_requests_rejected_total counter\n");
