@@ -242,7 +242,8 @@ typedef mm_rc (*mm_link_row_fn)(const mm_link *l, void *ud);
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
  * NATS JetStream and acks after the stream's ack) is one more table plus a
  * URI scheme in mm_store_open. Writes between begin and commit are one
- * transaction; commit returns only when the data is durable. A callback
+ * transaction; commit returns only when the data is durable (in server
+ * mode: after the next sync, see `background`). A callback
  * returning non-MM_OK stops the iteration and is returned. */
 typedef struct mm_store_ops {
     const char *name;
@@ -294,11 +295,16 @@ typedef struct mm_store_ops {
     mm_rc (*stateioc_list)(mm_store *s, mm_stateioc_fn fn, void *ud,
                            mm_err *err);
     mm_rc (*stats)(mm_store *s, mm_store_stats *st, mm_err *err);
-    /* For a long-running server: housekeeping of the log (SQLite: WAL
-     * checkpoints) moves to a background thread with its own connection,
-     * off the commit path. NULL when a back end has none. Stopped by
-     * close. */
+    /* Server mode, for a long-running server: housekeeping of the log
+     * (SQLite: WAL checkpoints) moves to a background thread with its own
+     * connection, and commit no longer waits for the disk: it returns once
+     * the transaction is written, and `sync` makes every commit so far
+     * durable. sync is the one call that is safe without the caller's
+     * store lock, so the next transaction can run while the disk flushes,
+     * and one flush covers every commit before it. NULL when a back end
+     * has none (then commit stays durable by itself). Stopped by close. */
     mm_rc (*background)(mm_store *s, mm_err *err);
+    mm_rc (*sync)(mm_store *s, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -376,6 +382,10 @@ static inline mm_rc mm_store_stateioc_put(mm_store *s, const mm_stateioc *i, mm_
 static inline mm_rc mm_store_background(mm_store *s, mm_err *e)
 {
     return s->ops->background ? s->ops->background(s, e) : MM_OK;
+}
+static inline mm_rc mm_store_sync(mm_store *s, mm_err *e)
+{
+    return s->ops->sync ? s->ops->sync(s, e) : MM_OK;
 }
 static inline mm_rc mm_store_stats_get(mm_store *s, mm_store_stats *st, mm_err *e)
 {

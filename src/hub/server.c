@@ -303,16 +303,19 @@ static void account(mm_hub_server *s, const gjob *g)
 }
 
 /* Stores `me` and returns once it is durable (or failed): the first caller
- * with no leader running becomes the leader and commits every queued batch
- * (up to GROUP_MAX_BATCHES) in one transaction, again until the queue is
- * empty; the others wait until a leader has done theirs. */
+ * that finds batches queued and no leader becomes the leader and stores
+ * every queued batch (up to GROUP_MAX_BATCHES) in one transaction under mu.
+ * Right after the commit it hands the leadership on, so the next group is
+ * written while this one's log flush (mm_store_sync, no lock held) runs;
+ * only then are the group's requests released, and only then do webhooks
+ * and long polls hear of what it derived. */
 static void group_commit(mm_hub_server *s, gjob *me)
 {
     pthread_mutex_lock(&s->qmu);
     *s->qtail = me;
     s->qtail = &me->next;
     while (!me->done) {
-        if (s->leading) {
+        if (s->leading || !s->qhead) {
             pthread_cond_wait(&s->qcv, &s->qmu);
             continue;
         }
@@ -334,17 +337,35 @@ static void group_commit(mm_hub_server *s, gjob *me)
         mm_err err;
         memset(&err, 0, sizeof err);
         mm_hub_ingest_group(s->h, jobs, n, now_ms(), &err);
-        bool ind = false, warn = false, any = false;
+        pthread_mutex_unlock(&s->mu);
+
+        pthread_mutex_lock(&s->qmu);
+        s->leading = false;
+        pthread_cond_broadcast(&s->qcv);
+        pthread_mutex_unlock(&s->qmu);
+
+        bool any = false;
+        for (unsigned i = 0; i < n; i++)
+            any |= jobs[i].rc == MM_OK;
+        if (any && mm_store_sync(s->st, &err) != MM_OK)
+            for (unsigned i = 0; i < n; i++)
+                if (jobs[i].rc == MM_OK) {
+                    jobs[i].rc = MM_EIO;
+                    jobs[i].err = err;
+                }
+
+        pthread_mutex_lock(&s->mu);
+        bool ind = false, warn = false, ok = false;
         for (unsigned i = 0; i < n; i++) {
             grp[i]->j = jobs[i];
             if (jobs[i].rc != MM_OK)
                 continue;
-            any = true;
+            ok = true;
             account(s, grp[i]);
             ind |= jobs[i].res.indicators > 0;
             warn |= jobs[i].res.warnings > 0;
         }
-        if (any)
+        if (ok)
             s->commits_total++;
         if (ind)
             wake_waiters(s, false);
@@ -355,7 +376,6 @@ static void group_commit(mm_hub_server *s, gjob *me)
         pthread_mutex_lock(&s->qmu);
         for (unsigned i = 0; i < n; i++)
             grp[i]->done = true;
-        s->leading = false;
         pthread_cond_broadcast(&s->qcv);
     }
     pthread_mutex_unlock(&s->qmu);

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 enum {
     Q_EVENT_PUT,
@@ -181,6 +184,12 @@ typedef struct sq_store {
     pthread_mutex_t ck_mu;
     pthread_cond_t ck_cv;
     bool ck_started, ck_want, ck_stop;
+    /* server mode: commits are written with synchronous=NORMAL and made
+     * durable by sq_sync (fdatasync of the WAL file) */
+    bool deferred;
+    int walfd;
+    char walpath[1100];
+    pthread_mutex_t sync_mu;
 } sq_store;
 
 /* WAL frames (pages) after which the checkpoint thread is woken (SQLite's
@@ -246,6 +255,10 @@ static void sq_close(mm_store *base)
     }
     if (s->ck)
         sqlite3_close(s->ck);
+    if (s->deferred) {
+        close(s->walfd);
+        pthread_mutex_destroy(&s->sync_mu);
+    }
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
@@ -851,7 +864,49 @@ static mm_rc sq_background(mm_store *base, mm_err *err)
     }
     s->ck_started = true;
     sqlite3_wal_hook(s->db, sq_wal_hook, s);
+    /* commits stop waiting for the disk only when the WAL file can be
+     * flushed here; otherwise they stay synchronous=FULL */
+    snprintf(s->walpath, sizeof s->walpath, "%s-wal", s->path);
+    s->walfd = open(s->walpath, O_RDWR | O_CLOEXEC);
+    if (s->walfd >= 0) {
+        if (sq_exec(s, "PRAGMA synchronous=NORMAL", err) != MM_OK) {
+            close(s->walfd);
+            return MM_EIO;
+        }
+        pthread_mutex_init(&s->sync_mu, NULL);
+        s->deferred = true;
+    }
     return MM_OK;
+}
+
+/* Makes every commit so far durable: WAL frames are appended (or, after a
+ * checkpoint, rewritten from the start) in commit order, so one fdatasync
+ * of the file covers them all; recovery replays the WAL up to its last
+ * valid commit. Checkpointed frames are already synced in the database by
+ * the checkpoint. */
+static mm_rc sq_sync(mm_store *base, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    if (!s->deferred)
+        return MM_OK;
+    mm_rc rc = MM_OK;
+    pthread_mutex_lock(&s->sync_mu);
+    struct stat a, b;
+    if (stat(s->walpath, &a) == 0 && fstat(s->walfd, &b) == 0 &&
+        (a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+        /* the WAL file was replaced (not while SQLite keeps it open, but
+         * never flush a stale file) */
+        int fd = open(s->walpath, O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+            close(s->walfd);
+            s->walfd = fd;
+        }
+    }
+    if (fdatasync(s->walfd) != 0)
+        rc = mm_err_set(err, MM_EIO, s->walpath, 0, "cannot flush the log: %s",
+                        strerror(errno));
+    pthread_mutex_unlock(&s->sync_mu);
+    return rc;
 }
 
 static const mm_store_ops sqlite_ops = {
@@ -884,6 +939,7 @@ static const mm_store_ops sqlite_ops = {
     .stateioc_list = sq_stateioc_list,
     .stats = sq_stats,
     .background = sq_background,
+    .sync = sq_sync,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
