@@ -592,6 +592,24 @@ static void key_make(char *out, size_t outlen, const char *prefix,
     out[n] = '\0';
 }
 
+/* "a.b.c.0" for an IPv4 address (what mm_addr_format gives for the /24,
+ * without the printf machinery: this runs for every event). */
+static void ipv4_net_text(const uint8_t *b, char *out)
+{
+    char *p = out;
+    for (int i = 0; i < 3; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = '.';
+    }
+    *p++ = '0';
+    *p = '\0';
+}
+
 static void event_keys(const mm_hub *h, const mm_addr *src,
                        const char *src_text, const char *domain,
                        const char *rule, const char *path, uint64_t users,
@@ -602,18 +620,22 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
                !mm_hub_allowed(h, src) && !tenant_range(h, src);
     if (o->ip_ok) {
         char ip[48];
-        if (src_text && src_text[0])
-            snprintf(ip, sizeof ip, "%s", src_text);
-        else
+        if (src_text && src_text[0]) {
+            size_t l = strnlen(src_text, sizeof ip - 1);
+            memcpy(ip, src_text, l);
+            ip[l] = '\0';
+        } else {
             mm_addr_format(src, ip, sizeof ip);
+        }
         key_make(o->k[o->n++], sizeof o->k[0], "ip:", ip, NULL, NULL);
         memcpy(o->ip, ip, sizeof o->ip);
         mm_addr net = *src;
-        if (net.family == 4)
-            net.bytes[3] = 0;
-        else
+        if (net.family == 4) {
+            ipv4_net_text(net.bytes, ip);
+        } else {
             memset(net.bytes + 8, 0, 8);
-        mm_addr_format(&net, ip, sizeof ip);
+            mm_addr_format(&net, ip, sizeof ip);
+        }
         key_make(o->k[o->n++], sizeof o->k[0], "net:", ip,
                  net.family == 4 ? "/24" : "/64", NULL);
     }

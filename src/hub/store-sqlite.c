@@ -308,11 +308,12 @@ static mm_rc sq_put_event(mm_store *base, const char *tenant,
 {
     sq_store *s = (sq_store *)base;
     sqlite3_stmt *st = stmt(s, Q_EVENT_PUT);
-    char ip[48] = "";
-    if (ev->src_text[0])
-        snprintf(ip, sizeof ip, "%s", ev->src_text);
-    else if (ev->src.family)
-        mm_addr_format(&ev->src, ip, sizeof ip);
+    char buf[48] = "";
+    const char *ip = ev->src_text;
+    if (!ip[0] && ev->src.family) {
+        mm_addr_format(&ev->src, buf, sizeof buf);
+        ip = buf;
+    }
     bind_text(st, 1, tenant);
     bind_text(st, 2, ev->id);
     bind_text(st, 3, ev->alert ? "alert" : "event");
