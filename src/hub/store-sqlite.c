@@ -946,6 +946,10 @@ static const mm_store_ops sqlite_ops = {
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
 {
     *out = NULL;
+    /* No memory statistics: they take a global mutex on every SQLite
+     * allocation (several per inserted row). Only possible before SQLite
+     * starts; later calls are refused (SQLITE_MISUSE) and change nothing. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sq_store *s = calloc(1, sizeof *s);
     if (!s)
         return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
