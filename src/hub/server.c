@@ -284,22 +284,26 @@ static void observe_latency(mm_hub_server *s, double sec)
     s->lat_count++;
 }
 
-/* Accounts one committed batch; caller holds mu. */
-static void account(mm_hub_server *s, const gjob *g)
+/* Accounts one committed batch (sign 1), or takes it back (-1) when the
+ * flush after the commit failed; caller holds mu. */
+static void account(mm_hub_server *s, const mm_hub_ingest_job *j, double t0,
+                    int sign)
 {
-    const mm_hub_ingest_result *res = &g->j.res;
-    s->events_total += res->accepted;
-    s->duplicates_total += res->duplicates;
-    s->batches_total++;
-    s->campaigns_opened += res->campaigns_opened;
-    s->warnings_total += res->warnings;
-    s->escalations_total += res->escalations;
-    tstate *t = tenant_state(s, g->j.tenant->id);
+    const mm_hub_ingest_result *res = &j->res;
+    uint64_t k = (uint64_t)(int64_t)sign;
+    s->events_total += k * res->accepted;
+    s->duplicates_total += k * res->duplicates;
+    s->batches_total += k;
+    s->campaigns_opened += k * res->campaigns_opened;
+    s->warnings_total += k * res->warnings;
+    s->escalations_total += k * res->escalations;
+    tstate *t = tenant_state(s, j->tenant->id);
     if (t) {
         t->last_seen_ms = now_ms();
-        t->events += res->accepted;
+        t->events += k * res->accepted;
     }
-    observe_latency(s, mono_s() - g->t0);
+    if (sign > 0)
+        observe_latency(s, mono_s() - t0);
 }
 
 /* Stores `me` and returns once it is durable (or failed): the first caller
@@ -337,6 +341,17 @@ static void group_commit(mm_hub_server *s, gjob *me)
         mm_err err;
         memset(&err, 0, sizeof err);
         mm_hub_ingest_group(s->h, jobs, n, now_ms(), &err);
+        bool ind = false, warn = false, any = false;
+        for (unsigned i = 0; i < n; i++) {
+            if (jobs[i].rc != MM_OK)
+                continue;
+            any = true;
+            account(s, &jobs[i], grp[i]->t0, 1);
+            ind |= jobs[i].res.indicators > 0;
+            warn |= jobs[i].res.warnings > 0;
+        }
+        if (any)
+            s->commits_total++;
         pthread_mutex_unlock(&s->mu);
 
         pthread_mutex_lock(&s->qmu);
@@ -344,34 +359,30 @@ static void group_commit(mm_hub_server *s, gjob *me)
         pthread_cond_broadcast(&s->qcv);
         pthread_mutex_unlock(&s->qmu);
 
-        bool any = false;
-        for (unsigned i = 0; i < n; i++)
-            any |= jobs[i].rc == MM_OK;
-        if (any && mm_store_sync(s->st, &err) != MM_OK)
+        /* the flush, with no lock held; mu is taken again only when there
+         * is something to announce or to take back */
+        if (any && mm_store_sync(s->st, &err) != MM_OK) {
+            pthread_mutex_lock(&s->mu);
             for (unsigned i = 0; i < n; i++)
                 if (jobs[i].rc == MM_OK) {
+                    account(s, &jobs[i], 0, -1);
                     jobs[i].rc = MM_EIO;
                     jobs[i].err = err;
                 }
-
-        pthread_mutex_lock(&s->mu);
-        bool ind = false, warn = false, ok = false;
-        for (unsigned i = 0; i < n; i++) {
-            grp[i]->j = jobs[i];
-            if (jobs[i].rc != MM_OK)
-                continue;
-            ok = true;
-            account(s, grp[i]);
-            ind |= jobs[i].res.indicators > 0;
-            warn |= jobs[i].res.warnings > 0;
+            s->commits_total--;
+            pthread_mutex_unlock(&s->mu);
+            ind = warn = false;
         }
-        if (ok)
-            s->commits_total++;
-        if (ind)
-            wake_waiters(s, false);
-        if (warn)
-            pthread_cond_signal(&s->bg_cv);
-        pthread_mutex_unlock(&s->mu);
+        if (ind || warn) {
+            pthread_mutex_lock(&s->mu);
+            if (ind)
+                wake_waiters(s, false);
+            if (warn)
+                pthread_cond_signal(&s->bg_cv);
+            pthread_mutex_unlock(&s->mu);
+        }
+        for (unsigned i = 0; i < n; i++)
+            grp[i]->j = jobs[i];
 
         pthread_mutex_lock(&s->qmu);
         for (unsigned i = 0; i < n; i++)
