@@ -186,11 +186,24 @@ typedef struct hind {
     int64_t written_last; /* last_seen as last written */
 } hind;
 
+/* Members' own ranges as disjoint, sorted [lo, hi] intervals, one array
+ * per family, so the check on every event is a binary search instead of a
+ * walk over every tenant (10,000 tenants made it 90% of ingest). */
+typedef struct mrange {
+    __uint128_t lo, hi;
+} mrange;
+
+typedef struct mranges {
+    mrange *r;
+    unsigned n;
+} mranges;
+
 struct mm_hub {
     mm_store *st;
     mm_hub_params p;
     htenant *ten;
     unsigned nten, capten;
+    mranges member[2]; /* [0] IPv4, [1] IPv6; rebuilt by mm_hub_reload */
     smap tid;    /* tenant id → index + 1 */
     smap thash;  /* token hash → index + 1 */
     mm_link *links;
@@ -255,6 +268,8 @@ void mm_hub_free(mm_hub *h)
     for (unsigned i = 0; i < h->nten; i++)
         free(h->ten[i].cust);
     free(h->ten);
+    free(h->member[0].r);
+    free(h->member[1].r);
     smap_free(&h->tid, NULL);
     smap_free(&h->thash, NULL);
     free(h->links);
@@ -388,9 +403,13 @@ static mm_rc load_link(const mm_link *l, void *ud)
     return MM_OK;
 }
 
+static mm_rc member_ranges_build(mm_hub *h);
+
 mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
 {
     mm_rc rc = mm_store_tenant_list(h->st, load_tenant, h, err);
+    if (rc == MM_OK)
+        rc = member_ranges_build(h);
     if (rc != MM_OK)
         return rc == MM_ENOMEM
                    ? mm_err_set(err, rc, "<store>", 0, "out of memory")
@@ -561,17 +580,95 @@ typedef struct evkeys {
     bool domain_ok; /* the domain may be shared */
 } evkeys;
 
+static __uint128_t addr_u128(const mm_addr *a)
+{
+    unsigned n = a->family == 4 ? 4 : 16;
+    __uint128_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v = (v << 8) | a->bytes[i];
+    return v;
+}
+
+static int mrange_cmp(const void *x, const void *y)
+{
+    const mrange *a = x, *b = y;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* Sorts one family's intervals and merges those that overlap or touch. */
+static void mranges_merge(mranges *m)
+{
+    if (!m->n)
+        return;
+    qsort(m->r, m->n, sizeof *m->r, mrange_cmp);
+    unsigned w = 0;
+    for (unsigned i = 1; i < m->n; i++) {
+        if (m->r[i].lo <= m->r[w].hi + 1 || m->r[w].hi + 1 == 0) {
+            if (m->r[i].hi > m->r[w].hi)
+                m->r[w].hi = m->r[i].hi;
+        } else {
+            m->r[++w] = m->r[i];
+        }
+    }
+    m->n = w + 1;
+}
+
+/* Rebuilds the interval index from every tenant's parsed ranges. */
+static mm_rc member_ranges_build(mm_hub *h)
+{
+    for (int f = 0; f < 2; f++) {
+        free(h->member[f].r);
+        h->member[f].r = NULL;
+        h->member[f].n = 0;
+    }
+    size_t total = 0;
+    for (unsigned k = 0; k < h->nten; k++)
+        total += h->ten[k].nranges;
+    if (!total)
+        return MM_OK;
+    for (int f = 0; f < 2; f++)
+        if (!(h->member[f].r = malloc(total * sizeof(mrange))))
+            return MM_ENOMEM;
+    for (unsigned k = 0; k < h->nten; k++) {
+        const htenant *t = &h->ten[k];
+        for (unsigned i = 0; i < t->nranges; i++) {
+            const mm_cidr *c = &t->ranges[i];
+            unsigned width = c->addr.family == 4 ? 32 : 128;
+            if ((c->addr.family != 4 && c->addr.family != 6) || c->bits > width)
+                continue;
+            unsigned hostbits = width - c->bits; /* 0..128 */
+            __uint128_t host = hostbits == 128
+                                   ? ~(__uint128_t)0
+                                   : (((__uint128_t)1 << hostbits) - 1);
+            __uint128_t base = addr_u128(&c->addr) & ~host;
+            mranges *m = &h->member[c->addr.family == 6];
+            m->r[m->n].lo = base;
+            m->r[m->n].hi = base | host;
+            m->n++;
+        }
+    }
+    mranges_merge(&h->member[0]);
+    mranges_merge(&h->member[1]);
+    return MM_OK;
+}
+
 /* True when the address is inside any tenant's own ranges: a member's
  * network is never correlated as an attacker nor shared as an indicator. */
 static bool tenant_range(const mm_hub *h, const mm_addr *a)
 {
-    for (unsigned k = 0; k < h->nten; k++) {
-        const htenant *t = &h->ten[k];
-        for (unsigned i = 0; i < t->nranges; i++)
-            if (mm_cidr_contains(&t->ranges[i], a))
-                return true;
+    if (a->family != 4 && a->family != 6)
+        return false;
+    const mranges *m = &h->member[a->family == 6];
+    __uint128_t v = addr_u128(a);
+    unsigned lo = 0, hi = m->n; /* first interval with lo > v */
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (m->r[mid].lo <= v)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return false;
+    return lo > 0 && v <= m->r[lo - 1].hi;
 }
 
 /* Appends "prefix" + value (cut to fit) to a key buffer. */

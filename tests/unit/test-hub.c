@@ -233,6 +233,39 @@ static void test_reserved_and_own(void **state)
     assert_int_equal(campaigns(f), 0);
 }
 
+/* Members' ranges are looked up in a merged interval index: overlapping,
+ * nested and adjacent prefixes of several tenants, both families, and the
+ * addresses just inside and just outside their edges. */
+static void test_member_ranges(void **state)
+{
+    fx *f = *state;
+    add_tenant(f->st, "d", "Delta Cast", MM_TK_SME,
+               "45.80.0.0/16,45.80.1.0/24,45.81.0.0/31,2c0f:f000::/32");
+    add_tenant(f->st, "e", "Echo Mold", MM_TK_SME, "45.82.0.0/24,45.82.1.0/24");
+    start(f, 2);
+    static const struct {
+        const char *ip;
+        bool member;
+    } cases[] = {
+        {"45.80.0.0", true},      {"45.80.255.255", true},
+        {"45.79.255.255", false}, {"45.81.0.1", true},
+        {"45.81.0.2", false},     {"45.82.1.255", true},
+        {"45.82.2.0", false},     {"2c0f:f000:ffff::1", true},
+        {"2c0f:f001::1", false},
+    };
+    unsigned outside = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "m%zu", i);
+        post(f, "a", id, cases[i].ip, T0);
+        post(f, "b", id, cases[i].ip, T0);
+        outside += !cases[i].member;
+        if ((unsigned)campaigns(f) != outside)
+            fail_msg("%s: member %d but campaigns %u, expected %u",
+                     cases[i].ip, cases[i].member, (unsigned)campaigns(f), outside);
+    }
+}
+
 static mm_rc get_score(const mm_campaign *c, void *ud)
 {
     *(unsigned *)ud = c->score;
@@ -719,6 +752,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_exactly_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_k_tenants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_and_own, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supplier_warning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_up_graph, setup, teardown),
