@@ -564,6 +564,7 @@ mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
 typedef struct mm_hub_scs_row {
     char supplier[MM_HUB_ID_MAX + 1];
     char name[257];  /* "" unless the link has disclose */
+    bool disclose;   /* the link lets the buyer see the name */
     int required;    /* 3, 4, or 0 = none set */
     bool has_conf;   /* a verified confirmation was submitted */
     mm_hub_scs_confirmation conf;

@@ -144,7 +144,7 @@ static mm_rc collect_supplier(const mm_link *l, void *ud)
     mm_hub_scs_row *r = &x->v[x->n++];
     memset(r, 0, sizeof *r);
     snprintf(r->supplier, sizeof r->supplier, "%s", l->supplier);
-    r->meets = l->disclose ? 1 : 0; /* carries disclose until named below */
+    r->disclose = l->disclose;
     return MM_OK;
 }
 
@@ -152,7 +152,7 @@ static mm_rc name_rows(const mm_tenant *t, void *ud)
 {
     rows_ctx *x = ud;
     for (size_t i = 0; i < x->n; i++)
-        if (x->v[i].meets == 1 && strcmp(x->v[i].supplier, t->id) == 0)
+        if (x->v[i].disclose && strcmp(x->v[i].supplier, t->id) == 0)
             snprintf(x->v[i].name, sizeof x->v[i].name, "%s", t->name);
     return MM_OK;
 }

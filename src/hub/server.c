@@ -570,7 +570,7 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
     mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data, r->body.len,
                     now_ms(), &status, &out);
     pthread_mutex_unlock(&s->mu);
-    if (status >= 400)
+    if (status == 400 || status == 403 || status == 500)
         count_reject(s, status);
     enum MHD_Result ret = reply(c, status, "application/json",
                                 out.data ? out.data : "{}", out.data ? out.len : 2,
