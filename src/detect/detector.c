@@ -1178,7 +1178,7 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
             bool is_then;
             keyval *k;
             uint64_t wkey;
-        } todo[PIPELINE];
+        } pending[PIPELINE];
         unsigned nt = 0;
         for (unsigned i = 0; i < n; i++) {
             const mm_rule *r = &rs->rules[list[i]];
@@ -1192,24 +1192,24 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
                 rule_hit(d, list[i], k, ev, line, len, is_then, NULL, cb, ud);
                 continue;
             }
-            todo[nt].ri = list[i];
-            todo[nt].is_then = is_then;
-            todo[nt].k = k;
-            todo[nt].wkey = mix(k->h, r->id_hash);
-            mm_wintab_prefetch_slot(&d->wt, todo[nt].wkey);
+            pending[nt].ri = list[i];
+            pending[nt].is_then = is_then;
+            pending[nt].k = k;
+            pending[nt].wkey = mix(k->h, r->id_hash);
+            mm_wintab_prefetch_slot(&d->wt, pending[nt].wkey);
             nt++;
         }
         for (unsigned i = 0; i < nt; i++)
-            mm_wintab_prefetch_entry(&d->wt, todo[i].wkey);
+            mm_wintab_prefetch_entry(&d->wt, pending[i].wkey);
         for (unsigned i = 0; i < nt; i++) {
-            mm_win *e = mm_wintab_find(&d->wt, todo[i].wkey, todo[i].ri);
+            mm_win *e = mm_wintab_find(&d->wt, pending[i].wkey, pending[i].ri);
             if (e && e->alert)
                 __builtin_prefetch(&d->alerts[e->alert - 1]);
-            else if (!e && d->fs.n && todo[i].k->fs == FS_UNKNOWN)
-                mm_fstab_prefetch_slot(&d->fs, fkey_of(todo[i].k));
+            else if (!e && d->fs.n && pending[i].k->fs == FS_UNKNOWN)
+                mm_fstab_prefetch_slot(&d->fs, fkey_of(pending[i].k));
         }
         for (unsigned i = 0; i < nt; i++)
-            rule_hit(d, todo[i].ri, todo[i].k, ev, line, len, todo[i].is_then,
+            rule_hit(d, pending[i].ri, pending[i].k, ev, line, len, pending[i].is_then,
                      NULL, cb, ud);
     }
     run_signatures(d, ev);

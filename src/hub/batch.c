@@ -1,5 +1,6 @@
 /* batch.c — decode and validate an uploaded batch (zstd with a cap, NDJSON,
- * every line checked before anything is stored). */
+ * every line checked before anything is stored): a zero-copy fast path for
+ * the common line, jansson for everything else and for every error. */
 #include "hub.h"
 
 #include <jansson.h>
@@ -248,8 +249,439 @@ out:
     return rc;
 }
 
-mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
-                          mm_hub_batch *out, mm_err *err)
+/* ---- the fast path: a bounded, zero-copy JSON checker/extractor ----------
+ *
+ * It accepts a line only when jansson (json_loadb, JSON_REJECT_DUPLICATES)
+ * would accept it too and every field the hub reads is a plain value it can
+ * take as is; then it fills the event exactly as decode_line does. Anything
+ * else (a \u escape, an escape inside a field the hub reads, an exponent, a
+ * long number, deep nesting, many keys in one object, invalid input, a line
+ * the hub rejects) returns false and the line goes through decode_line,
+ * which gives the same answer and the same error text as before. */
+
+/* what a value is, as far as the hub cares */
+enum { FT_NONE = 0, FT_STR, FT_INT, FT_OBJ, FT_OTHER };
+
+/* fields the hub reads */
+enum {
+    F_EVENT, F_TS, F_RULE, F_SOURCE, F_DEST, F_URL, F_OBSERVER, F_USER,
+    F_EV_ID, F_EV_KIND, F_EV_SEV, F_RULE_ID, F_SRC_IP, F_SRC_DOMAIN,
+    F_DST_DOMAIN, F_URL_PATH, F_OBS_TENANT, F_USER_NAME, F_N
+};
+
+/* parent object → field of interest (F_N = top level object) */
+static const struct {
+    int parent;
+    const char *key;
+    int field;
+} fast_keys[] = {
+    {F_N, "event", F_EVENT},          {F_N, "@timestamp", F_TS},
+    {F_N, "rule", F_RULE},            {F_N, "source", F_SOURCE},
+    {F_N, "destination", F_DEST},     {F_N, "url", F_URL},
+    {F_N, "observer", F_OBSERVER},    {F_N, "user", F_USER},
+    {F_EVENT, "id", F_EV_ID},         {F_EVENT, "kind", F_EV_KIND},
+    {F_EVENT, "severity", F_EV_SEV},  {F_RULE, "id", F_RULE_ID},
+    {F_SOURCE, "ip", F_SRC_IP},       {F_SOURCE, "domain", F_SRC_DOMAIN},
+    {F_DEST, "domain", F_DST_DOMAIN}, {F_URL, "path", F_URL_PATH},
+    {F_OBSERVER, "tenant", F_OBS_TENANT}, {F_USER, "name", F_USER_NAME},
+};
+
+#define FAST_DEPTH_MAX 32
+#define FAST_KEYS_MAX 32
+
+typedef struct fval {
+    int type;      /* FT_* */
+    const char *p; /* string bytes (no quotes) */
+    size_t n;
+    bool esc;      /* the string has an escape: not usable as is */
+    int64_t i;     /* FT_INT */
+} fval;
+
+typedef struct fast {
+    const char *p, *end;
+    fval f[F_N];
+    bool names_array; /* user.name is an array */
+    unsigned nnames;
+    mm_span names[MM_HUB_USERS_MAX];
+    bool names_esc;
+} fast;
+
+static void fast_ws(fast *x)
+{
+    while (x->p < x->end &&
+           (*x->p == ' ' || *x->p == '\t' || *x->p == '\n' || *x->p == '\r'))
+        x->p++;
+}
+
+/* A string after its opening quote; strict UTF-8 as jansson checks it. */
+static bool fast_string(fast *x, const char **s, size_t *n, bool *esc)
+{
+    const unsigned char *p = (const unsigned char *)x->p,
+                        *end = (const unsigned char *)x->end;
+    *s = x->p;
+    *esc = false;
+    for (;;) {
+        if (p >= end)
+            return false;
+        unsigned c = *p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return false;
+        if (c == '\\') {
+            if (p + 1 >= end)
+                return false;
+            unsigned e = p[1];
+            if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' &&
+                e != 'n' && e != 'r' && e != 't')
+                return false; /* \u (or invalid): jansson decides */
+            *esc = true;
+            p += 2;
+            continue;
+        }
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        unsigned len, v;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            v = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            v = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            v = c & 0x07;
+        } else {
+            return false;
+        }
+        if ((size_t)(end - p) < len)
+            return false;
+        for (unsigned i = 1; i < len; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            v = (v << 6) | (p[i] & 0x3F);
+        }
+        if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
+            v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+            return false;
+        p += len;
+    }
+    *n = (size_t)((const char *)p - *s);
+    x->p = (const char *)p + 1;
+    return true;
+}
+
+/* A number: integers of up to 18 digits, reals without an exponent and of
+ * at most 300 digits (jansson can take neither as an overflow). */
+static bool fast_number(fast *x, fval *v)
+{
+    const char *p = x->p, *end = x->end;
+    bool neg = false;
+    if (p < end && *p == '-') {
+        neg = true;
+        p++;
+    }
+    if (p >= end || *p < '0' || *p > '9')
+        return false;
+    const char *d0 = p;
+    int64_t iv = 0;
+    if (*p == '0') {
+        p++;
+    } else {
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (p - d0 >= 18)
+                return false;
+            iv = iv * 10 + (*p - '0');
+            p++;
+        }
+    }
+    bool real = false;
+    if (p < end && *p == '.') {
+        real = true;
+        p++;
+        const char *f0 = p;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == f0 || p - d0 > 300)
+            return false;
+    }
+    if (p < end && (*p == 'e' || *p == 'E'))
+        return false;
+    if (p < end && *p >= '0' && *p <= '9')
+        return false; /* a leading zero followed by digits */
+    x->p = p;
+    v->type = real ? FT_OTHER : FT_INT;
+    v->i = neg ? -iv : iv;
+    return true;
+}
+
+static bool fast_value(fast *x, unsigned depth, int field, fval *v);
+
+static int fast_field(int parent, const char *k, size_t kn)
+{
+    for (size_t i = 0; i < sizeof fast_keys / sizeof *fast_keys; i++)
+        if (fast_keys[i].parent == parent &&
+            strlen(fast_keys[i].key) == kn &&
+            memcmp(fast_keys[i].key, k, kn) == 0)
+            return fast_keys[i].field;
+    return -1;
+}
+
+/* An object after '{'; `self` is its field (F_N top level, -1 none). */
+static bool fast_object(fast *x, unsigned depth, int self)
+{
+    mm_span keys[FAST_KEYS_MAX];
+    unsigned nk = 0;
+    fast_ws(x);
+    if (x->p < x->end && *x->p == '}') {
+        x->p++;
+        return true;
+    }
+    for (;;) {
+        fast_ws(x);
+        if (x->p >= x->end || *x->p != '"')
+            return false;
+        x->p++;
+        const char *k;
+        size_t kn;
+        bool esc;
+        if (!fast_string(x, &k, &kn, &esc) || esc || nk == FAST_KEYS_MAX)
+            return false;
+        for (unsigned i = 0; i < nk; i++)
+            if (keys[i].len == kn && memcmp(keys[i].p, k, kn) == 0)
+                return false; /* a duplicate key: jansson rejects it */
+        keys[nk++] = mm_span_make(k, kn);
+        fast_ws(x);
+        if (x->p >= x->end || *x->p != ':')
+            return false;
+        x->p++;
+        fast_ws(x);
+        int f = self >= 0 ? fast_field(self, k, kn) : -1;
+        fval tmp;
+        if (!fast_value(x, depth + 1, f, f >= 0 ? &x->f[f] : &tmp))
+            return false;
+        fast_ws(x);
+        if (x->p >= x->end)
+            return false;
+        if (*x->p == ',') {
+            x->p++;
+            continue;
+        }
+        if (*x->p == '}') {
+            x->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+/* An array after '['; user.name's strings are collected like decode_line
+ * does (the first MM_HUB_USERS_MAX strings). */
+static bool fast_array(fast *x, unsigned depth, bool names)
+{
+    fast_ws(x);
+    if (x->p < x->end && *x->p == ']') {
+        x->p++;
+        return true;
+    }
+    for (;;) {
+        fast_ws(x);
+        fval v;
+        if (!fast_value(x, depth + 1, -1, &v))
+            return false;
+        if (names && v.type == FT_STR) {
+            if (v.esc)
+                x->names_esc = true;
+            if (x->nnames < MM_HUB_USERS_MAX)
+                x->names[x->nnames++] = mm_span_make(v.p, v.n);
+        }
+        fast_ws(x);
+        if (x->p >= x->end)
+            return false;
+        if (*x->p == ',') {
+            x->p++;
+            continue;
+        }
+        if (*x->p == ']') {
+            x->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool fast_lit(fast *x, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(x->end - x->p) < n || memcmp(x->p, lit, n) != 0)
+        return false;
+    x->p += n;
+    return true;
+}
+
+static bool fast_value(fast *x, unsigned depth, int field, fval *v)
+{
+    memset(v, 0, sizeof *v);
+    if (depth > FAST_DEPTH_MAX || x->p >= x->end)
+        return false;
+    char c = *x->p;
+    if (c == '{') {
+        x->p++;
+        v->type = FT_OBJ;
+        /* only fields that are parents in fast_keys look further down */
+        return fast_object(x, depth, field >= F_EVENT && field <= F_USER ? field : -1);
+    }
+    if (c == '[') {
+        x->p++;
+        v->type = FT_OTHER;
+        if (field == F_USER_NAME)
+            x->names_array = true;
+        return fast_array(x, depth, field == F_USER_NAME);
+    }
+    if (c == '"') {
+        x->p++;
+        v->type = FT_STR;
+        return fast_string(x, &v->p, &v->n, &v->esc);
+    }
+    if (c == '-' || (c >= '0' && c <= '9'))
+        return fast_number(x, v);
+    v->type = FT_OTHER;
+    return fast_lit(x, "true") || fast_lit(x, "false") || fast_lit(x, "null");
+}
+
+static bool span_is(const fval *v, const char *s)
+{
+    size_t n = strlen(s);
+    return v->n == n && memcmp(v->p, s, n) == 0;
+}
+
+/* a plain string field: present as a string without escapes */
+static bool fast_str(const fast *x, int f)
+{
+    return x->f[f].type == FT_STR;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const mm_span *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->p, y->p, n);
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* The fast path for one line: true with `e` filled exactly as decode_line
+ * would, or false (then decode_line decides). */
+static bool fast_line(const char *line, size_t len, mm_hub_event *e)
+{
+    fast x;
+    memset(&x, 0, sizeof x);
+    x.p = line;
+    x.end = line + len;
+    fast_ws(&x);
+    if (x.p >= x.end || *x.p != '{')
+        return false;
+    x.p++;
+    if (!fast_object(&x, 1, F_N))
+        return false;
+    fast_ws(&x);
+    if (x.p != x.end)
+        return false;
+    /* every string the hub reads must be usable as is */
+    for (int f = 0; f < F_N; f++)
+        if (x.f[f].type == FT_STR && x.f[f].esc)
+            return false;
+    if (x.names_esc)
+        return false;
+    memset(e, 0, sizeof *e);
+    e->json = line;
+    e->json_len = len;
+    if (x.f[F_EVENT].type != FT_OBJ)
+        return false;
+    const fval *v = &x.f[F_EV_ID];
+    if (!fast_str(&x, F_EV_ID) || v->n == 0 || v->n > MM_HUB_EVENT_ID_MAX)
+        return false;
+    memcpy(e->id, v->p, v->n);
+    v = &x.f[F_EV_KIND];
+    if (!fast_str(&x, F_EV_KIND) || !(span_is(v, "alert") || span_is(v, "event")))
+        return false;
+    e->alert = v->p[0] == 'a';
+    v = &x.f[F_EV_SEV];
+    if (v->type == FT_INT) {
+        e->severity = v->i < 0 ? 0 : v->i > 4 ? 4 : (int)v->i;
+    } else if (v->type == FT_STR) {
+        static const char *const sn[] = {"low", "medium", "high", "critical"};
+        for (int i = 0; i < 4; i++)
+            if (span_is(v, sn[i]))
+                e->severity = i + 1;
+    }
+    v = &x.f[F_TS];
+    if (!fast_str(&x, F_TS) || mm_hub_parse_time(v->p, v->n, &e->ts_ms) != MM_OK)
+        return false;
+    bool rule_obj = x.f[F_RULE].type == FT_OBJ;
+    v = &x.f[F_RULE_ID];
+    if (rule_obj && v->type == FT_STR) {
+        if (v->n == 0 || v->n >= sizeof e->rule_id)
+            return false;
+        memcpy(e->rule_id, v->p, v->n);
+    } else if (e->alert || (rule_obj && v->type != FT_NONE)) {
+        return false;
+    }
+    bool src_obj = x.f[F_SOURCE].type == FT_OBJ;
+    v = &x.f[F_SRC_IP];
+    if (src_obj && v->type == FT_STR) {
+        if (mm_addr_parse(v->p, v->n, &e->src) != MM_OK)
+            return false;
+        mm_addr_format(&e->src, e->src_text, sizeof e->src_text);
+    } else if (src_obj && v->type != FT_NONE) {
+        return false;
+    }
+    v = NULL;
+    if (src_obj && x.f[F_SRC_DOMAIN].type == FT_STR)
+        v = &x.f[F_SRC_DOMAIN];
+    else if (x.f[F_DEST].type == FT_OBJ && x.f[F_DST_DOMAIN].type == FT_STR)
+        v = &x.f[F_DST_DOMAIN];
+    if (v && v->n > 0 && v->n < sizeof e->domain) {
+        for (size_t i = 0; i < v->n; i++)
+            e->domain[i] = (char)((v->p[i] >= 'A' && v->p[i] <= 'Z') ? v->p[i] + 32
+                                                                     : v->p[i]);
+        e->domain[v->n] = '\0';
+    }
+    v = &x.f[F_URL_PATH];
+    if (x.f[F_URL].type == FT_OBJ && v->type == FT_STR) {
+        size_t n = v->n < sizeof e->path - 1 ? v->n : sizeof e->path - 1;
+        memcpy(e->path, v->p, n);
+        e->path[n] = '\0';
+    }
+    v = &x.f[F_OBS_TENANT];
+    if (x.f[F_OBSERVER].type == FT_OBJ && v->type == FT_STR) {
+        if (v->n > MM_HUB_ID_MAX)
+            return false;
+        memcpy(e->observer_tenant, v->p, v->n);
+    }
+    if (x.f[F_USER].type == FT_OBJ && x.names_array) {
+        qsort(x.names, x.nnames, sizeof x.names[0], cmp_span);
+        uint64_t h = 0x6d616d6f7269ULL;
+        unsigned distinct = 0;
+        for (unsigned i = 0; i < x.nnames; i++) {
+            if (i > 0 && cmp_span(&x.names[i], &x.names[i - 1]) == 0)
+                continue;
+            distinct++;
+            h = mm_hash64(x.names[i].p, x.names[i].len, h);
+        }
+        e->n_users = distinct;
+        e->users_hash = distinct >= 2 ? h : 0;
+    }
+    return true;
+}
+
+/* ---- the batch ------------------------------------------------------------ */
+
+static mm_rc batch_decode(const void *body, size_t len, bool zstd,
+                          mm_hub_batch *out, mm_err *err, bool use_fast)
 {
     memset(out, 0, sizeof *out);
     char *buf = NULL;
@@ -329,7 +761,7 @@ mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
             else if (memchr(p, '\0', ll))
                 rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
                                 "line %u: NUL byte", lineno);
-            else
+            else if (!use_fast || !fast_line(p, ll, &ev[n]))
                 rc = decode_line(p, ll, lineno, &ev[n], err);
             if (rc == MM_OK) {
                 /* a repeated id inside one batch is a duplicate, too:
@@ -349,6 +781,18 @@ mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
     out->ev = ev;
     out->n = n;
     return MM_OK;
+}
+
+mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
+                          mm_hub_batch *out, mm_err *err)
+{
+    return batch_decode(body, len, zstd, out, err, true);
+}
+
+mm_rc mm_hub_batch_decode_ref(const void *body, size_t len, bool zstd,
+                              mm_hub_batch *out, mm_err *err)
+{
+    return batch_decode(body, len, zstd, out, err, false);
 }
 
 void mm_hub_batch_free(mm_hub_batch *b)

@@ -63,11 +63,15 @@ static mm_rc smap_grow(smap *m)
     smap old = *m;
     m->e = ne;
     m->cap = nc;
+    /* keys are distinct: only look for a free slot (no key reads, which
+     * would be a cache miss per entry) */
+    size_t mask = nc - 1;
     for (size_t i = 0; i < old.cap; i++)
         if (old.e[i].key) {
-            smap_ent *d = smap_slot(m, old.e[i].key, strlen(old.e[i].key),
-                                    old.e[i].h);
-            *d = old.e[i];
+            size_t j = (size_t)old.e[i].h & mask;
+            while (ne[j].key)
+                j = (j + 1) & mask;
+            ne[j] = old.e[i];
         }
     free(old.e);
     return MM_OK;
@@ -80,6 +84,36 @@ static void *smap_get(smap *m, const char *key)
     size_t len = strlen(key);
     smap_ent *e = smap_slot(m, key, len, mm_hash64(key, len, m->seed));
     return e->key ? e->val : NULL;
+}
+
+/* smap_put with the key's length and hash already known. */
+static mm_rc smap_put_h(smap *m, const char *key, size_t len, uint64_t h,
+                        smap_ent **out)
+{
+    if ((m->n + 1) * 2 >= m->cap) {
+        mm_rc rc = smap_grow(m);
+        if (rc != MM_OK)
+            return rc;
+    }
+    smap_ent *e = smap_slot(m, key, len, h);
+    if (!e->key) {
+        e->key = malloc(len + 1);
+        if (!e->key)
+            return MM_ENOMEM;
+        memcpy(e->key, key, len + 1);
+        e->h = h;
+        e->val = NULL;
+        m->n++;
+    }
+    *out = e;
+    return MM_OK;
+}
+
+/* Starts loading the slot a key with hash h will probe first. */
+static void smap_prefetch(const smap *m, uint64_t h)
+{
+    if (m->cap)
+        __builtin_prefetch(&m->e[(size_t)h & (m->cap - 1)]);
 }
 
 /* Returns the slot for key, creating it (val NULL) when missing. */
@@ -520,6 +554,8 @@ static mm_rc load_sioc(const mm_stateioc *s, void *ud)
 typedef struct evkeys {
     char ip[48]; /* source address text when ip_ok */
     char k[5][320];
+    size_t len[5];
+    uint64_t hash[5]; /* in h->keys */
     unsigned n;
     bool ip_ok;     /* the source address may be shared */
     bool domain_ok; /* the domain may be shared */
@@ -556,6 +592,24 @@ static void key_make(char *out, size_t outlen, const char *prefix,
     out[n] = '\0';
 }
 
+/* "a.b.c.0" for an IPv4 address (what mm_addr_format gives for the /24,
+ * without the printf machinery: this runs for every event). */
+static void ipv4_net_text(const uint8_t *b, char *out)
+{
+    char *p = out;
+    for (int i = 0; i < 3; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = '.';
+    }
+    *p++ = '0';
+    *p = '\0';
+}
+
 static void event_keys(const mm_hub *h, const mm_addr *src,
                        const char *src_text, const char *domain,
                        const char *rule, const char *path, uint64_t users,
@@ -566,18 +620,22 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
                !mm_hub_allowed(h, src) && !tenant_range(h, src);
     if (o->ip_ok) {
         char ip[48];
-        if (src_text && src_text[0])
-            snprintf(ip, sizeof ip, "%s", src_text);
-        else
+        if (src_text && src_text[0]) {
+            size_t l = strnlen(src_text, sizeof ip - 1);
+            memcpy(ip, src_text, l);
+            ip[l] = '\0';
+        } else {
             mm_addr_format(src, ip, sizeof ip);
+        }
         key_make(o->k[o->n++], sizeof o->k[0], "ip:", ip, NULL, NULL);
         memcpy(o->ip, ip, sizeof o->ip);
         mm_addr net = *src;
-        if (net.family == 4)
-            net.bytes[3] = 0;
-        else
+        if (net.family == 4) {
+            ipv4_net_text(net.bytes, ip);
+        } else {
             memset(net.bytes + 8, 0, 8);
-        mm_addr_format(&net, ip, sizeof ip);
+            mm_addr_format(&net, ip, sizeof ip);
+        }
         key_make(o->k[o->n++], sizeof o->k[0], "net:", ip,
                  net.family == 4 ? "/24" : "/64", NULL);
     }
@@ -594,6 +652,21 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
         hx[16] = '\0';
         key_make(o->k[o->n++], sizeof o->k[0], "users:", hx, NULL, NULL);
     }
+    for (unsigned i = 0; i < o->n; i++) {
+        o->len[i] = strlen(o->k[i]);
+        o->hash[i] = mm_hash64(o->k[i], o->len[i], h->keys.seed);
+    }
+}
+
+/* Keys of an event to be correlated a few events later: computed now, and
+ * their slots prefetched, so the random accesses into a large index overlap
+ * the work on the events before. */
+static void keys_ahead(const mm_hub *h, const mm_hub_event *e, evkeys *o)
+{
+    event_keys(h, &e->src, e->src_text, e->domain, e->rule_id, e->path,
+               e->users_hash, o);
+    for (unsigned i = 0; i < o->n; i++)
+        smap_prefetch(&h->keys, o->hash[i]);
 }
 
 /* ---- warnings ------------------------------------------------------------- */
@@ -1118,14 +1191,12 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
     return rc;
 }
 
-static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
-                           const mm_addr *src, const char *src_text,
-                           const char *domain,
-                           const char *rule, const char *path, uint64_t users)
+/* Correlates one event whose keys are `ks` (from event_keys). */
+static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
+                            const mm_addr *src, const char *domain,
+                            const evkeys *ks)
 {
     mm_hub *h = x->h;
-    evkeys ks;
-    event_keys(h, src, src_text, domain, rule, path, users, &ks);
     if (ts > h->max_ts)
         h->max_ts = ts;
     /* Keys go from most to least specific (ip, net, domain, sig, users).
@@ -1133,11 +1204,12 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
      * (opens, warns); the others only record the sighting, so one attacker
      * does not produce a warning per key. */
     bool acted = false;
-    for (unsigned k = 0; k < ks.n; k++) {
+    for (unsigned k = 0; k < ks->n; k++) {
         smap_ent *e;
-        if (h->keys.n >= MM_HUB_KEYS_MAX && !smap_get(&h->keys, ks.k[k]))
+        if (h->keys.n >= MM_HUB_KEYS_MAX &&
+            !smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key)
             continue; /* index full until the next expiry sweep */
-        if (smap_put(&h->keys, ks.k[k], &e) != MM_OK)
+        if (smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
         kentry *ke = e->val;
         if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
@@ -1199,7 +1271,7 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
             if (n < h->p.k)
                 continue;
             unsigned idx;
-            if ((rc = open_campaign(x, ke, ks.k[k], ts, &idx)) != MM_OK)
+            if ((rc = open_campaign(x, ke, ks->k[k], ts, &idx)) != MM_OK)
                 return rc;
         } else {
             camp *c = &h->camps[ke->camp - 1];
@@ -1233,8 +1305,8 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
         }
         acted = true;
         camp *c = &h->camps[ke->camp - 1];
-        const char *ip = ks.ip;
-        if (ks.ip_ok) {
+        const char *ip = ks->ip;
+        if (ks->ip_ok) {
             const char *type = src->family == 4 ? "ipv4-addr" : "ipv6-addr";
             if ((rc = touch_indicator(x, c, type, ip)) != MM_OK)
                 return rc;
@@ -1249,7 +1321,7 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                     return rc;
             }
         }
-        if (ks.domain_ok) {
+        if (ks->domain_ok) {
             if ((rc = touch_indicator(x, c, "domain-name", domain)) != MM_OK)
                 return rc;
             const char *st = state_match(h, "domain-name", domain);
@@ -1265,6 +1337,17 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
         }
     }
     return MM_OK;
+}
+
+
+static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
+                           const mm_addr *src, const char *src_text,
+                           const char *domain,
+                           const char *rule, const char *path, uint64_t users)
+{
+    evkeys ks;
+    event_keys(x->h, src, src_text, domain, rule, path, users, &ks);
+    return correlate_keys(x, ti, ts, sev, src, domain, &ks);
 }
 
 static mm_rc flush(ingest_ctx *x)
@@ -1401,27 +1484,44 @@ mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
     return MM_OK;
 }
 
-mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
-                    int64_t now_ms, mm_hub_ingest_result *res, mm_err *err)
+/* Checks a job before any write: known tenant, observer.tenant its own. */
+static mm_rc ingest_check(mm_hub *h, mm_hub_ingest_job *j, int *ti)
 {
-    memset(res, 0, sizeof *res);
-    int ti = tenant_idx(h, t->id);
-    if (ti < 0)
-        return mm_err_set(err, MM_ENOTFOUND, "<hub>", 0, "unknown tenant '%s'",
-                          t->id);
+    const mm_hub_batch *b = j->batch;
+    *ti = tenant_idx(h, j->tenant->id);
+    if (*ti < 0)
+        return mm_err_set(&j->err, MM_ENOTFOUND, "<hub>", 0,
+                          "unknown tenant '%s'", j->tenant->id);
     for (size_t i = 0; i < b->n; i++)
         if (b->ev[i].observer_tenant[0] &&
-            strcmp(b->ev[i].observer_tenant, t->id) != 0)
-            return mm_err_set(err, MM_EINVAL, "<body>", (unsigned)(i + 1),
+            strcmp(b->ev[i].observer_tenant, j->tenant->id) != 0)
+            return mm_err_set(&j->err, MM_EINVAL, "<body>", (unsigned)(i + 1),
                               "event %zu: observer.tenant '%s' is not the "
                               "authenticated tenant",
                               i + 1, b->ev[i].observer_tenant);
-    mm_rc rc = mm_store_begin(h->st, err);
-    if (rc != MM_OK)
-        return rc;
-    ingest_ctx x = {h, now_ms, res, err, NULL, 0, 0};
+    return MM_OK;
+}
+
+/* Stores one checked job's events and correlates them (inside the open
+ * transaction). */
+static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
+{
+    mm_hub *h = x->h;
+    const mm_hub_batch *b = j->batch;
+    int64_t now_ms = x->now;
+    mm_hub_ingest_result *res = &j->res;
+    mm_rc rc = MM_OK;
+    x->res = res;
+    enum { AHEAD = 4 };
+    evkeys *ring = malloc((AHEAD + 1) * sizeof *ring);
+    if (!ring)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    for (size_t i = 0; i < AHEAD && i < b->n; i++)
+        keys_ahead(h, &b->ev[i], &ring[i % (AHEAD + 1)]);
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
+        if (i + AHEAD < b->n)
+            keys_ahead(h, &b->ev[i + AHEAD], &ring[(i + AHEAD) % (AHEAD + 1)]);
         mm_hub_event clamped;
         if (e->ts_ms > now_ms + FUTURE_SKEW_MS) {
             /* a clock far ahead (or a hostile tenant) must not move the
@@ -1432,7 +1532,7 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
             e = &clamped;
         }
         bool dup = false;
-        rc = mm_store_put_event(h->st, t->id, e, now_ms, &dup, err);
+        rc = mm_store_put_event(h->st, j->tenant->id, e, now_ms, &dup, x->err);
         if (rc != MM_OK)
             break;
         if (dup) {
@@ -1440,9 +1540,44 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
             continue;
         }
         res->accepted++;
-        rc = correlate_one(&x, (unsigned)ti, e->ts_ms, e->severity, &e->src,
-                           e->src_text, e->domain, e->rule_id, e->path, e->users_hash);
+        rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
+                            &ring[i % (AHEAD + 1)]);
     }
+    free(ring);
+    return rc;
+}
+
+mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
+                          int64_t now_ms, mm_err *err)
+{
+    int *tis = malloc((n ? n : 1) * sizeof *tis);
+    if (!tis)
+        return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    size_t live = 0;
+    for (size_t i = 0; i < n; i++) {
+        memset(&jobs[i].res, 0, sizeof jobs[i].res);
+        memset(&jobs[i].err, 0, sizeof jobs[i].err);
+        jobs[i].rc = ingest_check(h, &jobs[i], &tis[i]);
+        if (jobs[i].rc == MM_OK)
+            live++;
+    }
+    if (live == 0) {
+        free(tis);
+        return MM_OK;
+    }
+    mm_rc rc = mm_store_begin(h->st, err);
+    mm_hub_ingest_result scratch;
+    ingest_ctx x = {h, now_ms, &scratch, err, NULL, 0, 0};
+    mm_hub_ingest_job *last = NULL;
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        if (jobs[i].rc != MM_OK)
+            continue;
+        rc = ingest_one(&x, (unsigned)tis[i], &jobs[i]);
+        last = &jobs[i];
+    }
+    /* indicators written by the flush count for the group's last batch */
+    if (rc == MM_OK && last)
+        x.res = &last->res;
     if (rc == MM_OK)
         rc = flush(&x);
     if (rc == MM_OK)
@@ -1451,12 +1586,34 @@ mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
         mm_store_rollback(h->st);
     free(x.dirty_ind);
     if (rc != MM_OK) {
+        /* nothing of the group is stored: every batch in it fails */
+        for (size_t i = 0; i < n; i++)
+            if (jobs[i].rc == MM_OK) {
+                jobs[i].rc = rc;
+                jobs[i].err = *err;
+                memset(&jobs[i].res, 0, sizeof jobs[i].res);
+            }
         /* memory may be ahead of the store: rebuild from what is durable */
         mm_err e2;
         clear_state(h);
         load_all(h, &e2);
     }
+    free(tis);
     return rc;
+}
+
+mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
+                    int64_t now_ms, mm_hub_ingest_result *res, mm_err *err)
+{
+    mm_hub_ingest_job j;
+    memset(&j, 0, sizeof j);
+    j.tenant = t;
+    j.batch = b;
+    mm_hub_ingest_group(h, &j, 1, now_ms, err);
+    *res = j.res;
+    if (j.rc != MM_OK && err)
+        *err = j.err;
+    return j.rc;
 }
 
 mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)

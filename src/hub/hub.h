@@ -126,6 +126,11 @@ typedef struct mm_hub_batch {
  * On failure `out` holds nothing. Free with mm_hub_batch_free. */
 mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
                           mm_hub_batch *out, mm_err *err);
+/* The same decoder with jansson for every line (the reference the fast
+ * path is checked against by tests/unit/test-hub.c and the fuzz target):
+ * same results, same errors, slower. */
+mm_rc mm_hub_batch_decode_ref(const void *body, size_t len, bool zstd,
+                              mm_hub_batch *out, mm_err *err);
 void mm_hub_batch_free(mm_hub_batch *b);
 
 /* Parses an RFC 3339 time ("2026-11-22T01:02:03.456Z", "+09:00" offsets,
@@ -238,7 +243,8 @@ struct mm_hub_scs_confirmation; /* SCS section at the end */
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
  * NATS JetStream and acks after the stream's ack) is one more table plus a
  * URI scheme in mm_store_open. Writes between begin and commit are one
- * transaction; commit returns only when the data is durable. A callback
+ * transaction; commit returns only when the data is durable (in server
+ * mode: after the next sync, see `background`). A callback
  * returning non-MM_OK stops the iteration and is returned. */
 typedef struct mm_store_ops {
     const char *name;
@@ -290,6 +296,16 @@ typedef struct mm_store_ops {
     mm_rc (*stateioc_list)(mm_store *s, mm_stateioc_fn fn, void *ud,
                            mm_err *err);
     mm_rc (*stats)(mm_store *s, mm_store_stats *st, mm_err *err);
+    /* Server mode, for a long-running server: housekeeping of the log
+     * (SQLite: WAL checkpoints) moves to a background thread with its own
+     * connection, and commit no longer waits for the disk: it returns once
+     * the transaction is written, and `sync` makes every commit so far
+     * durable. sync is the one call that is safe without the caller's
+     * store lock, so the next transaction can run while the disk flushes,
+     * and one flush covers every commit before it. NULL when a back end
+     * has none (then commit stays durable by itself). Stopped by close. */
+    mm_rc (*background)(mm_store *s, mm_err *err);
+    mm_rc (*sync)(mm_store *s, mm_err *err);
     /* SCS buyer view (see the SCS section at the end of this header). */
     mm_rc (*scs_requirement_put)(mm_store *s, const char *buyer,
                                  const char *supplier, int level,
@@ -380,6 +396,14 @@ static inline mm_rc mm_store_stateioc_put(mm_store *s, const mm_stateioc *i, mm_
 {
     return s->ops->stateioc_put(s, i, e);
 }
+static inline mm_rc mm_store_background(mm_store *s, mm_err *e)
+{
+    return s->ops->background ? s->ops->background(s, e) : MM_OK;
+}
+static inline mm_rc mm_store_sync(mm_store *s, mm_err *e)
+{
+    return s->ops->sync ? s->ops->sync(s, e) : MM_OK;
+}
 static inline mm_rc mm_store_stats_get(mm_store *s, mm_store_stats *st, mm_err *e)
 {
     return s->ops->stats(s, st, e);
@@ -440,6 +464,24 @@ typedef struct mm_hub_ingest_result {
  * nothing stored). */
 mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,
                     int64_t now_ms, mm_hub_ingest_result *res, mm_err *err);
+
+/* Group commit: several batches (from several requests) in ONE transaction
+ * and one fsync. Each job is first checked on its own (unknown tenant →
+ * MM_ENOTFOUND, observer.tenant of another tenant → MM_EINVAL; such a job
+ * is left out, nothing of it stored); the others are stored and correlated
+ * in order and committed together. Returns MM_OK when the commit is
+ * durable (each job's rc/res then tell its own outcome), else the store's
+ * error, which every job that was in the transaction also gets in rc/err:
+ * none of them is stored. */
+typedef struct mm_hub_ingest_job {
+    const mm_tenant *tenant;
+    const mm_hub_batch *batch;
+    mm_hub_ingest_result res; /* out */
+    mm_rc rc;                 /* out */
+    mm_err err;               /* out, when rc != MM_OK */
+} mm_hub_ingest_job;
+mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
+                          int64_t now_ms, mm_err *err);
 
 /* Marks indicators whose valid_until has passed as removed (a feed change).
  * Returns the number removed in *n. */

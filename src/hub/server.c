@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -46,8 +47,27 @@ typedef struct tstate {
     uint64_t events;
 } tstate;
 
+/* One batch waiting for the group commit (lives on its request's stack). */
+typedef struct gjob {
+    mm_hub_ingest_job j;
+    double t0;
+    bool done;
+    struct gjob *next;
+} gjob;
+
+/* Batches in one transaction at most (bounds its size and the wait of the
+ * first batch in it). */
+#define GROUP_MAX_BATCHES 32u
+
 struct mm_hub_server {
     mm_hub_server_conf conf;
+    /* group commit: requests queue their decoded batch under qmu; the one
+     * that finds no leader commits everything queued in one transaction
+     * (under mu) while new requests queue behind it */
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    gjob *qhead, **qtail;
+    bool leading;
     struct MHD_Daemon *d;
     mm_store *st;
     mm_hub *h;
@@ -63,7 +83,7 @@ struct mm_hub_server {
     tstate *ts;
     unsigned nts, capts;
     /* metrics */
-    uint64_t events_total, duplicates_total, batches_total;
+    uint64_t events_total, duplicates_total, batches_total, commits_total;
     uint64_t rejected[6]; /* 400 401 403 413 429 500 */
     uint64_t campaigns_opened, warnings_total, escalations_total;
     uint64_t hooks_ok, hooks_failed;
@@ -264,6 +284,114 @@ static void observe_latency(mm_hub_server *s, double sec)
     s->lat_count++;
 }
 
+/* Accounts one committed batch (sign 1), or takes it back (-1) when the
+ * flush after the commit failed; caller holds mu. */
+static void account(mm_hub_server *s, const mm_hub_ingest_job *j, double t0,
+                    int sign)
+{
+    const mm_hub_ingest_result *res = &j->res;
+    uint64_t k = (uint64_t)(int64_t)sign;
+    s->events_total += k * res->accepted;
+    s->duplicates_total += k * res->duplicates;
+    s->batches_total += k;
+    s->campaigns_opened += k * res->campaigns_opened;
+    s->warnings_total += k * res->warnings;
+    s->escalations_total += k * res->escalations;
+    tstate *t = tenant_state(s, j->tenant->id);
+    if (t) {
+        t->last_seen_ms = now_ms();
+        t->events += k * res->accepted;
+    }
+    if (sign > 0)
+        observe_latency(s, mono_s() - t0);
+}
+
+/* Stores `me` and returns once it is durable (or failed): the first caller
+ * that finds batches queued and no leader becomes the leader and stores
+ * every queued batch (up to GROUP_MAX_BATCHES) in one transaction under mu.
+ * Right after the commit it hands the leadership on, so the next group is
+ * written while this one's log flush (mm_store_sync, no lock held) runs;
+ * only then are the group's requests released, and only then do webhooks
+ * and long polls hear of what it derived. */
+static void group_commit(mm_hub_server *s, gjob *me)
+{
+    pthread_mutex_lock(&s->qmu);
+    *s->qtail = me;
+    s->qtail = &me->next;
+    while (!me->done) {
+        if (s->leading || !s->qhead) {
+            pthread_cond_wait(&s->qcv, &s->qmu);
+            continue;
+        }
+        s->leading = true;
+        gjob *grp[GROUP_MAX_BATCHES];
+        mm_hub_ingest_job jobs[GROUP_MAX_BATCHES];
+        unsigned n = 0;
+        while (s->qhead && n < GROUP_MAX_BATCHES) {
+            grp[n] = s->qhead;
+            s->qhead = s->qhead->next;
+            jobs[n] = grp[n]->j;
+            n++;
+        }
+        if (!s->qhead)
+            s->qtail = &s->qhead;
+        pthread_mutex_unlock(&s->qmu);
+
+        pthread_mutex_lock(&s->mu);
+        mm_err err;
+        memset(&err, 0, sizeof err);
+        mm_hub_ingest_group(s->h, jobs, n, now_ms(), &err);
+        bool ind = false, warn = false, any = false;
+        for (unsigned i = 0; i < n; i++) {
+            if (jobs[i].rc != MM_OK)
+                continue;
+            any = true;
+            account(s, &jobs[i], grp[i]->t0, 1);
+            ind |= jobs[i].res.indicators > 0;
+            warn |= jobs[i].res.warnings > 0;
+        }
+        if (any)
+            s->commits_total++;
+        pthread_mutex_unlock(&s->mu);
+
+        pthread_mutex_lock(&s->qmu);
+        s->leading = false;
+        pthread_cond_broadcast(&s->qcv);
+        pthread_mutex_unlock(&s->qmu);
+
+        /* the flush, with no lock held; mu is taken again only when there
+         * is something to announce or to take back */
+        if (any && mm_store_sync(s->st, &err) != MM_OK) {
+            pthread_mutex_lock(&s->mu);
+            for (unsigned i = 0; i < n; i++)
+                if (jobs[i].rc == MM_OK) {
+                    account(s, &jobs[i], 0, -1);
+                    jobs[i].rc = MM_EIO;
+                    jobs[i].err = err;
+                }
+            s->commits_total--;
+            pthread_mutex_unlock(&s->mu);
+            ind = warn = false;
+        }
+        if (ind || warn) {
+            pthread_mutex_lock(&s->mu);
+            if (ind)
+                wake_waiters(s, false);
+            if (warn)
+                pthread_cond_signal(&s->bg_cv);
+            pthread_mutex_unlock(&s->mu);
+        }
+        for (unsigned i = 0; i < n; i++)
+            grp[i]->j = jobs[i];
+
+        pthread_mutex_lock(&s->qmu);
+        for (unsigned i = 0; i < n; i++)
+            grp[i]->done = true;
+        pthread_cond_broadcast(&s->qcv);
+    }
+    pthread_mutex_unlock(&s->qmu);
+}
+
 static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
                                      req *r)
 {
@@ -289,31 +417,17 @@ static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
         return reply_error(s, c, 400, err.msg, NULL, NULL);
     if (rc != MM_OK)
         return reply_error(s, c, 500, err.msg, NULL, NULL);
-    mm_hub_ingest_result res;
-    pthread_mutex_lock(&s->mu);
-    rc = mm_hub_ingest(s->h, &r->tenant, &b, now_ms(), &res, &err);
-    if (rc == MM_OK) {
-        s->events_total += res.accepted;
-        s->duplicates_total += res.duplicates;
-        s->batches_total++;
-        s->campaigns_opened += res.campaigns_opened;
-        s->warnings_total += res.warnings;
-        s->escalations_total += res.escalations;
-        tstate *t = tenant_state(s, r->tenant.id);
-        if (t) {
-            t->last_seen_ms = now_ms();
-            t->events += res.accepted;
-        }
-        observe_latency(s, mono_s() - t0);
-        if (res.indicators)
-            wake_waiters(s, false);
-        if (res.warnings)
-            pthread_cond_signal(&s->bg_cv);
-    }
-    pthread_mutex_unlock(&s->mu);
+    gjob me;
+    memset(&me, 0, sizeof me);
+    me.j.tenant = &r->tenant;
+    me.j.batch = &b;
+    me.t0 = t0;
+    group_commit(s, &me);
     mm_hub_batch_free(&b);
+    rc = me.j.rc;
+    mm_hub_ingest_result res = me.j.res;
     if (rc == MM_EINVAL)
-        return reply_error(s, c, 403, err.msg, NULL, NULL);
+        return reply_error(s, c, 403, me.j.err.msg, NULL, NULL);
     if (rc != MM_OK)
         return reply_error(s, c, 500, "the store could not save the batch", NULL, NULL);
     char out[128];
@@ -454,10 +568,15 @@ static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c
                   "mamori_hub_events_duplicate_total %llu\n"
                   "# HELP mamori_hub_batches_total Batches committed.\n"
                   "# TYPE mamori_hub_batches_total counter\n"
-                  "mamori_hub_batches_total %llu\n",
+                  "mamori_hub_batches_total %llu\n"
+                  "# HELP mamori_hub_commits_total Transactions committed for batches "
+                  "(several batches share one under load).\n"
+                  "# TYPE mamori_hub_commits_total counter\n"
+                  "mamori_hub_commits_total %llu\n",
                   (unsigned long long)s->events_total,
                   (unsigned long long)s->duplicates_total,
-                  (unsigned long long)s->batches_total);
+                  (unsigned long long)s->batches_total,
+                  (unsigned long long)s->commits_total);
     static const char *const codes[] = {"400", "401", "403", "413", "429", "500"};
     mm_buf_puts(&b, "# HELP mamori_hub_requests_rejected_total Rejected requests by status.\n"
                     "# TYPE mamori_hub_requests_rejected_total counter\n");
@@ -570,6 +689,15 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
     mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data, r->body.len,
                     now_ms(), &status, &out);
     pthread_mutex_unlock(&s->mu);
+    if (status == 200 && strcmp(method, "GET") != 0) {
+        /* server mode: the write is durable only after the log flush */
+        mm_err serr;
+        if (mm_store_sync(s->st, &serr) != MM_OK) {
+            status = 500;
+            out.len = 0;
+            mm_buf_puts(&out, "{\"error\":\"the store could not flush its log\"}");
+        }
+    }
     if (status == 400 || status == 403 || status == 500)
         count_reject(s, status);
     enum MHD_Result ret = reply(c, status, "application/json",
@@ -856,6 +984,8 @@ void mm_hub_server_stop(mm_hub_server *s)
     mm_hub_free(s->h);
     mm_store_close(s->st);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->qmu);
+    pthread_cond_destroy(&s->qcv);
     pthread_cond_destroy(&s->bg_cv);
     free(s->cert_pem);
     free(s->key_pem);
@@ -880,6 +1010,12 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
                           conf->listen_host);
     if (sodium_init() < 0)
         return mm_err_set(err, MM_EINTERNAL, "<hub>", 0, "libsodium failed to start");
+    /* Every batch allocates a few MB (body, decompressed text, decoded
+     * events); from fresh mmap'd pages that is a page fault and a page
+     * clear per 4 KiB, every batch. Keep such blocks on the heap and the
+     * heap untrimmed, so a worker thread's arena reuses them. */
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
     mm_hub_server *s = calloc(1, sizeof *s);
     if (!s)
         return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
@@ -887,6 +1023,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     if (s->conf.threads < 4)
         s->conf.threads = 4;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->qmu, NULL);
+    pthread_cond_init(&s->qcv, NULL);
+    s->qtail = &s->qhead;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_cond_init(&s->bg_cv, &ca);
@@ -894,6 +1033,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     char db[1100];
     snprintf(db, sizeof db, "%s/hub.db", conf->dir);
     mm_rc rc = mm_store_open(db, &s->st, err);
+    if (rc == MM_OK)
+        rc = mm_store_background(s->st, err);
     if (rc == MM_OK)
         rc = mm_hub_new(s->st, &conf->params, &s->h, err);
     for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)

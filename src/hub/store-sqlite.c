@@ -1,13 +1,18 @@
 /* store-sqlite.c — the SQLite back end of mm_store: WAL, synchronous=FULL
  * (every commit fsyncs the log before returning), prepared statements, one
- * transaction per batch. */
+ * transaction per group of batches; for the server, WAL checkpoints run in
+ * a background thread on a second connection. */
 #include "hub.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 enum {
     Q_EVENT_PUT,
@@ -173,7 +178,26 @@ typedef struct sq_store {
     sqlite3_stmt *q[Q_COUNT];
     char path[1024];
     bool in_tx;
+    /* background checkpoints (sq_background) */
+    sqlite3 *ck;
+    pthread_t ck_th;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    bool ck_started, ck_want, ck_stop;
+    /* server mode: commits are written with synchronous=NORMAL and made
+     * durable by sq_sync (fdatasync of the WAL file) */
+    bool deferred;
+    int walfd;
+    char walpath[1100];
+    pthread_mutex_t sync_mu;
 } sq_store;
+
+/* WAL frames (pages) after which the checkpoint thread is woken (SQLite's
+ * own auto-checkpoint default), and after which the committing connection
+ * checkpoints itself because the thread is falling behind (bounds the log
+ * at about 80 MB). */
+#define CK_WAKE_FRAMES 1000
+#define CK_INLINE_FRAMES 20000
 
 static mm_rc sq_fail(sq_store *s, mm_err *err, const char *what)
 {
@@ -220,6 +244,21 @@ static mm_rc sq_exec(sq_store *s, const char *sql, mm_err *err)
 static void sq_close(mm_store *base)
 {
     sq_store *s = (sq_store *)base;
+    if (s->ck_started) {
+        pthread_mutex_lock(&s->ck_mu);
+        s->ck_stop = true;
+        pthread_cond_signal(&s->ck_cv);
+        pthread_mutex_unlock(&s->ck_mu);
+        pthread_join(s->ck_th, NULL);
+        pthread_mutex_destroy(&s->ck_mu);
+        pthread_cond_destroy(&s->ck_cv);
+    }
+    if (s->ck)
+        sqlite3_close(s->ck);
+    if (s->deferred) {
+        close(s->walfd);
+        pthread_mutex_destroy(&s->sync_mu);
+    }
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
     sqlite3_close(s->db);
@@ -269,11 +308,12 @@ static mm_rc sq_put_event(mm_store *base, const char *tenant,
 {
     sq_store *s = (sq_store *)base;
     sqlite3_stmt *st = stmt(s, Q_EVENT_PUT);
-    char ip[48] = "";
-    if (ev->src_text[0])
-        snprintf(ip, sizeof ip, "%s", ev->src_text);
-    else if (ev->src.family)
-        mm_addr_format(&ev->src, ip, sizeof ip);
+    char buf[48] = "";
+    const char *ip = ev->src_text;
+    if (!ip[0] && ev->src.family) {
+        mm_addr_format(&ev->src, buf, sizeof buf);
+        ip = buf;
+    }
     bind_text(st, 1, tenant);
     bind_text(st, 2, ev->id);
     bind_text(st, 3, ev->alert ? "alert" : "event");
@@ -762,6 +802,114 @@ static mm_rc sq_stats(mm_store *base, mm_store_stats *o, mm_err *err)
     return MM_OK;
 }
 
+/* Called by SQLite after every commit with the frames now in the WAL; it
+ * replaces the inline auto-checkpoint. */
+static int sq_wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
+{
+    sq_store *s = ud;
+    if (frames >= CK_INLINE_FRAMES) {
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (frames >= CK_WAKE_FRAMES) {
+        pthread_mutex_lock(&s->ck_mu);
+        s->ck_want = true;
+        pthread_cond_signal(&s->ck_cv);
+        pthread_mutex_unlock(&s->ck_mu);
+    }
+    return SQLITE_OK;
+}
+
+static void *sq_ck_main(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->ck_mu);
+    for (;;) {
+        while (!s->ck_want && !s->ck_stop)
+            pthread_cond_wait(&s->ck_cv, &s->ck_mu);
+        if (s->ck_stop)
+            break;
+        s->ck_want = false;
+        pthread_mutex_unlock(&s->ck_mu);
+        /* PASSIVE: copies what no reader still needs, never blocks the
+         * writer; syncs the WAL, then the database (synchronous=FULL) */
+        sqlite3_wal_checkpoint_v2(s->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->ck_mu);
+    }
+    pthread_mutex_unlock(&s->ck_mu);
+    return NULL;
+}
+
+static mm_rc sq_background(mm_store *base, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    if (s->ck_started)
+        return MM_OK;
+    if (sqlite3_open_v2(s->path, &s->ck, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_exec(s->ck, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+        mm_rc rc = mm_err_set(err, MM_EIO, s->path, 0,
+                              "cannot open the checkpoint connection: %s",
+                              s->ck ? sqlite3_errmsg(s->ck) : "no memory");
+        sqlite3_close(s->ck);
+        s->ck = NULL;
+        return rc;
+    }
+    sqlite3_busy_timeout(s->ck, 10000);
+    pthread_mutex_init(&s->ck_mu, NULL);
+    pthread_cond_init(&s->ck_cv, NULL);
+    if (pthread_create(&s->ck_th, NULL, sq_ck_main, s) != 0) {
+        pthread_mutex_destroy(&s->ck_mu);
+        pthread_cond_destroy(&s->ck_cv);
+        sqlite3_close(s->ck);
+        s->ck = NULL;
+        return mm_err_set(err, MM_EINTERNAL, s->path, 0, "cannot start a thread");
+    }
+    s->ck_started = true;
+    sqlite3_wal_hook(s->db, sq_wal_hook, s);
+    /* commits stop waiting for the disk only when the WAL file can be
+     * flushed here; otherwise they stay synchronous=FULL */
+    snprintf(s->walpath, sizeof s->walpath, "%s-wal", s->path);
+    s->walfd = open(s->walpath, O_RDWR | O_CLOEXEC);
+    if (s->walfd >= 0) {
+        if (sq_exec(s, "PRAGMA synchronous=NORMAL", err) != MM_OK) {
+            close(s->walfd);
+            return MM_EIO;
+        }
+        pthread_mutex_init(&s->sync_mu, NULL);
+        s->deferred = true;
+    }
+    return MM_OK;
+}
+
+/* Makes every commit so far durable: WAL frames are appended (or, after a
+ * checkpoint, rewritten from the start) in commit order, so one fdatasync
+ * of the file covers them all; recovery replays the WAL up to its last
+ * valid commit. Checkpointed frames are already synced in the database by
+ * the checkpoint. */
+static mm_rc sq_sync(mm_store *base, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    if (!s->deferred)
+        return MM_OK;
+    mm_rc rc = MM_OK;
+    pthread_mutex_lock(&s->sync_mu);
+    struct stat a, b;
+    if (stat(s->walpath, &a) == 0 && fstat(s->walfd, &b) == 0 &&
+        (a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+        /* the WAL file was replaced (not while SQLite keeps it open, but
+         * never flush a stale file) */
+        int fd = open(s->walpath, O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+            close(s->walfd);
+            s->walfd = fd;
+        }
+    }
+    if (fdatasync(s->walfd) != 0)
+        rc = mm_err_set(err, MM_EIO, s->walpath, 0, "cannot flush the log: %s",
+                        strerror(errno));
+    pthread_mutex_unlock(&s->sync_mu);
+    return rc;
+}
+
 /* SCS buyer view: defined in the section at the end of this file. */
 static mm_rc sq_scs_requirement_put(mm_store *base, const char *buyer,
                                     const char *supplier, int level,
@@ -805,6 +953,8 @@ static const mm_store_ops sqlite_ops = {
     .stateioc_put = sq_stateioc_put,
     .stateioc_list = sq_stateioc_list,
     .stats = sq_stats,
+    .background = sq_background,
+    .sync = sq_sync,
     .scs_requirement_put = sq_scs_requirement_put,
     .scs_requirement_get = sq_scs_requirement_get,
     .scs_confirmation_put = sq_scs_confirmation_put,
@@ -814,6 +964,10 @@ static const mm_store_ops sqlite_ops = {
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
 {
     *out = NULL;
+    /* No memory statistics: they take a global mutex on every SQLite
+     * allocation (several per inserted row). Only possible before SQLite
+     * starts; later calls are refused (SQLITE_MISUSE) and change nothing. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sq_store *s = calloc(1, sizeof *s);
     if (!s)
         return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");

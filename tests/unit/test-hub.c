@@ -572,6 +572,77 @@ static bool has_campaign_type(fx *f, const char *type)
     return want[0] == '!';
 }
 
+/* The /24 key of IPv4 sources (formatted by hand on the hot path) and the
+ * key text a campaign gets. */
+static mm_rc find_key(const mm_campaign *c, void *ud)
+{
+    char *want = ud;
+    if (strcmp(c->key_type, "net") == 0 && strcmp(c->key, want) == 0)
+        want[0] = '!';
+    return MM_OK;
+}
+
+static void test_net_key(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    post_line(f, "a", "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"n1\","
+                      "\"kind\":\"event\"},\"source\":{\"ip\":\"45.9.200.7\"}}");
+    post_line(f, "b", "{\"@timestamp\":\"2025-11-22T00:01:00Z\",\"event\":{\"id\":\"n1\","
+                      "\"kind\":\"event\"},\"source\":{\"ip\":\"::ffff:45.9.200.99\"}}");
+    char want[32] = "45.9.200.0/24";
+    mm_err err;
+    assert_int_equal(mm_store_campaign_list(f->st, find_key, want, &err), MM_OK);
+    assert_int_equal(want[0], '!');
+}
+
+/* Several batches in one transaction: each job keeps its own outcome, a
+ * job refused up front stores nothing, the others are stored together. */
+static void test_ingest_group(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    const char *l1 = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"g1\","
+                     "\"kind\":\"event\"},\"source\":{\"ip\":\"45.8.1.1\"}}\n"
+                     "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"g2\","
+                     "\"kind\":\"event\"}}\n";
+    const char *l2 = "{\"@timestamp\":\"2025-11-22T00:02:00Z\",\"event\":{\"id\":\"g1\","
+                     "\"kind\":\"event\"},\"source\":{\"ip\":\"45.8.1.1\"}}\n";
+    const char *l3 = "{\"@timestamp\":\"2025-11-22T00:03:00Z\",\"event\":{\"id\":\"g9\","
+                     "\"kind\":\"event\"},\"observer\":{\"tenant\":\"a\"}}\n";
+    mm_hub_batch b[4];
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(l1, strlen(l1), false, &b[0], &err), MM_OK);
+    assert_int_equal(mm_hub_batch_decode(l2, strlen(l2), false, &b[1], &err), MM_OK);
+    assert_int_equal(mm_hub_batch_decode(l3, strlen(l3), false, &b[2], &err), MM_OK);
+    assert_int_equal(mm_hub_batch_decode(l1, strlen(l1), false, &b[3], &err), MM_OK);
+    mm_hub_ingest_job j[4];
+    memset(j, 0, sizeof j);
+    const char *who[4] = {"a", "b", "b", "a"};
+    for (int i = 0; i < 4; i++) {
+        j[i].tenant = mm_hub_tenant_by_id(f->h, who[i]);
+        j[i].batch = &b[i];
+    }
+    mm_store_stats ss0, ss1;
+    assert_int_equal(mm_store_stats_get(f->st, &ss0, &err), MM_OK);
+    assert_int_equal(mm_hub_ingest_group(f->h, j, 4, NOW, &err), MM_OK);
+    assert_int_equal(j[0].rc, MM_OK);
+    assert_int_equal(j[0].res.accepted, 2);
+    assert_int_equal(j[1].rc, MM_OK);
+    assert_int_equal(j[1].res.accepted, 1);
+    assert_int_equal(j[1].res.campaigns_opened, 1); /* a and b saw 45.8.1.1 */
+    assert_int_equal(j[2].rc, MM_EINVAL);          /* b claiming to be a */
+    assert_int_equal(j[2].err.line, 1);
+    assert_int_equal(j[3].rc, MM_OK); /* a's batch again in the same transaction */
+    assert_int_equal(j[3].res.accepted, 0);
+    assert_int_equal(j[3].res.duplicates, 2);
+    assert_int_equal(mm_store_stats_get(f->st, &ss1, &err), MM_OK);
+    assert_int_equal(ss1.events - ss0.events, 3);
+    assert_true(has_campaign_type(f, "ip"));
+    for (int i = 0; i < 4; i++)
+        mm_hub_batch_free(&b[i]);
+}
+
 static void test_users_and_sig_keys(void **state)
 {
     fx *f = *state;
@@ -657,6 +728,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_future_clamped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users_and_sig_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_net_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_group, setup, teardown),
         cmocka_unit_test(test_batch_decode),
         cmocka_unit_test(test_graph_csv),
         cmocka_unit_test(test_ioc_acsc),
