@@ -42,6 +42,13 @@ static const char usage[] =
     "      loopback only); writes the bound port to DIR/hub.port\n"
     "  mamori hub campaigns --dir DIR [--json]\n"
     "  mamori hub escalations --dir DIR [--stix]\n"
+    "  mamori hub scs submit --dir DIR --tenant ID FILE\n"
+    "      仕入先の確認済み評価（mamori scs confirm）を検証して登録 / verify and record\n"
+    "      a supplier's confirmed assessment\n"
+    "  mamori hub scs require --dir DIR --buyer B --supplier S --level 3|4\n"
+    "      バイヤーが仕入先に求める★ / the ★ a buyer requires of its supplier\n"
+    "  mamori hub scs status --dir DIR --buyer B [--json]\n"
+    "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per supplier\n"
     "\n詳細 / details: docs/hub.md, docs/api.md\n";
 
 const mm_command mm_cmd_hub;
@@ -831,6 +838,179 @@ static int serve(int argc, char **argv)
     return MM_EXIT_OK;
 }
 
+/* ---- SCS buyer view ------------------------------------------------------------------ */
+
+static int64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int scs_submit(int argc, char **argv)
+{
+    static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"tenant", 1, 0, 't'},
+                                       {0, 0, 0, 0}};
+    const char *dir = NULL, *tenant = NULL;
+    OPTS_BEGIN(lo)
+    {
+        switch (o_) {
+        case 'd': dir = optarg; break;
+        case 't': tenant = optarg; break;
+        default: return bad_opt(argv);
+        }
+    }
+    if (!dir || !tenant || argc - optind != 1)
+        return mm_cli_usage_error(&mm_cmd_hub, "scs submit needs --dir, --tenant and FILE");
+    const char *path = argv[optind];
+    size_t len;
+    char *doc = slurp(path, &len);
+    if (!doc)
+        return MM_EXIT_FAIL;
+    mm_store *st;
+    int rc = open_store(dir, &st);
+    if (rc) {
+        free(doc);
+        return rc;
+    }
+    if (!tenant_exists(st, tenant, NULL)) {
+        mm_store_close(st);
+        free(doc);
+        fprintf(stderr, "mamori hub: 不明なテナント / unknown tenant '%s'\n", tenant);
+        return MM_EXIT_USAGE;
+    }
+    mm_err err;
+    mm_hub_scs_confirmation c;
+    mm_rc r = mm_hub_scs_submit(st, tenant, doc, len, wall_ms(), &c, &err);
+    mm_store_close(st);
+    free(doc);
+    if (r != MM_OK) {
+        fprintf(stderr, "mamori hub: %s: 確認済み評価として受け付けません / not "
+                        "accepted as a confirmed assessment\n", path);
+        return fail_rc(r, &err);
+    }
+    printf("%s: 確認済み %s（%s、登録番号 %s）を登録しました / recorded confirmed %s "
+           "(%s, registration no. %s)\n", tenant,
+           c.achieved ? (c.achieved == 4 ? "★4" : "★3") : "★なし", c.confirmed_date,
+           c.registration_no, c.achieved ? (c.achieved == 4 ? "★4" : "★3") : "none",
+           c.confirmed_date, c.registration_no);
+    return MM_EXIT_OK;
+}
+
+static int scs_require(int argc, char **argv)
+{
+    static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"buyer", 1, 0, 'b'},
+                                       {"supplier", 1, 0, 's'}, {"level", 1, 0, 'l'},
+                                       {0, 0, 0, 0}};
+    const char *dir = NULL, *buyer = NULL, *sup = NULL;
+    int level = 0;
+    OPTS_BEGIN(lo)
+    {
+        switch (o_) {
+        case 'd': dir = optarg; break;
+        case 'b': buyer = optarg; break;
+        case 's': sup = optarg; break;
+        case 'l':
+            if (strcmp(optarg, "3") != 0 && strcmp(optarg, "4") != 0 &&
+                strcmp(optarg, "★3") != 0 && strcmp(optarg, "★4") != 0)
+                return mm_cli_usage_error(&mm_cmd_hub, "--level は 3 か 4 / --level must be 3 or 4");
+            level = optarg[strlen(optarg) - 1] - '0';
+            break;
+        default: return bad_opt(argv);
+        }
+    }
+    if (!dir || !buyer || !sup || !level || optind != argc)
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "scs require needs --dir, --buyer, --supplier and --level");
+    mm_store *st;
+    int rc = open_store(dir, &st);
+    if (rc)
+        return rc;
+    mm_err err;
+    mm_rc r = mm_hub_scs_require(st, buyer, sup, level, wall_ms(), &err);
+    mm_store_close(st);
+    if (r != MM_OK)
+        return fail_rc(r, &err);
+    printf("%s は %s に ★%d を求めます / %s requires ★%d of %s\n", buyer, sup, level,
+           buyer, level, sup);
+    return MM_EXIT_OK;
+}
+
+static int scs_status(int argc, char **argv)
+{
+    static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"buyer", 1, 0, 'b'},
+                                       {"json", 0, 0, 'j'}, {0, 0, 0, 0}};
+    const char *dir = NULL, *buyer = NULL;
+    bool json = false;
+    OPTS_BEGIN(lo)
+    {
+        switch (o_) {
+        case 'd': dir = optarg; break;
+        case 'b': buyer = optarg; break;
+        case 'j': json = true; break;
+        default: return bad_opt(argv);
+        }
+    }
+    if (!dir || !buyer || optind != argc)
+        return mm_cli_usage_error(&mm_cmd_hub, "scs status needs --dir and --buyer");
+    mm_store *st;
+    int rc = open_store(dir, &st);
+    if (rc)
+        return rc;
+    if (!tenant_exists(st, buyer, NULL)) {
+        mm_store_close(st);
+        fprintf(stderr, "mamori hub: 不明なテナント / unknown tenant '%s'\n", buyer);
+        return MM_EXIT_USAGE;
+    }
+    mm_err err;
+    if (json) {
+        mm_buf b;
+        mm_buf_init(&b, FILE_MAX);
+        mm_rc r = mm_hub_scs_status_json(st, buyer, &b, &err);
+        mm_store_close(st);
+        if (r == MM_OK)
+            fwrite(b.data, 1, b.len, stdout);
+        mm_buf_free(&b);
+        return r == MM_OK ? MM_EXIT_OK : fail_err(&err);
+    }
+    mm_hub_scs_row *v;
+    size_t n;
+    mm_rc r = mm_hub_scs_status(st, buyer, &v, &n, &err);
+    mm_store_close(st);
+    if (r != MM_OK)
+        return fail_err(&err);
+    printf("バイヤー / buyer: %s   仕入先 / suppliers: %zu\n", buyer, n);
+    printf("%-20s %-6s %-8s %-11s %-8s %s\n", "仕入先/SUPPLIER", "要求/REQ", "確認/CONF",
+           "確認日/DATE", "登録番号/REG", "判定 / STATUS");
+    for (size_t i = 0; i < n; i++) {
+        const mm_hub_scs_row *x = &v[i];
+        char who[330];
+        snprintf(who, sizeof who, "%s%s%s%s", x->supplier, x->name[0] ? " (" : "",
+                 x->name, x->name[0] ? ")" : "");
+        const char *conf = !x->has_conf ? "-" : x->conf.achieved == 4 ? "★4"
+                         : x->conf.achieved == 3 ? "★3" : "none";
+        printf("%-20s %-6s %-8s %-11s %-8s %s / %s\n", who,
+               x->required == 4 ? "★4" : x->required == 3 ? "★3" : "-", conf,
+               x->has_conf ? x->conf.confirmed_date : "-",
+               x->has_conf ? x->conf.registration_no : "-", x->status_ja, x->status_en);
+    }
+    free(v);
+    return MM_EXIT_OK;
+}
+
+static int scs_cmd(int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    if (strcmp(sub, "submit") == 0)
+        return scs_submit(argc - 1, argv + 1);
+    if (strcmp(sub, "require") == 0)
+        return scs_require(argc - 1, argv + 1);
+    if (strcmp(sub, "status") == 0)
+        return scs_status(argc - 1, argv + 1);
+    return mm_cli_usage_error(&mm_cmd_hub, "不明なサブコマンド / unknown subcommand 'scs %s'",
+                              sub);
+}
+
 /* ---- dispatch ----------------------------------------------------------------------- */
 
 static int hub_run(int argc, char **argv)
@@ -859,6 +1039,8 @@ static int hub_run(int argc, char **argv)
         return campaigns_cmd(argc - 1, argv + 1);
     if (strcmp(sub, "escalations") == 0)
         return escalations_cmd(argc - 1, argv + 1);
+    if (strcmp(sub, "scs") == 0)
+        return scs_cmd(argc - 1, argv + 1);
     return mm_cli_usage_error(&mm_cmd_hub, "不明なサブコマンド / unknown subcommand '%s%s%s'",
                               sub, *sub2 ? " " : "", sub2);
 }

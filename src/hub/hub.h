@@ -237,6 +237,7 @@ typedef mm_rc (*mm_escalation_fn)(const mm_escalation *e, void *ud);
 typedef mm_rc (*mm_stateioc_fn)(const mm_stateioc *s, void *ud);
 typedef mm_rc (*mm_event_row_fn)(const mm_event_row *r, void *ud);
 typedef mm_rc (*mm_link_row_fn)(const mm_link *l, void *ud);
+struct mm_hub_scs_confirmation; /* SCS section at the end */
 
 /* Every back end fills this table. Callers only use the mm_store_* inline
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
@@ -305,6 +306,22 @@ typedef struct mm_store_ops {
      * has none (then commit stays durable by itself). Stopped by close. */
     mm_rc (*background)(mm_store *s, mm_err *err);
     mm_rc (*sync)(mm_store *s, mm_err *err);
+    /* SCS buyer view (see the SCS section at the end of this header). */
+    mm_rc (*scs_requirement_put)(mm_store *s, const char *buyer,
+                                 const char *supplier, int level,
+                                 int64_t set_ms, mm_err *err);
+    /* MM_ENOTFOUND when the buyer set none for this supplier. */
+    mm_rc (*scs_requirement_get)(mm_store *s, const char *buyer,
+                                 const char *supplier, int *level,
+                                 int64_t *set_ms, mm_err *err);
+    mm_rc (*scs_confirmation_put)(mm_store *s,
+                                  const struct mm_hub_scs_confirmation *c,
+                                  mm_err *err);
+    /* The supplier's latest (newest confirmation date, then newest
+     * received); MM_ENOTFOUND when it has none. document is left NULL. */
+    mm_rc (*scs_confirmation_latest)(mm_store *s, const char *supplier,
+                                     struct mm_hub_scs_confirmation *out,
+                                     mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -525,5 +542,91 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *c, mm_hub_server **out,
 /* The port actually bound (useful with port 0). */
 unsigned mm_hub_server_port(const mm_hub_server *s);
 void mm_hub_server_stop(mm_hub_server *s);
+
+/* ---- SCS: buyers' required ★ and suppliers' confirmed ★ ------------------ */
+
+/* A confirmed assessment (`mamori scs confirm`) a supplier submits: 1 MiB
+ * at most (memory per request). */
+#define MM_HUB_SCS_DOC_MAX (1024u * 1024u)
+/* Suppliers listed in one buyer view (response size). */
+#define MM_HUB_SCS_SUPPLIERS_MAX 10000u
+
+/* One verified confirmation as stored (history is kept; the view uses the
+ * latest). Levels: 4, 3, or 0 = none achieved. */
+typedef struct mm_hub_scs_confirmation {
+    char supplier[MM_HUB_ID_MAX + 1]; /* the submitting tenant */
+    int64_t received_ms;
+    int achieved;
+    int target;
+    char expert_name[257];
+    char registration_no[16];
+    char confirmed_date[16]; /* YYYY-MM-DD */
+    char catalogue_version[65];
+    char public_key[65];     /* the expert's Ed25519 key, hex */
+    const char *document;    /* the confirmed JSON as sent (put only) */
+    size_t document_len;
+} mm_hub_scs_confirmation;
+
+static inline mm_rc mm_store_scs_requirement_put(mm_store *s, const char *b, const char *sup,
+                                                 int level, int64_t now, mm_err *e)
+{
+    return s->ops->scs_requirement_put(s, b, sup, level, now, e);
+}
+static inline mm_rc mm_store_scs_requirement_get(mm_store *s, const char *b, const char *sup,
+                                                 int *level, int64_t *set_ms, mm_err *e)
+{
+    return s->ops->scs_requirement_get(s, b, sup, level, set_ms, e);
+}
+static inline mm_rc mm_store_scs_confirmation_put(mm_store *s,
+                                                  const mm_hub_scs_confirmation *c,
+                                                  mm_err *e)
+{
+    return s->ops->scs_confirmation_put(s, c, e);
+}
+static inline mm_rc mm_store_scs_confirmation_latest(mm_store *s, const char *sup,
+                                                     mm_hub_scs_confirmation *out,
+                                                     mm_err *e)
+{
+    return s->ops->scs_confirmation_latest(s, sup, out, e);
+}
+
+/* Verifies a confirmed assessment with the scs module (canonical form and
+ * Ed25519 signature) and stores it as `supplier`'s. MM_EINVAL or MM_EPARSE
+ * (→ 400) when it is not a valid confirmation or too large; nothing is
+ * stored then. *out (may be NULL) gets what was recorded. */
+mm_rc mm_hub_scs_submit(mm_store *st, const char *supplier, const char *doc,
+                        size_t len, int64_t now_ms, mm_hub_scs_confirmation *out,
+                        mm_err *err);
+/* Sets the ★ (3 or 4) `buyer` requires of `supplier`. MM_ENOTFOUND (→ 403)
+ * when the graph has no link supplier→buyer; MM_EINVAL for a bad level. */
+mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
+                         int level, int64_t now_ms, mm_err *err);
+
+/* One row of the buyer view. */
+typedef struct mm_hub_scs_row {
+    char supplier[MM_HUB_ID_MAX + 1];
+    char name[257];  /* "" unless the link has disclose */
+    bool disclose;   /* the link lets the buyer see the name */
+    int required;    /* 3, 4, or 0 = none set */
+    bool has_conf;   /* a verified confirmation was submitted */
+    mm_hub_scs_confirmation conf;
+    int meets;       /* 1 met, 0 not met, -1 no requirement */
+    char status_ja[256];
+    char status_en[256];
+} mm_hub_scs_row;
+
+/* The buyer view: one row per supplier linked to `buyer`, by supplier id.
+ * *rows is the caller's to free. */
+mm_rc mm_hub_scs_status(mm_store *st, const char *buyer, mm_hub_scs_row **rows,
+                        size_t *n, mm_err *err);
+/* The same as JSON ({"buyer":…,"suppliers":[…]}, docs/api.md). */
+mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
+                             mm_err *err);
+
+/* The /api/v1/scs/ routes for an authenticated tenant: sets *status and
+ * writes the JSON reply (or {"error": …}) to out. */
+void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
+                     const char *url, const char *body, size_t len,
+                     int64_t now_ms, unsigned *status, mm_buf *out);
 
 #endif /* MM_HUB_H */

@@ -645,6 +645,68 @@ static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c
     return ret;
 }
 
+/* /api/v1/scs/…: the SCS buyer view (routes in scs-status.c). Bodies of at
+ * most MM_HUB_SCS_DOC_MAX bytes. */
+static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *upload, size_t *upload_size,
+                                  void **con_cls)
+{
+    req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        if (!authenticate(s, c, &r->tenant))
+            return reply_error(s, c, 401, "missing or unknown bearer token",
+                               "WWW-Authenticate", "Bearer");
+        unsigned retry = 1;
+        if (!rate_ok(s, r->tenant.id, &retry)) {
+            char ra[16];
+            snprintf(ra, sizeof ra, "%u", retry);
+            return reply_error(s, c, 429, "over the request rate; retry later",
+                               "Retry-After", ra);
+        }
+        mm_buf_init(&r->body, MM_HUB_SCS_DOC_MAX);
+        r->authed = true;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->status && mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
+            r->status = 413;
+            snprintf(r->msg, sizeof r->msg, "body larger than 1 MiB");
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->status)
+        return reply_error(s, c, (unsigned)r->status, r->msg, NULL, NULL);
+    mm_buf out;
+    mm_buf_init(&out, RESP_MAX);
+    unsigned status = 500;
+    pthread_mutex_lock(&s->mu);
+    mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data, r->body.len,
+                    now_ms(), &status, &out);
+    pthread_mutex_unlock(&s->mu);
+    if (status == 200 && strcmp(method, "GET") != 0) {
+        /* server mode: the write is durable only after the log flush */
+        mm_err serr;
+        if (mm_store_sync(s->st, &serr) != MM_OK) {
+            status = 500;
+            out.len = 0;
+            mm_buf_puts(&out, "{\"error\":\"the store could not flush its log\"}");
+        }
+    }
+    if (status == 400 || status == 403 || status == 500)
+        count_reject(s, status);
+    enum MHD_Result ret = reply(c, status, "application/json",
+                                out.data ? out.data : "{}", out.data ? out.len : 2,
+                                NULL, NULL);
+    mm_buf_free(&out);
+    return ret;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
                                  const char *url, const char *method,
                                  const char *version, const char *upload,
@@ -652,6 +714,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
 {
     mm_hub_server *s = cls;
     (void)version;
+    if (strncmp(url, "/api/v1/scs/", 12) == 0)
+        return scs_access(s, c, url, method, upload, upload_size, con_cls);
     req *r = *con_cls;
     if (!r) {
         r = calloc(1, sizeof *r);

@@ -910,6 +910,20 @@ static mm_rc sq_sync(mm_store *base, mm_err *err)
     return rc;
 }
 
+/* SCS buyer view: defined in the section at the end of this file. */
+static mm_rc sq_scs_requirement_put(mm_store *base, const char *buyer,
+                                    const char *supplier, int level,
+                                    int64_t set_ms, mm_err *err);
+static mm_rc sq_scs_requirement_get(mm_store *base, const char *buyer,
+                                    const char *supplier, int *level,
+                                    int64_t *set_ms, mm_err *err);
+static mm_rc sq_scs_confirmation_put(mm_store *base,
+                                     const mm_hub_scs_confirmation *c,
+                                     mm_err *err);
+static mm_rc sq_scs_confirmation_latest(mm_store *base, const char *supplier,
+                                        mm_hub_scs_confirmation *out,
+                                        mm_err *err);
+
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -941,6 +955,10 @@ static const mm_store_ops sqlite_ops = {
     .stats = sq_stats,
     .background = sq_background,
     .sync = sq_sync,
+    .scs_requirement_put = sq_scs_requirement_put,
+    .scs_requirement_get = sq_scs_requirement_get,
+    .scs_confirmation_put = sq_scs_confirmation_put,
+    .scs_confirmation_latest = sq_scs_confirmation_latest,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -994,4 +1012,164 @@ mm_rc mm_store_open(const char *uri, mm_store **out, mm_err *err)
         return mm_err_set(err, MM_EINVAL, uri, 0,
                           "unknown store scheme (this build has sqlite:)");
     return mm_store_sqlite_open(uri, out, err);
+}
+
+/* ---- SCS buyer view: requirements and confirmations ------------------------
+ * Own tables, created on first use (so opening a store stays as it was);
+ * statements are prepared per call: these are rare, operator-speed calls. */
+
+static const char scs_schema[] =
+    "CREATE TABLE IF NOT EXISTS scs_requirements(buyer TEXT NOT NULL, "
+    "supplier TEXT NOT NULL, level TEXT NOT NULL CHECK(level IN ('★3','★4')), "
+    "set_at INTEGER NOT NULL, PRIMARY KEY(buyer,supplier));"
+    "CREATE TABLE IF NOT EXISTS scs_confirmations(id INTEGER PRIMARY KEY, "
+    "supplier TEXT NOT NULL, received_at INTEGER NOT NULL, achieved TEXT NOT "
+    "NULL CHECK(achieved IN ('★3','★4','none')), target TEXT NOT NULL, "
+    "expert_name TEXT NOT NULL, registration_no TEXT NOT NULL, "
+    "confirmed_date TEXT NOT NULL, catalogue_version TEXT NOT NULL, "
+    "public_key TEXT NOT NULL, document TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS scs_confirmations_supplier ON "
+    "scs_confirmations(supplier,confirmed_date,id);";
+
+static const char *scs_level_text(int level)
+{
+    return level == 4 ? "★4" : level == 3 ? "★3" : "none";
+}
+
+static int scs_level_of(const unsigned char *t)
+{
+    if (!t)
+        return 0;
+    return strcmp((const char *)t, "★4") == 0 ? 4
+         : strcmp((const char *)t, "★3") == 0 ? 3 : 0;
+}
+
+/* Creates the tables when missing and prepares `sql`. */
+static mm_rc scs_prepare(sq_store *s, const char *sql, sqlite3_stmt **st,
+                         mm_err *err)
+{
+    mm_rc rc = sq_exec(s, scs_schema, err);
+    if (rc != MM_OK)
+        return rc;
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "prepare (scs)");
+    return MM_OK;
+}
+
+static mm_rc sq_scs_requirement_put(mm_store *base, const char *buyer,
+                                    const char *supplier, int level,
+                                    int64_t set_ms, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = scs_prepare(s,
+                           "INSERT INTO scs_requirements(buyer,supplier,level,"
+                           "set_at) VALUES(?,?,?,?) ON CONFLICT(buyer,supplier) "
+                           "DO UPDATE SET level=excluded.level,"
+                           "set_at=excluded.set_at",
+                           &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, buyer);
+    bind_text(st, 2, supplier);
+    bind_text(st, 3, scs_level_text(level));
+    sqlite3_bind_int64(st, 4, set_ms);
+    rc = step_done(s, st, err, "put scs requirement");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_scs_requirement_get(mm_store *base, const char *buyer,
+                                    const char *supplier, int *level,
+                                    int64_t *set_ms, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = scs_prepare(s,
+                           "SELECT level,set_at FROM scs_requirements WHERE "
+                           "buyer=? AND supplier=?",
+                           &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, buyer);
+    bind_text(st, 2, supplier);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *level = scs_level_of(sqlite3_column_text(st, 0));
+        if (set_ms)
+            *set_ms = sqlite3_column_int64(st, 1);
+    } else if (r == SQLITE_DONE) {
+        rc = MM_ENOTFOUND;
+    } else {
+        rc = sq_fail(s, err, "get scs requirement");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_scs_confirmation_put(mm_store *base,
+                                     const mm_hub_scs_confirmation *c,
+                                     mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = scs_prepare(s,
+                           "INSERT INTO scs_confirmations(supplier,received_at,"
+                           "achieved,target,expert_name,registration_no,"
+                           "confirmed_date,catalogue_version,public_key,"
+                           "document) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                           &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, c->supplier);
+    sqlite3_bind_int64(st, 2, c->received_ms);
+    bind_text(st, 3, scs_level_text(c->achieved));
+    bind_text(st, 4, scs_level_text(c->target));
+    bind_text(st, 5, c->expert_name);
+    bind_text(st, 6, c->registration_no);
+    bind_text(st, 7, c->confirmed_date);
+    bind_text(st, 8, c->catalogue_version);
+    bind_text(st, 9, c->public_key);
+    sqlite3_bind_text(st, 10, c->document ? c->document : "",
+                      c->document ? (int)c->document_len : 0, SQLITE_STATIC);
+    rc = step_done(s, st, err, "put scs confirmation");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_scs_confirmation_latest(mm_store *base, const char *supplier,
+                                        mm_hub_scs_confirmation *out,
+                                        mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = scs_prepare(s,
+                           "SELECT supplier,received_at,achieved,target,"
+                           "expert_name,registration_no,confirmed_date,"
+                           "catalogue_version,public_key FROM scs_confirmations "
+                           "WHERE supplier=? ORDER BY confirmed_date DESC, id "
+                           "DESC LIMIT 1",
+                           &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, supplier);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        col_copy(st, 0, out->supplier, sizeof out->supplier);
+        out->received_ms = sqlite3_column_int64(st, 1);
+        out->achieved = scs_level_of(sqlite3_column_text(st, 2));
+        out->target = scs_level_of(sqlite3_column_text(st, 3));
+        col_copy(st, 4, out->expert_name, sizeof out->expert_name);
+        col_copy(st, 5, out->registration_no, sizeof out->registration_no);
+        col_copy(st, 6, out->confirmed_date, sizeof out->confirmed_date);
+        col_copy(st, 7, out->catalogue_version, sizeof out->catalogue_version);
+        col_copy(st, 8, out->public_key, sizeof out->public_key);
+    } else if (r == SQLITE_DONE) {
+        rc = MM_ENOTFOUND;
+    } else {
+        rc = sq_fail(s, err, "get scs confirmation");
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -1,0 +1,361 @@
+/* scs-status.c — the hub's SCS buyer view: suppliers submit their
+ * expert-confirmed ★ (verified with the scs module), buyers set the ★ they
+ * require of each of their suppliers (graph links only) and read each
+ * supplier's latest confirmed ★ against it (docs/hub.md, docs/api.md). */
+#include "hub.h"
+#include "scs.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int level_from(const char *s)
+{
+    if (!s)
+        return -1;
+    if (strcmp(s, "★4") == 0)
+        return 4;
+    if (strcmp(s, "★3") == 0)
+        return 3;
+    if (strcmp(s, "none") == 0)
+        return 0;
+    return -1;
+}
+
+static const char *level_text(int level)
+{
+    return level == 4 ? "★4" : level == 3 ? "★3" : "none";
+}
+
+/* Copies a JSON string member into out; false when missing or too long. */
+static bool take(json_t *o, const char *key, char *out, size_t outlen)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v || strlen(v) >= outlen)
+        return false;
+    memcpy(out, v, strlen(v) + 1);
+    return true;
+}
+
+mm_rc mm_hub_scs_submit(mm_store *st, const char *supplier, const char *doc,
+                        size_t len, int64_t now_ms, mm_hub_scs_confirmation *out,
+                        mm_err *err)
+{
+    if (!mm_hub_id_valid(supplier))
+        return mm_err_set(err, MM_EINVAL, "confirmation", 0, "bad tenant id");
+    if (len > MM_HUB_SCS_DOC_MAX)
+        return mm_err_set(err, MM_EINVAL, "confirmation", 0,
+                          "確認済み評価が大きすぎます / confirmed assessment larger "
+                          "than %u bytes", MM_HUB_SCS_DOC_MAX);
+    mm_rc rc = mm_scs_verify(doc, len, "confirmation", NULL, err);
+    if (rc != MM_OK)
+        return rc == MM_EPARSE ? MM_EPARSE : MM_EINVAL;
+    json_error_t je;
+    json_t *root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return mm_err_set(err, MM_EPARSE, "confirmation", (unsigned)je.line,
+                          "%s", je.text);
+    mm_hub_scs_confirmation c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.supplier, sizeof c.supplier, "%s", supplier);
+    c.received_ms = now_ms;
+    json_t *a = json_object_get(root, "assessment");
+    json_t *k = json_object_get(root, "confirmation");
+    c.achieved = level_from(json_string_value(json_object_get(a, "achieved")));
+    c.target = level_from(json_string_value(json_object_get(a, "target")));
+    bool ok = c.achieved >= 0 && c.target >= 3 &&
+              take(k, "expert_name", c.expert_name, sizeof c.expert_name) &&
+              take(k, "registration_no", c.registration_no, sizeof c.registration_no) &&
+              take(k, "date", c.confirmed_date, sizeof c.confirmed_date) &&
+              take(k, "public_key", c.public_key, sizeof c.public_key) &&
+              take(json_object_get(a, "catalogue"), "version", c.catalogue_version,
+                   sizeof c.catalogue_version);
+    json_decref(root);
+    if (!ok)
+        return mm_err_set(err, MM_EPARSE, "confirmation", 0,
+                          "確認済み評価の項目が不正です / the confirmed assessment "
+                          "lacks achieved, target, expert or catalogue fields");
+    c.document = doc;
+    c.document_len = len;
+    if ((rc = mm_store_scs_confirmation_put(st, &c, err)) != MM_OK)
+        return rc;
+    c.document = NULL;
+    c.document_len = 0;
+    if (out)
+        *out = c;
+    return MM_OK;
+}
+
+typedef struct link_find {
+    const char *supplier, *customer;
+    bool found, disclose;
+} link_find;
+
+static mm_rc find_link(const mm_link *l, void *ud)
+{
+    link_find *f = ud;
+    if (strcmp(l->supplier, f->supplier) == 0 && strcmp(l->customer, f->customer) == 0) {
+        f->found = true;
+        f->disclose = l->disclose;
+        return MM_ELIMIT; /* stop: found */
+    }
+    return MM_OK;
+}
+
+mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
+                         int level, int64_t now_ms, mm_err *err)
+{
+    if (level != 3 && level != 4)
+        return mm_err_set(err, MM_EINVAL, "level", 0,
+                          "要求レベルは ★3 か ★4 です / the level must be ★3 or ★4");
+    if (!mm_hub_id_valid(buyer) || !mm_hub_id_valid(supplier))
+        return mm_err_set(err, MM_EINVAL, "supplier", 0, "bad tenant id");
+    link_find f = {supplier, buyer, false, false};
+    mm_rc rc = mm_store_link_list(st, find_link, &f, err);
+    if (rc != MM_OK && rc != MM_ELIMIT)
+        return rc;
+    if (!f.found)
+        return mm_err_set(err, MM_ENOTFOUND, supplier, 0,
+                          "'%s' は '%s' の仕入先ではありません / '%s' is not a "
+                          "supplier of '%s'", supplier, buyer, supplier, buyer);
+    return mm_store_scs_requirement_put(st, buyer, supplier, level, now_ms, err);
+}
+
+/* ---- the buyer view --------------------------------------------------------- */
+
+typedef struct rows_ctx {
+    const char *buyer;
+    mm_hub_scs_row *v;
+    size_t n;
+} rows_ctx;
+
+static mm_rc collect_supplier(const mm_link *l, void *ud)
+{
+    rows_ctx *x = ud;
+    if (strcmp(l->customer, x->buyer) != 0)
+        return MM_OK;
+    if (x->n >= MM_HUB_SCS_SUPPLIERS_MAX)
+        return MM_ELIMIT;
+    mm_hub_scs_row *nv = realloc(x->v, (x->n + 1) * sizeof *nv);
+    if (!nv)
+        return MM_ENOMEM;
+    x->v = nv;
+    mm_hub_scs_row *r = &x->v[x->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->supplier, sizeof r->supplier, "%s", l->supplier);
+    r->disclose = l->disclose;
+    return MM_OK;
+}
+
+static mm_rc name_rows(const mm_tenant *t, void *ud)
+{
+    rows_ctx *x = ud;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->v[i].disclose && strcmp(x->v[i].supplier, t->id) == 0)
+            snprintf(x->v[i].name, sizeof x->v[i].name, "%s", t->name);
+    return MM_OK;
+}
+
+/* The verdict in both languages, e.g.
+ * 「要求 ★4 に対し確認済み ★3：未達」 / "required ★4, confirmed ★3: not met". */
+static void describe(mm_hub_scs_row *r)
+{
+    char cja[64], cen[64];
+    if (!r->has_conf) {
+        snprintf(cja, sizeof cja, "確認の提出なし");
+        snprintf(cen, sizeof cen, "no confirmation submitted");
+    } else if (r->conf.achieved == 0) {
+        snprintf(cja, sizeof cja, "確認済み ★なし");
+        snprintf(cen, sizeof cen, "confirmed none");
+    } else {
+        snprintf(cja, sizeof cja, "確認済み %s", level_text(r->conf.achieved));
+        snprintf(cen, sizeof cen, "confirmed %s", level_text(r->conf.achieved));
+    }
+    if (!r->required) {
+        r->meets = -1;
+        snprintf(r->status_ja, sizeof r->status_ja, "要求なし・%s", cja);
+        snprintf(r->status_en, sizeof r->status_en, "no requirement set, %s", cen);
+        return;
+    }
+    r->meets = r->has_conf && r->conf.achieved >= r->required ? 1 : 0;
+    snprintf(r->status_ja, sizeof r->status_ja, "要求 %s に対し%s：%s",
+             level_text(r->required), cja, r->meets ? "達成" : "未達");
+    snprintf(r->status_en, sizeof r->status_en, "required %s, %s: %s",
+             level_text(r->required), cen, r->meets ? "met" : "not met");
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    return strcmp(((const mm_hub_scs_row *)a)->supplier,
+                  ((const mm_hub_scs_row *)b)->supplier);
+}
+
+mm_rc mm_hub_scs_status(mm_store *st, const char *buyer, mm_hub_scs_row **rows,
+                        size_t *n, mm_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    rows_ctx x = {buyer, NULL, 0};
+    mm_rc rc = mm_store_link_list(st, collect_supplier, &x, err);
+    if (rc == MM_ELIMIT)
+        rc = mm_err_set(err, MM_ELIMIT, buyer, 0, "more than %u suppliers",
+                        MM_HUB_SCS_SUPPLIERS_MAX);
+    else if (rc == MM_ENOMEM)
+        rc = mm_err_set(err, MM_ENOMEM, buyer, 0, "out of memory");
+    if (rc == MM_OK)
+        rc = mm_store_tenant_list(st, name_rows, &x, err);
+    for (size_t i = 0; rc == MM_OK && i < x.n; i++) {
+        mm_hub_scs_row *r = &x.v[i];
+        rc = mm_store_scs_requirement_get(st, buyer, r->supplier, &r->required,
+                                          NULL, err);
+        if (rc == MM_ENOTFOUND) {
+            r->required = 0;
+            rc = MM_OK;
+        }
+        if (rc != MM_OK)
+            break;
+        rc = mm_store_scs_confirmation_latest(st, r->supplier, &r->conf, err);
+        r->has_conf = rc == MM_OK;
+        if (rc == MM_ENOTFOUND)
+            rc = MM_OK;
+        describe(r);
+    }
+    if (rc != MM_OK) {
+        free(x.v);
+        return rc;
+    }
+    if (x.n > 1)
+        qsort(x.v, x.n, sizeof *x.v, cmp_row);
+    *rows = x.v;
+    *n = x.n;
+    return MM_OK;
+}
+
+static void json_str_or_null(mm_buf *b, const char *s)
+{
+    if (s && *s)
+        mm_buf_json_str(b, s, strlen(s));
+    else
+        mm_buf_puts(b, "null");
+}
+
+mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
+                             mm_err *err)
+{
+    mm_hub_scs_row *v;
+    size_t n;
+    mm_rc rc = mm_hub_scs_status(st, buyer, &v, &n, err);
+    if (rc != MM_OK)
+        return rc;
+    mm_buf_puts(out, "{\"buyer\":");
+    mm_buf_json_str(out, buyer, strlen(buyer));
+    mm_buf_puts(out, ",\"suppliers\":[");
+    for (size_t i = 0; i < n; i++) {
+        const mm_hub_scs_row *r = &v[i];
+        mm_buf_puts(out, i ? ",{\"supplier\":" : "{\"supplier\":");
+        mm_buf_json_str(out, r->supplier, strlen(r->supplier));
+        mm_buf_puts(out, ",\"name\":");
+        json_str_or_null(out, r->name);
+        mm_buf_puts(out, ",\"required\":");
+        json_str_or_null(out, r->required ? level_text(r->required) : NULL);
+        mm_buf_puts(out, ",\"confirmed\":");
+        json_str_or_null(out, r->has_conf ? level_text(r->conf.achieved) : NULL);
+        mm_buf_puts(out, ",\"confirmed_date\":");
+        json_str_or_null(out, r->has_conf ? r->conf.confirmed_date : NULL);
+        mm_buf_puts(out, ",\"expert_registration_no\":");
+        json_str_or_null(out, r->has_conf ? r->conf.registration_no : NULL);
+        mm_buf_puts(out, ",\"catalogue_version\":");
+        json_str_or_null(out, r->has_conf ? r->conf.catalogue_version : NULL);
+        mm_buf_printf(out, ",\"meets\":%s,\"status_ja\":",
+                      r->meets < 0 ? "null" : r->meets ? "true" : "false");
+        mm_buf_json_str(out, r->status_ja, strlen(r->status_ja));
+        mm_buf_puts(out, ",\"status_en\":");
+        mm_buf_json_str(out, r->status_en, strlen(r->status_en));
+        mm_buf_puts(out, "}");
+    }
+    rc = mm_buf_puts(out, "]}\n");
+    free(v);
+    if (rc != MM_OK)
+        return mm_err_set(err, rc, buyer, 0, "reply larger than its cap");
+    return MM_OK;
+}
+
+/* ---- HTTP routes (called by server.c with the store lock held) ------------- */
+
+static void http_error(mm_buf *out, unsigned *status, unsigned code, const char *msg)
+{
+    *status = code;
+    out->len = 0;
+    mm_buf_puts(out, "{\"error\":");
+    mm_buf_json_str(out, msg, strlen(msg));
+    mm_buf_puts(out, "}");
+}
+
+#define REQ_PREFIX "/api/v1/scs/requirements/"
+
+void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
+                     const char *url, const char *body, size_t len,
+                     int64_t now_ms, unsigned *status, mm_buf *out)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    *status = 200;
+    if (strcmp(url, "/api/v1/scs/suppliers") == 0) {
+        if (strcmp(method, "GET") != 0)
+            return http_error(out, status, 405, "use GET");
+        if (mm_hub_scs_status_json(st, caller->id, out, &err) != MM_OK)
+            return http_error(out, status, 500, err.msg);
+        return;
+    }
+    if (strcmp(url, "/api/v1/scs/confirmation") == 0) {
+        if (strcmp(method, "POST") != 0)
+            return http_error(out, status, 405, "use POST");
+        mm_hub_scs_confirmation c;
+        mm_rc rc = mm_hub_scs_submit(st, caller->id, body ? body : "", len, now_ms,
+                                     &c, &err);
+        if (rc == MM_EINVAL || rc == MM_EPARSE) {
+            char msg[700];
+            mm_err_format(&err, msg, sizeof msg);
+            return http_error(out, status, 400, msg);
+        }
+        if (rc != MM_OK)
+            return http_error(out, status, 500, "the store could not save it");
+        mm_buf_puts(out, "{\"supplier\":");
+        mm_buf_json_str(out, c.supplier, strlen(c.supplier));
+        mm_buf_printf(out, ",\"confirmed\":\"%s\",\"confirmed_date\":",
+                      level_text(c.achieved));
+        mm_buf_json_str(out, c.confirmed_date, strlen(c.confirmed_date));
+        mm_buf_puts(out, ",\"expert_registration_no\":");
+        mm_buf_json_str(out, c.registration_no, strlen(c.registration_no));
+        mm_buf_puts(out, "}");
+        return;
+    }
+    if (strncmp(url, REQ_PREFIX, strlen(REQ_PREFIX)) == 0) {
+        const char *sup = url + strlen(REQ_PREFIX);
+        if (strcmp(method, "PUT") != 0)
+            return http_error(out, status, 405, "use PUT");
+        if (!mm_hub_id_valid(sup))
+            return http_error(out, status, 400, "bad supplier id");
+        json_error_t je;
+        json_t *j = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+        int level = j ? level_from(json_string_value(json_object_get(j, "level"))) : -1;
+        json_decref(j);
+        if (level != 3 && level != 4)
+            return http_error(out, status, 400,
+                              "body must be {\"level\":\"★3\"} or {\"level\":\"★4\"}");
+        mm_rc rc = mm_hub_scs_require(st, caller->id, sup, level, now_ms, &err);
+        if (rc == MM_ENOTFOUND)
+            return http_error(out, status, 403, "a buyer can only set a level for "
+                                                "its own suppliers");
+        if (rc != MM_OK)
+            return http_error(out, status, 500, err.msg);
+        mm_buf_puts(out, "{\"buyer\":");
+        mm_buf_json_str(out, caller->id, strlen(caller->id));
+        mm_buf_puts(out, ",\"supplier\":");
+        mm_buf_json_str(out, sup, strlen(sup));
+        mm_buf_printf(out, ",\"required\":\"%s\"}", level_text(level));
+        return;
+    }
+    http_error(out, status, 404, "no such endpoint");
+}

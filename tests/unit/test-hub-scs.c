@@ -1,0 +1,265 @@
+/* test-hub-scs.c — the hub's SCS buyer view: requirements only for linked
+ * suppliers, the latest confirmation wins, meets (★4 covers ★3), and a
+ * confirmation altered by one byte is rejected with nothing stored. Real
+ * confirmations are made in-process with the scs module. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "hub.h"
+#include "scs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fx {
+    mm_store *st;
+    mm_scs_catalogue *cat;
+    char pk[MM_SCS_PK_HEX + 1], sk[MM_SCS_SK_HEX + 1];
+} fx;
+
+static void add_tenant(mm_store *st, const char *id, const char *name)
+{
+    mm_tenant t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "%s", id);
+    snprintf(t.name, sizeof t.name, "%s", name);
+    t.kind = MM_TK_SME;
+    mm_hub_token_hash(id, strlen(id), t.token_hash, sizeof t.token_hash);
+    mm_err err;
+    assert_int_equal(mm_store_tenant_put(st, &t, &err), MM_OK);
+}
+
+static void add_link(mm_store *st, const char *s, const char *c, bool disc)
+{
+    mm_link l;
+    memset(&l, 0, sizeof l);
+    snprintf(l.supplier, sizeof l.supplier, "%s", s);
+    snprintf(l.customer, sizeof l.customer, "%s", c);
+    l.disclose = disc;
+    mm_err err;
+    assert_int_equal(mm_store_link_put(st, &l, &err), MM_OK);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    mm_err err;
+    assert_int_equal(mm_store_open(":memory:", &f->st, &err), MM_OK);
+    const char *src = getenv("SRCDIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/scs/catalogue.txt", src ? src : ".");
+    if (mm_scs_catalogue_load(path, &f->cat, &err) != MM_OK)
+        fail_msg("cannot load %s: %s", path, err.msg);
+    assert_int_equal(mm_scs_keygen(f->pk, f->sk), MM_OK);
+    add_tenant(f->st, "s1", "Supplier One");
+    add_tenant(f->st, "s2", "Supplier Two");
+    add_tenant(f->st, "b1", "Buyer One");
+    add_tenant(f->st, "b2", "Buyer Two");
+    add_link(f->st, "s1", "b1", true);
+    add_link(f->st, "s2", "b1", false);
+    add_link(f->st, "s2", "b2", false);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    mm_store_close(f->st);
+    mm_scs_catalogue_free(f->cat);
+    free(f);
+    return 0;
+}
+
+/* A confirmed assessment of tests/data/scs/<answers>.json (caller frees). */
+static char *confirmed(fx *f, const char *answers, const char *date,
+                       const char *regno, size_t *len)
+{
+    const char *src = getenv("SRCDIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/scs/%s.json", src ? src : ".", answers);
+    mm_err err;
+    mm_scs_answers *a = NULL;
+    if (mm_scs_answers_load(path, f->cat, &a, &err) != MM_OK)
+        fail_msg("%s: %s", path, err.msg);
+    mm_scs_assessment *as = NULL;
+    assert_int_equal(mm_scs_assess(f->cat, a, NULL, 0, NULL, 0, NULL, "2026-11-21",
+                                   &as, &err), MM_OK);
+    mm_buf aj, out;
+    mm_buf_init(&aj, MM_SCS_REPORT_MAX);
+    mm_buf_init(&out, MM_SCS_REPORT_MAX);
+    assert_int_equal(mm_scs_assessment_json(as, false, &aj), MM_OK);
+    mm_scs_expert ex = {"山田 太郎", regno, date};
+    assert_int_equal(mm_scs_confirm(aj.data, aj.len, "a", &ex, f->sk, &out, &err), MM_OK);
+    mm_buf_free(&aj);
+    mm_scs_assessment_free(as);
+    mm_scs_answers_free(a);
+    *len = out.len;
+    return out.data;
+}
+
+static void test_requirement_only_for_linked(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    int level = 0;
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 4, 1000, &err), MM_OK);
+    assert_int_equal(mm_store_scs_requirement_get(f->st, "b1", "s1", &level, NULL, &err), MM_OK);
+    assert_int_equal(level, 4);
+    /* b2 is not s1's customer; s1 is nobody's buyer */
+    assert_int_equal(mm_hub_scs_require(f->st, "b2", "s1", 3, 1000, &err), MM_ENOTFOUND);
+    assert_int_equal(mm_hub_scs_require(f->st, "s1", "b1", 3, 1000, &err), MM_ENOTFOUND);
+    assert_int_equal(mm_store_scs_requirement_get(f->st, "b2", "s1", &level, NULL, &err),
+                     MM_ENOTFOUND);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 5, 1000, &err), MM_EINVAL);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 3, 2000, &err), MM_OK);
+    assert_int_equal(mm_store_scs_requirement_get(f->st, "b1", "s1", &level, NULL, &err), MM_OK);
+    assert_int_equal(level, 3);
+}
+
+static const mm_hub_scs_row *row_of(const mm_hub_scs_row *v, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].supplier, id) == 0)
+            return &v[i];
+    fail_msg("no row for %s", id);
+    return NULL;
+}
+
+static void test_latest_wins_and_meets(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    size_t l3, l4, lold;
+    char *c3 = confirmed(f, "star3", "2026-11-21", "012345", &l3);
+    char *c4 = confirmed(f, "star4", "2026-11-22", "054321", &l4);
+    char *old = confirmed(f, "none", "2026-01-10", "011111", &lold);
+    mm_hub_scs_confirmation c;
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c3, l3, 10, &c, &err), MM_OK);
+    assert_int_equal(c.achieved, 3);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 4, 10, &err), MM_OK);
+
+    mm_hub_scs_row *v;
+    size_t n;
+    assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
+    assert_int_equal(n, 2);
+    const mm_hub_scs_row *r = row_of(v, n, "s1");
+    assert_int_equal(r->required, 4);
+    assert_true(r->has_conf);
+    assert_int_equal(r->conf.achieved, 3);
+    assert_int_equal(r->meets, 0);
+    assert_string_equal(r->status_ja, "要求 ★4 に対し確認済み ★3：未達");
+    assert_string_equal(r->status_en, "required ★4, confirmed ★3: not met");
+    assert_string_equal(r->name, "Supplier One");
+    r = row_of(v, n, "s2");
+    assert_string_equal(r->name, ""); /* no disclose */
+    assert_int_equal(r->meets, -1);
+    assert_false(r->has_conf);
+    free(v);
+
+    /* ★3 required: ★3 meets it */
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 3, 20, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
+    assert_int_equal(row_of(v, n, "s1")->meets, 1);
+    free(v);
+
+    /* a newer ★4 confirmation wins; ★4 covers ★3 */
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c4, l4, 30, &c, &err), MM_OK);
+    /* an older one submitted later does not displace it */
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", old, lold, 40, &c, &err), MM_OK);
+    assert_int_equal(c.achieved, 0);
+    assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
+    r = row_of(v, n, "s1");
+    assert_int_equal(r->conf.achieved, 4);
+    assert_string_equal(r->conf.registration_no, "054321");
+    assert_int_equal(r->meets, 1);
+    assert_string_equal(r->status_en, "required ★3, confirmed ★4: met");
+    free(v);
+
+    /* a required level with no confirmation is not met */
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s2", 3, 50, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
+    r = row_of(v, n, "s2");
+    assert_int_equal(r->meets, 0);
+    assert_string_equal(r->status_en, "required ★3, no confirmation submitted: not met");
+    free(v);
+
+    /* b2 sees s2 only */
+    assert_int_equal(mm_hub_scs_status(f->st, "b2", &v, &n, &err), MM_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].supplier, "s2");
+    assert_int_equal(v[0].required, 0);
+    free(v);
+    free(c3);
+    free(c4);
+    free(old);
+}
+
+static void test_tampered_rejected(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    size_t len;
+    char *doc = confirmed(f, "star3", "2026-11-21", "012345", &len);
+    char *p = strstr(doc, "\"registration_no\":\"012345\"");
+    assert_non_null(p);
+    p[strlen("\"registration_no\":\"01234")] = '6'; /* one byte */
+    mm_rc rc = mm_hub_scs_submit(f->st, "s1", doc, len, 10, NULL, &err);
+    assert_int_equal(rc, MM_EINVAL);
+    mm_hub_scs_confirmation c;
+    assert_int_equal(mm_store_scs_confirmation_latest(f->st, "s1", &c, &err), MM_ENOTFOUND);
+    /* not JSON, and not a confirmation */
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", "{", 1, 10, NULL, &err), MM_EPARSE);
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", "{}", 2, 10, NULL, &err), MM_EPARSE);
+    assert_int_equal(mm_store_scs_confirmation_latest(f->st, "s1", &c, &err), MM_ENOTFOUND);
+    free(doc);
+}
+
+static void test_http_routes(void **state)
+{
+    fx *f = *state;
+    mm_tenant b2, s1;
+    memset(&b2, 0, sizeof b2);
+    memset(&s1, 0, sizeof s1);
+    snprintf(b2.id, sizeof b2.id, "b2");
+    snprintf(s1.id, sizeof s1.id, "s1");
+    mm_buf out;
+    unsigned status;
+    mm_buf_init(&out, 1u << 20);
+    const char *body = "{\"level\":\"★4\"}";
+    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s1", body, strlen(body),
+                    1, &status, &out);
+    assert_int_equal(status, 403);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s2", body, strlen(body),
+                    1, &status, &out);
+    assert_int_equal(status, 200);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s2", "{\"level\":3}", 11,
+                    1, &status, &out);
+    assert_int_equal(status, 400);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "POST", "/api/v1/scs/confirmation", "x", 1, 1, &status, &out);
+    assert_int_equal(status, 400);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "GET", "/api/v1/scs/nothing", NULL, 0, 1, &status, &out);
+    assert_int_equal(status, 404);
+    mm_buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_requirement_only_for_linked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latest_wins_and_meets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_routes, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("hub-scs", tests, NULL, NULL);
+}
