@@ -995,7 +995,7 @@ static int demo_run(int argc, char **argv)
                              : (leads[nl / 2 - 1] + leads[nl / 2]) / 2.0;
     sayf(d, "\n結果: 取り込んだイベント %ld 件、キャンペーン %ld 件、警告を受けた"
             "発注元 %ld 社、エスカレーション %ld 件",
-         "\nresult: %ld events ingested, %ld campaigns, %ld buyers warned, "
+         "result: %ld events ingested, %ld campaigns, %ld buyers warned, "
          "%ld escalations",
          events, camps, warned, esc);
     sayf(d, "最初の攻撃の前に共有フィードで守られていた会社: %d 社 (中央値 %.0f 秒前、"
