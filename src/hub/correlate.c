@@ -211,6 +211,7 @@ struct mm_hub {
     mm_cidr *allow;
     unsigned nallow, capallow;
     smap keys;   /* correlation key → kentry */
+    uint64_t keys_skipped; /* new keys refused at MM_HUB_KEYS_MAX */
     camp *camps;
     unsigned ncamps, capcamps;
     smap inds;   /* "type value" → hind */
@@ -1304,8 +1305,10 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
     for (unsigned k = 0; k < ks->n; k++) {
         smap_ent *e;
         if (h->keys.n >= MM_HUB_KEYS_MAX &&
-            !smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key)
-            continue; /* index full until the next expiry sweep */
+            !smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key) {
+            h->keys_skipped++; /* index full until the next expiry sweep */
+            continue;
+        }
         if (smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
         kentry *ke = e->val;
@@ -1780,6 +1783,16 @@ mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)
 int64_t mm_hub_cursor(const mm_hub *h)
 {
     return h->cursor;
+}
+
+size_t mm_hub_keys(const mm_hub *h)
+{
+    return h->keys.n;
+}
+
+uint64_t mm_hub_keys_skipped(const mm_hub *h)
+{
+    return h->keys_skipped;
 }
 
 unsigned mm_hub_confidence(const mm_indicator *i, int64_t now_ms)

@@ -488,6 +488,11 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
 mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err);
 /* Current feed cursor (highest indicator sequence). */
 int64_t mm_hub_cursor(const mm_hub *h);
+/* Correlation keys held, and sightings of new keys not correlated because
+ * the index was at MM_HUB_KEYS_MAX (until the next expiry sweep frees room):
+ * never silent, /metrics exports both. */
+size_t mm_hub_keys(const mm_hub *h);
+uint64_t mm_hub_keys_skipped(const mm_hub *h);
 
 /* Decayed confidence of an indicator at `now` (polynomial decay to 0 at
  * valid_until: base * (1 - (age/ttl)^2)). */

@@ -632,12 +632,20 @@ static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c
                   "mamori_hub_feed_indicators %llu\n"
                   "# HELP mamori_hub_feed_cursor Current feed cursor.\n"
                   "# TYPE mamori_hub_feed_cursor gauge\n"
-                  "mamori_hub_feed_cursor %lld\n",
+                  "mamori_hub_feed_cursor %lld\n"
+                  "# HELP mamori_hub_correlation_keys Keys in the correlation index.\n"
+                  "# TYPE mamori_hub_correlation_keys gauge\n"
+                  "mamori_hub_correlation_keys %zu\n"
+                  "# HELP mamori_hub_correlation_keys_skipped_total Sightings of new keys "
+                  "not correlated because the index was full.\n"
+                  "# TYPE mamori_hub_correlation_keys_skipped_total counter\n"
+                  "mamori_hub_correlation_keys_skipped_total %llu\n",
                   (unsigned long long)ss.size_bytes, (unsigned long long)ss.campaigns,
                   (unsigned long long)ss.warnings, (unsigned long long)s->hooks_ok,
                   (unsigned long long)s->hooks_failed,
                   (unsigned long long)ss.escalations,
-                  (unsigned long long)ss.indicators, (long long)mm_hub_cursor(s->h));
+                  (unsigned long long)ss.indicators, (long long)mm_hub_cursor(s->h),
+                  mm_hub_keys(s->h), (unsigned long long)mm_hub_keys_skipped(s->h));
     pthread_mutex_unlock(&s->mu);
     enum MHD_Result ret = reply(c, 200, "text/plain; version=0.0.4", b.data ? b.data : "",
                                 b.len, NULL, NULL);

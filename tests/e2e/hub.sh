@@ -147,6 +147,7 @@ curl -s "$URL/metrics" >"$TMP/metrics"
 check "metrics: events ingested" grep -q '^mamori_hub_events_ingested_total [1-9]' "$TMP/metrics"
 check "metrics: per-tenant last seen" grep -q 'mamori_hub_tenant_last_seen_seconds{tenant="a"}' "$TMP/metrics"
 check "metrics: batch latency histogram" grep -q 'mamori_hub_batch_seconds_count' "$TMP/metrics"
+check "metrics: correlation keys held, none skipped" bash -c "grep -q '^mamori_hub_correlation_keys [1-9]' '$TMP/metrics' && grep -q '^mamori_hub_correlation_keys_skipped_total 0$' '$TMP/metrics'"
 check "metrics: store size, campaigns, notifications, feed" bash -c "grep -q '^mamori_hub_store_size_bytes [1-9]' '$TMP/metrics' && grep -q '^mamori_hub_campaigns [1-9]' '$TMP/metrics' && grep -q '^mamori_hub_notifications_total [1-9]' '$TMP/metrics' && grep -q '^mamori_hub_feed_indicators [1-9]' '$TMP/metrics'"
 
 # ---- webhook: signed delivery to a local receiver
