@@ -242,9 +242,38 @@ typedef struct mm_winbig {
     uint32_t v[MM_SLOTS_BIG];
 } mm_winbig;
 
+/* ---- dense-entry index shared by both counting tables (denseidx.c) ----
+ * Entries live dense in an array whose element type starts with its
+ * uint64_t key; this index of 32-bit slots (entry number + 1 in the low
+ * MM_DIDX_BITS bits, 8 key bits above; linear probing, load <= 1/2)
+ * finds them. */
+#define MM_DIDX_BITS 24u
+#define MM_DIDX_MASK ((1u << MM_DIDX_BITS) - 1u)
+#define MM_DIDX_FP(key) ((uint32_t)((key) >> 56) << MM_DIDX_BITS)
+
+typedef struct mm_didx {
+    uint32_t *idx; /* 0 = empty */
+    size_t mask;   /* idx size - 1 */
+} mm_didx;
+
+static inline size_t mm_didx_home(const mm_didx *x, uint64_t key)
+{
+    return (size_t)(key ^ (key >> 29)) & x->mask;
+}
+/* Slot holding entry number `ei` (whose key is `key`). */
+size_t mm_didx_pos(const mm_didx *x, uint64_t key, size_t ei);
+/* Puts entry `ei` with `key` in the first free slot from its home. */
+void mm_didx_place(mm_didx *x, uint64_t key, size_t ei);
+/* Replaces the index by one of `size` slots holding the n entries. */
+mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents,
+                     size_t stride, size_t n);
+/* Unlinks entry `ei` of n (backward-shift deletion) and moves the last
+ * entry into its place, so the array stays dense. */
+void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n,
+                    size_t ei);
+
 typedef struct mm_wintab {
-    uint32_t *idx;     /* open addressing: entry index + 1, 0 = empty */
-    size_t mask;       /* idx size - 1 */
+    mm_didx ix;
     mm_win *ents;      /* dense entries */
     size_t n, cap;
     size_t max;        /* cap on entries */
@@ -291,8 +320,7 @@ typedef struct mm_first {
 } mm_first;
 
 typedef struct mm_fstab {
-    uint32_t *idx;     /* entry number + 1 and 8 key bits, 0 = empty */
-    size_t mask;
+    mm_didx ix;
     mm_first *ents;    /* dense */
     size_t n, cap;
     size_t max;

@@ -9,102 +9,73 @@
  * once the arrays have grown to the working set. */
 #include "detect-int.h"
 
+_Static_assert(offsetof(mm_win, key) == 0, "denseidx.c reads the key first");
+
 #include <stdlib.h>
 #include <string.h>
 
-/* An index slot holds the entry number + 1 in its low 24 bits and 8 bits
- * of the key above, so most probes that miss never touch the entry. */
-#define IDX_BITS 24u
-#define IDX_MASK ((1u << IDX_BITS) - 1u)
-#define FP(key) ((uint32_t)((key) >> 56) << IDX_BITS)
 
 mm_rc mm_wintab_init(mm_wintab *t, size_t max)
 {
     memset(t, 0, sizeof *t);
-    t->max = max < IDX_MASK - 1 ? max : IDX_MASK - 1;
-    t->mask = 1023;
-    t->idx = mm_big_realloc(NULL, 0, (t->mask + 1) * sizeof *t->idx);
-    return t->idx ? MM_OK : MM_ENOMEM;
+    t->max = max < MM_DIDX_MASK - 1 ? max : MM_DIDX_MASK - 1;
+    t->ix.mask = 1023;
+    t->ix.idx = mm_big_realloc(NULL, 0, (t->ix.mask + 1) * sizeof *t->ix.idx);
+    return t->ix.idx ? MM_OK : MM_ENOMEM;
 }
 
 void mm_wintab_fini(mm_wintab *t)
 {
-    mm_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
+    mm_big_free(t->ix.idx, (t->ix.mask + 1) * sizeof *t->ix.idx);
     mm_big_free(t->ents, t->cap * sizeof *t->ents);
     mm_big_free(t->bigs, t->cap_big * sizeof *t->bigs);
     mm_big_free(t->big_free, t->cap_big_free * sizeof *t->big_free);
     memset(t, 0, sizeof *t);
 }
 
-static size_t home(const mm_wintab *t, uint64_t key)
-{
-    return (size_t)(key ^ (key >> 29)) & t->mask;
-}
-
-/* Index position holding entry number `ei`. */
-static size_t pos_of(const mm_wintab *t, size_t ei)
-{
-    size_t j = home(t, t->ents[ei].key);
-    while ((t->idx[j] & IDX_MASK) != ei + 1)
-        j = (j + 1) & t->mask;
-    return j;
-}
-
 mm_win *mm_wintab_find(mm_wintab *t, uint64_t key, uint16_t rule)
 {
-    size_t j = home(t, key);
-    uint32_t v, fp = FP(key);
-    while ((v = t->idx[j]) != 0) {
-        if ((v & ~IDX_MASK) == fp) {
-            mm_win *e = &t->ents[(v & IDX_MASK) - 1];
+    size_t j = mm_didx_home(&t->ix, key);
+    uint32_t v, fp = MM_DIDX_FP(key);
+    while ((v = t->ix.idx[j]) != 0) {
+        if ((v & ~MM_DIDX_MASK) == fp) {
+            mm_win *e = &t->ents[(v & MM_DIDX_MASK) - 1];
             if (e->key == key && e->rule == rule)
                 return e;
         }
-        j = (j + 1) & t->mask;
+        j = (j + 1) & t->ix.mask;
     }
     return NULL;
 }
 
 void mm_wintab_prefetch_slot(const mm_wintab *t, uint64_t key)
 {
-    __builtin_prefetch(&t->idx[home(t, key)]);
+    __builtin_prefetch(&t->ix.idx[mm_didx_home(&t->ix, key)]);
 }
 
 void mm_wintab_prefetch_entry(const mm_wintab *t, uint64_t key)
 {
-    uint32_t v = t->idx[home(t, key)];
-    if (v && (v & ~IDX_MASK) == FP(key))
-        __builtin_prefetch(&t->ents[(v & IDX_MASK) - 1]);
+    uint32_t v = t->ix.idx[mm_didx_home(&t->ix, key)];
+    if (v && (v & ~MM_DIDX_MASK) == MM_DIDX_FP(key))
+        __builtin_prefetch(&t->ents[(v & MM_DIDX_MASK) - 1]);
 }
 
 static mm_rc reindex(mm_wintab *t, size_t size)
 {
-    uint32_t *ni = mm_big_realloc(NULL, 0, size * sizeof *ni);
-    if (!ni)
-        return MM_ENOMEM;
-    mm_big_free(t->idx, (t->mask + 1) * sizeof *t->idx);
-    t->idx = ni;
-    t->mask = size - 1;
-    for (size_t i = 0; i < t->n; i++) {
-        size_t j = home(t, t->ents[i].key);
-        while (t->idx[j])
-            j = (j + 1) & t->mask;
-        t->idx[j] = FP(t->ents[i].key) | (uint32_t)(i + 1);
-    }
-    return MM_OK;
+    return mm_didx_resize(&t->ix, size, t->ents, sizeof *t->ents, t->n);
 }
 
 mm_rc mm_wintab_rehash(mm_wintab *t)
 {
-    return reindex(t, t->mask + 1);
+    return reindex(t, t->ix.mask + 1);
 }
 
 mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule)
 {
     if (t->n >= t->max)
         return NULL;
-    if ((t->n + 1) * 2 > t->mask + 1) {
-        if (reindex(t, (t->mask + 1) * 2) != MM_OK)
+    if ((t->n + 1) * 2 > t->ix.mask + 1) {
+        if (reindex(t, (t->ix.mask + 1) * 2) != MM_OK)
             return NULL;
     }
     if (t->n == t->cap) {
@@ -118,14 +89,11 @@ mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule)
         t->ents = ne;
         t->cap = nc;
     }
-    size_t j = home(t, key);
-    while (t->idx[j])
-        j = (j + 1) & t->mask;
-    mm_win *e = &t->ents[t->n];
+    mm_didx_place(&t->ix, key, t->n);
+    mm_win *e = &t->ents[t->n++];
     memset(e, 0, sizeof *e);
     e->key = key;
     e->rule = rule;
-    t->idx[j] = FP(key) | (uint32_t)(++t->n);
     return e;
 }
 
@@ -140,29 +108,8 @@ static void big_release(mm_wintab *t, uint32_t big)
 void mm_wintab_remove(mm_wintab *t, mm_win *e)
 {
     size_t ei = (size_t)(e - t->ents);
-    size_t j = pos_of(t, ei);
     big_release(t, e->big);
-    /* Backward-shift deletion keeps probe chains intact without tombstones. */
-    t->idx[j] = 0;
-    size_t k = (j + 1) & t->mask;
-    while (t->idx[k]) {
-        size_t h = home(t, t->ents[(t->idx[k] & IDX_MASK) - 1].key);
-        /* move idx[k] into the hole j if its home is not in (j, k] */
-        bool between = j <= k ? (h > j && h <= k) : (h > j || h <= k);
-        if (!between) {
-            t->idx[j] = t->idx[k];
-            t->idx[k] = 0;
-            j = k;
-        }
-        k = (k + 1) & t->mask;
-    }
-    /* Keep entries dense: the last one takes the freed place. */
-    size_t last = t->n - 1;
-    if (ei != last) {
-        size_t lp = pos_of(t, last);
-        t->ents[ei] = t->ents[last];
-        t->idx[lp] = FP(t->ents[ei].key) | (uint32_t)(ei + 1);
-    }
+    mm_didx_remove(&t->ix, t->ents, sizeof *t->ents, t->n, ei);
     t->n--;
 }
 
@@ -221,6 +168,6 @@ bool mm_win_grow(mm_wintab *t, mm_win *e)
 
 size_t mm_wintab_memory(const mm_wintab *t)
 {
-    return (t->mask + 1) * sizeof *t->idx + t->cap * sizeof(mm_win) +
+    return (t->ix.mask + 1) * sizeof *t->ix.idx + t->cap * sizeof(mm_win) +
            t->cap_big * sizeof(mm_winbig) + t->cap_big_free * sizeof(uint32_t);
 }
