@@ -165,6 +165,22 @@ typedef enum mm_dataset {
     MM_DS_NETFILTER,   /* "netfilter" (iptables / nftables kernel log) */
     MM_DS_FORTIGATE,   /* "fortigate" */
     MM_DS_KV,          /* "kv" (generic key=value firewall/UTM) */
+    /* Authentication sources (issue 9); parsers fill them in. */
+    MM_DS_WINDOWS,     /* "windows" (Security/System/RDP event logs) */
+    MM_DS_PANOS,       /* "panos" (Palo Alto Networks) */
+    MM_DS_CISCO_ASA,   /* "cisco.asa" (ASA / FTD) */
+    MM_DS_SONICWALL,   /* "sonicwall" */
+    MM_DS_PULSE,       /* "pulse_secure" (Ivanti / Pulse Connect Secure) */
+    MM_DS_OPENVPN,     /* "openvpn" */
+    MM_DS_YAMAHA,      /* "yamaha.rtx" (YAMAHA RTX/NVR routers) */
+    MM_DS_POSTFIX,     /* "postfix" */
+    MM_DS_DOVECOT,     /* "dovecot" */
+    MM_DS_EXCHANGE,    /* "exchange" (IMAP/POP/SMTP protocol logs) */
+    MM_DS_SAMBA,       /* "samba" */
+    MM_DS_MSSQL,       /* "mssql" */
+    MM_DS_M365,        /* "azure.signinlogs" (Entra ID / Microsoft 365) */
+    MM_DS_GWORKSPACE,  /* "google_workspace.login" */
+    MM_DS_MAIL_OTHER,  /* "mail" (exim, courier and other MTAs/IMAP) */
     MM_DS_COUNT
 } mm_dataset;
 
@@ -194,6 +210,24 @@ typedef enum mm_action {
     MM_ACT_COUNT
 } mm_action;
 
+/* Which service an authentication or network event concerns (ECS
+ * service.type), so one brute-force family can count attempts per service
+ * whatever log they came from. Names are stable and used by rules. */
+typedef enum mm_service {
+    MM_SVC_NONE = 0,
+    MM_SVC_SSH,    /* "ssh" */
+    MM_SVC_RDP,    /* "rdp" (Remote Desktop, RD Gateway) */
+    MM_SVC_VPN,    /* "vpn" (SSL-VPN, IPsec, L2TP, PPTP, OpenVPN) */
+    MM_SVC_MAIL,   /* "mail" (SMTP AUTH, IMAP, POP3) */
+    MM_SVC_SMB,    /* "smb" (file sharing, Windows network logon) */
+    MM_SVC_CLOUD,  /* "cloud" (Microsoft 365, Google Workspace) */
+    MM_SVC_DB,     /* "db" (SQL Server and other databases) */
+    MM_SVC_WEB,    /* "web" (web application logins) */
+    MM_SVC_ADMIN,  /* "admin" (appliance/router management login) */
+    MM_SVC_WINDOWS, /* "windows" (other Windows logons: Kerberos, NTLM) */
+    MM_SVC_COUNT
+} mm_service;
+
 typedef enum mm_outcome {
     MM_OUT_UNKNOWN = 0, /* "unknown" */
     MM_OUT_SUCCESS,     /* "success" */
@@ -218,6 +252,8 @@ typedef struct mm_event {
     mm_outcome outcome;
     uint32_t count;      /* occurrences this line stands for (>= 1) */
     uint32_t anomalies;  /* MM_ANOM_* */
+    mm_service service;  /* service.type, MM_SVC_NONE = not stated */
+    uint32_t code;       /* event.code (e.g. a Windows event id), 0 = none */
     mm_addr src;         /* source.ip */
     mm_addr dst;         /* destination.ip */
     uint16_t src_port;   /* source.port, 0 = unknown */
@@ -242,10 +278,12 @@ const char *mm_dataset_name(mm_dataset d);
 const char *mm_category_name(mm_category c);
 const char *mm_action_name(mm_action a);
 const char *mm_outcome_name(mm_outcome o);
+const char *mm_service_name(mm_service s);
 /* Reverse lookups for rule files; return false when the name is unknown. */
 bool mm_action_from_name(const char *name, size_t len, mm_action *out);
 bool mm_dataset_from_name(const char *name, size_t len, mm_dataset *out);
 bool mm_category_from_name(const char *name, size_t len, mm_category *out);
+bool mm_service_from_name(const char *name, size_t len, mm_service *out);
 
 /* Appends the event as one JSON object with nested ECS field names
  * ({"@timestamp":…, "event":{…}, "source":{"ip":…}, …}); absent fields are

@@ -1,6 +1,7 @@
 /* event.c — names of event enums and the ECS JSON form of an event. */
 #include "core.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const dataset_names[MM_DS_COUNT] = {
@@ -8,6 +9,24 @@ static const char *const dataset_names[MM_DS_COUNT] = {
     [MM_DS_WEB_ACCESS] = "web.access", [MM_DS_WEB_ERROR] = "web.error",
     [MM_DS_NETFILTER] = "netfilter", [MM_DS_FORTIGATE] = "fortigate",
     [MM_DS_KV] = "kv",
+    [MM_DS_WINDOWS] = "windows",     [MM_DS_PANOS] = "panos",
+    [MM_DS_CISCO_ASA] = "cisco.asa", [MM_DS_SONICWALL] = "sonicwall",
+    [MM_DS_PULSE] = "pulse_secure",  [MM_DS_OPENVPN] = "openvpn",
+    [MM_DS_YAMAHA] = "yamaha.rtx",   [MM_DS_POSTFIX] = "postfix",
+    [MM_DS_DOVECOT] = "dovecot",     [MM_DS_EXCHANGE] = "exchange",
+    [MM_DS_SAMBA] = "samba",         [MM_DS_MSSQL] = "mssql",
+    [MM_DS_M365] = "azure.signinlogs",
+    [MM_DS_GWORKSPACE] = "google_workspace.login",
+    [MM_DS_MAIL_OTHER] = "mail",
+};
+
+static const char *const service_names[MM_SVC_COUNT] = {
+    [MM_SVC_NONE] = "none",   [MM_SVC_SSH] = "ssh",
+    [MM_SVC_RDP] = "rdp",     [MM_SVC_VPN] = "vpn",
+    [MM_SVC_MAIL] = "mail",   [MM_SVC_SMB] = "smb",
+    [MM_SVC_CLOUD] = "cloud", [MM_SVC_DB] = "db",
+    [MM_SVC_WEB] = "web",     [MM_SVC_ADMIN] = "admin",
+    [MM_SVC_WINDOWS] = "windows",
 };
 
 static const char *const category_names[MM_CAT_COUNT] = {
@@ -56,6 +75,10 @@ const char *mm_outcome_name(mm_outcome o)
 {
     return NAME_OF(outcome_names, o, MM_OUT_COUNT);
 }
+const char *mm_service_name(mm_service s)
+{
+    return NAME_OF(service_names, s, MM_SVC_COUNT);
+}
 
 static bool lookup(const char *const *table, unsigned n, const char *name,
                    size_t len, unsigned *out)
@@ -93,6 +116,15 @@ bool mm_category_from_name(const char *name, size_t len, mm_category *out)
     if (!lookup(category_names, MM_CAT_COUNT, name, len, &v))
         return false;
     *out = (mm_category)v;
+    return true;
+}
+
+bool mm_service_from_name(const char *name, size_t len, mm_service *out)
+{
+    unsigned v;
+    if (!lookup(service_names, MM_SVC_COUNT, name, len, &v))
+        return false;
+    *out = (mm_service)v;
     return true;
 }
 
@@ -265,7 +297,18 @@ mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
                strlen(mm_action_name(ev->action)));
     jw_str(&w, "outcome", mm_outcome_name(ev->outcome),
            strlen(mm_outcome_name(ev->outcome)));
+    if (ev->code) {
+        char code[16];
+        int n = snprintf(code, sizeof code, "%u", (unsigned)ev->code);
+        jw_str(&w, "code", code, (size_t)n);
+    }
     jw_close(&w);
+    if (ev->service) {
+        jw_open(&w, "service");
+        jw_str(&w, "type", mm_service_name(ev->service),
+               strlen(mm_service_name(ev->service)));
+        jw_close(&w);
+    }
     json_endpoint(&w, "source", &ev->src, ev->src_port, ev->src_domain);
     json_endpoint(&w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
     const char *transport = transport_name(ev->ip_proto);

@@ -64,6 +64,7 @@ typedef enum mm_field {
     MM_F_MESSAGE,
     MM_F_SRC_DOMAIN,
     MM_F_DST_DOMAIN,
+    MM_F_SERVICE,     /* service.type (filter only) */
     MM_F_COUNT
 } mm_field;
 
@@ -74,10 +75,11 @@ typedef struct mm_range {
 /* A filter: every present condition must hold (AND); each condition is a
  * set of allowed values (OR). Enum conditions are bit masks. */
 typedef struct mm_filter {
-    uint32_t datasets;   /* 0 = any */
-    uint32_t categories; /* 0 = any */
-    uint32_t actions;    /* 0 = any */
-    uint32_t outcomes;   /* 0 = any */
+    uint64_t datasets;   /* 0 = any */
+    uint64_t categories; /* 0 = any */
+    uint64_t actions;    /* 0 = any */
+    uint64_t outcomes;   /* 0 = any */
+    uint64_t services;   /* 0 = any */
     unsigned n_status;
     mm_range status[MM_RANGES_MAX];
     unsigned n_port;
@@ -316,7 +318,8 @@ typedef struct mm_first {
     uint32_t user_h;  /* user.name hash as distinct rules count it, 0 = none */
     uint16_t status;  /* http.response.status_code */
     uint16_t port;    /* destination.port */
-    uint8_t dataset, category, action, outcome;
+    uint8_t dataset, category, action;
+    uint8_t outcome_service; /* outcome in the low 4 bits, service above */
 } mm_first;
 
 typedef struct mm_fstab {

@@ -117,9 +117,9 @@ static bool in_ranges(const mm_range *r, unsigned n, uint32_t v)
     return false;
 }
 
-static bool bit_ok(uint32_t mask, unsigned v)
+static bool bit_ok(uint64_t mask, unsigned v)
 {
-    return !mask || (v < 32 && (mask >> v & 1u));
+    return !mask || (v < 64 && (mask >> v & 1u));
 }
 
 static bool filter_ok(const mm_filter *f, const mm_event *ev)
@@ -127,6 +127,7 @@ static bool filter_ok(const mm_filter *f, const mm_event *ev)
     return bit_ok(f->datasets, ev->dataset) &&
            bit_ok(f->categories, ev->category) &&
            bit_ok(f->actions, ev->action) && bit_ok(f->outcomes, ev->outcome) &&
+           bit_ok(f->services, ev->service) &&
            (!f->n_status || in_ranges(f->status, f->n_status, ev->status)) &&
            (!f->n_port || in_ranges(f->port, f->n_port, ev->dst_port));
 }
@@ -136,7 +137,9 @@ static bool filter_first(const mm_filter *f, const mm_first *r)
 {
     return bit_ok(f->datasets, r->dataset) &&
            bit_ok(f->categories, r->category) &&
-           bit_ok(f->actions, r->action) && bit_ok(f->outcomes, r->outcome) &&
+           bit_ok(f->actions, r->action) &&
+           bit_ok(f->outcomes, r->outcome_service & 15u) &&
+           bit_ok(f->services, r->outcome_service >> 4) &&
            (!f->n_status || in_ranges(f->status, f->n_status, r->status)) &&
            (!f->n_port || in_ranges(f->port, f->n_port, r->port));
 }
@@ -727,7 +730,8 @@ static bool first_sighting(mm_detector *d, keyval *k, const mm_event *ev,
     f->dataset = (uint8_t)ev->dataset;
     f->category = (uint8_t)ev->category;
     f->action = (uint8_t)ev->action;
-    f->outcome = (uint8_t)ev->outcome;
+    f->outcome_service =
+        (uint8_t)(((unsigned)ev->service << 4) | ((unsigned)ev->outcome & 15u));
     d->fs_new[d->n_fs_new++] = fkey;
     k->fs = FS_HELD;
     return true;

@@ -17,6 +17,11 @@
 #include "detect-int.h"
 
 _Static_assert(offsetof(mm_first, key) == 0, "denseidx.c reads the key first");
+_Static_assert(sizeof(mm_first) == 24, "a first sighting stays 24 bytes");
+_Static_assert(MM_OUT_COUNT <= 16 && MM_SVC_COUNT <= 16,
+               "outcome and service share one byte of mm_first");
+_Static_assert(MM_DS_COUNT <= 64 && MM_ACT_COUNT < 64 && MM_CAT_COUNT <= 64,
+               "filter masks are 64 bits");
 
 #include <string.h>
 

@@ -33,6 +33,7 @@ static const char *const field_names[MM_F_COUNT] = {
     [MM_F_MESSAGE] = "message",
     [MM_F_SRC_DOMAIN] = "source.domain",
     [MM_F_DST_DOMAIN] = "destination.domain",
+    [MM_F_SERVICE] = "service.type",
 };
 
 const char *mm_field_name(mm_field f)
@@ -162,7 +163,7 @@ typedef struct ctx {
 
 #define FAIL(c, ...) (snprintf((c)->why, sizeof (c)->why, __VA_ARGS__), false)
 
-static bool enum_bit(mm_field f, tok v, uint32_t *bit)
+static bool enum_bit(mm_field f, tok v, uint64_t *bit)
 {
     unsigned x = 0;
     switch (f) {
@@ -187,6 +188,13 @@ static bool enum_bit(mm_field f, tok v, uint32_t *bit)
         x = a;
         break;
     }
+    case MM_F_SERVICE: {
+        mm_service sv;
+        if (!mm_service_from_name(v.p, v.n, &sv) || sv == MM_SVC_NONE)
+            return false;
+        x = sv;
+        break;
+    }
     case MM_F_OUTCOME: {
         unsigned o;
         for (o = 0; o < MM_OUT_COUNT; o++)
@@ -200,7 +208,7 @@ static bool enum_bit(mm_field f, tok v, uint32_t *bit)
     default:
         return false;
     }
-    *bit = 1u << x;
+    *bit = UINT64_C(1) << x;
     return true;
 }
 
@@ -226,7 +234,7 @@ static bool parse_filter(ctx *c, tok v, mm_filter *f)
     tok fn = trim(v.p, (size_t)(eq - v.p));
     tok rest = trim(eq + 1, v.n - (size_t)(eq - v.p) - 1);
     mm_field field = field_from(fn.p, fn.n);
-    uint32_t *mask = NULL;
+    uint64_t *mask = NULL;
     mm_range *ranges = NULL;
     unsigned *nr = NULL;
     uint32_t max = 0;
@@ -235,6 +243,7 @@ static bool parse_filter(ctx *c, tok v, mm_filter *f)
     case MM_F_CATEGORY: mask = &f->categories; break;
     case MM_F_ACTION: mask = &f->actions; break;
     case MM_F_OUTCOME: mask = &f->outcomes; break;
+    case MM_F_SERVICE: mask = &f->services; break;
     case MM_F_STATUS:
         ranges = f->status, nr = &f->n_status, max = 999;
         break;
@@ -248,13 +257,13 @@ static bool parse_filter(ctx *c, tok v, mm_filter *f)
         return FAIL(c, "no values for '%s'", field_names[field]);
     if (nr && *nr)
         return FAIL(c, "'%s' given twice", field_names[field]);
-    uint32_t m = 0;
+    uint64_t m = 0;
     tok item;
     while (next_item(&rest, &item)) {
         if (!item.n)
             return FAIL(c, "empty value in list for '%s'", field_names[field]);
         if (mask) {
-            uint32_t bit;
+            uint64_t bit;
             if (!enum_bit(field, item, &bit))
                 return FAIL(c, "unknown %s '%.*s'", field_names[field],
                             (int)item.n, item.p);

@@ -229,9 +229,9 @@ mm_rc mm_ruleset_add_allow(mm_ruleset *rs, const char *cidr, mm_err *err)
     return MM_OK;
 }
 
-static uint32_t action_mask(const mm_filter *f)
+static uint64_t action_mask(const mm_filter *f)
 {
-    return f->actions ? f->actions : ((1u << MM_ACT_COUNT) - 1);
+    return f->actions ? f->actions : ((UINT64_C(1) << MM_ACT_COUNT) - 1);
 }
 
 mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
@@ -250,10 +250,10 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
             if (r->kind != MM_KIND_THRESHOLD && r->kind != MM_KIND_DISTINCT &&
                 r->kind != MM_KIND_SEQUENCE)
                 continue;
-            uint32_t m = action_mask(&r->match);
+            uint64_t m = action_mask(&r->match);
             if (r->kind == MM_KIND_SEQUENCE)
                 m |= action_mask(&r->then);
-            if (m & (1u << a))
+            if (m & (UINT64_C(1) << a))
                 list[n++] = (uint16_t)i;
         }
         rs->by_action[a] = list;
@@ -276,7 +276,7 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
         rs->n_signatures++;
         np += r->n_patterns;
         for (unsigned d = 1; d < MM_DS_COUNT; d++)
-            if (!r->match.datasets || (r->match.datasets & (1u << d)))
+            if (!r->match.datasets || (r->match.datasets & (UINT64_C(1) << d)))
                 rs->sig_fields[d] |= r->fields;
     }
     if (np > MM_PATTERNS_MAX)
