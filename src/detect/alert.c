@@ -14,6 +14,23 @@ static mm_rc key_str(mm_buf *b, const char *key, const char *s)
     return rc;
 }
 
+/* Writes head, then "a,b" as ["a","b"], then tail. The ids were checked
+ * by the rule loader ([A-Z0-9.-] only), so they need no escaping. */
+static mm_rc id_array(mm_buf *b, const char *head, const char *ids,
+                      const char *tail)
+{
+    mm_rc rc = mm_buf_puts(b, head);
+    if (rc == MM_OK)
+        rc = mm_buf_puts(b, "[\"");
+    for (const char *p = ids; rc == MM_OK && *p; p++)
+        rc = *p == ',' ? mm_buf_puts(b, "\",\"") : mm_buf_append(b, p, 1);
+    if (rc == MM_OK)
+        rc = mm_buf_puts(b, "\"]");
+    if (rc == MM_OK)
+        rc = mm_buf_puts(b, tail);
+    return rc;
+}
+
 static mm_rc time_str(mm_buf *b, const char *key, int64_t ms)
 {
     char t[32];
@@ -120,6 +137,13 @@ mm_rc mm_alert_to_json(const mm_alert *a, mm_buf *out)
     }
     if (rc == MM_OK)
         rc = mm_buf_puts(out, "}");
+    if (rc == MM_OK && a->techniques)
+        rc = id_array(out, ",\"threat\":{\"framework\":\"MITRE ATT&CK\","
+                           "\"technique\":{\"id\":",
+                      a->techniques, "}}");
+    if (rc == MM_OK && a->vulnerabilities)
+        rc = id_array(out, ",\"vulnerability\":{\"id\":", a->vulnerabilities,
+                      "}");
     if (rc == MM_OK && a->src.family)
         rc = addr_obj(out, "source", &a->src);
     if (rc == MM_OK && a->dst.family)

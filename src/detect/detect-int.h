@@ -92,6 +92,8 @@ typedef struct mm_rule {
     mm_rule_kind kind;
     mm_severity severity;
     char *category;       /* optional rule.category */
+    char *techniques;     /* threat.technique.id list, comma-separated */
+    char *vulnerabilities; /* vulnerability.id list, comma-separated */
     char *title_ja, *title_en, *advice_ja, *advice_en;
     char *file;           /* where it was defined, for compile errors */
     unsigned line;

@@ -93,6 +93,8 @@ typedef struct mm_alert {
     /* added by the detect module: */
     const char *category; /* rule.category or NULL; valid as rule_id */
     mm_dataset dataset;   /* event.dataset of the opening event */
+    const char *techniques;      /* "T1110.001,T1078" (ATT&CK) or NULL */
+    const char *vulnerabilities; /* "CVE-2018-13379,…" or NULL */
 } mm_alert;
 
 /* Called for each alert; the alert is valid only during the call. */

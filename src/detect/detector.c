@@ -294,6 +294,8 @@ static void fill_alert(const mm_detector *d, const alert_rec *ar, mm_alert *a)
     a->advice_en = r->advice_en;
     a->severity = r->severity;
     a->category = r->category;
+    a->techniques = r->techniques;
+    a->vulnerabilities = r->vulnerabilities;
     a->dataset = (mm_dataset)ar->dataset;
     snprintf(a->key, sizeof a->key, "%s", ar->text);
     snprintf(a->indicator, sizeof a->indicator, "%s",

@@ -320,6 +320,64 @@ static bool kw_category(ctx *c, mm_rule *r, tok v)
     return r->category ? true : FAIL(c, "out of memory");
 }
 
+/* Checks one id of a comma list: ATT&CK "T1234" or "T1234.001", or a
+ * "CVE-YYYY-NNNN…" identifier. */
+static bool valid_technique(tok t)
+{
+    if ((t.n != 5 && t.n != 9) || t.p[0] != 'T')
+        return false;
+    for (size_t i = 1; i < t.n; i++)
+        if (!(i == 5 ? t.p[i] == '.' : (t.p[i] >= '0' && t.p[i] <= '9')))
+            return false;
+    return true;
+}
+
+static bool valid_cve(tok t)
+{
+    if (t.n < 13 || t.n > 24 || memcmp(t.p, "CVE-", 4) != 0 || t.p[8] != '-')
+        return false;
+    for (size_t i = 4; i < t.n; i++)
+        if (i != 8 && !(t.p[i] >= '0' && t.p[i] <= '9'))
+            return false;
+    return true;
+}
+
+/* A comma list of ids, each checked by `ok`, kept as "a,b,c". */
+static bool id_list(ctx *c, tok v, bool (*ok)(tok), const char *what,
+                    char **out)
+{
+    char buf[512];
+    size_t n = 0;
+    tok rest = v, item;
+    while (next_item(&rest, &item)) {
+        if (!ok(item))
+            return FAIL(c, "bad %s '%.*s'", what, (int)item.n, item.p);
+        if (n + item.n + 2 > sizeof buf)
+            return FAIL(c, "too many %s ids", what);
+        if (n)
+            buf[n++] = ',';
+        memcpy(buf + n, item.p, item.n);
+        n += item.n;
+    }
+    if (!n)
+        return FAIL(c, "no %s ids", what);
+    free(*out);
+    *out = dup_tok((tok){buf, n});
+    return *out ? true : FAIL(c, "out of memory");
+}
+
+static bool kw_technique(ctx *c, mm_rule *r, tok v)
+{
+    return id_list(c, v, valid_technique, "ATT&CK technique (T1234[.001])",
+                   &r->techniques);
+}
+
+static bool kw_vulnerability(ctx *c, mm_rule *r, tok v)
+{
+    return id_list(c, v, valid_cve, "vulnerability (CVE-YYYY-NNNN)",
+                   &r->vulnerabilities);
+}
+
 static bool kw_match(ctx *c, mm_rule *r, tok v)
 {
     return parse_filter(c, v, &r->match);
@@ -519,12 +577,16 @@ static const keyword keywords[] = {
     {"title.en", K_ALL, K_ALL, false, true, kw_title_en},
     {"advice.ja", K_ALL, K_ALL, false, true, kw_advice_ja},
     {"advice.en", K_ALL, K_ALL, false, true, kw_advice_en},
+    {"technique", K_ALL, 0, false, false, kw_technique},
+    {"vulnerability", K_ALL, 0, false, false, kw_vulnerability},
 };
 #define N_KEYWORDS (sizeof keywords / sizeof keywords[0])
 
 void mm_rule_free(mm_rule *r)
 {
     free(r->category);
+    free(r->techniques);
+    free(r->vulnerabilities);
     free(r->title_ja);
     free(r->title_en);
     free(r->advice_ja);
