@@ -69,6 +69,8 @@ static int logtest_run(int argc, char **argv)
     return status;
 }
 
+static const mm_cli_opt logtest_opts[] = {MM_INPUT_OPT_ROWS, {0}};
+
 const mm_command mm_cmd_logtest = {
     .name = "logtest",
     .summary_ja = "ログ行の解析結果を表示",
@@ -84,4 +86,5 @@ const mm_command mm_cmd_logtest = {
         "\n"
         MM_INPUT_OPTIONS_USAGE,
     .run = logtest_run,
+    .opts = logtest_opts,
 };

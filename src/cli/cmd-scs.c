@@ -48,85 +48,77 @@ typedef struct opts {
     int force;
 } opts;
 
-static const struct {
-    const char *name;
-    size_t off;
-} value_opts[] = {
-    {"--answers", offsetof(opts, answers)},
-    {"--catalogue", offsetof(opts, catalogue)},
-    {"--previous", offsetof(opts, previous)},
-    {"--format", offsetof(opts, format)},
-    {"--lang", offsetof(opts, lang)},
-    {"--out", offsetof(opts, out)},
-    {"--level", offsetof(opts, level)},
-    {"--assessment", offsetof(opts, assessment)},
-    {"--key", offsetof(opts, key)},
-    {"--expert-name", offsetof(opts, expert_name)},
-    {"--registration-no", offsetof(opts, registration_no)},
-    {"--date", offsetof(opts, date)},
-    {"--pubkey", offsetof(opts, pubkey)},
-    {"--today", offsetof(opts, today)},
-};
+/* A row per option: the key is the offset of its slot in `opts`. */
+#define VAL(name, field) {name, NULL, (int)offsetof(opts, field), true, NULL}
+enum { K_FORCE = -2, K_EVIDENCE = -3 };
+#define O_CATALOGUE VAL("--catalogue", catalogue)
+#define O_FORMAT VAL("--format", format)
+#define O_LANG VAL("--lang", lang)
+#define O_OUT VAL("--out", out)
 
+static const mm_cli_opt catalogue_opts[] = {
+    O_CATALOGUE, VAL("--level", level), O_FORMAT, O_LANG, O_OUT, {0}};
+static const mm_cli_opt assess_opts[] = {
+    VAL("--answers", answers), O_CATALOGUE,
+    {"--evidence", NULL, K_EVIDENCE, true, NULL},
+    VAL("--previous", previous), O_FORMAT, O_LANG, O_OUT, VAL("--today", today),
+    {0}};
+static const mm_cli_opt keygen_opts[] = {
+    O_OUT, {"--force", NULL, K_FORCE, false, NULL}, {0}};
+static const mm_cli_opt confirm_opts[] = {
+    VAL("--assessment", assessment), VAL("--key", key),
+    VAL("--expert-name", expert_name), VAL("--registration-no", registration_no),
+    VAL("--date", date), O_OUT, {0}};
+static const mm_cli_opt verify_opts[] = {
+    VAL("--pubkey", pubkey), O_FORMAT, O_LANG, O_OUT, {0}};
 
-/* `allowed` lists the options this subcommand takes, space-separated. */
-static int parse_opts(int argc, char **argv, const char *allowed, opts *o)
+typedef struct opt_ctx {
+    opts *o;
+    const mm_cli_opt *tab;
+    bool file; /* takes one FILE argument */
+} opt_ctx;
+
+static int take_opt(int key, const char *val, void *ud)
+{
+    opt_ctx *x = ud;
+    opts *o = x->o;
+    if (key == MM_CLI_POSITIONAL) {
+        if (o->positional || !x->file)
+            return mm_cli_usage_error(&mm_cmd_scs, "余分な引数 / unexpected "
+                                                   "argument '%s'", val);
+        o->positional = val;
+    } else if (key == K_FORCE) {
+        o->force = 1;
+    } else if (key == K_EVIDENCE) {
+        if (o->n_evidence >= MM_SCS_EVIDENCE_FILES_MAX)
+            return mm_cli_usage_error(&mm_cmd_scs, "--evidence は %u 個までです "
+                                      "/ at most %u --evidence files",
+                                      MM_SCS_EVIDENCE_FILES_MAX,
+                                      MM_SCS_EVIDENCE_FILES_MAX);
+        o->evidence[o->n_evidence++] = val;
+    } else {
+        const char **slot = (const char **)((char *)o + key);
+        if (*slot) {
+            const char *name = "";
+            for (const mm_cli_opt *t = x->tab; t->name; t++)
+                if (t->key == key)
+                    name = t->name;
+            return mm_cli_usage_error(&mm_cmd_scs, "%s が2回あります / %s "
+                                      "given twice", name, name);
+        }
+        *slot = val;
+    }
+    return 0;
+}
+
+/* Returns -1 to go on, else the exit code (the subcommands' convention). */
+static int parse_opts(int argc, char **argv, const mm_cli_opt *tab, bool file,
+                      opts *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '\0') {
-            if (o->positional || !strstr(allowed, "FILE"))
-                return mm_cli_usage_error(&mm_cmd_scs, "余分な引数 / unexpected "
-                                                       "argument '%s'", a);
-            o->positional = a;
-            continue;
-        }
-        char name[64];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        if (nl >= sizeof name)
-            return mm_cli_usage_error(&mm_cmd_scs, "不明なオプション / unknown "
-                                                   "option '%s'", a);
-        memcpy(name, a, nl);
-        name[nl] = '\0';
-        char pat[70];
-        snprintf(pat, sizeof pat, " %s ", name);
-        char allowed_sp[512];
-        snprintf(allowed_sp, sizeof allowed_sp, " %s ", allowed);
-        if (!strstr(allowed_sp, pat))
-            return mm_cli_usage_error(&mm_cmd_scs, "不明なオプション / unknown "
-                                                   "option '%s'", name);
-        if (strcmp(name, "--force") == 0) {
-            o->force = 1;
-            continue;
-        }
-        const char *val = eq ? eq + 1 : NULL;
-        if (!val) {
-            if (i + 1 >= argc)
-                return mm_cli_usage_error(&mm_cmd_scs, "%s には値が必要です / %s "
-                                                       "needs a value", name, name);
-            val = argv[++i];
-        }
-        if (strcmp(name, "--evidence") == 0) {
-            if (o->n_evidence >= MM_SCS_EVIDENCE_FILES_MAX)
-                return mm_cli_usage_error(&mm_cmd_scs, "--evidence は %u 個までです "
-                                          "/ at most %u --evidence files",
-                                          MM_SCS_EVIDENCE_FILES_MAX,
-                                          MM_SCS_EVIDENCE_FILES_MAX);
-            o->evidence[o->n_evidence++] = val;
-            continue;
-        }
-        for (size_t k = 0; k < sizeof value_opts / sizeof *value_opts; k++)
-            if (strcmp(name, value_opts[k].name) == 0) {
-                const char **slot = (const char **)((char *)o + value_opts[k].off);
-                if (*slot)
-                    return mm_cli_usage_error(&mm_cmd_scs, "%s が2回あります / %s "
-                                              "given twice", name, name);
-                *slot = val;
-            }
-    }
-    return -1;
+    opt_ctx x = {o, tab, file};
+    int r = mm_cli_opts_parse(&mm_cmd_scs, tab, argc, argv, 0, take_opt, &x);
+    return r ? r : -1;
 }
 
 static int parse_lang(const char *s, mm_scs_lang *out)
@@ -218,7 +210,7 @@ static int emit(const char *out, const mm_buf *b, unsigned mode)
 static int cmd_catalogue(int argc, char **argv)
 {
     opts o;
-    int r = parse_opts(argc, argv, "--catalogue --level --format --lang --out", &o);
+    int r = parse_opts(argc, argv, catalogue_opts, false, &o);
     if (r >= 0)
         return r;
     int level = 0;
@@ -256,8 +248,7 @@ static int cmd_catalogue(int argc, char **argv)
 static int cmd_assess(int argc, char **argv)
 {
     opts o;
-    int r = parse_opts(argc, argv, "--answers --catalogue --evidence --previous "
-                                   "--format --lang --out --today", &o);
+    int r = parse_opts(argc, argv, assess_opts, false, &o);
     if (r >= 0)
         return r;
     if (!o.answers)
@@ -338,7 +329,7 @@ done:
 static int cmd_keygen(int argc, char **argv)
 {
     opts o;
-    int r = parse_opts(argc, argv, "--out --force", &o);
+    int r = parse_opts(argc, argv, keygen_opts, false, &o);
     if (r >= 0)
         return r;
     if (!o.out)
@@ -408,8 +399,7 @@ static int read_key(const char *arg, size_t hexlen, char *out, size_t outlen)
 static int cmd_confirm(int argc, char **argv)
 {
     opts o;
-    int r = parse_opts(argc, argv, "--assessment --key --expert-name "
-                                   "--registration-no --date --out", &o);
+    int r = parse_opts(argc, argv, confirm_opts, false, &o);
     if (r >= 0)
         return r;
     if (!o.assessment || !o.key || !o.expert_name || !o.registration_no || !o.out)
@@ -450,7 +440,7 @@ static int cmd_confirm(int argc, char **argv)
 static int cmd_verify(int argc, char **argv)
 {
     opts o;
-    int r = parse_opts(argc, argv, "FILE --pubkey --format --lang --out", &o);
+    int r = parse_opts(argc, argv, verify_opts, true, &o);
     if (r >= 0)
         return r;
     if (!o.positional)
