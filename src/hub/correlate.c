@@ -35,16 +35,6 @@ static const char *const builtin_allow_domains[] = {
     "cloudflare.com", "windowsupdate.com", "apple.com",
 };
 
-void mm_hub_params_default(mm_hub_params *p)
-{
-    p->k = 2;
-    p->window_ms = DAY_MS;
-    p->ip_ttl_ms = 14 * DAY_MS;
-    p->domain_ttl_ms = 30 * DAY_MS;
-    p->escalate_score = 60;
-    p->ci_depth = 3;
-}
-
 static void kentry_free(void *v)
 {
     kentry *k = v;

@@ -500,6 +500,10 @@ mm_rc mm_hub_conf_load(const char *dir, mm_hub_server_conf *c, mm_err *err);
 /* Sets one option by name (as in hub.conf); file/line name it in errors. */
 mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
                       const char *file, unsigned line, mm_err *err);
+/* Appends a new hub.conf to out: every option with its default from the
+ * one table in conf.c, except those named in kv ("key", "value", …, NULL),
+ * which get the given value. */
+mm_rc mm_hub_conf_render(const char *const *kv, mm_buf *out);
 
 typedef struct mm_hub_server mm_hub_server;
 /* Starts the server (store at DIR/hub.db). */
@@ -594,5 +598,49 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
 void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
                      const char *url, const char *body, size_t len,
                      int64_t now_ms, unsigned *status, mm_buf *out);
+
+/* ---- administration of a hub directory (admin.c) -------------------------- */
+
+/* Creates a hub in `dir`: the directory (0700), the store DIR/hub.db, the
+ * config DIR/hub.conf from the table of defaults (kept when it exists), and
+ * a self-signed certificate DIR/hub-cert.pem + hub-key.pem (0600) made by
+ * running the openssl command (no shell) for localhost, 127.0.0.1, ::1 and
+ * each name of `san` (n_san of them). `listen` (NULL = the default) and
+ * `tls` are written to hub.conf. MM_EINVAL (err names the problem) for a
+ * bad listen address, a bad hub.conf or a hub that already exists; MM_EIO
+ * when the directory, store or certificate cannot be made. */
+mm_rc mm_hub_admin_init(const char *dir, const char *listen, bool tls,
+                        const char *const *san, size_t n_san, mm_err *err);
+/* Opens the store of an existing hub; MM_ENOTFOUND when DIR has none. */
+mm_rc mm_hub_admin_open(const char *dir, mm_store **out, mm_err *err);
+/* The tenant with this id (out may be NULL); MM_ENOTFOUND when unknown. */
+mm_rc mm_hub_admin_tenant_get(mm_store *st, const char *id, mm_tenant *out,
+                              mm_err *err);
+/* Adds tenant `t` (id, name, kind, optional industry, region, ranges) with
+ * a new bearer token: writes the token (shown once, never stored) to
+ * `token` (69 bytes or more) and its hash to t->token_hash. MM_EINVAL when
+ * a field is bad or the id is taken. */
+mm_rc mm_hub_admin_tenant_add(mm_store *st, mm_tenant *t, char *token,
+                              size_t toklen, mm_err *err);
+/* Adds or updates a supplier→customer link between two different known
+ * tenants (MM_EINVAL for bad ids, MM_ENOTFOUND for an unknown one). */
+mm_rc mm_hub_admin_link_add(mm_store *st, const mm_link *l, mm_err *err);
+/* Imports a graph CSV (mm_hub_graph_parse) all or nothing: every line is
+ * checked (unknown tenants → MM_ENOTFOUND at name:line) before one
+ * transaction stores every link. *n gets the number of links. */
+mm_rc mm_hub_admin_graph_import(mm_store *st, const char *name,
+                                const char *text, size_t len, size_t *n,
+                                mm_err *err);
+/* Sets the warning webhook of a known tenant (url "" removes it). secret
+ * NULL makes a new random one; the secret used is copied to `secret_out`
+ * (128 bytes). MM_EINVAL for a url that is not http(s):// or 1024 bytes or
+ * longer, or a secret outside 16..127 bytes. */
+mm_rc mm_hub_admin_webhook_set(mm_store *st, const char *tenant,
+                               const char *url, const char *secret,
+                               char *secret_out, size_t outlen, mm_err *err);
+/* Imports a state-backed indicator list (mm_hub_ioc_parse) in one
+ * transaction; *n gets the number of indicators. */
+mm_rc mm_hub_admin_ioc_import(mm_store *st, const char *name, const char *text,
+                              size_t len, size_t *n, mm_err *err);
 
 #endif /* MM_HUB_H */
