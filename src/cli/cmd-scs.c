@@ -1,9 +1,8 @@
 /* cmd-scs.c — `mamori scs`: the SCS ★3/★4 diagnosis (catalogue, assess,
  * keygen, confirm, verify). The work is in src/scs; this file parses
- * options, reads and writes files and maps status codes to exit codes. */
-#include "cli.h"
-#include "core.h"
-#include "scs.h"
+ * options, reads and writes files and maps status codes to exit codes
+ * (keygen, confirm and verify are in cmd-scs-sign.c). */
+#include "cmd-scs.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -17,7 +16,7 @@
 
 #define CATALOGUE_REL "data/scs/catalogue.txt"
 
-static int rc_exit(mm_rc rc)
+int mm_cli_scs_rc_exit(mm_rc rc)
 {
     switch (rc) {
     case MM_OK: return MM_EXIT_OK;
@@ -28,33 +27,17 @@ static int rc_exit(mm_rc rc)
     }
 }
 
-static int report(const mm_err *err, mm_rc rc)
+int mm_cli_scs_report(const mm_err *err, mm_rc rc)
 {
     char msg[1024];
     mm_err_format(err, msg, sizeof msg);
     fprintf(stderr, "mamori scs: %s\n", msg);
-    return rc_exit(rc);
+    return mm_cli_scs_rc_exit(rc);
 }
 
 /* ---- option parsing ------------------------------------------------------- */
 
-typedef struct opts {
-    const char *answers, *catalogue, *previous, *format, *lang, *out, *level;
-    const char *assessment, *key, *expert_name, *registration_no, *date, *pubkey;
-    const char *today;
-    const char *evidence[MM_SCS_EVIDENCE_FILES_MAX];
-    size_t n_evidence;
-    const char *positional;
-    int force;
-} opts;
 
-/* A row per option: the key is the offset of its slot in `opts`. */
-#define VAL(name, field) {name, NULL, (int)offsetof(opts, field), true, NULL}
-enum { K_FORCE = -2, K_EVIDENCE = -3 };
-#define O_CATALOGUE VAL("--catalogue", catalogue)
-#define O_FORMAT VAL("--format", format)
-#define O_LANG VAL("--lang", lang)
-#define O_OUT VAL("--out", out)
 
 static const mm_cli_opt catalogue_opts[] = {
     O_CATALOGUE, VAL("--level", level), O_FORMAT, O_LANG, O_OUT, {0}};
@@ -63,15 +46,6 @@ static const mm_cli_opt assess_opts[] = {
     {"--evidence", NULL, K_EVIDENCE, true, NULL},
     VAL("--previous", previous), O_FORMAT, O_LANG, O_OUT, VAL("--today", today),
     {0}};
-static const mm_cli_opt keygen_opts[] = {
-    O_OUT, {"--force", NULL, K_FORCE, false, NULL}, {0}};
-static const mm_cli_opt confirm_opts[] = {
-    VAL("--assessment", assessment), VAL("--key", key),
-    VAL("--expert-name", expert_name), VAL("--registration-no", registration_no),
-    VAL("--date", date), O_OUT, {0}};
-static const mm_cli_opt verify_opts[] = {
-    VAL("--pubkey", pubkey), O_FORMAT, O_LANG, O_OUT, {0}};
-
 typedef struct opt_ctx {
     opts *o;
     const mm_cli_opt *tab;
@@ -112,7 +86,7 @@ static int take_opt(int key, const char *val, void *ud)
 }
 
 /* Returns -1 to go on, else the exit code (the subcommands' convention). */
-static int parse_opts(int argc, char **argv, const mm_cli_opt *tab, bool file,
+int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab, bool file,
                       opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -121,7 +95,7 @@ static int parse_opts(int argc, char **argv, const mm_cli_opt *tab, bool file,
     return r ? r : -1;
 }
 
-static int parse_lang(const char *s, mm_scs_lang *out)
+int mm_cli_scs_lang(const char *s, mm_scs_lang *out)
 {
     if (!s || strcmp(s, "ja") == 0)
         *out = MM_SCS_JA;
@@ -175,13 +149,13 @@ static int load_catalogue(const char *given, mm_scs_catalogue **cat)
     mm_err err;
     mm_rc rc = mm_scs_catalogue_load(path, cat, &err);
     if (rc != MM_OK) {
-        report(&err, rc);
+        mm_cli_scs_report(&err, rc);
         return MM_EXIT_USAGE;
     }
     return -1;
 }
 
-static void today_utc(char out[11])
+void mm_cli_scs_today(char out[11])
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -191,7 +165,7 @@ static void today_utc(char out[11])
 }
 
 /* Writes to --out (atomically) or stdout. */
-static int emit(const char *out, const mm_buf *b, unsigned mode)
+int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode)
 {
     if (!out || strcmp(out, "-") == 0) {
         if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) {
@@ -202,7 +176,7 @@ static int emit(const char *out, const mm_buf *b, unsigned mode)
     }
     mm_err err;
     mm_rc rc = mm_scs_write_file(out, b->data ? b->data : "", b->len, mode, &err);
-    return rc == MM_OK ? MM_EXIT_OK : report(&err, rc);
+    return rc == MM_OK ? MM_EXIT_OK : mm_cli_scs_report(&err, rc);
 }
 
 /* ---- subcommands ------------------------------------------------------------ */
@@ -210,7 +184,7 @@ static int emit(const char *out, const mm_buf *b, unsigned mode)
 static int cmd_catalogue(int argc, char **argv)
 {
     opts o;
-    int r = parse_opts(argc, argv, catalogue_opts, false, &o);
+    int r = mm_cli_scs_parse_opts(argc, argv, catalogue_opts, false, &o);
     if (r >= 0)
         return r;
     int level = 0;
@@ -230,7 +204,7 @@ static int cmd_catalogue(int argc, char **argv)
         return mm_cli_usage_error(&mm_cmd_scs, "--format は table か json です / "
                                                "--format must be table or json");
     mm_scs_lang lang;
-    if ((r = parse_lang(o.lang, &lang)) >= 0)
+    if ((r = mm_cli_scs_lang(o.lang, &lang)) >= 0)
         return r;
     mm_scs_catalogue *cat;
     if ((r = load_catalogue(o.catalogue, &cat)) >= 0)
@@ -239,7 +213,7 @@ static int cmd_catalogue(int argc, char **argv)
     mm_buf_init(&b, MM_SCS_REPORT_MAX);
     mm_rc rc = json ? mm_scs_catalogue_json(cat, level, &b)
                     : mm_scs_catalogue_table(cat, level, lang, &b);
-    int ex = rc == MM_OK ? emit(o.out, &b, 0644) : MM_EXIT_FAIL;
+    int ex = rc == MM_OK ? mm_cli_scs_emit(o.out, &b, 0644) : MM_EXIT_FAIL;
     mm_buf_free(&b);
     mm_scs_catalogue_free(cat);
     return ex;
@@ -248,7 +222,7 @@ static int cmd_catalogue(int argc, char **argv)
 static int cmd_assess(int argc, char **argv)
 {
     opts o;
-    int r = parse_opts(argc, argv, assess_opts, false, &o);
+    int r = mm_cli_scs_parse_opts(argc, argv, assess_opts, false, &o);
     if (r >= 0)
         return r;
     if (!o.answers)
@@ -264,7 +238,7 @@ static int cmd_assess(int argc, char **argv)
                                                "です / --format must be json, html "
                                                "or text");
     mm_scs_lang lang;
-    if ((r = parse_lang(o.lang, &lang)) >= 0)
+    if ((r = mm_cli_scs_lang(o.lang, &lang)) >= 0)
         return r;
     char today[11];
     if (o.today && (strlen(o.today) != 10 || o.today[4] != '-' || o.today[7] != '-'))
@@ -273,7 +247,7 @@ static int cmd_assess(int argc, char **argv)
     if (o.today)
         snprintf(today, sizeof today, "%s", o.today);
     else
-        today_utc(today);
+        mm_cli_scs_today(today);
     mm_scs_catalogue *cat;
     if ((r = load_catalogue(o.catalogue, &cat)) >= 0)
         return r;
@@ -296,7 +270,7 @@ static int cmd_assess(int argc, char **argv)
         rc = mm_scs_assess(cat, ans, ev, o.n_evidence, prev, prev_len, o.previous,
                            today, &as, &err);
     if (rc != MM_OK) {
-        ex = report(&err, rc);
+        ex = mm_cli_scs_report(&err, rc);
         goto done;
     }
     rc = mm_scs_assessment_json(as, fmt == F_JSON, &json);
@@ -305,10 +279,10 @@ static int cmd_assess(int argc, char **argv)
     else if (rc == MM_OK && fmt == F_HTML)
         rc = mm_scs_report_html(json.data, json.len, lang, false, &outb, &err);
     if (rc != MM_OK) {
-        ex = report(&err, rc);
+        ex = mm_cli_scs_report(&err, rc);
         goto done;
     }
-    ex = emit(o.out, fmt == F_JSON ? &json : &outb, 0644);
+    ex = mm_cli_scs_emit(o.out, fmt == F_JSON ? &json : &outb, 0644);
     if (ex == MM_EXIT_OK && mm_scs_contradiction_count(as))
         fprintf(stderr, "mamori scs: 回答と自動の証拠が食い違う項目が %zu 件あります"
                         "（満たしていない扱い） / %zu answer(s) contradicted by "
@@ -326,179 +300,12 @@ done:
     return ex;
 }
 
-static int cmd_keygen(int argc, char **argv)
-{
-    opts o;
-    int r = parse_opts(argc, argv, keygen_opts, false, &o);
-    if (r >= 0)
-        return r;
-    if (!o.out)
-        return mm_cli_usage_error(&mm_cmd_scs, "--out FILE が必要です / --out FILE "
-                                               "is required");
-    char pub_path[PATH_MAX];
-    if (snprintf(pub_path, sizeof pub_path, "%s.pub", o.out) >= (int)sizeof pub_path)
-        return mm_cli_usage_error(&mm_cmd_scs, "path too long");
-    if (!o.force && (access(o.out, F_OK) == 0 || access(pub_path, F_OK) == 0)) {
-        fprintf(stderr, "mamori scs: %s: 既にあります。上書きするには --force / "
-                        "already exists; use --force to replace it\n", o.out);
-        return MM_EXIT_FAIL;
-    }
-    char pk[MM_SCS_PK_HEX + 1], sk[MM_SCS_SK_HEX + 2];
-    if (mm_scs_keygen(pk, sk) != MM_OK) {
-        fprintf(stderr, "mamori scs: 鍵を作れません / key generation failed\n");
-        return MM_EXIT_FAIL;
-    }
-    size_t skl = strlen(sk);
-    sk[skl] = '\n';
-    mm_err err;
-    mm_rc rc = mm_scs_write_file(o.out, sk, skl + 1, 0600, &err);
-    memset(sk, 0, sizeof sk);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    char pkl[MM_SCS_PK_HEX + 2];
-    snprintf(pkl, sizeof pkl, "%s\n", pk);
-    rc = mm_scs_write_file(pub_path, pkl, strlen(pkl), 0644, &err);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    printf("%s\n", pk);
-    fprintf(stderr, "mamori scs: 秘密鍵 / secret key: %s (0600)\n"
-                    "            公開鍵 / public key: %s\n", o.out, pub_path);
-    return MM_EXIT_OK;
-}
-
-/* Reads a hex key from a file, or takes the argument itself when it is hex. */
-static int read_key(const char *arg, size_t hexlen, char *out, size_t outlen)
-{
-    size_t al = strlen(arg);
-    if (al == hexlen && strspn(arg, "0123456789abcdefABCDEF") == hexlen) {
-        snprintf(out, outlen, "%s", arg);
-        return -1;
-    }
-    char *data;
-    size_t len;
-    mm_err err;
-    mm_rc rc = mm_scs_read_file(arg, 4096, &data, &len, &err);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
-                   data[len - 1] == ' '))
-        data[--len] = '\0';
-    int ok = len == hexlen && strspn(data, "0123456789abcdefABCDEF") == hexlen;
-    if (ok)
-        snprintf(out, outlen, "%s", data);
-    memset(data, 0, len);
-    free(data);
-    if (!ok) {
-        fprintf(stderr, "mamori scs: %s: 鍵の形式が正しくありません（16進 %zu 文字） "
-                        "/ not a key (%zu hex characters)\n", arg, hexlen, hexlen);
-        return MM_EXIT_USAGE;
-    }
-    return -1;
-}
-
-static int cmd_confirm(int argc, char **argv)
-{
-    opts o;
-    int r = parse_opts(argc, argv, confirm_opts, false, &o);
-    if (r >= 0)
-        return r;
-    if (!o.assessment || !o.key || !o.expert_name || !o.registration_no || !o.out)
-        return mm_cli_usage_error(&mm_cmd_scs, "--assessment, --key, --expert-name, "
-                                  "--registration-no, --out が必要です / are required");
-    if (!mm_scs_registration_no_valid(o.registration_no))
-        return mm_cli_usage_error(&mm_cmd_scs, "--registration-no は6桁の数字です"
-                                  "（例 012345） / --registration-no must be 6 digits, "
-                                  "e.g. 012345");
-    char today[11];
-    if (!o.date)
-        today_utc(today);
-    char sk[MM_SCS_SK_HEX + 1];
-    if ((r = read_key(o.key, MM_SCS_SK_HEX, sk, sizeof sk)) >= 0)
-        return r;
-    char *text;
-    size_t len;
-    mm_err err;
-    mm_rc rc = mm_scs_read_file(o.assessment, MM_SCS_FILE_MAX, &text, &len, &err);
-    if (rc != MM_OK) {
-        memset(sk, 0, sizeof sk);
-        return report(&err, rc);
-    }
-    mm_scs_expert ex = {o.expert_name, o.registration_no, o.date ? o.date : today};
-    mm_buf b;
-    mm_buf_init(&b, MM_SCS_REPORT_MAX);
-    rc = mm_scs_confirm(text, len, o.assessment, &ex, sk, &b, &err);
-    memset(sk, 0, sizeof sk);
-    free(text);
-    int code = rc == MM_OK ? emit(o.out, &b, 0644) : report(&err, rc);
-    mm_buf_free(&b);
-    if (code == MM_EXIT_OK)
-        fprintf(stderr, "mamori scs: 確認を記録しました / confirmation recorded: %s\n",
-                o.out);
-    return code;
-}
-
-static int cmd_verify(int argc, char **argv)
-{
-    opts o;
-    int r = parse_opts(argc, argv, verify_opts, true, &o);
-    if (r >= 0)
-        return r;
-    if (!o.positional)
-        return mm_cli_usage_error(&mm_cmd_scs, "確認済みファイルを指定してください / "
-                                               "give the confirmed file");
-    bool html = false, text = false;
-    if (o.format && strcmp(o.format, "html") == 0)
-        html = true;
-    else if (o.format && strcmp(o.format, "text") == 0)
-        text = true;
-    else if (o.format)
-        return mm_cli_usage_error(&mm_cmd_scs, "--format は text か html です / "
-                                               "--format must be text or html");
-    mm_scs_lang lang;
-    if ((r = parse_lang(o.lang, &lang)) >= 0)
-        return r;
-    char pk[MM_SCS_PK_HEX + 1];
-    if (o.pubkey && (r = read_key(o.pubkey, MM_SCS_PK_HEX, pk, sizeof pk)) >= 0)
-        return r;
-    char *data;
-    size_t len;
-    mm_err err;
-    mm_rc rc = mm_scs_read_file(o.positional, MM_SCS_FILE_MAX, &data, &len, &err);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    rc = mm_scs_verify(data, len, o.positional, o.pubkey ? pk : NULL, &err);
-    if (rc != MM_OK) {
-        free(data);
-        char msg[1024];
-        mm_err_format(&err, msg, sizeof msg);
-        fprintf(stderr, "mamori scs verify: %s: %s\n",
-                rc == MM_EINVAL ? "無効 / INVALID" : "読めません / unreadable", msg);
-        return rc == MM_EINVAL ? MM_EXIT_FAIL : rc_exit(rc);
-    }
-    fprintf(stderr, "mamori scs verify: 有効 / VALID: %s — %s\n", o.positional,
-            o.pubkey ? "指定の公開鍵による署名です / signed by the given public key"
-                     : "ファイル内の公開鍵による署名です。専門家本人の鍵かは --pubkey "
-                       "で確かめてください / signed by the key inside the file; "
-                       "check it is the expert's with --pubkey");
-    int code = MM_EXIT_OK;
-    if (html || text) {
-        mm_buf b;
-        mm_buf_init(&b, MM_SCS_REPORT_MAX);
-        rc = html ? mm_scs_report_html(data, len, lang, true, &b, &err)
-                  : mm_scs_report_text(data, len, lang, &b, &err);
-        code = rc == MM_OK ? emit(o.out, &b, 0644) : report(&err, rc);
-        mm_buf_free(&b);
-    }
-    free(data);
-    return code;
-}
-
 static const struct {
     const char *name;
     int (*run)(int, char **);
 } subs[] = {
-    {"catalogue", cmd_catalogue}, {"assess", cmd_assess}, {"keygen", cmd_keygen},
-    {"confirm", cmd_confirm},     {"verify", cmd_verify},
+    {"catalogue", cmd_catalogue}, {"assess", cmd_assess}, {"keygen", mm_cli_scs_keygen},
+    {"confirm", mm_cli_scs_confirm},     {"verify", mm_cli_scs_verify},
 };
 
 static int scs_run(int argc, char **argv)
