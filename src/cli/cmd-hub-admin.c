@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- init, tenants, links, graph, webhooks, indicator lists ------------------------ */
-
-int mm_cli_hub_init(const hub_args *a)
+static int run_init(hub_args *a)
 {
     mm_err err;
     mm_rc rc = mm_hub_admin_init(a->dir, a->listen, a->tls != 0, a->san, a->n_san, &err);
@@ -51,17 +49,15 @@ static int tenant_from_args(const hub_args *a, mm_tenant *t)
     return MM_EXIT_OK;
 }
 
-int mm_cli_hub_tenant_add(const hub_args *a)
+static int run_tenant_add(hub_args *a)
 {
     mm_tenant t;
     int rc = tenant_from_args(a, &t);
-    mm_store *st;
-    if (rc || (rc = mm_cli_hub_open(a->dir, &st)))
+    if (rc)
         return rc;
     char token[80];
     mm_err err;
-    mm_rc r = mm_hub_admin_tenant_add(st, &t, token, sizeof token, &err);
-    mm_store_close(st);
+    mm_rc r = mm_hub_admin_tenant_add(a->st, &t, token, sizeof token, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
     printf("%s\n", token);
@@ -105,103 +101,69 @@ static mm_rc print_tenant(const mm_tenant *t, void *ud)
     return MM_OK;
 }
 
-int mm_cli_hub_tenant_list(const hub_args *a)
+static int run_tenant_list(hub_args *a)
 {
-    list_ctx x = {(a->given >> K_JSON) & 1u, 0};
-    mm_store *st;
-    int rc = mm_cli_hub_open(a->dir, &st);
-    if (rc)
-        return rc;
+    list_ctx x = {HAS(a, K_JSON), 0};
     mm_err err;
     if (x.json)
         fputs("{\"tenants\":[", stdout);
     else
         printf("%-20s %-9s %-14s %-10s %s\n", "ID", "KIND", "INDUSTRY", "REGION", "NAME");
-    mm_rc r = mm_store_tenant_list(st, print_tenant, &x, &err);
+    mm_rc r = mm_store_tenant_list(a->st, print_tenant, &x, &err);
     if (x.json)
         fputs("]}\n", stdout);
-    mm_store_close(st);
     return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
 }
 
-int mm_cli_hub_link(const hub_args *a)
+static int run_link(hub_args *a)
 {
     mm_link l;
     memset(&l, 0, sizeof l);
     snprintf(l.supplier, sizeof l.supplier, "%s", a->pos[0]);
     snprintf(l.customer, sizeof l.customer, "%s", a->pos[1]);
-    l.disclose = (a->given >> K_DISCLOSE) & 1u;
-    if (strlen(a->pos[0]) >= sizeof l.supplier || strlen(a->pos[1]) >= sizeof l.customer)
-        return mm_cli_usage_error(&mm_cmd_hub, "SUPPLIER and CUSTOMER must be two "
-                                               "different tenant ids");
-    mm_store *st;
-    int rc = mm_cli_hub_open(a->dir, &st);
-    if (rc)
-        return rc;
+    l.disclose = HAS(a, K_DISCLOSE);
     mm_err err;
-    mm_rc r = mm_hub_admin_link_add(st, &l, &err);
-    mm_store_close(st);
+    mm_rc r = strlen(a->pos[0]) >= sizeof l.supplier || strlen(a->pos[1]) >= sizeof l.customer
+                  ? mm_err_set(&err, MM_EINVAL, "", 0, "SUPPLIER and CUSTOMER must be "
+                               "two different tenant ids")
+                  : mm_hub_admin_link_add(a->st, &l, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_usage(r, &err);
     printf("%s → %s%s\n", l.supplier, l.customer, l.disclose ? " (disclose)" : "");
     return MM_EXIT_OK;
 }
 
-typedef mm_rc (*import_fn)(mm_store *st, const char *name, const char *text,
-                           size_t len, size_t *n, mm_err *err);
-
-/* graph import and ioc import: read FILE, import it in one transaction. */
-static int run_import(const hub_args *a, import_fn fn, size_t *n)
-{
-    const char *file = a->pos[0];
-    size_t len;
-    char *text = mm_cli_hub_slurp(file, &len);
-    if (!text)
-        return MM_EXIT_USAGE;
-    mm_store *st;
-    int rc = mm_cli_hub_open(a->dir, &st);
-    if (!rc) {
-        mm_err err;
-        memset(&err, 0, sizeof err);
-        mm_rc r = fn(st, file, text, len, n, &err);
-        if (r != MM_OK)
-            rc = mm_cli_hub_fail_rc(r, &err);
-        mm_store_close(st);
-    }
-    free(text);
-    return rc;
-}
-
-int mm_cli_hub_graph_import(const hub_args *a)
+static int run_graph_import(hub_args *a)
 {
     size_t n;
-    int rc = run_import(a, mm_hub_admin_graph_import, &n);
-    if (!rc)
-        printf("%zu 件の取引関係を取り込みました / %zu links imported\n", n, n);
-    return rc;
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc r = mm_hub_admin_graph_import(a->st, a->pos[0], a->text, a->len, &n, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    printf("%zu 件の取引関係を取り込みました / %zu links imported\n", n, n);
+    return MM_EXIT_OK;
 }
 
-int mm_cli_hub_ioc_import(const hub_args *a)
+static int run_ioc_import(hub_args *a)
 {
     size_t n;
-    int rc = run_import(a, mm_hub_admin_ioc_import, &n);
-    if (!rc)
-        printf("%zu 件の国家関与指標を取り込みました / %zu state-backed indicators "
-               "imported\n", n, n);
-    return rc;
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc r = mm_hub_admin_ioc_import(a->st, a->pos[0], a->text, a->len, &n, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    printf("%zu 件の国家関与指標を取り込みました / %zu state-backed indicators "
+           "imported\n", n, n);
+    return MM_EXIT_OK;
 }
 
-int mm_cli_hub_webhook_set(const hub_args *a)
+static int run_webhook_set(hub_args *a)
 {
-    mm_store *st;
-    int rc = mm_cli_hub_open(a->dir, &st);
-    if (rc)
-        return rc;
     char secret[128];
     mm_err err;
-    mm_rc r = mm_hub_admin_webhook_set(st, a->tenant, a->url, a->secret, secret,
+    mm_rc r = mm_hub_admin_webhook_set(a->st, a->tenant, a->url, a->secret, secret,
                                        sizeof secret, &err);
-    mm_store_close(st);
     if (r != MM_OK)
         return mm_cli_hub_fail_usage(r, &err);
     if (*a->url)
@@ -210,3 +172,36 @@ int mm_cli_hub_webhook_set(const hub_args *a)
                             : "webhook removed\n");
     return MM_EXIT_OK;
 }
+
+/* ---- the rows ------------------------------------------------------------------------ */
+
+static const mm_cli_opt init_opts[] = {O_DIR, OPT("--listen", K_LISTEN, true),
+                                       OPT("--plain", K_PLAIN, false),
+                                       OPT("--san", K_SAN, true), {0}};
+static const mm_cli_opt tenant_add_opts[] = {
+    O_DIR, OPT("--id", K_ID, true), OPT("--name", K_NAME, true),
+    OPT("--kind", K_KIND, true), OPT("--industry", K_INDUSTRY, true),
+    OPT("--region", K_REGION, true), OPT("--range", K_RANGE, true), {0}};
+static const mm_cli_opt tenant_list_opts[] = {O_DIR, O_JSON, {0}};
+static const mm_cli_opt link_opts[] = {O_DIR, OPT("--disclose", K_DISCLOSE, false), {0}};
+static const mm_cli_opt import_opts[] = {O_DIR, {0}};
+static const mm_cli_opt webhook_opts[] = {O_DIR, OPT("--tenant", K_TENANT, true),
+                                          OPT("--url", K_URL, true),
+                                          OPT("--secret", K_SECRET, true), {0}};
+
+const hub_sub mm_cli_hub_admin_subs[] = {
+    {"init", init_opts, NEED(K_DIR), 0, "hub init needs --dir DIR", 0, false, run_init},
+    {"tenant add", tenant_add_opts, NEED(K_DIR) | NEED(K_ID) | NEED(K_NAME) | NEED(K_KIND),
+     0, "tenant add needs --dir, --id, --name and --kind", 0, true, run_tenant_add},
+    {"tenant list", tenant_list_opts, NEED(K_DIR), 0, "tenant list needs --dir DIR", 0,
+     true, run_tenant_list},
+    {"link", link_opts, NEED(K_DIR), 2, "link needs --dir DIR SUPPLIER CUSTOMER", 0, true,
+     run_link},
+    {"graph import", import_opts, NEED(K_DIR), 1, "graph import needs --dir DIR FILE.csv",
+     MM_EXIT_USAGE, true, run_graph_import},
+    {"webhook set", webhook_opts, NEED(K_DIR) | NEED(K_TENANT) | NEED(K_URL), 0,
+     "webhook set needs --dir, --tenant and --url", 0, true, run_webhook_set},
+    {"ioc import", import_opts, NEED(K_DIR), 1, "ioc import needs --dir DIR FILE",
+     MM_EXIT_USAGE, true, run_ioc_import},
+    {0},
+};

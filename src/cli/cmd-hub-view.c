@@ -1,5 +1,5 @@
-/* cmd-hub-view.c — `mamori hub serve | campaigns | escalations | scs`:
- * run the API, list what correlation found, the SCS buyer view. */
+/* cmd-hub-view.c — `mamori hub campaigns | escalations | serve | scs`:
+ * list what correlation found, run the API, the SCS buyer view. */
 #include "cmd-hub.h"
 
 #include <signal.h>
@@ -7,7 +7,26 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- reading ------------------------------------------------------------------------ */
+static int64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+typedef mm_rc (*render_fn)(mm_store *st, mm_buf *out, mm_err *err);
+
+/* A whole document (JSON, STIX) rendered by the hub, then printed. */
+static mm_rc print_doc(mm_store *st, render_fn fn, mm_err *err)
+{
+    mm_buf b;
+    mm_buf_init(&b, 256u * 1024u * 1024u);
+    mm_rc r = fn(st, &b, err);
+    if (r == MM_OK && b.len && fwrite(b.data, 1, b.len, stdout) != b.len)
+        r = mm_err_set(err, MM_EIO, "", 0, "cannot write stdout");
+    mm_buf_free(&b);
+    return r;
+}
 
 static mm_rc print_campaign(const mm_campaign *c, void *ud)
 {
@@ -21,25 +40,11 @@ static mm_rc print_campaign(const mm_campaign *c, void *ud)
     return MM_OK;
 }
 
-int mm_cli_hub_campaigns(const hub_args *a)
+static int run_campaigns(hub_args *a)
 {
-    mm_store *st;
-    int rc = mm_cli_hub_open(a->dir, &st);
-    if (rc)
-        return rc;
     mm_err err;
-    mm_rc r;
-    if ((a->given >> K_JSON) & 1u) {
-        mm_buf b;
-        mm_buf_init(&b, 256u * 1024u * 1024u);
-        r = mm_hub_campaigns_json(st, &b, &err);
-        if (r == MM_OK)
-            fputs(b.data, stdout);
-        mm_buf_free(&b);
-    } else {
-        r = mm_store_campaign_list(st, print_campaign, NULL, &err);
-    }
-    mm_store_close(st);
+    mm_rc r = HAS(a, K_JSON) ? print_doc(a->st, mm_hub_campaigns_json, &err)
+                             : mm_store_campaign_list(a->st, print_campaign, NULL, &err);
     return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
 }
 
@@ -53,33 +58,22 @@ static mm_rc print_esc(const mm_escalation *e, void *ud)
     return MM_OK;
 }
 
-int mm_cli_hub_escalations(const hub_args *a)
+static mm_rc escalations_stix(mm_store *st, mm_buf *out, mm_err *err)
 {
-    mm_store *st;
-    int rc = mm_cli_hub_open(a->dir, &st);
-    if (rc)
-        return rc;
+    return mm_hub_escalations_stix(st, wall_ms() / 1000 * 1000, out, err);
+}
+
+static int run_escalations(hub_args *a)
+{
     mm_err err;
-    mm_rc r;
-    if ((a->given >> K_STIX) & 1u) {
-        mm_buf b;
-        mm_buf_init(&b, 256u * 1024u * 1024u);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        r = mm_hub_escalations_stix(st, (int64_t)ts.tv_sec * 1000, &b, &err);
-        if (r == MM_OK)
-            fputs(b.data, stdout);
-        mm_buf_free(&b);
-    } else {
-        r = mm_store_escalation_list(st, print_esc, NULL, &err);
-    }
-    mm_store_close(st);
+    mm_rc r = HAS(a, K_STIX) ? print_doc(a->st, escalations_stix, &err)
+                             : mm_store_escalation_list(a->st, print_esc, NULL, &err);
     return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
 }
 
 /* ---- serve -------------------------------------------------------------------------- */
 
-int mm_cli_hub_serve(const hub_args *a)
+static int run_serve(hub_args *a)
 {
     const char *dir = a->dir, *listen = a->listen;
     int tls = a->tls;
@@ -126,65 +120,36 @@ int mm_cli_hub_serve(const hub_args *a)
 
 /* ---- SCS buyer view ------------------------------------------------------------------ */
 
-static int64_t wall_ms(void)
+static int run_scs_submit(hub_args *a)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-int mm_cli_hub_scs_submit(const hub_args *a)
-{
-    const char *dir = a->dir, *tenant = a->tenant;
-    const char *path = a->pos[0];
-    size_t len;
-    char *doc = mm_cli_hub_slurp(path, &len);
-    if (!doc)
-        return MM_EXIT_FAIL;
-    mm_store *st;
-    int rc = mm_cli_hub_open(dir, &st);
-    if (rc) {
-        free(doc);
-        return rc;
-    }
     mm_err err;
-    mm_rc r = mm_hub_admin_tenant_get(st, tenant, NULL, &err);
-    if (r != MM_OK) {
-        mm_store_close(st);
-        free(doc);
-        return mm_cli_hub_fail_rc(r, &err);
-    }
     mm_hub_scs_confirmation c;
-    r = mm_hub_scs_submit(st, tenant, doc, len, wall_ms(), &c, &err);
-    mm_store_close(st);
-    free(doc);
+    mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    r = mm_hub_scs_submit(a->st, a->tenant, a->text, a->len, wall_ms(), &c, &err);
     if (r != MM_OK) {
         fprintf(stderr, "mamori hub: %s: 確認済み評価として受け付けません / not "
-                        "accepted as a confirmed assessment\n", path);
+                        "accepted as a confirmed assessment\n", a->pos[0]);
         return mm_cli_hub_fail_rc(r, &err);
     }
+    const char *star = c.achieved ? (c.achieved == 4 ? "★4" : "★3") : NULL;
     printf("%s: 確認済み %s（%s、登録番号 %s）を登録しました / recorded confirmed %s "
-           "(%s, registration no. %s)\n", tenant,
-           c.achieved ? (c.achieved == 4 ? "★4" : "★3") : "★なし", c.confirmed_date,
-           c.registration_no, c.achieved ? (c.achieved == 4 ? "★4" : "★3") : "none",
-           c.confirmed_date, c.registration_no);
+           "(%s, registration no. %s)\n", a->tenant, star ? star : "★なし",
+           c.confirmed_date, c.registration_no, star ? star : "none", c.confirmed_date,
+           c.registration_no);
     return MM_EXIT_OK;
 }
 
-int mm_cli_hub_scs_require(const hub_args *a)
+static int run_scs_require(hub_args *a)
 {
-    const char *dir = a->dir, *buyer = a->buyer, *sup = a->supplier, *lv = a->level;
+    const char *buyer = a->buyer, *sup = a->supplier, *lv = a->level;
     if (strcmp(lv, "3") != 0 && strcmp(lv, "4") != 0 && strcmp(lv, "★3") != 0 &&
         strcmp(lv, "★4") != 0)
         return mm_cli_usage_error(&mm_cmd_hub, "--level は 3 か 4 / --level must be 3 or 4");
     int level = lv[strlen(lv) - 1] - '0';
-    mm_store *st;
-    int rc = mm_cli_hub_open(dir, &st);
-    if (rc)
-        return rc;
     mm_err err;
-    mm_rc r = mm_hub_scs_require(st, buyer, sup, level, wall_ms(), &err);
-    mm_store_close(st);
+    mm_rc r = mm_hub_scs_require(a->st, buyer, sup, level, wall_ms(), &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
     printf("%s は %s に ★%d を求めます / %s requires ★%d of %s\n", buyer, sup, level,
@@ -192,34 +157,31 @@ int mm_cli_hub_scs_require(const hub_args *a)
     return MM_EXIT_OK;
 }
 
-int mm_cli_hub_scs_status(const hub_args *a)
+static mm_rc scs_status_json(mm_store *st, const char *buyer, mm_err *err)
 {
-    const char *dir = a->dir, *buyer = a->buyer;
-    bool json = (a->given >> K_JSON) & 1u;
-    mm_store *st;
-    int rc = mm_cli_hub_open(dir, &st);
-    if (rc)
-        return rc;
+    mm_buf b;
+    mm_buf_init(&b, FILE_MAX);
+    mm_rc r = mm_hub_scs_status_json(st, buyer, &b, err);
+    if (r == MM_OK)
+        fwrite(b.data, 1, b.len, stdout);
+    mm_buf_free(&b);
+    return r;
+}
+
+static int run_scs_status(hub_args *a)
+{
+    const char *buyer = a->buyer;
+    mm_store *st = a->st;
     mm_err err;
-    mm_rc tr = mm_hub_admin_tenant_get(st, buyer, NULL, &err);
-    if (tr != MM_OK) {
-        mm_store_close(st);
-        return mm_cli_hub_fail_rc(tr, &err);
-    }
-    if (json) {
-        mm_buf b;
-        mm_buf_init(&b, FILE_MAX);
-        mm_rc r = mm_hub_scs_status_json(st, buyer, &b, &err);
-        mm_store_close(st);
-        if (r == MM_OK)
-            fwrite(b.data, 1, b.len, stdout);
-        mm_buf_free(&b);
-        return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
-    }
+    mm_rc r = mm_hub_admin_tenant_get(st, buyer, NULL, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    if (HAS(a, K_JSON))
+        return scs_status_json(st, buyer, &err) == MM_OK ? MM_EXIT_OK
+                                                          : mm_cli_hub_fail(&err);
     mm_hub_scs_row *v;
     size_t n;
-    mm_rc r = mm_hub_scs_status(st, buyer, &v, &n, &err);
-    mm_store_close(st);
+    r = mm_hub_scs_status(st, buyer, &v, &n, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail(&err);
     printf("バイヤー / buyer: %s   仕入先 / suppliers: %zu\n", buyer, n);
@@ -240,3 +202,33 @@ int mm_cli_hub_scs_status(const hub_args *a)
     free(v);
     return MM_EXIT_OK;
 }
+
+/* ---- the rows ------------------------------------------------------------------------ */
+
+static const mm_cli_opt campaigns_opts[] = {O_DIR, O_JSON, {0}};
+static const mm_cli_opt escalations_opts[] = {O_DIR, OPT("--stix", K_STIX, false), {0}};
+static const mm_cli_opt serve_opts[] = {O_DIR, OPT("--listen", K_LISTEN, true),
+                                        OPT("--tls", K_TLS, false),
+                                        OPT("--plain", K_PLAIN, false), {0}};
+static const mm_cli_opt scs_submit_opts[] = {O_DIR, OPT("--tenant", K_TENANT, true), {0}};
+static const mm_cli_opt scs_require_opts[] = {
+    O_DIR, OPT("--buyer", K_BUYER, true), OPT("--supplier", K_SUPPLIER, true),
+    OPT("--level", K_LEVEL, true), {0}};
+static const mm_cli_opt scs_status_opts[] = {O_DIR, OPT("--buyer", K_BUYER, true), O_JSON,
+                                             {0}};
+
+const hub_sub mm_cli_hub_view_subs[] = {
+    {"serve", serve_opts, NEED(K_DIR), 0, "serve needs --dir DIR", 0, false, run_serve},
+    {"campaigns", campaigns_opts, NEED(K_DIR), 0, "campaigns needs --dir DIR", 0, true,
+     run_campaigns},
+    {"escalations", escalations_opts, NEED(K_DIR), 0, "escalations needs --dir DIR", 0,
+     true, run_escalations},
+    {"scs submit", scs_submit_opts, NEED(K_DIR) | NEED(K_TENANT), 1,
+     "scs submit needs --dir, --tenant and FILE", MM_EXIT_FAIL, true, run_scs_submit},
+    {"scs require", scs_require_opts,
+     NEED(K_DIR) | NEED(K_BUYER) | NEED(K_SUPPLIER) | NEED(K_LEVEL), 0,
+     "scs require needs --dir, --buyer, --supplier and --level", 0, true, run_scs_require},
+    {"scs status", scs_status_opts, NEED(K_DIR) | NEED(K_BUYER), 0,
+     "scs status needs --dir and --buyer", 0, true, run_scs_status},
+    {0},
+};

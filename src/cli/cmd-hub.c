@@ -76,7 +76,9 @@ int mm_cli_hub_open(const char *dir, mm_store **st)
     return rc == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail_rc(rc, &err);
 }
 
-char *mm_cli_hub_slurp(const char *path, size_t *len)
+/* Reads a whole file (64 MiB at most), NUL-terminated; NULL after
+ * printing why. */
+static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -110,34 +112,6 @@ char *mm_cli_hub_slurp(const char *path, size_t *len)
 }
 
 /* ---- options: one table for every subcommand ---------------------------------- */
-
-#define OPT(name, key, arg) {name, NULL, key, arg, NULL}
-#define O_DIR OPT("--dir", K_DIR, true)
-#define O_JSON OPT("--json", K_JSON, false)
-#define O_LISTEN OPT("--listen", K_LISTEN, true)
-#define O_PLAIN OPT("--plain", K_PLAIN, false)
-#define O_TENANT OPT("--tenant", K_TENANT, true)
-#define O_BUYER OPT("--buyer", K_BUYER, true)
-
-static const mm_cli_opt init_opts[] = {O_DIR, O_LISTEN, O_PLAIN,
-                                       OPT("--san", K_SAN, true), {0}};
-static const mm_cli_opt tenant_add_opts[] = {
-    O_DIR, OPT("--id", K_ID, true), OPT("--name", K_NAME, true),
-    OPT("--kind", K_KIND, true), OPT("--industry", K_INDUSTRY, true),
-    OPT("--region", K_REGION, true), OPT("--range", K_RANGE, true), {0}};
-static const mm_cli_opt dir_json_opts[] = {O_DIR, O_JSON, {0}};
-static const mm_cli_opt link_opts[] = {O_DIR, OPT("--disclose", K_DISCLOSE, false), {0}};
-static const mm_cli_opt dir_opts[] = {O_DIR, {0}};
-static const mm_cli_opt webhook_opts[] = {O_DIR, O_TENANT, OPT("--url", K_URL, true),
-                                          OPT("--secret", K_SECRET, true), {0}};
-static const mm_cli_opt serve_opts[] = {O_DIR, O_LISTEN, OPT("--tls", K_TLS, false),
-                                        O_PLAIN, {0}};
-static const mm_cli_opt escalations_opts[] = {O_DIR, OPT("--stix", K_STIX, false), {0}};
-static const mm_cli_opt scs_submit_opts[] = {O_DIR, O_TENANT, {0}};
-static const mm_cli_opt scs_require_opts[] = {
-    O_DIR, O_BUYER, OPT("--supplier", K_SUPPLIER, true), OPT("--level", K_LEVEL, true),
-    {0}};
-static const mm_cli_opt scs_status_opts[] = {O_DIR, O_BUYER, O_JSON, {0}};
 
 static int take_opt(int key, const char *v, void *ud)
 {
@@ -182,58 +156,36 @@ static int take_opt(int key, const char *v, void *ud)
 
 /* ---- dispatch: one row per subcommand ---------------------------------------------- */
 
-#define NEED(k) (1u << (k))
-
-typedef struct hub_sub {
-    const char *name;       /* "tenant add" */
-    const mm_cli_opt *opts;
-    unsigned need;          /* options it cannot do without */
-    size_t n_pos;           /* plain arguments it takes */
-    const char *needs;      /* the usage error when one is missing */
-    int (*run)(const hub_args *a);
-} hub_sub;
-
-static const hub_sub subs[] = {
-    {"init", init_opts, NEED(K_DIR), 0, "hub init needs --dir DIR", mm_cli_hub_init},
-    {"tenant add", tenant_add_opts, NEED(K_DIR) | NEED(K_ID) | NEED(K_NAME) | NEED(K_KIND),
-     0, "tenant add needs --dir, --id, --name and --kind", mm_cli_hub_tenant_add},
-    {"tenant list", dir_json_opts, NEED(K_DIR), 0, "tenant list needs --dir DIR", mm_cli_hub_tenant_list},
-    {"link", link_opts, NEED(K_DIR), 2, "link needs --dir DIR SUPPLIER CUSTOMER", mm_cli_hub_link},
-    {"graph import", dir_opts, NEED(K_DIR), 1, "graph import needs --dir DIR FILE.csv", mm_cli_hub_graph_import},
-    {"webhook set", webhook_opts, NEED(K_DIR) | NEED(K_TENANT) | NEED(K_URL), 0,
-     "webhook set needs --dir, --tenant and --url", mm_cli_hub_webhook_set},
-    {"ioc import", dir_opts, NEED(K_DIR), 1, "ioc import needs --dir DIR FILE", mm_cli_hub_ioc_import},
-    {"serve", serve_opts, NEED(K_DIR), 0, "serve needs --dir DIR", mm_cli_hub_serve},
-    {"campaigns", dir_json_opts, NEED(K_DIR), 0, "campaigns needs --dir DIR", mm_cli_hub_campaigns},
-    {"escalations", escalations_opts, NEED(K_DIR), 0, "escalations needs --dir DIR", mm_cli_hub_escalations},
-    {"scs submit", scs_submit_opts, NEED(K_DIR) | NEED(K_TENANT), 1,
-     "scs submit needs --dir, --tenant and FILE", mm_cli_hub_scs_submit},
-    {"scs require", scs_require_opts,
-     NEED(K_DIR) | NEED(K_BUYER) | NEED(K_SUPPLIER) | NEED(K_LEVEL), 0,
-     "scs require needs --dir, --buyer, --supplier and --level", mm_cli_hub_scs_require},
-    {"scs status", scs_status_opts, NEED(K_DIR) | NEED(K_BUYER), 0, "scs status needs --dir and --buyer",
-     mm_cli_hub_scs_status},
-};
+static const hub_sub *const tables[] = {mm_cli_hub_admin_subs, mm_cli_hub_view_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */
 static const hub_sub *find_sub(int argc, char **argv, int *words)
 {
-    for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
-        const char *sp = strchr(subs[i].name, ' ');
-        size_t l1 = sp ? (size_t)(sp - subs[i].name) : strlen(subs[i].name);
-        if (strncmp(argv[1], subs[i].name, l1) != 0 || argv[1][l1] != '\0')
-            continue;
-        if (!sp) {
-            *words = 1;
-            return &subs[i];
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+        for (const hub_sub *s = tables[t]; s->name; s++) {
+            const char *sp = strchr(s->name, ' ');
+            size_t l1 = sp ? (size_t)(sp - s->name) : strlen(s->name);
+            if (strncmp(argv[1], s->name, l1) != 0 || argv[1][l1] != '\0')
+                continue;
+            *words = sp ? 2 : 1;
+            if (!sp || (argc > 2 && strcmp(argv[2], sp + 1) == 0))
+                return s;
         }
-        if (argc > 2 && strcmp(argv[2], sp + 1) == 0) {
-            *words = 2;
-            return &subs[i];
-        }
-    }
     return NULL;
+}
+
+/* What every row needs before it runs: FILE read, the store open. */
+static int run_sub(const hub_sub *s, hub_args *a)
+{
+    if (s->file && !(a->text = slurp(a->pos[0], &a->len)))
+        return s->file;
+    int rc = s->store ? mm_cli_hub_open(a->dir, &a->st) : MM_EXIT_OK;
+    if (rc == MM_EXIT_OK)
+        rc = s->run(a);
+    mm_store_close(a->st);
+    free(a->text);
+    return rc;
 }
 
 static int hub_run(int argc, char **argv)
@@ -255,7 +207,7 @@ static int hub_run(int argc, char **argv)
         return rc;
     if ((a.given & s->need) != s->need || a.n_pos != s->n_pos)
         return mm_cli_usage_error(&mm_cmd_hub, "%s", s->needs);
-    return s->run(&a);
+    return run_sub(s, &a);
 }
 
 const mm_command mm_cmd_hub = {

@@ -19,7 +19,7 @@ enum {
 };
 #define SAN_MAX 64u
 
-/* What a subcommand was given. */
+/* What a subcommand was given, and what the dispatcher prepared. */
 typedef struct hub_args {
     unsigned given; /* 1u << K_… of every option seen */
     const char *dir, *listen, *id, *name, *kind, *industry, *region, *tenant;
@@ -31,7 +31,35 @@ typedef struct hub_args {
     size_t n_range;
     const char *pos[3];
     size_t n_pos;
+    mm_store *st; /* the hub's store, open for rows with .store */
+    char *text;   /* FILE read, for rows with .file */
+    size_t len;
 } hub_args;
+
+/* True when option `k` was given. */
+#define HAS(a, k) (((a)->given >> (k)) & 1u)
+#define NEED(k) (1u << (k))
+#define OPT(name, key, arg) {name, NULL, key, arg, NULL}
+#define O_DIR OPT("--dir", K_DIR, true)
+#define O_JSON OPT("--json", K_JSON, false)
+
+/* One subcommand: its options, what it cannot do without, and what the
+ * dispatcher prepares before `run` (the one scaffold of every row). */
+typedef struct hub_sub {
+    const char *name;       /* "tenant add"; NULL ends a table */
+    const mm_cli_opt *opts;
+    unsigned need;          /* NEED(K_…) of the options it requires */
+    size_t n_pos;           /* plain arguments it takes */
+    const char *needs;      /* the usage error when one is missing */
+    int file;               /* 0, or: read pos[0] into text/len first, and
+                               this exit code when it cannot be read */
+    bool store;             /* open DIR's store into st (closed after) */
+    int (*run)(hub_args *a);
+} hub_sub;
+
+/* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
+extern const hub_sub mm_cli_hub_admin_subs[];
+extern const hub_sub mm_cli_hub_view_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);
@@ -41,23 +69,5 @@ int mm_cli_hub_fail_rc(mm_rc rc, const mm_err *err);
 int mm_cli_hub_fail_usage(mm_rc rc, const mm_err *err);
 /* Opens the hub in dir; returns an exit code (0 = open). */
 int mm_cli_hub_open(const char *dir, mm_store **st);
-/* Reads a whole file (64 MiB at most), NUL-terminated; NULL after
- * printing why. */
-char *mm_cli_hub_slurp(const char *path, size_t *len);
-
-/* One per subcommand; each returns an exit code. */
-int mm_cli_hub_init(const hub_args *a);
-int mm_cli_hub_tenant_add(const hub_args *a);
-int mm_cli_hub_tenant_list(const hub_args *a);
-int mm_cli_hub_link(const hub_args *a);
-int mm_cli_hub_graph_import(const hub_args *a);
-int mm_cli_hub_ioc_import(const hub_args *a);
-int mm_cli_hub_webhook_set(const hub_args *a);
-int mm_cli_hub_campaigns(const hub_args *a);
-int mm_cli_hub_escalations(const hub_args *a);
-int mm_cli_hub_serve(const hub_args *a);
-int mm_cli_hub_scs_submit(const hub_args *a);
-int mm_cli_hub_scs_require(const hub_args *a);
-int mm_cli_hub_scs_status(const hub_args *a);
 
 #endif
