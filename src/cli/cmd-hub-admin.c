@@ -133,29 +133,31 @@ static int run_link(hub_args *a)
     return MM_EXIT_OK;
 }
 
-static int run_graph_import(hub_args *a)
+typedef mm_rc (*import_fn)(mm_store *st, const char *name, const char *text,
+                           size_t len, size_t *n, mm_err *err);
+
+/* graph import and ioc import: FILE (read by the dispatcher) in one
+ * transaction, then how many `what` were taken. */
+static int import(hub_args *a, import_fn fn, const char *what_ja, const char *what_en)
 {
     size_t n;
     mm_err err;
     memset(&err, 0, sizeof err);
-    mm_rc r = mm_hub_admin_graph_import(a->st, a->pos[0], a->text, a->len, &n, &err);
+    mm_rc r = fn(a->st, a->pos[0], a->text, a->len, &n, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
-    printf("%zu 件の取引関係を取り込みました / %zu links imported\n", n, n);
+    printf("%zu 件の%sを取り込みました / %zu %s imported\n", n, what_ja, n, what_en);
     return MM_EXIT_OK;
+}
+
+static int run_graph_import(hub_args *a)
+{
+    return import(a, mm_hub_admin_graph_import, "取引関係", "links");
 }
 
 static int run_ioc_import(hub_args *a)
 {
-    size_t n;
-    mm_err err;
-    memset(&err, 0, sizeof err);
-    mm_rc r = mm_hub_admin_ioc_import(a->st, a->pos[0], a->text, a->len, &n, &err);
-    if (r != MM_OK)
-        return mm_cli_hub_fail_rc(r, &err);
-    printf("%zu 件の国家関与指標を取り込みました / %zu state-backed indicators "
-           "imported\n", n, n);
-    return MM_EXIT_OK;
+    return import(a, mm_hub_admin_ioc_import, "国家関与指標", "state-backed indicators");
 }
 
 static int run_webhook_set(hub_args *a)

@@ -181,75 +181,69 @@ int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode)
 
 /* ---- subcommands ------------------------------------------------------------ */
 
-static int cmd_catalogue(int argc, char **argv)
+static int cmd_catalogue(opts *o)
 {
-    opts o;
-    int r = mm_cli_scs_parse_opts(argc, argv, catalogue_opts, false, &o);
-    if (r >= 0)
-        return r;
+    int r;
     int level = 0;
-    if (o.level) {
-        if (strcmp(o.level, "3") == 0 || strcmp(o.level, "★3") == 0)
+    if (o->level) {
+        if (strcmp(o->level, "3") == 0 || strcmp(o->level, "★3") == 0)
             level = 3;
-        else if (strcmp(o.level, "4") == 0 || strcmp(o.level, "★4") == 0)
+        else if (strcmp(o->level, "4") == 0 || strcmp(o->level, "★4") == 0)
             level = 4;
         else
             return mm_cli_usage_error(&mm_cmd_scs, "--level は 3 か 4 です / --level "
                                                    "must be 3 or 4");
     }
     bool json = false;
-    if (o.format && strcmp(o.format, "json") == 0)
+    if (o->format && strcmp(o->format, "json") == 0)
         json = true;
-    else if (o.format && strcmp(o.format, "table") != 0)
+    else if (o->format && strcmp(o->format, "table") != 0)
         return mm_cli_usage_error(&mm_cmd_scs, "--format は table か json です / "
                                                "--format must be table or json");
     mm_scs_lang lang;
-    if ((r = mm_cli_scs_lang(o.lang, &lang)) >= 0)
+    if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     mm_scs_catalogue *cat;
-    if ((r = load_catalogue(o.catalogue, &cat)) >= 0)
+    if ((r = load_catalogue(o->catalogue, &cat)) >= 0)
         return r;
     mm_buf b;
     mm_buf_init(&b, MM_SCS_REPORT_MAX);
     mm_rc rc = json ? mm_scs_catalogue_json(cat, level, &b)
                     : mm_scs_catalogue_table(cat, level, lang, &b);
-    int ex = rc == MM_OK ? mm_cli_scs_emit(o.out, &b, 0644) : MM_EXIT_FAIL;
+    int ex = rc == MM_OK ? mm_cli_scs_emit(o->out, &b, 0644) : MM_EXIT_FAIL;
     mm_buf_free(&b);
     mm_scs_catalogue_free(cat);
     return ex;
 }
 
-static int cmd_assess(int argc, char **argv)
+static int cmd_assess(opts *o)
 {
-    opts o;
-    int r = mm_cli_scs_parse_opts(argc, argv, assess_opts, false, &o);
-    if (r >= 0)
-        return r;
-    if (!o.answers)
+    int r;
+    if (!o->answers)
         return mm_cli_usage_error(&mm_cmd_scs, "--answers FILE が必要です / "
                                                "--answers FILE is required");
     enum { F_TEXT, F_JSON, F_HTML } fmt = F_TEXT;
-    if (o.format && strcmp(o.format, "json") == 0)
+    if (o->format && strcmp(o->format, "json") == 0)
         fmt = F_JSON;
-    else if (o.format && strcmp(o.format, "html") == 0)
+    else if (o->format && strcmp(o->format, "html") == 0)
         fmt = F_HTML;
-    else if (o.format && strcmp(o.format, "text") != 0)
+    else if (o->format && strcmp(o->format, "text") != 0)
         return mm_cli_usage_error(&mm_cmd_scs, "--format は json, html, text のどれか"
                                                "です / --format must be json, html "
                                                "or text");
     mm_scs_lang lang;
-    if ((r = mm_cli_scs_lang(o.lang, &lang)) >= 0)
+    if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     char today[11];
-    if (o.today && (strlen(o.today) != 10 || o.today[4] != '-' || o.today[7] != '-'))
+    if (o->today && (strlen(o->today) != 10 || o->today[4] != '-' || o->today[7] != '-'))
         return mm_cli_usage_error(&mm_cmd_scs, "--today は YYYY-MM-DD です / --today "
                                                "must be YYYY-MM-DD");
-    if (o.today)
-        snprintf(today, sizeof today, "%s", o.today);
+    if (o->today)
+        snprintf(today, sizeof today, "%s", o->today);
     else
         mm_cli_scs_today(today);
     mm_scs_catalogue *cat;
-    if ((r = load_catalogue(o.catalogue, &cat)) >= 0)
+    if ((r = load_catalogue(o->catalogue, &cat)) >= 0)
         return r;
     mm_err err;
     mm_scs_answers *ans = NULL;
@@ -261,13 +255,13 @@ static int cmd_assess(int argc, char **argv)
     mm_buf_init(&json, MM_SCS_REPORT_MAX);
     mm_buf_init(&outb, MM_SCS_REPORT_MAX);
     int ex = MM_EXIT_OK;
-    mm_rc rc = mm_scs_answers_load(o.answers, cat, &ans, &err);
-    for (size_t i = 0; rc == MM_OK && i < o.n_evidence; i++)
-        rc = mm_scs_evidence_load(o.evidence[i], &ev[i], &err);
-    if (rc == MM_OK && o.previous)
-        rc = mm_scs_read_file(o.previous, MM_SCS_FILE_MAX, &prev, &prev_len, &err);
+    mm_rc rc = mm_scs_answers_load(o->answers, cat, &ans, &err);
+    for (size_t i = 0; rc == MM_OK && i < o->n_evidence; i++)
+        rc = mm_scs_evidence_load(o->evidence[i], &ev[i], &err);
+    if (rc == MM_OK && o->previous)
+        rc = mm_scs_read_file(o->previous, MM_SCS_FILE_MAX, &prev, &prev_len, &err);
     if (rc == MM_OK)
-        rc = mm_scs_assess(cat, ans, ev, o.n_evidence, prev, prev_len, o.previous,
+        rc = mm_scs_assess(cat, ans, ev, o->n_evidence, prev, prev_len, o->previous,
                            today, &as, &err);
     if (rc != MM_OK) {
         ex = mm_cli_scs_report(&err, rc);
@@ -282,7 +276,7 @@ static int cmd_assess(int argc, char **argv)
         ex = mm_cli_scs_report(&err, rc);
         goto done;
     }
-    ex = mm_cli_scs_emit(o.out, fmt == F_JSON ? &json : &outb, 0644);
+    ex = mm_cli_scs_emit(o->out, fmt == F_JSON ? &json : &outb, 0644);
     if (ex == MM_EXIT_OK && mm_scs_contradiction_count(as))
         fprintf(stderr, "mamori scs: 回答と自動の証拠が食い違う項目が %zu 件あります"
                         "（満たしていない扱い） / %zu answer(s) contradicted by "
@@ -293,19 +287,26 @@ done:
     mm_buf_free(&outb);
     free(prev);
     mm_scs_assessment_free(as);
-    for (size_t i = 0; i < o.n_evidence; i++)
+    for (size_t i = 0; i < o->n_evidence; i++)
         mm_scs_evidence_free(ev[i]);
     mm_scs_answers_free(ans);
     mm_scs_catalogue_free(cat);
     return ex;
 }
 
+/* One row per subcommand: its options, whether it takes one FILE, and
+ * the code that runs once they are parsed. */
 static const struct {
     const char *name;
-    int (*run)(int, char **);
+    const mm_cli_opt *opts;
+    bool file;
+    int (*run)(opts *o);
 } subs[] = {
-    {"catalogue", cmd_catalogue}, {"assess", cmd_assess}, {"keygen", mm_cli_scs_keygen},
-    {"confirm", mm_cli_scs_confirm},     {"verify", mm_cli_scs_verify},
+    {"catalogue", catalogue_opts, false, cmd_catalogue},
+    {"assess", assess_opts, false, cmd_assess},
+    {"keygen", mm_cli_scs_keygen_opts, false, mm_cli_scs_keygen},
+    {"confirm", mm_cli_scs_confirm_opts, false, mm_cli_scs_confirm},
+    {"verify", mm_cli_scs_verify_opts, true, mm_cli_scs_verify},
 };
 
 static int scs_run(int argc, char **argv)
@@ -314,8 +315,11 @@ static int scs_run(int argc, char **argv)
         return mm_cli_usage_error(&mm_cmd_scs, "サブコマンドを指定してください / "
                                                "give a subcommand");
     for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
-        if (strcmp(argv[1], subs[i].name) == 0)
-            return subs[i].run(argc - 2, argv + 2);
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            opts o;
+            int r = mm_cli_scs_parse_opts(argc - 2, argv + 2, subs[i].opts, subs[i].file, &o);
+            return r >= 0 ? r : subs[i].run(&o);
+        }
     return mm_cli_usage_error(&mm_cmd_scs, "不明なサブコマンド / unknown "
                                            "subcommand '%s'", argv[1]);
 }

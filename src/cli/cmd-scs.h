@@ -44,8 +44,12 @@ void mm_cli_scs_today(char out[11]);
 /* Writes to --out (atomically, with `mode`) or stdout; an exit code. */
 int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode);
 
-int mm_cli_scs_keygen(int argc, char **argv);
-int mm_cli_scs_confirm(int argc, char **argv);
-int mm_cli_scs_verify(int argc, char **argv);
+/* keygen, confirm and verify (cmd-scs-sign.c): options and code. */
+extern const mm_cli_opt mm_cli_scs_keygen_opts[];
+extern const mm_cli_opt mm_cli_scs_confirm_opts[];
+extern const mm_cli_opt mm_cli_scs_verify_opts[];
+int mm_cli_scs_keygen(opts *o);
+int mm_cli_scs_confirm(opts *o);
+int mm_cli_scs_verify(opts *o);
 
 #endif
