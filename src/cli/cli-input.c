@@ -212,6 +212,26 @@ int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
     return MM_EXIT_OK;
 }
 
+bool mm_input_parse(const mm_input *in, mm_span line, bool truncated,
+                    mm_parse_stats *st, mm_event *ev)
+{
+    st->lines++;
+    st->truncated += truncated;
+    mm_rc rc = mm_parse_line(&in->parse, in->type, line.p, line.len, ev);
+    if (rc == MM_SKIP) {
+        st->skipped++;
+        return false;
+    }
+    if (rc != MM_OK) {
+        st->unparsed++;
+        return false;
+    }
+    st->events++;
+    if (truncated)
+        ev->anomalies |= MM_ANOM_TRUNCATED;
+    return true;
+}
+
 void mm_input_print_stats(const char *cmd, const char *name,
                           const mm_parse_stats *st)
 {

@@ -62,19 +62,8 @@ static void scan_line(const mm_input *in, mm_span line, bool truncated,
     (void)lineno;
     scan *s = ud;
     mm_event ev;
-    s->file.lines++;
-    s->file.truncated += truncated;
-    mm_rc rc = mm_parse_line(&in->parse, in->type, line.p, line.len, &ev);
-    if (rc == MM_OK) {
-        s->file.events++;
-        if (truncated)
-            ev.anomalies |= MM_ANOM_TRUNCATED;
+    if (mm_input_parse(in, line, truncated, &s->file, &ev))
         mm_detector_feed(s->det, &ev, line.p, line.len, scan_alert, s);
-    } else if (rc == MM_SKIP) {
-        s->file.skipped++;
-    } else {
-        s->file.unparsed++;
-    }
 }
 
 static void scan_end(const mm_input *in, void *ud)
