@@ -34,19 +34,6 @@ static int push(const char ***list, size_t *n, const char *v)
     return 0;
 }
 
-/* Reads the value of an option given as "--opt VALUE" or "--opt=VALUE". */
-static const char *opt_value(const char *name, int argc, char **argv, int *i)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0' || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
 static bool parse_int(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -58,59 +45,67 @@ static bool parse_int(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+typedef struct input_parse {
+    const mm_command *cmd;
+    mm_input_opts *o;
+} input_parse;
+
+/* One input option or file name; the command's own options go on to
+ * o->cmd_opt. */
+static int input_opt(int key, const char *v, void *ud)
+{
+    input_parse *x = ud;
+    const mm_command *cmd = x->cmd;
+    mm_input_opts *o = x->o;
+    long num;
+    switch (key) {
+    case MM_CLI_POSITIONAL:
+        return push(&o->files, &o->n_files, v) ? MM_EXIT_FAIL : MM_EXIT_OK;
+    case MM_INPUT_K_TYPE:
+        if (!mm_logtype_from_name(v, &o->type))
+            return mm_cli_usage_error(cmd, "--type: 不明な形式 / unknown "
+                                           "log type '%s'", v);
+        return MM_EXIT_OK;
+    case MM_INPUT_K_RULES:
+        o->rules_dir = v;
+        return MM_EXIT_OK;
+    case MM_INPUT_K_IOC:
+        return push(&o->iocs, &o->n_iocs, v) ? MM_EXIT_FAIL : MM_EXIT_OK;
+    case MM_INPUT_K_ALLOW:
+        return push(&o->allows, &o->n_allows, v) ? MM_EXIT_FAIL : MM_EXIT_OK;
+    case MM_INPUT_K_YEAR:
+        if (!parse_int(v, 1970, 9999, &num))
+            return mm_cli_usage_error(cmd, "--year: 1970〜9999 の数 / "
+                                           "a year 1970-9999, not '%s'", v);
+        o->parse.year = (int)num;
+        return MM_EXIT_OK;
+    case MM_INPUT_K_TIMEZONE:
+        if (mm_time_parse_offset(v, strlen(v), &o->parse.tz_offset_s))
+            return mm_cli_usage_error(cmd, "--timezone: +09:00 のように "
+                                           "/ like +09:00, not '%s'", v);
+        return MM_EXIT_OK;
+    case MM_INPUT_K_WEB_FORMAT: {
+        mm_err err = {0};
+        mm_webfmt_free(o->web_format);
+        o->web_format = NULL;
+        if (mm_webfmt_compile(v, &o->web_format, &err) != MM_OK)
+            return mm_cli_usage_error(cmd, "--web-format: %s", err.msg);
+        o->parse.web_format = o->web_format;
+        return MM_EXIT_OK;
+    }
+    case MM_INPUT_K_TRUST_XFF:
+        o->parse.trust_xff = true;
+        return MM_EXIT_OK;
+    default:
+        return o->cmd_opt ? o->cmd_opt(key, v, o->cmd_ud) : MM_EXIT_USAGE;
+    }
+}
+
 int mm_input_opts_parse(const mm_command *cmd, mm_input_opts *o, int argc,
                         char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        long num;
-        if (strcmp(a, "--") == 0) {
-            for (i++; i < argc; i++)
-                if (push(&o->files, &o->n_files, argv[i]))
-                    return MM_EXIT_FAIL;
-            break;
-        }
-        if (a[0] != '-' || strcmp(a, "-") == 0) {
-            if (push(&o->files, &o->n_files, a))
-                return MM_EXIT_FAIL;
-        } else if ((v = opt_value("--type", argc, argv, &i))) {
-            if (!mm_logtype_from_name(v, &o->type))
-                return mm_cli_usage_error(cmd, "--type: 不明な形式 / unknown "
-                                               "log type '%s'", v);
-        } else if ((v = opt_value("--rules", argc, argv, &i))) {
-            o->rules_dir = v;
-        } else if ((v = opt_value("--ioc", argc, argv, &i))) {
-            if (push(&o->iocs, &o->n_iocs, v))
-                return MM_EXIT_FAIL;
-        } else if ((v = opt_value("--allow", argc, argv, &i))) {
-            if (push(&o->allows, &o->n_allows, v))
-                return MM_EXIT_FAIL;
-        } else if ((v = opt_value("--year", argc, argv, &i))) {
-            if (!parse_int(v, 1970, 9999, &num))
-                return mm_cli_usage_error(cmd, "--year: 1970〜9999 の数 / "
-                                               "a year 1970-9999, not '%s'", v);
-            o->parse.year = (int)num;
-        } else if ((v = opt_value("--timezone", argc, argv, &i))) {
-            if (mm_time_parse_offset(v, strlen(v), &o->parse.tz_offset_s))
-                return mm_cli_usage_error(cmd, "--timezone: +09:00 のように "
-                                               "/ like +09:00, not '%s'", v);
-        } else if ((v = opt_value("--web-format", argc, argv, &i))) {
-            mm_err err = {0};
-            mm_webfmt_free(o->web_format);
-            o->web_format = NULL;
-            if (mm_webfmt_compile(v, &o->web_format, &err) != MM_OK)
-                return mm_cli_usage_error(cmd, "--web-format: %s", err.msg);
-            o->parse.web_format = o->web_format;
-        } else if (strcmp(a, "--trust-xff") == 0) {
-            o->parse.trust_xff = true;
-        } else if (cmd->extra_opt && cmd->extra_opt(o, argc, argv, &i)) {
-            continue;
-        } else {
-            return mm_cli_usage_error(cmd, "不明なオプション / unknown option "
-                                           "'%s'", a);
-        }
-    }
-    return MM_EXIT_OK;
+    input_parse x = {cmd, o};
+    return mm_cli_opts_parse(cmd, cmd->opts, argc, argv, 1, input_opt, &x);
 }
 
 static int report_err(const char *cmd, const mm_err *err)
@@ -215,6 +210,26 @@ int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
         return MM_EXIT_FAIL;
     }
     return MM_EXIT_OK;
+}
+
+bool mm_input_parse(const mm_input *in, mm_span line, bool truncated,
+                    mm_parse_stats *st, mm_event *ev)
+{
+    st->lines++;
+    st->truncated += truncated;
+    mm_rc rc = mm_parse_line(&in->parse, in->type, line.p, line.len, ev);
+    if (rc == MM_SKIP) {
+        st->skipped++;
+        return false;
+    }
+    if (rc != MM_OK) {
+        st->unparsed++;
+        return false;
+    }
+    st->events++;
+    if (truncated)
+        ev->anomalies |= MM_ANOM_TRUNCATED;
+    return true;
 }
 
 void mm_input_print_stats(const char *cmd, const char *name,

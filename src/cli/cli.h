@@ -30,10 +30,40 @@ typedef struct mm_command {
     const char *summary_en;
     const char *usage; /* full --help text (Japanese first, then English) */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
-    /* Options of its own for commands using mm_input_opts_parse: returns
-     * true when argv[*i] was consumed (advancing *i past a value). */
-    bool (*extra_opt)(mm_input_opts *o, int argc, char **argv, int *i);
+    const struct mm_cli_opt *opts; /* its options (cli-opts.c), or NULL */
 } mm_command;
+
+/* ---- options: one parser for every command (cli-opts.c) ----------------- */
+
+/* One option of a command; a table ends with a row whose name is NULL.
+ * Commands build their tables from rows, e.g.
+ *   {"--config", "-c", K_CONFIG, true, "--config FILE  設定 / config file"} */
+typedef struct mm_cli_opt {
+    const char *name;  /* long form, "--dir" */
+    const char *alias; /* short form ("-q"), or NULL */
+    int key;           /* handed to the callback */
+    bool arg;          /* takes a value: "--dir D" or "--dir=D" */
+    const char *help;  /* its usage line */
+} mm_cli_opt;
+
+/* Key for a plain argument (anything not starting with '-', "-" itself,
+ * and everything after "--"). */
+#define MM_CLI_POSITIONAL (-1)
+
+/* Called per option and per plain argument in command-line order; `val`
+ * is the option's value (NULL for a flag) or the argument. Returns 0 to go
+ * on, or an exit code that stops parsing (mm_cli_usage_error for a bad
+ * value). */
+typedef int (*mm_cli_opt_fn)(int key, const char *val, void *ud);
+
+/* Parses argv[first..argc) against `tab`: options and plain arguments in
+ * any order. An unknown option, a missing value or a value given to a flag
+ * prints "mamori <cmd>: …" and the usage on stderr and returns 2
+ * (MM_EXIT_USAGE); otherwise the first non-zero callback result, or 0. */
+int mm_cli_opts_parse(const mm_command *cmd, const mm_cli_opt *tab, int argc,
+                      char **argv, int first, mm_cli_opt_fn fn, void *ud);
+/* The row of `tab` whose name or alias is exactly `arg`, or NULL. */
+const mm_cli_opt *mm_cli_opt_find(const mm_cli_opt *tab, const char *arg);
 
 /* ---- inputs shared by scan and logtest (cli-input.c) -------------------- */
 
@@ -48,7 +78,10 @@ struct mm_input_opts {
     size_t n_allows;
     const char **files;     /* none = stdin */
     size_t n_files;
-    void *cmd_opts;         /* the command's own options, for extra_opt */
+    /* The command's own options (rows of cmd->opts besides
+     * MM_INPUT_OPT_ROWS), or NULL when it has none. */
+    mm_cli_opt_fn cmd_opt;
+    void *cmd_ud;
 };
 
 /* One input being read: its name and the parse settings for it. */
@@ -66,8 +99,31 @@ typedef struct mm_input_visitor {
 
 void mm_input_opts_init(mm_input_opts *o);
 void mm_input_opts_fini(mm_input_opts *o);
-/* Parses --type --rules --ioc --allow --year --timezone --web-format
- * --trust-xff and file names; returns an exit code (0 = go on). */
+/* Keys and table rows of the input options; a command's table starts with
+ * MM_INPUT_OPT_ROWS and its own keys stay below MM_INPUT_K_TYPE. */
+enum {
+    MM_INPUT_K_TYPE = 1000,
+    MM_INPUT_K_RULES,
+    MM_INPUT_K_IOC,
+    MM_INPUT_K_ALLOW,
+    MM_INPUT_K_YEAR,
+    MM_INPUT_K_TIMEZONE,
+    MM_INPUT_K_WEB_FORMAT,
+    MM_INPUT_K_TRUST_XFF,
+};
+#define MM_INPUT_OPT_ROWS                                                      \
+    {"--type", NULL, MM_INPUT_K_TYPE, true, "log type"},                       \
+    {"--rules", NULL, MM_INPUT_K_RULES, true, "rule directory"},               \
+    {"--ioc", NULL, MM_INPUT_K_IOC, true, "indicator list (repeatable)"},      \
+    {"--allow", NULL, MM_INPUT_K_ALLOW, true, "never alert on this CIDR"},     \
+    {"--year", NULL, MM_INPUT_K_YEAR, true, "year of stamps without one"},     \
+    {"--timezone", NULL, MM_INPUT_K_TIMEZONE, true, "zone of stamps"},         \
+    {"--web-format", NULL, MM_INPUT_K_WEB_FORMAT, true, "Apache LogFormat"},   \
+    {"--trust-xff", NULL, MM_INPUT_K_TRUST_XFF, false, "X-Forwarded-For"}
+
+/* Parses cmd->opts over argv: the input options, file names, and the
+ * command's own options through o->cmd_opt; returns an exit code (0 = go
+ * on). */
 int mm_input_opts_parse(const mm_command *cmd, mm_input_opts *o, int argc,
                         char **argv);
 /* Builds and compiles the ruleset; on error prints file:line, returns 2. */
@@ -79,6 +135,11 @@ int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
 int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
                      char **argv, const mm_detector_opts *dopts,
                      mm_ruleset **rs, mm_detector **det);
+/* Parses one line of `in` and counts it in st (lines, truncated, then
+ * events, skipped or unparsed). True when it gave an event (flagged
+ * MM_ANOM_TRUNCATED when the line was cut). */
+bool mm_input_parse(const mm_input *in, mm_span line, bool truncated,
+                    mm_parse_stats *st, mm_event *ev);
 /* Prints one input's counters on stderr, Japanese then English. */
 void mm_input_print_stats(const char *cmd, const char *name,
                           const mm_parse_stats *st);

@@ -16,20 +16,8 @@ static void logtest_line(const mm_input *in, mm_span line, bool truncated,
 {
     logtest *lt = ud;
     mm_event ev;
-    lt->total.lines++;
-    lt->total.truncated += truncated;
-    mm_rc rc = mm_parse_line(&in->parse, in->type, line.p, line.len, &ev);
-    if (rc == MM_SKIP) {
-        lt->total.skipped++;
+    if (!mm_input_parse(in, line, truncated, &lt->total, &ev))
         return;
-    }
-    if (rc != MM_OK) {
-        lt->total.unparsed++;
-        return;
-    }
-    lt->total.events++;
-    if (truncated)
-        ev.anomalies |= MM_ANOM_TRUNCATED;
     mm_line_hits hits;
     mm_detector_match_line(lt->det, &ev, line.p, line.len, &hits);
     mm_buf_reset(&lt->out);
@@ -69,6 +57,8 @@ static int logtest_run(int argc, char **argv)
     return status;
 }
 
+static const mm_cli_opt logtest_opts[] = {MM_INPUT_OPT_ROWS, {0}};
+
 const mm_command mm_cmd_logtest = {
     .name = "logtest",
     .summary_ja = "ログ行の解析結果を表示",
@@ -84,4 +74,5 @@ const mm_command mm_cmd_logtest = {
         "\n"
         MM_INPUT_OPTIONS_USAGE,
     .run = logtest_run,
+    .opts = logtest_opts,
 };

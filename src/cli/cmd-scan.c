@@ -62,19 +62,8 @@ static void scan_line(const mm_input *in, mm_span line, bool truncated,
     (void)lineno;
     scan *s = ud;
     mm_event ev;
-    s->file.lines++;
-    s->file.truncated += truncated;
-    mm_rc rc = mm_parse_line(&in->parse, in->type, line.p, line.len, &ev);
-    if (rc == MM_OK) {
-        s->file.events++;
-        if (truncated)
-            ev.anomalies |= MM_ANOM_TRUNCATED;
+    if (mm_input_parse(in, line, truncated, &s->file, &ev))
         mm_detector_feed(s->det, &ev, line.p, line.len, scan_alert, s);
-    } else if (rc == MM_SKIP) {
-        s->file.skipped++;
-    } else {
-        s->file.unparsed++;
-    }
 }
 
 static void scan_end(const mm_input *in, void *ud)
@@ -90,25 +79,29 @@ static void scan_end(const mm_input *in, void *ud)
     memset(&s->file, 0, sizeof s->file);
 }
 
-static bool scan_extra_opt(mm_input_opts *o, int argc, char **argv, int *i)
+enum { K_FORMAT = 1, K_FAIL_ON_ALERT, K_QUIET };
+
+static const mm_cli_opt scan_options[] = {
+    MM_INPUT_OPT_ROWS,
+    {"--format", NULL, K_FORMAT, true, "json or text"},
+    {"--fail-on-alert", NULL, K_FAIL_ON_ALERT, false, "exit 3 on alerts"},
+    {"--quiet", "-q", K_QUIET, false, "no summary on stderr"},
+    {0},
+};
+
+static int scan_opt(int key, const char *v, void *ud)
 {
-    (void)argc;
-    scan_opts *so = o->cmd_opts;
-    if (strcmp(argv[*i], "--fail-on-alert") == 0)
+    scan_opts *so = ud;
+    if (key == K_FAIL_ON_ALERT)
         so->fail_on_alert = true;
-    else if (strcmp(argv[*i], "--quiet") == 0 || strcmp(argv[*i], "-q") == 0)
+    else if (key == K_QUIET)
         so->quiet = true;
-    else if (strcmp(argv[*i], "--format=text") == 0 ||
-             (strcmp(argv[*i], "--format") == 0 && *i + 1 < argc &&
-              strcmp(argv[*i + 1], "text") == 0 && ++*i))
-        so->text = true;
-    else if (strcmp(argv[*i], "--format=json") == 0 ||
-             (strcmp(argv[*i], "--format") == 0 && *i + 1 < argc &&
-              strcmp(argv[*i + 1], "json") == 0 && ++*i))
-        so->text = false;
+    else if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0)
+        so->text = v[0] == 't';
     else
-        return false;
-    return true;
+        return mm_cli_usage_error(&mm_cmd_scan, "--format: json か text / json "
+                                                "or text, not '%s'", v);
+    return MM_EXIT_OK;
 }
 
 static double now_seconds(void)
@@ -123,7 +116,8 @@ static int scan_run(int argc, char **argv)
     mm_input_opts o;
     scan_opts so = {0};
     mm_input_opts_init(&o);
-    o.cmd_opts = &so;
+    o.cmd_opt = scan_opt;
+    o.cmd_ud = &so;
     mm_ruleset *rs = NULL;
     scan s = {0};
     mm_buf_init(&s.out, 0);
@@ -177,5 +171,5 @@ const mm_command mm_cmd_scan = {
         "  --fail-on-alert   exit 3 when any alert was raised\n"
         "  -q, --quiet       no summary on stderr\n",
     .run = scan_run,
-    .extra_opt = scan_extra_opt,
+    .opts = scan_options,
 };

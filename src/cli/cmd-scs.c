@@ -1,9 +1,8 @@
 /* cmd-scs.c — `mamori scs`: the SCS ★3/★4 diagnosis (catalogue, assess,
  * keygen, confirm, verify). The work is in src/scs; this file parses
- * options, reads and writes files and maps status codes to exit codes. */
-#include "cli.h"
-#include "core.h"
-#include "scs.h"
+ * options, reads and writes files and maps status codes to exit codes
+ * (keygen, confirm and verify are in cmd-scs-sign.c). */
+#include "cmd-scs.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -17,7 +16,7 @@
 
 #define CATALOGUE_REL "data/scs/catalogue.txt"
 
-static int rc_exit(mm_rc rc)
+int mm_cli_scs_rc_exit(mm_rc rc)
 {
     switch (rc) {
     case MM_OK: return MM_EXIT_OK;
@@ -28,108 +27,75 @@ static int rc_exit(mm_rc rc)
     }
 }
 
-static int report(const mm_err *err, mm_rc rc)
+int mm_cli_scs_report(const mm_err *err, mm_rc rc)
 {
     char msg[1024];
     mm_err_format(err, msg, sizeof msg);
     fprintf(stderr, "mamori scs: %s\n", msg);
-    return rc_exit(rc);
+    return mm_cli_scs_rc_exit(rc);
 }
 
 /* ---- option parsing ------------------------------------------------------- */
 
-typedef struct opts {
-    const char *answers, *catalogue, *previous, *format, *lang, *out, *level;
-    const char *assessment, *key, *expert_name, *registration_no, *date, *pubkey;
-    const char *today;
-    const char *evidence[MM_SCS_EVIDENCE_FILES_MAX];
-    size_t n_evidence;
-    const char *positional;
-    int force;
-} opts;
-
-static const struct {
-    const char *name;
-    size_t off;
-} value_opts[] = {
-    {"--answers", offsetof(opts, answers)},
-    {"--catalogue", offsetof(opts, catalogue)},
-    {"--previous", offsetof(opts, previous)},
-    {"--format", offsetof(opts, format)},
-    {"--lang", offsetof(opts, lang)},
-    {"--out", offsetof(opts, out)},
-    {"--level", offsetof(opts, level)},
-    {"--assessment", offsetof(opts, assessment)},
-    {"--key", offsetof(opts, key)},
-    {"--expert-name", offsetof(opts, expert_name)},
-    {"--registration-no", offsetof(opts, registration_no)},
-    {"--date", offsetof(opts, date)},
-    {"--pubkey", offsetof(opts, pubkey)},
-    {"--today", offsetof(opts, today)},
-};
 
 
-/* `allowed` lists the options this subcommand takes, space-separated. */
-static int parse_opts(int argc, char **argv, const char *allowed, opts *o)
+static const mm_cli_opt catalogue_opts[] = {
+    O_CATALOGUE, VAL("--level", level), O_FORMAT, O_LANG, O_OUT, {0}};
+static const mm_cli_opt assess_opts[] = {
+    VAL("--answers", answers), O_CATALOGUE,
+    {"--evidence", NULL, K_EVIDENCE, true, NULL},
+    VAL("--previous", previous), O_FORMAT, O_LANG, O_OUT, VAL("--today", today),
+    {0}};
+typedef struct opt_ctx {
+    opts *o;
+    const mm_cli_opt *tab;
+    bool file; /* takes one FILE argument */
+} opt_ctx;
+
+static int take_opt(int key, const char *val, void *ud)
 {
-    memset(o, 0, sizeof *o);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '\0') {
-            if (o->positional || !strstr(allowed, "FILE"))
-                return mm_cli_usage_error(&mm_cmd_scs, "余分な引数 / unexpected "
-                                                       "argument '%s'", a);
-            o->positional = a;
-            continue;
+    opt_ctx *x = ud;
+    opts *o = x->o;
+    if (key == MM_CLI_POSITIONAL) {
+        if (o->positional || !x->file)
+            return mm_cli_usage_error(&mm_cmd_scs, "余分な引数 / unexpected "
+                                                   "argument '%s'", val);
+        o->positional = val;
+    } else if (key == K_FORCE) {
+        o->force = 1;
+    } else if (key == K_EVIDENCE) {
+        if (o->n_evidence >= MM_SCS_EVIDENCE_FILES_MAX)
+            return mm_cli_usage_error(&mm_cmd_scs, "--evidence は %u 個までです "
+                                      "/ at most %u --evidence files",
+                                      MM_SCS_EVIDENCE_FILES_MAX,
+                                      MM_SCS_EVIDENCE_FILES_MAX);
+        o->evidence[o->n_evidence++] = val;
+    } else {
+        const char **slot = (const char **)((char *)o + key);
+        if (*slot) {
+            const char *name = "";
+            for (const mm_cli_opt *t = x->tab; t->name; t++)
+                if (t->key == key)
+                    name = t->name;
+            return mm_cli_usage_error(&mm_cmd_scs, "%s が2回あります / %s "
+                                      "given twice", name, name);
         }
-        char name[64];
-        const char *eq = strchr(a, '=');
-        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        if (nl >= sizeof name)
-            return mm_cli_usage_error(&mm_cmd_scs, "不明なオプション / unknown "
-                                                   "option '%s'", a);
-        memcpy(name, a, nl);
-        name[nl] = '\0';
-        char pat[70];
-        snprintf(pat, sizeof pat, " %s ", name);
-        char allowed_sp[512];
-        snprintf(allowed_sp, sizeof allowed_sp, " %s ", allowed);
-        if (!strstr(allowed_sp, pat))
-            return mm_cli_usage_error(&mm_cmd_scs, "不明なオプション / unknown "
-                                                   "option '%s'", name);
-        if (strcmp(name, "--force") == 0) {
-            o->force = 1;
-            continue;
-        }
-        const char *val = eq ? eq + 1 : NULL;
-        if (!val) {
-            if (i + 1 >= argc)
-                return mm_cli_usage_error(&mm_cmd_scs, "%s には値が必要です / %s "
-                                                       "needs a value", name, name);
-            val = argv[++i];
-        }
-        if (strcmp(name, "--evidence") == 0) {
-            if (o->n_evidence >= MM_SCS_EVIDENCE_FILES_MAX)
-                return mm_cli_usage_error(&mm_cmd_scs, "--evidence は %u 個までです "
-                                          "/ at most %u --evidence files",
-                                          MM_SCS_EVIDENCE_FILES_MAX,
-                                          MM_SCS_EVIDENCE_FILES_MAX);
-            o->evidence[o->n_evidence++] = val;
-            continue;
-        }
-        for (size_t k = 0; k < sizeof value_opts / sizeof *value_opts; k++)
-            if (strcmp(name, value_opts[k].name) == 0) {
-                const char **slot = (const char **)((char *)o + value_opts[k].off);
-                if (*slot)
-                    return mm_cli_usage_error(&mm_cmd_scs, "%s が2回あります / %s "
-                                              "given twice", name, name);
-                *slot = val;
-            }
+        *slot = val;
     }
-    return -1;
+    return 0;
 }
 
-static int parse_lang(const char *s, mm_scs_lang *out)
+/* Returns -1 to go on, else the exit code (the subcommands' convention). */
+int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab, bool file,
+                      opts *o)
+{
+    memset(o, 0, sizeof *o);
+    opt_ctx x = {o, tab, file};
+    int r = mm_cli_opts_parse(&mm_cmd_scs, tab, argc, argv, 0, take_opt, &x);
+    return r ? r : -1;
+}
+
+int mm_cli_scs_lang(const char *s, mm_scs_lang *out)
 {
     if (!s || strcmp(s, "ja") == 0)
         *out = MM_SCS_JA;
@@ -183,13 +149,13 @@ static int load_catalogue(const char *given, mm_scs_catalogue **cat)
     mm_err err;
     mm_rc rc = mm_scs_catalogue_load(path, cat, &err);
     if (rc != MM_OK) {
-        report(&err, rc);
+        mm_cli_scs_report(&err, rc);
         return MM_EXIT_USAGE;
     }
     return -1;
 }
 
-static void today_utc(char out[11])
+void mm_cli_scs_today(char out[11])
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -199,7 +165,7 @@ static void today_utc(char out[11])
 }
 
 /* Writes to --out (atomically) or stdout. */
-static int emit(const char *out, const mm_buf *b, unsigned mode)
+int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode)
 {
     if (!out || strcmp(out, "-") == 0) {
         if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) {
@@ -210,81 +176,74 @@ static int emit(const char *out, const mm_buf *b, unsigned mode)
     }
     mm_err err;
     mm_rc rc = mm_scs_write_file(out, b->data ? b->data : "", b->len, mode, &err);
-    return rc == MM_OK ? MM_EXIT_OK : report(&err, rc);
+    return rc == MM_OK ? MM_EXIT_OK : mm_cli_scs_report(&err, rc);
 }
 
 /* ---- subcommands ------------------------------------------------------------ */
 
-static int cmd_catalogue(int argc, char **argv)
+static int cmd_catalogue(opts *o)
 {
-    opts o;
-    int r = parse_opts(argc, argv, "--catalogue --level --format --lang --out", &o);
-    if (r >= 0)
-        return r;
+    int r;
     int level = 0;
-    if (o.level) {
-        if (strcmp(o.level, "3") == 0 || strcmp(o.level, "★3") == 0)
+    if (o->level) {
+        if (strcmp(o->level, "3") == 0 || strcmp(o->level, "★3") == 0)
             level = 3;
-        else if (strcmp(o.level, "4") == 0 || strcmp(o.level, "★4") == 0)
+        else if (strcmp(o->level, "4") == 0 || strcmp(o->level, "★4") == 0)
             level = 4;
         else
             return mm_cli_usage_error(&mm_cmd_scs, "--level は 3 か 4 です / --level "
                                                    "must be 3 or 4");
     }
     bool json = false;
-    if (o.format && strcmp(o.format, "json") == 0)
+    if (o->format && strcmp(o->format, "json") == 0)
         json = true;
-    else if (o.format && strcmp(o.format, "table") != 0)
+    else if (o->format && strcmp(o->format, "table") != 0)
         return mm_cli_usage_error(&mm_cmd_scs, "--format は table か json です / "
                                                "--format must be table or json");
     mm_scs_lang lang;
-    if ((r = parse_lang(o.lang, &lang)) >= 0)
+    if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     mm_scs_catalogue *cat;
-    if ((r = load_catalogue(o.catalogue, &cat)) >= 0)
+    if ((r = load_catalogue(o->catalogue, &cat)) >= 0)
         return r;
     mm_buf b;
     mm_buf_init(&b, MM_SCS_REPORT_MAX);
     mm_rc rc = json ? mm_scs_catalogue_json(cat, level, &b)
                     : mm_scs_catalogue_table(cat, level, lang, &b);
-    int ex = rc == MM_OK ? emit(o.out, &b, 0644) : MM_EXIT_FAIL;
+    int ex = rc == MM_OK ? mm_cli_scs_emit(o->out, &b, 0644) : MM_EXIT_FAIL;
     mm_buf_free(&b);
     mm_scs_catalogue_free(cat);
     return ex;
 }
 
-static int cmd_assess(int argc, char **argv)
+static int cmd_assess(opts *o)
 {
-    opts o;
-    int r = parse_opts(argc, argv, "--answers --catalogue --evidence --previous "
-                                   "--format --lang --out --today", &o);
-    if (r >= 0)
-        return r;
-    if (!o.answers)
+    int r;
+    if (!o->answers)
         return mm_cli_usage_error(&mm_cmd_scs, "--answers FILE が必要です / "
                                                "--answers FILE is required");
     enum { F_TEXT, F_JSON, F_HTML } fmt = F_TEXT;
-    if (o.format && strcmp(o.format, "json") == 0)
+    if (o->format && strcmp(o->format, "json") == 0)
         fmt = F_JSON;
-    else if (o.format && strcmp(o.format, "html") == 0)
+    else if (o->format && strcmp(o->format, "html") == 0)
         fmt = F_HTML;
-    else if (o.format && strcmp(o.format, "text") != 0)
+    else if (o->format && strcmp(o->format, "text") != 0)
         return mm_cli_usage_error(&mm_cmd_scs, "--format は json, html, text のどれか"
                                                "です / --format must be json, html "
                                                "or text");
     mm_scs_lang lang;
-    if ((r = parse_lang(o.lang, &lang)) >= 0)
+    if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     char today[11];
-    if (o.today && (strlen(o.today) != 10 || o.today[4] != '-' || o.today[7] != '-'))
+    if (o->today && (strlen(o->today) != 10 || o->today[4] != '-' || o->today[7] != '-'))
         return mm_cli_usage_error(&mm_cmd_scs, "--today は YYYY-MM-DD です / --today "
                                                "must be YYYY-MM-DD");
-    if (o.today)
-        snprintf(today, sizeof today, "%s", o.today);
+    if (o->today)
+        snprintf(today, sizeof today, "%s", o->today);
     else
-        today_utc(today);
+        mm_cli_scs_today(today);
     mm_scs_catalogue *cat;
-    if ((r = load_catalogue(o.catalogue, &cat)) >= 0)
+    if ((r = load_catalogue(o->catalogue, &cat)) >= 0)
         return r;
     mm_err err;
     mm_scs_answers *ans = NULL;
@@ -296,16 +255,16 @@ static int cmd_assess(int argc, char **argv)
     mm_buf_init(&json, MM_SCS_REPORT_MAX);
     mm_buf_init(&outb, MM_SCS_REPORT_MAX);
     int ex = MM_EXIT_OK;
-    mm_rc rc = mm_scs_answers_load(o.answers, cat, &ans, &err);
-    for (size_t i = 0; rc == MM_OK && i < o.n_evidence; i++)
-        rc = mm_scs_evidence_load(o.evidence[i], &ev[i], &err);
-    if (rc == MM_OK && o.previous)
-        rc = mm_scs_read_file(o.previous, MM_SCS_FILE_MAX, &prev, &prev_len, &err);
+    mm_rc rc = mm_scs_answers_load(o->answers, cat, &ans, &err);
+    for (size_t i = 0; rc == MM_OK && i < o->n_evidence; i++)
+        rc = mm_scs_evidence_load(o->evidence[i], &ev[i], &err);
+    if (rc == MM_OK && o->previous)
+        rc = mm_scs_read_file(o->previous, MM_SCS_FILE_MAX, &prev, &prev_len, &err);
     if (rc == MM_OK)
-        rc = mm_scs_assess(cat, ans, ev, o.n_evidence, prev, prev_len, o.previous,
+        rc = mm_scs_assess(cat, ans, ev, o->n_evidence, prev, prev_len, o->previous,
                            today, &as, &err);
     if (rc != MM_OK) {
-        ex = report(&err, rc);
+        ex = mm_cli_scs_report(&err, rc);
         goto done;
     }
     rc = mm_scs_assessment_json(as, fmt == F_JSON, &json);
@@ -314,10 +273,10 @@ static int cmd_assess(int argc, char **argv)
     else if (rc == MM_OK && fmt == F_HTML)
         rc = mm_scs_report_html(json.data, json.len, lang, false, &outb, &err);
     if (rc != MM_OK) {
-        ex = report(&err, rc);
+        ex = mm_cli_scs_report(&err, rc);
         goto done;
     }
-    ex = emit(o.out, fmt == F_JSON ? &json : &outb, 0644);
+    ex = mm_cli_scs_emit(o->out, fmt == F_JSON ? &json : &outb, 0644);
     if (ex == MM_EXIT_OK && mm_scs_contradiction_count(as))
         fprintf(stderr, "mamori scs: 回答と自動の証拠が食い違う項目が %zu 件あります"
                         "（満たしていない扱い） / %zu answer(s) contradicted by "
@@ -328,187 +287,26 @@ done:
     mm_buf_free(&outb);
     free(prev);
     mm_scs_assessment_free(as);
-    for (size_t i = 0; i < o.n_evidence; i++)
+    for (size_t i = 0; i < o->n_evidence; i++)
         mm_scs_evidence_free(ev[i]);
     mm_scs_answers_free(ans);
     mm_scs_catalogue_free(cat);
     return ex;
 }
 
-static int cmd_keygen(int argc, char **argv)
-{
-    opts o;
-    int r = parse_opts(argc, argv, "--out --force", &o);
-    if (r >= 0)
-        return r;
-    if (!o.out)
-        return mm_cli_usage_error(&mm_cmd_scs, "--out FILE が必要です / --out FILE "
-                                               "is required");
-    char pub_path[PATH_MAX];
-    if (snprintf(pub_path, sizeof pub_path, "%s.pub", o.out) >= (int)sizeof pub_path)
-        return mm_cli_usage_error(&mm_cmd_scs, "path too long");
-    if (!o.force && (access(o.out, F_OK) == 0 || access(pub_path, F_OK) == 0)) {
-        fprintf(stderr, "mamori scs: %s: 既にあります。上書きするには --force / "
-                        "already exists; use --force to replace it\n", o.out);
-        return MM_EXIT_FAIL;
-    }
-    char pk[MM_SCS_PK_HEX + 1], sk[MM_SCS_SK_HEX + 2];
-    if (mm_scs_keygen(pk, sk) != MM_OK) {
-        fprintf(stderr, "mamori scs: 鍵を作れません / key generation failed\n");
-        return MM_EXIT_FAIL;
-    }
-    size_t skl = strlen(sk);
-    sk[skl] = '\n';
-    mm_err err;
-    mm_rc rc = mm_scs_write_file(o.out, sk, skl + 1, 0600, &err);
-    memset(sk, 0, sizeof sk);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    char pkl[MM_SCS_PK_HEX + 2];
-    snprintf(pkl, sizeof pkl, "%s\n", pk);
-    rc = mm_scs_write_file(pub_path, pkl, strlen(pkl), 0644, &err);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    printf("%s\n", pk);
-    fprintf(stderr, "mamori scs: 秘密鍵 / secret key: %s (0600)\n"
-                    "            公開鍵 / public key: %s\n", o.out, pub_path);
-    return MM_EXIT_OK;
-}
-
-/* Reads a hex key from a file, or takes the argument itself when it is hex. */
-static int read_key(const char *arg, size_t hexlen, char *out, size_t outlen)
-{
-    size_t al = strlen(arg);
-    if (al == hexlen && strspn(arg, "0123456789abcdefABCDEF") == hexlen) {
-        snprintf(out, outlen, "%s", arg);
-        return -1;
-    }
-    char *data;
-    size_t len;
-    mm_err err;
-    mm_rc rc = mm_scs_read_file(arg, 4096, &data, &len, &err);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
-                   data[len - 1] == ' '))
-        data[--len] = '\0';
-    int ok = len == hexlen && strspn(data, "0123456789abcdefABCDEF") == hexlen;
-    if (ok)
-        snprintf(out, outlen, "%s", data);
-    memset(data, 0, len);
-    free(data);
-    if (!ok) {
-        fprintf(stderr, "mamori scs: %s: 鍵の形式が正しくありません（16進 %zu 文字） "
-                        "/ not a key (%zu hex characters)\n", arg, hexlen, hexlen);
-        return MM_EXIT_USAGE;
-    }
-    return -1;
-}
-
-static int cmd_confirm(int argc, char **argv)
-{
-    opts o;
-    int r = parse_opts(argc, argv, "--assessment --key --expert-name "
-                                   "--registration-no --date --out", &o);
-    if (r >= 0)
-        return r;
-    if (!o.assessment || !o.key || !o.expert_name || !o.registration_no || !o.out)
-        return mm_cli_usage_error(&mm_cmd_scs, "--assessment, --key, --expert-name, "
-                                  "--registration-no, --out が必要です / are required");
-    if (!mm_scs_registration_no_valid(o.registration_no))
-        return mm_cli_usage_error(&mm_cmd_scs, "--registration-no は6桁の数字です"
-                                  "（例 012345） / --registration-no must be 6 digits, "
-                                  "e.g. 012345");
-    char today[11];
-    if (!o.date)
-        today_utc(today);
-    char sk[MM_SCS_SK_HEX + 1];
-    if ((r = read_key(o.key, MM_SCS_SK_HEX, sk, sizeof sk)) >= 0)
-        return r;
-    char *text;
-    size_t len;
-    mm_err err;
-    mm_rc rc = mm_scs_read_file(o.assessment, MM_SCS_FILE_MAX, &text, &len, &err);
-    if (rc != MM_OK) {
-        memset(sk, 0, sizeof sk);
-        return report(&err, rc);
-    }
-    mm_scs_expert ex = {o.expert_name, o.registration_no, o.date ? o.date : today};
-    mm_buf b;
-    mm_buf_init(&b, MM_SCS_REPORT_MAX);
-    rc = mm_scs_confirm(text, len, o.assessment, &ex, sk, &b, &err);
-    memset(sk, 0, sizeof sk);
-    free(text);
-    int code = rc == MM_OK ? emit(o.out, &b, 0644) : report(&err, rc);
-    mm_buf_free(&b);
-    if (code == MM_EXIT_OK)
-        fprintf(stderr, "mamori scs: 確認を記録しました / confirmation recorded: %s\n",
-                o.out);
-    return code;
-}
-
-static int cmd_verify(int argc, char **argv)
-{
-    opts o;
-    int r = parse_opts(argc, argv, "FILE --pubkey --format --lang --out", &o);
-    if (r >= 0)
-        return r;
-    if (!o.positional)
-        return mm_cli_usage_error(&mm_cmd_scs, "確認済みファイルを指定してください / "
-                                               "give the confirmed file");
-    bool html = false, text = false;
-    if (o.format && strcmp(o.format, "html") == 0)
-        html = true;
-    else if (o.format && strcmp(o.format, "text") == 0)
-        text = true;
-    else if (o.format)
-        return mm_cli_usage_error(&mm_cmd_scs, "--format は text か html です / "
-                                               "--format must be text or html");
-    mm_scs_lang lang;
-    if ((r = parse_lang(o.lang, &lang)) >= 0)
-        return r;
-    char pk[MM_SCS_PK_HEX + 1];
-    if (o.pubkey && (r = read_key(o.pubkey, MM_SCS_PK_HEX, pk, sizeof pk)) >= 0)
-        return r;
-    char *data;
-    size_t len;
-    mm_err err;
-    mm_rc rc = mm_scs_read_file(o.positional, MM_SCS_FILE_MAX, &data, &len, &err);
-    if (rc != MM_OK)
-        return report(&err, rc);
-    rc = mm_scs_verify(data, len, o.positional, o.pubkey ? pk : NULL, &err);
-    if (rc != MM_OK) {
-        free(data);
-        char msg[1024];
-        mm_err_format(&err, msg, sizeof msg);
-        fprintf(stderr, "mamori scs verify: %s: %s\n",
-                rc == MM_EINVAL ? "無効 / INVALID" : "読めません / unreadable", msg);
-        return rc == MM_EINVAL ? MM_EXIT_FAIL : rc_exit(rc);
-    }
-    fprintf(stderr, "mamori scs verify: 有効 / VALID: %s — %s\n", o.positional,
-            o.pubkey ? "指定の公開鍵による署名です / signed by the given public key"
-                     : "ファイル内の公開鍵による署名です。専門家本人の鍵かは --pubkey "
-                       "で確かめてください / signed by the key inside the file; "
-                       "check it is the expert's with --pubkey");
-    int code = MM_EXIT_OK;
-    if (html || text) {
-        mm_buf b;
-        mm_buf_init(&b, MM_SCS_REPORT_MAX);
-        rc = html ? mm_scs_report_html(data, len, lang, true, &b, &err)
-                  : mm_scs_report_text(data, len, lang, &b, &err);
-        code = rc == MM_OK ? emit(o.out, &b, 0644) : report(&err, rc);
-        mm_buf_free(&b);
-    }
-    free(data);
-    return code;
-}
-
+/* One row per subcommand: its options, whether it takes one FILE, and
+ * the code that runs once they are parsed. */
 static const struct {
     const char *name;
-    int (*run)(int, char **);
+    const mm_cli_opt *opts;
+    bool file;
+    int (*run)(opts *o);
 } subs[] = {
-    {"catalogue", cmd_catalogue}, {"assess", cmd_assess}, {"keygen", cmd_keygen},
-    {"confirm", cmd_confirm},     {"verify", cmd_verify},
+    {"catalogue", catalogue_opts, false, cmd_catalogue},
+    {"assess", assess_opts, false, cmd_assess},
+    {"keygen", mm_cli_scs_keygen_opts, false, mm_cli_scs_keygen},
+    {"confirm", mm_cli_scs_confirm_opts, false, mm_cli_scs_confirm},
+    {"verify", mm_cli_scs_verify_opts, true, mm_cli_scs_verify},
 };
 
 static int scs_run(int argc, char **argv)
@@ -517,8 +315,11 @@ static int scs_run(int argc, char **argv)
         return mm_cli_usage_error(&mm_cmd_scs, "サブコマンドを指定してください / "
                                                "give a subcommand");
     for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
-        if (strcmp(argv[1], subs[i].name) == 0)
-            return subs[i].run(argc - 2, argv + 2);
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            opts o;
+            int r = mm_cli_scs_parse_opts(argc - 2, argv + 2, subs[i].opts, subs[i].file, &o);
+            return r >= 0 ? r : subs[i].run(&o);
+        }
     return mm_cli_usage_error(&mm_cmd_scs, "不明なサブコマンド / unknown "
                                            "subcommand '%s'", argv[1]);
 }

@@ -16,6 +16,20 @@ static const mm_command *const commands[] = {
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
+/* Options of `mamori` itself (every command also takes -h/--help). */
+enum { G_HELP = 1, G_VERSION };
+static const mm_cli_opt global_opts[] = {
+    {"--help", "-h", G_HELP, false, "この説明 / this help"},
+    {"--version", NULL, G_VERSION, false, "版を表示 / print the version"},
+    {0},
+};
+
+static int global_key(const char *arg)
+{
+    const mm_cli_opt *o = mm_cli_opt_find(global_opts, arg);
+    return o ? o->key : 0;
+}
+
 static void print_help(FILE *out)
 {
     fprintf(out, "mamori %s — サプライチェーンの中小企業を互いに守る / collective "
@@ -28,7 +42,8 @@ static void print_help(FILE *out)
                 commands[i]->summary_ja, commands[i]->summary_en);
     fprintf(out, "  %-10s %s\n", "help", "この説明 / this help");
     fprintf(out, "\n各コマンドの詳細 / details: mamori <command> --help\n"
-                 "  --version  版を表示 / print the version\n");
+                 "  --version  %s\n",
+            mm_cli_opt_find(global_opts, "--version")->help);
 }
 
 int mm_cli_wants_help(const mm_command *cmd, int argc, char **argv)
@@ -36,7 +51,7 @@ int mm_cli_wants_help(const mm_command *cmd, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             break;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        if (global_key(argv[i]) == G_HELP) {
             fputs(cmd->usage, stdout);
             return 1;
         }
@@ -63,8 +78,7 @@ int main(int argc, char **argv)
         return MM_EXIT_USAGE;
     }
     const char *name = argv[1];
-    if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 ||
-        strcmp(name, "-h") == 0) {
+    if (strcmp(name, "help") == 0 || global_key(name) == G_HELP) {
         if (argc > 2) {
             for (size_t i = 0; i < N_COMMANDS; i++)
                 if (strcmp(commands[i]->name, argv[2]) == 0) {
@@ -75,7 +89,7 @@ int main(int argc, char **argv)
         print_help(stdout);
         return MM_EXIT_OK;
     }
-    if (strcmp(name, "--version") == 0)
+    if (global_key(name) == G_VERSION)
         return mm_cmd_version.run(1, argv + 1);
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i]->name, name) == 0) {

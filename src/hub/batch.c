@@ -1,7 +1,7 @@
 /* batch.c — decode and validate an uploaded batch (zstd with a cap, NDJSON,
  * every line checked before anything is stored): a zero-copy fast path for
  * the common line, jansson for everything else and for every error. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <jansson.h>
 #include <stdlib.h>

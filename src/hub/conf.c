@@ -15,39 +15,34 @@ typedef struct opt {
     opt_type type;
     double min, max; /* bounds for numbers */
     const char *help;
+    const char *def;  /* the default, as written to a new hub.conf (NULL: none) */
+    const char *note; /* comment line written before it in a new hub.conf */
 } opt;
 
+/* The one table of options and defaults: the server's defaults, the engine's
+ * (mm_hub_params_default) and the hub.conf `hub init` writes all come from
+ * it; docs/hub.md lists the same. */
 static const opt opts[] = {
-    {"listen", OPT_LISTEN, 0, 0, "HOST:PORT to listen on"},
-    {"tls", OPT_BOOL, 0, 0, "serve HTTPS (on) or plain HTTP (off, loopback only)"},
-    {"cert", OPT_STR, 0, 0, "certificate PEM (relative to DIR)"},
-    {"key", OPT_STR, 0, 0, "private key PEM (relative to DIR)"},
-    {"k", OPT_UINT, 2, 1000, "distinct tenants that open a campaign"},
-    {"window_hours", OPT_UINT, 1, 24 * 365, "correlation window W"},
-    {"ip_ttl_days", OPT_UINT, 1, 365, "IP indicator life after last sighting"},
-    {"domain_ttl_days", OPT_UINT, 1, 365, "domain indicator life"},
-    {"escalate_score", OPT_UINT, 0, 100, "score that escalates a CI-supplier campaign"},
-    {"ci_depth", OPT_UINT, 1, 10, "graph depth searched for CI operators"},
-    {"rate", OPT_DOUBLE, 0.1, 1e6, "uploads per second per tenant"},
-    {"burst", OPT_DOUBLE, 1, 1e6, "token bucket size"},
-    {"threads", OPT_UINT, 1, 256, "HTTP thread pool"},
-    {"allow", OPT_ALLOW, 0, 0, "extra allowlisted CIDR (repeatable)"},
+    {"listen", OPT_LISTEN, 0, 0, "HOST:PORT to listen on", "127.0.0.1:8443", NULL},
+    {"tls", OPT_BOOL, 0, 0, "serve HTTPS (on) or plain HTTP (off, loopback only)", "on",
+     NULL},
+    {"cert", OPT_STR, 0, 0, "certificate PEM (relative to DIR)", "hub-cert.pem", NULL},
+    {"key", OPT_STR, 0, 0, "private key PEM (relative to DIR)", "hub-key.pem", NULL},
+    {"k", OPT_UINT, 2, 1000, "distinct tenants that open a campaign", "2",
+     "correlation: a campaign opens at k tenants within window_hours"},
+    {"window_hours", OPT_UINT, 1, 24 * 365, "correlation window W", "24", NULL},
+    {"ip_ttl_days", OPT_UINT, 1, 365, "IP indicator life after last sighting", "14", NULL},
+    {"domain_ttl_days", OPT_UINT, 1, 365, "domain indicator life", "30", NULL},
+    {"escalate_score", OPT_UINT, 0, 100, "score that escalates a CI-supplier campaign",
+     "60", NULL},
+    {"ci_depth", OPT_UINT, 1, 10, "graph depth searched for CI operators", "3", NULL},
+    {"rate", OPT_DOUBLE, 0.1, 1e6, "uploads per second per tenant", "20",
+     "uploads per second per tenant, and the bucket size"},
+    {"burst", OPT_DOUBLE, 1, 1e6, "token bucket size", "40", NULL},
+    {"threads", OPT_UINT, 1, 256, "HTTP thread pool", "8", NULL},
+    {"allow", OPT_ALLOW, 0, 0, "extra allowlisted CIDR (repeatable)", NULL,
+     "allow = 192.0.2.0/24   (more good actors, repeatable)"},
 };
-
-static void defaults(const char *dir, mm_hub_server_conf *c)
-{
-    memset(c, 0, sizeof *c);
-    snprintf(c->dir, sizeof c->dir, "%s", dir);
-    snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
-    c->port = 8443;
-    c->tls = true;
-    snprintf(c->cert_path, sizeof c->cert_path, "%s/hub-cert.pem", dir);
-    snprintf(c->key_path, sizeof c->key_path, "%s/hub-key.pem", dir);
-    mm_hub_params_default(&c->params);
-    c->rate = 20;
-    c->burst = 40;
-    c->threads = 8;
-}
 
 static void trim(char **s)
 {
@@ -157,6 +152,41 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         snprintf(c->allow[c->allow_n++], sizeof c->allow[0], "%s", val);
     }
     return MM_OK;
+}
+
+/* Every row's default through the same setter as hub.conf, so there is no
+ * second list of values (tests/unit/test-hub-admin.c checks none fails). */
+static void defaults(const char *dir, mm_hub_server_conf *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->dir, sizeof c->dir, "%s", dir);
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        if (opts[i].def)
+            (void)mm_hub_conf_set(c, opts[i].name, opts[i].def, "<defaults>", 0,
+                                  NULL);
+}
+
+void mm_hub_params_default(mm_hub_params *p)
+{
+    mm_hub_server_conf c;
+    defaults("", &c);
+    *p = c.params;
+}
+
+mm_rc mm_hub_conf_render(const char *const *kv, mm_buf *out)
+{
+    mm_rc rc = mm_buf_puts(out, "# mamori hub configuration (docs/hub.md)\n");
+    for (size_t i = 0; rc == MM_OK && i < sizeof opts / sizeof *opts; i++) {
+        const char *v = opts[i].def;
+        for (size_t j = 0; kv && kv[j] && kv[j + 1]; j += 2)
+            if (strcmp(kv[j], opts[i].name) == 0)
+                v = kv[j + 1];
+        if (opts[i].note)
+            rc = mm_buf_printf(out, "# %s\n", opts[i].note);
+        if (rc == MM_OK && v)
+            rc = mm_buf_printf(out, "%s = %s\n", opts[i].name, v);
+    }
+    return rc;
 }
 
 mm_rc mm_hub_conf_load(const char *dir, mm_hub_server_conf *c, mm_err *err)

@@ -1,227 +1,18 @@
 /* correlate.c — the hub engine: tenants and graph in memory, the
- * correlation index (key → tenants that saw it), campaigns, warnings,
- * indicators and escalation. Runs inline at ingest inside the batch's
+ * correlation index (key → tenants that saw it), campaigns, indicators
+ * and escalation (the key map is in keymap.c, warning texts in warnings.c). Runs inline at ingest inside the batch's
  * transaction, so what correlation derives is durable with the events. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define HOUR_MS (3600LL * 1000LL)
-#define DAY_MS (24LL * HOUR_MS)
 /* An indicator's last_seen is rewritten at most this often per value. */
 #define IND_REFRESH_MS (60LL * 1000LL)
 /* Event times further ahead of the hub clock than this are clamped. */
 #define FUTURE_SKEW_MS HOUR_MS
-
-/* ---- string-keyed hash map (open addressing, seeded) --------------------- */
-
-typedef struct smap_ent {
-    char *key;
-    uint64_t h;
-    void *val;
-} smap_ent;
-
-typedef struct smap {
-    smap_ent *e;
-    size_t cap, n;
-    uint64_t seed;
-} smap;
-
-static void smap_free(smap *m, void (*vfree)(void *))
-{
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->e[i].key) {
-            free(m->e[i].key);
-            if (vfree)
-                vfree(m->e[i].val);
-        }
-    free(m->e);
-    memset(m, 0, sizeof *m);
-}
-
-static smap_ent *smap_slot(smap *m, const char *key, size_t len, uint64_t h)
-{
-    size_t mask = m->cap - 1, i = (size_t)h & mask;
-    for (;;) {
-        smap_ent *e = &m->e[i];
-        if (!e->key || (e->h == h && strncmp(e->key, key, len) == 0 &&
-                        e->key[len] == '\0'))
-            return e;
-        i = (i + 1) & mask;
-    }
-}
-
-static mm_rc smap_grow(smap *m)
-{
-    size_t nc = m->cap ? m->cap * 2 : 1024;
-    smap_ent *ne = calloc(nc, sizeof *ne);
-    if (!ne)
-        return MM_ENOMEM;
-    smap old = *m;
-    m->e = ne;
-    m->cap = nc;
-    /* keys are distinct: only look for a free slot (no key reads, which
-     * would be a cache miss per entry) */
-    size_t mask = nc - 1;
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.e[i].key) {
-            size_t j = (size_t)old.e[i].h & mask;
-            while (ne[j].key)
-                j = (j + 1) & mask;
-            ne[j] = old.e[i];
-        }
-    free(old.e);
-    return MM_OK;
-}
-
-static void *smap_get(smap *m, const char *key)
-{
-    if (!m->cap)
-        return NULL;
-    size_t len = strlen(key);
-    smap_ent *e = smap_slot(m, key, len, mm_hash64(key, len, m->seed));
-    return e->key ? e->val : NULL;
-}
-
-/* smap_put with the key's length and hash already known. */
-static mm_rc smap_put_h(smap *m, const char *key, size_t len, uint64_t h,
-                        smap_ent **out)
-{
-    if ((m->n + 1) * 2 >= m->cap) {
-        mm_rc rc = smap_grow(m);
-        if (rc != MM_OK)
-            return rc;
-    }
-    smap_ent *e = smap_slot(m, key, len, h);
-    if (!e->key) {
-        e->key = malloc(len + 1);
-        if (!e->key)
-            return MM_ENOMEM;
-        memcpy(e->key, key, len + 1);
-        e->h = h;
-        e->val = NULL;
-        m->n++;
-    }
-    *out = e;
-    return MM_OK;
-}
-
-/* Starts loading the slot a key with hash h will probe first. */
-static void smap_prefetch(const smap *m, uint64_t h)
-{
-    if (m->cap)
-        __builtin_prefetch(&m->e[(size_t)h & (m->cap - 1)]);
-}
-
-/* Returns the slot for key, creating it (val NULL) when missing. */
-static mm_rc smap_put(smap *m, const char *key, smap_ent **out)
-{
-    if ((m->n + 1) * 2 >= m->cap) { /* load <= 1/2: short probe runs */
-        mm_rc rc = smap_grow(m);
-        if (rc != MM_OK)
-            return rc;
-    }
-    size_t len = strlen(key);
-    uint64_t h = mm_hash64(key, len, m->seed);
-    smap_ent *e = smap_slot(m, key, len, h);
-    if (!e->key) {
-        e->key = strdup(key);
-        if (!e->key)
-            return MM_ENOMEM;
-        e->h = h;
-        e->val = NULL;
-        m->n++;
-    }
-    *out = e;
-    return MM_OK;
-}
-
-/* ---- engine state -------------------------------------------------------- */
-
-typedef struct htenant {
-    mm_tenant t;
-    mm_cidr ranges[MM_HUB_RANGES_MAX];
-    unsigned nranges;
-    /* customers, as indexes into links */
-    unsigned *cust;
-    unsigned ncust, capcust;
-} htenant;
-
-typedef struct sighting {
-    uint32_t tenant;
-    int severity;
-    int64_t first_ts, last_ts;
-} sighting;
-
-typedef struct chit {
-    uint32_t tenant;
-    int64_t first_ts, last_ts;
-    uint64_t count;   /* since the last flush */
-    bool dirty;
-} chit;
-
-typedef struct camp {
-    mm_campaign c;
-    chit *hits;
-    unsigned nhits, caphits;
-    bool dirty;
-    unsigned ci_checked; /* nhits when the CI escalation was last checked
-                            with the score above the threshold */
-} camp;
-
-typedef struct kentry {
-    int64_t last_ts;
-    uint32_t camp; /* index + 1 into h->camps, 0 = none */
-    uint16_t n, cap;
-    sighting *s;      /* inl until more than KENTRY_INLINE tenants */
-    sighting inl[2];  /* most keys are seen by one or two tenants */
-} kentry;
-#define KENTRY_INLINE 2u
-
-typedef struct hind {
-    mm_indicator i;
-    int64_t written_last; /* last_seen as last written */
-} hind;
-
-/* Members' own ranges as disjoint, sorted [lo, hi] intervals, one array
- * per family, so the check on every event is a binary search instead of a
- * walk over every tenant (10,000 tenants made it 90% of ingest). */
-typedef struct mrange {
-    __uint128_t lo, hi;
-} mrange;
-
-typedef struct mranges {
-    mrange *r;
-    unsigned n;
-} mranges;
-
-struct mm_hub {
-    mm_store *st;
-    mm_hub_params p;
-    htenant *ten;
-    unsigned nten, capten;
-    mranges member[2]; /* [0] IPv4, [1] IPv6; rebuilt by mm_hub_reload */
-    smap tid;    /* tenant id → index + 1 */
-    smap thash;  /* token hash → index + 1 */
-    mm_link *links;
-    unsigned nlinks;
-    mm_cidr *allow;
-    unsigned nallow, capallow;
-    smap keys;   /* correlation key → kentry */
-    uint64_t keys_skipped; /* new keys refused at MM_HUB_KEYS_MAX */
-    camp *camps;
-    unsigned ncamps, capcamps;
-    smap inds;   /* "type value" → hind */
-    smap sioc;   /* "type value" → source (char *) */
-    int64_t cursor;
-    int64_t max_ts;
-    int64_t last_compact_ms;
-    bool replay; /* rebuilding from the store: no writes */
-};
-
 /* Built-in allowlist of good actors whose addresses never become shared
  * indicators or correlation keys: public DNS resolvers, major search-engine
  * crawlers and CDN edge ranges (docs/hub.md lists them). */
@@ -244,16 +35,6 @@ static const char *const builtin_allow_domains[] = {
     "cloudflare.com", "windowsupdate.com", "apple.com",
 };
 
-void mm_hub_params_default(mm_hub_params *p)
-{
-    p->k = 2;
-    p->window_ms = DAY_MS;
-    p->ip_ttl_ms = 14 * DAY_MS;
-    p->domain_ttl_ms = 30 * DAY_MS;
-    p->escalate_score = 60;
-    p->ci_depth = 3;
-}
-
 static void kentry_free(void *v)
 {
     kentry *k = v;
@@ -271,16 +52,16 @@ void mm_hub_free(mm_hub *h)
     free(h->ten);
     free(h->member[0].r);
     free(h->member[1].r);
-    smap_free(&h->tid, NULL);
-    smap_free(&h->thash, NULL);
+    mm_hub_smap_free(&h->tid, NULL);
+    mm_hub_smap_free(&h->thash, NULL);
     free(h->links);
     free(h->allow);
-    smap_free(&h->keys, kentry_free);
+    mm_hub_smap_free(&h->keys, kentry_free);
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     free(h->camps);
-    smap_free(&h->inds, free);
-    smap_free(&h->sioc, free);
+    mm_hub_smap_free(&h->inds, free);
+    mm_hub_smap_free(&h->sioc, free);
     free(h);
 }
 
@@ -346,7 +127,7 @@ static void parse_ranges(htenant *x)
 static mm_rc load_tenant(const mm_tenant *t, void *ud)
 {
     mm_hub *h = ud;
-    uintptr_t v = (uintptr_t)smap_get(&h->tid, t->id);
+    uintptr_t v = (uintptr_t)mm_hub_smap_get(&h->tid, t->id);
     if (v) {
         h->ten[v - 1].t = *t;
         parse_ranges(&h->ten[v - 1]);
@@ -365,7 +146,7 @@ static mm_rc load_tenant(const mm_tenant *t, void *ud)
     x->t = *t;
     parse_ranges(x);
     smap_ent *e;
-    mm_rc rc = smap_put(&h->tid, t->id, &e);
+    mm_rc rc = mm_hub_smap_put(&h->tid, t->id, &e);
     if (rc != MM_OK)
         return rc;
     e->val = (void *)(uintptr_t)(h->nten + 1);
@@ -373,17 +154,17 @@ static mm_rc load_tenant(const mm_tenant *t, void *ud)
     return MM_OK;
 }
 
-static int tenant_idx(const mm_hub *h, const char *id)
+int mm_hub__tenant_idx(const mm_hub *h, const char *id)
 {
-    uintptr_t v = (uintptr_t)smap_get((smap *)&h->tid, id);
+    uintptr_t v = (uintptr_t)mm_hub_smap_get((smap *)&h->tid, id);
     return v ? (int)(v - 1) : -1;
 }
 
 static mm_rc load_link(const mm_link *l, void *ud)
 {
     mm_hub *h = ud;
-    int s = tenant_idx(h, l->supplier);
-    if (s < 0 || tenant_idx(h, l->customer) < 0)
+    int s = mm_hub__tenant_idx(h, l->supplier);
+    if (s < 0 || mm_hub__tenant_idx(h, l->customer) < 0)
         return MM_OK;
     mm_link *nl = realloc(h->links, (h->nlinks + 1) * sizeof *nl);
     if (!nl)
@@ -415,13 +196,13 @@ mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
         return rc == MM_ENOMEM
                    ? mm_err_set(err, rc, "<store>", 0, "out of memory")
                    : rc;
-    smap_free(&h->thash, NULL);
+    mm_hub_smap_free(&h->thash, NULL);
     h->thash.seed = h->keys.seed;
     for (unsigned i = 0; i < h->nten; i++) {
         smap_ent *e;
         if (!h->ten[i].t.token_hash[0])
             continue;
-        if (smap_put(&h->thash, h->ten[i].t.token_hash, &e) != MM_OK)
+        if (mm_hub_smap_put(&h->thash, h->ten[i].t.token_hash, &e) != MM_OK)
             return mm_err_set(err, MM_ENOMEM, "<store>", 0, "out of memory");
         e->val = (void *)(uintptr_t)(i + 1);
     }
@@ -432,7 +213,7 @@ mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
         h->ten[i].ncust = 0;
     rc = mm_store_link_list(h->st, load_link, h, err);
     if (rc == MM_OK) { /* state-backed lists imported while running */
-        smap_free(&h->sioc, free);
+        mm_hub_smap_free(&h->sioc, free);
         h->sioc.seed = h->keys.seed;
         rc = h->st->ops->stateioc_list(h->st, load_sioc, h, err);
     }
@@ -443,13 +224,13 @@ mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
 
 const mm_tenant *mm_hub_tenant_by_hash(const mm_hub *h, const char *hash)
 {
-    uintptr_t v = (uintptr_t)smap_get((smap *)&h->thash, hash);
+    uintptr_t v = (uintptr_t)mm_hub_smap_get((smap *)&h->thash, hash);
     return v ? &h->ten[v - 1].t : NULL;
 }
 
 const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id)
 {
-    int i = tenant_idx(h, id);
+    int i = mm_hub__tenant_idx(h, id);
     return i >= 0 ? &h->ten[i].t : NULL;
 }
 
@@ -508,7 +289,7 @@ static mm_rc load_campaign(const mm_campaign *c, void *ud)
     char k[320];
     key_text(c->key_type, c->key, k, sizeof k);
     smap_ent *e;
-    if ((rc = smap_put(&h->keys, k, &e)) != MM_OK)
+    if ((rc = mm_hub_smap_put(&h->keys, k, &e)) != MM_OK)
         return rc;
     if (!e->val) {
         e->val = calloc(1, sizeof(kentry));
@@ -524,7 +305,7 @@ static mm_rc load_hit(const mm_hit *hit, void *ud)
 {
     mm_hub *h = ud;
     camp *c = &h->camps[h->ncamps - 1];
-    int ti = tenant_idx(h, hit->tenant);
+    int ti = mm_hub__tenant_idx(h, hit->tenant);
     if (ti < 0)
         return MM_OK;
     bool created;
@@ -542,7 +323,7 @@ static mm_rc load_indicator(const mm_indicator *i, void *ud)
     char k[300];
     snprintf(k, sizeof k, "%s %s", i->type, i->value);
     smap_ent *e;
-    mm_rc rc = smap_put(&h->inds, k, &e);
+    mm_rc rc = mm_hub_smap_put(&h->inds, k, &e);
     if (rc != MM_OK)
         return rc;
     if (!e->val && !(e->val = calloc(1, sizeof(hind))))
@@ -561,7 +342,7 @@ static mm_rc load_sioc(const mm_stateioc *s, void *ud)
     char k[300];
     snprintf(k, sizeof k, "%s %s", s->type, s->value);
     smap_ent *e;
-    mm_rc rc = smap_put(&h->sioc, k, &e);
+    mm_rc rc = mm_hub_smap_put(&h->sioc, k, &e);
     if (rc != MM_OK)
         return rc;
     if (!e->val && !(e->val = strdup(s->source)))
@@ -764,288 +545,7 @@ static void keys_ahead(const mm_hub *h, const mm_hub_event *e, evkeys *o)
     event_keys(h, &e->src, e->src_text, e->domain, e->rule_id, e->path,
                e->users_hash, o);
     for (unsigned i = 0; i < o->n; i++)
-        smap_prefetch(&h->keys, o->hash[i]);
-}
-
-/* ---- warnings ------------------------------------------------------------- */
-
-typedef struct ingest_ctx {
-    mm_hub *h;
-    int64_t now;
-    mm_hub_ingest_result *res;
-    mm_err *err;
-    hind **dirty_ind;
-    size_t ndirty, capdirty;
-} ingest_ctx;
-
-static void describe_key(const mm_campaign *c, char *ja, char *en, size_t n)
-{
-    if (strcmp(c->key_type, "ip") == 0) {
-        snprintf(ja, n, "送信元 %s", c->key);
-        snprintf(en, n, "source %s", c->key);
-    } else if (strcmp(c->key_type, "net") == 0) {
-        snprintf(ja, n, "同じネットワーク %s", c->key);
-        snprintf(en, n, "network %s", c->key);
-    } else if (strcmp(c->key_type, "domain") == 0) {
-        snprintf(ja, n, "ドメイン %s", c->key);
-        snprintf(en, n, "domain %s", c->key);
-    } else if (strcmp(c->key_type, "sig") == 0) {
-        snprintf(ja, n, "同じ攻撃手口（%s）", c->key);
-        snprintf(en, n, "the same attack (%s)", c->key);
-    } else {
-        snprintf(ja, n, "同じユーザー名リストを試すパスワード攻撃");
-        snprintf(en, n, "a password attack trying the same list of user "
-                        "names");
-    }
-}
-
-static unsigned span_hours(const mm_campaign *c)
-{
-    int64_t span = c->last_ts - c->first_ts;
-    if (span < 0)
-        span = 0;
-    unsigned hrs = (unsigned)((span + HOUR_MS - 1) / HOUR_MS);
-    return hrs ? hrs : 1;
-}
-
-static mm_rc put_warning(ingest_ctx *x, const camp *c, unsigned recipient,
-                         mm_warning *w)
-{
-    mm_hub *h = x->h;
-    char url[1024], secret[128];
-    snprintf(w->tenant, sizeof w->tenant, "%s", h->ten[recipient].t.id);
-    w->campaign = c->c.id;
-    w->severity = c->c.severity;
-    w->created_ms = x->now;
-    mm_rc rc = h->st->ops->webhook_get(h->st, w->tenant, url, secret, x->err);
-    if (rc == MM_OK) {
-        w->hook_state = 1;
-        w->hook_next_ms = x->now;
-    } else if (rc == MM_ENOTFOUND) {
-        w->hook_state = 0;
-    } else {
-        return rc;
-    }
-    w->hook_attempts = 0;
-    rc = h->st->ops->warning_put(h->st, w, x->err);
-    if (rc == MM_OK)
-        x->res->warnings++;
-    return rc;
-}
-
-static bool is_customer_of(const mm_hub *h, unsigned supplier, unsigned cust,
-                           bool *disclose)
-{
-    const htenant *t = &h->ten[supplier];
-    for (unsigned i = 0; i < t->ncust; i++) {
-        const mm_link *l = &h->links[t->cust[i]];
-        if (strcmp(l->customer, h->ten[cust].t.id) == 0) {
-            if (disclose)
-                *disclose = l->disclose;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Tenants reachable from `from` over supplier→customer links within
- * `depth` steps: dist[i] = steps, 0 = not reached. */
-static void reach(const mm_hub *h, unsigned from, unsigned depth,
-                  unsigned *dist, unsigned *queue)
-{
-    memset(dist, 0, h->nten * sizeof *dist);
-    unsigned qh = 0, qt = 0;
-    queue[qt++] = from;
-    dist[from] = 0;
-    while (qh < qt) {
-        unsigned u = queue[qh++];
-        unsigned du = u == from ? 0 : dist[u];
-        if (du >= depth)
-            continue;
-        const htenant *t = &h->ten[u];
-        for (unsigned i = 0; i < t->ncust; i++) {
-            int v = tenant_idx(h, h->links[t->cust[i]].customer);
-            if (v < 0 || (unsigned)v == from || dist[v])
-                continue;
-            dist[v] = du + 1;
-            queue[qt++] = (unsigned)v;
-        }
-    }
-}
-
-static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
-                           mm_warning *w)
-{
-    mm_hub *h = x->h;
-    unsigned m = 0, hidden = 0;
-    char names_ja[900] = "", names_en[900] = "";
-    size_t lj = 0, le = 0;
-    for (unsigned i = 0; i < c->nhits; i++) {
-        bool disc = false;
-        if (!is_customer_of(h, c->hits[i].tenant, cust, &disc))
-            continue;
-        m++;
-        if (!disc) {
-            hidden++;
-            continue;
-        }
-        const char *nm = h->ten[c->hits[i].tenant].t.name;
-        if (lj < sizeof names_ja - 300)
-            lj += (size_t)snprintf(names_ja + lj, sizeof names_ja - lj, "%s%s",
-                                   lj ? "、" : "", nm);
-        if (le < sizeof names_en - 300)
-            le += (size_t)snprintf(names_en + le, sizeof names_en - le, "%s%s",
-                                   le ? ", " : "", nm);
-    }
-    if (m == 0)
-        return MM_OK;
-    char kja[400], ken[400], pj[1100] = "", pe[1100] = "";
-    describe_key(&c->c, kja, ken, sizeof kja);
-    if (lj && hidden)
-        snprintf(pj, sizeof pj, "（社名: %s ほか非公開%u社）", names_ja, hidden);
-    else if (lj)
-        snprintf(pj, sizeof pj, "（社名: %s）", names_ja);
-    else
-        snprintf(pj, sizeof pj, "（社名は非公開）");
-    if (le && hidden)
-        snprintf(pe, sizeof pe, " (named: %s; %u not disclosed)", names_en,
-                 hidden);
-    else if (le)
-        snprintf(pe, sizeof pe, " (named: %s)", names_en);
-    else
-        snprintf(pe, sizeof pe, " (names not disclosed)");
-    unsigned hrs = span_hours(&c->c);
-    memset(w, 0, sizeof *w);
-    snprintf(w->kind, sizeof w->kind, "supplier");
-    snprintf(w->text_ja, sizeof w->text_ja,
-             "【mamori 取引先警告】あなたの取引先（仕入先）%u社が、%u時間以内に"
-             "同じ攻撃元（%s）から攻撃を受けました%s。攻撃者がサプライチェーンを"
-             "たどっている可能性があります。今すぐ行うこと: (1) 今週はこれらの"
-             "取引先からのメール・添付ファイル・振込先変更の依頼に特に注意する、"
-             "(2) 取引先に状況と支援の要否を確認する、(3) 同じ攻撃元を自社でも"
-             "遮断する（mamori の共有リストに登録済み）。",
-             m, hrs, kja, pj);
-    snprintf(w->text_en, sizeof w->text_en,
-             "[mamori supply-chain warning] %u of your suppliers were "
-             "attacked by the same source (%s) within %u hour%s%s. The "
-             "attacker may be walking your supply chain. Do now: (1) this "
-             "week, treat mail, attachments and requests to change bank "
-             "details from these suppliers with extra care; (2) ask them what "
-             "happened and whether they need help; (3) block the same source "
-             "at your company (it is already in the mamori shared feed).",
-             m, ken, hrs, hrs == 1 ? "" : "s", pe);
-    return put_warning(x, c, cust, w);
-}
-
-/* Warnings for the tenants in `fresh` (newly hit): each of them, their
- * customers, and critical-infrastructure operators further up. */
-static mm_rc warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
-                      unsigned nfresh)
-{
-    mm_hub *h = x->h;
-    mm_rc rc = MM_OK;
-    mm_warning *w = malloc(sizeof *w);
-    unsigned *sent = calloc(h->nten, sizeof *sent);
-    unsigned *dist = calloc(h->nten, sizeof *dist);
-    unsigned *queue = calloc(h->nten + 1, sizeof *queue);
-    unsigned *chain = calloc(h->nten, sizeof *chain);
-    if (!w || !sent || !dist || !queue || !chain) {
-        rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
-        goto out;
-    }
-    char kja[400], ken[400];
-    describe_key(&c->c, kja, ken, sizeof kja);
-    unsigned hrs = span_hours(&c->c);
-    /* 1: every newly hit tenant */
-    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
-        memset(w, 0, sizeof *w);
-        snprintf(w->kind, sizeof w->kind, "hit");
-        snprintf(w->text_ja, sizeof w->text_ja,
-                 "【mamori 警告】あなたの会社を狙った%sからの攻撃が、%u時間以内に"
-                 "%u社で確認されました（あなたの会社を含む）。同じ攻撃者が複数の"
-                 "会社を順番に狙っています。今すぐ行うこと: (1) この攻撃元を遮断"
-                 "する（mamori の共有リストに登録済み）、(2) インターネットに公開"
-                 "している管理画面・SSH・VPN のパスワードが使い回しでないか確認"
-                 "する、(3) 心当たりのないログイン成功がないか、IT 担当者または"
-                 "サポート窓口に確認を依頼する。",
-                 kja, hrs, c->c.tenants);
-        snprintf(w->text_en, sizeof w->text_en,
-                 "[mamori warning] The attack on your company from %s was "
-                 "seen at %u companies within %u hour%s (yours included). The "
-                 "same attacker is working through several companies. Do now: "
-                 "(1) block this source (it is already in the mamori shared "
-                 "feed); (2) check that the passwords of admin pages, SSH and "
-                 "VPN open to the internet are not reused; (3) ask your IT "
-                 "contact or support desk to look for logins you do not "
-                 "recognise.",
-                 ken, c->c.tenants, hrs, hrs == 1 ? "" : "s");
-        rc = put_warning(x, c, fresh[i], w);
-        sent[fresh[i]] = 1;
-    }
-    /* 2: customers of newly hit tenants (count all their hit suppliers) */
-    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
-        const htenant *t = &h->ten[fresh[i]];
-        for (unsigned j = 0; j < t->ncust && rc == MM_OK; j++) {
-            int cu = tenant_idx(h, h->links[t->cust[j]].customer);
-            if (cu < 0 || sent[cu] & 2)
-                continue;
-            sent[cu] |= 2;
-            rc = warn_supplier(x, c, (unsigned)cu, w);
-        }
-    }
-    /* 3: critical-infrastructure operators up the graph (depth ≤ ci_depth)
-     * that were not warned as direct customers */
-    for (unsigned i = 0; i < c->nhits && rc == MM_OK; i++) {
-        reach(h, c->hits[i].tenant, h->p.ci_depth, dist, queue);
-        for (unsigned v = 0; v < h->nten; v++)
-            if (dist[v] && h->ten[v].t.kind == MM_TK_CRITICAL)
-                chain[v]++;
-    }
-    unsigned *reached_new = dist; /* reuse: marks CI reached from fresh */
-    for (unsigned v = 0; v < h->nten; v++)
-        reached_new[v] = 0;
-    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
-        unsigned *d2 = calloc(h->nten, sizeof *d2);
-        if (!d2) {
-            rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
-            break;
-        }
-        reach(h, fresh[i], h->p.ci_depth, d2, queue);
-        for (unsigned v = 0; v < h->nten; v++)
-            if (d2[v])
-                reached_new[v] = 1;
-        free(d2);
-    }
-    for (unsigned v = 0; v < h->nten && rc == MM_OK; v++) {
-        if (!reached_new[v] || h->ten[v].t.kind != MM_TK_CRITICAL || sent[v])
-            continue;
-        memset(w, 0, sizeof *w);
-        snprintf(w->kind, sizeof w->kind, "critical");
-        snprintf(w->text_ja, sizeof w->text_ja,
-                 "【mamori 重要インフラ警告】あなたのサプライチェーン（%u段階以内）"
-                 "の%u社が同じ攻撃元（%s）から攻撃を受けています（確認%u社、"
-                 "スコア%u）。今すぐ行うこと: (1) 取引先経由の接続（VPN・保守回線・"
-                 "ファイル共有）のログを確認する、(2) この攻撃元を遮断する、"
-                 "(3) 必要に応じて所管省庁・IPA・JPCERT/CC へ報告する。",
-                 h->p.ci_depth, chain[v], kja, c->c.tenants, c->c.score);
-        snprintf(w->text_en, sizeof w->text_en,
-                 "[mamori critical-infrastructure warning] %u companies in "
-                 "your supply chain (within %u tiers) were attacked by the "
-                 "same source (%s) (seen at %u companies, score %u). Do now: "
-                 "(1) review the logs of supplier connections (VPN, "
-                 "maintenance lines, file sharing); (2) block this source; "
-                 "(3) report to your regulator, IPA or JPCERT/CC as needed.",
-                 chain[v], h->p.ci_depth, ken, c->c.tenants, c->c.score);
-        rc = put_warning(x, c, v, w);
-        sent[v] |= 4;
-    }
-out:
-    free(w);
-    free(sent);
-    free(dist);
-    free(queue);
-    free(chain);
-    return rc;
+        mm_hub_smap_prefetch(&h->keys, o->hash[i]);
 }
 
 /* ---- score and escalation -------------------------------------------------- */
@@ -1072,7 +572,7 @@ static unsigned shared_customers(const mm_hub *h, const camp *c)
     for (unsigned i = 0; i < c->nhits; i++) {
         const htenant *t = &h->ten[c->hits[i].tenant];
         for (unsigned j = 0; j < t->ncust; j++) {
-            int cu = tenant_idx(h, h->links[t->cust[j]].customer);
+            int cu = mm_hub__tenant_idx(h, h->links[t->cust[j]].customer);
             if (cu >= 0)
                 v[n++] = (unsigned)cu;
         }
@@ -1130,7 +630,7 @@ static const char *state_match(mm_hub *h, const char *type, const char *value)
 {
     char k[300];
     snprintf(k, sizeof k, "%s %s", type, value);
-    return smap_get(&h->sioc, k);
+    return mm_hub_smap_get(&h->sioc, k);
 }
 
 static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
@@ -1159,7 +659,7 @@ static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
             rc = escalate(x, c, r);
             break;
         }
-        reach(h, ti, h->p.ci_depth, dist, queue);
+        mm_hub__reach(h, ti, h->p.ci_depth, dist, queue);
         for (unsigned v = 0; v < h->nten; v++)
             if (dist[v] && h->ten[v].t.kind == MM_TK_CRITICAL) {
                 char r[512];
@@ -1193,7 +693,7 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
     char k[300];
     snprintf(k, sizeof k, "%s %s", type, value);
     smap_ent *e;
-    if (smap_put(&h->inds, k, &e) != MM_OK)
+    if (mm_hub_smap_put(&h->inds, k, &e) != MM_OK)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     int64_t ttl = strcmp(type, "domain-name") == 0 ? h->p.domain_ttl_ms
                                                    : h->p.ip_ttl_ms;
@@ -1284,7 +784,7 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     for (unsigned i = 0; i < cp->nhits; i++)
         fresh[i] = cp->hits[i].tenant;
-    rc = warn_new(x, cp, fresh, cp->nhits);
+    rc = mm_hub__warn_new(x, cp, fresh, cp->nhits);
     free(fresh);
     return rc;
 }
@@ -1305,11 +805,11 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
     for (unsigned k = 0; k < ks->n; k++) {
         smap_ent *e;
         if (h->keys.n >= MM_HUB_KEYS_MAX &&
-            !smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key) {
+            !mm_hub_smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key) {
             h->keys_skipped++; /* index full until the next expiry sweep */
             continue;
         }
-        if (smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) != MM_OK)
+        if (mm_hub_smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
         kentry *ke = e->val;
         if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
@@ -1399,7 +899,7 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                 c->c.tenants = c->nhits;
                 score(h, c);
                 uint32_t fresh = ti;
-                if ((rc = warn_new(x, c, &fresh, 1)) != MM_OK)
+                if ((rc = mm_hub__warn_new(x, c, &fresh, 1)) != MM_OK)
                     return rc;
             }
         }
@@ -1498,7 +998,7 @@ static mm_rc flush(ingest_ctx *x)
 static mm_rc replay_row(const mm_event_row *r, void *ud)
 {
     ingest_ctx *x = ud;
-    int ti = tenant_idx(x->h, r->tenant);
+    int ti = mm_hub__tenant_idx(x->h, r->tenant);
     if (ti < 0)
         return MM_OK;
     return correlate_one(x, (unsigned)ti, r->ts_ms, r->severity, &r->src, NULL,
@@ -1543,12 +1043,12 @@ static mm_rc load_all(mm_hub *h, mm_err *err)
 
 static void clear_state(mm_hub *h)
 {
-    smap_free(&h->keys, kentry_free);
+    mm_hub_smap_free(&h->keys, kentry_free);
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     h->ncamps = 0;
-    smap_free(&h->inds, free);
-    smap_free(&h->sioc, free);
+    mm_hub_smap_free(&h->inds, free);
+    mm_hub_smap_free(&h->sioc, free);
     h->keys.seed = h->inds.seed = h->sioc.seed = h->tid.seed;
     h->cursor = 0;
     h->max_ts = 0;
@@ -1588,7 +1088,7 @@ mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
 static mm_rc ingest_check(mm_hub *h, mm_hub_ingest_job *j, int *ti)
 {
     const mm_hub_batch *b = j->batch;
-    *ti = tenant_idx(h, j->tenant->id);
+    *ti = mm_hub__tenant_idx(h, j->tenant->id);
     if (*ti < 0)
         return mm_err_set(&j->err, MM_ENOTFOUND, "<hub>", 0,
                           "unknown tenant '%s'", j->tenant->id);
@@ -1743,8 +1243,8 @@ mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)
                 continue;
             }
             smap_ent *d;
-            if (smap_put(&fresh, e->key, &d) != MM_OK) {
-                smap_free(&fresh, NULL);
+            if (mm_hub_smap_put(&fresh, e->key, &d) != MM_OK) {
+                mm_hub_smap_free(&fresh, NULL);
                 return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
             }
             d->val = ke;
@@ -1811,7 +1311,6 @@ unsigned mm_hub_confidence(const mm_indicator *i, int64_t now_ms)
 }
 
 /* For feed.c (same module): the engine's store. */
-mm_store *mm_hub__store(mm_hub *h);
 mm_store *mm_hub__store(mm_hub *h)
 {
     return h->st;

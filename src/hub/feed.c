@@ -1,15 +1,11 @@
 /* feed.c — renderings of what the hub shares: the indicator feed (JSON,
  * text, nftables, STIX 2.1), a tenant's inbox, the campaign list and the
  * escalation queue as a STIX 2.1 bundle. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Unexported engine access: the store of an engine. Kept here as a tiny
- * accessor so feed rendering does not need the engine's internals. */
-mm_store *mm_hub__store(mm_hub *h);
 
 typedef struct feed_ctx {
     mm_buf *out;

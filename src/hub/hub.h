@@ -6,6 +6,9 @@
  *
  * Threading: an mm_store and an mm_hub are not thread-safe; the server
  * serialises every call into them with one mutex. Nothing here prints.
+ *
+ * This is the surface other modules, the CLI and the tests use; what only
+ * the hub's own files share is in hub-int.h.
  */
 #ifndef MM_HUB_H
 #define MM_HUB_H
@@ -132,10 +135,6 @@ mm_rc mm_hub_batch_decode(const void *body, size_t len, bool zstd,
 mm_rc mm_hub_batch_decode_ref(const void *body, size_t len, bool zstd,
                               mm_hub_batch *out, mm_err *err);
 void mm_hub_batch_free(mm_hub_batch *b);
-
-/* Parses an RFC 3339 time ("2026-11-22T01:02:03.456Z", "+09:00" offsets,
- * fraction optional) into ms since the epoch. */
-mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms);
 
 /* ---- records the correlation writes ------------------------------------ */
 
@@ -331,8 +330,6 @@ struct mm_store {
 /* Opens a store by URI: "sqlite:PATH" or a bare PATH (SQLite, created with
  * its schema when missing). */
 mm_rc mm_store_open(const char *uri, mm_store **out, mm_err *err);
-/* The SQLite back end directly. */
-mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err);
 
 static inline void mm_store_close(mm_store *s)
 {
@@ -441,15 +438,7 @@ typedef struct mm_hub mm_hub;
 mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
                  mm_err *err);
 void mm_hub_free(mm_hub *h);
-/* Re-reads tenants and links (after CLI changes). */
-mm_rc mm_hub_reload(mm_hub *h, mm_err *err);
-/* Adds an address or CIDR to the allowlist of good actors. */
-mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err);
-/* True when the address is on the built-in or configured allowlist. */
-bool mm_hub_allowed(const mm_hub *h, const mm_addr *a);
 
-/* The tenant whose token has this SHA-256 hex, or NULL. */
-const mm_tenant *mm_hub_tenant_by_hash(const mm_hub *h, const char *hash);
 const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id);
 
 typedef struct mm_hub_ingest_result {
@@ -483,39 +472,11 @@ typedef struct mm_hub_ingest_job {
 mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
                           int64_t now_ms, mm_err *err);
 
-/* Marks indicators whose valid_until has passed as removed (a feed change).
- * Returns the number removed in *n. */
-mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err);
-/* Current feed cursor (highest indicator sequence). */
-int64_t mm_hub_cursor(const mm_hub *h);
-/* Correlation keys held, and sightings of new keys not correlated because
- * the index was at MM_HUB_KEYS_MAX (until the next expiry sweep frees room):
- * never silent, /metrics exports both. */
-size_t mm_hub_keys(const mm_hub *h);
-uint64_t mm_hub_keys_skipped(const mm_hub *h);
-
-/* Decayed confidence of an indicator at `now` (polynomial decay to 0 at
- * valid_until: base * (1 - (age/ttl)^2)). */
-unsigned mm_hub_confidence(const mm_indicator *i, int64_t now_ms);
-
-/* Feed renderings. `since` < 0 means the full current feed (live
- * indicators only); otherwise every change after `since`. */
-mm_rc mm_hub_feed_json(mm_hub *h, int64_t since, int64_t now_ms, mm_buf *out,
-                       mm_err *err);
-mm_rc mm_hub_feed_txt(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
-mm_rc mm_hub_feed_nft(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
-mm_rc mm_hub_feed_stix(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
-/* The calling tenant's warnings with id > since as a JSON object. */
-mm_rc mm_hub_inbox_json(mm_hub *h, const char *tenant, int64_t since,
-                        mm_buf *out, mm_err *err);
-
 /* STIX 2.1 bundle of the escalation queue (store only, no engine). */
 mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
                               mm_err *err);
 /* Campaign list as JSON (store only). */
 mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err);
-/* A deterministic UUID (version 4 layout) from a name: "xxxxxxxx-…". */
-void mm_hub_uuid(const char *ns, const char *name, char out[37]);
 
 /* ---- the HTTP server ----------------------------------------------------- */
 
@@ -539,6 +500,10 @@ mm_rc mm_hub_conf_load(const char *dir, mm_hub_server_conf *c, mm_err *err);
 /* Sets one option by name (as in hub.conf); file/line name it in errors. */
 mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
                       const char *file, unsigned line, mm_err *err);
+/* Appends a new hub.conf to out: every option with its default from the
+ * one table in conf.c, except those named in kv ("key", "value", …, NULL),
+ * which get the given value. */
+mm_rc mm_hub_conf_render(const char *const *kv, mm_buf *out);
 
 typedef struct mm_hub_server mm_hub_server;
 /* Starts the server (store at DIR/hub.db). */
@@ -633,5 +598,49 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
 void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
                      const char *url, const char *body, size_t len,
                      int64_t now_ms, unsigned *status, mm_buf *out);
+
+/* ---- administration of a hub directory (admin.c) -------------------------- */
+
+/* Creates a hub in `dir`: the directory (0700), the store DIR/hub.db, the
+ * config DIR/hub.conf from the table of defaults (kept when it exists), and
+ * a self-signed certificate DIR/hub-cert.pem + hub-key.pem (0600) made by
+ * running the openssl command (no shell) for localhost, 127.0.0.1, ::1 and
+ * each name of `san` (n_san of them). `listen` (NULL = the default) and
+ * `tls` are written to hub.conf. MM_EINVAL (err names the problem) for a
+ * bad listen address, a bad hub.conf or a hub that already exists; MM_EIO
+ * when the directory, store or certificate cannot be made. */
+mm_rc mm_hub_admin_init(const char *dir, const char *listen, bool tls,
+                        const char *const *san, size_t n_san, mm_err *err);
+/* Opens the store of an existing hub; MM_ENOTFOUND when DIR has none. */
+mm_rc mm_hub_admin_open(const char *dir, mm_store **out, mm_err *err);
+/* The tenant with this id (out may be NULL); MM_ENOTFOUND when unknown. */
+mm_rc mm_hub_admin_tenant_get(mm_store *st, const char *id, mm_tenant *out,
+                              mm_err *err);
+/* Adds tenant `t` (id, name, kind, optional industry, region, ranges) with
+ * a new bearer token: writes the token (shown once, never stored) to
+ * `token` (69 bytes or more) and its hash to t->token_hash. MM_EINVAL when
+ * a field is bad or the id is taken. */
+mm_rc mm_hub_admin_tenant_add(mm_store *st, mm_tenant *t, char *token,
+                              size_t toklen, mm_err *err);
+/* Adds or updates a supplier→customer link between two different known
+ * tenants (MM_EINVAL for bad ids, MM_ENOTFOUND for an unknown one). */
+mm_rc mm_hub_admin_link_add(mm_store *st, const mm_link *l, mm_err *err);
+/* Imports a graph CSV (mm_hub_graph_parse) all or nothing: every line is
+ * checked (unknown tenants → MM_ENOTFOUND at name:line) before one
+ * transaction stores every link. *n gets the number of links. */
+mm_rc mm_hub_admin_graph_import(mm_store *st, const char *name,
+                                const char *text, size_t len, size_t *n,
+                                mm_err *err);
+/* Sets the warning webhook of a known tenant (url "" removes it). secret
+ * NULL makes a new random one; the secret used is copied to `secret_out`
+ * (128 bytes). MM_EINVAL for a url that is not http(s):// or 1024 bytes or
+ * longer, or a secret outside 16..127 bytes. */
+mm_rc mm_hub_admin_webhook_set(mm_store *st, const char *tenant,
+                               const char *url, const char *secret,
+                               char *secret_out, size_t outlen, mm_err *err);
+/* Imports a state-backed indicator list (mm_hub_ioc_parse) in one
+ * transaction; *n gets the number of indicators. */
+mm_rc mm_hub_admin_ioc_import(mm_store *st, const char *name, const char *text,
+                              size_t len, size_t *n, mm_err *err);
 
 #endif /* MM_HUB_H */

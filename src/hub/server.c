@@ -3,7 +3,7 @@
  * ingest, the feed with long poll, the inbox, health and Prometheus
  * metrics, plus one background thread for webhooks and feed expiry. Every
  * call into the store and the engine holds `mu`. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

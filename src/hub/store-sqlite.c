@@ -2,7 +2,7 @@
  * (every commit fsyncs the log before returning), prepared statements, one
  * transaction per group of batches; for the server, WAL checkpoints run in
  * a background thread on a second connection. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <pthread.h>
 #include <sqlite3.h>

@@ -1,6 +1,6 @@
 /* util.c — small hub helpers: tenant kinds and ids, CIDRs, tokens, UUIDs,
  * RFC 3339 time. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* answers.c — the company's answers (JSON, docs/scs.md), checked against
  * the catalogue: unknown IDs, bad values and malformed files are errors. */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* assess.c — the ★ decision: answers plus evidence per criterion, the
  * scheme's all-items rule, the gap list, the service tier and the renewal
  * diff, built into one JSON document (the thing an expert signs). */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* catalogue.c — the SCS requirement catalogue: a line-oriented data file
  * ("[item ID]" blocks of "key = value" lines) loaded and validated with
  * file:line errors. Format: docs/scs.md. */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <sodium.h>
 #include <stdio.h>

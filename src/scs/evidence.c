@@ -1,7 +1,7 @@
 /* evidence.c — automatic evidence from a mamori sensor or hub (a JSON file,
  * docs/scs.md) and the probes that turn it into support or contradiction
  * of a requirement criterion. */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * the canonical form of the assessment and the confirmation record, and
  * its verification. A confirmed file is itself canonical JSON, so any
  * change to any byte is detected. */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* util.c — small helpers of the scs module: text checks, files, JSON. */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "hub.h"
+#include "hub-int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -397,7 +397,7 @@ static void test_stix_shape(void **state)
     json_t *objs = json_object_get(j, "objects");
     size_t i;
     json_t *o;
-    int ind = 0, ident = 0, rel = 0, camp = 0;
+    int ind = 0, ident = 0, rel = 0, ncamp = 0;
     json_array_foreach(objs, i, o)
     {
         const char *type = json_string_value(json_object_get(o, "type"));
@@ -420,13 +420,13 @@ static void test_stix_shape(void **state)
             assert_string_equal(json_string_value(json_object_get(o, "relationship_type")),
                                 "indicates");
         } else if (strcmp(type, "campaign") == 0) {
-            camp++;
+            ncamp++;
             assert_non_null(strstr(json_string_value(json_object_get(o, "description")),
                                    "test-advisory"));
         }
     }
     assert_int_equal(ident, 1);
-    assert_true(camp >= 1);
+    assert_true(ncamp >= 1);
     assert_true(ind >= 1);
     assert_int_equal(rel, ind);
     json_decref(j);

@@ -1,8 +1,8 @@
-/* report_html.c — the self-contained HTML report (inline CSS, no external
+/* report-html.c — the self-contained HTML report (inline CSS, no external
  * fetch, A4 print layout): page 1 a summary for executives, then the gap
  * list with next steps, then the full item table. Every string taken from
  * the input is HTML-escaped. */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* report_text.c — console rendering of an assessment and of the catalogue,
+/* report-text.c — console rendering of an assessment and of the catalogue,
  * and the labels the HTML report shares. */
-#include "scs_int.h"
+#include "scs-int.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * scs_int.h — helpers shared by the files of the scs module. Not part of
+ * scs-int.h — helpers shared by the files of the scs module. Not part of
  * the public surface (that is scs.h); nothing outside src/scs includes it.
  */
 #ifndef MM_SCS_INT_H
@@ -65,7 +65,7 @@ bool scs_time_parse(const char *s, int64_t *out);
 /* Parses "a.b.c.d/nn" or "v6/nn". */
 bool scs_cidr_parse(const char *s, mm_addr *a, unsigned *plen);
 
-/* ---- reports (report_text.c) ---- */
+/* ---- reports (report-text.c) ---- */
 typedef struct scs_doc {
     json_t *root;             /* owns everything */
     const json_t *a;          /* the assessment */

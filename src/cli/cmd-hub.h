@@ -1,0 +1,73 @@
+/* cmd-hub.h — what the files of `mamori hub` share: the options a
+ * subcommand was given, the error helpers and one run function per
+ * subcommand (cmd-hub.c parses and dispatches; cmd-hub-admin.c creates and
+ * changes a hub; cmd-hub-view.c serves it and shows what it holds). */
+#ifndef MM_CMD_HUB_H
+#define MM_CMD_HUB_H
+
+#include "cli.h"
+#include "core.h"
+#include "hub.h"
+
+/* Largest file read or document printed (memory). */
+#define FILE_MAX (64u * 1024u * 1024u)
+
+enum {
+    K_DIR, K_LISTEN, K_PLAIN, K_TLS, K_SAN, K_ID, K_NAME, K_KIND, K_INDUSTRY,
+    K_REGION, K_RANGE, K_DISCLOSE, K_JSON, K_STIX, K_TENANT, K_URL, K_SECRET,
+    K_BUYER, K_SUPPLIER, K_LEVEL,
+};
+#define SAN_MAX 64u
+
+/* What a subcommand was given, and what the dispatcher prepared. */
+typedef struct hub_args {
+    unsigned given; /* 1u << K_… of every option seen */
+    const char *dir, *listen, *id, *name, *kind, *industry, *region, *tenant;
+    const char *url, *secret, *buyer, *supplier, *level;
+    int tls; /* -1 not given, 0 --plain, 1 --tls (the last one counts) */
+    const char *san[SAN_MAX];
+    size_t n_san;
+    const char *range[MM_HUB_RANGES_MAX + 1];
+    size_t n_range;
+    const char *pos[3];
+    size_t n_pos;
+    mm_store *st; /* the hub's store, open for rows with .store */
+    char *text;   /* FILE read, for rows with .file */
+    size_t len;
+} hub_args;
+
+/* True when option `k` was given. */
+#define HAS(a, k) (((a)->given >> (k)) & 1u)
+#define NEED(k) (1u << (k))
+#define OPT(name, key, arg) {name, NULL, key, arg, NULL}
+#define O_DIR OPT("--dir", K_DIR, true)
+#define O_JSON OPT("--json", K_JSON, false)
+
+/* One subcommand: its options, what it cannot do without, and what the
+ * dispatcher prepares before `run` (the one scaffold of every row). */
+typedef struct hub_sub {
+    const char *name;       /* "tenant add"; NULL ends a table */
+    const mm_cli_opt *opts;
+    unsigned need;          /* NEED(K_…) of the options it requires */
+    size_t n_pos;           /* plain arguments it takes */
+    const char *needs;      /* the usage error when one is missing */
+    int file;               /* 0, or: read pos[0] into text/len first, and
+                               this exit code when it cannot be read */
+    bool store;             /* open DIR's store into st (closed after) */
+    int (*run)(hub_args *a);
+} hub_sub;
+
+/* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
+extern const hub_sub mm_cli_hub_admin_subs[];
+extern const hub_sub mm_cli_hub_view_subs[];
+
+/* Prints err as "mamori hub: …" and returns 1. */
+int mm_cli_hub_fail(const mm_err *err);
+/* The same; input errors (bad file, bad value) return 2, run-time ones 1. */
+int mm_cli_hub_fail_rc(mm_rc rc, const mm_err *err);
+/* A bad value the hub refused (MM_EINVAL) as a usage error, else as above. */
+int mm_cli_hub_fail_usage(mm_rc rc, const mm_err *err);
+/* Opens the hub in dir; returns an exit code (0 = open). */
+int mm_cli_hub_open(const char *dir, mm_store **st);
+
+#endif

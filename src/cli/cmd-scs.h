@@ -1,0 +1,55 @@
+/* cmd-scs.h — what the files of `mamori scs` share: the options of a
+ * subcommand and the helpers that map status codes to exit codes and
+ * write results (cmd-scs.c: catalogue, assess, dispatch; cmd-scs-sign.c:
+ * keygen, confirm, verify). */
+#ifndef MM_CMD_SCS_H
+#define MM_CMD_SCS_H
+
+#include "cli.h"
+#include "core.h"
+#include "scs.h"
+
+#include <stddef.h>
+
+typedef struct opts {
+    const char *answers, *catalogue, *previous, *format, *lang, *out, *level;
+    const char *assessment, *key, *expert_name, *registration_no, *date, *pubkey;
+    const char *today;
+    const char *evidence[MM_SCS_EVIDENCE_FILES_MAX];
+    size_t n_evidence;
+    const char *positional;
+    int force;
+} opts;
+
+/* A row per option: the key is the offset of its slot in `opts`. */
+#define VAL(name, field) {name, NULL, (int)offsetof(opts, field), true, NULL}
+enum { K_FORCE = -2, K_EVIDENCE = -3 };
+#define O_CATALOGUE VAL("--catalogue", catalogue)
+#define O_FORMAT VAL("--format", format)
+#define O_LANG VAL("--lang", lang)
+#define O_OUT VAL("--out", out)
+
+/* Exit code of a status: 1 for I/O and memory, 2 for input errors. */
+int mm_cli_scs_rc_exit(mm_rc rc);
+/* Prints err as "mamori scs: …"; returns mm_cli_scs_rc_exit(rc). */
+int mm_cli_scs_report(const mm_err *err, mm_rc rc);
+/* Parses a subcommand's options (tab; `file`: it takes one FILE) into o.
+ * Returns -1 to go on, else the exit code. */
+int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab,
+                          bool file, opts *o);
+/* --lang ja|en (NULL = ja); -1 to go on, else the exit code. */
+int mm_cli_scs_lang(const char *s, mm_scs_lang *out);
+/* Today's date (UTC) as YYYY-MM-DD. */
+void mm_cli_scs_today(char out[11]);
+/* Writes to --out (atomically, with `mode`) or stdout; an exit code. */
+int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode);
+
+/* keygen, confirm and verify (cmd-scs-sign.c): options and code. */
+extern const mm_cli_opt mm_cli_scs_keygen_opts[];
+extern const mm_cli_opt mm_cli_scs_confirm_opts[];
+extern const mm_cli_opt mm_cli_scs_verify_opts[];
+int mm_cli_scs_keygen(opts *o);
+int mm_cli_scs_confirm(opts *o);
+int mm_cli_scs_verify(opts *o);
+
+#endif

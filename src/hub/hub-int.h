@@ -1,0 +1,206 @@
+/*
+ * hub-int.h — what only the hub's own files share: the engine's state
+ * (struct mm_hub), its string map, the calls between correlate.c,
+ * keymap.c, warnings.c, feed.c and server.c, and the SQLite back end.
+ * Other modules and the CLI use hub.h; tests of the internals may
+ * include this header.
+ *
+ * Where new wings go: a new console page is one more route in server.c
+ * rendering from mm_store_ops (like feed.c); a new notification channel
+ * is one more delivery beside the webhook in server.c, fed by the
+ * warnings warnings.c writes (mm_warning.hook_state).
+ */
+#ifndef MM_HUB_INT_H
+#define MM_HUB_INT_H
+
+#include "hub.h"
+
+#define HOUR_MS (3600LL * 1000LL)
+#define DAY_MS (24LL * HOUR_MS)
+
+/* ---- engine calls used by the server and the tests ---------------------- */
+
+/* Adds an address or CIDR to the allowlist of good actors. */
+mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err);
+/* True when the address is on the built-in or configured allowlist. */
+bool mm_hub_allowed(const mm_hub *h, const mm_addr *a);
+
+/* Re-reads tenants and links (after CLI changes). */
+mm_rc mm_hub_reload(mm_hub *h, mm_err *err);
+
+/* The tenant whose token has this SHA-256 hex, or NULL. */
+const mm_tenant *mm_hub_tenant_by_hash(const mm_hub *h, const char *hash);
+
+/* Marks indicators whose valid_until has passed as removed (a feed change).
+ * Returns the number removed in *n. */
+mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err);
+/* Current feed cursor (highest indicator sequence). */
+int64_t mm_hub_cursor(const mm_hub *h);
+/* Correlation keys held, and sightings of new keys not correlated because
+ * the index was at MM_HUB_KEYS_MAX (until the next expiry sweep frees room):
+ * never silent, /metrics exports both. */
+size_t mm_hub_keys(const mm_hub *h);
+uint64_t mm_hub_keys_skipped(const mm_hub *h);
+
+/* Decayed confidence of an indicator at `now` (polynomial decay to 0 at
+ * valid_until: base * (1 - (age/ttl)^2)). */
+unsigned mm_hub_confidence(const mm_indicator *i, int64_t now_ms);
+
+/* Feed renderings. `since` < 0 means the full current feed (live
+ * indicators only); otherwise every change after `since`. */
+mm_rc mm_hub_feed_json(mm_hub *h, int64_t since, int64_t now_ms, mm_buf *out,
+                       mm_err *err);
+mm_rc mm_hub_feed_txt(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
+mm_rc mm_hub_feed_nft(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
+mm_rc mm_hub_feed_stix(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err);
+/* The calling tenant's warnings with id > since as a JSON object. */
+mm_rc mm_hub_inbox_json(mm_hub *h, const char *tenant, int64_t since,
+                        mm_buf *out, mm_err *err);
+
+/* A deterministic UUID (version 4 layout) from a name: "xxxxxxxx-…". */
+void mm_hub_uuid(const char *ns, const char *name, char out[37]);
+
+/* Parses an RFC 3339 time ("2026-11-22T01:02:03.456Z", "+09:00" offsets,
+ * fraction optional) into ms since the epoch. */
+mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms);
+
+/* The SQLite back end directly. */
+mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err);
+
+/* The engine's store (for feed.c, which needs no other internals). */
+mm_store *mm_hub__store(mm_hub *h);
+
+/* ---- string-keyed hash map (keymap.c) ------------------------------------ */
+
+typedef struct smap_ent {
+    char *key;
+    uint64_t h;
+    void *val;
+} smap_ent;
+
+typedef struct smap {
+    smap_ent *e;
+    size_t cap, n;
+    uint64_t seed;
+} smap;
+
+void mm_hub_smap_free(smap *m, void (*vfree)(void *));
+/* The slot of key: its entry, or the empty slot where it would go. */
+smap_ent *mm_hub_smap_slot(smap *m, const char *key, size_t len, uint64_t h);
+void *mm_hub_smap_get(smap *m, const char *key);
+/* mm_hub_smap_put with the key's length and hash already known. */
+mm_rc mm_hub_smap_put_h(smap *m, const char *key, size_t len, uint64_t h,
+                        smap_ent **out);
+/* Starts loading the slot a key with hash h will probe first. */
+void mm_hub_smap_prefetch(const smap *m, uint64_t h);
+/* Returns the slot for key, creating it (val NULL) when missing. */
+mm_rc mm_hub_smap_put(smap *m, const char *key, smap_ent **out);
+
+/* ---- engine state (correlate.c) ------------------------------------------ */
+
+typedef struct htenant {
+    mm_tenant t;
+    mm_cidr ranges[MM_HUB_RANGES_MAX];
+    unsigned nranges;
+    /* customers, as indexes into links */
+    unsigned *cust;
+    unsigned ncust, capcust;
+} htenant;
+
+typedef struct sighting {
+    uint32_t tenant;
+    int severity;
+    int64_t first_ts, last_ts;
+} sighting;
+
+typedef struct chit {
+    uint32_t tenant;
+    int64_t first_ts, last_ts;
+    uint64_t count;   /* since the last flush */
+    bool dirty;
+} chit;
+
+typedef struct camp {
+    mm_campaign c;
+    chit *hits;
+    unsigned nhits, caphits;
+    bool dirty;
+    unsigned ci_checked; /* nhits when the CI escalation was last checked
+                            with the score above the threshold */
+} camp;
+
+typedef struct kentry {
+    int64_t last_ts;
+    uint32_t camp; /* index + 1 into h->camps, 0 = none */
+    uint16_t n, cap;
+    sighting *s;      /* inl until more than KENTRY_INLINE tenants */
+    sighting inl[2];  /* most keys are seen by one or two tenants */
+} kentry;
+#define KENTRY_INLINE 2u
+
+typedef struct hind {
+    mm_indicator i;
+    int64_t written_last; /* last_seen as last written */
+} hind;
+
+/* Members' own ranges as disjoint, sorted [lo, hi] intervals, one array
+ * per family, so the check on every event is a binary search instead of a
+ * walk over every tenant (10,000 tenants made it 90% of ingest). */
+typedef struct mrange {
+    __uint128_t lo, hi;
+} mrange;
+
+typedef struct mranges {
+    mrange *r;
+    unsigned n;
+} mranges;
+
+struct mm_hub {
+    mm_store *st;
+    mm_hub_params p;
+    htenant *ten;
+    unsigned nten, capten;
+    mranges member[2]; /* [0] IPv4, [1] IPv6; rebuilt by mm_hub_reload */
+    smap tid;    /* tenant id → index + 1 */
+    smap thash;  /* token hash → index + 1 */
+    mm_link *links;
+    unsigned nlinks;
+    mm_cidr *allow;
+    unsigned nallow, capallow;
+    smap keys;   /* correlation key → kentry */
+    uint64_t keys_skipped; /* new keys refused at MM_HUB_KEYS_MAX */
+    camp *camps;
+    unsigned ncamps, capcamps;
+    smap inds;   /* "type value" → hind */
+    smap sioc;   /* "type value" → source (char *) */
+    int64_t cursor;
+    int64_t max_ts;
+    int64_t last_compact_ms;
+    bool replay; /* rebuilding from the store: no writes */
+};
+
+/* One ingest (or replay) in progress. */
+typedef struct ingest_ctx {
+    mm_hub *h;
+    int64_t now;
+    mm_hub_ingest_result *res;
+    mm_err *err;
+    hind **dirty_ind;
+    size_t ndirty, capdirty;
+} ingest_ctx;
+
+/* Index of a tenant id in h->ten, or -1. */
+int mm_hub__tenant_idx(const mm_hub *h, const char *id);
+
+/* ---- warnings (warnings.c) ----------------------------------------------- */
+
+/* Tenants reachable from `from` over supplier→customer links within
+ * `depth` steps: dist[i] = steps, 0 = not reached. */
+void mm_hub__reach(const mm_hub *h, unsigned from, unsigned depth,
+                   unsigned *dist, unsigned *queue);
+/* Warnings for the tenants in `fresh` (newly hit): each of them, their
+ * customers, and critical-infrastructure operators further up. */
+mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
+                       unsigned nfresh);
+
+#endif /* MM_HUB_INT_H */

@@ -1,0 +1,278 @@
+/* warnings.c — the warnings correlation sends (hub-int.h): to each newly
+ * hit tenant, to their customers, and to critical-infrastructure operators
+ * up the supply-chain graph, in Japanese and English. */
+#include "hub-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void describe_key(const mm_campaign *c, char *ja, char *en, size_t n)
+{
+    if (strcmp(c->key_type, "ip") == 0) {
+        snprintf(ja, n, "送信元 %s", c->key);
+        snprintf(en, n, "source %s", c->key);
+    } else if (strcmp(c->key_type, "net") == 0) {
+        snprintf(ja, n, "同じネットワーク %s", c->key);
+        snprintf(en, n, "network %s", c->key);
+    } else if (strcmp(c->key_type, "domain") == 0) {
+        snprintf(ja, n, "ドメイン %s", c->key);
+        snprintf(en, n, "domain %s", c->key);
+    } else if (strcmp(c->key_type, "sig") == 0) {
+        snprintf(ja, n, "同じ攻撃手口（%s）", c->key);
+        snprintf(en, n, "the same attack (%s)", c->key);
+    } else {
+        snprintf(ja, n, "同じユーザー名リストを試すパスワード攻撃");
+        snprintf(en, n, "a password attack trying the same list of user "
+                        "names");
+    }
+}
+
+static unsigned span_hours(const mm_campaign *c)
+{
+    int64_t span = c->last_ts - c->first_ts;
+    if (span < 0)
+        span = 0;
+    unsigned hrs = (unsigned)((span + HOUR_MS - 1) / HOUR_MS);
+    return hrs ? hrs : 1;
+}
+
+static mm_rc put_warning(ingest_ctx *x, const camp *c, unsigned recipient,
+                         mm_warning *w)
+{
+    mm_hub *h = x->h;
+    char url[1024], secret[128];
+    snprintf(w->tenant, sizeof w->tenant, "%s", h->ten[recipient].t.id);
+    w->campaign = c->c.id;
+    w->severity = c->c.severity;
+    w->created_ms = x->now;
+    mm_rc rc = h->st->ops->webhook_get(h->st, w->tenant, url, secret, x->err);
+    if (rc == MM_OK) {
+        w->hook_state = 1;
+        w->hook_next_ms = x->now;
+    } else if (rc == MM_ENOTFOUND) {
+        w->hook_state = 0;
+    } else {
+        return rc;
+    }
+    w->hook_attempts = 0;
+    rc = h->st->ops->warning_put(h->st, w, x->err);
+    if (rc == MM_OK)
+        x->res->warnings++;
+    return rc;
+}
+
+static bool is_customer_of(const mm_hub *h, unsigned supplier, unsigned cust,
+                           bool *disclose)
+{
+    const htenant *t = &h->ten[supplier];
+    for (unsigned i = 0; i < t->ncust; i++) {
+        const mm_link *l = &h->links[t->cust[i]];
+        if (strcmp(l->customer, h->ten[cust].t.id) == 0) {
+            if (disclose)
+                *disclose = l->disclose;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Tenants reachable from `from` over supplier→customer links within
+ * `depth` steps: dist[i] = steps, 0 = not reached. */
+void mm_hub__reach(const mm_hub *h, unsigned from, unsigned depth,
+                   unsigned *dist, unsigned *queue)
+{
+    memset(dist, 0, h->nten * sizeof *dist);
+    unsigned qh = 0, qt = 0;
+    queue[qt++] = from;
+    dist[from] = 0;
+    while (qh < qt) {
+        unsigned u = queue[qh++];
+        unsigned du = u == from ? 0 : dist[u];
+        if (du >= depth)
+            continue;
+        const htenant *t = &h->ten[u];
+        for (unsigned i = 0; i < t->ncust; i++) {
+            int v = mm_hub__tenant_idx(h, h->links[t->cust[i]].customer);
+            if (v < 0 || (unsigned)v == from || dist[v])
+                continue;
+            dist[v] = du + 1;
+            queue[qt++] = (unsigned)v;
+        }
+    }
+}
+
+static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
+                           mm_warning *w)
+{
+    mm_hub *h = x->h;
+    unsigned m = 0, hidden = 0;
+    char names_ja[900] = "", names_en[900] = "";
+    size_t lj = 0, le = 0;
+    for (unsigned i = 0; i < c->nhits; i++) {
+        bool disc = false;
+        if (!is_customer_of(h, c->hits[i].tenant, cust, &disc))
+            continue;
+        m++;
+        if (!disc) {
+            hidden++;
+            continue;
+        }
+        const char *nm = h->ten[c->hits[i].tenant].t.name;
+        if (lj < sizeof names_ja - 300)
+            lj += (size_t)snprintf(names_ja + lj, sizeof names_ja - lj, "%s%s",
+                                   lj ? "、" : "", nm);
+        if (le < sizeof names_en - 300)
+            le += (size_t)snprintf(names_en + le, sizeof names_en - le, "%s%s",
+                                   le ? ", " : "", nm);
+    }
+    if (m == 0)
+        return MM_OK;
+    char kja[400], ken[400], pj[1100] = "", pe[1100] = "";
+    describe_key(&c->c, kja, ken, sizeof kja);
+    if (lj && hidden)
+        snprintf(pj, sizeof pj, "（社名: %s ほか非公開%u社）", names_ja, hidden);
+    else if (lj)
+        snprintf(pj, sizeof pj, "（社名: %s）", names_ja);
+    else
+        snprintf(pj, sizeof pj, "（社名は非公開）");
+    if (le && hidden)
+        snprintf(pe, sizeof pe, " (named: %s; %u not disclosed)", names_en,
+                 hidden);
+    else if (le)
+        snprintf(pe, sizeof pe, " (named: %s)", names_en);
+    else
+        snprintf(pe, sizeof pe, " (names not disclosed)");
+    unsigned hrs = span_hours(&c->c);
+    memset(w, 0, sizeof *w);
+    snprintf(w->kind, sizeof w->kind, "supplier");
+    snprintf(w->text_ja, sizeof w->text_ja,
+             "【mamori 取引先警告】あなたの取引先（仕入先）%u社が、%u時間以内に"
+             "同じ攻撃元（%s）から攻撃を受けました%s。攻撃者がサプライチェーンを"
+             "たどっている可能性があります。今すぐ行うこと: (1) 今週はこれらの"
+             "取引先からのメール・添付ファイル・振込先変更の依頼に特に注意する、"
+             "(2) 取引先に状況と支援の要否を確認する、(3) 同じ攻撃元を自社でも"
+             "遮断する（mamori の共有リストに登録済み）。",
+             m, hrs, kja, pj);
+    snprintf(w->text_en, sizeof w->text_en,
+             "[mamori supply-chain warning] %u of your suppliers were "
+             "attacked by the same source (%s) within %u hour%s%s. The "
+             "attacker may be walking your supply chain. Do now: (1) this "
+             "week, treat mail, attachments and requests to change bank "
+             "details from these suppliers with extra care; (2) ask them what "
+             "happened and whether they need help; (3) block the same source "
+             "at your company (it is already in the mamori shared feed).",
+             m, ken, hrs, hrs == 1 ? "" : "s", pe);
+    return put_warning(x, c, cust, w);
+}
+
+/* Warnings for the tenants in `fresh` (newly hit): each of them, their
+ * customers, and critical-infrastructure operators further up. */
+mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
+                       unsigned nfresh)
+{
+    mm_hub *h = x->h;
+    mm_rc rc = MM_OK;
+    mm_warning *w = malloc(sizeof *w);
+    unsigned *sent = calloc(h->nten, sizeof *sent);
+    unsigned *dist = calloc(h->nten, sizeof *dist);
+    unsigned *queue = calloc(h->nten + 1, sizeof *queue);
+    unsigned *chain = calloc(h->nten, sizeof *chain);
+    if (!w || !sent || !dist || !queue || !chain) {
+        rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        goto out;
+    }
+    char kja[400], ken[400];
+    describe_key(&c->c, kja, ken, sizeof kja);
+    unsigned hrs = span_hours(&c->c);
+    /* 1: every newly hit tenant */
+    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
+        memset(w, 0, sizeof *w);
+        snprintf(w->kind, sizeof w->kind, "hit");
+        snprintf(w->text_ja, sizeof w->text_ja,
+                 "【mamori 警告】あなたの会社を狙った%sからの攻撃が、%u時間以内に"
+                 "%u社で確認されました（あなたの会社を含む）。同じ攻撃者が複数の"
+                 "会社を順番に狙っています。今すぐ行うこと: (1) この攻撃元を遮断"
+                 "する（mamori の共有リストに登録済み）、(2) インターネットに公開"
+                 "している管理画面・SSH・VPN のパスワードが使い回しでないか確認"
+                 "する、(3) 心当たりのないログイン成功がないか、IT 担当者または"
+                 "サポート窓口に確認を依頼する。",
+                 kja, hrs, c->c.tenants);
+        snprintf(w->text_en, sizeof w->text_en,
+                 "[mamori warning] The attack on your company from %s was "
+                 "seen at %u companies within %u hour%s (yours included). The "
+                 "same attacker is working through several companies. Do now: "
+                 "(1) block this source (it is already in the mamori shared "
+                 "feed); (2) check that the passwords of admin pages, SSH and "
+                 "VPN open to the internet are not reused; (3) ask your IT "
+                 "contact or support desk to look for logins you do not "
+                 "recognise.",
+                 ken, c->c.tenants, hrs, hrs == 1 ? "" : "s");
+        rc = put_warning(x, c, fresh[i], w);
+        sent[fresh[i]] = 1;
+    }
+    /* 2: customers of newly hit tenants (count all their hit suppliers) */
+    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
+        const htenant *t = &h->ten[fresh[i]];
+        for (unsigned j = 0; j < t->ncust && rc == MM_OK; j++) {
+            int cu = mm_hub__tenant_idx(h, h->links[t->cust[j]].customer);
+            if (cu < 0 || sent[cu] & 2)
+                continue;
+            sent[cu] |= 2;
+            rc = warn_supplier(x, c, (unsigned)cu, w);
+        }
+    }
+    /* 3: critical-infrastructure operators up the graph (depth ≤ ci_depth)
+     * that were not warned as direct customers */
+    for (unsigned i = 0; i < c->nhits && rc == MM_OK; i++) {
+        mm_hub__reach(h, c->hits[i].tenant, h->p.ci_depth, dist, queue);
+        for (unsigned v = 0; v < h->nten; v++)
+            if (dist[v] && h->ten[v].t.kind == MM_TK_CRITICAL)
+                chain[v]++;
+    }
+    unsigned *reached_new = dist; /* reuse: marks CI reached from fresh */
+    for (unsigned v = 0; v < h->nten; v++)
+        reached_new[v] = 0;
+    for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
+        unsigned *d2 = calloc(h->nten, sizeof *d2);
+        if (!d2) {
+            rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+            break;
+        }
+        mm_hub__reach(h, fresh[i], h->p.ci_depth, d2, queue);
+        for (unsigned v = 0; v < h->nten; v++)
+            if (d2[v])
+                reached_new[v] = 1;
+        free(d2);
+    }
+    for (unsigned v = 0; v < h->nten && rc == MM_OK; v++) {
+        if (!reached_new[v] || h->ten[v].t.kind != MM_TK_CRITICAL || sent[v])
+            continue;
+        memset(w, 0, sizeof *w);
+        snprintf(w->kind, sizeof w->kind, "critical");
+        snprintf(w->text_ja, sizeof w->text_ja,
+                 "【mamori 重要インフラ警告】あなたのサプライチェーン（%u段階以内）"
+                 "の%u社が同じ攻撃元（%s）から攻撃を受けています（確認%u社、"
+                 "スコア%u）。今すぐ行うこと: (1) 取引先経由の接続（VPN・保守回線・"
+                 "ファイル共有）のログを確認する、(2) この攻撃元を遮断する、"
+                 "(3) 必要に応じて所管省庁・IPA・JPCERT/CC へ報告する。",
+                 h->p.ci_depth, chain[v], kja, c->c.tenants, c->c.score);
+        snprintf(w->text_en, sizeof w->text_en,
+                 "[mamori critical-infrastructure warning] %u companies in "
+                 "your supply chain (within %u tiers) were attacked by the "
+                 "same source (%s) (seen at %u companies, score %u). Do now: "
+                 "(1) review the logs of supplier connections (VPN, "
+                 "maintenance lines, file sharing); (2) block this source; "
+                 "(3) report to your regulator, IPA or JPCERT/CC as needed.",
+                 chain[v], h->p.ci_depth, ken, c->c.tenants, c->c.score);
+        rc = put_warning(x, c, v, w);
+        sent[v] |= 4;
+    }
+out:
+    free(w);
+    free(sent);
+    free(dist);
+    free(queue);
+    free(chain);
+    return rc;
+}
