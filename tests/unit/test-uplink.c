@@ -562,6 +562,56 @@ static int rec_n(const mm_spool_batch *b, size_t i)
     return n;
 }
 
+/* A record given as text gets event.id where the caller says, the same
+ * bytes as the JSON path; a record without a place for it is refused. */
+static void test_spool_append_text(void **state)
+{
+    (void)state;
+    char *dir = mktmp();
+    mm_spool *sp;
+    mm_err err;
+    assert_int_equal(mm_spool_open(dir, NULL, &sp, &err), MM_OK);
+    static const char rec[] = "{\"event\":{\"kind\":\"event\"},\"n\":1}";
+    size_t at = strlen("{\"event\":{\"kind\":\"event\"");
+    uint64_t dropped = 9;
+    assert_int_equal(mm_spool_append_text(sp, rec, strlen(rec), at, true,
+                                          &dropped, &err),
+                     MM_OK);
+    assert_int_equal(dropped, 0);
+    json_error_t je;
+    json_t *o = json_loads("{\"event\":{\"kind\":\"event\"},\"n\":1}", 0, &je);
+    assert_int_equal(mm_spool_append(sp, &o, 1, true, NULL, NULL, &err),
+                     MM_OK);
+    json_decref(o);
+    assert_int_equal(mm_spool_append_text(sp, rec, strlen(rec), 0, true, NULL,
+                                          &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_spool_append_text(sp, "x", 1, 0, true, NULL, &err),
+                     MM_EINVAL);
+    mm_spool_batch b;
+    mm_spool_batch_init(&b);
+    assert_int_equal(mm_spool_read(sp, &b, 10, 1 << 20, &err), MM_OK);
+    assert_int_equal(b.n, 2);
+    mm_spool_stats st;
+    mm_spool_get_stats(sp, &st);
+    char want[160];
+    snprintf(want, sizeof want,
+             "{\"event\":{\"kind\":\"event\",\"id\":\"%s-1\"},\"n\":1}",
+             st.spool_id);
+    assert_int_equal(b.len[0], strlen(want));
+    assert_memory_equal(b.body.data + b.off[0], want, b.len[0]);
+    /* the JSON path gives the same line (with the next id) */
+    snprintf(want, sizeof want,
+             "{\"event\":{\"kind\":\"event\",\"id\":\"%s-2\"},\"n\":1}",
+             st.spool_id);
+    assert_int_equal(b.len[1], strlen(want));
+    assert_memory_equal(b.body.data + b.off[1], want, b.len[1]);
+    mm_spool_batch_free(&b);
+    mm_spool_close(sp);
+    rmrf(dir);
+    free(dir);
+}
+
 static void test_spool_basic(void **state)
 {
     (void)state;
@@ -1390,6 +1440,7 @@ int main(void)
         cmocka_unit_test(test_deid_event_direct_samples),
         cmocka_unit_test(test_deid_event_direct_edges),
         cmocka_unit_test(test_spool_basic),
+        cmocka_unit_test(test_spool_append_text),
         cmocka_unit_test(test_spool_deferred_sync),
         cmocka_unit_test(test_spool_torn_and_garbage),
         cmocka_unit_test(test_spool_bound),
