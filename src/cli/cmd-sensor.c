@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static void sensor_log(int level, const char *msg, void *ud)
 {
@@ -20,73 +19,6 @@ static void sensor_log(int level, const char *msg, void *ud)
     fprintf(stderr, "%s mamori sensor [%s]: %s\n", stamp,
             tags[level < 0 || level > 2 ? 2 : level], msg);
     fflush(stderr);
-}
-
-/* ---- the uplink: a second alert sink, the event hook, feed → reload ---- */
-
-typedef struct uplink_ctx {
-    mm_uplink *u;
-    uint64_t event_errors;
-} uplink_ctx;
-
-static void uplink_log(void *ud, mm_log_level level, const char *msg)
-{
-    (void)ud;
-    sensor_log((int)level, msg, NULL);
-}
-
-/* Runs on the feed thread: the daemon's signalfd takes the SIGHUP, so the
- * reload happens on its own thread, the same path as `kill -HUP`. */
-static void uplink_feed(void *ud, const char *path, size_t n, size_t changed)
-{
-    (void)ud;
-    char msg[1400];
-    snprintf(msg, sizeof msg,
-             "共有フィードを更新 (%zu 件、変更 %zu 件)、ルールを再読み込みします / "
-             "shared feed updated (%zu indicators, %zu changed): %s; "
-             "reloading",
-             n, changed, n, changed, path);
-    sensor_log(0, msg, NULL);
-    kill(getpid(), SIGHUP);
-}
-
-static mm_rc uplink_sink(const mm_alert *a, const char *json, size_t len,
-                         void *ud)
-{
-    (void)a;
-    uplink_ctx *c = ud;
-    mm_err err;
-    mm_rc rc = mm_uplink_submit_text(c->u, json, len, 0, &err);
-    if (rc != MM_OK) {
-        char msg[900];
-        mm_err_format(&err, msg, sizeof msg);
-        sensor_log(2, msg, NULL);
-    }
-    return rc;
-}
-
-static void uplink_event(const mm_event *ev, const char *line, size_t len,
-                         void *ud)
-{
-    (void)line;
-    (void)len;
-    uplink_ctx *c = ud;
-    if (!mm_uplink_wants_event(c->u, ev))
-        return;
-    mm_err err;
-    if (mm_uplink_submit_event(c->u, ev, MM_UPLINK_DEFER, &err) != MM_OK &&
-        c->event_errors++ == 0) {
-        char msg[900];
-        mm_err_format(&err, msg, sizeof msg);
-        sensor_log(1, msg, NULL);
-    }
-}
-
-static mm_rc uplink_flush(void *ud)
-{
-    uplink_ctx *c = ud;
-    mm_err err;
-    return mm_uplink_sync(c->u, &err);
 }
 
 /* Exit code for a failed start: bad input files are usage errors (2),
@@ -148,35 +80,17 @@ static int sensor_run(int argc, char **argv)
         mm_sensor_config_free(cfg);
         return rc == MM_OK ? MM_EXIT_OK : start_exit(rc);
     }
-    /* The uplink first: it makes feed.txt, which the ruleset loads. The
-     * daemon's signals are blocked before its threads exist, so a feed
-     * update's SIGHUP always reaches the daemon's signalfd. */
+    /* A signal that arrives while the sensor starts waits for its loop
+     * (the loop takes them through a signalfd). The sensor starts the
+     * uplink itself when the config has [uplink]. */
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGHUP);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     sigprocmask(SIG_BLOCK, &sigs, NULL);
-    uplink_ctx up = {0};
-    if (cfg->uplink_on) {
-        mm_uplink_opts uo = {.log = uplink_log, .on_feed = uplink_feed};
-        rc = mm_uplink_start(&cfg->uplink, &uo, &up.u, &err);
-        if (rc != MM_OK) {
-            mm_err_format(&err, msg, sizeof msg);
-            fprintf(stderr,
-                    "mamori sensor: ハブへの送信を開始できない / cannot start "
-                    "the uplink: %s\n",
-                    msg);
-            mm_sensor_config_free(cfg);
-            return start_exit(rc);
-        }
-    }
     mm_sensor *s;
     rc = mm_sensor_new(cfg, sensor_log, NULL, &s, &err);
-    if (rc == MM_OK && up.u) {
-        rc = mm_sensor_add_sink(s, uplink_sink, &up);
-        mm_sensor_set_event_hook(s, uplink_event, uplink_flush, &up);
-    }
     if (rc == MM_OK)
         rc = mm_sensor_run(s, &err);
     int code = MM_EXIT_OK;
@@ -185,9 +99,8 @@ static int sensor_run(int argc, char **argv)
         fprintf(stderr, "mamori sensor: 起動できない / cannot run: %s\n", msg);
         code = start_exit(rc);
     }
-    mm_sensor_free(s);
     /* Records not yet uploaded stay in the spool for the next start. */
-    mm_uplink_stop(up.u);
+    mm_sensor_free(s);
     mm_sensor_config_free(cfg);
     return code;
 }

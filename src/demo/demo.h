@@ -24,4 +24,43 @@ mm_rc mm_demo_rewrite_syslog(const char *line, size_t len, int64_t t,
 mm_rc mm_demo_rewrite_access(const char *line, size_t len, int64_t t,
                              mm_buf *out);
 
+/* One narration message: Japanese, then the same in English. */
+typedef void (*mm_demo_say_fn)(void *ud, const char *ja, const char *en);
+
+typedef struct mm_demo_opts {
+    const char *self;    /* the mamori binary started as hub and sensors */
+    const char *samples; /* data/samples; NULL = ./data/samples or next to
+                            `self` (an explicit one must be right) */
+    const char *dir;     /* work directory, created and kept; NULL = a
+                            temporary one, removed unless `keep` */
+    bool keep;
+    mm_demo_say_fn say;  /* may be NULL (silent) */
+    void *ud;
+} mm_demo_opts;
+
+typedef struct mm_demo_result {
+    unsigned tenants;       /* tenants registered at the hub */
+    long events;            /* events at the hub (its store) */
+    long campaigns;
+    long warned_buyers;     /* buyers and critical operators with warnings */
+    long escalations;
+    int protected_before;   /* SMEs whose feed listed an attacker before
+                               its first line there */
+    double median_lead_s;   /* median of those leads, log time */
+    int first_line_hits;    /* (attacker, SME) pairs where ioc.ip fired on
+                               the first line: the address was on the
+                               shared block list */
+    double feed_ms[2];      /* per attacker: campaign → last sensor's feed */
+    char dir[1024];         /* the work directory ("" before it exists) */
+    bool kept;              /* … and it is kept */
+} mm_demo_result;
+
+/* Runs the whole demo, narrating through o->say, and fills `r`. MM_OK when
+ * it ran to the end (r->campaigns says whether the hub saw a campaign);
+ * MM_ENOTFOUND when data/samples is not found, MM_EPARSE when the
+ * attackers' lines are missing from it, MM_EIO when the work directory,
+ * hub or sensors cannot be set up (err says which log to read). Children
+ * are stopped and a temporary directory removed before it returns. */
+mm_rc mm_demo_run(const mm_demo_opts *o, mm_demo_result *r, mm_err *err);
+
 #endif /* MM_DEMO_H */

@@ -321,6 +321,11 @@ typedef struct mm_store_ops {
     mm_rc (*scs_confirmation_latest)(mm_store *s, const char *supplier,
                                      struct mm_hub_scs_confirmation *out,
                                      mm_err *err);
+    /* Events stored for `tenant`, of `kind` ("alert" or "event") and from
+     * source address `src_ip` (its text form); NULL matches any. Exact, but
+     * a scan: for tools and reports (mamori demo), not the ingest path. */
+    mm_rc (*event_count)(mm_store *s, const char *tenant, const char *kind,
+                         const char *src_ip, uint64_t *n, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {

@@ -924,6 +924,11 @@ static mm_rc sq_scs_confirmation_latest(mm_store *base, const char *supplier,
                                         mm_hub_scs_confirmation *out,
                                         mm_err *err);
 
+/* Event counts for tools: defined in the section at the end of this file. */
+static mm_rc sq_event_count(mm_store *base, const char *tenant,
+                            const char *kind, const char *src_ip, uint64_t *n,
+                            mm_err *err);
+
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -959,6 +964,7 @@ static const mm_store_ops sqlite_ops = {
     .scs_requirement_get = sq_scs_requirement_get,
     .scs_confirmation_put = sq_scs_confirmation_put,
     .scs_confirmation_latest = sq_scs_confirmation_latest,
+    .event_count = sq_event_count,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1170,6 +1176,34 @@ static mm_rc sq_scs_confirmation_latest(mm_store *base, const char *supplier,
     } else {
         rc = sq_fail(s, err, "get scs confirmation");
     }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- event counts for tools (mamori demo) ---------------------------------
+ * Prepared per call, like the SCS section: an operator-speed query. */
+
+static mm_rc sq_event_count(mm_store *base, const char *tenant,
+                            const char *kind, const char *src_ip, uint64_t *n,
+                            mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    static const char sql[] =
+        "SELECT count(*) FROM events WHERE (?1 IS NULL OR tenant=?1) AND "
+        "(?2 IS NULL OR kind=?2) AND (?3 IS NULL OR src_ip=?3)";
+    sqlite3_stmt *st = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "count events");
+    const char *args[3] = {tenant, kind, src_ip};
+    for (int i = 0; i < 3; i++)
+        if (args[i])
+            sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+    mm_rc rc = MM_OK;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *n = (uint64_t)sqlite3_column_int64(st, 0);
+    else
+        rc = sq_fail(s, err, "count events");
     sqlite3_finalize(st);
     return rc;
 }

@@ -30,7 +30,8 @@
 
 enum { SRC_FILE, SRC_UDP, SRC_TCP };
 /* epoll tags: kind in the high 32 bits, index in the low. */
-enum { EV_SIGNAL = 1, EV_TIMER, EV_INOTIFY, EV_UDP, EV_LISTEN, EV_CONN };
+enum { EV_SIGNAL = 1, EV_TIMER, EV_INOTIFY, EV_UDP, EV_LISTEN, EV_CONN,
+       EV_FEED };
 
 typedef struct source {
     char name[MM_CONF_NAME_MAX];
@@ -86,6 +87,7 @@ struct mm_sensor {
     char last_reload_error[600];
     bool state_corrupt;
     bool stop;
+    mm_sensor_link *link; /* the uplink, when the config has [uplink] */
 };
 
 static int64_t now_ms(void)
@@ -618,30 +620,42 @@ mm_rc mm_sensor_reload(mm_sensor *s, mm_err *err)
     return MM_OK;
 }
 
+/* SIGHUP and a feed update: reload, log, report. */
+static void reload_logged(mm_sensor *s)
+{
+    mm_err err;
+    if (mm_sensor_reload(s, &err) == MM_OK) {
+        mm_ruleset_info ri;
+        mm_ruleset_get_info(s->rs, &ri);
+        slog(s, 0,
+             "ルールを再読み込みしました / rules reloaded: %u rules, "
+             "%zu indicator addresses, %zu domains",
+             ri.rules, ri.ioc_ips, ri.ioc_domains);
+    } else {
+        slog(s, 2,
+             "再読み込みに失敗、前のルールを使い続けます / reload "
+             "failed, keeping the previous rules: %s",
+             s->last_reload_error);
+    }
+    write_status(s, true, NULL);
+}
+
 static void on_signal(mm_sensor *s)
 {
     struct signalfd_siginfo si;
     while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
-        if (si.ssi_signo == SIGHUP) {
-            mm_err err;
-            if (mm_sensor_reload(s, &err) == MM_OK) {
-                mm_ruleset_info ri;
-                mm_ruleset_get_info(s->rs, &ri);
-                slog(s, 0,
-                     "ルールを再読み込みしました / rules reloaded: %u rules, "
-                     "%zu indicator addresses, %zu domains",
-                     ri.rules, ri.ioc_ips, ri.ioc_domains);
-            } else {
-                slog(s, 2,
-                     "再読み込みに失敗、前のルールを使い続けます / reload "
-                     "failed, keeping the previous rules: %s",
-                     s->last_reload_error);
-            }
-            write_status(s, true, NULL);
-        } else {
+        if (si.ssi_signo == SIGHUP)
+            reload_logged(s);
+        else
             s->stop = true;
-        }
     }
+}
+
+/* The uplink's feed thread wrote a new feed.txt. */
+static void on_feed(mm_sensor *s)
+{
+    if (mm_sensor_link_feed_changed(s->link))
+        reload_logged(s);
 }
 
 /* ---- timer -------------------------------------------------------------- */
@@ -701,7 +715,13 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
     s->alog.fd = -1;
     *out = s;
 
-    mm_rc rc = mm_sensor_ruleset_build(cfg, &s->rs, err);
+    /* The uplink first: it writes feed.txt, which the ruleset loads. */
+    mm_rc rc = MM_OK;
+    if (cfg->uplink_on)
+        rc = mm_sensor_link_start(cfg, log, log_ud, &s->link, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = mm_sensor_ruleset_build(cfg, &s->rs, err);
     if (rc != MM_OK)
         return rc;
     mm_detector_opts dopts = {.max_keys = 0, .emit_on_open = true};
@@ -721,6 +741,11 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
     if (rc != MM_OK)
         return rc;
     s->sinks[s->n_sinks++] = (sink){alertfile_sink, &s->alog};
+    if (s->link) {
+        s->sinks[s->n_sinks++] = (sink){mm_sensor_link_alert, s->link};
+        mm_sensor_set_event_hook(s, mm_sensor_link_event,
+                                 mm_sensor_link_flush, s->link);
+    }
 
     size_t n_src = cfg->n_inputs + (cfg->syslog_udp[0] ? 1 : 0) +
                    (cfg->syslog_tcp[0] ? 1 : 0);
@@ -841,7 +866,9 @@ static mm_rc setup_loop(mm_sensor *s, sigset_t *old, mm_err *err)
         epoll_add(s, s->timerfd, EV_TIMER, 0) != MM_OK ||
         (s->inofd >= 0 && epoll_add(s, s->inofd, EV_INOTIFY, 0) != MM_OK) ||
         (s->udpfd >= 0 && epoll_add(s, s->udpfd, EV_UDP, 0) != MM_OK) ||
-        (s->tcpfd >= 0 && epoll_add(s, s->tcpfd, EV_LISTEN, 0) != MM_OK))
+        (s->tcpfd >= 0 && epoll_add(s, s->tcpfd, EV_LISTEN, 0) != MM_OK) ||
+        (s->link && epoll_add(s, mm_sensor_link_feed_fd(s->link), EV_FEED,
+                              0) != MM_OK))
         return mm_err_set(err, MM_EIO, "epoll", 0, "%s", strerror(errno));
     return MM_OK;
 }
@@ -879,6 +906,7 @@ mm_rc mm_sensor_run(mm_sensor *s, mm_err *err)
             case EV_UDP: on_udp(s); break;
             case EV_LISTEN: on_accept(s); break;
             case EV_CONN: on_conn(s, idx); break;
+            case EV_FEED: on_feed(s); break;
             default: break;
             }
         }
@@ -916,6 +944,9 @@ void mm_sensor_free(mm_sensor *s)
         if (fds[i] >= 0)
             close(fds[i]);
     mm_alertlog_close(&s->alog);
+    /* After the last flush of the detector and the offsets: what the
+     * uplink has not sent stays in its spool. */
+    mm_sensor_link_stop(s->link);
     mm_detector_free(s->det);
     mm_ruleset_free(s->rs);
     mm_buf_free(&s->json);

@@ -248,7 +248,7 @@ typedef struct mm_sensor mm_sensor;
 
 /* An alert sink: gets each alert and its JSON text (one line, no newline),
  * both valid only during the call. The alerts file is the first sink; the
- * uplink spool is meant to be another. Returns MM_OK or an error that is
+ * uplink (with [uplink]) the second. Returns MM_OK or an error that is
  * counted and logged (the alert still goes to the other sinks). */
 typedef mm_rc (*mm_sensor_sink_fn)(const mm_alert *alert, const char *json,
                                    size_t len, void *ud);
@@ -257,8 +257,11 @@ typedef mm_rc (*mm_sensor_sink_fn)(const mm_alert *alert, const char *json,
  * `level` is 0 info, 1 warning, 2 error. Text is Japanese / English. */
 typedef void (*mm_sensor_log_fn)(int level, const char *msg, void *ud);
 
-/* Builds the daemon from a config: loads and compiles the ruleset, opens
- * the alerts file, reads saved offsets, binds the syslog listeners.
+/* Builds the daemon from a config: starts the uplink when the config has
+ * [uplink] (before the ruleset, which loads the feed file it writes; then
+ * it is the second alert sink and the event hook, and a feed update
+ * reloads the ruleset through the loop), loads and compiles the ruleset,
+ * opens the alerts file, reads saved offsets, binds the syslog listeners.
  * Errors: MM_EPARSE / MM_EINVAL for a bad rule or indicator file (err names
  * file:line), MM_EIO for files or sockets it cannot open. `cfg` must stay
  * alive while the sensor runs. `log` may be NULL. */
@@ -278,8 +281,8 @@ typedef void (*mm_sensor_event_fn)(const mm_event *ev, const char *line,
 typedef mm_rc (*mm_sensor_flush_fn)(void *ud);
 void mm_sensor_set_event_hook(mm_sensor *s, mm_sensor_event_fn fn,
                               mm_sensor_flush_fn flush, void *ud);
-/* Runs the loop until SIGTERM or SIGINT (SIGHUP reloads rules and
- * indicators). Blocks those signals in the calling thread and takes them
+/* Runs the loop until SIGTERM or SIGINT (SIGHUP, and a new shared feed
+ * from the uplink, reload rules and indicators). Blocks those signals in the calling thread and takes them
  * through a signalfd. On stop: flushes the detector, saves offsets and
  * status. Returns MM_OK after a clean stop, MM_EIO on a fatal error. */
 mm_rc mm_sensor_run(mm_sensor *s, mm_err *err);

@@ -409,16 +409,11 @@ static void deid_related(const mm_deid *d, json_t *root)
     json_object_del(rel, "hash");
 }
 
-/* Rewrites internal IPv4 literals inside a free-text value. */
-static void deid_text_ipv4(const mm_deid *d, json_t *obj, const char *key)
+/* Appends `s` to `out` with every internal IPv4 literal replaced by its
+ * hash ("h:removed" in drop mode); false when there was none (then `out`
+ * holds nothing of it). Shared by the JSON and the event paths. */
+static bool text_ipv4(const mm_deid *d, const char *s, size_t n, mm_buf *out)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v || !json_is_string(v))
-        return;
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    mm_buf out;
-    mm_buf_init(&out, n * 4 + 64);
     bool changed = false;
     size_t i = 0, last = 0;
     while (i < n) {
@@ -441,15 +436,29 @@ static void deid_text_ipv4(const mm_deid *d, json_t *obj, const char *key)
             char h[19] = "h:removed";
             if (d->mode == MM_DEID_HASH)
                 mm_deid_hash(d, s + i, end - i, h);
-            mm_buf_append(&out, s + last, i - last);
-            mm_buf_puts(&out, h);
+            mm_buf_append(out, s + last, i - last);
+            mm_buf_puts(out, h);
             last = end;
             changed = true;
         }
         i = j;
     }
-    if (changed) {
-        mm_buf_append(&out, s + last, n - last);
+    if (changed)
+        mm_buf_append(out, s + last, n - last);
+    return changed;
+}
+
+/* Rewrites internal IPv4 literals inside a free-text value. */
+static void deid_text_ipv4(const mm_deid *d, json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v || !json_is_string(v))
+        return;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    mm_buf out;
+    mm_buf_init(&out, n * 4 + 64);
+    if (text_ipv4(d, s, n, &out)) {
         if (out.data)
             json_object_set_new(obj, key,
                                 json_stringn(out.data, out.len));
@@ -552,4 +561,396 @@ mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
     }
     deid_walk(d, obj, 0);
     return MM_OK;
+}
+
+/* ---- a plain event, straight from its fields -------------------------------
+ * mm_deid_event gives what mm_event_to_json → jansson → mm_deid_json →
+ * json_dumps(JSON_COMPACT) gave, without the round trip: members in the
+ * same order (jansson keeps insertion order; replaced values keep their
+ * place, added ones go last), strings escaped as jansson prints them, and
+ * the same rules as above applied to each field, the safety-net walk
+ * included (`leaf`). */
+
+typedef struct ew {
+    const mm_deid *d;
+    mm_buf *b;
+    mm_buf clean; /* a field's text after UTF-8 repair (rarely used) */
+    bool first[8];
+    int depth;
+    mm_rc rc;
+} ew;
+
+static void ew_raw(ew *w, const char *p, size_t n)
+{
+    if (w->rc == MM_OK)
+        w->rc = mm_buf_append(w->b, p, n);
+}
+
+/* A string as jansson prints it (input is valid UTF-8). */
+static void ew_quote(ew *w, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    ew_raw(w, "\"", 1);
+    size_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        ew_raw(w, p + last, i - last);
+        last = i + 1;
+        char e[6] = {'\\', (char)c};
+        size_t k = 2;
+        switch (c) {
+        case '"': case '\\': break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            k = 6;
+        }
+        ew_raw(w, e, k);
+    }
+    ew_raw(w, p + last, n - last);
+    ew_raw(w, "\"", 1);
+}
+
+static void ew_key(ew *w, const char *key)
+{
+    if (!w->first[w->depth])
+        ew_raw(w, ",", 1);
+    w->first[w->depth] = false;
+    ew_quote(w, key, strlen(key));
+    ew_raw(w, ":", 1);
+}
+
+static void ew_str(ew *w, const char *key, const char *p, size_t n)
+{
+    ew_key(w, key);
+    ew_quote(w, p, n);
+}
+
+static void ew_uint(ew *w, const char *key, uint64_t v)
+{
+    ew_key(w, key);
+    if (w->rc == MM_OK)
+        w->rc = mm_buf_printf(w->b, "%llu", (unsigned long long)v);
+}
+
+static void ew_open(ew *w, const char *key)
+{
+    ew_key(w, key);
+    ew_raw(w, "{", 1);
+    if (w->depth + 1 < (int)(sizeof w->first / sizeof w->first[0]))
+        w->first[++w->depth] = true;
+}
+
+static void ew_close(ew *w)
+{
+    ew_raw(w, "}", 1);
+    w->depth--;
+}
+
+/* The text a field had in the parsed JSON tree: the bytes, with each
+ * invalid UTF-8 byte replaced by U+FFFD (mm_buf_json_str's repair, read
+ * back from its output). Points at the span itself when it is ASCII. */
+static const char *ew_text(ew *w, mm_span s, size_t *n)
+{
+    size_t i = 0;
+    while (i < s.len && (unsigned char)s.p[i] < 0x80)
+        i++;
+    if (i == s.len) {
+        *n = s.len;
+        return s.p;
+    }
+    mm_buf q;
+    mm_buf_init(&q, 0);
+    mm_buf_reset(&w->clean);
+    if (mm_buf_json_str(&q, s.p, s.len) != MM_OK) {
+        w->rc = MM_ENOMEM;
+        mm_buf_free(&q);
+        *n = 0;
+        return "";
+    }
+    /* mm_buf_json_str writes only \" \\ and \u00XX escapes */
+    for (size_t k = 1; k + 1 < q.len && w->rc == MM_OK;) {
+        char c = q.data[k];
+        if (c == '\\' && q.data[k + 1] == 'u') {
+            unsigned v = 0;
+            for (int j = 2; j < 6; j++) {
+                char h = q.data[k + (size_t)j];
+                v = v * 16u + (unsigned)(h <= '9' ? h - '0' : h - 'a' + 10);
+            }
+            c = (char)v;
+            k += 6;
+        } else if (c == '\\') {
+            c = q.data[k + 1];
+            k += 2;
+        } else {
+            k++;
+        }
+        w->rc = mm_buf_append(&w->clean, &c, 1);
+    }
+    mm_buf_free(&q);
+    *n = w->clean.len;
+    return w->clean.data ? w->clean.data : "";
+}
+
+/* put_hash on a fresh member: the hash, or nothing in drop mode. */
+static void ew_hash(ew *w, const char *key, const char *p, size_t n)
+{
+    if (w->d->mode == MM_DEID_DROP)
+        return;
+    char h[19];
+    mm_deid_hash(w->d, p, n, h);
+    ew_str(w, key, h, 18);
+}
+
+/* hash_member on a string: at most MM_FIELD_MAX - 1 bytes are hashed. */
+static void ew_hash_capped(ew *w, const char *key, const char *p, size_t n)
+{
+    ew_hash(w, key, p, n < MM_FIELD_MAX ? n : MM_FIELD_MAX - 1);
+}
+
+/* A string member that survived the field rules: the safety-net walk
+ * (deid_walk) hashes or drops it when it is, as a whole, an internal
+ * address. */
+static void ew_leaf(ew *w, const char *key, const char *p, size_t n)
+{
+    mm_addr a;
+    if (mm_addr_parse(p, n, &a) == MM_OK && mm_deid_addr_internal(w->d, &a)) {
+        char txt[64];
+        size_t tn = mm_addr_format(&a, txt, sizeof txt);
+        ew_hash(w, key, txt, tn);
+        return;
+    }
+    ew_str(w, key, p, n);
+}
+
+static void ew_leaf_span(ew *w, const char *key, mm_span s)
+{
+    if (!s.len)
+        return;
+    size_t n;
+    const char *p = ew_text(w, s, &n);
+    ew_leaf(w, key, p, n);
+}
+
+/* A free-text field: internal IPv4 literals inside it hashed, then the
+ * walk. */
+static void ew_text_ipv4(ew *w, const char *key, mm_span s)
+{
+    if (!s.len)
+        return;
+    size_t n;
+    const char *p = ew_text(w, s, &n);
+    mm_buf out;
+    mm_buf_init(&out, n * 4 + 64);
+    if (text_ipv4(w->d, p, n, &out)) {
+        if (out.data)
+            ew_leaf(w, key, out.data, out.len);
+    } else {
+        ew_leaf(w, key, p, n);
+    }
+    mm_buf_free(&out);
+}
+
+/* deid_endpoint on {ip, port, domain}. */
+static void ew_endpoint(ew *w, const char *name, const mm_addr *ip,
+                        uint16_t port, mm_span domain)
+{
+    char ipt[64], at[64];
+    size_t ipn = ip->family ? mm_addr_format(ip, ipt, sizeof ipt) : 0;
+    size_t an = 0;
+    bool internal = false, keep_ip = false;
+    if (ipn) {
+        mm_addr a;
+        bool ok = mm_addr_parse(ipt, ipn, &a) == MM_OK;
+        internal = !ok || mm_deid_addr_internal(w->d, &a);
+        keep_ip = !internal;
+        if (ok && internal && w->d->mode == MM_DEID_HASH)
+            an = mm_addr_format(&a, at, sizeof at);
+    }
+    size_t dn = 0;
+    const char *dp = domain.len ? ew_text(w, domain, &dn) : NULL;
+    bool dom_hash = dp && (internal || mm_deid_domain_internal(w->d, dp, dn));
+    bool keep_dom = dp && (!dom_hash || w->d->mode == MM_DEID_HASH);
+    if (!keep_ip && !port && !keep_dom && !an)
+        return; /* an empty endpoint is removed */
+    ew_open(w, name);
+    if (keep_ip)
+        ew_str(w, "ip", ipt, ipn);
+    if (port)
+        ew_uint(w, "port", port);
+    if (keep_dom && dom_hash)
+        ew_hash_capped(w, "domain", dp, dn);
+    else if (keep_dom)
+        ew_leaf(w, "domain", dp, dn);
+    if (an)
+        ew_hash(w, "address", at, an);
+    ew_close(w);
+}
+
+static const char *ew_transport(uint8_t proto)
+{
+    switch (proto) {
+    case 1: return "icmp";
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 58: return "ipv6-icmp";
+    default: return NULL;
+    }
+}
+
+static void ew_http(ew *w, const mm_event *ev)
+{
+    bool body = ev->bytes && ev->category == MM_CAT_WEB;
+    if (!ev->method.len && !ev->status && !ev->referrer.len && !body)
+        return;
+    ew_open(w, "http");
+    if (ev->method.len || ev->referrer.len) {
+        ew_open(w, "request");
+        ew_leaf_span(w, "method", ev->method);
+        ew_text_ipv4(w, "referrer", ev->referrer);
+        ew_close(w);
+    }
+    if (ev->status || body) {
+        ew_open(w, "response");
+        if (ev->status)
+            ew_uint(w, "status_code", ev->status);
+        if (body) {
+            ew_open(w, "body");
+            ew_uint(w, "bytes", ev->bytes);
+            ew_close(w);
+        }
+        ew_close(w);
+    }
+    ew_close(w);
+}
+
+static void ew_mamori(ew *w, const mm_event *ev)
+{
+    static const char *const anomaly_names[] = {"truncated", "nul_byte",
+                                                "invalid_utf8", "hostname"};
+    if (ev->count <= 1 && !ev->anomalies)
+        return;
+    ew_open(w, "mamori");
+    if (ev->count > 1)
+        ew_uint(w, "repeat", ev->count);
+    if (ev->anomalies) {
+        ew_key(w, "anomalies");
+        ew_raw(w, "[", 1);
+        bool first = true;
+        for (unsigned i = 0; i < 4; i++) {
+            if (!(ev->anomalies & (1u << i)))
+                continue;
+            if (!first)
+                ew_raw(w, ",", 1);
+            ew_quote(w, anomaly_names[i], strlen(anomaly_names[i]));
+            first = false;
+        }
+        ew_raw(w, "]", 1);
+    }
+    ew_close(w);
+}
+
+/* What the JSON path refused: jansson reads no NUL inside a string
+ * (\u0000) and no integer over INT64_MAX. */
+static bool ew_refused(const mm_event *ev)
+{
+    const mm_span *spans[] = {&ev->src_domain, &ev->dst_domain, &ev->user,
+                              &ev->host,       &ev->process,    &ev->method,
+                              &ev->path,       &ev->query,      &ev->user_agent,
+                              &ev->referrer,   &ev->message};
+    for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
+        if (spans[i]->len && memchr(spans[i]->p, 0, spans[i]->len))
+            return true;
+    return ev->bytes > (uint64_t)INT64_MAX;
+}
+
+static void ew_event(ew *w, const mm_event *ev, int64_t now_ms,
+                     size_t *id_at)
+{
+    const mm_deid *d = w->d;
+    ew_raw(w, "{", 1);
+    char ts[32];
+    if (ev->ts_ms)
+        ew_str(w, "@timestamp", ts, mm_time_format(ev->ts_ms, ts, sizeof ts));
+    ew_open(w, "event");
+    const char *v = mm_dataset_name(ev->dataset);
+    ew_str(w, "dataset", v, strlen(v));
+    if (ev->category && (v = mm_category_name(ev->category)))
+        ew_str(w, "category", v, strlen(v));
+    if (ev->action && (v = mm_action_name(ev->action)))
+        ew_str(w, "action", v, strlen(v));
+    v = mm_outcome_name(ev->outcome);
+    ew_str(w, "outcome", v, strlen(v));
+    ew_str(w, "kind", "event", 5);
+    *id_at = w->b->len;
+    ew_close(w);
+    ew_endpoint(w, "source", &ev->src, ev->src_port, ev->src_domain);
+    ew_endpoint(w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
+    const char *transport = ew_transport(ev->ip_proto);
+    bool web = ev->category == MM_CAT_WEB;
+    if (transport || (ev->bytes && !web)) {
+        ew_open(w, "network");
+        if (transport)
+            ew_str(w, "transport", transport, strlen(transport));
+        if (ev->bytes && !web)
+            ew_uint(w, "bytes", ev->bytes);
+        ew_close(w);
+    }
+    size_t n;
+    const char *p;
+    if (ev->user.len && d->mode == MM_DEID_HASH) {
+        p = ew_text(w, ev->user, &n);
+        ew_open(w, "user");
+        ew_hash(w, "name", p, n);
+        ew_close(w);
+    }
+    if (ev->host.len && d->mode == MM_DEID_HASH) {
+        p = ew_text(w, ev->host, &n);
+        ew_open(w, "host");
+        ew_hash_capped(w, "name", p, n);
+        ew_close(w);
+    }
+    if (ev->process.len) {
+        ew_open(w, "process");
+        ew_leaf_span(w, "name", ev->process);
+        ew_close(w);
+    }
+    ew_http(w, ev);
+    if (ev->path.len || ev->query.len) {
+        ew_open(w, "url");
+        ew_leaf_span(w, "path", ev->path);
+        ew_text_ipv4(w, "query", ev->query);
+        ew_close(w);
+    }
+    if (ev->user_agent.len) {
+        ew_open(w, "user_agent");
+        ew_leaf_span(w, "original", ev->user_agent);
+        ew_close(w);
+    }
+    ew_mamori(w, ev);
+    if (d->send_raw)
+        ew_leaf_span(w, "message", ev->message);
+    if (!ev->ts_ms)
+        ew_str(w, "@timestamp", ts, mm_time_format(now_ms, ts, sizeof ts));
+    ew_raw(w, "}", 1);
+}
+
+mm_rc mm_deid_event(const mm_deid *d, const mm_event *ev, int64_t now_ms,
+                    mm_buf *out, size_t *id_at)
+{
+    if (ew_refused(ev))
+        return MM_EPARSE;
+    ew w = {.d = d, .b = out, .first = {true}, .rc = MM_OK};
+    mm_buf_init(&w.clean, 0);
+    ew_event(&w, ev, now_ms, id_at);
+    mm_buf_free(&w.clean);
+    return w.rc;
 }

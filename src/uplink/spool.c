@@ -590,6 +590,47 @@ static mm_rc set_event_id(json_t *obj, const char *spool_id, uint64_t seq)
                                                               : MM_ENOMEM;
 }
 
+/* Writes one record line (`text` holds `len` bytes and room for the
+ * newline at text[len]), making room at the bound. Called with sp->mu. */
+static mm_rc append_line(mm_spool *sp, char *text, size_t len,
+                         uint64_t *dropped_now, mm_err *err)
+{
+    if (len > MM_SPOOL_RECORD_MAX || len + 1 > sp->max_bytes)
+        return mm_err_set(err, MM_ELIMIT, sp->dir, 0,
+                          "record of %zu bytes is over the spool limit", len);
+    text[len] = '\n';
+    mm_rc rc = MM_OK;
+    if (sp->fd >= 0 &&
+        sp->segs[sp->nsegs - 1].bytes + len + 1 > sp->seg_bytes &&
+        sp->segs[sp->nsegs - 1].bytes > 0)
+        rc = rotate(sp, err);
+    if (rc == MM_OK && sp->total_bytes + len + 1 > sp->max_bytes) {
+        /* The active segment may have to go too: close it first. */
+        rc = make_room(sp, len + 1, dropped_now, err);
+    }
+    if (rc == MM_OK && sp->fd < 0)
+        rc = open_new_segment(sp, err);
+    if (rc != MM_OK)
+        return rc;
+    seg *cur = &sp->segs[sp->nsegs - 1];
+    if (write_all(sp->fd, text, len + 1) != MM_OK) {
+        char path[1200];
+        seg_path(sp, cur->first, path, sizeof path);
+        rc = io_err(err, path, "cannot append");
+        /* Never leave half a record behind. */
+        if (ftruncate(sp->fd, (off_t)cur->bytes) != 0) {
+            close(sp->fd);
+            sp->fd = -1;
+        }
+        return rc;
+    }
+    cur->bytes += len + 1;
+    sp->total_bytes += len + 1;
+    sp->next_seq++;
+    sp->dirty = true;
+    return MM_OK;
+}
+
 mm_rc mm_spool_append(mm_spool *sp, json_t *const *objs, size_t n, bool sync,
                       uint64_t *first_seq, uint64_t *dropped_now, mm_err *err)
 {
@@ -612,48 +653,40 @@ mm_rc mm_spool_append(mm_spool *sp, json_t *const *objs, size_t n, bool sync,
             rc = MM_ENOMEM;
             break;
         }
-        size_t len = strlen(text);
-        if (len > MM_SPOOL_RECORD_MAX || len + 1 > sp->max_bytes) {
-            free(text);
-            rc = mm_err_set(err, MM_ELIMIT, sp->dir, 0,
-                            "record of %zu bytes is over the spool limit",
-                            len);
-            break;
-        }
-        text[len] = '\n';
-        if (sp->fd >= 0 &&
-            sp->segs[sp->nsegs - 1].bytes + len + 1 > sp->seg_bytes &&
-            sp->segs[sp->nsegs - 1].bytes > 0)
-            rc = rotate(sp, err);
-        if (rc == MM_OK && sp->total_bytes + len + 1 > sp->max_bytes) {
-            /* The active segment may have to go too: close it first. */
-            rc = make_room(sp, len + 1, dropped_now, err);
-        }
-        if (rc == MM_OK && sp->fd < 0)
-            rc = open_new_segment(sp, err);
-        if (rc == MM_OK) {
-            seg *cur = &sp->segs[sp->nsegs - 1];
-            if (write_all(sp->fd, text, len + 1) != MM_OK) {
-                char path[1200];
-                seg_path(sp, cur->first, path, sizeof path);
-                rc = io_err(err, path, "cannot append");
-                /* Never leave half a record behind. */
-                if (ftruncate(sp->fd, (off_t)cur->bytes) != 0) {
-                    close(sp->fd);
-                    sp->fd = -1;
-                }
-            } else {
-                cur->bytes += len + 1;
-                sp->total_bytes += len + 1;
-                sp->next_seq++;
-                sp->dirty = true;
-            }
-        }
+        /* json_dumps leaves the NUL byte: room for the newline */
+        rc = append_line(sp, text, strlen(text), dropped_now, err);
         free(text);
     }
     if (rc == MM_OK && sync)
         rc = sync_locked(sp, err);
     pthread_mutex_unlock(&sp->mu);
+    return rc;
+}
+
+mm_rc mm_spool_append_text(mm_spool *sp, const char *json, size_t len,
+                           size_t id_at, bool sync, uint64_t *dropped_now,
+                           mm_err *err)
+{
+    if (dropped_now)
+        *dropped_now = 0;
+    if (id_at == 0 || id_at >= len || json[0] != '{')
+        return mm_err_set(err, MM_EINVAL, sp->dir, 0,
+                          "spool record: no place for event.id");
+    char *line = malloc(len + 64);
+    if (!line)
+        return mm_err_set(err, MM_ENOMEM, sp->dir, 0, "out of memory");
+    pthread_mutex_lock(&sp->mu);
+    memcpy(line, json, id_at);
+    int k = snprintf(line + id_at, 64, ",\"id\":\"%s-%" PRIu64 "\"", sp->id,
+                     sp->next_seq);
+    size_t n = id_at + (size_t)k;
+    memcpy(line + n, json + id_at, len - id_at);
+    n += len - id_at;
+    mm_rc rc = append_line(sp, line, n, dropped_now, err);
+    if (rc == MM_OK && sync)
+        rc = sync_locked(sp, err);
+    pthread_mutex_unlock(&sp->mu);
+    free(line);
     return rc;
 }
 

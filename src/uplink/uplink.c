@@ -1264,19 +1264,11 @@ static mm_rc prepare(mm_uplink *u, json_t *obj)
     return mm_deid_json(u->deid, obj);
 }
 
-static mm_rc submit_owned(mm_uplink *u, json_t *obj, unsigned flags,
-                          mm_err *err)
+/* After a record went to the spool (or failed to): the drop warning, the
+ * count, the uploader woken. */
+static mm_rc submitted(mm_uplink *u, mm_rc rc, uint64_t dropped,
+                       unsigned flags)
 {
-    mm_rc rc = prepare(u, obj);
-    if (rc != MM_OK) {
-        json_decref(obj);
-        return mm_err_set(err, rc, "<uplink>", 0,
-                          "the record is not a JSON object");
-    }
-    uint64_t dropped = 0;
-    rc = mm_spool_append(u->spool, &obj, 1, !(flags & MM_UPLINK_DEFER), NULL,
-                         &dropped, err);
-    json_decref(obj);
     if (dropped > 0)
         ulog(u, MM_LOG_WARN,
              "スプールが上限 (%" PRIu64 " バイト) に達したため古い %" PRIu64
@@ -1292,6 +1284,22 @@ static mm_rc submit_owned(mm_uplink *u, json_t *obj, unsigned flags,
     if (!(flags & MM_UPLINK_DEFER))
         wake_uploader(u);
     return MM_OK;
+}
+
+static mm_rc submit_owned(mm_uplink *u, json_t *obj, unsigned flags,
+                          mm_err *err)
+{
+    mm_rc rc = prepare(u, obj);
+    if (rc != MM_OK) {
+        json_decref(obj);
+        return mm_err_set(err, rc, "<uplink>", 0,
+                          "the record is not a JSON object");
+    }
+    uint64_t dropped = 0;
+    rc = mm_spool_append(u->spool, &obj, 1, !(flags & MM_UPLINK_DEFER), NULL,
+                         &dropped, err);
+    json_decref(obj);
+    return submitted(u, rc, dropped, flags);
 }
 
 mm_rc mm_uplink_submit(mm_uplink *u, const json_t *obj, unsigned flags,
@@ -1335,26 +1343,28 @@ bool mm_uplink_wants_event(const mm_uplink *u, const mm_event *ev)
 mm_rc mm_uplink_submit_event(mm_uplink *u, const mm_event *ev, unsigned flags,
                              mm_err *err)
 {
+    /* The de-identified JSON is written once from the event's fields (no
+     * print → parse → print); the spool adds event.id. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     mm_buf b;
     mm_buf_init(&b, MM_SPOOL_RECORD_MAX);
-    mm_rc rc = mm_event_to_json(ev, &b);
+    size_t id_at = 0;
+    mm_rc rc = mm_deid_event(u->deid, ev, now, &b, &id_at);
     if (rc != MM_OK) {
         mm_buf_free(&b);
-        return mm_err_set(err, rc, "<uplink>", 0,
-                          "the event does not fit in a spool record");
+        return rc == MM_EPARSE
+                   ? mm_err_set(err, MM_EINTERNAL, "<uplink>", 0,
+                                "event JSON did not parse")
+                   : mm_err_set(err, rc, "<uplink>", 0,
+                                "the event does not fit in a spool record");
     }
-    json_error_t je;
-    json_t *o = json_loadb(b.data, b.len, 0, &je);
+    uint64_t dropped = 0;
+    rc = mm_spool_append_text(u->spool, b.data, b.len, id_at,
+                              !(flags & MM_UPLINK_DEFER), &dropped, err);
     mm_buf_free(&b);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return mm_err_set(err, MM_EINTERNAL, "<uplink>", 0,
-                          "event JSON did not parse: %s", je.text);
-    }
-    json_t *e = json_object_get(o, "event");
-    if (json_is_object(e))
-        json_object_set_new(e, "kind", json_string("event"));
-    return submit_owned(u, o, flags, err);
+    return submitted(u, rc, dropped, flags);
 }
 
 mm_rc mm_uplink_sync(mm_uplink *u, mm_err *err)

@@ -86,6 +86,18 @@ void mm_deid_hash(const mm_deid *d, const char *value, size_t len,
  * MM_OK or MM_EINVAL when `obj` is not an object. */
 mm_rc mm_deid_json(const mm_deid *d, json_t *obj);
 
+/* De-identifies a plain event straight from its fields and appends it as
+ * one compact JSON object: byte for byte what mm_event_to_json, parsing,
+ * event.kind = "event", "@timestamp" = now_ms when the event has none and
+ * mm_deid_json would give printed by jansson (JSON_COMPACT), without the
+ * text round trip. `*id_at` gets the offset, inside `out`, just before the
+ * '}' that closes the "event" object, where mm_spool_append_text puts
+ * event.id. MM_EPARSE for what that JSON path refused (a NUL byte in a
+ * field, a byte count over INT64_MAX), MM_ENOMEM / MM_ELIMIT when `out`
+ * cannot grow. */
+mm_rc mm_deid_event(const mm_deid *d, const mm_event *ev, int64_t now_ms,
+                    mm_buf *out, size_t *id_at);
+
 /* ---- spool --------------------------------------------------------------- */
 
 /* The spool is a directory of segment files "<first-seq 20 digits>.seg",
@@ -129,6 +141,13 @@ void mm_spool_close(mm_spool *sp);
 mm_rc mm_spool_append(mm_spool *sp, json_t *const *objs, size_t n, bool sync,
                       uint64_t *first_seq, uint64_t *dropped_now,
                       mm_err *err);
+/* Appends one record given as JSON text (one object, no newline), with
+ * `,"id":"<spool id>-<seq>"` inserted at offset `id_at` (just before the
+ * '}' closing its non-empty "event" object, see mm_deid_event). Otherwise
+ * as mm_spool_append. */
+mm_rc mm_spool_append_text(mm_spool *sp, const char *json, size_t len,
+                           size_t id_at, bool sync, uint64_t *dropped_now,
+                           mm_err *err);
 /* fsyncs what was appended; records become readable by mm_spool_read only
  * once durable. */
 mm_rc mm_spool_sync(mm_spool *sp, mm_err *err);

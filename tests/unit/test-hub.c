@@ -174,6 +174,16 @@ static void test_store_exactly_once(void **state)
     assert_int_equal(mm_store_stats_get(f->st, &ss, &err), MM_OK);
     assert_int_equal(ss.events, 2);
     assert_true(ss.size_bytes > 0);
+    /* counts by tenant, kind and source (what mamori demo reads) */
+    uint64_t n = 9;
+    assert_int_equal(f->st->ops->event_count(f->st, NULL, NULL, NULL, &n, &err), MM_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(f->st->ops->event_count(f->st, "a", "alert", "45.33.32.156", &n, &err), MM_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(f->st->ops->event_count(f->st, "a", NULL, "8.26.1.1", &n, &err), MM_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(f->st->ops->event_count(f->st, NULL, "event", NULL, &n, &err), MM_OK);
+    assert_int_equal(n, 0);
     /* reopen: tenants and events survive */
     mm_hub_free(f->h);
     f->h = NULL;

@@ -317,6 +317,181 @@ static void on_sample_alert(const mm_alert *a, void *ud)
     c->alerts++;
 }
 
+/* ---- mm_deid_event against the JSON path it replaced ---------------------- */
+
+/* The old path: event JSON → jansson → kind, @timestamp → mm_deid_json →
+ * compact print. NULL when jansson refused the event JSON. */
+static char *deid_via_json(const mm_deid *d, const mm_event *ev, int64_t now)
+{
+    mm_buf b;
+    mm_buf_init(&b, 1u << 20);
+    assert_int_equal(mm_event_to_json(ev, &b), MM_OK);
+    json_error_t je;
+    json_t *o = json_loadb(b.data, b.len, 0, &je);
+    mm_buf_free(&b);
+    if (!o)
+        return NULL;
+    json_object_set_new(json_object_get(o, "event"), "kind",
+                        json_string("event"));
+    if (!json_object_get(o, "@timestamp")) {
+        char t[32];
+        size_t n = mm_time_format(now, t, sizeof t);
+        json_object_set_new(o, "@timestamp", json_stringn(t, n));
+    }
+    assert_int_equal(mm_deid_json(d, o), MM_OK);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+/* Both paths on one event under one de-identifier; returns 1 when equal. */
+static int deid_same(const mm_deid *d, const mm_event *ev, const char *what)
+{
+    const int64_t now = 1765000000123;
+    char *want = deid_via_json(d, ev, now);
+    mm_buf b;
+    mm_buf_init(&b, 1u << 20);
+    size_t id_at = 0;
+    mm_rc rc = mm_deid_event(d, ev, now, &b, &id_at);
+    int same;
+    if (!want) {
+        same = rc == MM_EPARSE;
+    } else {
+        same = rc == MM_OK && b.data && strcmp(b.data, want) == 0 &&
+               id_at > 0 && b.data[id_at] == '}' &&
+               strncmp(b.data + id_at - 14, "\"kind\":\"event\"", 14) == 0;
+    }
+    if (!same)
+        fprintf(stderr, "# %s\n#  json:  %s\n#  event: %s (rc %d)\n", what,
+                want ? want : "(refused)", b.data ? b.data : "", (int)rc);
+    free(want);
+    mm_buf_free(&b);
+    return same;
+}
+
+static void deid_configs(mm_deid *ds[4])
+{
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(mm_deid_new(i < 2 ? MM_DEID_HASH : MM_DEID_DROP,
+                                     secret, strlen(secret), i % 2 == 1,
+                                     &ds[i], NULL),
+                         MM_OK);
+        assert_int_equal(mm_deid_add_own_range(ds[i], "133.5.0.0/16", NULL),
+                         MM_OK);
+        assert_int_equal(mm_deid_add_own_range(ds[i], "173.234.31.0/24",
+                                               NULL),
+                         MM_OK);
+        assert_int_equal(mm_deid_add_own_domain(ds[i], "example-sme.co.jp",
+                                                NULL),
+                         MM_OK);
+    }
+}
+
+static void test_deid_event_direct_samples(void **state)
+{
+    (void)state;
+    mm_deid *ds[4];
+    deid_configs(ds);
+    static const char *const files[] = {
+        "loghub-OpenSSH_2k.log", "elastic-apache_access_10k.log",
+        "loghub-Apache_2k_error.log", "loghub-Linux_2k.log"};
+    const char *src = getenv("SRCDIR");
+    unsigned events = 0, bad = 0;
+    for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/data/samples/%s", src ? src : ".",
+                 files[fi]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            skip();
+        mm_parse_opts po = {.year = 2015};
+        char line[70000];
+        while (fgets(line, sizeof line, f)) {
+            size_t n = strcspn(line, "\n");
+            mm_event ev;
+            if (mm_parse_line(&po, MM_LOG_AUTO, line, n, &ev) != MM_OK)
+                continue;
+            events++;
+            for (int i = 0; i < 4; i++)
+                bad += !deid_same(ds[i], &ev, files[fi]);
+        }
+        fclose(f);
+    }
+    assert_true(events > 10000);
+    assert_int_equal(bad, 0);
+    for (int i = 0; i < 4; i++)
+        mm_deid_free(ds[i]);
+}
+
+/* Fields the samples do not have: internal addresses in names, paths,
+ * queries and referrers, IPv6 and mapped addresses, broken UTF-8, control
+ * bytes, NUL bytes, no time stamp, huge counts. */
+static void test_deid_event_direct_edges(void **state)
+{
+    (void)state;
+    mm_deid *ds[4];
+    deid_configs(ds);
+    static const char *const texts[] = {
+        "", "10.0.0.1", "printer.local", "fileserver", "www.example-sme.co.jp",
+        "example.org", "133.5.7.7", "8.8.8.8", "fe80::1", "2001:db8::5",
+        "::ffff:10.1.2.3", "a=10.1.2.3&b=8.8.8.8&c=192.168.0.1.", "x\xff\xfey",
+        "tab\there\x01\x1f\"q\"\\", "\xe3\x81\x82\xe3\x81\x84 10.2.3.4",
+        "http://172.16.0.9/admin?ip=127.0.0.1", "1.2.3.4.5.6.7", "n\x00ul"};
+    size_t nt = sizeof texts / sizeof texts[0];
+    static const char *const addrs[] = {"",         "183.62.140.253",
+                                        "10.9.8.7", "133.5.1.2",
+                                        "fe80::2",  "2a01:4f8::1",
+                                        "::ffff:192.168.1.1"};
+    size_t na = sizeof addrs / sizeof addrs[0];
+    unsigned bad = 0, runs = 0;
+    for (size_t k = 0; k < nt * na; k++) {
+        mm_event ev = {0};
+        const char *t = texts[k % nt], *u = texts[(k * 7 + 3) % nt];
+        size_t tl = k % nt == nt - 1 ? 5 : strlen(t);
+        size_t ul = (k * 7 + 3) % nt == nt - 1 ? 5 : strlen(u);
+        ev.ts_ms = k % 5 == 0 ? 0 : 1449730546000 + (int64_t)k;
+        ev.dataset = k % 2 ? MM_DS_SSHD : MM_DS_WEB_ACCESS;
+        ev.category = k % 2 ? MM_CAT_AUTHENTICATION : MM_CAT_WEB;
+        ev.action = k % 2 ? MM_ACT_INVALID_USER : 0;
+        ev.outcome = MM_OUT_FAILURE;
+        ev.count = (uint32_t)(k % 3);
+        ev.anomalies = (uint32_t)(k % 16);
+        const char *a = addrs[k % na], *b = addrs[(k / na) % na];
+        if (*a)
+            mm_addr_parse(a, strlen(a), &ev.src);
+        if (*b)
+            mm_addr_parse(b, strlen(b), &ev.dst);
+        ev.src_port = (uint16_t)(k % 4 ? 0 : 40000 + k);
+        ev.dst_port = (uint16_t)(k % 3 ? 0 : 443);
+        ev.ip_proto = (uint8_t)(k % 4 == 1 ? 6 : k % 4 == 2 ? 17 : 0);
+        ev.status = (uint16_t)(k % 2 ? 0 : 404);
+        ev.bytes = k % 11 == 0 ? UINT64_MAX : k % 3 ? 0 : 1234;
+        ev.src_domain = mm_span_make(t, tl);
+        ev.dst_domain = mm_span_make(u, ul);
+        ev.user = mm_span_make(u, ul);
+        ev.host = mm_span_make(t, tl);
+        ev.process = mm_span_make(u, ul);
+        ev.method = mm_span_make(t, k % 2 ? 0 : tl);
+        ev.path = mm_span_make(t, tl);
+        ev.query = mm_span_make(u, ul);
+        ev.user_agent = mm_span_make(t, tl);
+        ev.referrer = mm_span_make(u, ul);
+        ev.message = mm_span_make(t, tl);
+        for (int i = 0; i < 4; i++, runs++)
+            bad += !deid_same(ds[i], &ev, "edge");
+        /* the same with the NUL-free fields only */
+        if (k % nt == nt - 1 || (k * 7 + 3) % nt == nt - 1)
+            continue;
+        ev.bytes = 7;
+        for (int i = 0; i < 4; i++, runs++)
+            bad += !deid_same(ds[i], &ev, "edge, no NUL");
+    }
+    assert_true(runs > 400);
+    assert_int_equal(bad, 0);
+    for (int i = 0; i < 4; i++)
+        mm_deid_free(ds[i]);
+}
+
 static void test_deid_real_sample(void **state)
 {
     (void)state;
@@ -385,6 +560,56 @@ static int rec_n(const mm_spool_batch *b, size_t i)
         json_object_get(json_object_get(o, "mamori"), "n"));
     json_decref(o);
     return n;
+}
+
+/* A record given as text gets event.id where the caller says, the same
+ * bytes as the JSON path; a record without a place for it is refused. */
+static void test_spool_append_text(void **state)
+{
+    (void)state;
+    char *dir = mktmp();
+    mm_spool *sp;
+    mm_err err;
+    assert_int_equal(mm_spool_open(dir, NULL, &sp, &err), MM_OK);
+    static const char rec[] = "{\"event\":{\"kind\":\"event\"},\"n\":1}";
+    size_t at = strlen("{\"event\":{\"kind\":\"event\"");
+    uint64_t dropped = 9;
+    assert_int_equal(mm_spool_append_text(sp, rec, strlen(rec), at, true,
+                                          &dropped, &err),
+                     MM_OK);
+    assert_int_equal(dropped, 0);
+    json_error_t je;
+    json_t *o = json_loads("{\"event\":{\"kind\":\"event\"},\"n\":1}", 0, &je);
+    assert_int_equal(mm_spool_append(sp, &o, 1, true, NULL, NULL, &err),
+                     MM_OK);
+    json_decref(o);
+    assert_int_equal(mm_spool_append_text(sp, rec, strlen(rec), 0, true, NULL,
+                                          &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_spool_append_text(sp, "x", 1, 0, true, NULL, &err),
+                     MM_EINVAL);
+    mm_spool_batch b;
+    mm_spool_batch_init(&b);
+    assert_int_equal(mm_spool_read(sp, &b, 10, 1 << 20, &err), MM_OK);
+    assert_int_equal(b.n, 2);
+    mm_spool_stats st;
+    mm_spool_get_stats(sp, &st);
+    char want[160];
+    snprintf(want, sizeof want,
+             "{\"event\":{\"kind\":\"event\",\"id\":\"%s-1\"},\"n\":1}",
+             st.spool_id);
+    assert_int_equal(b.len[0], strlen(want));
+    assert_memory_equal(b.body.data + b.off[0], want, b.len[0]);
+    /* the JSON path gives the same line (with the next id) */
+    snprintf(want, sizeof want,
+             "{\"event\":{\"kind\":\"event\",\"id\":\"%s-2\"},\"n\":1}",
+             st.spool_id);
+    assert_int_equal(b.len[1], strlen(want));
+    assert_memory_equal(b.body.data + b.off[1], want, b.len[1]);
+    mm_spool_batch_free(&b);
+    mm_spool_close(sp);
+    rmrf(dir);
+    free(dir);
 }
 
 static void test_spool_basic(void **state)
@@ -1212,7 +1437,10 @@ int main(void)
         cmocka_unit_test(test_deid_event),
         cmocka_unit_test(test_deid_alert),
         cmocka_unit_test(test_deid_real_sample),
+        cmocka_unit_test(test_deid_event_direct_samples),
+        cmocka_unit_test(test_deid_event_direct_edges),
         cmocka_unit_test(test_spool_basic),
+        cmocka_unit_test(test_spool_append_text),
         cmocka_unit_test(test_spool_deferred_sync),
         cmocka_unit_test(test_spool_torn_and_garbage),
         cmocka_unit_test(test_spool_bound),
