@@ -89,35 +89,13 @@ static int open_store(const char *dir, mm_store **st)
 
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "mamori hub: %s: %s\n", path, strerror(errno));
+    char *text;
+    mm_err err;
+    if (mm_file_read(path, FILE_MAX, &text, len, &err) != MM_OK) {
+        fail_err(&err);
         return NULL;
     }
-    mm_buf b;
-    mm_buf_init(&b, FILE_MAX);
-    char tmp[65536];
-    size_t n;
-    bool ok = true;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (mm_buf_append(&b, tmp, n) != MM_OK) {
-            fprintf(stderr, "mamori hub: %s: larger than %u bytes\n", path, FILE_MAX);
-            ok = false;
-            break;
-        }
-    if (ferror(f)) {
-        fprintf(stderr, "mamori hub: %s: read error\n", path);
-        ok = false;
-    }
-    fclose(f);
-    if (!ok) {
-        mm_buf_free(&b);
-        return NULL;
-    }
-    if (!b.data)
-        mm_buf_puts(&b, "");
-    *len = b.len;
-    return b.data;
+    return text;
 }
 
 /* Runs a program without a shell; returns its exit status or -1. */
@@ -763,9 +741,7 @@ static int escalations_cmd(int argc, char **argv)
     if (stix) {
         mm_buf b;
         mm_buf_init(&b, 256u * 1024u * 1024u);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        r = mm_hub_escalations_stix(st, (int64_t)ts.tv_sec * 1000, &b, &err);
+        r = mm_hub_escalations_stix(st, mm_now_s() * 1000, &b, &err);
         if (r == MM_OK)
             fputs(b.data, stdout);
         mm_buf_free(&b);
@@ -840,13 +816,6 @@ static int serve(int argc, char **argv)
 
 /* ---- SCS buyer view ------------------------------------------------------------------ */
 
-static int64_t wall_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int scs_submit(int argc, char **argv)
 {
     static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"tenant", 1, 0, 't'},
@@ -881,7 +850,7 @@ static int scs_submit(int argc, char **argv)
     }
     mm_err err;
     mm_hub_scs_confirmation c;
-    mm_rc r = mm_hub_scs_submit(st, tenant, doc, len, wall_ms(), &c, &err);
+    mm_rc r = mm_hub_scs_submit(st, tenant, doc, len, mm_now_ms(), &c, &err);
     mm_store_close(st);
     free(doc);
     if (r != MM_OK) {
@@ -927,7 +896,7 @@ static int scs_require(int argc, char **argv)
     if (rc)
         return rc;
     mm_err err;
-    mm_rc r = mm_hub_scs_require(st, buyer, sup, level, wall_ms(), &err);
+    mm_rc r = mm_hub_scs_require(st, buyer, sup, level, mm_now_ms(), &err);
     mm_store_close(st);
     if (r != MM_OK)
         return fail_rc(r, &err);

@@ -113,9 +113,7 @@ static bool scan_extra_opt(mm_input_opts *o, int argc, char **argv, int *i)
 
 static double now_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)mm_mono_ns() / 1e9;
 }
 
 static int scan_run(int argc, char **argv)

@@ -209,7 +209,7 @@ static int emit(const char *out, const mm_buf *b, unsigned mode)
         return fflush(stdout) == 0 ? MM_EXIT_OK : MM_EXIT_FAIL;
     }
     mm_err err;
-    mm_rc rc = mm_scs_write_file(out, b->data ? b->data : "", b->len, mode, &err);
+    mm_rc rc = mm_file_write_atomic(out, b->data ? b->data : "", b->len, mode, &err);
     return rc == MM_OK ? MM_EXIT_OK : report(&err, rc);
 }
 
@@ -360,13 +360,13 @@ static int cmd_keygen(int argc, char **argv)
     size_t skl = strlen(sk);
     sk[skl] = '\n';
     mm_err err;
-    mm_rc rc = mm_scs_write_file(o.out, sk, skl + 1, 0600, &err);
+    mm_rc rc = mm_file_write_atomic(o.out, sk, skl + 1, 0600, &err);
     memset(sk, 0, sizeof sk);
     if (rc != MM_OK)
         return report(&err, rc);
     char pkl[MM_SCS_PK_HEX + 2];
     snprintf(pkl, sizeof pkl, "%s\n", pk);
-    rc = mm_scs_write_file(pub_path, pkl, strlen(pkl), 0644, &err);
+    rc = mm_file_write_atomic(pub_path, pkl, strlen(pkl), 0644, &err);
     if (rc != MM_OK)
         return report(&err, rc);
     printf("%s\n", pk);

@@ -8,17 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static void sensor_log(int level, const char *msg, void *ud)
+static void sensor_log(void *ud, mm_log_level level, const char *msg)
 {
     (void)ud;
     static const char *const tags[] = {"info", "warning", "error"};
     char stamp[32];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    mm_time_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, stamp,
-                   sizeof stamp);
+    mm_time_format(mm_now_ms(), stamp, sizeof stamp);
     fprintf(stderr, "%s mamori sensor [%s]: %s\n", stamp,
-            tags[level < 0 || level > 2 ? 2 : level], msg);
+            tags[level > MM_LOG_ERROR ? 2 : level], msg);
     fflush(stderr);
 }
 
@@ -28,12 +25,6 @@ typedef struct uplink_ctx {
     mm_uplink *u;
     uint64_t event_errors;
 } uplink_ctx;
-
-static void uplink_log(void *ud, mm_log_level level, const char *msg)
-{
-    (void)ud;
-    sensor_log((int)level, msg, NULL);
-}
 
 /* Runs on the feed thread: the daemon's signalfd takes the SIGHUP, so the
  * reload happens on its own thread, the same path as `kill -HUP`. */
@@ -46,7 +37,7 @@ static void uplink_feed(void *ud, const char *path, size_t n, size_t changed)
              "shared feed updated (%zu indicators, %zu changed): %s; "
              "reloading",
              n, changed, n, changed, path);
-    sensor_log(0, msg, NULL);
+    sensor_log(NULL, MM_LOG_INFO, msg);
     kill(getpid(), SIGHUP);
 }
 
@@ -60,7 +51,7 @@ static mm_rc uplink_sink(const mm_alert *a, const char *json, size_t len,
     if (rc != MM_OK) {
         char msg[900];
         mm_err_format(&err, msg, sizeof msg);
-        sensor_log(2, msg, NULL);
+        sensor_log(NULL, MM_LOG_ERROR, msg);
     }
     return rc;
 }
@@ -78,7 +69,7 @@ static void uplink_event(const mm_event *ev, const char *line, size_t len,
         c->event_errors++ == 0) {
         char msg[900];
         mm_err_format(&err, msg, sizeof msg);
-        sensor_log(1, msg, NULL);
+        sensor_log(NULL, MM_LOG_WARN, msg);
     }
 }
 
@@ -159,7 +150,7 @@ static int sensor_run(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &sigs, NULL);
     uplink_ctx up = {0};
     if (cfg->uplink_on) {
-        mm_uplink_opts uo = {.log = uplink_log, .on_feed = uplink_feed};
+        mm_uplink_opts uo = {.log = sensor_log, .on_feed = uplink_feed};
         rc = mm_uplink_start(&cfg->uplink, &uo, &up.u, &err);
         if (rc != MM_OK) {
             mm_err_format(&err, msg, sizeof msg);
