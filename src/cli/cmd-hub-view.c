@@ -7,13 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t wall_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 typedef mm_rc (*render_fn)(mm_store *st, mm_buf *out, mm_err *err);
 
 /* A whole document (JSON, STIX) rendered by the hub, then printed. */
@@ -60,7 +53,7 @@ static mm_rc print_esc(const mm_escalation *e, void *ud)
 
 static mm_rc escalations_stix(mm_store *st, mm_buf *out, mm_err *err)
 {
-    return mm_hub_escalations_stix(st, wall_ms() / 1000 * 1000, out, err);
+    return mm_hub_escalations_stix(st, mm_now_ms() / 1000 * 1000, out, err);
 }
 
 static int run_escalations(hub_args *a)
@@ -127,7 +120,7 @@ static int run_scs_submit(hub_args *a)
     mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
-    r = mm_hub_scs_submit(a->st, a->tenant, a->text, a->len, wall_ms(), &c, &err);
+    r = mm_hub_scs_submit(a->st, a->tenant, a->text, a->len, mm_now_ms(), &c, &err);
     if (r != MM_OK) {
         fprintf(stderr, "mamori hub: %s: 確認済み評価として受け付けません / not "
                         "accepted as a confirmed assessment\n", a->pos[0]);
@@ -149,7 +142,7 @@ static int run_scs_require(hub_args *a)
         return mm_cli_usage_error(&mm_cmd_hub, "--level は 3 か 4 / --level must be 3 or 4");
     int level = lv[strlen(lv) - 1] - '0';
     mm_err err;
-    mm_rc r = mm_hub_scs_require(a->st, buyer, sup, level, wall_ms(), &err);
+    mm_rc r = mm_hub_scs_require(a->st, buyer, sup, level, mm_now_ms(), &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
     printf("%s は %s に ★%d を求めます / %s requires ★%d of %s\n", buyer, sup, level,

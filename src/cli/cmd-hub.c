@@ -80,35 +80,13 @@ int mm_cli_hub_open(const char *dir, mm_store **st)
  * printing why. */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "mamori hub: %s: %s\n", path, strerror(errno));
+    char *text;
+    mm_err err;
+    if (mm_file_read(path, FILE_MAX, &text, len, &err) != MM_OK) {
+        mm_cli_hub_fail(&err);
         return NULL;
     }
-    mm_buf b;
-    mm_buf_init(&b, FILE_MAX);
-    char tmp[65536];
-    size_t n;
-    bool ok = true;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (mm_buf_append(&b, tmp, n) != MM_OK) {
-            fprintf(stderr, "mamori hub: %s: larger than %u bytes\n", path, FILE_MAX);
-            ok = false;
-            break;
-        }
-    if (ferror(f)) {
-        fprintf(stderr, "mamori hub: %s: read error\n", path);
-        ok = false;
-    }
-    fclose(f);
-    if (!ok) {
-        mm_buf_free(&b);
-        return NULL;
-    }
-    if (!b.data)
-        mm_buf_puts(&b, "");
-    *len = b.len;
-    return b.data;
+    return text;
 }
 
 /* ---- options: one table for every subcommand ---------------------------------- */

@@ -106,9 +106,7 @@ static int scan_opt(int key, const char *v, void *ud)
 
 static double now_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)mm_mono_ns() / 1e9;
 }
 
 static int scan_run(int argc, char **argv)

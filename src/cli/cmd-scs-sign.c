@@ -38,13 +38,13 @@ int mm_cli_scs_keygen(opts *o)
     size_t skl = strlen(sk);
     sk[skl] = '\n';
     mm_err err;
-    mm_rc rc = mm_scs_write_file(o->out, sk, skl + 1, 0600, &err);
+    mm_rc rc = mm_file_write_atomic(o->out, sk, skl + 1, 0600, &err);
     memset(sk, 0, sizeof sk);
     if (rc != MM_OK)
         return mm_cli_scs_report(&err, rc);
     char pkl[MM_SCS_PK_HEX + 2];
     snprintf(pkl, sizeof pkl, "%s\n", pk);
-    rc = mm_scs_write_file(pub_path, pkl, strlen(pkl), 0644, &err);
+    rc = mm_file_write_atomic(pub_path, pkl, strlen(pkl), 0644, &err);
     if (rc != MM_OK)
         return mm_cli_scs_report(&err, rc);
     printf("%s\n", pk);

@@ -175,7 +175,7 @@ int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode)
         return fflush(stdout) == 0 ? MM_EXIT_OK : MM_EXIT_FAIL;
     }
     mm_err err;
-    mm_rc rc = mm_scs_write_file(out, b->data ? b->data : "", b->len, mode, &err);
+    mm_rc rc = mm_file_write_atomic(out, b->data ? b->data : "", b->len, mode, &err);
     return rc == MM_OK ? MM_EXIT_OK : mm_cli_scs_report(&err, rc);
 }
 

@@ -7,17 +7,14 @@
 #include <string.h>
 #include <time.h>
 
-static void sensor_log(int level, const char *msg, void *ud)
+static void sensor_log(void *ud, mm_log_level level, const char *msg)
 {
     (void)ud;
     static const char *const tags[] = {"info", "warning", "error"};
     char stamp[32];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    mm_time_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, stamp,
-                   sizeof stamp);
+    mm_time_format(mm_now_ms(), stamp, sizeof stamp);
     fprintf(stderr, "%s mamori sensor [%s]: %s\n", stamp,
-            tags[level < 0 || level > 2 ? 2 : level], msg);
+            tags[level > MM_LOG_ERROR ? 2 : level], msg);
     fflush(stderr);
 }
 

@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -207,61 +208,14 @@ mm_rc mm_conf_parse(const char *file, const char *text, size_t len,
     return MM_OK;
 }
 
-mm_rc mm_conf_read_file(const char *path, size_t max, mm_buf *out,
-                        mm_err *err)
-{
-    if (max == 0)
-        max = MM_CONF_MAX_BYTES;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return mm_err_set(err, errno == ENOENT ? MM_ENOTFOUND : MM_EIO, path,
-                          0, "cannot open: %s", strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return mm_err_set(err, MM_EIO, path, 0, "not a regular file");
-    }
-    mm_buf_reset(out);
-    char chunk[16384];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            return mm_err_set(err, MM_EIO, path, 0, "read failed: %s",
-                              strerror(e));
-        }
-        if (n == 0)
-            break;
-        if (out->len + (size_t)n > max) {
-            close(fd);
-            return mm_err_set(err, MM_ELIMIT, path, 0,
-                              "file larger than %zu bytes", max);
-        }
-        mm_rc rc = mm_buf_append(out, chunk, (size_t)n);
-        if (rc != MM_OK) {
-            close(fd);
-            return mm_err_set(err, rc, path, 0, "out of memory");
-        }
-    }
-    close(fd);
-    if (!out->data) /* empty file: still hand out a NUL-terminated text */
-        return mm_buf_append(out, "", 0) == MM_OK
-                   ? MM_OK
-                   : mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
-    return MM_OK;
-}
-
 mm_rc mm_conf_parse_file(const char *path, mm_conf_fn fn, void *ud,
                          mm_err *err)
 {
-    mm_buf b;
-    mm_buf_init(&b, MM_CONF_MAX_BYTES + 1);
-    mm_rc rc = mm_conf_read_file(path, 0, &b, err);
+    char *text;
+    size_t len;
+    mm_rc rc = mm_file_read(path, MM_CONF_MAX_BYTES, &text, &len, err);
     if (rc == MM_OK)
-        rc = mm_conf_parse(path, b.data, b.len, fn, ud, err);
-    mm_buf_free(&b);
+        rc = mm_conf_parse(path, text, len, fn, ud, err);
+    free(text);
     return rc;
 }

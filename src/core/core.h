@@ -330,13 +330,70 @@ typedef mm_rc (*mm_conf_fn)(const mm_conf_item *item, void *ud, mm_err *err);
  * MM_EPARSE with err = file:line: reason. Allocates nothing. */
 mm_rc mm_conf_parse(const char *file, const char *text, size_t len,
                     mm_conf_fn fn, void *ud, mm_err *err);
-/* Reads a whole file (at most `max` bytes, 0 = MM_CONF_MAX_BYTES) into
- * `out` (initialised by the caller; NUL-terminated). MM_ENOTFOUND when it
- * does not exist, MM_EIO when unreadable, MM_ELIMIT when too big. */
-mm_rc mm_conf_read_file(const char *path, size_t max, mm_buf *out,
-                        mm_err *err);
-/* mm_conf_read_file + mm_conf_parse. */
+/* mm_file_read (at most MM_CONF_MAX_BYTES) + mm_conf_parse. */
 mm_rc mm_conf_parse_file(const char *path, mm_conf_fn fn, void *ud,
                          mm_err *err);
+
+/* ---- CIDR prefixes (cidr.c) --------------------------------------------- */
+
+/* An address prefix with its host bits cleared. IPv4-mapped IPv6 prefixes
+ * are kept as IPv4, like mm_addr: ::ffff:10.0.0.0/104 is 10.0.0.0/8. */
+typedef struct mm_cidr {
+    mm_addr addr;
+    unsigned bits; /* 0..32 for IPv4, 0..128 for IPv6 */
+} mm_cidr;
+
+/* Parses "a.b.c.d/n", "x::/n", "::ffff:a.b.c.d/n" (n = 96..128) or a bare
+ * address (/32 or /128). The length is 1-3 decimal digits. Returns MM_OK or
+ * MM_EPARSE; on failure `*why` (if not NULL) gets a static English reason
+ * ("not an IP address", "bad prefix length", "prefix length out of
+ * range"). The one CIDR parser of mamori: every module uses it. */
+mm_rc mm_cidr_parse_why(const char *s, size_t len, mm_cidr *out,
+                        const char **why);
+/* mm_cidr_parse_why without the reason. */
+mm_rc mm_cidr_parse(const char *s, size_t len, mm_cidr *out);
+/* True when `a` lies inside `c` (same family, first c->bits bits equal). */
+bool mm_cidr_contains(const mm_cidr *c, const mm_addr *a);
+/* True when every address of `inner` lies inside `outer`. */
+bool mm_cidr_within(const mm_cidr *inner, const mm_cidr *outer);
+
+/* ---- whole files (file.c) ------------------------------------------------ */
+
+/* Default cap of mm_file_read when `max` is 0 (memory blow-up). */
+#define MM_FILE_MAX_DEFAULT (16u * 1024u * 1024u)
+
+/* Reads a whole regular file of at most `max` bytes (0 = MM_FILE_MAX_DEFAULT)
+ * into a malloc'd, NUL-terminated buffer the caller frees (also for an
+ * empty file). `len` may be NULL. Errors: MM_ENOTFOUND (no such file),
+ * MM_EIO (unreadable, not a regular file), MM_ELIMIT (larger than max),
+ * MM_ENOMEM; `*out` is NULL then. */
+mm_rc mm_file_read(const char *path, size_t max, char **out, size_t *len,
+                   mm_err *err);
+/* Replaces `path` atomically: writes "<path>.tmp", fsyncs it, renames it
+ * over `path`, then fsyncs the directory so the rename survives a crash.
+ * `mode` is the new file's permission (e.g. 0600). Nothing is left
+ * half-written; on failure the temporary file is removed. MM_EIO or
+ * MM_EINVAL (path too long). */
+mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len,
+                           unsigned mode, mm_err *err);
+
+/* ---- clocks (time.c) ----------------------------------------------------- */
+
+/* Wall-clock time since the epoch (CLOCK_REALTIME). */
+int64_t mm_now_ms(void);
+int64_t mm_now_s(void);
+/* Monotonic milliseconds for measuring intervals (CLOCK_MONOTONIC). */
+int64_t mm_mono_ms(void);
+/* Monotonic nanoseconds, for timing short operations. */
+int64_t mm_mono_ns(void);
+
+/* ---- logging ------------------------------------------------------------- */
+
+/* Severity of a log message handed to a library's log callback. */
+typedef enum mm_log_level { MM_LOG_INFO = 0, MM_LOG_WARN, MM_LOG_ERROR }
+    mm_log_level;
+/* The one logger signature: libraries never print, they call this with a
+ * finished message (Japanese / English, no trailing newline). */
+typedef void (*mm_log_fn)(void *ud, mm_log_level level, const char *msg);
 
 #endif /* MM_CORE_H */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * algorithm), valid for any year that fits in int. */
@@ -79,4 +80,33 @@ mm_rc mm_time_parse_offset(const char *p, size_t len, int *offset_s)
         return MM_EPARSE;
     *offset_s = (p[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
     return MM_OK;
+}
+
+static int64_t clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t mm_now_ms(void)
+{
+    return clock_ms(CLOCK_REALTIME);
+}
+
+int64_t mm_now_s(void)
+{
+    return clock_ms(CLOCK_REALTIME) / 1000;
+}
+
+int64_t mm_mono_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t mm_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }

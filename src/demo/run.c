@@ -115,13 +115,6 @@ static void sayf(const demo *d, const char *ja, const char *en, ...)
     say2(d, a, b);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void nap_ms(unsigned ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -222,20 +215,8 @@ static bool write_file(const char *path, const char *text, bool append)
 
 static char *read_file(const char *path, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    mm_buf b;
-    mm_buf_init(&b, cap);
-    char tmp[8192];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (mm_buf_append(&b, tmp, n) != MM_OK)
-            break;
-    fclose(f);
-    if (!b.data)
-        mm_buf_puts(&b, "");
-    return b.data;
+    char *t;
+    return mm_file_read(path, cap, &t, NULL, NULL) == MM_OK ? t : NULL;
 }
 
 /* True when `path` holds a line that is exactly `ip`. */
@@ -779,7 +760,7 @@ static void replay(demo *d, attacker *att, int n_att)
         write_visit(d, a, st->sme, st->when);
         /* detection → alert → spool → hub */
         const char *rule = a->web ? "web.probe.wordpress" : "ssh.bruteforce";
-        int64_t w0 = now_ms();
+        int64_t w0 = mm_now_ms();
         long got = 0;
         for (int t = 0; t < 400 && got < 1; t++) {
             got = hub_events(d, tenants[st->sme].id, "alert", a->ip);
@@ -790,7 +771,7 @@ static void replay(demo *d, attacker *att, int n_att)
             sayf(d, "  検知 → 警告 %s → 匿名化してハブへ送信 (%lld ms)",
                 "  detected → alert %s → de-identified, delivered to the "
                 "hub (%lld ms)",
-                rule, (long long)(now_ms() - w0));
+                rule, (long long)(mm_now_ms() - w0));
         else
             sayf(d, "  (%s: ハブへの到着を確認できませんでした)",
                 "  (%s: not seen at the hub in time)", rule);
@@ -992,7 +973,7 @@ static mm_rc play(demo *d, attacker *att, mm_demo_result *r, mm_err *err)
          "five sensors up (watching sshd and web logs, uploading, pulling "
          "the shared feed)");
     /* Log time: the replay ends a few minutes ago. */
-    d->t0 = now_ms() / 1000 - (N_SME + 1) * STEP_S;
+    d->t0 = mm_now_ms() / 1000 - (N_SME + 1) * STEP_S;
     d->sim = d->t0;
     replay(d, att, 2);
     wait_drained(d);

@@ -143,9 +143,6 @@ void mm_ipset_init(mm_ipset *s);
 void mm_ipset_fini(mm_ipset *s);
 /* Adds address `a` with prefix length `plen` (host bits cleared). */
 mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set);
-/* Parses "addr" or "addr/len"; MM_EPARSE with a reason in `why`. */
-mm_rc mm_ipset_parse_cidr(const char *p, size_t len, mm_addr *a,
-                          unsigned *plen, const char **why);
 /* Sorts, removes duplicates, links nested prefixes. */
 mm_rc mm_ipset_build(mm_ipset *s);
 size_t mm_ipset_count(const mm_ipset *s);
@@ -221,9 +218,6 @@ extern const size_t mm_default_rule_files_count;
 
 void mm_rule_free(mm_rule *r);
 const char *mm_field_name(mm_field f);
-/* Reads a whole regular file of at most `max` bytes (malloc'd, NUL-ended). */
-mm_rc mm_detect_slurp(const char *path, size_t max, char **out, size_t *outlen,
-                      mm_err *err);
 /* Index of rule `id` or -1. */
 int mm_ruleset_find(const mm_ruleset *rs, const char *id);
 

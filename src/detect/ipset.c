@@ -97,54 +97,6 @@ mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
     return MM_OK;
 }
 
-mm_rc mm_ipset_parse_cidr(const char *p, size_t len, mm_addr *a,
-                          unsigned *plen, const char **why)
-{
-    const char *slash = memchr(p, '/', len);
-    size_t alen = slash ? (size_t)(slash - p) : len;
-    if (alen == 0 || alen > 45) {
-        *why = "not an IP address";
-        return MM_EPARSE;
-    }
-    if (mm_addr_parse(p, alen, a) != MM_OK) {
-        *why = "not an IP address";
-        return MM_EPARSE;
-    }
-    unsigned max = a->family == 4 ? 32 : 128;
-    /* An IPv4-mapped IPv6 prefix (::ffff:a.b.c.d/104) becomes IPv4 /8. */
-    bool mapped = a->family == 4 && memchr(p, ':', alen) != NULL;
-    if (!slash) {
-        *plen = max;
-        return MM_OK;
-    }
-    const char *q = slash + 1, *end = p + len;
-    if (q == end || end - q > 3) {
-        *why = "bad prefix length";
-        return MM_EPARSE;
-    }
-    unsigned v = 0;
-    for (; q < end; q++) {
-        if (*q < '0' || *q > '9') {
-            *why = "bad prefix length";
-            return MM_EPARSE;
-        }
-        v = v * 10 + (unsigned)(*q - '0');
-    }
-    if (mapped) {
-        if (v < 96 || v > 128) {
-            *why = "prefix length out of range";
-            return MM_EPARSE;
-        }
-        v -= 96;
-    }
-    if (v > max) {
-        *why = "prefix length out of range";
-        return MM_EPARSE;
-    }
-    *plen = v;
-    return MM_OK;
-}
-
 static int cmp4(const void *a, const void *b)
 {
     const mm_ip4 *x = a, *y = b;

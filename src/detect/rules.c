@@ -846,68 +846,6 @@ mm_rc mm_ruleset_add_default_rules(mm_ruleset *rs, mm_err *err)
     return MM_OK;
 }
 
-/* Reads a whole regular file of at most `max` bytes into a malloc'd buffer. */
-static mm_rc slurp(const char *path, size_t max, char **out, size_t *outlen,
-                   mm_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return mm_err_set(err, errno == ENOENT ? MM_ENOTFOUND : MM_EIO, path,
-                          0, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return mm_err_set(err, MM_EIO, path, 0, "not a regular file");
-    }
-    if ((uint64_t)st.st_size > max) {
-        close(fd);
-        return mm_err_set(err, MM_ELIMIT, path, 0, "file larger than %zu bytes",
-                          max);
-    }
-    size_t cap = (size_t)st.st_size + 1, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        close(fd);
-        return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
-    }
-    for (;;) {
-        if (len == cap - 1) {
-            if (cap > max) {
-                free(buf);
-                close(fd);
-                return mm_err_set(err, MM_ELIMIT, path, 0,
-                                  "file larger than %zu bytes", max);
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + len, cap - 1 - len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(buf);
-            close(fd);
-            return mm_err_set(err, MM_EIO, path, 0, "read failed: %s",
-                              strerror(e));
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
-    buf[len] = '\0';
-    *out = buf;
-    *outlen = len;
-    return MM_OK;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -953,7 +891,7 @@ mm_rc mm_ruleset_add_rules_dir(mm_ruleset *rs, const char *dir, mm_err *err)
         }
         char *text;
         size_t len;
-        rc = slurp(path, RULE_FILE_MAX, &text, &len, err);
+        rc = mm_file_read(path, RULE_FILE_MAX, &text, &len, err);
         if (rc != MM_OK)
             break;
         rc = mm_ruleset_add_rules(rs, path, text, len, err);
@@ -967,8 +905,3 @@ out:
     return rc;
 }
 
-mm_rc mm_detect_slurp(const char *path, size_t max, char **out, size_t *outlen,
-                      mm_err *err)
-{
-    return slurp(path, max, out, outlen, err);
-}

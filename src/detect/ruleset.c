@@ -138,9 +138,8 @@ mm_rc mm_ruleset_add_ioc_text(mm_ruleset *rs, const char *set,
             }
             const char *why = NULL;
             if (ipish && pass == 0) {
-                mm_addr a;
-                unsigned plen;
-                if (mm_ipset_parse_cidr(lp, ln, &a, &plen, &why) != MM_OK) {
+                mm_cidr c;
+                if (mm_cidr_parse_why(lp, ln, &c, &why) != MM_OK) {
                     rc = mm_err_set(err, MM_EPARSE, name, line, "%s: '%.*s'",
                                     why, (int)(ln > 80 ? 80 : ln), lp);
                     goto fail;
@@ -150,7 +149,7 @@ mm_rc mm_ruleset_add_ioc_text(mm_ruleset *rs, const char *set,
                                     "more than %u indicators", MM_IOC_MAX);
                     goto fail;
                 }
-                rc = mm_ipset_add(&rs->ioc_ip, &a, plen, si);
+                rc = mm_ipset_add(&rs->ioc_ip, &c.addr, c.bits, si);
                 if (rc != MM_OK) {
                     mm_err_set(err, rc, name, line, "out of memory");
                     goto fail;
@@ -190,7 +189,7 @@ mm_rc mm_ruleset_add_ioc_file(mm_ruleset *rs, const char *path, mm_err *err)
 {
     char *text;
     size_t len;
-    mm_rc rc = mm_detect_slurp(path, IOC_FILE_MAX, &text, &len, err);
+    mm_rc rc = mm_file_read(path, IOC_FILE_MAX, &text, &len, err);
     if (rc != MM_OK)
         return rc;
     /* Set name: the file's base name without its extension. */
@@ -213,17 +212,16 @@ mm_rc mm_ruleset_add_allow(mm_ruleset *rs, const char *cidr, mm_err *err)
     if (rs->compiled)
         return mm_err_set(err, MM_EINVAL, "<allow>", 0,
                           "ruleset already compiled");
-    mm_addr a;
-    unsigned plen;
+    mm_cidr c;
     const char *why = NULL;
     size_t l = strlen(cidr);
-    if (mm_ipset_parse_cidr(cidr, l, &a, &plen, &why) != MM_OK)
+    if (mm_cidr_parse_why(cidr, l, &c, &why) != MM_OK)
         return mm_err_set(err, MM_EINVAL, "<allow>", 0, "%s: '%.*s'", why,
                           (int)(l > 80 ? 80 : l), cidr);
     if (mm_ipset_count(&rs->allow) >= MM_ALLOW_MAX)
         return mm_err_set(err, MM_ELIMIT, "<allow>", 0,
                           "more than %u allowlist entries", MM_ALLOW_MAX);
-    mm_rc rc = mm_ipset_add(&rs->allow, &a, plen, 0);
+    mm_rc rc = mm_ipset_add(&rs->allow, &c.addr, c.bits, 0);
     if (rc != MM_OK)
         return mm_err_set(err, rc, "<allow>", 0, "out of memory");
     return MM_OK;

@@ -72,14 +72,6 @@ typedef struct mm_link {
     bool disclose; /* the customer may see the supplier's name */
 } mm_link;
 
-/* A CIDR prefix. */
-typedef struct mm_cidr {
-    mm_addr addr;
-    unsigned bits;
-} mm_cidr;
-/* Parses "a.b.c.d/n", "x::/n" or a bare address (full length). */
-mm_rc mm_cidr_parse(const char *s, size_t len, mm_cidr *out);
-bool mm_cidr_contains(const mm_cidr *c, const mm_addr *a);
 
 /* Token helpers: a new random token "mmt_<64 hex>" (out needs 69 bytes)
  * and the lower-case hex SHA-256 of any token (out needs 65 bytes). */

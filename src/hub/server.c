@@ -92,18 +92,9 @@ struct mm_hub_server {
     uint64_t lat_count;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static double mono_s(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    return (double)mm_mono_ns() / 1e9;
 }
 
 /* ---- per-request state ---------------------------------------------------- */
@@ -181,10 +172,10 @@ static bool authenticate(mm_hub_server *s, struct MHD_Connection *c,
     mm_hub_token_hash(tok, n, hash, sizeof hash);
     pthread_mutex_lock(&s->mu);
     const mm_tenant *t = mm_hub_tenant_by_hash(s->h, hash);
-    if (!t && now_ms() - s->last_reload_ms > 1000) {
+    if (!t && mm_now_ms() - s->last_reload_ms > 1000) {
         /* a tenant added by the CLI while we run */
         mm_err err;
-        s->last_reload_ms = now_ms();
+        s->last_reload_ms = mm_now_ms();
         if (mm_hub_reload(s->h, &err) == MM_OK)
             t = mm_hub_tenant_by_hash(s->h, hash);
     }
@@ -211,7 +202,7 @@ static tstate *tenant_state(mm_hub_server *s, const char *id)
     memset(t, 0, sizeof *t);
     snprintf(t->id, sizeof t->id, "%s", id);
     t->tokens = s->conf.burst;
-    t->refill_ms = now_ms();
+    t->refill_ms = mm_now_ms();
     return t;
 }
 
@@ -222,7 +213,7 @@ static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
     tstate *t = tenant_state(s, id);
     bool ok = true;
     if (t) {
-        int64_t now = now_ms();
+        int64_t now = mm_now_ms();
         t->tokens += (double)(now - t->refill_ms) / 1000.0 * s->conf.rate;
         if (t->tokens > s->conf.burst)
             t->tokens = s->conf.burst;
@@ -262,7 +253,7 @@ static bool client_is_loopback(struct MHD_Connection *c)
 /* Resumes long polls that can be answered now; caller holds mu. */
 static void wake_waiters(mm_hub_server *s, bool all)
 {
-    int64_t now = now_ms(), cur = mm_hub_cursor(s->h);
+    int64_t now = mm_now_ms(), cur = mm_hub_cursor(s->h);
     unsigned k = 0;
     for (unsigned i = 0; i < s->nw; i++) {
         waiter *w = &s->w[i];
@@ -299,7 +290,7 @@ static void account(mm_hub_server *s, const mm_hub_ingest_job *j, double t0,
     s->escalations_total += k * res->escalations;
     tstate *t = tenant_state(s, j->tenant->id);
     if (t) {
-        t->last_seen_ms = now_ms();
+        t->last_seen_ms = mm_now_ms();
         t->events += k * res->accepted;
     }
     if (sign > 0)
@@ -340,7 +331,7 @@ static void group_commit(mm_hub_server *s, gjob *me)
         pthread_mutex_lock(&s->mu);
         mm_err err;
         memset(&err, 0, sizeof err);
-        mm_hub_ingest_group(s->h, jobs, n, now_ms(), &err);
+        mm_hub_ingest_group(s->h, jobs, n, mm_now_ms(), &err);
         bool ind = false, warn = false, any = false;
         for (unsigned i = 0; i < n; i++) {
             if (jobs[i].rc != MM_OK)
@@ -484,7 +475,7 @@ static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
         if (s->nw < s->capw) {
             s->w[s->nw].conn = c;
             s->w[s->nw].since = since;
-            s->w[s->nw].deadline_ms = now_ms() + wait * 1000;
+            s->w[s->nw].deadline_ms = mm_now_ms() + wait * 1000;
             s->nw++;
             r->waited = true;
             MHD_suspend_connection(c);
@@ -493,7 +484,7 @@ static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
             return MHD_YES;
         }
     }
-    int64_t now = now_ms();
+    int64_t now = mm_now_ms();
     switch (kind) {
     case 0:
         rc = mm_hub_feed_json(s->h, since, now, &out, &err);
@@ -695,7 +686,7 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
     unsigned status = 500;
     pthread_mutex_lock(&s->mu);
     mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data, r->body.len,
-                    now_ms(), &status, &out);
+                    mm_now_ms(), &status, &out);
     pthread_mutex_unlock(&s->mu);
     if (status == 200 && strcmp(method, "GET") != 0) {
         /* server mode: the write is durable only after the log flush */
@@ -902,7 +893,7 @@ static void *bg_main(void *arg)
         pthread_cond_timedwait(&s->bg_cv, &s->mu, &dl);
         if (s->stop)
             break;
-        int64_t now = now_ms();
+        int64_t now = mm_now_ms();
         mm_err err;
         if (now - last_expire >= 10000) {
             unsigned n = 0;
@@ -929,13 +920,13 @@ static void *bg_main(void *arg)
             unsigned att = w->hook_attempts + 1;
             if (ok) {
                 s->hooks_ok++;
-                s->st->ops->warning_hook_mark(s->st, w->id, 2, att, now_ms(), &err);
+                s->st->ops->warning_hook_mark(s->st, w->id, 2, att, mm_now_ms(), &err);
             } else {
                 s->hooks_failed++;
                 int64_t back = 1000LL << (att < 12 ? att : 12); /* 2 s … ~68 min */
                 s->st->ops->warning_hook_mark(s->st, w->id,
                                               att >= HOOK_MAX_ATTEMPTS ? 3 : 1, att,
-                                              now_ms() + back, &err);
+                                              mm_now_ms() + back, &err);
             }
         }
         free(d.v);
@@ -945,24 +936,6 @@ static void *bg_main(void *arg)
 }
 
 /* ---- start and stop ----------------------------------------------------------- */
-
-static char *read_file(const char *path, mm_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        mm_err_set(err, MM_EIO, path, 0, "cannot read: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (!buf) {
-        mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 static bool host_is_loopback(const char *host)
 {
@@ -1048,16 +1021,15 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)
         rc = mm_hub_allow_add(s->h, conf->allow[i], err);
     if (rc == MM_OK && conf->tls) {
-        s->cert_pem = read_file(conf->cert_path, err);
-        s->key_pem = s->cert_pem ? read_file(conf->key_path, err) : NULL;
-        if (!s->key_pem)
-            rc = MM_EIO;
+        rc = mm_file_read(conf->cert_path, 1u << 20, &s->cert_pem, NULL, err);
+        if (rc == MM_OK)
+            rc = mm_file_read(conf->key_path, 1u << 20, &s->key_pem, NULL, err);
     }
     if (rc != MM_OK) {
         mm_hub_server_stop(s);
         return rc;
     }
-    s->last_reload_ms = now_ms();
+    s->last_reload_ms = mm_now_ms();
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     mm_addr a;

@@ -38,61 +38,6 @@ bool mm_hub_id_valid(const char *s)
     return true;
 }
 
-mm_rc mm_cidr_parse(const char *s, size_t len, mm_cidr *out)
-{
-    const char *slash = memchr(s, '/', len);
-    size_t alen = slash ? (size_t)(slash - s) : len;
-    memset(out, 0, sizeof *out);
-    if (mm_addr_parse(s, alen, &out->addr) != MM_OK)
-        return MM_EPARSE;
-    unsigned max = out->addr.family == 4 ? 32u : 128u;
-    /* an IPv4-mapped address written with an IPv6 prefix length */
-    if (out->addr.family == 4 && memchr(s, ':', alen))
-        max = 128u;
-    if (!slash) {
-        out->bits = out->addr.family == 4 ? 32u : 128u;
-        return MM_OK;
-    }
-    size_t rest = len - alen - 1;
-    if (rest == 0 || rest > 3)
-        return MM_EPARSE;
-    unsigned bits = 0;
-    for (size_t i = 0; i < rest; i++) {
-        char c = slash[1 + i];
-        if (c < '0' || c > '9')
-            return MM_EPARSE;
-        bits = bits * 10u + (unsigned)(c - '0');
-    }
-    if (bits > max)
-        return MM_EPARSE;
-    if (max == 128u && out->addr.family == 4)
-        bits = bits >= 96u ? bits - 96u : 0u;
-    out->bits = bits;
-    /* clear host bits so equal prefixes compare equal */
-    unsigned nbytes = out->addr.family == 4 ? 4u : 16u;
-    for (unsigned i = 0; i < nbytes; i++) {
-        unsigned lo = i * 8u;
-        if (lo >= bits)
-            out->addr.bytes[i] = 0;
-        else if (bits - lo < 8u)
-            out->addr.bytes[i] &= (uint8_t)(0xffu << (8u - (bits - lo)));
-    }
-    return MM_OK;
-}
-
-bool mm_cidr_contains(const mm_cidr *c, const mm_addr *a)
-{
-    if (c->addr.family != a->family || a->family == 0)
-        return false;
-    unsigned full = c->bits / 8u, rest = c->bits % 8u;
-    if (memcmp(c->addr.bytes, a->bytes, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t mask = (uint8_t)(0xffu << (8u - rest));
-    return (c->addr.bytes[full] & mask) == (a->bytes[full] & mask);
-}
-
 static void hex(const uint8_t *p, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";

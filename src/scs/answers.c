@@ -205,9 +205,8 @@ static mm_rc parse_inventory(actx *c, mm_scs_answers *A, json_t *inv)
             size_t i;
             json_t *n;
             json_array_foreach(v, i, n) {
-                mm_addr a;
-                unsigned pl;
-                if (!scs_cidr_parse(json_string_value(n), &a, &pl))
+                mm_cidr cidr;
+                if (!scs_cidr_parse(json_string_value(n), &cidr))
                     return aerr(c, "networks", "inventory.networks[%zu] は "
                                 "\"192.168.1.0/24\" の形です / "
                                 "inventory.networks[%zu] must be a CIDR such as "

@@ -19,8 +19,7 @@ typedef struct ds_seen {
 } ds_seen;
 
 typedef struct net {
-    mm_addr a;
-    unsigned plen;
+    mm_cidr c;
     char text[64];
 } net;
 
@@ -97,38 +96,10 @@ bool scs_time_parse(const char *s, int64_t *out)
     return true;
 }
 
-bool scs_cidr_parse(const char *s, mm_addr *a, unsigned *plen)
+bool scs_cidr_parse(const char *s, mm_cidr *out)
 {
-    const char *slash = s ? strchr(s, '/') : NULL;
-    if (!slash || slash == s || (size_t)(slash - s) > 45)
-        return false;
-    char *e = NULL;
-    unsigned long pl = strtoul(slash + 1, &e, 10);
-    if (e == slash + 1 || *e || slash[1] == '+' || slash[1] == '-')
-        return false;
-    if (mm_addr_parse(s, (size_t)(slash - s), a) != MM_OK)
-        return false;
-    if (pl > (a->family == 4 ? 32u : 128u))
-        return false;
-    *plen = (unsigned)pl;
-    return true;
-}
-
-/* True when network (a, al) lies inside (b, bl). */
-static bool net_inside(const mm_addr *a, unsigned al, const mm_addr *b,
-                       unsigned bl)
-{
-    if (a->family != b->family || al < bl)
-        return false;
-    unsigned full = bl / 8, rest = bl % 8;
-    if (memcmp(a->bytes, b->bytes, full) != 0)
-        return false;
-    if (rest) {
-        uint8_t mask = (uint8_t)(0xff << (8 - rest));
-        if ((a->bytes[full] & mask) != (b->bytes[full] & mask))
-            return false;
-    }
-    return true;
+    /* SCS documents always spell the prefix length out. */
+    return s && strchr(s, '/') && mm_cidr_parse(s, strlen(s), out) == MM_OK;
 }
 
 static mm_rc everr(const char *name, mm_err *err, const char *fmt, ...)
@@ -246,7 +217,7 @@ static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
         json_array_foreach(nets, i, n) {
             net *x = &ev->nets[ev->n_nets];
             const char *cs = json_string_value(n);
-            if (!cs || !scs_cidr_parse(cs, &x->a, &x->plen))
+            if (!cs || !scs_cidr_parse(cs, &x->c))
                 return everr(name, err, "networks_observed[%zu] は "
                              "\"192.168.1.0/24\" の形です / networks_observed[%zu] "
                              "must be a CIDR such as \"192.168.1.0/24\"", i, i);
@@ -465,10 +436,9 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
                 size_t k;
                 json_t *v;
                 json_array_foreach(inets, k, v) {
-                    mm_addr a;
-                    unsigned pl;
-                    if (scs_cidr_parse(json_string_value(v), &a, &pl) &&
-                        net_inside(&ev->nets[i].a, ev->nets[i].plen, &a, pl)) {
+                    mm_cidr c;
+                    if (scs_cidr_parse(json_string_value(v), &c) &&
+                        mm_cidr_within(&ev->nets[i].c, &c)) {
                         in = true;
                         break;
                     }

@@ -62,8 +62,8 @@ int64_t scs_evidence_time(const mm_scs_evidence *ev);
 const char *scs_evidence_label(const mm_scs_evidence *ev);
 /* Parses RFC 3339 ("2026-11-20T10:00:00Z", offsets, fractions) to seconds. */
 bool scs_time_parse(const char *s, int64_t *out);
-/* Parses "a.b.c.d/nn" or "v6/nn". */
-bool scs_cidr_parse(const char *s, mm_addr *a, unsigned *plen);
+/* mm_cidr_parse of "a.b.c.d/nn" or "v6/nn" (the length is required). */
+bool scs_cidr_parse(const char *s, mm_cidr *out);
 
 /* ---- reports (report-text.c) ---- */
 typedef struct scs_doc {

@@ -299,12 +299,9 @@ mm_rc mm_scs_verify(const char *confirmed_json, size_t len, const char *name,
 /* ---- small helpers shared with the CLI ------------------------------------ */
 
 /* Reads a whole file of at most `max` bytes into a NUL-terminated heap
- * buffer (*out, caller frees). MM_EIO / MM_ELIMIT with err set. */
+ * buffer (*out, caller frees): mm_file_read, except that a missing file is
+ * MM_EIO too. MM_EIO / MM_ELIMIT with err set. */
 mm_rc mm_scs_read_file(const char *path, size_t max, char **out, size_t *len,
                        mm_err *err);
-/* Writes `len` bytes to `path` atomically (temporary file + rename) with
- * the given mode. */
-mm_rc mm_scs_write_file(const char *path, const void *data, size_t len,
-                        unsigned mode, mm_err *err);
 
 #endif /* MM_SCS_H */

@@ -183,76 +183,7 @@ int scs_level_parse(const char *s)
 mm_rc mm_scs_read_file(const char *path, size_t max, char **out, size_t *len,
                        mm_err *err)
 {
-    *out = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return mm_err_set(err, MM_EIO, path, 0, "開けません / cannot open: %s",
-                          strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return mm_err_set(err, MM_EIO, path, 0,
-                          "通常のファイルではありません / not a regular file");
-    }
-    if ((uint64_t)st.st_size > max) {
-        close(fd);
-        return mm_err_set(err, MM_ELIMIT, path, 0,
-                          "ファイルが大きすぎます / file too large (%lld bytes, "
-                          "limit %zu)", (long long)st.st_size, max);
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        close(fd);
-        return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
-    }
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    buf[got] = '\0';
-    *out = buf;
-    *len = got;
-    return MM_OK;
-}
-
-mm_rc mm_scs_write_file(const char *path, const void *data, size_t len,
-                        unsigned mode, mm_err *err)
-{
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return mm_err_set(err, MM_EINVAL, path, 0, "path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0)
-        return mm_err_set(err, MM_EIO, path, 0, "書き込めません / cannot write: %s",
-                          strerror(errno));
-    const char *p = data;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, p + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
-    int ok = done == len && fsync(fd) == 0;
-    int saved = errno;
-    if (close(fd) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok)
-            saved = errno;
-        unlink(tmp);
-        return mm_err_set(err, MM_EIO, path, 0, "書き込めません / cannot write: %s",
-                          strerror(saved));
-    }
-    return MM_OK;
+    mm_rc rc = mm_file_read(path, max, out, len, err);
+    /* scs reports every unreadable input as an I/O failure (exit 1). */
+    return rc == MM_ENOTFOUND ? MM_EIO : rc;
 }

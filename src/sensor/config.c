@@ -133,21 +133,6 @@ static bool parse_size(const char *v, uint64_t *out)
     return true;
 }
 
-static bool parse_cidr(const char *v)
-{
-    const char *slash = strchr(v, '/');
-    size_t alen = slash ? (size_t)(slash - v) : strlen(v);
-    mm_addr a;
-    if (mm_addr_parse(v, alen, &a) != MM_OK)
-        return false;
-    if (!slash)
-        return true;
-    uint64_t bits;
-    if (!parse_u64(slash + 1, &bits))
-        return false;
-    return bits <= (a.family == 4 ? 32u : 128u);
-}
-
 mm_rc mm_sensor_parse_endpoint(const char *s, mm_addr *host, uint16_t *port)
 {
     const char *ps;
@@ -217,7 +202,9 @@ static mm_rc opt_set(const opt_def *o, void *base, const char *v,
             return mm_err_set(err, MM_ELIMIT, file, line,
                               "%s: more than %u entries", o->name,
                               MM_SENSOR_ALLOW_MAX);
-        if (strlen(v) >= sizeof cfg->allow[0] || !parse_cidr(v))
+        mm_cidr c;
+        if (strlen(v) >= sizeof cfg->allow[0] ||
+            mm_cidr_parse(v, strlen(v), &c) != MM_OK)
             return mm_err_set(err, MM_EINVAL, file, line,
                               "%s: '%s' is not an address or CIDR", o->name,
                               v);
@@ -543,12 +530,12 @@ mm_rc mm_sensor_config_load(const char *path, mm_sensor_config **out,
                             mm_err *err)
 {
     *out = NULL;
-    mm_buf b;
-    mm_buf_init(&b, MM_CONF_MAX_BYTES + 1);
-    mm_rc rc = mm_conf_read_file(path, 0, &b, err);
+    char *text;
+    size_t len;
+    mm_rc rc = mm_file_read(path, MM_CONF_MAX_BYTES, &text, &len, err);
     if (rc == MM_OK)
-        rc = mm_sensor_config_parse(path, b.data, b.len, out, err);
-    mm_buf_free(&b);
+        rc = mm_sensor_config_parse(path, text, len, out, err);
+    free(text);
     return rc;
 }
 
@@ -575,12 +562,13 @@ mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg,
         } else if (S_ISDIR(sb.st_mode)) {
             rc = mm_ruleset_add_rules_dir(rs, cfg->rules, err);
         } else {
-            mm_buf b;
-            mm_buf_init(&b, 16u * 1024u * 1024u);
-            rc = mm_conf_read_file(cfg->rules, 16u * 1024u * 1024u, &b, err);
+            char *text;
+            size_t len;
+            rc = mm_file_read(cfg->rules, 16u * 1024u * 1024u, &text, &len,
+                              err);
             if (rc == MM_OK)
-                rc = mm_ruleset_add_rules(rs, cfg->rules, b.data, b.len, err);
-            mm_buf_free(&b);
+                rc = mm_ruleset_add_rules(rs, cfg->rules, text, len, err);
+            free(text);
         }
     }
     for (unsigned i = 0; rc == MM_OK && i < cfg->n_ioc; i++)

@@ -90,13 +90,6 @@ struct mm_sensor {
     mm_sensor_link *link; /* the uplink, when the config has [uplink] */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void slog(mm_sensor *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void slog(mm_sensor *s, int level, const char *fmt, ...)
@@ -108,7 +101,7 @@ static void slog(mm_sensor *s, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    s->log(level, msg, s->log_ud);
+    s->log(s->log_ud, (mm_log_level)level, msg);
 }
 
 /* ---- alerts ------------------------------------------------------------- */
@@ -307,7 +300,7 @@ static mm_rc write_status(mm_sensor *s, bool running, mm_err *err)
     mm_buf_init(&b, 4u * 1024u * 1024u);
     char t1[32], t2[32];
     mm_time_format(s->started_ms, t1, sizeof t1);
-    mm_time_format(now_ms(), t2, sizeof t2);
+    mm_time_format(mm_now_ms(), t2, sizeof t2);
     mm_buf_printf(&b,
                   "{\"version\":\"%s\",\"pid\":%ld,\"running\":%s,"
                   "\"started\":\"%s\",\"updated\":\"%s\",",
@@ -385,7 +378,7 @@ static mm_rc write_status(mm_sensor *s, bool running, mm_err *err)
     put_stats(&b, &tot);
     mm_rc rc = mm_buf_puts(&b, "}}\n");
     if (rc == MM_OK)
-        rc = mm_sensor_write_atomic(s->status_path, b.data, b.len, err);
+        rc = mm_file_write_atomic(s->status_path, b.data, b.len, 0640, err);
     else
         mm_err_set(err, rc, s->status_path, 0, "status too large");
     mm_buf_free(&b);
@@ -404,7 +397,7 @@ static void persist(mm_sensor *s, bool running)
         mm_err_format(&err, msg, sizeof msg);
         slog(s, 2, "状態を保存できない / cannot write status: %s", msg);
     }
-    s->last_state_ms = s->last_status_ms = now_ms();
+    s->last_state_ms = s->last_status_ms = mm_now_ms();
 }
 
 /* Reads the offsets file and hands each source its saved position and
@@ -562,7 +555,7 @@ static void on_accept(mm_sensor *s)
             continue;
         }
         c->fd = fd;
-        c->last_ms = now_ms();
+        c->last_ms = mm_now_ms();
         if (epoll_add(s, fd, EV_CONN, (uint32_t)slot) != MM_OK) {
             mm_syslog_framer_fini(&c->fr);
             close(fd);
@@ -583,7 +576,7 @@ static void on_conn(mm_sensor *s, size_t idx)
     for (int k = 0; k < 16; k++) {
         ssize_t n = read(c->fd, buf, sizeof buf);
         if (n > 0) {
-            c->last_ms = now_ms();
+            c->last_ms = mm_now_ms();
             mm_syslog_framer_feed(&c->fr, buf, (size_t)n, line_cb, &lc);
             continue;
         }
@@ -666,7 +659,7 @@ static void on_timer(mm_sensor *s)
     if (read(s->timerfd, &ticks, sizeof ticks) < 0 && errno == EAGAIN)
         return;
     poll_all_files(s, false);
-    int64_t now = now_ms();
+    int64_t now = mm_now_ms();
     mm_detector_expire(s->det, now, on_alert, s);
     for (size_t i = 0; i < s->n_conns_max; i++)
         if (s->conns[i].fd >= 0 && now - s->conns[i].last_ms > CONN_IDLE_MS)
@@ -708,7 +701,7 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
     s->log = log;
     s->log_ud = log_ud;
     s->epfd = s->sigfd = s->timerfd = s->inofd = s->udpfd = s->tcpfd = -1;
-    s->started_ms = now_ms();
+    s->started_ms = mm_now_ms();
     mm_buf_init(&s->json, 1024u * 1024u);
     s->popts.year = cfg->year;
     s->popts.tz_offset_s = cfg->tz_offset_s;

@@ -27,7 +27,7 @@ static void link_log(void *ud, mm_log_level level, const char *msg)
 {
     mm_sensor_link *l = ud;
     if (l->log)
-        l->log((int)level, msg, l->log_ud);
+        l->log(l->log_ud, level, msg);
 }
 
 /* Runs on the uplink's feed thread: only logs and wakes the loop. */
@@ -41,7 +41,7 @@ static void link_feed(void *ud, const char *path, size_t n, size_t changed)
                  "/ shared feed updated (%zu indicators, %zu changed): %s; "
                  "reloading",
                  n, changed, n, changed, path);
-        l->log(0, msg, l->log_ud);
+        l->log(l->log_ud, MM_LOG_INFO, msg);
     }
     uint64_t one = 1;
     /* Fails only when the counter is at its ceiling: a reload is pending
@@ -112,7 +112,7 @@ mm_rc mm_sensor_link_alert(const mm_alert *a, const char *json, size_t len,
     if (rc != MM_OK && l->log) {
         char msg[900];
         mm_err_format(&err, msg, sizeof msg);
-        l->log(2, msg, l->log_ud);
+        l->log(l->log_ud, MM_LOG_ERROR, msg);
     }
     return rc;
 }
@@ -130,7 +130,7 @@ void mm_sensor_link_event(const mm_event *ev, const char *line, size_t len,
         l->event_errors++ == 0 && l->log) {
         char msg[900];
         mm_err_format(&err, msg, sizeof msg);
-        l->log(1, msg, l->log_ud);
+        l->log(l->log_ud, MM_LOG_WARN, msg);
     }
 }
 

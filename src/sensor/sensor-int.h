@@ -4,10 +4,6 @@
 
 #include "sensor.h"
 
-/* Writes `len` bytes to `path` atomically: "<path>.tmp", fsync, rename,
- * fsync of the directory. Nothing is left half-written. */
-mm_rc mm_sensor_write_atomic(const char *path, const char *data, size_t len,
-                             mm_err *err);
 
 /* ---- hub-link.c: the uplink, started and wired by the sensor ------------ */
 

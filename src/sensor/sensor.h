@@ -253,9 +253,9 @@ typedef struct mm_sensor mm_sensor;
 typedef mm_rc (*mm_sensor_sink_fn)(const mm_alert *alert, const char *json,
                                    size_t len, void *ud);
 
-/* Log messages of the daemon (start, reload, warnings, I/O problems);
- * `level` is 0 info, 1 warning, 2 error. Text is Japanese / English. */
-typedef void (*mm_sensor_log_fn)(int level, const char *msg, void *ud);
+/* Log messages of the daemon (start, reload, warnings, I/O problems):
+ * core's one logger signature. Text is Japanese / English. */
+typedef mm_log_fn mm_sensor_log_fn;
 
 /* Builds the daemon from a config: starts the uplink when the config has
  * [uplink] (before the ruleset, which loads the feed file it writes; then

@@ -13,61 +13,6 @@
 #define STATE_MAX_BYTES (4u * 1024u * 1024u)
 #define STATE_MAX_ENTRIES 1024u
 
-static mm_rc write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return MM_EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return MM_OK;
-}
-
-mm_rc mm_sensor_write_atomic(const char *path, const char *data, size_t len,
-                             mm_err *err)
-{
-    char tmp[MM_SENSOR_PATH_MAX + 8];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-        return mm_err_set(err, MM_EINVAL, path, 0, "path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return mm_err_set(err, MM_EIO, tmp, 0, "cannot create: %s",
-                          strerror(errno));
-    if (write_all(fd, data, len) != MM_OK || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mm_err_set(err, MM_EIO, tmp, 0, "write failed: %s",
-                          strerror(e));
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mm_err_set(err, MM_EIO, path, 0, "rename failed: %s",
-                          strerror(e));
-    }
-    /* Make the rename itself durable. */
-    char dir[MM_SENSOR_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return MM_OK;
-}
-
 static json_t *entry_to_json(const mm_sensor_state_entry *e)
 {
     const mm_parse_stats *p = &e->stats.parse;
@@ -128,7 +73,7 @@ mm_rc mm_sensor_state_save(const char *path,
     if (rc == MM_OK)
         rc = mm_buf_puts(&b, "\n");
     if (rc == MM_OK)
-        rc = mm_sensor_write_atomic(path, b.data, b.len, err);
+        rc = mm_file_write_atomic(path, b.data, b.len, 0640, err);
     else
         mm_err_set(err, rc, path, 0, "out of memory");
     mm_buf_free(&b);
@@ -198,16 +143,14 @@ mm_rc mm_sensor_state_load(const char *path, mm_sensor_state_entry **out,
 {
     *out = NULL;
     *n = 0;
-    mm_buf b;
-    mm_buf_init(&b, STATE_MAX_BYTES + 1);
-    mm_rc rc = mm_conf_read_file(path, STATE_MAX_BYTES, &b, err);
-    if (rc != MM_OK) {
-        mm_buf_free(&b);
+    char *text;
+    size_t len;
+    mm_rc rc = mm_file_read(path, STATE_MAX_BYTES, &text, &len, err);
+    if (rc != MM_OK)
         return rc;
-    }
     json_error_t je;
-    json_t *root = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &je);
-    mm_buf_free(&b);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!root)
         return mm_err_set(err, MM_EPARSE, path, (unsigned)je.line,
                           "not valid JSON: %s", je.text);

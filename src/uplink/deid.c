@@ -9,10 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-typedef struct own_range {
-    mm_addr net;
-    unsigned bits;
-} own_range;
+typedef mm_cidr own_range;
 
 struct mm_deid {
     mm_deid_mode mode;
@@ -66,49 +63,10 @@ void mm_deid_free(mm_deid *d)
     free(d);
 }
 
-/* Parses "addr" or "addr/bits" into a network and prefix length. */
-static mm_rc parse_cidr(const char *s, mm_addr *net, unsigned *bits)
-{
-    const char *slash = strchr(s, '/');
-    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-    if (mm_addr_parse(s, alen, net) != MM_OK)
-        return MM_EINVAL;
-    unsigned maxb = net->family == 4 ? 32u : 128u;
-    *bits = maxb;
-    if (slash) {
-        const char *p = slash + 1;
-        unsigned v = 0;
-        if (*p == '\0')
-            return MM_EINVAL;
-        for (; *p; p++) {
-            if (*p < '0' || *p > '9' || v > 1000)
-                return MM_EINVAL;
-            v = v * 10u + (unsigned)(*p - '0');
-        }
-        if (v > maxb)
-            return MM_EINVAL;
-        *bits = v;
-    }
-    return MM_OK;
-}
-
-static bool prefix_has(const mm_addr *net, unsigned bits, const mm_addr *a)
-{
-    if (net->family != a->family)
-        return false;
-    unsigned full = bits / 8u, rest = bits % 8u;
-    if (memcmp(net->bytes, a->bytes, full) != 0)
-        return false;
-    if (!rest)
-        return true;
-    uint8_t mask = (uint8_t)(0xffu << (8u - rest));
-    return (net->bytes[full] & mask) == (a->bytes[full] & mask);
-}
-
 mm_rc mm_deid_add_own_range(mm_deid *d, const char *cidr, mm_err *err)
 {
-    own_range r;
-    if (parse_cidr(cidr, &r.net, &r.bits) != MM_OK)
+    mm_cidr r;
+    if (mm_cidr_parse(cidr, strlen(cidr), &r) != MM_OK)
         return mm_err_set(err, MM_EINVAL, "<uplink>", 0,
                           "own_ranges: '%.80s' is not an address or CIDR",
                           cidr);
@@ -156,7 +114,7 @@ bool mm_deid_addr_internal(const mm_deid *d, const mm_addr *a)
     if (mm_addr_is_reserved(a))
         return true;
     for (unsigned i = 0; i < d->n_ranges; i++)
-        if (prefix_has(&d->ranges[i].net, d->ranges[i].bits, a))
+        if (mm_cidr_contains(&d->ranges[i], a))
             return true;
     return false;
 }

@@ -146,34 +146,14 @@ static mm_rc write_all(int fd, const char *p, size_t n)
     return MM_OK;
 }
 
-/* Writes `data` to dir/name atomically: tmp file, fsync, rename, fsync of
- * the directory. */
-static mm_rc atomic_write(int dirfd, const char *dir, const char *name,
-                          const char *data, size_t len, mm_err *err)
+/* Writes `data` to dir/name atomically (mm_file_write_atomic). */
+static mm_rc atomic_write(const char *dir, const char *name, const char *data,
+                          size_t len, mm_err *err)
 {
-    char tmp[1200], path[1200];
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return io_err(err, tmp, "cannot create");
-    if (write_all(fd, data, len) != MM_OK || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        errno = e;
-        return io_err(err, tmp, "cannot write");
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return io_err(err, path, "cannot rename into place");
-    }
-    if (dirfd >= 0)
-        fsync(dirfd);
-    return MM_OK;
+    char path[1400];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return mm_err_set(err, MM_EINVAL, dir, 0, "path too long");
+    return mm_file_write_atomic(path, data, len, 0600, err);
 }
 
 static mm_rc save_state(mm_spool *sp, mm_err *err)
@@ -183,30 +163,27 @@ static mm_rc save_state(mm_spool *sp, mm_err *err)
                      "{\"version\":1,\"spool_id\":\"%s\",\"acked\":%" PRIu64
                      ",\"dropped\":%" PRIu64 ",\"rejected\":%" PRIu64 "}\n",
                      sp->id, sp->acked, sp->dropped, sp->rejected);
-    return atomic_write(sp->dirfd, sp->dir, "state.json", buf, (size_t)n,
-                        err);
+    return atomic_write(sp->dir, "state.json", buf, (size_t)n, err);
 }
 
 static mm_rc load_state(mm_spool *sp, mm_err *err)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/state.json", sp->dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT)
-            return io_err(err, path, "cannot open");
+    char *buf;
+    size_t n;
+    mm_rc rc = mm_file_read(path, STATE_MAX, &buf, &n, err);
+    if (rc == MM_ENOTFOUND) {
         /* A new spool: a random id names its records. */
         uint64_t r = mm_random_seed();
         snprintf(sp->id, sizeof sp->id, "%016" PRIx64, r);
         return save_state(sp, err);
     }
-    char buf[STATE_MAX];
-    ssize_t n = read(fd, buf, sizeof buf);
-    close(fd);
-    if (n < 0)
-        return io_err(err, path, "cannot read");
+    if (rc != MM_OK)
+        return rc;
     json_error_t je;
-    json_t *o = json_loadb(buf, (size_t)n, 0, &je);
+    json_t *o = json_loadb(buf, n, 0, &je);
+    free(buf);
     json_t *id = o ? json_object_get(o, "spool_id") : NULL;
     if (!o || !json_is_string(id) || json_string_length(id) != 16) {
         json_decref(o);
@@ -270,50 +247,6 @@ static void seg_remove_front(mm_spool *sp, size_t k)
 static uint64_t seg_last(const mm_spool *sp, size_t i)
 {
     return i + 1 < sp->nsegs ? sp->segs[i + 1].first - 1 : sp->next_seq - 1;
-}
-
-/* Reads a whole file (at most `cap` bytes). */
-static mm_rc read_file(const char *path, size_t cap, char **out, size_t *len,
-                       mm_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return io_err(err, path, "cannot open");
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return io_err(err, path, "cannot stat");
-    }
-    size_t want = (size_t)st.st_size;
-    if (want > cap) {
-        close(fd);
-        return mm_err_set(err, MM_ELIMIT, path, 0,
-                          "file is larger than %zu bytes", cap);
-    }
-    char *buf = malloc(want + 1);
-    if (!buf) {
-        close(fd);
-        return MM_ENOMEM;
-    }
-    size_t got = 0;
-    while (got < want) {
-        ssize_t r = read(fd, buf + got, want - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            free(buf);
-            close(fd);
-            return io_err(err, path, "cannot read");
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[got] = '\0';
-    *out = buf;
-    *len = got;
-    return MM_OK;
 }
 
 typedef struct last_rec {
@@ -404,8 +337,8 @@ mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts,
         seg_path(sp, last->first, path, sizeof path);
         char *data = NULL;
         size_t len = 0;
-        rc = read_file(path, SEG_MAX + 2 * MM_SPOOL_RECORD_MAX + 16, &data,
-                       &len, err);
+        rc = mm_file_read(path, SEG_MAX + 2 * MM_SPOOL_RECORD_MAX + 16, &data,
+                          &len, err);
         if (rc != MM_OK)
             goto fail;
         last_rec lr = {0};
@@ -903,7 +836,6 @@ mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line,
     snprintf(rdir, sizeof rdir, "%s/rejected", sp->dir);
     if (mkdir(rdir, 0700) != 0 && errno != EEXIST)
         return io_err(err, rdir, "cannot create");
-    int dfd = open(rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     char name[64];
     snprintf(name, sizeof name, "%020" PRIu64 ".json", seq);
     mm_buf body;
@@ -912,7 +844,7 @@ mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line,
     if (rc == MM_OK)
         rc = mm_buf_puts(&body, "\n");
     if (rc == MM_OK)
-        rc = atomic_write(dfd, rdir, name, body.data, body.len, err);
+        rc = atomic_write(rdir, name, body.data, body.len, err);
     mm_buf_free(&body);
     if (rc == MM_OK) {
         /* One line per rejected record: why the hub refused it. */
@@ -933,8 +865,6 @@ mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line,
             close(fd);
         }
     }
-    if (dfd >= 0)
-        close(dfd);
     if (rc == MM_OK) {
         pthread_mutex_lock(&sp->mu);
         sp->rejected++;

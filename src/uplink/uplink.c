@@ -115,47 +115,14 @@ static unsigned backoff_ms(unsigned attempt, unsigned cap_s, long retry_after,
 
 /* ---- files ---------------------------------------------------------------- */
 
-static mm_rc read_small(const char *path, size_t cap, char **out, size_t *len,
-                        mm_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mm_err_set(err, MM_EIO, path, 0, "cannot open: %s",
-                          strerror(errno));
-    mm_buf b;
-    mm_buf_init(&b, cap);
-    char tmp[8192];
-    size_t n;
-    mm_rc rc = MM_OK;
-    while (rc == MM_OK && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        rc = mm_buf_append(&b, tmp, n);
-    bool ioerr = ferror(f);
-    fclose(f);
-    if (rc == MM_ELIMIT) {
-        mm_buf_free(&b);
-        return mm_err_set(err, MM_ELIMIT, path, 0,
-                          "file is larger than %zu bytes", cap);
-    }
-    if (rc != MM_OK || ioerr) {
-        mm_buf_free(&b);
-        return mm_err_set(err, rc != MM_OK ? rc : MM_EIO, path, 0,
-                          "cannot read");
-    }
-    if (!b.data && mm_buf_append(&b, "", 0) != MM_OK)
-        return MM_ENOMEM;
-    *out = b.data;
-    *len = b.len;
-    return MM_OK;
-}
-
 /* First line of a secret file, surrounding blanks removed. */
 static mm_rc read_secret(const char *path, char *out, size_t cap, mm_err *err)
 {
     char *data;
     size_t len;
-    mm_rc rc = read_small(path, 64 * 1024, &data, &len, err);
+    mm_rc rc = mm_file_read(path, 64 * 1024, &data, &len, err);
     if (rc != MM_OK)
-        return rc;
+        return rc == MM_ENOTFOUND ? MM_EIO : rc;
     size_t s = 0;
     while (s < len && (data[s] == ' ' || data[s] == '\t'))
         s++;
@@ -174,57 +141,6 @@ static mm_rc read_secret(const char *path, char *out, size_t cap, mm_err *err)
     out[e - s] = '\0';
     sodium_memzero(data, len);
     free(data);
-    return MM_OK;
-}
-
-static mm_rc write_atomic(const char *path, const char *data, size_t len,
-                          mm_err *err)
-{
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return mm_err_set(err, MM_EIO, tmp, 0, "cannot create: %s",
-                          strerror(errno));
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return mm_err_set(err, MM_EIO, tmp, 0, "cannot write: %s",
-                              strerror(e));
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mm_err_set(err, MM_EIO, tmp, 0, "cannot fsync: %s",
-                          strerror(e));
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mm_err_set(err, MM_EIO, path, 0, "cannot rename: %s",
-                          strerror(e));
-    }
-    char dir[1100];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = '\0';
-        int dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
     return MM_OK;
 }
 
@@ -629,7 +545,7 @@ static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
     }
     free(vals);
     if (rc == MM_OK)
-        rc = write_atomic(u->feed_path, txt.data, txt.len, err);
+        rc = mm_file_write_atomic(u->feed_path, txt.data, txt.len, 0600, err);
     mm_buf_free(&txt);
     if (rc != MM_OK)
         return rc;
@@ -640,7 +556,7 @@ static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
     json_decref(st);
     if (!js)
         return MM_ENOMEM;
-    rc = write_atomic(u->feed_state_path, js, strlen(js), err);
+    rc = mm_file_write_atomic(u->feed_state_path, js, strlen(js), 0600, err);
     free(js);
     *live = k;
     return rc;
@@ -652,8 +568,8 @@ static void feed_load(mm_uplink *u)
     size_t len;
     mm_err e;
     u->feed_set = json_object();
-    if (read_small(u->feed_state_path, (size_t)1024 * 1024 * 1024, &data,
-                   &len, &e) != MM_OK)
+    if (mm_file_read(u->feed_state_path, (size_t)1024 * 1024 * 1024, &data,
+                     &len, &e) != MM_OK)
         return;
     json_error_t je;
     json_t *o = json_loadb(data, len, 0, &je);
@@ -896,10 +812,7 @@ mm_rc mm_uplink_write_status(mm_uplink *u, mm_err *err)
     mm_uplink_stats st;
     mm_uplink_get_stats(u, &st);
     char t[32];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    mm_time_format((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, t,
-                   sizeof t);
+    mm_time_format(mm_now_ms(), t, sizeof t);
     mm_buf b;
     mm_buf_init(&b, 8192);
     mm_buf_printf(&b,
@@ -930,7 +843,7 @@ mm_rc mm_uplink_write_status(mm_uplink *u, mm_err *err)
     if (rc == MM_OK && b.data) {
         char path[1100];
         snprintf(path, sizeof path, "%s/uplink.json", u->state_dir);
-        rc = write_atomic(path, b.data, b.len, err);
+        rc = mm_file_write_atomic(path, b.data, b.len, 0600, err);
     } else if (rc != MM_OK) {
         rc = mm_err_set(err, rc, "uplink.json", 0, "status too large");
     }
@@ -941,9 +854,7 @@ mm_rc mm_uplink_write_status(mm_uplink *u, mm_err *err)
 /* The status file at most every 2 s, from the upload thread. */
 static void maybe_status(mm_uplink *u, int64_t *last)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now = mm_mono_ms();
     if (now - *last < 2000)
         return;
     *last = now;
@@ -1253,12 +1164,8 @@ static mm_rc prepare(mm_uplink *u, json_t *obj)
         json_object_del(ev, "id");
     }
     if (!json_is_string(json_object_get(obj, "@timestamp"))) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
         char t[32];
-        size_t n = mm_time_format((int64_t)ts.tv_sec * 1000 +
-                                      ts.tv_nsec / 1000000,
-                                  t, sizeof t);
+        size_t n = mm_time_format(mm_now_ms(), t, sizeof t);
         json_object_set_new(obj, "@timestamp", json_stringn(t, n));
     }
     return mm_deid_json(u->deid, obj);
@@ -1345,9 +1252,7 @@ mm_rc mm_uplink_submit_event(mm_uplink *u, const mm_event *ev, unsigned flags,
 {
     /* The de-identified JSON is written once from the event's fields (no
      * print → parse → print); the spool adds event.id. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now = mm_now_ms();
     mm_buf b;
     mm_buf_init(&b, MM_SPOOL_RECORD_MAX);
     size_t id_at = 0;
@@ -1377,8 +1282,7 @@ mm_rc mm_uplink_sync(mm_uplink *u, mm_err *err)
 
 mm_rc mm_uplink_drain(mm_uplink *u, unsigned timeout_ms)
 {
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = mm_mono_ms();
     for (;;) {
         mm_spool_stats st;
         mm_spool_get_stats(u->spool, &st);
@@ -1387,9 +1291,7 @@ mm_rc mm_uplink_drain(mm_uplink *u, unsigned timeout_ms)
         pthread_mutex_lock(&u->mu);
         bool dead = u->auth_failed;
         pthread_mutex_unlock(&u->mu);
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        int64_t ms = (int64_t)(t.tv_sec - t0.tv_sec) * 1000 +
-                     (t.tv_nsec - t0.tv_nsec) / 1000000;
+        int64_t ms = mm_mono_ms() - t0;
         if (dead || ms >= timeout_ms)
             return MM_AGAIN;
         struct timespec nap_ts = {0, 20 * 1000000L};

@@ -191,10 +191,7 @@ size_t mm_spool_parse_segment(const char *data, size_t len,
 
 /* ---- uplink: uploader and feed puller ------------------------------------ */
 
-typedef enum mm_log_level { MM_LOG_INFO = 0, MM_LOG_WARN, MM_LOG_ERROR }
-    mm_log_level;
-typedef void (*mm_uplink_log_fn)(void *ud, mm_log_level level,
-                                 const char *msg);
+typedef mm_log_fn mm_uplink_log_fn; /* core's one logger signature */
 /* Called from the feed thread after state_dir/feed.txt was replaced. */
 typedef void (*mm_uplink_feed_fn)(void *ud, const char *feed_path,
                                   size_t indicators, size_t changed);

@@ -215,6 +215,168 @@ static void test_err_format(void **state)
     assert_string_equal(out, "rules/ssh.rules:12: unknown key 'cnt'");
 }
 
+/* One parser for every module: the spellings it accepts and the reasons it
+ * gives for the ones it refuses. */
+static void test_cidr_parse(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        mm_rc rc;
+        unsigned family, bits;
+        const char *net; /* canonical network, host bits cleared */
+    } cases[] = {
+        {"10.0.0.0/8", MM_OK, 4, 8, "10.0.0.0"},
+        {"10.1.2.3/8", MM_OK, 4, 8, "10.0.0.0"},
+        {"192.168.1.77", MM_OK, 4, 32, "192.168.1.77"},
+        {"0.0.0.0/0", MM_OK, 4, 0, "0.0.0.0"},
+        {"2001:db8::/32", MM_OK, 6, 32, "2001:db8::"},
+        {"2001:db8::1", MM_OK, 6, 128, "2001:db8::1"},
+        {"::ffff:10.0.0.0/104", MM_OK, 4, 8, "10.0.0.0"},
+        {"::ffff:10.9.9.9/104", MM_OK, 4, 8, "10.0.0.0"},
+        {"::ffff:192.0.2.1", MM_OK, 4, 32, "192.0.2.1"},
+        {"::ffff:192.0.2.1/128", MM_OK, 4, 32, "192.0.2.1"},
+        {"::ffff:1.2.3.4/96", MM_OK, 4, 0, "0.0.0.0"},
+        {"10.0.0.0/024", MM_OK, 4, 24, "10.0.0.0"},
+        {"::ffff:10.0.0.0/95", MM_EPARSE, 0, 0, NULL},
+        {"::ffff:10.0.0.0/8", MM_EPARSE, 0, 0, NULL},
+        {"::ffff:10.0.0.0/129", MM_EPARSE, 0, 0, NULL},
+        {"10.0.0.0/33", MM_EPARSE, 0, 0, NULL},
+        {"2001:db8::/129", MM_EPARSE, 0, 0, NULL},
+        {"10.0.0.0/", MM_EPARSE, 0, 0, NULL},
+        {"10.0.0.0/1000", MM_EPARSE, 0, 0, NULL},
+        {"10.0.0.0/+8", MM_EPARSE, 0, 0, NULL},
+        {"10.0.0.0/ 8", MM_EPARSE, 0, 0, NULL},
+        {"10.0.0.0/8/8", MM_EPARSE, 0, 0, NULL},
+        {"/8", MM_EPARSE, 0, 0, NULL},
+        {"", MM_EPARSE, 0, 0, NULL},
+        {"10.0.0/8", MM_EPARSE, 0, 0, NULL},
+        {"example.com/8", MM_EPARSE, 0, 0, NULL},
+        {"fe80::1%eth0/64", MM_EPARSE, 0, 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mm_cidr c;
+        const char *why = NULL;
+        mm_rc rc = mm_cidr_parse_why(cases[i].in, strlen(cases[i].in), &c, &why);
+        if (rc != cases[i].rc)
+            fail_msg("%s: rc %s", cases[i].in, mm_rc_name(rc));
+        if (rc != MM_OK) {
+            assert_non_null(why);
+            continue;
+        }
+        char net[64];
+        mm_addr_format(&c.addr, net, sizeof net);
+        if (c.addr.family != cases[i].family || c.bits != cases[i].bits ||
+            strcmp(net, cases[i].net) != 0)
+            fail_msg("%s: got %s/%u family %u", cases[i].in, net, c.bits,
+                     c.addr.family);
+    }
+    const char *why = NULL;
+    mm_cidr c;
+    mm_cidr_parse_why("10.0.0.0/40", 11, &c, &why);
+    assert_string_equal(why, "prefix length out of range");
+    mm_cidr_parse_why("nope", 4, &c, &why);
+    assert_string_equal(why, "not an IP address");
+    mm_cidr_parse_why("1.2.3.4/x", 9, &c, &why);
+    assert_string_equal(why, "bad prefix length");
+    /* Only `len` bytes are read: the rest of the buffer is not part of it. */
+    assert_int_equal(mm_cidr_parse("10.0.0.0/8 trailing", 10, &c), MM_OK);
+    assert_int_equal(c.bits, 8);
+}
+
+static void test_cidr_contains(void **state)
+{
+    (void)state;
+    mm_cidr mapped, plain, v6, all;
+    mm_addr a;
+    assert_int_equal(mm_cidr_parse("::ffff:10.0.0.0/104", 19, &mapped), MM_OK);
+    assert_int_equal(mm_cidr_parse("10.0.0.0/8", 10, &plain), MM_OK);
+    assert_int_equal(mm_cidr_parse("2001:db8::/32", 13, &v6), MM_OK);
+    assert_int_equal(mm_cidr_parse("0.0.0.0/0", 9, &all), MM_OK);
+    /* The mapped spelling is the same prefix as the plain one. */
+    assert_int_equal(mapped.addr.family, plain.addr.family);
+    assert_int_equal(mapped.bits, plain.bits);
+    assert_memory_equal(mapped.addr.bytes, plain.addr.bytes, 16);
+    assert_int_equal(mm_addr_parse("10.200.1.1", 10, &a), MM_OK);
+    assert_true(mm_cidr_contains(&mapped, &a));
+    assert_true(mm_cidr_contains(&plain, &a));
+    assert_true(mm_cidr_contains(&all, &a));
+    assert_false(mm_cidr_contains(&v6, &a));
+    assert_int_equal(mm_addr_parse("::ffff:10.3.3.3", 15, &a), MM_OK);
+    assert_true(mm_cidr_contains(&mapped, &a));
+    assert_int_equal(mm_addr_parse("11.0.0.1", 8, &a), MM_OK);
+    assert_false(mm_cidr_contains(&plain, &a));
+    assert_int_equal(mm_addr_parse("2001:db8:ffff::1", 16, &a), MM_OK);
+    assert_true(mm_cidr_contains(&v6, &a));
+    assert_false(mm_cidr_contains(&all, &a));
+    mm_addr none = {0};
+    assert_false(mm_cidr_contains(&all, &none));
+    mm_cidr sub;
+    assert_int_equal(mm_cidr_parse("10.1.0.0/16", 11, &sub), MM_OK);
+    assert_true(mm_cidr_within(&sub, &plain));
+    assert_false(mm_cidr_within(&plain, &sub));
+    assert_true(mm_cidr_within(&plain, &plain));
+    assert_false(mm_cidr_within(&v6, &all));
+}
+
+static void tmp_path(char *out, size_t n, const char *name)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(out, n, "%s/mm-core-%ld-%s", dir && *dir ? dir : "/tmp",
+             (long)getpid(), name);
+}
+
+static void test_file_read_write(void **state)
+{
+    (void)state;
+    char path[512], tmp[600];
+    tmp_path(path, sizeof path, "f.txt");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    mm_err err;
+    char *text;
+    size_t len;
+    unlink(path);
+    assert_int_equal(mm_file_read(path, 0, &text, &len, &err), MM_ENOTFOUND);
+    assert_null(text);
+    assert_non_null(strstr(err.msg, "cannot open"));
+    assert_int_equal(mm_file_write_atomic(path, "hello\n", 6, 0600, &err),
+                     MM_OK);
+    assert_int_equal(access(tmp, F_OK), -1); /* no temporary left behind */
+    assert_int_equal(mm_file_read(path, 6, &text, &len, &err), MM_OK);
+    assert_int_equal(len, 6);
+    assert_string_equal(text, "hello\n");
+    free(text);
+    assert_int_equal(mm_file_read(path, 5, &text, &len, &err), MM_ELIMIT);
+    assert_null(text);
+    /* Replacing keeps exactly the new content. */
+    assert_int_equal(mm_file_write_atomic(path, "", 0, 0600, &err), MM_OK);
+    assert_int_equal(mm_file_read(path, 0, &text, NULL, &err), MM_OK);
+    assert_string_equal(text, ""); /* empty file: still a NUL-ended buffer */
+    free(text);
+    unlink(path);
+    /* A directory is not a file; a missing directory cannot be written. */
+    const char *dir = getenv("TMPDIR");
+    assert_int_equal(mm_file_read(dir && *dir ? dir : "/tmp", 0, &text, NULL,
+                                  &err),
+                     MM_EIO);
+    assert_int_equal(mm_file_write_atomic("/nonexistent-mm/x", "a", 1, 0600,
+                                          &err),
+                     MM_EIO);
+    /* A file that is not regular (a pipe) is refused, not waited on. */
+    assert_int_equal(mm_file_read("/dev/null", 0, &text, NULL, &err), MM_EIO);
+}
+
+static void test_clocks(void **state)
+{
+    (void)state;
+    int64_t ms = mm_now_ms(), s = mm_now_s();
+    assert_true(ms > 1600000000000LL); /* after 2020 */
+    assert_true(s >= ms / 1000 && s <= ms / 1000 + 1);
+    int64_t m0 = mm_mono_ms();
+    assert_true(mm_mono_ms() >= m0);
+    assert_true(mm_mono_ns() > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +389,10 @@ int main(void)
         cmocka_unit_test(test_event_json),
         cmocka_unit_test(test_hash_seeded),
         cmocka_unit_test(test_err_format),
+        cmocka_unit_test(test_cidr_parse),
+        cmocka_unit_test(test_cidr_contains),
+        cmocka_unit_test(test_file_read_write),
+        cmocka_unit_test(test_clocks),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
