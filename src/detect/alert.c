@@ -65,7 +65,7 @@ static mm_rc indicator_obj(mm_buf *b, const mm_alert *a)
     }
     mm_addr ka;
     bool is_ip = mm_addr_parse(a->key, strlen(a->key), &ka) == MM_OK;
-    mm_rc rc = mm_buf_puts(b, ",\"threat\":{\"indicator\":{");
+    mm_rc rc = mm_buf_puts(b, "\"indicator\":{");
     if (rc == MM_OK)
         rc = key_str(b, "type", !is_ip ? "domain-name"
                                 : ka.family == 4 ? "ipv4-addr"
@@ -90,7 +90,23 @@ static mm_rc indicator_obj(mm_buf *b, const mm_alert *a)
     if (rc == MM_OK)
         rc = key_str(b, "provider", set);
     if (rc == MM_OK)
-        rc = mm_buf_puts(b, "}}");
+        rc = mm_buf_puts(b, "}");
+    return rc;
+}
+
+/* threat: the rule's ATT&CK techniques and, for ioc rules, the indicator. */
+static mm_rc threat_obj(mm_buf *b, const mm_alert *a)
+{
+    mm_rc rc = mm_buf_puts(b, ",\"threat\":{");
+    if (rc == MM_OK && a->techniques)
+        rc = id_array(b, "\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\":",
+                      a->techniques, "}");
+    if (rc == MM_OK && a->techniques && a->indicator[0])
+        rc = mm_buf_puts(b, ",");
+    if (rc == MM_OK && a->indicator[0])
+        rc = indicator_obj(b, a);
+    if (rc == MM_OK)
+        rc = mm_buf_puts(b, "}");
     return rc;
 }
 
@@ -137,10 +153,6 @@ mm_rc mm_alert_to_json(const mm_alert *a, mm_buf *out)
     }
     if (rc == MM_OK)
         rc = mm_buf_puts(out, "}");
-    if (rc == MM_OK && a->techniques)
-        rc = id_array(out, ",\"threat\":{\"framework\":\"MITRE ATT&CK\","
-                           "\"technique\":{\"id\":",
-                      a->techniques, "}}");
     if (rc == MM_OK && a->vulnerabilities)
         rc = id_array(out, ",\"vulnerability\":{\"id\":", a->vulnerabilities,
                       "}");
@@ -148,8 +160,8 @@ mm_rc mm_alert_to_json(const mm_alert *a, mm_buf *out)
         rc = addr_obj(out, "source", &a->src);
     if (rc == MM_OK && a->dst.family)
         rc = addr_obj(out, "destination", &a->dst);
-    if (rc == MM_OK && a->indicator[0])
-        rc = indicator_obj(out, a);
+    if (rc == MM_OK && (a->indicator[0] || a->techniques))
+        rc = threat_obj(out, a);
     if (rc == MM_OK) {
         char msg[2048];
         snprintf(msg, sizeof msg, "%s / %s", a->title_ja ? a->title_ja : "",

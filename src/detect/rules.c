@@ -344,14 +344,15 @@ static bool valid_cve(tok t)
 
 /* A comma list of ids, each checked by `ok`, kept as "a,b,c". */
 static bool id_list(ctx *c, tok v, bool (*ok)(tok), const char *what,
-                    char **out)
+                    const char *form, char **out)
 {
     char buf[512];
     size_t n = 0;
     tok rest = v, item;
     while (next_item(&rest, &item)) {
         if (!ok(item))
-            return FAIL(c, "bad %s '%.*s'", what, (int)item.n, item.p);
+            return FAIL(c, "bad %s '%.*s' (want %s)", what, (int)item.n,
+                        item.p, form);
         if (n + item.n + 2 > sizeof buf)
             return FAIL(c, "too many %s ids", what);
         if (n)
@@ -368,13 +369,13 @@ static bool id_list(ctx *c, tok v, bool (*ok)(tok), const char *what,
 
 static bool kw_technique(ctx *c, mm_rule *r, tok v)
 {
-    return id_list(c, v, valid_technique, "ATT&CK technique (T1234[.001])",
-                   &r->techniques);
+    return id_list(c, v, valid_technique, "ATT&CK technique",
+                   "T1234 or T1234.001", &r->techniques);
 }
 
 static bool kw_vulnerability(ctx *c, mm_rule *r, tok v)
 {
-    return id_list(c, v, valid_cve, "vulnerability (CVE-YYYY-NNNN)",
+    return id_list(c, v, valid_cve, "vulnerability", "CVE-YYYY-NNNN",
                    &r->vulnerabilities);
 }
 

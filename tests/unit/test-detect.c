@@ -209,6 +209,14 @@ static void test_rule_errors(void **state)
         {"  kind threshold\n", 1, "'kind' outside a rule"},
         {"rule a.b\n  kind distinct\n  distinct url.path\n", 3,
          "unknown distinct field 'url.path'"},
+        {"rule a.b\n  kind threshold\n  technique T1110.1\n", 3,
+         "bad ATT&CK technique"},
+        {"rule a.b\n  kind threshold\n  technique T1110, ,T1078\n", 3,
+         "bad ATT&CK technique ''"},
+        {"rule a.b\n  kind ioc\n  vulnerability CVE-21-1\n", 3,
+         "bad vulnerability 'CVE-21-1'"},
+        {"rule a.b\n  kind threshold\n  match service.type = telnet\n", 3,
+         "unknown service.type 'telnet'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         mm_ruleset *rs;
@@ -1476,7 +1484,13 @@ static void test_alert_json(void **state)
     assert_int_equal(json_array_size(samples), 3);
     assert_non_null(strstr(json_string_value(json_array_get(samples, 0)),
                            "\"quoted\"\x01"));
-    assert_null(json_object_get(j, "threat"));
+    json_t *th = json_object_get(j, "threat");
+    assert_string_equal(json_string_value(json_object_get(th, "framework")),
+                        "MITRE ATT&CK");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(
+                            json_object_get(th, "technique"), "id"), 0)),
+                        "T1110.001");
+    assert_null(json_object_get(th, "indicator"));
     json_decref(j);
 
     mm_buf_reset(&b);
