@@ -298,9 +298,11 @@ static const char *walk(cj *c, const char *p, int depth)
  * Monitor never writes one) as an error code; false if not one. */
 static bool code_of(mm_span v, uint32_t *out)
 {
+    if (!v.len)
+        return false;
     const char *p = v.p, *e = v.p + v.len;
     uint64_t n;
-    if (!v.len || !pp_uint(&p, e, 4000000000u, &n) || p != e)
+    if (!pp_uint(&p, e, 4000000000u, &n) || p != e)
         return false;
     *out = (uint32_t)n;
     return true;
