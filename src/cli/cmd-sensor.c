@@ -177,8 +177,12 @@ static int sensor_run(int argc, char **argv)
         rc = mm_sensor_add_sink(s, uplink_sink, &up);
         mm_sensor_set_event_hook(s, uplink_event, uplink_flush, &up);
     }
+    mm_entra *entra = NULL; /* the Graph sign-in puller, [entra] */
+    if (rc == MM_OK && cfg->entra_on)
+        rc = mm_entra_start(cfg->entra, sensor_log, NULL, &entra, &err);
     if (rc == MM_OK)
         rc = mm_sensor_run(s, &err);
+    mm_entra_stop(entra);
     int code = MM_EXIT_OK;
     if (rc != MM_OK) {
         mm_err_format(&err, msg, sizeof msg);
