@@ -345,7 +345,7 @@ static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)
     if (s < 0)
         return mm_err_set(err, MM_EINVAL, it->file, it->line,
                           "unknown section [%s] (sensor, input NAME, syslog, "
-                          "uplink, entra)",
+                          "uplink)",
                           it->section);
     if (s == SEC_UPLINK && !c->seen_section[SEC_UPLINK]) {
         mm_uplink_conf_init(&c->cfg->uplink);
