@@ -7,7 +7,7 @@ it: client-credentials token (form POST), Bearer check (401), $filter
 "createdDateTime ge X", newest first, $top paging with an absolute
 @odata.nextLink, and one 429 with Retry-After before the first page.
 
-usage: entra-graph-server.py --port-file F --log F DATA.ndjson [EXTRA.ndjson]
+usage: entra-graph-server.py --port-file F --log F [--evil-next] DATA.ndjson [EXTRA.ndjson]
 EXTRA is re-read on every request (tests append to it). Prints nothing;
 writes the bound port to --port-file and one line per request to --log.
 """
@@ -20,6 +20,8 @@ ap.add_argument("--port-file", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--client-id", default="test-app")
 ap.add_argument("--secret", default="s3cret-value")
+ap.add_argument("--evil-next", action="store_true",
+                help="point @odata.nextLink at another origin (must not be followed)")
 ap.add_argument("files", nargs="+")
 args = ap.parse_args()
 state = {"throttled": False}
@@ -96,8 +98,9 @@ class H(BaseHTTPRequestHandler):
                 "value": page}
         if skip + top < len(recs):
             nq = urllib.parse.urlencode({"$filter": q["$filter"][0], "$top": top, "$skiptoken": skip + top})
-            body["@odata.nextLink"] = "http://127.0.0.1:%d/v1.0/auditLogs/signIns?%s" % (
-                self.server.server_address[1], nq)
+            host = "127.0.0.2" if args.evil_next else "127.0.0.1"
+            body["@odata.nextLink"] = "http://%s:%d/v1.0/auditLogs/signIns?%s" % (
+                host, self.server.server_address[1], nq)
         self.send(200, body)
 
 

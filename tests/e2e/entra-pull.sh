@@ -71,3 +71,22 @@ run_until 18
 check_eq "restart: only the new sign-in is added" 18 "$(wc -l <"$OUT")"
 check_eq "restart: no duplicate ids" 18 "$(python3 -c "import json,sys; print(len({json.loads(l)['id'] for l in open(sys.argv[1])}))" "$OUT")"
 grep -q "late@example.co.jp" "$OUT" && ok "restart: the new sign-in is there" || fail "restart: the new sign-in is there"
+
+# a nextLink to another origin is not followed (the token stays home): the
+# sweep fails, nothing is written, the cursor stays where it was
+kill $SRV 2>/dev/null; wait $SRV 2>/dev/null
+rm -f "$TMP/port"
+python3 "$SRCDIR/tests/entra-graph-server.py" --evil-next --port-file "$TMP/port" --log "$TMP/req2.log" \
+  "$D/entra-signins.ndjson" &
+SRV=$!
+for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+P2=$(cat "$TMP/port")
+mkdir -p "$TMP/state2"
+sed -e "s|$TMP/state|$TMP/state2|" -e "s|127.0.0.1:$P/|127.0.0.1:$P2/|g" "$TMP/sensor.ini" >"$TMP/sensor2.ini"
+"$MAMORI" sensor --config "$TMP/sensor2.ini" >"$TMP/sensor2.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "nextLink leaves" "$TMP/sensor2.log" && break; sleep 0.2; done
+kill -TERM $pid; wait $pid
+grep -q "nextLink leaves" "$TMP/sensor2.log" && ok "a nextLink to another origin is refused" || fail "a nextLink to another origin is refused" "$(tail -3 "$TMP/sensor2.log")"
+[ ! -e "$TMP/state2/entra-signins.ndjson" ] && [ ! -e "$TMP/state2/entra-cursor.json" ] \
+  && ok "the failed sweep wrote neither records nor cursor" || fail "the failed sweep wrote neither records nor cursor"
