@@ -88,8 +88,12 @@ static int sensor_run(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &sigs, NULL);
     mm_sensor *s;
     rc = mm_sensor_new(cfg, sensor_log, NULL, &s, &err);
+    mm_entra *entra = NULL; /* the Graph sign-in puller, [entra] */
+    if (rc == MM_OK && cfg->entra_on)
+        rc = mm_entra_start(cfg->entra, sensor_log, NULL, &entra, &err);
     if (rc == MM_OK)
         rc = mm_sensor_run(s, &err);
+    mm_entra_stop(entra);
     int code = MM_EXIT_OK;
     if (rc != MM_OK) {
         mm_err_format(&err, msg, sizeof msg);

@@ -272,6 +272,9 @@ typedef struct mm_event {
     mm_span user_agent;  /* user_agent.original */
     mm_span referrer;    /* http.request.referrer */
     mm_span message;     /* message: the payload after any syslog header */
+    uint8_t auth_factors; /* on a successful sign-in: 1 = single factor
+                             (password only; no MFA), 2 = multi-factor,
+                             0 = not stated (mamori.auth_factors) */
 } mm_event;
 
 const char *mm_dataset_name(mm_dataset d);

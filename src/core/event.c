@@ -255,9 +255,11 @@ static void json_mamori(jw *w, const mm_event *ev)
 {
     static const char *const anomaly_names[] = {"truncated", "nul_byte",
                                                 "invalid_utf8", "hostname"};
-    if (ev->count <= 1 && !ev->anomalies)
+    if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
         return;
     jw_open(w, "mamori");
+    if (ev->auth_factors)
+        jw_uint(w, "auth_factors", ev->auth_factors);
     if (ev->count > 1)
         jw_uint(w, "repeat", ev->count);
     if (ev->anomalies) {

@@ -162,6 +162,8 @@ mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
                     const char *p, const char *e, mm_event *ev);
 mm_rc pp_error_line(const mm_parse_opts *opts, const char *p, const char *e,
                     mm_event *ev);
+mm_rc pp_cloud_line(const mm_parse_opts *opts, const char *p, const char *e,
+                    mm_event *ev);
 
 /* Shared by the access-log parsers. */
 void pp_http_request(const char *p, const char *e, mm_event *ev);

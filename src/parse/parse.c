@@ -12,6 +12,7 @@ static const char *const type_names[MM_LOG_COUNT] = {
     [MM_LOG_SSHD] = "sshd",           [MM_LOG_WEB_ACCESS] = "web-access",
     [MM_LOG_WEB_ERROR] = "web-error", [MM_LOG_NETFILTER] = "netfilter",
     [MM_LOG_FORTIGATE] = "fortigate", [MM_LOG_KV] = "kv",
+    [MM_LOG_CLOUD] = "cloud",
 };
 
 const char *mm_logtype_name(mm_logtype t)
@@ -182,6 +183,12 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     if (PP_STARTS(p, e, "date=") || PP_STARTS(p, e, "logver="))
         return pp_fortigate_line(opts, p, e, ev);
+    if (c == '{') { /* JSON: cloud sign-ins, else the formats below */
+        mm_rc rc = pp_cloud_line(opts, p, e, ev);
+        if (rc != MM_EPARSE)
+            return rc;
+        reset(ev, ev->anomalies);
+    }
     return access_or_kv(opts, p, e, ev);
 }
 
@@ -226,6 +233,9 @@ mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
         break;
     case MM_LOG_KV:
         rc = pp_kv_line(opts, p, e, ev);
+        break;
+    case MM_LOG_CLOUD:
+        rc = pp_cloud_line(opts, p, e, ev);
         break;
     default:
         return MM_EINVAL;

@@ -26,11 +26,13 @@ typedef enum mm_logtype {
     MM_LOG_NETFILTER,  /* iptables/nftables kernel lines with SRC= DST= */
     MM_LOG_FORTIGATE,  /* FortiGate key=value syslog */
     MM_LOG_KV,         /* generic key=value (src=, dst=, sport=, ...) */
+    MM_LOG_CLOUD,      /* JSON sign-ins: Entra ID (Graph / Azure Monitor),
+                          Google Workspace login audit */
     MM_LOG_COUNT
 } mm_logtype;
 
 /* Stable names: "auto", "syslog", "sshd", "web-access", "web-error",
- * "netfilter", "fortigate", "kv" ("unknown" for other values). The reverse
+ * "netfilter", "fortigate", "kv", "cloud" ("unknown" for other values). The reverse
  * lookup also accepts '_' for '-'; false (and *out untouched) when the
  * name is unknown or NULL. */
 const char *mm_logtype_name(mm_logtype t);

@@ -13,7 +13,8 @@ typedef enum opt_section {
     SEC_SENSOR,
     SEC_INPUT,
     SEC_SYSLOG,
-    SEC_UPLINK /* keys handled by mm_uplink_conf_set */
+    SEC_UPLINK, /* keys handled by mm_uplink_conf_set */
+    SEC_ENTRA   /* keys handled by mm_entra_conf_set */
 } opt_section;
 
 typedef enum opt_type {
@@ -80,8 +81,8 @@ static const opt_def opts[] = {
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
 static const char *const section_names[] = {"sensor", "input", "syslog",
-                                            "uplink"};
-#define N_SECTIONS 4
+                                            "uplink", "entra"};
+#define N_SECTIONS 5
 
 typedef struct load_ctx {
     mm_sensor_config *cfg;
@@ -338,6 +339,15 @@ static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)
         c->cfg->uplink_on = true;
         c->cfg->uplink_line = it->line;
     }
+    if (s == SEC_ENTRA && !c->cfg->entra) {
+        c->cfg->entra = malloc(sizeof *c->cfg->entra);
+        if (!c->cfg->entra)
+            return mm_err_set(err, MM_ENOMEM, it->file, it->line,
+                              "out of memory");
+        mm_entra_conf_defaults(c->cfg->entra);
+        c->cfg->entra_on = true;
+        c->cfg->entra_line = it->line;
+    }
     if (s == SEC_INPUT) {
         if (!valid_source_name(it->label))
             return mm_err_set(err, MM_EINVAL, it->file, it->line,
@@ -411,6 +421,16 @@ static mm_rc on_item(const mm_conf_item *it, void *ud, mm_err *err)
         return on_header(c, it, err);
     if (c->section == SEC_UPLINK)
         return uplink_item(c, it, err);
+    if (c->section == SEC_ENTRA) {
+        mm_err e;
+        mm_rc rc = mm_entra_conf_set(c->cfg->entra, it->key, it->value, &e);
+        if (rc == MM_ENOTFOUND)
+            return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                              "unknown key '%s' in [entra]", it->key);
+        return rc == MM_OK ? MM_OK
+                           : mm_err_set(err, rc, it->file, it->line, "%s",
+                                        e.msg);
+    }
     for (size_t i = 0; i < N_OPTS; i++) {
         const opt_def *o = &opts[i];
         if ((int)o->section != c->section || strcmp(o->name, it->key) != 0)
@@ -453,6 +473,41 @@ static mm_rc uplink_finish(mm_sensor_config *cfg, const char *file,
     return MM_OK;
 }
 
+/* [entra]: output and cursor default into state_dir; the output becomes
+ * input "entra" of type cloud. */
+static mm_rc entra_finish(mm_sensor_config *cfg, const char *file,
+                          mm_err *err)
+{
+    mm_entra_conf *e = cfg->entra;
+    if (!e->output[0] &&
+        snprintf(e->output, sizeof e->output, "%s/entra-signins.ndjson",
+                 cfg->state_dir) >= (int)sizeof e->output)
+        return mm_err_set(err, MM_EINVAL, file, cfg->entra_line,
+                          "state_dir too long");
+    if (!e->cursor[0] &&
+        snprintf(e->cursor, sizeof e->cursor, "%s/entra-cursor.json",
+                 cfg->state_dir) >= (int)sizeof e->cursor)
+        return mm_err_set(err, MM_EINVAL, file, cfg->entra_line,
+                          "state_dir too long");
+    mm_err e2;
+    if (mm_entra_conf_check(e, &e2) != MM_OK)
+        return mm_err_set(err, MM_EINVAL, file, cfg->entra_line, "%s",
+                          e2.msg);
+    for (unsigned i = 0; i < cfg->n_inputs; i++)
+        if (!strcmp(cfg->inputs[i].name, "entra"))
+            return mm_err_set(err, MM_EINVAL, file, cfg->inputs[i].line,
+                              "input name 'entra' is taken by [entra]");
+    if (cfg->n_inputs >= MM_SENSOR_INPUTS_MAX)
+        return mm_err_set(err, MM_ELIMIT, file, cfg->entra_line,
+                          "more than %u inputs", MM_SENSOR_INPUTS_MAX);
+    mm_sensor_input *in = &cfg->inputs[cfg->n_inputs++];
+    snprintf(in->name, sizeof in->name, "entra");
+    snprintf(in->path, sizeof in->path, "%s", e->output);
+    in->type = MM_LOG_CLOUD;
+    in->line = cfg->entra_line;
+    return MM_OK;
+}
+
 static mm_rc config_finish(load_ctx *c, const char *file, mm_err *err)
 {
     mm_rc rc = section_close(c, file, err);
@@ -463,6 +518,11 @@ static mm_rc config_finish(load_ctx *c, const char *file, mm_err *err)
         return mm_err_set(err, MM_EINVAL, file, 0,
                           "missing section [sensor] (state_dir is "
                           "required)");
+    if (cfg->entra_on) {
+        rc = entra_finish(cfg, file, err);
+        if (rc != MM_OK)
+            return rc;
+    }
     if (cfg->n_inputs == 0 && !cfg->syslog_udp[0] && !cfg->syslog_tcp[0])
         return mm_err_set(err, MM_EINVAL, file, 0,
                           "nothing to watch: add an [input NAME] section or "
@@ -519,7 +579,7 @@ mm_rc mm_sensor_config_parse(const char *name, const char *text, size_t len,
     if (rc == MM_OK)
         rc = config_finish(&c, name, err);
     if (rc != MM_OK) {
-        free(cfg);
+        mm_sensor_config_free(cfg);
         return rc;
     }
     *out = cfg;
@@ -541,6 +601,8 @@ mm_rc mm_sensor_config_load(const char *path, mm_sensor_config **out,
 
 void mm_sensor_config_free(mm_sensor_config *cfg)
 {
+    if (cfg)
+        free(cfg->entra);
     free(cfg);
 }
 

@@ -76,6 +76,11 @@ typedef struct mm_sensor_config {
     unsigned uplink_line; /* where [uplink] starts, for messages */
     mm_uplink_conf uplink;
     char feed_ioc[MM_SENSOR_PATH_MAX];
+    /* [entra] (entra.c): the Graph sign-in puller; its output file is
+     * added as input "entra" of type cloud */
+    bool entra_on;
+    unsigned entra_line;
+    struct mm_entra_conf *entra; /* owned; NULL when off */
 } mm_sensor_config;
 
 /* Reads and checks the config file. On success *out is a new config (free
@@ -293,5 +298,49 @@ mm_rc mm_sensor_reload(mm_sensor *s, mm_err *err);
 uint16_t mm_sensor_udp_port(const mm_sensor *s);
 uint16_t mm_sensor_tcp_port(const mm_sensor *s);
 void mm_sensor_free(mm_sensor *s);
+
+/* ---- Entra ID sign-in puller (entra.c) ----------------------------------- */
+/*
+ * [entra] in the config: a thread pulls Microsoft Entra ID sign-ins through
+ * Microsoft Graph (client credentials of an app registration with
+ * AuditLog.Read.All) every `interval` seconds and appends them, one JSON
+ * object per line, to `output`, which the config adds as an input of type
+ * `cloud` (source name "entra"). Paging by @odata.nextLink (same origin
+ * only), 429/503 Retry-After obeyed, the cursor (newest createdDateTime and
+ * the ids at that instant) persisted atomically in `cursor` after the
+ * records are durable. docs/sensor.md.
+ */
+typedef struct mm_entra_conf {
+    char token_url[1024];   /* https://login.microsoftonline.com/T/oauth2/v2.0/token */
+    char graph_url[1024];   /* default https://graph.microsoft.com/v1.0/auditLogs/signIns */
+    char client_id[256];
+    char client_secret_file[MM_SENSOR_PATH_MAX]; /* the secret, not in the config */
+    char scope[256];        /* default https://graph.microsoft.com/.default */
+    char output[MM_SENSOR_PATH_MAX]; /* default <state_dir>/entra-signins.ndjson */
+    char cursor[MM_SENSOR_PATH_MAX]; /* default <state_dir>/entra-cursor.json */
+    unsigned interval_s;    /* between sweeps, default 300 */
+    unsigned page_size;     /* $top, default 500 */
+    unsigned max_pages;     /* per sweep, default 200 */
+    unsigned lookback_h;    /* first sweep without a cursor, default 24 */
+    char start[64];         /* or this createdDateTime (ISO-8601 UTC) */
+} mm_entra_conf;
+
+typedef struct mm_entra_stats {
+    uint64_t records, pages, duplicates, bad, throttled, retries;
+} mm_entra_stats;
+
+void mm_entra_conf_defaults(mm_entra_conf *c);
+/* One key of [entra]: MM_ENOTFOUND for an unknown key, MM_EINVAL for a bad
+ * value (err->msg says why). */
+mm_rc mm_entra_conf_set(mm_entra_conf *c, const char *key, const char *value,
+                        mm_err *err);
+mm_rc mm_entra_conf_check(const mm_entra_conf *c, mm_err *err);
+/* One sweep, in the calling thread (tests, one-shot runs). */
+mm_rc mm_entra_pull(const mm_entra_conf *c, mm_entra_stats *st, mm_err *err);
+typedef struct mm_entra mm_entra;
+/* Starts the pulling thread (first sweep at once); stop joins it. */
+mm_rc mm_entra_start(const mm_entra_conf *c, mm_sensor_log_fn log,
+                     void *log_ud, mm_entra **out, mm_err *err);
+void mm_entra_stop(mm_entra *e); /* NULL is a no-op */
 
 #endif /* MM_SENSOR_H */
