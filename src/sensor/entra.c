@@ -266,10 +266,10 @@ static mm_rc get_token(puller *pl, mm_err *err)
     const mm_entra_conf *c = pl->c;
     char *secret;
     size_t n;
-    mm_err why;
-    if (mm_file_read(c->client_secret_file, 4096, &secret, &n, &why) != MM_OK)
+    mm_err rerr;
+    if (mm_file_read(c->client_secret_file, 4096, &secret, &n, &rerr) != MM_OK)
         return mm_err_set(err, MM_EIO, c->client_secret_file, 0,
-                          "cannot read the client secret: %s", why.msg);
+                          "cannot read the client secret: %s", rerr.msg);
     while (n && (secret[n - 1] == '\n' || secret[n - 1] == '\r' ||
                  secret[n - 1] == ' '))
         secret[--n] = '\0';
