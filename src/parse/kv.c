@@ -115,7 +115,8 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
 {
     mm_span k, v, date = {0}, time = {0}, tz = {0}, type = {0},
                   subtype = {0}, action = {0}, status = {0}, msg = {0},
-                  attack = {0}, srcip = {0}, remip = {0};
+                  attack = {0}, srcip = {0}, remip = {0}, severity = {0},
+                  virus = {0}, tunneltype = {0};
     unsigned pairs = 0;
     uint64_t sent = 0, rcvd = 0;
     ev->dataset = MM_DS_FORTIGATE;
@@ -168,6 +169,8 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
                 status = v;
             else if (mm_span_eq(k, "sentbyte"))
                 sent = num_value(v);
+            else if (mm_span_eq(k, "severity"))
+                severity = v;
             break;
         case 't':
             if (mm_span_eq(k, "time"))
@@ -176,6 +179,12 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
                 type = v;
             else if (mm_span_eq(k, "tz"))
                 tz = v;
+            else if (mm_span_eq(k, "tunneltype"))
+                tunneltype = v;
+            break;
+        case 'v':
+            if (mm_span_eq(k, "virus"))
+                virus = v;
             break;
         case 'u':
             if (mm_span_eq(k, "user") && !(v.len == 1 && v.p[0] == '-'))
@@ -208,6 +217,8 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
     ev->bytes = sent + rcvd >= sent ? sent + rcvd : UINT64_MAX;
     if (attack.len)
         ev->message = attack;
+    else if (virus.len)
+        ev->message = virus;
     else if (msg.len)
         ev->message = msg;
     if (EQ(type, "event")) {
@@ -215,14 +226,22 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
                       EQ(status, "fail");
         bool login = action.len && pp_find(action.p, action.p + action.len,
                                              "login", 5);
+        /* SSL-VPN logins (subtype vpn), administrator logins to the GUI,
+         * SSH or console (system), firewall/portal authentication (user) */
+        ev->service = EQ(subtype, "vpn")      ? MM_SVC_VPN
+                      : EQ(subtype, "system") ? MM_SVC_ADMIN
+                                              : MM_SVC_WEB;
         ev->category = MM_CAT_AUTHENTICATION;
         if (EQ(action, "ssl-login-fail") || (login && failed)) {
             ev->action = MM_ACT_AUTH_FAILURE;
             ev->outcome = MM_OUT_FAILURE;
-        } else if (login && EQ(status, "success")) {
+        } else if ((login && EQ(status, "success")) ||
+                   (EQ(action, "tunnel-up") && tunneltype.len > 3 &&
+                    memcmp(tunneltype.p, "ssl", 3) == 0)) {
             ev->action = MM_ACT_AUTH_SUCCESS;
             ev->outcome = MM_OUT_SUCCESS;
         } else {
+            ev->service = MM_SVC_NONE;
             return MM_SKIP;
         }
         return MM_OK;
@@ -230,6 +249,19 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
     if (!peer.len)
         return MM_SKIP;
     ev->category = MM_CAT_NETWORK;
+    bool ips = EQ(subtype, "ips") || EQ(subtype, "anomaly") ||
+               EQ(type, "ips") || EQ(type, "anomaly");
+    if (ips || EQ(subtype, "virus") || EQ(type, "virus")) {
+        /* IPS signatures carry the attack's severity (info … critical);
+         * "critical" drops are exploitation attempts against the UTM's
+         * own services or the hosts behind it (rules/vpn.rules) */
+        ev->action = ips && EQ(severity, "critical") ? MM_ACT_THREAT_CRITICAL
+                                                      : MM_ACT_THREAT_DETECTED;
+        if (deny_word(action) || EQ(action, "clear_session") ||
+            EQ(action, "blocked"))
+            ev->outcome = MM_OUT_FAILURE;
+        return MM_OK;
+    }
     if (action.len == 0 || EQ(action, "detected") || EQ(action, "monitored")) {
         ev->action = MM_ACT_FIREWALL_LOG;
     } else if (deny_word(action)) {
@@ -267,6 +299,11 @@ mm_rc pp_fortigate_line(const mm_parse_opts *opts, const char *p,
     }
     ev->message = pp_span(p, e);
     return pp_fortigate_kv(opts, p, e, ev);
+}
+
+bool pp_kv_next(const char **pp, const char *e, mm_span *k, mm_span *v)
+{
+    return kv_next(pp, e, k, v);
 }
 
 /* ---- generic key=value ------------------------------------------------- */

@@ -188,7 +188,7 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
 {
     pp_syslog h;
     if (!pp_syslog_header(opts, p, e, &h))
-        return MM_EPARSE;
+        return type == MM_LOG_SSHD ? MM_EPARSE : pp_vendor_raw(opts, p, e, ev);
     ev->ts_ms = h.ts_ms;
     ev->host = h.host;
     ev->process = h.program;
@@ -202,5 +202,12 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
     if (h.program.len == 0 &&
         (PP_STARTS(h.msg, e, "date=") || PP_STARTS(h.msg, e, "logver=")))
         return pp_fortigate_kv(opts, h.msg, e, ev);
-    return MM_SKIP;
+    /* VPN gateways, UTMs, routers (vendor.c); others stay skipped */
+    mm_event keep = *ev;
+    mm_rc rc = pp_vendor_msg(opts, &h, p, e, ev);
+    if (rc == MM_EPARSE) {
+        *ev = keep;
+        return MM_SKIP;
+    }
+    return rc;
 }
