@@ -179,6 +179,8 @@ static mm_rc threat(uint64_t id, const char *p, const char *e, mm_event *ev)
      * verdict, critical; a targeted subnet names the victim, not the
      * attacker */
     ev->action = ev->src.family ? MM_ACT_THREAT_CRITICAL : MM_ACT_THREAT_DETECTED;
+    /* threat detection counts packets the ASA dropped; 733102 shuns */
+    ev->outcome = MM_OUT_FAILURE;
     return MM_OK;
 }
 
