@@ -222,15 +222,16 @@ mm_rc pp_vendor_msg(const mm_parse_opts *opts, const pp_syslog *h,
     mm_span prog = h->program;
     if (prog.len > 6 && is_cisco(prog.p, e))
         return pp_asa_msg(prog.p, e, ev);
+    /* PAN-OS without a host: the CSV's first fields were taken for host
+     * and tag */
+    if (h->host.len && pp_isdigit(h->host.p[0]) && is_panos(h->host.p, e))
+        return pp_panos_csv(opts, h->host.p, e, ev);
     if (prog.len == 0) {
         const char *q = m;
         while (q < e && (*q == ':' || *q == ' '))
             q++;
         if (q < e && *q == '%' && is_cisco(q, e))
             return pp_asa_msg(q, e, ev);
-        if (h->host.len && pp_isdigit(h->host.p[0]) &&
-            is_panos(h->host.p, e))
-            return pp_panos_csv(opts, h->host.p, e, ev);
         if (is_panos(m, e))
             return pp_panos_csv(opts, m, e, ev);
         if (PP_STARTS(m, e, "id="))
