@@ -220,6 +220,13 @@ mm_rc pp_vendor_msg(const mm_parse_opts *opts, const pp_syslog *h,
 {
     const char *m = h->msg;
     mm_span prog = h->program;
+    /* most programs are none of these: one byte says so */
+    if (prog.len) {
+        char c = pp_lower(prog.p[0]);
+        if (c != '%' && c != 'o' && c != 'p' && c != 'j' && c != 'i' &&
+            !(h->host.len && pp_isdigit(h->host.p[0])))
+            return MM_EPARSE;
+    }
     if (prog.len > 6 && is_cisco(prog.p, e))
         return pp_asa_msg(prog.p, e, ev);
     /* PAN-OS without a host: the CSV's first fields were taken for host
