@@ -11,6 +11,22 @@
 
 #define HAS(p, e, lit) (PP_FIND((p), (e), (lit)) != NULL)
 
+/* "A:port", "[AF_INET]A:port", "[AF_INET6]A:port": OpenVPN always writes
+ * the port, so the last ':' separates it (an IPv6 address with a 4-digit
+ * port would otherwise read as one longer address). */
+static bool addr_port(const char *p, const char *e, mm_addr *a, uint16_t *port)
+{
+    if (PP_STARTS(p, e, "[AF_INET6]"))
+        p += 10;
+    else if (PP_STARTS(p, e, "[AF_INET]"))
+        p += 9;
+    const char *c = pp_rfind(p, e, ":", 1);
+    if (c && pp_port(c + 1, e, port) && pp_addr(p, c, a))
+        return true;
+    *port = 0;
+    return pp_addr(p, e, a);
+}
+
 /* "A:port" or "cn/A:port" at the start of the message. */
 static const char *peer(const char *p, const char *e, mm_event *ev)
 {
@@ -18,7 +34,7 @@ static const char *peer(const char *p, const char *e, mm_event *ev)
     const char *sl = pp_rfind(p, w, "/", 1);
     const char *a = sl ? sl + 1 : p;
     if (w - a < 3 || !memchr(a, ':', (size_t)(w - a)) ||
-        !pp_vendor_addr_port(a, w, &ev->src, &ev->src_port)) {
+        !addr_port(a, w, &ev->src, &ev->src_port)) {
         memset(&ev->src, 0, sizeof ev->src);
         ev->src_port = 0;
         return p;
@@ -35,7 +51,7 @@ static void from_addr(const char *p, const char *e, mm_event *ev)
     if (!f)
         return;
     const char *s = f + 6, *w = pp_word_end(s, e);
-    if (!pp_vendor_addr_port(s, w, &ev->src, &ev->src_port)) {
+    if (!addr_port(s, w, &ev->src, &ev->src_port)) {
         memset(&ev->src, 0, sizeof ev->src);
         ev->src_port = 0;
     }
@@ -79,8 +95,8 @@ mm_rc pp_openvpn_msg(const char *p, const char *e, mm_event *ev)
         if (PP_STARTS(q, e, "Peer Connection Initiated with")) {
             const char *w = PP_FIND(q, e, " with ");
             if (!ev->src.family && w &&
-                !pp_vendor_addr_port(w + 6, pp_word_end(w + 6, e), &ev->src,
-                                     &ev->src_port))
+                !addr_port(w + 6, pp_word_end(w + 6, e), &ev->src,
+                           &ev->src_port))
                 memset(&ev->src, 0, sizeof ev->src);
             ok = true;
         }

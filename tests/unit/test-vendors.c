@@ -267,6 +267,70 @@ static void test_not_vendor(void **state)
     assert_int_equal(parse(MM_LOG_AUTO, lines[3], strlen(lines[3]), &ev), MM_EPARSE);
 }
 
+/* Hostile input: near-64 KiB lines made of each vendor's prefix and a
+ * repeated fragment (huge fields, thousands of separators, addresses and
+ * quotes). No crash, no read outside the line, bounded time. */
+static void test_hostile(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head, *rep;
+    } h[] = {
+        {"<185>date=2026-11-20 time=03:12:10 type=\"event\" subtype=\"vpn\" action=\"ssl-login-fail\" user=\"", "a"},
+        {"<166>Nov 20 2026 10:10:01 asa : %ASA-6-113015: AAA user authentication Rejected", " : user = x : user IP = "},
+        {"<164>%ASA-4-716039: Group <", "<User <IP <"},
+        {"<164>%ASA-4-106023: Deny tcp src ", "outside:1.2.3.4/"},
+        {"<14>Nov 20 10:01:01 PA 1,2026/11/20 10:01:01,0,GLOBALPROTECT,", ",\""},
+        {"1,2026/11/20 10:01:01,0,SYSTEM,auth,0,x,,auth-fail,,0,0,g,m,\"From: ", "'"},
+        {"<134>id=firewall m=32 src=", "1.2.3.4:"},
+        {"<134>1 2026-11-20T10:30:01+09:00 gw PulseSecure: - - - x - ive - [", " - ["},
+        {"Nov 20 10:40:01 vpn openvpn[1]: ", "1.2.3.4:5/"},
+        {"Nov 20 10:40:01 vpn openvpn[1]: TLS Error: cannot locate HMAC from ", "[AF_INET]"},
+        {"Nov 20 10:51:00 r Login failed for TELNET: ", "1.2.3.4 "},
+        {"<190> PP[01] Rejected at IN(1) filter: TCP ", "1.2.3.4.5 > "},
+        {"Nov 20 10:53:00 r [L2TP] authentication failed ", "'"},
+    };
+    const size_t n = 60000;
+    char *buf = malloc(n);
+    assert_non_null(buf);
+    for (size_t i = 0; i < sizeof h / sizeof *h; i++) {
+        size_t hl = strlen(h[i].head), rl = strlen(h[i].rep), k = 0;
+        memcpy(buf, h[i].head, hl);
+        k = hl;
+        while (k + rl <= n) {
+            memcpy(buf + k, h[i].rep, rl);
+            k += rl;
+        }
+        for (int t = 0; t < 2; t++) {
+            mm_event ev;
+            mm_rc rc = parse(t ? MM_LOG_SYSLOG : MM_LOG_AUTO, buf, k, &ev);
+            assert_true(rc == MM_OK || rc == MM_SKIP || rc == MM_EPARSE);
+        }
+    }
+    free(buf);
+}
+
+/* IPv6 peers. */
+static void test_ipv6(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line, *src;
+    } c[] = {
+        {"<166>Nov 20 2026 10:10:01 asa : %ASA-6-113015: AAA user authentication Rejected : reason = Invalid password : local database : user = admin : user IP = 2001:db8::77", "2001:db8::77"},
+        {"<185>date=2026-11-20 time=03:12:10 devname=\"F\" type=\"event\" subtype=\"vpn\" action=\"ssl-login-fail\" remip=2001:db8::9 user=\"a\"", "2001:db8::9"},
+        {"Nov 20 10:41:10 vpn openvpn[812]: [AF_INET6]2001:db8::22:1194 TLS Error: TLS handshake failed", "2001:db8::22"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        mm_event ev;
+        assert_int_equal(parse(MM_LOG_SYSLOG, c[i].line, strlen(c[i].line), &ev), MM_OK);
+        char a[64] = "";
+        mm_addr_format(&ev.src, a, sizeof a);
+        if (strcmp(a, c[i].src) != 0)
+            fail_msg("%s: source %s, want %s", c[i].line, a, c[i].src);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +339,8 @@ int main(void)
         cmocka_unit_test_teardown(test_sshd_type, teardown),
         cmocka_unit_test_teardown(test_prefixes, teardown),
         cmocka_unit_test_teardown(test_not_vendor, teardown),
+        cmocka_unit_test_teardown(test_hostile, teardown),
+        cmocka_unit_test_teardown(test_ipv6, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
