@@ -224,8 +224,14 @@ mm_rc pp_vendor_msg(const mm_parse_opts *opts, const pp_syslog *h,
     if (prog.len) {
         char c = pp_lower(prog.p[0]);
         if (c != '%' && c != 'o' && c != 'p' && c != 'j' && c != 'i' &&
-            !(h->host.len && pp_isdigit(h->host.p[0])))
+            !(h->host.len && (pp_isdigit(h->host.p[0]) || h->host.p[0] == 'd')))
             return MM_EPARSE;
+    }
+    /* FortiGate with no host after the stamp: the header parser took
+     * "date=…" for the host */
+    if (h->host.len > 5 && memcmp(h->host.p, "date=", 5) == 0) {
+        ev->message = pp_span(h->host.p, e);
+        return pp_fortigate_kv(opts, h->host.p, e, ev);
     }
     if (prog.len > 6 && is_cisco(prog.p, e))
         return pp_asa_msg(prog.p, e, ev);
@@ -300,6 +306,15 @@ mm_rc pp_vendor_raw(const mm_parse_opts *opts, const char *p, const char *e,
             ev->message = pp_span(q, e);
             return welf(opts, q, e, ev);
         }
+    }
+    /* FortiGate behind a header the syslog parser does not know
+     * ("2018 Apr 09 16:03:37 relay->10.0.0.1 date=…") */
+    const char *lim = e - p > 96 ? p + 96 : e;
+    const char *fd = PP_FIND(p, lim, " date=");
+    if (fd && e - fd > 10 && pp_digits(fd + 6, e, 4) >= 0 &&
+        PP_FIND(fd, e, " type=")) {
+        ev->message = pp_span(fd + 1, e);
+        return pp_fortigate_kv(opts, fd + 1, e, ev);
     }
     const char *c = find_cisco(p, e);
     if (c) {
