@@ -15,9 +15,10 @@ static mm_span field_after(const char *p, const char *e, const char *key,
     const char *k = pp_find(p, e, key, n);
     if (!k)
         return mm_span_make(p, 0);
-    const char *s = k + n, *x = PP_FIND(s, e, " :");
-    if (!x)
-        x = e;
+    const char *s = k + n, *x = s;
+    /* up to " : " (most releases) or ':' / ',' (some write "User = u:") */
+    while (x < e && *x != ':' && *x != ',')
+        x++;
     while (x > s && (x[-1] == ' ' || x[-1] == '.'))
         x--;
     return pp_span(s, x);
@@ -213,9 +214,18 @@ mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev)
     ev->message = pp_span(p, e);
     switch (id) {
     case 113005: /* AAA user authentication Rejected : reason = … */
-    case 113015: /* … : local database : user = … : user IP = … */
-        return auth(ev, MM_SVC_VPN, false, field_after(p, e, "user = ", 7),
+    case 113015: /* … : local database : user = … : user IP = … */ {
+        mm_span u = field_after(p, e, "user = ", 7);
+        if (!u.len)
+            u = field_after(p, e, "User = ", 7);
+        return auth(ev, MM_SVC_VPN, false, u,
                     field_after(p, e, "user IP = ", 10));
+    }
+    case 308001: /* console enable password incorrect … (from A) */
+        if (!pp_vendor_last_addr(p, e, &ev->src))
+            return MM_SKIP;
+        pp_vendor_auth(ev, MM_SVC_ADMIN, false);
+        return MM_OK;
     case 113004: /* AAA user authentication Successful : … */
     case 113012:
         return auth(ev, MM_SVC_VPN, true, field_after(p, e, "user = ", 7),
@@ -247,14 +257,32 @@ mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev)
         ev->user = pp_vendor_quoted(p, e);
         pp_vendor_auth(ev, MM_SVC_WEB, id == 109005);
         return MM_OK;
-    case 106023:
-        return PP_STARTS(p, e, "Deny ") ? acl_deny(p, e, ev) : MM_SKIP;
+    case 106023: /* Deny tcp src if:A/p dst if:B/p by access-group … */
+    case 106010: /* Deny inbound protocol 47 src if:A dst if:B */
+    case 106014: /* Deny inbound icmp src if:A dst if:B (type 3, code 2) */
+        if (!PP_STARTS(p, e, "Deny "))
+            return MM_SKIP;
+        if (PP_STARTS(p + 5, e, "inbound "))
+            p += 8;
+        return acl_deny(p, e, ev);
+    case 420002: /* IPS requested to drop UDP packet from if:A/p to … */
+    case 434002: /* SFR requested to drop TCP packet from if:A/p to … */
+        if (!from_to(p, e, ev))
+            return MM_SKIP;
+        ev->category = MM_CAT_NETWORK;
+        ev->action = MM_ACT_THREAT_DETECTED;
+        ev->outcome = MM_OUT_FAILURE;
+        return MM_OK;
     case 106100:
         return acl_hit(p, e, ev);
     case 106001: /* Inbound TCP connection denied from A/p to B/p … */
     case 106006: /* Deny inbound UDP from A/p to B/p on interface … */
     case 106007:
     case 106015: /* Deny TCP (no connection) from A/p to B/p … */
+    case 106017: /* Deny IP due to Land Attack from A to B */
+    case 106020: /* Deny IP teardrop fragment (…) from A to B */
+    case 106021: /* Deny TCP reverse path check from A to B on interface … */
+    case 106022: /* Deny protocol connection spoof from A to B on … */
     case 710003: /* TCP access denied by ACL from A/p to if:B/p */
     case 401004: /* Shunned packet: A ==> B on interface … */
         if (id == 401004) {
