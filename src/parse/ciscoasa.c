@@ -17,8 +17,9 @@ static mm_span field_after(const char *p, const char *e, const char *key,
         return mm_span_make(p, 0);
     const char *s = k + n, *x = s;
     /* up to " : " (most releases) or ':' / ',' (some write "User = u:") */
-    while (x < e && *x != ':' && *x != ',')
-        x++;
+    while (x < e && *x != ',' &&
+           !(*x == ':' && (x + 1 == e || x[1] == ' ')))
+        x++; /* IPv6 colons are never followed by a space */
     while (x > s && (x[-1] == ' ' || x[-1] == '.'))
         x--;
     return pp_span(s, x);
