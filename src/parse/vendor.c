@@ -273,6 +273,30 @@ mm_rc pp_vendor_msg(const mm_parse_opts *opts, const pp_syslog *h,
     return MM_EPARSE;
 }
 
+/* ctime stamp "Www Mmm dd hh:mm:ss yyyy " (OpenVPN 2.4's own log file);
+ * returns the byte after it or NULL. */
+static const char *ctime_stamp(const mm_parse_opts *opts, const char *p,
+                               const char *e, int64_t *ts_ms)
+{
+    static const char days[] = "MonTueWedThuFriSatSun";
+    if (e - p < 25 || p[3] != ' ' || p[7] != ' ' || p[10] != ' ' ||
+        p[13] != ':' || p[16] != ':' || p[19] != ' ' || p[24] != ' ')
+        return NULL;
+    bool day = false;
+    for (int i = 0; i < 7 && !day; i++)
+        day = memcmp(p, days + 3 * i, 3) == 0;
+    int mo = mm_time_month(p + 4);
+    int d = p[8] == ' ' ? pp_digits(p + 9, e, 1) : pp_digits(p + 8, e, 2);
+    int h = pp_digits(p + 11, e, 2), mi = pp_digits(p + 14, e, 2),
+        sec = pp_digits(p + 17, e, 2), y = pp_digits(p + 20, e, 4);
+    int64_t t;
+    if (!day || !mo || (d | h | mi | sec | y) < 0 ||
+        !pp_civil_ms(y, mo, d, h, mi, sec, 0, opts ? opts->tz_offset_s : 0, &t))
+        return NULL;
+    *ts_ms = t;
+    return p + 25;
+}
+
 mm_rc pp_vendor_raw(const mm_parse_opts *opts, const char *p, const char *e,
                     mm_event *ev)
 {
@@ -306,6 +330,23 @@ mm_rc pp_vendor_raw(const mm_parse_opts *opts, const char *p, const char *e,
             ev->message = pp_span(q, e);
             return welf(opts, q, e, ev);
         }
+    }
+    const char *ct = ctime_stamp(opts, p, e, &ev->ts_ms);
+    if (ct) {
+        mm_rc rc = pp_openvpn_msg(ct, e, ev);
+        /* OpenVPN's other lines: about a peer, or its own start-up and
+         * housekeeping words; anything else is some other program's */
+        if (rc == MM_OK || ev->src.family || PP_STARTS(ct, e, "OpenVPN ") ||
+            PP_STARTS(ct, e, "MULTI") || PP_STARTS(ct, e, "UDPv") ||
+            PP_STARTS(ct, e, "TCPv") || PP_STARTS(ct, e, "TLS") ||
+            PP_STARTS(ct, e, "Initialization Sequence") ||
+            PP_STARTS(ct, e, "NOTE: ") || PP_STARTS(ct, e, "WARNING: ") ||
+            PP_STARTS(ct, e, "TUN/TAP") || PP_STARTS(ct, e, "Control Channel") ||
+            PP_STARTS(ct, e, "Data Channel") || PP_STARTS(ct, e, "Socket Buffers"))
+            return rc;
+        ev->ts_ms = 0;
+        ev->dataset = MM_DS_NONE;
+        return MM_EPARSE;
     }
     /* FortiGate behind a header the syslog parser does not know
      * ("2018 Apr 09 16:03:37 relay->10.0.0.1 date=…") */

@@ -112,6 +112,9 @@ static const vcase cases[] = {
      MM_SKIP, MM_DS_OPENVPN},
     {"2026-11-20 10:45:00 203.0.113.25:41000 TLS Error: TLS handshake failed",
      MM_OK, MM_DS_OPENVPN, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, MM_SVC_VPN, "203.0.113.25"},
+    /* OpenVPN 2.4's own log file (ctime stamp) */
+    {"Fri Nov 20 10:46:00 2026 203.0.113.26:41001 TLS Auth Error: Auth Username/Password verification failed for peer",
+     MM_OK, MM_DS_OPENVPN, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, MM_SVC_VPN, "203.0.113.26", NULL, 0, "2026-11-20T10:46:00.000Z"},
 
     /* ---- YAMAHA RTX (synth from the router's message forms) */
     {"Nov 20 10:50:01 192.168.100.1 PP[01] Rejected at IN(1020) filter: TCP 203.0.113.31:41234 > 198.51.100.1:23",
