@@ -207,6 +207,9 @@ typedef enum mm_action {
     MM_ACT_FIREWALL_DENY,     /* "firewall_deny" */
     MM_ACT_FIREWALL_ALLOW,    /* "firewall_allow" */
     MM_ACT_FIREWALL_LOG,      /* "firewall_log" (action not stated) */
+    /* UTM / IPS / anti-virus detections (FortiGate, PAN-OS, ASA, SonicWall) */
+    MM_ACT_THREAT_DETECTED,   /* "threat_detected" (rated below critical) */
+    MM_ACT_THREAT_CRITICAL,   /* "threat_critical" (the device rated it critical) */
     MM_ACT_COUNT
 } mm_action;
 

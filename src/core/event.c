@@ -49,6 +49,8 @@ static const char *const action_names[MM_ACT_COUNT] = {
     [MM_ACT_FIREWALL_DENY] = "firewall_deny",
     [MM_ACT_FIREWALL_ALLOW] = "firewall_allow",
     [MM_ACT_FIREWALL_LOG] = "firewall_log",
+    [MM_ACT_THREAT_DETECTED] = "threat_detected",
+    [MM_ACT_THREAT_CRITICAL] = "threat_critical",
 };
 
 static const char *const outcome_names[MM_OUT_COUNT] = {

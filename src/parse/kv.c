@@ -115,7 +115,9 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
 {
     mm_span k, v, date = {0}, time = {0}, tz = {0}, type = {0},
                   subtype = {0}, action = {0}, status = {0}, msg = {0},
-                  attack = {0}, srcip = {0}, remip = {0};
+                  attack = {0}, srcip = {0}, remip = {0}, severity = {0},
+                  virus = {0}, tunneltype = {0}, ui = {0}, src = {0},
+                  dst = {0};
     unsigned pairs = 0;
     uint64_t sent = 0, rcvd = 0;
     ev->dataset = MM_DS_FORTIGATE;
@@ -136,8 +138,10 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
             else if (mm_span_eq(k, "dstip") &&
                      !pp_addr(v.p, v.p + v.len, &ev->dst))
                 memset(&ev->dst, 0, sizeof ev->dst);
-            else if (mm_span_eq(k, "dstport"))
+            else if (mm_span_eq(k, "dstport") || mm_span_eq(k, "dst_port"))
                 port_value(v, &ev->dst_port);
+            else if (mm_span_eq(k, "dst"))
+                dst = v; /* FortiOS 3/4 */
             break;
         case 'h':
             if (mm_span_eq(k, "hostname"))
@@ -168,6 +172,12 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
                 status = v;
             else if (mm_span_eq(k, "sentbyte"))
                 sent = num_value(v);
+            else if (mm_span_eq(k, "severity"))
+                severity = v;
+            else if (mm_span_eq(k, "src"))
+                src = v; /* FortiOS 3/4 */
+            else if (mm_span_eq(k, "src_port"))
+                port_value(v, &ev->src_port);
             break;
         case 't':
             if (mm_span_eq(k, "time"))
@@ -176,10 +186,18 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
                 type = v;
             else if (mm_span_eq(k, "tz"))
                 tz = v;
+            else if (mm_span_eq(k, "tunneltype"))
+                tunneltype = v;
+            break;
+        case 'v':
+            if (mm_span_eq(k, "virus"))
+                virus = v;
             break;
         case 'u':
             if (mm_span_eq(k, "user") && !(v.len == 1 && v.p[0] == '-'))
                 ev->user = v;
+            else if (mm_span_eq(k, "ui"))
+                ui = v;
             break;
         default:
             break;
@@ -202,12 +220,24 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
             !pp_civil_ms(y, mo, d, h, mi, s, 0, off, &ev->ts_ms))
             ev->ts_ms = 0;
     }
-    mm_span peer = srcip.len ? srcip : remip;
-    if (peer.len && !pp_peer(peer.p, peer.p + peer.len, ev))
+    mm_span peer = srcip.len ? srcip : remip.len ? remip : src;
+    if (!peer.len && ui.len > 2 && ui.p[ui.len - 1] == ')') {
+        /* admin logins without srcip: ui="ssh(203.0.113.9)" */
+        const char *o = memchr(ui.p, '(', ui.len);
+        if (o && pp_addr(o + 1, ui.p + ui.len - 1, &ev->src))
+            peer = pp_span(o + 1, ui.p + ui.len - 1);
+    }
+    if (!ev->dst.family && dst.len && !pp_addr(dst.p, dst.p + dst.len, &ev->dst))
+        memset(&ev->dst, 0, sizeof ev->dst);
+    if (!action.len && EQ(type, "traffic"))
+        action = status; /* FortiOS 3/4: status=deny|accept */
+    if (peer.len && !ev->src.family && !pp_peer(peer.p, peer.p + peer.len, ev))
         return MM_EPARSE;
     ev->bytes = sent + rcvd >= sent ? sent + rcvd : UINT64_MAX;
     if (attack.len)
         ev->message = attack;
+    else if (virus.len)
+        ev->message = virus;
     else if (msg.len)
         ev->message = msg;
     if (EQ(type, "event")) {
@@ -215,14 +245,22 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
                       EQ(status, "fail");
         bool login = action.len && pp_find(action.p, action.p + action.len,
                                              "login", 5);
+        /* SSL-VPN logins (subtype vpn), administrator logins to the GUI,
+         * SSH or console (system), firewall/portal authentication (user) */
+        ev->service = EQ(subtype, "vpn")      ? MM_SVC_VPN
+                      : EQ(subtype, "system") ? MM_SVC_ADMIN
+                                              : MM_SVC_WEB;
         ev->category = MM_CAT_AUTHENTICATION;
         if (EQ(action, "ssl-login-fail") || (login && failed)) {
             ev->action = MM_ACT_AUTH_FAILURE;
             ev->outcome = MM_OUT_FAILURE;
-        } else if (login && EQ(status, "success")) {
+        } else if ((login && EQ(status, "success")) ||
+                   (EQ(action, "tunnel-up") && tunneltype.len > 3 &&
+                    memcmp(tunneltype.p, "ssl", 3) == 0)) {
             ev->action = MM_ACT_AUTH_SUCCESS;
             ev->outcome = MM_OUT_SUCCESS;
         } else {
+            ev->service = MM_SVC_NONE;
             return MM_SKIP;
         }
         return MM_OK;
@@ -230,6 +268,20 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
     if (!peer.len)
         return MM_SKIP;
     ev->category = MM_CAT_NETWORK;
+    bool ips = EQ(subtype, "ips") || EQ(type, "ips");
+    if (ips || EQ(subtype, "anomaly") || EQ(type, "anomaly") ||
+        EQ(subtype, "virus") || EQ(type, "virus")) {
+        /* IPS signatures carry the attack's severity (info … critical);
+         * "critical" ones are exploitation attempts against the UTM's own
+         * services or the hosts behind it (rules/vpn.rules). DoS anomaly
+         * policies (floods) rate themselves critical too: only detected. */
+        ev->action = ips && EQ(severity, "critical") ? MM_ACT_THREAT_CRITICAL
+                                                      : MM_ACT_THREAT_DETECTED;
+        if (deny_word(action) || EQ(action, "clear_session") ||
+            EQ(action, "blocked"))
+            ev->outcome = MM_OUT_FAILURE;
+        return MM_OK;
+    }
     if (action.len == 0 || EQ(action, "detected") || EQ(action, "monitored")) {
         ev->action = MM_ACT_FIREWALL_LOG;
     } else if (deny_word(action)) {
@@ -267,6 +319,11 @@ mm_rc pp_fortigate_line(const mm_parse_opts *opts, const char *p,
     }
     ev->message = pp_span(p, e);
     return pp_fortigate_kv(opts, p, e, ev);
+}
+
+bool pp_kv_next(const char **pp, const char *e, mm_span *k, mm_span *v)
+{
+    return kv_next(pp, e, k, v);
 }
 
 /* ---- generic key=value ------------------------------------------------- */

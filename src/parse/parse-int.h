@@ -174,4 +174,39 @@ void pp_web_outcome(mm_event *ev);
 void pp_xff(const mm_parse_opts *opts, const char *p, const char *e,
             mm_event *ev);
 
+/* ---- network appliances: VPN gateways, UTMs, routers (vendor.c) -------- */
+
+/* Next "key=value" pair at *pp (kv.c); tokens without '=' are passed over;
+ * values bare or double-quoted. */
+bool pp_kv_next(const char **pp, const char *e, mm_span *k, mm_span *v);
+
+/* An appliance message after a parsed syslog header (`line` is the whole
+ * line, `h` its header). MM_EPARSE when no appliance form is recognised
+ * (the caller then treats the line as it did before). */
+mm_rc pp_vendor_msg(const mm_parse_opts *opts, const pp_syslog *h,
+                    const char *line, const char *e, mm_event *ev);
+/* A line without a usable syslog header: "<PRI>" with no stamp, odd
+ * appliance stamps, a relay's bare address, or no header at all.
+ * MM_EPARSE when no appliance form is recognised. */
+mm_rc pp_vendor_raw(const mm_parse_opts *opts, const char *p, const char *e,
+                    mm_event *ev);
+
+/* Shared by the appliance parsers (vendor.c). */
+bool pp_vendor_addr_port(const char *p, const char *e, mm_addr *a,
+                         uint16_t *port);
+bool pp_vendor_last_addr(const char *p, const char *e, mm_addr *a);
+mm_span pp_vendor_quoted(const char *p, const char *e);
+void pp_vendor_auth(mm_event *ev, mm_service svc, bool ok);
+
+/* One parser per vendor; p is where its own text starts. */
+mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev);
+mm_rc pp_panos_csv(const mm_parse_opts *opts, const char *p, const char *e,
+                   mm_event *ev);
+mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p,
+                      const char *e, mm_event *ev);
+mm_rc pp_pulse_msg(const char *p, const char *e, mm_event *ev);
+mm_rc pp_pulse_kv(const char *p, const char *e, mm_event *ev);
+mm_rc pp_openvpn_msg(const char *p, const char *e, mm_event *ev);
+mm_rc pp_yamaha_msg(const char *p, const char *e, mm_event *ev);
+
 #endif /* MM_PARSE_INT_H */

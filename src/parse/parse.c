@@ -138,6 +138,10 @@ static mm_rc access_or_kv(const mm_parse_opts *opts, const char *p,
     if (rc != MM_EPARSE)
         return rc;
     reset(ev, an);
+    rc = pp_vendor_raw(opts, p, e, ev); /* PAN-OS CSV, relayed WELF, … */
+    if (rc != MM_EPARSE)
+        return rc;
+    reset(ev, an);
     return pp_kv_line(opts, p, e, ev);
 }
 

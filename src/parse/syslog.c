@@ -183,12 +183,30 @@ static bool is_sshd(mm_span s)
            mm_span_eq(s, "sshd-auth") || mm_span_eq(s, "sshd(pam_unix)");
 }
 
+/* VPN gateways, UTMs, routers (vendor.c); other programs stay skipped.
+ * Out of line so the sshd path keeps its small frame. */
+static __attribute__((noinline)) mm_rc
+vendor_or_skip(const mm_parse_opts *opts, const pp_syslog *h, const char *p,
+               const char *e, mm_event *ev)
+{
+    mm_rc rc = pp_vendor_msg(opts, h, p, e, ev);
+    if (rc == MM_EPARSE) {
+        /* a skipped line keeps only stamp, dataset, host, process and
+         * message (mm_parse_line): put back what a recogniser changed */
+        ev->ts_ms = h->ts_ms;
+        ev->dataset = MM_DS_NONE;
+        ev->message = pp_span(h->msg, e);
+        return MM_SKIP;
+    }
+    return rc;
+}
+
 mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
                      const char *p, const char *e, mm_event *ev)
 {
     pp_syslog h;
     if (!pp_syslog_header(opts, p, e, &h))
-        return MM_EPARSE;
+        return type == MM_LOG_SSHD ? MM_EPARSE : pp_vendor_raw(opts, p, e, ev);
     ev->ts_ms = h.ts_ms;
     ev->host = h.host;
     ev->process = h.program;
@@ -202,5 +220,5 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
     if (h.program.len == 0 &&
         (PP_STARTS(h.msg, e, "date=") || PP_STARTS(h.msg, e, "logver=")))
         return pp_fortigate_kv(opts, h.msg, e, ev);
-    return MM_SKIP;
+    return vendor_or_skip(opts, &h, p, e, ev);
 }
