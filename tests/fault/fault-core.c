@@ -102,10 +102,10 @@ static mm_rc sc_file_atomic(mm_buf *out, mm_err *err)
 int main(void)
 {
     static const fault_scenario sc[] = {
-        {"core buf+json", sc_buf_json, false},
-        {"core lines", sc_lines, false},
-        {"core conf file", sc_conf_file, false},
-        {"core file atomic", sc_file_atomic, false},
+        {"core buf+json", sc_buf_json, false, false},
+        {"core lines", sc_lines, false, false},
+        {"core conf file", sc_conf_file, false, false},
+        {"core file atomic", sc_file_atomic, false, false},
     };
     return fault_main("fault-core", sc, sizeof sc / sizeof *sc);
 }

@@ -137,10 +137,10 @@ static mm_rc sc_detector(mm_buf *out, mm_err *err)
 int main(void)
 {
     static const fault_scenario sc[] = {
-        {"detect rules+ioc", sc_rules, false},
-        {"detect default rules", sc_default_rules, false},
+        {"detect rules+ioc", sc_rules, false, false},
+        {"detect default rules", sc_default_rules, false, false},
         /* feed allocates windows; one it cannot allocate is dropped */
-        {"detect feed sshd", sc_detector, true},
+        {"detect feed sshd", sc_detector, true, false},
     };
     return fault_main("fault-detect", sc, sizeof sc / sizeof *sc);
 }

@@ -94,6 +94,14 @@ static mm_rc sc_ingest(mm_buf *out, mm_err *err)
         rc = mm_hub_feed_json(h, -1, NOW, out, err);
     if (rc == MM_OK)
         rc = mm_hub_feed_txt(h, NOW, out, err);
+    if (rc == MM_OK)
+        rc = mm_hub_feed_nft(h, NOW, out, err);
+    if (rc == MM_OK)
+        rc = mm_hub_feed_stix(h, NOW, out, err);
+    if (rc == MM_OK)
+        rc = mm_hub_escalations_stix(st, NOW, out, err);
+    if (rc == MM_OK)
+        rc = mm_hub_campaigns_json(st, out, err);
     mm_hub_free(h);
     if (st)
         mm_store_close(st);
@@ -107,11 +115,36 @@ static mm_rc sc_ingest(mm_buf *out, mm_err *err)
     return rc;
 }
 
+static mm_rc count_ioc(const mm_stateioc *s, void *ud)
+{
+    (void)s;
+    (*(size_t *)ud)++;
+    return MM_OK;
+}
+
+/* The ACSC indicator sample through the IOC importer's parser. */
+static mm_rc sc_ioc(mm_buf *out, mm_err *err)
+{
+    char path[1024];
+    fault_src("data/samples/acsc-2020-008-iocs.ndjson", path, sizeof path);
+    char *text;
+    size_t len, n = 0;
+    mm_rc rc = mm_file_read(path, 0, &text, &len, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = mm_hub_ioc_parse(path, text, len, count_ioc, &n, err);
+    free(text);
+    if (rc == MM_OK)
+        rc = mm_buf_printf(out, "%zu indicators", n);
+    return rc;
+}
+
 int main(void)
 {
     static const fault_scenario sc[] = {
-        {"hub batch decode", sc_decode, false},
-        {"hub ingest+feed", sc_ingest, false},
+        {"hub batch decode", sc_decode, false, false},
+        {"hub ingest+feed", sc_ingest, false, false},
+        {"hub ioc import", sc_ioc, false, true},
     };
     return fault_main("fault-hub", sc, sizeof sc / sizeof *sc);
 }

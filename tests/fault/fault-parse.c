@@ -70,8 +70,8 @@ static mm_rc sc_webfmt(mm_buf *out, mm_err *err)
 int main(void)
 {
     static const fault_scenario sc[] = {
-        {"parse sshd", sc_sshd, false},
-        {"parse web format", sc_webfmt, false},
+        {"parse sshd", sc_sshd, false, false},
+        {"parse web format", sc_webfmt, false, false},
     };
     return fault_main("fault-parse", sc, sizeof sc / sizeof *sc);
 }

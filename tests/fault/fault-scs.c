@@ -87,13 +87,37 @@ static mm_rc sc_reports(mm_buf *out, mm_err *err)
     return rc;
 }
 
+/* Expert confirmation of the assessment, then verification. */
+static mm_rc sc_sign(mm_buf *out, mm_err *err)
+{
+    static mm_buf js;
+    static char pk[MM_SCS_PK_HEX + 1], sk[MM_SCS_SK_HEX + 1];
+    if (!js.data) {
+        mm_buf_init(&js, MM_SCS_REPORT_MAX);
+        if (assess("tests/data/scs/star3.json", NULL, &js, err) != MM_OK ||
+            mm_scs_keygen(pk, sk) != MM_OK)
+            return MM_EINTERNAL;
+    }
+    mm_scs_expert ex = {"山田 太郎", "012345", "2026-11-21"};
+    mm_buf conf;
+    mm_buf_init(&conf, MM_SCS_REPORT_MAX);
+    mm_rc rc = mm_scs_confirm(js.data, js.len, "a.json", &ex, sk, &conf, err);
+    if (rc == MM_OK)
+        rc = mm_scs_verify(conf.data, conf.len, "c.json", pk, err);
+    if (rc == MM_OK)
+        rc = mm_buf_printf(out, "%zu bytes confirmed", conf.len);
+    mm_buf_free(&conf);
+    return rc;
+}
+
 int main(void)
 {
     static const fault_scenario sc[] = {
-        {"scs catalogue", sc_catalogue, false},
-        {"scs assess star3", sc_star3, false},
-        {"scs assess star4+evidence", sc_star4_evidence, false},
-        {"scs reports", sc_reports, false},
+        {"scs catalogue", sc_catalogue, false, false},
+        {"scs assess star3", sc_star3, false, false},
+        {"scs assess star4+evidence", sc_star4_evidence, false, false},
+        {"scs reports", sc_reports, false, false},
+        {"scs confirm+verify", sc_sign, false, false},
     };
     return fault_main("fault-scs", sc, sizeof sc / sizeof *sc);
 }

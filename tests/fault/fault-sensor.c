@@ -61,8 +61,8 @@ static mm_rc sc_state(mm_buf *out, mm_err *err)
 int main(void)
 {
     static const fault_scenario sc[] = {
-        {"sensor config", sc_config, false},
-        {"sensor state", sc_state, false},
+        {"sensor config", sc_config, false, false},
+        {"sensor state", sc_state, false, false},
     };
     return fault_main("fault-sensor", sc, sizeof sc / sizeof *sc);
 }
