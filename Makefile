@@ -4,6 +4,10 @@
 #   make CC=clang         same with clang
 #   make SAN=1 BUILD=build/san   ASan+UBSan build (what the tests use)
 #   make check            README's test command (scripts/test)
+#   make SAN=1 BUILD=build/san fault   allocation-failure runs: allocation N
+#                         of mamori's own code fails, N = 1, 2, 3 … until none
+#                         is left; each run must return an error or the same
+#                         result, never crash or leak (tests/fault/fault.h)
 #   make fuzz FUZZ_SECONDS=60    libFuzzer targets, each for FUZZ_SECONDS
 #   make bench            benchmarks with their baselines
 #   make lint             cppcheck + clang-format check + banned functions
@@ -57,10 +61,12 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/default-rules.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FAULT_SRC := $(wildcard tests/fault/fault-*.c)
+FAULT_BIN := $(FAULT_SRC:tests/fault/%.c=$(BUILD)/fault/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz-*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps-check tests check fuzz fuzz-build fuzz-smoke bench lint format clean
+.PHONY: all deps-check tests fault check fuzz fuzz-build fuzz-smoke bench lint format clean
 
 all: deps-check $(BUILD)/mamori
 
@@ -88,13 +94,26 @@ $(BUILD)/libmamori.a: $(LIB_OBJ)
 $(BUILD)/mamori: $(CLI_OBJ) $(BUILD)/libmamori.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-tests: deps-check $(UNIT_BIN)
+tests: deps-check $(UNIT_BIN) $(FAULT_BIN)
 	$(call check_pkgs,$(TEST_PKGS))
 	@true
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmamori.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmamori.a $(LIBS) -lcmocka
+
+# Fault binaries: mamori's own malloc/calloc/realloc/strdup/strndup calls
+# are wrapped at link time so allocation N can be made to fail
+# (tests/fault/fault.h).
+FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+
+$(BUILD)/fault/%: tests/fault/%.c tests/fault/fault.c tests/fault/fault.h $(BUILD)/libmamori.a
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Itests/fault $(LDFLAGS) $(FAULT_WRAP) \
+	  -o $@ $< tests/fault/fault.c $(BUILD)/libmamori.a $(LIBS)
+
+fault: deps-check $(FAULT_BIN)
+	@for f in $(FAULT_BIN); do $$f || exit 1; done
 
 check:
 	scripts/test

@@ -1151,8 +1151,15 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
                           int64_t now_ms, mm_err *err)
 {
     int *tis = malloc((n ? n : 1) * sizeof *tis);
-    if (!tis)
+    if (!tis) {
+        /* every job fails too: callers read each job's rc, not ours */
+        for (size_t i = 0; i < n; i++) {
+            memset(&jobs[i].res, 0, sizeof jobs[i].res);
+            jobs[i].rc = mm_err_set(&jobs[i].err, MM_ENOMEM, "<hub>", 0,
+                                    "out of memory");
+        }
         return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    }
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
         memset(&jobs[i].res, 0, sizeof jobs[i].res);

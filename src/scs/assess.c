@@ -372,8 +372,11 @@ static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
     }
     for (size_t e = 0; e < n_ev; e++) {
         json_t *sum = scs_evidence_summary(ev[e]);
-        if (!sum || json_object_set_new(sum, "stale", json_boolean(stale[e])) != 0 ||
-            json_array_append_new(evs, sum) != 0)
+        if (!sum || json_object_set_new(sum, "stale", json_boolean(stale[e])) != 0) {
+            json_decref(sum); /* not yet owned by the document */
+            return MM_ENOMEM;
+        }
+        if (json_array_append_new(evs, sum) != 0)
             return MM_ENOMEM;
     }
     if (cat->note_ja && json_object_set_new(json_object_get(doc, "catalogue"),
