@@ -912,6 +912,10 @@ static void run_signatures(mm_detector *d, const mm_event *ev)
         scan(d, MM_F_REFERRER, ev->referrer.p, ev->referrer.len);
     if (fields & (1u << MM_F_MESSAGE))
         scan(d, MM_F_MESSAGE, ev->message.p, ev->message.len);
+    if (fields & (1u << MM_F_EXE))
+        scan(d, MM_F_EXE, ev->executable.p, ev->executable.len);
+    if (fields & (1u << MM_F_GROUP))
+        scan(d, MM_F_GROUP, ev->group.p, ev->group.len);
     for (unsigned i = 0; i < d->n_hits; i++)
         d->hit[d->hits[i]] = 0;
 }

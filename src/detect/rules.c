@@ -34,6 +34,8 @@ static const char *const field_names[MM_F_COUNT] = {
     [MM_F_SRC_DOMAIN] = "source.domain",
     [MM_F_DST_DOMAIN] = "destination.domain",
     [MM_F_SERVICE] = "service.type",
+    [MM_F_EXE] = "process.executable",
+    [MM_F_GROUP] = "group.name",
 };
 
 const char *mm_field_name(mm_field f)
@@ -453,7 +455,8 @@ static bool kw_field(ctx *c, mm_rule *r, tok v)
         mm_field f = field_from(item.p, item.n);
         bool ok = r->kind == MM_KIND_SIGNATURE
                       ? (f == MM_F_URL || f == MM_F_UA || f == MM_F_REFERRER ||
-                         f == MM_F_MESSAGE)
+                         f == MM_F_MESSAGE || f == MM_F_EXE ||
+                         f == MM_F_GROUP)
                       : (f == MM_F_SRC_IP || f == MM_F_DST_IP ||
                          f == MM_F_SRC_DOMAIN || f == MM_F_DST_DOMAIN);
         if (!ok)

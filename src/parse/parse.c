@@ -12,6 +12,7 @@ static const char *const type_names[MM_LOG_COUNT] = {
     [MM_LOG_SSHD] = "sshd",           [MM_LOG_WEB_ACCESS] = "web-access",
     [MM_LOG_WEB_ERROR] = "web-error", [MM_LOG_NETFILTER] = "netfilter",
     [MM_LOG_FORTIGATE] = "fortigate", [MM_LOG_KV] = "kv",
+    [MM_LOG_WINDOWS] = "windows",
 };
 
 const char *mm_logtype_name(mm_logtype t)
@@ -157,6 +158,9 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return MM_EPARSE;
     char c = p[0];
     if (c == '<') {
+        if (n > 7 && (p[1] == 'E' || p[1] == '?') &&
+            (PP_STARTS(p, e, "<Event") || PP_STARTS(p, e, "<?xml")))
+            return pp_winxml_line(opts, p, e, ev);
         const char *q = p + 1;
         while (q < e && q - p <= 4 && pp_isdigit(*q))
             q++;
@@ -182,6 +186,12 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     if (PP_STARTS(p, e, "date=") || PP_STARTS(p, e, "logver="))
         return pp_fortigate_line(opts, p, e, ev);
+    if (c == '{') {
+        mm_rc rc = pp_winjson_line(opts, p, e, ev);
+        if (rc != MM_EPARSE)
+            return rc;
+        reset(ev, ev->anomalies);
+    }
     return access_or_kv(opts, p, e, ev);
 }
 
@@ -226,6 +236,9 @@ mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
         break;
     case MM_LOG_KV:
         rc = pp_kv_line(opts, p, e, ev);
+        break;
+    case MM_LOG_WINDOWS:
+        rc = pp_windows_line(opts, p, e, ev);
         break;
     default:
         return MM_EINVAL;

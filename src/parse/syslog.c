@@ -188,7 +188,8 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
 {
     pp_syslog h;
     if (!pp_syslog_header(opts, p, e, &h))
-        return MM_EPARSE;
+        return type == MM_LOG_SSHD ? MM_EPARSE
+                                   : pp_windows_line(opts, p, e, ev);
     ev->ts_ms = h.ts_ms;
     ev->host = h.host;
     ev->process = h.program;
@@ -202,5 +203,18 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
     if (h.program.len == 0 &&
         (PP_STARTS(h.msg, e, "date=") || PP_STARTS(h.msg, e, "logver=")))
         return pp_fortigate_kv(opts, h.msg, e, ev);
+    if (h.msg < e && (*h.msg == '{' || *h.msg == '<' || *h.msg == 'M')) {
+        /* Windows events relayed over syslog (NXLog JSON, event XML,
+         * Snare's MSWinEventLog) */
+        mm_rc rc = MM_EPARSE;
+        if (*h.msg == '{')
+            rc = pp_winjson_line(opts, h.msg, e, ev);
+        else if (*h.msg == '<')
+            rc = pp_winxml_line(opts, h.msg, e, ev);
+        else if (PP_STARTS(h.msg, e, "MSWinEventLog\t"))
+            rc = pp_winsnare_msg(opts, h.msg, e, ev);
+        if (rc != MM_EPARSE)
+            return rc;
+    }
     return MM_SKIP;
 }
