@@ -218,6 +218,9 @@ static void xml_emit(const mm_input *in, xml_frame *f, mm_span line,
             mm_buf_reset(&f->acc);
             break;
         }
+        size_t ws = (size_t)(p - f->acc.data);
+        memmove(f->acc.data, p, f->acc.len - ws);
+        f->acc.len -= ws;
     }
 }
 
@@ -250,6 +253,78 @@ static int each_evtx(const char *cmd, const char *path, const mm_input *in0,
     if (v->on_end)
         v->on_end(&in, ud);
     return MM_EXIT_OK;
+}
+
+/* A file of event XML (starts with "<?xml", "<Events>" or "<Event"):
+ * read in blocks and framed at "</Event>" whatever its line layout — one
+ * record per line, pretty-printed, or wevtutil's records back to back on
+ * one endless line. */
+static bool is_xml_file(int fd)
+{
+    char head[64];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    const char *p = head, *e = head + (n > 0 ? n : 0);
+    if (e - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return e - p >= 6 &&
+           (memcmp(p, "<?xml", 5) == 0 || memcmp(p, "<Event", 6) == 0);
+}
+
+#define XML_BLOCK (1024u * 1024u)
+
+static int each_xml(const char *cmd, const char *path, int fd,
+                    const mm_input *in, const mm_input_visitor *v, void *ud)
+{
+    static const char close_tag[] = "</Event>";
+    const size_t cn = sizeof close_tag - 1;
+    size_t cap = XML_BLOCK + MM_EVTX_RECORD_MAX, len = 0;
+    char *buf = malloc(cap);
+    uint64_t recno = 0;
+    int status = MM_EXIT_OK;
+    if (!buf) {
+        fprintf(stderr, "mamori %s: %s: out of memory\n", cmd, path);
+        return MM_EXIT_FAIL;
+    }
+    for (;;) {
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "mamori %s: %s: %s\n", cmd, path, strerror(errno));
+            status = MM_EXIT_FAIL;
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        size_t off = 0;
+        const char *c;
+        while ((c = memmem(buf + off, len - off, close_tag, cn)) != NULL) {
+            size_t end = (size_t)(c - buf) + cn;
+            while (off < end && (buf[off] == ' ' || buf[off] == '\t' ||
+                                 buf[off] == '\r' || buf[off] == '\n'))
+                off++; /* the parser recognises a record by its '<' */
+            v->on_line(in, mm_span_make(buf + off, end - off), false, ++recno,
+                       ud);
+            off = end;
+        }
+        if (len - off > MM_EVTX_RECORD_MAX) { /* no end in sight: cut */
+            v->on_line(in, mm_span_make(buf + off, MM_EVTX_RECORD_MAX), true,
+                       ++recno, ud);
+            off = len;
+        }
+        memmove(buf, buf + off, len - off);
+        len -= off;
+    }
+    const char *p = buf, *e = buf + len;
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    if (p < e && !(e - p >= 9 && memcmp(p, "</Events>", 9) == 0))
+        v->on_line(in, mm_span_make(p, (size_t)(e - p)), false, ++recno, ud);
+    free(buf);
+    return status;
 }
 
 static bool is_evtx(int fd)
@@ -285,6 +360,14 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
             continue;
         }
         bool xml = in.type == MM_LOG_AUTO || in.type == MM_LOG_WINDOWS;
+        if (!is_stdin && xml && is_xml_file(fd)) {
+            if (each_xml(cmd, files[i], fd, &in, v, ud) != MM_EXIT_OK)
+                status = MM_EXIT_FAIL;
+            close(fd);
+            if (v->on_end)
+                v->on_end(&in, ud);
+            continue;
+        }
         xml_frame xf;
         mm_buf_init(&xf.acc, MM_EVTX_RECORD_MAX);
         mm_lines lr;

@@ -2,8 +2,9 @@
  * its event XML (the same text wevtutil and evtxexport -f xml print),
  * which the XML parser (winxml.c, type "windows") then reads like any
  * other event XML. Records libevtx cannot read (truncated or corrupted
- * chunks) are skipped and counted, never fatal. Recovered records (left
- * in free chunk space) follow the live ones, as evtxexport prints them. */
+ * chunks) are skipped and counted, never fatal. Only the live records
+ * are read, as evtxexport does by default: "recovered" records are
+ * fragments left in free chunk space, often unreadable or duplicates. */
 #include "parse-int.h"
 
 /* libevtx.h includes libbfio.h (not shipped by libevtx-dev) only for the
@@ -15,8 +16,8 @@
 
 struct mm_evtx {
     libevtx_file_t *file;
-    int n_live, n_recovered;
-    int next;       /* index over live then recovered records */
+    int n_live;
+    int next;       /* index of the next record */
     uint64_t bad;   /* records skipped */
     char *buf;
     size_t cap;
@@ -59,9 +60,7 @@ mm_rc mm_evtx_open(const char *path, mm_evtx **out, mm_err *err)
         free(x);
         return lib_err(err, MM_EPARSE, path, &e, "not a readable EVTX file");
     }
-    if (libevtx_file_get_number_of_records(x->file, &x->n_live, &e) != 1 ||
-        libevtx_file_get_number_of_recovered_records(x->file, &x->n_recovered,
-                                                     &e) != 1) {
+    if (libevtx_file_get_number_of_records(x->file, &x->n_live, &e) != 1) {
         mm_evtx_free(x);
         return lib_err(err, MM_EPARSE, path, &e, "EVTX records unreadable");
     }
@@ -110,13 +109,10 @@ static bool render(mm_evtx *x, libevtx_record_t *rec, size_t *len)
 
 mm_rc mm_evtx_next(mm_evtx *x, mm_span *xml, uint64_t *recno)
 {
-    while (x->next < x->n_live + x->n_recovered) {
+    while (x->next < x->n_live) {
         int i = x->next++;
         libevtx_record_t *rec = NULL;
-        int ok = i < x->n_live
-                     ? libevtx_file_get_record_by_index(x->file, i, &rec, NULL)
-                     : libevtx_file_get_recovered_record_by_index(
-                           x->file, i - x->n_live, &rec, NULL);
+        int ok = libevtx_file_get_record_by_index(x->file, i, &rec, NULL);
         size_t len = 0;
         bool good = ok == 1 && rec && render(x, rec, &len);
         if (rec)

@@ -98,8 +98,8 @@ bool mm_evtx_is(const void *head, size_t n);
  * `err`) when it is not one, MM_ENOMEM. */
 mm_rc mm_evtx_open(const char *path, mm_evtx **out, mm_err *err);
 /* Next record as UTF-8 event XML, to be parsed with MM_LOG_WINDOWS; `xml`
- * is valid until the next call, `recno` is 1-based over live then
- * recovered records. MM_EOF at the end. Unreadable records are skipped
+ * is valid until the next call, `recno` is the 1-based record index
+ * (live records only, like evtxexport). MM_EOF at the end. Unreadable records are skipped
  * and counted (mm_evtx_skipped). */
 mm_rc mm_evtx_next(mm_evtx *x, mm_span *xml, uint64_t *recno);
 uint64_t mm_evtx_skipped(const mm_evtx *x);

@@ -64,7 +64,6 @@ static const snare_label labels[] = {
     L("Account Name:", PP_WF_TARGET_USER, true, false),
     L("Account Name:", PP_WF_SUBJECT_USER, false, false),
     L("Security ID:", PP_WF_TARGET_SID, true, false),
-    L("Account Domain:", PP_WF_TARGET_DOMAIN, true, false),
     L("User:", PP_WF_PARAM1, false, false),
     L("Logon Type:", PP_WF_LOGON_TYPE, false, false),
     L("Source Network Address:", PP_WF_IP, false, false),
@@ -133,6 +132,12 @@ mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p,
             mm_span val = value_at(v, me, l->multi);
             pp_win_set(&r, slot, val.p, val.p + val.len);
         }
+    }
+    const char *mb = group ? label(m, me, "Member:", 7, false) : NULL;
+    const char *ms = mb ? label(mb, me, "Security ID:", 12, false) : NULL;
+    if (ms) {
+        mm_span val = value_at(ms, me, false);
+        pp_win_set(&r, PP_WF_MEMBER_SID, val.p, val.p + val.len);
     }
     const char *tc = label(m, me, "Task Content:", 13, false);
     if (tc)
