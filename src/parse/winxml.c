@@ -6,10 +6,13 @@
  * Not a general XML parser: a single flat pass over the tags. Each start
  * tag's name (or, for <Data Name='X'>, its Name attribute) is looked up in
  * the field table of win.c and the text up to the next '<' becomes the
- * value. Nothing is expanded or nested, so entity bombs and deep nesting
- * cost no more than their length; a DOCTYPE, entity declaration, comment
- * or CDATA section makes the record unparsed (Windows writes none). */
+ * value. Nothing is expanded, so entity bombs cost no more than their
+ * length; a DOCTYPE, entity declaration, comment or CDATA section makes the
+ * record unparsed (Windows writes none), and so does nesting deeper than
+ * XML_DEPTH (Windows events are 4 levels deep). */
 #include "parse-int.h"
+
+#define XML_DEPTH 16
 
 static bool is_ws(char c)
 {
@@ -144,6 +147,7 @@ mm_rc pp_winxml_line(const mm_parse_opts *opts, const char *p, const char *e,
     pp_winrec r;
     memset(&r, 0, sizeof r);
     const char *q = p;
+    int depth = 0;
     while (q < e) {
         const char *t = memchr(q, '<', (size_t)(e - q));
         if (!t)
@@ -155,8 +159,14 @@ mm_rc pp_winxml_line(const mm_parse_opts *opts, const char *p, const char *e,
         const char *te = tag_end(t, e);
         if (!te)
             return MM_EPARSE;
-        if (t[1] != '/' && t[1] != '?' && !start_tag(&r, t, te, e))
-            return MM_EPARSE;
+        if (t[1] == '/') {
+            depth--;
+        } else if (t[1] != '?') {
+            if (te[-1] != '/' && ++depth > XML_DEPTH)
+                return MM_EPARSE;
+            if (!start_tag(&r, t, te, e))
+                return MM_EPARSE;
+        }
         q = te + 1;
     }
     return pp_win_event(opts, &r, ev);
