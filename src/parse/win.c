@@ -78,8 +78,10 @@ bool pp_win_set(pp_winrec *r, int slot, const char *p, const char *e)
 /* Hex or decimal status code ("0xC000006D", "0x18", "23003"). */
 static bool num(mm_span s, uint64_t *out)
 {
-    const char *p = s.p, *e = s.p + s.len;
     *out = 0;
+    if (!s.len)
+        return false;
+    const char *p = s.p, *e = s.p + s.len;
     if (PP_STARTS(p, e, "0x") || PP_STARTS(p, e, "0X")) {
         p += 2;
         if (p >= e || e - p > 16)
@@ -201,6 +203,8 @@ static void kerberos_ntlm(mm_event *ev, const pp_winrec *r, bool ntlm)
  * it escaped in event XML, raw in JSON). */
 static mm_span task_command(mm_span c)
 {
+    if (!c.len)
+        return c;
     const char *p = c.p, *e = c.p + c.len, *s, *t;
     if ((s = PP_FIND(p, e, "Command&gt;")) != NULL) {
         s += sizeof "Command&gt;" - 1;
