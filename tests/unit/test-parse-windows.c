@@ -2,7 +2,7 @@
  * module (event XML, Winlogbeat/NXLog JSON, Snare MSWinEventLog) and of
  * the .evtx reader.
  *
- * XML records marked "sample" are records of tests/data/windows/*.evtx as
+ * XML records marked "sample" are records of the .evtx files in tests/data/windows as
  * libevtx renders them; the JSON and Snare lines are written from the
  * published formats (tests/data/windows/PROVENANCE.md). */
 #include <setjmp.h>
@@ -247,7 +247,7 @@ static void test_json_hostile(void **state)
         "{\"EventID\":4625,\"SourceName\":\"x}",
         "{\"EventID\":4625,\"SourceName\":\"x\"} trailing",
         "{\"EventID\" 4625}",
-        "{\"EventID\":4625}",          /* nothing says it is Windows */
+        "{\"event\":{\"code\":\"4625\"}}", /* nothing says it is Windows */
         "{\"user\":\"x\"}",
         "[1,2]",
     };
