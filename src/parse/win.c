@@ -4,66 +4,118 @@
 #include "parse-int.h"
 
 /* Field names as Windows writes them (EventData Data Name=…, UserData
- * element names, Winlogbeat winlog.event_data keys, NXLog keys). A name
- * may map to the same slot as another (4776 "Workstation" and 4625
- * "WorkstationName"). Looked up by length first, so a miss costs a few
- * integer compares. */
-typedef struct win_name {
-    const char *name;
-    uint8_t len;
-    uint8_t slot;
-} win_name;
-
-#define N(s, slot) {s, sizeof(s) - 1, slot}
-static const win_name names[] = {
-    N("TargetUserName", PP_WF_TARGET_USER),
-    N("TargetDomainName", PP_WF_TARGET_DOMAIN),
-    N("TargetSid", PP_WF_TARGET_SID),
-    N("SubjectUserName", PP_WF_SUBJECT_USER),
-    N("IpAddress", PP_WF_IP),
-    N("IpPort", PP_WF_IP_PORT),
-    N("LogonType", PP_WF_LOGON_TYPE),
-    N("Status", PP_WF_STATUS),
-    N("SubStatus", PP_WF_SUBSTATUS),
-    N("WorkstationName", PP_WF_WORKSTATION),
-    N("Workstation", PP_WF_WORKSTATION),
-    N("ServiceName", PP_WF_SERVICE_NAME),
-    N("ImagePath", PP_WF_IMAGE_PATH),
-    N("ServiceFileName", PP_WF_IMAGE_PATH),
-    N("TaskName", PP_WF_TASK_NAME),
-    N("TaskContent", PP_WF_TASK_CONTENT),
-    N("MemberName", PP_WF_MEMBER_NAME),
-    N("MemberSid", PP_WF_MEMBER_SID),
-    N("Param1", PP_WF_PARAM1),
-    N("Param2", PP_WF_PARAM2),
-    N("Param3", PP_WF_PARAM3),
-    N("Username", PP_WF_GW_USER),
-    N("ErrorCode", PP_WF_ERROR_CODE),
-    N("AccountName", PP_WF_ACCOUNT_NAME),
-    N("ProcessName", PP_WF_PROCESS_NAME),
-    N("EventID", PP_WF_EVENT_ID),
-    N("event_id", PP_WF_EVENT_ID),
-    N("Computer", PP_WF_COMPUTER),
-    N("computer_name", PP_WF_COMPUTER),
-    N("Hostname", PP_WF_COMPUTER),
-    N("Channel", PP_WF_CHANNEL),
-    N("channel", PP_WF_CHANNEL),
-    N("SourceName", PP_WF_PROVIDER),
-    N("provider_name", PP_WF_PROVIDER),
-    N("ProviderName", PP_WF_PROVIDER),
-    N("EventTime", PP_WF_TIME),
-    N("@timestamp", PP_WF_TIME),
-    N("TimeCreated", PP_WF_TIME),
-    N("SystemTime", PP_WF_TIME),
-};
-#undef N
+ * element names, Winlogbeat winlog.event_data keys, NXLog keys) → slot.
+ * Several names may share a slot (4776 "Workstation" and 4625
+ * "WorkstationName"). */
 
 int pp_win_slot(const char *p, size_t n)
 {
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (names[i].len == n && memcmp(names[i].name, p, n) == 0)
-            return names[i].slot;
-    return -1;
+    /* by length, then by bytes: a miss costs a switch and a compare or
+     * two (every tag and key of a record is looked up) */
+    switch (n) {
+    case 6:
+        if (memcmp(p, "IpPort", 6) == 0)
+            return PP_WF_IP_PORT;
+        if (memcmp(p, "Status", 6) == 0)
+            return PP_WF_STATUS;
+        if (memcmp(p, "Param1", 6) == 0)
+            return PP_WF_PARAM1;
+        if (memcmp(p, "Param2", 6) == 0)
+            return PP_WF_PARAM2;
+        if (memcmp(p, "Param3", 6) == 0)
+            return PP_WF_PARAM3;
+        return -1;
+    case 7:
+        if (memcmp(p, "EventID", 7) == 0)
+            return PP_WF_EVENT_ID;
+        if (memcmp(p, "Channel", 7) == 0)
+            return PP_WF_CHANNEL;
+        if (memcmp(p, "channel", 7) == 0)
+            return PP_WF_CHANNEL;
+        return -1;
+    case 8:
+        if (memcmp(p, "TaskName", 8) == 0)
+            return PP_WF_TASK_NAME;
+        if (memcmp(p, "Username", 8) == 0)
+            return PP_WF_GW_USER;
+        if (memcmp(p, "event_id", 8) == 0)
+            return PP_WF_EVENT_ID;
+        if (memcmp(p, "Computer", 8) == 0)
+            return PP_WF_COMPUTER;
+        if (memcmp(p, "Hostname", 8) == 0)
+            return PP_WF_COMPUTER;
+        return -1;
+    case 9:
+        if (memcmp(p, "TargetSid", 9) == 0)
+            return PP_WF_TARGET_SID;
+        if (memcmp(p, "IpAddress", 9) == 0)
+            return PP_WF_IP;
+        if (memcmp(p, "LogonType", 9) == 0)
+            return PP_WF_LOGON_TYPE;
+        if (memcmp(p, "SubStatus", 9) == 0)
+            return PP_WF_SUBSTATUS;
+        if (memcmp(p, "ImagePath", 9) == 0)
+            return PP_WF_IMAGE_PATH;
+        if (memcmp(p, "MemberSid", 9) == 0)
+            return PP_WF_MEMBER_SID;
+        if (memcmp(p, "ErrorCode", 9) == 0)
+            return PP_WF_ERROR_CODE;
+        if (memcmp(p, "EventTime", 9) == 0)
+            return PP_WF_TIME;
+        return -1;
+    case 10:
+        if (memcmp(p, "MemberName", 10) == 0)
+            return PP_WF_MEMBER_NAME;
+        if (memcmp(p, "SourceName", 10) == 0)
+            return PP_WF_PROVIDER;
+        if (memcmp(p, "@timestamp", 10) == 0)
+            return PP_WF_TIME;
+        if (memcmp(p, "SystemTime", 10) == 0)
+            return PP_WF_TIME;
+        return -1;
+    case 11:
+        if (memcmp(p, "Workstation", 11) == 0)
+            return PP_WF_WORKSTATION;
+        if (memcmp(p, "ServiceName", 11) == 0)
+            return PP_WF_SERVICE_NAME;
+        if (memcmp(p, "TaskContent", 11) == 0)
+            return PP_WF_TASK_CONTENT;
+        if (memcmp(p, "AccountName", 11) == 0)
+            return PP_WF_ACCOUNT_NAME;
+        if (memcmp(p, "ProcessName", 11) == 0)
+            return PP_WF_PROCESS_NAME;
+        if (memcmp(p, "TimeCreated", 11) == 0)
+            return PP_WF_TIME;
+        return -1;
+    case 12:
+        if (memcmp(p, "ProviderName", 12) == 0)
+            return PP_WF_PROVIDER;
+        return -1;
+    case 13:
+        if (memcmp(p, "computer_name", 13) == 0)
+            return PP_WF_COMPUTER;
+        if (memcmp(p, "provider_name", 13) == 0)
+            return PP_WF_PROVIDER;
+        return -1;
+    case 14:
+        if (memcmp(p, "TargetUserName", 14) == 0)
+            return PP_WF_TARGET_USER;
+        return -1;
+    case 15:
+        if (memcmp(p, "SubjectUserName", 15) == 0)
+            return PP_WF_SUBJECT_USER;
+        if (memcmp(p, "WorkstationName", 15) == 0)
+            return PP_WF_WORKSTATION;
+        if (memcmp(p, "ServiceFileName", 15) == 0)
+            return PP_WF_IMAGE_PATH;
+        return -1;
+    case 16:
+        if (memcmp(p, "TargetDomainName", 16) == 0)
+            return PP_WF_TARGET_DOMAIN;
+        return -1;
+    default:
+        return -1;
+    }
 }
 
 bool pp_win_set(pp_winrec *r, int slot, const char *p, const char *e)
@@ -372,10 +424,9 @@ mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p,
         s++;
     if (s < e && *s == '{')
         return pp_winjson_line(opts, s, e, ev);
-    const char *snare = PP_FIND(s, e, "MSWinEventLog\t");
-    if (s < e && *s == '<' && s + 1 < e && (s[1] == 'E' || s[1] == '?') &&
-        !snare)
+    if (s < e && *s == '<' && s + 1 < e && (s[1] == 'E' || s[1] == '?'))
         return pp_winxml_line(opts, s, e, ev);
+    const char *snare = PP_FIND(s, e, "MSWinEventLog\t");
     pp_syslog h;
     bool hdr = pp_syslog_header(opts, s, e, &h);
     if (snare) {

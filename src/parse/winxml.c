@@ -26,24 +26,16 @@ static const char *skip_ws(const char *p, const char *e)
     return p;
 }
 
-/* End of a tag starting at p ('<'): the '>' outside quotes, or NULL. */
+/* End of a tag starting at p ('<'): its '>', or NULL. Quotes are not
+ * tracked: Windows escapes '>' in attribute values, and a stray one only
+ * ends the tag early (every read stays inside the record). A '<' before
+ * the '>' is malformed. */
 static const char *tag_end(const char *p, const char *e)
 {
-    char quote = 0;
-    for (p++; p < e; p++) {
-        char c = *p;
-        if (quote) {
-            if (c == quote)
-                quote = 0;
-        } else if (c == '"' || c == '\'') {
-            quote = c;
-        } else if (c == '>') {
-            return p;
-        } else if (c == '<') {
-            return NULL;
-        }
-    }
-    return NULL;
+    const char *gt = memchr(p + 1, '>', (size_t)(e - p - 1));
+    if (!gt || memchr(p + 1, '<', (size_t)(gt - p - 1)))
+        return NULL;
+    return gt;
 }
 
 /* Value of attribute `name` in [p, e) (the tag's attribute text). */

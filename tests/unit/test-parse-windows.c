@@ -164,7 +164,7 @@ static void test_xml_hostile(void **state)
         "<Event><System><EventID>4625</EventID></System></Event>",
         "<Event><!-- c --><System><EventID>4625</EventID></System></Event>",
         "<Event><System><EventID>4625</EventID></System><EventData><Data "
-        "Name='TargetUserName>x</Data></EventData></Event>",
+        "Name='TargetUserName' <x</Data></EventData></Event>",
         "<Events>",
         "",
     };
