@@ -85,25 +85,37 @@ uint64_t mm_evtx_skipped(const mm_evtx *x)
     return x ? x->bad : 0;
 }
 
+static bool grow(mm_evtx *x, size_t size)
+{
+    if (size <= x->cap)
+        return true;
+    char *b = realloc(x->buf, size);
+    if (!b)
+        return false;
+    x->buf = b;
+    x->cap = size;
+    return true;
+}
+
 /* The XML of one record into x->buf; false when libevtx cannot render
- * it. */
+ * it. Asking for the size renders the record once more, so the buffer
+ * (64 KiB to start) is tried first and the size asked only when it is too
+ * small. */
 static bool render(mm_evtx *x, libevtx_record_t *rec, size_t *len)
 {
-    size_t size = 0;
-    if (libevtx_record_get_utf8_xml_string_size(rec, &size, NULL) != 1 ||
-        size == 0 || size > MM_EVTX_RECORD_MAX)
+    if (!grow(x, 64u * 1024u))
         return false;
-    if (size > x->cap) {
-        char *b = realloc(x->buf, size);
-        if (!b)
+    if (libevtx_record_get_utf8_xml_string(rec, (uint8_t *)x->buf, x->cap,
+                                           NULL) != 1) {
+        size_t size = 0;
+        if (libevtx_record_get_utf8_xml_string_size(rec, &size, NULL) != 1 ||
+            size == 0 || size > MM_EVTX_RECORD_MAX || size <= x->cap ||
+            !grow(x, size) ||
+            libevtx_record_get_utf8_xml_string(rec, (uint8_t *)x->buf, size,
+                                               NULL) != 1)
             return false;
-        x->buf = b;
-        x->cap = size;
     }
-    if (libevtx_record_get_utf8_xml_string(rec, (uint8_t *)x->buf, size,
-                                           NULL) != 1)
-        return false;
-    *len = strnlen(x->buf, size);
+    *len = strnlen(x->buf, x->cap);
     return true;
 }
 

@@ -20,10 +20,20 @@ static const char *ws(const char *p, const char *e)
     return p;
 }
 
-/* p at the opening quote; returns the closing quote or NULL. */
+/* p at the opening quote; returns the closing quote or NULL. Most keys
+ * and values are short: a byte loop first, memchr for long strings. */
 static const char *str_end(const char *p, const char *e)
 {
-    for (const char *q = p + 1; q < e;) {
+    const char *q = p + 1;
+    for (const char *lim = e - q > 24 ? q + 24 : e; q < lim; q++) {
+        if (*q == '"')
+            return q;
+        if (*q == '\\') {
+            if (++q >= e)
+                return NULL;
+        }
+    }
+    while (q < e) {
         const char *c = memchr(q, '"', (size_t)(e - q));
         if (!c)
             return NULL;
