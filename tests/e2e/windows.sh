@@ -115,3 +115,37 @@ check "truncated .evtx: no crash (exit $rc)" test "$rc" -lt 128
 "$MAMORI" logtest "$TMP/hostile.log" >"$TMP/hostile.json" 2>"$TMP/hostile.err"; rc=$?
 check_eq "hostile XML/JSON: logtest exits 0" 0 "$rc"
 check_eq "hostile XML/JSON: no line yields a Windows event" 0 "$(grep -c '"dataset":"windows"' "$TMP/hostile.json")"
+
+# --- the sensor: Winlogbeat JSON followed as a file (type auto), Snare and
+# NXLog JSON arriving behind the default [syslog] type
+S=$TMP/sensor; mkdir -p "$S/logs"
+cat >"$S/sensor.conf" <<CONF
+[sensor]
+state_dir = $S/state
+alerts = $S/alerts.json
+status_interval = 1
+rescan_ms = 200
+
+[input wlb]
+path = $S/logs/winlogbeat.json
+
+[syslog]
+udp = 127.0.0.1:0
+CONF
+"$MAMORI" sensor --config "$S/sensor.conf" 2>"$S/err.txt" &
+SPID=$!
+trap 'kill -KILL $SPID 2>/dev/null; rm -rf "$TMP"' EXIT
+wait_for() { local t=$(( $1 * 10 )); shift
+  while [ "$t" -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done; return 1; }
+port() { grep -o '"udp_port":[0-9]*' "$S/state/status.json" 2>/dev/null | cut -d: -f2; }
+wait_for 10 sh -c "grep -q '\"udp_port\":[1-9]' '$S/state/status.json'"
+UDP=$(port)
+cp "$D/winlogbeat.ndjson" "$S/logs/winlogbeat.json"
+while IFS= read -r l; do printf '%s\n' "$l" >/dev/udp/127.0.0.1/"$UDP"; done <"$D/snare.log"
+while IFS= read -r l; do printf '<13>Mar  5 10:02:03 fs01 nxlog: %s\n' "$l" >/dev/udp/127.0.0.1/"$UDP"; done <"$D/nxlog.ndjson"
+has() { grep -q "\"$1\"" "$S/alerts.json"; }
+check "sensor: 7045 in a followed Winlogbeat file raises win.service_shell" wait_for 10 has win.service_shell
+check "sensor: 4728 to Domain Admins raises win.admin_group_member_added" wait_for 5 has win.admin_group_member_added
+udp_events() { [ "$(grep -o '{"name":"syslog-udp"[^}]*}' "$S/state/status.json" | grep -o '"events":[0-9]*' | cut -d: -f2)" = 10 ]; }
+check "sensor: Snare and NXLog JSON over [syslog] UDP: 10 of 10 lines are events" wait_for 10 udp_events
+kill -TERM $SPID 2>/dev/null; wait $SPID 2>/dev/null
