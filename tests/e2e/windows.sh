@@ -103,6 +103,18 @@ check_eq "NXLog JSON behind a syslog header (--type syslog)" "$(wc -l <"$D/nxlog
 head -c 70000 "$D/DE_RDP_Tunneling_TerminalServices-RemoteConnectionManagerOperational_1149.evtx" >"$TMP/trunc.evtx"
 "$MAMORI" logtest "$TMP/trunc.evtx" >/dev/null 2>&1; rc=$?
 check "truncated .evtx: no crash (exit $rc)" test "$rc" -lt 128
+python3 - "$D/DE_RDP_Tunneling_TerminalServices-RemoteConnectionManagerOperational_1149.evtx" "$TMP/flipped.evtx" <<'PYEOF'
+import random, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+random.seed(1)
+for _ in range(200):  # damage the first chunk's records, keep the header
+    d[4096 + 512 + random.randrange(60000)] ^= 0xFF
+open(sys.argv[2], "wb").write(d)
+PYEOF
+"$MAMORI" logtest "$TMP/flipped.evtx" >/dev/null 2>"$TMP/flipped.err"; rc=$?
+check_eq "corrupted .evtx chunk: logtest exits 0" 0 "$rc"
+check "corrupted .evtx chunk: damaged records counted as unparsed, the rest read" \
+  grep -qE '[1-9][0-9]* イベント.* [1-9][0-9]* 解析不能' "$TMP/flipped.err"
 { printf '<?xml version="1.0"?><!DOCTYPE e [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><Event><System><EventID>4625</EventID></System></Event>\n'
   python3 -c 'print("<Event>" + "<x>" * 100000 + "<EventID>4625</EventID>" + "</x>" * 100000 + "</Event>")'
   python3 -c 'print("{\"winlog\":" * 5000 + "1" + "}" * 5000)'
