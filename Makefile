@@ -21,7 +21,7 @@ SAN ?= 0
 FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
 
-PKGS := libhs jansson libsodium libzstd libcurl libmicrohttpd sqlite3
+PKGS := libhs jansson libsodium libzstd libcurl libmicrohttpd sqlite3 libevtx
 TEST_PKGS := cmocka
 
 # pkg-config name -> Debian package, for the one-line "install X" message.
@@ -32,6 +32,7 @@ pkg_deb_libzstd := libzstd-dev
 pkg_deb_libcurl := libcurl4-openssl-dev
 pkg_deb_libmicrohttpd := libmicrohttpd-dev
 pkg_deb_sqlite3 := libsqlite3-dev
+pkg_deb_libevtx := libevtx-dev
 pkg_deb_cmocka := libcmocka-dev
 
 missing_pkg = $(firstword $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))

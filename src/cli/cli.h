@@ -148,6 +148,8 @@ void mm_input_print_stats(const char *cmd, const char *name,
 #define MM_INPUT_OPTIONS_USAGE                                                 \
     "  --type T          auto|syslog|sshd|web-access|web-error|netfilter|\n"  \
     "                    fortigate|kv (default auto: recognised per line)\n"  \
+    "                    windows: event XML, Winlogbeat/NXLog JSON, Snare\n"  \
+    "                    (.evtx files are recognised by their header)\n"      \
     "  --rules DIR       rule files (default: the built-in rules)\n"          \
     "  --ioc FILE        indicator list (IP, CIDR or domain per line); "       \
     "repeatable\n"                                                            \

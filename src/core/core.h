@@ -190,6 +190,8 @@ typedef enum mm_category {
     MM_CAT_AUTHENTICATION, /* "authentication" */
     MM_CAT_WEB,            /* "web" */
     MM_CAT_NETWORK,        /* "network" */
+    MM_CAT_IAM,            /* "iam" (accounts and groups changed) */
+    MM_CAT_CONFIGURATION,  /* "configuration" (services, tasks, logs) */
     MM_CAT_COUNT
 } mm_category;
 
@@ -210,6 +212,15 @@ typedef enum mm_action {
     /* UTM / IPS / anti-virus detections (FortiGate, PAN-OS, ASA, SonicWall) */
     MM_ACT_THREAT_DETECTED,   /* "threat_detected" (rated below critical) */
     MM_ACT_THREAT_CRITICAL,   /* "threat_critical" (the device rated it critical) */
+    /* Windows host events (issue 9) */
+    MM_ACT_ACCOUNT_LOCKED,    /* "account_locked" (4740) */
+    MM_ACT_EXPLICIT_CRED,     /* "explicit_credential_logon" (4648) */
+    MM_ACT_USER_CREATED,      /* "user_account_created" (4720) */
+    MM_ACT_GROUP_MEMBER_ADDED, /* "group_member_added" (4728/4732/4756) */
+    MM_ACT_LOG_CLEARED,       /* "audit_log_cleared" (1102, 104) */
+    MM_ACT_SERVICE_INSTALLED, /* "service_installed" (7045) */
+    MM_ACT_TASK_CREATED,      /* "scheduled_task_created" (4698) */
+    MM_ACT_SESSION_END,       /* "remote_session_ended" (RD Gateway 303) */
     MM_ACT_COUNT
 } mm_action;
 
@@ -278,6 +289,9 @@ typedef struct mm_event {
     uint8_t auth_factors; /* on a successful sign-in: 1 = single factor
                              (password only; no MFA), 2 = multi-factor,
                              0 = not stated (mamori.auth_factors) */
+    mm_span executable;  /* process.executable (Windows: a service's
+                            ImagePath, a scheduled task's command) */
+    mm_span group;       /* group.name (Windows group membership events) */
 } mm_event;
 
 const char *mm_dataset_name(mm_dataset d);

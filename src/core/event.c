@@ -34,6 +34,8 @@ static const char *const category_names[MM_CAT_COUNT] = {
     [MM_CAT_AUTHENTICATION] = "authentication",
     [MM_CAT_WEB] = "web",
     [MM_CAT_NETWORK] = "network",
+    [MM_CAT_IAM] = "iam",
+    [MM_CAT_CONFIGURATION] = "configuration",
 };
 
 static const char *const action_names[MM_ACT_COUNT] = {
@@ -51,6 +53,14 @@ static const char *const action_names[MM_ACT_COUNT] = {
     [MM_ACT_FIREWALL_LOG] = "firewall_log",
     [MM_ACT_THREAT_DETECTED] = "threat_detected",
     [MM_ACT_THREAT_CRITICAL] = "threat_critical",
+    [MM_ACT_ACCOUNT_LOCKED] = "account_locked",
+    [MM_ACT_EXPLICIT_CRED] = "explicit_credential_logon",
+    [MM_ACT_USER_CREATED] = "user_account_created",
+    [MM_ACT_GROUP_MEMBER_ADDED] = "group_member_added",
+    [MM_ACT_LOG_CLEARED] = "audit_log_cleared",
+    [MM_ACT_SERVICE_INSTALLED] = "service_installed",
+    [MM_ACT_TASK_CREATED] = "scheduled_task_created",
+    [MM_ACT_SESSION_END] = "remote_session_ended",
 };
 
 static const char *const outcome_names[MM_OUT_COUNT] = {
@@ -327,7 +337,13 @@ mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
     }
     json_one_field(&w, "user", "name", ev->user);
     json_one_field(&w, "host", "name", ev->host);
-    json_one_field(&w, "process", "name", ev->process);
+    if (ev->process.len || ev->executable.len) {
+        jw_open(&w, "process");
+        jw_span(&w, "name", ev->process);
+        jw_span(&w, "executable", ev->executable);
+        jw_close(&w);
+    }
+    json_one_field(&w, "group", "name", ev->group);
     json_http(&w, ev);
     if (ev->path.len || ev->query.len) {
         jw_open(&w, "url");

@@ -65,6 +65,9 @@ typedef enum mm_field {
     MM_F_SRC_DOMAIN,
     MM_F_DST_DOMAIN,
     MM_F_SERVICE,     /* service.type (filter only) */
+    MM_F_EXE,         /* process.executable (signature) */
+    MM_F_GROUP,       /* group.name (signature) */
+    MM_F_HOST,        /* host.name (key) */
     MM_F_COUNT
 } mm_field;
 

@@ -202,8 +202,10 @@ static keyval *key_of(mm_detector *d, const mm_rule *r, const mm_event *ev)
 {
     const mm_addr *src = r->key == MM_F_DST_IP ? &ev->dst : &ev->src;
     uint8_t plen = 0;
-    if (r->key == MM_F_USER) {
-        if (!ev->user.len || !ev->user.p)
+    /* host.name keys, like user.name ones, are text */
+    mm_span text = r->key == MM_F_HOST ? ev->host : ev->user;
+    if (r->key == MM_F_USER || r->key == MM_F_HOST) {
+        if (!text.len || !text.p)
             return NULL;
     } else {
         if (src->family != 4 && src->family != 6)
@@ -218,9 +220,11 @@ static keyval *key_of(mm_detector *d, const mm_rule *r, const mm_event *ev)
     memset(k, 0, sizeof *k);
     k->field = r->key;
     k->plen = plen;
-    if (r->key == MM_F_USER) {
-        k->text = ev->user;
-        k->h = mm_hash64(ev->user.p, ev->user.len, d->seed ^ 0x75736572ull);
+    if (r->key == MM_F_USER || r->key == MM_F_HOST) {
+        k->text = text;
+        k->h = mm_hash64(text.p, text.len,
+                         d->seed ^ (r->key == MM_F_USER ? 0x75736572ull
+                                                        : 0x686f7374ull));
     } else {
         k->addr = *src;
         mask_addr(&k->addr, plen);
@@ -644,7 +648,7 @@ static void promote(mm_detector *d, const keyval *k, const mm_first *f,
         const mm_rule *r = &rs->rules[ri];
         if (!deferrable(r) || r->key != k->field)
             continue;
-        unsigned plen = r->key == MM_F_USER ? 0
+        unsigned plen = r->key == MM_F_USER || r->key == MM_F_HOST ? 0
                         : k->addr.family == 4 ? r->key_prefix4
                                               : r->key_prefix6;
         if (plen != k->plen)
@@ -912,6 +916,10 @@ static void run_signatures(mm_detector *d, const mm_event *ev)
         scan(d, MM_F_REFERRER, ev->referrer.p, ev->referrer.len);
     if (fields & (1u << MM_F_MESSAGE))
         scan(d, MM_F_MESSAGE, ev->message.p, ev->message.len);
+    if (fields & (1u << MM_F_EXE))
+        scan(d, MM_F_EXE, ev->executable.p, ev->executable.len);
+    if (fields & (1u << MM_F_GROUP))
+        scan(d, MM_F_GROUP, ev->group.p, ev->group.len);
     for (unsigned i = 0; i < d->n_hits; i++)
         d->hit[d->hits[i]] = 0;
 }

@@ -34,6 +34,9 @@ static const char *const field_names[MM_F_COUNT] = {
     [MM_F_SRC_DOMAIN] = "source.domain",
     [MM_F_DST_DOMAIN] = "destination.domain",
     [MM_F_SERVICE] = "service.type",
+    [MM_F_EXE] = "process.executable",
+    [MM_F_GROUP] = "group.name",
+    [MM_F_HOST] = "host.name",
 };
 
 const char *mm_field_name(mm_field f)
@@ -394,16 +397,18 @@ static bool kw_key(ctx *c, mm_rule *r, tok v)
     const char *slash = memchr(v.p, '/', v.n);
     tok f = slash ? trim(v.p, (size_t)(slash - v.p)) : v;
     mm_field field = field_from(f.p, f.n);
-    if (field != MM_F_SRC_IP && field != MM_F_DST_IP && field != MM_F_USER)
+    if (field != MM_F_SRC_IP && field != MM_F_DST_IP && field != MM_F_USER &&
+        field != MM_F_HOST)
         return FAIL(c, "unknown key '%.*s' (source.ip, source.ip/N, "
-                       "destination.ip, user.name)", (int)v.n, v.p);
+                       "destination.ip, user.name, host.name)", (int)v.n, v.p);
     r->key = field;
     r->key_prefix4 = 32;
     r->key_prefix6 = 128;
     if (slash) {
         uint32_t n;
         tok num = trim(slash + 1, v.n - (size_t)(slash - v.p) - 1);
-        if (field == MM_F_USER || !parse_u32(num, 32, &n) || n < 8)
+        if (field == MM_F_USER || field == MM_F_HOST ||
+            !parse_u32(num, 32, &n) || n < 8)
             return FAIL(c, "bad key prefix '%.*s' (8..32)", (int)v.n, v.p);
         r->key_prefix4 = (uint8_t)n;
         r->key_prefix6 = (uint8_t)(n == 32 ? 128 : n + 32);
@@ -454,7 +459,8 @@ static bool kw_field(ctx *c, mm_rule *r, tok v)
         mm_field f = field_from(item.p, item.n);
         bool ok = r->kind == MM_KIND_SIGNATURE
                       ? (f == MM_F_URL || f == MM_F_UA || f == MM_F_REFERRER ||
-                         f == MM_F_MESSAGE)
+                         f == MM_F_MESSAGE || f == MM_F_EXE ||
+                         f == MM_F_GROUP)
                       : (f == MM_F_SRC_IP || f == MM_F_DST_IP ||
                          f == MM_F_SRC_DOMAIN || f == MM_F_DST_DOMAIN);
         if (!ok)

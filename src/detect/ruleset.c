@@ -308,13 +308,16 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
          * SQL injection. Pattern ids are global, so one id maps to its rule
          * whatever the database. */
         static const mm_field scan_fields[] = {MM_F_URL, MM_F_UA,
-                                               MM_F_REFERRER, MM_F_MESSAGE};
+                                               MM_F_REFERRER, MM_F_MESSAGE,
+                                               MM_F_EXE, MM_F_GROUP};
         const char **sx = malloc(np * sizeof *sx);
         unsigned *sf = malloc(np * sizeof *sf), *si = malloc(np * sizeof *si);
         rc = MM_OK;
         if (!sx || !sf || !si)
             rc = mm_err_set(err, MM_ENOMEM, "<ruleset>", 0, "out of memory");
-        for (size_t fi = 0; rc == MM_OK && fi < 4; fi++) {
+        for (size_t fi = 0; rc == MM_OK &&
+                            fi < sizeof scan_fields / sizeof *scan_fields;
+             fi++) {
             mm_field f = scan_fields[fi];
             unsigned m = 0;
             for (unsigned x = 0; x < np; x++)

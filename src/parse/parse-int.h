@@ -208,5 +208,46 @@ mm_rc pp_pulse_msg(const char *p, const char *e, mm_event *ev);
 mm_rc pp_pulse_kv(const char *p, const char *e, mm_event *ev);
 mm_rc pp_openvpn_msg(const char *p, const char *e, mm_event *ev);
 mm_rc pp_yamaha_msg(const char *p, const char *e, mm_event *ev);
+/* ---- Windows events (win.c, winxml.c, winjson.c, winsnare.c) --------- */
+
+/* The fields a Windows record reader pulls out, by slot. */
+enum {
+    PP_WF_EVENT_ID, PP_WF_COMPUTER, PP_WF_CHANNEL, PP_WF_PROVIDER,
+    PP_WF_TIME, PP_WF_TARGET_USER, PP_WF_TARGET_DOMAIN, PP_WF_TARGET_SID,
+    PP_WF_SUBJECT_USER, PP_WF_IP, PP_WF_IP_PORT, PP_WF_LOGON_TYPE,
+    PP_WF_STATUS, PP_WF_SUBSTATUS, PP_WF_WORKSTATION, PP_WF_SERVICE_NAME,
+    PP_WF_IMAGE_PATH, PP_WF_TASK_NAME, PP_WF_TASK_CONTENT,
+    PP_WF_MEMBER_NAME, PP_WF_MEMBER_SID, PP_WF_PARAM1, PP_WF_PARAM2,
+    PP_WF_PARAM3, PP_WF_GW_USER, PP_WF_ERROR_CODE, PP_WF_ACCOUNT_NAME,
+    PP_WF_PROCESS_NAME, PP_WF_COUNT
+};
+
+/* A value longer than this makes the record unparsed (a 1 MiB field is
+ * hostile, not a log). */
+#define PP_WIN_VALUE_MAX (32u * 1024u)
+
+typedef struct pp_winrec {
+    uint32_t id;
+    mm_span f[PP_WF_COUNT]; /* raw: XML entities / JSON escapes kept */
+} pp_winrec;
+
+/* Slot of a field name, or -1. */
+int pp_win_slot(const char *p, size_t n);
+/* Stores [p, e) in `slot` (first value wins; slot -1 ignored); false when
+ * the value is longer than PP_WIN_VALUE_MAX. */
+bool pp_win_set(pp_winrec *r, int slot, const char *p, const char *e);
+/* Maps a filled record to `ev` by event id: MM_OK, MM_SKIP (an id
+ * mamori does not use) or MM_EPARSE (no usable EventID). */
+mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev);
+
+mm_rc pp_winxml_line(const mm_parse_opts *opts, const char *p, const char *e,
+                     mm_event *ev);
+mm_rc pp_winjson_line(const mm_parse_opts *opts, const char *p,
+                      const char *e, mm_event *ev);
+/* Any Windows form, with or without a syslog header. */
+mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p,
+                      const char *e, mm_event *ev);
+mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p,
+                      const char *e, mm_event *ev);
 
 #endif /* MM_PARSE_INT_H */

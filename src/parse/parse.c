@@ -13,6 +13,7 @@ static const char *const type_names[MM_LOG_COUNT] = {
     [MM_LOG_WEB_ERROR] = "web-error", [MM_LOG_NETFILTER] = "netfilter",
     [MM_LOG_FORTIGATE] = "fortigate", [MM_LOG_KV] = "kv",
     [MM_LOG_CLOUD] = "cloud",
+    [MM_LOG_WINDOWS] = "windows",
 };
 
 const char *mm_logtype_name(mm_logtype t)
@@ -162,6 +163,9 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return MM_EPARSE;
     char c = p[0];
     if (c == '<') {
+        if (n > 7 && (p[1] == 'E' || p[1] == '?') &&
+            (PP_STARTS(p, e, "<Event") || PP_STARTS(p, e, "<?xml")))
+            return pp_winxml_line(opts, p, e, ev);
         const char *q = p + 1;
         while (q < e && q - p <= 4 && pp_isdigit(*q))
             q++;
@@ -187,8 +191,12 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     if (PP_STARTS(p, e, "date=") || PP_STARTS(p, e, "logver="))
         return pp_fortigate_line(opts, p, e, ev);
-    if (c == '{') { /* JSON: cloud sign-ins, else the formats below */
-        mm_rc rc = pp_cloud_line(opts, p, e, ev);
+    if (c == '{') { /* JSON: Windows events, cloud sign-ins, else below */
+        mm_rc rc = pp_winjson_line(opts, p, e, ev);
+        if (rc != MM_EPARSE)
+            return rc;
+        reset(ev, ev->anomalies);
+        rc = pp_cloud_line(opts, p, e, ev);
         if (rc != MM_EPARSE)
             return rc;
         reset(ev, ev->anomalies);
@@ -240,6 +248,9 @@ mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
         break;
     case MM_LOG_CLOUD:
         rc = pp_cloud_line(opts, p, e, ev);
+        break;
+    case MM_LOG_WINDOWS:
+        rc = pp_windows_line(opts, p, e, ev);
         break;
     default:
         return MM_EINVAL;

@@ -28,6 +28,8 @@ typedef enum mm_logtype {
     MM_LOG_KV,         /* generic key=value (src=, dst=, sport=, ...) */
     MM_LOG_CLOUD,      /* JSON sign-ins: Entra ID (Graph / Azure Monitor),
                           Google Workspace login audit */
+    MM_LOG_WINDOWS,    /* Windows events: event XML, Winlogbeat/NXLog JSON,
+                          Snare/NXLog MSWinEventLog (also behind syslog) */
     MM_LOG_COUNT
 } mm_logtype;
 
@@ -85,5 +87,24 @@ typedef struct mm_parse_stats {
     uint64_t unparsed;
     uint64_t truncated;
 } mm_parse_stats;
+
+/* ---- Windows .evtx files (evtx.c, libevtx) ---------------------------- */
+
+/* A record rendered larger than this is skipped (as unreadable). */
+#define MM_EVTX_RECORD_MAX (1024u * 1024u)
+
+typedef struct mm_evtx mm_evtx;
+/* True when `head` (the first n bytes of a file) is an EVTX header. */
+bool mm_evtx_is(const void *head, size_t n);
+/* Opens an .evtx file for reading. MM_EPARSE (with libevtx's reason in
+ * `err`) when it is not one, MM_ENOMEM. */
+mm_rc mm_evtx_open(const char *path, mm_evtx **out, mm_err *err);
+/* Next record as UTF-8 event XML, to be parsed with MM_LOG_WINDOWS; `xml`
+ * is valid until the next call, `recno` is the 1-based record index
+ * (live records only, like evtxexport). MM_EOF at the end. Unreadable records are skipped
+ * and counted (mm_evtx_skipped). */
+mm_rc mm_evtx_next(mm_evtx *x, mm_span *xml, uint64_t *recno);
+uint64_t mm_evtx_skipped(const mm_evtx *x);
+void mm_evtx_free(mm_evtx *x); /* NULL is a no-op */
 
 #endif /* MM_PARSE_H */

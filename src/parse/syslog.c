@@ -201,12 +201,45 @@ vendor_or_skip(const mm_parse_opts *opts, const pp_syslog *h, const char *p,
     return rc;
 }
 
+/* Windows events relayed over syslog (NXLog JSON, event XML, Snare's
+ * MSWinEventLog). On MM_EPARSE the event is as it was before. */
+static __attribute__((noinline)) mm_rc
+windows_relayed(const mm_parse_opts *opts, const pp_syslog *h, const char *e,
+                mm_event *ev)
+{
+    mm_event before = *ev;
+    mm_rc rc = MM_EPARSE;
+    if (*h->msg == '{')
+        rc = pp_winjson_line(opts, h->msg, e, ev);
+    else if (*h->msg == '<')
+        rc = pp_winxml_line(opts, h->msg, e, ev);
+    else if (PP_STARTS(h->msg, e, "MSWinEventLog\t"))
+        rc = pp_winsnare_msg(opts, h->msg, e, ev);
+    if (rc == MM_EPARSE)
+        *ev = before;
+    return rc;
+}
+
+/* A line without a syslog header: a Windows record (XML, JSON, Snare),
+ * else an appliance's own form (vendor.c). */
+static __attribute__((noinline)) mm_rc
+headerless(const mm_parse_opts *opts, const char *p, const char *e,
+           mm_event *ev)
+{
+    mm_event before = *ev;
+    mm_rc rc = pp_windows_line(opts, p, e, ev);
+    if (rc != MM_EPARSE)
+        return rc;
+    *ev = before;
+    return pp_vendor_raw(opts, p, e, ev);
+}
+
 mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
                      const char *p, const char *e, mm_event *ev)
 {
     pp_syslog h;
     if (!pp_syslog_header(opts, p, e, &h))
-        return type == MM_LOG_SSHD ? MM_EPARSE : pp_vendor_raw(opts, p, e, ev);
+        return type == MM_LOG_SSHD ? MM_EPARSE : headerless(opts, p, e, ev);
     ev->ts_ms = h.ts_ms;
     ev->host = h.host;
     ev->process = h.program;
@@ -220,5 +253,10 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
     if (h.program.len == 0 &&
         (PP_STARTS(h.msg, e, "date=") || PP_STARTS(h.msg, e, "logver=")))
         return pp_fortigate_kv(opts, h.msg, e, ev);
+    if (h.msg < e && (*h.msg == '{' || *h.msg == '<' || *h.msg == 'M')) {
+        mm_rc rc = windows_relayed(opts, &h, e, ev);
+        if (rc != MM_EPARSE)
+            return rc;
+    }
     return vendor_or_skip(opts, &h, p, e, ev);
 }

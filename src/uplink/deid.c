@@ -794,9 +794,11 @@ static void ew_mamori(ew *w, const mm_event *ev)
 {
     static const char *const anomaly_names[] = {"truncated", "nul_byte",
                                                 "invalid_utf8", "hostname"};
-    if (ev->count <= 1 && !ev->anomalies)
+    if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
         return;
     ew_open(w, "mamori");
+    if (ev->auth_factors)
+        ew_uint(w, "auth_factors", ev->auth_factors);
     if (ev->count > 1)
         ew_uint(w, "repeat", ev->count);
     if (ev->anomalies) {
@@ -821,7 +823,8 @@ static void ew_mamori(ew *w, const mm_event *ev)
 static bool ew_refused(const mm_event *ev)
 {
     const mm_span *spans[] = {&ev->src_domain, &ev->dst_domain, &ev->user,
-                              &ev->host,       &ev->process,    &ev->method,
+                              &ev->host,       &ev->process,    &ev->executable,
+                              &ev->group,      &ev->method,
                               &ev->path,       &ev->query,      &ev->user_agent,
                               &ev->referrer,   &ev->message};
     for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
@@ -847,9 +850,20 @@ static void ew_event(ew *w, const mm_event *ev, int64_t now_ms,
         ew_str(w, "action", v, strlen(v));
     v = mm_outcome_name(ev->outcome);
     ew_str(w, "outcome", v, strlen(v));
+    if (ev->code) {
+        char code[16];
+        int cn = snprintf(code, sizeof code, "%u", (unsigned)ev->code);
+        ew_str(w, "code", code, (size_t)cn);
+    }
     ew_str(w, "kind", "event", 5);
     *id_at = w->b->len;
     ew_close(w);
+    if (ev->service) {
+        ew_open(w, "service");
+        v = mm_service_name(ev->service);
+        ew_str(w, "type", v, strlen(v));
+        ew_close(w);
+    }
     ew_endpoint(w, "source", &ev->src, ev->src_port, ev->src_domain);
     ew_endpoint(w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
     const char *transport = ew_transport(ev->ip_proto);
@@ -876,9 +890,15 @@ static void ew_event(ew *w, const mm_event *ev, int64_t now_ms,
         ew_hash_capped(w, "name", p, n);
         ew_close(w);
     }
-    if (ev->process.len) {
+    if (ev->process.len || ev->executable.len) {
         ew_open(w, "process");
         ew_leaf_span(w, "name", ev->process);
+        ew_leaf_span(w, "executable", ev->executable);
+        ew_close(w);
+    }
+    if (ev->group.len) {
+        ew_open(w, "group");
+        ew_leaf_span(w, "name", ev->group);
         ew_close(w);
     }
     ew_http(w, ev);
