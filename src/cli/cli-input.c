@@ -179,6 +179,10 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
         mm_input in = {.name = files[i], .type = o->type, .parse = o->parse};
         if (!in.parse.year)
             infer_year(fd, &in.parse);
+        /* sshd connections are remembered per input (PIDs of one host) */
+        mm_parse_state *pst = NULL;
+        if (mm_parse_state_new(0, &pst) == MM_OK)
+            in.parse.state = pst;
         mm_lines lr;
         mm_rc rc = mm_lines_init(&lr, fd, 0);
         mm_span line;
@@ -195,6 +199,7 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
             close(fd);
         if (v->on_end)
             v->on_end(&in, ud);
+        mm_parse_state_free(pst);
     }
     return status;
 }

@@ -182,6 +182,11 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     if (PP_STARTS(p, e, "date=") || PP_STARTS(p, e, "logver="))
         return pp_fortigate_line(opts, p, e, ev);
+    if (pp_isalpha(c)) {
+        pp_syslog h; /* "host sshd[pid]: …" without a stamp (journal) */
+        if (pp_syslog_stampless(p, e, &h))
+            return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
+    }
     return access_or_kv(opts, p, e, ev);
 }
 
