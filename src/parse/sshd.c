@@ -635,7 +635,7 @@ static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
             return end(c, helper(c, ev, MM_ACT_PREAUTH_CLOSE));
         }
         if (PP_STARTS(p, e, "Unable to negotiate a "))
-            return probe(c, ev, MM_ACT_PREAUTH_CLOSE, true);
+            return probe(c, ev, MM_ACT_PREAUTH_CLOSE, false);
         break;
     case 'R':
         if (PP_STARTS(p, e, "ROOT LOGIN REFUSED FROM ")) {
@@ -712,7 +712,7 @@ static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
         break;
     case 'n':
         if (PP_STARTS(p, e, "no matching "))
-            return probe(c, ev, MM_ACT_PREAUTH_CLOSE, true);
+            return probe(c, ev, MM_ACT_PREAUTH_CLOSE, false);
         break;
     case 'S':
         if (PP_STARTS(p, e, "SSH: Server;Ltype: "))

@@ -245,8 +245,12 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
                      const char *p, const char *e, mm_event *ev)
 {
     pp_syslog h;
-    if (!pp_syslog_header(opts, p, e, &h) && !pp_syslog_stampless(p, e, &h))
+    if (!pp_syslog_header(opts, p, e, &h) && !pp_syslog_stampless(p, e, &h)) {
+        /* a bare sshd message (journalctl -o cat): only when it is one */
+        if (type == MM_LOG_SSHD && pp_sshd_conn(p, e, NULL, ev) == MM_OK)
+            return MM_OK;
         return MM_EPARSE;
+    }
     ev->ts_ms = h.ts_ms;
     ev->host = h.host;
     ev->process = h.program;
