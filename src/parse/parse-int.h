@@ -203,4 +203,13 @@ void pp_conn_forget(pp_conn *c); /* NULL is a no-op */
 mm_rc pp_sshd_conn(const char *p, const char *e, pp_conn *c, mm_event *ev);
 mm_rc pp_dropbear(const char *p, const char *e, pp_conn *c, mm_event *ev);
 
+/* Mail, file and database servers (mail.c, samba.c, mssql.c). */
+int pp_mail_program(mm_span prog); /* kind (1..4) by syslog tag, 0 none */
+int pp_mail_text(const char *p, const char *e); /* kind by content, 0 none */
+mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev);
+bool pp_samba_probe(const char *p, const char *e);
+mm_rc pp_samba(const char *p, const char *e, mm_event *ev);
+bool pp_mssql_probe(const char *p, const char *e);
+mm_rc pp_mssql(const char *p, const char *e, mm_event *ev);
+
 #endif /* MM_PARSE_INT_H */

@@ -182,6 +182,14 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     if (PP_STARTS(p, e, "date=") || PP_STARTS(p, e, "logver="))
         return pp_fortigate_line(opts, p, e, ev);
+    if (c == ' ' && pp_samba_probe(p, e)) /* log.smbd: "  Auth: [" */
+        return pp_samba(p, e, ev);
+    if (c == '@' && n > 26 && p[25] == ' ') { /* daemontools TAI64N stamp */
+        const char *m = p + 26;
+        int k = pp_mail_text(m, e);
+        if (k)
+            return pp_mail(k, m, e, ev);
+    }
     if (pp_isalpha(c)) {
         pp_syslog h; /* "host sshd[pid]: …" without a stamp (journal) */
         if (pp_syslog_stampless(p, e, &h))

@@ -241,6 +241,35 @@ static bool is_sshd(mm_span s)
            mm_span_eq(s, "sshd-auth") || mm_span_eq(s, "sshd(pam_unix)");
 }
 
+/* Mail, Samba and SQL Server lines: by tag, else by content when the
+ * tag is none of the known ones (relays, ISO-stamped files). */
+static bool pp_authsrv_msg(const pp_syslog *h, const char *e, mm_event *ev,
+                           mm_rc *rc)
+{
+    int k = pp_mail_program(h->program);
+    if (k) {
+        *rc = pp_mail(k, h->msg, e, ev);
+        return true;
+    }
+    if (mm_span_eq(h->program, "smbd") || mm_span_eq(h->program, "samba") ||
+        pp_samba_probe(h->msg, e)) {
+        if (pp_samba_probe(h->msg, e)) {
+            *rc = pp_samba(h->msg, e, ev);
+            return true;
+        }
+        return false;
+    }
+    if (pp_mssql_probe(h->msg, e)) {
+        *rc = pp_mssql(h->msg, e, ev);
+        return true;
+    }
+    if ((k = pp_mail_text(h->msg, e)) != 0) {
+        *rc = pp_mail(k, h->msg, e, ev);
+        return true;
+    }
+    return false;
+}
+
 mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
                      const char *p, const char *e, mm_event *ev)
 {
@@ -264,6 +293,9 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
                            ev);
     if (type == MM_LOG_SSHD)
         return MM_SKIP;
+    mm_rc arc;
+    if (pp_authsrv_msg(&h, e, ev, &arc))
+        return arc;
     if (mm_span_eq(h.program, "kernel") && PP_FIND(h.msg, e, "SRC="))
         return pp_netfilter_msg(h.msg, e, ev);
     if (h.program.len == 0 &&
