@@ -125,7 +125,8 @@ static mm_rc dovecot_passdb(const char *p, const char *e, mm_event *ev)
             PP_FIND(r, e, "User not known"))
             return hit(ev, MM_DS_DOVECOT, MM_ACT_INVALID_USER, MM_OUT_FAILURE);
         if (PP_FIND(r, e, "mismatch") || PP_FIND(r, e, "failed") ||
-            PP_FIND(r, e, "Authentication failure"))
+            PP_FIND(r, e, "Authentication failure") ||
+            PP_FIND(r, e, "invalid credentials"))
             return hit(ev, MM_DS_DOVECOT, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
         return MM_SKIP;
     }
@@ -161,7 +162,7 @@ static mm_rc dovecot(const char *p, const char *e, mm_event *ev)
                 ev->count = (uint32_t)n;
             return hit(ev, MM_DS_DOVECOT, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
         }
-        if (PP_FIND(p, e, "plaintext auth)"))
+        if (PP_FIND(p, e, "plaintext auth)") || PP_FIND(p, e, "auth failed)"))
             return hit(ev, MM_DS_DOVECOT, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
         if (PP_FIND(p, e, "-login: Login: ") || PP_STARTS(p, e, "Login: "))
             return hit(ev, MM_DS_DOVECOT, MM_ACT_AUTH_SUCCESS, MM_OUT_SUCCESS);
@@ -198,12 +199,47 @@ static mm_rc courier(const char *p, const char *e, mm_event *ev)
     return MM_SKIP;
 }
 
+/* exim: "SMTP protocol error in \"AUTH LOGIN\" H=(helo) [ADDR]:port …
+ * AUTH command used when not advertised" and "SMTP call from [ADDR]
+ * dropped: too many syntax or protocol errors (last command was \"AUTH"
+ * — password guessing that the server cut short. */
+static mm_rc exim_auth_error(const char *p, const char *e, mm_event *ev)
+{
+    const char *h = PP_FIND(p, e, "H=");
+    if (!h)
+        h = PP_FIND(p, e, "SMTP call from ");
+    if (!h)
+        return MM_SKIP;
+    const char *o = memchr(h, '[', (size_t)(e - h));
+    while (o) {
+        const char *c = memchr(o, ']', (size_t)(e - o));
+        if (!c)
+            break;
+        if (pp_addr(o + 1, c, &ev->src) && !(c - o > 1 && o > h && o[-1] == '('))
+            return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
+        memset(&ev->src, 0, sizeof ev->src);
+        o = memchr(c, '[', (size_t)(e - c));
+    }
+    return MM_SKIP;
+}
+
 static mm_rc exim(const char *p, const char *e, mm_event *ev)
 {
-    const char *f = PP_FIND(p, e, " authenticator failed for ");
+    if ((PP_FIND(p, e, "SMTP protocol error in \"AUTH") &&
+         PP_FIND(p, e, "AUTH command used when not advertised")) ||
+        (PP_FIND(p, e, "dropped: too many ") &&
+         PP_FIND(p, e, "(last command was \"AUTH")))
+        return exim_auth_error(p, e, ev);
+    const char *f = PP_FIND(p, e, "authenticator failed for ");
     if (!f)
         return MM_SKIP;
-    const char *c = PP_FIND(f, e, "]: ");
+    const char *c = PP_FIND(f, e, ": 535");
+    if (c && c > f && c[-1] != ']') { /* "[ADDR]:PORT I=[…]:25: 535" */
+        const char *q = PP_FIND(f, e, "]:");
+        c = q ? q : c;
+    }
+    if (c && *c == ':')
+        c--;
     if (!c)
         c = PP_FIND(f, e, "]:");
     const char *o = c;
@@ -218,6 +254,56 @@ static mm_rc exim(const char *p, const char *e, mm_event *ev)
             b--;
         ev->user = pp_span(v, b);
     }
+    return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
+}
+
+/* cyrus imapd/pop3d and timsieved: "badlogin: NAME [ADDR] MECH [USER]
+ * SASL(-13): authentication failure…" (also "NAME[ADDR]"). */
+static mm_rc cyrus(const char *p, const char *e, mm_event *ev)
+{
+    const char *b = PP_FIND(p, e, "badlogin: ");
+    if (!b)
+        return MM_SKIP;
+    if (!bracket_addr(b, e, ev))
+        return MM_EPARSE;
+    return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
+}
+
+/* sendmail: "QID: NAME [ADDR]: possible SMTP attack: command=AUTH,
+ * count=N" (the server counted N AUTH failures) and "AUTH failure (MECH):
+ * … relay=NAME [ADDR]". */
+static mm_rc sendmail(const char *p, const char *e, mm_event *ev)
+{
+    const char *a = PP_FIND(p, e, "possible SMTP attack: command=AUTH");
+    if (a) {
+        if (!bracket_addr(p, a, ev))
+            return MM_EPARSE;
+        const char *c = PP_FIND(a, e, "count=");
+        uint64_t n;
+        if (c && (c += 6, pp_uint(&c, e, 100000, &n)) && n > 0)
+            ev->count = (uint32_t)n;
+        return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
+    }
+    const char *f = PP_FIND(p, e, "AUTH failure (");
+    const char *r = f ? PP_FIND(f, e, "relay=") : NULL;
+    if (r) {
+        if (!bracket_addr(r, e, ev))
+            return MM_EPARSE;
+        return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
+    }
+    return MM_SKIP;
+}
+
+/* solid-pop3d: "authentication failed…: USER - ADDR", "root login not
+ * allowed - ADDR", "can't find APOP secret for user U - ADDR". */
+static mm_rc solid_pop3d(const char *p, const char *e, mm_event *ev)
+{
+    if (!PP_FIND(p, e, "authentication failed") &&
+        !PP_FIND(p, e, "login not allowed") && !PP_FIND(p, e, "APOP secret"))
+        return MM_SKIP;
+    const char *d = PP_RFIND(p, e, " - ");
+    if (!d || !pp_addr(d + 3, e, &ev->src))
+        return MM_EPARSE;
     return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
 }
 
@@ -243,6 +329,14 @@ int pp_mail_program(mm_span prog)
         return 3;
     if (starts(prog, "exim"))
         return 4;
+    if (starts(prog, "cyrus") || mm_span_eq(prog, "imap") ||
+        mm_span_eq(prog, "pop3") || starts(prog, "sieve") ||
+        starts(prog, "timsieved"))
+        return 5;
+    if (starts(prog, "sm-") || starts(prog, "sendmail"))
+        return 6;
+    if (mm_span_eq(prog, "solid-pop3d"))
+        return 7;
     return 0;
 }
 
@@ -255,6 +349,9 @@ mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev)
     case 1: rc = postfix(p, e, ev); break;
     case 2: rc = dovecot(p, e, ev); break;
     case 3: rc = courier(p, e, ev); break;
+    case 5: rc = cyrus(p, e, ev); break;
+    case 6: rc = sendmail(p, e, ev); break;
+    case 7: rc = solid_pop3d(p, e, ev); break;
     default: rc = exim(p, e, ev); break;
     }
     if (rc == MM_SKIP) {
@@ -271,11 +368,19 @@ mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev)
  * without a syslog header): 0 when none. */
 int pp_mail_text(const char *p, const char *e)
 {
-    if (PP_FIND(p, e, " authenticator failed for "))
+    if (PP_FIND(p, e, "authenticator failed for ") ||
+        PP_FIND(p, e, "AUTH command used when not advertised") ||
+        PP_FIND(p, e, "(last command was \"AUTH"))
         return 4;
     if (PP_FIND(p, e, "LOGIN FAILED, ") || PP_FIND(p, e, "error,relay="))
         return 3;
-    if (PP_FIND(p, e, "(auth failed, ") || PP_FIND(p, e, ", rip="))
+    if (PP_FIND(p, e, "(auth failed, ") || PP_FIND(p, e, ", rip=") ||
+        PP_FIND(p, e, "authentication failure;") ||
+        PP_FIND(p, e, "): unknown user") ||
+        PP_FIND(p, e, "): pam_authenticate() failed") ||
+        PP_FIND(p, e, "): Password mismatch") ||
+        PP_FIND(p, e, "): password mismatch") ||
+        PP_FIND(p, e, "): invalid credentials"))
         return 2;
     if (PP_FIND(p, e, ": SASL ") || PP_FIND(p, e, "sasl_username="))
         return 1;

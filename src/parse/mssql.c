@@ -11,10 +11,20 @@ bool pp_mssql_probe(const char *p, const char *e)
     return PP_FIND(p, e, "Login failed for user '") != NULL;
 }
 
+
 mm_rc pp_mssql(const char *p, const char *e, mm_event *ev)
 {
     const char *l = PP_FIND(p, e, "Login failed for user '");
     if (!l)
+        return MM_EPARSE;
+    /* Only the message itself, or the ERRORLOG's source column "Logon":
+     * text before it (another program quoting one) is no login. */
+    const char *q = p;
+    if (PP_STARTS(q, l, "Logon"))
+        q += 5;
+    while (q < l && (*q == ' ' || *q == '\t'))
+        q++;
+    if (q != l)
         return MM_EPARSE;
     ev->dataset = MM_DS_MSSQL;
     ev->category = MM_CAT_AUTHENTICATION;

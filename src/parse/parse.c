@@ -185,8 +185,12 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
     if (c == ' ' && pp_samba_probe(p, e)) /* log.smbd: "  Auth: [" */
         return pp_samba(p, e, ev);
     if (c == '@' && n > 26 && p[25] == ' ') { /* daemontools TAI64N stamp */
-        const char *m = p + 26;
-        int k = pp_mail_text(m, e);
+        const char *m = p + 26, *t = m;
+        while (t < e && *t != ':' && *t != ' ')
+            t++;
+        int k = t < e && *t == ':' ? pp_mail_program(pp_span(m, t)) : 0;
+        if (!k)
+            k = pp_mail_text(m, e);
         if (k)
             return pp_mail(k, m, e, ev);
     }
