@@ -68,6 +68,10 @@ static mm_rc postfix(const char *p, const char *e, mm_event *ev)
     if (s && PP_FIND(p, s, ": SASL ")) {
         if (!bracket_addr(p, s, ev))
             return MM_EPARSE;
+        /* the server's own trouble, or a mechanism it does not offer */
+        if (PP_FIND(s, e, "Connection lost to authentication server") ||
+            PP_FIND(s, e, "Invalid authentication mechanism"))
+            return hit(ev, MM_DS_POSTFIX, MM_ACT_AUTH_FAILURE, MM_OUT_UNKNOWN);
         return hit(ev, MM_DS_POSTFIX, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
     }
     const char *u = PP_FIND(p, e, "sasl_username=");
@@ -173,8 +177,12 @@ static mm_rc dovecot(const char *p, const char *e, mm_event *ev)
 
 /* ---- courier, exim -------------------------------------------------------- */
 
+static mm_rc cyrus(const char *p, const char *e, mm_event *ev);
+
 static mm_rc courier(const char *p, const char *e, mm_event *ev)
 {
+    if (PP_FIND(p, e, "badlogin: ")) /* cyrus also calls itself imapd */
+        return cyrus(p, e, ev);
     const char *f = PP_FIND(p, e, "LOGIN FAILED, ");
     if (f) {
         mm_span ip, user;
@@ -285,7 +293,8 @@ static mm_rc sendmail(const char *p, const char *e, mm_event *ev)
         return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
     }
     const char *f = PP_FIND(p, e, "AUTH failure (");
-    const char *r = f ? PP_FIND(f, e, "relay=") : NULL;
+    /* the last relay= is sendmail's: the user name before it is not */
+    const char *r = f ? PP_RFIND(f, e, "relay=") : NULL;
     if (r) {
         if (!bracket_addr(r, e, ev))
             return MM_EPARSE;

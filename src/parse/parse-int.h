@@ -209,6 +209,9 @@ int pp_mail_text(const char *p, const char *e); /* kind by content, 0 none */
 mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev);
 bool pp_samba_probe(const char *p, const char *e);
 mm_rc pp_samba(const char *p, const char *e, mm_event *ev);
+bool pp_exchange_probe(const char *p, const char *e);
+mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p,
+                       const char *e, mm_event *ev);
 bool pp_mssql_probe(const char *p, const char *e);
 mm_rc pp_mssql(const char *p, const char *e, mm_event *ev);
 

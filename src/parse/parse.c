@@ -174,14 +174,22 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         if (n >= 20 && p[4] == '/' && p[7] == '/' && p[10] == ' ')
             return pp_error_line(opts, p, e, ev);
         if (n >= 20 && p[4] == '-' && p[7] == '-' &&
-            (p[10] == 'T' || p[10] == ' ') && p[13] == ':')
+            (p[10] == 'T' || p[10] == ' ') && p[13] == ':') {
+            if (p[10] == 'T' && pp_exchange_probe(p, e)) /* CSV */
+                return pp_exchange_line(opts, p, e, ev);
             return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
+        }
         return access_or_kv(opts, p, e, ev);
     }
     if (n > 16 && pp_isupper(c) && p[3] == ' ' && mm_time_month(p))
         return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     if (PP_STARTS(p, e, "date=") || PP_STARTS(p, e, "logver="))
         return pp_fortigate_line(opts, p, e, ev);
+    if (c == '#' && (PP_STARTS(p, e, "#Fields: ") ||
+                     PP_STARTS(p, e, "#Software: ") ||
+                     PP_STARTS(p, e, "#Version: ") ||
+                     PP_STARTS(p, e, "#Log-type: ") || PP_STARTS(p, e, "#Date: ")))
+        return MM_SKIP; /* W3C-style headers (Exchange, IIS) */
     if (c == ' ' && pp_samba_probe(p, e)) /* log.smbd: "  Auth: [" */
         return pp_samba(p, e, ev);
     if (c == '@' && n > 26 && p[25] == ' ') { /* daemontools TAI64N stamp */
