@@ -605,7 +605,7 @@ static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
     case 'U':
         if (PP_STARTS(p, e, "User not known to the underlying authentication "
                             "module for ")) {
-            const char *u = p + 62;
+            const char *u = p + 59;
             if (PP_STARTS(u, e, "illegal user "))
                 u += 13;
             else if (PP_STARTS(u, e, "invalid user "))
@@ -667,7 +667,8 @@ static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
         }
         if (PP_STARTS(p, e, "Disconnected from "))
             return closed(p + 18, e, preauth, false, c, ev);
-        if (PP_STARTS(p, e, "Disconnecting"))
+        if (PP_STARTS(p, e, "Disconnecting: ") ||
+            PP_STARTS(p, e, "Disconnecting "))
             return disconnecting(p, e, preauth, c, ev);
         break;
     case 'C':
@@ -819,7 +820,8 @@ static mm_rc dropbear_msg(const char *p, const char *e, pp_conn *c,
     if (p >= e)
         return MM_SKIP;
     char k = pp_lower(*p);
-    if (k == 'b' && pp_has_upper(p, p + 20 < e ? p + 20 : e, "BAD PASSWORD", 12)) {
+    if (k == 'b' &&
+        pp_has_upper(p, (size_t)(e - p) > 20 ? p + 20 : e, "BAD PASSWORD", 12)) {
         db_user(p, e, ev);
         if (!db_from(p, e, ev))
             return MM_EPARSE;

@@ -37,3 +37,24 @@ for i in $(seq 10); do
 done >"$TMP/acc.log"
 n=$("$MAMORI" scan --quiet "$TMP/acc.log" | wc -l)
 check_eq "ten accepted keys raise no alert" 0 "$n"
+
+# logtest --summary: counts by dataset and action, unparsed share and the
+# first unparsed lines, as text (Japanese first) and JSON.
+{
+  echo "Dec 10 06:55:46 h sshd[1]: Invalid user admin from 203.0.113.9 port 4242"
+  echo "Dec 10 06:55:47 h postfix/smtpd[2]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6"
+  echo "this is not a log line"
+  echo "neither is this"
+} >"$TMP/mixed.log"
+"$MAMORI" logtest --summary "$TMP/mixed.log" >"$TMP/sum.txt" 2>/dev/null
+check "summary: unparsed share in text" grep -q "解析不能 / unparsed (50.0 %)" "$TMP/sum.txt"
+check "summary: first unparsed example" grep -q '3: "this is not a log line"' "$TMP/sum.txt"
+check "summary: sshd invalid_user counted" grep -Eq "sshd +invalid_user +1" "$TMP/sum.txt"
+"$MAMORI" logtest --summary --json "$TMP/mixed.log" >"$TMP/sum.json" 2>/dev/null
+check "summary --json: datasets and examples" python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+assert d["lines"]==4 and d["unparsed"]==2 and d["unparsed_share"]==0.5
+assert d["datasets"]["postfix"]["actions"]["authentication_failure"]==1
+assert d["unparsed_examples"][1]=={"line":4,"text":"neither is this"}
+' "$TMP/sum.json"

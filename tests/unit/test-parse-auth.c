@@ -169,6 +169,9 @@ static void test_sshd_forms(void **state)
          MM_OK, MM_ACT_AUTH_FAILURE, F, "218.249.210.161"},
         {"<38>1 2019-07-08T17:40:16.954167-04:00 hostname.example.com sshd 57915 - - Failed unknown for invalid user redmond from 192.0.2.1 port 59197 ssh2",
          MM_OK, MM_ACT_AUTH_FAILURE, F, "192.0.2.1", "redmond"},
+        {"Dec 12 20:04:39 aragorn sshd[1328]: error: PAM: User not known to the underlying authentication module for illegal user kernelitshell from 10.215.4.227 ",
+         MM_OK, MM_ACT_INVALID_USER, F, "10.215.4.227", "kernelitshell"},
+        {"Jan  5 01:31:41 www sshd[1643]: Disconnecting", MM_SKIP},
         {"Jan  5 01:31:41 www sshd[1643]: ROOT LOGIN REFUSED FROM 1.2.3.4 port 12345 [preauth]",
          MM_OK, MM_ACT_INVALID_USER, F, "1.2.3.4", "ROOT"},
         /* Dropbear */
