@@ -306,7 +306,8 @@ static mm_rc failed(const char *p, const char *e, pp_conn *c, mm_event *ev)
         return MM_EPARSE;
     bool pubkey = f - p == 9 && memcmp(p, "publickey", 9) == 0;
     f += 5;
-    bool invalid = PP_STARTS(f, e, "invalid user ");
+    bool invalid = PP_STARTS(f, e, "invalid user ") ||
+                   PP_STARTS(f, e, "illegal user "); /* OpenSSH 3.x */
     if (invalid)
         f += 13;
     if (!user_from(f, e, true, ev))
@@ -475,8 +476,9 @@ static mm_rc probe(pp_conn *c, mm_event *ev, mm_action a, bool finish)
 
 /* Solaris "[ID 800047 auth.info] " and the prefixes OpenSSH puts before
  * its messages ("error: ", "fatal: ", "error: PAM: "). */
-static const char *strip_prefix(const char *p, const char *e)
+static const char *strip_prefix(const char *p, const char *e, bool *pam)
 {
+    *pam = false;
     if (PP_STARTS(p, e, "[ID ")) {
         const char *q = memchr(p, ']', (size_t)(e - p));
         if (q && q - p < 64) {
@@ -497,13 +499,17 @@ static const char *strip_prefix(const char *p, const char *e)
     }
     if (PP_STARTS(p, e, "error: ") || PP_STARTS(p, e, "fatal: "))
         p += 7;
-    if (PP_STARTS(p, e, "PAM: "))
+    if (PP_STARTS(p, e, "PAM: ")) {
         p += 5;
+        *pam = true;
+    }
     return p;
 }
 
 static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
                       int depth);
+static mm_rc sshd_form(const char *p, const char *e, bool preauth,
+                       pp_conn *c, mm_event *ev, int depth);
 
 /* "message repeated N times: [ MSG]" (rsyslog's reduction). */
 static mm_rc repeated(const char *p, const char *e, pp_conn *c, mm_event *ev)
@@ -533,9 +539,30 @@ static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
         e -= 10;
     while (e > p && e[-1] == ' ')
         e--;
-    p = strip_prefix(p, e);
+    bool pam;
+    p = strip_prefix(p, e, &pam);
     if (p >= e)
         return MM_SKIP;
+    mm_rc rc = sshd_form(p, e, preauth, c, ev, depth);
+    if (rc == MM_SKIP && pam) {
+        /* "error: PAM: <any PAM error> for [illegal user ]X from ADDR" */
+        const char *f = PP_FIND(p, e, " for ");
+        if (f) {
+            f += 5;
+            if (PP_STARTS(f, e, "illegal user ") ||
+                PP_STARTS(f, e, "invalid user "))
+                f += 13;
+            if (user_from(f, e, false, ev))
+                return attempt(c, ev, MM_ACT_AUTH_FAILURE);
+        }
+    }
+    return rc;
+}
+
+/* The message after its prefixes, by its first byte. */
+static mm_rc sshd_form(const char *p, const char *e, bool preauth,
+                       pp_conn *c, mm_event *ev, int depth)
+{
     switch (*p) {
     case 'A':
         if (PP_STARTS(p, e, "Accepted ")) {
@@ -718,6 +745,23 @@ static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
     case 'S':
         if (PP_STARTS(p, e, "SSH: Server;Ltype: "))
             return ltype(p, e, c, ev);
+        break;
+    case 's':
+        if (PP_STARTS(p, e, "ssh_dispatch_run_fatal: Connection from ")) {
+            /* "… from [invalid|authenticating user X ]ADDR port N: MSG" */
+            const char *s0 = p + 40, *r = PP_FIND(s0, e, ": ");
+            return closed(s0, r ? r : e, true, true, c, ev);
+        }
+        break;
+    case 'P':
+        if (PP_STARTS(p, e, "Protocol major versions differ for ")) {
+            const char *a = p + 35, *w = pp_word_end(a, e);
+            if (w > a && w[-1] == ':')
+                w--;
+            if (!addr_port(a, e, ev) && !peer(a, w, ev))
+                return MM_EPARSE;
+            return end(c, helper(c, ev, MM_ACT_NO_IDENT));
+        }
         break;
     case 'm':
         if (PP_STARTS(p, e, "maximum authentication attempts exceeded for ")) {
