@@ -208,6 +208,7 @@ int pp_mail_program(mm_span prog); /* kind (1..4) by syslog tag, 0 none */
 int pp_mail_text(const char *p, const char *e); /* kind by content, 0 none */
 mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev);
 bool pp_samba_probe(const char *p, const char *e);
+bool pp_samba_header(const char *p, const char *e); /* log.smbd stamp line */
 mm_rc pp_samba(const char *p, const char *e, mm_event *ev);
 bool pp_exchange_probe(const char *p, const char *e);
 mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p,

@@ -168,6 +168,10 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
     if (c == '[') {
         if (n > 5 && p[4] == ' ' && is_weekday(p + 1))
             return pp_error_line(opts, p, e, ev);
+        if (pp_samba_header(p, e)) { /* Samba's debug header line */
+            ev->dataset = MM_DS_SAMBA;
+            return MM_SKIP;
+        }
         return pp_netfilter_line(opts, p, e, ev);
     }
     if (pp_isdigit(c)) {

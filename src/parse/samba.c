@@ -16,6 +16,13 @@ bool pp_samba_probe(const char *p, const char *e)
     return PP_STARTS(p, e, "Auth: [");
 }
 
+bool pp_samba_header(const char *p, const char *e)
+{
+    /* "[2019/01/01 10:00:00.000000,  2] ../auth/auth_log.c:760(…)" */
+    return e - p > 22 && p[0] == '[' && pp_digits(p + 1, e, 4) >= 0 &&
+           p[5] == '/' && p[8] == '/' && p[11] == ' ' && p[14] == ':';
+}
+
 /* "[VALUE]" right after `key` in [p, e): the value's span. */
 static bool bracket(const char *p, const char *e, const char *key, size_t n,
                     mm_span *out)
