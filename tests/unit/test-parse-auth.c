@@ -234,6 +234,8 @@ static void test_servers(void **state)
          MM_OK, MM_ACT_INVALID_USER, F, "2001:db8::5", "nobody"},
         {"2024-05-01T00:00:04.456Z,EX01\\Client Proxy EX01,08DC69A7A1B2C3D4,8,10.0.0.5:587,203.0.113.5:55012,>,535 5.7.3 Authentication unsuccessful,",
          MM_OK, MM_ACT_AUTH_FAILURE, F, "203.0.113.5", NULL, MM_DS_EXCHANGE, MM_SVC_MAIL},
+        {"2024-05-01T00:00:00.000Z,0000000000000031,0,10.0.0.5:993,203.0.113.6:50123,bob@example.jp,15,45,40,authenticate,PLAIN,\"R=\"\"NO AUTHENTICATE failed.\"\";ErrMsg=AuthFailed:LogonDenied\"",
+         MM_OK, MM_ACT_AUTH_FAILURE, F, "203.0.113.6", "bob@example.jp", MM_DS_EXCHANGE, MM_SVC_MAIL},
         {"[2019/01/01 10:00:00.000000,  2] ../auth/auth_log.c:760(log_authentication_event_human_readable)",
          MM_SKIP},
         {"#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context",
