@@ -143,6 +143,7 @@ def score(mamori, logdir, name, mode, verbose):
     events = run_mamori(mamori, lines)
     must = hit = seen = mustnot = clean = 0
     misses = []
+    by_file = {}
     for n, (fn, line, data) in enumerate(lines, 1):
         if "match" not in data:
             continue
@@ -154,6 +155,10 @@ def score(mamori, logdir, name, mode, verbose):
             if not data.get("host"):
                 continue
             must += 1
+            bf = by_file.setdefault(fn, [0, 0])
+            bf[1] += 1
+            if failure and got and norm_host(got) == norm_host(data["host"]):
+                bf[0] += 1
             if got and norm_host(got) == norm_host(data["host"]):
                 seen += 1
             if failure and got and norm_host(got) == norm_host(data["host"]):
@@ -171,7 +176,7 @@ def score(mamori, logdir, name, mode, verbose):
             print(f"  {kind}: {fn}: {line}\n      -> {e.get('action')} "
                   f"{e.get('outcome')} {got}")
     return {"filter": name, "mode": mode, "match": must, "hit": hit,
-            "seen": seen,
+            "seen": seen, "by_file": by_file,
             "nomatch": mustnot, "clean": clean}
 
 
@@ -201,9 +206,13 @@ def main(argv):
         if as_json:
             print(json.dumps(s))
         else:
+            files = ""
+            if len(s["by_file"]) > 1:
+                files = " [" + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in
+                                         s["by_file"].items()) + "]"
             print(f"{name} ({mode}): {s['hit']}/{s['match']} matches as "
                   f"failure ({s['seen']} with the source), "
-                  f"{s['clean']}/{s['nomatch']} non-matches clean")
+                  f"{s['clean']}/{s['nomatch']} non-matches clean{files}")
     return 0
 
 
