@@ -60,7 +60,7 @@ void mm_webfmt_free(mm_webfmt *f); /* NULL is a no-op */
  * MM_PARSE_STATE_IDLE_S of log time are forgotten. Not thread-safe: one
  * state per input, used by one thread. */
 typedef struct mm_parse_state mm_parse_state;
-#define MM_PARSE_STATE_SLOTS 4096 /* default: ~256 KiB */
+#define MM_PARSE_STATE_SLOTS 4096 /* default: 192 KiB (48-byte entries) */
 #define MM_PARSE_STATE_IDLE_S 1800
 /* slots = 0 means MM_PARSE_STATE_SLOTS (rounded up to a power of two,
  * at least 16, at most 1 << 20). MM_OK or MM_ENOMEM (*out = NULL). */
