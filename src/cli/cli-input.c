@@ -365,6 +365,10 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
         }
         xml_frame xf;
         mm_buf_init(&xf.acc, MM_EVTX_RECORD_MAX);
+        /* sshd connections are remembered per input (PIDs of one host) */
+        mm_parse_state *pst = NULL;
+        if (mm_parse_state_new(0, &pst) == MM_OK)
+            in.parse.state = pst;
         mm_lines lr;
         mm_rc rc = mm_lines_init(&lr, fd, 0);
         mm_span line;
@@ -389,6 +393,7 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
             close(fd);
         if (v->on_end)
             v->on_end(&in, ud);
+        mm_parse_state_free(pst);
     }
     return status;
 }
@@ -411,24 +416,22 @@ int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
     return MM_EXIT_OK;
 }
 
-bool mm_input_parse(const mm_input *in, mm_span line, bool truncated,
-                    mm_parse_stats *st, mm_event *ev)
+mm_rc mm_input_parse(const mm_input *in, mm_span line, bool truncated,
+                     mm_parse_stats *st, mm_event *ev)
 {
     st->lines++;
     st->truncated += truncated;
     mm_rc rc = mm_parse_line(&in->parse, in->type, line.p, line.len, ev);
     if (rc == MM_SKIP) {
         st->skipped++;
-        return false;
-    }
-    if (rc != MM_OK) {
+    } else if (rc != MM_OK) {
         st->unparsed++;
-        return false;
+    } else {
+        st->events++;
+        if (truncated)
+            ev->anomalies |= MM_ANOM_TRUNCATED;
     }
-    st->events++;
-    if (truncated)
-        ev->anomalies |= MM_ANOM_TRUNCATED;
-    return true;
+    return rc;
 }
 
 void mm_input_print_stats(const char *cmd, const char *name,

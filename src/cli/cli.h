@@ -136,10 +136,10 @@ int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
                      char **argv, const mm_detector_opts *dopts,
                      mm_ruleset **rs, mm_detector **det);
 /* Parses one line of `in` and counts it in st (lines, truncated, then
- * events, skipped or unparsed). True when it gave an event (flagged
- * MM_ANOM_TRUNCATED when the line was cut). */
-bool mm_input_parse(const mm_input *in, mm_span line, bool truncated,
-                    mm_parse_stats *st, mm_event *ev);
+ * events, skipped or unparsed). Returns mm_parse_line's result: MM_OK when
+ * it gave an event (flagged MM_ANOM_TRUNCATED when the line was cut). */
+mm_rc mm_input_parse(const mm_input *in, mm_span line, bool truncated,
+                     mm_parse_stats *st, mm_event *ev);
 /* Prints one input's counters on stderr, Japanese then English. */
 void mm_input_print_stats(const char *cmd, const char *name,
                           const mm_parse_stats *st);

@@ -62,7 +62,7 @@ static void scan_line(const mm_input *in, mm_span line, bool truncated,
     (void)lineno;
     scan *s = ud;
     mm_event ev;
-    if (mm_input_parse(in, line, truncated, &s->file, &ev))
+    if (mm_input_parse(in, line, truncated, &s->file, &ev) == MM_OK)
         mm_detector_feed(s->det, &ev, line.p, line.len, scan_alert, s);
 }
 

@@ -133,11 +133,17 @@ typedef struct pp_syslog {
     mm_span host;
     mm_span program; /* tag without "[pid]" */
     const char *msg; /* message start */
+    mm_span pid;     /* digits of "[pid]" (RFC 5424: PROCID), may be empty */
 } pp_syslog;
 
 /* Parses an RFC 3164 / 5424 / ISO-8601 syslog header. */
 bool pp_syslog_header(const mm_parse_opts *opts, const char *p, const char *e,
                       pp_syslog *out);
+
+/* "host tag[pid]: msg" without a time stamp (the journal's form as
+ * fail2ban and `journalctl -o cat`-style relays give it): only with a tag
+ * and a PID, so that free text is not taken for syslog. ts_ms stays 0. */
+bool pp_syslog_stampless(const char *p, const char *e, pp_syslog *out);
 
 /* Payload parsers: they fill `ev` (already zeroed, count 1) from [p, e). */
 mm_rc pp_sshd(const char *p, const char *e, mm_event *ev);
@@ -249,5 +255,42 @@ mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p,
                       const char *e, mm_event *ev);
 mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p,
                       const char *e, mm_event *ev);
+/* ---- connections across lines (pstate.c) -------------------------------- */
+
+/* One connection remembered by mm_parse_state (sshd: host + PID). */
+typedef struct pp_conn {
+    uint64_t key;   /* 0 = empty */
+    int64_t ts_ms;  /* log time of its last line */
+    uint32_t tick;  /* LRU */
+    uint32_t user;  /* hash of the first user name tried, 0 = none */
+    mm_addr addr;   /* peer, family 0 = not known yet */
+    uint8_t flags;  /* PP_CONN_* (meaning private to the parser) */
+    uint8_t pending; /* mm_action of a failure still waiting for an address */
+    uint16_t port;
+    uint16_t held;  /* failures not counted on their own (e.g. keys) */
+} pp_conn;
+
+/* The entry of (host, pid), created when absent; NULL when `s` is NULL or
+ * pid is not a number. An entry idle for too long starts afresh. */
+pp_conn *pp_conn_get(mm_parse_state *s, mm_span host, mm_span pid,
+                     int64_t ts_ms);
+void pp_conn_forget(pp_conn *c); /* NULL is a no-op */
+
+/* sshd (and Dropbear) with the connection of its line, or NULL. */
+mm_rc pp_sshd_conn(const char *p, const char *e, pp_conn *c, mm_event *ev);
+mm_rc pp_dropbear(const char *p, const char *e, pp_conn *c, mm_event *ev);
+
+/* Mail, file and database servers (mail.c, samba.c, mssql.c). */
+int pp_mail_program(mm_span prog); /* kind (1..4) by syslog tag, 0 none */
+int pp_mail_text(const char *p, const char *e); /* kind by content, 0 none */
+mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev);
+bool pp_samba_probe(const char *p, const char *e);
+bool pp_samba_header(const char *p, const char *e); /* log.smbd stamp line */
+mm_rc pp_samba(const char *p, const char *e, mm_event *ev);
+bool pp_exchange_probe(const char *p, const char *e);
+mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p,
+                       const char *e, mm_event *ev);
+bool pp_mssql_probe(const char *p, const char *e);
+mm_rc pp_mssql(const char *p, const char *e, mm_event *ev);
 
 #endif /* MM_PARSE_INT_H */

@@ -177,14 +177,21 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
     if (c == '[') {
         if (n > 5 && p[4] == ' ' && is_weekday(p + 1))
             return pp_error_line(opts, p, e, ev);
+        if (pp_samba_header(p, e)) { /* Samba's debug header line */
+            ev->dataset = MM_DS_SAMBA;
+            return MM_SKIP;
+        }
         return pp_netfilter_line(opts, p, e, ev);
     }
     if (pp_isdigit(c)) {
         if (n >= 20 && p[4] == '/' && p[7] == '/' && p[10] == ' ')
             return pp_error_line(opts, p, e, ev);
         if (n >= 20 && p[4] == '-' && p[7] == '-' &&
-            (p[10] == 'T' || p[10] == ' ') && p[13] == ':')
+            (p[10] == 'T' || p[10] == ' ') && p[13] == ':') {
+            if (p[10] == 'T' && pp_exchange_probe(p, e)) /* CSV */
+                return pp_exchange_line(opts, p, e, ev);
             return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
+        }
         return access_or_kv(opts, p, e, ev);
     }
     if (n > 16 && pp_isupper(c) && p[3] == ' ' && mm_time_month(p))
@@ -200,6 +207,28 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
         if (rc != MM_EPARSE)
             return rc;
         reset(ev, ev->anomalies);
+    }
+    if (c == '#' && (PP_STARTS(p, e, "#Fields: ") ||
+                     PP_STARTS(p, e, "#Software: ") ||
+                     PP_STARTS(p, e, "#Version: ") ||
+                     PP_STARTS(p, e, "#Log-type: ") || PP_STARTS(p, e, "#Date: ")))
+        return MM_SKIP; /* W3C-style headers (Exchange, IIS) */
+    if (c == ' ' && pp_samba_probe(p, e)) /* log.smbd: "  Auth: [" */
+        return pp_samba(p, e, ev);
+    if (c == '@' && n > 26 && p[25] == ' ') { /* daemontools TAI64N stamp */
+        const char *m = p + 26, *t = m;
+        while (t < e && *t != ':' && *t != ' ')
+            t++;
+        int k = t < e && *t == ':' ? pp_mail_program(pp_span(m, t)) : 0;
+        if (!k)
+            k = pp_mail_text(m, e);
+        if (k)
+            return pp_mail(k, m, e, ev);
+    }
+    if (pp_isalpha(c)) {
+        pp_syslog h; /* "host sshd[pid]: …" without a stamp (journal) */
+        if (pp_syslog_stampless(p, e, &h))
+            return pp_syslog_line(opts, MM_LOG_AUTO, p, e, ev);
     }
     return access_or_kv(opts, p, e, ev);
 }

@@ -53,6 +53,26 @@ typedef struct mm_webfmt mm_webfmt;
 mm_rc mm_webfmt_compile(const char *spec, mm_webfmt **out, mm_err *err);
 void mm_webfmt_free(mm_webfmt *f); /* NULL is a no-op */
 
+/* Memory a parser keeps across the lines of one input (one file, one
+ * syslog source): today the sshd connections by (host, program, PID), so
+ * that a line without an address ("Disconnecting: Too many authentication
+ * failures", "fatal: Read from socket failed ... [preauth]") is given the
+ * address an earlier line of the same connection logged, and so that the
+ * lines of one attempt count once (docs/formats.md, "sshd connections").
+ * Fixed memory chosen at creation: a set-associative table (4 ways) whose
+ * oldest entry is reused when a set is full; entries idle for more than
+ * MM_PARSE_STATE_IDLE_S of log time are forgotten. Not thread-safe: one
+ * state per input, used by one thread. */
+typedef struct mm_parse_state mm_parse_state;
+#define MM_PARSE_STATE_SLOTS 4096 /* default: 192 KiB (48-byte entries) */
+#define MM_PARSE_STATE_IDLE_S 1800
+/* slots = 0 means MM_PARSE_STATE_SLOTS (rounded up to a power of two,
+ * at least 16, at most 1 << 20). MM_OK or MM_ENOMEM (*out = NULL). */
+mm_rc mm_parse_state_new(size_t slots, mm_parse_state **out);
+void mm_parse_state_free(mm_parse_state *s); /* NULL is a no-op */
+/* Forgets every connection (e.g. when the input is rotated). */
+void mm_parse_state_clear(mm_parse_state *s);
+
 /* Settings that apply to every line of one input. Zero = defaults. */
 typedef struct mm_parse_opts {
     int year;           /* for RFC 3164 stamps without a year; 0 = this year */
@@ -62,6 +82,8 @@ typedef struct mm_parse_opts {
     int tz_offset_s;    /* zone of stamps without an offset, seconds east */
     const mm_webfmt *web_format; /* custom access-log format, or NULL */
     bool trust_xff;     /* client address from X-Forwarded-For when present */
+    mm_parse_state *state; /* memory across lines (owned by the caller), or
+                              NULL: every line parsed on its own */
 } mm_parse_opts;
 
 /* Parses one line (without its newline) of the given type into `ev`

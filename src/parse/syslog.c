@@ -65,41 +65,87 @@ static bool bsd_time(const mm_parse_opts *opts, const char **pp,
     return true;
 }
 
-/* "host tag[pid]: msg" after the stamp; a missing tag leaves program
- * empty and the message at the token that was not a tag. */
+/* syslog-ng's "$FACILITY.$LEVEL" before the tag ("auth.info"). */
+static bool is_fac_level(const char *p, const char *e)
+{
+    const char *d = memchr(p, '.', (size_t)(e - p));
+    if (!d || d == p || d + 1 >= e || e - p > 24)
+        return false;
+    for (const char *q = p; q < e; q++)
+        if (q != d && !pp_isalpha(*q) && !pp_isdigit(*q))
+            return false;
+    return true;
+}
+
+/* "tag[pid]: msg" at t; false (out untouched) when there is no tag. */
+static bool tag_at(const char *t, const char *e, pp_syslog *out)
+{
+    const char *p = t;
+    while (p < e && *p != '[' && *p != ':' && *p != ' ' && p - t < 128)
+        p++;
+    const char *te = p;
+    mm_span pid = mm_span_make(NULL, 0);
+    if (p < e && *p == '[') {
+        const char *q = memchr(p, ']', (size_t)(e - p) < 32 ? (size_t)(e - p) : 32);
+        if (q) {
+            pid = pp_span(p + 1, q);
+            p = q + 1;
+        }
+    }
+    if (te == t || p >= e || *p != ':')
+        return false;
+    out->program = pp_span(t, te);
+    out->pid = pid;
+    p++;
+    if (p < e && *p == ' ')
+        p++;
+    out->msg = p;
+    return true;
+}
+
+/* "host tag[pid]: msg" at p (the host's first byte); a missing tag leaves
+ * program empty and the message at the token that was not a tag. Also
+ * "tag[pid]: msg" and "[tag]: msg" / "[tag] msg" without a host (seen from
+ * old syslogds and relays), and syslog-ng's "host facility.level tag:". */
+static bool host_tag_at(const char *p, const char *e, pp_syslog *out)
+{
+    const char *h = p;
+    p = pp_word_end(p, e);
+    if (p == h)
+        return false;
+    if (*h == '[' && (p[-1] == ']' || (p - h > 2 && p[-1] == ':' && p[-2] == ']'))) {
+        const char *te = p[-1] == ']' ? p - 1 : p - 2;
+        out->host = mm_span_make(h, 0);
+        out->program = pp_span(h + 1, te);
+        out->msg = p < e ? p + 1 : p;
+        return true;
+    }
+    if (p[-1] == ':' && tag_at(h, p, out) && out->pid.len) {
+        out->host = mm_span_make(h, 0);
+        out->msg = p < e ? p + 1 : p;
+        return true;
+    }
+    out->host = pp_span(h, p);
+    if (p < e)
+        p++;
+    const char *t = p;
+    if (tag_at(t, e, out))
+        return true;
+    const char *w = pp_word_end(t, e);
+    if (w < e && is_fac_level(t, w) && tag_at(w + 1, e, out))
+        return true;
+    out->program = mm_span_make(t, 0);
+    out->msg = t;
+    return true;
+}
+
 static bool host_tag(const char *p, const char *e, pp_syslog *out)
 {
     if (p >= e || *p != ' ')
         return false;
     while (p < e && *p == ' ')
         p++;
-    const char *h = p;
-    p = pp_word_end(p, e);
-    if (p == h)
-        return false;
-    out->host = pp_span(h, p);
-    if (p < e)
-        p++;
-    const char *t = p;
-    while (p < e && *p != '[' && *p != ':' && *p != ' ' && p - t < 128)
-        p++;
-    const char *te = p;
-    if (p < e && *p == '[') {
-        const char *q = memchr(p, ']', (size_t)(e - p) < 32 ? (size_t)(e - p) : 32);
-        if (q)
-            p = q + 1;
-    }
-    if (te > t && p < e && *p == ':') {
-        out->program = pp_span(t, te);
-        p++;
-        if (p < e && *p == ' ')
-            p++;
-        out->msg = p;
-    } else {
-        out->program = mm_span_make(t, 0);
-        out->msg = t;
-    }
-    return true;
+    return host_tag_at(p, e, out);
 }
 
 /* RFC 5424 after "<PRI>1 ": TIMESTAMP HOST APP PROCID MSGID SD [MSG]. */
@@ -124,6 +170,7 @@ static bool rfc5424(const mm_parse_opts *opts, const char *p, const char *e,
     }
     out->host = f[0];
     out->program = f[1];
+    out->pid = f[2];
     if (p >= e || *p != ' ')
         return false;
     p++;
@@ -173,6 +220,17 @@ bool pp_syslog_header(const mm_parse_opts *opts, const char *p, const char *e,
         return false;
     }
     return host_tag(p, e, out);
+}
+
+bool pp_syslog_stampless(const char *p, const char *e, pp_syslog *out)
+{
+    memset(out, 0, sizeof *out);
+    if (p >= e || *p == ' ' || !host_tag_at(p, e, out) ||
+        out->program.len == 0 || out->pid.len == 0) {
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    return true;
 }
 
 static bool is_sshd(mm_span s)
@@ -234,20 +292,61 @@ headerless(const mm_parse_opts *opts, const char *p, const char *e,
     return pp_vendor_raw(opts, p, e, ev);
 }
 
+/* Mail, Samba and SQL Server lines: by tag, else by content when the
+ * tag is none of the known ones (relays, ISO-stamped files). */
+static bool pp_authsrv_msg(const pp_syslog *h, const char *e, mm_event *ev,
+                           mm_rc *rc)
+{
+    int k = pp_mail_program(h->program);
+    if (k) {
+        *rc = pp_mail(k, h->msg, e, ev);
+        return true;
+    }
+    if (mm_span_eq(h->program, "smbd") || mm_span_eq(h->program, "samba") ||
+        pp_samba_probe(h->msg, e)) {
+        if (pp_samba_probe(h->msg, e)) {
+            *rc = pp_samba(h->msg, e, ev);
+            return true;
+        }
+        return false;
+    }
+    if (pp_mssql_probe(h->msg, e)) {
+        *rc = pp_mssql(h->msg, e, ev);
+        return true;
+    }
+    if ((k = pp_mail_text(h->msg, e)) != 0) {
+        *rc = pp_mail(k, h->msg, e, ev);
+        return true;
+    }
+    return false;
+}
+
 mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
                      const char *p, const char *e, mm_event *ev)
 {
     pp_syslog h;
-    if (!pp_syslog_header(opts, p, e, &h))
-        return type == MM_LOG_SSHD ? MM_EPARSE : headerless(opts, p, e, ev);
+    if (!pp_syslog_header(opts, p, e, &h) && !pp_syslog_stampless(p, e, &h)) {
+        /* a bare sshd message (journalctl -o cat): only when it is one */
+        if (type == MM_LOG_SSHD)
+            return pp_sshd_conn(p, e, NULL, ev) == MM_OK ? MM_OK : MM_EPARSE;
+        return headerless(opts, p, e, ev);
+    }
     ev->ts_ms = h.ts_ms;
     ev->host = h.host;
     ev->process = h.program;
     ev->message = pp_span(h.msg, e);
+    mm_parse_state *st = opts ? opts->state : NULL;
     if (is_sshd(h.program))
-        return pp_sshd(h.msg, e, ev);
+        return pp_sshd_conn(h.msg, e, pp_conn_get(st, h.host, h.pid, h.ts_ms),
+                            ev);
+    if (mm_span_eq(h.program, "dropbear"))
+        return pp_dropbear(h.msg, e, pp_conn_get(st, h.host, h.pid, h.ts_ms),
+                           ev);
     if (type == MM_LOG_SSHD)
         return MM_SKIP;
+    mm_rc arc;
+    if (pp_authsrv_msg(&h, e, ev, &arc))
+        return arc;
     if (mm_span_eq(h.program, "kernel") && PP_FIND(h.msg, e, "SRC="))
         return pp_netfilter_msg(h.msg, e, ev);
     if (h.program.len == 0 &&

@@ -44,6 +44,7 @@ typedef struct source {
     int wd;        /* inotify watch on the file's directory, -1 if none */
     bool pending;  /* more to read right away */
     int last_errno; /* last open/read problem logged, to log it once */
+    mm_parse_state *pstate; /* sshd connections of this source (or NULL) */
 } source;
 
 typedef struct conn {
@@ -143,7 +144,9 @@ static void handle_line(mm_sensor *s, source *src, const char *line,
     if (truncated)
         st->truncated++;
     mm_event ev;
-    mm_rc rc = mm_parse_line(&s->popts, src->type, line, len, &ev);
+    mm_parse_opts po = s->popts;
+    po.state = src->pstate;
+    mm_rc rc = mm_parse_line(&po, src->type, line, len, &ev);
     if (rc == MM_OK) {
         st->events++;
         if (truncated)
@@ -775,6 +778,9 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
         s->tcp_src->wd = -1;
     }
     load_state(s);
+    for (size_t i = 0; i < s->n_src; i++) /* memory fixed at start */
+        if (mm_parse_state_new(0, &s->src[i].pstate) != MM_OK)
+            return mm_err_set(err, MM_ENOMEM, cfg->file, 0, "out of memory");
     for (size_t i = 0; i < s->n_src; i++) {
         source *src = &s->src[i];
         if (src->kind != SRC_FILE)
@@ -923,9 +929,11 @@ void mm_sensor_free(mm_sensor *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->n_src; i++)
+    for (size_t i = 0; s->src && i < s->n_src; i++) {
         if (s->src[i].follow_ready)
             mm_follow_fini(&s->src[i].follow);
+        mm_parse_state_free(s->src[i].pstate);
+    }
     for (size_t i = 0; s->conns && i < s->n_conns_max; i++)
         if (s->conns[i].fd >= 0) {
             mm_syslog_framer_fini(&s->conns[i].fr);

@@ -137,9 +137,9 @@ static const tcase cases[] = {
     {MM_LOG_SSHD, "Dec 10 07:13:56 LabSZ sshd[24227]: Disconnecting: Too many authentication failures for root [preauth]",
      MM_OK, MM_ACT_TOO_MANY_AUTH, MM_OUT_FAILURE, NULL, 0, "root"},
     {MM_LOG_SSHD, "Dec 10 06:55:46 LabSZ sshd[24200]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=173.234.31.186 ",
-     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, "173.234.31.186"},
+     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_UNKNOWN, "173.234.31.186"},
     {MM_LOG_SSHD, "Dec 10 07:13:31 LabSZ sshd[24227]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om  user=root",
-     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, NULL, 0, "root",
+     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_UNKNOWN, NULL, 0, "root",
      .domain = "5.36.59.76.dynamic-dsl-ip.omantel.net.om", .anom = MM_ANOM_HOSTNAME},
     {MM_LOG_SSHD, "Dec 10 09:32:20 LabSZ sshd[24680]: Accepted password for fztu from 119.137.62.142 port 49116 ssh2",
      MM_OK, MM_ACT_AUTH_SUCCESS, MM_OUT_SUCCESS, "119.137.62.142", 49116, "fztu"},
@@ -150,7 +150,7 @@ static const tcase cases[] = {
     {MM_LOG_SSHD, "Dec 10 09:31:24 LabSZ sshd[24676]: Received disconnect from 104.192.3.34: 11: Bye Bye [preauth]",
      MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN, "104.192.3.34"},
     {MM_LOG_SSHD, "Dec 10 07:51:15 LabSZ sshd[24324]: error: Received disconnect from 195.154.37.122: 3: com.jcraft.jsch.JSchException: Auth fail [preauth]",
-     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN, "195.154.37.122"},
+     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, "195.154.37.122"},
     {MM_LOG_SSHD, "Dec 10 09:45:06 LabSZ sshd[24761]: Received disconnect from 119.137.62.142: 11: disconnected by user",
      MM_SKIP},
     {MM_LOG_SSHD, "Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!",
@@ -167,10 +167,10 @@ static const tcase cases[] = {
      MM_SKIP},
     /* ---- sshd(pam_unix), sample loghub-Linux_2k.log ---- */
     {MM_LOG_SYSLOG, "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 ",
-     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, "218.188.2.4",
+     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_UNKNOWN, "218.188.2.4",
      .host = "combo", .process = "sshd(pam_unix)", .ts = "2024-06-14T15:16:01.000Z"},
     {MM_LOG_SYSLOG, "Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=220-135-151-1.hinet-ip.hinet.net  user=root",
-     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, NULL, 0, "root",
+     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_UNKNOWN, NULL, 0, "root",
      .domain = "220-135-151-1.hinet-ip.hinet.net", .anom = MM_ANOM_HOSTNAME},
     {MM_LOG_SYSLOG, "Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user cyrus by (uid=0)",
      MM_SKIP, .process = "su(pam_unix)"},
@@ -178,10 +178,10 @@ static const tcase cases[] = {
      MM_SKIP, .process = "kernel"},
     /* ---- sshd, synth: current OpenSSH wording (auth.c, sshd-session) ---- */
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd-session[1234]: Connection closed by invalid user admin 45.155.205.10 port 40232 [preauth]",
-     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN, "45.155.205.10", 40232, "admin",
+     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_FAILURE, "45.155.205.10", 40232, "admin",
      .process = "sshd-session", .ts = "2024-01-05T10:00:01.000Z"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd-session[1234]: Disconnected from authenticating user root 45.155.205.10 port 51000 [preauth]",
-     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN, "45.155.205.10", 51000, "root"},
+     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_FAILURE, "45.155.205.10", 51000, "root"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Disconnected from user alice 198.51.100.9 port 5000",
      MM_SKIP},
     /* kex-stage close of OpenSSH >= 8 (shape as in Termix-SSH/Support
@@ -193,9 +193,9 @@ static const tcase cases[] = {
     {MM_LOG_SSHD, "Aug 26 17:42:29 proxmox sshd-session[1439011]: Connection closed by 2001:db8::8 port 50122",
      MM_OK, MM_ACT_NO_IDENT, MM_OUT_UNKNOWN, "2001:db8::8", 50122},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Connection closed by authenticating user root 45.155.205.10 port 40232",
-     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN, "45.155.205.10", 40232, "root"},
+     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_FAILURE, "45.155.205.10", 40232, "root"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Disconnected from invalid user admin 45.155.205.10 port 40232",
-     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_UNKNOWN, "45.155.205.10", 40232, "admin"},
+     MM_OK, MM_ACT_PREAUTH_CLOSE, MM_OUT_FAILURE, "45.155.205.10", 40232, "admin"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Connection closed by user alice 198.51.100.9 port 5000",
      MM_SKIP},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Connection reset by 45.155.205.10 port 40232 [preauth]",
@@ -213,7 +213,7 @@ static const tcase cases[] = {
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Failed keyboard-interactive/pam for invalid user oracle from 45.155.205.10 port 40232 ssh2",
      MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, "45.155.205.10", 40232, "oracle"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Failed publickey for git from 45.155.205.10 port 40232 ssh2: RSA SHA256:3q2+7w",
-     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, "45.155.205.10", 40232, "git"},
+     MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_UNKNOWN, "45.155.205.10", 40232, "git"},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Failed password for root from scanner.example.com port 22 ssh2",
      MM_OK, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE, NULL, 22, "root",
      .domain = "scanner.example.com", .anom = MM_ANOM_HOSTNAME},
@@ -230,7 +230,8 @@ static const tcase cases[] = {
     /* regression: the needle overlapping the "User " prefix once made a
      * backwards search start before its slice */
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: User not allowed because", MM_SKIP},
-    {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: User  not allowed because x", MM_EPARSE},
+    {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: User  not allowed because x",
+     MM_OK, MM_ACT_INVALID_USER, MM_OUT_FAILURE}, /* no address: from the connection */
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Server listening on 0.0.0.0 port 22.", MM_SKIP},
     {MM_LOG_SSHD, "Jan  5 10:00:01 web1 sshd[1]: Failed password for root from 999.1.1.1 port 22 ssh2",
      MM_EPARSE},
@@ -642,11 +643,11 @@ static void test_file_openssh(void **state)
         assert_int_equal(c.events, 1646);
         assert_int_equal(c.skipped, 354);
         assert_int_equal(c.unparsed, 0);
-        assert_int_equal(c.by_action[MM_ACT_AUTH_FAILURE], 1018);
+        assert_int_equal(c.by_action[MM_ACT_AUTH_FAILURE], 1020);
         assert_int_equal(c.by_action[MM_ACT_INVALID_USER], 113);
         assert_int_equal(c.by_action[MM_ACT_AUTH_SUCCESS], 1);
         assert_int_equal(c.by_action[MM_ACT_NO_IDENT], 10);
-        assert_int_equal(c.by_action[MM_ACT_PREAUTH_CLOSE], 501);
+        assert_int_equal(c.by_action[MM_ACT_PREAUTH_CLOSE], 499);
         assert_int_equal(c.by_action[MM_ACT_TOO_MANY_AUTH], 3);
     }
 }
