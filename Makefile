@@ -11,6 +11,7 @@
 #   make fuzz FUZZ_SECONDS=60    libFuzzer targets, each for FUZZ_SECONDS
 #   make bench            benchmarks with their baselines
 #   make lint             cppcheck + clang-format check + banned functions
+#   make fmt              apply .clang-format to every C file
 #
 # Every module is a folder under src/; all of its .c files go into
 # libmamori.a except src/cli, which makes the binary.
@@ -67,7 +68,7 @@ FAULT_BIN := $(FAULT_SRC:tests/fault/%.c=$(BUILD)/fault/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz-*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps-check tests fault check fuzz fuzz-build fuzz-smoke bench lint format clean
+.PHONY: all deps-check tests fault check fuzz fuzz-build fuzz-smoke bench lint fmt format clean
 
 all: deps-check $(BUILD)/mamori
 
@@ -144,7 +145,7 @@ bench: all
 lint:
 	scripts/lint
 
-format:
+fmt format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'fuzz/*.c' 'bench/*.c')
 
 clean:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-correlate.c — the hub's correlation at national scale (issue 4):
  * 10,000 tenants in a supply-chain graph and 1,000,000 distinct attacker
  * addresses in the window. Throughput and memory.
@@ -5,12 +6,10 @@
  * Build (release flags, from the repository root, after `make`):
  *   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc/core -Isrc/hub \
  *      bench/bench-correlate.c build/libmamori.a \
- *      $(pkg-config --libs jansson libsodium libzstd libcurl libmicrohttpd sqlite3) \
- *      -lpthread -lm -o build/bench-correlate
- * Run:
- *   build/bench-correlate [INDICATORS [TENANTS [RANGES]]]
- *   (defaults 1000000 10000 1; RANGES 0 gives tenants no own range, which
- *   shows what the per-event own-range check costs)
+ *      $(pkg-config --libs jansson libsodium libzstd libcurl libmicrohttpd
+ * sqlite3) \ -lpthread -lm -o build/bench-correlate Run: build/bench-correlate
+ * [INDICATORS [TENANTS [RANGES]]] (defaults 1000000 10000 1; RANGES 0 gives
+ * tenants no own range, which shows what the per-event own-range check costs)
  *
  * The hub is driven through hub.h only, by mm_hub_ingest (the code path the
  * server's ingest uses), over a store that is a back end of the store
@@ -112,13 +111,28 @@ typedef struct nstore {
     uint64_t check;        /* sum of hashes of opened campaign keys */
 } nstore;
 
-static void ns_close(mm_store *s) { (void)s; }
-static mm_rc ns_begin(mm_store *s, mm_err *e) { (void)s, (void)e; return MM_OK; }
-static mm_rc ns_commit(mm_store *s, mm_err *e) { (void)s, (void)e; return MM_OK; }
-static void ns_rollback(mm_store *s) { (void)s; }
+static void ns_close(mm_store *s)
+{
+    (void)s;
+}
+static mm_rc ns_begin(mm_store *s, mm_err *e)
+{
+    (void)s, (void)e;
+    return MM_OK;
+}
+static mm_rc ns_commit(mm_store *s, mm_err *e)
+{
+    (void)s, (void)e;
+    return MM_OK;
+}
+static void ns_rollback(mm_store *s)
+{
+    (void)s;
+}
 
-static mm_rc ns_put_event(mm_store *s, const char *tenant, const mm_hub_event *ev,
-                          int64_t received_ms, bool *dup, mm_err *e)
+static mm_rc ns_put_event(mm_store *s, const char *tenant,
+                          const mm_hub_event *ev, int64_t received_ms,
+                          bool *dup, mm_err *e)
 {
     (void)tenant, (void)ev, (void)received_ms, (void)e;
     ((nstore *)s)->events++;
@@ -185,7 +199,8 @@ static mm_rc ns_campaign_put(mm_store *s, mm_campaign *c, mm_err *e)
     return MM_OK;
 }
 
-static mm_rc ns_campaign_list(mm_store *s, mm_campaign_fn fn, void *ud, mm_err *e)
+static mm_rc ns_campaign_list(mm_store *s, mm_campaign_fn fn, void *ud,
+                              mm_err *e)
 {
     (void)s, (void)fn, (void)ud, (void)e;
     return MM_OK;
@@ -198,7 +213,8 @@ static mm_rc ns_hit_put(mm_store *s, const mm_hit *h, mm_err *e)
     return MM_OK;
 }
 
-static mm_rc ns_hit_list(mm_store *s, int64_t c, mm_hit_fn fn, void *ud, mm_err *e)
+static mm_rc ns_hit_list(mm_store *s, int64_t c, mm_hit_fn fn, void *ud,
+                         mm_err *e)
 {
     (void)s, (void)c, (void)fn, (void)ud, (void)e;
     return MM_OK;
@@ -244,7 +260,8 @@ static mm_rc ns_warning_hooks_due(mm_store *s, int64_t now, mm_warning_fn fn,
 }
 
 static mm_rc ns_warning_hook_mark(mm_store *s, int64_t id, int state,
-                                  unsigned attempts, int64_t next_ms, mm_err *e)
+                                  unsigned attempts, int64_t next_ms,
+                                  mm_err *e)
 {
     (void)s, (void)id, (void)state, (void)attempts, (void)next_ms, (void)e;
     return MM_OK;
@@ -271,8 +288,8 @@ static mm_rc ns_webhook_set(mm_store *s, const char *t, const char *url,
     return MM_OK;
 }
 
-static mm_rc ns_webhook_get(mm_store *s, const char *t, char *url, char *secret,
-                            mm_err *e)
+static mm_rc ns_webhook_get(mm_store *s, const char *t, char *url,
+                            char *secret, mm_err *e)
 {
     (void)s, (void)t, (void)url, (void)secret, (void)e;
     return MM_ENOTFOUND;
@@ -284,7 +301,8 @@ static mm_rc ns_stateioc_put(mm_store *s, const mm_stateioc *i, mm_err *e)
     return MM_OK;
 }
 
-static mm_rc ns_stateioc_list(mm_store *s, mm_stateioc_fn fn, void *ud, mm_err *e)
+static mm_rc ns_stateioc_list(mm_store *s, mm_stateioc_fn fn, void *ud,
+                              mm_err *e)
 {
     (void)s, (void)fn, (void)ud, (void)e;
     return MM_OK;
@@ -344,7 +362,7 @@ static void make_graph(nstore *s, unsigned nten, bool ranges)
     for (unsigned i = 0; i < nten; i++) {
         mm_tenant *t = &s->ten[i];
         snprintf(t->id, sizeof t->id, "t%05u", i);
-        t->kind = i < N_CRITICAL ? MM_TK_CRITICAL
+        t->kind = i < N_CRITICAL              ? MM_TK_CRITICAL
                   : i < N_CRITICAL + N_BUYERS ? MM_TK_BUYER
                                               : MM_TK_SME;
         snprintf(t->name, sizeof t->name, "Company %u", i);
@@ -355,7 +373,8 @@ static void make_graph(nstore *s, unsigned nten, bool ranges)
                      i & 255);
     }
     for (unsigned i = N_CRITICAL; i < nten; i++) {
-        unsigned m = i < N_CRITICAL + N_BUYERS ? 1 : 1 + (unsigned)(next() % 3);
+        unsigned m =
+            i < N_CRITICAL + N_BUYERS ? 1 : 1 + (unsigned)(next() % 3);
         unsigned used[3];
         for (unsigned j = 0; j < m; j++) {
             unsigned c;
@@ -430,8 +449,9 @@ int main(int argc, char **argv)
     unsigned n_ten = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 10000u;
     bool ranges = argc > 3 ? strtoul(argv[3], NULL, 10) != 0 : true;
     if (n_ind == 0 || n_ten < N_CRITICAL + N_BUYERS + 10 || n_ten > 65536) {
-        fprintf(stderr, "usage: bench-correlate [INDICATORS [TENANTS %u..65536 "
-                        "[RANGES 0|1]]]\n",
+        fprintf(stderr,
+                "usage: bench-correlate [INDICATORS [TENANTS %u..65536 "
+                "[RANGES 0|1]]]\n",
                 N_CRITICAL + N_BUYERS + 10);
         return 2;
     }
@@ -451,7 +471,8 @@ int main(int argc, char **argv)
     if (!sg || !per)
         return 1;
     for (size_t i = 0; i < n_ind; i++) {
-        unsigned m = next() % 100 < SHARED_PCT ? 2 + (unsigned)(next() % 4) : 1;
+        unsigned m =
+            next() % 100 < SHARED_PCT ? 2 + (unsigned)(next() % 4) : 1;
         uint32_t used[5];
         n_shared += m > 1;
         for (unsigned j = 0; j < m; j++) {
@@ -537,10 +558,11 @@ int main(int argc, char **argv)
     double wall = wall_s() - w0;
     mem_kb(&rss2, &hwm2);
 
-    printf("correlation: %u tenants (%u critical, %u buyers), %zu links, "
-           "%zu distinct indicators (%zu seen by 2-5 tenants), %zu sightings%s\n",
-           n_ten, N_CRITICAL, N_BUYERS, st->nlinks, n_ind, n_shared, ns,
-           ranges ? "" : ", no own ranges");
+    printf(
+        "correlation: %u tenants (%u critical, %u buyers), %zu links, "
+        "%zu distinct indicators (%zu seen by 2-5 tenants), %zu sightings%s\n",
+        n_ten, N_CRITICAL, N_BUYERS, st->nlinks, n_ind, n_shared, ns,
+        ranges ? "" : ", no own ranges");
     printf("  %.0f sightings/s (%.2f s CPU in mm_hub_ingest, %.2f s wall "
            "for the feed incl. building events), %.2f us/sighting\n",
            (double)accepted / cpu, cpu, wall, cpu * 1e6 / (double)accepted);
@@ -565,7 +587,8 @@ int main(int argc, char **argv)
               accepted == ns && st->events == ns;
     if (!ok)
         printf("  MISMATCH: expected %zu campaigns (one per shared address) "
-               "and %zu accepted sightings\n", n_shared, ns);
+               "and %zu accepted sightings\n",
+               n_shared, ns);
     mm_hub_free(h);
     free(ev);
     free(by);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-detect.c — detection throughput and memory.
  *
  * Build (release flags, from the repository root, after `make`):
@@ -45,7 +46,8 @@ static uint64_t next(void)
 static double now_s(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); /* CPU time: the machine is shared */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID,
+                  &t); /* CPU time: the machine is shared */
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
@@ -73,7 +75,8 @@ static void on_alert(const mm_alert *a, void *ud)
     s->alerts++;
     /* a sum: the same alerts in another order (flush order follows the
      * window table) give the same checksum */
-    uint64_t h = (a->id ^ a->count * 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+    uint64_t h =
+        (a->id ^ a->count * 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
     s->check += h ^ (h >> 31);
 }
 
@@ -99,8 +102,9 @@ static mm_ruleset *load(size_t n_ioc)
         size_t len = 0;
         for (size_t i = 0; i < n_ioc; i++) {
             uint32_t ip = 0x01000000u + (uint32_t)(next() % 0xdf000000u);
-            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n", ip >> 24,
-                                   ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n",
+                                    ip >> 24, ip >> 16 & 255, ip >> 8 & 255,
+                                    ip & 255);
         }
         double t = now_s();
         if (mm_ruleset_add_ioc_text(rs, "bench", "bench.txt", text, len,
@@ -127,16 +131,25 @@ static void addr4(mm_addr *a, uint32_t v)
     a->bytes[3] = (uint8_t)v;
 }
 
-static const char *const users[] = {"root", "admin", "test", "oracle",
-                                    "ubuntu", "git", "postgres", "user"};
+static const char *const users[] = {"root",   "admin", "test",     "oracle",
+                                    "ubuntu", "git",   "postgres", "user"};
 static const char *const paths[] = {
-    "/", "/index.html", "/robots.txt", "/blog/tags/puppet",
+    "/",
+    "/index.html",
+    "/robots.txt",
+    "/blog/tags/puppet",
     "/presentations/logstash-monitorama-2013/images/kibana-search.png",
-    "/style.css", "/favicon.ico", "/blog/geekery/xvfb-firefox.html",
-    "/wp-login.php", "/.env", "/cgi-bin/test.cgi", "/missing.html"};
+    "/style.css",
+    "/favicon.ico",
+    "/blog/geekery/xvfb-firefox.html",
+    "/wp-login.php",
+    "/.env",
+    "/cgi-bin/test.cgi",
+    "/missing.html"};
 static const char *const queries[] = {
-    NULL, NULL, NULL, "flav=rss20", NULL, NULL, NULL,
-    "utm_source=feedburner&utm_medium=feed", NULL, NULL, NULL, NULL};
+    NULL, NULL, NULL, "flav=rss20",
+    NULL, NULL, NULL, "utm_source=feedburner&utm_medium=feed",
+    NULL, NULL, NULL, NULL};
 
 /* Part 1b: the 10,000 real requests of data/samples/elastic-apache_access_
  * 10k.log (read with a minimal combined-log reader), replayed 200 times with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-hub-load.c — load generator for the hub (see bench/bench-hub.sh).
  *
  *   bench-hub-load URL TOKEN_A TOKEN_B HUB_DB BASELINE_DB [EVENTS] [--zstd]
@@ -123,8 +124,9 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 6) {
-        fprintf(stderr, "usage: bench-hub-load URL TOKEN_A TOKEN_B HUB_DB BASELINE_DB "
-                        "[EVENTS] [--zstd]\n");
+        fprintf(stderr,
+                "usage: bench-hub-load URL TOKEN_A TOKEN_B HUB_DB BASELINE_DB "
+                "[EVENTS] [--zstd]\n");
         return 2;
     }
     const char *url = argv[1], *hub_db = argv[4], *base_db = argv[5];
@@ -145,13 +147,15 @@ int main(int argc, char **argv)
             row *r = &rows[b * BATCH + i];
             uint32_t v = rnd();
             snprintf(r->id, sizeof r->id, "b%zu-%zu", b, i);
-            snprintf(r->ip, sizeof r->ip, "%u.%u.%u.%u", b < nb / 2 ? 45u : 47u, (v >> 16) & 255, (v >> 8) & 255,
+            snprintf(r->ip, sizeof r->ip, "%u.%u.%u.%u",
+                     b < nb / 2 ? 45u : 47u, (v >> 16) & 255, (v >> 8) & 255,
                      (v & 255) | 1);
-            len += (size_t)snprintf(p + len, BATCH * 256 - len,
-                                   "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
-                                   "\"alert\",\"severity\":\"medium\"},\"rule\":{\"id\":"
-                                   "\"ssh.bruteforce\"},\"source\":{\"ip\":\"%s\"}}\n",
-                                   ts, r->id, r->ip);
+            len += (size_t)snprintf(
+                p + len, BATCH * 256 - len,
+                "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
+                "\"alert\",\"severity\":\"medium\"},\"rule\":{\"id\":"
+                "\"ssh.bruteforce\"},\"source\":{\"ip\":\"%s\"}}\n",
+                ts, r->id, r->ip);
             sum = sum * 31 + v;
         }
         raw_bytes += len;
@@ -178,7 +182,8 @@ int main(int argc, char **argv)
     double hub_s = now_s() - t0;
     size_t okb = w[0].ok + w[1].ok;
     double hub_rate = (double)(okb * BATCH) / hub_s;
-    printf("hub ingest: %zu events in %zu batches of %d over 2 keep-alive connections%s: "
+    printf("hub ingest: %zu events in %zu batches of %d over 2 keep-alive "
+           "connections%s: "
            "%.2f s, %.0f events/s (%.1f MB/s of NDJSON), %zu failed batches\n",
            okb * BATCH, okb, BATCH, zstd ? " (zstd)" : "", hub_s, hub_rate,
            (double)raw_bytes / hub_s / 1e6, w[0].failed + w[1].failed);
@@ -186,19 +191,24 @@ int main(int argc, char **argv)
     sqlite3 *db;
     remove(base_db);
     sqlite3_open(base_db, &db);
-    sqlite3_exec(db,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                 "CREATE TABLE events(id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, "
-                 "event_id TEXT NOT NULL, kind TEXT NOT NULL, ts INTEGER NOT NULL, "
-                 "rule_id TEXT NOT NULL DEFAULT '', severity INTEGER NOT NULL DEFAULT 0, "
-                 "src_ip TEXT NOT NULL DEFAULT '', domain TEXT NOT NULL DEFAULT '', "
-                 "url_path TEXT NOT NULL DEFAULT '', users_hash INTEGER NOT NULL DEFAULT 0, "
-                 "received INTEGER NOT NULL, json TEXT NOT NULL, UNIQUE(tenant,event_id));"
-                 "CREATE INDEX events_ts ON events(ts);",
-                 NULL, NULL, NULL);
+    sqlite3_exec(
+        db,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+        "CREATE TABLE events(id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, "
+        "event_id TEXT NOT NULL, kind TEXT NOT NULL, ts INTEGER NOT NULL, "
+        "rule_id TEXT NOT NULL DEFAULT '', severity INTEGER NOT NULL DEFAULT "
+        "0, "
+        "src_ip TEXT NOT NULL DEFAULT '', domain TEXT NOT NULL DEFAULT '', "
+        "url_path TEXT NOT NULL DEFAULT '', users_hash INTEGER NOT NULL "
+        "DEFAULT 0, "
+        "received INTEGER NOT NULL, json TEXT NOT NULL, "
+        "UNIQUE(tenant,event_id));"
+        "CREATE INDEX events_ts ON events(ts);",
+        NULL, NULL, NULL);
     sqlite3_stmt *st;
     sqlite3_prepare_v2(db,
-                       "INSERT OR IGNORE INTO events(tenant,event_id,kind,ts,rule_id,severity,"
+                       "INSERT OR IGNORE INTO "
+                       "events(tenant,event_id,kind,ts,rule_id,severity,"
                        "src_ip,domain,url_path,users_hash,received,json) "
                        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                        -1, &st, NULL);
@@ -208,12 +218,14 @@ int main(int argc, char **argv)
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         for (size_t i = 0; i < BATCH; i++) {
             row *r = &rows[b * BATCH + i];
-            int jl = snprintf(json, sizeof json,
-                              "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
-                              "\"alert\",\"severity\":\"medium\"},\"rule\":{\"id\":"
-                              "\"ssh.bruteforce\"},\"source\":{\"ip\":\"%s\"}}",
-                              ts, r->id, r->ip);
-            sqlite3_bind_text(st, 1, b < nb / 2 ? "a" : "b", -1, SQLITE_STATIC);
+            int jl = snprintf(
+                json, sizeof json,
+                "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
+                "\"alert\",\"severity\":\"medium\"},\"rule\":{\"id\":"
+                "\"ssh.bruteforce\"},\"source\":{\"ip\":\"%s\"}}",
+                ts, r->id, r->ip);
+            sqlite3_bind_text(st, 1, b < nb / 2 ? "a" : "b", -1,
+                              SQLITE_STATIC);
             sqlite3_bind_text(st, 2, r->id, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 3, "alert", -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 4, 1795305600000LL);
@@ -234,26 +246,32 @@ int main(int argc, char **argv)
     sqlite3_finalize(st);
     sqlite3_close(db);
     double base_rate = (double)total / base_s;
-    printf("baseline raw SQLite insert of the same rows (WAL, synchronous=FULL, 1000 per "
+    printf("baseline raw SQLite insert of the same rows (WAL, "
+           "synchronous=FULL, 1000 per "
            "transaction): %.2f s, %.0f rows/s\n",
            base_s, base_rate);
     printf("ratio hub/baseline: %.2f\n", hub_rate / base_rate);
     /* 3: ingest → warning latency */
     struct curl_slist *ha, *hb;
-    CURL *ca = easy(url, argv[2], false, &ha), *cb = easy(url, argv[3], false, &hb);
+    CURL *ca = easy(url, argv[2], false, &ha),
+         *cb = easy(url, argv[3], false, &hb);
     enum { NLAT = 200 };
     double lat[NLAT];
     int bad = 0;
     for (int i = 0; i < NLAT; i++) {
         char l1[400], l2[400];
         snprintf(l1, sizeof l1,
-                 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"lat-a-%d\",\"kind\":\"alert\","
-                 "\"severity\":\"high\"},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":"
+                 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"lat-a-%d\","
+                 "\"kind\":\"alert\","
+                 "\"severity\":\"high\"},\"rule\":{\"id\":\"ssh.bruteforce\"},"
+                 "\"source\":"
                  "{\"ip\":\"46.%d.%d.7\"}}\n",
                  ts, i, 100 + i / 200, i % 200);
         snprintf(l2, sizeof l2,
-                 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"lat-b-%d\",\"kind\":\"alert\","
-                 "\"severity\":\"high\"},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":"
+                 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"lat-b-%d\","
+                 "\"kind\":\"alert\","
+                 "\"severity\":\"high\"},\"rule\":{\"id\":\"ssh.bruteforce\"},"
+                 "\"source\":"
                  "{\"ip\":\"46.%d.%d.7\"}}\n",
                  ts, i, 100 + i / 200, i % 200);
         if (post(ca, l1, strlen(l1)) != 200)
@@ -271,24 +289,29 @@ int main(int argc, char **argv)
     sqlite3_open_v2(hub_db, &db, SQLITE_OPEN_READONLY, NULL);
     sqlite3_stmt *q;
     long warned = -1;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(DISTINCT c.id) FROM campaigns c JOIN warnings w ON "
-                           "w.campaign=c.id WHERE c.key LIKE '46.%' AND c.key_type='ip'",
-                           -1, &q, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT count(DISTINCT c.id) FROM campaigns c JOIN warnings w ON "
+            "w.campaign=c.id WHERE c.key LIKE '46.%' AND c.key_type='ip'",
+            -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         warned = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     sqlite3_close(db);
-    printf("ingest->warning latency (k-th sighting's request to durable warning, %d "
-           "campaigns): p50 %.2f ms, p99 %.2f ms, max %.2f ms; campaigns with warnings "
+    printf("ingest->warning latency (k-th sighting's request to durable "
+           "warning, %d "
+           "campaigns): p50 %.2f ms, p99 %.2f ms, max %.2f ms; campaigns with "
+           "warnings "
            "in the store: %ld/%d; failed requests %d\n",
-           NLAT, lat[NLAT / 2] * 1e3, lat[NLAT * 99 / 100] * 1e3, lat[NLAT - 1] * 1e3,
-           warned, NLAT, bad);
+           NLAT, lat[NLAT / 2] * 1e3, lat[NLAT * 99 / 100] * 1e3,
+           lat[NLAT - 1] * 1e3, warned, NLAT, bad);
     printf("checksum %016llx\n", (unsigned long long)sum);
     for (size_t b = 0; b < nb; b++)
         free(bodies[b].p);
     free(bodies);
     free(rows);
     curl_global_cleanup();
-    return (w[0].failed + w[1].failed + (size_t)bad) ? 1 : (warned == NLAT ? 0 : 1);
+    return (w[0].failed + w[1].failed + (size_t)bad)
+               ? 1
+               : (warned == NLAT ? 0 : 1);
 }

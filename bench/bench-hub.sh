@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/bench-hub.sh — hub ingest throughput against a raw SQLite baseline,
 # and the ingest→warning latency. Builds the release binary and the load
 # generator by hand:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench-parse.c — lines/s of mm_parse_line over a log file repeated in
  * memory, with the counts (events / skipped / unparsed) and a checksum of
@@ -91,7 +92,8 @@ int main(int argc, char **argv)
     double t0 = now_s(), c0 = cpu_s();
     for (long r = 0; r < repeat; r++) {
         for (size_t i = 0; i < nl; i++) {
-            mm_rc rc = mm_parse_line(&opts, type, lines[i].p, lines[i].len, &ev);
+            mm_rc rc =
+                mm_parse_line(&opts, type, lines[i].p, lines[i].len, &ev);
             st.lines++;
             if (rc == MM_OK) {
                 st.events++;

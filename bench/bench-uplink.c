@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench-uplink.c — events/s of the sensor → hub path on the sensor side:
  * plain events handed to the uplink (mm_uplink_submit_event: de-identify,
@@ -132,7 +133,8 @@ int main(int argc, char **argv)
     snprintf(c.token, sizeof c.token, "bench");
     snprintf(c.spool_dir, sizeof c.spool_dir, "%s/spool", dir);
     snprintf(c.state_dir, sizeof c.state_dir, "%s", dir);
-    snprintf(c.tenant_secret, sizeof c.tenant_secret, "0123456789abcdef-bench");
+    snprintf(c.tenant_secret, sizeof c.tenant_secret,
+             "0123456789abcdef-bench");
     c.spool_max_bytes = 4ull << 30;
     c.send_events = 0xffffffffu;
     c.feed = false;

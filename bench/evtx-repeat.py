@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/evtx-repeat.py SRC N DST — a big .evtx for benchmarks: the used
 chunks of a real file repeated N times behind its header (chunk count, last
 chunk number and header CRC32 updated; every chunk keeps its own checksums,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-authsrc.c — libFuzzer target for the authentication sources with
  * their memory across lines: the input is split into lines and each is
  * parsed with one small mm_parse_state (16 entries, so eviction and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-cidr.c — the one CIDR parser (core/cidr.c) and its invariants. */
 #include "core.h"
 

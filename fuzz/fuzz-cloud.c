@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-cloud.c — libFuzzer target for the cloud sign-in parser (Entra ID /
  * Google Workspace JSON, src/parse/cloud.c) through mm_parse_line, as type
  * `cloud` and under `auto`. Every span of the event must lie in the line. */
@@ -10,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(const mm_event *ev, const char *p, size_t n)
 {
-    const mm_span *s[] = {&ev->user, &ev->user_agent, &ev->message,
-                          &ev->host, &ev->process};
+    const mm_span *s[] = {&ev->user, &ev->user_agent, &ev->message, &ev->host,
+                          &ev->process};
     for (size_t i = 0; i < sizeof s / sizeof *s; i++)
         if (s[i]->len && (s[i]->p < p || s[i]->p + s[i]->len > p + n))
             abort();

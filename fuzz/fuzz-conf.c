@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-conf.c — the INI reader and the sensor config built on it. */
 #include "core.h"
 #include "sensor.h"
@@ -22,8 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mm_err err;
     size_t n = 0;
-    mm_conf_parse("fuzz.ini", (const char *)data, size, count_items, &n,
-                  &err);
+    mm_conf_parse("fuzz.ini", (const char *)data, size, count_items, &n, &err);
     mm_sensor_config *cfg = NULL;
     if (mm_sensor_config_parse("fuzz.conf", (const char *)data, size, &cfg,
                                &err) == MM_OK)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-deid-event.c — the de-identifier of plain events (mm_deid_event)
  * against the JSON path it replaced (event JSON → jansson → mm_deid_json →
  * print): any log line the parsers turn into an event must give the same
@@ -70,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mm_buf_init(&b, 1u << 22);
         size_t id_at = 0;
         mm_rc rc = mm_deid_event(ds[i], &ev, now, &b, &id_at);
-        bool same = want ? rc == MM_OK && strcmp(b.data, want) == 0
-                         : rc == MM_EPARSE;
+        bool same =
+            want ? rc == MM_OK && strcmp(b.data, want) == 0 : rc == MM_EPARSE;
         if (!same) {
             fprintf(stderr, "json:  %s\nevent: %s\n", want ? want : "-",
                     b.data ? b.data : "-");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-evtx.c — libFuzzer target for .evtx files (libevtx through
  * mm_evtx_*) and the XML parser behind it: the input is written to a
  * memory file and read like a file on disk; every record must render or be
@@ -40,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned n = 0;
         while (n++ < 4096 && mm_evtx_next(x, &xml, &recno) == MM_OK) {
             mm_event ev;
-            mm_rc rc = mm_parse_line(NULL, MM_LOG_WINDOWS, xml.p, xml.len, &ev);
+            mm_rc rc =
+                mm_parse_line(NULL, MM_LOG_WINDOWS, xml.p, xml.len, &ev);
             if (rc != MM_OK && rc != MM_SKIP && rc != MM_EPARSE)
                 abort();
             if (ev.user.len && (ev.user.p < xml.p ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-framer.c — syslog TCP framing (RFC 6587), fed in chunks whose sizes
  * come from the input, and checked against a one-shot feed. */
 #include "sensor.h"

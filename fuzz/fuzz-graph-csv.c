@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-graph-csv.c — the supply-chain graph CSV parser and the indicator
  * list parser (plain text and rule NDJSON) on hostile files. */
 #include "hub.h"
@@ -35,7 +36,8 @@ static mm_rc on_ioc(const mm_stateioc *i, void *ud)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mm_err err;
-    mm_hub_graph_parse("fuzz.csv", (const char *)data, size, on_link, NULL, &err);
+    mm_hub_graph_parse("fuzz.csv", (const char *)data, size, on_link, NULL,
+                       &err);
     mm_hub_ioc_parse("fuzz.txt", (const char *)data, size, on_ioc, NULL, &err);
     return 0;
 }

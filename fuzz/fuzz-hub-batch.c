@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-hub-batch.c — the hub's batch decoder/validator on hostile bodies.
  * The first byte picks plain (even) or zstd (odd) so both paths are fuzzed.
  * Differential: the production decoder (fast path + jansson) must give the
@@ -17,10 +18,12 @@ static bool same_event(const mm_hub_event *a, const mm_hub_event *b)
            a->severity == b->severity && a->src.family == b->src.family &&
            memcmp(a->src.bytes, b->src.bytes, sizeof a->src.bytes) == 0 &&
            strcmp(a->src_text, b->src_text) == 0 &&
-           strcmp(a->domain, b->domain) == 0 && strcmp(a->path, b->path) == 0 &&
-           a->users_hash == b->users_hash && a->n_users == b->n_users &&
+           strcmp(a->domain, b->domain) == 0 &&
+           strcmp(a->path, b->path) == 0 && a->users_hash == b->users_hash &&
+           a->n_users == b->n_users &&
            strcmp(a->observer_tenant, b->observer_tenant) == 0 &&
-           a->json_len == b->json_len && memcmp(a->json, b->json, a->json_len) == 0;
+           a->json_len == b->json_len &&
+           memcmp(a->json, b->json, a->json_len) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __builtin_trap();
             if (b.ev[i].alert && !b.ev[i].rule_id[0])
                 __builtin_trap();
-            if (b.ev[i].json < b.buf || b.ev[i].json + b.ev[i].json_len > b.buf + b.len)
+            if (b.ev[i].json < b.buf ||
+                b.ev[i].json + b.ev[i].json_len > b.buf + b.len)
                 __builtin_trap();
             if (!same_event(&b.ev[i], &r.ev[i]))
                 __builtin_trap();

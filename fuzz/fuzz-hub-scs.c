@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-hub-scs.c — the hub's SCS routes on hostile bodies: a submitted
  * "confirmed assessment" (accepted only when the scs module verifies it)
  * and a requirement body. One in-memory store for the whole run. */
@@ -46,18 +47,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mm_buf_init(&out, 1u << 20);
     unsigned status = 0;
     mm_err err;
-    bool valid = mm_scs_verify((const char *)data, size, "fuzz", NULL, &err) == MM_OK;
-    mm_hub_scs_http(st, &s1, "POST", "/api/v1/scs/confirmation", (const char *)data,
-                    size, 1, &status, &out);
+    bool valid =
+        mm_scs_verify((const char *)data, size, "fuzz", NULL, &err) == MM_OK;
+    mm_hub_scs_http(st, &s1, "POST", "/api/v1/scs/confirmation",
+                    (const char *)data, size, 1, &status, &out);
     if (status == 200 && !valid)
         __builtin_trap();
     out.len = 0;
-    mm_hub_scs_http(st, &b1, "PUT", "/api/v1/scs/requirements/s1", (const char *)data,
-                    size, 1, &status, &out);
+    mm_hub_scs_http(st, &b1, "PUT", "/api/v1/scs/requirements/s1",
+                    (const char *)data, size, 1, &status, &out);
     if (status != 200 && status != 400)
         __builtin_trap();
     out.len = 0;
-    mm_hub_scs_http(st, &b1, "GET", "/api/v1/scs/suppliers", NULL, 0, 1, &status, &out);
+    mm_hub_scs_http(st, &b1, "GET", "/api/v1/scs/suppliers", NULL, 0, 1,
+                    &status, &out);
     if (status != 200)
         __builtin_trap();
     mm_buf_free(&out);

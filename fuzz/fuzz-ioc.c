@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-ioc.c — libFuzzer target: the indicator-list loader on arbitrary
  * text, then IP and domain lookups built from the same bytes. */
 #include "detect.h"
@@ -25,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mm_ruleset_add_allow(rs, allow, &err);
     static const char rules[] =
         "rule ioc.any\n  kind ioc\n  severity high\n"
-        "  field source.ip, destination.ip, source.domain, destination.domain\n"
+        "  field source.ip, destination.ip, source.domain, "
+        "destination.domain\n"
         "  title.ja あ\n  title.en a\n  advice.ja い\n  advice.en i\n";
     mm_ruleset_add_rules(rs, "r", rules, sizeof rules - 1, &err);
     if (mm_ruleset_compile(rs, &err) == MM_OK) {

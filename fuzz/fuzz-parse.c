@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-parse.c — libFuzzer target for mm_parse_line. The first input byte
  * picks the log type (and opts), the rest is the line; every line is also
  * parsed as MM_LOG_AUTO. Every span of the event must lie in the line. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-rules.c — libFuzzer target: the rule-file loader and compiler on
  * arbitrary text, then a detector over a few events when it compiles. */
 #include "detect.h"
@@ -46,12 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 ev.dst.bytes[0] = 10;
                 ev.dst_port = (uint16_t)(i * 37);
                 ev.status = (uint16_t)(i % 2 ? 404 : 200);
-                ev.user = mm_span_make(i % 2 ? "root" : "admin", i % 2 ? 4 : 5);
+                ev.user =
+                    mm_span_make(i % 2 ? "root" : "admin", i % 2 ? 4 : 5);
                 ev.path = mm_span_make(path, sizeof path - 1);
                 ev.query = mm_span_make(query, sizeof query - 1);
                 ev.user_agent = mm_span_make("() { :; };", 10);
-                ev.message = mm_span_make((const char *)data,
-                                          size > 256 ? 256 : size);
+                ev.message =
+                    mm_span_make((const char *)data, size > 256 ? 256 : size);
                 mm_detector_feed(d, &ev, "line", 4, sink, &b);
                 mm_line_hits h;
                 mm_detector_match_line(d, &ev, "line", 4, &h);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-scs-catalogue.c — the SCS catalogue loader and its listings. */
 #include "scs.h"
 
@@ -10,7 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mm_scs_catalogue *cat = NULL;
     mm_err err;
-    if (mm_scs_catalogue_parse((const char *)data, size, "fuzz", &cat, &err) != MM_OK)
+    if (mm_scs_catalogue_parse((const char *)data, size, "fuzz", &cat, &err) !=
+        MM_OK)
         return 0;
     mm_buf b;
     mm_buf_init(&b, MM_SCS_REPORT_MAX);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-spool.c — hostile spool segments: truncated records, garbage, huge
  * lines, bad sequences. The segment parser and the real open/read/append/
  * ack path must never crash; a torn last record is cut and counted. */
@@ -47,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint64_t corrupt = 0;
     bool torn = false;
-    size_t valid = mm_spool_parse_segment((const char *)data, size, noop,
-                                          NULL, &corrupt, &torn);
+    size_t valid = mm_spool_parse_segment((const char *)data, size, noop, NULL,
+                                          &corrupt, &torn);
     if (valid > size)
         abort();
 
@@ -76,8 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mm_spool_batch b;
         mm_spool_batch_init(&b);
         for (int i = 0; i < 8; i++) {
-            if (mm_spool_read(sp, &b, 100, 1 << 16, NULL) != MM_OK ||
-                b.n == 0)
+            if (mm_spool_read(sp, &b, 100, 1 << 16, NULL) != MM_OK || b.n == 0)
                 break;
             mm_spool_ack(sp, b.last_seq, NULL);
         }
@@ -90,8 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     DIR *dh = opendir(dir);
     struct dirent *de;
     while (dh && (de = readdir(dh)) != NULL) {
-        if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-                                     de->d_name[1] == '.'))
+        if (de->d_name[0] == '.' &&
+            (de->d_name[1] == '\0' || de->d_name[1] == '.'))
             continue;
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         unlink(p);

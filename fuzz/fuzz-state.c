@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-state.c — the sensor's offsets file loader on hostile bytes. */
 #include "sensor.h"
 

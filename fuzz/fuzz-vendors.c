@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-vendors.c — libFuzzer target for the VPN appliance / UTM / router
  * parsers (src/parse/vendor.c, ciscoasa.c, panos.c, sonicwall.c, pulse.c,
  * openvpn.c, yamaha.c, FortiGate in kv.c), through mm_parse_line as the
@@ -28,8 +29,9 @@ static void check(const mm_event *ev, const char *p, size_t n, mm_rc rc)
         (unsigned)ev->dataset >= MM_DS_COUNT)
         abort();
     /* an authentication event always says which service it was for */
-    if (rc == MM_OK && (ev->action == MM_ACT_AUTH_FAILURE ||
-                        ev->action == MM_ACT_AUTH_SUCCESS) &&
+    if (rc == MM_OK &&
+        (ev->action == MM_ACT_AUTH_FAILURE ||
+         ev->action == MM_ACT_AUTH_SUCCESS) &&
         ev->dataset != MM_DS_SSHD && ev->dataset != MM_DS_KV &&
         ev->service == MM_SVC_NONE)
         abort();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz-webfmt.c — libFuzzer target for mm_webfmt_compile and the access-log
  * parser it drives: the input is "FORMAT\nLINE". */
 #include "parse.h"

@@ -1,6 +1,7 @@
-/* fuzz-winjson.c — libFuzzer target for Windows Winlogbeat / NXLog JSON through
- * mm_parse_line with type "windows" and "auto" (and "syslog"). Every span
- * of the event must lie in the input. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fuzz-winjson.c — libFuzzer target for Windows Winlogbeat / NXLog JSON
+ * through mm_parse_line with type "windows" and "auto" (and "syslog"). Every
+ * span of the event must lie in the input. */
 #include "parse.h"
 
 #include <stdlib.h>

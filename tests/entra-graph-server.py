@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/entra-graph-server.py — a local stand-in for the Microsoft identity
 platform token endpoint and Microsoft Graph /auditLogs/signIns, replaying
 recorded sign-in objects (NDJSON files) for the sensor's Entra puller

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cli-input.c — what scan and logtest share: input options, the ruleset
  * they build from them, and reading one input through the parser. */
 #include "cli.h"
@@ -63,26 +64,30 @@ static int input_opt(int key, const char *v, void *ud)
         return push(&o->files, &o->n_files, v) ? MM_EXIT_FAIL : MM_EXIT_OK;
     case MM_INPUT_K_TYPE:
         if (!mm_logtype_from_name(v, &o->type))
-            return mm_cli_usage_error(cmd, "--type: 不明な形式 / unknown "
-                                           "log type '%s'", v);
+            return mm_cli_usage_error(cmd,
+                                      "--type: 不明な形式 / unknown "
+                                      "log type '%s'",
+                                      v);
         return MM_EXIT_OK;
-    case MM_INPUT_K_RULES:
-        o->rules_dir = v;
-        return MM_EXIT_OK;
+    case MM_INPUT_K_RULES: o->rules_dir = v; return MM_EXIT_OK;
     case MM_INPUT_K_IOC:
         return push(&o->iocs, &o->n_iocs, v) ? MM_EXIT_FAIL : MM_EXIT_OK;
     case MM_INPUT_K_ALLOW:
         return push(&o->allows, &o->n_allows, v) ? MM_EXIT_FAIL : MM_EXIT_OK;
     case MM_INPUT_K_YEAR:
         if (!parse_int(v, 1970, 9999, &num))
-            return mm_cli_usage_error(cmd, "--year: 1970〜9999 の数 / "
-                                           "a year 1970-9999, not '%s'", v);
+            return mm_cli_usage_error(cmd,
+                                      "--year: 1970〜9999 の数 / "
+                                      "a year 1970-9999, not '%s'",
+                                      v);
         o->parse.year = (int)num;
         return MM_EXIT_OK;
     case MM_INPUT_K_TIMEZONE:
         if (mm_time_parse_offset(v, strlen(v), &o->parse.tz_offset_s))
-            return mm_cli_usage_error(cmd, "--timezone: +09:00 のように "
-                                           "/ like +09:00, not '%s'", v);
+            return mm_cli_usage_error(cmd,
+                                      "--timezone: +09:00 のように "
+                                      "/ like +09:00, not '%s'",
+                                      v);
         return MM_EXIT_OK;
     case MM_INPUT_K_WEB_FORMAT: {
         mm_err err = {0};
@@ -93,11 +98,8 @@ static int input_opt(int key, const char *v, void *ud)
         o->parse.web_format = o->web_format;
         return MM_EXIT_OK;
     }
-    case MM_INPUT_K_TRUST_XFF:
-        o->parse.trust_xff = true;
-        return MM_EXIT_OK;
-    default:
-        return o->cmd_opt ? o->cmd_opt(key, v, o->cmd_ud) : MM_EXIT_USAGE;
+    case MM_INPUT_K_TRUST_XFF: o->parse.trust_xff = true; return MM_EXIT_OK;
+    default: return o->cmd_opt ? o->cmd_opt(key, v, o->cmd_ud) : MM_EXIT_USAGE;
     }
 }
 
@@ -147,8 +149,8 @@ int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
 static void infer_year(int fd, mm_parse_opts *po)
 {
     struct stat st;
-    time_t t = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mtime
-                                                           : time(NULL);
+    time_t t =
+        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mtime : time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     po->year = tm.tm_year + 1900;
@@ -171,9 +173,8 @@ static bool xml_start(const char *p, const char *e)
            (memcmp(p, "<Event", 6) == 0 || memcmp(p, "<?xml", 5) == 0);
 }
 
-static void xml_emit(const mm_input *in, xml_frame *f, mm_span line,
-                     bool cut, uint64_t lineno, const mm_input_visitor *v,
-                     void *ud)
+static void xml_emit(const mm_input *in, xml_frame *f, mm_span line, bool cut,
+                     uint64_t lineno, const mm_input_visitor *v, void *ud)
 {
     static const char close[] = "</Event>";
     const size_t cn = sizeof close - 1;
@@ -373,7 +374,8 @@ int mm_input_each_file(const char *cmd, const mm_input_opts *o,
         mm_rc rc = mm_lines_init(&lr, fd, 0);
         mm_span line;
         bool cut;
-        while (rc == MM_OK && (rc = mm_lines_next(&lr, &line, &cut)) == MM_OK) {
+        while (rc == MM_OK &&
+               (rc = mm_lines_next(&lr, &line, &cut)) == MM_OK) {
             if (xml)
                 xml_emit(&in, &xf, line, cut, lr.lineno, v, ud);
             else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cli-opts.c — the one option parser of every command: a table of options
  * (name, short alias, takes a value, help) and a callback per option and
  * per plain argument, with the same errors everywhere (docs/cli.md). */
@@ -36,8 +37,10 @@ int mm_cli_opts_parse(const mm_command *cmd, const mm_cli_opt *tab, int argc,
         size_t n = eq ? (size_t)(eq - a) : strlen(a);
         const mm_cli_opt *o = find(tab, a, n);
         if (!o)
-            return mm_cli_usage_error(cmd, "不明なオプション / unknown option "
-                                           "'%.*s'", (int)n, a);
+            return mm_cli_usage_error(cmd,
+                                      "不明なオプション / unknown option "
+                                      "'%.*s'",
+                                      (int)n, a);
         const char *val = NULL;
         if (o->arg) {
             if (eq)
@@ -45,11 +48,15 @@ int mm_cli_opts_parse(const mm_command *cmd, const mm_cli_opt *tab, int argc,
             else if (i + 1 < argc)
                 val = argv[++i];
             else
-                return mm_cli_usage_error(cmd, "%s には値が必要です / %s needs "
-                                               "a value", o->name, o->name);
+                return mm_cli_usage_error(cmd,
+                                          "%s には値が必要です / %s needs "
+                                          "a value",
+                                          o->name, o->name);
         } else if (eq) {
-            return mm_cli_usage_error(cmd, "%s は値を取りません / %s takes no "
-                                           "value", o->name, o->name);
+            return mm_cli_usage_error(cmd,
+                                      "%s は値を取りません / %s takes no "
+                                      "value",
+                                      o->name, o->name);
         }
         if ((r = fn(o->key, val, ud)) != 0)
             return r;

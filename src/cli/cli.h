@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli.h — the `mamori` command line: one table row per command.
  *
@@ -30,7 +31,7 @@ typedef struct mm_command {
     const char *summary_en;
     const char *usage; /* full --help text (Japanese first, then English) */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
-    const struct mm_cli_opt *opts; /* its options (cli-opts.c), or NULL */
+    const struct mm_cli_opt *opts;     /* its options (cli-opts.c), or NULL */
 } mm_command;
 
 /* ---- options: one parser for every command (cli-opts.c) ----------------- */
@@ -71,12 +72,12 @@ struct mm_input_opts {
     mm_logtype type;
     mm_parse_opts parse;
     mm_webfmt *web_format;
-    const char *rules_dir;  /* NULL = rules compiled into the binary */
+    const char *rules_dir; /* NULL = rules compiled into the binary */
     const char **iocs;
     size_t n_iocs;
     const char **allows;
     size_t n_allows;
-    const char **files;     /* none = stdin */
+    const char **files; /* none = stdin */
     size_t n_files;
     /* The command's own options (rows of cmd->opts besides
      * MM_INPUT_OPT_ROWS), or NULL when it has none. */
@@ -88,7 +89,7 @@ struct mm_input_opts {
 typedef struct mm_input {
     const char *name;
     mm_logtype type;
-    mm_parse_opts parse;    /* year filled from the file's time */
+    mm_parse_opts parse; /* year filled from the file's time */
 } mm_input;
 
 typedef struct mm_input_visitor {
@@ -111,15 +112,20 @@ enum {
     MM_INPUT_K_WEB_FORMAT,
     MM_INPUT_K_TRUST_XFF,
 };
-#define MM_INPUT_OPT_ROWS                                                      \
-    {"--type", NULL, MM_INPUT_K_TYPE, true, "log type"},                       \
-    {"--rules", NULL, MM_INPUT_K_RULES, true, "rule directory"},               \
-    {"--ioc", NULL, MM_INPUT_K_IOC, true, "indicator list (repeatable)"},      \
-    {"--allow", NULL, MM_INPUT_K_ALLOW, true, "never alert on this CIDR"},     \
-    {"--year", NULL, MM_INPUT_K_YEAR, true, "year of stamps without one"},     \
-    {"--timezone", NULL, MM_INPUT_K_TIMEZONE, true, "zone of stamps"},         \
-    {"--web-format", NULL, MM_INPUT_K_WEB_FORMAT, true, "Apache LogFormat"},   \
-    {"--trust-xff", NULL, MM_INPUT_K_TRUST_XFF, false, "X-Forwarded-For"}
+#define MM_INPUT_OPT_ROWS                                                     \
+    {"--type", NULL, MM_INPUT_K_TYPE, true, "log type"},                      \
+        {"--rules", NULL, MM_INPUT_K_RULES, true, "rule directory"},          \
+        {"--ioc", NULL, MM_INPUT_K_IOC, true, "indicator list (repeatable)"}, \
+        {"--allow", NULL, MM_INPUT_K_ALLOW, true,                             \
+         "never alert on this CIDR"},                                         \
+        {"--year", NULL, MM_INPUT_K_YEAR, true,                               \
+         "year of stamps without one"},                                       \
+        {"--timezone", NULL, MM_INPUT_K_TIMEZONE, true, "zone of stamps"},    \
+        {"--web-format", NULL, MM_INPUT_K_WEB_FORMAT, true,                   \
+         "Apache LogFormat"},                                                 \
+    {                                                                         \
+        "--trust-xff", NULL, MM_INPUT_K_TRUST_XFF, false, "X-Forwarded-For"   \
+    }
 
 /* Parses cmd->opts over argv: the input options, file names, and the
  * command's own options through o->cmd_opt; returns an exit code (0 = go
@@ -145,16 +151,16 @@ void mm_input_print_stats(const char *cmd, const char *name,
                           const mm_parse_stats *st);
 
 /* Usage lines of the options mm_input_opts_parse understands. */
-#define MM_INPUT_OPTIONS_USAGE                                                 \
+#define MM_INPUT_OPTIONS_USAGE                                                \
     "  --type T          auto|syslog|sshd|web-access|web-error|netfilter|\n"  \
     "                    fortigate|kv (default auto: recognised per line)\n"  \
     "                    windows: event XML, Winlogbeat/NXLog JSON, Snare\n"  \
     "                    (.evtx files are recognised by their header)\n"      \
     "  --rules DIR       rule files (default: the built-in rules)\n"          \
-    "  --ioc FILE        indicator list (IP, CIDR or domain per line); "       \
+    "  --ioc FILE        indicator list (IP, CIDR or domain per line); "      \
     "repeatable\n"                                                            \
     "  --allow CIDR      never alert on this source; repeatable\n"            \
-    "  --year Y          year for syslog stamps without one (default: the "    \
+    "  --year Y          year for syslog stamps without one (default: the "   \
     "file's)\n"                                                               \
     "  --timezone +HH:MM zone of stamps without one (default +00:00)\n"       \
     "  --web-format FMT  Apache LogFormat of the access log\n"                \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-demo.c — `mamori demo`: options, then mm_demo_run (src/demo), then
  * the results in Japanese and English (and one JSON line with --json). */
 #include "cli.h"
@@ -19,24 +20,27 @@ static void say(void *ud, const char *ja, const char *en)
 static void print_results(const mm_demo_result *r, bool json)
 {
     char a[1024], b[1024];
-    snprintf(a, sizeof a,
-             "\n結果: 取り込んだイベント %ld 件、キャンペーン %ld 件、警告を受けた"
-             "発注元 %ld 社、エスカレーション %ld 件",
-             r->events, r->campaigns, r->warned_buyers, r->escalations);
+    snprintf(
+        a, sizeof a,
+        "\n結果: 取り込んだイベント %ld 件、キャンペーン %ld 件、警告を受けた"
+        "発注元 %ld 社、エスカレーション %ld 件",
+        r->events, r->campaigns, r->warned_buyers, r->escalations);
     snprintf(b, sizeof b,
              "result: %ld events ingested, %ld campaigns, %ld buyers warned, "
              "%ld escalations",
              r->events, r->campaigns, r->warned_buyers, r->escalations);
     say(NULL, a, b);
-    snprintf(a, sizeof a,
-             "最初の攻撃の前に共有フィードで守られていた会社: %d 社 (中央値 %.0f "
-             "秒前、ログ時刻)、最初の1行で検知 (共有リストに載っていた): %d 件",
-             r->protected_before, r->median_lead_s, r->first_line_hits);
-    snprintf(b, sizeof b,
-             "companies protected before the attacker's first line: %d (median "
-             "%.0f s ahead, log time); detected at the first line (on the "
-             "shared block list): %d",
-             r->protected_before, r->median_lead_s, r->first_line_hits);
+    snprintf(
+        a, sizeof a,
+        "最初の攻撃の前に共有フィードで守られていた会社: %d 社 (中央値 %.0f "
+        "秒前、ログ時刻)、最初の1行で検知 (共有リストに載っていた): %d 件",
+        r->protected_before, r->median_lead_s, r->first_line_hits);
+    snprintf(
+        b, sizeof b,
+        "companies protected before the attacker's first line: %d (median "
+        "%.0f s ahead, log time); detected at the first line (on the "
+        "shared block list): %d",
+        r->protected_before, r->median_lead_s, r->first_line_hits);
     say(NULL, a, b);
     if (!json)
         return;
@@ -61,10 +65,13 @@ static const char usage[] =
     "使い方 / usage: mamori demo [--json] [--dir DIR] [--samples DIR]\n"
     "\n"
     "  ハブ1台と中小企業5社のセンサーをループバックで起動し、data/samples の\n"
-    "  実際の攻撃ログを時刻をずらして再生します。検知 → 警告 → 匿名化して送信\n"
-    "  → 2社目でキャンペーン → 取引先への警告 → 共有フィード → 後の会社は最初\n"
+    "  実際の攻撃ログを時刻をずらして再生します。検知 → 警告 → "
+    "匿名化して送信\n"
+    "  → 2社目でキャンペーン → 取引先への警告 → 共有フィード → "
+    "後の会社は最初\n"
     "  の1行から防御、を日本語と英語で説明します。\n"
-    "  Starts a hub and five SME sensors on loopback and replays real attacks\n"
+    "  Starts a hub and five SME sensors on loopback and replays real "
+    "attacks\n"
     "  from data/samples, shifted in time so the same attackers reach the\n"
     "  SMEs one after another: detection → alert → de-identified upload →\n"
     "  campaign at the 2nd SME → warnings to the buyers → shared feed → the\n"

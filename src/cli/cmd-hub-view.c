@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-hub-view.c — `mamori hub campaigns | escalations | serve | scs`:
  * list what correlation found, run the API, the SCS buyer view. */
 #include "cmd-hub.h"
@@ -27,8 +28,8 @@ static mm_rc print_campaign(const mm_campaign *c, void *ud)
     char f[32], l[32];
     mm_time_format(c->first_ts, f, sizeof f);
     mm_time_format(c->last_ts, l, sizeof l);
-    printf("c-%-5lld %-6s %-40s tenants %-3u score %-3u %s … %s%s\n", (long long)c->id,
-           c->key_type, c->key, c->tenants, c->score, f, l,
+    printf("c-%-5lld %-6s %-40s tenants %-3u score %-3u %s … %s%s\n",
+           (long long)c->id, c->key_type, c->key, c->tenants, c->score, f, l,
            c->escalated ? "  ESCALATED" : "");
     return MM_OK;
 }
@@ -36,8 +37,9 @@ static mm_rc print_campaign(const mm_campaign *c, void *ud)
 static int run_campaigns(hub_args *a)
 {
     mm_err err;
-    mm_rc r = HAS(a, K_JSON) ? print_doc(a->st, mm_hub_campaigns_json, &err)
-                             : mm_store_campaign_list(a->st, print_campaign, NULL, &err);
+    mm_rc r = HAS(a, K_JSON)
+                  ? print_doc(a->st, mm_hub_campaigns_json, &err)
+                  : mm_store_campaign_list(a->st, print_campaign, NULL, &err);
     return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
 }
 
@@ -59,12 +61,15 @@ static mm_rc escalations_stix(mm_store *st, mm_buf *out, mm_err *err)
 static int run_escalations(hub_args *a)
 {
     mm_err err;
-    mm_rc r = HAS(a, K_STIX) ? print_doc(a->st, escalations_stix, &err)
-                             : mm_store_escalation_list(a->st, print_esc, NULL, &err);
+    mm_rc r = HAS(a, K_STIX)
+                  ? print_doc(a->st, escalations_stix, &err)
+                  : mm_store_escalation_list(a->st, print_esc, NULL, &err);
     return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
 }
 
-/* ---- serve -------------------------------------------------------------------------- */
+/* ---- serve
+ * --------------------------------------------------------------------------
+ */
 
 static int run_serve(hub_args *a)
 {
@@ -79,7 +84,8 @@ static int run_serve(hub_args *a)
     mm_err err;
     if (mm_hub_conf_load(dir, &c, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
-    if (listen && mm_hub_conf_set(&c, "listen", listen, "--listen", 0, &err) != MM_OK)
+    if (listen &&
+        mm_hub_conf_set(&c, "listen", listen, "--listen", 0, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
     if (tls >= 0)
         c.tls = tls == 1;
@@ -111,7 +117,8 @@ static int run_serve(hub_args *a)
     return MM_EXIT_OK;
 }
 
-/* ---- SCS buyer view ------------------------------------------------------------------ */
+/* ---- SCS buyer view
+ * ------------------------------------------------------------------ */
 
 static int run_scs_submit(hub_args *a)
 {
@@ -120,16 +127,21 @@ static int run_scs_submit(hub_args *a)
     mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
-    r = mm_hub_scs_submit(a->st, a->tenant, a->text, a->len, mm_now_ms(), &c, &err);
+    r = mm_hub_scs_submit(a->st, a->tenant, a->text, a->len, mm_now_ms(), &c,
+                          &err);
     if (r != MM_OK) {
-        fprintf(stderr, "mamori hub: %s: 確認済み評価として受け付けません / not "
-                        "accepted as a confirmed assessment\n", a->pos[0]);
+        fprintf(stderr,
+                "mamori hub: %s: 確認済み評価として受け付けません / not "
+                "accepted as a confirmed assessment\n",
+                a->pos[0]);
         return mm_cli_hub_fail_rc(r, &err);
     }
     const char *star = c.achieved ? (c.achieved == 4 ? "★4" : "★3") : NULL;
-    printf("%s: 確認済み %s（%s、登録番号 %s）を登録しました / recorded confirmed %s "
-           "(%s, registration no. %s)\n", a->tenant, star ? star : "★なし",
-           c.confirmed_date, c.registration_no, star ? star : "none", c.confirmed_date,
+    printf("%s: 確認済み %s（%s、登録番号 %s）を登録しました / recorded "
+           "confirmed %s "
+           "(%s, registration no. %s)\n",
+           a->tenant, star ? star : "★なし", c.confirmed_date,
+           c.registration_no, star ? star : "none", c.confirmed_date,
            c.registration_no);
     return MM_EXIT_OK;
 }
@@ -137,16 +149,17 @@ static int run_scs_submit(hub_args *a)
 static int run_scs_require(hub_args *a)
 {
     const char *buyer = a->buyer, *sup = a->supplier, *lv = a->level;
-    if (strcmp(lv, "3") != 0 && strcmp(lv, "4") != 0 && strcmp(lv, "★3") != 0 &&
-        strcmp(lv, "★4") != 0)
-        return mm_cli_usage_error(&mm_cmd_hub, "--level は 3 か 4 / --level must be 3 or 4");
+    if (strcmp(lv, "3") != 0 && strcmp(lv, "4") != 0 &&
+        strcmp(lv, "★3") != 0 && strcmp(lv, "★4") != 0)
+        return mm_cli_usage_error(
+            &mm_cmd_hub, "--level は 3 か 4 / --level must be 3 or 4");
     int level = lv[strlen(lv) - 1] - '0';
     mm_err err;
     mm_rc r = mm_hub_scs_require(a->st, buyer, sup, level, mm_now_ms(), &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
-    printf("%s は %s に ★%d を求めます / %s requires ★%d of %s\n", buyer, sup, level,
-           buyer, level, sup);
+    printf("%s は %s に ★%d を求めます / %s requires ★%d of %s\n", buyer, sup,
+           level, buyer, level, sup);
     return MM_EXIT_OK;
 }
 
@@ -170,57 +183,74 @@ static int run_scs_status(hub_args *a)
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
     if (HAS(a, K_JSON))
-        return scs_status_json(st, buyer, &err) == MM_OK ? MM_EXIT_OK
-                                                          : mm_cli_hub_fail(&err);
+        return scs_status_json(st, buyer, &err) == MM_OK
+                   ? MM_EXIT_OK
+                   : mm_cli_hub_fail(&err);
     mm_hub_scs_row *v;
     size_t n;
     r = mm_hub_scs_status(st, buyer, &v, &n, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail(&err);
     printf("バイヤー / buyer: %s   仕入先 / suppliers: %zu\n", buyer, n);
-    printf("%-20s %-6s %-8s %-11s %-8s %s\n", "仕入先/SUPPLIER", "要求/REQ", "確認/CONF",
-           "確認日/DATE", "登録番号/REG", "判定 / STATUS");
+    printf("%-20s %-6s %-8s %-11s %-8s %s\n", "仕入先/SUPPLIER", "要求/REQ",
+           "確認/CONF", "確認日/DATE", "登録番号/REG", "判定 / STATUS");
     for (size_t i = 0; i < n; i++) {
         const mm_hub_scs_row *x = &v[i];
         char who[330];
-        snprintf(who, sizeof who, "%s%s%s%s", x->supplier, x->name[0] ? " (" : "",
-                 x->name, x->name[0] ? ")" : "");
-        const char *conf = !x->has_conf ? "-" : x->conf.achieved == 4 ? "★4"
-                         : x->conf.achieved == 3 ? "★3" : "none";
+        snprintf(who, sizeof who, "%s%s%s%s", x->supplier,
+                 x->name[0] ? " (" : "", x->name, x->name[0] ? ")" : "");
+        const char *conf = !x->has_conf            ? "-"
+                           : x->conf.achieved == 4 ? "★4"
+                           : x->conf.achieved == 3 ? "★3"
+                                                   : "none";
         printf("%-20s %-6s %-8s %-11s %-8s %s / %s\n", who,
-               x->required == 4 ? "★4" : x->required == 3 ? "★3" : "-", conf,
-               x->has_conf ? x->conf.confirmed_date : "-",
-               x->has_conf ? x->conf.registration_no : "-", x->status_ja, x->status_en);
+               x->required == 4   ? "★4"
+               : x->required == 3 ? "★3"
+                                  : "-",
+               conf, x->has_conf ? x->conf.confirmed_date : "-",
+               x->has_conf ? x->conf.registration_no : "-", x->status_ja,
+               x->status_en);
     }
     free(v);
     return MM_EXIT_OK;
 }
 
-/* ---- the rows ------------------------------------------------------------------------ */
+/* ---- the rows
+ * ------------------------------------------------------------------------ */
 
 static const mm_cli_opt campaigns_opts[] = {O_DIR, O_JSON, {0}};
-static const mm_cli_opt escalations_opts[] = {O_DIR, OPT("--stix", K_STIX, false), {0}};
-static const mm_cli_opt serve_opts[] = {O_DIR, OPT("--listen", K_LISTEN, true),
+static const mm_cli_opt escalations_opts[] = {
+    O_DIR, OPT("--stix", K_STIX, false), {0}};
+static const mm_cli_opt serve_opts[] = {O_DIR,
+                                        OPT("--listen", K_LISTEN, true),
                                         OPT("--tls", K_TLS, false),
-                                        OPT("--plain", K_PLAIN, false), {0}};
-static const mm_cli_opt scs_submit_opts[] = {O_DIR, OPT("--tenant", K_TENANT, true), {0}};
+                                        OPT("--plain", K_PLAIN, false),
+                                        {0}};
+static const mm_cli_opt scs_submit_opts[] = {
+    O_DIR, OPT("--tenant", K_TENANT, true), {0}};
 static const mm_cli_opt scs_require_opts[] = {
-    O_DIR, OPT("--buyer", K_BUYER, true), OPT("--supplier", K_SUPPLIER, true),
-    OPT("--level", K_LEVEL, true), {0}};
-static const mm_cli_opt scs_status_opts[] = {O_DIR, OPT("--buyer", K_BUYER, true), O_JSON,
-                                             {0}};
+    O_DIR,
+    OPT("--buyer", K_BUYER, true),
+    OPT("--supplier", K_SUPPLIER, true),
+    OPT("--level", K_LEVEL, true),
+    {0}};
+static const mm_cli_opt scs_status_opts[] = {
+    O_DIR, OPT("--buyer", K_BUYER, true), O_JSON, {0}};
 
 const hub_sub mm_cli_hub_view_subs[] = {
-    {"serve", serve_opts, NEED(K_DIR), 0, "serve needs --dir DIR", 0, false, run_serve},
-    {"campaigns", campaigns_opts, NEED(K_DIR), 0, "campaigns needs --dir DIR", 0, true,
-     run_campaigns},
-    {"escalations", escalations_opts, NEED(K_DIR), 0, "escalations needs --dir DIR", 0,
-     true, run_escalations},
+    {"serve", serve_opts, NEED(K_DIR), 0, "serve needs --dir DIR", 0, false,
+     run_serve},
+    {"campaigns", campaigns_opts, NEED(K_DIR), 0, "campaigns needs --dir DIR",
+     0, true, run_campaigns},
+    {"escalations", escalations_opts, NEED(K_DIR), 0,
+     "escalations needs --dir DIR", 0, true, run_escalations},
     {"scs submit", scs_submit_opts, NEED(K_DIR) | NEED(K_TENANT), 1,
-     "scs submit needs --dir, --tenant and FILE", MM_EXIT_FAIL, true, run_scs_submit},
+     "scs submit needs --dir, --tenant and FILE", MM_EXIT_FAIL, true,
+     run_scs_submit},
     {"scs require", scs_require_opts,
      NEED(K_DIR) | NEED(K_BUYER) | NEED(K_SUPPLIER) | NEED(K_LEVEL), 0,
-     "scs require needs --dir, --buyer, --supplier and --level", 0, true, run_scs_require},
+     "scs require needs --dir, --buyer, --supplier and --level", 0, true,
+     run_scs_require},
     {"scs status", scs_status_opts, NEED(K_DIR) | NEED(K_BUYER), 0,
      "scs status needs --dir and --buyer", 0, true, run_scs_status},
     {0},

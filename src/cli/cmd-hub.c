@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-hub.c — `mamori hub …`: create and run a hub, manage tenants, the
  * supply-chain graph, webhooks and state-backed indicator lists, and read
  * campaigns and escalations. The work is in src/hub (admin.c); this file
@@ -11,34 +12,46 @@
 
 static const char usage[] =
     "使い方 / usage:\n"
-    "  mamori hub init --dir DIR [--listen HOST:PORT] [--plain] [--san NAME]...\n"
-    "      ハブを作成（ストア、設定 hub.conf、自己署名証明書）/ create a hub (store,\n"
+    "  mamori hub init --dir DIR [--listen HOST:PORT] [--plain] [--san "
+    "NAME]...\n"
+    "      ハブを作成（ストア、設定 hub.conf、自己署名証明書）/ create a hub "
+    "(store,\n"
     "      config, self-signed certificate made with the openssl command)\n"
-    "  mamori hub tenant add --dir DIR --id ID --name NAME --kind sme|buyer|critical|provider\n"
+    "  mamori hub tenant add --dir DIR --id ID --name NAME --kind "
+    "sme|buyer|critical|provider\n"
     "      [--industry X] [--region Y] [--range CIDR]...\n"
-    "      テナント追加、トークンを一度だけ表示 / add a tenant; prints its token once\n"
+    "      テナント追加、トークンを一度だけ表示 / add a tenant; prints its "
+    "token once\n"
     "  mamori hub tenant list --dir DIR [--json]\n"
     "  mamori hub link --dir DIR SUPPLIER CUSTOMER [--disclose]\n"
-    "      取引関係（仕入先→顧客）/ a supplier→customer link; --disclose lets the\n"
+    "      取引関係（仕入先→顧客）/ a supplier→customer link; --disclose lets "
+    "the\n"
     "      customer see the supplier's name in warnings\n"
-    "  mamori hub graph import --dir DIR FILE.csv   (supplier,customer,disclose)\n"
+    "  mamori hub graph import --dir DIR FILE.csv   "
+    "(supplier,customer,disclose)\n"
     "  mamori hub webhook set --dir DIR --tenant ID --url URL [--secret S]\n"
-    "      警告の送信先（HMAC-SHA256 署名）/ warning webhook, body signed with\n"
+    "      警告の送信先（HMAC-SHA256 署名）/ warning webhook, body signed "
+    "with\n"
     "      HMAC-SHA256 in X-Mamori-Signature; --url '' removes it\n"
-    "  mamori hub ioc import --dir DIR FILE   国家関与の指標リスト / state-backed list\n"
+    "  mamori hub ioc import --dir DIR FILE   国家関与の指標リスト / "
+    "state-backed list\n"
     "      (plain text, or Elastic rule NDJSON such as ACSC 2020-008)\n"
     "  mamori hub serve --dir DIR [--listen HOST:PORT] [--tls|--plain]\n"
-    "      API を起動（平文 HTTP はループバックのみ）/ run the API (plain HTTP on\n"
+    "      API を起動（平文 HTTP はループバックのみ）/ run the API (plain "
+    "HTTP on\n"
     "      loopback only); writes the bound port to DIR/hub.port\n"
     "  mamori hub campaigns --dir DIR [--json]\n"
     "  mamori hub escalations --dir DIR [--stix]\n"
     "  mamori hub scs submit --dir DIR --tenant ID FILE\n"
-    "      仕入先の確認済み評価（mamori scs confirm）を検証して登録 / verify and record\n"
+    "      仕入先の確認済み評価（mamori scs confirm）を検証して登録 / verify "
+    "and record\n"
     "      a supplier's confirmed assessment\n"
     "  mamori hub scs require --dir DIR --buyer B --supplier S --level 3|4\n"
-    "      バイヤーが仕入先に求める★ / the ★ a buyer requires of its supplier\n"
+    "      バイヤーが仕入先に求める★ / the ★ a buyer requires of its "
+    "supplier\n"
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
-    "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per supplier\n"
+    "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
+    "supplier\n"
     "\n詳細 / details: docs/hub.md, docs/api.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
@@ -89,7 +102,8 @@ static char *slurp(const char *path, size_t *len)
     return text;
 }
 
-/* ---- options: one table for every subcommand ---------------------------------- */
+/* ---- options: one table for every subcommand
+ * ---------------------------------- */
 
 static int take_opt(int key, const char *v, void *ud)
 {
@@ -132,9 +146,11 @@ static int take_opt(int key, const char *v, void *ud)
     return 0;
 }
 
-/* ---- dispatch: one row per subcommand ---------------------------------------------- */
+/* ---- dispatch: one row per subcommand
+ * ---------------------------------------------- */
 
-static const hub_sub *const tables[] = {mm_cli_hub_admin_subs, mm_cli_hub_view_subs};
+static const hub_sub *const tables[] = {mm_cli_hub_admin_subs,
+                                        mm_cli_hub_view_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */
@@ -169,18 +185,22 @@ static int run_sub(const hub_sub *s, hub_args *a)
 static int hub_run(int argc, char **argv)
 {
     if (argc < 2)
-        return mm_cli_usage_error(&mm_cmd_hub, "サブコマンドがありません / missing subcommand");
+        return mm_cli_usage_error(
+            &mm_cmd_hub, "サブコマンドがありません / missing subcommand");
     int words = 0;
     const hub_sub *s = find_sub(argc, argv, &words);
     if (!s) {
         const char *sub2 = argc > 2 ? argv[2] : "";
-        return mm_cli_usage_error(&mm_cmd_hub, "不明なサブコマンド / unknown subcommand "
-                                               "'%s%s%s'", argv[1], *sub2 ? " " : "", sub2);
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "不明なサブコマンド / unknown subcommand "
+                                  "'%s%s%s'",
+                                  argv[1], *sub2 ? " " : "", sub2);
     }
     hub_args a;
     memset(&a, 0, sizeof a);
     a.tls = -1;
-    int rc = mm_cli_opts_parse(&mm_cmd_hub, s->opts, argc, argv, 1 + words, take_opt, &a);
+    int rc = mm_cli_opts_parse(&mm_cmd_hub, s->opts, argc, argv, 1 + words,
+                               take_opt, &a);
     if (rc)
         return rc;
     if ((a.given & s->need) != s->need || a.n_pos != s->n_pos)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-hub.h — what the files of `mamori hub` share: the options a
  * subcommand was given, the error helpers and one run function per
  * subcommand (cmd-hub.c parses and dispatches; cmd-hub-admin.c creates and
@@ -13,9 +14,26 @@
 #define FILE_MAX (64u * 1024u * 1024u)
 
 enum {
-    K_DIR, K_LISTEN, K_PLAIN, K_TLS, K_SAN, K_ID, K_NAME, K_KIND, K_INDUSTRY,
-    K_REGION, K_RANGE, K_DISCLOSE, K_JSON, K_STIX, K_TENANT, K_URL, K_SECRET,
-    K_BUYER, K_SUPPLIER, K_LEVEL,
+    K_DIR,
+    K_LISTEN,
+    K_PLAIN,
+    K_TLS,
+    K_SAN,
+    K_ID,
+    K_NAME,
+    K_KIND,
+    K_INDUSTRY,
+    K_REGION,
+    K_RANGE,
+    K_DISCLOSE,
+    K_JSON,
+    K_STIX,
+    K_TENANT,
+    K_URL,
+    K_SECRET,
+    K_BUYER,
+    K_SUPPLIER,
+    K_LEVEL,
 };
 #define SAN_MAX 64u
 
@@ -39,21 +57,24 @@ typedef struct hub_args {
 /* True when option `k` was given. */
 #define HAS(a, k) (((a)->given >> (k)) & 1u)
 #define NEED(k) (1u << (k))
-#define OPT(name, key, arg) {name, NULL, key, arg, NULL}
+#define OPT(name, key, arg)                                                   \
+    {                                                                         \
+        name, NULL, key, arg, NULL                                            \
+    }
 #define O_DIR OPT("--dir", K_DIR, true)
 #define O_JSON OPT("--json", K_JSON, false)
 
 /* One subcommand: its options, what it cannot do without, and what the
  * dispatcher prepares before `run` (the one scaffold of every row). */
 typedef struct hub_sub {
-    const char *name;       /* "tenant add"; NULL ends a table */
+    const char *name; /* "tenant add"; NULL ends a table */
     const mm_cli_opt *opts;
-    unsigned need;          /* NEED(K_…) of the options it requires */
-    size_t n_pos;           /* plain arguments it takes */
-    const char *needs;      /* the usage error when one is missing */
-    int file;               /* 0, or: read pos[0] into text/len first, and
-                               this exit code when it cannot be read */
-    bool store;             /* open DIR's store into st (closed after) */
+    unsigned need;     /* NEED(K_…) of the options it requires */
+    size_t n_pos;      /* plain arguments it takes */
+    const char *needs; /* the usage error when one is missing */
+    int file;          /* 0, or: read pos[0] into text/len first, and
+                          this exit code when it cannot be read */
+    bool store;        /* open DIR's store into st (closed after) */
     int (*run)(hub_args *a);
 } hub_sub;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-logtest.c — `mamori logtest`: show how each line parses and which
  * single-line rules it matches, like ossec-logtest or fail2ban-regex. */
 #include "cli.h"
@@ -5,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LT_EXAMPLES 5    /* unparsed lines shown per input */
+#define LT_EXAMPLES 5      /* unparsed lines shown per input */
 #define LT_EXAMPLE_MAX 300 /* bytes kept of each */
 
 typedef struct logtest_opts {
@@ -33,8 +34,8 @@ typedef struct logtest {
     lt_summary *sum;
 } logtest;
 
-static void summary_line(logtest *lt, mm_span line, uint64_t lineno,
-                         mm_rc rc, const mm_event *ev)
+static void summary_line(logtest *lt, mm_span line, uint64_t lineno, mm_rc rc,
+                         const mm_event *ev)
 {
     lt_summary *s = lt->sum;
     s->st.lines++;
@@ -60,15 +61,16 @@ static void summary_line(logtest *lt, mm_span line, uint64_t lineno,
 
 static void summary_text(const char *name, const lt_summary *s, mm_buf *b)
 {
-    double share = s->st.lines ? 100.0 * (double)s->st.unparsed /
-                                     (double)s->st.lines : 0.0;
-    mm_buf_printf(b,
-                  "%s: %llu 行 / lines — %llu イベント / events, %llu 対象外 / "
-                  "skipped, %llu 解析不能 / unparsed (%.1f %%)\n",
-                  name, (unsigned long long)s->st.lines,
-                  (unsigned long long)s->st.events,
-                  (unsigned long long)s->st.skipped,
-                  (unsigned long long)s->st.unparsed, share);
+    double share = s->st.lines
+                       ? 100.0 * (double)s->st.unparsed / (double)s->st.lines
+                       : 0.0;
+    mm_buf_printf(
+        b,
+        "%s: %llu 行 / lines — %llu イベント / events, %llu 対象外 / "
+        "skipped, %llu 解析不能 / unparsed (%.1f %%)\n",
+        name, (unsigned long long)s->st.lines,
+        (unsigned long long)s->st.events, (unsigned long long)s->st.skipped,
+        (unsigned long long)s->st.unparsed, share);
     for (unsigned d = 0; d < MM_DS_COUNT; d++) {
         for (unsigned a = 0; a < MM_ACT_COUNT; a++)
             if (s->by[d][a])
@@ -78,8 +80,7 @@ static void summary_text(const char *name, const lt_summary *s, mm_buf *b)
                               (unsigned long long)s->by[d][a]);
         if (s->skipped_by[d])
             mm_buf_printf(b, "  %-22s %-34s %10llu\n",
-                          mm_dataset_name((mm_dataset)d),
-                          "(対象外 / skipped)",
+                          mm_dataset_name((mm_dataset)d), "(対象外 / skipped)",
                           (unsigned long long)s->skipped_by[d]);
     }
     if (s->n_ex)
@@ -97,17 +98,15 @@ static void summary_json(const char *name, const lt_summary *s, mm_buf *b)
 {
     mm_buf_puts(b, "{\"file\":");
     mm_buf_json_str(b, name, strlen(name));
-    mm_buf_printf(b,
-                  ",\"lines\":%llu,\"events\":%llu,\"skipped\":%llu,"
-                  "\"unparsed\":%llu,\"truncated\":%llu,"
-                  "\"unparsed_share\":%.4f,\"datasets\":{",
-                  (unsigned long long)s->st.lines,
-                  (unsigned long long)s->st.events,
-                  (unsigned long long)s->st.skipped,
-                  (unsigned long long)s->st.unparsed,
-                  (unsigned long long)s->st.truncated,
-                  s->st.lines ? (double)s->st.unparsed / (double)s->st.lines
-                              : 0.0);
+    mm_buf_printf(
+        b,
+        ",\"lines\":%llu,\"events\":%llu,\"skipped\":%llu,"
+        "\"unparsed\":%llu,\"truncated\":%llu,"
+        "\"unparsed_share\":%.4f,\"datasets\":{",
+        (unsigned long long)s->st.lines, (unsigned long long)s->st.events,
+        (unsigned long long)s->st.skipped, (unsigned long long)s->st.unparsed,
+        (unsigned long long)s->st.truncated,
+        s->st.lines ? (double)s->st.unparsed / (double)s->st.lines : 0.0);
     bool first_ds = true;
     for (unsigned d = 0; d < MM_DS_COUNT; d++) {
         bool any = s->skipped_by[d] != 0;
@@ -213,8 +212,8 @@ static int logtest_run(int argc, char **argv)
     o.cmd_ud = &lo;
     mm_ruleset *rs = NULL;
     logtest lt = {.lo = &lo};
-    int status = mm_input_prepare(&mm_cmd_logtest, &o, argc, argv, NULL, &rs,
-                                  &lt.det);
+    int status =
+        mm_input_prepare(&mm_cmd_logtest, &o, argc, argv, NULL, &rs, &lt.det);
     if (status == MM_EXIT_OK && lo.summary &&
         !(lt.sum = calloc(1, sizeof *lt.sum))) {
         fprintf(stderr, "mamori logtest: out of memory\n");
@@ -243,20 +242,21 @@ const mm_command mm_cmd_logtest = {
     .usage =
         "使い方 / usage: mamori logtest [options] [FILE...]\n"
         "\n"
-        "各行の解析結果を1行1つのJSONで出力します(ファイル省略時は標準入力)。\n"
+        "各行の解析結果を1行1つのJSONで出力します(ファイル省略時は標準入力)"
+        "。\n"
         "Prints one JSON object per line that yields an event (stdin when no "
         "FILE):\n"
         "  {\"line\": N, <ECS fields>, \"rule\": {\"ids\": [...]}}\n"
         "Lines that yield nothing are counted on stderr.\n"
         "\n"
-        "--summary: ファイルごとに、データセットとアクション別の件数、解析できない行の\n"
+        "--summary: "
+        "ファイルごとに、データセットとアクション別の件数、解析できない行の\n"
         "割合と最初の数行の例を表示します(--json で1ファイル1行のJSON)。\n"
         "--summary: per file, counts by dataset and action, the share of "
         "unparsed\n"
         "lines and the first few of them (--json: one JSON object per "
         "file).\n"
-        "\n"
-        MM_INPUT_OPTIONS_USAGE
+        "\n" MM_INPUT_OPTIONS_USAGE
         "  --summary         per-file summary instead of one line per event\n"
         "  --json            with --summary: JSON instead of text\n",
     .run = logtest_run,

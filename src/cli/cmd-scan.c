@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-scan.c — `mamori scan`: batch detection over log files. */
 #include "cli.h"
 
@@ -13,7 +14,7 @@ typedef struct scan_opts {
 typedef struct scan {
     mm_detector *det;
     mm_buf out;
-    mm_parse_stats file;  /* the input being read */
+    mm_parse_stats file; /* the input being read */
     mm_parse_stats total;
     uint64_t alerts;
     bool quiet;
@@ -29,16 +30,16 @@ static mm_rc alert_to_text(const mm_alert *a, mm_buf *out)
     mm_time_format(a->first_ms, first, sizeof first);
     mm_time_format(a->last_ms, last, sizeof last);
     unsigned sev = (unsigned)a->severity <= 4 ? (unsigned)a->severity : 0;
-    return mm_buf_printf(
-        out,
-        "[%s] %s — %s: %llu件 (%.19s 〜 %.19s)\n"
-        "     %s / %s — %s: %llu events\n"
-        "     対処 / what to do: %s\n",
-        sev_ja[sev], a->title_ja ? a->title_ja : a->rule_id, a->key,
-        (unsigned long long)a->count, first, last,
-        mm_severity_name(a->severity), a->title_en ? a->title_en : a->rule_id,
-        a->rule_id, (unsigned long long)a->count,
-        a->advice_ja ? a->advice_ja : "-");
+    return mm_buf_printf(out,
+                         "[%s] %s — %s: %llu件 (%.19s 〜 %.19s)\n"
+                         "     %s / %s — %s: %llu events\n"
+                         "     対処 / what to do: %s\n",
+                         sev_ja[sev], a->title_ja ? a->title_ja : a->rule_id,
+                         a->key, (unsigned long long)a->count, first, last,
+                         mm_severity_name(a->severity),
+                         a->title_en ? a->title_en : a->rule_id, a->rule_id,
+                         (unsigned long long)a->count,
+                         a->advice_ja ? a->advice_ja : "-");
 }
 
 static void scan_alert(const mm_alert *alert, void *ud)
@@ -99,8 +100,10 @@ static int scan_opt(int key, const char *v, void *ud)
     else if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0)
         so->text = v[0] == 't';
     else
-        return mm_cli_usage_error(&mm_cmd_scan, "--format: json か text / json "
-                                                "or text, not '%s'", v);
+        return mm_cli_usage_error(&mm_cmd_scan,
+                                  "--format: json か text / json "
+                                  "or text, not '%s'",
+                                  v);
     return MM_EXIT_OK;
 }
 
@@ -157,13 +160,14 @@ const mm_command mm_cmd_scan = {
     .usage =
         "使い方 / usage: mamori scan [options] FILE...\n"
         "\n"
-        "ログを検査し、警報を1行1つのJSON(ECS形式)で標準出力に、集計を標準エラーに"
+        "ログを検査し、警報を1行1つのJSON(ECS形式)"
+        "で標準出力に、集計を標準エラーに"
         "出します。\n"
-        "Runs detection over the files (\"-\" = stdin); alerts go to stdout as "
+        "Runs detection over the files (\"-\" = stdin); alerts go to stdout "
+        "as "
         "JSON lines\n"
         "(ECS field names), a summary per file to stderr.\n"
-        "\n"
-        MM_INPUT_OPTIONS_USAGE
+        "\n" MM_INPUT_OPTIONS_USAGE
         "  --format F        json (default: one ECS object per line) or text\n"
         "                    (two readable lines per alert, Japanese first)\n"
         "  --fail-on-alert   exit 3 when any alert was raised\n"

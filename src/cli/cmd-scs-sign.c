@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-scs-sign.c — `mamori scs keygen | confirm | verify`: the expert's
  * key, the signed confirmation and its check (the work is in src/scs). */
 #include "cmd-scs.h"
@@ -11,28 +12,38 @@
 const mm_cli_opt mm_cli_scs_keygen_opts[] = {
     O_OUT, {"--force", NULL, K_FORCE, false, NULL}, {0}};
 const mm_cli_opt mm_cli_scs_confirm_opts[] = {
-    VAL("--assessment", assessment), VAL("--key", key),
-    VAL("--expert-name", expert_name), VAL("--registration-no", registration_no),
-    VAL("--date", date), O_OUT, {0}};
+    VAL("--assessment", assessment),
+    VAL("--key", key),
+    VAL("--expert-name", expert_name),
+    VAL("--registration-no", registration_no),
+    VAL("--date", date),
+    O_OUT,
+    {0}};
 const mm_cli_opt mm_cli_scs_verify_opts[] = {
     VAL("--pubkey", pubkey), O_FORMAT, O_LANG, O_OUT, {0}};
 
 int mm_cli_scs_keygen(opts *o)
 {
     if (!o->out)
-        return mm_cli_usage_error(&mm_cmd_scs, "--out FILE が必要です / --out FILE "
-                                               "is required");
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "--out FILE が必要です / --out FILE "
+                                  "is required");
     char pub_path[PATH_MAX];
-    if (snprintf(pub_path, sizeof pub_path, "%s.pub", o->out) >= (int)sizeof pub_path)
+    if (snprintf(pub_path, sizeof pub_path, "%s.pub", o->out) >=
+        (int)sizeof pub_path)
         return mm_cli_usage_error(&mm_cmd_scs, "path too long");
-    if (!o->force && (access(o->out, F_OK) == 0 || access(pub_path, F_OK) == 0)) {
-        fprintf(stderr, "mamori scs: %s: 既にあります。上書きするには --force / "
-                        "already exists; use --force to replace it\n", o->out);
+    if (!o->force &&
+        (access(o->out, F_OK) == 0 || access(pub_path, F_OK) == 0)) {
+        fprintf(stderr,
+                "mamori scs: %s: 既にあります。上書きするには --force / "
+                "already exists; use --force to replace it\n",
+                o->out);
         return MM_EXIT_FAIL;
     }
     char pk[MM_SCS_PK_HEX + 1], sk[MM_SCS_SK_HEX + 2];
     if (mm_scs_keygen(pk, sk) != MM_OK) {
-        fprintf(stderr, "mamori scs: 鍵を作れません / key generation failed\n");
+        fprintf(stderr,
+                "mamori scs: 鍵を作れません / key generation failed\n");
         return MM_EXIT_FAIL;
     }
     size_t skl = strlen(sk);
@@ -48,8 +59,10 @@ int mm_cli_scs_keygen(opts *o)
     if (rc != MM_OK)
         return mm_cli_scs_report(&err, rc);
     printf("%s\n", pk);
-    fprintf(stderr, "mamori scs: 秘密鍵 / secret key: %s (0600)\n"
-                    "            公開鍵 / public key: %s\n", o->out, pub_path);
+    fprintf(stderr,
+            "mamori scs: 秘密鍵 / secret key: %s (0600)\n"
+            "            公開鍵 / public key: %s\n",
+            o->out, pub_path);
     return MM_EXIT_OK;
 }
 
@@ -76,8 +89,10 @@ static int read_key(const char *arg, size_t hexlen, char *out, size_t outlen)
     memset(data, 0, len);
     free(data);
     if (!ok) {
-        fprintf(stderr, "mamori scs: %s: 鍵の形式が正しくありません（16進 %zu 文字） "
-                        "/ not a key (%zu hex characters)\n", arg, hexlen, hexlen);
+        fprintf(stderr,
+                "mamori scs: %s: 鍵の形式が正しくありません（16進 %zu 文字） "
+                "/ not a key (%zu hex characters)\n",
+                arg, hexlen, hexlen);
         return MM_EXIT_USAGE;
     }
     return -1;
@@ -86,13 +101,16 @@ static int read_key(const char *arg, size_t hexlen, char *out, size_t outlen)
 int mm_cli_scs_confirm(opts *o)
 {
     int r;
-    if (!o->assessment || !o->key || !o->expert_name || !o->registration_no || !o->out)
-        return mm_cli_usage_error(&mm_cmd_scs, "--assessment, --key, --expert-name, "
-                                  "--registration-no, --out が必要です / are required");
+    if (!o->assessment || !o->key || !o->expert_name || !o->registration_no ||
+        !o->out)
+        return mm_cli_usage_error(
+            &mm_cmd_scs, "--assessment, --key, --expert-name, "
+                         "--registration-no, --out が必要です / are required");
     if (!mm_scs_registration_no_valid(o->registration_no))
-        return mm_cli_usage_error(&mm_cmd_scs, "--registration-no は6桁の数字です"
-                                  "（例 012345） / --registration-no must be 6 digits, "
-                                  "e.g. 012345");
+        return mm_cli_usage_error(
+            &mm_cmd_scs, "--registration-no は6桁の数字です"
+                         "（例 012345） / --registration-no must be 6 digits, "
+                         "e.g. 012345");
     char today[11];
     if (!o->date)
         mm_cli_scs_today(today);
@@ -102,21 +120,25 @@ int mm_cli_scs_confirm(opts *o)
     char *text;
     size_t len;
     mm_err err;
-    mm_rc rc = mm_scs_read_file(o->assessment, MM_SCS_FILE_MAX, &text, &len, &err);
+    mm_rc rc =
+        mm_scs_read_file(o->assessment, MM_SCS_FILE_MAX, &text, &len, &err);
     if (rc != MM_OK) {
         memset(sk, 0, sizeof sk);
         return mm_cli_scs_report(&err, rc);
     }
-    mm_scs_expert ex = {o->expert_name, o->registration_no, o->date ? o->date : today};
+    mm_scs_expert ex = {o->expert_name, o->registration_no,
+                        o->date ? o->date : today};
     mm_buf b;
     mm_buf_init(&b, MM_SCS_REPORT_MAX);
     rc = mm_scs_confirm(text, len, o->assessment, &ex, sk, &b, &err);
     memset(sk, 0, sizeof sk);
     free(text);
-    int code = rc == MM_OK ? mm_cli_scs_emit(o->out, &b, 0644) : mm_cli_scs_report(&err, rc);
+    int code = rc == MM_OK ? mm_cli_scs_emit(o->out, &b, 0644)
+                           : mm_cli_scs_report(&err, rc);
     mm_buf_free(&b);
     if (code == MM_EXIT_OK)
-        fprintf(stderr, "mamori scs: 確認を記録しました / confirmation recorded: %s\n",
+        fprintf(stderr,
+                "mamori scs: 確認を記録しました / confirmation recorded: %s\n",
                 o->out);
     return code;
 }
@@ -125,26 +147,30 @@ int mm_cli_scs_verify(opts *o)
 {
     int r;
     if (!o->positional)
-        return mm_cli_usage_error(&mm_cmd_scs, "確認済みファイルを指定してください / "
-                                               "give the confirmed file");
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "確認済みファイルを指定してください / "
+                                  "give the confirmed file");
     bool html = false, text = false;
     if (o->format && strcmp(o->format, "html") == 0)
         html = true;
     else if (o->format && strcmp(o->format, "text") == 0)
         text = true;
     else if (o->format)
-        return mm_cli_usage_error(&mm_cmd_scs, "--format は text か html です / "
-                                               "--format must be text or html");
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "--format は text か html です / "
+                                  "--format must be text or html");
     mm_scs_lang lang;
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     char pk[MM_SCS_PK_HEX + 1];
-    if (o->pubkey && (r = read_key(o->pubkey, MM_SCS_PK_HEX, pk, sizeof pk)) >= 0)
+    if (o->pubkey &&
+        (r = read_key(o->pubkey, MM_SCS_PK_HEX, pk, sizeof pk)) >= 0)
         return r;
     char *data;
     size_t len;
     mm_err err;
-    mm_rc rc = mm_scs_read_file(o->positional, MM_SCS_FILE_MAX, &data, &len, &err);
+    mm_rc rc =
+        mm_scs_read_file(o->positional, MM_SCS_FILE_MAX, &data, &len, &err);
     if (rc != MM_OK)
         return mm_cli_scs_report(&err, rc);
     rc = mm_scs_verify(data, len, o->positional, o->pubkey ? pk : NULL, &err);
@@ -153,21 +179,25 @@ int mm_cli_scs_verify(opts *o)
         char msg[1024];
         mm_err_format(&err, msg, sizeof msg);
         fprintf(stderr, "mamori scs verify: %s: %s\n",
-                rc == MM_EINVAL ? "無効 / INVALID" : "読めません / unreadable", msg);
+                rc == MM_EINVAL ? "無効 / INVALID" : "読めません / unreadable",
+                msg);
         return rc == MM_EINVAL ? MM_EXIT_FAIL : mm_cli_scs_rc_exit(rc);
     }
-    fprintf(stderr, "mamori scs verify: 有効 / VALID: %s — %s\n", o->positional,
-            o->pubkey ? "指定の公開鍵による署名です / signed by the given public key"
-                     : "ファイル内の公開鍵による署名です。専門家本人の鍵かは --pubkey "
-                       "で確かめてください / signed by the key inside the file; "
-                       "check it is the expert's with --pubkey");
+    fprintf(
+        stderr, "mamori scs verify: 有効 / VALID: %s — %s\n", o->positional,
+        o->pubkey
+            ? "指定の公開鍵による署名です / signed by the given public key"
+            : "ファイル内の公開鍵による署名です。専門家本人の鍵かは --pubkey "
+              "で確かめてください / signed by the key inside the file; "
+              "check it is the expert's with --pubkey");
     int code = MM_EXIT_OK;
     if (html || text) {
         mm_buf b;
         mm_buf_init(&b, MM_SCS_REPORT_MAX);
         rc = html ? mm_scs_report_html(data, len, lang, true, &b, &err)
                   : mm_scs_report_text(data, len, lang, &b, &err);
-        code = rc == MM_OK ? mm_cli_scs_emit(o->out, &b, 0644) : mm_cli_scs_report(&err, rc);
+        code = rc == MM_OK ? mm_cli_scs_emit(o->out, &b, 0644)
+                           : mm_cli_scs_report(&err, rc);
         mm_buf_free(&b);
     }
     free(data);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-scs.c — `mamori scs`: the SCS ★3/★4 diagnosis (catalogue, assess,
  * keygen, confirm, verify). The work is in src/scs; this file parses
  * options, reads and writes files and maps status codes to exit codes
@@ -35,16 +36,20 @@ int mm_cli_scs_report(const mm_err *err, mm_rc rc)
     return mm_cli_scs_rc_exit(rc);
 }
 
-/* ---- option parsing ------------------------------------------------------- */
-
-
+/* ---- option parsing -------------------------------------------------------
+ */
 
 static const mm_cli_opt catalogue_opts[] = {
     O_CATALOGUE, VAL("--level", level), O_FORMAT, O_LANG, O_OUT, {0}};
 static const mm_cli_opt assess_opts[] = {
-    VAL("--answers", answers), O_CATALOGUE,
+    VAL("--answers", answers),
+    O_CATALOGUE,
     {"--evidence", NULL, K_EVIDENCE, true, NULL},
-    VAL("--previous", previous), O_FORMAT, O_LANG, O_OUT, VAL("--today", today),
+    VAL("--previous", previous),
+    O_FORMAT,
+    O_LANG,
+    O_OUT,
+    VAL("--today", today),
     {0}};
 typedef struct opt_ctx {
     opts *o;
@@ -58,14 +63,17 @@ static int take_opt(int key, const char *val, void *ud)
     opts *o = x->o;
     if (key == MM_CLI_POSITIONAL) {
         if (o->positional || !x->file)
-            return mm_cli_usage_error(&mm_cmd_scs, "余分な引数 / unexpected "
-                                                   "argument '%s'", val);
+            return mm_cli_usage_error(&mm_cmd_scs,
+                                      "余分な引数 / unexpected "
+                                      "argument '%s'",
+                                      val);
         o->positional = val;
     } else if (key == K_FORCE) {
         o->force = 1;
     } else if (key == K_EVIDENCE) {
         if (o->n_evidence >= MM_SCS_EVIDENCE_FILES_MAX)
-            return mm_cli_usage_error(&mm_cmd_scs, "--evidence は %u 個までです "
+            return mm_cli_usage_error(&mm_cmd_scs,
+                                      "--evidence は %u 個までです "
                                       "/ at most %u --evidence files",
                                       MM_SCS_EVIDENCE_FILES_MAX,
                                       MM_SCS_EVIDENCE_FILES_MAX);
@@ -77,8 +85,10 @@ static int take_opt(int key, const char *val, void *ud)
             for (const mm_cli_opt *t = x->tab; t->name; t++)
                 if (t->key == key)
                     name = t->name;
-            return mm_cli_usage_error(&mm_cmd_scs, "%s が2回あります / %s "
-                                      "given twice", name, name);
+            return mm_cli_usage_error(&mm_cmd_scs,
+                                      "%s が2回あります / %s "
+                                      "given twice",
+                                      name, name);
         }
         *slot = val;
     }
@@ -86,8 +96,8 @@ static int take_opt(int key, const char *val, void *ud)
 }
 
 /* Returns -1 to go on, else the exit code (the subcommands' convention). */
-int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab, bool file,
-                      opts *o)
+int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab,
+                          bool file, opts *o)
 {
     memset(o, 0, sizeof *o);
     opt_ctx x = {o, tab, file};
@@ -102,8 +112,9 @@ int mm_cli_scs_lang(const char *s, mm_scs_lang *out)
     else if (strcmp(s, "en") == 0)
         *out = MM_SCS_EN;
     else
-        return mm_cli_usage_error(&mm_cmd_scs, "--lang は ja か en です / --lang "
-                                               "must be ja or en");
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "--lang は ja か en です / --lang "
+                                  "must be ja or en");
     return -1;
 }
 
@@ -129,7 +140,8 @@ static int find_catalogue(const char *given, char *out, size_t outlen)
             *slash = '\0';
             static const char *const ups[] = {"/..", "/../..", "/../../.."};
             for (size_t i = 0; i < sizeof ups / sizeof *ups; i++) {
-                int w = snprintf(out, outlen, "%s%s/%s", exe, ups[i], CATALOGUE_REL);
+                int w = snprintf(out, outlen, "%s%s/%s", exe, ups[i],
+                                 CATALOGUE_REL);
                 if (w > 0 && (size_t)w < outlen && access(out, R_OK) == 0)
                     return 0;
             }
@@ -169,17 +181,21 @@ int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode)
 {
     if (!out || strcmp(out, "-") == 0) {
         if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) {
-            fprintf(stderr, "mamori scs: 標準出力に書けません / cannot write stdout\n");
+            fprintf(
+                stderr,
+                "mamori scs: 標準出力に書けません / cannot write stdout\n");
             return MM_EXIT_FAIL;
         }
         return fflush(stdout) == 0 ? MM_EXIT_OK : MM_EXIT_FAIL;
     }
     mm_err err;
-    mm_rc rc = mm_file_write_atomic(out, b->data ? b->data : "", b->len, mode, &err);
+    mm_rc rc =
+        mm_file_write_atomic(out, b->data ? b->data : "", b->len, mode, &err);
     return rc == MM_OK ? MM_EXIT_OK : mm_cli_scs_report(&err, rc);
 }
 
-/* ---- subcommands ------------------------------------------------------------ */
+/* ---- subcommands
+ * ------------------------------------------------------------ */
 
 static int cmd_catalogue(opts *o)
 {
@@ -191,15 +207,17 @@ static int cmd_catalogue(opts *o)
         else if (strcmp(o->level, "4") == 0 || strcmp(o->level, "★4") == 0)
             level = 4;
         else
-            return mm_cli_usage_error(&mm_cmd_scs, "--level は 3 か 4 です / --level "
-                                                   "must be 3 or 4");
+            return mm_cli_usage_error(&mm_cmd_scs,
+                                      "--level は 3 か 4 です / --level "
+                                      "must be 3 or 4");
     }
     bool json = false;
     if (o->format && strcmp(o->format, "json") == 0)
         json = true;
     else if (o->format && strcmp(o->format, "table") != 0)
-        return mm_cli_usage_error(&mm_cmd_scs, "--format は table か json です / "
-                                               "--format must be table or json");
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "--format は table か json です / "
+                                  "--format must be table or json");
     mm_scs_lang lang;
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
@@ -228,16 +246,19 @@ static int cmd_assess(opts *o)
     else if (o->format && strcmp(o->format, "html") == 0)
         fmt = F_HTML;
     else if (o->format && strcmp(o->format, "text") != 0)
-        return mm_cli_usage_error(&mm_cmd_scs, "--format は json, html, text のどれか"
-                                               "です / --format must be json, html "
-                                               "or text");
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "--format は json, html, text のどれか"
+                                  "です / --format must be json, html "
+                                  "or text");
     mm_scs_lang lang;
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     char today[11];
-    if (o->today && (strlen(o->today) != 10 || o->today[4] != '-' || o->today[7] != '-'))
-        return mm_cli_usage_error(&mm_cmd_scs, "--today は YYYY-MM-DD です / --today "
-                                               "must be YYYY-MM-DD");
+    if (o->today &&
+        (strlen(o->today) != 10 || o->today[4] != '-' || o->today[7] != '-'))
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "--today は YYYY-MM-DD です / --today "
+                                  "must be YYYY-MM-DD");
     if (o->today)
         snprintf(today, sizeof today, "%s", o->today);
     else
@@ -259,10 +280,11 @@ static int cmd_assess(opts *o)
     for (size_t i = 0; rc == MM_OK && i < o->n_evidence; i++)
         rc = mm_scs_evidence_load(o->evidence[i], &ev[i], &err);
     if (rc == MM_OK && o->previous)
-        rc = mm_scs_read_file(o->previous, MM_SCS_FILE_MAX, &prev, &prev_len, &err);
+        rc = mm_scs_read_file(o->previous, MM_SCS_FILE_MAX, &prev, &prev_len,
+                              &err);
     if (rc == MM_OK)
-        rc = mm_scs_assess(cat, ans, ev, o->n_evidence, prev, prev_len, o->previous,
-                           today, &as, &err);
+        rc = mm_scs_assess(cat, ans, ev, o->n_evidence, prev, prev_len,
+                           o->previous, today, &as, &err);
     if (rc != MM_OK) {
         ex = mm_cli_scs_report(&err, rc);
         goto done;
@@ -278,10 +300,12 @@ static int cmd_assess(opts *o)
     }
     ex = mm_cli_scs_emit(o->out, fmt == F_JSON ? &json : &outb, 0644);
     if (ex == MM_EXIT_OK && mm_scs_contradiction_count(as))
-        fprintf(stderr, "mamori scs: 回答と自動の証拠が食い違う項目が %zu 件あります"
-                        "（満たしていない扱い） / %zu answer(s) contradicted by "
-                        "evidence (counted as not met)\n",
-                mm_scs_contradiction_count(as), mm_scs_contradiction_count(as));
+        fprintf(stderr,
+                "mamori scs: 回答と自動の証拠が食い違う項目が %zu 件あります"
+                "（満たしていない扱い） / %zu answer(s) contradicted by "
+                "evidence (counted as not met)\n",
+                mm_scs_contradiction_count(as),
+                mm_scs_contradiction_count(as));
 done:
     mm_buf_free(&json);
     mm_buf_free(&outb);
@@ -312,16 +336,20 @@ static const struct {
 static int scs_run(int argc, char **argv)
 {
     if (argc < 2)
-        return mm_cli_usage_error(&mm_cmd_scs, "サブコマンドを指定してください / "
-                                               "give a subcommand");
+        return mm_cli_usage_error(&mm_cmd_scs,
+                                  "サブコマンドを指定してください / "
+                                  "give a subcommand");
     for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
         if (strcmp(argv[1], subs[i].name) == 0) {
             opts o;
-            int r = mm_cli_scs_parse_opts(argc - 2, argv + 2, subs[i].opts, subs[i].file, &o);
+            int r = mm_cli_scs_parse_opts(argc - 2, argv + 2, subs[i].opts,
+                                          subs[i].file, &o);
             return r >= 0 ? r : subs[i].run(&o);
         }
-    return mm_cli_usage_error(&mm_cmd_scs, "不明なサブコマンド / unknown "
-                                           "subcommand '%s'", argv[1]);
+    return mm_cli_usage_error(&mm_cmd_scs,
+                              "不明なサブコマンド / unknown "
+                              "subcommand '%s'",
+                              argv[1]);
 }
 
 const mm_command mm_cmd_scs = {
@@ -330,33 +358,43 @@ const mm_command mm_cmd_scs = {
     .summary_en = "SCS ★3/★4 supply-chain security diagnosis",
     .usage =
         "使い方 / usage:\n"
-        "  mamori scs catalogue [--level 3|4] [--format table|json] [--lang ja|en]\n"
-        "  mamori scs assess --answers FILE [--evidence FILE]... [--previous FILE]\n"
-        "                    [--format text|json|html] [--lang ja|en] [--out FILE]\n"
+        "  mamori scs catalogue [--level 3|4] [--format table|json] [--lang "
+        "ja|en]\n"
+        "  mamori scs assess --answers FILE [--evidence FILE]... [--previous "
+        "FILE]\n"
+        "                    [--format text|json|html] [--lang ja|en] [--out "
+        "FILE]\n"
         "                    [--today YYYY-MM-DD]\n"
         "  mamori scs keygen --out SECRET_KEY_FILE [--force]\n"
         "  mamori scs confirm --assessment FILE --key SECRET_KEY_FILE\n"
         "                    --expert-name NAME --registration-no 012345\n"
         "                    [--date YYYY-MM-DD] --out FILE\n"
-        "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] [--out FILE]\n"
+        "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] "
+        "[--out FILE]\n"
         "\n"
         "  catalogue  要求事項カタログを一覧表示する\n"
-        "  assess     回答と自動の証拠から ★ を判定し、足りない項目と次にやることを示す\n"
-        "  keygen     専門家の署名鍵を作る（秘密鍵は 0600、公開鍵は FILE.pub）\n"
+        "  assess     回答と自動の証拠から ★ "
+        "を判定し、足りない項目と次にやることを示す\n"
+        "  keygen     専門家の署名鍵を作る（秘密鍵は 0600、公開鍵は "
+        "FILE.pub）\n"
         "  confirm    登録セキスペが診断結果を確認し、Ed25519 で署名する\n"
         "  verify     確認済みの診断結果が書き換えられていないか確かめる\n"
         "             （0 = 有効、1 = 無効、2 = 読めない）\n"
         "  共通: --catalogue FILE（既定は data/scs/catalogue.txt）\n"
         "\n"
         "  catalogue  list the requirement catalogue\n"
-        "  assess     decide the ★ level from answers and automatic evidence, with\n"
+        "  assess     decide the ★ level from answers and automatic evidence, "
+        "with\n"
         "             the gap list and next steps (docs/scs.md)\n"
-        "  keygen     make an expert's signing key (secret 0600, public FILE.pub)\n"
+        "  keygen     make an expert's signing key (secret 0600, public "
+        "FILE.pub)\n"
         "  confirm    record a Registered Information Security Specialist's\n"
         "             confirmation and sign the assessment (Ed25519)\n"
         "  verify     check a confirmed assessment was not altered\n"
-        "             (exit 0 valid, 1 invalid, 2 unreadable or not a confirmation)\n"
-        "  all: --catalogue FILE (default data/scs/catalogue.txt, found next to\n"
+        "             (exit 0 valid, 1 invalid, 2 unreadable or not a "
+        "confirmation)\n"
+        "  all: --catalogue FILE (default data/scs/catalogue.txt, found next "
+        "to\n"
         "       the binary, or $MAMORI_SCS_CATALOGUE)\n",
     .run = scs_run,
 };

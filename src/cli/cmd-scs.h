@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-scs.h — what the files of `mamori scs` share: the options of a
  * subcommand and the helpers that map status codes to exit codes and
  * write results (cmd-scs.c: catalogue, assess, dispatch; cmd-scs-sign.c:
@@ -13,7 +14,8 @@
 
 typedef struct opts {
     const char *answers, *catalogue, *previous, *format, *lang, *out, *level;
-    const char *assessment, *key, *expert_name, *registration_no, *date, *pubkey;
+    const char *assessment, *key, *expert_name, *registration_no, *date,
+        *pubkey;
     const char *today;
     const char *evidence[MM_SCS_EVIDENCE_FILES_MAX];
     size_t n_evidence;
@@ -22,7 +24,10 @@ typedef struct opts {
 } opts;
 
 /* A row per option: the key is the offset of its slot in `opts`. */
-#define VAL(name, field) {name, NULL, (int)offsetof(opts, field), true, NULL}
+#define VAL(name, field)                                                      \
+    {                                                                         \
+        name, NULL, (int)offsetof(opts, field), true, NULL                    \
+    }
 enum { K_FORCE = -2, K_EVIDENCE = -3 };
 #define O_CATALOGUE VAL("--catalogue", catalogue)
 #define O_FORMAT VAL("--format", format)

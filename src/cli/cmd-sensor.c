@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-sensor.c — `mamori sensor --config FILE`: the log-watching daemon. */
 #include "cli.h"
 #include "core.h"
@@ -121,8 +122,10 @@ const mm_command mm_cmd_sensor = {
         "  nor repeats a line) and syslog over UDP/TCP, and writes alerts as "
         "JSON lines.\n"
         "\n"
-        "  --config FILE  設定ファイル / config file (docs/sensor.md; [uplink]:\n"
-        "                 docs/uplink.md — ハブへ匿名化して送信し共有フィードを受信 /\n"
+        "  --config FILE  設定ファイル / config file (docs/sensor.md; "
+        "[uplink]:\n"
+        "                 docs/uplink.md — "
+        "ハブへ匿名化して送信し共有フィードを受信 /\n"
         "                 de-identified upload to the hub, shared feed)\n"
         "  --check        設定とルールを確かめて終了 / check the config and "
         "rules, then exit\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-version.c — `mamori version` / `mamori --version`. */
 #include "cli.h"
 #include "core.h"
@@ -8,8 +9,10 @@ static int no_args(int key, const char *val, void *ud)
 {
     (void)key;
     (void)ud;
-    return mm_cli_usage_error(&mm_cmd_version, "余分な引数 / unexpected "
-                                               "argument '%s'", val);
+    return mm_cli_usage_error(&mm_cmd_version,
+                              "余分な引数 / unexpected "
+                              "argument '%s'",
+                              val);
 }
 
 static int version_run(int argc, char **argv)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c — `mamori <command>`: dispatch through the command table. */
 #include "cli.h"
 #include "core.h"
@@ -6,13 +7,8 @@
 #include <string.h>
 
 static const mm_command *const commands[] = {
-    &mm_cmd_demo,
-    &mm_cmd_scan,
-    &mm_cmd_logtest,
-    &mm_cmd_sensor,
-    &mm_cmd_hub,
-    &mm_cmd_scs,
-    &mm_cmd_version,
+    &mm_cmd_demo, &mm_cmd_scan, &mm_cmd_logtest, &mm_cmd_sensor,
+    &mm_cmd_hub,  &mm_cmd_scs,  &mm_cmd_version,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -32,8 +28,9 @@ static int global_key(const char *arg)
 
 static void print_help(FILE *out)
 {
-    fprintf(out, "mamori %s — サプライチェーンの中小企業を互いに守る / collective "
-                 "cyber defence for SME supply chains\n\n",
+    fprintf(out,
+            "mamori %s — サプライチェーンの中小企業を互いに守る / collective "
+            "cyber defence for SME supply chains\n\n",
             MM_VERSION);
     fprintf(out, "使い方 / usage: mamori <command> [options]\n\n"
                  "コマンド / commands:\n");
@@ -41,8 +38,9 @@ static void print_help(FILE *out)
         fprintf(out, "  %-10s %s / %s\n", commands[i]->name,
                 commands[i]->summary_ja, commands[i]->summary_en);
     fprintf(out, "  %-10s %s\n", "help", "この説明 / this help");
-    fprintf(out, "\n各コマンドの詳細 / details: mamori <command> --help\n"
-                 "  --version  %s\n",
+    fprintf(out,
+            "\n各コマンドの詳細 / details: mamori <command> --help\n"
+            "  --version  %s\n",
             mm_cli_opt_find(global_opts, "--version")->help);
 }
 

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* addr.c — IPv4/IPv6 addresses: parse, format, reserved ranges. */
 #include "core.h"
 
 #include <arpa/inet.h>
 #include <string.h>
 
-static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0,
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
                                              0, 0, 0, 0, 0xff, 0xff};
 
 mm_rc mm_addr_parse(const char *s, size_t len, mm_addr *out)
@@ -59,20 +60,29 @@ typedef struct prefix {
 } prefix;
 
 static const prefix reserved_v4[] = {
-    {{0}, 8},           {{10}, 8},          {{100, 64}, 10},
-    {{127}, 8},         {{169, 254}, 16},   {{172, 16}, 12},
-    {{192, 0, 0}, 24},  {{192, 0, 2}, 24},  {{192, 168}, 16},
-    {{198, 18}, 15},    {{198, 51, 100}, 24}, {{203, 0, 113}, 24},
-    {{224}, 4},         {{240}, 4},
+    {{0}, 8},
+    {{10}, 8},
+    {{100, 64}, 10},
+    {{127}, 8},
+    {{169, 254}, 16},
+    {{172, 16}, 12},
+    {{192, 0, 0}, 24},
+    {{192, 0, 2}, 24},
+    {{192, 168}, 16},
+    {{198, 18}, 15},
+    {{198, 51, 100}, 24},
+    {{203, 0, 113}, 24},
+    {{224}, 4},
+    {{240}, 4},
 };
 
 static const prefix reserved_v6[] = {
-    {{0}, 127},                   /* :: and ::1 */
-    {{0x01, 0x00}, 64},           /* discard-only 100::/64 */
+    {{0}, 127},                     /* :: and ::1 */
+    {{0x01, 0x00}, 64},             /* discard-only 100::/64 */
     {{0x20, 0x01, 0x0d, 0xb8}, 32}, /* documentation */
-    {{0xfc}, 7},                  /* unique local */
-    {{0xfe, 0x80}, 10},           /* link-local */
-    {{0xff}, 8},                  /* multicast */
+    {{0xfc}, 7},                    /* unique local */
+    {{0xfe, 0x80}, 10},             /* link-local */
+    {{0xff}, 8},                    /* multicast */
 };
 
 static bool prefix_match(const uint8_t *addr, const prefix *p)

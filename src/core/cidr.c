@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cidr.c — the one CIDR prefix parser (IPv4, IPv6, IPv4-mapped IPv6). */
 #include "core.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c — a small INI reader: headers, key = value, comments, quotes. */
 #include "core.h"
 
@@ -93,14 +94,12 @@ static mm_rc conf_header(conf_state *st, const char *p, size_t n,
     }
     memcpy(st->label, lab, labn);
     st->label[labn] = '\0';
-    mm_conf_item it = {st->file, st->line, st->section, st->label, NULL,
-                       NULL};
+    mm_conf_item it = {st->file, st->line, st->section, st->label, NULL, NULL};
     return fn(&it, ud, err);
 }
 
 /* Unquotes a value starting with '"' into st->value. */
-static mm_rc conf_quoted(conf_state *st, const char *p, size_t n,
-                         mm_err *err)
+static mm_rc conf_quoted(conf_state *st, const char *p, size_t n, mm_err *err)
 {
     size_t o = 0, i = 1;
     for (; i < n && p[i] != '"'; i++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * core.h — mamori's shared vocabulary: status codes, caller-owned errors,
  * limits, byte spans, addresses, time, bounded buffers with JSON helpers,
@@ -73,7 +74,8 @@ static inline mm_span mm_span_make(const char *p, size_t len)
     return s;
 }
 bool mm_span_eq(mm_span s, const char *cstr);
-/* Copies into `out` (NUL-terminated, cut to outlen-1). Returns bytes copied. */
+/* Copies into `out` (NUL-terminated, cut to outlen-1). Returns bytes copied.
+ */
 size_t mm_span_copy(mm_span s, char *out, size_t outlen);
 
 /* ---- addresses --------------------------------------------------------- */
@@ -110,10 +112,10 @@ mm_rc mm_time_parse_offset(const char *p, size_t len, int *offset_s);
 /* ---- bounded growable buffer ------------------------------------------- */
 
 typedef struct mm_buf {
-    char *data;  /* always NUL-terminated when non-NULL */
+    char *data; /* always NUL-terminated when non-NULL */
     size_t len;
     size_t cap;
-    size_t max;  /* ceiling; appends beyond it fail with MM_ELIMIT */
+    size_t max; /* ceiling; appends beyond it fail with MM_ELIMIT */
 } mm_buf;
 
 void mm_buf_init(mm_buf *b, size_t max);
@@ -136,8 +138,8 @@ typedef struct mm_lines {
     int fd;
     char *buf;
     size_t cap;
-    size_t start;      /* first unconsumed byte in buf */
-    size_t end;        /* one past the last byte read */
+    size_t start; /* first unconsumed byte in buf */
+    size_t end;   /* one past the last byte read */
     size_t max_line;
     bool eof;
     bool follow;       /* at EOF keep a partial last line for later */
@@ -159,28 +161,28 @@ mm_rc mm_lines_next(mm_lines *lr, mm_span *line, bool *truncated);
 /* Which parser produced the event (ECS event.dataset). */
 typedef enum mm_dataset {
     MM_DS_NONE = 0,
-    MM_DS_SSHD,        /* "sshd" */
-    MM_DS_WEB_ACCESS,  /* "web.access" */
-    MM_DS_WEB_ERROR,   /* "web.error" */
-    MM_DS_NETFILTER,   /* "netfilter" (iptables / nftables kernel log) */
-    MM_DS_FORTIGATE,   /* "fortigate" */
-    MM_DS_KV,          /* "kv" (generic key=value firewall/UTM) */
+    MM_DS_SSHD,       /* "sshd" */
+    MM_DS_WEB_ACCESS, /* "web.access" */
+    MM_DS_WEB_ERROR,  /* "web.error" */
+    MM_DS_NETFILTER,  /* "netfilter" (iptables / nftables kernel log) */
+    MM_DS_FORTIGATE,  /* "fortigate" */
+    MM_DS_KV,         /* "kv" (generic key=value firewall/UTM) */
     /* Authentication sources (issue 9); parsers fill them in. */
-    MM_DS_WINDOWS,     /* "windows" (Security/System/RDP event logs) */
-    MM_DS_PANOS,       /* "panos" (Palo Alto Networks) */
-    MM_DS_CISCO_ASA,   /* "cisco.asa" (ASA / FTD) */
-    MM_DS_SONICWALL,   /* "sonicwall" */
-    MM_DS_PULSE,       /* "pulse_secure" (Ivanti / Pulse Connect Secure) */
-    MM_DS_OPENVPN,     /* "openvpn" */
-    MM_DS_YAMAHA,      /* "yamaha.rtx" (YAMAHA RTX/NVR routers) */
-    MM_DS_POSTFIX,     /* "postfix" */
-    MM_DS_DOVECOT,     /* "dovecot" */
-    MM_DS_EXCHANGE,    /* "exchange" (IMAP/POP/SMTP protocol logs) */
-    MM_DS_SAMBA,       /* "samba" */
-    MM_DS_MSSQL,       /* "mssql" */
-    MM_DS_M365,        /* "azure.signinlogs" (Entra ID / Microsoft 365) */
-    MM_DS_GWORKSPACE,  /* "google_workspace.login" */
-    MM_DS_MAIL_OTHER,  /* "mail" (exim, courier and other MTAs/IMAP) */
+    MM_DS_WINDOWS,    /* "windows" (Security/System/RDP event logs) */
+    MM_DS_PANOS,      /* "panos" (Palo Alto Networks) */
+    MM_DS_CISCO_ASA,  /* "cisco.asa" (ASA / FTD) */
+    MM_DS_SONICWALL,  /* "sonicwall" */
+    MM_DS_PULSE,      /* "pulse_secure" (Ivanti / Pulse Connect Secure) */
+    MM_DS_OPENVPN,    /* "openvpn" */
+    MM_DS_YAMAHA,     /* "yamaha.rtx" (YAMAHA RTX/NVR routers) */
+    MM_DS_POSTFIX,    /* "postfix" */
+    MM_DS_DOVECOT,    /* "dovecot" */
+    MM_DS_EXCHANGE,   /* "exchange" (IMAP/POP/SMTP protocol logs) */
+    MM_DS_SAMBA,      /* "samba" */
+    MM_DS_MSSQL,      /* "mssql" */
+    MM_DS_M365,       /* "azure.signinlogs" (Entra ID / Microsoft 365) */
+    MM_DS_GWORKSPACE, /* "google_workspace.login" */
+    MM_DS_MAIL_OTHER, /* "mail" (exim, courier and other MTAs/IMAP) */
     MM_DS_COUNT
 } mm_dataset;
 
@@ -198,29 +200,30 @@ typedef enum mm_category {
 /* ECS event.action; names are stable and used by rules. */
 typedef enum mm_action {
     MM_ACT_NONE = 0,
-    MM_ACT_AUTH_FAILURE,      /* "authentication_failure" */
-    MM_ACT_INVALID_USER,      /* "invalid_user" */
-    MM_ACT_AUTH_SUCCESS,      /* "authentication_success" */
-    MM_ACT_NO_IDENT,          /* "no_identification" (scanner) */
-    MM_ACT_PREAUTH_CLOSE,     /* "preauth_disconnect" */
-    MM_ACT_TOO_MANY_AUTH,     /* "too_many_authentication_failures" */
-    MM_ACT_HTTP_REQUEST,      /* "http_request" */
-    MM_ACT_HTTP_ERROR,        /* "http_error" (error log entry) */
-    MM_ACT_FIREWALL_DENY,     /* "firewall_deny" */
-    MM_ACT_FIREWALL_ALLOW,    /* "firewall_allow" */
-    MM_ACT_FIREWALL_LOG,      /* "firewall_log" (action not stated) */
+    MM_ACT_AUTH_FAILURE,   /* "authentication_failure" */
+    MM_ACT_INVALID_USER,   /* "invalid_user" */
+    MM_ACT_AUTH_SUCCESS,   /* "authentication_success" */
+    MM_ACT_NO_IDENT,       /* "no_identification" (scanner) */
+    MM_ACT_PREAUTH_CLOSE,  /* "preauth_disconnect" */
+    MM_ACT_TOO_MANY_AUTH,  /* "too_many_authentication_failures" */
+    MM_ACT_HTTP_REQUEST,   /* "http_request" */
+    MM_ACT_HTTP_ERROR,     /* "http_error" (error log entry) */
+    MM_ACT_FIREWALL_DENY,  /* "firewall_deny" */
+    MM_ACT_FIREWALL_ALLOW, /* "firewall_allow" */
+    MM_ACT_FIREWALL_LOG,   /* "firewall_log" (action not stated) */
     /* UTM / IPS / anti-virus detections (FortiGate, PAN-OS, ASA, SonicWall) */
-    MM_ACT_THREAT_DETECTED,   /* "threat_detected" (rated below critical) */
-    MM_ACT_THREAT_CRITICAL,   /* "threat_critical" (the device rated it critical) */
+    MM_ACT_THREAT_DETECTED, /* "threat_detected" (rated below critical) */
+    MM_ACT_THREAT_CRITICAL, /* "threat_critical" (the device rated it critical)
+                             */
     /* Windows host events (issue 9) */
-    MM_ACT_ACCOUNT_LOCKED,    /* "account_locked" (4740) */
-    MM_ACT_EXPLICIT_CRED,     /* "explicit_credential_logon" (4648) */
-    MM_ACT_USER_CREATED,      /* "user_account_created" (4720) */
+    MM_ACT_ACCOUNT_LOCKED,     /* "account_locked" (4740) */
+    MM_ACT_EXPLICIT_CRED,      /* "explicit_credential_logon" (4648) */
+    MM_ACT_USER_CREATED,       /* "user_account_created" (4720) */
     MM_ACT_GROUP_MEMBER_ADDED, /* "group_member_added" (4728/4732/4756) */
-    MM_ACT_LOG_CLEARED,       /* "audit_log_cleared" (1102, 104) */
-    MM_ACT_SERVICE_INSTALLED, /* "service_installed" (7045) */
-    MM_ACT_TASK_CREATED,      /* "scheduled_task_created" (4698) */
-    MM_ACT_SESSION_END,       /* "remote_session_ended" (RD Gateway 303) */
+    MM_ACT_LOG_CLEARED,        /* "audit_log_cleared" (1102, 104) */
+    MM_ACT_SERVICE_INSTALLED,  /* "service_installed" (7045) */
+    MM_ACT_TASK_CREATED,       /* "scheduled_task_created" (4698) */
+    MM_ACT_SESSION_END,        /* "remote_session_ended" (RD Gateway 303) */
     MM_ACT_COUNT
 } mm_action;
 
@@ -229,15 +232,15 @@ typedef enum mm_action {
  * whatever log they came from. Names are stable and used by rules. */
 typedef enum mm_service {
     MM_SVC_NONE = 0,
-    MM_SVC_SSH,    /* "ssh" */
-    MM_SVC_RDP,    /* "rdp" (Remote Desktop, RD Gateway) */
-    MM_SVC_VPN,    /* "vpn" (SSL-VPN, IPsec, L2TP, PPTP, OpenVPN) */
-    MM_SVC_MAIL,   /* "mail" (SMTP AUTH, IMAP, POP3) */
-    MM_SVC_SMB,    /* "smb" (file sharing, Windows network logon) */
-    MM_SVC_CLOUD,  /* "cloud" (Microsoft 365, Google Workspace) */
-    MM_SVC_DB,     /* "db" (SQL Server and other databases) */
-    MM_SVC_WEB,    /* "web" (web application logins) */
-    MM_SVC_ADMIN,  /* "admin" (appliance/router management login) */
+    MM_SVC_SSH,     /* "ssh" */
+    MM_SVC_RDP,     /* "rdp" (Remote Desktop, RD Gateway) */
+    MM_SVC_VPN,     /* "vpn" (SSL-VPN, IPsec, L2TP, PPTP, OpenVPN) */
+    MM_SVC_MAIL,    /* "mail" (SMTP AUTH, IMAP, POP3) */
+    MM_SVC_SMB,     /* "smb" (file sharing, Windows network logon) */
+    MM_SVC_CLOUD,   /* "cloud" (Microsoft 365, Google Workspace) */
+    MM_SVC_DB,      /* "db" (SQL Server and other databases) */
+    MM_SVC_WEB,     /* "web" (web application logins) */
+    MM_SVC_ADMIN,   /* "admin" (appliance/router management login) */
     MM_SVC_WINDOWS, /* "windows" (other Windows logons: Kerberos, NTLM) */
     MM_SVC_COUNT
 } mm_service;
@@ -250,48 +253,48 @@ typedef enum mm_outcome {
 } mm_outcome;
 
 /* Anomaly bits: things a parser noticed about the line itself. */
-#define MM_ANOM_TRUNCATED  (1u << 0) /* line cut at MM_LINE_MAX */
-#define MM_ANOM_NUL        (1u << 1) /* NUL byte inside the line */
-#define MM_ANOM_BAD_UTF8   (1u << 2) /* invalid UTF-8 */
-#define MM_ANOM_HOSTNAME   (1u << 3) /* peer given as host name, not address */
+#define MM_ANOM_TRUNCATED (1u << 0) /* line cut at MM_LINE_MAX */
+#define MM_ANOM_NUL (1u << 1)       /* NUL byte inside the line */
+#define MM_ANOM_BAD_UTF8 (1u << 2)  /* invalid UTF-8 */
+#define MM_ANOM_HOSTNAME (1u << 3)  /* peer given as host name, not address */
 
 /* One normalised event. Fixed size; spans point into the input line and are
  * valid only as long as it is — whoever keeps an event copies what it needs.
  * A zeroed struct is an empty event. */
 typedef struct mm_event {
-    int64_t ts_ms;       /* @timestamp: ms since epoch, UTC; 0 = unknown */
+    int64_t ts_ms; /* @timestamp: ms since epoch, UTC; 0 = unknown */
     mm_dataset dataset;
     mm_category category;
     mm_action action;
     mm_outcome outcome;
-    uint32_t count;      /* occurrences this line stands for (>= 1) */
-    uint32_t anomalies;  /* MM_ANOM_* */
-    mm_service service;  /* service.type, MM_SVC_NONE = not stated */
-    uint32_t code;       /* event.code (e.g. a Windows event id), 0 = none */
-    mm_addr src;         /* source.ip */
-    mm_addr dst;         /* destination.ip */
-    uint16_t src_port;   /* source.port, 0 = unknown */
-    uint16_t dst_port;   /* destination.port, 0 = unknown */
-    uint8_t ip_proto;    /* network.iana_number: 6 tcp, 17 udp, 1 icmp... */
-    uint16_t status;     /* http.response.status_code, 0 = none */
-    uint64_t bytes;      /* http.response.body.bytes / network.bytes */
-    mm_span src_domain;  /* source.domain (host name given for the peer) */
-    mm_span dst_domain;  /* destination.domain (e.g. a queried name) */
-    mm_span user;        /* user.name */
-    mm_span host;        /* host.name (the logging machine) */
-    mm_span process;     /* process.name */
-    mm_span method;      /* http.request.method */
-    mm_span path;        /* url.path */
-    mm_span query;       /* url.query (without '?') */
-    mm_span user_agent;  /* user_agent.original */
-    mm_span referrer;    /* http.request.referrer */
-    mm_span message;     /* message: the payload after any syslog header */
+    uint32_t count;       /* occurrences this line stands for (>= 1) */
+    uint32_t anomalies;   /* MM_ANOM_* */
+    mm_service service;   /* service.type, MM_SVC_NONE = not stated */
+    uint32_t code;        /* event.code (e.g. a Windows event id), 0 = none */
+    mm_addr src;          /* source.ip */
+    mm_addr dst;          /* destination.ip */
+    uint16_t src_port;    /* source.port, 0 = unknown */
+    uint16_t dst_port;    /* destination.port, 0 = unknown */
+    uint8_t ip_proto;     /* network.iana_number: 6 tcp, 17 udp, 1 icmp... */
+    uint16_t status;      /* http.response.status_code, 0 = none */
+    uint64_t bytes;       /* http.response.body.bytes / network.bytes */
+    mm_span src_domain;   /* source.domain (host name given for the peer) */
+    mm_span dst_domain;   /* destination.domain (e.g. a queried name) */
+    mm_span user;         /* user.name */
+    mm_span host;         /* host.name (the logging machine) */
+    mm_span process;      /* process.name */
+    mm_span method;       /* http.request.method */
+    mm_span path;         /* url.path */
+    mm_span query;        /* url.query (without '?') */
+    mm_span user_agent;   /* user_agent.original */
+    mm_span referrer;     /* http.request.referrer */
+    mm_span message;      /* message: the payload after any syslog header */
     uint8_t auth_factors; /* on a successful sign-in: 1 = single factor
                              (password only; no MFA), 2 = multi-factor,
                              0 = not stated (mamori.auth_factors) */
-    mm_span executable;  /* process.executable (Windows: a service's
-                            ImagePath, a scheduled task's command) */
-    mm_span group;       /* group.name (Windows group membership events) */
+    mm_span executable;   /* process.executable (Windows: a service's
+                             ImagePath, a scheduled task's command) */
+    mm_span group;        /* group.name (Windows group membership events) */
 } mm_event;
 
 const char *mm_dataset_name(mm_dataset d);
@@ -377,7 +380,8 @@ bool mm_cidr_contains(const mm_cidr *c, const mm_addr *a);
 /* True when every address of `inner` lies inside `outer`. */
 bool mm_cidr_within(const mm_cidr *inner, const mm_cidr *outer);
 
-/* ---- whole files (file.c) ------------------------------------------------ */
+/* ---- whole files (file.c) ------------------------------------------------
+ */
 
 /* Default cap of mm_file_read when `max` is 0 (memory blow-up). */
 #define MM_FILE_MAX_DEFAULT (16u * 1024u * 1024u)
@@ -397,7 +401,8 @@ mm_rc mm_file_read(const char *path, size_t max, char **out, size_t *len,
 mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len,
                            unsigned mode, mm_err *err);
 
-/* ---- clocks (time.c) ----------------------------------------------------- */
+/* ---- clocks (time.c) -----------------------------------------------------
+ */
 
 /* Wall-clock time since the epoch (CLOCK_REALTIME). */
 int64_t mm_now_ms(void);
@@ -407,11 +412,15 @@ int64_t mm_mono_ms(void);
 /* Monotonic nanoseconds, for timing short operations. */
 int64_t mm_mono_ns(void);
 
-/* ---- logging ------------------------------------------------------------- */
+/* ---- logging -------------------------------------------------------------
+ */
 
 /* Severity of a log message handed to a library's log callback. */
-typedef enum mm_log_level { MM_LOG_INFO = 0, MM_LOG_WARN, MM_LOG_ERROR }
-    mm_log_level;
+typedef enum mm_log_level {
+    MM_LOG_INFO = 0,
+    MM_LOG_WARN,
+    MM_LOG_ERROR
+} mm_log_level;
 /* The one logger signature: libraries never print, they call this with a
  * finished message (Japanese / English, no trailing newline). */
 typedef void (*mm_log_fn)(void *ud, mm_log_level level, const char *msg);

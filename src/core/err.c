@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* err.c — status names and caller-owned error records. */
 #include "core.h"
 
@@ -5,11 +6,16 @@
 #include <string.h>
 
 static const char *const rc_names[] = {
-    [MM_OK] = "ok",           [MM_SKIP] = "skip",
-    [MM_EOF] = "eof",         [MM_AGAIN] = "again",
-    [MM_EPARSE] = "eparse",   [MM_EINVAL] = "einval",
-    [MM_ENOMEM] = "enomem",   [MM_ELIMIT] = "elimit",
-    [MM_EIO] = "eio",         [MM_ENOTFOUND] = "enotfound",
+    [MM_OK] = "ok",
+    [MM_SKIP] = "skip",
+    [MM_EOF] = "eof",
+    [MM_AGAIN] = "again",
+    [MM_EPARSE] = "eparse",
+    [MM_EINVAL] = "einval",
+    [MM_ENOMEM] = "enomem",
+    [MM_ELIMIT] = "elimit",
+    [MM_EIO] = "eio",
+    [MM_ENOTFOUND] = "enotfound",
     [MM_EINTERNAL] = "einternal",
 };
 

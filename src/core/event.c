@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* event.c — names of event enums and the ECS JSON form of an event. */
 #include "core.h"
 
@@ -5,37 +6,43 @@
 #include <string.h>
 
 static const char *const dataset_names[MM_DS_COUNT] = {
-    [MM_DS_NONE] = "none",           [MM_DS_SSHD] = "sshd",
-    [MM_DS_WEB_ACCESS] = "web.access", [MM_DS_WEB_ERROR] = "web.error",
-    [MM_DS_NETFILTER] = "netfilter", [MM_DS_FORTIGATE] = "fortigate",
+    [MM_DS_NONE] = "none",
+    [MM_DS_SSHD] = "sshd",
+    [MM_DS_WEB_ACCESS] = "web.access",
+    [MM_DS_WEB_ERROR] = "web.error",
+    [MM_DS_NETFILTER] = "netfilter",
+    [MM_DS_FORTIGATE] = "fortigate",
     [MM_DS_KV] = "kv",
-    [MM_DS_WINDOWS] = "windows",     [MM_DS_PANOS] = "panos",
-    [MM_DS_CISCO_ASA] = "cisco.asa", [MM_DS_SONICWALL] = "sonicwall",
-    [MM_DS_PULSE] = "pulse_secure",  [MM_DS_OPENVPN] = "openvpn",
-    [MM_DS_YAMAHA] = "yamaha.rtx",   [MM_DS_POSTFIX] = "postfix",
-    [MM_DS_DOVECOT] = "dovecot",     [MM_DS_EXCHANGE] = "exchange",
-    [MM_DS_SAMBA] = "samba",         [MM_DS_MSSQL] = "mssql",
+    [MM_DS_WINDOWS] = "windows",
+    [MM_DS_PANOS] = "panos",
+    [MM_DS_CISCO_ASA] = "cisco.asa",
+    [MM_DS_SONICWALL] = "sonicwall",
+    [MM_DS_PULSE] = "pulse_secure",
+    [MM_DS_OPENVPN] = "openvpn",
+    [MM_DS_YAMAHA] = "yamaha.rtx",
+    [MM_DS_POSTFIX] = "postfix",
+    [MM_DS_DOVECOT] = "dovecot",
+    [MM_DS_EXCHANGE] = "exchange",
+    [MM_DS_SAMBA] = "samba",
+    [MM_DS_MSSQL] = "mssql",
     [MM_DS_M365] = "azure.signinlogs",
     [MM_DS_GWORKSPACE] = "google_workspace.login",
     [MM_DS_MAIL_OTHER] = "mail",
 };
 
 static const char *const service_names[MM_SVC_COUNT] = {
-    [MM_SVC_NONE] = "none",   [MM_SVC_SSH] = "ssh",
-    [MM_SVC_RDP] = "rdp",     [MM_SVC_VPN] = "vpn",
-    [MM_SVC_MAIL] = "mail",   [MM_SVC_SMB] = "smb",
-    [MM_SVC_CLOUD] = "cloud", [MM_SVC_DB] = "db",
-    [MM_SVC_WEB] = "web",     [MM_SVC_ADMIN] = "admin",
+    [MM_SVC_NONE] = "none",       [MM_SVC_SSH] = "ssh",
+    [MM_SVC_RDP] = "rdp",         [MM_SVC_VPN] = "vpn",
+    [MM_SVC_MAIL] = "mail",       [MM_SVC_SMB] = "smb",
+    [MM_SVC_CLOUD] = "cloud",     [MM_SVC_DB] = "db",
+    [MM_SVC_WEB] = "web",         [MM_SVC_ADMIN] = "admin",
     [MM_SVC_WINDOWS] = "windows",
 };
 
 static const char *const category_names[MM_CAT_COUNT] = {
-    [MM_CAT_NONE] = "none",
-    [MM_CAT_AUTHENTICATION] = "authentication",
-    [MM_CAT_WEB] = "web",
-    [MM_CAT_NETWORK] = "network",
-    [MM_CAT_IAM] = "iam",
-    [MM_CAT_CONFIGURATION] = "configuration",
+    [MM_CAT_NONE] = "none", [MM_CAT_AUTHENTICATION] = "authentication",
+    [MM_CAT_WEB] = "web",   [MM_CAT_NETWORK] = "network",
+    [MM_CAT_IAM] = "iam",   [MM_CAT_CONFIGURATION] = "configuration",
 };
 
 static const char *const action_names[MM_ACT_COUNT] = {
@@ -140,7 +147,8 @@ bool mm_service_from_name(const char *name, size_t len, mm_service *out)
     return true;
 }
 
-/* ---- JSON ---------------------------------------------------------------- */
+/* ---- JSON ----------------------------------------------------------------
+ */
 
 /* Writes `"key":` preceded by a comma unless it opens an object. */
 typedef struct jw {
@@ -216,8 +224,7 @@ static void json_endpoint(jw *w, const char *name, const mm_addr *ip,
     jw_close(w);
 }
 
-static void json_one_field(jw *w, const char *obj, const char *key,
-                           mm_span s)
+static void json_one_field(jw *w, const char *obj, const char *key, mm_span s)
 {
     if (!s.len)
         return;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* file.c — whole-file reads with a size cap and atomic replacement. */
 #include "core.h"
 
@@ -38,9 +39,9 @@ mm_rc mm_file_read(const char *path, size_t max, char **out, size_t *len,
                          0);
     if ((uint64_t)st.st_size > max) {
         close(fd);
-        return mm_err_set(err, MM_ELIMIT, path, 0,
-                          "ファイルが大きすぎます / file larger than %zu bytes",
-                          max);
+        return mm_err_set(
+            err, MM_ELIMIT, path, 0,
+            "ファイルが大きすぎます / file larger than %zu bytes", max);
     }
     /* The size is a hint: the file may grow or shrink while it is read. */
     size_t cap = (size_t)st.st_size + 1, got = 0;

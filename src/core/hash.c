@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hash.c — keyed 64-bit hashing and random seeds. */
 #include "core.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* lines.c — the line reader: big reads, memchr framing, capped lines. */
 #include "core.h"
 
@@ -87,8 +88,8 @@ mm_rc mm_lines_next(mm_lines *lr, mm_span *line, bool *truncated)
             continue;
         }
         if (nl)
-            return lines_emit(lr, (size_t)(nl - p), (size_t)(nl - p) + 1,
-                              line, truncated);
+            return lines_emit(lr, (size_t)(nl - p), (size_t)(nl - p) + 1, line,
+                              truncated);
         if (avail > lr->max_line) {
             /* Over-long: hand out the first max_line bytes, skip the rest. */
             lines_emit(lr, avail, lr->max_line, line, truncated);

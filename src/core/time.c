@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* time.c — civil time to epoch without libc time-zone state. */
 #include "core.h"
 
@@ -20,8 +21,8 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 int64_t mm_time_from_civil(int year, int month, int day, int hour, int min,
                            int sec)
 {
-    return days_from_civil(year, month, day) * 86400 + hour * 3600 +
-           min * 60 + sec;
+    return days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 +
+           sec;
 }
 
 int mm_time_month(const char *p)
@@ -54,9 +55,9 @@ size_t mm_time_format(int64_t ts_ms, char *out, size_t outlen)
     int64_t rem = secs - days * 86400;
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m,
-                     d, (int)(rem / 3600), (int)(rem / 60 % 60),
-                     (int)(rem % 60), ms);
+    int n =
+        snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
+                 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), ms);
     return n < 0 ? 0 : (size_t)n;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * demo.h — helpers of `mamori demo`: moving real log lines (data/samples)
  * to another time and host so that the same attackers reach several SMEs
@@ -34,25 +35,25 @@ typedef struct mm_demo_opts {
     const char *dir;     /* work directory, created and kept; NULL = a
                             temporary one, removed unless `keep` */
     bool keep;
-    mm_demo_say_fn say;  /* may be NULL (silent) */
+    mm_demo_say_fn say; /* may be NULL (silent) */
     void *ud;
 } mm_demo_opts;
 
 typedef struct mm_demo_result {
-    unsigned tenants;       /* tenants registered at the hub */
-    long events;            /* events at the hub (its store) */
+    unsigned tenants; /* tenants registered at the hub */
+    long events;      /* events at the hub (its store) */
     long campaigns;
-    long warned_buyers;     /* buyers and critical operators with warnings */
+    long warned_buyers; /* buyers and critical operators with warnings */
     long escalations;
-    int protected_before;   /* SMEs whose feed listed an attacker before
-                               its first line there */
-    double median_lead_s;   /* median of those leads, log time */
-    int first_line_hits;    /* (attacker, SME) pairs where ioc.ip fired on
-                               the first line: the address was on the
-                               shared block list */
-    double feed_ms[2];      /* per attacker: campaign → last sensor's feed */
-    char dir[1024];         /* the work directory ("" before it exists) */
-    bool kept;              /* … and it is kept */
+    int protected_before; /* SMEs whose feed listed an attacker before
+                             its first line there */
+    double median_lead_s; /* median of those leads, log time */
+    int first_line_hits;  /* (attacker, SME) pairs where ioc.ip fired on
+                             the first line: the address was on the
+                             shared block list */
+    double feed_ms[2];    /* per attacker: campaign → last sensor's feed */
+    char dir[1024];       /* the work directory ("" before it exists) */
+    bool kept;            /* … and it is kept */
 } mm_demo_result;
 
 /* Runs the whole demo, narrating through o->say, and fills `r`. MM_OK when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* replay.c — move sample log lines in time and to another host. */
 #include "demo.h"
 
@@ -21,8 +22,8 @@ static bool digits(const char *p, int n, int *v)
 }
 
 /* "Mmm dd hh:mm:ss " (day may be space-padded): 16 bytes. */
-static bool syslog_stamp(const char *l, size_t len, int *mon, int *day,
-                         int *h, int *mi, int *s)
+static bool syslog_stamp(const char *l, size_t len, int *mon, int *day, int *h,
+                         int *mi, int *s)
 {
     if (len < 16 || l[3] != ' ' || l[6] != ' ' || l[9] != ':' ||
         l[12] != ':' || l[15] != ' ')
@@ -63,8 +64,8 @@ static long access_stamp(const char *l, size_t len, int64_t *t)
         !digits(b + 25, 2, &zm) || (b[22] != '+' && b[22] != '-'))
         return -1;
     int64_t z = (int64_t)zh * 3600 + zm * 60;
-    *t = mm_time_from_civil(year, mon, day, h, mi, s) -
-         (b[22] == '+' ? z : -z);
+    *t =
+        mm_time_from_civil(year, mon, day, h, mi, s) - (b[22] == '+' ? z : -z);
     return (long)off;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.c — the orchestration of `mamori demo`: a hub and five SME sensors on
  * loopback, real attacks from data/samples replayed so that the same
  * attackers reach the SMEs one after another; narrates detection → uplink →
@@ -20,7 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
 
 #define N_SME 5
 #define STEP_S 600 /* log time between an attacker's visits: 10 minutes */
@@ -46,15 +46,12 @@ static const tenant_def tenants[] = {
 
 /* Internal context each SME's logs carry (and that must never leave it):
  * a staff PC that mistypes a password, and the staff user name. */
-static const char *const staff_ip[N_SME] = {"192.168.10.23", "192.168.20.5",
-                                            "10.1.2.3", "172.16.5.9",
-                                            "192.168.1.77"};
-static const char *const staff_user[N_SME] = {"yamada-k", "sato-m",
-                                              "suzuki-a", "takahashi-r",
-                                              "tanaka-y"};
-static const char *const hostnames[N_SME] = {"yamada-srv", "sato-fs01",
-                                             "suzuki-gw", "takahashi-web",
-                                             "tanaka-nas"};
+static const char *const staff_ip[N_SME] = {
+    "192.168.10.23", "192.168.20.5", "10.1.2.3", "172.16.5.9", "192.168.1.77"};
+static const char *const staff_user[N_SME] = {"yamada-k", "sato-m", "suzuki-a",
+                                              "takahashi-r", "tanaka-y"};
+static const char *const hostnames[N_SME] = {
+    "yamada-srv", "sato-fs01", "suzuki-gw", "takahashi-web", "tanaka-nas"};
 
 typedef struct attacker {
     const char *ip;
@@ -81,7 +78,7 @@ typedef struct demo {
     pid_t hub_pid;
     pid_t sensor_pid[N_SME];
     char sme_dir[N_SME][1100];
-    int64_t t0; /* log time of the first step */
+    int64_t t0;  /* log time of the first step */
     int64_t sim; /* log time "now" in the replay */
     /* per (attacker, sme): when the indicator was in the feed (log time),
      * and when the attacker's first line was written there */
@@ -92,7 +89,8 @@ typedef struct demo {
     mm_store *store;        /* the hub's store, read-only use */
 } demo;
 
-/* ---- narration ------------------------------------------------------------ */
+/* ---- narration ------------------------------------------------------------
+ */
 
 /* One message: Japanese, then English indented below it. */
 static void say2(const demo *d, const char *ja, const char *en)
@@ -121,7 +119,8 @@ static void nap_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-/* ---- child processes ------------------------------------------------------ */
+/* ---- child processes ------------------------------------------------------
+ */
 
 /* Starts this binary with `args` (NULL-terminated, without argv[0]);
  * stdout to `out_fd` when >= 0, else with stderr to `log`. */
@@ -201,7 +200,8 @@ static void stop_child(pid_t *pid)
     *pid = 0;
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 static bool write_file(const char *path, const char *text, bool append)
 {
@@ -250,7 +250,8 @@ static long status_num(const char *dir, const char *obj, const char *key)
     return r;
 }
 
-/* ---- samples -------------------------------------------------------------- */
+/* ---- samples --------------------------------------------------------------
+ */
 
 static bool find_samples(demo *d, const char *opt)
 {
@@ -339,20 +340,22 @@ static bool load_attacker(demo *d, attacker *a, const char *file, int max)
     return a->n > 0;
 }
 
-/* ---- the hub -------------------------------------------------------------- */
+/* ---- the hub --------------------------------------------------------------
+ */
 
 static bool setup_hub(demo *d, bool *tls)
 {
     snprintf(d->hub_dir, sizeof d->hub_dir, "%s/hub", d->dir);
     char log[1200];
     snprintf(log, sizeof log, "%s/hub-setup.log", d->dir);
-    const char *init[] = {"hub", "init", "--dir", d->hub_dir, "--listen",
-                          "127.0.0.1:0", NULL};
+    const char *init[] = {"hub",      "init",        "--dir", d->hub_dir,
+                          "--listen", "127.0.0.1:0", NULL};
     *tls = true;
     if (run(d, init, NULL, log) != 0) {
         /* No openssl command for the certificate: plain HTTP on loopback. */
-        const char *plain[] = {"hub", "init", "--dir", d->hub_dir,
-                               "--listen", "127.0.0.1:0", "--plain", NULL};
+        const char *plain[] = {"hub",      "init",     "--dir",
+                               d->hub_dir, "--listen", "127.0.0.1:0",
+                               "--plain",  NULL};
         *tls = false;
         if (run(d, plain, NULL, log) != 0)
             return false;
@@ -361,9 +364,9 @@ static bool setup_hub(demo *d, bool *tls)
         char name[256];
         snprintf(name, sizeof name, "%s (%s)", tenants[i].name_ja,
                  tenants[i].name_en);
-        const char *add[] = {"hub", "tenant", "add", "--dir", d->hub_dir,
-                             "--id", tenants[i].id, "--name", name, "--kind",
-                             tenants[i].kind, NULL};
+        const char *add[] = {"hub",      "tenant", "add",           "--dir",
+                             d->hub_dir, "--id",   tenants[i].id,   "--name",
+                             name,       "--kind", tenants[i].kind, NULL};
         mm_buf out;
         mm_buf_init(&out, 4096);
         int rc = run(d, add, &out, log);
@@ -381,15 +384,16 @@ static bool setup_hub(demo *d, bool *tls)
     /* The supply chain: every SME supplies the car maker; the last three
      * also supply the power company (critical infrastructure). */
     for (int i = 0; i < N_SME; i++) {
-        const char *l1[] = {"hub", "link", "--dir", d->hub_dir,
-                            tenants[i].id, tenants[BUYER].id, "--disclose",
-                            NULL};
+        const char *l1[] = {"hub",        "link",        "--dir",
+                            d->hub_dir,   tenants[i].id, tenants[BUYER].id,
+                            "--disclose", NULL};
         if (run(d, l1, NULL, log) != 0)
             return false;
         if (i >= 2) {
-            const char *l2[] = {"hub", "link", "--dir", d->hub_dir,
+            const char *l2[] = {"hub",         "link",
+                                "--dir",       d->hub_dir,
                                 tenants[i].id, tenants[CRITICAL].id,
-                                "--disclose", NULL};
+                                "--disclose",  NULL};
             if (run(d, l2, NULL, log) != 0)
                 return false;
         }
@@ -423,7 +427,8 @@ static bool setup_hub(demo *d, bool *tls)
     return mm_store_open(db, &d->store, &err) == MM_OK;
 }
 
-/* ---- the hub's figures, through the store interface ----------------------- */
+/* ---- the hub's figures, through the store interface -----------------------
+ */
 
 /* Events at the hub for `tenant`, `kind`, source `ip` (NULL = any); -1 on
  * error. */
@@ -479,8 +484,7 @@ typedef struct up_q {
 static mm_rc up_tenant(const mm_tenant *t, void *ud)
 {
     up_q *q = ud;
-    if (q->n < UP_MAX &&
-        (t->kind == MM_TK_BUYER || t->kind == MM_TK_CRITICAL))
+    if (q->n < UP_MAX && (t->kind == MM_TK_BUYER || t->kind == MM_TK_CRITICAL))
         snprintf(q->id[q->n++], sizeof q->id[0], "%s", t->id);
     return MM_OK;
 }
@@ -513,7 +517,8 @@ static long hub_warned_buyers(demo *d)
     return n;
 }
 
-/* ---- the sensors ---------------------------------------------------------- */
+/* ---- the sensors ----------------------------------------------------------
+ */
 
 static bool setup_sensors(demo *d, bool tls)
 {
@@ -581,8 +586,7 @@ static bool setup_sensors(demo *d, bool tls)
             snprintf(p, sizeof p, "%s/state/feed.txt", d->sme_dir[i]);
             ready += status_num(d->sme_dir[i], "rules", "rules") > 0 &&
                      access(p, R_OK) == 0;
-            if (waitpid(d->sensor_pid[i], NULL, WNOHANG) ==
-                d->sensor_pid[i]) {
+            if (waitpid(d->sensor_pid[i], NULL, WNOHANG) == d->sensor_pid[i]) {
                 d->sensor_pid[i] = 0;
                 return false;
             }
@@ -594,7 +598,8 @@ static bool setup_sensors(demo *d, bool tls)
     return false;
 }
 
-/* ---- the replay ----------------------------------------------------------- */
+/* ---- the replay -----------------------------------------------------------
+ */
 
 typedef struct step {
     int a;   /* attacker */
@@ -725,9 +730,9 @@ static void replay(demo *d, attacker *att, int n_att)
     int ns = 0;
     for (int a = 0; a < n_att; a++)
         for (int k = 0; k < N_SME; k++)
-            steps[ns++] = (step){a, k, att[a].order[k],
-                                 d->t0 + (int64_t)att[a].offset_s +
-                                     (int64_t)k * STEP_S};
+            steps[ns++] =
+                (step){a, k, att[a].order[k],
+                       d->t0 + (int64_t)att[a].offset_s + (int64_t)k * STEP_S};
     qsort(steps, (size_t)ns, sizeof steps[0], cmp_step);
     bool campaign_seen[2] = {false, false};
     for (int s = 0; s < ns; s++) {
@@ -769,12 +774,12 @@ static void replay(demo *d, attacker *att, int n_att)
         }
         if (got >= 1)
             sayf(d, "  検知 → 警告 %s → 匿名化してハブへ送信 (%lld ms)",
-                "  detected → alert %s → de-identified, delivered to the "
-                "hub (%lld ms)",
-                rule, (long long)(mm_now_ms() - w0));
+                 "  detected → alert %s → de-identified, delivered to the "
+                 "hub (%lld ms)",
+                 rule, (long long)(mm_now_ms() - w0));
         else
             sayf(d, "  (%s: ハブへの到着を確認できませんでした)",
-                "  (%s: not seen at the hub in time)", rule);
+                 "  (%s: not seen at the hub in time)", rule);
         if (known) {
             for (int t = 0; t < 60 && !d->blocked[st->a][st->sme]; t++) {
                 d->blocked[st->a][st->sme] =
@@ -783,22 +788,23 @@ static void replay(demo *d, attacker *att, int n_att)
                     nap_ms(50);
             }
             if (d->blocked[st->a][st->sme])
-                sayf(d, "  最初の1行で ioc.ip が発報: このアドレスは共有リストに"
-                        "載りました",
-                    "  ioc.ip fired on the very first line: the address was "
-                    "put on the shared block list");
+                sayf(d,
+                     "  最初の1行で ioc.ip が発報: このアドレスは共有リストに"
+                     "載りました",
+                     "  ioc.ip fired on the very first line: the address was "
+                     "put on the shared block list");
         }
         camp_q camp = hub_campaign(d, a->ip);
         if (camp.n > 0 && !campaign_seen[st->a]) {
             campaign_seen[st->a] = true;
             long tn = camp.tenants;
             sayf(d, "  ★ ハブ: %ld 社目で同じ攻撃者を確認、キャンペーン開始",
-                "  ★ hub: the same attacker at company no. %ld: campaign "
-                "opened",
-                tn);
+                 "  ★ hub: the same attacker at company no. %ld: campaign "
+                 "opened",
+                 tn);
             long wb = hub_warned_buyers(d);
             sayf(d, "  ★ 取引先 (発注元) %ld 社に警告を送信しました",
-                "  ★ warnings sent to %ld buyer(s) up the supply chain", wb);
+                 "  ★ warnings sent to %ld buyer(s) up the supply chain", wb);
             /* The feed reaches every sensor: from the campaign's opening
              * (hub clock) to the last sensor's feed.txt being written
              * (its mtime), on one machine. */
@@ -809,8 +815,7 @@ static void replay(demo *d, attacker *att, int n_att)
                 have = 0;
                 for (int i = 0; i < N_SME; i++) {
                     char p[1300];
-                    snprintf(p, sizeof p, "%s/state/feed.txt",
-                             d->sme_dir[i]);
+                    snprintf(p, sizeof p, "%s/state/feed.txt", d->sme_dir[i]);
                     struct stat sb;
                     if (file_has_line(p, a->ip) && stat(p, &sb) == 0) {
                         have++;
@@ -824,19 +829,19 @@ static void replay(demo *d, attacker *att, int n_att)
                     break;
                 nap_ms(20);
             }
-            d->feed_ms[st->a] = opened > 0 && last >= opened
-                                    ? (double)(last - opened)
-                                    : 0;
+            d->feed_ms[st->a] =
+                opened > 0 && last >= opened ? (double)(last - opened) : 0;
             sayf(d, "  ★ 共有フィード: %d 社のセンサーに %.0f ms で配信",
-                "  ★ shared feed: at %d sensors within %.0f ms of the "
-                "campaign",
-                have, d->feed_ms[st->a]);
+                 "  ★ shared feed: at %d sensors within %.0f ms of the "
+                 "campaign",
+                 have, d->feed_ms[st->a]);
         }
         observe_feeds(d, att, n_att);
     }
 }
 
-/* ---- results -------------------------------------------------------------- */
+/* ---- results --------------------------------------------------------------
+ */
 
 static int cmp_i64(const void *x, const void *y)
 {
@@ -936,9 +941,9 @@ static void results(demo *d, mm_demo_result *r)
         r->protected_before += prot;
     }
     qsort(leads, (size_t)nl, sizeof leads[0], cmp_i64);
-    r->median_lead_s = nl == 0       ? 0
-                       : nl % 2      ? (double)leads[nl / 2]
-                                     : (leads[nl / 2 - 1] + leads[nl / 2]) / 2.0;
+    r->median_lead_s = nl == 0  ? 0
+                       : nl % 2 ? (double)leads[nl / 2]
+                                : (leads[nl / 2 - 1] + leads[nl / 2]) / 2.0;
     r->feed_ms[0] = d->feed_ms[0];
     r->feed_ms[1] = d->feed_ms[1];
 }
@@ -953,9 +958,11 @@ static mm_rc play(demo *d, attacker *att, mm_demo_result *r, mm_err *err)
                           "%s: 攻撃者の行がありません / the attackers' lines "
                           "are missing",
                           d->samples);
-    say2(d, "mamori デモ: ハブ1台、中小企業5社、発注元2社 (うち1社は重要インフラ)",
-         "mamori demo: one hub, five SMEs, two buyers (one critical "
-         "infrastructure)");
+    say2(
+        d,
+        "mamori デモ: ハブ1台、中小企業5社、発注元2社 (うち1社は重要インフラ)",
+        "mamori demo: one hub, five SMEs, two buyers (one critical "
+        "infrastructure)");
     if (!setup_hub(d, &tls))
         return mm_err_set(err, MM_EIO, "", 0,
                           "ハブを起動できません / cannot start the hub (see "
@@ -965,11 +972,14 @@ static mm_rc play(demo *d, attacker *att, mm_demo_result *r, mm_err *err)
          "hub up: %s://127.0.0.1:%u, %zu tenants, supply-chain links stored",
          tls ? "https" : "http", d->port, N_TENANTS);
     if (!setup_sensors(d, tls))
-        return mm_err_set(err, MM_EIO, "", 0,
-                          "センサーを起動できません / cannot start the sensors "
-                          "(see %s/*/sensor.log)",
-                          d->dir);
-    say2(d, "センサー5台起動 (sshd と Web のログを監視、ハブへ送信、共有フィード受信)",
+        return mm_err_set(
+            err, MM_EIO, "", 0,
+            "センサーを起動できません / cannot start the sensors "
+            "(see %s/*/sensor.log)",
+            d->dir);
+    say2(d,
+         "センサー5台起動 (sshd と Web "
+         "のログを監視、ハブへ送信、共有フィード受信)",
          "five sensors up (watching sshd and web logs, uploading, pulling "
          "the shared feed)");
     /* Log time: the replay ends a few minutes ago. */

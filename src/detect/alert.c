@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alert.c — an alert as one ECS-style JSON object (shape in docs/rules.md). */
 #include "detect-int.h"
 
@@ -67,9 +68,10 @@ static mm_rc indicator_obj(mm_buf *b, const mm_alert *a)
     bool is_ip = mm_addr_parse(a->key, strlen(a->key), &ka) == MM_OK;
     mm_rc rc = mm_buf_puts(b, "\"indicator\":{");
     if (rc == MM_OK)
-        rc = key_str(b, "type", !is_ip ? "domain-name"
-                                : ka.family == 4 ? "ipv4-addr"
-                                                 : "ipv6-addr");
+        rc = key_str(b, "type",
+                     !is_ip           ? "domain-name"
+                     : ka.family == 4 ? "ipv4-addr"
+                                      : "ipv6-addr");
     if (rc == MM_OK)
         rc = mm_buf_puts(b, ",");
     if (rc == MM_OK && is_ip) {
@@ -99,7 +101,8 @@ static mm_rc threat_obj(mm_buf *b, const mm_alert *a)
 {
     mm_rc rc = mm_buf_puts(b, ",\"threat\":{");
     if (rc == MM_OK && a->techniques)
-        rc = id_array(b, "\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\":",
+        rc = id_array(b,
+                      "\"framework\":\"MITRE ATT&CK\",\"technique\":{\"id\":",
                       a->techniques, "}");
     if (rc == MM_OK && a->techniques && a->indicator[0])
         rc = mm_buf_puts(b, ",");
@@ -171,10 +174,9 @@ mm_rc mm_alert_to_json(const mm_alert *a, mm_buf *out)
             rc = key_str(out, "message", msg);
     }
     if (rc == MM_OK)
-        rc = mm_buf_printf(out,
-                           ",\"mamori\":{\"count\":%llu,\"distinct\":%llu,",
-                           (unsigned long long)a->count,
-                           (unsigned long long)a->distinct);
+        rc = mm_buf_printf(
+            out, ",\"mamori\":{\"count\":%llu,\"distinct\":%llu,",
+            (unsigned long long)a->count, (unsigned long long)a->distinct);
     if (rc == MM_OK)
         rc = key_str(out, "key", a->key);
     if (rc == MM_OK)
@@ -182,8 +184,7 @@ mm_rc mm_alert_to_json(const mm_alert *a, mm_buf *out)
     if (rc == MM_OK)
         rc = key_str(out, "severity", mm_severity_name(a->severity));
     if (rc == MM_OK)
-        rc = mm_buf_printf(out, ",\"final\":%s,",
-                           a->final ? "true" : "false");
+        rc = mm_buf_printf(out, ",\"final\":%s,", a->final ? "true" : "false");
     if (rc == MM_OK)
         rc = time_str(out, "first_seen", a->first_ms);
     if (rc == MM_OK)
@@ -200,8 +201,8 @@ mm_rc mm_alert_to_json(const mm_alert *a, mm_buf *out)
         rc = key_str(out, "en", a->advice_en);
     if (rc == MM_OK)
         rc = mm_buf_puts(out, "},\"samples\":[");
-    unsigned ns = a->n_samples < MM_ALERT_SAMPLES ? a->n_samples
-                                                  : MM_ALERT_SAMPLES;
+    unsigned ns =
+        a->n_samples < MM_ALERT_SAMPLES ? a->n_samples : MM_ALERT_SAMPLES;
     for (unsigned i = 0; i < ns && rc == MM_OK; i++) {
         if (i)
             rc = mm_buf_puts(out, ",");

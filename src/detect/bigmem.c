@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bigmem.c — large arrays straight from mmap/mremap. The window table and
  * the indicator sets grow by doubling to tens of megabytes; through malloc
  * the old copies stay in the heap after a grow (glibc raises its mmap

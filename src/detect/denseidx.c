@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* denseidx.c — the index both counting tables use (window.c, firstseen.c):
  * entries are kept dense in an array, and an open-addressing index of
  * 32-bit slots (linear probing, load <= 1/2) finds them. A slot holds the
@@ -31,8 +32,8 @@ void mm_didx_place(mm_didx *x, uint64_t key, size_t ei)
     x->idx[j] = MM_DIDX_FP(key) | (uint32_t)(ei + 1);
 }
 
-mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents,
-                     size_t stride, size_t n)
+mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents, size_t stride,
+                     size_t n)
 {
     uint32_t *ni = mm_big_realloc(NULL, 0, size * sizeof *ni);
     if (!ni)
@@ -45,8 +46,7 @@ mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents,
     return MM_OK;
 }
 
-void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n,
-                    size_t ei)
+void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n, size_t ei)
 {
     size_t j = mm_didx_pos(x, key_at(ents, stride, ei), ei);
     /* Backward-shift deletion keeps probe chains intact without tombstones:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * detect-int.h — private structures of the detect module, shared by its
  * .c files only (rules.c, ruleset.c, ipset.c, domainset.c, window.c,
@@ -17,16 +18,17 @@
 #define MM_RULE_ID_MAX 63u            /* rule id length */
 #define MM_PATTERN_MAX 1024u          /* one pattern's length (compile) */
 #define MM_PATTERNS_PER_RULE 64u
-#define MM_PATTERNS_MAX 8192u         /* all signature patterns */
-#define MM_RANGES_MAX 16u             /* ranges in one numeric condition */
-#define MM_SLOTS_BIG 32u              /* slots in an extended window */
-#define MM_COUNT_MAX 1000000u         /* threshold count */
-#define MM_WINDOW_MAX_S (7 * 86400)   /* longest window / suppression */
-#define MM_IOC_SETS_MAX 255u          /* named indicator sets */
-#define MM_IOC_MAX 20000000u          /* indicators over all sets */
+#define MM_PATTERNS_MAX 8192u       /* all signature patterns */
+#define MM_RANGES_MAX 16u           /* ranges in one numeric condition */
+#define MM_SLOTS_BIG 32u            /* slots in an extended window */
+#define MM_COUNT_MAX 1000000u       /* threshold count */
+#define MM_WINDOW_MAX_S (7 * 86400) /* longest window / suppression */
+#define MM_IOC_SETS_MAX 255u        /* named indicator sets */
+#define MM_IOC_MAX 20000000u        /* indicators over all sets */
 #define MM_ALLOW_MAX 1000000u
-#define MM_OPEN_ALERTS_MAX 262144u    /* alerts aggregated at once (~0.3 KB each) */
-#define MM_URL_SCAN_MAX 8192u         /* bytes of url.original scanned */
+#define MM_OPEN_ALERTS_MAX                                                    \
+    262144u                   /* alerts aggregated at once (~0.3 KB each) */
+#define MM_URL_SCAN_MAX 8192u /* bytes of url.original scanned */
 
 /* ---- large arrays (bigmem.c) ------------------------------------------ */
 
@@ -35,7 +37,8 @@
 void *mm_big_realloc(void *p, size_t old_size, size_t new_size);
 void mm_big_free(void *p, size_t size);
 
-/* ---- rules --------------------------------------------------------------- */
+/* ---- rules ---------------------------------------------------------------
+ */
 
 typedef enum mm_rule_kind {
     MM_KIND_THRESHOLD = 0,
@@ -58,16 +61,16 @@ typedef enum mm_field {
     MM_F_SRC_IP,
     MM_F_DST_IP,
     MM_F_USER,
-    MM_F_URL,        /* url.original: path '?' query */
-    MM_F_UA,         /* user_agent.original */
-    MM_F_REFERRER,   /* http.request.referrer */
+    MM_F_URL,      /* url.original: path '?' query */
+    MM_F_UA,       /* user_agent.original */
+    MM_F_REFERRER, /* http.request.referrer */
     MM_F_MESSAGE,
     MM_F_SRC_DOMAIN,
     MM_F_DST_DOMAIN,
-    MM_F_SERVICE,     /* service.type (filter only) */
-    MM_F_EXE,         /* process.executable (signature) */
-    MM_F_GROUP,       /* group.name (signature) */
-    MM_F_HOST,        /* host.name (key) */
+    MM_F_SERVICE, /* service.type (filter only) */
+    MM_F_EXE,     /* process.executable (signature) */
+    MM_F_GROUP,   /* group.name (signature) */
+    MM_F_HOST,    /* host.name (key) */
     MM_F_COUNT
 } mm_field;
 
@@ -91,26 +94,26 @@ typedef struct mm_filter {
 
 typedef struct mm_rule {
     char id[MM_RULE_ID_MAX + 1];
-    uint64_t id_hash;     /* seeded hash of id, stable for a process */
+    uint64_t id_hash; /* seeded hash of id, stable for a process */
     mm_rule_kind kind;
     mm_severity severity;
-    char *category;       /* optional rule.category */
-    char *techniques;     /* threat.technique.id list, comma-separated */
+    char *category;        /* optional rule.category */
+    char *techniques;      /* threat.technique.id list, comma-separated */
     char *vulnerabilities; /* vulnerability.id list, comma-separated */
     char *title_ja, *title_en, *advice_ja, *advice_en;
-    char *file;           /* where it was defined, for compile errors */
+    char *file; /* where it was defined, for compile errors */
     unsigned line;
-    mm_filter match;      /* filter A */
-    mm_filter then;       /* sequence: filter B */
-    mm_field key;         /* MM_F_SRC_IP, MM_F_DST_IP or MM_F_USER */
-    uint8_t key_prefix4;  /* source.ip/N: 32 = whole address */
+    mm_filter match;     /* filter A */
+    mm_filter then;      /* sequence: filter B */
+    mm_field key;        /* MM_F_SRC_IP, MM_F_DST_IP or MM_F_USER */
+    uint8_t key_prefix4; /* source.ip/N: 32 = whole address */
     uint8_t key_prefix6;
-    mm_field distinct;    /* distinct: counted field */
+    mm_field distinct; /* distinct: counted field */
     uint32_t count;
     uint32_t window_s;
     uint32_t suppress_s;
-    uint32_t quantum_s;   /* slot width: 1 s, or coarser when count > slots */
-    uint32_t fields;      /* signature / ioc: bit per mm_field scanned */
+    uint32_t quantum_s; /* slot width: 1 s, or coarser when count > slots */
+    uint32_t fields;    /* signature / ioc: bit per mm_field scanned */
     unsigned n_patterns;
     char **patterns;
     unsigned *pattern_lines;
@@ -185,7 +188,8 @@ bool mm_domainset_lookup(const mm_domainset *s, const char *name, size_t len,
                          unsigned *set, char *out, size_t outlen);
 size_t mm_domainset_memory(const mm_domainset *s);
 
-/* ---- ruleset ------------------------------------------------------------- */
+/* ---- ruleset -------------------------------------------------------------
+ */
 
 struct mm_ruleset {
     mm_rule *rules;
@@ -200,11 +204,11 @@ struct mm_ruleset {
     /* built by compile */
     uint16_t *by_action[MM_ACT_COUNT]; /* rule indexes per event.action */
     unsigned n_by_action[MM_ACT_COUNT];
-    uint32_t sig_fields[MM_DS_COUNT];  /* fields scanned per dataset */
+    uint32_t sig_fields[MM_DS_COUNT];    /* fields scanned per dataset */
     hs_database_t *db_field[MM_F_COUNT]; /* per scanned field, or NULL */
     unsigned n_patterns;
-    uint16_t *pattern_rule;            /* pattern id -> rule index */
-    uint16_t *ioc_rules;               /* rules of kind ioc */
+    uint16_t *pattern_rule; /* pattern id -> rule index */
+    uint16_t *ioc_rules;    /* rules of kind ioc */
     unsigned n_ioc_rules;
     unsigned n_signatures;
 };
@@ -227,15 +231,15 @@ int mm_ruleset_find(const mm_ruleset *rs, const char *id);
 /* ---- windows: one table for every (rule, key) --------------------------- */
 
 typedef struct mm_win {
-    uint64_t key;     /* mixed hash of rule id and key value; 0 = free */
-    uint32_t last_s;  /* log second of the last touch */
-    uint16_t rule;    /* rule index in the current ruleset */
-    uint8_t n;        /* slots in use */
+    uint64_t key;    /* mixed hash of rule id and key value; 0 = free */
+    uint32_t last_s; /* log second of the last touch */
+    uint16_t rule;   /* rule index in the current ruleset */
+    uint8_t n;       /* slots in use */
     uint8_t flags;
-    uint32_t big;     /* extension block + 1, 0 = inline slot only */
-    uint32_t alert;   /* open alert record + 1, 0 = none */
-    uint32_t ts0;     /* inline slot: log second */
-    uint32_t v0;      /* inline slot: count or value hash */
+    uint32_t big;   /* extension block + 1, 0 = inline slot only */
+    uint32_t alert; /* open alert record + 1, 0 = none */
+    uint32_t ts0;   /* inline slot: log second */
+    uint32_t v0;    /* inline slot: count or value hash */
 } mm_win;
 
 typedef struct mm_winbig {
@@ -266,8 +270,8 @@ size_t mm_didx_pos(const mm_didx *x, uint64_t key, size_t ei);
 /* Puts entry `ei` with `key` in the first free slot from its home. */
 void mm_didx_place(mm_didx *x, uint64_t key, size_t ei);
 /* Replaces the index by one of `size` slots holding the n entries. */
-mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents,
-                     size_t stride, size_t n);
+mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents, size_t stride,
+                     size_t n);
 /* Unlinks entry `ei` of n (backward-shift deletion) and moves the last
  * entry into its place, so the array stays dense. */
 void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n,
@@ -275,13 +279,13 @@ void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n,
 
 typedef struct mm_wintab {
     mm_didx ix;
-    mm_win *ents;      /* dense entries */
+    mm_win *ents; /* dense entries */
     size_t n, cap;
-    size_t max;        /* cap on entries */
-    mm_winbig *bigs;   /* extension blocks */
+    size_t max;      /* cap on entries */
+    mm_winbig *bigs; /* extension blocks */
     uint32_t *big_free;
     size_t n_big, cap_big, n_big_free, cap_big_free;
-    size_t cursor;     /* expiry cursor into ents */
+    size_t cursor; /* expiry cursor into ents */
 } mm_wintab;
 
 mm_rc mm_wintab_init(mm_wintab *t, size_t max);
@@ -312,21 +316,21 @@ size_t mm_wintab_memory(const mm_wintab *t);
  * window until the key's second event: what filters test, and the value a
  * distinct rule on user.name counts. */
 typedef struct mm_first {
-    uint64_t key;     /* mixed hash of the key field and value; 0 = free */
-    uint32_t ts;      /* log second of the event */
-    uint32_t user_h;  /* user.name hash as distinct rules count it, 0 = none */
-    uint16_t status;  /* http.response.status_code */
-    uint16_t port;    /* destination.port */
+    uint64_t key;    /* mixed hash of the key field and value; 0 = free */
+    uint32_t ts;     /* log second of the event */
+    uint32_t user_h; /* user.name hash as distinct rules count it, 0 = none */
+    uint16_t status; /* http.response.status_code */
+    uint16_t port;   /* destination.port */
     uint8_t dataset, category, action;
     uint8_t outcome_service; /* outcome in the low 4 bits, service above */
 } mm_first;
 
 typedef struct mm_fstab {
     mm_didx ix;
-    mm_first *ents;    /* dense */
+    mm_first *ents; /* dense */
     size_t n, cap;
     size_t max;
-    size_t cursor;     /* expiry cursor into ents */
+    size_t cursor; /* expiry cursor into ents */
 } mm_fstab;
 
 mm_rc mm_fstab_init(mm_fstab *t, size_t max);

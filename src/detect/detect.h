@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * detect.h — rules as data, indicator sets, allowlists, and the detector
  * that turns normalised events into alerts.
@@ -78,21 +79,21 @@ typedef struct mm_alert {
     const char *advice_ja; /* what to do now */
     const char *advice_en;
     mm_severity severity;
-    char key[256];        /* the grouping key's value, e.g. "173.234.31.186" */
-    mm_addr src;          /* source.ip when known */
-    mm_addr dst;          /* destination.ip when known */
-    char indicator[256];  /* for ioc.*: the matched indicator and its set */
-    uint64_t count;       /* matching events (with message-repeat counts) */
-    uint64_t distinct;    /* distinct values, for distinct-count rules */
-    int64_t first_ms;     /* log time of the first and last matching event */
+    char key[256];       /* the grouping key's value, e.g. "173.234.31.186" */
+    mm_addr src;         /* source.ip when known */
+    mm_addr dst;         /* destination.ip when known */
+    char indicator[256]; /* for ioc.*: the matched indicator and its set */
+    uint64_t count;      /* matching events (with message-repeat counts) */
+    uint64_t distinct;   /* distinct values, for distinct-count rules */
+    int64_t first_ms;    /* log time of the first and last matching event */
     int64_t last_ms;
-    uint64_t id;          /* stable: hash of rule id, key and first_ms */
-    bool final;           /* true: window closed, counts are final */
+    uint64_t id; /* stable: hash of rule id, key and first_ms */
+    bool final;  /* true: window closed, counts are final */
     unsigned n_samples;
     char samples[MM_ALERT_SAMPLES][MM_ALERT_SAMPLE_MAX]; /* raw lines */
     /* added by the detect module: */
-    const char *category; /* rule.category or NULL; valid as rule_id */
-    mm_dataset dataset;   /* event.dataset of the opening event */
+    const char *category;        /* rule.category or NULL; valid as rule_id */
+    mm_dataset dataset;          /* event.dataset of the opening event */
     const char *techniques;      /* "T1110.001,T1078" (ATT&CK) or NULL */
     const char *vulnerabilities; /* "CVE-2018-13379,…" or NULL */
 } mm_alert;
@@ -154,11 +155,11 @@ void mm_detector_flush(mm_detector *d, mm_alert_fn cb, void *ud);
 typedef struct mm_detector_stats {
     uint64_t events;
     uint64_t alerts;
-    uint64_t suppressed; /* events on allowlisted sources */
-    size_t windows;      /* (rule, key) windows currently held */
+    uint64_t suppressed;    /* events on allowlisted sources */
+    size_t windows;         /* (rule, key) windows currently held */
     size_t first_sightings; /* keys seen once, held without windows */
-    size_t evicted;      /* windows and first sightings dropped at the cap */
-    size_t memory;       /* bytes held by windows and sets */
+    size_t evicted; /* windows and first sightings dropped at the cap */
+    size_t memory;  /* bytes held by windows and sets */
 } mm_detector_stats;
 void mm_detector_get_stats(const mm_detector *d, mm_detector_stats *st);
 

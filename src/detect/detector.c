@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* detector.c — runs a compiled ruleset over events: counting rules through
  * the window table (a key's first event through a shared first-sighting
  * record, promoted to windows on its second), signatures through one
@@ -14,9 +15,9 @@
 #define EXPIRE_PER_CALL 4096u /* windows examined per mm_detector_expire */
 #define EVICT_SAMPLES 16u     /* windows sampled to find an old one */
 #define ALERT_ID_SEED 0x616c657274696473ull
-#define PIPELINE 8u           /* counting rules looked up in stages */
+#define PIPELINE 8u                  /* counting rules looked up in stages */
 #define FS_TAG 0x6669727374736565ull /* first-sighting key = mix(key, tag) */
-#define FS_NEW_MAX 8u         /* first sightings recorded by one event */
+#define FS_NEW_MAX 8u /* first sightings recorded by one event */
 
 /* An open alert, kept compact (the 2 KB mm_alert is built only to report
  * it): texts are one malloc'd block "key\0indicator\0" and one per sample. */
@@ -26,13 +27,13 @@ typedef struct alert_rec {
     uint64_t win_key;       /* the window holding it */
     uint64_t id;
     int64_t first_ms, last_ms;
-    int64_t close_ms;       /* log time when the suppression period ends */
+    int64_t close_ms; /* log time when the suppression period ends */
     mm_addr src, dst;
     uint16_t win_rule;
     uint8_t n_samples;
     uint8_t dataset;
     bool used;
-    char *text;             /* key '\0' indicator '\0' */
+    char *text; /* key '\0' indicator '\0' */
     char *samples[MM_ALERT_SAMPLES];
 } alert_rec;
 
@@ -40,12 +41,12 @@ typedef struct alert_rec {
 typedef struct keyval {
     mm_field field;
     uint8_t plen;
-    mm_addr addr;       /* masked address */
-    mm_span text;       /* user.name, or a matched domain */
-    const char *cstr;   /* explicit text (ioc) */
+    mm_addr addr;     /* masked address */
+    mm_span text;     /* user.name, or a matched domain */
+    const char *cstr; /* explicit text (ioc) */
     uint64_t h;
-    uint64_t fkey;      /* first-sighting key, 0 = not computed yet */
-    uint8_t fs;         /* FS_*: first-sighting state for this event */
+    uint64_t fkey; /* first-sighting key, 0 = not computed yet */
+    uint8_t fs;    /* FS_*: first-sighting state for this event */
 } keyval;
 
 /* keyval.fs: whether this event is held by a first-sighting record. */
@@ -57,9 +58,9 @@ struct mm_detector {
     uint64_t seed;
     uint64_t rng;
     mm_wintab wt;
-    mm_fstab fs;        /* first sightings (firstseen.c) */
+    mm_fstab fs;                    /* first sightings (firstseen.c) */
     uint32_t fs_life[MM_ACT_COUNT]; /* seconds a record of an action lives */
-    uint64_t fs_new[FS_NEW_MAX]; /* records made by the current event */
+    uint64_t fs_new[FS_NEW_MAX];    /* records made by the current event */
     unsigned n_fs_new;
     alert_rec *alerts;
     size_t n_alerts, cap_alerts;
@@ -67,14 +68,14 @@ struct mm_detector {
     size_t n_alert_free;
     size_t open_alerts;
     hs_scratch_t *scratch;
-    uint8_t *hit;       /* per rule: matched by the current scan */
-    uint16_t *hits;     /* rules matched, in order */
+    uint8_t *hit;   /* per rule: matched by the current scan */
+    uint16_t *hits; /* rules matched, in order */
     unsigned n_hits;
     uint32_t scan_field;
-    bool scan_matched;  /* the current scan matched a rule of its field */
+    bool scan_matched; /* the current scan matched a rule of its field */
     char url[MM_URL_SCAN_MAX + 1];
     char dec[MM_URL_SCAN_MAX + 1];
-    uint64_t *clean;    /* per field: hashes of values that matched nothing */
+    uint64_t *clean; /* per field: hashes of values that matched nothing */
     /* Keys of the current event. The pipeline in mm_detector_feed keeps
      * pointers to at most PIPELINE of them; a key first asked for after
      * that is used at once, so further keys share the last slot. */
@@ -83,12 +84,13 @@ struct mm_detector {
     mm_detector_stats st;
 };
 
-/* ---- helpers ------------------------------------------------------------- */
+/* ---- helpers -------------------------------------------------------------
+ */
 
 static uint64_t mix(uint64_t a, uint64_t b)
 {
-    __uint128_t r = (__uint128_t)(a ^ 0xa0761d6478bd642full) *
-                    (b ^ 0xe7037ed1a0b428dbull);
+    __uint128_t r =
+        (__uint128_t)(a ^ 0xa0761d6478bd642full) * (b ^ 0xe7037ed1a0b428dbull);
     uint64_t v = (uint64_t)(r >> 64) ^ (uint64_t)r;
     return v ? v : 1;
 }
@@ -126,7 +128,8 @@ static bool filter_ok(const mm_filter *f, const mm_event *ev)
 {
     return bit_ok(f->datasets, ev->dataset) &&
            bit_ok(f->categories, ev->category) &&
-           bit_ok(f->actions, ev->action) && bit_ok(f->outcomes, ev->outcome) &&
+           bit_ok(f->actions, ev->action) &&
+           bit_ok(f->outcomes, ev->outcome) &&
            bit_ok(f->services, ev->service) &&
            (!f->n_status || in_ranges(f->status, f->n_status, ev->status)) &&
            (!f->n_port || in_ranges(f->port, f->n_port, ev->dst_port));
@@ -169,15 +172,12 @@ static uint32_t value_hash(const mm_detector *d, mm_field f, mm_span user,
 static bool deferrable(const mm_rule *r)
 {
     switch (r->kind) {
-    case MM_KIND_THRESHOLD:
-        return r->count >= 2;
+    case MM_KIND_THRESHOLD: return r->count >= 2;
     case MM_KIND_DISTINCT:
         return r->count >= 2 &&
                (r->distinct == MM_F_USER || r->distinct == MM_F_DST_PORT);
-    case MM_KIND_SEQUENCE:
-        return true;
-    default:
-        return false;
+    case MM_KIND_SEQUENCE: return true;
+    default: return false;
     }
 }
 
@@ -192,8 +192,9 @@ static void mask_addr(mm_addr *a, unsigned plen)
         unsigned lo = i * 8;
         if (plen >= lo + 8)
             continue;
-        a->bytes[i] = plen <= lo ? 0
-                                 : (uint8_t)(a->bytes[i] & (0xffu << (8 - (plen - lo))));
+        a->bytes[i] =
+            plen <= lo ? 0
+                       : (uint8_t)(a->bytes[i] & (0xffu << (8 - (plen - lo))));
     }
 }
 
@@ -215,16 +216,16 @@ static keyval *key_of(mm_detector *d, const mm_rule *r, const mm_event *ev)
     for (unsigned i = 0; i < d->n_kcache; i++)
         if (d->kcache[i].field == r->key && d->kcache[i].plen == plen)
             return &d->kcache[i];
-    keyval *k = &d->kcache[d->n_kcache < PIPELINE + 1 ? d->n_kcache++
-                                                       : PIPELINE];
+    keyval *k =
+        &d->kcache[d->n_kcache < PIPELINE + 1 ? d->n_kcache++ : PIPELINE];
     memset(k, 0, sizeof *k);
     k->field = r->key;
     k->plen = plen;
     if (r->key == MM_F_USER || r->key == MM_F_HOST) {
         k->text = text;
-        k->h = mm_hash64(text.p, text.len,
-                         d->seed ^ (r->key == MM_F_USER ? 0x75736572ull
-                                                        : 0x686f7374ull));
+        k->h = mm_hash64(
+            text.p, text.len,
+            d->seed ^ (r->key == MM_F_USER ? 0x75736572ull : 0x686f7374ull));
     } else {
         k->addr = *src;
         mask_addr(&k->addr, plen);
@@ -254,7 +255,8 @@ static void key_text(const keyval *k, char *out, size_t outlen)
     }
 }
 
-/* ---- alerts ---------------------------------------------------------------- */
+/* ---- alerts ----------------------------------------------------------------
+ */
 
 static alert_rec *rec_of(mm_detector *d, const mm_win *e)
 {
@@ -400,8 +402,8 @@ static alert_rec *alloc_rec(mm_detector *d, mm_alert_fn cb, void *ud)
 static void open_alert(mm_detector *d, uint64_t wkey, uint16_t ri,
                        const keyval *k, const mm_event *ev, const char *line,
                        size_t len, uint64_t count, uint64_t distinct,
-                       int64_t first_ms, const char *indicator,
-                       mm_alert_fn cb, void *ud)
+                       int64_t first_ms, const char *indicator, mm_alert_fn cb,
+                       void *ud)
 {
     const mm_rule *r = &d->rs->rules[ri];
     alert_rec *ar = alloc_rec(d, cb, ud);
@@ -451,7 +453,8 @@ static void open_alert(mm_detector *d, uint64_t wkey, uint16_t ri,
     }
 }
 
-/* ---- windows ---------------------------------------------------------------- */
+/* ---- windows
+ * ---------------------------------------------------------------- */
 
 /* Drops the least recently touched of a sample of windows and first
  * sightings (both count towards max_keys). */
@@ -629,7 +632,8 @@ static void aggregate(mm_detector *d, mm_win *e, const mm_event *ev,
     add_sample(ar, line, len);
 }
 
-/* ---- first sightings ----------------------------------------------------- */
+/* ---- first sightings -----------------------------------------------------
+ */
 
 /* Opens the windows the record's event would have opened for every
  * deferrable rule keyed like `k`, exactly as that event would have filled
@@ -736,8 +740,8 @@ static bool first_sighting(mm_detector *d, keyval *k, const mm_event *ev,
     f->dataset = (uint8_t)ev->dataset;
     f->category = (uint8_t)ev->category;
     f->action = (uint8_t)ev->action;
-    f->outcome_service =
-        (uint8_t)(((unsigned)ev->service << 4) | ((unsigned)ev->outcome & 15u));
+    f->outcome_service = (uint8_t)(((unsigned)ev->service << 4) |
+                                   ((unsigned)ev->outcome & 15u));
     d->fs_new[d->n_fs_new++] = fkey;
     k->fs = FS_HELD;
     return true;
@@ -770,8 +774,8 @@ static void rule_hit(mm_detector *d, uint16_t ri, keyval *k,
         ar = NULL;
     }
     if (r->kind == MM_KIND_DISTINCT) {
-        uint32_t h = value_hash(d, r->distinct, ev->user, ev->dst_port,
-                                &ev->dst);
+        uint32_t h =
+            value_hash(d, r->distinct, ev->user, ev->dst_port, &ev->dst);
         if (!h)
             return;
         uint32_t old;
@@ -809,10 +813,11 @@ static void rule_hit(mm_detector *d, uint16_t ri, keyval *k,
                    indicator, cb, ud);
 }
 
-/* ---- signatures and indicators ------------------------------------------- */
+/* ---- signatures and indicators -------------------------------------------
+ */
 
-static int on_match(unsigned id, unsigned long long from, unsigned long long to,
-                    unsigned flags, void *ctx)
+static int on_match(unsigned id, unsigned long long from,
+                    unsigned long long to, unsigned flags, void *ctx)
 {
     (void)from, (void)to, (void)flags;
     mm_detector *d = ctx;
@@ -843,8 +848,8 @@ static void scan(mm_detector *d, mm_field f, const char *p, size_t n)
     if (!db)
         return;
     uint64_t h = mm_hash64(p, n, d->seed) | 1u;
-    uint64_t *slot = &d->clean[(size_t)f * SIG_CACHE_SLOTS +
-                               (h >> 32) % SIG_CACHE_SLOTS];
+    uint64_t *slot =
+        &d->clean[(size_t)f * SIG_CACHE_SLOTS + (h >> 32) % SIG_CACHE_SLOTS];
     if (*slot == h)
         return;
     d->scan_field = 1u << f;
@@ -876,8 +881,8 @@ static void run_signatures(mm_detector *d, const mm_event *ev)
         return;
     if ((fields & (1u << MM_F_URL)) && ev->path.len) {
         size_t n = 0;
-        size_t pl = ev->path.len < MM_URL_SCAN_MAX ? ev->path.len
-                                                   : MM_URL_SCAN_MAX;
+        size_t pl =
+            ev->path.len < MM_URL_SCAN_MAX ? ev->path.len : MM_URL_SCAN_MAX;
         memcpy(d->url, ev->path.p, pl);
         n = pl;
         if (ev->query.len && n < MM_URL_SCAN_MAX) {
@@ -949,7 +954,8 @@ static unsigned run_ioc(const mm_detector *d, const mm_rule *r,
             const mm_addr *a = f == MM_F_SRC_IP ? &ev->src : &ev->dst;
             mm_addr net;
             unsigned plen;
-            if (!a->family || !mm_ipset_lookup(&rs->ioc_ip, a, &set, &net, &plen))
+            if (!a->family ||
+                !mm_ipset_lookup(&rs->ioc_ip, a, &set, &net, &plen))
                 continue;
             char ns[64], as[64];
             mm_addr_format(&net, ns, sizeof ns);
@@ -988,7 +994,8 @@ static unsigned run_ioc(const mm_detector *d, const mm_rule *r,
     return n;
 }
 
-/* ---- public API ------------------------------------------------------------- */
+/* ---- public API
+ * ------------------------------------------------------------- */
 
 static mm_rc attach(mm_detector *d, const mm_ruleset *rs)
 {
@@ -1025,7 +1032,8 @@ static mm_rc attach(mm_detector *d, const mm_ruleset *rs)
         d->fs_life[a] = life;
     }
     /* Verdicts belong to the old signatures. */
-    memset(d->clean, 0, (size_t)MM_F_COUNT * SIG_CACHE_SLOTS * sizeof *d->clean);
+    memset(d->clean, 0,
+           (size_t)MM_F_COUNT * SIG_CACHE_SLOTS * sizeof *d->clean);
     return MM_OK;
 }
 
@@ -1044,8 +1052,7 @@ mm_rc mm_detector_new(const mm_ruleset *rs, const mm_detector_opts *opts,
     d->seed = mm_random_seed();
     d->rng = d->seed | 1;
     d->clean = calloc((size_t)MM_F_COUNT * SIG_CACHE_SLOTS, sizeof *d->clean);
-    mm_rc rc = d->clean ? mm_wintab_init(&d->wt, d->opts.max_keys)
-                        : MM_ENOMEM;
+    mm_rc rc = d->clean ? mm_wintab_init(&d->wt, d->opts.max_keys) : MM_ENOMEM;
     if (rc == MM_OK)
         rc = mm_fstab_init(&d->fs, d->opts.max_keys);
     if (rc == MM_OK)
@@ -1196,7 +1203,8 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
         unsigned nt = 0;
         for (unsigned i = 0; i < n; i++) {
             const mm_rule *r = &rs->rules[list[i]];
-            bool is_then = r->kind == MM_KIND_SEQUENCE && filter_ok(&r->then, ev);
+            bool is_then =
+                r->kind == MM_KIND_SEQUENCE && filter_ok(&r->then, ev);
             if (!is_then && !filter_ok(&r->match, ev))
                 continue;
             keyval *k = key_of(d, r, ev);
@@ -1223,8 +1231,8 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
                 mm_fstab_prefetch_slot(&d->fs, fkey_of(pending[i].k));
         }
         for (unsigned i = 0; i < nt; i++)
-            rule_hit(d, pending[i].ri, pending[i].k, ev, line, len, pending[i].is_then,
-                     NULL, cb, ud);
+            rule_hit(d, pending[i].ri, pending[i].k, ev, line, len,
+                     pending[i].is_then, NULL, cb, ud);
     }
     run_signatures(d, ev);
     for (unsigned i = 0; i < d->n_hits; i++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* domainset.c — a set of domain names (open addressing over seeded hashes,
  * names kept in one string pool); a lookup tries the name and then each
  * parent domain, so "evil.example" also matches "a.b.evil.example". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* firstseen.c — the table of first sightings: one compact record per key
  * (source address, user name…) whose only event so far is still waiting
  * for a second one.
@@ -25,7 +26,6 @@ _Static_assert(MM_DS_COUNT <= 64 && MM_ACT_COUNT < 64 && MM_CAT_COUNT <= 64,
 
 #include <string.h>
 
-
 mm_rc mm_fstab_init(mm_fstab *t, size_t max)
 {
     memset(t, 0, sizeof *t);
@@ -47,7 +47,8 @@ mm_first *mm_fstab_find(const mm_fstab *t, uint64_t key)
     size_t j = mm_didx_home(&t->ix, key);
     uint32_t v, fp = MM_DIDX_FP(key);
     while ((v = t->ix.idx[j]) != 0) {
-        if ((v & ~MM_DIDX_MASK) == fp && t->ents[(v & MM_DIDX_MASK) - 1].key == key)
+        if ((v & ~MM_DIDX_MASK) == fp &&
+            t->ents[(v & MM_DIDX_MASK) - 1].key == key)
             return &t->ents[(v & MM_DIDX_MASK) - 1];
         j = (j + 1) & t->ix.mask;
     }
@@ -76,8 +77,8 @@ mm_first *mm_fstab_insert(mm_fstab *t, uint64_t key)
         size_t nc = t->cap ? t->cap * 2 : 1024;
         if (nc > t->max)
             nc = t->max;
-        mm_first *ne = mm_big_realloc(t->ents, t->cap * sizeof *ne,
-                                      nc * sizeof *ne);
+        mm_first *ne =
+            mm_big_realloc(t->ents, t->cap * sizeof *ne, nc * sizeof *ne);
         if (!ne)
             return NULL;
         t->ents = ne;

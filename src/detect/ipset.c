@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipset.c — IP prefix sets: a sorted array of prefixes per family, each
  * linked to the prefix enclosing it, searched by binary search. Memory is
  * 12 bytes per IPv4 entry and 24 per IPv6 entry; building is one sort. */
@@ -56,15 +57,16 @@ mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
             return MM_EINVAL;
         if (s->n4 == s->cap4) {
             size_t nc = s->cap4 ? s->cap4 * 2 : 1024;
-            mm_ip4 *nv = mm_big_realloc(s->v4, s->cap4 * sizeof *nv,
-                                        nc * sizeof *nv);
+            mm_ip4 *nv =
+                mm_big_realloc(s->v4, s->cap4 * sizeof *nv, nc * sizeof *nv);
             if (!nv)
                 return MM_ENOMEM;
             s->v4 = nv;
             s->cap4 = nc;
         }
-        uint32_t v = (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
-                     (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+        uint32_t v = (uint32_t)a->bytes[0] << 24 |
+                     (uint32_t)a->bytes[1] << 16 | (uint32_t)a->bytes[2] << 8 |
+                     a->bytes[3];
         mm_ip4 *e = &s->v4[s->n4++];
         e->start = v & mask4(plen);
         e->parent = UINT32_MAX;
@@ -76,8 +78,8 @@ mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
             return MM_EINVAL;
         if (s->n6 == s->cap6) {
             size_t nc = s->cap6 ? s->cap6 * 2 : 256;
-            mm_ip6 *nv = mm_big_realloc(s->v6, s->cap6 * sizeof *nv,
-                                        nc * sizeof *nv);
+            mm_ip6 *nv =
+                mm_big_realloc(s->v6, s->cap6 * sizeof *nv, nc * sizeof *nv);
             if (!nv)
                 return MM_ENOMEM;
             s->v6 = nv;
@@ -146,7 +148,8 @@ static void swap_el(char *a, char *b, size_t size)
 static void sort_inplace(char *base, size_t n, size_t size, cmp_fn cmp)
 {
     while (n > 16) {
-        char *lo = base, *mid = base + (n / 2) * size, *hi = base + (n - 1) * size;
+        char *lo = base, *mid = base + (n / 2) * size,
+             *hi = base + (n - 1) * size;
         if (cmp(mid, lo) < 0)
             swap_el(mid, lo, size);
         if (cmp(hi, mid) < 0) {
@@ -232,16 +235,16 @@ mm_rc mm_ipset_build(mm_ipset *s)
     }
     /* Give back the growth slack. */
     if (s->n4 && s->n4 < s->cap4) {
-        mm_ip4 *nv = mm_big_realloc(s->v4, s->cap4 * sizeof *nv,
-                                    s->n4 * sizeof *nv);
+        mm_ip4 *nv =
+            mm_big_realloc(s->v4, s->cap4 * sizeof *nv, s->n4 * sizeof *nv);
         if (nv) {
             s->v4 = nv;
             s->cap4 = s->n4;
         }
     }
     if (s->n6 && s->n6 < s->cap6) {
-        mm_ip6 *nv = mm_big_realloc(s->v6, s->cap6 * sizeof *nv,
-                                    s->n6 * sizeof *nv);
+        mm_ip6 *nv =
+            mm_big_realloc(s->v6, s->cap6 * sizeof *nv, s->n6 * sizeof *nv);
         if (nv) {
             s->v6 = nv;
             s->cap6 = s->n6;
@@ -269,8 +272,9 @@ bool mm_ipset_lookup(const mm_ipset *s, const mm_addr *a, unsigned *set,
     if (a->family == 4) {
         if (!s->n4)
             return false;
-        uint32_t v = (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
-                     (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+        uint32_t v = (uint32_t)a->bytes[0] << 24 |
+                     (uint32_t)a->bytes[1] << 16 | (uint32_t)a->bytes[2] << 8 |
+                     a->bytes[3];
         /* last entry with start <= v */
         size_t lo = 0, hi = s->n4;
         while (lo < hi) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rules.c — the rule-file loader. Each keyword is one row of `keywords[]`
  * (name, which kinds take it, whether it may repeat, its parser); docs/
  * rules.md mirrors the table. A bad line stops the load with file:line. */
@@ -55,7 +56,8 @@ static mm_field field_from(const char *p, size_t n)
 static const char *const kind_names[MM_KIND_COUNT] = {
     "threshold", "distinct", "sequence", "signature", "ioc"};
 
-/* ---- small text helpers --------------------------------------------------- */
+/* ---- small text helpers ---------------------------------------------------
+ */
 
 typedef struct tok {
     const char *p;
@@ -155,7 +157,8 @@ static char *dup_tok(tok t)
     return s;
 }
 
-/* ---- keyword parsers ------------------------------------------------------ */
+/* ---- keyword parsers ------------------------------------------------------
+ */
 
 /* Loader state while reading one file. */
 typedef struct ctx {
@@ -164,7 +167,7 @@ typedef struct ctx {
     char why[400];
 } ctx;
 
-#define FAIL(c, ...) (snprintf((c)->why, sizeof (c)->why, __VA_ARGS__), false)
+#define FAIL(c, ...) (snprintf((c)->why, sizeof(c)->why, __VA_ARGS__), false)
 
 static bool enum_bit(mm_field f, tok v, uint64_t *bit)
 {
@@ -208,8 +211,7 @@ static bool enum_bit(mm_field f, tok v, uint64_t *bit)
         x = o;
         break;
     }
-    default:
-        return false;
+    default: return false;
     }
     *bit = UINT64_C(1) << x;
     return true;
@@ -247,14 +249,9 @@ static bool parse_filter(ctx *c, tok v, mm_filter *f)
     case MM_F_ACTION: mask = &f->actions; break;
     case MM_F_OUTCOME: mask = &f->outcomes; break;
     case MM_F_SERVICE: mask = &f->services; break;
-    case MM_F_STATUS:
-        ranges = f->status, nr = &f->n_status, max = 999;
-        break;
-    case MM_F_DST_PORT:
-        ranges = f->port, nr = &f->n_port, max = 65535;
-        break;
-    default:
-        return FAIL(c, "unknown filter field '%.*s'", (int)fn.n, fn.p);
+    case MM_F_STATUS: ranges = f->status, nr = &f->n_status, max = 999; break;
+    case MM_F_DST_PORT: ranges = f->port, nr = &f->n_port, max = 65535; break;
+    default: return FAIL(c, "unknown filter field '%.*s'", (int)fn.n, fn.p);
     }
     if (!rest.n)
         return FAIL(c, "no values for '%s'", field_names[field]);
@@ -295,8 +292,10 @@ static bool kw_kind(ctx *c, mm_rule *r, tok v)
             r->kind = (mm_rule_kind)k;
             return true;
         }
-    return FAIL(c, "unknown kind '%.*s' (threshold, distinct, sequence, "
-                   "signature, ioc)", (int)v.n, v.p);
+    return FAIL(c,
+                "unknown kind '%.*s' (threshold, distinct, sequence, "
+                "signature, ioc)",
+                (int)v.n, v.p);
 }
 
 static bool kw_severity(ctx *c, mm_rule *r, tok v)
@@ -399,8 +398,10 @@ static bool kw_key(ctx *c, mm_rule *r, tok v)
     mm_field field = field_from(f.p, f.n);
     if (field != MM_F_SRC_IP && field != MM_F_DST_IP && field != MM_F_USER &&
         field != MM_F_HOST)
-        return FAIL(c, "unknown key '%.*s' (source.ip, source.ip/N, "
-                       "destination.ip, user.name, host.name)", (int)v.n, v.p);
+        return FAIL(c,
+                    "unknown key '%.*s' (source.ip, source.ip/N, "
+                    "destination.ip, user.name, host.name)",
+                    (int)v.n, v.p);
     r->key = field;
     r->key_prefix4 = 32;
     r->key_prefix6 = 128;
@@ -429,16 +430,20 @@ static bool kw_count(ctx *c, mm_rule *r, tok v)
 static bool kw_window(ctx *c, mm_rule *r, tok v)
 {
     if (!parse_duration(v, &r->window_s))
-        return FAIL(c, "bad duration '%.*s' (like 30s, 10m, 1h, 1d; at most "
-                       "7d)", (int)v.n, v.p);
+        return FAIL(c,
+                    "bad duration '%.*s' (like 30s, 10m, 1h, 1d; at most "
+                    "7d)",
+                    (int)v.n, v.p);
     return true;
 }
 
 static bool kw_suppress(ctx *c, mm_rule *r, tok v)
 {
     if (!parse_duration(v, &r->suppress_s))
-        return FAIL(c, "bad duration '%.*s' (like 30s, 10m, 1h, 1d; at most "
-                       "7d)", (int)v.n, v.p);
+        return FAIL(c,
+                    "bad duration '%.*s' (like 30s, 10m, 1h, 1d; at most "
+                    "7d)",
+                    (int)v.n, v.p);
     return true;
 }
 
@@ -446,8 +451,10 @@ static bool kw_distinct(ctx *c, mm_rule *r, tok v)
 {
     mm_field f = field_from(v.p, v.n);
     if (f != MM_F_USER && f != MM_F_DST_PORT && f != MM_F_DST_IP)
-        return FAIL(c, "unknown distinct field '%.*s' (user.name, "
-                       "destination.port, destination.ip)", (int)v.n, v.p);
+        return FAIL(c,
+                    "unknown distinct field '%.*s' (user.name, "
+                    "destination.port, destination.ip)",
+                    (int)v.n, v.p);
     r->distinct = f;
     return true;
 }
@@ -459,8 +466,7 @@ static bool kw_field(ctx *c, mm_rule *r, tok v)
         mm_field f = field_from(item.p, item.n);
         bool ok = r->kind == MM_KIND_SIGNATURE
                       ? (f == MM_F_URL || f == MM_F_UA || f == MM_F_REFERRER ||
-                         f == MM_F_MESSAGE || f == MM_F_EXE ||
-                         f == MM_F_GROUP)
+                         f == MM_F_MESSAGE || f == MM_F_EXE || f == MM_F_GROUP)
                       : (f == MM_F_SRC_IP || f == MM_F_DST_IP ||
                          f == MM_F_SRC_DOMAIN || f == MM_F_DST_DOMAIN);
         if (!ok)
@@ -507,9 +513,9 @@ static bool kw_pattern(ctx *c, mm_rule *r, tok v)
         return FAIL(c, "pattern can match an empty string");
     }
     char **np = realloc(r->patterns, (r->n_patterns + 1) * sizeof *np);
-    unsigned *nl = np ? realloc(r->pattern_lines,
-                                (r->n_patterns + 1) * sizeof *nl)
-                      : NULL;
+    unsigned *nl =
+        np ? realloc(r->pattern_lines, (r->n_patterns + 1) * sizeof *nl)
+           : NULL;
     if (np)
         r->patterns = np;
     if (!nl) {
@@ -726,7 +732,8 @@ mm_rc mm_ruleset_add_rules(mm_ruleset *rs, const char *name, const char *text,
             if (!valid_id(val)) {
                 snprintf(c.why, sizeof c.why,
                          "bad rule id '%.*s' (a-z 0-9 . _ -, up to %u)",
-                         (int)(val.n > 80 ? 80 : val.n), val.p, MM_RULE_ID_MAX);
+                         (int)(val.n > 80 ? 80 : val.n), val.p,
+                         MM_RULE_ID_MAX);
                 rc = MM_EPARSE;
                 goto fail;
             }
@@ -911,4 +918,3 @@ out:
     closedir(d);
     return rc;
 }
-

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ruleset.c — ruleset life cycle, indicator and allowlist loading, and the
  * compile step (rule index by action, one Hyperscan database for every
  * signature pattern, sorted IP sets). */
@@ -144,7 +145,8 @@ mm_rc mm_ruleset_add_ioc_text(mm_ruleset *rs, const char *set,
                                     why, (int)(ln > 80 ? 80 : ln), lp);
                     goto fail;
                 }
-                if (mm_ipset_count(&rs->ioc_ip) + rs->ioc_dom.n >= MM_IOC_MAX) {
+                if (mm_ipset_count(&rs->ioc_ip) + rs->ioc_dom.n >=
+                    MM_IOC_MAX) {
                     rc = mm_err_set(err, MM_ELIMIT, name, line,
                                     "more than %u indicators", MM_IOC_MAX);
                     goto fail;
@@ -158,12 +160,14 @@ mm_rc mm_ruleset_add_ioc_text(mm_ruleset *rs, const char *set,
                 if (!mm_domain_valid(lp, ln)) {
                     rc = mm_err_set(err, MM_EPARSE, name, line,
                                     "not an IP address, CIDR or domain name: "
-                                    "'%.*s'", (int)(ln > 80 ? 80 : ln), lp);
+                                    "'%.*s'",
+                                    (int)(ln > 80 ? 80 : ln), lp);
                     goto fail;
                 }
                 domains++;
             } else if (!ipish) {
-                if (mm_ipset_count(&rs->ioc_ip) + rs->ioc_dom.n >= MM_IOC_MAX) {
+                if (mm_ipset_count(&rs->ioc_ip) + rs->ioc_dom.n >=
+                    MM_IOC_MAX) {
                     rc = mm_err_set(err, MM_ELIMIT, name, line,
                                     "more than %u indicators", MM_IOC_MAX);
                     goto fail;
@@ -240,7 +244,8 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
     /* Rules per action, in file order. */
     for (unsigned a = 0; a < MM_ACT_COUNT; a++) {
         unsigned n = 0;
-        uint16_t *list = malloc((rs->n_rules ? rs->n_rules : 1) * sizeof *list);
+        uint16_t *list =
+            malloc((rs->n_rules ? rs->n_rules : 1) * sizeof *list);
         if (!list)
             return mm_err_set(err, MM_ENOMEM, "<ruleset>", 0, "out of memory");
         for (unsigned i = 0; i < rs->n_rules; i++) {
@@ -258,8 +263,8 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
         rs->n_by_action[a] = n;
     }
     /* ioc rules */
-    rs->ioc_rules = malloc((rs->n_rules ? rs->n_rules : 1) *
-                           sizeof *rs->ioc_rules);
+    rs->ioc_rules =
+        malloc((rs->n_rules ? rs->n_rules : 1) * sizeof *rs->ioc_rules);
     if (!rs->ioc_rules)
         return mm_err_set(err, MM_ENOMEM, "<ruleset>", 0, "out of memory");
     for (unsigned i = 0; i < rs->n_rules; i++)
@@ -307,16 +312,16 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
          * signature rule that scans it: a user agent is not searched for
          * SQL injection. Pattern ids are global, so one id maps to its rule
          * whatever the database. */
-        static const mm_field scan_fields[] = {MM_F_URL, MM_F_UA,
+        static const mm_field scan_fields[] = {MM_F_URL,      MM_F_UA,
                                                MM_F_REFERRER, MM_F_MESSAGE,
-                                               MM_F_EXE, MM_F_GROUP};
+                                               MM_F_EXE,      MM_F_GROUP};
         const char **sx = malloc(np * sizeof *sx);
         unsigned *sf = malloc(np * sizeof *sf), *si = malloc(np * sizeof *si);
         rc = MM_OK;
         if (!sx || !sf || !si)
             rc = mm_err_set(err, MM_ENOMEM, "<ruleset>", 0, "out of memory");
-        for (size_t fi = 0; rc == MM_OK &&
-                            fi < sizeof scan_fields / sizeof *scan_fields;
+        for (size_t fi = 0;
+             rc == MM_OK && fi < sizeof scan_fields / sizeof *scan_fields;
              fi++) {
             mm_field f = scan_fields[fi];
             unsigned m = 0;

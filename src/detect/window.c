@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* window.c — one hash table for every (rule, key) time window.
  *
  * Entries are 32 bytes, kept dense in one array; an open-addressing index
@@ -13,7 +14,6 @@ _Static_assert(offsetof(mm_win, key) == 0, "denseidx.c reads the key first");
 
 #include <stdlib.h>
 #include <string.h>
-
 
 mm_rc mm_wintab_init(mm_wintab *t, size_t max)
 {
@@ -82,8 +82,8 @@ mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule)
         size_t nc = t->cap ? t->cap * 2 : 1024;
         if (nc > t->max)
             nc = t->max;
-        mm_win *ne = mm_big_realloc(t->ents, t->cap * sizeof *ne,
-                                    nc * sizeof *ne);
+        mm_win *ne =
+            mm_big_realloc(t->ents, t->cap * sizeof *ne, nc * sizeof *ne);
         if (!ne)
             return NULL;
         t->ents = ne;
@@ -142,9 +142,9 @@ bool mm_win_grow(mm_wintab *t, mm_win *e)
                 return false;
             /* The free list has room for every block: grow it first. */
             if (t->cap_big_free < nc) {
-                uint32_t *nf = mm_big_realloc(t->big_free,
-                                              t->cap_big_free * sizeof *nf,
-                                              nc * sizeof *nf);
+                uint32_t *nf =
+                    mm_big_realloc(t->big_free, t->cap_big_free * sizeof *nf,
+                                   nc * sizeof *nf);
                 if (!nf)
                     return false;
                 t->big_free = nf;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* admin.c — what `mamori hub …` does to a hub directory: create it (store,
  * hub.conf from the table of defaults, certificate), add tenants with their
  * tokens, links, graph and indicator imports, webhooks. The CLI only parses
@@ -35,7 +36,8 @@ static int run_prog(char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* ---- init ---------------------------------------------------------------- */
+/* ---- init ----------------------------------------------------------------
+ */
 
 /* hub.conf from the one table of defaults; an existing file is kept. */
 static mm_rc write_conf(const char *dir, const char *listen, bool tls,
@@ -43,7 +45,8 @@ static mm_rc write_conf(const char *dir, const char *listen, bool tls,
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/hub.conf", dir);
-    const char *const kv[] = {"listen", listen, "tls", tls ? "on" : "off", NULL};
+    const char *const kv[] = {"listen", listen, "tls", tls ? "on" : "off",
+                              NULL};
     mm_buf b;
     mm_buf_init(&b, 64u * 1024u);
     mm_rc rc = mm_hub_conf_render(listen ? kv : kv + 2, &b);
@@ -71,15 +74,18 @@ static mm_rc make_cert(const char *dir, const char *const *san, size_t n_san,
         mm_addr a;
         size_t l = strlen(names);
         snprintf(names + l, sizeof names - l, ",%s:%s",
-                 mm_addr_parse(san[i], strlen(san[i]), &a) == MM_OK ? "IP" : "DNS",
+                 mm_addr_parse(san[i], strlen(san[i]), &a) == MM_OK ? "IP"
+                                                                    : "DNS",
                  san[i]);
     }
     char key[1100], crt[1100];
     snprintf(key, sizeof key, "%s/hub-key.pem", dir);
     snprintf(crt, sizeof crt, "%s/hub-cert.pem", dir);
-    char *const av[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-keyout", key, "-out", crt, "-days", "825", "-subj",
-                        "/CN=mamori-hub", "-addext", names, NULL};
+    char *const av[] = {
+        "openssl", "req",     "-x509", "-newkey",        "rsa:2048",
+        "-nodes",  "-keyout", key,     "-out",           crt,
+        "-days",   "825",     "-subj", "/CN=mamori-hub", "-addext",
+        names,     NULL};
     if (run_prog(av) != 0)
         return mm_err_set(err, MM_EIO, "", 0,
                           "証明書を作れません / cannot create the certificate "
@@ -94,7 +100,8 @@ mm_rc mm_hub_admin_init(const char *dir, const char *listen, bool tls,
     mm_hub_server_conf c;
     if (mm_hub_conf_load(dir, &c, err) != MM_OK)
         return MM_EINVAL;
-    if (listen && mm_hub_conf_set(&c, "listen", listen, "--listen", 0, err) != MM_OK)
+    if (listen &&
+        mm_hub_conf_set(&c, "listen", listen, "--listen", 0, err) != MM_OK)
         return MM_EINVAL;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return mm_err_set(err, MM_EIO, dir, 0, "%s", strerror(errno));
@@ -119,14 +126,17 @@ mm_rc mm_hub_admin_open(const char *dir, mm_store **out, mm_err *err)
     struct stat sb;
     snprintf(db, sizeof db, "%s/hub.db", dir);
     if (stat(db, &sb) != 0)
-        return mm_err_set(err, MM_ENOTFOUND, dir, 0,
-                          "ハブがありません / no hub here (run mamori hub init "
-                          "--dir %s)", dir);
+        return mm_err_set(
+            err, MM_ENOTFOUND, dir, 0,
+            "ハブがありません / no hub here (run mamori hub init "
+            "--dir %s)",
+            dir);
     mm_rc rc = mm_store_open(db, out, err);
     return rc == MM_OK || rc == MM_ENOMEM ? rc : MM_EIO; /* exit 1, not 2 */
 }
 
-/* ---- tenants ------------------------------------------------------------- */
+/* ---- tenants -------------------------------------------------------------
+ */
 
 static mm_rc find_tenant(const mm_tenant *t, void *ud)
 {
@@ -160,7 +170,8 @@ mm_rc mm_hub_admin_tenant_get(mm_store *st, const char *id, mm_tenant *out,
 static mm_rc tenant_check(const mm_tenant *t, mm_err *err)
 {
     if (!mm_hub_id_valid(t->id))
-        return mm_err_set(err, MM_EINVAL, "", 0, "id: 1..64 of A-Z a-z 0-9 . _ -");
+        return mm_err_set(err, MM_EINVAL, "", 0,
+                          "id: 1..64 of A-Z a-z 0-9 . _ -");
     if (!t->name[0])
         return mm_err_set(err, MM_EINVAL, "", 0, "name: 1..256 bytes");
     if ((unsigned)t->kind >= MM_TK_COUNT)
@@ -172,9 +183,12 @@ static mm_rc tenant_check(const mm_tenant *t, mm_err *err)
     for (char *save = NULL, *r = strtok_r(ranges, ",", &save); r;
          r = strtok_r(NULL, ",", &save)) {
         mm_cidr c;
-        if (++n > MM_HUB_RANGES_MAX || mm_cidr_parse(r, strlen(r), &c) != MM_OK)
-            return mm_err_set(err, MM_EINVAL, "", 0, "range '%s' is not a CIDR "
-                              "(or more than %u ranges)", r, MM_HUB_RANGES_MAX);
+        if (++n > MM_HUB_RANGES_MAX ||
+            mm_cidr_parse(r, strlen(r), &c) != MM_OK)
+            return mm_err_set(err, MM_EINVAL, "", 0,
+                              "range '%s' is not a CIDR "
+                              "(or more than %u ranges)",
+                              r, MM_HUB_RANGES_MAX);
     }
     return MM_OK;
 }
@@ -189,22 +203,27 @@ mm_rc mm_hub_admin_tenant_add(mm_store *st, mm_tenant *t, char *token,
         return mm_err_set(err, MM_EINVAL, "", 0, "token buffer too small");
     rc = mm_hub_admin_tenant_get(st, t->id, NULL, err);
     if (rc == MM_OK)
-        return mm_err_set(err, MM_EINVAL, "", 0, "テナント '%s' は既にあります / "
-                          "tenant '%s' already exists", t->id, t->id);
+        return mm_err_set(err, MM_EINVAL, "", 0,
+                          "テナント '%s' は既にあります / "
+                          "tenant '%s' already exists",
+                          t->id, t->id);
     if (rc != MM_ENOTFOUND)
         return rc;
     mm_hub_token_new(token, toklen);
-    mm_hub_token_hash(token, strlen(token), t->token_hash, sizeof t->token_hash);
+    mm_hub_token_hash(token, strlen(token), t->token_hash,
+                      sizeof t->token_hash);
     return mm_store_tenant_put(st, t, err);
 }
 
-/* ---- links and the graph -------------------------------------------------- */
+/* ---- links and the graph --------------------------------------------------
+ */
 
 mm_rc mm_hub_admin_link_add(mm_store *st, const mm_link *l, mm_err *err)
 {
     if (!mm_hub_id_valid(l->supplier) || !mm_hub_id_valid(l->customer) ||
         strcmp(l->supplier, l->customer) == 0)
-        return mm_err_set(err, MM_EINVAL, "", 0, "SUPPLIER and CUSTOMER must be "
+        return mm_err_set(err, MM_EINVAL, "", 0,
+                          "SUPPLIER and CUSTOMER must be "
                           "two different tenant ids");
     mm_rc rc = mm_hub_admin_tenant_get(st, l->supplier, NULL, err);
     if (rc == MM_OK)
@@ -247,11 +266,11 @@ static mm_rc collect_link(const mm_link *l, void *ud, mm_err *err)
 {
     graph_ctx *g = ud;
     if (!known(g, l->supplier))
-        return mm_err_set(err, MM_ENOTFOUND, "", 0, "unknown tenant '%s' (supplier)",
-                          l->supplier);
+        return mm_err_set(err, MM_ENOTFOUND, "", 0,
+                          "unknown tenant '%s' (supplier)", l->supplier);
     if (!known(g, l->customer))
-        return mm_err_set(err, MM_ENOTFOUND, "", 0, "unknown tenant '%s' (customer)",
-                          l->customer);
+        return mm_err_set(err, MM_ENOTFOUND, "", 0,
+                          "unknown tenant '%s' (customer)", l->customer);
     if (g->n == g->cap) {
         size_t nc = g->cap ? g->cap * 2 : 256;
         mm_link *nv = realloc(g->v, nc * sizeof *nv);
@@ -297,16 +316,19 @@ mm_rc mm_hub_admin_graph_import(mm_store *st, const char *name,
     return r;
 }
 
-/* ---- webhooks and state indicator lists ------------------------------------ */
+/* ---- webhooks and state indicator lists ------------------------------------
+ */
 
 mm_rc mm_hub_admin_webhook_set(mm_store *st, const char *tenant,
                                const char *url, const char *secret,
                                char *secret_out, size_t outlen, mm_err *err)
 {
-    if (*url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+    if (*url && strncmp(url, "https://", 8) != 0 &&
+        strncmp(url, "http://", 7) != 0)
         return mm_err_set(err, MM_EINVAL, "", 0,
                           "--url must start with https:// or http://");
-    if (strlen(url) >= 1024 || (secret && (strlen(secret) < 16 || strlen(secret) >= 128)))
+    if (strlen(url) >= 1024 ||
+        (secret && (strlen(secret) < 16 || strlen(secret) >= 128)))
         return mm_err_set(err, MM_EINVAL, "", 0,
                           "--url under 1024 bytes, --secret 16..127 bytes");
     mm_rc rc = mm_hub_admin_tenant_get(st, tenant, NULL, err);

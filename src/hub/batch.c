@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* batch.c — decode and validate an uploaded batch (zstd with a cap, NDJSON,
  * every line checked before anything is stored): a zero-copy fast path for
  * the common line, jansson for everything else and for every error. */
@@ -57,8 +58,8 @@ static mm_rc unzstd(const void *in, size_t inlen, size_t cap, char **out,
             ob.dst = buf;
             ob.size = nc;
         } else if (ib.pos == ib.size) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", 0,
-                            "truncated zstd data");
+            rc =
+                mm_err_set(err, MM_EPARSE, "<body>", 0, "truncated zstd data");
             break;
         }
     }
@@ -164,9 +165,9 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     e->severity = severity_of(ev);
     s = get_str(o, "@timestamp", NULL, &n);
     if (!s || mm_hub_parse_time(s, n, &e->ts_ms) != MM_OK) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: @timestamp must be an RFC 3339 time",
-                        lineno);
+        rc =
+            mm_err_set(err, MM_EPARSE, "<body>", lineno,
+                       "line %u: @timestamp must be an RFC 3339 time", lineno);
         goto out;
     }
     s = get_str(o, "rule", "id", &n);
@@ -201,7 +202,8 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
         s = get_str(o, "destination", "domain", &n);
     if (s && n > 0 && n < sizeof e->domain && strlen(s) == n) {
         for (size_t i = 0; i < n; i++)
-            e->domain[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+            e->domain[i] =
+                (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
         e->domain[n] = '\0';
     }
     s = get_str(o, "url", "path", &n);
@@ -222,7 +224,8 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     }
     /* the set of tried user names: user.name as a string or an array */
     json_t *user = json_object_get(o, "user");
-    json_t *names = json_is_object(user) ? json_object_get(user, "name") : NULL;
+    json_t *names =
+        json_is_object(user) ? json_object_get(user, "name") : NULL;
     if (json_is_array(names)) {
         const char *v[MM_HUB_USERS_MAX] = {0};
         size_t k = 0, i;
@@ -264,9 +267,25 @@ enum { FT_NONE = 0, FT_STR, FT_INT, FT_OBJ, FT_OTHER };
 
 /* fields the hub reads */
 enum {
-    F_EVENT, F_TS, F_RULE, F_SOURCE, F_DEST, F_URL, F_OBSERVER, F_USER,
-    F_EV_ID, F_EV_KIND, F_EV_SEV, F_RULE_ID, F_SRC_IP, F_SRC_DOMAIN,
-    F_DST_DOMAIN, F_URL_PATH, F_OBS_TENANT, F_USER_NAME, F_N
+    F_EVENT,
+    F_TS,
+    F_RULE,
+    F_SOURCE,
+    F_DEST,
+    F_URL,
+    F_OBSERVER,
+    F_USER,
+    F_EV_ID,
+    F_EV_KIND,
+    F_EV_SEV,
+    F_RULE_ID,
+    F_SRC_IP,
+    F_SRC_DOMAIN,
+    F_DST_DOMAIN,
+    F_URL_PATH,
+    F_OBS_TENANT,
+    F_USER_NAME,
+    F_N
 };
 
 /* parent object → field of interest (F_N = top level object) */
@@ -275,15 +294,24 @@ static const struct {
     const char *key;
     int field;
 } fast_keys[] = {
-    {F_N, "event", F_EVENT},          {F_N, "@timestamp", F_TS},
-    {F_N, "rule", F_RULE},            {F_N, "source", F_SOURCE},
-    {F_N, "destination", F_DEST},     {F_N, "url", F_URL},
-    {F_N, "observer", F_OBSERVER},    {F_N, "user", F_USER},
-    {F_EVENT, "id", F_EV_ID},         {F_EVENT, "kind", F_EV_KIND},
-    {F_EVENT, "severity", F_EV_SEV},  {F_RULE, "id", F_RULE_ID},
-    {F_SOURCE, "ip", F_SRC_IP},       {F_SOURCE, "domain", F_SRC_DOMAIN},
-    {F_DEST, "domain", F_DST_DOMAIN}, {F_URL, "path", F_URL_PATH},
-    {F_OBSERVER, "tenant", F_OBS_TENANT}, {F_USER, "name", F_USER_NAME},
+    {F_N, "event", F_EVENT},
+    {F_N, "@timestamp", F_TS},
+    {F_N, "rule", F_RULE},
+    {F_N, "source", F_SOURCE},
+    {F_N, "destination", F_DEST},
+    {F_N, "url", F_URL},
+    {F_N, "observer", F_OBSERVER},
+    {F_N, "user", F_USER},
+    {F_EVENT, "id", F_EV_ID},
+    {F_EVENT, "kind", F_EV_KIND},
+    {F_EVENT, "severity", F_EV_SEV},
+    {F_RULE, "id", F_RULE_ID},
+    {F_SOURCE, "ip", F_SRC_IP},
+    {F_SOURCE, "domain", F_SRC_DOMAIN},
+    {F_DEST, "domain", F_DST_DOMAIN},
+    {F_URL, "path", F_URL_PATH},
+    {F_OBSERVER, "tenant", F_OBS_TENANT},
+    {F_USER, "name", F_USER_NAME},
 };
 
 #define FAST_DEPTH_MAX 32
@@ -293,8 +321,8 @@ typedef struct fval {
     int type;      /* FT_* */
     const char *p; /* string bytes (no quotes) */
     size_t n;
-    bool esc;      /* the string has an escape: not usable as is */
-    int64_t i;     /* FT_INT */
+    bool esc;  /* the string has an escape: not usable as is */
+    int64_t i; /* FT_INT */
 } fval;
 
 typedef struct fast {
@@ -422,8 +450,7 @@ static bool fast_value(fast *x, unsigned depth, int field, fval *v);
 static int fast_field(int parent, const char *k, size_t kn)
 {
     for (size_t i = 0; i < sizeof fast_keys / sizeof *fast_keys; i++)
-        if (fast_keys[i].parent == parent &&
-            strlen(fast_keys[i].key) == kn &&
+        if (fast_keys[i].parent == parent && strlen(fast_keys[i].key) == kn &&
             memcmp(fast_keys[i].key, k, kn) == 0)
             return fast_keys[i].field;
     return -1;
@@ -531,7 +558,8 @@ static bool fast_value(fast *x, unsigned depth, int field, fval *v)
         x->p++;
         v->type = FT_OBJ;
         /* only fields that are parents in fast_keys look further down */
-        return fast_object(x, depth, field >= F_EVENT && field <= F_USER ? field : -1);
+        return fast_object(x, depth,
+                           field >= F_EVENT && field <= F_USER ? field : -1);
     }
     if (c == '[') {
         x->p++;
@@ -606,7 +634,8 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
         return false;
     memcpy(e->id, v->p, v->n);
     v = &x.f[F_EV_KIND];
-    if (!fast_str(&x, F_EV_KIND) || !(span_is(v, "alert") || span_is(v, "event")))
+    if (!fast_str(&x, F_EV_KIND) ||
+        !(span_is(v, "alert") || span_is(v, "event")))
         return false;
     e->alert = v->p[0] == 'a';
     v = &x.f[F_EV_SEV];
@@ -619,7 +648,8 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
                 e->severity = i + 1;
     }
     v = &x.f[F_TS];
-    if (!fast_str(&x, F_TS) || mm_hub_parse_time(v->p, v->n, &e->ts_ms) != MM_OK)
+    if (!fast_str(&x, F_TS) ||
+        mm_hub_parse_time(v->p, v->n, &e->ts_ms) != MM_OK)
         return false;
     bool rule_obj = x.f[F_RULE].type == FT_OBJ;
     v = &x.f[F_RULE_ID];
@@ -646,8 +676,9 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
         v = &x.f[F_DST_DOMAIN];
     if (v && v->n > 0 && v->n < sizeof e->domain) {
         for (size_t i = 0; i < v->n; i++)
-            e->domain[i] = (char)((v->p[i] >= 'A' && v->p[i] <= 'Z') ? v->p[i] + 32
-                                                                     : v->p[i]);
+            e->domain[i] =
+                (char)((v->p[i] >= 'A' && v->p[i] <= 'Z') ? v->p[i] + 32
+                                                          : v->p[i]);
         e->domain[v->n] = '\0';
     }
     v = &x.f[F_URL_PATH];
@@ -678,7 +709,8 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
     return true;
 }
 
-/* ---- the batch ------------------------------------------------------------ */
+/* ---- the batch ------------------------------------------------------------
+ */
 
 static mm_rc batch_decode(const void *body, size_t len, bool zstd,
                           mm_hub_batch *out, mm_err *err, bool use_fast)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c — DIR/hub.conf: "key = value" lines, '#' comments. Every option is
  * one table row with its bounds. */
 #include "hub.h"
@@ -7,15 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum opt_type { OPT_UINT, OPT_DOUBLE, OPT_BOOL, OPT_STR, OPT_LISTEN,
-                        OPT_ALLOW } opt_type;
+typedef enum opt_type {
+    OPT_UINT,
+    OPT_DOUBLE,
+    OPT_BOOL,
+    OPT_STR,
+    OPT_LISTEN,
+    OPT_ALLOW
+} opt_type;
 
 typedef struct opt {
     const char *name;
     opt_type type;
     double min, max; /* bounds for numbers */
     const char *help;
-    const char *def;  /* the default, as written to a new hub.conf (NULL: none) */
+    const char
+        *def; /* the default, as written to a new hub.conf (NULL: none) */
     const char *note; /* comment line written before it in a new hub.conf */
 } opt;
 
@@ -23,19 +31,25 @@ typedef struct opt {
  * (mm_hub_params_default) and the hub.conf `hub init` writes all come from
  * it; docs/hub.md lists the same. */
 static const opt opts[] = {
-    {"listen", OPT_LISTEN, 0, 0, "HOST:PORT to listen on", "127.0.0.1:8443", NULL},
-    {"tls", OPT_BOOL, 0, 0, "serve HTTPS (on) or plain HTTP (off, loopback only)", "on",
+    {"listen", OPT_LISTEN, 0, 0, "HOST:PORT to listen on", "127.0.0.1:8443",
      NULL},
-    {"cert", OPT_STR, 0, 0, "certificate PEM (relative to DIR)", "hub-cert.pem", NULL},
-    {"key", OPT_STR, 0, 0, "private key PEM (relative to DIR)", "hub-key.pem", NULL},
+    {"tls", OPT_BOOL, 0, 0,
+     "serve HTTPS (on) or plain HTTP (off, loopback only)", "on", NULL},
+    {"cert", OPT_STR, 0, 0, "certificate PEM (relative to DIR)",
+     "hub-cert.pem", NULL},
+    {"key", OPT_STR, 0, 0, "private key PEM (relative to DIR)", "hub-key.pem",
+     NULL},
     {"k", OPT_UINT, 2, 1000, "distinct tenants that open a campaign", "2",
      "correlation: a campaign opens at k tenants within window_hours"},
-    {"window_hours", OPT_UINT, 1, 24 * 365, "correlation window W", "24", NULL},
-    {"ip_ttl_days", OPT_UINT, 1, 365, "IP indicator life after last sighting", "14", NULL},
+    {"window_hours", OPT_UINT, 1, 24 * 365, "correlation window W", "24",
+     NULL},
+    {"ip_ttl_days", OPT_UINT, 1, 365, "IP indicator life after last sighting",
+     "14", NULL},
     {"domain_ttl_days", OPT_UINT, 1, 365, "domain indicator life", "30", NULL},
-    {"escalate_score", OPT_UINT, 0, 100, "score that escalates a CI-supplier campaign",
-     "60", NULL},
-    {"ci_depth", OPT_UINT, 1, 10, "graph depth searched for CI operators", "3", NULL},
+    {"escalate_score", OPT_UINT, 0, 100,
+     "score that escalates a CI-supplier campaign", "60", NULL},
+    {"ci_depth", OPT_UINT, 1, 10, "graph depth searched for CI operators", "3",
+     NULL},
     {"rate", OPT_DOUBLE, 0.1, 1e6, "uploads per second per tenant", "20",
      "uploads per second per tenant, and the bucket size"},
     {"burst", OPT_DOUBLE, 1, 1e6, "token bucket size", "40", NULL},
@@ -92,7 +106,8 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         if (strcmp(opts[i].name, key) == 0)
             o = &opts[i];
     if (!o)
-        return mm_err_set(err, MM_EINVAL, file, line, "unknown option '%s'", key);
+        return mm_err_set(err, MM_EINVAL, file, line, "unknown option '%s'",
+                          key);
     double d = 0;
     if (o->type == OPT_UINT || o->type == OPT_DOUBLE) {
         char *end;
@@ -107,16 +122,20 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
     }
     unsigned u = (unsigned)d;
     if (strcmp(key, "listen") == 0) {
-        if (parse_listen(val, c->listen_host, sizeof c->listen_host, &c->port) != MM_OK)
-            return mm_err_set(err, MM_EINVAL, file, line,
-                              "listen must be HOST:PORT with a numeric address");
+        if (parse_listen(val, c->listen_host, sizeof c->listen_host,
+                         &c->port) != MM_OK)
+            return mm_err_set(
+                err, MM_EINVAL, file, line,
+                "listen must be HOST:PORT with a numeric address");
     } else if (strcmp(key, "tls") == 0) {
         if (!strcmp(val, "on") || !strcmp(val, "true") || !strcmp(val, "1"))
             c->tls = true;
-        else if (!strcmp(val, "off") || !strcmp(val, "false") || !strcmp(val, "0"))
+        else if (!strcmp(val, "off") || !strcmp(val, "false") ||
+                 !strcmp(val, "0"))
             c->tls = false;
         else
-            return mm_err_set(err, MM_EINVAL, file, line, "tls must be on or off");
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "tls must be on or off");
     } else if (strcmp(key, "cert") == 0 || strcmp(key, "key") == 0) {
         char *dst = key[0] == 'c' ? c->cert_path : c->key_path;
         size_t dl = key[0] == 'c' ? sizeof c->cert_path : sizeof c->key_path;
@@ -144,11 +163,13 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         c->threads = u;
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
-        if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK || strlen(val) >= 64)
+        if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||
+            strlen(val) >= 64)
             return mm_err_set(err, MM_EINVAL, file, line,
                               "allow must be an address or CIDR");
         if (c->allow_n >= sizeof c->allow / sizeof c->allow[0])
-            return mm_err_set(err, MM_ELIMIT, file, line, "too many allow lines");
+            return mm_err_set(err, MM_ELIMIT, file, line,
+                              "too many allow lines");
         snprintf(c->allow[c->allow_n++], sizeof c->allow[0], "%s", val);
     }
     return MM_OK;
@@ -162,8 +183,8 @@ static void defaults(const char *dir, mm_hub_server_conf *c)
     snprintf(c->dir, sizeof c->dir, "%s", dir);
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
         if (opts[i].def)
-            (void)mm_hub_conf_set(c, opts[i].name, opts[i].def, "<defaults>", 0,
-                                  NULL);
+            (void)mm_hub_conf_set(c, opts[i].name, opts[i].def, "<defaults>",
+                                  0, NULL);
 }
 
 void mm_hub_params_default(mm_hub_params *p)
@@ -196,9 +217,10 @@ mm_rc mm_hub_conf_load(const char *dir, mm_hub_server_conf *c, mm_err *err)
     snprintf(path, sizeof path, "%s/hub.conf", dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return errno == ENOENT ? MM_OK
-                               : mm_err_set(err, MM_EIO, path, 0,
-                                            "cannot read: %s", strerror(errno));
+        return errno == ENOENT
+                   ? MM_OK
+                   : mm_err_set(err, MM_EIO, path, 0, "cannot read: %s",
+                                strerror(errno));
     char line[1024];
     unsigned lineno = 0;
     mm_rc rc = MM_OK;

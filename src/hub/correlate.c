@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* correlate.c — the hub engine: tenants and graph in memory, the
  * correlation index (key → tenants that saw it), campaigns, indicators
- * and escalation (the key map is in keymap.c, warning texts in warnings.c). Runs inline at ingest inside the batch's
- * transaction, so what correlation derives is durable with the events. */
+ * and escalation (the key map is in keymap.c, warning texts in warnings.c).
+ * Runs inline at ingest inside the batch's transaction, so what correlation
+ * derives is durable with the events. */
 #include "hub-int.h"
 
 #include <stdio.h>
@@ -18,20 +20,41 @@
  * crawlers and CDN edge ranges (docs/hub.md lists them). */
 static const char *const builtin_allow[] = {
     /* public DNS */
-    "8.8.8.0/24", "8.8.4.0/24", "1.1.1.0/24", "1.0.0.0/24", "9.9.9.0/24",
-    "149.112.112.0/24", "208.67.222.0/24", "208.67.220.0/24",
-    "2001:4860:4860::/48", "2606:4700:4700::/48", "2620:fe::/48",
+    "8.8.8.0/24",
+    "8.8.4.0/24",
+    "1.1.1.0/24",
+    "1.0.0.0/24",
+    "9.9.9.0/24",
+    "149.112.112.0/24",
+    "208.67.222.0/24",
+    "208.67.220.0/24",
+    "2001:4860:4860::/48",
+    "2606:4700:4700::/48",
+    "2620:fe::/48",
     /* crawlers: Googlebot, Bingbot */
-    "66.249.64.0/19", "40.77.167.0/24", "157.55.39.0/24", "207.46.13.0/24",
+    "66.249.64.0/19",
+    "40.77.167.0/24",
+    "157.55.39.0/24",
+    "207.46.13.0/24",
     /* CDN: Cloudflare edge */
-    "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22",
-    "141.101.64.0/18", "108.162.192.0/18", "190.93.240.0/20",
-    "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17",
-    "162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13",
+    "173.245.48.0/20",
+    "103.21.244.0/22",
+    "103.22.200.0/22",
+    "103.31.4.0/22",
+    "141.101.64.0/18",
+    "108.162.192.0/18",
+    "190.93.240.0/20",
+    "188.114.96.0/20",
+    "197.234.240.0/22",
+    "198.41.128.0/17",
+    "162.158.0.0/15",
+    "104.16.0.0/13",
+    "104.24.0.0/14",
+    "172.64.0.0/13",
     "131.0.72.0/22",
 };
 static const char *const builtin_allow_domains[] = {
-    "google.com", "googlebot.com", "bing.com", "microsoft.com",
+    "google.com",     "googlebot.com",     "bing.com",  "microsoft.com",
     "cloudflare.com", "windowsupdate.com", "apple.com",
 };
 
@@ -94,7 +117,9 @@ bool mm_hub_allowed(const mm_hub *h, const mm_addr *a)
 static bool domain_allowed(const char *d)
 {
     size_t n = strlen(d);
-    for (size_t i = 0; i < sizeof builtin_allow_domains / sizeof *builtin_allow_domains; i++) {
+    for (size_t i = 0;
+         i < sizeof builtin_allow_domains / sizeof *builtin_allow_domains;
+         i++) {
         const char *a = builtin_allow_domains[i];
         size_t an = strlen(a);
         if (n == an && strcmp(d, a) == 0)
@@ -105,7 +130,8 @@ static bool domain_allowed(const char *d)
     return false;
 }
 
-/* ---- tenants and links --------------------------------------------------- */
+/* ---- tenants and links ---------------------------------------------------
+ */
 
 static mm_rc load_sioc(const mm_stateioc *s, void *ud);
 
@@ -234,7 +260,8 @@ const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id)
     return i >= 0 ? &h->ten[i].t : NULL;
 }
 
-/* ---- campaigns and indicators in memory ---------------------------------- */
+/* ---- campaigns and indicators in memory ----------------------------------
+ */
 
 static mm_rc camp_add(mm_hub *h, const mm_campaign *c, unsigned *idx)
 {
@@ -350,7 +377,8 @@ static mm_rc load_sioc(const mm_stateioc *s, void *ud)
     return MM_OK;
 }
 
-/* ---- correlation keys ----------------------------------------------------- */
+/* ---- correlation keys -----------------------------------------------------
+ */
 
 typedef struct evkeys {
     char ip[48]; /* source address text when ip_ok */
@@ -416,7 +444,8 @@ static mm_rc member_ranges_build(mm_hub *h)
         for (unsigned i = 0; i < t->nranges; i++) {
             const mm_cidr *c = &t->ranges[i];
             unsigned width = c->addr.family == 4 ? 32 : 128;
-            if ((c->addr.family != 4 && c->addr.family != 6) || c->bits > width)
+            if ((c->addr.family != 4 && c->addr.family != 6) ||
+                c->bits > width)
                 continue;
             unsigned hostbits = width - c->bits; /* 0..128 */
             __uint128_t host = hostbits == 128
@@ -548,7 +577,8 @@ static void keys_ahead(const mm_hub *h, const mm_hub_event *e, evkeys *o)
         mm_hub_smap_prefetch(&h->keys, o->hash[i]);
 }
 
-/* ---- score and escalation -------------------------------------------------- */
+/* ---- score and escalation --------------------------------------------------
+ */
 
 static int cmp_u(const void *a, const void *b)
 {
@@ -678,7 +708,8 @@ static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
     return rc;
 }
 
-/* ---- indicators ------------------------------------------------------------ */
+/* ---- indicators ------------------------------------------------------------
+ */
 
 static unsigned conf_base(const camp *c)
 {
@@ -695,8 +726,8 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
     smap_ent *e;
     if (mm_hub_smap_put(&h->inds, k, &e) != MM_OK)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
-    int64_t ttl = strcmp(type, "domain-name") == 0 ? h->p.domain_ttl_ms
-                                                   : h->p.ip_ttl_ms;
+    int64_t ttl =
+        strcmp(type, "domain-name") == 0 ? h->p.domain_ttl_ms : h->p.ip_ttl_ms;
     hind *d = e->val;
     bool dirty = false;
     if (!d) {
@@ -736,7 +767,8 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
     return MM_OK;
 }
 
-/* ---- the per-event step ----------------------------------------------------- */
+/* ---- the per-event step
+ * ----------------------------------------------------- */
 
 static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
                            int64_t ts, unsigned *idx)
@@ -745,7 +777,8 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
     mm_campaign c;
     memset(&c, 0, sizeof c);
     const char *colon = strchr(ktext, ':');
-    snprintf(c.key_type, sizeof c.key_type, "%.*s", (int)(colon - ktext), ktext);
+    snprintf(c.key_type, sizeof c.key_type, "%.*s", (int)(colon - ktext),
+             ktext);
     snprintf(c.key, sizeof c.key, "%s", colon + 1);
     c.opened_ms = x->now;
     c.first_ts = c.last_ts = ts;
@@ -755,7 +788,8 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
     camp *cp = &h->camps[*idx];
     for (unsigned i = 0; i < ke->n; i++) {
         sighting *s = &ke->s[i];
-        if (s->last_ts < ts - h->p.window_ms || s->first_ts > ts + h->p.window_ms)
+        if (s->last_ts < ts - h->p.window_ms ||
+            s->first_ts > ts + h->p.window_ms)
             continue;
         bool created;
         chit *hi = camp_hit(cp, s->tenant, &created);
@@ -805,11 +839,13 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
     for (unsigned k = 0; k < ks->n; k++) {
         smap_ent *e;
         if (h->keys.n >= MM_HUB_KEYS_MAX &&
-            !mm_hub_smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key) {
+            !mm_hub_smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])
+                 ->key) {
             h->keys_skipped++; /* index full until the next expiry sweep */
             continue;
         }
-        if (mm_hub_smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) != MM_OK)
+        if (mm_hub_smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k],
+                              &e) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
         kentry *ke = e->val;
         if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
@@ -939,11 +975,10 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
     return MM_OK;
 }
 
-
 static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                            const mm_addr *src, const char *src_text,
-                           const char *domain,
-                           const char *rule, const char *path, uint64_t users)
+                           const char *domain, const char *rule,
+                           const char *path, uint64_t users)
 {
     evkeys ks;
     event_keys(x->h, src, src_text, domain, rule, path, users, &ks);
@@ -993,7 +1028,8 @@ static mm_rc flush(ingest_ctx *x)
     return rc;
 }
 
-/* ---- build, rebuild, ingest -------------------------------------------------- */
+/* ---- build, rebuild, ingest
+ * -------------------------------------------------- */
 
 static mm_rc replay_row(const mm_event_row *r, void *ud)
 {
@@ -1072,7 +1108,8 @@ mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
     h->tid.seed = h->thash.seed = h->keys.seed = h->inds.seed = h->sioc.seed =
         seed;
     mm_rc rc = MM_OK;
-    for (size_t i = 0; i < sizeof builtin_allow / sizeof *builtin_allow && rc == MM_OK; i++)
+    for (size_t i = 0;
+         i < sizeof builtin_allow / sizeof *builtin_allow && rc == MM_OK; i++)
         rc = mm_hub_allow_add(h, builtin_allow[i], err);
     if (rc == MM_OK)
         rc = load_all(h, err);

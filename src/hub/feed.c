@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* feed.c — renderings of what the hub shares: the indicator feed (JSON,
  * text, nftables, STIX 2.1), a tenant's inbox, the campaign list and the
  * escalation queue as a STIX 2.1 bundle. */
@@ -10,9 +11,9 @@
 typedef struct feed_ctx {
     mm_buf *out;
     int64_t now;
-    bool full;  /* full current feed: live indicators only */
+    bool full; /* full current feed: live indicators only */
     unsigned n;
-    int kind;   /* 0 json, 1 txt, 2 nft v4, 3 nft v6, 4 stix */
+    int kind;         /* 0 json, 1 txt, 2 nft v4, 3 nft v6, 4 stix */
     int64_t campaign; /* stix of one campaign: only its indicators (0 = all) */
     const char *ident;
     const char *camp_ref;
@@ -36,21 +37,25 @@ static mm_rc stix_indicator(mm_buf *b, const mm_indicator *i, int64_t now,
     char uuid[37], name[300];
     snprintf(name, sizeof name, "%s %s", i->type, i->value);
     mm_hub_uuid("mamori-indicator", name, uuid);
-    mm_rc rc = mm_buf_printf(b,
-                             "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
-                             "\"id\":\"indicator--%s\",\"created_by_ref\":\"%s\","
-                             "\"created\":",
-                             first ? "" : ",", uuid, ident);
+    mm_rc rc =
+        mm_buf_printf(b,
+                      "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\","
+                      "\"id\":\"indicator--%s\",\"created_by_ref\":\"%s\","
+                      "\"created\":",
+                      first ? "" : ",", uuid, ident);
     rc = rc ? rc : ts(b, i->first_seen);
     rc = rc ? rc : mm_buf_puts(b, ",\"modified\":");
-    rc = rc ? rc : ts(b, i->last_seen > i->first_seen ? i->last_seen : i->first_seen);
+    rc = rc ? rc
+            : ts(b,
+                 i->last_seen > i->first_seen ? i->last_seen : i->first_seen);
     rc = rc ? rc : mm_buf_puts(b, ",\"name\":");
     char nm[320];
-    snprintf(nm, sizeof nm, "mamori campaign c-%lld: %s", (long long)i->campaign,
-             i->value);
+    snprintf(nm, sizeof nm, "mamori campaign c-%lld: %s",
+             (long long)i->campaign, i->value);
     rc = rc ? rc : mm_buf_json_str(b, nm, strlen(nm));
-    rc = rc ? rc : mm_buf_puts(b, ",\"indicator_types\":[\"malicious-activity\"],"
-                                  "\"pattern_type\":\"stix\",\"pattern\":");
+    rc = rc ? rc
+            : mm_buf_puts(b, ",\"indicator_types\":[\"malicious-activity\"],"
+                             "\"pattern_type\":\"stix\",\"pattern\":");
     char pat[400];
     /* values are validated addresses and domain names: no quote or
      * backslash can occur, but escape anyway for the pattern grammar */
@@ -67,8 +72,12 @@ static mm_rc stix_indicator(mm_buf *b, const mm_indicator *i, int64_t now,
     rc = rc ? rc : mm_buf_puts(b, ",\"valid_from\":");
     rc = rc ? rc : ts(b, i->first_seen);
     rc = rc ? rc : mm_buf_puts(b, ",\"valid_until\":");
-    rc = rc ? rc : ts(b, i->valid_until > i->first_seen ? i->valid_until : i->first_seen + 1);
-    rc = rc ? rc : mm_buf_printf(b, ",\"confidence\":%u}", mm_hub_confidence(i, now));
+    rc = rc ? rc
+            : ts(b, i->valid_until > i->first_seen ? i->valid_until
+                                                   : i->first_seen + 1);
+    rc = rc ? rc
+            : mm_buf_printf(b, ",\"confidence\":%u}",
+                            mm_hub_confidence(i, now));
     return rc;
 }
 
@@ -85,22 +94,24 @@ static mm_rc feed_row(const mm_indicator *i, void *ud)
     case 0:
         snprintf(name, sizeof name, "%s %s", i->type, i->value);
         mm_hub_uuid("mamori-indicator", name, uuid);
-        rc = mm_buf_printf(b, "%s{\"id\":\"indicator--%s\",\"type\":\"%s\",\"value\":",
-                           x->n ? "," : "", uuid, i->type);
+        rc = mm_buf_printf(
+            b, "%s{\"id\":\"indicator--%s\",\"type\":\"%s\",\"value\":",
+            x->n ? "," : "", uuid, i->type);
         rc = rc ? rc : mm_buf_json_str(b, i->value, strlen(i->value));
-        rc = rc ? rc : mm_buf_printf(b, ",\"confidence\":%u,\"first_seen\":",
-                                     mm_hub_confidence(i, x->now));
+        rc = rc ? rc
+                : mm_buf_printf(b, ",\"confidence\":%u,\"first_seen\":",
+                                mm_hub_confidence(i, x->now));
         rc = rc ? rc : ts(b, i->first_seen);
         rc = rc ? rc : mm_buf_puts(b, ",\"last_seen\":");
         rc = rc ? rc : ts(b, i->last_seen);
         rc = rc ? rc : mm_buf_puts(b, ",\"valid_until\":");
         rc = rc ? rc : ts(b, i->valid_until);
-        rc = rc ? rc : mm_buf_printf(b, ",\"campaign\":\"c-%lld\",\"op\":\"%s\"}",
-                                     (long long)i->campaign, alive ? "add" : "remove");
+        rc = rc ? rc
+                : mm_buf_printf(b, ",\"campaign\":\"c-%lld\",\"op\":\"%s\"}",
+                                (long long)i->campaign,
+                                alive ? "add" : "remove");
         break;
-    case 1:
-        rc = mm_buf_printf(b, "%s\n", i->value);
-        break;
+    case 1: rc = mm_buf_printf(b, "%s\n", i->value); break;
     case 2:
     case 3:
         if (strcmp(i->type, x->kind == 2 ? "ipv4-addr" : "ipv6-addr") != 0)
@@ -125,11 +136,12 @@ static mm_rc feed_row(const mm_indicator *i, void *ud)
             rc = rc ? rc : ts(b, i->first_seen);
             rc = rc ? rc : mm_buf_puts(b, ",\"modified\":");
             rc = rc ? rc : ts(b, i->first_seen);
-            rc = rc ? rc : mm_buf_printf(b,
-                                         ",\"relationship_type\":\"indicates\","
-                                         "\"source_ref\":\"indicator--%s\","
-                                         "\"target_ref\":\"%s\"}",
-                                         uuid, x->camp_ref);
+            rc = rc ? rc
+                    : mm_buf_printf(b,
+                                    ",\"relationship_type\":\"indicates\","
+                                    "\"source_ref\":\"indicator--%s\","
+                                    "\"target_ref\":\"%s\"}",
+                                    uuid, x->camp_ref);
         }
         break;
     }
@@ -140,7 +152,8 @@ static mm_rc feed_row(const mm_indicator *i, void *ud)
 static mm_rc buf_fail(mm_rc rc, mm_err *err)
 {
     return mm_err_set(err, rc, "<feed>", 0,
-                      rc == MM_ELIMIT ? "response too large" : "out of memory");
+                      rc == MM_ELIMIT ? "response too large"
+                                      : "out of memory");
 }
 
 mm_rc mm_hub_feed_json(mm_hub *h, int64_t since, int64_t now_ms, mm_buf *out,
@@ -166,10 +179,11 @@ mm_rc mm_hub_feed_txt(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err)
     char t[32];
     mm_time_format(now_ms, t, sizeof t);
     feed_ctx x = {out, now_ms, true, 0, 1, 0, NULL, NULL};
-    mm_rc rc = mm_buf_printf(out,
-                             "# mamori shared feed, cursor %lld, %s\n"
-                             "# one indicator per line (IP address or domain)\n",
-                             (long long)mm_hub_cursor(h), t);
+    mm_rc rc =
+        mm_buf_printf(out,
+                      "# mamori shared feed, cursor %lld, %s\n"
+                      "# one indicator per line (IP address or domain)\n",
+                      (long long)mm_hub_cursor(h), t);
     if (rc != MM_OK)
         return buf_fail(rc, err);
     rc = mm_store_indicator_list(mm_hub__store(h), 0, feed_row, &x, err);
@@ -180,26 +194,30 @@ mm_rc mm_hub_feed_nft(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err)
 {
     char t[32];
     mm_time_format(now_ms, t, sizeof t);
-    mm_rc rc = mm_buf_printf(out,
-                             "# mamori shared feed, cursor %lld, %s\n"
-                             "# load with: nft -f FILE (then reference @feed_v4 / "
-                             "@feed_v6 in a drop rule)\n"
-                             "table inet mamori {\n",
-                             (long long)mm_hub_cursor(h), t);
+    mm_rc rc =
+        mm_buf_printf(out,
+                      "# mamori shared feed, cursor %lld, %s\n"
+                      "# load with: nft -f FILE (then reference @feed_v4 / "
+                      "@feed_v6 in a drop rule)\n"
+                      "table inet mamori {\n",
+                      (long long)mm_hub_cursor(h), t);
     for (int k = 2; k <= 3 && rc == MM_OK; k++) {
         feed_ctx x = {out, now_ms, true, 0, k, 0, NULL, NULL};
         size_t mark = out->len;
-        rc = mm_buf_printf(out, "\tset feed_v%d {\n\t\ttype %s\n\t\telements = { ",
+        rc = mm_buf_printf(out,
+                           "\tset feed_v%d {\n\t\ttype %s\n\t\telements = { ",
                            k == 2 ? 4 : 6, k == 2 ? "ipv4_addr" : "ipv6_addr");
         if (rc == MM_OK)
-            rc = mm_store_indicator_list(mm_hub__store(h), 0, feed_row, &x, err);
+            rc = mm_store_indicator_list(mm_hub__store(h), 0, feed_row, &x,
+                                         err);
         if (rc != MM_OK)
             break;
         if (x.n == 0) { /* nft rejects an empty element list */
             out->len = mark;
             out->data[mark] = '\0';
             rc = mm_buf_printf(out, "\tset feed_v%d {\n\t\ttype %s\n\t}\n",
-                               k == 2 ? 4 : 6, k == 2 ? "ipv4_addr" : "ipv6_addr");
+                               k == 2 ? 4 : 6,
+                               k == 2 ? "ipv4_addr" : "ipv6_addr");
         } else {
             rc = mm_buf_puts(out, " }\n\t}\n");
         }
@@ -214,8 +232,9 @@ mm_rc mm_hub_feed_nft(mm_hub *h, int64_t now_ms, mm_buf *out, mm_err *err)
 static mm_rc identity(mm_buf *b, int64_t now)
 {
     (void)now;
-    return mm_buf_puts(b, "{\"type\":\"identity\",\"spec_version\":\"2.1\",\"id\":\""
-                          HUB_IDENTITY "\",\"created\":\"2026-01-01T00:00:00.000Z\","
+    return mm_buf_puts(b, "{\"type\":\"identity\",\"spec_version\":\"2.1\","
+                          "\"id\":\"" HUB_IDENTITY
+                          "\",\"created\":\"2026-01-01T00:00:00.000Z\","
                           "\"modified\":\"2026-01-01T00:00:00.000Z\",\"name\":"
                           "\"mamori hub\",\"identity_class\":\"system\"}");
 }
@@ -225,8 +244,8 @@ static mm_rc bundle_head(mm_buf *b, const char *what, int64_t now)
     char uuid[37], seed[64];
     snprintf(seed, sizeof seed, "%s-%lld", what, (long long)now);
     mm_hub_uuid("mamori-bundle", seed, uuid);
-    mm_rc rc = mm_buf_printf(b, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[",
-                             uuid);
+    mm_rc rc = mm_buf_printf(
+        b, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uuid);
     return rc ? rc : identity(b, now);
 }
 
@@ -251,13 +270,14 @@ static mm_rc inbox_row(const mm_warning *w, void *ud)
 {
     inbox_ctx *x = ud;
     mm_buf *b = x->out;
-    static const char *const sev[] = {"none", "low", "medium", "high", "critical"};
-    mm_rc rc = mm_buf_printf(b,
-                             "%s{\"id\":%lld,\"campaign\":\"c-%lld\",\"kind\":\"%s\","
-                             "\"severity\":\"%s\",\"created\":",
-                             x->n ? "," : "", (long long)w->id,
-                             (long long)w->campaign, w->kind,
-                             sev[w->severity < 0 || w->severity > 4 ? 0 : w->severity]);
+    static const char *const sev[] = {"none", "low", "medium", "high",
+                                      "critical"};
+    mm_rc rc = mm_buf_printf(
+        b,
+        "%s{\"id\":%lld,\"campaign\":\"c-%lld\",\"kind\":\"%s\","
+        "\"severity\":\"%s\",\"created\":",
+        x->n ? "," : "", (long long)w->id, (long long)w->campaign, w->kind,
+        sev[w->severity < 0 || w->severity > 4 ? 0 : w->severity]);
     rc = rc ? rc : ts(b, w->created_ms);
     rc = rc ? rc : mm_buf_puts(b, ",\"text\":{\"ja\":");
     rc = rc ? rc : mm_buf_json_str(b, w->text_ja, strlen(w->text_ja));
@@ -284,7 +304,8 @@ mm_rc mm_hub_inbox_json(mm_hub *h, const char *tenant, int64_t since,
     return rc == MM_ELIMIT || rc == MM_ENOMEM ? buf_fail(rc, err) : rc;
 }
 
-/* ---- store-only renderings (CLI) ------------------------------------------ */
+/* ---- store-only renderings (CLI) ------------------------------------------
+ */
 
 typedef struct camp_vec {
     mm_campaign *v;
@@ -320,8 +341,9 @@ static mm_rc hit_row(const mm_hit *h, void *ud)
     rc = rc ? rc : ts(x->out, h->first_ts);
     rc = rc ? rc : mm_buf_puts(x->out, ",\"last_seen\":");
     rc = rc ? rc : ts(x->out, h->last_ts);
-    rc = rc ? rc : mm_buf_printf(x->out, ",\"count\":%llu}",
-                                 (unsigned long long)h->count);
+    rc = rc ? rc
+            : mm_buf_printf(x->out, ",\"count\":%llu}",
+                            (unsigned long long)h->count);
     x->n++;
     return rc;
 }
@@ -334,7 +356,8 @@ mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
         rc = mm_buf_puts(out, "{\"campaigns\":[");
     for (size_t i = 0; i < cv.n && rc == MM_OK; i++) {
         const mm_campaign *c = &cv.v[i];
-        rc = mm_buf_printf(out, "%s{\"id\":\"c-%lld\",\"key_type\":\"%s\",\"key\":",
+        rc = mm_buf_printf(out,
+                           "%s{\"id\":\"c-%lld\",\"key_type\":\"%s\",\"key\":",
                            i ? "," : "", (long long)c->id, c->key_type);
         rc = rc ? rc : mm_buf_json_str(out, c->key, strlen(c->key));
         rc = rc ? rc : mm_buf_puts(out, ",\"opened\":");
@@ -343,11 +366,12 @@ mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
         rc = rc ? rc : ts(out, c->first_ts);
         rc = rc ? rc : mm_buf_puts(out, ",\"last_seen\":");
         rc = rc ? rc : ts(out, c->last_ts);
-        rc = rc ? rc : mm_buf_printf(out,
-                                     ",\"tenants\":%u,\"score\":%u,\"severity\":%d,"
-                                     "\"escalated\":%s,\"hits\":[",
-                                     c->tenants, c->score, c->severity,
-                                     c->escalated ? "true" : "false");
+        rc = rc ? rc
+                : mm_buf_printf(out,
+                                ",\"tenants\":%u,\"score\":%u,\"severity\":%d,"
+                                "\"escalated\":%s,\"hits\":[",
+                                c->tenants, c->score, c->severity,
+                                c->escalated ? "true" : "false");
         hit_ctx hx = {out, 0};
         if (rc == MM_OK)
             rc = mm_store_hit_list(st, c->id, hit_row, &hx, err);
@@ -401,14 +425,19 @@ mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
         snprintf(nm, sizeof nm, "c-%lld", (long long)c->id);
         mm_hub_uuid("mamori-campaign", nm, uuid);
         snprintf(ref, sizeof ref, "campaign--%s", uuid);
-        rc = mm_buf_printf(out, ",{\"type\":\"campaign\",\"spec_version\":\"2.1\","
-                                "\"id\":\"%s\",\"created_by_ref\":\"%s\",\"created\":",
-                           ref, HUB_IDENTITY);
+        rc = mm_buf_printf(
+            out,
+            ",{\"type\":\"campaign\",\"spec_version\":\"2.1\","
+            "\"id\":\"%s\",\"created_by_ref\":\"%s\",\"created\":",
+            ref, HUB_IDENTITY);
         rc = rc ? rc : ts(out, c->opened_ms);
         rc = rc ? rc : mm_buf_puts(out, ",\"modified\":");
-        rc = rc ? rc : ts(out, e->created_ms > c->opened_ms ? e->created_ms : c->opened_ms);
+        rc = rc ? rc
+                : ts(out, e->created_ms > c->opened_ms ? e->created_ms
+                                                       : c->opened_ms);
         char title[400];
-        snprintf(title, sizeof title, "mamori %s (%s %s)", nm, c->key_type, c->key);
+        snprintf(title, sizeof title, "mamori %s (%s %s)", nm, c->key_type,
+                 c->key);
         rc = rc ? rc : mm_buf_puts(out, ",\"name\":");
         rc = rc ? rc : mm_buf_json_str(out, title, strlen(title));
         rc = rc ? rc : mm_buf_puts(out, ",\"description\":");
@@ -416,7 +445,9 @@ mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
         rc = rc ? rc : mm_buf_puts(out, ",\"first_seen\":");
         rc = rc ? rc : ts(out, c->first_ts);
         rc = rc ? rc : mm_buf_puts(out, ",\"last_seen\":");
-        rc = rc ? rc : ts(out, c->last_ts >= c->first_ts ? c->last_ts : c->first_ts);
+        rc =
+            rc ? rc
+               : ts(out, c->last_ts >= c->first_ts ? c->last_ts : c->first_ts);
         rc = rc ? rc : mm_buf_puts(out, "}");
         feed_ctx x = {out, now_ms, true, 0, 4, c->id, HUB_IDENTITY, ref};
         if (rc == MM_OK)

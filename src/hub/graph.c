@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* graph.c — parsers for the supply-chain graph CSV and for state-backed
- * indicator lists (plain text or Elastic rule NDJSON such as ACSC 2020-008). */
+ * indicator lists (plain text or Elastic rule NDJSON such as ACSC 2020-008).
+ */
 #include "hub.h"
 
 #include <jansson.h>
@@ -178,7 +180,8 @@ static bool classify(const char *v, size_t n, mm_stateioc *out)
         return false;
     snprintf(out->type, sizeof out->type, "domain-name");
     for (size_t i = 0; i < n; i++)
-        out->value[i] = (char)((v[i] >= 'A' && v[i] <= 'Z') ? v[i] + 32 : v[i]);
+        out->value[i] =
+            (char)((v[i] >= 'A' && v[i] <= 'Z') ? v[i] + 32 : v[i]);
     out->value[n] = '\0';
     return true;
 }
@@ -187,9 +190,8 @@ static bool classify(const char *v, size_t n, mm_stateioc *out)
 static mm_rc query_terms(const char *q, const char *source, mm_stateioc_fn fn,
                          void *ud)
 {
-    static const char *const fields[] = {"source.ip", "destination.ip",
-                                         "source.domain",
-                                         "destination.domain"};
+    static const char *const fields[] = {
+        "source.ip", "destination.ip", "source.domain", "destination.domain"};
     for (unsigned f = 0; f < 4; f++) {
         size_t fl = strlen(fields[f]);
         for (const char *p = strstr(q, fields[f]); p;
@@ -262,9 +264,9 @@ mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
             snprintf(source, sizeof source, "%s%s%s", base,
                      json_is_string(nm) ? ": " : "",
                      json_is_string(nm) ? json_string_value(nm) : "");
-            rc = json_is_string(q) ? query_terms(json_string_value(q), source,
-                                                 fn, ud)
-                                   : MM_OK;
+            rc = json_is_string(q)
+                     ? query_terms(json_string_value(q), source, fn, ud)
+                     : MM_OK;
             json_decref(o);
         } else {
             mm_stateioc i;

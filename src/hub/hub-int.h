@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hub-int.h — what only the hub's own files share: the engine's state
  * (struct mm_hub), its string map, the calls between correlate.c,
@@ -70,7 +71,8 @@ mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err);
 /* The engine's store (for feed.c, which needs no other internals). */
 mm_store *mm_hub__store(mm_hub *h);
 
-/* ---- string-keyed hash map (keymap.c) ------------------------------------ */
+/* ---- string-keyed hash map (keymap.c) ------------------------------------
+ */
 
 typedef struct smap_ent {
     char *key;
@@ -96,7 +98,8 @@ void mm_hub_smap_prefetch(const smap *m, uint64_t h);
 /* Returns the slot for key, creating it (val NULL) when missing. */
 mm_rc mm_hub_smap_put(smap *m, const char *key, smap_ent **out);
 
-/* ---- engine state (correlate.c) ------------------------------------------ */
+/* ---- engine state (correlate.c) ------------------------------------------
+ */
 
 typedef struct htenant {
     mm_tenant t;
@@ -116,7 +119,7 @@ typedef struct sighting {
 typedef struct chit {
     uint32_t tenant;
     int64_t first_ts, last_ts;
-    uint64_t count;   /* since the last flush */
+    uint64_t count; /* since the last flush */
     bool dirty;
 } chit;
 
@@ -133,8 +136,8 @@ typedef struct kentry {
     int64_t last_ts;
     uint32_t camp; /* index + 1 into h->camps, 0 = none */
     uint16_t n, cap;
-    sighting *s;      /* inl until more than KENTRY_INLINE tenants */
-    sighting inl[2];  /* most keys are seen by one or two tenants */
+    sighting *s;     /* inl until more than KENTRY_INLINE tenants */
+    sighting inl[2]; /* most keys are seen by one or two tenants */
 } kentry;
 #define KENTRY_INLINE 2u
 
@@ -161,18 +164,18 @@ struct mm_hub {
     htenant *ten;
     unsigned nten, capten;
     mranges member[2]; /* [0] IPv4, [1] IPv6; rebuilt by mm_hub_reload */
-    smap tid;    /* tenant id → index + 1 */
-    smap thash;  /* token hash → index + 1 */
+    smap tid;          /* tenant id → index + 1 */
+    smap thash;        /* token hash → index + 1 */
     mm_link *links;
     unsigned nlinks;
     mm_cidr *allow;
     unsigned nallow, capallow;
-    smap keys;   /* correlation key → kentry */
+    smap keys;             /* correlation key → kentry */
     uint64_t keys_skipped; /* new keys refused at MM_HUB_KEYS_MAX */
     camp *camps;
     unsigned ncamps, capcamps;
-    smap inds;   /* "type value" → hind */
-    smap sioc;   /* "type value" → source (char *) */
+    smap inds; /* "type value" → hind */
+    smap sioc; /* "type value" → source (char *) */
     int64_t cursor;
     int64_t max_ts;
     int64_t last_compact_ms;
@@ -192,7 +195,8 @@ typedef struct ingest_ctx {
 /* Index of a tenant id in h->ten, or -1. */
 int mm_hub__tenant_idx(const mm_hub *h, const char *id);
 
-/* ---- warnings (warnings.c) ----------------------------------------------- */
+/* ---- warnings (warnings.c) -----------------------------------------------
+ */
 
 /* Tenants reachable from `from` over supplier→customer links within
  * `depth` steps: dist[i] = steps, 0 = not reached. */

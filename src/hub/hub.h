@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hub.h — the mamori hub: the store behind one interface, batch decoding,
  * the supply-chain graph, correlation into campaigns, warnings, the shared
@@ -72,11 +73,11 @@ typedef struct mm_link {
     bool disclose; /* the customer may see the supplier's name */
 } mm_link;
 
-
 /* Token helpers: a new random token "mmt_<64 hex>" (out needs 69 bytes)
  * and the lower-case hex SHA-256 of any token (out needs 65 bytes). */
 void mm_hub_token_new(char *out, size_t outlen);
-void mm_hub_token_hash(const char *token, size_t len, char *out, size_t outlen);
+void mm_hub_token_hash(const char *token, size_t len, char *out,
+                       size_t outlen);
 
 /* Parses a graph CSV ("supplier,customer,disclose" per line; an optional
  * header line "supplier,customer,disclose"; '#' comments; disclose is
@@ -103,7 +104,7 @@ typedef struct mm_hub_event {
     uint64_t users_hash;              /* hash of the sorted user names */
     unsigned n_users;                 /* distinct names behind users_hash */
     char observer_tenant[MM_HUB_ID_MAX + 1]; /* "observer.tenant" or "" */
-    const char *json;                 /* the raw line inside the batch */
+    const char *json; /* the raw line inside the batch */
     size_t json_len;
 } mm_hub_event;
 
@@ -137,9 +138,9 @@ typedef struct mm_campaign {
     int64_t opened_ms; /* hub clock */
     int64_t first_ts;  /* event time of the first and last sighting */
     int64_t last_ts;
-    unsigned tenants;  /* distinct tenants hit */
-    unsigned score;    /* 0..100 */
-    int severity;      /* highest severity seen */
+    unsigned tenants; /* distinct tenants hit */
+    unsigned score;   /* 0..100 */
+    int severity;     /* highest severity seen */
     bool escalated;
 } mm_campaign;
 
@@ -151,15 +152,15 @@ typedef struct mm_hit {
 } mm_hit;
 
 typedef struct mm_indicator {
-    int64_t seq;       /* change sequence: the feed cursor */
-    char type[16];     /* "ipv4-addr", "ipv6-addr", "domain-name" */
+    int64_t seq;   /* change sequence: the feed cursor */
+    char type[16]; /* "ipv4-addr", "ipv6-addr", "domain-name" */
     char value[254];
     int64_t campaign;
     unsigned confidence; /* base confidence 0..100 (decays on read) */
     int64_t first_seen;  /* hub clock, ms */
     int64_t last_seen;
     int64_t valid_until;
-    bool removed;        /* expired or withdrawn: op "remove" */
+    bool removed; /* expired or withdrawn: op "remove" */
 } mm_indicator;
 
 #define MM_WARN_TEXT_MAX 2048u
@@ -333,14 +334,25 @@ static inline void mm_store_close(mm_store *s)
     if (s)
         s->ops->close(s);
 }
-static inline mm_rc mm_store_begin(mm_store *s, mm_err *e) { return s->ops->begin(s, e); }
-static inline mm_rc mm_store_commit(mm_store *s, mm_err *e) { return s->ops->commit(s, e); }
-static inline void mm_store_rollback(mm_store *s) { s->ops->rollback(s); }
-static inline mm_rc mm_store_tenant_put(mm_store *s, const mm_tenant *t, mm_err *e)
+static inline mm_rc mm_store_begin(mm_store *s, mm_err *e)
+{
+    return s->ops->begin(s, e);
+}
+static inline mm_rc mm_store_commit(mm_store *s, mm_err *e)
+{
+    return s->ops->commit(s, e);
+}
+static inline void mm_store_rollback(mm_store *s)
+{
+    s->ops->rollback(s);
+}
+static inline mm_rc mm_store_tenant_put(mm_store *s, const mm_tenant *t,
+                                        mm_err *e)
 {
     return s->ops->tenant_put(s, t, e);
 }
-static inline mm_rc mm_store_tenant_list(mm_store *s, mm_tenant_fn fn, void *ud, mm_err *e)
+static inline mm_rc mm_store_tenant_list(mm_store *s, mm_tenant_fn fn,
+                                         void *ud, mm_err *e)
 {
     return s->ops->tenant_list(s, fn, ud, e);
 }
@@ -348,7 +360,8 @@ static inline mm_rc mm_store_link_put(mm_store *s, const mm_link *l, mm_err *e)
 {
     return s->ops->link_put(s, l, e);
 }
-static inline mm_rc mm_store_link_list(mm_store *s, mm_link_row_fn fn, void *ud, mm_err *e)
+static inline mm_rc mm_store_link_list(mm_store *s, mm_link_row_fn fn,
+                                       void *ud, mm_err *e)
 {
     return s->ops->link_list(s, fn, ud, e);
 }
@@ -358,35 +371,41 @@ static inline mm_rc mm_store_put_event(mm_store *s, const char *tenant,
 {
     return s->ops->put_event(s, tenant, ev, now, dup, e);
 }
-static inline mm_rc mm_store_campaign_list(mm_store *s, mm_campaign_fn fn, void *ud, mm_err *e)
+static inline mm_rc mm_store_campaign_list(mm_store *s, mm_campaign_fn fn,
+                                           void *ud, mm_err *e)
 {
     return s->ops->campaign_list(s, fn, ud, e);
 }
-static inline mm_rc mm_store_hit_list(mm_store *s, int64_t c, mm_hit_fn fn, void *ud, mm_err *e)
+static inline mm_rc mm_store_hit_list(mm_store *s, int64_t c, mm_hit_fn fn,
+                                      void *ud, mm_err *e)
 {
     return s->ops->hit_list(s, c, fn, ud, e);
 }
-static inline mm_rc mm_store_indicator_list(mm_store *s, int64_t since, mm_indicator_fn fn,
-                                            void *ud, mm_err *e)
+static inline mm_rc mm_store_indicator_list(mm_store *s, int64_t since,
+                                            mm_indicator_fn fn, void *ud,
+                                            mm_err *e)
 {
     return s->ops->indicator_list(s, since, fn, ud, e);
 }
-static inline mm_rc mm_store_warning_list(mm_store *s, const char *tenant, int64_t since,
-                                          mm_warning_fn fn, void *ud, mm_err *e)
+static inline mm_rc mm_store_warning_list(mm_store *s, const char *tenant,
+                                          int64_t since, mm_warning_fn fn,
+                                          void *ud, mm_err *e)
 {
     return s->ops->warning_list(s, tenant, since, fn, ud, e);
 }
-static inline mm_rc mm_store_escalation_list(mm_store *s, mm_escalation_fn fn, void *ud,
-                                             mm_err *e)
+static inline mm_rc mm_store_escalation_list(mm_store *s, mm_escalation_fn fn,
+                                             void *ud, mm_err *e)
 {
     return s->ops->escalation_list(s, fn, ud, e);
 }
-static inline mm_rc mm_store_webhook_set(mm_store *s, const char *t, const char *url,
-                                         const char *secret, mm_err *e)
+static inline mm_rc mm_store_webhook_set(mm_store *s, const char *t,
+                                         const char *url, const char *secret,
+                                         mm_err *e)
 {
     return s->ops->webhook_set(s, t, url, secret, e);
 }
-static inline mm_rc mm_store_stateioc_put(mm_store *s, const mm_stateioc *i, mm_err *e)
+static inline mm_rc mm_store_stateioc_put(mm_store *s, const mm_stateioc *i,
+                                          mm_err *e)
 {
     return s->ops->stateioc_put(s, i, e);
 }
@@ -398,7 +417,8 @@ static inline mm_rc mm_store_sync(mm_store *s, mm_err *e)
 {
     return s->ops->sync ? s->ops->sync(s, e) : MM_OK;
 }
-static inline mm_rc mm_store_stats_get(mm_store *s, mm_store_stats *st, mm_err *e)
+static inline mm_rc mm_store_stats_get(mm_store *s, mm_store_stats *st,
+                                       mm_err *e)
 {
     return s->ops->stats(s, st, e);
 }
@@ -417,12 +437,12 @@ mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
 /* ---- the correlation engine --------------------------------------------- */
 
 typedef struct mm_hub_params {
-    unsigned k;               /* distinct tenants to open a campaign (2) */
-    int64_t window_ms;        /* W, event time (24 h) */
-    int64_t ip_ttl_ms;        /* indicator life after last sighting (14 d) */
-    int64_t domain_ttl_ms;    /* same for domains (30 d) */
-    unsigned escalate_score;  /* CI-supplier campaign escalation (60) */
-    unsigned ci_depth;        /* how far up the graph to look for CI (3) */
+    unsigned k;              /* distinct tenants to open a campaign (2) */
+    int64_t window_ms;       /* W, event time (24 h) */
+    int64_t ip_ttl_ms;       /* indicator life after last sighting (14 d) */
+    int64_t domain_ttl_ms;   /* same for domains (30 d) */
+    unsigned escalate_score; /* CI-supplier campaign escalation (60) */
+    unsigned ci_depth;       /* how far up the graph to look for CI (3) */
 } mm_hub_params;
 
 void mm_hub_params_default(mm_hub_params *p);
@@ -475,21 +495,22 @@ mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
 /* Campaign list as JSON (store only). */
 mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err);
 
-/* ---- the HTTP server ----------------------------------------------------- */
+/* ---- the HTTP server -----------------------------------------------------
+ */
 
 typedef struct mm_hub_server_conf {
-    char dir[1024];        /* hub directory (store, config, cert) */
-    char listen_host[64];  /* "127.0.0.1" */
+    char dir[1024];       /* hub directory (store, config, cert) */
+    char listen_host[64]; /* "127.0.0.1" */
     unsigned port;
     bool tls;
     char cert_path[1100];
     char key_path[1100];
     mm_hub_params params;
-    double rate;           /* requests per second per tenant (20) */
-    double burst;          /* bucket size (40) */
-    unsigned threads;      /* thread pool (8) */
+    double rate;      /* requests per second per tenant (20) */
+    double burst;     /* bucket size (40) */
+    unsigned threads; /* thread pool (8) */
     unsigned allow_n;
-    char allow[64][64];    /* extra allowlist CIDRs from the config */
+    char allow[64][64]; /* extra allowlist CIDRs from the config */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -510,7 +531,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *c, mm_hub_server **out,
 unsigned mm_hub_server_port(const mm_hub_server *s);
 void mm_hub_server_stop(mm_hub_server *s);
 
-/* ---- SCS: buyers' required ★ and suppliers' confirmed ★ ------------------ */
+/* ---- SCS: buyers' required ★ and suppliers' confirmed ★ ------------------
+ */
 
 /* A confirmed assessment (`mamori scs confirm`) a supplier submits: 1 MiB
  * at most (memory per request). */
@@ -529,30 +551,32 @@ typedef struct mm_hub_scs_confirmation {
     char registration_no[16];
     char confirmed_date[16]; /* YYYY-MM-DD */
     char catalogue_version[65];
-    char public_key[65];     /* the expert's Ed25519 key, hex */
-    const char *document;    /* the confirmed JSON as sent (put only) */
+    char public_key[65];  /* the expert's Ed25519 key, hex */
+    const char *document; /* the confirmed JSON as sent (put only) */
     size_t document_len;
 } mm_hub_scs_confirmation;
 
-static inline mm_rc mm_store_scs_requirement_put(mm_store *s, const char *b, const char *sup,
-                                                 int level, int64_t now, mm_err *e)
+static inline mm_rc mm_store_scs_requirement_put(mm_store *s, const char *b,
+                                                 const char *sup, int level,
+                                                 int64_t now, mm_err *e)
 {
     return s->ops->scs_requirement_put(s, b, sup, level, now, e);
 }
-static inline mm_rc mm_store_scs_requirement_get(mm_store *s, const char *b, const char *sup,
-                                                 int *level, int64_t *set_ms, mm_err *e)
+static inline mm_rc mm_store_scs_requirement_get(mm_store *s, const char *b,
+                                                 const char *sup, int *level,
+                                                 int64_t *set_ms, mm_err *e)
 {
     return s->ops->scs_requirement_get(s, b, sup, level, set_ms, e);
 }
-static inline mm_rc mm_store_scs_confirmation_put(mm_store *s,
-                                                  const mm_hub_scs_confirmation *c,
-                                                  mm_err *e)
+static inline mm_rc
+mm_store_scs_confirmation_put(mm_store *s, const mm_hub_scs_confirmation *c,
+                              mm_err *e)
 {
     return s->ops->scs_confirmation_put(s, c, e);
 }
-static inline mm_rc mm_store_scs_confirmation_latest(mm_store *s, const char *sup,
-                                                     mm_hub_scs_confirmation *out,
-                                                     mm_err *e)
+static inline mm_rc
+mm_store_scs_confirmation_latest(mm_store *s, const char *sup,
+                                 mm_hub_scs_confirmation *out, mm_err *e)
 {
     return s->ops->scs_confirmation_latest(s, sup, out, e);
 }
@@ -562,8 +586,8 @@ static inline mm_rc mm_store_scs_confirmation_latest(mm_store *s, const char *su
  * (→ 400) when it is not a valid confirmation or too large; nothing is
  * stored then. *out (may be NULL) gets what was recorded. */
 mm_rc mm_hub_scs_submit(mm_store *st, const char *supplier, const char *doc,
-                        size_t len, int64_t now_ms, mm_hub_scs_confirmation *out,
-                        mm_err *err);
+                        size_t len, int64_t now_ms,
+                        mm_hub_scs_confirmation *out, mm_err *err);
 /* Sets the ★ (3 or 4) `buyer` requires of `supplier`. MM_ENOTFOUND (→ 403)
  * when the graph has no link supplier→buyer; MM_EINVAL for a bad level. */
 mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
@@ -572,12 +596,12 @@ mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
 /* One row of the buyer view. */
 typedef struct mm_hub_scs_row {
     char supplier[MM_HUB_ID_MAX + 1];
-    char name[257];  /* "" unless the link has disclose */
-    bool disclose;   /* the link lets the buyer see the name */
-    int required;    /* 3, 4, or 0 = none set */
-    bool has_conf;   /* a verified confirmation was submitted */
+    char name[257]; /* "" unless the link has disclose */
+    bool disclose;  /* the link lets the buyer see the name */
+    int required;   /* 3, 4, or 0 = none set */
+    bool has_conf;  /* a verified confirmation was submitted */
     mm_hub_scs_confirmation conf;
-    int meets;       /* 1 met, 0 not met, -1 no requirement */
+    int meets; /* 1 met, 0 not met, -1 no requirement */
     char status_ja[256];
     char status_en[256];
 } mm_hub_scs_row;
@@ -596,7 +620,8 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
                      const char *url, const char *body, size_t len,
                      int64_t now_ms, unsigned *status, mm_buf *out);
 
-/* ---- administration of a hub directory (admin.c) -------------------------- */
+/* ---- administration of a hub directory (admin.c) --------------------------
+ */
 
 /* Creates a hub in `dir`: the directory (0700), the store DIR/hub.db, the
  * config DIR/hub.conf from the table of defaults (kept when it exists), and

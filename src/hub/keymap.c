@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* keymap.c — the hub's string-keyed hash map (open addressing, seeded):
  * tenant ids, token hashes, correlation keys and indicators (hub-int.h). */
 #include "hub-int.h"

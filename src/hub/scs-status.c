@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* scs-status.c — the hub's SCS buyer view: suppliers submit their
  * expert-confirmed ★ (verified with the scs module), buyers set the ★ they
  * require of each of their suppliers (graph links only) and read each
@@ -39,15 +40,17 @@ static bool take(json_t *o, const char *key, char *out, size_t outlen)
 }
 
 mm_rc mm_hub_scs_submit(mm_store *st, const char *supplier, const char *doc,
-                        size_t len, int64_t now_ms, mm_hub_scs_confirmation *out,
-                        mm_err *err)
+                        size_t len, int64_t now_ms,
+                        mm_hub_scs_confirmation *out, mm_err *err)
 {
     if (!mm_hub_id_valid(supplier))
         return mm_err_set(err, MM_EINVAL, "confirmation", 0, "bad tenant id");
     if (len > MM_HUB_SCS_DOC_MAX)
-        return mm_err_set(err, MM_EINVAL, "confirmation", 0,
-                          "確認済み評価が大きすぎます / confirmed assessment larger "
-                          "than %u bytes", MM_HUB_SCS_DOC_MAX);
+        return mm_err_set(
+            err, MM_EINVAL, "confirmation", 0,
+            "確認済み評価が大きすぎます / confirmed assessment larger "
+            "than %u bytes",
+            MM_HUB_SCS_DOC_MAX);
     mm_rc rc = mm_scs_verify(doc, len, "confirmation", NULL, err);
     if (rc != MM_OK)
         return rc == MM_EPARSE ? MM_EPARSE : MM_EINVAL;
@@ -66,16 +69,18 @@ mm_rc mm_hub_scs_submit(mm_store *st, const char *supplier, const char *doc,
     c.target = level_from(json_string_value(json_object_get(a, "target")));
     bool ok = c.achieved >= 0 && c.target >= 3 &&
               take(k, "expert_name", c.expert_name, sizeof c.expert_name) &&
-              take(k, "registration_no", c.registration_no, sizeof c.registration_no) &&
+              take(k, "registration_no", c.registration_no,
+                   sizeof c.registration_no) &&
               take(k, "date", c.confirmed_date, sizeof c.confirmed_date) &&
               take(k, "public_key", c.public_key, sizeof c.public_key) &&
-              take(json_object_get(a, "catalogue"), "version", c.catalogue_version,
-                   sizeof c.catalogue_version);
+              take(json_object_get(a, "catalogue"), "version",
+                   c.catalogue_version, sizeof c.catalogue_version);
     json_decref(root);
     if (!ok)
-        return mm_err_set(err, MM_EPARSE, "confirmation", 0,
-                          "確認済み評価の項目が不正です / the confirmed assessment "
-                          "lacks achieved, target, expert or catalogue fields");
+        return mm_err_set(
+            err, MM_EPARSE, "confirmation", 0,
+            "確認済み評価の項目が不正です / the confirmed assessment "
+            "lacks achieved, target, expert or catalogue fields");
     c.document = doc;
     c.document_len = len;
     if ((rc = mm_store_scs_confirmation_put(st, &c, err)) != MM_OK)
@@ -95,7 +100,8 @@ typedef struct link_find {
 static mm_rc find_link(const mm_link *l, void *ud)
 {
     link_find *f = ud;
-    if (strcmp(l->supplier, f->supplier) == 0 && strcmp(l->customer, f->customer) == 0) {
+    if (strcmp(l->supplier, f->supplier) == 0 &&
+        strcmp(l->customer, f->customer) == 0) {
         f->found = true;
         f->disclose = l->disclose;
         return MM_ELIMIT; /* stop: found */
@@ -107,8 +113,9 @@ mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
                          int level, int64_t now_ms, mm_err *err)
 {
     if (level != 3 && level != 4)
-        return mm_err_set(err, MM_EINVAL, "level", 0,
-                          "要求レベルは ★3 か ★4 です / the level must be ★3 or ★4");
+        return mm_err_set(
+            err, MM_EINVAL, "level", 0,
+            "要求レベルは ★3 か ★4 です / the level must be ★3 or ★4");
     if (!mm_hub_id_valid(buyer) || !mm_hub_id_valid(supplier))
         return mm_err_set(err, MM_EINVAL, "supplier", 0, "bad tenant id");
     link_find f = {supplier, buyer, false, false};
@@ -116,13 +123,17 @@ mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
     if (rc != MM_OK && rc != MM_ELIMIT)
         return rc;
     if (!f.found)
-        return mm_err_set(err, MM_ENOTFOUND, supplier, 0,
-                          "'%s' は '%s' の仕入先ではありません / '%s' is not a "
-                          "supplier of '%s'", supplier, buyer, supplier, buyer);
-    return mm_store_scs_requirement_put(st, buyer, supplier, level, now_ms, err);
+        return mm_err_set(
+            err, MM_ENOTFOUND, supplier, 0,
+            "'%s' は '%s' の仕入先ではありません / '%s' is not a "
+            "supplier of '%s'",
+            supplier, buyer, supplier, buyer);
+    return mm_store_scs_requirement_put(st, buyer, supplier, level, now_ms,
+                                        err);
 }
 
-/* ---- the buyer view --------------------------------------------------------- */
+/* ---- the buyer view
+ * --------------------------------------------------------- */
 
 typedef struct rows_ctx {
     const char *buyer;
@@ -158,7 +169,8 @@ static mm_rc name_rows(const mm_tenant *t, void *ud)
 }
 
 /* The verdict in both languages, e.g.
- * 「要求 ★4 に対し確認済み ★3：未達」 / "required ★4, confirmed ★3: not met". */
+ * 「要求 ★4 に対し確認済み ★3：未達」 / "required ★4, confirmed ★3: not met".
+ */
 static void describe(mm_hub_scs_row *r)
 {
     char cja[64], cen[64];
@@ -170,12 +182,14 @@ static void describe(mm_hub_scs_row *r)
         snprintf(cen, sizeof cen, "confirmed none");
     } else {
         snprintf(cja, sizeof cja, "確認済み %s", level_text(r->conf.achieved));
-        snprintf(cen, sizeof cen, "confirmed %s", level_text(r->conf.achieved));
+        snprintf(cen, sizeof cen, "confirmed %s",
+                 level_text(r->conf.achieved));
     }
     if (!r->required) {
         r->meets = -1;
         snprintf(r->status_ja, sizeof r->status_ja, "要求なし・%s", cja);
-        snprintf(r->status_en, sizeof r->status_en, "no requirement set, %s", cen);
+        snprintf(r->status_en, sizeof r->status_en, "no requirement set, %s",
+                 cen);
         return;
     }
     r->meets = r->has_conf && r->conf.achieved >= r->required ? 1 : 0;
@@ -260,7 +274,8 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
         mm_buf_puts(out, ",\"required\":");
         json_str_or_null(out, r->required ? level_text(r->required) : NULL);
         mm_buf_puts(out, ",\"confirmed\":");
-        json_str_or_null(out, r->has_conf ? level_text(r->conf.achieved) : NULL);
+        json_str_or_null(out,
+                         r->has_conf ? level_text(r->conf.achieved) : NULL);
         mm_buf_puts(out, ",\"confirmed_date\":");
         json_str_or_null(out, r->has_conf ? r->conf.confirmed_date : NULL);
         mm_buf_puts(out, ",\"expert_registration_no\":");
@@ -268,7 +283,9 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
         mm_buf_puts(out, ",\"catalogue_version\":");
         json_str_or_null(out, r->has_conf ? r->conf.catalogue_version : NULL);
         mm_buf_printf(out, ",\"meets\":%s,\"status_ja\":",
-                      r->meets < 0 ? "null" : r->meets ? "true" : "false");
+                      r->meets < 0 ? "null"
+                      : r->meets   ? "true"
+                                   : "false");
         mm_buf_json_str(out, r->status_ja, strlen(r->status_ja));
         mm_buf_puts(out, ",\"status_en\":");
         mm_buf_json_str(out, r->status_en, strlen(r->status_en));
@@ -281,9 +298,11 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
     return MM_OK;
 }
 
-/* ---- HTTP routes (called by server.c with the store lock held) ------------- */
+/* ---- HTTP routes (called by server.c with the store lock held) -------------
+ */
 
-static void http_error(mm_buf *out, unsigned *status, unsigned code, const char *msg)
+static void http_error(mm_buf *out, unsigned *status, unsigned code,
+                       const char *msg)
 {
     *status = code;
     out->len = 0;
@@ -312,8 +331,8 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
         if (strcmp(method, "POST") != 0)
             return http_error(out, status, 405, "use POST");
         mm_hub_scs_confirmation c;
-        mm_rc rc = mm_hub_scs_submit(st, caller->id, body ? body : "", len, now_ms,
-                                     &c, &err);
+        mm_rc rc = mm_hub_scs_submit(st, caller->id, body ? body : "", len,
+                                     now_ms, &c, &err);
         if (rc == MM_EINVAL || rc == MM_EPARSE) {
             char msg[700];
             mm_err_format(&err, msg, sizeof msg);
@@ -338,16 +357,22 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
         if (!mm_hub_id_valid(sup))
             return http_error(out, status, 400, "bad supplier id");
         json_error_t je;
-        json_t *j = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
-        int level = j ? level_from(json_string_value(json_object_get(j, "level"))) : -1;
+        json_t *j =
+            json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+        int level =
+            j ? level_from(json_string_value(json_object_get(j, "level")))
+              : -1;
         json_decref(j);
         if (level != 3 && level != 4)
-            return http_error(out, status, 400,
-                              "body must be {\"level\":\"★3\"} or {\"level\":\"★4\"}");
-        mm_rc rc = mm_hub_scs_require(st, caller->id, sup, level, now_ms, &err);
+            return http_error(
+                out, status, 400,
+                "body must be {\"level\":\"★3\"} or {\"level\":\"★4\"}");
+        mm_rc rc =
+            mm_hub_scs_require(st, caller->id, sup, level, now_ms, &err);
         if (rc == MM_ENOTFOUND)
-            return http_error(out, status, 403, "a buyer can only set a level for "
-                                                "its own suppliers");
+            return http_error(out, status, 403,
+                              "a buyer can only set a level for "
+                              "its own suppliers");
         if (rc != MM_OK)
             return http_error(out, status, 500, err.msg);
         mm_buf_puts(out, "{\"buyer\":");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.c — the hub's HTTP API on libmicrohttpd (internal polling thread,
  * epoll, thread pool): authentication, per-tenant token buckets, batch
  * ingest, the feed with long poll, the inbox, health and Prometheus
@@ -97,18 +98,18 @@ static double mono_s(void)
     return (double)mm_mono_ns() / 1e9;
 }
 
-/* ---- per-request state ---------------------------------------------------- */
+/* ---- per-request state ----------------------------------------------------
+ */
 
 typedef struct req {
     bool is_events;
-    int status;        /* early rejection, 0 = none */
+    int status; /* early rejection, 0 = none */
     char msg[600];
     mm_tenant tenant;
     bool authed;
     mm_buf body;
-    bool waited;       /* long poll: suspended once already */
+    bool waited; /* long poll: suspended once already */
 } req;
-
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
                              const char *ctype, const char *body, size_t len,
@@ -129,8 +130,12 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 
 static void count_reject(mm_hub_server *s, unsigned status)
 {
-    int i = status == 400 ? 0 : status == 401 ? 1 : status == 403 ? 2
-          : status == 413 ? 3 : status == 429 ? 4 : 5;
+    int i = status == 400   ? 0
+            : status == 401 ? 1
+            : status == 403 ? 2
+            : status == 413 ? 3
+            : status == 429 ? 4
+                            : 5;
     pthread_mutex_lock(&s->mu);
     s->rejected[i]++;
     pthread_mutex_unlock(&s->mu);
@@ -146,13 +151,15 @@ static enum MHD_Result reply_error(mm_hub_server *s, struct MHD_Connection *c,
     mm_buf_json_str(&b, msg, strlen(msg));
     mm_buf_puts(&b, "}");
     count_reject(s, status);
-    enum MHD_Result r = reply(c, status, "application/json", b.data ? b.data : "{}",
-                              b.data ? b.len : 2, h1, v1);
+    enum MHD_Result r =
+        reply(c, status, "application/json", b.data ? b.data : "{}",
+              b.data ? b.len : 2, h1, v1);
     mm_buf_free(&b);
     return r;
 }
 
-/* ---- authentication and rate limit ---------------------------------------- */
+/* ---- authentication and rate limit ----------------------------------------
+ */
 
 /* Finds the tenant of the request's bearer token; copies it to *out. */
 static bool authenticate(mm_hub_server *s, struct MHD_Connection *c,
@@ -238,17 +245,20 @@ static bool client_is_loopback(struct MHD_Connection *c)
         return false;
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        const struct sockaddr_in *in =
+            (const struct sockaddr_in *)(const void *)sa;
         return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
     }
     if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        const struct sockaddr_in6 *in6 =
+            (const struct sockaddr_in6 *)(const void *)sa;
         return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
     }
     return false;
 }
 
-/* ---- handlers --------------------------------------------------------------- */
+/* ---- handlers
+ * --------------------------------------------------------------- */
 
 /* Resumes long polls that can be answered now; caller holds mu. */
 static void wake_waiters(mm_hub_server *s, bool all)
@@ -383,25 +393,26 @@ static void group_commit(mm_hub_server *s, gjob *me)
     pthread_mutex_unlock(&s->qmu);
 }
 
-static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
-                                     req *r)
+static enum MHD_Result handle_events(mm_hub_server *s,
+                                     struct MHD_Connection *c, req *r)
 {
     double t0 = mono_s();
-    const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_CONTENT_ENCODING);
+    const char *enc = MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
     bool zstd = false;
     if (enc && *enc) {
         if (strcasecmp(enc, "zstd") == 0)
             zstd = true;
         else if (strcasecmp(enc, "identity") != 0)
-            return reply_error(s, c, 400, "unsupported Content-Encoding (use zstd)",
-                               NULL, NULL);
+            return reply_error(s, c, 400,
+                               "unsupported Content-Encoding (use zstd)", NULL,
+                               NULL);
     }
     mm_hub_batch b;
     mm_err err;
     memset(&err, 0, sizeof err);
-    mm_rc rc = mm_hub_batch_decode(r->body.data ? r->body.data : "", r->body.len,
-                                   zstd, &b, &err);
+    mm_rc rc = mm_hub_batch_decode(r->body.data ? r->body.data : "",
+                                   r->body.len, zstd, &b, &err);
     if (rc == MM_ELIMIT)
         return reply_error(s, c, 413, err.msg, NULL, NULL);
     if (rc == MM_EPARSE)
@@ -420,7 +431,8 @@ static enum MHD_Result handle_events(mm_hub_server *s, struct MHD_Connection *c,
     if (rc == MM_EINVAL)
         return reply_error(s, c, 403, me.j.err.msg, NULL, NULL);
     if (rc != MM_OK)
-        return reply_error(s, c, 500, "the store could not save the batch", NULL, NULL);
+        return reply_error(s, c, 500, "the store could not save the batch",
+                           NULL, NULL);
     char out[128];
     int n = snprintf(out, sizeof out, "{\"accepted\":%zu,\"duplicates\":%zu}",
                      res.accepted, res.duplicates);
@@ -445,13 +457,17 @@ static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
                                    req *r, int kind)
 {
     int64_t since = -1, wait = 0;
-    const char *sv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-    const char *wv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
+    const char *sv =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+    const char *wv =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
     if (sv && !parse_i64(sv, &since))
-        return reply_error(s, c, 400, "since must be a cursor from an earlier reply",
+        return reply_error(s, c, 400,
+                           "since must be a cursor from an earlier reply",
                            NULL, NULL);
     if (wv && !parse_i64(wv, &wait))
-        return reply_error(s, c, 400, "wait must be whole seconds", NULL, NULL);
+        return reply_error(s, c, 400, "wait must be whole seconds", NULL,
+                           NULL);
     if (wait > LONGPOLL_MAX_S)
         wait = LONGPOLL_MAX_S;
     mm_buf out;
@@ -486,18 +502,10 @@ static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
     }
     int64_t now = mm_now_ms();
     switch (kind) {
-    case 0:
-        rc = mm_hub_feed_json(s->h, since, now, &out, &err);
-        break;
-    case 1:
-        rc = mm_hub_feed_txt(s->h, now, &out, &err);
-        break;
-    case 2:
-        rc = mm_hub_feed_nft(s->h, now, &out, &err);
-        break;
-    default:
-        rc = mm_hub_feed_stix(s->h, now, &out, &err);
-        break;
+    case 0: rc = mm_hub_feed_json(s->h, since, now, &out, &err); break;
+    case 1: rc = mm_hub_feed_txt(s->h, now, &out, &err); break;
+    case 2: rc = mm_hub_feed_nft(s->h, now, &out, &err); break;
+    default: rc = mm_hub_feed_stix(s->h, now, &out, &err); break;
     }
     char etag[40];
     snprintf(etag, sizeof etag, "\"%lld\"", (long long)mm_hub_cursor(s->h));
@@ -506,10 +514,9 @@ static enum MHD_Result handle_feed(mm_hub_server *s, struct MHD_Connection *c,
     if (rc != MM_OK) {
         ret = reply_error(s, c, 500, err.msg, NULL, NULL);
     } else {
-        static const char *const types[] = {"application/json",
-                                            "text/plain; charset=utf-8",
-                                            "text/plain; charset=utf-8",
-                                            "application/stix+json;version=2.1"};
+        static const char *const types[] = {
+            "application/json", "text/plain; charset=utf-8",
+            "text/plain; charset=utf-8", "application/stix+json;version=2.1"};
         ret = reply(c, 200, types[kind], out.data ? out.data : "", out.len,
                     "ETag", etag);
     }
@@ -521,27 +528,32 @@ static enum MHD_Result handle_inbox(mm_hub_server *s, struct MHD_Connection *c,
                                     const mm_tenant *t)
 {
     int64_t since = 0;
-    const char *sv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-    const char *tv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant");
+    const char *sv =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+    const char *tv =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant");
     if (sv && !parse_i64(sv, &since))
-        return reply_error(s, c, 400, "since must be a warning id", NULL, NULL);
-    if (tv && strcmp(tv, t->id) != 0)
-        return reply_error(s, c, 403, "a tenant can only read its own inbox", NULL,
+        return reply_error(s, c, 400, "since must be a warning id", NULL,
                            NULL);
+    if (tv && strcmp(tv, t->id) != 0)
+        return reply_error(s, c, 403, "a tenant can only read its own inbox",
+                           NULL, NULL);
     mm_buf out;
     mm_buf_init(&out, RESP_MAX);
     mm_err err;
     pthread_mutex_lock(&s->mu);
     mm_rc rc = mm_hub_inbox_json(s->h, t->id, since, &out, &err);
     pthread_mutex_unlock(&s->mu);
-    enum MHD_Result ret = rc == MM_OK
-        ? reply(c, 200, "application/json", out.data, out.len, NULL, NULL)
-        : reply_error(s, c, 500, err.msg, NULL, NULL);
+    enum MHD_Result ret =
+        rc == MM_OK
+            ? reply(c, 200, "application/json", out.data, out.len, NULL, NULL)
+            : reply_error(s, c, 500, err.msg, NULL, NULL);
     mm_buf_free(&out);
     return ret;
 }
 
-static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c)
+static enum MHD_Result handle_metrics(mm_hub_server *s,
+                                      struct MHD_Connection *c)
 {
     mm_buf b;
     mm_buf_init(&b, RESP_MAX);
@@ -550,43 +562,55 @@ static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c
     pthread_mutex_lock(&s->mu);
     memset(&ss, 0, sizeof ss);
     mm_store_stats_get(s->st, &ss, &err);
-    mm_buf_printf(&b,
-                  "# HELP mamori_hub_events_ingested_total Events stored (duplicates excluded).\n"
-                  "# TYPE mamori_hub_events_ingested_total counter\n"
-                  "mamori_hub_events_ingested_total %llu\n"
-                  "# HELP mamori_hub_events_duplicate_total Events acknowledged again by id.\n"
-                  "# TYPE mamori_hub_events_duplicate_total counter\n"
-                  "mamori_hub_events_duplicate_total %llu\n"
-                  "# HELP mamori_hub_batches_total Batches committed.\n"
-                  "# TYPE mamori_hub_batches_total counter\n"
-                  "mamori_hub_batches_total %llu\n"
-                  "# HELP mamori_hub_commits_total Transactions committed for batches "
-                  "(several batches share one under load).\n"
-                  "# TYPE mamori_hub_commits_total counter\n"
-                  "mamori_hub_commits_total %llu\n",
-                  (unsigned long long)s->events_total,
-                  (unsigned long long)s->duplicates_total,
-                  (unsigned long long)s->batches_total,
-                  (unsigned long long)s->commits_total);
-    static const char *const codes[] = {"400", "401", "403", "413", "429", "500"};
-    mm_buf_puts(&b, "# HELP mamori_hub_requests_rejected_total Rejected requests by status.\n"
+    mm_buf_printf(
+        &b,
+        "# HELP mamori_hub_events_ingested_total Events stored (duplicates "
+        "excluded).\n"
+        "# TYPE mamori_hub_events_ingested_total counter\n"
+        "mamori_hub_events_ingested_total %llu\n"
+        "# HELP mamori_hub_events_duplicate_total Events acknowledged again "
+        "by id.\n"
+        "# TYPE mamori_hub_events_duplicate_total counter\n"
+        "mamori_hub_events_duplicate_total %llu\n"
+        "# HELP mamori_hub_batches_total Batches committed.\n"
+        "# TYPE mamori_hub_batches_total counter\n"
+        "mamori_hub_batches_total %llu\n"
+        "# HELP mamori_hub_commits_total Transactions committed for batches "
+        "(several batches share one under load).\n"
+        "# TYPE mamori_hub_commits_total counter\n"
+        "mamori_hub_commits_total %llu\n",
+        (unsigned long long)s->events_total,
+        (unsigned long long)s->duplicates_total,
+        (unsigned long long)s->batches_total,
+        (unsigned long long)s->commits_total);
+    static const char *const codes[] = {"400", "401", "403",
+                                        "413", "429", "500"};
+    mm_buf_puts(&b, "# HELP mamori_hub_requests_rejected_total Rejected "
+                    "requests by status.\n"
                     "# TYPE mamori_hub_requests_rejected_total counter\n");
     for (int i = 0; i < 6; i++)
-        mm_buf_printf(&b, "mamori_hub_requests_rejected_total{code=\"%s\"} %llu\n",
+        mm_buf_printf(&b,
+                      "mamori_hub_requests_rejected_total{code=\"%s\"} %llu\n",
                       codes[i], (unsigned long long)s->rejected[i]);
-    mm_buf_puts(&b, "# HELP mamori_hub_tenant_last_seen_seconds Last upload per tenant (unix time).\n"
+    mm_buf_puts(&b, "# HELP mamori_hub_tenant_last_seen_seconds Last upload "
+                    "per tenant (unix time).\n"
                     "# TYPE mamori_hub_tenant_last_seen_seconds gauge\n");
     for (unsigned i = 0; i < s->nts; i++)
         if (s->ts[i].last_seen_ms)
-            mm_buf_printf(&b, "mamori_hub_tenant_last_seen_seconds{tenant=\"%s\"} %.3f\n",
-                          s->ts[i].id, (double)s->ts[i].last_seen_ms / 1000.0);
-    mm_buf_puts(&b, "# HELP mamori_hub_tenant_events_total Events stored per tenant.\n"
-                    "# TYPE mamori_hub_tenant_events_total counter\n");
+            mm_buf_printf(
+                &b,
+                "mamori_hub_tenant_last_seen_seconds{tenant=\"%s\"} %.3f\n",
+                s->ts[i].id, (double)s->ts[i].last_seen_ms / 1000.0);
+    mm_buf_puts(
+        &b, "# HELP mamori_hub_tenant_events_total Events stored per tenant.\n"
+            "# TYPE mamori_hub_tenant_events_total counter\n");
     for (unsigned i = 0; i < s->nts; i++)
         if (s->ts[i].last_seen_ms)
-            mm_buf_printf(&b, "mamori_hub_tenant_events_total{tenant=\"%s\"} %llu\n",
-                          s->ts[i].id, (unsigned long long)s->ts[i].events);
-    mm_buf_puts(&b, "# HELP mamori_hub_batch_seconds Time from a complete upload to its durable commit and correlation.\n"
+            mm_buf_printf(
+                &b, "mamori_hub_tenant_events_total{tenant=\"%s\"} %llu\n",
+                s->ts[i].id, (unsigned long long)s->ts[i].events);
+    mm_buf_puts(&b, "# HELP mamori_hub_batch_seconds Time from a complete "
+                    "upload to its durable commit and correlation.\n"
                     "# TYPE mamori_hub_batch_seconds histogram\n");
     uint64_t cum = 0;
     for (size_t i = 0; i < N_LAT; i++) {
@@ -601,45 +625,48 @@ static enum MHD_Result handle_metrics(mm_hub_server *s, struct MHD_Connection *c
                   "mamori_hub_batch_seconds_count %llu\n",
                   (unsigned long long)cum, s->lat_sum,
                   (unsigned long long)s->lat_count);
-    mm_buf_printf(&b,
-                  "# HELP mamori_hub_store_size_bytes Database plus write-ahead log.\n"
-                  "# TYPE mamori_hub_store_size_bytes gauge\n"
-                  "mamori_hub_store_size_bytes %llu\n"
-                  "# HELP mamori_hub_campaigns Campaigns in the store.\n"
-                  "# TYPE mamori_hub_campaigns gauge\n"
-                  "mamori_hub_campaigns %llu\n"
-                  "# HELP mamori_hub_notifications_total Warnings written to inboxes.\n"
-                  "# TYPE mamori_hub_notifications_total counter\n"
-                  "mamori_hub_notifications_total %llu\n"
-                  "# HELP mamori_hub_webhooks_total Webhook deliveries by result.\n"
-                  "# TYPE mamori_hub_webhooks_total counter\n"
-                  "mamori_hub_webhooks_total{result=\"ok\"} %llu\n"
-                  "mamori_hub_webhooks_total{result=\"failed\"} %llu\n"
-                  "# HELP mamori_hub_escalations Escalations in the queue.\n"
-                  "# TYPE mamori_hub_escalations gauge\n"
-                  "mamori_hub_escalations %llu\n"
-                  "# HELP mamori_hub_feed_indicators Live indicators in the shared feed.\n"
-                  "# TYPE mamori_hub_feed_indicators gauge\n"
-                  "mamori_hub_feed_indicators %llu\n"
-                  "# HELP mamori_hub_feed_cursor Current feed cursor.\n"
-                  "# TYPE mamori_hub_feed_cursor gauge\n"
-                  "mamori_hub_feed_cursor %lld\n"
-                  "# HELP mamori_hub_correlation_keys Keys in the correlation index.\n"
-                  "# TYPE mamori_hub_correlation_keys gauge\n"
-                  "mamori_hub_correlation_keys %zu\n"
-                  "# HELP mamori_hub_correlation_keys_skipped_total Sightings of new keys "
-                  "not correlated because the index was full.\n"
-                  "# TYPE mamori_hub_correlation_keys_skipped_total counter\n"
-                  "mamori_hub_correlation_keys_skipped_total %llu\n",
-                  (unsigned long long)ss.size_bytes, (unsigned long long)ss.campaigns,
-                  (unsigned long long)ss.warnings, (unsigned long long)s->hooks_ok,
-                  (unsigned long long)s->hooks_failed,
-                  (unsigned long long)ss.escalations,
-                  (unsigned long long)ss.indicators, (long long)mm_hub_cursor(s->h),
-                  mm_hub_keys(s->h), (unsigned long long)mm_hub_keys_skipped(s->h));
+    mm_buf_printf(
+        &b,
+        "# HELP mamori_hub_store_size_bytes Database plus write-ahead log.\n"
+        "# TYPE mamori_hub_store_size_bytes gauge\n"
+        "mamori_hub_store_size_bytes %llu\n"
+        "# HELP mamori_hub_campaigns Campaigns in the store.\n"
+        "# TYPE mamori_hub_campaigns gauge\n"
+        "mamori_hub_campaigns %llu\n"
+        "# HELP mamori_hub_notifications_total Warnings written to inboxes.\n"
+        "# TYPE mamori_hub_notifications_total counter\n"
+        "mamori_hub_notifications_total %llu\n"
+        "# HELP mamori_hub_webhooks_total Webhook deliveries by result.\n"
+        "# TYPE mamori_hub_webhooks_total counter\n"
+        "mamori_hub_webhooks_total{result=\"ok\"} %llu\n"
+        "mamori_hub_webhooks_total{result=\"failed\"} %llu\n"
+        "# HELP mamori_hub_escalations Escalations in the queue.\n"
+        "# TYPE mamori_hub_escalations gauge\n"
+        "mamori_hub_escalations %llu\n"
+        "# HELP mamori_hub_feed_indicators Live indicators in the shared "
+        "feed.\n"
+        "# TYPE mamori_hub_feed_indicators gauge\n"
+        "mamori_hub_feed_indicators %llu\n"
+        "# HELP mamori_hub_feed_cursor Current feed cursor.\n"
+        "# TYPE mamori_hub_feed_cursor gauge\n"
+        "mamori_hub_feed_cursor %lld\n"
+        "# HELP mamori_hub_correlation_keys Keys in the correlation index.\n"
+        "# TYPE mamori_hub_correlation_keys gauge\n"
+        "mamori_hub_correlation_keys %zu\n"
+        "# HELP mamori_hub_correlation_keys_skipped_total Sightings of new "
+        "keys "
+        "not correlated because the index was full.\n"
+        "# TYPE mamori_hub_correlation_keys_skipped_total counter\n"
+        "mamori_hub_correlation_keys_skipped_total %llu\n",
+        (unsigned long long)ss.size_bytes, (unsigned long long)ss.campaigns,
+        (unsigned long long)ss.warnings, (unsigned long long)s->hooks_ok,
+        (unsigned long long)s->hooks_failed,
+        (unsigned long long)ss.escalations, (unsigned long long)ss.indicators,
+        (long long)mm_hub_cursor(s->h), mm_hub_keys(s->h),
+        (unsigned long long)mm_hub_keys_skipped(s->h));
     pthread_mutex_unlock(&s->mu);
-    enum MHD_Result ret = reply(c, 200, "text/plain; version=0.0.4", b.data ? b.data : "",
-                                b.len, NULL, NULL);
+    enum MHD_Result ret = reply(c, 200, "text/plain; version=0.0.4",
+                                b.data ? b.data : "", b.len, NULL, NULL);
     mm_buf_free(&b);
     return ret;
 }
@@ -672,7 +699,8 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!r->status && mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
+        if (!r->status &&
+            mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
             r->status = 413;
             snprintf(r->msg, sizeof r->msg, "body larger than 1 MiB");
         }
@@ -694,14 +722,15 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
         if (mm_store_sync(s->st, &serr) != MM_OK) {
             status = 500;
             out.len = 0;
-            mm_buf_puts(&out, "{\"error\":\"the store could not flush its log\"}");
+            mm_buf_puts(&out,
+                        "{\"error\":\"the store could not flush its log\"}");
         }
     }
     if (status == 400 || status == 403 || status == 500)
         count_reject(s, status);
-    enum MHD_Result ret = reply(c, status, "application/json",
-                                out.data ? out.data : "{}", out.data ? out.len : 2,
-                                NULL, NULL);
+    enum MHD_Result ret =
+        reply(c, status, "application/json", out.data ? out.data : "{}",
+              out.data ? out.len : 2, NULL, NULL);
     mm_buf_free(&out);
     return ret;
 }
@@ -736,18 +765,20 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
             return reply_error(s, c, 429, "over the upload rate; retry later",
                                "Retry-After", ra);
         }
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl = MHD_lookup_connection_value(
+            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t len;
         if (cl && parse_i64(cl, &len) && len > (int64_t)MM_HUB_BATCH_MAX_BYTES)
-            return reply_error(s, c, 413, "batch larger than 8 MiB", NULL, NULL);
+            return reply_error(s, c, 413, "batch larger than 8 MiB", NULL,
+                               NULL);
         mm_buf_init(&r->body, MM_HUB_BATCH_MAX_BYTES);
         r->authed = true;
         return MHD_YES;
     }
     if (r->is_events) {
         if (*upload_size) {
-            if (!r->status && mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
+            if (!r->status &&
+                mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
                 r->status = 413;
                 snprintf(r->msg, sizeof r->msg, "batch larger than 8 MiB");
             }
@@ -765,19 +796,21 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply_error(s, c, 405, "use GET", "Allow", "GET");
     if (strcmp(url, "/api/v1/health") == 0)
-        return reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL, NULL);
+        return reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15,
+                     NULL, NULL);
     if (strcmp(url, "/metrics") == 0) {
         mm_tenant t;
         if (!client_is_loopback(c) && !authenticate(s, c, &t))
-            return reply_error(s, c, 401, "metrics need a bearer token off loopback",
+            return reply_error(s, c, 401,
+                               "metrics need a bearer token off loopback",
                                "WWW-Authenticate", "Bearer");
         return handle_metrics(s, c);
     }
-    int feed = strcmp(url, "/api/v1/feed") == 0       ? 0
-             : strcmp(url, "/api/v1/feed.txt") == 0   ? 1
-             : strcmp(url, "/api/v1/feed.nft") == 0   ? 2
-             : strcmp(url, "/api/v1/feed.stix") == 0  ? 3
-                                                      : -1;
+    int feed = strcmp(url, "/api/v1/feed") == 0        ? 0
+               : strcmp(url, "/api/v1/feed.txt") == 0  ? 1
+               : strcmp(url, "/api/v1/feed.nft") == 0  ? 2
+               : strcmp(url, "/api/v1/feed.stix") == 0 ? 3
+                                                       : -1;
     bool inbox = strcmp(url, "/api/v1/inbox") == 0;
     if (feed < 0 && !inbox)
         return reply_error(s, c, 404, "no such endpoint", NULL, NULL);
@@ -802,7 +835,8 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
-/* ---- background: webhooks, feed expiry, graph reload ----------------------- */
+/* ---- background: webhooks, feed expiry, graph reload -----------------------
+ */
 
 typedef struct due_vec {
     mm_warning *v;
@@ -835,8 +869,9 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
     mm_time_format(w->created_ms, t, sizeof t);
     mm_buf_printf(&b, "{\"id\":%lld,\"tenant\":", (long long)w->id);
     mm_buf_json_str(&b, w->tenant, strlen(w->tenant));
-    mm_buf_printf(&b, ",\"campaign\":\"c-%lld\",\"kind\":\"%s\",\"severity\":%d,"
-                      "\"created\":\"%s\",\"text\":{\"ja\":",
+    mm_buf_printf(&b,
+                  ",\"campaign\":\"c-%lld\",\"kind\":\"%s\",\"severity\":%d,"
+                  "\"created\":\"%s\",\"text\":{\"ja\":",
                   (long long)w->campaign, w->kind, w->severity, t);
     mm_buf_json_str(&b, w->text_ja, strlen(w->text_ja));
     mm_buf_puts(&b, ",\"en\":");
@@ -844,7 +879,8 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
     mm_buf_puts(&b, "}}");
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret,
+                                strlen(secret));
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)b.data, b.len);
     crypto_auth_hmacsha256_final(&st, mac);
     char hdr[128] = "X-Mamori-Signature: sha256=";
@@ -910,8 +946,10 @@ static void *bg_main(void *arg)
         for (size_t i = 0; i < d.n && !s->stop; i++) {
             mm_warning *w = &d.v[i];
             char url[1024], secret[128];
-            if (s->st->ops->webhook_get(s->st, w->tenant, url, secret, &err) != MM_OK) {
-                s->st->ops->warning_hook_mark(s->st, w->id, 0, w->hook_attempts, 0, &err);
+            if (s->st->ops->webhook_get(s->st, w->tenant, url, secret, &err) !=
+                MM_OK) {
+                s->st->ops->warning_hook_mark(s->st, w->id, 0,
+                                              w->hook_attempts, 0, &err);
                 continue;
             }
             pthread_mutex_unlock(&s->mu);
@@ -920,13 +958,15 @@ static void *bg_main(void *arg)
             unsigned att = w->hook_attempts + 1;
             if (ok) {
                 s->hooks_ok++;
-                s->st->ops->warning_hook_mark(s->st, w->id, 2, att, mm_now_ms(), &err);
+                s->st->ops->warning_hook_mark(s->st, w->id, 2, att,
+                                              mm_now_ms(), &err);
             } else {
                 s->hooks_failed++;
-                int64_t back = 1000LL << (att < 12 ? att : 12); /* 2 s … ~68 min */
+                int64_t back = 1000LL
+                               << (att < 12 ? att : 12); /* 2 s … ~68 min */
                 s->st->ops->warning_hook_mark(s->st, w->id,
-                                              att >= HOOK_MAX_ATTEMPTS ? 3 : 1, att,
-                                              mm_now_ms() + back, &err);
+                                              att >= HOOK_MAX_ATTEMPTS ? 3 : 1,
+                                              att, mm_now_ms() + back, &err);
             }
         }
         free(d.v);
@@ -935,7 +975,8 @@ static void *bg_main(void *arg)
     return NULL;
 }
 
-/* ---- start and stop ----------------------------------------------------------- */
+/* ---- start and stop
+ * ----------------------------------------------------------- */
 
 static bool host_is_loopback(const char *host)
 {
@@ -944,7 +985,8 @@ static bool host_is_loopback(const char *host)
         return false;
     if (a.family == 4)
         return a.bytes[0] == 127;
-    static const uint8_t one[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const uint8_t one[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                    0, 0, 0, 0, 0, 0, 0, 1};
     return memcmp(a.bytes, one, 16) == 0;
 }
 
@@ -985,12 +1027,14 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
 {
     *out = NULL;
     if (!conf->tls && !host_is_loopback(conf->listen_host))
-        return mm_err_set(err, MM_EINVAL, "<listen>", 0,
-                          "plain HTTP only on loopback (127.0.0.1 or ::1); use TLS "
-                          "for %s",
-                          conf->listen_host);
+        return mm_err_set(
+            err, MM_EINVAL, "<listen>", 0,
+            "plain HTTP only on loopback (127.0.0.1 or ::1); use TLS "
+            "for %s",
+            conf->listen_host);
     if (sodium_init() < 0)
-        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0, "libsodium failed to start");
+        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0,
+                          "libsodium failed to start");
     /* Every batch allocates a few MB (body, decompressed text, decoded
      * events); from fresh mmap'd pages that is a page fault and a page
      * clear per 4 KiB, every batch. Keep such blocks on the heap and the
@@ -1023,7 +1067,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     if (rc == MM_OK && conf->tls) {
         rc = mm_file_read(conf->cert_path, 1u << 20, &s->cert_pem, NULL, err);
         if (rc == MM_OK)
-            rc = mm_file_read(conf->key_path, 1u << 20, &s->key_pem, NULL, err);
+            rc =
+                mm_file_read(conf->key_path, 1u << 20, &s->key_pem, NULL, err);
     }
     if (rc != MM_OK) {
         mm_hub_server_stop(s);
@@ -1051,31 +1096,35 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     if (conf->tls)
         flags |= MHD_USE_TLS;
     if (conf->tls)
-        s->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
-                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
-                                MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
-                                MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_END);
+        s->d = MHD_start_daemon(
+            flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
+            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+            MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+            MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+            s->key_pem, MHD_OPTION_END);
     else
-        s->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
-                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
-                                MHD_OPTION_END);
+        s->d = MHD_start_daemon(
+            flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
+            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+            MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
     if (!s->d) {
         mm_hub_server_stop(s);
-        return mm_err_set(err, MM_EIO, "<listen>", 0,
-                          "cannot listen on %s:%u (in use, or TLS key/cert invalid)",
-                          conf->listen_host, conf->port);
+        return mm_err_set(
+            err, MM_EIO, "<listen>", 0,
+            "cannot listen on %s:%u (in use, or TLS key/cert invalid)",
+            conf->listen_host, conf->port);
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : conf->port;
     if (pthread_create(&s->bg, NULL, bg_main, s) != 0) {
         mm_hub_server_stop(s);
-        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0, "cannot start a thread");
+        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0,
+                          "cannot start a thread");
     }
     s->bg_started = true;
     *out = s;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store-sqlite.c — the SQLite back end of mm_store: WAL, synchronous=FULL
  * (every commit fsyncs the log before returning), prepared statements, one
  * transaction per group of batches; for the server, WAL checkpoints run in
@@ -54,7 +55,8 @@ static const char *const sql_text[Q_COUNT] = {
         "FROM events WHERE ts >= ? ORDER BY ts",
     [Q_TENANT_PUT] =
         "INSERT INTO tenants(id,name,kind,industry,region,token_hash,ranges) "
-        "VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name=excluded.name,"
+        "VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+        "name=excluded.name,"
         "kind=excluded.kind,industry=excluded.industry,region=excluded.region,"
         "token_hash=excluded.token_hash,ranges=excluded.ranges",
     [Q_TENANT_LIST] =
@@ -62,8 +64,10 @@ static const char *const sql_text[Q_COUNT] = {
         "ORDER BY id",
     [Q_LINK_PUT] =
         "INSERT INTO links(supplier,customer,disclose) VALUES(?,?,?) "
-        "ON CONFLICT(supplier,customer) DO UPDATE SET disclose=excluded.disclose",
-    [Q_LINK_LIST] = "SELECT supplier,customer,disclose FROM links ORDER BY 1,2",
+        "ON CONFLICT(supplier,customer) DO UPDATE SET "
+        "disclose=excluded.disclose",
+    [Q_LINK_LIST] =
+        "SELECT supplier,customer,disclose FROM links ORDER BY 1,2",
     [Q_CAMP_INS] =
         "INSERT INTO campaigns(key_type,key,opened,first_ts,last_ts,tenants,"
         "score,severity,escalated) VALUES(?,?,?,?,?,?,?,?,?)",
@@ -71,7 +75,8 @@ static const char *const sql_text[Q_COUNT] = {
         "UPDATE campaigns SET key_type=?,key=?,opened=?,first_ts=?,last_ts=?,"
         "tenants=?,score=?,severity=?,escalated=? WHERE id=?",
     [Q_CAMP_LIST] =
-        "SELECT id,key_type,key,opened,first_ts,last_ts,tenants,score,severity,"
+        "SELECT "
+        "id,key_type,key,opened,first_ts,last_ts,tenants,score,severity,"
         "escalated FROM campaigns ORDER BY id",
     [Q_HIT_PUT] =
         "INSERT INTO campaign_hits(campaign,tenant,first_ts,last_ts,count) "
@@ -94,7 +99,8 @@ static const char *const sql_text[Q_COUNT] = {
         "valid_until,removed FROM indicators WHERE seq > ? ORDER BY seq",
     [Q_WARN_PUT] =
         "INSERT INTO warnings(tenant,campaign,kind,severity,created,text_ja,"
-        "text_en,hook_state,hook_attempts,hook_next) VALUES(?,?,?,?,?,?,?,?,?,?)",
+        "text_en,hook_state,hook_attempts,hook_next) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?)",
     [Q_WARN_LIST_T] =
         "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"
         "hook_state,hook_attempts,hook_next FROM warnings WHERE tenant=? AND "
@@ -107,10 +113,10 @@ static const char *const sql_text[Q_COUNT] = {
         "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"
         "hook_state,hook_attempts,hook_next FROM warnings WHERE hook_state=1 "
         "AND hook_next <= ? ORDER BY id LIMIT 100",
-    [Q_WARN_MARK] =
-        "UPDATE warnings SET hook_state=?,hook_attempts=?,hook_next=? WHERE id=?",
-    [Q_ESC_PUT] =
-        "INSERT INTO escalations(campaign,reason,score,created) VALUES(?,?,?,?)",
+    [Q_WARN_MARK] = "UPDATE warnings SET "
+                    "hook_state=?,hook_attempts=?,hook_next=? WHERE id=?",
+    [Q_ESC_PUT] = "INSERT INTO escalations(campaign,reason,score,created) "
+                  "VALUES(?,?,?,?)",
     [Q_ESC_LIST] =
         "SELECT id,campaign,reason,score,created FROM escalations ORDER BY id",
     [Q_HOOK_SET] =
@@ -120,7 +126,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_HOOK_GET] = "SELECT url,secret FROM webhooks WHERE tenant=?",
     [Q_SIOC_PUT] =
         "INSERT OR IGNORE INTO state_iocs(type,value,source) VALUES(?,?,?)",
-    [Q_SIOC_LIST] = "SELECT type,value,source FROM state_iocs ORDER BY type,value",
+    [Q_SIOC_LIST] =
+        "SELECT type,value,source FROM state_iocs ORDER BY type,value",
 };
 
 static const char schema[] =
@@ -785,11 +792,13 @@ static mm_rc sq_stats(mm_store *base, mm_store_stats *o, mm_err *err)
     memset(o, 0, sizeof *o);
     /* max(id) is exact for the rowid table and O(1); events are never
      * deleted. */
-    o->events = (uint64_t)count_of(s, "SELECT coalesce(max(id),0) FROM events");
+    o->events =
+        (uint64_t)count_of(s, "SELECT coalesce(max(id),0) FROM events");
     o->campaigns = (uint64_t)count_of(s, "SELECT count(*) FROM campaigns");
-    o->warnings = (uint64_t)count_of(s, "SELECT coalesce(max(id),0) FROM warnings");
-    o->indicators =
-        (uint64_t)count_of(s, "SELECT count(*) FROM indicators WHERE removed=0");
+    o->warnings =
+        (uint64_t)count_of(s, "SELECT coalesce(max(id),0) FROM warnings");
+    o->indicators = (uint64_t)count_of(
+        s, "SELECT count(*) FROM indicators WHERE removed=0");
     o->escalations = (uint64_t)count_of(s, "SELECT count(*) FROM escalations");
     o->max_ts = count_of(s, "SELECT coalesce(max(ts),0) FROM events");
     struct stat sb;
@@ -808,7 +817,8 @@ static int sq_wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     sq_store *s = ud;
     if (frames >= CK_INLINE_FRAMES) {
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                  NULL);
     } else if (frames >= CK_WAKE_FRAMES) {
         pthread_mutex_lock(&s->ck_mu);
         s->ck_want = true;
@@ -831,7 +841,8 @@ static void *sq_ck_main(void *arg)
         pthread_mutex_unlock(&s->ck_mu);
         /* PASSIVE: copies what no reader still needs, never blocks the
          * writer; syncs the WAL, then the database (synchronous=FULL) */
-        sqlite3_wal_checkpoint_v2(s->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sqlite3_wal_checkpoint_v2(s->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                  NULL);
         pthread_mutex_lock(&s->ck_mu);
     }
     pthread_mutex_unlock(&s->ck_mu);
@@ -843,9 +854,11 @@ static mm_rc sq_background(mm_store *base, mm_err *err)
     sq_store *s = (sq_store *)base;
     if (s->ck_started)
         return MM_OK;
-    if (sqlite3_open_v2(s->path, &s->ck, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+    if (sqlite3_open_v2(s->path, &s->ck,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK ||
-        sqlite3_exec(s->ck, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(s->ck, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
+            SQLITE_OK) {
         mm_rc rc = mm_err_set(err, MM_EIO, s->path, 0,
                               "cannot open the checkpoint connection: %s",
                               s->ck ? sqlite3_errmsg(s->ck) : "no memory");
@@ -861,7 +874,8 @@ static mm_rc sq_background(mm_store *base, mm_err *err)
         pthread_cond_destroy(&s->ck_cv);
         sqlite3_close(s->ck);
         s->ck = NULL;
-        return mm_err_set(err, MM_EINTERNAL, s->path, 0, "cannot start a thread");
+        return mm_err_set(err, MM_EINTERNAL, s->path, 0,
+                          "cannot start a thread");
     }
     s->ck_started = true;
     sqlite3_wal_hook(s->db, sq_wal_hook, s);
@@ -1046,8 +1060,9 @@ static int scs_level_of(const unsigned char *t)
 {
     if (!t)
         return 0;
-    return strcmp((const char *)t, "★4") == 0 ? 4
-         : strcmp((const char *)t, "★3") == 0 ? 3 : 0;
+    return strcmp((const char *)t, "★4") == 0   ? 4
+           : strcmp((const char *)t, "★3") == 0 ? 3
+                                                : 0;
 }
 
 /* Creates the tables when missing and prepares `sql`. */
@@ -1068,12 +1083,13 @@ static mm_rc sq_scs_requirement_put(mm_store *base, const char *buyer,
 {
     sq_store *s = (sq_store *)base;
     sqlite3_stmt *st;
-    mm_rc rc = scs_prepare(s,
-                           "INSERT INTO scs_requirements(buyer,supplier,level,"
-                           "set_at) VALUES(?,?,?,?) ON CONFLICT(buyer,supplier) "
-                           "DO UPDATE SET level=excluded.level,"
-                           "set_at=excluded.set_at",
-                           &st, err);
+    mm_rc rc =
+        scs_prepare(s,
+                    "INSERT INTO scs_requirements(buyer,supplier,level,"
+                    "set_at) VALUES(?,?,?,?) ON CONFLICT(buyer,supplier) "
+                    "DO UPDATE SET level=excluded.level,"
+                    "set_at=excluded.set_at",
+                    &st, err);
     if (rc != MM_OK)
         return rc;
     bind_text(st, 1, buyer);
@@ -1119,12 +1135,13 @@ static mm_rc sq_scs_confirmation_put(mm_store *base,
 {
     sq_store *s = (sq_store *)base;
     sqlite3_stmt *st;
-    mm_rc rc = scs_prepare(s,
-                           "INSERT INTO scs_confirmations(supplier,received_at,"
-                           "achieved,target,expert_name,registration_no,"
-                           "confirmed_date,catalogue_version,public_key,"
-                           "document) VALUES(?,?,?,?,?,?,?,?,?,?)",
-                           &st, err);
+    mm_rc rc =
+        scs_prepare(s,
+                    "INSERT INTO scs_confirmations(supplier,received_at,"
+                    "achieved,target,expert_name,registration_no,"
+                    "confirmed_date,catalogue_version,public_key,"
+                    "document) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                    &st, err);
     if (rc != MM_OK)
         return rc;
     bind_text(st, 1, c->supplier);
@@ -1149,13 +1166,14 @@ static mm_rc sq_scs_confirmation_latest(mm_store *base, const char *supplier,
 {
     sq_store *s = (sq_store *)base;
     sqlite3_stmt *st;
-    mm_rc rc = scs_prepare(s,
-                           "SELECT supplier,received_at,achieved,target,"
-                           "expert_name,registration_no,confirmed_date,"
-                           "catalogue_version,public_key FROM scs_confirmations "
-                           "WHERE supplier=? ORDER BY confirmed_date DESC, id "
-                           "DESC LIMIT 1",
-                           &st, err);
+    mm_rc rc =
+        scs_prepare(s,
+                    "SELECT supplier,received_at,achieved,target,"
+                    "expert_name,registration_no,confirmed_date,"
+                    "catalogue_version,public_key FROM scs_confirmations "
+                    "WHERE supplier=? ORDER BY confirmed_date DESC, id "
+                    "DESC LIMIT 1",
+                    &st, err);
     if (rc != MM_OK)
         return rc;
     bind_text(st, 1, supplier);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util.c — small hub helpers: tenant kinds and ids, CIDRs, tokens, UUIDs,
  * RFC 3339 time. */
 #include "hub-int.h"
@@ -107,13 +108,14 @@ static bool digits(const char *s, size_t n, int *v)
 mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms)
 {
     int y, mo, d, h, mi, se;
-    if (len < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' &&
-        s[10] != ' ') || !digits(s + 11, 2, &h) || s[13] != ':' ||
-        !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+    if (len < 20 || !digits(s, 4, &y) || s[4] != '-' ||
+        !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+        (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
+        s[16] != ':' || !digits(s + 17, 2, &se))
         return MM_EPARSE;
-    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || se > 60)
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+        h > 23 || mi > 59 || se > 60)
         return MM_EPARSE;
     size_t i = 19;
     int frac = 0;

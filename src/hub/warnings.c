@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* warnings.c — the warnings correlation sends (hub-int.h): to each newly
  * hit tenant, to their customers, and to critical-infrastructure operators
  * up the supply-chain graph, in Japanese and English. */
@@ -23,8 +24,9 @@ static void describe_key(const mm_campaign *c, char *ja, char *en, size_t n)
         snprintf(en, n, "the same attack (%s)", c->key);
     } else {
         snprintf(ja, n, "同じユーザー名リストを試すパスワード攻撃");
-        snprintf(en, n, "a password attack trying the same list of user "
-                        "names");
+        snprintf(en, n,
+                 "a password attack trying the same list of user "
+                 "names");
     }
 }
 
@@ -131,7 +133,8 @@ static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
     char kja[400], ken[400], pj[1100] = "", pe[1100] = "";
     describe_key(&c->c, kja, ken, sizeof kja);
     if (lj && hidden)
-        snprintf(pj, sizeof pj, "（社名: %s ほか非公開%u社）", names_ja, hidden);
+        snprintf(pj, sizeof pj, "（社名: %s ほか非公開%u社）", names_ja,
+                 hidden);
     else if (lj)
         snprintf(pj, sizeof pj, "（社名: %s）", names_ja);
     else
@@ -146,14 +149,15 @@ static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
     unsigned hrs = span_hours(&c->c);
     memset(w, 0, sizeof *w);
     snprintf(w->kind, sizeof w->kind, "supplier");
-    snprintf(w->text_ja, sizeof w->text_ja,
-             "【mamori 取引先警告】あなたの取引先（仕入先）%u社が、%u時間以内に"
-             "同じ攻撃元（%s）から攻撃を受けました%s。攻撃者がサプライチェーンを"
-             "たどっている可能性があります。今すぐ行うこと: (1) 今週はこれらの"
-             "取引先からのメール・添付ファイル・振込先変更の依頼に特に注意する、"
-             "(2) 取引先に状況と支援の要否を確認する、(3) 同じ攻撃元を自社でも"
-             "遮断する（mamori の共有リストに登録済み）。",
-             m, hrs, kja, pj);
+    snprintf(
+        w->text_ja, sizeof w->text_ja,
+        "【mamori 取引先警告】あなたの取引先（仕入先）%u社が、%u時間以内に"
+        "同じ攻撃元（%s）から攻撃を受けました%s。攻撃者がサプライチェーンを"
+        "たどっている可能性があります。今すぐ行うこと: (1) 今週はこれらの"
+        "取引先からのメール・添付ファイル・振込先変更の依頼に特に注意する、"
+        "(2) 取引先に状況と支援の要否を確認する、(3) 同じ攻撃元を自社でも"
+        "遮断する（mamori の共有リストに登録済み）。",
+        m, hrs, kja, pj);
     snprintf(w->text_en, sizeof w->text_en,
              "[mamori supply-chain warning] %u of your suppliers were "
              "attacked by the same source (%s) within %u hour%s%s. The "
@@ -189,15 +193,16 @@ mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
     for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
         memset(w, 0, sizeof *w);
         snprintf(w->kind, sizeof w->kind, "hit");
-        snprintf(w->text_ja, sizeof w->text_ja,
-                 "【mamori 警告】あなたの会社を狙った%sからの攻撃が、%u時間以内に"
-                 "%u社で確認されました（あなたの会社を含む）。同じ攻撃者が複数の"
-                 "会社を順番に狙っています。今すぐ行うこと: (1) この攻撃元を遮断"
-                 "する（mamori の共有リストに登録済み）、(2) インターネットに公開"
-                 "している管理画面・SSH・VPN のパスワードが使い回しでないか確認"
-                 "する、(3) 心当たりのないログイン成功がないか、IT 担当者または"
-                 "サポート窓口に確認を依頼する。",
-                 kja, hrs, c->c.tenants);
+        snprintf(
+            w->text_ja, sizeof w->text_ja,
+            "【mamori 警告】あなたの会社を狙った%sからの攻撃が、%u時間以内に"
+            "%u社で確認されました（あなたの会社を含む）。同じ攻撃者が複数の"
+            "会社を順番に狙っています。今すぐ行うこと: (1) この攻撃元を遮断"
+            "する（mamori の共有リストに登録済み）、(2) インターネットに公開"
+            "している管理画面・SSH・VPN のパスワードが使い回しでないか確認"
+            "する、(3) 心当たりのないログイン成功がないか、IT 担当者または"
+            "サポート窓口に確認を依頼する。",
+            kja, hrs, c->c.tenants);
         snprintf(w->text_en, sizeof w->text_en,
                  "[mamori warning] The attack on your company from %s was "
                  "seen at %u companies within %u hour%s (yours included). The "
@@ -250,13 +255,14 @@ mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
             continue;
         memset(w, 0, sizeof *w);
         snprintf(w->kind, sizeof w->kind, "critical");
-        snprintf(w->text_ja, sizeof w->text_ja,
-                 "【mamori 重要インフラ警告】あなたのサプライチェーン（%u段階以内）"
-                 "の%u社が同じ攻撃元（%s）から攻撃を受けています（確認%u社、"
-                 "スコア%u）。今すぐ行うこと: (1) 取引先経由の接続（VPN・保守回線・"
-                 "ファイル共有）のログを確認する、(2) この攻撃元を遮断する、"
-                 "(3) 必要に応じて所管省庁・IPA・JPCERT/CC へ報告する。",
-                 h->p.ci_depth, chain[v], kja, c->c.tenants, c->c.score);
+        snprintf(
+            w->text_ja, sizeof w->text_ja,
+            "【mamori 重要インフラ警告】あなたのサプライチェーン（%u段階以内）"
+            "の%u社が同じ攻撃元（%s）から攻撃を受けています（確認%u社、"
+            "スコア%u）。今すぐ行うこと: (1) 取引先経由の接続（VPN・保守回線・"
+            "ファイル共有）のログを確認する、(2) この攻撃元を遮断する、"
+            "(3) 必要に応じて所管省庁・IPA・JPCERT/CC へ報告する。",
+            h->p.ci_depth, chain[v], kja, c->c.tenants, c->c.score);
         snprintf(w->text_en, sizeof w->text_en,
                  "[mamori critical-infrastructure warning] %u companies in "
                  "your supply chain (within %u tiers) were attacked by the "

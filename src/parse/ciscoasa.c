@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ciscoasa.c — Cisco ASA and Firepower Threat Defense syslog messages
  * ("%ASA-6-113015: …", "%FTD-4-716039: …"). The message id becomes
  * event.code; the forms are those of Cisco's "ASA Series Syslog Messages"
@@ -17,8 +18,7 @@ static mm_span field_after(const char *p, const char *e, const char *key,
         return mm_span_make(p, 0);
     const char *s = k + n, *x = s;
     /* up to " : " (most releases) or ':' / ',' (some write "User = u:") */
-    while (x < e && *x != ',' &&
-           !(*x == ':' && (x + 1 == e || x[1] == ' ')))
+    while (x < e && *x != ',' && !(*x == ':' && (x + 1 == e || x[1] == ' ')))
         x++; /* IPv6 colons are never followed by a space */
     while (x > s && (x[-1] == ' ' || x[-1] == '.'))
         x--;
@@ -144,7 +144,8 @@ static mm_rc acl_hit(const char *p, const char *e, mm_event *ev)
     const char *d = PP_FIND(s, e, " -> ");
     if (d) {
         d += 4;
-        const char *de = pp_word_end(d, e), *dl = memchr(d, '/', (size_t)(de - d));
+        const char *de = pp_word_end(d, e),
+                   *dl = memchr(d, '/', (size_t)(de - d));
         if (!dl || !pp_vendor_addr_port(dl + 1, de, &ev->dst, &ev->dst_port))
             memset(&ev->dst, 0, sizeof ev->dst);
     }
@@ -180,7 +181,8 @@ static mm_rc threat(uint64_t id, const char *p, const char *e, mm_event *ev)
     /* a host the ASA rates as attacking, or shuns: the device's own
      * verdict, critical; a targeted subnet names the victim, not the
      * attacker */
-    ev->action = ev->src.family ? MM_ACT_THREAT_CRITICAL : MM_ACT_THREAT_DETECTED;
+    ev->action =
+        ev->src.family ? MM_ACT_THREAT_CRITICAL : MM_ACT_THREAT_DETECTED;
     /* threat detection counts packets the ASA dropped; 733102 shuns */
     ev->outcome = MM_OUT_FAILURE;
     return MM_OK;
@@ -235,7 +237,8 @@ mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev)
     case 716038: /* … Authentication: successful, Session Type: WebVPN. */
     case 113039: /* … AnyConnect parent session started. */
         return auth(ev, MM_SVC_VPN, id != 716039,
-                    angle_after(p, e, "User ", 5), angle_after(p, e, "IP ", 3));
+                    angle_after(p, e, "User ", 5),
+                    angle_after(p, e, "IP ", 3));
     case 605004: /* Login denied from A/p to if:B/svc for user "u" */
     case 605005: /* Login permitted from … */
         if (!from_to(p, e, ev))
@@ -274,8 +277,7 @@ mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev)
         ev->action = MM_ACT_THREAT_DETECTED;
         ev->outcome = MM_OUT_FAILURE;
         return MM_OK;
-    case 106100:
-        return acl_hit(p, e, ev);
+    case 106100: return acl_hit(p, e, ev);
     case 106001: /* Inbound TCP connection denied from A/p to B/p … */
     case 106006: /* Deny inbound UDP from A/p to B/p on interface … */
     case 106007:
@@ -300,10 +302,8 @@ mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev)
         return deny(ev, true);
     case 733100:
     case 733101:
-    case 733102:
-        return threat(id, p, e, ev);
-    default:
-        break;
+    case 733102: return threat(id, p, e, ev);
+    default: break;
     }
     /* 4000nn: IPS signatures "IPS:2003 ICMP redirect from A to B on …" */
     if (id >= 400000 && id <= 400099 && PP_STARTS(p, e, "IPS:")) {

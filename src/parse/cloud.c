@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cloud.c — cloud account sign-in logs, one JSON object per line:
  *   - Microsoft Entra ID (Azure AD / Microsoft 365) sign-ins as Microsoft
  *     Graph returns them (/auditLogs/signIns: createdDateTime,
@@ -26,12 +27,12 @@ typedef struct cloud_fields {
     bool has_status;
     /* Google */
     mm_span g_time, g_app, g_email, g_kind;
-    mm_span g_event;      /* the chosen events[].name */
-    int g_event_rank;     /* preference of g_event (higher wins) */
-    int g_event_idx;      /* events[] index of g_event */
-    int g_param_key;      /* (event, parameter) being walked */
-    mm_span g_param;      /* its name */
-    unsigned g_vals;      /* its values: 1 password, 2 other, 4 failed */
+    mm_span g_event;           /* the chosen events[].name */
+    int g_event_rank;          /* preference of g_event (higher wins) */
+    int g_event_idx;           /* events[] index of g_event */
+    int g_param_key;           /* (event, parameter) being walked */
+    mm_span g_param;           /* its name */
+    unsigned g_vals;           /* its values: 1 password, 2 other, 4 failed */
     bool g_pw, g_other_factor; /* login_challenge_method values seen */
     bool g_challenge_failed;
 } cloud_fields;
@@ -93,8 +94,10 @@ static void google_event(cloud_fields *f, mm_span v, int ev_i)
     static const struct {
         const char *name;
         int rank;
-    } pref[] = {{"login_failure", 5}, {"login_success", 4},
-                {"login_challenge", 3}, {"login_verification", 2},
+    } pref[] = {{"login_failure", 5},
+                {"login_success", 4},
+                {"login_challenge", 3},
+                {"login_verification", 2},
                 {"logout", 1}};
     for (size_t i = 0; i < sizeof pref / sizeof pref[0]; i++)
         if (span_is(v, pref[i].name, strlen(pref[i].name)) &&
@@ -313,10 +316,9 @@ static bool code_of(mm_span v, uint32_t *out)
  * checks, consent, expired refresh tokens): understood, not an attempt. */
 static bool entra_interrupt(uint32_t code)
 {
-    static const uint32_t codes[] = {16000, 16001, 16002, 16003, 50058,
-                                     50097, 50125, 50129, 50140, 50199,
-                                     65001, 70043, 70044, 81010, 81012,
-                                     81016, 700082};
+    static const uint32_t codes[] = {16000, 16001, 16002, 16003, 50058, 50097,
+                                     50125, 50129, 50140, 50199, 65001, 70043,
+                                     70044, 81010, 81012, 81016, 700082};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (codes[i] == code)
             return true;

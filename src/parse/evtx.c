@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evtx.c — Windows .evtx files through libevtx: each record rendered as
  * its event XML (the same text wevtutil and evtxexport -f xml print),
  * which the XML parser (winxml.c, type "windows") then reads like any
@@ -17,8 +18,8 @@
 struct mm_evtx {
     libevtx_file_t *file;
     int n_live;
-    int next;       /* index of the next record */
-    uint64_t bad;   /* records skipped */
+    int next;     /* index of the next record */
+    uint64_t bad; /* records skipped */
     char *buf;
     size_t cap;
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exchange.c — Microsoft Exchange protocol logs (CSV, one event per line,
  * "#Fields:" headers skipped), forms from Microsoft's documentation
  * ("Protocol logging", "IMAP4 and POP3 protocol logs"):
@@ -48,7 +49,8 @@ static bool endpoint(mm_span s, mm_event *ev)
     const char *k = e;
     while (k > p && k[-1] != ':')
         k--;
-    if (k > p && k < e && pp_port(k, e, &ev->src_port) && pp_addr(p, k - 1, &ev->src))
+    if (k > p && k < e && pp_port(k, e, &ev->src_port) &&
+        pp_addr(p, k - 1, &ev->src))
         return true;
     ev->src_port = 0;
     return pp_addr(p, e, &ev->src);
@@ -64,8 +66,8 @@ bool pp_exchange_probe(const char *p, const char *e)
     return c && !memchr(p, ' ', (size_t)(c - p));
 }
 
-mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p,
-                       const char *e, mm_event *ev)
+mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p, const char *e,
+                       mm_event *ev)
 {
     if (p < e && *p == '#')
         return MM_SKIP;
@@ -80,9 +82,9 @@ mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p,
     ev->dataset = MM_DS_EXCHANGE;
     ev->category = MM_CAT_AUTHENTICATION;
     ev->service = MM_SVC_MAIL;
-    if (n >= 8 && f[6].len == 1 && (*f[6].p == '>' || *f[6].p == '<' ||
-                                     *f[6].p == '+' || *f[6].p == '-' ||
-                                     *f[6].p == '*')) {
+    if (n >= 8 && f[6].len == 1 &&
+        (*f[6].p == '>' || *f[6].p == '<' || *f[6].p == '+' ||
+         *f[6].p == '-' || *f[6].p == '*')) {
         /* SMTP: the server's reply "535 5.7.3 Authentication unsuccessful" */
         const char *d = f[7].p, *de = d + f[7].len;
         if (*f[6].p != '>' || !PP_STARTS(d, de, "535"))

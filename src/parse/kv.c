@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kv.c — key=value logs: FortiGate syslog ("date=… time=… devname=…
  * type=traffic … srcip=… action=deny") and generic firewall key=value
  * (src=, dst=, sport=, dport=, proto=, action=, user=, time=). Values are
@@ -110,14 +111,13 @@ static uint64_t num_value(mm_span s)
 
 /* ---- FortiGate --------------------------------------------------------- */
 
-mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev)
+mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev)
 {
-    mm_span k, v, date = {0}, time = {0}, tz = {0}, type = {0},
-                  subtype = {0}, action = {0}, status = {0}, msg = {0},
-                  attack = {0}, srcip = {0}, remip = {0}, severity = {0},
-                  virus = {0}, tunneltype = {0}, ui = {0}, src = {0},
-                  dst = {0};
+    mm_span k, v, date = {0}, time = {0}, tz = {0}, type = {0}, subtype = {0},
+                  action = {0}, status = {0}, msg = {0}, attack = {0},
+                  srcip = {0}, remip = {0}, severity = {0}, virus = {0},
+                  tunneltype = {0}, ui = {0}, src = {0}, dst = {0};
     unsigned pairs = 0;
     uint64_t sent = 0, rcvd = 0;
     ev->dataset = MM_DS_FORTIGATE;
@@ -199,8 +199,7 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
             else if (mm_span_eq(k, "ui"))
                 ui = v;
             break;
-        default:
-            break;
+        default: break;
         }
     }
     if (pairs < 2 || type.len == 0)
@@ -227,7 +226,8 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
         if (o && pp_addr(o + 1, ui.p + ui.len - 1, &ev->src))
             peer = pp_span(o + 1, ui.p + ui.len - 1);
     }
-    if (!ev->dst.family && dst.len && !pp_addr(dst.p, dst.p + dst.len, &ev->dst))
+    if (!ev->dst.family && dst.len &&
+        !pp_addr(dst.p, dst.p + dst.len, &ev->dst))
         memset(&ev->dst, 0, sizeof ev->dst);
     if (!action.len && EQ(type, "traffic"))
         action = status; /* FortiOS 3/4: status=deny|accept */
@@ -243,8 +243,8 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
     if (EQ(type, "event")) {
         bool failed = EQ(status, "failed") || EQ(status, "failure") ||
                       EQ(status, "fail");
-        bool login = action.len && pp_find(action.p, action.p + action.len,
-                                             "login", 5);
+        bool login =
+            action.len && pp_find(action.p, action.p + action.len, "login", 5);
         /* SSL-VPN logins (subtype vpn), administrator logins to the GUI,
          * SSH or console (system), firewall/portal authentication (user) */
         ev->service = EQ(subtype, "vpn")      ? MM_SVC_VPN
@@ -276,7 +276,7 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
          * services or the hosts behind it (rules/vpn.rules). DoS anomaly
          * policies (floods) rate themselves critical too: only detected. */
         ev->action = ips && EQ(severity, "critical") ? MM_ACT_THREAT_CRITICAL
-                                                      : MM_ACT_THREAT_DETECTED;
+                                                     : MM_ACT_THREAT_DETECTED;
         if (deny_word(action) || EQ(action, "clear_session") ||
             EQ(action, "blocked"))
             ev->outcome = MM_OUT_FAILURE;
@@ -308,8 +308,8 @@ mm_rc pp_fortigate_line(const mm_parse_opts *opts, const char *p,
         while (q < e && q - p <= 4 && pp_isdigit(*q))
             q++;
         if (q < e && *q == '>' && q + 1 < e && pp_isalpha(q[1]) &&
-            memchr(q + 1, '=', (size_t)(e - q - 1) < 16 ? (size_t)(e - q - 1)
-                                                         : 16))
+            memchr(q + 1, '=',
+                   (size_t)(e - q - 1) < 16 ? (size_t)(e - q - 1) : 16))
             p = q + 1;
     }
     if (!PP_STARTS(p, e, "date=") && !PP_STARTS(p, e, "logver=") &&

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mail.c — authentication lines of mail servers: postfix SASL, dovecot,
  * courier (imapd, pop3d, esmtpd) and exim. All give service "mail".
  *
@@ -60,7 +61,8 @@ static bool value(const char *p, const char *e, const char *key, size_t n,
 }
 #define VALUE(p, e, key, out) value((p), (e), (key), sizeof(key) - 1, (out))
 
-/* ---- postfix -------------------------------------------------------------- */
+/* ---- postfix --------------------------------------------------------------
+ */
 
 static mm_rc postfix(const char *p, const char *e, mm_event *ev)
 {
@@ -86,14 +88,15 @@ static mm_rc postfix(const char *p, const char *e, mm_event *ev)
     return MM_SKIP;
 }
 
-/* ---- dovecot -------------------------------------------------------------- */
+/* ---- dovecot --------------------------------------------------------------
+ */
 
 /* "pam(USER,ADDR[,session]): REASON" and the other passdbs. */
 static mm_rc dovecot_passdb(const char *p, const char *e, mm_event *ev)
 {
-    static const char *const dbs[] = {"pam(", "passwd-file(", "sql(",
-                                      "ldap(", "shadow(", "passwd(",
-                                      "checkpassword(", "bsdauth("};
+    static const char *const dbs[] = {
+        "pam(",    "passwd-file(", "sql(",           "ldap(",
+        "shadow(", "passwd(",      "checkpassword(", "bsdauth("};
     for (size_t i = 0; i < sizeof dbs / sizeof *dbs; i++) {
         const char *d = pp_find(p, e, dbs[i], strlen(dbs[i]));
         if (!d || (d > p && d[-1] != ' '))
@@ -125,8 +128,7 @@ static mm_rc dovecot_passdb(const char *p, const char *e, mm_event *ev)
         }
         ev->user = pp_span(f, ue);
         const char *r = c + 3;
-        if (PP_FIND(r, e, "unknown user") ||
-            PP_FIND(r, e, "User not known"))
+        if (PP_FIND(r, e, "unknown user") || PP_FIND(r, e, "User not known"))
             return hit(ev, MM_DS_DOVECOT, MM_ACT_INVALID_USER, MM_OUT_FAILURE);
         if (PP_FIND(r, e, "mismatch") || PP_FIND(r, e, "failed") ||
             PP_FIND(r, e, "Authentication failure") ||
@@ -175,7 +177,8 @@ static mm_rc dovecot(const char *p, const char *e, mm_event *ev)
     return dovecot_passdb(p, e, ev);
 }
 
-/* ---- courier, exim -------------------------------------------------------- */
+/* ---- courier, exim --------------------------------------------------------
+ */
 
 static mm_rc cyrus(const char *p, const char *e, mm_event *ev);
 
@@ -223,8 +226,10 @@ static mm_rc exim_auth_error(const char *p, const char *e, mm_event *ev)
         const char *c = memchr(o, ']', (size_t)(e - o));
         if (!c)
             break;
-        if (pp_addr(o + 1, c, &ev->src) && !(c - o > 1 && o > h && o[-1] == '('))
-            return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
+        if (pp_addr(o + 1, c, &ev->src) &&
+            !(c - o > 1 && o > h && o[-1] == '('))
+            return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE,
+                       MM_OUT_FAILURE);
         memset(&ev->src, 0, sizeof ev->src);
         o = memchr(c, '[', (size_t)(e - c));
     }
@@ -316,7 +321,8 @@ static mm_rc solid_pop3d(const char *p, const char *e, mm_event *ev)
     return hit(ev, MM_DS_MAIL_OTHER, MM_ACT_AUTH_FAILURE, MM_OUT_FAILURE);
 }
 
-/* ---- dispatch ------------------------------------------------------------- */
+/* ---- dispatch -------------------------------------------------------------
+ */
 
 static bool starts(mm_span s, const char *lit)
 {
@@ -364,8 +370,9 @@ mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev)
     default: rc = exim(p, e, ev); break;
     }
     if (rc == MM_SKIP) {
-        ev->dataset = kind == 1 ? MM_DS_POSTFIX
-                    : kind == 2 ? MM_DS_DOVECOT : MM_DS_MAIL_OTHER;
+        ev->dataset = kind == 1   ? MM_DS_POSTFIX
+                      : kind == 2 ? MM_DS_DOVECOT
+                                  : MM_DS_MAIL_OTHER;
         ev->user = mm_span_make(NULL, 0);
         memset(&ev->src, 0, sizeof ev->src);
         ev->count = 1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mssql.c — Microsoft SQL Server login failures (error 18456) as the
  * ERRORLOG, the Windows Application log text and syslog relays write them:
  *   "Login failed for user 'sa'. Reason: Password did not match that for
@@ -10,7 +11,6 @@ bool pp_mssql_probe(const char *p, const char *e)
 {
     return PP_FIND(p, e, "Login failed for user '") != NULL;
 }
-
 
 mm_rc pp_mssql(const char *p, const char *e, mm_event *ev)
 {

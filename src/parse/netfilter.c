@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* netfilter.c — iptables / nftables LOG lines from the kernel:
  * "[12345.678] [UFW BLOCK] IN=eth0 OUT= MAC=… SRC=1.2.3.4 DST=10.0.0.5
  * LEN=60 … PROTO=TCP SPT=51234 DPT=22 …", IPv4 and IPv6. The log prefix
@@ -9,9 +10,9 @@ static uint8_t proto_number(const char *p, const char *e)
     static const struct {
         const char *name;
         uint8_t num;
-    } names[] = {{"TCP", 6},      {"UDP", 17},   {"ICMP", 1},
-                 {"ICMPv6", 58},  {"ICMPV6", 58}, {"SCTP", 132},
-                 {"UDPLITE", 136}, {"GRE", 47},  {"ESP", 50}};
+    } names[] = {{"TCP", 6},       {"UDP", 17},    {"ICMP", 1},
+                 {"ICMPv6", 58},   {"ICMPV6", 58}, {"SCTP", 132},
+                 {"UDPLITE", 136}, {"GRE", 47},    {"ESP", 50}};
     mm_span s = pp_span(p, e);
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (mm_span_eq(s, names[i].name))
@@ -75,8 +76,10 @@ mm_rc pp_netfilter_msg(const char *p, const char *e, mm_event *ev)
     }
     if (!have_src)
         return MM_EPARSE;
-    if (pp_has_upper(pre, in, "BLOCK", 5) || pp_has_upper(pre, in, "DROP", 4) ||
-        pp_has_upper(pre, in, "REJECT", 6) || pp_has_upper(pre, in, "DENY", 4)) {
+    if (pp_has_upper(pre, in, "BLOCK", 5) ||
+        pp_has_upper(pre, in, "DROP", 4) ||
+        pp_has_upper(pre, in, "REJECT", 6) ||
+        pp_has_upper(pre, in, "DENY", 4)) {
         ev->action = MM_ACT_FIREWALL_DENY;
         ev->outcome = MM_OUT_FAILURE;
     } else if (pp_has_upper(pre, in, "ACCEPT", 6) ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* openvpn.c — OpenVPN server messages, through syslog ("openvpn[pid]: …")
  * or its own log file ("YYYY-MM-DD hh:mm:ss peer:port …"). Lines about a
  * client start with "A:port" or "cn/A:port". Failed attempts: a rejected
@@ -63,19 +64,22 @@ mm_rc pp_openvpn_msg(const char *p, const char *e, mm_event *ev)
     const char *m = peer(p, e, ev);
     ev->message = pp_span(m, e);
     bool fail = false, ok = false, repeat = false;
-    if (PP_STARTS(m, e, "TLS Auth Error:") || PP_STARTS(m, e, "VERIFY ERROR") ||
+    if (PP_STARTS(m, e, "TLS Auth Error:") ||
+        PP_STARTS(m, e, "VERIFY ERROR") ||
         PP_STARTS(m, e, "TLS Error: TLS handshake failed")) {
         fail = true;
     } else if (PP_STARTS(m, e, "TLS Error: cannot locate HMAC") ||
                PP_STARTS(m, e, "TLS Error: tls-crypt unwrapping failed") ||
-               PP_STARTS(m, e, "TLS Error: incoming packet authentication failed") ||
+               PP_STARTS(m, e,
+                         "TLS Error: incoming packet authentication failed") ||
                PP_STARTS(m, e, "TLS Error: Unroutable control packet")) {
         from_addr(m, e, ev);
         fail = true;
     } else if (PP_STARTS(m, e, "TLS Error: TLS key negotiation failed") ||
                (PP_STARTS(m, e, "SENT CONTROL") && HAS(m, e, "AUTH_FAILED"))) {
         repeat = true;
-    } else if (PP_STARTS(m, e, "TLS: Username/Password authentication succeeded")) {
+    } else if (PP_STARTS(m, e,
+                         "TLS: Username/Password authentication succeeded")) {
         mm_span u = pp_vendor_quoted(m, e);
         if (u.len)
             ev->user = u;

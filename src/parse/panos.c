@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* panos.c — Palo Alto Networks PAN-OS syslog in its default CSV form
  * ("1,2024/01/05 10:00:00,serial,TYPE,subtype,…"), field positions from
  * the PAN-OS "Syslog Field Descriptions": GLOBALPROTECT (9.1+: portal and
@@ -75,8 +76,8 @@ static void time_field(const mm_parse_opts *opts, mm_span s, int64_t *ts)
             d = pp_digits(p + 8, e, 2), h = pp_digits(p + 11, e, 2),
             mi = pp_digits(p + 14, e, 2), sec = pp_digits(p + 17, e, 2);
         int64_t t;
-        if ((y | mo | d | h | mi | sec) >= 0 && p[13] == ':' &&
-            p[16] == ':' && pp_civil_ms(y, mo, d, h, mi, sec, 0, off, &t))
+        if ((y | mo | d | h | mi | sec) >= 0 && p[13] == ':' && p[16] == ':' &&
+            pp_civil_ms(y, mo, d, h, mi, sec, 0, off, &t))
             *ts = t;
         return;
     }
@@ -94,7 +95,8 @@ static bool blocked(mm_span a)
 {
     return eq(a, "deny") || eq(a, "drop") || eq(a, "drop-all-packets") ||
            eq(a, "block") || eq(a, "block-url") || eq(a, "block-ip") ||
-           eq(a, "sinkhole") || eq(a, "drop-icmp") || eq(a, "block-continue") ||
+           eq(a, "sinkhole") || eq(a, "drop-icmp") ||
+           eq(a, "block-continue") ||
            (a.len > 6 && memcmp(a.p, "reset-", 6) == 0);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parse-int.h — helpers shared by the parsers of the parse module. Private
  * to src/parse (the module's public surface is parse.h).
@@ -121,8 +122,8 @@ bool pp_has_upper(const char *p, const char *e, const char *upper, size_t n);
 bool pp_iso_time(const char **pp, const char *e, int def_off, int64_t *ts_ms);
 
 /* Validates a civil time and turns it into ms since the epoch (UTC). */
-bool pp_civil_ms(int y, int mo, int d, int h, int mi, int s, int ms,
-                 int off_s, int64_t *ts_ms);
+bool pp_civil_ms(int y, int mo, int d, int h, int mi, int s, int ms, int off_s,
+                 int64_t *ts_ms);
 
 /* Year to use for stamps without one. */
 int pp_year(const mm_parse_opts *opts);
@@ -148,14 +149,14 @@ bool pp_syslog_stampless(const char *p, const char *e, pp_syslog *out);
 /* Payload parsers: they fill `ev` (already zeroed, count 1) from [p, e). */
 mm_rc pp_sshd(const char *p, const char *e, mm_event *ev);
 mm_rc pp_netfilter_msg(const char *p, const char *e, mm_event *ev);
-mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev);
+mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev);
 mm_rc pp_kv_pairs(const mm_parse_opts *opts, const char *p, const char *e,
                   mm_event *ev);
 
 /* Line parsers. */
-mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
-                     const char *p, const char *e, mm_event *ev);
+mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type, const char *p,
+                     const char *e, mm_event *ev);
 mm_rc pp_netfilter_line(const mm_parse_opts *opts, const char *p,
                         const char *e, mm_event *ev);
 mm_rc pp_fortigate_line(const mm_parse_opts *opts, const char *p,
@@ -208,8 +209,8 @@ void pp_vendor_auth(mm_event *ev, mm_service svc, bool ok);
 mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev);
 mm_rc pp_panos_csv(const mm_parse_opts *opts, const char *p, const char *e,
                    mm_event *ev);
-mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev);
+mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev);
 mm_rc pp_pulse_msg(const char *p, const char *e, mm_event *ev);
 mm_rc pp_pulse_kv(const char *p, const char *e, mm_event *ev);
 mm_rc pp_openvpn_msg(const char *p, const char *e, mm_event *ev);
@@ -218,14 +219,35 @@ mm_rc pp_yamaha_msg(const char *p, const char *e, mm_event *ev);
 
 /* The fields a Windows record reader pulls out, by slot. */
 enum {
-    PP_WF_EVENT_ID, PP_WF_COMPUTER, PP_WF_CHANNEL, PP_WF_PROVIDER,
-    PP_WF_TIME, PP_WF_TARGET_USER, PP_WF_TARGET_DOMAIN, PP_WF_TARGET_SID,
-    PP_WF_SUBJECT_USER, PP_WF_IP, PP_WF_IP_PORT, PP_WF_LOGON_TYPE,
-    PP_WF_STATUS, PP_WF_SUBSTATUS, PP_WF_WORKSTATION, PP_WF_SERVICE_NAME,
-    PP_WF_IMAGE_PATH, PP_WF_TASK_NAME, PP_WF_TASK_CONTENT,
-    PP_WF_MEMBER_NAME, PP_WF_MEMBER_SID, PP_WF_PARAM1, PP_WF_PARAM2,
-    PP_WF_PARAM3, PP_WF_GW_USER, PP_WF_ERROR_CODE, PP_WF_ACCOUNT_NAME,
-    PP_WF_PROCESS_NAME, PP_WF_COUNT
+    PP_WF_EVENT_ID,
+    PP_WF_COMPUTER,
+    PP_WF_CHANNEL,
+    PP_WF_PROVIDER,
+    PP_WF_TIME,
+    PP_WF_TARGET_USER,
+    PP_WF_TARGET_DOMAIN,
+    PP_WF_TARGET_SID,
+    PP_WF_SUBJECT_USER,
+    PP_WF_IP,
+    PP_WF_IP_PORT,
+    PP_WF_LOGON_TYPE,
+    PP_WF_STATUS,
+    PP_WF_SUBSTATUS,
+    PP_WF_WORKSTATION,
+    PP_WF_SERVICE_NAME,
+    PP_WF_IMAGE_PATH,
+    PP_WF_TASK_NAME,
+    PP_WF_TASK_CONTENT,
+    PP_WF_MEMBER_NAME,
+    PP_WF_MEMBER_SID,
+    PP_WF_PARAM1,
+    PP_WF_PARAM2,
+    PP_WF_PARAM3,
+    PP_WF_GW_USER,
+    PP_WF_ERROR_CODE,
+    PP_WF_ACCOUNT_NAME,
+    PP_WF_PROCESS_NAME,
+    PP_WF_COUNT
 };
 
 /* A value longer than this makes the record unparsed (a 1 MiB field is
@@ -248,26 +270,26 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev);
 
 mm_rc pp_winxml_line(const mm_parse_opts *opts, const char *p, const char *e,
                      mm_event *ev);
-mm_rc pp_winjson_line(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev);
+mm_rc pp_winjson_line(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev);
 /* Any Windows form, with or without a syslog header. */
-mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev);
-mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev);
+mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev);
+mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev);
 /* ---- connections across lines (pstate.c) -------------------------------- */
 
 /* One connection remembered by mm_parse_state (sshd: host + PID). */
 typedef struct pp_conn {
-    uint64_t key;   /* 0 = empty */
-    int64_t ts_ms;  /* log time of its last line */
-    uint32_t tick;  /* LRU */
-    uint32_t user;  /* hash of the first user name tried, 0 = none */
-    mm_addr addr;   /* peer, family 0 = not known yet */
-    uint8_t flags;  /* PP_CONN_* (meaning private to the parser) */
+    uint64_t key;    /* 0 = empty */
+    int64_t ts_ms;   /* log time of its last line */
+    uint32_t tick;   /* LRU */
+    uint32_t user;   /* hash of the first user name tried, 0 = none */
+    mm_addr addr;    /* peer, family 0 = not known yet */
+    uint8_t flags;   /* PP_CONN_* (meaning private to the parser) */
     uint8_t pending; /* mm_action of a failure still waiting for an address */
     uint16_t port;
-    uint16_t held;  /* failures not counted on their own (e.g. keys) */
+    uint16_t held; /* failures not counted on their own (e.g. keys) */
 } pp_conn;
 
 /* The entry of (host, pid), created when absent; NULL when `s` is NULL or
@@ -288,8 +310,8 @@ bool pp_samba_probe(const char *p, const char *e);
 bool pp_samba_header(const char *p, const char *e); /* log.smbd stamp line */
 mm_rc pp_samba(const char *p, const char *e, mm_event *ev);
 bool pp_exchange_probe(const char *p, const char *e);
-mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p,
-                       const char *e, mm_event *ev);
+mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p, const char *e,
+                       mm_event *ev);
 bool pp_mssql_probe(const char *p, const char *e);
 mm_rc pp_mssql(const char *p, const char *e, mm_event *ev);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* parse.c — mm_parse_line: anomaly scan, dispatch by log type, and the
  * per-line recognition of MM_LOG_AUTO (order documented in
  * docs/formats.md). */
@@ -12,8 +13,7 @@ static const char *const type_names[MM_LOG_COUNT] = {
     [MM_LOG_SSHD] = "sshd",           [MM_LOG_WEB_ACCESS] = "web-access",
     [MM_LOG_WEB_ERROR] = "web-error", [MM_LOG_NETFILTER] = "netfilter",
     [MM_LOG_FORTIGATE] = "fortigate", [MM_LOG_KV] = "kv",
-    [MM_LOG_CLOUD] = "cloud",
-    [MM_LOG_WINDOWS] = "windows",
+    [MM_LOG_CLOUD] = "cloud",         [MM_LOG_WINDOWS] = "windows",
 };
 
 const char *mm_logtype_name(mm_logtype t)
@@ -208,10 +208,10 @@ static mm_rc parse_auto(const mm_parse_opts *opts, const char *p,
             return rc;
         reset(ev, ev->anomalies);
     }
-    if (c == '#' && (PP_STARTS(p, e, "#Fields: ") ||
-                     PP_STARTS(p, e, "#Software: ") ||
-                     PP_STARTS(p, e, "#Version: ") ||
-                     PP_STARTS(p, e, "#Log-type: ") || PP_STARTS(p, e, "#Date: ")))
+    if (c == '#' &&
+        (PP_STARTS(p, e, "#Fields: ") || PP_STARTS(p, e, "#Software: ") ||
+         PP_STARTS(p, e, "#Version: ") || PP_STARTS(p, e, "#Log-type: ") ||
+         PP_STARTS(p, e, "#Date: ")))
         return MM_SKIP; /* W3C-style headers (Exchange, IIS) */
     if (c == ' ' && pp_samba_probe(p, e)) /* log.smbd: "  Auth: [" */
         return pp_samba(p, e, ev);
@@ -253,36 +253,17 @@ mm_rc mm_parse_line(const mm_parse_opts *opts, mm_logtype type,
     const char *p = line, *e = line + len;
     mm_rc rc;
     switch (type) {
-    case MM_LOG_AUTO:
-        rc = parse_auto(opts, p, e, ev);
-        break;
+    case MM_LOG_AUTO: rc = parse_auto(opts, p, e, ev); break;
     case MM_LOG_SYSLOG:
-    case MM_LOG_SSHD:
-        rc = pp_syslog_line(opts, type, p, e, ev);
-        break;
-    case MM_LOG_WEB_ACCESS:
-        rc = access_any(opts, p, e, ev);
-        break;
-    case MM_LOG_WEB_ERROR:
-        rc = pp_error_line(opts, p, e, ev);
-        break;
-    case MM_LOG_NETFILTER:
-        rc = pp_netfilter_line(opts, p, e, ev);
-        break;
-    case MM_LOG_FORTIGATE:
-        rc = pp_fortigate_line(opts, p, e, ev);
-        break;
-    case MM_LOG_KV:
-        rc = pp_kv_line(opts, p, e, ev);
-        break;
-    case MM_LOG_CLOUD:
-        rc = pp_cloud_line(opts, p, e, ev);
-        break;
-    case MM_LOG_WINDOWS:
-        rc = pp_windows_line(opts, p, e, ev);
-        break;
-    default:
-        return MM_EINVAL;
+    case MM_LOG_SSHD: rc = pp_syslog_line(opts, type, p, e, ev); break;
+    case MM_LOG_WEB_ACCESS: rc = access_any(opts, p, e, ev); break;
+    case MM_LOG_WEB_ERROR: rc = pp_error_line(opts, p, e, ev); break;
+    case MM_LOG_NETFILTER: rc = pp_netfilter_line(opts, p, e, ev); break;
+    case MM_LOG_FORTIGATE: rc = pp_fortigate_line(opts, p, e, ev); break;
+    case MM_LOG_KV: rc = pp_kv_line(opts, p, e, ev); break;
+    case MM_LOG_CLOUD: rc = pp_cloud_line(opts, p, e, ev); break;
+    case MM_LOG_WINDOWS: rc = pp_windows_line(opts, p, e, ev); break;
+    default: return MM_EINVAL;
     }
     if (rc == MM_OK && ev->message.len == 0)
         ev->message = mm_span_make(line, len); /* e.g. access-log lines */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * parse.h — log lines in, normalised events out.
  *
@@ -34,8 +35,8 @@ typedef enum mm_logtype {
 } mm_logtype;
 
 /* Stable names: "auto", "syslog", "sshd", "web-access", "web-error",
- * "netfilter", "fortigate", "kv", "cloud" ("unknown" for other values). The reverse
- * lookup also accepts '_' for '-'; false (and *out untouched) when the
+ * "netfilter", "fortigate", "kv", "cloud" ("unknown" for other values). The
+ * reverse lookup also accepts '_' for '-'; false (and *out untouched) when the
  * name is unknown or NULL. */
 const char *mm_logtype_name(mm_logtype t);
 bool mm_logtype_from_name(const char *name, mm_logtype *out);
@@ -75,13 +76,13 @@ void mm_parse_state_clear(mm_parse_state *s);
 
 /* Settings that apply to every line of one input. Zero = defaults. */
 typedef struct mm_parse_opts {
-    int year;           /* for RFC 3164 stamps without a year; 0 = this year */
+    int year; /* for RFC 3164 stamps without a year; 0 = this year */
     int64_t not_after_s; /* when set (the file's modification time): a
                             stamp without a year more than a day after it
                             belongs to the year before */
-    int tz_offset_s;    /* zone of stamps without an offset, seconds east */
+    int tz_offset_s;     /* zone of stamps without an offset, seconds east */
     const mm_webfmt *web_format; /* custom access-log format, or NULL */
-    bool trust_xff;     /* client address from X-Forwarded-For when present */
+    bool trust_xff; /* client address from X-Forwarded-For when present */
     mm_parse_state *state; /* memory across lines (owned by the caller), or
                               NULL: every line parsed on its own */
 } mm_parse_opts;
@@ -123,8 +124,8 @@ bool mm_evtx_is(const void *head, size_t n);
 mm_rc mm_evtx_open(const char *path, mm_evtx **out, mm_err *err);
 /* Next record as UTF-8 event XML, to be parsed with MM_LOG_WINDOWS; `xml`
  * is valid until the next call, `recno` is the 1-based record index
- * (live records only, like evtxexport). MM_EOF at the end. Unreadable records are skipped
- * and counted (mm_evtx_skipped). */
+ * (live records only, like evtxexport). MM_EOF at the end. Unreadable records
+ * are skipped and counted (mm_evtx_skipped). */
 mm_rc mm_evtx_next(mm_evtx *x, mm_span *xml, uint64_t *recno);
 uint64_t mm_evtx_skipped(const mm_evtx *x);
 void mm_evtx_free(mm_evtx *x); /* NULL is a no-op */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pstate.c — mm_parse_state: the bounded memory of connections (sshd by
  * host and PID) that lets a line without an address borrow the one an
  * earlier line of the same connection logged.

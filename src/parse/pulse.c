@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pulse.c — Ivanti (Pulse) Connect Secure syslog: the standard form
  * "YYYY-MM-DD hh:mm:ss - node - [A] user(realm)[roles] - message" and the
  * WELF form "id=firewall … vpn=ive user=… src=A … msg=\"AUT24326: …\"".
@@ -19,10 +20,10 @@ static mm_rc classify(const char *p, const char *e, mm_span realm,
                       mm_event *ev)
 {
     ev->message = pp_span(p, e);
-    mm_service svc = realm.len && pp_has_upper(realm.p, realm.p + realm.len,
-                                               "ADMIN", 5)
-                         ? MM_SVC_ADMIN
-                         : MM_SVC_VPN;
+    mm_service svc =
+        realm.len && pp_has_upper(realm.p, realm.p + realm.len, "ADMIN", 5)
+            ? MM_SVC_ADMIN
+            : MM_SVC_VPN;
     bool fail = STARTS(p, e, "Primary authentication failed") ||
                 STARTS(p, e, "Secondary authentication failed");
     bool ok = STARTS(p, e, "Primary authentication successful") ||
@@ -84,11 +85,9 @@ mm_rc pp_pulse_kv(const char *p, const char *e, mm_event *ev)
     while (pp_kv_next(&p, e, &k, &v)) {
         if (mm_span_eq(k, "msg"))
             msg = v;
-        else if (mm_span_eq(k, "src") &&
-                 !pp_addr(v.p, v.p + v.len, &ev->src))
+        else if (mm_span_eq(k, "src") && !pp_addr(v.p, v.p + v.len, &ev->src))
             memset(&ev->src, 0, sizeof ev->src);
-        else if (mm_span_eq(k, "user") && v.len &&
-                 !mm_span_eq(v, "System"))
+        else if (mm_span_eq(k, "user") && v.len && !mm_span_eq(v, "System"))
             ev->user = v;
         else if (mm_span_eq(k, "realm"))
             realm = v;

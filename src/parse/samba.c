@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* samba.c — Samba authentication audit lines (smb.conf "log level =
  * 1 auth_audit:3", Samba >= 4.5), in log.smbd (the message on the line
  * after its "[date, level] file:line(func)" header) or over syslog:
@@ -36,7 +37,8 @@ static bool bracket(const char *p, const char *e, const char *key, size_t n,
     *out = pp_span(v, b);
     return true;
 }
-#define BRACKET(p, e, key, out) bracket((p), (e), (key), sizeof(key) - 1, (out))
+#define BRACKET(p, e, key, out)                                               \
+    bracket((p), (e), (key), sizeof(key) - 1, (out))
 
 mm_rc pp_samba(const char *p, const char *e, mm_event *ev)
 {
@@ -68,7 +70,8 @@ mm_rc pp_samba(const char *p, const char *e, mm_event *ev)
         const char *k = re; /* the port follows the last ':' */
         while (k > a && k[-1] != ':')
             k--;
-        if (k > a && pp_port(k, re, &ev->src_port) && pp_addr(a, k - 1, &ev->src)) {
+        if (k > a && pp_port(k, re, &ev->src_port) &&
+            pp_addr(a, k - 1, &ev->src)) {
             /* address and port */
         } else {
             ev->src_port = 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sonicwall.c — SonicWall (SonicOS) syslog, the default "id=firewall sn=…
  * time=… fw=… pri=… c=… m=… msg=… src=A:port:zone dst=…" form. The event
  * is identified by m= (the "SonicOS Log Events Reference" message id, kept
@@ -14,8 +15,8 @@ typedef enum sw_kind {
     SW_USER_OK,
     SW_VPN_FAIL,
     SW_VPN_OK,
-    SW_IPS,     /* severity from ipspri= (1 = high) */
-    SW_THREAT,  /* anti-virus, anti-spyware, port scans */
+    SW_IPS,    /* severity from ipspri= (1 = high) */
+    SW_THREAT, /* anti-virus, anti-spyware, port scans */
     SW_DROP,
     SW_CONN
 } sw_kind;
@@ -25,7 +26,8 @@ static const struct {
     uint8_t kind;
 } sw_ids[] = {
     {29, SW_ADMIN_OK},   /* Administrator login allowed */
-    {30, SW_ADMIN_FAIL}, /* Administrator login denied due to bad credentials */
+    {30, SW_ADMIN_FAIL}, /* Administrator login denied due to bad credentials
+                          */
     {31, SW_USER_OK},    /* User login from an internal zone allowed */
     {32, SW_USER_FAIL},  /* User login denied due to bad credentials */
     {33, SW_USER_FAIL},  /* Unknown user login attempt */
@@ -40,16 +42,17 @@ static const struct {
     {139, SW_VPN_OK},    /* XAUTH Succeeded with VPN */
     {140, SW_VPN_FAIL},  /* XAUTH Failed with VPN, Authentication failure */
     {173, SW_DROP},      /* TCP connection from LAN denied */
-    {174, SW_DROP},
-    {175, SW_DROP},
+    {174, SW_DROP},       {175, SW_DROP},
     {199, SW_ADMIN_OK},   /* CLI administrator login allowed */
     {200, SW_ADMIN_FAIL}, /* CLI administrator login denied, bad credentials */
     {235, SW_ADMIN_OK},   /* VPN zone administrator login allowed */
     {236, SW_ADMIN_OK},   /* WAN zone administrator login allowed */
     {237, SW_USER_OK},    /* VPN zone remote user login allowed */
     {238, SW_USER_OK},    /* WAN zone remote user login allowed */
-    {243, SW_USER_FAIL},  /* User login denied - RADIUS authentication failure */
-    {311, SW_VPN_FAIL},   /* L2TP Server: RADIUS/LDAP reports Authentication Failure */
+    {243, SW_USER_FAIL},  /* User login denied - RADIUS authentication failure
+                           */
+    {311, SW_VPN_FAIL},   /* L2TP Server: RADIUS/LDAP reports Authentication
+                             Failure */
     {312, SW_VPN_FAIL},   /* L2TP Server: Local Authentication Failure */
     {318, SW_VPN_OK},     /* L2TP Server: Local Authentication Success */
     {319, SW_VPN_OK},     /* L2TP Server: RADIUS/LDAP Authentication Success */
@@ -103,8 +106,8 @@ static uint64_t num(mm_span v)
     return pp_uint(&q, v.p + v.len, 1000000, &n) ? n : 0;
 }
 
-mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev)
+mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev)
 {
     mm_span k, v, msg = {0}, src = {0}, dst = {0}, src6 = {0}, dst6 = {0},
                   user = {0}, time = {0};
@@ -153,11 +156,13 @@ mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p,
         ev->message = msg;
     if (src.len)
         sw_addr(src, &ev->src, &ev->src_port);
-    if (!ev->src.family && src6.len && !pp_addr(src6.p, src6.p + src6.len, &ev->src))
+    if (!ev->src.family && src6.len &&
+        !pp_addr(src6.p, src6.p + src6.len, &ev->src))
         memset(&ev->src, 0, sizeof ev->src);
     if (dst.len)
         sw_addr(dst, &ev->dst, &ev->dst_port);
-    if (!ev->dst.family && dst6.len && !pp_addr(dst6.p, dst6.p + dst6.len, &ev->dst))
+    if (!ev->dst.family && dst6.len &&
+        !pp_addr(dst6.p, dst6.p + dst6.len, &ev->dst))
         memset(&ev->dst, 0, sizeof ev->dst);
     if (!have_m)
         return MM_SKIP;
@@ -200,7 +205,6 @@ mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p,
         ev->action = MM_ACT_FIREWALL_ALLOW;
         ev->outcome = MM_OUT_SUCCESS;
         return MM_OK;
-    default:
-        return MM_SKIP;
+    default: return MM_SKIP;
     }
 }

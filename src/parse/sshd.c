@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sshd.c — OpenSSH sshd messages (also sshd-session and sshd-auth, OpenSSH
  * >= 9.8, and the old "sshd(pam_unix)" tag) and Dropbear into
  * authentication events.
@@ -22,7 +23,8 @@
 #define CF_INVALID 0x04u /* "Invalid user" counted, its "Failed" not seen */
 #define CF_MULTI 0x08u   /* more than one user name tried */
 
-/* ---- addresses ----------------------------------------------------------- */
+/* ---- addresses -----------------------------------------------------------
+ */
 
 /* Dotted quad whose parts may carry leading zeros ("192.030.0.6"), read
  * as decimal as sshd wrote it. */
@@ -166,7 +168,8 @@ static bool user_from(const char *p, const char *e, bool extra, mm_event *ev)
     }
 }
 
-/* ---- the connection ------------------------------------------------------ */
+/* ---- the connection ------------------------------------------------------
+ */
 
 static uint32_t user_hash(mm_span u)
 {
@@ -262,7 +265,8 @@ static mm_rc end(pp_conn *c, mm_rc rc)
     return rc;
 }
 
-/* ---- line forms ---------------------------------------------------------- */
+/* ---- line forms ----------------------------------------------------------
+ */
 
 /* pam_unix "authentication failure; logname= … ruser=R rhost=HOST
  * [user=U]". sshd writes its own "Failed password" line for the same
@@ -508,8 +512,8 @@ static const char *strip_prefix(const char *p, const char *e, bool *pam)
 
 static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
                       int depth);
-static mm_rc sshd_form(const char *p, const char *e, bool preauth,
-                       pp_conn *c, mm_event *ev, int depth);
+static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
+                       mm_event *ev, int depth);
 
 /* "message repeated N times: [ MSG]" (rsyslog's reduction). */
 static mm_rc repeated(const char *p, const char *e, pp_conn *c, mm_event *ev)
@@ -560,8 +564,8 @@ static mm_rc sshd_msg(const char *p, const char *e, pp_conn *c, mm_event *ev,
 }
 
 /* The message after its prefixes, by its first byte. */
-static mm_rc sshd_form(const char *p, const char *e, bool preauth,
-                       pp_conn *c, mm_event *ev, int depth)
+static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
+                       mm_event *ev, int depth)
 {
     switch (*p) {
     case 'A':
@@ -630,8 +634,9 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth,
         }
         break;
     case 'U':
-        if (PP_STARTS(p, e, "User not known to the underlying authentication "
-                            "module for ")) {
+        if (PP_STARTS(p, e,
+                      "User not known to the underlying authentication "
+                      "module for ")) {
             const char *u = p + 59;
             if (PP_STARTS(u, e, "illegal user "))
                 u += 13;
@@ -779,8 +784,7 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth,
         if (PP_STARTS(p, e, "drop connection #"))
             return drop_connection(p, e, c, ev);
         break;
-    default:
-        break;
+    default: break;
     }
     return MM_SKIP;
 }
@@ -815,7 +819,8 @@ mm_rc pp_sshd(const char *p, const char *e, mm_event *ev)
     return pp_sshd_conn(p, e, NULL, ev);
 }
 
-/* ---- Dropbear ------------------------------------------------------------ */
+/* ---- Dropbear ------------------------------------------------------------
+ */
 
 /* "ADDR:PORT" or "<ADDR:PORT>" in [p, e) (IPv6 addresses hold ':' too:
  * the port follows the last one). */
@@ -864,8 +869,8 @@ static mm_rc dropbear_msg(const char *p, const char *e, pp_conn *c,
     if (p >= e)
         return MM_SKIP;
     char k = pp_lower(*p);
-    if (k == 'b' &&
-        pp_has_upper(p, (size_t)(e - p) > 20 ? p + 20 : e, "BAD PASSWORD", 12)) {
+    if (k == 'b' && pp_has_upper(p, (size_t)(e - p) > 20 ? p + 20 : e,
+                                 "BAD PASSWORD", 12)) {
         db_user(p, e, ev);
         if (!db_from(p, e, ev))
             return MM_EPARSE;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* syslog.c — syslog headers (RFC 3164, journalctl -o short, RFC 5424,
  * ISO-8601 "high precision" stamps) and dispatch of the payload by
  * program: sshd → sshd parser, kernel with SRC= → netfilter parser. */
@@ -17,8 +18,8 @@ static const char *skip_pri(const char *p, const char *e)
 }
 
 /* "Mmm dd hh:mm:ss[.frac]" (day space-padded, or not padded at all). */
-static bool bsd_time(const mm_parse_opts *opts, const char **pp,
-                     const char *e, int64_t *ts_ms)
+static bool bsd_time(const mm_parse_opts *opts, const char **pp, const char *e,
+                     int64_t *ts_ms)
 {
     const char *p = *pp;
     if (e - p < 14 || p[3] != ' ')
@@ -86,7 +87,8 @@ static bool tag_at(const char *t, const char *e, pp_syslog *out)
     const char *te = p;
     mm_span pid = mm_span_make(NULL, 0);
     if (p < e && *p == '[') {
-        const char *q = memchr(p, ']', (size_t)(e - p) < 32 ? (size_t)(e - p) : 32);
+        const char *q =
+            memchr(p, ']', (size_t)(e - p) < 32 ? (size_t)(e - p) : 32);
         if (q) {
             pid = pp_span(p + 1, q);
             p = q + 1;
@@ -113,7 +115,8 @@ static bool host_tag_at(const char *p, const char *e, pp_syslog *out)
     p = pp_word_end(p, e);
     if (p == h)
         return false;
-    if (*h == '[' && (p[-1] == ']' || (p - h > 2 && p[-1] == ':' && p[-2] == ']'))) {
+    if (*h == '[' &&
+        (p[-1] == ']' || (p - h > 2 && p[-1] == ':' && p[-2] == ']'))) {
         const char *te = p[-1] == ']' ? p - 1 : p - 2;
         out->host = mm_span_make(h, 0);
         out->program = pp_span(h + 1, te);
@@ -280,9 +283,9 @@ windows_relayed(const mm_parse_opts *opts, const pp_syslog *h, const char *e,
 
 /* A line without a syslog header: a Windows record (XML, JSON, Snare),
  * else an appliance's own form (vendor.c). */
-static __attribute__((noinline)) mm_rc
-headerless(const mm_parse_opts *opts, const char *p, const char *e,
-           mm_event *ev)
+static __attribute__((noinline)) mm_rc headerless(const mm_parse_opts *opts,
+                                                  const char *p, const char *e,
+                                                  mm_event *ev)
 {
     mm_event before = *ev;
     mm_rc rc = pp_windows_line(opts, p, e, ev);
@@ -321,8 +324,8 @@ static bool pp_authsrv_msg(const pp_syslog *h, const char *e, mm_event *ev,
     return false;
 }
 
-mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type,
-                     const char *p, const char *e, mm_event *ev)
+mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type, const char *p,
+                     const char *e, mm_event *ev)
 {
     pp_syslog h;
     if (!pp_syslog_header(opts, p, e, &h) && !pp_syslog_stampless(p, e, &h)) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util.c — cursor helpers shared by the parsers: numbers, addresses, host
  * names, time stamps. Every function stays inside [p, e). */
 #include "parse-int.h"
@@ -143,8 +144,8 @@ bool pp_has_upper(const char *p, const char *e, const char *upper, size_t n)
     return false;
 }
 
-bool pp_civil_ms(int y, int mo, int d, int h, int mi, int s, int ms,
-                 int off_s, int64_t *ts_ms)
+bool pp_civil_ms(int y, int mo, int d, int h, int mi, int s, int ms, int off_s,
+                 int64_t *ts_ms)
 {
     static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30,
                                             31, 31, 30, 31, 30, 31};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* vendor.c — recognition of network appliances (VPN gateways, UTMs,
  * routers) in syslog, and helpers their parsers share.
  *
@@ -152,7 +153,8 @@ static void cisco_stamp(const mm_parse_opts *opts, const char *p,
                         const char *e, int64_t *ts_ms)
 {
     if (p < e && *p == '<') {
-        const char *q = memchr(p, '>', (size_t)(e - p) < 6 ? (size_t)(e - p) : 6);
+        const char *q =
+            memchr(p, '>', (size_t)(e - p) < 6 ? (size_t)(e - p) : 6);
         if (q)
             p = q + 1;
     }
@@ -224,7 +226,8 @@ mm_rc pp_vendor_msg(const mm_parse_opts *opts, const pp_syslog *h,
     if (prog.len) {
         char c = pp_lower(prog.p[0]);
         if (c != '%' && c != 'o' && c != 'p' && c != 'j' && c != 'i' &&
-            !(h->host.len && (pp_isdigit(h->host.p[0]) || h->host.p[0] == 'd')))
+            !(h->host.len &&
+              (pp_isdigit(h->host.p[0]) || h->host.p[0] == 'd')))
             return MM_EPARSE;
     }
     /* FortiGate with no host after the stamp: the header parser took
@@ -291,7 +294,8 @@ static const char *ctime_stamp(const mm_parse_opts *opts, const char *p,
         sec = pp_digits(p + 17, e, 2), y = pp_digits(p + 20, e, 4);
     int64_t t;
     if (!day || !mo || (d | h | mi | sec | y) < 0 ||
-        !pp_civil_ms(y, mo, d, h, mi, sec, 0, opts ? opts->tz_offset_s : 0, &t))
+        !pp_civil_ms(y, mo, d, h, mi, sec, 0, opts ? opts->tz_offset_s : 0,
+                     &t))
         return NULL;
     *ts_ms = t;
     return p + 25;
@@ -341,8 +345,10 @@ mm_rc pp_vendor_raw(const mm_parse_opts *opts, const char *p, const char *e,
             PP_STARTS(ct, e, "TCPv") || PP_STARTS(ct, e, "TLS") ||
             PP_STARTS(ct, e, "Initialization Sequence") ||
             PP_STARTS(ct, e, "NOTE: ") || PP_STARTS(ct, e, "WARNING: ") ||
-            PP_STARTS(ct, e, "TUN/TAP") || PP_STARTS(ct, e, "Control Channel") ||
-            PP_STARTS(ct, e, "Data Channel") || PP_STARTS(ct, e, "Socket Buffers"))
+            PP_STARTS(ct, e, "TUN/TAP") ||
+            PP_STARTS(ct, e, "Control Channel") ||
+            PP_STARTS(ct, e, "Data Channel") ||
+            PP_STARTS(ct, e, "Socket Buffers"))
             return rc;
         ev->ts_ms = 0;
         ev->dataset = MM_DS_NONE;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* web.c — Apache/nginx access logs in common or combined format,
  * recognised per line, with an optional trailing X-Forwarded-For field:
  *   HOST IDENT USER [dd/Mon/yyyy:hh:mm:ss +zzzz] "REQUEST" STATUS BYTES
@@ -163,7 +164,8 @@ static mm_rc access_line(const mm_parse_opts *opts, const char *p,
     if (!(b - p == 1 && *p == '-'))
         ev->user = pp_span(p, b);
     p = b + 2;
-    const char *c = memchr(p, ']', (size_t)(e - p) < 40 ? (size_t)(e - p) : 40);
+    const char *c =
+        memchr(p, ']', (size_t)(e - p) < 40 ? (size_t)(e - p) : 40);
     if (!c || !pp_clf_time(p, c, &ev->ts_ms))
         return MM_EPARSE;
     p = c + 1;

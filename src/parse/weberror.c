@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* weberror.c — web server error logs:
  *   Apache 2.2  [Sun Dec 04 04:47:44 2005] [error] [client 1.2.3.4] msg
  *   Apache 2.4  [Wed Oct 11 14:32:52.123456 2000] [core:error] [pid 1:tid 2]
@@ -18,8 +19,7 @@ static mm_rc auth(mm_event *ev, mm_action a)
 }
 
 /* "[client 1.2.3.4:51234]" value: 2.4 adds ":port" (also after IPv6). */
-static bool apache_client(const char *p, const char *e, bool v24,
-                          mm_event *ev)
+static bool apache_client(const char *p, const char *e, bool v24, mm_event *ev)
 {
     if (v24) {
         const char *c = e;
@@ -43,8 +43,8 @@ static mm_rc apache_msg(const char *p, const char *e, mm_event *ev)
         e = r;
     }
     /* 2.4 message ids: "AH01617: " */
-    if (e - p >= 9 && p[0] == 'A' && p[1] == 'H' && pp_digits(p + 2, e, 5) >= 0 &&
-        p[7] == ':' && p[8] == ' ')
+    if (e - p >= 9 && p[0] == 'A' && p[1] == 'H' &&
+        pp_digits(p + 2, e, 5) >= 0 && p[7] == ':' && p[8] == ' ')
         p += 9;
     if (PP_STARTS(p, e, "File does not exist: ")) {
         ev->path = pp_span(p + 21, e);
@@ -167,7 +167,8 @@ static mm_rc nginx_line(const mm_parse_opts *opts, const char *p,
                      &ev->ts_ms))
         return MM_EPARSE;
     p += 21;
-    const char *c = memchr(p, ']', (size_t)(e - p) < 16 ? (size_t)(e - p) : 16);
+    const char *c =
+        memchr(p, ']', (size_t)(e - p) < 16 ? (size_t)(e - p) : 16);
     if (!c)
         return MM_EPARSE;
     p = c + 1;

@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* webfmt.c — an Apache LogFormat subset compiled into a small step program
  * (literal text and field directives) and the parser that runs it.
  *
  * Supported: %h %a %l %u %t %r %>s %s %b %B %{Referer}i %{User-Agent}i
  * %{X-Forwarded-For}i (other %{…}i headers are read and ignored) %D %T %v
  * %m %U %q %H and %%. Two fields need literal text between them, except
- * %U%q and fields next to %t. A field ends where the literal text after it starts
- * (for a quoted field: at an unescaped quote followed by that text); a
+ * %U%q and fields next to %t. A field ends where the literal text after it
+ * starts (for a quoted field: at an unescaped quote followed by that text); a
  * field at the end of the format takes the rest of the line. %t carries
  * its own brackets, as Apache writes it. */
 #include "parse-int.h"
@@ -139,16 +140,22 @@ mm_rc mm_webfmt_compile(const char *spec, mm_webfmt **out, mm_err *err)
                                                         : ST_IGNORE;
         } else if (arg) {
             free(f);
-            return fail(err, col, "unsupported %{...} directive in web format");
+            return fail(err, col,
+                        "unsupported %{...} directive in web format");
         } else {
             switch (d) {
-            case 'h': case 'a': k = ST_CLIENT; break;
-            case 'l': case 'D': case 'T': case 'H': k = ST_IGNORE; break;
+            case 'h':
+            case 'a': k = ST_CLIENT; break;
+            case 'l':
+            case 'D':
+            case 'T':
+            case 'H': k = ST_IGNORE; break;
             case 'u': k = ST_USER; break;
             case 't': k = ST_TIME; break;
             case 'r': k = ST_REQUEST; break;
             case 's': k = ST_STATUS; break;
-            case 'b': case 'B': k = ST_BYTES; break;
+            case 'b':
+            case 'B': k = ST_BYTES; break;
             case 'v': k = ST_VHOST; break;
             case 'm': k = ST_METHOD; break;
             case 'U': k = ST_PATH; break;
@@ -266,9 +273,7 @@ mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
             if (ve > v && !is_dash(v, ve))
                 ev->user = pp_span(v, ve);
             break;
-        case ST_REQUEST:
-            pp_http_request(v, ve, ev);
-            break;
+        case ST_REQUEST: pp_http_request(v, ve, ev); break;
         case ST_STATUS:
             if (!is_dash(v, ve)) {
                 int st = pp_digits(v, ve, 3);
@@ -292,9 +297,7 @@ mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
             if (ve > v && !is_dash(v, ve))
                 ev->user_agent = pp_span(v, ve);
             break;
-        case ST_XFF:
-            xff = pp_span(v, ve);
-            break;
+        case ST_XFF: xff = pp_span(v, ve); break;
         case ST_VHOST:
             if (ve > v && !is_dash(v, ve))
                 ev->dst_domain = pp_span(v, ve);
@@ -311,8 +314,7 @@ mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
             if (ve > v && *v == '?')
                 ev->query = pp_span(v + 1, ve);
             break;
-        default:
-            break;
+        default: break;
         }
     }
     if (xff.len && !is_dash(xff.p, xff.p + xff.len))

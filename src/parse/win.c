@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* win.c — Windows events: the fields the XML, JSON and Snare readers pull
  * out of a record (pp_winrec) turned into one mm_event by event id. The
  * mapping is documented in docs/formats.md ("Windows"). */
@@ -113,8 +114,7 @@ int pp_win_slot(const char *p, size_t n)
         if (memcmp(p, "TargetDomainName", 16) == 0)
             return PP_WF_TARGET_DOMAIN;
         return -1;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -141,7 +141,7 @@ static bool num(mm_span s, uint64_t *out)
         uint64_t v = 0;
         for (; p < e; p++) {
             char c = pp_lower(*p);
-            unsigned d = pp_isdigit(c) ? (unsigned)(c - '0')
+            unsigned d = pp_isdigit(c)            ? (unsigned)(c - '0')
                          : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
                                                   : 16u;
             if (d > 15)
@@ -226,7 +226,8 @@ static void logon_failure(mm_event *ev, const pp_winrec *r)
     if (!ev->src.family && !ev->src_domain.len &&
         !empty(r->f[PP_WF_WORKSTATION]) &&
         pp_is_hostname(r->f[PP_WF_WORKSTATION].p,
-                       r->f[PP_WF_WORKSTATION].p + r->f[PP_WF_WORKSTATION].len))
+                       r->f[PP_WF_WORKSTATION].p +
+                           r->f[PP_WF_WORKSTATION].len))
         ev->src_domain = r->f[PP_WF_WORKSTATION];
 }
 
@@ -237,10 +238,11 @@ static void kerberos_ntlm(mm_event *ev, const pp_winrec *r, bool ntlm)
 {
     uint64_t st = 0;
     bool have = num(r->f[PP_WF_STATUS], &st);
-    mm_action a = have && st == 0 ? MM_ACT_AUTH_SUCCESS
-                  : (ntlm ? st == ST_NO_SUCH_USER : st == KRB_PRINCIPAL_UNKNOWN)
-                      ? MM_ACT_INVALID_USER
-                      : MM_ACT_AUTH_FAILURE;
+    mm_action a =
+        have && st == 0 ? MM_ACT_AUTH_SUCCESS
+        : (ntlm ? st == ST_NO_SUCH_USER : st == KRB_PRINCIPAL_UNKNOWN)
+            ? MM_ACT_INVALID_USER
+            : MM_ACT_AUTH_FAILURE;
     if (r->id == 4771 && a == MM_ACT_AUTH_SUCCESS)
         a = MM_ACT_AUTH_FAILURE;
     auth(ev, MM_SVC_WINDOWS, a);
@@ -300,9 +302,7 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
         set_user(ev, r->f[PP_WF_TARGET_USER]);
         set_addr(ev, r, r->f[PP_WF_IP]);
         return MM_OK;
-    case 4625:
-        logon_failure(ev, r);
-        return MM_OK;
+    case 4625: logon_failure(ev, r); return MM_OK;
     case 4740:
         ev->category = MM_CAT_AUTHENTICATION;
         ev->service = MM_SVC_WINDOWS;
@@ -317,12 +317,8 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
             ev->src_domain = r->f[PP_WF_TARGET_DOMAIN];
         return MM_OK;
     case 4768:
-    case 4771:
-        kerberos_ntlm(ev, r, false);
-        return MM_OK;
-    case 4776:
-        kerberos_ntlm(ev, r, true);
-        return MM_OK;
+    case 4771: kerberos_ntlm(ev, r, false); return MM_OK;
+    case 4776: kerberos_ntlm(ev, r, true); return MM_OK;
     case 4648:
         ev->category = MM_CAT_AUTHENTICATION;
         ev->service = MM_SVC_WINDOWS;
@@ -348,7 +344,7 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
         /* the member: its name (domain members: a DN) or, for local
          * groups, which log "-", its SID */
         set_user(ev, empty(r->f[PP_WF_MEMBER_NAME]) ? r->f[PP_WF_MEMBER_SID]
-                                                     : r->f[PP_WF_MEMBER_NAME]);
+                                                    : r->f[PP_WF_MEMBER_NAME]);
         /* group.name as logged ("Administrators", "Domain Admins"; rules
          * match the names), its SID when the name is missing */
         ev->group = !empty(r->f[PP_WF_TARGET_USER]) ? r->f[PP_WF_TARGET_USER]
@@ -409,15 +405,14 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
         set_user(ev, r->f[PP_WF_GW_USER]);
         set_addr(ev, r, r->f[PP_WF_IP]);
         return MM_OK;
-    default:
-        return MM_SKIP;
+    default: return MM_SKIP;
     }
 }
 
 /* A Windows record in any form, bare or behind a syslog header (Windows
  * Event Forwarding relays, NXLog om_udp/om_tcp, Snare agents). */
-mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev)
+mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev)
 {
     const char *s = p;
     while (s < e && (*s == ' ' || *s == '\t'))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* winjson.c — one Windows event as JSON: Winlogbeat / Elastic Agent (ECS:
  * winlog.event_id, winlog.event_data.*, winlog.computer_name,
  * winlog.channel, winlog.provider_name, event.code, @timestamp) and NXLog
@@ -91,8 +92,8 @@ static bool member(jwalk *w, mm_span parent, mm_span key, char type,
     return pp_win_set(w->r, slot, v, ve);
 }
 
-mm_rc pp_winjson_line(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev)
+mm_rc pp_winjson_line(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev)
 {
     pp_winrec r;
     memset(&r, 0, sizeof r);

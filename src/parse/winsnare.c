@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* winsnare.c — the Snare / NXLog (to_syslog_snare) tab-separated form:
  *   MSWinEventLog<TAB>criticality<TAB>channel<TAB>counter<TAB>date<TAB>
  *   event id<TAB>source<TAB>user<TAB>SID type<TAB>event type<TAB>
@@ -57,7 +58,10 @@ typedef struct snare_label {
     bool multi; /* value may hold single spaces */
 } snare_label;
 
-#define L(s, slot, last, multi) {s, sizeof(s) - 1, slot, last, multi}
+#define L(s, slot, last, multi)                                               \
+    {                                                                         \
+        s, sizeof(s) - 1, slot, last, multi                                   \
+    }
 static const snare_label labels[] = {
     L("Group Name:", PP_WF_TARGET_USER, false, true), /* before Account */
     L("Logon Account:", PP_WF_TARGET_USER, false, false),
@@ -89,8 +93,8 @@ static const snare_label labels[] = {
 #undef L
 
 /* p at "MSWinEventLog\t". */
-mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p,
-                      const char *e, mm_event *ev)
+mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p, const char *e,
+                      mm_event *ev)
 {
     mm_span col[SNARE_COLS];
     size_t n = 0;

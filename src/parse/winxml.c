@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* winxml.c — one Windows event as XML (wevtutil qe /f:xml, Windows Event
  * Forwarding, Get-WinEvent ToXml(), libevtx for .evtx files), on one line
  * or spread over several (the caller frames multi-line records; newlines

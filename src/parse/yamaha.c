@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* yamaha.c — YAMAHA RTX/NVR/FWX routers. They send "<PRI> message" with
  * neither stamp nor host (a relay such as rsyslog adds both), messages
  * such as
@@ -71,8 +72,8 @@ static bool vpn_word(const char *p, const char *e)
            HAS(p, e, "PP[ANONYMOUS");
 }
 
-static mm_rc auth(const char *p, const char *e, mm_event *ev,
-                  mm_service svc, bool ok)
+static mm_rc auth(const char *p, const char *e, mm_event *ev, mm_service svc,
+                  bool ok)
 {
     if (!pp_vendor_last_addr(p, e, &ev->src))
         return MM_SKIP;

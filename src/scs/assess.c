@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* assess.c — the ★ decision: answers plus evidence per criterion, the
  * scheme's all-items rule, the gap list, the service tier and the renewal
  * diff, built into one JSON document (the thing an expert signs). */
@@ -49,8 +50,9 @@ const char *mm_scs_status_name(mm_scs_status s)
 
 static const char *verdict_name(scs_verdict v)
 {
-    return v == SCS_EV_SUPPORTS ? "supports"
-           : v == SCS_EV_CONTRADICTS ? "contradicts" : "none";
+    return v == SCS_EV_SUPPORTS      ? "supports"
+           : v == SCS_EV_CONTRADICTS ? "contradicts"
+                                     : "none";
 }
 
 void mm_scs_assessment_free(mm_scs_assessment *as)
@@ -100,8 +102,8 @@ mm_rc mm_scs_assessment_json(const mm_scs_assessment *as, bool pretty,
 
 /* Evaluates every probe of a criterion against every evidence file. */
 static mm_rc eval_row(row *r, const mm_scs_criterion *c,
-                      mm_scs_evidence *const *ev, const bool *stale, size_t n_ev,
-                      const json_t *inventory)
+                      mm_scs_evidence *const *ev, const bool *stale,
+                      size_t n_ev, const json_t *inventory)
 {
     r->findings = json_array();
     if (!r->findings)
@@ -116,13 +118,15 @@ static mm_rc eval_row(row *r, const mm_scs_criterion *c,
                 continue;
             sup |= v == SCS_EV_SUPPORTS;
             con |= v == SCS_EV_CONTRADICTS;
-            json_t *f = json_pack("{s:s, s:s, s:s, s:s}", "source",
-                                  scs_evidence_label(ev[e]), "verdict",
-                                  verdict_name(v), "reason_ja", ja, "reason_en", en);
+            json_t *f = json_pack(
+                "{s:s, s:s, s:s, s:s}", "source", scs_evidence_label(ev[e]),
+                "verdict", verdict_name(v), "reason_ja", ja, "reason_en", en);
             if (!f || json_array_append_new(r->findings, f) != 0)
                 return MM_ENOMEM;
         }
-    r->verdict = con ? SCS_EV_CONTRADICTS : sup ? SCS_EV_SUPPORTS : SCS_EV_NONE;
+    r->verdict = con   ? SCS_EV_CONTRADICTS
+                 : sup ? SCS_EV_SUPPORTS
+                       : SCS_EV_NONE;
     switch (r->answer) {
     case MM_SCS_YES:
         r->status = con ? MM_SCS_ST_CONTRADICTED : MM_SCS_ST_MET;
@@ -136,7 +140,8 @@ static mm_rc eval_row(row *r, const mm_scs_criterion *c,
                                                   : MM_SCS_ST_UNKNOWN;
         break;
     }
-    r->met = r->status == MM_SCS_ST_MET || r->status == MM_SCS_ST_MET_BY_EVIDENCE;
+    r->met =
+        r->status == MM_SCS_ST_MET || r->status == MM_SCS_ST_MET_BY_EVIDENCE;
     return MM_OK;
 }
 
@@ -146,7 +151,8 @@ static json_t *item_json(const mm_scs_catalogue *cat, const row *r,
     const mm_scs_item *it = &cat->items[r->item];
     const mm_scs_criterion *c = &it->crit[r->ci];
     json_t *j = json_pack(
-        "{s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s,"
+        "{s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
+        "s:s,"
         " s:O}",
         "id", it->id, "level", (json_int_t)r->level, "stricter", r->ci == 1,
         "category", mm_scs_category_name(it->category), "csf", it->csf, "kind",
@@ -162,9 +168,9 @@ static json_t *item_json(const mm_scs_catalogue *cat, const row *r,
         json_decref(j);
         return NULL;
     }
-    if (it->has_also &&
-        json_object_set_new(j, "also_category",
-                            json_string(mm_scs_category_name(it->also_category))) != 0) {
+    if (it->has_also && json_object_set_new(j, "also_category",
+                                            json_string(mm_scs_category_name(
+                                                it->also_category))) != 0) {
         json_decref(j);
         return NULL;
     }
@@ -177,18 +183,20 @@ static json_t *gap_json(const mm_scs_catalogue *cat, const row *r)
     const mm_scs_criterion *c = &it->crit[r->ci];
     json_t *g = json_pack(
         "{s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-        it->id, "level", (json_int_t)r->level, "stricter", r->ci == 1, "status",
-        mm_scs_status_name(r->status), "category",
+        it->id, "level", (json_int_t)r->level, "stricter", r->ci == 1,
+        "status", mm_scs_status_name(r->status), "category",
         mm_scs_category_name(it->category), "text_ja", c->text_ja, "text_en",
         c->text_en, "help", mm_scs_help_name(c->help), "closable_with",
-        c->help == MM_SCS_HELP_IT_TOOL ? "it" : "non-it", "next_ja", c->next_ja,
-        "next_en", c->next_en, "answer", mm_scs_answer_name(r->answer));
+        c->help == MM_SCS_HELP_IT_TOOL ? "it" : "non-it", "next_ja",
+        c->next_ja, "next_en", c->next_en, "answer",
+        mm_scs_answer_name(r->answer));
     if (!g)
         return NULL;
     /* evidence against the criterion says why, in the company's terms */
     size_t i;
     json_t *f;
-    json_array_foreach(r->findings, i, f) {
+    json_array_foreach(r->findings, i, f)
+    {
         const char *v = json_string_value(json_object_get(f, "verdict"));
         if (v && strcmp(v, "contradicts") == 0) {
             json_object_set(g, "evidence_ja", json_object_get(f, "reason_ja"));
@@ -203,8 +211,9 @@ static json_t *contra_json(const mm_scs_catalogue *cat, const row *r)
 {
     const mm_scs_item *it = &cat->items[r->item];
     return json_pack("{s:s, s:I, s:s, s:s, s:O}", "id", it->id, "level",
-                     (json_int_t)r->level, "answer", mm_scs_answer_name(r->answer),
-                     "evidence", verdict_name(r->verdict), "findings", r->findings);
+                     (json_int_t)r->level, "answer",
+                     mm_scs_answer_name(r->answer), "evidence",
+                     verdict_name(r->verdict), "findings", r->findings);
 }
 
 static json_t *tier_json(int target, const json_t *org)
@@ -215,25 +224,39 @@ static json_t *tier_json(int target, const json_t *org)
     snprintf(name, sizeof name, "SCS★%d%s", target, onsite ? "" : "+");
     char ja[512], en[512];
     if (onsite) {
-        snprintf(ja, sizeof ja, "事故が起きたときに社内で現場対応できる人がいるため、"
-                 "駆けつけ支援なしの「%s」で足ります。", name);
-        snprintf(en, sizeof en, "Someone in the company can handle an incident on "
-                 "site, so %s without on-site help is enough.", name);
+        snprintf(ja, sizeof ja,
+                 "事故が起きたときに社内で現場対応できる人がいるため、"
+                 "駆けつけ支援なしの「%s」で足ります。",
+                 name);
+        snprintf(en, sizeof en,
+                 "Someone in the company can handle an incident on "
+                 "site, so %s without on-site help is enough.",
+                 name);
     } else if (o) {
-        snprintf(ja, sizeof ja, "事故が起きたときに社内で現場対応できる人がいないため、"
-                 "駆けつけ支援の付いた「%s」をお勧めします。", name);
-        snprintf(en, sizeof en, "No one in the company can handle an incident on site, "
-                 "so %s, with on-site help, is suggested.", name);
+        snprintf(ja, sizeof ja,
+                 "事故が起きたときに社内で現場対応できる人がいないため、"
+                 "駆けつけ支援の付いた「%s」をお勧めします。",
+                 name);
+        snprintf(en, sizeof en,
+                 "No one in the company can handle an incident on site, "
+                 "so %s, with on-site help, is suggested.",
+                 name);
     } else {
-        snprintf(ja, sizeof ja, "事故のときに社内で現場対応できる人がいるか回答がないため、"
-                 "駆けつけ支援の付いた「%s」をお勧めします（いる場合は回答ファイルの "
-                 "onsite_responder を true にしてください）。", name);
-        snprintf(en, sizeof en, "The answers do not say whether anyone can handle an "
-                 "incident on site, so %s, with on-site help, is suggested (set "
-                 "onsite_responder to true in the answers if someone can).", name);
+        snprintf(ja, sizeof ja,
+                 "事故のときに社内で現場対応できる人がいるか回答がないため、"
+                 "駆けつけ支援の付いた「%"
+                 "s」をお勧めします（いる場合は回答ファイルの "
+                 "onsite_responder を true にしてください）。",
+                 name);
+        snprintf(
+            en, sizeof en,
+            "The answers do not say whether anyone can handle an "
+            "incident on site, so %s, with on-site help, is suggested (set "
+            "onsite_responder to true in the answers if someone can).",
+            name);
     }
-    return json_pack("{s:s, s:b, s:s, s:s}", "name", name, "onsite_help", !onsite,
-                     "reason_ja", ja, "reason_en", en);
+    return json_pack("{s:s, s:b, s:s, s:s}", "name", name, "onsite_help",
+                     !onsite, "reason_ja", ja, "reason_en", en);
 }
 
 /* Takes the assessment out of a plain or confirmed document. */
@@ -255,7 +278,8 @@ static mm_rc renewal_json(const mm_scs_assessment *as, const char *text,
 {
     *out = NULL;
     if (len > MM_SCS_FILE_MAX)
-        return mm_err_set(err, MM_ELIMIT, name, 0, "ファイルが大きすぎます / file "
+        return mm_err_set(err, MM_ELIMIT, name, 0,
+                          "ファイルが大きすぎます / file "
                           "too large");
     json_t *root = scs_json_parse(text, len, name, err);
     if (!root)
@@ -263,23 +287,27 @@ static mm_rc renewal_json(const mm_scs_assessment *as, const char *text,
     const json_t *prev = prev_assessment(root);
     if (!prev) {
         json_decref(root);
-        return mm_err_set(err, MM_EPARSE, name, 0, "前回の診断結果ではありません / "
-                          "not a previous assessment (want the output of `mamori "
-                          "scs assess --format json` or a confirmed file)");
+        return mm_err_set(
+            err, MM_EPARSE, name, 0,
+            "前回の診断結果ではありません / "
+            "not a previous assessment (want the output of `mamori "
+            "scs assess --format json` or a confirmed file)");
     }
     json_t *items = json_object_get(prev, "items");
-    json_t *r = json_pack("{s:{s:O, s:O, s:O}, s:[], s:[], s:[], s:[]}",
-                          "previous", "assessed_at",
-                          json_object_get(prev, "assessed_at")
-                              ? json_object_get(prev, "assessed_at") : json_null(),
-                          "achieved",
-                          json_object_get(prev, "achieved")
-                              ? json_object_get(prev, "achieved") : json_null(),
-                          "catalogue_version",
-                          json_object_get(json_object_get(prev, "catalogue"), "version")
-                              ? json_object_get(json_object_get(prev, "catalogue"), "version")
-                              : json_null(),
-                          "became_met", "regressed", "still_open", "new");
+    json_t *r = json_pack(
+        "{s:{s:O, s:O, s:O}, s:[], s:[], s:[], s:[]}", "previous",
+        "assessed_at",
+        json_object_get(prev, "assessed_at")
+            ? json_object_get(prev, "assessed_at")
+            : json_null(),
+        "achieved",
+        json_object_get(prev, "achieved") ? json_object_get(prev, "achieved")
+                                          : json_null(),
+        "catalogue_version",
+        json_object_get(json_object_get(prev, "catalogue"), "version")
+            ? json_object_get(json_object_get(prev, "catalogue"), "version")
+            : json_null(),
+        "became_met", "regressed", "still_open", "new");
     if (!r) {
         json_decref(root);
         return mm_err_set(err, MM_ENOMEM, name, 0, "out of memory");
@@ -290,7 +318,8 @@ static mm_rc renewal_json(const mm_scs_assessment *as, const char *text,
         int found = -1; /* -1 absent, 0 not met, 1 met */
         size_t k;
         json_t *p;
-        json_array_foreach(items, k, p) {
+        json_array_foreach(items, k, p)
+        {
             const char *pid = json_string_value(json_object_get(p, "id"));
             json_t *pl = json_object_get(p, "level");
             if (pid && strcmp(pid, id) == 0 && json_is_integer(pl) &&
@@ -299,10 +328,11 @@ static mm_rc renewal_json(const mm_scs_assessment *as, const char *text,
                 break;
             }
         }
-        const char *bucket = found < 0 ? "new"
-                             : found == 0 && cur->met ? "became_met"
+        const char *bucket = found < 0                 ? "new"
+                             : found == 0 && cur->met  ? "became_met"
                              : found == 1 && !cur->met ? "regressed"
-                             : found == 0 ? "still_open" : NULL;
+                             : found == 0              ? "still_open"
+                                                       : NULL;
         if (!bucket)
             continue;
         json_t *e = json_pack("{s:s, s:I, s:s}", "id", id, "level",
@@ -326,7 +356,8 @@ static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
     const mm_scs_catalogue *cat = as->cat;
     char sha[65];
     scs_hex(cat->sha256, 32, sha);
-    const char *date = scs_answers_date(ans)[0] ? scs_answers_date(ans) : today;
+    const char *date =
+        scs_answers_date(ans)[0] ? scs_answers_date(ans) : today;
     unsigned met3 = 0, tot3 = 0, met4 = 0, tot4 = 0;
     for (size_t i = 0; i < as->n_rows; i++) {
         tot4++;
@@ -346,8 +377,8 @@ static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
         "assessed_at", date, "target", scs_level_name(as->target), "achieved",
         scs_level_name(as->achieved), "levels", "3", "met", (json_int_t)met3,
         "total", (json_int_t)tot3, "4", "met", (json_int_t)met4, "total",
-        (json_int_t)tot4, "items", "gaps", "contradictions", "evidence", "tier",
-        tier_json(as->target, scs_answers_org(ans)));
+        (json_int_t)tot4, "items", "gaps", "contradictions", "evidence",
+        "tier", tier_json(as->target, scs_answers_org(ans)));
     if (!doc)
         return MM_ENOMEM;
     as->doc = doc;
@@ -372,18 +403,21 @@ static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
     }
     for (size_t e = 0; e < n_ev; e++) {
         json_t *sum = scs_evidence_summary(ev[e]);
-        if (!sum || json_object_set_new(sum, "stale", json_boolean(stale[e])) != 0) {
+        if (!sum ||
+            json_object_set_new(sum, "stale", json_boolean(stale[e])) != 0) {
             json_decref(sum); /* not yet owned by the document */
             return MM_ENOMEM;
         }
         if (json_array_append_new(evs, sum) != 0)
             return MM_ENOMEM;
     }
-    if (cat->note_ja && json_object_set_new(json_object_get(doc, "catalogue"),
-                                            "note_ja", json_string(cat->note_ja)))
+    if (cat->note_ja &&
+        json_object_set_new(json_object_get(doc, "catalogue"), "note_ja",
+                            json_string(cat->note_ja)))
         return MM_ENOMEM;
-    if (cat->note_en && json_object_set_new(json_object_get(doc, "catalogue"),
-                                            "note_en", json_string(cat->note_en)))
+    if (cat->note_en &&
+        json_object_set_new(json_object_get(doc, "catalogue"), "note_en",
+                            json_string(cat->note_en)))
         return MM_ENOMEM;
     return MM_OK;
 }
@@ -396,8 +430,10 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
 {
     *out = NULL;
     if (!today || !scs_date_ok(today))
-        return mm_err_set(err, MM_EINVAL, "--today", 0, "日付が正しくありません / "
-                          "not a date YYYY-MM-DD: '%.16s'", today ? today : "");
+        return mm_err_set(err, MM_EINVAL, "--today", 0,
+                          "日付が正しくありません / "
+                          "not a date YYYY-MM-DD: '%.16s'",
+                          today ? today : "");
     mm_scs_assessment *as = calloc(1, sizeof *as);
     size_t n = 0;
     for (size_t i = 0; i < cat->n_items; i++)
@@ -411,14 +447,16 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
     as->cat = cat;
     as->target = mm_scs_answers_target(ans);
     const json_t *inv = scs_answers_inventory(ans);
-    const char *date = scs_answers_date(ans)[0] ? scs_answers_date(ans) : today;
+    const char *date =
+        scs_answers_date(ans)[0] ? scs_answers_date(ans) : today;
     int64_t day = mm_time_from_civil((int)strtol(date, NULL, 10),
                                      (int)strtol(date + 5, NULL, 10),
                                      (int)strtol(date + 8, NULL, 10), 0, 0, 0);
     bool stale[MM_SCS_EVIDENCE_FILES_MAX] = {false};
     if (n_ev > MM_SCS_EVIDENCE_FILES_MAX) {
         mm_scs_assessment_free(as);
-        return mm_err_set(err, MM_ELIMIT, "--evidence", 0, "too many evidence files");
+        return mm_err_set(err, MM_ELIMIT, "--evidence", 0,
+                          "too many evidence files");
     }
     for (size_t e = 0; e < n_ev; e++) {
         int64_t t = scs_evidence_time(ev[e]);
@@ -454,7 +492,8 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
     if (previous) {
         json_t *ren;
         rc = renewal_json(as, previous, previous_len,
-                          previous_name ? previous_name : "<previous>", &ren, err);
+                          previous_name ? previous_name : "<previous>", &ren,
+                          err);
         if (rc == MM_OK && json_object_set_new(as->doc, "renewal", ren) != 0)
             rc = mm_err_set(err, MM_ENOMEM, "", 0, "out of memory");
         if (rc != MM_OK) {

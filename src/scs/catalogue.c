@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* catalogue.c — the SCS requirement catalogue: a line-oriented data file
  * ("[item ID]" blocks of "key = value" lines) loaded and validated with
  * file:line errors. Format: docs/scs.md. */
@@ -8,17 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- name tables ---------------------------------------------------------- */
+/* ---- name tables ----------------------------------------------------------
+ */
 
 static const struct {
     const char *name, *ja, *en;
 } cat_names[MM_SCS_CAT_COUNT] = {
     [MM_SCS_CAT_GOVERNANCE] = {"governance", "ガバナンスの整備", "Governance"},
-    [MM_SCS_CAT_PARTNERS] = {"partners", "取引先管理", "Business-partner management"},
-    [MM_SCS_CAT_IDENTIFY] = {"identify", "リスクの特定", "Risk identification"},
+    [MM_SCS_CAT_PARTNERS] = {"partners", "取引先管理",
+                             "Business-partner management"},
+    [MM_SCS_CAT_IDENTIFY] = {"identify", "リスクの特定",
+                             "Risk identification"},
     [MM_SCS_CAT_PROTECT] = {"protect", "攻撃等の防御", "Protection"},
     [MM_SCS_CAT_DETECT] = {"detect", "攻撃等の検知", "Detection"},
-    [MM_SCS_CAT_RESPOND] = {"respond", "インシデントへの対応", "Incident response"},
+    [MM_SCS_CAT_RESPOND] = {"respond", "インシデントへの対応",
+                            "Incident response"},
     [MM_SCS_CAT_RECOVER] = {"recover", "インシデントからの復旧", "Recovery"},
 };
 
@@ -27,9 +32,11 @@ static const struct {
 } help_names[MM_SCS_HELP_COUNT] = {
     [MM_SCS_HELP_IT_TOOL] = {"it-tool", "ITツールで対応", "IT tool"},
     [MM_SCS_HELP_POLICY] = {"policy", "規程・ルールづくり", "policy or rule"},
-    [MM_SCS_HELP_PROCEDURE] = {"procedure", "手順書づくり", "written procedure"},
+    [MM_SCS_HELP_PROCEDURE] = {"procedure", "手順書づくり",
+                               "written procedure"},
     [MM_SCS_HELP_TRAINING] = {"training", "社員への教育", "staff training"},
-    [MM_SCS_HELP_ROLE] = {"role", "担当・体制づくり", "roles and responsibilities"},
+    [MM_SCS_HELP_ROLE] = {"role", "担当・体制づくり",
+                          "roles and responsibilities"},
 };
 
 const char *mm_scs_category_name(mm_scs_category c)
@@ -81,15 +88,34 @@ static bool help_from_name(const char *s, mm_scs_help *out)
     return false;
 }
 
-/* ---- keys ------------------------------------------------------------------ */
+/* ---- keys ------------------------------------------------------------------
+ */
 
 enum key_scope { SC_HEADER, SC_ITEM, SC_CRIT };
 
 enum key_id {
-    K_FORMAT, K_VERSION, K_SOURCE, K_COVERAGE, K_TOTAL4, K_NOTE_JA, K_NOTE_EN,
-    K_CATEGORY, K_CSF, K_KIND, K_LEVEL, K_ALSO_CAT, K_ALSO_JA, K_ALSO_EN,
-    K_GROUP_JA, K_GROUP_EN, K_TEXT_JA, K_TEXT_EN, K_HELP, K_NEXT_JA,
-    K_NEXT_EN, K_EVIDENCE,
+    K_FORMAT,
+    K_VERSION,
+    K_SOURCE,
+    K_COVERAGE,
+    K_TOTAL4,
+    K_NOTE_JA,
+    K_NOTE_EN,
+    K_CATEGORY,
+    K_CSF,
+    K_KIND,
+    K_LEVEL,
+    K_ALSO_CAT,
+    K_ALSO_JA,
+    K_ALSO_EN,
+    K_GROUP_JA,
+    K_GROUP_EN,
+    K_TEXT_JA,
+    K_TEXT_EN,
+    K_HELP,
+    K_NEXT_JA,
+    K_NEXT_EN,
+    K_EVIDENCE,
     K_COUNT
 };
 
@@ -155,7 +181,8 @@ static bool key_lookup(const char *k, enum key_id *id, int *crit)
     return false;
 }
 
-/* ---- parse state ------------------------------------------------------------- */
+/* ---- parse state
+ * ------------------------------------------------------------- */
 
 typedef struct parser {
     const char *name;
@@ -248,8 +275,10 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
         if (!*tok)
             continue;
         if (c->n_probes >= MM_SCS_PROBES_MAX)
-            return perr(p, p->line, "証拠の指定が多すぎます / too many evidence "
-                                    "probes (at most %u)", MM_SCS_PROBES_MAX);
+            return perr(p, p->line,
+                        "証拠の指定が多すぎます / too many evidence "
+                        "probes (at most %u)",
+                        MM_SCS_PROBES_MAX);
         mm_scs_probe *pr = &c->probes[c->n_probes];
         memset(pr, 0, sizeof *pr);
         /* split off " within Nd" */
@@ -260,8 +289,10 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
             char *e = NULL;
             unsigned long d = strtoul(num, &e, 10);
             if (e == num || strcmp(e, "d") != 0 || d < 1 || d > 3650)
-                return perr(p, p->line, "証拠の期間が不正です / bad evidence "
-                                        "window '%s' (want e.g. 'within 7d')", num);
+                return perr(p, p->line,
+                            "証拠の期間が不正です / bad evidence "
+                            "window '%s' (want e.g. 'within 7d')",
+                            num);
             pr->within_days = (unsigned)d;
             char *t = w;
             while (t > tok && t[-1] == ' ')
@@ -276,9 +307,11 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
         if (strcmp(tok, "seen") == 0 || strcmp(tok, "denied") == 0) {
             pr->kind = tok[0] == 's' ? MM_SCS_PROBE_SEEN : MM_SCS_PROBE_DENIED;
             if (!args || !*args || !pr->within_days)
-                return perr(p, p->line, "'%s' には datasets と期間が必要です / "
+                return perr(p, p->line,
+                            "'%s' には datasets と期間が必要です / "
                             "'%s' needs datasets and a window, e.g. "
-                            "'%s:netfilter|kv within 7d'", tok, tok, tok);
+                            "'%s:netfilter|kv within 7d'",
+                            tok, tok, tok);
             char *s2 = NULL;
             for (char *ds = strtok_r(args, "|", &s2); ds;
                  ds = strtok_r(NULL, "|", &s2)) {
@@ -293,29 +326,39 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
                          (ds[i] >= '0' && ds[i] <= '9') || ds[i] == '.' ||
                          ds[i] == '_' || ds[i] == '-';
                 if (!ok)
-                    return perr(p, p->line, "データセット名が不正です / bad "
-                                            "dataset name '%s'", ds);
+                    return perr(p, p->line,
+                                "データセット名が不正です / bad "
+                                "dataset name '%s'",
+                                ds);
                 if (pr->n_datasets >= MM_SCS_PROBE_DS_MAX)
-                    return perr(p, p->line, "データセットが多すぎます / too many "
-                                            "datasets in one probe");
+                    return perr(p, p->line,
+                                "データセットが多すぎます / too many "
+                                "datasets in one probe");
                 memcpy(pr->datasets[pr->n_datasets++], ds, dl + 1);
             }
             if (!pr->any_dataset && pr->n_datasets == 0)
-                return perr(p, p->line, "データセットがありません / no dataset");
+                return perr(p, p->line,
+                            "データセットがありません / no dataset");
         } else if (strcmp(tok, "hosts") == 0 || strcmp(tok, "networks") == 0) {
             if (args || pr->within_days)
-                return perr(p, p->line, "'%s' は引数を取りません / '%s' takes no "
-                                        "arguments", tok, tok);
-            pr->kind = tok[0] == 'h' ? MM_SCS_PROBE_HOSTS : MM_SCS_PROBE_NETWORKS;
+                return perr(p, p->line,
+                            "'%s' は引数を取りません / '%s' takes no "
+                            "arguments",
+                            tok, tok);
+            pr->kind =
+                tok[0] == 'h' ? MM_SCS_PROBE_HOSTS : MM_SCS_PROBE_NETWORKS;
         } else if (strcmp(tok, "feed") == 0) {
             if (args || !pr->within_days)
-                return perr(p, p->line, "'feed' には期間が必要です / 'feed' needs "
-                                        "a window, e.g. 'feed within 7d'");
+                return perr(p, p->line,
+                            "'feed' には期間が必要です / 'feed' needs "
+                            "a window, e.g. 'feed within 7d'");
             pr->kind = MM_SCS_PROBE_FEED;
         } else {
-            return perr(p, p->line, "不明な証拠の種類です / unknown evidence "
-                                    "probe '%s' (seen, denied, hosts, networks, "
-                                    "feed)", tok);
+            return perr(p, p->line,
+                        "不明な証拠の種類です / unknown evidence "
+                        "probe '%s' (seen, denied, hosts, networks, "
+                        "feed)",
+                        tok);
         }
         c->n_probes++;
     }
@@ -326,8 +369,8 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
 static void crit4_name(const char *base, char *out, size_t outlen)
 {
     size_t n = strlen(base);
-    if (n > 3 && (strcmp(base + n - 3, "_ja") == 0 ||
-                  strcmp(base + n - 3, "_en") == 0))
+    if (n > 3 &&
+        (strcmp(base + n - 3, "_ja") == 0 || strcmp(base + n - 3, "_en") == 0))
         snprintf(out, outlen, "%.*s4%s", (int)(n - 3), base, base + n - 3);
     else
         snprintf(out, outlen, "%s4", base);
@@ -343,29 +386,38 @@ static mm_rc finish_item(parser *p)
         if (keys[i].scope == SC_HEADER || !keys[i].required)
             continue;
         if (!p->seen[0][i])
-            return perr(p, it->line, "項目 %s に '%s' がありません / item %s "
-                        "lacks '%s'", it->id, keys[i].name, it->id, keys[i].name);
+            return perr(p, it->line,
+                        "項目 %s に '%s' がありません / item %s "
+                        "lacks '%s'",
+                        it->id, keys[i].name, it->id, keys[i].name);
         if (keys[i].scope == SC_CRIT && p->both_levels && !p->seen[1][i]) {
             char k4[64];
             crit4_name(keys[i].name, k4, sizeof k4);
-            return perr(p, it->line, "項目 %s は level = 3+4 なので '%s' が必要"
+            return perr(p, it->line,
+                        "項目 %s は level = 3+4 なので '%s' が必要"
                         "です / item %s has level = 3+4 and needs '%s'",
                         it->id, k4, it->id, k4);
         }
     }
     for (int i = 0; i < K_COUNT; i++)
         if (keys[i].scope == SC_CRIT && p->seen[1][i] && !p->both_levels)
-            return perr(p, p->seen[1][i], "'%s' の ★4 版は level = 3+4 の項目にだけ"
+            return perr(p, p->seen[1][i],
+                        "'%s' の ★4 版は level = 3+4 の項目にだけ"
                         "書けます / a ★4 key is allowed only in an item with "
-                        "level = 3+4 (item %s)", keys[i].name, it->id);
+                        "level = 3+4 (item %s)",
+                        keys[i].name, it->id);
     int also = !!p->seen[0][K_ALSO_CAT] + !!p->seen[0][K_ALSO_JA] +
                !!p->seen[0][K_ALSO_EN];
     if (also != 0 && also != 3)
-        return perr(p, it->line, "項目 %s: also_category, also_ja, also_en は3つ"
-                    "そろえて書きます / item %s: give also_category, also_ja and "
-                    "also_en together", it->id, it->id);
+        return perr(
+            p, it->line,
+            "項目 %s: also_category, also_ja, also_en は3つ"
+            "そろえて書きます / item %s: give also_category, also_ja and "
+            "also_en together",
+            it->id, it->id);
     if (it->has_also && it->also_category == it->category)
-        return perr(p, p->seen[0][K_ALSO_CAT], "also_category が category と"
+        return perr(p, p->seen[0][K_ALSO_CAT],
+                    "also_category が category と"
                     "同じです / also_category repeats the category");
     it->n_crit = p->both_levels ? 2 : 1;
     it->crit[0].level = p->base_level;
@@ -381,26 +433,32 @@ static mm_rc start_item(parser *p, const char *id, size_t idlen)
         return rc;
     char buf[MM_SCS_ID_MAX];
     if (idlen == 0 || idlen >= sizeof buf)
-        return perr(p, p->line, "項目IDが不正です / bad item ID (want e.g. "
-                                "[item 4-5-2])");
+        return perr(p, p->line,
+                    "項目IDが不正です / bad item ID (want e.g. "
+                    "[item 4-5-2])");
     memcpy(buf, id, idlen);
     buf[idlen] = '\0';
     if (!scs_id_ok(buf))
-        return perr(p, p->line, "項目IDが不正です / bad item ID '%s' (want "
-                                "digits-digits-digits, e.g. 4-5-2)", buf);
+        return perr(p, p->line,
+                    "項目IDが不正です / bad item ID '%s' (want "
+                    "digits-digits-digits, e.g. 4-5-2)",
+                    buf);
     const mm_scs_item *dup = mm_scs_catalogue_find(p->cat, buf);
     if (dup)
-        return perr(p, p->line, "項目IDが重複しています / duplicate item ID %s "
-                                "(first at line %u)", buf, dup->line);
+        return perr(p, p->line,
+                    "項目IDが重複しています / duplicate item ID %s "
+                    "(first at line %u)",
+                    buf, dup->line);
     if (p->cat->n_items >= MM_SCS_ITEMS_MAX)
         return mm_err_set(p->err, MM_ELIMIT, p->name, p->line,
                           "項目が多すぎます / too many items (limit %u)",
                           MM_SCS_ITEMS_MAX);
     if (p->cat->n_items % 32 == 0) {
-        mm_scs_item *n = realloc(p->cat->items,
-                                 (p->cat->n_items + 32) * sizeof *n);
+        mm_scs_item *n =
+            realloc(p->cat->items, (p->cat->n_items + 32) * sizeof *n);
         if (!n)
-            return mm_err_set(p->err, MM_ENOMEM, p->name, p->line, "out of memory");
+            return mm_err_set(p->err, MM_ENOMEM, p->name, p->line,
+                              "out of memory");
         p->cat->items = n;
     }
     mm_scs_item *it = &p->cat->items[p->cat->n_items++];
@@ -419,7 +477,8 @@ static mm_rc set_str(parser *p, char **dst, const char *v)
     free(*dst);
     *dst = dup_n(v, strlen(v));
     if (!*dst)
-        return mm_err_set(p->err, MM_ENOMEM, p->name, p->line, "out of memory");
+        return mm_err_set(p->err, MM_ENOMEM, p->name, p->line,
+                          "out of memory");
     return MM_OK;
 }
 
@@ -429,8 +488,10 @@ static mm_rc header_kv(parser *p, enum key_id k, const char *v)
     switch (k) {
     case K_FORMAT:
         if (strcmp(v, "mamori-scs-catalogue 1") != 0)
-            return perr(p, p->line, "未対応の形式です / unsupported format '%s' "
-                                    "(want 'mamori-scs-catalogue 1')", v);
+            return perr(p, p->line,
+                        "未対応の形式です / unsupported format '%s' "
+                        "(want 'mamori-scs-catalogue 1')",
+                        v);
         return MM_OK;
     case K_VERSION:
         if (strlen(v) > 64)
@@ -445,15 +506,18 @@ static mm_rc header_kv(parser *p, enum key_id k, const char *v)
         else if (strcmp(v, "complete") == 0)
             cat->partial = false;
         else
-            return perr(p, p->line, "coverage は partial か complete です / "
-                                    "coverage must be partial or complete");
+            return perr(p, p->line,
+                        "coverage は partial か complete です / "
+                        "coverage must be partial or complete");
         return MM_OK;
     case K_TOTAL4: {
         char *e = NULL;
         unsigned long n = strtoul(v, &e, 10);
         if (e == v || *e || n < 1 || n > MM_SCS_ITEMS_MAX)
-            return perr(p, p->line, "items_total_4 が不正です / bad items_total_4 "
-                                    "'%s'", v);
+            return perr(p, p->line,
+                        "items_total_4 が不正です / bad items_total_4 "
+                        "'%s'",
+                        v);
         cat->items_total4 = (unsigned)n;
         return MM_OK;
     }
@@ -468,24 +532,30 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
     switch (k) {
     case K_CATEGORY:
         if (!scs_category_from_name(v, &it->category))
-            return perr(p, p->line, "不明な大分類です / unknown category '%s' "
+            return perr(p, p->line,
+                        "不明な大分類です / unknown category '%s' "
                         "(governance, partners, identify, protect, detect, "
-                        "respond, recover)", v);
+                        "respond, recover)",
+                        v);
         return MM_OK;
     case K_ALSO_CAT:
         if (!scs_category_from_name(v, &it->also_category))
-            return perr(p, p->line, "不明な大分類です / unknown category '%s'", v);
+            return perr(p, p->line, "不明な大分類です / unknown category '%s'",
+                        v);
         it->has_also = true;
         return MM_OK;
     case K_CSF: {
-        static const char *const csf[] = {"GV", "ID", "PR", "DE", "RS", "RC", "-"};
+        static const char *const csf[] = {"GV", "ID", "PR", "DE",
+                                          "RS", "RC", "-"};
         for (size_t i = 0; i < sizeof csf / sizeof *csf; i++)
             if (strcmp(v, csf[i]) == 0) {
                 memcpy(it->csf, csf[i], strlen(csf[i]) + 1);
                 return MM_OK;
             }
-        return perr(p, p->line, "不明な CSF 機能です / unknown CSF function '%s' "
-                                "(GV, ID, PR, DE, RS, RC or -)", v);
+        return perr(p, p->line,
+                    "不明な CSF 機能です / unknown CSF function '%s' "
+                    "(GV, ID, PR, DE, RS, RC or -)",
+                    v);
     }
     case K_KIND:
         if (strcmp(v, "technical") == 0)
@@ -493,8 +563,10 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
         else if (strcmp(v, "organisational") == 0)
             it->kind = MM_SCS_KIND_ORGANISATIONAL;
         else
-            return perr(p, p->line, "不明な kind です / unknown kind '%s' "
-                                    "(technical or organisational)", v);
+            return perr(p, p->line,
+                        "不明な kind です / unknown kind '%s' "
+                        "(technical or organisational)",
+                        v);
         return MM_OK;
     case K_LEVEL:
         if (strcmp(v, "3") == 0)
@@ -504,8 +576,10 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
         else if (strcmp(v, "3+4") == 0)
             p->base_level = 3, p->both_levels = true;
         else
-            return perr(p, p->line, "不明なレベルです / unknown level '%s' "
-                                    "(3, 4 or 3+4)", v);
+            return perr(p, p->line,
+                        "不明なレベルです / unknown level '%s' "
+                        "(3, 4 or 3+4)",
+                        v);
         return MM_OK;
     case K_ALSO_JA: return set_str(p, &it->also_ja, v);
     case K_ALSO_EN: return set_str(p, &it->also_en, v);
@@ -517,8 +591,10 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
     case K_NEXT_EN: return set_str(p, &c->next_en, v);
     case K_HELP:
         if (!help_from_name(v, &c->help))
-            return perr(p, p->line, "不明な help です / unknown help '%s' "
-                        "(it-tool, policy, procedure, training, role)", v);
+            return perr(p, p->line,
+                        "不明な help です / unknown help '%s' "
+                        "(it-tool, policy, procedure, training, role)",
+                        v);
         return MM_OK;
     case K_EVIDENCE: return parse_evidence(p, v, c);
     default: return MM_OK;
@@ -534,12 +610,14 @@ static mm_rc parse_line(parser *p, const char *s, size_t n)
     if (n == 0 || *s == '#')
         return MM_OK;
     if (!scs_text_ok(s, n))
-        return perr(p, p->line, "UTF-8 として不正か制御文字を含みます / invalid "
-                                "UTF-8 or control character");
+        return perr(p, p->line,
+                    "UTF-8 として不正か制御文字を含みます / invalid "
+                    "UTF-8 or control character");
     if (*s == '[') {
         if (s[n - 1] != ']' || n < 7 || memcmp(s, "[item ", 6) != 0)
-            return perr(p, p->line, "見出しは [item ID] の形です / a block "
-                                    "header must look like [item 4-5-2]");
+            return perr(p, p->line,
+                        "見出しは [item ID] の形です / a block "
+                        "header must look like [item 4-5-2]");
         const char *id = s + 6;
         size_t idl = n - 7;
         while (idl && *id == ' ')
@@ -550,8 +628,9 @@ static mm_rc parse_line(parser *p, const char *s, size_t n)
     }
     const char *eq = memchr(s, '=', n);
     if (!eq)
-        return perr(p, p->line, "'key = value' の形ではありません / expected "
-                                "'key = value'");
+        return perr(p, p->line,
+                    "'key = value' の形ではありません / expected "
+                    "'key = value'");
     size_t kl = (size_t)(eq - s);
     while (kl && (s[kl - 1] == ' ' || s[kl - 1] == '\t'))
         kl--;
@@ -565,10 +644,11 @@ static mm_rc parse_line(parser *p, const char *s, size_t n)
     memcpy(key, s, kl);
     key[kl] = '\0';
     if (vl == 0)
-        return perr(p, p->line, "'%s' の値が空です / empty value for '%s'", key,
-                    key);
+        return perr(p, p->line, "'%s' の値が空です / empty value for '%s'",
+                    key, key);
     if (vl >= MM_SCS_TEXT_MAX)
-        return perr(p, p->line, "値が長すぎます / value too long (limit %u bytes)",
+        return perr(p, p->line,
+                    "値が長すぎます / value too long (limit %u bytes)",
                     MM_SCS_TEXT_MAX - 1);
     char val[MM_SCS_TEXT_MAX];
     memcpy(val, v, vl);
@@ -579,16 +659,19 @@ static mm_rc parse_line(parser *p, const char *s, size_t n)
         return perr(p, p->line, "不明なキーです / unknown key '%s'", key);
     bool header = keys[k].scope == SC_HEADER;
     if (header == p->in_item)
-        return perr(p, p->line, header ? "'%s' はファイルの先頭（最初の [item] "
-                                         "より前）に書きます / '%s' belongs in the "
-                                         "header, before the first [item]"
-                                       : "'%s' は [item] の中に書きます / '%s' "
-                                         "belongs inside an [item] block",
+        return perr(p, p->line,
+                    header ? "'%s' はファイルの先頭（最初の [item] "
+                             "より前）に書きます / '%s' belongs in the "
+                             "header, before the first [item]"
+                           : "'%s' は [item] の中に書きます / '%s' "
+                             "belongs inside an [item] block",
                     key, key);
     unsigned *seen = header ? &p->header_seen[k] : &p->seen[ci][k];
     if (*seen)
-        return perr(p, p->line, "'%s' が重複しています / duplicate key '%s' "
-                                "(first at line %u)", key, key, *seen);
+        return perr(p, p->line,
+                    "'%s' が重複しています / duplicate key '%s' "
+                    "(first at line %u)",
+                    key, key, *seen);
     *seen = p->line;
     return header ? header_kv(p, k, val) : item_kv(p, k, ci, val);
 }
@@ -598,8 +681,10 @@ mm_rc mm_scs_catalogue_parse(const char *data, size_t len, const char *name,
 {
     *out = NULL;
     if (len > MM_SCS_FILE_MAX)
-        return mm_err_set(err, MM_ELIMIT, name, 0, "ファイルが大きすぎます / "
-                          "file too large (limit %u bytes)", MM_SCS_FILE_MAX);
+        return mm_err_set(err, MM_ELIMIT, name, 0,
+                          "ファイルが大きすぎます / "
+                          "file too large (limit %u bytes)",
+                          MM_SCS_FILE_MAX);
     if (sodium_init() < 0)
         return mm_err_set(err, MM_EINTERNAL, name, 0, "libsodium init failed");
     parser p;
@@ -632,8 +717,10 @@ mm_rc mm_scs_catalogue_parse(const char *data, size_t len, const char *name,
         for (int i = 0; i < K_COUNT; i++)
             if (keys[i].scope == SC_HEADER && keys[i].required &&
                 !p.header_seen[i]) {
-                rc = perr(&p, 1, "ヘッダーに '%s' がありません / the header "
-                                 "lacks '%s'", keys[i].name, keys[i].name);
+                rc = perr(&p, 1,
+                          "ヘッダーに '%s' がありません / the header "
+                          "lacks '%s'",
+                          keys[i].name, keys[i].name);
                 break;
             }
     }

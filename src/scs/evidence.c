@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evidence.c — automatic evidence from a mamori sensor or hub (a JSON file,
  * docs/scs.md) and the probes that turn it into support or contradiction
  * of a requirement criterion. */
@@ -66,13 +67,13 @@ static int num(const char *s, int n)
 bool scs_time_parse(const char *s, int64_t *out)
 {
     size_t n = strlen(s);
-    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
-        s[13] != ':' || s[16] != ':')
+    if (n < 20 || s[4] != '-' || s[7] != '-' ||
+        (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
         return false;
-    int y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2), h = num(s + 11, 2),
-        mi = num(s + 14, 2), se = num(s + 17, 2);
-    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
-        h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+    int y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2),
+        h = num(s + 11, 2), mi = num(s + 14, 2), se = num(s + 17, 2);
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+        h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
         return false;
     const char *p = s + 19;
     if (*p == '.') {
@@ -111,7 +112,8 @@ static mm_rc everr(const char *name, mm_err *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return mm_err_set(err, MM_EPARSE, name, 0, "証拠ファイル / evidence: %s", msg);
+    return mm_err_set(err, MM_EPARSE, name, 0, "証拠ファイル / evidence: %s",
+                      msg);
 }
 
 static bool small_str(json_t *v, size_t max, const char **out)
@@ -128,16 +130,19 @@ static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
 {
     const char *s;
     if (!json_is_object(root))
-        return everr(name, err, "JSON オブジェクトではありません / not a JSON object");
+        return everr(name, err,
+                     "JSON オブジェクトではありません / not a JSON object");
     if (!small_str(json_object_get(root, "source"), sizeof ev->source, &s) ||
         (strcmp(s, "sensor") != 0 && strcmp(s, "hub") != 0))
-        return everr(name, err, "\"source\" は \"sensor\" か \"hub\" です / "
+        return everr(name, err,
+                     "\"source\" は \"sensor\" か \"hub\" です / "
                      "\"source\" must be \"sensor\" or \"hub\"");
     snprintf(ev->source, sizeof ev->source, "%s", s);
     json_t *t = json_object_get(root, "tenant");
     if (t) {
         if (!small_str(t, sizeof ev->tenant, &s))
-            return everr(name, err, "\"tenant\" は %zu バイト未満の文字列です / "
+            return everr(name, err,
+                         "\"tenant\" は %zu バイト未満の文字列です / "
                          "\"tenant\" must be a string shorter than %zu bytes",
                          sizeof ev->tenant, sizeof ev->tenant);
         snprintf(ev->tenant, sizeof ev->tenant, "%s", s);
@@ -147,46 +152,61 @@ static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
     if (!small_str(json_object_get(root, "generated_at"),
                    sizeof ev->generated_at_s, &s) ||
         !scs_time_parse(s, &ev->generated_at))
-        return everr(name, err, "\"generated_at\" は RFC 3339 の時刻です / "
+        return everr(name, err,
+                     "\"generated_at\" は RFC 3339 の時刻です / "
                      "\"generated_at\" must be an RFC 3339 time such as "
                      "\"2026-11-20T09:00:00Z\"");
     snprintf(ev->generated_at_s, sizeof ev->generated_at_s, "%s", s);
     json_t *w = json_object_get(root, "window_days");
     if (!json_is_integer(w) || json_integer_value(w) < 1 ||
         json_integer_value(w) > 3650)
-        return everr(name, err, "\"window_days\" は 1〜3650 の整数です / "
+        return everr(name, err,
+                     "\"window_days\" は 1〜3650 の整数です / "
                      "\"window_days\" must be an integer from 1 to 3650");
     ev->window_days = (unsigned)json_integer_value(w);
 
     json_t *dss = json_object_get(root, "datasets_seen");
     if (dss) {
         if (!json_is_object(dss) || json_object_size(dss) > DS_MAX)
-            return everr(name, err, "\"datasets_seen\" はオブジェクトです（%u 件ま"
-                         "で） / \"datasets_seen\" must be an object of at most %u "
-                         "datasets", DS_MAX, DS_MAX);
+            return everr(
+                name, err,
+                "\"datasets_seen\" はオブジェクトです（%u 件ま"
+                "で） / \"datasets_seen\" must be an object of at most %u "
+                "datasets",
+                DS_MAX, DS_MAX);
         const char *k;
         json_t *v;
-        json_object_foreach(dss, k, v) {
+        json_object_foreach(dss, k, v)
+        {
             ds_seen *d = &ev->ds[ev->n_ds];
             if (strlen(k) == 0 || strlen(k) >= sizeof d->name ||
                 !scs_text_ok(k, strlen(k)) || !json_is_object(v))
-                return everr(name, err, "datasets_seen のデータセット名か値が不正"
-                             "です / bad dataset name or value in datasets_seen");
+                return everr(
+                    name, err,
+                    "datasets_seen のデータセット名か値が不正"
+                    "です / bad dataset name or value in datasets_seen");
             snprintf(d->name, sizeof d->name, "%s", k);
             json_t *ls = json_object_get(v, "last_seen");
             if (ls && !json_is_null(ls)) {
-                if (!small_str(ls, 40, &s) || !scs_time_parse(s, &d->last_seen))
-                    return everr(name, err, "datasets_seen.%s.last_seen は RFC "
-                                 "3339 の時刻です / datasets_seen.%s.last_seen must "
-                                 "be an RFC 3339 time", d->name, d->name);
+                if (!small_str(ls, 40, &s) ||
+                    !scs_time_parse(s, &d->last_seen))
+                    return everr(
+                        name, err,
+                        "datasets_seen.%s.last_seen は RFC "
+                        "3339 の時刻です / datasets_seen.%s.last_seen must "
+                        "be an RFC 3339 time",
+                        d->name, d->name);
             }
             json_t *e = json_object_get(v, "events");
             json_t *dn = json_object_get(v, "denied");
             if (!json_is_integer(e) || json_integer_value(e) < 0 ||
                 (dn && (!json_is_integer(dn) || json_integer_value(dn) < 0)))
-                return everr(name, err, "datasets_seen.%s.events / denied は 0 以上"
-                             "の整数です / datasets_seen.%s.events and denied must "
-                             "be non-negative integers", d->name, d->name);
+                return everr(
+                    name, err,
+                    "datasets_seen.%s.events / denied は 0 以上"
+                    "の整数です / datasets_seen.%s.events and denied must "
+                    "be non-negative integers",
+                    d->name, d->name);
             d->events = (uint64_t)json_integer_value(e);
             d->denied = dn ? (uint64_t)json_integer_value(dn) : 0;
             if (d->events == 0)
@@ -197,30 +217,39 @@ static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
     json_t *h = json_object_get(root, "hosts_observed");
     if (h) {
         if (!json_is_integer(h) || json_integer_value(h) < 0)
-            return everr(name, err, "\"hosts_observed\" は 0 以上の整数です / "
+            return everr(name, err,
+                         "\"hosts_observed\" は 0 以上の整数です / "
                          "\"hosts_observed\" must be a non-negative integer");
         ev->has_hosts = true;
         ev->hosts_observed = (uint64_t)json_integer_value(h);
     }
     json_t *nets = json_object_get(root, "networks_observed");
     if (nets) {
-        if (!json_is_array(nets) || json_array_size(nets) > MM_SCS_NETWORKS_MAX)
-            return everr(name, err, "\"networks_observed\" は CIDR の配列です（%u 件"
-                         "まで） / \"networks_observed\" must be an array of at most "
-                         "%u CIDRs", MM_SCS_NETWORKS_MAX, MM_SCS_NETWORKS_MAX);
+        if (!json_is_array(nets) ||
+            json_array_size(nets) > MM_SCS_NETWORKS_MAX)
+            return everr(
+                name, err,
+                "\"networks_observed\" は CIDR の配列です（%u 件"
+                "まで） / \"networks_observed\" must be an array of at most "
+                "%u CIDRs",
+                MM_SCS_NETWORKS_MAX, MM_SCS_NETWORKS_MAX);
         ev->has_networks = true;
         ev->nets = calloc(json_array_size(nets) + 1, sizeof *ev->nets);
         if (!ev->nets)
             return mm_err_set(err, MM_ENOMEM, name, 0, "out of memory");
         size_t i;
         json_t *n;
-        json_array_foreach(nets, i, n) {
+        json_array_foreach(nets, i, n)
+        {
             net *x = &ev->nets[ev->n_nets];
             const char *cs = json_string_value(n);
             if (!cs || !scs_cidr_parse(cs, &x->c))
-                return everr(name, err, "networks_observed[%zu] は "
-                             "\"192.168.1.0/24\" の形です / networks_observed[%zu] "
-                             "must be a CIDR such as \"192.168.1.0/24\"", i, i);
+                return everr(
+                    name, err,
+                    "networks_observed[%zu] は "
+                    "\"192.168.1.0/24\" の形です / networks_observed[%zu] "
+                    "must be a CIDR such as \"192.168.1.0/24\"",
+                    i, i);
             snprintf(x->text, sizeof x->text, "%s", cs);
             ev->n_nets++;
         }
@@ -231,18 +260,23 @@ static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
         json_t *lp = json_object_get(feed, "last_pull");
         json_t *bl = json_object_get(feed, "blocking");
         if (!json_is_object(feed) || !json_is_boolean(ap))
-            return everr(name, err, "feed.applied は true か false です / "
+            return everr(name, err,
+                         "feed.applied は true か false です / "
                          "feed.applied must be true or false");
         ev->has_feed = true;
         ev->feed_applied = json_is_true(ap);
         if (lp && !json_is_null(lp) &&
-            (!small_str(lp, 40, &s) || !scs_time_parse(s, &ev->feed_last_pull)))
-            return everr(name, err, "feed.last_pull は RFC 3339 の時刻です / "
+            (!small_str(lp, 40, &s) ||
+             !scs_time_parse(s, &ev->feed_last_pull)))
+            return everr(name, err,
+                         "feed.last_pull は RFC 3339 の時刻です / "
                          "feed.last_pull must be an RFC 3339 time");
         if (!bl || !small_str(bl, sizeof ev->blocking, &s))
-            return everr(name, err, "feed.blocking は文字列です（\"nftables\"、"
-                         "\"none\" など） / feed.blocking must be a string such "
-                         "as \"nftables\" or \"none\"");
+            return everr(
+                name, err,
+                "feed.blocking は文字列です（\"nftables\"、"
+                "\"none\" など） / feed.blocking must be a string such "
+                "as \"nftables\" or \"none\"");
         snprintf(ev->blocking, sizeof ev->blocking, "%s", s);
     }
     return MM_OK;
@@ -253,8 +287,10 @@ mm_rc mm_scs_evidence_parse(const char *data, size_t len, const char *name,
 {
     *out = NULL;
     if (len > MM_SCS_EVIDENCE_MAX)
-        return mm_err_set(err, MM_ELIMIT, name, 0, "ファイルが大きすぎます / file "
-                          "too large (limit %u bytes)", MM_SCS_EVIDENCE_MAX);
+        return mm_err_set(err, MM_ELIMIT, name, 0,
+                          "ファイルが大きすぎます / file "
+                          "too large (limit %u bytes)",
+                          MM_SCS_EVIDENCE_MAX);
     if (sodium_init() < 0)
         return mm_err_set(err, MM_EINTERNAL, name, 0, "libsodium init failed");
     json_t *root = scs_json_parse(data, len, name, err);
@@ -304,9 +340,10 @@ json_t *scs_evidence_summary(const mm_scs_evidence *ev)
 {
     char hex[65];
     scs_hex(ev->sha256, 32, hex);
-    return json_pack("{s:s, s:s, s:s, s:I, s:s}", "source", ev->source, "tenant",
-                     ev->tenant, "generated_at", ev->generated_at_s,
-                     "window_days", (json_int_t)ev->window_days, "sha256", hex);
+    return json_pack("{s:s, s:s, s:s, s:I, s:s}", "source", ev->source,
+                     "tenant", ev->tenant, "generated_at", ev->generated_at_s,
+                     "window_days", (json_int_t)ev->window_days, "sha256",
+                     hex);
 }
 
 /* "netfilter|fortigate|kv" or "どのログ" for a probe's dataset list. */
@@ -345,9 +382,9 @@ static void day_of(int64_t t, char out[11])
     out[10] = '\0';
 }
 
-scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
-                              const json_t *inventory, char *ja, size_t jl,
-                              char *en, size_t el)
+scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
+                              const mm_scs_probe *pr, const json_t *inventory,
+                              char *ja, size_t jl, char *en, size_t el)
 {
     char dl[200], day[11];
     int64_t limit = ev->generated_at - (int64_t)pr->within_days * DAY;
@@ -368,20 +405,25 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
         if (best && best->last_seen >= limit) {
             day_of(best->last_seen, day);
             if (pr->kind == MM_SCS_PROBE_SEEN) {
-                snprintf(ja, jl, "%s のログを %s まで受信しています（%llu 件）",
+                snprintf(ja, jl,
+                         "%s のログを %s まで受信しています（%llu 件）",
                          best->name, day, (unsigned long long)best->events);
                 snprintf(en, el, "%s logs received up to %s (%llu events)",
                          best->name, day, (unsigned long long)best->events);
             } else {
-                snprintf(ja, jl, "%s のログで通信の遮断を確認しました（%llu "
-                         "件、%s まで）", best->name,
-                         (unsigned long long)best->denied, day);
-                snprintf(en, el, "%s logs show traffic being denied (%llu, up to "
-                         "%s)", best->name, (unsigned long long)best->denied, day);
+                snprintf(ja, jl,
+                         "%s のログで通信の遮断を確認しました（%llu "
+                         "件、%s まで）",
+                         best->name, (unsigned long long)best->denied, day);
+                snprintf(en, el,
+                         "%s logs show traffic being denied (%llu, up to "
+                         "%s)",
+                         best->name, (unsigned long long)best->denied, day);
             }
             return SCS_EV_SUPPORTS;
         }
-        if (pr->kind == MM_SCS_PROBE_DENIED || ev->window_days < pr->within_days)
+        if (pr->kind == MM_SCS_PROBE_DENIED ||
+            ev->window_days < pr->within_days)
             return SCS_EV_NONE;
         const char *any_ja = pr->any_dataset ? "どのログ" : dl;
         const char *any_en = pr->any_dataset ? "any logs" : dl;
@@ -389,14 +431,16 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
             day_of(best->last_seen, day);
             snprintf(ja, jl, "%s のログは %s を最後に %u 日以上届いていません",
                      any_ja, day, pr->within_days);
-            snprintf(en, el, "no %s%s for %u days or more (last on %s)", any_en,
-                     pr->any_dataset ? "" : " logs", pr->within_days, day);
+            snprintf(en, el, "no %s%s for %u days or more (last on %s)",
+                     any_en, pr->any_dataset ? "" : " logs", pr->within_days,
+                     day);
         } else {
             if (pr->any_dataset)
                 snprintf(ja, jl, "直近 %u 日間、ログが1件も届いていません",
                          ev->window_days);
             else
-                snprintf(ja, jl, "直近 %u 日間、%s のログが1件も届いていません",
+                snprintf(ja, jl,
+                         "直近 %u 日間、%s のログが1件も届いていません",
                          ev->window_days, dl);
             snprintf(en, el, "no %s%s at all in the last %u days", any_en,
                      pr->any_dataset ? "" : " logs", ev->window_days);
@@ -408,11 +452,15 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
             return SCS_EV_NONE;
         json_t *ih = json_object_get(inventory, "hosts");
         if (ih && (uint64_t)json_integer_value(ih) < ev->hosts_observed) {
-            snprintf(ja, jl, "センサーは %llu 台の機器を観測しましたが、台帳には "
-                     "%lld 台しかありません", (unsigned long long)ev->hosts_observed,
+            snprintf(ja, jl,
+                     "センサーは %llu 台の機器を観測しましたが、台帳には "
+                     "%lld 台しかありません",
+                     (unsigned long long)ev->hosts_observed,
                      (long long)json_integer_value(ih));
-            snprintf(en, el, "the sensor observed %llu hosts but the inventory "
-                     "lists only %lld", (unsigned long long)ev->hosts_observed,
+            snprintf(en, el,
+                     "the sensor observed %llu hosts but the inventory "
+                     "lists only %lld",
+                     (unsigned long long)ev->hosts_observed,
                      (long long)json_integer_value(ih));
             return SCS_EV_CONTRADICTS;
         }
@@ -435,7 +483,8 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
                 bool in = false;
                 size_t k;
                 json_t *v;
-                json_array_foreach(inets, k, v) {
+                json_array_foreach(inets, k, v)
+                {
                     mm_cidr c;
                     if (scs_cidr_parse(json_string_value(v), &c) &&
                         mm_cidr_within(&ev->nets[i].c, &c)) {
@@ -453,10 +502,13 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
                 }
             }
             if (n_miss) {
-                snprintf(ja, jl, "台帳にないネットワークを %zu 個観測しました（%s%s）",
+                snprintf(ja, jl,
+                         "台帳にないネットワークを %zu 個観測しました（%s%s）",
                          n_miss, miss, n_miss > 3 ? " など" : "");
-                snprintf(en, el, "%zu observed network(s) are not in the "
-                         "inventory (%s%s)", n_miss, miss, n_miss > 3 ? ", …" : "");
+                snprintf(en, el,
+                         "%zu observed network(s) are not in the "
+                         "inventory (%s%s)",
+                         n_miss, miss, n_miss > 3 ? ", …" : "");
                 return SCS_EV_CONTRADICTS;
             }
         }
@@ -470,12 +522,14 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
         if (!ev->has_feed)
             return SCS_EV_NONE;
         if (!ev->feed_applied || strcmp(ev->blocking, "none") == 0) {
-            snprintf(ja, jl, "共有フィードが通信の遮断に使われていません（applied=%s, "
-                     "blocking=%s）", ev->feed_applied ? "true" : "false",
-                     ev->blocking);
-            snprintf(en, el, "the shared feed is not used for blocking "
-                     "(applied=%s, blocking=%s)", ev->feed_applied ? "true" : "false",
-                     ev->blocking);
+            snprintf(ja, jl,
+                     "共有フィードが通信の遮断に使われていません（applied=%s, "
+                     "blocking=%s）",
+                     ev->feed_applied ? "true" : "false", ev->blocking);
+            snprintf(en, el,
+                     "the shared feed is not used for blocking "
+                     "(applied=%s, blocking=%s)",
+                     ev->feed_applied ? "true" : "false", ev->blocking);
             return SCS_EV_CONTRADICTS;
         }
         if (!ev->feed_last_pull || ev->feed_last_pull < limit) {
@@ -483,24 +537,33 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
                 day_of(ev->feed_last_pull, day);
             else
                 snprintf(day, sizeof day, "-");
-            snprintf(ja, jl, "共有フィードが %u 日以上更新されていません（最終取得 %s）",
+            snprintf(
+                ja, jl,
+                "共有フィードが %u 日以上更新されていません（最終取得 %s）",
+                pr->within_days, day);
+            snprintf(en, el,
+                     "the shared feed has not been pulled for %u days or "
+                     "more (last pull %s)",
                      pr->within_days, day);
-            snprintf(en, el, "the shared feed has not been pulled for %u days or "
-                     "more (last pull %s)", pr->within_days, day);
             return SCS_EV_CONTRADICTS;
         }
         day_of(ev->feed_last_pull, day);
-        snprintf(ja, jl, "共有フィードを %s で適用し、危険な宛先への通信を遮断して"
-                 "います（最終取得 %s）", ev->blocking, day);
-        snprintf(en, el, "the shared feed is applied with %s and blocks dangerous "
-                 "destinations (last pull %s)", ev->blocking, day);
+        snprintf(ja, jl,
+                 "共有フィードを %s で適用し、危険な宛先への通信を遮断して"
+                 "います（最終取得 %s）",
+                 ev->blocking, day);
+        snprintf(en, el,
+                 "the shared feed is applied with %s and blocks dangerous "
+                 "destinations (last pull %s)",
+                 ev->blocking, day);
         return SCS_EV_SUPPORTS;
     }
     }
     return SCS_EV_NONE;
 }
 
-/* ---- writing ------------------------------------------------------------------ */
+/* ---- writing
+ * ------------------------------------------------------------------ */
 
 static json_t *time_or_null(int64_t ms)
 {
@@ -536,14 +599,15 @@ mm_rc mm_scs_evidence_write(const mm_scs_evidence_state *st, mm_buf *out,
         }
         bad |= json_object_set_new(ds, d->name,
                                    json_pack("{s:o, s:I, s:I}", "last_seen",
-                                             time_or_null(d->last_seen_ms), "events",
-                                             (json_int_t)d->events, "denied",
-                                             (json_int_t)d->denied));
+                                             time_or_null(d->last_seen_ms),
+                                             "events", (json_int_t)d->events,
+                                             "denied", (json_int_t)d->denied));
     }
     if (st->has_hosts)
-        bad |= st->hosts_observed > INT64_MAX ||
-               json_object_set_new(doc, "hosts_observed",
-                                   json_integer((json_int_t)st->hosts_observed));
+        bad |=
+            st->hosts_observed > INT64_MAX ||
+            json_object_set_new(doc, "hosts_observed",
+                                json_integer((json_int_t)st->hosts_observed));
     if (st->networks) {
         json_t *arr = json_array();
         for (size_t i = 0; arr && i < st->n_networks; i++)
@@ -553,9 +617,9 @@ mm_rc mm_scs_evidence_write(const mm_scs_evidence_state *st, mm_buf *out,
     if (st->has_feed)
         bad |= json_object_set_new(
             doc, "feed",
-            json_pack("{s:b, s:o, s:s}", "applied", st->feed_applied, "last_pull",
-                      time_or_null(st->feed_last_pull_ms), "blocking",
-                      st->blocking ? st->blocking : "none"));
+            json_pack("{s:b, s:o, s:s}", "applied", st->feed_applied,
+                      "last_pull", time_or_null(st->feed_last_pull_ms),
+                      "blocking", st->blocking ? st->blocking : "none"));
     mm_buf tmp;
     mm_buf_init(&tmp, MM_SCS_EVIDENCE_MAX);
     mm_rc rc = bad ? mm_err_set(err, MM_EINVAL, "evidence", 0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * scs-int.h — helpers shared by the files of the scs module. Not part of
  * the public surface (that is scs.h); nothing outside src/scs includes it.
@@ -34,9 +35,9 @@ int scs_level_parse(const char *s);
 /* Category from its name; false when unknown. */
 bool scs_category_from_name(const char *s, mm_scs_category *out);
 
-
 /* ---- answers internals (answers.c) ---- */
-mm_scs_answer scs_answers_at(const mm_scs_answers *a, size_t item, unsigned ci);
+mm_scs_answer scs_answers_at(const mm_scs_answers *a, size_t item,
+                             unsigned ci);
 const char *scs_answers_note(const mm_scs_answers *a, size_t item);
 const json_t *scs_answers_org(const mm_scs_answers *a);
 const json_t *scs_answers_inventory(const mm_scs_answers *a);
@@ -44,16 +45,17 @@ const char *scs_answers_date(const mm_scs_answers *a); /* "" if not given */
 
 /* ---- evidence internals (evidence.c) ---- */
 typedef enum scs_verdict {
-    SCS_EV_NONE = 0,    /* says nothing either way */
-    SCS_EV_SUPPORTS,    /* shows the criterion is met */
-    SCS_EV_CONTRADICTS  /* shows it is not */
+    SCS_EV_NONE = 0,   /* says nothing either way */
+    SCS_EV_SUPPORTS,   /* shows the criterion is met */
+    SCS_EV_CONTRADICTS /* shows it is not */
 } scs_verdict;
 
 /* Evaluates one probe of a criterion against one evidence file; writes the
  * reason in both languages. `inventory` is the answers' inventory or NULL. */
-scs_verdict scs_evidence_eval(const mm_scs_evidence *ev, const mm_scs_probe *pr,
-                              const json_t *inventory, char *why_ja,
-                              size_t ja_len, char *why_en, size_t en_len);
+scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
+                              const mm_scs_probe *pr, const json_t *inventory,
+                              char *why_ja, size_t ja_len, char *why_en,
+                              size_t en_len);
 /* {"source","tenant","generated_at","window_days","sha256"} (new ref). */
 json_t *scs_evidence_summary(const mm_scs_evidence *ev);
 /* When the evidence's state was taken (generated_at, seconds). */
@@ -67,9 +69,9 @@ bool scs_cidr_parse(const char *s, mm_cidr *out);
 
 /* ---- reports (report-text.c) ---- */
 typedef struct scs_doc {
-    json_t *root;             /* owns everything */
-    const json_t *a;          /* the assessment */
-    const json_t *conf;       /* confirmation, or NULL */
+    json_t *root;       /* owns everything */
+    const json_t *a;    /* the assessment */
+    const json_t *conf; /* confirmation, or NULL */
 } scs_doc;
 /* Opens an assessment or confirmed document for rendering. */
 mm_rc scs_doc_open(scs_doc *d, const char *text, size_t len, mm_err *err);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * scs.h — the SCS (supply-chain security evaluation scheme, SCS評価制度)
  * ★3/★4 diagnosis: the requirement catalogue (data), answers, automatic
@@ -20,18 +21,20 @@
 
 /* ---- limits (default, and the threat each one guards) ------------------ */
 
-#define MM_SCS_FILE_MAX (1024u * 1024u)     /* catalogue/answers/assessment file */
+/* a catalogue, answers or assessment file */
+#define MM_SCS_FILE_MAX (1024u * 1024u)
 #define MM_SCS_EVIDENCE_MAX (4u * 1024u * 1024u) /* one evidence file */
-#define MM_SCS_ITEMS_MAX 512u                /* items in a catalogue */
-#define MM_SCS_TEXT_MAX 2048u                /* one text value, bytes */
-#define MM_SCS_ID_MAX 16u                    /* "4-5-2" and the like */
-#define MM_SCS_PROBES_MAX 4u                 /* evidence probes per criterion */
-#define MM_SCS_PROBE_DS_MAX 8u               /* datasets named by one probe */
-#define MM_SCS_EVIDENCE_FILES_MAX 16u        /* --evidence given at most so often */
-#define MM_SCS_NETWORKS_MAX 4096u            /* networks in an evidence file */
+#define MM_SCS_ITEMS_MAX 512u                    /* items in a catalogue */
+#define MM_SCS_TEXT_MAX 2048u                    /* one text value, bytes */
+#define MM_SCS_ID_MAX 16u                        /* "4-5-2" and the like */
+#define MM_SCS_PROBES_MAX 4u          /* evidence probes per criterion */
+#define MM_SCS_PROBE_DS_MAX 8u        /* datasets named by one probe */
+#define MM_SCS_EVIDENCE_FILES_MAX 16u /* --evidence given at most so often */
+#define MM_SCS_NETWORKS_MAX 4096u     /* networks in an evidence file */
 #define MM_SCS_REPORT_MAX (16u * 1024u * 1024u) /* any rendered output */
 
-/* ---- catalogue ------------------------------------------------------------ */
+/* ---- catalogue ------------------------------------------------------------
+ */
 
 /* The 7 categories of the scheme: the six NIST CSF functions plus
  * business-partner management. */
@@ -41,8 +44,8 @@ typedef enum mm_scs_category {
     MM_SCS_CAT_IDENTIFY,       /* "identify"   リスクの特定 (ID) */
     MM_SCS_CAT_PROTECT,        /* "protect"    攻撃等の防御 (PR) */
     MM_SCS_CAT_DETECT,         /* "detect"     攻撃等の検知 (DE) */
-    MM_SCS_CAT_RESPOND,        /* "respond"    インシデントへの対応 (RS) */
-    MM_SCS_CAT_RECOVER,        /* "recover"    インシデントからの復旧 (RC) */
+    MM_SCS_CAT_RESPOND, /* "respond"    インシデントへの対応 (RS) */
+    MM_SCS_CAT_RECOVER, /* "recover"    インシデントからの復旧 (RC) */
     MM_SCS_CAT_COUNT
 } mm_scs_category;
 
@@ -64,10 +67,11 @@ typedef enum mm_scs_help {
 /* Evidence probes (see docs/scs.md, "evidence = ..."). */
 typedef enum mm_scs_probe_kind {
     MM_SCS_PROBE_SEEN = 0, /* seen:ds|ds within Nd — logs of these datasets */
-    MM_SCS_PROBE_DENIED,   /* denied:ds|ds within Nd — a firewall denied traffic */
-    MM_SCS_PROBE_HOSTS,    /* hosts — hosts observed vs the declared inventory */
+    MM_SCS_PROBE_DENIED, /* denied:ds|ds within Nd — a firewall denied traffic
+                          */
+    MM_SCS_PROBE_HOSTS, /* hosts — hosts observed vs the declared inventory */
     MM_SCS_PROBE_NETWORKS, /* networks — networks observed vs the inventory */
-    MM_SCS_PROBE_FEED      /* feed within Nd — shared feed applied and blocking */
+    MM_SCS_PROBE_FEED /* feed within Nd — shared feed applied and blocking */
 } mm_scs_probe_kind;
 
 typedef struct mm_scs_probe {
@@ -82,11 +86,11 @@ typedef struct mm_scs_probe {
  * at ★4; an item listed again at ★4 with a stricter wording has a second
  * criterion with level 4. */
 typedef struct mm_scs_criterion {
-    int level; /* 3 or 4 */
+    int level;                 /* 3 or 4 */
     char *group_ja, *group_en; /* heading it is listed under */
     char *text_ja, *text_en;   /* the published wording and its translation */
     mm_scs_help help;
-    char *next_ja, *next_en;   /* concrete next step when unmet */
+    char *next_ja, *next_en; /* concrete next step when unmet */
     unsigned n_probes;
     mm_scs_probe probes[MM_SCS_PROBES_MAX];
 } mm_scs_criterion;
@@ -129,15 +133,16 @@ void mm_scs_catalogue_free(mm_scs_catalogue *cat);
 const mm_scs_item *mm_scs_catalogue_find(const mm_scs_catalogue *cat,
                                          const char *id);
 
-const char *mm_scs_category_name(mm_scs_category c);   /* "governance" */
-const char *mm_scs_category_ja(mm_scs_category c);     /* "ガバナンスの整備" */
-const char *mm_scs_category_en(mm_scs_category c);     /* "Governance" */
-const char *mm_scs_kind_name(mm_scs_kind k);           /* "technical" */
-const char *mm_scs_help_name(mm_scs_help h);           /* "it-tool" */
+const char *mm_scs_category_name(mm_scs_category c); /* "governance" */
+const char *mm_scs_category_ja(mm_scs_category c); /* "ガバナンスの整備" */
+const char *mm_scs_category_en(mm_scs_category c); /* "Governance" */
+const char *mm_scs_kind_name(mm_scs_kind k);       /* "technical" */
+const char *mm_scs_help_name(mm_scs_help h);       /* "it-tool" */
 const char *mm_scs_help_ja(mm_scs_help h);
 const char *mm_scs_help_en(mm_scs_help h);
 
-/* ---- answers --------------------------------------------------------------- */
+/* ---- answers ---------------------------------------------------------------
+ */
 
 typedef enum mm_scs_answer {
     MM_SCS_UNKNOWN = 0, /* "unknown" (also: left out) */
@@ -165,7 +170,8 @@ mm_scs_answer mm_scs_answers_get(const mm_scs_answers *a, const char *id,
 const char *mm_scs_answers_org_name(const mm_scs_answers *a);
 int mm_scs_answers_target(const mm_scs_answers *a); /* 3 or 4 */
 
-/* ---- evidence -------------------------------------------------------------- */
+/* ---- evidence --------------------------------------------------------------
+ */
 
 typedef struct mm_scs_evidence mm_scs_evidence; /* opaque; one file each */
 
@@ -181,12 +187,12 @@ typedef struct mm_scs_dataset_seen {
     const char *name;     /* ECS event.dataset, e.g. "netfilter" */
     int64_t last_seen_ms; /* 0 = never */
     uint64_t events;
-    uint64_t denied;      /* firewall denies among them */
+    uint64_t denied; /* firewall denies among them */
 } mm_scs_dataset_seen;
 
 typedef struct mm_scs_evidence_state {
-    const char *source;      /* "sensor" or "hub" */
-    const char *tenant;      /* may be NULL */
+    const char *source; /* "sensor" or "hub" */
+    const char *tenant; /* may be NULL */
     int64_t generated_at_ms;
     unsigned window_days;
     const mm_scs_dataset_seen *datasets;
@@ -197,8 +203,8 @@ typedef struct mm_scs_evidence_state {
     size_t n_networks;
     bool has_feed;
     bool feed_applied;
-    int64_t feed_last_pull_ms;   /* 0 = never */
-    const char *blocking;        /* "nftables", "none", ... */
+    int64_t feed_last_pull_ms; /* 0 = never */
+    const char *blocking;      /* "nftables", "none", ... */
 } mm_scs_evidence_state;
 
 /* Appends the evidence file for `st` (JSON, docs/scs.md) to out. The result
@@ -207,17 +213,19 @@ typedef struct mm_scs_evidence_state {
 mm_rc mm_scs_evidence_write(const mm_scs_evidence_state *st, mm_buf *out,
                             mm_err *err);
 
-/* ---- assessment ------------------------------------------------------------ */
+/* ---- assessment ------------------------------------------------------------
+ */
 
 typedef struct mm_scs_assessment mm_scs_assessment; /* opaque */
 
 /* Per-criterion outcome. */
 typedef enum mm_scs_status {
-    MM_SCS_ST_MET = 0,         /* "met": answered yes, evidence agrees or is silent */
-    MM_SCS_ST_MET_BY_EVIDENCE, /* "met_by_evidence": not answered, evidence supports */
+    MM_SCS_ST_MET = 0, /* "met": answered yes, evidence agrees or is silent */
+    MM_SCS_ST_MET_BY_EVIDENCE, /* "met_by_evidence": not answered, evidence
+                                  supports */
     MM_SCS_ST_NOT_MET,         /* "not_met": answered no */
-    MM_SCS_ST_UNKNOWN,         /* "unknown": not answered, no supporting evidence */
-    MM_SCS_ST_CONTRADICTED     /* "contradicted": answer and evidence disagree */
+    MM_SCS_ST_UNKNOWN, /* "unknown": not answered, no supporting evidence */
+    MM_SCS_ST_CONTRADICTED /* "contradicted": answer and evidence disagree */
 } mm_scs_status;
 
 const char *mm_scs_status_name(mm_scs_status s);
@@ -245,7 +253,8 @@ size_t mm_scs_contradiction_count(const mm_scs_assessment *as);
 mm_rc mm_scs_assessment_json(const mm_scs_assessment *as, bool pretty,
                              mm_buf *out);
 
-/* ---- reports ------------------------------------------------------------------- */
+/* ---- reports
+ * ------------------------------------------------------------------- */
 
 typedef enum mm_scs_lang { MM_SCS_JA = 0, MM_SCS_EN } mm_scs_lang;
 
@@ -259,13 +268,15 @@ mm_rc mm_scs_report_html(const char *assessment_json, size_t len,
                          mm_scs_lang lang, bool verified, mm_buf *out,
                          mm_err *err);
 
-/* Lists the catalogue: level 0 = all, 3 = required at ★3, 4 = required at ★4. */
+/* Lists the catalogue: level 0 = all, 3 = required at ★3, 4 = required at ★4.
+ */
 mm_rc mm_scs_catalogue_table(const mm_scs_catalogue *cat, int level,
                              mm_scs_lang lang, mm_buf *out);
 mm_rc mm_scs_catalogue_json(const mm_scs_catalogue *cat, int level,
                             mm_buf *out);
 
-/* ---- expert confirmation (Ed25519) ---------------------------------------- */
+/* ---- expert confirmation (Ed25519) ----------------------------------------
+ */
 
 #define MM_SCS_PK_HEX 64  /* public key, hex characters */
 #define MM_SCS_SK_HEX 128 /* secret key, hex characters */
@@ -285,9 +296,9 @@ bool mm_scs_registration_no_valid(const char *s);
 
 /* Signs an assessment document (JSON text as written by `assess --format
  * json`) and writes the confirmed document (canonical JSON + "\n") to out. */
-mm_rc mm_scs_confirm(const char *assessment_json, size_t len,
-                     const char *name, const mm_scs_expert *expert,
-                     const char *sk_hex, mm_buf *out, mm_err *err);
+mm_rc mm_scs_confirm(const char *assessment_json, size_t len, const char *name,
+                     const mm_scs_expert *expert, const char *sk_hex,
+                     mm_buf *out, mm_err *err);
 
 /* Checks a confirmed document. Returns MM_OK when it is canonical and the
  * signature is valid (and, when `pk_hex` is non-NULL, made by that key);
@@ -296,7 +307,8 @@ mm_rc mm_scs_confirm(const char *assessment_json, size_t len,
 mm_rc mm_scs_verify(const char *confirmed_json, size_t len, const char *name,
                     const char *pk_hex, mm_err *err);
 
-/* ---- small helpers shared with the CLI ------------------------------------ */
+/* ---- small helpers shared with the CLI ------------------------------------
+ */
 
 /* Reads a whole file of at most `max` bytes into a NUL-terminated heap
  * buffer (*out, caller frees): mm_file_read, except that a missing file is

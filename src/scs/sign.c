@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sign.c — the expert's confirmation: an Ed25519 signature (libsodium) over
  * the canonical form of the assessment and the confirmation record, and
  * its verification. A confirmed file is itself canonical JSON, so any
@@ -16,7 +17,8 @@ mm_rc mm_scs_keygen(char pk_hex[MM_SCS_PK_HEX + 1],
 {
     if (sodium_init() < 0)
         return MM_EINTERNAL;
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+        sk[crypto_sign_SECRETKEYBYTES];
     if (crypto_sign_keypair(pk, sk) != 0)
         return MM_EINTERNAL;
     scs_hex(pk, sizeof pk, pk_hex);
@@ -41,7 +43,8 @@ static bool unhex(const char *hex, unsigned char *out, size_t n)
     if (!hex || strlen(hex) != 2 * n)
         return false;
     size_t got = 0;
-    return sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, NULL) == 0 && got == n;
+    return sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, NULL) == 0 &&
+           got == n;
 }
 
 /* DOMAIN + canonical({"assessment": a, "confirmation": c minus signature}). */
@@ -66,25 +69,31 @@ static bool text_field_ok(const char *s, size_t max)
     return s && *s && strlen(s) <= max && scs_text_ok(s, strlen(s));
 }
 
-mm_rc mm_scs_confirm(const char *assessment_json, size_t len,
-                     const char *name, const mm_scs_expert *expert,
-                     const char *sk_hex, mm_buf *out, mm_err *err)
+mm_rc mm_scs_confirm(const char *assessment_json, size_t len, const char *name,
+                     const mm_scs_expert *expert, const char *sk_hex,
+                     mm_buf *out, mm_err *err)
 {
     if (sodium_init() < 0)
         return mm_err_set(err, MM_EINTERNAL, name, 0, "libsodium init failed");
     if (!text_field_ok(expert->name, 200))
-        return mm_err_set(err, MM_EINVAL, "--expert-name", 0, "専門家の氏名が"
-                          "空か長すぎます / the expert's name is empty or too long");
+        return mm_err_set(
+            err, MM_EINVAL, "--expert-name", 0,
+            "専門家の氏名が"
+            "空か長すぎます / the expert's name is empty or too long");
     if (!mm_scs_registration_no_valid(expert->registration_no))
-        return mm_err_set(err, MM_EINVAL, "--registration-no", 0, "登録番号は6桁"
-                          "の数字です（例 012345） / the registration number must "
-                          "be 6 digits, e.g. 012345");
+        return mm_err_set(
+            err, MM_EINVAL, "--registration-no", 0,
+            "登録番号は6桁"
+            "の数字です（例 012345） / the registration number must "
+            "be 6 digits, e.g. 012345");
     if (!expert->date || !scs_date_ok(expert->date))
-        return mm_err_set(err, MM_EINVAL, "--date", 0, "日付は YYYY-MM-DD です / "
+        return mm_err_set(err, MM_EINVAL, "--date", 0,
+                          "日付は YYYY-MM-DD です / "
                           "the date must be YYYY-MM-DD");
     unsigned char sk[crypto_sign_SECRETKEYBYTES];
     if (!unhex(sk_hex, sk, sizeof sk))
-        return mm_err_set(err, MM_EINVAL, "--key", 0, "秘密鍵の形式が正しくありま"
+        return mm_err_set(err, MM_EINVAL, "--key", 0,
+                          "秘密鍵の形式が正しくありま"
                           "せん / the secret key is not %d hex characters",
                           MM_SCS_SK_HEX);
     if (len > MM_SCS_FILE_MAX) {
@@ -100,27 +109,32 @@ mm_rc mm_scs_confirm(const char *assessment_json, size_t len,
     if (!f || strcmp(f, "mamori-scs-assessment 1") != 0) {
         json_decref(a);
         sodium_memzero(sk, sizeof sk);
-        return mm_err_set(err, MM_EPARSE, name, 0, "診断結果 (assess --format json "
-                          "の出力) ではありません / not an assessment (want the "
-                          "output of `mamori scs assess --format json`)");
+        return mm_err_set(
+            err, MM_EPARSE, name, 0,
+            "診断結果 (assess --format json "
+            "の出力) ではありません / not an assessment (want the "
+            "output of `mamori scs assess --format json`)");
     }
     char pk_hex[MM_SCS_PK_HEX + 1];
     scs_hex(sk + crypto_sign_SEEDBYTES, crypto_sign_PUBLICKEYBYTES, pk_hex);
-    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "expert_name",
-                          expert->name, "registration_no", expert->registration_no,
-                          "date", expert->date, "public_key", pk_hex, "algorithm",
-                          "ed25519", "scheme",
-                          "専門家確認付き自己評価 / self-assessment confirmed by an expert");
+    json_t *c = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s}", "expert_name", expert->name,
+        "registration_no", expert->registration_no, "date", expert->date,
+        "public_key", pk_hex, "algorithm", "ed25519", "scheme",
+        "専門家確認付き自己評価 / self-assessment confirmed by an expert");
     mm_buf msg;
     mm_buf_init(&msg, MM_SCS_REPORT_MAX);
     mm_rc rc = c ? payload(a, c, &msg) : MM_ENOMEM;
     if (rc == MM_OK) {
         unsigned char sig[crypto_sign_BYTES];
         char sig_hex[2 * crypto_sign_BYTES + 1];
-        crypto_sign_detached(sig, NULL, (const unsigned char *)msg.data, msg.len, sk);
+        crypto_sign_detached(sig, NULL, (const unsigned char *)msg.data,
+                             msg.len, sk);
         scs_hex(sig, sizeof sig, sig_hex);
-        json_t *env = json_pack("{s:O, s:O}", "assessment", a, "confirmation", c);
-        if (!env || json_object_set_new(c, "signature", json_string(sig_hex)) != 0)
+        json_t *env =
+            json_pack("{s:O, s:O}", "assessment", a, "confirmation", c);
+        if (!env ||
+            json_object_set_new(c, "signature", json_string(sig_hex)) != 0)
             rc = MM_ENOMEM;
         if (rc == MM_OK)
             rc = scs_json_dump(env, false, out);
@@ -161,9 +175,11 @@ mm_rc mm_scs_verify(const char *text, size_t len, const char *name,
         return MM_EPARSE;
     json_t *a = json_object_get(root, "assessment");
     json_t *c = json_object_get(root, "confirmation");
-    if (!json_is_object(a) || !json_is_object(c) || json_object_size(root) != 2) {
+    if (!json_is_object(a) || !json_is_object(c) ||
+        json_object_size(root) != 2) {
         json_decref(root);
-        return mm_err_set(err, MM_EPARSE, name, 0, "確認済みの診断結果ではありま"
+        return mm_err_set(err, MM_EPARSE, name, 0,
+                          "確認済みの診断結果ではありま"
                           "せん / not a confirmed assessment (want "
                           "{\"assessment\":…, \"confirmation\":…})");
     }
@@ -173,36 +189,45 @@ mm_rc mm_scs_verify(const char *text, size_t len, const char *name,
     mm_buf_init(&msg, MM_SCS_REPORT_MAX);
     const char *pk_s = json_string_value(json_object_get(c, "public_key"));
     const char *sig_s = json_string_value(json_object_get(c, "signature"));
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], want[crypto_sign_PUBLICKEYBYTES];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+        want[crypto_sign_PUBLICKEYBYTES];
     unsigned char sig[crypto_sign_BYTES];
     if (scs_json_dump(root, false, &canon) != MM_OK ||
         mm_buf_puts(&canon, "\n") != MM_OK) {
         rc = mm_err_set(err, MM_ENOMEM, name, 0, "out of memory");
     } else if (!(canon.len == len && memcmp(canon.data, text, len) == 0) &&
                !(canon.len == len + 1 && memcmp(canon.data, text, len) == 0)) {
-        rc = bad(err, name, "確認後に書き換えられています（正規形ではありません） / "
-                 "altered after confirmation: the file is not in the canonical "
-                 "form it was signed in");
+        rc =
+            bad(err, name,
+                "確認後に書き換えられています（正規形ではありません） / "
+                "altered after confirmation: the file is not in the canonical "
+                "form it was signed in");
     } else if (!unhex(pk_s, pk, sizeof pk) || !unhex(sig_s, sig, sizeof sig)) {
-        rc = bad(err, name, "公開鍵か署名の形式が正しくありません / the public key "
+        rc = bad(err, name,
+                 "公開鍵か署名の形式が正しくありません / the public key "
                  "or the signature is malformed");
-    } else if (!mm_scs_registration_no_valid(json_string_value(
-                   json_object_get(c, "registration_no")))) {
-        rc = bad(err, name, "登録番号が6桁の数字ではありません / the registration "
+    } else if (!mm_scs_registration_no_valid(
+                   json_string_value(json_object_get(c, "registration_no")))) {
+        rc = bad(err, name,
+                 "登録番号が6桁の数字ではありません / the registration "
                  "number is not 6 digits");
     } else if (!json_string_value(json_object_get(c, "date")) ||
                !scs_date_ok(json_string_value(json_object_get(c, "date")))) {
-        rc = bad(err, name, "確認日が YYYY-MM-DD ではありません / the confirmation "
+        rc = bad(err, name,
+                 "確認日が YYYY-MM-DD ではありません / the confirmation "
                  "date is not YYYY-MM-DD");
     } else if (pk_hex && (!unhex(pk_hex, want, sizeof want) ||
                           sodium_memcmp(want, pk, sizeof pk) != 0)) {
-        rc = bad(err, name, "指定の公開鍵による署名ではありません / not signed by "
-                 "the expected public key (file has %.16s…)", pk_s);
+        rc = bad(err, name,
+                 "指定の公開鍵による署名ではありません / not signed by "
+                 "the expected public key (file has %.16s…)",
+                 pk_s);
     } else if ((rc = payload(a, c, &msg)) != MM_OK) {
         rc = mm_err_set(err, rc, name, 0, "out of memory");
-    } else if (crypto_sign_verify_detached(sig, (const unsigned char *)msg.data,
-                                           msg.len, pk) != 0) {
-        rc = bad(err, name, "署名が一致しません（確認後に書き換えられています） / "
+    } else if (crypto_sign_verify_detached(
+                   sig, (const unsigned char *)msg.data, msg.len, pk) != 0) {
+        rc = bad(err, name,
+                 "署名が一致しません（確認後に書き換えられています） / "
                  "the signature does not match: the file was altered after "
                  "confirmation");
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util.c — small helpers of the scs module: text checks, files, JSON. */
 #include "scs-int.h"
 
@@ -76,7 +77,8 @@ bool scs_date_ok(const char *s)
             (s[3] - '0');
     int m = (s[5] - '0') * 10 + (s[6] - '0');
     int d = (s[8] - '0') * 10 + (s[9] - '0');
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static const int mdays[] = {31, 29, 31, 30, 31, 30,
+                                31, 31, 30, 31, 30, 31};
     if (y < 2000 || y > 2999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
         return false;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -117,8 +119,8 @@ json_t *scs_json_parse(const char *data, size_t len, const char *name,
     if (!j) {
         if (err) {
             bool dup = strstr(je.text, "duplicate object key") != NULL;
-            mm_err_set(err, MM_EPARSE, name, je.line > 0 ? (unsigned)je.line : 0,
-                       "%s: %s",
+            mm_err_set(err, MM_EPARSE, name,
+                       je.line > 0 ? (unsigned)je.line : 0, "%s: %s",
                        dup ? "同じキーが2回あります / duplicate key"
                            : "JSON の形式が正しくありません / malformed JSON",
                        je.text);

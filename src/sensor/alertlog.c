@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alertlog.c — alerts as JSON lines, one write(2) per line, rotated at a
  * size cap keeping N old files. */
 #include "sensor.h"
@@ -22,8 +23,8 @@ static mm_rc alertlog_reopen(mm_alertlog *al, mm_err *err)
     return MM_OK;
 }
 
-mm_rc mm_alertlog_open(mm_alertlog *al, const char *path,
-                       uint64_t max_bytes, unsigned keep, mm_err *err)
+mm_rc mm_alertlog_open(mm_alertlog *al, const char *path, uint64_t max_bytes,
+                       unsigned keep, mm_err *err)
 {
     memset(al, 0, sizeof *al);
     al->fd = -1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config.c — the sensor's INI config: every option is one table row. */
 #include "sensor.h"
 
@@ -50,8 +51,7 @@ static const opt_def opts[] = {
     {SEC_SENSOR, "alerts", T_PATH, 0, 0, NULL, false, CFG(alerts)},
     {SEC_SENSOR, "alerts_max_bytes", T_SIZE, 4096, (int64_t)1 << 40,
      "10485760", false, CFG(alerts_max_bytes)},
-    {SEC_SENSOR, "alerts_keep", T_UINT, 0, 100, "5", false,
-     CFG(alerts_keep)},
+    {SEC_SENSOR, "alerts_keep", T_UINT, 0, 100, "5", false, CFG(alerts_keep)},
     {SEC_SENSOR, "rules", T_PATH, 0, 0, NULL, false, CFG(rules)},
     {SEC_SENSOR, "ioc", T_PATHLIST, 0, MM_SENSOR_IOC_MAX, NULL, false,
      CFG(ioc)},
@@ -71,8 +71,7 @@ static const opt_def opts[] = {
     {SEC_INPUT, "type", T_LOGTYPE, 0, 0, "auto", false, INP(type)},
     {SEC_SYSLOG, "udp", T_ENDPOINT, 0, 0, NULL, false, CFG(syslog_udp)},
     {SEC_SYSLOG, "tcp", T_ENDPOINT, 0, 0, NULL, false, CFG(syslog_tcp)},
-    {SEC_SYSLOG, "type", T_LOGTYPE, 0, 0, "syslog", false,
-     CFG(syslog_type)},
+    {SEC_SYSLOG, "type", T_LOGTYPE, 0, 0, "syslog", false, CFG(syslog_type)},
     {SEC_SYSLOG, "max_message", T_SIZE32, 480, MM_SYSLOG_MSG_MAX, "65536",
      false, CFG(syslog_max_message)},
     {SEC_SYSLOG, "max_connections", T_UINT, 1, 4096, "64", false,
@@ -86,8 +85,8 @@ static const char *const section_names[] = {"sensor", "input", "syslog",
 
 typedef struct load_ctx {
     mm_sensor_config *cfg;
-    int section;                 /* -1 before the first header */
-    mm_sensor_input *input;      /* current [input] */
+    int section;            /* -1 before the first header */
+    mm_sensor_input *input; /* current [input] */
     bool seen_section[N_SECTIONS];
     unsigned section_line[N_SECTIONS];
     /* [uplink] keys already given (own_ranges/own_domains may repeat) */
@@ -177,8 +176,8 @@ static mm_rc opt_set(const opt_def *o, void *base, const char *v,
     switch (o->type) {
     case T_PATH:
         if (!*v)
-            return mm_err_set(err, MM_EINVAL, file, line,
-                              "%s: empty path", o->name);
+            return mm_err_set(err, MM_EINVAL, file, line, "%s: empty path",
+                              o->name);
         if (strlen(v) >= MM_SENSOR_PATH_MAX)
             return mm_err_set(err, MM_EINVAL, file, line,
                               "%s: path longer than %u bytes", o->name,
@@ -236,8 +235,7 @@ static mm_rc opt_set(const opt_def *o, void *base, const char *v,
         return MM_OK;
     }
     case T_TZ:
-        if (mm_time_parse_offset(v, strlen(v), (int *)(void *)field) !=
-            MM_OK)
+        if (mm_time_parse_offset(v, strlen(v), (int *)(void *)field) != MM_OK)
             return mm_err_set(err, MM_EINVAL, file, line,
                               "%s: '%s' is not an offset like +09:00 or Z",
                               o->name, v);
@@ -253,8 +251,8 @@ static mm_rc opt_set(const opt_def *o, void *base, const char *v,
     case T_ENDPOINT: {
         mm_addr a;
         uint16_t port;
-        if (strlen(v) >= 128 || mm_sensor_parse_endpoint(v, &a, &port) !=
-                                    MM_OK)
+        if (strlen(v) >= 128 ||
+            mm_sensor_parse_endpoint(v, &a, &port) != MM_OK)
             return mm_err_set(err, MM_EINVAL, file, line,
                               "%s: '%s' is not host:port, [v6]:port or port",
                               o->name, v);
@@ -268,8 +266,8 @@ static mm_rc opt_set(const opt_def *o, void *base, const char *v,
             *(bool *)(void *)field = true;
         else
             return mm_err_set(err, MM_EINVAL, file, line,
-                              "%s: '%s' must be 'beginning' or 'end'",
-                              o->name, v);
+                              "%s: '%s' must be 'beginning' or 'end'", o->name,
+                              v);
         return MM_OK;
     }
     return mm_err_set(err, MM_EINTERNAL, file, line, "bad option type");
@@ -290,13 +288,11 @@ static mm_rc section_close(load_ctx *c, const char *file, mm_err *err)
         if ((int)o->section != c->section || c->set[i])
             continue;
         if (o->required)
-            return mm_err_set(err, MM_EINVAL, file,
-                              c->section_line[c->section],
-                              "[%s%s%s] needs '%s'",
-                              section_names[c->section],
-                              c->section == SEC_INPUT ? " " : "",
-                              c->section == SEC_INPUT ? c->input->name : "",
-                              o->name);
+            return mm_err_set(
+                err, MM_EINVAL, file, c->section_line[c->section],
+                "[%s%s%s] needs '%s'", section_names[c->section],
+                c->section == SEC_INPUT ? " " : "",
+                c->section == SEC_INPUT ? c->input->name : "", o->name);
         if (o->def) {
             mm_rc rc = opt_set(o, section_base(c, o->section), o->def, file,
                                c->section_line[c->section], err);
@@ -314,8 +310,7 @@ static bool valid_source_name(const char *s)
         return false;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-              *s == '.'))
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
             return false;
     return true;
 }
@@ -390,10 +385,9 @@ static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)
  * error is placed at this file and line. */
 static mm_rc uplink_item(load_ctx *c, const mm_conf_item *it, mm_err *err)
 {
-    bool repeatable = !strcmp(it->key, "own_ranges") ||
-                      !strcmp(it->key, "own_range") ||
-                      !strcmp(it->key, "own_domains") ||
-                      !strcmp(it->key, "own_domain");
+    bool repeatable =
+        !strcmp(it->key, "own_ranges") || !strcmp(it->key, "own_range") ||
+        !strcmp(it->key, "own_domains") || !strcmp(it->key, "own_domain");
     if (!repeatable) {
         for (unsigned i = 0; i < c->n_uplink_keys; i++)
             if (!strcmp(c->uplink_keys[i], it->key))
@@ -427,9 +421,9 @@ static mm_rc on_item(const mm_conf_item *it, void *ud, mm_err *err)
         if (rc == MM_ENOTFOUND)
             return mm_err_set(err, MM_EINVAL, it->file, it->line,
                               "unknown key '%s' in [entra]", it->key);
-        return rc == MM_OK ? MM_OK
-                           : mm_err_set(err, rc, it->file, it->line, "%s",
-                                        e.msg);
+        return rc == MM_OK
+                   ? MM_OK
+                   : mm_err_set(err, rc, it->file, it->line, "%s", e.msg);
     }
     for (size_t i = 0; i < N_OPTS; i++) {
         const opt_def *o = &opts[i];
@@ -463,11 +457,9 @@ static mm_rc uplink_finish(mm_sensor_config *cfg, const char *file,
         snprintf(u->state_dir, sizeof u->state_dir, "%s", cfg->state_dir);
     mm_err e;
     if (mm_uplink_conf_check(u, &e) != MM_OK)
-        return mm_err_set(err, MM_EINVAL, file, cfg->uplink_line, "%s",
-                          e.msg);
-    if (u->feed &&
-        snprintf(cfg->feed_ioc, sizeof cfg->feed_ioc, "%s/feed.txt",
-                 u->state_dir) >= (int)sizeof cfg->feed_ioc)
+        return mm_err_set(err, MM_EINVAL, file, cfg->uplink_line, "%s", e.msg);
+    if (u->feed && snprintf(cfg->feed_ioc, sizeof cfg->feed_ioc, "%s/feed.txt",
+                            u->state_dir) >= (int)sizeof cfg->feed_ioc)
         return mm_err_set(err, MM_EINVAL, file, cfg->uplink_line,
                           "[uplink] state_dir too long");
     return MM_OK;
@@ -475,8 +467,7 @@ static mm_rc uplink_finish(mm_sensor_config *cfg, const char *file,
 
 /* [entra]: output and cursor default into state_dir; the output becomes
  * input "entra" of type cloud. */
-static mm_rc entra_finish(mm_sensor_config *cfg, const char *file,
-                          mm_err *err)
+static mm_rc entra_finish(mm_sensor_config *cfg, const char *file, mm_err *err)
 {
     mm_entra_conf *e = cfg->entra;
     if (!e->output[0] &&
@@ -491,8 +482,7 @@ static mm_rc entra_finish(mm_sensor_config *cfg, const char *file,
                           "state_dir too long");
     mm_err e2;
     if (mm_entra_conf_check(e, &e2) != MM_OK)
-        return mm_err_set(err, MM_EINVAL, file, cfg->entra_line, "%s",
-                          e2.msg);
+        return mm_err_set(err, MM_EINVAL, file, cfg->entra_line, "%s", e2.msg);
     for (unsigned i = 0; i < cfg->n_inputs; i++)
         if (!strcmp(cfg->inputs[i].name, "entra"))
             return mm_err_set(err, MM_EINVAL, file, cfg->inputs[i].line,
@@ -606,8 +596,8 @@ void mm_sensor_config_free(mm_sensor_config *cfg)
     free(cfg);
 }
 
-mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg,
-                              mm_ruleset **out, mm_err *err)
+mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg, mm_ruleset **out,
+                              mm_err *err)
 {
     *out = NULL;
     mm_ruleset *rs;
@@ -619,8 +609,8 @@ mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg,
     } else {
         struct stat sb;
         if (stat(cfg->rules, &sb) != 0) {
-            rc = mm_err_set(err, MM_ENOTFOUND, cfg->rules, 0,
-                            "rules: %s", strerror(errno));
+            rc = mm_err_set(err, MM_ENOTFOUND, cfg->rules, 0, "rules: %s",
+                            strerror(errno));
         } else if (S_ISDIR(sb.st_mode)) {
             rc = mm_ruleset_add_rules_dir(rs, cfg->rules, err);
         } else {

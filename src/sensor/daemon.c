@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* daemon.c — the sensor loop: one epoll over inotify, a timer, the signal
  * fd and the syslog sockets; every line goes parse → detect → sinks. */
 #include "sensor-int.h"
@@ -30,8 +31,15 @@
 
 enum { SRC_FILE, SRC_UDP, SRC_TCP };
 /* epoll tags: kind in the high 32 bits, index in the low. */
-enum { EV_SIGNAL = 1, EV_TIMER, EV_INOTIFY, EV_UDP, EV_LISTEN, EV_CONN,
-       EV_FEED };
+enum {
+    EV_SIGNAL = 1,
+    EV_TIMER,
+    EV_INOTIFY,
+    EV_UDP,
+    EV_LISTEN,
+    EV_CONN,
+    EV_FEED
+};
 
 typedef struct source {
     char name[MM_CONF_NAME_MAX];
@@ -41,8 +49,8 @@ typedef struct source {
     mm_source_stats stats;
     mm_follow follow;
     bool follow_ready;
-    int wd;        /* inotify watch on the file's directory, -1 if none */
-    bool pending;  /* more to read right away */
+    int wd;         /* inotify watch on the file's directory, -1 if none */
+    bool pending;   /* more to read right away */
     int last_errno; /* last open/read problem logged, to log it once */
     mm_parse_state *pstate; /* sshd connections of this source (or NULL) */
 } source;
@@ -124,8 +132,8 @@ static void on_alert(const mm_alert *a, void *ud)
     }
     s->alerts++;
     for (size_t i = 0; i < s->n_sinks; i++) {
-        mm_rc rc = s->sinks[i].fn(a, s->json.data, s->json.len,
-                                  s->sinks[i].ud);
+        mm_rc rc =
+            s->sinks[i].fn(a, s->json.data, s->json.len, s->sinks[i].ud);
         if (rc != MM_OK) {
             s->sink_errors++;
             slog(s, 2, "警告の出力に失敗 / alert sink %zu failed: %s", i,
@@ -191,11 +199,10 @@ static void watch_dir(mm_sensor *s, source *src)
         return;
     char dir[MM_SENSOR_PATH_MAX];
     dir_of(src->path, dir, sizeof dir);
-    src->wd = inotify_add_watch(s->inofd, dir,
-                                IN_MODIFY | IN_CREATE | IN_MOVED_TO |
-                                    IN_MOVED_FROM | IN_DELETE |
-                                    IN_CLOSE_WRITE | IN_ATTRIB |
-                                    IN_DELETE_SELF | IN_MOVE_SELF);
+    src->wd = inotify_add_watch(
+        s->inofd, dir,
+        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+            IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF);
 }
 
 static void poll_file(mm_sensor *s, source *src)
@@ -285,16 +292,15 @@ static mm_rc save_state(mm_sensor *s, mm_err *err)
 static void put_stats(mm_buf *b, const mm_source_stats *st)
 {
     const mm_parse_stats *p = &st->parse;
-    mm_buf_printf(b,
-                  "\"lines\":%llu,\"events\":%llu,\"skipped\":%llu,"
-                  "\"unparsed\":%llu,\"truncated\":%llu,\"rotations\":%llu,"
-                  "\"truncations\":%llu",
-                  (unsigned long long)p->lines, (unsigned long long)p->events,
-                  (unsigned long long)p->skipped,
-                  (unsigned long long)p->unparsed,
-                  (unsigned long long)p->truncated,
-                  (unsigned long long)st->rotations,
-                  (unsigned long long)st->truncations);
+    mm_buf_printf(
+        b,
+        "\"lines\":%llu,\"events\":%llu,\"skipped\":%llu,"
+        "\"unparsed\":%llu,\"truncated\":%llu,\"rotations\":%llu,"
+        "\"truncations\":%llu",
+        (unsigned long long)p->lines, (unsigned long long)p->events,
+        (unsigned long long)p->skipped, (unsigned long long)p->unparsed,
+        (unsigned long long)p->truncated, (unsigned long long)st->rotations,
+        (unsigned long long)st->truncations);
 }
 
 static mm_rc write_status(mm_sensor *s, bool running, mm_err *err)
@@ -325,8 +331,7 @@ static mm_rc write_status(mm_sensor *s, bool running, mm_err *err)
                   "},\"detector\":{\"events\":%llu,\"alerts\":%llu,"
                   "\"suppressed\":%llu,\"windows\":%zu,\"evicted\":%zu,"
                   "\"memory\":%zu},",
-                  (unsigned long long)ds.events,
-                  (unsigned long long)ds.alerts,
+                  (unsigned long long)ds.events, (unsigned long long)ds.alerts,
                   (unsigned long long)ds.suppressed, ds.windows, ds.evicted,
                   ds.memory);
     mm_buf_puts(&b, "\"alerts\":{\"file\":");
@@ -470,8 +475,7 @@ static int bind_socket(const char *spec, int type, uint16_t *bound,
     }
     int fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return mm_err_set(err, MM_EIO, spec, 0, "socket: %s",
-                          strerror(errno)),
+        return mm_err_set(err, MM_EIO, spec, 0, "socket: %s", strerror(errno)),
                -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -509,9 +513,9 @@ static void on_udp(mm_sensor *s)
         if (n < 0)
             return;
         size_t len = (size_t)n;
-        while (len && (s->udpbuf[len - 1] == '\n' ||
-                       s->udpbuf[len - 1] == '\r' ||
-                       s->udpbuf[len - 1] == '\0'))
+        while (len &&
+               (s->udpbuf[len - 1] == '\n' || s->udpbuf[len - 1] == '\r' ||
+                s->udpbuf[len - 1] == '\0'))
             len--;
         bool trunc = (mh.msg_flags & MSG_TRUNC) != 0;
         if (len || trunc)
@@ -598,8 +602,7 @@ mm_rc mm_sensor_reload(mm_sensor *s, mm_err *err)
     mm_rc rc = mm_sensor_ruleset_build(s->cfg, &rs, err);
     if (rc != MM_OK) {
         s->reload_failures++;
-        mm_err_format(err, s->last_reload_error,
-                      sizeof s->last_reload_error);
+        mm_err_format(err, s->last_reload_error, sizeof s->last_reload_error);
         return rc;
     }
     rc = mm_detector_set_ruleset(s->det, rs);
@@ -676,8 +679,7 @@ static void on_timer(mm_sensor *s)
         }
         s->last_state_ms = now;
     }
-    if (now - s->last_status_ms >=
-        (int64_t)s->cfg->status_interval_s * 1000) {
+    if (now - s->last_status_ms >= (int64_t)s->cfg->status_interval_s * 1000) {
         write_status(s, true, NULL);
         s->last_status_ms = now;
     }
@@ -739,8 +741,8 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
     s->sinks[s->n_sinks++] = (sink){alertfile_sink, &s->alog};
     if (s->link) {
         s->sinks[s->n_sinks++] = (sink){mm_sensor_link_alert, s->link};
-        mm_sensor_set_event_hook(s, mm_sensor_link_event,
-                                 mm_sensor_link_flush, s->link);
+        mm_sensor_set_event_hook(s, mm_sensor_link_event, mm_sensor_link_flush,
+                                 s->link);
     }
 
     size_t n_src = cfg->n_inputs + (cfg->syslog_udp[0] ? 1 : 0) +
@@ -786,9 +788,9 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
         if (src->kind != SRC_FILE)
             continue;
         mm_follow_pos saved = src->follow.pos;
-        rc = mm_follow_init(&src->follow, src->path, &saved,
-                            cfg->start_at_end || s->state_corrupt,
-                            &src->stats);
+        rc =
+            mm_follow_init(&src->follow, src->path, &saved,
+                           cfg->start_at_end || s->state_corrupt, &src->stats);
         if (rc != MM_OK)
             return mm_err_set(err, rc, cfg->file, 0, "bad input path");
         src->follow_ready = true;
@@ -802,8 +804,8 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
             return mm_err_set(err, MM_ENOMEM, cfg->file, 0, "out of memory");
     }
     if (cfg->syslog_tcp[0]) {
-        s->tcpfd = bind_socket(cfg->syslog_tcp, SOCK_STREAM, &s->tcp_port,
-                               err);
+        s->tcpfd =
+            bind_socket(cfg->syslog_tcp, SOCK_STREAM, &s->tcp_port, err);
         if (s->tcpfd < 0)
             return MM_EIO;
     }
@@ -854,8 +856,9 @@ static mm_rc setup_loop(mm_sensor *s, sigset_t *old, mm_err *err)
     if (s->sigfd < 0 || s->epfd < 0 || s->timerfd < 0)
         return mm_err_set(err, MM_EIO, "epoll", 0, "%s", strerror(errno));
     if (s->inofd < 0)
-        slog(s, 1, "inotify を使えない、定期確認のみ / inotify unavailable "
-                   "(%s), polling on the timer only",
+        slog(s, 1,
+             "inotify を使えない、定期確認のみ / inotify unavailable "
+             "(%s), polling on the timer only",
              strerror(errno));
     unsigned ms = s->cfg->rescan_ms;
     struct itimerspec its = {{ms / 1000, (long)(ms % 1000) * 1000000L},
@@ -866,8 +869,8 @@ static mm_rc setup_loop(mm_sensor *s, sigset_t *old, mm_err *err)
         (s->inofd >= 0 && epoll_add(s, s->inofd, EV_INOTIFY, 0) != MM_OK) ||
         (s->udpfd >= 0 && epoll_add(s, s->udpfd, EV_UDP, 0) != MM_OK) ||
         (s->tcpfd >= 0 && epoll_add(s, s->tcpfd, EV_LISTEN, 0) != MM_OK) ||
-        (s->link && epoll_add(s, mm_sensor_link_feed_fd(s->link), EV_FEED,
-                              0) != MM_OK))
+        (s->link &&
+         epoll_add(s, mm_sensor_link_feed_fd(s->link), EV_FEED, 0) != MM_OK))
         return mm_err_set(err, MM_EIO, "epoll", 0, "%s", strerror(errno));
     return MM_OK;
 }
@@ -939,8 +942,7 @@ void mm_sensor_free(mm_sensor *s)
             mm_syslog_framer_fini(&s->conns[i].fr);
             close(s->conns[i].fd);
         }
-    int fds[] = {s->epfd, s->sigfd, s->timerfd, s->inofd, s->udpfd,
-                 s->tcpfd};
+    int fds[] = {s->epfd, s->sigfd, s->timerfd, s->inofd, s->udpfd, s->tcpfd};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (fds[i] >= 0)
             close(fds[i]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* entra.c — pulls Microsoft Entra ID sign-ins through Microsoft Graph
  * (GET /auditLogs/signIns) with an app registration's client credentials,
  * and appends them as NDJSON to a file the sensor follows as an input of
@@ -71,8 +72,8 @@ static mm_rc set_uint(unsigned *dst, const char *key, const char *v,
 mm_rc mm_entra_conf_set(mm_entra_conf *c, const char *key, const char *value,
                         mm_err *err)
 {
-#define STR(k, f)                                                              \
-    if (!strcmp(key, k))                                                       \
+#define STR(k, f)                                                             \
+    if (!strcmp(key, k))                                                      \
     return set_str(c->f, sizeof c->f, key, value, err)
     STR("token_url", token_url);
     STR("graph_url", graph_url);
@@ -108,7 +109,8 @@ static bool url_ok(const char *u)
 {
     /* https, or plain http to the loopback only (tests, local proxies) */
     return !strncmp(u, "https://", 8) || !strncmp(u, "http://127.0.0.1", 16) ||
-           !strncmp(u, "http://[::1]", 12) || !strncmp(u, "http://localhost", 16);
+           !strncmp(u, "http://[::1]", 12) ||
+           !strncmp(u, "http://localhost", 16);
 }
 
 mm_rc mm_entra_conf_check(const mm_entra_conf *c, mm_err *err)
@@ -213,8 +215,7 @@ static mm_rc request(puller *pl, const char *url, const char *form,
         struct curl_slist *hdr = NULL;
         char auth[8300];
         if (bearer) {
-            snprintf(auth, sizeof auth, "Authorization: Bearer %s",
-                     pl->token);
+            snprintf(auth, sizeof auth, "Authorization: Bearer %s", pl->token);
             hdr = curl_slist_append(hdr, auth);
         }
         hdr = curl_slist_append(hdr, "Accept: application/json");
@@ -229,16 +230,14 @@ static mm_rc request(puller *pl, const char *url, const char *form,
             *code = 0;
         if (r->over)
             return mm_err_set(err, MM_ELIMIT, NULL, 0,
-                              "response larger than %u bytes",
-                              ENTRA_BODY_MAX);
+                              "response larger than %u bytes", ENTRA_BODY_MAX);
         bool again = *code == 429 || *code >= 500 || *code == 0;
         if (!again)
             return MM_OK;
         if (attempt + 1 >= ENTRA_RETRIES)
-            return mm_err_set(err, MM_EIO, NULL, 0,
-                              "%s: %s after %d attempts", url,
-                              *code ? "HTTP error" : curl_easy_strerror(cc),
-                              attempt + 1);
+            return mm_err_set(
+                err, MM_EIO, NULL, 0, "%s: %s after %d attempts", url,
+                *code ? "HTTP error" : curl_easy_strerror(cc), attempt + 1);
         long wait = r->retry_after >= 0 ? r->retry_after : 2L << attempt;
         if (wait > ENTRA_RETRY_CAP_S)
             wait = ENTRA_RETRY_CAP_S;
@@ -256,8 +255,7 @@ static void append_enc(CURL *h, char *out, size_t n, const char *k,
 {
     char *e = curl_easy_escape(h, v, 0);
     size_t used = strlen(out);
-    snprintf(out + used, n - used, "%s%s=%s", used ? "&" : "", k,
-             e ? e : "");
+    snprintf(out + used, n - used, "%s%s=%s", used ? "&" : "", k, e ? e : "");
     curl_free(e);
 }
 
@@ -307,7 +305,8 @@ static mm_rc get_token(puller *pl, mm_err *err)
 /* ---- cursor ------------------------------------------------------------- */
 
 typedef struct cursor {
-    char since[64]; /* createdDateTime of the newest record, as Graph wrote it */
+    char since[64]; /* createdDateTime of the newest record, as Graph wrote it
+                     */
     unsigned n_ids;
     char ids[ENTRA_IDS_MAX][64];
 } cursor;
@@ -432,8 +431,8 @@ static mm_rc take_page(const cursor *cur, sweep *s, json_t *page,
             s->next.n_ids = 0;
         }
         if (c >= 0 && s->next.n_ids < ENTRA_IDS_MAX)
-            snprintf(s->next.ids[s->next.n_ids++], sizeof s->next.ids[0],
-                     "%s", id);
+            snprintf(s->next.ids[s->next.n_ids++], sizeof s->next.ids[0], "%s",
+                     id);
     }
     return MM_OK;
 }
@@ -466,8 +465,7 @@ static mm_rc write_out(const mm_entra_conf *c, const sweep *s, mm_err *err)
     return MM_OK;
 }
 
-static mm_rc sweep_pages(puller *pl, const cursor *cur, sweep *s,
-                         mm_err *err)
+static mm_rc sweep_pages(puller *pl, const cursor *cur, sweep *s, mm_err *err)
 {
     const mm_entra_conf *c = pl->c;
     char url[8192];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* follow.c — follow one file across rename rotation, copytruncate and
  * restarts, reading every complete line exactly once. */
 #include "sensor.h"
@@ -186,8 +187,7 @@ static int find_sibling(mm_follow *f, const mm_follow_pos *pos, bool by_copy,
     int found = -1;
     int64_t found_ct = 0;
     struct dirent *de;
-    for (int seen = 0; (de = readdir(d)) && seen < SIBLING_SCAN_MAX;
-         seen++) {
+    for (int seen = 0; (de = readdir(d)) && seen < SIBLING_SCAN_MAX; seen++) {
         const char *n = de->d_name;
         if (strncmp(n, base, blen) != 0 || (n[blen] != '.' && n[blen] != '-'))
             continue;
@@ -239,8 +239,7 @@ static mm_rc follow_open(mm_follow *f, bool first)
         int sfd = find_sibling(f, &f->pos, false, &ssb);
         if (sfd >= 0) {
             f->stats->rotations++;
-            return adopt(f, sfd, &ssb, f->pos.offset, f->pos.skipping,
-                         false);
+            return adopt(f, sfd, &ssb, f->pos.offset, f->pos.skipping, false);
         }
         return MM_OK;
     }
@@ -255,8 +254,8 @@ static mm_rc follow_open(mm_follow *f, bool first)
         uint64_t off = first ? (uint64_t)sb.st_size : 0;
         return adopt(f, fd, &sb, off, false, true);
     }
-    bool same_ino = f->pos.dev == (uint64_t)sb.st_dev &&
-                    f->pos.ino == (uint64_t)sb.st_ino;
+    bool same_ino =
+        f->pos.dev == (uint64_t)sb.st_dev && f->pos.ino == (uint64_t)sb.st_ino;
     if (same_ino && (uint64_t)sb.st_size >= f->pos.offset &&
         head_matches(fd, &f->pos))
         return adopt(f, fd, &sb, f->pos.offset, f->pos.skipping, true);
@@ -322,8 +321,7 @@ static mm_rc on_truncated(mm_follow *f)
         struct stat ssb;
         int sfd = find_sibling(f, &f->pos, true, &ssb);
         if (sfd >= 0)
-            return adopt(f, sfd, &ssb, f->pos.offset, f->pos.skipping,
-                         false);
+            return adopt(f, sfd, &ssb, f->pos.offset, f->pos.skipping, false);
     }
     f->pos.head_len = 0;
     f->pos.head_hash = mm_hash64("", 0, 0);
@@ -349,17 +347,16 @@ static mm_rc check_truncated(mm_follow *f, bool before_read)
          * regrown to the very same size — typically an empty file that got
          * lines, was copied and truncated between two looks. Only a fresh
          * copy next to it proves it. */
-        int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-                     sb.st_mtim.tv_nsec;
+        int64_t mt =
+            (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
         if (before_read && f->at_path && f->mtime_ns && mt != f->mtime_ns &&
-            readpos >= 0 &&
-            (uint64_t)sb.st_size == (uint64_t)readpos) {
+            readpos >= 0 && (uint64_t)sb.st_size == (uint64_t)readpos) {
             struct stat ssb;
             int sfd = find_sibling(f, &f->pos, true, &ssb);
             if (sfd >= 0) {
                 f->stats->truncations++;
-                mm_rc rc = adopt(f, sfd, &ssb, f->pos.offset,
-                                 f->pos.skipping, false);
+                mm_rc rc =
+                    adopt(f, sfd, &ssb, f->pos.offset, f->pos.skipping, false);
                 return rc == MM_OK ? MM_AGAIN : rc;
             }
         }
@@ -418,8 +415,8 @@ mm_rc mm_follow_poll(mm_follow *f, size_t budget, mm_line_fn fn, void *ud)
         if (psb.st_dev == sb.st_dev && psb.st_ino == sb.st_ino) {
             f->at_path = true;
             f->pos.seen_ns = t0;
-            f->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-                          sb.st_mtim.tv_nsec;
+            f->mtime_ns =
+                (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
             return MM_OK; /* caught up */
         }
         /* Another file is at the path now: this one is finished. */

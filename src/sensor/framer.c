@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* framer.c — syslog over TCP: RFC 6587 octet counting and newline framing,
  * recognised per frame, with a cap on the message size. */
 #include "sensor.h"

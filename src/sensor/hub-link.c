@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hub-link.c — the sensor's side of the uplink: started with the sensor
  * when the config has [uplink], it takes every alert (a second sink) and
  * the concerning plain events (handed over as mm_event, de-identified
@@ -19,8 +20,8 @@ struct mm_sensor_link {
     mm_uplink *u;
     mm_sensor_log_fn log;
     void *log_ud;
-    int feedfd;             /* eventfd: counts feed updates not yet applied */
-    uint64_t event_errors;  /* events the uplink refused (first one logged) */
+    int feedfd;            /* eventfd: counts feed updates not yet applied */
+    uint64_t event_errors; /* events the uplink refused (first one logged) */
 };
 
 static void link_log(void *ud, mm_log_level level, const char *msg)
@@ -37,7 +38,8 @@ static void link_feed(void *ud, const char *path, size_t n, size_t changed)
     if (l->log) {
         char msg[1400];
         snprintf(msg, sizeof msg,
-                 "共有フィードを更新 (%zu 件、変更 %zu 件)、ルールを再読み込みします "
+                 "共有フィードを更新 (%zu 件、変更 %zu "
+                 "件)、ルールを再読み込みします "
                  "/ shared feed updated (%zu indicators, %zu changed): %s; "
                  "reloading",
                  n, changed, n, changed, path);

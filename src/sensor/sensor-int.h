@@ -1,9 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sensor-int.h — helpers shared by the sensor module's files only. */
 #ifndef MM_SENSOR_INT_H
 #define MM_SENSOR_INT_H
 
 #include "sensor.h"
-
 
 /* ---- hub-link.c: the uplink, started and wired by the sensor ------------ */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sensor.h — the sensor daemon: follows log files (rotation, truncation,
  * restart without loss or duplicates) and syslog over UDP/TCP, runs every
@@ -25,11 +26,11 @@
 
 /* ---- limits ------------------------------------------------------------- */
 
-#define MM_SENSOR_PATH_MAX 1024u  /* longest path in the config */
-#define MM_SENSOR_INPUTS_MAX 64u  /* [input] sections */
-#define MM_SENSOR_IOC_MAX 32u     /* ioc = lines */
-#define MM_SENSOR_ALLOW_MAX 256u  /* allow = lines */
-#define MM_SENSOR_HEAD_BYTES 256u /* bytes hashed to recognise a file */
+#define MM_SENSOR_PATH_MAX 1024u        /* longest path in the config */
+#define MM_SENSOR_INPUTS_MAX 64u        /* [input] sections */
+#define MM_SENSOR_IOC_MAX 32u           /* ioc = lines */
+#define MM_SENSOR_ALLOW_MAX 256u        /* allow = lines */
+#define MM_SENSOR_HEAD_BYTES 256u       /* bytes hashed to recognise a file */
 #define MM_SYSLOG_MSG_MAX (64u * 1024u) /* largest syslog message kept */
 
 /* ---- configuration ------------------------------------------------------ */
@@ -97,8 +98,8 @@ void mm_sensor_config_free(mm_sensor_config *cfg);
 
 /* Builds and compiles the ruleset the config names (rules, ioc, allow).
  * Errors name the rule or indicator file and line. */
-mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg,
-                              mm_ruleset **out, mm_err *err);
+mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg, mm_ruleset **out,
+                              mm_err *err);
 
 /* ---- one source's counters ---------------------------------------------- */
 
@@ -130,15 +131,15 @@ typedef struct mm_follow_pos {
 
 typedef struct mm_follow {
     char path[MM_SENSOR_PATH_MAX];
-    int fd;              /* -1 while the file does not exist */
-    bool at_path;        /* fd is the file now at `path` (not a rotated one) */
-    bool start_at_end;   /* a first-seen file starts at its end */
-    mm_follow_pos pos;   /* of the file open on fd */
-    uint64_t base;       /* file offset the reader started at */
+    int fd;            /* -1 while the file does not exist */
+    bool at_path;      /* fd is the file now at `path` (not a rotated one) */
+    bool start_at_end; /* a first-seen file starts at its end */
+    mm_follow_pos pos; /* of the file open on fd */
+    uint64_t base;     /* file offset the reader started at */
     mm_lines lr;
     bool lr_ready;
-    int64_t mtime_ns;    /* file's mtime when last caught up (0 = unknown) */
-    uint64_t copies[4];  /* inodes of copytruncate copies already read */
+    int64_t mtime_ns;   /* file's mtime when last caught up (0 = unknown) */
+    uint64_t copies[4]; /* inodes of copytruncate copies already read */
     unsigned n_copies;
     mm_source_stats *stats; /* rotations / truncations are counted here */
 } mm_follow;
@@ -158,10 +159,11 @@ void mm_follow_fini(mm_follow *f);
 /* Reads what is new: opens the file when it appears; resumes a saved
  * position if the file (or a rotated sibling "path.*"/"path-*" with the
  * same inode or, after copytruncate, the same first bytes and a change
- * time after pos.seen_ns) is the one saved; reads a renamed-away file to its end before switching to the new
- * file at the path; restarts at 0 when the file shrank or its first bytes
- * changed. Reads at most `budget` bytes (0 = no limit) and returns MM_AGAIN
- * when more is waiting, MM_OK when caught up, MM_EIO on a read error. */
+ * time after pos.seen_ns) is the one saved; reads a renamed-away file to its
+ * end before switching to the new file at the path; restarts at 0 when the
+ * file shrank or its first bytes changed. Reads at most `budget` bytes (0 = no
+ * limit) and returns MM_AGAIN when more is waiting, MM_OK when caught up,
+ * MM_EIO on a read error. */
 mm_rc mm_follow_poll(mm_follow *f, size_t budget, mm_line_fn fn, void *ud);
 
 /* The position to persist now (offset after the last complete line). */
@@ -204,7 +206,7 @@ typedef struct mm_syslog_framer {
     uint64_t want;     /* octet body: bytes still to come */
     uint64_t declared; /* octet body: LEN of the frame */
     unsigned digits;
-    bool truncated;    /* current message exceeded max_msg */
+    bool truncated; /* current message exceeded max_msg */
 } mm_syslog_framer;
 
 mm_rc mm_syslog_framer_init(mm_syslog_framer *fr, size_t max_msg);
@@ -218,8 +220,7 @@ mm_rc mm_syslog_framer_feed(mm_syslog_framer *fr, const char *p, size_t n,
 /* End of stream: hands out a pending newline-framed message that had no
  * final LF. An unfinished octet-counted frame is dropped (returns
  * MM_AGAIN so the caller can count it). */
-mm_rc mm_syslog_framer_finish(mm_syslog_framer *fr, mm_line_fn fn,
-                              void *ud);
+mm_rc mm_syslog_framer_finish(mm_syslog_framer *fr, mm_line_fn fn, void *ud);
 
 /* Parses "host:port", "[v6]:port" or "port" (host 127.0.0.1). */
 mm_rc mm_sensor_parse_endpoint(const char *s, mm_addr *host, uint16_t *port);
@@ -240,8 +241,8 @@ typedef struct mm_alertlog {
     uint64_t rotations;
 } mm_alertlog;
 
-mm_rc mm_alertlog_open(mm_alertlog *al, const char *path,
-                       uint64_t max_bytes, unsigned keep, mm_err *err);
+mm_rc mm_alertlog_open(mm_alertlog *al, const char *path, uint64_t max_bytes,
+                       unsigned keep, mm_err *err);
 /* Writes `len` bytes plus a newline. */
 mm_rc mm_alertlog_write(mm_alertlog *al, const char *line, size_t len,
                         mm_err *err);
@@ -287,9 +288,10 @@ typedef mm_rc (*mm_sensor_flush_fn)(void *ud);
 void mm_sensor_set_event_hook(mm_sensor *s, mm_sensor_event_fn fn,
                               mm_sensor_flush_fn flush, void *ud);
 /* Runs the loop until SIGTERM or SIGINT (SIGHUP, and a new shared feed
- * from the uplink, reload rules and indicators). Blocks those signals in the calling thread and takes them
- * through a signalfd. On stop: flushes the detector, saves offsets and
- * status. Returns MM_OK after a clean stop, MM_EIO on a fatal error. */
+ * from the uplink, reload rules and indicators). Blocks those signals in the
+ * calling thread and takes them through a signalfd. On stop: flushes the
+ * detector, saves offsets and status. Returns MM_OK after a clean stop, MM_EIO
+ * on a fatal error. */
 mm_rc mm_sensor_run(mm_sensor *s, mm_err *err);
 /* Rebuilds the ruleset from the config's files and swaps it in; on
  * failure keeps the current one and returns the error (file:line). */
@@ -299,7 +301,8 @@ uint16_t mm_sensor_udp_port(const mm_sensor *s);
 uint16_t mm_sensor_tcp_port(const mm_sensor *s);
 void mm_sensor_free(mm_sensor *s);
 
-/* ---- Entra ID sign-in puller (entra.c) ----------------------------------- */
+/* ---- Entra ID sign-in puller (entra.c) -----------------------------------
+ */
 /*
  * [entra] in the config: a thread pulls Microsoft Entra ID sign-ins through
  * Microsoft Graph (client credentials of an app registration with
@@ -311,18 +314,24 @@ void mm_sensor_free(mm_sensor *s);
  * records are durable. docs/sensor.md.
  */
 typedef struct mm_entra_conf {
-    char token_url[1024];   /* https://login.microsoftonline.com/T/oauth2/v2.0/token */
-    char graph_url[1024];   /* default https://graph.microsoft.com/v1.0/auditLogs/signIns */
+    /* e.g. https://login.microsoftonline.com/T/oauth2/v2.0/token */
+    char token_url[1024];
+    char graph_url[1024]; /* default
+                             https://graph.microsoft.com/v1.0/auditLogs/signIns
+                           */
     char client_id[256];
-    char client_secret_file[MM_SENSOR_PATH_MAX]; /* the secret, not in the config */
-    char scope[256];        /* default https://graph.microsoft.com/.default */
-    char output[MM_SENSOR_PATH_MAX]; /* default <state_dir>/entra-signins.ndjson */
-    char cursor[MM_SENSOR_PATH_MAX]; /* default <state_dir>/entra-cursor.json */
-    unsigned interval_s;    /* between sweeps, default 300 */
-    unsigned page_size;     /* $top, default 500 */
-    unsigned max_pages;     /* per sweep, default 200 */
-    unsigned lookback_h;    /* first sweep without a cursor, default 24 */
-    char start[64];         /* or this createdDateTime (ISO-8601 UTC) */
+    char client_secret_file[MM_SENSOR_PATH_MAX]; /* the secret, not in the
+                                                    config */
+    char scope[256]; /* default https://graph.microsoft.com/.default */
+    char output[MM_SENSOR_PATH_MAX]; /* default
+                                        <state_dir>/entra-signins.ndjson */
+    char
+        cursor[MM_SENSOR_PATH_MAX]; /* default <state_dir>/entra-cursor.json */
+    unsigned interval_s;            /* between sweeps, default 300 */
+    unsigned page_size;             /* $top, default 500 */
+    unsigned max_pages;             /* per sweep, default 200 */
+    unsigned lookback_h; /* first sweep without a cursor, default 24 */
+    char start[64];      /* or this createdDateTime (ISO-8601 UTC) */
 } mm_entra_conf;
 
 typedef struct mm_entra_stats {

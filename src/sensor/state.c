@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* state.c — the offsets file: JSON, written atomically, read back strictly. */
 #include "sensor-int.h"
 
@@ -29,13 +30,12 @@ static json_t *entry_to_json(const mm_sensor_state_entry *e)
         char hash[17];
         snprintf(hash, sizeof hash, "%016llx",
                  (unsigned long long)e->pos.head_hash);
-        json_t *f = json_pack("{s:I, s:I, s:I, s:i, s:s, s:I, s:b}", "dev",
-                              (json_int_t)e->pos.dev, "ino",
-                              (json_int_t)e->pos.ino, "offset",
-                              (json_int_t)e->pos.offset, "head_len",
-                              (int)e->pos.head_len, "head_hash", hash,
-                              "seen_ns", (json_int_t)e->pos.seen_ns,
-                              "skipping", (int)e->pos.skipping);
+        json_t *f = json_pack(
+            "{s:I, s:I, s:I, s:i, s:s, s:I, s:b}", "dev",
+            (json_int_t)e->pos.dev, "ino", (json_int_t)e->pos.ino, "offset",
+            (json_int_t)e->pos.offset, "head_len", (int)e->pos.head_len,
+            "head_hash", hash, "seen_ns", (json_int_t)e->pos.seen_ns,
+            "skipping", (int)e->pos.skipping);
         if (!f || json_object_set_new(o, "file", f) != 0) {
             json_decref(o);
             return NULL;
@@ -49,8 +49,8 @@ mm_rc mm_sensor_state_save(const char *path,
                            mm_err *err)
 {
     json_t *arr = json_array();
-    json_t *root = json_pack("{s:i, s:o}", "version", STATE_VERSION,
-                             "sources", arr);
+    json_t *root =
+        json_pack("{s:i, s:o}", "version", STATE_VERSION, "sources", arr);
     if (!root)
         return mm_err_set(err, MM_ENOMEM, path, 0, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -121,16 +121,15 @@ static mm_rc entry_from_json(json_t *o, mm_sensor_state_entry *e,
         !get_u64(f, "ino", &e->pos.ino) ||
         !get_u64(f, "offset", &e->pos.offset) ||
         !get_u64(f, "head_len", &head_len) ||
-        !get_u64(f, "seen_ns", &seen_ns) ||
-        head_len > MM_SENSOR_HEAD_BYTES || !hash || strlen(hash) != 16 ||
+        !get_u64(f, "seen_ns", &seen_ns) || head_len > MM_SENSOR_HEAD_BYTES ||
+        !hash || strlen(hash) != 16 ||
         !json_is_boolean(json_object_get(f, "skipping")))
         return mm_err_set(err, MM_EPARSE, path, 0,
-                          "source %zu: missing or bad file position",
-                          idx + 1);
+                          "source %zu: missing or bad file position", idx + 1);
     e->pos.head_hash = strtoull(hash, &end, 16);
     if (!end || *end)
-        return mm_err_set(err, MM_EPARSE, path, 0,
-                          "source %zu: bad head_hash", idx + 1);
+        return mm_err_set(err, MM_EPARSE, path, 0, "source %zu: bad head_hash",
+                          idx + 1);
     e->pos.head_len = (uint32_t)head_len;
     e->pos.seen_ns = (int64_t)seen_ns;
     e->pos.skipping = json_is_true(json_object_get(f, "skipping"));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c — the [uplink] configuration keys: one table row per key. */
 #include "uplink.h"
 
@@ -22,12 +23,12 @@ void mm_uplink_conf_init(mm_uplink_conf *c)
 static mm_rc bad(mm_err *err, const char *key, const char *why,
                  const char *value)
 {
-    return mm_err_set(err, MM_EINVAL, "<config>", 0, "[uplink] %s: %s ('%.80s')",
-                      key, why, value);
+    return mm_err_set(err, MM_EINVAL, "<config>", 0,
+                      "[uplink] %s: %s ('%.80s')", key, why, value);
 }
 
-static mm_rc set_str(char *dst, size_t cap, const char *key,
-                     const char *value, mm_err *err)
+static mm_rc set_str(char *dst, size_t cap, const char *key, const char *value,
+                     mm_err *err)
 {
     size_t n = strlen(value);
     if (n >= cap)
@@ -36,8 +37,7 @@ static mm_rc set_str(char *dst, size_t cap, const char *key,
     return MM_OK;
 }
 
-static mm_rc parse_bool(const char *key, const char *v, bool *out,
-                        mm_err *err)
+static mm_rc parse_bool(const char *key, const char *v, bool *out, mm_err *err)
 {
     if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
         !strcasecmp(v, "on") || !strcmp(v, "1")) {
@@ -116,8 +116,8 @@ static mm_rc parse_events(const char *key, const char *v, uint32_t *out,
     return MM_OK;
 }
 
-mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key,
-                         const char *value, mm_err *err)
+mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key, const char *value,
+                         mm_err *err)
 {
     uint64_t n;
     mm_rc rc;
@@ -181,8 +181,8 @@ mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key,
     if (!strcmp(key, "own_ranges") || !strcmp(key, "own_range")) {
         if (c->n_own_ranges >= MM_DEID_RANGES_MAX)
             return bad(err, key, "too many ranges", value);
-        rc = set_str(c->own_ranges[c->n_own_ranges],
-                     sizeof c->own_ranges[0], key, value, err);
+        rc = set_str(c->own_ranges[c->n_own_ranges], sizeof c->own_ranges[0],
+                     key, value, err);
         if (rc == MM_OK)
             c->n_own_ranges++;
         return rc;

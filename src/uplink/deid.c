@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* deid.c — de-identification of alerts and events before they leave the
  * SME: internal addresses, user names and host names are replaced by a
  * keyed hash (HMAC-SHA256 with the tenant's secret) or removed; raw log
@@ -134,8 +135,8 @@ static bool has_suffix(const char *name, size_t n, const char *suffix)
 bool mm_deid_domain_internal(const mm_deid *d, const char *name, size_t len)
 {
     static const char *const private_suffixes[] = {
-        "local", "lan", "internal", "intranet", "corp", "home",
-        "home.arpa", "localdomain", "localhost", "private"};
+        "local", "lan",       "internal",    "intranet",  "corp",
+        "home",  "home.arpa", "localdomain", "localhost", "private"};
     while (len && name[len - 1] == '.')
         len--;
     if (len == 0)
@@ -170,7 +171,8 @@ void mm_deid_hash(const mm_deid *d, const char *value, size_t len,
     out[18] = '\0';
 }
 
-/* ---- JSON helpers --------------------------------------------------------- */
+/* ---- JSON helpers ---------------------------------------------------------
+ */
 
 /* Sets obj[key] to the hash of `value` (hash mode) or deletes it. */
 static void put_hash(const mm_deid *d, json_t *obj, const char *key,
@@ -253,8 +255,8 @@ static void deid_endpoint(const mm_deid *d, json_t *root, const char *name)
             hash_member(d, ep, "address");
     }
     json_t *dom = json_object_get(ep, "domain");
-    if (dom && (internal || !json_is_string(dom) ||
-                str_internal_domain(d, dom)))
+    if (dom &&
+        (internal || !json_is_string(dom) || str_internal_domain(d, dom)))
         hash_member(d, ep, "domain");
     json_object_del(ep, "mac");
     json_t *nat = json_object_get(ep, "nat");
@@ -266,8 +268,8 @@ static void deid_endpoint(const mm_deid *d, json_t *root, const char *name)
     }
     json_t *user = json_object_get(ep, "user");
     if (user) {
-        json_t *un = json_is_object(user) ? json_object_get(user, "name")
-                                          : NULL;
+        json_t *un =
+            json_is_object(user) ? json_object_get(user, "name") : NULL;
         if (un && json_is_string(un) && d->mode == MM_DEID_HASH) {
             json_t *nu = json_object();
             put_hash(d, nu, "name", json_string_value(un),
@@ -418,8 +420,7 @@ static void deid_text_ipv4(const mm_deid *d, json_t *obj, const char *key)
     mm_buf_init(&out, n * 4 + 64);
     if (text_ipv4(d, s, n, &out)) {
         if (out.data)
-            json_object_set_new(obj, key,
-                                json_stringn(out.data, out.len));
+            json_object_set_new(obj, key, json_stringn(out.data, out.len));
         else
             json_object_del(obj, key);
     }
@@ -504,8 +505,8 @@ mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
         json_object_del(url, "password");
     }
     json_t *http = json_object_get(obj, "http");
-    json_t *req = json_is_object(http) ? json_object_get(http, "request")
-                                       : NULL;
+    json_t *req =
+        json_is_object(http) ? json_object_get(http, "request") : NULL;
     if (json_is_object(req))
         deid_text_ipv4(d, req, "referrer");
     json_t *mam = json_object_get(obj, "mamori");
@@ -559,7 +560,8 @@ static void ew_quote(ew *w, const char *p, size_t n)
         char e[6] = {'\\', (char)c};
         size_t k = 2;
         switch (c) {
-        case '"': case '\\': break;
+        case '"':
+        case '\\': break;
         case '\b': e[1] = 'b'; break;
         case '\f': e[1] = 'f'; break;
         case '\n': e[1] = 'n'; break;
@@ -822,19 +824,17 @@ static void ew_mamori(ew *w, const mm_event *ev)
  * (\u0000) and no integer over INT64_MAX. */
 static bool ew_refused(const mm_event *ev)
 {
-    const mm_span *spans[] = {&ev->src_domain, &ev->dst_domain, &ev->user,
-                              &ev->host,       &ev->process,    &ev->executable,
-                              &ev->group,      &ev->method,
-                              &ev->path,       &ev->query,      &ev->user_agent,
-                              &ev->referrer,   &ev->message};
+    const mm_span *spans[] = {
+        &ev->src_domain, &ev->dst_domain, &ev->user,   &ev->host, &ev->process,
+        &ev->executable, &ev->group,      &ev->method, &ev->path, &ev->query,
+        &ev->user_agent, &ev->referrer,   &ev->message};
     for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
         if (spans[i]->len && memchr(spans[i]->p, 0, spans[i]->len))
             return true;
     return ev->bytes > (uint64_t)INT64_MAX;
 }
 
-static void ew_event(ew *w, const mm_event *ev, int64_t now_ms,
-                     size_t *id_at)
+static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
 {
     const mm_deid *d = w->d;
     ew_raw(w, "{", 1);

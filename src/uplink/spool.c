@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool.c — the durable on-disk queue between detection and upload.
  *
  * <dir>/<first-seq 20 digits>.seg   records, one JSON line each
@@ -38,11 +39,11 @@ struct mm_spool {
     uint64_t seg_bytes;
     seg *segs;
     size_t nsegs, segcap;
-    int fd;               /* the segment being appended to (the last), or -1 */
+    int fd; /* the segment being appended to (the last), or -1 */
     int dirfd;
     uint64_t next_seq;
-    uint64_t synced_seq;  /* records <= this are durable */
-    uint64_t synced_off;  /* durable bytes of the active segment */
+    uint64_t synced_seq; /* records <= this are durable */
+    uint64_t synced_off; /* durable bytes of the active segment */
     bool dirty;
     uint64_t acked, dropped, rejected, corrupt;
     uint64_t total_bytes;
@@ -52,7 +53,8 @@ struct mm_spool {
     bool rd_valid;
 };
 
-/* ---- records -------------------------------------------------------------- */
+/* ---- records --------------------------------------------------------------
+ */
 
 /* Parses the sequence out of a record line; false when the line is not a
  * JSON object with event.id "<id>-<digits>". */
@@ -118,7 +120,8 @@ size_t mm_spool_parse_segment(const char *data, size_t len,
     return pos;
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 static mm_rc io_err(mm_err *err, const char *path, const char *what)
 {
@@ -260,8 +263,8 @@ static void note_last(uint64_t seq, const char *line, size_t len, void *ud)
     ((last_rec *)ud)->seq = seq;
 }
 
-mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts,
-                    mm_spool **out, mm_err *err)
+mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts, mm_spool **out,
+                    mm_err *err)
 {
     *out = NULL;
     if (strlen(dir) >= 1000)
@@ -274,10 +277,10 @@ mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts,
     snprintf(sp->dir, sizeof sp->dir, "%s", dir);
     pthread_mutex_init(&sp->mu, NULL);
     sp->fd = -1;
-    sp->max_bytes = opts && opts->max_bytes ? opts->max_bytes
-                                            : MM_SPOOL_MAX_DEFAULT;
-    sp->seg_bytes = opts && opts->segment_bytes ? opts->segment_bytes
-                                                : sp->max_bytes / 16;
+    sp->max_bytes =
+        opts && opts->max_bytes ? opts->max_bytes : MM_SPOOL_MAX_DEFAULT;
+    sp->seg_bytes =
+        opts && opts->segment_bytes ? opts->segment_bytes : sp->max_bytes / 16;
     if (sp->seg_bytes < SEG_MIN)
         sp->seg_bytes = SEG_MIN;
     if (sp->seg_bytes > SEG_MAX)
@@ -306,8 +309,7 @@ mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts,
         uint64_t first = 0;
         bool ok = true;
         for (int i = 0; i < 20; i++) {
-            if (nm[i] < '0' || nm[i] > '9' ||
-                first > (UINT64_MAX - 9) / 10) {
+            if (nm[i] < '0' || nm[i] > '9' || first > (UINT64_MAX - 9) / 10) {
                 ok = false;
                 break;
             }
@@ -344,8 +346,8 @@ mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts,
         last_rec lr = {0};
         bool torn;
         uint64_t corrupt = 0;
-        size_t valid = mm_spool_parse_segment(data, len, note_last, &lr,
-                                              &corrupt, &torn);
+        size_t valid =
+            mm_spool_parse_segment(data, len, note_last, &lr, &corrupt, &torn);
         free(data);
         if (torn) {
             if (truncate(path, (off_t)valid) != 0) {
@@ -454,8 +456,8 @@ static mm_rc open_new_segment(mm_spool *sp, mm_err *err)
 {
     char path[1200];
     seg_path(sp, sp->next_seq, path, sizeof path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
-                  0600);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0)
         return io_err(err, path, "cannot create a spool segment");
     mm_rc rc = seg_push(sp, sp->next_seq, 0);
@@ -520,7 +522,7 @@ static mm_rc set_event_id(json_t *obj, const char *spool_id, uint64_t seq)
     char id[64];
     snprintf(id, sizeof id, "%s-%" PRIu64, spool_id, seq);
     return json_object_set_new(ev, "id", json_string(id)) == 0 ? MM_OK
-                                                              : MM_ENOMEM;
+                                                               : MM_ENOMEM;
 }
 
 /* Writes one record line (`text` holds `len` bytes and room for the
@@ -623,7 +625,8 @@ mm_rc mm_spool_append_text(mm_spool *sp, const char *json, size_t len,
     return rc;
 }
 
-/* ---- reading -------------------------------------------------------------- */
+/* ---- reading --------------------------------------------------------------
+ */
 
 void mm_spool_batch_init(mm_spool_batch *b)
 {
@@ -718,8 +721,7 @@ static mm_rc read_segment(mm_spool *sp, int fd, uint64_t pos, uint64_t end,
                     break;
                 }
                 if (seq > sp->acked && (b->n == 0 || seq > b->seq[b->n - 1])) {
-                    if (b->n >= max_lines ||
-                        b->body.len + n + 1 > max_bytes) {
+                    if (b->n >= max_lines || b->body.len + n + 1 > max_bytes) {
                         *full = true;
                         break;
                     }
@@ -829,8 +831,8 @@ mm_rc mm_spool_ack(mm_spool *sp, uint64_t seq, mm_err *err)
     return rc;
 }
 
-mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line,
-                      size_t len, const char *reason, mm_err *err)
+mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line, size_t len,
+                      const char *reason, mm_err *err)
 {
     char rdir[1200];
     snprintf(rdir, sizeof rdir, "%s/rejected", sp->dir);
@@ -850,14 +852,13 @@ mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line,
         /* One line per rejected record: why the hub refused it. */
         char rpath[1300];
         snprintf(rpath, sizeof rpath, "%s/reasons.log", rdir);
-        int fd = open(rpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                      0600);
+        int fd = open(rpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (fd >= 0) {
             mm_buf l;
             mm_buf_init(&l, 2048);
             mm_buf_printf(&l, "%020" PRIu64 "\t", seq);
-            mm_buf_json_str(&l, reason ? reason : "", reason ? strlen(reason)
-                                                             : 0);
+            mm_buf_json_str(&l, reason ? reason : "",
+                            reason ? strlen(reason) : 0);
             mm_buf_puts(&l, "\n");
             if (l.data && write_all(fd, l.data, l.len) == MM_OK)
                 fdatasync(fd);
@@ -878,8 +879,8 @@ void mm_spool_get_stats(mm_spool *sp, mm_spool_stats *st)
     pthread_mutex_lock(&sp->mu);
     st->next_seq = sp->next_seq;
     st->acked = sp->acked;
-    st->pending = sp->next_seq - 1 > sp->acked ? sp->next_seq - 1 - sp->acked
-                                               : 0;
+    st->pending =
+        sp->next_seq - 1 > sp->acked ? sp->next_seq - 1 - sp->acked : 0;
     st->bytes = sp->total_bytes;
     st->segments = (unsigned)sp->nsegs;
     st->dropped = sp->dropped;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* uplink.c — the uploader (spool → POST /api/v1/events) and the feed puller
  * (GET /api/v1/feed long poll → state_dir/feed.txt), each on its own thread
  * with its own reused curl handle. */
@@ -113,7 +114,8 @@ static unsigned backoff_ms(unsigned attempt, unsigned cap_s, long retry_after,
     return (unsigned)d;
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 /* First line of a secret file, surrounding blanks removed. */
 static mm_rc read_secret(const char *path, char *out, size_t cap, mm_err *err)
@@ -144,7 +146,8 @@ static mm_rc read_secret(const char *path, char *out, size_t cap, mm_err *err)
     return MM_OK;
 }
 
-/* ---- HTTP ----------------------------------------------------------------- */
+/* ---- HTTP -----------------------------------------------------------------
+ */
 
 typedef struct http_resp {
     mm_buf body;
@@ -255,8 +258,7 @@ static mm_rc http_do(mm_uplink *u, CURL *c, struct curl_slist *headers,
     if (cc != CURLE_OK) {
         if (cc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&u->stop))
             return mm_err_set(err, MM_AGAIN, url, 0, "stopped");
-        return mm_err_set(err, MM_AGAIN, url, 0, "%s",
-                          curl_easy_strerror(cc));
+        return mm_err_set(err, MM_AGAIN, url, 0, "%s", curl_easy_strerror(cc));
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     return MM_OK;
@@ -284,7 +286,8 @@ static void reply_error(const http_resp *r, char *out, size_t cap)
     json_decref(o);
 }
 
-/* ---- upload --------------------------------------------------------------- */
+/* ---- upload ---------------------------------------------------------------
+ */
 
 static void batch_remove(mm_spool_batch *b, size_t i)
 {
@@ -323,7 +326,8 @@ static mm_rc reject_line(mm_uplink *u, size_t i, const char *reason,
     if (rc != MM_OK)
         return rc;
     ulog(u, MM_LOG_WARN,
-         "ハブが記録 %" PRIu64 " を拒否したため rejected/ に移しました / the hub "
+         "ハブが記録 %" PRIu64
+         " を拒否したため rejected/ に移しました / the hub "
          "refused record %" PRIu64 " (%s); moved to rejected/",
          b->seq[i], b->seq[i], reason);
     batch_remove(b, i);
@@ -392,8 +396,8 @@ mm_rc mm_uplink_step_upload(mm_uplink *u, unsigned *retry_ms, mm_err *err)
     if (rc == MM_OK && st == 200) {
         uint64_t acc = b->n, dup = 0;
         json_error_t je;
-        json_t *o = r.body.data ? json_loadb(r.body.data, r.body.len, 0, &je)
-                                : NULL;
+        json_t *o =
+            r.body.data ? json_loadb(r.body.data, r.body.len, 0, &je) : NULL;
         json_t *v;
         if (o && (v = json_object_get(o, "accepted")) && json_is_integer(v))
             acc = (uint64_t)json_integer_value(v);
@@ -419,11 +423,12 @@ mm_rc mm_uplink_step_upload(mm_uplink *u, unsigned *retry_ms, mm_err *err)
         pthread_mutex_lock(&u->mu);
         u->auth_failed = true;
         pthread_mutex_unlock(&u->mu);
-        ulog(u, MM_LOG_ERROR,
-             "ハブが認証を拒否しました (HTTP %ld)。送信を止めます。token を確認"
-             "してください / the hub refused the token (HTTP %ld: %s); uploads "
-             "stopped, check token",
-             st, st, reason);
+        ulog(
+            u, MM_LOG_ERROR,
+            "ハブが認証を拒否しました (HTTP %ld)。送信を止めます。token を確認"
+            "してください / the hub refused the token (HTTP %ld: %s); uploads "
+            "stopped, check token",
+            st, st, reason);
         return mm_err_set(err, MM_EINVAL, url, 0, "HTTP %ld: %s", st, reason);
     }
     if (rc == MM_OK && st == 400) {
@@ -458,8 +463,8 @@ mm_rc mm_uplink_step_upload(mm_uplink *u, unsigned *retry_ms, mm_err *err)
     }
     /* Retryable: transport error, 429, 5xx, and anything unexpected. */
     long ra = rc == MM_OK ? r.retry_after : 0;
-    *retry_ms = backoff_ms(u->up_attempt, u->conf.backoff_cap_s, ra,
-                           &u->up_rand);
+    *retry_ms =
+        backoff_ms(u->up_attempt, u->conf.backoff_cap_s, ra, &u->up_rand);
     if (u->up_attempt < 30)
         u->up_attempt++;
     pthread_mutex_lock(&u->mu);
@@ -474,19 +479,22 @@ mm_rc mm_uplink_step_upload(mm_uplink *u, unsigned *retry_ms, mm_err *err)
              *retry_ms, *retry_ms, st, reason[0] ? ": " : "", reason);
     else
         ulog(u, MM_LOG_INFO,
-             "ハブに届きません。%u ms 後に再試行します / hub unreachable, retry "
+             "ハブに届きません。%u ms 後に再試行します / hub unreachable, "
+             "retry "
              "in %u ms (%s)",
              *retry_ms, *retry_ms, err ? err->msg : "");
     return MM_AGAIN;
 }
 
-/* ---- feed ----------------------------------------------------------------- */
+/* ---- feed -----------------------------------------------------------------
+ */
 
 /* "2026-11-22T01:02:03Z" (fraction and offset ignored) → ms, 0 if none. */
 static int64_t parse_rfc3339(const char *s)
 {
     int y, mo, d, h, mi, se;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) != 6)
+    if (!s ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) != 6)
         return 0;
     return mm_time_from_civil(y, mo, d, h, mi, se) * 1000;
 }
@@ -525,8 +533,8 @@ static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
     json_object_foreach(u->feed_set, key, val)
     {
         json_t *vu = json_object_get(val, "valid_until");
-        int64_t until = json_is_string(vu) ? parse_rfc3339(json_string_value(vu))
-                                           : 0;
+        int64_t until =
+            json_is_string(vu) ? parse_rfc3339(json_string_value(vu)) : 0;
         if (until && until < now)
             continue; /* expired: decays out even without a remove */
         vals[k++] = key;
@@ -534,10 +542,11 @@ static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
     qsort(vals, k, sizeof *vals, cmp_str);
     mm_buf txt;
     mm_buf_init(&txt, (size_t)512 * 1024 * 1024);
-    mm_rc rc = mm_buf_printf(&txt,
-                             "# mamori 共有フィード / shared feed from the hub\n"
-                             "# %zu indicators\n",
-                             k);
+    mm_rc rc =
+        mm_buf_printf(&txt,
+                      "# mamori 共有フィード / shared feed from the hub\n"
+                      "# %zu indicators\n",
+                      k);
     for (size_t i = 0; rc == MM_OK && i < k; i++) {
         rc = mm_buf_puts(&txt, vals[i]);
         if (rc == MM_OK)
@@ -629,8 +638,8 @@ static long feed_apply(mm_uplink *u, const char *body, size_t len, bool full)
             continue;
         const char *v = json_string_value(jv), *t = json_string_value(jt);
         size_t vn = json_string_length(jv);
-        bool remove = json_is_string(jo) &&
-                      strcmp(json_string_value(jo), "remove") == 0;
+        bool remove =
+            json_is_string(jo) && strcmp(json_string_value(jo), "remove") == 0;
         char canon[256];
         if (!strcmp(t, "ipv4-addr") || !strcmp(t, "ipv6-addr")) {
             mm_addr a;
@@ -672,9 +681,9 @@ static long feed_apply(mm_uplink *u, const char *body, size_t len, bool full)
         }
         json_t *e = json_object();
         json_object_set_new(e, "type", json_string(t));
-        static const char *const keep[] = {"id", "confidence", "first_seen",
-                                           "last_seen", "valid_until",
-                                           "campaign"};
+        static const char *const keep[] = {"id",          "confidence",
+                                           "first_seen",  "last_seen",
+                                           "valid_until", "campaign"};
         for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
             json_t *x = json_object_get(it, keep[k]);
             if (x && (json_is_string(x) || json_is_integer(x)))
@@ -686,7 +695,8 @@ static long feed_apply(mm_uplink *u, const char *body, size_t len, bool full)
     }
     if (refused)
         ulog(u, MM_LOG_WARN,
-             "共有フィードの指標 %u 件を受け付けませんでした (内部・予約アドレス"
+             "共有フィードの指標 %u 件を受け付けませんでした "
+             "(内部・予約アドレス"
              "や不正な値) / refused %u feed indicators (reserved, own or "
              "malformed)",
              refused, refused);
@@ -727,8 +737,8 @@ mm_rc mm_uplink_step_feed(mm_uplink *u, unsigned wait_s, unsigned *retry_ms,
     u->feed_polls++;
     pthread_mutex_unlock(&u->mu);
     if (rc == MM_OK && r.status == 200) {
-        long changed = feed_apply(u, r.body.data ? r.body.data : "",
-                                  r.body.len, full);
+        long changed =
+            feed_apply(u, r.body.data ? r.body.data : "", r.body.len, full);
         mm_buf_free(&r.body);
         if (changed < 0) {
             rc = mm_err_set(err, MM_AGAIN, url, 0,
@@ -768,14 +778,15 @@ mm_rc mm_uplink_step_feed(mm_uplink *u, unsigned wait_s, unsigned *retry_ms,
     if (rc == MM_OK && r.status != 200)
         rc = mm_err_set(err, MM_AGAIN, url, 0, "HTTP %ld", r.status);
     mm_buf_free(&r.body);
-    *retry_ms = backoff_ms(u->feed_attempt, u->conf.backoff_cap_s, ra,
-                           &u->feed_rand);
+    *retry_ms =
+        backoff_ms(u->feed_attempt, u->conf.backoff_cap_s, ra, &u->feed_rand);
     if (u->feed_attempt < 30)
         u->feed_attempt++;
     return MM_AGAIN;
 }
 
-/* ---- threads -------------------------------------------------------------- */
+/* ---- threads --------------------------------------------------------------
+ */
 
 /* Waits for a wake-up, stop, or `ms` milliseconds. */
 static void nap(mm_uplink *u, unsigned ms)
@@ -815,8 +826,7 @@ mm_rc mm_uplink_write_status(mm_uplink *u, mm_err *err)
     mm_time_format(mm_now_ms(), t, sizeof t);
     mm_buf b;
     mm_buf_init(&b, 8192);
-    mm_buf_printf(&b,
-                  "{\"updated\":\"%s\",\"hub_url\":", t);
+    mm_buf_printf(&b, "{\"updated\":\"%s\",\"hub_url\":", t);
     mm_buf_json_str(&b, u->base_url, strlen(u->base_url));
     mm_buf_printf(&b,
                   ",\"spool\":{\"spool_id\":\"%s\",\"next_seq\":%" PRIu64
@@ -907,14 +917,16 @@ static void *feed_main(void *arg)
             char msg[900];
             mm_err_format(&e, msg, sizeof msg);
             ulog(u, MM_LOG_ERROR,
-                 "共有フィードを保存できません / cannot save the feed: %s", msg);
+                 "共有フィードを保存できません / cannot save the feed: %s",
+                 msg);
             sleep_backoff(u, 5000);
         }
     }
     return NULL;
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ------------------------------------------------------------
+ */
 
 static mm_rc mkdir_p(const char *dir, mm_err *err)
 {
@@ -1000,8 +1012,8 @@ mm_rc mm_uplink_start(const mm_uplink_conf *conf, const mm_uplink_opts *opts,
             goto fail;
     }
     rc = mm_deid_new(u->conf.deid_mode, u->conf.tenant_secret,
-                     strlen(u->conf.tenant_secret), u->conf.send_raw,
-                     &u->deid, err);
+                     strlen(u->conf.tenant_secret), u->conf.send_raw, &u->deid,
+                     err);
     if (rc != MM_OK)
         goto fail;
     for (unsigned i = 0; i < u->conf.n_own_ranges && rc == MM_OK; i++)
@@ -1016,8 +1028,8 @@ mm_rc mm_uplink_start(const mm_uplink_conf *conf, const mm_uplink_opts *opts,
     size_t bl = strlen(u->base_url);
     while (bl > 0 && u->base_url[bl - 1] == '/')
         u->base_url[--bl] = '\0';
-    snprintf(u->auth_header, sizeof u->auth_header,
-             "Authorization: Bearer %s", u->conf.token);
+    snprintf(u->auth_header, sizeof u->auth_header, "Authorization: Bearer %s",
+             u->conf.token);
     if ((rc = mkdir_p(u->conf.spool_dir, err)) != MM_OK)
         goto fail;
     snprintf(u->state_dir, sizeof u->state_dir, "%s",
@@ -1047,13 +1059,13 @@ mm_rc mm_uplink_start(const mm_uplink_conf *conf, const mm_uplink_opts *opts,
         goto fail;
     }
     u->up_headers = curl_slist_append(NULL, u->auth_header);
-    u->up_headers = curl_slist_append(u->up_headers,
-                                      "Content-Type: application/x-ndjson");
+    u->up_headers =
+        curl_slist_append(u->up_headers, "Content-Type: application/x-ndjson");
     u->up_headers = curl_slist_append(u->up_headers, "Content-Encoding: zstd");
     u->up_headers = curl_slist_append(u->up_headers, "Expect:");
     u->feed_headers = curl_slist_append(NULL, u->auth_header);
-    u->feed_headers = curl_slist_append(u->feed_headers,
-                                        "Accept: application/json");
+    u->feed_headers =
+        curl_slist_append(u->feed_headers, "Accept: application/json");
     if (!u->up_headers || !u->feed_headers) {
         rc = MM_ENOMEM;
         goto fail;
@@ -1131,7 +1143,8 @@ void mm_uplink_stop(mm_uplink *u)
     free(u);
 }
 
-/* ---- submission ----------------------------------------------------------- */
+/* ---- submission -----------------------------------------------------------
+ */
 
 static void wake_uploader(mm_uplink *u)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * uplink.h — the sensor side of the sensor ⇄ hub protocol (docs/uplink.md,
  * /work/hub-protocol.md): de-identification, the durable on-disk spool,
@@ -16,7 +17,8 @@
 
 #include <jansson.h>
 
-/* ---- limits -------------------------------------------------------------- */
+/* ---- limits --------------------------------------------------------------
+ */
 
 /* Longest spool record (one de-identified JSON line); larger are refused. */
 #define MM_SPOOL_RECORD_MAX (256u * 1024u)
@@ -35,7 +37,8 @@
 /* Indicators kept from the feed. */
 #define MM_FEED_MAX 1000000u
 
-/* ---- de-identification --------------------------------------------------- */
+/* ---- de-identification ---------------------------------------------------
+ */
 
 /* What is done with an internal address, a user name or a host name. */
 typedef enum mm_deid_mode {
@@ -98,7 +101,8 @@ mm_rc mm_deid_json(const mm_deid *d, json_t *obj);
 mm_rc mm_deid_event(const mm_deid *d, const mm_event *ev, int64_t now_ms,
                     mm_buf *out, size_t *id_at);
 
-/* ---- spool --------------------------------------------------------------- */
+/* ---- spool ---------------------------------------------------------------
+ */
 
 /* The spool is a directory of segment files "<first-seq 20 digits>.seg",
  * each holding records as JSON lines, plus "state.json" (spool id, upload
@@ -113,34 +117,33 @@ typedef struct mm_spool_opts {
 } mm_spool_opts;
 
 typedef struct mm_spool_stats {
-    uint64_t next_seq;      /* sequence the next record will get */
-    uint64_t acked;         /* upload cursor: all seq <= acked are done */
-    uint64_t pending;       /* records after the cursor */
-    uint64_t bytes;         /* bytes in segments */
+    uint64_t next_seq; /* sequence the next record will get */
+    uint64_t acked;    /* upload cursor: all seq <= acked are done */
+    uint64_t pending;  /* records after the cursor */
+    uint64_t bytes;    /* bytes in segments */
     unsigned segments;
-    uint64_t dropped;       /* records dropped at the size bound (total) */
-    uint64_t rejected;      /* records the hub refused (400), in rejected/ */
-    uint64_t corrupt;       /* unreadable lines skipped (torn or garbage) */
+    uint64_t dropped;  /* records dropped at the size bound (total) */
+    uint64_t rejected; /* records the hub refused (400), in rejected/ */
+    uint64_t corrupt;  /* unreadable lines skipped (torn or garbage) */
     char spool_id[17];
 } mm_spool_stats;
 
 /* Opens (creating) `dir`: reads state.json, scans the newest segment,
  * truncates a torn last record (counted in corrupt). MM_EIO / MM_EPARSE
  * with err naming the file. */
-mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts,
-                    mm_spool **out, mm_err *err);
+mm_rc mm_spool_open(const char *dir, const mm_spool_opts *opts, mm_spool **out,
+                    mm_err *err);
 void mm_spool_close(mm_spool *sp);
 
 /* Appends records: each JSON object gets event.id set (in place) to
- * "<spool id>-<next sequence>" and is written as one line. With `sync`, fsyncs before
- * returning MM_OK (durable); otherwise call mm_spool_sync. `*first_seq`
+ * "<spool id>-<next sequence>" and is written as one line. With `sync`, fsyncs
+ * before returning MM_OK (durable); otherwise call mm_spool_sync. `*first_seq`
  * (may be NULL) gets the sequence of objs[0]. When the bound is reached the
  * oldest segments are dropped (their unacknowledged records are counted in
  * dropped; `*dropped_now` gets how many, may be NULL). MM_ELIMIT for a
  * record over MM_SPOOL_RECORD_MAX or over the bound on its own. */
 mm_rc mm_spool_append(mm_spool *sp, json_t *const *objs, size_t n, bool sync,
-                      uint64_t *first_seq, uint64_t *dropped_now,
-                      mm_err *err);
+                      uint64_t *first_seq, uint64_t *dropped_now, mm_err *err);
 /* Appends one record given as JSON text (one object, no newline), with
  * `,"id":"<spool id>-<seq>"` inserted at offset `id_at` (just before the
  * '}' closing its non-empty "event" object, see mm_deid_event). Otherwise
@@ -155,12 +158,12 @@ mm_rc mm_spool_sync(mm_spool *sp, mm_err *err);
 /* One batch of records after the cursor, in order. */
 typedef struct mm_spool_batch {
     size_t n;
-    uint64_t *seq;      /* seq[i] of line i */
-    size_t *off;        /* line i is body.data[off[i] .. off[i]+len[i]) */
-    size_t *len;        /* without the newline */
-    mm_buf body;        /* NDJSON, each line ends with '\n' */
+    uint64_t *seq; /* seq[i] of line i */
+    size_t *off;   /* line i is body.data[off[i] .. off[i]+len[i]) */
+    size_t *len;   /* without the newline */
+    mm_buf body;   /* NDJSON, each line ends with '\n' */
     size_t cap;
-    uint64_t last_seq;  /* highest seq in the batch as read (ack up to it) */
+    uint64_t last_seq; /* highest seq in the batch as read (ack up to it) */
 } mm_spool_batch;
 
 void mm_spool_batch_init(mm_spool_batch *b);
@@ -175,8 +178,8 @@ mm_rc mm_spool_read(mm_spool *sp, mm_spool_batch *b, size_t max_lines,
 mm_rc mm_spool_ack(mm_spool *sp, uint64_t seq, mm_err *err);
 /* Writes one poison record to <dir>/rejected/<seq>.json with the hub's
  * reason (fsynced) and counts it. The caller then acks past it. */
-mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line,
-                      size_t len, const char *reason, mm_err *err);
+mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line, size_t len,
+                      const char *reason, mm_err *err);
 void mm_spool_get_stats(mm_spool *sp, mm_spool_stats *st);
 
 /* Parses one segment's bytes (the reader the spool uses, exposed for the
@@ -189,7 +192,8 @@ size_t mm_spool_parse_segment(const char *data, size_t len,
                               mm_spool_record_fn fn, void *ud,
                               uint64_t *corrupt, bool *torn);
 
-/* ---- uplink: uploader and feed puller ------------------------------------ */
+/* ---- uplink: uploader and feed puller ------------------------------------
+ */
 
 typedef mm_log_fn mm_uplink_log_fn; /* core's one logger signature */
 /* Called from the feed thread after state_dir/feed.txt was replaced. */
@@ -199,23 +203,23 @@ typedef void (*mm_uplink_feed_fn)(void *ud, const char *feed_path,
 /* Which plain events (besides alerts) are "concerning communications" worth
  * sending: a bit per mm_action, and only when the source is public. */
 typedef struct mm_uplink_conf {
-    char hub_url[512];       /* https://hub.example:8443 or
-                                http://127.0.0.1:port */
-    char token[512];         /* bearer token */
-    char token_file[1024];   /* or read it from here (first line) */
-    char ca_file[1024];      /* hub certificate to pin (PEM) */
+    char hub_url[512];     /* https://hub.example:8443 or
+                              http://127.0.0.1:port */
+    char token[512];       /* bearer token */
+    char token_file[1024]; /* or read it from here (first line) */
+    char ca_file[1024];    /* hub certificate to pin (PEM) */
     char spool_dir[1024];
-    char state_dir[1024];    /* feed files; "" = spool_dir */
+    char state_dir[1024]; /* feed files; "" = spool_dir */
     uint64_t spool_max_bytes;
     unsigned batch_max;
     char tenant_secret[256];
     char tenant_secret_file[1024];
     mm_deid_mode deid_mode;
     bool send_raw;
-    uint32_t send_events;    /* bit (1u << mm_action) */
-    bool feed;               /* pull the feed (default true) */
-    unsigned feed_wait_s;    /* long-poll wait, 1..60 (default 30) */
-    unsigned backoff_cap_s;  /* default 30 */
+    uint32_t send_events;   /* bit (1u << mm_action) */
+    bool feed;              /* pull the feed (default true) */
+    unsigned feed_wait_s;   /* long-poll wait, 1..60 (default 30) */
+    unsigned backoff_cap_s; /* default 30 */
     unsigned n_own_ranges;
     char own_ranges[MM_DEID_RANGES_MAX][64];
     unsigned n_own_domains;
@@ -231,8 +235,8 @@ void mm_uplink_conf_init(mm_uplink_conf *c);
  * (comma list of action names, e.g. "authentication_failure,firewall_deny")
  * feed feed_wait backoff_cap. MM_ENOTFOUND for an unknown key, MM_EINVAL
  * for a bad value (err->msg says why). */
-mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key,
-                         const char *value, mm_err *err);
+mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key, const char *value,
+                         mm_err *err);
 /* Checks a complete configuration: URL (https, or http to 127.0.0.1/::1
  * only), token present, spool_dir set, secret for hash mode. */
 mm_rc mm_uplink_conf_check(const mm_uplink_conf *c, mm_err *err);
@@ -240,10 +244,10 @@ mm_rc mm_uplink_conf_check(const mm_uplink_conf *c, mm_err *err);
 typedef struct mm_uplink mm_uplink;
 
 typedef struct mm_uplink_opts {
-    mm_uplink_log_fn log;     /* may be NULL */
+    mm_uplink_log_fn log;      /* may be NULL */
     mm_uplink_feed_fn on_feed; /* may be NULL */
     void *ud;
-    bool no_threads;          /* tests: drive mm_uplink_step_* by hand */
+    bool no_threads; /* tests: drive mm_uplink_step_* by hand */
 } mm_uplink_opts;
 
 /* Opens the spool, loads the feed state and starts the uploader and feed
@@ -269,8 +273,8 @@ mm_rc mm_uplink_submit_text(mm_uplink *u, const char *json, size_t len,
  * chosen). */
 bool mm_uplink_wants_event(const mm_uplink *u, const mm_event *ev);
 /* Submits a plain event (mm_event_to_json, then as above). */
-mm_rc mm_uplink_submit_event(mm_uplink *u, const mm_event *ev,
-                             unsigned flags, mm_err *err);
+mm_rc mm_uplink_submit_event(mm_uplink *u, const mm_event *ev, unsigned flags,
+                             mm_err *err);
 /* fsyncs deferred submissions and wakes the uploader. */
 mm_rc mm_uplink_sync(mm_uplink *u, mm_err *err);
 
@@ -290,11 +294,11 @@ mm_rc mm_uplink_drain(mm_uplink *u, unsigned timeout_ms);
 
 typedef struct mm_uplink_stats {
     mm_spool_stats spool;
-    uint64_t submitted;     /* records spooled by this process */
-    uint64_t uploaded;      /* records acknowledged by the hub */
-    uint64_t duplicates;    /* of which the hub already had */
-    uint64_t batches;       /* 200 answers */
-    uint64_t retries;       /* failed attempts that will be retried */
+    uint64_t submitted;  /* records spooled by this process */
+    uint64_t uploaded;   /* records acknowledged by the hub */
+    uint64_t duplicates; /* of which the hub already had */
+    uint64_t batches;    /* 200 answers */
+    uint64_t retries;    /* failed attempts that will be retried */
     uint64_t feed_polls;
     uint64_t feed_updates;  /* answers that changed the feed */
     size_t feed_indicators; /* indicators in feed.txt */

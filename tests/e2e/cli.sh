@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CLI conventions (docs/cli.md): help, --version, per-command --help,
 # unknown command/option → usage on stderr and exit 2.
 . "$(dirname "$0")/lib.sh"

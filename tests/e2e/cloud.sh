@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Cloud sign-in logs (Entra ID, Google Workspace) through the real binary:
 # `logtest` under the documented type `cloud` and under `auto` yields the
 # same events; the single-factor success is marked; a hostile file (deep

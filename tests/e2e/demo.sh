@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/demo.sh — `mamori demo`: a hub and five SME sensors replay the
 # real attacks of data/samples. At least one campaign, one warned buyer and
 # one SME protected before the attacker's first line there; and no internal

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The sensor's Entra ID puller ([entra]) against a local replay of the token
 # endpoint and Graph /auditLogs/signIns (tests/entra-graph-server.py): token
 # by client credentials, a 429 with Retry-After obeyed, paging by

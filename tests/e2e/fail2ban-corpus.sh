@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # fail2ban-corpus.sh — mamori against fail2ban's annotated test logs (the
 # fail2ban Debian package, GPL-2.0; read in place, not copied): per filter,
 # the lines fail2ban's normal mode must catch (with an address) must give

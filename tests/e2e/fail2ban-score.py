@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """fail2ban-score.py — scores mamori against fail2ban's annotated test logs.
 
 fail2ban ships, for each filter, a log whose lines are preceded by

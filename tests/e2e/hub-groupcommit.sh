@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/hub-groupcommit.sh — group commit under kill -9: six concurrent
 # uploaders (three tenants) keep the hub busy so several batches share one
 # transaction; the hub is killed with SIGKILL three times at different

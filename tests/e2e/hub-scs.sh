@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/hub-scs.sh — the hub's SCS buyer view end to end with the real
 # binary and curl: a real ★3 confirmation made with `mamori scs keygen /
 # assess / confirm`, submitted by the supplier (200), the same file altered

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/hub.sh — the hub end to end with the real binary and curl:
 # init, tenants, graph, serve, uploads (plain and zstd), every rejection
 # code, tenant isolation, a campaign with the buyer's warning, the feed long

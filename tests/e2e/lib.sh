@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/lib.sh — TAP helpers for end-to-end tests; source it.
 # Each check prints "ok - name" or "not ok - name"; scripts/test counts them.
 : "${MAMORI:?MAMORI must point at the mamori binary}"

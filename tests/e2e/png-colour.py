@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """png-colour.py FILE R G B [MAXY] — prints "WIDTH HEIGHT COUNT": the image
 size and how many pixels (above row MAXY, if given) have exactly colour
 R,G,B. Pure Python (zlib), for 8-bit RGB/RGBA non-interlaced PNGs such as

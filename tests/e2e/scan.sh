@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mamori scan and logtest on the real sample logs (data/samples).
 . "$(dirname "$0")/lib.sh"
 S=$SRCDIR/data/samples

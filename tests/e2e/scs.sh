@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/scs.sh — `mamori scs` end to end with the real binary: the three
 # answer sets, input errors, evidence contradiction, renewal, confirm/verify
 # with a tampered byte, and the HTML report rendered by headless Chromium.

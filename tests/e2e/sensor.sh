@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/sensor.sh — drives the real `mamori sensor` daemon: file
 # following across partial lines, rename rotation, copytruncate, a restart
 # with a rotation while stopped (no line lost, none counted twice), syslog

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/uplink.sh — the real sensor and the real hub: the sensor's
 # spool delivers every event exactly once while the hub is down at first,
 # rate-limits, is stopped mid-upload and restarted, and while the sensor is

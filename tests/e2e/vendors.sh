@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/e2e/vendors.sh — VPN appliances, UTMs and routers through the real
 # binary: one sample per vendor (tests/data/vendors/) under `type = auto`
 # and `type = syslog` (the documented default of a [syslog] source) parses

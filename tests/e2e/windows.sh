@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Windows events: every real .evtx file parses with every record of the ids
 # mamori maps as an event with event.code (counts per id compared with
 # evtxexport, the libevtx tool), the host rules fire on them, the text forms

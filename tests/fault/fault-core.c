@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault-core.c — allocation failures in core: buffers and JSON, the line
  * reader, the INI reader, whole-file read and atomic write. */
 #include "fault.h"

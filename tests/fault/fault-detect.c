@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault-detect.c — allocation failures while loading rules, indicators and
  * allowlists, compiling, and running the detector over a sample log. */
 #include "detect.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault-hub.c — allocation failures in the hub: batch decoding (fast path
  * and reference), and one batch ingested into a fresh store, correlated and
  * read back as the shared feed. */
@@ -12,16 +13,19 @@
 #define NOW 1795000000000LL
 
 static const char batch[] =
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a1\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a1\","
+    "\"kind\":"
     "\"alert\",\"severity\":\"medium\"},\"rule\":{\"id\":\"ssh.bruteforce\"},"
     "\"source\":{\"ip\":\"45.33.32.156\"}}\n"
     "{\"@timestamp\":\"2026-11-22T01:02:03.5+09:00\",\"event\":{\"id\":\"x1\","
     "\"kind\":\"event\"},\"source\":{\"ip\":\"::ffff:45.33.32.156\"},"
     "\"user\":{\"name\":[\"root\",\"admin\",\"root\",7,\"oracle\"]}}\n"
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"日本\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"日本\","
+    "\"kind\":"
     "\"event\"},\"url\":{\"path\":\"/ログイン\"},\"source\":{\"domain\":"
     "\"EXAMPLE.jp\"}}\n"
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a2\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a2\","
+    "\"kind\":"
     "\"alert\",\"severity\":3},\"rule\":{\"id\":\"web.scan\"},\"source\":"
     "{\"ip\":\"2001:db8::7\"},\"destination\":{\"domain\":\"C2.Example\"}}\n";
 

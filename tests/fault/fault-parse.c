@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault-parse.c — allocation failures in the parsers: a custom web log
  * format, and sample logs read with the line reader and turned into event
  * JSON. */

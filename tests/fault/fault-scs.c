@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault-scs.c — allocation failures in the supply-chain self-assessment:
  * catalogue, answers and evidence files, the assessment and its reports. */
 #include "fault.h"
@@ -14,8 +15,8 @@ static const mm_scs_catalogue *catalogue(void)
     static mm_scs_catalogue *cat;
     char cp[1024];
     if (!cat)
-        mm_scs_catalogue_load(fault_src("data/scs/catalogue.txt", cp, sizeof cp),
-                              &cat, NULL);
+        mm_scs_catalogue_load(
+            fault_src("data/scs/catalogue.txt", cp, sizeof cp), &cat, NULL);
     return cat;
 }
 
@@ -44,11 +45,11 @@ static mm_rc assess(const char *answers, const char *evidence, mm_buf *out,
     mm_scs_answers *ans = NULL;
     mm_scs_evidence *ev = NULL;
     mm_scs_assessment *as = NULL;
-    mm_rc rc = mm_scs_answers_load(fault_src(answers, ap, sizeof ap), cat,
-                                   &ans, err);
+    mm_rc rc =
+        mm_scs_answers_load(fault_src(answers, ap, sizeof ap), cat, &ans, err);
     if (rc == MM_OK && evidence)
-        rc = mm_scs_evidence_load(fault_src(evidence, ep, sizeof ep), &ev,
-                                  err);
+        rc =
+            mm_scs_evidence_load(fault_src(evidence, ep, sizeof ep), &ev, err);
     if (rc == MM_OK)
         rc = mm_scs_assess(cat, ans, ev ? &ev : NULL, ev ? 1 : 0, NULL, 0,
                            NULL, "2026-11-21", &as, err);

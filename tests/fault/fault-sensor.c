@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault-sensor.c — allocation failures in the sensor's config reader and
  * its offsets (state) file. */
 #include "fault.h"

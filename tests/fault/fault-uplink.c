@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault-uplink.c — allocation failures in the sensor's on-disk spool:
  * open (state file), append, read a batch back, acknowledge, reopen. */
 #include "fault.h"
@@ -39,9 +40,9 @@ static mm_rc sc_spool(mm_buf *out, mm_err *err)
     mm_rc rc = mm_spool_open(sdir, &o, &sp, err);
     json_t *objs[4] = {NULL};
     for (size_t i = 0; rc == MM_OK && i < 4; i++) {
-        objs[i] = json_pack("{s:{s:s}, s:{s:s}, s:I}", "event", "kind",
-                            "alert", "source", "ip", "203.0.113.9", "n",
-                            (json_int_t)i);
+        objs[i] =
+            json_pack("{s:{s:s}, s:{s:s}, s:I}", "event", "kind", "alert",
+                      "source", "ip", "203.0.113.9", "n", (json_int_t)i);
         if (!objs[i])
             rc = mm_err_set(err, MM_ENOMEM, sdir, 0, "out of memory");
     }
@@ -72,12 +73,12 @@ static mm_rc sc_spool(mm_buf *out, mm_err *err)
     if (rc == MM_OK) {
         mm_spool_stats st;
         mm_spool_get_stats(sp, &st);
-        rc = mm_buf_printf(out, "next %llu acked %llu pending %llu "
-                                "rejected %llu\n",
-                           (unsigned long long)st.next_seq,
-                           (unsigned long long)st.acked,
-                           (unsigned long long)st.pending,
-                           (unsigned long long)st.rejected);
+        rc = mm_buf_printf(
+            out,
+            "next %llu acked %llu pending %llu "
+            "rejected %llu\n",
+            (unsigned long long)st.next_seq, (unsigned long long)st.acked,
+            (unsigned long long)st.pending, (unsigned long long)st.rejected);
         mm_spool_close(sp);
     }
     rm_tree(sdir);

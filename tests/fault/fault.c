@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault.c — the counting allocator and the N = 1, 2, 3 … runner. */
 #include "fault.h"
 
@@ -16,8 +17,13 @@
 #include <sanitizer/common_interface_defs.h>
 #include <sanitizer/lsan_interface.h>
 #else
-static void __sanitizer_print_stack_trace(void) {}
-static int __lsan_do_recoverable_leak_check(void) { return 0; }
+static void __sanitizer_print_stack_trace(void)
+{
+}
+static int __lsan_do_recoverable_leak_check(void)
+{
+    return 0;
+}
 #endif
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +43,9 @@ char *__wrap_strndup(const char *s, size_t n);
 
 /* Test-only state: the runner is single-threaded (scenarios start no
  * threads), so plain counters do. */
-static long fail_at;   /* allocation number that fails; 0 = none */
-static long seen;      /* allocations since arming */
-static long injected;  /* failures handed out since arming */
+static long fail_at;       /* allocation number that fails; 0 = none */
+static long seen;          /* allocations since arming */
+static long injected;      /* failures handed out since arming */
 static long injected_json; /* … of which inside jansson */
 static bool spare_json;    /* jansson allocations never fail */
 
@@ -150,10 +156,11 @@ static bool run_one(const fault_scenario *s, long n, const mm_buf *clean,
         if (rc != MM_OK) {
             t->errors++;
             if (!err.msg[0] && t->no_msg++ < 3 && getenv("FAULT_VERBOSE"))
-                printf("# %s: allocation %ld: %s without a message\n",
-                       s->name, n, mm_rc_name(rc));
+                printf("# %s: allocation %ld: %s without a message\n", s->name,
+                       n, mm_rc_name(rc));
         } else if (out.len == clean->len &&
-                   (out.len == 0 || memcmp(out.data, clean->data, out.len) == 0)) {
+                   (out.len == 0 ||
+                    memcmp(out.data, clean->data, out.len) == 0)) {
             t->absorbed++;
         } else if (s->lossy) {
             t->degraded++;
@@ -167,7 +174,8 @@ static bool run_one(const fault_scenario *s, long n, const mm_buf *clean,
         } else {
             t->bad++;
             printf("# %s: allocation %ld failed, MM_OK returned with a "
-                   "different result\n", s->name, n);
+                   "different result\n",
+                   s->name, n);
             if (getenv("FAULT_VERBOSE"))
                 printf("# clean:\n%.2000s\n# got:\n%.2000s\n",
                        clean->data ? clean->data : "",
@@ -178,8 +186,8 @@ static bool run_one(const fault_scenario *s, long n, const mm_buf *clean,
     /* FAULT_LEAKS=1: a leak check after every run names the allocation
      * whose failure leaked (slow; for finding the path). */
     if (hit && getenv("FAULT_LEAKS") && __lsan_do_recoverable_leak_check())
-        printf("# %s: allocation %ld failed and leaked (see above)\n",
-               s->name, n);
+        printf("# %s: allocation %ld failed and leaked (see above)\n", s->name,
+               n);
     return more;
 }
 

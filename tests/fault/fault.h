@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fault.h — allocation-failure testing (SQLite's fault simulator, for
  * mamori).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-cloud.c — the cloud sign-in parsers (src/parse/cloud.c): Microsoft
  * Entra ID sign-ins (Graph /auditLogs/signIns and the Azure Monitor export)
  * and Google Workspace login activities, line by line from tests/data, the
@@ -59,8 +60,8 @@ static const want entra[] = {
     {MM_OK, "authentication_success", "success", "203.0.113.80",
      "tanaka@example.co.jp", 0, 2, "2024-05-14T00:31:12.548Z"},
     {MM_SKIP, NULL, NULL, NULL, NULL, 0, 0, NULL}, /* 50140 interrupt */
-    {MM_OK, "authentication_success", "success", "2001:db8:85a3::8a2e:370:7334",
-     "suzuki@example.co.jp", 0, 2, NULL},
+    {MM_OK, "authentication_success", "success",
+     "2001:db8:85a3::8a2e:370:7334", "suzuki@example.co.jp", 0, 2, NULL},
     {MM_OK, "authentication_failure", "failure", "198.51.100.23",
      "inoue@example.co.jp", 50126, 0, "2024-05-14T01:08:11.072Z"}, /* Azure
                                                                    Monitor */
@@ -93,8 +94,8 @@ static const want google[] = {
      "abe@example.jp", 0, 0, NULL}, /* "events" as one object */
 };
 
-static void check_event(const char *file, unsigned n, const want *w,
-                        mm_rc rc, const mm_event *ev, mm_dataset ds)
+static void check_event(const char *file, unsigned n, const want *w, mm_rc rc,
+                        const mm_event *ev, mm_dataset ds)
 {
     if (rc != w->rc)
         fail_msg("%s:%u: rc %d, want %d", file, n, rc, w->rc);
@@ -122,8 +123,7 @@ static void check_event(const char *file, unsigned n, const want *w,
     }
 }
 
-static void run_file(const char *path, const want *w, size_t nw,
-                     mm_dataset ds)
+static void run_file(const char *path, const want *w, size_t nw, mm_dataset ds)
 {
     FILE *f = fopen(path, "r");
     assert_non_null(f);
@@ -172,12 +172,11 @@ static void test_wrong_types(void **state)
     (void)state;
     mm_event ev;
     /* errorCode as a string, user as a number, ip as an object */
-    assert_int_equal(
-        parse("{\"createdDateTime\":\"2024-05-14T01:02:00Z\","
-              "\"userPrincipalName\":12,\"ipAddress\":{\"v\":1},"
-              "\"status\":{\"errorCode\":\"50126\"}}",
-              &ev),
-        MM_OK);
+    assert_int_equal(parse("{\"createdDateTime\":\"2024-05-14T01:02:00Z\","
+                           "\"userPrincipalName\":12,\"ipAddress\":{\"v\":1},"
+                           "\"status\":{\"errorCode\":\"50126\"}}",
+                           &ev),
+                     MM_OK);
     assert_int_equal(ev.code, 50126);
     assert_int_equal(ev.user.len, 0);
     assert_int_equal(ev.src.family, 0);
@@ -187,14 +186,15 @@ static void test_wrong_types(void **state)
                            &ev),
                      MM_EPARSE);
     /* errorCode negative, fractional, huge */
-    static const char *const bad_codes[] = {"-1", "1.5", "99999999999", "true",
-                                            "null", "\"\"", "[]"};
+    static const char *const bad_codes[] = {
+        "-1", "1.5", "99999999999", "true", "null", "\"\"", "[]"};
     for (size_t i = 0; i < sizeof bad_codes / sizeof *bad_codes; i++) {
         char l[256];
-        snprintf(l, sizeof l,
-                 "{\"createdDateTime\":\"2024-05-14T01:02:00Z\","
-                 "\"userPrincipalName\":\"a@b\",\"status\":{\"errorCode\":%s}}",
-                 bad_codes[i]);
+        snprintf(
+            l, sizeof l,
+            "{\"createdDateTime\":\"2024-05-14T01:02:00Z\","
+            "\"userPrincipalName\":\"a@b\",\"status\":{\"errorCode\":%s}}",
+            bad_codes[i]);
         if (parse(l, &ev) != MM_EPARSE)
             fail_msg("errorCode %s parsed", bad_codes[i]);
     }
@@ -216,7 +216,8 @@ static void test_wrong_types(void **state)
                      MM_EPARSE);
     /* escaped quotes and backslashes inside strings */
     assert_int_equal(
-        parse("{\"createdDateTime\":\"2024-05-14T01:02:00Z\",\"x\":\"a\\\"b\\\\\","
+        parse("{\"createdDateTime\":\"2024-05-14T01:02:00Z\",\"x\":"
+              "\"a\\\"b\\\\\","
               "\"userPrincipalName\":\"u@example.jp\",\"status\":{"
               "\"failureReason\":\"say \\\"no\\\"\",\"errorCode\":50126}}",
               &ev),
@@ -224,8 +225,17 @@ static void test_wrong_types(void **state)
     assert_int_equal(ev.user.len, 12);
     /* not JSON, or not one whole object */
     static const char *const junk[] = {
-        "", "{", "{}", "[]", "{\"a\":1", "{\"a\":1}}", "{\"a\" 1}", "{'a':1}",
-        "{\"a\":tru}", "{\"a\":\"x}", "{\"value\":[{\"createdDateTime\":"
+        "",
+        "{",
+        "{}",
+        "[]",
+        "{\"a\":1",
+        "{\"a\":1}}",
+        "{\"a\" 1}",
+        "{'a':1}",
+        "{\"a\":tru}",
+        "{\"a\":\"x}",
+        "{\"value\":[{\"createdDateTime\":"
         "\"2024-05-14T01:02:00Z\",\"userPrincipalName\":\"a@b\",\"status\":"
         "{\"errorCode\":0}}]}"};
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-core.c — unit tests of the core module. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,11 +42,19 @@ static void test_addr_reserved(void **state)
         const char *ip;
         bool reserved;
     } cases[] = {
-        {"10.1.2.3", true},     {"192.168.0.1", true}, {"172.31.255.255", true},
-        {"172.32.0.1", false},  {"127.0.0.1", true},   {"100.64.0.1", true},
-        {"8.8.8.8", false},     {"173.234.31.186", false},
-        {"fe80::1", true},      {"fd00::1", true},     {"::1", true},
-        {"2400:cb00::1", false}, {"2001:db8::5", true},
+        {"10.1.2.3", true},
+        {"192.168.0.1", true},
+        {"172.31.255.255", true},
+        {"172.32.0.1", false},
+        {"127.0.0.1", true},
+        {"100.64.0.1", true},
+        {"8.8.8.8", false},
+        {"173.234.31.186", false},
+        {"fe80::1", true},
+        {"fd00::1", true},
+        {"::1", true},
+        {"2400:cb00::1", false},
+        {"2001:db8::5", true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mm_addr a;
@@ -257,7 +266,8 @@ static void test_cidr_parse(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         mm_cidr c;
         const char *why = NULL;
-        mm_rc rc = mm_cidr_parse_why(cases[i].in, strlen(cases[i].in), &c, &why);
+        mm_rc rc =
+            mm_cidr_parse_why(cases[i].in, strlen(cases[i].in), &c, &why);
         if (rc != cases[i].rc)
             fail_msg("%s: rc %s", cases[i].in, mm_rc_name(rc));
         if (rc != MM_OK) {
@@ -356,12 +366,11 @@ static void test_file_read_write(void **state)
     unlink(path);
     /* A directory is not a file; a missing directory cannot be written. */
     const char *dir = getenv("TMPDIR");
-    assert_int_equal(mm_file_read(dir && *dir ? dir : "/tmp", 0, &text, NULL,
-                                  &err),
-                     MM_EIO);
-    assert_int_equal(mm_file_write_atomic("/nonexistent-mm/x", "a", 1, 0600,
-                                          &err),
-                     MM_EIO);
+    assert_int_equal(
+        mm_file_read(dir && *dir ? dir : "/tmp", 0, &text, NULL, &err),
+        MM_EIO);
+    assert_int_equal(
+        mm_file_write_atomic("/nonexistent-mm/x", "a", 1, 0600, &err), MM_EIO);
     /* A file that is not regular (a pipe) is refused, not waited on. */
     assert_int_equal(mm_file_read("/dev/null", 0, &text, NULL, &err), MM_EIO);
 }

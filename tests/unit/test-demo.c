@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-demo.c — unit tests of the demo's log-time shifting helpers. */
 #include <setjmp.h>
 #include <stdarg.h>

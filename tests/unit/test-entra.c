@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-entra.c — the [entra] section of the sensor config and the
  * puller's failure path: the output becomes input "entra" of type cloud,
  * bad values are refused with file:line, and a sweep that cannot reach the

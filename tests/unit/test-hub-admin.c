@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-hub-admin.c — src/hub/admin.c (what `mamori hub init | tenant |
  * link | graph import | webhook set | ioc import` do) and the one table of
  * hub.conf defaults in src/hub/conf.c. */
@@ -76,7 +77,8 @@ static void add(mm_store *st, const char *id, mm_tenant_kind kind)
     t.kind = kind;
     char token[80];
     mm_err err;
-    assert_int_equal(mm_hub_admin_tenant_add(st, &t, token, sizeof token, &err), MM_OK);
+    assert_int_equal(
+        mm_hub_admin_tenant_add(st, &t, token, sizeof token, &err), MM_OK);
 }
 
 static mm_rc count_link(const mm_link *l, void *ud)
@@ -94,7 +96,8 @@ static size_t links(mm_store *st)
     return n;
 }
 
-/* ---- the one table of defaults --------------------------------------------- */
+/* ---- the one table of defaults ---------------------------------------------
+ */
 
 static void test_conf_render_matches_old_template(void **state)
 {
@@ -118,7 +121,8 @@ static void test_conf_defaults_consistent(void **state)
     assert_int_equal(mm_hub_conf_render(NULL, &b), MM_OK);
     mm_hub_server_conf c;
     mm_err err;
-    assert_int_equal(mm_hub_conf_load("/nonexistent-mamori-dir", &c, &err), MM_OK);
+    assert_int_equal(mm_hub_conf_load("/nonexistent-mamori-dir", &c, &err),
+                     MM_OK);
     unsigned n = 0;
     for (char *save = NULL, *l = strtok_r(b.data, "\n", &save); l;
          l = strtok_r(NULL, "\n", &save)) {
@@ -148,7 +152,8 @@ static void test_conf_defaults_consistent(void **state)
     mm_buf_free(&b);
 }
 
-/* ---- init and open ----------------------------------------------------------- */
+/* ---- init and open
+ * ----------------------------------------------------------- */
 
 static void test_init(void **state)
 {
@@ -161,7 +166,8 @@ static void test_init(void **state)
     mm_store *st;
     assert_int_equal(mm_hub_admin_open(path, &st, &err), MM_ENOTFOUND);
     assert_non_null(strstr(err.msg, "no hub here"));
-    assert_int_equal(mm_hub_admin_init(path, "nonsense", true, NULL, 0, &err), MM_EINVAL);
+    assert_int_equal(mm_hub_admin_init(path, "nonsense", true, NULL, 0, &err),
+                     MM_EINVAL);
     const char *san[] = {"hub.example.org", "192.0.2.1"};
     mm_rc rc = mm_hub_admin_init(path, "127.0.0.1:0", false, san, 2, &err);
     /* the certificate needs the openssl command; everything else is made */
@@ -188,7 +194,8 @@ static void test_init(void **state)
     assert_int_equal(mm_hub_conf_load(path, &c, &err), MM_OK);
     assert_false(c.tls);
     assert_int_equal(c.port, 0);
-    assert_int_equal(mm_hub_admin_init(path, NULL, true, NULL, 0, &err), MM_EINVAL);
+    assert_int_equal(mm_hub_admin_init(path, NULL, true, NULL, 0, &err),
+                     MM_EINVAL);
     assert_non_null(strstr(err.msg, "already exists"));
     assert_int_equal(mm_hub_admin_open(path, &st, &err), MM_OK);
     mm_store_close(st);
@@ -197,7 +204,8 @@ static void test_init(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-/* ---- tenants, tokens, links, graph, webhooks, indicators --------------------- */
+/* ---- tenants, tokens, links, graph, webhooks, indicators
+ * --------------------- */
 
 static void test_tenant_add(void **state)
 {
@@ -210,32 +218,39 @@ static void test_tenant_add(void **state)
     t.kind = MM_TK_SME;
     char token[80];
     mm_err err;
-    assert_int_equal(mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err), MM_OK);
+    assert_int_equal(
+        mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err), MM_OK);
     assert_int_equal(strlen(token), 68);
     assert_memory_equal(token, "mmt_", 4);
     char hash[65];
     mm_hub_token_hash(token, strlen(token), hash, sizeof hash);
     mm_tenant got;
-    assert_int_equal(mm_hub_admin_tenant_get(f->st, "alpha", &got, &err), MM_OK);
+    assert_int_equal(mm_hub_admin_tenant_get(f->st, "alpha", &got, &err),
+                     MM_OK);
     assert_string_equal(got.token_hash, hash);
     assert_string_equal(got.name, "Alpha Parts");
     assert_string_equal(got.ranges, "192.0.2.0/24,2001:db8::/32");
     /* taken id, bad id, bad range, bad kind: refused */
-    assert_int_equal(mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
-                     MM_EINVAL);
+    assert_int_equal(
+        mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
+        MM_EINVAL);
     assert_non_null(strstr(err.msg, "already exists"));
     snprintf(t.id, sizeof t.id, "bad id");
-    assert_int_equal(mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
-                     MM_EINVAL);
+    assert_int_equal(
+        mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
+        MM_EINVAL);
     snprintf(t.id, sizeof t.id, "beta");
     snprintf(t.ranges, sizeof t.ranges, "10.0.0.0/8,nonsense");
-    assert_int_equal(mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
-                     MM_EINVAL);
+    assert_int_equal(
+        mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
+        MM_EINVAL);
     t.ranges[0] = '\0';
     t.kind = MM_TK_COUNT;
-    assert_int_equal(mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
-                     MM_EINVAL);
-    assert_int_equal(mm_hub_admin_tenant_get(f->st, "beta", NULL, &err), MM_ENOTFOUND);
+    assert_int_equal(
+        mm_hub_admin_tenant_add(f->st, &t, token, sizeof token, &err),
+        MM_EINVAL);
+    assert_int_equal(mm_hub_admin_tenant_get(f->st, "beta", NULL, &err),
+                     MM_ENOTFOUND);
     assert_non_null(strstr(err.msg, "unknown tenant 'beta'"));
 }
 
@@ -257,17 +272,20 @@ static void test_link_and_graph(void **state)
     assert_int_equal(mm_hub_admin_link_add(f->st, &l, &err), MM_OK);
     assert_int_equal(links(f->st), 1);
     /* all or nothing: a bad line stores none of the good ones */
-    static const char bad[] = "supplier,customer,disclose\nb,c,1\nc,nobody,0\n";
+    static const char bad[] =
+        "supplier,customer,disclose\nb,c,1\nc,nobody,0\n";
     size_t n = 99;
-    assert_int_equal(mm_hub_admin_graph_import(f->st, "g.csv", bad, strlen(bad), &n,
-                                               &err), MM_ENOTFOUND);
+    assert_int_equal(
+        mm_hub_admin_graph_import(f->st, "g.csv", bad, strlen(bad), &n, &err),
+        MM_ENOTFOUND);
     assert_int_equal(n, 0);
     assert_string_equal(err.file, "g.csv");
     assert_int_equal(err.line, 3);
     assert_int_equal(links(f->st), 1);
     static const char good[] = "b,c,1\na,c,0\n";
-    assert_int_equal(mm_hub_admin_graph_import(f->st, "g.csv", good, strlen(good), &n,
-                                               &err), MM_OK);
+    assert_int_equal(mm_hub_admin_graph_import(f->st, "g.csv", good,
+                                               strlen(good), &n, &err),
+                     MM_OK);
     assert_int_equal(n, 2);
     assert_int_equal(links(f->st), 3);
 }
@@ -278,35 +296,46 @@ static void test_webhook_and_ioc(void **state)
     add(f->st, "a", MM_TK_SME);
     char secret[128];
     mm_err err;
-    assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "ftp://x", NULL, secret,
-                                              sizeof secret, &err), MM_EINVAL);
-    assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "https://x", "short", secret,
-                                              sizeof secret, &err), MM_EINVAL);
-    assert_int_equal(mm_hub_admin_webhook_set(f->st, "zz", "https://x", NULL, secret,
-                                              sizeof secret, &err), MM_ENOTFOUND);
-    assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "https://x/h", NULL, secret,
-                                              sizeof secret, &err), MM_OK);
+    assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "ftp://x", NULL,
+                                              secret, sizeof secret, &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "https://x", "short",
+                                              secret, sizeof secret, &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_hub_admin_webhook_set(f->st, "zz", "https://x", NULL,
+                                              secret, sizeof secret, &err),
+                     MM_ENOTFOUND);
+    assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "https://x/h", NULL,
+                                              secret, sizeof secret, &err),
+                     MM_OK);
     assert_int_equal(strlen(secret), 64);
     char url[1024], got[128];
-    assert_int_equal(f->st->ops->webhook_get(f->st, "a", url, got, &err), MM_OK);
+    assert_int_equal(f->st->ops->webhook_get(f->st, "a", url, got, &err),
+                     MM_OK);
     assert_string_equal(url, "https://x/h");
     assert_string_equal(got, secret);
     assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "https://x/h",
-                                              "0123456789abcdef", secret, sizeof secret,
-                                              &err), MM_OK);
+                                              "0123456789abcdef", secret,
+                                              sizeof secret, &err),
+                     MM_OK);
     assert_string_equal(secret, "0123456789abcdef");
     assert_int_equal(mm_hub_admin_webhook_set(f->st, "a", "", NULL, secret,
-                                              sizeof secret, &err), MM_OK);
-    assert_int_equal(f->st->ops->webhook_get(f->st, "a", url, got, &err), MM_ENOTFOUND);
+                                              sizeof secret, &err),
+                     MM_OK);
+    assert_int_equal(f->st->ops->webhook_get(f->st, "a", url, got, &err),
+                     MM_ENOTFOUND);
 
-    static const char iocs[] = "# list\n45.33.32.156\n2a01:4f8::1\nevil.example\n";
+    static const char iocs[] =
+        "# list\n45.33.32.156\n2a01:4f8::1\nevil.example\n";
     size_t n = 0;
-    assert_int_equal(mm_hub_admin_ioc_import(f->st, "l.txt", iocs, strlen(iocs), &n,
-                                             &err), MM_OK);
+    assert_int_equal(
+        mm_hub_admin_ioc_import(f->st, "l.txt", iocs, strlen(iocs), &n, &err),
+        MM_OK);
     assert_int_equal(n, 3);
     static const char bad[] = "45.33.32.157\nnot an indicator!\n";
-    assert_int_not_equal(mm_hub_admin_ioc_import(f->st, "b.txt", bad, strlen(bad), &n,
-                                                 &err), MM_OK);
+    assert_int_not_equal(
+        mm_hub_admin_ioc_import(f->st, "b.txt", bad, strlen(bad), &n, &err),
+        MM_OK);
     assert_int_equal(n, 0);
     assert_string_equal(err.file, "b.txt");
 }

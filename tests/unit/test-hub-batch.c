@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-hub-batch.c — the batch decoder's fast path against the jansson-only
  * reference (mm_hub_batch_decode_ref): same accept/reject, same error text
  * and line, same extracted fields, on hand-written edge cases, the fuzz seed
@@ -20,10 +21,12 @@ static bool same_event(const mm_hub_event *a, const mm_hub_event *b)
            a->severity == b->severity && a->src.family == b->src.family &&
            memcmp(a->src.bytes, b->src.bytes, sizeof a->src.bytes) == 0 &&
            strcmp(a->src_text, b->src_text) == 0 &&
-           strcmp(a->domain, b->domain) == 0 && strcmp(a->path, b->path) == 0 &&
-           a->users_hash == b->users_hash && a->n_users == b->n_users &&
+           strcmp(a->domain, b->domain) == 0 &&
+           strcmp(a->path, b->path) == 0 && a->users_hash == b->users_hash &&
+           a->n_users == b->n_users &&
            strcmp(a->observer_tenant, b->observer_tenant) == 0 &&
-           a->json_len == b->json_len && memcmp(a->json, b->json, a->json_len) == 0;
+           a->json_len == b->json_len &&
+           memcmp(a->json, b->json, a->json_len) == 0;
 }
 
 typedef struct tally {
@@ -57,66 +60,94 @@ static void diff(const char *body, size_t len, bool zstd, tally *t)
 }
 
 static const char *const cases[] = {
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a1\",\"kind\":\"alert\","
-    "\"severity\":\"medium\"},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":{\"ip\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a1\","
+    "\"kind\":\"alert\","
+    "\"severity\":\"medium\"},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":"
+    "{\"ip\":"
     "\"45.33.32.156\"}}",
     "{\"@timestamp\":\"2026-11-22T01:02:03.5+09:00\",\"event\":{\"id\":\"x1\","
     "\"kind\":\"event\"},\"source\":{\"ip\":\"::ffff:45.33.32.156\"},"
     "\"user\":{\"name\":[\"root\",\"admin\",\"root\",7,\"oracle\"]}}",
-    " { \"event\" : { \"id\" : \"s\" , \"kind\" : \"event\" , \"severity\" : 9 } ,"
-    " \"@timestamp\" : \"2026-11-22T00:00:00Z\" , \"x\" : [ 1 , -2.50 , true , false ,"
+    " { \"event\" : { \"id\" : \"s\" , \"kind\" : \"event\" , \"severity\" : "
+    "9 } ,"
+    " \"@timestamp\" : \"2026-11-22T00:00:00Z\" , \"x\" : [ 1 , -2.50 , true "
+    ", false ,"
     " null , { } , [ ] , \"\\n\\t\\\"\\\\\\/\" ] } ",
     /* escapes and \u: the reference decides */
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a\\u0041\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a\\u0041\","
+    "\"kind\":"
     "\"event\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a\\n\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a\\n\","
+    "\"kind\":"
     "\"event\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a\\u0000b\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"a\\u0000b\","
+    "\"kind\":"
     "\"event\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\\ud800\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\\ud800\","
+    "\"kind\":"
     "\"event\"}}",
     /* duplicates, at the top and deeper */
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"d\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"d\","
+    "\"kind\":\"event\"},"
     "\"event\":{}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"d\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"d\","
+    "\"kind\":\"event\"},"
     "\"z\":{\"a\":1,\"a\":2}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"d\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"d\","
+    "\"kind\":\"event\"},"
     "\"z\":{\"a\":1,\"\\u0061\":2}}",
     /* numbers */
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"n\",\"kind\":\"event\","
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"n\","
+    "\"kind\":\"event\","
     "\"severity\":99999999999999999999999}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"n\",\"kind\":\"event\","
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"n\","
+    "\"kind\":\"event\","
     "\"severity\":-3},\"v\":[0,-0,1e5,1E+400,01,1.,.5,-,2.0e-3]}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"n\",\"kind\":\"event\","
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"n\","
+    "\"kind\":\"event\","
     "\"severity\":3.0}}",
     /* UTF-8: good, overlong, surrogate, cut */
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"日本\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"日本\","
+    "\"kind\":\"event\"},"
     "\"url\":{\"path\":\"/ログイン\"},\"source\":{\"domain\":\"EXAMPLE.jp\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\xC0\xAF\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\xC0\xAF\","
+    "\"kind\":"
     "\"event\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\xED\xA0\x80\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":"
+    "\"\xED\xA0\x80\",\"kind\":"
     "\"event\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\xE3\x81\",\"kind\":"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\xE3\x81\","
+    "\"kind\":"
     "\"event\"}}",
     /* what the hub rejects */
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\",\"kind\":\"alert\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\","
+    "\"kind\":\"alert\"}}",
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\","
+    "\"kind\":\"event\"},"
     "\"rule\":{\"id\":5}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\","
+    "\"kind\":\"event\"},"
     "\"source\":{\"ip\":\"999.1.1.1\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\","
+    "\"kind\":\"event\"},"
     "\"source\":{\"ip\":[]}}",
-    "{\"@timestamp\":\"yesterday\",\"event\":{\"id\":\"r\",\"kind\":\"event\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\",\"kind\":\"event\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\",\"kind\":\"Alert\"}}",
+    "{\"@timestamp\":\"yesterday\",\"event\":{\"id\":\"r\",\"kind\":\"event\"}"
+    "}",
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"\",\"kind\":"
+    "\"event\"}}",
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"r\","
+    "\"kind\":\"Alert\"}}",
     "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":\"x\"}",
     "[1,2]",
     "{\"a\":1} x",
     "{\"a\":1",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"o\",\"kind\":\"event\"},"
-    "\"observer\":{\"tenant\":\"someone-else\"},\"destination\":{\"domain\":\"C2.Example\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"o\","
+    "\"kind\":\"event\"},"
+    "\"observer\":{\"tenant\":\"someone-else\"},\"destination\":{\"domain\":"
+    "\"C2.Example\"},"
     "\"source\":{\"domain\":\"\"}}",
-    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"o\",\"kind\":\"event\"},"
+    "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":\"o\","
+    "\"kind\":\"event\"},"
     "\"rule\":\"ssh\",\"source\":5,\"user\":{\"name\":\"root\"}}",
 };
 
@@ -148,7 +179,8 @@ static uint32_t rnd(void)
 /* One random edit of `s` (len n, room cap) in place; returns the new len. */
 static size_t mutate(char *s, size_t n, size_t cap)
 {
-    static const char pick[] = "\"\\{}[],:u0123456789.eE-+ ntf\x80\xC3\xE3\xED\xF4\xFF\t/";
+    static const char pick[] =
+        "\"\\{}[],:u0123456789.eE-+ ntf\x80\xC3\xE3\xED\xF4\xFF\t/";
     unsigned op = rnd() % 5;
     size_t at = n ? rnd() % n : 0;
     char c = pick[rnd() % (sizeof pick - 1)];
@@ -206,7 +238,8 @@ static void test_corpus(void **state)
     (void)state;
     const char *srcdir = getenv("SRCDIR");
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/fuzz/corpus/fuzz-hub-batch", srcdir ? srcdir : ".");
+    snprintf(dir, sizeof dir, "%s/fuzz/corpus/fuzz-hub-batch",
+             srcdir ? srcdir : ".");
     DIR *d = opendir(dir);
     assert_non_null(d);
     struct dirent *de;

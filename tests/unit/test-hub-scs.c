@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-hub-scs.c — the hub's SCS buyer view: requirements only for linked
  * suppliers, the latest confirmation wins, meets (★4 covers ★3), and a
  * confirmation altered by one byte is rejected with nothing stored. Real
@@ -83,20 +84,23 @@ static char *confirmed(fx *f, const char *answers, const char *date,
 {
     const char *src = getenv("SRCDIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/scs/%s.json", src ? src : ".", answers);
+    snprintf(path, sizeof path, "%s/tests/data/scs/%s.json", src ? src : ".",
+             answers);
     mm_err err;
     mm_scs_answers *a = NULL;
     if (mm_scs_answers_load(path, f->cat, &a, &err) != MM_OK)
         fail_msg("%s: %s", path, err.msg);
     mm_scs_assessment *as = NULL;
-    assert_int_equal(mm_scs_assess(f->cat, a, NULL, 0, NULL, 0, NULL, "2026-11-21",
-                                   &as, &err), MM_OK);
+    assert_int_equal(mm_scs_assess(f->cat, a, NULL, 0, NULL, 0, NULL,
+                                   "2026-11-21", &as, &err),
+                     MM_OK);
     mm_buf aj, out;
     mm_buf_init(&aj, MM_SCS_REPORT_MAX);
     mm_buf_init(&out, MM_SCS_REPORT_MAX);
     assert_int_equal(mm_scs_assessment_json(as, false, &aj), MM_OK);
     mm_scs_expert ex = {"山田 太郎", regno, date};
-    assert_int_equal(mm_scs_confirm(aj.data, aj.len, "a", &ex, f->sk, &out, &err), MM_OK);
+    assert_int_equal(
+        mm_scs_confirm(aj.data, aj.len, "a", &ex, f->sk, &out, &err), MM_OK);
     mm_buf_free(&aj);
     mm_scs_assessment_free(as);
     mm_scs_answers_free(a);
@@ -109,21 +113,32 @@ static void test_requirement_only_for_linked(void **state)
     fx *f = *state;
     mm_err err;
     int level = 0;
-    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 4, 1000, &err), MM_OK);
-    assert_int_equal(mm_store_scs_requirement_get(f->st, "b1", "s1", &level, NULL, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 4, 1000, &err),
+                     MM_OK);
+    assert_int_equal(
+        mm_store_scs_requirement_get(f->st, "b1", "s1", &level, NULL, &err),
+        MM_OK);
     assert_int_equal(level, 4);
     /* b2 is not s1's customer; s1 is nobody's buyer */
-    assert_int_equal(mm_hub_scs_require(f->st, "b2", "s1", 3, 1000, &err), MM_ENOTFOUND);
-    assert_int_equal(mm_hub_scs_require(f->st, "s1", "b1", 3, 1000, &err), MM_ENOTFOUND);
-    assert_int_equal(mm_store_scs_requirement_get(f->st, "b2", "s1", &level, NULL, &err),
+    assert_int_equal(mm_hub_scs_require(f->st, "b2", "s1", 3, 1000, &err),
                      MM_ENOTFOUND);
-    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 5, 1000, &err), MM_EINVAL);
-    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 3, 2000, &err), MM_OK);
-    assert_int_equal(mm_store_scs_requirement_get(f->st, "b1", "s1", &level, NULL, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_require(f->st, "s1", "b1", 3, 1000, &err),
+                     MM_ENOTFOUND);
+    assert_int_equal(
+        mm_store_scs_requirement_get(f->st, "b2", "s1", &level, NULL, &err),
+        MM_ENOTFOUND);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 5, 1000, &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 3, 2000, &err),
+                     MM_OK);
+    assert_int_equal(
+        mm_store_scs_requirement_get(f->st, "b1", "s1", &level, NULL, &err),
+        MM_OK);
     assert_int_equal(level, 3);
 }
 
-static const mm_hub_scs_row *row_of(const mm_hub_scs_row *v, size_t n, const char *id)
+static const mm_hub_scs_row *row_of(const mm_hub_scs_row *v, size_t n,
+                                    const char *id)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(v[i].supplier, id) == 0)
@@ -141,9 +156,11 @@ static void test_latest_wins_and_meets(void **state)
     char *c4 = confirmed(f, "star4", "2026-11-22", "054321", &l4);
     char *old = confirmed(f, "none", "2026-01-10", "011111", &lold);
     mm_hub_scs_confirmation c;
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c3, l3, 10, &c, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c3, l3, 10, &c, &err),
+                     MM_OK);
     assert_int_equal(c.achieved, 3);
-    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 4, 10, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 4, 10, &err),
+                     MM_OK);
 
     mm_hub_scs_row *v;
     size_t n;
@@ -164,15 +181,18 @@ static void test_latest_wins_and_meets(void **state)
     free(v);
 
     /* ★3 required: ★3 meets it */
-    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 3, 20, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 3, 20, &err),
+                     MM_OK);
     assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
     assert_int_equal(row_of(v, n, "s1")->meets, 1);
     free(v);
 
     /* a newer ★4 confirmation wins; ★4 covers ★3 */
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c4, l4, 30, &c, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c4, l4, 30, &c, &err),
+                     MM_OK);
     /* an older one submitted later does not displace it */
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", old, lold, 40, &c, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", old, lold, 40, &c, &err),
+                     MM_OK);
     assert_int_equal(c.achieved, 0);
     assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
     r = row_of(v, n, "s1");
@@ -183,11 +203,13 @@ static void test_latest_wins_and_meets(void **state)
     free(v);
 
     /* a required level with no confirmation is not met */
-    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s2", 3, 50, &err), MM_OK);
+    assert_int_equal(mm_hub_scs_require(f->st, "b1", "s2", 3, 50, &err),
+                     MM_OK);
     assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
     r = row_of(v, n, "s2");
     assert_int_equal(r->meets, 0);
-    assert_string_equal(r->status_en, "required ★3, no confirmation submitted: not met");
+    assert_string_equal(r->status_en,
+                        "required ★3, no confirmation submitted: not met");
     free(v);
 
     /* b2 sees s2 only */
@@ -213,11 +235,15 @@ static void test_tampered_rejected(void **state)
     mm_rc rc = mm_hub_scs_submit(f->st, "s1", doc, len, 10, NULL, &err);
     assert_int_equal(rc, MM_EINVAL);
     mm_hub_scs_confirmation c;
-    assert_int_equal(mm_store_scs_confirmation_latest(f->st, "s1", &c, &err), MM_ENOTFOUND);
+    assert_int_equal(mm_store_scs_confirmation_latest(f->st, "s1", &c, &err),
+                     MM_ENOTFOUND);
     /* not JSON, and not a confirmation */
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", "{", 1, 10, NULL, &err), MM_EPARSE);
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", "{}", 2, 10, NULL, &err), MM_EPARSE);
-    assert_int_equal(mm_store_scs_confirmation_latest(f->st, "s1", &c, &err), MM_ENOTFOUND);
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", "{", 1, 10, NULL, &err),
+                     MM_EPARSE);
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", "{}", 2, 10, NULL, &err),
+                     MM_EPARSE);
+    assert_int_equal(mm_store_scs_confirmation_latest(f->st, "s1", &c, &err),
+                     MM_ENOTFOUND);
     free(doc);
 }
 
@@ -233,22 +259,24 @@ static void test_http_routes(void **state)
     unsigned status;
     mm_buf_init(&out, 1u << 20);
     const char *body = "{\"level\":\"★4\"}";
-    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s1", body, strlen(body),
-                    1, &status, &out);
+    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s1", body,
+                    strlen(body), 1, &status, &out);
     assert_int_equal(status, 403);
     out.len = 0;
-    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s2", body, strlen(body),
-                    1, &status, &out);
+    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s2", body,
+                    strlen(body), 1, &status, &out);
     assert_int_equal(status, 200);
     out.len = 0;
-    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s2", "{\"level\":3}", 11,
-                    1, &status, &out);
+    mm_hub_scs_http(f->st, &b2, "PUT", "/api/v1/scs/requirements/s2",
+                    "{\"level\":3}", 11, 1, &status, &out);
     assert_int_equal(status, 400);
     out.len = 0;
-    mm_hub_scs_http(f->st, &s1, "POST", "/api/v1/scs/confirmation", "x", 1, 1, &status, &out);
+    mm_hub_scs_http(f->st, &s1, "POST", "/api/v1/scs/confirmation", "x", 1, 1,
+                    &status, &out);
     assert_int_equal(status, 400);
     out.len = 0;
-    mm_hub_scs_http(f->st, &s1, "GET", "/api/v1/scs/nothing", NULL, 0, 1, &status, &out);
+    mm_hub_scs_http(f->st, &s1, "GET", "/api/v1/scs/nothing", NULL, 0, 1,
+                    &status, &out);
     assert_int_equal(status, 404);
     mm_buf_free(&out);
 }
@@ -256,9 +284,12 @@ static void test_http_routes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_requirement_only_for_linked, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_latest_wins_and_meets, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tampered_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_requirement_only_for_linked,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_latest_wins_and_meets, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_rejected, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_http_routes, setup, teardown),
     };
     return cmocka_run_group_tests_name("hub-scs", tests, NULL, NULL);

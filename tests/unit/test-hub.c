@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-hub.c — the hub: store, batch decoding, correlation, warnings, feed,
  * STIX, graph CSV and indicator-list parsing. */
 #include <setjmp.h>
@@ -99,14 +100,16 @@ static mm_hub_ingest_result post(fx *f, const char *tenant, const char *id,
 {
     char t[32], line[512];
     mm_time_format(ts, t, sizeof t);
-    snprintf(line, sizeof line,
-             "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":\"alert\","
-             "\"severity\":3},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":"
-             "{\"ip\":\"%s\"}}\n",
-             t, id, ip);
+    snprintf(
+        line, sizeof line,
+        "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":\"alert\","
+        "\"severity\":3},\"rule\":{\"id\":\"ssh.bruteforce\"},\"source\":"
+        "{\"ip\":\"%s\"}}\n",
+        t, id, ip);
     mm_hub_batch b;
     mm_err err;
-    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, &b, &err), MM_OK);
+    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, &b, &err),
+                     MM_OK);
     mm_hub_ingest_result r;
     assert_int_equal(mm_hub_ingest(f->h, mm_hub_tenant_by_id(f->h, tenant), &b,
                                    NOW, &r, &err),
@@ -126,7 +129,8 @@ static int campaigns(fx *f)
 {
     int n = 0;
     mm_err err;
-    assert_int_equal(mm_store_campaign_list(f->st, count_camp, &n, &err), MM_OK);
+    assert_int_equal(mm_store_campaign_list(f->st, count_camp, &n, &err),
+                     MM_OK);
     return n;
 }
 
@@ -153,7 +157,8 @@ static wl *warnings_of(fx *f, const char *tenant)
 {
     wl *l = calloc(1, sizeof *l);
     mm_err err;
-    assert_int_equal(mm_store_warning_list(f->st, tenant, 0, collect_w, l, &err), MM_OK);
+    assert_int_equal(
+        mm_store_warning_list(f->st, tenant, 0, collect_w, l, &err), MM_OK);
     return l;
 }
 
@@ -176,13 +181,19 @@ static void test_store_exactly_once(void **state)
     assert_true(ss.size_bytes > 0);
     /* counts by tenant, kind and source (what mamori demo reads) */
     uint64_t n = 9;
-    assert_int_equal(f->st->ops->event_count(f->st, NULL, NULL, NULL, &n, &err), MM_OK);
+    assert_int_equal(
+        f->st->ops->event_count(f->st, NULL, NULL, NULL, &n, &err), MM_OK);
     assert_int_equal(n, 2);
-    assert_int_equal(f->st->ops->event_count(f->st, "a", "alert", "45.33.32.156", &n, &err), MM_OK);
+    assert_int_equal(
+        f->st->ops->event_count(f->st, "a", "alert", "45.33.32.156", &n, &err),
+        MM_OK);
     assert_int_equal(n, 1);
-    assert_int_equal(f->st->ops->event_count(f->st, "a", NULL, "8.26.1.1", &n, &err), MM_OK);
+    assert_int_equal(
+        f->st->ops->event_count(f->st, "a", NULL, "8.26.1.1", &n, &err),
+        MM_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(f->st->ops->event_count(f->st, NULL, "event", NULL, &n, &err), MM_OK);
+    assert_int_equal(
+        f->st->ops->event_count(f->st, NULL, "event", NULL, &n, &err), MM_OK);
     assert_int_equal(n, 0);
     /* reopen: tenants and events survive */
     mm_hub_free(f->h);
@@ -238,7 +249,8 @@ static void test_reserved_and_own(void **state)
     post(f, "a", "3", "8.8.8.8", T0); /* allowlisted public DNS */
     post(f, "b", "3", "8.8.8.8", T0);
     post(f, "a", "4", "45.77.10.5", T0); /* a's own range, reported by a */
-    post(f, "b", "4", "45.77.10.5", T0); /* … and by b: still a member's network */
+    post(f, "b", "4", "45.77.10.5",
+         T0); /* … and by b: still a member's network */
     post(f, "c", "4", "45.77.10.5", T0);
     assert_int_equal(campaigns(f), 0);
 }
@@ -251,7 +263,8 @@ static void test_member_ranges(void **state)
     fx *f = *state;
     add_tenant(f->st, "d", "Delta Cast", MM_TK_SME,
                "45.80.0.0/16,45.80.1.0/24,45.81.0.0/31,2c0f:f000::/32");
-    add_tenant(f->st, "e", "Echo Mold", MM_TK_SME, "45.82.0.0/24,45.82.1.0/24");
+    add_tenant(f->st, "e", "Echo Mold", MM_TK_SME,
+               "45.82.0.0/24,45.82.1.0/24");
     start(f, 2);
     static const struct {
         const char *ip;
@@ -272,7 +285,8 @@ static void test_member_ranges(void **state)
         outside += !cases[i].member;
         if ((unsigned)campaigns(f) != outside)
             fail_msg("%s: member %d but campaigns %u, expected %u",
-                     cases[i].ip, cases[i].member, (unsigned)campaigns(f), outside);
+                     cases[i].ip, cases[i].member, (unsigned)campaigns(f),
+                     outside);
     }
 }
 
@@ -294,8 +308,8 @@ static void test_supplier_warning(void **state)
     assert_int_equal(l->n, 1);
     assert_string_equal(l->kinds[0], "supplier");
     assert_non_null(strstr(l->en[0], "2 of your suppliers"));
-    assert_non_null(strstr(l->en[0], "Alpha Parts"));     /* disclosed */
-    assert_null(strstr(l->en[0], "Beta Metal"));          /* not disclosed */
+    assert_non_null(strstr(l->en[0], "Alpha Parts")); /* disclosed */
+    assert_null(strstr(l->en[0], "Beta Metal"));      /* not disclosed */
     assert_non_null(strstr(l->en[0], "1 not disclosed"));
     assert_non_null(strstr(l->ja[0], "Alpha Parts"));
     free(l);
@@ -303,7 +317,8 @@ static void test_supplier_warning(void **state)
      * high) + 10 (one customer with two hit suppliers) */
     unsigned score = 0;
     mm_err err;
-    assert_int_equal(mm_store_campaign_list(f->st, get_score, &score, &err), MM_OK);
+    assert_int_equal(mm_store_campaign_list(f->st, get_score, &score, &err),
+                     MM_OK);
     assert_int_equal(score, 75);
     /* a third party not linked gets nothing */
     l = warnings_of(f, "m");
@@ -339,7 +354,8 @@ static void test_ci_up_graph(void **state)
     /* score: 2 tenants within 1 h, severity 3: 35 + 15 + 15 = 65 ≥ 60 */
     int n = 0;
     mm_err err;
-    assert_int_equal(mm_store_escalation_list(f->st, count_esc, &n, &err), MM_OK);
+    assert_int_equal(mm_store_escalation_list(f->st, count_esc, &n, &err),
+                     MM_OK);
     assert_int_equal(n, 1);
 }
 
@@ -359,8 +375,10 @@ static void test_feed_decay(void **state)
     json_t *inds = json_object_get(j, "indicators");
     assert_int_equal(json_array_size(inds), 1);
     json_t *i0 = json_array_get(inds, 0);
-    assert_string_equal(json_string_value(json_object_get(i0, "value")), "45.33.32.156");
-    assert_string_equal(json_string_value(json_object_get(i0, "type")), "ipv4-addr");
+    assert_string_equal(json_string_value(json_object_get(i0, "value")),
+                        "45.33.32.156");
+    assert_string_equal(json_string_value(json_object_get(i0, "type")),
+                        "ipv4-addr");
     assert_string_equal(json_string_value(json_object_get(i0, "op")), "add");
     json_int_t c0 = json_integer_value(json_object_get(i0, "confidence"));
     assert_true(c0 > 0);
@@ -376,14 +394,17 @@ static void test_feed_decay(void **state)
     /* expiry: after 14 days the indicator is removed (op remove) */
     int64_t cur = mm_hub_cursor(f->h);
     unsigned n = 0;
-    assert_int_equal(mm_hub_expire(f->h, NOW + 15LL * 86400000, &n, &err), MM_OK);
+    assert_int_equal(mm_hub_expire(f->h, NOW + 15LL * 86400000, &n, &err),
+                     MM_OK);
     assert_int_equal(n, 1);
     assert_true(mm_hub_cursor(f->h) > cur);
     mm_buf_reset(&b);
-    assert_int_equal(mm_hub_feed_json(f->h, cur, NOW + 15LL * 86400000, &b, &err), MM_OK);
+    assert_int_equal(
+        mm_hub_feed_json(f->h, cur, NOW + 15LL * 86400000, &b, &err), MM_OK);
     assert_non_null(strstr(b.data, "\"op\":\"remove\""));
     mm_buf_reset(&b);
-    assert_int_equal(mm_hub_feed_txt(f->h, NOW + 15LL * 86400000, &b, &err), MM_OK);
+    assert_int_equal(mm_hub_feed_txt(f->h, NOW + 15LL * 86400000, &b, &err),
+                     MM_OK);
     assert_null(strstr(b.data, "45.33.32.156"));
     mm_buf_free(&b);
 }
@@ -402,8 +423,11 @@ static void test_stix_shape(void **state)
     assert_int_equal(mm_hub_escalations_stix(f->st, NOW, &b, &err), MM_OK);
     json_t *j = json_loads(b.data, 0, NULL);
     assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "type")), "bundle");
-    assert_int_equal(strncmp(json_string_value(json_object_get(j, "id")), "bundle--", 8), 0);
+    assert_string_equal(json_string_value(json_object_get(j, "type")),
+                        "bundle");
+    assert_int_equal(
+        strncmp(json_string_value(json_object_get(j, "id")), "bundle--", 8),
+        0);
     json_t *objs = json_object_get(j, "objects");
     size_t i;
     json_t *o;
@@ -411,7 +435,8 @@ static void test_stix_shape(void **state)
     json_array_foreach(objs, i, o)
     {
         const char *type = json_string_value(json_object_get(o, "type"));
-        assert_string_equal(json_string_value(json_object_get(o, "spec_version")), "2.1");
+        assert_string_equal(
+            json_string_value(json_object_get(o, "spec_version")), "2.1");
         const char *id = json_string_value(json_object_get(o, "id"));
         char want[64];
         snprintf(want, sizeof want, "%s--", type);
@@ -420,19 +445,23 @@ static void test_stix_shape(void **state)
         assert_int_equal(id[strlen(want) + 14], '4'); /* version nibble */
         if (strcmp(type, "indicator") == 0) {
             ind++;
-            assert_string_equal(json_string_value(json_object_get(o, "pattern")),
-                                "[ipv4-addr:value = '45.33.32.156']");
-            assert_string_equal(json_string_value(json_object_get(o, "pattern_type")), "stix");
+            assert_string_equal(
+                json_string_value(json_object_get(o, "pattern")),
+                "[ipv4-addr:value = '45.33.32.156']");
+            assert_string_equal(
+                json_string_value(json_object_get(o, "pattern_type")), "stix");
         } else if (strcmp(type, "identity") == 0) {
             ident++;
         } else if (strcmp(type, "relationship") == 0) {
             rel++;
-            assert_string_equal(json_string_value(json_object_get(o, "relationship_type")),
-                                "indicates");
+            assert_string_equal(
+                json_string_value(json_object_get(o, "relationship_type")),
+                "indicates");
         } else if (strcmp(type, "campaign") == 0) {
             ncamp++;
-            assert_non_null(strstr(json_string_value(json_object_get(o, "description")),
-                                   "test-advisory"));
+            assert_non_null(
+                strstr(json_string_value(json_object_get(o, "description")),
+                       "test-advisory"));
         }
     }
     assert_int_equal(ident, 1);
@@ -449,10 +478,12 @@ static void test_batch_decode(void **state)
     mm_hub_batch b;
     mm_err err;
     const char *good =
-        "{\"@timestamp\":\"2026-11-22T01:02:03.5+09:00\",\"event\":{\"id\":\"x1\","
+        "{\"@timestamp\":\"2026-11-22T01:02:03.5+09:00\",\"event\":{\"id\":"
+        "\"x1\","
         "\"kind\":\"event\"},\"source\":{\"ip\":\"::ffff:45.33.32.156\"},"
         "\"user\":{\"name\":[\"root\",\"admin\",\"root\"]}}\n\n";
-    assert_int_equal(mm_hub_batch_decode(good, strlen(good), false, &b, &err), MM_OK);
+    assert_int_equal(mm_hub_batch_decode(good, strlen(good), false, &b, &err),
+                     MM_OK);
     assert_int_equal(b.n, 1);
     assert_int_equal(b.ev[0].src.family, 4);
     assert_int_equal(b.ev[0].n_users, 2);
@@ -461,24 +492,33 @@ static void test_batch_decode(void **state)
     mm_hub_batch_free(&b);
     /* line 2 bad: an alert without rule.id */
     char bad[1024];
-    snprintf(bad, sizeof bad, "%s{\"@timestamp\":\"2026-11-22T01:02:03Z\","
-                              "\"event\":{\"id\":\"x2\",\"kind\":\"alert\"}}\n", good);
-    assert_int_equal(mm_hub_batch_decode(bad, strlen(bad), false, &b, &err), MM_EPARSE);
+    snprintf(bad, sizeof bad,
+             "%s{\"@timestamp\":\"2026-11-22T01:02:03Z\","
+             "\"event\":{\"id\":\"x2\",\"kind\":\"alert\"}}\n",
+             good);
+    assert_int_equal(mm_hub_batch_decode(bad, strlen(bad), false, &b, &err),
+                     MM_EPARSE);
     assert_int_equal(err.line, 3);
     assert_null(b.ev);
     assert_non_null(strstr(err.msg, "rule.id"));
-    const char *badid = "{\"@timestamp\":\"2026-11-22T01:02:03Z\",\"event\":{\"id\":"
-                        "\"0123456789012345678901234567890123456789012345678901234567890123x\","
-                        "\"kind\":\"event\"}}";
-    assert_int_equal(mm_hub_batch_decode(badid, strlen(badid), false, &b, &err), MM_EPARSE);
-    const char *badts = "{\"@timestamp\":\"yesterday\",\"event\":{\"id\":\"a\",\"kind\":\"event\"}}";
-    assert_int_equal(mm_hub_batch_decode(badts, strlen(badts), false, &b, &err), MM_EPARSE);
+    const char *badid =
+        "{\"@timestamp\":\"2026-11-22T01:02:03Z\",\"event\":{\"id\":"
+        "\"0123456789012345678901234567890123456789012345678901234567890123x\""
+        ","
+        "\"kind\":\"event\"}}";
+    assert_int_equal(
+        mm_hub_batch_decode(badid, strlen(badid), false, &b, &err), MM_EPARSE);
+    const char *badts = "{\"@timestamp\":\"yesterday\",\"event\":{\"id\":"
+                        "\"a\",\"kind\":\"event\"}}";
+    assert_int_equal(
+        mm_hub_batch_decode(badts, strlen(badts), false, &b, &err), MM_EPARSE);
     /* too many lines */
     size_t n = MM_HUB_BATCH_MAX_LINES + 1;
     char *many = malloc(n * 3 + 1);
     for (size_t i = 0; i < n; i++)
         memcpy(many + 3 * i, "{}\n", 3);
-    assert_int_equal(mm_hub_batch_decode(many, n * 3, false, &b, &err), MM_ELIMIT);
+    assert_int_equal(mm_hub_batch_decode(many, n * 3, false, &b, &err),
+                     MM_ELIMIT);
     free(many);
     /* zstd: round trip, and a bomb stops at the cap */
     size_t cap = ZSTD_compressBound(strlen(good));
@@ -487,7 +527,8 @@ static void test_batch_decode(void **state)
     assert_int_equal(mm_hub_batch_decode(z, zl, true, &b, &err), MM_OK);
     assert_int_equal(b.n, 1);
     mm_hub_batch_free(&b);
-    assert_int_equal(mm_hub_batch_decode(z, zl - 3, true, &b, &err), MM_EPARSE);
+    assert_int_equal(mm_hub_batch_decode(z, zl - 3, true, &b, &err),
+                     MM_EPARSE);
     free(z);
     size_t big = MM_HUB_BATCH_MAX_BYTES + 100;
     char *zeros = calloc(1, big);
@@ -514,29 +555,37 @@ static void test_graph_csv(void **state)
     (void)state;
     mm_err err;
     int n = 0;
-    const char *ok = "supplier,customer,disclose\n# comment\na,x,1\nb , x , no\nc,x\n";
-    assert_int_equal(mm_hub_graph_parse("g.csv", ok, strlen(ok), count_link, &n, &err), MM_OK);
+    const char *ok =
+        "supplier,customer,disclose\n# comment\na,x,1\nb , x , no\nc,x\n";
+    assert_int_equal(
+        mm_hub_graph_parse("g.csv", ok, strlen(ok), count_link, &n, &err),
+        MM_OK);
     assert_int_equal(n, 3);
     const char *bad1 = "a,x,1\nb;x\n";
     n = 0;
-    assert_int_equal(mm_hub_graph_parse("g.csv", bad1, strlen(bad1), count_link, &n, &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_hub_graph_parse("g.csv", bad1, strlen(bad1), count_link, &n, &err),
+        MM_EPARSE);
     assert_int_equal(err.line, 2);
     assert_string_equal(err.file, "g.csv");
     const char *bad2 = "a,x,maybe\n";
-    assert_int_equal(mm_hub_graph_parse("g.csv", bad2, strlen(bad2), count_link, &n, &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_hub_graph_parse("g.csv", bad2, strlen(bad2), count_link, &n, &err),
+        MM_EPARSE);
     assert_non_null(strstr(err.msg, "disclose"));
     const char *bad3 = "a,a\n";
-    assert_int_equal(mm_hub_graph_parse("g.csv", bad3, strlen(bad3), count_link, &n, &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_hub_graph_parse("g.csv", bad3, strlen(bad3), count_link, &n, &err),
+        MM_EPARSE);
     const char *bad4 = "\n\na,x,1,extra\n";
-    assert_int_equal(mm_hub_graph_parse("g.csv", bad4, strlen(bad4), count_link, &n, &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_hub_graph_parse("g.csv", bad4, strlen(bad4), count_link, &n, &err),
+        MM_EPARSE);
     assert_int_equal(err.line, 3);
     const char *bad5 = "a b,x\n";
-    assert_int_equal(mm_hub_graph_parse("g.csv", bad5, strlen(bad5), count_link, &n, &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_hub_graph_parse("g.csv", bad5, strlen(bad5), count_link, &n, &err),
+        MM_EPARSE);
 }
 
 typedef struct iocs {
@@ -573,17 +622,23 @@ static void test_ioc_acsc(void **state)
     fclose(fp);
     iocs c = {0};
     mm_err err;
-    assert_int_equal(mm_hub_ioc_parse(path, text, n, count_ioc, &c, &err), MM_OK);
+    assert_int_equal(mm_hub_ioc_parse(path, text, n, count_ioc, &c, &err),
+                     MM_OK);
     assert_true(c.saw_ip);
     assert_true(c.saw_dom);
     assert_true(c.ip >= 10);
-    const char *plain = "# list\n45.33.32.156\nevil.example.com # c2\n10.0.0.1\n";
+    const char *plain =
+        "# list\n45.33.32.156\nevil.example.com # c2\n10.0.0.1\n";
     memset(&c, 0, sizeof c);
-    assert_int_equal(mm_hub_ioc_parse("l.txt", plain, strlen(plain), count_ioc, &c, &err), MM_OK);
+    assert_int_equal(
+        mm_hub_ioc_parse("l.txt", plain, strlen(plain), count_ioc, &c, &err),
+        MM_OK);
     assert_int_equal(c.ip, 1); /* the private address is skipped */
     assert_int_equal(c.dom, 1);
     const char *bad = "45.33.32.156\nnot an indicator!\n";
-    assert_int_equal(mm_hub_ioc_parse("l.txt", bad, strlen(bad), count_ioc, &c, &err), MM_EPARSE);
+    assert_int_equal(
+        mm_hub_ioc_parse("l.txt", bad, strlen(bad), count_ioc, &c, &err),
+        MM_EPARSE);
     assert_int_equal(err.line, 2);
 }
 
@@ -591,9 +646,11 @@ static void post_line(fx *f, const char *tenant, const char *line)
 {
     mm_hub_batch b;
     mm_err err;
-    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, &b, &err), MM_OK);
+    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, &b, &err),
+                     MM_OK);
     mm_hub_ingest_result r;
-    assert_int_equal(mm_hub_ingest(f->h, mm_hub_tenant_by_id(f->h, tenant), &b, NOW, &r, &err),
+    assert_int_equal(mm_hub_ingest(f->h, mm_hub_tenant_by_id(f->h, tenant), &b,
+                                   NOW, &r, &err),
                      MM_OK);
     mm_hub_batch_free(&b);
 }
@@ -611,7 +668,8 @@ static bool has_campaign_type(fx *f, const char *type)
     char want[16];
     snprintf(want, sizeof want, "%s", type);
     mm_err err;
-    assert_int_equal(mm_store_campaign_list(f->st, find_type, want, &err), MM_OK);
+    assert_int_equal(mm_store_campaign_list(f->st, find_type, want, &err),
+                     MM_OK);
     return want[0] == '!';
 }
 
@@ -629,13 +687,18 @@ static void test_net_key(void **state)
 {
     fx *f = *state;
     start(f, 2);
-    post_line(f, "a", "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"n1\","
-                      "\"kind\":\"event\"},\"source\":{\"ip\":\"45.9.200.7\"}}");
-    post_line(f, "b", "{\"@timestamp\":\"2025-11-22T00:01:00Z\",\"event\":{\"id\":\"n1\","
-                      "\"kind\":\"event\"},\"source\":{\"ip\":\"::ffff:45.9.200.99\"}}");
+    post_line(
+        f, "a",
+        "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"n1\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"45.9.200.7\"}}");
+    post_line(
+        f, "b",
+        "{\"@timestamp\":\"2025-11-22T00:01:00Z\",\"event\":{\"id\":\"n1\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"::ffff:45.9.200.99\"}}");
     char want[32] = "45.9.200.0/24";
     mm_err err;
-    assert_int_equal(mm_store_campaign_list(f->st, find_key, want, &err), MM_OK);
+    assert_int_equal(mm_store_campaign_list(f->st, find_key, want, &err),
+                     MM_OK);
     assert_int_equal(want[0], '!');
 }
 
@@ -645,20 +708,27 @@ static void test_ingest_group(void **state)
 {
     fx *f = *state;
     start(f, 2);
-    const char *l1 = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"g1\","
-                     "\"kind\":\"event\"},\"source\":{\"ip\":\"45.8.1.1\"}}\n"
-                     "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"g2\","
-                     "\"kind\":\"event\"}}\n";
-    const char *l2 = "{\"@timestamp\":\"2025-11-22T00:02:00Z\",\"event\":{\"id\":\"g1\","
-                     "\"kind\":\"event\"},\"source\":{\"ip\":\"45.8.1.1\"}}\n";
-    const char *l3 = "{\"@timestamp\":\"2025-11-22T00:03:00Z\",\"event\":{\"id\":\"g9\","
-                     "\"kind\":\"event\"},\"observer\":{\"tenant\":\"a\"}}\n";
+    const char *l1 =
+        "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"g1\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"45.8.1.1\"}}\n"
+        "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"g2\","
+        "\"kind\":\"event\"}}\n";
+    const char *l2 =
+        "{\"@timestamp\":\"2025-11-22T00:02:00Z\",\"event\":{\"id\":\"g1\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"45.8.1.1\"}}\n";
+    const char *l3 =
+        "{\"@timestamp\":\"2025-11-22T00:03:00Z\",\"event\":{\"id\":\"g9\","
+        "\"kind\":\"event\"},\"observer\":{\"tenant\":\"a\"}}\n";
     mm_hub_batch b[4];
     mm_err err;
-    assert_int_equal(mm_hub_batch_decode(l1, strlen(l1), false, &b[0], &err), MM_OK);
-    assert_int_equal(mm_hub_batch_decode(l2, strlen(l2), false, &b[1], &err), MM_OK);
-    assert_int_equal(mm_hub_batch_decode(l3, strlen(l3), false, &b[2], &err), MM_OK);
-    assert_int_equal(mm_hub_batch_decode(l1, strlen(l1), false, &b[3], &err), MM_OK);
+    assert_int_equal(mm_hub_batch_decode(l1, strlen(l1), false, &b[0], &err),
+                     MM_OK);
+    assert_int_equal(mm_hub_batch_decode(l2, strlen(l2), false, &b[1], &err),
+                     MM_OK);
+    assert_int_equal(mm_hub_batch_decode(l3, strlen(l3), false, &b[2], &err),
+                     MM_OK);
+    assert_int_equal(mm_hub_batch_decode(l1, strlen(l1), false, &b[3], &err),
+                     MM_OK);
     mm_hub_ingest_job j[4];
     memset(j, 0, sizeof j);
     const char *who[4] = {"a", "b", "b", "a"};
@@ -674,9 +744,10 @@ static void test_ingest_group(void **state)
     assert_int_equal(j[1].rc, MM_OK);
     assert_int_equal(j[1].res.accepted, 1);
     assert_int_equal(j[1].res.campaigns_opened, 1); /* a and b saw 45.8.1.1 */
-    assert_int_equal(j[2].rc, MM_EINVAL);          /* b claiming to be a */
+    assert_int_equal(j[2].rc, MM_EINVAL);           /* b claiming to be a */
     assert_int_equal(j[2].err.line, 1);
-    assert_int_equal(j[3].rc, MM_OK); /* a's batch again in the same transaction */
+    assert_int_equal(j[3].rc,
+                     MM_OK); /* a's batch again in the same transaction */
     assert_int_equal(j[3].res.accepted, 0);
     assert_int_equal(j[3].res.duplicates, 2);
     assert_int_equal(mm_store_stats_get(f->st, &ss1, &err), MM_OK);
@@ -692,22 +763,30 @@ static void test_users_and_sig_keys(void **state)
     start(f, 2);
     /* different source addresses (different /24s), same set of user names
      * tried in another order: one password-spraying tool */
-    post_line(f, "a", "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"u1\","
-                      "\"kind\":\"event\"},\"source\":{\"ip\":\"45.1.1.1\"},\"user\":"
-                      "{\"name\":[\"oracle\",\"admin\",\"pi\"]}}");
+    post_line(
+        f, "a",
+        "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"u1\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"45.1.1.1\"},\"user\":"
+        "{\"name\":[\"oracle\",\"admin\",\"pi\"]}}");
     assert_false(has_campaign_type(f, "users"));
-    post_line(f, "b", "{\"@timestamp\":\"2025-11-22T00:10:00Z\",\"event\":{\"id\":\"u1\","
-                      "\"kind\":\"event\"},\"source\":{\"ip\":\"46.2.2.2\"},\"user\":"
-                      "{\"name\":[\"pi\",\"oracle\",\"admin\"]}}");
+    post_line(
+        f, "b",
+        "{\"@timestamp\":\"2025-11-22T00:10:00Z\",\"event\":{\"id\":\"u1\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"46.2.2.2\"},\"user\":"
+        "{\"name\":[\"pi\",\"oracle\",\"admin\"]}}");
     assert_true(has_campaign_type(f, "users"));
     /* the same signature on the same path from different addresses */
-    post_line(f, "a", "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"s1\","
-                      "\"kind\":\"alert\"},\"rule\":{\"id\":\"web.rce\"},\"url\":"
-                      "{\"path\":\"/cgi-bin/luci\"},\"source\":{\"ip\":\"47.1.1.1\"}}");
+    post_line(
+        f, "a",
+        "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"s1\","
+        "\"kind\":\"alert\"},\"rule\":{\"id\":\"web.rce\"},\"url\":"
+        "{\"path\":\"/cgi-bin/luci\"},\"source\":{\"ip\":\"47.1.1.1\"}}");
     assert_false(has_campaign_type(f, "sig"));
-    post_line(f, "c", "{\"@timestamp\":\"2025-11-22T00:01:00Z\",\"event\":{\"id\":\"s1\","
-                      "\"kind\":\"alert\"},\"rule\":{\"id\":\"web.rce\"},\"url\":"
-                      "{\"path\":\"/cgi-bin/luci\"},\"source\":{\"ip\":\"48.1.1.1\"}}");
+    post_line(
+        f, "c",
+        "{\"@timestamp\":\"2025-11-22T00:01:00Z\",\"event\":{\"id\":\"s1\","
+        "\"kind\":\"alert\"},\"rule\":{\"id\":\"web.rce\"},\"url\":"
+        "{\"path\":\"/cgi-bin/luci\"},\"source\":{\"ip\":\"48.1.1.1\"}}");
     assert_true(has_campaign_type(f, "sig"));
 }
 
@@ -715,10 +794,11 @@ static void test_index_compaction(void **state)
 {
     fx *f = *state;
     start(f, 2);
-    post(f, "a", "1", "45.33.32.156", T0);            /* key kept: campaign */
+    post(f, "a", "1", "45.33.32.156", T0); /* key kept: campaign */
     post(f, "b", "1", "45.33.32.156", T0 + 1000);
-    post(f, "a", "2", "45.40.1.1", T0);               /* key without campaign */
-    post(f, "c", "9", "45.50.1.1", T0 + 48LL * 3600 * 1000); /* moves time on */
+    post(f, "a", "2", "45.40.1.1", T0); /* key without campaign */
+    post(f, "c", "9", "45.50.1.1",
+         T0 + 48LL * 3600 * 1000); /* moves time on */
     unsigned n;
     mm_err err;
     assert_int_equal(mm_hub_expire(f->h, NOW + 61000, &n, &err), MM_OK);
@@ -727,7 +807,8 @@ static void test_index_compaction(void **state)
     post(f, "b", "2", "45.40.1.1", T0 + 1000);
     assert_int_equal(campaigns(f), before);
     /* the campaign's key survived: c joins the existing campaign */
-    mm_hub_ingest_result r = post(f, "c", "10", "45.33.32.156", T0 + 48LL * 3600 * 1000);
+    mm_hub_ingest_result r =
+        post(f, "c", "10", "45.33.32.156", T0 + 48LL * 3600 * 1000);
     assert_int_equal(r.campaigns_opened, 0);
     assert_true(r.warnings >= 1);
 }
@@ -759,19 +840,24 @@ static void test_rebuild_index(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_store_exactly_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_exactly_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_k_tenants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_member_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reserved_and_own, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_supplier_warning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_and_own, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_supplier_warning, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ci_up_graph, setup, teardown),
         cmocka_unit_test_setup_teardown(test_feed_decay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stix_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_future_clamped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_index_compaction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_users_and_sig_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_compaction, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_users_and_sig_keys, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_net_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_group, setup, teardown),
         cmocka_unit_test(test_batch_decode),

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-parse-windows.c — unit tests of the Windows parsers of the parse
  * module (event XML, Winlogbeat/NXLog JSON, Snare MSWinEventLog) and of
  * the .evtx reader.
  *
- * XML records marked "sample" are records of the .evtx files in tests/data/windows as
- * libevtx renders them; the JSON and Snare lines are written from the
- * published formats (tests/data/windows/PROVENANCE.md). */
+ * XML records marked "sample" are records of the .evtx files in
+ * tests/data/windows as libevtx renders them; the JSON and Snare lines are
+ * written from the published formats (tests/data/windows/PROVENANCE.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,8 +20,8 @@
 
 static void check_spans(const mm_event *ev, const char *line, size_t len)
 {
-    const mm_span *spans[] = {&ev->src_domain, &ev->user,       &ev->host,
-                              &ev->process,    &ev->message,    &ev->executable,
+    const mm_span *spans[] = {&ev->src_domain, &ev->user,    &ev->host,
+                              &ev->process,    &ev->message, &ev->executable,
                               &ev->group};
     for (size_t i = 0; i < sizeof spans / sizeof *spans; i++) {
         const mm_span *s = spans[i];
@@ -96,16 +97,19 @@ static void test_xml_pretty_and_userdata(void **state)
     (void)state;
     /* sample: DE_RDP_Tunneling_…_1149.evtx, as libevtx renders it */
     const char *x =
-        "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n"
+        "<Event "
+        "xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n"
         "  <System>\n"
         "    <Provider Name=\"Microsoft-Windows-TerminalServices-"
-        "RemoteConnectionManager\" Guid=\"{C76BAA63-AE81-421C-B425-340B4B24157F}\"/>\n"
+        "RemoteConnectionManager\" "
+        "Guid=\"{C76BAA63-AE81-421C-B425-340B4B24157F}\"/>\n"
         "    <EventID>1149</EventID>\n"
         "    <TimeCreated SystemTime=\"2018-11-06T21:45:50.411264100Z\"/>\n"
         "    <Computer>IEWIN7</Computer>\n"
         "  </System>\n"
         "  <UserData>\n"
-        "    <EventXML xmlns:auto-ns2=\"http://schemas.microsoft.com/win/2004/08/events\" "
+        "    <EventXML "
+        "xmlns:auto-ns2=\"http://schemas.microsoft.com/win/2004/08/events\" "
         "xmlns=\"Event_NS\">\n"
         "      <Param1>administrator</Param1>\n"
         "      <Param2>ie11win7</Param2>\n"
@@ -140,7 +144,8 @@ static void test_xml_7045_4732(void **state)
     assert_span(ev.process, "spoolfool");
     /* sample: Network_Service_Guest_added_to_admins_4732.evtx record 2 */
     const char *grp =
-        "<Event><System><EventID>4732</EventID><Computer>MSEDGEWIN10</Computer>"
+        "<Event><System><EventID>4732</EventID><Computer>MSEDGEWIN10</"
+        "Computer>"
         "</System><EventData><Data Name=\"MemberName\">-</Data>"
         "<Data Name=\"MemberSid\">S-1-5-20</Data>"
         "<Data Name=\"TargetUserName\">Administrators</Data>"
@@ -159,7 +164,7 @@ static void test_xml_hostile(void **state)
     const char *bad[] = {
         "<Event><System><EventID>4625</EventID></System>", /* no end */
         "<Event><System><EventID>x</EventID></System></Event>",
-        "<Event><System></System></Event>",                /* no id */
+        "<Event><System></System></Event>", /* no id */
         "<?xml version='1.0'?><!DOCTYPE e [<!ENTITY a 'aa'>]>"
         "<Event><System><EventID>4625</EventID></System></Event>",
         "<Event><!-- c --><System><EventID>4625</EventID></System></Event>",
@@ -243,7 +248,7 @@ static void test_json_hostile(void **state)
         "{\"winlog\":{\"event_id\":{\"a\":1},\"channel\":\"Security\"}}",
         "{\"winlog\":{\"event_id\":\"4625\",\"channel\":[\"Security\"]}}",
         "{\"EventID\":true,\"SourceName\":\"x\"}",
-        "{\"EventID\":4625,\"SourceName\":\"x\"",  /* unterminated */
+        "{\"EventID\":4625,\"SourceName\":\"x\"", /* unterminated */
         "{\"EventID\":4625,\"SourceName\":\"x}",
         "{\"EventID\":4625,\"SourceName\":\"x\"} trailing",
         "{\"EventID\" 4625}",
@@ -271,15 +276,18 @@ static void test_snare(void **state)
         "<13>Mar  5 10:02:03 DC01 MSWinEventLog\t1\tSecurity\t42\tTue Mar 05 "
         "10:02:03 2024\t4625\tMicrosoft-Windows-Security-Auditing\tN/A\tN/A\t"
         "Failure Audit\tDC01.example.local\tLogon\t\tAn account failed to log "
-        "on.  Subject:  Security ID:  S-1-0-0  Account Name:  -  Logon Type:   "
+        "on.  Subject:  Security ID:  S-1-0-0  Account Name:  -  Logon Type:  "
+        " "
         "3  Account For Which Logon Failed:  Security ID:  S-1-0-0  Account "
-        "Name:  guest  Failure Information:  Status:   0xC000006D  Sub Status:  "
+        "Name:  guest  Failure Information:  Status:   0xC000006D  Sub "
+        "Status:  "
         "0xC000006A  Network Information:  Workstation Name: KALI  Source "
         "Network Address: 192.0.2.44  Source Port:  0\t12";
     mm_event ev;
     for (int t = 0; t < 3; t++) {
-        mm_logtype ty = t == 0 ? MM_LOG_AUTO : t == 1 ? MM_LOG_SYSLOG
-                                                      : MM_LOG_WINDOWS;
+        mm_logtype ty = t == 0   ? MM_LOG_AUTO
+                        : t == 1 ? MM_LOG_SYSLOG
+                                 : MM_LOG_WINDOWS;
         assert_int_equal(parse(ty, s, &ev), MM_OK);
         assert_int_equal(ev.code, 4625);
         assert_int_equal(ev.action, MM_ACT_AUTH_FAILURE);
@@ -299,7 +307,8 @@ static void test_evtx(void **state)
     mm_err err;
     const char *dir = getenv("SRCDIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/windows/LM_Remote_Service02_7045.evtx",
+    snprintf(path, sizeof path,
+             "%s/tests/data/windows/LM_Remote_Service02_7045.evtx",
              dir ? dir : ".");
     assert_int_equal(mm_evtx_open(path, &x, &err), MM_OK);
     mm_span xml;
@@ -308,7 +317,8 @@ static void test_evtx(void **state)
     while (mm_evtx_next(x, &xml, &recno) == MM_OK) {
         mm_event ev;
         n++;
-        if (mm_parse_line(NULL, MM_LOG_WINDOWS, xml.p, xml.len, &ev) == MM_OK &&
+        if (mm_parse_line(NULL, MM_LOG_WINDOWS, xml.p, xml.len, &ev) ==
+                MM_OK &&
             ev.action == MM_ACT_SERVICE_INSTALLED)
             svc++;
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-scs.c — unit tests of the scs module: catalogue loader errors, the
  * ★ decision, evidence support and contradiction, renewal, the canonical
  * form, and sign/verify with tampering. */
@@ -54,17 +55,20 @@ static void test_catalogue_real(void **state)
     const mm_scs_item *it = mm_scs_catalogue_find(cat, "5-1-1");
     assert_int_equal(it->n_crit, 2);
     assert_string_equal(it->crit[0].text_ja, "ネットワーク接続・データの監視");
-    assert_string_equal(it->crit[1].text_ja, "情報機器等の状態、挙動の監視・対応や分析");
+    assert_string_equal(it->crit[1].text_ja,
+                        "情報機器等の状態、挙動の監視・対応や分析");
     it = mm_scs_catalogue_find(cat, "3-1-3");
     assert_true(it->has_also);
     assert_int_equal(it->also_category, MM_SCS_CAT_PARTNERS);
     mm_scs_catalogue_free(cat);
 }
 
-#define HDR "format = mamori-scs-catalogue 1\nversion = t1\nsource = test\ncoverage = partial\n"
-#define ITEM(id, extra)                                                        \
-    "[item " id "]\ncategory = governance\ncsf = GV\nkind = organisational\n"  \
-    "level = 3\ngroup_ja = g\ngroup_en = g\ntext_ja = t\ntext_en = t\n"        \
+#define HDR                                                                   \
+    "format = mamori-scs-catalogue 1\nversion = t1\nsource = test\ncoverage " \
+    "= partial\n"
+#define ITEM(id, extra)                                                       \
+    "[item " id "]\ncategory = governance\ncsf = GV\nkind = organisational\n" \
+    "level = 3\ngroup_ja = g\ngroup_en = g\ntext_ja = t\ntext_en = t\n"       \
     "help = role\nnext_ja = n\nnext_en = n\n" extra
 
 static void test_catalogue_errors(void **state)
@@ -74,28 +78,49 @@ static void test_catalogue_errors(void **state)
         const char *text;
         const char *want; /* substring of "file:line: msg" */
     } cases[] = {
-        {HDR ITEM("1-2-1", "") ITEM("1-2-1", ""), "bad.cat:17: 項目IDが重複しています / duplicate item ID 1-2-1 (first at line 5)"},
-        {HDR "[item 1-2-1]\ncategory = finance\n", "bad.cat:6: 不明な大分類です / unknown category 'finance'"},
-        {HDR "[item 1-2-1]\nlevel = 5\n", "bad.cat:6: 不明なレベルです / unknown level '5'"},
-        {HDR "[item 1-2-1]\ncategory = governance\n", "bad.cat:5: 項目 1-2-1 に 'csf' がありません"},
-        {HDR ITEM("1-2-1", "colour = red\n"), "bad.cat:17: 不明なキーです / unknown key 'colour'"},
-        {HDR ITEM("1-2-1", "text4_ja = x\n"), "bad.cat:17: 'text_ja' の ★4 版は level = 3+4"},
-        {HDR "[item 4-5-1]\ncategory = protect\ncsf = PR\nkind = technical\nlevel = 3+4\n"
-             "group_ja = g\ngroup_en = g\ntext_ja = t\ntext_en = t\nhelp = it-tool\n"
-             "next_ja = n\nnext_en = n\n", "bad.cat:5: 項目 4-5-1 は level = 3+4 なので 'group4_ja' が必要です"},
-        {HDR ITEM("1-2-1", "evidence = smoke:signals within 7d\n"), "bad.cat:17: 不明な証拠の種類です / unknown evidence probe 'smoke'"},
-        {HDR ITEM("1-2-1", "evidence = seen:netfilter within 7x\n"), "bad.cat:17: 証拠の期間が不正です"},
-        {HDR ITEM("1-2-1", "category = detect\n"), "bad.cat:17: 'category' が重複しています / duplicate key 'category' (first at line 6)"},
+        {HDR ITEM("1-2-1", "") ITEM("1-2-1", ""),
+         "bad.cat:17: 項目IDが重複しています / duplicate item ID 1-2-1 (first "
+         "at line 5)"},
+        {HDR "[item 1-2-1]\ncategory = finance\n",
+         "bad.cat:6: 不明な大分類です / unknown category 'finance'"},
+        {HDR "[item 1-2-1]\nlevel = 5\n",
+         "bad.cat:6: 不明なレベルです / unknown level '5'"},
+        {HDR "[item 1-2-1]\ncategory = governance\n",
+         "bad.cat:5: 項目 1-2-1 に 'csf' がありません"},
+        {HDR ITEM("1-2-1", "colour = red\n"),
+         "bad.cat:17: 不明なキーです / unknown key 'colour'"},
+        {HDR ITEM("1-2-1", "text4_ja = x\n"),
+         "bad.cat:17: 'text_ja' の ★4 版は level = 3+4"},
+        {HDR "[item 4-5-1]\ncategory = protect\ncsf = PR\nkind = "
+             "technical\nlevel = 3+4\n"
+             "group_ja = g\ngroup_en = g\ntext_ja = t\ntext_en = t\nhelp = "
+             "it-tool\n"
+             "next_ja = n\nnext_en = n\n",
+         "bad.cat:5: 項目 4-5-1 は level = 3+4 なので 'group4_ja' が必要です"},
+        {HDR ITEM("1-2-1", "evidence = smoke:signals within 7d\n"),
+         "bad.cat:17: 不明な証拠の種類です / unknown evidence probe 'smoke'"},
+        {HDR ITEM("1-2-1", "evidence = seen:netfilter within 7x\n"),
+         "bad.cat:17: 証拠の期間が不正です"},
+        {HDR ITEM("1-2-1", "category = detect\n"),
+         "bad.cat:17: 'category' が重複しています / duplicate key 'category' "
+         "(first at line 6)"},
         {"format = other 2\n", "bad.cat:1: 未対応の形式です"},
-        {"version = x\nsource = y\ncoverage = partial\n" ITEM("1-2-1", ""), "bad.cat:1: ヘッダーに 'format' がありません"},
-        {HDR "[item 12-x-1]\n", "bad.cat:5: 項目IDが不正です / bad item ID '12-x-1'"},
-        {HDR "[item 1-2-1]\ncategory = gov\xff\n", "bad.cat:6: UTF-8 として不正か制御文字を含みます"},
-        {HDR "[item 1-2-1]\njust words\n", "bad.cat:6: 'key = value' の形ではありません"},
+        {"version = x\nsource = y\ncoverage = partial\n" ITEM("1-2-1", ""),
+         "bad.cat:1: ヘッダーに 'format' がありません"},
+        {HDR "[item 12-x-1]\n",
+         "bad.cat:5: 項目IDが不正です / bad item ID '12-x-1'"},
+        {HDR "[item 1-2-1]\ncategory = gov\xff\n",
+         "bad.cat:6: UTF-8 として不正か制御文字を含みます"},
+        {HDR "[item 1-2-1]\njust words\n",
+         "bad.cat:6: 'key = value' の形ではありません"},
         {HDR "version = again\n", "bad.cat:5: 'version' が重複しています"},
         {HDR, "bad.cat:4: 項目がありません"},
-        {HDR ITEM("1-2-1", "") "coverage = partial\n", "bad.cat:17: 'coverage' はファイルの先頭"},
-        {HDR ITEM("1-2-1", "help = magic\n"), "bad.cat:17: 'help' が重複しています"},
-        {HDR ITEM("1-2-1", "csf = XX\n"), "bad.cat:17: 'csf' が重複しています"},
+        {HDR ITEM("1-2-1", "") "coverage = partial\n",
+         "bad.cat:17: 'coverage' はファイルの先頭"},
+        {HDR ITEM("1-2-1", "help = magic\n"),
+         "bad.cat:17: 'help' が重複しています"},
+        {HDR ITEM("1-2-1", "csf = XX\n"),
+         "bad.cat:17: 'csf' が重複しています"},
         {HDR "[item 1-2-1]\ncsf = XX\n", "bad.cat:6: 不明な CSF 機能です"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -113,20 +138,23 @@ static void test_catalogue_errors(void **state)
     }
     /* a good minimal catalogue parses, and an added item needs no code */
     mm_scs_catalogue *cat = NULL;
-    const char *good = HDR ITEM("1-2-1", "") ITEM("9-1-1", "evidence = seen:* within 7d; feed within 3d\n");
-    assert_int_equal(mm_scs_catalogue_parse(good, strlen(good), "good", &cat, NULL), MM_OK);
+    const char *good = HDR ITEM("1-2-1", "")
+        ITEM("9-1-1", "evidence = seen:* within 7d; feed within 3d\n");
+    assert_int_equal(
+        mm_scs_catalogue_parse(good, strlen(good), "good", &cat, NULL), MM_OK);
     assert_int_equal(cat->n_items, 2);
     assert_int_equal(mm_scs_catalogue_find(cat, "9-1-1")->crit[0].n_probes, 2);
     mm_scs_catalogue_free(cat);
 }
 
-/* ---- answers helpers -------------------------------------------------------- */
+/* ---- answers helpers
+ * -------------------------------------------------------- */
 
 /* Every item answered `base`, then "id=value" overrides (value may be a
  * JSON fragment when it starts with '{'). */
 static char *answers_json(const mm_scs_catalogue *cat, const char *target,
-                          const char *base, const char *const *over, size_t n_over,
-                          const char *extra_top)
+                          const char *base, const char *const *over,
+                          size_t n_over, const char *extra_top)
 {
     json_t *ans = json_object();
     for (size_t i = 0; i < cat->n_items; i++)
@@ -142,10 +170,10 @@ static char *answers_json(const mm_scs_catalogue *cat, const char *target,
         else
             json_object_set_new(ans, id, json_string(eq + 1));
     }
-    json_t *doc = json_pack("{s:{s:s, s:b}, s:s, s:s, s:o}", "organisation",
-                            "name", "テスト株式会社 <b>&", "onsite_responder", 0,
-                            "target", target, "assessed_at", "2026-11-20",
-                            "answers", ans);
+    json_t *doc =
+        json_pack("{s:{s:s, s:b}, s:s, s:s, s:o}", "organisation", "name",
+                  "テスト株式会社 <b>&", "onsite_responder", 0, "target",
+                  target, "assessed_at", "2026-11-20", "answers", ans);
     if (extra_top) {
         json_t *x = json_loads(extra_top, 0, NULL);
         json_object_update(doc, x);
@@ -162,17 +190,17 @@ static mm_scs_assessment *run(const mm_scs_catalogue *cat, const char *answers,
 {
     mm_scs_answers *ans = NULL;
     mm_err err;
-    if (mm_scs_answers_parse(answers, strlen(answers), "answers.json", cat, &ans,
-                             &err) != MM_OK)
+    if (mm_scs_answers_parse(answers, strlen(answers), "answers.json", cat,
+                             &ans, &err) != MM_OK)
         fail_msg("answers: %s (line %u)", err.msg, err.line);
     mm_scs_evidence *ev[4] = {0};
     for (size_t i = 0; i < n_ev; i++)
-        if (mm_scs_evidence_parse(ev_texts[i], strlen(ev_texts[i]), "ev", &ev[i],
-                                  &err) != MM_OK)
+        if (mm_scs_evidence_parse(ev_texts[i], strlen(ev_texts[i]), "ev",
+                                  &ev[i], &err) != MM_OK)
             fail_msg("evidence: %s", err.msg);
     mm_scs_assessment *as = NULL;
-    if (mm_scs_assess(cat, ans, ev, n_ev, prev, prev ? strlen(prev) : 0, "prev",
-                      "2026-11-21", &as, &err) != MM_OK)
+    if (mm_scs_assess(cat, ans, ev, n_ev, prev, prev ? strlen(prev) : 0,
+                      "prev", "2026-11-21", &as, &err) != MM_OK)
         fail_msg("assess: %s", err.msg);
     for (size_t i = 0; i < n_ev; i++)
         mm_scs_evidence_free(ev[i]);
@@ -215,7 +243,8 @@ static void test_decision(void **state)
     a = answers_json(cat, "★3", "yes", s0, 1, NULL);
     as = run(cat, a, NULL, 0, NULL);
     assert_int_equal(mm_scs_achieved(as), 0);
-    assert_int_equal(mm_scs_gap_count(as), 1); /* only ★3 gaps for a ★3 target */
+    assert_int_equal(mm_scs_gap_count(as),
+                     1); /* only ★3 gaps for a ★3 target */
     mm_scs_assessment_free(as);
     free(a);
     /* an item left out counts as unknown = not met */
@@ -227,7 +256,8 @@ static void test_decision(void **state)
     mm_scs_assessment_free(as);
     free(a);
     /* the stricter ★4 criterion alone keeps ★3 */
-    static const char *const s7[] = {"7-1-1={\"3\":\"yes\",\"4\":\"unknown\"}"};
+    static const char *const s7[] = {
+        "7-1-1={\"3\":\"yes\",\"4\":\"unknown\"}"};
     a = answers_json(cat, "★4", "はい", s7, 1, NULL);
     as = run(cat, a, NULL, 0, NULL);
     assert_int_equal(mm_scs_achieved(as), 3);
@@ -246,16 +276,22 @@ static void test_answers_errors(void **state)
         const char *want;
     } cases[] = {
         {"9-9-9=yes", NULL, "unknown requirement ID \"9-9-9\""},
-        {"1-2-1={\"4\":\"yes\"}", NULL, "1-2-1: この項目に ★4 の基準はありません"},
-        {"1-2-1=maybe", NULL, "the answer must be \"yes\", \"no\" or \"unknown\""},
-        {"5-1-1={\"answer\":\"yes\",\"3\":\"no\"}", NULL, "give either \"answer\" or per-level"},
+        {"1-2-1={\"4\":\"yes\"}", NULL,
+         "1-2-1: この項目に ★4 の基準はありません"},
+        {"1-2-1=maybe", NULL,
+         "the answer must be \"yes\", \"no\" or \"unknown\""},
+        {"5-1-1={\"answer\":\"yes\",\"3\":\"no\"}", NULL,
+         "give either \"answer\" or per-level"},
         {"5-1-1={\"5\":\"yes\"}", NULL, "unknown key \"5\""},
         {NULL, "{\"target\":\"★5\"}", "\"target\" must be \"★3\" or \"★4\""},
         {NULL, "{\"organisation\":{\"employees\":3}}", "organisation.name"},
-        {NULL, "{\"organisation\":{\"name\":\"a\",\"rating\":1.5}}", "organisation.rating must be"},
-        {NULL, "{\"inventory\":{\"networks\":[\"10.0.0.0/33\"]}}", "inventory.networks[0]"},
+        {NULL, "{\"organisation\":{\"name\":\"a\",\"rating\":1.5}}",
+         "organisation.rating must be"},
+        {NULL, "{\"inventory\":{\"networks\":[\"10.0.0.0/33\"]}}",
+         "inventory.networks[0]"},
         {NULL, "{\"answerz\":{}}", "unknown key \"answerz\""},
-        {NULL, "{\"assessed_at\":\"2026-02-30\"}", "assessed_at must be a date"},
+        {NULL, "{\"assessed_at\":\"2026-02-30\"}",
+         "assessed_at must be a date"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *ov[1] = {cases[i].over};
@@ -264,52 +300,70 @@ static void test_answers_errors(void **state)
         mm_scs_answers *ans = (mm_scs_answers *)1;
         mm_err err;
         memset(&err, 0, sizeof err);
-        mm_rc rc = mm_scs_answers_parse(a, strlen(a), "a.json", cat, &ans, &err);
+        mm_rc rc =
+            mm_scs_answers_parse(a, strlen(a), "a.json", cat, &ans, &err);
         if (rc != MM_EPARSE || !strstr(err.msg, cases[i].want))
-            fail_msg("case %zu: rc %d '%s', want '%s'", i, rc, err.msg, cases[i].want);
+            fail_msg("case %zu: rc %d '%s', want '%s'", i, rc, err.msg,
+                     cases[i].want);
         assert_null(ans);
         free(a);
     }
     /* malformed and duplicate keys: line numbers from the parser */
     static const char *const bad[] = {
-        "{\"organisation\":{\"name\":\"x\"},\n\"target\":\"★3\",\n\"answers\":{\"1-2-1\":\"yes\",}}",
-        "{\"organisation\":{\"name\":\"x\"},\"target\":\"★3\",\"answers\":{\n\"1-2-1\":\"yes\",\n\"1-2-1\":\"no\"}}",
-        "", "[]", "\"yes\"",
+        "{\"organisation\":{\"name\":\"x\"},\n\"target\":\"★3\",\n\"answers\":"
+        "{\"1-2-1\":\"yes\",}}",
+        "{\"organisation\":{\"name\":\"x\"},\"target\":\"★3\",\"answers\":{"
+        "\n\"1-2-1\":\"yes\",\n\"1-2-1\":\"no\"}}",
+        "",
+        "[]",
+        "\"yes\"",
     };
-    static const char *const want[] = {"a.json:3:", "a.json:3:", "a.json:", "a.json:", "a.json:"};
+    static const char *const want[] = {
+        "a.json:3:", "a.json:3:", "a.json:", "a.json:", "a.json:"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         mm_scs_answers *ans = NULL;
         mm_err err;
         memset(&err, 0, sizeof err);
-        assert_int_equal(mm_scs_answers_parse(bad[i], strlen(bad[i]), "a.json", cat,
-                                              &ans, &err), MM_EPARSE);
+        assert_int_equal(mm_scs_answers_parse(bad[i], strlen(bad[i]), "a.json",
+                                              cat, &ans, &err),
+                         MM_EPARSE);
         char msg[1024];
         mm_err_format(&err, msg, sizeof msg);
         if (!strstr(msg, want[i]))
             fail_msg("bad %zu: '%s'", i, msg);
     }
     /* the unknown ID's line is found */
-    const char *u = "{\"organisation\":{\"name\":\"x\"},\n\"target\":\"★3\",\n\"answers\":{\n\"1-2-1\":\"yes\",\n\"9-9-9\":\"no\"}}";
+    const char *u = "{\"organisation\":{\"name\":\"x\"},\n\"target\":\"★3\","
+                    "\n\"answers\":{\n\"1-2-1\":\"yes\",\n\"9-9-9\":\"no\"}}";
     mm_scs_answers *ans = NULL;
     mm_err err;
-    assert_int_equal(mm_scs_answers_parse(u, strlen(u), "a.json", cat, &ans, &err), MM_EPARSE);
+    assert_int_equal(
+        mm_scs_answers_parse(u, strlen(u), "a.json", cat, &ans, &err),
+        MM_EPARSE);
     assert_int_equal(err.line, 5);
     mm_scs_catalogue_free(cat);
 }
 
 static const char ev_good[] =
-    "{\"source\":\"sensor\",\"tenant\":\"t1\",\"generated_at\":\"2026-11-20T09:00:00+09:00\","
-    "\"window_days\":30,\"datasets_seen\":{\"netfilter\":{\"last_seen\":\"2026-11-19T23:00:00Z\","
-    "\"events\":100,\"denied\":7},\"sshd\":{\"last_seen\":\"2026-11-19T10:00:00Z\",\"events\":5}},"
-    "\"hosts_observed\":12,\"networks_observed\":[\"192.168.10.0/24\",\"10.1.0.0/16\"],"
-    "\"feed\":{\"applied\":true,\"last_pull\":\"2026-11-19T23:50:00Z\",\"blocking\":\"nftables\"}}";
+    "{\"source\":\"sensor\",\"tenant\":\"t1\",\"generated_at\":\"2026-11-"
+    "20T09:00:00+09:00\","
+    "\"window_days\":30,\"datasets_seen\":{\"netfilter\":{\"last_seen\":"
+    "\"2026-11-19T23:00:00Z\","
+    "\"events\":100,\"denied\":7},\"sshd\":{\"last_seen\":\"2026-11-19T10:00:"
+    "00Z\",\"events\":5}},"
+    "\"hosts_observed\":12,\"networks_observed\":[\"192.168.10.0/"
+    "24\",\"10.1.0.0/16\"],"
+    "\"feed\":{\"applied\":true,\"last_pull\":\"2026-11-19T23:50:00Z\","
+    "\"blocking\":\"nftables\"}}";
 static const char ev_bad[] =
-    "{\"source\":\"sensor\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":30,"
-    "\"datasets_seen\":{\"netfilter\":{\"last_seen\":\"2026-10-01T00:00:00Z\",\"events\":3},"
+    "{\"source\":\"sensor\",\"generated_at\":\"2026-11-20T00:00:00Z\","
+    "\"window_days\":30,"
+    "\"datasets_seen\":{\"netfilter\":{\"last_seen\":\"2026-10-01T00:00:00Z\","
+    "\"events\":3},"
     "\"sshd\":{\"last_seen\":\"2026-11-19T10:00:00Z\",\"events\":5}},"
     "\"feed\":{\"applied\":false,\"last_pull\":null,\"blocking\":\"none\"}}";
-static const char ev_short[] =
-    "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":2}";
+static const char ev_short[] = "{\"source\":\"hub\",\"generated_at\":\"2026-"
+                               "11-20T00:00:00Z\",\"window_days\":2}";
 
 static void test_evidence(void **state)
 {
@@ -340,7 +394,8 @@ static void test_evidence(void **state)
     mm_buf_init(&b, 0);
     assert_int_equal(mm_scs_assessment_json(as, false, &b), MM_OK);
     assert_non_null(strstr(b.data, "\"contradictions\":[{"));
-    assert_non_null(strstr(b.data, "netfilter/fortigate/kv logs for 7 days or more"));
+    assert_non_null(
+        strstr(b.data, "netfilter/fortigate/kv logs for 7 days or more"));
     mm_buf_free(&b);
     mm_scs_assessment_free(as);
     free(a);
@@ -361,15 +416,17 @@ static void test_evidence(void **state)
     mm_scs_assessment_free(as);
     free(a);
     /* inventory: more hosts seen than declared, a network not declared */
-    a = answers_json(cat, "★3", "yes", NULL, 0,
-                     "{\"inventory\":{\"hosts\":5,\"networks\":[\"192.168.0.0/16\"]}}");
+    a = answers_json(
+        cat, "★3", "yes", NULL, 0,
+        "{\"inventory\":{\"hosts\":5,\"networks\":[\"192.168.0.0/16\"]}}");
     as = run(cat, a, e1, 1, NULL);
     assert_int_equal(st(as, "3-1-1", 3), MM_SCS_ST_CONTRADICTED);
     assert_int_equal(st(as, "3-1-2", 3), MM_SCS_ST_CONTRADICTED);
     mm_scs_assessment_free(as);
     free(a);
     a = answers_json(cat, "★3", "yes", NULL, 0,
-                     "{\"inventory\":{\"hosts\":40,\"networks\":[\"192.168.0.0/16\",\"10.0.0.0/8\"]}}");
+                     "{\"inventory\":{\"hosts\":40,\"networks\":[\"192.168.0."
+                     "0/16\",\"10.0.0.0/8\"]}}");
     as = run(cat, a, e1, 1, NULL);
     assert_int_equal(st(as, "3-1-1", 3), MM_SCS_ST_MET);
     assert_int_equal(st(as, "3-1-2", 3), MM_SCS_ST_MET);
@@ -385,7 +442,8 @@ static void test_evidence(void **state)
     /* evidence from another time (over 30 days before the assessment) is
      * listed as stale and not used */
     static const char *const o5[] = {"4-4-3=unknown"};
-    a = answers_json(cat, "★4", "yes", o5, 1, "{\"assessed_at\":\"2027-01-30\"}");
+    a = answers_json(cat, "★4", "yes", o5, 1,
+                     "{\"assessed_at\":\"2027-01-30\"}");
     as = run(cat, a, e1, 1, NULL);
     assert_int_equal(st(as, "4-4-3", 4), MM_SCS_ST_UNKNOWN);
     char *js = NULL;
@@ -401,19 +459,26 @@ static void test_evidence(void **state)
     free(a);
     /* malformed evidence */
     static const char *const badev[] = {
-        "{\"source\":\"cloud\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":3}",
-        "{\"source\":\"hub\",\"generated_at\":\"yesterday\",\"window_days\":3}",
-        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":0}",
-        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":3,\"networks_observed\":[\"x\"]}",
-        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":3,\"datasets_seen\":{\"kv\":{\"events\":-1}}}",
-        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\",\"window_days\":3,\"feed\":{\"applied\":\"yes\"}}",
+        "{\"source\":\"cloud\",\"generated_at\":\"2026-11-20T00:00:00Z\","
+        "\"window_days\":3}",
+        "{\"source\":\"hub\",\"generated_at\":\"yesterday\",\"window_days\":"
+        "3}",
+        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\","
+        "\"window_days\":0}",
+        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\","
+        "\"window_days\":3,\"networks_observed\":[\"x\"]}",
+        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\","
+        "\"window_days\":3,\"datasets_seen\":{\"kv\":{\"events\":-1}}}",
+        "{\"source\":\"hub\",\"generated_at\":\"2026-11-20T00:00:00Z\","
+        "\"window_days\":3,\"feed\":{\"applied\":\"yes\"}}",
         "{",
     };
     for (size_t i = 0; i < sizeof badev / sizeof *badev; i++) {
         mm_scs_evidence *ev = NULL;
         mm_err err;
-        assert_int_equal(mm_scs_evidence_parse(badev[i], strlen(badev[i]), "e", &ev, &err),
-                         MM_EPARSE);
+        assert_int_equal(
+            mm_scs_evidence_parse(badev[i], strlen(badev[i]), "e", &ev, &err),
+            MM_EPARSE);
         assert_null(ev);
     }
     mm_scs_catalogue_free(cat);
@@ -430,10 +495,20 @@ static void test_evidence_write(void **state)
     };
     const char *const nets[] = {"192.168.1.0/24"};
     mm_scs_evidence_state es = {
-        .source = "sensor", .tenant = "t", .generated_at_ms = now, .window_days = 30,
-        .datasets = ds, .n_datasets = 2, .has_hosts = true, .hosts_observed = 9,
-        .networks = nets, .n_networks = 1, .has_feed = true, .feed_applied = true,
-        .feed_last_pull_ms = now - 60000, .blocking = "nftables",
+        .source = "sensor",
+        .tenant = "t",
+        .generated_at_ms = now,
+        .window_days = 30,
+        .datasets = ds,
+        .n_datasets = 2,
+        .has_hosts = true,
+        .hosts_observed = 9,
+        .networks = nets,
+        .n_networks = 1,
+        .has_feed = true,
+        .feed_applied = true,
+        .feed_last_pull_ms = now - 60000,
+        .blocking = "nftables",
     };
     mm_buf b;
     mm_buf_init(&b, 0);
@@ -441,7 +516,8 @@ static void test_evidence_write(void **state)
     assert_int_equal(mm_scs_evidence_write(&es, &b, &err), MM_OK);
     assert_non_null(strstr(b.data, "\"last_seen\": null"));
     /* what is written is read back and supports the items */
-    static const char *const o[] = {"5-1-1=unknown", "4-5-2=unknown", "3-1-1=unknown"};
+    static const char *const o[] = {"5-1-1=unknown", "4-5-2=unknown",
+                                    "3-1-1=unknown"};
     char *a = answers_json(cat, "★4", "yes", o, 3, NULL);
     const char *e[] = {b.data};
     mm_scs_assessment *as = run(cat, a, e, 1, NULL);
@@ -485,25 +561,35 @@ static void test_renewal(void **state)
     json_t *d = json_loads(cur, 0, NULL);
     json_t *r = json_object_get(d, "renewal");
     assert_non_null(r);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(r, "became_met"), 0), "id")), "6-1-1");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(r, "became_met"), 0), "id")),
+        "6-1-1");
     assert_int_equal(json_array_size(json_object_get(r, "became_met")), 1);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(r, "regressed"), 0), "id")), "4-4-1");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(r, "regressed"), 0), "id")),
+        "4-4-1");
     assert_int_equal(json_array_size(json_object_get(r, "regressed")), 1);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(r, "still_open"), 0), "id")), "4-3-2");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(r, "still_open"), 0), "id")),
+        "4-3-2");
     assert_int_equal(json_array_size(json_object_get(r, "new")), 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "previous"), "achieved")), "none");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(r, "previous"), "achieved")),
+                        "none");
     json_decref(d);
     free(cur);
     mm_scs_assessment_free(as);
     /* a previous file that is not an assessment is an error */
     mm_scs_answers *ans = NULL;
-    assert_int_equal(mm_scs_answers_parse(a, strlen(a), "a", cat, &ans, NULL), MM_OK);
+    assert_int_equal(mm_scs_answers_parse(a, strlen(a), "a", cat, &ans, NULL),
+                     MM_OK);
     mm_err err;
-    assert_int_equal(mm_scs_assess(cat, ans, NULL, 0, "{\"x\":1}", 7, "old.json",
-                                   "2026-11-21", &as, &err), MM_EPARSE);
+    assert_int_equal(mm_scs_assess(cat, ans, NULL, 0, "{\"x\":1}", 7,
+                                   "old.json", "2026-11-21", &as, &err),
+                     MM_EPARSE);
     assert_string_equal(err.file, "old.json");
     mm_scs_answers_free(ans);
     free(a);
@@ -527,9 +613,12 @@ static void test_canonical(void **state)
     assert_string_equal(cx, again);
     /* and carries what must be signed */
     assert_non_null(json_object_get(j, "organisation"));
-    assert_non_null(json_object_get(json_object_get(j, "catalogue"), "sha256"));
-    assert_int_equal(strlen(json_string_value(json_object_get(
-                         json_array_get(json_object_get(j, "evidence"), 0), "sha256"))), 64);
+    assert_non_null(
+        json_object_get(json_object_get(j, "catalogue"), "sha256"));
+    assert_int_equal(
+        strlen(json_string_value(json_object_get(
+            json_array_get(json_object_get(j, "evidence"), 0), "sha256"))),
+        64);
     free(again);
     json_decref(j);
     free(cx);
@@ -555,7 +644,8 @@ static void test_sign_verify(void **state)
     mm_buf c;
     mm_buf_init(&c, 0);
     mm_err err;
-    assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &ex, sk, &c, &err), MM_OK);
+    assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &ex, sk, &c, &err),
+                     MM_OK);
     assert_int_equal(mm_scs_verify(c.data, c.len, "c", NULL, &err), MM_OK);
     assert_int_equal(mm_scs_verify(c.data, c.len, "c", pk, &err), MM_OK);
     assert_int_equal(mm_scs_verify(c.data, c.len, "c", pk2, &err), MM_EINVAL);
@@ -581,19 +671,26 @@ static void test_sign_verify(void **state)
     /* re-formatting (not canonical) is detected */
     json_t *j = json_loads(c.data, 0, NULL);
     char *pretty = json_dumps(j, JSON_SORT_KEYS | JSON_INDENT(2));
-    assert_int_equal(mm_scs_verify(pretty, strlen(pretty), "t", NULL, &err), MM_EINVAL);
+    assert_int_equal(mm_scs_verify(pretty, strlen(pretty), "t", NULL, &err),
+                     MM_EINVAL);
     free(pretty);
     json_decref(j);
     /* bad inputs to confirm */
     mm_scs_expert bad = {"x", "12345", "2026-11-21"};
     mm_buf z;
     mm_buf_init(&z, 0);
-    assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &bad, sk, &z, &err), MM_EINVAL);
+    assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &bad, sk, &z, &err),
+                     MM_EINVAL);
     bad.registration_no = "01234a";
-    assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &bad, sk, &z, &err), MM_EINVAL);
-    assert_int_equal(mm_scs_confirm("{}", 2, "a", &ex, sk, &z, &err), MM_EPARSE);
-    assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &ex, "abcd", &z, &err), MM_EINVAL);
-    assert_int_equal(mm_scs_verify(doc, strlen(doc), "a", NULL, &err), MM_EPARSE);
+    assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &bad, sk, &z, &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_scs_confirm("{}", 2, "a", &ex, sk, &z, &err),
+                     MM_EPARSE);
+    assert_int_equal(
+        mm_scs_confirm(doc, strlen(doc), "a", &ex, "abcd", &z, &err),
+        MM_EINVAL);
+    assert_int_equal(mm_scs_verify(doc, strlen(doc), "a", NULL, &err),
+                     MM_EPARSE);
     assert_true(mm_scs_registration_no_valid("012345"));
     assert_false(mm_scs_registration_no_valid("0123456"));
     mm_buf_free(&z);
@@ -615,7 +712,9 @@ static void test_reports(void **state)
     mm_buf h;
     mm_buf_init(&h, 0);
     mm_err err;
-    assert_int_equal(mm_scs_report_html(doc, strlen(doc), MM_SCS_JA, false, &h, &err), MM_OK);
+    assert_int_equal(
+        mm_scs_report_html(doc, strlen(doc), MM_SCS_JA, false, &h, &err),
+        MM_OK);
     assert_non_null(strstr(h.data, "テスト株式会社 &lt;b&gt;&amp;"));
     assert_null(strstr(h.data, "<b>&"));
     assert_non_null(strstr(h.data, "@page{size:A4"));
@@ -624,12 +723,16 @@ static void test_reports(void **state)
     assert_null(strstr(h.data, "http://"));
     assert_null(strstr(h.data, "https://"));
     mm_buf_reset(&h);
-    assert_int_equal(mm_scs_report_html(doc, strlen(doc), MM_SCS_EN, false, &h, &err), MM_OK);
+    assert_int_equal(
+        mm_scs_report_html(doc, strlen(doc), MM_SCS_EN, false, &h, &err),
+        MM_OK);
     assert_non_null(strstr(h.data, "No ★ level yet"));
     mm_buf_reset(&h);
-    assert_int_equal(mm_scs_report_text(doc, strlen(doc), MM_SCS_JA, &h, &err), MM_OK);
+    assert_int_equal(mm_scs_report_text(doc, strlen(doc), MM_SCS_JA, &h, &err),
+                     MM_OK);
     assert_non_null(strstr(h.data, "達成: 未達成"));
-    assert_int_equal(mm_scs_report_text("{}", 2, MM_SCS_JA, &h, &err), MM_EPARSE);
+    assert_int_equal(mm_scs_report_text("{}", 2, MM_SCS_JA, &h, &err),
+                     MM_EPARSE);
     mm_buf_free(&h);
     free(doc);
     mm_scs_assessment_free(as);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-sensor.c — unit tests of the sensor module and the INI reader:
  * config (good file, table of bad files with exact messages), offsets
  * state, syslog framing split at every byte, file following across
@@ -105,9 +106,8 @@ static void test_conf_reader(void **state)
                        "path = /var/log/auth.log\n";
     conf_seen s = {{0}};
     mm_err err;
-    assert_int_equal(mm_conf_parse("t.ini", text, strlen(text), conf_cb, &s,
-                                   &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_conf_parse("t.ini", text, strlen(text), conf_cb, &s, &err), MM_OK);
     assert_string_equal(s.out, "[sensor/]3;a=<1>;b=<x#y>;c=<with # and \" "
                                "quote>;d=<>;[input/auth]8;path=</var/log/"
                                "auth.log>;");
@@ -141,17 +141,17 @@ static void test_conf_reader(void **state)
     }
     /* NUL byte and over-long line */
     conf_seen s3 = {{0}};
-    assert_int_equal(mm_conf_parse("t.ini", "[s]\nk=\0v\n", 9, conf_cb, &s3,
-                                   &err),
-                     MM_EPARSE);
+    assert_int_equal(
+        mm_conf_parse("t.ini", "[s]\nk=\0v\n", 9, conf_cb, &s3, &err),
+        MM_EPARSE);
     assert_int_equal(err.line, 2);
     char *big = malloc(MM_FIELD_MAX + 20);
     assert_non_null(big);
     memset(big, 'x', MM_FIELD_MAX + 19);
     memcpy(big, "[s]\nk=", 6);
-    assert_int_equal(mm_conf_parse("t.ini", big, MM_FIELD_MAX + 19, conf_cb,
-                                   &s3, &err),
-                     MM_ELIMIT);
+    assert_int_equal(
+        mm_conf_parse("t.ini", big, MM_FIELD_MAX + 19, conf_cb, &s3, &err),
+        MM_ELIMIT);
     assert_int_equal(err.line, 2);
     free(big);
 }
@@ -182,9 +182,9 @@ static void test_config_good(void **state)
                        "tcp = 5514\n";
     mm_sensor_config *cfg;
     mm_err err;
-    assert_int_equal(mm_sensor_config_parse("s.conf", text, strlen(text),
-                                            &cfg, &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_sensor_config_parse("s.conf", text, strlen(text), &cfg, &err),
+        MM_OK);
     assert_string_equal(cfg->state_dir, "/var/lib/mamori");
     assert_string_equal(cfg->alerts, "/var/lib/mamori/alerts.json");
     assert_true(cfg->alerts_max_bytes == 2u * 1024u * 1024u);
@@ -215,8 +215,7 @@ static void test_config_good(void **state)
     assert_int_equal(a.family, 4);
     assert_int_equal(mm_sensor_parse_endpoint("[::1]:0", &a, &port), MM_OK);
     assert_int_equal(a.family, 6);
-    assert_int_equal(mm_sensor_parse_endpoint("::1:5", &a, &port),
-                     MM_EPARSE);
+    assert_int_equal(mm_sensor_parse_endpoint("::1:5", &a, &port), MM_EPARSE);
     assert_int_equal(mm_sensor_parse_endpoint("1.2.3.4:70000", &a, &port),
                      MM_EPARSE);
 }
@@ -295,8 +294,7 @@ static void test_config_bad(void **state)
          "b.conf:3: start_at: 'middle' must be 'beginning' or 'end'"},
         {"[sensor]\nstate_dir = /s\n[syslog]\nmax_connections = 0\n",
          "b.conf:4: max_connections: 0 is out of range 1..4096"},
-        {"[sensor]\nstate_dir = \n",
-         "b.conf:2: state_dir: empty path"},
+        {"[sensor]\nstate_dir = \n", "b.conf:2: state_dir: empty path"},
         {"[sensor]\nstate_dir = /s\nalerts = /s/x.json\n[input a]\n"
          "path = /s/x.json\n",
          "b.conf:4: [input a] reads the alerts file itself"},
@@ -316,7 +314,6 @@ static void test_config_bad(void **state)
     }
 }
 
-
 /* [uplink]: defaults taken from [sensor], the feed file named. */
 static void test_config_uplink(void **state)
 {
@@ -330,9 +327,9 @@ static void test_config_uplink(void **state)
                        "send_events = authentication_failure\n";
     mm_sensor_config *cfg = NULL;
     mm_err err;
-    assert_int_equal(mm_sensor_config_parse("u.conf", text, strlen(text),
-                                            &cfg, &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_sensor_config_parse("u.conf", text, strlen(text), &cfg, &err),
+        MM_OK);
     assert_true(cfg->uplink_on);
     assert_string_equal(cfg->uplink.spool_dir, "/var/lib/m/spool");
     assert_string_equal(cfg->uplink.state_dir, "/var/lib/m");
@@ -342,9 +339,9 @@ static void test_config_uplink(void **state)
     mm_sensor_config_free(cfg);
     /* without [uplink], nothing of it */
     const char *plain = "[sensor]\nstate_dir = /s\n[input a]\npath = /x\n";
-    assert_int_equal(mm_sensor_config_parse("p.conf", plain, strlen(plain),
-                                            &cfg, &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_sensor_config_parse("p.conf", plain, strlen(plain), &cfg, &err),
+        MM_OK);
     assert_false(cfg->uplink_on);
     assert_string_equal(cfg->feed_ioc, "");
     mm_sensor_config_free(cfg);
@@ -446,9 +443,9 @@ static void test_framer_split_everywhere(void **state)
         collect c;
         memset(&c, 0, sizeof c);
         assert_int_equal(mm_syslog_framer_init(&fr, 4096), MM_OK);
-        assert_int_equal(mm_syslog_framer_feed(&fr, stream, (size_t)cut,
-                                               collect_fn, &c),
-                         MM_OK);
+        assert_int_equal(
+            mm_syslog_framer_feed(&fr, stream, (size_t)cut, collect_fn, &c),
+            MM_OK);
         assert_int_equal(mm_syslog_framer_feed(&fr, stream + cut,
                                                (size_t)(n - cut), collect_fn,
                                                &c),
@@ -488,9 +485,8 @@ static void test_framer_caps(void **state)
     k += 2000;
     big[k++] = '\n';
     k += snprintf(big + k, (size_t)(4000 - k), "5 hello");
-    assert_int_equal(mm_syslog_framer_feed(&fr, big, (size_t)k, collect_fn,
-                                           &c),
-                     MM_OK);
+    assert_int_equal(
+        mm_syslog_framer_feed(&fr, big, (size_t)k, collect_fn, &c), MM_OK);
     assert_int_equal(c.n, 3);
     assert_int_equal(c.truncated, 2);
     assert_int_equal(c.len, 480 + 1 + 480 + 1 + 5 + 1);
@@ -717,10 +713,9 @@ static void test_alertlog_rotation(void **state)
     assert_int_equal(mm_alertlog_open(&al, path, 100, 2, &err), MM_OK);
     char line[64];
     for (int i = 0; i < 20; i++) {
-        int n = snprintf(line, sizeof line, "{\"n\":%d,\"pad\":\"%030d\"}",
-                         i, 0);
-        assert_int_equal(mm_alertlog_write(&al, line, (size_t)n, &err),
-                         MM_OK);
+        int n =
+            snprintf(line, sizeof line, "{\"n\":%d,\"pad\":\"%030d\"}", i, 0);
+        assert_int_equal(mm_alertlog_write(&al, line, (size_t)n, &err), MM_OK);
     }
     mm_alertlog_close(&al);
     struct stat sb;

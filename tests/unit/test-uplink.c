@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test-uplink.c — unit tests of the uplink module: de-identification, the
  * spool (append, read, ack, restart, torn records, size bound), batches,
  * and the uploader and feed puller against an in-process fake hub. */
@@ -26,7 +27,8 @@
 
 static const char secret[] = "tenant-secret-0123456789";
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers --------------------------------------------------------------
+ */
 
 static char *mktmp(void)
 {
@@ -69,7 +71,8 @@ static json_t *rec(int i)
     return o;
 }
 
-/* ---- de-identification ---------------------------------------------------- */
+/* ---- de-identification ----------------------------------------------------
+ */
 
 /* An sshd authentication failure and a web request as mm_event would hold
  * them, with internal peers, user and host names. */
@@ -94,9 +97,9 @@ static void test_deid_event(void **state)
 {
     (void)state;
     mm_deid *d;
-    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false,
-                                 &d, NULL),
-                     MM_OK);
+    assert_int_equal(
+        mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false, &d, NULL),
+        MM_OK);
     assert_int_equal(mm_deid_add_own_range(d, "133.5.0.0/16", NULL), MM_OK);
     assert_int_equal(mm_deid_add_own_domain(d, "example-sme.co.jp", NULL),
                      MM_OK);
@@ -193,9 +196,9 @@ static void test_deid_alert(void **state)
     json_t *o3 = json_deep_copy(o);
 
     mm_deid *d;
-    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false,
-                                 &d, NULL),
-                     MM_OK);
+    assert_int_equal(
+        mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false, &d, NULL),
+        MM_OK);
     assert_int_equal(mm_deid_json(d, o), MM_OK);
     char *s = json_dumps(o, JSON_COMPACT);
     assert_null(strstr(s, "fztu"));
@@ -213,12 +216,12 @@ static void test_deid_alert(void **state)
     mm_deid_free(d);
 
     /* The names tried, as an array: each hashed, none left in clear. */
-    json_t *arr = json_loads("{\"user\":{\"name\":[\"fztu\",\"root\",7]}}",
-                             0, &je);
+    json_t *arr =
+        json_loads("{\"user\":{\"name\":[\"fztu\",\"root\",7]}}", 0, &je);
     assert_non_null(arr);
-    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false,
-                                 &d, NULL),
-                     MM_OK);
+    assert_int_equal(
+        mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false, &d, NULL),
+        MM_OK);
     assert_int_equal(mm_deid_json(d, arr), MM_OK);
     json_t *names = json_object_get(json_object_get(arr, "user"), "name");
     assert_int_equal(json_array_size(names), 2);
@@ -242,9 +245,9 @@ static void test_deid_alert(void **state)
     mm_deid_free(d);
 
     /* send_raw keeps the raw lines (the tenant opted in). */
-    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), true,
-                                 &d, NULL),
-                     MM_OK);
+    assert_int_equal(
+        mm_deid_new(MM_DEID_HASH, secret, strlen(secret), true, &d, NULL),
+        MM_OK);
     assert_int_equal(mm_deid_json(d, o3), MM_OK);
     assert_non_null(json_object_get(o3, "message"));
     mm_deid_free(d);
@@ -272,7 +275,6 @@ static void test_deid_alert(void **state)
     json_decref(o3);
 }
 
-
 /* The real sample through parse → detect → alert JSON, and every event of
  * it as event JSON: after de-identification no user name or host name of
  * the log is left anywhere, and the attackers' addresses are. */
@@ -284,15 +286,14 @@ typedef struct sample_ctx {
 } sample_ctx;
 
 static const char *const sample_secrets[] = {
-    "LabSZ", "fztu", "zhangyan", "webmaster", "\"root\"", "\"admin\"",
-    "Failed password", "pam_unix"};
+    "LabSZ",    "fztu",      "zhangyan",        "webmaster",
+    "\"root\"", "\"admin\"", "Failed password", "pam_unix"};
 
 static void check_clean(sample_ctx *c, json_t *o)
 {
     assert_int_equal(mm_deid_json(c->d, o), MM_OK);
     char *s = json_dumps(o, JSON_COMPACT);
-    for (size_t i = 0; i < sizeof sample_secrets / sizeof *sample_secrets;
-         i++)
+    for (size_t i = 0; i < sizeof sample_secrets / sizeof *sample_secrets; i++)
         if (strstr(s, sample_secrets[i])) {
             print_error("leak of %s in %s\n", sample_secrets[i], s);
             c->leaks++;
@@ -317,7 +318,8 @@ static void on_sample_alert(const mm_alert *a, void *ud)
     c->alerts++;
 }
 
-/* ---- mm_deid_event against the JSON path it replaced ---------------------- */
+/* ---- mm_deid_event against the JSON path it replaced ----------------------
+ */
 
 /* The old path: event JSON → jansson → kind, @timestamp → mm_deid_json →
  * compact print. NULL when jansson refused the event JSON. */
@@ -378,12 +380,10 @@ static void deid_configs(mm_deid *ds[4])
                          MM_OK);
         assert_int_equal(mm_deid_add_own_range(ds[i], "133.5.0.0/16", NULL),
                          MM_OK);
-        assert_int_equal(mm_deid_add_own_range(ds[i], "173.234.31.0/24",
-                                               NULL),
+        assert_int_equal(mm_deid_add_own_range(ds[i], "173.234.31.0/24", NULL),
                          MM_OK);
-        assert_int_equal(mm_deid_add_own_domain(ds[i], "example-sme.co.jp",
-                                                NULL),
-                         MM_OK);
+        assert_int_equal(
+            mm_deid_add_own_domain(ds[i], "example-sme.co.jp", NULL), MM_OK);
     }
 }
 
@@ -431,17 +431,28 @@ static void test_deid_event_direct_edges(void **state)
     (void)state;
     mm_deid *ds[4];
     deid_configs(ds);
-    static const char *const texts[] = {
-        "", "10.0.0.1", "printer.local", "fileserver", "www.example-sme.co.jp",
-        "example.org", "133.5.7.7", "8.8.8.8", "fe80::1", "2001:db8::5",
-        "::ffff:10.1.2.3", "a=10.1.2.3&b=8.8.8.8&c=192.168.0.1.", "x\xff\xfey",
-        "tab\there\x01\x1f\"q\"\\", "\xe3\x81\x82\xe3\x81\x84 10.2.3.4",
-        "http://172.16.0.9/admin?ip=127.0.0.1", "1.2.3.4.5.6.7", "n\x00ul"};
+    static const char *const texts[] = {"",
+                                        "10.0.0.1",
+                                        "printer.local",
+                                        "fileserver",
+                                        "www.example-sme.co.jp",
+                                        "example.org",
+                                        "133.5.7.7",
+                                        "8.8.8.8",
+                                        "fe80::1",
+                                        "2001:db8::5",
+                                        "::ffff:10.1.2.3",
+                                        "a=10.1.2.3&b=8.8.8.8&c=192.168.0.1.",
+                                        "x\xff\xfey",
+                                        "tab\there\x01\x1f\"q\"\\",
+                                        "\xe3\x81\x82\xe3\x81\x84 10.2.3.4",
+                                        "http://172.16.0.9/admin?ip=127.0.0.1",
+                                        "1.2.3.4.5.6.7",
+                                        "n\x00ul"};
     size_t nt = sizeof texts / sizeof texts[0];
-    static const char *const addrs[] = {"",         "183.62.140.253",
-                                        "10.9.8.7", "133.5.1.2",
-                                        "fe80::2",  "2a01:4f8::1",
-                                        "::ffff:192.168.1.1"};
+    static const char *const addrs[] = {
+        "",        "183.62.140.253", "10.9.8.7",          "133.5.1.2",
+        "fe80::2", "2a01:4f8::1",    "::ffff:192.168.1.1"};
     size_t na = sizeof addrs / sizeof addrs[0];
     unsigned bad = 0, runs = 0;
     for (size_t k = 0; k < nt * na; k++) {
@@ -511,9 +522,9 @@ static void test_deid_real_sample(void **state)
     mm_detector_opts dopts = {.emit_on_open = true};
     assert_int_equal(mm_detector_new(rs, &dopts, &det), MM_OK);
     sample_ctx c = {0};
-    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false,
-                                 &c.d, NULL),
-                     MM_OK);
+    assert_int_equal(
+        mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false, &c.d, NULL),
+        MM_OK);
     mm_parse_opts po = {.year = 2015};
     char line[8192];
     unsigned events = 0;
@@ -539,7 +550,8 @@ static void test_deid_real_sample(void **state)
     mm_ruleset_free(rs);
 }
 
-/* ---- spool ---------------------------------------------------------------- */
+/* ---- spool ----------------------------------------------------------------
+ */
 
 static void append_n(mm_spool *sp, int from, int n)
 {
@@ -574,18 +586,18 @@ static void test_spool_append_text(void **state)
     static const char rec[] = "{\"event\":{\"kind\":\"event\"},\"n\":1}";
     size_t at = strlen("{\"event\":{\"kind\":\"event\"");
     uint64_t dropped = 9;
-    assert_int_equal(mm_spool_append_text(sp, rec, strlen(rec), at, true,
-                                          &dropped, &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_spool_append_text(sp, rec, strlen(rec), at, true, &dropped, &err),
+        MM_OK);
     assert_int_equal(dropped, 0);
     json_error_t je;
     json_t *o = json_loads("{\"event\":{\"kind\":\"event\"},\"n\":1}", 0, &je);
     assert_int_equal(mm_spool_append(sp, &o, 1, true, NULL, NULL, &err),
                      MM_OK);
     json_decref(o);
-    assert_int_equal(mm_spool_append_text(sp, rec, strlen(rec), 0, true, NULL,
-                                          &err),
-                     MM_EINVAL);
+    assert_int_equal(
+        mm_spool_append_text(sp, rec, strlen(rec), 0, true, NULL, &err),
+        MM_EINVAL);
     assert_int_equal(mm_spool_append_text(sp, "x", 1, 0, true, NULL, &err),
                      MM_EINVAL);
     mm_spool_batch b;
@@ -771,9 +783,8 @@ static void test_spool_bound(void **state)
     for (int i = 1; i <= total; i++) {
         json_t *r = rec(i);
         uint64_t dn = 0;
-        assert_int_equal(mm_spool_append(sp, &r, 1, i % 100 == 0, NULL, &dn,
-                                         NULL),
-                         MM_OK);
+        assert_int_equal(
+            mm_spool_append(sp, &r, 1, i % 100 == 0, NULL, &dn, NULL), MM_OK);
         dropped_sum += dn;
         json_decref(r);
     }
@@ -830,9 +841,8 @@ static void test_spool_reject(void **state)
     char *dir = mktmp();
     mm_spool *sp;
     assert_int_equal(mm_spool_open(dir, NULL, &sp, NULL), MM_OK);
-    assert_int_equal(mm_spool_reject(sp, 7, "{\"a\":1}", 7, "line 1: bad",
-                                     NULL),
-                     MM_OK);
+    assert_int_equal(
+        mm_spool_reject(sp, 7, "{\"a\":1}", 7, "line 1: bad", NULL), MM_OK);
     char p[1200];
     snprintf(p, sizeof p, "%s/rejected", dir);
     assert_int_equal(count_files(p, ".json"), 1);
@@ -844,7 +854,8 @@ static void test_spool_reject(void **state)
     free(dir);
 }
 
-/* ---- configuration -------------------------------------------------------- */
+/* ---- configuration --------------------------------------------------------
+ */
 
 static void test_conf(void **state)
 {
@@ -852,9 +863,9 @@ static void test_conf(void **state)
     mm_uplink_conf c;
     mm_err err;
     mm_uplink_conf_init(&c);
-    assert_int_equal(mm_uplink_conf_set(&c, "hub_url", "http://10.0.0.5:8080",
-                                        &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_uplink_conf_set(&c, "hub_url", "http://10.0.0.5:8080", &err),
+        MM_OK);
     assert_int_equal(mm_uplink_conf_set(&c, "token", "t0k", &err), MM_OK);
     assert_int_equal(mm_uplink_conf_set(&c, "spool_dir", "/tmp/x", &err),
                      MM_OK);
@@ -886,9 +897,8 @@ static void test_conf(void **state)
                                         (1u << MM_ACT_FIREWALL_DENY));
     assert_int_equal(mm_uplink_conf_set(&c, "send_events", "nonsense", &err),
                      MM_EINVAL);
-    assert_int_equal(mm_uplink_conf_set(&c, "own_ranges", "198.51.100.0/24",
-                                        &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_uplink_conf_set(&c, "own_ranges", "198.51.100.0/24", &err), MM_OK);
     assert_int_equal(c.n_own_ranges, 1);
     assert_int_equal(mm_uplink_conf_set(&c, "deid", "maybe", &err), MM_EINVAL);
     assert_int_equal(mm_uplink_conf_set(&c, "no_such_key", "1", &err),
@@ -897,15 +907,16 @@ static void test_conf(void **state)
     assert_int_equal(mm_uplink_conf_check(&c, &err), MM_EINVAL);
 }
 
-/* ---- a fake hub ----------------------------------------------------------- */
+/* ---- a fake hub -----------------------------------------------------------
+ */
 
 typedef struct fake_hub {
     struct MHD_Daemon *d;
     unsigned port;
     pthread_mutex_t mu;
-    json_t *ids;          /* event.id -> true */
+    json_t *ids; /* event.id -> true */
     unsigned posts;
-    unsigned fail_next;   /* answer 503 this many times */
+    unsigned fail_next; /* answer 503 this many times */
     long fail_status;
     unsigned retry_after; /* with fail: Retry-After seconds */
     bool deny;            /* 401 */
@@ -938,10 +949,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 static enum MHD_Result on_events(fake_hub *h, struct MHD_Connection *c,
                                  conn *k)
 {
-    const char *ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 "Content-Encoding");
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                   "Authorization");
+    const char *ce =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Encoding");
+    const char *auth =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     pthread_mutex_lock(&h->mu);
     h->posts++;
     if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect"))
@@ -962,8 +973,8 @@ static enum MHD_Result on_events(fake_hub *h, struct MHD_Connection *c,
     size_t plen = 0;
     if (ce && strcmp(ce, "zstd") == 0) {
         h->saw_zstd = true;
-        unsigned long long n = ZSTD_getFrameContentSize(k->body.data,
-                                                         k->body.len);
+        unsigned long long n =
+            ZSTD_getFrameContentSize(k->body.data, k->body.len);
         if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN ||
             n > 8u * 1024 * 1024)
             return reply(c, 400, "{\"error\":\"bad zstd\"}", 0);
@@ -990,8 +1001,8 @@ static enum MHD_Result on_events(fake_hub *h, struct MHD_Connection *c,
         line++;
         json_error_t je;
         json_t *o = json_loadb(plain + pos, n, 0, &je);
-        json_t *id = o ? json_object_get(json_object_get(o, "event"), "id")
-                       : NULL;
+        json_t *id =
+            o ? json_object_get(json_object_get(o, "event"), "id") : NULL;
         if (!json_is_string(id) || json_object_get(o, "poison"))
             snprintf(err, sizeof err, "line %u: poison", line);
         else
@@ -1029,8 +1040,8 @@ static enum MHD_Result on_events(fake_hub *h, struct MHD_Connection *c,
 
 static enum MHD_Result on_feed(fake_hub *h, struct MHD_Connection *c)
 {
-    const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                    "since");
+    const char *since =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
     pthread_mutex_lock(&h->mu);
     h->feed_gets++;
     snprintf(h->feed_since, sizeof h->feed_since, "%s", since ? since : "");
@@ -1105,12 +1116,10 @@ static void hub_start(fake_hub *h)
     struct sockaddr_in sa = {0};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                                MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&sa,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-                            MHD_OPTION_END);
+    h->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_END);
     assert_non_null(h->d);
     const union MHD_DaemonInfo *i =
         MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -1353,8 +1362,8 @@ static void test_feed(void **state)
     mm_uplink_conf c;
     conf_for(&c, &h, dir);
     feed_seen seen = {0};
-    mm_uplink_opts o = {.no_threads = true, .on_feed = on_feed_cb,
-                        .ud = &seen};
+    mm_uplink_opts o = {
+        .no_threads = true, .on_feed = on_feed_cb, .ud = &seen};
     mm_uplink *u;
     assert_int_equal(mm_uplink_start(&c, &o, &u, NULL), MM_OK);
     unsigned retry;
@@ -1437,9 +1446,9 @@ static void test_deid_mapped_range(void **state)
 {
     (void)state;
     mm_deid *d;
-    assert_int_equal(mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false,
-                                 &d, NULL),
-                     MM_OK);
+    assert_int_equal(
+        mm_deid_new(MM_DEID_HASH, secret, strlen(secret), false, &d, NULL),
+        MM_OK);
     assert_int_equal(mm_deid_add_own_range(d, "::ffff:133.5.0.0/112", NULL),
                      MM_OK);
     mm_addr a;
