@@ -394,7 +394,10 @@ static alert_rec *alloc_rec(mm_detector *d, mm_alert_fn cb, void *ud)
         d->alert_free = nf;
         d->cap_alerts = nc;
     }
-    return &d->alerts[d->n_alerts++];
+    /* zeroed: a caller that fails before filling it leaves used = false */
+    alert_rec *ar = &d->alerts[d->n_alerts++];
+    memset(ar, 0, sizeof *ar);
+    return ar;
 }
 
 /* Opens an alert on window `e` (which may move if a record had to be

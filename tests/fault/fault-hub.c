@@ -4,6 +4,7 @@
  * read back as the shared feed. */
 #include "fault.h"
 #include "hub.h"
+#include "hub-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
