@@ -120,15 +120,30 @@ fault: deps-check $(FAULT_BIN)
 check:
 	scripts/test
 
-# libFuzzer needs clang; each target links the production sources directly.
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-              $(INCLUDES) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libFuzzer needs clang. The production sources are compiled once with the
+# sanitizers and fuzzer coverage into one archive that every target links.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INCLUDES) \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/gen/default-rules.o
+FUZZ_LIB := $(BUILD)/fuzz/libmamori-fuzz.a
 
 fuzz-build: $(FUZZ_BIN)
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(GEN_SRC)
+$(BUILD)/fuzz/obj/gen/default-rules.o: $(GEN_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(GEN_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LIBS)
 
 fuzz: fuzz-build
 	@for f in $(FUZZ_BIN); do \
@@ -151,4 +166,4 @@ fmt format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
