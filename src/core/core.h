@@ -314,6 +314,12 @@ bool mm_service_from_name(const char *name, size_t len, mm_service *out);
 mm_rc mm_event_to_json(const mm_event *ev, mm_buf *out);
 /* Appends the ECS members only (no braces), for callers that add fields. */
 mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out);
+/* ECS network.transport of an IP protocol number ("tcp", …), NULL when it
+ * has none. */
+const char *mm_transport_name(uint8_t proto);
+/* Name of anomaly bit i (1u << i of MM_ANOM_*: "truncated", …), NULL past
+ * the last. */
+const char *mm_anomaly_name(unsigned i);
 
 /* ---- small hashing helper ---------------------------------------------- */
 

@@ -99,52 +99,47 @@ const char *mm_service_name(mm_service s)
     return NAME_OF(service_names, s, MM_SVC_COUNT);
 }
 
-static bool lookup(const char *const *table, unsigned n, const char *name,
-                   size_t len, unsigned *out)
+/* Index of `name` in a names table, -1 when absent. */
+static int lookup(const char *const *table, unsigned n, const char *name,
+                  size_t len)
 {
     for (unsigned i = 0; i < n; i++) {
-        if (strlen(table[i]) == len && memcmp(table[i], name, len) == 0) {
-            *out = i;
-            return true;
-        }
+        if (strlen(table[i]) == len && memcmp(table[i], name, len) == 0)
+            return (int)i;
     }
-    return false;
+    return -1;
 }
 
 bool mm_action_from_name(const char *name, size_t len, mm_action *out)
 {
-    unsigned v;
-    if (!lookup(action_names, MM_ACT_COUNT, name, len, &v))
-        return false;
-    *out = (mm_action)v;
-    return true;
+    int v = lookup(action_names, MM_ACT_COUNT, name, len);
+    if (v >= 0)
+        *out = (mm_action)v;
+    return v >= 0;
 }
 
 bool mm_dataset_from_name(const char *name, size_t len, mm_dataset *out)
 {
-    unsigned v;
-    if (!lookup(dataset_names, MM_DS_COUNT, name, len, &v))
-        return false;
-    *out = (mm_dataset)v;
-    return true;
+    int v = lookup(dataset_names, MM_DS_COUNT, name, len);
+    if (v >= 0)
+        *out = (mm_dataset)v;
+    return v >= 0;
 }
 
 bool mm_category_from_name(const char *name, size_t len, mm_category *out)
 {
-    unsigned v;
-    if (!lookup(category_names, MM_CAT_COUNT, name, len, &v))
-        return false;
-    *out = (mm_category)v;
-    return true;
+    int v = lookup(category_names, MM_CAT_COUNT, name, len);
+    if (v >= 0)
+        *out = (mm_category)v;
+    return v >= 0;
 }
 
 bool mm_service_from_name(const char *name, size_t len, mm_service *out)
 {
-    unsigned v;
-    if (!lookup(service_names, MM_SVC_COUNT, name, len, &v))
-        return false;
-    *out = (mm_service)v;
-    return true;
+    int v = lookup(service_names, MM_SVC_COUNT, name, len);
+    if (v >= 0)
+        *out = (mm_service)v;
+    return v >= 0;
 }
 
 /* ---- JSON ----------------------------------------------------------------
@@ -259,7 +254,7 @@ static void json_http(jw *w, const mm_event *ev)
     jw_close(w);
 }
 
-static const char *transport_name(uint8_t proto)
+const char *mm_transport_name(uint8_t proto)
 {
     switch (proto) {
     case 1: return "icmp";
@@ -270,10 +265,15 @@ static const char *transport_name(uint8_t proto)
     }
 }
 
+const char *mm_anomaly_name(unsigned i)
+{
+    static const char *const names[] = {"truncated", "nul_byte",
+                                        "invalid_utf8", "hostname"};
+    return i < sizeof names / sizeof *names ? names[i] : NULL;
+}
+
 static void json_mamori(jw *w, const mm_event *ev)
 {
-    static const char *const anomaly_names[] = {"truncated", "nul_byte",
-                                                "invalid_utf8", "hostname"};
     if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
         return;
     jw_open(w, "mamori");
@@ -286,11 +286,11 @@ static void json_mamori(jw *w, const mm_event *ev)
         bool first = true;
         if (w->rc == MM_OK)
             w->rc = mm_buf_append(w->b, "[", 1);
-        for (unsigned i = 0; i < 4; i++) {
+        for (unsigned i = 0; mm_anomaly_name(i); i++) {
             if (!(ev->anomalies & (1u << i)) || w->rc != MM_OK)
                 continue;
             w->rc = mm_buf_printf(w->b, "%s\"%s\"", first ? "" : ",",
-                                  anomaly_names[i]);
+                                  mm_anomaly_name(i));
             first = false;
         }
         if (w->rc == MM_OK)
@@ -332,7 +332,7 @@ mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
     }
     json_endpoint(&w, "source", &ev->src, ev->src_port, ev->src_domain);
     json_endpoint(&w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
-    const char *transport = transport_name(ev->ip_proto);
+    const char *transport = mm_transport_name(ev->ip_proto);
     bool web = ev->category == MM_CAT_WEB;
     if (transport || (ev->bytes && !web)) {
         jw_open(&w, "network");

@@ -34,6 +34,20 @@ void *mm_big_realloc(void *p, size_t old_size, size_t new_size)
     return q == MAP_FAILED ? NULL : q;
 }
 
+bool mm_big_grow(void **p, size_t *cap, size_t stride, size_t first,
+                 size_t max)
+{
+    size_t nc = *cap ? *cap * 2 : first;
+    if (max && nc > max)
+        nc = max;
+    void *q = mm_big_realloc(*p, *cap * stride, nc * stride);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = nc;
+    return true;
+}
+
 void mm_big_free(void *p, size_t size)
 {
     if (p && size)

@@ -16,6 +16,20 @@ static uint64_t key_at(const void *ents, size_t stride, size_t i)
     return k;
 }
 
+mm_rc mm_didx_init(mm_didx *x, size_t *max)
+{
+    if (*max > MM_DIDX_MASK - 1)
+        *max = MM_DIDX_MASK - 1;
+    x->mask = 1023;
+    x->idx = mm_big_realloc(NULL, 0, (x->mask + 1) * sizeof *x->idx);
+    return x->idx ? MM_OK : MM_ENOMEM;
+}
+
+void mm_didx_fini(mm_didx *x)
+{
+    mm_big_free(x->idx, (x->mask + 1) * sizeof *x->idx);
+}
+
 size_t mm_didx_pos(const mm_didx *x, uint64_t key, size_t ei)
 {
     size_t j = mm_didx_home(x, key);
@@ -73,4 +87,21 @@ void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n, size_t ei)
                stride);
         x->idx[lp] = MM_DIDX_FP(lk) | (uint32_t)(ei + 1);
     }
+}
+
+void *mm_didx_add(mm_didx *x, void **ents, size_t stride, size_t *n,
+                  size_t *cap, size_t max, uint64_t key)
+{
+    if (*n >= max)
+        return NULL;
+    if ((*n + 1) * 2 > x->mask + 1 &&
+        mm_didx_resize(x, (x->mask + 1) * 2, *ents, stride, *n) != MM_OK)
+        return NULL;
+    if (*n == *cap && !mm_big_grow(ents, cap, stride, 1024, max))
+        return NULL;
+    mm_didx_place(x, key, *n);
+    char *e = (char *)*ents + (*n)++ * stride;
+    memset(e, 0, stride);
+    memcpy(e, &key, sizeof key);
+    return e;
 }

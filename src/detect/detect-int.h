@@ -36,6 +36,10 @@
  * bytes are zero. NULL when out of memory (the old array stays valid). */
 void *mm_big_realloc(void *p, size_t old_size, size_t new_size);
 void mm_big_free(void *p, size_t size);
+/* Doubles the array *p of *cap elements of `stride` bytes (`first` when
+ * empty, never above `max` unless max is 0); false when out of memory. */
+bool mm_big_grow(void **p, size_t *cap, size_t stride, size_t first,
+                 size_t max);
 
 /* ---- rules ---------------------------------------------------------------
  */
@@ -265,6 +269,10 @@ static inline size_t mm_didx_home(const mm_didx *x, uint64_t key)
 {
     return (size_t)(key ^ (key >> 29)) & x->mask;
 }
+/* An empty index of 1024 slots; entries at most MM_DIDX_MASK - 1 (and
+ * `max`). */
+mm_rc mm_didx_init(mm_didx *x, size_t *max);
+void mm_didx_fini(mm_didx *x);
 /* Slot holding entry number `ei` (whose key is `key`). */
 size_t mm_didx_pos(const mm_didx *x, uint64_t key, size_t ei);
 /* Puts entry `ei` with `key` in the first free slot from its home. */
@@ -276,6 +284,11 @@ mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents, size_t stride,
  * entry into its place, so the array stays dense. */
 void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n,
                     size_t ei);
+/* Appends a zeroed entry with `key` to the dense array *ents (n used of
+ * cap, at most max), growing the array and the index as needed; NULL at
+ * the cap or when out of memory. */
+void *mm_didx_add(mm_didx *x, void **ents, size_t stride, size_t *n,
+                  size_t *cap, size_t max, uint64_t key);
 
 typedef struct mm_wintab {
     mm_didx ix;

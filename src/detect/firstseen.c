@@ -29,15 +29,13 @@ _Static_assert(MM_DS_COUNT <= 64 && MM_ACT_COUNT < 64 && MM_CAT_COUNT <= 64,
 mm_rc mm_fstab_init(mm_fstab *t, size_t max)
 {
     memset(t, 0, sizeof *t);
-    t->max = max < MM_DIDX_MASK - 1 ? max : MM_DIDX_MASK - 1;
-    t->ix.mask = 1023;
-    t->ix.idx = mm_big_realloc(NULL, 0, (t->ix.mask + 1) * sizeof *t->ix.idx);
-    return t->ix.idx ? MM_OK : MM_ENOMEM;
+    t->max = max;
+    return mm_didx_init(&t->ix, &t->max);
 }
 
 void mm_fstab_fini(mm_fstab *t)
 {
-    mm_big_free(t->ix.idx, (t->ix.mask + 1) * sizeof *t->ix.idx);
+    mm_didx_fini(&t->ix);
     mm_big_free(t->ents, t->cap * sizeof *t->ents);
     memset(t, 0, sizeof *t);
 }
@@ -60,34 +58,12 @@ void mm_fstab_prefetch_slot(const mm_fstab *t, uint64_t key)
     __builtin_prefetch(&t->ix.idx[mm_didx_home(&t->ix, key)]);
 }
 
-static mm_rc reindex(mm_fstab *t, size_t size)
-{
-    return mm_didx_resize(&t->ix, size, t->ents, sizeof *t->ents, t->n);
-}
-
 mm_first *mm_fstab_insert(mm_fstab *t, uint64_t key)
 {
-    if (t->n >= t->max)
-        return NULL;
-    if ((t->n + 1) * 2 > t->ix.mask + 1) {
-        if (reindex(t, (t->ix.mask + 1) * 2) != MM_OK)
-            return NULL;
-    }
-    if (t->n == t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 1024;
-        if (nc > t->max)
-            nc = t->max;
-        mm_first *ne =
-            mm_big_realloc(t->ents, t->cap * sizeof *ne, nc * sizeof *ne);
-        if (!ne)
-            return NULL;
-        t->ents = ne;
-        t->cap = nc;
-    }
-    mm_didx_place(&t->ix, key, t->n);
-    mm_first *e = &t->ents[t->n++];
-    memset(e, 0, sizeof *e);
-    e->key = key;
+    void *ents = t->ents;
+    mm_first *e =
+        mm_didx_add(&t->ix, &ents, sizeof *e, &t->n, &t->cap, t->max, key);
+    t->ents = ents;
     return e;
 }
 

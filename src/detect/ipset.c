@@ -56,13 +56,10 @@ mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
         if (plen > 32)
             return MM_EINVAL;
         if (s->n4 == s->cap4) {
-            size_t nc = s->cap4 ? s->cap4 * 2 : 1024;
-            mm_ip4 *nv =
-                mm_big_realloc(s->v4, s->cap4 * sizeof *nv, nc * sizeof *nv);
-            if (!nv)
+            void *p = s->v4;
+            if (!mm_big_grow(&p, &s->cap4, sizeof *s->v4, 1024, 0))
                 return MM_ENOMEM;
-            s->v4 = nv;
-            s->cap4 = nc;
+            s->v4 = p;
         }
         uint32_t v = (uint32_t)a->bytes[0] << 24 |
                      (uint32_t)a->bytes[1] << 16 | (uint32_t)a->bytes[2] << 8 |
@@ -77,13 +74,10 @@ mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
         if (plen > 128)
             return MM_EINVAL;
         if (s->n6 == s->cap6) {
-            size_t nc = s->cap6 ? s->cap6 * 2 : 256;
-            mm_ip6 *nv =
-                mm_big_realloc(s->v6, s->cap6 * sizeof *nv, nc * sizeof *nv);
-            if (!nv)
+            void *p = s->v6;
+            if (!mm_big_grow(&p, &s->cap6, sizeof *s->v6, 256, 0))
                 return MM_ENOMEM;
-            s->v6 = nv;
-            s->cap6 = nc;
+            s->v6 = p;
         }
         mm_ip6 *e = &s->v6[s->n6++];
         addr6_words(a, &e->hi, &e->lo);

@@ -18,15 +18,13 @@ _Static_assert(offsetof(mm_win, key) == 0, "denseidx.c reads the key first");
 mm_rc mm_wintab_init(mm_wintab *t, size_t max)
 {
     memset(t, 0, sizeof *t);
-    t->max = max < MM_DIDX_MASK - 1 ? max : MM_DIDX_MASK - 1;
-    t->ix.mask = 1023;
-    t->ix.idx = mm_big_realloc(NULL, 0, (t->ix.mask + 1) * sizeof *t->ix.idx);
-    return t->ix.idx ? MM_OK : MM_ENOMEM;
+    t->max = max;
+    return mm_didx_init(&t->ix, &t->max);
 }
 
 void mm_wintab_fini(mm_wintab *t)
 {
-    mm_big_free(t->ix.idx, (t->ix.mask + 1) * sizeof *t->ix.idx);
+    mm_didx_fini(&t->ix);
     mm_big_free(t->ents, t->cap * sizeof *t->ents);
     mm_big_free(t->bigs, t->cap_big * sizeof *t->bigs);
     mm_big_free(t->big_free, t->cap_big_free * sizeof *t->big_free);
@@ -60,40 +58,20 @@ void mm_wintab_prefetch_entry(const mm_wintab *t, uint64_t key)
         __builtin_prefetch(&t->ents[(v & MM_DIDX_MASK) - 1]);
 }
 
-static mm_rc reindex(mm_wintab *t, size_t size)
-{
-    return mm_didx_resize(&t->ix, size, t->ents, sizeof *t->ents, t->n);
-}
-
 mm_rc mm_wintab_rehash(mm_wintab *t)
 {
-    return reindex(t, t->ix.mask + 1);
+    return mm_didx_resize(&t->ix, t->ix.mask + 1, t->ents, sizeof *t->ents,
+                          t->n);
 }
 
 mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule)
 {
-    if (t->n >= t->max)
-        return NULL;
-    if ((t->n + 1) * 2 > t->ix.mask + 1) {
-        if (reindex(t, (t->ix.mask + 1) * 2) != MM_OK)
-            return NULL;
-    }
-    if (t->n == t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 1024;
-        if (nc > t->max)
-            nc = t->max;
-        mm_win *ne =
-            mm_big_realloc(t->ents, t->cap * sizeof *ne, nc * sizeof *ne);
-        if (!ne)
-            return NULL;
-        t->ents = ne;
-        t->cap = nc;
-    }
-    mm_didx_place(&t->ix, key, t->n);
-    mm_win *e = &t->ents[t->n++];
-    memset(e, 0, sizeof *e);
-    e->key = key;
-    e->rule = rule;
+    void *ents = t->ents;
+    mm_win *e =
+        mm_didx_add(&t->ix, &ents, sizeof *e, &t->n, &t->cap, t->max, key);
+    t->ents = ents;
+    if (e)
+        e->rule = rule;
     return e;
 }
 

@@ -95,28 +95,35 @@ static mm_rc deny(mm_event *ev, bool denied)
     return MM_OK;
 }
 
+/* The source after the word `sw` (" from "), then the destination after
+ * `dw` (" to "); false without a source. A bad destination is left out. */
+static bool src_dst(const char *p, const char *e, const char *sw,
+                    const char *dw, mm_event *ev)
+{
+    const char *s = pp_find(p, e, sw, strlen(sw));
+    if (!s)
+        return false;
+    s += strlen(sw);
+    if (!iface_addr(s, e, &ev->src, &ev->src_port))
+        return false;
+    const char *d = pp_find(s, e, dw, strlen(dw));
+    if (d && !iface_addr(d + strlen(dw), e, &ev->dst, &ev->dst_port))
+        memset(&ev->dst, 0, sizeof ev->dst);
+    return true;
+}
+
 /* "… from A/p to [if:]B/p …" (106001, 106006, 106015, 710003, 605004). */
 static bool from_to(const char *p, const char *e, mm_event *ev)
 {
-    const char *f = PP_FIND(p, e, " from ");
-    if (!f || !iface_addr(f + 6, e, &ev->src, &ev->src_port))
-        return false;
-    const char *t = PP_FIND(f + 6, e, " to ");
-    if (t && !iface_addr(t + 4, e, &ev->dst, &ev->dst_port))
-        memset(&ev->dst, 0, sizeof ev->dst);
-    return true;
+    return src_dst(p, e, " from ", " to ", ev);
 }
 
 /* 106023: "Deny tcp src outside:A/p dst inside:B/p by access-group …" */
 static mm_rc acl_deny(const char *p, const char *e, mm_event *ev)
 {
     ev->ip_proto = proto_of(p + 5, e);
-    const char *s = PP_FIND(p, e, " src ");
-    if (!s || !iface_addr(s + 5, e, &ev->src, &ev->src_port))
+    if (!src_dst(p, e, " src ", " dst ", ev))
         return MM_EPARSE;
-    const char *d = PP_FIND(s + 5, e, " dst ");
-    if (d && !iface_addr(d + 5, e, &ev->dst, &ev->dst_port))
-        memset(&ev->dst, 0, sizeof ev->dst);
     return deny(ev, true);
 }
 

@@ -192,52 +192,33 @@ static void on_value(cj *c, int depth, mm_span v, cj_type t)
 
 static const char *walk(cj *c, const char *p, int depth);
 
-/* Members of an object whose '{' was just consumed. */
-static const char *walk_object(cj *c, const char *p, int depth)
+/* Members of an object or elements of an array whose '{' or '[' was just
+ * consumed (`close` is '}' or ']'): an object member records its key at
+ * `depth`, an array element its index. */
+static const char *walk_members(cj *c, const char *p, int depth, char close)
 {
     const char *e = c->e;
     p = ws(p, e);
-    if (p < e && *p == '}')
-        return p + 1;
-    for (;;) {
-        p = ws(p, e);
-        if (p >= e || *p != '"')
-            return NULL;
-        const char *ks = p + 1, *ke = str_end(ks, e);
-        if (!ke)
-            return NULL;
-        p = ws(ke + 1, e);
-        if (p >= e || *p != ':')
-            return NULL;
-        if (depth < CJ_PATH) {
-            c->path[depth] = pp_span(ks, ke);
-            c->idx[depth] = 0;
-        }
-        p = walk(c, p + 1, depth + 1);
-        if (!p)
-            return NULL;
-        p = ws(p, e);
-        if (p < e && *p == ',') {
-            p++;
-            continue;
-        }
-        if (p < e && *p == '}')
-            return p + 1;
-        return NULL;
-    }
-}
-
-/* Elements of an array whose '[' was just consumed. */
-static const char *walk_array(cj *c, const char *p, int depth)
-{
-    const char *e = c->e;
-    p = ws(p, e);
-    if (p < e && *p == ']')
+    if (p < e && *p == close)
         return p + 1;
     for (int i = 0;; i++) {
+        mm_span key = {0};
+        if (close == '}') {
+            p = ws(p, e);
+            if (p >= e || *p != '"')
+                return NULL;
+            const char *ks = p + 1, *ke = str_end(ks, e);
+            if (!ke)
+                return NULL;
+            p = ws(ke + 1, e);
+            if (p >= e || *p != ':')
+                return NULL;
+            key = pp_span(ks, ke);
+            p++;
+        }
         if (depth < CJ_PATH) {
-            c->path[depth] = (mm_span){0};
-            c->idx[depth] = i;
+            c->path[depth] = key;
+            c->idx[depth] = close == '}' ? 0 : i;
         }
         p = walk(c, p, depth + 1);
         if (!p)
@@ -247,7 +228,7 @@ static const char *walk_array(cj *c, const char *p, int depth)
             p++;
             continue;
         }
-        if (p < e && *p == ']')
+        if (p < e && *p == close)
             return p + 1;
         return NULL;
     }
@@ -262,9 +243,9 @@ static const char *walk(cj *c, const char *p, int depth)
         return NULL;
     char ch = *p;
     if (ch == '{')
-        return walk_object(c, p + 1, depth);
+        return walk_members(c, p + 1, depth, '}');
     if (ch == '[')
-        return walk_array(c, p + 1, depth);
+        return walk_members(c, p + 1, depth, ']');
     /* array elements deeper than the recorded path keep the array's key as
      * their deepest one: multiValue["a","b"] reports each as multiValue */
     int rd = depth <= CJ_PATH ? depth : CJ_PATH;

@@ -54,12 +54,7 @@ static bool kv_next(const char **pp, const char *e, mm_span *k, mm_span *v)
 /* Case-insensitive equality of a span with a lower-case literal. */
 static bool eq_lc(mm_span s, const char *lit, size_t n)
 {
-    if (s.len != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (pp_lower(s.p[i]) != lit[i])
-            return false;
-    return true;
+    return s.len == n && pp_span_starts_ci(s, lit, n);
 }
 #define EQ(s, lit) eq_lc((s), (lit), sizeof(lit) - 1)
 
@@ -387,13 +382,6 @@ mm_rc pp_kv_pairs(const mm_parse_opts *opts, const char *p, const char *e,
 mm_rc pp_kv_line(const mm_parse_opts *opts, const char *p, const char *e,
                  mm_event *ev)
 {
-    pp_syslog h;
-    if (pp_syslog_header(opts, p, e, &h)) {
-        ev->ts_ms = h.ts_ms;
-        ev->host = h.host;
-        ev->process = h.program;
-        p = h.msg;
-    }
-    ev->message = pp_span(p, e);
+    p = pp_syslog_strip(opts, p, e, ev);
     return pp_kv_pairs(opts, p, e, ev);
 }

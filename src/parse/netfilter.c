@@ -95,13 +95,6 @@ mm_rc pp_netfilter_msg(const char *p, const char *e, mm_event *ev)
 mm_rc pp_netfilter_line(const mm_parse_opts *opts, const char *p,
                         const char *e, mm_event *ev)
 {
-    pp_syslog h;
-    if (pp_syslog_header(opts, p, e, &h)) {
-        ev->ts_ms = h.ts_ms;
-        ev->host = h.host;
-        ev->process = h.program;
-        p = h.msg;
-    }
-    ev->message = pp_span(p, e);
+    p = pp_syslog_strip(opts, p, e, ev);
     return pp_netfilter_msg(p, e, ev);
 }

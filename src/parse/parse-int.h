@@ -36,6 +36,18 @@ static inline char pp_lower(char c)
     return pp_isupper(c) ? (char)(c | 0x20) : c;
 }
 
+/* True when span s starts with the n bytes of the lower-case lit, in any
+ * case. */
+static inline bool pp_span_starts_ci(mm_span s, const char *lit, size_t n)
+{
+    if (s.len < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (pp_lower(s.p[i]) != lit[i])
+            return false;
+    return true;
+}
+
 /* True when [p, e) starts with the n bytes of lit. */
 static inline bool pp_starts(const char *p, const char *e, const char *lit,
                              size_t n)
@@ -99,6 +111,9 @@ bool pp_uint(const char **pp, const char *e, uint64_t max, uint64_t *out);
 /* Exactly n digits at p (n <= 9); -1 if any is not a digit. */
 int pp_digits(const char *p, const char *e, size_t n);
 
+/* Dotted quad of four parts of 1-3 digits, each <= 255; leading zeros only
+ * when lead0 (otherwise the rules of inet_pton(AF_INET)). */
+bool pp_addr_v4(const char *p, const char *e, bool lead0, mm_addr *out);
 /* Address in [p, e): IPv4 (fast path), IPv6, IPv4-mapped IPv6 (normalised
  * to IPv4). Brackets around IPv6 are accepted. */
 bool pp_addr(const char *p, const char *e, mm_addr *out);
@@ -140,6 +155,10 @@ typedef struct pp_syslog {
 /* Parses an RFC 3164 / 5424 / ISO-8601 syslog header. */
 bool pp_syslog_header(const mm_parse_opts *opts, const char *p, const char *e,
                       pp_syslog *out);
+/* A line with or without a syslog header: the header's stamp, host and
+ * program go into ev; ev->message is the rest, which is returned. */
+const char *pp_syslog_strip(const mm_parse_opts *opts, const char *p,
+                            const char *e, mm_event *ev);
 
 /* "host tag[pid]: msg" without a time stamp (the journal's form as
  * fail2ban and `journalctl -o cat`-style relays give it): only with a tag
@@ -177,6 +196,9 @@ void pp_http_request(const char *p, const char *e, mm_event *ev);
 void pp_http_target(const char *p, const char *e, mm_event *ev);
 bool pp_clf_time(const char *p, const char *e, int64_t *ts_ms);
 const char *pp_quoted_end(const char *p, const char *e);
+/* Whether the character at q (> p) is escaped: an odd run of backslashes
+ * after p stands before it. */
+bool pp_escaped(const char *p, const char *q);
 void pp_web_outcome(mm_event *ev);
 void pp_xff(const mm_parse_opts *opts, const char *p, const char *e,
             mm_event *ev);
@@ -203,6 +225,9 @@ bool pp_vendor_addr_port(const char *p, const char *e, mm_addr *a,
                          uint16_t *port);
 bool pp_vendor_last_addr(const char *p, const char *e, mm_addr *a);
 mm_span pp_vendor_quoted(const char *p, const char *e);
+/* An authentication event of `svc`: category, service, action, outcome. */
+void pp_auth_event(mm_event *ev, mm_service svc, mm_action act,
+                   mm_outcome out);
 void pp_vendor_auth(mm_event *ev, mm_service svc, bool ok);
 
 /* One parser per vendor; p is where its own text starts. */

@@ -179,13 +179,11 @@ mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p, const char *e,
         return MM_OK;
     case SW_USER_FAIL:
     case SW_USER_OK:
-        /* users log in to SonicWall for SSL VPN (NetExtender, Virtual
-         * Office) or the user portal; both face the internet */
-        pp_vendor_auth(ev, MM_SVC_VPN, kd == SW_USER_OK);
-        return MM_OK;
     case SW_VPN_FAIL:
     case SW_VPN_OK:
-        pp_vendor_auth(ev, MM_SVC_VPN, kd == SW_VPN_OK);
+        /* users log in to SonicWall for SSL VPN (NetExtender, Virtual
+         * Office) or the user portal; both face the internet */
+        pp_vendor_auth(ev, MM_SVC_VPN, kd == SW_USER_OK || kd == SW_VPN_OK);
         return MM_OK;
     case SW_IPS:
     case SW_THREAT:

@@ -26,37 +26,14 @@
 /* ---- addresses -----------------------------------------------------------
  */
 
-/* Dotted quad whose parts may carry leading zeros ("192.030.0.6"), read
- * as decimal as sshd wrote it. */
-static bool lenient_v4(const char *p, const char *e, mm_addr *out)
-{
-    uint8_t b[4];
-    for (int i = 0; i < 4; i++) {
-        uint64_t v;
-        const char *s = p;
-        if (!pp_uint(&p, e, 255, &v) || p - s > 3)
-            return false;
-        b[i] = (uint8_t)v;
-        if (i < 3) {
-            if (p >= e || *p != '.')
-                return false;
-            p++;
-        }
-    }
-    if (p != e)
-        return false;
-    memset(out, 0, sizeof *out);
-    out->family = 4;
-    memcpy(out->bytes, b, 4);
-    return true;
-}
-
 /* Address or host name in [p, e) into ev->src / ev->src_domain. */
 static bool peer(const char *p, const char *e, mm_event *ev)
 {
     if (pp_peer(p, e, ev))
         return true;
-    return lenient_v4(p, e, &ev->src);
+    /* sshd writes a dotted quad's leading zeros ("192.030.0.6") as given;
+     * they are read as decimal. */
+    return pp_addr_v4(p, e, true, &ev->src);
 }
 
 static bool has_src(const mm_event *ev)

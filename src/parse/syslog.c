@@ -362,3 +362,17 @@ mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type, const char *p,
     }
     return vendor_or_skip(opts, &h, p, e, ev);
 }
+
+const char *pp_syslog_strip(const mm_parse_opts *opts, const char *p,
+                            const char *e, mm_event *ev)
+{
+    pp_syslog h;
+    if (pp_syslog_header(opts, p, e, &h)) {
+        ev->ts_ms = h.ts_ms;
+        ev->host = h.host;
+        ev->process = h.program;
+        p = h.msg;
+    }
+    ev->message = pp_span(p, e);
+    return p;
+}

@@ -49,9 +49,7 @@ int pp_digits(const char *p, const char *e, size_t n)
     return v;
 }
 
-/* Dotted quad with the same rules as inet_pton(AF_INET): four parts of
- * 1-3 digits, each <= 255, no leading zero. */
-static bool addr_v4(const char *p, const char *e, mm_addr *out)
+bool pp_addr_v4(const char *p, const char *e, bool lead0, mm_addr *out)
 {
     uint8_t b[4];
     for (int i = 0; i < 4; i++) {
@@ -64,7 +62,7 @@ static bool addr_v4(const char *p, const char *e, mm_addr *out)
         unsigned v = 0;
         while (p < e && pp_isdigit(*p) && p - s < 3)
             v = v * 10u + (unsigned)(*p++ - '0');
-        if (p == s || v > 255u || (p - s > 1 && *s == '0'))
+        if (p == s || v > 255u || (!lead0 && p - s > 1 && *s == '0'))
             return false;
         b[i] = (uint8_t)v;
     }
@@ -84,7 +82,7 @@ bool pp_addr(const char *p, const char *e, mm_addr *out)
         p++;
         e--;
     }
-    if (p < e && pp_isdigit(*p) && e - p <= 15 && addr_v4(p, e, out))
+    if (p < e && pp_isdigit(*p) && e - p <= 15 && pp_addr_v4(p, e, false, out))
         return true;
     size_t n = (size_t)(e - p);
     if (n < 2 || n > 45 || !memchr(p, ':', n))

@@ -14,12 +14,18 @@
 
 /* ---- shared helpers ---------------------------------------------------- */
 
-void pp_vendor_auth(mm_event *ev, mm_service svc, bool ok)
+void pp_auth_event(mm_event *ev, mm_service svc, mm_action act, mm_outcome out)
 {
     ev->category = MM_CAT_AUTHENTICATION;
     ev->service = svc;
-    ev->action = ok ? MM_ACT_AUTH_SUCCESS : MM_ACT_AUTH_FAILURE;
-    ev->outcome = ok ? MM_OUT_SUCCESS : MM_OUT_FAILURE;
+    ev->action = act;
+    ev->outcome = out;
+}
+
+void pp_vendor_auth(mm_event *ev, mm_service svc, bool ok)
+{
+    pp_auth_event(ev, svc, ok ? MM_ACT_AUTH_SUCCESS : MM_ACT_AUTH_FAILURE,
+                  ok ? MM_OUT_SUCCESS : MM_OUT_FAILURE);
 }
 
 /* "A", "A/port", "A(port)", "A:port" (IPv4, or IPv6 whose last group is a
@@ -200,16 +206,7 @@ static mm_rc welf(const mm_parse_opts *opts, const char *p, const char *e,
     return pp_sonicwall_kv(opts, p, e, ev);
 }
 
-static bool starts_ci(mm_span s, const char *lit, size_t n)
-{
-    if (s.len < n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (pp_lower(s.p[i]) != lit[i])
-            return false;
-    return true;
-}
-#define STARTS_CI(s, lit) starts_ci((s), (lit), sizeof(lit) - 1)
+#define STARTS_CI(s, lit) pp_span_starts_ci((s), (lit), sizeof(lit) - 1)
 
 static bool is_pulse_prog(mm_span s)
 {

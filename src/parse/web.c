@@ -7,16 +7,21 @@
  * Also the helpers the LogFormat-driven parser (webfmt.c) shares. */
 #include "parse-int.h"
 
+bool pp_escaped(const char *p, const char *q)
+{
+    size_t bs = 0;
+    while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+        bs++;
+    return bs % 2 != 0;
+}
+
 const char *pp_quoted_end(const char *p, const char *e)
 {
     while (p < e) {
         const char *q = memchr(p, '"', (size_t)(e - p));
         if (!q)
             return NULL;
-        size_t bs = 0;
-        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
-            bs++;
-        if (bs % 2 == 0)
+        if (!pp_escaped(p, q))
             return q;
         p = q + 1;
     }

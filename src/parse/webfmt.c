@@ -198,12 +198,7 @@ static const char *field_end(const char *p, const char *e, const char *lit,
         const char *q = pp_find(p, e, lit, ln);
         if (!q)
             return NULL;
-        if (!quoted)
-            return q;
-        size_t bs = 0;
-        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
-            bs++;
-        if (bs % 2 == 0)
+        if (!quoted || !pp_escaped(p, q))
             return q;
         p = q + 1;
     }
@@ -213,6 +208,13 @@ static const char *field_end(const char *p, const char *e, const char *lit,
 static bool is_dash(const char *p, const char *e)
 {
     return e - p == 1 && *p == '-';
+}
+
+/* A field that may be empty or "-" (absent). */
+static void opt_field(mm_span *dst, const char *v, const char *ve)
+{
+    if (ve > v && !is_dash(v, ve))
+        *dst = pp_span(v, ve);
 }
 
 mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
@@ -269,10 +271,7 @@ mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
             if (!pp_peer(v, ve, ev))
                 return MM_EPARSE;
             break;
-        case ST_USER:
-            if (ve > v && !is_dash(v, ve))
-                ev->user = pp_span(v, ve);
-            break;
+        case ST_USER: opt_field(&ev->user, v, ve); break;
         case ST_REQUEST: pp_http_request(v, ve, ev); break;
         case ST_STATUS:
             if (!is_dash(v, ve)) {
@@ -289,27 +288,12 @@ mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
                     return MM_EPARSE;
             }
             break;
-        case ST_REFERER:
-            if (ve > v && !is_dash(v, ve))
-                ev->referrer = pp_span(v, ve);
-            break;
-        case ST_UA:
-            if (ve > v && !is_dash(v, ve))
-                ev->user_agent = pp_span(v, ve);
-            break;
+        case ST_REFERER: opt_field(&ev->referrer, v, ve); break;
+        case ST_UA: opt_field(&ev->user_agent, v, ve); break;
         case ST_XFF: xff = pp_span(v, ve); break;
-        case ST_VHOST:
-            if (ve > v && !is_dash(v, ve))
-                ev->dst_domain = pp_span(v, ve);
-            break;
-        case ST_METHOD:
-            if (ve > v && !is_dash(v, ve))
-                ev->method = pp_span(v, ve);
-            break;
-        case ST_PATH:
-            if (ve > v && !is_dash(v, ve))
-                ev->path = pp_span(v, ve);
-            break;
+        case ST_VHOST: opt_field(&ev->dst_domain, v, ve); break;
+        case ST_METHOD: opt_field(&ev->method, v, ve); break;
+        case ST_PATH: opt_field(&ev->path, v, ve); break;
         case ST_QUERY:
             if (ve > v && *v == '?')
                 ev->query = pp_span(v + 1, ve);

@@ -9,113 +9,64 @@
  * Several names may share a slot (4776 "Workstation" and 4625
  * "WorkstationName"). */
 
+/* Sorted by length; names of one length in the order they are tried. */
+static const struct {
+    char name[17];
+    uint8_t len;
+    int8_t slot;
+} win_names[] = {
+    {"IpPort", 6, PP_WF_IP_PORT},
+    {"Status", 6, PP_WF_STATUS},
+    {"Param1", 6, PP_WF_PARAM1},
+    {"Param2", 6, PP_WF_PARAM2},
+    {"Param3", 6, PP_WF_PARAM3},
+    {"EventID", 7, PP_WF_EVENT_ID},
+    {"Channel", 7, PP_WF_CHANNEL},
+    {"channel", 7, PP_WF_CHANNEL},
+    {"TaskName", 8, PP_WF_TASK_NAME},
+    {"Username", 8, PP_WF_GW_USER},
+    {"event_id", 8, PP_WF_EVENT_ID},
+    {"Computer", 8, PP_WF_COMPUTER},
+    {"Hostname", 8, PP_WF_COMPUTER},
+    {"TargetSid", 9, PP_WF_TARGET_SID},
+    {"IpAddress", 9, PP_WF_IP},
+    {"LogonType", 9, PP_WF_LOGON_TYPE},
+    {"SubStatus", 9, PP_WF_SUBSTATUS},
+    {"ImagePath", 9, PP_WF_IMAGE_PATH},
+    {"MemberSid", 9, PP_WF_MEMBER_SID},
+    {"ErrorCode", 9, PP_WF_ERROR_CODE},
+    {"EventTime", 9, PP_WF_TIME},
+    {"MemberName", 10, PP_WF_MEMBER_NAME},
+    {"SourceName", 10, PP_WF_PROVIDER},
+    {"@timestamp", 10, PP_WF_TIME},
+    {"SystemTime", 10, PP_WF_TIME},
+    {"Workstation", 11, PP_WF_WORKSTATION},
+    {"ServiceName", 11, PP_WF_SERVICE_NAME},
+    {"TaskContent", 11, PP_WF_TASK_CONTENT},
+    {"AccountName", 11, PP_WF_ACCOUNT_NAME},
+    {"ProcessName", 11, PP_WF_PROCESS_NAME},
+    {"TimeCreated", 11, PP_WF_TIME},
+    {"ProviderName", 12, PP_WF_PROVIDER},
+    {"computer_name", 13, PP_WF_COMPUTER},
+    {"provider_name", 13, PP_WF_PROVIDER},
+    {"TargetUserName", 14, PP_WF_TARGET_USER},
+    {"SubjectUserName", 15, PP_WF_SUBJECT_USER},
+    {"WorkstationName", 15, PP_WF_WORKSTATION},
+    {"ServiceFileName", 15, PP_WF_IMAGE_PATH},
+    {"TargetDomainName", 16, PP_WF_TARGET_DOMAIN},
+};
+
 int pp_win_slot(const char *p, size_t n)
 {
-    /* by length, then by bytes: a miss costs a switch and a compare or
-     * two (every tag and key of a record is looked up) */
-    switch (n) {
-    case 6:
-        if (memcmp(p, "IpPort", 6) == 0)
-            return PP_WF_IP_PORT;
-        if (memcmp(p, "Status", 6) == 0)
-            return PP_WF_STATUS;
-        if (memcmp(p, "Param1", 6) == 0)
-            return PP_WF_PARAM1;
-        if (memcmp(p, "Param2", 6) == 0)
-            return PP_WF_PARAM2;
-        if (memcmp(p, "Param3", 6) == 0)
-            return PP_WF_PARAM3;
-        return -1;
-    case 7:
-        if (memcmp(p, "EventID", 7) == 0)
-            return PP_WF_EVENT_ID;
-        if (memcmp(p, "Channel", 7) == 0)
-            return PP_WF_CHANNEL;
-        if (memcmp(p, "channel", 7) == 0)
-            return PP_WF_CHANNEL;
-        return -1;
-    case 8:
-        if (memcmp(p, "TaskName", 8) == 0)
-            return PP_WF_TASK_NAME;
-        if (memcmp(p, "Username", 8) == 0)
-            return PP_WF_GW_USER;
-        if (memcmp(p, "event_id", 8) == 0)
-            return PP_WF_EVENT_ID;
-        if (memcmp(p, "Computer", 8) == 0)
-            return PP_WF_COMPUTER;
-        if (memcmp(p, "Hostname", 8) == 0)
-            return PP_WF_COMPUTER;
-        return -1;
-    case 9:
-        if (memcmp(p, "TargetSid", 9) == 0)
-            return PP_WF_TARGET_SID;
-        if (memcmp(p, "IpAddress", 9) == 0)
-            return PP_WF_IP;
-        if (memcmp(p, "LogonType", 9) == 0)
-            return PP_WF_LOGON_TYPE;
-        if (memcmp(p, "SubStatus", 9) == 0)
-            return PP_WF_SUBSTATUS;
-        if (memcmp(p, "ImagePath", 9) == 0)
-            return PP_WF_IMAGE_PATH;
-        if (memcmp(p, "MemberSid", 9) == 0)
-            return PP_WF_MEMBER_SID;
-        if (memcmp(p, "ErrorCode", 9) == 0)
-            return PP_WF_ERROR_CODE;
-        if (memcmp(p, "EventTime", 9) == 0)
-            return PP_WF_TIME;
-        return -1;
-    case 10:
-        if (memcmp(p, "MemberName", 10) == 0)
-            return PP_WF_MEMBER_NAME;
-        if (memcmp(p, "SourceName", 10) == 0)
-            return PP_WF_PROVIDER;
-        if (memcmp(p, "@timestamp", 10) == 0)
-            return PP_WF_TIME;
-        if (memcmp(p, "SystemTime", 10) == 0)
-            return PP_WF_TIME;
-        return -1;
-    case 11:
-        if (memcmp(p, "Workstation", 11) == 0)
-            return PP_WF_WORKSTATION;
-        if (memcmp(p, "ServiceName", 11) == 0)
-            return PP_WF_SERVICE_NAME;
-        if (memcmp(p, "TaskContent", 11) == 0)
-            return PP_WF_TASK_CONTENT;
-        if (memcmp(p, "AccountName", 11) == 0)
-            return PP_WF_ACCOUNT_NAME;
-        if (memcmp(p, "ProcessName", 11) == 0)
-            return PP_WF_PROCESS_NAME;
-        if (memcmp(p, "TimeCreated", 11) == 0)
-            return PP_WF_TIME;
-        return -1;
-    case 12:
-        if (memcmp(p, "ProviderName", 12) == 0)
-            return PP_WF_PROVIDER;
-        return -1;
-    case 13:
-        if (memcmp(p, "computer_name", 13) == 0)
-            return PP_WF_COMPUTER;
-        if (memcmp(p, "provider_name", 13) == 0)
-            return PP_WF_PROVIDER;
-        return -1;
-    case 14:
-        if (memcmp(p, "TargetUserName", 14) == 0)
-            return PP_WF_TARGET_USER;
-        return -1;
-    case 15:
-        if (memcmp(p, "SubjectUserName", 15) == 0)
-            return PP_WF_SUBJECT_USER;
-        if (memcmp(p, "WorkstationName", 15) == 0)
-            return PP_WF_WORKSTATION;
-        if (memcmp(p, "ServiceFileName", 15) == 0)
-            return PP_WF_IMAGE_PATH;
-        return -1;
-    case 16:
-        if (memcmp(p, "TargetDomainName", 16) == 0)
-            return PP_WF_TARGET_DOMAIN;
-        return -1;
-    default: return -1;
+    /* a miss costs a scan of one-byte lengths up to the first longer name
+     * (every tag and key of a record is looked up) */
+    for (size_t i = 0; i < sizeof win_names / sizeof *win_names; i++) {
+        if (win_names[i].len > n)
+            break;
+        if (win_names[i].len == n && memcmp(p, win_names[i].name, n) == 0)
+            return win_names[i].slot;
     }
+    return -1;
 }
 
 bool pp_win_set(pp_winrec *r, int slot, const char *p, const char *e)
@@ -190,10 +141,9 @@ static void set_addr(mm_event *ev, const pp_winrec *r, mm_span a)
 
 static void auth(mm_event *ev, mm_service svc, mm_action act)
 {
-    ev->category = MM_CAT_AUTHENTICATION;
-    ev->service = svc;
-    ev->action = act;
-    ev->outcome = act == MM_ACT_AUTH_SUCCESS ? MM_OUT_SUCCESS : MM_OUT_FAILURE;
+    pp_auth_event(ev, svc, act,
+                  act == MM_ACT_AUTH_SUCCESS ? MM_OUT_SUCCESS
+                                             : MM_OUT_FAILURE);
 }
 
 /* LogonType → service: 10 RemoteInteractive = rdp, 3 Network = smb (file
@@ -304,10 +254,8 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
         return MM_OK;
     case 4625: logon_failure(ev, r); return MM_OK;
     case 4740:
-        ev->category = MM_CAT_AUTHENTICATION;
-        ev->service = MM_SVC_WINDOWS;
-        ev->action = MM_ACT_ACCOUNT_LOCKED;
-        ev->outcome = MM_OUT_FAILURE;
+        pp_auth_event(ev, MM_SVC_WINDOWS, MM_ACT_ACCOUNT_LOCKED,
+                      MM_OUT_FAILURE);
         set_user(ev, r->f[PP_WF_TARGET_USER]);
         /* TargetDomainName is the caller computer here */
         if (!empty(r->f[PP_WF_TARGET_DOMAIN]) &&
@@ -320,10 +268,8 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
     case 4771: kerberos_ntlm(ev, r, false); return MM_OK;
     case 4776: kerberos_ntlm(ev, r, true); return MM_OK;
     case 4648:
-        ev->category = MM_CAT_AUTHENTICATION;
-        ev->service = MM_SVC_WINDOWS;
-        ev->action = MM_ACT_EXPLICIT_CRED;
-        ev->outcome = MM_OUT_SUCCESS;
+        pp_auth_event(ev, MM_SVC_WINDOWS, MM_ACT_EXPLICIT_CRED,
+                      MM_OUT_SUCCESS);
         set_user(ev, r->f[PP_WF_TARGET_USER]);
         set_addr(ev, r, r->f[PP_WF_IP]);
         if (!empty(r->f[PP_WF_PROCESS_NAME]))
@@ -393,10 +339,7 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
         if (!provider_is(r, "Gateway", 7))
             return MM_SKIP;
         if (r->id == 303) {
-            ev->category = MM_CAT_AUTHENTICATION;
-            ev->service = MM_SVC_RDP;
-            ev->action = MM_ACT_SESSION_END;
-            ev->outcome = MM_OUT_SUCCESS;
+            pp_auth_event(ev, MM_SVC_RDP, MM_ACT_SESSION_END, MM_OUT_SUCCESS);
         } else {
             auth(ev, MM_SVC_RDP,
                  r->id == 201 || r->id == 304 ? MM_ACT_AUTH_FAILURE
