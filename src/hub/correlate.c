@@ -344,13 +344,27 @@ static mm_rc load_hit(const mm_hit *hit, void *ud)
     return MM_OK;
 }
 
+/* Indicator maps (h->inds, h->sioc) are keyed "<type> <value>". */
+#define IND_KEY_MAX 300
+
+static void ind_key(char out[IND_KEY_MAX], const char *type, const char *value)
+{
+    snprintf(out, IND_KEY_MAX, "%s %s", type, value);
+}
+
+static mm_rc ind_put(smap *m, const char *type, const char *value,
+                     smap_ent **e)
+{
+    char k[IND_KEY_MAX];
+    ind_key(k, type, value);
+    return mm_hub_smap_put(m, k, e);
+}
+
 static mm_rc load_indicator(const mm_indicator *i, void *ud)
 {
     mm_hub *h = ud;
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", i->type, i->value);
     smap_ent *e;
-    mm_rc rc = mm_hub_smap_put(&h->inds, k, &e);
+    mm_rc rc = ind_put(&h->inds, i->type, i->value, &e);
     if (rc != MM_OK)
         return rc;
     if (!e->val && !(e->val = calloc(1, sizeof(hind))))
@@ -366,10 +380,8 @@ static mm_rc load_indicator(const mm_indicator *i, void *ud)
 static mm_rc load_sioc(const mm_stateioc *s, void *ud)
 {
     mm_hub *h = ud;
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", s->type, s->value);
     smap_ent *e;
-    mm_rc rc = mm_hub_smap_put(&h->sioc, k, &e);
+    mm_rc rc = ind_put(&h->sioc, s->type, s->value, &e);
     if (rc != MM_OK)
         return rc;
     if (!e->val && !(e->val = strdup(s->source)))
@@ -658,8 +670,8 @@ static mm_rc escalate(ingest_ctx *x, camp *c, const char *reason)
 
 static const char *state_match(mm_hub *h, const char *type, const char *value)
 {
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", type, value);
+    char k[IND_KEY_MAX];
+    ind_key(k, type, value);
     return mm_hub_smap_get(&h->sioc, k);
 }
 
@@ -721,10 +733,8 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
                              const char *value)
 {
     mm_hub *h = x->h;
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", type, value);
     smap_ent *e;
-    if (mm_hub_smap_put(&h->inds, k, &e) != MM_OK)
+    if (ind_put(&h->inds, type, value, &e) != MM_OK)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     int64_t ttl =
         strcmp(type, "domain-name") == 0 ? h->p.domain_ttl_ms : h->p.ip_ttl_ms;
