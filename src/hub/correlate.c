@@ -94,14 +94,11 @@ mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err)
     if (mm_cidr_parse(cidr, strlen(cidr), &c) != MM_OK)
         return mm_err_set(err, MM_EINVAL, "<allow>", 0,
                           "'%s' is not an address or CIDR", cidr);
-    if (h->nallow == h->capallow) {
-        unsigned nc = h->capallow ? h->capallow * 2 : 64;
-        mm_cidr *na = realloc(h->allow, nc * sizeof *na);
-        if (!na)
-            return mm_err_set(err, MM_ENOMEM, "<allow>", 0, "out of memory");
-        h->allow = na;
-        h->capallow = nc;
-    }
+    mm_cidr *na =
+        mm_hub__grow(h->allow, h->nallow, &h->capallow, sizeof *na, 64);
+    if (!na)
+        return mm_err_set(err, MM_ENOMEM, "<allow>", 0, "out of memory");
+    h->allow = na;
     h->allow[h->nallow++] = c;
     return MM_OK;
 }
@@ -159,14 +156,10 @@ static mm_rc load_tenant(const mm_tenant *t, void *ud)
         parse_ranges(&h->ten[v - 1]);
         return MM_OK;
     }
-    if (h->nten == h->capten) {
-        unsigned nc = h->capten ? h->capten * 2 : 64;
-        htenant *nt = realloc(h->ten, nc * sizeof *nt);
-        if (!nt)
-            return MM_ENOMEM;
-        h->ten = nt;
-        h->capten = nc;
-    }
+    htenant *nt = mm_hub__grow(h->ten, h->nten, &h->capten, sizeof *nt, 64);
+    if (!nt)
+        return MM_ENOMEM;
+    h->ten = nt;
     htenant *x = &h->ten[h->nten];
     memset(x, 0, sizeof *x);
     x->t = *t;
@@ -198,14 +191,10 @@ static mm_rc load_link(const mm_link *l, void *ud)
     h->links = nl;
     h->links[h->nlinks] = *l;
     htenant *t = &h->ten[s];
-    if (t->ncust == t->capcust) {
-        unsigned nc = t->capcust ? t->capcust * 2 : 4;
-        unsigned *na = realloc(t->cust, nc * sizeof *na);
-        if (!na)
-            return MM_ENOMEM;
-        t->cust = na;
-        t->capcust = nc;
-    }
+    unsigned *na = mm_hub__grow(t->cust, t->ncust, &t->capcust, sizeof *na, 4);
+    if (!na)
+        return MM_ENOMEM;
+    t->cust = na;
     t->cust[t->ncust++] = h->nlinks;
     h->nlinks++;
     return MM_OK;
@@ -265,14 +254,10 @@ const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id)
 
 static mm_rc camp_add(mm_hub *h, const mm_campaign *c, unsigned *idx)
 {
-    if (h->ncamps == h->capcamps) {
-        unsigned nc = h->capcamps ? h->capcamps * 2 : 64;
-        camp *na = realloc(h->camps, nc * sizeof *na);
-        if (!na)
-            return MM_ENOMEM;
-        h->camps = na;
-        h->capcamps = nc;
-    }
+    camp *na = mm_hub__grow(h->camps, h->ncamps, &h->capcamps, sizeof *na, 64);
+    if (!na)
+        return MM_ENOMEM;
+    h->camps = na;
     camp *x = &h->camps[h->ncamps];
     memset(x, 0, sizeof *x);
     x->c = *c;
@@ -286,14 +271,10 @@ static chit *camp_hit(camp *c, uint32_t tenant, bool *created)
     for (unsigned i = 0; i < c->nhits; i++)
         if (c->hits[i].tenant == tenant)
             return &c->hits[i];
-    if (c->nhits == c->caphits) {
-        unsigned nc = c->caphits ? c->caphits * 2 : 8;
-        chit *na = realloc(c->hits, nc * sizeof *na);
-        if (!na)
-            return NULL;
-        c->hits = na;
-        c->caphits = nc;
-    }
+    chit *na = mm_hub__grow(c->hits, c->nhits, &c->caphits, sizeof *na, 8);
+    if (!na)
+        return NULL;
+    c->hits = na;
     chit *x = &c->hits[c->nhits++];
     memset(x, 0, sizeof *x);
     x->tenant = tenant;
@@ -344,13 +325,27 @@ static mm_rc load_hit(const mm_hit *hit, void *ud)
     return MM_OK;
 }
 
+/* Indicator maps (h->inds, h->sioc) are keyed "<type> <value>". */
+#define IND_KEY_MAX 300
+
+static void ind_key(char out[IND_KEY_MAX], const char *type, const char *value)
+{
+    snprintf(out, IND_KEY_MAX, "%s %s", type, value);
+}
+
+static mm_rc ind_put(smap *m, const char *type, const char *value,
+                     smap_ent **e)
+{
+    char k[IND_KEY_MAX];
+    ind_key(k, type, value);
+    return mm_hub_smap_put(m, k, e);
+}
+
 static mm_rc load_indicator(const mm_indicator *i, void *ud)
 {
     mm_hub *h = ud;
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", i->type, i->value);
     smap_ent *e;
-    mm_rc rc = mm_hub_smap_put(&h->inds, k, &e);
+    mm_rc rc = ind_put(&h->inds, i->type, i->value, &e);
     if (rc != MM_OK)
         return rc;
     if (!e->val && !(e->val = calloc(1, sizeof(hind))))
@@ -366,10 +361,8 @@ static mm_rc load_indicator(const mm_indicator *i, void *ud)
 static mm_rc load_sioc(const mm_stateioc *s, void *ud)
 {
     mm_hub *h = ud;
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", s->type, s->value);
     smap_ent *e;
-    mm_rc rc = mm_hub_smap_put(&h->sioc, k, &e);
+    mm_rc rc = ind_put(&h->sioc, s->type, s->value, &e);
     if (rc != MM_OK)
         return rc;
     if (!e->val && !(e->val = strdup(s->source)))
@@ -658,8 +651,8 @@ static mm_rc escalate(ingest_ctx *x, camp *c, const char *reason)
 
 static const char *state_match(mm_hub *h, const char *type, const char *value)
 {
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", type, value);
+    char k[IND_KEY_MAX];
+    ind_key(k, type, value);
     return mm_hub_smap_get(&h->sioc, k);
 }
 
@@ -721,10 +714,8 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
                              const char *value)
 {
     mm_hub *h = x->h;
-    char k[300];
-    snprintf(k, sizeof k, "%s %s", type, value);
     smap_ent *e;
-    if (mm_hub_smap_put(&h->inds, k, &e) != MM_OK)
+    if (ind_put(&h->inds, type, value, &e) != MM_OK)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     int64_t ttl =
         strcmp(type, "domain-name") == 0 ? h->p.domain_ttl_ms : h->p.ip_ttl_ms;
@@ -755,14 +746,11 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
     for (size_t i = 0; i < x->ndirty; i++)
         if (x->dirty_ind[i] == d)
             return MM_OK;
-    if (x->ndirty == x->capdirty) {
-        size_t nc = x->capdirty ? x->capdirty * 2 : 64;
-        hind **na = realloc(x->dirty_ind, nc * sizeof *na);
-        if (!na)
-            return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
-        x->dirty_ind = na;
-        x->capdirty = nc;
-    }
+    hind **na =
+        mm_hub__grow(x->dirty_ind, x->ndirty, &x->capdirty, sizeof *na, 64);
+    if (!na)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    x->dirty_ind = na;
     x->dirty_ind[x->ndirty++] = d;
     return MM_OK;
 }

@@ -38,26 +38,46 @@ static bool next_line(const char *text, size_t len, size_t *pos,
     return true;
 }
 
+/* A text read entry by entry: its lines that are neither blank nor comments,
+ * at most MM_HUB_GRAPH_MAX_LINES lines in all. */
+typedef struct {
+    const char *name, *text;
+    size_t len, pos;
+    unsigned lineno;
+    mm_rc rc; /* MM_ELIMIT once past the line limit */
+} line_reader;
+
+/* The next entry, trimmed; false at the end or past the limit (r->rc). */
+static bool next_entry(line_reader *r, const char **line, size_t *ll,
+                       mm_err *err)
+{
+    while (next_line(r->text, r->len, &r->pos, line, ll)) {
+        r->lineno++;
+        if (r->lineno > MM_HUB_GRAPH_MAX_LINES) {
+            r->rc = mm_err_set(err, MM_ELIMIT, r->name, r->lineno,
+                               "more than %u lines", MM_HUB_GRAPH_MAX_LINES);
+            return false;
+        }
+        trim(line, ll);
+        if (*ll != 0 && (*line)[0] != '#')
+            return true;
+    }
+    return false;
+}
+
 mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
                          mm_link_fn fn, void *ud, mm_err *err)
 {
-    size_t pos = 0, ll;
+    line_reader r = {name, text, len, 0, 0, MM_OK};
+    size_t ll;
     const char *line;
-    unsigned lineno = 0;
     bool seen_data = false;
-    while (next_line(text, len, &pos, &line, &ll)) {
-        lineno++;
-        if (lineno > MM_HUB_GRAPH_MAX_LINES)
-            return mm_err_set(err, MM_ELIMIT, name, lineno,
-                              "more than %u lines", MM_HUB_GRAPH_MAX_LINES);
-        trim(&line, &ll);
-        if (ll == 0 || line[0] == '#')
-            continue;
+    while (next_entry(&r, &line, &ll, err)) {
         if (ll > 512)
-            return mm_err_set(err, MM_EPARSE, name, lineno,
+            return mm_err_set(err, MM_EPARSE, name, r.lineno,
                               "line longer than 512 bytes");
         if (memchr(line, '\0', ll))
-            return mm_err_set(err, MM_EPARSE, name, lineno, "NUL byte");
+            return mm_err_set(err, MM_EPARSE, name, r.lineno, "NUL byte");
         const char *f[4];
         size_t fl[4];
         unsigned nf = 0;
@@ -66,7 +86,7 @@ mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
             const char *c = memchr(p, ',', (size_t)(end - p));
             const char *fe = c ? c : end;
             if (nf == 4)
-                return mm_err_set(err, MM_EPARSE, name, lineno,
+                return mm_err_set(err, MM_EPARSE, name, r.lineno,
                                   "too many fields (want supplier,customer,"
                                   "disclose)");
             f[nf] = p;
@@ -78,11 +98,11 @@ mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
             p = c + 1;
         }
         if (nf > 3)
-            return mm_err_set(err, MM_EPARSE, name, lineno,
+            return mm_err_set(err, MM_EPARSE, name, r.lineno,
                               "too many fields (want supplier,customer,"
                               "disclose)");
         if (nf < 2)
-            return mm_err_set(err, MM_EPARSE, name, lineno,
+            return mm_err_set(err, MM_EPARSE, name, r.lineno,
                               "want supplier,customer[,disclose]");
         if (!seen_data && field_is(f[0], fl[0], "supplier") &&
             field_is(f[1], fl[1], "customer")) {
@@ -95,19 +115,19 @@ mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
         for (unsigned i = 0; i < 2; i++) {
             char *dst = i == 0 ? l.supplier : l.customer;
             if (fl[i] == 0 || fl[i] > MM_HUB_ID_MAX)
-                return mm_err_set(err, MM_EPARSE, name, lineno,
+                return mm_err_set(err, MM_EPARSE, name, r.lineno,
                                   "%s id must be 1..%u characters",
                                   i == 0 ? "supplier" : "customer",
                                   MM_HUB_ID_MAX);
             memcpy(dst, f[i], fl[i]);
             dst[fl[i]] = '\0';
             if (!mm_hub_id_valid(dst))
-                return mm_err_set(err, MM_EPARSE, name, lineno,
+                return mm_err_set(err, MM_EPARSE, name, r.lineno,
                                   "%s id '%s' may only hold A-Z a-z 0-9 . _ -",
                                   i == 0 ? "supplier" : "customer", dst);
         }
         if (strcmp(l.supplier, l.customer) == 0)
-            return mm_err_set(err, MM_EPARSE, name, lineno,
+            return mm_err_set(err, MM_EPARSE, name, r.lineno,
                               "a tenant cannot supply itself ('%s')",
                               l.supplier);
         if (nf == 3 && fl[2] > 0) {
@@ -119,7 +139,7 @@ mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
                      field_is(f[2], fl[2], "no"))
                 l.disclose = false;
             else
-                return mm_err_set(err, MM_EPARSE, name, lineno,
+                return mm_err_set(err, MM_EPARSE, name, r.lineno,
                                   "disclose must be 1/0, true/false or "
                                   "yes/no");
         }
@@ -127,12 +147,12 @@ mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
         if (rc != MM_OK) {
             if (err && err->line == 0) {
                 snprintf(err->file, sizeof err->file, "%s", name);
-                err->line = lineno;
+                err->line = r.lineno;
             }
             return rc;
         }
     }
-    return MM_OK;
+    return r.rc;
 }
 
 /* ---- indicator lists ---------------------------------------------------- */
@@ -230,9 +250,9 @@ static mm_rc query_terms(const char *q, const char *source, mm_stateioc_fn fn,
 mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
                        mm_stateioc_fn fn, void *ud, mm_err *err)
 {
-    size_t pos = 0, ll;
+    line_reader r = {name, text, len, 0, 0, MM_OK};
+    size_t ll;
     const char *line;
-    unsigned lineno = 0;
     size_t k = 0;
     while (k < len && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' ||
                        text[k] == '\t'))
@@ -240,21 +260,14 @@ mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
     bool ndjson = k < len && text[k] == '{';
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    while (next_line(text, len, &pos, &line, &ll)) {
-        lineno++;
-        if (lineno > MM_HUB_GRAPH_MAX_LINES)
-            return mm_err_set(err, MM_ELIMIT, name, lineno,
-                              "more than %u lines", MM_HUB_GRAPH_MAX_LINES);
-        trim(&line, &ll);
-        if (ll == 0 || line[0] == '#')
-            continue;
+    while (next_entry(&r, &line, &ll, err)) {
         mm_rc rc;
         if (ndjson) {
             json_error_t je;
             json_t *o = json_loadb(line, ll, 0, &je);
             if (!json_is_object(o)) {
                 json_decref(o);
-                return mm_err_set(err, MM_EPARSE, name, lineno,
+                return mm_err_set(err, MM_EPARSE, name, r.lineno,
                                   "not a JSON object%s%s", o ? "" : ": ",
                                   o ? "" : je.text);
             }
@@ -281,13 +294,14 @@ mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
                 mm_addr a;
                 if (ll < 48 && mm_addr_parse(line, ll, &a) == MM_OK)
                     continue; /* reserved address: never an indicator */
-                return mm_err_set(err, MM_EPARSE, name, lineno,
+                return mm_err_set(err, MM_EPARSE, name, r.lineno,
                                   "not an IP address or domain name");
             }
             rc = fn(&i, ud);
         }
         if (rc != MM_OK)
-            return mm_err_set(err, rc, name, lineno, "cannot store indicator");
+            return mm_err_set(err, rc, name, r.lineno,
+                              "cannot store indicator");
     }
-    return MM_OK;
+    return r.rc;
 }

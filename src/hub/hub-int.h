@@ -68,6 +68,12 @@ mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms);
 /* The SQLite back end directly. */
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err);
 
+/* Room for one more element in an array `v` of `n` elements of `size` bytes
+ * and capacity *cap: v itself while there is room, else the array moved to
+ * twice the capacity (`first` for an empty one) with *cap updated; NULL when
+ * out of memory (v is kept). */
+void *mm_hub__grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
+
 /* The engine's store (for feed.c, which needs no other internals). */
 mm_store *mm_hub__store(mm_hub *h);
 
@@ -107,7 +113,8 @@ typedef struct htenant {
     unsigned nranges;
     /* customers, as indexes into links */
     unsigned *cust;
-    unsigned ncust, capcust;
+    unsigned ncust;
+    size_t capcust;
 } htenant;
 
 typedef struct sighting {
@@ -126,7 +133,8 @@ typedef struct chit {
 typedef struct camp {
     mm_campaign c;
     chit *hits;
-    unsigned nhits, caphits;
+    unsigned nhits;
+    size_t caphits;
     bool dirty;
     unsigned ci_checked; /* nhits when the CI escalation was last checked
                             with the score above the threshold */
@@ -162,18 +170,21 @@ struct mm_hub {
     mm_store *st;
     mm_hub_params p;
     htenant *ten;
-    unsigned nten, capten;
+    unsigned nten;
+    size_t capten;
     mranges member[2]; /* [0] IPv4, [1] IPv6; rebuilt by mm_hub_reload */
     smap tid;          /* tenant id → index + 1 */
     smap thash;        /* token hash → index + 1 */
     mm_link *links;
     unsigned nlinks;
     mm_cidr *allow;
-    unsigned nallow, capallow;
+    unsigned nallow;
+    size_t capallow;
     smap keys;             /* correlation key → kentry */
     uint64_t keys_skipped; /* new keys refused at MM_HUB_KEYS_MAX */
     camp *camps;
-    unsigned ncamps, capcamps;
+    unsigned ncamps;
+    size_t capcamps;
     smap inds; /* "type value" → hind */
     smap sioc; /* "type value" → source (char *) */
     int64_t cursor;

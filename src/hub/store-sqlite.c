@@ -309,6 +309,65 @@ static mm_rc step_done(sq_store *s, sqlite3_stmt *st, mm_err *err,
     return MM_OK;
 }
 
+/* step_done for an INSERT; *id = the new row's id. */
+static mm_rc step_insert(sq_store *s, sqlite3_stmt *st, int64_t *id,
+                         mm_err *err, const char *what)
+{
+    mm_rc rc = step_done(s, st, err, what);
+    if (rc == MM_OK)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+/* A caller's row callback and its data, for each_row. */
+typedef struct {
+    union {
+        mm_event_row_fn event;
+        mm_tenant_fn tenant;
+        mm_link_row_fn link;
+        mm_campaign_fn campaign;
+        mm_hit_fn hit;
+        mm_indicator_fn indicator;
+        mm_warning_fn warning;
+        mm_escalation_fn escalation;
+        mm_stateioc_fn stateioc;
+    } fn;
+    void *ud;
+    mm_warning *w; /* warning rows: one heap record (it holds both texts) */
+} visit;
+
+/* Decodes the current row of `st` and hands it to the caller's callback. */
+typedef mm_rc (*row_reader)(sqlite3_stmt *st, const visit *v);
+
+/* Hands each row of `st` to `read` until the rows end or the callback stops
+ * the walk; the statement is reset either way, and a failed step is
+ * reported as "sqlite <what>". */
+static mm_rc each_row(sq_store *s, sqlite3_stmt *st, row_reader read,
+                      const visit *v, mm_err *err, const char *what)
+{
+    int r;
+    mm_rc rc = MM_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = read(st, v)) != MM_OK)
+            break;
+    sqlite3_reset(st);
+    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        return sq_fail(s, err, what);
+    return rc;
+}
+
+/* each_row over a statement with at most one parameter, an integer: ?1 =
+ * `arg` when it has one. */
+static mm_rc list_rows(mm_store *base, int q, int64_t arg, row_reader read,
+                       const visit *v, mm_err *err, const char *what)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = stmt(s, q);
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, arg);
+    return each_row(s, st, read, v, err, what);
+}
+
 static mm_rc sq_put_event(mm_store *base, const char *tenant,
                           const mm_hub_event *ev, int64_t received, bool *dup,
                           mm_err *err)
@@ -340,34 +399,28 @@ static mm_rc sq_put_event(mm_store *base, const char *tenant,
     return MM_OK;
 }
 
+static mm_rc event_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_event_row row;
+    memset(&row, 0, sizeof row);
+    row.tenant = (const char *)sqlite3_column_text(st, 0);
+    row.ts_ms = sqlite3_column_int64(st, 1);
+    row.severity = sqlite3_column_int(st, 2);
+    row.rule_id = (const char *)sqlite3_column_text(st, 3);
+    const char *ip = (const char *)sqlite3_column_text(st, 4);
+    if (ip && *ip)
+        mm_addr_parse(ip, strlen(ip), &row.src);
+    row.domain = (const char *)sqlite3_column_text(st, 5);
+    row.path = (const char *)sqlite3_column_text(st, 6);
+    row.users_hash = (uint64_t)sqlite3_column_int64(st, 7);
+    return v->fn.event(&row, v->ud);
+}
+
 static mm_rc sq_scan_events(mm_store *base, int64_t since, mm_event_row_fn fn,
                             void *ud, mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_EVENT_SCAN);
-    sqlite3_bind_int64(st, 1, since);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_event_row row;
-        memset(&row, 0, sizeof row);
-        row.tenant = (const char *)sqlite3_column_text(st, 0);
-        row.ts_ms = sqlite3_column_int64(st, 1);
-        row.severity = sqlite3_column_int(st, 2);
-        row.rule_id = (const char *)sqlite3_column_text(st, 3);
-        const char *ip = (const char *)sqlite3_column_text(st, 4);
-        if (ip && *ip)
-            mm_addr_parse(ip, strlen(ip), &row.src);
-        row.domain = (const char *)sqlite3_column_text(st, 5);
-        row.path = (const char *)sqlite3_column_text(st, 6);
-        row.users_hash = (uint64_t)sqlite3_column_int64(st, 7);
-        if ((rc = fn(&row, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "scan events");
-    return rc;
+    return list_rows(base, Q_EVENT_SCAN, since, event_row,
+                     &(visit){.fn.event = fn, .ud = ud}, err, "scan events");
 }
 
 static mm_rc sq_tenant_put(mm_store *base, const mm_tenant *t, mm_err *err)
@@ -384,32 +437,27 @@ static mm_rc sq_tenant_put(mm_store *base, const mm_tenant *t, mm_err *err)
     return step_done(s, st, err, "put tenant");
 }
 
+static mm_rc tenant_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_tenant t;
+    memset(&t, 0, sizeof t);
+    char kind[16];
+    col_copy(st, 0, t.id, sizeof t.id);
+    col_copy(st, 1, t.name, sizeof t.name);
+    col_copy(st, 2, kind, sizeof kind);
+    mm_tenant_kind_from_name(kind, &t.kind);
+    col_copy(st, 3, t.industry, sizeof t.industry);
+    col_copy(st, 4, t.region, sizeof t.region);
+    col_copy(st, 5, t.token_hash, sizeof t.token_hash);
+    col_copy(st, 6, t.ranges, sizeof t.ranges);
+    return v->fn.tenant(&t, v->ud);
+}
+
 static mm_rc sq_tenant_list(mm_store *base, mm_tenant_fn fn, void *ud,
                             mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_TENANT_LIST);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_tenant t;
-        memset(&t, 0, sizeof t);
-        char kind[16];
-        col_copy(st, 0, t.id, sizeof t.id);
-        col_copy(st, 1, t.name, sizeof t.name);
-        col_copy(st, 2, kind, sizeof kind);
-        mm_tenant_kind_from_name(kind, &t.kind);
-        col_copy(st, 3, t.industry, sizeof t.industry);
-        col_copy(st, 4, t.region, sizeof t.region);
-        col_copy(st, 5, t.token_hash, sizeof t.token_hash);
-        col_copy(st, 6, t.ranges, sizeof t.ranges);
-        if ((rc = fn(&t, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list tenants");
-    return rc;
+    return list_rows(base, Q_TENANT_LIST, 0, tenant_row,
+                     &(visit){.fn.tenant = fn, .ud = ud}, err, "list tenants");
 }
 
 static mm_rc sq_link_put(mm_store *base, const mm_link *l, mm_err *err)
@@ -422,25 +470,20 @@ static mm_rc sq_link_put(mm_store *base, const mm_link *l, mm_err *err)
     return step_done(s, st, err, "put link");
 }
 
+static mm_rc link_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_link l;
+    col_copy(st, 0, l.supplier, sizeof l.supplier);
+    col_copy(st, 1, l.customer, sizeof l.customer);
+    l.disclose = sqlite3_column_int(st, 2) != 0;
+    return v->fn.link(&l, v->ud);
+}
+
 static mm_rc sq_link_list(mm_store *base, mm_link_row_fn fn, void *ud,
                           mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_LINK_LIST);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_link l;
-        col_copy(st, 0, l.supplier, sizeof l.supplier);
-        col_copy(st, 1, l.customer, sizeof l.customer);
-        l.disclose = sqlite3_column_int(st, 2) != 0;
-        if ((rc = fn(&l, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list links");
-    return rc;
+    return list_rows(base, Q_LINK_LIST, 0, link_row,
+                     &(visit){.fn.link = fn, .ud = ud}, err, "list links");
 }
 
 static mm_rc sq_campaign_put(mm_store *base, mm_campaign *c, mm_err *err)
@@ -456,41 +499,36 @@ static mm_rc sq_campaign_put(mm_store *base, mm_campaign *c, mm_err *err)
     sqlite3_bind_int(st, 7, (int)c->score);
     sqlite3_bind_int(st, 8, c->severity);
     sqlite3_bind_int(st, 9, c->escalated ? 1 : 0);
-    if (c->id)
+    if (c->id) {
         sqlite3_bind_int64(st, 10, c->id);
-    mm_rc rc = step_done(s, st, err, "put campaign");
-    if (rc == MM_OK && !c->id)
-        c->id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+        return step_done(s, st, err, "put campaign");
+    }
+    return step_insert(s, st, &c->id, err, "put campaign");
+}
+
+static mm_rc campaign_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_campaign c;
+    memset(&c, 0, sizeof c);
+    c.id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, c.key_type, sizeof c.key_type);
+    col_copy(st, 2, c.key, sizeof c.key);
+    c.opened_ms = sqlite3_column_int64(st, 3);
+    c.first_ts = sqlite3_column_int64(st, 4);
+    c.last_ts = sqlite3_column_int64(st, 5);
+    c.tenants = (unsigned)sqlite3_column_int(st, 6);
+    c.score = (unsigned)sqlite3_column_int(st, 7);
+    c.severity = sqlite3_column_int(st, 8);
+    c.escalated = sqlite3_column_int(st, 9) != 0;
+    return v->fn.campaign(&c, v->ud);
 }
 
 static mm_rc sq_campaign_list(mm_store *base, mm_campaign_fn fn, void *ud,
                               mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_CAMP_LIST);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_campaign c;
-        memset(&c, 0, sizeof c);
-        c.id = sqlite3_column_int64(st, 0);
-        col_copy(st, 1, c.key_type, sizeof c.key_type);
-        col_copy(st, 2, c.key, sizeof c.key);
-        c.opened_ms = sqlite3_column_int64(st, 3);
-        c.first_ts = sqlite3_column_int64(st, 4);
-        c.last_ts = sqlite3_column_int64(st, 5);
-        c.tenants = (unsigned)sqlite3_column_int(st, 6);
-        c.score = (unsigned)sqlite3_column_int(st, 7);
-        c.severity = sqlite3_column_int(st, 8);
-        c.escalated = sqlite3_column_int(st, 9) != 0;
-        if ((rc = fn(&c, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list campaigns");
-    return rc;
+    return list_rows(base, Q_CAMP_LIST, 0, campaign_row,
+                     &(visit){.fn.campaign = fn, .ud = ud}, err,
+                     "list campaigns");
 }
 
 static mm_rc sq_hit_put(mm_store *base, const mm_hit *h, mm_err *err)
@@ -505,28 +543,22 @@ static mm_rc sq_hit_put(mm_store *base, const mm_hit *h, mm_err *err)
     return step_done(s, st, err, "put hit");
 }
 
+static mm_rc hit_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_hit h;
+    h.campaign = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, h.tenant, sizeof h.tenant);
+    h.first_ts = sqlite3_column_int64(st, 2);
+    h.last_ts = sqlite3_column_int64(st, 3);
+    h.count = (uint64_t)sqlite3_column_int64(st, 4);
+    return v->fn.hit(&h, v->ud);
+}
+
 static mm_rc sq_hit_list(mm_store *base, int64_t campaign, mm_hit_fn fn,
                          void *ud, mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_HIT_LIST);
-    sqlite3_bind_int64(st, 1, campaign);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_hit h;
-        h.campaign = sqlite3_column_int64(st, 0);
-        col_copy(st, 1, h.tenant, sizeof h.tenant);
-        h.first_ts = sqlite3_column_int64(st, 2);
-        h.last_ts = sqlite3_column_int64(st, 3);
-        h.count = (uint64_t)sqlite3_column_int64(st, 4);
-        if ((rc = fn(&h, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list hits");
-    return rc;
+    return list_rows(base, Q_HIT_LIST, campaign, hit_row,
+                     &(visit){.fn.hit = fn, .ud = ud}, err, "list hits");
 }
 
 static mm_rc sq_indicator_put(mm_store *base, mm_indicator *i, mm_err *err)
@@ -552,32 +584,27 @@ static mm_rc sq_indicator_put(mm_store *base, mm_indicator *i, mm_err *err)
     return step_done(s, st, err, "put indicator");
 }
 
+static mm_rc indicator_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_indicator i;
+    i.seq = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, i.type, sizeof i.type);
+    col_copy(st, 2, i.value, sizeof i.value);
+    i.campaign = sqlite3_column_int64(st, 3);
+    i.confidence = (unsigned)sqlite3_column_int(st, 4);
+    i.first_seen = sqlite3_column_int64(st, 5);
+    i.last_seen = sqlite3_column_int64(st, 6);
+    i.valid_until = sqlite3_column_int64(st, 7);
+    i.removed = sqlite3_column_int(st, 8) != 0;
+    return v->fn.indicator(&i, v->ud);
+}
+
 static mm_rc sq_indicator_list(mm_store *base, int64_t since,
                                mm_indicator_fn fn, void *ud, mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_IND_LIST);
-    sqlite3_bind_int64(st, 1, since);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_indicator i;
-        i.seq = sqlite3_column_int64(st, 0);
-        col_copy(st, 1, i.type, sizeof i.type);
-        col_copy(st, 2, i.value, sizeof i.value);
-        i.campaign = sqlite3_column_int64(st, 3);
-        i.confidence = (unsigned)sqlite3_column_int(st, 4);
-        i.first_seen = sqlite3_column_int64(st, 5);
-        i.last_seen = sqlite3_column_int64(st, 6);
-        i.valid_until = sqlite3_column_int64(st, 7);
-        i.removed = sqlite3_column_int(st, 8) != 0;
-        if ((rc = fn(&i, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list indicators");
-    return rc;
+    return list_rows(base, Q_IND_LIST, since, indicator_row,
+                     &(visit){.fn.indicator = fn, .ud = ud}, err,
+                     "list indicators");
 }
 
 static mm_rc sq_warning_put(mm_store *base, mm_warning *w, mm_err *err)
@@ -594,41 +621,36 @@ static mm_rc sq_warning_put(mm_store *base, mm_warning *w, mm_err *err)
     sqlite3_bind_int(st, 8, w->hook_state);
     sqlite3_bind_int(st, 9, (int)w->hook_attempts);
     sqlite3_bind_int64(st, 10, w->hook_next_ms);
-    mm_rc rc = step_done(s, st, err, "put warning");
-    if (rc == MM_OK)
-        w->id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return step_insert(s, st, &w->id, err, "put warning");
+}
+
+static mm_rc warning_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_warning *w = v->w;
+    w->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, w->tenant, sizeof w->tenant);
+    w->campaign = sqlite3_column_int64(st, 2);
+    col_copy(st, 3, w->kind, sizeof w->kind);
+    w->severity = sqlite3_column_int(st, 4);
+    w->created_ms = sqlite3_column_int64(st, 5);
+    col_copy(st, 6, w->text_ja, sizeof w->text_ja);
+    col_copy(st, 7, w->text_en, sizeof w->text_en);
+    w->hook_state = sqlite3_column_int(st, 8);
+    w->hook_attempts = (unsigned)sqlite3_column_int(st, 9);
+    w->hook_next_ms = sqlite3_column_int64(st, 10);
+    return v->fn.warning(w, v->ud);
 }
 
 static mm_rc warn_rows(sq_store *s, sqlite3_stmt *st, mm_warning_fn fn,
                        void *ud, mm_err *err)
 {
-    int r;
-    mm_rc rc = MM_OK;
-    mm_warning *w = malloc(sizeof *w);
-    if (!w) {
+    visit v = {.fn.warning = fn, .ud = ud, .w = malloc(sizeof *v.w)};
+    if (!v.w) {
         sqlite3_reset(st);
         return mm_err_set(err, MM_ENOMEM, s->path, 0, "out of memory");
     }
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        w->id = sqlite3_column_int64(st, 0);
-        col_copy(st, 1, w->tenant, sizeof w->tenant);
-        w->campaign = sqlite3_column_int64(st, 2);
-        col_copy(st, 3, w->kind, sizeof w->kind);
-        w->severity = sqlite3_column_int(st, 4);
-        w->created_ms = sqlite3_column_int64(st, 5);
-        col_copy(st, 6, w->text_ja, sizeof w->text_ja);
-        col_copy(st, 7, w->text_en, sizeof w->text_en);
-        w->hook_state = sqlite3_column_int(st, 8);
-        w->hook_attempts = (unsigned)sqlite3_column_int(st, 9);
-        w->hook_next_ms = sqlite3_column_int64(st, 10);
-        if ((rc = fn(w, ud)) != MM_OK)
-            break;
-    }
-    free(w);
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list warnings");
+    mm_rc rc = each_row(s, st, warning_row, &v, err, "list warnings");
+    free(v.w);
     return rc;
 }
 
@@ -678,33 +700,26 @@ static mm_rc sq_escalation_put(mm_store *base, mm_escalation *e, mm_err *err)
     bind_text(st, 2, e->reason);
     sqlite3_bind_int(st, 3, (int)e->score);
     sqlite3_bind_int64(st, 4, e->created_ms);
-    mm_rc rc = step_done(s, st, err, "put escalation");
-    if (rc == MM_OK)
-        e->id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return step_insert(s, st, &e->id, err, "put escalation");
+}
+
+static mm_rc escalation_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_escalation e;
+    e.id = sqlite3_column_int64(st, 0);
+    e.campaign = sqlite3_column_int64(st, 1);
+    col_copy(st, 2, e.reason, sizeof e.reason);
+    e.score = (unsigned)sqlite3_column_int(st, 3);
+    e.created_ms = sqlite3_column_int64(st, 4);
+    return v->fn.escalation(&e, v->ud);
 }
 
 static mm_rc sq_escalation_list(mm_store *base, mm_escalation_fn fn, void *ud,
                                 mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_ESC_LIST);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_escalation e;
-        e.id = sqlite3_column_int64(st, 0);
-        e.campaign = sqlite3_column_int64(st, 1);
-        col_copy(st, 2, e.reason, sizeof e.reason);
-        e.score = (unsigned)sqlite3_column_int(st, 3);
-        e.created_ms = sqlite3_column_int64(st, 4);
-        if ((rc = fn(&e, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list escalations");
-    return rc;
+    return list_rows(base, Q_ESC_LIST, 0, escalation_row,
+                     &(visit){.fn.escalation = fn, .ud = ud}, err,
+                     "list escalations");
 }
 
 static mm_rc sq_webhook_set(mm_store *base, const char *tenant,
@@ -753,25 +768,21 @@ static mm_rc sq_stateioc_put(mm_store *base, const mm_stateioc *i, mm_err *err)
     return step_done(s, st, err, "put state indicator");
 }
 
+static mm_rc stateioc_row(sqlite3_stmt *st, const visit *v)
+{
+    mm_stateioc i;
+    col_copy(st, 0, i.type, sizeof i.type);
+    col_copy(st, 1, i.value, sizeof i.value);
+    col_copy(st, 2, i.source, sizeof i.source);
+    return v->fn.stateioc(&i, v->ud);
+}
+
 static mm_rc sq_stateioc_list(mm_store *base, mm_stateioc_fn fn, void *ud,
                               mm_err *err)
 {
-    sq_store *s = (sq_store *)base;
-    sqlite3_stmt *st = stmt(s, Q_SIOC_LIST);
-    int r;
-    mm_rc rc = MM_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_stateioc i;
-        col_copy(st, 0, i.type, sizeof i.type);
-        col_copy(st, 1, i.value, sizeof i.value);
-        col_copy(st, 2, i.source, sizeof i.source);
-        if ((rc = fn(&i, ud)) != MM_OK)
-            break;
-    }
-    sqlite3_reset(st);
-    if (rc == MM_OK && r != SQLITE_ROW && r != SQLITE_DONE)
-        return sq_fail(s, err, "list state indicators");
-    return rc;
+    return list_rows(base, Q_SIOC_LIST, 0, stateioc_row,
+                     &(visit){.fn.stateioc = fn, .ud = ud}, err,
+                     "list state indicators");
 }
 
 static int64_t count_of(sq_store *s, const char *sql)

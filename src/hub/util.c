@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const kind_names[MM_TK_COUNT] = {"sme", "buyer", "critical",
@@ -138,4 +139,15 @@ mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms)
         return MM_EPARSE;
     *ms = (mm_time_from_civil(y, mo, d, h, mi, se) - off) * 1000 + frac;
     return MM_OK;
+}
+
+void *mm_hub__grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *nv = realloc(v, nc * size);
+    if (nv)
+        *cap = nc;
+    return nv;
 }

@@ -8,26 +8,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How a campaign key reads in each language: the key between a prefix and a
+ * suffix, found by its type. */
+typedef struct {
+    const char *type, *ja_pre, *ja_post, *en_pre, *en_post;
+} key_words;
+
+static const key_words key_table[] = {
+    {"ip", "送信元 ", "", "source ", ""},
+    {"net", "同じネットワーク ", "", "network ", ""},
+    {"domain", "ドメイン ", "", "domain ", ""},
+    {"sig", "同じ攻撃手口（", "）", "the same attack (", ")"},
+};
+
 static void describe_key(const mm_campaign *c, char *ja, char *en, size_t n)
 {
-    if (strcmp(c->key_type, "ip") == 0) {
-        snprintf(ja, n, "送信元 %s", c->key);
-        snprintf(en, n, "source %s", c->key);
-    } else if (strcmp(c->key_type, "net") == 0) {
-        snprintf(ja, n, "同じネットワーク %s", c->key);
-        snprintf(en, n, "network %s", c->key);
-    } else if (strcmp(c->key_type, "domain") == 0) {
-        snprintf(ja, n, "ドメイン %s", c->key);
-        snprintf(en, n, "domain %s", c->key);
-    } else if (strcmp(c->key_type, "sig") == 0) {
-        snprintf(ja, n, "同じ攻撃手口（%s）", c->key);
-        snprintf(en, n, "the same attack (%s)", c->key);
-    } else {
-        snprintf(ja, n, "同じユーザー名リストを試すパスワード攻撃");
-        snprintf(en, n,
-                 "a password attack trying the same list of user "
-                 "names");
+    for (size_t i = 0; i < sizeof key_table / sizeof *key_table; i++) {
+        const key_words *k = &key_table[i];
+        if (strcmp(c->key_type, k->type) == 0) {
+            snprintf(ja, n, "%s%s%s", k->ja_pre, c->key, k->ja_post);
+            snprintf(en, n, "%s%s%s", k->en_pre, c->key, k->en_post);
+            return;
+        }
     }
+    snprintf(ja, n, "同じユーザー名リストを試すパスワード攻撃");
+    snprintf(en, n,
+             "a password attack trying the same list of user "
+             "names");
+}
+
+/* The supplier names a warning may disclose, in one language: the list and
+ * the clause around it (named, named plus a hidden count, or none named). */
+typedef struct {
+    const char *sep, *pre, *hidden_pre, *hidden_post, *post, *none;
+    char list[900];
+    size_t len;
+} name_list;
+
+static void name_list_add(name_list *l, const char *name)
+{
+    if (l->len < sizeof l->list - 300)
+        l->len += (size_t)snprintf(l->list + l->len, sizeof l->list - l->len,
+                                   "%s%s", l->len ? l->sep : "", name);
+}
+
+static void name_clause(const name_list *l, unsigned hidden, char *out,
+                        size_t n)
+{
+    if (l->len && hidden)
+        snprintf(out, n, "%s%s%s%u%s%s", l->pre, l->list, l->hidden_pre,
+                 hidden, l->hidden_post, l->post);
+    else if (l->len)
+        snprintf(out, n, "%s%s%s", l->pre, l->list, l->post);
+    else
+        snprintf(out, n, "%s", l->none);
 }
 
 static unsigned span_hours(const mm_campaign *c)
@@ -109,8 +143,18 @@ static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
 {
     mm_hub *h = x->h;
     unsigned m = 0, hidden = 0;
-    char names_ja[900] = "", names_en[900] = "";
-    size_t lj = 0, le = 0;
+    name_list ja = {.sep = "、",
+                    .pre = "（社名: ",
+                    .hidden_pre = " ほか非公開",
+                    .hidden_post = "社",
+                    .post = "）",
+                    .none = "（社名は非公開）"};
+    name_list en = {.sep = ", ",
+                    .pre = " (named: ",
+                    .hidden_pre = "; ",
+                    .hidden_post = " not disclosed",
+                    .post = ")",
+                    .none = " (names not disclosed)"};
     for (unsigned i = 0; i < c->nhits; i++) {
         bool disc = false;
         if (!is_customer_of(h, c->hits[i].tenant, cust, &disc))
@@ -121,31 +165,15 @@ static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
             continue;
         }
         const char *nm = h->ten[c->hits[i].tenant].t.name;
-        if (lj < sizeof names_ja - 300)
-            lj += (size_t)snprintf(names_ja + lj, sizeof names_ja - lj, "%s%s",
-                                   lj ? "、" : "", nm);
-        if (le < sizeof names_en - 300)
-            le += (size_t)snprintf(names_en + le, sizeof names_en - le, "%s%s",
-                                   le ? ", " : "", nm);
+        name_list_add(&ja, nm);
+        name_list_add(&en, nm);
     }
     if (m == 0)
         return MM_OK;
-    char kja[400], ken[400], pj[1100] = "", pe[1100] = "";
+    char kja[400], ken[400], pj[1100], pe[1100];
     describe_key(&c->c, kja, ken, sizeof kja);
-    if (lj && hidden)
-        snprintf(pj, sizeof pj, "（社名: %s ほか非公開%u社）", names_ja,
-                 hidden);
-    else if (lj)
-        snprintf(pj, sizeof pj, "（社名: %s）", names_ja);
-    else
-        snprintf(pj, sizeof pj, "（社名は非公開）");
-    if (le && hidden)
-        snprintf(pe, sizeof pe, " (named: %s; %u not disclosed)", names_en,
-                 hidden);
-    else if (le)
-        snprintf(pe, sizeof pe, " (named: %s)", names_en);
-    else
-        snprintf(pe, sizeof pe, " (names not disclosed)");
+    name_clause(&ja, hidden, pj, sizeof pj);
+    name_clause(&en, hidden, pe, sizeof pe);
     unsigned hrs = span_hours(&c->c);
     memset(w, 0, sizeof *w);
     snprintf(w->kind, sizeof w->kind, "supplier");

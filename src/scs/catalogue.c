@@ -12,9 +12,15 @@
 /* ---- name tables ----------------------------------------------------------
  */
 
-static const struct {
+/* A category's or a help type's file name and its Japanese and English
+ * labels. */
+typedef struct {
     const char *name, *ja, *en;
-} cat_names[MM_SCS_CAT_COUNT] = {
+} scs_names;
+
+static const scs_names unknown_names = {"?", "?", "?"};
+
+static const scs_names cat_names[MM_SCS_CAT_COUNT] = {
     [MM_SCS_CAT_GOVERNANCE] = {"governance", "ガバナンスの整備", "Governance"},
     [MM_SCS_CAT_PARTNERS] = {"partners", "取引先管理",
                              "Business-partner management"},
@@ -27,9 +33,7 @@ static const struct {
     [MM_SCS_CAT_RECOVER] = {"recover", "インシデントからの復旧", "Recovery"},
 };
 
-static const struct {
-    const char *name, *ja, *en;
-} help_names[MM_SCS_HELP_COUNT] = {
+static const scs_names help_names[MM_SCS_HELP_COUNT] = {
     [MM_SCS_HELP_IT_TOOL] = {"it-tool", "ITツールで対応", "IT tool"},
     [MM_SCS_HELP_POLICY] = {"policy", "規程・ルールづくり", "policy or rule"},
     [MM_SCS_HELP_PROCEDURE] = {"procedure", "手順書づくり",
@@ -39,17 +43,35 @@ static const struct {
                           "roles and responsibilities"},
 };
 
+#define NAMES_N(t) (sizeof t / sizeof *t)
+
+/* The index of the entry called `name` in t[0..n), or -1. */
+static int names_find(const scs_names *t, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, t[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const scs_names *names_at(const scs_names *t, size_t n, unsigned i)
+{
+    return i < n ? &t[i] : &unknown_names;
+}
+
+/* The entry's label in `lang`; `name` itself when no entry has it. */
+static const char *names_label(const scs_names *t, size_t n, const char *name,
+                               mm_scs_lang lang)
+{
+    int i = names_find(t, n, name);
+    if (i < 0)
+        return name;
+    return lang == MM_SCS_JA ? t[i].ja : t[i].en;
+}
+
 const char *mm_scs_category_name(mm_scs_category c)
 {
-    return (unsigned)c < MM_SCS_CAT_COUNT ? cat_names[c].name : "?";
-}
-const char *mm_scs_category_ja(mm_scs_category c)
-{
-    return (unsigned)c < MM_SCS_CAT_COUNT ? cat_names[c].ja : "?";
-}
-const char *mm_scs_category_en(mm_scs_category c)
-{
-    return (unsigned)c < MM_SCS_CAT_COUNT ? cat_names[c].en : "?";
+    return names_at(cat_names, NAMES_N(cat_names), (unsigned)c)->name;
 }
 const char *mm_scs_kind_name(mm_scs_kind k)
 {
@@ -57,35 +79,32 @@ const char *mm_scs_kind_name(mm_scs_kind k)
 }
 const char *mm_scs_help_name(mm_scs_help h)
 {
-    return (unsigned)h < MM_SCS_HELP_COUNT ? help_names[h].name : "?";
+    return names_at(help_names, NAMES_N(help_names), (unsigned)h)->name;
 }
-const char *mm_scs_help_ja(mm_scs_help h)
+
+const char *scs_category_label(const char *name, mm_scs_lang lang)
 {
-    return (unsigned)h < MM_SCS_HELP_COUNT ? help_names[h].ja : "?";
+    return names_label(cat_names, NAMES_N(cat_names), name, lang);
 }
-const char *mm_scs_help_en(mm_scs_help h)
+const char *scs_help_label(const char *name, mm_scs_lang lang)
 {
-    return (unsigned)h < MM_SCS_HELP_COUNT ? help_names[h].en : "?";
+    return names_label(help_names, NAMES_N(help_names), name, lang);
 }
 
 bool scs_category_from_name(const char *s, mm_scs_category *out)
 {
-    for (int i = 0; i < MM_SCS_CAT_COUNT; i++)
-        if (strcmp(s, cat_names[i].name) == 0) {
-            *out = (mm_scs_category)i;
-            return true;
-        }
-    return false;
+    int i = names_find(cat_names, NAMES_N(cat_names), s);
+    if (i >= 0)
+        *out = (mm_scs_category)i;
+    return i >= 0;
 }
 
 static bool help_from_name(const char *s, mm_scs_help *out)
 {
-    for (int i = 0; i < MM_SCS_HELP_COUNT; i++)
-        if (strcmp(s, help_names[i].name) == 0) {
-            *out = (mm_scs_help)i;
-            return true;
-        }
-    return false;
+    int i = names_find(help_names, NAMES_N(help_names), s);
+    if (i >= 0)
+        *out = (mm_scs_help)i;
+    return i >= 0;
 }
 
 /* ---- keys ------------------------------------------------------------------

@@ -39,23 +39,6 @@ const char *scs_answer_label(const char *a, mm_scs_lang lang)
     return T("不明・未回答", "unknown");
 }
 
-const char *scs_help_label(const char *h, mm_scs_lang lang)
-{
-    for (int i = 0; i < MM_SCS_HELP_COUNT; i++)
-        if (strcmp(h, mm_scs_help_name((mm_scs_help)i)) == 0)
-            return lang == MM_SCS_JA ? mm_scs_help_ja((mm_scs_help)i)
-                                     : mm_scs_help_en((mm_scs_help)i);
-    return h;
-}
-
-const char *scs_category_label(const char *name, mm_scs_lang lang)
-{
-    mm_scs_category c;
-    if (!scs_category_from_name(name, &c))
-        return name;
-    return lang == MM_SCS_JA ? mm_scs_category_ja(c) : mm_scs_category_en(c);
-}
-
 mm_rc scs_doc_open(scs_doc *d, const char *text, size_t len, mm_err *err)
 {
     memset(d, 0, sizeof *d);

@@ -134,12 +134,8 @@ const mm_scs_item *mm_scs_catalogue_find(const mm_scs_catalogue *cat,
                                          const char *id);
 
 const char *mm_scs_category_name(mm_scs_category c); /* "governance" */
-const char *mm_scs_category_ja(mm_scs_category c); /* "ガバナンスの整備" */
-const char *mm_scs_category_en(mm_scs_category c); /* "Governance" */
-const char *mm_scs_kind_name(mm_scs_kind k);       /* "technical" */
-const char *mm_scs_help_name(mm_scs_help h);       /* "it-tool" */
-const char *mm_scs_help_ja(mm_scs_help h);
-const char *mm_scs_help_en(mm_scs_help h);
+const char *mm_scs_kind_name(mm_scs_kind k);         /* "technical" */
+const char *mm_scs_help_name(mm_scs_help h);         /* "it-tool" */
 
 /* ---- answers ---------------------------------------------------------------
  */

@@ -151,18 +151,6 @@ mm_rc mm_scs_confirm(const char *assessment_json, size_t len, const char *name,
     return MM_OK;
 }
 
-static mm_rc bad(mm_err *err, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static mm_rc bad(mm_err *err, const char *name, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return mm_err_set(err, MM_EINVAL, name, 0, "%s", msg);
-}
-
 mm_rc mm_scs_verify(const char *text, size_t len, const char *name,
                     const char *pk_hex, mm_err *err)
 {
@@ -197,39 +185,42 @@ mm_rc mm_scs_verify(const char *text, size_t len, const char *name,
         rc = mm_err_set(err, MM_ENOMEM, name, 0, "out of memory");
     } else if (!(canon.len == len && memcmp(canon.data, text, len) == 0) &&
                !(canon.len == len + 1 && memcmp(canon.data, text, len) == 0)) {
-        rc =
-            bad(err, name,
-                "確認後に書き換えられています（正規形ではありません） / "
-                "altered after confirmation: the file is not in the canonical "
-                "form it was signed in");
+        rc = mm_err_set(
+            err, MM_EINVAL, name, 0,
+            "確認後に書き換えられています（正規形ではありません） / "
+            "altered after confirmation: the file is not in the canonical "
+            "form it was signed in");
     } else if (!unhex(pk_s, pk, sizeof pk) || !unhex(sig_s, sig, sizeof sig)) {
-        rc = bad(err, name,
-                 "公開鍵か署名の形式が正しくありません / the public key "
-                 "or the signature is malformed");
+        rc =
+            mm_err_set(err, MM_EINVAL, name, 0,
+                       "公開鍵か署名の形式が正しくありません / the public key "
+                       "or the signature is malformed");
     } else if (!mm_scs_registration_no_valid(
                    json_string_value(json_object_get(c, "registration_no")))) {
-        rc = bad(err, name,
-                 "登録番号が6桁の数字ではありません / the registration "
-                 "number is not 6 digits");
+        rc = mm_err_set(err, MM_EINVAL, name, 0,
+                        "登録番号が6桁の数字ではありません / the registration "
+                        "number is not 6 digits");
     } else if (!json_string_value(json_object_get(c, "date")) ||
                !scs_date_ok(json_string_value(json_object_get(c, "date")))) {
-        rc = bad(err, name,
-                 "確認日が YYYY-MM-DD ではありません / the confirmation "
-                 "date is not YYYY-MM-DD");
+        rc =
+            mm_err_set(err, MM_EINVAL, name, 0,
+                       "確認日が YYYY-MM-DD ではありません / the confirmation "
+                       "date is not YYYY-MM-DD");
     } else if (pk_hex && (!unhex(pk_hex, want, sizeof want) ||
                           sodium_memcmp(want, pk, sizeof pk) != 0)) {
-        rc = bad(err, name,
-                 "指定の公開鍵による署名ではありません / not signed by "
-                 "the expected public key (file has %.16s…)",
-                 pk_s);
+        rc = mm_err_set(err, MM_EINVAL, name, 0,
+                        "指定の公開鍵による署名ではありません / not signed by "
+                        "the expected public key (file has %.16s…)",
+                        pk_s);
     } else if ((rc = payload(a, c, &msg)) != MM_OK) {
         rc = mm_err_set(err, rc, name, 0, "out of memory");
     } else if (crypto_sign_verify_detached(
                    sig, (const unsigned char *)msg.data, msg.len, pk) != 0) {
-        rc = bad(err, name,
-                 "署名が一致しません（確認後に書き換えられています） / "
-                 "the signature does not match: the file was altered after "
-                 "confirmation");
+        rc = mm_err_set(
+            err, MM_EINVAL, name, 0,
+            "署名が一致しません（確認後に書き換えられています） / "
+            "the signature does not match: the file was altered after "
+            "confirmation");
     }
     mm_buf_free(&canon);
     mm_buf_free(&msg);

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,53 +117,60 @@ static mm_rc parse_events(const char *key, const char *v, uint32_t *out,
     return MM_OK;
 }
 
+#define TEXT_KEY(f)                                                           \
+#f, offsetof(mm_uplink_conf, f), sizeof(((mm_uplink_conf *)0)->f)
+
+/* The keys that hold text, each in the field of its name. */
+static const struct {
+    const char *key;
+    size_t off, cap;
+} text_keys[] = {
+    {TEXT_KEY(hub_url)},       {TEXT_KEY(token)},
+    {TEXT_KEY(token_file)},    {TEXT_KEY(ca_file)},
+    {TEXT_KEY(spool_dir)},     {TEXT_KEY(state_dir)},
+    {TEXT_KEY(tenant_secret)}, {TEXT_KEY(tenant_secret_file)},
+};
+
+static mm_rc set_uint(const char *key, const char *v, uint64_t lo, uint64_t hi,
+                      unsigned *out, mm_err *err)
+{
+    uint64_t n;
+    mm_rc rc = parse_size(key, v, lo, hi, &n, err);
+    if (rc == MM_OK)
+        *out = (unsigned)n;
+    return rc;
+}
+
+/* Appends to a repeatable key's list (*n of MM_DEID_RANGES_MAX slots of
+ * `cap` bytes). */
+static mm_rc add_str(char *slots, size_t cap, unsigned *n, const char *key,
+                     const char *value, const char *full, mm_err *err)
+{
+    if (*n >= MM_DEID_RANGES_MAX)
+        return bad(err, key, full, value);
+    mm_rc rc = set_str(slots + *n * cap, cap, key, value, err);
+    if (rc == MM_OK)
+        (*n)++;
+    return rc;
+}
+
 mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key, const char *value,
                          mm_err *err)
 {
-    uint64_t n;
-    mm_rc rc;
-    if (!strcmp(key, "hub_url"))
-        return set_str(c->hub_url, sizeof c->hub_url, key, value, err);
-    if (!strcmp(key, "token"))
-        return set_str(c->token, sizeof c->token, key, value, err);
-    if (!strcmp(key, "token_file"))
-        return set_str(c->token_file, sizeof c->token_file, key, value, err);
-    if (!strcmp(key, "ca_file"))
-        return set_str(c->ca_file, sizeof c->ca_file, key, value, err);
-    if (!strcmp(key, "spool_dir"))
-        return set_str(c->spool_dir, sizeof c->spool_dir, key, value, err);
-    if (!strcmp(key, "state_dir"))
-        return set_str(c->state_dir, sizeof c->state_dir, key, value, err);
-    if (!strcmp(key, "tenant_secret"))
-        return set_str(c->tenant_secret, sizeof c->tenant_secret, key, value,
-                       err);
-    if (!strcmp(key, "tenant_secret_file"))
-        return set_str(c->tenant_secret_file, sizeof c->tenant_secret_file,
-                       key, value, err);
-    if (!strcmp(key, "spool_max_bytes")) {
-        rc = parse_size(key, value, 4096, 1ull << 40, &n, err);
-        if (rc == MM_OK)
-            c->spool_max_bytes = n;
-        return rc;
-    }
-    if (!strcmp(key, "batch_max")) {
-        rc = parse_size(key, value, 1, MM_UPLINK_BATCH_CEIL, &n, err);
-        if (rc == MM_OK)
-            c->batch_max = (unsigned)n;
-        return rc;
-    }
-    if (!strcmp(key, "feed_wait")) {
-        rc = parse_size(key, value, 1, 60, &n, err);
-        if (rc == MM_OK)
-            c->feed_wait_s = (unsigned)n;
-        return rc;
-    }
-    if (!strcmp(key, "backoff_cap")) {
-        rc = parse_size(key, value, 1, 3600, &n, err);
-        if (rc == MM_OK)
-            c->backoff_cap_s = (unsigned)n;
-        return rc;
-    }
+    for (size_t i = 0; i < sizeof text_keys / sizeof *text_keys; i++)
+        if (!strcmp(key, text_keys[i].key))
+            return set_str((char *)c + text_keys[i].off, text_keys[i].cap, key,
+                           value, err);
+    if (!strcmp(key, "spool_max_bytes"))
+        return parse_size(key, value, 4096, 1ull << 40, &c->spool_max_bytes,
+                          err);
+    if (!strcmp(key, "batch_max"))
+        return set_uint(key, value, 1, MM_UPLINK_BATCH_CEIL, &c->batch_max,
+                        err);
+    if (!strcmp(key, "feed_wait"))
+        return set_uint(key, value, 1, 60, &c->feed_wait_s, err);
+    if (!strcmp(key, "backoff_cap"))
+        return set_uint(key, value, 1, 3600, &c->backoff_cap_s, err);
     if (!strcmp(key, "deid")) {
         if (!strcmp(value, "hash"))
             c->deid_mode = MM_DEID_HASH;
@@ -178,24 +186,12 @@ mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key, const char *value,
         return parse_bool(key, value, &c->feed, err);
     if (!strcmp(key, "send_events"))
         return parse_events(key, value, &c->send_events, err);
-    if (!strcmp(key, "own_ranges") || !strcmp(key, "own_range")) {
-        if (c->n_own_ranges >= MM_DEID_RANGES_MAX)
-            return bad(err, key, "too many ranges", value);
-        rc = set_str(c->own_ranges[c->n_own_ranges], sizeof c->own_ranges[0],
-                     key, value, err);
-        if (rc == MM_OK)
-            c->n_own_ranges++;
-        return rc;
-    }
-    if (!strcmp(key, "own_domains") || !strcmp(key, "own_domain")) {
-        if (c->n_own_domains >= MM_DEID_RANGES_MAX)
-            return bad(err, key, "too many domains", value);
-        rc = set_str(c->own_domains[c->n_own_domains],
-                     sizeof c->own_domains[0], key, value, err);
-        if (rc == MM_OK)
-            c->n_own_domains++;
-        return rc;
-    }
+    if (!strcmp(key, "own_ranges") || !strcmp(key, "own_range"))
+        return add_str(c->own_ranges[0], sizeof c->own_ranges[0],
+                       &c->n_own_ranges, key, value, "too many ranges", err);
+    if (!strcmp(key, "own_domains") || !strcmp(key, "own_domain"))
+        return add_str(c->own_domains[0], sizeof c->own_domains[0],
+                       &c->n_own_domains, key, value, "too many domains", err);
     return mm_err_set(err, MM_ENOTFOUND, "<config>", 0,
                       "[uplink] unknown key '%.80s'", key);
 }

@@ -766,6 +766,16 @@ static const char *ew_transport(uint8_t proto)
     }
 }
 
+/* An object holding one field, left out when the field is empty. */
+static void ew_one_field(ew *w, const char *obj, const char *key, mm_span s)
+{
+    if (!s.len)
+        return;
+    ew_open(w, obj);
+    ew_leaf_span(w, key, s);
+    ew_close(w);
+}
+
 static void ew_http(ew *w, const mm_event *ev)
 {
     bool body = ev->bytes && ev->category == MM_CAT_WEB;
@@ -896,11 +906,7 @@ static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
         ew_leaf_span(w, "executable", ev->executable);
         ew_close(w);
     }
-    if (ev->group.len) {
-        ew_open(w, "group");
-        ew_leaf_span(w, "name", ev->group);
-        ew_close(w);
-    }
+    ew_one_field(w, "group", "name", ev->group);
     ew_http(w, ev);
     if (ev->path.len || ev->query.len) {
         ew_open(w, "url");
@@ -908,11 +914,7 @@ static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
         ew_text_ipv4(w, "query", ev->query);
         ew_close(w);
     }
-    if (ev->user_agent.len) {
-        ew_open(w, "user_agent");
-        ew_leaf_span(w, "original", ev->user_agent);
-        ew_close(w);
-    }
+    ew_one_field(w, "user_agent", "original", ev->user_agent);
     ew_mamori(w, ev);
     if (d->send_raw)
         ew_leaf_span(w, "message", ev->message);
