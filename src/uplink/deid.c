@@ -755,17 +755,6 @@ static void ew_endpoint(ew *w, const char *name, const mm_addr *ip,
     ew_close(w);
 }
 
-static const char *ew_transport(uint8_t proto)
-{
-    switch (proto) {
-    case 1: return "icmp";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 58: return "ipv6-icmp";
-    default: return NULL;
-    }
-}
-
 /* An object holding one field, left out when the field is empty. */
 static void ew_one_field(ew *w, const char *obj, const char *key, mm_span s)
 {
@@ -804,8 +793,6 @@ static void ew_http(ew *w, const mm_event *ev)
 
 static void ew_mamori(ew *w, const mm_event *ev)
 {
-    static const char *const anomaly_names[] = {"truncated", "nul_byte",
-                                                "invalid_utf8", "hostname"};
     if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
         return;
     ew_open(w, "mamori");
@@ -817,12 +804,13 @@ static void ew_mamori(ew *w, const mm_event *ev)
         ew_key(w, "anomalies");
         ew_raw(w, "[", 1);
         bool first = true;
-        for (unsigned i = 0; i < 4; i++) {
+        const char *name;
+        for (unsigned i = 0; (name = mm_anomaly_name(i)) != NULL; i++) {
             if (!(ev->anomalies & (1u << i)))
                 continue;
             if (!first)
                 ew_raw(w, ",", 1);
-            ew_quote(w, anomaly_names[i], strlen(anomaly_names[i]));
+            ew_quote(w, name, strlen(name));
             first = false;
         }
         ew_raw(w, "]", 1);
@@ -876,7 +864,7 @@ static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
     }
     ew_endpoint(w, "source", &ev->src, ev->src_port, ev->src_domain);
     ew_endpoint(w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
-    const char *transport = ew_transport(ev->ip_proto);
+    const char *transport = mm_transport_name(ev->ip_proto);
     bool web = ev->category == MM_CAT_WEB;
     if (transport || (ev->bytes && !web)) {
         ew_open(w, "network");
