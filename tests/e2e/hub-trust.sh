@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/e2e/hub-trust.sh — issue 12 attacks against the hub, reproduced with
+# the real binary and shown to fail: a newline / free text in source.domain
+# (feed.txt must never serve 0.0.0.0/0, no scam sentence in a warning), a
+# poisoned indicator already in the store, /metrics, TLS versions, idle
+# connections.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+
+H=$TMP/hub
+# line ID IP DOMAIN-JSON-STRING
+line() {
+  printf '{"@timestamp":"%s","event":{"id":"%s","kind":"alert","severity":"high"},"rule":{"id":"mail.phish"},"source":{"ip":"%s","domain":%s}}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" "$3"
+}
+post() { # post TOKEN FILE -> "CODE BODY"
+  curl -s -o "$TMP/resp" -w '%{http_code}' -H "Authorization: Bearer $1" \
+    --data-binary @"$2" "$URL/api/v1/events"
+  echo " $(cat "$TMP/resp")"
+}
+start_hub() {
+  rm -f "$H/hub.port"
+  "$MAMORI" hub serve --dir "$H" "$@" 2>>"$TMP/serve.log" &
+  HUBPID=$!; PIDS+=("$HUBPID")
+  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
+  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+}
+q() { sqlite3 "$H/hub.db" "$1"; }
+tok() { "$MAMORI" hub tenant add --dir "$H" "$@" 2>/dev/null; }
+
+"$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null 2>&1
+TA=$(tok --id a --name A --kind sme)
+TB=$(tok --id b --name B --kind sme)
+TC=$(tok --id c --name C --kind sme)
+TX=$(tok --id x --name Buyer --kind buyer)
+"$MAMORI" hub link --dir "$H" a x --disclose >/dev/null 2>&1
+"$MAMORI" hub link --dir "$H" b x --disclose >/dev/null 2>&1
+start_hub --plain
+
+# ---- §3: a newline in source.domain (it made feed.txt serve 0.0.0.0/0)
+line a1 45.33.32.1 '"evil.example\n0.0.0.0/0"' >"$TMP/n1"
+line b1 45.33.32.1 '"evil.example\n0.0.0.0/0"' >"$TMP/n2"
+r1=$(post "$TA" "$TMP/n1"); r2=$(post "$TB" "$TMP/n2")
+check_eq "newline domain: 400" "400 400" "${r1%% *} ${r2%% *}"
+check "newline domain: the error names source.domain" grep -q 'source.domain' "$TMP/resp"
+curl -s -H "Authorization: Bearer $TC" "$URL/api/v1/feed.txt" >"$TMP/feed.txt"
+check "feed.txt never serves 0.0.0.0/0" bash -c "! grep -q '0\.0\.0\.0' '$TMP/feed.txt'"
+check_eq "nothing of the rejected batches stored" 0 "$(q "SELECT count(*) FROM events WHERE event_id IN ('a1','b1')")"
+
+# ---- §3: two SMEs quoting a scam sentence in source.domain
+SCAM='"お取引先の口座が変更になりました。新しい口座にお振込みください"'
+line a2 45.33.32.2 "$SCAM" >"$TMP/s1"; line b2 45.33.32.2 "$SCAM" >"$TMP/s2"
+r1=$(post "$TA" "$TMP/s1"); r2=$(post "$TB" "$TMP/s2")
+check_eq "scam-text domain: 400" "400 400" "${r1%% *} ${r2%% *}"
+curl -s -H "Authorization: Bearer $TX" "$URL/api/v1/inbox" >"$TMP/inbox-x"
+check "scam text never reaches the buyer's inbox" bash -c "! grep -q '口座' '$TMP/inbox-x'"
+
+# ---- a valid domain still correlates and is shared
+line a3 45.33.32.3 '"Phish.Example.COM."' >"$TMP/v1"; line b3 45.33.32.3 '"phish.example.com"' >"$TMP/v2"
+r1=$(post "$TA" "$TMP/v1"); r2=$(post "$TB" "$TMP/v2")
+check_eq "valid domain: 200" "200 200" "${r1%% *} ${r2%% *}"
+check "valid domain shared in feed.txt" bash -c "curl -s -H 'Authorization: Bearer $TC' '$URL/api/v1/feed.txt' | grep -qx 'phish.example.com'"
+
+# ---- defence in depth: an indicator of the wrong type already in the store
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
+NOW=$(($(date +%s) * 1000))
+q "INSERT INTO indicators(type,value,campaign,confidence,first_seen,last_seen,valid_until,seq) VALUES
+  ('domain-name','old.example' || char(10) || '0.0.0.0/0',1,80,$NOW,$NOW,$((NOW + 86400000)),(SELECT max(seq)+1 FROM indicators)),
+  ('ipv4-addr','0.0.0.0/0',1,80,$NOW,$NOW,$((NOW + 86400000)),(SELECT max(seq)+2 FROM indicators)),
+  ('ipv6-addr','::/0',1,80,$NOW,$NOW,$((NOW + 86400000)),(SELECT max(seq)+3 FROM indicators))"
+start_hub --plain
+curl -s -H "Authorization: Bearer $TC" "$URL/api/v1/feed.txt" >"$TMP/feed2.txt"
+curl -s -H "Authorization: Bearer $TC" "$URL/api/v1/feed.nft" >"$TMP/feed2.nft"
+curl -s -H "Authorization: Bearer $TC" "$URL/api/v1/feed" >"$TMP/feed2.json"
+check "stored poison: feed.txt has no network and no second line" bash -c "! grep -qE '0\.0\.0\.0|::/0|old\.example' '$TMP/feed2.txt' && grep -qx 'phish.example.com' '$TMP/feed2.txt'"
+check "stored poison: feed.nft has no network" bash -c "! grep -qE '0\.0\.0\.0|::/0' '$TMP/feed2.nft'"
+check "stored poison: feed JSON has none of them" bash -c "! grep -qE '0\.0\.0\.0|::/0|old\.example' '$TMP/feed2.json'"
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
