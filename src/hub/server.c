@@ -25,6 +25,13 @@
 #define LONGPOLL_MAX_S 60
 /* Long polls parked at once (memory; each holds a socket). */
 #define LONGPOLL_MAX_WAITERS 20000u
+/* GnuTLS priorities: TLS 1.2 and 1.3 only, AEAD ciphers with forward
+ * secrecy (issue 12 §6; docs/hub.md "TLS"). */
+#define TLS_PRIORITIES                                                        \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:" \
+    "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"    \
+    "+ECDHE-RSA:%SERVER_PRECEDENCE"
+
 /* Response bodies (feed, inbox, metrics) are capped here. */
 #define RESP_MAX (64u * 1024u * 1024u)
 
@@ -799,11 +806,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
         return reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15,
                      NULL, NULL);
     if (strcmp(url, "/metrics") == 0) {
-        mm_tenant t;
-        if (!client_is_loopback(c) && !authenticate(s, c, &t))
-            return reply_error(s, c, 401,
-                               "metrics need a bearer token off loopback",
-                               "WWW-Authenticate", "Bearer");
+        /* metrics name every tenant: for the operator only, i.e. from the
+         * hub host (a local Prometheus or an SSH tunnel), never for a
+         * tenant's token (issue 12 §6) */
+        if (!client_is_loopback(c))
+            return reply_error(s, c, 403,
+                               "metrics are served to loopback clients only",
+                               NULL, NULL);
         return handle_metrics(s, c);
     }
     int feed = strcmp(url, "/api/v1/feed") == 0        ? 0
@@ -1103,7 +1112,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
             MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-            s->key_pem, MHD_OPTION_END);
+            s->key_pem, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+            MHD_OPTION_END);
     else
         s->d = MHD_start_daemon(
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,

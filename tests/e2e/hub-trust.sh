@@ -78,4 +78,25 @@ curl -s -H "Authorization: Bearer $TC" "$URL/api/v1/feed" >"$TMP/feed2.json"
 check "stored poison: feed.txt has no network and no second line" bash -c "! grep -qE '0\.0\.0\.0|::/0|old\.example' '$TMP/feed2.txt' && grep -qx 'phish.example.com' '$TMP/feed2.txt'"
 check "stored poison: feed.nft has no network" bash -c "! grep -qE '0\.0\.0\.0|::/0' '$TMP/feed2.nft'"
 check "stored poison: feed JSON has none of them" bash -c "! grep -qE '0\.0\.0\.0|::/0|old\.example' '$TMP/feed2.json'"
+
+# ---- §6: /metrics is the operator's (loopback), never a tenant token's
+check_eq "metrics from loopback" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics")"
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
+# a non-loopback address of this host, to reach the hub from off loopback
+EXT=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.' | grep -v '^127\.' | head -1)
+start_hub --tls --listen 0.0.0.0:0
+PORT=$(cat "$H/hub.port")
+if [ -n "$EXT" ]; then
+  check_eq "metrics off loopback with an SME token: 403" 403 "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TA" "https://$EXT:$PORT/metrics")"
+  check_eq "metrics off loopback without a token: 403" 403 "$(curl -sk -o /dev/null -w '%{http_code}' "https://$EXT:$PORT/metrics")"
+else
+  ok "metrics off loopback # SKIP no non-loopback address"
+fi
+
+# ---- §6: TLS 1.2+ only
+check "TLS 1.1 handshake refused" bash -c "! echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' 2>&1 | grep -q 'Cipher is [A-Z]'"
+check "TLS 1.0 handshake refused" bash -c "! echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1 -cipher 'DEFAULT:@SECLEVEL=0' 2>&1 | grep -q 'Cipher is [A-Z]'"
+check "TLS 1.2 accepted" bash -c "echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_2 2>&1 | grep -q 'Protocol *: TLSv1.2'"
+check "TLS 1.3 accepted" bash -c "echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_3 2>&1 | grep -q 'TLSv1.3'"
+check "TLS 1.2 without forward secrecy refused" bash -c "! echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -cipher AES128-SHA 2>&1 | grep -q 'Cipher is [A-Z]'"
 kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
