@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -242,6 +243,36 @@ static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
     }
     pthread_mutex_unlock(&s->mu);
     return ok;
+}
+
+/* The connection limits of hub.conf, made reachable: the open-files limit is
+ * raised to its hard limit as far as needed, and the total connection
+ * limit is cut to what the descriptors allow (64 kept for the store,
+ * certificates and webhooks), so the hub refuses a connection rather than
+ * failing accept(). Zero values (a conf not from mm_hub_conf_load) get the
+ * documented defaults. */
+static void fit_connections(mm_hub_server_conf *c)
+{
+    if (!c->max_connections)
+        c->max_connections = 22000;
+    if (!c->max_connections_per_ip)
+        c->max_connections_per_ip = 256;
+    if (!c->idle_timeout)
+        c->idle_timeout = 15;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)c->max_connections + 64;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+                          ? want
+                          : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+        c->max_connections =
+            rl.rlim_cur > 128 ? (unsigned)(rl.rlim_cur - 64) : 64;
 }
 
 static bool client_is_loopback(struct MHD_Connection *c)
@@ -1056,6 +1087,7 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     s->conf = *conf;
     if (s->conf.threads < 4)
         s->conf.threads = 4;
+    fit_connections(&s->conf);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
@@ -1109,7 +1141,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
+            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
             MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
             s->key_pem, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
@@ -1119,7 +1153,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
+            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
     if (!s->d) {
         mm_hub_server_stop(s);

@@ -100,3 +100,57 @@ check "TLS 1.2 accepted" bash -c "echo | timeout 10 openssl s_client -connect 12
 check "TLS 1.3 accepted" bash -c "echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_3 2>&1 | grep -q 'TLSv1.3'"
 check "TLS 1.2 without forward secrecy refused" bash -c "! echo | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -cipher AES128-SHA 2>&1 | grep -q 'Cipher is [A-Z]'"
 kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
+
+# ---- §2: 2,000 idle TCP connections from one address (no token needed)
+# used to lock every client out; with the per-address limit another client
+# is served within a second, and an idle connection is closed after
+# idle_timeout.
+cat >"$TMP/idle.py" <<'PY'
+import socket, sys, time
+host, port, n, src = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+socks = []
+for _ in range(n):
+    s = socket.socket()
+    s.bind((src, 0))
+    try:
+        s.connect((host, port))
+    except OSError:
+        pass
+    socks.append(s)
+print("open", flush=True)
+time.sleep(float(sys.argv[5]))
+PY
+start_hub --plain
+PORT=$(cat "$H/hub.port")
+python3 "$TMP/idle.py" 127.0.0.1 "$PORT" 2000 127.0.0.1 60 >"$TMP/idle.out" &
+IDLE=$!; PIDS+=("$IDLE")
+for _ in $(seq 100); do grep -q open "$TMP/idle.out" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+line i1 45.33.32.9 '"ok.example"' >"$TMP/i1"
+t0=$(date +%s.%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 --interface 127.0.0.2 -H "Authorization: Bearer $TC" --data-binary @"$TMP/i1" "$URL/api/v1/events")
+t1=$(date +%s.%N)
+check_eq "2,000 idle connections from one address: another client's upload succeeds" 200 "$code"
+check "... within 1 s" python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 1.0 else 1)"
+check_eq "... and the health check too" 200 "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 --interface 127.0.0.3 "$URL/api/v1/health")"
+kill "$IDLE" 2>/dev/null; wait "$IDLE" 2>/dev/null
+# an idle connection is closed by the hub after idle_timeout (2 s here)
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
+echo "idle_timeout = 2" >>"$H/hub.conf"
+start_hub --plain
+PORT=$(cat "$H/hub.port")
+python3 - "$PORT" >"$TMP/idle2" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+t = time.time()
+try:
+    d = s.recv(1)
+except OSError:
+    d = None
+print("closed" if d == b"" else "open", round(time.time() - t, 1))
+PY
+P2=$!; wait "$P2"
+check "an idle connection is closed after idle_timeout" bash -c "awk '\$1==\"closed\" && \$2>=1.5 && \$2<6 {f=1} END {exit !f}' '$TMP/idle2'"
+check "hub.conf lists the connection limits" bash -c "grep -q '^max_connections = 22000' '$H/hub.conf' && grep -q '^max_connections_per_ip = 256' '$H/hub.conf' && grep -q '^idle_timeout = 15' '$H/hub.conf'"
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
