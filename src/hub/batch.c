@@ -120,6 +120,40 @@ static int severity_of(json_t *ev)
     return 0;
 }
 
+/* A source.domain / destination.domain value (1 byte or more): true when
+ * it is a DNS name (one trailing dot allowed and dropped); the first valid
+ * one is kept, lower-cased, in e->domain. */
+static bool domain_take(const char *s, size_t n, mm_hub_event *e)
+{
+    if (n > 1 && s[n - 1] == '.')
+        n--;
+    if (!mm_hub_valid_domain(s, n))
+        return false;
+    if (e->domain[0])
+        return true;
+    for (size_t i = 0; i < n; i++)
+        e->domain[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+    e->domain[n] = '\0';
+    return true;
+}
+
+/* user.name as a string, or every string in it as an array */
+static bool names_ok(json_t *names)
+{
+    if (json_is_string(names))
+        return mm_hub_valid_name(json_string_value(names),
+                                 json_string_length(names));
+    size_t i;
+    json_t *x;
+    json_array_foreach(names, i, x)
+    {
+        if (json_is_string(x) &&
+            !mm_hub_valid_name(json_string_value(x), json_string_length(x)))
+            return false;
+    }
+    return true;
+}
+
 /* Validates one line into `e`. Returns MM_OK or MM_EPARSE with err->msg. */
 static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
                          mm_hub_event *e, mm_err *err)
@@ -172,9 +206,11 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     }
     s = get_str(o, "rule", "id", &n);
     if (s) {
-        if (n == 0 || n >= sizeof e->rule_id || strlen(s) != n) {
+        if (!mm_hub_valid_rule_id(s, n)) {
             rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: rule.id must be 1..128 bytes", lineno);
+                            "line %u: rule.id must be 1..128 bytes of "
+                            "[a-z0-9._-]",
+                            lineno);
             goto out;
         }
         memcpy(e->rule_id, s, n + 1);
@@ -197,17 +233,27 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
                         "line %u: source.ip must be a string", lineno);
         goto out;
     }
-    s = get_str(o, "source", "domain", &n);
-    if (!s)
-        s = get_str(o, "destination", "domain", &n);
-    if (s && n > 0 && n < sizeof e->domain && strlen(s) == n) {
-        for (size_t i = 0; i < n; i++)
-            e->domain[i] =
-                (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
-        e->domain[n] = '\0';
+    static const char *const dom_obj[2] = {"source", "destination"};
+    for (int k = 0; k < 2; k++) {
+        s = get_str(o, dom_obj[k], "domain", &n);
+        if (!s || n == 0)
+            continue;
+        if (!domain_take(s, n, e)) {
+            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
+                            "line %u: %s.domain is not a DNS name", lineno,
+                            dom_obj[k]);
+            goto out;
+        }
     }
     s = get_str(o, "url", "path", &n);
-    if (s) {
+    if (s && n > 0) {
+        if (!mm_hub_valid_path(s, n)) {
+            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
+                            "line %u: url.path must be 1..2048 bytes of "
+                            "printable ASCII without space",
+                            lineno);
+            goto out;
+        }
         if (n >= sizeof e->path)
             n = sizeof e->path - 1;
         memcpy(e->path, s, n);
@@ -226,6 +272,13 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     json_t *user = json_object_get(o, "user");
     json_t *names =
         json_is_object(user) ? json_object_get(user, "name") : NULL;
+    if (!names_ok(names)) {
+        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
+                        "line %u: user.name must be 0..256 bytes of "
+                        "printable UTF-8",
+                        lineno);
+        goto out;
+    }
     if (json_is_array(names)) {
         const char *v[MM_HUB_USERS_MAX] = {0};
         size_t k = 0, i;
@@ -332,6 +385,7 @@ typedef struct fast {
     unsigned nnames;
     mm_span names[MM_HUB_USERS_MAX];
     bool names_esc;
+    bool names_bad; /* a user.name string that is not a valid name */
 } fast;
 
 static void fast_ws(fast *x)
@@ -521,6 +575,8 @@ static bool fast_array(fast *x, unsigned depth, bool names)
         if (names && v.type == FT_STR) {
             if (v.esc)
                 x->names_esc = true;
+            else if (!mm_hub_valid_name(v.p, v.n))
+                x->names_bad = true;
             if (x->nnames < MM_HUB_USERS_MAX)
                 x->names[x->nnames++] = mm_span_make(v.p, v.n);
         }
@@ -654,7 +710,7 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
     bool rule_obj = x.f[F_RULE].type == FT_OBJ;
     v = &x.f[F_RULE_ID];
     if (rule_obj && v->type == FT_STR) {
-        if (v->n == 0 || v->n >= sizeof e->rule_id)
+        if (!mm_hub_valid_rule_id(v->p, v->n))
             return false;
         memcpy(e->rule_id, v->p, v->n);
     } else if (e->alert || (rule_obj && v->type != FT_NONE)) {
@@ -669,20 +725,18 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
     } else if (src_obj && v->type != FT_NONE) {
         return false;
     }
-    v = NULL;
-    if (src_obj && x.f[F_SRC_DOMAIN].type == FT_STR)
-        v = &x.f[F_SRC_DOMAIN];
-    else if (x.f[F_DEST].type == FT_OBJ && x.f[F_DST_DOMAIN].type == FT_STR)
-        v = &x.f[F_DST_DOMAIN];
-    if (v && v->n > 0 && v->n < sizeof e->domain) {
-        for (size_t i = 0; i < v->n; i++)
-            e->domain[i] =
-                (char)((v->p[i] >= 'A' && v->p[i] <= 'Z') ? v->p[i] + 32
-                                                          : v->p[i]);
-        e->domain[v->n] = '\0';
-    }
+    v = &x.f[F_SRC_DOMAIN];
+    if (src_obj && v->type == FT_STR && v->n > 0 &&
+        !domain_take(v->p, v->n, e))
+        return false;
+    v = &x.f[F_DST_DOMAIN];
+    if (x.f[F_DEST].type == FT_OBJ && v->type == FT_STR && v->n > 0 &&
+        !domain_take(v->p, v->n, e))
+        return false;
     v = &x.f[F_URL_PATH];
-    if (x.f[F_URL].type == FT_OBJ && v->type == FT_STR) {
+    if (x.f[F_URL].type == FT_OBJ && v->type == FT_STR && v->n > 0) {
+        if (!mm_hub_valid_path(v->p, v->n))
+            return false;
         size_t n = v->n < sizeof e->path - 1 ? v->n : sizeof e->path - 1;
         memcpy(e->path, v->p, n);
         e->path[n] = '\0';
@@ -693,6 +747,11 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
             return false;
         memcpy(e->observer_tenant, v->p, v->n);
     }
+    if (x.f[F_USER].type == FT_OBJ &&
+        (x.names_bad ||
+         (x.f[F_USER_NAME].type == FT_STR &&
+          !mm_hub_valid_name(x.f[F_USER_NAME].p, x.f[F_USER_NAME].n))))
+        return false;
     if (x.f[F_USER].type == FT_OBJ && x.names_array) {
         qsort(x.names, x.nnames, sizeof x.names[0], cmp_span);
         uint64_t h = 0x6d616d6f7269ULL;

@@ -56,6 +56,13 @@ static const opt opts[] = {
     {"threads", OPT_UINT, 1, 256, "HTTP thread pool", "8", NULL},
     {"allow", OPT_ALLOW, 0, 0, "extra allowlisted CIDR (repeatable)", NULL,
      "allow = 192.0.2.0/24   (more good actors, repeatable)"},
+    {"max_connections", OPT_UINT, 64, 1000000,
+     "open connections in all (20,000 parked long polls + 2,000)", "22000",
+     "connections: total, per client address, idle timeout in seconds"},
+    {"max_connections_per_ip", OPT_UINT, 1, 1000000,
+     "open connections from one client address", "256", NULL},
+    {"idle_timeout", OPT_UINT, 1, 3600,
+     "seconds before an idle connection is closed", "15", NULL},
 };
 
 static void trim(char **s)
@@ -161,6 +168,12 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         c->burst = d;
     } else if (strcmp(key, "threads") == 0) {
         c->threads = u;
+    } else if (strcmp(key, "max_connections") == 0) {
+        c->max_connections = u;
+    } else if (strcmp(key, "max_connections_per_ip") == 0) {
+        c->max_connections_per_ip = u;
+    } else if (strcmp(key, "idle_timeout") == 0) {
+        c->idle_timeout = u;
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
         if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||

@@ -81,9 +81,30 @@ static mm_rc stix_indicator(mm_buf *b, const mm_indicator *i, int64_t now,
     return rc;
 }
 
+/* Defence in depth: a value is shared only when it is of its type (a store
+ * written before ingest checked types, or a bug, must never make feed.txt
+ * or an nft set carry a second line or a network). */
+static bool value_ok(const mm_indicator *i)
+{
+    size_t n = strlen(i->value);
+    if (strcmp(i->type, "domain-name") == 0)
+        return mm_hub_valid_domain(i->value, n);
+    bool v4 = strcmp(i->type, "ipv4-addr") == 0;
+    if (!v4 && strcmp(i->type, "ipv6-addr") != 0)
+        return false;
+    mm_addr a;
+    char canon[64];
+    if (mm_addr_parse(i->value, n, &a) != MM_OK)
+        return false;
+    mm_addr_format(&a, canon, sizeof canon);
+    return strcmp(canon, i->value) == 0 && (strchr(canon, ':') == NULL) == v4;
+}
+
 static mm_rc feed_row(const mm_indicator *i, void *ud)
 {
     feed_ctx *x = ud;
+    if (!value_ok(i))
+        return MM_OK;
     bool alive = live(i, x->now);
     if ((x->full || x->kind != 0) && !alive)
         return MM_OK;

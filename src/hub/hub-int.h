@@ -65,6 +65,20 @@ void mm_hub_uuid(const char *ns, const char *name, char out[37]);
  * fraction optional) into ms since the epoch. */
 mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms);
 
+/* Type checks for every value one tenant sends that can reach another
+ * (feed, warnings, STIX, campaign views; docs/api.md "Field types").
+ * A DNS name: LDH labels of 1..63 bytes (and '_', as in service names;
+ * punycode "xn--" is LDH), at least two labels, <= 253 bytes, no trailing
+ * dot, a last label that is not all digits (so never an IPv4 address). */
+bool mm_hub_valid_domain(const char *s, size_t n);
+/* url.path: 1..2048 bytes of printable ASCII without space (RFC 3986
+ * characters; anything else arrives percent-encoded). */
+bool mm_hub_valid_path(const char *s, size_t n);
+/* user.name: 0..256 bytes of UTF-8 with no C0/C1 control and no DEL. */
+bool mm_hub_valid_name(const char *s, size_t n);
+/* rule.id: 1..128 bytes of [a-z0-9._-]. */
+bool mm_hub_valid_rule_id(const char *s, size_t n);
+
 /* The SQLite back end directly. */
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err);
 

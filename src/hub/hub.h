@@ -510,7 +510,10 @@ typedef struct mm_hub_server_conf {
     double burst;     /* bucket size (40) */
     unsigned threads; /* thread pool (8) */
     unsigned allow_n;
-    char allow[64][64]; /* extra allowlist CIDRs from the config */
+    char allow[64][64];       /* extra allowlist CIDRs from the config */
+    unsigned max_connections; /* open connections in all (22000) */
+    unsigned max_connections_per_ip; /* open connections per address (256) */
+    unsigned idle_timeout; /* s before an idle connection closes (15) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -25,6 +26,13 @@
 #define LONGPOLL_MAX_S 60
 /* Long polls parked at once (memory; each holds a socket). */
 #define LONGPOLL_MAX_WAITERS 20000u
+/* GnuTLS priorities: TLS 1.2 and 1.3 only, AEAD ciphers with forward
+ * secrecy (issue 12 §6; docs/hub.md "TLS"). */
+#define TLS_PRIORITIES                                                        \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:" \
+    "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"    \
+    "+ECDHE-RSA:%SERVER_PRECEDENCE"
+
 /* Response bodies (feed, inbox, metrics) are capped here. */
 #define RESP_MAX (64u * 1024u * 1024u)
 
@@ -235,6 +243,36 @@ static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
     }
     pthread_mutex_unlock(&s->mu);
     return ok;
+}
+
+/* The connection limits of hub.conf, made reachable: the open-files limit is
+ * raised to its hard limit as far as needed, and the total connection
+ * limit is cut to what the descriptors allow (64 kept for the store,
+ * certificates and webhooks), so the hub refuses a connection rather than
+ * failing accept(). Zero values (a conf not from mm_hub_conf_load) get the
+ * documented defaults. */
+static void fit_connections(mm_hub_server_conf *c)
+{
+    if (!c->max_connections)
+        c->max_connections = 22000;
+    if (!c->max_connections_per_ip)
+        c->max_connections_per_ip = 256;
+    if (!c->idle_timeout)
+        c->idle_timeout = 15;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)c->max_connections + 64;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+                          ? want
+                          : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+        c->max_connections =
+            rl.rlim_cur > 128 ? (unsigned)(rl.rlim_cur - 64) : 64;
 }
 
 static bool client_is_loopback(struct MHD_Connection *c)
@@ -799,11 +837,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
         return reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15,
                      NULL, NULL);
     if (strcmp(url, "/metrics") == 0) {
-        mm_tenant t;
-        if (!client_is_loopback(c) && !authenticate(s, c, &t))
-            return reply_error(s, c, 401,
-                               "metrics need a bearer token off loopback",
-                               "WWW-Authenticate", "Bearer");
+        /* metrics name every tenant: for the operator only, i.e. from the
+         * hub host (a local Prometheus or an SSH tunnel), never for a
+         * tenant's token (issue 12 §6) */
+        if (!client_is_loopback(c))
+            return reply_error(s, c, 403,
+                               "metrics are served to loopback clients only",
+                               NULL, NULL);
         return handle_metrics(s, c);
     }
     int feed = strcmp(url, "/api/v1/feed") == 0        ? 0
@@ -1047,6 +1087,7 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     s->conf = *conf;
     if (s->conf.threads < 4)
         s->conf.threads = 4;
+    fit_connections(&s->conf);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
@@ -1100,16 +1141,21 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
+            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
             MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-            s->key_pem, MHD_OPTION_END);
+            s->key_pem, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+            MHD_OPTION_END);
     else
         s->d = MHD_start_daemon(
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
             MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
+            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
     if (!s->d) {
         mm_hub_server_stop(s);

@@ -151,3 +151,71 @@ void *mm_hub__grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
         *cap = nc;
     return nv;
 }
+
+bool mm_hub_valid_domain(const char *s, size_t n)
+{
+    if (n == 0 || n > 253)
+        return false;
+    size_t lab = 0, labels = 0, start = 0;
+    bool digits = true;
+    for (size_t i = 0; i <= n; i++) {
+        char c = i < n ? s[i] : '.';
+        if (c == '.') {
+            /* a label: 1..63 bytes, no hyphen at either end */
+            if (lab == 0 || lab > 63 || s[start] == '-' || s[i - 1] == '-')
+                return false;
+            labels++;
+            if (i < n)
+                digits = true;
+            lab = 0;
+            start = i + 1;
+            continue;
+        }
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        bool digit = c >= '0' && c <= '9';
+        if (!alpha && !digit && c != '-' && c != '_')
+            return false;
+        if (!digit)
+            digits = false;
+        lab++;
+    }
+    return labels >= 2 && !digits;
+}
+
+bool mm_hub_valid_path(const char *s, size_t n)
+{
+    if (n == 0 || n > 2048)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+bool mm_hub_valid_name(const char *s, size_t n)
+{
+    if (n > 256)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        /* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8 */
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] < 0xA0)
+            return false;
+    }
+    return true;
+}
+
+bool mm_hub_valid_rule_id(const char *s, size_t n)
+{
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}

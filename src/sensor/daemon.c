@@ -212,9 +212,15 @@ static void poll_file(mm_sensor *s, source *src)
     src->pending = rc == MM_AGAIN;
     if (rc == MM_EIO) {
         int e = errno;
+        const char *why =
+            e == ELOOP ? "シンボリックリンクは開かない / a symbolic link "
+                         "is not followed (O_NOFOLLOW)"
+            : e == EINVAL ? "通常ファイルではない (FIFO・デバイス等) / not a "
+                            "regular file (FIFO, device or directory)"
+                          : strerror(e);
         if (e != src->last_errno)
             slog(s, 1, "%s を読めない / cannot read %s: %s", src->path,
-                 src->path, strerror(e));
+                 src->path, why);
         src->last_errno = e;
     } else if (rc == MM_OK || rc == MM_AGAIN) {
         src->last_errno = 0;

@@ -12,6 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Log files are opened without following a symbolic link (the sensor runs
+ * as root: a link planted in a log directory must not make it read another
+ * file) and without blocking (open() of a FIFO with no writer would hang
+ * the loop); only a regular file is then followed (issue 12 §6). */
+#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK)
+
 /* Directory entries looked at when searching for a rotated sibling. */
 #define SIBLING_SCAN_MAX 4096
 
@@ -193,7 +199,7 @@ static int find_sibling(mm_follow *f, const mm_follow_pos *pos, bool by_copy,
             continue;
         char full[MM_SENSOR_PATH_MAX * 2 + 2];
         snprintf(full, sizeof full, "%s/%s", dir, n);
-        int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        int fd = open(full, OPEN_FLAGS);
         if (fd < 0)
             continue;
         struct stat sb;
@@ -231,7 +237,7 @@ static int find_sibling(mm_follow *f, const mm_follow_pos *pos, bool by_copy,
  * start. `first` is true on the first poll after start. */
 static mm_rc follow_open(mm_follow *f, bool first)
 {
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(f->path, OPEN_FLAGS);
     if (fd < 0 && errno == ENOENT && f->pos.valid) {
         /* Rotated away while we were stopped and no new file yet: finish
          * the old one now rather than when the new file appears. */
@@ -248,6 +254,7 @@ static mm_rc follow_open(mm_follow *f, bool first)
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
+        errno = EINVAL; /* a FIFO, device or directory (sensor.h) */
         return MM_EIO;
     }
     if (!f->pos.valid) {

@@ -163,7 +163,9 @@ void mm_follow_fini(mm_follow *f);
  * end before switching to the new file at the path; restarts at 0 when the
  * file shrank or its first bytes changed. Reads at most `budget` bytes (0 = no
  * limit) and returns MM_AGAIN when more is waiting, MM_OK when caught up,
- * MM_EIO on a read error. */
+ * MM_EIO on a read error. The path is opened with O_NOFOLLOW|O_NONBLOCK:
+ * a symbolic link is MM_EIO with errno ELOOP, anything but a regular file
+ * (FIFO, device, directory) MM_EIO with errno EINVAL, at once. */
 mm_rc mm_follow_poll(mm_follow *f, size_t budget, mm_line_fn fn, void *ud);
 
 /* The position to persist now (offset after the last complete line). */

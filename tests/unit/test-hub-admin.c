@@ -36,7 +36,12 @@ static const char old_template[] =
     "rate = 20\n"
     "burst = 40\n"
     "threads = 8\n"
-    "# allow = 192.0.2.0/24   (more good actors, repeatable)\n";
+    "# allow = 192.0.2.0/24   (more good actors, repeatable)\n"
+    /* issue 12 §2: the connection limits, appended */
+    "# connections: total, per client address, idle timeout in seconds\n"
+    "max_connections = 22000\n"
+    "max_connections_per_ip = 256\n"
+    "idle_timeout = 15\n";
 
 typedef struct fx {
     char dir[64];
@@ -134,7 +139,10 @@ static void test_conf_defaults_consistent(void **state)
         assert_int_equal(mm_hub_conf_set(&c, l, eq + 3, "t", 1, &err), MM_OK);
         n++;
     }
-    assert_int_equal(n, 13);
+    assert_int_equal(n, 16);
+    assert_int_equal(c.max_connections, 22000);
+    assert_int_equal(c.max_connections_per_ip, 256);
+    assert_int_equal(c.idle_timeout, 15);
     assert_string_equal(c.listen_host, "127.0.0.1");
     assert_int_equal(c.port, 8443);
     assert_true(c.tls);

@@ -167,6 +167,84 @@ static void test_cases(void **state)
     diff(all, n, false, &t);
 }
 
+/* Issue 12 §3: every field that can reach another tenant is checked by
+ * its type at ingest, with a 400 naming the field (fast path and
+ * reference agree). */
+static void expect_field(const char *members, const char *field)
+{
+    char line[2048];
+    snprintf(line, sizeof line,
+             "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{\"id\":"
+             "\"t1\",\"kind\":\"alert\"}%s%s}",
+             strstr(members, "\"rule\"") ? ""
+                                         : ",\"rule\":{\"id\":\"web.scan\"}",
+             members);
+    tally t = {0, 0};
+    diff(line, strlen(line), false, &t);
+    mm_hub_batch b;
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc rc = mm_hub_batch_decode(line, strlen(line), false, &b, &err);
+    if (!field) {
+        if (rc != MM_OK)
+            fail_msg("rejected (%s): %s", err.msg, line);
+        mm_hub_batch_free(&b);
+        return;
+    }
+    if (rc != MM_EPARSE || !strstr(err.msg, field))
+        fail_msg("rc %d \"%s\", expected a 400 naming %s: %s", rc, err.msg,
+                 field, line);
+}
+
+static void test_field_types(void **state)
+{
+    (void)state;
+    /* the attack: a newline in source.domain made feed.txt serve 0.0.0.0/0 */
+    expect_field(",\"source\":{\"domain\":\"evil.example\\n0.0.0.0/0\"}",
+                 "source.domain");
+    expect_field(",\"source\":{\"domain\":\"0.0.0.0/0\"}", "source.domain");
+    /* free text (a scam sentence) is not a domain */
+    expect_field(",\"source\":{\"domain\":\"振込先が変更になりました。"
+                 "新しい口座にお振込みください\"}",
+                 "source.domain");
+    expect_field(",\"source\":{\"domain\":\"please wire money.example\"}",
+                 "source.domain");
+    expect_field(",\"destination\":{\"domain\":\"*.example.com\"}",
+                 "destination.domain");
+    expect_field(",\"destination\":{\"domain\":\"192.0.2.1\"}",
+                 "destination.domain");
+    expect_field(",\"source\":{\"domain\":\"com\"}", "source.domain");
+    expect_field(",\"source\":{\"domain\":\"-a.example\"}", "source.domain");
+    expect_field(",\"source\":{\"domain\":\"a..example\"}", "source.domain");
+    char big[400];
+    memset(big, 'a', 300);
+    memcpy(big + 300, ".example", 9);
+    char m[600];
+    snprintf(m, sizeof m, ",\"source\":{\"domain\":\"%s\"}", big);
+    expect_field(m, "source.domain");
+    expect_field(",\"url\":{\"path\":\"/a\\r\\nX-Injected: 1\"}", "url.path");
+    expect_field(",\"url\":{\"path\":\"/送金先\"}", "url.path");
+    expect_field(",\"user\":{\"name\":\"root\\nadmin\"}", "user.name");
+    expect_field(",\"user\":{\"name\":[\"root\",\"a\\u0085b\"]}", "user.name");
+    expect_field(",\"rule\":{\"id\":\"Web Scan\"}", "rule.id");
+    /* valid values still pass */
+    expect_field(",\"source\":{\"domain\":\"Mail.Example.co.jp.\"}", NULL);
+    expect_field(",\"source\":{\"domain\":\"xn--wgv71a119e.jp\"}", NULL);
+    expect_field(",\"destination\":{\"domain\":\"_dmarc.example.com\"}", NULL);
+    expect_field(",\"url\":{\"path\":\"/wp-login.php?a=%E3%81%82\"}", NULL);
+    expect_field(",\"user\":{\"name\":[\"山田\",\"root\",\"\"]}", NULL);
+    /* the domain kept is the first valid one, lower-cased, without the dot */
+    const char *ok = "{\"@timestamp\":\"2026-11-22T00:00:00Z\",\"event\":{"
+                     "\"id\":\"t2\",\"kind\":\"event\"},\"source\":{"
+                     "\"domain\":\"Mail.Example.co.jp.\"}}";
+    mm_hub_batch b;
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(ok, strlen(ok), false, &b, &err),
+                     MM_OK);
+    assert_string_equal(b.ev[0].domain, "mail.example.co.jp");
+    mm_hub_batch_free(&b);
+}
+
 static uint64_t rng = 0x243f6a8885a308d3ULL;
 static uint32_t rnd(void)
 {
@@ -274,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_field_types),
     };
     return cmocka_run_group_tests_name("hub-batch", tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include "sensor.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -698,6 +699,44 @@ static void test_follow_overlong(void **state)
     mm_follow_fini(&f);
 }
 
+/* Issue 12 §6: a symbolic link in place of a log file is refused (the
+ * sensor runs as root), and a FIFO neither hangs open() nor is followed. */
+static void test_follow_symlink_fifo(void **state)
+{
+    (void)state;
+    char target[300], link[300], fifo[300];
+    tpath(target, sizeof target, "secret.txt");
+    tpath(link, sizeof link, "linked.log");
+    tpath(fifo, sizeof fifo, "fifo.log");
+    write_file(target, "root:x:0:0\n", "w");
+    unlink(link);
+    unlink(fifo);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    mm_source_stats st;
+    memset(&st, 0, sizeof st);
+    mm_follow f;
+    collect c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(mm_follow_init(&f, link, NULL, false, &st), MM_OK);
+    errno = 0;
+    assert_int_equal(mm_follow_poll(&f, 0, collect_fn, &c), MM_EIO);
+    assert_int_equal(errno, ELOOP);
+    assert_int_equal(c.n, 0);
+    mm_follow_fini(&f);
+    /* a hang fails the test (SIGALRM) instead of stalling the suite */
+    alarm(5);
+    assert_int_equal(mm_follow_init(&f, fifo, NULL, false, &st), MM_OK);
+    errno = 0;
+    assert_int_equal(mm_follow_poll(&f, 0, collect_fn, &c), MM_EIO);
+    assert_int_equal(errno, EINVAL);
+    alarm(0);
+    assert_int_equal(c.n, 0);
+    mm_follow_fini(&f);
+    unlink(link);
+    unlink(fifo);
+}
+
 /* ---- alerts file -------------------------------------------------------- */
 
 static void test_alertlog_rotation(void **state)
@@ -749,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_follow_restart),
         cmocka_unit_test(test_follow_identical_copies),
         cmocka_unit_test(test_follow_overlong),
+        cmocka_unit_test(test_follow_symlink_fifo),
         cmocka_unit_test(test_alertlog_rotation),
     };
     return cmocka_run_group_tests_name("sensor", tests, setup_dir,
