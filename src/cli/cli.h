@@ -141,6 +141,24 @@ int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
 int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
                      char **argv, const mm_detector_opts *dopts,
                      mm_ruleset **rs, mm_detector **det);
+/* Records that span lines or are not text (cli-input-records.c). Event
+ * XML in a text file: one <Event> per line, several on one line or one over
+ * many lines; `acc` holds an unfinished record. */
+typedef struct mm_xml_frame {
+    mm_buf acc; /* an unfinished record */
+} mm_xml_frame;
+
+void mm_input_xml_emit(const mm_input *in, mm_xml_frame *f, mm_span line,
+                       bool cut, uint64_t lineno, const mm_input_visitor *v,
+                       void *ud);
+/* A file starting with "<?xml" or "<Event", read in blocks and framed at
+ * "</Event>"; an .evtx file, each record's XML as one "windows" line. */
+bool mm_input_is_xml_file(int fd);
+int mm_input_each_xml(const char *cmd, const char *path, int fd,
+                      const mm_input *in, const mm_input_visitor *v, void *ud);
+bool mm_input_is_evtx(int fd);
+int mm_input_each_evtx(const char *cmd, const char *path, const mm_input *in0,
+                       const mm_input_visitor *v, void *ud);
 /* Parses one line of `in` and counts it in st (lines, truncated, then
  * events, skipped or unparsed). Returns mm_parse_line's result: MM_OK when
  * it gave an event (flagged MM_ANOM_TRUNCATED when the line was cut). */
