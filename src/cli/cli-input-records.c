@@ -21,8 +21,9 @@ static bool xml_start(const char *p, const char *e)
            (memcmp(p, "<Event", 6) == 0 || memcmp(p, "<?xml", 5) == 0);
 }
 
-void mm_input_xml_emit(const mm_input *in, mm_xml_frame *f, mm_span line, bool cut,
-                     uint64_t lineno, const mm_input_visitor *v, void *ud)
+void mm_input_xml_emit(const mm_input *in, mm_xml_frame *f, mm_span line,
+                       bool cut, uint64_t lineno, const mm_input_visitor *v,
+                       void *ud)
 {
     static const char close[] = "</Event>";
     const size_t cn = sizeof close - 1;
@@ -71,7 +72,7 @@ void mm_input_xml_emit(const mm_input *in, mm_xml_frame *f, mm_span line, bool c
 /* An .evtx file: each record's XML goes to the visitor as one line of
  * type "windows"; unreadable records as empty (unparsed) lines. */
 int mm_input_each_evtx(const char *cmd, const char *path, const mm_input *in0,
-                     const mm_input_visitor *v, void *ud)
+                       const mm_input_visitor *v, void *ud)
 {
     mm_input in = *in0;
     in.type = MM_LOG_WINDOWS;
@@ -119,7 +120,7 @@ bool mm_input_is_xml_file(int fd)
 #define XML_BLOCK (1024u * 1024u)
 
 int mm_input_each_xml(const char *cmd, const char *path, int fd,
-                    const mm_input *in, const mm_input_visitor *v, void *ud)
+                      const mm_input *in, const mm_input_visitor *v, void *ud)
 {
     static const char close_tag[] = "</Event>";
     const size_t cn = sizeof close_tag - 1;
@@ -177,4 +178,3 @@ bool mm_input_is_evtx(int fd)
     return pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
            mm_evtx_is(head, sizeof head);
 }
-
