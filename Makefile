@@ -161,7 +161,7 @@ lint:
 	scripts/lint
 
 fmt format:
-	clang-format -i $$(git ls-files -co --exclude-standard 'src/*.c' 'src/*.h' 'tests/*.c' 'fuzz/*.c' 'bench/*.c')
+	clang-format -i $$(git ls-files -co --exclude-standard 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c' 'bench/*.c')
 
 clean:
 	rm -rf build
