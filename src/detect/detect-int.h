@@ -208,6 +208,10 @@ struct mm_ruleset {
     /* built by compile */
     uint16_t *by_action[MM_ACT_COUNT]; /* rule indexes per event.action */
     unsigned n_by_action[MM_ACT_COUNT];
+    /* the same narrowed to the rules whose filters admit a service.type:
+     * an sshd failure never visits the VPN, RDP or cloud rules */
+    uint16_t *by_action_svc[MM_ACT_COUNT][MM_SVC_COUNT];
+    unsigned n_by_action_svc[MM_ACT_COUNT][MM_SVC_COUNT];
     uint32_t sig_fields[MM_DS_COUNT];    /* fields scanned per dataset */
     hs_database_t *db_field[MM_F_COUNT]; /* per scanned field, or NULL */
     unsigned n_patterns;

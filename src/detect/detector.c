@@ -646,10 +646,11 @@ static void promote(mm_detector *d, const keyval *k, const mm_first *f,
                     uint32_t now, mm_alert_fn cb, void *ud)
 {
     const mm_ruleset *rs = d->rs;
-    if (f->action >= MM_ACT_COUNT)
+    unsigned svc = f->outcome_service >> 4;
+    if (f->action >= MM_ACT_COUNT || svc >= MM_SVC_COUNT)
         return;
-    const uint16_t *list = rs->by_action[f->action];
-    unsigned n = rs->n_by_action[f->action];
+    const uint16_t *list = rs->by_action_svc[f->action][svc];
+    unsigned n = rs->n_by_action_svc[f->action][svc];
     for (unsigned i = 0; i < n; i++) {
         uint16_t ri = list[i];
         const mm_rule *r = &rs->rules[ri];
@@ -1194,9 +1195,10 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
      * memory: the lookups run in stages (index slot, entry, alert record),
      * prefetching each stage for every rule before using any, so the cache
      * misses overlap instead of queueing. */
-    if ((unsigned)ev->action < MM_ACT_COUNT) {
-        const uint16_t *list = rs->by_action[ev->action];
-        unsigned n = rs->n_by_action[ev->action];
+    if ((unsigned)ev->action < MM_ACT_COUNT &&
+        (unsigned)ev->service < MM_SVC_COUNT) {
+        const uint16_t *list = rs->by_action_svc[ev->action][ev->service];
+        unsigned n = rs->n_by_action_svc[ev->action][ev->service];
         struct {
             uint16_t ri;
             bool is_then;

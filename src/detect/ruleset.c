@@ -50,8 +50,11 @@ void mm_ruleset_free(mm_ruleset *rs)
     mm_ipset_fini(&rs->ioc_ip);
     mm_ipset_fini(&rs->allow);
     mm_domainset_fini(&rs->ioc_dom);
-    for (unsigned a = 0; a < MM_ACT_COUNT; a++)
+    for (unsigned a = 0; a < MM_ACT_COUNT; a++) {
         free(rs->by_action[a]);
+        for (unsigned v = 0; v < MM_SVC_COUNT; v++)
+            free(rs->by_action_svc[a][v]);
+    }
     free(rs->pattern_rule);
     free(rs->ioc_rules);
     for (unsigned f = 0; f < MM_F_COUNT; f++)
@@ -236,6 +239,32 @@ static uint64_t action_mask(const mm_filter *f)
     return f->actions ? f->actions : ((UINT64_C(1) << MM_ACT_COUNT) - 1);
 }
 
+static bool admits_service(const mm_filter *f, unsigned svc)
+{
+    return !f->services || (f->services >> svc & 1u);
+}
+
+/* by_action[a] narrowed to the rules that can match service `svc` (a
+ * sequence when either of its filters can). A superset of what matches:
+ * the detector still tests every filter. */
+static mm_rc narrow_by_service(mm_ruleset *rs, unsigned a, unsigned svc,
+                               mm_err *err)
+{
+    unsigned n = 0, all = rs->n_by_action[a];
+    uint16_t *list = malloc((all ? all : 1) * sizeof *list);
+    if (!list)
+        return mm_err_set(err, MM_ENOMEM, "<ruleset>", 0, "out of memory");
+    for (unsigned i = 0; i < all; i++) {
+        const mm_rule *r = &rs->rules[rs->by_action[a][i]];
+        if (admits_service(&r->match, svc) ||
+            (r->kind == MM_KIND_SEQUENCE && admits_service(&r->then, svc)))
+            list[n++] = rs->by_action[a][i];
+    }
+    rs->by_action_svc[a][svc] = list;
+    rs->n_by_action_svc[a][svc] = n;
+    return MM_OK;
+}
+
 mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
 {
     if (rs->compiled)
@@ -261,6 +290,11 @@ mm_rc mm_ruleset_compile(mm_ruleset *rs, mm_err *err)
         }
         rs->by_action[a] = list;
         rs->n_by_action[a] = n;
+        for (unsigned v = 0; v < MM_SVC_COUNT; v++) {
+            rc = narrow_by_service(rs, a, v, err);
+            if (rc != MM_OK)
+                return rc;
+        }
     }
     /* ioc rules */
     rs->ioc_rules =
