@@ -141,7 +141,7 @@ $(FUZZ_LIB): $(FUZZ_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_LIB)
+$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LIBS)
 
@@ -161,7 +161,7 @@ lint:
 	scripts/lint
 
 fmt format:
-	clang-format -i $$(git ls-files -co --exclude-standard 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c' 'bench/*.c')
+	clang-format -i $$(git ls-files -co --exclude-standard 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'fuzz/*.c' 'fuzz/*.h' 'bench/*.c')
 
 clean:
 	rm -rf build
