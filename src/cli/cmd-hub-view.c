@@ -84,6 +84,9 @@ static int run_serve(hub_args *a)
     mm_err err;
     if (mm_hub_conf_load(dir, &c, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
+    if (a->store &&
+        mm_hub_conf_set(&c, "store", a->store, "--store", 0, &err) != MM_OK)
+        return mm_cli_hub_fail_rc(MM_EINVAL, &err);
     if (listen &&
         mm_hub_conf_set(&c, "listen", listen, "--listen", 0, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
@@ -225,6 +228,7 @@ static const mm_cli_opt serve_opts[] = {O_DIR,
                                         OPT("--listen", K_LISTEN, true),
                                         OPT("--tls", K_TLS, false),
                                         OPT("--plain", K_PLAIN, false),
+                                        OPT("--store", K_STORE, true),
                                         {0}};
 static const mm_cli_opt scs_submit_opts[] = {
     O_DIR, OPT("--tenant", K_TENANT, true), {0}};

@@ -36,7 +36,8 @@ static const char usage[] =
     "  mamori hub ioc import --dir DIR FILE   国家関与の指標リスト / "
     "state-backed list\n"
     "      (plain text, or Elastic rule NDJSON such as ACSC 2020-008)\n"
-    "  mamori hub serve --dir DIR [--listen HOST:PORT] [--tls|--plain]\n"
+    "  mamori hub serve --dir DIR [--listen HOST:PORT] [--tls|--plain] "
+    "[--store URI]\n"
     "      API を起動（平文 HTTP はループバックのみ）/ run the API (plain "
     "HTTP on\n"
     "      loopback only); writes the bound port to DIR/hub.port\n"
@@ -52,7 +53,11 @@ static const char usage[] =
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
     "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
     "supplier\n"
-    "\n詳細 / details: docs/hub.md, docs/api.md\n";
+    "  mamori hub migrate --store postgresql://USER@HOST:PORT/DB\n"
+    "      PostgreSQL のスキーマを作成・更新 / create or upgrade the "
+    "PostgreSQL schema\n"
+    "      (--store, or store = URI in hub.conf, replaces DIR/hub.db)\n"
+    "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
 {
@@ -131,6 +136,7 @@ static int take_opt(int key, const char *v, void *ud)
     case K_BUYER: a->buyer = v; break;
     case K_SUPPLIER: a->supplier = v; break;
     case K_LEVEL: a->level = v; break;
+    case K_STORE: a->store = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -149,8 +155,8 @@ static int take_opt(int key, const char *v, void *ud)
 /* ---- dispatch: one row per subcommand
  * ---------------------------------------------- */
 
-static const hub_sub *const tables[] = {mm_cli_hub_admin_subs,
-                                        mm_cli_hub_view_subs};
+static const hub_sub *const tables[] = {
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

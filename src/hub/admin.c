@@ -131,7 +131,11 @@ mm_rc mm_hub_admin_open(const char *dir, mm_store **out, mm_err *err)
             "ハブがありません / no hub here (run mamori hub init "
             "--dir %s)",
             dir);
-    mm_rc rc = mm_store_open(db, out, err);
+    /* hub.conf may name another store (store = postgresql://…) */
+    mm_hub_server_conf c;
+    if (mm_hub_conf_load(dir, &c, err) != MM_OK)
+        return MM_EINVAL;
+    mm_rc rc = mm_store_open(c.store[0] ? c.store : db, out, err);
     return rc == MM_OK || rc == MM_ENOMEM ? rc : MM_EIO; /* exit 1, not 2 */
 }
 

@@ -63,6 +63,9 @@ static const opt opts[] = {
      "open connections from one client address", "256", NULL},
     {"idle_timeout", OPT_UINT, 1, 3600,
      "seconds before an idle connection is closed", "15", NULL},
+    /* not written to a new hub.conf: SQLite in DIR stays the default */
+    {"store", OPT_STR, 0, 0,
+     "store URI: postgresql://… (default DIR/hub.db, SQLite)", NULL, NULL},
 };
 
 static void trim(char **s)
@@ -184,6 +187,10 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
             return mm_err_set(err, MM_ELIMIT, file, line,
                               "too many allow lines");
         snprintf(c->allow[c->allow_n++], sizeof c->allow[0], "%s", val);
+    } else if (strcmp(key, "store") == 0) {
+        if (strlen(val) >= sizeof c->store)
+            return mm_err_set(err, MM_EINVAL, file, line, "store too long");
+        snprintf(c->store, sizeof c->store, "%s", val);
     }
     return MM_OK;
 }

@@ -82,6 +82,24 @@ bool mm_hub_valid_rule_id(const char *s, size_t n);
 /* The SQLite back end directly. */
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err);
 
+/* A caller's row callback and its data, as the store back ends
+ * (store-sqlite.c, store-pg.c) hand rows to it. */
+typedef struct mm_store_visit {
+    union {
+        mm_event_row_fn event;
+        mm_tenant_fn tenant;
+        mm_link_row_fn link;
+        mm_campaign_fn campaign;
+        mm_hit_fn hit;
+        mm_indicator_fn indicator;
+        mm_warning_fn warning;
+        mm_escalation_fn escalation;
+        mm_stateioc_fn stateioc;
+    } fn;
+    void *ud;
+    mm_warning *w; /* warning rows: one heap record (it holds both texts) */
+} mm_store_visit;
+
 /* Room for one more element in an array `v` of `n` elements of `size` bytes
  * and capacity *cap: v itself while there is room, else the array moved to
  * twice the capacity (`first` for an empty one) with *cap updated; NULL when

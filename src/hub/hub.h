@@ -326,7 +326,8 @@ struct mm_store {
 };
 
 /* Opens a store by URI: "sqlite:PATH" or a bare PATH (SQLite, created with
- * its schema when missing). */
+ * its schema when missing), or "postgresql://…" / "postgres://…" (libpq
+ * URI; the schema is created in an empty database, see mm_store_migrate). */
 mm_rc mm_store_open(const char *uri, mm_store **out, mm_err *err);
 
 static inline void mm_store_close(mm_store *s)
@@ -514,6 +515,7 @@ typedef struct mm_hub_server_conf {
     unsigned max_connections; /* open connections in all (22000) */
     unsigned max_connections_per_ip; /* open connections per address (256) */
     unsigned idle_timeout; /* s before an idle connection closes (15) */
+    char store[1024];      /* store URI; "" = DIR/hub.db (SQLite) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -667,5 +669,19 @@ mm_rc mm_hub_admin_webhook_set(mm_store *st, const char *tenant,
  * transaction; *n gets the number of indicators. */
 mm_rc mm_hub_admin_ioc_import(mm_store *st, const char *name, const char *text,
                               size_t len, size_t *n, mm_err *err);
+
+/* ---- the PostgreSQL store (store-pg.c) -----------------------------------
+ */
+
+/* True for a "postgresql://" or "postgres://" URI. */
+bool mm_store_is_pg(const char *uri);
+mm_rc mm_store_pg_open(const char *uri, mm_store **out, mm_err *err);
+/* Brings the schema of the store at `uri` to this build's version, in one
+ * transaction; *from and *to (may be NULL) get the version before and
+ * after (0 = empty). Opening an empty PostgreSQL database does the same;
+ * opening an older one asks for this. MM_EINVAL when the schema is newer
+ * than this build or the database holds other tables; MM_EIO when it
+ * cannot be reached. A SQLite store makes its schema on open (0 → 0). */
+mm_rc mm_store_migrate(const char *uri, int *from, int *to, mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -1098,7 +1098,7 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     pthread_condattr_destroy(&ca);
     char db[1100];
     snprintf(db, sizeof db, "%s/hub.db", conf->dir);
-    mm_rc rc = mm_store_open(db, &s->st, err);
+    mm_rc rc = mm_store_open(conf->store[0] ? conf->store : db, &s->st, err);
     if (rc == MM_OK)
         rc = mm_store_background(s->st, err);
     if (rc == MM_OK)

@@ -320,21 +320,7 @@ static mm_rc step_insert(sq_store *s, sqlite3_stmt *st, int64_t *id,
 }
 
 /* A caller's row callback and its data, for each_row. */
-typedef struct {
-    union {
-        mm_event_row_fn event;
-        mm_tenant_fn tenant;
-        mm_link_row_fn link;
-        mm_campaign_fn campaign;
-        mm_hit_fn hit;
-        mm_indicator_fn indicator;
-        mm_warning_fn warning;
-        mm_escalation_fn escalation;
-        mm_stateioc_fn stateioc;
-    } fn;
-    void *ud;
-    mm_warning *w; /* warning rows: one heap record (it holds both texts) */
-} visit;
+typedef mm_store_visit visit;
 
 /* Decodes the current row of `st` and hands it to the caller's callback. */
 typedef mm_rc (*row_reader)(sqlite3_stmt *st, const visit *v);
@@ -1039,9 +1025,12 @@ mm_rc mm_store_open(const char *uri, mm_store **out, mm_err *err)
 {
     if (strncmp(uri, "sqlite:", 7) == 0)
         return mm_store_sqlite_open(uri + 7, out, err);
+    if (mm_store_is_pg(uri))
+        return mm_store_pg_open(uri, out, err);
     if (strstr(uri, "://"))
         return mm_err_set(err, MM_EINVAL, uri, 0,
-                          "unknown store scheme (this build has sqlite:)");
+                          "unknown store scheme (this build has sqlite: "
+                          "and postgresql://)");
     return mm_store_sqlite_open(uri, out, err);
 }
 

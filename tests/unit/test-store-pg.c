@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test-store-pg.c — src/hub/store-pg.c against a real PostgreSQL: the one
+ * named by $MM_PG_URI, else one this test starts with scripts/cluster (and
+ * stops). Without PostgreSQL's binaries it prints one TAP skip line. Every
+ * test starts from an empty database (schema public dropped and made
+ * again). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "hub.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char g_uri[1024];
+static char g_dir[128];
+
+/* Runs SQL on a side connection (resetting, inspecting, sabotaging). */
+static void side_sql(const char *sql)
+{
+    PGconn *c = PQconnectdb(g_uri);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, "SET client_min_messages=warning");
+    PQclear(r);
+    r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+}
+
+static long side_count(const char *sql)
+{
+    PGconn *c = PQconnectdb(g_uri);
+    PGresult *r = PQexec(c, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+
+static int reset_db(void **state)
+{
+    side_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    mm_store *st;
+    mm_err err;
+    if (mm_store_open(g_uri, &st, &err) != MM_OK) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        return -1;
+    }
+    *state = st;
+    return 0;
+}
+
+static int close_db(void **state)
+{
+    mm_store_close(*state);
+    return 0;
+}
+
+static void ev_make(mm_hub_event *e, const char *id, int64_t ts,
+                    const char *ip, const char *json)
+{
+    memset(e, 0, sizeof *e);
+    snprintf(e->id, sizeof e->id, "%s", id);
+    e->ts_ms = ts;
+    e->severity = 2;
+    snprintf(e->rule_id, sizeof e->rule_id, "ssh-brute");
+    e->alert = true;
+    if (ip) {
+        mm_addr_parse(ip, strlen(ip), &e->src);
+        snprintf(e->src_text, sizeof e->src_text, "%s", ip);
+    }
+    e->users_hash = 0xfedcba9876543210ull; /* above INT64_MAX */
+    e->json = json;
+    e->json_len = strlen(json);
+}
+
+static mm_rc put(mm_store *st, const char *tenant, const mm_hub_event *e,
+                 bool *dup)
+{
+    mm_err err;
+    return mm_store_put_event(st, tenant, e, 1000, dup, &err);
+}
+
+/* 2026-12-07 and 1990-01-01 (outside the monthly partitions) in ms. */
+#define TS_2026 1796601600000LL
+#define TS_1990 631152000000LL
+
+static mm_rc count_row(const mm_event_row *r, void *ud)
+{
+    uint64_t *n = ud;
+    assert_int_equal(r->users_hash, 0xfedcba9876543210ull);
+    (*n)++;
+    return MM_OK;
+}
+
+static void test_events_idempotent_and_partitioned(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_event e;
+    bool dup = true;
+    /* the JSON is not NUL-terminated inside a batch: only json_len counts */
+    static const char line[] = "{\"event\":{\"id\":\"e1\"}}XXXX";
+    ev_make(&e, "e1", TS_2026, "192.0.2.7", line);
+    e.json_len = strlen(line) - 4;
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(put(st, "t1", &e, &dup), MM_OK);
+    assert_false(dup);
+    assert_int_equal(put(st, "t1", &e, &dup), MM_OK);
+    assert_true(dup);
+    /* the same id from another tenant is another event */
+    assert_int_equal(put(st, "t2", &e, &dup), MM_OK);
+    assert_false(dup);
+    /* resent with another time (another partition): still a duplicate */
+    e.ts_ms = TS_1990;
+    assert_int_equal(put(st, "t1", &e, &dup), MM_OK);
+    assert_true(dup);
+    ev_make(&e, "e2", TS_1990, NULL, "{}");
+    assert_int_equal(put(st, "t1", &e, &dup), MM_OK);
+    assert_false(dup);
+    assert_int_equal(mm_store_commit(st, &err), MM_OK);
+
+    assert_int_equal(side_count("SELECT count(*) FROM events_y2026m12"), 2);
+    assert_int_equal(side_count("SELECT count(*) FROM events_other"), 1);
+    assert_int_equal(side_count("SELECT count(*) FROM events WHERE "
+                                "json='{\"event\":{\"id\":\"e1\"}}'"),
+                     2);
+    uint64_t n = 0;
+    assert_int_equal(st->ops->scan_events(st, TS_2026, count_row, &n, &err),
+                     MM_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(
+        st->ops->event_count(st, "t1", "alert", "192.0.2.7", &n, &err), MM_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->ops->event_count(st, NULL, NULL, NULL, &n, &err),
+                     MM_OK);
+    assert_int_equal(n, 3);
+    mm_store_stats ss;
+    assert_int_equal(mm_store_stats_get(st, &ss, &err), MM_OK);
+    assert_int_equal(ss.events, 3);
+    assert_int_equal(ss.max_ts, TS_2026);
+    assert_true(ss.size_bytes > 0);
+}
+
+static void test_rollback_stores_nothing(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_event e;
+    bool dup;
+    ev_make(&e, "r1", TS_2026, "192.0.2.8", "{}");
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(put(st, "t1", &e, &dup), MM_OK);
+    mm_store_rollback(st);
+    assert_int_equal(side_count("SELECT count(*) FROM event_keys"), 0);
+    /* a failed statement aborts the transaction: commit must say so */
+    mm_tenant t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "a");
+    snprintf(t.name, sizeof t.name, "A");
+    snprintf(t.token_hash, sizeof t.token_hash, "same");
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(put(st, "t1", &e, &dup), MM_OK);
+    assert_int_equal(st->ops->tenant_put(st, &t, &err), MM_OK);
+    snprintf(t.id, sizeof t.id, "b"); /* same token hash: UNIQUE fails */
+    assert_int_equal(st->ops->tenant_put(st, &t, &err), MM_EIO);
+    assert_int_equal(mm_store_commit(st, &err), MM_EIO);
+    assert_int_equal(side_count("SELECT count(*) FROM event_keys"), 0);
+    assert_int_equal(side_count("SELECT count(*) FROM tenants"), 0);
+}
+
+static mm_rc campaign_cb(const mm_campaign *c, void *ud)
+{
+    mm_campaign *out = ud;
+    *out = *c;
+    return MM_OK;
+}
+
+static mm_rc hit_cb(const mm_hit *h, void *ud)
+{
+    mm_hit *out = ud;
+    *out = *h;
+    return MM_OK;
+}
+
+static mm_rc ind_cb(const mm_indicator *i, void *ud)
+{
+    int64_t *seqs = ud;
+    seqs[seqs[0] + 1] = i->seq;
+    seqs[0]++;
+    return MM_OK;
+}
+
+static mm_rc warn_cb(const mm_warning *w, void *ud)
+{
+    mm_warning *out = ud;
+    *out = *w;
+    return MM_OK;
+}
+
+static mm_rc link_cb(const mm_link *l, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s>%s%s;", l->supplier, l->customer,
+             l->disclose ? "!" : "");
+    return MM_OK;
+}
+
+static mm_rc tenant_cb(const mm_tenant *t, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s:%s;", t->id, mm_tenant_kind_name(t->kind));
+    return MM_OK;
+}
+
+static void add_tenant(mm_store *st, const char *id, mm_tenant_kind k)
+{
+    mm_tenant t;
+    mm_err err;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "%s", id);
+    snprintf(t.name, sizeof t.name, "株式会社 %s", id);
+    snprintf(t.token_hash, sizeof t.token_hash, "h-%s", id);
+    t.kind = k;
+    assert_int_equal(st->ops->tenant_put(st, &t, &err), MM_OK);
+}
+
+static void test_records_round_trip(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    /* tenants and links, in byte order whatever the locale */
+    add_tenant(st, "b", MM_TK_BUYER);
+    add_tenant(st, "a", MM_TK_SME);
+    add_tenant(st, "Z", MM_TK_CRITICAL);
+    char got[256] = "";
+    assert_int_equal(st->ops->tenant_list(st, tenant_cb, got, &err), MM_OK);
+    assert_string_equal(got, "Z:critical;a:sme;b:buyer;");
+    mm_link l = {"a", "b", true};
+    assert_int_equal(st->ops->link_put(st, &l, &err), MM_OK);
+    l.disclose = false;
+    assert_int_equal(st->ops->link_put(st, &l, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->link_list(st, link_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a>b;");
+
+    /* campaign insert then update, hits merged */
+    mm_campaign c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.key_type, sizeof c.key_type, "ip");
+    snprintf(c.key, sizeof c.key, "192.0.2.9");
+    c.tenants = 2;
+    c.score = 40;
+    assert_int_equal(st->ops->campaign_put(st, &c, &err), MM_OK);
+    assert_int_equal(c.id, 1);
+    c.escalated = true;
+    c.score = 70;
+    assert_int_equal(st->ops->campaign_put(st, &c, &err), MM_OK);
+    mm_campaign back;
+    assert_int_equal(st->ops->campaign_list(st, campaign_cb, &back, &err),
+                     MM_OK);
+    assert_int_equal(back.score, 70);
+    assert_true(back.escalated);
+    mm_hit h = {c.id, "a", 100, 200, 3};
+    assert_int_equal(st->ops->hit_put(st, &h, &err), MM_OK);
+    h.first_ts = 50;
+    h.last_ts = 150;
+    h.count = 2;
+    assert_int_equal(st->ops->hit_put(st, &h, &err), MM_OK);
+    mm_hit hb;
+    assert_int_equal(st->ops->hit_list(st, c.id, hit_cb, &hb, &err), MM_OK);
+    assert_int_equal(hb.first_ts, 50);
+    assert_int_equal(hb.last_ts, 200);
+    assert_int_equal(hb.count, 5);
+
+    /* every indicator write takes the next sequence number */
+    mm_indicator ind;
+    memset(&ind, 0, sizeof ind);
+    snprintf(ind.type, sizeof ind.type, "ipv4-addr");
+    snprintf(ind.value, sizeof ind.value, "192.0.2.9");
+    ind.campaign = c.id;
+    assert_int_equal(st->ops->indicator_put(st, &ind, &err), MM_OK);
+    assert_int_equal(ind.seq, 1);
+    snprintf(ind.value, sizeof ind.value, "192.0.2.10");
+    assert_int_equal(st->ops->indicator_put(st, &ind, &err), MM_OK);
+    snprintf(ind.value, sizeof ind.value, "192.0.2.9");
+    ind.removed = true;
+    assert_int_equal(st->ops->indicator_put(st, &ind, &err), MM_OK);
+    assert_int_equal(ind.seq, 3);
+    int64_t seqs[8] = {0};
+    assert_int_equal(st->ops->indicator_list(st, 1, ind_cb, seqs, &err),
+                     MM_OK);
+    assert_int_equal(seqs[0], 2);
+    assert_int_equal(seqs[1], 2);
+    assert_int_equal(seqs[2], 3);
+
+    /* warnings: ids, per-tenant listing, webhook states */
+    mm_warning *w = calloc(1, sizeof *w), *wb = calloc(1, sizeof *wb);
+    snprintf(w->tenant, sizeof w->tenant, "b");
+    w->campaign = c.id;
+    snprintf(w->kind, sizeof w->kind, "supplier");
+    snprintf(w->text_ja, sizeof w->text_ja, "取引先が攻撃されています");
+    w->hook_state = 1;
+    w->hook_next_ms = 500;
+    assert_int_equal(st->ops->warning_put(st, w, &err), MM_OK);
+    assert_int_equal(w->id, 1);
+    assert_int_equal(mm_store_warning_list(st, "b", 0, warn_cb, wb, &err),
+                     MM_OK);
+    assert_string_equal(wb->text_ja, "取引先が攻撃されています");
+    wb->id = 0;
+    assert_int_equal(st->ops->warning_hooks_due(st, 400, warn_cb, wb, &err),
+                     MM_OK);
+    assert_int_equal(wb->id, 0);
+    assert_int_equal(st->ops->warning_hooks_due(st, 500, warn_cb, wb, &err),
+                     MM_OK);
+    assert_int_equal(wb->id, 1);
+    assert_int_equal(st->ops->warning_hook_mark(st, 1, 2, 1, 0, &err), MM_OK);
+    wb->id = 0;
+    assert_int_equal(st->ops->warning_hooks_due(st, 900, warn_cb, wb, &err),
+                     MM_OK);
+    assert_int_equal(wb->id, 0);
+    free(w);
+    free(wb);
+
+    mm_escalation esc = {0, c.id, "CI supplier", 70, 9};
+    assert_int_equal(st->ops->escalation_put(st, &esc, &err), MM_OK);
+    assert_int_equal(esc.id, 1);
+
+    char url[1024], secret[128];
+    assert_int_equal(st->ops->webhook_get(st, "a", url, secret, &err),
+                     MM_ENOTFOUND);
+    assert_int_equal(
+        mm_store_webhook_set(st, "a", "https://x.example/h", "s3cret", &err),
+        MM_OK);
+    assert_int_equal(st->ops->webhook_get(st, "a", url, secret, &err), MM_OK);
+    assert_string_equal(url, "https://x.example/h");
+    assert_int_equal(mm_store_webhook_set(st, "a", "", "", &err), MM_OK);
+    assert_int_equal(st->ops->webhook_get(st, "a", url, secret, &err),
+                     MM_ENOTFOUND);
+
+    mm_stateioc si = {"domain-name", "evil.example", "ACSC"};
+    assert_int_equal(mm_store_stateioc_put(st, &si, &err), MM_OK);
+    assert_int_equal(mm_store_stateioc_put(st, &si, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM state_iocs"), 1);
+}
+
+static void test_scs(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    int level = 0;
+    int64_t set_ms = 0;
+    assert_int_equal(
+        mm_store_scs_requirement_get(st, "b", "a", &level, &set_ms, &err),
+        MM_ENOTFOUND);
+    assert_int_equal(mm_store_scs_requirement_put(st, "b", "a", 4, 77, &err),
+                     MM_OK);
+    assert_int_equal(
+        mm_store_scs_requirement_get(st, "b", "a", &level, &set_ms, &err),
+        MM_OK);
+    assert_int_equal(level, 4);
+    assert_int_equal(set_ms, 77);
+    mm_hub_scs_confirmation c, out;
+    memset(&c, 0, sizeof c);
+    snprintf(c.supplier, sizeof c.supplier, "a");
+    c.achieved = 3;
+    c.target = 4;
+    snprintf(c.confirmed_date, sizeof c.confirmed_date, "2026-11-01");
+    snprintf(c.registration_no, sizeof c.registration_no, "R-1");
+    c.document = "{\"doc\":1}";
+    c.document_len = 9;
+    assert_int_equal(mm_store_scs_confirmation_put(st, &c, &err), MM_OK);
+    snprintf(c.confirmed_date, sizeof c.confirmed_date, "2026-12-01");
+    snprintf(c.registration_no, sizeof c.registration_no, "R-2");
+    c.achieved = 0;
+    assert_int_equal(mm_store_scs_confirmation_put(st, &c, &err), MM_OK);
+    assert_int_equal(mm_store_scs_confirmation_latest(st, "a", &out, &err),
+                     MM_OK);
+    assert_string_equal(out.registration_no, "R-2");
+    assert_int_equal(out.achieved, 0);
+    assert_int_equal(out.target, 4);
+}
+
+/* The schema is versioned: a newer one and a foreign database are
+ * refused with a clear error; migrate on an up-to-date one does nothing. */
+static void test_schema_versions(void **state)
+{
+    (void)state;
+    mm_err err;
+    int from = -1, to = -1;
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
+    assert_int_equal(from, 1);
+    assert_int_equal(to, 1);
+    side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
+    mm_store *st2;
+    assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
+    assert_non_null(strstr(err.msg, "newer"));
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_EINVAL);
+    side_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
+             "CREATE TABLE other(x int)");
+    assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
+    assert_non_null(strstr(err.msg, "no mamori schema"));
+    assert_int_equal(
+        mm_store_open("postgresql://127.0.0.1:1/none", &st2, &err), MM_EIO);
+}
+
+/* PostgreSQL drops the connection (restart): the call in flight fails, the
+ * next one outside a transaction reconnects with its statements. */
+static void test_reconnect(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_event e;
+    bool dup;
+    ev_make(&e, "c1", TS_2026, "192.0.2.1", "{}");
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    side_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+             "pid <> pg_backend_pid() AND datname=current_database()");
+    assert_int_equal(put(st, "t1", &e, &dup), MM_EIO);
+    mm_store_rollback(st);
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(put(st, "t1", &e, &dup), MM_OK);
+    assert_false(dup);
+    assert_int_equal(mm_store_commit(st, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM event_keys"), 1);
+}
+
+/* A PostgreSQL for the tests: $MM_PG_URI, or one started here. */
+static int start_pg(void)
+{
+    const char *uri = getenv("MM_PG_URI");
+    if (uri && *uri) {
+        snprintf(g_uri, sizeof g_uri, "%s", uri);
+        return 0;
+    }
+    if (system("command -v pg_config >/dev/null 2>&1 && "
+               "test -x \"$(pg_config --bindir)/initdb\"") != 0)
+        return 1;
+    const char *src = getenv("SRCDIR");
+    snprintf(g_dir, sizeof g_dir, "/tmp/mm-test-store-pg.%ld", (long)getpid());
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd,
+             "'%s/scripts/cluster' up --no-nats --fast --dir %s >/dev/null",
+             src && *src ? src : ".", g_dir);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(cmd, sizeof cmd, "%s/cluster.env", g_dir);
+    FILE *f = fopen(cmd, "r");
+    char line[1000];
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "MM_PG_URI=", 10) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(g_uri, sizeof g_uri, "%s", line + 10);
+        }
+    if (f)
+        fclose(f);
+    return g_uri[0] ? 0 : -1;
+}
+
+static void stop_pg(void)
+{
+    if (!g_dir[0])
+        return;
+    const char *src = getenv("SRCDIR");
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "'%s/scripts/cluster' down --dir %s",
+             src && *src ? src : ".", g_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not stop the test PostgreSQL in %s\n", g_dir);
+}
+
+int main(void)
+{
+    int s = start_pg();
+    if (s == 1) {
+        printf("ok 1 # skip PostgreSQL binaries missing (scripts/deps)\n");
+        return 0;
+    }
+    if (s != 0) {
+        printf("not ok 1 - could not start PostgreSQL\n");
+        stop_pg();
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_events_idempotent_and_partitioned,
+                                        reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_rollback_stores_nothing, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_records_round_trip, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_scs, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_schema_versions, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_reconnect, reset_db, close_db),
+    };
+    int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
+    stop_pg();
+    return rc;
+}
