@@ -1143,6 +1143,15 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     for (size_t i = 0; i < AHEAD && i < b->n; i++)
         keys_ahead(h, &b->ev[i], &ring[i % (AHEAD + 1)]);
+    /* a store that takes the batch whole (PostgreSQL: one COPY) */
+    bool *dups = NULL;
+    if (h->st->ops->put_events) {
+        dups = malloc((b->n ? b->n : 1) * sizeof *dups);
+        rc = !dups ? mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory")
+                   : h->st->ops->put_events(h->st, j->tenant->id, b->ev, b->n,
+                                            now_ms, now_ms + FUTURE_SKEW_MS,
+                                            dups, x->err);
+    }
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
         if (i + AHEAD < b->n)
@@ -1156,8 +1165,10 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             clamped.ts_ms = now_ms;
             e = &clamped;
         }
-        bool dup = false;
-        rc = mm_store_put_event(h->st, j->tenant->id, e, now_ms, &dup, x->err);
+        bool dup = dups && dups[i];
+        if (!dups)
+            rc = mm_store_put_event(h->st, j->tenant->id, e, now_ms, &dup,
+                                    x->err);
         if (rc != MM_OK)
             break;
         if (dup) {
@@ -1168,6 +1179,7 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
         rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
                             &ring[i % (AHEAD + 1)]);
     }
+    free(dups);
     free(ring);
     return rc;
 }

@@ -319,6 +319,14 @@ typedef struct mm_store_ops {
      * a scan: for tools and reports (mamori demo), not the ingest path. */
     mm_rc (*event_count)(mm_store *s, const char *tenant, const char *kind,
                          const char *src_ip, uint64_t *n, mm_err *err);
+    /* Optional (NULL: put_event per event): a whole batch of one tenant,
+     * inside the open transaction, as put_event would store it one event
+     * at a time in order; an event time above ts_max is stored as
+     * received_ms (the engine's clamp). dup[i] = true when ev[i] was
+     * stored already, or earlier in the same batch. */
+    mm_rc (*put_events)(mm_store *s, const char *tenant,
+                        const mm_hub_event *ev, size_t n, int64_t received_ms,
+                        int64_t ts_max, bool *dup, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {

@@ -235,6 +235,22 @@ static const stmt q_event_count = {
     "AND ($2::text IS NULL OR kind=$2) AND ($3::text IS NULL OR "
     "src_ip=$3)"};
 
+/* A whole batch from the session's staging table (filled by COPY): the
+ * first occurrence of each event id is inserted unless (tenant, id) is
+ * stored already; the ordinals of the events inserted are returned; the
+ * staging rows are removed by the same statement (all CTEs see one
+ * snapshot). */
+static const stmt q_batch_put = {
+    "batch_put",
+    "WITH b AS (SELECT DISTINCT ON (event_id) * FROM mm_batch ORDER BY "
+    "event_id, ord), k AS (INSERT INTO event_keys(tenant,event_id) SELECT "
+    "$1, event_id FROM b ON CONFLICT DO NOTHING RETURNING event_id), e AS "
+    "(INSERT INTO events(tenant,event_id,kind,ts,rule_id,severity,src_ip,"
+    "domain,url_path,users_hash,received,json) SELECT $1,b.event_id,b.kind,"
+    "b.ts,b.rule_id,b.severity,b.src_ip,b.domain,b.url_path,b.users_hash,$2,"
+    "b.json FROM b JOIN k USING(event_id)), d AS (DELETE FROM mm_batch) "
+    "SELECT b.ord FROM b JOIN k USING(event_id)"};
+
 /* Every statement, prepared on each (re)connection. */
 static const stmt *const stmts[] = {
     &q_event_put,       &q_event_scan,  &q_tenant_put,  &q_tenant_list,
@@ -244,7 +260,7 @@ static const stmt *const stmts[] = {
     &q_warn_due,        &q_warn_mark,   &q_esc_put,     &q_esc_list,
     &q_hook_set,        &q_hook_del,    &q_hook_get,    &q_sioc_put,
     &q_sioc_list,       &q_scs_req_put, &q_scs_req_get, &q_scs_conf_put,
-    &q_scs_conf_latest, &q_event_count,
+    &q_scs_conf_latest, &q_event_count, &q_batch_put,
 };
 
 typedef struct pg_store {
@@ -331,6 +347,18 @@ static mm_rc pg_exec(pg_store *s, const char *sql, mm_err *err,
 
 static mm_rc pg_prepare_all(pg_store *s, mm_err *err)
 {
+    /* the staging table of put_events: per session, so made again after a
+     * reconnection */
+    mm_rc rc0 = pg_exec(
+        s,
+        "CREATE TEMP TABLE IF NOT EXISTS mm_batch(ord integer NOT NULL, "
+        "event_id text NOT NULL, kind text NOT NULL, ts bigint NOT NULL, "
+        "rule_id text NOT NULL, severity integer NOT NULL, src_ip text NOT "
+        "NULL, domain text NOT NULL, url_path text NOT NULL, users_hash "
+        "bigint NOT NULL, json text NOT NULL) ON COMMIT DELETE ROWS",
+        err, "create the staging table");
+    if (rc0 != MM_OK)
+        return rc0;
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
         PGresult *r = PQprepare(s->c, stmts[i]->name, stmts[i]->sql, 0, NULL);
         mm_rc rc = PQresultStatus(r) == PGRES_COMMAND_OK
@@ -551,6 +579,128 @@ static mm_rc pg_put_event(mm_store *base, const char *tenant,
     if (rc != MM_OK)
         return rc;
     *dup = strcmp(PQcmdTuples(r), "0") == 0;
+    PQclear(r);
+    return MM_OK;
+}
+
+/* Appends one field of a COPY text row, escaped, then `sep`. */
+static mm_rc copy_field(mm_buf *b, const char *p, size_t n, char sep)
+{
+    size_t run = 0;
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        char c = p[i];
+        const char *esc = c == '\\'   ? "\\\\"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                                      : NULL;
+        if (!esc)
+            continue;
+        rc = mm_buf_append(b, p + run, i - run);
+        if (rc == MM_OK)
+            rc = mm_buf_append(b, esc, 2);
+        run = i + 1;
+    }
+    if (rc == MM_OK)
+        rc = mm_buf_append(b, p + run, n - run);
+    return rc == MM_OK ? mm_buf_append(b, &sep, 1) : rc;
+}
+
+static mm_rc copy_text(mm_buf *b, const char *t)
+{
+    return copy_field(b, t, strlen(t), '\t');
+}
+
+/* One staging row (ord, then the columns of events but tenant and
+ * received). */
+static mm_rc copy_row(mm_buf *b, size_t ord, const mm_hub_event *e, int64_t ts)
+{
+    char ip[48] = "";
+    const char *src = e->src_text;
+    if (!src[0] && e->src.family) {
+        mm_addr_format(&e->src, ip, sizeof ip);
+        src = ip;
+    }
+    mm_rc rc = mm_buf_printf(b, "%zu\t", ord);
+    if (rc == MM_OK)
+        rc = copy_text(b, e->id);
+    if (rc == MM_OK)
+        rc = mm_buf_printf(b, "%s\t%lld\t", e->alert ? "alert" : "event",
+                           (long long)ts);
+    if (rc == MM_OK)
+        rc = copy_text(b, e->rule_id);
+    if (rc == MM_OK)
+        rc = mm_buf_printf(b, "%d\t", e->severity);
+    if (rc == MM_OK)
+        rc = copy_text(b, src);
+    if (rc == MM_OK)
+        rc = copy_text(b, e->domain);
+    if (rc == MM_OK)
+        rc = copy_text(b, e->path);
+    if (rc == MM_OK)
+        rc = mm_buf_printf(b, "%lld\t", (long long)(int64_t)e->users_hash);
+    if (rc == MM_OK)
+        rc = copy_field(b, e->json ? e->json : "", e->json ? e->json_len : 0,
+                        '\n');
+    return rc;
+}
+
+/* Sends the staging rows with COPY … FROM STDIN. */
+static mm_rc copy_in(pg_store *s, const mm_buf *b, mm_err *err)
+{
+    PGresult *r = PQexec(s->c, "COPY mm_batch FROM STDIN");
+    bool in = PQresultStatus(r) == PGRES_COPY_IN;
+    mm_rc rc = in ? MM_OK : pg_fail(s, r, err, "copy batch");
+    PQclear(r);
+    if (!in)
+        return rc;
+    if (PQputCopyData(s->c, b->data ? b->data : "", (int)b->len) != 1 ||
+        PQputCopyEnd(s->c, NULL) != 1)
+        rc = pg_fail(s, NULL, err, "copy batch");
+    while ((r = PQgetResult(s->c)) != NULL) {
+        if (rc == MM_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = pg_fail(s, r, err, "copy batch");
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* A batch in two round trips whatever its size: COPY into the session's
+ * staging table, then one statement inserts the new events and returns
+ * their ordinals (put_event would take one round trip per event). */
+static mm_rc pg_put_events(mm_store *base, const char *tenant,
+                           const mm_hub_event *ev, size_t n, int64_t received,
+                           int64_t ts_max, bool *dup, mm_err *err)
+{
+    pg_store *s = (pg_store *)base;
+    mm_rc rc = pg_ready(s, err);
+    mm_buf b;
+    mm_buf_init(&b, (size_t)1 << 30);
+    for (size_t i = 0; i < n && rc == MM_OK; i++) {
+        int64_t ts = ev[i].ts_ms > ts_max ? received : ev[i].ts_ms;
+        dup[i] = true;
+        rc = ensure_partition(s, ts, err);
+        if (rc == MM_OK && copy_row(&b, i, &ev[i], ts) != MM_OK)
+            rc = mm_err_set(err, MM_ENOMEM, "postgresql", 0, "out of memory");
+    }
+    if (rc == MM_OK && n)
+        rc = copy_in(s, &b, err);
+    mm_buf_free(&b);
+    if (rc != MM_OK || n == 0)
+        return rc;
+    params p = {.n = 0};
+    p_text(&p, tenant);
+    p_int(&p, received);
+    PGresult *r;
+    rc = pg_run(s, &q_batch_put, &p, &r, err, "insert batch");
+    if (rc != MM_OK)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int64_t ord = col_i64(r, i, 0);
+        if (ord >= 0 && (size_t)ord < n)
+            dup[ord] = false;
+    }
     PQclear(r);
     return MM_OK;
 }
@@ -1200,6 +1350,7 @@ static const mm_store_ops pg_ops = {
     .scs_confirmation_put = pg_scs_confirmation_put,
     .scs_confirmation_latest = pg_scs_confirmation_latest,
     .event_count = pg_event_count,
+    .put_events = pg_put_events,
 };
 
 /* ---- opening and migrations -----------------------------------------------

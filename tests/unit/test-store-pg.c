@@ -153,6 +153,49 @@ static void test_events_idempotent_and_partitioned(void **state)
     assert_true(ss.size_bytes > 0);
 }
 
+/* The whole-batch path (COPY): the same answers as put_event one by one,
+ * a repeat inside the batch included; times past ts_max are clamped. */
+static void test_put_events_batch(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_event ev[5];
+    bool dup[5], one;
+    ev_make(&ev[0], "p1", TS_2026, "192.0.2.1", "{\"tab\":\"a\tb\\\\\"}");
+    ev_make(&ev[1], "p2", TS_2026, "2001:db8::1", "{}");
+    ev_make(&ev[2], "p1", TS_2026 + 5, "192.0.2.1", "{\"again\":1}");
+    ev_make(&ev[3], "p3", TS_2026 + 9000000000LL, NULL, "{}");
+    ev_make(&ev[4], "p4", TS_1990, NULL, "{}");
+    assert_non_null(st->ops->put_events);
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(put(st, "t1", &ev[1], &one), MM_OK); /* stored before */
+    assert_int_equal(st->ops->put_events(st, "t1", ev, 5, TS_2026 + 1000,
+                                         TS_2026 + 3600000, dup, &err),
+                     MM_OK);
+    assert_false(dup[0]);
+    assert_true(dup[1]);
+    assert_true(dup[2]);
+    assert_false(dup[3]);
+    assert_false(dup[4]);
+    /* a second batch in the same transaction sees the first */
+    assert_int_equal(st->ops->put_events(st, "t1", ev, 2, TS_2026 + 1000,
+                                         TS_2026 + 3600000, dup, &err),
+                     MM_OK);
+    assert_true(dup[0] && dup[1]);
+    assert_int_equal(mm_store_commit(st, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 4);
+    assert_int_equal(
+        side_count("SELECT count(*) FROM events WHERE event_id='p3' AND "
+                   "ts=1796601601000 AND received=1796601601000"),
+        1);
+    assert_int_equal(side_count("SELECT count(*) FROM events WHERE "
+                                "json=E'{\"tab\":\"a\\tb\\\\\\\\\"}'"),
+                     1);
+    assert_int_equal(side_count("SELECT count(*) FROM events WHERE "
+                                "users_hash=-81985529216486896"),
+                     4);
+}
+
 static void test_rollback_stores_nothing(void **state)
 {
     mm_store *st = *state;
@@ -497,6 +540,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_events_idempotent_and_partitioned,
                                         reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_put_events_batch, reset_db,
+                                        close_db),
         cmocka_unit_test_setup_teardown(test_rollback_stores_nothing, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_records_round_trip, reset_db,
