@@ -52,7 +52,15 @@ static const char usage[] =
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
     "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
     "supplier\n"
-    "\n詳細 / details: docs/hub.md, docs/api.md\n";
+    "  mamori hub token add --dir DIR --tenant ID [--scope "
+    "upload,feed,read,metrics,admin]\n"
+    "      [--expires YYYY-MM-DD]   トークン追加（一度だけ表示）/ add a "
+    "token (shown once)\n"
+    "  mamori hub token list --dir DIR [--tenant ID] [--json]\n"
+    "  mamori hub token revoke|rotate --dir DIR --id TOKEN-ID\n"
+    "      失効 / 再発行（旧トークンは失効）/ revoke; rotate = new token, "
+    "old one revoked\n"
+    "\n詳細 / details: docs/hub.md, docs/api.md, docs/security.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
 {
@@ -131,6 +139,8 @@ static int take_opt(int key, const char *v, void *ud)
     case K_BUYER: a->buyer = v; break;
     case K_SUPPLIER: a->supplier = v; break;
     case K_LEVEL: a->level = v; break;
+    case K_SCOPE: a->scope = v; break;
+    case K_EXPIRES: a->expires = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -149,8 +159,8 @@ static int take_opt(int key, const char *v, void *ud)
 /* ---- dispatch: one row per subcommand
  * ---------------------------------------------- */
 
-static const hub_sub *const tables[] = {mm_cli_hub_admin_subs,
-                                        mm_cli_hub_view_subs};
+static const hub_sub *const tables[] = {
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_token_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

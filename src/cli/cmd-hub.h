@@ -34,6 +34,8 @@ enum {
     K_BUYER,
     K_SUPPLIER,
     K_LEVEL,
+    K_SCOPE,
+    K_EXPIRES,
 };
 #define SAN_MAX 64u
 
@@ -52,6 +54,7 @@ typedef struct hub_args {
     mm_store *st; /* the hub's store, open for rows with .store */
     char *text;   /* FILE read, for rows with .file */
     size_t len;
+    const char *scope, *expires; /* token add */
 } hub_args;
 
 /* True when option `k` was given. */
@@ -81,6 +84,7 @@ typedef struct hub_sub {
 /* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
+extern const hub_sub mm_cli_hub_token_subs[]; /* cmd-hub-token.c */
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

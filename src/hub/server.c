@@ -169,35 +169,63 @@ static enum MHD_Result reply_error(mm_hub_server *s, struct MHD_Connection *c,
 /* ---- authentication and rate limit ----------------------------------------
  */
 
-/* Finds the tenant of the request's bearer token; copies it to *out. */
-static bool authenticate(mm_hub_server *s, struct MHD_Connection *c,
-                         mm_tenant *out)
+/* The bearer token of the request, or NULL; *n gets its length. */
+static const char *bearer(struct MHD_Connection *c, size_t *n)
 {
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
     if (!a || strncasecmp(a, "Bearer ", 7) != 0)
-        return false;
+        return NULL;
     const char *tok = a + 7;
     while (*tok == ' ')
         tok++;
-    size_t n = strlen(tok);
-    if (n == 0 || n > 256)
-        return false;
-    char hash[65];
-    mm_hub_token_hash(tok, n, hash, sizeof hash);
+    *n = strlen(tok);
+    return *n ? tok : NULL;
+}
+
+/* Checks the request's bearer token (live, and holding at least one scope
+ * of `need`) and copies its tenant to *out. 200, 401 (missing, unknown,
+ * expired, revoked) or 403 (lacks the scope). */
+static unsigned authorize(mm_hub_server *s, struct MHD_Connection *c,
+                          unsigned need, mm_tenant *out)
+{
+    size_t n = 0;
+    const char *tok = bearer(c, &n);
+    if (!tok)
+        return 401;
+    mm_token tk;
     pthread_mutex_lock(&s->mu);
-    const mm_tenant *t = mm_hub_tenant_by_hash(s->h, hash);
-    if (!t && mm_now_ms() - s->last_reload_ms > 1000) {
+    unsigned st =
+        mm_hub_token_check(s->st, tok, n, need, true, mm_now_ms(), &tk);
+    const mm_tenant *t =
+        st == 200 ? mm_hub_tenant_by_id(s->h, tk.tenant) : NULL;
+    if (st == 200 && !t && mm_now_ms() - s->last_reload_ms > 1000) {
         /* a tenant added by the CLI while we run */
         mm_err err;
         s->last_reload_ms = mm_now_ms();
         if (mm_hub_reload(s->h, &err) == MM_OK)
-            t = mm_hub_tenant_by_hash(s->h, hash);
+            t = mm_hub_tenant_by_id(s->h, tk.tenant);
     }
     if (t)
         *out = *t;
+    else if (st == 200)
+        st = 401;
     pthread_mutex_unlock(&s->mu);
-    return t != NULL;
+    return st;
+}
+
+/* The reply to a request authorize() refused. */
+static enum MHD_Result reply_auth(mm_hub_server *s, struct MHD_Connection *c,
+                                  unsigned status)
+{
+    if (status == 403)
+        return reply_error(s, c, 403,
+                           "this token does not have the scope this "
+                           "endpoint needs",
+                           NULL, NULL);
+    return reply_error(s, c, 401,
+                       "missing, unknown, expired or revoked bearer token",
+                       "WWW-Authenticate", "Bearer");
 }
 
 static tstate *tenant_state(mm_hub_server *s, const char *id)
@@ -709,22 +737,28 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
     return ret;
 }
 
-/* /api/v1/scs/…: the SCS buyer view (routes in scs-status.c). Bodies of at
- * most MM_HUB_SCS_DOC_MAX bytes. */
+/* /api/v1/scs/… (the SCS buyer view, routes in scs-status.c: reading
+ * needs the read scope, submitting the upload scope) and /api/v1/admin/…
+ * (tokens.c, the admin scope). Bodies of at most MM_HUB_SCS_DOC_MAX
+ * bytes. */
 static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *upload, size_t *upload_size,
                                   void **con_cls)
 {
     req *r = *con_cls;
+    bool admin = strncmp(url, "/api/v1/admin/", 14) == 0;
     if (!r) {
         r = calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
         *con_cls = r;
-        if (!authenticate(s, c, &r->tenant))
-            return reply_error(s, c, 401, "missing or unknown bearer token",
-                               "WWW-Authenticate", "Bearer");
+        unsigned need = admin                        ? MM_SCOPE_ADMIN
+                        : strcmp(method, "GET") == 0 ? MM_SCOPE_READ
+                                                     : MM_SCOPE_UPLOAD;
+        unsigned st = authorize(s, c, need, &r->tenant);
+        if (st != 200)
+            return reply_auth(s, c, st);
         unsigned retry = 1;
         if (!rate_ok(s, r->tenant.id, &retry)) {
             char ra[16];
@@ -751,10 +785,16 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
     mm_buf_init(&out, RESP_MAX);
     unsigned status = 500;
     pthread_mutex_lock(&s->mu);
-    mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data, r->body.len,
-                    mm_now_ms(), &status, &out);
+    if (admin)
+        mm_hub_token_http(
+            s->st, method, url,
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant"),
+            r->body.data, r->body.len, mm_now_ms(), &status, &out);
+    else
+        mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data,
+                        r->body.len, mm_now_ms(), &status, &out);
     pthread_mutex_unlock(&s->mu);
-    if (status == 200 && strcmp(method, "GET") != 0) {
+    if ((status == 200 || status == 201) && strcmp(method, "GET") != 0) {
         /* server mode: the write is durable only after the log flush */
         mm_err serr;
         if (mm_store_sync(s->st, &serr) != MM_OK) {
@@ -780,7 +820,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
 {
     mm_hub_server *s = cls;
     (void)version;
-    if (strncmp(url, "/api/v1/scs/", 12) == 0)
+    if (strncmp(url, "/api/v1/scs/", 12) == 0 ||
+        strncmp(url, "/api/v1/admin/", 14) == 0)
         return scs_access(s, c, url, method, upload, upload_size, con_cls);
     req *r = *con_cls;
     if (!r) {
@@ -793,9 +834,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
             return MHD_YES;
         if (strcmp(method, "POST") != 0)
             return reply_error(s, c, 405, "use POST", "Allow", "POST");
-        if (!authenticate(s, c, &r->tenant))
-            return reply_error(s, c, 401, "missing or unknown bearer token",
-                               "WWW-Authenticate", "Bearer");
+        unsigned st = authorize(s, c, MM_SCOPE_UPLOAD, &r->tenant);
+        if (st != 200)
+            return reply_auth(s, c, st);
         unsigned retry = 1;
         if (!rate_ok(s, r->tenant.id, &retry)) {
             char ra[16];
@@ -837,12 +878,24 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
         return reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15,
                      NULL, NULL);
     if (strcmp(url, "/metrics") == 0) {
-        /* metrics name every tenant: for the operator only, i.e. from the
-         * hub host (a local Prometheus or an SSH tunnel), never for a
-         * tenant's token (issue 12 §6) */
-        if (!client_is_loopback(c))
+        /* metrics name every tenant: for the operator only (issue 12 §6).
+         * A request with a token is judged by its scope (metrics or admin;
+         * an SME's upload/feed token gets 403 from anywhere); one without
+         * a token only from the hub host (a local Prometheus, SSH
+         * tunnel). */
+        size_t tl;
+        mm_tenant mt;
+        unsigned st =
+            bearer(c, &tl)
+                ? authorize(s, c, MM_SCOPE_METRICS | MM_SCOPE_ADMIN, &mt)
+            : client_is_loopback(c) ? 200
+                                    : 403;
+        if (st == 401)
+            return reply_auth(s, c, st);
+        if (st != 200)
             return reply_error(s, c, 403,
-                               "metrics are served to loopback clients only",
+                               "metrics need a token with the metrics or "
+                               "admin scope, or a loopback client",
                                NULL, NULL);
         return handle_metrics(s, c);
     }
@@ -855,9 +908,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     if (feed < 0 && !inbox)
         return reply_error(s, c, 404, "no such endpoint", NULL, NULL);
     mm_tenant t;
-    if (!authenticate(s, c, &t))
-        return reply_error(s, c, 401, "missing or unknown bearer token",
-                           "WWW-Authenticate", "Bearer");
+    unsigned st = authorize(s, c, inbox ? MM_SCOPE_READ : MM_SCOPE_FEED, &t);
+    if (st != 200)
+        return reply_auth(s, c, st);
     return inbox ? handle_inbox(s, c, &t) : handle_feed(s, c, r, feed);
 }
 
