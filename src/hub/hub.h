@@ -538,6 +538,12 @@ typedef struct mm_hub_server_conf {
     unsigned max_connections; /* open connections in all (22000) */
     unsigned max_connections_per_ip; /* open connections per address (256) */
     unsigned idle_timeout; /* s before an idle connection closes (15) */
+    /* per-tenant quotas (issue 12 §4); 0 = the default */
+    double tenant_events_per_s; /* events per second per tenant (2000) */
+    double tenant_bytes_per_s;  /* event bytes per second per tenant (2e6) */
+    unsigned tenant_quota_mb;   /* stored event bytes per tenant (1024) */
+    unsigned retention_days;    /* events older are pruned (90) */
+    unsigned min_free_mb;       /* free disk below which writes stop (256) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */

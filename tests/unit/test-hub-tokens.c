@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test-hub-tokens.c — bearer tokens: scopes, expiry, revoke, rotate,
- * last-used throttling and the migration of tenants' old tokens. */
+ * last-used throttling and the migration of tenants' old tokens; the store
+ * side of quotas (bytes per tenant, retention pruning, probe write). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,13 +180,53 @@ static void test_limit(void **state)
     close_store(st, dir);
 }
 
+static mm_rc sum_usage(const char *tenant, uint64_t bytes, void *ud)
+{
+    uint64_t *v = ud;
+    v[strcmp(tenant, "a") == 0 ? 0 : 1] += bytes;
+    return MM_OK;
+}
+
+/* Stored bytes per tenant, and retention pruning by @timestamp. */
+static void test_usage_prune(void **state)
+{
+    (void)state;
+    char dir[64];
+    mm_store *st = open_store(dir, sizeof dir);
+    mm_err err;
+    static const char json[] = "{\"x\":1234567890}"; /* 16 bytes */
+    for (int i = 0; i < 4; i++) {
+        mm_hub_event ev;
+        memset(&ev, 0, sizeof ev);
+        snprintf(ev.id, sizeof ev.id, "e%d", i);
+        ev.ts_ms = i < 3 ? NOW - 100LL * 86400000 : NOW;
+        ev.json = json;
+        ev.json_len = 16;
+        bool dup;
+        assert_int_equal(mm_store_put_event(st, "a", &ev, NOW, &dup, &err),
+                         MM_OK);
+    }
+    uint64_t u[2] = {0, 0};
+    assert_int_equal(st->ops->tenant_usage(st, sum_usage, u, &err), MM_OK);
+    assert_int_equal(u[0], 64);
+    uint64_t p[2] = {0, 0};
+    assert_int_equal(
+        st->ops->events_prune(st, NOW - 90LL * 86400000, sum_usage, p, &err),
+        MM_OK);
+    assert_int_equal(p[0], 48);
+    u[0] = 0;
+    assert_int_equal(st->ops->tenant_usage(st, sum_usage, u, &err), MM_OK);
+    assert_int_equal(u[0], 16);
+    assert_int_equal(st->ops->probe(st, &err), MM_OK);
+    close_store(st, dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scopes),
-        cmocka_unit_test(test_expiry),
-        cmocka_unit_test(test_lifecycle),
-        cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_scopes),      cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_lifecycle),   cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_usage_prune),
     };
     return cmocka_run_group_tests_name("hub-tokens", tests, NULL, NULL);
 }
