@@ -15,6 +15,7 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/mamori-bench-hub.XXXXXX")
 trap '[ -n "${PID:-}" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"' EXIT
 build/mamori hub init --dir "$D/hub" --listen 127.0.0.1:0 --plain >/dev/null
 printf 'rate = 1000000\nburst = 1000000\n' >>"$D/hub/hub.conf"
+printf 'tenant_events_per_s = 1e9\ntenant_bytes_per_s = 1e12\ntenant_quota_mb = 1000000\n' >>"$D/hub/hub.conf"
 TA=$(build/mamori hub tenant add --dir "$D/hub" --id a --name A --kind sme 2>/dev/null)
 TB=$(build/mamori hub tenant add --dir "$D/hub" --id b --name B --kind sme 2>/dev/null)
 ${HUB_WRAP:-} build/mamori hub serve --dir "$D/hub" 2>/dev/null & PID=$!

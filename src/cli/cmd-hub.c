@@ -57,7 +57,16 @@ static const char usage[] =
     "      PostgreSQL のスキーマを作成・更新 / create or upgrade the "
     "PostgreSQL schema\n"
     "      (--store, or store = URI in hub.conf, replaces DIR/hub.db)\n"
-    "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md\n";
+    "  mamori hub token add --dir DIR --tenant ID [--scope "
+    "upload,feed,read,metrics,admin]\n"
+    "      [--expires YYYY-MM-DD]   トークン追加（一度だけ表示）/ add a "
+    "token (shown once)\n"
+    "  mamori hub token list --dir DIR [--tenant ID] [--json]\n"
+    "  mamori hub token revoke|rotate --dir DIR --id TOKEN-ID\n"
+    "      失効 / 再発行（旧トークンは失効）/ revoke; rotate = new token, "
+    "old one revoked\n"
+    "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
+    "  docs/security.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
 {
@@ -137,6 +146,8 @@ static int take_opt(int key, const char *v, void *ud)
     case K_SUPPLIER: a->supplier = v; break;
     case K_LEVEL: a->level = v; break;
     case K_STORE: a->store = v; break;
+    case K_SCOPE: a->scope = v; break;
+    case K_EXPIRES: a->expires = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -156,7 +167,8 @@ static int take_opt(int key, const char *v, void *ud)
  * ---------------------------------------------- */
 
 static const hub_sub *const tables[] = {
-    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs};
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs,
+    mm_cli_hub_token_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

@@ -35,6 +35,8 @@ enum {
     K_SUPPLIER,
     K_LEVEL,
     K_STORE,
+    K_SCOPE,
+    K_EXPIRES,
 };
 #define SAN_MAX 64u
 
@@ -54,6 +56,7 @@ typedef struct hub_args {
     char *text;   /* FILE read, for rows with .file */
     size_t len;
     const char *store; /* --store URI */
+    const char *scope, *expires; /* token add */
 } hub_args;
 
 /* True when option `k` was given. */
@@ -85,6 +88,7 @@ extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
 /* The rows of cmd-hub-scale.c (migrate). */
 extern const hub_sub mm_cli_hub_scale_subs[];
+extern const hub_sub mm_cli_hub_token_subs[]; /* cmd-hub-token.c */
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

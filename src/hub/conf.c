@@ -66,6 +66,18 @@ static const opt opts[] = {
     /* not written to a new hub.conf: SQLite in DIR stays the default */
     {"store", OPT_STR, 0, 0,
      "store URI: postgresql://… (default DIR/hub.db, SQLite)", NULL, NULL},
+    {"tenant_events_per_s", OPT_DOUBLE, 1, 1e9,
+     "events per second per tenant (bucket: 10 s, at least one batch)", "2000",
+     "per-tenant quotas: events/s, bytes/s, stored MB, days kept "
+     "(docs/security.md)"},
+    {"tenant_bytes_per_s", OPT_DOUBLE, 1000, 1e12,
+     "event bytes per second per tenant", "2000000", NULL},
+    {"tenant_quota_mb", OPT_UINT, 1, 1000000,
+     "stored event MB per tenant (429 when full)", "1024", NULL},
+    {"retention_days", OPT_UINT, 1, 36500,
+     "events older than this (by @timestamp) are pruned", "90", NULL},
+    {"min_free_mb", OPT_UINT, 1, 1000000,
+     "free disk MB below which uploads get 503 and health fails", "256", NULL},
 };
 
 static void trim(char **s)
@@ -177,6 +189,16 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         c->max_connections_per_ip = u;
     } else if (strcmp(key, "idle_timeout") == 0) {
         c->idle_timeout = u;
+    } else if (strcmp(key, "tenant_events_per_s") == 0) {
+        c->tenant_events_per_s = d;
+    } else if (strcmp(key, "tenant_bytes_per_s") == 0) {
+        c->tenant_bytes_per_s = d;
+    } else if (strcmp(key, "tenant_quota_mb") == 0) {
+        c->tenant_quota_mb = u;
+    } else if (strcmp(key, "retention_days") == 0) {
+        c->retention_days = u;
+    } else if (strcmp(key, "min_free_mb") == 0) {
+        c->min_free_mb = u;
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
         if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||

@@ -230,6 +230,9 @@ typedef mm_rc (*mm_stateioc_fn)(const mm_stateioc *s, void *ud);
 typedef mm_rc (*mm_event_row_fn)(const mm_event_row *r, void *ud);
 typedef mm_rc (*mm_link_row_fn)(const mm_link *l, void *ud);
 struct mm_hub_scs_confirmation; /* SCS section at the end */
+struct mm_token;                /* tokens section at the end */
+/* Bytes of stored events per tenant (quota accounting). */
+typedef mm_rc (*mm_usage_fn)(const char *tenant, uint64_t bytes, void *ud);
 
 /* Every back end fills this table. Callers only use the mm_store_* inline
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
@@ -327,6 +330,27 @@ typedef struct mm_store_ops {
     mm_rc (*put_events)(mm_store *s, const char *tenant,
                         const mm_hub_event *ev, size_t n, int64_t received_ms,
                         int64_t ts_max, bool *dup, mm_err *err);
+    /* Bearer tokens (tokens section at the end). put inserts or updates by
+     * id; get finds one by hash (id NULL) or by id (hash NULL),
+     * MM_ENOTFOUND when none; list gives `tenant`'s (NULL = all) by
+     * creation; touch sets last_used. */
+    mm_rc (*token_put)(mm_store *s, const struct mm_token *t, mm_err *err);
+    mm_rc (*token_get)(mm_store *s, const char *hash, const char *id,
+                       struct mm_token *out, mm_err *err);
+    mm_rc (*token_list)(mm_store *s, const char *tenant,
+                        mm_rc (*fn)(const struct mm_token *t, void *ud),
+                        void *ud, mm_err *err);
+    mm_rc (*token_touch)(mm_store *s, const char *id, int64_t now_ms,
+                         mm_err *err);
+    /* Stored event bytes (the JSON as sent) per tenant. */
+    mm_rc (*tenant_usage)(mm_store *s, mm_usage_fn fn, void *ud, mm_err *err);
+    /* Deletes the events whose @timestamp is before `before_ms` (retention),
+     * in one transaction; fn gets the bytes freed per tenant. */
+    mm_rc (*events_prune)(mm_store *s, int64_t before_ms, mm_usage_fn fn,
+                          void *ud, mm_err *err);
+    /* A small write and commit, to tell whether the store can write now
+     * (health check). */
+    mm_rc (*probe)(mm_store *s, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -524,6 +548,12 @@ typedef struct mm_hub_server_conf {
     unsigned max_connections_per_ip; /* open connections per address (256) */
     unsigned idle_timeout; /* s before an idle connection closes (15) */
     char store[1024];      /* store URI; "" = DIR/hub.db (SQLite) */
+    /* per-tenant quotas (issue 12 §4); 0 = the default */
+    double tenant_events_per_s; /* events per second per tenant (2000) */
+    double tenant_bytes_per_s;  /* event bytes per second per tenant (2e6) */
+    unsigned tenant_quota_mb;   /* stored event bytes per tenant (1024) */
+    unsigned retention_days;    /* events older are pruned (90) */
+    unsigned min_free_mb;       /* free disk below which writes stop (256) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -691,5 +721,75 @@ mm_rc mm_store_pg_open(const char *uri, mm_store **out, mm_err *err);
  * than this build or the database holds other tables; MM_EIO when it
  * cannot be reached. A SQLite store makes its schema on open (0 → 0). */
 mm_rc mm_store_migrate(const char *uri, int *from, int *to, mm_err *err);
+/* ---- tokens: scopes, expiry, revocation (tokens.c) -------------------------
+ * Every bearer token is a row of its own with scopes, an optional expiry,
+ * a revocation time and a last-used time. A tenant's first token (from
+ * `tenant add`, and every token made before tokens had scopes) is
+ * upload+feed+read without expiry, as before. */
+
+enum {
+    MM_SCOPE_UPLOAD = 1u,  /* POST /api/v1/events and SCS submissions */
+    MM_SCOPE_FEED = 2u,    /* GET /api/v1/feed, feed.txt, .nft, .stix */
+    MM_SCOPE_READ = 4u,    /* read-only API: inbox, SCS views */
+    MM_SCOPE_METRICS = 8u, /* GET /metrics (monitoring) */
+    MM_SCOPE_ADMIN = 16u,  /* /api/v1/admin/…, and /metrics */
+};
+#define MM_SCOPE_LEGACY (MM_SCOPE_UPLOAD | MM_SCOPE_FEED | MM_SCOPE_READ)
+#define MM_SCOPE_ALL 31u
+/* last_used is written at most this often per token (one write a minute,
+ * not one per request). */
+#define MM_TOKEN_TOUCH_MS 60000
+/* Tokens one tenant may hold (rows, list size). */
+#define MM_TOKEN_PER_TENANT_MAX 64u
+
+typedef struct mm_token {
+    char id[20]; /* "tk_" + 16 hex of the hash: names it, not a secret */
+    char tenant[MM_HUB_ID_MAX + 1];
+    char hash[65];
+    unsigned scopes;      /* MM_SCOPE_* bits */
+    int64_t created_ms;   /* 0 = before tokens had rows (migrated) */
+    int64_t expires_ms;   /* 0 = never; refused from this instant on */
+    int64_t revoked_ms;   /* 0 = not revoked */
+    int64_t last_used_ms; /* 0 = never used */
+} mm_token;
+typedef mm_rc (*mm_token_fn)(const mm_token *t, void *ud);
+
+/* "upload,feed,read,metrics,admin" (comma-separated, any order) ↔ bits. */
+bool mm_hub_scopes_parse(const char *s, unsigned *out);
+void mm_hub_scopes_format(unsigned scopes, char *out, size_t outlen);
+/* "YYYY-MM-DD" → the first instant after that day (UTC): a token with
+ * --expires 2027-03-31 works through March 31 and not after. */
+bool mm_hub_expiry_parse(const char *s, int64_t *out_ms);
+
+/* Makes a token for a known tenant; writes the secret (shown once, 69
+ * bytes) to `secret` and the row to *out (may be NULL). MM_ENOTFOUND for
+ * an unknown tenant, MM_EINVAL for no scope, MM_ELIMIT past
+ * MM_TOKEN_PER_TENANT_MAX live tokens. */
+mm_rc mm_hub_token_add(mm_store *st, const char *tenant, unsigned scopes,
+                       int64_t expires_ms, int64_t now_ms, char *secret,
+                       size_t secretlen, mm_token *out, mm_err *err);
+/* Revokes token `id` now (MM_ENOTFOUND when unknown). */
+mm_rc mm_hub_token_revoke(mm_store *st, const char *id, int64_t now_ms,
+                          mm_err *err);
+/* A new token with the same tenant, scopes and expiry, and the old one
+ * revoked, in one transaction. */
+mm_rc mm_hub_token_rotate(mm_store *st, const char *id, int64_t now_ms,
+                          char *secret, size_t secretlen, mm_token *out,
+                          mm_err *err);
+/* Checks a presented bearer token: 200 with *out when it is known, live
+ * and has every scope of `need` (any one of them when `any`); 401 when it
+ * is unknown, revoked or expired; 403 when it lacks the scope. Writes
+ * last_used at most every MM_TOKEN_TOUCH_MS. */
+unsigned mm_hub_token_check(mm_store *st, const char *secret, size_t len,
+                            unsigned need, bool any, int64_t now_ms,
+                            mm_token *out);
+/* {"tokens":[{id,tenant,scopes,created,expires,revoked,last_used}…]}. */
+mm_rc mm_hub_token_list_json(mm_store *st, const char *tenant, mm_buf *out,
+                             mm_err *err);
+/* The admin API (/api/v1/admin/tokens…, docs/api.md) for a caller that
+ * holds the admin scope: sets *status and writes the JSON reply. */
+void mm_hub_token_http(mm_store *st, const char *method, const char *url,
+                       const char *tenant_arg, const char *body, size_t len,
+                       int64_t now_ms, unsigned *status, mm_buf *out);
 
 #endif /* MM_HUB_H */

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #define HOOK_MAX_ATTEMPTS 10u
@@ -54,6 +55,10 @@ typedef struct tstate {
     int64_t refill_ms;
     int64_t last_seen_ms;
     uint64_t events;
+    /* quotas: events and bytes buckets, stored bytes */
+    double ev_tokens, by_tokens;
+    int64_t q_refill_ms;
+    uint64_t stored;
 } tstate;
 
 /* One batch waiting for the group commit (lives on its request's stack). */
@@ -99,6 +104,11 @@ struct mm_hub_server {
     uint64_t lat_bucket[N_LAT + 1];
     double lat_sum;
     uint64_t lat_count;
+    /* disk and store health (health_ok), cached for a second */
+    int64_t health_ms;
+    bool health_good;
+    char health_why[160];
+    uint64_t pruned_total;
 };
 
 static double mono_s(void)
@@ -169,35 +179,77 @@ static enum MHD_Result reply_error(mm_hub_server *s, struct MHD_Connection *c,
 /* ---- authentication and rate limit ----------------------------------------
  */
 
-/* Finds the tenant of the request's bearer token; copies it to *out. */
-static bool authenticate(mm_hub_server *s, struct MHD_Connection *c,
-                         mm_tenant *out)
+/* The bearer token of the request, or NULL; *n gets its length. */
+static const char *bearer(struct MHD_Connection *c, size_t *n)
 {
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
     if (!a || strncasecmp(a, "Bearer ", 7) != 0)
-        return false;
+        return NULL;
     const char *tok = a + 7;
     while (*tok == ' ')
         tok++;
-    size_t n = strlen(tok);
-    if (n == 0 || n > 256)
-        return false;
-    char hash[65];
-    mm_hub_token_hash(tok, n, hash, sizeof hash);
+    *n = strlen(tok);
+    return *n ? tok : NULL;
+}
+
+/* Checks the request's bearer token (live, and holding at least one scope
+ * of `need`) and copies its tenant to *out. 200, 401 (missing, unknown,
+ * expired, revoked) or 403 (lacks the scope). */
+static unsigned authorize(mm_hub_server *s, struct MHD_Connection *c,
+                          unsigned need, mm_tenant *out)
+{
+    size_t n = 0;
+    const char *tok = bearer(c, &n);
+    if (!tok)
+        return 401;
+    mm_token tk;
     pthread_mutex_lock(&s->mu);
-    const mm_tenant *t = mm_hub_tenant_by_hash(s->h, hash);
-    if (!t && mm_now_ms() - s->last_reload_ms > 1000) {
+    unsigned st =
+        mm_hub_token_check(s->st, tok, n, need, true, mm_now_ms(), &tk);
+    const mm_tenant *t =
+        st == 200 ? mm_hub_tenant_by_id(s->h, tk.tenant) : NULL;
+    if (st == 200 && !t && mm_now_ms() - s->last_reload_ms > 1000) {
         /* a tenant added by the CLI while we run */
         mm_err err;
         s->last_reload_ms = mm_now_ms();
         if (mm_hub_reload(s->h, &err) == MM_OK)
-            t = mm_hub_tenant_by_hash(s->h, hash);
+            t = mm_hub_tenant_by_id(s->h, tk.tenant);
     }
     if (t)
         *out = *t;
+    else if (st == 200)
+        st = 401;
     pthread_mutex_unlock(&s->mu);
-    return t != NULL;
+    return st;
+}
+
+/* The reply to a request authorize() refused. */
+static enum MHD_Result reply_auth(mm_hub_server *s, struct MHD_Connection *c,
+                                  unsigned status)
+{
+    if (status == 403)
+        return reply_error(s, c, 403,
+                           "this token does not have the scope this "
+                           "endpoint needs",
+                           NULL, NULL);
+    return reply_error(s, c, 401,
+                       "missing, unknown, expired or revoked bearer token",
+                       "WWW-Authenticate", "Bearer");
+}
+
+/* Bucket sizes: ten seconds of the rate, and never less than one largest
+ * batch (else a valid batch could never pass). */
+static double ev_burst(const mm_hub_server_conf *c)
+{
+    double b = c->tenant_events_per_s * 10;
+    return b > MM_HUB_BATCH_MAX_LINES ? b : MM_HUB_BATCH_MAX_LINES;
+}
+
+static double by_burst(const mm_hub_server_conf *c)
+{
+    double b = c->tenant_bytes_per_s * 10;
+    return b > MM_HUB_BATCH_MAX_BYTES ? b : MM_HUB_BATCH_MAX_BYTES;
 }
 
 static tstate *tenant_state(mm_hub_server *s, const char *id)
@@ -218,6 +270,9 @@ static tstate *tenant_state(mm_hub_server *s, const char *id)
     snprintf(t->id, sizeof t->id, "%s", id);
     t->tokens = s->conf.burst;
     t->refill_ms = mm_now_ms();
+    t->ev_tokens = ev_burst(&s->conf);
+    t->by_tokens = by_burst(&s->conf);
+    t->q_refill_ms = t->refill_ms;
     return t;
 }
 
@@ -245,6 +300,99 @@ static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
     return ok;
 }
 
+/* Per-tenant quotas for a decoded batch of n events and len bytes: 0 when
+ * it may be stored (its events and bytes are then taken from the
+ * buckets), else 429 with *retry seconds and *msg. */
+static unsigned quota_check(mm_hub_server *s, const char *id, size_t n,
+                            size_t len, unsigned *retry, const char **msg)
+{
+    const mm_hub_server_conf *c = &s->conf;
+    unsigned st = 0;
+    pthread_mutex_lock(&s->mu);
+    tstate *t = tenant_state(s, id);
+    if (t) {
+        int64_t now = mm_now_ms();
+        double dt = (double)(now - t->q_refill_ms) / 1000.0;
+        t->q_refill_ms = now;
+        t->ev_tokens += dt * c->tenant_events_per_s;
+        if (t->ev_tokens > ev_burst(c))
+            t->ev_tokens = ev_burst(c);
+        t->by_tokens += dt * c->tenant_bytes_per_s;
+        if (t->by_tokens > by_burst(c))
+            t->by_tokens = by_burst(c);
+        double need_e = ((double)n - t->ev_tokens) / c->tenant_events_per_s;
+        double need_b = ((double)len - t->by_tokens) / c->tenant_bytes_per_s;
+        double wait = need_e > need_b ? need_e : need_b;
+        if (t->stored + len > (uint64_t)c->tenant_quota_mb * 1000000u) {
+            st = 429;
+            *retry = 3600;
+            *msg = "this tenant's storage quota (tenant_quota_mb) is full; "
+                   "events older than retention_days are removed";
+        } else if (wait > 0) {
+            st = 429;
+            *retry = (unsigned)wait + 1;
+            *msg = "over this tenant's events/s or bytes/s limit; retry "
+                   "later";
+        } else {
+            t->ev_tokens -= (double)n;
+            t->by_tokens -= (double)len;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+/* Adds stored bytes to a tenant (caller holds mu); mm_usage_fn. */
+static mm_rc usage_add(const char *tenant, uint64_t bytes, void *ud)
+{
+    mm_hub_server *s = ud;
+    tstate *t = tenant_state(s, tenant);
+    if (t)
+        t->stored += bytes;
+    return MM_OK;
+}
+
+/* Takes pruned bytes off a tenant (caller holds mu); mm_usage_fn. */
+static mm_rc usage_sub(const char *tenant, uint64_t bytes, void *ud)
+{
+    mm_hub_server *s = ud;
+    tstate *t = tenant_state(s, tenant);
+    if (t)
+        t->stored = t->stored > bytes ? t->stored - bytes : 0;
+    s->pruned_total += bytes;
+    return MM_OK;
+}
+
+/* Whether the store can take writes: free disk at least min_free_mb and a
+ * probe write that commits. Checked at most once a second (the health
+ * check needs no token, so it must stay cheap); caller holds mu. */
+static bool health_ok(mm_hub_server *s, const char **why)
+{
+    int64_t now = mm_now_ms();
+    if (now - s->health_ms >= 1000) {
+        s->health_ms = now;
+        s->health_good = true;
+        s->health_why[0] = '\0';
+        struct statvfs v;
+        mm_err err;
+        if (statvfs(s->conf.dir, &v) == 0 &&
+            (uint64_t)v.f_bavail * v.f_frsize <
+                (uint64_t)s->conf.min_free_mb * 1000000u) {
+            s->health_good = false;
+            snprintf(s->health_why, sizeof s->health_why,
+                     "less than min_free_mb (%u MB) free on the store's disk",
+                     s->conf.min_free_mb);
+        } else if (s->st->ops->probe &&
+                   s->st->ops->probe(s->st, &err) != MM_OK) {
+            s->health_good = false;
+            snprintf(s->health_why, sizeof s->health_why,
+                     "the store cannot write: %.100s", err.msg);
+        }
+    }
+    *why = s->health_why;
+    return s->health_good;
+}
+
 /* The connection limits of hub.conf, made reachable: the open-files limit is
  * raised to its hard limit as far as needed, and the total connection
  * limit is cut to what the descriptors allow (64 kept for the store,
@@ -259,6 +407,14 @@ static void fit_connections(mm_hub_server_conf *c)
         c->max_connections_per_ip = 256;
     if (!c->idle_timeout)
         c->idle_timeout = 15;
+    if (!c->tenant_quota_mb || !(c->tenant_events_per_s > 0)) {
+        /* a conf without the quota rows: all of them from the defaults */
+        c->tenant_events_per_s = 2000;
+        c->tenant_bytes_per_s = 2e6;
+        c->tenant_quota_mb = 1024;
+        c->retention_days = c->retention_days ? c->retention_days : 90;
+        c->min_free_mb = c->min_free_mb ? c->min_free_mb : 256;
+    }
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return;
@@ -446,6 +602,12 @@ static enum MHD_Result handle_events(mm_hub_server *s,
                                "unsupported Content-Encoding (use zstd)", NULL,
                                NULL);
     }
+    pthread_mutex_lock(&s->mu);
+    const char *sick = NULL;
+    bool healthy = health_ok(s, &sick);
+    pthread_mutex_unlock(&s->mu);
+    if (!healthy) /* a full disk: refuse before the store fails mid-way */
+        return reply_error(s, c, 503, sick, "Retry-After", "60");
     mm_hub_batch b;
     mm_err err;
     memset(&err, 0, sizeof err);
@@ -457,15 +619,33 @@ static enum MHD_Result handle_events(mm_hub_server *s,
         return reply_error(s, c, 400, err.msg, NULL, NULL);
     if (rc != MM_OK)
         return reply_error(s, c, 500, err.msg, NULL, NULL);
+    unsigned retry = 1;
+    const char *why = NULL;
+    size_t bytes = 0;
+    for (size_t i = 0; i < b.n; i++)
+        bytes += b.ev[i].json_len;
+    if (quota_check(s, r->tenant.id, b.n, bytes, &retry, &why)) {
+        mm_hub_batch_free(&b);
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry);
+        return reply_error(s, c, 429, why, "Retry-After", ra);
+    }
     gjob me;
     memset(&me, 0, sizeof me);
     me.j.tenant = &r->tenant;
     me.j.batch = &b;
     me.t0 = t0;
     group_commit(s, &me);
+    size_t lines = b.n;
     mm_hub_batch_free(&b);
     rc = me.j.rc;
     mm_hub_ingest_result res = me.j.res;
+    if (rc == MM_OK && lines) {
+        /* stored bytes: duplicates were not stored again */
+        pthread_mutex_lock(&s->mu);
+        usage_add(r->tenant.id, (uint64_t)bytes * res.accepted / lines, s);
+        pthread_mutex_unlock(&s->mu);
+    }
     if (rc == MM_EINVAL)
         return reply_error(s, c, 403, me.j.err.msg, NULL, NULL);
     if (rc != MM_OK)
@@ -647,6 +827,19 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
             mm_buf_printf(
                 &b, "mamori_hub_tenant_events_total{tenant=\"%s\"} %llu\n",
                 s->ts[i].id, (unsigned long long)s->ts[i].events);
+    mm_buf_puts(&b, "# HELP mamori_hub_tenant_stored_bytes Stored event "
+                    "bytes per tenant (tenant_quota_mb).\n"
+                    "# TYPE mamori_hub_tenant_stored_bytes gauge\n");
+    for (unsigned i = 0; i < s->nts; i++)
+        mm_buf_printf(&b,
+                      "mamori_hub_tenant_stored_bytes{tenant=\"%s\"} %llu\n",
+                      s->ts[i].id, (unsigned long long)s->ts[i].stored);
+    mm_buf_printf(&b,
+                  "# HELP mamori_hub_pruned_bytes_total Event bytes removed "
+                  "by retention.\n"
+                  "# TYPE mamori_hub_pruned_bytes_total counter\n"
+                  "mamori_hub_pruned_bytes_total %llu\n",
+                  (unsigned long long)s->pruned_total);
     mm_buf_puts(&b, "# HELP mamori_hub_batch_seconds Time from a complete "
                     "upload to its durable commit and correlation.\n"
                     "# TYPE mamori_hub_batch_seconds histogram\n");
@@ -709,22 +902,28 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
     return ret;
 }
 
-/* /api/v1/scs/…: the SCS buyer view (routes in scs-status.c). Bodies of at
- * most MM_HUB_SCS_DOC_MAX bytes. */
+/* /api/v1/scs/… (the SCS buyer view, routes in scs-status.c: reading
+ * needs the read scope, submitting the upload scope) and /api/v1/admin/…
+ * (tokens.c, the admin scope). Bodies of at most MM_HUB_SCS_DOC_MAX
+ * bytes. */
 static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *upload, size_t *upload_size,
                                   void **con_cls)
 {
     req *r = *con_cls;
+    bool admin = strncmp(url, "/api/v1/admin/", 14) == 0;
     if (!r) {
         r = calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
         *con_cls = r;
-        if (!authenticate(s, c, &r->tenant))
-            return reply_error(s, c, 401, "missing or unknown bearer token",
-                               "WWW-Authenticate", "Bearer");
+        unsigned need = admin                        ? MM_SCOPE_ADMIN
+                        : strcmp(method, "GET") == 0 ? MM_SCOPE_READ
+                                                     : MM_SCOPE_UPLOAD;
+        unsigned st = authorize(s, c, need, &r->tenant);
+        if (st != 200)
+            return reply_auth(s, c, st);
         unsigned retry = 1;
         if (!rate_ok(s, r->tenant.id, &retry)) {
             char ra[16];
@@ -751,10 +950,16 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
     mm_buf_init(&out, RESP_MAX);
     unsigned status = 500;
     pthread_mutex_lock(&s->mu);
-    mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data, r->body.len,
-                    mm_now_ms(), &status, &out);
+    if (admin)
+        mm_hub_token_http(
+            s->st, method, url,
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant"),
+            r->body.data, r->body.len, mm_now_ms(), &status, &out);
+    else
+        mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data,
+                        r->body.len, mm_now_ms(), &status, &out);
     pthread_mutex_unlock(&s->mu);
-    if (status == 200 && strcmp(method, "GET") != 0) {
+    if ((status == 200 || status == 201) && strcmp(method, "GET") != 0) {
         /* server mode: the write is durable only after the log flush */
         mm_err serr;
         if (mm_store_sync(s->st, &serr) != MM_OK) {
@@ -780,7 +985,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
 {
     mm_hub_server *s = cls;
     (void)version;
-    if (strncmp(url, "/api/v1/scs/", 12) == 0)
+    if (strncmp(url, "/api/v1/scs/", 12) == 0 ||
+        strncmp(url, "/api/v1/admin/", 14) == 0)
         return scs_access(s, c, url, method, upload, upload_size, con_cls);
     req *r = *con_cls;
     if (!r) {
@@ -793,9 +999,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
             return MHD_YES;
         if (strcmp(method, "POST") != 0)
             return reply_error(s, c, 405, "use POST", "Allow", "POST");
-        if (!authenticate(s, c, &r->tenant))
-            return reply_error(s, c, 401, "missing or unknown bearer token",
-                               "WWW-Authenticate", "Bearer");
+        unsigned st = authorize(s, c, MM_SCOPE_UPLOAD, &r->tenant);
+        if (st != 200)
+            return reply_auth(s, c, st);
         unsigned retry = 1;
         if (!rate_ok(s, r->tenant.id, &retry)) {
             char ra[16];
@@ -833,16 +1039,44 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply_error(s, c, 405, "use GET", "Allow", "GET");
-    if (strcmp(url, "/api/v1/health") == 0)
-        return reply(c, 200, "application/json", "{\"status\":\"ok\"}", 15,
-                     NULL, NULL);
+    if (strcmp(url, "/api/v1/health") == 0) {
+        /* 503 when the store cannot take writes (issue 12 §4) */
+        pthread_mutex_lock(&s->mu);
+        const char *why = NULL;
+        bool good = health_ok(s, &why);
+        mm_buf hb;
+        mm_buf_init(&hb, 4096);
+        mm_buf_puts(&hb, good ? "{\"status\":\"ok\""
+                              : "{\"status\":\"error\",\"error\":");
+        if (!good)
+            mm_buf_json_str(&hb, why, strlen(why));
+        mm_buf_puts(&hb, "}");
+        pthread_mutex_unlock(&s->mu);
+        enum MHD_Result hr =
+            reply(c, good ? 200 : 503, "application/json",
+                  hb.data ? hb.data : "{}", hb.data ? hb.len : 2, NULL, NULL);
+        mm_buf_free(&hb);
+        return hr;
+    }
     if (strcmp(url, "/metrics") == 0) {
-        /* metrics name every tenant: for the operator only, i.e. from the
-         * hub host (a local Prometheus or an SSH tunnel), never for a
-         * tenant's token (issue 12 §6) */
-        if (!client_is_loopback(c))
+        /* metrics name every tenant: for the operator only (issue 12 §6).
+         * A request with a token is judged by its scope (metrics or admin;
+         * an SME's upload/feed token gets 403 from anywhere); one without
+         * a token only from the hub host (a local Prometheus, SSH
+         * tunnel). */
+        size_t tl;
+        mm_tenant mt;
+        unsigned st =
+            bearer(c, &tl)
+                ? authorize(s, c, MM_SCOPE_METRICS | MM_SCOPE_ADMIN, &mt)
+            : client_is_loopback(c) ? 200
+                                    : 403;
+        if (st == 401)
+            return reply_auth(s, c, st);
+        if (st != 200)
             return reply_error(s, c, 403,
-                               "metrics are served to loopback clients only",
+                               "metrics need a token with the metrics or "
+                               "admin scope, or a loopback client",
                                NULL, NULL);
         return handle_metrics(s, c);
     }
@@ -855,9 +1089,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     if (feed < 0 && !inbox)
         return reply_error(s, c, 404, "no such endpoint", NULL, NULL);
     mm_tenant t;
-    if (!authenticate(s, c, &t))
-        return reply_error(s, c, 401, "missing or unknown bearer token",
-                           "WWW-Authenticate", "Bearer");
+    unsigned st = authorize(s, c, inbox ? MM_SCOPE_READ : MM_SCOPE_FEED, &t);
+    if (st != 200)
+        return reply_auth(s, c, st);
     return inbox ? handle_inbox(s, c, &t) : handle_feed(s, c, r, feed);
 }
 
@@ -953,10 +1187,22 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
     return ok;
 }
 
+/* Retention: events older than retention_days (by @timestamp) go, and
+ * their bytes leave the tenants' quotas. Caller holds mu. */
+#define PRUNE_EVERY_MS (10 * 60 * 1000)
+static void prune(mm_hub_server *s, int64_t now)
+{
+    mm_err err;
+    if (s->st->ops->events_prune)
+        s->st->ops->events_prune(
+            s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,
+            s, &err);
+}
+
 static void *bg_main(void *arg)
 {
     mm_hub_server *s = arg;
-    int64_t last_expire = 0, last_reload = 0;
+    int64_t last_expire = 0, last_reload = 0, last_prune = 0;
     pthread_mutex_lock(&s->mu);
     while (!s->stop) {
         struct timespec dl;
@@ -975,6 +1221,10 @@ static void *bg_main(void *arg)
             unsigned n = 0;
             last_expire = now;
             mm_hub_expire(s->h, now, &n, &err);
+        }
+        if (now - last_prune >= PRUNE_EVERY_MS) {
+            last_prune = now;
+            prune(s, now);
         }
         wake_waiters(s, false); /* new changes, or deadlines reached */
         if (now - last_reload >= 5000) {
@@ -1105,6 +1355,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
         rc = mm_hub_new(s->st, &conf->params, &s->h, err);
     for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)
         rc = mm_hub_allow_add(s->h, conf->allow[i], err);
+    /* what each tenant stores now (one scan at start), for the quota */
+    if (rc == MM_OK && s->st->ops->tenant_usage)
+        rc = s->st->ops->tenant_usage(s->st, usage_add, s, err);
     if (rc == MM_OK && conf->tls) {
         rc = mm_file_read(conf->cert_path, 1u << 20, &s->cert_pem, NULL, err);
         if (rc == MM_OK)

@@ -409,6 +409,9 @@ static mm_rc sq_scan_events(mm_store *base, int64_t since, mm_event_row_fn fn,
                      &(visit){.fn.event = fn, .ud = ud}, err, "scan events");
 }
 
+/* Copies tenants' tokens into the tokens table (section at the end). */
+static mm_rc sq_token_migrate(sq_store *s, mm_err *err);
+
 static mm_rc sq_tenant_put(mm_store *base, const mm_tenant *t, mm_err *err)
 {
     sq_store *s = (sq_store *)base;
@@ -420,7 +423,8 @@ static mm_rc sq_tenant_put(mm_store *base, const mm_tenant *t, mm_err *err)
     bind_text(st, 5, t->region);
     bind_text(st, 6, t->token_hash);
     bind_text(st, 7, t->ranges);
-    return step_done(s, st, err, "put tenant");
+    mm_rc rc = step_done(s, st, err, "put tenant");
+    return rc == MM_OK ? sq_token_migrate(s, err) : rc;
 }
 
 static mm_rc tenant_row(sqlite3_stmt *st, const visit *v)
@@ -940,6 +944,21 @@ static mm_rc sq_event_count(mm_store *base, const char *tenant,
                             const char *kind, const char *src_ip, uint64_t *n,
                             mm_err *err);
 
+/* Tokens, quotas, retention, probe: the section at the end of this file. */
+static mm_rc sq_token_put(mm_store *base, const mm_token *t, mm_err *err);
+static mm_rc sq_token_get(mm_store *base, const char *hash, const char *id,
+                          mm_token *out, mm_err *err);
+static mm_rc sq_token_list(mm_store *base, const char *tenant,
+                           mm_rc (*fn)(const mm_token *t, void *ud), void *ud,
+                           mm_err *err);
+static mm_rc sq_token_touch(mm_store *base, const char *id, int64_t now,
+                            mm_err *err);
+static mm_rc sq_tenant_usage(mm_store *base, mm_usage_fn fn, void *ud,
+                             mm_err *err);
+static mm_rc sq_events_prune(mm_store *base, int64_t before, mm_usage_fn fn,
+                             void *ud, mm_err *err);
+static mm_rc sq_probe(mm_store *base, mm_err *err);
+
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -976,6 +995,13 @@ static const mm_store_ops sqlite_ops = {
     .scs_confirmation_put = sq_scs_confirmation_put,
     .scs_confirmation_latest = sq_scs_confirmation_latest,
     .event_count = sq_event_count,
+    .token_put = sq_token_put,
+    .token_get = sq_token_get,
+    .token_list = sq_token_list,
+    .token_touch = sq_token_touch,
+    .tenant_usage = sq_tenant_usage,
+    .events_prune = sq_events_prune,
+    .probe = sq_probe,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1008,6 +1034,8 @@ mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
                        err);
     if (rc == MM_OK)
         rc = sq_exec(s, schema, err);
+    if (rc == MM_OK)
+        rc = sq_token_migrate(s, err);
     for (int i = 0; rc == MM_OK && i < Q_COUNT; i++)
         if (sqlite3_prepare_v3(s->db, sql_text[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &s->q[i],
@@ -1224,4 +1252,195 @@ static mm_rc sq_event_count(mm_store *base, const char *tenant,
         rc = sq_fail(s, err, "count events");
     sqlite3_finalize(st);
     return rc;
+}
+
+/* ---- tokens, quotas, retention, health probe -------------------------------
+ * Tokens have their own table; every tenant's token from before (the
+ * tenants.token_hash column, still written by `tenant add`) is copied into
+ * it as upload+feed+read without expiry, at open and after each tenant
+ * put. Statements are prepared per call: a few per request at most. */
+
+static const char token_schema[] =
+    "CREATE TABLE IF NOT EXISTS tokens(id TEXT PRIMARY KEY, tenant TEXT NOT "
+    "NULL, hash TEXT NOT NULL UNIQUE, scopes INTEGER NOT NULL, created "
+    "INTEGER NOT NULL DEFAULT 0, expires INTEGER NOT NULL DEFAULT 0, "
+    "revoked INTEGER NOT NULL DEFAULT 0, last_used INTEGER NOT NULL DEFAULT "
+    "0);"
+    "CREATE INDEX IF NOT EXISTS tokens_tenant ON tokens(tenant,created);"
+    "CREATE TABLE IF NOT EXISTS health_probe(id INTEGER PRIMARY KEY, at "
+    "INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO tokens(id,tenant,hash,scopes) SELECT 'tk_' || "
+    "substr(token_hash,1,16), id, token_hash, 7 FROM tenants WHERE "
+    "token_hash NOT IN (SELECT hash FROM tokens);";
+
+static mm_rc sq_token_migrate(sq_store *s, mm_err *err)
+{
+    return sq_exec(s, token_schema, err);
+}
+
+static mm_rc sq_token_put(mm_store *base, const mm_token *t, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(
+            s->db,
+            "INSERT INTO tokens(id,tenant,hash,scopes,created,expires,"
+            "revoked,last_used) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(id) DO "
+            "UPDATE SET scopes=excluded.scopes,expires=excluded.expires,"
+            "revoked=excluded.revoked,last_used=excluded.last_used",
+            -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "put token");
+    bind_text(st, 1, t->id);
+    bind_text(st, 2, t->tenant);
+    bind_text(st, 3, t->hash);
+    const int64_t v[] = {t->scopes, t->created_ms, t->expires_ms,
+                         t->revoked_ms, t->last_used_ms};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_int64(st, 4 + i, v[i]);
+    mm_rc rc = step_done(s, st, err, "put token");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void token_from_row(sqlite3_stmt *st, mm_token *t)
+{
+    memset(t, 0, sizeof *t);
+    col_copy(st, 0, t->id, sizeof t->id);
+    col_copy(st, 1, t->tenant, sizeof t->tenant);
+    col_copy(st, 2, t->hash, sizeof t->hash);
+    t->scopes = (unsigned)sqlite3_column_int(st, 3);
+    t->created_ms = sqlite3_column_int64(st, 4);
+    t->expires_ms = sqlite3_column_int64(st, 5);
+    t->revoked_ms = sqlite3_column_int64(st, 6);
+    t->last_used_ms = sqlite3_column_int64(st, 7);
+}
+
+#define TOKEN_COLS "id,tenant,hash,scopes,created,expires,revoked,last_used"
+
+static mm_rc sq_token_get(mm_store *base, const char *hash, const char *id,
+                          mm_token *out, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(
+            s->db,
+            hash ? "SELECT " TOKEN_COLS " FROM tokens WHERE hash=?"
+                 : "SELECT " TOKEN_COLS " FROM tokens WHERE id=?",
+            -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "get token");
+    bind_text(st, 1, hash ? hash : id);
+    int r = sqlite3_step(st);
+    mm_rc rc = MM_OK;
+    if (r == SQLITE_ROW)
+        token_from_row(st, out);
+    else if (r == SQLITE_DONE)
+        rc = mm_err_set(err, MM_ENOTFOUND, "<token>", 0, "no such token");
+    else
+        rc = sq_fail(s, err, "get token");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_token_list(mm_store *base, const char *tenant,
+                           mm_rc (*fn)(const mm_token *t, void *ud), void *ud,
+                           mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT " TOKEN_COLS " FROM tokens WHERE ?1 IS "
+                           "NULL OR tenant=?1 ORDER BY tenant,created,id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "list tokens");
+    if (tenant)
+        bind_text(st, 1, tenant);
+    mm_rc rc = MM_OK;
+    int r;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_token t;
+        token_from_row(st, &t);
+        rc = fn(&t, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list tokens");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs one statement with an optional int64 and text parameter. */
+static mm_rc sq_run(sq_store *s, const char *sql, int64_t i1, const char *t2,
+                    mm_err *err, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, what);
+    sqlite3_bind_int64(st, 1, i1);
+    if (t2)
+        bind_text(st, 2, t2);
+    mm_rc rc = step_done(s, st, err, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_token_touch(mm_store *base, const char *id, int64_t now,
+                            mm_err *err)
+{
+    return sq_run((sq_store *)base, "UPDATE tokens SET last_used=? WHERE id=?",
+                  now, id, err, "touch token");
+}
+
+/* Rows of (tenant, bytes) to fn. */
+static mm_rc usage_rows(sq_store *s, const char *sql, int64_t arg,
+                        mm_usage_fn fn, void *ud, mm_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "usage");
+    sqlite3_bind_int64(st, 1, arg);
+    mm_rc rc = MM_OK;
+    int r;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn((const char *)sqlite3_column_text(st, 0),
+                (uint64_t)sqlite3_column_int64(st, 1), ud);
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "usage");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_tenant_usage(mm_store *base, mm_usage_fn fn, void *ud,
+                             mm_err *err)
+{
+    return usage_rows((sq_store *)base,
+                      "SELECT tenant,sum(length(json)) FROM events WHERE ?1 "
+                      "= ?1 GROUP BY tenant",
+                      0, fn, ud, err);
+}
+
+static mm_rc sq_events_prune(mm_store *base, int64_t before, mm_usage_fn fn,
+                             void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    mm_rc rc = sq_begin(base, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = usage_rows(s,
+                    "SELECT tenant,sum(length(json)) FROM events WHERE "
+                    "ts < ?1 GROUP BY tenant",
+                    before, fn, ud, err);
+    if (rc == MM_OK)
+        rc = sq_run(s, "DELETE FROM events WHERE ts < ?", before, NULL, err,
+                    "prune events");
+    if (rc != MM_OK) {
+        sq_rollback(base);
+        return rc;
+    }
+    return sq_commit(base, err);
+}
+
+static mm_rc sq_probe(mm_store *base, mm_err *err)
+{
+    return sq_run((sq_store *)base,
+                  "INSERT OR REPLACE INTO health_probe(id,at) VALUES(1,?)",
+                  mm_now_ms(), NULL, err, "probe write");
 }

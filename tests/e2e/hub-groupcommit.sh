@@ -22,6 +22,7 @@ q() { sqlite3 "$H/hub.db" "$1"; }
 
 "$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null 2>&1
 printf 'rate = 100000\nburst = 100000\n' >>"$H/hub.conf"
+printf 'tenant_events_per_s = 1e9\ntenant_bytes_per_s = 1e12\ntenant_quota_mb = 1000000\n' >>"$H/hub.conf"
 TOK=()
 for t in g1 g2 g3; do
   TOK+=("$("$MAMORI" hub tenant add --dir "$H" --id "$t" --name "$t" --kind sme 2>/dev/null)")

@@ -213,6 +213,7 @@ with open(acked, "w") as out:
 EOF
 kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
 printf 'rate = 100000\nburst = 100000\n' >>"$H/hub.conf" # the last value wins
+printf 'tenant_events_per_s = 1000000\ntenant_bytes_per_s = 1e9\n' >>"$H/hub.conf"
 start_hub --plain
 python3 "$TMP/load.py" "$URL/api/v1/events" "$TK" "$TMP/acked" & LOADPID=$!; PIDS+=($LOADPID)
 sleep 2

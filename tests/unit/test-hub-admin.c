@@ -41,7 +41,14 @@ static const char old_template[] =
     "# connections: total, per client address, idle timeout in seconds\n"
     "max_connections = 22000\n"
     "max_connections_per_ip = 256\n"
-    "idle_timeout = 15\n";
+    "idle_timeout = 15\n"
+    "# per-tenant quotas: events/s, bytes/s, stored MB, days kept "
+    "(docs/security.md)\n"
+    "tenant_events_per_s = 2000\n"
+    "tenant_bytes_per_s = 2000000\n"
+    "tenant_quota_mb = 1024\n"
+    "retention_days = 90\n"
+    "min_free_mb = 256\n";
 
 typedef struct fx {
     char dir[64];
@@ -139,7 +146,9 @@ static void test_conf_defaults_consistent(void **state)
         assert_int_equal(mm_hub_conf_set(&c, l, eq + 3, "t", 1, &err), MM_OK);
         n++;
     }
-    assert_int_equal(n, 16);
+    assert_int_equal(n, 21);
+    assert_int_equal(c.tenant_quota_mb, 1024);
+    assert_int_equal(c.retention_days, 90);
     assert_int_equal(c.max_connections, 22000);
     assert_int_equal(c.max_connections_per_ip, 256);
     assert_int_equal(c.idle_timeout, 15);
