@@ -52,6 +52,14 @@ static const char usage[] =
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
     "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
     "supplier\n"
+    "  mamori hub notify add --dir DIR --tenant ID --email ADDR|--teams "
+    "URL|--slack URL\n"
+    "      [--min-severity low|medium|high|critical] [--digest daily]\n"
+    "      警告の通知先（メール、Teams、Slack）/ where warnings are sent\n"
+    "  mamori hub notify list --dir DIR [--tenant ID] [--json]\n"
+    "  mamori hub notify del --dir DIR --tenant ID --id N\n"
+    "  mamori hub notify outbox --dir DIR [--tenant ID]   送信待ち・送信済み "
+    "/ outbox\n"
     "\n詳細 / details: docs/hub.md, docs/api.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
@@ -131,6 +139,14 @@ static int take_opt(int key, const char *v, void *ud)
     case K_BUYER: a->buyer = v; break;
     case K_SUPPLIER: a->supplier = v; break;
     case K_LEVEL: a->level = v; break;
+    case K_EMAIL: a->email = v; break;
+    case K_TEAMS: a->teams = v; break;
+    case K_SLACK: a->slack = v; break;
+    case K_MINSEV: a->minsev = v; break;
+    case K_DIGEST: a->digest = v; break;
+    case K_MONTH: a->month = v; break;
+    case K_FORMAT: a->format = v; break;
+    case K_OUT: a->out = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -149,8 +165,8 @@ static int take_opt(int key, const char *v, void *ud)
 /* ---- dispatch: one row per subcommand
  * ---------------------------------------------- */
 
-static const hub_sub *const tables[] = {mm_cli_hub_admin_subs,
-                                        mm_cli_hub_view_subs};
+static const hub_sub *const tables[] = {
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_notify_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

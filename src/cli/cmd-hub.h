@@ -34,6 +34,14 @@ enum {
     K_BUYER,
     K_SUPPLIER,
     K_LEVEL,
+    K_EMAIL,
+    K_TEAMS,
+    K_SLACK,
+    K_MINSEV,
+    K_DIGEST,
+    K_MONTH,
+    K_FORMAT,
+    K_OUT,
 };
 #define SAN_MAX 64u
 
@@ -52,6 +60,9 @@ typedef struct hub_args {
     mm_store *st; /* the hub's store, open for rows with .store */
     char *text;   /* FILE read, for rows with .file */
     size_t len;
+    /* notify and report (cmd-hub-notify.c) */
+    const char *email, *teams, *slack, *minsev, *digest, *month, *format;
+    const char *out;
 } hub_args;
 
 /* True when option `k` was given. */
@@ -81,6 +92,7 @@ typedef struct hub_sub {
 /* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
+extern const hub_sub mm_cli_hub_notify_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c — DIR/hub.conf: "key = value" lines, '#' comments. Every option is
  * one table row with its bounds. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +63,16 @@ static const opt opts[] = {
      "open connections from one client address", "256", NULL},
     {"idle_timeout", OPT_UINT, 1, 3600,
      "seconds before an idle connection is closed", "15", NULL},
+    {"smtp_url", OPT_STR, 0, 0, "mail server smtp://HOST:PORT or smtps://",
+     NULL, NULL},
+    {"smtp_user", OPT_STR, 0, 0, "SMTP AUTH user", NULL, NULL},
+    {"smtp_password_file", OPT_STR, 0, 0, "file holding the SMTP password",
+     NULL, NULL},
+    {"smtp_from", OPT_STR, 0, 0, "sender address", NULL, NULL},
+    {"smtp_tls", OPT_STR, 0, 0, "try (STARTTLS when offered) or required",
+     NULL, NULL},
+    {"report_mail", OPT_BOOL, 0, 0, "monthly report by mail on the 1st", NULL,
+     NULL},
 };
 
 static void trim(char **s)
@@ -174,6 +184,10 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         c->max_connections_per_ip = u;
     } else if (strcmp(key, "idle_timeout") == 0) {
         c->idle_timeout = u;
+    } else if (strncmp(key, "smtp_", 5) == 0 ||
+               strcmp(key, "report_mail") == 0) {
+        return mm_hub__mail_conf_set(&c->mail, c->dir, key, val, file, line,
+                                     err);
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
         if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||

@@ -990,6 +990,16 @@ static const mm_store_ops sqlite_ops = {
     .scs_confirmation_put = sq_scs_confirmation_put,
     .scs_confirmation_latest = sq_scs_confirmation_latest,
     .event_count = sq_event_count,
+    .notify_pref_put = mm_hub__sq_notify_pref_put,
+    .notify_pref_del = mm_hub__sq_notify_pref_del,
+    .notify_pref_list = mm_hub__sq_notify_pref_list,
+    .outbox_put = mm_hub__sq_outbox_put,
+    .outbox_due = mm_hub__sq_outbox_due,
+    .outbox_list = mm_hub__sq_outbox_list,
+    .outbox_mark = mm_hub__sq_outbox_mark,
+    .flag_get = mm_hub__sq_flag_get,
+    .flag_put = mm_hub__sq_flag_put,
+    .event_histogram = mm_hub__sq_event_histogram,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1235,4 +1245,15 @@ static mm_rc sq_event_count(mm_store *base, const char *tenant,
         rc = sq_fail(s, err, "count events");
     sqlite3_finalize(st);
     return rc;
+}
+
+/* ---- the connection, for this back end's other files ---------------------
+ * (store-sqlite-notify.c: notification preferences, the outbox, flags). */
+
+struct sqlite3 *mm_hub__sqlite_db(mm_store *base, const char **path)
+{
+    sq_store *s = (sq_store *)base;
+    if (path)
+        *path = s->path;
+    return s->db;
 }
