@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cmd-hub-notify.c — `mamori hub notify add | list | del | outbox`:
- * options in, src/hub/outbox.c does the work, the result printed. */
+/* cmd-hub-notify.c — `mamori hub notify add | list | del | outbox` and
+ * `mamori hub report`: options in, src/hub/outbox.c and src/report do the
+ * work, the result printed or written. */
 #include "cmd-hub.h"
+#include "report.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -109,6 +111,38 @@ static int run_notify_outbox(hub_args *a)
     return rc == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail_rc(rc, &err);
 }
 
+static int run_report(hub_args *a)
+{
+    int year, month;
+    if (mm_report_month_parse(a->month, &year, &month) != MM_OK)
+        return mm_cli_usage_error(&mm_cmd_hub, "--month must be YYYY-MM");
+    const char *fmt = a->format ? a->format : "pdf";
+    if (strcmp(fmt, "pdf") != 0 && strcmp(fmt, "html") != 0)
+        return mm_cli_usage_error(&mm_cmd_hub, "--format must be pdf or html");
+    mm_report *r = malloc(sizeof *r);
+    if (!r)
+        return MM_EXIT_FAIL;
+    mm_err err;
+    mm_buf out;
+    mm_buf_init(&out, 64u << 20);
+    mm_rc rc =
+        mm_report_collect(a->st, a->tenant, year, month, mm_now_ms(), r, &err);
+    if (rc == MM_OK)
+        rc = mm_report_render(r, *fmt == 'p' ? MM_REPORT_PDF : MM_REPORT_HTML,
+                              &out, &err);
+    if (rc == MM_OK)
+        rc = mm_file_write_atomic(a->out, out.data, out.len, 0644, &err);
+    if (rc == MM_OK)
+        fprintf(stderr,
+                "月次報告を書き出しました / monthly report written: %s "
+                "(%llu alerts)\n",
+                a->out, (unsigned long long)r->alerts);
+    mm_buf_free(&out);
+    free(r);
+    mm_report_release_fonts();
+    return rc == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail_rc(rc, &err);
+}
+
 /* Every option of the notify subcommands but --json takes a value. */
 #define O_VAL(name, key) OPT(name, key, true)
 static const mm_cli_opt add_opts[] = {O_DIR,
@@ -121,6 +155,12 @@ static const mm_cli_opt add_opts[] = {O_DIR,
                                       {0}};
 static const mm_cli_opt list_opts[] = {
     O_DIR, O_VAL("--tenant", K_TENANT), O_JSON, {0}};
+static const mm_cli_opt report_opts[] = {O_DIR,
+                                         O_VAL("--tenant", K_TENANT),
+                                         O_VAL("--month", K_MONTH),
+                                         O_VAL("--format", K_FORMAT),
+                                         O_VAL("-o", K_OUT),
+                                         {0}};
 static const mm_cli_opt del_opts[] = {
     O_DIR, O_VAL("--tenant", K_TENANT), O_VAL("--id", K_ID), {0}};
 
@@ -134,5 +174,9 @@ const hub_sub mm_cli_hub_notify_subs[] = {
      "notify del needs --dir, --tenant and --id", 0, true, run_notify_del},
     {"notify outbox", list_opts, NEED(K_DIR), 0,
      "notify outbox needs --dir DIR", 0, true, run_notify_outbox},
+    {"report", report_opts,
+     NEED(K_DIR) | NEED(K_TENANT) | NEED(K_MONTH) | NEED(K_OUT), 0,
+     "report needs --dir, --tenant, --month YYYY-MM and -o FILE", 0, true,
+     run_report},
     {0},
 };

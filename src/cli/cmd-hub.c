@@ -60,6 +60,10 @@ static const char usage[] =
     "  mamori hub notify del --dir DIR --tenant ID --id N\n"
     "  mamori hub notify outbox --dir DIR [--tenant ID]   送信待ち・送信済み "
     "/ outbox\n"
+    "  mamori hub report --dir DIR --tenant ID --month YYYY-MM [--format "
+    "pdf|html] -o FILE\n"
+    "      経営者向けの月次報告（A4、日本語と英語）/ monthly report for "
+    "executives\n"
     "\n詳細 / details: docs/hub.md, docs/api.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
