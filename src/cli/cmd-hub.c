@@ -65,8 +65,20 @@ static const char usage[] =
     "  mamori hub token revoke|rotate --dir DIR --id TOKEN-ID\n"
     "      失効 / 再発行（旧トークンは失効）/ revoke; rotate = new token, "
     "old one revoked\n"
+    "  mamori hub notify add --dir DIR --tenant ID --email ADDR|--teams "
+    "URL|--slack URL\n"
+    "      [--min-severity low|medium|high|critical] [--digest daily]\n"
+    "      警告の通知先（メール、Teams、Slack）/ where warnings are sent\n"
+    "  mamori hub notify list --dir DIR [--tenant ID] [--json]\n"
+    "  mamori hub notify del --dir DIR --tenant ID --id N\n"
+    "  mamori hub notify outbox --dir DIR [--tenant ID]   送信待ち・送信済み "
+    "/ outbox\n"
+    "  mamori hub report --dir DIR --tenant ID --month YYYY-MM [--format "
+    "pdf|html] -o FILE\n"
+    "      経営者向けの月次報告（A4、日本語と英語）/ monthly report for "
+    "executives\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
-    "  docs/security.md\n";
+    "  docs/security.md, docs/notify.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
 {
@@ -148,6 +160,14 @@ static int take_opt(int key, const char *v, void *ud)
     case K_STORE: a->store = v; break;
     case K_SCOPE: a->scope = v; break;
     case K_EXPIRES: a->expires = v; break;
+    case K_EMAIL: a->email = v; break;
+    case K_TEAMS: a->teams = v; break;
+    case K_SLACK: a->slack = v; break;
+    case K_MINSEV: a->minsev = v; break;
+    case K_DIGEST: a->digest = v; break;
+    case K_MONTH: a->month = v; break;
+    case K_FORMAT: a->format = v; break;
+    case K_OUT: a->out = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -167,8 +187,7 @@ static int take_opt(int key, const char *v, void *ud)
  * ---------------------------------------------- */
 
 static const hub_sub *const tables[] = {
-    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs,
-    mm_cli_hub_token_subs};
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs, mm_cli_hub_token_subs, mm_cli_hub_notify_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

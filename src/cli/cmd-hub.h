@@ -37,6 +37,14 @@ enum {
     K_STORE,
     K_SCOPE,
     K_EXPIRES,
+    K_EMAIL,
+    K_TEAMS,
+    K_SLACK,
+    K_MINSEV,
+    K_DIGEST,
+    K_MONTH,
+    K_FORMAT,
+    K_OUT,
 };
 #define SAN_MAX 64u
 
@@ -57,6 +65,9 @@ typedef struct hub_args {
     size_t len;
     const char *store; /* --store URI */
     const char *scope, *expires; /* token add */
+    /* notify and report (cmd-hub-notify.c) */
+    const char *email, *teams, *slack, *minsev, *digest, *month, *format;
+    const char *out;
 } hub_args;
 
 /* True when option `k` was given. */
@@ -89,6 +100,7 @@ extern const hub_sub mm_cli_hub_view_subs[];
 /* The rows of cmd-hub-scale.c (migrate). */
 extern const hub_sub mm_cli_hub_scale_subs[];
 extern const hub_sub mm_cli_hub_token_subs[]; /* cmd-hub-token.c */
+extern const hub_sub mm_cli_hub_notify_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

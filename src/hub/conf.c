@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c — DIR/hub.conf: "key = value" lines, '#' comments. Every option is
  * one table row with its bounds. */
-#include "hub.h"
+#include "hub-int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -78,6 +78,16 @@ static const opt opts[] = {
      "events older than this (by @timestamp) are pruned", "90", NULL},
     {"min_free_mb", OPT_UINT, 1, 1000000,
      "free disk MB below which uploads get 503 and health fails", "256", NULL},
+    {"smtp_url", OPT_STR, 0, 0, "mail server smtp://HOST:PORT or smtps://",
+     NULL, NULL},
+    {"smtp_user", OPT_STR, 0, 0, "SMTP AUTH user", NULL, NULL},
+    {"smtp_password_file", OPT_STR, 0, 0, "file holding the SMTP password",
+     NULL, NULL},
+    {"smtp_from", OPT_STR, 0, 0, "sender address", NULL, NULL},
+    {"smtp_tls", OPT_STR, 0, 0, "try (STARTTLS when offered) or required",
+     NULL, NULL},
+    {"report_mail", OPT_BOOL, 0, 0, "monthly report by mail on the 1st", NULL,
+     NULL},
 };
 
 static void trim(char **s)
@@ -199,6 +209,10 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         c->retention_days = u;
     } else if (strcmp(key, "min_free_mb") == 0) {
         c->min_free_mb = u;
+    } else if (strncmp(key, "smtp_", 5) == 0 ||
+               strcmp(key, "report_mail") == 0) {
+        return mm_hub__mail_conf_set(&c->mail, c->dir, key, val, file, line,
+                                     err);
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
         if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||

@@ -250,4 +250,40 @@ void mm_hub__reach(const mm_hub *h, unsigned from, unsigned depth,
 mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
                        unsigned nfresh);
 
+/* ---- notifications (outbox.c, notifier.c) -------------------------------
+ */
+
+/* One smtp_* / report_mail row of hub.conf into `mc` (conf.c). */
+mm_rc mm_hub__mail_conf_set(mm_hub_mail_conf *mc, const char *dir,
+                            const char *key, const char *val, const char *file,
+                            unsigned line, mm_err *err);
+
+/* ---- SQLite back end, notification part (store-sqlite-notify.c) ---------
+ */
+
+/* The SQLite connection of a store opened by mm_store_sqlite_open, and its
+ * path (for messages). */
+struct sqlite3 *mm_hub__sqlite_db(mm_store *s, const char **path);
+mm_rc mm_hub__sq_notify_pref_put(mm_store *s, mm_notify_pref *p, mm_err *err);
+mm_rc mm_hub__sq_notify_pref_del(mm_store *s, const char *tenant, int64_t id,
+                                 mm_err *err);
+mm_rc mm_hub__sq_notify_pref_list(mm_store *s, const char *tenant,
+                                  mm_notify_pref_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__sq_outbox_put(mm_store *s, mm_outbox_msg *m, mm_err *err);
+mm_rc mm_hub__sq_outbox_due(mm_store *s, int64_t now, mm_outbox_fn fn,
+                            void *ud, mm_err *err);
+mm_rc mm_hub__sq_outbox_list(mm_store *s, const char *tenant, mm_outbox_fn fn,
+                             void *ud, mm_err *err);
+mm_rc mm_hub__sq_outbox_mark(mm_store *s, int64_t id, int state,
+                             unsigned attempts, int64_t next_ms,
+                             const char *last_error, mm_err *err);
+mm_rc mm_hub__sq_flag_get(mm_store *s, const char *key, int64_t *val,
+                          mm_err *err);
+mm_rc mm_hub__sq_flag_put(mm_store *s, const char *key, int64_t val,
+                          mm_err *err);
+mm_rc mm_hub__sq_event_histogram(mm_store *s, const char *tenant,
+                                 const char *kind, const char *rule_prefix,
+                                 int64_t from_ms, int64_t bucket_ms,
+                                 uint64_t *counts, size_t n, mm_err *err);
+
 #endif /* MM_HUB_INT_H */

@@ -16,6 +16,7 @@
 
 #include "core.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -233,6 +234,8 @@ struct mm_hub_scs_confirmation; /* SCS section at the end */
 struct mm_token;                /* tokens section at the end */
 /* Bytes of stored events per tenant (quota accounting). */
 typedef mm_rc (*mm_usage_fn)(const char *tenant, uint64_t bytes, void *ud);
+struct mm_notify_pref;          /* notifications section at the end */
+struct mm_outbox_msg;
 
 /* Every back end fills this table. Callers only use the mm_store_* inline
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
@@ -351,6 +354,42 @@ typedef struct mm_store_ops {
     /* A small write and commit, to tell whether the store can write now
      * (health check). */
     mm_rc (*probe)(mm_store *s, mm_err *err);
+    /* Notifications (see "notifications" at the end of this header). A back
+     * end without them leaves these NULL; callers then fail with MM_EINVAL
+     * "not supported by this store". */
+    mm_rc (*notify_pref_put)(mm_store *s, struct mm_notify_pref *p,
+                             mm_err *err);
+    /* MM_ENOTFOUND when `tenant` has no preference `id`. */
+    mm_rc (*notify_pref_del)(mm_store *s, const char *tenant, int64_t id,
+                             mm_err *err);
+    /* Preferences of `tenant` (NULL = all), by id. */
+    mm_rc (*notify_pref_list)(mm_store *s, const char *tenant,
+                              mm_rc (*fn)(const struct mm_notify_pref *p,
+                                          void *ud),
+                              void *ud, mm_err *err);
+    /* Inserts (sets m->id). Inside the caller's transaction. */
+    mm_rc (*outbox_put)(mm_store *s, struct mm_outbox_msg *m, mm_err *err);
+    /* Pending rows with next_ms <= now, by id, 100 at most. */
+    mm_rc (*outbox_due)(mm_store *s, int64_t now,
+                        mm_rc (*fn)(const struct mm_outbox_msg *m, void *ud),
+                        void *ud, mm_err *err);
+    /* Every row of `tenant` (NULL = all), by id. */
+    mm_rc (*outbox_list)(mm_store *s, const char *tenant,
+                         mm_rc (*fn)(const struct mm_outbox_msg *m, void *ud),
+                         void *ud, mm_err *err);
+    mm_rc (*outbox_mark)(mm_store *s, int64_t id, int state, unsigned attempts,
+                         int64_t next_ms, const char *last_error, mm_err *err);
+    /* Durable named values (e.g. "report-sent:TENANT:2026-11");
+     * MM_ENOTFOUND when unset. */
+    mm_rc (*flag_get)(mm_store *s, const char *key, int64_t *val, mm_err *err);
+    mm_rc (*flag_put)(mm_store *s, const char *key, int64_t val, mm_err *err);
+    /* Events of `tenant` and `kind` (NULL = any) whose rule.id starts with
+     * `rule_prefix` (NULL = any), counted per bucket: counts[i] gets those
+     * with from_ms + i*bucket_ms <= ts < from_ms + (i+1)*bucket_ms. */
+    mm_rc (*event_histogram)(mm_store *s, const char *tenant, const char *kind,
+                             const char *rule_prefix, int64_t from_ms,
+                             int64_t bucket_ms, uint64_t *counts, size_t n,
+                             mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -531,6 +570,17 @@ mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err);
 /* ---- the HTTP server -----------------------------------------------------
  */
 
+/* SMTP and report mail settings (hub.conf rows smtp_url, smtp_user,
+ * smtp_password_file (relative to DIR), smtp_from, smtp_tls, report_mail). */
+typedef struct mm_hub_mail_conf {
+    char url[512];  /* smtp://host:port or smtps://host:port */
+    char user[256]; /* "" = no AUTH */
+    char password_file[1100];
+    char from[256];
+    bool tls_required; /* smtp_tls = required (else: STARTTLS if offered) */
+    bool report_mail;  /* monthly report on the 1st to e-mail preferences */
+} mm_hub_mail_conf;
+
 typedef struct mm_hub_server_conf {
     char dir[1024];       /* hub directory (store, config, cert) */
     char listen_host[64]; /* "127.0.0.1" */
@@ -554,6 +604,7 @@ typedef struct mm_hub_server_conf {
     unsigned tenant_quota_mb;   /* stored event bytes per tenant (1024) */
     unsigned retention_days;    /* events older are pruned (90) */
     unsigned min_free_mb;       /* free disk below which writes stop (256) */
+    mm_hub_mail_conf mail; /* SMTP for notifications (smtp_* rows) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -791,5 +842,77 @@ mm_rc mm_hub_token_list_json(mm_store *st, const char *tenant, mm_buf *out,
 void mm_hub_token_http(mm_store *st, const char *method, const char *url,
                        const char *tenant_arg, const char *body, size_t len,
                        int64_t now_ms, unsigned *status, mm_buf *out);
+/* ---- notifications: preferences and the durable outbox -----------------
+ * (outbox.c, notifier.c; the message formats and transports are in
+ * src/notify). Every warning stored produces, in the same transaction, one
+ * outbox row per matching preference of its tenant; the notifier thread of
+ * `mamori hub serve` sends due rows, retries with back-off, and marks a row
+ * sent only after the server accepted it. */
+
+/* Outbox row states. */
+enum { MM_OUTBOX_PENDING = 1, MM_OUTBOX_SENT = 2, MM_OUTBOX_GIVEN_UP = 3 };
+#define MM_OUTBOX_BODY_MAX 8192u
+
+typedef struct mm_notify_pref {
+    int64_t id;
+    char tenant[MM_HUB_ID_MAX + 1];
+    char channel[8];   /* "email", "teams", "slack" */
+    char target[1024]; /* mail address or https:// webhook URL */
+    int min_severity;  /* 1 low … 4 critical */
+    bool digest;       /* one daily digest instead of at once */
+} mm_notify_pref;
+
+typedef struct mm_outbox_msg {
+    int64_t id;
+    int64_t pref; /* the preference that made it (0: hub.conf report_to) */
+    char tenant[MM_HUB_ID_MAX + 1];
+    char channel[8];
+    char target[1024];
+    int64_t warning; /* source warning id, 0 for a report */
+    int severity;
+    int64_t created_ms;
+    bool digest;
+    char subject[512];             /* UTF-8, one line */
+    char body[MM_OUTBOX_BODY_MAX]; /* UTF-8 */
+    int state;                     /* MM_OUTBOX_… */
+    unsigned attempts;
+    int64_t next_ms;
+    char last_error[256];
+} mm_outbox_msg;
+
+typedef mm_rc (*mm_notify_pref_fn)(const mm_notify_pref *p, void *ud);
+typedef mm_rc (*mm_outbox_fn)(const mm_outbox_msg *m, void *ud);
+
+/* "low" "medium" "high" "critical" or 1..4 → 1..4; 0 when unknown. */
+int mm_hub_severity_from_name(const char *s);
+const char *mm_hub_severity_name(int sev);
+
+/* Checks and adds a preference of a known tenant (sets p->id): channel
+ * "email" with a valid address, or "teams"/"slack" with an https:// URL
+ * (http:// only to loopback). MM_EINVAL with err naming the bad field. */
+mm_rc mm_hub_notify_add(mm_store *st, mm_notify_pref *p, mm_err *err);
+mm_rc mm_hub_notify_del(mm_store *st, const char *tenant, int64_t id,
+                        mm_err *err);
+mm_rc mm_hub_notify_list(mm_store *st, const char *tenant,
+                         mm_notify_pref_fn fn, void *ud, mm_err *err);
+/* Puts the outbox rows for warning `w` (already stored, w->id set): one per
+ * preference of w->tenant whose min_severity <= w->severity. Digest rows are
+ * due at the next 09:00 JST. Call inside the transaction that stored w. A
+ * store without notifications adds nothing. */
+mm_rc mm_hub_outbox_warning(mm_store *st, const mm_warning *w, mm_err *err);
+
+/* The notifier thread: sends due outbox rows every second (and once an
+ * hour queues last month's reports when report_mail is on). It locks `mu`
+ * around every store call, like the server's other threads. */
+typedef struct mm_hub_notifier mm_hub_notifier;
+mm_rc mm_hub_notifier_start(mm_store *st, pthread_mutex_t *mu,
+                            const mm_hub_mail_conf *mc, mm_hub_notifier **out,
+                            mm_err *err);
+void mm_hub_notifier_stop(mm_hub_notifier *n);
+/* One pass of the notifier (what the thread does each second), for tests
+ * and `mamori hub notify send`: *sent and *failed get the counts. */
+mm_rc mm_hub_notifier_pass(mm_store *st, const mm_hub_mail_conf *mc,
+                           int64_t now_ms, unsigned *sent, unsigned *failed,
+                           mm_err *err);
 
 #endif /* MM_HUB_H */

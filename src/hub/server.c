@@ -109,6 +109,7 @@ struct mm_hub_server {
     bool health_good;
     char health_why[160];
     uint64_t pruned_total;
+    mm_hub_notifier *notifier; /* the outbox sender (notifier.c) */
 };
 
 static double mono_s(void)
@@ -1294,6 +1295,7 @@ void mm_hub_server_stop(mm_hub_server *s)
         MHD_stop_daemon(s->d);
     if (s->bg_started)
         pthread_join(s->bg, NULL);
+    mm_hub_notifier_stop(s->notifier);
     mm_hub_free(s->h);
     mm_store_close(s->st);
     pthread_mutex_destroy(&s->mu);
@@ -1426,6 +1428,12 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
                           "cannot start a thread");
     }
     s->bg_started = true;
+    mm_rc nrc =
+        mm_hub_notifier_start(s->st, &s->mu, &conf->mail, &s->notifier, err);
+    if (nrc != MM_OK) {
+        mm_hub_server_stop(s);
+        return nrc;
+    }
     *out = s;
     return MM_OK;
 }

@@ -1002,6 +1002,16 @@ static const mm_store_ops sqlite_ops = {
     .tenant_usage = sq_tenant_usage,
     .events_prune = sq_events_prune,
     .probe = sq_probe,
+    .notify_pref_put = mm_hub__sq_notify_pref_put,
+    .notify_pref_del = mm_hub__sq_notify_pref_del,
+    .notify_pref_list = mm_hub__sq_notify_pref_list,
+    .outbox_put = mm_hub__sq_outbox_put,
+    .outbox_due = mm_hub__sq_outbox_due,
+    .outbox_list = mm_hub__sq_outbox_list,
+    .outbox_mark = mm_hub__sq_outbox_mark,
+    .flag_get = mm_hub__sq_flag_get,
+    .flag_put = mm_hub__sq_flag_put,
+    .event_histogram = mm_hub__sq_event_histogram,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1443,4 +1453,13 @@ static mm_rc sq_probe(mm_store *base, mm_err *err)
     return sq_run((sq_store *)base,
                   "INSERT OR REPLACE INTO health_probe(id,at) VALUES(1,?)",
                   mm_now_ms(), NULL, err, "probe write");
+/* ---- the connection, for this back end's other files ---------------------
+ * (store-sqlite-notify.c: notification preferences, the outbox, flags). */
+
+struct sqlite3 *mm_hub__sqlite_db(mm_store *base, const char **path)
+{
+    sq_store *s = (sq_store *)base;
+    if (path)
+        *path = s->path;
+    return s->db;
 }

@@ -94,6 +94,8 @@ static mm_rc put_warning(ingest_ctx *x, const camp *c, unsigned recipient,
     w->hook_attempts = 0;
     rc = h->st->ops->warning_put(h->st, w, x->err);
     if (rc == MM_OK)
+        rc = mm_hub_outbox_warning(h->st, w, x->err);
+    if (rc == MM_OK)
         x->res->warnings++;
     return rc;
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/e2e/hub-report.sh — the monthly report: alerts uploaded over the API
+# for one month (and its JST edges), `mamori hub report` as PDF and HTML;
+# pdftotext gives back the tenant's name, the month and the alert count the
+# store holds, counted independently here with sqlite3.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+if ! command -v pdftotext >/dev/null; then
+  fail "pdftotext installed (poppler-utils, scripts/deps)"; exit 0
+fi
+H=$TMP/hub
+"$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null 2>&1
+tok() { "$MAMORI" hub tenant add --dir "$H" "$@" 2>/dev/null; }
+TA=$(tok --id yamada --name "山田製作所" --kind sme)
+TB=$(tok --id b --name "<script>alert(1)</script>" --kind sme)
+tok --id x --name "大手部品" --kind buyer >/dev/null
+"$MAMORI" hub link --dir "$H" yamada x >/dev/null 2>&1
+"$MAMORI" hub scs require --dir "$H" --buyer x --supplier yamada --level 3 >/dev/null 2>&1
+"$MAMORI" hub serve --dir "$H" 2>>"$TMP/serve.log" & PIDS+=($!); HUBPID=$!
+for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
+URL="http://127.0.0.1:$(cat "$H/hub.port")"
+
+# ev ID KIND TIME [RULE]
+ev() {
+  if [ "$2" = alert ]; then
+    printf '{"@timestamp":"%s","event":{"id":"%s","kind":"alert","severity":"high"},"rule":{"id":"%s"},"source":{"ip":"45.33.%d.%d"}}\n' "$3" "$1" "${4:-ssh.bruteforce}" $((RANDOM % 200 + 1)) $((RANDOM % 200 + 1))
+  else
+    printf '{"@timestamp":"%s","event":{"id":"%s","kind":"event"},"source":{"ip":"45.33.1.1"}}\n' "$3" "$1"
+  fi
+}
+{
+  ev a1 alert 2026-10-31T16:00:00Z        # 2026-11-01 01:00 JST: November
+  ev a2 alert 2026-11-03T02:00:00Z
+  ev a3 alert 2026-11-03T05:00:00Z
+  ev a4 alert 2026-11-03T06:00:00Z
+  ev a5 alert 2026-11-12T10:00:00Z ioc.ip
+  ev a6 alert 2026-11-20T23:59:59Z
+  ev a7 alert 2026-11-30T14:59:59Z        # 23:59:59 JST on the 30th
+  ev a8 alert 2026-11-30T15:00:00Z        # December 1 in JST: not November
+  ev a9 alert 2026-10-31T14:59:59Z        # October 31 in JST
+  ev e1 event 2026-11-05T01:00:00Z
+  ev e2 event 2026-11-06T01:00:00Z
+} >"$TMP/batch"
+check_eq "upload accepted" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TA" --data-binary @"$TMP/batch" "$URL/api/v1/events")"
+ev b1 alert 2026-11-03T02:00:00Z >"$TMP/b"
+curl -s -o /dev/null -H "Authorization: Bearer $TB" --data-binary @"$TMP/b" "$URL/api/v1/events"
+
+# the count, independently: JST month bounds in ms, straight from the store
+FROM=$(date -d '2026-11-01T00:00:00+09:00' +%s)000
+TO=$(date -d '2026-12-01T00:00:00+09:00' +%s)000
+WANT=$(sqlite3 "$H/hub.db" "SELECT count(*) FROM events WHERE tenant='yamada' AND kind='alert' AND ts >= $FROM AND ts < $TO")
+check_eq "independent count: 7 alerts in November (JST)" 7 "$WANT"
+
+check "report as PDF" "$MAMORI" hub report --dir "$H" --tenant yamada --month 2026-11 --format pdf -o "$TMP/r.pdf"
+check "it is a PDF" bash -c "head -c 5 '$TMP/r.pdf' | grep -q '%PDF-'"
+PAGES=$(pdfinfo "$TMP/r.pdf" 2>/dev/null | awk '/^Pages:/{print $2}')
+check "one or two A4 pages ($PAGES)" bash -c "[ '$PAGES' -ge 1 ] && [ '$PAGES' -le 2 ] && pdfinfo '$TMP/r.pdf' | grep -q 'Page size: *595.* x 841.*'"
+check "the Japanese font is embedded" bash -c "pdffonts '$TMP/r.pdf' | grep -q 'IPAexGothic.* yes *yes *yes'"
+pdftotext -enc UTF-8 "$TMP/r.pdf" "$TMP/r.txt"
+check "pdftotext: the tenant's name" grep -q "山田製作所" "$TMP/r.txt"
+check "pdftotext: the month" grep -q "2026年11月" "$TMP/r.txt"
+GOT=$(grep -o '攻撃の警報は [0-9]* 件' "$TMP/r.txt" | grep -o '[0-9]*')
+check_eq "pdftotext: the alert count the store gives" "$WANT" "$GOT"
+check "pdftotext: busiest day (the 3rd, 3 alerts)" grep -q '最も多かったのは 3 日（3 件）' "$TMP/r.txt"
+check "pdftotext: the shared list recognised 1" grep -q '共有リスト）に載った相手を 1 件' "$TMP/r.txt"
+check "pdftotext: blocking is said to be not measured" grep -q '測って' "$TMP/r.txt"
+check "pdftotext: no incident figure invented" grep -q '件数は示せ' "$TMP/r.txt"
+check "pdftotext: sensor reported on 7 of 30 days (1 3 5 6 12 21 30)" grep -q "30 日のうち 7 日" "$TMP/r.txt"
+check "pdftotext: the customer requires a ★ that is not met" grep -q '★を求めているのは 1 社、満たしていないのは 1 社' "$TMP/r.txt"
+check "pdftotext: three next steps" bash -c "grep -q '^1\. ' '$TMP/r.txt' && grep -q '^2\. ' '$TMP/r.txt' && grep -q '^3\. ' '$TMP/r.txt'"
+check "pdftotext: English second" grep -q "Monthly security report, November 2026" "$TMP/r.txt"
+
+check "report as HTML" "$MAMORI" hub report --dir "$H" --tenant yamada --month 2026-11 --format html -o "$TMP/r.html"
+check "HTML: name, month, count" bash -c "grep -q '山田製作所' '$TMP/r.html' && grep -q '2026年11月' '$TMP/r.html' && grep -q '攻撃の警報は $WANT 件' '$TMP/r.html'"
+check "HTML is self-contained (no external URL)" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$TMP/r.html' && grep -q 'src=\"data:image/png;base64,' '$TMP/r.html'"
+check "HTML plot is a valid PNG" python3 -c "
+import base64,re
+h=open('$TMP/r.html').read()
+b=base64.b64decode(re.search(r'data:image/png;base64,([A-Za-z0-9+/=]+)',h).group(1))
+assert b[:8]==b'\x89PNG\r\n\x1a\n'"
+"$MAMORI" hub report --dir "$H" --tenant b --month 2026-11 --format html -o "$TMP/b.html" 2>/dev/null
+check "HTML escapes a hostile tenant name" bash -c "grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' '$TMP/b.html' && ! grep -q '<script>' '$TMP/b.html'"
+check "another tenant's report has only its own count" grep -q '攻撃の警報は 1 件' "$TMP/b.html"
+check_rc "bad month refused" 2 "$MAMORI" hub report --dir "$H" --tenant yamada --month 2026-13 -o "$TMP/x.pdf"
+check_rc "unknown tenant refused" 2 "$MAMORI" hub report --dir "$H" --tenant nobody --month 2026-11 -o "$TMP/x.pdf"
+check_rc "bad format refused" 2 "$MAMORI" hub report --dir "$H" --tenant yamada --month 2026-11 --format doc -o "$TMP/x.pdf"
+kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null
