@@ -52,7 +52,21 @@ static const char usage[] =
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
     "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
     "supplier\n"
-    "\n詳細 / details: docs/hub.md, docs/api.md\n";
+    "  mamori hub expert add --dir DIR --registration-no N --name NAME "
+    "--pubkey FILE\n"
+    "      [--valid-from D] [--valid-until D] [--region R] [--industry I]... "
+    "[--theme T]...\n"
+    "      [--contact C]   確認を受け付ける登録セキスペ / a registered "
+    "expert\n"
+    "  mamori hub expert import --dir DIR --csv FILE   一括登録（全件か0件） "
+    "/ "
+    "bulk, all or nothing\n"
+    "  mamori hub expert list --dir DIR [--json]\n"
+    "  mamori hub assessor add|import|list …   ★4 "
+    "の第三者評価機関（--assessor-id "
+    "ID） /\n"
+    "      third-party assessors for ★4, same options with --assessor-id ID\n"
+    "\n詳細 / details: docs/hub.md, docs/api.md, docs/scs.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
 {
@@ -114,6 +128,13 @@ static int take_opt(int key, const char *v, void *ud)
         a->n_pos++; /* too many: the subcommand's "needs" error */
         return 0;
     }
+    if (key >= K_EXT) {
+        if (a->n_ext == EXT_MAX)
+            return mm_cli_usage_error(&mm_cmd_hub, "too many options");
+        a->ext[a->n_ext].key = key;
+        a->ext[a->n_ext++].val = v;
+        return 0;
+    }
     a->given |= 1u << key;
     switch (key) {
     case K_DIR: a->dir = v; break;
@@ -149,8 +170,8 @@ static int take_opt(int key, const char *v, void *ud)
 /* ---- dispatch: one row per subcommand
  * ---------------------------------------------- */
 
-static const hub_sub *const tables[] = {mm_cli_hub_admin_subs,
-                                        mm_cli_hub_view_subs};
+static const hub_sub *const tables[] = {
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scs_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

@@ -36,6 +36,9 @@ enum {
     K_LEVEL,
 };
 #define SAN_MAX 64u
+/* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
+#define K_EXT 32
+#define EXT_MAX 32u
 
 /* What a subcommand was given, and what the dispatcher prepared. */
 typedef struct hub_args {
@@ -49,6 +52,12 @@ typedef struct hub_args {
     size_t n_range;
     const char *pos[3];
     size_t n_pos;
+    /* options of keys K_EXT and up (rows of cmd-hub-scs.c), in order */
+    struct {
+        int key;
+        const char *val;
+    } ext[EXT_MAX];
+    size_t n_ext;
     mm_store *st; /* the hub's store, open for rows with .store */
     char *text;   /* FILE read, for rows with .file */
     size_t len;
@@ -78,9 +87,10 @@ typedef struct hub_sub {
     int (*run)(hub_args *a);
 } hub_sub;
 
-/* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
+/* The rows of cmd-hub-admin.c, cmd-hub-view.c and cmd-hub-scs.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
+extern const hub_sub mm_cli_hub_scs_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);
