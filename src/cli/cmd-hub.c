@@ -77,6 +77,20 @@ static const char usage[] =
     "pdf|html] -o FILE\n"
     "      経営者向けの月次報告（A4、日本語と英語）/ monthly report for "
     "executives\n"
+    "  mamori hub expert add --dir DIR --registration-no N --name NAME "
+    "--pubkey FILE\n"
+    "      [--valid-from D] [--valid-until D] [--region R] [--industry I]... "
+    "[--theme T]...\n"
+    "      [--contact C]   確認を受け付ける登録セキスペ / a registered "
+    "expert\n"
+    "  mamori hub expert import --dir DIR --csv FILE   一括登録（全件か0件） "
+    "/ "
+    "bulk, all or nothing\n"
+    "  mamori hub expert list --dir DIR [--json]\n"
+    "  mamori hub assessor add|import|list …   ★4 "
+    "の第三者評価機関（--assessor-id "
+    "ID） /\n"
+    "      third-party assessors for ★4, same options with --assessor-id ID\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
     "  docs/security.md, docs/notify.md\n";
 
@@ -140,7 +154,14 @@ static int take_opt(int key, const char *v, void *ud)
         a->n_pos++; /* too many: the subcommand's "needs" error */
         return 0;
     }
-    a->given |= 1u << key;
+    if (key >= K_EXT) {
+        if (a->n_ext == EXT_MAX)
+            return mm_cli_usage_error(&mm_cmd_hub, "too many options");
+        a->ext[a->n_ext].key = key;
+        a->ext[a->n_ext++].val = v;
+        return 0;
+    }
+    a->given |= UINT64_C(1) << key;
     switch (key) {
     case K_DIR: a->dir = v; break;
     case K_LISTEN: a->listen = v; break;
@@ -187,7 +208,7 @@ static int take_opt(int key, const char *v, void *ud)
  * ---------------------------------------------- */
 
 static const hub_sub *const tables[] = {
-    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs, mm_cli_hub_token_subs, mm_cli_hub_notify_subs};
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs, mm_cli_hub_token_subs, mm_cli_hub_notify_subs, mm_cli_hub_scs_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

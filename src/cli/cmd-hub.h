@@ -47,10 +47,13 @@ enum {
     K_OUT,
 };
 #define SAN_MAX 64u
+/* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
+#define K_EXT 64
+#define EXT_MAX 32u
 
 /* What a subcommand was given, and what the dispatcher prepared. */
 typedef struct hub_args {
-    unsigned given; /* 1u << K_… of every option seen */
+    uint64_t given; /* 1 << K_… of every option seen (keys below K_EXT) */
     const char *dir, *listen, *id, *name, *kind, *industry, *region, *tenant;
     const char *url, *secret, *buyer, *supplier, *level;
     int tls; /* -1 not given, 0 --plain, 1 --tls (the last one counts) */
@@ -60,6 +63,12 @@ typedef struct hub_args {
     size_t n_range;
     const char *pos[3];
     size_t n_pos;
+    /* options of keys K_EXT and up (rows of cmd-hub-scs.c), in order */
+    struct {
+        int key;
+        const char *val;
+    } ext[EXT_MAX];
+    size_t n_ext;
     mm_store *st; /* the hub's store, open for rows with .store */
     char *text;   /* FILE read, for rows with .file */
     size_t len;
@@ -72,7 +81,7 @@ typedef struct hub_args {
 
 /* True when option `k` was given. */
 #define HAS(a, k) (((a)->given >> (k)) & 1u)
-#define NEED(k) (1u << (k))
+#define NEED(k) (UINT64_C(1) << (k))
 #define OPT(name, key, arg)                                                   \
     {                                                                         \
         name, NULL, key, arg, NULL                                            \
@@ -85,7 +94,7 @@ typedef struct hub_args {
 typedef struct hub_sub {
     const char *name; /* "tenant add"; NULL ends a table */
     const mm_cli_opt *opts;
-    unsigned need;     /* NEED(K_…) of the options it requires */
+    uint64_t need;     /* NEED(K_…) of the options it requires */
     size_t n_pos;      /* plain arguments it takes */
     const char *needs; /* the usage error when one is missing */
     int file;          /* 0, or: read pos[0] into text/len first, and
@@ -94,13 +103,14 @@ typedef struct hub_sub {
     int (*run)(hub_args *a);
 } hub_sub;
 
-/* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
+/* The rows of cmd-hub-admin.c, cmd-hub-view.c and cmd-hub-scs.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
 /* The rows of cmd-hub-scale.c (migrate). */
 extern const hub_sub mm_cli_hub_scale_subs[];
 extern const hub_sub mm_cli_hub_token_subs[]; /* cmd-hub-token.c */
 extern const hub_sub mm_cli_hub_notify_subs[];
+extern const hub_sub mm_cli_hub_scs_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

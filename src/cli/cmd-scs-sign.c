@@ -17,6 +17,16 @@ const mm_cli_opt mm_cli_scs_confirm_opts[] = {
     VAL("--expert-name", expert_name),
     VAL("--registration-no", registration_no),
     VAL("--date", date),
+    VAL("--tenant", tenant),
+    O_OUT,
+    {0}};
+const mm_cli_opt mm_cli_scs_countersign_opts[] = {
+    VAL("--confirmed", confirmed),
+    VAL("--key", key),
+    VAL("--assessor-name", assessor_name),
+    VAL("--assessor-id", assessor_id),
+    VAL("--date", date),
+    VAL("--tenant", tenant),
     O_OUT,
     {0}};
 const mm_cli_opt mm_cli_scs_verify_opts[] = {
@@ -98,9 +108,55 @@ static int read_key(const char *arg, size_t hexlen, char *out, size_t outlen)
     return -1;
 }
 
-int mm_cli_scs_confirm(opts *o)
+/* Who signs and how: the expert's confirmation or the assessor's
+ * countersignature. */
+typedef struct signer {
+    const mm_scs_expert *expert;
+    const mm_scs_assessor *assessor;
+} signer;
+
+/* Reads the key and the input, signs, writes --out; an exit code. */
+static int sign_file(const char *in, const char *keyfile, const char *out,
+                     const signer *who, const char *done)
 {
     int r;
+    char sk[MM_SCS_SK_HEX + 1];
+    if ((r = read_key(keyfile, MM_SCS_SK_HEX, sk, sizeof sk)) >= 0)
+        return r;
+    char *text;
+    size_t len;
+    mm_err err;
+    mm_rc rc = mm_scs_read_file(in, MM_SCS_FILE_MAX, &text, &len, &err);
+    if (rc != MM_OK) {
+        memset(sk, 0, sizeof sk);
+        return mm_cli_scs_report(&err, rc);
+    }
+    mm_buf b;
+    mm_buf_init(&b, MM_SCS_REPORT_MAX);
+    rc = who->expert
+             ? mm_scs_confirm(text, len, in, who->expert, sk, &b, &err)
+             : mm_scs_countersign(text, len, in, who->assessor, sk, &b, &err);
+    memset(sk, 0, sizeof sk);
+    free(text);
+    int code = rc == MM_OK ? mm_cli_scs_emit(out, &b, 0644)
+                           : mm_cli_scs_report(&err, rc);
+    mm_buf_free(&b);
+    if (code == MM_EXIT_OK)
+        fprintf(stderr, "mamori scs: %s: %s\n", done, out);
+    return code;
+}
+
+/* --date, or today (UTC) written into buf. */
+static const char *date_or_today(const char *date, char buf[11])
+{
+    if (date)
+        return date;
+    mm_cli_scs_today(buf);
+    return buf;
+}
+
+int mm_cli_scs_confirm(opts *o)
+{
     if (!o->assessment || !o->key || !o->expert_name || !o->registration_no ||
         !o->out)
         return mm_cli_usage_error(
@@ -112,35 +168,27 @@ int mm_cli_scs_confirm(opts *o)
                          "（例 012345） / --registration-no must be 6 digits, "
                          "e.g. 012345");
     char today[11];
-    if (!o->date)
-        mm_cli_scs_today(today);
-    char sk[MM_SCS_SK_HEX + 1];
-    if ((r = read_key(o->key, MM_SCS_SK_HEX, sk, sizeof sk)) >= 0)
-        return r;
-    char *text;
-    size_t len;
-    mm_err err;
-    mm_rc rc =
-        mm_scs_read_file(o->assessment, MM_SCS_FILE_MAX, &text, &len, &err);
-    if (rc != MM_OK) {
-        memset(sk, 0, sizeof sk);
-        return mm_cli_scs_report(&err, rc);
-    }
     mm_scs_expert ex = {o->expert_name, o->registration_no,
-                        o->date ? o->date : today};
-    mm_buf b;
-    mm_buf_init(&b, MM_SCS_REPORT_MAX);
-    rc = mm_scs_confirm(text, len, o->assessment, &ex, sk, &b, &err);
-    memset(sk, 0, sizeof sk);
-    free(text);
-    int code = rc == MM_OK ? mm_cli_scs_emit(o->out, &b, 0644)
-                           : mm_cli_scs_report(&err, rc);
-    mm_buf_free(&b);
-    if (code == MM_EXIT_OK)
-        fprintf(stderr,
-                "mamori scs: 確認を記録しました / confirmation recorded: %s\n",
-                o->out);
-    return code;
+                        date_or_today(o->date, today), o->tenant};
+    signer who = {&ex, NULL};
+    return sign_file(o->assessment, o->key, o->out, &who,
+                     "確認を記録しました / confirmation recorded");
+}
+
+int mm_cli_scs_countersign(opts *o)
+{
+    if (!o->confirmed || !o->key || !o->assessor_name || !o->assessor_id ||
+        !o->out)
+        return mm_cli_usage_error(
+            &mm_cmd_scs, "--confirmed, --key, --assessor-name, "
+                         "--assessor-id, --out が必要です / are required");
+    char today[11];
+    mm_scs_assessor as = {o->assessor_name, o->assessor_id,
+                          date_or_today(o->date, today), o->tenant};
+    signer who = {NULL, &as};
+    return sign_file(o->confirmed, o->key, o->out, &who,
+                     "第三者評価の署名を付けました / assessor's "
+                     "countersignature added");
 }
 
 int mm_cli_scs_verify(opts *o)

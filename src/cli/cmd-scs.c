@@ -15,8 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CATALOGUE_REL "data/scs/catalogue.txt"
-
 int mm_cli_scs_rc_exit(mm_rc rc)
 {
     switch (rc) {
@@ -118,46 +116,10 @@ int mm_cli_scs_lang(const char *s, mm_scs_lang *out)
     return -1;
 }
 
-/* The catalogue: --catalogue, $MAMORI_SCS_CATALOGUE, next to the binary
- * (../data, ../../data), /usr/share/mamori, then ./data. */
-static int find_catalogue(const char *given, char *out, size_t outlen)
-{
-    if (given) {
-        snprintf(out, outlen, "%s", given);
-        return 0;
-    }
-    const char *env = getenv("MAMORI_SCS_CATALOGUE");
-    if (env && *env) {
-        snprintf(out, outlen, "%s", env);
-        return 0;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            static const char *const ups[] = {"/..", "/../..", "/../../.."};
-            for (size_t i = 0; i < sizeof ups / sizeof *ups; i++) {
-                int w = snprintf(out, outlen, "%s%s/%s", exe, ups[i],
-                                 CATALOGUE_REL);
-                if (w > 0 && (size_t)w < outlen && access(out, R_OK) == 0)
-                    return 0;
-            }
-        }
-    }
-    snprintf(out, outlen, "/usr/share/mamori/scs/catalogue.txt");
-    if (access(out, R_OK) == 0)
-        return 0;
-    snprintf(out, outlen, "%s", CATALOGUE_REL);
-    return 0;
-}
-
 static int load_catalogue(const char *given, mm_scs_catalogue **cat)
 {
     char path[PATH_MAX + 64];
-    find_catalogue(given, path, sizeof path);
+    mm_scs_catalogue_path(given, path, sizeof path);
     mm_err err;
     mm_rc rc = mm_scs_catalogue_load(path, cat, &err);
     if (rc != MM_OK) {
@@ -331,6 +293,8 @@ static const struct {
     {"keygen", mm_cli_scs_keygen_opts, false, mm_cli_scs_keygen},
     {"confirm", mm_cli_scs_confirm_opts, false, mm_cli_scs_confirm},
     {"verify", mm_cli_scs_verify_opts, true, mm_cli_scs_verify},
+    {"countersign", mm_cli_scs_countersign_opts, false,
+     mm_cli_scs_countersign},
 };
 
 static int scs_run(int argc, char **argv)
@@ -368,7 +332,10 @@ const mm_command mm_cmd_scs = {
         "  mamori scs keygen --out SECRET_KEY_FILE [--force]\n"
         "  mamori scs confirm --assessment FILE --key SECRET_KEY_FILE\n"
         "                    --expert-name NAME --registration-no 012345\n"
-        "                    [--date YYYY-MM-DD] --out FILE\n"
+        "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
+        "  mamori scs countersign --confirmed FILE --key SECRET_KEY_FILE\n"
+        "                    --assessor-name NAME --assessor-id ID\n"
+        "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
         "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] "
         "[--out FILE]\n"
         "\n"
@@ -378,6 +345,7 @@ const mm_command mm_cmd_scs = {
         "  keygen     専門家の署名鍵を作る（秘密鍵は 0600、公開鍵は "
         "FILE.pub）\n"
         "  confirm    登録セキスペが診断結果を確認し、Ed25519 で署名する\n"
+        "  countersign 第三者評価機関が確認済みの診断結果に署名する（★4）\n"
         "  verify     確認済みの診断結果が書き換えられていないか確かめる\n"
         "             （0 = 有効、1 = 無効、2 = 読めない）\n"
         "  共通: --catalogue FILE（既定は data/scs/catalogue.txt）\n"
@@ -390,6 +358,8 @@ const mm_command mm_cmd_scs = {
         "FILE.pub)\n"
         "  confirm    record a Registered Information Security Specialist's\n"
         "             confirmation and sign the assessment (Ed25519)\n"
+        "  countersign a third-party assessor countersigns a confirmed "
+        "assessment (★4)\n"
         "  verify     check a confirmed assessment was not altered\n"
         "             (exit 0 valid, 1 invalid, 2 unreadable or not a "
         "confirmation)\n"

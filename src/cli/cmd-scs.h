@@ -17,6 +17,7 @@ typedef struct opts {
     const char *assessment, *key, *expert_name, *registration_no, *date,
         *pubkey;
     const char *today;
+    const char *tenant, *assessor_name, *assessor_id, *confirmed;
     const char *evidence[MM_SCS_EVIDENCE_FILES_MAX];
     size_t n_evidence;
     const char *positional;
@@ -53,8 +54,10 @@ int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode);
 extern const mm_cli_opt mm_cli_scs_keygen_opts[];
 extern const mm_cli_opt mm_cli_scs_confirm_opts[];
 extern const mm_cli_opt mm_cli_scs_verify_opts[];
+extern const mm_cli_opt mm_cli_scs_countersign_opts[];
 int mm_cli_scs_keygen(opts *o);
 int mm_cli_scs_confirm(opts *o);
 int mm_cli_scs_verify(opts *o);
+int mm_cli_scs_countersign(opts *o);
 
 #endif

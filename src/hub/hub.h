@@ -236,6 +236,9 @@ struct mm_token;                /* tokens section at the end */
 typedef mm_rc (*mm_usage_fn)(const char *tenant, uint64_t bytes, void *ud);
 struct mm_notify_pref;          /* notifications section at the end */
 struct mm_outbox_msg;
+struct mm_hub_registrant;       /* SCS chain of trust, at the end */
+typedef mm_rc (*mm_hub_registrant_fn)(const struct mm_hub_registrant *r,
+                                      void *ud);
 
 /* Every back end fills this table. Callers only use the mm_store_* inline
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
@@ -390,6 +393,18 @@ typedef struct mm_store_ops {
                              const char *rule_prefix, int64_t from_ms,
                              int64_t bucket_ms, uint64_t *counts, size_t n,
                              mm_err *err);
+    /* SCS chain of trust (registry.c): registered experts (role 0) and
+     * assessors (role 1). put upserts by (role, id); by_key finds the
+     * registrant of an Ed25519 key (MM_ENOTFOUND when none); list is by id.
+     * NULL in a back end without a registry (callers say so). */
+    mm_rc (*scs_registrant_put)(mm_store *s, const struct mm_hub_registrant *r,
+                                mm_err *err);
+    mm_rc (*scs_registrant_by_key)(mm_store *s, int role,
+                                   const char *public_key,
+                                   struct mm_hub_registrant *out, mm_err *err);
+    mm_rc (*scs_registrant_list)(mm_store *s, int role,
+                                 mm_hub_registrant_fn fn, void *ud,
+                                 mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -648,6 +663,13 @@ typedef struct mm_hub_scs_confirmation {
     char public_key[65];  /* the expert's Ed25519 key, hex */
     const char *document; /* the confirmed JSON as sent (put only) */
     size_t document_len;
+    /* chain of trust: until when it is valid (the scheme's validity from
+     * the confirmation date), the third-party assessor of a ★4 ("" when
+     * none), and whether it has lapsed (set by the buyer view) */
+    char valid_until[16];
+    char assessor_name[257];
+    char assessor_id[33];
+    bool expired;
 } mm_hub_scs_confirmation;
 
 static inline mm_rc mm_store_scs_requirement_put(mm_store *s, const char *b,
@@ -914,5 +936,56 @@ void mm_hub_notifier_stop(mm_hub_notifier *n);
 mm_rc mm_hub_notifier_pass(mm_store *st, const mm_hub_mail_conf *mc,
                            int64_t now_ms, unsigned *sent, unsigned *failed,
                            mm_err *err);
+/* ---- SCS chain of trust: registered experts and assessors (registry.c) ---
+ * A confirmation is accepted only when signed by a registered, currently
+ * valid expert key (and, for ★4, countersigned by a registered assessor);
+ * see mm_hub_scs_submit and docs/scs.md. */
+
+typedef enum mm_hub_reg_role {
+    MM_HUB_REG_EXPERT = 0, /* 登録セキスペ: 6-digit registration number */
+    MM_HUB_REG_ASSESSOR    /* third-party assessor (★4) */
+} mm_hub_reg_role;
+
+/* Rows in one CSV import (memory). */
+#define MM_HUB_REG_IMPORT_MAX 100000u
+
+typedef struct mm_hub_registrant {
+    mm_hub_reg_role role;
+    char id[33]; /* registration number / assessor id */
+    char name[257];
+    char public_key[65];  /* Ed25519, lower-case hex */
+    char valid_from[11];  /* YYYY-MM-DD, "" = from any date */
+    char valid_until[11]; /* YYYY-MM-DD, "" = open-ended */
+    char region[129];     /* e.g. 大阪 */
+    char industries[257]; /* ';'-separated, e.g. 製造;物流 */
+    char themes[257];     /* ';'-separated, e.g. ★3確認;ASM */
+    char contact[257];
+    int64_t added_ms;
+} mm_hub_registrant;
+
+const char *mm_hub_reg_role_name(mm_hub_reg_role role); /* "expert" */
+/* Checks (and normalises the key of) a registrant; MM_EINVAL naming
+ * name:line and the field. */
+mm_rc mm_hub_registrant_check(mm_hub_registrant *r, const char *name,
+                              unsigned line, mm_err *err);
+/* Adds or replaces one registrant. */
+mm_rc mm_hub_registry_add(mm_store *st, mm_hub_registrant *r, int64_t now_ms,
+                          mm_err *err);
+/* Imports the operator's CSV (header registration_no|assessor_id,name,
+ * public_key,valid_from,valid_until,region,industries,themes,contact) all
+ * or nothing: every line is checked first (errors name name:line), then one
+ * transaction stores every row. *n gets the number of rows. */
+mm_rc mm_hub_registry_import(mm_store *st, mm_hub_reg_role role,
+                             const char *name, const char *text, size_t len,
+                             int64_t now_ms, size_t *n, mm_err *err);
+mm_rc mm_hub_registry_list(mm_store *st, mm_hub_reg_role role,
+                           mm_hub_registrant_fn fn, void *ud, mm_err *err);
+/* The registrant of `public_key`, registered for the signing date and
+ * still valid today (days since 1970). MM_EINVAL with the reason when it
+ * is unknown or outside its validity. */
+mm_rc mm_hub_registry_key(mm_store *st, mm_hub_reg_role role,
+                          const char *public_key, int64_t date_days,
+                          int64_t today_days, mm_hub_registrant *out,
+                          mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -39,6 +39,165 @@ static bool take(json_t *o, const char *key, char *out, size_t outlen)
     return true;
 }
 
+/* ---- the chain of trust (issue 12 §1) -------------------------------------
+ * A verified signature only proves the file matches the key inside it. The
+ * hub also wants: the key registered (expert; assessor for ★4) and valid,
+ * the document made for this tenant, a date neither in the future nor past
+ * the scheme's validity, and an `achieved` that the signed answers give. */
+
+#define REFUSE(err, ...)                                                      \
+    mm_err_set(err, MM_EINVAL, "confirmation", 0, __VA_ARGS__)
+
+/* Today as a Japanese calendar date (the scheme's dates are), in days. */
+static int64_t jst_days(int64_t now_ms)
+{
+    return (now_ms / 1000 + 9 * 3600) / 86400;
+}
+
+static void days_text(int64_t days, char out[16])
+{
+    char t[32];
+    mm_time_format(days * 86400 * 1000, t, sizeof t);
+    snprintf(out, 16, "%.10s", t);
+}
+
+/* The document names `supplier` and is dated on or before today. */
+static mm_rc check_party(const json_t *o, const char *who, const char *who_en,
+                         const char *supplier, int64_t today, int64_t *days,
+                         mm_err *err)
+{
+    const char *tenant = json_string_value(json_object_get(o, "tenant"));
+    const char *date = json_string_value(json_object_get(o, "date"));
+    if (!tenant)
+        return REFUSE(err,
+                      "%sの署名に宛先テナントがありません（mamori scs "
+                      "confirm --tenant ID で作り直してください） / the %s "
+                      "signature does not name the tenant it is for (make "
+                      "it again with --tenant ID)",
+                      who, who_en);
+    if (strcmp(tenant, supplier) != 0)
+        return REFUSE(err,
+                      "この確認はテナント '%s' 宛てで、'%s' のものではあり"
+                      "ません / this confirmation was made for tenant '%s', "
+                      "not '%s'",
+                      tenant, supplier, tenant, supplier);
+    *days = mm_scs_date_days(date);
+    if (*days < 0 || *days > today)
+        return REFUSE(err,
+                      "%sの日付 %s が未来です / the %s date %s is in the "
+                      "future",
+                      who, date ? date : "?", who_en, date ? date : "?");
+    return MM_OK;
+}
+
+/* The ★ recomputed from the signed answers must be the signed one. */
+static mm_rc check_level(const char *doc, size_t len, int *achieved,
+                         unsigned *valid_days, mm_err *err)
+{
+    char path[4096 + 64];
+    mm_scs_catalogue_path(NULL, path, sizeof path);
+    mm_scs_catalogue *cat = NULL;
+    mm_rc rc = mm_scs_catalogue_load(path, &cat, err);
+    if (rc != MM_OK)
+        return mm_err_set(err, MM_EIO, path, 0,
+                          "ハブがSCSカタログを読めません / the hub cannot "
+                          "read its SCS catalogue");
+    int claimed = -1;
+    rc = mm_scs_recompute(cat, doc, len, "confirmation", achieved, &claimed,
+                          err);
+    for (int l = 0; l < 5; l++)
+        valid_days[l] = cat->valid_days[l];
+    mm_scs_catalogue_free(cat);
+    if (rc != MM_OK)
+        return rc;
+    if (claimed != *achieved)
+        return REFUSE(err,
+                      "署名された達成レベル %s は、署名された回答から計算"
+                      "した %s と一致しません / the signed achieved level %s "
+                      "does not follow from the signed answers (they give "
+                      "%s)",
+                      level_text(claimed), level_text(*achieved),
+                      level_text(claimed), level_text(*achieved));
+    return MM_OK;
+}
+
+/* ★4 needs a registered assessor's countersignature for this tenant. */
+static mm_rc check_assessor(mm_store *st, const json_t *x,
+                            const char *supplier, int64_t today, int64_t *days,
+                            mm_hub_scs_confirmation *c, mm_err *err)
+{
+    if (!x)
+        return REFUSE(err,
+                      "★4 には登録された第三者評価機関の署名が必要です"
+                      "（mamori scs countersign） / ★4 needs the "
+                      "countersignature of a registered third-party assessor "
+                      "(mamori scs countersign)");
+    mm_rc rc =
+        check_party(x, "評価機関", "assessor's", supplier, today, days, err);
+    if (rc != MM_OK)
+        return rc;
+    mm_hub_registrant reg;
+    rc = mm_hub_registry_key(
+        st, MM_HUB_REG_ASSESSOR,
+        json_string_value(json_object_get(x, "public_key")), *days, today,
+        &reg, err);
+    if (rc != MM_OK)
+        return rc;
+    snprintf(c->assessor_name, sizeof c->assessor_name, "%s", reg.name);
+    snprintf(c->assessor_id, sizeof c->assessor_id, "%s", reg.id);
+    return MM_OK;
+}
+
+static mm_rc check_trust(mm_store *st, const char *supplier,
+                         const json_t *root, const char *doc, size_t len,
+                         int64_t now_ms, mm_hub_scs_confirmation *c,
+                         mm_err *err)
+{
+    const json_t *k = json_object_get(root, "confirmation");
+    const json_t *x = json_object_get(root, "assessor");
+    int64_t today = jst_days(now_ms), days = 0;
+    mm_rc rc =
+        check_party(k, "専門家", "expert's", supplier, today, &days, err);
+    mm_hub_registrant reg;
+    if (rc == MM_OK)
+        rc = mm_hub_registry_key(st, MM_HUB_REG_EXPERT, c->public_key, days,
+                                 today, &reg, err);
+    if (rc == MM_OK && strcmp(reg.id, c->registration_no) != 0)
+        rc = REFUSE(err,
+                    "登録番号 %s はこの鍵の登録（%s）と違います / "
+                    "registration number %s is not the one registered for "
+                    "this key (%s)",
+                    c->registration_no, reg.id, c->registration_no, reg.id);
+    unsigned valid[5] = {0};
+    if (rc == MM_OK)
+        rc = check_level(doc, len, &c->achieved, valid, err);
+    if (rc != MM_OK)
+        return rc;
+    snprintf(c->expert_name, sizeof c->expert_name, "%s", reg.name);
+    if (c->achieved == 4 && !x && c->target == 3)
+        c->achieved = 3; /* a ★3 confirmation of a company that meets more */
+    else if (c->achieved == 4 && (rc = check_assessor(st, x, supplier, today,
+                                                      &days, c, err)) != MM_OK)
+        return rc;
+    unsigned vd = valid[c->achieved == 4 ? 4 : 3];
+    if (vd == 0)
+        return REFUSE(err,
+                      "SCSカタログに有効期間 (valid_days_%d) があり"
+                      "ません / the SCS catalogue states no validity "
+                      "(valid_days_%d)",
+                      c->achieved == 4 ? 4 : 3, c->achieved == 4 ? 4 : 3);
+    char from[16];
+    days_text(days, from);
+    if (today - days > (int64_t)vd)
+        return REFUSE(err,
+                      "%s の確認は有効期間（%u 日）を過ぎています / the "
+                      "confirmation of %s is older than the scheme's "
+                      "validity of %u days",
+                      from, vd, from, vd);
+    days_text(days + vd, c->valid_until);
+    return MM_OK;
+}
+
 mm_rc mm_hub_scs_submit(mm_store *st, const char *supplier, const char *doc,
                         size_t len, int64_t now_ms,
                         mm_hub_scs_confirmation *out, mm_err *err)
@@ -75,12 +234,14 @@ mm_rc mm_hub_scs_submit(mm_store *st, const char *supplier, const char *doc,
               take(k, "public_key", c.public_key, sizeof c.public_key) &&
               take(json_object_get(a, "catalogue"), "version",
                    c.catalogue_version, sizeof c.catalogue_version);
+    rc = ok ? check_trust(st, supplier, root, doc, len, now_ms, &c, err)
+            : mm_err_set(err, MM_EPARSE, "confirmation", 0,
+                         "確認済み評価の項目が不正です / the confirmed "
+                         "assessment lacks achieved, target, expert or "
+                         "catalogue fields");
     json_decref(root);
-    if (!ok)
-        return mm_err_set(
-            err, MM_EPARSE, "confirmation", 0,
-            "確認済み評価の項目が不正です / the confirmed assessment "
-            "lacks achieved, target, expert or catalogue fields");
+    if (rc != MM_OK)
+        return rc;
     c.document = doc;
     c.document_len = len;
     if ((rc = mm_store_scs_confirmation_put(st, &c, err)) != MM_OK)
@@ -173,13 +334,18 @@ static mm_rc name_rows(const mm_tenant *t, void *ud)
  */
 static void describe(mm_hub_scs_row *r)
 {
-    char cja[64], cen[64];
+    char cja[128], cen[128];
     if (!r->has_conf) {
         snprintf(cja, sizeof cja, "確認の提出なし");
         snprintf(cen, sizeof cen, "no confirmation submitted");
     } else if (r->conf.achieved == 0) {
         snprintf(cja, sizeof cja, "確認済み ★なし");
         snprintf(cen, sizeof cen, "confirmed none");
+    } else if (r->conf.expired) {
+        snprintf(cja, sizeof cja, "確認済み %s（%s に期限切れ）",
+                 level_text(r->conf.achieved), r->conf.valid_until);
+        snprintf(cen, sizeof cen, "confirmed %s (lapsed %s)",
+                 level_text(r->conf.achieved), r->conf.valid_until);
     } else {
         snprintf(cja, sizeof cja, "確認済み %s", level_text(r->conf.achieved));
         snprintf(cen, sizeof cen, "confirmed %s",
@@ -192,7 +358,9 @@ static void describe(mm_hub_scs_row *r)
                  cen);
         return;
     }
-    r->meets = r->has_conf && r->conf.achieved >= r->required ? 1 : 0;
+    r->meets =
+        r->has_conf && !r->conf.expired && r->conf.achieved >= r->required ? 1
+                                                                           : 0;
     snprintf(r->status_ja, sizeof r->status_ja, "要求 %s に対し%s：%s",
              level_text(r->required), cja, r->meets ? "達成" : "未達");
     snprintf(r->status_en, sizeof r->status_en, "required %s, %s: %s",
@@ -233,6 +401,11 @@ mm_rc mm_hub_scs_status(mm_store *st, const char *buyer, mm_hub_scs_row **rows,
         r->has_conf = rc == MM_OK;
         if (rc == MM_ENOTFOUND)
             rc = MM_OK;
+        if (r->has_conf && r->conf.valid_until[0]) {
+            char today[16];
+            days_text(jst_days(mm_now_ms()), today);
+            r->conf.expired = strcmp(today, r->conf.valid_until) > 0;
+        }
         describe(r);
     }
     if (rc != MM_OK) {
@@ -282,6 +455,18 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
         json_str_or_null(out, r->has_conf ? r->conf.registration_no : NULL);
         mm_buf_puts(out, ",\"catalogue_version\":");
         json_str_or_null(out, r->has_conf ? r->conf.catalogue_version : NULL);
+        /* the chain of trust: who confirmed, until when, the assessor */
+        const char *const trust[][2] = {
+            {"expert_name", r->conf.expert_name},
+            {"valid_until", r->conf.valid_until},
+            {"assessor_name", r->conf.assessor_name},
+            {"assessor_id", r->conf.assessor_id}};
+        for (size_t t = 0; t < sizeof trust / sizeof *trust; t++) {
+            mm_buf_printf(out, ",\"%s\":", trust[t][0]);
+            json_str_or_null(out, r->has_conf ? trust[t][1] : NULL);
+        }
+        mm_buf_printf(out, ",\"expired\":%s",
+                      r->has_conf && r->conf.expired ? "true" : "false");
         mm_buf_printf(out, ",\"meets\":%s,\"status_ja\":",
                       r->meets < 0 ? "null"
                       : r->meets   ? "true"
@@ -347,6 +532,8 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
         mm_buf_json_str(out, c.confirmed_date, strlen(c.confirmed_date));
         mm_buf_puts(out, ",\"expert_registration_no\":");
         mm_buf_json_str(out, c.registration_no, strlen(c.registration_no));
+        mm_buf_puts(out, ",\"valid_until\":");
+        mm_buf_json_str(out, c.valid_until, strlen(c.valid_until));
         mm_buf_puts(out, "}");
         return;
     }

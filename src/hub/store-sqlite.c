@@ -958,6 +958,15 @@ static mm_rc sq_tenant_usage(mm_store *base, mm_usage_fn fn, void *ud,
 static mm_rc sq_events_prune(mm_store *base, int64_t before, mm_usage_fn fn,
                              void *ud, mm_err *err);
 static mm_rc sq_probe(mm_store *base, mm_err *err);
+/* SCS chain of trust: defined in the section at the end of this file. */
+static mm_rc sq_scs_registrant_put(mm_store *base, const mm_hub_registrant *r,
+                                   mm_err *err);
+static mm_rc sq_scs_registrant_by_key(mm_store *base, int role,
+                                      const char *public_key,
+                                      mm_hub_registrant *out, mm_err *err);
+static mm_rc sq_scs_registrant_list(mm_store *base, int role,
+                                    mm_hub_registrant_fn fn, void *ud,
+                                    mm_err *err);
 
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
@@ -1012,6 +1021,9 @@ static const mm_store_ops sqlite_ops = {
     .flag_get = mm_hub__sq_flag_get,
     .flag_put = mm_hub__sq_flag_put,
     .event_histogram = mm_hub__sq_event_histogram,
+    .scs_registrant_put = sq_scs_registrant_put,
+    .scs_registrant_by_key = sq_scs_registrant_by_key,
+    .scs_registrant_list = sq_scs_registrant_list,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1087,7 +1099,17 @@ static const char scs_schema[] =
     "confirmed_date TEXT NOT NULL, catalogue_version TEXT NOT NULL, "
     "public_key TEXT NOT NULL, document TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS scs_confirmations_supplier ON "
-    "scs_confirmations(supplier,confirmed_date,id);";
+    "scs_confirmations(supplier,confirmed_date,id);"
+    "CREATE TABLE IF NOT EXISTS scs_confirmation_trust(confirmation INTEGER "
+    "PRIMARY KEY, valid_until TEXT NOT NULL, assessor_name TEXT NOT NULL, "
+    "assessor_id TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS scs_registry(role INTEGER NOT NULL, id TEXT "
+    "NOT NULL, name TEXT NOT NULL, public_key TEXT NOT NULL, valid_from TEXT "
+    "NOT NULL, valid_until TEXT NOT NULL, region TEXT NOT NULL, industries "
+    "TEXT NOT NULL, themes TEXT NOT NULL, contact TEXT NOT NULL, added_at "
+    "INTEGER NOT NULL, PRIMARY KEY(role,id));"
+    "CREATE INDEX IF NOT EXISTS scs_registry_key ON "
+    "scs_registry(role,public_key);";
 
 static const char *scs_level_text(int level)
 {
@@ -1195,6 +1217,21 @@ static mm_rc sq_scs_confirmation_put(mm_store *base,
                       c->document ? (int)c->document_len : 0, SQLITE_STATIC);
     rc = step_done(s, st, err, "put scs confirmation");
     sqlite3_finalize(st);
+    if (rc != MM_OK)
+        return rc;
+    /* what the chain of trust established, next to the row */
+    rc = scs_prepare(s,
+                     "INSERT INTO scs_confirmation_trust(confirmation,"
+                     "valid_until,assessor_name,assessor_id) VALUES(?,?,?,?)",
+                     &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
+    bind_text(st, 2, c->valid_until);
+    bind_text(st, 3, c->assessor_name);
+    bind_text(st, 4, c->assessor_id);
+    rc = step_done(s, st, err, "put scs confirmation trust");
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -1208,7 +1245,10 @@ static mm_rc sq_scs_confirmation_latest(mm_store *base, const char *supplier,
         scs_prepare(s,
                     "SELECT supplier,received_at,achieved,target,"
                     "expert_name,registration_no,confirmed_date,"
-                    "catalogue_version,public_key FROM scs_confirmations "
+                    "catalogue_version,public_key,t.valid_until,"
+                    "t.assessor_name,t.assessor_id FROM scs_confirmations "
+                    "LEFT JOIN scs_confirmation_trust t ON "
+                    "t.confirmation=scs_confirmations.id "
                     "WHERE supplier=? ORDER BY confirmed_date DESC, id "
                     "DESC LIMIT 1",
                     &st, err);
@@ -1227,6 +1267,9 @@ static mm_rc sq_scs_confirmation_latest(mm_store *base, const char *supplier,
         col_copy(st, 6, out->confirmed_date, sizeof out->confirmed_date);
         col_copy(st, 7, out->catalogue_version, sizeof out->catalogue_version);
         col_copy(st, 8, out->public_key, sizeof out->public_key);
+        col_copy(st, 9, out->valid_until, sizeof out->valid_until);
+        col_copy(st, 10, out->assessor_name, sizeof out->assessor_name);
+        col_copy(st, 11, out->assessor_id, sizeof out->assessor_id);
     } else if (r == SQLITE_DONE) {
         rc = MM_ENOTFOUND;
     } else {
@@ -1462,4 +1505,107 @@ struct sqlite3 *mm_hub__sqlite_db(mm_store *base, const char **path)
     if (path)
         *path = s->path;
     return s->db;
+/* ---- SCS chain of trust: the registry of experts and assessors ------------
+ * In the SCS tables (scs_schema); operator-speed calls, prepared per call. */
+
+static mm_rc sq_scs_registrant_put(mm_store *base, const mm_hub_registrant *r,
+                                   mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = scs_prepare(
+        s,
+        "INSERT OR REPLACE INTO scs_registry(role,id,name,public_key,"
+        "valid_from,valid_until,region,industries,themes,contact,added_at) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int(st, 1, (int)r->role);
+    const char *t[] = {r->id,         r->name,        r->public_key,
+                       r->valid_from, r->valid_until, r->region,
+                       r->industries, r->themes,      r->contact};
+    for (int i = 0; i < 9; i++)
+        bind_text(st, i + 2, t[i]);
+    sqlite3_bind_int64(st, 11, r->added_ms);
+    rc = step_done(s, st, err, "put scs registrant");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+#define REG_COLS                                                              \
+    "role,id,name,public_key,valid_from,valid_until,region,industries,"       \
+    "themes,contact,added_at"
+
+static void reg_row(sqlite3_stmt *st, mm_hub_registrant *r)
+{
+    memset(r, 0, sizeof *r);
+    r->role = sqlite3_column_int(st, 0) == 1 ? MM_HUB_REG_ASSESSOR
+                                             : MM_HUB_REG_EXPERT;
+    struct {
+        char *dst;
+        size_t n;
+    } f[] = {{r->id, sizeof r->id},
+             {r->name, sizeof r->name},
+             {r->public_key, sizeof r->public_key},
+             {r->valid_from, sizeof r->valid_from},
+             {r->valid_until, sizeof r->valid_until},
+             {r->region, sizeof r->region},
+             {r->industries, sizeof r->industries},
+             {r->themes, sizeof r->themes},
+             {r->contact, sizeof r->contact}};
+    for (int i = 0; i < 9; i++)
+        col_copy(st, i + 1, f[i].dst, f[i].n);
+    r->added_ms = sqlite3_column_int64(st, 10);
+}
+
+/* Registrants of `role` (with `key`: only that key's, the one valid
+ * longest first; else by id) through fn. */
+static mm_rc reg_query(sq_store *s, int role, const char *key,
+                       mm_hub_registrant_fn fn, void *ud, mm_err *err)
+{
+    sqlite3_stmt *st;
+    mm_rc rc = scs_prepare(s,
+                           "SELECT " REG_COLS " FROM scs_registry WHERE "
+                           "role=?1 AND (?2 IS NULL OR public_key=?2) ORDER "
+                           "BY CASE WHEN ?2 IS NULL THEN id ELSE '' END, "
+                           "valid_until='' DESC, valid_until DESC",
+                           &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int(st, 1, role);
+    if (key)
+        bind_text(st, 2, key);
+    int r = SQLITE_DONE;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_hub_registrant row;
+        reg_row(st, &row);
+        rc = fn(&row, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list scs registry");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc reg_first(const mm_hub_registrant *r, void *ud)
+{
+    *(mm_hub_registrant *)ud = *r;
+    return MM_ELIMIT; /* stop: found */
+}
+
+static mm_rc sq_scs_registrant_by_key(mm_store *base, int role,
+                                      const char *public_key,
+                                      mm_hub_registrant *out, mm_err *err)
+{
+    mm_rc rc =
+        reg_query((sq_store *)base, role, public_key, reg_first, out, err);
+    return rc == MM_ELIMIT ? MM_OK : rc == MM_OK ? MM_ENOTFOUND : rc;
+}
+
+static mm_rc sq_scs_registrant_list(mm_store *base, int role,
+                                    mm_hub_registrant_fn fn, void *ud,
+                                    mm_err *err)
+{
+    return reg_query((sq_store *)base, role, NULL, fn, ud, err);
 }

@@ -100,6 +100,21 @@ mm_rc mm_scs_assessment_json(const mm_scs_assessment *as, bool pretty,
     return rc;
 }
 
+mm_scs_status scs_status_from(mm_scs_answer answer, scs_verdict verdict)
+{
+    switch (answer) {
+    case MM_SCS_YES:
+        return verdict == SCS_EV_CONTRADICTS ? MM_SCS_ST_CONTRADICTED
+                                             : MM_SCS_ST_MET;
+    case MM_SCS_NO:
+        return verdict == SCS_EV_SUPPORTS ? MM_SCS_ST_CONTRADICTED
+                                          : MM_SCS_ST_NOT_MET;
+    default:
+        return verdict == SCS_EV_SUPPORTS ? MM_SCS_ST_MET_BY_EVIDENCE
+                                          : MM_SCS_ST_UNKNOWN;
+    }
+}
+
 /* Evaluates every probe of a criterion against every evidence file. */
 static mm_rc eval_row(row *r, const mm_scs_criterion *c,
                       mm_scs_evidence *const *ev, const bool *stale,
@@ -127,19 +142,7 @@ static mm_rc eval_row(row *r, const mm_scs_criterion *c,
     r->verdict = con   ? SCS_EV_CONTRADICTS
                  : sup ? SCS_EV_SUPPORTS
                        : SCS_EV_NONE;
-    switch (r->answer) {
-    case MM_SCS_YES:
-        r->status = con ? MM_SCS_ST_CONTRADICTED : MM_SCS_ST_MET;
-        break;
-    case MM_SCS_NO:
-        r->status = r->verdict == SCS_EV_SUPPORTS ? MM_SCS_ST_CONTRADICTED
-                                                  : MM_SCS_ST_NOT_MET;
-        break;
-    default:
-        r->status = r->verdict == SCS_EV_SUPPORTS ? MM_SCS_ST_MET_BY_EVIDENCE
-                                                  : MM_SCS_ST_UNKNOWN;
-        break;
-    }
+    r->status = scs_status_from(r->answer, r->verdict);
     r->met =
         r->status == MM_SCS_ST_MET || r->status == MM_SCS_ST_MET_BY_EVIDENCE;
     return MM_OK;

@@ -135,6 +135,9 @@ enum key_id {
     K_NEXT_JA,
     K_NEXT_EN,
     K_EVIDENCE,
+    K_VALID3,
+    K_VALID4,
+    K_VALID_SRC,
     K_COUNT
 };
 
@@ -165,6 +168,9 @@ static const struct {
     [K_NEXT_JA] = {"next_ja", SC_CRIT, true},
     [K_NEXT_EN] = {"next_en", SC_CRIT, true},
     [K_EVIDENCE] = {"evidence", SC_CRIT, false},
+    [K_VALID3] = {"valid_days_3", SC_HEADER, false},
+    [K_VALID4] = {"valid_days_4", SC_HEADER, false},
+    [K_VALID_SRC] = {"valid_source", SC_HEADER, false},
 };
 
 /* Finds a key; for criterion keys "xxx4_yy" / "xxx4" selects crit 1. */
@@ -265,6 +271,7 @@ void mm_scs_catalogue_free(mm_scs_catalogue *cat)
     free(cat->source);
     free(cat->note_ja);
     free(cat->note_en);
+    free(cat->valid_source);
     free(cat);
 }
 
@@ -540,6 +547,19 @@ static mm_rc header_kv(parser *p, enum key_id k, const char *v)
         cat->items_total4 = (unsigned)n;
         return MM_OK;
     }
+    case K_VALID3:
+    case K_VALID4: {
+        char *e = NULL;
+        unsigned long n = strtoul(v, &e, 10);
+        if (e == v || *e || n < 1 || n > 3650)
+            return perr(p, p->line,
+                        "有効日数は 1〜3650 です / valid_days must be "
+                        "1..3650, not '%s'",
+                        v);
+        cat->valid_days[k == K_VALID3 ? 3 : 4] = (unsigned)n;
+        return MM_OK;
+    }
+    case K_VALID_SRC: return set_str(p, &cat->valid_source, v);
     default: return MM_OK;
     }
 }

@@ -17,6 +17,10 @@ bool scs_text_ok(const char *p, size_t n);
 bool scs_id_ok(const char *s);
 /* True for a real calendar date "YYYY-MM-DD" (years 2000–2999). */
 bool scs_date_ok(const char *s);
+/* Tenant ids as the hub has them: letters, digits, '.', '_', '-', 1..64. */
+bool scs_tenant_ok(const char *s);
+/* Assessor ids: letters, digits and '-', 1..32. */
+bool scs_assessor_id_ok(const char *s);
 /* Lower-case hex of `n` bytes into out (2n+1 bytes). */
 void scs_hex(const uint8_t *p, size_t n, char *out);
 /* 1-based line of the first occurrence of "\"key\"" in data, 0 if absent. */
@@ -50,6 +54,9 @@ typedef enum scs_verdict {
     SCS_EV_CONTRADICTS /* shows it is not */
 } scs_verdict;
 
+/* The status of a criterion from its answer and the evidence verdict (the
+ * rule table of docs/scs.md). */
+mm_scs_status scs_status_from(mm_scs_answer answer, scs_verdict verdict);
 /* Evaluates one probe of a criterion against one evidence file; writes the
  * reason in both languages. `inventory` is the answers' inventory or NULL. */
 scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,

@@ -118,6 +118,10 @@ typedef struct mm_scs_catalogue {
     uint8_t sha256[32];    /* of the file's bytes */
     size_t n_items;
     mm_scs_item *items;
+    /* How long a confirmation of ★N stays valid, in days (valid_days_N;
+     * 0 = not stated), and where that figure comes from (valid_source). */
+    unsigned valid_days[5];
+    char *valid_source;
 } mm_scs_catalogue;
 
 /* Parses a catalogue from memory; `name` is used in error messages.
@@ -285,6 +289,7 @@ typedef struct mm_scs_expert {
     const char *name;            /* 登録セキスペ's name */
     const char *registration_no; /* 6 digits, e.g. "012345" */
     const char *date;            /* YYYY-MM-DD */
+    const char *tenant; /* the hub tenant it is for ("tenant"), or NULL */
 } mm_scs_expert;
 
 /* True when `s` is a registration number of the right shape (6 digits). */
@@ -311,5 +316,42 @@ mm_rc mm_scs_verify(const char *confirmed_json, size_t len, const char *name,
  * MM_EIO too. MM_EIO / MM_ELIMIT with err set. */
 mm_rc mm_scs_read_file(const char *path, size_t max, char **out, size_t *len,
                        mm_err *err);
+
+/* ---- the chain of trust (trust.c, sign.c, util.c) ---------------------- */
+
+/* Where the catalogue is: `given`, else $MAMORI_SCS_CATALOGUE, next to the
+ * binary (../data, ../../data), /usr/share/mamori/scs/, then ./data. */
+void mm_scs_catalogue_path(const char *given, char *out, size_t outlen);
+
+/* True when p[0..n) is valid UTF-8 without NUL or control characters
+ * other than tab (the text check of catalogues and answers). */
+bool mm_scs_text_valid(const char *p, size_t n);
+
+/* Days since 1970-01-01 of "YYYY-MM-DD"; -1 when it is not a date. */
+int64_t mm_scs_date_days(const char *date);
+
+/* Recomputes the ★ of an assessment or confirmed document from its own
+ * per-criterion answers and evidence verdicts with `cat`'s all-items rule
+ * (a criterion the document leaves out is not met). *achieved gets 4, 3 or
+ * 0; *claimed the document's `achieved` (4, 3, 0 for "none", -1 when
+ * missing or unreadable). MM_EPARSE when it is not an assessment. */
+mm_rc mm_scs_recompute(const mm_scs_catalogue *cat, const char *doc,
+                       size_t len, const char *name, int *achieved,
+                       int *claimed, mm_err *err);
+
+/* A third-party assessor (★4 needs one) countersigning a confirmation. */
+typedef struct mm_scs_assessor {
+    const char *name;        /* the assessing body's name */
+    const char *assessor_id; /* its registry id: letters, digits, '-' */
+    const char *date;        /* YYYY-MM-DD */
+    const char *tenant;      /* the hub tenant it is for, or NULL */
+} mm_scs_assessor;
+
+/* Adds the assessor's Ed25519 countersignature ("assessor") to a valid
+ * confirmed document; the signature covers the whole document, the
+ * expert's signature included. mm_scs_verify then checks both. */
+mm_rc mm_scs_countersign(const char *confirmed, size_t len, const char *name,
+                         const mm_scs_assessor *as, const char *sk_hex,
+                         mm_buf *out, mm_err *err);
 
 #endif /* MM_SCS_H */

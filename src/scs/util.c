@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +189,76 @@ mm_rc mm_scs_read_file(const char *path, size_t max, char **out, size_t *len,
     mm_rc rc = mm_file_read(path, max, out, len, err);
     /* scs reports every unreadable input as an I/O failure (exit 1). */
     return rc == MM_ENOTFOUND ? MM_EIO : rc;
+}
+
+/* Letters, digits and the characters of `extra`, 1..max bytes. */
+static bool id_chars_ok(const char *s, size_t max, const char *extra)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        bool alnum = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+                     (ch >= 'A' && ch <= 'Z');
+        if (!alnum && !strchr(extra, ch))
+            return false;
+    }
+    return true;
+}
+
+bool scs_tenant_ok(const char *s)
+{
+    return id_chars_ok(s, 64, "._-");
+}
+
+bool scs_assessor_id_ok(const char *s)
+{
+    return id_chars_ok(s, 32, "-");
+}
+
+int64_t mm_scs_date_days(const char *date)
+{
+    if (!date || !scs_date_ok(date))
+        return -1;
+    return mm_time_from_civil((int)strtol(date, NULL, 10),
+                              (int)strtol(date + 5, NULL, 10),
+                              (int)strtol(date + 8, NULL, 10), 0, 0, 0) /
+           86400;
+}
+
+#define CATALOGUE_REL "data/scs/catalogue.txt"
+
+void mm_scs_catalogue_path(const char *given, char *out, size_t outlen)
+{
+    if (given) {
+        snprintf(out, outlen, "%s", given);
+        return;
+    }
+    const char *env = getenv("MAMORI_SCS_CATALOGUE");
+    if (env && *env) {
+        snprintf(out, outlen, "%s", env);
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        static const char *const ups[] = {"/..", "/../..", "/../../.."};
+        for (size_t i = 0; i < sizeof ups / sizeof *ups; i++) {
+            int w =
+                snprintf(out, outlen, "%s%s/%s", exe, ups[i], CATALOGUE_REL);
+            if (w > 0 && (size_t)w < outlen && access(out, R_OK) == 0)
+                return;
+        }
+    }
+    snprintf(out, outlen, "/usr/share/mamori/scs/catalogue.txt");
+    if (access(out, R_OK) != 0)
+        snprintf(out, outlen, "%s", CATALOGUE_REL);
+}
+
+bool mm_scs_text_valid(const char *p, size_t n)
+{
+    return scs_text_ok(p, n);
 }

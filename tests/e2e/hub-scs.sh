@@ -32,10 +32,16 @@ check "link sup2 -> buyer1" "$MAMORI" hub link --dir "$H" sup2 buyer1
 check "link sup2 -> buyer2" "$MAMORI" hub link --dir "$H" sup2 buyer2
 
 # ---- a real ★3 confirmation
-"$MAMORI" scs keygen --out "$TMP/expert.key" >/dev/null 2>&1
+# the hub accepts only registered keys (chain of trust, tests/e2e/scs-trust.sh)
+D1=$(TZ=Asia/Tokyo date -d '16 days ago' +%Y-%m-%d)
+D2=$(TZ=Asia/Tokyo date -d '15 days ago' +%Y-%m-%d)
+for k in expert expert2 assessor; do "$MAMORI" scs keygen --out "$TMP/$k.key" >/dev/null 2>&1; done
+"$MAMORI" hub expert add --dir "$H" --registration-no 012345 --name "山田 太郎" --pubkey "$TMP/expert.key.pub" >/dev/null
+"$MAMORI" hub expert add --dir "$H" --registration-no 054321 --name "山田 太郎" --pubkey "$TMP/expert2.key.pub" >/dev/null
+"$MAMORI" hub assessor add --dir "$H" --assessor-id A-1 --name "評価機構" --pubkey "$TMP/assessor.key.pub" >/dev/null
 "$MAMORI" scs assess --answers "$D/star3.json" --format json --out "$TMP/a3.json"
 "$MAMORI" scs confirm --assessment "$TMP/a3.json" --key "$TMP/expert.key" \
-  --expert-name "山田 太郎" --registration-no 012345 --date 2026-11-21 --out "$TMP/c3.json" 2>/dev/null
+  --expert-name "山田 太郎" --registration-no 012345 --date "$D1" --tenant sup1 --out "$TMP/c3.json" 2>/dev/null
 check "the confirmation verifies with the scs module" "$MAMORI" scs verify "$TMP/c3.json"
 check_eq "it is a ★3 confirmation" "★3" "$(jget "$TMP/c3.json" "d['assessment']['achieved']")"
 sed 's/"employees":42/"employees":43/' "$TMP/c3.json" >"$TMP/bad.json"
@@ -57,7 +63,7 @@ check_eq "altered: nothing stored" 0 "$(q 'SELECT count(*) FROM scs_confirmation
 check_eq "not a confirmation at all: 400" 400 "$(call POST "$TS" /api/v1/scs/confirmation --data-binary @"$TMP/a3.json")"
 check_eq "real confirmation: 200" 200 "$(call POST "$TS" /api/v1/scs/confirmation --data-binary @"$TMP/c3.json")"
 check_eq "reply names the supplier and ★3" "sup1 ★3" "$(jget "$TMP/resp" "d['supplier']+' '+d['confirmed']")"
-check_eq "one row stored, under the calling tenant" "sup1|★3|012345|2026-11-21" \
+check_eq "one row stored, under the calling tenant" "sup1|★3|012345|$D1" \
   "$(q "SELECT supplier,achieved,registration_no,confirmed_date FROM scs_confirmations")"
 check_eq "the document is stored as sent" "$(sha256sum <"$TMP/c3.json" | cut -d' ' -f1)" \
   "$(q "SELECT document FROM scs_confirmations" | head -c "$(wc -c <"$TMP/c3.json")" | sha256sum | cut -d' ' -f1)"
@@ -70,7 +76,7 @@ check_eq "★4 required, ★3 confirmed: not met" "★4 ★3 False" \
   "$(jget "$TMP/v4.json" "' '.join(str(x) for x in [d['suppliers'][0]['required'], d['suppliers'][0]['confirmed'], d['suppliers'][0]['meets']])")"
 check_eq "status text (ja)" "要求 ★4 に対し確認済み ★3：未達" "$(jget "$TMP/v4.json" "d['suppliers'][0]['status_ja']")"
 check_eq "status text (en)" "required ★4, confirmed ★3: not met" "$(jget "$TMP/v4.json" "d['suppliers'][0]['status_en']")"
-check_eq "disclosed supplier shows its name and the expert's number" "株式会社みどり精機 012345 2026-11-21" \
+check_eq "disclosed supplier shows its name and the expert's number" "株式会社みどり精機 012345 $D1" \
   "$(jget "$TMP/v4.json" "' '.join([d['suppliers'][0]['name'], d['suppliers'][0]['expert_registration_no'], d['suppliers'][0]['confirmed_date']])")"
 check_eq "undisclosed supplier: id only, no name" "sup2 None None" \
   "$(jget "$TMP/v4.json" "' '.join(str(x) for x in [d['suppliers'][1]['supplier'], d['suppliers'][1]['name'], d['suppliers'][1]['meets']])")"
@@ -98,8 +104,10 @@ check_eq "wrong method: 405" 405 "$(call GET "$TS" /api/v1/scs/confirmation)"
 # ---- CLI paths, latest confirmation wins
 check_rc "cli: altered file refused (exit 2)" 2 "$MAMORI" hub scs submit --dir "$H" --tenant sup2 "$TMP/bad.json"
 "$MAMORI" scs assess --answers "$D/star4.json" --format json --out "$TMP/a4.json"
-"$MAMORI" scs confirm --assessment "$TMP/a4.json" --key "$TMP/expert.key" \
-  --expert-name "山田 太郎" --registration-no 054321 --date 2026-11-22 --out "$TMP/c4.json" 2>/dev/null
+"$MAMORI" scs confirm --assessment "$TMP/a4.json" --key "$TMP/expert2.key" \
+  --expert-name "山田 太郎" --registration-no 054321 --date "$D2" --tenant sup1 --out "$TMP/c4e.json" 2>/dev/null
+"$MAMORI" scs countersign --confirmed "$TMP/c4e.json" --key "$TMP/assessor.key" --assessor-name "評価機構" \
+  --assessor-id A-1 --date "$D2" --tenant sup1 --out "$TMP/c4.json" 2>/dev/null
 check "cli: submit a ★4 confirmation for sup1" "$MAMORI" hub scs submit --dir "$H" --tenant sup1 "$TMP/c4.json"
 check_eq "history kept: two confirmations" 2 "$(q "SELECT count(*) FROM scs_confirmations WHERE supplier='sup1'")"
 check "cli: require ★4 of sup1" "$MAMORI" hub scs require --dir "$H" --buyer buyer1 --supplier sup1 --level 4

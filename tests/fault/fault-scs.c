@@ -99,7 +99,7 @@ static mm_rc sc_sign(mm_buf *out, mm_err *err)
             mm_scs_keygen(pk, sk) != MM_OK)
             return MM_EINTERNAL;
     }
-    mm_scs_expert ex = {"山田 太郎", "012345", "2026-11-21"};
+    mm_scs_expert ex = {"山田 太郎", "012345", "2026-11-21", NULL};
     mm_buf conf;
     mm_buf_init(&conf, MM_SCS_REPORT_MAX);
     mm_rc rc = mm_scs_confirm(js.data, js.len, "a.json", &ex, sk, &conf, err);

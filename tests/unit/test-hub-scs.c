@@ -57,6 +57,7 @@ static int setup(void **state)
     snprintf(path, sizeof path, "%s/data/scs/catalogue.txt", src ? src : ".");
     if (mm_scs_catalogue_load(path, &f->cat, &err) != MM_OK)
         fail_msg("cannot load %s: %s", path, err.msg);
+    setenv("MAMORI_SCS_CATALOGUE", path, 1); /* the hub's recompute */
     assert_int_equal(mm_scs_keygen(f->pk, f->sk), MM_OK);
     add_tenant(f->st, "s1", "Supplier One");
     add_tenant(f->st, "s2", "Supplier Two");
@@ -78,10 +79,38 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A confirmed assessment of tests/data/scs/<answers>.json (caller frees). */
+/* The Japanese calendar date `days` ago (dates must not be in the future
+ * nor older than the scheme's validity, so they follow the clock). */
+static const char *ago(int days, char out[16])
+{
+    char t[32];
+    mm_time_format(mm_now_ms() + 9 * 3600000LL - days * 86400000LL, t,
+                   sizeof t);
+    snprintf(out, 16, "%.10s", t);
+    return out;
+}
+
+/* Registers a fresh key for (role, id) and writes its secret to sk. */
+static void register_key(fx *f, mm_hub_reg_role role, const char *id,
+                         char sk[MM_SCS_SK_HEX + 1])
+{
+    mm_hub_registrant r;
+    memset(&r, 0, sizeof r);
+    r.role = role;
+    snprintf(r.id, sizeof r.id, "%s", id);
+    snprintf(r.name, sizeof r.name, "登録 %s", id);
+    assert_int_equal(mm_scs_keygen(r.public_key, sk), MM_OK);
+    mm_err err;
+    assert_int_equal(mm_hub_registry_add(f->st, &r, 1, &err), MM_OK);
+}
+
+/* A confirmed assessment of tests/data/scs/<answers>.json for tenant s1,
+ * signed by a registered expert `regno` (caller frees); ★4 targets are
+ * countersigned by a registered assessor. */
 static char *confirmed(fx *f, const char *answers, const char *date,
                        const char *regno, size_t *len)
 {
+    register_key(f, MM_HUB_REG_EXPERT, regno, f->sk);
     const char *src = getenv("SRCDIR");
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/data/scs/%s.json", src ? src : ".",
@@ -98,9 +127,21 @@ static char *confirmed(fx *f, const char *answers, const char *date,
     mm_buf_init(&aj, MM_SCS_REPORT_MAX);
     mm_buf_init(&out, MM_SCS_REPORT_MAX);
     assert_int_equal(mm_scs_assessment_json(as, false, &aj), MM_OK);
-    mm_scs_expert ex = {"山田 太郎", regno, date};
+    mm_scs_expert ex = {"山田 太郎", regno, date, "s1"};
     assert_int_equal(
         mm_scs_confirm(aj.data, aj.len, "a", &ex, f->sk, &out, &err), MM_OK);
+    if (strcmp(answers, "star4") == 0) {
+        char ask[MM_SCS_SK_HEX + 1];
+        register_key(f, MM_HUB_REG_ASSESSOR, "A-1", ask);
+        mm_scs_assessor who = {"評価機構", "A-1", date, "s1"};
+        mm_buf cs;
+        mm_buf_init(&cs, MM_SCS_REPORT_MAX);
+        assert_int_equal(
+            mm_scs_countersign(out.data, out.len, "c", &who, ask, &cs, &err),
+            MM_OK);
+        mm_buf_free(&out);
+        out = cs;
+    }
     mm_buf_free(&aj);
     mm_scs_assessment_free(as);
     mm_scs_answers_free(a);
@@ -152,11 +193,13 @@ static void test_latest_wins_and_meets(void **state)
     fx *f = *state;
     mm_err err;
     size_t l3, l4, lold;
-    char *c3 = confirmed(f, "star3", "2026-11-21", "012345", &l3);
-    char *c4 = confirmed(f, "star4", "2026-11-22", "054321", &l4);
-    char *old = confirmed(f, "none", "2026-01-10", "011111", &lold);
+    char d3[16], d4[16], dold[16];
+    char *c3 = confirmed(f, "star3", ago(20, d3), "012345", &l3);
+    char *c4 = confirmed(f, "star4", ago(10, d4), "054321", &l4);
+    char *old = confirmed(f, "none", ago(300, dold), "011111", &lold);
     mm_hub_scs_confirmation c;
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c3, l3, 10, &c, &err),
+    int64_t now = mm_now_ms();
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c3, l3, now, &c, &err),
                      MM_OK);
     assert_int_equal(c.achieved, 3);
     assert_int_equal(mm_hub_scs_require(f->st, "b1", "s1", 4, 10, &err),
@@ -188,10 +231,11 @@ static void test_latest_wins_and_meets(void **state)
     free(v);
 
     /* a newer ★4 confirmation wins; ★4 covers ★3 */
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c4, l4, 30, &c, &err),
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", c4, l4, now, &c, &err),
                      MM_OK);
+    assert_string_equal(c.assessor_id, "A-1");
     /* an older one submitted later does not displace it */
-    assert_int_equal(mm_hub_scs_submit(f->st, "s1", old, lold, 40, &c, &err),
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", old, lold, now, &c, &err),
                      MM_OK);
     assert_int_equal(c.achieved, 0);
     assert_int_equal(mm_hub_scs_status(f->st, "b1", &v, &n, &err), MM_OK);
@@ -228,7 +272,8 @@ static void test_tampered_rejected(void **state)
     fx *f = *state;
     mm_err err;
     size_t len;
-    char *doc = confirmed(f, "star3", "2026-11-21", "012345", &len);
+    char d[16];
+    char *doc = confirmed(f, "star3", ago(1, d), "012345", &len);
     char *p = strstr(doc, "\"registration_no\":\"012345\"");
     assert_non_null(p);
     p[strlen("\"registration_no\":\"01234")] = '6'; /* one byte */

@@ -640,7 +640,7 @@ static void test_sign_verify(void **state)
     char pk2[MM_SCS_PK_HEX + 1], sk2[MM_SCS_SK_HEX + 1];
     assert_int_equal(mm_scs_keygen(pk, sk), MM_OK);
     assert_int_equal(mm_scs_keygen(pk2, sk2), MM_OK);
-    mm_scs_expert ex = {"山田 太郎", "012345", "2026-11-21"};
+    mm_scs_expert ex = {"山田 太郎", "012345", "2026-11-21", NULL};
     mm_buf c;
     mm_buf_init(&c, 0);
     mm_err err;
@@ -676,7 +676,7 @@ static void test_sign_verify(void **state)
     free(pretty);
     json_decref(j);
     /* bad inputs to confirm */
-    mm_scs_expert bad = {"x", "12345", "2026-11-21"};
+    mm_scs_expert bad = {"x", "12345", "2026-11-21", NULL};
     mm_buf z;
     mm_buf_init(&z, 0);
     assert_int_equal(mm_scs_confirm(doc, strlen(doc), "a", &bad, sk, &z, &err),

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cmd-hub-scs.c — `mamori hub expert | assessor add | import | list`: the
+ * registry of experts (登録セキスペ) and third-party assessors whose keys
+ * the hub accepts on an SCS confirmation (the work is in
+ * src/hub/registry.c). */
+#include "cmd-hub.h"
+#include "scs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    X_REGNO = K_EXT,
+    X_ASSESSOR_ID,
+    X_PUBKEY,
+    X_VALID_FROM,
+    X_VALID_UNTIL,
+    X_INDUSTRY,
+    X_THEME,
+    X_CONTACT,
+    X_CSV,
+};
+
+#define XOPT(name, key) OPT(name, key, true)
+#define REG_COMMON                                                            \
+    O_DIR, OPT("--name", K_NAME, true), XOPT("--pubkey", X_PUBKEY),           \
+        XOPT("--valid-from", X_VALID_FROM),                                   \
+        XOPT("--valid-until", X_VALID_UNTIL),                                 \
+        OPT("--region", K_REGION, true), XOPT("--industry", X_INDUSTRY),      \
+        XOPT("--theme", X_THEME), XOPT("--contact", X_CONTACT)
+
+static const mm_cli_opt expert_add_opts[] = {
+    REG_COMMON, XOPT("--registration-no", X_REGNO), {0}};
+static const mm_cli_opt assessor_add_opts[] = {
+    REG_COMMON, XOPT("--assessor-id", X_ASSESSOR_ID), {0}};
+static const mm_cli_opt import_opts[] = {O_DIR, XOPT("--csv", X_CSV), {0}};
+static const mm_cli_opt list_opts[] = {O_DIR, O_JSON, {0}};
+
+/* The last value of an ext option, or NULL. */
+static const char *ext_get(const hub_args *a, int key)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < a->n_ext; i++)
+        if (a->ext[i].key == key)
+            v = a->ext[i].val;
+    return v;
+}
+
+/* Every value of a repeatable option joined with ';'; false when too long. */
+static bool ext_join(const hub_args *a, int key, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < a->n_ext; i++) {
+        if (a->ext[i].key != key)
+            continue;
+        int w =
+            snprintf(out + o, outlen - o, "%s%s", o ? ";" : "", a->ext[i].val);
+        if (w < 0 || (size_t)w >= outlen - o)
+            return false;
+        o += (size_t)w;
+    }
+    return true;
+}
+
+/* The public key: the argument itself when 64 hex characters, else the
+ * file it names (the .pub written by `mamori scs keygen`). */
+static int read_pubkey(const char *arg, char out[MM_SCS_PK_HEX + 1])
+{
+    if (strlen(arg) == MM_SCS_PK_HEX &&
+        strspn(arg, "0123456789abcdefABCDEF") == MM_SCS_PK_HEX) {
+        snprintf(out, MM_SCS_PK_HEX + 1, "%s", arg);
+        return 0;
+    }
+    char *text;
+    size_t len;
+    mm_err err;
+    if (mm_file_read(arg, 4096, &text, &len, &err) != MM_OK)
+        return mm_cli_hub_fail_rc(MM_EINVAL, &err);
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
+                   text[len - 1] == ' '))
+        text[--len] = '\0';
+    snprintf(out, MM_SCS_PK_HEX + 1, "%s", text);
+    bool ok = len == MM_SCS_PK_HEX;
+    free(text);
+    if (!ok)
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "%s: 公開鍵（16進64文字）ではありません / "
+                                  "not a public key (64 hex characters)",
+                                  arg);
+    return 0;
+}
+
+static int reg_add(hub_args *a, mm_hub_reg_role role)
+{
+    mm_hub_registrant r;
+    memset(&r, 0, sizeof r);
+    r.role = role;
+    const char *id =
+        ext_get(a, role == MM_HUB_REG_EXPERT ? X_REGNO : X_ASSESSOR_ID);
+    const char *pub = ext_get(a, X_PUBKEY);
+    if (!id || !pub || !a->name)
+        return mm_cli_usage_error(
+            &mm_cmd_hub, "%s add needs --dir, %s, --name and --pubkey FILE",
+            mm_hub_reg_role_name(role),
+            role == MM_HUB_REG_EXPERT ? "--registration-no N"
+                                      : "--assessor-id ID");
+    int rc = read_pubkey(pub, r.public_key);
+    if (rc)
+        return rc;
+    const char *vf = ext_get(a, X_VALID_FROM), *vu = ext_get(a, X_VALID_UNTIL);
+    const char *ct = ext_get(a, X_CONTACT);
+    snprintf(r.id, sizeof r.id, "%s", id);
+    snprintf(r.name, sizeof r.name, "%s", a->name);
+    snprintf(r.valid_from, sizeof r.valid_from, "%s", vf ? vf : "");
+    snprintf(r.valid_until, sizeof r.valid_until, "%s", vu ? vu : "");
+    snprintf(r.region, sizeof r.region, "%s", a->region ? a->region : "");
+    snprintf(r.contact, sizeof r.contact, "%s", ct ? ct : "");
+    if (strlen(id) >= sizeof r.id || strlen(a->name) >= sizeof r.name ||
+        (vf && strlen(vf) >= sizeof r.valid_from) ||
+        (vu && strlen(vu) >= sizeof r.valid_until) ||
+        !ext_join(a, X_INDUSTRY, r.industries, sizeof r.industries) ||
+        !ext_join(a, X_THEME, r.themes, sizeof r.themes))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "値が長すぎます / a value is too long");
+    mm_err err;
+    mm_rc r2 = mm_hub_registry_add(a->st, &r, mm_now_ms(), &err);
+    if (r2 != MM_OK)
+        return mm_cli_hub_fail_usage(r2, &err);
+    printf("%s %s（%s）を登録しました / registered %s %s (%s), key %.16s…\n",
+           role == MM_HUB_REG_EXPERT ? "専門家" : "評価機関", r.id, r.name,
+           mm_hub_reg_role_name(role), r.id, r.name, r.public_key);
+    return MM_EXIT_OK;
+}
+
+static int reg_import(hub_args *a, mm_hub_reg_role role)
+{
+    const char *csv = ext_get(a, X_CSV);
+    if (!csv)
+        return mm_cli_usage_error(&mm_cmd_hub, "%s import needs --csv FILE",
+                                  mm_hub_reg_role_name(role));
+    char *text;
+    size_t len, n = 0;
+    mm_err err;
+    mm_rc r = mm_file_read(csv, FILE_MAX, &text, &len, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail(&err);
+    r = mm_hub_registry_import(a->st, role, csv, text, len, mm_now_ms(), &n,
+                               &err);
+    free(text);
+    if (r != MM_OK) {
+        fprintf(stderr,
+                "mamori hub: %s: 何も登録していません / nothing was "
+                "imported\n",
+                csv);
+        return mm_cli_hub_fail_rc(r, &err);
+    }
+    printf("%zu 件を登録しました / imported %zu %s(s)\n", n, n,
+           mm_hub_reg_role_name(role));
+    return MM_EXIT_OK;
+}
+
+static mm_rc print_reg(const mm_hub_registrant *r, void *ud)
+{
+    bool json = *(const bool *)ud;
+    if (!json) {
+        printf("%-8s %-20s %-10s %-10s %-8s %-16s %-16s %s\n", r->id, r->name,
+               r->valid_from[0] ? r->valid_from : "-",
+               r->valid_until[0] ? r->valid_until : "-",
+               r->region[0] ? r->region : "-",
+               r->industries[0] ? r->industries : "-",
+               r->themes[0] ? r->themes : "-",
+               r->contact[0] ? r->contact : "-");
+        return MM_OK;
+    }
+    mm_buf b;
+    mm_buf_init(&b, 8192);
+    const char *k[] = {"id",         "name",        "public_key",
+                       "valid_from", "valid_until", "region",
+                       "industries", "themes",      "contact"};
+    const char *v[] = {r->id,         r->name,        r->public_key,
+                       r->valid_from, r->valid_until, r->region,
+                       r->industries, r->themes,      r->contact};
+    mm_buf_printf(&b, "{\"role\":\"%s\"", mm_hub_reg_role_name(r->role));
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
+        mm_buf_printf(&b, ",\"%s\":", k[i]);
+        mm_buf_json_str(&b, v[i], strlen(v[i]));
+    }
+    mm_buf_puts(&b, "}\n");
+    fwrite(b.data, 1, b.len, stdout);
+    mm_buf_free(&b);
+    return MM_OK;
+}
+
+static int reg_list(hub_args *a, mm_hub_reg_role role)
+{
+    bool json = HAS(a, K_JSON);
+    mm_err err;
+    mm_rc r = mm_hub_registry_list(a->st, role, print_reg, &json, &err);
+    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail_rc(r, &err);
+}
+
+/* The row functions: one per (role, verb). */
+#define ROLE_RUN(verb, role_word, role)                                       \
+    static int run_##role_word##_##verb(hub_args *a)                          \
+    {                                                                         \
+        return reg_##verb(a, role);                                           \
+    }
+ROLE_RUN(add, expert, MM_HUB_REG_EXPERT)
+ROLE_RUN(add, assessor, MM_HUB_REG_ASSESSOR)
+ROLE_RUN(import, expert, MM_HUB_REG_EXPERT)
+ROLE_RUN(import, assessor, MM_HUB_REG_ASSESSOR)
+ROLE_RUN(list, expert, MM_HUB_REG_EXPERT)
+ROLE_RUN(list, assessor, MM_HUB_REG_ASSESSOR)
+
+const hub_sub mm_cli_hub_scs_subs[] = {
+    {"expert add", expert_add_opts, NEED(K_DIR), 0,
+     "hub expert add needs --dir DIR --registration-no N --name NAME "
+     "--pubkey FILE",
+     0, true, run_expert_add},
+    {"expert import", import_opts, NEED(K_DIR), 0,
+     "hub expert import needs --dir DIR --csv FILE", 0, true,
+     run_expert_import},
+    {"expert list", list_opts, NEED(K_DIR), 0,
+     "hub expert list needs --dir DIR", 0, true, run_expert_list},
+    {"assessor add", assessor_add_opts, NEED(K_DIR), 0,
+     "hub assessor add needs --dir DIR --assessor-id ID --name NAME "
+     "--pubkey FILE",
+     0, true, run_assessor_add},
+    {"assessor import", import_opts, NEED(K_DIR), 0,
+     "hub assessor import needs --dir DIR --csv FILE", 0, true,
+     run_assessor_import},
+    {"assessor list", list_opts, NEED(K_DIR), 0,
+     "hub assessor list needs --dir DIR", 0, true, run_assessor_list},
+    {0},
+};
