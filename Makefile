@@ -22,7 +22,7 @@ SAN ?= 0
 FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
 
-PKGS := libhs jansson libsodium libzstd libcurl libmicrohttpd sqlite3 libevtx
+PKGS := libhs jansson libsodium libzstd libcurl libmicrohttpd sqlite3 libevtx libnftables
 TEST_PKGS := cmocka
 
 # pkg-config name -> Debian package, for the one-line "install X" message.
@@ -35,6 +35,7 @@ pkg_deb_libmicrohttpd := libmicrohttpd-dev
 pkg_deb_sqlite3 := libsqlite3-dev
 pkg_deb_libevtx := libevtx-dev
 pkg_deb_cmocka := libcmocka-dev
+pkg_deb_libnftables := libnftables-dev
 
 missing_pkg = $(firstword $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
 check_pkgs = $(if $(call missing_pkg,$(1)),$(error missing library $(call missing_pkg,$(1)): install the Debian package $(pkg_deb_$(call missing_pkg,$(1))) (apt-get install $(pkg_deb_$(call missing_pkg,$(1)))) or run scripts/deps))
