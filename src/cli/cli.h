@@ -197,6 +197,7 @@ extern const mm_command mm_cmd_scs;
 extern const mm_command mm_cmd_hub;
 extern const mm_command mm_cmd_sensor;
 extern const mm_command mm_cmd_demo;
+extern const mm_command mm_cmd_block;
 
 /* True when argv holds -h or --help; prints the command's usage then. */
 int mm_cli_wants_help(const mm_command *cmd, int argc, char **argv);

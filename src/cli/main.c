@@ -8,7 +8,7 @@
 
 static const mm_command *const commands[] = {
     &mm_cmd_demo, &mm_cmd_scan, &mm_cmd_logtest, &mm_cmd_sensor,
-    &mm_cmd_hub,  &mm_cmd_scs,  &mm_cmd_version,
+    &mm_cmd_hub,  &mm_cmd_scs,  &mm_cmd_version, &mm_cmd_block,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
