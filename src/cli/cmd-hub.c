@@ -52,6 +52,20 @@ static const char usage[] =
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
     "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
     "supplier\n"
+    "  mamori hub user add --dir DIR --tenant ID --role "
+    "sme|provider|buyer|coordinator|admin\n"
+    "      --name NAME [--password-stdin]\n"
+    "      画面にログインする人を追加、パスワードを一度だけ表示 / add a "
+    "console\n"
+    "      account; prints a one-time password unless given on stdin\n"
+    "  mamori hub user list --dir DIR [--json]\n"
+    "  mamori hub user del --dir DIR --name NAME\n"
+    "  mamori hub user totp --dir DIR --name NAME\n"
+    "      ワンタイムコード（TOTP）を登録し otpauth:// URI を表示 / enrol "
+    "TOTP\n"
+    "  mamori hub provider link --dir DIR --provider TENANT --sme TENANT\n"
+    "      監視事業者が見守る中小企業 / an SME a monitoring provider "
+    "watches\n"
     "\n詳細 / details: docs/hub.md, docs/api.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
@@ -131,6 +145,9 @@ static int take_opt(int key, const char *v, void *ud)
     case K_BUYER: a->buyer = v; break;
     case K_SUPPLIER: a->supplier = v; break;
     case K_LEVEL: a->level = v; break;
+    case K_ROLE: a->role = v; break;
+    case K_PROVIDER: a->provider = v; break;
+    case K_SME: a->sme = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -149,8 +166,8 @@ static int take_opt(int key, const char *v, void *ud)
 /* ---- dispatch: one row per subcommand
  * ---------------------------------------------- */
 
-static const hub_sub *const tables[] = {mm_cli_hub_admin_subs,
-                                        mm_cli_hub_view_subs};
+static const hub_sub *const tables[] = {
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_user_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

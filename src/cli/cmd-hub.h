@@ -34,6 +34,10 @@ enum {
     K_BUYER,
     K_SUPPLIER,
     K_LEVEL,
+    K_ROLE,
+    K_PASSWORD_STDIN,
+    K_PROVIDER,
+    K_SME,
 };
 #define SAN_MAX 64u
 
@@ -52,6 +56,7 @@ typedef struct hub_args {
     mm_store *st; /* the hub's store, open for rows with .store */
     char *text;   /* FILE read, for rows with .file */
     size_t len;
+    const char *role, *provider, *sme; /* user add, provider link */
 } hub_args;
 
 /* True when option `k` was given. */
@@ -81,6 +86,8 @@ typedef struct hub_sub {
 /* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
+/* The rows of cmd-hub-user.c (accounts and provider links). */
+extern const hub_sub mm_cli_hub_user_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

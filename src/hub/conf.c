@@ -63,6 +63,14 @@ static const opt opts[] = {
      "open connections from one client address", "256", NULL},
     {"idle_timeout", OPT_UINT, 1, 3600,
      "seconds before an idle connection is closed", "15", NULL},
+    /* console sessions: not written to a new hub.conf; 0 = the defaults
+     * of api-console.c (1800 s idle, 43200 s absolute) */
+    {"session_idle_s", OPT_UINT, 1, 86400,
+     "console session: seconds without a request before it ends (1800)", NULL,
+     NULL},
+    {"session_max_s", OPT_UINT, 1, 7 * 86400,
+     "console session: seconds after login before it ends (43200)", NULL,
+     NULL},
 };
 
 static void trim(char **s)
@@ -174,6 +182,10 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         c->max_connections_per_ip = u;
     } else if (strcmp(key, "idle_timeout") == 0) {
         c->idle_timeout = u;
+    } else if (strcmp(key, "session_idle_s") == 0) {
+        c->session_idle_s = u;
+    } else if (strcmp(key, "session_max_s") == 0) {
+        c->session_max_s = u;
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
         if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||
