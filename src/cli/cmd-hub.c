@@ -91,6 +91,20 @@ static const char usage[] =
     "の第三者評価機関（--assessor-id "
     "ID） /\n"
     "      third-party assessors for ★4, same options with --assessor-id ID\n"
+    "  mamori hub user add --dir DIR --tenant ID --role "
+    "sme|provider|buyer|coordinator|admin\n"
+    "      --name NAME [--password-stdin]\n"
+    "      画面にログインする人を追加、パスワードを一度だけ表示 / add a "
+    "console\n"
+    "      account; prints a one-time password unless given on stdin\n"
+    "  mamori hub user list --dir DIR [--json]\n"
+    "  mamori hub user del --dir DIR --name NAME\n"
+    "  mamori hub user totp --dir DIR --name NAME\n"
+    "      ワンタイムコード（TOTP）を登録し otpauth:// URI を表示 / enrol "
+    "TOTP\n"
+    "  mamori hub provider link --dir DIR --provider TENANT --sme TENANT\n"
+    "      監視事業者が見守る中小企業 / an SME a monitoring provider "
+    "watches\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
     "  docs/security.md, docs/notify.md\n";
 
@@ -189,6 +203,9 @@ static int take_opt(int key, const char *v, void *ud)
     case K_MONTH: a->month = v; break;
     case K_FORMAT: a->format = v; break;
     case K_OUT: a->out = v; break;
+    case K_ROLE: a->role = v; break;
+    case K_PROVIDER: a->provider = v; break;
+    case K_SME: a->sme = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -208,7 +225,7 @@ static int take_opt(int key, const char *v, void *ud)
  * ---------------------------------------------- */
 
 static const hub_sub *const tables[] = {
-    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs, mm_cli_hub_token_subs, mm_cli_hub_notify_subs, mm_cli_hub_scs_subs};
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs, mm_cli_hub_token_subs, mm_cli_hub_notify_subs, mm_cli_hub_scs_subs, mm_cli_hub_user_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

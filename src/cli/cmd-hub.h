@@ -45,6 +45,10 @@ enum {
     K_MONTH,
     K_FORMAT,
     K_OUT,
+    K_ROLE,
+    K_PASSWORD_STDIN,
+    K_PROVIDER,
+    K_SME,
 };
 #define SAN_MAX 64u
 /* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
@@ -77,6 +81,7 @@ typedef struct hub_args {
     /* notify and report (cmd-hub-notify.c) */
     const char *email, *teams, *slack, *minsev, *digest, *month, *format;
     const char *out;
+    const char *role, *provider, *sme; /* user add, provider link */
 } hub_args;
 
 /* True when option `k` was given. */
@@ -111,6 +116,8 @@ extern const hub_sub mm_cli_hub_scale_subs[];
 extern const hub_sub mm_cli_hub_token_subs[]; /* cmd-hub-token.c */
 extern const hub_sub mm_cli_hub_notify_subs[];
 extern const hub_sub mm_cli_hub_scs_subs[];
+/* The rows of cmd-hub-user.c (accounts and provider links). */
+extern const hub_sub mm_cli_hub_user_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

@@ -87,6 +87,13 @@ static const opt opts[] = {
     {"smtp_tls", OPT_STR, 0, 0, "try (STARTTLS when offered) or required",
      NULL, NULL},
     {"report_mail", OPT_BOOL, 0, 0, "monthly report by mail on the 1st", NULL,
+    /* console sessions: not written to a new hub.conf; 0 = the defaults
+     * of api-console.c (1800 s idle, 43200 s absolute) */
+    {"session_idle_s", OPT_UINT, 1, 86400,
+     "console session: seconds without a request before it ends (1800)", NULL,
+     NULL},
+    {"session_max_s", OPT_UINT, 1, 7 * 86400,
+     "console session: seconds after login before it ends (43200)", NULL,
      NULL},
 };
 
@@ -213,6 +220,10 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
                strcmp(key, "report_mail") == 0) {
         return mm_hub__mail_conf_set(&c->mail, c->dir, key, val, file, line,
                                      err);
+    } else if (strcmp(key, "session_idle_s") == 0) {
+        c->session_idle_s = u;
+    } else if (strcmp(key, "session_max_s") == 0) {
+        c->session_max_s = u;
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
         if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||

@@ -285,5 +285,49 @@ mm_rc mm_hub__sq_event_histogram(mm_store *s, const char *tenant,
                                  const char *kind, const char *rule_prefix,
                                  int64_t from_ms, int64_t bucket_ms,
                                  uint64_t *counts, size_t n, mm_err *err);
+/* ---- the console API (api-console.c) ------------------------------------ */
+
+#include <pthread.h>
+
+typedef struct mm_hub_console mm_hub_console;
+/* The console's state (login throttles, session limits from conf); `mu` is
+ * the server's store lock (NULL when the caller is single-threaded). */
+mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
+                         const mm_hub_server_conf *conf, mm_hub_console **out,
+                         mm_err *err);
+void mm_hub_console_free(mm_hub_console *cs);
+/* True for the paths the console API answers. */
+bool mm_hub_console_route(const char *url);
+
+/* One request as the console sees it (no HTTP library in it). */
+typedef struct mm_hub_http_req {
+    const char *method, *path; /* path without the query */
+    const char *body;
+    size_t body_len;
+    const char *cookie_session; /* value of the mamori_session cookie */
+    const char *csrf_header;    /* X-CSRF-Token */
+    const char *client_addr;    /* text, for the login throttle */
+    const char *(*arg)(void *ctx, const char *name); /* query arguments */
+    void *arg_ctx;
+} mm_hub_http_req;
+
+typedef struct mm_hub_http_resp {
+    unsigned status;
+    const char *ctype; /* NULL = application/json */
+    mm_buf body;       /* the caller inits and frees it */
+    char set_cookie[256];
+    char retry_after[16];
+} mm_hub_http_resp;
+
+void mm_hub_console_handle(mm_hub_console *cs, const mm_hub_http_req *rq,
+                           int64_t now_ms, mm_hub_http_resp *out);
+
+/* libmicrohttpd glue for server.c: returns MHD_YES/MHD_NO; *state is the
+ * request's (freed by mm_hub_console_mhd_done when the request ends). */
+struct MHD_Connection;
+int mm_hub_console_mhd(mm_hub_console *cs, struct MHD_Connection *c,
+                       const char *url, const char *method, const char *upload,
+                       size_t *upload_size, void **state);
+void mm_hub_console_mhd_done(void *state);
 
 #endif /* MM_HUB_INT_H */

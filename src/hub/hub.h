@@ -239,6 +239,15 @@ struct mm_outbox_msg;
 struct mm_hub_registrant;       /* SCS chain of trust, at the end */
 typedef mm_rc (*mm_hub_registrant_fn)(const struct mm_hub_registrant *r,
                                       void *ud);
+/* console section at the end */
+struct mm_hub_user;
+struct mm_hub_session;
+struct mm_hub_alert_filter;
+struct mm_hub_alert_row;
+struct mm_hub_audit;
+typedef mm_rc (*mm_hub_user_fn)(const struct mm_hub_user *u, void *ud);
+typedef mm_rc (*mm_hub_alert_fn)(const struct mm_hub_alert_row *a, void *ud);
+typedef mm_rc (*mm_hub_audit_fn)(const struct mm_hub_audit *a, void *ud);
 
 /* Every back end fills this table. Callers only use the mm_store_* inline
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
@@ -405,6 +414,40 @@ typedef struct mm_store_ops {
     mm_rc (*scs_registrant_list)(mm_store *s, int role,
                                  mm_hub_registrant_fn fn, void *ud,
                                  mm_err *err);
+    /* ---- people: accounts, sessions, alert triage (console section at
+     * the end of this header); NULL in a back end without them, and the
+     * callers answer MM_EINVAL "not supported by this store". */
+    mm_rc (*user_put)(mm_store *s, const struct mm_hub_user *u, mm_err *err);
+    /* MM_ENOTFOUND when there is no such user. */
+    mm_rc (*user_get)(mm_store *s, const char *name, struct mm_hub_user *out,
+                      mm_err *err);
+    mm_rc (*user_list)(mm_store *s, mm_hub_user_fn fn, void *ud, mm_err *err);
+    /* Removes the user and its sessions; MM_ENOTFOUND when unknown. */
+    mm_rc (*user_del)(mm_store *s, const char *name, mm_err *err);
+    mm_rc (*provider_link_put)(mm_store *s, const char *provider,
+                               const char *sme, mm_err *err);
+    /* The SMEs linked to `provider` (NULL = every pair). */
+    mm_rc (*provider_link_list)(mm_store *s, const char *provider,
+                                mm_link_row_fn fn, void *ud, mm_err *err);
+    mm_rc (*session_put)(mm_store *s, const struct mm_hub_session *se,
+                         mm_err *err);
+    mm_rc (*session_get)(mm_store *s, const char *id_hash,
+                         struct mm_hub_session *out, mm_err *err);
+    mm_rc (*session_touch)(mm_store *s, const char *id_hash, int64_t last_ms,
+                           mm_err *err);
+    mm_rc (*session_del)(mm_store *s, const char *id_hash, mm_err *err);
+    /* Alerts (events of kind "alert") with their triage state, newest
+     * first (id descending), as the filter asks. */
+    mm_rc (*alert_list)(mm_store *s, const struct mm_hub_alert_filter *f,
+                        mm_hub_alert_fn fn, void *ud, mm_err *err);
+    mm_rc (*alert_state_set)(mm_store *s, int64_t id, const char *status,
+                             const char *assignee, int64_t now_ms,
+                             mm_err *err);
+    mm_rc (*audit_put)(mm_store *s, const struct mm_hub_audit *a, mm_err *err);
+    /* The trail of one alert or case (kind "alert" or "case"), oldest first.
+     */
+    mm_rc (*audit_list)(mm_store *s, const char *kind, int64_t ref,
+                        mm_hub_audit_fn fn, void *ud, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -620,6 +663,9 @@ typedef struct mm_hub_server_conf {
     unsigned retention_days;    /* events older are pruned (90) */
     unsigned min_free_mb;       /* free disk below which writes stop (256) */
     mm_hub_mail_conf mail; /* SMTP for notifications (smtp_* rows) */
+    unsigned idle_timeout;   /* s before an idle connection closes (15) */
+    unsigned session_idle_s; /* console session idle expiry (1800) */
+    unsigned session_max_s;  /* console session absolute expiry (43200) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -987,5 +1033,179 @@ mm_rc mm_hub_registry_key(mm_store *st, mm_hub_reg_role role,
                           const char *public_key, int64_t date_days,
                           int64_t today_days, mm_hub_registrant *out,
                           mm_err *err);
+/* ---- people: accounts, roles, sessions, access, alert triage ---------------
+ * auth.c (passwords, session ids, login throttle, TOTP), access.c (the one
+ * access decision), api-console.c (the /api/v1 console routes; docs/api.md
+ * "Console API"). */
+
+typedef enum mm_hub_role {
+    MM_ROLE_SME = 0,
+    MM_ROLE_PROVIDER,
+    MM_ROLE_BUYER,
+    MM_ROLE_COORDINATOR,
+    MM_ROLE_ADMIN,
+    MM_ROLE_COUNT
+} mm_hub_role;
+
+const char *mm_hub_role_name(mm_hub_role r); /* "sme", "provider", … */
+bool mm_hub_role_from_name(const char *s, mm_hub_role *out);
+
+/* User names: 1..64 of [A-Za-z0-9._@-]. */
+#define MM_HUB_USER_MAX 64u
+bool mm_hub_user_valid(const char *s);
+/* Longest password taken (Argon2id hashes any length; this bounds work). */
+#define MM_HUB_PASSWORD_MAX 256u
+
+typedef struct mm_hub_user {
+    char name[MM_HUB_USER_MAX + 1];
+    char tenant[MM_HUB_ID_MAX + 1];
+    mm_hub_role role;
+    char pwhash[128]; /* crypto_pwhash_str: "$argon2id$v=19$m=…" */
+    char totp[33];    /* base32 TOTP secret, "" = not enrolled */
+    char tz[41];      /* IANA zone for the console, "Asia/Tokyo" */
+    int64_t created_ms;
+} mm_hub_user;
+
+typedef struct mm_hub_session {
+    char id_hash[65]; /* hex SHA-256 of the 32 random bytes of the cookie */
+    char user[MM_HUB_USER_MAX + 1];
+    char csrf[65]; /* hex of 32 random bytes, sent back in X-CSRF-Token */
+    int64_t created_ms, last_ms;
+} mm_hub_session;
+
+typedef struct mm_hub_alert_filter {
+    const char *tenant; /* NULL = any (only with id) */
+    int64_t id;         /* one alert, 0 = any */
+    int64_t before;     /* ids below this, 0 = no bound (paging) */
+    const char *status; /* triage state, NULL = any */
+    int min_severity;   /* 0..4 */
+    unsigned limit;     /* rows at most, 0 = 1 */
+} mm_hub_alert_filter;
+
+/* An alert as listed: pointers valid during the callback only. status is
+ * "new" until someone triages it. */
+typedef struct mm_hub_alert_row {
+    int64_t id;
+    const char *tenant, *rule_id, *src_ip, *status, *assignee;
+    const char *json; /* the alert as the sensor sent it */
+    size_t json_len;
+    int severity;
+    int64_t ts_ms, received_ms, updated_ms;
+} mm_hub_alert_row;
+
+/* One line of an audit trail: who did what to an alert or case, when. */
+typedef struct mm_hub_audit {
+    char kind[8]; /* "alert" or "case" */
+    int64_t ref;
+    int64_t ts_ms;
+    char actor[MM_HUB_USER_MAX + 1];
+    char what[96];
+    char note[1024];
+} mm_hub_audit;
+
+/* ---- access: every console route asks this one function -------------- */
+
+typedef enum mm_hub_res {
+    MM_RES_TENANT = 0,  /* a tenant's name and relation */
+    MM_RES_ALERTS,      /* its alerts (raw events inside) */
+    MM_RES_ALERT_WRITE, /* triage: acknowledge, assign, close */
+    MM_RES_CASES,       /* its incident cases */
+    MM_RES_CASE_WRITE,  /* open a case, tick a step, record a dispatch */
+    MM_RES_SUMMARY,     /* its month in figures and sensor health */
+    MM_RES_WARNINGS,    /* warnings it received */
+    MM_RES_SCS,         /* its confirmed ★ */
+    MM_RES_CAMPAIGNS,   /* hub-wide, de-identified */
+    MM_RES_GRAPH,       /* hub-wide, de-identified */
+    MM_RES_ESCALATIONS, /* hub-wide */
+    MM_RES_SUPPLIERS,   /* a buyer's supplier view (target = the buyer) */
+    MM_RES_USERS,       /* accounts */
+    MM_RES_COUNT
+} mm_hub_res;
+
+typedef enum mm_hub_decision {
+    MM_ACCESS_ALLOW = 200,
+    MM_ACCESS_FORBIDDEN = 403,
+    MM_ACCESS_NOT_FOUND = 404 /* unrelated tenant: existence not revealed */
+} mm_hub_decision;
+
+typedef enum mm_hub_relation {
+    MM_REL_NONE = 0,
+    MM_REL_SELF,     /* the caller's own tenant */
+    MM_REL_PROVIDER, /* the caller is a provider monitoring this SME */
+    MM_REL_BUYER     /* this tenant supplies the caller along graph links */
+} mm_hub_relation;
+
+/* The relation lookups the decision needs (the server answers them from
+ * the store; the tests from a table). */
+typedef struct mm_hub_relations {
+    bool (*provides)(void *ud, const char *provider, const char *sme);
+    bool (*supplies)(void *ud, const char *supplier, const char *buyer);
+    void *ud;
+} mm_hub_relations;
+
+const char *mm_hub_relation_name(mm_hub_relation r); /* "self", … */
+mm_hub_relation mm_hub_relation_of(mm_hub_role role, const char *actor_tenant,
+                                   const char *target,
+                                   const mm_hub_relations *rel);
+/* The decision for `role` of tenant `actor_tenant` on `res` of tenant
+ * `target` (NULL for hub-wide resources). Rules (docs/api.md "Access"):
+ * admin everything; sme its own tenant; provider its own and linked SMEs;
+ * buyer its own, and of its suppliers only warnings, ★ and the tenant
+ * row; coordinator campaigns, graph and escalations, no tenant's alerts.
+ * A tenant the caller has no relation to answers NOT_FOUND. */
+mm_hub_decision mm_hub_access(mm_hub_role role, const char *actor_tenant,
+                              mm_hub_res res, const char *target,
+                              const mm_hub_relations *rel);
+
+/* ---- passwords, sessions, throttle (auth.c) ---------------------------- */
+
+/* Argon2id with libsodium's interactive limits (crypto_pwhash_str); out
+ * needs 128 bytes. MM_EINVAL for an empty or too long password, MM_ENOMEM
+ * when the memory limit cannot be had. */
+mm_rc mm_hub_password_hash(const char *pw, size_t len, char *out,
+                           size_t outlen, mm_err *err);
+bool mm_hub_password_verify(const char *hash, const char *pw, size_t len);
+/* A new random password: 20 characters of an unambiguous alphabet (about
+ * 100 bits); out needs 21 bytes. */
+void mm_hub_password_new(char *out, size_t outlen);
+/* A new session: cookie value id (64 hex = 32 random bytes), its SHA-256
+ * hex id_hash (what is stored) and a CSRF token (64 hex); each 65 bytes. */
+void mm_hub_session_new(char *id, char *id_hash, char *csrf);
+/* Constant-time equality of two NUL-terminated strings. */
+bool mm_hub_str_equal(const char *a, const char *b);
+
+/* Login throttle: per key (an account, an address) failures within 15
+ * minutes; from `limit` failures on, each attempt waits 30 s doubling up to
+ * 1 h. Not thread-safe (the server holds its lock). */
+typedef struct mm_hub_throttle mm_hub_throttle;
+mm_hub_throttle *mm_hub_throttle_new(unsigned limit);
+void mm_hub_throttle_free(mm_hub_throttle *t);
+/* 0 when an attempt may go on now, else seconds to wait (Retry-After). */
+unsigned mm_hub_throttle_wait(mm_hub_throttle *t, const char *key,
+                              int64_t now_ms);
+void mm_hub_throttle_fail(mm_hub_throttle *t, const char *key, int64_t now_ms);
+void mm_hub_throttle_reset(mm_hub_throttle *t, const char *key);
+
+/* TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps). A new base32 secret
+ * (32 characters = 20 bytes; out 33 bytes); the code for a time; and the
+ * check of a code against now ±1 step, constant time. */
+void mm_hub_totp_secret_new(char *out, size_t outlen);
+mm_rc mm_hub_totp_code(const char *secret_b32, int64_t unix_s, char out[7]);
+bool mm_hub_totp_check(const char *secret_b32, const char *code,
+                       int64_t unix_s);
+
+/* ---- accounts (admin.c of people: auth.c) ------------------------------ */
+
+/* Adds user u->name of known tenant u->tenant with role u->role; password
+ * pw (NULL: a new random one, copied to pw_out, 21 bytes). MM_EINVAL for a
+ * bad or taken name, MM_ENOTFOUND for an unknown tenant. */
+mm_rc mm_hub_admin_user_add(mm_store *st, mm_hub_user *u, const char *pw,
+                            char *pw_out, size_t outlen, mm_err *err);
+/* Links provider tenant → SME tenant (both known; kinds provider and sme). */
+mm_rc mm_hub_admin_provider_link(mm_store *st, const char *provider,
+                                 const char *sme, mm_err *err);
+/* Enrols a TOTP secret for the user; writes the otpauth:// URI to uri. */
+mm_rc mm_hub_admin_user_totp(mm_store *st, const char *name, char *uri,
+                             size_t urilen, mm_err *err);
 
 #endif /* MM_HUB_H */

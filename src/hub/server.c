@@ -110,6 +110,7 @@ struct mm_hub_server {
     char health_why[160];
     uint64_t pruned_total;
     mm_hub_notifier *notifier; /* the outbox sender (notifier.c) */
+    mm_hub_console *console; /* the console API (api-console.c) */
 };
 
 static double mono_s(void)
@@ -127,7 +128,8 @@ typedef struct req {
     mm_tenant tenant;
     bool authed;
     mm_buf body;
-    bool waited; /* long poll: suspended once already */
+    bool waited;   /* long poll: suspended once already */
+    void *console; /* console API request state (api-console.c) */
 } req;
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
@@ -989,6 +991,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     if (strncmp(url, "/api/v1/scs/", 12) == 0 ||
         strncmp(url, "/api/v1/admin/", 14) == 0)
         return scs_access(s, c, url, method, upload, upload_size, con_cls);
+    if (mm_hub_console_route(url)) {
+        req *cr = *con_cls ? *con_cls : (*con_cls = calloc(1, sizeof *cr));
+        return cr ? (enum MHD_Result)mm_hub_console_mhd(
+                        s->console, c, url, method, upload, upload_size,
+                        &cr->console)
+                  : MHD_NO;
+    }
     req *r = *con_cls;
     if (!r) {
         r = calloc(1, sizeof *r);
@@ -1104,6 +1113,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     req *r = *con_cls;
     if (r) {
+        mm_hub_console_mhd_done(r->console);
         mm_buf_free(&r->body);
         free(r);
         *con_cls = NULL;
@@ -1296,6 +1306,7 @@ void mm_hub_server_stop(mm_hub_server *s)
     if (s->bg_started)
         pthread_join(s->bg, NULL);
     mm_hub_notifier_stop(s->notifier);
+    mm_hub_console_free(s->console);
     mm_hub_free(s->h);
     mm_store_close(s->st);
     pthread_mutex_destroy(&s->mu);
@@ -1355,6 +1366,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
         rc = mm_store_background(s->st, err);
     if (rc == MM_OK)
         rc = mm_hub_new(s->st, &conf->params, &s->h, err);
+    if (rc == MM_OK)
+        rc = mm_hub_console_new(s->st, &s->mu, &s->conf, &s->console, err);
     for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)
         rc = mm_hub_allow_add(s->h, conf->allow[i], err);
     /* what each tenant stores now (one scan at start), for the quota */

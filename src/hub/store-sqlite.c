@@ -331,7 +331,7 @@ typedef mm_rc (*row_reader)(sqlite3_stmt *st, const visit *v);
 static mm_rc each_row(sq_store *s, sqlite3_stmt *st, row_reader read,
                       const visit *v, mm_err *err, const char *what)
 {
-    int r;
+    int r = SQLITE_DONE;
     mm_rc rc = MM_OK;
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
         if ((rc = read(st, v)) != MM_OK)
@@ -967,6 +967,32 @@ static mm_rc sq_scs_registrant_by_key(mm_store *base, int role,
 static mm_rc sq_scs_registrant_list(mm_store *base, int role,
                                     mm_hub_registrant_fn fn, void *ud,
                                     mm_err *err);
+/* Accounts, sessions and alert triage: the console section at the end. */
+static mm_rc sq_user_put(mm_store *base, const mm_hub_user *u, mm_err *err);
+static mm_rc sq_user_get(mm_store *base, const char *name, mm_hub_user *out,
+                         mm_err *err);
+static mm_rc sq_user_list(mm_store *base, mm_hub_user_fn fn, void *ud,
+                          mm_err *err);
+static mm_rc sq_user_del(mm_store *base, const char *name, mm_err *err);
+static mm_rc sq_provider_link_put(mm_store *base, const char *provider,
+                                  const char *sme, mm_err *err);
+static mm_rc sq_provider_link_list(mm_store *base, const char *provider,
+                                   mm_link_row_fn fn, void *ud, mm_err *err);
+static mm_rc sq_session_put(mm_store *base, const mm_hub_session *se,
+                            mm_err *err);
+static mm_rc sq_session_get(mm_store *base, const char *id_hash,
+                            mm_hub_session *out, mm_err *err);
+static mm_rc sq_session_touch(mm_store *base, const char *id_hash,
+                              int64_t last_ms, mm_err *err);
+static mm_rc sq_session_del(mm_store *base, const char *id_hash, mm_err *err);
+static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
+                           mm_hub_alert_fn fn, void *ud, mm_err *err);
+static mm_rc sq_alert_state_set(mm_store *base, int64_t id, const char *status,
+                                const char *assignee, int64_t now_ms,
+                                mm_err *err);
+static mm_rc sq_audit_put(mm_store *base, const mm_hub_audit *a, mm_err *err);
+static mm_rc sq_audit_list(mm_store *base, const char *kind, int64_t ref,
+                           mm_hub_audit_fn fn, void *ud, mm_err *err);
 
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
@@ -1024,6 +1050,20 @@ static const mm_store_ops sqlite_ops = {
     .scs_registrant_put = sq_scs_registrant_put,
     .scs_registrant_by_key = sq_scs_registrant_by_key,
     .scs_registrant_list = sq_scs_registrant_list,
+    .user_put = sq_user_put,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .user_del = sq_user_del,
+    .provider_link_put = sq_provider_link_put,
+    .provider_link_list = sq_provider_link_list,
+    .session_put = sq_session_put,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_del = sq_session_del,
+    .alert_list = sq_alert_list,
+    .alert_state_set = sq_alert_state_set,
+    .audit_put = sq_audit_put,
+    .audit_list = sq_audit_list,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1529,6 +1569,86 @@ static mm_rc sq_scs_registrant_put(mm_store *base, const mm_hub_registrant *r,
         bind_text(st, i + 2, t[i]);
     sqlite3_bind_int64(st, 11, r->added_ms);
     rc = step_done(s, st, err, "put scs registrant");
+/* ---- console: accounts, provider links, sessions, alert triage -------------
+ * Own tables, created on first use like the SCS section; statements are
+ * prepared per call. Alerts are the stored events of kind "alert" (a
+ * partial index keeps a tenant's alerts in id order); their triage state
+ * and the audit trail live beside them. */
+
+static const char console_schema[] =
+    "CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, tenant TEXT NOT "
+    "NULL, role TEXT NOT NULL CHECK(role IN ('sme','provider','buyer',"
+    "'coordinator','admin')), pwhash TEXT NOT NULL, totp TEXT NOT NULL "
+    "DEFAULT '', tz TEXT NOT NULL DEFAULT 'Asia/Tokyo', created INTEGER NOT "
+    "NULL);"
+    "CREATE TABLE IF NOT EXISTS provider_links(provider TEXT NOT NULL, sme "
+    "TEXT NOT NULL, PRIMARY KEY(provider,sme));"
+    "CREATE TABLE IF NOT EXISTS sessions(id_hash TEXT PRIMARY KEY, user TEXT "
+    "NOT NULL, csrf TEXT NOT NULL, created INTEGER NOT NULL, last INTEGER "
+    "NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS alert_state(alert INTEGER PRIMARY KEY, "
+    "status TEXT NOT NULL CHECK(status IN ('new','acknowledged','assigned',"
+    "'closed','false_positive')), assignee TEXT NOT NULL DEFAULT '', "
+    "updated INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, kind TEXT NOT "
+    "NULL, ref INTEGER NOT NULL, ts INTEGER NOT NULL, actor TEXT NOT NULL, "
+    "what TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS audit_ref ON audit(kind,ref,id);"
+    "CREATE INDEX IF NOT EXISTS events_alerts ON events(tenant,id) WHERE "
+    "kind='alert';";
+
+/* Creates the tables when missing and prepares `sql`. */
+static mm_rc console_prepare(sq_store *s, const char *sql, sqlite3_stmt **st,
+                             mm_err *err)
+{
+    mm_rc rc = sq_exec(s, console_schema, err);
+    if (rc != MM_OK)
+        return rc;
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "prepare (console)");
+    return MM_OK;
+}
+
+/* Prepares `sql`, binds the texts of args (n of them, NULL binds NULL),
+ * runs it to the end and finalises it. */
+static mm_rc console_exec(mm_store *base, const char *sql,
+                          const char *const *args, int n, mm_err *err,
+                          const char *what)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s, sql, &st, err);
+    if (rc != MM_OK)
+        return rc;
+    for (int i = 0; i < n; i++)
+        if (args[i])
+            sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+    rc = step_done(s, st, err, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_user_put(mm_store *base, const mm_hub_user *u, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(
+        s,
+        "INSERT INTO users(name,tenant,role,pwhash,totp,tz,created) "
+        "VALUES(?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
+        "tenant=excluded.tenant,role=excluded.role,pwhash=excluded.pwhash,"
+        "totp=excluded.totp,tz=excluded.tz",
+        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, u->name);
+    bind_text(st, 2, u->tenant);
+    bind_text(st, 3, mm_hub_role_name(u->role));
+    bind_text(st, 4, u->pwhash);
+    bind_text(st, 5, u->totp);
+    bind_text(st, 6, u->tz[0] ? u->tz : "Asia/Tokyo");
+    sqlite3_bind_int64(st, 7, u->created_ms);
+    rc = step_done(s, st, err, "put user");
     sqlite3_finalize(st);
     return rc;
 }
@@ -1584,6 +1704,36 @@ static mm_rc reg_query(sq_store *s, int role, const char *key,
     }
     if (rc == MM_OK && r != SQLITE_DONE)
         rc = sq_fail(s, err, "list scs registry");
+static void user_from_row(sqlite3_stmt *st, mm_hub_user *u)
+{
+    memset(u, 0, sizeof *u);
+    col_copy(st, 0, u->name, sizeof u->name);
+    col_copy(st, 1, u->tenant, sizeof u->tenant);
+    const char *role = (const char *)sqlite3_column_text(st, 2);
+    if (!role || !mm_hub_role_from_name(role, &u->role))
+        u->role = MM_ROLE_SME;
+    col_copy(st, 3, u->pwhash, sizeof u->pwhash);
+    col_copy(st, 4, u->totp, sizeof u->totp);
+    col_copy(st, 5, u->tz, sizeof u->tz);
+    u->created_ms = sqlite3_column_int64(st, 6);
+}
+
+#define USER_COLS "SELECT name,tenant,role,pwhash,totp,tz,created FROM users "
+
+static mm_rc sq_user_get(mm_store *base, const char *name, mm_hub_user *out,
+                         mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s, USER_COLS "WHERE name=?", &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, name);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        user_from_row(st, out);
+    else
+        rc = r == SQLITE_DONE ? MM_ENOTFOUND : sq_fail(s, err, "get user");
     sqlite3_finalize(st);
     return rc;
 }
@@ -1608,4 +1758,272 @@ static mm_rc sq_scs_registrant_list(mm_store *base, int role,
                                     mm_err *err)
 {
     return reg_query((sq_store *)base, role, NULL, fn, ud, err);
+static mm_rc sq_user_list(mm_store *base, mm_hub_user_fn fn, void *ud,
+                          mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s, USER_COLS "ORDER BY name", &st, err);
+    if (rc != MM_OK)
+        return rc;
+    int r = SQLITE_DONE;
+    mm_hub_user u;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        user_from_row(st, &u);
+        rc = fn(&u, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list users");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_user_del(mm_store *base, const char *name, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    const char *args[1] = {name};
+    mm_rc rc = console_exec(base, "DELETE FROM sessions WHERE user=?", args, 1,
+                            err, "delete sessions");
+    if (rc == MM_OK)
+        rc = console_exec(base, "DELETE FROM users WHERE name=?", args, 1, err,
+                          "delete user");
+    if (rc == MM_OK && sqlite3_changes(s->db) == 0)
+        rc = MM_ENOTFOUND;
+    return rc;
+}
+
+static mm_rc sq_provider_link_put(mm_store *base, const char *provider,
+                                  const char *sme, mm_err *err)
+{
+    const char *args[2] = {provider, sme};
+    return console_exec(base,
+                        "INSERT OR IGNORE INTO provider_links(provider,sme) "
+                        "VALUES(?,?)",
+                        args, 2, err, "put provider link");
+}
+
+static mm_rc sq_provider_link_list(mm_store *base, const char *provider,
+                                   mm_link_row_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "SELECT provider,sme FROM provider_links WHERE "
+                               "?1 IS NULL OR provider=?1 ORDER BY 1,2",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    if (provider)
+        bind_text(st, 1, provider);
+    int r = SQLITE_DONE;
+    mm_link l;
+    memset(&l, 0, sizeof l);
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        col_copy(st, 0, l.supplier, sizeof l.supplier);
+        col_copy(st, 1, l.customer, sizeof l.customer);
+        rc = fn(&l, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list provider links");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_session_put(mm_store *base, const mm_hub_session *se,
+                            mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "INSERT INTO sessions(id_hash,user,csrf,"
+                               "created,last) VALUES(?,?,?,?,?)",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, se->id_hash);
+    bind_text(st, 2, se->user);
+    bind_text(st, 3, se->csrf);
+    sqlite3_bind_int64(st, 4, se->created_ms);
+    sqlite3_bind_int64(st, 5, se->last_ms);
+    rc = step_done(s, st, err, "put session");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_session_get(mm_store *base, const char *id_hash,
+                            mm_hub_session *out, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "SELECT id_hash,user,csrf,created,last FROM "
+                               "sessions WHERE id_hash=?",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, id_hash);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        col_copy(st, 0, out->id_hash, sizeof out->id_hash);
+        col_copy(st, 1, out->user, sizeof out->user);
+        col_copy(st, 2, out->csrf, sizeof out->csrf);
+        out->created_ms = sqlite3_column_int64(st, 3);
+        out->last_ms = sqlite3_column_int64(st, 4);
+    } else {
+        rc = r == SQLITE_DONE ? MM_ENOTFOUND : sq_fail(s, err, "get session");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_session_touch(mm_store *base, const char *id_hash,
+                              int64_t last_ms, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s, "UPDATE sessions SET last=? WHERE id_hash=?",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, last_ms);
+    bind_text(st, 2, id_hash);
+    rc = step_done(s, st, err, "touch session");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_session_del(mm_store *base, const char *id_hash, mm_err *err)
+{
+    const char *args[1] = {id_hash};
+    return console_exec(base, "DELETE FROM sessions WHERE id_hash=?", args, 1,
+                        err, "delete session");
+}
+
+static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
+                           mm_hub_alert_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    /* only the clauses the filter uses, so the partial index serves it */
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT e.id,e.tenant,e.rule_id,e.severity,e.src_ip,e.ts,"
+             "e.received,e.json,COALESCE(a.status,'new'),"
+             "COALESCE(a.assignee,''),COALESCE(a.updated,0) FROM events e "
+             "LEFT JOIN alert_state a ON a.alert=e.id WHERE e.kind='alert'%s%s"
+             "%s%s%s ORDER BY e.id DESC LIMIT ?6",
+             f->tenant ? " AND e.tenant=?1" : "", f->id ? " AND e.id=?2" : "",
+             f->before ? " AND e.id<?3" : "",
+             f->status ? " AND COALESCE(a.status,'new')=?4" : "",
+             f->min_severity > 0 ? " AND e.severity>=?5" : "");
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s, sql, &st, err);
+    if (rc != MM_OK)
+        return rc;
+    if (f->tenant)
+        bind_text(st, 1, f->tenant);
+    sqlite3_bind_int64(st, 2, f->id);
+    sqlite3_bind_int64(st, 3, f->before);
+    if (f->status)
+        bind_text(st, 4, f->status);
+    sqlite3_bind_int(st, 5, f->min_severity);
+    sqlite3_bind_int64(st, 6, f->limit ? f->limit : 1);
+    int r = SQLITE_DONE;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_hub_alert_row a = {
+            .id = sqlite3_column_int64(st, 0),
+            .tenant = (const char *)sqlite3_column_text(st, 1),
+            .rule_id = (const char *)sqlite3_column_text(st, 2),
+            .severity = sqlite3_column_int(st, 3),
+            .src_ip = (const char *)sqlite3_column_text(st, 4),
+            .ts_ms = sqlite3_column_int64(st, 5),
+            .received_ms = sqlite3_column_int64(st, 6),
+            .json = (const char *)sqlite3_column_text(st, 7),
+            .json_len = (size_t)sqlite3_column_bytes(st, 7),
+            .status = (const char *)sqlite3_column_text(st, 8),
+            .assignee = (const char *)sqlite3_column_text(st, 9),
+            .updated_ms = sqlite3_column_int64(st, 10),
+        };
+        rc = fn(&a, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list alerts");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_alert_state_set(mm_store *base, int64_t id, const char *status,
+                                const char *assignee, int64_t now_ms,
+                                mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(
+        s,
+        "INSERT INTO alert_state(alert,status,assignee,updated) VALUES(?,?,?,"
+        "?) ON CONFLICT(alert) DO UPDATE SET status=excluded.status,"
+        "assignee=excluded.assignee,updated=excluded.updated",
+        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, status);
+    bind_text(st, 3, assignee);
+    sqlite3_bind_int64(st, 4, now_ms);
+    rc = step_done(s, st, err, "set alert state");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_audit_put(mm_store *base, const mm_hub_audit *a, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc =
+        console_prepare(s,
+                        "INSERT INTO audit(kind,ref,ts,actor,what,note) "
+                        "VALUES(?,?,?,?,?,?)",
+                        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, a->kind);
+    sqlite3_bind_int64(st, 2, a->ref);
+    sqlite3_bind_int64(st, 3, a->ts_ms);
+    bind_text(st, 4, a->actor);
+    bind_text(st, 5, a->what);
+    bind_text(st, 6, a->note);
+    rc = step_done(s, st, err, "put audit");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_audit_list(mm_store *base, const char *kind, int64_t ref,
+                           mm_hub_audit_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "SELECT kind,ref,ts,actor,what,note FROM audit "
+                               "WHERE kind=? AND ref=? ORDER BY id",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, kind);
+    sqlite3_bind_int64(st, 2, ref);
+    int r = SQLITE_DONE;
+    mm_hub_audit a;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&a, 0, sizeof a);
+        col_copy(st, 0, a.kind, sizeof a.kind);
+        a.ref = sqlite3_column_int64(st, 1);
+        a.ts_ms = sqlite3_column_int64(st, 2);
+        col_copy(st, 3, a.actor, sizeof a.actor);
+        col_copy(st, 4, a.what, sizeof a.what);
+        col_copy(st, 5, a.note, sizeof a.note);
+        rc = fn(&a, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list audit");
+    sqlite3_finalize(st);
+    return rc;
 }

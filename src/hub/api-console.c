@@ -1,0 +1,1084 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* api-console.c — the console's JSON API (docs/api.md "Console API"):
+ * people log in (POST /api/v1/session), get a session cookie and a CSRF
+ * token, and read and triage their alerts. Every route asks mm_hub_access
+ * (access.c) before it reads or writes anything; an unrelated tenant's
+ * resource answers 404. The handler is independent of HTTP (the tests call
+ * it directly); mm_hub_console_mhd at the end is the libmicrohttpd glue
+ * server.c calls. Store calls hold the server's lock; password hashing
+ * runs outside it. */
+#include "hub-int.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define COOKIE "mamori_session"
+/* Login bodies and triage notes (memory per request). */
+#define BODY_MAX (64u * 1024u)
+#define RESP_MAX (32u * 1024u * 1024u)
+#define ALERTS_DEFAULT 50u
+#define ALERTS_MAX 500u
+/* Failures before the throttle waits: per account, per client address
+ * (an office behind one NAT shares an address, so it gets more). */
+#define FAILS_ACCOUNT 5u
+#define FAILS_ADDRESS 20u
+/* Graph depth along which a buyer sees its suppliers. */
+#define SUPPLY_DEPTH 3
+
+struct mm_hub_console {
+    mm_store *st;
+    pthread_mutex_t *mu; /* the server's store lock; NULL in tests */
+    bool tls;
+    int64_t idle_ms, max_ms;
+    mm_hub_throttle *th_user, *th_addr;
+    char dummy_hash[128]; /* verified for unknown users: same timing */
+};
+
+static void lock(mm_hub_console *cs)
+{
+    if (cs->mu)
+        pthread_mutex_lock(cs->mu);
+}
+
+static void unlock(mm_hub_console *cs)
+{
+    if (cs->mu)
+        pthread_mutex_unlock(cs->mu);
+}
+
+mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
+                         const mm_hub_server_conf *conf, mm_hub_console **out,
+                         mm_err *err)
+{
+    mm_hub_console *cs = calloc(1, sizeof *cs);
+    if (cs) {
+        cs->th_user = mm_hub_throttle_new(FAILS_ACCOUNT);
+        cs->th_addr = mm_hub_throttle_new(FAILS_ADDRESS);
+    }
+    if (!cs || !cs->th_user || !cs->th_addr) {
+        mm_hub_console_free(cs);
+        return mm_err_set(err, MM_ENOMEM, "<console>", 0, "out of memory");
+    }
+    cs->st = st;
+    cs->mu = mu;
+    cs->tls = conf->tls;
+    cs->idle_ms =
+        (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;
+    cs->max_ms =
+        (int64_t)(conf->session_max_s ? conf->session_max_s : 43200) * 1000;
+    *out = cs;
+    return MM_OK;
+}
+
+void mm_hub_console_free(mm_hub_console *cs)
+{
+    if (!cs)
+        return;
+    mm_hub_throttle_free(cs->th_user);
+    mm_hub_throttle_free(cs->th_addr);
+    free(cs);
+}
+
+bool mm_hub_console_route(const char *url)
+{
+    static const char *const routes[] = {
+        "/api/v1/session", "/api/v1/tenants",  "/api/v1/alerts",
+        "/api/v1/cases",   "/api/v1/summary",  "/api/v1/campaigns",
+        "/api/v1/graph",   "/api/v1/suppliers"};
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        size_t n = strlen(routes[i]);
+        if (strncmp(url, routes[i], n) == 0 &&
+            (url[n] == '\0' || url[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+/* ---- small helpers -------------------------------------------------------
+ */
+
+static void fail(mm_hub_http_resp *o, unsigned status, const char *msg)
+{
+    o->status = status;
+    mm_buf_reset(&o->body);
+    mm_buf_puts(&o->body, "{\"error\":");
+    mm_buf_json_str(&o->body, msg, strlen(msg));
+    mm_buf_puts(&o->body, "}");
+}
+
+static void fail_access(mm_hub_http_resp *o, mm_hub_decision d)
+{
+    if (d == MM_ACCESS_FORBIDDEN)
+        fail(o, 403, "この情報を見る権限がありません / forbidden");
+    else
+        fail(o, 404, "見つかりません / not found");
+}
+
+static void jstr(mm_buf *b, const char *key, const char *v)
+{
+    mm_buf_printf(b, "\"%s\":", key);
+    if (v)
+        mm_buf_json_str(b, v, strlen(v));
+    else
+        mm_buf_puts(b, "null");
+}
+
+/* RFC 3339 with an offset: +09:00 for accounts in Japan (the default),
+ * else UTC. */
+static void jtime(mm_buf *b, const char *key, int64_t ms, const char *tz)
+{
+    if (ms <= 0) {
+        mm_buf_printf(b, "\"%s\":null", key);
+        return;
+    }
+    bool jst = !tz || !tz[0] || strcmp(tz, "Asia/Tokyo") == 0;
+    char t[32];
+    mm_time_format(ms + (jst ? 9 * HOUR_MS : 0), t, sizeof t);
+    if (jst) {
+        size_t n = strlen(t);
+        if (n && t[n - 1] == 'Z')
+            snprintf(t + n - 1, sizeof t - (n - 1), "+09:00");
+    }
+    mm_buf_printf(b, "\"%s\":\"%s\"", key, t);
+}
+
+static const char *const sev_names[] = {"none", "low", "medium", "high",
+                                        "critical"};
+
+static const char *sev_name(int s)
+{
+    return s >= 0 && s <= 4 ? sev_names[s] : "none";
+}
+
+static int sev_of(const char *s)
+{
+    for (int i = 0; i <= 4; i++)
+        if (strcmp(s, sev_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const char *const states[] = {"new", "acknowledged", "assigned",
+                                     "closed", "false_positive"};
+
+static bool state_valid(const char *s)
+{
+    for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+        if (strcmp(s, states[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *arg(const mm_hub_http_req *rq, const char *name)
+{
+    const char *v = rq->arg ? rq->arg(rq->arg_ctx, name) : NULL;
+    return v && *v ? v : NULL;
+}
+
+static bool parse_u64(const char *v, int64_t *out)
+{
+    int64_t x = 0;
+    if (!v || !*v)
+        return false;
+    for (; *v; v++) {
+        if (*v < '0' || *v > '9' || x > (INT64_MAX - 9) / 10)
+            return false;
+        x = x * 10 + (*v - '0');
+    }
+    *out = x;
+    return true;
+}
+
+/* ---- relations: provider links and the supply-chain graph --------------- */
+
+typedef struct links {
+    mm_link *v;
+    size_t n;
+} links;
+
+typedef struct ctx {
+    mm_hub_console *cs;
+    mm_hub_user user;
+    mm_hub_session sess;
+    links graph, prov;
+    bool loaded;
+    mm_hub_relations rel;
+} ctx;
+
+static mm_rc add_link(const mm_link *l, void *ud)
+{
+    links *ls = ud;
+    mm_link *nv = realloc(ls->v, (ls->n + 1) * sizeof *nv);
+    if (!nv)
+        return MM_ENOMEM;
+    ls->v = nv;
+    ls->v[ls->n++] = *l;
+    return MM_OK;
+}
+
+/* Loads the graph and the provider links once per request (caller holds
+ * the lock). */
+static void load_links(ctx *x)
+{
+    if (x->loaded)
+        return;
+    x->loaded = true;
+    mm_err err;
+    mm_store *st = x->cs->st;
+    (void)mm_store_link_list(st, add_link, &x->graph, &err);
+    if (st->ops->provider_link_list)
+        (void)st->ops->provider_link_list(st, NULL, add_link, &x->prov, &err);
+}
+
+static bool rel_provides(void *ud, const char *provider, const char *sme)
+{
+    ctx *x = ud;
+    load_links(x);
+    for (size_t i = 0; i < x->prov.n; i++)
+        if (strcmp(x->prov.v[i].supplier, provider) == 0 &&
+            strcmp(x->prov.v[i].customer, sme) == 0)
+            return true;
+    return false;
+}
+
+/* Is `supplier` upstream of `customer` within `depth` links? */
+static bool upstream(const links *g, const char *supplier,
+                     const char *customer, int depth)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (strcmp(g->v[i].customer, customer) != 0)
+            continue;
+        if (strcmp(g->v[i].supplier, supplier) == 0)
+            return true;
+        if (depth > 1 && upstream(g, supplier, g->v[i].supplier, depth - 1))
+            return true;
+    }
+    return false;
+}
+
+static bool rel_supplies(void *ud, const char *supplier, const char *buyer)
+{
+    ctx *x = ud;
+    load_links(x);
+    return upstream(&x->graph, supplier, buyer, SUPPLY_DEPTH);
+}
+
+static mm_hub_decision may(ctx *x, mm_hub_res res, const char *tenant)
+{
+    return mm_hub_access(x->user.role, x->user.tenant, res, tenant, &x->rel);
+}
+
+static void ctx_free(ctx *x)
+{
+    free(x->graph.v);
+    free(x->prov.v);
+}
+
+/* ---- sessions ------------------------------------------------------------
+ */
+
+static void session_body(mm_buf *b, const mm_hub_user *u, const char *csrf)
+{
+    mm_buf_puts(b, "{");
+    jstr(b, "user", u->name);
+    mm_buf_puts(b, ",");
+    jstr(b, "role", mm_hub_role_name(u->role));
+    mm_buf_puts(b, ",");
+    jstr(b, "tenant", u->tenant);
+    mm_buf_puts(b, ",");
+    jstr(b, "csrf", csrf);
+    mm_buf_puts(b, ",");
+    jstr(b, "tz", u->tz[0] ? u->tz : "Asia/Tokyo");
+    mm_buf_puts(b, "}");
+}
+
+/* The session of the request's cookie, checked for expiry (an expired one
+ * is deleted); fills x->sess and x->user. Caller holds the lock. */
+static bool session_of(ctx *x, const mm_hub_http_req *rq, int64_t now)
+{
+    mm_store *st = x->cs->st;
+    const char *id = rq->cookie_session;
+    if (!id || strlen(id) != 64 || !st->ops->session_get)
+        return false;
+    char h[65];
+    mm_hub_token_hash(id, 64, h, sizeof h);
+    mm_err err;
+    if (st->ops->session_get(st, h, &x->sess, &err) != MM_OK)
+        return false;
+    if (now - x->sess.last_ms > x->cs->idle_ms ||
+        now - x->sess.created_ms > x->cs->max_ms) {
+        (void)st->ops->session_del(st, h, &err);
+        return false;
+    }
+    if (st->ops->user_get(st, x->sess.user, &x->user, &err) != MM_OK)
+        return false;
+    if (now - x->sess.last_ms >= 1000) /* one write per second at most */
+        (void)st->ops->session_touch(st, h, now, &err);
+    return true;
+}
+
+static void set_cookie(mm_hub_console *cs, mm_hub_http_resp *o, const char *id)
+{
+    snprintf(o->set_cookie, sizeof o->set_cookie,
+             COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%lld%s",
+             id, id[0] ? (long long)(cs->max_ms / 1000) : 0LL,
+             cs->tls ? "; Secure" : "");
+}
+
+/* A user to verify against: the stored one, or (unknown name) a dummy
+ * hash, so both take the same time. */
+static const char *hash_to_verify(mm_hub_console *cs, const mm_hub_user *u,
+                                  bool known)
+{
+    if (known)
+        return u->pwhash;
+    if (!cs->dummy_hash[0]) {
+        mm_err err;
+        char pw[21];
+        mm_hub_password_new(pw, sizeof pw);
+        if (mm_hub_password_hash(pw, strlen(pw), cs->dummy_hash,
+                                 sizeof cs->dummy_hash, &err) != MM_OK)
+            cs->dummy_hash[0] = '\0';
+    }
+    return cs->dummy_hash;
+}
+
+static bool second_factor_ok(const mm_hub_user *u, const char *totp,
+                             int64_t now)
+{
+    if (!u->totp[0])
+        return true; /* not enrolled */
+    return totp && mm_hub_totp_check(u->totp, totp, now / 1000);
+}
+
+static void login(mm_hub_console *cs, const mm_hub_http_req *rq, int64_t now,
+                  mm_hub_http_resp *o)
+{
+    json_t *j = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, NULL);
+    const char *name = json_string_value(json_object_get(j, "user"));
+    const char *pw = json_string_value(json_object_get(j, "password"));
+    const char *totp = json_string_value(json_object_get(j, "totp"));
+    if (!name || !pw || !mm_hub_user_valid(name) ||
+        strlen(pw) > MM_HUB_PASSWORD_MAX) {
+        json_decref(j);
+        fail(o, 401,
+             "ユーザー名かパスワードが違います / wrong user or "
+             "password");
+        return;
+    }
+    char ku[80], ka[80];
+    snprintf(ku, sizeof ku, "u:%s", name);
+    snprintf(ka, sizeof ka, "a:%s", rq->client_addr ? rq->client_addr : "");
+    mm_hub_user u;
+    mm_err err;
+    lock(cs);
+    unsigned wu = mm_hub_throttle_wait(cs->th_user, ku, now);
+    unsigned wa = mm_hub_throttle_wait(cs->th_addr, ka, now);
+    bool known = wu == 0 && wa == 0 &&
+                 cs->st->ops->user_get(cs->st, name, &u, &err) == MM_OK;
+    unlock(cs);
+    if (wu || wa) {
+        json_decref(j);
+        snprintf(o->retry_after, sizeof o->retry_after, "%u",
+                 wu > wa ? wu : wa);
+        fail(o, 429,
+             "ログインの失敗が続いたため一時的に停止中 / too many "
+             "failed logins; retry later");
+        return;
+    }
+    if (!known)
+        memset(&u, 0, sizeof u);
+    bool ok = mm_hub_password_verify(hash_to_verify(cs, &u, known), pw,
+                                     strlen(pw)) &&
+              known && second_factor_ok(&u, totp, now);
+    json_decref(j);
+    mm_hub_session se;
+    char id[65];
+    memset(&se, 0, sizeof se);
+    mm_rc rc = MM_OK;
+    lock(cs);
+    if (!ok) {
+        mm_hub_throttle_fail(cs->th_user, ku, now);
+        mm_hub_throttle_fail(cs->th_addr, ka, now);
+    } else {
+        mm_hub_throttle_reset(cs->th_user, ku);
+        mm_hub_session_new(id, se.id_hash, se.csrf);
+        snprintf(se.user, sizeof se.user, "%s", u.name);
+        se.created_ms = se.last_ms = now;
+        rc = cs->st->ops->session_put(cs->st, &se, &err);
+    }
+    unlock(cs);
+    if (!ok) {
+        fail(o, 401,
+             "ユーザー名かパスワード（または確認コード）が違います / "
+             "wrong user, password or one-time code");
+        return;
+    }
+    if (rc == MM_OK)
+        rc = mm_store_sync(cs->st, &err);
+    if (rc != MM_OK) {
+        fail(o, 500, "the store could not save the session");
+        return;
+    }
+    o->status = 200;
+    session_body(&o->body, &u, se.csrf);
+    set_cookie(cs, o, id);
+}
+
+static void logout(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
+{
+    char h[65];
+    mm_err err;
+    mm_hub_token_hash(rq->cookie_session, 64, h, sizeof h);
+    lock(x->cs);
+    (void)x->cs->st->ops->session_del(x->cs->st, h, &err);
+    unlock(x->cs);
+    (void)mm_store_sync(x->cs->st, &err);
+    o->status = 204;
+    set_cookie(x->cs, o, "");
+}
+
+/* ---- tenants -------------------------------------------------------------
+ */
+
+typedef struct tlist {
+    mm_tenant *v;
+    size_t n;
+} tlist;
+
+static mm_rc add_tenant(const mm_tenant *t, void *ud)
+{
+    tlist *l = ud;
+    mm_tenant *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+    if (!nv)
+        return MM_ENOMEM;
+    l->v = nv;
+    l->v[l->n++] = *t;
+    return MM_OK;
+}
+
+/* A buyer sees a supplier's name only when a direct link discloses it. */
+static bool name_disclosed(ctx *x, const char *supplier)
+{
+    load_links(x);
+    for (size_t i = 0; i < x->graph.n; i++)
+        if (strcmp(x->graph.v[i].supplier, supplier) == 0 &&
+            strcmp(x->graph.v[i].customer, x->user.tenant) == 0)
+            return x->graph.v[i].disclose;
+    return false;
+}
+
+static void get_tenants(ctx *x, mm_hub_http_resp *o)
+{
+    tlist l = {NULL, 0};
+    mm_err err;
+    lock(x->cs);
+    mm_rc rc = mm_store_tenant_list(x->cs->st, add_tenant, &l, &err);
+    mm_buf *b = &o->body;
+    mm_buf_puts(b, "{\"tenants\":[");
+    bool first = true;
+    for (size_t i = 0; rc == MM_OK && i < l.n; i++) {
+        const mm_tenant *t = &l.v[i];
+        if (may(x, MM_RES_TENANT, t->id) != MM_ACCESS_ALLOW)
+            continue;
+        mm_hub_relation r =
+            mm_hub_relation_of(x->user.role, x->user.tenant, t->id, &x->rel);
+        bool hide = r == MM_REL_BUYER && !name_disclosed(x, t->id);
+        mm_buf_puts(b, first ? "{" : ",{");
+        first = false;
+        jstr(b, "id", t->id);
+        mm_buf_puts(b, ",");
+        jstr(b, "name", hide ? "" : t->name);
+        mm_buf_puts(b, ",");
+        jstr(b, "kind", mm_tenant_kind_name(t->kind));
+        mm_buf_puts(b, ",");
+        jstr(b, "role_relation",
+             r == MM_REL_NONE ? "admin" : mm_hub_relation_name(r));
+        mm_buf_puts(b, "}");
+    }
+    unlock(x->cs);
+    free(l.v);
+    mm_buf_puts(b, "]}");
+    if (rc != MM_OK)
+        fail(o, 500, err.msg);
+    else
+        o->status = 200;
+}
+
+/* ---- alerts --------------------------------------------------------------
+ */
+
+typedef struct arow {
+    int64_t id;
+    char *json; /* the rendered object */
+} arow;
+
+typedef struct alist {
+    arow *v;
+    size_t n;
+    const char *tz;
+    bool detail; /* add "sample" */
+} alist;
+
+static const char *jpath(json_t *root, const char *a, const char *b,
+                         const char *c)
+{
+    json_t *v = json_object_get(root, a);
+    if (b)
+        v = json_object_get(v, b);
+    if (c)
+        v = json_object_get(v, c);
+    return json_string_value(v);
+}
+
+static int64_t jpath_time(json_t *root, const char *key, int64_t dflt)
+{
+    const char *s = jpath(root, "mamori", key, NULL);
+    int64_t ms;
+    if (s && mm_hub_parse_time(s, strlen(s), &ms) == MM_OK)
+        return ms;
+    return dflt;
+}
+
+/* Renders one alert: the columns of the store plus what the sensor's
+ * alert carries (rule name, advice, count, first and last seen). */
+static void render_alert(mm_buf *b, const mm_hub_alert_row *a, const char *tz,
+                         bool detail)
+{
+    json_t *root = json_loadb(a->json, a->json_len, 0, NULL);
+    json_t *cnt = json_object_get(json_object_get(root, "mamori"), "count");
+    mm_buf_printf(b, "{\"id\":%lld,", (long long)a->id);
+    jstr(b, "tenant", a->tenant);
+    mm_buf_puts(b, ",");
+    jstr(b, "rule_id", a->rule_id);
+    mm_buf_puts(b, ",");
+    jstr(b, "rule_name", jpath(root, "rule", "name", NULL));
+    mm_buf_puts(b, ",");
+    jstr(b, "rule_name_ja", jpath(root, "rule", "name_ja", NULL));
+    mm_buf_puts(b, ",");
+    jstr(b, "severity", sev_name(a->severity));
+    mm_buf_puts(b, ",");
+    jstr(b, "status", a->status);
+    mm_buf_puts(b, ",");
+    jstr(b, "assignee", a->assignee[0] ? a->assignee : NULL);
+    mm_buf_puts(b, ",");
+    jtime(b, "first_seen", jpath_time(root, "first_seen", a->ts_ms), tz);
+    mm_buf_puts(b, ",");
+    jtime(b, "last_seen", jpath_time(root, "last_seen", a->ts_ms), tz);
+    mm_buf_printf(b, ",\"count\":%lld,",
+                  json_is_integer(cnt) ? (long long)json_integer_value(cnt)
+                                       : 1LL);
+    jstr(b, "source_ip", a->src_ip[0] ? a->src_ip : NULL);
+    mm_buf_puts(b, ",");
+    jstr(b, "advice_ja", jpath(root, "mamori", "advice", "ja"));
+    mm_buf_puts(b, ",");
+    jstr(b, "advice_en", jpath(root, "mamori", "advice", "en"));
+    mm_buf_puts(b, ",");
+    jtime(b, "received", a->received_ms, tz);
+    mm_buf_puts(b, ",");
+    jtime(b, "updated", a->updated_ms, tz);
+    if (detail) {
+        json_t *s = json_array_get(
+            json_object_get(json_object_get(root, "mamori"), "samples"), 0);
+        mm_buf_puts(b, ",");
+        jstr(b, "sample", json_string_value(s));
+    }
+    json_decref(root);
+}
+
+static mm_rc collect_alert(const mm_hub_alert_row *a, void *ud)
+{
+    alist *l = ud;
+    mm_buf b;
+    mm_buf_init(&b, 1024 * 1024);
+    render_alert(&b, a, l->tz, l->detail);
+    arow *nv = b.data ? realloc(l->v, (l->n + 1) * sizeof *nv) : NULL;
+    if (!nv) {
+        mm_buf_free(&b);
+        return MM_ENOMEM;
+    }
+    l->v = nv;
+    l->v[l->n].id = a->id;
+    l->v[l->n].json = b.data; /* owned now */
+    l->n++;
+    return MM_OK;
+}
+
+static void alist_free(alist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].json);
+    free(l->v);
+}
+
+static int by_id_desc(const void *a, const void *b)
+{
+    int64_t x = ((const arow *)a)->id, y = ((const arow *)b)->id;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+typedef struct aquery {
+    mm_hub_alert_filter f;
+    const char *tenant; /* the tenant asked for, NULL = every visible */
+} aquery;
+
+/* Reads and checks the query of GET /api/v1/alerts; false after fail(). */
+static bool alert_query(const mm_hub_http_req *rq, aquery *q,
+                        mm_hub_http_resp *o)
+{
+    memset(q, 0, sizeof *q);
+    q->tenant = arg(rq, "tenant");
+    q->f.status = arg(rq, "status");
+    const char *sev = arg(rq, "severity"), *lim = arg(rq, "limit"),
+               *bef = arg(rq, "before");
+    int64_t n = ALERTS_DEFAULT;
+    if ((q->f.status && !state_valid(q->f.status)) ||
+        (sev && sev_of(sev) < 0) || (lim && (!parse_u64(lim, &n) || n < 1)) ||
+        (bef && !parse_u64(bef, &q->f.before))) {
+        fail(o, 400,
+             "status は new|acknowledged|assigned|closed|false_positive、"
+             "severity は low|medium|high|critical、limit と before は数 / "
+             "bad status, severity, limit or before");
+        return false;
+    }
+    q->f.min_severity = sev ? sev_of(sev) : 0;
+    /* one more than asked, to know whether there is a next page */
+    q->f.limit = (unsigned)(n > ALERTS_MAX ? ALERTS_MAX : n) + 1;
+    return true;
+}
+
+static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
+{
+    aquery q;
+    if (!alert_query(rq, &q, o))
+        return;
+    alist l = {NULL, 0, x->user.tz, false};
+    tlist ts = {NULL, 0};
+    mm_err err;
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    mm_hub_decision d =
+        q.tenant ? may(x, MM_RES_ALERTS, q.tenant) : MM_ACCESS_ALLOW;
+    if (d == MM_ACCESS_ALLOW)
+        rc = mm_store_tenant_list(x->cs->st, add_tenant, &ts, &err);
+    /* one indexed query per visible tenant, merged by id */
+    for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < ts.n; i++) {
+        const char *t = ts.v[i].id;
+        if ((q.tenant && strcmp(q.tenant, t) != 0) ||
+            may(x, MM_RES_ALERTS, t) != MM_ACCESS_ALLOW)
+            continue;
+        q.f.tenant = t;
+        rc = x->cs->st->ops->alert_list(x->cs->st, &q.f, collect_alert, &l,
+                                        &err);
+    }
+    unlock(x->cs);
+    free(ts.v);
+    if (d != MM_ACCESS_ALLOW) {
+        fail_access(o, d);
+    } else if (rc != MM_OK) {
+        fail(o, 500, "the store could not list the alerts");
+    } else {
+        if (l.n)
+            qsort(l.v, l.n, sizeof *l.v, by_id_desc);
+        size_t lim = q.f.limit - 1, n = l.n < lim ? l.n : lim;
+        mm_buf_puts(&o->body, "{\"alerts\":[");
+        for (size_t i = 0; i < n; i++)
+            mm_buf_printf(&o->body, "%s%s}", i ? "," : "", l.v[i].json);
+        if (l.n > n) /* there is more: "before" of the next page */
+            mm_buf_printf(&o->body, "],\"next\":%lld}",
+                          (long long)l.v[n - 1].id);
+        else
+            mm_buf_puts(&o->body, "],\"next\":null}");
+        o->status = 200;
+    }
+    alist_free(&l);
+}
+
+typedef struct one_alert {
+    bool found;
+    char tenant[MM_HUB_ID_MAX + 1];
+    char status[16];
+    char assignee[MM_HUB_USER_MAX + 1];
+    int severity;
+    char rule_id[129];
+} one_alert;
+
+static mm_rc take_one(const mm_hub_alert_row *a, void *ud)
+{
+    one_alert *w = ud;
+    w->found = true;
+    snprintf(w->tenant, sizeof w->tenant, "%s", a->tenant);
+    snprintf(w->status, sizeof w->status, "%s", a->status);
+    snprintf(w->assignee, sizeof w->assignee, "%s", a->assignee);
+    snprintf(w->rule_id, sizeof w->rule_id, "%s", a->rule_id);
+    w->severity = a->severity;
+    return MM_OK;
+}
+
+/* Looks up alert `id` and asks whether the caller may use it as `res`;
+ * caller holds the lock. */
+static mm_hub_decision alert_access(ctx *x, int64_t id, mm_hub_res res,
+                                    one_alert *w)
+{
+    mm_hub_alert_filter f = {.id = id, .limit = 1};
+    mm_err err;
+    memset(w, 0, sizeof *w);
+    if (x->cs->st->ops->alert_list(x->cs->st, &f, take_one, w, &err) !=
+            MM_OK ||
+        !w->found)
+        return MM_ACCESS_NOT_FOUND;
+    return may(x, res, w->tenant);
+}
+
+static mm_rc put_audit_row(const mm_hub_audit *a, void *ud)
+{
+    const char **tz = ud;
+    mm_buf *b = (mm_buf *)(void *)tz[1];
+    mm_buf_puts(b, b->data[b->len - 1] == '[' ? "{" : ",{");
+    jtime(b, "at", a->ts_ms, tz[0]);
+    mm_buf_puts(b, ",");
+    jstr(b, "actor", a->actor);
+    mm_buf_puts(b, ",");
+    jstr(b, "action", a->what);
+    mm_buf_puts(b, ",");
+    jstr(b, "note", a->note[0] ? a->note : NULL);
+    mm_buf_puts(b, "}");
+    return MM_OK;
+}
+
+/* Writes the alert with its audit trail; caller holds the lock. */
+static void alert_detail(ctx *x, int64_t id, mm_hub_http_resp *o)
+{
+    alist l = {NULL, 0, x->user.tz, true};
+    mm_hub_alert_filter f = {.id = id, .limit = 1};
+    mm_err err;
+    mm_store *st = x->cs->st;
+    mm_rc rc = st->ops->alert_list(st, &f, collect_alert, &l, &err);
+    if (rc == MM_OK && l.n == 1) {
+        mm_buf_puts(&o->body, l.v[0].json);
+        mm_buf_puts(&o->body, ",\"audit\":[");
+        const char *pass[2] = {x->user.tz, (const char *)(void *)&o->body};
+        rc = st->ops->audit_list(st, "alert", id, put_audit_row, pass, &err);
+        mm_buf_puts(&o->body, "]}");
+    }
+    alist_free(&l);
+    if (rc != MM_OK || o->body.len == 0)
+        fail(o, 500, "the store could not read the alert");
+    else
+        o->status = 200;
+}
+
+static void get_alert(ctx *x, int64_t id, mm_hub_http_resp *o)
+{
+    one_alert w;
+    lock(x->cs);
+    mm_hub_decision d = alert_access(x, id, MM_RES_ALERTS, &w);
+    if (d == MM_ACCESS_ALLOW)
+        alert_detail(x, id, o);
+    unlock(x->cs);
+    if (d != MM_ACCESS_ALLOW)
+        fail_access(o, d);
+}
+
+/* One audit line for alert `id` by the caller. */
+static mm_rc audit(ctx *x, const char *kind, int64_t id, int64_t now,
+                   const char *what, const char *note, mm_err *err)
+{
+    mm_hub_audit a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.kind, sizeof a.kind, "%s", kind);
+    a.ref = id;
+    a.ts_ms = now;
+    snprintf(a.actor, sizeof a.actor, "%s", x->user.name);
+    snprintf(a.what, sizeof a.what, "%s", what);
+    snprintf(a.note, sizeof a.note, "%s", note ? note : "");
+    return x->cs->st->ops->audit_put(x->cs->st, &a, err);
+}
+
+typedef struct triage {
+    const char *status, *assignee, *note;
+} triage;
+
+/* Reads {"status"?, "assignee"?, "note"?}; false after fail(). */
+static bool triage_body(const mm_hub_http_req *rq, json_t **j, triage *t,
+                        mm_hub_http_resp *o)
+{
+    memset(t, 0, sizeof *t);
+    *j = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, NULL);
+    if (!json_is_object(*j)) {
+        fail(o, 400,
+             "本文は JSON オブジェクト / the body must be a JSON "
+             "object");
+        return false;
+    }
+    t->status = json_string_value(json_object_get(*j, "status"));
+    t->assignee = json_string_value(json_object_get(*j, "assignee"));
+    t->note = json_string_value(json_object_get(*j, "note"));
+    if ((t->status && !state_valid(t->status)) ||
+        (t->assignee && *t->assignee && !mm_hub_user_valid(t->assignee)) ||
+        (t->note && strlen(t->note) > 1000) ||
+        (!t->status && !t->assignee && !t->note)) {
+        fail(o, 400,
+             "status（new|acknowledged|assigned|closed|false_positive）、"
+             "assignee（ユーザー名）、note（1000 バイトまで）のいずれか / "
+             "give status, assignee (a user name) or note (up to 1000 "
+             "bytes)");
+        return false;
+    }
+    return true;
+}
+
+/* Applies a triage change and its audit lines; caller holds the lock. */
+static mm_rc apply_triage(ctx *x, int64_t id, const one_alert *w,
+                          const triage *t, int64_t now, mm_err *err)
+{
+    mm_store *st = x->cs->st;
+    const char *status = t->status ? t->status : w->status;
+    const char *assignee = t->assignee ? t->assignee : w->assignee;
+    if (t->assignee && *t->assignee && !t->status)
+        status = "assigned";
+    char what[96];
+    mm_rc rc = mm_store_begin(st, err);
+    if (rc == MM_OK)
+        rc = st->ops->alert_state_set(st, id, status, assignee, now, err);
+    if (rc == MM_OK && strcmp(status, w->status) != 0) {
+        snprintf(what, sizeof what, "status:%s", status);
+        rc = audit(x, "alert", id, now, what, t->note, err);
+    }
+    if (rc == MM_OK && strcmp(assignee, w->assignee) != 0) {
+        snprintf(what, sizeof what, "assignee:%s", assignee);
+        rc = audit(x, "alert", id, now, what, t->note, err);
+    }
+    if (rc == MM_OK && strcmp(status, w->status) == 0 &&
+        strcmp(assignee, w->assignee) == 0)
+        rc = audit(x, "alert", id, now, "note", t->note, err);
+    if (rc == MM_OK)
+        rc = mm_store_commit(st, err);
+    else
+        mm_store_rollback(st);
+    return rc;
+}
+
+static void post_alert(ctx *x, int64_t id, const mm_hub_http_req *rq,
+                       int64_t now, mm_hub_http_resp *o)
+{
+    json_t *j;
+    triage t;
+    if (!triage_body(rq, &j, &t, o)) {
+        json_decref(j);
+        return;
+    }
+    one_alert w;
+    mm_err err;
+    mm_hub_user who;
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    mm_hub_decision d = alert_access(x, id, MM_RES_ALERT_WRITE, &w);
+    if (d == MM_ACCESS_ALLOW && t.assignee && *t.assignee &&
+        x->cs->st->ops->user_get(x->cs->st, t.assignee, &who, &err) != MM_OK)
+        rc = MM_ENOTFOUND;
+    if (d == MM_ACCESS_ALLOW && rc == MM_OK)
+        rc = apply_triage(x, id, &w, &t, now, &err);
+    unlock(x->cs);
+    json_decref(j);
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc == MM_ENOTFOUND)
+        return fail(o, 400, "担当者が見つかりません / unknown assignee");
+    if (rc == MM_OK)
+        rc = mm_store_sync(x->cs->st, &err);
+    if (rc != MM_OK)
+        return fail(o, 500, "the store could not save the change");
+    lock(x->cs);
+    alert_detail(x, id, o);
+    unlock(x->cs);
+}
+
+/* ---- the router ----------------------------------------------------------
+ */
+
+static bool is_write(const char *m)
+{
+    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+           strcmp(m, "DELETE") == 0 || strcmp(m, "PATCH") == 0;
+}
+
+/* "/api/v1/alerts/123" → 123; false for anything else. */
+static bool path_id(const char *path, const char *prefix, int64_t *id)
+{
+    size_t n = strlen(prefix);
+    return strncmp(path, prefix, n) == 0 && parse_u64(path + n, id) && *id > 0;
+}
+
+static void route(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                  mm_hub_http_resp *o)
+{
+    const char *p = rq->path, *m = rq->method;
+    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    int64_t id;
+    if (strcmp(p, "/api/v1/session") == 0) {
+        if (get) {
+            o->status = 200;
+            session_body(&o->body, &x->user, x->sess.csrf);
+        } else if (strcmp(m, "DELETE") == 0) {
+            logout(x, rq, o);
+        } else {
+            fail(o, 405, "use GET, POST or DELETE");
+        }
+    } else if (strcmp(p, "/api/v1/tenants") == 0 && get) {
+        get_tenants(x, o);
+    } else if (strcmp(p, "/api/v1/alerts") == 0 && get) {
+        get_alerts(x, rq, o);
+    } else if (path_id(p, "/api/v1/alerts/", &id) && get) {
+        get_alert(x, id, o);
+    } else if (path_id(p, "/api/v1/alerts/", &id) && strcmp(m, "POST") == 0) {
+        post_alert(x, id, rq, now, o);
+    } else {
+        fail(o, 404, "no such endpoint");
+    }
+}
+
+void mm_hub_console_handle(mm_hub_console *cs, const mm_hub_http_req *rq,
+                           int64_t now_ms, mm_hub_http_resp *o)
+{
+    o->status = 500;
+    o->set_cookie[0] = o->retry_after[0] = '\0';
+    if (!cs->st->ops->session_get || !cs->st->ops->alert_list)
+        return fail(o, 501, "this store has no console tables");
+    if (strcmp(rq->path, "/api/v1/session") == 0 &&
+        strcmp(rq->method, "POST") == 0)
+        return login(cs, rq, now_ms, o);
+    ctx x;
+    memset(&x, 0, sizeof x);
+    x.cs = cs;
+    x.rel = (mm_hub_relations){rel_provides, rel_supplies, &x};
+    lock(cs);
+    bool ok = session_of(&x, rq, now_ms);
+    unlock(cs);
+    if (!ok)
+        return fail(o, 401,
+                    "ログインしてください（またはセッション切れ） / "
+                    "log in first (or the session expired)");
+    /* the cookie is sent by the browser on its own: a state change must
+     * also prove it comes from our page */
+    if (is_write(rq->method) &&
+        (!rq->csrf_header || !mm_hub_str_equal(rq->csrf_header, x.sess.csrf)))
+        return fail(o, 403,
+                    "CSRF トークンがないか違います / missing or "
+                    "wrong X-CSRF-Token");
+    route(&x, rq, now_ms, o);
+    ctx_free(&x);
+}
+
+/* ---- libmicrohttpd glue --------------------------------------------------
+ */
+
+typedef struct creq {
+    mm_buf body;
+    bool too_big;
+} creq;
+
+static const char *mhd_arg(void *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void client_text(struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET,
+                  &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                  out, (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  out, (socklen_t)n);
+}
+
+static int send_resp(struct MHD_Connection *c, const mm_hub_http_resp *o)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        o->status == 204 ? 0 : o->body.len,
+        (void *)(o->body.data ? o->body.data : ""), MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type",
+                            o->ctype ? o->ctype : "application/json");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (o->set_cookie[0])
+        MHD_add_response_header(r, "Set-Cookie", o->set_cookie);
+    if (o->retry_after[0])
+        MHD_add_response_header(r, "Retry-After", o->retry_after);
+    int ret = MHD_queue_response(c, o->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+int mm_hub_console_mhd(mm_hub_console *cs, struct MHD_Connection *c,
+                       const char *url, const char *method, const char *upload,
+                       size_t *upload_size, void **state)
+{
+    creq *r = *state;
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        mm_buf_init(&r->body, BODY_MAX);
+        *state = r;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->too_big &&
+            mm_buf_append(&r->body, upload, *upload_size) != MM_OK)
+            r->too_big = true;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    char addr[64];
+    client_text(c, addr, sizeof addr);
+    mm_hub_http_req rq = {
+        .method = method,
+        .path = url,
+        .body = r->body.data,
+        .body_len = r->body.len,
+        .cookie_session =
+            MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE),
+        .csrf_header =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"),
+        .client_addr = addr,
+        .arg = mhd_arg,
+        .arg_ctx = c,
+    };
+    mm_hub_http_resp o;
+    memset(&o, 0, sizeof o);
+    mm_buf_init(&o.body, RESP_MAX);
+    if (r->too_big)
+        fail(&o, 413, "body larger than 64 KiB");
+    else
+        mm_hub_console_handle(cs, &rq, mm_now_ms(), &o);
+    int ret = send_resp(c, &o);
+    mm_buf_free(&o.body);
+    return ret;
+}
+
+void mm_hub_console_mhd_done(void *state)
+{
+    creq *r = state;
+    if (r) {
+        mm_buf_free(&r->body);
+        free(r);
+    }
+}

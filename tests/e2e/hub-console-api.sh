@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/e2e/hub-console-api.sh — the console API with the real binary and
+# curl: accounts for every role, alerts from a real OpenSSH log (loghub)
+# uploaded by two SMEs, each role sees only its data, CSRF, triage with its
+# audit trail, paging, login throttling and session expiry.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; cp "$TMP/serve.log" /tmp/auth10-serve.log 2>/dev/null; rm -rf "$TMP"' EXIT
+
+H=$TMP/hub
+start_hub() {
+  rm -f "$H/hub.port"
+  "$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
+  HUBPID=$!; PIDS+=("$HUBPID")
+  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
+  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+}
+stop_hub() { kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null; }
+q() { sqlite3 "$H/hub.db" "$1"; }
+
+"$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null
+tok() { "$MAMORI" hub tenant add --dir "$H" "$@" 2>/dev/null; }
+TA=$(tok --id a --name "Alpha Parts" --kind sme)
+TB=$(tok --id b --name "Beta Metal" --kind sme)
+tok --id p --name "Watch Co" --kind provider >/dev/null
+tok --id x --name "Big Buyer" --kind buyer >/dev/null
+tok --id c --name "National Centre" --kind critical >/dev/null
+"$MAMORI" hub link --dir "$H" a x --disclose >/dev/null 2>&1
+check "provider link p -> a" "$MAMORI" hub provider link --dir "$H" --provider p --sme a
+check_rc "provider link from an SME refused" 2 "$MAMORI" hub provider link --dir "$H" --provider b --sme a
+
+adduser() { echo "pw-$1-secret" | "$MAMORI" hub user add --dir "$H" --tenant "$2" --role "$3" --name "$1" --password-stdin; }
+check "user add sme (password on stdin)" adduser alice a sme
+adduser bob b sme; adduser pat p provider; adduser bea x buyer; adduser cora c coordinator; adduser root c admin
+PW=$("$MAMORI" hub user add --dir "$H" --tenant a --role sme --name temp 2>/dev/null)
+check_eq "user add prints a 20-character one-time password" 20 "${#PW}"
+check_rc "duplicate user refused" 2 adduser alice a sme
+check_rc "unknown role refused" 2 "$MAMORI" hub user add --dir "$H" --tenant a --role boss --name z
+check_rc "unknown tenant refused" 2 "$MAMORI" hub user add --dir "$H" --tenant nope --role sme --name z
+check "user list shows the roles" bash -c "'$MAMORI' hub user list --dir '$H' | grep -q 'cora .*coordinator'"
+check "user del" "$MAMORI" hub user del --dir "$H" --name temp
+check_rc "user del of an unknown user" 2 "$MAMORI" hub user del --dir "$H" --name temp
+check_eq "only Argon2id hashes are stored" 6 "$(q "SELECT count(*) FROM users WHERE pwhash LIKE '\$argon2id\$%'")"
+
+start_hub
+# alerts from a real log (loghub OpenSSH_2k), uploaded by SMEs a and b
+"$MAMORI" scan -q "$SRCDIR/data/samples/loghub-OpenSSH_2k.log" >"$TMP/alerts.ndjson"
+NA=$(wc -l <"$TMP/alerts.ndjson")
+check_ge "the sample log raises alerts" 10 "$NA"
+up() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" --data-binary @"$TMP/alerts.ndjson" "$URL/api/v1/events"; }
+check_eq "a uploads its alerts" 200 "$(up "$TA")"
+check_eq "b uploads its alerts" 200 "$(up "$TB")"
+
+# login NAME -> cookie jar $TMP/NAME.jar, CSRF token in $TMP/NAME.csrf; prints the status
+login() {
+  curl -s -D "$TMP/$1.hdr" -o "$TMP/$1.login" -c "$TMP/$1.jar" -w '%{http_code}' \
+    -H 'Content-Type: application/json' -d "{\"user\":\"$1\",\"password\":\"${2:-pw-$1-secret}\"}" \
+    "$URL/api/v1/session"
+  jq -r .csrf "$TMP/$1.login" 2>/dev/null >"$TMP/$1.csrf"
+}
+# get NAME PATH -> body in $TMP/out, prints the status
+get() { curl -s -o "$TMP/out" -w '%{http_code}' -b "$TMP/$1.jar" "$URL$2"; }
+# send NAME METHOD PATH BODY [csrf|none|wrong] -> prints the status
+send() {
+  local h=()
+  case "${5:-csrf}" in
+    csrf) h=(-H "X-CSRF-Token: $(cat "$TMP/$1.csrf")");;
+    wrong) h=(-H "X-CSRF-Token: 0000");;
+  esac
+  curl -s -o "$TMP/out" -w '%{http_code}' -b "$TMP/$1.jar" -X "$2" "${h[@]}" \
+    -H 'Content-Type: application/json' -d "$4" "$URL$3"
+}
+
+check_eq "alice logs in" 200 "$(login alice)"
+check_eq "login body: role and tenant" "sme a Asia/Tokyo" "$(jq -r '"\(.role) \(.tenant) \(.tz)"' "$TMP/alice.login")"
+check "cookie is HttpOnly, SameSite=Strict, Path=/" grep -qi 'Set-Cookie: mamori_session=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict; Path=/' "$TMP/alice.hdr"
+check_eq "the store keeps only the session id's hash" 0 "$(q "SELECT count(*) FROM sessions WHERE id_hash='$(awk '$6=="mamori_session"{print $7}' "$TMP/alice.jar")'")"
+check_eq "wrong password: 401" 401 "$(login alice nope)"
+check_eq "unknown user: 401" 401 "$(login nobody nope)"
+login alice >/dev/null
+check_eq "GET session" "200 alice" "$(get alice /api/v1/session) $(jq -r .user "$TMP/out")"
+check_eq "GET session without cookie: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/session")"
+
+# ---- each role sees only its data
+get alice /api/v1/alerts?limit=500 >/dev/null
+check_eq "sme sees all its alerts" "$NA" "$(jq '.alerts|length' "$TMP/out")"
+check_eq "sme sees no other tenant's alert" a "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out")"
+check "alerts carry rule name, advice and count" jq -e '.alerts[0] | .rule_name and .advice_ja and .advice_en and (.count > 0) and .source_ip and (.first_seen|test("\\+09:00$"))' "$TMP/out"
+BID=$(curl -s -b "$TMP/alice.jar" "$URL/api/v1/alerts" | jq '.alerts[0].id')
+check_eq "sme asking for another tenant: 404" 404 "$(get alice '/api/v1/alerts?tenant=b')"
+login bob >/dev/null
+get bob /api/v1/alerts?limit=500 >/dev/null
+check_eq "the other sme sees only b" b "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out")"
+OTHER=$(jq '.alerts[0].id' "$TMP/out")
+check_eq "sme reading another tenant's alert by id: 404" 404 "$(get alice "/api/v1/alerts/$OTHER")"
+check_eq "provider logs in" 200 "$(login pat)"
+get pat /api/v1/alerts?limit=500 >/dev/null
+check_eq "provider sees its linked SME only" "a $NA" "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out") $(jq '.alerts|length' "$TMP/out")"
+check_eq "provider: unlinked SME is 404" 404 "$(get pat '/api/v1/alerts?tenant=b')"
+get pat /api/v1/tenants >/dev/null
+check_eq "provider's tenants: itself and a" "a:provider p:self" "$(jq -r '[.tenants[]|"\(.id):\(.role_relation)"]|join(" ")' "$TMP/out")"
+check_eq "buyer logs in" 200 "$(login bea)"
+check_eq "buyer: a supplier's alerts are 403" 403 "$(get bea '/api/v1/alerts?tenant=a')"
+check_eq "buyer: a supplier's alert by id is 403" 403 "$(get bea "/api/v1/alerts/$BID")"
+check_eq "buyer: unrelated tenant is 404" 404 "$(get bea '/api/v1/alerts?tenant=b')"
+get bea /api/v1/tenants >/dev/null
+check_eq "buyer's tenants: its supplier and itself" "a:buyer:Alpha Parts x:self:Big Buyer" "$(jq -r '[.tenants[]|"\(.id):\(.role_relation):\(.name)"]|join(" ")' "$TMP/out")"
+get bea /api/v1/alerts >/dev/null
+check_eq "buyer's own alert list has none of its suppliers'" 0 "$(jq '.alerts|length' "$TMP/out")"
+check_eq "coordinator logs in" 200 "$(login cora)"
+check_eq "coordinator: a tenant's alerts are 404" 404 "$(get cora '/api/v1/alerts?tenant=a')"
+get cora /api/v1/alerts >/dev/null
+check_eq "coordinator sees no tenant's alerts" 0 "$(jq '.alerts|length' "$TMP/out")"
+check_eq "admin logs in" 200 "$(login root)"
+get root /api/v1/alerts?limit=500 >/dev/null
+check_eq "admin sees every tenant's alerts" "a,b $((2 * NA))" "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out") $(jq '.alerts|length' "$TMP/out")"
+
+# ---- paging and filters
+get alice '/api/v1/alerts?limit=5' >/dev/null
+N1=$(jq .next "$TMP/out"); L1=$(jq '.alerts[-1].id' "$TMP/out")
+check_eq "a page of 5 with a next cursor" "5 $L1" "$(jq '.alerts|length' "$TMP/out") $N1"
+get alice "/api/v1/alerts?limit=5&before=$N1" >/dev/null
+check "the next page continues below the cursor" jq -e "(.alerts|length) == 5 and (.alerts[0].id < $N1)" "$TMP/out"
+get alice '/api/v1/alerts?severity=medium&limit=500' >/dev/null
+check "severity filter: medium and above" jq -e '(.alerts|length) > 0 and all(.alerts[]; .severity=="medium" or .severity=="high" or .severity=="critical")' "$TMP/out"
+check_eq "bad status filter: 400" 400 "$(get alice '/api/v1/alerts?status=maybe')"
+
+# ---- CSRF and triage with its audit trail
+ACK='{"status":"acknowledged","note":"確認しました"}'
+check_eq "triage without X-CSRF-Token: 403" 403 "$(send alice POST "/api/v1/alerts/$BID" "$ACK" none)"
+check_eq "triage with a wrong X-CSRF-Token: 403" 403 "$(send alice POST "/api/v1/alerts/$BID" "$ACK" wrong)"
+check_eq "nothing changed without CSRF" new "$(get alice "/api/v1/alerts/$BID" >/dev/null; jq -r .status "$TMP/out")"
+check_eq "sme acknowledges an alert" 200 "$(send alice POST "/api/v1/alerts/$BID" "$ACK")"
+check_eq "the reply is the updated alert" "acknowledged alice status:acknowledged 確認しました" "$(jq -r '"\(.status) \(.audit[0].actor) \(.audit[0].action) \(.audit[0].note)"' "$TMP/out")"
+check_eq "status filter finds it" "$BID" "$(get alice '/api/v1/alerts?status=acknowledged' >/dev/null; jq -r '[.alerts[].id]|join(",")' "$TMP/out")"
+check_eq "provider assigns it to itself" 200 "$(send pat POST "/api/v1/alerts/$BID" '{"assignee":"pat","note":"対応します"}')"
+check_eq "assigned: status and assignee lines added" "assigned pat 3 pat" "$(jq -r '"\(.status) \(.assignee) \(.audit|length) \(.audit[1].actor)"' "$TMP/out")"
+check_eq "provider closes it" 200 "$(send pat POST "/api/v1/alerts/$BID" '{"status":"closed","note":"誤検知ではない、遮断済み"}')"
+check_eq "audit kept in the store" 4 "$(q "SELECT count(*) FROM audit WHERE kind='alert' AND ref=$BID")"
+check_eq "buyer cannot triage a supplier's alert" 403 "$(send bea POST "/api/v1/alerts/$BID" "$ACK")"
+check_eq "sme cannot triage another tenant's alert" 404 "$(send alice POST "/api/v1/alerts/$OTHER" "$ACK")"
+check_eq "bad status: 400" 400 "$(send alice POST "/api/v1/alerts/$BID" '{"status":"done"}')"
+check_eq "unknown assignee: 400" 400 "$(send alice POST "/api/v1/alerts/$BID" '{"assignee":"ghost"}')"
+
+# ---- logout
+check_eq "logout without CSRF: 403" 403 "$(send bob DELETE /api/v1/session '' none)"
+check_eq "logout: 204" 204 "$(send bob DELETE /api/v1/session '')"
+check_eq "after logout the cookie is dead" 401 "$(get bob /api/v1/session)"
+
+# ---- throttling: 5 failures on one account, then 429 even for the right password
+for _ in 1 2 3 4 5; do login bob wrong >/dev/null; done
+check_eq "6th attempt on the account: 429" 429 "$(login bob)"
+check "429 carries Retry-After" grep -qi '^Retry-After: [0-9]' "$TMP/bob.hdr"
+check_eq "another account from the same address still logs in" 200 "$(login alice)"
+
+# ---- session expiry (idle 2 s for this run)
+stop_hub
+echo "session_idle_s = 2" >>"$H/hub.conf"
+start_hub
+login alice >/dev/null
+check_eq "fresh session works" 200 "$(get alice /api/v1/session)"
+SID=$(awk '$6=="mamori_session"{print $7}' "$TMP/alice.jar" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+check_eq "the session is stored under its hash" 1 "$(q "SELECT count(*) FROM sessions WHERE id_hash='$SID'")"
+sleep 3
+check_eq "idle session expired: 401" 401 "$(get alice /api/v1/session)"
+check_eq "expired session removed from the store" 0 "$(q "SELECT count(*) FROM sessions WHERE id_hash='$SID'")"
+stop_hub
