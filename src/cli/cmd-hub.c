@@ -225,7 +225,9 @@ static int take_opt(int key, const char *v, void *ud)
  * ---------------------------------------------- */
 
 static const hub_sub *const tables[] = {
-    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_scale_subs, mm_cli_hub_token_subs, mm_cli_hub_notify_subs, mm_cli_hub_scs_subs, mm_cli_hub_user_subs};
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs,   mm_cli_hub_scale_subs,
+    mm_cli_hub_token_subs, mm_cli_hub_notify_subs, mm_cli_hub_scs_subs,
+    mm_cli_hub_user_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

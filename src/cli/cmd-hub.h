@@ -76,7 +76,7 @@ typedef struct hub_args {
     mm_store *st; /* the hub's store, open for rows with .store */
     char *text;   /* FILE read, for rows with .file */
     size_t len;
-    const char *store; /* --store URI */
+    const char *store;           /* --store URI */
     const char *scope, *expires; /* token add */
     /* notify and report (cmd-hub-notify.c) */
     const char *email, *teams, *slack, *minsev, *digest, *month, *format;

@@ -87,6 +87,7 @@ static const opt opts[] = {
     {"smtp_tls", OPT_STR, 0, 0, "try (STARTTLS when offered) or required",
      NULL, NULL},
     {"report_mail", OPT_BOOL, 0, 0, "monthly report by mail on the 1st", NULL,
+     NULL},
     /* console sessions: not written to a new hub.conf; 0 = the defaults
      * of api-console.c (1800 s idle, 43200 s absolute) */
     {"session_idle_s", OPT_UINT, 1, 86400,

@@ -234,9 +234,9 @@ struct mm_hub_scs_confirmation; /* SCS section at the end */
 struct mm_token;                /* tokens section at the end */
 /* Bytes of stored events per tenant (quota accounting). */
 typedef mm_rc (*mm_usage_fn)(const char *tenant, uint64_t bytes, void *ud);
-struct mm_notify_pref;          /* notifications section at the end */
+struct mm_notify_pref; /* notifications section at the end */
 struct mm_outbox_msg;
-struct mm_hub_registrant;       /* SCS chain of trust, at the end */
+struct mm_hub_registrant; /* SCS chain of trust, at the end */
 typedef mm_rc (*mm_hub_registrant_fn)(const struct mm_hub_registrant *r,
                                       void *ud);
 /* console section at the end */
@@ -662,10 +662,9 @@ typedef struct mm_hub_server_conf {
     unsigned tenant_quota_mb;   /* stored event bytes per tenant (1024) */
     unsigned retention_days;    /* events older are pruned (90) */
     unsigned min_free_mb;       /* free disk below which writes stop (256) */
-    mm_hub_mail_conf mail; /* SMTP for notifications (smtp_* rows) */
-    unsigned idle_timeout;   /* s before an idle connection closes (15) */
-    unsigned session_idle_s; /* console session idle expiry (1800) */
-    unsigned session_max_s;  /* console session absolute expiry (43200) */
+    mm_hub_mail_conf mail;      /* SMTP for notifications (smtp_* rows) */
+    unsigned session_idle_s;    /* console session idle expiry (1800) */
+    unsigned session_max_s;     /* console session absolute expiry (43200) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */

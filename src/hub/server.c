@@ -110,7 +110,7 @@ struct mm_hub_server {
     char health_why[160];
     uint64_t pruned_total;
     mm_hub_notifier *notifier; /* the outbox sender (notifier.c) */
-    mm_hub_console *console; /* the console API (api-console.c) */
+    mm_hub_console *console;   /* the console API (api-console.c) */
 };
 
 static double mono_s(void)

@@ -958,6 +958,7 @@ static mm_rc sq_tenant_usage(mm_store *base, mm_usage_fn fn, void *ud,
 static mm_rc sq_events_prune(mm_store *base, int64_t before, mm_usage_fn fn,
                              void *ud, mm_err *err);
 static mm_rc sq_probe(mm_store *base, mm_err *err);
+
 /* SCS chain of trust: defined in the section at the end of this file. */
 static mm_rc sq_scs_registrant_put(mm_store *base, const mm_hub_registrant *r,
                                    mm_err *err);
@@ -967,6 +968,7 @@ static mm_rc sq_scs_registrant_by_key(mm_store *base, int role,
 static mm_rc sq_scs_registrant_list(mm_store *base, int role,
                                     mm_hub_registrant_fn fn, void *ud,
                                     mm_err *err);
+
 /* Accounts, sessions and alert triage: the console section at the end. */
 static mm_rc sq_user_put(mm_store *base, const mm_hub_user *u, mm_err *err);
 static mm_rc sq_user_get(mm_store *base, const char *name, mm_hub_user *out,
@@ -1025,31 +1027,11 @@ static const mm_store_ops sqlite_ops = {
     .stats = sq_stats,
     .background = sq_background,
     .sync = sq_sync,
-    .scs_requirement_put = sq_scs_requirement_put,
-    .scs_requirement_get = sq_scs_requirement_get,
-    .scs_confirmation_put = sq_scs_confirmation_put,
-    .scs_confirmation_latest = sq_scs_confirmation_latest,
-    .event_count = sq_event_count,
-    .token_put = sq_token_put,
-    .token_get = sq_token_get,
-    .token_list = sq_token_list,
-    .token_touch = sq_token_touch,
-    .tenant_usage = sq_tenant_usage,
-    .events_prune = sq_events_prune,
-    .probe = sq_probe,
     .notify_pref_put = mm_hub__sq_notify_pref_put,
     .notify_pref_del = mm_hub__sq_notify_pref_del,
     .notify_pref_list = mm_hub__sq_notify_pref_list,
     .outbox_put = mm_hub__sq_outbox_put,
     .outbox_due = mm_hub__sq_outbox_due,
-    .outbox_list = mm_hub__sq_outbox_list,
-    .outbox_mark = mm_hub__sq_outbox_mark,
-    .flag_get = mm_hub__sq_flag_get,
-    .flag_put = mm_hub__sq_flag_put,
-    .event_histogram = mm_hub__sq_event_histogram,
-    .scs_registrant_put = sq_scs_registrant_put,
-    .scs_registrant_by_key = sq_scs_registrant_by_key,
-    .scs_registrant_list = sq_scs_registrant_list,
     .user_put = sq_user_put,
     .user_get = sq_user_get,
     .user_list = sq_user_list,
@@ -1064,6 +1046,26 @@ static const mm_store_ops sqlite_ops = {
     .alert_state_set = sq_alert_state_set,
     .audit_put = sq_audit_put,
     .audit_list = sq_audit_list,
+    .scs_registrant_put = sq_scs_registrant_put,
+    .scs_registrant_by_key = sq_scs_registrant_by_key,
+    .scs_registrant_list = sq_scs_registrant_list,
+    .outbox_list = mm_hub__sq_outbox_list,
+    .outbox_mark = mm_hub__sq_outbox_mark,
+    .flag_get = mm_hub__sq_flag_get,
+    .flag_put = mm_hub__sq_flag_put,
+    .event_histogram = mm_hub__sq_event_histogram,
+    .scs_requirement_put = sq_scs_requirement_put,
+    .scs_requirement_get = sq_scs_requirement_get,
+    .scs_confirmation_put = sq_scs_confirmation_put,
+    .scs_confirmation_latest = sq_scs_confirmation_latest,
+    .event_count = sq_event_count,
+    .token_put = sq_token_put,
+    .token_get = sq_token_get,
+    .token_list = sq_token_list,
+    .token_touch = sq_token_touch,
+    .tenant_usage = sq_tenant_usage,
+    .events_prune = sq_events_prune,
+    .probe = sq_probe,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1536,6 +1538,8 @@ static mm_rc sq_probe(mm_store *base, mm_err *err)
     return sq_run((sq_store *)base,
                   "INSERT OR REPLACE INTO health_probe(id,at) VALUES(1,?)",
                   mm_now_ms(), NULL, err, "probe write");
+}
+
 /* ---- the connection, for this back end's other files ---------------------
  * (store-sqlite-notify.c: notification preferences, the outbox, flags). */
 
@@ -1545,6 +1549,8 @@ struct sqlite3 *mm_hub__sqlite_db(mm_store *base, const char **path)
     if (path)
         *path = s->path;
     return s->db;
+}
+
 /* ---- SCS chain of trust: the registry of experts and assessors ------------
  * In the SCS tables (scs_schema); operator-speed calls, prepared per call. */
 
@@ -1569,6 +1575,87 @@ static mm_rc sq_scs_registrant_put(mm_store *base, const mm_hub_registrant *r,
         bind_text(st, i + 2, t[i]);
     sqlite3_bind_int64(st, 11, r->added_ms);
     rc = step_done(s, st, err, "put scs registrant");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+#define REG_COLS                                                              \
+    "role,id,name,public_key,valid_from,valid_until,region,industries,"       \
+    "themes,contact,added_at"
+
+static void reg_row(sqlite3_stmt *st, mm_hub_registrant *r)
+{
+    memset(r, 0, sizeof *r);
+    r->role = sqlite3_column_int(st, 0) == 1 ? MM_HUB_REG_ASSESSOR
+                                             : MM_HUB_REG_EXPERT;
+    struct {
+        char *dst;
+        size_t n;
+    } f[] = {{r->id, sizeof r->id},
+             {r->name, sizeof r->name},
+             {r->public_key, sizeof r->public_key},
+             {r->valid_from, sizeof r->valid_from},
+             {r->valid_until, sizeof r->valid_until},
+             {r->region, sizeof r->region},
+             {r->industries, sizeof r->industries},
+             {r->themes, sizeof r->themes},
+             {r->contact, sizeof r->contact}};
+    for (int i = 0; i < 9; i++)
+        col_copy(st, i + 1, f[i].dst, f[i].n);
+    r->added_ms = sqlite3_column_int64(st, 10);
+}
+
+/* Registrants of `role` (with `key`: only that key's, the one valid
+ * longest first; else by id) through fn. */
+static mm_rc reg_query(sq_store *s, int role, const char *key,
+                       mm_hub_registrant_fn fn, void *ud, mm_err *err)
+{
+    sqlite3_stmt *st;
+    mm_rc rc = scs_prepare(s,
+                           "SELECT " REG_COLS " FROM scs_registry WHERE "
+                           "role=?1 AND (?2 IS NULL OR public_key=?2) ORDER "
+                           "BY CASE WHEN ?2 IS NULL THEN id ELSE '' END, "
+                           "valid_until='' DESC, valid_until DESC",
+                           &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int(st, 1, role);
+    if (key)
+        bind_text(st, 2, key);
+    int r = SQLITE_DONE;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        mm_hub_registrant row;
+        reg_row(st, &row);
+        rc = fn(&row, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list scs registry");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc reg_first(const mm_hub_registrant *r, void *ud)
+{
+    *(mm_hub_registrant *)ud = *r;
+    return MM_ELIMIT; /* stop: found */
+}
+
+static mm_rc sq_scs_registrant_by_key(mm_store *base, int role,
+                                      const char *public_key,
+                                      mm_hub_registrant *out, mm_err *err)
+{
+    mm_rc rc =
+        reg_query((sq_store *)base, role, public_key, reg_first, out, err);
+    return rc == MM_ELIMIT ? MM_OK : rc == MM_OK ? MM_ENOTFOUND : rc;
+}
+
+static mm_rc sq_scs_registrant_list(mm_store *base, int role,
+                                    mm_hub_registrant_fn fn, void *ud,
+                                    mm_err *err)
+{
+    return reg_query((sq_store *)base, role, NULL, fn, ud, err);
+}
+
 /* ---- console: accounts, provider links, sessions, alert triage -------------
  * Own tables, created on first use like the SCS section; statements are
  * prepared per call. Alerts are the stored events of kind "alert" (a
@@ -1653,57 +1740,6 @@ static mm_rc sq_user_put(mm_store *base, const mm_hub_user *u, mm_err *err)
     return rc;
 }
 
-#define REG_COLS                                                              \
-    "role,id,name,public_key,valid_from,valid_until,region,industries,"       \
-    "themes,contact,added_at"
-
-static void reg_row(sqlite3_stmt *st, mm_hub_registrant *r)
-{
-    memset(r, 0, sizeof *r);
-    r->role = sqlite3_column_int(st, 0) == 1 ? MM_HUB_REG_ASSESSOR
-                                             : MM_HUB_REG_EXPERT;
-    struct {
-        char *dst;
-        size_t n;
-    } f[] = {{r->id, sizeof r->id},
-             {r->name, sizeof r->name},
-             {r->public_key, sizeof r->public_key},
-             {r->valid_from, sizeof r->valid_from},
-             {r->valid_until, sizeof r->valid_until},
-             {r->region, sizeof r->region},
-             {r->industries, sizeof r->industries},
-             {r->themes, sizeof r->themes},
-             {r->contact, sizeof r->contact}};
-    for (int i = 0; i < 9; i++)
-        col_copy(st, i + 1, f[i].dst, f[i].n);
-    r->added_ms = sqlite3_column_int64(st, 10);
-}
-
-/* Registrants of `role` (with `key`: only that key's, the one valid
- * longest first; else by id) through fn. */
-static mm_rc reg_query(sq_store *s, int role, const char *key,
-                       mm_hub_registrant_fn fn, void *ud, mm_err *err)
-{
-    sqlite3_stmt *st;
-    mm_rc rc = scs_prepare(s,
-                           "SELECT " REG_COLS " FROM scs_registry WHERE "
-                           "role=?1 AND (?2 IS NULL OR public_key=?2) ORDER "
-                           "BY CASE WHEN ?2 IS NULL THEN id ELSE '' END, "
-                           "valid_until='' DESC, valid_until DESC",
-                           &st, err);
-    if (rc != MM_OK)
-        return rc;
-    sqlite3_bind_int(st, 1, role);
-    if (key)
-        bind_text(st, 2, key);
-    int r = SQLITE_DONE;
-    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        mm_hub_registrant row;
-        reg_row(st, &row);
-        rc = fn(&row, ud);
-    }
-    if (rc == MM_OK && r != SQLITE_DONE)
-        rc = sq_fail(s, err, "list scs registry");
 static void user_from_row(sqlite3_stmt *st, mm_hub_user *u)
 {
     memset(u, 0, sizeof *u);
@@ -1738,26 +1774,6 @@ static mm_rc sq_user_get(mm_store *base, const char *name, mm_hub_user *out,
     return rc;
 }
 
-static mm_rc reg_first(const mm_hub_registrant *r, void *ud)
-{
-    *(mm_hub_registrant *)ud = *r;
-    return MM_ELIMIT; /* stop: found */
-}
-
-static mm_rc sq_scs_registrant_by_key(mm_store *base, int role,
-                                      const char *public_key,
-                                      mm_hub_registrant *out, mm_err *err)
-{
-    mm_rc rc =
-        reg_query((sq_store *)base, role, public_key, reg_first, out, err);
-    return rc == MM_ELIMIT ? MM_OK : rc == MM_OK ? MM_ENOTFOUND : rc;
-}
-
-static mm_rc sq_scs_registrant_list(mm_store *base, int role,
-                                    mm_hub_registrant_fn fn, void *ud,
-                                    mm_err *err)
-{
-    return reg_query((sq_store *)base, role, NULL, fn, ud, err);
 static mm_rc sq_user_list(mm_store *base, mm_hub_user_fn fn, void *ud,
                           mm_err *err)
 {
