@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
 
 PKGS := libhs jansson libsodium libzstd libcurl libmicrohttpd sqlite3 libevtx
-PKGS += libpq
+PKGS += libpq libnats
 TEST_PKGS := cmocka
 
 # pkg-config name -> Debian package, for the one-line "install X" message.
@@ -37,6 +37,7 @@ pkg_deb_sqlite3 := libsqlite3-dev
 pkg_deb_libevtx := libevtx-dev
 pkg_deb_cmocka := libcmocka-dev
 pkg_deb_libpq := libpq-dev
+pkg_deb_libnats := libnats-dev
 
 missing_pkg = $(firstword $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
 check_pkgs = $(if $(call missing_pkg,$(1)),$(error missing library $(call missing_pkg,$(1)): install the Debian package $(pkg_deb_$(call missing_pkg,$(1))) (apt-get install $(pkg_deb_$(call missing_pkg,$(1)))) or run scripts/deps))

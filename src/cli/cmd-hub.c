@@ -38,6 +38,8 @@ static const char usage[] =
     "      (plain text, or Elastic rule NDJSON such as ACSC 2020-008)\n"
     "  mamori hub serve --dir DIR [--listen HOST:PORT] [--tls|--plain] "
     "[--store URI]\n"
+    "      [--bus nats://HOST:PORT,…]   フロントエンド / a front end "
+    "(docs/scale.md)\n"
     "      API を起動（平文 HTTP はループバックのみ）/ run the API (plain "
     "HTTP on\n"
     "      loopback only); writes the bound port to DIR/hub.port\n"
@@ -57,6 +59,10 @@ static const char usage[] =
     "      PostgreSQL のスキーマを作成・更新 / create or upgrade the "
     "PostgreSQL schema\n"
     "      (--store, or store = URI in hub.conf, replaces DIR/hub.db)\n"
+    "  mamori hub correlate --store postgresql://… --bus nats://… [--dir "
+    "DIR]\n"
+    "      バスのバッチを相関しストアへ / correlate the bus's batches into "
+    "the store\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
@@ -137,6 +143,7 @@ static int take_opt(int key, const char *v, void *ud)
     case K_SUPPLIER: a->supplier = v; break;
     case K_LEVEL: a->level = v; break;
     case K_STORE: a->store = v; break;
+    case K_BUS: a->bus = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");

@@ -35,6 +35,7 @@ enum {
     K_SUPPLIER,
     K_LEVEL,
     K_STORE,
+    K_BUS,
 };
 #define SAN_MAX 64u
 
@@ -54,6 +55,7 @@ typedef struct hub_args {
     char *text;   /* FILE read, for rows with .file */
     size_t len;
     const char *store; /* --store URI */
+    const char *bus;   /* --bus nats://… */
 } hub_args;
 
 /* True when option `k` was given. */
@@ -83,7 +85,7 @@ typedef struct hub_sub {
 /* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
-/* The rows of cmd-hub-scale.c (migrate). */
+/* The rows of cmd-hub-scale.c (migrate, correlate). */
 extern const hub_sub mm_cli_hub_scale_subs[];
 
 /* Prints err as "mamori hub: …" and returns 1. */

@@ -1176,6 +1176,8 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             continue;
         }
         res->accepted++;
+        if (h->st->ops->ingest_only)
+            continue; /* queued for the correlators */
         rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
                             &ring[i % (AHEAD + 1)]);
     }

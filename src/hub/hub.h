@@ -16,6 +16,7 @@
 
 #include "core.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -327,6 +328,10 @@ typedef struct mm_store_ops {
     mm_rc (*put_events)(mm_store *s, const char *tenant,
                         const mm_hub_event *ev, size_t n, int64_t received_ms,
                         int64_t ts_max, bool *dup, mm_err *err);
+    /* put_events only queues the batch for correlators elsewhere (a front
+     * end on the NATS bus): the engine correlates nothing itself, and
+     * counts every event of a batch JetStream had not seen as accepted. */
+    bool ingest_only;
 } mm_store_ops;
 
 struct mm_store {
@@ -524,6 +529,7 @@ typedef struct mm_hub_server_conf {
     unsigned max_connections_per_ip; /* open connections per address (256) */
     unsigned idle_timeout; /* s before an idle connection closes (15) */
     char store[1024];      /* store URI; "" = DIR/hub.db (SQLite) */
+    char bus[1024];        /* "nats://…": a front end (docs/scale.md) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -691,5 +697,49 @@ mm_rc mm_store_pg_open(const char *uri, mm_store **out, mm_err *err);
  * than this build or the database holds other tables; MM_EIO when it
  * cannot be reached. A SQLite store makes its schema on open (0 → 0). */
 mm_rc mm_store_migrate(const char *uri, int *from, int *to, mm_err *err);
+
+/* ---- the NATS JetStream bus (bus-nats.c) -----------------------------------
+ */
+
+typedef struct mm_bus mm_bus;
+/* Connects to "nats://HOST:PORT[,nats://…]" (reconnecting forever) and
+ * makes sure the stream MAMORI exists (subjects mamori.batch.>, file
+ * storage, R3 with three servers or more, 2-minute duplicate window). */
+mm_rc mm_bus_open(const char *urls, mm_bus **out, mm_err *err);
+void mm_bus_close(mm_bus *b);
+/* Publishes one validated batch (NDJSON) of `tenant` with Nats-Msg-Id =
+ * tenant/SHA-256(data) and waits for JetStream's ack; *dup = JetStream
+ * already had that batch. MM_EIO when it was not acknowledged. */
+mm_rc mm_bus_publish(mm_bus *b, const char *tenant, const char *data,
+                     size_t len, bool *dup, mm_err *err);
+/* Fetches up to `max` batches through the durable pull consumer `durable`
+ * (explicit ack), waiting up to timeout_ms; hands them to fn together;
+ * acks each after fn returned MM_OK, naks all otherwise (they come back).
+ * *n = batches acknowledged. */
+typedef mm_rc (*mm_bus_batch_fn)(const char *const *tenant,
+                                 const char *const *data, const size_t *len,
+                                 size_t n, void *ud, mm_err *err);
+mm_rc mm_bus_consume(mm_bus *b, const char *durable, size_t max,
+                     int timeout_ms, mm_bus_batch_fn fn, void *ud, size_t *n,
+                     mm_err *err);
+/* Makes a PostgreSQL store a front end's: opens the bus at `urls` (owned
+ * by the store from then on, closed with it); put_events publishes each
+ * batch to the bus (ingest_only) instead of storing it; everything else
+ * reads and writes PostgreSQL. MM_EINVAL for a store that is not
+ * PostgreSQL; mm_bus_open's errors. */
+mm_rc mm_store_attach_bus(mm_store *st, const char *urls, mm_err *err);
+
+typedef struct mm_hub_correlate_stats {
+    uint64_t batches, events, duplicates, campaigns, warnings;
+    uint64_t dropped;  /* undecodable or of an unknown tenant */
+    uint64_t failures; /* fetches nak'ed (store or bus away) */
+    char last_error[512];
+} mm_hub_correlate_stats;
+/* `mamori hub correlate`: consumes the bus (durable "correlate") into the
+ * store until one of the signals in `stop` (blocked by the caller) is
+ * pending; each fetch is one group commit, acked after it. */
+mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
+                           const mm_hub_params *p, const sigset_t *stop,
+                           mm_hub_correlate_stats *st, mm_err *err);
 
 #endif /* MM_HUB_H */
