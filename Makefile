@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_CC ?= clang
 
 PKGS := libhs jansson libsodium libzstd libcurl libmicrohttpd sqlite3 libevtx
-PKGS += libpq
+PKGS += libpq libnats
 # blocking (src/block)
 PKGS += libnftables
 # monthly report PDF (src/report)
@@ -44,6 +44,7 @@ pkg_deb_libpq := libpq-dev
 pkg_deb_pangocairo := libpango1.0-dev
 pkg_deb_fontconfig := libfontconfig-dev
 pkg_deb_libnftables := libnftables-dev
+pkg_deb_libnats := libnats-dev
 
 missing_pkg = $(firstword $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
 check_pkgs = $(if $(call missing_pkg,$(1)),$(error missing library $(call missing_pkg,$(1)): install the Debian package $(pkg_deb_$(call missing_pkg,$(1))) (apt-get install $(pkg_deb_$(call missing_pkg,$(1)))) or run scripts/deps))

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cmd-hub-scale.c — `mamori hub` subcommands of the scale-out hub
  * (docs/scale.md): `migrate` creates or upgrades the schema of a
- * PostgreSQL store. */
+ * PostgreSQL store; `correlate` consumes the NATS bus into it. */
 #include "cmd-hub.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 static int run_migrate(hub_args *a)
@@ -24,10 +26,47 @@ static int run_migrate(hub_args *a)
     return MM_EXIT_OK;
 }
 
+/* Runs until SIGINT or SIGTERM; the correlation parameters come from
+ * DIR/hub.conf when --dir is given. */
+static int run_correlate(hub_args *a)
+{
+    mm_hub_server_conf c;
+    mm_err err;
+    if (mm_hub_conf_load(a->dir ? a->dir : "/nonexistent", &c, &err) != MM_OK)
+        return mm_cli_hub_fail_rc(MM_EINVAL, &err);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    fprintf(stderr, "mamori hub: 相関を開始 / correlating %s\n", a->bus);
+    mm_hub_correlate_stats st;
+    mm_rc r =
+        mm_hub_correlate_run(a->store, a->bus, &c.params, &set, &st, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r == MM_EINVAL ? MM_EINVAL : MM_EIO, &err);
+    fprintf(stderr,
+            "mamori hub: 停止 / stopped: %llu batches, %llu events, %llu "
+            "duplicates, %llu campaigns, %llu warnings, %llu dropped, %llu "
+            "retried fetches%s%s\n",
+            (unsigned long long)st.batches, (unsigned long long)st.events,
+            (unsigned long long)st.duplicates,
+            (unsigned long long)st.campaigns, (unsigned long long)st.warnings,
+            (unsigned long long)st.dropped, (unsigned long long)st.failures,
+            st.last_error[0] ? "; last error: " : "", st.last_error);
+    return MM_EXIT_OK;
+}
+
+static const mm_cli_opt correlate_opts[] = {
+    OPT("--store", K_STORE, true), OPT("--bus", K_BUS, true), O_DIR, {0}};
+
 static const mm_cli_opt migrate_opts[] = {OPT("--store", K_STORE, true), {0}};
 
 const hub_sub mm_cli_hub_scale_subs[] = {
     {"migrate", migrate_opts, NEED(K_STORE), 0,
      "migrate needs --store postgresql://…", 0, false, run_migrate},
+    {"correlate", correlate_opts, NEED(K_STORE) | NEED(K_BUS), 0,
+     "correlate needs --store postgresql://… and --bus nats://…", 0, false,
+     run_correlate},
     {0},
 };

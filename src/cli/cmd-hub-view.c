@@ -87,6 +87,9 @@ static int run_serve(hub_args *a)
     if (a->store &&
         mm_hub_conf_set(&c, "store", a->store, "--store", 0, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
+    if (a->bus &&
+        mm_hub_conf_set(&c, "bus", a->bus, "--bus", 0, &err) != MM_OK)
+        return mm_cli_hub_fail_rc(MM_EINVAL, &err);
     if (listen &&
         mm_hub_conf_set(&c, "listen", listen, "--listen", 0, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
@@ -229,6 +232,7 @@ static const mm_cli_opt serve_opts[] = {O_DIR,
                                         OPT("--tls", K_TLS, false),
                                         OPT("--plain", K_PLAIN, false),
                                         OPT("--store", K_STORE, true),
+                                        OPT("--bus", K_BUS, true),
                                         {0}};
 static const mm_cli_opt scs_submit_opts[] = {
     O_DIR, OPT("--tenant", K_TENANT, true), {0}};

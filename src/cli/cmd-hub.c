@@ -38,6 +38,8 @@ static const char usage[] =
     "      (plain text, or Elastic rule NDJSON such as ACSC 2020-008)\n"
     "  mamori hub serve --dir DIR [--listen HOST:PORT] [--tls|--plain] "
     "[--store URI]\n"
+    "      [--bus nats://HOST:PORT,…]   フロントエンド / a front end "
+    "(docs/scale.md)\n"
     "      API を起動（平文 HTTP はループバックのみ）/ run the API (plain "
     "HTTP on\n"
     "      loopback only); writes the bound port to DIR/hub.port\n"
@@ -105,6 +107,10 @@ static const char usage[] =
     "  mamori hub provider link --dir DIR --provider TENANT --sme TENANT\n"
     "      監視事業者が見守る中小企業 / an SME a monitoring provider "
     "watches\n"
+    "  mamori hub correlate --store postgresql://… --bus nats://… [--dir "
+    "DIR]\n"
+    "      バスのバッチを相関しストアへ / correlate the bus's batches into "
+    "the store\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
     "  docs/security.md, docs/notify.md\n";
 
@@ -206,6 +212,7 @@ static int take_opt(int key, const char *v, void *ud)
     case K_ROLE: a->role = v; break;
     case K_PROVIDER: a->provider = v; break;
     case K_SME: a->sme = v; break;
+    case K_BUS: a->bus = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");

@@ -49,6 +49,7 @@ enum {
     K_PASSWORD_STDIN,
     K_PROVIDER,
     K_SME,
+    K_BUS,
 };
 #define SAN_MAX 64u
 /* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
@@ -82,6 +83,7 @@ typedef struct hub_args {
     const char *email, *teams, *slack, *minsev, *digest, *month, *format;
     const char *out;
     const char *role, *provider, *sme; /* user add, provider link */
+    const char *bus;                   /* --bus nats://… */
 } hub_args;
 
 /* True when option `k` was given. */
@@ -111,7 +113,7 @@ typedef struct hub_sub {
 /* The rows of cmd-hub-admin.c, cmd-hub-view.c and cmd-hub-scs.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
-/* The rows of cmd-hub-scale.c (migrate). */
+/* The rows of cmd-hub-scale.c (migrate, correlate). */
 extern const hub_sub mm_cli_hub_scale_subs[];
 extern const hub_sub mm_cli_hub_token_subs[]; /* cmd-hub-token.c */
 extern const hub_sub mm_cli_hub_notify_subs[];

@@ -96,6 +96,9 @@ static const opt opts[] = {
     {"session_max_s", OPT_UINT, 1, 7 * 86400,
      "console session: seconds after login before it ends (43200)", NULL,
      NULL},
+    {"bus", OPT_STR, 0, 0,
+     "nats://HOST:PORT[,…]: publish batches for mamori hub correlate", NULL,
+     NULL},
 };
 
 static void trim(char **s)
@@ -239,6 +242,11 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
         if (strlen(val) >= sizeof c->store)
             return mm_err_set(err, MM_EINVAL, file, line, "store too long");
         snprintf(c->store, sizeof c->store, "%s", val);
+    } else if (strcmp(key, "bus") == 0) {
+        if (strlen(val) >= sizeof c->bus || strncmp(val, "nats://", 7) != 0)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "bus must be nats://HOST:PORT[,nats://…]");
+        snprintf(c->bus, sizeof c->bus, "%s", val);
     }
     return MM_OK;
 }

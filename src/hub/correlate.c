@@ -1176,6 +1176,8 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             continue;
         }
         res->accepted++;
+        if (h->st->ops->ingest_only)
+            continue; /* queued for the correlators */
         rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
                             &ring[i % (AHEAD + 1)]);
     }
@@ -1197,8 +1199,25 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
         }
         return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
     }
+    /* the last rebuild failed (a PostgreSQL restart): memory is not the
+     * store's until it succeeds, so nothing is ingested before */
+    mm_rc lrc = MM_OK;
+    mm_err lerr;
+    if (h->stale) {
+        clear_state(h);
+        lrc = load_all(h, &lerr);
+        h->stale = lrc != MM_OK;
+        if (lrc != MM_OK && err)
+            *err = lerr;
+    }
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
+        if (lrc != MM_OK) {
+            memset(&jobs[i].res, 0, sizeof jobs[i].res);
+            jobs[i].rc = lrc;
+            jobs[i].err = lerr;
+            continue;
+        }
         memset(&jobs[i].res, 0, sizeof jobs[i].res);
         memset(&jobs[i].err, 0, sizeof jobs[i].err);
         jobs[i].rc = ingest_check(h, &jobs[i], &tis[i]);
@@ -1207,7 +1226,7 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
     }
     if (live == 0) {
         free(tis);
-        return MM_OK;
+        return lrc;
     }
     mm_rc rc = mm_store_begin(h->st, err);
     mm_hub_ingest_result scratch;
@@ -1240,7 +1259,7 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
         /* memory may be ahead of the store: rebuild from what is durable */
         mm_err e2;
         clear_state(h);
-        load_all(h, &e2);
+        h->stale = load_all(h, &e2) != MM_OK;
     }
     free(tis);
     return rc;

@@ -223,6 +223,7 @@ struct mm_hub {
     int64_t max_ts;
     int64_t last_compact_ms;
     bool replay; /* rebuilding from the store: no writes */
+    bool stale;  /* a rebuild failed (store unreachable): redo it first */
 };
 
 /* One ingest (or replay) in progress. */

@@ -17,6 +17,7 @@
 #include "core.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -448,6 +449,10 @@ typedef struct mm_store_ops {
      */
     mm_rc (*audit_list)(mm_store *s, const char *kind, int64_t ref,
                         mm_hub_audit_fn fn, void *ud, mm_err *err);
+    /* put_events only queues the batch for correlators elsewhere (a front
+     * end on the NATS bus): the engine correlates nothing itself, and
+     * counts every event of a batch JetStream had not seen as accepted. */
+    bool ingest_only;
 } mm_store_ops;
 
 struct mm_store {
@@ -665,6 +670,7 @@ typedef struct mm_hub_server_conf {
     mm_hub_mail_conf mail;      /* SMTP for notifications (smtp_* rows) */
     unsigned session_idle_s;    /* console session idle expiry (1800) */
     unsigned session_max_s;     /* console session absolute expiry (43200) */
+    char bus[1024];             /* "nats://…": a front end (docs/scale.md) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -1206,5 +1212,49 @@ mm_rc mm_hub_admin_provider_link(mm_store *st, const char *provider,
 /* Enrols a TOTP secret for the user; writes the otpauth:// URI to uri. */
 mm_rc mm_hub_admin_user_totp(mm_store *st, const char *name, char *uri,
                              size_t urilen, mm_err *err);
+
+/* ---- the NATS JetStream bus (bus-nats.c) -----------------------------------
+ */
+
+typedef struct mm_bus mm_bus;
+/* Connects to "nats://HOST:PORT[,nats://…]" (reconnecting forever) and
+ * makes sure the stream MAMORI exists (subjects mamori.batch.>, file
+ * storage, R3 with three servers or more, 2-minute duplicate window). */
+mm_rc mm_bus_open(const char *urls, mm_bus **out, mm_err *err);
+void mm_bus_close(mm_bus *b);
+/* Publishes one validated batch (NDJSON) of `tenant` with Nats-Msg-Id =
+ * tenant/SHA-256(data) and waits for JetStream's ack; *dup = JetStream
+ * already had that batch. MM_EIO when it was not acknowledged. */
+mm_rc mm_bus_publish(mm_bus *b, const char *tenant, const char *data,
+                     size_t len, bool *dup, mm_err *err);
+/* Fetches up to `max` batches through the durable pull consumer `durable`
+ * (explicit ack), waiting up to timeout_ms; hands them to fn together;
+ * acks each after fn returned MM_OK, naks all otherwise (they come back).
+ * *n = batches acknowledged. */
+typedef mm_rc (*mm_bus_batch_fn)(const char *const *tenant,
+                                 const char *const *data, const size_t *len,
+                                 size_t n, void *ud, mm_err *err);
+mm_rc mm_bus_consume(mm_bus *b, const char *durable, size_t max,
+                     int timeout_ms, mm_bus_batch_fn fn, void *ud, size_t *n,
+                     mm_err *err);
+/* Makes a PostgreSQL store a front end's: opens the bus at `urls` (owned
+ * by the store from then on, closed with it); put_events publishes each
+ * batch to the bus (ingest_only) instead of storing it; everything else
+ * reads and writes PostgreSQL. MM_EINVAL for a store that is not
+ * PostgreSQL; mm_bus_open's errors. */
+mm_rc mm_store_attach_bus(mm_store *st, const char *urls, mm_err *err);
+
+typedef struct mm_hub_correlate_stats {
+    uint64_t batches, events, duplicates, campaigns, warnings;
+    uint64_t dropped;  /* undecodable or of an unknown tenant */
+    uint64_t failures; /* fetches nak'ed (store or bus away) */
+    char last_error[512];
+} mm_hub_correlate_stats;
+/* `mamori hub correlate`: consumes the bus (durable "correlate") into the
+ * store until one of the signals in `stop` (blocked by the caller) is
+ * pending; each fetch is one group commit, acked after it. */
+mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
+                           const mm_hub_params *p, const sigset_t *stop,
+                           mm_hub_correlate_stats *st, mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -253,6 +253,26 @@ check_ge "PostgreSQL restart: the hub answered 500 meanwhile" 1 "$(grep -c 'retr
 check_ge "PostgreSQL restart: uploads continued after it" $((mid + 1)) "$(grep -c '^r' "$TMP/acked-r")"
 verify r "PostgreSQL restart"
 check "hub still healthy" bash -c "curl -sf '$URL/api/v1/health' >/dev/null"
+
+# PostgreSQL down for several requests: the engine cannot rebuild its
+# memory meanwhile, and must do it before the next batch once it is back
+# (else a sighting of an old campaign's attacker would not join it).
+key=$(pq "SELECT key FROM campaigns WHERE key_type='ip' AND key LIKE '45.33.32.%' AND tenants=(SELECT max(tenants) FROM campaigns WHERE key LIKE '45.33.32.%') ORDER BY id LIMIT 1")
+before=$(pq "SELECT tenants FROM campaigns WHERE key='$key'")
+hits_x=$(pq "SELECT count(*) FROM campaign_hits h JOIN campaigns c ON c.id=h.campaign WHERE c.key='$key' AND h.tenant='x'")
+printf '{"@timestamp":"%s","event":{"id":"late-x","kind":"alert","severity":"high"},"rule":{"id":"ssh.bruteforce"},"source":{"ip":"%s"}}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$key" >"$TMP/late"
+"$SRCDIR/scripts/cluster" pg-stop --dir "$CL" >/dev/null 2>&1
+codes=""
+for _ in 1 2 3; do
+  codes+="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${TOK[xp]}" --data-binary @"$TMP/late" "$URL/api/v1/events") "
+done
+check_eq "PostgreSQL down: every upload answered 500" "500 500 500 " "$codes"
+"$SRCDIR/scripts/cluster" pg-start --dir "$CL" >/dev/null 2>&1
+check_eq "PostgreSQL back: the upload is acknowledged" 200 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${TOK[xp]}" --data-binary @"$TMP/late" "$URL/api/v1/events")"
+check_eq "… and joins the campaign of $key (memory rebuilt)" "$((before + 1)) 0" \
+  "$(pq "SELECT tenants FROM campaigns WHERE key='$key'") $hits_x"
 kill "$HUBPID"; wait "$HUBPID"; rc=$?
 check_eq "the PostgreSQL hub stops cleanly (no sanitizer report)" 0 "$rc"
 [ "$rc" = 0 ] || tail -30 "$TMP/serve.log"
