@@ -144,6 +144,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (h1)
         MHD_add_response_header(r, h1, v1);
+    if (status == 401) /* an unauthenticated client keeps no connection */
+        MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -843,6 +845,12 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
                   "# TYPE mamori_hub_pruned_bytes_total counter\n"
                   "mamori_hub_pruned_bytes_total %llu\n",
                   (unsigned long long)s->pruned_total);
+    mm_buf_printf(&b,
+                  "# HELP mamori_hub_longpolls_parked Feed long polls parked "
+                  "now (suspended, no thread held; cap %u).\n"
+                  "# TYPE mamori_hub_longpolls_parked gauge\n"
+                  "mamori_hub_longpolls_parked %u\n",
+                  LONGPOLL_MAX_WAITERS, s->nw);
     mm_buf_puts(&b, "# HELP mamori_hub_batch_seconds Time from a complete "
                     "upload to its durable commit and correlation.\n"
                     "# TYPE mamori_hub_batch_seconds histogram\n");

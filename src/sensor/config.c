@@ -76,6 +76,10 @@ static const opt_def opts[] = {
      false, CFG(syslog_max_message)},
     {SEC_SYSLOG, "max_connections", T_UINT, 1, 4096, "64", false,
      CFG(syslog_max_connections)},
+    {SEC_SYSLOG, "max_connections_per_ip", T_UINT, 1, 4096, "16", false,
+     CFG(syslog_max_per_ip)},
+    {SEC_SYSLOG, "idle_timeout", T_UINT, 1, 86400, "60", false,
+     CFG(syslog_idle_s)},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -521,6 +525,8 @@ static mm_rc config_finish(load_ctx *c, const char *file, mm_err *err)
         cfg->syslog_type = MM_LOG_SYSLOG;
         cfg->syslog_max_message = MM_SYSLOG_MSG_MAX;
         cfg->syslog_max_connections = 64;
+        cfg->syslog_max_per_ip = 16;
+        cfg->syslog_idle_s = 60;
     }
     if (!cfg->alerts[0]) {
         if (strlen(cfg->state_dir) + sizeof "/alerts.json" >

@@ -26,8 +26,10 @@
 #define POLL_BUDGET (4u * 1024u * 1024u)
 /* Datagrams taken per wakeup of the UDP socket. */
 #define UDP_BATCH 256
-/* A TCP connection silent this long is closed. */
-#define CONN_IDLE_MS (10 * 60 * 1000)
+/* When every TCP slot is taken, a new sender takes the slot of the
+ * connection silent longest, if it has been silent at least this long: idle
+ * connections can no longer lock out the next sender (issue 12 §2). */
+#define CONN_EVICT_IDLE_MS 1000
 
 enum { SRC_FILE, SRC_UDP, SRC_TCP };
 /* epoll tags: kind in the high 32 bits, index in the low. */
@@ -59,6 +61,7 @@ typedef struct conn {
     int fd;
     mm_syslog_framer fr;
     int64_t last_ms;
+    uint8_t peer[16]; /* client address (IPv4 as ::ffff:a.b.c.d) */
 } conn;
 
 typedef struct sink {
@@ -548,18 +551,68 @@ static void conn_close(mm_sensor *s, conn *c)
     c->fd = -1;
 }
 
+/* The client address as 16 bytes (IPv4 mapped into IPv6). */
+static void peer_key(const struct sockaddr_storage *ss, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (ss->ss_family == AF_INET6) {
+        memcpy(out,
+               &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr,
+               16);
+    } else if (ss->ss_family == AF_INET) {
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12,
+               &((const struct sockaddr_in *)(const void *)ss)->sin_addr, 4);
+    }
+}
+
+/* A slot for a new connection from `peer`: a free one, else the one silent
+ * longest when it has been silent CONN_EVICT_IDLE_MS (it is closed); none
+ * (n_conns_max) when the address already holds max_connections_per_ip or
+ * every connection is busy. */
+static size_t conn_slot(mm_sensor *s, const uint8_t peer[16], int64_t now)
+{
+    size_t free_slot = s->n_conns_max, oldest = s->n_conns_max;
+    unsigned same = 0;
+    for (size_t i = 0; i < s->n_conns_max; i++) {
+        conn *c = &s->conns[i];
+        if (c->fd < 0) {
+            if (free_slot == s->n_conns_max)
+                free_slot = i;
+            continue;
+        }
+        same += memcmp(c->peer, peer, 16) == 0;
+        if (oldest == s->n_conns_max || c->last_ms < s->conns[oldest].last_ms)
+            oldest = i;
+    }
+    unsigned per_ip = s->cfg->syslog_max_per_ip ? s->cfg->syslog_max_per_ip
+                                                : 16; /* 0: not from a file */
+    if (same >= per_ip)
+        return s->n_conns_max;
+    if (free_slot < s->n_conns_max)
+        return free_slot;
+    if (oldest < s->n_conns_max &&
+        now - s->conns[oldest].last_ms >= CONN_EVICT_IDLE_MS) {
+        conn_close(s, &s->conns[oldest]);
+        return oldest;
+    }
+    return s->n_conns_max;
+}
+
 static void on_accept(mm_sensor *s)
 {
     for (int k = 0; k < 64; k++) {
-        int fd = accept4(s->tcpfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        memset(&ss, 0, sizeof ss);
+        int fd = accept4(s->tcpfd, (struct sockaddr *)&ss, &sl,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        size_t slot = s->n_conns_max;
-        for (size_t i = 0; i < s->n_conns_max; i++)
-            if (s->conns[i].fd < 0) {
-                slot = i;
-                break;
-            }
+        uint8_t peer[16];
+        peer_key(&ss, peer);
+        int64_t now = mm_now_ms();
+        size_t slot = conn_slot(s, peer, now);
         conn *c = slot < s->n_conns_max ? &s->conns[slot] : NULL;
         if (!c || mm_syslog_framer_init(&c->fr, s->cfg->syslog_max_message) !=
                       MM_OK) {
@@ -568,7 +621,8 @@ static void on_accept(mm_sensor *s)
             continue;
         }
         c->fd = fd;
-        c->last_ms = mm_now_ms();
+        c->last_ms = now;
+        memcpy(c->peer, peer, 16);
         if (epoll_add(s, fd, EV_CONN, (uint32_t)slot) != MM_OK) {
             mm_syslog_framer_fini(&c->fr);
             close(fd);
@@ -674,7 +728,10 @@ static void on_timer(mm_sensor *s)
     int64_t now = mm_now_ms();
     mm_detector_expire(s->det, now, on_alert, s);
     for (size_t i = 0; i < s->n_conns_max; i++)
-        if (s->conns[i].fd >= 0 && now - s->conns[i].last_ms > CONN_IDLE_MS)
+        if (s->conns[i].fd >= 0 &&
+            now - s->conns[i].last_ms >
+                (int64_t)(s->cfg->syslog_idle_s ? s->cfg->syslog_idle_s : 60) *
+                    1000)
             conn_close(s, &s->conns[i]);
     if (now - s->last_state_ms >= (int64_t)s->cfg->state_interval_s * 1000) {
         mm_err err;

@@ -82,6 +82,9 @@ typedef struct mm_sensor_config {
     bool entra_on;
     unsigned entra_line;
     struct mm_entra_conf *entra; /* owned; NULL when off */
+    /* [syslog] TCP discipline (issue 12 §2) */
+    unsigned syslog_max_per_ip; /* connections from one address (16) */
+    unsigned syslog_idle_s;     /* silent connection closed after (60) */
 } mm_sensor_config;
 
 /* Reads and checks the config file. On success *out is a new config (free
