@@ -17,59 +17,82 @@ static void say(void *ud, const char *ja, const char *en)
     fflush(stdout);
 }
 
+/* A figure, or JSON null when it was not measured (negative). */
+static void json_num(mm_buf *j, double v, const char *fmt)
+{
+    if (v < 0)
+        mm_buf_puts(j, "null");
+    else
+        mm_buf_printf(j, fmt, v);
+}
+
+static void print_json(const mm_demo_result *r)
+{
+    mm_buf j;
+    mm_buf_init(&j, 4096);
+    /* "blocked_at_first_line" keeps its name for existing readers; it counts
+     * first-line ioc.ip alerts (the address on the shared list). */
+    mm_buf_printf(&j,
+                  "{\"tenants\":%u,\"events_ingested\":%ld,\"campaigns\":%ld,"
+                  "\"warned_buyers\":%ld,\"escalations\":%ld,"
+                  "\"tenants_protected_before_first_hit\":%d,"
+                  "\"reached_after_campaign\":%d,\"protected_fraction\":",
+                  r->tenants, r->events, r->campaigns, r->warned_buyers,
+                  r->escalations, r->protected_before, r->reached_after_open);
+    json_num(&j, r->protected_fraction, "%.3f");
+    mm_buf_printf(&j,
+                  ",\"median_lead_time_s\":%.0f,\"blocked_at_first_line\":%d,"
+                  "\"feed_latency_ms\":[",
+                  r->median_lead_s, r->first_line_hits);
+    json_num(&j, r->feed_ms[0], "%.0f");
+    mm_buf_puts(&j, ",");
+    json_num(&j, r->feed_ms[1], "%.0f");
+    mm_buf_puts(&j, "],\"dir\":");
+    mm_buf_json_str(&j, r->kept ? r->dir : "", r->kept ? strlen(r->dir) : 0);
+    printf("%s}\n", j.data ? j.data : "{}");
+    mm_buf_free(&j);
+}
+
 static void print_results(const mm_demo_result *r, bool json)
 {
     char a[1024], b[1024];
-    snprintf(
-        a, sizeof a,
-        "\n結果: 取り込んだイベント %ld 件、キャンペーン %ld 件、警告を受けた"
-        "発注元 %ld 社、エスカレーション %ld 件",
-        r->events, r->campaigns, r->warned_buyers, r->escalations);
+    snprintf(a, sizeof a,
+             "\n結果: 共有サーバーが受け取った記録 %ld 件、複数の会社をねらう"
+             "攻撃 %ld 件、警告を受けた発注元 %ld 社、国の分析機関への報告 "
+             "%ld 件",
+             r->events, r->campaigns, r->warned_buyers, r->escalations);
     snprintf(b, sizeof b,
-             "result: %ld events ingested, %ld campaigns, %ld buyers warned, "
-             "%ld escalations",
+             "result: %ld records received, %ld attacks on several companies "
+             "(campaigns), %ld buyers warned, %ld escalations",
              r->events, r->campaigns, r->warned_buyers, r->escalations);
     say(NULL, a, b);
-    snprintf(
-        a, sizeof a,
-        "最初の攻撃の前に共有フィードで守られていた会社: %d 社 (中央値 %.0f "
-        "秒前、ログ時刻)、最初の1行で検知 (共有リストに載っていた): %d 件",
-        r->protected_before, r->median_lead_s, r->first_line_hits);
-    snprintf(
-        b, sizeof b,
-        "companies protected before the attacker's first line: %d (median "
-        "%.0f s ahead, log time); detected at the first line (on the "
-        "shared block list): %d",
-        r->protected_before, r->median_lead_s, r->first_line_hits);
+    snprintf(a, sizeof a,
+             "共有リストが攻撃者の最初の1行より先にセンサーに届いていた: "
+             "%d 件 / 攻撃者が記録された後に来た %d 件 (会社は %d 社、中央値 "
+             "%.0f 秒前、ログの時刻)、最初の1行で見分けた: %d 件",
+             r->protected_pairs, r->reached_after_open, r->protected_before,
+             r->median_lead_s, r->first_line_hits);
+    snprintf(b, sizeof b,
+             "the shared list was at the sensor before the attacker's first "
+             "line: %d of %d visits after the campaign opened (%d companies, "
+             "median %.0f s ahead, log time); recognised at the first line: "
+             "%d",
+             r->protected_pairs, r->reached_after_open, r->protected_before,
+             r->median_lead_s, r->first_line_hits);
     say(NULL, a, b);
-    if (!json)
-        return;
-    mm_buf j;
-    mm_buf_init(&j, 4096);
-    mm_buf_json_str(&j, r->kept ? r->dir : "", r->kept ? strlen(r->dir) : 0);
-    /* "blocked_at_first_line" keeps its name for existing readers; it counts
-     * first-line ioc.ip alerts (the address on the shared list). */
-    printf("{\"tenants\":%u,\"events_ingested\":%ld,\"campaigns\":%ld,"
-           "\"warned_buyers\":%ld,\"escalations\":%ld,"
-           "\"tenants_protected_before_first_hit\":%d,"
-           "\"median_lead_time_s\":%.0f,\"blocked_at_first_line\":%d,"
-           "\"feed_latency_ms\":[%.0f,%.0f],\"dir\":%s}\n",
-           r->tenants, r->events, r->campaigns, r->warned_buyers,
-           r->escalations, r->protected_before, r->median_lead_s,
-           r->first_line_hits, r->feed_ms[0], r->feed_ms[1],
-           j.data ? j.data : "\"\"");
-    mm_buf_free(&j);
+    if (json)
+        print_json(r);
 }
 
 static const char usage[] =
     "使い方 / usage: mamori demo [--json] [--dir DIR] [--samples DIR]\n"
     "\n"
-    "  ハブ1台と中小企業5社のセンサーをループバックで起動し、data/samples の\n"
-    "  実際の攻撃ログを時刻をずらして再生します。検知 → 警告 → "
-    "匿名化して送信\n"
-    "  → 2社目でキャンペーン → 取引先への警告 → 共有フィード → "
-    "後の会社は最初\n"
-    "  の1行から防御、を日本語と英語で説明します。\n"
+    "  "
+    "共有サーバー（ハブ）1台と中小企業5社のセンサーをこの機械の中で起動し、\n"
+    "  data/samples の実際の攻撃ログを時刻をずらして再生します。検知 → 警報\n"
+    "  → 社内の名前を伏せて送信 → 2社目で複数社をねらう攻撃として記録 →\n"
+    "  取引先への警告 → 共有リスト → 後の会社は最初の1行から見分ける、を\n"
+    "  日本語と英語で説明します。\n"
     "  Starts a hub and five SME sensors on loopback and replays real "
     "attacks\n"
     "  from data/samples, shifted in time so the same attackers reach the\n"

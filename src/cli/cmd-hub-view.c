@@ -2,6 +2,7 @@
 /* cmd-hub-view.c — `mamori hub campaigns | escalations | serve | scs`:
  * list what correlation found, run the API, the SCS buyer view. */
 #include "cmd-hub.h"
+#include "report.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -95,6 +96,8 @@ static int run_serve(hub_args *a)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
     if (tls >= 0)
         c.tls = tls == 1;
+    if (c.mail.report_mail) /* monthly report mail (src/report) */
+        c.mail.hourly = mm_report_mail_hourly;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -45,15 +45,24 @@ typedef struct mm_demo_result {
     long campaigns;
     long warned_buyers; /* buyers and critical operators with warnings */
     long escalations;
-    int protected_before; /* SMEs whose feed listed an attacker before
-                             its first line there */
-    double median_lead_s; /* median of those leads, log time */
-    int first_line_hits;  /* (attacker, SME) pairs where ioc.ip fired on
-                             the first line: the address was on the
-                             shared block list */
-    double feed_ms[2];    /* per attacker: campaign → last sensor's feed */
-    char dir[1024];       /* the work directory ("" before it exists) */
-    bool kept;            /* … and it is kept */
+    int protected_before;   /* SMEs whose sensor had an attacker from the
+                               shared list before its first line there
+                               (one clock: the demo's) */
+    double median_lead_s;   /* median of those leads, log time */
+    int first_line_hits;    /* (attacker, SME) pairs where ioc.ip fired on
+                               the first line: the address was on the
+                               shared block list */
+    double feed_ms[2];      /* per attacker, on the demo's monotonic clock:
+                               the line that made the campaign written →
+                               the address in the last sensor's feed.txt;
+                               -1 when not measured (not every sensor) */
+    int reached_after_open; /* (attacker, SME) visits after the
+                               attacker's campaign opened */
+    int protected_pairs;    /* … of them with the sensor protected first */
+    double protected_fraction; /* protected_pairs / reached_after_open;
+                                  -1 when none was reached */
+    char dir[1024];            /* the work directory ("" before it exists) */
+    bool kept;                 /* … and it is kept */
 } mm_demo_result;
 
 /* Runs the whole demo, narrating through o->say, and fills `r`. MM_OK when

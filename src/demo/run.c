@@ -85,8 +85,15 @@ typedef struct demo {
     int64_t feed_at[2][N_SME];
     int64_t first_at[2][N_SME];
     bool blocked[2][N_SME]; /* an ioc alert fired at the first line */
-    double feed_ms[2];      /* wall time from campaign to last sensor feed */
-    mm_store *store;        /* the hub's store, read-only use */
+    double feed_ms[2];      /* see mm_demo_result.feed_ms; -1 unmeasured */
+    /* One clock for what is compared: the demo's own monotonic clock. When
+     * the demo first saw the attacker in the SME's feed.txt, when it wrote
+     * the attacker's first line into the SME's log, and whether that visit
+     * came after the attacker's campaign opened. */
+    int64_t feed_mono[2][N_SME];
+    int64_t first_mono[2][N_SME];
+    bool after_open[2][N_SME];
+    mm_store *store; /* the hub's store, read-only use */
 } demo;
 
 /* ---- narration ------------------------------------------------------------
@@ -111,6 +118,15 @@ static void sayf(const demo *d, const char *ja, const char *en, ...)
     va_end(ap2);
     va_end(ap);
     say2(d, a, b);
+}
+
+/* Log time (s, UTC) as people here read it: "2026-12-07 14:05:00 JST". */
+static void jst_format(int64_t t, char *out, size_t n)
+{
+    time_t s = (time_t)t + 9 * 3600;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, n, "%Y-%m-%d %H:%M:%S JST", &tm);
 }
 
 static void nap_ms(unsigned ms)
@@ -624,8 +640,10 @@ static void observe_feeds(demo *d, attacker *att, int n_att)
                 continue;
             char p[1300];
             snprintf(p, sizeof p, "%s/state/feed.txt", d->sme_dir[i]);
-            if (file_has_line(p, att[a].ip))
+            if (file_has_line(p, att[a].ip)) {
                 d->feed_at[a][i] = d->sim;
+                d->feed_mono[a][i] = mm_mono_ms();
+            }
         }
 }
 
@@ -724,6 +742,48 @@ static void name_of(int sme, char *ja, size_t jn, char *en, size_t en_n)
     snprintf(en, en_n, "%s", tenants[sme].name_en);
 }
 
+/* The shared list reaching every sensor, end to end on the demo's own
+ * clock: from writing the line that made the campaign (t_write) to the
+ * attacker's address being in the last sensor's feed.txt, polled every
+ * 5 ms. Only a measured figure is printed; otherwise feed_ms stays -1. */
+static void feed_latency(demo *d, const attacker *a, int ai, int64_t t_write)
+{
+    int have = 0;
+    for (int t = 0; t < 1200 && have < N_SME; t++) {
+        have = 0;
+        for (int i = 0; i < N_SME; i++) {
+            char p[1300];
+            snprintf(p, sizeof p, "%s/state/feed.txt", d->sme_dir[i]);
+            if (!d->feed_mono[ai][i] && file_has_line(p, a->ip)) {
+                d->feed_mono[ai][i] = mm_mono_ms();
+                d->feed_at[ai][i] = d->sim;
+            }
+            have += d->feed_mono[ai][i] != 0;
+        }
+        if (have < N_SME)
+            nap_ms(5);
+    }
+    int64_t last = 0;
+    for (int i = 0; i < N_SME; i++)
+        if (d->feed_mono[ai][i] > last)
+            last = d->feed_mono[ai][i];
+    d->feed_ms[ai] = have == N_SME ? (double)(last - t_write) : -1;
+    if (have == N_SME)
+        sayf(d,
+             "  ★ 共有リスト: 攻撃の記録から %.0f ms で %d 社すべてのセンサー"
+             "に届きました（このデモの時計で測定、5 ms ごとに確認）",
+             "  ★ shared list: %.0f ms after the attack was logged, at all "
+             "%d sensors (measured on this demo's clock, checked every 5 ms)",
+             d->feed_ms[ai], have);
+    else
+        sayf(d,
+             "  ★ 共有リスト: 6 秒以内に届いたのは %d 社のセンサーです"
+             "（全社への到着時間は測れませんでした）",
+             "  ★ shared list: at %d sensor(s) within 6 s (the time to all "
+             "of them was not measured)",
+             have);
+}
+
 static void replay(demo *d, attacker *att, int n_att)
 {
     step steps[2 * N_SME] = {{0}};
@@ -740,11 +800,12 @@ static void replay(demo *d, attacker *att, int n_att)
         attacker *a = &att[st->a];
         char ja[64], en[64], tm[32];
         name_of(st->sme, ja, sizeof ja, en, sizeof en);
-        mm_time_format(st->when * 1000, tm, sizeof tm);
+        jst_format(st->when, tm, sizeof tm);
         observe_feeds(d, att, n_att);
         bool known = d->feed_at[st->a][st->sme] != 0;
         if (known)
             wait_reloaded(d, st->sme);
+        d->after_open[st->a][st->sme] = campaign_seen[st->a];
         {
             char j1[512], e1[512];
             snprintf(j1, sizeof j1, "\n[%s] %s が %s を攻撃: %s", tm, a->ip,
@@ -754,14 +815,18 @@ static void replay(demo *d, attacker *att, int n_att)
             say2(d, j1, e1);
             if (known) {
                 snprintf(j1, sizeof j1,
-                         "  %s の共有フィードには既にこの攻撃者が載っています",
+                         "  %s のセンサーには、この攻撃者が共有リストで既に"
+                         "届いています",
                          ja);
                 snprintf(e1, sizeof e1,
-                         "  %s's shared feed already lists this attacker", en);
+                         "  %s's sensor already has this attacker from the "
+                         "shared list",
+                         en);
                 say2(d, j1, e1);
             }
         }
         d->first_at[st->a][st->sme] = st->when;
+        d->first_mono[st->a][st->sme] = mm_mono_ms();
         write_visit(d, a, st->sme, st->when);
         /* detection → alert → spool → hub */
         const char *rule = a->web ? "web.probe.wordpress" : "ssh.bruteforce";
@@ -773,13 +838,15 @@ static void replay(demo *d, attacker *att, int n_att)
                 nap_ms(50);
         }
         if (got >= 1)
-            sayf(d, "  検知 → 警告 %s → 匿名化してハブへ送信 (%lld ms)",
-                 "  detected → alert %s → de-identified, delivered to the "
-                 "hub (%lld ms)",
+            sayf(d,
+                 "  検知 → 警報 %s → 社内の名前やアドレスを伏せて共有サーバー"
+                 "へ送信 (%lld ms)",
+                 "  detected → alert %s → sent to the sharing server with "
+                 "internal names and addresses hidden (%lld ms)",
                  rule, (long long)(mm_now_ms() - w0));
         else
-            sayf(d, "  (%s: ハブへの到着を確認できませんでした)",
-                 "  (%s: not seen at the hub in time)", rule);
+            sayf(d, "  (%s: 共有サーバーへの到着を確認できませんでした)",
+                 "  (%s: not seen at the sharing server in time)", rule);
         if (known) {
             for (int t = 0; t < 60 && !d->blocked[st->a][st->sme]; t++) {
                 d->blocked[st->a][st->sme] =
@@ -789,52 +856,26 @@ static void replay(demo *d, attacker *att, int n_att)
             }
             if (d->blocked[st->a][st->sme])
                 sayf(d,
-                     "  最初の1行で ioc.ip が発報: このアドレスは共有リストに"
-                     "載りました",
-                     "  ioc.ip fired on the very first line: the address was "
-                     "put on the shared block list");
+                     "  最初の1行で見分けました (ioc.ip): この相手は共有リスト"
+                     "に載っていました（遮断したかどうかは別です）",
+                     "  recognised at the very first line (ioc.ip): the "
+                     "address was on the shared list (whether anything "
+                     "blocked it is another matter)");
         }
         camp_q camp = hub_campaign(d, a->ip);
         if (camp.n > 0 && !campaign_seen[st->a]) {
             campaign_seen[st->a] = true;
             long tn = camp.tenants;
-            sayf(d, "  ★ ハブ: %ld 社目で同じ攻撃者を確認、キャンペーン開始",
-                 "  ★ hub: the same attacker at company no. %ld: campaign "
-                 "opened",
+            sayf(d,
+                 "  ★ 共有サーバー: %ld 社目で同じ攻撃者を確認 → 複数の会社を"
+                 "ねらう攻撃として記録",
+                 "  ★ sharing server: the same attacker at company no. %ld → "
+                 "recorded as an attack on several companies (a campaign)",
                  tn);
             long wb = hub_warned_buyers(d);
             sayf(d, "  ★ 取引先 (発注元) %ld 社に警告を送信しました",
                  "  ★ warnings sent to %ld buyer(s) up the supply chain", wb);
-            /* The feed reaches every sensor: from the campaign's opening
-             * (hub clock) to the last sensor's feed.txt being written
-             * (its mtime), on one machine. */
-            int64_t opened = camp.opened;
-            int have = 0;
-            int64_t last = 0;
-            for (int t = 0; t < 300; t++) {
-                have = 0;
-                for (int i = 0; i < N_SME; i++) {
-                    char p[1300];
-                    snprintf(p, sizeof p, "%s/state/feed.txt", d->sme_dir[i]);
-                    struct stat sb;
-                    if (file_has_line(p, a->ip) && stat(p, &sb) == 0) {
-                        have++;
-                        int64_t m = (int64_t)sb.st_mtim.tv_sec * 1000 +
-                                    sb.st_mtim.tv_nsec / 1000000;
-                        if (m > last)
-                            last = m;
-                    }
-                }
-                if (have == N_SME)
-                    break;
-                nap_ms(20);
-            }
-            d->feed_ms[st->a] =
-                opened > 0 && last >= opened ? (double)(last - opened) : 0;
-            sayf(d, "  ★ 共有フィード: %d 社のセンサーに %.0f ms で配信",
-                 "  ★ shared feed: at %d sensors within %.0f ms of the "
-                 "campaign",
-                 have, d->feed_ms[st->a]);
+            feed_latency(d, a, st->a, d->first_mono[st->a][st->sme]);
         }
         observe_feeds(d, att, n_att);
     }
@@ -926,20 +967,32 @@ static void results(demo *d, mm_demo_result *r)
     r->campaigns = ok ? (long)st.campaigns : -1;
     r->escalations = ok ? (long)st.escalations : -1;
     r->warned_buyers = hub_warned_buyers(d);
+    /* Protected: the visit came after the attacker's campaign opened, and
+     * the demo saw the address in that SME's feed.txt before it wrote the
+     * attacker's first line there (one clock). The lead is counted in log
+     * time. */
     int64_t leads[2 * N_SME] = {0};
     int nl = 0;
     for (int i = 0; i < N_SME; i++) {
         bool prot = false;
         for (int a = 0; a < 2; a++) {
-            if (d->feed_at[a][i] && d->first_at[a][i] &&
-                d->feed_at[a][i] <= d->first_at[a][i]) {
+            r->first_line_hits += d->blocked[a][i];
+            if (!d->after_open[a][i])
+                continue;
+            r->reached_after_open++;
+            if (d->feed_mono[a][i] &&
+                d->feed_mono[a][i] < d->first_mono[a][i]) {
                 prot = true;
+                r->protected_pairs++;
                 leads[nl++] = d->first_at[a][i] - d->feed_at[a][i];
             }
-            r->first_line_hits += d->blocked[a][i];
         }
         r->protected_before += prot;
     }
+    r->protected_fraction =
+        r->reached_after_open
+            ? (double)r->protected_pairs / (double)r->reached_after_open
+            : -1;
     qsort(leads, (size_t)nl, sizeof leads[0], cmp_i64);
     r->median_lead_s = nl == 0  ? 0
                        : nl % 2 ? (double)leads[nl / 2]
@@ -958,18 +1011,21 @@ static mm_rc play(demo *d, attacker *att, mm_demo_result *r, mm_err *err)
                           "%s: 攻撃者の行がありません / the attackers' lines "
                           "are missing",
                           d->samples);
-    say2(
-        d,
-        "mamori デモ: ハブ1台、中小企業5社、発注元2社 (うち1社は重要インフラ)",
-        "mamori demo: one hub, five SMEs, two buyers (one critical "
-        "infrastructure)");
+    say2(d,
+         "mamori デモ: 情報を集める共有サーバー1台、中小企業5社、発注元2社 "
+         "(うち1社は電力会社)",
+         "mamori demo: one hub (the sharing server), five SMEs, two buyers "
+         "(one a power company)");
     if (!setup_hub(d, &tls))
         return mm_err_set(err, MM_EIO, "", 0,
                           "ハブを起動できません / cannot start the hub (see "
                           "%s/hub-setup.log, %s/hub.log)",
                           d->dir, d->hub_dir);
-    sayf(d, "ハブ起動: %s://127.0.0.1:%u、テナント %zu、取引関係を登録",
-         "hub up: %s://127.0.0.1:%u, %zu tenants, supply-chain links stored",
+    sayf(d,
+         "共有サーバー起動: %s://127.0.0.1:%u、参加する会社 %zu "
+         "社と取引関係を登録",
+         "sharing server up: %s://127.0.0.1:%u, %zu companies and their "
+         "supply-chain links stored",
          tls ? "https" : "http", d->port, N_TENANTS);
     if (!setup_sensors(d, tls))
         return mm_err_set(
@@ -978,10 +1034,10 @@ static mm_rc play(demo *d, attacker *att, mm_demo_result *r, mm_err *err)
             "(see %s/*/sensor.log)",
             d->dir);
     say2(d,
-         "センサー5台起動 (sshd と Web "
-         "のログを監視、ハブへ送信、共有フィード受信)",
-         "five sensors up (watching sshd and web logs, uploading, pulling "
-         "the shared feed)");
+         "センサー5台起動 (SSH のログインと Web のログを見張り、共有サーバーへ"
+         "送り、共有リストを受け取ります)",
+         "five sensors up (watching SSH sign-ins and web logs, sending to the "
+         "sharing server, receiving the shared list)");
     /* Log time: the replay ends a few minutes ago. */
     d->t0 = mm_now_ms() / 1000 - (N_SME + 1) * STEP_S;
     d->sim = d->t0;

@@ -642,6 +642,12 @@ typedef struct mm_hub_mail_conf {
     char from[256];
     bool tls_required; /* smtp_tls = required (else: STARTTLS if offered) */
     bool report_mail;  /* monthly report on the 1st to e-mail preferences */
+    /* Called by the notifier thread at start and then once an hour, under
+     * the store lock (NULL: none). `mamori hub serve` sets it to queue the
+     * monthly reports (src/report) when report_mail is on, so the hub does
+     * not depend on the report module. */
+    mm_rc (*hourly)(mm_store *st, int64_t now_ms, void *ud, mm_err *err);
+    void *hourly_ud;
 } mm_hub_mail_conf;
 
 typedef struct mm_hub_server_conf {
@@ -975,7 +981,7 @@ mm_rc mm_hub_notify_list(mm_store *st, const char *tenant,
 mm_rc mm_hub_outbox_warning(mm_store *st, const mm_warning *w, mm_err *err);
 
 /* The notifier thread: sends due outbox rows every second (and once an
- * hour queues last month's reports when report_mail is on). It locks `mu`
+ * hour calls mc->hourly when set). It locks `mu`
  * around every store call, like the server's other threads. */
 typedef struct mm_hub_notifier mm_hub_notifier;
 mm_rc mm_hub_notifier_start(mm_store *st, pthread_mutex_t *mu,

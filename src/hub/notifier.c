@@ -21,8 +21,10 @@
  * and stays in the store for the operator to see. */
 #define RETRY_CAP_MS (3600LL * 1000)
 #define GIVE_UP_ATTEMPTS 80u
-/* Seconds between passes of the thread. */
+/* Milliseconds between passes of the thread, and between calls of the
+ * hourly job (the monthly report mail). */
 #define PASS_MS 1000
+#define HOURLY_MS (3600LL * 1000)
 
 mm_rc mm_hub__mail_conf_set(mm_hub_mail_conf *mc, const char *dir,
                             const char *key, const char *val, const char *file,
@@ -278,7 +280,16 @@ static void *notifier_main(void *arg)
 {
     mm_hub_notifier *n = arg;
     const struct timespec tick = {0, 100 * 1000000L};
+    int64_t last_hourly = 0;
     for (unsigned i = 0; !atomic_load(&n->stop); i++) {
+        if (n->mc.hourly &&
+            (last_hourly == 0 || mm_mono_ms() - last_hourly >= HOURLY_MS)) {
+            mm_err err;
+            last_hourly = mm_mono_ms();
+            lock(n->mu);
+            n->mc.hourly(n->st, mm_now_ms(), n->mc.hourly_ud, &err);
+            unlock(n->mu);
+        }
         if (i % (PASS_MS / 100) == 0) {
             unsigned sent, failed;
             mm_err err;

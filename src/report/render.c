@@ -279,6 +279,31 @@ static mm_rc render_html(const mm_report *r, const mm_report_block *b,
                        : mm_err_set(err, rc, "report", 0, "HTML too large");
 }
 
+/* Plain text: each line in Japanese, then English; the plot as the days
+ * that had alerts. */
+static mm_rc render_text(const mm_report *r, const mm_report_block *b,
+                         size_t n, mm_buf *out, mm_err *err)
+{
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; rc == MM_OK && i < n; i++) {
+        if (b[i].kind == MM_RB_PLOT) {
+            rc = mm_buf_puts(out, "  日ごと / per day:");
+            for (int d = 0; rc == MM_OK && d < r->days; d++)
+                if (r->per_day[d])
+                    rc = mm_buf_printf(out, " %d日 %llu", d + 1,
+                                       (unsigned long long)r->per_day[d]);
+            rc = rc == MM_OK ? mm_buf_puts(out, "\n") : rc;
+            continue;
+        }
+        rc = mm_buf_printf(out, "%s%s%s\n%s%s\n",
+                           b[i].kind == MM_RB_HEADING ? "\n■ " : "", b[i].ja,
+                           b[i].kind == MM_RB_TITLE ? "\n" : "",
+                           b[i].kind == MM_RB_HEADING ? "  " : "", b[i].en);
+    }
+    return rc == MM_OK ? MM_OK
+                       : mm_err_set(err, rc, "report", 0, "text too large");
+}
+
 mm_rc mm_report_render(const mm_report *r, mm_report_format f, mm_buf *out,
                        mm_err *err)
 {
@@ -287,8 +312,9 @@ mm_rc mm_report_render(const mm_report *r, mm_report_format f, mm_buf *out,
         return mm_err_set(err, MM_ENOMEM, "report", 0, "out of memory");
     size_t n = 0;
     mm_report_blocks(r, b, &n);
-    mm_rc rc = f == MM_REPORT_PDF ? render_pdf(r, b, n, out, err)
-                                  : render_html(r, b, n, out, err);
+    mm_rc rc = f == MM_REPORT_PDF    ? render_pdf(r, b, n, out, err)
+               : f == MM_REPORT_HTML ? render_html(r, b, n, out, err)
+                                     : render_text(r, b, n, out, err);
     free(b);
     return rc;
 }

@@ -30,6 +30,7 @@
 typedef enum mm_report_format {
     MM_REPORT_PDF = 0,
     MM_REPORT_HTML,
+    MM_REPORT_TEXT, /* UTF-8 plain text: the body of the report mail */
 } mm_report_format;
 
 /* What the store says about one tenant and one month (JST). */
@@ -89,6 +90,18 @@ mm_rc mm_report_render(const mm_report *r, mm_report_format f, mm_buf *out,
 /* The plot of alerts per day as a PNG (Cairo), width × height pixels. */
 mm_rc mm_report_plot_png(const mm_report *r, int width, int height,
                          mm_buf *out, mm_err *err);
+
+/* The monthly report by mail (report_mail = on in hub.conf): queues last
+ * month's report (JST) as a plain-text mail in the outbox for every e-mail
+ * preference of every tenant, once per tenant and month — the outbox rows
+ * and the durable flag "report-mail:TENANT:YYYY-MM" are one transaction,
+ * so a restart neither loses nor repeats it. Meant as the notifier's
+ * hourly job (mm_hub_mail_conf.hourly, `ud` unused); *queued (may be NULL
+ * through the hourly hook) gets the rows queued. */
+mm_rc mm_report_mail_due(mm_store *st, int64_t now_ms, unsigned *queued,
+                         mm_err *err);
+mm_rc mm_report_mail_hourly(mm_store *st, int64_t now_ms, void *ud,
+                            mm_err *err);
 
 /* Frees the process-wide font caches (Cairo's and fontconfig's) the
  * rendering filled. Only when no other thread renders: the CLI calls it

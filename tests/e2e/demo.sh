@@ -23,7 +23,8 @@ check_eq "demo exits 0" 0 "$rc"
 J=$(tail -1 "$OUT")
 check "ends with one JSON object" python3 -c 'import json,sys; json.loads(sys.argv[1])' "$J"
 for k in tenants events_ingested campaigns warned_buyers escalations \
-         tenants_protected_before_first_hit median_lead_time_s; do
+         tenants_protected_before_first_hit median_lead_time_s \
+         reached_after_campaign protected_fraction feed_latency_ms; do
   check "json has $k" jget - "$k" <<<"$J"
 done
 check_ge "campaigns" 1 "$(jget - campaigns <<<"$J")"
@@ -32,10 +33,25 @@ check_ge "tenants protected before their first hit" 1 "$(jget - tenants_protecte
 check_ge "events ingested" 10 "$(jget - events_ingested <<<"$J")"
 check_ge "lead time (log time)" 1 "$(jget - median_lead_time_s <<<"$J")"
 check_ge "five SMEs and two buyers" 7 "$(jget - tenants <<<"$J")"
+# Figures measured on one clock (the demo's), never a made-up 0.
+check "protected_fraction is protected / reached after the campaign, in (0, 1]" python3 -c '
+import json,sys; j=json.loads(sys.argv[1]); f=j["protected_fraction"]; n=j["reached_after_campaign"]
+assert n >= 1 and 0 < f <= 1, (f, n)
+assert j["tenants_protected_before_first_hit"] <= n' "$J"
+check "feed_latency_ms measured for both attackers (> 0 ms)" python3 -c '
+import json,sys; l=json.loads(sys.argv[1])["feed_latency_ms"]
+assert len(l) == 2 and all(isinstance(x, (int, float)) and x > 0 for x in l), l' "$J"
+check "no unmeasured 0 ms printed" bash -c "! grep -q ' 0 ms' '$OUT'"
+check "the printed latency is the JSON one" bash -c "grep -q \"攻撃の記録から \$(python3 -c 'import json,sys; print(int(json.loads(sys.argv[1])[\"feed_latency_ms\"][0]))' '$J') ms で\" '$OUT'"
+# Plain words: no jargon an owner would not know in the Japanese lines;
+# times in JST.
+check "Japanese narration without ハブ, テナント, sshd, bare キャンペーン" bash -c "! grep -v '^ ' '$OUT' | grep -qE 'ハブ|テナント|sshd|キャンペーン'"
+check "times shown in JST" grep -qE '^\[20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} JST\]' "$OUT"
+check "nothing said to be blocked (遮断) that was not" bash -c "! grep -v '^ ' '$OUT' | grep -q '遮断しました'"
 # Narration: Japanese first, then English.
 check "Japanese line first" grep -q "^mamori デモ" <(head -1 "$OUT")
 check "English line second" grep -q "mamori demo: one hub" <(sed -n 2p "$OUT")
-check "an SME blocked the attacker at its first line" grep -q "ioc.ip" "$OUT"
+check "an SME recognised the attacker at its first line" grep -q "最初の1行で見分けました (ioc.ip)" "$OUT"
 # The hub received de-identified data only. The words to look for are taken
 # from the SMEs' input logs themselves: every user name, every host name and
 # every private or reserved IPv4 address in them.

@@ -66,6 +66,27 @@ ID=$("$MAMORI" hub notify add --dir "$H" --tenant b --email gone@beta.example.jp
 check "notify del" "$MAMORI" hub notify del --dir "$H" --tenant b --id "$ID"
 check_rc "notify del of another tenant's id refused" 2 "$MAMORI" hub notify del --dir "$H" --tenant a --id 2
 
+# ---- Teams and Slack incoming webhooks (a local receiver)
+cat >"$TMP/chat.py" <<'PYEOF'
+import http.server, os, sys
+out = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        n = len(os.listdir(out))
+        name = os.path.join(out, "%s-%03d.json" % (self.path.strip("/"), n))
+        with open(name, "wb") as f:
+            f.write(body)
+        self.send_response(200); self.end_headers(); self.wfile.write(b"1")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PYEOF
+mkdir -p "$TMP/chat"
+CPORT=$(freeport)
+$PY "$TMP/chat.py" "$CPORT" "$TMP/chat" & PIDS+=($!)
+check "notify add: Slack for x" "$MAMORI" hub notify add --dir "$H" --tenant x --slack "http://127.0.0.1:$CPORT/slack"
+check "notify add: Teams for x" "$MAMORI" hub notify add --dir "$H" --tenant x --teams "http://127.0.0.1:$CPORT/teams"
+
 # ---- a campaign while the mail server is down
 start_hub
 line a-1 45.33.77.10 >"$TMP/l1"; line b-1 45.33.77.10 >"$TMP/l2"
@@ -74,25 +95,39 @@ check_eq "upload b (opens the campaign)" 200 "$(post "$TB" "$TMP/l2")"
 NW=$(q "SELECT count(*) FROM warnings")
 check_ge "campaign made warnings" 3 "$NW"
 # at once: a (owner), b (it, min high), x (buyer); not boss (critical only)
-WANT=$(q "SELECT count(*) FROM warnings w JOIN notify_prefs p ON p.tenant=w.tenant AND p.digest=0 AND w.severity>=p.min_severity")
-check_eq "one outbox row per warning and matching preference, same transaction" "$WANT" "$(q "SELECT count(*) FROM outbox WHERE digest=0")"
+WANT=$(q "SELECT count(*) FROM warnings w JOIN notify_prefs p ON p.tenant=w.tenant AND p.channel='email' AND p.digest=0 AND w.severity>=p.min_severity")
+WCHAT=$(q "SELECT count(*) FROM warnings WHERE tenant='x'")
+check_eq "one outbox row per warning and matching preference, same transaction" "$WANT" "$(q "SELECT count(*) FROM outbox WHERE digest=0 AND channel='email'")"
 check_eq "severity filter: nothing for the critical-only address" 0 "$(q "SELECT count(*) FROM outbox WHERE target='boss@alpha.example.jp'")"
 check_eq "digest row waits for 09:00 JST" 1 "$(q "SELECT count(*)=count(CASE WHEN next % 86400000 = 0 AND next > created THEN 1 END) FROM outbox WHERE digest=1")"
-check "delivery attempted and failed while the server is down" wait_for 15 bash -c "[ \"\$(sqlite3 '$H/hub.db' 'SELECT min(attempts) FROM outbox WHERE digest=0')\" -ge 2 ]"
-check_eq "nothing marked sent while down" 0 "$(q "SELECT count(*) FROM outbox WHERE state=2")"
-check "the failure is recorded" bash -c "[ -n \"\$(sqlite3 '$H/hub.db' 'SELECT last_error FROM outbox WHERE digest=0 LIMIT 1')\" ]"
-check "retries back off (next > 1 s after the last try)" bash -c "[ \"\$(sqlite3 '$H/hub.db' \"SELECT count(*) FROM outbox WHERE digest=0 AND attempts>=2 AND next - (strftime('%s','now')*1000) > -2000\")\" -ge 1 ]"
+check "delivery attempted and failed while the server is down" wait_for 15 bash -c "[ \"\$(sqlite3 '$H/hub.db' \"SELECT min(attempts) FROM outbox WHERE digest=0 AND channel='email'\")\" -ge 2 ]"
+check "Slack and Teams got x's warnings while mail was down" wait_for 10 bash -c "[ \$(ls '$TMP/chat' | grep -c '^slack-') = $WCHAT ] && [ \$(ls '$TMP/chat' | grep -c '^teams-') = $WCHAT ]"
+check "Slack body: {text} with the Japanese subject and warning" $PY -c "
+import glob, json, sqlite3
+t = [r[0] for r in sqlite3.connect('$H/hub.db').execute(\"SELECT text_ja FROM warnings WHERE tenant='x'\")]
+for f in glob.glob('$TMP/chat/slack-*.json'):
+    j = json.load(open(f)); assert list(j) == ['text'], j
+    assert j['text'].startswith('*[mamori] 攻撃の警告（重要度: 高）'), j
+    assert any(x in j['text'] for x in t)"
+check "Teams body: a MessageCard with title and text" $PY -c "
+import glob, json
+for f in glob.glob('$TMP/chat/teams-*.json'):
+    j = json.load(open(f)); assert j['@type'] == 'MessageCard', j
+    assert j['title'] == '[mamori] 攻撃の警告（重要度: 高）/ attack warning (high)' and j['text'], j"
+check_eq "no mail marked sent while down" 0 "$(q "SELECT count(*) FROM outbox WHERE state=2 AND channel='email'")"
+check "the failure is recorded" bash -c "[ -n \"\$(sqlite3 '$H/hub.db' \"SELECT last_error FROM outbox WHERE digest=0 AND channel='email' LIMIT 1\")\" ]"
+check "retries back off (next > 1 s after the last try)" bash -c "[ \"\$(sqlite3 '$H/hub.db' \"SELECT count(*) FROM outbox WHERE digest=0 AND channel='email' AND attempts>=2 AND next - (strftime('%s','now')*1000) > -2000\")\" -ge 1 ]"
 
 # ---- the server comes back: every warning arrives, once
 start_smtp
-check "all warnings delivered after the server came back" wait_for 40 bash -c "[ \"\$(sqlite3 '$H/hub.db' 'SELECT count(*) FROM outbox WHERE digest=0 AND state=2')\" = '$WANT' ]"
+check "all warnings delivered after the server came back" wait_for 40 bash -c "[ \"\$(sqlite3 '$H/hub.db' \"SELECT count(*) FROM outbox WHERE digest=0 AND channel='email' AND state=2\")\" = '$WANT' ]"
 sleep 2 # a duplicate would show up now
 check_eq "exactly one mail per outbox row" "$WANT" "$(mails)"
 check "every mail decodes: Japanese subject, UTF-8 body, headers" $PY - "$MAIL" "$H/hub.db" <<'PYEOF'
 import email, email.policy, glob, sqlite3, sys, collections
 mdir, db = sys.argv[1], sys.argv[2]
 con = sqlite3.connect(db)
-rows = con.execute("SELECT o.target, w.id, w.text_ja, w.severity FROM outbox o JOIN warnings w ON w.id=o.warning WHERE o.digest=0").fetchall()
+rows = con.execute("SELECT o.target, w.id, w.text_ja, w.severity FROM outbox o JOIN warnings w ON w.id=o.warning WHERE o.digest=0 AND o.channel='email'").fetchall()
 want = collections.Counter((t, wid) for t, wid, _, _ in rows)
 texts = {wid: tj for _, wid, tj, _ in rows}
 got = collections.Counter()
@@ -117,6 +152,7 @@ for f in sorted(glob.glob(mdir + "/*.eml")):
 assert got == want, (got, want)
 assert len(ids) == sum(want.values())
 PYEOF
+check_eq "each chat message sent once" "$((2 * WCHAT))" "$(ls "$TMP/chat" | wc -l)"
 check_eq "the digest row is still pending (tomorrow 09:00 JST)" 1 "$(q "SELECT state FROM outbox WHERE digest=1 LIMIT 1")"
 
 # ---- kill -9 with mail pending, restart: sent after, and nothing twice
@@ -134,7 +170,7 @@ start_smtp
 start_hub
 check "pending mail sent after the restart" wait_for 30 bash -c "[ \"\$(sqlite3 '$H/hub.db' \"SELECT count(*) FROM outbox WHERE tenant='c' AND state=1\")\" = 0 ]"
 sleep 2
-NEW=$(q "SELECT count(*) FROM outbox WHERE state=2 AND digest=0")
+NEW=$(q "SELECT count(*) FROM outbox WHERE state=2 AND digest=0 AND channel='email'")
 check_eq "after restart: earlier mails not sent again" "$NEW" "$(mails)"
 check "c's mail arrived" grep -lq 'c@gamma.example.jp' "$MAIL"/*.eml
 check_ge "more mail than before the restart" $((BEFORE + 1)) "$(mails)"

@@ -88,3 +88,41 @@ check_rc "bad month refused" 2 "$MAMORI" hub report --dir "$H" --tenant yamada -
 check_rc "unknown tenant refused" 2 "$MAMORI" hub report --dir "$H" --tenant nobody --month 2026-11 -o "$TMP/x.pdf"
 check_rc "bad format refused" 2 "$MAMORI" hub report --dir "$H" --tenant yamada --month 2026-11 --format doc -o "$TMP/x.pdf"
 kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null
+
+# ---- the monthly report by mail (report_mail = on): last month's report
+# queued once when the hub starts (then hourly), sent through the outbox to
+# a real SMTP server on loopback (python3-aiosmtpd)
+PY=/usr/bin/python3
+if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
+  fail "python3-aiosmtpd installed (scripts/deps)"; exit 0
+fi
+SPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PYTHONPATH="$SRCDIR/tests/e2e" $PY -m aiosmtpd -n -l "127.0.0.1:$SPORT" -c smtp_sink.Sink "$TMP/mail" 2>>"$TMP/smtp.log" & PIDS+=($!)
+printf 'smtp_url = smtp://127.0.0.1:%s\nsmtp_from = report@hub.example.jp\nreport_mail = on\n' "$SPORT" >>"$H/hub.conf"
+"$MAMORI" hub notify add --dir "$H" --tenant yamada --email shacho@yamada.example.jp >/dev/null 2>&1
+serve() {
+  rm -f "$H/hub.port"
+  "$MAMORI" hub serve --dir "$H" 2>>"$TMP/serve.log" & PIDS+=($!); HUBPID=$!
+  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
+}
+serve
+for _ in $(seq 100); do [ -n "$(ls "$TMP/mail" 2>/dev/null)" ] && break; sleep 0.1; done
+check "the monthly report arrived by mail" $PY - "$TMP/mail" <<'PYEOF'
+import email, email.policy, glob, sys, time
+t = time.gmtime(time.time() + 9 * 3600)  # JST
+y, m = (t.tm_year, t.tm_mon - 1) if t.tm_mon > 1 else (t.tm_year - 1, 12)
+files = glob.glob(sys.argv[1] + "/*.eml")
+assert len(files) == 1, files
+msg = email.message_from_bytes(open(files[0], "rb").read(), policy=email.policy.default)
+want = "[mamori] 月次セキュリティ報告 %d年%d月 / monthly security report %04d-%02d" % (y, m, y, m)
+assert str(msg["Subject"]) == want, (str(msg["Subject"]), want)
+assert msg["To"] == "shacho@yamada.example.jp"
+body = msg.get_content()
+assert "月次セキュリティ報告 %d年%d月 — 山田製作所" % (y, m) in body, body[:300]
+assert "攻撃の警報は" in body and "次の三つの手順" in body
+PYEOF
+kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null
+serve
+sleep 2
+check_eq "after a restart the month's report is not sent again" 1 "$(ls "$TMP/mail" | wc -l)"
+kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null
