@@ -164,14 +164,11 @@ static int cmd_catalogue(opts *o)
     int r;
     int level = 0;
     if (o->level) {
-        if (strcmp(o->level, "3") == 0 || strcmp(o->level, "★3") == 0)
-            level = 3;
-        else if (strcmp(o->level, "4") == 0 || strcmp(o->level, "★4") == 0)
-            level = 4;
-        else
+        level = mm_scs_level_parse(o->level);
+        if (!level)
             return mm_cli_usage_error(&mm_cmd_scs,
-                                      "--level は 3 か 4 です / --level "
-                                      "must be 3 or 4");
+                                      "--level は 1〜4 です / --level "
+                                      "must be 1, 2, 3 or 4");
     }
     bool json = false;
     if (o->format && strcmp(o->format, "json") == 0)
