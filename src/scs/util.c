@@ -302,3 +302,8 @@ int scs_ladder_achieved(const scs_ladder *l)
             return level;
     return 0;
 }
+
+bool mm_scs_level_needs(int target, int level)
+{
+    return scs_level_needs(target, level);
+}

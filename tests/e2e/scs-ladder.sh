@@ -46,3 +46,49 @@ check_eq "an SCS ★3 answers file is unchanged: achieved ★3, SECURITY ACTION 
   "$(jget "$TMP/a3.json" "d['achieved']+' '+str(len([g for g in d['gaps'] if g['id'].startswith('0-')]))")"
 "$MAMORI" scs assess --answers "$D/star2.json" --format html --out "$TMP/a2.html"
 check "★2 HTML report shows the ladder" grep -q '<p class="ladder">' "$TMP/a2.html"
+
+# ---- the interview: plain questions on a terminal (stdin), resumable ------
+# the hand-written star2.json as replies: ★1 all yes; ★2 all yes but
+# question 9 "no" and 24 "don't know"
+replies() { # FROM TO: the replies to questions FROM..TO of the ★2 interview
+  for i in $(seq "$1" "$2"); do
+    case $i in 15) echo いいえ ;; 30) echo わからない ;; *) echo はい ;; esac
+  done
+}
+{ echo "有限会社さくら印刷"; echo はい; replies 1 10; } |
+  "$MAMORI" scs interview --level ★2 -o "$TMP/iv.json" >"$TMP/iv1.out" 2>&1
+check_eq "interview stopped at the end of input: exit 0" 0 "$?"
+check "interview: told how to resume" grep -q "続きから始まります" "$TMP/iv1.out"
+check_eq "interview: saved after each answer (10 so far)" 10 "$(jget "$TMP/iv.json" "len(d['answers'])")"
+replies 11 32 | "$MAMORI" scs interview -o "$TMP/iv.json" >"$TMP/iv2.out" 2>&1
+check "interview resumed where it stopped" grep -q "続きから再開します" "$TMP/iv2.out"
+check "interview: resumed at question 11" grep -q '^\[11/32\] ★2 0-2-5' "$TMP/iv2.out"
+check "interview: 'わからない' counted as not met, with a hint" grep -q "「満たしていない」として数えます" "$TMP/iv2.out"
+check "interview: the hint is the item's next step" grep -q "ヒント: 事故のときの連絡先" "$TMP/iv2.out"
+"$MAMORI" scs assess --answers "$TMP/iv.json" --format json --out "$TMP/aiv.json"
+same() { python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+key = lambda d: (d["achieved"], d["target"], [g["id"] for g in d["gaps"]],
+                 [(i["id"], i["level"], i["answer"], i["status"]) for i in d["items"]], d["tier"]["name"])
+print("same" if key(a) == key(b) else "differ: %r vs %r" % (key(a)[:3], key(b)[:3]))
+PY
+}
+check_eq "the interview's answers assess exactly like the hand-written star2.json" same "$(same "$TMP/aiv.json" "$TMP/a2.json")"
+# ★3 by interview: every ★3 criterion yes except 6-1-1 no
+{ echo "株式会社みどり精機"; echo いいえ; for i in $(seq 16); do [ "$i" = 15 ] && echo n || echo y; done; } |
+  "$MAMORI" scs interview --level 3 -o "$TMP/iv3.json" >/dev/null 2>&1
+python3 - "$TMP/iv3.json" "$TMP/hand3.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = list(d["answers"])
+hand = {"organisation": {"name": "株式会社みどり精機", "onsite_responder": False},
+        "target": "★3", "answers": {i: ("no" if i == "6-1-1" else "yes") for i in ids}}
+json.dump(hand, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+"$MAMORI" scs assess --answers "$TMP/iv3.json" --format json --out "$TMP/aiv3.json"
+"$MAMORI" scs assess --answers "$TMP/hand3.json" --format json --out "$TMP/ah3.json"
+check_eq "★3 interview (16 questions, 6-1-1 no) assesses like the hand-written file" same "$(same "$TMP/aiv3.json" "$TMP/ah3.json")"
+check_eq "★3 interview: achieved none, one gap 6-1-1" "none 6-1-1" \
+  "$(jget "$TMP/aiv3.json" "d['achieved']+' '+','.join(g['id'] for g in d['gaps'])")"
+check_rc "interview: bad level (exit 2)" 2 "$MAMORI" scs interview --level 7 -o "$TMP/x.json"
