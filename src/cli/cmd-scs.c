@@ -116,7 +116,7 @@ int mm_cli_scs_lang(const char *s, mm_scs_lang *out)
     return -1;
 }
 
-static int load_catalogue(const char *given, mm_scs_catalogue **cat)
+int mm_cli_scs_load_catalogue(const char *given, mm_scs_catalogue **cat)
 {
     char path[PATH_MAX + 64];
     mm_scs_catalogue_path(given, path, sizeof path);
@@ -164,14 +164,11 @@ static int cmd_catalogue(opts *o)
     int r;
     int level = 0;
     if (o->level) {
-        if (strcmp(o->level, "3") == 0 || strcmp(o->level, "★3") == 0)
-            level = 3;
-        else if (strcmp(o->level, "4") == 0 || strcmp(o->level, "★4") == 0)
-            level = 4;
-        else
+        level = mm_scs_level_parse(o->level);
+        if (!level)
             return mm_cli_usage_error(&mm_cmd_scs,
-                                      "--level は 3 か 4 です / --level "
-                                      "must be 3 or 4");
+                                      "--level は 1〜4 です / --level "
+                                      "must be 1, 2, 3 or 4");
     }
     bool json = false;
     if (o->format && strcmp(o->format, "json") == 0)
@@ -184,7 +181,7 @@ static int cmd_catalogue(opts *o)
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     mm_scs_catalogue *cat;
-    if ((r = load_catalogue(o->catalogue, &cat)) >= 0)
+    if ((r = mm_cli_scs_load_catalogue(o->catalogue, &cat)) >= 0)
         return r;
     mm_buf b;
     mm_buf_init(&b, MM_SCS_REPORT_MAX);
@@ -226,7 +223,7 @@ static int cmd_assess(opts *o)
     else
         mm_cli_scs_today(today);
     mm_scs_catalogue *cat;
-    if ((r = load_catalogue(o->catalogue, &cat)) >= 0)
+    if ((r = mm_cli_scs_load_catalogue(o->catalogue, &cat)) >= 0)
         return r;
     mm_err err;
     mm_scs_answers *ans = NULL;
@@ -295,6 +292,7 @@ static const struct {
     {"verify", mm_cli_scs_verify_opts, true, mm_cli_scs_verify},
     {"countersign", mm_cli_scs_countersign_opts, false,
      mm_cli_scs_countersign},
+    {"interview", mm_cli_scs_interview_opts, false, mm_cli_scs_interview},
 };
 
 static int scs_run(int argc, char **argv)
@@ -336,6 +334,8 @@ const mm_command mm_cmd_scs = {
         "  mamori scs countersign --confirmed FILE --key SECRET_KEY_FILE\n"
         "                    --assessor-name NAME --assessor-id ID\n"
         "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
+        "  mamori scs interview [--level ★1|★2|★3|★4] [-o answers.json] "
+        "[--lang ja|en]\n"
         "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] "
         "[--out FILE]\n"
         "\n"
@@ -346,6 +346,8 @@ const mm_command mm_cmd_scs = {
         "FILE.pub）\n"
         "  confirm    登録セキスペが診断結果を確認し、Ed25519 で署名する\n"
         "  countersign 第三者評価機関が確認済みの診断結果に署名する（★4）\n"
+        "  interview  "
+        "質問に答えて回答ファイルを作る（1問ごとに保存、続きから再開）\n"
         "  verify     確認済みの診断結果が書き換えられていないか確かめる\n"
         "             （0 = 有効、1 = 無効、2 = 読めない）\n"
         "  共通: --catalogue FILE（既定は data/scs/catalogue.txt）\n"
@@ -358,6 +360,9 @@ const mm_command mm_cmd_scs = {
         "FILE.pub)\n"
         "  confirm    record a Registered Information Security Specialist's\n"
         "             confirmation and sign the assessment (Ed25519)\n"
+        "  interview  answer plain questions to make the answers file (saved "
+        "after\n"
+        "             each answer; run again to resume)\n"
         "  countersign a third-party assessor countersigns a confirmed "
         "assessment (★4)\n"
         "  verify     check a confirmed assessment was not altered\n"

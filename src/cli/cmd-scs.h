@@ -50,6 +50,13 @@ void mm_cli_scs_today(char out[11]);
 /* Writes to --out (atomically, with `mode`) or stdout; an exit code. */
 int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode);
 
+/* Loads --catalogue (or the default); -1 to go on, else the exit code. */
+int mm_cli_scs_load_catalogue(const char *given, mm_scs_catalogue **cat);
+
+/* interview (cmd-scs-interview.c): options and code. */
+extern const mm_cli_opt mm_cli_scs_interview_opts[];
+int mm_cli_scs_interview(opts *o);
+
 /* keygen, confirm and verify (cmd-scs-sign.c): options and code. */
 extern const mm_cli_opt mm_cli_scs_keygen_opts[];
 extern const mm_cli_opt mm_cli_scs_confirm_opts[];

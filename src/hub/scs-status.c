@@ -19,8 +19,8 @@ static int level_from(const char *s)
         return 4;
     if (strcmp(s, "★3") == 0)
         return 3;
-    if (strcmp(s, "none") == 0)
-        return 0;
+    if (strcmp(s, "none") == 0 || strcmp(s, "★1") == 0 || strcmp(s, "★2") == 0)
+        return 0; /* SECURITY ACTION rungs: no SCS ★ */
     return -1;
 }
 

@@ -130,9 +130,9 @@ static mm_rc parse_answer(actx *c, mm_scs_answers *A, size_t idx,
                             "%s: この項目に ★%d の基準はありません / item "
                             "%s has no ★%d criterion (its level is %s)",
                             id, lvl, id, lvl,
-                            it->n_crit == 2          ? "3+4"
-                            : it->crit[0].level == 3 ? "3"
-                                                     : "4");
+                            it->n_crit == 2
+                                ? "3+4"
+                                : scs_level_name(it->crit[0].level));
             if (parse_value(c, id, val, &slot[ci]) != MM_OK)
                 return MM_EPARSE;
             per_level = true;
@@ -325,8 +325,8 @@ mm_rc mm_scs_answers_parse(const char *data, size_t len, const char *name,
     A->target = t ? scs_level_parse(t) : 0;
     if (!A->target) {
         rc = aerr(&c, "target",
-                  "\"target\" は \"★3\" か \"★4\" です / \"target\" "
-                  "must be \"★3\" or \"★4\"");
+                  "\"target\" は \"★1\"〜\"★4\" です / \"target\" "
+                  "must be \"★1\", \"★2\", \"★3\" or \"★4\"");
         goto done;
     }
     json_t *at = json_object_get(root, "assessed_at");

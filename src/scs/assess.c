@@ -224,7 +224,9 @@ static json_t *tier_json(int target, const json_t *org)
     json_t *o = json_object_get(org, "onsite_responder");
     bool onsite = o && json_is_true(o);
     char name[16];
-    snprintf(name, sizeof name, "SCS★%d%s", target, onsite ? "" : "+");
+    /* from SECURITY ACTION ★1/★2 the next service step is SCS★3's */
+    snprintf(name, sizeof name, "SCS★%d%s", target < 3 ? 3 : target & 7,
+             onsite ? "" : "+");
     char ja[512], en[512];
     if (onsite) {
         snprintf(ja, sizeof ja,
@@ -318,6 +320,8 @@ static mm_rc renewal_json(const mm_scs_assessment *as, const char *text,
     for (size_t i = 0; i < as->n_rows; i++) {
         const row *cur = &as->rows[i];
         const char *id = as->cat->items[cur->item].id;
+        if ((cur->level <= 2) != (as->target <= 2))
+            continue;   /* the other ladder (SECURITY ACTION / SCS) */
         int found = -1; /* -1 absent, 0 not met, 1 met */
         size_t k;
         json_t *p;
@@ -352,24 +356,42 @@ static mm_rc renewal_json(const mm_scs_assessment *as, const char *text,
     return MM_OK;
 }
 
+/* "ladder": every rung the catalogue has, with met/total and whether it
+ * is reached; "next": the first rung above the one achieved (or null). */
+static mm_rc ladder_json(json_t *doc, const scs_ladder *lad, int achieved)
+{
+    json_t *arr = json_array();
+    if (!arr || json_object_set_new(doc, "ladder", arr) != 0)
+        return MM_ENOMEM;
+    int next = 0;
+    for (int l = 1; l <= 4; l++) {
+        if (!lad->total[l])
+            continue;
+        bool reached = scs_ladder_reached(lad, l);
+        if (!next && l > achieved)
+            next = l;
+        json_t *r = json_pack(
+            "{s:s, s:s, s:I, s:I, s:b}", "level", scs_level_name(l), "scheme",
+            l <= 2 ? "SECURITY ACTION" : "SCS", "met", (json_int_t)lad->met[l],
+            "total", (json_int_t)lad->total[l], "reached", reached);
+        if (json_array_append_new(arr, r) != 0)
+            return MM_ENOMEM;
+    }
+    json_t *n = next ? json_string(scs_level_name(next)) : json_null();
+    return json_object_set_new(doc, "next", n) == 0 ? MM_OK : MM_ENOMEM;
+}
+
 static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
                        mm_scs_evidence *const *ev, const bool *stale,
-                       size_t n_ev, const char *today)
+                       size_t n_ev, const char *today, const scs_ladder *lad)
 {
     const mm_scs_catalogue *cat = as->cat;
     char sha[65];
     scs_hex(cat->sha256, 32, sha);
     const char *date =
         scs_answers_date(ans)[0] ? scs_answers_date(ans) : today;
-    unsigned met3 = 0, tot3 = 0, met4 = 0, tot4 = 0;
-    for (size_t i = 0; i < as->n_rows; i++) {
-        tot4++;
-        met4 += as->rows[i].met;
-        if (as->rows[i].level == 3) {
-            tot3++;
-            met3 += as->rows[i].met;
-        }
-    }
+    unsigned met3 = lad->met[3], tot3 = lad->total[3];
+    unsigned met4 = met3 + lad->met[4], tot4 = tot3 + lad->total[4];
     json_t *doc = json_pack(
         "{s:s, s:s, s:{s:s, s:s, s:b, s:I, s:I}, s:O, s:s, s:s, s:s,"
         " s:{s:{s:I, s:I}, s:{s:I, s:I}}, s:[], s:[], s:[], s:[], s:o}",
@@ -393,7 +415,7 @@ static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
         const row *r = &as->rows[i];
         if (json_array_append_new(items, item_json(cat, r, ans)) != 0)
             return MM_ENOMEM;
-        if (!r->met && r->level <= as->target) {
+        if (!r->met && scs_level_needs(as->target, r->level)) {
             if (json_array_append_new(gaps, gap_json(cat, r)) != 0)
                 return MM_ENOMEM;
             as->n_gaps++;
@@ -412,6 +434,21 @@ static mm_rc build_doc(mm_scs_assessment *as, const mm_scs_answers *ans,
             return MM_ENOMEM;
         }
         if (json_array_append_new(evs, sum) != 0)
+            return MM_ENOMEM;
+    }
+    if (lad->total[1] + lad->total[2] > 0) {
+        /* SECURITY ACTION rungs: "1" its own items, "2" up to ★2 */
+        json_t *lv = json_object_get(doc, "levels");
+        if (json_object_set_new(lv, "1",
+                                json_pack("{s:I, s:I}", "met",
+                                          (json_int_t)lad->met[1], "total",
+                                          (json_int_t)lad->total[1])) ||
+            json_object_set_new(
+                lv, "2",
+                json_pack("{s:I, s:I}", "met",
+                          (json_int_t)(lad->met[1] + lad->met[2]), "total",
+                          (json_int_t)(lad->total[1] + lad->total[2]))) ||
+            ladder_json(doc, lad, as->achieved) != MM_OK)
             return MM_ENOMEM;
     }
     if (cat->note_ja &&
@@ -477,16 +514,12 @@ mm_rc mm_scs_assess(const mm_scs_catalogue *cat, const mm_scs_answers *ans,
             rc = eval_row(r, &cat->items[i].crit[c], ev, stale, n_ev, inv);
         }
     if (rc == MM_OK) {
-        bool all3 = true, all4 = true;
-        for (size_t i = 0; i < as->n_rows; i++) {
-            if (!as->rows[i].met) {
-                all4 = false;
-                if (as->rows[i].level == 3)
-                    all3 = false;
-            }
-        }
-        as->achieved = all4 ? 4 : all3 ? 3 : 0;
-        rc = build_doc(as, ans, ev, stale, n_ev, today);
+        scs_ladder lad;
+        memset(&lad, 0, sizeof lad);
+        for (size_t i = 0; i < as->n_rows; i++)
+            scs_ladder_add(&lad, as->rows[i].level, as->rows[i].met);
+        as->achieved = scs_ladder_achieved(&lad);
+        rc = build_doc(as, ans, ev, stale, n_ev, today, &lad);
     }
     if (rc != MM_OK) {
         mm_scs_assessment_free(as);

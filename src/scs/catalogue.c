@@ -608,16 +608,14 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
                         v);
         return MM_OK;
     case K_LEVEL:
-        if (strcmp(v, "3") == 0)
-            p->base_level = 3;
-        else if (strcmp(v, "4") == 0)
-            p->base_level = 4;
+        if (v[0] >= '1' && v[0] <= '4' && v[1] == '\0')
+            p->base_level = v[0] - '0'; /* 1, 2: SECURITY ACTION */
         else if (strcmp(v, "3+4") == 0)
             p->base_level = 3, p->both_levels = true;
         else
             return perr(p, p->line,
                         "不明なレベルです / unknown level '%s' "
-                        "(3, 4 or 3+4)",
+                        "(1, 2, 3, 4 or 3+4)",
                         v);
         return MM_OK;
     case K_ALSO_JA: return set_str(p, &it->also_ja, v);

@@ -171,6 +171,8 @@ static mm_rc summary(mm_buf *o, const scs_doc *d, mm_scs_lang lang,
                      : rc;
     }
     const json_t *lv = json_object_get(a, "levels");
+    if (rc == MM_OK && json_object_get(a, "ladder"))
+        rc = scs_ladder_text(a, lang, true, o);
     for (int l = 3; l <= 4 && rc == MM_OK; l++) {
         const json_t *x = json_object_get(lv, l == 3 ? "3" : "4");
         rc =

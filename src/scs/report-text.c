@@ -114,6 +114,38 @@ static mm_rc text_renewal(const json_t *ren, mm_scs_lang lang, mm_buf *o)
     return rc;
 }
 
+mm_rc scs_ladder_text(const json_t *a, mm_scs_lang lang, bool html, mm_buf *o)
+{
+    /* SECURITY ACTION ★1 → ★2 → SCS ★3 → ★4, each rung with how many of
+     * its own criteria are met, then the next rung to climb */
+    mm_rc rc = mm_buf_puts(o, html ? "<p class=\"ladder\">" : "");
+    if (rc == MM_OK)
+        rc = mm_buf_printf(o, "%s:", T("★のはしご", "The ★ ladder"));
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(a, "ladder"), i, r)
+    {
+        if (rc != MM_OK)
+            break;
+        bool ok = json_is_true(json_object_get(r, "reached"));
+        rc = mm_buf_printf(
+            o, "%s %s %lld/%lld%s", i ? (html ? " &middot;" : " ·") : "",
+            scs_jstr(r, "level"),
+            (long long)json_integer_value(json_object_get(r, "met")),
+            (long long)json_integer_value(json_object_get(r, "total")),
+            ok ? T(" 達成", " reached") : "");
+    }
+    const char *next = json_string_value(json_object_get(a, "next"));
+    if (rc == MM_OK)
+        rc = next ? mm_buf_printf(o, "  — %s %s", T("次の段", "next rung"),
+                                  next)
+                  : mm_buf_printf(o, "  — %s",
+                                  T("最上段まで達成", "top rung reached"));
+    if (rc == MM_OK)
+        rc = mm_buf_puts(o, html ? "</p>\n" : "\n");
+    return rc;
+}
+
 mm_rc mm_scs_report_text(const char *json_text, size_t len, mm_scs_lang lang,
                          mm_buf *o, mm_err *err)
 {
@@ -131,6 +163,8 @@ mm_rc mm_scs_report_text(const char *json_text, size_t len, mm_scs_lang lang,
                        scs_jstr(a, "assessed_at"), T("目標", "Target"),
                        scs_jstr(a, "target"), T("達成", "Achieved"),
                        lvl_label(scs_jstr(a, "achieved"), lang));
+    if (rc == MM_OK && json_object_get(a, "ladder"))
+        rc = scs_ladder_text(a, lang, false, o);
     for (int l = 3; l <= 4 && rc == MM_OK; l++) {
         const json_t *x = json_object_get(lv, l == 3 ? "3" : "4");
         rc = mm_buf_printf(
@@ -286,7 +320,7 @@ static mm_rc cell(mm_buf *o, const char *s, int width)
 
 static bool crit_in(const mm_scs_criterion *c, int level)
 {
-    return level == 0 || (level == 3 ? c->level == 3 : true);
+    return level == 0 || scs_level_needs(level, c->level);
 }
 
 mm_rc mm_scs_catalogue_table(const mm_scs_catalogue *cat, int level,

@@ -36,6 +36,19 @@ mm_rc scs_html_esc(mm_buf *b, const char *s);
 const char *scs_level_name(int level);
 /* Parses "★3", "3", "★4", "4" (target) into 3/4; 0 if neither. */
 int scs_level_parse(const char *s);
+/* True when a criterion of `level` is required for `target`: ★1/★2
+ * (SECURITY ACTION) need the levels up to it, ★3/★4 (SCS) the SCS levels
+ * up to it. */
+bool scs_level_needs(int target, int level);
+/* Met / total criteria per level (1..4): the ★ ladder. */
+typedef struct scs_ladder {
+    unsigned met[5], total[5];
+} scs_ladder;
+void scs_ladder_add(scs_ladder *l, int level, bool met);
+/* Every criterion rung `level` needs is met (and it needs at least one). */
+bool scs_ladder_reached(const scs_ladder *l, int level);
+/* The highest rung reached: 4, 3 (SCS), 2, 1 (SECURITY ACTION) or 0. */
+int scs_ladder_achieved(const scs_ladder *l);
 /* Category from its name; false when unknown. */
 bool scs_category_from_name(const char *s, mm_scs_category *out);
 
@@ -85,6 +98,9 @@ mm_rc scs_doc_open(scs_doc *d, const char *text, size_t len, mm_err *err);
 void scs_doc_close(scs_doc *d);
 /* String member or "" */
 const char *scs_jstr(const json_t *o, const char *key);
+/* One line: every rung of the document's "ladder" (met/total, reached)
+ * and the next rung; HTML-safe (only catalogue level names and numbers). */
+mm_rc scs_ladder_text(const json_t *a, mm_scs_lang lang, bool html, mm_buf *o);
 /* Label of a status name in the language. */
 const char *scs_status_label(const char *status, mm_scs_lang lang);
 /* Label of an answer name in the language. */

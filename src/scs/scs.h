@@ -327,6 +327,13 @@ void mm_scs_catalogue_path(const char *given, char *out, size_t outlen);
  * other than tab (the text check of catalogues and answers). */
 bool mm_scs_text_valid(const char *p, size_t n);
 
+/* True when a criterion of `level` is required for `target` (★1/★2:
+ * SECURITY ACTION levels up to it; ★3/★4: the SCS levels up to it). */
+bool mm_scs_level_needs(int target, int level);
+
+/* "★1".."★4" or "1".."4" → 1..4; 0 for anything else. */
+int mm_scs_level_parse(const char *s);
+
 /* Days since 1970-01-01 of "YYYY-MM-DD"; -1 when it is not a date. */
 int64_t mm_scs_date_days(const char *date);
 

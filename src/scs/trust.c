@@ -76,17 +76,17 @@ mm_rc mm_scs_recompute(const mm_scs_catalogue *cat, const char *doc,
     }
     const char *cl = json_string_value(json_object_get(a, "achieved"));
     int lv = cl ? scs_level_parse(cl) : 0;
-    *claimed = lv ? lv : cl && strcmp(cl, "none") == 0 ? 0 : -1;
-    bool all3 = true, all4 = true;
+    *claimed = lv >= 3 ? lv : lv || (cl && strcmp(cl, "none") == 0) ? 0 : -1;
+    scs_ladder lad;
+    memset(&lad, 0, sizeof lad);
     for (size_t i = 0; i < cat->n_items; i++)
-        for (unsigned c = 0; c < cat->items[i].n_crit; c++) {
-            if (row_met(items, &cat->items[i], c))
-                continue;
-            all4 = false;
-            if (cat->items[i].crit[c].level == 3)
-                all3 = false;
-        }
-    *achieved = all4 ? 4 : all3 ? 3 : 0;
+        for (unsigned c = 0; c < cat->items[i].n_crit; c++)
+            scs_ladder_add(&lad, cat->items[i].crit[c].level,
+                           row_met(items, &cat->items[i], c));
+    /* the SCS rungs only: a confirmation is about ★3/★4 */
+    *achieved = scs_ladder_reached(&lad, 4)   ? 4
+                : scs_ladder_reached(&lad, 3) ? 3
+                                              : 0;
     json_decref(root);
     return MM_OK;
 }

@@ -171,16 +171,16 @@ mm_rc scs_html_esc(mm_buf *b, const char *s)
 
 const char *scs_level_name(int level)
 {
-    return level == 4 ? "★4" : level == 3 ? "★3" : "none";
+    static const char *const names[] = {"none", "★1", "★2", "★3", "★4"};
+    return level >= 1 && level <= 4 ? names[level] : "none";
 }
 
 int scs_level_parse(const char *s)
 {
-    if (strcmp(s, "★3") == 0 || strcmp(s, "3") == 0)
-        return 3;
-    if (strcmp(s, "★4") == 0 || strcmp(s, "4") == 0)
-        return 4;
-    return 0;
+    /* "★1".."★4" or "1".."4"; ★1/★2 are SECURITY ACTION, ★3/★4 SCS */
+    if (strncmp(s, "★", strlen("★")) == 0)
+        s += strlen("★");
+    return s[0] >= '1' && s[0] <= '4' && s[1] == '\0' ? s[0] - '0' : 0;
 }
 
 mm_rc mm_scs_read_file(const char *path, size_t max, char **out, size_t *len,
@@ -261,4 +261,49 @@ void mm_scs_catalogue_path(const char *given, char *out, size_t outlen)
 bool mm_scs_text_valid(const char *p, size_t n)
 {
     return scs_text_ok(p, n);
+}
+
+int mm_scs_level_parse(const char *s)
+{
+    return s ? scs_level_parse(s) : 0;
+}
+
+bool scs_level_needs(int target, int level)
+{
+    /* two ladders: SECURITY ACTION ★1 ⊂ ★2, SCS ★3 ⊂ ★4 */
+    return target <= 2 ? level <= target : level >= 3 && level <= target;
+}
+
+void scs_ladder_add(scs_ladder *l, int level, bool met)
+{
+    if (level < 1 || level > 4)
+        return;
+    l->total[level]++;
+    l->met[level] += met;
+}
+
+bool scs_ladder_reached(const scs_ladder *l, int level)
+{
+    unsigned need = 0;
+    for (int k = 1; k <= 4; k++) {
+        if (!scs_level_needs(level, k))
+            continue;
+        if (l->met[k] != l->total[k])
+            return false;
+        need += l->total[k];
+    }
+    return need > 0;
+}
+
+int scs_ladder_achieved(const scs_ladder *l)
+{
+    for (int level = 4; level >= 1; level--)
+        if (scs_ladder_reached(l, level))
+            return level;
+    return 0;
+}
+
+bool mm_scs_level_needs(int target, int level)
+{
+    return scs_level_needs(target, level);
 }

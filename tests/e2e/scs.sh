@@ -20,12 +20,14 @@ check_rc "unknown subcommand: exit 2" 2 "$MAMORI" scs frobnicate
 
 # ---- catalogue -------------------------------------------------------------
 "$MAMORI" scs catalogue --format json >"$TMP/cat.json"
-check_eq "catalogue: 26 published IDs" 26 "$(jget "$TMP/cat.json" "len({i['id'] for i in d['items']})")"
-check_eq "catalogue: 29 criteria (3 stricter at ★4)" 29 "$(jget "$TMP/cat.json" "len(d['items'])")"
+check_eq "catalogue: 26 published IDs" 26 "$(jget "$TMP/cat.json" "len({i['id'] for i in d['items'] if i['level'] >= 3})")"
+check_eq "catalogue: 29 criteria (3 stricter at ★4)" 29 "$(jget "$TMP/cat.json" "len([i for i in d['items'] if i['level'] >= 3])")"
+check_eq "catalogue: SECURITY ACTION ★1 6 items, ★2 26 more" "6 26" \
+  "$(jget "$TMP/cat.json" "' '.join(str(len([i for i in d['items'] if i['level'] == l])) for l in (1, 2))")"
 check_eq "catalogue says it is partial" True "$(jget "$TMP/cat.json" "d['partial']")"
 check_eq "catalogue --level 3 lists 16 criteria" 16 \
   "$("$MAMORI" scs catalogue --level 3 --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')"
-n=$("$MAMORI" scs catalogue | grep -cE '^[0-9]-[0-9]-[0-9] ')
+n=$("$MAMORI" scs catalogue | grep -cE '^[1-9]-[0-9]-[0-9] ')
 check_eq "catalogue table has 29 rows" 29 "$n"
 
 # ---- the three answer sets ------------------------------------------------------

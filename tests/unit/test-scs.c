@@ -39,17 +39,24 @@ static void test_catalogue_real(void **state)
 {
     (void)state;
     mm_scs_catalogue *cat = load_real();
-    assert_int_equal(cat->n_items, 26);
+    assert_int_equal(cat->n_items, 58); /* 26 SCS, 6 ★1, 26 ★2 */
     for (size_t i = 0; i < 26; i++)
         assert_non_null(mm_scs_catalogue_find(cat, published_ids[i]));
     assert_null(mm_scs_catalogue_find(cat, "9-9-9"));
-    size_t crit = 0, lvl3 = 0;
+    size_t crit = 0, lvl3 = 0, sa[3] = {0};
     for (size_t i = 0; i < cat->n_items; i++) {
+        int l = cat->items[i].crit[0].level;
+        if (l <= 2) {
+            sa[l]++;
+            continue;
+        }
         crit += cat->items[i].n_crit;
-        lvl3 += cat->items[i].crit[0].level == 3;
+        lvl3 += l == 3;
     }
     assert_int_equal(crit, 29);
     assert_int_equal(lvl3, 16);
+    assert_int_equal(sa[1], 6);  /* the 5 articles + backups */
+    assert_int_equal(sa[2], 26); /* the 25 questions + basic policy */
     assert_true(cat->partial);
     assert_int_equal(cat->items_total4, 44);
     const mm_scs_item *it = mm_scs_catalogue_find(cat, "5-1-1");
@@ -150,15 +157,17 @@ static void test_catalogue_errors(void **state)
 /* ---- answers helpers
  * -------------------------------------------------------- */
 
-/* Every item answered `base`, then "id=value" overrides (value may be a
- * JSON fragment when it starts with '{'). */
+/* Every SCS item (★3/★4; the SECURITY ACTION rungs are left out, so
+ * they stay unknown) answered `base`, then "id=value" overrides (value may
+ * be a JSON fragment when it starts with '{'). */
 static char *answers_json(const mm_scs_catalogue *cat, const char *target,
                           const char *base, const char *const *over,
                           size_t n_over, const char *extra_top)
 {
     json_t *ans = json_object();
     for (size_t i = 0; i < cat->n_items; i++)
-        json_object_set_new(ans, cat->items[i].id, json_string(base));
+        if (cat->items[i].crit[0].level >= 3)
+            json_object_set_new(ans, cat->items[i].id, json_string(base));
     for (size_t i = 0; i < n_over; i++) {
         char id[16];
         const char *eq = strchr(over[i], '=');
@@ -283,7 +292,8 @@ static void test_answers_errors(void **state)
         {"5-1-1={\"answer\":\"yes\",\"3\":\"no\"}", NULL,
          "give either \"answer\" or per-level"},
         {"5-1-1={\"5\":\"yes\"}", NULL, "unknown key \"5\""},
-        {NULL, "{\"target\":\"★5\"}", "\"target\" must be \"★3\" or \"★4\""},
+        {NULL, "{\"target\":\"★5\"}",
+         "\"target\" must be \"★1\", \"★2\", \"★3\" or \"★4\""},
         {NULL, "{\"organisation\":{\"employees\":3}}", "organisation.name"},
         {NULL, "{\"organisation\":{\"name\":\"a\",\"rating\":1.5}}",
          "organisation.rating must be"},
@@ -740,9 +750,39 @@ static void test_reports(void **state)
     mm_scs_catalogue_free(cat);
 }
 
+/* SECURITY ACTION ★1/★2: the rungs below SCS, and the next rung. */
+static void test_ladder(void **state)
+{
+    (void)state;
+    mm_scs_catalogue *cat = load_real();
+    json_t *ans = json_object();
+    for (size_t i = 0; i < cat->n_items; i++)
+        if (cat->items[i].crit[0].level <= 2)
+            json_object_set_new(ans, cat->items[i].id, json_string("yes"));
+    json_object_set_new(ans, "0-2-26", json_string("no")); /* no policy */
+    json_t *doc =
+        json_pack("{s:{s:s}, s:s, s:s, s:o}", "organisation", "name", "x",
+                  "target", "★2", "assessed_at", "2026-11-20", "answers", ans);
+    char *a = json_dumps(doc, 0);
+    json_decref(doc);
+    mm_scs_assessment *as = run(cat, a, NULL, 0, NULL);
+    assert_int_equal(mm_scs_achieved(as), 1);
+    assert_int_equal(mm_scs_gap_count(as), 1); /* only 0-2-26 */
+    char *js = as_json(as, false);
+    json_t *d = json_loads(js, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(d, "next")), "★2");
+    assert_int_equal(json_array_size(json_object_get(d, "ladder")), 4);
+    json_decref(d);
+    free(js);
+    mm_scs_assessment_free(as);
+    free(a);
+    mm_scs_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ladder),
         cmocka_unit_test(test_catalogue_real),
         cmocka_unit_test(test_catalogue_errors),
         cmocka_unit_test(test_decision),
