@@ -38,6 +38,8 @@ enum {
     K_PASSWORD_STDIN,
     K_PROVIDER,
     K_SME,
+    K_CASE,
+    K_OUT,
 };
 #define SAN_MAX 64u
 
@@ -57,6 +59,7 @@ typedef struct hub_args {
     char *text;   /* FILE read, for rows with .file */
     size_t len;
     const char *role, *provider, *sme; /* user add, provider link */
+    const char *case_id, *out;         /* case export */
 } hub_args;
 
 /* True when option `k` was given. */
