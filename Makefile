@@ -177,3 +177,18 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+
+# The incident first-response checklist (data/incident/first-response.tsv)
+# is compiled into the library like the rules (src/hub/cases.c).
+CHECKLIST_SRC := $(BUILD)/gen/checklist.c
+$(BUILD)/libmamori.a: $(BUILD)/obj/gen/checklist.o
+$(CHECKLIST_SRC): data/incident/first-response.tsv scripts/embed-checklist
+	@mkdir -p $(dir $@)
+	scripts/embed-checklist $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/checklist.o: $(CHECKLIST_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(FUZZ_LIB): $(BUILD)/fuzz/obj/gen/checklist.o
+$(BUILD)/fuzz/obj/gen/checklist.o: $(CHECKLIST_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@

@@ -5,6 +5,7 @@
 #include "cmd-hub.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The password from stdin (one line, the newline dropped); false when
@@ -137,6 +138,29 @@ static int run_provider_link(hub_args *a)
     return MM_EXIT_OK;
 }
 
+static int run_case_export(hub_args *a)
+{
+    char *end;
+    long long id = strtoll(a->case_id, &end, 10);
+    if (*end || id <= 0)
+        return mm_cli_usage_error(&mm_cmd_hub, "--case は番号 / --case must "
+                                               "be a case number");
+    mm_buf b;
+    mm_buf_init(&b, FILE_MAX);
+    mm_err err;
+    mm_rc r = mm_hub_case_html(a->st, id, &b, &err);
+    if (r == MM_OK)
+        r = mm_file_write_atomic(a->out, b.data, b.len, 0600, &err);
+    mm_buf_free(&b);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    fprintf(stderr,
+            "インシデント記録 %lld を %s に書きました / case %lld "
+            "written to %s\n",
+            id, a->out, id, a->out);
+    return MM_EXIT_OK;
+}
+
 static const mm_cli_opt user_add_opts[] = {
     O_DIR,
     OPT("--tenant", K_TENANT, true),
@@ -151,6 +175,11 @@ static const mm_cli_opt provider_opts[] = {O_DIR,
                                            OPT("--provider", K_PROVIDER, true),
                                            OPT("--sme", K_SME, true),
                                            {0}};
+static const mm_cli_opt case_opts[] = {O_DIR,
+                                       OPT("--case", K_CASE, true),
+                                       OPT("-o", K_OUT, true),
+                                       OPT("--output", K_OUT, true),
+                                       {0}};
 
 const hub_sub mm_cli_hub_user_subs[] = {
     {"user add", user_add_opts,
@@ -163,6 +192,8 @@ const hub_sub mm_cli_hub_user_subs[] = {
      "user del needs --dir and --name", 0, true, run_user_del},
     {"user totp", user_name_opts, NEED(K_DIR) | NEED(K_NAME), 0,
      "user totp needs --dir and --name", 0, true, run_user_totp},
+    {"case export", case_opts, NEED(K_DIR) | NEED(K_CASE) | NEED(K_OUT), 0,
+     "case export needs --dir, --case and -o FILE", 0, true, run_case_export},
     {"provider link", provider_opts,
      NEED(K_DIR) | NEED(K_PROVIDER) | NEED(K_SME), 0,
      "provider link needs --dir, --provider and --sme", 0, true,

@@ -107,6 +107,10 @@ static const char usage[] =
     "  mamori hub provider link --dir DIR --provider TENANT --sme TENANT\n"
     "      監視事業者が見守る中小企業 / an SME a monitoring provider "
     "watches\n"
+    "  mamori hub case export --dir DIR --case N -o FILE\n"
+    "      インシデント記録を HTML の経過表に（警察・保険会社向け） / a case "
+    "as an\n"
+    "      HTML timeline for the police or an insurer\n"
     "  mamori hub correlate --store postgresql://… --bus nats://… [--dir "
     "DIR]\n"
     "      バスのバッチを相関しストアへ / correlate the bus's batches into "
@@ -213,6 +217,8 @@ static int take_opt(int key, const char *v, void *ud)
     case K_PROVIDER: a->provider = v; break;
     case K_SME: a->sme = v; break;
     case K_BUS: a->bus = v; break;
+    case K_CASE: a->case_id = v; break;
+    case K_OUT: a->out = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");

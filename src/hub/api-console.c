@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,10 @@ struct mm_hub_console {
     bool tls;
     int64_t idle_ms, max_ms;
     mm_hub_throttle *th_user, *th_addr;
-    char dummy_hash[128]; /* verified for unknown users: same timing */
+    char dummy_hash[128];   /* verified for unknown users: same timing */
+    int64_t case_cursor;    /* alerts up to this id were swept for cases */
+    uint8_t pseudo_key[32]; /* keys the coordinator's tenant pseudonyms */
+    int64_t last_sweep_ms;
 };
 
 static void lock(mm_hub_console *cs)
@@ -68,6 +72,7 @@ mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
     }
     cs->st = st;
     cs->mu = mu;
+    randombytes_buf(cs->pseudo_key, sizeof cs->pseudo_key);
     cs->tls = conf->tls;
     cs->idle_ms =
         (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;
@@ -121,33 +126,8 @@ static void fail_access(mm_hub_http_resp *o, mm_hub_decision d)
         fail(o, 404, "見つかりません / not found");
 }
 
-static void jstr(mm_buf *b, const char *key, const char *v)
-{
-    mm_buf_printf(b, "\"%s\":", key);
-    if (v)
-        mm_buf_json_str(b, v, strlen(v));
-    else
-        mm_buf_puts(b, "null");
-}
-
-/* RFC 3339 with an offset: +09:00 for accounts in Japan (the default),
- * else UTC. */
-static void jtime(mm_buf *b, const char *key, int64_t ms, const char *tz)
-{
-    if (ms <= 0) {
-        mm_buf_printf(b, "\"%s\":null", key);
-        return;
-    }
-    bool jst = !tz || !tz[0] || strcmp(tz, "Asia/Tokyo") == 0;
-    char t[32];
-    mm_time_format(ms + (jst ? 9 * HOUR_MS : 0), t, sizeof t);
-    if (jst) {
-        size_t n = strlen(t);
-        if (n && t[n - 1] == 'Z')
-            snprintf(t + n - 1, sizeof t - (n - 1), "+09:00");
-    }
-    mm_buf_printf(b, "\"%s\":\"%s\"", key, t);
-}
+#define jstr mm_hub_jstr
+#define jtime mm_hub_jtime
 
 static const char *const sev_names[] = {"none", "low", "medium", "high",
                                         "critical"};
@@ -210,6 +190,7 @@ typedef struct ctx {
     links graph, prov;
     bool loaded;
     mm_hub_relations rel;
+    const char *step_id; /* POST …/steps/{step_id} */
 } ctx;
 
 static mm_rc add_link(const mm_link *l, void *ud)
@@ -901,6 +882,516 @@ static void post_alert(ctx *x, int64_t id, const mm_hub_http_req *rq,
     unlock(x->cs);
 }
 
+/* ---- incident cases ------------------------------------------------------
+ */
+
+/* Opens the cases of new critical alerts; caller holds the lock. */
+static void sweep_cases(mm_hub_console *cs, int64_t now)
+{
+    unsigned n;
+    mm_err err;
+    cs->last_sweep_ms = now;
+    (void)mm_hub_case_sweep(cs->st, &cs->case_cursor, now, &n, &err);
+}
+
+void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms)
+{
+    if (cs && now_ms - cs->last_sweep_ms >= 1000)
+        sweep_cases(cs, now_ms);
+}
+
+typedef struct cvec {
+    mm_hub_case *v;
+    size_t n;
+} cvec;
+
+static mm_rc add_case(const mm_hub_case *c, void *ud)
+{
+    cvec *l = ud;
+    mm_hub_case *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+    if (!nv)
+        return MM_ENOMEM;
+    l->v = nv;
+    l->v[l->n++] = *c;
+    return MM_OK;
+}
+
+static mm_rc count_step(const mm_hub_case_step *st, void *ud)
+{
+    (void)st;
+    (*(unsigned *)ud)++;
+    return MM_OK;
+}
+
+static int case_desc(const void *a, const void *b)
+{
+    int64_t x = ((const mm_hub_case *)a)->id, y = ((const mm_hub_case *)b)->id;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void case_row(ctx *x, mm_buf *b, const mm_hub_case *c)
+{
+    unsigned done = 0;
+    size_t total;
+    mm_err err;
+    mm_hub_checklist(&total);
+    (void)x->cs->st->ops->case_step_list(x->cs->st, c->id, count_step, &done,
+                                         &err);
+    mm_buf_printf(b, "{\"id\":%lld,", (long long)c->id);
+    jstr(b, "tenant", c->tenant);
+    mm_buf_printf(b, ",\"alert_id\":%lld,", (long long)c->alert);
+    jstr(b, "status", c->status);
+    mm_buf_puts(b, ",");
+    jstr(b, "title", c->title);
+    mm_buf_puts(b, ",");
+    jtime(b, "opened", c->opened_ms, x->user.tz);
+    mm_buf_puts(b, ",");
+    jstr(b, "opened_by", c->opened_by);
+    mm_buf_printf(b,
+                  ",\"personal_data\":%s,\"steps_done\":%u,"
+                  "\"steps_total\":%zu}",
+                  c->personal_data ? "true" : "false", done, total);
+}
+
+static void get_cases(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                      mm_hub_http_resp *o)
+{
+    const char *tenant = arg(rq, "tenant"), *status = arg(rq, "status");
+    if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
+        return fail(o, 400,
+                    "status は open か closed / status must be open "
+                    "or closed");
+    tlist ts = {NULL, 0};
+    cvec l = {NULL, 0};
+    mm_err err;
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    sweep_cases(x->cs, now);
+    mm_hub_decision d =
+        tenant ? may(x, MM_RES_CASES, tenant) : MM_ACCESS_ALLOW;
+    if (d == MM_ACCESS_ALLOW)
+        rc = mm_store_tenant_list(x->cs->st, add_tenant, &ts, &err);
+    for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < ts.n; i++)
+        if ((!tenant || strcmp(tenant, ts.v[i].id) == 0) &&
+            may(x, MM_RES_CASES, ts.v[i].id) == MM_ACCESS_ALLOW)
+            rc = x->cs->st->ops->case_list(x->cs->st, 0, ts.v[i].id, status, 0,
+                                           add_case, &l, &err);
+    if (d == MM_ACCESS_ALLOW && rc == MM_OK) {
+        if (l.n)
+            qsort(l.v, l.n, sizeof *l.v, case_desc);
+        mm_buf_puts(&o->body, "{\"cases\":[");
+        for (size_t i = 0; i < l.n; i++) {
+            mm_buf_puts(&o->body, i ? "," : "");
+            case_row(x, &o->body, &l.v[i]);
+        }
+        mm_buf_puts(&o->body, "]}");
+        o->status = 200;
+    }
+    unlock(x->cs);
+    free(ts.v);
+    free(l.v);
+    if (d != MM_ACCESS_ALLOW)
+        fail_access(o, d);
+    else if (rc != MM_OK)
+        fail(o, 500, "the store could not list the cases");
+}
+
+/* Case `id` if the caller may use it as `res`; caller holds the lock. */
+static mm_hub_decision case_access(ctx *x, int64_t id, mm_hub_res res,
+                                   mm_hub_case *c)
+{
+    mm_err err;
+    if (mm_hub_case_get(x->cs->st, id, c, &err) != MM_OK)
+        return MM_ACCESS_NOT_FOUND;
+    return may(x, res, c->tenant);
+}
+
+/* Replies with the case as JSON; caller holds the lock. */
+static void case_reply(ctx *x, int64_t id, unsigned status,
+                       mm_hub_http_resp *o)
+{
+    mm_err err;
+    mm_buf_reset(&o->body);
+    if (mm_hub_case_json(x->cs->st, id, x->user.tz, &o->body, &err) != MM_OK)
+        return fail(o, 500, "the store could not read the case");
+    o->status = status;
+}
+
+static void get_case(ctx *x, int64_t id, bool html, int64_t now,
+                     mm_hub_http_resp *o)
+{
+    mm_hub_case c;
+    mm_err err;
+    lock(x->cs);
+    sweep_cases(x->cs, now);
+    mm_hub_decision d = case_access(x, id, MM_RES_CASES, &c);
+    if (d == MM_ACCESS_ALLOW && !html)
+        case_reply(x, id, 200, o);
+    if (d == MM_ACCESS_ALLOW && html) {
+        if (mm_hub_case_html(x->cs->st, id, &o->body, &err) == MM_OK) {
+            o->status = 200;
+            o->ctype = "text/html; charset=utf-8";
+        } else {
+            fail(o, 500, "the store could not read the case");
+        }
+    }
+    unlock(x->cs);
+    if (d != MM_ACCESS_ALLOW)
+        fail_access(o, d);
+}
+
+/* Commits nothing itself: runs fn under the lock for a case the caller
+ * may change, syncs, and replies with the case. */
+typedef mm_rc (*case_change_fn)(ctx *x, mm_hub_case *c, json_t *j, int64_t now,
+                                mm_err *err);
+
+static void change_case(ctx *x, int64_t id, const mm_hub_http_req *rq,
+                        int64_t now, case_change_fn fn, mm_hub_http_resp *o)
+{
+    json_t *j = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return fail(o, 400,
+                    "本文は JSON オブジェクト / the body must be a "
+                    "JSON object");
+    }
+    mm_hub_case c;
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    mm_hub_decision d = case_access(x, id, MM_RES_CASE_WRITE, &c);
+    if (d == MM_ACCESS_ALLOW)
+        rc = fn(x, &c, j, now, &err);
+    unlock(x->cs);
+    json_decref(j);
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc == MM_EINVAL)
+        return fail(o, 400, err.msg);
+    if (rc == MM_OK)
+        rc = mm_store_sync(x->cs->st, &err);
+    if (rc != MM_OK)
+        return fail(o, 500, "the store could not save the change");
+    lock(x->cs);
+    case_reply(x, id, 200, o);
+    unlock(x->cs);
+}
+
+/* Writes `what` to the case's timeline inside a transaction with `put`. */
+static mm_rc case_write(ctx *x, mm_hub_case *c, const char *what,
+                        const char *note, int64_t now, mm_err *err,
+                        mm_rc (*put)(ctx *x, mm_hub_case *c, void *arg,
+                                     mm_err *err),
+                        void *arg)
+{
+    mm_store *st = x->cs->st;
+    mm_rc rc = mm_store_begin(st, err);
+    if (rc == MM_OK)
+        rc = put(x, c, arg, err);
+    if (rc == MM_OK)
+        rc = audit(x, "case", c->id, now, what, note, err);
+    if (rc == MM_OK)
+        return mm_store_commit(st, err);
+    mm_store_rollback(st);
+    return rc;
+}
+
+static const char *note_of(json_t *j, mm_err *err, mm_rc *rc)
+{
+    const char *n = json_string_value(json_object_get(j, "note"));
+    if (n && strlen(n) > 1000)
+        *rc = mm_err_set(err, MM_EINVAL, "<case>", 0,
+                         "note は 1000 バイトまで / note: up to 1000 bytes");
+    return n;
+}
+
+static mm_rc put_step(ctx *x, mm_hub_case *c, void *arg, mm_err *err)
+{
+    (void)c;
+    return x->cs->st->ops->case_step_put(x->cs->st, arg, err);
+}
+
+static mm_rc tick_step(ctx *x, mm_hub_case *c, json_t *j, int64_t now,
+                       mm_err *err, const char *step)
+{
+    size_t n;
+    const mm_hub_step_def *defs = mm_hub_checklist(&n);
+    bool known = false;
+    for (size_t i = 0; i < n; i++)
+        known |= strcmp(defs[i].id, step) == 0;
+    mm_rc rc = MM_OK;
+    const char *note = note_of(j, err, &rc);
+    if (rc != MM_OK)
+        return rc;
+    if (!known || !json_is_true(json_object_get(j, "done")))
+        return mm_err_set(err, MM_EINVAL, "<case>", 0,
+                          "手順 id とチェック {\"done\":true} が必要 / need a "
+                          "checklist step id and {\"done\":true}");
+    mm_hub_case_step cs;
+    memset(&cs, 0, sizeof cs);
+    cs.case_id = c->id;
+    snprintf(cs.step, sizeof cs.step, "%s", step);
+    snprintf(cs.done_by, sizeof cs.done_by, "%s", x->user.name);
+    cs.done_ms = now;
+    snprintf(cs.note, sizeof cs.note, "%s", note ? note : "");
+    char what[96];
+    snprintf(what, sizeof what, "step:%s", step);
+    return case_write(x, c, what, note, now, err, put_step, &cs);
+}
+
+static mm_rc put_dispatch(ctx *x, mm_hub_case *c, void *arg, mm_err *err)
+{
+    (void)c;
+    return x->cs->st->ops->dispatch_put(x->cs->st, arg, err);
+}
+
+/* "requested_at" / "arrived_at": RFC 3339, or absent (0). */
+static bool time_member(json_t *j, const char *key, int64_t *ms)
+{
+    json_t *v = json_object_get(j, key);
+    *ms = 0;
+    if (!v || json_is_null(v))
+        return true;
+    const char *s = json_string_value(v);
+    return s && mm_hub_parse_time(s, strlen(s), ms) == MM_OK;
+}
+
+static mm_rc record_dispatch(ctx *x, mm_hub_case *c, json_t *j, int64_t now,
+                             mm_err *err)
+{
+    mm_hub_dispatch d;
+    memset(&d, 0, sizeof d);
+    mm_rc rc = MM_OK;
+    const char *note = note_of(j, err, &rc);
+    if (rc != MM_OK)
+        return rc;
+    if (!time_member(j, "requested_at", &d.requested_ms) ||
+        !time_member(j, "arrived_at", &d.arrived_ms))
+        return mm_err_set(err, MM_EINVAL, "<case>", 0,
+                          "requested_at / arrived_at は RFC 3339 の時刻 / "
+                          "must be RFC 3339 times");
+    if (!d.requested_ms && !d.arrived_ms)
+        d.requested_ms = now; /* "we asked for someone now" */
+    d.case_id = c->id;
+    snprintf(d.by, sizeof d.by, "%s", x->user.name);
+    d.ts_ms = now;
+    snprintf(d.note, sizeof d.note, "%s", note ? note : "");
+    return case_write(x, c,
+                      d.arrived_ms ? "dispatch:arrived" : "dispatch:requested",
+                      note, now, err, put_dispatch, &d);
+}
+
+static mm_rc put_case(ctx *x, mm_hub_case *c, void *arg, mm_err *err)
+{
+    (void)arg;
+    return x->cs->st->ops->case_put(x->cs->st, c, err);
+}
+
+static mm_rc update_case(ctx *x, mm_hub_case *c, json_t *j, int64_t now,
+                         mm_err *err)
+{
+    const char *status = json_string_value(json_object_get(j, "status"));
+    json_t *pd = json_object_get(j, "personal_data");
+    mm_rc rc = MM_OK;
+    const char *note = note_of(j, err, &rc);
+    if (rc != MM_OK)
+        return rc;
+    if ((status && strcmp(status, "open") != 0 &&
+         strcmp(status, "closed") != 0) ||
+        (pd && !json_is_boolean(pd)) || (!status && !pd && !note))
+        return mm_err_set(err, MM_EINVAL, "<case>", 0,
+                          "status（open|closed）、personal_data（真偽）、"
+                          "note のいずれか / give status (open|closed), "
+                          "personal_data (boolean) or note");
+    char what[96] = "note";
+    if (status && strcmp(status, c->status) != 0) {
+        snprintf(c->status, sizeof c->status, "%s", status);
+        c->closed_ms = strcmp(status, "closed") == 0 ? now : 0;
+        snprintf(what, sizeof what, "status:%s", status);
+    } else if (pd) {
+        c->personal_data = json_is_true(pd);
+        snprintf(what, sizeof what, "personal_data:%s",
+                 c->personal_data ? "true" : "false");
+    }
+    if (pd)
+        c->personal_data = json_is_true(pd);
+    return case_write(x, c, what, note, now, err, put_case, NULL);
+}
+
+static void post_case(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                      mm_hub_http_resp *o)
+{
+    json_t *j = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, NULL);
+    json_t *aid = json_object_get(j, "alert_id");
+    json_t *pd = json_object_get(j, "personal_data");
+    if (!json_is_integer(aid) || json_integer_value(aid) <= 0 ||
+        (pd && !json_is_boolean(pd))) {
+        json_decref(j);
+        return fail(o, 400,
+                    "{\"alert_id\": 警報の id} が必要 / need "
+                    "{\"alert_id\": N}");
+    }
+    int64_t id = (int64_t)json_integer_value(aid);
+    bool personal = json_is_true(pd);
+    json_decref(j);
+    one_alert w;
+    mm_hub_case c;
+    mm_err err;
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    mm_hub_decision d = alert_access(x, id, MM_RES_CASE_WRITE, &w);
+    if (d == MM_ACCESS_ALLOW)
+        rc = mm_hub_case_open(x->cs->st, id, x->user.name, personal, now, &c,
+                              &err);
+    unlock(x->cs);
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc == MM_OK)
+        rc = mm_store_sync(x->cs->st, &err);
+    if (rc != MM_OK)
+        return fail(o, 500, "the store could not open the case");
+    lock(x->cs);
+    case_reply(x, c.id, 201, o);
+    unlock(x->cs);
+}
+
+/* Step ticks carry their step id in the path (x->step_id): a small
+ * adapter so they go through change_case like the other changes. */
+static mm_rc tick_step_fn(ctx *x, mm_hub_case *c, json_t *j, int64_t now,
+                          mm_err *err)
+{
+    return tick_step(x, c, j, now, err, x->step_id);
+}
+
+/* Routes /api/v1/cases…; true when it answered. */
+static bool route_cases(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                        mm_hub_http_resp *o)
+{
+    const char *p = rq->path, *m = rq->method;
+    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    bool post = strcmp(m, "POST") == 0;
+    if (strcmp(p, "/api/v1/cases") == 0) {
+        if (get)
+            get_cases(x, rq, now, o);
+        else if (post)
+            post_case(x, rq, now, o);
+        else
+            fail(o, 405, "use GET or POST");
+        return true;
+    }
+    const char *base = "/api/v1/cases/";
+    if (strncmp(p, base, strlen(base)) != 0)
+        return false;
+    char *end;
+    const char *num = p + strlen(base);
+    long long id = (*num >= '1' && *num <= '9') ? strtoll(num, &end, 10) : 0;
+    if (id <= 0)
+        return false;
+    if (*end == '\0' && get)
+        get_case(x, id, false, now, o);
+    else if (*end == '\0' && post)
+        change_case(x, id, rq, now, update_case, o);
+    else if (strcmp(end, "/export.html") == 0 && get)
+        get_case(x, id, true, now, o);
+    else if (strcmp(end, "/dispatch") == 0 && post)
+        change_case(x, id, rq, now, record_dispatch, o);
+    else if (strncmp(end, "/steps/", 7) == 0 && post && end[7]) {
+        x->step_id = end + 7;
+        change_case(x, id, rq, now, tick_step_fn, o);
+    } else
+        return false;
+    return true;
+}
+
+/* ---- views: summary, campaigns, graph, suppliers ------------------------ */
+
+typedef mm_rc (*view_fn)(ctx *x, const void *arg, mm_buf *out, mm_err *err);
+
+/* Runs a view under the lock after asking access for `res` of `tenant`. */
+static void view(ctx *x, mm_hub_res res, const char *tenant, view_fn fn,
+                 const void *arg, mm_hub_http_resp *o)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    mm_hub_decision d = may(x, res, tenant);
+    if (d == MM_ACCESS_ALLOW)
+        rc = fn(x, arg, &o->body, &err);
+    unlock(x->cs);
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc == MM_EINVAL)
+        return fail(o, 400, err.msg);
+    if (rc != MM_OK)
+        return fail(o, 500, "the store could not build the view");
+    o->status = 200;
+}
+
+typedef struct summary_arg {
+    const char *tenant, *month;
+} summary_arg;
+
+static mm_rc summary_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    const summary_arg *a = arg;
+    return mm_hub_summary_json(x->cs->st, a->tenant, a->month, x->user.tz, out,
+                               err);
+}
+
+static mm_rc campaigns_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    (void)arg;
+    return mm_hub_campaigns_view_json(
+        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
+        x->user.tz, out, err);
+}
+
+static mm_rc graph_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    (void)arg;
+    return mm_hub_graph_json(
+        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
+        out, err);
+}
+
+static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    (void)arg;
+    return mm_hub_scs_status_json(x->cs->st, x->user.tenant, out, err);
+}
+
+/* Routes the views; true when it answered. */
+static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                        mm_hub_http_resp *o)
+{
+    const char *p = rq->path;
+    if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0)
+        return false;
+    if (strcmp(p, "/api/v1/summary") == 0) {
+        char month[8];
+        char t[40];
+        mm_hub_time_tz(now, "Asia/Tokyo", t, sizeof t);
+        snprintf(month, sizeof month, "%.7s", t); /* this month in JST */
+        summary_arg a = {arg(rq, "tenant"), arg(rq, "month")};
+        if (!a.tenant)
+            a.tenant = x->user.tenant;
+        if (!a.month)
+            a.month = month;
+        view(x, MM_RES_SUMMARY, a.tenant, summary_view, &a, o);
+    } else if (strcmp(p, "/api/v1/campaigns") == 0) {
+        view(x, MM_RES_CAMPAIGNS, NULL, campaigns_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/graph") == 0) {
+        view(x, MM_RES_GRAPH, NULL, graph_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/suppliers") == 0) {
+        view(x, MM_RES_SUPPLIERS, x->user.tenant, suppliers_view, NULL, o);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* ---- the router ----------------------------------------------------------
  */
 
@@ -940,7 +1431,7 @@ static void route(ctx *x, const mm_hub_http_req *rq, int64_t now,
         get_alert(x, id, o);
     } else if (path_id(p, "/api/v1/alerts/", &id) && strcmp(m, "POST") == 0) {
         post_alert(x, id, rq, now, o);
-    } else {
+    } else if (!route_cases(x, rq, now, o) && !route_views(x, rq, now, o)) {
         fail(o, 404, "no such endpoint");
     }
 }

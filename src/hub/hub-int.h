@@ -331,4 +331,35 @@ int mm_hub_console_mhd(mm_hub_console *cs, struct MHD_Connection *c,
                        size_t *upload_size, void **state);
 void mm_hub_console_mhd_done(void *state);
 
+/* ---- cases (cases.c) -----------------------------------------------------
+ */
+
+/* RFC 3339 time with its offset: +09:00 for Asia/Tokyo (and tz NULL or
+ * ""), else UTC; out needs 32 bytes. */
+void mm_hub_time_tz(int64_t ms, const char *tz, char *out, size_t n);
+/* JSON members: "key":"time" (null when ms <= 0) and "key":"text" (null
+ * when v is NULL). */
+void mm_hub_jtime(mm_buf *b, const char *key, int64_t ms, const char *tz);
+void mm_hub_jstr(mm_buf *b, const char *key, const char *v);
+/* The case row alone; MM_ENOTFOUND when there is no such case. */
+mm_rc mm_hub_case_get(mm_store *st, int64_t id, mm_hub_case *out, mm_err *err);
+/* Called by the server's background thread with the store lock held:
+ * opens the cases of new critical alerts (at most once a second). */
+void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms);
+
+/* ---- console views (api-views.c) ---------------------------------------- */
+
+/* {"tenant","month","attacks","alerts_open","alerts_closed","cases_open",
+ * "feed_first_hit_stopped":null,"sensors":[…]} for `month` "YYYY-MM" (JST);
+ * MM_EINVAL for a bad month. */
+mm_rc mm_hub_summary_json(mm_store *st, const char *tenant, const char *month,
+                          const char *tz, mm_buf *out, mm_err *err);
+/* Campaigns and the supply-chain graph; with `key` (32 bytes) every tenant
+ * id is replaced by a pseudonym keyed with it (the coordinator's
+ * de-identified view), with key NULL the ids are shown (admin). */
+mm_rc mm_hub_campaigns_view_json(mm_store *st, const uint8_t *key,
+                                 const char *tz, mm_buf *out, mm_err *err);
+mm_rc mm_hub_graph_json(mm_store *st, const uint8_t *key, mm_buf *out,
+                        mm_err *err);
+
 #endif /* MM_HUB_INT_H */

@@ -249,6 +249,13 @@ struct mm_hub_audit;
 typedef mm_rc (*mm_hub_user_fn)(const struct mm_hub_user *u, void *ud);
 typedef mm_rc (*mm_hub_alert_fn)(const struct mm_hub_alert_row *a, void *ud);
 typedef mm_rc (*mm_hub_audit_fn)(const struct mm_hub_audit *a, void *ud);
+struct mm_hub_case;
+struct mm_hub_case_step;
+struct mm_hub_dispatch;
+typedef mm_rc (*mm_hub_case_fn)(const struct mm_hub_case *c, void *ud);
+typedef mm_rc (*mm_hub_case_step_fn)(const struct mm_hub_case_step *s,
+                                     void *ud);
+typedef mm_rc (*mm_hub_dispatch_fn)(const struct mm_hub_dispatch *d, void *ud);
 
 /* Every back end fills this table. Callers only use the mm_store_* inline
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
@@ -453,6 +460,28 @@ typedef struct mm_store_ops {
      * end on the NATS bus): the engine correlates nothing itself, and
      * counts every event of a batch JetStream had not seen as accepted. */
     bool ingest_only;
+    /* Incident cases: inserts when c->id == 0 (and sets it), else
+     * updates status and closed time. */
+    mm_rc (*case_put)(mm_store *s, struct mm_hub_case *c, mm_err *err);
+    /* Cases by filter (newest first): id (0 any), tenant and status (NULL
+     * any), alert (0 any). */
+    mm_rc (*case_list)(mm_store *s, int64_t id, const char *tenant,
+                       const char *status, int64_t alert, mm_hub_case_fn fn,
+                       void *ud, mm_err *err);
+    /* Ticks step `step` of case `id` (kept: the first tick counts). */
+    mm_rc (*case_step_put)(mm_store *s, const struct mm_hub_case_step *st,
+                           mm_err *err);
+    mm_rc (*case_step_list)(mm_store *s, int64_t id, mm_hub_case_step_fn fn,
+                            void *ud, mm_err *err);
+    mm_rc (*dispatch_put)(mm_store *s, struct mm_hub_dispatch *d, mm_err *err);
+    mm_rc (*dispatch_list)(mm_store *s, int64_t id, mm_hub_dispatch_fn fn,
+                           void *ud, mm_err *err);
+    /* A tenant's alerts with event time in [from, to): how many, how many
+     * closed or false positive; and the receive time of its newest event
+     * of any kind (0 when none). */
+    mm_rc (*alert_summary)(mm_store *s, const char *tenant, int64_t from_ms,
+                           int64_t to_ms, uint64_t *alerts, uint64_t *closed,
+                           int64_t *last_received, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -1088,6 +1117,7 @@ typedef struct mm_hub_alert_filter {
     const char *tenant; /* NULL = any (only with id) */
     int64_t id;         /* one alert, 0 = any */
     int64_t before;     /* ids below this, 0 = no bound (paging) */
+    int64_t after;      /* ids above this, 0 = no bound (case sweep) */
     const char *status; /* triage state, NULL = any */
     int min_severity;   /* 0..4 */
     unsigned limit;     /* rows at most, 0 = 1 */
@@ -1262,5 +1292,66 @@ typedef struct mm_hub_correlate_stats {
 mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
                            const mm_hub_params *p, const sigset_t *stop,
                            mm_hub_correlate_stats *st, mm_err *err);
+
+/* ---- incident cases (cases.c; docs/api.md "Cases") --------------------- */
+
+typedef struct mm_hub_case {
+    int64_t id;
+    char tenant[MM_HUB_ID_MAX + 1];
+    int64_t alert;   /* the alert that opened it */
+    char status[16]; /* "open" or "closed" */
+    int64_t opened_ms, closed_ms;
+    char opened_by[MM_HUB_USER_MAX + 1]; /* "mamori" when automatic */
+    bool personal_data; /* personal data may have leaked: PPC reports */
+    char title[257];
+} mm_hub_case;
+
+typedef struct mm_hub_case_step {
+    int64_t case_id;
+    char step[33]; /* the checklist's id */
+    char done_by[MM_HUB_USER_MAX + 1];
+    int64_t done_ms;
+    char note[1024];
+} mm_hub_case_step;
+
+/* On-site dispatch (駆付け): requested and arrival times. */
+typedef struct mm_hub_dispatch {
+    int64_t id, case_id;
+    int64_t requested_ms, arrived_ms; /* 0 = not given */
+    char by[MM_HUB_USER_MAX + 1];
+    int64_t ts_ms; /* when it was recorded */
+    char note[1024];
+} mm_hub_dispatch;
+
+/* The first-response checklist (data/incident/first-response.tsv, built
+ * into the binary): each step's id, texts, and due date rule. */
+typedef struct mm_hub_step_def {
+    const char *id, *ja, *en;
+    const char *when;                 /* "always" or "personal_data" */
+    int due_days, due_days_malicious; /* 0 = no due date */
+} mm_hub_step_def;
+/* The steps in order; *n gets their number. */
+const mm_hub_step_def *mm_hub_checklist(size_t *n);
+
+/* True when an alert of this rule and severity opens a case by itself:
+ * critical severity, success after failures on SSH, VPN or RDP, an
+ * indicator match, or a cleared event log. */
+bool mm_hub_alert_is_critical(const char *rule_id, int severity);
+/* Opens a case for every critical alert above *cursor that has none (the
+ * cursor moves on); *opened gets how many. */
+mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
+                        unsigned *opened, mm_err *err);
+/* Opens a case for alert `alert_id` by `who` (MM_ENOTFOUND when there is
+ * no such alert; an open case of the alert is returned as it is). */
+mm_rc mm_hub_case_open(mm_store *st, int64_t alert_id, const char *who,
+                       bool personal_data, int64_t now_ms, mm_hub_case *out,
+                       mm_err *err);
+/* The case as JSON (steps with due dates, dispatches, timeline), times in
+ * `tz` (NULL = Asia/Tokyo). */
+mm_rc mm_hub_case_json(mm_store *st, int64_t id, const char *tz, mm_buf *out,
+                       mm_err *err);
+/* The case as one self-contained HTML page: a timeline for the police or
+ * an insurer, Japanese first. */
+mm_rc mm_hub_case_html(mm_store *st, int64_t id, mm_buf *out, mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -1246,6 +1246,7 @@ static void *bg_main(void *arg)
             prune(s, now);
         }
         wake_waiters(s, false); /* new changes, or deadlines reached */
+        mm_hub_console_tick(s->console, now); /* cases of critical alerts */
         if (now - last_reload >= 5000) {
             last_reload = now;
             mm_hub_reload(s->h, &err);

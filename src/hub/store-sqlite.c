@@ -996,6 +996,22 @@ static mm_rc sq_audit_put(mm_store *base, const mm_hub_audit *a, mm_err *err);
 static mm_rc sq_audit_list(mm_store *base, const char *kind, int64_t ref,
                            mm_hub_audit_fn fn, void *ud, mm_err *err);
 
+static mm_rc sq_case_put(mm_store *base, mm_hub_case *c, mm_err *err);
+static mm_rc sq_case_list(mm_store *base, int64_t id, const char *tenant,
+                          const char *status, int64_t alert, mm_hub_case_fn fn,
+                          void *ud, mm_err *err);
+static mm_rc sq_case_step_put(mm_store *base, const mm_hub_case_step *cs,
+                              mm_err *err);
+static mm_rc sq_case_step_list(mm_store *base, int64_t id,
+                               mm_hub_case_step_fn fn, void *ud, mm_err *err);
+static mm_rc sq_dispatch_put(mm_store *base, mm_hub_dispatch *d, mm_err *err);
+static mm_rc sq_dispatch_list(mm_store *base, int64_t id,
+                              mm_hub_dispatch_fn fn, void *ud, mm_err *err);
+static mm_rc sq_alert_summary(mm_store *base, const char *tenant,
+                              int64_t from_ms, int64_t to_ms, uint64_t *alerts,
+                              uint64_t *closed, int64_t *last_received,
+                              mm_err *err);
+
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1066,6 +1082,13 @@ static const mm_store_ops sqlite_ops = {
     .tenant_usage = sq_tenant_usage,
     .events_prune = sq_events_prune,
     .probe = sq_probe,
+    .case_put = sq_case_put,
+    .case_list = sq_case_list,
+    .case_step_put = sq_case_step_put,
+    .case_step_list = sq_case_step_list,
+    .dispatch_put = sq_dispatch_put,
+    .dispatch_list = sq_dispatch_list,
+    .alert_summary = sq_alert_summary,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1682,7 +1705,21 @@ static const char console_schema[] =
     "what TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS audit_ref ON audit(kind,ref,id);"
     "CREATE INDEX IF NOT EXISTS events_alerts ON events(tenant,id) WHERE "
-    "kind='alert';";
+    "kind='alert';"
+    "CREATE TABLE IF NOT EXISTS cases(id INTEGER PRIMARY KEY, tenant TEXT "
+    "NOT NULL, alert INTEGER NOT NULL, status TEXT NOT NULL CHECK(status IN "
+    "('open','closed')), opened INTEGER NOT NULL, closed INTEGER NOT NULL "
+    "DEFAULT 0, opened_by TEXT NOT NULL, personal_data INTEGER NOT NULL "
+    "DEFAULT 0, title TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS cases_tenant ON cases(tenant,id);"
+    "CREATE INDEX IF NOT EXISTS cases_alert ON cases(alert);"
+    "CREATE TABLE IF NOT EXISTS case_steps(case_id INTEGER NOT NULL, step "
+    "TEXT NOT NULL, done_by TEXT NOT NULL, done_at INTEGER NOT NULL, note "
+    "TEXT NOT NULL DEFAULT '', PRIMARY KEY(case_id,step));"
+    "CREATE TABLE IF NOT EXISTS case_dispatch(id INTEGER PRIMARY KEY, "
+    "case_id INTEGER NOT NULL, requested INTEGER NOT NULL DEFAULT 0, arrived "
+    "INTEGER NOT NULL DEFAULT 0, by TEXT NOT NULL, ts INTEGER NOT NULL, note "
+    "TEXT NOT NULL DEFAULT '');";
 
 /* Creates the tables when missing and prepares `sql`. */
 static mm_rc console_prepare(sq_store *s, const char *sql, sqlite3_stmt **st,
@@ -1927,11 +1964,12 @@ static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
              "e.received,e.json,COALESCE(a.status,'new'),"
              "COALESCE(a.assignee,''),COALESCE(a.updated,0) FROM events e "
              "LEFT JOIN alert_state a ON a.alert=e.id WHERE e.kind='alert'%s%s"
-             "%s%s%s ORDER BY e.id DESC LIMIT ?6",
+             "%s%s%s%s ORDER BY e.id DESC LIMIT ?6",
              f->tenant ? " AND e.tenant=?1" : "", f->id ? " AND e.id=?2" : "",
              f->before ? " AND e.id<?3" : "",
              f->status ? " AND COALESCE(a.status,'new')=?4" : "",
-             f->min_severity > 0 ? " AND e.severity>=?5" : "");
+             f->min_severity > 0 ? " AND e.severity>=?5" : "",
+             f->after ? " AND e.id>?7" : "");
     sqlite3_stmt *st;
     mm_rc rc = console_prepare(s, sql, &st, err);
     if (rc != MM_OK)
@@ -1940,6 +1978,7 @@ static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
         bind_text(st, 1, f->tenant);
     sqlite3_bind_int64(st, 2, f->id);
     sqlite3_bind_int64(st, 3, f->before);
+    sqlite3_bind_int64(st, 7, f->after);
     if (f->status)
         bind_text(st, 4, f->status);
     sqlite3_bind_int(st, 5, f->min_severity);
@@ -2040,6 +2079,218 @@ static mm_rc sq_audit_list(mm_store *base, const char *kind, int64_t ref,
     }
     if (rc == MM_OK && r != SQLITE_DONE)
         rc = sq_fail(s, err, "list audit");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- console: incident cases, their steps and on-site dispatches -------- */
+
+static mm_rc sq_case_put(mm_store *base, mm_hub_case *c, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(
+        s,
+        c->id ? "UPDATE cases SET status=?2,closed=?3,personal_data=?4 WHERE "
+                "id=?1"
+              : "INSERT INTO cases(status,closed,personal_data,tenant,alert,"
+                "opened,opened_by,title) VALUES(?2,?3,?4,?5,?6,?7,?8,?9)",
+        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    if (c->id)
+        sqlite3_bind_int64(st, 1, c->id);
+    bind_text(st, 2, c->status[0] ? c->status : "open");
+    sqlite3_bind_int64(st, 3, c->closed_ms);
+    sqlite3_bind_int(st, 4, c->personal_data);
+    if (!c->id) {
+        bind_text(st, 5, c->tenant);
+        sqlite3_bind_int64(st, 6, c->alert);
+        sqlite3_bind_int64(st, 7, c->opened_ms);
+        bind_text(st, 8, c->opened_by);
+        bind_text(st, 9, c->title);
+    }
+    int64_t id = c->id;
+    rc = c->id ? step_done(s, st, err, "update case")
+               : step_insert(s, st, &id, err, "insert case");
+    c->id = id;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_case_list(mm_store *base, int64_t id, const char *tenant,
+                          const char *status, int64_t alert, mm_hub_case_fn fn,
+                          void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(
+        s,
+        "SELECT id,tenant,alert,status,opened,closed,opened_by,"
+        "personal_data,title FROM cases WHERE (?1=0 OR id=?1) AND (?2 IS "
+        "NULL OR tenant=?2) AND (?3 IS NULL OR status=?3) AND (?4=0 OR "
+        "alert=?4) ORDER BY id DESC LIMIT 1000",
+        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    if (tenant)
+        bind_text(st, 2, tenant);
+    if (status)
+        bind_text(st, 3, status);
+    sqlite3_bind_int64(st, 4, alert);
+    int r = SQLITE_DONE;
+    mm_hub_case c;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&c, 0, sizeof c);
+        c.id = sqlite3_column_int64(st, 0);
+        col_copy(st, 1, c.tenant, sizeof c.tenant);
+        c.alert = sqlite3_column_int64(st, 2);
+        col_copy(st, 3, c.status, sizeof c.status);
+        c.opened_ms = sqlite3_column_int64(st, 4);
+        c.closed_ms = sqlite3_column_int64(st, 5);
+        col_copy(st, 6, c.opened_by, sizeof c.opened_by);
+        c.personal_data = sqlite3_column_int(st, 7) != 0;
+        col_copy(st, 8, c.title, sizeof c.title);
+        rc = fn(&c, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list cases");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_case_step_put(mm_store *base, const mm_hub_case_step *cs,
+                              mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "INSERT OR IGNORE INTO case_steps(case_id,step,"
+                               "done_by,done_at,note) VALUES(?,?,?,?,?)",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, cs->case_id);
+    bind_text(st, 2, cs->step);
+    bind_text(st, 3, cs->done_by);
+    sqlite3_bind_int64(st, 4, cs->done_ms);
+    bind_text(st, 5, cs->note);
+    rc = step_done(s, st, err, "put case step");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_case_step_list(mm_store *base, int64_t id,
+                               mm_hub_case_step_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "SELECT step,done_by,done_at,note FROM "
+                               "case_steps WHERE case_id=? ORDER BY done_at",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int r = SQLITE_DONE;
+    mm_hub_case_step cs;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&cs, 0, sizeof cs);
+        cs.case_id = id;
+        col_copy(st, 0, cs.step, sizeof cs.step);
+        col_copy(st, 1, cs.done_by, sizeof cs.done_by);
+        cs.done_ms = sqlite3_column_int64(st, 2);
+        col_copy(st, 3, cs.note, sizeof cs.note);
+        rc = fn(&cs, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list case steps");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_dispatch_put(mm_store *base, mm_hub_dispatch *d, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "INSERT INTO case_dispatch(case_id,requested,"
+                               "arrived,by,ts,note) VALUES(?,?,?,?,?,?)",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, d->case_id);
+    sqlite3_bind_int64(st, 2, d->requested_ms);
+    sqlite3_bind_int64(st, 3, d->arrived_ms);
+    bind_text(st, 4, d->by);
+    sqlite3_bind_int64(st, 5, d->ts_ms);
+    bind_text(st, 6, d->note);
+    rc = step_insert(s, st, &d->id, err, "put dispatch");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mm_rc sq_dispatch_list(mm_store *base, int64_t id,
+                              mm_hub_dispatch_fn fn, void *ud, mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(s,
+                               "SELECT id,requested,arrived,by,ts,note FROM "
+                               "case_dispatch WHERE case_id=? ORDER BY id",
+                               &st, err);
+    if (rc != MM_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int r = SQLITE_DONE;
+    mm_hub_dispatch d;
+    while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&d, 0, sizeof d);
+        d.case_id = id;
+        d.id = sqlite3_column_int64(st, 0);
+        d.requested_ms = sqlite3_column_int64(st, 1);
+        d.arrived_ms = sqlite3_column_int64(st, 2);
+        col_copy(st, 3, d.by, sizeof d.by);
+        d.ts_ms = sqlite3_column_int64(st, 4);
+        col_copy(st, 5, d.note, sizeof d.note);
+        rc = fn(&d, ud);
+    }
+    if (rc == MM_OK && r != SQLITE_DONE)
+        rc = sq_fail(s, err, "list dispatches");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- console: a tenant's month in figures ------------------------------ */
+
+static mm_rc sq_alert_summary(mm_store *base, const char *tenant,
+                              int64_t from_ms, int64_t to_ms, uint64_t *alerts,
+                              uint64_t *closed, int64_t *last_received,
+                              mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(
+        s,
+        "SELECT count(*),coalesce(sum(a.status IN ('closed',"
+        "'false_positive')),0),(SELECT received FROM events WHERE tenant=?1 "
+        "ORDER BY id DESC LIMIT 1) FROM events e LEFT JOIN alert_state a ON "
+        "a.alert=e.id WHERE e.kind='alert' AND e.tenant=?1 AND e.ts>=?2 AND "
+        "e.ts<?3",
+        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, tenant);
+    sqlite3_bind_int64(st, 2, from_ms);
+    sqlite3_bind_int64(st, 3, to_ms);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *alerts = (uint64_t)sqlite3_column_int64(st, 0);
+        *closed = (uint64_t)sqlite3_column_int64(st, 1);
+        *last_received = sqlite3_column_int64(st, 2);
+    } else {
+        rc = sq_fail(s, err, "summarise alerts");
+    }
     sqlite3_finalize(st);
     return rc;
 }

@@ -44,6 +44,10 @@ check "user del" "$MAMORI" hub user del --dir "$H" --name temp
 check_rc "user del of an unknown user" 2 "$MAMORI" hub user del --dir "$H" --name temp
 check_eq "only Argon2id hashes are stored" 6 "$(q "SELECT count(*) FROM users WHERE pwhash LIKE '\$argon2id\$%'")"
 
+# a state-backed indicator list naming one of the sample's real attackers:
+# its alerts are critical and open incident cases by themselves
+echo 183.62.140.253 >"$TMP/state.txt"
+"$MAMORI" hub ioc import --dir "$H" "$TMP/state.txt" >/dev/null
 start_hub
 # alerts from a real log (loghub OpenSSH_2k), uploaded by SMEs a and b
 "$MAMORI" scan -q "$SRCDIR/data/samples/loghub-OpenSSH_2k.log" >"$TMP/alerts.ndjson"
@@ -143,6 +147,73 @@ check_eq "buyer cannot triage a supplier's alert" 403 "$(send bea POST "/api/v1/
 check_eq "sme cannot triage another tenant's alert" 404 "$(send alice POST "/api/v1/alerts/$OTHER" "$ACK")"
 check_eq "bad status: 400" 400 "$(send alice POST "/api/v1/alerts/$BID" '{"status":"done"}')"
 check_eq "unknown assignee: 400" 400 "$(send alice POST "/api/v1/alerts/$BID" '{"assignee":"ghost"}')"
+
+# ---- incident cases: the state-backed attacker's alerts opened them
+NC=$(jq -s '[.[]|select(.source.ip=="183.62.140.253")]|length' "$TMP/alerts.ndjson")
+check_ge "the sample has alerts of the state-backed address" 1 "$NC"
+for _ in $(seq 50); do
+  get alice /api/v1/cases >/dev/null
+  [ "$(jq '.cases|length' "$TMP/out")" = "$NC" ] && break; sleep 0.1
+done
+check_eq "a critical alert opened a case by itself (one per alert)" "$NC" "$(jq '.cases|length' "$TMP/out")"
+CID=$(jq '.cases[0].id' "$TMP/out")
+check_eq "opened by mamori, with the checklist" "mamori 0 8" "$(jq -r '.cases[0]|"\(.opened_by) \(.steps_done) \(.steps_total)"' "$TMP/out")"
+get alice "/api/v1/cases/$CID" >/dev/null
+check_eq "first step: isolate without powering off (Japanese first)" "isolate" "$(jq -r '.steps[0].id' "$TMP/out")"
+check "checklist has police, IPA, partners, ransom, PPC reports" jq -e '[.steps[].id] == ["isolate","keep_logs","no_ransom","police","ipa","partners","ppc_preliminary","ppc_final"]' "$TMP/out"
+OPENED=$(jq -r .opened "$TMP/out")
+DUE=$(jq -r '.steps[]|select(.id=="ppc_final").due' "$TMP/out")
+check_eq "PPC final report due 60 days after opening (attack)" 60 $(( ($(date -d "$DUE" +%s) - $(date -d "$OPENED" +%s)) / 86400 ))
+DUE=$(jq -r '.steps[]|select(.id=="ppc_preliminary").due' "$TMP/out")
+check_eq "PPC preliminary report due 5 days after opening" 5 $(( ($(date -d "$DUE" +%s) - $(date -d "$OPENED" +%s)) / 86400 ))
+check_eq "another SME cannot see the case" 404 "$(get bob "/api/v1/cases/$CID")"
+check_eq "the buyer cannot see its supplier's case" 403 "$(get bea "/api/v1/cases/$CID")"
+check_eq "the coordinator cannot see a tenant's case" 404 "$(get cora "/api/v1/cases/$CID")"
+check_eq "tick without CSRF: 403" 403 "$(send pat POST "/api/v1/cases/$CID/steps/isolate" '{"done":true}' none)"
+check_eq "provider ticks 'isolate'" 200 "$(send pat POST "/api/v1/cases/$CID/steps/isolate" '{"done":true,"note":"LAN ケーブルを抜いた"}')"
+check_eq "the step records who and when" "true pat LAN ケーブルを抜いた" "$(jq -r '.steps[0]|"\(.done) \(.done_by) \(.note)"' "$TMP/out")"
+check "done_at is a +09:00 time" jq -e '.steps[0].done_at|test("^20[0-9-]+T[0-9:.]+\\+09:00$")' "$TMP/out"
+check_eq "unknown step: 400" 400 "$(send pat POST "/api/v1/cases/$CID/steps/pray" '{"done":true}')"
+check_eq "on-site dispatch recorded" 200 "$(send pat POST "/api/v1/cases/$CID/dispatch" '{"requested_at":"2026-12-07T10:00:00+09:00","arrived_at":"2026-12-07T11:30:00+09:00","note":"駆付け"}')"
+check_eq "dispatch times kept" "2026-12-07T10:00:00.000+09:00 2026-12-07T11:30:00.000+09:00 pat" "$(jq -r '.dispatch[0]|"\(.requested_at) \(.arrived_at) \(.by)"' "$TMP/out")"
+check_eq "timeline: opened, step, dispatch" "opened step:isolate dispatch:arrived" "$(jq -r '[.timeline[].action]|join(" ")' "$TMP/out")"
+check_eq "no case on another tenant's alert" 404 "$(send alice POST /api/v1/cases "{\"alert_id\":$OTHER}")"
+LOW=$(curl -s -b "$TMP/alice.jar" "$URL/api/v1/alerts?limit=500" | jq '[.alerts[]|select(.source_ip!="183.62.140.253")][0].id')
+check_eq "an SME opens a case for one of its other alerts" 201 "$(send alice POST /api/v1/cases "{\"alert_id\":$LOW,\"personal_data\":true}")"
+check_eq "it is open, by alice, personal data flagged" "open alice true" "$(jq -r '"\(.status) \(.opened_by) \(.personal_data)"' "$TMP/out")"
+NEWC=$(jq .id "$TMP/out")
+check_eq "closing a case" "200 closed" "$(send alice POST "/api/v1/cases/$NEWC" '{"status":"closed","note":"調査完了"}') $(jq -r .status "$TMP/out")"
+check_eq "status filter" "$NEWC" "$(get alice '/api/v1/cases?status=closed' >/dev/null; jq -r '[.cases[].id]|join(",")' "$TMP/out")"
+check_eq "HTML export over the API" 200 "$(get alice "/api/v1/cases/$CID/export.html")"
+check "the export is the timeline with the checklist" grep -q '初動対応 / First response' "$TMP/out"
+check "the export names who ticked" grep -q 'LAN ケーブルを抜いた' "$TMP/out"
+check "case export by the CLI" "$MAMORI" hub case export --dir "$H" --case "$CID" -o "$TMP/case.html"
+check "the CLI export has the dispatch" grep -q '2026-12-07T11:30:00.000+09:00' "$TMP/case.html"
+check_rc "export of an unknown case" 2 "$MAMORI" hub case export --dir "$H" --case 99999 -o "$TMP/none.html"
+
+# ---- summary, campaigns, graph, suppliers
+MONTH=$(jq -r '."@timestamp"' "$TMP/alerts.ndjson" | head -1 | xargs -I{} date -u -d '{} 9 hours' +%Y-%m)
+INMONTH=$(jq -r '."@timestamp"' "$TMP/alerts.ndjson" | while read -r t; do date -u -d "$t 9 hours" +%Y-%m; done | grep -c "^$MONTH$")
+check_eq "summary: 200" 200 "$(get alice "/api/v1/summary?month=$MONTH")"
+check_eq "summary counts the month's alerts from the store" "a $MONTH $INMONTH" "$(jq -r '"\(.tenant) \(.month) \(.attacks)"' "$TMP/out")"
+check "open + closed = attacks, the closed one counted" jq -e '.alerts_open + .alerts_closed == .attacks and .alerts_closed >= 1' "$TMP/out"
+OPENC=$(curl -s -b "$TMP/alice.jar" "$URL/api/v1/cases?status=open" | jq '.cases|length')
+check_eq "summary: open cases as the cases API, unmeasured figures null" "$OPENC null null" "$(jq -r '"\(.cases_open) \(.feed_first_hit_stopped) \(.sensors[0].lines_per_s)"' "$TMP/out")"
+check "summary: sensor last seen" jq -e '.sensors[0].last_seen|test("\\+09:00$")' "$TMP/out"
+check_eq "summary of another tenant: 404" 404 "$(get alice "/api/v1/summary?tenant=b&month=$MONTH")"
+check_eq "buyer: a supplier's summary is 403" 403 "$(get bea "/api/v1/summary?tenant=a&month=$MONTH")"
+check_eq "bad month: 400" 400 "$(get alice '/api/v1/summary?month=2026-13')"
+check_eq "provider: its SME's summary" "200 $INMONTH" "$(get pat "/api/v1/summary?tenant=a&month=$MONTH") $(jq .attacks "$TMP/out")"
+check_eq "coordinator: campaigns" 200 "$(get cora /api/v1/campaigns)"
+check "the shared attackers opened campaigns over two tenants" jq -e '(.campaigns|length) > 0 and all(.campaigns[]; .tenants == 2)' "$TMP/out"
+check "campaign hits are de-identified" jq -e '[.campaigns[].hits[].tenant] | all(test("^t-[0-9a-f]{12}$"))' "$TMP/out"
+check_eq "coordinator: graph" 200 "$(get cora /api/v1/graph)"
+check "graph nodes are de-identified, the hit SMEs marked" jq -e '(.nodes|length) == 5 and all(.nodes[]; .id|test("^t-")) and ([.nodes[]|select(.hit)]|length) == 2 and (.edges|length) == 1' "$TMP/out"
+check_eq "admin's graph names the tenants" "a,b,c,p,x" "$(get root /api/v1/graph >/dev/null; jq -r '[.nodes[].id]|sort|join(",")' "$TMP/out")"
+check_eq "sme: campaigns are 403" 403 "$(get alice /api/v1/campaigns)"
+check_eq "provider: graph is 403" 403 "$(get pat /api/v1/graph)"
+check_eq "buyer: its suppliers (SCS view)" "200 a" "$(get bea /api/v1/suppliers) $(jq -r '[.suppliers[].supplier]|join(",")' "$TMP/out")"
+check_eq "sme: suppliers view is 403" 403 "$(get alice /api/v1/suppliers)"
 
 # ---- logout
 check_eq "logout without CSRF: 403" 403 "$(send bob DELETE /api/v1/session '' none)"

@@ -250,7 +250,7 @@ static void alert(mm_store *st, const char *tn, const char *id)
                      "{\"@timestamp\":\"2026-12-01T00:00:00Z\",\"event\":{"
                      "\"id\":\"%s\",\"kind\":\"alert\",\"severity\":4},"
                      "\"rule\":{\"id\":\"ssh.success_after_failures\","
-                     "\"name\":\"SSH login after failures\"},\"source\":{"
+                     "\"name\":\"SSH <script>x</script>\"},\"source\":{"
                      "\"ip\":\"203.0.113.9\"},\"mamori\":{\"count\":7,"
                      "\"advice\":{\"ja\":\"確認\",\"en\":\"check\"}}}\n",
                      id);
@@ -421,6 +421,60 @@ static void test_login_throttle(void **state)
     log_in(f, now + 31000);
 }
 
+/* ---- cases ---------------------------------------------------------------
+ */
+
+static void test_checklist_and_critical(void **state)
+{
+    (void)state;
+    size_t n;
+    const mm_hub_step_def *d = mm_hub_checklist(&n);
+    assert_int_equal(n, 8);
+    assert_string_equal(d[0].id, "isolate");
+    assert_non_null(strstr(d[0].ja, "電源は切らない"));
+    assert_string_equal(d[7].id, "ppc_final");
+    assert_int_equal(d[7].due_days, 30);
+    assert_int_equal(d[7].due_days_malicious, 60);
+    assert_true(mm_hub_alert_is_critical("ssh.success_after_failures", 3));
+    assert_true(mm_hub_alert_is_critical("win.log_cleared", 3));
+    assert_true(mm_hub_alert_is_critical("anything", 4));
+    assert_false(mm_hub_alert_is_critical("ssh.bruteforce", 3));
+}
+
+/* The sweep opens one case per critical alert, once; the HTML export
+ * escapes what a sensor sent. */
+static void test_sweep_and_export(void **state)
+{
+    fx *f = *state;
+    int64_t cursor = 0;
+    unsigned n;
+    mm_err err;
+    assert_int_equal(mm_hub_case_sweep(f->st, &cursor, 1000, &n, &err), MM_OK);
+    assert_int_equal(n, 2); /* both fixture alerts are severity 4 */
+    assert_int_equal(cursor, 2);
+    assert_int_equal(mm_hub_case_sweep(f->st, &cursor, 2000, &n, &err), MM_OK);
+    assert_int_equal(n, 0);
+    int64_t zero = 0; /* a restarted server sweeps from 0: still once */
+    assert_int_equal(mm_hub_case_sweep(f->st, &zero, 3000, &n, &err), MM_OK);
+    assert_int_equal(n, 0);
+    mm_hub_case c;
+    assert_int_equal(
+        mm_hub_case_open(f->st, 1, "alice", false, 4000, &c, &err), MM_OK);
+    assert_int_equal(c.opened_ms, 1000); /* the open case of the alert */
+    mm_buf b;
+    mm_buf_init(&b, 1u << 20);
+    assert_int_equal(mm_hub_case_html(f->st, c.id, &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, "初動対応"));
+    assert_null(strstr(b.data, "<script"));
+    mm_buf_reset(&b);
+    assert_int_equal(mm_hub_case_json(f->st, c.id, NULL, &b, &err), MM_OK);
+    assert_non_null(
+        strstr(b.data, "\"opened\":\"1970-01-01T09:00:01.000+09:00\""));
+    mm_buf_free(&b);
+    assert_int_equal(mm_hub_case_html(f->st, 999, &b, &err), MM_ENOTFOUND);
+    mm_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +486,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login_and_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_throttle, setup, teardown),
+        cmocka_unit_test(test_checklist_and_critical),
+        cmocka_unit_test_setup_teardown(test_sweep_and_export, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cases.c — incident cases at the hub: a critical alert opens one by
+ * itself (mm_hub_case_sweep), people open others; each carries the
+ * first-response checklist (data/incident/first-response.tsv, built in),
+ * ticks with who and when, on-site dispatch (駆付け) times and a timeline,
+ * and exports as JSON for the console and as one HTML page for the police
+ * or an insurer. */
+#include "hub-int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rules whose alert opens a case whatever its severity: a login that
+ * succeeded after failures on a remote door, an indicator match, and a
+ * cleared event log (someone covering tracks). */
+static const char *const critical_rules[] = {"ssh.success_after_failures",
+                                             "auth.vpn.success_after_failures",
+                                             "auth.rdp.success_after_failures",
+                                             "ioc.ip",
+                                             "ioc.domain",
+                                             "win.log_cleared"};
+
+bool mm_hub_alert_is_critical(const char *rule_id, int severity)
+{
+    if (severity >= 4)
+        return true;
+    for (size_t i = 0; i < sizeof critical_rules / sizeof *critical_rules; i++)
+        if (strcmp(rule_id, critical_rules[i]) == 0)
+            return true;
+    return false;
+}
+
+void mm_hub_time_tz(int64_t ms, const char *tz, char *out, size_t n)
+{
+    bool jst = !tz || !tz[0] || strcmp(tz, "Asia/Tokyo") == 0;
+    char t[32];
+    mm_time_format(ms + (jst ? 9 * HOUR_MS : 0), t, sizeof t);
+    size_t l = strlen(t);
+    if (jst && l && t[l - 1] == 'Z')
+        snprintf(t + l - 1, sizeof t - (l - 1), "+09:00");
+    snprintf(out, n, "%s", t);
+}
+
+void mm_hub_jtime(mm_buf *b, const char *key, int64_t ms, const char *tz)
+{
+    char t[40];
+    if (ms <= 0) {
+        mm_buf_printf(b, "\"%s\":null", key);
+        return;
+    }
+    mm_hub_time_tz(ms, tz, t, sizeof t);
+    mm_buf_printf(b, "\"%s\":\"%s\"", key, t);
+}
+
+void mm_hub_jstr(mm_buf *b, const char *key, const char *v)
+{
+    mm_buf_printf(b, "\"%s\":", key);
+    if (v)
+        mm_buf_json_str(b, v, strlen(v));
+    else
+        mm_buf_puts(b, "null");
+}
+
+#define jtime mm_hub_jtime
+#define jstr mm_hub_jstr
+
+/* ---- opening -------------------------------------------------------------
+ */
+
+typedef struct alert_info {
+    bool found;
+    char tenant[MM_HUB_ID_MAX + 1];
+    char rule_id[129];
+    char src_ip[46];
+    char title[257];
+    int severity;
+} alert_info;
+
+static mm_rc take_alert(const mm_hub_alert_row *a, void *ud)
+{
+    alert_info *w = ud;
+    w->found = true;
+    snprintf(w->tenant, sizeof w->tenant, "%s", a->tenant);
+    snprintf(w->rule_id, sizeof w->rule_id, "%s", a->rule_id);
+    snprintf(w->src_ip, sizeof w->src_ip, "%s", a->src_ip);
+    w->severity = a->severity;
+    json_t *root = json_loadb(a->json, a->json_len, 0, NULL);
+    json_t *rule = json_object_get(root, "rule");
+    const char *ja = json_string_value(json_object_get(rule, "name_ja"));
+    const char *en = json_string_value(json_object_get(rule, "name"));
+    snprintf(w->title, sizeof w->title, "%s%s%s", ja ? ja : "",
+             ja && en ? " / " : "", en ? en : (ja ? "" : a->rule_id));
+    json_decref(root);
+    return MM_OK;
+}
+
+static mm_rc take_case(const mm_hub_case *c, void *ud)
+{
+    mm_hub_case *out = ud;
+    if (!out->id)
+        *out = *c;
+    return MM_OK;
+}
+
+static mm_rc unsupported(mm_err *err)
+{
+    return mm_err_set(err, MM_EINVAL, "<store>", 0,
+                      "this store has no incident cases (not supported)");
+}
+
+mm_rc mm_hub_case_open(mm_store *st, int64_t alert_id, const char *who,
+                       bool personal_data, int64_t now_ms, mm_hub_case *out,
+                       mm_err *err)
+{
+    if (!st->ops->case_put || !st->ops->alert_list)
+        return unsupported(err);
+    alert_info w;
+    memset(&w, 0, sizeof w);
+    mm_hub_alert_filter f = {.id = alert_id, .limit = 1};
+    memset(out, 0, sizeof *out);
+    mm_rc rc = st->ops->alert_list(st, &f, take_alert, &w, err);
+    if (rc != MM_OK)
+        return rc;
+    if (!w.found)
+        return mm_err_set(err, MM_ENOTFOUND, "<case>", 0, "no such alert");
+    rc =
+        st->ops->case_list(st, 0, NULL, "open", alert_id, take_case, out, err);
+    if (rc != MM_OK || out->id)
+        return rc; /* the alert's open case */
+    snprintf(out->tenant, sizeof out->tenant, "%s", w.tenant);
+    out->alert = alert_id;
+    snprintf(out->status, sizeof out->status, "open");
+    out->opened_ms = now_ms;
+    snprintf(out->opened_by, sizeof out->opened_by, "%s", who);
+    out->personal_data = personal_data;
+    snprintf(out->title, sizeof out->title, "%s", w.title);
+    mm_hub_audit a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.kind, sizeof a.kind, "case");
+    a.ts_ms = now_ms;
+    snprintf(a.actor, sizeof a.actor, "%s", who);
+    snprintf(a.what, sizeof a.what, "opened");
+    snprintf(a.note, sizeof a.note, "alert %lld %s %s", (long long)alert_id,
+             w.rule_id, w.src_ip);
+    rc = mm_store_begin(st, err);
+    if (rc == MM_OK)
+        rc = st->ops->case_put(st, out, err);
+    a.ref = out->id;
+    if (rc == MM_OK)
+        rc = st->ops->audit_put(st, &a, err);
+    if (rc == MM_OK)
+        return mm_store_commit(st, err);
+    mm_store_rollback(st);
+    return rc;
+}
+
+/* ---- the sweep -----------------------------------------------------------
+ */
+
+typedef struct sweep {
+    int64_t *ids;
+    size_t n;
+    int64_t max_id, min_id; /* of the rows seen */
+    size_t rows;            /* rows seen in this batch */
+    mm_stateioc *iocs;      /* state-backed indicators: a hit is critical */
+    size_t n_iocs;
+} sweep;
+
+static mm_rc take_ioc(const mm_stateioc *i, void *ud)
+{
+    sweep *s = ud;
+    mm_stateioc *nv = realloc(s->iocs, (s->n_iocs + 1) * sizeof *nv);
+    if (!nv)
+        return MM_ENOMEM;
+    s->iocs = nv;
+    s->iocs[s->n_iocs++] = *i;
+    return MM_OK;
+}
+
+static bool state_backed(const sweep *s, const char *ip)
+{
+    for (size_t i = 0; ip[0] && i < s->n_iocs; i++)
+        if (strcmp(s->iocs[i].value, ip) == 0)
+            return true;
+    return false;
+}
+
+static mm_rc pick_critical(const mm_hub_alert_row *a, void *ud)
+{
+    sweep *s = ud;
+    if (a->id > s->max_id)
+        s->max_id = a->id;
+    s->min_id = a->id; /* rows come newest first */
+    s->rows++;
+    if (!mm_hub_alert_is_critical(a->rule_id, a->severity) &&
+        !state_backed(s, a->src_ip))
+        return MM_OK;
+    int64_t *nv = realloc(s->ids, (s->n + 1) * sizeof *nv);
+    if (!nv)
+        return MM_ENOMEM;
+    s->ids = nv;
+    s->ids[s->n++] = a->id;
+    return MM_OK;
+}
+
+static mm_rc count_case(const mm_hub_case *c, void *ud)
+{
+    (void)c;
+    (*(unsigned *)ud)++;
+    return MM_OK;
+}
+
+#define SWEEP_BATCH 1000u
+
+mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
+                        unsigned *opened, mm_err *err)
+{
+    *opened = 0;
+    if (!st->ops->case_put || !st->ops->alert_list)
+        return MM_OK; /* a store without cases: nothing to sweep */
+    sweep s;
+    memset(&s, 0, sizeof s);
+    s.max_id = *cursor;
+    mm_rc rc = st->ops->stateioc_list(st, take_ioc, &s, err);
+    /* newest first in batches of SWEEP_BATCH, down to the cursor */
+    mm_hub_alert_filter f = {.after = *cursor, .limit = SWEEP_BATCH};
+    while (rc == MM_OK) {
+        s.rows = 0;
+        rc = st->ops->alert_list(st, &f, pick_critical, &s, err);
+        if (s.rows < SWEEP_BATCH)
+            break;
+        f.before = s.min_id;
+    }
+    for (size_t i = 0; rc == MM_OK && i < s.n; i++) {
+        unsigned have = 0;
+        mm_hub_case c;
+        rc = st->ops->case_list(st, 0, NULL, NULL, s.ids[i], count_case, &have,
+                                err);
+        if (rc == MM_OK && !have &&
+            (rc = mm_hub_case_open(st, s.ids[i], "mamori", false, now_ms, &c,
+                                   err)) == MM_OK)
+            (*opened)++;
+    }
+    if (rc == MM_OK)
+        *cursor = s.max_id;
+    free(s.ids);
+    free(s.iocs);
+    return rc;
+}
+
+/* ---- reading a case ------------------------------------------------------
+ */
+
+typedef struct case_data {
+    mm_hub_case c;
+    mm_hub_case_step *steps;
+    size_t n_steps;
+    mm_hub_dispatch *disp;
+    size_t n_disp;
+    mm_hub_audit *audit;
+    size_t n_audit;
+} case_data;
+
+#define GROW(arr, n, item)                                                    \
+    do {                                                                      \
+        void *nv_ = realloc((arr), ((n) + 1) * sizeof *(arr));                \
+        if (!nv_)                                                             \
+            return MM_ENOMEM;                                                 \
+        (arr) = nv_;                                                          \
+        (arr)[(n)++] = *(item);                                               \
+    } while (0)
+
+static mm_rc take_step(const mm_hub_case_step *s, void *ud)
+{
+    case_data *d = ud;
+    GROW(d->steps, d->n_steps, s);
+    return MM_OK;
+}
+
+static mm_rc take_disp(const mm_hub_dispatch *x, void *ud)
+{
+    case_data *d = ud;
+    GROW(d->disp, d->n_disp, x);
+    return MM_OK;
+}
+
+static mm_rc take_audit(const mm_hub_audit *a, void *ud)
+{
+    case_data *d = ud;
+    GROW(d->audit, d->n_audit, a);
+    return MM_OK;
+}
+
+static void case_data_free(case_data *d)
+{
+    free(d->steps);
+    free(d->disp);
+    free(d->audit);
+}
+
+/* Loads case `id` with its steps, dispatches and timeline; MM_ENOTFOUND
+ * when there is none. */
+mm_rc mm_hub_case_get(mm_store *st, int64_t id, mm_hub_case *out, mm_err *err)
+{
+    if (!st->ops->case_list)
+        return unsupported(err);
+    memset(out, 0, sizeof *out);
+    mm_rc rc = st->ops->case_list(st, id, NULL, NULL, 0, take_case, out, err);
+    if (rc == MM_OK && !out->id)
+        return mm_err_set(err, MM_ENOTFOUND, "<case>", 0, "no such case");
+    return rc;
+}
+
+static mm_rc load(mm_store *st, int64_t id, case_data *d, mm_err *err)
+{
+    memset(d, 0, sizeof *d);
+    mm_rc rc = mm_hub_case_get(st, id, &d->c, err);
+    if (rc == MM_OK)
+        rc = st->ops->case_step_list(st, id, take_step, d, err);
+    if (rc == MM_OK)
+        rc = st->ops->dispatch_list(st, id, take_disp, d, err);
+    if (rc == MM_OK)
+        rc = st->ops->audit_list(st, "case", id, take_audit, d, err);
+    return rc;
+}
+
+static const mm_hub_case_step *done_of(const case_data *d, const char *id)
+{
+    for (size_t i = 0; i < d->n_steps; i++)
+        if (strcmp(d->steps[i].step, id) == 0)
+            return &d->steps[i];
+    return NULL;
+}
+
+/* The due time of a step: the case is about an attack, so the longer
+ * deadline for leaks by malicious acts applies to the final report. */
+static int64_t due_of(const case_data *d, const mm_hub_step_def *s)
+{
+    int days = s->due_days_malicious ? s->due_days_malicious : s->due_days;
+    return days ? d->c.opened_ms + (int64_t)days * DAY_MS : 0;
+}
+
+static void steps_json(mm_buf *b, const case_data *d, const char *tz)
+{
+    size_t n;
+    const mm_hub_step_def *defs = mm_hub_checklist(&n);
+    mm_buf_puts(b, ",\"steps\":[");
+    for (size_t i = 0; i < n; i++) {
+        const mm_hub_step_def *s = &defs[i];
+        const mm_hub_case_step *k = done_of(d, s->id);
+        mm_buf_puts(b, i ? ",{" : "{");
+        jstr(b, "id", s->id);
+        mm_buf_puts(b, ",");
+        jstr(b, "text_ja", s->ja);
+        mm_buf_puts(b, ",");
+        jstr(b, "text_en", s->en);
+        mm_buf_puts(b, ",");
+        jstr(b, "applies", s->when);
+        mm_buf_puts(b, ",");
+        jtime(b, "due", due_of(d, s), tz);
+        mm_buf_printf(b, ",\"done\":%s,", k ? "true" : "false");
+        jstr(b, "done_by", k ? k->done_by : NULL);
+        mm_buf_puts(b, ",");
+        jtime(b, "done_at", k ? k->done_ms : 0, tz);
+        mm_buf_puts(b, ",");
+        jstr(b, "note", k && k->note[0] ? k->note : NULL);
+        mm_buf_puts(b, "}");
+    }
+    mm_buf_puts(b, "]");
+}
+
+mm_rc mm_hub_case_json(mm_store *st, int64_t id, const char *tz, mm_buf *out,
+                       mm_err *err)
+{
+    case_data d;
+    mm_rc rc = load(st, id, &d, err);
+    if (rc == MM_OK) {
+        mm_buf_printf(out, "{\"id\":%lld,", (long long)d.c.id);
+        jstr(out, "tenant", d.c.tenant);
+        mm_buf_printf(out, ",\"alert_id\":%lld,", (long long)d.c.alert);
+        jstr(out, "status", d.c.status);
+        mm_buf_puts(out, ",");
+        jstr(out, "title", d.c.title);
+        mm_buf_puts(out, ",");
+        jtime(out, "opened", d.c.opened_ms, tz);
+        mm_buf_puts(out, ",");
+        jstr(out, "opened_by", d.c.opened_by);
+        mm_buf_puts(out, ",");
+        jtime(out, "closed", d.c.closed_ms, tz);
+        mm_buf_printf(out, ",\"personal_data\":%s",
+                      d.c.personal_data ? "true" : "false");
+        steps_json(out, &d, tz);
+        mm_buf_puts(out, ",\"dispatch\":[");
+        for (size_t i = 0; i < d.n_disp; i++) {
+            const mm_hub_dispatch *x = &d.disp[i];
+            mm_buf_printf(out, "%s{\"id\":%lld,", i ? "," : "",
+                          (long long)x->id);
+            jtime(out, "requested_at", x->requested_ms, tz);
+            mm_buf_puts(out, ",");
+            jtime(out, "arrived_at", x->arrived_ms, tz);
+            mm_buf_puts(out, ",");
+            jstr(out, "by", x->by);
+            mm_buf_puts(out, ",");
+            jtime(out, "recorded", x->ts_ms, tz);
+            mm_buf_puts(out, ",");
+            jstr(out, "note", x->note[0] ? x->note : NULL);
+            mm_buf_puts(out, "}");
+        }
+        mm_buf_puts(out, "],\"timeline\":[");
+        for (size_t i = 0; i < d.n_audit; i++) {
+            const mm_hub_audit *a = &d.audit[i];
+            mm_buf_puts(out, i ? ",{" : "{");
+            jtime(out, "at", a->ts_ms, tz);
+            mm_buf_puts(out, ",");
+            jstr(out, "actor", a->actor);
+            mm_buf_puts(out, ",");
+            jstr(out, "action", a->what);
+            mm_buf_puts(out, ",");
+            jstr(out, "note", a->note[0] ? a->note : NULL);
+            mm_buf_puts(out, "}");
+        }
+        mm_buf_puts(out, "]}");
+    }
+    case_data_free(&d);
+    return rc;
+}
+
+/* ---- the HTML timeline ---------------------------------------------------
+ */
+
+static void html_text(mm_buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': mm_buf_puts(b, "&lt;"); break;
+        case '>': mm_buf_puts(b, "&gt;"); break;
+        case '&': mm_buf_puts(b, "&amp;"); break;
+        case '"': mm_buf_puts(b, "&quot;"); break;
+        case '\'': mm_buf_puts(b, "&#39;"); break;
+        default: mm_buf_append(b, s, 1);
+        }
+    }
+}
+
+static void html_time(mm_buf *b, int64_t ms)
+{
+    char t[40];
+    if (ms <= 0) {
+        mm_buf_puts(b, "—");
+        return;
+    }
+    mm_hub_time_tz(ms, NULL, t, sizeof t);
+    html_text(b, t);
+}
+
+/* A time as text, "—" when there is none. */
+static const char *time_text(int64_t ms, char *out, size_t n)
+{
+    if (ms <= 0)
+        return "—";
+    mm_hub_time_tz(ms, NULL, out, n);
+    return out;
+}
+
+/* One table row of four escaped cells. */
+static void html_row(mm_buf *b, const char *c1, const char *c2, const char *c3,
+                     const char *c4)
+{
+    const char *cells[4] = {c1, c2, c3, c4};
+    mm_buf_puts(b, "<tr>");
+    for (int i = 0; i < 4; i++) {
+        mm_buf_puts(b, "<td>");
+        html_text(b, cells[i]);
+        mm_buf_puts(b, "</td>");
+    }
+    mm_buf_puts(b, "</tr>\n");
+}
+
+static void html_steps(mm_buf *b, const case_data *d)
+{
+    size_t n;
+    const mm_hub_step_def *defs = mm_hub_checklist(&n);
+    mm_buf_puts(b,
+                "<h2>初動対応 / First response</h2>\n<table><tr><th>状態 / "
+                "done</th><th>手順 / step</th><th>期限 / due</th><th>実施者・"
+                "日時 / by, at</th><th>メモ / note</th></tr>\n");
+    for (size_t i = 0; i < n; i++) {
+        const mm_hub_case_step *k = done_of(d, defs[i].id);
+        mm_buf_puts(b, k ? "<tr><td>✔</td><td>" : "<tr><td>□</td><td>");
+        html_text(b, defs[i].ja);
+        mm_buf_puts(b, "<br><span class=en>");
+        html_text(b, defs[i].en);
+        mm_buf_puts(b, "</span></td><td>");
+        html_time(b, due_of(d, &defs[i]));
+        mm_buf_puts(b, "</td><td>");
+        if (k) {
+            html_text(b, k->done_by);
+            mm_buf_puts(b, "<br>");
+            html_time(b, k->done_ms);
+        }
+        mm_buf_puts(b, "</td><td>");
+        html_text(b, k ? k->note : "");
+        mm_buf_puts(b, "</td></tr>\n");
+    }
+    mm_buf_puts(b, "</table>\n");
+}
+
+mm_rc mm_hub_case_html(mm_store *st, int64_t id, mm_buf *out, mm_err *err)
+{
+    case_data d;
+    mm_rc rc = load(st, id, &d, err);
+    if (rc != MM_OK) {
+        case_data_free(&d);
+        return rc;
+    }
+    mm_buf_printf(out,
+                  "<!doctype html>\n<html lang=ja><head><meta charset=utf-8>"
+                  "<title>インシデント記録 / Incident case %lld</title>\n"
+                  "<style>body{font-family:sans-serif;margin:2em}table{"
+                  "border-collapse:collapse}td,th{border:1px solid #888;"
+                  "padding:4px;vertical-align:top}.en{color:#444;font-size:"
+                  "90%%}</style></head><body>\n<h1>インシデント記録 / "
+                  "Incident case %lld</h1>\n<dl><dt>会社 / tenant</dt><dd>",
+                  (long long)d.c.id, (long long)d.c.id);
+    html_text(out, d.c.tenant);
+    mm_buf_puts(out, "</dd><dt>警報 / alert</dt><dd>");
+    html_text(out, d.c.title);
+    mm_buf_printf(out, " (#%lld)</dd><dt>開始 / opened</dt><dd>",
+                  (long long)d.c.alert);
+    html_time(out, d.c.opened_ms);
+    mm_buf_puts(out, " — ");
+    html_text(out, d.c.opened_by);
+    mm_buf_puts(out, "</dd><dt>状態 / status</dt><dd>");
+    html_text(out, d.c.status);
+    mm_buf_puts(out, "</dd></dl>\n");
+    html_steps(out, &d);
+    mm_buf_puts(out, "<h2>駆付け / On-site dispatch</h2>\n<table><tr><th>依頼 "
+                     "/ requested</th><th>到着 / arrived</th><th>記録者 / "
+                     "by</th><th>メモ / note</th></tr>\n");
+    for (size_t i = 0; i < d.n_disp; i++) {
+        char t1[40], t2[40];
+        html_row(out, time_text(d.disp[i].requested_ms, t1, sizeof t1),
+                 time_text(d.disp[i].arrived_ms, t2, sizeof t2), d.disp[i].by,
+                 d.disp[i].note);
+    }
+    mm_buf_puts(out, "</table>\n<h2>経過 / Timeline</h2>\n<table><tr><th>日時 "
+                     "/ at</th><th>誰が / who</th><th>何を / what</th><th>"
+                     "メモ / note</th></tr>\n");
+    for (size_t i = 0; i < d.n_audit; i++) {
+        char t[40];
+        html_row(out, time_text(d.audit[i].ts_ms, t, sizeof t),
+                 d.audit[i].actor, d.audit[i].what, d.audit[i].note);
+    }
+    mm_buf_puts(out, "</table>\n<p>時刻は日本時間 (JST, +09:00) / times in "
+                     "JST. mamori hub</p></body></html>\n");
+    case_data_free(&d);
+    return MM_OK;
+}
