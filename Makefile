@@ -192,3 +192,23 @@ $(FUZZ_LIB): $(BUILD)/fuzz/obj/gen/checklist.o
 $(BUILD)/fuzz/obj/gen/checklist.o: $(CHECKLIST_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+# The web console (console/*) is compiled into the hub (src/hub/console.c
+# serves it): scripts/embed-console writes $(BUILD)/gen/console-assets.c.
+CONSOLE_FILES := $(sort $(wildcard console/*))
+CONSOLE_GEN := $(BUILD)/gen/console-assets.c
+
+$(CONSOLE_GEN): $(CONSOLE_FILES) scripts/embed-console
+	@mkdir -p $(dir $@)
+	scripts/embed-console $(CONSOLE_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/console-assets.o: $(CONSOLE_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/obj/gen/console-assets.o: $(CONSOLE_GEN)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(BUILD)/libmamori.a: $(BUILD)/obj/gen/console-assets.o
+$(FUZZ_LIB): $(BUILD)/fuzz/obj/gen/console-assets.o

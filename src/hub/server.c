@@ -5,6 +5,7 @@
  * metrics, plus one background thread for webhooks and feed expiry. Every
  * call into the store and the engine holds `mu`. */
 #include "hub-int.h"
+#include "console-assets.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -1057,6 +1058,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply_error(s, c, 405, "use GET", "Allow", "GET");
+    if (mm_hub_console_asset_route(url)) /* the web console (console.c) */
+        return (enum MHD_Result)mm_hub_console_asset_mhd(c, url);
     if (strcmp(url, "/api/v1/health") == 0) {
         /* 503 when the store cannot take writes (issue 12 §4) */
         pthread_mutex_lock(&s->mu);

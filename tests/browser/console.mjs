@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/browser/console.mjs — drives Debian's Chromium (playwright-core,
+// no downloaded browser) through the mamori console as each role and
+// prints TAP. Run by tests/e2e/console.sh, which starts the hub and passes:
+//   HUB_URL      the hub's console URL
+//   ACCOUNTS     JSON [{role,user,password,tenant}, …]
+//   EXPECT       JSON {sme_tenant, other_tenant, supplier_short}
+//   ARTIFACTS    folder for screenshots
+// Every page is checked for console errors and for serious or critical
+// axe-core violations.
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const url = process.env.HUB_URL;
+const accounts = JSON.parse(process.env.ACCOUNTS);
+const expect = JSON.parse(process.env.EXPECT || '{}');
+const artifacts = process.env.ARTIFACTS;
+mkdirSync(artifacts, { recursive: true });
+
+let n = 0;
+const ok = (cond, name, diag) => {
+  n += 1;
+  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${name}`);
+  if (!cond && diag) console.log(`# ${String(diag).split('\n').join('\n# ')}`);
+};
+const account = (role) => accounts.find((a) => a.role === role);
+
+// The console's strict CSP forbids inline scripts and eval, so axe-core is
+// loaded as a DevTools expression (not subject to the page's CSP), and the
+// CSP stays enforced for the console itself.
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length,
+      target: v.nodes.slice(0, 3).map((x) => x.target.join(' ')) }));
+  });
+  const bad = r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  ok(bad.length === 0, `${name}: axe-core finds no serious or critical violation`, JSON.stringify(bad));
+}
+
+async function session(browser, role) {
+  const ctx = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const csp = [];
+  page.on('response', (r) => { if (r.url() === `${url}/`) csp.push(r.headers()['content-security-policy']); });
+  await page.goto(`${url}/`);
+  await page.getByLabel('ユーザー名').fill(account(role).user);
+  await page.getByLabel('パスワード').fill(account(role).password);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  // logged in once the header names the account (Argon2id takes a moment)
+  await page.locator('#who', { hasText: account(role).user }).waitFor({ timeout: 15000 });
+  await page.waitForLoadState('networkidle');
+  return { ctx, page, errors, csp };
+}
+
+async function finish(s, role) {
+  await s.page.waitForLoadState('networkidle');
+  await axe(s.page, role);
+  await s.page.screenshot({ path: `${artifacts}/${role}.png`, fullPage: true });
+  ok(s.errors.length === 0, `${role}: no console errors`, s.errors.join('\n'));
+  await s.ctx.close();
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'] });
+try {
+  // ---- SME: its own alerts only, acknowledges one
+  {
+    const s = await session(browser, 'sme');
+    const p = s.page;
+    ok(/script-src 'self'/.test(s.csp[0] || '') && /frame-ancestors 'none'/.test(s.csp[0] || ''),
+      'the console is served with a strict Content-Security-Policy', s.csp[0]);
+    ok(await p.getByRole('heading', { name: /安全のようす/ }).isVisible(), 'sme: Japanese page by default');
+    const tenants = await p.evaluate(async () => (await (await fetch('/api/v1/alerts?limit=500')).json()).alerts
+      .map((a) => a.tenant));
+    ok(tenants.length > 0 && tenants.every((x) => x === expect.sme_tenant), 'sme: sees only its own alerts',
+      JSON.stringify([...new Set(tenants)]));
+    const text = await p.locator('main').innerText();
+    ok(!text.includes(expect.other_name), 'sme: no other company is named on its page');
+    ok(await p.locator('svg.plot').first().isVisible(), 'sme: alerts per day plotted in SVG');
+    ok(/いますること/.test(text), 'sme: alerts show what to do now');
+    const before = await p.getByRole('button', { name: '確認しました' }).count();
+    await p.getByRole('button', { name: '確認しました' }).first().click();
+    await p.getByText('保存しました').waitFor();
+    await p.waitForLoadState('networkidle');
+    await p.waitForFunction((b) => document.querySelectorAll('main button').length > 0 &&
+      [...document.querySelectorAll('main button')].filter((x) => x.textContent === '確認しました').length === b - 1,
+    before, { timeout: 5000 }).catch(() => {});
+    const after = await p.getByRole('button', { name: '確認しました' }).count();
+    ok(after === before - 1, 'sme: acknowledging an alert removes its button', `${before} -> ${after}`);
+    const acked = await p.evaluate(async () => (await (await fetch('/api/v1/alerts?status=acknowledged')).json())
+      .alerts.length);
+    ok(acked === 1, 'sme: the hub records the acknowledgement', acked);
+    const jaTime = await p.locator('article.card p.muted').first().innerText();
+    ok(/\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}/.test(jaTime), 'sme: times shown (JST, Japanese format)', jaTime);
+    await p.getByRole('button', { name: 'English' }).click();
+    const en = await p.getByRole('heading', { name: /How .* is doing/ }).waitFor({ timeout: 5000 })
+      .then(() => true, () => false);
+    ok(en, 'sme: English by the switch');
+    await p.waitForLoadState('networkidle');
+    await p.getByRole('button', { name: '日本語' }).click();
+    await p.getByRole('heading', { name: /安全のようす/ }).waitFor();
+    await finish(s, 'sme');
+  }
+  // ---- provider: one queue over its SMEs, opens a case, ticks a step
+  {
+    const s = await session(browser, 'provider');
+    const p = s.page;
+    const rows = p.locator('#queue tbody tr');
+    ok(await rows.count() > 0, 'provider: the triage queue lists alerts');
+    const smes = await p.locator('#queue tbody tr td:nth-child(2)').allInnerTexts();
+    ok(smes.length > 0 && smes.every((x) => x === expect.sme_name), 'provider: only its SMEs in the queue',
+      JSON.stringify([...new Set(smes)]));
+    await Promise.all([p.waitForResponse((r) => r.url().includes('severity=medium')),
+      p.getByLabel('重大度').selectOption('medium')]);
+    await p.waitForLoadState('networkidle');
+    const sev = await p.locator('#queue tbody tr td:nth-child(1)').allInnerTexts();
+    ok(sev.length > 0 && sev.every((x) => x !== '低' && x !== '情報'), 'provider: the severity filter works',
+      JSON.stringify(sev));
+    await Promise.all([p.waitForResponse((r) => r.url().includes('/api/v1/alerts?limit=200')),
+      p.getByLabel('重大度').selectOption('')]);
+    await p.waitForLoadState('networkidle');
+    await p.locator('#queue tbody tr').first().getByRole('button').click();
+    await p.getByRole('button', { name: '事案を開く' }).click();
+    await p.getByText(/事案 \d+ を開きました/).waitFor();
+    const step = p.locator('#alert-detail ul.steps input[type=checkbox]').first();
+    await step.waitFor();
+    ok(!(await step.isChecked()), 'provider: the new case has an unticked first step');
+    await step.check();
+    await p.getByText('保存しました').waitFor();
+    await p.waitForLoadState('networkidle');
+    await p.locator('#alert-detail ul.steps input[type=checkbox]:checked').first().waitFor();
+    const done = await p.evaluate(async () => {
+      const c = (await (await fetch('/api/v1/cases')).json()).cases[0];
+      const d = await (await fetch(`/api/v1/cases/${c.id}`)).json();
+      return d.steps.filter((x) => x.done).map((x) => x.done_by);
+    });
+    ok(done.length === 1 && done[0] === account('provider').user, 'provider: the tick is stored with who ticked it',
+      JSON.stringify(done));
+    await finish(s, 'provider');
+  }
+} catch (e) {
+  ok(false, 'browser run', e.stack);
+} finally {
+  await browser.close();
+}
+console.log(`1..${n}`);
