@@ -34,14 +34,10 @@ static mm_rc buf_reserve(mm_buf *b, size_t extra)
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return MM_OK;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
+    char *p = mm_grow(b->data, &b->cap, need, 1, 256);
     if (!p)
         return MM_ENOMEM;
     b->data = p;
-    b->cap = cap;
     return MM_OK;
 }
 

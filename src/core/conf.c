@@ -14,12 +14,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-static bool is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
-
 /* Trims spaces and tabs on both ends of [*p, *p + *n). */
 static void trim(const char **p, size_t *n)
 {
@@ -38,7 +32,7 @@ static bool take_name(const char *p, size_t n, char *out, size_t outlen)
     if (n == 0 || n >= outlen)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!is_name_char(p[i]))
+        if (!mm_name_char(p[i]))
             return false;
     memcpy(out, p, n);
     out[n] = '\0';

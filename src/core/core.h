@@ -431,4 +431,37 @@ typedef enum mm_log_level {
  * finished message (Japanese / English, no trailing newline). */
 typedef void (*mm_log_fn)(void *ud, mm_log_level level, const char *msg);
 
+/* ---- growable arrays (mem.c) ---------------------------------------------
+ */
+
+/* The capacity that holds `need` elements: `cap` (or `first` when cap is
+ * 0) doubled until it suffices. */
+size_t mm_grow_cap(size_t cap, size_t need, size_t first);
+/* Room for `need` elements of `size` bytes in the array v of *cap: when
+ * need > *cap the array is reallocated to mm_grow_cap() elements and *cap
+ * updated. Returns the (possibly moved) array, or NULL when out of memory
+ * (v and *cap are then unchanged and v must still be freed). */
+void *mm_grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
+/* Reallocates the array whose pointer is at pp (a `T **`) to n elements of
+ * `size` bytes, for arrays that share one capacity. MM_ENOMEM (also on
+ * overflow or n == 0) leaves *pp unchanged. */
+mm_rc mm_resize(void *pp, size_t n, size_t size);
+
+/* ---- positioned reads (file.c) -------------------------------------------
+ */
+
+/* Reads up to `len` bytes at offset `off`, retrying short reads and EINTR
+ * until `len` bytes or the end of the file; *got says how many. MM_EIO on
+ * a read error (*got then holds what was read before it). */
+mm_rc mm_pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got);
+
+/* ---- fixed-form text (text.c) -------------------------------------------
+ */
+
+/* Exactly n (<= 9) decimal digits at p, their value in *v. */
+bool mm_digits(const char *p, size_t n, int *v);
+/* A letter, digit, '.', '_' or '-': the characters of identifiers and
+ * host names. */
+bool mm_name_char(char c);
+
 #endif /* MM_CORE_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* file.c — whole-file reads with a size cap and atomic replacement. */
+/* file.c — whole-file reads with a size cap, atomic replacement, and
+ * positioned reads that survive short reads. */
 #include "core.h"
 
 #include <errno.h>
@@ -145,5 +146,24 @@ mm_rc mm_file_write_atomic(const char *path, const void *data, size_t len,
                           strerror(e));
     }
     sync_dir(path);
+    return MM_OK;
+}
+
+mm_rc mm_pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
+{
+    char *p = buf;
+    size_t n = 0;
+    *got = 0;
+    while (n < len) {
+        ssize_t r = pread(fd, p + n, len - n, (off_t)(off + n));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return MM_EIO;
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        *got = n;
+    }
     return MM_OK;
 }

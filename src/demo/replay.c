@@ -9,18 +9,6 @@
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-static bool digits(const char *p, int n, int *v)
-{
-    int x = 0;
-    for (int i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        x = x * 10 + (p[i] - '0');
-    }
-    *v = x;
-    return true;
-}
-
 /* "Mmm dd hh:mm:ss " (day may be space-padded): 16 bytes. */
 static bool syslog_stamp(const char *l, size_t len, int *mon, int *day, int *h,
                          int *mi, int *s)
@@ -32,9 +20,9 @@ static bool syslog_stamp(const char *l, size_t len, int *mon, int *day, int *h,
     if (*mon == 0)
         return false;
     char d[2] = {l[4] == ' ' ? '0' : l[4], l[5]};
-    return digits(d, 2, day) && digits(l + 7, 2, h) && digits(l + 10, 2, mi) &&
-           digits(l + 13, 2, s) && *day >= 1 && *day <= 31 && *h < 24 &&
-           *mi < 60 && *s < 61;
+    return mm_digits(d, 2, day) && mm_digits(l + 7, 2, h) &&
+           mm_digits(l + 10, 2, mi) && mm_digits(l + 13, 2, s) && *day >= 1 &&
+           *day <= 31 && *h < 24 && *mi < 60 && *s < 61;
 }
 
 bool mm_demo_syslog_time(const char *line, size_t len, int year, int64_t *t)
@@ -58,10 +46,10 @@ static long access_stamp(const char *l, size_t len, int64_t *t)
         return -1;
     int day, year, h, mi, s, zh, zm;
     int mon = mm_time_month(b + 4);
-    if (!mon || !digits(b + 1, 2, &day) || !digits(b + 8, 4, &year) ||
-        !digits(b + 13, 2, &h) || !digits(b + 16, 2, &mi) ||
-        !digits(b + 19, 2, &s) || !digits(b + 23, 2, &zh) ||
-        !digits(b + 25, 2, &zm) || (b[22] != '+' && b[22] != '-'))
+    if (!mon || !mm_digits(b + 1, 2, &day) || !mm_digits(b + 8, 4, &year) ||
+        !mm_digits(b + 13, 2, &h) || !mm_digits(b + 16, 2, &mi) ||
+        !mm_digits(b + 19, 2, &s) || !mm_digits(b + 23, 2, &zh) ||
+        !mm_digits(b + 25, 2, &zm) || (b[22] != '+' && b[22] != '-'))
         return -1;
     int64_t z = (int64_t)zh * 3600 + zm * 60;
     *t =

@@ -381,17 +381,12 @@ static alert_rec *alloc_rec(mm_detector *d, mm_alert_fn cb, void *ud)
             close_alert(d, e, cb, ud);
             return &d->alerts[d->alert_free[--d->n_alert_free]];
         }
-        size_t nc = d->cap_alerts ? d->cap_alerts * 2 : 16;
+        size_t nc = mm_grow_cap(d->cap_alerts, d->n_alerts + 1, 16);
         if (nc > MM_OPEN_ALERTS_MAX)
             nc = MM_OPEN_ALERTS_MAX;
-        alert_rec *na = realloc(d->alerts, nc * sizeof *na);
-        if (!na)
+        if (mm_resize(&d->alerts, nc, sizeof *d->alerts) != MM_OK ||
+            mm_resize(&d->alert_free, nc, sizeof *d->alert_free) != MM_OK)
             return NULL;
-        d->alerts = na;
-        uint32_t *nf = realloc(d->alert_free, nc * sizeof *nf);
-        if (!nf)
-            return NULL;
-        d->alert_free = nf;
         d->cap_alerts = nc;
     }
     /* zeroed: a caller that fails before filling it leaves used = false */

@@ -117,15 +117,11 @@ mm_rc mm_domainset_add(mm_domainset *s, const char *name, size_t len,
         j = (j + 1) & (s->cap - 1);
     }
     if (s->pool_len + n > s->pool_cap) {
-        size_t nc = s->pool_cap ? s->pool_cap * 2 : 65536;
-        while (nc < s->pool_len + n)
-            nc *= 2;
+        size_t nc = mm_grow_cap(s->pool_cap, s->pool_len + n, 65536);
         if (nc > UINT32_MAX)
             return MM_ELIMIT;
-        char *np = realloc(s->pool, nc);
-        if (!np)
+        if (mm_resize(&s->pool, nc, 1) != MM_OK)
             return MM_ENOMEM;
-        s->pool = np;
         s->pool_cap = nc;
     }
     memcpy(s->pool + s->pool_len, buf, n);

@@ -31,6 +31,14 @@ static mm_rc ts(mm_buf *b, int64_t ms)
     return mm_buf_printf(b, "\"%s\"", t);
 }
 
+/* `,"name":"<time>"`: a time member after the first of an object. */
+static mm_rc ts_member(mm_buf *b, const char *name, int64_t ms)
+{
+    char t[32];
+    mm_time_format(ms, t, sizeof t);
+    return mm_buf_printf(b, ",\"%s\":\"%s\"", name, t);
+}
+
 static mm_rc stix_indicator(mm_buf *b, const mm_indicator *i, int64_t now,
                             const char *ident, bool first)
 {
@@ -44,10 +52,10 @@ static mm_rc stix_indicator(mm_buf *b, const mm_indicator *i, int64_t now,
                       "\"created\":",
                       first ? "" : ",", uuid, ident);
     rc = rc ? rc : ts(b, i->first_seen);
-    rc = rc ? rc : mm_buf_puts(b, ",\"modified\":");
     rc = rc ? rc
-            : ts(b,
-                 i->last_seen > i->first_seen ? i->last_seen : i->first_seen);
+            : ts_member(b, "modified",
+                        i->last_seen > i->first_seen ? i->last_seen
+                                                     : i->first_seen);
     rc = rc ? rc : mm_buf_puts(b, ",\"name\":");
     char nm[320];
     snprintf(nm, sizeof nm, "mamori campaign c-%lld: %s",
@@ -69,12 +77,11 @@ static mm_rc stix_indicator(mm_buf *b, const mm_indicator *i, int64_t now,
     v[k] = '\0';
     snprintf(pat, sizeof pat, "[%s:value = '%s']", i->type, v);
     rc = rc ? rc : mm_buf_json_str(b, pat, strlen(pat));
-    rc = rc ? rc : mm_buf_puts(b, ",\"valid_from\":");
-    rc = rc ? rc : ts(b, i->first_seen);
-    rc = rc ? rc : mm_buf_puts(b, ",\"valid_until\":");
+    rc = rc ? rc : ts_member(b, "valid_from", i->first_seen);
     rc = rc ? rc
-            : ts(b, i->valid_until > i->first_seen ? i->valid_until
-                                                   : i->first_seen + 1);
+            : ts_member(b, "valid_until",
+                        i->valid_until > i->first_seen ? i->valid_until
+                                                       : i->first_seen + 1);
     rc = rc ? rc
             : mm_buf_printf(b, ",\"confidence\":%u}",
                             mm_hub_confidence(i, now));
@@ -123,10 +130,8 @@ static mm_rc feed_row(const mm_indicator *i, void *ud)
                 : mm_buf_printf(b, ",\"confidence\":%u,\"first_seen\":",
                                 mm_hub_confidence(i, x->now));
         rc = rc ? rc : ts(b, i->first_seen);
-        rc = rc ? rc : mm_buf_puts(b, ",\"last_seen\":");
-        rc = rc ? rc : ts(b, i->last_seen);
-        rc = rc ? rc : mm_buf_puts(b, ",\"valid_until\":");
-        rc = rc ? rc : ts(b, i->valid_until);
+        rc = rc ? rc : ts_member(b, "last_seen", i->last_seen);
+        rc = rc ? rc : ts_member(b, "valid_until", i->valid_until);
         rc = rc ? rc
                 : mm_buf_printf(b, ",\"campaign\":\"c-%lld\",\"op\":\"%s\"}",
                                 (long long)i->campaign,
@@ -155,8 +160,7 @@ static mm_rc feed_row(const mm_indicator *i, void *ud)
                                "\"created_by_ref\":\"%s\",\"created\":",
                                rel, x->ident);
             rc = rc ? rc : ts(b, i->first_seen);
-            rc = rc ? rc : mm_buf_puts(b, ",\"modified\":");
-            rc = rc ? rc : ts(b, i->first_seen);
+            rc = rc ? rc : ts_member(b, "modified", i->first_seen);
             rc = rc ? rc
                     : mm_buf_printf(b,
                                     ",\"relationship_type\":\"indicates\","
@@ -328,24 +332,25 @@ mm_rc mm_hub_inbox_json(mm_hub *h, const char *tenant, int64_t since,
 /* ---- store-only renderings (CLI) ------------------------------------------
  */
 
-typedef struct camp_vec {
-    mm_campaign *v;
-    size_t n, cap;
-} camp_vec;
+/* The records a store listing hands over, copied into one array. */
+typedef struct rec_vec {
+    void *v;
+    size_t n, cap, size;
+} rec_vec;
+
+static mm_rc rec_push(rec_vec *rv, const void *rec)
+{
+    char *nv = mm_grow(rv->v, &rv->cap, rv->n + 1, rv->size, 16);
+    if (!nv)
+        return MM_ENOMEM;
+    memcpy(nv + rv->n++ * rv->size, rec, rv->size);
+    rv->v = nv;
+    return MM_OK;
+}
 
 static mm_rc camp_collect(const mm_campaign *c, void *ud)
 {
-    camp_vec *cv = ud;
-    if (cv->n == cv->cap) {
-        size_t nc = cv->cap ? cv->cap * 2 : 16;
-        mm_campaign *nv = realloc(cv->v, nc * sizeof *nv);
-        if (!nv)
-            return MM_ENOMEM;
-        cv->v = nv;
-        cv->cap = nc;
-    }
-    cv->v[cv->n++] = *c;
-    return MM_OK;
+    return rec_push(ud, c);
 }
 
 typedef struct hit_ctx {
@@ -358,10 +363,8 @@ static mm_rc hit_row(const mm_hit *h, void *ud)
     hit_ctx *x = ud;
     mm_rc rc = mm_buf_printf(x->out, "%s{\"tenant\":", x->n ? "," : "");
     rc = rc ? rc : mm_buf_json_str(x->out, h->tenant, strlen(h->tenant));
-    rc = rc ? rc : mm_buf_puts(x->out, ",\"first_seen\":");
-    rc = rc ? rc : ts(x->out, h->first_ts);
-    rc = rc ? rc : mm_buf_puts(x->out, ",\"last_seen\":");
-    rc = rc ? rc : ts(x->out, h->last_ts);
+    rc = rc ? rc : ts_member(x->out, "first_seen", h->first_ts);
+    rc = rc ? rc : ts_member(x->out, "last_seen", h->last_ts);
     rc = rc ? rc
             : mm_buf_printf(x->out, ",\"count\":%llu}",
                             (unsigned long long)h->count);
@@ -371,22 +374,19 @@ static mm_rc hit_row(const mm_hit *h, void *ud)
 
 mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
 {
-    camp_vec cv = {NULL, 0, 0};
+    rec_vec cv = {NULL, 0, 0, sizeof(mm_campaign)};
     mm_rc rc = mm_store_campaign_list(st, camp_collect, &cv, err);
     if (rc == MM_OK)
         rc = mm_buf_puts(out, "{\"campaigns\":[");
     for (size_t i = 0; i < cv.n && rc == MM_OK; i++) {
-        const mm_campaign *c = &cv.v[i];
+        const mm_campaign *c = (const mm_campaign *)cv.v + i;
         rc = mm_buf_printf(out,
                            "%s{\"id\":\"c-%lld\",\"key_type\":\"%s\",\"key\":",
                            i ? "," : "", (long long)c->id, c->key_type);
         rc = rc ? rc : mm_buf_json_str(out, c->key, strlen(c->key));
-        rc = rc ? rc : mm_buf_puts(out, ",\"opened\":");
-        rc = rc ? rc : ts(out, c->opened_ms);
-        rc = rc ? rc : mm_buf_puts(out, ",\"first_seen\":");
-        rc = rc ? rc : ts(out, c->first_ts);
-        rc = rc ? rc : mm_buf_puts(out, ",\"last_seen\":");
-        rc = rc ? rc : ts(out, c->last_ts);
+        rc = rc ? rc : ts_member(out, "opened", c->opened_ms);
+        rc = rc ? rc : ts_member(out, "first_seen", c->first_ts);
+        rc = rc ? rc : ts_member(out, "last_seen", c->last_ts);
         rc = rc ? rc
                 : mm_buf_printf(out,
                                 ",\"tenants\":%u,\"score\":%u,\"severity\":%d,"
@@ -404,42 +404,27 @@ mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
     return rc == MM_ELIMIT || rc == MM_ENOMEM ? buf_fail(rc, err) : rc;
 }
 
-typedef struct esc_vec {
-    mm_escalation *v;
-    size_t n, cap;
-} esc_vec;
-
 static mm_rc esc_collect(const mm_escalation *e, void *ud)
 {
-    esc_vec *ev = ud;
-    if (ev->n == ev->cap) {
-        size_t nc = ev->cap ? ev->cap * 2 : 16;
-        mm_escalation *nv = realloc(ev->v, nc * sizeof *nv);
-        if (!nv)
-            return MM_ENOMEM;
-        ev->v = nv;
-        ev->cap = nc;
-    }
-    ev->v[ev->n++] = *e;
-    return MM_OK;
+    return rec_push(ud, e);
 }
 
 mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
                               mm_err *err)
 {
-    esc_vec ev = {NULL, 0, 0};
-    camp_vec cv = {NULL, 0, 0};
+    rec_vec ev = {NULL, 0, 0, sizeof(mm_escalation)};
+    rec_vec cv = {NULL, 0, 0, sizeof(mm_campaign)};
     mm_rc rc = mm_store_escalation_list(st, esc_collect, &ev, err);
     if (rc == MM_OK)
         rc = mm_store_campaign_list(st, camp_collect, &cv, err);
     if (rc == MM_OK)
         rc = bundle_head(out, "escalations", now_ms);
     for (size_t i = 0; i < ev.n && rc == MM_OK; i++) {
-        const mm_escalation *e = &ev.v[i];
-        const mm_campaign *c = NULL;
+        const mm_escalation *e = (const mm_escalation *)ev.v + i;
+        const mm_campaign *c = NULL, *camps = cv.v;
         for (size_t j = 0; j < cv.n; j++)
-            if (cv.v[j].id == e->campaign)
-                c = &cv.v[j];
+            if (camps[j].id == e->campaign)
+                c = &camps[j];
         if (!c)
             continue;
         char uuid[37], nm[64], ref[64];
@@ -452,10 +437,10 @@ mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
             "\"id\":\"%s\",\"created_by_ref\":\"%s\",\"created\":",
             ref, HUB_IDENTITY);
         rc = rc ? rc : ts(out, c->opened_ms);
-        rc = rc ? rc : mm_buf_puts(out, ",\"modified\":");
         rc = rc ? rc
-                : ts(out, e->created_ms > c->opened_ms ? e->created_ms
-                                                       : c->opened_ms);
+                : ts_member(out, "modified",
+                            e->created_ms > c->opened_ms ? e->created_ms
+                                                         : c->opened_ms);
         char title[400];
         snprintf(title, sizeof title, "mamori %s (%s %s)", nm, c->key_type,
                  c->key);
@@ -463,12 +448,11 @@ mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
         rc = rc ? rc : mm_buf_json_str(out, title, strlen(title));
         rc = rc ? rc : mm_buf_puts(out, ",\"description\":");
         rc = rc ? rc : mm_buf_json_str(out, e->reason, strlen(e->reason));
-        rc = rc ? rc : mm_buf_puts(out, ",\"first_seen\":");
-        rc = rc ? rc : ts(out, c->first_ts);
-        rc = rc ? rc : mm_buf_puts(out, ",\"last_seen\":");
-        rc =
-            rc ? rc
-               : ts(out, c->last_ts >= c->first_ts ? c->last_ts : c->first_ts);
+        rc = rc ? rc : ts_member(out, "first_seen", c->first_ts);
+        rc = rc ? rc
+                : ts_member(out, "last_seen",
+                            c->last_ts >= c->first_ts ? c->last_ts
+                                                      : c->first_ts);
         rc = rc ? rc : mm_buf_puts(out, "}");
         feed_ctx x = {out, now_ms, true, 0, 4, c->id, HUB_IDENTITY, ref};
         if (rc == MM_OK)

@@ -31,12 +31,9 @@ bool mm_hub_id_valid(const char *s)
     size_t n = strlen(s);
     if (n == 0 || n > MM_HUB_ID_MAX)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+    for (size_t i = 0; i < n; i++)
+        if (!mm_name_char(s[i]))
             return false;
-    }
     return true;
 }
 
@@ -94,26 +91,15 @@ void mm_hub_uuid(const char *ns, const char *name, char out[37])
              h + 20);
 }
 
-static bool digits(const char *s, size_t n, int *v)
-{
-    int x = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        x = x * 10 + (s[i] - '0');
-    }
-    *v = x;
-    return true;
-}
-
 mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms)
 {
     int y, mo, d, h, mi, se;
-    if (len < 20 || !digits(s, 4, &y) || s[4] != '-' ||
-        !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+    if (len < 20 || !mm_digits(s, 4, &y) || s[4] != '-' ||
+        !mm_digits(s + 5, 2, &mo) || s[7] != '-' || !mm_digits(s + 8, 2, &d) ||
         (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
-        s[16] != ':' || !digits(s + 17, 2, &se))
+        !mm_digits(s + 11, 2, &h) || s[13] != ':' ||
+        !mm_digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !mm_digits(s + 17, 2, &se))
         return MM_EPARSE;
     if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
         h > 23 || mi > 59 || se > 60)
@@ -143,13 +129,7 @@ mm_rc mm_hub_parse_time(const char *s, size_t len, int64_t *ms)
 
 void *mm_hub__grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
 {
-    if (n < *cap)
-        return v;
-    size_t nc = *cap ? *cap * 2 : first;
-    void *nv = realloc(v, nc * size);
-    if (nv)
-        *cap = nc;
-    return nv;
+    return mm_grow(v, cap, n + 1, size, first);
 }
 
 bool mm_hub_valid_domain(const char *s, size_t n)

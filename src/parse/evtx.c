@@ -90,10 +90,8 @@ static bool grow(mm_evtx *x, size_t size)
 {
     if (size <= x->cap)
         return true;
-    char *b = realloc(x->buf, size);
-    if (!b)
+    if (mm_resize(&x->buf, size, 1) != MM_OK)
         return false;
-    x->buf = b;
     x->cap = size;
     return true;
 }

@@ -178,28 +178,31 @@ static mm_rc gp_log(mm_span *f, unsigned n, mm_event *ev)
 }
 
 /* The connection columns THREAT and TRAFFIC share: 7 src, 8 dst, 24/25
- * ports, 29 proto. False without a source address. */
-static bool flow_fields(const mm_span *f, mm_event *ev)
+ * ports, 29 proto. MM_EPARSE with fewer than `need` columns, MM_SKIP
+ * without a source address. */
+static mm_rc flow_fields(const mm_span *f, unsigned n, unsigned need,
+                         mm_event *ev)
 {
+    if (n < need)
+        return MM_EPARSE;
     addr_field(f[7], &ev->src);
     addr_field(f[8], &ev->dst);
     if (!ev->src.family)
-        return false;
+        return MM_SKIP;
     port_field(f[24], &ev->src_port);
     port_field(f[25], &ev->dst_port);
     ev->ip_proto = proto_field(f[29]);
     ev->category = MM_CAT_NETWORK;
-    return true;
+    return MM_OK;
 }
 
 /* THREAT: 4 subtype, 7 src, 8 dst, 12 user, 24/25 ports, 29 proto,
  * 30 action, 31 URL or file, 32 threat name (id), 34 severity. */
 static mm_rc threat_log(mm_span *f, unsigned n, mm_event *ev)
 {
-    if (n < 35)
-        return MM_EPARSE;
-    if (!flow_fields(f, ev))
-        return MM_SKIP;
+    mm_rc rc = flow_fields(f, n, 35, ev);
+    if (rc != MM_OK)
+        return rc;
     bool blk = blocked(f[30]);
     if (eq(f[4], "url")) {
         ev->message = f[31];
@@ -216,10 +219,9 @@ static mm_rc threat_log(mm_span *f, unsigned n, mm_event *ev)
 
 static mm_rc traffic_log(mm_span *f, unsigned n, mm_event *ev)
 {
-    if (n < 31)
-        return MM_EPARSE;
-    if (!flow_fields(f, ev))
-        return MM_SKIP;
+    mm_rc rc = flow_fields(f, n, 31, ev);
+    if (rc != MM_OK)
+        return rc;
     bool blk = blocked(f[30]);
     ev->action = blk ? MM_ACT_FIREWALL_DENY : MM_ACT_FIREWALL_ALLOW;
     ev->outcome = blk ? MM_OUT_FAILURE : MM_OUT_SUCCESS;

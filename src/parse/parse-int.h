@@ -111,6 +111,11 @@ bool pp_uint(const char **pp, const char *e, uint64_t max, uint64_t *out);
 /* Exactly n digits at p (n <= 9); -1 if any is not a digit. */
 int pp_digits(const char *p, const char *e, size_t n);
 
+/* The digits of a fraction of a second at *pp (after its '.' or ','), as
+ * milliseconds: the first three count, the rest are passed over; advances
+ * *pp past all of them (0 and no move when there is no digit). */
+int pp_frac_ms(const char **pp, const char *e);
+
 /* Dotted quad of four parts of 1-3 digits, each <= 255; leading zeros only
  * when lead0 (otherwise the rules of inet_pton(AF_INET)). */
 bool pp_addr_v4(const char *p, const char *e, bool lead0, mm_addr *out);

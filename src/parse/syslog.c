@@ -46,12 +46,8 @@ static bool bsd_time(const mm_parse_opts *opts, const char **pp, const char *e,
     p += 8;
     int ms = 0;
     if (p + 1 < e && *p == '.' && pp_isdigit(p[1])) {
-        int n = 0;
-        for (p++; p < e && pp_isdigit(*p); p++, n++)
-            if (n < 3)
-                ms = ms * 10 + (*p - '0');
-        for (; n < 3; n++)
-            ms *= 10;
+        p++;
+        ms = pp_frac_ms(&p, e);
     }
     int off = opts ? opts->tz_offset_s : 0;
     int year = pp_year(opts);

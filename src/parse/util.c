@@ -155,26 +155,28 @@ bool pp_civil_ms(int y, int mo, int d, int h, int mi, int s, int ms, int off_s,
     return true;
 }
 
+int pp_frac_ms(const char **pp, const char *e)
+{
+    const char *p = *pp;
+    int ms = 0, n = 0;
+    for (; p < e && pp_isdigit(*p); p++, n++)
+        if (n < 3)
+            ms = ms * 10 + (*p - '0');
+    for (; n < 3; n++)
+        ms *= 10;
+    *pp = p;
+    return ms;
+}
+
 /* Reads ".123456" or ",123" into milliseconds; advances *pp. */
 static int frac_ms(const char **pp, const char *e)
 {
     const char *p = *pp;
-    int ms = 0, n = 0;
     if (p < e && (*p == '.' || *p == ',') && p + 1 < e && pp_isdigit(p[1])) {
-        p++;
-        while (p < e && pp_isdigit(*p)) {
-            if (n < 3)
-                ms = ms * 10 + (*p - '0');
-            n++;
-            p++;
-        }
-        while (n < 3) {
-            ms *= 10;
-            n++;
-        }
+        *pp = p + 1;
+        return pp_frac_ms(pp, e);
     }
-    *pp = p;
-    return ms;
+    return 0;
 }
 
 bool pp_iso_time(const char **pp, const char *e, int def_off, int64_t *ts_ms)

@@ -85,12 +85,8 @@ static mm_rc apache_line(const mm_parse_opts *opts, const char *p,
     const char *q = p + 20;
     int ms = 0;
     if (q < e && *q == '.') {
-        int n = 0;
-        for (q++; q < e && pp_isdigit(*q); q++, n++)
-            if (n < 3)
-                ms = ms * 10 + (*q - '0');
-        for (; n < 3; n++)
-            ms *= 10;
+        q++;
+        ms = pp_frac_ms(&q, e);
     }
     if (e - q < 6 || *q != ' ' || q[5] != ']')
         return MM_EPARSE;

@@ -377,16 +377,10 @@ static bool add_line(sweep *s, const char *line)
     size_t n = strlen(line);
     if (s->len + n + 1 > ENTRA_SWEEP_MAX)
         return false;
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 65536;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *b = realloc(s->buf, cap);
-        if (!b)
-            return false;
-        s->buf = b;
-        s->cap = cap;
-    }
+    char *b = mm_grow(s->buf, &s->cap, s->len + n + 1, 1, 65536);
+    if (!b)
+        return false;
+    s->buf = b;
     memcpy(s->buf + s->len, line, n);
     s->buf[s->len + n] = '\n';
     s->len += n + 1;

@@ -56,17 +56,9 @@ void mm_follow_fini(mm_follow *f)
 static mm_rc head_of(int fd, uint32_t want, uint64_t *hash, uint32_t *got)
 {
     char buf[MM_SENSOR_HEAD_BYTES];
-    size_t n = 0;
-    while (n < want) {
-        ssize_t r = pread(fd, buf + n, want - n, (off_t)n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return MM_EIO;
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
+    size_t n;
+    if (mm_pread_full(fd, buf, want, 0, &n) != MM_OK)
+        return MM_EIO;
     *got = (uint32_t)n;
     *hash = mm_hash64(buf, n, 0);
     return MM_OK;

@@ -226,14 +226,10 @@ static int seg_cmp(const void *a, const void *b)
 
 static mm_rc seg_push(mm_spool *sp, uint64_t first, uint64_t bytes)
 {
-    if (sp->nsegs == sp->segcap) {
-        size_t nc = sp->segcap ? sp->segcap * 2 : 16;
-        seg *ns = realloc(sp->segs, nc * sizeof *ns);
-        if (!ns)
-            return MM_ENOMEM;
-        sp->segs = ns;
-        sp->segcap = nc;
-    }
+    seg *ns = mm_grow(sp->segs, &sp->segcap, sp->nsegs + 1, sizeof *ns, 16);
+    if (!ns)
+        return MM_ENOMEM;
+    sp->segs = ns;
     sp->segs[sp->nsegs].first = first;
     sp->segs[sp->nsegs].bytes = bytes;
     sp->nsegs++;
@@ -647,19 +643,11 @@ static mm_rc batch_add(mm_spool_batch *b, uint64_t seq, const char *line,
                        size_t len)
 {
     if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 256;
-        uint64_t *s = realloc(b->seq, nc * sizeof *s);
-        if (!s)
+        size_t nc = mm_grow_cap(b->cap, b->n + 1, 256);
+        if (mm_resize(&b->seq, nc, sizeof *b->seq) != MM_OK ||
+            mm_resize(&b->off, nc, sizeof *b->off) != MM_OK ||
+            mm_resize(&b->len, nc, sizeof *b->len) != MM_OK)
             return MM_ENOMEM;
-        b->seq = s;
-        size_t *o = realloc(b->off, nc * sizeof *o);
-        if (!o)
-            return MM_ENOMEM;
-        b->off = o;
-        size_t *l = realloc(b->len, nc * sizeof *l);
-        if (!l)
-            return MM_ENOMEM;
-        b->len = l;
         b->cap = nc;
     }
     size_t off = b->body.len;
@@ -686,17 +674,9 @@ static mm_rc read_segment(mm_spool *sp, int fd, uint64_t pos, uint64_t end,
     *full = false;
     while (pos < end && !*full) {
         size_t want = end - pos < wincap ? (size_t)(end - pos) : wincap;
-        size_t got = 0;
-        while (got < want) {
-            ssize_t r = pread(fd, win + got, want - got, (off_t)(pos + got));
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0)
-                return MM_EIO;
-            if (r == 0)
-                break;
-            got += (size_t)r;
-        }
+        size_t got;
+        if (mm_pread_full(fd, win, want, pos, &got) != MM_OK)
+            return MM_EIO;
         if (got == 0)
             break;
         size_t p = 0;

@@ -503,12 +503,9 @@ static bool valid_domain(const char *s, size_t n)
 {
     if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-')
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+    for (size_t i = 0; i < n; i++)
+        if (!mm_name_char(s[i]))
             return false;
-    }
     return memchr(s, '.', n) != NULL;
 }
 

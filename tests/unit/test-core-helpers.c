@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test-core-helpers.c — unit tests of core's small helpers: growable
+ * arrays, full positioned reads, fixed-form text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_grow_cap(void **state)
+{
+    (void)state;
+    assert_int_equal(mm_grow_cap(0, 1, 16), 16);
+    assert_int_equal(mm_grow_cap(0, 17, 16), 32);
+    assert_int_equal(mm_grow_cap(16, 17, 16), 32);
+    assert_int_equal(mm_grow_cap(32, 33, 16), 64);
+    assert_int_equal(mm_grow_cap(256, 1000, 256), 1024);
+    assert_int_equal(mm_grow_cap(256, 1024, 256), 1024);
+    /* no doubling past SIZE_MAX: exactly what is needed */
+    assert_true(mm_grow_cap(SIZE_MAX / 2 + 1, SIZE_MAX, 1) == SIZE_MAX);
+}
+
+static void test_grow(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t cap = 0;
+    for (int i = 0; i < 100; i++) {
+        int *nv = mm_grow(v, &cap, (size_t)i + 1, sizeof *v, 4);
+        assert_non_null(nv);
+        v = nv;
+        v[i] = i * 3;
+        assert_true(cap >= (size_t)i + 1);
+    }
+    assert_int_equal(cap, 128); /* 4 doubled five times */
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(v[i], i * 3);
+    /* enough room: the same array back, capacity unchanged */
+    assert_ptr_equal(mm_grow(v, &cap, 50, sizeof *v, 4), v);
+    assert_int_equal(cap, 128);
+    /* a size that overflows: NULL, array and capacity unchanged */
+    assert_null(mm_grow(v, &cap, SIZE_MAX / 2, sizeof *v, 4));
+    assert_int_equal(cap, 128);
+    assert_int_equal(v[99], 297);
+    free(v);
+}
+
+static void test_resize(void **state)
+{
+    (void)state;
+    uint64_t *a = NULL;
+    size_t *b = NULL;
+    assert_int_equal(mm_resize(&a, 8, sizeof *a), MM_OK);
+    assert_int_equal(mm_resize(&b, 8, sizeof *b), MM_OK);
+    for (size_t i = 0; i < 8; i++)
+        a[i] = b[i] = i;
+    assert_int_equal(mm_resize(&a, 64, sizeof *a), MM_OK);
+    assert_int_equal(a[7], 7);
+    uint64_t *keep = a;
+    assert_int_equal(mm_resize(&a, SIZE_MAX / 4, sizeof *a), MM_ENOMEM);
+    assert_ptr_equal(a, keep);
+    assert_int_equal(mm_resize(&a, 0, sizeof *a), MM_ENOMEM);
+    assert_ptr_equal(a, keep);
+    free(a);
+    free(b);
+}
+
+static void test_pread_full(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mm-test-pread-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    const char text[] = "0123456789abcdef";
+    assert_int_equal(write(fd, text, 16), 16);
+    char buf[32];
+    size_t got = 99;
+    assert_int_equal(mm_pread_full(fd, buf, 4, 10, &got), MM_OK);
+    assert_int_equal(got, 4);
+    assert_memory_equal(buf, "abcd", 4);
+    /* past the end: what there is, and no error */
+    assert_int_equal(mm_pread_full(fd, buf, sizeof buf, 12, &got), MM_OK);
+    assert_int_equal(got, 4);
+    assert_memory_equal(buf, "cdef", 4);
+    assert_int_equal(mm_pread_full(fd, buf, sizeof buf, 100, &got), MM_OK);
+    assert_int_equal(got, 0);
+    close(fd);
+    assert_int_equal(mm_pread_full(-1, buf, 4, 0, &got), MM_EIO);
+    assert_int_equal(got, 0);
+}
+
+static void test_digits(void **state)
+{
+    (void)state;
+    int v = -1;
+    assert_true(mm_digits("2026", 4, &v));
+    assert_int_equal(v, 2026);
+    assert_true(mm_digits("07:", 2, &v));
+    assert_int_equal(v, 7);
+    v = -1;
+    assert_false(mm_digits("1a", 2, &v));
+    assert_false(mm_digits(" 1", 2, &v));
+    assert_int_equal(v, -1); /* untouched on failure */
+    assert_true(mm_digits("x", 0, &v));
+    assert_int_equal(v, 0);
+}
+
+static void test_name_char(void **state)
+{
+    (void)state;
+    const char *ok = "azAZ09._-";
+    for (const char *p = ok; *p; p++)
+        assert_true(mm_name_char(*p));
+    const char *bad = " /:@\"'\n\x80";
+    for (const char *p = bad; *p; p++)
+        assert_false(mm_name_char(*p));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grow_cap), cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_resize),   cmocka_unit_test(test_pread_full),
+        cmocka_unit_test(test_digits),   cmocka_unit_test(test_name_char),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
