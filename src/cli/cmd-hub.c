@@ -218,7 +218,6 @@ static int take_opt(int key, const char *v, void *ud)
     case K_SME: a->sme = v; break;
     case K_BUS: a->bus = v; break;
     case K_CASE: a->case_id = v; break;
-    case K_OUT: a->out = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");

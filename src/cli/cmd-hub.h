@@ -51,7 +51,6 @@ enum {
     K_SME,
     K_BUS,
     K_CASE,
-    K_OUT,
 };
 #define SAN_MAX 64u
 /* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
@@ -86,7 +85,7 @@ typedef struct hub_args {
     const char *out;
     const char *role, *provider, *sme; /* user add, provider link */
     const char *bus;                   /* --bus nats://… */
-    const char *case_id, *out;         /* case export */
+    const char *case_id;               /* case export (-o: out) */
 } hub_args;
 
 /* True when option `k` was given. */
