@@ -594,8 +594,10 @@ static bool setup_sensors(demo *d, bool tls)
         if (d->sensor_pid[i] <= 0)
             return false;
     }
-    /* Ready when every sensor wrote its status and its feed file. */
-    for (int t = 0; t < 300; t++) {
+    /* Ready when every sensor wrote its status and its feed file; up to 60 s,
+     * because five sanitizer builds compiling their rules on a loaded
+     * machine can take more than 15. */
+    for (int t = 0; t < 1200; t++) {
         int ready = 0;
         for (int i = 0; i < N_SME; i++) {
             char p[1300];
