@@ -36,6 +36,7 @@ enum {
     K_LEVEL,
     K_STORE,
     K_BUS,
+    K_GROUP,
 };
 #define SAN_MAX 64u
 
@@ -56,6 +57,7 @@ typedef struct hub_args {
     size_t len;
     const char *store; /* --store URI */
     const char *bus;   /* --bus nats://… */
+    const char *group; /* --group N */
 } hub_args;
 
 /* True when option `k` was given. */
