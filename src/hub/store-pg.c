@@ -359,9 +359,13 @@ static mm_rc pg_exec(pg_store *s, const char *sql, mm_err *err,
 
 static mm_rc pg_prepare_all(pg_store *s, mm_err *err)
 {
+    /* after a failed attempt on this connection some may exist already */
+    mm_rc rc0 = pg_exec(s, "DEALLOCATE ALL", err, "deallocate");
+    if (rc0 != MM_OK)
+        return rc0;
     /* the staging table of put_events: per session, so made again after a
      * reconnection */
-    mm_rc rc0 = pg_exec(
+    rc0 = pg_exec(
         s,
         "CREATE TEMP TABLE IF NOT EXISTS mm_batch(ord integer NOT NULL, "
         "event_id text NOT NULL, kind text NOT NULL, ts bigint NOT NULL, "
