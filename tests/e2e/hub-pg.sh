@@ -87,3 +87,14 @@ check_eq "… and joins the campaign of $key (memory rebuilt)" "$((before + 1)) 
 kill "$HUBPID"; wait "$HUBPID"; rc=$?
 check_eq "the PostgreSQL hub stops cleanly (no sanitizer report)" 0 "$rc"
 [ "$rc" = 0 ] || tail -30 "$TMP/serve.log"
+
+# serve --store on another hub directory: the store is PostgreSQL's
+start_hub "$HS" --store "$MM_PG_URI"
+check_eq "serve --store: a tenant of the PostgreSQL store is served" 200 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${TOK[xp]}" "$URL/api/v1/inbox")"
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
+pq "INSERT INTO mamori_schema(version) VALUES(99)" >/dev/null
+check_rc "migrate refuses a newer schema (exit 2)" 2 "$MAMORI" hub migrate --store "$MM_PG_URI"
+check "… and says why" bash -c "'$MAMORI' hub migrate --store '$MM_PG_URI' 2>&1 | grep -q 'newer than this mamori'"
+out=$("$MAMORI" hub serve --dir "$HP" --plain 2>&1); rc=$?
+check "serve refuses it too, saying why (exit $rc)" bash -c "[ $rc -ne 0 ] && grep -q 'newer than this mamori' <<<'$out'"
