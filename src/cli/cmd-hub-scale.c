@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static int run_migrate(hub_args *a)
 {
@@ -34,6 +35,12 @@ static int run_correlate(hub_args *a)
     mm_err err;
     if (mm_hub_conf_load(a->dir ? a->dir : "/nonexistent", &c, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
+    char *end = NULL;
+    unsigned long group = a->group ? strtoul(a->group, &end, 10) : 256;
+    if (a->group && (*end || group < 1 || group > 10000))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "--group は 1〜10000 / --group must be "
+                                  "1..10000");
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -41,8 +48,8 @@ static int run_correlate(hub_args *a)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     fprintf(stderr, "mamori hub: 相関を開始 / correlating %s\n", a->bus);
     mm_hub_correlate_stats st;
-    mm_rc r =
-        mm_hub_correlate_run(a->store, a->bus, &c.params, &set, &st, &err);
+    mm_rc r = mm_hub_correlate_run(a->store, a->bus, &c.params, (size_t)group,
+                                   &set, &st, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r == MM_EINVAL ? MM_EINVAL : MM_EIO, &err);
     fprintf(stderr,
@@ -57,8 +64,11 @@ static int run_correlate(hub_args *a)
     return MM_EXIT_OK;
 }
 
-static const mm_cli_opt correlate_opts[] = {
-    OPT("--store", K_STORE, true), OPT("--bus", K_BUS, true), O_DIR, {0}};
+static const mm_cli_opt correlate_opts[] = {OPT("--store", K_STORE, true),
+                                            OPT("--bus", K_BUS, true),
+                                            O_DIR,
+                                            OPT("--group", K_GROUP, true),
+                                            {0}};
 
 static const mm_cli_opt migrate_opts[] = {OPT("--store", K_STORE, true), {0}};
 

@@ -113,6 +113,8 @@ static const char usage[] =
     "      HTML timeline for the police or an insurer\n"
     "  mamori hub correlate --store postgresql://… --bus nats://… [--dir "
     "DIR]\n"
+    "      [--group N]   N バッチを1トランザクションで / batches per "
+    "transaction (256)\n"
     "      バスのバッチを相関しストアへ / correlate the bus's batches into "
     "the store\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
@@ -218,6 +220,7 @@ static int take_opt(int key, const char *v, void *ud)
     case K_SME: a->sme = v; break;
     case K_BUS: a->bus = v; break;
     case K_CASE: a->case_id = v; break;
+    case K_GROUP: a->group = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");

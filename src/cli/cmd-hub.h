@@ -51,6 +51,7 @@ enum {
     K_SME,
     K_BUS,
     K_CASE,
+    K_GROUP,
 };
 #define SAN_MAX 64u
 /* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
@@ -86,6 +87,7 @@ typedef struct hub_args {
     const char *role, *provider, *sme; /* user add, provider link */
     const char *bus;                   /* --bus nats://… */
     const char *case_id;               /* case export (-o: out) */
+    const char *group;                 /* --group N */
 } hub_args;
 
 /* True when option `k` was given. */

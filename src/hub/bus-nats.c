@@ -42,6 +42,27 @@ static mm_rc nats_fail(mm_err *err, natsStatus s, jsErrCode jerr,
                       last ? last : "", (int)jerr);
 }
 
+/* Waits (BUS_WAIT_MS at most) until the stream has a leader: a new R3
+ * stream elects one after it is created, and a publish before that fails
+ * (the sensor would retry, but the first batches need not fail). */
+static mm_rc stream_ready(mm_bus *b, mm_err *err)
+{
+    natsStatus s = NATS_OK;
+    jsErrCode jerr = 0;
+    for (int i = 0; i < BUS_WAIT_MS / 50; i++) {
+        jsStreamInfo *si = NULL;
+        s = js_GetStreamInfo(&si, b->js, BUS_STREAM, NULL, &jerr);
+        bool led =
+            s == NATS_OK &&
+            (!si->Cluster || (si->Cluster->Leader && *si->Cluster->Leader));
+        jsStreamInfo_Destroy(si);
+        if (led)
+            return MM_OK;
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    }
+    return nats_fail(err, s, jerr, "stream without a leader");
+}
+
 /* The stream, with R3 when the bus has three servers or more (the
  * issue's cluster), else R1; kept as it is when it exists. */
 static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
@@ -51,7 +72,7 @@ static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
     natsStatus s = js_GetStreamInfo(&si, b->js, BUS_STREAM, NULL, &jerr);
     if (s == NATS_OK) {
         jsStreamInfo_Destroy(si);
-        return MM_OK;
+        return stream_ready(b, err);
     }
     jsStreamConfig sc;
     jsStreamConfig_Init(&sc);
@@ -66,7 +87,7 @@ static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
     if (s != NATS_OK && jerr != JSStreamNameExistErr)
         return nats_fail(err, s, jerr, "create stream");
     jsStreamInfo_Destroy(si);
-    return MM_OK;
+    return stream_ready(b, err);
 }
 
 mm_rc mm_bus_open(const char *urls, mm_bus **out, mm_err *err)
@@ -279,8 +300,9 @@ static mm_rc ingest_fetch(const char *const *tenant, const char *const *data,
 }
 
 mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
-                           const mm_hub_params *p, const sigset_t *stop,
-                           mm_hub_correlate_stats *st, mm_err *err)
+                           const mm_hub_params *p, size_t group,
+                           const sigset_t *stop, mm_hub_correlate_stats *st,
+                           mm_err *err)
 {
     memset(st, 0, sizeof *st);
     mm_store *s = NULL;
@@ -296,8 +318,8 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         size_t n = 0;
         mm_err e;
-        if (mm_bus_consume(bus, "correlate", 256, 500, ingest_fetch, &c, &n,
-                           &e) != MM_OK) {
+        if (mm_bus_consume(bus, "correlate", group ? group : 1, 500,
+                           ingest_fetch, &c, &n, &e) != MM_OK) {
             /* the store or the bus is away: the batches come back */
             st->failures++;
             snprintf(st->last_error, sizeof st->last_error, "%s", e.msg);

@@ -202,6 +202,16 @@ static mm_rc load_link(const mm_link *l, void *ud)
 
 static mm_rc member_ranges_build(mm_hub *h);
 
+/* A front end (ingest_only store) does not write indicators: the
+ * correlators do, and its feed cursor follows the store's on reload. */
+static mm_rc follow_cursor(const mm_indicator *i, void *ud)
+{
+    mm_hub *h = ud;
+    if (i->seq > h->cursor)
+        h->cursor = i->seq;
+    return MM_OK;
+}
+
 mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
 {
     mm_rc rc = mm_store_tenant_list(h->st, load_tenant, h, err);
@@ -232,6 +242,8 @@ mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
         h->sioc.seed = h->keys.seed;
         rc = h->st->ops->stateioc_list(h->st, load_sioc, h, err);
     }
+    if (rc == MM_OK && h->st->ops->ingest_only)
+        rc = mm_store_indicator_list(h->st, h->cursor, follow_cursor, h, err);
     if (rc == MM_ENOMEM)
         return mm_err_set(err, rc, "<store>", 0, "out of memory");
     return rc;

@@ -1288,10 +1288,13 @@ typedef struct mm_hub_correlate_stats {
 } mm_hub_correlate_stats;
 /* `mamori hub correlate`: consumes the bus (durable "correlate") into the
  * store until one of the signals in `stop` (blocked by the caller) is
- * pending; each fetch is one group commit, acked after it. */
+ * pending; each fetch of up to `group` batches is one group commit, acked
+ * after it (group 1 gives exactly the single-node hub's results for
+ * batches sent one at a time). */
 mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
-                           const mm_hub_params *p, const sigset_t *stop,
-                           mm_hub_correlate_stats *st, mm_err *err);
+                           const mm_hub_params *p, size_t group,
+                           const sigset_t *stop, mm_hub_correlate_stats *st,
+                           mm_err *err);
 
 /* ---- incident cases (cases.c; docs/api.md "Cases") --------------------- */
 

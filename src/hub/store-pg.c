@@ -184,9 +184,19 @@ static const stmt q_warn_list_t = {
     WARN_COLS "WHERE tenant=$1 AND id > $2 ORDER BY id LIMIT 1000"};
 static const stmt q_warn_list_all = {"warn_list_all",
                                      WARN_COLS "WHERE id > $1 ORDER BY id"};
-static const stmt q_warn_due = {"warn_due", WARN_COLS
-                                "WHERE hook_state=1 AND hook_next <= $1 ORDER "
-                                "BY id LIMIT 100"};
+/* Due webhook deliveries are claimed, not just read: the rows get a
+ * 60-second lease (hook_next) in the same statement, and rows another
+ * front end is claiming are skipped, so two front ends on one database
+ * never deliver the same warning at once; the caller's warning_hook_mark
+ * then sets the real state. A front end that dies mid-delivery leaves the
+ * lease to expire and another one retries. */
+static const stmt q_warn_due = {
+    "warn_due",
+    "WITH c AS (UPDATE warnings SET hook_next=$1+60000 WHERE id IN (SELECT "
+    "id FROM warnings WHERE hook_state=1 AND hook_next <= $1 ORDER BY id "
+    "LIMIT 100 FOR UPDATE SKIP LOCKED) RETURNING id,tenant,campaign,kind,"
+    "severity,created,text_ja,text_en,hook_state,hook_attempts,hook_next) "
+    "SELECT * FROM c ORDER BY id"};
 static const stmt q_warn_mark = {
     "warn_mark", "UPDATE warnings SET hook_state=$1,hook_attempts=$2,"
                  "hook_next=$3 WHERE id=$4"};
@@ -349,9 +359,13 @@ static mm_rc pg_exec(pg_store *s, const char *sql, mm_err *err,
 
 static mm_rc pg_prepare_all(pg_store *s, mm_err *err)
 {
+    /* after a failed attempt on this connection some may exist already */
+    mm_rc rc0 = pg_exec(s, "DEALLOCATE ALL", err, "deallocate");
+    if (rc0 != MM_OK)
+        return rc0;
     /* the staging table of put_events: per session, so made again after a
      * reconnection */
-    mm_rc rc0 = pg_exec(
+    rc0 = pg_exec(
         s,
         "CREATE TEMP TABLE IF NOT EXISTS mm_batch(ord integer NOT NULL, "
         "event_id text NOT NULL, kind text NOT NULL, ts bigint NOT NULL, "
