@@ -469,8 +469,9 @@ static bool is_alnum(char c)
  * ends or by '.', '-', '_' ("fileserver01.xlsx", "tanaka-backup"). */
 static bool has_word(const char *p, size_t n, const char *w, size_t wn)
 {
+    char c0 = (char)(w[0] | 0x20);
     for (size_t k = 0; wn && k + wn <= n; k++)
-        if ((k == 0 || !is_alnum(p[k - 1])) &&
+        if ((char)(p[k] | 0x20) == c0 && (k == 0 || !is_alnum(p[k - 1])) &&
             (k + wn == n || !is_alnum(p[k + wn])) &&
             strncasecmp(p + k, w, wn) == 0)
             return true;
