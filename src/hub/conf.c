@@ -75,7 +75,7 @@ static const opt opts[] = {
     {"tenant_quota_mb", OPT_UINT, 1, 1000000,
      "stored event MB per tenant (429 when full)", "1024", NULL},
     {"retention_days", OPT_UINT, 1, 36500,
-     "events older than this (by @timestamp) are pruned", "90", NULL},
+     "events stored longer than this are pruned", "90", NULL},
     {"min_free_mb", OPT_UINT, 1, 1000000,
      "free disk MB below which uploads get 503 and health fails", "256", NULL},
     {"smtp_url", OPT_STR, 0, 0, "mail server smtp://HOST:PORT or smtps://",

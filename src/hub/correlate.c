@@ -677,10 +677,15 @@ static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
     c->ci_checked = c->nhits;
     unsigned *dist = calloc(h->nten, sizeof *dist);
     unsigned *queue = calloc(h->nten + 1, sizeof *queue);
+    /* hit suppliers reaching each operator: one supplier touched by an
+     * ordinary campaign is a warning; the operator's supply chain being
+     * walked (two or more of its suppliers) is an escalation (issue 12) */
+    unsigned *reached = calloc(h->nten, sizeof *reached);
     mm_rc rc = MM_OK;
-    if (!dist || !queue) {
+    if (!dist || !queue || !reached) {
         free(dist);
         free(queue);
+        free(reached);
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     }
     for (unsigned i = 0; i < c->nhits && !c->c.escalated && rc == MM_OK; i++) {
@@ -696,13 +701,14 @@ static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
         }
         mm_hub__reach(h, ti, h->p.ci_depth, dist, queue);
         for (unsigned v = 0; v < h->nten; v++)
-            if (dist[v] && h->ten[v].t.kind == MM_TK_CRITICAL) {
+            if (dist[v] && h->ten[v].t.kind == MM_TK_CRITICAL &&
+                ++reached[v] >= 2) {
                 char r[512];
                 snprintf(r, sizeof r,
-                         "campaign reached supplier %s of critical-"
-                         "infrastructure operator %s (%u tier%s up), %u "
-                         "tenants hit, score %u",
-                         h->ten[ti].t.id, h->ten[v].t.id, dist[v],
+                         "campaign reached %u suppliers of critical-"
+                         "infrastructure operator %s (the latest %s, %u "
+                         "tier%s up), %u tenants hit, score %u",
+                         reached[v], h->ten[v].t.id, h->ten[ti].t.id, dist[v],
                          dist[v] == 1 ? "" : "s", c->c.tenants, c->c.score);
                 rc = escalate(x, c, r);
                 break;
@@ -710,6 +716,7 @@ static mm_rc check_ci_escalation(ingest_ctx *x, camp *c)
     }
     free(dist);
     free(queue);
+    free(reached);
     return rc;
 }
 

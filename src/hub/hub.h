@@ -700,7 +700,7 @@ typedef struct mm_hub_server_conf {
     double tenant_events_per_s; /* events per second per tenant (2000) */
     double tenant_bytes_per_s;  /* event bytes per second per tenant (2e6) */
     unsigned tenant_quota_mb;   /* stored event bytes per tenant (1024) */
-    unsigned retention_days;    /* events older are pruned (90) */
+    unsigned retention_days;    /* events stored longer are pruned (90) */
     unsigned min_free_mb;       /* free disk below which writes stop (256) */
     mm_hub_mail_conf mail;      /* SMTP for notifications (smtp_* rows) */
     unsigned session_idle_s;    /* console session idle expiry (1800) */

@@ -1209,7 +1209,7 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
     return ok;
 }
 
-/* Retention: events older than retention_days (by @timestamp) go, and
+/* Retention: events stored longer than retention_days go, and
  * their bytes leave the tenants' quotas. Caller holds mu. */
 #define PRUNE_EVERY_MS (10 * 60 * 1000)
 static void prune(mm_hub_server *s, int64_t now)

@@ -1535,6 +1535,10 @@ static mm_rc sq_tenant_usage(mm_store *base, mm_usage_fn fn, void *ud,
                       0, fn, ud, err);
 }
 
+/* Retention by arrival: rows are numbered in the order they arrived, so
+ * the first row received at or after `before` bounds the old ones (found by
+ * a scan that stops there; no index on received is needed on the ingest
+ * path), and the delete is a rowid range. */
 static mm_rc sq_events_prune(mm_store *base, int64_t before, mm_usage_fn fn,
                              void *ud, mm_err *err)
 {
@@ -1543,12 +1547,16 @@ static mm_rc sq_events_prune(mm_store *base, int64_t before, mm_usage_fn fn,
     if (rc != MM_OK)
         return rc;
     rc = usage_rows(s,
-                    "SELECT tenant,sum(length(json)) FROM events WHERE "
-                    "ts < ?1 GROUP BY tenant",
+                    "SELECT tenant,sum(length(json)) FROM events WHERE id < "
+                    "coalesce((SELECT min(id) FROM events WHERE received >= "
+                    "?1),(SELECT max(id)+1 FROM events)) GROUP BY tenant",
                     before, fn, ud, err);
     if (rc == MM_OK)
-        rc = sq_run(s, "DELETE FROM events WHERE ts < ?", before, NULL, err,
-                    "prune events");
+        rc = sq_run(s,
+                    "DELETE FROM events WHERE id < coalesce((SELECT min(id) "
+                    "FROM events WHERE received >= ?1),(SELECT max(id)+1 FROM "
+                    "events))",
+                    before, NULL, err, "prune events");
     if (rc != MM_OK) {
         sq_rollback(base);
         return rc;

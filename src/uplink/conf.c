@@ -129,6 +129,7 @@ static const struct {
     {TEXT_KEY(token_file)},    {TEXT_KEY(ca_file)},
     {TEXT_KEY(spool_dir)},     {TEXT_KEY(state_dir)},
     {TEXT_KEY(tenant_secret)}, {TEXT_KEY(tenant_secret_file)},
+    {TEXT_KEY(tenant)},
 };
 
 static mm_rc set_uint(const char *key, const char *v, uint64_t lo, uint64_t hi,

@@ -17,6 +17,10 @@ struct mm_deid {
     bool send_raw;
     unsigned char key[64];
     size_t key_len;
+    unsigned char base[64]; /* the key before a tenant id was mixed in */
+    size_t base_len;
+    /* HMAC state after the key (copied per hash: half its cost saved) */
+    crypto_auth_hmacsha256_state hst;
     unsigned n_ranges;
     own_range ranges[MM_DEID_RANGES_MAX];
     unsigned n_domains;
@@ -51,6 +55,9 @@ mm_rc mm_deid_new(mm_deid_mode mode, const void *secret, size_t secret_len,
             memcpy(d->key, secret, secret_len);
             d->key_len = secret_len;
         }
+        memcpy(d->base, d->key, d->key_len);
+        d->base_len = d->key_len;
+        crypto_auth_hmacsha256_init(&d->hst, d->key, d->key_len);
     }
     *out = d;
     return MM_OK;
@@ -61,7 +68,24 @@ void mm_deid_free(mm_deid *d)
     if (!d)
         return;
     sodium_memzero(d->key, sizeof d->key);
+    sodium_memzero(d->base, sizeof d->base);
     free(d);
+}
+
+void mm_deid_set_tenant(mm_deid *d, const char *tenant)
+{
+    if (d->mode != MM_DEID_HASH)
+        return;
+    static const char label[] = "mamori-deid-tenant";
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, d->base, d->base_len);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)label,
+                                  sizeof label); /* with its NUL */
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)tenant,
+                                  strlen(tenant));
+    crypto_auth_hmacsha256_final(&st, d->key);
+    d->key_len = crypto_auth_hmacsha256_BYTES;
+    crypto_auth_hmacsha256_init(&d->hst, d->key, d->key_len);
 }
 
 mm_rc mm_deid_add_own_range(mm_deid *d, const char *cidr, mm_err *err)
@@ -132,6 +156,8 @@ static bool has_suffix(const char *name, size_t n, const char *suffix)
     return n == s || name[n - s - 1] == '.';
 }
 
+static bool has_own_domain(const mm_deid *d, const char *p, size_t n);
+
 bool mm_deid_domain_internal(const mm_deid *d, const char *name, size_t len)
 {
     static const char *const private_suffixes[] = {
@@ -141,16 +167,18 @@ bool mm_deid_domain_internal(const mm_deid *d, const char *name, size_t len)
         len--;
     if (len == 0)
         return false;
-    if (!memchr(name, '.', len))
+    const char *dot = memrchr(name, '.', len);
+    if (!dot)
         return true; /* single label: a machine on the local network */
+    /* every private suffix ends in a label starting with one of these */
+    char c = (char)(dot[1] | 0x20);
+    if (dot + 1 < name + len && !strchr("lichap", c))
+        return has_own_domain(d, name, len);
     for (size_t i = 0;
          i < sizeof private_suffixes / sizeof private_suffixes[0]; i++)
         if (has_suffix(name, len, private_suffixes[i]))
             return true;
-    for (unsigned i = 0; i < d->n_domains; i++)
-        if (has_suffix(name, len, d->domains[i]))
-            return true;
-    return false;
+    return has_own_domain(d, name, len);
 }
 
 void mm_deid_hash(const mm_deid *d, const char *value, size_t len,
@@ -158,8 +186,7 @@ void mm_deid_hash(const mm_deid *d, const char *value, size_t len,
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, d->key, d->key_len);
+    crypto_auth_hmacsha256_state st = d->hst;
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)value, len);
     crypto_auth_hmacsha256_final(&st, mac);
     out[0] = 'h';
@@ -369,36 +396,194 @@ static void deid_related(const mm_deid *d, json_t *root)
     json_object_del(rel, "hash");
 }
 
-/* Appends `s` to `out` with every internal IPv4 literal replaced by its
- * hash ("h:removed" in drop mode); false when there was none (then `out`
- * holds nothing of it). Shared by the JSON and the event paths. */
-static bool text_ipv4(const mm_deid *d, const char *s, size_t n, mm_buf *out)
+/* ---- free text -------------------------------------------------------------
+ * Any string can carry an internal address, an internal or own domain, or
+ * the record's user or host name in clear (a URL path, a query, a referrer,
+ * a user agent). The scrubber cuts a string into tokens of [A-Za-z0-9._:-]
+ * and replaces each that is one of those by its hash ("h:removed" in drop
+ * mode); a token with ':' that is not an IPv6 address is looked at per
+ * ':'-separated part (host:port). Query values are hashed whole. */
+
+/* What a record names in clear: replaced wherever it appears in free text
+ * (so its pseudonym never stands next to it). */
+typedef struct scrub_ctx {
+    char user[128];
+    size_t user_n;
+    char host[128];
+    size_t host_n;
+    char peer[128]; /* an internal host the referrer names */
+    size_t peer_n;
+} scrub_ctx;
+
+enum { SCRUB_TEXT, SCRUB_QUERY, SCRUB_URL };
+
+static void scrub_ctx_set(char *dst, size_t cap, size_t *n, const char *p,
+                          size_t len)
 {
-    bool changed = false;
+    /* names of one or two bytes would hash every such word */
+    if (len < 3 || len >= cap)
+        return;
+    memcpy(dst, p, len);
+    *n = len;
+}
+
+/* Token bytes: 1 alphanumeric or - _, 2 '.', 4 ':', 8 '@' (a flag each,
+ * so a token with neither '.' nor ':' is passed over at once). */
+static const uint8_t tok_class[256] = {
+    ['-'] = 1, ['_'] = 1, ['.'] = 2, [':'] = 4, ['@'] = 8, ['0'] = 1,
+    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,
+    ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+    ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1,
+    ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
+    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
+    ['z'] = 1,
+};
+
+/* Own domains match anywhere in a name, at a label boundary
+ * ("a.example.co.jp", "example.co.jp.evil.net"). */
+static bool has_own_domain(const mm_deid *d, const char *p, size_t n)
+{
+    for (unsigned i = 0; i < d->n_domains; i++) {
+        size_t l = strlen(d->domains[i]);
+        for (size_t k = 0; l <= n && k + l <= n; k++)
+            if ((k == 0 || p[k - 1] == '.') &&
+                (k + l == n || p[k + l] == '.') &&
+                strncasecmp(p + k, d->domains[i], l) == 0)
+                return true;
+    }
+    return false;
+}
+
+static bool is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+}
+
+/* `w` inside p[0..n) as a whole word (case-insensitive): bounded by the
+ * ends or by '.', '-', '_' ("fileserver01.xlsx", "tanaka-backup"). */
+static bool has_word(const char *p, size_t n, const char *w, size_t wn)
+{
+    char c0 = (char)(w[0] | 0x20);
+    for (size_t k = 0; wn && k + wn <= n; k++)
+        if ((char)(p[k] | 0x20) == c0 && (k == 0 || !is_alnum(p[k - 1])) &&
+            (k + wn == n || !is_alnum(p[k + wn])) &&
+            strncasecmp(p + k, w, wn) == 0)
+            return true;
+    return false;
+}
+
+/* True when a token (no ':' unless an IPv6 address) must not leave. */
+static bool tok_secret(const mm_deid *d, const scrub_ctx *x, const char *p,
+                       size_t n)
+{
+    if (x && (has_word(p, n, x->user, x->user_n) ||
+              has_word(p, n, x->host, x->host_n) ||
+              has_word(p, n, x->peer, x->peer_n)))
+        return true;
+    const char *at = memrchr(p, '@', n);
+    if (at) /* a mailbox: secret when either side is */
+        return tok_secret(d, x, p, (size_t)(at - p)) ||
+               tok_secret(d, x, at + 1, n - (size_t)(at - p) - 1);
+    const char *dot = memchr(p, '.', n);
+    const char *colon = memchr(p, ':', n);
+    if (!dot && !colon)
+        return false;
+    mm_addr a;
+    if (mm_addr_parse(p, n, &a) == MM_OK)
+        return mm_deid_addr_internal(d, &a);
+    if (colon || !dot)
+        return false;
+    bool alpha = false;
+    for (size_t i = 0; i < n && !alpha; i++)
+        alpha = (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z');
+    return alpha && mm_deid_domain_internal(d, p, n);
+}
+
+/* Appends the replacement of a secret token. */
+static void put_secret(const mm_deid *d, const char *p, size_t n, mm_buf *out)
+{
+    char h[19] = "h:removed";
+    if (d->mode == MM_DEID_HASH)
+        mm_deid_hash(d, p, n, h);
+    mm_buf_puts(out, h);
+}
+
+/* A token is looked at whole, or per ':'-part when it has a ':' and is
+ * neither an address nor a mailbox (host:port). */
+static bool tok_whole(const char *p, size_t n)
+{
+    mm_addr a;
+    return !memchr(p, ':', n) || memchr(p, '@', n) ||
+           mm_addr_parse(p, n, &a) == MM_OK;
+}
+
+/* True when the token (its trailing dots cut) holds anything secret. */
+static bool tok_any(const mm_deid *d, const scrub_ctx *x, const char *p,
+                    size_t n)
+{
+    if (tok_whole(p, n))
+        return tok_secret(d, x, p, n);
+    for (size_t start = 0, i = 0; i <= n; i++)
+        if (i == n || p[i] == ':') {
+            if (tok_secret(d, x, p + start, i - start))
+                return true;
+            start = i + 1;
+        }
+    return false;
+}
+
+/* Writes a secret token's replacement: whole, or part by part. */
+static void tok_write(const mm_deid *d, const scrub_ctx *x, const char *p,
+                      size_t n, mm_buf *out)
+{
+    if (tok_whole(p, n)) {
+        put_secret(d, p, n, out);
+        return;
+    }
+    for (size_t start = 0, i = 0; i <= n; i++)
+        if (i == n || p[i] == ':') {
+            if (tok_secret(d, x, p + start, i - start))
+                put_secret(d, p + start, i - start, out);
+            else
+                mm_buf_append(out, p + start, i - start);
+            if (i < n)
+                mm_buf_append(out, ":", 1);
+            start = i + 1;
+        }
+}
+
+/* Free text: every token checked; nothing is written unless one is secret
+ * (the common case costs a scan and no allocation). */
+static bool scrub_text(const mm_deid *d, const scrub_ctx *x, const char *s,
+                       size_t n, mm_buf *out)
+{
     size_t i = 0, last = 0;
+    bool changed = false;
+    /* with no names to look for, only a token with '.' or ':' can be an
+     * address or a domain */
+    bool names = x && (x->user_n || x->host_n || x->peer_n);
     while (i < n) {
-        if (!(s[i] >= '0' && s[i] <= '9')) {
+        if (!tok_class[(unsigned char)s[i]]) {
             i++;
             continue;
         }
-        size_t j = i, dots = 0;
-        while (j < n && ((s[j] >= '0' && s[j] <= '9') || s[j] == '.')) {
-            dots += s[j] == '.';
-            j++;
-        }
-        size_t end = j;
-        while (end > i && s[end - 1] == '.')
-            end--;
-        mm_addr a;
-        if (dots >= 3 && end - i <= 15 &&
-            mm_addr_parse(s + i, end - i, &a) == MM_OK &&
-            mm_deid_addr_internal(d, &a)) {
-            char h[19] = "h:removed";
-            if (d->mode == MM_DEID_HASH)
-                mm_deid_hash(d, s + i, end - i, h);
+        size_t j = i;
+        unsigned cls = 0;
+        while (j < n && tok_class[(unsigned char)s[j]])
+            cls |= tok_class[(unsigned char)s[j++]];
+        size_t k = j;
+        while (k > i && s[k - 1] == '.') /* end of a sentence: the dots stay */
+            k--;
+        if (k > i && (names || (cls & 6)) && tok_any(d, x, s + i, k - i)) {
             mm_buf_append(out, s + last, i - last);
-            mm_buf_puts(out, h);
-            last = end;
+            tok_write(d, x, s + i, k - i, out);
+            last = k;
             changed = true;
         }
         i = j;
@@ -408,22 +593,166 @@ static bool text_ipv4(const mm_deid *d, const char *s, size_t n, mm_buf *out)
     return changed;
 }
 
-/* Rewrites internal IPv4 literals inside a free-text value. */
-static void deid_text_ipv4(const mm_deid *d, json_t *obj, const char *key)
+/* Appends s[0..n) scrubbed as free text. */
+static bool text_or_copy(const mm_deid *d, const scrub_ctx *x, const char *s,
+                         size_t n, mm_buf *out)
+{
+    if (scrub_text(d, x, s, n, out))
+        return true;
+    mm_buf_append(out, s, n);
+    return false;
+}
+
+/* key=value pairs: keys scrubbed, every non-empty value hashed whole (a
+ * value can hold any name or secret). */
+static bool scrub_query(const mm_deid *d, const scrub_ctx *x, const char *s,
+                        size_t n, mm_buf *out)
+{
+    size_t mark = out->len, i = 0;
+    bool changed = false;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '&' && s[j] != ';')
+            j++;
+        const char *eq = memchr(s + i, '=', j - i);
+        size_t kn = eq ? (size_t)(eq - (s + i)) : j - i;
+        changed |= text_or_copy(d, x, s + i, kn, out);
+        if (eq) {
+            mm_buf_append(out, "=", 1);
+            if (j - i - kn - 1) {
+                put_secret(d, eq + 1, j - i - kn - 1, out);
+                changed = true;
+            }
+        }
+        if (j < n)
+            mm_buf_append(out, s + j, 1);
+        i = j + 1;
+    }
+    if (!changed)
+        out->len = mark;
+    return changed;
+}
+
+/* The host of a URL's authority is internal: an internal address, a
+ * single label, a private suffix or an own domain. */
+static bool host_secret(const mm_deid *d, const char *p, size_t n)
+{
+    if (n >= 2 && p[0] == '[' && p[n - 1] == ']') {
+        p++;
+        n -= 2;
+    }
+    mm_addr a;
+    if (mm_addr_parse(p, n, &a) == MM_OK)
+        return mm_deid_addr_internal(d, &a);
+    return n > 0 && mm_deid_domain_internal(d, p, n);
+}
+
+/* Where a URL's authority (after "://", up to the path) and its host (after
+ * any user info, without the port) are in s[0..q); false when none. */
+typedef struct url_parts {
+    size_t hs, he; /* authority */
+    size_t h0, h1; /* host */
+} url_parts;
+
+static bool url_authority(const char *s, size_t q, url_parts *u)
+{
+    const char *sep = q >= 3 ? memmem(s, q, "://", 3) : NULL;
+    if (!sep)
+        return false;
+    u->hs = (size_t)(sep - s) + 3;
+    u->he = u->hs;
+    while (u->he < q && s[u->he] != '/')
+        u->he++;
+    const char *at = memrchr(s + u->hs, '@', u->he - u->hs);
+    u->h0 = at ? (size_t)(at - s) + 1 : u->hs;
+    u->h1 = u->h0;
+    if (u->h1 < u->he && s[u->h1] == '[') {
+        while (u->h1 < u->he && s[u->h1] != ']')
+            u->h1++;
+        u->h1 += u->h1 < u->he;
+    } else {
+        while (u->h1 < u->he && s[u->h1] != ':')
+            u->h1++;
+    }
+    return true;
+}
+
+/* A URL: user info hashed, an internal host hashed, the path as text, the
+ * query as pairs. */
+static bool scrub_url(const mm_deid *d, const scrub_ctx *x, const char *s,
+                      size_t n, mm_buf *out)
+{
+    size_t mark = out->len, pos = 0;
+    const char *qm = memchr(s, '?', n);
+    size_t q = qm ? (size_t)(qm - s) : n;
+    bool changed = false;
+    url_parts u;
+    if (url_authority(s, q, &u)) {
+        mm_buf_append(out, s, u.hs);
+        if (u.h0 > u.hs) { /* user info */
+            put_secret(d, s + u.hs, u.h0 - 1 - u.hs, out);
+            mm_buf_append(out, "@", 1);
+            changed = true;
+        }
+        if (host_secret(d, s + u.h0, u.h1 - u.h0)) {
+            put_secret(d, s + u.h0, u.h1 - u.h0, out);
+            changed = true;
+        } else {
+            mm_buf_append(out, s + u.h0, u.h1 - u.h0);
+        }
+        mm_buf_append(out, s + u.h1, u.he - u.h1);
+        pos = u.he;
+    }
+    changed |= text_or_copy(d, x, s + pos, q - pos, out);
+    if (q < n) {
+        mm_buf_append(out, "?", 1);
+        if (scrub_query(d, x, s + q + 1, n - q - 1, out))
+            changed = true;
+        else
+            mm_buf_append(out, s + q + 1, n - q - 1);
+    }
+    if (!changed)
+        out->len = mark;
+    return changed;
+}
+
+/* An internal host named by the referrer (a machine name, not an
+ * address) is replaced wherever else the record names it. */
+static void scrub_ctx_peer(const mm_deid *d, scrub_ctx *x, const char *s,
+                           size_t n)
+{
+    const char *qm = memchr(s, '?', n);
+    url_parts u;
+    mm_addr a;
+    if (!url_authority(s, qm ? (size_t)(qm - s) : n, &u) ||
+        !host_secret(d, s + u.h0, u.h1 - u.h0) ||
+        mm_addr_parse(s + u.h0, u.h1 - u.h0, &a) == MM_OK || s[u.h0] == '[')
+        return;
+    scrub_ctx_set(x->peer, sizeof x->peer, &x->peer_n, s + u.h0, u.h1 - u.h0);
+}
+
+/* Appends the scrubbed `s` to `out`; false when nothing changed (then `out`
+ * holds nothing of it). Shared by the JSON and the event paths. */
+static bool scrub(const mm_deid *d, const scrub_ctx *x, int kind,
+                  const char *s, size_t n, mm_buf *out)
+{
+    return kind == SCRUB_QUERY ? scrub_query(d, x, s, n, out)
+           : kind == SCRUB_URL ? scrub_url(d, x, s, n, out)
+                               : scrub_text(d, x, s, n, out);
+}
+
+/* Scrubs a string member in place. */
+static void deid_scrub(const mm_deid *d, const scrub_ctx *x, json_t *obj,
+                       const char *key, int kind)
 {
     json_t *v = json_object_get(obj, key);
     if (!v || !json_is_string(v))
         return;
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
     mm_buf out;
-    mm_buf_init(&out, n * 4 + 64);
-    if (text_ipv4(d, s, n, &out)) {
-        if (out.data)
-            json_object_set_new(obj, key, json_stringn(out.data, out.len));
-        else
-            json_object_del(obj, key);
-    }
+    mm_buf_init(&out, json_string_length(v) * 4 + 64);
+    if (scrub(d, x, kind, json_string_value(v), json_string_length(v), &out))
+        json_object_set_new(obj, key,
+                            json_stringn(out.data ? out.data : "", out.len));
     mm_buf_free(&out);
 }
 
@@ -444,6 +773,8 @@ static void deid_walk(const mm_deid *d, json_t *v, unsigned depth)
                 char txt[64];
                 size_t n = mm_addr_format(&a, txt, sizeof txt);
                 put_hash(d, v, key, txt, n);
+            } else if (json_is_string(child)) {
+                deid_scrub(d, NULL, v, key, SCRUB_TEXT);
             } else {
                 deid_walk(d, child, depth + 1);
             }
@@ -461,6 +792,14 @@ static void deid_walk(const mm_deid *d, json_t *v, unsigned depth)
                     mm_deid_hash(d, txt, n, h);
                     json_array_set_new(v, i, json_string(h));
                 }
+            } else if (json_is_string(child)) {
+                mm_buf out;
+                mm_buf_init(&out, json_string_length(child) * 4 + 64);
+                if (scrub_text(d, NULL, json_string_value(child),
+                               json_string_length(child), &out))
+                    json_array_set_new(
+                        v, i, json_stringn(out.data ? out.data : "", out.len));
+                mm_buf_free(&out);
             } else {
                 deid_walk(d, child, depth + 1);
             }
@@ -468,10 +807,30 @@ static void deid_walk(const mm_deid *d, json_t *v, unsigned depth)
     }
 }
 
+/* The record's user and host names in clear, before they are hashed. */
+static void json_ctx(const mm_deid *d, json_t *obj, scrub_ctx *x)
+{
+    memset(x, 0, sizeof *x);
+    json_t *u = json_object_get(json_object_get(obj, "user"), "name");
+    if (json_is_string(u))
+        scrub_ctx_set(x->user, sizeof x->user, &x->user_n,
+                      json_string_value(u), json_string_length(u));
+    json_t *h = json_object_get(json_object_get(obj, "host"), "name");
+    if (json_is_string(h))
+        scrub_ctx_set(x->host, sizeof x->host, &x->host_n,
+                      json_string_value(h), json_string_length(h));
+    json_t *r = json_object_get(
+        json_object_get(json_object_get(obj, "http"), "request"), "referrer");
+    if (json_is_string(r))
+        scrub_ctx_peer(d, x, json_string_value(r), json_string_length(r));
+}
+
 mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
 {
     if (!json_is_object(obj))
         return MM_EINVAL;
+    scrub_ctx x;
+    json_ctx(d, obj, &x);
     if (!d->send_raw) {
         json_object_del(obj, "message");
         json_t *ev = json_object_get(obj, "event");
@@ -495,9 +854,10 @@ mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
     deid_related(d, obj);
     json_t *url = json_object_get(obj, "url");
     if (json_is_object(url)) {
-        deid_text_ipv4(d, url, "query");
-        deid_text_ipv4(d, url, "original");
-        deid_text_ipv4(d, url, "full");
+        deid_scrub(d, &x, url, "path", SCRUB_TEXT);
+        deid_scrub(d, &x, url, "query", SCRUB_QUERY);
+        deid_scrub(d, &x, url, "original", SCRUB_URL);
+        deid_scrub(d, &x, url, "full", SCRUB_URL);
         json_t *ud = json_object_get(url, "domain");
         if (ud && (!json_is_string(ud) || str_internal_domain(d, ud)))
             hash_member(d, url, "domain");
@@ -508,7 +868,10 @@ mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
     json_t *req =
         json_is_object(http) ? json_object_get(http, "request") : NULL;
     if (json_is_object(req))
-        deid_text_ipv4(d, req, "referrer");
+        deid_scrub(d, &x, req, "referrer", SCRUB_URL);
+    json_t *ua = json_object_get(obj, "user_agent");
+    if (json_is_object(ua))
+        deid_scrub(d, &x, ua, "original", SCRUB_TEXT);
     json_t *mam = json_object_get(obj, "mamori");
     if (json_is_object(mam)) {
         /* The grouping key may be a user name or an internal address; a
@@ -532,6 +895,7 @@ mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
 
 typedef struct ew {
     const mm_deid *d;
+    scrub_ctx x; /* the event's user and host names */
     mm_buf *b;
     mm_buf clean; /* a field's text after UTF-8 repair (rarely used) */
     bool first[8];
@@ -678,7 +1042,7 @@ static void ew_hash_capped(ew *w, const char *key, const char *p, size_t n)
 
 /* A string member that survived the field rules: the safety-net walk
  * (deid_walk) hashes or drops it when it is, as a whole, an internal
- * address. */
+ * address, and scrubs what it holds otherwise. */
 static void ew_leaf(ew *w, const char *key, const char *p, size_t n)
 {
     mm_addr a;
@@ -688,7 +1052,13 @@ static void ew_leaf(ew *w, const char *key, const char *p, size_t n)
         ew_hash(w, key, txt, tn);
         return;
     }
-    ew_str(w, key, p, n);
+    mm_buf out;
+    mm_buf_init(&out, n * 4 + 64);
+    if (scrub_text(w->d, NULL, p, n, &out))
+        ew_str(w, key, out.data ? out.data : "", out.len);
+    else
+        ew_str(w, key, p, n);
+    mm_buf_free(&out);
 }
 
 static void ew_leaf_span(ew *w, const char *key, mm_span s)
@@ -700,9 +1070,8 @@ static void ew_leaf_span(ew *w, const char *key, mm_span s)
     ew_leaf(w, key, p, n);
 }
 
-/* A free-text field: internal IPv4 literals inside it hashed, then the
- * walk. */
-static void ew_text_ipv4(ew *w, const char *key, mm_span s)
+/* A free-text field (SCRUB_TEXT, _QUERY or _URL), then the walk. */
+static void ew_scrub(ew *w, const char *key, mm_span s, int kind)
 {
     if (!s.len)
         return;
@@ -710,12 +1079,10 @@ static void ew_text_ipv4(ew *w, const char *key, mm_span s)
     const char *p = ew_text(w, s, &n);
     mm_buf out;
     mm_buf_init(&out, n * 4 + 64);
-    if (text_ipv4(w->d, p, n, &out)) {
-        if (out.data)
-            ew_leaf(w, key, out.data, out.len);
-    } else {
+    if (scrub(w->d, &w->x, kind, p, n, &out))
+        ew_leaf(w, key, out.data ? out.data : "", out.len);
+    else
         ew_leaf(w, key, p, n);
-    }
     mm_buf_free(&out);
 }
 
@@ -774,7 +1141,7 @@ static void ew_http(ew *w, const mm_event *ev)
     if (ev->method.len || ev->referrer.len) {
         ew_open(w, "request");
         ew_leaf_span(w, "method", ev->method);
-        ew_text_ipv4(w, "referrer", ev->referrer);
+        ew_scrub(w, "referrer", ev->referrer, SCRUB_URL);
         ew_close(w);
     }
     if (ev->status || body) {
@@ -835,6 +1202,20 @@ static bool ew_refused(const mm_event *ev)
 static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
 {
     const mm_deid *d = w->d;
+    size_t xn;
+    const char *xp;
+    if (ev->user.len) {
+        xp = ew_text(w, ev->user, &xn);
+        scrub_ctx_set(w->x.user, sizeof w->x.user, &w->x.user_n, xp, xn);
+    }
+    if (ev->host.len) {
+        xp = ew_text(w, ev->host, &xn);
+        scrub_ctx_set(w->x.host, sizeof w->x.host, &w->x.host_n, xp, xn);
+    }
+    if (ev->referrer.len) {
+        xp = ew_text(w, ev->referrer, &xn);
+        scrub_ctx_peer(d, &w->x, xp, xn);
+    }
     ew_raw(w, "{", 1);
     char ts[32];
     if (ev->ts_ms)
@@ -898,11 +1279,15 @@ static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
     ew_http(w, ev);
     if (ev->path.len || ev->query.len) {
         ew_open(w, "url");
-        ew_leaf_span(w, "path", ev->path);
-        ew_text_ipv4(w, "query", ev->query);
+        ew_scrub(w, "path", ev->path, SCRUB_TEXT);
+        ew_scrub(w, "query", ev->query, SCRUB_QUERY);
         ew_close(w);
     }
-    ew_one_field(w, "user_agent", "original", ev->user_agent);
+    if (ev->user_agent.len) {
+        ew_open(w, "user_agent");
+        ew_scrub(w, "original", ev->user_agent, SCRUB_TEXT);
+        ew_close(w);
+    }
     ew_mamori(w, ev);
     if (d->send_raw)
         ew_leaf_span(w, "message", ev->message);

@@ -1013,6 +1013,8 @@ mm_rc mm_uplink_start(const mm_uplink_conf *conf, const mm_uplink_opts *opts,
                      err);
     if (rc != MM_OK)
         goto fail;
+    if (u->conf.tenant[0])
+        mm_deid_set_tenant(u->deid, u->conf.tenant);
     for (unsigned i = 0; i < u->conf.n_own_ranges && rc == MM_OK; i++)
         rc = mm_deid_add_own_range(u->deid, u->conf.own_ranges[i], err);
     for (unsigned i = 0; i < u->conf.n_own_domains && rc == MM_OK; i++)

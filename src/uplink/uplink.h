@@ -62,6 +62,12 @@ mm_rc mm_deid_add_own_range(mm_deid *d, const char *cidr, mm_err *err);
  * subdomains, e.g. "example.co.jp"). */
 mm_rc mm_deid_add_own_domain(mm_deid *d, const char *domain, mm_err *err);
 
+/* Mixes the tenant id into the pseudonym key: HMAC-SHA256(secret,
+ * "mamori-deid-tenant" NUL tenant) becomes the key, so one secret reused by
+ * two tenants still gives unrelated pseudonyms. Calling it again with the
+ * same id gives the same key. */
+void mm_deid_set_tenant(mm_deid *d, const char *tenant);
+
 /* True for reserved addresses (mm_addr_is_reserved) and own ranges. */
 bool mm_deid_addr_internal(const mm_deid *d, const mm_addr *a);
 /* True for own domains, single-label names and the private suffixes
@@ -224,6 +230,7 @@ typedef struct mm_uplink_conf {
     char own_ranges[MM_DEID_RANGES_MAX][64];
     unsigned n_own_domains;
     char own_domains[MM_DEID_RANGES_MAX][256];
+    char tenant[65]; /* the hub's tenant id: mixed into the pseudonym key */
 } mm_uplink_conf;
 
 /* Fills defaults (batch 1000, spool 256 MiB, feed on, wait 30 s). */

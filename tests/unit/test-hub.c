@@ -351,7 +351,27 @@ static void test_ci_up_graph(void **state)
     l = warnings_of(f, "far");
     assert_int_equal(l->n, 0);
     free(l);
-    /* score: 2 tenants within 1 h, severity 3: 35 + 15 + 15 = 65 ≥ 60 */
+    /* score: 2 tenants within 1 h, severity 3: 35 + 15 + 15 = 65 ≥ 60, but
+     * an ordinary campaign touching ONE supplier of the operator is a
+     * warning (above), not an escalation (issue 12) */
+    int n = 0;
+    mm_err err;
+    assert_int_equal(mm_store_escalation_list(f->st, count_esc, &n, &err),
+                     MM_OK);
+    assert_int_equal(n, 0);
+}
+
+/* Two suppliers of a critical operator hit by one campaign with a high
+ * score: its supply chain is being walked → escalated. */
+static void test_ci_two_suppliers_escalate(void **state)
+{
+    fx *f = *state;
+    add_link(f->st, "a", "ci", false);
+    add_link(f->st, "b", "m", false);
+    add_link(f->st, "m", "ci", false);
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0 + 60000);
     int n = 0;
     mm_err err;
     assert_int_equal(mm_store_escalation_list(f->st, count_esc, &n, &err),
@@ -850,6 +870,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_supplier_warning, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ci_up_graph, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ci_two_suppliers_escalate, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_feed_decay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stix_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild_index, setup, teardown),
