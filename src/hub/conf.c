@@ -73,6 +73,8 @@ static const opt opts[] = {
      NULL, NULL},
     {"report_mail", OPT_BOOL, 0, 0, "monthly report by mail on the 1st", NULL,
      NULL},
+    {"smtp_ca_file", OPT_STR, 0, 0,
+     "CA file for the mail server's certificate", NULL, NULL},
 };
 
 static void trim(char **s)
