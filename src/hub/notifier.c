@@ -237,6 +237,10 @@ static mm_rc pass(mm_store *st, pthread_mutex_t *mu,
         mm_err e;
         memset(&e, 0, sizeof e);
         mm_rc r = body_of(&d, i, &b);
+        if (d.v[i].digest) /* the digest has its own subject */
+            snprintf(d.v[i].subject, sizeof d.v[i].subject,
+                     "[mamori] 警告のまとめ（1日分）/ daily digest of "
+                     "warnings");
         if (r == MM_OK)
             r = send_one(mc, password, &d.v[i], b.data, &e);
         else
