@@ -99,6 +99,8 @@ static const opt opts[] = {
     {"bus", OPT_STR, 0, 0,
      "nats://HOST:PORT[,…]: publish batches for mamori hub correlate", NULL,
      NULL},
+    {"smtp_ca_file", OPT_STR, 0, 0,
+     "CA file for the mail server's certificate", NULL, NULL},
 };
 
 static void trim(char **s)

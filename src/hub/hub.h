@@ -669,8 +669,10 @@ typedef struct mm_hub_mail_conf {
     char user[256]; /* "" = no AUTH */
     char password_file[1100];
     char from[256];
-    bool tls_required; /* smtp_tls = required (else: STARTTLS if offered) */
-    bool report_mail;  /* monthly report on the 1st to e-mail preferences */
+    bool tls_required;  /* smtp_tls = required (else: STARTTLS if offered) */
+    bool report_mail;   /* monthly report on the 1st to e-mail preferences */
+    char ca_file[1100]; /* smtp_ca_file: CA bundle for the server's
+                           certificate ("" = the system's) */
     /* Called by the notifier thread at start and then once an hour, under
      * the store lock (NULL: none). `mamori hub serve` sets it to queue the
      * monthly reports (src/report) when report_mail is on, so the hub does

@@ -39,6 +39,9 @@ mm_rc mm_hub__mail_conf_set(mm_hub_mail_conf *mc, const char *dir,
         snprintf(mc->url, sizeof mc->url, "%s", val);
     } else if (strcmp(key, "smtp_user") == 0) {
         snprintf(mc->user, sizeof mc->user, "%s", val);
+    } else if (strcmp(key, "smtp_ca_file") == 0) {
+        snprintf(mc->ca_file, sizeof mc->ca_file, "%s%s%s",
+                 val[0] == '/' ? "" : dir, val[0] == '/' ? "" : "/", val);
     } else if (strcmp(key, "smtp_password_file") == 0) {
         snprintf(mc->password_file, sizeof mc->password_file, "%s%s%s",
                  val[0] == '/' ? "" : dir, val[0] == '/' ? "" : "/", val);
@@ -129,7 +132,8 @@ static mm_rc send_mail(const mm_hub_mail_conf *mc, const char *password,
     mm_buf_init(&msg, 4 * MM_NOTIFY_BODY_MAX);
     mm_rc rc = mm_notify_mail_compose(&mail, &msg, err);
     if (rc == MM_OK) {
-        mm_smtp_conf sc = {mc->url, mc->user, password, mc->tls_required, 30};
+        mm_smtp_conf sc = {mc->url,          mc->user, password,
+                           mc->tls_required, 30,       mc->ca_file};
         rc = mm_notify_smtp_send(&sc, mc->from, m->target, msg.data, msg.len,
                                  err);
     }
@@ -233,6 +237,10 @@ static mm_rc pass(mm_store *st, pthread_mutex_t *mu,
         mm_err e;
         memset(&e, 0, sizeof e);
         mm_rc r = body_of(&d, i, &b);
+        if (d.v[i].digest) /* the digest has its own subject */
+            snprintf(d.v[i].subject, sizeof d.v[i].subject,
+                     "[mamori] 警告のまとめ（1日分）/ daily digest of "
+                     "warnings");
         if (r == MM_OK)
             r = send_one(mc, password, &d.v[i], b.data, &e);
         else

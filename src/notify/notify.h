@@ -68,6 +68,8 @@ typedef struct mm_smtp_conf {
     const char *password; /* with user */
     bool tls_required;    /* refuse to send without TLS (smtp:// only) */
     long timeout_s;       /* whole transaction (30) */
+    const char *ca_file;  /* CA bundle to verify the server; NULL or "" =
+                             the system's */
 } mm_smtp_conf;
 
 /* Sends `msg` (a composed message) from `from` to `to`. MM_OK only when

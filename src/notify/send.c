@@ -67,6 +67,8 @@ mm_rc mm_notify_smtp_send(const mm_smtp_conf *c, const char *from,
         curl_easy_setopt(cu, CURLOPT_USERNAME, c->user);
         curl_easy_setopt(cu, CURLOPT_PASSWORD, c->password ? c->password : "");
     }
+    if (c->ca_file && *c->ca_file)
+        curl_easy_setopt(cu, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(cu, CURLOPT_MAIL_FROM, f);
     curl_easy_setopt(cu, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(cu, CURLOPT_READFUNCTION, read_cb);

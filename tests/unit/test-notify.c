@@ -219,6 +219,20 @@ static mm_rc count_row(const mm_outbox_msg *m, void *ud)
     return MM_OK;
 }
 
+typedef struct digest_check {
+    int rows, tried_once;
+} digest_check;
+
+static mm_rc count_digest(const mm_outbox_msg *m, void *ud)
+{
+    digest_check *c = ud;
+    if (m->digest) {
+        c->rows++;
+        c->tried_once += m->attempts == 1 && m->state == MM_OUTBOX_PENDING;
+    }
+    return MM_OK;
+}
+
 static void test_outbox(void **state)
 {
     (void)state;
@@ -292,6 +306,32 @@ static void test_outbox(void **state)
         mm_hub_notifier_pass(st, &mc, now + 86400000, &sent, &failed, &err),
         MM_OK);
     assert_int_equal(sent + failed, 0);
+    /* a daily digest: two warnings, due at the next 09:00 JST, tried as
+     * one message (one failure, both rows marked) */
+    mm_notify_pref dg = {0, "a", "email", "d@a.example.jp", 1, true};
+    assert_int_equal(mm_hub_notify_add(st, &dg, &err), MM_OK);
+    int64_t t0 = (mm_time_from_civil(2026, 12, 7, 5, 0, 0)) * 1000;
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    for (int i = 0; i < 2; i++) {
+        w->severity = 1;
+        w->created_ms = t0 + i;
+        assert_int_equal(st->ops->warning_put(st, w, &err), MM_OK);
+        assert_int_equal(mm_hub_outbox_warning(st, w, &err), MM_OK);
+    }
+    assert_int_equal(mm_store_commit(st, &err), MM_OK);
+    int64_t nine_jst = (mm_time_from_civil(2026, 12, 8, 0, 0, 0)) * 1000;
+    assert_int_equal(
+        mm_hub_notifier_pass(st, &mc, nine_jst - 1, &sent, &failed, &err),
+        MM_OK);
+    assert_int_equal(sent + failed, 0); /* not yet due */
+    assert_int_equal(
+        mm_hub_notifier_pass(st, &mc, nine_jst, &sent, &failed, &err), MM_OK);
+    assert_int_equal(failed, 1); /* one message for both rows */
+    digest_check dc = {0, 0};
+    assert_int_equal(st->ops->outbox_list(st, "a", count_digest, &dc, &err),
+                     MM_OK);
+    assert_int_equal(dc.rows, 2);
+    assert_int_equal(dc.tried_once, 2);
     /* flags */
     int64_t v = 0;
     assert_int_equal(st->ops->flag_get(st, "k", &v, &err), MM_ENOTFOUND);
