@@ -20,6 +20,9 @@ enum {
     X_THEME,
     X_CONTACT,
     X_CSV,
+    X_OUT,
+    X_NOW,
+    X_WINDOW,
 };
 
 #define XOPT(name, key) OPT(name, key, true)
@@ -36,6 +39,12 @@ static const mm_cli_opt assessor_add_opts[] = {
     REG_COMMON, XOPT("--assessor-id", X_ASSESSOR_ID), {0}};
 static const mm_cli_opt import_opts[] = {O_DIR, XOPT("--csv", X_CSV), {0}};
 static const mm_cli_opt list_opts[] = {O_DIR, O_JSON, {0}};
+static const mm_cli_opt evidence_opts[] = {O_DIR,
+                                           OPT("--tenant", K_TENANT, true),
+                                           {"--out", "-o", X_OUT, true, NULL},
+                                           XOPT("--now", X_NOW),
+                                           XOPT("--window-days", X_WINDOW),
+                                           {0}};
 
 /* The last value of an ext option, or NULL. */
 static const char *ext_get(const hub_args *a, int key)
@@ -214,6 +223,37 @@ ROLE_RUN(import, assessor, MM_HUB_REG_ASSESSOR)
 ROLE_RUN(list, expert, MM_HUB_REG_EXPERT)
 ROLE_RUN(list, assessor, MM_HUB_REG_ASSESSOR)
 
+/* `hub evidence`: the tenant's SCS evidence as of --now (default: now). */
+static int run_evidence(hub_args *a)
+{
+    const char *now_s = ext_get(a, X_NOW), *win = ext_get(a, X_WINDOW);
+    const char *out = ext_get(a, X_OUT);
+    int64_t now = mm_now_ms();
+    mm_err err;
+    mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    if (now_s && !mm_scs_time_parse_ms(now_s, &now))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "--now は RFC 3339 の時刻です / --now must "
+                                  "be an RFC 3339 time");
+    char *end = NULL;
+    long days = win ? strtol(win, &end, 10) : 90;
+    if (win && (*end || days < 1 || days > 3650))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "--window-days は 1〜3650 / must be "
+                                  "1..3650");
+    mm_buf b;
+    mm_buf_init(&b, MM_SCS_EVIDENCE_MAX);
+    r = mm_hub_evidence_json(a->st, a->tenant, now, (unsigned)days, &b, &err);
+    if (r == MM_OK && out)
+        r = mm_file_write_atomic(out, b.data, b.len, 0644, &err);
+    else if (r == MM_OK && fwrite(b.data, 1, b.len, stdout) != b.len)
+        r = mm_err_set(&err, MM_EIO, "stdout", 0, "cannot write");
+    mm_buf_free(&b);
+    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail_rc(r, &err);
+}
+
 const hub_sub mm_cli_hub_scs_subs[] = {
     {"expert add", expert_add_opts, NEED(K_DIR), 0,
      "hub expert add needs --dir DIR --registration-no N --name NAME "
@@ -233,5 +273,7 @@ const hub_sub mm_cli_hub_scs_subs[] = {
      run_assessor_import},
     {"assessor list", list_opts, NEED(K_DIR), 0,
      "hub assessor list needs --dir DIR", 0, true, run_assessor_list},
+    {"evidence", evidence_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
+     "hub evidence needs --dir DIR --tenant ID", 0, true, run_evidence},
     {0},
 };

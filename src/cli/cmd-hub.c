@@ -66,6 +66,10 @@ static const char usage[] =
     "の第三者評価機関（--assessor-id "
     "ID） /\n"
     "      third-party assessors for ★4, same options with --assessor-id ID\n"
+    "  mamori hub evidence --dir DIR --tenant ID [-o FILE] [--now TIME] "
+    "[--window-days N]\n"
+    "      テナントの SCS 証拠（ハブが見たもの） / the tenant's SCS evidence "
+    "from what the hub saw\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scs.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)

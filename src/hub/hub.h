@@ -231,6 +231,9 @@ typedef mm_rc (*mm_event_row_fn)(const mm_event_row *r, void *ud);
 typedef mm_rc (*mm_link_row_fn)(const mm_link *l, void *ud);
 struct mm_hub_scs_confirmation; /* SCS section at the end */
 struct mm_hub_registrant;       /* SCS chain of trust, at the end */
+/* One stored event of a tenant: @timestamp, "alert"/"event", its JSON. */
+typedef mm_rc (*mm_tenant_event_fn)(int64_t ts_ms, const char *kind,
+                                    const char *json, size_t len, void *ud);
 typedef mm_rc (*mm_hub_registrant_fn)(const struct mm_hub_registrant *r,
                                       void *ud);
 
@@ -334,6 +337,12 @@ typedef struct mm_store_ops {
     mm_rc (*scs_registrant_list)(mm_store *s, int role,
                                  mm_hub_registrant_fn fn, void *ud,
                                  mm_err *err);
+    /* The stored events of one tenant with since <= @timestamp <= until,
+     * oldest first, each with its JSON as received (the SCS evidence,
+     * evidence.c). NULL in a back end without it. */
+    mm_rc (*tenant_events)(mm_store *s, const char *tenant, int64_t since_ms,
+                           int64_t until_ms, mm_tenant_event_fn fn, void *ud,
+                           mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -741,5 +750,15 @@ mm_rc mm_hub_registry_key(mm_store *st, mm_hub_reg_role role,
                           const char *public_key, int64_t date_days,
                           int64_t today_days, mm_hub_registrant *out,
                           mm_err *err);
+
+/* ---- SCS evidence produced by the hub (evidence.c) -----------------------
+ * What the store knows about one tenant, as an SCS evidence file (docs/scs.md
+ * "Evidence produced by the hub"): the log sources its sensors sent and when
+ * (datasets_seen), and checks derived from its alerts and events —
+ * auth_compromise, mfa_remote, exposed_services, alert_review — each with
+ * its source, time and freshness. Events with @timestamp in
+ * (now - window_days, now] are read. */
+mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
+                           unsigned window_days, mm_buf *out, mm_err *err);
 
 #endif /* MM_HUB_H */

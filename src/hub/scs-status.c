@@ -512,6 +512,15 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
             return http_error(out, status, 500, err.msg);
         return;
     }
+    if (strcmp(url, "/api/v1/scs/evidence") == 0) {
+        /* the calling tenant's own evidence, 90 days back */
+        if (strcmp(method, "GET") != 0)
+            return http_error(out, status, 405, "use GET");
+        if (mm_hub_evidence_json(st, caller->id, now_ms, 90, out, &err) !=
+            MM_OK)
+            return http_error(out, status, 500, err.msg);
+        return;
+    }
     if (strcmp(url, "/api/v1/scs/confirmation") == 0) {
         if (strcmp(method, "POST") != 0)
             return http_error(out, status, 405, "use POST");
