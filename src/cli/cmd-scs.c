@@ -300,6 +300,7 @@ static const struct {
     {"countersign", mm_cli_scs_countersign_opts, false,
      mm_cli_scs_countersign},
     {"interview", mm_cli_scs_interview_opts, false, mm_cli_scs_interview},
+    {"experts", mm_cli_scs_experts_opts, false, mm_cli_scs_experts},
 };
 
 static int scs_run(int argc, char **argv)
@@ -344,6 +345,10 @@ const mm_command mm_cmd_scs = {
         "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
         "  mamori scs interview [--level ★1|★2|★3|★4] [-o answers.json] "
         "[--lang ja|en]\n"
+        "  mamori scs experts (--dir HUBDIR | --hub URL --token T) [--region "
+        "R]\n"
+        "                    [--industry I] [--theme T] [--format "
+        "table|json]\n"
         "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] "
         "[--out FILE]\n"
         "\n"
@@ -356,6 +361,7 @@ const mm_command mm_cmd_scs = {
         "  countersign 第三者評価機関が確認済みの診断結果に署名する（★4）\n"
         "  interview  "
         "質問に答えて回答ファイルを作る（1問ごとに保存、続きから再開）\n"
+        "  experts    確認を頼める登録セキスペを地域・業種・テーマで探す\n"
         "  verify     確認済みの診断結果が書き換えられていないか確かめる\n"
         "             （0 = 有効、1 = 無効、2 = 読めない）\n"
         "  共通: --catalogue FILE（既定は data/scs/catalogue.txt）\n"
@@ -368,6 +374,7 @@ const mm_command mm_cmd_scs = {
         "FILE.pub)\n"
         "  confirm    record a Registered Information Security Specialist's\n"
         "             confirmation and sign the assessment (Ed25519)\n"
+        "  experts    find a registered expert by region, industry and theme\n"
         "  interview  answer plain questions to make the answers file (saved "
         "after\n"
         "             each answer; run again to resume)\n"

@@ -19,6 +19,7 @@ typedef struct opts {
     const char *today;
     const char *tenant, *assessor_name, *assessor_id, *confirmed;
     const char *hub, *token, *cacert;
+    const char *dir, *region, *industry, *theme;
     const char *evidence[MM_SCS_EVIDENCE_FILES_MAX];
     size_t n_evidence;
     const char *positional;
@@ -59,6 +60,10 @@ int mm_cli_scs_load_catalogue(const char *given, mm_scs_catalogue **cat);
 mm_rc mm_cli_scs_hub_evidence(const char *url, const char *token,
                               const char *cacert, mm_scs_evidence **out,
                               mm_err *err);
+
+/* experts (cmd-scs-hub.c): the directory from a hub's registry. */
+extern const mm_cli_opt mm_cli_scs_experts_opts[];
+int mm_cli_scs_experts(opts *o);
 
 /* interview (cmd-scs-interview.c): options and code. */
 extern const mm_cli_opt mm_cli_scs_interview_opts[];

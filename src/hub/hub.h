@@ -743,6 +743,11 @@ mm_rc mm_hub_registry_import(mm_store *st, mm_hub_reg_role role,
                              int64_t now_ms, size_t *n, mm_err *err);
 mm_rc mm_hub_registry_list(mm_store *st, mm_hub_reg_role role,
                            mm_hub_registrant_fn fn, void *ud, mm_err *err);
+/* The directory an SME chooses an expert from: every entry of `role`
+ * registered today, as {"role","entries":[{registration_no, name, region,
+ * industries, themes, contact, valid_until, public_key}]} by number. */
+mm_rc mm_hub_registry_directory(mm_store *st, mm_hub_reg_role role,
+                                int64_t today_days, mm_buf *out, mm_err *err);
 /* The registrant of `public_key`, registered for the signing date and
  * still valid today (days since 1970). MM_EINVAL with the reason when it
  * is unknown or outside its validity. */
