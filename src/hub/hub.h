@@ -766,4 +766,34 @@ mm_rc mm_hub_registry_key(mm_store *st, mm_hub_reg_role role,
 mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
                            unsigned window_days, mm_buf *out, mm_err *err);
 
+/* ---- outside-in self-check of an SME's own assets (asm.c) ---------------
+ * State in DIR/asm-<tenant>.json. Nothing is probed before the asset's
+ * ownership is proven (verify). docs/scs.md "Outside-in self-check". */
+typedef struct mm_hub_asm_port {
+    unsigned port;
+    const char *name; /* "rdp", "smb", ... */
+} mm_hub_asm_port;
+
+typedef struct mm_hub_asm_opts {
+    const mm_hub_asm_port *ports; /* ports that should never face the net */
+    size_t n_ports;
+    unsigned rate;   /* probes per second at most */
+    const char *kev; /* the known-exploited banner list's text, or NULL */
+} mm_hub_asm_opts;
+
+/* Lists an asset (domain or IPv4, optionally :port) for a tenant with a new
+ * ownership token (32 hex, written to token). */
+mm_rc mm_hub_asm_add(const char *dir, const char *tenant, const char *asset,
+                     char token[33], mm_err *err);
+/* Proves ownership: "mamori-verify=<token>" in
+ * http(s)://ASSET/.well-known/mamori-verify.txt. MM_EINVAL saying what was
+ * looked for when it is not there. */
+mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
+                        int64_t now_ms, mm_err *err);
+/* Checks every verified asset (unverified ones are listed as refused) and
+ * writes the report JSON to out. */
+mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
+                       const mm_hub_asm_opts *o, int64_t now_ms, mm_buf *out,
+                       mm_err *err);
+
 #endif /* MM_HUB_H */
