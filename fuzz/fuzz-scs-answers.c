@@ -31,7 +31,7 @@ static const char catalogue[] =
     "[item 4-5-2]\ncategory = protect\ncsf = PR\nkind = technical\nlevel = 4\n"
     "group_ja = g\ngroup_en = g\ntext_ja = t\ntext_en = t\nhelp = "
     "it-tool\nnext_ja = n\nnext_en = n\n"
-    "evidence = feed within 7d\n"
+    "evidence = feed within 7d; check:auth_compromise within 30d\n"
     "[item 5-1-1]\ncategory = detect\ncsf = DE\nkind = technical\nlevel = "
     "3+4\n"
     "group_ja = g\ngroup_en = g\ntext_ja = t\ntext_en = t\nhelp = "

@@ -20,6 +20,13 @@ enum {
     X_THEME,
     X_CONTACT,
     X_CSV,
+    X_OUT,
+    X_NOW,
+    X_WINDOW,
+    X_ASSET,
+    X_PORTS,
+    X_RATE,
+    X_KEV,
 };
 
 #define XOPT(name, key) OPT(name, key, true)
@@ -36,6 +43,12 @@ static const mm_cli_opt assessor_add_opts[] = {
     REG_COMMON, XOPT("--assessor-id", X_ASSESSOR_ID), {0}};
 static const mm_cli_opt import_opts[] = {O_DIR, XOPT("--csv", X_CSV), {0}};
 static const mm_cli_opt list_opts[] = {O_DIR, O_JSON, {0}};
+static const mm_cli_opt evidence_opts[] = {O_DIR,
+                                           OPT("--tenant", K_TENANT, true),
+                                           {"--out", "-o", X_OUT, true, NULL},
+                                           XOPT("--now", X_NOW),
+                                           XOPT("--window-days", X_WINDOW),
+                                           {0}};
 
 /* The last value of an ext option, or NULL. */
 static const char *ext_get(const hub_args *a, int key)
@@ -214,6 +227,151 @@ ROLE_RUN(import, assessor, MM_HUB_REG_ASSESSOR)
 ROLE_RUN(list, expert, MM_HUB_REG_EXPERT)
 ROLE_RUN(list, assessor, MM_HUB_REG_ASSESSOR)
 
+/* `hub evidence`: the tenant's SCS evidence as of --now (default: now). */
+static int run_evidence(hub_args *a)
+{
+    const char *now_s = ext_get(a, X_NOW), *win = ext_get(a, X_WINDOW);
+    const char *out = ext_get(a, X_OUT);
+    int64_t now = mm_now_ms();
+    mm_err err;
+    mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    if (now_s && !mm_scs_time_parse_ms(now_s, &now))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "--now は RFC 3339 の時刻です / --now must "
+                                  "be an RFC 3339 time");
+    char *end = NULL;
+    long days = win ? strtol(win, &end, 10) : 90;
+    if (win && (*end || days < 1 || days > 3650))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "--window-days は 1〜3650 / must be "
+                                  "1..3650");
+    mm_buf b;
+    mm_buf_init(&b, MM_SCS_EVIDENCE_MAX);
+    r = mm_hub_evidence_json(a->st, a->tenant, now, (unsigned)days, &b, &err);
+    if (r == MM_OK && out)
+        r = mm_file_write_atomic(out, b.data, b.len, 0644, &err);
+    else if (r == MM_OK && fwrite(b.data, 1, b.len, stdout) != b.len)
+        r = mm_err_set(&err, MM_EIO, "stdout", 0, "cannot write");
+    mm_buf_free(&b);
+    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail_rc(r, &err);
+}
+
+/* ---- hub asm: the outside-in self-check ----------------------------------
+ */
+
+static const mm_cli_opt asm_opts[] = {O_DIR,
+                                      OPT("--tenant", K_TENANT, true),
+                                      XOPT("--asset", X_ASSET),
+                                      XOPT("--ports", X_PORTS),
+                                      XOPT("--rate", X_RATE),
+                                      XOPT("--kev", X_KEV),
+                                      {0}};
+
+/* Ports that should never face the internet. */
+static const mm_hub_asm_port never_public[] = {
+    {3389, "rdp"},        {445, "smb"},    {139, "netbios"},
+    {23, "telnet"},       {1433, "mssql"}, {3306, "mysql"},
+    {5432, "postgresql"}, {6379, "redis"}, {9200, "elasticsearch"},
+    {27017, "mongodb"},   {5900, "vnc"},   {11211, "memcached"}};
+
+static int run_asm_add(hub_args *a)
+{
+    const char *asset = ext_get(a, X_ASSET);
+    if (!asset)
+        return mm_cli_usage_error(&mm_cmd_hub, "hub asm add needs --asset");
+    char token[33];
+    mm_err err;
+    mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
+    if (r == MM_OK)
+        r = mm_hub_asm_add(a->dir, a->tenant, asset, token, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_usage(r, &err);
+    printf("mamori-verify=%s\n", token);
+    fprintf(stderr,
+            "所有を確かめるため、次のファイルを置いてから hub asm verify を"
+            "実行してください / to prove you own it, publish this file, "
+            "then run hub asm verify:\n"
+            "  http(s)://%s/.well-known/mamori-verify.txt の中身 / content: "
+            "mamori-verify=%s\n",
+            asset, token);
+    return MM_EXIT_OK;
+}
+
+static int run_asm_verify(hub_args *a)
+{
+    const char *asset = ext_get(a, X_ASSET);
+    if (!asset)
+        return mm_cli_usage_error(&mm_cmd_hub, "hub asm verify needs --asset");
+    mm_err err;
+    mm_rc r = mm_hub_asm_verify(a->dir, a->tenant, asset, mm_now_ms(), &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail(&err);
+    printf("%s: 所有を確認しました / ownership proven\n", asset);
+    return MM_EXIT_OK;
+}
+
+/* --ports 13389=rdp,8445=smb (tests, non-standard ports) */
+static size_t parse_ports(const char *s, mm_hub_asm_port *v, char *names,
+                          size_t max)
+{
+    size_t n = 0;
+    snprintf(names, 1024, "%s", s);
+    char *save = NULL;
+    for (char *t = strtok_r(names, ",", &save); t && n < max;
+         t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        long p = strtol(t, NULL, 10);
+        if (p < 1 || p > 65535)
+            return 0;
+        v[n].port = (unsigned)p;
+        v[n++].name = eq ? eq + 1 : "port";
+    }
+    return n;
+}
+
+static int run_asm_check(hub_args *a)
+{
+    const char *ports = ext_get(a, X_PORTS), *rate = ext_get(a, X_RATE);
+    const char *kevf = ext_get(a, X_KEV);
+    mm_hub_asm_port pv[32];
+    char names[1024];
+    mm_hub_asm_opts o = {never_public,
+                         sizeof never_public / sizeof *never_public,
+                         rate ? (unsigned)strtoul(rate, NULL, 10) : 5, NULL};
+    if (ports && !(o.n_ports = parse_ports(ports, pv, names, 32)))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "--ports は 3389=rdp,445=smb の形です / "
+                                  "--ports looks like 3389=rdp,445=smb");
+    if (ports)
+        o.ports = pv;
+    if (o.rate < 1 || o.rate > 50)
+        return mm_cli_usage_error(&mm_cmd_hub, "--rate must be 1..50");
+    char path[4200];
+    if (!kevf) {
+        mm_scs_catalogue_path(NULL, path, sizeof path);
+        char *sl = strrchr(path, '/');
+        snprintf(sl ? sl + 1 : path,
+                 sizeof path - (size_t)(sl ? sl + 1 - path : 0),
+                 "kev-banners.txt");
+        kevf = path;
+    }
+    char *kev = NULL;
+    size_t kl;
+    mm_err err;
+    if (mm_file_read(kevf, 4u * 1024u * 1024u, &kev, &kl, &err) == MM_OK)
+        o.kev = kev;
+    mm_buf b;
+    mm_buf_init(&b, 16u * 1024u * 1024u);
+    mm_rc r = mm_hub_asm_check(a->dir, a->tenant, &o, mm_now_ms(), &b, &err);
+    if (r == MM_OK && fwrite(b.data, 1, b.len, stdout) != b.len)
+        r = mm_err_set(&err, MM_EIO, "stdout", 0, "cannot write");
+    mm_buf_free(&b);
+    free(kev);
+    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
+}
+
 const hub_sub mm_cli_hub_scs_subs[] = {
     {"expert add", expert_add_opts, NEED(K_DIR), 0,
      "hub expert add needs --dir DIR --registration-no N --name NAME "
@@ -233,5 +391,15 @@ const hub_sub mm_cli_hub_scs_subs[] = {
      run_assessor_import},
     {"assessor list", list_opts, NEED(K_DIR), 0,
      "hub assessor list needs --dir DIR", 0, true, run_assessor_list},
+    {"evidence", evidence_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
+     "hub evidence needs --dir DIR --tenant ID", 0, true, run_evidence},
+    {"asm add", asm_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
+     "hub asm add needs --dir DIR --tenant ID --asset DOMAIN|IP", 0, true,
+     run_asm_add},
+    {"asm verify", asm_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
+     "hub asm verify needs --dir DIR --tenant ID --asset A", 0, false,
+     run_asm_verify},
+    {"asm check", asm_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
+     "hub asm check needs --dir DIR --tenant ID", 0, false, run_asm_check},
     {0},
 };

@@ -48,6 +48,9 @@ static const mm_cli_opt assess_opts[] = {
     O_LANG,
     O_OUT,
     VAL("--today", today),
+    VAL("--hub", hub),
+    VAL("--token", token),
+    VAL("--cacert", cacert),
     {0}};
 typedef struct opt_ctx {
     opts *o;
@@ -236,14 +239,18 @@ static int cmd_assess(opts *o)
     mm_buf_init(&outb, MM_SCS_REPORT_MAX);
     int ex = MM_EXIT_OK;
     mm_rc rc = mm_scs_answers_load(o->answers, cat, &ans, &err);
+    size_t n_ev = o->n_evidence;
     for (size_t i = 0; rc == MM_OK && i < o->n_evidence; i++)
         rc = mm_scs_evidence_load(o->evidence[i], &ev[i], &err);
+    if (rc == MM_OK && o->hub && n_ev < MM_SCS_EVIDENCE_FILES_MAX)
+        rc = mm_cli_scs_hub_evidence(o->hub, o->token, o->cacert, &ev[n_ev++],
+                                     &err);
     if (rc == MM_OK && o->previous)
         rc = mm_scs_read_file(o->previous, MM_SCS_FILE_MAX, &prev, &prev_len,
                               &err);
     if (rc == MM_OK)
-        rc = mm_scs_assess(cat, ans, ev, o->n_evidence, prev, prev_len,
-                           o->previous, today, &as, &err);
+        rc = mm_scs_assess(cat, ans, ev, n_ev, prev, prev_len, o->previous,
+                           today, &as, &err);
     if (rc != MM_OK) {
         ex = mm_cli_scs_report(&err, rc);
         goto done;
@@ -270,7 +277,7 @@ done:
     mm_buf_free(&outb);
     free(prev);
     mm_scs_assessment_free(as);
-    for (size_t i = 0; i < o->n_evidence; i++)
+    for (size_t i = 0; i < n_ev; i++)
         mm_scs_evidence_free(ev[i]);
     mm_scs_answers_free(ans);
     mm_scs_catalogue_free(cat);
@@ -293,6 +300,7 @@ static const struct {
     {"countersign", mm_cli_scs_countersign_opts, false,
      mm_cli_scs_countersign},
     {"interview", mm_cli_scs_interview_opts, false, mm_cli_scs_interview},
+    {"experts", mm_cli_scs_experts_opts, false, mm_cli_scs_experts},
 };
 
 static int scs_run(int argc, char **argv)
@@ -326,7 +334,8 @@ const mm_command mm_cmd_scs = {
         "FILE]\n"
         "                    [--format text|json|html] [--lang ja|en] [--out "
         "FILE]\n"
-        "                    [--today YYYY-MM-DD]\n"
+        "                    [--today YYYY-MM-DD] [--hub URL [--token T] "
+        "[--cacert F]]\n"
         "  mamori scs keygen --out SECRET_KEY_FILE [--force]\n"
         "  mamori scs confirm --assessment FILE --key SECRET_KEY_FILE\n"
         "                    --expert-name NAME --registration-no 012345\n"
@@ -336,6 +345,10 @@ const mm_command mm_cmd_scs = {
         "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
         "  mamori scs interview [--level ★1|★2|★3|★4] [-o answers.json] "
         "[--lang ja|en]\n"
+        "  mamori scs experts (--dir HUBDIR | --hub URL --token T) [--region "
+        "R]\n"
+        "                    [--industry I] [--theme T] [--format "
+        "table|json]\n"
         "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] "
         "[--out FILE]\n"
         "\n"
@@ -348,6 +361,7 @@ const mm_command mm_cmd_scs = {
         "  countersign 第三者評価機関が確認済みの診断結果に署名する（★4）\n"
         "  interview  "
         "質問に答えて回答ファイルを作る（1問ごとに保存、続きから再開）\n"
+        "  experts    確認を頼める登録セキスペを地域・業種・テーマで探す\n"
         "  verify     確認済みの診断結果が書き換えられていないか確かめる\n"
         "             （0 = 有効、1 = 無効、2 = 読めない）\n"
         "  共通: --catalogue FILE（既定は data/scs/catalogue.txt）\n"
@@ -360,6 +374,7 @@ const mm_command mm_cmd_scs = {
         "FILE.pub)\n"
         "  confirm    record a Registered Information Security Specialist's\n"
         "             confirmation and sign the assessment (Ed25519)\n"
+        "  experts    find a registered expert by region, industry and theme\n"
         "  interview  answer plain questions to make the answers file (saved "
         "after\n"
         "             each answer; run again to resume)\n"

@@ -18,6 +18,8 @@ typedef struct opts {
         *pubkey;
     const char *today;
     const char *tenant, *assessor_name, *assessor_id, *confirmed;
+    const char *hub, *token, *cacert;
+    const char *dir, *region, *industry, *theme;
     const char *evidence[MM_SCS_EVIDENCE_FILES_MAX];
     size_t n_evidence;
     const char *positional;
@@ -52,6 +54,16 @@ int mm_cli_scs_emit(const char *out, const mm_buf *b, unsigned mode);
 
 /* Loads --catalogue (or the default); -1 to go on, else the exit code. */
 int mm_cli_scs_load_catalogue(const char *given, mm_scs_catalogue **cat);
+
+/* Fetches the calling tenant's evidence from a hub (GET
+ * URL/api/v1/scs/evidence with the tenant's token; cmd-scs-hub.c). */
+mm_rc mm_cli_scs_hub_evidence(const char *url, const char *token,
+                              const char *cacert, mm_scs_evidence **out,
+                              mm_err *err);
+
+/* experts (cmd-scs-hub.c): the directory from a hub's registry. */
+extern const mm_cli_opt mm_cli_scs_experts_opts[];
+int mm_cli_scs_experts(opts *o);
 
 /* interview (cmd-scs-interview.c): options and code. */
 extern const mm_cli_opt mm_cli_scs_interview_opts[];

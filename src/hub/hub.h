@@ -238,6 +238,9 @@ typedef mm_rc (*mm_usage_fn)(const char *tenant, uint64_t bytes, void *ud);
 struct mm_notify_pref; /* notifications section at the end */
 struct mm_outbox_msg;
 struct mm_hub_registrant; /* SCS chain of trust, at the end */
+/* One stored event of a tenant: @timestamp, "alert"/"event", its JSON. */
+typedef mm_rc (*mm_tenant_event_fn)(int64_t ts_ms, const char *kind,
+                                    const char *json, size_t len, void *ud);
 typedef mm_rc (*mm_hub_registrant_fn)(const struct mm_hub_registrant *r,
                                       void *ud);
 /* console section at the end */
@@ -482,6 +485,12 @@ typedef struct mm_store_ops {
     mm_rc (*alert_summary)(mm_store *s, const char *tenant, int64_t from_ms,
                            int64_t to_ms, uint64_t *alerts, uint64_t *closed,
                            int64_t *last_received, mm_err *err);
+    /* The stored events of one tenant with since <= @timestamp <= until,
+     * oldest first, each with its JSON as received (the SCS evidence,
+     * evidence.c). NULL in a back end without it. */
+    mm_rc (*tenant_events)(mm_store *s, const char *tenant, int64_t since_ms,
+                           int64_t until_ms, mm_tenant_event_fn fn, void *ud,
+                           mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -1068,6 +1077,11 @@ mm_rc mm_hub_registry_import(mm_store *st, mm_hub_reg_role role,
                              int64_t now_ms, size_t *n, mm_err *err);
 mm_rc mm_hub_registry_list(mm_store *st, mm_hub_reg_role role,
                            mm_hub_registrant_fn fn, void *ud, mm_err *err);
+/* The directory an SME chooses an expert from: every entry of `role`
+ * registered today, as {"role","entries":[{registration_no, name, region,
+ * industries, themes, contact, valid_until, public_key}]} by number. */
+mm_rc mm_hub_registry_directory(mm_store *st, mm_hub_reg_role role,
+                                int64_t today_days, mm_buf *out, mm_err *err);
 /* The registrant of `public_key`, registered for the signing date and
  * still valid today (days since 1970). MM_EINVAL with the reason when it
  * is unknown or outside its validity. */
@@ -1358,5 +1372,45 @@ mm_rc mm_hub_case_json(mm_store *st, int64_t id, const char *tz, mm_buf *out,
 /* The case as one self-contained HTML page: a timeline for the police or
  * an insurer, Japanese first. */
 mm_rc mm_hub_case_html(mm_store *st, int64_t id, mm_buf *out, mm_err *err);
+
+/* ---- SCS evidence produced by the hub (evidence.c) -----------------------
+ * What the store knows about one tenant, as an SCS evidence file (docs/scs.md
+ * "Evidence produced by the hub"): the log sources its sensors sent and when
+ * (datasets_seen), and checks derived from its alerts and events —
+ * auth_compromise, mfa_remote, exposed_services, alert_review — each with
+ * its source, time and freshness. Events with @timestamp in
+ * (now - window_days, now] are read. */
+mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
+                           unsigned window_days, mm_buf *out, mm_err *err);
+
+/* ---- outside-in self-check of an SME's own assets (asm.c) ---------------
+ * State in DIR/asm-<tenant>.json. Nothing is probed before the asset's
+ * ownership is proven (verify). docs/scs.md "Outside-in self-check". */
+typedef struct mm_hub_asm_port {
+    unsigned port;
+    const char *name; /* "rdp", "smb", ... */
+} mm_hub_asm_port;
+
+typedef struct mm_hub_asm_opts {
+    const mm_hub_asm_port *ports; /* ports that should never face the net */
+    size_t n_ports;
+    unsigned rate;   /* probes per second at most */
+    const char *kev; /* the known-exploited banner list's text, or NULL */
+} mm_hub_asm_opts;
+
+/* Lists an asset (domain or IPv4, optionally :port) for a tenant with a new
+ * ownership token (32 hex, written to token). */
+mm_rc mm_hub_asm_add(const char *dir, const char *tenant, const char *asset,
+                     char token[33], mm_err *err);
+/* Proves ownership: "mamori-verify=<token>" in
+ * http(s)://ASSET/.well-known/mamori-verify.txt. MM_EINVAL saying what was
+ * looked for when it is not there. */
+mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
+                        int64_t now_ms, mm_err *err);
+/* Checks every verified asset (unverified ones are listed as refused) and
+ * writes the report JSON to out. */
+mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
+                       const mm_hub_asm_opts *o, int64_t now_ms, mm_buf *out,
+                       mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -353,3 +353,48 @@ mm_rc mm_hub_registry_key(mm_store *st, mm_hub_reg_role role,
             out->valid_until[0] ? out->valid_until : "open");
     return MM_OK;
 }
+
+/* Registered on that day (days since 1970)? */
+static bool registered_on(const mm_hub_registrant *r, int64_t day)
+{
+    return !(r->valid_until[0] && mm_scs_date_days(r->valid_until) < day) &&
+           !(r->valid_from[0] && mm_scs_date_days(r->valid_from) > day);
+}
+
+typedef struct dir_ctx {
+    int64_t today;
+    size_t n;
+    mm_buf *out;
+} dir_ctx;
+
+static mm_rc dir_row(const mm_hub_registrant *r, void *ud)
+{
+    const dir_ctx *c = ud;
+    if (!registered_on(r, c->today))
+        return MM_OK;
+    dir_ctx *x = ud;
+    const char *k[] = {"registration_no", "name",      "region",
+                       "industries",      "themes",    "contact",
+                       "valid_until",     "public_key"};
+    const char *v[] = {r->id,     r->name,    r->region,      r->industries,
+                       r->themes, r->contact, r->valid_until, r->public_key};
+    mm_buf_puts(x->out, x->n++ ? ",{" : "{");
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
+        mm_buf_printf(x->out, "%s\"%s\":", i ? "," : "", k[i]);
+        mm_buf_json_str(x->out, v[i], strlen(v[i]));
+    }
+    return mm_buf_puts(x->out, "}");
+}
+
+mm_rc mm_hub_registry_directory(mm_store *st, mm_hub_reg_role role,
+                                int64_t today_days, mm_buf *out, mm_err *err)
+{
+    dir_ctx x = {today_days, 0, out};
+    mm_buf_printf(out, "{\"role\":\"%s\",\"entries\":[",
+                  mm_hub_reg_role_name(role));
+    mm_rc rc = mm_hub_registry_list(st, role, dir_row, &x, err);
+    if (rc == MM_OK && mm_buf_puts(out, "]}\n") != MM_OK)
+        rc = mm_err_set(err, MM_ELIMIT, "directory", 0,
+                        "reply larger than its cap");
+    return rc;
+}

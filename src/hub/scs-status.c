@@ -512,6 +512,26 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
             return http_error(out, status, 500, err.msg);
         return;
     }
+    if (strcmp(url, "/api/v1/scs/experts") == 0 ||
+        strcmp(url, "/api/v1/scs/assessors") == 0) {
+        /* the public directory: any tenant may read it */
+        if (strcmp(method, "GET") != 0)
+            return http_error(out, status, 405, "use GET");
+        if (mm_hub_registry_directory(
+                st, url[12] == 'e' ? MM_HUB_REG_EXPERT : MM_HUB_REG_ASSESSOR,
+                jst_days(now_ms), out, &err) != MM_OK)
+            return http_error(out, status, 500, err.msg);
+        return;
+    }
+    if (strcmp(url, "/api/v1/scs/evidence") == 0) {
+        /* the calling tenant's own evidence, 90 days back */
+        if (strcmp(method, "GET") != 0)
+            return http_error(out, status, 405, "use GET");
+        if (mm_hub_evidence_json(st, caller->id, now_ms, 90, out, &err) !=
+            MM_OK)
+            return http_error(out, status, 500, err.msg);
+        return;
+    }
     if (strcmp(url, "/api/v1/scs/confirmation") == 0) {
         if (strcmp(method, "POST") != 0)
             return http_error(out, status, 405, "use POST");

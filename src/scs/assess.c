@@ -126,7 +126,7 @@ static mm_rc eval_row(row *r, const mm_scs_criterion *c,
     bool sup = false, con = false;
     for (size_t e = 0; e < n_ev; e++)
         for (unsigned p = 0; !stale[e] && p < c->n_probes; p++) {
-            char ja[512], en[512];
+            char ja[1024], en[1024]; /* room for a quoted source line */
             scs_verdict v = scs_evidence_eval(ev[e], &c->probes[p], inventory,
                                               ja, sizeof ja, en, sizeof en);
             if (v == SCS_EV_NONE)

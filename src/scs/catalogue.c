@@ -379,11 +379,22 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
                             "'feed' には期間が必要です / 'feed' needs "
                             "a window, e.g. 'feed within 7d'");
             pr->kind = MM_SCS_PROBE_FEED;
+        } else if (strcmp(tok, "check") == 0) {
+            size_t al = args ? strlen(args) : 0;
+            if (!al || al >= sizeof pr->datasets[0] || !pr->within_days ||
+                strspn(args, "abcdefghijklmnopqrstuvwxyz_") != al)
+                return perr(p, p->line,
+                            "'check' には名前と期間が必要です / 'check' "
+                            "needs a name and a window, e.g. "
+                            "'check:auth_compromise within 30d'");
+            pr->kind = MM_SCS_PROBE_CHECK;
+            memcpy(pr->datasets[0], args, al + 1);
+            pr->n_datasets = 1;
         } else {
             return perr(p, p->line,
                         "不明な証拠の種類です / unknown evidence "
                         "probe '%s' (seen, denied, hosts, networks, "
-                        "feed)",
+                        "feed, check)",
                         tok);
         }
         c->n_probes++;

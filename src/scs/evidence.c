@@ -24,6 +24,16 @@ typedef struct net {
     char text[64];
 } net;
 
+/* One hub finding ("checks"); the reason quotes the first source line. */
+typedef struct ev_check {
+    char name[24];
+    bool ok;
+    int64_t last_seen; /* 0 = none */
+    char source[160];
+    char detail_ja[320], detail_en[320];
+    char line[480]; /* the first source line, cut */
+} ev_check;
+
 struct mm_scs_evidence {
     char source[16];
     char tenant[128];
@@ -43,6 +53,8 @@ struct mm_scs_evidence {
     int64_t feed_last_pull; /* 0 = never */
     char blocking[24];
     uint8_t sha256[32];
+    unsigned n_checks;
+    ev_check checks[MM_SCS_CHECKS_MAX];
 };
 
 void mm_scs_evidence_free(mm_scs_evidence *ev)
@@ -125,6 +137,86 @@ static bool small_str(json_t *v, size_t max, const char **out)
     return true;
 }
 
+/* `key` must be an object of at most `max` members. */
+static mm_rc small_object(const json_t *o, size_t max, const char *key,
+                          const char *name, mm_err *err)
+{
+    if (json_is_object(o) && json_object_size(o) <= max)
+        return MM_OK;
+    return everr(name, err,
+                 "\"%s\" はオブジェクトです（%zu 件まで） / \"%s\" must be "
+                 "an object of at most %zu entries",
+                 key, max, key, max);
+}
+
+/* Copies a string member (cut to fit, UTF-8 safe enough for display: a
+ * cut is only shown, never parsed); false when present and not text. */
+static bool copy_text(json_t *o, const char *key, char *out, size_t outlen)
+{
+    json_t *v = json_object_get(o, key);
+    out[0] = '\0';
+    if (!v || json_is_null(v))
+        return true;
+    const char *s = json_string_value(v);
+    if (!s || !scs_text_ok(s, strlen(s)))
+        return false;
+    size_t n = strlen(s);
+    if (n >= outlen) {
+        n = outlen - 1;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--; /* do not cut a character */
+    }
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return true;
+}
+
+static mm_rc parse_checks(json_t *cks, const char *name, mm_scs_evidence *ev,
+                          mm_err *err)
+{
+    if (!cks)
+        return MM_OK;
+    mm_rc rc = small_object(cks, MM_SCS_CHECKS_MAX, "checks", name, err);
+    for (void *it = json_object_iter(cks); rc == MM_OK && it;
+         it = json_object_iter_next(cks, it)) {
+        const char *k = json_object_iter_key(it);
+        json_t *v = json_object_iter_value(it);
+        ev_check *c = &ev->checks[ev->n_checks];
+        json_t *ok = json_object_get(v, "ok");
+        json_t *ls = json_object_get(v, "last_seen");
+        json_t *lines = json_object_get(v, "lines");
+        const char *s;
+        bool good =
+            strlen(k) > 0 && strlen(k) < sizeof c->name && json_is_object(v) &&
+            json_is_boolean(ok) &&
+            copy_text(v, "source", c->source, sizeof c->source) &&
+            copy_text(v, "detail_ja", c->detail_ja, sizeof c->detail_ja) &&
+            copy_text(v, "detail_en", c->detail_en, sizeof c->detail_en) &&
+            (!ls || json_is_null(ls) ||
+             (small_str(ls, 40, &s) && scs_time_parse(s, &c->last_seen))) &&
+            (!lines || (json_is_array(lines) &&
+                        json_array_size(lines) <= MM_SCS_CHECK_LINES_MAX));
+        if (good && json_array_size(lines))
+            good = json_is_string(json_array_get(lines, 0));
+        if (!good)
+            return everr(name, err,
+                         "checks.%s が不正です（ok, last_seen, source, "
+                         "detail_ja, detail_en, lines） / bad check '%s'",
+                         k, k);
+        if (json_array_size(lines)) {
+            json_t *wrap = json_pack("{s:O}", "l", json_array_get(lines, 0));
+            bool t = wrap && copy_text(wrap, "l", c->line, sizeof c->line);
+            json_decref(wrap);
+            if (!t)
+                return everr(name, err, "checks.%s.lines is not text", k);
+        }
+        snprintf(c->name, sizeof c->name, "%s", k);
+        c->ok = json_is_true(ok);
+        ev->n_checks++;
+    }
+    return rc;
+}
+
 static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
                        mm_err *err)
 {
@@ -167,13 +259,9 @@ static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
 
     json_t *dss = json_object_get(root, "datasets_seen");
     if (dss) {
-        if (!json_is_object(dss) || json_object_size(dss) > DS_MAX)
-            return everr(
-                name, err,
-                "\"datasets_seen\" はオブジェクトです（%u 件ま"
-                "で） / \"datasets_seen\" must be an object of at most %u "
-                "datasets",
-                DS_MAX, DS_MAX);
+        mm_rc rc = small_object(dss, DS_MAX, "datasets_seen", name, err);
+        if (rc != MM_OK)
+            return rc;
         const char *k;
         json_t *v;
         json_object_foreach(dss, k, v)
@@ -254,6 +342,9 @@ static mm_rc parse_doc(json_t *root, const char *name, mm_scs_evidence *ev,
             ev->n_nets++;
         }
     }
+    mm_rc rc = parse_checks(json_object_get(root, "checks"), name, ev, err);
+    if (rc != MM_OK)
+        return rc;
     json_t *feed = json_object_get(root, "feed");
     if (feed) {
         json_t *ap = json_object_get(feed, "applied");
@@ -380,6 +471,27 @@ static void day_of(int64_t t, char out[11])
     mm_time_format(t * 1000, buf, sizeof buf);
     memcpy(out, buf, 10);
     out[10] = '\0';
+}
+
+/* check:NAME within Nd — the hub's finding, if its data is recent. */
+static scs_verdict eval_check(const mm_scs_evidence *ev,
+                              const mm_scs_probe *pr, char *ja, size_t jl,
+                              char *en, size_t el)
+{
+    const ev_check *c = NULL;
+    for (unsigned i = 0; i < ev->n_checks; i++)
+        if (strcmp(ev->checks[i].name, pr->datasets[0]) == 0)
+            c = &ev->checks[i];
+    if (!c || !c->last_seen ||
+        c->last_seen < ev->generated_at - (int64_t)pr->within_days * DAY)
+        return SCS_EV_NONE; /* absent or stale: not used */
+    char t[32];
+    mm_time_format(c->last_seen * 1000, t, sizeof t);
+    snprintf(ja, jl, "%s（%s、%s）%s%s", c->detail_ja, c->source, t,
+             c->line[0] ? " 元のログ: " : "", c->line);
+    snprintf(en, el, "%s (%s, %s)%s%s", c->detail_en, c->source, t,
+             c->line[0] ? " source line: " : "", c->line);
+    return c->ok ? SCS_EV_SUPPORTS : SCS_EV_CONTRADICTS;
 }
 
 scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
@@ -518,6 +630,7 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
                  inets ? ", all in the inventory" : "");
         return SCS_EV_SUPPORTS;
     }
+    case MM_SCS_PROBE_CHECK: return eval_check(ev, pr, ja, jl, en, el);
     case MM_SCS_PROBE_FEED: {
         if (!ev->has_feed)
             return SCS_EV_NONE;
@@ -574,6 +687,33 @@ static json_t *time_or_null(int64_t ms)
     return json_string(buf);
 }
 
+/* "checks": {name: {ok, last_seen, stale, source, detail_*, lines}}; a
+ * check whose data is older than 7 days is marked stale. */
+static json_t *checks_json(const mm_scs_evidence_state *st)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < st->n_checks; i++) {
+        const mm_scs_check *c = &st->checks[i];
+        json_t *lines = json_array();
+        for (size_t l = 0;
+             lines && l < c->n_lines && l < MM_SCS_CHECK_LINES_MAX; l++)
+            json_array_append_new(lines, json_string(c->lines[l]));
+        bool stale = !c->last_seen_ms ||
+                     c->last_seen_ms < st->generated_at_ms - 7LL * DAY * 1000;
+        json_t *x =
+            json_pack("{s:b, s:o, s:b, s:s, s:s, s:s, s:o}", "ok", c->ok,
+                      "last_seen", time_or_null(c->last_seen_ms), "stale",
+                      stale, "source", c->source ? c->source : "", "detail_ja",
+                      c->detail_ja ? c->detail_ja : "", "detail_en",
+                      c->detail_en ? c->detail_en : "", "lines", lines);
+        if (!c->name || !x || json_object_set_new(o, c->name, x) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 mm_rc mm_scs_evidence_write(const mm_scs_evidence_state *st, mm_buf *out,
                             mm_err *err)
 {
@@ -620,6 +760,9 @@ mm_rc mm_scs_evidence_write(const mm_scs_evidence_state *st, mm_buf *out,
             json_pack("{s:b, s:o, s:s}", "applied", st->feed_applied,
                       "last_pull", time_or_null(st->feed_last_pull_ms),
                       "blocking", st->blocking ? st->blocking : "none"));
+    if (st->n_checks)
+        bad |= st->n_checks > MM_SCS_CHECKS_MAX ||
+               json_object_set_new(doc, "checks", checks_json(st));
     mm_buf tmp;
     mm_buf_init(&tmp, MM_SCS_EVIDENCE_MAX);
     mm_rc rc = bad ? mm_err_set(err, MM_EINVAL, "evidence", 0,

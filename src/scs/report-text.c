@@ -372,8 +372,10 @@ mm_rc mm_scs_catalogue_table(const mm_scs_catalogue *cat, int level,
 static json_t *probe_json(const mm_scs_criterion *c)
 {
     json_t *arr = json_array();
-    static const char *const kinds[] = {"seen", "denied", "hosts", "networks",
-                                        "feed"};
+    static const char *const kinds[] = {
+        [MM_SCS_PROBE_SEEN] = "seen",   [MM_SCS_PROBE_DENIED] = "denied",
+        [MM_SCS_PROBE_HOSTS] = "hosts", [MM_SCS_PROBE_NETWORKS] = "networks",
+        [MM_SCS_PROBE_FEED] = "feed",   [MM_SCS_PROBE_CHECK] = "check"};
     for (unsigned p = 0; arr && p < c->n_probes; p++) {
         const mm_scs_probe *pr = &c->probes[p];
         json_t *ds = json_array();

@@ -71,7 +71,9 @@ typedef enum mm_scs_probe_kind {
                           */
     MM_SCS_PROBE_HOSTS, /* hosts — hosts observed vs the declared inventory */
     MM_SCS_PROBE_NETWORKS, /* networks — networks observed vs the inventory */
-    MM_SCS_PROBE_FEED /* feed within Nd — shared feed applied and blocking */
+    MM_SCS_PROBE_FEED, /* feed within Nd — shared feed applied and blocking */
+    MM_SCS_PROBE_CHECK /* check:NAME within Nd — a finding the hub derived
+                          (name in datasets[0]) */
 } mm_scs_probe_kind;
 
 typedef struct mm_scs_probe {
@@ -203,9 +205,26 @@ typedef struct mm_scs_evidence_state {
     size_t n_networks;
     bool has_feed;
     bool feed_applied;
-    int64_t feed_last_pull_ms; /* 0 = never */
-    const char *blocking;      /* "nftables", "none", ... */
+    int64_t feed_last_pull_ms;         /* 0 = never */
+    const char *blocking;              /* "nftables", "none", ... */
+    const struct mm_scs_check *checks; /* findings ("checks"), may be NULL */
+    size_t n_checks;
 } mm_scs_evidence_state;
+
+/* A finding the hub derives from what it stored (docs/scs.md "Evidence
+ * produced by the hub"): whether it is ok, when the newest data behind it
+ * is from, and the source (rule, alert id, the log lines). */
+#define MM_SCS_CHECKS_MAX 16u
+#define MM_SCS_CHECK_LINES_MAX 8u
+typedef struct mm_scs_check {
+    const char *name; /* e.g. "auth_compromise" */
+    bool ok;
+    int64_t last_seen_ms; /* newest data behind it; 0 = none */
+    const char *source;   /* e.g. "alert auth.vpn.success_after_failures" */
+    const char *detail_ja, *detail_en;
+    const char *const *lines; /* source log lines, at most 8 */
+    size_t n_lines;
+} mm_scs_check;
 
 /* Appends the evidence file for `st` (JSON, docs/scs.md) to out. The result
  * is checked with mm_scs_evidence_parse, so what is written is always
@@ -333,6 +352,10 @@ bool mm_scs_level_needs(int target, int level);
 
 /* "★1".."★4" or "1".."4" → 1..4; 0 for anything else. */
 int mm_scs_level_parse(const char *s);
+
+/* Parses an RFC 3339 time ("2026-11-20T10:00:00Z", offsets, fractions)
+ * into milliseconds since the epoch; false when it is not one. */
+bool mm_scs_time_parse_ms(const char *s, int64_t *ms);
 
 /* Days since 1970-01-01 of "YYYY-MM-DD"; -1 when it is not a date. */
 int64_t mm_scs_date_days(const char *date);

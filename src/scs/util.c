@@ -307,3 +307,12 @@ bool mm_scs_level_needs(int target, int level)
 {
     return scs_level_needs(target, level);
 }
+
+bool mm_scs_time_parse_ms(const char *s, int64_t *ms)
+{
+    int64_t t;
+    if (!s || !scs_time_parse(s, &t))
+        return false;
+    *ms = t * 1000;
+    return true;
+}

@@ -140,3 +140,16 @@ check_eq "a lapsed confirmation: expired, not met" "True False" \
   "$(jget "$TMP/resp" "str(d['suppliers'][0]['expired'])+' '+str(d['suppliers'][0]['meets'])")"
 check "lapsed: the buyer's text says so" grep -q "2026-01-01 に期限切れ" "$TMP/resp"
 check_rc "cli submit: the forged file refused too (exit 2)" 2 "$MAMORI" hub scs submit --dir "$H" --tenant sup-a "$TMP/forged.json"
+
+# ---- finding an expert: the directory (scs experts)
+"$MAMORI" hub expert add --dir "$H" --registration-no 077777 --name "大阪 一郎" --pubkey "$TMP/forger.key.pub" \
+  --region 大阪府 --industry 製造 --theme ★3確認 --theme ASM --contact osaka@example.jp >/dev/null
+"$MAMORI" scs experts --dir "$H" --region 大阪 --industry 製造 --theme ★3確認 --format json >"$TMP/dir.json" 2>/dev/null
+check_eq "scs experts --region 大阪 --industry 製造 --theme ★3確認: the two matching, valid today" "012345,077777" \
+  "$(python3 -c "import json,sys; print(','.join(e['registration_no'] for e in json.load(open(sys.argv[1]))))" "$TMP/dir.json")"
+"$MAMORI" scs experts --dir "$H" --region 東京 >"$TMP/dir.txt" 2>/dev/null
+check_eq "the expert whose registration lapsed (東京, 2021) is not listed" 2 "$(wc -l <"$TMP/dir.txt")"
+"$MAMORI" scs experts --hub "$URL" --token "$TB" --theme ASM >"$TMP/dir2.txt" 2>/dev/null
+check "through the hub's API (any tenant): the table names the expert and the contact" \
+  grep -q "^077777 大阪 一郎 / 大阪府 / 製造 / ★3確認;ASM / osaka@example.jp / -" "$TMP/dir2.txt"
+check_rc "scs experts without --dir or --hub: exit 2" 2 "$MAMORI" scs experts --region 大阪

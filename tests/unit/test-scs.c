@@ -750,6 +750,51 @@ static void test_reports(void **state)
     mm_scs_catalogue_free(cat);
 }
 
+/* The hub's checks: written, read back, and held against an answer. */
+static void test_evidence_checks(void **state)
+{
+    (void)state;
+    mm_scs_catalogue *cat = load_real();
+    const char *lines[] = {"<189>date=2026-11-20 action=\"tunnel-up\""};
+    mm_scs_check ck[] = {
+        {"auth_compromise", false, 1795000000000LL, "alert x", "ja", "en",
+         lines, 1},
+        {"exposed_services", true, 1795000000000LL, "hub", "ja", "en", NULL,
+         0},
+    };
+    mm_scs_evidence_state s = {.source = "hub",
+                               .tenant = "t",
+                               .generated_at_ms = 1795100000000LL,
+                               .window_days = 90,
+                               .checks = ck,
+                               .n_checks = 2};
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    mm_err err;
+    assert_int_equal(mm_scs_evidence_write(&s, &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, "\"stale\": false"));
+    static const char *const o[] = {"4-1-4=yes", "4-5-1=yes"};
+    char *a = answers_json(cat, "★3", "yes", o, 2, NULL);
+    const char *e[] = {b.data};
+    mm_scs_assessment *as = run(cat, a, e, 1, NULL);
+    assert_int_equal(st(as, "4-1-4", 3), MM_SCS_ST_CONTRADICTED);
+    assert_int_equal(st(as, "4-5-1", 3), MM_SCS_ST_MET);
+    char *js = as_json(as, false);
+    assert_non_null(strstr(js, "source line: <189>date=2026-11-20"));
+    free(js);
+    mm_scs_assessment_free(as);
+    free(a);
+    /* a bad check is refused */
+    mm_scs_evidence *ev = NULL;
+    const char *bad = "{\"source\":\"hub\",\"generated_at\":"
+                      "\"2026-11-20T00:00:00Z\",\"window_days\":1,"
+                      "\"checks\":{\"x\":{\"ok\":1}}}";
+    assert_int_equal(mm_scs_evidence_parse(bad, strlen(bad), "e", &ev, &err),
+                     MM_EPARSE);
+    mm_buf_free(&b);
+    mm_scs_catalogue_free(cat);
+}
+
 /* SECURITY ACTION ★1/★2: the rungs below SCS, and the next rung. */
 static void test_ladder(void **state)
 {
@@ -783,6 +828,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ladder),
+        cmocka_unit_test(test_evidence_checks),
         cmocka_unit_test(test_catalogue_real),
         cmocka_unit_test(test_catalogue_errors),
         cmocka_unit_test(test_decision),

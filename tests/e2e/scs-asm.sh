@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/e2e/scs-asm.sh — the outside-in self-check (ASM) against services on
+# loopback addresses pretending to be an SME's assets: 127.0.0.2 (a web
+# server whose banner is a known-exploited Apache version, with an admin
+# page, and an RDP-like port open), 127.0.0.4 (HTTPS with an expired
+# certificate) — and 127.0.0.3, never verified, which is refused.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+export MAMORI_SCS_CATALOGUE=$SRCDIR/data/scs/catalogue.txt
+H=$TMP/hub
+"$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null 2>&1
+"$MAMORI" hub tenant add --dir "$H" --id sato --name "佐藤精機" --kind sme >/dev/null 2>&1
+
+# an expired certificate: a test CA signs one valid 2024-01-01 .. 2025-01-01
+C=$TMP/ca; mkdir -p "$C"; touch "$C/index.txt"; echo 01 >"$C/serial"
+cat >"$C/ca.cnf" <<CNF
+[ca]
+default_ca=d
+[d]
+dir=$C
+database=$C/index.txt
+serial=$C/serial
+new_certs_dir=$C
+default_md=sha256
+policy=p
+[p]
+commonName=supplied
+CNF
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/ca.key" -out "$C/ca.pem" -days 30 -subj /CN=test-ca 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/srv.key" -out "$C/srv.csr" -subj /CN=127.0.0.4 2>/dev/null
+openssl ca -batch -config "$C/ca.cnf" -cert "$C/ca.pem" -keyfile "$C/ca.key" -in "$C/srv.csr" -out "$C/srv.pem" \
+  -startdate 20240101000000Z -enddate 20250101000000Z >/dev/null 2>&1
+check_eq "the test certificate expired on 2025-01-01" "notAfter=Jan  1 00:00:00 2025 GMT" "$(openssl x509 -in "$C/srv.pem" -noout -enddate)"
+
+# serve ADDR ROOT [CERT KEY] -> prints the port; Server: Apache/2.4.49, /admin/ answers 200
+serve() {
+  python3 - "$@" <<'PY' &
+import http.server, socketserver, ssl, sys, os
+addr, root = sys.argv[1], sys.argv[2]
+class H(http.server.SimpleHTTPRequestHandler):
+    server_version = "Apache/2.4.49"; sys_version = ""
+    def __init__(s, *a, **k): super().__init__(*a, directory=root, **k)
+    def log_message(s, *a): pass
+socketserver.TCPServer.allow_reuse_address = True
+srv = http.server.ThreadingHTTPServer((addr, 0), H)
+if len(sys.argv) > 3:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+open(os.path.join(root, "..", "port-" + addr), "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+PY
+  PIDS+=("$!")
+}
+for a in 2 3 4; do mkdir -p "$TMP/www$a/.well-known" "$TMP/www$a/admin"; echo admin >"$TMP/www$a/admin/index.html"; done
+serve 127.0.0.2 "$TMP/www2"
+serve 127.0.0.3 "$TMP/www3"
+serve 127.0.0.4 "$TMP/www4" "$C/srv.pem" "$C/srv.key"
+# an RDP-like service: accepts, says nothing
+python3 -c '
+import socket, sys, os
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.2", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+while True:
+    c, _ = s.accept(); c.close()
+' "$TMP/port-rdp" &
+PIDS+=("$!")
+for _ in $(seq 100); do [ -s "$TMP/port-127.0.0.2" ] && [ -s "$TMP/port-127.0.0.3" ] && [ -s "$TMP/port-127.0.0.4" ] && [ -s "$TMP/port-rdp" ] && break; sleep 0.1; done
+P2=$(cat "$TMP/port-127.0.0.2"); P3=$(cat "$TMP/port-127.0.0.3"); P4=$(cat "$TMP/port-127.0.0.4"); PR=$(cat "$TMP/port-rdp")
+
+asm() { "$MAMORI" hub asm "$@" --dir "$H" --tenant sato; }
+for a in "127.0.0.2:$P2" "127.0.0.3:$P3" "127.0.0.4:$P4"; do
+  asm add --asset "$a" 2>/dev/null | head -1 >"$TMP/tok-${a%%:*}"
+done
+check "add: a token to publish" grep -qE '^mamori-verify=[0-9a-f]{32}$' "$TMP/tok-127.0.0.2"
+check_rc "verify before the file is published: refused (exit 1)" 1 asm verify --asset "127.0.0.2:$P2"
+cp "$TMP/tok-127.0.0.2" "$TMP/www2/.well-known/mamori-verify.txt"
+cp "$TMP/tok-127.0.0.4" "$TMP/www4/.well-known/mamori-verify.txt"
+echo "mamori-verify=0000" >"$TMP/www3/.well-known/mamori-verify.txt"   # a wrong token
+check "verify 127.0.0.2 (file on its web server)" asm verify --asset "127.0.0.2:$P2"
+check "verify 127.0.0.4 (over HTTPS)" asm verify --asset "127.0.0.4:$P4"
+check_rc "verify 127.0.0.3 with a wrong token: refused" 1 asm verify --asset "127.0.0.3:$P3"
+
+asm check --ports "$PR=rdp" --rate 50 >"$TMP/report.json" 2>"$TMP/check.err"
+check_eq "check: exit 0" 0 "$?"
+f() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); a=[x for x in d['assets'] if x['asset'].startswith(sys.argv[2])][0]; print(' '.join(sorted({f['kind'] for f in a['findings']})) or a.get('refused',''))" "$TMP/report.json" "$1"; }
+check_eq "127.0.0.2: RDP-like port open, KEV banner, admin page" "admin_page kev open_port" "$(f 127.0.0.2)"
+check "the KEV finding names the CVE and the banner" grep -q 'CVE-2021-41773: Apache httpd 2.4.49' "$TMP/report.json"
+check "the open port names the address and service" grep -q "127.0.0.2:$PR (rdp)" "$TMP/report.json"
+check_eq "127.0.0.4: the expired certificate" "admin_page kev tls_expired" "$(f 127.0.0.4)"
+check "127.0.0.3 (not verified): refused, nothing probed" grep -q "not probed: ownership not proven" "$TMP/report.json"
+check_eq "127.0.0.3: no findings" "0" "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(len([x for x in d['assets'] if x['asset'].startswith('127.0.0.3')][0]['findings']))" "$TMP/report.json")"
+check "the result is kept in the hub directory" test -s "$H/asm-sato.json"
+check_rc "an asset that is not a name or address: exit 2" 2 asm add --asset 'http://x/;rm'
