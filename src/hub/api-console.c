@@ -73,6 +73,7 @@ mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
     cs->st = st;
     cs->mu = mu;
     randombytes_buf(cs->pseudo_key, sizeof cs->pseudo_key);
+    cs->case_cursor = mm_hub_case_sweep_start(st);
     cs->tls = conf->tls;
     cs->idle_ms =
         (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;

@@ -240,8 +240,10 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
             break;
         f.before = s.min_id;
     }
+    /* oldest first: after a crash the automatic cases cover a prefix, so
+     * mm_hub_case_sweep_start may resume after the newest of them */
     const int64_t *ids = s.ids.v;
-    for (size_t i = 0; rc == MM_OK && i < s.ids.n; i++) {
+    for (size_t i = s.ids.n; rc == MM_OK && i-- > 0;) {
         unsigned have = 0;
         mm_hub_case c;
         rc = st->ops->case_list(st, 0, NULL, NULL, ids[i], count_case, &have,
@@ -256,6 +258,24 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
     free(s.ids.v);
     free(s.iocs.v);
     return rc;
+}
+
+static mm_rc newest_auto(const mm_hub_case *c, void *ud)
+{
+    int64_t *max = ud;
+    if (strcmp(c->opened_by, "mamori") == 0 && c->alert > *max)
+        *max = c->alert;
+    return MM_OK;
+}
+
+int64_t mm_hub_case_sweep_start(mm_store *st)
+{
+    int64_t max = 0;
+    mm_err err;
+    if (st->ops->case_list)
+        (void)st->ops->case_list(st, 0, NULL, NULL, 0, newest_auto, &max,
+                                 &err);
+    return max;
 }
 
 /* ---- reading a case ------------------------------------------------------

@@ -291,6 +291,10 @@ void mm_hub_jstr(mm_buf *b, const char *key, const char *v);
  * unless first). */
 void mm_hub_audit_json(mm_buf *b, const mm_hub_audit *a, const char *tz,
                        bool first);
+/* Where a server's first sweep starts: after the newest alert that has an
+ * automatic case (the sweep opens cases oldest first, so every critical
+ * alert below it has one), so a restart does not re-read every alert. */
+int64_t mm_hub_case_sweep_start(mm_store *st);
 /* What the console and the cases need of one alert. */
 typedef struct mm_hub_alert_brief {
     bool found;
