@@ -487,7 +487,8 @@ typedef struct arow {
 typedef struct alist {
     mm_hub_vec rows; /* arow */
     const char *tz;
-    bool detail; /* add "sample" */
+    bool detail;   /* add "sample" */
+    bool ids_only; /* collect ids, render nothing (merging many tenants) */
 } alist;
 
 static const char *jpath(json_t *root, const char *a, const char *b,
@@ -559,6 +560,10 @@ static void render_alert(mm_buf *b, const mm_hub_alert_row *a, const char *tz,
 static mm_rc collect_alert(const mm_hub_alert_row *a, void *ud)
 {
     alist *l = ud;
+    if (l->ids_only) {
+        arow id = {a->id, NULL};
+        return mm_hub_vec_push(&l->rows, &id);
+    }
     mm_buf b;
     mm_buf_init(&b, 1024 * 1024);
     render_alert(&b, a, l->tz, l->detail);
@@ -619,7 +624,10 @@ static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
     aquery q;
     if (!alert_query(rq, &q, o))
         return;
-    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, false};
+    /* ids of each visible tenant's newest (one indexed query each), merged;
+     * only the page is rendered */
+    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, false, true};
+    alist page = {{NULL, 0, sizeof(arow)}, x->user.tz, false, false};
     mm_hub_vec ts = {NULL, 0, sizeof(mm_tenant)};
     mm_err err;
     mm_rc rc = MM_OK;
@@ -628,7 +636,6 @@ static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
         q.tenant ? may(x, MM_RES_ALERTS, q.tenant) : MM_ACCESS_ALLOW;
     if (d == MM_ACCESS_ALLOW)
         rc = mm_store_tenant_list(x->cs->st, add_tenant, &ts, &err);
-    /* one indexed query per visible tenant, merged by id */
     for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < ts.n; i++) {
         const char *t = ((const mm_tenant *)ts.v)[i].id;
         if ((q.tenant && strcmp(q.tenant, t) != 0) ||
@@ -638,20 +645,26 @@ static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
         rc = x->cs->st->ops->alert_list(x->cs->st, &q.f, collect_alert, &l,
                                         &err);
     }
+    arow *rv = l.rows.v;
+    if (l.rows.n)
+        qsort(rv, l.rows.n, sizeof *rv, by_id_desc);
+    size_t lim = q.f.limit - 1, n = l.rows.n < lim ? l.rows.n : lim;
+    for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < n; i++) {
+        mm_hub_alert_filter one = {.id = rv[i].id, .limit = 1};
+        rc = x->cs->st->ops->alert_list(x->cs->st, &one, collect_alert, &page,
+                                        &err);
+    }
     unlock(x->cs);
     free(ts.v);
     if (d != MM_ACCESS_ALLOW) {
         fail_access(o, d);
-    } else if (rc != MM_OK) {
+    } else if (rc != MM_OK || page.rows.n != n) {
         fail(o, 500, "the store could not list the alerts");
     } else {
-        arow *rv = l.rows.v;
-        if (l.rows.n)
-            qsort(rv, l.rows.n, sizeof *rv, by_id_desc);
-        size_t lim = q.f.limit - 1, n = l.rows.n < lim ? l.rows.n : lim;
+        const arow *pv = page.rows.v;
         mm_buf_puts(&o->body, "{\"alerts\":[");
         for (size_t i = 0; i < n; i++)
-            mm_buf_printf(&o->body, "%s%s}", i ? "," : "", rv[i].json);
+            mm_buf_printf(&o->body, "%s%s}", i ? "," : "", pv[i].json);
         if (l.rows.n > n) /* there is more: "before" of the next page */
             mm_buf_printf(&o->body, "],\"next\":%lld}",
                           (long long)rv[n - 1].id);
@@ -659,6 +672,7 @@ static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
             mm_buf_puts(&o->body, "],\"next\":null}");
         o->status = 200;
     }
+    alist_free(&page);
     alist_free(&l);
 }
 
@@ -684,7 +698,7 @@ static mm_rc put_audit_row(const mm_hub_audit *a, void *ud)
 /* Writes the alert with its audit trail; caller holds the lock. */
 static void alert_detail(ctx *x, int64_t id, mm_hub_http_resp *o)
 {
-    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, true};
+    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, true, false};
     mm_hub_alert_filter f = {.id = id, .limit = 1};
     mm_err err;
     mm_store *st = x->cs->st;

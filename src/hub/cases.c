@@ -179,6 +179,7 @@ typedef struct sweep {
     mm_hub_vec ids;         /* of int64_t: the critical alerts */
     int64_t max_id, min_id; /* of the rows seen */
     size_t rows;            /* rows seen in this batch */
+    int64_t since_ms;       /* only alerts received after this */
     mm_hub_vec iocs;        /* mm_stateioc: a hit on one is critical */
 } sweep;
 
@@ -204,6 +205,8 @@ static mm_rc pick_critical(const mm_hub_alert_row *a, void *ud)
         s->max_id = a->id;
     s->min_id = a->id; /* rows come newest first */
     s->rows++;
+    if (a->received_ms < s->since_ms)
+        return MM_OK;
     if (!mm_hub_alert_is_critical(a->rule_id, a->severity) &&
         !state_backed(s, a->src_ip))
         return MM_OK;
@@ -218,6 +221,8 @@ static mm_rc count_case(const mm_hub_case *c, void *ud)
 }
 
 #define SWEEP_BATCH 1000u
+/* Alerts received longer ago than this never open a case by themselves. */
+#define SWEEP_RECENT_MS (7LL * DAY_MS)
 
 mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
                         unsigned *opened, mm_err *err)
@@ -228,6 +233,9 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
     sweep s;
     memset(&s, 0, sizeof s);
     s.ids.size = sizeof(int64_t);
+    /* history from before cases existed stays history: a hub that starts
+     * on an old store opens cases only for recent alerts */
+    s.since_ms = now_ms - SWEEP_RECENT_MS;
     s.iocs.size = sizeof(mm_stateioc);
     s.max_id = *cursor;
     mm_rc rc = st->ops->stateioc_list(st, take_ioc, &s, err);

@@ -197,6 +197,7 @@ typedef struct sq_store {
     int walfd;
     char walpath[1100];
     pthread_mutex_t sync_mu;
+    bool console_ready; /* the console tables exist (console section) */
 } sq_store;
 
 /* WAL frames (pages) after which the checkpoint thread is woken (SQLite's
@@ -1347,9 +1348,10 @@ static const char console_schema[] =
 static mm_rc console_prepare(sq_store *s, const char *sql, sqlite3_stmt **st,
                              mm_err *err)
 {
-    mm_rc rc = sq_exec(s, console_schema, err);
+    mm_rc rc = s->console_ready ? MM_OK : sq_exec(s, console_schema, err);
     if (rc != MM_OK)
         return rc;
+    s->console_ready = true; /* once per connection, not per statement */
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
         return sq_fail(s, err, "prepare (console)");
     return MM_OK;
