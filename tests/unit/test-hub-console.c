@@ -399,6 +399,16 @@ static void test_expiry(void **state)
                          200);
     assert_int_equal(
         call_free(f, "GET", "/api/v1/session", NULL, NULL, now + 600001), 401);
+    /* a session never presented again is purged by a later login */
+    log_in(f, now);
+    char h[65];
+    mm_hub_session se;
+    mm_err err;
+    mm_hub_token_hash(f->cookie, 64, h, sizeof h);
+    assert_int_equal(f->st->ops->session_get(f->st, h, &se, &err), MM_OK);
+    log_in(f, now + 8 * 86400000LL);
+    assert_int_equal(f->st->ops->session_get(f->st, h, &se, &err),
+                     MM_ENOTFOUND);
 }
 
 static void test_login_throttle(void **state)
