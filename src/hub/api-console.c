@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,9 @@ struct mm_hub_console {
     bool tls;
     int64_t idle_ms, max_ms;
     mm_hub_throttle *th_user, *th_addr;
-    char dummy_hash[128]; /* verified for unknown users: same timing */
-    int64_t case_cursor;  /* alerts up to this id were swept for cases */
+    char dummy_hash[128];   /* verified for unknown users: same timing */
+    int64_t case_cursor;    /* alerts up to this id were swept for cases */
+    uint8_t pseudo_key[32]; /* keys the coordinator's tenant pseudonyms */
     int64_t last_sweep_ms;
 };
 
@@ -70,6 +72,7 @@ mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
     }
     cs->st = st;
     cs->mu = mu;
+    randombytes_buf(cs->pseudo_key, sizeof cs->pseudo_key);
     cs->tls = conf->tls;
     cs->idle_ms =
         (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;
@@ -1301,6 +1304,94 @@ static bool route_cases(ctx *x, const mm_hub_http_req *rq, int64_t now,
     return true;
 }
 
+/* ---- views: summary, campaigns, graph, suppliers ------------------------ */
+
+typedef mm_rc (*view_fn)(ctx *x, const void *arg, mm_buf *out, mm_err *err);
+
+/* Runs a view under the lock after asking access for `res` of `tenant`. */
+static void view(ctx *x, mm_hub_res res, const char *tenant, view_fn fn,
+                 const void *arg, mm_hub_http_resp *o)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    mm_hub_decision d = may(x, res, tenant);
+    if (d == MM_ACCESS_ALLOW)
+        rc = fn(x, arg, &o->body, &err);
+    unlock(x->cs);
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc == MM_EINVAL)
+        return fail(o, 400, err.msg);
+    if (rc != MM_OK)
+        return fail(o, 500, "the store could not build the view");
+    o->status = 200;
+}
+
+typedef struct summary_arg {
+    const char *tenant, *month;
+} summary_arg;
+
+static mm_rc summary_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    const summary_arg *a = arg;
+    return mm_hub_summary_json(x->cs->st, a->tenant, a->month, x->user.tz, out,
+                               err);
+}
+
+static mm_rc campaigns_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    (void)arg;
+    return mm_hub_campaigns_view_json(
+        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
+        x->user.tz, out, err);
+}
+
+static mm_rc graph_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    (void)arg;
+    return mm_hub_graph_json(
+        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
+        out, err);
+}
+
+static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    (void)arg;
+    return mm_hub_scs_status_json(x->cs->st, x->user.tenant, out, err);
+}
+
+/* Routes the views; true when it answered. */
+static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                        mm_hub_http_resp *o)
+{
+    const char *p = rq->path;
+    if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0)
+        return false;
+    if (strcmp(p, "/api/v1/summary") == 0) {
+        char month[8];
+        char t[40];
+        mm_hub_time_tz(now, "Asia/Tokyo", t, sizeof t);
+        snprintf(month, sizeof month, "%.7s", t); /* this month in JST */
+        summary_arg a = {arg(rq, "tenant"), arg(rq, "month")};
+        if (!a.tenant)
+            a.tenant = x->user.tenant;
+        if (!a.month)
+            a.month = month;
+        view(x, MM_RES_SUMMARY, a.tenant, summary_view, &a, o);
+    } else if (strcmp(p, "/api/v1/campaigns") == 0) {
+        view(x, MM_RES_CAMPAIGNS, NULL, campaigns_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/graph") == 0) {
+        view(x, MM_RES_GRAPH, NULL, graph_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/suppliers") == 0) {
+        view(x, MM_RES_SUPPLIERS, x->user.tenant, suppliers_view, NULL, o);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* ---- the router ----------------------------------------------------------
  */
 
@@ -1340,7 +1431,7 @@ static void route(ctx *x, const mm_hub_http_req *rq, int64_t now,
         get_alert(x, id, o);
     } else if (path_id(p, "/api/v1/alerts/", &id) && strcmp(m, "POST") == 0) {
         post_alert(x, id, rq, now, o);
-    } else if (!route_cases(x, rq, now, o)) {
+    } else if (!route_cases(x, rq, now, o) && !route_views(x, rq, now, o)) {
         fail(o, 404, "no such endpoint");
     }
 }

@@ -293,4 +293,19 @@ mm_rc mm_hub_case_get(mm_store *st, int64_t id, mm_hub_case *out, mm_err *err);
  * opens the cases of new critical alerts (at most once a second). */
 void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms);
 
+/* ---- console views (api-views.c) ---------------------------------------- */
+
+/* {"tenant","month","attacks","alerts_open","alerts_closed","cases_open",
+ * "feed_first_hit_stopped":null,"sensors":[…]} for `month` "YYYY-MM" (JST);
+ * MM_EINVAL for a bad month. */
+mm_rc mm_hub_summary_json(mm_store *st, const char *tenant, const char *month,
+                          const char *tz, mm_buf *out, mm_err *err);
+/* Campaigns and the supply-chain graph; with `key` (32 bytes) every tenant
+ * id is replaced by a pseudonym keyed with it (the coordinator's
+ * de-identified view), with key NULL the ids are shown (admin). */
+mm_rc mm_hub_campaigns_view_json(mm_store *st, const uint8_t *key,
+                                 const char *tz, mm_buf *out, mm_err *err);
+mm_rc mm_hub_graph_json(mm_store *st, const uint8_t *key, mm_buf *out,
+                        mm_err *err);
+
 #endif /* MM_HUB_INT_H */

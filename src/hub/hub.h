@@ -385,6 +385,12 @@ typedef struct mm_store_ops {
     mm_rc (*dispatch_put)(mm_store *s, struct mm_hub_dispatch *d, mm_err *err);
     mm_rc (*dispatch_list)(mm_store *s, int64_t id, mm_hub_dispatch_fn fn,
                            void *ud, mm_err *err);
+    /* A tenant's alerts with event time in [from, to): how many, how many
+     * closed or false positive; and the receive time of its newest event
+     * of any kind (0 when none). */
+    mm_rc (*alert_summary)(mm_store *s, const char *tenant, int64_t from_ms,
+                           int64_t to_ms, uint64_t *alerts, uint64_t *closed,
+                           int64_t *last_received, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {

@@ -992,6 +992,10 @@ static mm_rc sq_case_step_list(mm_store *base, int64_t id,
 static mm_rc sq_dispatch_put(mm_store *base, mm_hub_dispatch *d, mm_err *err);
 static mm_rc sq_dispatch_list(mm_store *base, int64_t id,
                               mm_hub_dispatch_fn fn, void *ud, mm_err *err);
+static mm_rc sq_alert_summary(mm_store *base, const char *tenant,
+                              int64_t from_ms, int64_t to_ms, uint64_t *alerts,
+                              uint64_t *closed, int64_t *last_received,
+                              mm_err *err);
 
 static const mm_store_ops sqlite_ops = {
     .name = "sqlite",
@@ -1049,6 +1053,7 @@ static const mm_store_ops sqlite_ops = {
     .case_step_list = sq_case_step_list,
     .dispatch_put = sq_dispatch_put,
     .dispatch_list = sq_dispatch_list,
+    .alert_summary = sq_alert_summary,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1875,6 +1880,39 @@ static mm_rc sq_dispatch_list(mm_store *base, int64_t id,
     }
     if (rc == MM_OK && r != SQLITE_DONE)
         rc = sq_fail(s, err, "list dispatches");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- console: a tenant's month in figures ------------------------------ */
+
+static mm_rc sq_alert_summary(mm_store *base, const char *tenant,
+                              int64_t from_ms, int64_t to_ms, uint64_t *alerts,
+                              uint64_t *closed, int64_t *last_received,
+                              mm_err *err)
+{
+    sq_store *s = (sq_store *)base;
+    sqlite3_stmt *st;
+    mm_rc rc = console_prepare(
+        s,
+        "SELECT count(*),coalesce(sum(a.status IN ('closed',"
+        "'false_positive')),0),(SELECT received FROM events WHERE tenant=?1 "
+        "ORDER BY id DESC LIMIT 1) FROM events e LEFT JOIN alert_state a ON "
+        "a.alert=e.id WHERE e.kind='alert' AND e.tenant=?1 AND e.ts>=?2 AND "
+        "e.ts<?3",
+        &st, err);
+    if (rc != MM_OK)
+        return rc;
+    bind_text(st, 1, tenant);
+    sqlite3_bind_int64(st, 2, from_ms);
+    sqlite3_bind_int64(st, 3, to_ms);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *alerts = (uint64_t)sqlite3_column_int64(st, 0);
+        *closed = (uint64_t)sqlite3_column_int64(st, 1);
+        *last_received = sqlite3_column_int64(st, 2);
+    } else {
+        rc = sq_fail(s, err, "summarise alerts");
+    }
     sqlite3_finalize(st);
     return rc;
 }

@@ -191,6 +191,30 @@ check "case export by the CLI" "$MAMORI" hub case export --dir "$H" --case "$CID
 check "the CLI export has the dispatch" grep -q '2026-12-07T11:30:00.000+09:00' "$TMP/case.html"
 check_rc "export of an unknown case" 2 "$MAMORI" hub case export --dir "$H" --case 99999 -o "$TMP/none.html"
 
+# ---- summary, campaigns, graph, suppliers
+MONTH=$(jq -r '."@timestamp"' "$TMP/alerts.ndjson" | head -1 | xargs -I{} date -u -d '{} 9 hours' +%Y-%m)
+INMONTH=$(jq -r '."@timestamp"' "$TMP/alerts.ndjson" | while read -r t; do date -u -d "$t 9 hours" +%Y-%m; done | grep -c "^$MONTH$")
+check_eq "summary: 200" 200 "$(get alice "/api/v1/summary?month=$MONTH")"
+check_eq "summary counts the month's alerts from the store" "a $MONTH $INMONTH" "$(jq -r '"\(.tenant) \(.month) \(.attacks)"' "$TMP/out")"
+check "open + closed = attacks, the closed one counted" jq -e '.alerts_open + .alerts_closed == .attacks and .alerts_closed >= 1' "$TMP/out"
+OPENC=$(curl -s -b "$TMP/alice.jar" "$URL/api/v1/cases?status=open" | jq '.cases|length')
+check_eq "summary: open cases as the cases API, unmeasured figures null" "$OPENC null null" "$(jq -r '"\(.cases_open) \(.feed_first_hit_stopped) \(.sensors[0].lines_per_s)"' "$TMP/out")"
+check "summary: sensor last seen" jq -e '.sensors[0].last_seen|test("\\+09:00$")' "$TMP/out"
+check_eq "summary of another tenant: 404" 404 "$(get alice "/api/v1/summary?tenant=b&month=$MONTH")"
+check_eq "buyer: a supplier's summary is 403" 403 "$(get bea "/api/v1/summary?tenant=a&month=$MONTH")"
+check_eq "bad month: 400" 400 "$(get alice '/api/v1/summary?month=2026-13')"
+check_eq "provider: its SME's summary" "200 $INMONTH" "$(get pat "/api/v1/summary?tenant=a&month=$MONTH") $(jq .attacks "$TMP/out")"
+check_eq "coordinator: campaigns" 200 "$(get cora /api/v1/campaigns)"
+check "the shared attackers opened campaigns over two tenants" jq -e '(.campaigns|length) > 0 and all(.campaigns[]; .tenants == 2)' "$TMP/out"
+check "campaign hits are de-identified" jq -e '[.campaigns[].hits[].tenant] | all(test("^t-[0-9a-f]{12}$"))' "$TMP/out"
+check_eq "coordinator: graph" 200 "$(get cora /api/v1/graph)"
+check "graph nodes are de-identified, the hit SMEs marked" jq -e '(.nodes|length) == 5 and all(.nodes[]; .id|test("^t-")) and ([.nodes[]|select(.hit)]|length) == 2 and (.edges|length) == 1' "$TMP/out"
+check_eq "admin's graph names the tenants" "a,b,c,p,x" "$(get root /api/v1/graph >/dev/null; jq -r '[.nodes[].id]|sort|join(",")' "$TMP/out")"
+check_eq "sme: campaigns are 403" 403 "$(get alice /api/v1/campaigns)"
+check_eq "provider: graph is 403" 403 "$(get pat /api/v1/graph)"
+check_eq "buyer: its suppliers (SCS view)" "200 a" "$(get bea /api/v1/suppliers) $(jq -r '[.suppliers[].supplier]|join(",")' "$TMP/out")"
+check_eq "sme: suppliers view is 403" 403 "$(get alice /api/v1/suppliers)"
+
 # ---- logout
 check_eq "logout without CSRF: 403" 403 "$(send bob DELETE /api/v1/session '' none)"
 check_eq "logout: 204" 204 "$(send bob DELETE /api/v1/session '')"
