@@ -289,6 +289,7 @@
       h('h1', {}, t('sme.title', { name: tenantName(me) })),
       section('h-month', t('sme.month'), month),
       section('h-alerts', t('sme.alerts'), alerts),
+      section('h-warn', t('sme.warnings'), warningsList()),
       section('h-cases', t('sme.cases'), casesList()));
   }
 
@@ -369,6 +370,21 @@
     box.querySelector('#detail-h').focus();
   }
 
+  // ---- warnings (the tenant's own inbox) ------------------------------------
+
+  // GET /api/v1/inbox answers a console session with its own tenant's
+  // warnings: newest first, at most 20 shown.
+  function warningsList() {
+    return later(async () => {
+      const r = await api('GET', '/api/v1/inbox');
+      const w = (r.warnings || []).slice(-20).reverse();
+      if (!w.length) return h('p', {}, t('warn.none'));
+      return h('ul', { id: 'warnings' }, w.map((x) => h('li', { class: 'card' }, sev(x.severity), ' ',
+        h('span', { class: 'muted' }, `${when(x.created)} · ${t(`warn.${x.kind}`)}`),
+        h('p', {}, (x.text && (state.lang === 'ja' ? x.text.ja : x.text.en)) || x.campaign))));
+    });
+  }
+
   // ---- buyer ---------------------------------------------------------------
 
   function buyerPage() {
@@ -390,7 +406,8 @@
             h('span', { class: 'muted' }, state.lang === 'ja' ? s.status_ja || '' : s.status_en || ''))))));
     });
     return h('div', {}, h('h1', {}, t('buyer.title')),
-      section('h-sup', t('buyer.suppliers'), sup));
+      section('h-sup', t('buyer.suppliers'), sup),
+      section('h-warn', t('buyer.warnings'), warningsList()));
   }
 
   // ---- coordinator ---------------------------------------------------------

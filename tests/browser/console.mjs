@@ -159,8 +159,10 @@ try {
     const short = p.locator('#suppliers tbody tr.short');
     ok(await short.count() === 1 && /★3/.test(await short.innerText()) && /不足/.test(await short.innerText()),
       'buyer: the supplier\'s ★ shortfall is highlighted', rows[0]);
+    await p.locator('#warnings li').first().waitFor({ timeout: 5000 }).catch(() => {});
+    ok(await p.locator('#warnings li').count() > 0, 'buyer: the warnings it received are listed');
     const text = await p.locator('main').innerText();
-    ok(!/SSH/.test(text) && !text.includes(expect.other_name), 'buyer: no supplier alerts and no other company');
+    ok(!/SSHへ/.test(text) && !text.includes(expect.other_name), 'buyer: no supplier alerts and no other company');
     // asked outside the page (same cookies): the page itself never asks
     const denied = (await s.ctx.request.get(`${url}/api/v1/alerts?tenant=${expect.sme_tenant}`)).status();
     ok(denied === 403, 'buyer: a supplier\'s alerts are refused by the API', denied);
