@@ -146,17 +146,19 @@
     } catch (e) { say(t('error', { msg: e.message })); }
   }
 
-  // Alerts per day over the last 30 days, from the alerts themselves.
+  // Alerts per day over the 30 days up to the newest alert (a replayed or
+  // old log is shown where its alerts are, not as 30 empty days).
   function perDay(alerts) {
-    const now = Date.now();
+    const times = alerts.map((a) => new Date(a.first_seen).getTime()).filter((x) => !isNaN(x));
+    const end = times.length ? Math.max(...times) : Date.now();
     const days = [];
-    for (let i = 29; i >= 0; i--) days.push({ key: day(now - i * 86400000), value: 0 });
+    for (let i = 29; i >= 0; i--) days.push({ key: day(end - i * 86400000), value: 0 });
     const idx = new Map(days.map((d, i) => [d.key, i]));
-    for (const a of alerts) {
-      const k = day(new Date(a.first_seen).getTime());
+    for (const x of times) {
+      const k = day(x);
       if (idx.has(k)) days[idx.get(k)].value += 1;
     }
-    return days.map((d) => ({ label: d.key.slice(5), value: d.value }));
+    return days.map((d) => ({ label: d.key.slice(5).replace('-', '/'), value: d.value, day: d.key }));
   }
 
   function alertCard(a, reload) {
@@ -275,8 +277,11 @@
       const all = r.alerts || [];
       const open = all.filter((a) => a.status === 'new' || a.status === 'acknowledged' || a.status === 'assigned');
       return h('div', {},
-        h('h3', {}, t('plot.per_day')),
-        P.bars(perDay(all), t('plot.per_day')),
+        ...(() => {
+          const pts = perDay(all);
+          const title = t('plot.per_day', { from: pts[0].day, to: pts[pts.length - 1].day });
+          return [h('h3', {}, title), P.bars(pts, title)];
+        })(),
         h('h3', {}, t('alert.open_n', { n: open.length })),
         open.length ? open.slice(0, 50).map((a) => alertCard(a, reload)) : h('p', {}, t('alert.none')));
     });
@@ -284,6 +289,7 @@
       h('h1', {}, t('sme.title', { name: tenantName(me) })),
       section('h-month', t('sme.month'), month),
       section('h-alerts', t('sme.alerts'), alerts),
+      section('h-warn', t('sme.warnings'), warningsList()),
       section('h-cases', t('sme.cases'), casesList()));
   }
 
@@ -364,6 +370,21 @@
     box.querySelector('#detail-h').focus();
   }
 
+  // ---- warnings (the tenant's own inbox) ------------------------------------
+
+  // GET /api/v1/inbox answers a console session with its own tenant's
+  // warnings: newest first, at most 20 shown.
+  function warningsList() {
+    return later(async () => {
+      const r = await api('GET', '/api/v1/inbox');
+      const w = (r.warnings || []).slice(-20).reverse();
+      if (!w.length) return h('p', {}, t('warn.none'));
+      return h('ul', { id: 'warnings' }, w.map((x) => h('li', { class: 'card' }, sev(x.severity), ' ',
+        h('span', { class: 'muted' }, `${when(x.created)} · ${t(`warn.${x.kind}`)}`),
+        h('p', {}, (x.text && (state.lang === 'ja' ? x.text.ja : x.text.en)) || x.campaign))));
+    });
+  }
+
   // ---- buyer ---------------------------------------------------------------
 
   function buyerPage() {
@@ -385,7 +406,8 @@
             h('span', { class: 'muted' }, state.lang === 'ja' ? s.status_ja || '' : s.status_en || ''))))));
     });
     return h('div', {}, h('h1', {}, t('buyer.title')),
-      section('h-sup', t('buyer.suppliers'), sup));
+      section('h-sup', t('buyer.suppliers'), sup),
+      section('h-warn', t('buyer.warnings'), warningsList()));
   }
 
   // ---- coordinator ---------------------------------------------------------

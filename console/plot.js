@@ -101,7 +101,9 @@
       const c = el('circle', { cx: p.x, cy: p.y, r: 9, class: n.cls || 'node' });
       c.appendChild(el('title', {}, n.label));
       g.appendChild(c);
-      g.appendChild(el('text', { x: p.x + 12, y: p.y + 4 }, n.label));
+      const right = p.x > w * 0.75; // keep the label inside the picture
+      g.appendChild(el('text', { x: right ? p.x - 12 : p.x + 12, y: p.y + 4,
+        'text-anchor': right ? 'end' : 'start' }, n.label));
       s.appendChild(g);
     }
     return s;

@@ -84,6 +84,14 @@ static void print_results(const mm_demo_result *r, bool json)
         print_json(r);
 }
 
+/* --serve: the console's URL and accounts, one JSON line. */
+static void print_line(void *ud, const char *line)
+{
+    (void)ud;
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
 static const char usage[] =
     "使い方 / usage: mamori demo [--json] [--dir DIR] [--samples DIR]\n"
     "\n"
@@ -104,17 +112,21 @@ static const char usage[] =
     "  --dir DIR      作業用ディレクトリ (残す) / work directory (kept)\n"
     "  --samples DIR  サンプルログの場所 / where data/samples is\n"
     "                 (default: ./data/samples, next to the binary)\n"
-    "  --keep         一時ディレクトリを残す / keep the temporary directory\n";
+    "  --keep         一時ディレクトリを残す / keep the temporary directory\n"
+    "  --serve        再生の後もハブと画面を動かし続ける (Ctrl-C で終了) /\n"
+    "                 keep the hub and web console up until interrupted\n";
 
 static int demo_run(int argc, char **argv)
 {
     mm_demo_opts o = {.say = say};
-    bool json = false;
+    bool json = false, serve = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
         else if (!strcmp(argv[i], "--keep"))
             o.keep = true;
+        else if (!strcmp(argv[i], "--serve"))
+            serve = o.keep = true;
         else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
             o.dir = argv[++i];
         else if (!strcmp(argv[i], "--samples") && i + 1 < argc)
@@ -143,6 +155,9 @@ static int demo_run(int argc, char **argv)
         say(NULL, "作業ディレクトリ:", r.dir);
     if (rc == MM_ENOTFOUND)
         return MM_EXIT_USAGE;
+    if (rc == MM_OK && serve &&
+        (rc = mm_demo_serve(self, r.dir, print_line, NULL, &err)) != MM_OK)
+        fprintf(stderr, "mamori demo: %s\n", err.msg);
     return rc == MM_OK && r.campaigns > 0 ? MM_EXIT_OK : MM_EXIT_FAIL;
 }
 

@@ -73,4 +73,16 @@ typedef struct mm_demo_result {
  * are stopped and a temporary directory removed before it returns. */
 mm_rc mm_demo_run(const mm_demo_opts *o, mm_demo_result *r, mm_err *err);
 
+/* One line of output (a JSON object without its newline). */
+typedef void (*mm_demo_line_fn)(void *ud, const char *line);
+
+/* `mamori demo --serve` (serve.c): after mm_demo_run kept DIR, adds a
+ * monitoring provider and an analysis centre, one console account per role
+ * (sme, provider, buyer, coordinator; random passwords), starts `self hub
+ * serve --plain` on DIR/hub, calls `ready` with {"console_url", "accounts"}
+ * and keeps the hub up until SIGINT or SIGTERM. MM_EIO when the hub does
+ * not start (err names its log). */
+mm_rc mm_demo_serve(const char *self, const char *dir, mm_demo_line_fn ready,
+                    void *ud, mm_err *err);
+
 #endif /* MM_DEMO_H */

@@ -31,4 +31,13 @@ bool mm_hub_console_asset_route(const char *url);
  * headers; returns an enum MHD_Result. */
 int mm_hub_console_asset_mhd(struct MHD_Connection *c, const char *url);
 
+/* The tenant of the console session whose cookie the request carries (so
+ * GET /api/v1/inbox also answers a logged-in person with their own
+ * tenant's warnings); false without a live session. `cs` is the server's
+ * mm_hub_console (api-console.c). */
+struct mm_hub_console;
+bool mm_hub_console_session_tenant(struct mm_hub_console *cs,
+                                   struct MHD_Connection *c, char *tenant,
+                                   size_t n);
+
 #endif

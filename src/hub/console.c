@@ -7,8 +7,11 @@
  * cheaply. The data the console shows comes from the JSON API (api-console.c).
  */
 #include "console-assets.h"
+#include "hub-int.h"
 
+#include <jansson.h>
 #include <microhttpd.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char csp[] =
@@ -91,4 +94,32 @@ int mm_hub_console_asset_mhd(struct MHD_Connection *c, const char *url)
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* Asks the console API who the session is (GET /api/v1/session through
+ * mm_hub_console_handle: the same expiry and store checks). */
+bool mm_hub_console_session_tenant(struct mm_hub_console *cs,
+                                   struct MHD_Connection *c, char *tenant,
+                                   size_t n)
+{
+    const char *cookie =
+        MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "mamori_session");
+    if (!cs || !cookie)
+        return false;
+    mm_hub_http_req rq = {
+        .method = "GET", .path = "/api/v1/session", .cookie_session = cookie};
+    mm_hub_http_resp o;
+    memset(&o, 0, sizeof o);
+    mm_buf_init(&o.body, 64 * 1024);
+    mm_hub_console_handle(cs, &rq, mm_now_ms(), &o);
+    json_t *j = o.status == 200 ? json_loadb(o.body.data ? o.body.data : "",
+                                             o.body.len, 0, NULL)
+                                : NULL;
+    const char *t = json_string_value(json_object_get(j, "tenant"));
+    bool ok = t && *t && strlen(t) < n;
+    if (ok)
+        snprintf(tenant, n, "%s", t);
+    json_decref(j);
+    mm_buf_free(&o.body);
+    return ok;
 }

@@ -49,7 +49,10 @@ async function session(browser, role) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   const csp = [];
-  page.on('response', (r) => { if (r.url() === `${url}/`) csp.push(r.headers()['content-security-policy']); });
+  page.on('response', (r) => {
+    if (r.url() === `${url}/`) csp.push(r.headers()['content-security-policy']);
+    if (r.status() >= 400) errors.push(`(${r.status()} ${r.request().method()} ${r.url()})`);
+  });
   await page.goto(`${url}/`);
   await page.getByLabel('ユーザー名').fill(account(role).user);
   await page.getByLabel('パスワード').fill(account(role).password);
@@ -145,6 +148,38 @@ try {
     ok(done.length === 1 && done[0] === account('provider').user, 'provider: the tick is stored with who ticked it',
       JSON.stringify(done));
     await finish(s, 'provider');
+  }
+  // ---- buyer: its suppliers' ★ against the ★ it requires, shortfall shown
+  {
+    const s = await session(browser, 'buyer');
+    const p = s.page;
+    const rows = await p.locator('#suppliers tbody tr').allInnerTexts();
+    ok(rows.length === 1 && rows[0].includes(expect.sme_name), 'buyer: sees its one supplier only',
+      JSON.stringify(rows));
+    const short = p.locator('#suppliers tbody tr.short');
+    ok(await short.count() === 1 && /★3/.test(await short.innerText()) && /不足/.test(await short.innerText()),
+      'buyer: the supplier\'s ★ shortfall is highlighted', rows[0]);
+    await p.locator('#warnings li').first().waitFor({ timeout: 5000 }).catch(() => {});
+    ok(await p.locator('#warnings li').count() > 0, 'buyer: the warnings it received are listed');
+    const text = await p.locator('main').innerText();
+    ok(!/SSHへ/.test(text) && !text.includes(expect.other_name), 'buyer: no supplier alerts and no other company');
+    // asked outside the page (same cookies): the page itself never asks
+    const denied = (await s.ctx.request.get(`${url}/api/v1/alerts?tenant=${expect.sme_tenant}`)).status();
+    ok(denied === 403, 'buyer: a supplier\'s alerts are refused by the API', denied);
+    await finish(s, 'buyer');
+  }
+  // ---- coordinator: campaigns and the graph, de-identified
+  {
+    const s = await session(browser, 'coordinator');
+    const p = s.page;
+    await p.locator('svg.graph').waitFor();
+    ok(await p.locator('#campaigns tbody tr').count() > 0, 'coordinator: live campaigns listed');
+    ok(await p.locator('svg.graph circle.hit').count() > 0, 'coordinator: the graph highlights hit companies');
+    ok(await p.locator('svg.plot').count() >= 2, 'coordinator: campaign spread plotted in SVG');
+    const text = await p.locator('main').innerText();
+    ok(!text.includes(expect.sme_name) && !text.includes(expect.other_name),
+      'coordinator: companies appear only under pseudonyms');
+    await finish(s, 'coordinator');
   }
 } catch (e) {
   ok(false, 'browser run', e.stack);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/e2e/console.sh — the web console in a real browser: a hub with
+# alerts from a real OpenSSH log (loghub) for two SMEs, one account per
+# role, then Debian's Chromium driven by playwright-core
+# (tests/browser/console.mjs): each role logs in and sees only its data, an
+# SME acknowledges an alert, a provider opens a case and ticks a step, no
+# console errors, no serious axe-core violation. Screenshots are kept in
+# build/test-artifacts/console/ (ARTIFACTS overrides). Also checks the
+# console's HTTP headers with curl.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+BROWSER=$SRCDIR/tests/browser
+ARTIFACTS=${ARTIFACTS:-$SRCDIR/build/test-artifacts/console}
+if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null || [ ! -d "$BROWSER/node_modules/playwright-core" ]; then
+  echo "1..0 # SKIP Chromium, node or tests/browser/node_modules missing (run scripts/deps)"
+  exit 0
+fi
+
+H=$TMP/hub
+"$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null
+tok() { "$MAMORI" hub tenant add --dir "$H" "$@" 2>/dev/null; }
+TA=$(tok --id sato --name "佐藤精機" --kind sme)
+TB=$(tok --id kato --name "加藤金属" --kind sme)
+tok --id mimamori --name "見守りサービス" --kind provider >/dev/null
+TX=$(tok --id big --name "大手自動車" --kind buyer)
+tok --id centre --name "分析センター" --kind critical >/dev/null
+"$MAMORI" hub link --dir "$H" sato big --disclose >/dev/null 2>&1
+"$MAMORI" hub provider link --dir "$H" --provider mimamori --sme sato >/dev/null 2>&1
+adduser() { echo "$4" | "$MAMORI" hub user add --dir "$H" --tenant "$2" --role "$3" --name "$1" --password-stdin >/dev/null; }
+adduser sato-owner sato sme pw-sme-0001
+adduser kato-owner kato sme pw-sme-0002
+adduser watcher mimamori provider pw-prov-0001
+adduser buyer-kun big buyer pw-buyer-0001
+adduser analyst centre coordinator pw-coord-0001
+
+"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
+PIDS+=("$!")
+for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
+URL="http://127.0.0.1:$(cat "$H/hub.port")"
+"$MAMORI" scan -q "$SRCDIR/data/samples/loghub-OpenSSH_2k.log" >"$TMP/alerts.ndjson"
+up() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" --data-binary @"$TMP/alerts.ndjson" "$URL/api/v1/events"; }
+check_eq "sato uploads alerts" 200 "$(up "$TA")"
+check_eq "kato uploads alerts" 200 "$(up "$TB")"
+# the buyer requires ★3 of sato, which has submitted no confirmed assessment
+check_eq "buyer requires ★3 of its supplier" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+  -H "Authorization: Bearer $TX" -H 'Content-Type: application/json' -d '{"level":"★3"}' "$URL/api/v1/scs/requirements/sato")"
+
+# ---- the console's files and headers
+curl -s -D "$TMP/h" -o "$TMP/index.html" "$URL/"
+check "GET / is the console (text/html)" grep -qi '^Content-Type: text/html; charset=utf-8' "$TMP/h"
+check "strict CSP on the console" grep -qi "^Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'" "$TMP/h"
+check "nosniff and no-referrer" bash -c "grep -qi '^X-Content-Type-Options: nosniff' '$TMP/h' && grep -qi '^Referrer-Policy: no-referrer' '$TMP/h'"
+check "no inline script in the page" bash -c "! grep -q '<script>' '$TMP/index.html' && ! grep -qi ' on[a-z]*=' '$TMP/index.html'"
+ETAG=$(awk 'tolower($1)=="etag:"{print $2}' "$TMP/h" | tr -d '\r')
+check_eq "ETag revalidation: 304" 304 "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$URL/")"
+check "scripts served as JavaScript" bash -c "curl -sI '$URL/console/app.js' | grep -qi '^Content-Type: text/javascript'"
+check_eq "unknown console file: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/console/nope.js")"
+check_eq "no path escape" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$URL/console/../hub.db")"
+check_eq "POST to the console: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -d x "$URL/")"
+
+# ---- the browser
+ACCOUNTS='[{"role":"sme","user":"sato-owner","password":"pw-sme-0001","tenant":"sato"},
+ {"role":"provider","user":"watcher","password":"pw-prov-0001","tenant":"mimamori"},
+ {"role":"buyer","user":"buyer-kun","password":"pw-buyer-0001","tenant":"big"},
+ {"role":"coordinator","user":"analyst","password":"pw-coord-0001","tenant":"centre"}]'
+EXPECT='{"sme_tenant":"sato","sme_name":"佐藤精機","other_name":"加藤金属"}'
+(cd "$BROWSER" && HUB_URL=$URL ACCOUNTS=$ACCOUNTS EXPECT=$EXPECT ARTIFACTS=$ARTIFACTS \
+  timeout 120 node console.mjs) | grep -v '^1\.\.'
+check "screenshots kept" bash -c "for r in sme provider buyer coordinator; do test -s \"$ARTIFACTS/\$r.png\" || exit 1; done"
