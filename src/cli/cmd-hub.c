@@ -52,6 +52,10 @@ static const char usage[] =
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
     "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
     "supplier\n"
+    "  mamori hub feed retract --dir DIR --value IP|DOMAIN [--reason TEXT]\n"
+    "      誤検知の取り消し: 全センサーと一覧から 1 分以内に削除 / retract a\n"
+    "      false positive: removed from every sensor and list within a "
+    "minute\n"
     "\n詳細 / details: docs/hub.md, docs/api.md\n";
 
 int mm_cli_hub_fail(const mm_err *err)
@@ -131,6 +135,8 @@ static int take_opt(int key, const char *v, void *ud)
     case K_BUYER: a->buyer = v; break;
     case K_SUPPLIER: a->supplier = v; break;
     case K_LEVEL: a->level = v; break;
+    case K_VALUE: a->value = v; break;
+    case K_REASON: a->reason = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -149,8 +155,8 @@ static int take_opt(int key, const char *v, void *ud)
 /* ---- dispatch: one row per subcommand
  * ---------------------------------------------- */
 
-static const hub_sub *const tables[] = {mm_cli_hub_admin_subs,
-                                        mm_cli_hub_view_subs};
+static const hub_sub *const tables[] = {
+    mm_cli_hub_admin_subs, mm_cli_hub_view_subs, mm_cli_hub_block_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

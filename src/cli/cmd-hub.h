@@ -34,6 +34,8 @@ enum {
     K_BUYER,
     K_SUPPLIER,
     K_LEVEL,
+    K_VALUE,
+    K_REASON,
 };
 #define SAN_MAX 64u
 
@@ -42,6 +44,7 @@ typedef struct hub_args {
     unsigned given; /* 1u << K_… of every option seen */
     const char *dir, *listen, *id, *name, *kind, *industry, *region, *tenant;
     const char *url, *secret, *buyer, *supplier, *level;
+    const char *value, *reason; /* hub feed retract */
     int tls; /* -1 not given, 0 --plain, 1 --tls (the last one counts) */
     const char *san[SAN_MAX];
     size_t n_san;
@@ -81,6 +84,7 @@ typedef struct hub_sub {
 /* The rows of cmd-hub-admin.c and cmd-hub-view.c. */
 extern const hub_sub mm_cli_hub_admin_subs[];
 extern const hub_sub mm_cli_hub_view_subs[];
+extern const hub_sub mm_cli_hub_block_subs[]; /* cmd-hub-block.c */
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

@@ -788,11 +788,14 @@ static void replay(demo *d, attacker *att, int n_att)
                     nap_ms(50);
             }
             if (d->blocked[st->a][st->sme])
-                sayf(d,
-                     "  最初の1行で ioc.ip が発報: このアドレスは共有リストに"
-                     "載りました",
-                     "  ioc.ip fired on the very first line: the address was "
-                     "put on the shared block list");
+                sayf(
+                    d,
+                    "  最初の1行で ioc.ip が発報: このアドレスは遮断候補として"
+                    "共有リストに載りました (パケットを落とすのは [block] を"
+                    "有効にした時だけ)",
+                    "  ioc.ip fired on the very first line: the address is "
+                    "listed for blocking on the shared list (packets are "
+                    "dropped only where [block] is enabled)");
         }
         camp_q camp = hub_campaign(d, a->ip);
         if (camp.n > 0 && !campaign_seen[st->a]) {

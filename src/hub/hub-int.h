@@ -232,4 +232,14 @@ void mm_hub__reach(const mm_hub *h, unsigned from, unsigned depth,
 mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
                        unsigned nfresh);
 
+/* ---- blocking lists and retraction (blocklist.c) ------------------------ */
+
+/* indicator.campaign of an indicator the operator retracted: it stays
+ * removed, whatever is seen later. */
+#define MM_HUB_RETRACTED (-1)
+/* correlate.c: indicators another process wrote since the cursor. */
+mm_rc mm_hub__sync_indicators(mm_hub *h, mm_err *err);
+/* correlate.c: inside a member's own ranges. */
+bool mm_hub__member_range(const mm_hub *h, const mm_addr *a);
+
 #endif /* MM_HUB_INT_H */

@@ -82,6 +82,11 @@ typedef struct mm_sensor_config {
     bool entra_on;
     unsigned entra_line;
     struct mm_entra_conf *entra; /* owned; NULL when off */
+    /* [block] (src/block, docs/block.md): the feed and own detections
+     * applied to mamori's nftables set; dry run unless enabled = yes */
+    bool block_on;
+    unsigned block_line;
+    struct mm_block_conf *block; /* owned; NULL when off */
 } mm_sensor_config;
 
 /* Reads and checks the config file. On success *out is a new config (free
