@@ -199,8 +199,10 @@ typedef struct mm_block_conf {
     char allow[MM_BLOCK_CONF_ALLOW_MAX][64];
     unsigned n_hosts; /* allow_host = NAME (repeatable): NTP, … */
     char hosts[MM_BLOCK_CONF_HOSTS_MAX][256];
-    unsigned sync_s; /* sync: seconds between applies (10) */
-    char feed[512];  /* feed: file to block ("" = the hub's feed) */
+    unsigned sync_s;   /* sync: seconds between applies (10) */
+    char feed[512];    /* feed: file to block ("" = the hub's feed) */
+    unsigned report_s; /* report: seconds between reports to the hub
+                          (60; 0 = never) */
 } mm_block_conf;
 
 void mm_block_conf_init(mm_block_conf *c);
@@ -227,6 +229,15 @@ mm_rc mm_blocker_sync(mm_blocker *b, int64_t now_ms, bool force, mm_err *err);
 /* "block":{…} members for the status file: mode, planned, blocked
  * entries, dropped packets and bytes, what was left out, last error. */
 mm_rc mm_blocker_status_json(const mm_blocker *b, mm_buf *out);
+/* The report the sensor uploads to the hub when one is due (every
+ * report_s, and only in enforce mode): one ECS event line,
+ * {"@timestamp","event":{"kind":"event","id","dataset":"mamori.block",
+ * "action":"block_status"},"mamori":{"block":{"mode","blocked",
+ * "dropped_packets","dropped_bytes","entries":[{"net","packets","bytes"}]}}}
+ * with public addresses only (at most 100 entries). MM_SKIP when none is
+ * due. `id_prefix` makes event.id unique per sensor run. */
+mm_rc mm_blocker_report_json(mm_blocker *b, int64_t now_ms,
+                             const char *id_prefix, mm_buf *out);
 /* Dropped packets and bytes summed over the last read. */
 void mm_blocker_dropped(const mm_blocker *b, uint64_t *packets,
                         uint64_t *bytes);

@@ -17,6 +17,7 @@ void mm_block_conf_init(mm_block_conf *c)
     c->max = MM_BLOCK_MAX_DEFAULT;
     c->detections = true;
     c->sync_s = 10;
+    c->report_s = 60;
     snprintf(c->resolv, sizeof c->resolv, "/etc/resolv.conf");
 }
 
@@ -63,6 +64,8 @@ mm_rc mm_block_conf_set(mm_block_conf *c, const char *key, const char *val,
         return uint_in(key, val, 1, MM_BLOCK_MAX_CEILING, &c->max, err);
     if (!strcmp(key, "sync"))
         return uint_in(key, val, 1, 3600, &c->sync_s, err);
+    if (!strcmp(key, "report"))
+        return uint_in(key, val, 0, 86400, &c->report_s, err);
     if (!strcmp(key, "resolv") || !strcmp(key, "feed")) {
         char *dst = key[0] == 'r' ? c->resolv : c->feed;
         if (strlen(val) >= sizeof c->resolv)
@@ -114,6 +117,8 @@ struct mm_blocker {
     mm_block_plan status; /* what the kernel holds, with counters */
     uint64_t syncs, sync_failures;
     char last_error[300];
+    int64_t last_report_ms;
+    uint64_t reports;
 };
 
 mm_rc mm_blocker_new(const mm_block_conf *c, mm_block_allow *allow,
@@ -278,4 +283,48 @@ mm_rc mm_blocker_status_json(const mm_blocker *b, mm_buf *out)
     rc = rc ? rc : mm_buf_puts(out, ",\"set\":");
     rc = rc ? rc : mm_block_status_json(&b->status, out);
     return rc ? rc : mm_buf_puts(out, "}");
+}
+
+mm_rc mm_blocker_report_json(mm_blocker *b, int64_t now_ms,
+                             const char *id_prefix, mm_buf *out)
+{
+    if (!b->c.enabled || b->c.report_s == 0 ||
+        (b->last_report_ms &&
+         now_ms - b->last_report_ms < (int64_t)b->c.report_s * 1000))
+        return MM_SKIP;
+    b->last_report_ms = now_ms;
+    uint64_t pk, by;
+    mm_blocker_dropped(b, &pk, &by);
+    char t[32];
+    mm_time_format(now_ms, t, sizeof t);
+    mm_rc rc = mm_buf_printf(
+        out,
+        "{\"@timestamp\":\"%s\",\"event\":{\"kind\":\"event\",\"id\":", t);
+    char id[128];
+    snprintf(id, sizeof id, "%.100s-block-%llu", id_prefix,
+             (unsigned long long)++b->reports);
+    rc = rc ? rc : mm_buf_json_str(out, id, strlen(id));
+    rc = rc ? rc
+            : mm_buf_printf(out,
+                            ",\"dataset\":\"mamori.block\",\"action\":"
+                            "\"block_status\"},\"mamori\":{\"block\":{"
+                            "\"mode\":\"enforce\",\"blocked\":%zu,"
+                            "\"dropped_packets\":%llu,\"dropped_bytes\":%llu,"
+                            "\"entries\":[",
+                            b->status.n, (unsigned long long)pk,
+                            (unsigned long long)by);
+    unsigned n = 0;
+    for (size_t i = 0; i < b->status.n && n < 100 && rc == MM_OK; i++) {
+        const mm_block_entry *e = &b->status.v[i];
+        if (mm_addr_is_reserved(&e->net.addr))
+            continue; /* an internal address never leaves the site */
+        char net[64];
+        mm_block_cidr_format(&e->net, net, sizeof net);
+        rc = mm_buf_printf(out,
+                           "%s{\"net\":\"%s\",\"packets\":%llu,\"bytes\":"
+                           "%llu}",
+                           n++ ? "," : "", net, (unsigned long long)e->packets,
+                           (unsigned long long)e->bytes);
+    }
+    return rc ? rc : mm_buf_puts(out, "]}}}");
 }

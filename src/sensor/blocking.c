@@ -95,10 +95,23 @@ mm_rc mm_sensor_block_alert(const mm_alert *a, const char *json, size_t len,
     return MM_OK;
 }
 
-void mm_sensor_block_tick(struct mm_blocker *b, mm_sensor_log_fn log,
+void mm_sensor_block_tick(struct mm_blocker *b, mm_sensor_link *link,
+                          int64_t started_ms, mm_sensor_log_fn log,
                           void *log_ud)
 {
     mm_err err;
-    if (b && mm_blocker_sync(b, mm_now_ms(), false, &err) != MM_OK)
+    if (!b)
+        return;
+    int64_t now = mm_now_ms();
+    if (mm_blocker_sync(b, now, false, &err) != MM_OK)
         blog(log, log_ud, MM_LOG_ERROR, "遮断に失敗 / blocking failed", &err);
+    if (!link)
+        return;
+    char prefix[40];
+    snprintf(prefix, sizeof prefix, "s%lld", (long long)started_ms);
+    mm_buf js;
+    mm_buf_init(&js, 64 * 1024);
+    if (mm_blocker_report_json(b, now, prefix, &js) == MM_OK)
+        mm_sensor_link_alert(NULL, js.data, js.len, link);
+    mm_buf_free(&js);
 }

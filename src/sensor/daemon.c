@@ -691,7 +691,7 @@ static void on_timer(mm_sensor *s)
         }
         s->last_state_ms = now;
     }
-    mm_sensor_block_tick(s->blk, s->log, s->log_ud);
+    mm_sensor_block_tick(s->blk, s->link, s->started_ms, s->log, s->log_ud);
     if (now - s->last_status_ms >= (int64_t)s->cfg->status_interval_s * 1000) {
         write_status(s, true, NULL);
         s->last_status_ms = now;

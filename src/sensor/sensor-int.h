@@ -47,8 +47,11 @@ void mm_sensor_block_reload(struct mm_blocker *b, const mm_sensor_config *cfg,
 /* The alert sink (ud = the blocker): own high/critical detections. */
 mm_rc mm_sensor_block_alert(const mm_alert *a, const char *json, size_t len,
                             void *ud);
-/* From the loop's timer: renew, expire own detections, read counters. */
-void mm_sensor_block_tick(struct mm_blocker *b, mm_sensor_log_fn log,
+/* From the loop's timer: renew, expire own detections, read counters, and
+ * when one is due upload the counters to the hub through `link` (may be
+ * NULL) as a mamori.block event. */
+void mm_sensor_block_tick(struct mm_blocker *b, mm_sensor_link *link,
+                          int64_t started_ms, mm_sensor_log_fn log,
                           void *log_ud);
 
 #endif

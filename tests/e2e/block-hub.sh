@@ -153,6 +153,7 @@ enabled = yes
 allow = $FRIEND
 ttl = 60
 sync = 1
+report = 1
 resolv = $S/resolv.conf
 EOF
 # not through E: $! must be the sensor itself (ip netns exec execs it)
@@ -172,6 +173,14 @@ dropped() { [ "$(jget "$S/state/status.json" block.dropped_packets)" -ge 1 ]; }
 check "status.json counts dropped packets" wait_for 5 dropped
 wait_for 5 dropped || { python3 -c "import json;print(json.load(open(\"$S/state/status.json\"))[\"block\"])"; E nft list set inet mamori block_v4; tail -5 "$S/sensor.log"; } | sed "s/^/# /"
 
+# The counters reach the hub: a mamori.block event in the store (the same
+# durable upload path as the alerts).
+hubdropped() {
+  local v
+  v=$(sqlite3 "$H/hub.db" "SELECT max(CAST(json_extract(json,'\$.mamori.block.dropped_packets') AS INTEGER)) FROM events WHERE tenant='sme1' AND json LIKE '%mamori.block%'" 2>/dev/null)
+  [ -n "$v" ] && [ "$v" -ge 1 ]
+}
+check "dropped-packet counters uploaded to the hub" wait_for 15 hubdropped
 # ---- retraction at the hub (CLI on the store, the server picks it up)
 check "hub feed retract" E "$MAMORI" hub feed retract --dir "$H" --value "$ATK" --reason "e2e false positive"
 t=$(secs_until 60 probe "$ATK")
