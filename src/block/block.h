@@ -180,4 +180,66 @@ mm_rc mm_block_remove(bool *removed, mm_err *err);
  * "expires":…}],"packets":…,"bytes":…}. */
 mm_rc mm_block_status_json(const mm_block_plan *st, mm_buf *out);
 
+/* ---- the sensor's blocker: config and state ------------------------------
+ */
+
+#define MM_BLOCK_CONF_ALLOW_MAX 256u
+#define MM_BLOCK_CONF_HOSTS_MAX 16u
+
+/* [block] of the sensor config (docs/block.md), one key per field. */
+typedef struct mm_block_conf {
+    bool enabled;        /* enabled = yes; no (default): dry run only */
+    unsigned ttl_s;      /* ttl: feed entries (3600) */
+    unsigned ttl_high_s; /* ttl_high: own high-severity detections (3600) */
+    unsigned ttl_critical_s; /* ttl_critical: own critical ones (86400) */
+    unsigned max;            /* max: entries at most (10000) */
+    bool detections;         /* detections = yes: own high/critical alerts */
+    char resolv[512];        /* resolv: DNS servers to allowlist */
+    unsigned n_allow; /* allow = CIDR (repeatable): provider admin … */
+    char allow[MM_BLOCK_CONF_ALLOW_MAX][64];
+    unsigned n_hosts; /* allow_host = NAME (repeatable): NTP, … */
+    char hosts[MM_BLOCK_CONF_HOSTS_MAX][256];
+    unsigned sync_s;   /* sync: seconds between applies (10) */
+    char feed[512];    /* feed: file to block ("" = the hub's feed) */
+    unsigned report_s; /* report: seconds between reports to the hub
+                          (60; 0 = never) */
+} mm_block_conf;
+
+void mm_block_conf_init(mm_block_conf *c);
+/* Sets one key by name; MM_ENOTFOUND for an unknown key, MM_EINVAL (err
+ * says why) for a bad value. */
+mm_rc mm_block_conf_set(mm_block_conf *c, const char *key, const char *val,
+                        mm_err *err);
+
+typedef struct mm_blocker mm_blocker;
+/* A blocker with config `c` (copied) and allowlist `allow` (taken over,
+ * also on failure; the caller adds its own ranges, the hub …). */
+mm_rc mm_blocker_new(const mm_block_conf *c, mm_block_allow *allow,
+                     mm_blocker **out, mm_err *err);
+void mm_blocker_free(mm_blocker *b);
+/* Reads the feed file (a missing file is an empty feed). */
+mm_rc mm_blocker_load_feed(mm_blocker *b, const char *path, mm_err *err);
+/* One of the sensor's own detections: blocked for the TTL of its severity
+ * (3 = high, 4 = critical; lower ones are ignored) when detections = yes. */
+void mm_blocker_detection(mm_blocker *b, const mm_addr *src, int severity,
+                          int64_t now_ms);
+/* Applies the feed and live detections (dry run unless enabled) and reads
+ * the counters back; at most once per sync_s unless force. */
+mm_rc mm_blocker_sync(mm_blocker *b, int64_t now_ms, bool force, mm_err *err);
+/* "block":{…} members for the status file: mode, planned, blocked
+ * entries, dropped packets and bytes, what was left out, last error. */
+mm_rc mm_blocker_status_json(const mm_blocker *b, mm_buf *out);
+/* The report the sensor uploads to the hub when one is due (every
+ * report_s, and only in enforce mode): one ECS event line,
+ * {"@timestamp","event":{"kind":"event","id","dataset":"mamori.block",
+ * "action":"block_status"},"mamori":{"block":{"mode","blocked",
+ * "dropped_packets","dropped_bytes","entries":[{"net","packets","bytes"}]}}}
+ * with public addresses only (at most 100 entries). MM_SKIP when none is
+ * due. `id_prefix` makes event.id unique per sensor run. */
+mm_rc mm_blocker_report_json(mm_blocker *b, int64_t now_ms,
+                             const char *id_prefix, mm_buf *out);
+/* Dropped packets and bytes summed over the last read. */
+void mm_blocker_dropped(const mm_blocker *b, uint64_t *packets,
+                        uint64_t *bytes);
+
 #endif /* MM_BLOCK_H */

@@ -63,8 +63,9 @@ mm_rc mm_block_render_nft(const mm_block_plan *want,
         long k = current ? mm_block_plan_find(current, &e.net) : -1;
         if (k >= 0) {
             const mm_block_entry *c = &current->v[k];
-            if (c->expires_s == 0 || c->expires_s * 2 >= e.ttl_s)
-                continue; /* still more than half its time: keep */
+            if (c->expires_s > 0 && c->expires_s * 2 >= e.ttl_s)
+                continue; /* still more than half its time: keep; 0 is
+                           * under a second left (nft rounds down) */
             /* renew: nftables 1.0.6 cannot change an element's timeout,
              * so delete and add it again with its counters */
             e.packets = c->packets;

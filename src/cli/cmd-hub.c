@@ -55,6 +55,10 @@ static const char usage[] =
     "  mamori hub scs status --dir DIR --buyer B [--json]\n"
     "      仕入先ごとの要求★と確認済み★ / required vs confirmed ★ per "
     "supplier\n"
+    "  mamori hub feed retract --dir DIR --value IP|DOMAIN [--reason TEXT]\n"
+    "      誤検知の取り消し: 全センサーと一覧から 1 分以内に削除 / retract a\n"
+    "      false positive: removed from every sensor and list within a "
+    "minute\n"
     "  mamori hub migrate --store postgresql://USER@HOST:PORT/DB\n"
     "      PostgreSQL のスキーマを作成・更新 / create or upgrade the "
     "PostgreSQL schema\n"
@@ -225,6 +229,8 @@ static int take_opt(int key, const char *v, void *ud)
     case K_BUS: a->bus = v; break;
     case K_CASE: a->case_id = v; break;
     case K_GROUP: a->group = v; break;
+    case K_VALUE: a->value = v; break;
+    case K_REASON: a->reason = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");
@@ -246,7 +252,7 @@ static int take_opt(int key, const char *v, void *ud)
 static const hub_sub *const tables[] = {
     mm_cli_hub_admin_subs, mm_cli_hub_view_subs,   mm_cli_hub_scale_subs,
     mm_cli_hub_token_subs, mm_cli_hub_notify_subs, mm_cli_hub_scs_subs,
-    mm_cli_hub_user_subs};
+    mm_cli_hub_user_subs,  mm_cli_hub_block_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */

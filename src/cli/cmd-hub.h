@@ -52,6 +52,8 @@ enum {
     K_BUS,
     K_CASE,
     K_GROUP,
+    K_VALUE,
+    K_REASON,
 };
 #define SAN_MAX 64u
 /* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
@@ -63,6 +65,7 @@ typedef struct hub_args {
     uint64_t given; /* 1 << K_… of every option seen (keys below K_EXT) */
     const char *dir, *listen, *id, *name, *kind, *industry, *region, *tenant;
     const char *url, *secret, *buyer, *supplier, *level;
+    const char *value, *reason; /* hub feed retract */
     int tls; /* -1 not given, 0 --plain, 1 --tls (the last one counts) */
     const char *san[SAN_MAX];
     size_t n_san;
@@ -124,6 +127,7 @@ extern const hub_sub mm_cli_hub_notify_subs[];
 extern const hub_sub mm_cli_hub_scs_subs[];
 /* The rows of cmd-hub-user.c (accounts and provider links). */
 extern const hub_sub mm_cli_hub_user_subs[];
+extern const hub_sub mm_cli_hub_block_subs[]; /* cmd-hub-block.c */
 
 /* Prints err as "mamori hub: …" and returns 1. */
 int mm_cli_hub_fail(const mm_err *err);

@@ -2,6 +2,7 @@
 /* cmd-sensor.c — `mamori sensor --config FILE`: the log-watching daemon. */
 #include "cli.h"
 #include "core.h"
+#include "block.h"
 #include "sensor.h"
 
 #include <signal.h>
@@ -29,6 +30,23 @@ static int start_exit(mm_rc rc)
                : MM_EXIT_FAIL;
 }
 
+/* --unblock: everything [block] added goes (mamori's nftables table). */
+static int sensor_unblock(void)
+{
+    mm_err err;
+    bool removed = false;
+    if (mm_block_remove(&removed, &err) != MM_OK) {
+        char msg[900];
+        mm_err_format(&err, msg, sizeof msg);
+        fprintf(stderr, "mamori sensor: %s\n", msg);
+        return MM_EXIT_FAIL;
+    }
+    fprintf(stderr, "mamori sensor: %s\n",
+            removed ? "遮断をすべて解除しました / every block removed"
+                    : "遮断はありません / nothing was blocked");
+    return MM_EXIT_OK;
+}
+
 static int sensor_run(int argc, char **argv)
 {
     const char *config = NULL;
@@ -44,6 +62,8 @@ static int sensor_run(int argc, char **argv)
             config = argv[i] + 9;
         } else if (strcmp(argv[i], "--check") == 0) {
             check_only = true;
+        } else if (strcmp(argv[i], "--unblock") == 0) {
+            return sensor_unblock();
         } else {
             return mm_cli_usage_error(&mm_cmd_sensor,
                                       "不明なオプション / unknown option "
@@ -112,7 +132,7 @@ const mm_command mm_cmd_sensor = {
     .summary_ja = "ログを監視して攻撃を検知（常駐）",
     .summary_en = "watch logs and syslog, detect attacks (daemon)",
     .usage =
-        "使い方 / usage: mamori sensor --config FILE [--check]\n"
+        "使い方 / usage: mamori sensor --config FILE [--check] | --unblock\n"
         "\n"
         "  ログファイル（ローテーション・切り詰めに追従、再起動しても行を失わ"
         "ず二重に数えない）と\n"
@@ -129,6 +149,9 @@ const mm_command mm_cmd_sensor = {
         "                 de-identified upload to the hub, shared feed)\n"
         "  --check        設定とルールを確かめて終了 / check the config and "
         "rules, then exit\n"
+        "  --unblock      [block] が加えた遮断をすべて解除して終了 / remove "
+        "every block\n"
+        "                 [block] added, then exit (docs/block.md)\n"
         "\n"
         "  シグナル / signals: SIGHUP ルールと IOC を再読み込み / reload "
         "rules and indicators;\n"

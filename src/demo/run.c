@@ -859,10 +859,11 @@ static void replay(demo *d, attacker *att, int n_att)
             if (d->blocked[st->a][st->sme])
                 sayf(d,
                      "  最初の1行で見分けました (ioc.ip): この相手は共有リスト"
-                     "に載っていました（遮断したかどうかは別です）",
+                     "に載っていました（通信を止めるのは、止める設定 [block] "
+                     "を有効にした所だけです）",
                      "  recognised at the very first line (ioc.ip): the "
-                     "address was on the shared list (whether anything "
-                     "blocked it is another matter)");
+                     "address was on the shared list (packets are dropped "
+                     "only where [block] is enabled)");
         }
         camp_q camp = hub_campaign(d, a->ip);
         if (camp.n > 0 && !campaign_seen[st->a]) {

@@ -751,6 +751,8 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
         d->written_last = 0;
         dirty = true;
     }
+    if (d->i.removed && d->i.campaign == MM_HUB_RETRACTED)
+        return MM_OK; /* retracted by the operator: never listed again */
     unsigned cb = conf_base(c);
     if (d->i.removed || x->now - d->written_last >= IND_REFRESH_MS ||
         d->i.confidence != cb || d->i.campaign != c->c.id)
@@ -1396,4 +1398,17 @@ unsigned mm_hub_confidence(const mm_indicator *i, int64_t now_ms)
 mm_store *mm_hub__store(mm_hub *h)
 {
     return h->st;
+}
+
+/* For blocklist.c: indicators written by another process (`mamori hub feed
+ * retract`) since our cursor, applied to the in-memory index. */
+mm_rc mm_hub__sync_indicators(mm_hub *h, mm_err *err)
+{
+    return mm_store_indicator_list(h->st, h->cursor, load_indicator, h, err);
+}
+
+/* For blocklist.c: inside a member's own ranges. */
+bool mm_hub__member_range(const mm_hub *h, const mm_addr *a)
+{
+    return tenant_range(h, a);
 }

@@ -392,4 +392,14 @@ mm_rc mm_hub_campaigns_view_json(mm_store *st, const uint8_t *key,
 mm_rc mm_hub_graph_json(mm_store *st, const uint8_t *key, mm_buf *out,
                         mm_err *err);
 
+/* ---- blocking lists and retraction (blocklist.c) ------------------------ */
+
+/* indicator.campaign of an indicator the operator retracted: it stays
+ * removed, whatever is seen later. */
+#define MM_HUB_RETRACTED (-1)
+/* correlate.c: indicators another process wrote since the cursor. */
+mm_rc mm_hub__sync_indicators(mm_hub *h, mm_err *err);
+/* correlate.c: inside a member's own ranges. */
+bool mm_hub__member_range(const mm_hub *h, const mm_addr *a);
+
 #endif /* MM_HUB_INT_H */

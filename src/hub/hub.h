@@ -1413,4 +1413,40 @@ mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
                        const mm_hub_asm_opts *o, int64_t now_ms, mm_buf *out,
                        mm_err *err);
 
+/* ---- blocking lists and retraction (blocklist.c, docs/block.md) ---------
+ */
+
+/* The live IP indicators as the plain list a firewall pulls, for tenant
+ * `t`: format "fortigate", "paloalto" or "cisco" (one address or CIDR per
+ * line, the same for all three); never the tenant's own ranges, a member's
+ * ranges, the hub's allowlist or a reserved address; only indicators whose
+ * decayed confidence is at least min_conf. MM_ENOTFOUND for an unknown
+ * format. The caller holds the hub's lock. */
+mm_rc mm_hub_blocklist(mm_hub *h, const mm_tenant *t, const char *format,
+                       unsigned min_conf, int64_t now_ms, mm_buf *out,
+                       mm_err *err);
+/* Retracts an indicator (IP address or domain name) in the store: it is
+ * marked removed with a new feed sequence, so every sensor's feed puller
+ * gets it as a removal, and it is never listed again whatever is seen
+ * later. Works on a store another process serves (that server picks it up
+ * through mm_hub_sync). *was_listed tells whether it was live. MM_EINVAL
+ * for a value that is neither. */
+mm_rc mm_hub_retract_store(mm_store *st, const char *value, int64_t now_ms,
+                           bool *was_listed, mm_err *err);
+/* The same through a running engine (store, index and cursor at once). */
+mm_rc mm_hub_retract(mm_hub *h, const char *value, int64_t now_ms,
+                     bool *was_listed, mm_err *err);
+/* Takes in indicators another process wrote (a retraction from the CLI)
+ * and moves the feed cursor past them, so long polls answer. */
+mm_rc mm_hub_sync(mm_hub *h, mm_err *err);
+
+/* The block routes: tenant t (authenticated) GETs
+ * /api/v1/blocklist/<format>.txt[?min=N]; t NULL is the operator's
+ * POST /api/v1/admin/retract?value=V (the server allows it from loopback
+ * only). Sets *status, *text (plain list, else JSON) and the body. The
+ * caller holds the hub's lock. */
+void mm_hub_block_http(mm_hub *h, const mm_tenant *t, const char *url,
+                       const char *value, const char *min, int64_t now_ms,
+                       unsigned *status, bool *text, mm_buf *out);
+
 #endif /* MM_HUB_H */

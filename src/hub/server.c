@@ -914,6 +914,67 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
     return ret;
 }
 
+/* Firewalls that pull lists send HTTP Basic (FortiGate, Palo Alto): the
+ * tenant token is the password, the user name is ignored. */
+static bool basic_token(mm_hub_server *s, struct MHD_Connection *c,
+                        mm_tenant *out)
+{
+    char *pw = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pw);
+    bool ok = false;
+    if (pw && strlen(pw) > 0 && strlen(pw) <= 256) {
+        char hash[65];
+        mm_hub_token_hash(pw, strlen(pw), hash, sizeof hash);
+        pthread_mutex_lock(&s->mu);
+        const mm_tenant *t = mm_hub_tenant_by_hash(s->h, hash);
+        if (t)
+            *out = *t;
+        pthread_mutex_unlock(&s->mu);
+        ok = t != NULL;
+    }
+    MHD_free(user);
+    MHD_free(pw);
+    return ok;
+}
+
+/* Block lists (tenant token) and retraction (operator, loopback only):
+ * docs/block.md; the work is in blocklist.c. */
+static enum MHD_Result block_access(mm_hub_server *s, struct MHD_Connection *c,
+                                    const char *url, const char *method)
+{
+    bool admin = url[8] == 'a';
+    mm_tenant t;
+    if (strcmp(method, admin ? "POST" : "GET") != 0)
+        return reply_error(s, c, 405, admin ? "use POST" : "use GET", "Allow",
+                           admin ? "POST" : "GET");
+    if (admin && !client_is_loopback(c))
+        return reply_error(s, c, 403, "retraction is for the hub host only",
+                           NULL, NULL);
+    if (!admin && !authenticate(s, c, &t) && !basic_token(s, c, &t))
+        return reply_error(s, c, 401,
+                           "missing or unknown token (Bearer, or "
+                           "Basic with the token as password)",
+                           "WWW-Authenticate", "Basic realm=\"mamori\"");
+    mm_buf out;
+    mm_buf_init(&out, RESP_MAX);
+    unsigned status = 500;
+    bool text = false;
+    pthread_mutex_lock(&s->mu);
+    mm_hub_block_http(
+        s->h, admin ? NULL : &t, url,
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "value"),
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "min"),
+        mm_now_ms(), &status, &text, &out);
+    if (admin)
+        wake_waiters(s, false); /* sensors hear of the removal now */
+    pthread_mutex_unlock(&s->mu);
+    enum MHD_Result r = reply(
+        c, status, text ? "text/plain; charset=utf-8" : "application/json",
+        out.data ? out.data : "", out.len, NULL, NULL);
+    mm_buf_free(&out);
+    return r;
+}
+
 /* /api/v1/scs/… (the SCS buyer view, routes in scs-status.c: reading
  * needs the read scope, submitting the upload scope) and /api/v1/admin/…
  * (tokens.c, the admin scope). Bodies of at most MM_HUB_SCS_DOC_MAX
@@ -1056,6 +1117,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
         *upload_size = 0;
         return MHD_YES;
     }
+    if (strncmp(url, "/api/v1/blocklist/", 18) == 0 ||
+        strcmp(url, "/api/v1/admin/retract") == 0)
+        return block_access(s, c, url, method);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply_error(s, c, 405, "use GET", "Allow", "GET");
     if (mm_hub_console_asset_route(url)) /* the web console (console.c) */
@@ -1256,6 +1320,7 @@ static void *bg_main(void *arg)
         if (now - last_reload >= 5000) {
             last_reload = now;
             mm_hub_reload(s->h, &err);
+            mm_hub_sync(s->h, &err); /* retractions made by the CLI */
         }
         due_vec d = {NULL, 0};
         s->st->ops->warning_hooks_due(s->st, now, collect_due, &d, &err);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* config.c — the sensor's INI config: every option is one table row. */
 #include "sensor.h"
+#include "block.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,7 +16,8 @@ typedef enum opt_section {
     SEC_INPUT,
     SEC_SYSLOG,
     SEC_UPLINK, /* keys handled by mm_uplink_conf_set */
-    SEC_ENTRA   /* keys handled by mm_entra_conf_set */
+    SEC_ENTRA,  /* keys handled by mm_entra_conf_set */
+    SEC_BLOCK   /* keys handled by mm_block_conf_set */
 } opt_section;
 
 typedef enum opt_type {
@@ -84,8 +86,8 @@ static const opt_def opts[] = {
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
 static const char *const section_names[] = {"sensor", "input", "syslog",
-                                            "uplink", "entra"};
-#define N_SECTIONS 5
+                                            "uplink", "entra", "block"};
+#define N_SECTIONS 6
 
 typedef struct load_ctx {
     mm_sensor_config *cfg;
@@ -347,6 +349,15 @@ static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)
         c->cfg->entra_on = true;
         c->cfg->entra_line = it->line;
     }
+    if (s == SEC_BLOCK && !c->cfg->block) {
+        c->cfg->block = malloc(sizeof *c->cfg->block);
+        if (!c->cfg->block)
+            return mm_err_set(err, MM_ENOMEM, it->file, it->line,
+                              "out of memory");
+        mm_block_conf_init(c->cfg->block);
+        c->cfg->block_on = true;
+        c->cfg->block_line = it->line;
+    }
     if (s == SEC_INPUT) {
         if (!valid_source_name(it->label))
             return mm_err_set(err, MM_EINVAL, it->file, it->line,
@@ -425,6 +436,17 @@ static mm_rc on_item(const mm_conf_item *it, void *ud, mm_err *err)
         if (rc == MM_ENOTFOUND)
             return mm_err_set(err, MM_EINVAL, it->file, it->line,
                               "unknown key '%s' in [entra]", it->key);
+        return rc == MM_OK
+                   ? MM_OK
+                   : mm_err_set(err, rc, it->file, it->line, "%s", e.msg);
+    }
+    if (c->section == SEC_BLOCK) {
+        mm_err e;
+        mm_rc rc = mm_block_conf_set(c->cfg->block, it->key, it->value, &e);
+        if (rc == MM_ENOTFOUND)
+            return mm_err_set(err, MM_EINVAL, it->file, it->line,
+                              "unknown key '%s' in [block] (docs/block.md)",
+                              it->key);
         return rc == MM_OK
                    ? MM_OK
                    : mm_err_set(err, rc, it->file, it->line, "%s", e.msg);
@@ -597,8 +619,10 @@ mm_rc mm_sensor_config_load(const char *path, mm_sensor_config **out,
 
 void mm_sensor_config_free(mm_sensor_config *cfg)
 {
-    if (cfg)
+    if (cfg) {
         free(cfg->entra);
+        free(cfg->block);
+    }
     free(cfg);
 }
 

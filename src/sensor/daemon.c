@@ -2,6 +2,7 @@
 /* daemon.c — the sensor loop: one epoll over inotify, a timer, the signal
  * fd and the syslog sockets; every line goes parse → detect → sinks. */
 #include "sensor-int.h"
+#include "block.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -99,7 +100,8 @@ struct mm_sensor {
     char last_reload_error[600];
     bool state_corrupt;
     bool stop;
-    mm_sensor_link *link; /* the uplink, when the config has [uplink] */
+    mm_sensor_link *link;   /* the uplink, when the config has [uplink] */
+    struct mm_blocker *blk; /* [block] (blocking.c), or NULL */
 };
 
 static void slog(mm_sensor *s, int level, const char *fmt, ...)
@@ -361,6 +363,8 @@ static mm_rc write_status(mm_sensor *s, bool running, mm_err *err)
                   s->udp_port, s->tcp_port, open_conns,
                   (unsigned long long)s->conns_rejected,
                   (unsigned long long)s->frames_dropped);
+    if (s->blk && mm_blocker_status_json(s->blk, &b) == MM_OK)
+        mm_buf_puts(&b, ",");
     mm_buf_printf(&b, "\"state_reset\":%s,\"sources\":[",
                   s->state_corrupt ? "true" : "false");
     mm_source_stats tot;
@@ -682,6 +686,8 @@ mm_rc mm_sensor_reload(mm_sensor *s, mm_err *err)
 /* SIGHUP and a feed update: reload, log, report. */
 static void reload_logged(mm_sensor *s)
 {
+    /* blocking first: it need not wait for the rules to compile */
+    mm_sensor_block_reload(s->blk, s->cfg, s->log, s->log_ud);
     mm_err err;
     if (mm_sensor_reload(s, &err) == MM_OK) {
         mm_ruleset_info ri;
@@ -742,6 +748,7 @@ static void on_timer(mm_sensor *s)
         }
         s->last_state_ms = now;
     }
+    mm_sensor_block_tick(s->blk, s->link, s->started_ms, s->log, s->log_ud);
     if (now - s->last_status_ms >= (int64_t)s->cfg->status_interval_s * 1000) {
         write_status(s, true, NULL);
         s->last_status_ms = now;
@@ -806,6 +813,13 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
         s->sinks[s->n_sinks++] = (sink){mm_sensor_link_alert, s->link};
         mm_sensor_set_event_hook(s, mm_sensor_link_event, mm_sensor_link_flush,
                                  s->link);
+    }
+    if (cfg->block_on) {
+        rc = mm_sensor_block_new(cfg, s->log, s->log_ud, &s->blk, err);
+        if (rc != MM_OK)
+            return rc;
+        s->sinks[s->n_sinks++] = (sink){mm_sensor_block_alert, s->blk};
+        mm_sensor_block_reload(s->blk, cfg, s->log, s->log_ud);
     }
 
     size_t n_src = cfg->n_inputs + (cfg->syslog_udp[0] ? 1 : 0) +
@@ -1013,6 +1027,7 @@ void mm_sensor_free(mm_sensor *s)
     /* After the last flush of the detector and the offsets: what the
      * uplink has not sent stays in its spool. */
     mm_sensor_link_stop(s->link);
+    mm_blocker_free(s->blk); /* entries stay and expire by their timeout */
     mm_detector_free(s->det);
     mm_ruleset_free(s->rs);
     mm_buf_free(&s->json);

@@ -31,4 +31,27 @@ mm_rc mm_sensor_link_flush(void *ud);
 /* Stops the uplink (unsent records stay in the spool). NULL is a no-op. */
 void mm_sensor_link_stop(mm_sensor_link *l);
 
+/* ---- blocking.c: [block], the sensor's use of src/block ----------------- */
+
+struct mm_blocker;
+/* The blocker of cfg->block with its allowlist: loopback, [block] allow
+ * and allow_host, [sensor] allow, [uplink] own_ranges, the hub's address
+ * and the DNS servers of resolv. Names that do not resolve are skipped
+ * (log says which). */
+mm_rc mm_sensor_block_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
+                          void *log_ud, struct mm_blocker **out, mm_err *err);
+/* The feed was reloaded: read it again ([block] feed, else the hub's
+ * feed.txt) and apply now. */
+void mm_sensor_block_reload(struct mm_blocker *b, const mm_sensor_config *cfg,
+                            mm_sensor_log_fn log, void *log_ud);
+/* The alert sink (ud = the blocker): own high/critical detections. */
+mm_rc mm_sensor_block_alert(const mm_alert *a, const char *json, size_t len,
+                            void *ud);
+/* From the loop's timer: renew, expire own detections, read counters, and
+ * when one is due upload the counters to the hub through `link` (may be
+ * NULL) as a mamori.block event. */
+void mm_sensor_block_tick(struct mm_blocker *b, mm_sensor_link *link,
+                          int64_t started_ms, mm_sensor_log_fn log,
+                          void *log_ud);
+
 #endif

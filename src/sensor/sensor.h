@@ -85,6 +85,11 @@ typedef struct mm_sensor_config {
     /* [syslog] TCP discipline (issue 12 §2) */
     unsigned syslog_max_per_ip; /* connections from one address (16) */
     unsigned syslog_idle_s;     /* silent connection closed after (60) */
+    /* [block] (src/block, docs/block.md): the feed and own detections
+     * applied to mamori's nftables set; dry run unless enabled = yes */
+    bool block_on;
+    unsigned block_line;
+    struct mm_block_conf *block; /* owned; NULL when off */
 } mm_sensor_config;
 
 /* Reads and checks the config file. On success *out is a new config (free

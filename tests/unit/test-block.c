@@ -248,6 +248,51 @@ static void test_status_json(void **state)
     mm_block_plan_free(&p);
 }
 
+static void test_conf_and_report(void **state)
+{
+    (void)state;
+    mm_block_conf c;
+    mm_err err;
+    mm_block_conf_init(&c);
+    assert_false(c.enabled);
+    assert_int_equal(mm_block_conf_set(&c, "enabled", "yes", &err), MM_OK);
+    assert_int_equal(mm_block_conf_set(&c, "enabled", "maybe", &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_block_conf_set(&c, "ttl", "0", &err), MM_EINVAL);
+    assert_int_equal(mm_block_conf_set(&c, "ttl", "120", &err), MM_OK);
+    assert_int_equal(mm_block_conf_set(&c, "allow", "10.0.0.0/8", &err),
+                     MM_OK);
+    assert_int_equal(mm_block_conf_set(&c, "allow", "10.0.0.0/99", &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_block_conf_set(&c, "nope", "1", &err), MM_ENOTFOUND);
+    assert_int_equal(c.ttl_s, 120);
+    mm_block_allow a;
+    mm_block_allow_init(&a);
+    mm_blocker *b;
+    assert_int_equal(mm_blocker_new(&c, &a, &b, &err), MM_OK);
+    mm_buf js;
+    mm_buf_init(&js, 1 << 20);
+    assert_int_equal(mm_blocker_report_json(b, 1000, "s1", &js), MM_OK);
+    assert_non_null(strstr(js.data, "\"id\":\"s1-block-1\""));
+    assert_non_null(strstr(js.data, "\"dataset\":\"mamori.block\""));
+    assert_non_null(strstr(js.data, "\"dropped_packets\":0"));
+    mm_buf_reset(&js);
+    assert_int_equal(mm_blocker_report_json(b, 2000, "s1", &js), MM_SKIP);
+    assert_int_equal(mm_blocker_report_json(b, 61000, "s1", &js), MM_OK);
+    assert_non_null(strstr(js.data, "s1-block-2"));
+    /* own detections: high and critical only, never an allowlisted one */
+    mm_addr src;
+    mm_addr_parse("45.33.32.9", 10, &src);
+    mm_blocker_detection(b, &src, 2, 1000);
+    mm_addr_parse("10.1.2.3", 8, &src);
+    mm_blocker_detection(b, &src, 4, 1000);
+    mm_buf_reset(&js);
+    assert_int_equal(mm_blocker_status_json(b, &js), MM_OK);
+    assert_non_null(strstr(js.data, "\"own_detections\":1"));
+    mm_buf_free(&js);
+    mm_blocker_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_render_lists),
         cmocka_unit_test(test_render_yamaha),
         cmocka_unit_test(test_status_json),
+        cmocka_unit_test(test_conf_and_report),
     };
     return cmocka_run_group_tests_name("block", tests, NULL, NULL);
 }
