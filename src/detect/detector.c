@@ -454,6 +454,19 @@ static void open_alert(mm_detector *d, uint64_t wkey, uint16_t ri,
 /* ---- windows
  * ---------------------------------------------------------------- */
 
+/* How many of a table's n entries eviction looks at: all of a small
+ * table, EVICT_SAMPLES of a large one. */
+static size_t samples(size_t n)
+{
+    return n <= EVICT_SAMPLES ? n : EVICT_SAMPLES;
+}
+
+/* The s-th entry looked at: each in turn, or a random one. */
+static size_t sample_at(mm_detector *d, size_t n, size_t s)
+{
+    return n <= EVICT_SAMPLES ? s : rng_next(d) % n;
+}
+
 /* Drops the least recently touched of a sample of windows and first
  * sightings (both count towards max_keys). */
 static void evict_one(mm_detector *d, mm_alert_fn cb, void *ud)
@@ -462,27 +475,15 @@ static void evict_one(mm_detector *d, mm_alert_fn cb, void *ud)
     mm_fstab *f = &d->fs;
     mm_win *best = NULL;
     mm_first *fbest = NULL;
-    if (t->n <= EVICT_SAMPLES) {
-        for (size_t i = 0; i < t->n; i++)
-            if (!best || t->ents[i].last_s < best->last_s)
-                best = &t->ents[i];
-    } else {
-        for (unsigned s = 0; s < EVICT_SAMPLES; s++) {
-            mm_win *e = &t->ents[rng_next(d) % t->n];
-            if (!best || e->last_s < best->last_s)
-                best = e;
-        }
+    for (size_t s = 0; s < samples(t->n); s++) {
+        mm_win *e = &t->ents[sample_at(d, t->n, s)];
+        if (!best || e->last_s < best->last_s)
+            best = e;
     }
-    if (f->n <= EVICT_SAMPLES) {
-        for (size_t i = 0; i < f->n; i++)
-            if (!fbest || f->ents[i].ts < fbest->ts)
-                fbest = &f->ents[i];
-    } else {
-        for (unsigned s = 0; s < EVICT_SAMPLES; s++) {
-            mm_first *e = &f->ents[rng_next(d) % f->n];
-            if (!fbest || e->ts < fbest->ts)
-                fbest = e;
-        }
+    for (size_t s = 0; s < samples(f->n); s++) {
+        mm_first *e = &f->ents[sample_at(d, f->n, s)];
+        if (!fbest || e->ts < fbest->ts)
+            fbest = e;
     }
     if (fbest && (!best || fbest->ts <= best->last_s))
         mm_fstab_remove(f, fbest);

@@ -169,52 +169,37 @@ typedef struct ctx {
 
 #define FAIL(c, ...) (snprintf((c)->why, sizeof(c)->why, __VA_ARGS__), false)
 
+/* The name of value x of an enum-valued field, NULL past its last value
+ * or for a field that is no enum. */
+static const char *enum_name(mm_field f, unsigned x)
+{
+    switch (f) {
+    case MM_F_DATASET:
+        return x < MM_DS_COUNT ? mm_dataset_name((mm_dataset)x) : NULL;
+    case MM_F_CATEGORY:
+        return x < MM_CAT_COUNT ? mm_category_name((mm_category)x) : NULL;
+    case MM_F_ACTION:
+        return x < MM_ACT_COUNT ? mm_action_name((mm_action)x) : NULL;
+    case MM_F_SERVICE:
+        return x < MM_SVC_COUNT ? mm_service_name((mm_service)x) : NULL;
+    case MM_F_OUTCOME:
+        return x < MM_OUT_COUNT ? mm_outcome_name((mm_outcome)x) : NULL;
+    default: return NULL;
+    }
+}
+
+/* The bit of the value named v. Value 0 is "none" (no dataset, category,
+ * action or service: never matched), except for the outcome "unknown". */
 static bool enum_bit(mm_field f, tok v, uint64_t *bit)
 {
-    unsigned x = 0;
-    switch (f) {
-    case MM_F_DATASET: {
-        mm_dataset d;
-        if (!mm_dataset_from_name(v.p, v.n, &d) || d == MM_DS_NONE)
-            return false;
-        x = d;
-        break;
-    }
-    case MM_F_CATEGORY: {
-        mm_category c;
-        if (!mm_category_from_name(v.p, v.n, &c) || c == MM_CAT_NONE)
-            return false;
-        x = c;
-        break;
-    }
-    case MM_F_ACTION: {
-        mm_action a;
-        if (!mm_action_from_name(v.p, v.n, &a) || a == MM_ACT_NONE)
-            return false;
-        x = a;
-        break;
-    }
-    case MM_F_SERVICE: {
-        mm_service sv;
-        if (!mm_service_from_name(v.p, v.n, &sv) || sv == MM_SVC_NONE)
-            return false;
-        x = sv;
-        break;
-    }
-    case MM_F_OUTCOME: {
-        unsigned o;
-        for (o = 0; o < MM_OUT_COUNT; o++)
-            if (tok_eq(v, mm_outcome_name((mm_outcome)o)))
-                break;
-        if (o == MM_OUT_COUNT)
-            return false;
-        x = o;
-        break;
-    }
-    default: return false;
-    }
-    *bit = UINT64_C(1) << x;
-    return true;
+    const char *name;
+    for (unsigned x = f == MM_F_OUTCOME ? 0 : 1;
+         (name = enum_name(f, x)) != NULL; x++)
+        if (tok_eq(v, name)) {
+            *bit = UINT64_C(1) << x;
+            return true;
+        }
+    return false;
 }
 
 static bool parse_range(tok v, uint32_t max, mm_range *r)

@@ -139,6 +139,16 @@ static void set_addr(mm_event *ev, const pp_winrec *r, mm_span a)
         ev->src_port = (uint16_t)port;
 }
 
+/* A change the event records as done (an account, a group membership, the
+ * system's configuration); `who` is the user it names. */
+static void change(mm_event *ev, mm_category cat, mm_action act, mm_span who)
+{
+    ev->category = cat;
+    ev->action = act;
+    ev->outcome = MM_OUT_SUCCESS;
+    set_user(ev, who);
+}
+
 static void auth(mm_event *ev, mm_service svc, mm_action act)
 {
     pp_auth_event(ev, svc, act,
@@ -276,21 +286,16 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
             ev->executable = r->f[PP_WF_PROCESS_NAME];
         return MM_OK;
     case 4720:
-        ev->category = MM_CAT_IAM;
-        ev->action = MM_ACT_USER_CREATED;
-        ev->outcome = MM_OUT_SUCCESS;
-        set_user(ev, r->f[PP_WF_TARGET_USER]);
+        change(ev, MM_CAT_IAM, MM_ACT_USER_CREATED, r->f[PP_WF_TARGET_USER]);
         return MM_OK;
     case 4728:
     case 4732:
     case 4756:
-        ev->category = MM_CAT_IAM;
-        ev->action = MM_ACT_GROUP_MEMBER_ADDED;
-        ev->outcome = MM_OUT_SUCCESS;
         /* the member: its name (domain members: a DN) or, for local
          * groups, which log "-", its SID */
-        set_user(ev, empty(r->f[PP_WF_MEMBER_NAME]) ? r->f[PP_WF_MEMBER_SID]
-                                                    : r->f[PP_WF_MEMBER_NAME]);
+        change(ev, MM_CAT_IAM, MM_ACT_GROUP_MEMBER_ADDED,
+               empty(r->f[PP_WF_MEMBER_NAME]) ? r->f[PP_WF_MEMBER_SID]
+                                              : r->f[PP_WF_MEMBER_NAME]);
         /* group.name as logged ("Administrators", "Domain Admins"; rules
          * match the names), its SID when the name is missing */
         ev->group = !empty(r->f[PP_WF_TARGET_USER]) ? r->f[PP_WF_TARGET_USER]
@@ -300,26 +305,20 @@ mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev)
     case 104:
         if (!provider_is(r, "Eventlog", 8))
             return MM_SKIP;
-        ev->category = MM_CAT_CONFIGURATION;
-        ev->action = MM_ACT_LOG_CLEARED;
-        ev->outcome = MM_OUT_SUCCESS;
-        set_user(ev, r->f[PP_WF_SUBJECT_USER]);
+        change(ev, MM_CAT_CONFIGURATION, MM_ACT_LOG_CLEARED,
+               r->f[PP_WF_SUBJECT_USER]);
         return MM_OK;
     case 7045:
-        ev->category = MM_CAT_CONFIGURATION;
-        ev->action = MM_ACT_SERVICE_INSTALLED;
-        ev->outcome = MM_OUT_SUCCESS;
+        change(ev, MM_CAT_CONFIGURATION, MM_ACT_SERVICE_INSTALLED,
+               r->f[PP_WF_ACCOUNT_NAME]);
         if (!empty(r->f[PP_WF_IMAGE_PATH]))
             ev->executable = r->f[PP_WF_IMAGE_PATH];
         if (!empty(r->f[PP_WF_SERVICE_NAME]))
             ev->process = r->f[PP_WF_SERVICE_NAME];
-        set_user(ev, r->f[PP_WF_ACCOUNT_NAME]);
         return MM_OK;
     case 4698:
-        ev->category = MM_CAT_CONFIGURATION;
-        ev->action = MM_ACT_TASK_CREATED;
-        ev->outcome = MM_OUT_SUCCESS;
-        set_user(ev, r->f[PP_WF_SUBJECT_USER]);
+        change(ev, MM_CAT_CONFIGURATION, MM_ACT_TASK_CREATED,
+               r->f[PP_WF_SUBJECT_USER]);
         ev->executable = task_command(r->f[PP_WF_TASK_CONTENT]);
         if (!empty(r->f[PP_WF_TASK_NAME]))
             ev->process = r->f[PP_WF_TASK_NAME];

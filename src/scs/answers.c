@@ -165,6 +165,14 @@ static mm_rc parse_answer(actx *c, mm_scs_answers *A, size_t idx,
     return MM_OK;
 }
 
+/* The answers keep their own copy of a checked object. */
+static mm_rc keep_copy(actx *c, json_t **dst, json_t *src)
+{
+    *dst = json_deep_copy(src);
+    return *dst ? MM_OK
+                : mm_err_set(c->err, MM_ENOMEM, c->name, 0, "out of memory");
+}
+
 static mm_rc parse_org(actx *c, mm_scs_answers *A, json_t *org)
 {
     if (!json_is_object(org))
@@ -212,9 +220,7 @@ static mm_rc parse_org(actx *c, mm_scs_answers *A, json_t *org)
                 k, k);
         }
     }
-    A->org = json_deep_copy(org);
-    return A->org ? MM_OK
-                  : mm_err_set(c->err, MM_ENOMEM, c->name, 0, "out of memory");
+    return keep_copy(c, &A->org, org);
 }
 
 static mm_rc parse_inventory(actx *c, mm_scs_answers *A, json_t *inv)
@@ -262,10 +268,7 @@ static mm_rc parse_inventory(actx *c, mm_scs_answers *A, json_t *inv)
                         k, k);
         }
     }
-    A->inventory = json_deep_copy(inv);
-    return A->inventory
-               ? MM_OK
-               : mm_err_set(c->err, MM_ENOMEM, c->name, 0, "out of memory");
+    return keep_copy(c, &A->inventory, inv);
 }
 
 mm_rc mm_scs_answers_parse(const char *data, size_t len, const char *name,

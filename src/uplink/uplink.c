@@ -86,6 +86,14 @@ static void ulog(mm_uplink *u, mm_log_level lvl, const char *fmt, ...)
         u->opts.log(u->opts.ud, lvl, msg);
 }
 
+/* An error a worker thread cannot hand to a caller: "what: <the error>". */
+static void ulog_err(mm_uplink *u, const char *what, const mm_err *e)
+{
+    char msg[900];
+    mm_err_format(e, msg, sizeof msg);
+    ulog(u, MM_LOG_ERROR, "%s: %s", what, msg);
+}
+
 static uint64_t xorshift(uint64_t *s)
 {
     uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ull;
@@ -344,16 +352,26 @@ static mm_rc finish_batch(mm_uplink *u, mm_err *err)
     return MM_OK;
 }
 
-mm_rc mm_uplink_step_upload(mm_uplink *u, unsigned *retry_ms, mm_err *err)
+/* MM_EINVAL once the hub has refused the token for `what` (*refused, set
+ * under u->mu by the thread that saw the 401/403): no retry helps. */
+static mm_rc check_refused(mm_uplink *u, const bool *refused, const char *what,
+                           mm_err *err)
 {
-    *retry_ms = 0;
     pthread_mutex_lock(&u->mu);
-    bool stopped = u->auth_failed;
+    bool stopped = *refused;
     pthread_mutex_unlock(&u->mu);
     if (stopped)
         return mm_err_set(err, MM_EINVAL, u->base_url, 0,
-                          "uploads stopped: the hub refused the token");
-    mm_rc rc;
+                          "%s stopped: the hub refused the token", what);
+    return MM_OK;
+}
+
+mm_rc mm_uplink_step_upload(mm_uplink *u, unsigned *retry_ms, mm_err *err)
+{
+    *retry_ms = 0;
+    mm_rc rc = check_refused(u, &u->auth_failed, "uploads", err);
+    if (rc != MM_OK)
+        return rc;
     if (!u->batch_loaded) {
         rc = mm_spool_read(u->spool, &u->batch, u->conf.batch_max,
                            MM_UPLINK_BATCH_BYTES, err);
@@ -706,12 +724,9 @@ mm_rc mm_uplink_step_feed(mm_uplink *u, unsigned wait_s, unsigned *retry_ms,
                           mm_err *err)
 {
     *retry_ms = 0;
-    pthread_mutex_lock(&u->mu);
-    bool stopped = u->feed_auth_failed;
-    pthread_mutex_unlock(&u->mu);
-    if (stopped)
-        return mm_err_set(err, MM_EINVAL, u->base_url, 0,
-                          "feed stopped: the hub refused the token");
+    mm_rc rc = check_refused(u, &u->feed_auth_failed, "feed", err);
+    if (rc != MM_OK)
+        return rc;
     if (wait_s > 60)
         wait_s = 60;
     char url[1200];
@@ -728,8 +743,8 @@ mm_rc mm_uplink_step_feed(mm_uplink *u, unsigned wait_s, unsigned *retry_ms,
     }
     http_resp r;
     mm_buf_init(&r.body, MM_UPLINK_REPLY_MAX);
-    mm_rc rc = http_do(u, u->feed_curl, u->feed_headers, url, NULL, 0,
-                       (long)wait_s + 30, &r, err);
+    rc = http_do(u, u->feed_curl, u->feed_headers, url, NULL, 0,
+                 (long)wait_s + 30, &r, err);
     pthread_mutex_lock(&u->mu);
     u->feed_polls++;
     pthread_mutex_unlock(&u->mu);
@@ -887,10 +902,7 @@ static void *upload_main(void *arg)
         else if (rc == MM_EINVAL)
             nap(u, 60000);
         else {
-            char msg[900];
-            mm_err_format(&e, msg, sizeof msg);
-            ulog(u, MM_LOG_ERROR, "スプールの読み書きに失敗 / spool error: %s",
-                 msg);
+            ulog_err(u, "スプールの読み書きに失敗 / spool error", &e);
             sleep_backoff(u, 5000);
         }
     }
@@ -911,11 +923,8 @@ static void *feed_main(void *arg)
         else if (rc == MM_EINVAL)
             sleep_backoff(u, 60000);
         else {
-            char msg[900];
-            mm_err_format(&e, msg, sizeof msg);
-            ulog(u, MM_LOG_ERROR,
-                 "共有フィードを保存できません / cannot save the feed: %s",
-                 msg);
+            ulog_err(u, "共有フィードを保存できません / cannot save the feed",
+                     &e);
             sleep_backoff(u, 5000);
         }
     }
