@@ -199,16 +199,12 @@ static const char *bearer(struct MHD_Connection *c, size_t *n)
     return *n ? tok : NULL;
 }
 
-/* Checks the request's bearer token (live, and holding at least one scope
- * of `need`) and copies its tenant to *out. 200, 401 (missing, unknown,
- * expired, revoked) or 403 (lacks the scope). */
-static unsigned authorize(mm_hub_server *s, struct MHD_Connection *c,
-                          unsigned need, mm_tenant *out)
+/* Checks a token (live, and holding at least one scope of `need`) and
+ * copies its tenant to *out. 200, 401 (missing, unknown, expired, revoked)
+ * or 403 (lacks the scope). */
+static unsigned check_token(mm_hub_server *s, const char *tok, size_t n,
+                            unsigned need, mm_tenant *out)
 {
-    size_t n = 0;
-    const char *tok = bearer(c, &n);
-    if (!tok)
-        return 401;
     mm_token tk;
     pthread_mutex_lock(&s->mu);
     unsigned st =
@@ -228,6 +224,15 @@ static unsigned authorize(mm_hub_server *s, struct MHD_Connection *c,
         st = 401;
     pthread_mutex_unlock(&s->mu);
     return st;
+}
+
+/* check_token on the request's bearer token. */
+static unsigned authorize(mm_hub_server *s, struct MHD_Connection *c,
+                          unsigned need, mm_tenant *out)
+{
+    size_t n = 0;
+    const char *tok = bearer(c, &n);
+    return tok ? check_token(s, tok, n, need, out) : 401;
 }
 
 /* The reply to a request authorize() refused. */
@@ -916,25 +921,17 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
 
 /* Firewalls that pull lists send HTTP Basic (FortiGate, Palo Alto): the
  * tenant token is the password, the user name is ignored. */
-static bool basic_token(mm_hub_server *s, struct MHD_Connection *c,
-                        mm_tenant *out)
+static unsigned basic_token(mm_hub_server *s, struct MHD_Connection *c,
+                            unsigned need, mm_tenant *out)
 {
     char *pw = NULL;
     char *user = MHD_basic_auth_get_username_password(c, &pw);
-    bool ok = false;
-    if (pw && strlen(pw) > 0 && strlen(pw) <= 256) {
-        char hash[65];
-        mm_hub_token_hash(pw, strlen(pw), hash, sizeof hash);
-        pthread_mutex_lock(&s->mu);
-        const mm_tenant *t = mm_hub_tenant_by_hash(s->h, hash);
-        if (t)
-            *out = *t;
-        pthread_mutex_unlock(&s->mu);
-        ok = t != NULL;
-    }
+    unsigned st = 401;
+    if (pw && strlen(pw) > 0 && strlen(pw) <= 256)
+        st = check_token(s, pw, strlen(pw), need, out);
     MHD_free(user);
     MHD_free(pw);
-    return ok;
+    return st;
 }
 
 /* Block lists (tenant token) and retraction (operator, loopback only):
@@ -950,10 +947,15 @@ static enum MHD_Result block_access(mm_hub_server *s, struct MHD_Connection *c,
     if (admin && !client_is_loopback(c))
         return reply_error(s, c, 403, "retraction is for the hub host only",
                            NULL, NULL);
-    if (!admin && !authenticate(s, c, &t) && !basic_token(s, c, &t))
+    unsigned st = 200;
+    if (!admin && (st = authorize(s, c, MM_SCOPE_FEED, &t)) == 401)
+        st = basic_token(s, c, MM_SCOPE_FEED, &t);
+    if (st == 403)
+        return reply_auth(s, c, st);
+    if (st != 200)
         return reply_error(s, c, 401,
-                           "missing or unknown token (Bearer, or "
-                           "Basic with the token as password)",
+                           "missing, unknown, expired or revoked token "
+                           "(Bearer, or Basic with the token as password)",
                            "WWW-Authenticate", "Basic realm=\"mamori\"");
     mm_buf out;
     mm_buf_init(&out, RESP_MAX);
