@@ -73,6 +73,7 @@ mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
     cs->st = st;
     cs->mu = mu;
     randombytes_buf(cs->pseudo_key, sizeof cs->pseudo_key);
+    cs->case_cursor = mm_hub_case_sweep_start(st);
     cs->tls = conf->tls;
     cs->idle_ms =
         (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;
@@ -178,16 +179,11 @@ static bool parse_u64(const char *v, int64_t *out)
 
 /* ---- relations: provider links and the supply-chain graph --------------- */
 
-typedef struct links {
-    mm_link *v;
-    size_t n;
-} links;
-
 typedef struct ctx {
     mm_hub_console *cs;
     mm_hub_user user;
     mm_hub_session sess;
-    links graph, prov;
+    mm_hub_vec graph, prov; /* of mm_link */
     bool loaded;
     mm_hub_relations rel;
     const char *step_id; /* POST …/steps/{step_id} */
@@ -195,13 +191,7 @@ typedef struct ctx {
 
 static mm_rc add_link(const mm_link *l, void *ud)
 {
-    links *ls = ud;
-    mm_link *nv = realloc(ls->v, (ls->n + 1) * sizeof *nv);
-    if (!nv)
-        return MM_ENOMEM;
-    ls->v = nv;
-    ls->v[ls->n++] = *l;
-    return MM_OK;
+    return mm_hub_vec_push(ud, l);
 }
 
 /* Loads the graph and the provider links once per request (caller holds
@@ -213,6 +203,7 @@ static void load_links(ctx *x)
     x->loaded = true;
     mm_err err;
     mm_store *st = x->cs->st;
+    x->graph.size = x->prov.size = sizeof(mm_link);
     (void)mm_store_link_list(st, add_link, &x->graph, &err);
     if (st->ops->provider_link_list)
         (void)st->ops->provider_link_list(st, NULL, add_link, &x->prov, &err);
@@ -222,23 +213,25 @@ static bool rel_provides(void *ud, const char *provider, const char *sme)
 {
     ctx *x = ud;
     load_links(x);
+    const mm_link *p = x->prov.v;
     for (size_t i = 0; i < x->prov.n; i++)
-        if (strcmp(x->prov.v[i].supplier, provider) == 0 &&
-            strcmp(x->prov.v[i].customer, sme) == 0)
+        if (strcmp(p[i].supplier, provider) == 0 &&
+            strcmp(p[i].customer, sme) == 0)
             return true;
     return false;
 }
 
 /* Is `supplier` upstream of `customer` within `depth` links? */
-static bool upstream(const links *g, const char *supplier,
+static bool upstream(const mm_hub_vec *g, const char *supplier,
                      const char *customer, int depth)
 {
+    const mm_link *l = g->v;
     for (size_t i = 0; i < g->n; i++) {
-        if (strcmp(g->v[i].customer, customer) != 0)
+        if (strcmp(l[i].customer, customer) != 0)
             continue;
-        if (strcmp(g->v[i].supplier, supplier) == 0)
+        if (strcmp(l[i].supplier, supplier) == 0)
             return true;
-        if (depth > 1 && upstream(g, supplier, g->v[i].supplier, depth - 1))
+        if (depth > 1 && upstream(g, supplier, l[i].supplier, depth - 1))
             return true;
     }
     return false;
@@ -429,36 +422,26 @@ static void logout(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
 /* ---- tenants -------------------------------------------------------------
  */
 
-typedef struct tlist {
-    mm_tenant *v;
-    size_t n;
-} tlist;
-
 static mm_rc add_tenant(const mm_tenant *t, void *ud)
 {
-    tlist *l = ud;
-    mm_tenant *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-    if (!nv)
-        return MM_ENOMEM;
-    l->v = nv;
-    l->v[l->n++] = *t;
-    return MM_OK;
+    return mm_hub_vec_push(ud, t);
 }
 
 /* A buyer sees a supplier's name only when a direct link discloses it. */
 static bool name_disclosed(ctx *x, const char *supplier)
 {
     load_links(x);
+    const mm_link *l = x->graph.v;
     for (size_t i = 0; i < x->graph.n; i++)
-        if (strcmp(x->graph.v[i].supplier, supplier) == 0 &&
-            strcmp(x->graph.v[i].customer, x->user.tenant) == 0)
-            return x->graph.v[i].disclose;
+        if (strcmp(l[i].supplier, supplier) == 0 &&
+            strcmp(l[i].customer, x->user.tenant) == 0)
+            return l[i].disclose;
     return false;
 }
 
 static void get_tenants(ctx *x, mm_hub_http_resp *o)
 {
-    tlist l = {NULL, 0};
+    mm_hub_vec l = {NULL, 0, sizeof(mm_tenant)};
     mm_err err;
     lock(x->cs);
     mm_rc rc = mm_store_tenant_list(x->cs->st, add_tenant, &l, &err);
@@ -466,7 +449,7 @@ static void get_tenants(ctx *x, mm_hub_http_resp *o)
     mm_buf_puts(b, "{\"tenants\":[");
     bool first = true;
     for (size_t i = 0; rc == MM_OK && i < l.n; i++) {
-        const mm_tenant *t = &l.v[i];
+        const mm_tenant *t = (const mm_tenant *)l.v + i;
         if (may(x, MM_RES_TENANT, t->id) != MM_ACCESS_ALLOW)
             continue;
         mm_hub_relation r =
@@ -502,10 +485,10 @@ typedef struct arow {
 } arow;
 
 typedef struct alist {
-    arow *v;
-    size_t n;
+    mm_hub_vec rows; /* arow */
     const char *tz;
-    bool detail; /* add "sample" */
+    bool detail;   /* add "sample" */
+    bool ids_only; /* collect ids, render nothing (merging many tenants) */
 } alist;
 
 static const char *jpath(json_t *root, const char *a, const char *b,
@@ -577,26 +560,27 @@ static void render_alert(mm_buf *b, const mm_hub_alert_row *a, const char *tz,
 static mm_rc collect_alert(const mm_hub_alert_row *a, void *ud)
 {
     alist *l = ud;
+    if (l->ids_only) {
+        arow id = {a->id, NULL};
+        return mm_hub_vec_push(&l->rows, &id);
+    }
     mm_buf b;
     mm_buf_init(&b, 1024 * 1024);
     render_alert(&b, a, l->tz, l->detail);
-    arow *nv = b.data ? realloc(l->v, (l->n + 1) * sizeof *nv) : NULL;
-    if (!nv) {
+    arow r = {a->id, b.data}; /* the text is owned by the list now */
+    if (!b.data || mm_hub_vec_push(&l->rows, &r) != MM_OK) {
         mm_buf_free(&b);
         return MM_ENOMEM;
     }
-    l->v = nv;
-    l->v[l->n].id = a->id;
-    l->v[l->n].json = b.data; /* owned now */
-    l->n++;
     return MM_OK;
 }
 
 static void alist_free(alist *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i].json);
-    free(l->v);
+    arow *rv = l->rows.v;
+    for (size_t i = 0; i < l->rows.n; i++)
+        free(rv[i].json);
+    free(rv);
 }
 
 static int by_id_desc(const void *a, const void *b)
@@ -640,8 +624,11 @@ static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
     aquery q;
     if (!alert_query(rq, &q, o))
         return;
-    alist l = {NULL, 0, x->user.tz, false};
-    tlist ts = {NULL, 0};
+    /* ids of each visible tenant's newest (one indexed query each), merged;
+     * only the page is rendered */
+    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, false, true};
+    alist page = {{NULL, 0, sizeof(arow)}, x->user.tz, false, false};
+    mm_hub_vec ts = {NULL, 0, sizeof(mm_tenant)};
     mm_err err;
     mm_rc rc = MM_OK;
     lock(x->cs);
@@ -649,9 +636,8 @@ static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
         q.tenant ? may(x, MM_RES_ALERTS, q.tenant) : MM_ACCESS_ALLOW;
     if (d == MM_ACCESS_ALLOW)
         rc = mm_store_tenant_list(x->cs->st, add_tenant, &ts, &err);
-    /* one indexed query per visible tenant, merged by id */
     for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < ts.n; i++) {
-        const char *t = ts.v[i].id;
+        const char *t = ((const mm_tenant *)ts.v)[i].id;
         if ((q.tenant && strcmp(q.tenant, t) != 0) ||
             may(x, MM_RES_ALERTS, t) != MM_ACCESS_ALLOW)
             continue;
@@ -659,61 +645,44 @@ static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
         rc = x->cs->st->ops->alert_list(x->cs->st, &q.f, collect_alert, &l,
                                         &err);
     }
+    arow *rv = l.rows.v;
+    if (l.rows.n)
+        qsort(rv, l.rows.n, sizeof *rv, by_id_desc);
+    size_t lim = q.f.limit - 1, n = l.rows.n < lim ? l.rows.n : lim;
+    for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < n; i++) {
+        mm_hub_alert_filter one = {.id = rv[i].id, .limit = 1};
+        rc = x->cs->st->ops->alert_list(x->cs->st, &one, collect_alert, &page,
+                                        &err);
+    }
     unlock(x->cs);
     free(ts.v);
     if (d != MM_ACCESS_ALLOW) {
         fail_access(o, d);
-    } else if (rc != MM_OK) {
+    } else if (rc != MM_OK || page.rows.n != n) {
         fail(o, 500, "the store could not list the alerts");
     } else {
-        if (l.n)
-            qsort(l.v, l.n, sizeof *l.v, by_id_desc);
-        size_t lim = q.f.limit - 1, n = l.n < lim ? l.n : lim;
+        const arow *pv = page.rows.v;
         mm_buf_puts(&o->body, "{\"alerts\":[");
         for (size_t i = 0; i < n; i++)
-            mm_buf_printf(&o->body, "%s%s}", i ? "," : "", l.v[i].json);
-        if (l.n > n) /* there is more: "before" of the next page */
+            mm_buf_printf(&o->body, "%s%s}", i ? "," : "", pv[i].json);
+        if (l.rows.n > n) /* there is more: "before" of the next page */
             mm_buf_printf(&o->body, "],\"next\":%lld}",
-                          (long long)l.v[n - 1].id);
+                          (long long)rv[n - 1].id);
         else
             mm_buf_puts(&o->body, "],\"next\":null}");
         o->status = 200;
     }
+    alist_free(&page);
     alist_free(&l);
-}
-
-typedef struct one_alert {
-    bool found;
-    char tenant[MM_HUB_ID_MAX + 1];
-    char status[16];
-    char assignee[MM_HUB_USER_MAX + 1];
-    int severity;
-    char rule_id[129];
-} one_alert;
-
-static mm_rc take_one(const mm_hub_alert_row *a, void *ud)
-{
-    one_alert *w = ud;
-    w->found = true;
-    snprintf(w->tenant, sizeof w->tenant, "%s", a->tenant);
-    snprintf(w->status, sizeof w->status, "%s", a->status);
-    snprintf(w->assignee, sizeof w->assignee, "%s", a->assignee);
-    snprintf(w->rule_id, sizeof w->rule_id, "%s", a->rule_id);
-    w->severity = a->severity;
-    return MM_OK;
 }
 
 /* Looks up alert `id` and asks whether the caller may use it as `res`;
  * caller holds the lock. */
 static mm_hub_decision alert_access(ctx *x, int64_t id, mm_hub_res res,
-                                    one_alert *w)
+                                    mm_hub_alert_brief *w)
 {
-    mm_hub_alert_filter f = {.id = id, .limit = 1};
     mm_err err;
-    memset(w, 0, sizeof *w);
-    if (x->cs->st->ops->alert_list(x->cs->st, &f, take_one, w, &err) !=
-            MM_OK ||
-        !w->found)
+    if (mm_hub_alert_brief_get(x->cs->st, id, w, &err) != MM_OK)
         return MM_ACCESS_NOT_FOUND;
     return may(x, res, w->tenant);
 }
@@ -722,28 +691,20 @@ static mm_rc put_audit_row(const mm_hub_audit *a, void *ud)
 {
     const char **tz = ud;
     mm_buf *b = (mm_buf *)(void *)tz[1];
-    mm_buf_puts(b, b->data[b->len - 1] == '[' ? "{" : ",{");
-    jtime(b, "at", a->ts_ms, tz[0]);
-    mm_buf_puts(b, ",");
-    jstr(b, "actor", a->actor);
-    mm_buf_puts(b, ",");
-    jstr(b, "action", a->what);
-    mm_buf_puts(b, ",");
-    jstr(b, "note", a->note[0] ? a->note : NULL);
-    mm_buf_puts(b, "}");
+    mm_hub_audit_json(b, a, tz[0], b->data[b->len - 1] == '[');
     return MM_OK;
 }
 
 /* Writes the alert with its audit trail; caller holds the lock. */
 static void alert_detail(ctx *x, int64_t id, mm_hub_http_resp *o)
 {
-    alist l = {NULL, 0, x->user.tz, true};
+    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, true, false};
     mm_hub_alert_filter f = {.id = id, .limit = 1};
     mm_err err;
     mm_store *st = x->cs->st;
     mm_rc rc = st->ops->alert_list(st, &f, collect_alert, &l, &err);
-    if (rc == MM_OK && l.n == 1) {
-        mm_buf_puts(&o->body, l.v[0].json);
+    if (rc == MM_OK && l.rows.n == 1) {
+        mm_buf_puts(&o->body, ((const arow *)l.rows.v)[0].json);
         mm_buf_puts(&o->body, ",\"audit\":[");
         const char *pass[2] = {x->user.tz, (const char *)(void *)&o->body};
         rc = st->ops->audit_list(st, "alert", id, put_audit_row, pass, &err);
@@ -758,7 +719,7 @@ static void alert_detail(ctx *x, int64_t id, mm_hub_http_resp *o)
 
 static void get_alert(ctx *x, int64_t id, mm_hub_http_resp *o)
 {
-    one_alert w;
+    mm_hub_alert_brief w;
     lock(x->cs);
     mm_hub_decision d = alert_access(x, id, MM_RES_ALERTS, &w);
     if (d == MM_ACCESS_ALLOW)
@@ -817,7 +778,7 @@ static bool triage_body(const mm_hub_http_req *rq, json_t **j, triage *t,
 }
 
 /* Applies a triage change and its audit lines; caller holds the lock. */
-static mm_rc apply_triage(ctx *x, int64_t id, const one_alert *w,
+static mm_rc apply_triage(ctx *x, int64_t id, const mm_hub_alert_brief *w,
                           const triage *t, int64_t now, mm_err *err)
 {
     mm_store *st = x->cs->st;
@@ -856,7 +817,7 @@ static void post_alert(ctx *x, int64_t id, const mm_hub_http_req *rq,
         json_decref(j);
         return;
     }
-    one_alert w;
+    mm_hub_alert_brief w;
     mm_err err;
     mm_hub_user who;
     mm_rc rc = MM_OK;
@@ -900,20 +861,9 @@ void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms)
         sweep_cases(cs, now_ms);
 }
 
-typedef struct cvec {
-    mm_hub_case *v;
-    size_t n;
-} cvec;
-
 static mm_rc add_case(const mm_hub_case *c, void *ud)
 {
-    cvec *l = ud;
-    mm_hub_case *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-    if (!nv)
-        return MM_ENOMEM;
-    l->v = nv;
-    l->v[l->n++] = *c;
-    return MM_OK;
+    return mm_hub_vec_push(ud, c);
 }
 
 static mm_rc count_step(const mm_hub_case_step *st, void *ud)
@@ -961,8 +911,8 @@ static void get_cases(ctx *x, const mm_hub_http_req *rq, int64_t now,
         return fail(o, 400,
                     "status は open か closed / status must be open "
                     "or closed");
-    tlist ts = {NULL, 0};
-    cvec l = {NULL, 0};
+    mm_hub_vec ts = {NULL, 0, sizeof(mm_tenant)};
+    mm_hub_vec l = {NULL, 0, sizeof(mm_hub_case)};
     mm_err err;
     mm_rc rc = MM_OK;
     lock(x->cs);
@@ -971,18 +921,19 @@ static void get_cases(ctx *x, const mm_hub_http_req *rq, int64_t now,
         tenant ? may(x, MM_RES_CASES, tenant) : MM_ACCESS_ALLOW;
     if (d == MM_ACCESS_ALLOW)
         rc = mm_store_tenant_list(x->cs->st, add_tenant, &ts, &err);
+    const mm_tenant *tv = ts.v;
     for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < ts.n; i++)
-        if ((!tenant || strcmp(tenant, ts.v[i].id) == 0) &&
-            may(x, MM_RES_CASES, ts.v[i].id) == MM_ACCESS_ALLOW)
-            rc = x->cs->st->ops->case_list(x->cs->st, 0, ts.v[i].id, status, 0,
+        if ((!tenant || strcmp(tenant, tv[i].id) == 0) &&
+            may(x, MM_RES_CASES, tv[i].id) == MM_ACCESS_ALLOW)
+            rc = x->cs->st->ops->case_list(x->cs->st, 0, tv[i].id, status, 0,
                                            add_case, &l, &err);
     if (d == MM_ACCESS_ALLOW && rc == MM_OK) {
         if (l.n)
-            qsort(l.v, l.n, sizeof *l.v, case_desc);
+            qsort(l.v, l.n, l.size, case_desc);
         mm_buf_puts(&o->body, "{\"cases\":[");
         for (size_t i = 0; i < l.n; i++) {
             mm_buf_puts(&o->body, i ? "," : "");
-            case_row(x, &o->body, &l.v[i]);
+            case_row(x, &o->body, (const mm_hub_case *)l.v + i);
         }
         mm_buf_puts(&o->body, "]}");
         o->status = 200;
@@ -1001,9 +952,8 @@ static mm_hub_decision case_access(ctx *x, int64_t id, mm_hub_res res,
                                    mm_hub_case *c)
 {
     mm_err err;
-    if (mm_hub_case_get(x->cs->st, id, c, &err) != MM_OK)
-        return MM_ACCESS_NOT_FOUND;
-    return may(x, res, c->tenant);
+    bool found = mm_hub_case_get(x->cs->st, id, c, &err) == MM_OK;
+    return found ? may(x, res, c->tenant) : MM_ACCESS_NOT_FOUND;
 }
 
 /* Replies with the case as JSON; caller holds the lock. */
@@ -1235,15 +1185,15 @@ static void post_case(ctx *x, const mm_hub_http_req *rq, int64_t now,
     int64_t id = (int64_t)json_integer_value(aid);
     bool personal = json_is_true(pd);
     json_decref(j);
-    one_alert w;
     mm_hub_case c;
     mm_err err;
-    mm_rc rc = MM_OK;
+    mm_hub_alert_brief w;
     lock(x->cs);
     mm_hub_decision d = alert_access(x, id, MM_RES_CASE_WRITE, &w);
-    if (d == MM_ACCESS_ALLOW)
-        rc = mm_hub_case_open(x->cs->st, id, x->user.name, personal, now, &c,
-                              &err);
+    mm_rc rc = d != MM_ACCESS_ALLOW
+                   ? MM_OK
+                   : mm_hub_case_open(x->cs->st, id, x->user.name, personal,
+                                      now, &c, &err);
     unlock(x->cs);
     if (d != MM_ACCESS_ALLOW)
         return fail_access(o, d);

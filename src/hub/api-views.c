@@ -106,13 +106,11 @@ typedef struct view_ctx {
     size_t n;
 } view_ctx;
 
-typedef struct vec {
-    void *v;
-    size_t n, size;
-} vec;
+typedef mm_hub_vec vec;
 
-static mm_rc push(vec *x, const void *item)
+mm_rc mm_hub_vec_push(void *xv, const void *item)
 {
+    mm_hub_vec *x = xv;
     char *nv = realloc(x->v, (x->n + 1) * x->size);
     if (!nv)
         return MM_ENOMEM;
@@ -120,6 +118,11 @@ static mm_rc push(vec *x, const void *item)
     x->v = nv;
     x->n++;
     return MM_OK;
+}
+
+static mm_rc push(vec *x, const void *item)
+{
+    return mm_hub_vec_push(x, item);
 }
 
 static mm_rc push_campaign(const mm_campaign *c, void *ud)

@@ -66,25 +66,38 @@ void mm_hub_jstr(mm_buf *b, const char *key, const char *v)
 #define jtime mm_hub_jtime
 #define jstr mm_hub_jstr
 
+void mm_hub_audit_json(mm_buf *b, const mm_hub_audit *a, const char *tz,
+                       bool first)
+{
+    mm_buf_puts(b, first ? "{" : ",{");
+    jtime(b, "at", a->ts_ms, tz);
+    mm_buf_puts(b, ",");
+    jstr(b, "actor", a->actor);
+    mm_buf_puts(b, ",");
+    jstr(b, "action", a->what);
+    mm_buf_puts(b, ",");
+    jstr(b, "note", a->note[0] ? a->note : NULL);
+    mm_buf_puts(b, "}");
+}
+
 /* ---- opening -------------------------------------------------------------
  */
 
-typedef struct alert_info {
-    bool found;
-    char tenant[MM_HUB_ID_MAX + 1];
-    char rule_id[129];
-    char src_ip[46];
-    char title[257];
-    int severity;
-} alert_info;
+static mm_rc unsupported(mm_err *err)
+{
+    return mm_err_set(err, MM_EINVAL, "<store>", 0,
+                      "this store has no incident cases (not supported)");
+}
 
 static mm_rc take_alert(const mm_hub_alert_row *a, void *ud)
 {
-    alert_info *w = ud;
+    mm_hub_alert_brief *w = ud;
     w->found = true;
     snprintf(w->tenant, sizeof w->tenant, "%s", a->tenant);
     snprintf(w->rule_id, sizeof w->rule_id, "%s", a->rule_id);
     snprintf(w->src_ip, sizeof w->src_ip, "%s", a->src_ip);
+    snprintf(w->status, sizeof w->status, "%s", a->status);
+    snprintf(w->assignee, sizeof w->assignee, "%s", a->assignee);
     w->severity = a->severity;
     json_t *root = json_loadb(a->json, a->json_len, 0, NULL);
     json_t *rule = json_object_get(root, "rule");
@@ -96,6 +109,19 @@ static mm_rc take_alert(const mm_hub_alert_row *a, void *ud)
     return MM_OK;
 }
 
+mm_rc mm_hub_alert_brief_get(mm_store *st, int64_t id, mm_hub_alert_brief *out,
+                             mm_err *err)
+{
+    mm_hub_alert_filter f = {.id = id, .limit = 1};
+    memset(out, 0, sizeof *out);
+    if (!st->ops->alert_list)
+        return unsupported(err);
+    mm_rc rc = st->ops->alert_list(st, &f, take_alert, out, err);
+    if (rc == MM_OK && !out->found)
+        return mm_err_set(err, MM_ENOTFOUND, "<alert>", 0, "no such alert");
+    return rc;
+}
+
 static mm_rc take_case(const mm_hub_case *c, void *ud)
 {
     mm_hub_case *out = ud;
@@ -104,27 +130,17 @@ static mm_rc take_case(const mm_hub_case *c, void *ud)
     return MM_OK;
 }
 
-static mm_rc unsupported(mm_err *err)
-{
-    return mm_err_set(err, MM_EINVAL, "<store>", 0,
-                      "this store has no incident cases (not supported)");
-}
-
 mm_rc mm_hub_case_open(mm_store *st, int64_t alert_id, const char *who,
                        bool personal_data, int64_t now_ms, mm_hub_case *out,
                        mm_err *err)
 {
     if (!st->ops->case_put || !st->ops->alert_list)
         return unsupported(err);
-    alert_info w;
-    memset(&w, 0, sizeof w);
-    mm_hub_alert_filter f = {.id = alert_id, .limit = 1};
+    mm_hub_alert_brief w;
     memset(out, 0, sizeof *out);
-    mm_rc rc = st->ops->alert_list(st, &f, take_alert, &w, err);
+    mm_rc rc = mm_hub_alert_brief_get(st, alert_id, &w, err);
     if (rc != MM_OK)
         return rc;
-    if (!w.found)
-        return mm_err_set(err, MM_ENOTFOUND, "<case>", 0, "no such alert");
     rc =
         st->ops->case_list(st, 0, NULL, "open", alert_id, take_case, out, err);
     if (rc != MM_OK || out->id)
@@ -160,29 +176,24 @@ mm_rc mm_hub_case_open(mm_store *st, int64_t alert_id, const char *who,
  */
 
 typedef struct sweep {
-    int64_t *ids;
-    size_t n;
+    mm_hub_vec ids;         /* of int64_t: the critical alerts */
     int64_t max_id, min_id; /* of the rows seen */
     size_t rows;            /* rows seen in this batch */
-    mm_stateioc *iocs;      /* state-backed indicators: a hit is critical */
-    size_t n_iocs;
+    int64_t since_ms;       /* only alerts received after this */
+    mm_hub_vec iocs;        /* mm_stateioc: a hit on one is critical */
 } sweep;
 
 static mm_rc take_ioc(const mm_stateioc *i, void *ud)
 {
     sweep *s = ud;
-    mm_stateioc *nv = realloc(s->iocs, (s->n_iocs + 1) * sizeof *nv);
-    if (!nv)
-        return MM_ENOMEM;
-    s->iocs = nv;
-    s->iocs[s->n_iocs++] = *i;
-    return MM_OK;
+    return mm_hub_vec_push(&s->iocs, i);
 }
 
 static bool state_backed(const sweep *s, const char *ip)
 {
-    for (size_t i = 0; ip[0] && i < s->n_iocs; i++)
-        if (strcmp(s->iocs[i].value, ip) == 0)
+    const mm_stateioc *v = s->iocs.v;
+    for (size_t i = 0; ip[0] && i < s->iocs.n; i++)
+        if (strcmp(v[i].value, ip) == 0)
             return true;
     return false;
 }
@@ -194,15 +205,12 @@ static mm_rc pick_critical(const mm_hub_alert_row *a, void *ud)
         s->max_id = a->id;
     s->min_id = a->id; /* rows come newest first */
     s->rows++;
+    if (a->received_ms < s->since_ms)
+        return MM_OK;
     if (!mm_hub_alert_is_critical(a->rule_id, a->severity) &&
         !state_backed(s, a->src_ip))
         return MM_OK;
-    int64_t *nv = realloc(s->ids, (s->n + 1) * sizeof *nv);
-    if (!nv)
-        return MM_ENOMEM;
-    s->ids = nv;
-    s->ids[s->n++] = a->id;
-    return MM_OK;
+    return mm_hub_vec_push(&s->ids, &a->id);
 }
 
 static mm_rc count_case(const mm_hub_case *c, void *ud)
@@ -213,6 +221,8 @@ static mm_rc count_case(const mm_hub_case *c, void *ud)
 }
 
 #define SWEEP_BATCH 1000u
+/* Alerts received longer ago than this never open a case by themselves. */
+#define SWEEP_RECENT_MS (7LL * DAY_MS)
 
 mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
                         unsigned *opened, mm_err *err)
@@ -222,6 +232,11 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
         return MM_OK; /* a store without cases: nothing to sweep */
     sweep s;
     memset(&s, 0, sizeof s);
+    s.ids.size = sizeof(int64_t);
+    /* history from before cases existed stays history: a hub that starts
+     * on an old store opens cases only for recent alerts */
+    s.since_ms = now_ms - SWEEP_RECENT_MS;
+    s.iocs.size = sizeof(mm_stateioc);
     s.max_id = *cursor;
     mm_rc rc = st->ops->stateioc_list(st, take_ioc, &s, err);
     /* newest first in batches of SWEEP_BATCH, down to the cursor */
@@ -233,21 +248,42 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
             break;
         f.before = s.min_id;
     }
-    for (size_t i = 0; rc == MM_OK && i < s.n; i++) {
+    /* oldest first: after a crash the automatic cases cover a prefix, so
+     * mm_hub_case_sweep_start may resume after the newest of them */
+    const int64_t *ids = s.ids.v;
+    for (size_t i = s.ids.n; rc == MM_OK && i-- > 0;) {
         unsigned have = 0;
         mm_hub_case c;
-        rc = st->ops->case_list(st, 0, NULL, NULL, s.ids[i], count_case, &have,
+        rc = st->ops->case_list(st, 0, NULL, NULL, ids[i], count_case, &have,
                                 err);
         if (rc == MM_OK && !have &&
-            (rc = mm_hub_case_open(st, s.ids[i], "mamori", false, now_ms, &c,
+            (rc = mm_hub_case_open(st, ids[i], "mamori", false, now_ms, &c,
                                    err)) == MM_OK)
             (*opened)++;
     }
     if (rc == MM_OK)
         *cursor = s.max_id;
-    free(s.ids);
-    free(s.iocs);
+    free(s.ids.v);
+    free(s.iocs.v);
     return rc;
+}
+
+static mm_rc newest_auto(const mm_hub_case *c, void *ud)
+{
+    int64_t *max = ud;
+    if (strcmp(c->opened_by, "mamori") == 0 && c->alert > *max)
+        *max = c->alert;
+    return MM_OK;
+}
+
+int64_t mm_hub_case_sweep_start(mm_store *st)
+{
+    int64_t max = 0;
+    mm_err err;
+    if (st->ops->case_list)
+        (void)st->ops->case_list(st, 0, NULL, NULL, 0, newest_auto, &max,
+                                 &err);
+    return max;
 }
 
 /* ---- reading a case ------------------------------------------------------
@@ -255,49 +291,34 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
 
 typedef struct case_data {
     mm_hub_case c;
-    mm_hub_case_step *steps;
-    size_t n_steps;
-    mm_hub_dispatch *disp;
-    size_t n_disp;
-    mm_hub_audit *audit;
-    size_t n_audit;
+    mm_hub_vec steps; /* mm_hub_case_step */
+    mm_hub_vec disp;  /* mm_hub_dispatch */
+    mm_hub_vec audit; /* mm_hub_audit */
 } case_data;
-
-#define GROW(arr, n, item)                                                    \
-    do {                                                                      \
-        void *nv_ = realloc((arr), ((n) + 1) * sizeof *(arr));                \
-        if (!nv_)                                                             \
-            return MM_ENOMEM;                                                 \
-        (arr) = nv_;                                                          \
-        (arr)[(n)++] = *(item);                                               \
-    } while (0)
 
 static mm_rc take_step(const mm_hub_case_step *s, void *ud)
 {
     case_data *d = ud;
-    GROW(d->steps, d->n_steps, s);
-    return MM_OK;
+    return mm_hub_vec_push(&d->steps, s);
 }
 
 static mm_rc take_disp(const mm_hub_dispatch *x, void *ud)
 {
     case_data *d = ud;
-    GROW(d->disp, d->n_disp, x);
-    return MM_OK;
+    return mm_hub_vec_push(&d->disp, x);
 }
 
 static mm_rc take_audit(const mm_hub_audit *a, void *ud)
 {
     case_data *d = ud;
-    GROW(d->audit, d->n_audit, a);
-    return MM_OK;
+    return mm_hub_vec_push(&d->audit, a);
 }
 
 static void case_data_free(case_data *d)
 {
-    free(d->steps);
-    free(d->disp);
-    free(d->audit);
+    free(d->steps.v);
+    free(d->disp.v);
+    free(d->audit.v);
 }
 
 /* Loads case `id` with its steps, dispatches and timeline; MM_ENOTFOUND
@@ -316,6 +337,9 @@ mm_rc mm_hub_case_get(mm_store *st, int64_t id, mm_hub_case *out, mm_err *err)
 static mm_rc load(mm_store *st, int64_t id, case_data *d, mm_err *err)
 {
     memset(d, 0, sizeof *d);
+    d->steps.size = sizeof(mm_hub_case_step);
+    d->disp.size = sizeof(mm_hub_dispatch);
+    d->audit.size = sizeof(mm_hub_audit);
     mm_rc rc = mm_hub_case_get(st, id, &d->c, err);
     if (rc == MM_OK)
         rc = st->ops->case_step_list(st, id, take_step, d, err);
@@ -328,9 +352,10 @@ static mm_rc load(mm_store *st, int64_t id, case_data *d, mm_err *err)
 
 static const mm_hub_case_step *done_of(const case_data *d, const char *id)
 {
-    for (size_t i = 0; i < d->n_steps; i++)
-        if (strcmp(d->steps[i].step, id) == 0)
-            return &d->steps[i];
+    const mm_hub_case_step *v = d->steps.v;
+    for (size_t i = 0; i < d->steps.n; i++)
+        if (strcmp(v[i].step, id) == 0)
+            return &v[i];
     return NULL;
 }
 
@@ -393,8 +418,8 @@ mm_rc mm_hub_case_json(mm_store *st, int64_t id, const char *tz, mm_buf *out,
                       d.c.personal_data ? "true" : "false");
         steps_json(out, &d, tz);
         mm_buf_puts(out, ",\"dispatch\":[");
-        for (size_t i = 0; i < d.n_disp; i++) {
-            const mm_hub_dispatch *x = &d.disp[i];
+        for (size_t i = 0; i < d.disp.n; i++) {
+            const mm_hub_dispatch *x = (const mm_hub_dispatch *)d.disp.v + i;
             mm_buf_printf(out, "%s{\"id\":%lld,", i ? "," : "",
                           (long long)x->id);
             jtime(out, "requested_at", x->requested_ms, tz);
@@ -409,17 +434,9 @@ mm_rc mm_hub_case_json(mm_store *st, int64_t id, const char *tz, mm_buf *out,
             mm_buf_puts(out, "}");
         }
         mm_buf_puts(out, "],\"timeline\":[");
-        for (size_t i = 0; i < d.n_audit; i++) {
-            const mm_hub_audit *a = &d.audit[i];
-            mm_buf_puts(out, i ? ",{" : "{");
-            jtime(out, "at", a->ts_ms, tz);
-            mm_buf_puts(out, ",");
-            jstr(out, "actor", a->actor);
-            mm_buf_puts(out, ",");
-            jstr(out, "action", a->what);
-            mm_buf_puts(out, ",");
-            jstr(out, "note", a->note[0] ? a->note : NULL);
-            mm_buf_puts(out, "}");
+        for (size_t i = 0; i < d.audit.n; i++) {
+            mm_hub_audit_json(out, (const mm_hub_audit *)d.audit.v + i, tz,
+                              i == 0);
         }
         mm_buf_puts(out, "]}");
     }
@@ -539,19 +556,21 @@ mm_rc mm_hub_case_html(mm_store *st, int64_t id, mm_buf *out, mm_err *err)
     mm_buf_puts(out, "<h2>駆付け / On-site dispatch</h2>\n<table><tr><th>依頼 "
                      "/ requested</th><th>到着 / arrived</th><th>記録者 / "
                      "by</th><th>メモ / note</th></tr>\n");
-    for (size_t i = 0; i < d.n_disp; i++) {
+    const mm_hub_dispatch *dv = d.disp.v;
+    for (size_t i = 0; i < d.disp.n; i++) {
         char t1[40], t2[40];
-        html_row(out, time_text(d.disp[i].requested_ms, t1, sizeof t1),
-                 time_text(d.disp[i].arrived_ms, t2, sizeof t2), d.disp[i].by,
-                 d.disp[i].note);
+        html_row(out, time_text(dv[i].requested_ms, t1, sizeof t1),
+                 time_text(dv[i].arrived_ms, t2, sizeof t2), dv[i].by,
+                 dv[i].note);
     }
     mm_buf_puts(out, "</table>\n<h2>経過 / Timeline</h2>\n<table><tr><th>日時 "
                      "/ at</th><th>誰が / who</th><th>何を / what</th><th>"
                      "メモ / note</th></tr>\n");
-    for (size_t i = 0; i < d.n_audit; i++) {
+    const mm_hub_audit *av = d.audit.v;
+    for (size_t i = 0; i < d.audit.n; i++) {
         char t[40];
-        html_row(out, time_text(d.audit[i].ts_ms, t, sizeof t),
-                 d.audit[i].actor, d.audit[i].what, d.audit[i].note);
+        html_row(out, time_text(av[i].ts_ms, t, sizeof t), av[i].actor,
+                 av[i].what, av[i].note);
     }
     mm_buf_puts(out, "</table>\n<p>時刻は日本時間 (JST, +09:00) / times in "
                      "JST. mamori hub</p></body></html>\n");

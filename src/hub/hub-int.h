@@ -287,6 +287,28 @@ void mm_hub_time_tz(int64_t ms, const char *tz, char *out, size_t n);
  * when v is NULL). */
 void mm_hub_jtime(mm_buf *b, const char *key, int64_t ms, const char *tz);
 void mm_hub_jstr(mm_buf *b, const char *key, const char *v);
+/* One audit line as {"at","actor","action","note"} (a comma before it
+ * unless first). */
+void mm_hub_audit_json(mm_buf *b, const mm_hub_audit *a, const char *tz,
+                       bool first);
+/* Where a server's first sweep starts: after the newest alert that has an
+ * automatic case (the sweep opens cases oldest first, so every critical
+ * alert below it has one), so a restart does not re-read every alert. */
+int64_t mm_hub_case_sweep_start(mm_store *st);
+/* What the console and the cases need of one alert. */
+typedef struct mm_hub_alert_brief {
+    bool found;
+    char tenant[MM_HUB_ID_MAX + 1];
+    char rule_id[129];
+    char src_ip[46];
+    char status[16];
+    char assignee[MM_HUB_USER_MAX + 1];
+    char title[257]; /* rule name, Japanese / English */
+    int severity;
+} mm_hub_alert_brief;
+/* Alert `id`; MM_ENOTFOUND when there is none. */
+mm_rc mm_hub_alert_brief_get(mm_store *st, int64_t id, mm_hub_alert_brief *out,
+                             mm_err *err);
 /* The case row alone; MM_ENOTFOUND when there is no such case. */
 mm_rc mm_hub_case_get(mm_store *st, int64_t id, mm_hub_case *out, mm_err *err);
 /* Called by the server's background thread with the store lock held:
@@ -294,6 +316,14 @@ mm_rc mm_hub_case_get(mm_store *st, int64_t id, mm_hub_case *out, mm_err *err);
 void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms);
 
 /* ---- console views (api-views.c) ---------------------------------------- */
+
+/* A growable array of items of one size, and its push (for callbacks:
+ * `vec` is an mm_hub_vec *; MM_ENOMEM leaves it as it was). */
+typedef struct mm_hub_vec {
+    void *v;
+    size_t n, size;
+} mm_hub_vec;
+mm_rc mm_hub_vec_push(void *vec, const void *item);
 
 /* {"tenant","month","attacks","alerts_open","alerts_closed","cases_open",
  * "feed_first_hit_stopped":null,"sensors":[…]} for `month` "YYYY-MM" (JST);

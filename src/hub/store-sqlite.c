@@ -197,6 +197,7 @@ typedef struct sq_store {
     int walfd;
     char walpath[1100];
     pthread_mutex_t sync_mu;
+    bool console_ready; /* the console tables exist (console section) */
 } sq_store;
 
 /* WAL frames (pages) after which the checkpoint thread is woken (SQLite's
@@ -1343,13 +1344,18 @@ static const char console_schema[] =
     "INTEGER NOT NULL DEFAULT 0, by TEXT NOT NULL, ts INTEGER NOT NULL, note "
     "TEXT NOT NULL DEFAULT '');";
 
+/* The longest a session can live (hub.conf session_max_s is at most 7
+ * days). */
+#define SESSION_LIFE_MAX_MS (7LL * 86400 * 1000)
+
 /* Creates the tables when missing and prepares `sql`. */
 static mm_rc console_prepare(sq_store *s, const char *sql, sqlite3_stmt **st,
                              mm_err *err)
 {
-    mm_rc rc = sq_exec(s, console_schema, err);
+    mm_rc rc = s->console_ready ? MM_OK : sq_exec(s, console_schema, err);
     if (rc != MM_OK)
         return rc;
+    s->console_ready = true; /* once per connection, not per statement */
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
         return sq_fail(s, err, "prepare (console)");
     return MM_OK;
@@ -1522,6 +1528,15 @@ static mm_rc sq_session_put(mm_store *base, const mm_hub_session *se,
     sqlite3_bind_int64(st, 5, se->last_ms);
     rc = step_done(s, st, err, "put session");
     sqlite3_finalize(st);
+    /* sessions nobody presents again are never seen expiring: each login
+     * removes those past the longest absolute expiry hub.conf allows */
+    char before[24];
+    snprintf(before, sizeof before, "%lld",
+             (long long)(se->created_ms - SESSION_LIFE_MAX_MS));
+    const char *args[1] = {before};
+    if (rc == MM_OK)
+        rc = console_exec(base, "DELETE FROM sessions WHERE created < ?", args,
+                          1, err, "purge sessions");
     return rc;
 }
 

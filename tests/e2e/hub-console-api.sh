@@ -10,12 +10,12 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; cp "$TMP/serve.log" /tmp/auth10-serve.log 2>/dev/null; rm -rf "$TMP"' EXIT
 
 H=$TMP/hub
-start_hub() {
+start_hub() { # start_hub [--tls]; sets URL and HUBPID
   rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
+  "$MAMORI" hub serve --dir "$H" "${1:---plain}" 2>>"$TMP/serve.log" &
   HUBPID=$!; PIDS+=("$HUBPID")
   for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  URL="$([ "${1:-}" = --tls ] && echo https || echo http)://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
 }
 stop_hub() { kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null; }
 q() { sqlite3 "$H/hub.db" "$1"; }
@@ -226,6 +226,21 @@ check_eq "6th attempt on the account: 429" 429 "$(login bob)"
 check "429 carries Retry-After" grep -qi '^Retry-After: [0-9]' "$TMP/bob.hdr"
 check_eq "another account from the same address still logs in" 200 "$(login alice)"
 
+# ---- TOTP for the provider account (RFC 6238, computed here with Python's hmac)
+URI=$("$MAMORI" hub user totp --dir "$H" --name pat 2>/dev/null)
+check "user totp prints an otpauth URI" bash -c "echo '$URI' | grep -q '^otpauth://totp/mamori:pat?secret=[A-Z2-7]\{32\}&issuer=mamori&algorithm=SHA1&digits=6&period=30$'"
+SECRET=$(echo "$URI" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+code() { python3 -c 'import base64,hmac,struct,sys,time
+k=base64.b32decode(sys.argv[1]); c=struct.pack(">Q", int(time.time())//30+int(sys.argv[2]))
+h=hmac.new(k,c,"sha1").digest(); o=h[19]&15
+print("%06d" % ((struct.unpack(">I",h[o:o+4])[0]&0x7fffffff)%1000000))' "$SECRET" "${1:-0}"; }
+totp_login() { curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d "{\"user\":\"pat\",\"password\":\"pw-pat-secret\"$1}" "$URL/api/v1/session"; }
+check_eq "enrolled provider without the code: 401" 401 "$(totp_login '')"
+check_eq "with a wrong code: 401" 401 "$(totp_login ",\"totp\":\"000000\"")"
+check_eq "with the current code: 200" 200 "$(totp_login ",\"totp\":\"$(code 0)\"")"
+check_eq "one step off (the next code) still accepted" 200 "$(totp_login ",\"totp\":\"$(code 1)\"")"
+check_eq "user list marks TOTP" "pat totp" "$("$MAMORI" hub user list --dir "$H" | awk '$1=="pat"{print $1, $4}')"
+
 # ---- session expiry (idle 2 s for this run)
 stop_hub
 echo "session_idle_s = 2" >>"$H/hub.conf"
@@ -237,4 +252,11 @@ check_eq "the session is stored under its hash" 1 "$(q "SELECT count(*) FROM ses
 sleep 3
 check_eq "idle session expired: 401" 401 "$(get alice /api/v1/session)"
 check_eq "expired session removed from the store" 0 "$(q "SELECT count(*) FROM sessions WHERE id_hash='$SID'")"
+stop_hub
+
+# ---- under TLS the cookie is Secure
+start_hub --tls
+check_eq "TLS login" 200 "$(curl -sk -D "$TMP/tls.hdr" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{"user":"alice","password":"pw-alice-secret"}' "$URL/api/v1/session")"
+check "cookie has Secure under TLS" grep -qi 'Set-Cookie: mamori_session=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200; Secure' "$TMP/tls.hdr"
+check "no Secure on plain HTTP" bash -c "! grep -qi 'Secure' '$TMP/alice.hdr'"
 stop_hub

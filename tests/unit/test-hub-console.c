@@ -399,6 +399,16 @@ static void test_expiry(void **state)
                          200);
     assert_int_equal(
         call_free(f, "GET", "/api/v1/session", NULL, NULL, now + 600001), 401);
+    /* a session never presented again is purged by a later login */
+    log_in(f, now);
+    char h[65];
+    mm_hub_session se;
+    mm_err err;
+    mm_hub_token_hash(f->cookie, 64, h, sizeof h);
+    assert_int_equal(f->st->ops->session_get(f->st, h, &se, &err), MM_OK);
+    log_in(f, now + 8 * 86400000LL);
+    assert_int_equal(f->st->ops->session_get(f->st, h, &se, &err),
+                     MM_ENOTFOUND);
 }
 
 static void test_login_throttle(void **state)
@@ -454,7 +464,9 @@ static void test_sweep_and_export(void **state)
     assert_int_equal(cursor, 2);
     assert_int_equal(mm_hub_case_sweep(f->st, &cursor, 2000, &n, &err), MM_OK);
     assert_int_equal(n, 0);
-    int64_t zero = 0; /* a restarted server sweeps from 0: still once */
+    /* a restarted server resumes after the newest automatic case */
+    assert_int_equal(mm_hub_case_sweep_start(f->st), 2);
+    int64_t zero = 0; /* and a sweep from 0 still opens each case once */
     assert_int_equal(mm_hub_case_sweep(f->st, &zero, 3000, &n, &err), MM_OK);
     assert_int_equal(n, 0);
     mm_hub_case c;
