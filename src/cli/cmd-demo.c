@@ -38,8 +38,8 @@ static void print_results(const mm_demo_result *r, bool json)
     snprintf(
         b, sizeof b,
         "companies protected before the attacker's first line: %d (median "
-        "%.0f s ahead, log time); detected at the first line (on the "
-        "shared block list): %d",
+        "%.0f s ahead, log time); detected at the first line (listed for "
+        "blocking on the shared feed): %d",
         r->protected_before, r->median_lead_s, r->first_line_hits);
     say(NULL, a, b);
     if (!json)
