@@ -224,6 +224,44 @@ static mm_rc count_case(const mm_hub_case *c, void *ud)
 /* Alerts received longer ago than this never open a case by themselves. */
 #define SWEEP_RECENT_MS (7LL * DAY_MS)
 
+typedef struct probe {
+    bool found;
+    int64_t id, received_ms;
+} probe;
+
+static mm_rc take_probe(const mm_hub_alert_row *a, void *ud)
+{
+    probe *p = ud;
+    *p = (probe){true, a->id, a->received_ms};
+    return MM_OK;
+}
+
+/* The id after which every alert was received at or after `since`: a
+ * binary search over ids (ids grow with arrival, and so does `received`),
+ * about 20 indexed lookups instead of a read of every alert. */
+static mm_rc first_recent(mm_store *st, int64_t since, int64_t *out,
+                          mm_err *err)
+{
+    probe p = {false, 0, 0};
+    mm_hub_alert_filter f = {.limit = 1};
+    mm_rc rc = st->ops->alert_list(st, &f, take_probe, &p, err);
+    int64_t lo = 0, hi = p.found ? p.id : 0;
+    if (rc == MM_OK && p.found && p.received_ms < since)
+        lo = hi; /* even the newest is old */
+    while (rc == MM_OK && hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        p.found = false;
+        f.before = mid + 1; /* the newest alert with id <= mid */
+        rc = st->ops->alert_list(st, &f, take_probe, &p, err);
+        if (!p.found || p.received_ms < since)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *out = lo;
+    return rc;
+}
+
 mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
                         unsigned *opened, mm_err *err)
 {
@@ -237,8 +275,13 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
      * on an old store opens cases only for recent alerts */
     s.since_ms = now_ms - SWEEP_RECENT_MS;
     s.iocs.size = sizeof(mm_stateioc);
-    s.max_id = *cursor;
     mm_rc rc = st->ops->stateioc_list(st, take_ioc, &s, err);
+    int64_t recent = 0;
+    if (rc == MM_OK && *cursor == 0) /* first sweep: skip the history */
+        rc = first_recent(st, s.since_ms, &recent, err);
+    if (recent > *cursor)
+        *cursor = recent;
+    s.max_id = *cursor;
     /* newest first in batches of SWEEP_BATCH, down to the cursor */
     mm_hub_alert_filter f = {.after = *cursor, .limit = SWEEP_BATCH};
     while (rc == MM_OK) {

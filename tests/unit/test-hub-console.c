@@ -242,8 +242,10 @@ static void user(mm_store *st, const char *name, const char *tn,
         mm_hub_admin_user_add(st, &u, "correct horse", NULL, 0, &err), MM_OK);
 }
 
-/* Stores one alert of tenant `tn` through the batch decoder. */
-static void alert(mm_store *st, const char *tn, const char *id)
+/* Stores one alert of tenant `tn` through the batch decoder, received at
+ * `received` ms. */
+static void alert_at(mm_store *st, const char *tn, const char *id,
+                     int64_t received)
 {
     char line[512];
     int n = snprintf(line, sizeof line,
@@ -259,9 +261,14 @@ static void alert(mm_store *st, const char *tn, const char *id)
     assert_int_equal(mm_hub_batch_decode(line, (size_t)n, false, &b, &err),
                      MM_OK);
     bool dup;
-    assert_int_equal(mm_store_put_event(st, tn, &b.ev[0], 1, &dup, &err),
-                     MM_OK);
+    assert_int_equal(
+        mm_store_put_event(st, tn, &b.ev[0], received, &dup, &err), MM_OK);
     mm_hub_batch_free(&b);
+}
+
+static void alert(mm_store *st, const char *tn, const char *id)
+{
+    alert_at(st, tn, id, 1);
 }
 
 static int setup(void **state)
@@ -459,6 +466,14 @@ static void test_sweep_and_export(void **state)
     int64_t cursor = 0;
     unsigned n;
     mm_err err;
+    /* received (at 1 ms) more than 7 days before "now": history, no case,
+     * and the first sweep skips it without reading it */
+    int64_t old_cursor = 0;
+    assert_int_equal(
+        mm_hub_case_sweep(f->st, &old_cursor, 8 * 86400000LL, &n, &err),
+        MM_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(old_cursor, 2);
     assert_int_equal(mm_hub_case_sweep(f->st, &cursor, 1000, &n, &err), MM_OK);
     assert_int_equal(n, 2); /* both fixture alerts are severity 4 */
     assert_int_equal(cursor, 2);
@@ -485,6 +500,15 @@ static void test_sweep_and_export(void **state)
     mm_buf_free(&b);
     assert_int_equal(mm_hub_case_html(f->st, 999, &b, &err), MM_ENOTFOUND);
     mm_buf_free(&b);
+    /* history then recent alerts: the search finds the boundary, only the
+     * recent ones open cases */
+    int64_t day = 86400000LL, mixed = 0; /* a fresh server */
+    alert_at(f->st, "s2", "e-3", 8 * day);
+    alert_at(f->st, "s2", "e-4", 9 * day);
+    assert_int_equal(mm_hub_case_sweep(f->st, &mixed, 10 * day, &n, &err),
+                     MM_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(mixed, 4);
 }
 
 int main(void)
