@@ -7,7 +7,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; cp "$TMP/serve.log" /tmp/auth10-serve.log 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 
 H=$TMP/hub
 start_hub() { # start_hub [--tls]; sets URL and HUBPID
