@@ -418,11 +418,14 @@
       const list = r.campaigns || [];
       if (!list.length) return h('p', {}, t('coord.none'));
       const th = (k) => h('th', { scope: 'col' }, t(k));
-      const kids = [h('table', { id: 'campaigns' }, h('thead', {}, h('tr', {}, th('col.campaign'), th('col.key'), th('col.opened'),
+      const esc = list.filter((c) => c.escalated).length;
+      const kids = [h('p', { class: 'panel lead' }, t('coord.count', { n: list.length, esc })),
+        h('table', { id: 'campaigns' }, h('thead', {}, h('tr', {}, th('col.campaign'), th('col.key'), th('col.opened'),
         th('col.tenants'), th('col.score'), th('col.escalated'))),
       h('tbody', {}, list.map((c) => h('tr', {}, h('td', {}, c.id), h('td', {}, c.key || '—'), h('td', {}, when(c.opened)),
         h('td', {}, String(c.tenants)), h('td', {}, String(c.score)),
-        h('td', {}, c.escalated ? t('yes') : t('no'))))))];
+        h('td', {}, c.escalated ? t('yes') : t('no')))))),
+      ];
       for (const c of list.slice(0, 3)) {
         // spread: companies hit so far, by the time each was first seen
         const pts = (c.hits || []).map((x) => new Date(x.first_seen).getTime()).sort((a, b) => a - b)

@@ -61,6 +61,16 @@ check_eq "unknown console file: 404" 404 "$(curl -s -o /dev/null -w '%{http_code
 check_eq "no path escape" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$URL/console/../hub.db")"
 check_eq "POST to the console: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -d x "$URL/")"
 
+# ---- warnings for a console session: its own tenant's inbox only
+curl -s -c "$TMP/sme.jar" -o /dev/null -H 'Content-Type: application/json' \
+  -d '{"user":"sato-owner","password":"pw-sme-0001"}' "$URL/api/v1/session"
+check_eq "inbox with a session cookie: the session's tenant" "200 sato" \
+  "$(curl -s -o "$TMP/inbox" -w '%{http_code}' -b "$TMP/sme.jar" "$URL/api/v1/inbox") $(jq -r .tenant "$TMP/inbox" 2>/dev/null)"
+check_eq "… never another tenant's" 403 "$(curl -s -o /dev/null -w '%{http_code}' -b "$TMP/sme.jar" "$URL/api/v1/inbox?tenant=kato")"
+check_eq "inbox with a dead session cookie: 401" 401 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -b "mamori_session=$(printf '%064d' 0)" "$URL/api/v1/inbox")"
+check_eq "inbox with neither cookie nor token: 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/inbox")"
+
 # ---- the browser
 ACCOUNTS='[{"role":"sme","user":"sato-owner","password":"pw-sme-0001","tenant":"sato"},
  {"role":"provider","user":"watcher","password":"pw-prov-0001","tenant":"mimamori"},
