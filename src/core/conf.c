@@ -48,20 +48,30 @@ typedef struct conf_state {
     char value[MM_FIELD_MAX + 1];
 } conf_state;
 
+/* A syntax error at the current line. */
+static mm_rc syntax(const conf_state *st, mm_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static mm_rc syntax(const conf_state *st, mm_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mm_rc rc = mm_err_vset(err, MM_EPARSE, st->file, st->line, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 static mm_rc conf_header(conf_state *st, const char *p, size_t n,
                          mm_conf_fn fn, void *ud, mm_err *err)
 {
     /* p[0] == '[' */
     const char *close = memchr(p, ']', n);
     if (!close)
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "section header without ']'");
+        return syntax(st, err, "section header without ']'");
     const char *rest = close + 1;
     size_t restn = n - (size_t)(rest - p);
     trim(&rest, &restn);
     if (restn && rest[0] != '#' && rest[0] != ';')
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "unexpected text after ']'");
+        return syntax(st, err, "unexpected text after ']'");
     const char *in = p + 1;
     size_t inn = (size_t)(close - in);
     trim(&in, &inn);
@@ -69,10 +79,10 @@ static mm_rc conf_header(conf_state *st, const char *p, size_t n,
     while (w < inn && !is_space(in[w]))
         w++;
     if (!take_name(in, w, st->section, sizeof st->section))
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "bad section name (letters, digits, '_', '-', "
-                          "'.', at most %u bytes)",
-                          MM_CONF_NAME_MAX - 1);
+        return syntax(st, err,
+                      "bad section name (letters, digits, '_', '-', "
+                      "'.', at most %u bytes)",
+                      MM_CONF_NAME_MAX - 1);
     const char *lab = in + w;
     size_t labn = inn - w;
     trim(&lab, &labn);
@@ -83,8 +93,7 @@ static mm_rc conf_header(conf_state *st, const char *p, size_t n,
         }
         for (size_t i = 0; i < labn; i++)
             if ((unsigned char)lab[i] < 0x20 || lab[i] == '"')
-                return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                                  "bad section label");
+                return syntax(st, err, "bad section label");
     }
     memcpy(st->label, lab, labn);
     st->label[labn] = '\0';
@@ -100,23 +109,21 @@ static mm_rc conf_quoted(conf_state *st, const char *p, size_t n, mm_err *err)
         char c = p[i];
         if (c == '\\') {
             if (i + 1 >= n || (p[i + 1] != '"' && p[i + 1] != '\\'))
-                return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                                  "bad escape in quoted value (only \\\" "
-                                  "and \\\\)");
+                return syntax(st, err,
+                              "bad escape in quoted value (only \\\" "
+                              "and \\\\)");
             c = p[++i];
         }
         st->value[o++] = c;
     }
     if (i >= n)
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "unterminated quoted value");
+        return syntax(st, err, "unterminated quoted value");
     st->value[o] = '\0';
     const char *rest = p + i + 1;
     size_t restn = n - i - 1;
     trim(&rest, &restn);
     if (restn && rest[0] != '#' && rest[0] != ';')
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "unexpected text after quoted value");
+        return syntax(st, err, "unexpected text after quoted value");
     return MM_OK;
 }
 
@@ -125,19 +132,17 @@ static mm_rc conf_keyval(conf_state *st, const char *p, size_t n,
 {
     const char *eq = memchr(p, '=', n);
     if (!eq)
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "expected 'key = value' or '[section]'");
+        return syntax(st, err, "expected 'key = value' or '[section]'");
     if (!st->section[0])
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "key outside a section");
+        return syntax(st, err, "key outside a section");
     const char *k = p;
     size_t kn = (size_t)(eq - p);
     trim(&k, &kn);
     if (!take_name(k, kn, st->key, sizeof st->key))
-        return mm_err_set(err, MM_EPARSE, st->file, st->line,
-                          "bad key name (letters, digits, '_', '-', '.', "
-                          "at most %u bytes)",
-                          MM_CONF_NAME_MAX - 1);
+        return syntax(st, err,
+                      "bad key name (letters, digits, '_', '-', '.', "
+                      "at most %u bytes)",
+                      MM_CONF_NAME_MAX - 1);
     const char *v = eq + 1;
     size_t vn = n - (size_t)(v - p);
     trim(&v, &vn);

@@ -464,4 +464,9 @@ bool mm_digits(const char *p, size_t n, int *v);
  * host names. */
 bool mm_name_char(char c);
 
+/* mm_err_set for a caller's own variadic error helper (file:line of its
+ * input, a fixed status). */
+mm_rc mm_err_vset(mm_err *err, mm_rc rc, const char *file, unsigned line,
+                  const char *fmt, va_list ap);
+
 #endif /* MM_CORE_H */

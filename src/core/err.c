@@ -26,17 +26,24 @@ const char *mm_rc_name(mm_rc rc)
     return "unknown";
 }
 
-mm_rc mm_err_set(mm_err *err, mm_rc rc, const char *file, unsigned line,
-                 const char *fmt, ...)
+mm_rc mm_err_vset(mm_err *err, mm_rc rc, const char *file, unsigned line,
+                  const char *fmt, va_list ap)
 {
     if (!err)
         return rc;
     snprintf(err->file, sizeof err->file, "%s", file ? file : "");
     err->line = line;
     err->col = 0;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    return rc;
+}
+
+mm_rc mm_err_set(mm_err *err, mm_rc rc, const char *file, unsigned line,
+                 const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    rc = mm_err_vset(err, rc, file, line, fmt, ap);
     va_end(ap);
     return rc;
 }

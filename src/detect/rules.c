@@ -412,9 +412,10 @@ static bool kw_count(ctx *c, mm_rule *r, tok v)
     return true;
 }
 
-static bool kw_window(ctx *c, mm_rule *r, tok v)
+/* The value of a duration keyword (window, suppress) into *s. */
+static bool duration_kw(ctx *c, tok v, uint32_t *s)
 {
-    if (!parse_duration(v, &r->window_s))
+    if (!parse_duration(v, s))
         return FAIL(c,
                     "bad duration '%.*s' (like 30s, 10m, 1h, 1d; at most "
                     "7d)",
@@ -422,14 +423,14 @@ static bool kw_window(ctx *c, mm_rule *r, tok v)
     return true;
 }
 
+static bool kw_window(ctx *c, mm_rule *r, tok v)
+{
+    return duration_kw(c, v, &r->window_s);
+}
+
 static bool kw_suppress(ctx *c, mm_rule *r, tok v)
 {
-    if (!parse_duration(v, &r->suppress_s))
-        return FAIL(c,
-                    "bad duration '%.*s' (like 30s, 10m, 1h, 1d; at most "
-                    "7d)",
-                    (int)v.n, v.p);
-    return true;
+    return duration_kw(c, v, &r->suppress_s);
 }
 
 static bool kw_distinct(ctx *c, mm_rule *r, tok v)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c — DIR/hub.conf: "key = value" lines, '#' comments. Every option is
- * one table row with its bounds. */
+ * one table row: its bounds, its default and, for a number, the field it
+ * sets. */
 #include "hub-int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,82 +27,101 @@ typedef struct opt {
     const char
         *def; /* the default, as written to a new hub.conf (NULL: none) */
     const char *note; /* comment line written before it in a new hub.conf */
+    size_t off;       /* numbers: where the value goes in the conf */
+    int64_t unit_ms;  /* numbers kept as milliseconds: ms per unit */
 } opt;
+
+/* Where a number option goes in mm_hub_server_conf. */
+#define AT(member) offsetof(mm_hub_server_conf, member)
 
 /* The one table of options and defaults: the server's defaults, the engine's
  * (mm_hub_params_default) and the hub.conf `hub init` writes all come from
  * it; docs/hub.md lists the same. */
 static const opt opts[] = {
     {"listen", OPT_LISTEN, 0, 0, "HOST:PORT to listen on", "127.0.0.1:8443",
-     NULL},
+     NULL, 0, 0},
     {"tls", OPT_BOOL, 0, 0,
-     "serve HTTPS (on) or plain HTTP (off, loopback only)", "on", NULL},
+     "serve HTTPS (on) or plain HTTP (off, loopback only)", "on", NULL, 0, 0},
     {"cert", OPT_STR, 0, 0, "certificate PEM (relative to DIR)",
-     "hub-cert.pem", NULL},
+     "hub-cert.pem", NULL, 0, 0},
     {"key", OPT_STR, 0, 0, "private key PEM (relative to DIR)", "hub-key.pem",
-     NULL},
+     NULL, 0, 0},
     {"k", OPT_UINT, 2, 1000, "distinct tenants that open a campaign", "2",
-     "correlation: a campaign opens at k tenants within window_hours"},
-    {"window_hours", OPT_UINT, 1, 24 * 365, "correlation window W", "24",
-     NULL},
+     "correlation: a campaign opens at k tenants within window_hours",
+     AT(params.k), 0},
+    {"window_hours", OPT_UINT, 1, 24 * 365, "correlation window W", "24", NULL,
+     AT(params.window_ms), 3600000},
     {"ip_ttl_days", OPT_UINT, 1, 365, "IP indicator life after last sighting",
-     "14", NULL},
-    {"domain_ttl_days", OPT_UINT, 1, 365, "domain indicator life", "30", NULL},
+     "14", NULL, AT(params.ip_ttl_ms), 86400000},
+    {"domain_ttl_days", OPT_UINT, 1, 365, "domain indicator life", "30", NULL,
+     AT(params.domain_ttl_ms), 86400000},
     {"escalate_score", OPT_UINT, 0, 100,
-     "score that escalates a CI-supplier campaign", "60", NULL},
+     "score that escalates a CI-supplier campaign", "60", NULL,
+     AT(params.escalate_score), 0},
     {"ci_depth", OPT_UINT, 1, 10, "graph depth searched for CI operators", "3",
-     NULL},
+     NULL, AT(params.ci_depth), 0},
     {"rate", OPT_DOUBLE, 0.1, 1e6, "uploads per second per tenant", "20",
-     "uploads per second per tenant, and the bucket size"},
-    {"burst", OPT_DOUBLE, 1, 1e6, "token bucket size", "40", NULL},
-    {"threads", OPT_UINT, 1, 256, "HTTP thread pool", "8", NULL},
+     "uploads per second per tenant, and the bucket size", AT(rate), 0},
+    {"burst", OPT_DOUBLE, 1, 1e6, "token bucket size", "40", NULL, AT(burst),
+     0},
+    {"threads", OPT_UINT, 1, 256, "HTTP thread pool", "8", NULL, AT(threads),
+     0},
     {"allow", OPT_ALLOW, 0, 0, "extra allowlisted CIDR (repeatable)", NULL,
-     "allow = 192.0.2.0/24   (more good actors, repeatable)"},
+     "allow = 192.0.2.0/24   (more good actors, repeatable)", 0, 0},
     {"max_connections", OPT_UINT, 64, 1000000,
      "open connections in all (20,000 parked long polls + 2,000)", "22000",
-     "connections: total, per client address, idle timeout in seconds"},
+     "connections: total, per client address, idle timeout in seconds",
+     AT(max_connections), 0},
     {"max_connections_per_ip", OPT_UINT, 1, 1000000,
-     "open connections from one client address", "256", NULL},
+     "open connections from one client address", "256", NULL,
+     AT(max_connections_per_ip), 0},
     {"idle_timeout", OPT_UINT, 1, 3600,
-     "seconds before an idle connection is closed", "15", NULL},
+     "seconds before an idle connection is closed", "15", NULL,
+     AT(idle_timeout), 0},
     /* not written to a new hub.conf: SQLite in DIR stays the default */
     {"store", OPT_STR, 0, 0,
-     "store URI: postgresql://… (default DIR/hub.db, SQLite)", NULL, NULL},
+     "store URI: postgresql://… (default DIR/hub.db, SQLite)", NULL, NULL, 0,
+     0},
     {"tenant_events_per_s", OPT_DOUBLE, 1, 1e9,
      "events per second per tenant (bucket: 10 s, at least one batch)", "2000",
      "per-tenant quotas: events/s, bytes/s, stored MB, days kept "
-     "(docs/security.md)"},
+     "(docs/security.md)",
+     AT(tenant_events_per_s), 0},
     {"tenant_bytes_per_s", OPT_DOUBLE, 1000, 1e12,
-     "event bytes per second per tenant", "2000000", NULL},
+     "event bytes per second per tenant", "2000000", NULL,
+     AT(tenant_bytes_per_s), 0},
     {"tenant_quota_mb", OPT_UINT, 1, 1000000,
-     "stored event MB per tenant (429 when full)", "1024", NULL},
+     "stored event MB per tenant (429 when full)", "1024", NULL,
+     AT(tenant_quota_mb), 0},
     {"retention_days", OPT_UINT, 1, 36500,
-     "events stored longer than this are pruned", "90", NULL},
+     "events stored longer than this are pruned", "90", NULL,
+     AT(retention_days), 0},
     {"min_free_mb", OPT_UINT, 1, 1000000,
-     "free disk MB below which uploads get 503 and health fails", "256", NULL},
+     "free disk MB below which uploads get 503 and health fails", "256", NULL,
+     AT(min_free_mb), 0},
     {"smtp_url", OPT_STR, 0, 0, "mail server smtp://HOST:PORT or smtps://",
-     NULL, NULL},
-    {"smtp_user", OPT_STR, 0, 0, "SMTP AUTH user", NULL, NULL},
+     NULL, NULL, 0, 0},
+    {"smtp_user", OPT_STR, 0, 0, "SMTP AUTH user", NULL, NULL, 0, 0},
     {"smtp_password_file", OPT_STR, 0, 0, "file holding the SMTP password",
-     NULL, NULL},
-    {"smtp_from", OPT_STR, 0, 0, "sender address", NULL, NULL},
+     NULL, NULL, 0, 0},
+    {"smtp_from", OPT_STR, 0, 0, "sender address", NULL, NULL, 0, 0},
     {"smtp_tls", OPT_STR, 0, 0, "try (STARTTLS when offered) or required",
-     NULL, NULL},
+     NULL, NULL, 0, 0},
     {"report_mail", OPT_BOOL, 0, 0, "monthly report by mail on the 1st", NULL,
-     NULL},
+     NULL, 0, 0},
     /* console sessions: not written to a new hub.conf; 0 = the defaults
      * of api-console.c (1800 s idle, 43200 s absolute) */
     {"session_idle_s", OPT_UINT, 1, 86400,
      "console session: seconds without a request before it ends (1800)", NULL,
-     NULL},
+     NULL, AT(session_idle_s), 0},
     {"session_max_s", OPT_UINT, 1, 7 * 86400,
-     "console session: seconds after login before it ends (43200)", NULL,
-     NULL},
+     "console session: seconds after login before it ends (43200)", NULL, NULL,
+     AT(session_max_s), 0},
     {"bus", OPT_STR, 0, 0,
      "nats://HOST:PORT[,…]: publish batches for mamori hub correlate", NULL,
-     NULL},
+     NULL, 0, 0},
     {"smtp_ca_file", OPT_STR, 0, 0,
-     "CA file for the mail server's certificate", NULL, NULL},
+     "CA file for the mail server's certificate", NULL, NULL, 0, 0},
 };
 
 static void trim(char **s)
@@ -143,6 +164,22 @@ static mm_rc parse_listen(const char *v, char *host, size_t hl, unsigned *port)
     return MM_OK;
 }
 
+/* A checked number into its field: a double, an unsigned, or (unit_ms)
+ * milliseconds in an int64_t. */
+static void set_number(mm_hub_server_conf *c, const opt *o, double d)
+{
+    char *field = (char *)c + o->off;
+    if (o->type == OPT_DOUBLE) {
+        memcpy(field, &d, sizeof d);
+    } else if (o->unit_ms) {
+        int64_t ms = (int64_t)(unsigned)d * o->unit_ms;
+        memcpy(field, &ms, sizeof ms);
+    } else {
+        unsigned u = (unsigned)d;
+        memcpy(field, &u, sizeof u);
+    }
+}
+
 mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
                       const char *file, unsigned line, mm_err *err)
 {
@@ -153,19 +190,19 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
     if (!o)
         return mm_err_set(err, MM_EINVAL, file, line, "unknown option '%s'",
                           key);
-    double d = 0;
     if (o->type == OPT_UINT || o->type == OPT_DOUBLE) {
         char *end;
         errno = 0;
-        d = strtod(val, &end);
+        double d = strtod(val, &end);
         if (errno || *end || end == val || d < o->min || d > o->max ||
             (o->type == OPT_UINT && d != (double)(unsigned)d))
             return mm_err_set(err, MM_EINVAL, file, line,
                               "%s must be a %s between %g and %g", key,
                               o->type == OPT_UINT ? "whole number" : "number",
                               o->min, o->max);
+        set_number(c, o, d);
+        return MM_OK;
     }
-    unsigned u = (unsigned)d;
     if (strcmp(key, "listen") == 0) {
         if (parse_listen(val, c->listen_host, sizeof c->listen_host,
                          &c->port) != MM_OK)
@@ -188,48 +225,10 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
             snprintf(dst, dl, "%s", val);
         else
             snprintf(dst, dl, "%s/%s", c->dir, val);
-    } else if (strcmp(key, "k") == 0) {
-        c->params.k = u;
-    } else if (strcmp(key, "window_hours") == 0) {
-        c->params.window_ms = (int64_t)u * 3600000;
-    } else if (strcmp(key, "ip_ttl_days") == 0) {
-        c->params.ip_ttl_ms = (int64_t)u * 86400000;
-    } else if (strcmp(key, "domain_ttl_days") == 0) {
-        c->params.domain_ttl_ms = (int64_t)u * 86400000;
-    } else if (strcmp(key, "escalate_score") == 0) {
-        c->params.escalate_score = u;
-    } else if (strcmp(key, "ci_depth") == 0) {
-        c->params.ci_depth = u;
-    } else if (strcmp(key, "rate") == 0) {
-        c->rate = d;
-    } else if (strcmp(key, "burst") == 0) {
-        c->burst = d;
-    } else if (strcmp(key, "threads") == 0) {
-        c->threads = u;
-    } else if (strcmp(key, "max_connections") == 0) {
-        c->max_connections = u;
-    } else if (strcmp(key, "max_connections_per_ip") == 0) {
-        c->max_connections_per_ip = u;
-    } else if (strcmp(key, "idle_timeout") == 0) {
-        c->idle_timeout = u;
-    } else if (strcmp(key, "tenant_events_per_s") == 0) {
-        c->tenant_events_per_s = d;
-    } else if (strcmp(key, "tenant_bytes_per_s") == 0) {
-        c->tenant_bytes_per_s = d;
-    } else if (strcmp(key, "tenant_quota_mb") == 0) {
-        c->tenant_quota_mb = u;
-    } else if (strcmp(key, "retention_days") == 0) {
-        c->retention_days = u;
-    } else if (strcmp(key, "min_free_mb") == 0) {
-        c->min_free_mb = u;
     } else if (strncmp(key, "smtp_", 5) == 0 ||
                strcmp(key, "report_mail") == 0) {
         return mm_hub__mail_conf_set(&c->mail, c->dir, key, val, file, line,
                                      err);
-    } else if (strcmp(key, "session_idle_s") == 0) {
-        c->session_idle_s = u;
-    } else if (strcmp(key, "session_max_s") == 0) {
-        c->session_max_s = u;
     } else if (strcmp(key, "allow") == 0) {
         mm_cidr cidr;
         if (mm_cidr_parse(val, strlen(val), &cidr) != MM_OK ||

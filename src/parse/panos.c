@@ -177,13 +177,13 @@ static mm_rc gp_log(mm_span *f, unsigned n, mm_event *ev)
     return MM_OK;
 }
 
-/* The connection columns THREAT and TRAFFIC share: 7 src, 8 dst, 24/25
- * ports, 29 proto. MM_EPARSE with fewer than `need` columns, MM_SKIP
- * without a source address. */
-static mm_rc flow_fields(const mm_span *f, unsigned n, unsigned need,
-                         mm_event *ev)
+/* THREAT and TRAFFIC share the connection columns: 7 src, 8 dst, 24/25
+ * ports, 29 proto, 30 action. THREAT adds 4 subtype, 12 user, 31 URL or
+ * file, 32 threat name (id), 34 severity. MM_SKIP without a source
+ * address. */
+static mm_rc flow_log(mm_span *f, unsigned n, bool threat, mm_event *ev)
 {
-    if (n < need)
+    if (n < (threat ? 35u : 31u))
         return MM_EPARSE;
     addr_field(f[7], &ev->src);
     addr_field(f[8], &ev->dst);
@@ -193,38 +193,20 @@ static mm_rc flow_fields(const mm_span *f, unsigned n, unsigned need,
     port_field(f[25], &ev->dst_port);
     ev->ip_proto = proto_field(f[29]);
     ev->category = MM_CAT_NETWORK;
-    return MM_OK;
-}
-
-/* THREAT: 4 subtype, 7 src, 8 dst, 12 user, 24/25 ports, 29 proto,
- * 30 action, 31 URL or file, 32 threat name (id), 34 severity. */
-static mm_rc threat_log(mm_span *f, unsigned n, mm_event *ev)
-{
-    mm_rc rc = flow_fields(f, n, 35, ev);
-    if (rc != MM_OK)
-        return rc;
     bool blk = blocked(f[30]);
-    if (eq(f[4], "url")) {
+    ev->outcome = blk      ? MM_OUT_FAILURE
+                  : threat ? MM_OUT_UNKNOWN
+                           : MM_OUT_SUCCESS;
+    if (!threat) {
+        ev->action = blk ? MM_ACT_FIREWALL_DENY : MM_ACT_FIREWALL_ALLOW;
+    } else if (eq(f[4], "url")) {
         ev->message = f[31];
         ev->action = blk ? MM_ACT_FIREWALL_DENY : MM_ACT_FIREWALL_LOG;
-        ev->outcome = blk ? MM_OUT_FAILURE : MM_OUT_UNKNOWN;
-        return MM_OK;
+    } else {
+        ev->message = f[32];
+        ev->action = eq(f[34], "critical") ? MM_ACT_THREAT_CRITICAL
+                                           : MM_ACT_THREAT_DETECTED;
     }
-    ev->message = f[32];
-    ev->action = eq(f[34], "critical") ? MM_ACT_THREAT_CRITICAL
-                                       : MM_ACT_THREAT_DETECTED;
-    ev->outcome = blk ? MM_OUT_FAILURE : MM_OUT_UNKNOWN;
-    return MM_OK;
-}
-
-static mm_rc traffic_log(mm_span *f, unsigned n, mm_event *ev)
-{
-    mm_rc rc = flow_fields(f, n, 31, ev);
-    if (rc != MM_OK)
-        return rc;
-    bool blk = blocked(f[30]);
-    ev->action = blk ? MM_ACT_FIREWALL_DENY : MM_ACT_FIREWALL_ALLOW;
-    ev->outcome = blk ? MM_OUT_FAILURE : MM_OUT_SUCCESS;
     return MM_OK;
 }
 
@@ -244,9 +226,8 @@ mm_rc pp_panos_csv(const mm_parse_opts *opts, const char *p, const char *e,
         return gp_log(f, n, ev);
     if (eq(t, "SYSTEM"))
         return system_log(f, n, ev);
-    if (eq(t, "THREAT"))
-        return threat_log(f, n, ev);
-    if (eq(t, "TRAFFIC"))
-        return traffic_log(f, n, ev);
+    bool threat = eq(t, "THREAT");
+    if (threat || eq(t, "TRAFFIC"))
+        return flow_log(f, n, threat, ev);
     return MM_SKIP;
 }

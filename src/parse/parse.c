@@ -38,35 +38,37 @@ bool mm_logtype_from_name(const char *name, mm_logtype *out)
     return false;
 }
 
-/* Strict UTF-8 check of [p, e) (no overlongs, no surrogates, <= U+10FFFF). */
+/* Well-formed UTF-8 (The Unicode Standard, table 3-7): by lead byte, how
+ * many continuation bytes follow and the range of the first of them (which
+ * rules out overlongs, surrogates and code points past U+10FFFF). */
+static const struct {
+    unsigned char first, last; /* lead bytes */
+    unsigned char n, lo, hi;   /* continuation bytes, range of the first */
+} utf8_leads[] = {
+    {0xC2, 0xDF, 1, 0x80, 0xBF}, {0xE0, 0xE0, 2, 0xA0, 0xBF},
+    {0xE1, 0xEC, 2, 0x80, 0xBF}, {0xED, 0xED, 2, 0x80, 0x9F},
+    {0xEE, 0xEF, 2, 0x80, 0xBF}, {0xF0, 0xF0, 3, 0x90, 0xBF},
+    {0xF1, 0xF3, 3, 0x80, 0xBF}, {0xF4, 0xF4, 3, 0x80, 0x8F},
+};
+
+/* Strict UTF-8 check of [p, e). */
 static bool utf8_valid(const unsigned char *p, const unsigned char *e)
 {
+    const size_t nleads = sizeof utf8_leads / sizeof *utf8_leads;
     while (p < e) {
         unsigned c = *p;
         if (c < 0x80) {
             p++;
             continue;
         }
-        size_t n;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
+        size_t k = 0;
+        while (k < nleads && c > utf8_leads[k].last)
+            k++;
+        if (k == nleads || c < utf8_leads[k].first)
             return false;
-        }
-        if ((size_t)(e - p) <= n || p[1] < lo || p[1] > hi)
+        size_t n = utf8_leads[k].n;
+        if ((size_t)(e - p) <= n || p[1] < utf8_leads[k].lo ||
+            p[1] > utf8_leads[k].hi)
             return false;
         for (size_t i = 2; i <= n; i++)
             if ((p[i] & 0xC0) != 0x80)

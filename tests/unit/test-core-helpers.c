@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test-core-helpers.c — unit tests of core's small helpers: growable
- * arrays, full positioned reads, fixed-form text. */
+ * arrays, full positioned reads, fixed-form text, variadic errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,12 +124,36 @@ static void test_name_char(void **state)
         assert_false(mm_name_char(*p));
 }
 
+static mm_rc my_fail(mm_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static mm_rc my_fail(mm_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    mm_rc rc = mm_err_vset(err, MM_EPARSE, "x.conf", 7, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static void test_err_vset(void **state)
+{
+    (void)state;
+    mm_err e;
+    assert_int_equal(my_fail(&e, "bad %s (at most %u)", "name", 64u),
+                     MM_EPARSE);
+    char out[256];
+    mm_err_format(&e, out, sizeof out);
+    assert_string_equal(out, "x.conf:7: bad name (at most 64)");
+    assert_int_equal(my_fail(NULL, "no record %d", 1), MM_EPARSE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grow_cap), cmocka_unit_test(test_grow),
         cmocka_unit_test(test_resize),   cmocka_unit_test(test_pread_full),
         cmocka_unit_test(test_digits),   cmocka_unit_test(test_name_char),
+        cmocka_unit_test(test_err_vset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
