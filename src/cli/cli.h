@@ -141,6 +141,10 @@ int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
 int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
                      char **argv, const mm_detector_opts *dopts,
                      mm_ruleset **rs, mm_detector **det);
+/* The end of scan and logtest: frees what mm_input_prepare made and `o`;
+ * returns `status`. */
+int mm_input_finish(mm_input_opts *o, mm_ruleset *rs, mm_detector *det,
+                    int status);
 /* Records that span lines or are not text (cli-input-records.c). Event
  * XML in a text file: one <Event> per line, several on one line or one over
  * many lines; `acc` holds an unfinished record. */
