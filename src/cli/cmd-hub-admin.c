@@ -78,20 +78,15 @@ static mm_rc print_tenant(const mm_tenant *t, void *ud)
 {
     hub_list *x = ud;
     if (x->json) {
+        const char *k[] = {"id",       "name",   "kind",
+                           "industry", "region", "ranges"};
+        const char *v[] = {
+            t->id,       t->name,   mm_tenant_kind_name(t->kind),
+            t->industry, t->region, t->ranges};
         mm_buf b;
         mm_buf_init(&b, 8192);
-        mm_buf_puts(&b, x->n ? ",{\"id\":" : "{\"id\":");
-        mm_buf_json_str(&b, t->id, strlen(t->id));
-        mm_buf_puts(&b, ",\"name\":");
-        mm_buf_json_str(&b, t->name, strlen(t->name));
-        mm_buf_printf(&b, ",\"kind\":\"%s\",\"industry\":",
-                      mm_tenant_kind_name(t->kind));
-        mm_buf_json_str(&b, t->industry, strlen(t->industry));
-        mm_buf_puts(&b, ",\"region\":");
-        mm_buf_json_str(&b, t->region, strlen(t->region));
-        mm_buf_puts(&b, ",\"ranges\":");
-        mm_buf_json_str(&b, t->ranges, strlen(t->ranges));
-        mm_buf_puts(&b, "}");
+        mm_buf_puts(&b, x->n ? "," : "");
+        mm_cli_hub_json_object(&b, k, v, sizeof k / sizeof *k);
         fputs(b.data ? b.data : "", stdout);
         mm_buf_free(&b);
     } else {

@@ -188,18 +188,21 @@ static mm_rc print_reg(const mm_hub_registrant *r, void *ud)
     }
     mm_buf b;
     mm_buf_init(&b, 8192);
-    const char *k[] = {"id",         "name",        "public_key",
-                       "valid_from", "valid_until", "region",
-                       "industries", "themes",      "contact"};
-    const char *v[] = {r->id,         r->name,        r->public_key,
-                       r->valid_from, r->valid_until, r->region,
-                       r->industries, r->themes,      r->contact};
-    mm_buf_printf(&b, "{\"role\":\"%s\"", mm_hub_reg_role_name(r->role));
-    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
-        mm_buf_printf(&b, ",\"%s\":", k[i]);
-        mm_buf_json_str(&b, v[i], strlen(v[i]));
-    }
-    mm_buf_puts(&b, "}\n");
+    const char *k[] = {"role",       "id",          "name",   "public_key",
+                       "valid_from", "valid_until", "region", "industries",
+                       "themes",     "contact"};
+    const char *v[] = {mm_hub_reg_role_name(r->role),
+                       r->id,
+                       r->name,
+                       r->public_key,
+                       r->valid_from,
+                       r->valid_until,
+                       r->region,
+                       r->industries,
+                       r->themes,
+                       r->contact};
+    mm_cli_hub_json_object(&b, k, v, sizeof k / sizeof *k);
+    mm_buf_puts(&b, "\n");
     fwrite(b.data, 1, b.len, stdout);
     mm_buf_free(&b);
     return MM_OK;

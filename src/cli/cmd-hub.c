@@ -167,6 +167,16 @@ int mm_cli_hub_secret(const char *secret, const char *note, ...)
     return MM_EXIT_OK;
 }
 
+void mm_cli_hub_json_object(mm_buf *b, const char *const *k,
+                            const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mm_buf_printf(b, "%s\"%s\":", i ? "," : "{", k[i]);
+        mm_buf_json_str(b, v[i], strlen(v[i]));
+    }
+    mm_buf_puts(b, n ? "}" : "{}");
+}
+
 const mm_cli_opt mm_cli_hub_list_opts[] = {O_DIR, O_JSON, {0}};
 
 void mm_cli_hub_list_begin(const hub_list *l, const char *key,

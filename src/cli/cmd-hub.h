@@ -148,6 +148,9 @@ typedef struct hub_list {
  * (printf format) on stderr; returns 0. */
 int mm_cli_hub_secret(const char *secret, const char *note, ...)
     __attribute__((format(printf, 2, 3)));
+/* Appends {"k[0]":"v[0]",…}: n string fields, JSON-escaped. */
+void mm_cli_hub_json_object(mm_buf *b, const char *const *k,
+                            const char *const *v, size_t n);
 /* The options of a plain listing: --dir DIR [--json]. */
 extern const mm_cli_opt mm_cli_hub_list_opts[];
 /* Prints the JSON opening, or the table's header line: printf(header, …)
