@@ -65,6 +65,12 @@ int mm_cli_opts_parse(const mm_command *cmd, const mm_cli_opt *tab, int argc,
                       char **argv, int first, mm_cli_opt_fn fn, void *ud);
 /* The row of `tab` whose name or alias is exactly `arg`, or NULL. */
 const mm_cli_opt *mm_cli_opt_find(const mm_cli_opt *tab, const char *arg);
+/* A value out of `names` (NULL-terminated), e.g. --format: *idx is its
+ * index, `dflt` when val is NULL. Returns -1 to go on, else prints the
+ * usage error `msg` and returns 2. */
+int mm_cli_choice(const mm_command *cmd, const char *val,
+                  const char *const *names, int dflt, const char *msg,
+                  int *idx);
 
 /* ---- inputs shared by scan and logtest (cli-input.c) -------------------- */
 

@@ -188,19 +188,13 @@ static mm_rc print_reg(const mm_hub_registrant *r, void *ud)
     }
     mm_buf b;
     mm_buf_init(&b, 8192);
+    const char *role = mm_hub_reg_role_name(r->role);
     const char *k[] = {"role",       "id",          "name",   "public_key",
                        "valid_from", "valid_until", "region", "industries",
                        "themes",     "contact"};
-    const char *v[] = {mm_hub_reg_role_name(r->role),
-                       r->id,
-                       r->name,
-                       r->public_key,
-                       r->valid_from,
-                       r->valid_until,
-                       r->region,
-                       r->industries,
-                       r->themes,
-                       r->contact};
+    const char *v[] = {role,          r->id,          r->name,   r->public_key,
+                       r->valid_from, r->valid_until, r->region, r->industries,
+                       r->themes,     r->contact};
     mm_cli_hub_json_object(&b, k, v, sizeof k / sizeof *k);
     mm_buf_puts(&b, "\n");
     fwrite(b.data, 1, b.len, stdout);

@@ -204,10 +204,10 @@ int mm_cli_scs_verify(opts *o)
                                   "give the confirmed file");
     static const char *const formats[] = {"html", "text", NULL};
     int fmt;
-    if ((r = mm_cli_scs_choice(o->format, formats, -1,
-                               "--format は text か html です / "
-                               "--format must be text or html",
-                               &fmt)) >= 0)
+    if ((r = mm_cli_choice(&mm_cmd_scs, o->format, formats, -1,
+                           "--format は text か html です / "
+                           "--format must be text or html",
+                           &fmt)) >= 0)
         return r;
     bool html = fmt == 0, text = fmt == 1;
     mm_scs_lang lang;

@@ -169,29 +169,14 @@ int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab,
 
 int mm_cli_scs_lang(const char *s, mm_scs_lang *out)
 {
-    if (!s || strcmp(s, "ja") == 0)
-        *out = MM_SCS_JA;
-    else if (strcmp(s, "en") == 0)
-        *out = MM_SCS_EN;
-    else
-        return mm_cli_usage_error(&mm_cmd_scs,
-                                  "--lang は ja か en です / --lang "
-                                  "must be ja or en");
-    return -1;
-}
-
-int mm_cli_scs_choice(const char *val, const char *const *names, int dflt,
-                      const char *msg, int *idx)
-{
-    *idx = dflt;
-    if (!val)
-        return -1;
-    for (int i = 0; names[i]; i++)
-        if (strcmp(val, names[i]) == 0) {
-            *idx = i;
-            return -1;
-        }
-    return mm_cli_usage_error(&mm_cmd_scs, "%s", msg);
+    static const char *const langs[] = {"ja", "en", NULL}; /* mm_scs_lang */
+    int i;
+    int r = mm_cli_choice(&mm_cmd_scs, s, langs, MM_SCS_JA,
+                          "--lang は ja か en です / --lang "
+                          "must be ja or en",
+                          &i);
+    *out = (mm_scs_lang)i;
+    return r;
 }
 
 int mm_cli_scs_load_catalogue(const char *given, mm_scs_catalogue **cat)
@@ -250,10 +235,10 @@ static int cmd_catalogue(opts *o)
     }
     static const char *const formats[] = {"table", "json", NULL};
     int fmt;
-    if ((r = mm_cli_scs_choice(o->format, formats, 0,
-                               "--format は table か json です / "
-                               "--format must be table or json",
-                               &fmt)) >= 0)
+    if ((r = mm_cli_choice(&mm_cmd_scs, o->format, formats, 0,
+                           "--format は table か json です / "
+                           "--format must be table or json",
+                           &fmt)) >= 0)
         return r;
     bool json = fmt == 1;
     mm_scs_lang lang;
@@ -281,11 +266,11 @@ static int cmd_assess(opts *o)
     enum { F_TEXT, F_JSON, F_HTML };
     static const char *const formats[] = {"text", "json", "html", NULL};
     int fmt;
-    if ((r = mm_cli_scs_choice(o->format, formats, F_TEXT,
-                               "--format は json, html, text のどれか"
-                               "です / --format must be json, html "
-                               "or text",
-                               &fmt)) >= 0)
+    if ((r = mm_cli_choice(&mm_cmd_scs, o->format, formats, F_TEXT,
+                           "--format は json, html, text のどれか"
+                           "です / --format must be json, html "
+                           "or text",
+                           &fmt)) >= 0)
         return r;
     mm_scs_lang lang;
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)

@@ -47,11 +47,6 @@ int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab,
                           bool file, opts *o);
 /* --lang ja|en (NULL = ja); -1 to go on, else the exit code. */
 int mm_cli_scs_lang(const char *s, mm_scs_lang *out);
-/* A value out of `names` (NULL-terminated), e.g. --format: *idx is its
- * index, `dflt` when val is NULL. -1 to go on, else the usage error `msg`
- * (exit code 2). */
-int mm_cli_scs_choice(const char *val, const char *const *names, int dflt,
-                      const char *msg, int *idx);
 /* Today's date (UTC) as YYYY-MM-DD. */
 void mm_cli_scs_today(char out[11]);
 /* Writes to --out (atomically, with `mode`) or stdout; an exit code. */
