@@ -245,6 +245,15 @@ int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
     return MM_EXIT_OK;
 }
 
+int mm_input_finish(mm_input_opts *o, mm_ruleset *rs, mm_detector *det,
+                    int status)
+{
+    mm_detector_free(det);
+    mm_ruleset_free(rs);
+    mm_input_opts_fini(o);
+    return status;
+}
+
 mm_rc mm_input_parse(const mm_input *in, mm_span line, bool truncated,
                      mm_parse_stats *st, mm_event *ev)
 {

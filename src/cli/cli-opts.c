@@ -68,3 +68,18 @@ const mm_cli_opt *mm_cli_opt_find(const mm_cli_opt *tab, const char *arg)
 {
     return find(tab, arg, strlen(arg));
 }
+
+int mm_cli_choice(const mm_command *cmd, const char *val,
+                  const char *const *names, int dflt, const char *msg,
+                  int *idx)
+{
+    *idx = dflt;
+    if (!val)
+        return -1;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(val, names[i]) == 0) {
+            *idx = i;
+            return -1;
+        }
+    return mm_cli_usage_error(cmd, "%s", msg);
+}

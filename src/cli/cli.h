@@ -65,6 +65,12 @@ int mm_cli_opts_parse(const mm_command *cmd, const mm_cli_opt *tab, int argc,
                       char **argv, int first, mm_cli_opt_fn fn, void *ud);
 /* The row of `tab` whose name or alias is exactly `arg`, or NULL. */
 const mm_cli_opt *mm_cli_opt_find(const mm_cli_opt *tab, const char *arg);
+/* A value out of `names` (NULL-terminated), e.g. --format: *idx is its
+ * index, `dflt` when val is NULL. Returns -1 to go on, else prints the
+ * usage error `msg` and returns 2. */
+int mm_cli_choice(const mm_command *cmd, const char *val,
+                  const char *const *names, int dflt, const char *msg,
+                  int *idx);
 
 /* ---- inputs shared by scan and logtest (cli-input.c) -------------------- */
 
@@ -141,6 +147,10 @@ int mm_input_build_ruleset(const char *cmd, const mm_input_opts *o,
 int mm_input_prepare(const mm_command *cmd, mm_input_opts *o, int argc,
                      char **argv, const mm_detector_opts *dopts,
                      mm_ruleset **rs, mm_detector **det);
+/* The end of scan and logtest: frees what mm_input_prepare made and `o`;
+ * returns `status`. */
+int mm_input_finish(mm_input_opts *o, mm_ruleset *rs, mm_detector *det,
+                    int status);
 /* Records that span lines or are not text (cli-input-records.c). Event
  * XML in a text file: one <Event> per line, several on one line or one over
  * many lines; `acc` holds an unfinished record. */

@@ -9,6 +9,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char usage[] =
+    "使い方 / usage:\n"
+    "  mamori block apply --feed FILE [--allow CIDR]… [--ttl SECONDS]\n"
+    "                     [--max N] [--dry-run]\n"
+    "  mamori block status [--json]\n"
+    "  mamori block remove\n"
+    "  mamori block yamaha --feed FILE --filter-base N --interface IF\n"
+    "                      [--keep \"1010 1011\"] [--allow CIDR]…\n"
+    "  mamori block list --feed FILE --format fortigate|paloalto|cisco\n"
+    "\n"
+    "apply: フィードの IP/CIDR を nftables の mamori 専用テーブル (table\n"
+    "  inet mamori) のセットに期限付きで入れます。既存のルールには触れま\n"
+    "  せん。許可リスト (loopback、/etc/resolv.conf の DNS、--allow) は\n"
+    "  常に優先。\n"
+    "  puts the feed's addresses into mamori's own nftables table with a\n"
+    "  timeout; the SME's rules are never touched. The allowlist\n"
+    "  (loopback, the DNS servers of /etc/resolv.conf, --allow) always\n"
+    "  wins.\n"
+    "  --ttl S       遮断の期限 (既定 3600 秒) / how long (default 3600 "
+    "s)\n"
+    "  --max N       件数の上限 (既定 10000) / cap on entries (10000)\n"
+    "  --dry-run     確認のみ。変更しない / check and print, change "
+    "nothing\n"
+    "  --resolv FILE DNS サーバを読むファイル / resolv.conf to allowlist\n"
+    "status: 遮断中のアドレスと落としたパケット・バイト数 / entries with\n"
+    "  dropped packets and bytes (--json for JSON)\n"
+    "remove: mamori が加えた遮断をすべて解除 / remove everything mamori\n"
+    "  added\n"
+    "yamaha: RTX に貼り付ける ip filter 行と解除行 / YAMAHA RTX ip "
+    "filter\n"
+    "  lines and their removal lines (--keep: the interface's existing\n"
+    "  filter numbers, kept after mamori's)\n"
+    "list: FortiGate / Palo Alto / Cisco が読む一覧 / the plain list\n"
+    "  those appliances pull\n";
+
 enum {
     K_FEED = 1,
     K_ALLOW,
@@ -274,44 +309,9 @@ static int block_run(int argc, char **argv)
     return bad("subcommand", o.sub);
 }
 
-const mm_command mm_cmd_block = {
-    .name = "block",
-    .summary_ja = "共有フィードで実際に遮断 (nftables)",
-    .summary_en = "block the shared feed for real (nftables)",
-    .usage =
-        "使い方 / usage:\n"
-        "  mamori block apply --feed FILE [--allow CIDR]… [--ttl SECONDS]\n"
-        "                     [--max N] [--dry-run]\n"
-        "  mamori block status [--json]\n"
-        "  mamori block remove\n"
-        "  mamori block yamaha --feed FILE --filter-base N --interface IF\n"
-        "                      [--keep \"1010 1011\"] [--allow CIDR]…\n"
-        "  mamori block list --feed FILE --format fortigate|paloalto|cisco\n"
-        "\n"
-        "apply: フィードの IP/CIDR を nftables の mamori 専用テーブル (table\n"
-        "  inet mamori) のセットに期限付きで入れます。既存のルールには触れま\n"
-        "  せん。許可リスト (loopback、/etc/resolv.conf の DNS、--allow) は\n"
-        "  常に優先。\n"
-        "  puts the feed's addresses into mamori's own nftables table with a\n"
-        "  timeout; the SME's rules are never touched. The allowlist\n"
-        "  (loopback, the DNS servers of /etc/resolv.conf, --allow) always\n"
-        "  wins.\n"
-        "  --ttl S       遮断の期限 (既定 3600 秒) / how long (default 3600 "
-        "s)\n"
-        "  --max N       件数の上限 (既定 10000) / cap on entries (10000)\n"
-        "  --dry-run     確認のみ。変更しない / check and print, change "
-        "nothing\n"
-        "  --resolv FILE DNS サーバを読むファイル / resolv.conf to allowlist\n"
-        "status: 遮断中のアドレスと落としたパケット・バイト数 / entries with\n"
-        "  dropped packets and bytes (--json for JSON)\n"
-        "remove: mamori が加えた遮断をすべて解除 / remove everything mamori\n"
-        "  added\n"
-        "yamaha: RTX に貼り付ける ip filter 行と解除行 / YAMAHA RTX ip "
-        "filter\n"
-        "  lines and their removal lines (--keep: the interface's existing\n"
-        "  filter numbers, kept after mamori's)\n"
-        "list: FortiGate / Palo Alto / Cisco が読む一覧 / the plain list\n"
-        "  those appliances pull\n",
-    .run = block_run,
-    .opts = block_opts,
-};
+const mm_command mm_cmd_block = {"block",
+                                 "共有フィードで実際に遮断 (nftables)",
+                                 "block the shared feed for real (nftables)",
+                                 usage,
+                                 block_run,
+                                 block_opts};

@@ -161,10 +161,9 @@ static int demo_run(int argc, char **argv)
     return rc == MM_OK && r.campaigns > 0 ? MM_EXIT_OK : MM_EXIT_FAIL;
 }
 
-const mm_command mm_cmd_demo = {
-    .name = "demo",
-    .summary_ja = "ハブと中小企業5社で集団防御を実演",
-    .summary_en = "show collective defence: a hub and five SMEs",
-    .usage = usage,
-    .run = demo_run,
-};
+const mm_command mm_cmd_demo = {"demo",
+                                "ハブと中小企業5社で集団防御を実演",
+                                "show collective defence: a hub and five SMEs",
+                                usage,
+                                demo_run,
+                                NULL};

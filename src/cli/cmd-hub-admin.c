@@ -65,39 +65,28 @@ static int run_tenant_add(hub_args *a)
     mm_rc r = mm_hub_admin_tenant_add(a->st, &t, token, sizeof token, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
-    printf("%s\n", token);
-    fprintf(stderr,
-            "テナント %s を追加しました。上のトークンは二度と表示されません。"
-            "センサーの設定に保存してください。\n"
-            "tenant %s added. The token above is shown only once: put it "
-            "in the sensor's configuration now.\n",
-            t.id, t.id);
-    return MM_EXIT_OK;
+    return mm_cli_hub_secret(
+        token,
+        "テナント %s を追加しました。上のトークンは二度と表示されません。"
+        "センサーの設定に保存してください。\n"
+        "tenant %s added. The token above is shown only once: put it "
+        "in the sensor's configuration now.\n",
+        t.id, t.id);
 }
-
-typedef struct list_ctx {
-    bool json;
-    unsigned n;
-} list_ctx;
 
 static mm_rc print_tenant(const mm_tenant *t, void *ud)
 {
-    list_ctx *x = ud;
+    hub_list *x = ud;
     if (x->json) {
+        const char *k[] = {"id",       "name",   "kind",
+                           "industry", "region", "ranges"};
+        const char *v[] = {
+            t->id,       t->name,   mm_tenant_kind_name(t->kind),
+            t->industry, t->region, t->ranges};
         mm_buf b;
         mm_buf_init(&b, 8192);
-        mm_buf_puts(&b, x->n ? ",{\"id\":" : "{\"id\":");
-        mm_buf_json_str(&b, t->id, strlen(t->id));
-        mm_buf_puts(&b, ",\"name\":");
-        mm_buf_json_str(&b, t->name, strlen(t->name));
-        mm_buf_printf(&b, ",\"kind\":\"%s\",\"industry\":",
-                      mm_tenant_kind_name(t->kind));
-        mm_buf_json_str(&b, t->industry, strlen(t->industry));
-        mm_buf_puts(&b, ",\"region\":");
-        mm_buf_json_str(&b, t->region, strlen(t->region));
-        mm_buf_puts(&b, ",\"ranges\":");
-        mm_buf_json_str(&b, t->ranges, strlen(t->ranges));
-        mm_buf_puts(&b, "}");
+        mm_buf_puts(&b, x->n ? "," : "");
+        mm_cli_hub_json_object(&b, k, v, sizeof k / sizeof *k);
         fputs(b.data ? b.data : "", stdout);
         mm_buf_free(&b);
     } else {
@@ -113,17 +102,12 @@ static mm_rc print_tenant(const mm_tenant *t, void *ud)
 
 static int run_tenant_list(hub_args *a)
 {
-    list_ctx x = {HAS(a, K_JSON), 0};
+    hub_list x = {HAS(a, K_JSON), 0};
     mm_err err;
-    if (x.json)
-        fputs("{\"tenants\":[", stdout);
-    else
-        printf("%-20s %-9s %-14s %-10s %s\n", "ID", "KIND", "INDUSTRY",
-               "REGION", "NAME");
+    mm_cli_hub_list_begin(&x, "tenants", "%-20s %-9s %-14s %-10s %s\n", "ID",
+                          "KIND", "INDUSTRY", "REGION", "NAME");
     mm_rc r = mm_store_tenant_list(a->st, print_tenant, &x, &err);
-    if (x.json)
-        fputs("]}\n", stdout);
-    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
+    return mm_cli_hub_list_end(&x, r, &err);
 }
 
 static int run_link(hub_args *a)
@@ -186,10 +170,9 @@ static int run_webhook_set(hub_args *a)
     if (r != MM_OK)
         return mm_cli_hub_fail_usage(r, &err);
     if (*a->url)
-        printf("%s\n", secret);
-    fprintf(stderr,
-            *a->url ? "webhook set; the line above is the HMAC-SHA256 secret\n"
-                    : "webhook removed\n");
+        return mm_cli_hub_secret(
+            secret, "webhook set; the line above is the HMAC-SHA256 secret\n");
+    fprintf(stderr, "webhook removed\n");
     return MM_EXIT_OK;
 }
 
@@ -203,19 +186,18 @@ static const mm_cli_opt init_opts[] = {O_DIR,
                                        {0}};
 static const mm_cli_opt tenant_add_opts[] = {
     O_DIR,
-    OPT("--id", K_ID, true),
-    OPT("--name", K_NAME, true),
+    O_ID,
+    O_NAME,
     OPT("--kind", K_KIND, true),
     OPT("--industry", K_INDUSTRY, true),
     OPT("--region", K_REGION, true),
     OPT("--range", K_RANGE, true),
     {0}};
-static const mm_cli_opt tenant_list_opts[] = {O_DIR, O_JSON, {0}};
 static const mm_cli_opt link_opts[] = {
     O_DIR, OPT("--disclose", K_DISCLOSE, false), {0}};
 static const mm_cli_opt import_opts[] = {O_DIR, {0}};
 static const mm_cli_opt webhook_opts[] = {O_DIR,
-                                          OPT("--tenant", K_TENANT, true),
+                                          O_TENANT,
                                           OPT("--url", K_URL, true),
                                           OPT("--secret", K_SECRET, true),
                                           {0}};
@@ -227,7 +209,7 @@ const hub_sub mm_cli_hub_admin_subs[] = {
      NEED(K_DIR) | NEED(K_ID) | NEED(K_NAME) | NEED(K_KIND), 0,
      "tenant add needs --dir, --id, --name and --kind", 0, true,
      run_tenant_add},
-    {"tenant list", tenant_list_opts, NEED(K_DIR), 0,
+    {"tenant list", mm_cli_hub_list_opts, NEED(K_DIR), 0,
      "tenant list needs --dir DIR", 0, true, run_tenant_list},
     {"link", link_opts, NEED(K_DIR), 2,
      "link needs --dir DIR SUPPLIER CUSTOMER", 0, true, run_link},

@@ -31,7 +31,7 @@ enum {
 
 #define XOPT(name, key) OPT(name, key, true)
 #define REG_COMMON                                                            \
-    O_DIR, OPT("--name", K_NAME, true), XOPT("--pubkey", X_PUBKEY),           \
+    O_DIR, O_NAME, XOPT("--pubkey", X_PUBKEY),                                \
         XOPT("--valid-from", X_VALID_FROM),                                   \
         XOPT("--valid-until", X_VALID_UNTIL),                                 \
         OPT("--region", K_REGION, true), XOPT("--industry", X_INDUSTRY),      \
@@ -42,9 +42,8 @@ static const mm_cli_opt expert_add_opts[] = {
 static const mm_cli_opt assessor_add_opts[] = {
     REG_COMMON, XOPT("--assessor-id", X_ASSESSOR_ID), {0}};
 static const mm_cli_opt import_opts[] = {O_DIR, XOPT("--csv", X_CSV), {0}};
-static const mm_cli_opt list_opts[] = {O_DIR, O_JSON, {0}};
 static const mm_cli_opt evidence_opts[] = {O_DIR,
-                                           OPT("--tenant", K_TENANT, true),
+                                           O_TENANT,
                                            {"--out", "-o", X_OUT, true, NULL},
                                            XOPT("--now", X_NOW),
                                            XOPT("--window-days", X_WINDOW),
@@ -189,18 +188,15 @@ static mm_rc print_reg(const mm_hub_registrant *r, void *ud)
     }
     mm_buf b;
     mm_buf_init(&b, 8192);
-    const char *k[] = {"id",         "name",        "public_key",
-                       "valid_from", "valid_until", "region",
-                       "industries", "themes",      "contact"};
-    const char *v[] = {r->id,         r->name,        r->public_key,
-                       r->valid_from, r->valid_until, r->region,
-                       r->industries, r->themes,      r->contact};
-    mm_buf_printf(&b, "{\"role\":\"%s\"", mm_hub_reg_role_name(r->role));
-    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
-        mm_buf_printf(&b, ",\"%s\":", k[i]);
-        mm_buf_json_str(&b, v[i], strlen(v[i]));
-    }
-    mm_buf_puts(&b, "}\n");
+    const char *role = mm_hub_reg_role_name(r->role);
+    const char *k[] = {"role",       "id",          "name",   "public_key",
+                       "valid_from", "valid_until", "region", "industries",
+                       "themes",     "contact"};
+    const char *v[] = {role,          r->id,          r->name,   r->public_key,
+                       r->valid_from, r->valid_until, r->region, r->industries,
+                       r->themes,     r->contact};
+    mm_cli_hub_json_object(&b, k, v, sizeof k / sizeof *k);
+    mm_buf_puts(&b, "\n");
     fwrite(b.data, 1, b.len, stdout);
     mm_buf_free(&b);
     return MM_OK;
@@ -262,7 +258,7 @@ static int run_evidence(hub_args *a)
  */
 
 static const mm_cli_opt asm_opts[] = {O_DIR,
-                                      OPT("--tenant", K_TENANT, true),
+                                      O_TENANT,
                                       XOPT("--asset", X_ASSET),
                                       XOPT("--ports", X_PORTS),
                                       XOPT("--rate", X_RATE),
@@ -288,15 +284,16 @@ static int run_asm_add(hub_args *a)
         r = mm_hub_asm_add(a->dir, a->tenant, asset, token, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_usage(r, &err);
-    printf("mamori-verify=%s\n", token);
-    fprintf(stderr,
-            "所有を確かめるため、次のファイルを置いてから hub asm verify を"
-            "実行してください / to prove you own it, publish this file, "
-            "then run hub asm verify:\n"
-            "  http(s)://%s/.well-known/mamori-verify.txt の中身 / content: "
-            "mamori-verify=%s\n",
-            asset, token);
-    return MM_EXIT_OK;
+    char line[sizeof token + 16];
+    snprintf(line, sizeof line, "mamori-verify=%s", token);
+    return mm_cli_hub_secret(
+        line,
+        "所有を確かめるため、次のファイルを置いてから hub asm verify を"
+        "実行してください / to prove you own it, publish this file, "
+        "then run hub asm verify:\n"
+        "  http(s)://%s/.well-known/mamori-verify.txt の中身 / content: "
+        "mamori-verify=%s\n",
+        asset, token);
 }
 
 static int run_asm_verify(hub_args *a)
@@ -380,7 +377,7 @@ const hub_sub mm_cli_hub_scs_subs[] = {
     {"expert import", import_opts, NEED(K_DIR), 0,
      "hub expert import needs --dir DIR --csv FILE", 0, true,
      run_expert_import},
-    {"expert list", list_opts, NEED(K_DIR), 0,
+    {"expert list", mm_cli_hub_list_opts, NEED(K_DIR), 0,
      "hub expert list needs --dir DIR", 0, true, run_expert_list},
     {"assessor add", assessor_add_opts, NEED(K_DIR), 0,
      "hub assessor add needs --dir DIR --assessor-id ID --name NAME "
@@ -389,7 +386,7 @@ const hub_sub mm_cli_hub_scs_subs[] = {
     {"assessor import", import_opts, NEED(K_DIR), 0,
      "hub assessor import needs --dir DIR --csv FILE", 0, true,
      run_assessor_import},
-    {"assessor list", list_opts, NEED(K_DIR), 0,
+    {"assessor list", mm_cli_hub_list_opts, NEED(K_DIR), 0,
      "hub assessor list needs --dir DIR", 0, true, run_assessor_list},
     {"evidence", evidence_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
      "hub evidence needs --dir DIR --tenant ID", 0, true, run_evidence},

@@ -9,22 +9,21 @@
 
 /* Prints a new secret on stdout (the one time it is shown) and what it is
  * on stderr. */
-static void show_secret(const mm_token *t, const char *secret,
-                        const char *what)
+static int show_secret(const mm_token *t, const char *secret, const char *what)
 {
     char sc[64], ex[32] = "なし / never";
     mm_hub_scopes_format(t->scopes, sc, sizeof sc);
     if (t->expires_ms)
         mm_time_format(t->expires_ms, ex, sizeof ex);
-    printf("%s\n", secret);
-    fprintf(stderr,
-            "トークン %s（テナント %s、権限 %s、期限 %s）を%s。上のトークンは"
-            "二度と表示されません。\n"
-            "token %s (tenant %s, scopes %s, expires %s) %s. The token "
-            "above is shown only once.\n",
-            t->id, t->tenant, sc, ex,
-            strcmp(what, "added") == 0 ? "追加しました" : "再発行しました",
-            t->id, t->tenant, sc, ex, what);
+    return mm_cli_hub_secret(
+        secret,
+        "トークン %s（テナント %s、権限 %s、期限 %s）を%s。上のトークンは"
+        "二度と表示されません。\n"
+        "token %s (tenant %s, scopes %s, expires %s) %s. The token "
+        "above is shown only once.\n",
+        t->id, t->tenant, sc, ex,
+        strcmp(what, "added") == 0 ? "追加しました" : "再発行しました", t->id,
+        t->tenant, sc, ex, what);
 }
 
 static int run_token_add(hub_args *a)
@@ -44,8 +43,7 @@ static int run_token_add(hub_args *a)
                                 secret, sizeof secret, &t, &err);
     if (rc != MM_OK)
         return mm_cli_hub_fail_rc(rc, &err);
-    show_secret(&t, secret, "added");
-    return MM_EXIT_OK;
+    return show_secret(&t, secret, "added");
 }
 
 static mm_rc print_token(const mm_token *t, void *ud)
@@ -109,18 +107,16 @@ static int run_token_rotate(hub_args *a)
                                    sizeof secret, &t, &err);
     if (rc != MM_OK)
         return mm_cli_hub_fail_rc(rc, &err);
-    show_secret(&t, secret, "rotated (the old one is revoked)");
-    return MM_EXIT_OK;
+    return show_secret(&t, secret, "rotated (the old one is revoked)");
 }
 
 static const mm_cli_opt add_opts[] = {O_DIR,
-                                      OPT("--tenant", K_TENANT, true),
+                                      O_TENANT,
                                       OPT("--scope", K_SCOPE, true),
                                       OPT("--expires", K_EXPIRES, true),
                                       {0}};
-static const mm_cli_opt list_opts[] = {
-    O_DIR, OPT("--tenant", K_TENANT, true), O_JSON, {0}};
-static const mm_cli_opt id_opts[] = {O_DIR, OPT("--id", K_ID, true), {0}};
+static const mm_cli_opt list_opts[] = {O_DIR, O_TENANT, O_JSON, {0}};
+static const mm_cli_opt id_opts[] = {O_DIR, O_ID, {0}};
 
 const hub_sub mm_cli_hub_token_subs[] = {
     {"token add", add_opts, NEED(K_DIR) | NEED(K_TENANT), 0,

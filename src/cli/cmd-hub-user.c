@@ -44,25 +44,19 @@ static int run_user_add(hub_args *a)
     memset(pw, 0, sizeof pw);
     if (r != MM_OK)
         return mm_cli_hub_fail_usage(r, &err);
-    if (!given) {
-        printf("%s\n", shown);
-        fprintf(stderr,
-                "ユーザー %s を追加しました。上の行が初期パスワード"
-                "です（一度だけ表示） / user %s added; the line "
-                "above is its password (shown once)\n",
-                u.name, u.name);
-    }
-    return MM_EXIT_OK;
+    if (given)
+        return MM_EXIT_OK;
+    return mm_cli_hub_secret(
+        shown,
+        "ユーザー %s を追加しました。上の行が初期パスワード"
+        "です（一度だけ表示） / user %s added; the line "
+        "above is its password (shown once)\n",
+        u.name, u.name);
 }
-
-typedef struct ulist {
-    bool json;
-    unsigned n;
-} ulist;
 
 static mm_rc print_user(const mm_hub_user *u, void *ud)
 {
-    ulist *x = ud;
+    hub_list *x = ud;
     if (!x->json) {
         printf("%-24s %-12s %-20s %s\n", u->name, mm_hub_role_name(u->role),
                u->tenant, u->totp[0] ? "totp" : "-");
@@ -85,16 +79,12 @@ static int run_user_list(hub_args *a)
 {
     if (!a->st->ops->user_list)
         return unsupported();
-    ulist x = {HAS(a, K_JSON), 0};
+    hub_list x = {HAS(a, K_JSON), 0};
     mm_err err;
-    if (x.json)
-        fputs("{\"users\":[", stdout);
-    else
-        printf("%-24s %-12s %-20s %s\n", "NAME", "ROLE", "TENANT", "2FA");
+    mm_cli_hub_list_begin(&x, "users", "%-24s %-12s %-20s %s\n", "NAME",
+                          "ROLE", "TENANT", "2FA");
     mm_rc r = a->st->ops->user_list(a->st, print_user, &x, &err);
-    if (x.json)
-        fputs("]}\n", stdout);
-    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
+    return mm_cli_hub_list_end(&x, r, &err);
 }
 
 static int run_user_del(hub_args *a)
@@ -163,14 +153,12 @@ static int run_case_export(hub_args *a)
 
 static const mm_cli_opt user_add_opts[] = {
     O_DIR,
-    OPT("--tenant", K_TENANT, true),
+    O_TENANT,
     OPT("--role", K_ROLE, true),
-    OPT("--name", K_NAME, true),
+    O_NAME,
     OPT("--password-stdin", K_PASSWORD_STDIN, false),
     {0}};
-static const mm_cli_opt user_list_opts[] = {O_DIR, O_JSON, {0}};
-static const mm_cli_opt user_name_opts[] = {
-    O_DIR, OPT("--name", K_NAME, true), {0}};
+static const mm_cli_opt user_name_opts[] = {O_DIR, O_NAME, {0}};
 static const mm_cli_opt provider_opts[] = {O_DIR,
                                            OPT("--provider", K_PROVIDER, true),
                                            OPT("--sme", K_SME, true),
@@ -186,8 +174,8 @@ const hub_sub mm_cli_hub_user_subs[] = {
      NEED(K_DIR) | NEED(K_TENANT) | NEED(K_ROLE) | NEED(K_NAME), 0,
      "user add needs --dir, --tenant, --role and --name", 0, true,
      run_user_add},
-    {"user list", user_list_opts, NEED(K_DIR), 0, "user list needs --dir DIR",
-     0, true, run_user_list},
+    {"user list", mm_cli_hub_list_opts, NEED(K_DIR), 0,
+     "user list needs --dir DIR", 0, true, run_user_list},
     {"user del", user_name_opts, NEED(K_DIR) | NEED(K_NAME), 0,
      "user del needs --dir and --name", 0, true, run_user_del},
     {"user totp", user_name_opts, NEED(K_DIR) | NEED(K_NAME), 0,

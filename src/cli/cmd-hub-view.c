@@ -35,13 +35,25 @@ static mm_rc print_campaign(const mm_campaign *c, void *ud)
     return MM_OK;
 }
 
-static int run_campaigns(hub_args *a)
+static mm_rc list_campaigns(mm_store *st, mm_err *err)
+{
+    return mm_store_campaign_list(st, print_campaign, NULL, err);
+}
+
+/* With option `doc_key` (--json, --stix) the document `doc`, else a line
+ * per row from `list`. */
+static int show(hub_args *a, int doc_key, render_fn doc,
+                mm_rc (*list)(mm_store *st, mm_err *err))
 {
     mm_err err;
-    mm_rc r = HAS(a, K_JSON)
-                  ? print_doc(a->st, mm_hub_campaigns_json, &err)
-                  : mm_store_campaign_list(a->st, print_campaign, NULL, &err);
+    mm_rc r =
+        HAS(a, doc_key) ? print_doc(a->st, doc, &err) : list(a->st, &err);
     return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
+}
+
+static int run_campaigns(hub_args *a)
+{
+    return show(a, K_JSON, mm_hub_campaigns_json, list_campaigns);
 }
 
 static mm_rc print_esc(const mm_escalation *e, void *ud)
@@ -59,13 +71,14 @@ static mm_rc escalations_stix(mm_store *st, mm_buf *out, mm_err *err)
     return mm_hub_escalations_stix(st, mm_now_ms() / 1000 * 1000, out, err);
 }
 
+static mm_rc list_escalations(mm_store *st, mm_err *err)
+{
+    return mm_store_escalation_list(st, print_esc, NULL, err);
+}
+
 static int run_escalations(hub_args *a)
 {
-    mm_err err;
-    mm_rc r = HAS(a, K_STIX)
-                  ? print_doc(a->st, escalations_stix, &err)
-                  : mm_store_escalation_list(a->st, print_esc, NULL, &err);
-    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
+    return show(a, K_STIX, escalations_stix, list_escalations);
 }
 
 /* ---- serve
@@ -227,7 +240,6 @@ static int run_scs_status(hub_args *a)
 /* ---- the rows
  * ------------------------------------------------------------------------ */
 
-static const mm_cli_opt campaigns_opts[] = {O_DIR, O_JSON, {0}};
 static const mm_cli_opt escalations_opts[] = {
     O_DIR, OPT("--stix", K_STIX, false), {0}};
 static const mm_cli_opt serve_opts[] = {O_DIR,
@@ -237,8 +249,7 @@ static const mm_cli_opt serve_opts[] = {O_DIR,
                                         OPT("--store", K_STORE, true),
                                         OPT("--bus", K_BUS, true),
                                         {0}};
-static const mm_cli_opt scs_submit_opts[] = {
-    O_DIR, OPT("--tenant", K_TENANT, true), {0}};
+static const mm_cli_opt scs_submit_opts[] = {O_DIR, O_TENANT, {0}};
 static const mm_cli_opt scs_require_opts[] = {
     O_DIR,
     OPT("--buyer", K_BUYER, true),
@@ -251,8 +262,8 @@ static const mm_cli_opt scs_status_opts[] = {
 const hub_sub mm_cli_hub_view_subs[] = {
     {"serve", serve_opts, NEED(K_DIR), 0, "serve needs --dir DIR", 0, false,
      run_serve},
-    {"campaigns", campaigns_opts, NEED(K_DIR), 0, "campaigns needs --dir DIR",
-     0, true, run_campaigns},
+    {"campaigns", mm_cli_hub_list_opts, NEED(K_DIR), 0,
+     "campaigns needs --dir DIR", 0, true, run_campaigns},
     {"escalations", escalations_opts, NEED(K_DIR), 0,
      "escalations needs --dir DIR", 0, true, run_escalations},
     {"scs submit", scs_submit_opts, NEED(K_DIR) | NEED(K_TENANT), 1,

@@ -6,6 +6,7 @@
 #include "cmd-hub.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,48 @@ int mm_cli_hub_fail_usage(mm_rc rc, const mm_err *err)
     char msg[900];
     mm_err_format(err, msg, sizeof msg);
     return mm_cli_usage_error(&mm_cmd_hub, "%s", msg);
+}
+
+int mm_cli_hub_secret(const char *secret, const char *note, ...)
+{
+    printf("%s\n", secret);
+    va_list ap;
+    va_start(ap, note);
+    vfprintf(stderr, note, ap);
+    va_end(ap);
+    return MM_EXIT_OK;
+}
+
+void mm_cli_hub_json_object(mm_buf *b, const char *const *k,
+                            const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mm_buf_printf(b, "%s\"%s\":", i ? "," : "{", k[i]);
+        mm_buf_json_str(b, v[i], strlen(v[i]));
+    }
+    mm_buf_puts(b, n ? "}" : "{}");
+}
+
+const mm_cli_opt mm_cli_hub_list_opts[] = {O_DIR, O_JSON, {0}};
+
+void mm_cli_hub_list_begin(const hub_list *l, const char *key,
+                           const char *header, ...)
+{
+    if (l->json) {
+        printf("{\"%s\":[", key);
+        return;
+    }
+    va_list ap;
+    va_start(ap, header);
+    vprintf(header, ap);
+    va_end(ap);
+}
+
+int mm_cli_hub_list_end(const hub_list *l, mm_rc r, const mm_err *err)
+{
+    if (l->json)
+        fputs("]}\n", stdout);
+    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(err);
 }
 
 int mm_cli_hub_open(const char *dir, mm_store **st)
@@ -310,10 +353,9 @@ static int hub_run(int argc, char **argv)
     return run_sub(s, &a);
 }
 
-const mm_command mm_cmd_hub = {
-    .name = "hub",
-    .summary_ja = "ハブ（相関・警告・共有フィード）",
-    .summary_en = "the hub: correlation, warnings, shared feed",
-    .usage = usage,
-    .run = hub_run,
-};
+const mm_command mm_cmd_hub = {"hub",
+                               "ハブ（相関・警告・共有フィード）",
+                               "the hub: correlation, warnings, shared feed",
+                               usage,
+                               hub_run,
+                               NULL};

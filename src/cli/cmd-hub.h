@@ -102,6 +102,9 @@ typedef struct hub_args {
     }
 #define O_DIR OPT("--dir", K_DIR, true)
 #define O_JSON OPT("--json", K_JSON, false)
+#define O_TENANT OPT("--tenant", K_TENANT, true)
+#define O_NAME OPT("--name", K_NAME, true)
+#define O_ID OPT("--id", K_ID, true)
 
 /* One subcommand: its options, what it cannot do without, and what the
  * dispatcher prepares before `run` (the one scaffold of every row). */
@@ -135,6 +138,28 @@ int mm_cli_hub_fail(const mm_err *err);
 int mm_cli_hub_fail_rc(mm_rc rc, const mm_err *err);
 /* A bad value the hub refused (MM_EINVAL) as a usage error, else as above. */
 int mm_cli_hub_fail_usage(mm_rc rc, const mm_err *err);
+/* A listing: {"<key>":[row,row…]} with --json, else a table. `n` counts
+ * the rows printed (a JSON row after the first starts with a comma). */
+typedef struct hub_list {
+    bool json;
+    unsigned n;
+} hub_list;
+/* Prints a secret on stdout, the one time it is shown, and `note`
+ * (printf format) on stderr; returns 0. */
+int mm_cli_hub_secret(const char *secret, const char *note, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends {"k[0]":"v[0]",…}: n string fields, JSON-escaped. */
+void mm_cli_hub_json_object(mm_buf *b, const char *const *k,
+                            const char *const *v, size_t n);
+/* The options of a plain listing: --dir DIR [--json]. */
+extern const mm_cli_opt mm_cli_hub_list_opts[];
+/* Prints the JSON opening, or the table's header line: printf(header, …)
+ * with the same widths as its rows. */
+void mm_cli_hub_list_begin(const hub_list *l, const char *key,
+                           const char *header, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Closes the JSON; returns the exit code for the listing's result r. */
+int mm_cli_hub_list_end(const hub_list *l, mm_rc r, const mm_err *err);
 /* Opens the hub in dir; returns an exit code (0 = open). */
 int mm_cli_hub_open(const char *dir, mm_store **st);
 

@@ -6,6 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char usage[] =
+    "使い方 / usage: mamori logtest [options] [FILE...]\n"
+    "\n"
+    "各行の解析結果を1行1つのJSONで出力します(ファイル省略時は標準入力)"
+    "。\n"
+    "Prints one JSON object per line that yields an event (stdin when no "
+    "FILE):\n"
+    "  {\"line\": N, <ECS fields>, \"rule\": {\"ids\": [...]}}\n"
+    "Lines that yield nothing are counted on stderr.\n"
+    "\n"
+    "--summary: "
+    "ファイルごとに、データセットとアクション別の件数、解析できない行の\n"
+    "割合と最初の数行の例を表示します(--json で1ファイル1行のJSON)。\n"
+    "--summary: per file, counts by dataset and action, the share of "
+    "unparsed\n"
+    "lines and the first few of them (--json: one JSON object per "
+    "file).\n"
+    "\n" MM_INPUT_OPTIONS_USAGE
+    "  --summary         per-file summary instead of one line per event\n"
+    "  --json            with --summary: JSON instead of text\n";
+
 #define LT_EXAMPLES 5      /* unparsed lines shown per input */
 #define LT_EXAMPLE_MAX 300 /* bytes kept of each */
 
@@ -229,36 +250,13 @@ static int logtest_run(int argc, char **argv)
         mm_buf_free(&lt.out);
     }
     free(lt.sum);
-    mm_detector_free(lt.det);
-    mm_ruleset_free(rs);
-    mm_input_opts_fini(&o);
-    return status;
+    return mm_input_finish(&o, rs, lt.det, status);
 }
 
 const mm_command mm_cmd_logtest = {
-    .name = "logtest",
-    .summary_ja = "ログ行の解析結果を表示",
-    .summary_en = "show how log lines parse and which rules match",
-    .usage =
-        "使い方 / usage: mamori logtest [options] [FILE...]\n"
-        "\n"
-        "各行の解析結果を1行1つのJSONで出力します(ファイル省略時は標準入力)"
-        "。\n"
-        "Prints one JSON object per line that yields an event (stdin when no "
-        "FILE):\n"
-        "  {\"line\": N, <ECS fields>, \"rule\": {\"ids\": [...]}}\n"
-        "Lines that yield nothing are counted on stderr.\n"
-        "\n"
-        "--summary: "
-        "ファイルごとに、データセットとアクション別の件数、解析できない行の\n"
-        "割合と最初の数行の例を表示します(--json で1ファイル1行のJSON)。\n"
-        "--summary: per file, counts by dataset and action, the share of "
-        "unparsed\n"
-        "lines and the first few of them (--json: one JSON object per "
-        "file).\n"
-        "\n" MM_INPUT_OPTIONS_USAGE
-        "  --summary         per-file summary instead of one line per event\n"
-        "  --json            with --summary: JSON instead of text\n",
-    .run = logtest_run,
-    .opts = logtest_options,
-};
+    "logtest",
+    "ログ行の解析結果を表示",
+    "show how log lines parse and which rules match",
+    usage,
+    logtest_run,
+    logtest_options};

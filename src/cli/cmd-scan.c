@@ -5,6 +5,22 @@
 #include <string.h>
 #include <time.h>
 
+static const char usage[] =
+    "使い方 / usage: mamori scan [options] FILE...\n"
+    "\n"
+    "ログを検査し、警報を1行1つのJSON(ECS形式)"
+    "で標準出力に、集計を標準エラーに"
+    "出します。\n"
+    "Runs detection over the files (\"-\" = stdin); alerts go to stdout "
+    "as "
+    "JSON lines\n"
+    "(ECS field names), a summary per file to stderr.\n"
+    "\n" MM_INPUT_OPTIONS_USAGE
+    "  --format F        json (default: one ECS object per line) or text\n"
+    "                    (two readable lines per alert, Japanese first)\n"
+    "  --fail-on-alert   exit 3 when any alert was raised\n"
+    "  -q, --quiet       no summary on stderr\n";
+
 typedef struct scan_opts {
     bool fail_on_alert;
     bool quiet;
@@ -147,31 +163,12 @@ static int scan_run(int argc, char **argv)
             status = MM_EXIT_ALERTS;
     }
     mm_buf_free(&s.out);
-    mm_detector_free(s.det);
-    mm_ruleset_free(rs);
-    mm_input_opts_fini(&o);
-    return status;
+    return mm_input_finish(&o, rs, s.det, status);
 }
 
-const mm_command mm_cmd_scan = {
-    .name = "scan",
-    .summary_ja = "ログファイルを一括検査",
-    .summary_en = "batch detection over log files",
-    .usage =
-        "使い方 / usage: mamori scan [options] FILE...\n"
-        "\n"
-        "ログを検査し、警報を1行1つのJSON(ECS形式)"
-        "で標準出力に、集計を標準エラーに"
-        "出します。\n"
-        "Runs detection over the files (\"-\" = stdin); alerts go to stdout "
-        "as "
-        "JSON lines\n"
-        "(ECS field names), a summary per file to stderr.\n"
-        "\n" MM_INPUT_OPTIONS_USAGE
-        "  --format F        json (default: one ECS object per line) or text\n"
-        "                    (two readable lines per alert, Japanese first)\n"
-        "  --fail-on-alert   exit 3 when any alert was raised\n"
-        "  -q, --quiet       no summary on stderr\n",
-    .run = scan_run,
-    .opts = scan_options,
-};
+const mm_command mm_cmd_scan = {"scan",
+                                "ログファイルを一括検査",
+                                "batch detection over log files",
+                                usage,
+                                scan_run,
+                                scan_options};

@@ -155,40 +155,44 @@ static const char *date_or_today(const char *date, char buf[11])
     return buf;
 }
 
-int mm_cli_scs_confirm(opts *o)
+/* confirm (the expert) and countersign (the assessor): the same steps
+ * over the other role's options. */
+static int sign_as(opts *o, bool expert)
 {
-    if (!o->assessment || !o->key || !o->expert_name || !o->registration_no ||
-        !o->out)
+    const char *in = expert ? o->assessment : o->confirmed;
+    const char *name = expert ? o->expert_name : o->assessor_name;
+    const char *id = expert ? o->registration_no : o->assessor_id;
+    if (!in || !o->key || !name || !id || !o->out)
         return mm_cli_usage_error(
-            &mm_cmd_scs, "--assessment, --key, --expert-name, "
-                         "--registration-no, --out が必要です / are required");
-    if (!mm_scs_registration_no_valid(o->registration_no))
+            &mm_cmd_scs, "%s",
+            expert ? "--assessment, --key, --expert-name, "
+                     "--registration-no, --out が必要です / are required"
+                   : "--confirmed, --key, --assessor-name, "
+                     "--assessor-id, --out が必要です / are required");
+    if (expert && !mm_scs_registration_no_valid(id))
         return mm_cli_usage_error(
             &mm_cmd_scs, "--registration-no は6桁の数字です"
                          "（例 012345） / --registration-no must be 6 digits, "
                          "e.g. 012345");
     char today[11];
-    mm_scs_expert ex = {o->expert_name, o->registration_no,
-                        date_or_today(o->date, today), o->tenant};
-    signer who = {&ex, NULL};
-    return sign_file(o->assessment, o->key, o->out, &who,
-                     "確認を記録しました / confirmation recorded");
+    const char *date = date_or_today(o->date, today);
+    mm_scs_expert ex = {name, id, date, o->tenant};
+    mm_scs_assessor as = {name, id, date, o->tenant};
+    signer who = {expert ? &ex : NULL, expert ? NULL : &as};
+    return sign_file(in, o->key, o->out, &who,
+                     expert ? "確認を記録しました / confirmation recorded"
+                            : "第三者評価の署名を付けました / assessor's "
+                              "countersignature added");
+}
+
+int mm_cli_scs_confirm(opts *o)
+{
+    return sign_as(o, true);
 }
 
 int mm_cli_scs_countersign(opts *o)
 {
-    if (!o->confirmed || !o->key || !o->assessor_name || !o->assessor_id ||
-        !o->out)
-        return mm_cli_usage_error(
-            &mm_cmd_scs, "--confirmed, --key, --assessor-name, "
-                         "--assessor-id, --out が必要です / are required");
-    char today[11];
-    mm_scs_assessor as = {o->assessor_name, o->assessor_id,
-                          date_or_today(o->date, today), o->tenant};
-    signer who = {NULL, &as};
-    return sign_file(o->confirmed, o->key, o->out, &who,
-                     "第三者評価の署名を付けました / assessor's "
-                     "countersignature added");
+    return sign_as(o, false);
 }
 
 int mm_cli_scs_verify(opts *o)
@@ -198,15 +202,14 @@ int mm_cli_scs_verify(opts *o)
         return mm_cli_usage_error(&mm_cmd_scs,
                                   "確認済みファイルを指定してください / "
                                   "give the confirmed file");
-    bool html = false, text = false;
-    if (o->format && strcmp(o->format, "html") == 0)
-        html = true;
-    else if (o->format && strcmp(o->format, "text") == 0)
-        text = true;
-    else if (o->format)
-        return mm_cli_usage_error(&mm_cmd_scs,
-                                  "--format は text か html です / "
-                                  "--format must be text or html");
+    static const char *const formats[] = {"html", "text", NULL};
+    int fmt;
+    if ((r = mm_cli_choice(&mm_cmd_scs, o->format, formats, -1,
+                           "--format は text か html です / "
+                           "--format must be text or html",
+                           &fmt)) >= 0)
+        return r;
+    bool html = fmt == 0, text = fmt == 1;
     mm_scs_lang lang;
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;

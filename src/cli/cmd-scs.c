@@ -15,6 +15,67 @@
 #include <time.h>
 #include <unistd.h>
 
+static const char usage[] =
+    "使い方 / usage:\n"
+    "  mamori scs catalogue [--level 3|4] [--format table|json] [--lang "
+    "ja|en]\n"
+    "  mamori scs assess --answers FILE [--evidence FILE]... [--previous "
+    "FILE]\n"
+    "                    [--format text|json|html] [--lang ja|en] [--out "
+    "FILE]\n"
+    "                    [--today YYYY-MM-DD] [--hub URL [--token T] "
+    "[--cacert F]]\n"
+    "  mamori scs keygen --out SECRET_KEY_FILE [--force]\n"
+    "  mamori scs confirm --assessment FILE --key SECRET_KEY_FILE\n"
+    "                    --expert-name NAME --registration-no 012345\n"
+    "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
+    "  mamori scs countersign --confirmed FILE --key SECRET_KEY_FILE\n"
+    "                    --assessor-name NAME --assessor-id ID\n"
+    "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
+    "  mamori scs interview [--level ★1|★2|★3|★4] [-o answers.json] "
+    "[--lang ja|en]\n"
+    "  mamori scs experts (--dir HUBDIR | --hub URL --token T) [--region "
+    "R]\n"
+    "                    [--industry I] [--theme T] [--format "
+    "table|json]\n"
+    "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] "
+    "[--out FILE]\n"
+    "\n"
+    "  catalogue  要求事項カタログを一覧表示する\n"
+    "  assess     回答と自動の証拠から ★ "
+    "を判定し、足りない項目と次にやることを示す\n"
+    "  keygen     専門家の署名鍵を作る（秘密鍵は 0600、公開鍵は "
+    "FILE.pub）\n"
+    "  confirm    登録セキスペが診断結果を確認し、Ed25519 で署名する\n"
+    "  countersign 第三者評価機関が確認済みの診断結果に署名する（★4）\n"
+    "  interview  "
+    "質問に答えて回答ファイルを作る（1問ごとに保存、続きから再開）\n"
+    "  experts    確認を頼める登録セキスペを地域・業種・テーマで探す\n"
+    "  verify     確認済みの診断結果が書き換えられていないか確かめる\n"
+    "             （0 = 有効、1 = 無効、2 = 読めない）\n"
+    "  共通: --catalogue FILE（既定は data/scs/catalogue.txt）\n"
+    "\n"
+    "  catalogue  list the requirement catalogue\n"
+    "  assess     decide the ★ level from answers and automatic evidence, "
+    "with\n"
+    "             the gap list and next steps (docs/scs.md)\n"
+    "  keygen     make an expert's signing key (secret 0600, public "
+    "FILE.pub)\n"
+    "  confirm    record a Registered Information Security Specialist's\n"
+    "             confirmation and sign the assessment (Ed25519)\n"
+    "  experts    find a registered expert by region, industry and theme\n"
+    "  interview  answer plain questions to make the answers file (saved "
+    "after\n"
+    "             each answer; run again to resume)\n"
+    "  countersign a third-party assessor countersigns a confirmed "
+    "assessment (★4)\n"
+    "  verify     check a confirmed assessment was not altered\n"
+    "             (exit 0 valid, 1 invalid, 2 unreadable or not a "
+    "confirmation)\n"
+    "  all: --catalogue FILE (default data/scs/catalogue.txt, found next "
+    "to\n"
+    "       the binary, or $MAMORI_SCS_CATALOGUE)\n";
+
 int mm_cli_scs_rc_exit(mm_rc rc)
 {
     switch (rc) {
@@ -108,15 +169,14 @@ int mm_cli_scs_parse_opts(int argc, char **argv, const mm_cli_opt *tab,
 
 int mm_cli_scs_lang(const char *s, mm_scs_lang *out)
 {
-    if (!s || strcmp(s, "ja") == 0)
-        *out = MM_SCS_JA;
-    else if (strcmp(s, "en") == 0)
-        *out = MM_SCS_EN;
-    else
-        return mm_cli_usage_error(&mm_cmd_scs,
-                                  "--lang は ja か en です / --lang "
-                                  "must be ja or en");
-    return -1;
+    static const char *const langs[] = {"ja", "en", NULL}; /* mm_scs_lang */
+    int i;
+    int r = mm_cli_choice(&mm_cmd_scs, s, langs, MM_SCS_JA,
+                          "--lang は ja か en です / --lang "
+                          "must be ja or en",
+                          &i);
+    *out = (mm_scs_lang)i;
+    return r;
 }
 
 int mm_cli_scs_load_catalogue(const char *given, mm_scs_catalogue **cat)
@@ -173,13 +233,14 @@ static int cmd_catalogue(opts *o)
                                       "--level は 1〜4 です / --level "
                                       "must be 1, 2, 3 or 4");
     }
-    bool json = false;
-    if (o->format && strcmp(o->format, "json") == 0)
-        json = true;
-    else if (o->format && strcmp(o->format, "table") != 0)
-        return mm_cli_usage_error(&mm_cmd_scs,
-                                  "--format は table か json です / "
-                                  "--format must be table or json");
+    static const char *const formats[] = {"table", "json", NULL};
+    int fmt;
+    if ((r = mm_cli_choice(&mm_cmd_scs, o->format, formats, 0,
+                           "--format は table か json です / "
+                           "--format must be table or json",
+                           &fmt)) >= 0)
+        return r;
+    bool json = fmt == 1;
     mm_scs_lang lang;
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
@@ -202,16 +263,15 @@ static int cmd_assess(opts *o)
     if (!o->answers)
         return mm_cli_usage_error(&mm_cmd_scs, "--answers FILE が必要です / "
                                                "--answers FILE is required");
-    enum { F_TEXT, F_JSON, F_HTML } fmt = F_TEXT;
-    if (o->format && strcmp(o->format, "json") == 0)
-        fmt = F_JSON;
-    else if (o->format && strcmp(o->format, "html") == 0)
-        fmt = F_HTML;
-    else if (o->format && strcmp(o->format, "text") != 0)
-        return mm_cli_usage_error(&mm_cmd_scs,
-                                  "--format は json, html, text のどれか"
-                                  "です / --format must be json, html "
-                                  "or text");
+    enum { F_TEXT, F_JSON, F_HTML };
+    static const char *const formats[] = {"text", "json", "html", NULL};
+    int fmt;
+    if ((r = mm_cli_choice(&mm_cmd_scs, o->format, formats, F_TEXT,
+                           "--format は json, html, text のどれか"
+                           "です / --format must be json, html "
+                           "or text",
+                           &fmt)) >= 0)
+        return r;
     mm_scs_lang lang;
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
@@ -322,69 +382,9 @@ static int scs_run(int argc, char **argv)
                               argv[1]);
 }
 
-const mm_command mm_cmd_scs = {
-    .name = "scs",
-    .summary_ja = "SCS評価制度 ★3/★4 の診断",
-    .summary_en = "SCS ★3/★4 supply-chain security diagnosis",
-    .usage =
-        "使い方 / usage:\n"
-        "  mamori scs catalogue [--level 3|4] [--format table|json] [--lang "
-        "ja|en]\n"
-        "  mamori scs assess --answers FILE [--evidence FILE]... [--previous "
-        "FILE]\n"
-        "                    [--format text|json|html] [--lang ja|en] [--out "
-        "FILE]\n"
-        "                    [--today YYYY-MM-DD] [--hub URL [--token T] "
-        "[--cacert F]]\n"
-        "  mamori scs keygen --out SECRET_KEY_FILE [--force]\n"
-        "  mamori scs confirm --assessment FILE --key SECRET_KEY_FILE\n"
-        "                    --expert-name NAME --registration-no 012345\n"
-        "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
-        "  mamori scs countersign --confirmed FILE --key SECRET_KEY_FILE\n"
-        "                    --assessor-name NAME --assessor-id ID\n"
-        "                    [--date YYYY-MM-DD] --tenant ID --out FILE\n"
-        "  mamori scs interview [--level ★1|★2|★3|★4] [-o answers.json] "
-        "[--lang ja|en]\n"
-        "  mamori scs experts (--dir HUBDIR | --hub URL --token T) [--region "
-        "R]\n"
-        "                    [--industry I] [--theme T] [--format "
-        "table|json]\n"
-        "  mamori scs verify FILE [--pubkey HEX|FILE] [--format text|html] "
-        "[--out FILE]\n"
-        "\n"
-        "  catalogue  要求事項カタログを一覧表示する\n"
-        "  assess     回答と自動の証拠から ★ "
-        "を判定し、足りない項目と次にやることを示す\n"
-        "  keygen     専門家の署名鍵を作る（秘密鍵は 0600、公開鍵は "
-        "FILE.pub）\n"
-        "  confirm    登録セキスペが診断結果を確認し、Ed25519 で署名する\n"
-        "  countersign 第三者評価機関が確認済みの診断結果に署名する（★4）\n"
-        "  interview  "
-        "質問に答えて回答ファイルを作る（1問ごとに保存、続きから再開）\n"
-        "  experts    確認を頼める登録セキスペを地域・業種・テーマで探す\n"
-        "  verify     確認済みの診断結果が書き換えられていないか確かめる\n"
-        "             （0 = 有効、1 = 無効、2 = 読めない）\n"
-        "  共通: --catalogue FILE（既定は data/scs/catalogue.txt）\n"
-        "\n"
-        "  catalogue  list the requirement catalogue\n"
-        "  assess     decide the ★ level from answers and automatic evidence, "
-        "with\n"
-        "             the gap list and next steps (docs/scs.md)\n"
-        "  keygen     make an expert's signing key (secret 0600, public "
-        "FILE.pub)\n"
-        "  confirm    record a Registered Information Security Specialist's\n"
-        "             confirmation and sign the assessment (Ed25519)\n"
-        "  experts    find a registered expert by region, industry and theme\n"
-        "  interview  answer plain questions to make the answers file (saved "
-        "after\n"
-        "             each answer; run again to resume)\n"
-        "  countersign a third-party assessor countersigns a confirmed "
-        "assessment (★4)\n"
-        "  verify     check a confirmed assessment was not altered\n"
-        "             (exit 0 valid, 1 invalid, 2 unreadable or not a "
-        "confirmation)\n"
-        "  all: --catalogue FILE (default data/scs/catalogue.txt, found next "
-        "to\n"
-        "       the binary, or $MAMORI_SCS_CATALOGUE)\n",
-    .run = scs_run,
-};
+const mm_command mm_cmd_scs = {"scs",
+                               "SCS評価制度 ★3/★4 の診断",
+                               "SCS ★3/★4 supply-chain security diagnosis",
+                               usage,
+                               scs_run,
+                               NULL};

@@ -9,6 +9,35 @@
 #include <string.h>
 #include <time.h>
 
+static const char usage[] =
+    "使い方 / usage: mamori sensor --config FILE [--check] | --unblock\n"
+    "\n"
+    "  ログファイル（ローテーション・切り詰めに追従、再起動しても行を失わ"
+    "ず二重に数えない）と\n"
+    "  syslog（UDP/TCP）を監視し、検知した警告を JSON 行で書き出します。\n"
+    "  Follows log files (across rotation and truncation; a restart "
+    "neither loses\n"
+    "  nor repeats a line) and syslog over UDP/TCP, and writes alerts as "
+    "JSON lines.\n"
+    "\n"
+    "  --config FILE  設定ファイル / config file (docs/sensor.md; "
+    "[uplink]:\n"
+    "                 docs/uplink.md — "
+    "ハブへ匿名化して送信し共有フィードを受信 /\n"
+    "                 de-identified upload to the hub, shared feed)\n"
+    "  --check        設定とルールを確かめて終了 / check the config and "
+    "rules, then exit\n"
+    "  --unblock      [block] が加えた遮断をすべて解除して終了 / remove "
+    "every block\n"
+    "                 [block] added, then exit (docs/block.md)\n"
+    "\n"
+    "  シグナル / signals: SIGHUP ルールと IOC を再読み込み / reload "
+    "rules and indicators;\n"
+    "  SIGTERM, SIGINT 位置を保存して停止 / save offsets and stop.\n"
+    "  終了コード / exit: 0 停止 / stopped, 1 実行時エラー / run-time "
+    "error,\n"
+    "  2 設定・ルールの誤り / bad config or rules.\n";
+
 static void sensor_log(void *ud, mm_log_level level, const char *msg)
 {
     (void)ud;
@@ -128,36 +157,9 @@ static int sensor_run(int argc, char **argv)
 }
 
 const mm_command mm_cmd_sensor = {
-    .name = "sensor",
-    .summary_ja = "ログを監視して攻撃を検知（常駐）",
-    .summary_en = "watch logs and syslog, detect attacks (daemon)",
-    .usage =
-        "使い方 / usage: mamori sensor --config FILE [--check] | --unblock\n"
-        "\n"
-        "  ログファイル（ローテーション・切り詰めに追従、再起動しても行を失わ"
-        "ず二重に数えない）と\n"
-        "  syslog（UDP/TCP）を監視し、検知した警告を JSON 行で書き出します。\n"
-        "  Follows log files (across rotation and truncation; a restart "
-        "neither loses\n"
-        "  nor repeats a line) and syslog over UDP/TCP, and writes alerts as "
-        "JSON lines.\n"
-        "\n"
-        "  --config FILE  設定ファイル / config file (docs/sensor.md; "
-        "[uplink]:\n"
-        "                 docs/uplink.md — "
-        "ハブへ匿名化して送信し共有フィードを受信 /\n"
-        "                 de-identified upload to the hub, shared feed)\n"
-        "  --check        設定とルールを確かめて終了 / check the config and "
-        "rules, then exit\n"
-        "  --unblock      [block] が加えた遮断をすべて解除して終了 / remove "
-        "every block\n"
-        "                 [block] added, then exit (docs/block.md)\n"
-        "\n"
-        "  シグナル / signals: SIGHUP ルールと IOC を再読み込み / reload "
-        "rules and indicators;\n"
-        "  SIGTERM, SIGINT 位置を保存して停止 / save offsets and stop.\n"
-        "  終了コード / exit: 0 停止 / stopped, 1 実行時エラー / run-time "
-        "error,\n"
-        "  2 設定・ルールの誤り / bad config or rules.\n",
-    .run = sensor_run,
-};
+    "sensor",
+    "ログを監視して攻撃を検知（常駐）",
+    "watch logs and syslog, detect attacks (daemon)",
+    usage,
+    sensor_run,
+    NULL};
