@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cmd-hub-scs.c — `mamori hub expert | assessor add | import | list`: the
+/* cmd-hub-scs.c — `mamori hub expert | assessor add | import | list` and
+ * `hub evidence`: the
  * registry of experts (登録セキスペ) and third-party assessors whose keys
  * the hub accepts on an SCS confirmation (the work is in
  * src/hub/registry.c). */
@@ -23,10 +24,6 @@ enum {
     X_OUT,
     X_NOW,
     X_WINDOW,
-    X_ASSET,
-    X_PORTS,
-    X_RATE,
-    X_KEV,
 };
 
 #define XOPT(name, key) OPT(name, key, true)
@@ -48,16 +45,6 @@ static const mm_cli_opt evidence_opts[] = {O_DIR,
                                            XOPT("--now", X_NOW),
                                            XOPT("--window-days", X_WINDOW),
                                            {0}};
-
-/* The last value of an ext option, or NULL. */
-static const char *ext_get(const hub_args *a, int key)
-{
-    const char *v = NULL;
-    for (size_t i = 0; i < a->n_ext; i++)
-        if (a->ext[i].key == key)
-            v = a->ext[i].val;
-    return v;
-}
 
 /* Every value of a repeatable option joined with ';'; false when too long. */
 static bool ext_join(const hub_args *a, int key, char *out, size_t outlen)
@@ -110,8 +97,8 @@ static int reg_add(hub_args *a, mm_hub_reg_role role)
     memset(&r, 0, sizeof r);
     r.role = role;
     const char *id =
-        ext_get(a, role == MM_HUB_REG_EXPERT ? X_REGNO : X_ASSESSOR_ID);
-    const char *pub = ext_get(a, X_PUBKEY);
+        mm_cli_hub_ext(a, role == MM_HUB_REG_EXPERT ? X_REGNO : X_ASSESSOR_ID);
+    const char *pub = mm_cli_hub_ext(a, X_PUBKEY);
     if (!id || !pub || !a->name)
         return mm_cli_usage_error(
             &mm_cmd_hub, "%s add needs --dir, %s, --name and --pubkey FILE",
@@ -121,8 +108,9 @@ static int reg_add(hub_args *a, mm_hub_reg_role role)
     int rc = read_pubkey(pub, r.public_key);
     if (rc)
         return rc;
-    const char *vf = ext_get(a, X_VALID_FROM), *vu = ext_get(a, X_VALID_UNTIL);
-    const char *ct = ext_get(a, X_CONTACT);
+    const char *vf = mm_cli_hub_ext(a, X_VALID_FROM),
+               *vu = mm_cli_hub_ext(a, X_VALID_UNTIL);
+    const char *ct = mm_cli_hub_ext(a, X_CONTACT);
     snprintf(r.id, sizeof r.id, "%s", id);
     snprintf(r.name, sizeof r.name, "%s", a->name);
     snprintf(r.valid_from, sizeof r.valid_from, "%s", vf ? vf : "");
@@ -148,7 +136,7 @@ static int reg_add(hub_args *a, mm_hub_reg_role role)
 
 static int reg_import(hub_args *a, mm_hub_reg_role role)
 {
-    const char *csv = ext_get(a, X_CSV);
+    const char *csv = mm_cli_hub_ext(a, X_CSV);
     if (!csv)
         return mm_cli_usage_error(&mm_cmd_hub, "%s import needs --csv FILE",
                                   mm_hub_reg_role_name(role));
@@ -226,8 +214,9 @@ ROLE_RUN(list, assessor, MM_HUB_REG_ASSESSOR)
 /* `hub evidence`: the tenant's SCS evidence as of --now (default: now). */
 static int run_evidence(hub_args *a)
 {
-    const char *now_s = ext_get(a, X_NOW), *win = ext_get(a, X_WINDOW);
-    const char *out = ext_get(a, X_OUT);
+    const char *now_s = mm_cli_hub_ext(a, X_NOW),
+               *win = mm_cli_hub_ext(a, X_WINDOW);
+    const char *out = mm_cli_hub_ext(a, X_OUT);
     int64_t now = mm_now_ms();
     mm_err err;
     mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
@@ -254,121 +243,6 @@ static int run_evidence(hub_args *a)
     return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail_rc(r, &err);
 }
 
-/* ---- hub asm: the outside-in self-check ----------------------------------
- */
-
-static const mm_cli_opt asm_opts[] = {O_DIR,
-                                      O_TENANT,
-                                      XOPT("--asset", X_ASSET),
-                                      XOPT("--ports", X_PORTS),
-                                      XOPT("--rate", X_RATE),
-                                      XOPT("--kev", X_KEV),
-                                      {0}};
-
-/* Ports that should never face the internet. */
-static const mm_hub_asm_port never_public[] = {
-    {3389, "rdp"},        {445, "smb"},    {139, "netbios"},
-    {23, "telnet"},       {1433, "mssql"}, {3306, "mysql"},
-    {5432, "postgresql"}, {6379, "redis"}, {9200, "elasticsearch"},
-    {27017, "mongodb"},   {5900, "vnc"},   {11211, "memcached"}};
-
-static int run_asm_add(hub_args *a)
-{
-    const char *asset = ext_get(a, X_ASSET);
-    if (!asset)
-        return mm_cli_usage_error(&mm_cmd_hub, "hub asm add needs --asset");
-    char token[33];
-    mm_err err;
-    mm_rc r = mm_hub_admin_tenant_get(a->st, a->tenant, NULL, &err);
-    if (r == MM_OK)
-        r = mm_hub_asm_add(a->dir, a->tenant, asset, token, &err);
-    if (r != MM_OK)
-        return mm_cli_hub_fail_usage(r, &err);
-    char line[sizeof token + 16];
-    snprintf(line, sizeof line, "mamori-verify=%s", token);
-    return mm_cli_hub_secret(
-        line,
-        "所有を確かめるため、次のファイルを置いてから hub asm verify を"
-        "実行してください / to prove you own it, publish this file, "
-        "then run hub asm verify:\n"
-        "  http(s)://%s/.well-known/mamori-verify.txt の中身 / content: "
-        "mamori-verify=%s\n",
-        asset, token);
-}
-
-static int run_asm_verify(hub_args *a)
-{
-    const char *asset = ext_get(a, X_ASSET);
-    if (!asset)
-        return mm_cli_usage_error(&mm_cmd_hub, "hub asm verify needs --asset");
-    mm_err err;
-    mm_rc r = mm_hub_asm_verify(a->dir, a->tenant, asset, mm_now_ms(), &err);
-    if (r != MM_OK)
-        return mm_cli_hub_fail(&err);
-    printf("%s: 所有を確認しました / ownership proven\n", asset);
-    return MM_EXIT_OK;
-}
-
-/* --ports 13389=rdp,8445=smb (tests, non-standard ports) */
-static size_t parse_ports(const char *s, mm_hub_asm_port *v, char *names,
-                          size_t max)
-{
-    size_t n = 0;
-    snprintf(names, 1024, "%s", s);
-    char *save = NULL;
-    for (char *t = strtok_r(names, ",", &save); t && n < max;
-         t = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(t, '=');
-        long p = strtol(t, NULL, 10);
-        if (p < 1 || p > 65535)
-            return 0;
-        v[n].port = (unsigned)p;
-        v[n++].name = eq ? eq + 1 : "port";
-    }
-    return n;
-}
-
-static int run_asm_check(hub_args *a)
-{
-    const char *ports = ext_get(a, X_PORTS), *rate = ext_get(a, X_RATE);
-    const char *kevf = ext_get(a, X_KEV);
-    mm_hub_asm_port pv[32];
-    char names[1024];
-    mm_hub_asm_opts o = {never_public,
-                         sizeof never_public / sizeof *never_public,
-                         rate ? (unsigned)strtoul(rate, NULL, 10) : 5, NULL};
-    if (ports && !(o.n_ports = parse_ports(ports, pv, names, 32)))
-        return mm_cli_usage_error(&mm_cmd_hub,
-                                  "--ports は 3389=rdp,445=smb の形です / "
-                                  "--ports looks like 3389=rdp,445=smb");
-    if (ports)
-        o.ports = pv;
-    if (o.rate < 1 || o.rate > 50)
-        return mm_cli_usage_error(&mm_cmd_hub, "--rate must be 1..50");
-    char path[4200];
-    if (!kevf) {
-        mm_scs_catalogue_path(NULL, path, sizeof path);
-        char *sl = strrchr(path, '/');
-        snprintf(sl ? sl + 1 : path,
-                 sizeof path - (size_t)(sl ? sl + 1 - path : 0),
-                 "kev-banners.txt");
-        kevf = path;
-    }
-    char *kev = NULL;
-    size_t kl;
-    mm_err err;
-    if (mm_file_read(kevf, 4u * 1024u * 1024u, &kev, &kl, &err) == MM_OK)
-        o.kev = kev;
-    mm_buf b;
-    mm_buf_init(&b, 16u * 1024u * 1024u);
-    mm_rc r = mm_hub_asm_check(a->dir, a->tenant, &o, mm_now_ms(), &b, &err);
-    if (r == MM_OK && fwrite(b.data, 1, b.len, stdout) != b.len)
-        r = mm_err_set(&err, MM_EIO, "stdout", 0, "cannot write");
-    mm_buf_free(&b);
-    free(kev);
-    return r == MM_OK ? MM_EXIT_OK : mm_cli_hub_fail(&err);
-}
-
 const hub_sub mm_cli_hub_scs_subs[] = {
     {"expert add", expert_add_opts, NEED(K_DIR), 0,
      "hub expert add needs --dir DIR --registration-no N --name NAME "
@@ -390,13 +264,5 @@ const hub_sub mm_cli_hub_scs_subs[] = {
      "hub assessor list needs --dir DIR", 0, true, run_assessor_list},
     {"evidence", evidence_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
      "hub evidence needs --dir DIR --tenant ID", 0, true, run_evidence},
-    {"asm add", asm_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
-     "hub asm add needs --dir DIR --tenant ID --asset DOMAIN|IP", 0, true,
-     run_asm_add},
-    {"asm verify", asm_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
-     "hub asm verify needs --dir DIR --tenant ID --asset A", 0, false,
-     run_asm_verify},
-    {"asm check", asm_opts, NEED(K_DIR) | NEED(K_TENANT), 0,
-     "hub asm check needs --dir DIR --tenant ID", 0, false, run_asm_check},
     {0},
 };

@@ -295,7 +295,7 @@ static int take_opt(int key, const char *v, void *ud)
 static const hub_sub *const tables[] = {
     mm_cli_hub_admin_subs, mm_cli_hub_view_subs,   mm_cli_hub_scale_subs,
     mm_cli_hub_token_subs, mm_cli_hub_notify_subs, mm_cli_hub_scs_subs,
-    mm_cli_hub_user_subs,  mm_cli_hub_block_subs};
+    mm_cli_hub_asm_subs,   mm_cli_hub_user_subs,   mm_cli_hub_block_subs};
 
 /* The row named by argv[1] (and argv[2] for two-word names); *words gets
  * how many words the name has. */
@@ -359,3 +359,13 @@ const mm_command mm_cmd_hub = {"hub",
                                usage,
                                hub_run,
                                NULL};
+
+/* The last value of an ext option, or NULL. */
+const char *mm_cli_hub_ext(const hub_args *a, int key)
+{
+    const char *v = NULL;
+    for (size_t i = 0; i < a->n_ext; i++)
+        if (a->ext[i].key == key)
+            v = a->ext[i].val;
+    return v;
+}

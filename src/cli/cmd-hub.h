@@ -128,6 +128,9 @@ extern const hub_sub mm_cli_hub_scale_subs[];
 extern const hub_sub mm_cli_hub_token_subs[]; /* cmd-hub-token.c */
 extern const hub_sub mm_cli_hub_notify_subs[];
 extern const hub_sub mm_cli_hub_scs_subs[];
+extern const hub_sub mm_cli_hub_asm_subs[]; /* cmd-hub-asm.c */
+/* The last value of an option of key K_EXT or above, or NULL. */
+const char *mm_cli_hub_ext(const hub_args *a, int key);
 /* The rows of cmd-hub-user.c (accounts and provider links). */
 extern const hub_sub mm_cli_hub_user_subs[];
 extern const hub_sub mm_cli_hub_block_subs[]; /* cmd-hub-block.c */
