@@ -1343,3 +1343,8 @@ const char *mm_uplink_feed_path(const mm_uplink *u)
 {
     return u->feed_path;
 }
+
+void mm_uplink_set_origin(mm_uplink *u, uint64_t origin)
+{
+    mm_spool_set_origin(u->spool, origin);
+}
