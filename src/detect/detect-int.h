@@ -121,6 +121,7 @@ typedef struct mm_rule {
     unsigned n_patterns;
     char **patterns;
     unsigned *pattern_lines;
+    char ioc_set[61]; /* ioc: only this indicator set ("" = any but state) */
 } mm_rule;
 
 /* ---- IP sets: sorted prefixes with parent links ------------------------ */

@@ -48,6 +48,10 @@ mm_rc mm_ruleset_add_ioc_text(mm_ruleset *rs, const char *set,
                               const char *name, const char *text, size_t len,
                               mm_err *err);
 mm_rc mm_ruleset_add_ioc_file(mm_ruleset *rs, const char *path, mm_err *err);
+/* The set of the hub's state-backed indicators (the uplink's
+ * feed-state.txt): only a rule that names it (`set feed-state`, rule
+ * ioc.state) matches it; other ioc rules skip it. */
+#define MM_IOC_STATE_SET "feed-state"
 
 /* Allowlist: an address or CIDR whose events never raise alerts (the SME's
  * own networks, trusted scanners). */

@@ -935,6 +935,15 @@ typedef struct ioc_hit {
     char indicator[256];
 } ioc_hit;
 
+/* A rule naming a set matches only it; the others never match the
+ * state-backed list (its own rule, ioc.state, raises it as critical). */
+static bool set_ok(const mm_ruleset *rs, const mm_rule *r, unsigned set)
+{
+    const char *name = rs->set_names[set];
+    return r->ioc_set[0] ? strcmp(name, r->ioc_set) == 0
+                         : strcmp(name, MM_IOC_STATE_SET) != 0;
+}
+
 /* Indicator matches of rule `r` on the event (at most 4: one per field). */
 static unsigned run_ioc(const mm_detector *d, const mm_rule *r,
                         const mm_event *ev, ioc_hit *out)
@@ -955,7 +964,8 @@ static unsigned run_ioc(const mm_detector *d, const mm_rule *r,
             mm_addr net;
             unsigned plen;
             if (!a->family ||
-                !mm_ipset_lookup(&rs->ioc_ip, a, &set, &net, &plen))
+                !mm_ipset_lookup(&rs->ioc_ip, a, &set, &net, &plen) ||
+                !set_ok(rs, r, set))
                 continue;
             char ns[64], as[64];
             mm_addr_format(&net, ns, sizeof ns);
@@ -980,7 +990,8 @@ static unsigned run_ioc(const mm_detector *d, const mm_rule *r,
             char m[256];
             if (!s.len || !s.p ||
                 !mm_domainset_lookup(&rs->ioc_dom, s.p, s.len, &set, m,
-                                     sizeof m))
+                                     sizeof m) ||
+                !set_ok(rs, r, set))
                 continue;
             snprintf(h->indicator, sizeof h->indicator, "%.190s %.60s", m,
                      rs->set_names[set]);

@@ -465,6 +465,16 @@ static bool kw_field(ctx *c, mm_rule *r, tok v)
     return true;
 }
 
+/* ioc: match only the indicator set of this name (a file's base name). */
+static bool kw_set(ctx *c, mm_rule *r, tok v)
+{
+    if (!v.n || v.n >= sizeof r->ioc_set)
+        return FAIL(c, "set name of 1..%zu bytes", sizeof r->ioc_set - 1);
+    memcpy(r->ioc_set, v.p, v.n);
+    r->ioc_set[v.n] = '\0';
+    return true;
+}
+
 static bool kw_pattern(ctx *c, mm_rule *r, tok v)
 {
     if (!v.n)
@@ -578,6 +588,7 @@ static const keyword keywords[] = {
     {"advice.en", K_ALL, K_ALL, false, true, kw_advice_en},
     {"technique", K_ALL, 0, false, false, kw_technique},
     {"vulnerability", K_ALL, 0, false, false, kw_vulnerability},
+    {"set", K_IOC, 0, false, false, kw_set},
 };
 #define N_KEYWORDS (sizeof keywords / sizeof keywords[0])
 

@@ -181,6 +181,53 @@ static mm_rc buf_fail(mm_rc rc, mm_err *err)
                                       : "out of memory");
 }
 
+typedef struct state_ctx {
+    feed_ctx *x;
+    const mm_hub *h;
+} state_ctx;
+
+/* A state-backed indicator (stateioc) in the sensors' feed, marked
+ * "state": true (the sensor's rule ioc.state, critical). The same checks
+ * as a shared indicator: of its type, and no allowlisted address. */
+static mm_rc state_row(const mm_stateioc *s, void *ud)
+{
+    state_ctx *c = ud;
+    mm_indicator i;
+    memset(&i, 0, sizeof i);
+    snprintf(i.type, sizeof i.type, "%s", s->type);
+    snprintf(i.value, sizeof i.value, "%s", s->value);
+    mm_addr a;
+    if (!value_ok(&i) ||
+        (strcmp(i.type, "domain-name") != 0 &&
+         mm_addr_parse(i.value, strlen(i.value), &a) == MM_OK &&
+         mm_hub_allowed(c->h, &a)))
+        return MM_OK;
+    char uuid[37], name[300];
+    snprintf(name, sizeof name, "state %s %s", i.type, i.value);
+    mm_hub_uuid("mamori-indicator", name, uuid);
+    mm_buf *b = c->x->out;
+    mm_rc rc = mm_buf_printf(
+        b, "%s{\"id\":\"indicator--%s\",\"type\":\"%s\",\"value\":",
+        c->x->n ? "," : "", uuid, i.type);
+    rc = rc ? rc : mm_buf_json_str(b, i.value, strlen(i.value));
+    rc = rc ? rc
+            : mm_buf_puts(b, ",\"confidence\":100,\"state\":true,"
+                             "\"op\":\"add\"}");
+    c->x->n++;
+    return rc;
+}
+
+/* Every answer carries the whole state-backed list (short, and it has no
+ * cursor of its own); a store without the op sends none. */
+static mm_rc state_rows(mm_hub *h, feed_ctx *x, mm_err *err)
+{
+    mm_store *st = mm_hub__store(h);
+    if (!st->ops->stateioc_list)
+        return MM_OK;
+    state_ctx c = {x, h};
+    return st->ops->stateioc_list(st, state_row, &c, err);
+}
+
 mm_rc mm_hub_feed_json(mm_hub *h, int64_t since, int64_t now_ms, mm_buf *out,
                        mm_err *err)
 {
@@ -191,6 +238,8 @@ mm_rc mm_hub_feed_json(mm_hub *h, int64_t since, int64_t now_ms, mm_buf *out,
         return buf_fail(rc, err);
     rc = mm_store_indicator_list(mm_hub__store(h), since < 0 ? 0 : since,
                                  feed_row, &x, err);
+    if (rc == MM_OK)
+        rc = state_rows(h, &x, err);
     if (rc == MM_ELIMIT || rc == MM_ENOMEM)
         return buf_fail(rc, err);
     if (rc != MM_OK)

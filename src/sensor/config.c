@@ -659,6 +659,13 @@ mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg, mm_ruleset **out,
     struct stat fsb;
     if (rc == MM_OK && cfg->feed_ioc[0] && stat(cfg->feed_ioc, &fsb) == 0)
         rc = mm_ruleset_add_ioc_file(rs, cfg->feed_ioc, err);
+    /* … and the hub's state-backed indicators next to it (ioc.state). */
+    char sioc[MM_SENSOR_PATH_MAX + 16];
+    if (rc == MM_OK && cfg->feed_ioc[0] &&
+        snprintf(sioc, sizeof sioc, "%.*s-state.txt",
+                 (int)strlen(cfg->feed_ioc) - 4, cfg->feed_ioc) > 0 &&
+        stat(sioc, &fsb) == 0)
+        rc = mm_ruleset_add_ioc_file(rs, sioc, err);
     for (unsigned i = 0; rc == MM_OK && i < cfg->n_allow; i++)
         rc = mm_ruleset_add_allow(rs, cfg->allow[i], err);
     if (rc == MM_OK)

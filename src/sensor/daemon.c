@@ -149,8 +149,8 @@ static void on_alert(const mm_alert *a, void *ud)
 
 /* ---- lines -------------------------------------------------------------- */
 
-static void handle_line(mm_sensor *s, source *src, const char *line,
-                        size_t len, bool truncated)
+static void handle_line_at(mm_sensor *s, source *src, const char *line,
+                           size_t len, bool truncated)
 {
     mm_parse_stats *st = &src->stats.parse;
     st->lines++;
@@ -172,6 +172,32 @@ static void handle_line(mm_sensor *s, source *src, const char *line,
     } else {
         st->unparsed++;
     }
+}
+
+/* Where a line of a file comes from, the same after a restart: the uplink
+ * makes its records' event ids of it, so lines read again after a crash
+ * (from the last saved offsets) are not stored twice by the hub. 0 for a
+ * socket's lines. */
+static uint64_t line_origin(const source *src)
+{
+    if (src->kind != SRC_FILE)
+        return 0;
+    const mm_follow *f = &src->follow;
+    uint64_t v[3] = {f->pos.dev, f->pos.ino, f->base + f->lr.consumed};
+    uint64_t h = mm_hash64(src->name, strlen(src->name), 0x6d616d6f7269ull);
+    h = mm_hash64(v, sizeof v, h);
+    return h ? h : 1;
+}
+
+static void handle_line(mm_sensor *s, source *src, const char *line,
+                        size_t len, bool truncated)
+{
+    uint64_t origin = s->link ? line_origin(src) : 0;
+    if (origin)
+        mm_sensor_link_set_origin(s->link, origin);
+    handle_line_at(s, src, line, len, truncated);
+    if (origin)
+        mm_sensor_link_set_origin(s->link, 0);
 }
 
 typedef struct line_ctx {

@@ -152,3 +152,8 @@ void mm_sensor_link_stop(mm_sensor_link *l)
     close(l->feedfd);
     free(l);
 }
+
+void mm_sensor_link_set_origin(mm_sensor_link *l, uint64_t origin)
+{
+    mm_uplink_set_origin(l->u, origin);
+}

@@ -28,6 +28,9 @@ mm_rc mm_sensor_link_alert(const mm_alert *a, const char *json, size_t len,
 void mm_sensor_link_event(const mm_event *ev, const char *line, size_t len,
                           void *ud);
 mm_rc mm_sensor_link_flush(void *ud);
+/* The records spooled until the next call come from `origin` (a hash of the
+ * file line being handled; 0 = none): mm_spool_set_origin. */
+void mm_sensor_link_set_origin(mm_sensor_link *l, uint64_t origin);
 /* Stops the uplink (unsent records stay in the spool). NULL is a no-op. */
 void mm_sensor_link_stop(mm_sensor_link *l);
 

@@ -51,6 +51,10 @@ struct mm_spool {
     /* reader position cache: in segment rd_first, after seq rd_seq */
     uint64_t rd_first, rd_seq, rd_off;
     bool rd_valid;
+    /* mm_spool_set_origin: records get event.id "<id>-o<origin>.<k>" and
+     * carry their sequence in event.sequence (0 = the "<id>-<seq>" form) */
+    uint64_t origin;
+    unsigned origin_k;
 };
 
 /* ---- records --------------------------------------------------------------
@@ -69,7 +73,12 @@ static bool record_seq(const char *line, size_t len, uint64_t *seq)
     bool ok = false;
     json_t *ev = json_object_get(o, "event");
     json_t *id = json_is_object(ev) ? json_object_get(ev, "id") : NULL;
-    if (json_is_string(id)) {
+    json_t *sq = json_is_object(ev) ? json_object_get(ev, "sequence") : NULL;
+    if (json_is_integer(sq)) {
+        ok = json_integer_value(sq) > 0;
+        if (ok)
+            *seq = (uint64_t)json_integer_value(sq);
+    } else if (json_is_string(id)) {
         const char *s = json_string_value(id);
         const char *dash = strrchr(s, '-');
         if (dash && dash[1]) {
@@ -507,7 +516,30 @@ static mm_rc rotate(mm_spool *sp, mm_err *err)
     return MM_OK;
 }
 
-static mm_rc set_event_id(json_t *obj, const char *spool_id, uint64_t seq)
+/* event.id of the record about to get sp->next_seq; with an origin, the id
+ * depends only on where the record came from (a line read again after a
+ * crash gets its old id, and the hub's idempotence drops the copy), and
+ * `*with_seq` says event.sequence must carry the sequence. Called with
+ * sp->mu. */
+static void next_event_id(mm_spool *sp, char *id, size_t n, bool *with_seq)
+{
+    *with_seq = sp->origin != 0;
+    if (sp->origin)
+        snprintf(id, n, "%s-o%016" PRIx64 ".%u", sp->id, sp->origin,
+                 sp->origin_k++);
+    else
+        snprintf(id, n, "%s-%" PRIu64, sp->id, sp->next_seq);
+}
+
+void mm_spool_set_origin(mm_spool *sp, uint64_t origin)
+{
+    pthread_mutex_lock(&sp->mu);
+    sp->origin = origin;
+    sp->origin_k = 0;
+    pthread_mutex_unlock(&sp->mu);
+}
+
+static mm_rc set_event_id(json_t *obj, mm_spool *sp)
 {
     json_t *ev = json_object_get(obj, "event");
     if (!json_is_object(ev)) {
@@ -516,7 +548,12 @@ static mm_rc set_event_id(json_t *obj, const char *spool_id, uint64_t seq)
             return MM_ENOMEM;
     }
     char id[64];
-    snprintf(id, sizeof id, "%s-%" PRIu64, spool_id, seq);
+    bool with_seq;
+    next_event_id(sp, id, sizeof id, &with_seq);
+    if (with_seq &&
+        json_object_set_new(ev, "sequence",
+                            json_integer((json_int_t)sp->next_seq)))
+        return MM_ENOMEM;
     return json_object_set_new(ev, "id", json_string(id)) == 0 ? MM_OK
                                                                : MM_ENOMEM;
 }
@@ -576,7 +613,7 @@ mm_rc mm_spool_append(mm_spool *sp, json_t *const *objs, size_t n, bool sync,
     if (first_seq)
         *first_seq = sp->next_seq;
     for (size_t i = 0; i < n && rc == MM_OK; i++) {
-        rc = set_event_id(objs[i], sp->id, sp->next_seq);
+        rc = set_event_id(objs[i], sp);
         if (rc != MM_OK)
             break;
         char *text = json_dumps(objs[i], JSON_COMPACT);
@@ -603,13 +640,18 @@ mm_rc mm_spool_append_text(mm_spool *sp, const char *json, size_t len,
     if (id_at == 0 || id_at >= len || json[0] != '{')
         return mm_err_set(err, MM_EINVAL, sp->dir, 0,
                           "spool record: no place for event.id");
-    char *line = malloc(len + 64);
+    char *line = malloc(len + 128);
     if (!line)
         return mm_err_set(err, MM_ENOMEM, sp->dir, 0, "out of memory");
     pthread_mutex_lock(&sp->mu);
     memcpy(line, json, id_at);
-    int k = snprintf(line + id_at, 64, ",\"id\":\"%s-%" PRIu64 "\"", sp->id,
-                     sp->next_seq);
+    char id[64];
+    bool with_seq;
+    next_event_id(sp, id, sizeof id, &with_seq);
+    int k = snprintf(line + id_at, 128, ",\"id\":\"%s\"", id);
+    if (with_seq)
+        k += snprintf(line + id_at + k, 128 - (size_t)k,
+                      ",\"sequence\":%" PRIu64, sp->next_seq);
     size_t n = id_at + (size_t)k;
     memcpy(line + n, json + id_at, len - id_at);
     n += len - id_at;

@@ -532,10 +532,11 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Writes feed.txt (the ioc file the sensor loads) and feed.json (the set
- * with its cursor), both atomically; feed.txt first, so a crash between
- * them only makes the next poll re-fetch. */
-static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
+/* Writes one indicator file the sensor loads, atomically: the values of
+ * the set that are (`state`) or are not state-backed, not expired, sorted.
+ * `*live` gets their number. */
+static mm_rc write_list(mm_uplink *u, const char *path, bool state,
+                        size_t *live, mm_err *err)
 {
     size_t n = json_object_size(u->feed_set);
     const char **vals = calloc(n ? n : 1, sizeof *vals);
@@ -552,16 +553,16 @@ static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
             json_is_string(vu) ? parse_rfc3339(json_string_value(vu)) : 0;
         if (until && until < now)
             continue; /* expired: decays out even without a remove */
-        vals[k++] = key;
+        if (json_is_true(json_object_get(val, "state")) == state)
+            vals[k++] = key;
     }
     qsort(vals, k, sizeof *vals, cmp_str);
     mm_buf txt;
     mm_buf_init(&txt, (size_t)512 * 1024 * 1024);
-    mm_rc rc =
-        mm_buf_printf(&txt,
-                      "# mamori 共有フィード / shared feed from the hub\n"
-                      "# %zu indicators\n",
-                      k);
+    mm_rc rc = mm_buf_printf(
+        &txt, "# mamori %s / %s from the hub\n# %zu indicators\n",
+        state ? "国の機関が示す指標" : "共有フィード",
+        state ? "state-backed indicators" : "shared feed", k);
     for (size_t i = 0; rc == MM_OK && i < k; i++) {
         rc = mm_buf_puts(&txt, vals[i]);
         if (rc == MM_OK)
@@ -569,8 +570,24 @@ static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
     }
     free(vals);
     if (rc == MM_OK)
-        rc = mm_file_write_atomic(u->feed_path, txt.data, txt.len, 0600, err);
+        rc = mm_file_write_atomic(path, txt.data, txt.len, 0600, err);
     mm_buf_free(&txt);
+    *live = k;
+    return rc;
+}
+
+/* Writes feed.txt (the ioc file the sensor loads), feed-state.txt (the
+ * state-backed indicators: rule ioc.state) and feed.json (the set with its
+ * cursor), all atomically; the lists first, so a crash between them only
+ * makes the next poll re-fetch. */
+static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
+{
+    char spath[1200];
+    snprintf(spath, sizeof spath, "%s/feed-state.txt", u->state_dir);
+    size_t k = 0, ks = 0;
+    mm_rc rc = write_list(u, u->feed_path, false, &k, err);
+    if (rc == MM_OK)
+        rc = write_list(u, spath, true, &ks, err);
     if (rc != MM_OK)
         return rc;
     json_t *st = json_object();
@@ -582,7 +599,7 @@ static mm_rc feed_save(mm_uplink *u, size_t *live, mm_err *err)
         return MM_ENOMEM;
     rc = mm_file_write_atomic(u->feed_state_path, js, strlen(js), 0600, err);
     free(js);
-    *live = k;
+    *live = k + ks;
     return rc;
 }
 
@@ -696,6 +713,8 @@ static long feed_apply(mm_uplink *u, const char *body, size_t len, bool full)
         }
         json_t *e = json_object();
         json_object_set_new(e, "type", json_string(t));
+        if (json_is_true(json_object_get(it, "state")))
+            json_object_set_new(e, "state", json_true());
         static const char *const keep[] = {"id",          "confidence",
                                            "first_seen",  "last_seen",
                                            "valid_until", "campaign"};
@@ -1342,4 +1361,9 @@ void mm_uplink_get_stats(mm_uplink *u, mm_uplink_stats *st)
 const char *mm_uplink_feed_path(const mm_uplink *u)
 {
     return u->feed_path;
+}
+
+void mm_uplink_set_origin(mm_uplink *u, uint64_t origin)
+{
+    mm_spool_set_origin(u->spool, origin);
 }

@@ -182,6 +182,12 @@ mm_rc mm_spool_read(mm_spool *sp, mm_spool_batch *b, size_t max_lines,
 /* Moves the cursor to `seq` (all records <= seq are done), persists it
  * atomically, deletes fully acknowledged segments. */
 mm_rc mm_spool_ack(mm_spool *sp, uint64_t seq, mm_err *err);
+/* Where the next records come from (a hash of source, file and line; 0 =
+ * nowhere in particular): until the next call, records get the event.id
+ * "<spool id>-o<origin 16 hex>.<k>" (k = 0, 1, … per record since the
+ * call) and their sequence in event.sequence, so a line read again after a
+ * crash is sent under the same id and the hub stores it once. */
+void mm_spool_set_origin(mm_spool *sp, uint64_t origin);
 /* Writes one poison record to <dir>/rejected/<seq>.json with the hub's
  * reason (fsynced) and counts it. The caller then acks past it. */
 mm_rc mm_spool_reject(mm_spool *sp, uint64_t seq, const char *line, size_t len,
@@ -284,6 +290,8 @@ mm_rc mm_uplink_submit_event(mm_uplink *u, const mm_event *ev, unsigned flags,
                              mm_err *err);
 /* fsyncs deferred submissions and wakes the uploader. */
 mm_rc mm_uplink_sync(mm_uplink *u, mm_err *err);
+/* mm_spool_set_origin on the uplink's spool (from the submitting thread). */
+void mm_uplink_set_origin(mm_uplink *u, uint64_t origin);
 
 /* One upload attempt (what the thread does in a loop): reads a batch, POSTs
  * it, acks on 200. Returns MM_OK after progress, MM_EOF when nothing is

@@ -116,8 +116,11 @@ sleep 2
 check_eq "hub holds every spooled record" "$N" "$(hub_n)"
 check_eq "no event id twice" "$(hub_n)" "$(q "SELECT count(DISTINCT event_id) FROM events WHERE tenant='sme1'")"
 SPOOLID=$(jget "$S/spool/state.json" spool_id)
-check_eq "ids are spool-1..spool-N" "$N" \
-  "$(q "SELECT count(*) FROM events WHERE tenant='sme1' AND event_id GLOB '$SPOOLID-*' AND CAST(substr(event_id, 18) AS INTEGER) BETWEEN 1 AND $N")"
+# (records of a file's line are named after the line: "<spool>-o<hash>.<k>",
+# so a line read again after a crash keeps its id, uplink-replay.sh; the
+# others, e.g. alerts of a window that expired, "<spool>-<seq>")
+check_eq "ids are the spool's" "$N" \
+  "$(q "SELECT count(*) FROM events WHERE tenant='sme1' AND event_id GLOB '$SPOOLID-*'")"
 check_eq "cursor at the end" "$N" "$(jget "$S/spool/state.json" acked)"
 check_eq "acknowledged segments deleted" 0 "$(ls "$S"/spool/*.seg 2>/dev/null | wc -l)"
 # The sensor read each line once: a crash-free reference run gives the same
