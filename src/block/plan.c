@@ -44,6 +44,21 @@ static mm_rc allow_push(mm_block_allow *a, const mm_cidr *c)
     return MM_OK;
 }
 
+/* Adds an address a resolver gave as text; other text is passed over. */
+static mm_rc allow_push_text(mm_block_allow *a, const char *txt)
+{
+    mm_cidr c;
+    if (mm_cidr_parse(txt, strlen(txt), &c) != MM_OK)
+        return MM_OK;
+    return allow_push(a, &c);
+}
+
+static mm_rc allow_push_failed(mm_rc rc, const char *where, mm_err *err)
+{
+    return rc ? mm_err_set(err, rc, where, 0, "allowlist full or no memory")
+              : MM_OK;
+}
+
 mm_rc mm_block_allow_add(mm_block_allow *a, const char *cidr, const char *what,
                          mm_err *err)
 {
@@ -83,13 +98,10 @@ mm_rc mm_block_allow_add_resolv(mm_block_allow *a, const char *path,
         char *pct = strchr(val, '%'); /* fe80::1%eth0 */
         if (pct)
             *pct = '\0';
-        mm_cidr c;
-        if (mm_cidr_parse(val, strlen(val), &c) == MM_OK)
-            rc = allow_push(a, &c);
+        rc = allow_push_text(a, val);
     }
     free(text);
-    return rc ? mm_err_set(err, rc, path, 0, "allowlist full or no memory")
-              : MM_OK;
+    return allow_push_failed(rc, path, err);
 }
 
 mm_rc mm_block_allow_add_host(mm_block_allow *a, const char *host, mm_err *err)
@@ -108,13 +120,10 @@ mm_rc mm_block_allow_add_host(mm_block_allow *a, const char *host, mm_err *err)
         if (getnameinfo(ai->ai_addr, ai->ai_addrlen, txt, sizeof txt, NULL, 0,
                         NI_NUMERICHOST) != 0)
             continue;
-        mm_cidr c;
-        if (mm_cidr_parse(txt, strlen(txt), &c) == MM_OK)
-            rc = allow_push(a, &c);
+        rc = allow_push_text(a, txt);
     }
     freeaddrinfo(res);
-    return rc ? mm_err_set(err, rc, host, 0, "allowlist full or no memory")
-              : MM_OK;
+    return allow_push_failed(rc, host, err);
 }
 
 bool mm_block_allowed(const mm_block_allow *a, const mm_cidr *c)

@@ -4,6 +4,7 @@
  * 12 bytes per IPv4 entry and 24 per IPv6 entry; building is one sort. */
 #include "detect-int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,47 +51,46 @@ static void mask6(uint64_t *hi, uint64_t *lo, unsigned plen)
     }
 }
 
+static uint32_t addr4_word(const mm_addr *a)
+{
+    return (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+           (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+}
+
+/* Appends entry `e` of `size` bytes, growing the array first when full. */
+static mm_rc push(void **v, size_t *n, size_t *cap, const void *e, size_t size,
+                  size_t first)
+{
+    if (*n == *cap && !mm_big_grow(v, cap, size, first, 0))
+        return MM_ENOMEM;
+    memcpy((char *)*v + (*n)++ * size, e, size);
+    return MM_OK;
+}
+
 mm_rc mm_ipset_add(mm_ipset *s, const mm_addr *a, unsigned plen, unsigned set)
 {
-    if (a->family == 4) {
-        if (plen > 32)
-            return MM_EINVAL;
-        if (s->n4 == s->cap4) {
-            void *p = s->v4;
-            if (!mm_big_grow(&p, &s->cap4, sizeof *s->v4, 1024, 0))
-                return MM_ENOMEM;
-            s->v4 = p;
-        }
-        uint32_t v = (uint32_t)a->bytes[0] << 24 |
-                     (uint32_t)a->bytes[1] << 16 | (uint32_t)a->bytes[2] << 8 |
-                     a->bytes[3];
-        mm_ip4 *e = &s->v4[s->n4++];
-        e->start = v & mask4(plen);
-        e->parent = UINT32_MAX;
-        e->plen = (uint8_t)plen;
-        e->set = (uint8_t)set;
-        e->pad = 0;
-    } else if (a->family == 6) {
-        if (plen > 128)
-            return MM_EINVAL;
-        if (s->n6 == s->cap6) {
-            void *p = s->v6;
-            if (!mm_big_grow(&p, &s->cap6, sizeof *s->v6, 256, 0))
-                return MM_ENOMEM;
-            s->v6 = p;
-        }
-        mm_ip6 *e = &s->v6[s->n6++];
-        addr6_words(a, &e->hi, &e->lo);
-        mask6(&e->hi, &e->lo, plen);
-        e->parent = UINT32_MAX;
-        e->plen = (uint8_t)plen;
-        e->set = (uint8_t)set;
-        e->pad = 0;
-    } else {
-        return MM_EINVAL;
+    mm_rc rc = MM_EINVAL;
+    void *p;
+    if (a->family == 4 && plen <= 32) {
+        mm_ip4 e = {.start = addr4_word(a) & mask4(plen),
+                    .parent = UINT32_MAX,
+                    .plen = (uint8_t)plen,
+                    .set = (uint8_t)set};
+        p = s->v4;
+        rc = push(&p, &s->n4, &s->cap4, &e, sizeof e, 1024);
+        s->v4 = p;
+    } else if (a->family == 6 && plen <= 128) {
+        mm_ip6 e = {
+            .parent = UINT32_MAX, .plen = (uint8_t)plen, .set = (uint8_t)set};
+        addr6_words(a, &e.hi, &e.lo);
+        mask6(&e.hi, &e.lo, plen);
+        p = s->v6;
+        rc = push(&p, &s->n6, &s->cap6, &e, sizeof e, 256);
+        s->v6 = p;
     }
-    s->sorted = false;
-    return MM_OK;
+    if (rc == MM_OK)
+        s->sorted = false;
+    return rc;
 }
 
 static int cmp4(const void *a, const void *b)
@@ -182,68 +182,109 @@ static void sort_inplace(char *base, size_t n, size_t size, cmp_fn cmp)
             swap_el(p, p - size, size);
 }
 
+/* What building needs to know of one family's entries; the steps are the
+ * same for both, only the key width differs. */
+typedef struct family {
+    size_t size;       /* bytes of one entry */
+    size_t parent_off; /* offset of its uint32_t parent */
+    unsigned depth;    /* nesting depth at most: prefix lengths 0..width */
+    cmp_fn cmp;
+    bool (*same)(const void *a, const void *b);       /* same prefix */
+    bool (*holds)(const void *outer, const void *in); /* outer encloses in */
+    bool (*starts_by)(const void *e, const void *in); /* e starts <= in */
+} family;
+
+static bool same4(const void *a, const void *b)
+{
+    const mm_ip4 *x = a, *y = b;
+    return x->start == y->start && x->plen == y->plen;
+}
+
+static bool same6(const void *a, const void *b)
+{
+    const mm_ip6 *x = a, *y = b;
+    return x->hi == y->hi && x->lo == y->lo && x->plen == y->plen;
+}
+
+static bool holds4(const void *outer, const void *in)
+{
+    return in4(outer, ((const mm_ip4 *)in)->start);
+}
+
+static bool holds6(const void *outer, const void *in)
+{
+    const mm_ip6 *e = in;
+    return in6(outer, e->hi, e->lo);
+}
+
+static bool starts_by4(const void *e, const void *in)
+{
+    return ((const mm_ip4 *)e)->start <= ((const mm_ip4 *)in)->start;
+}
+
+static bool starts_by6(const void *e, const void *in)
+{
+    const mm_ip6 *x = e, *y = in;
+    return x->hi < y->hi || (x->hi == y->hi && x->lo <= y->lo);
+}
+
+static const family fam4 = {
+    sizeof(mm_ip4), offsetof(mm_ip4, parent), 33, cmp4, same4, holds4,
+    starts_by4};
+static const family fam6 = {
+    sizeof(mm_ip6), offsetof(mm_ip6, parent), 129, cmp6, same6, holds6,
+    starts_by6};
+
+static uint32_t parent_of(const char *b, uint32_t i, const family *f)
+{
+    uint32_t parent;
+    memcpy(&parent, b + i * f->size + f->parent_off, sizeof parent);
+    return parent;
+}
+
+/* Sorts, drops duplicates (same prefix: first set wins), links each prefix
+ * to the nearest enclosing one with a stack and gives back the growth
+ * slack. Returns the new count. */
+static size_t build_family(void **v, size_t n, size_t *cap, const family *f)
+{
+    char *b = *v;
+    if (!n)
+        return 0;
+    sort_inplace(b, n, f->size, f->cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w && f->same(b + (w - 1) * f->size, b + i * f->size))
+            continue;
+        memmove(b + w++ * f->size, b + i * f->size, f->size);
+    }
+    uint32_t stack[129];
+    unsigned sp = 0;
+    for (size_t i = 0; i < w; i++) {
+        while (sp && !f->holds(b + stack[sp - 1] * f->size, b + i * f->size))
+            sp--;
+        uint32_t parent = sp ? stack[sp - 1] : UINT32_MAX;
+        memcpy(b + i * f->size + f->parent_off, &parent, sizeof parent);
+        if (sp < f->depth)
+            stack[sp++] = (uint32_t)i;
+    }
+    if (w < *cap) {
+        void *nv = mm_big_realloc(b, *cap * f->size, w * f->size);
+        if (nv) {
+            *v = nv;
+            *cap = w;
+        }
+    }
+    return w;
+}
+
 mm_rc mm_ipset_build(mm_ipset *s)
 {
-    /* IPv4: sort, drop duplicates (same prefix: first set wins), then link
-     * each prefix to the nearest enclosing one with a stack. */
-    if (s->n4) {
-        sort_inplace((char *)s->v4, s->n4, sizeof *s->v4, cmp4);
-        size_t w = 0;
-        for (size_t i = 0; i < s->n4; i++) {
-            if (w && s->v4[w - 1].start == s->v4[i].start &&
-                s->v4[w - 1].plen == s->v4[i].plen)
-                continue;
-            s->v4[w++] = s->v4[i];
-        }
-        s->n4 = w;
-        uint32_t stack[33];
-        unsigned sp = 0;
-        for (size_t i = 0; i < s->n4; i++) {
-            while (sp && !in4(&s->v4[stack[sp - 1]], s->v4[i].start))
-                sp--;
-            s->v4[i].parent = sp ? stack[sp - 1] : UINT32_MAX;
-            if (sp < 33)
-                stack[sp++] = (uint32_t)i;
-        }
-    }
-    if (s->n6) {
-        sort_inplace((char *)s->v6, s->n6, sizeof *s->v6, cmp6);
-        size_t w = 0;
-        for (size_t i = 0; i < s->n6; i++) {
-            if (w && s->v6[w - 1].hi == s->v6[i].hi &&
-                s->v6[w - 1].lo == s->v6[i].lo &&
-                s->v6[w - 1].plen == s->v6[i].plen)
-                continue;
-            s->v6[w++] = s->v6[i];
-        }
-        s->n6 = w;
-        uint32_t stack[129];
-        unsigned sp = 0;
-        for (size_t i = 0; i < s->n6; i++) {
-            while (sp && !in6(&s->v6[stack[sp - 1]], s->v6[i].hi, s->v6[i].lo))
-                sp--;
-            s->v6[i].parent = sp ? stack[sp - 1] : UINT32_MAX;
-            if (sp < 129)
-                stack[sp++] = (uint32_t)i;
-        }
-    }
-    /* Give back the growth slack. */
-    if (s->n4 && s->n4 < s->cap4) {
-        mm_ip4 *nv =
-            mm_big_realloc(s->v4, s->cap4 * sizeof *nv, s->n4 * sizeof *nv);
-        if (nv) {
-            s->v4 = nv;
-            s->cap4 = s->n4;
-        }
-    }
-    if (s->n6 && s->n6 < s->cap6) {
-        mm_ip6 *nv =
-            mm_big_realloc(s->v6, s->cap6 * sizeof *nv, s->n6 * sizeof *nv);
-        if (nv) {
-            s->v6 = nv;
-            s->cap6 = s->n6;
-        }
-    }
+    void *p = s->v4;
+    s->n4 = build_family(&p, s->n4, &s->cap4, &fam4);
+    s->v4 = p;
+    p = s->v6;
+    s->n6 = build_family(&p, s->n6, &s->cap6, &fam6);
+    s->v6 = p;
     s->sorted = true;
     return MM_OK;
 }
@@ -258,80 +299,71 @@ size_t mm_ipset_memory(const mm_ipset *s)
     return s->cap4 * sizeof(mm_ip4) + s->cap6 * sizeof(mm_ip6);
 }
 
-bool mm_ipset_lookup(const mm_ipset *s, const mm_addr *a, unsigned *set,
-                     mm_addr *net, unsigned *plen)
+/* Index of the most specific prefix holding the address of `probe`, or
+ * UINT32_MAX. Inline so that each family's call sees its own descriptor
+ * and calls the comparisons directly (this is the per-event path). */
+static inline uint32_t find(const char *b, size_t n, const family *f,
+                            const void *probe)
 {
-    if (!s->sorted)
-        return false;
-    if (a->family == 4) {
-        if (!s->n4)
-            return false;
-        uint32_t v = (uint32_t)a->bytes[0] << 24 |
-                     (uint32_t)a->bytes[1] << 16 | (uint32_t)a->bytes[2] << 8 |
-                     a->bytes[3];
-        /* last entry with start <= v */
-        size_t lo = 0, hi = s->n4;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (s->v4[mid].start <= v)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo == 0)
-            return false;
-        uint32_t i = (uint32_t)(lo - 1);
-        /* Entries with the same start are sorted wider first; the last one
-         * is the most specific. Walk up the parents until one holds v. */
-        while (i != UINT32_MAX && !in4(&s->v4[i], v))
-            i = s->v4[i].parent;
-        if (i == UINT32_MAX)
-            return false;
-        if (set)
-            *set = s->v4[i].set;
-        if (net) {
-            memset(net, 0, sizeof *net);
-            net->family = 4;
-            net->bytes[0] = (uint8_t)(s->v4[i].start >> 24);
-            net->bytes[1] = (uint8_t)(s->v4[i].start >> 16);
-            net->bytes[2] = (uint8_t)(s->v4[i].start >> 8);
-            net->bytes[3] = (uint8_t)s->v4[i].start;
-        }
-        if (plen)
-            *plen = s->v4[i].plen;
-        return true;
-    }
-    if (a->family != 6 || !s->n6)
-        return false;
-    uint64_t h, l;
-    addr6_words(a, &h, &l);
-    size_t lo = 0, hi = s->n6;
+    /* last entry with start <= the address */
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const mm_ip6 *e = &s->v6[mid];
-        if (e->hi < h || (e->hi == h && e->lo <= l))
+        if (f->starts_by(b + mid * f->size, probe))
             lo = mid + 1;
         else
             hi = mid;
     }
     if (lo == 0)
-        return false;
+        return UINT32_MAX;
     uint32_t i = (uint32_t)(lo - 1);
-    while (i != UINT32_MAX && !in6(&s->v6[i], h, l))
-        i = s->v6[i].parent;
-    if (i == UINT32_MAX)
+    /* Entries with the same start are sorted wider first; the last one is
+     * the most specific. Walk up the parents until one holds the address. */
+    while (i != UINT32_MAX && !f->holds(b + i * f->size, probe))
+        i = parent_of(b, i, f);
+    return i;
+}
+
+bool mm_ipset_lookup(const mm_ipset *s, const mm_addr *a, unsigned *set,
+                     mm_addr *net, unsigned *plen)
+{
+    if (!s->sorted)
         return false;
-    if (set)
-        *set = s->v6[i].set;
-    if (net) {
-        memset(net, 0, sizeof *net);
-        net->family = 6;
+    mm_addr n;
+    memset(&n, 0, sizeof n);
+    n.family = a->family;
+    unsigned eset, eplen;
+    if (a->family == 4) {
+        mm_ip4 probe = {.start = addr4_word(a)};
+        uint32_t i = find((const char *)s->v4, s->n4, &fam4, &probe);
+        if (i == UINT32_MAX)
+            return false;
+        const mm_ip4 *e = &s->v4[i];
+        for (int k = 0; k < 4; k++)
+            n.bytes[k] = (uint8_t)(e->start >> (24 - 8 * k));
+        eset = e->set;
+        eplen = e->plen;
+    } else if (a->family == 6) {
+        mm_ip6 probe;
+        addr6_words(a, &probe.hi, &probe.lo);
+        uint32_t i = find((const char *)s->v6, s->n6, &fam6, &probe);
+        if (i == UINT32_MAX)
+            return false;
+        const mm_ip6 *e = &s->v6[i];
         for (int k = 0; k < 8; k++) {
-            net->bytes[k] = (uint8_t)(s->v6[i].hi >> (56 - 8 * k));
-            net->bytes[8 + k] = (uint8_t)(s->v6[i].lo >> (56 - 8 * k));
+            n.bytes[k] = (uint8_t)(e->hi >> (56 - 8 * k));
+            n.bytes[8 + k] = (uint8_t)(e->lo >> (56 - 8 * k));
         }
+        eset = e->set;
+        eplen = e->plen;
+    } else {
+        return false;
     }
+    if (set)
+        *set = eset;
+    if (net)
+        *net = n;
     if (plen)
-        *plen = s->v6[i].plen;
+        *plen = eplen;
     return true;
 }

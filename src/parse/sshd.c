@@ -455,6 +455,47 @@ static mm_rc probe(pp_conn *c, mm_event *ev, mm_action a, bool finish)
     return finish ? end(c, rc) : rc;
 }
 
+/* Past "invalid user " or OpenSSH 3.x's "illegal user " at u. */
+static const char *past_invalid(const char *u, const char *e)
+{
+    if (PP_STARTS(u, e, "invalid user ") || PP_STARTS(u, e, "illegal user "))
+        return u + 13;
+    return u;
+}
+
+/* "USER from ADDR…" at u: an attempt `a`. */
+static mm_rc user_attempt(const char *u, const char *e, pp_conn *c,
+                          mm_event *ev, mm_action a)
+{
+    if (!user_from(u, e, false, ev))
+        return MM_EPARSE;
+    return attempt(c, ev, a);
+}
+
+/* "ADDR[ port N]…" at a: the connection ends with `act` before any
+ * attempt. */
+static mm_rc addr_ends(const char *a, const char *e, pp_conn *c, mm_event *ev,
+                       mm_action act)
+{
+    if (!addr_port(a, e, ev))
+        return MM_EPARSE;
+    return end(c, helper(c, ev, act));
+}
+
+/* "[Aa]uthentication failure|error|failed for [illegal user ]USER from
+ * ADDR…" (older and Solaris sshd). */
+static mm_rc auth_failure_for(const char *p, const char *e, pp_conn *c,
+                              mm_event *ev)
+{
+    if (!PP_STARTS(p + 1, e, "uthentication failure for ") &&
+        !PP_STARTS(p + 1, e, "uthentication error for ") &&
+        !PP_STARTS(p + 1, e, "uthentication failed for "))
+        return MM_SKIP;
+    const char *u = memchr(p + 15, ' ', (size_t)(e - p - 15));
+    u = u ? u + 5 : e; /* past " for " */
+    return user_attempt(past_invalid(u, e), e, c, ev, MM_ACT_AUTH_FAILURE);
+}
+
 /* Solaris "[ID 800047 auth.info] " and the prefixes OpenSSH puts before
  * its messages ("error: ", "fatal: ", "error: PAM: "). */
 static const char *strip_prefix(const char *p, const char *e, bool *pam)
@@ -553,33 +594,11 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
             exchange(c, ev);
             return end(c, set(ev, MM_ACT_AUTH_SUCCESS, MM_OUT_SUCCESS));
         }
-        if (PP_STARTS(p, e, "Authentication failure for ") ||
-            PP_STARTS(p, e, "Authentication error for ") ||
-            PP_STARTS(p, e, "Authentication failed for ")) {
-            const char *u = memchr(p + 15, ' ', (size_t)(e - p - 15));
-            u = u ? u + 5 : e; /* past " for " */
-            if (PP_STARTS(u, e, "illegal user "))
-                u += 13;
-            if (!user_from(u, e, false, ev))
-                return MM_EPARSE;
-            return attempt(c, ev, MM_ACT_AUTH_FAILURE);
-        }
-        break;
+        return auth_failure_for(p, e, c, ev);
     case 'a':
         if (PP_STARTS(p, e, "authentication failure;"))
             return pam_failure(p, e, c, ev); /* tag "sshd(pam_unix)" */
-        if (PP_STARTS(p, e, "authentication failure for ") ||
-            PP_STARTS(p, e, "authentication error for ") ||
-            PP_STARTS(p, e, "authentication failed for ")) {
-            const char *u = memchr(p + 15, ' ', (size_t)(e - p - 15));
-            u = u ? u + 5 : e;
-            if (PP_STARTS(u, e, "illegal user "))
-                u += 13;
-            if (!user_from(u, e, false, ev))
-                return MM_EPARSE;
-            return attempt(c, ev, MM_ACT_AUTH_FAILURE);
-        }
-        break;
+        return auth_failure_for(p, e, c, ev);
     case 'p':
         if (PP_STARTS(p, e, "pam_")) {
             const char *k = PP_FIND(p, e, "): ");
@@ -594,9 +613,7 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
     case 'I':
         if (PP_STARTS(p, e, "Invalid user ") ||
             PP_STARTS(p, e, "Illegal user ")) {
-            if (!user_from(p + 13, e, false, ev))
-                return MM_EPARSE;
-            mm_rc rc = attempt(c, ev, MM_ACT_INVALID_USER);
+            mm_rc rc = user_attempt(p + 13, e, c, ev, MM_ACT_INVALID_USER);
             if (c)
                 c->flags |= CF_INVALID;
             return rc;
@@ -604,25 +621,15 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
         break;
     case 'i':
         if (PP_STARTS(p, e, "invalid user ") ||
-            PP_STARTS(p, e, "illegal user ")) {
-            if (!user_from(p + 13, e, false, ev))
-                return MM_EPARSE;
-            return attempt(c, ev, MM_ACT_INVALID_USER);
-        }
+            PP_STARTS(p, e, "illegal user "))
+            return user_attempt(p + 13, e, c, ev, MM_ACT_INVALID_USER);
         break;
     case 'U':
         if (PP_STARTS(p, e,
                       "User not known to the underlying authentication "
-                      "module for ")) {
-            const char *u = p + 59;
-            if (PP_STARTS(u, e, "illegal user "))
-                u += 13;
-            else if (PP_STARTS(u, e, "invalid user "))
-                u += 13;
-            if (!user_from(u, e, false, ev))
-                return MM_EPARSE;
-            return attempt(c, ev, MM_ACT_INVALID_USER);
-        }
+                      "module for "))
+            return user_attempt(past_invalid(p + 59, e), e, c, ev,
+                                MM_ACT_INVALID_USER);
         if (PP_STARTS(p, e, "User ")) {
             const char *n = PP_RFIND(p + 5, e, " not allowed because");
             if (!n)
@@ -638,11 +645,8 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
             }
             return attempt(c, ev, MM_ACT_INVALID_USER);
         }
-        if (PP_STARTS(p, e, "Unable to negotiate with ")) {
-            if (!addr_port(p + 25, e, ev))
-                return MM_EPARSE;
-            return end(c, helper(c, ev, MM_ACT_PREAUTH_CLOSE));
-        }
+        if (PP_STARTS(p, e, "Unable to negotiate with "))
+            return addr_ends(p + 25, e, c, ev, MM_ACT_PREAUTH_CLOSE);
         if (PP_STARTS(p, e, "Unable to negotiate a "))
             return probe(c, ev, MM_ACT_PREAUTH_CLOSE, false);
         break;
@@ -669,11 +673,8 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
         }
         break;
     case 'D':
-        if (PP_STARTS(p, e, "Did not receive identification string from ")) {
-            if (!addr_port(p + 43, e, ev))
-                return MM_EPARSE;
-            return end(c, helper(c, ev, MM_ACT_NO_IDENT));
-        }
+        if (PP_STARTS(p, e, "Did not receive identification string from "))
+            return addr_ends(p + 43, e, c, ev, MM_ACT_NO_IDENT);
         if (PP_STARTS(p, e, "Disconnected from "))
             return closed(p + 18, e, preauth, false, c, ev);
         if (PP_STARTS(p, e, "Disconnecting: ") ||
@@ -694,12 +695,8 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
         }
         break;
     case 'T':
-        if (PP_STARTS(p, e, "Timeout before authentication for ")) {
-            const char *a = p + 34;
-            if (!addr_port(a, e, ev))
-                return MM_EPARSE;
-            return end(c, helper(c, ev, MM_ACT_PREAUTH_CLOSE));
-        }
+        if (PP_STARTS(p, e, "Timeout before authentication for "))
+            return addr_ends(p + 34, e, c, ev, MM_ACT_PREAUTH_CLOSE);
         break;
     case 'B':
         if (PP_STARTS(p, e, "Bad protocol version identification ")) {
@@ -710,11 +707,8 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
         }
         break;
     case 'b':
-        if (PP_STARTS(p, e, "banner exchange: Connection from ")) {
-            if (!addr_port(p + 33, e, ev))
-                return MM_EPARSE;
-            return end(c, helper(c, ev, MM_ACT_NO_IDENT));
-        }
+        if (PP_STARTS(p, e, "banner exchange: Connection from "))
+            return addr_ends(p + 33, e, c, ev, MM_ACT_NO_IDENT);
         break;
     case 'k':
         if (PP_STARTS(p, e, "kex_exchange_identification: "))
@@ -746,14 +740,9 @@ static mm_rc sshd_form(const char *p, const char *e, bool preauth, pp_conn *c,
         }
         break;
     case 'm':
-        if (PP_STARTS(p, e, "maximum authentication attempts exceeded for ")) {
-            const char *u = p + 45;
-            if (PP_STARTS(u, e, "invalid user "))
-                u += 13;
-            if (!user_from(u, e, false, ev))
-                return MM_EPARSE;
-            return attempt(c, ev, MM_ACT_TOO_MANY_AUTH);
-        }
+        if (PP_STARTS(p, e, "maximum authentication attempts exceeded for "))
+            return user_attempt(past_invalid(p + 45, e), e, c, ev,
+                                MM_ACT_TOO_MANY_AUTH);
         if (depth == 0 && PP_STARTS(p, e, "message repeated "))
             return repeated(p, e, c, ev);
         break;

@@ -56,6 +56,26 @@ static bool name_is(const char *p, size_t n, const char *lit)
     return true;
 }
 
+/* The step of a one-letter directive; ST_LIT for an unsupported one. */
+static uint8_t directive_kind(char d)
+{
+    static const struct {
+        char d;
+        uint8_t kind;
+    } kinds[] = {
+        {'h', ST_CLIENT}, {'a', ST_CLIENT}, {'l', ST_IGNORE},
+        {'D', ST_IGNORE}, {'T', ST_IGNORE}, {'H', ST_IGNORE},
+        {'u', ST_USER},   {'t', ST_TIME},   {'r', ST_REQUEST},
+        {'s', ST_STATUS}, {'b', ST_BYTES},  {'B', ST_BYTES},
+        {'v', ST_VHOST},  {'m', ST_METHOD}, {'U', ST_PATH},
+        {'q', ST_QUERY},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].d == d)
+            return kinds[i].kind;
+    return ST_LIT;
+}
+
 static mm_rc fail(mm_err *err, size_t col, const char *what)
 {
     mm_err_set(err, MM_EINVAL, "<web-format>", 0, "%s (column %zu)", what,
@@ -143,24 +163,8 @@ mm_rc mm_webfmt_compile(const char *spec, mm_webfmt **out, mm_err *err)
             return fail(err, col,
                         "unsupported %{...} directive in web format");
         } else {
-            switch (d) {
-            case 'h':
-            case 'a': k = ST_CLIENT; break;
-            case 'l':
-            case 'D':
-            case 'T':
-            case 'H': k = ST_IGNORE; break;
-            case 'u': k = ST_USER; break;
-            case 't': k = ST_TIME; break;
-            case 'r': k = ST_REQUEST; break;
-            case 's': k = ST_STATUS; break;
-            case 'b':
-            case 'B': k = ST_BYTES; break;
-            case 'v': k = ST_VHOST; break;
-            case 'm': k = ST_METHOD; break;
-            case 'U': k = ST_PATH; break;
-            case 'q': k = ST_QUERY; break;
-            default:
+            k = directive_kind(d);
+            if (k == ST_LIT) {
                 free(f);
                 return fail(err, col, "unsupported directive in web format");
             }

@@ -12,14 +12,10 @@
 
 mm_rc mm_report_month_parse(const char *s, int *year, int *month)
 {
-    if (!s || strlen(s) != 7 || s[4] != '-')
+    int y, m;
+    if (!s || strlen(s) != 7 || s[4] != '-' || !mm_digits(s, 4, &y) ||
+        !mm_digits(s + 5, 2, &m))
         return MM_EINVAL;
-    for (int i = 0; i < 7; i++)
-        if (i != 4 && (s[i] < '0' || s[i] > '9'))
-            return MM_EINVAL;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-            (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0');
     if (y < 2000 || y > 2999 || m < 1 || m > 12)
         return MM_EINVAL;
     *year = y;

@@ -315,8 +315,7 @@ static bool valid_source_name(const char *s)
     if (!*s || strlen(s) >= MM_CONF_NAME_MAX)
         return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+        if (!mm_name_char(*s))
             return false;
     return true;
 }
