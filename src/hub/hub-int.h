@@ -402,4 +402,20 @@ mm_rc mm_hub__sync_indicators(mm_hub *h, mm_err *err);
 /* correlate.c: inside a member's own ranges. */
 bool mm_hub__member_range(const mm_hub *h, const mm_addr *a);
 
+/* ---- notifications of alerts and cases (outbox.c, outbox-alert.c) ------ */
+
+/* One outbox row per preference of m->tenant that m->severity reaches,
+ * inside the caller's transaction (m: tenant, severity, created_ms,
+ * subject and body filled; warning 0 unless a warning's). */
+mm_rc mm_hub__outbox_fanout(mm_store *st, mm_outbox_msg *m, mm_err *err);
+/* A stored alert that mm_hub_alert_is_critical calls critical: its rows,
+ * at severity critical, in the ingest transaction. Others: nothing. */
+mm_rc mm_hub__outbox_alert(mm_store *st, const char *tenant,
+                           const mm_hub_event *ev, int64_t now_ms,
+                           mm_err *err);
+/* A newly opened case, in its transaction; nothing when its alert was
+ * critical (that alert was told at ingest: one message per incident). */
+mm_rc mm_hub__outbox_case(mm_store *st, const mm_hub_case *c,
+                          const char *rule_id, int severity, mm_err *err);
+
 #endif /* MM_HUB_INT_H */

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test-hub-glue.c — where the hub's parts meet: a critical alert and a new
+ * incident case make outbox rows in their own transaction
+ * (outbox-alert.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "hub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NOW 1795000000000LL
+
+typedef struct fx {
+    char dir[64];
+    char path[128];
+    mm_store *st;
+    mm_hub *h;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/mm-test-glue.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/hub.db", f->dir);
+    mm_err err;
+    assert_int_equal(mm_store_open(f->path, &f->st, &err), MM_OK);
+    mm_tenant t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "a");
+    snprintf(t.name, sizeof t.name, "Alpha");
+    t.kind = MM_TK_SME;
+    char tok[80];
+    assert_int_equal(mm_hub_admin_tenant_add(f->st, &t, tok, sizeof tok, &err),
+                     MM_OK);
+    mm_hub_params p;
+    mm_hub_params_default(&p);
+    assert_int_equal(mm_hub_new(f->st, &p, &f->h, &err), MM_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    mm_hub_free(f->h);
+    mm_store_close(f->st);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return 1;
+    free(f);
+    return 0;
+}
+
+/* Posts one line for tenant "a" through the real decoder and ingest. */
+static void post_line(fx *f, const char *line)
+{
+    mm_hub_batch b;
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, &b, &err),
+                     MM_OK);
+    mm_hub_ingest_result r;
+    assert_int_equal(
+        mm_hub_ingest(f->h, mm_hub_tenant_by_id(f->h, "a"), &b, NOW, &r, &err),
+        MM_OK);
+    mm_hub_batch_free(&b);
+}
+
+static void post_alert(fx *f, const char *id, const char *rule, int sev)
+{
+    char t[32], line[512];
+    mm_time_format(NOW - 60000, t, sizeof t);
+    snprintf(line, sizeof line,
+             "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
+             "\"alert\",\"severity\":%d},\"rule\":{\"id\":\"%s\",\"name_ja\":"
+             "\"テスト\"},\"source\":{\"ip\":\"203.0.113.9\"}}\n",
+             t, id, sev, rule);
+    post_line(f, line);
+}
+
+typedef struct rows {
+    int n;
+    mm_outbox_msg last;
+} rows;
+
+static mm_rc take_row(const mm_outbox_msg *m, void *ud)
+{
+    rows *r = ud;
+    r->n++;
+    r->last = *m;
+    return MM_OK;
+}
+
+static rows outbox(fx *f)
+{
+    rows r;
+    memset(&r, 0, sizeof r);
+    mm_err err;
+    assert_int_equal(f->st->ops->outbox_list(f->st, "a", take_row, &r, &err),
+                     MM_OK);
+    return r;
+}
+
+static void test_outbox_alert_case(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    mm_notify_pref p = {0, "a", "email", "o@a.example.jp", 1, false};
+    assert_int_equal(mm_hub_notify_add(f->st, &p, &err), MM_OK);
+    mm_notify_pref hi = {0, "a", "email", "boss@a.example.jp", 4, false};
+    assert_int_equal(mm_hub_notify_add(f->st, &hi, &err), MM_OK);
+    /* a high alert: nothing (warnings cover campaigns; alerts only when
+     * critical) */
+    post_alert(f, "e1", "ssh.bruteforce", 3);
+    assert_int_equal(outbox(f).n, 0);
+    /* a critical one: one row per preference */
+    post_alert(f, "e2", "ssh.bruteforce", 4);
+    rows r = outbox(f);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.last.severity, 4);
+    assert_non_null(strstr(r.last.subject, "緊急"));
+    assert_non_null(strstr(r.last.body, "203.0.113.9"));
+    assert_non_null(strstr(r.last.body, "テスト"));
+    /* replayed: a duplicate is not told again */
+    post_alert(f, "e2", "ssh.bruteforce", 4);
+    assert_int_equal(outbox(f).n, 2);
+    /* a critical rule at severity high counts as critical */
+    post_alert(f, "e3", "ssh.success_after_failures", 3);
+    assert_int_equal(outbox(f).n, 4);
+    /* the sweep opens the cases of the critical alerts: no second message */
+    int64_t cursor = 0;
+    unsigned opened = 0;
+    assert_int_equal(mm_hub_case_sweep(f->st, &cursor, NOW, &opened, &err),
+                     MM_OK);
+    assert_int_equal(opened, 2);
+    assert_int_equal(outbox(f).n, 4);
+    /* a person opens a case on the high alert: told once, as critical */
+    mm_hub_case c;
+    int64_t e1 = 1; /* the first stored alert */
+    assert_int_equal(mm_hub_case_open(f->st, e1, "prov", false, NOW, &c, &err),
+                     MM_OK);
+    r = outbox(f);
+    assert_int_equal(r.n, 6);
+    assert_non_null(strstr(r.last.subject, "事案"));
+    assert_int_equal(r.last.created_ms, NOW);
+    /* opening it again gives the open case back, no new row */
+    assert_int_equal(mm_hub_case_open(f->st, e1, "prov", false, NOW, &c, &err),
+                     MM_OK);
+    assert_int_equal(outbox(f).n, 6);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_outbox_alert_case, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("hub-glue", tests, NULL, NULL);
+}
