@@ -9,7 +9,8 @@
 
 #include <cmocka.h>
 
-#include "hub.h"
+#include "hub-int.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,11 +159,65 @@ static void test_outbox_alert_case(void **state)
     assert_int_equal(outbox(f).n, 6);
 }
 
+/* The monthly report counts the month's cases from the case store and the
+ * same alerts as the console's summary. */
+static void test_report_cases(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    post_alert(f, "r1", "ssh.bruteforce", 4);
+    post_alert(f, "r2", "ssh.bruteforce", 2);
+    int64_t cursor = 0;
+    unsigned opened = 0;
+    assert_int_equal(mm_hub_case_sweep(f->st, &cursor, NOW, &opened, &err),
+                     MM_OK);
+    assert_int_equal(opened, 1);
+    mm_hub_case c;
+    assert_int_equal(mm_hub_case_open(f->st, 2, "prov", false, NOW, &c, &err),
+                     MM_OK);
+    c.closed_ms = NOW + 1000;
+    snprintf(c.status, sizeof c.status, "closed");
+    assert_int_equal(f->st->ops->case_put(f->st, &c, &err), MM_OK);
+    mm_report *r = calloc(1, sizeof *r);
+    assert_int_equal(mm_report_collect(f->st, "a", 2026, 11, NOW, r, &err),
+                     MM_OK);
+    assert_true(r->has_cases);
+    assert_int_equal(r->cases_opened, 2);
+    assert_int_equal(r->cases_closed, 1);
+    mm_report_block *b = calloc(MM_REPORT_BLOCKS_MAX, sizeof *b);
+    size_t n = 0;
+    mm_report_blocks(r, b, &n);
+    bool said = false;
+    for (size_t i = 0; i < n; i++)
+        said |= strstr(b[i].ja, "事案）を 2 件開き、1 件を") != NULL;
+    assert_true(said);
+    /* another month: none */
+    assert_int_equal(mm_report_collect(f->st, "a", 2026, 10, NOW, r, &err),
+                     MM_OK);
+    assert_int_equal(r->cases_opened + r->cases_closed, 0);
+    /* the console's summary of the month gives the report's alert count */
+    assert_int_equal(mm_report_collect(f->st, "a", 2026, 11, NOW, r, &err),
+                     MM_OK);
+    mm_buf out;
+    mm_buf_init(&out, 1 << 16);
+    assert_int_equal(
+        mm_hub_summary_json(f->st, "a", "2026-11", NULL, &out, &err), MM_OK);
+    char want[64];
+    snprintf(want, sizeof want, "\"attacks\":%llu,",
+             (unsigned long long)r->alerts);
+    assert_int_equal(r->alerts, 2);
+    assert_non_null(strstr((const char *)out.data, want));
+    mm_buf_free(&out);
+    free(b);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_outbox_alert_case, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_report_cases, setup, teardown),
     };
     return cmocka_run_group_tests_name("hub-glue", tests, NULL, NULL);
 }
