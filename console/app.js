@@ -233,6 +233,8 @@
     if (has(s.feed_first_hit_stopped)) out.push(t('sum.feed', { n: s.feed_first_hit_stopped }));
     if (has(s.alerts_open)) out.push(t('sum.open', { n: s.alerts_open }));
     if (has(s.cases_open)) out.push(t('sum.cases', { n: s.cases_open }));
+    // "blocked" only as the blocking sensor's counters measured it
+    if (has(s.blocked)) out.push(t('sum.blocked', { n: s.blocked.entries, p: s.blocked.packets }));
     return out;
   }
 

@@ -418,4 +418,23 @@ mm_rc mm_hub__outbox_alert(mm_store *st, const char *tenant,
 mm_rc mm_hub__outbox_case(mm_store *st, const mm_hub_case *c,
                           const char *rule_id, int severity, mm_err *err);
 
+/* store-sqlite-glue.c: the dataset_events op of the SQLite store. */
+mm_rc mm_hub__sq_dataset_events(mm_store *s, const char *tenant,
+                                const char *dataset, int64_t since_ms,
+                                int64_t until_ms, bool newest, size_t limit,
+                                mm_tenant_event_fn fn, void *ud, mm_err *err);
+
+/* measured.c: ,"blocked":{entries,packets,bytes} or null, for the
+ * console's summary of [from, to). */
+mm_rc mm_hub__summary_measured(mm_store *st, const char *tenant,
+                               int64_t from_ms, int64_t to_ms, mm_buf *out,
+                               mm_err *err);
+
+/* store-sqlite.c: steps `st` (ts, kind, json columns) into fn, then
+ * finalizes it. */
+struct sqlite3_stmt;
+mm_rc mm_hub__sq_event_rows(mm_store *base, struct sqlite3_stmt *st,
+                            mm_tenant_event_fn fn, void *ud, const char *what,
+                            mm_err *err);
+
 #endif /* MM_HUB_INT_H */

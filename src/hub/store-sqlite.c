@@ -1095,6 +1095,7 @@ static const mm_store_ops sqlite_ops = {
     .dispatch_list = sq_dispatch_list,
     .alert_summary = sq_alert_summary,
     .tenant_events = sq_tenant_events,
+    .dataset_events = mm_hub__sq_dataset_events,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -2340,6 +2341,13 @@ static mm_rc sq_tenant_events(mm_store *base, const char *tenant,
     bind_text(st, 1, tenant);
     sqlite3_bind_int64(st, 2, since_ms);
     sqlite3_bind_int64(st, 3, until_ms);
+    return mm_hub__sq_event_rows(base, st, fn, ud, "tenant events", err);
+}
+
+mm_rc mm_hub__sq_event_rows(mm_store *base, struct sqlite3_stmt *st,
+                            mm_tenant_event_fn fn, void *ud, const char *what,
+                            mm_err *err)
+{
     mm_rc rc = MM_OK;
     int r = SQLITE_DONE;
     while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
@@ -2348,7 +2356,7 @@ static mm_rc sq_tenant_events(mm_store *base, const char *tenant,
                 (const char *)sqlite3_column_text(st, 2),
                 (size_t)sqlite3_column_bytes(st, 2), ud);
     if (rc == MM_OK && r != SQLITE_DONE)
-        rc = sq_fail(s, err, "tenant events");
+        rc = sq_fail((sq_store *)base, err, what);
     sqlite3_finalize(st);
     return rc;
 }

@@ -183,6 +183,9 @@ mm_rc mm_report_collect(mm_store *st, const char *tenant, int year, int month,
         rc = collect_scs(st, r, err);
     if (rc == MM_OK)
         rc = collect_cases(st, r, err);
+    if (rc == MM_OK)
+        rc = mm_hub_blocked_month(st, r->tenant, r->from_ms, r->to_ms,
+                                  &r->blocked, err);
     return rc;
 }
 
@@ -295,7 +298,22 @@ static void shared(const mm_report *r, lines *l)
     } else {
         fixed(l, F_NO_SHARED);
     }
-    fixed(l, F_NOT_MEASURED);
+    if (!r->blocked.known) {
+        fixed(l, F_NOT_MEASURED);
+        return;
+    }
+    LINE(l, MM_RB_TEXT,
+         "遮断: センサーが %llu 件の相手を遮断し、その通信 %llu 回（%llu "
+         "バイト）を止めました（センサーの計数）。",
+         (unsigned long long)r->blocked.entries,
+         (unsigned long long)r->blocked.packets,
+         (unsigned long long)r->blocked.bytes);
+    EN(l,
+       "Blocked: your sensor blocked %llu addresses and dropped %llu packets "
+       "(%llu bytes) from them, as its counters measured.",
+       (unsigned long long)r->blocked.entries,
+       (unsigned long long)r->blocked.packets,
+       (unsigned long long)r->blocked.bytes);
 }
 
 static void warnings(const mm_report *r, lines *l)
