@@ -12,6 +12,7 @@
 #include "hub-int.h"
 #include "report.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,12 +213,78 @@ static void test_report_cases(void **state)
     free(r);
 }
 
+static int64_t count(fx *f, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(mm_hub__sqlite_db(f->st, NULL), sql, -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static mm_rc no_usage(const char *tenant, uint64_t bytes, void *ud)
+{
+    (void)tenant;
+    *(uint64_t *)ud += bytes;
+    return MM_OK;
+}
+
+/* Retention never takes an alert an open case points at; the triage state
+ * of what it deletes goes too, the audit trail stays. */
+static void test_prune_keeps_open_cases(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    post_alert(f, "p1", "ssh.bruteforce", 2); /* id 1: open case */
+    post_alert(f, "p2", "ssh.bruteforce", 2); /* id 2: triaged */
+    post_alert(f, "p3", "ssh.bruteforce", 2); /* id 3: closed case */
+    mm_hub_case c1, c3;
+    assert_int_equal(mm_hub_case_open(f->st, 1, "prov", false, NOW, &c1, &err),
+                     MM_OK);
+    assert_int_equal(mm_hub_case_open(f->st, 3, "prov", false, NOW, &c3, &err),
+                     MM_OK);
+    snprintf(c3.status, sizeof c3.status, "closed");
+    c3.closed_ms = NOW;
+    assert_int_equal(f->st->ops->case_put(f->st, &c3, &err), MM_OK);
+    for (int64_t id = 1; id <= 3; id++)
+        assert_int_equal(f->st->ops->alert_state_set(f->st, id, "acknowledged",
+                                                     "", NOW, &err),
+                         MM_OK);
+    mm_hub_audit a = {"alert", 2, NOW, "sme", "status:acknowledged", ""};
+    assert_int_equal(f->st->ops->audit_put(f->st, &a, &err), MM_OK);
+    int64_t audits = count(f, "SELECT count(*) FROM audit");
+    uint64_t freed = 0;
+    assert_int_equal(
+        f->st->ops->events_prune(f->st, NOW + 1, no_usage, &freed, &err),
+        MM_OK);
+    assert_true(freed > 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM events"), 1);
+    assert_int_equal(count(f, "SELECT min(id) FROM events"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM alert_state"), 1);
+    assert_int_equal(count(f, "SELECT min(alert) FROM alert_state"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit"), audits);
+    /* the case closes: the next prune takes its alert too */
+    snprintf(c1.status, sizeof c1.status, "closed");
+    c1.closed_ms = NOW;
+    assert_int_equal(f->st->ops->case_put(f->st, &c1, &err), MM_OK);
+    assert_int_equal(
+        f->st->ops->events_prune(f->st, NOW + 1, no_usage, &freed, &err),
+        MM_OK);
+    assert_int_equal(count(f, "SELECT count(*) FROM events"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM alert_state"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_outbox_alert_case, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_keeps_open_cases, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("hub-glue", tests, NULL, NULL);
 }
