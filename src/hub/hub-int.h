@@ -437,4 +437,12 @@ mm_rc mm_hub__sq_event_rows(mm_store *base, struct sqlite3_stmt *st,
                             mm_tenant_event_fn fn, void *ud, const char *what,
                             mm_err *err);
 
+/* measured.c: a summary's sensor row after its "id": last_seen,
+ * lines_per_s, unparsed_share and silent from the newest mamori.status
+ * report (silent: none for more than 3 × its interval); without one,
+ * last_seen = `last_received` and the figures null. */
+mm_rc mm_hub__summary_sensor(mm_store *st, const char *tenant,
+                             int64_t last_received, const char *tz,
+                             int64_t now_ms, mm_buf *out, mm_err *err);
+
 #endif /* MM_HUB_INT_H */

@@ -118,3 +118,58 @@ mm_rc mm_hub__summary_measured(mm_store *st, const char *tenant,
                          (unsigned long long)b.packets,
                          (unsigned long long)b.bytes);
 }
+
+/* ---- sensor health (mamori.status) ---------------------------------------
+ */
+
+typedef struct health {
+    bool found;
+    int64_t ts_ms;
+    double interval, lines_per_s, unparsed_share;
+} health;
+
+static mm_rc take_status(int64_t ts, const char *kind, const char *json,
+                         size_t len, void *ud)
+{
+    (void)kind;
+    health *h = ud;
+    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *st = json_object_get(json_object_get(root, "mamori"), "status");
+    h->found = json_is_object(st);
+    h->ts_ms = ts;
+    h->interval = json_number_value(json_object_get(st, "interval"));
+    h->lines_per_s = json_number_value(json_object_get(st, "lines_per_s"));
+    h->unparsed_share =
+        json_number_value(json_object_get(st, "unparsed_share"));
+    json_decref(root);
+    return MM_OK;
+}
+
+mm_rc mm_hub__summary_sensor(mm_store *st, const char *tenant,
+                             int64_t last_received, const char *tz,
+                             int64_t now_ms, mm_buf *out, mm_err *err)
+{
+    health h = {false, 0, 0, 0, 0};
+    if (st->ops->dataset_events) {
+        /* the newest report of the last 30 days (a report from further
+         * back says nothing about now) */
+        mm_rc rc = st->ops->dataset_events(
+            st, tenant, "mamori.status", now_ms - 30 * DAY_MS, now_ms + DAY_MS,
+            true, 1, take_status, &h, err);
+        if (rc != MM_OK)
+            return rc;
+    }
+    if (!h.found) {
+        mm_hub_jtime(out, "last_seen", last_received, tz);
+        return mm_buf_puts(out, ",\"lines_per_s\":null,\"unparsed_share\":"
+                                "null,\"silent\":null");
+    }
+    bool silent = h.interval > 0 &&
+                  (double)(now_ms - h.ts_ms) > 3.0 * h.interval * 1000.0;
+    mm_hub_jtime(out, "last_seen", h.ts_ms, tz);
+    return mm_buf_printf(out,
+                         ",\"lines_per_s\":%.3f,\"unparsed_share\":%.4f,"
+                         "\"silent\":%s",
+                         h.lines_per_s, h.unparsed_share,
+                         silent ? "true" : "false");
+}
