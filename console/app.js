@@ -233,6 +233,8 @@
     if (has(s.feed_first_hit_stopped)) out.push(t('sum.feed', { n: s.feed_first_hit_stopped }));
     if (has(s.alerts_open)) out.push(t('sum.open', { n: s.alerts_open }));
     if (has(s.cases_open)) out.push(t('sum.cases', { n: s.cases_open }));
+    // "blocked" only as the blocking sensor's counters measured it
+    if (has(s.blocked)) out.push(t('sum.blocked', { n: s.blocked.entries, p: s.blocked.packets }));
     return out;
   }
 
@@ -254,7 +256,8 @@
       h('th', { scope: 'col' }, t('col.lines_s')), h('th', { scope: 'col' }, t('col.unparsed')))),
     h('tbody', {}, rows.map((x) => h('tr', { class: x.last_seen ? undefined : 'short' },
       h('td', {}, tenantName(x.tenant)),
-      h('td', { class: x.last_seen ? undefined : 'bad' }, x.last_seen ? when(x.last_seen) : t('sensor.never')),
+      h('td', { class: x.last_seen && !x.silent ? undefined : 'bad' }, x.last_seen ? when(x.last_seen) : t('sensor.never'),
+        x.silent ? ` — ${t('sensor.silent')}` : ''),
       h('td', {}, fig(x.lines_per_s, (v) => v.toFixed(1))),
       h('td', {}, fig(x.unparsed_share, (v) => `${(100 * v).toFixed(1)} %`))))));
   }

@@ -77,9 +77,12 @@ mm_rc mm_hub_summary_json(mm_store *st, const char *tenant, const char *month,
                   (unsigned long long)closed, (unsigned long long)cases);
     jstr(out, "id", tenant);
     mm_buf_puts(out, ",");
-    jtime(out, "last_seen", last, tz);
-    mm_buf_puts(out, ",\"lines_per_s\":null,\"unparsed_share\":null}]}");
-    return MM_OK;
+    rc = mm_hub__summary_sensor(st, tenant, last, tz, mm_now_ms(), out, err);
+    mm_buf_puts(out, "}]");
+    if (rc == MM_OK)
+        rc = mm_hub__summary_measured(st, tenant, from, to, out, err);
+    mm_buf_puts(out, "}");
+    return rc;
 }
 
 /* ---- de-identified views -------------------------------------------------

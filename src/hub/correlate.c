@@ -1197,6 +1197,9 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             continue;
         }
         res->accepted++;
+        rc = mm_hub__outbox_alert(h->st, j->tenant->id, e, now_ms, x->err);
+        if (rc != MM_OK)
+            break;
         if (h->st->ops->ingest_only)
             continue; /* queued for the correlators */
         rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,

@@ -402,4 +402,47 @@ mm_rc mm_hub__sync_indicators(mm_hub *h, mm_err *err);
 /* correlate.c: inside a member's own ranges. */
 bool mm_hub__member_range(const mm_hub *h, const mm_addr *a);
 
+/* ---- notifications of alerts and cases (outbox.c, outbox-alert.c) ------ */
+
+/* One outbox row per preference of m->tenant that m->severity reaches,
+ * inside the caller's transaction (m: tenant, severity, created_ms,
+ * subject and body filled; warning 0 unless a warning's). */
+mm_rc mm_hub__outbox_fanout(mm_store *st, mm_outbox_msg *m, mm_err *err);
+/* A stored alert that mm_hub_alert_is_critical calls critical: its rows,
+ * at severity critical, in the ingest transaction. Others: nothing. */
+mm_rc mm_hub__outbox_alert(mm_store *st, const char *tenant,
+                           const mm_hub_event *ev, int64_t now_ms,
+                           mm_err *err);
+/* A newly opened case, in its transaction; nothing when its alert was
+ * critical (that alert was told at ingest: one message per incident). */
+mm_rc mm_hub__outbox_case(mm_store *st, const mm_hub_case *c,
+                          const char *rule_id, int severity, mm_err *err);
+
+/* store-sqlite-glue.c: the dataset_events op of the SQLite store. */
+mm_rc mm_hub__sq_dataset_events(mm_store *s, const char *tenant,
+                                const char *dataset, int64_t since_ms,
+                                int64_t until_ms, bool newest, size_t limit,
+                                mm_tenant_event_fn fn, void *ud, mm_err *err);
+
+/* measured.c: ,"blocked":{entries,packets,bytes} or null, for the
+ * console's summary of [from, to). */
+mm_rc mm_hub__summary_measured(mm_store *st, const char *tenant,
+                               int64_t from_ms, int64_t to_ms, mm_buf *out,
+                               mm_err *err);
+
+/* store-sqlite.c: steps `st` (ts, kind, json columns) into fn, then
+ * finalizes it. */
+struct sqlite3_stmt;
+mm_rc mm_hub__sq_event_rows(mm_store *base, struct sqlite3_stmt *st,
+                            mm_tenant_event_fn fn, void *ud, const char *what,
+                            mm_err *err);
+
+/* measured.c: a summary's sensor row after its "id": last_seen,
+ * lines_per_s, unparsed_share and silent from the newest mamori.status
+ * report (silent: none for more than 3 × its interval); without one,
+ * last_seen = `last_received` and the figures null. */
+mm_rc mm_hub__summary_sensor(mm_store *st, const char *tenant,
+                             int64_t last_received, const char *tz,
+                             int64_t now_ms, mm_buf *out, mm_err *err);
+
 #endif /* MM_HUB_INT_H */

@@ -491,6 +491,15 @@ typedef struct mm_store_ops {
     mm_rc (*tenant_events)(mm_store *s, const char *tenant, int64_t since_ms,
                            int64_t until_ms, mm_tenant_event_fn fn, void *ud,
                            mm_err *err);
+    /* The sensor's own reports: events of `tenant` (kind "event") whose
+     * event.dataset is `dataset` (one starting "mamori.", e.g. mamori.block,
+     * mamori.status) with since <= @timestamp < until, each with its JSON,
+     * oldest first (newest first when `newest`), at most `limit` (0 = all).
+     * NULL in a back end without it: callers give null figures. */
+    mm_rc (*dataset_events)(mm_store *s, const char *tenant,
+                            const char *dataset, int64_t since_ms,
+                            int64_t until_ms, bool newest, size_t limit,
+                            mm_tenant_event_fn fn, void *ud, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -1448,5 +1457,23 @@ mm_rc mm_hub_sync(mm_hub *h, mm_err *err);
 void mm_hub_block_http(mm_hub *h, const mm_tenant *t, const char *url,
                        const char *value, const char *min, int64_t now_ms,
                        unsigned *status, bool *text, mm_buf *out);
+
+/* ---- measured facts from the sensor's own reports (measured.c) ---------
+ * "Blocked" only as the sensor's nftables counters measured it: the
+ * mamori.block events a blocking sensor uploads (src/block). */
+
+typedef struct mm_hub_blocked {
+    bool known;       /* the tenant has a blocking sensor reporting */
+    uint64_t entries; /* addresses/ranges listed in the month's reports */
+    uint64_t packets, bytes; /* dropped in the month (counter increases) */
+} mm_hub_blocked;
+
+/* The month [from, to) of `tenant`: per entry, the increase of its dropped
+ * packet and byte counters over the month's reports (a counter that went
+ * down restarted: its new value counts), from the last report before the
+ * month (up to 7 days back) on. known = false when no report is stored
+ * from 7 days before the month to its end, or the store cannot say. */
+mm_rc mm_hub_blocked_month(mm_store *st, const char *tenant, int64_t from_ms,
+                           int64_t to_ms, mm_hub_blocked *out, mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -95,7 +95,6 @@ mm_rc mm_hub_notify_list(mm_store *st, const char *tenant,
 
 typedef struct enq {
     mm_store *st;
-    const mm_warning *w;
     mm_outbox_msg *m; /* filled once, copied per preference */
     mm_err *err;
 } enq;
@@ -121,18 +120,27 @@ static void warning_message(const mm_warning *w, mm_outbox_msg *m)
 static mm_rc enqueue_pref(const mm_notify_pref *p, void *ud)
 {
     enq *e = ud;
-    if (e->w->severity < p->min_severity)
+    if (e->m->severity < p->min_severity)
         return MM_OK;
     mm_outbox_msg *m = e->m;
+    int64_t created = m->created_ms;
     m->id = 0;
     m->pref = p->id;
     snprintf(m->channel, sizeof m->channel, "%s", p->channel);
     snprintf(m->target, sizeof m->target, "%s", p->target);
     m->digest = p->digest;
     /* A digest goes out at the next 09:00 JST (00:00 UTC). */
-    m->next_ms = p->digest ? (e->w->created_ms / DAY_MS + 1) * DAY_MS
-                           : e->w->created_ms;
+    m->next_ms = p->digest ? (created / DAY_MS + 1) * DAY_MS : created;
     return e->st->ops->outbox_put(e->st, m, e->err);
+}
+
+mm_rc mm_hub__outbox_fanout(mm_store *st, mm_outbox_msg *m, mm_err *err)
+{
+    if (!st->ops->notify_pref_list || !st->ops->outbox_put)
+        return MM_OK; /* a back end without notifications: nothing to do */
+    m->state = MM_OUTBOX_PENDING;
+    enq e = {st, m, err};
+    return st->ops->notify_pref_list(st, m->tenant, enqueue_pref, &e, err);
 }
 
 mm_rc mm_hub_outbox_warning(mm_store *st, const mm_warning *w, mm_err *err)
@@ -146,10 +154,8 @@ mm_rc mm_hub_outbox_warning(mm_store *st, const mm_warning *w, mm_err *err)
     m->warning = w->id;
     m->severity = w->severity;
     m->created_ms = w->created_ms;
-    m->state = MM_OUTBOX_PENDING;
     warning_message(w, m);
-    enq e = {st, w, m, err};
-    mm_rc rc = st->ops->notify_pref_list(st, w->tenant, enqueue_pref, &e, err);
+    mm_rc rc = mm_hub__outbox_fanout(st, m, err);
     free(m);
     return rc;
 }

@@ -1095,6 +1095,7 @@ static const mm_store_ops sqlite_ops = {
     .dispatch_list = sq_dispatch_list,
     .alert_summary = sq_alert_summary,
     .tenant_events = sq_tenant_events,
+    .dataset_events = mm_hub__sq_dataset_events,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
@@ -1544,24 +1545,39 @@ static mm_rc sq_tenant_usage(mm_store *base, mm_usage_fn fn, void *ud,
 /* Retention by arrival: rows are numbered in the order they arrived, so
  * the first row received at or after `before` bounds the old ones (found by
  * a scan that stops there; no index on received is needed on the ingest
- * path), and the delete is a rowid range. */
+ * path), and the delete is a rowid range. An alert an open case points at
+ * stays (the case needs its evidence); the triage state of the deleted
+ * alerts goes with them, the audit trail stays as history. */
+#define PRUNE_BOUND                                                           \
+    "coalesce((SELECT min(id) FROM events WHERE received >= ?1),(SELECT "     \
+    "max(id)+1 FROM events))"
+#define PRUNE_KEEP "NOT IN (SELECT alert FROM cases WHERE status='open')"
+
+static mm_rc console_tables(sq_store *s, mm_err *err);
+
 static mm_rc sq_events_prune(mm_store *base, int64_t before, mm_usage_fn fn,
                              void *ud, mm_err *err)
 {
     sq_store *s = (sq_store *)base;
-    mm_rc rc = sq_begin(base, err);
+    mm_rc rc = console_tables(s, err);
+    if (rc == MM_OK)
+        rc = sq_begin(base, err);
     if (rc != MM_OK)
         return rc;
-    rc = usage_rows(s,
-                    "SELECT tenant,sum(length(json)) FROM events WHERE id < "
-                    "coalesce((SELECT min(id) FROM events WHERE received >= "
-                    "?1),(SELECT max(id)+1 FROM events)) GROUP BY tenant",
-                    before, fn, ud, err);
+    rc = usage_rows(
+        s,
+        "SELECT tenant,sum(length(json)) FROM events WHERE id < " PRUNE_BOUND
+        " AND id " PRUNE_KEEP " GROUP BY tenant",
+        before, fn, ud, err);
     if (rc == MM_OK)
         rc = sq_run(s,
-                    "DELETE FROM events WHERE id < coalesce((SELECT min(id) "
-                    "FROM events WHERE received >= ?1),(SELECT max(id)+1 FROM "
-                    "events))",
+                    "DELETE FROM alert_state WHERE alert < " PRUNE_BOUND
+                    " AND alert " PRUNE_KEEP,
+                    before, NULL, err, "prune triage state");
+    if (rc == MM_OK)
+        rc = sq_run(s,
+                    "DELETE FROM events WHERE id < " PRUNE_BOUND
+                    " AND id " PRUNE_KEEP,
                     before, NULL, err, "prune events");
     if (rc != MM_OK) {
         sq_rollback(base);
@@ -1739,14 +1755,22 @@ static const char console_schema[] =
  * days). */
 #define SESSION_LIFE_MAX_MS (7LL * 86400 * 1000)
 
+/* Creates the console tables when missing. */
+static mm_rc console_tables(sq_store *s, mm_err *err)
+{
+    mm_rc rc = s->console_ready ? MM_OK : sq_exec(s, console_schema, err);
+    if (rc == MM_OK)
+        s->console_ready = true; /* once per connection */
+    return rc;
+}
+
 /* Creates the tables when missing and prepares `sql`. */
 static mm_rc console_prepare(sq_store *s, const char *sql, sqlite3_stmt **st,
                              mm_err *err)
 {
-    mm_rc rc = s->console_ready ? MM_OK : sq_exec(s, console_schema, err);
+    mm_rc rc = console_tables(s, err);
     if (rc != MM_OK)
         return rc;
-    s->console_ready = true; /* once per connection, not per statement */
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
         return sq_fail(s, err, "prepare (console)");
     return MM_OK;
@@ -2340,6 +2364,13 @@ static mm_rc sq_tenant_events(mm_store *base, const char *tenant,
     bind_text(st, 1, tenant);
     sqlite3_bind_int64(st, 2, since_ms);
     sqlite3_bind_int64(st, 3, until_ms);
+    return mm_hub__sq_event_rows(base, st, fn, ud, "tenant events", err);
+}
+
+mm_rc mm_hub__sq_event_rows(mm_store *base, struct sqlite3_stmt *st,
+                            mm_tenant_event_fn fn, void *ud, const char *what,
+                            mm_err *err)
+{
     mm_rc rc = MM_OK;
     int r = SQLITE_DONE;
     while (rc == MM_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
@@ -2348,7 +2379,7 @@ static mm_rc sq_tenant_events(mm_store *base, const char *tenant,
                 (const char *)sqlite3_column_text(st, 2),
                 (size_t)sqlite3_column_bytes(st, 2), ud);
     if (rc == MM_OK && r != SQLITE_DONE)
-        rc = sq_fail(s, err, "tenant events");
+        rc = sq_fail((sq_store *)base, err, what);
     sqlite3_finalize(st);
     return rc;
 }

@@ -122,6 +122,25 @@ static mm_rc collect_events(mm_store *st, mm_report *r, mm_err *err)
     return MM_OK;
 }
 
+static mm_rc count_case(const mm_hub_case *c, void *ud)
+{
+    mm_report *r = ud;
+    r->cases_opened += c->opened_ms >= r->from_ms && c->opened_ms < r->to_ms;
+    r->cases_closed += strcmp(c->status, "closed") == 0 &&
+                       c->closed_ms >= r->from_ms && c->closed_ms < r->to_ms;
+    return MM_OK;
+}
+
+/* Cases opened and closed in the month; none when the store has no cases
+ * (then the report says it cannot show a figure). */
+static mm_rc collect_cases(mm_store *st, mm_report *r, mm_err *err)
+{
+    r->has_cases = st->ops->case_list != NULL;
+    if (!r->has_cases)
+        return MM_OK;
+    return st->ops->case_list(st, 0, r->tenant, NULL, 0, count_case, r, err);
+}
+
 mm_rc mm_report_collect(mm_store *st, const char *tenant, int year, int month,
                         int64_t now_ms, mm_report *r, mm_err *err)
 {
@@ -158,6 +177,11 @@ mm_rc mm_report_collect(mm_store *st, const char *tenant, int year, int month,
     }
     if (rc == MM_OK)
         rc = collect_scs(st, r, err);
+    if (rc == MM_OK)
+        rc = collect_cases(st, r, err);
+    if (rc == MM_OK)
+        rc = mm_hub_blocked_month(st, r->tenant, r->from_ms, r->to_ms,
+                                  &r->blocked, err);
     return rc;
 }
 
@@ -270,7 +294,22 @@ static void shared(const mm_report *r, lines *l)
     } else {
         fixed(l, F_NO_SHARED);
     }
-    fixed(l, F_NOT_MEASURED);
+    if (!r->blocked.known) {
+        fixed(l, F_NOT_MEASURED);
+        return;
+    }
+    LINE(l, MM_RB_TEXT,
+         "遮断: センサーが %llu 件の相手を遮断し、その通信 %llu 回（%llu "
+         "バイト）を止めました（センサーの計数）。",
+         (unsigned long long)r->blocked.entries,
+         (unsigned long long)r->blocked.packets,
+         (unsigned long long)r->blocked.bytes);
+    EN(l,
+       "Blocked: your sensor blocked %llu addresses and dropped %llu packets "
+       "(%llu bytes) from them, as its counters measured.",
+       (unsigned long long)r->blocked.entries,
+       (unsigned long long)r->blocked.packets,
+       (unsigned long long)r->blocked.bytes);
 }
 
 static void warnings(const mm_report *r, lines *l)
@@ -289,7 +328,16 @@ static void warnings(const mm_report *r, lines *l)
     EN(l, "%u warnings that one attacker is targeting several companies (%s).",
        r->warnings, en);
     pair(l, MM_RB_HEADING, "事故対応の記録", "Incident cases");
-    fixed(l, F_NO_CASES);
+    if (!r->has_cases) {
+        fixed(l, F_NO_CASES);
+        return;
+    }
+    LINE(l, MM_RB_TEXT,
+         "今月、事故対応の記録（事案）を %u 件開き、%u 件を対応済みとして閉じ"
+         "ました。",
+         r->cases_opened, r->cases_closed);
+    EN(l, "This month %u incident cases were opened and %u closed.",
+       r->cases_opened, r->cases_closed);
 }
 
 static void coverage(const mm_report *r, lines *l)

@@ -53,6 +53,12 @@ typedef struct mm_report {
     unsigned buyers_requiring, buyers_unmet;
     int required_max; /* highest ★ a customer requires, 0 none */
     int64_t generated_ms;
+    /* incident cases (auth10's case store), when the store keeps them */
+    bool has_cases;
+    unsigned cases_opened, cases_closed; /* opened / closed in the month */
+    /* dropped by a blocking sensor, as its counters measured it
+     * (mm_hub_blocked_month); blocked.known false: not measured */
+    mm_hub_blocked blocked;
 } mm_report;
 
 /* "YYYY-MM" → year, month; MM_EINVAL otherwise. */

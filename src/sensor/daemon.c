@@ -56,6 +56,7 @@ typedef struct source {
     bool pending;   /* more to read right away */
     int last_errno; /* last open/read problem logged, to log it once */
     mm_parse_state *pstate; /* sshd connections of this source (or NULL) */
+    uint64_t health_lines;  /* lines at the last health report */
 } source;
 
 typedef struct conn {
@@ -96,6 +97,8 @@ struct mm_sensor {
     char state_path[MM_SENSOR_PATH_MAX];
     char status_path[MM_SENSOR_PATH_MAX];
     int64_t started_ms, last_state_ms, last_status_ms;
+    int64_t last_health_ms; /* the last mamori.status upload */
+    uint64_t health_seq;
     uint64_t alerts, sink_errors, reloads, reload_failures;
     char last_reload_error[600];
     bool state_corrupt;
@@ -103,6 +106,8 @@ struct mm_sensor {
     mm_sensor_link *link;   /* the uplink, when the config has [uplink] */
     struct mm_blocker *blk; /* [block] (blocking.c), or NULL */
 };
+
+static void health_tick(mm_sensor *s, int64_t now);
 
 static void slog(mm_sensor *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -775,10 +780,69 @@ static void on_timer(mm_sensor *s)
         s->last_state_ms = now;
     }
     mm_sensor_block_tick(s->blk, s->link, s->started_ms, s->log, s->log_ud);
+    health_tick(s, now);
     if (now - s->last_status_ms >= (int64_t)s->cfg->status_interval_s * 1000) {
         write_status(s, true, NULL);
         s->last_status_ms = now;
     }
+}
+
+/* One source's figures in a health report: lines read, lines per second
+ * since the last report, and the share of lines no parser understood. */
+static void health_source(mm_buf *b, const char *name, uint64_t lines,
+                          uint64_t unparsed, uint64_t prev, double secs)
+{
+    mm_buf_json_str(b, name, strlen(name));
+    mm_buf_printf(b,
+                  ",\"lines\":%llu,\"lines_per_s\":%.3f,\"unparsed_share\":"
+                  "%.4f",
+                  (unsigned long long)lines,
+                  secs > 0 && lines >= prev ? (double)(lines - prev) / secs
+                                            : 0.0,
+                  lines ? (double)unparsed / (double)lines : 0.0);
+}
+
+/* Every [uplink] status_interval seconds: a small mamori.status event
+ * through the uplink, so the hub knows the sensor is alive and reading
+ * (docs/uplink.md). */
+static void health_tick(mm_sensor *s, int64_t now)
+{
+    unsigned iv = s->cfg->uplink.status_interval_s;
+    /* the first one an interval after the start, then every interval */
+    int64_t since = s->last_health_ms ? s->last_health_ms : s->started_ms;
+    if (!s->link || iv == 0 || now - since < (int64_t)iv * 1000)
+        return;
+    double secs = (double)(now - since) / 1000.0;
+    char t[32];
+    mm_time_format(now, t, sizeof t);
+    mm_buf b;
+    mm_buf_init(&b, 256u * 1024u);
+    mm_buf_printf(&b,
+                  "{\"@timestamp\":\"%s\",\"event\":{\"kind\":\"event\","
+                  "\"id\":\"s%lld-status-%llu\",\"dataset\":\"mamori.status\","
+                  "\"action\":\"sensor_status\"},\"mamori\":{\"status\":{"
+                  "\"interval\":%u,\"sources\":[",
+                  t, (long long)s->started_ms,
+                  (unsigned long long)++s->health_seq, iv);
+    uint64_t lines = 0, unparsed = 0, prev = 0;
+    for (size_t i = 0; i < s->n_src; i++) {
+        source *src = &s->src[i];
+        const mm_parse_stats *p = &src->stats.parse;
+        mm_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+        health_source(&b, src->name, p->lines, p->unparsed, src->health_lines,
+                      secs);
+        mm_buf_puts(&b, "}");
+        lines += p->lines;
+        unparsed += p->unparsed;
+        prev += src->health_lines;
+        src->health_lines = p->lines;
+    }
+    mm_buf_puts(&b, "],\"name\":");
+    health_source(&b, "all", lines, unparsed, prev, secs);
+    if (mm_buf_puts(&b, "}}}") == MM_OK)
+        mm_sensor_link_alert(NULL, b.data, b.len, s->link);
+    mm_buf_free(&b);
+    s->last_health_ms = now;
 }
 
 /* ---- life cycle --------------------------------------------------------- */

@@ -19,6 +19,7 @@ void mm_uplink_conf_init(mm_uplink_conf *c)
     c->feed = true;
     c->feed_wait_s = 30;
     c->backoff_cap_s = 30;
+    c->status_interval_s = 60;
 }
 
 static mm_rc bad(mm_err *err, const char *key, const char *why,
@@ -172,6 +173,8 @@ mm_rc mm_uplink_conf_set(mm_uplink_conf *c, const char *key, const char *value,
         return set_uint(key, value, 1, 60, &c->feed_wait_s, err);
     if (!strcmp(key, "backoff_cap"))
         return set_uint(key, value, 1, 3600, &c->backoff_cap_s, err);
+    if (!strcmp(key, "status_interval"))
+        return set_uint(key, value, 0, 86400, &c->status_interval_s, err);
     if (!strcmp(key, "deid")) {
         if (!strcmp(value, "hash"))
             c->deid_mode = MM_DEID_HASH;

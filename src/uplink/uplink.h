@@ -237,6 +237,10 @@ typedef struct mm_uplink_conf {
     unsigned n_own_domains;
     char own_domains[MM_DEID_RANGES_MAX][256];
     char tenant[65]; /* the hub's tenant id: mixed into the pseudonym key */
+    /* [uplink] status_interval: seconds between the sensor's health
+     * reports (mamori.status events: lines read, lines/s, unparsed share
+     * per source); default 60, 0 = none. */
+    unsigned status_interval_s;
 } mm_uplink_conf;
 
 /* Fills defaults (batch 1000, spool 256 MiB, feed on, wait 30 s). */

@@ -89,6 +89,7 @@ try {
     ok(!text.includes(expect.other_name), 'sme: no other company is named on its page');
     ok(await p.locator('svg.plot').first().isVisible(), 'sme: alerts per day plotted in SVG');
     ok(/いますること/.test(text), 'sme: alerts show what to do now');
+    ok(/攻撃者 1 件を遮断し、その通信を 7 回止めました/.test(text), 'sme: blocked, as the sensor counted it');
     const before = await p.getByRole('button', { name: '確認しました' }).count();
     await p.getByRole('button', { name: '確認しました' }).first().click();
     await p.getByText('保存しました').waitFor();

@@ -44,6 +44,10 @@ URL="http://127.0.0.1:$(cat "$H/hub.port")"
 up() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" --data-binary @"$TMP/alerts.ndjson" "$URL/api/v1/events"; }
 check_eq "sato uploads alerts" 200 "$(up "$TA")"
 check_eq "kato uploads alerts" 200 "$(up "$TB")"
+# sato's blocking sensor reports its counters (mamori.block): 7 packets dropped
+printf '{"@timestamp":"%s","event":{"kind":"event","id":"blk-1","dataset":"mamori.block","action":"block_status"},"mamori":{"block":{"mode":"enforce","blocked":1,"dropped_packets":7,"dropped_bytes":420,"entries":[{"net":"45.33.9.9","packets":7,"bytes":420}]}}}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$TMP/block.ndjson"
+check_eq "sato's blocking counters uploaded" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TA" --data-binary @"$TMP/block.ndjson" "$URL/api/v1/events")"
 # the buyer requires ★3 of sato, which has submitted no confirmed assessment
 check_eq "buyer requires ★3 of its supplier" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
   -H "Authorization: Bearer $TX" -H 'Content-Type: application/json' -d '{"level":"★3"}' "$URL/api/v1/scs/requirements/sato")"

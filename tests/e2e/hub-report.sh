@@ -43,6 +43,13 @@ ev() {
   ev a9 alert 2026-10-31T14:59:59Z        # October 31 in JST
   ev e1 event 2026-11-05T01:00:00Z
   ev e2 event 2026-11-06T01:00:00Z
+  # the blocking sensor's counter reports (src/block, mm_blocker_report_json):
+  # 45.33.9.9 dropped 5 before November, 8 then (3 more), then expired and
+  # came back with 3 (3 more); 203.0.113.7 dropped 2 → 8 packets, 480 bytes
+  blk() { printf '{"@timestamp":"%s","event":{"kind":"event","id":"%s","dataset":"mamori.block","action":"block_status"},"mamori":{"block":{"mode":"enforce","blocked":%d,"dropped_packets":0,"dropped_bytes":0,"entries":[%s]}}}\n' "$2" "$1" "$3" "$4"; }
+  blk k1 2026-10-30T01:00:00Z 1 '{"net":"45.33.9.9","packets":5,"bytes":300}'
+  blk k2 2026-11-03T03:00:00Z 2 '{"net":"45.33.9.9","packets":8,"bytes":480},{"net":"203.0.113.7","packets":2,"bytes":120}'
+  blk k3 2026-11-12T11:00:00Z 2 '{"net":"45.33.9.9","packets":3,"bytes":180},{"net":"203.0.113.7","packets":2,"bytes":120}'
 } >"$TMP/batch"
 check_eq "upload accepted" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TA" --data-binary @"$TMP/batch" "$URL/api/v1/events")"
 ev b1 alert 2026-11-03T02:00:00Z >"$TMP/b"
@@ -66,8 +73,8 @@ GOT=$(grep -o '攻撃の警報は [0-9]* 件' "$TMP/r.txt" | grep -o '[0-9]*')
 check_eq "pdftotext: the alert count the store gives" "$WANT" "$GOT"
 check "pdftotext: busiest day (the 3rd, 3 alerts)" grep -q '最も多かったのは 3 日（3 件）' "$TMP/r.txt"
 check "pdftotext: the shared list recognised 1" grep -q '共有リスト）に載った相手を 1 件' "$TMP/r.txt"
-check "pdftotext: blocking is said to be not measured" grep -q '測って' "$TMP/r.txt"
-check "pdftotext: no incident figure invented" grep -q '件数は示せ' "$TMP/r.txt"
+check "pdftotext: blocked as the sensor measured it (2 addresses, 8 packets, 480 bytes)" grep -q 'センサーが 2 件の相手を遮断し、その通信 8 回（480 バイト）' "$TMP/r.txt"
+check "pdftotext: no incident case in November (cases come from the case store)" grep -q '事案）を 0 件開き、0 件を' "$TMP/r.txt"
 check "pdftotext: sensor reported on 7 of 30 days (1 3 5 6 12 21 30)" grep -q "30 日のうち 7 日" "$TMP/r.txt"
 check "pdftotext: the customer requires a ★ that is not met" grep -q '★を求めているのは 1 社、満たしていないのは 1 社' "$TMP/r.txt"
 check "pdftotext: three next steps" bash -c "grep -q '^1\. ' '$TMP/r.txt' && grep -q '^2\. ' '$TMP/r.txt' && grep -q '^3\. ' '$TMP/r.txt'"
@@ -84,6 +91,39 @@ assert b[:8]==b'\x89PNG\r\n\x1a\n'"
 "$MAMORI" hub report --dir "$H" --tenant b --month 2026-11 --format html -o "$TMP/b.html" 2>/dev/null
 check "HTML escapes a hostile tenant name" bash -c "grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' '$TMP/b.html' && ! grep -q '<script>' '$TMP/b.html'"
 check "another tenant's report has only its own count" grep -q '攻撃の警報は 1 件' "$TMP/b.html"
+# ---- the console API's summary gives the same figures as the report
+echo "pw-sachiko-secret" | "$MAMORI" hub user add --dir "$H" --tenant yamada --role sme --name sachiko --password-stdin >/dev/null 2>&1
+curl -s -o "$TMP/login" -c "$TMP/jar" -H 'Content-Type: application/json' \
+  -d '{"user":"sachiko","password":"pw-sachiko-secret"}' "$URL/api/v1/session"
+CSRF=$(jq -r .csrf "$TMP/login")
+curl -s -b "$TMP/jar" -o "$TMP/sum11" "$URL/api/v1/summary?month=2026-11"
+check_eq "API summary: November's alert count = the report's" "$GOT" "$(jq .attacks "$TMP/sum11")"
+check_eq "API summary: blocked = the report's, from the stored counters" '{"entries":2,"packets":8,"bytes":480}' "$(jq -c .blocked "$TMP/sum11")"
+check_eq "API summary: October's blocked (before the baseline: all of it)" '{"entries":1,"packets":5,"bytes":300}' "$(curl -s -b "$TMP/jar" "$URL/api/v1/summary?month=2026-10" | jq -c .blocked)"
+echo "pw-bob-secret" | "$MAMORI" hub user add --dir "$H" --tenant b --role sme --name bob --password-stdin >/dev/null 2>&1
+curl -s -o /dev/null -c "$TMP/bjar" -H 'Content-Type: application/json' -d '{"user":"bob","password":"pw-bob-secret"}' "$URL/api/v1/session"
+check_eq "API summary: no blocking sensor → blocked null" null "$(curl -s -b "$TMP/bjar" "$URL/api/v1/summary?month=2026-11" | jq -c .blocked)"
+check "b's report says blocking is not measured" grep -q '測って' "$TMP/b.html"
+# a case opened and closed this month over the API, one more left open
+api() { curl -s -o "$TMP/out" -w '%{http_code}' -b "$TMP/jar" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' -X POST -d "$2" "$URL$1"; }
+curl -s -b "$TMP/jar" -o "$TMP/al" "$URL/api/v1/alerts?limit=500"
+A1=$(jq '.alerts[0].id' "$TMP/al"); A2=$(jq '.alerts[1].id' "$TMP/al")
+check_eq "open a case" 201 "$(api /api/v1/cases "{\"alert_id\":$A1}")"
+C1=$(jq .id "$TMP/out")
+check_eq "open another" 201 "$(api /api/v1/cases "{\"alert_id\":$A2}")"
+check_eq "close the first" 200 "$(api "/api/v1/cases/$C1" '{"status":"closed","note":"対応済み"}')"
+NOWM=$(TZ=Asia/Tokyo date +%Y-%m)
+"$MAMORI" hub report --dir "$H" --tenant yamada --month "$NOWM" --format pdf -o "$TMP/now.pdf" 2>/dev/null
+pdftotext -enc UTF-8 "$TMP/now.pdf" "$TMP/now.txt"
+# the ioc.ip alert (critical) opened one more case by itself: count the
+# store's cases independently
+NC=$(sqlite3 "$H/hub.db" "SELECT count(*) FROM cases WHERE tenant='yamada'")
+check_ge "cases in the store: ours and the automatic one" 3 "$NC"
+check "pdftotext: this month's cases opened ($NC) and closed (1), from the case store" grep -q "事案）を $NC 件開き、1 件を" "$TMP/now.txt"
+curl -s -b "$TMP/jar" -o "$TMP/sumnow" "$URL/api/v1/summary?month=$NOWM"
+check_eq "API summary: this month's alert count = the report's" "$(grep -o '攻撃の警報は [0-9]* 件' "$TMP/now.txt" | grep -o '[0-9]*' || echo 0)" "$(jq .attacks "$TMP/sumnow")"
+check_eq "API summary: open cases = opened - closed" "$((NC - 1))" "$(jq .cases_open "$TMP/sumnow")"
+
 check_rc "bad month refused" 2 "$MAMORI" hub report --dir "$H" --tenant yamada --month 2026-13 -o "$TMP/x.pdf"
 check_rc "unknown tenant refused" 2 "$MAMORI" hub report --dir "$H" --tenant nobody --month 2026-11 -o "$TMP/x.pdf"
 check_rc "bad format refused" 2 "$MAMORI" hub report --dir "$H" --tenant yamada --month 2026-11 --format doc -o "$TMP/x.pdf"
