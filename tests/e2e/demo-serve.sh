@@ -11,7 +11,8 @@ trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"'
 
 "$MAMORI" demo --serve --dir "$TMP/demo" --samples "$SRCDIR/data/samples" >"$TMP/out" 2>"$TMP/err" &
 PID=$!
-for _ in $(seq 100); do grep -q '^{"console_url"' "$TMP/out" && break; sleep 0.5; done
+# the replay takes ~35 s on a release build, minutes under the sanitizers
+for _ in $(seq 600); do grep -q '^{"console_url"' "$TMP/out" && break; kill -0 "$PID" 2>/dev/null || break; sleep 0.5; done
 LINE=$(grep '^{"console_url"' "$TMP/out")
 check "one JSON line with console_url and accounts" jq -e '.console_url and (.accounts|length)==4' <<<"$LINE"
 check_eq "one account per role" "sme,provider,buyer,coordinator" "$(jq -r '[.accounts[].role]|join(",")' <<<"$LINE")"
