@@ -95,6 +95,8 @@ typedef struct mm_store_visit {
         mm_warning_fn warning;
         mm_escalation_fn escalation;
         mm_stateioc_fn stateioc;
+        mm_token_fn token;
+        mm_usage_fn usage;
     } fn;
     void *ud;
     mm_warning *w; /* warning rows: one heap record (it holds both texts) */

@@ -15,6 +15,7 @@
  * MM_EIO; the next call outside a transaction reconnects and prepares the
  * statements again, so the hub answers 500 meanwhile and recovers alone. */
 #include "hub-int.h"
+#include "store-pg-int.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -94,7 +95,8 @@ static const char migration_1[] =
     "CREATE INDEX scs_confirmations_supplier ON "
     "scs_confirmations(supplier,confirmed_date,id);";
 
-static const char *const migrations[PG_SCHEMA_VERSION] = {migration_1};
+static const char *const migrations[PG_SCHEMA_VERSION] = {
+    migration_1, mm_hub__pg_migration_2};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -407,6 +409,24 @@ static mm_rc pg_ready(pg_store *s, mm_err *err)
     return pg_prepare_all(s, err);
 }
 
+/* Hands a statement's result to *out (when not NULL) or frees it; a failed
+ * one sets err. */
+static mm_rc take_result(pg_store *s, PGresult *r, PGresult **out, mm_err *err,
+                         const char *what)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        mm_rc rc = pg_fail(s, r, err, what);
+        PQclear(r);
+        return rc;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return MM_OK;
+}
+
 /* Runs prepared statement q; *out gets the result (rows) when not NULL. */
 static mm_rc pg_run(pg_store *s, const stmt *q, const params *p,
                     PGresult **out, mm_err *err, const char *what)
@@ -416,19 +436,11 @@ static mm_rc pg_run(pg_store *s, const stmt *q, const params *p,
     mm_rc rc = pg_ready(s, err);
     if (rc != MM_OK)
         return rc;
-    PGresult *r = PQexecPrepared(s->c, q->name, p ? p->n : 0, p ? p->v : NULL,
-                                 p ? p->len : NULL, p ? p->fmt : NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        rc = pg_fail(s, r, err, what);
-        PQclear(r);
-        return rc;
-    }
-    if (out)
-        *out = r;
-    else
-        PQclear(r);
-    return MM_OK;
+    return take_result(s,
+                       PQexecPrepared(s->c, q->name, p ? p->n : 0,
+                                      p ? p->v : NULL, p ? p->len : NULL,
+                                      p ? p->fmt : NULL, 0),
+                       out, err, what);
 }
 
 static int64_t col_i64(const PGresult *r, int row, int col)
@@ -453,6 +465,24 @@ static void col_copy(const PGresult *r, int row, int col, char *out,
     if (n)
         memcpy(out, t, n);
     out[n] = '\0';
+}
+
+/* ---- for this back end's other files (store-pg-ext.c) ---------------------
+ */
+
+mm_rc mm_hub__pg_exec(mm_store *base, const char *sql, int n,
+                      const char *const *v, PGresult **out, mm_err *err,
+                      const char *what)
+{
+    pg_store *s = (pg_store *)base;
+    if (out)
+        *out = NULL;
+    mm_rc rc = pg_ready(s, err);
+    return rc != MM_OK
+               ? rc
+               : take_result(
+                     s, PQexecParams(s->c, sql, n, NULL, v, NULL, NULL, 0),
+                     out, err, what);
 }
 
 /* ---- transactions --------------------------------------------------------
@@ -1368,6 +1398,13 @@ static const mm_store_ops pg_ops = {
     .scs_confirmation_latest = pg_scs_confirmation_latest,
     .event_count = pg_event_count,
     .put_events = pg_put_events,
+    .token_put = mm_hub__pg_token_put,
+    .token_get = mm_hub__pg_token_get,
+    .token_list = mm_hub__pg_token_list,
+    .token_touch = mm_hub__pg_token_touch,
+    .tenant_usage = mm_hub__pg_tenant_usage,
+    .events_prune = mm_hub__pg_events_prune,
+    .probe = mm_hub__pg_probe,
 };
 
 /* ---- opening and migrations -----------------------------------------------

@@ -447,14 +447,108 @@ static void test_scs(void **state)
 
 /* The schema is versioned: a newer one and a foreign database are
  * refused with a clear error; migrate on an up-to-date one does nothing. */
+static mm_rc token_cb(const mm_token *t, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s:%s:%u;", t->tenant, t->id, t->scopes);
+    return MM_OK;
+}
+
+static mm_rc usage_cb(const char *tenant, uint64_t bytes, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s=%llu;", tenant, (unsigned long long)bytes);
+    return MM_OK;
+}
+
+/* Migration 2: tokens (a tenant's own token becomes a row, also for the
+ * tenants of a version-1 database), usage, retention, the health probe. */
+static void test_tokens_usage_probe(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    add_tenant(st, "b", MM_TK_BUYER);
+    add_tenant(st, "a", MM_TK_SME);
+    mm_token t;
+    assert_int_equal(st->ops->token_get(st, "h-a", NULL, &t, &err), MM_OK);
+    assert_string_equal(t.id, "tk_h-a");
+    assert_string_equal(t.tenant, "a");
+    assert_int_equal(t.scopes, 7);
+    mm_token n = {.id = "tk_0123456789abcdef",
+                  .tenant = "a",
+                  .hash = "hh",
+                  .scopes = MM_SCOPE_ADMIN,
+                  .created_ms = 5,
+                  .expires_ms = 9};
+    assert_int_equal(st->ops->token_put(st, &n, &err), MM_OK);
+    n.revoked_ms = 7;
+    assert_int_equal(st->ops->token_put(st, &n, &err), MM_OK);
+    assert_int_equal(st->ops->token_touch(st, n.id, 8, &err), MM_OK);
+    assert_int_equal(st->ops->token_get(st, NULL, n.id, &t, &err), MM_OK);
+    assert_string_equal(t.hash, "hh");
+    assert_true(t.created_ms == 5 && t.expires_ms == 9 && t.revoked_ms == 7 &&
+                t.last_used_ms == 8);
+    assert_int_equal(st->ops->token_get(st, "none", NULL, &t, &err),
+                     MM_ENOTFOUND);
+    char got[256] = "";
+    assert_int_equal(st->ops->token_list(st, "a", token_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:tk_h-a:7;a:tk_0123456789abcdef:16;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->token_list(st, NULL, token_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got,
+                        "a:tk_h-a:7;a:tk_0123456789abcdef:16;b:tk_h-b:7;");
+    /* usage in characters of the JSON, as SQLite's length(); retention by
+     * arrival, and a pruned event can be stored again */
+    static const char js[] = "{\"event\":{\"id\":\"e\"}}";
+    const size_t jn = strlen(js);
+    mm_hub_event e;
+    bool dup;
+    ev_make(&e, "e1", TS_2026, "1.2.3.4", js);
+    assert_int_equal(mm_store_put_event(st, "a", &e, 100, &dup, &err), MM_OK);
+    ev_make(&e, "e2", TS_2026, "1.2.3.4", js);
+    assert_int_equal(mm_store_put_event(st, "b", &e, 300, &dup, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->tenant_usage(st, usage_cb, got, &err), MM_OK);
+    char want[64];
+    snprintf(want, sizeof want, "a=%zu;b=%zu;", jn, jn);
+    assert_string_equal(got, want);
+    got[0] = '\0';
+    assert_int_equal(st->ops->events_prune(st, 200, usage_cb, got, &err),
+                     MM_OK);
+    snprintf(want, sizeof want, "a=%zu;", jn);
+    assert_string_equal(got, want);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 1);
+    ev_make(&e, "e1", TS_2026, "1.2.3.4", js);
+    assert_int_equal(mm_store_put_event(st, "a", &e, 400, &dup, &err), MM_OK);
+    assert_false(dup);
+    assert_int_equal(st->ops->probe(st, &err), MM_OK);
+    assert_int_equal(st->ops->probe(st, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM health_probe"), 1);
+    /* a version-1 database with a tenant: migrating makes its token */
+    side_sql("DROP TABLE tokens, health_probe; DROP FUNCTION mm_tenant_token "
+             "CASCADE; DELETE FROM mamori_schema WHERE version=2; "
+             "INSERT INTO tenants(id,name,kind,token_hash) "
+             "VALUES('old','o','sme','h-old')");
+    int from = 0, to = 0;
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
+    assert_true(from == 1 && to == 2);
+    assert_int_equal(
+        side_count("SELECT count(*) FROM tokens WHERE tenant='old' AND "
+                   "scopes=7"),
+        1);
+}
+
 static void test_schema_versions(void **state)
 {
     (void)state;
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 1);
-    assert_int_equal(to, 1);
+    assert_int_equal(from, 2);
+    assert_int_equal(to, 2);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -558,6 +652,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_versions, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_reconnect, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_tokens_usage_probe, reset_db,
+                                        close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
