@@ -65,6 +65,11 @@ static int64_t x_i64(const PGresult *r, int row, int col)
     return strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
+static bool x_bool(const PGresult *r, int row, int col)
+{
+    return PQgetvalue(r, row, col)[0] == 't';
+}
+
 static void x_copy(const PGresult *r, int row, int col, char *out,
                    size_t outlen)
 {
@@ -86,6 +91,20 @@ static mm_rc x_rows(mm_store *s, const char *sql, const xparams *p,
     if (r)
         PQclear(r);
     return rc;
+}
+
+/* x_rows of "COLS WHERE tenant is $1 (NULL = every tenant) ORDER". */
+static mm_rc x_rows_tenant(mm_store *s, const char *cols, const char *order,
+                           const char *tenant, x_reader read,
+                           const mm_store_visit *v, mm_err *err,
+                           const char *what)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "%sWHERE $1::text IS NULL OR tenant=$1 %s", cols,
+             order);
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    return x_rows(s, sql, &p, read, v, err, what);
 }
 
 /* ---- tokens ---------------------------------------------------------------
@@ -156,13 +175,11 @@ static mm_rc token_row(const PGresult *r, int i, const mm_store_visit *v)
 mm_rc mm_hub__pg_token_list(mm_store *s, const char *tenant, mm_token_fn fn,
                             void *ud, mm_err *err)
 {
-    xparams p = {.n = 0};
-    x_text(&p, tenant);
     mm_store_visit v = {.fn.token = fn, .ud = ud};
-    return x_rows(s,
-                  TOKEN_COLS "WHERE $1::text IS NULL OR tenant=$1 ORDER BY "
-                             "tenant COLLATE \"C\",created,id COLLATE \"C\"",
-                  &p, token_row, &v, err, "list tokens");
+    return x_rows_tenant(
+        s, TOKEN_COLS,
+        "ORDER BY tenant COLLATE \"C\",created,id COLLATE \"C\"", tenant,
+        token_row, &v, err, "list tokens");
 }
 
 mm_rc mm_hub__pg_token_touch(mm_store *s, const char *id, int64_t now_ms,
@@ -220,4 +237,246 @@ mm_rc mm_hub__pg_probe(mm_store *s, mm_err *err)
                  "INSERT INTO health_probe(id,at) VALUES(1,$1) ON "
                  "CONFLICT(id) DO UPDATE SET at=excluded.at",
                  &p, NULL, err, "probe write");
+}
+
+/* ---- migration 3: notifications --------------------------------------------
+ * Preferences, the outbox (state 1 pending, 2 sent: a sent row stays sent)
+ * and durable flags, as store-sqlite-notify.c. */
+const char mm_hub__pg_migration_3[] =
+    "CREATE TABLE notify_prefs(id bigserial PRIMARY KEY, tenant text NOT "
+    "NULL, channel text NOT NULL CHECK(channel IN ('email','teams','slack')),"
+    " target text NOT NULL, min_severity integer NOT NULL, digest boolean "
+    "NOT NULL DEFAULT false);"
+    "CREATE INDEX notify_prefs_tenant ON notify_prefs(tenant);"
+    "CREATE TABLE outbox(id bigserial PRIMARY KEY, pref bigint NOT NULL, "
+    "tenant text NOT NULL, channel text NOT NULL, target text NOT NULL, "
+    "warning bigint NOT NULL, severity integer NOT NULL, created bigint NOT "
+    "NULL, digest boolean NOT NULL, subject text NOT NULL, body text NOT "
+    "NULL, state integer NOT NULL, attempts integer NOT NULL, next bigint "
+    "NOT NULL, last_error text NOT NULL DEFAULT '');"
+    "CREATE INDEX outbox_due ON outbox(state,next);"
+    "CREATE TABLE flags(key text PRIMARY KEY, val bigint NOT NULL);";
+
+/* Runs an INSERT … RETURNING id and sets *id. */
+static mm_rc x_insert(mm_store *s, const char *sql, const xparams *p,
+                      int64_t *id, mm_err *err, const char *what)
+{
+    PGresult *r;
+    mm_rc rc = x_run(s, sql, p, &r, err, what);
+    if (rc == MM_OK) {
+        *id = PQntuples(r) ? x_i64(r, 0, 0) : 0;
+        PQclear(r);
+    }
+    return rc;
+}
+
+mm_rc mm_hub__pg_notify_pref_put(mm_store *s, mm_notify_pref *np, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, np->tenant);
+    x_text(&p, np->channel);
+    x_text(&p, np->target);
+    x_int(&p, np->min_severity);
+    x_text(&p, np->digest ? "t" : "f");
+    return x_insert(s,
+                    "INSERT INTO notify_prefs(tenant,channel,target,"
+                    "min_severity,digest) VALUES($1,$2,$3,$4,$5) RETURNING id",
+                    &p, &np->id, err, "put notify preference");
+}
+
+mm_rc mm_hub__pg_notify_pref_del(mm_store *s, const char *tenant, int64_t id,
+                                 mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    x_int(&p, id);
+    PGresult *r;
+    mm_rc rc = x_run(s, "DELETE FROM notify_prefs WHERE tenant=$1 AND id=$2",
+                     &p, &r, err, "delete notify preference");
+    if (rc != MM_OK)
+        return rc;
+    bool none = strcmp(PQcmdTuples(r), "0") == 0;
+    PQclear(r);
+    return none ? mm_err_set(err, MM_ENOTFOUND, tenant, 0,
+                             "no notification %lld for this tenant",
+                             (long long)id)
+                : MM_OK;
+}
+
+static mm_rc pref_row(const PGresult *r, int i, const mm_store_visit *v)
+{
+    mm_notify_pref np;
+    memset(&np, 0, sizeof np);
+    np.id = x_i64(r, i, 0);
+    x_copy(r, i, 1, np.tenant, sizeof np.tenant);
+    x_copy(r, i, 2, np.channel, sizeof np.channel);
+    x_copy(r, i, 3, np.target, sizeof np.target);
+    np.min_severity = (int)x_i64(r, i, 4);
+    np.digest = x_bool(r, i, 5);
+    return v->fn.notify_pref(&np, v->ud);
+}
+
+mm_rc mm_hub__pg_notify_pref_list(mm_store *s, const char *tenant,
+                                  mm_notify_pref_fn fn, void *ud, mm_err *err)
+{
+    mm_store_visit v = {.fn.notify_pref = fn, .ud = ud};
+    return x_rows_tenant(
+        s,
+        "SELECT id,tenant,channel,target,min_severity,digest FROM "
+        "notify_prefs ",
+        "ORDER BY id", tenant, pref_row, &v, err, "list notify preferences");
+}
+
+mm_rc mm_hub__pg_outbox_put(mm_store *s, mm_outbox_msg *m, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, m->pref);
+    x_text(&p, m->tenant);
+    x_text(&p, m->channel);
+    x_text(&p, m->target);
+    const int64_t n[] = {m->warning, m->severity, m->created_ms, m->digest};
+    for (size_t i = 0; i < sizeof n / sizeof *n; i++)
+        x_int(&p, n[i]);
+    x_text(&p, m->subject);
+    x_text(&p, m->body);
+    x_int(&p, m->state);
+    x_int(&p, m->attempts);
+    x_int(&p, m->next_ms);
+    x_text(&p, m->last_error);
+    return x_insert(s,
+                    "INSERT INTO outbox(pref,tenant,channel,target,warning,"
+                    "severity,created,digest,subject,body,state,attempts,next,"
+                    "last_error) VALUES($1,$2,$3,$4,$5,$6,$7,$8::int::boolean,"
+                    "$9,$10,$11,$12,$13,$14) RETURNING id",
+                    &p, &m->id, err, "put outbox");
+}
+
+/* One outbox row, on the heap (its body is large). */
+static mm_rc outbox_row(const PGresult *r, int i, const mm_store_visit *v)
+{
+    mm_outbox_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return MM_ENOMEM;
+    m->id = x_i64(r, i, 0);
+    m->pref = x_i64(r, i, 1);
+    x_copy(r, i, 2, m->tenant, sizeof m->tenant);
+    x_copy(r, i, 3, m->channel, sizeof m->channel);
+    x_copy(r, i, 4, m->target, sizeof m->target);
+    m->warning = x_i64(r, i, 5);
+    m->severity = (int)x_i64(r, i, 6);
+    m->created_ms = x_i64(r, i, 7);
+    m->digest = x_bool(r, i, 8);
+    x_copy(r, i, 9, m->subject, sizeof m->subject);
+    x_copy(r, i, 10, m->body, sizeof m->body);
+    m->state = (int)x_i64(r, i, 11);
+    m->attempts = (unsigned)x_i64(r, i, 12);
+    m->next_ms = x_i64(r, i, 13);
+    x_copy(r, i, 14, m->last_error, sizeof m->last_error);
+    mm_rc rc = v->fn.outbox(m, v->ud);
+    free(m);
+    return rc;
+}
+
+#define OUTBOX_COLS MM_HUB_OUTBOX_COLS
+
+mm_rc mm_hub__pg_outbox_due(mm_store *s, int64_t now, mm_outbox_fn fn,
+                            void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, now);
+    mm_store_visit v = {.fn.outbox = fn, .ud = ud};
+    return x_rows(s,
+                  OUTBOX_COLS "WHERE state=1 AND next<=$1 ORDER BY id LIMIT "
+                              "100",
+                  &p, outbox_row, &v, err, "list outbox");
+}
+
+mm_rc mm_hub__pg_outbox_list(mm_store *s, const char *tenant, mm_outbox_fn fn,
+                             void *ud, mm_err *err)
+{
+    mm_store_visit v = {.fn.outbox = fn, .ud = ud};
+    return x_rows_tenant(s, OUTBOX_COLS, "ORDER BY id", tenant, outbox_row, &v,
+                         err, "list outbox");
+}
+
+mm_rc mm_hub__pg_outbox_mark(mm_store *s, int64_t id, int state,
+                             unsigned attempts, int64_t next_ms,
+                             const char *last_error, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, state);
+    x_int(&p, attempts);
+    x_int(&p, next_ms);
+    x_text(&p, last_error ? last_error : "");
+    x_int(&p, id);
+    /* a row once sent stays sent (never sent twice) */
+    return x_run(s,
+                 "UPDATE outbox SET state=$1,attempts=$2,next=$3,last_error="
+                 "$4 WHERE id=$5 AND state<>2",
+                 &p, NULL, err, "mark outbox");
+}
+
+mm_rc mm_hub__pg_flag_get(mm_store *s, const char *key, int64_t *val,
+                          mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, key);
+    PGresult *r;
+    mm_rc rc = x_run(s, "SELECT val FROM flags WHERE key=$1", &p, &r, err,
+                     "get flag");
+    if (rc != MM_OK)
+        return rc;
+    if (PQntuples(r))
+        *val = x_i64(r, 0, 0);
+    else
+        rc = MM_ENOTFOUND;
+    PQclear(r);
+    return rc;
+}
+
+mm_rc mm_hub__pg_flag_put(mm_store *s, const char *key, int64_t val,
+                          mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, key);
+    x_int(&p, val);
+    return x_run(s,
+                 "INSERT INTO flags(key,val) VALUES($1,$2) ON CONFLICT(key) "
+                 "DO UPDATE SET val=excluded.val",
+                 &p, NULL, err, "put flag");
+}
+
+mm_rc mm_hub__pg_event_histogram(mm_store *s, const char *tenant,
+                                 const char *kind, const char *rule_prefix,
+                                 int64_t from_ms, int64_t bucket_ms,
+                                 uint64_t *counts, size_t n, mm_err *err)
+{
+    if (n)
+        memset(counts, 0, n * sizeof *counts);
+    if (!n || bucket_ms <= 0)
+        return MM_OK; /* nothing to count */
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    x_text(&p, kind);
+    x_text(&p, rule_prefix);
+    x_int(&p, from_ms);
+    x_int(&p, bucket_ms);
+    x_int(&p, from_ms + bucket_ms * (int64_t)n);
+    PGresult *r;
+    mm_rc rc = x_run(s,
+                     "SELECT (ts-$4::bigint)/$5::bigint,count(*) FROM events "
+                     "WHERE ts>=$4 AND ts<$6 AND ($1::text IS NULL OR "
+                     "tenant=$1) AND ($2::text IS NULL OR kind=$2) AND "
+                     "($3::text IS NULL OR left(rule_id,length($3))=$3) "
+                     "GROUP BY 1",
+                     &p, &r, err, "count events per day");
+    if (rc != MM_OK)
+        return rc;
+    for (int row = 0; row < PQntuples(r); row++) {
+        int64_t i = x_i64(r, row, 0);
+        if (i >= 0 && (size_t)i < n)
+            counts[i] = (uint64_t)x_i64(r, row, 1);
+    }
+    PQclear(r);
+    return MM_OK;
 }

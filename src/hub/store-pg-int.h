@@ -18,6 +18,7 @@ mm_rc mm_hub__pg_exec(mm_store *s, const char *sql, int n,
 
 /* Schema migrations defined in store-pg-ext.c, listed in store-pg.c. */
 extern const char mm_hub__pg_migration_2[];
+extern const char mm_hub__pg_migration_3[];
 
 /* Ops of store-pg-ext.c, in store-pg.c's ops table. */
 mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);
@@ -32,5 +33,26 @@ mm_rc mm_hub__pg_tenant_usage(mm_store *s, mm_usage_fn fn, void *ud,
 mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
                               void *ud, mm_err *err);
 mm_rc mm_hub__pg_probe(mm_store *s, mm_err *err);
+mm_rc mm_hub__pg_notify_pref_put(mm_store *s, mm_notify_pref *p, mm_err *err);
+mm_rc mm_hub__pg_notify_pref_del(mm_store *s, const char *tenant, int64_t id,
+                                 mm_err *err);
+mm_rc mm_hub__pg_notify_pref_list(mm_store *s, const char *tenant,
+                                  mm_notify_pref_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_outbox_put(mm_store *s, mm_outbox_msg *m, mm_err *err);
+mm_rc mm_hub__pg_outbox_due(mm_store *s, int64_t now, mm_outbox_fn fn,
+                            void *ud, mm_err *err);
+mm_rc mm_hub__pg_outbox_list(mm_store *s, const char *tenant, mm_outbox_fn fn,
+                             void *ud, mm_err *err);
+mm_rc mm_hub__pg_outbox_mark(mm_store *s, int64_t id, int state,
+                             unsigned attempts, int64_t next_ms,
+                             const char *last_error, mm_err *err);
+mm_rc mm_hub__pg_flag_get(mm_store *s, const char *key, int64_t *val,
+                          mm_err *err);
+mm_rc mm_hub__pg_flag_put(mm_store *s, const char *key, int64_t val,
+                          mm_err *err);
+mm_rc mm_hub__pg_event_histogram(mm_store *s, const char *tenant,
+                                 const char *kind, const char *rule_prefix,
+                                 int64_t from_ms, int64_t bucket_ms,
+                                 uint64_t *counts, size_t n, mm_err *err);
 
 #endif

@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -96,7 +96,7 @@ static const char migration_1[] =
     "scs_confirmations(supplier,confirmed_date,id);";
 
 static const char *const migrations[PG_SCHEMA_VERSION] = {
-    migration_1, mm_hub__pg_migration_2};
+    migration_1, mm_hub__pg_migration_2, mm_hub__pg_migration_3};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -1405,6 +1405,16 @@ static const mm_store_ops pg_ops = {
     .tenant_usage = mm_hub__pg_tenant_usage,
     .events_prune = mm_hub__pg_events_prune,
     .probe = mm_hub__pg_probe,
+    .notify_pref_put = mm_hub__pg_notify_pref_put,
+    .notify_pref_del = mm_hub__pg_notify_pref_del,
+    .notify_pref_list = mm_hub__pg_notify_pref_list,
+    .outbox_put = mm_hub__pg_outbox_put,
+    .outbox_due = mm_hub__pg_outbox_due,
+    .outbox_list = mm_hub__pg_outbox_list,
+    .outbox_mark = mm_hub__pg_outbox_mark,
+    .flag_get = mm_hub__pg_flag_get,
+    .flag_put = mm_hub__pg_flag_put,
+    .event_histogram = mm_hub__pg_event_histogram,
 };
 
 /* ---- opening and migrations -----------------------------------------------

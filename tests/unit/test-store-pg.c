@@ -528,17 +528,143 @@ static void test_tokens_usage_probe(void **state)
     assert_int_equal(st->ops->probe(st, &err), MM_OK);
     assert_int_equal(side_count("SELECT count(*) FROM health_probe"), 1);
     /* a version-1 database with a tenant: migrating makes its token */
-    side_sql("DROP TABLE tokens, health_probe; DROP FUNCTION mm_tenant_token "
-             "CASCADE; DELETE FROM mamori_schema WHERE version=2; "
+    side_sql("DROP TABLE tokens, health_probe, notify_prefs, outbox, flags; "
+             "DROP FUNCTION mm_tenant_token CASCADE; "
+             "DELETE FROM mamori_schema WHERE version>=2; "
              "INSERT INTO tenants(id,name,kind,token_hash) "
              "VALUES('old','o','sme','h-old')");
     int from = 0, to = 0;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_true(from == 1 && to == 2);
+    assert_true(from == 1 && to == 3);
     assert_int_equal(
         side_count("SELECT count(*) FROM tokens WHERE tenant='old' AND "
                    "scopes=7"),
         1);
+}
+
+static mm_rc pref_cb(const mm_notify_pref *p, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%lld:%s:%s:%s:%d:%d;", (long long)p->id,
+             p->tenant, p->channel, p->target, p->min_severity, p->digest);
+    return MM_OK;
+}
+
+static mm_rc outbox_cb(const mm_outbox_msg *m, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%lld:%lld:%s:%lld:%d:%d:%s:%s:%d:%u:%lld:%s;",
+             (long long)m->id, (long long)m->pref, m->tenant,
+             (long long)m->warning, m->severity, m->digest, m->subject,
+             m->body, m->state, m->attempts, (long long)m->next_ms,
+             m->last_error);
+    return MM_OK;
+}
+
+/* Migration 3: notification preferences, the outbox, flags, and the event
+ * histogram, as store-sqlite-notify.c. */
+static void test_notify(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_notify_pref np = {.tenant = "a",
+                         .channel = "email",
+                         .target = "a@example.jp",
+                         .min_severity = 3};
+    assert_int_equal(st->ops->notify_pref_put(st, &np, &err), MM_OK);
+    assert_int_equal(np.id, 1);
+    mm_notify_pref nb = {.tenant = "b",
+                         .channel = "slack",
+                         .target = "https://hooks.example/x",
+                         .digest = true,
+                         .min_severity = 1};
+    assert_int_equal(st->ops->notify_pref_put(st, &nb, &err), MM_OK);
+    char got[256] = "";
+    assert_int_equal(st->ops->notify_pref_list(st, NULL, pref_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "1:a:email:a@example.jp:3:0;"
+                             "2:b:slack:https://hooks.example/x:1:1;");
+    assert_int_equal(st->ops->notify_pref_del(st, "a", 2, &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->notify_pref_del(st, "b", 2, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->notify_pref_list(st, "b", pref_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "");
+    /* the outbox: due by next time, a sent row stays sent */
+    mm_outbox_msg *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    *m = (mm_outbox_msg){.pref = 1,
+                         .tenant = "a",
+                         .channel = "email",
+                         .target = "a@example.jp",
+                         .warning = 9,
+                         .severity = 3,
+                         .created_ms = 10,
+                         .digest = true,
+                         .subject = "警告",
+                         .body = "本文",
+                         .state = 1,
+                         .next_ms = 50};
+    assert_int_equal(st->ops->outbox_put(st, m, &err), MM_OK);
+    assert_int_equal(m->id, 1);
+    m->next_ms = 500;
+    assert_int_equal(st->ops->outbox_put(st, m, &err), MM_OK);
+    free(m);
+    got[0] = '\0';
+    assert_int_equal(st->ops->outbox_due(st, 100, outbox_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "1:1:a:9:3:1:警告:本文:1:0:50:;");
+    assert_int_equal(st->ops->outbox_mark(st, 1, 2, 1, 0, "", &err), MM_OK);
+    assert_int_equal(st->ops->outbox_mark(st, 1, 1, 2, 0, "late", &err),
+                     MM_OK);
+    assert_int_equal(st->ops->outbox_mark(st, 2, 1, 1, 900, "timeout", &err),
+                     MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->outbox_list(st, "a", outbox_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "1:1:a:9:3:1:警告:本文:2:1:0:;"
+                             "2:1:a:9:3:1:警告:本文:1:1:900:timeout;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->outbox_list(st, "b", outbox_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "");
+    /* flags */
+    int64_t val = 0;
+    assert_int_equal(st->ops->flag_get(st, "report-sent:a", &val, &err),
+                     MM_ENOTFOUND);
+    assert_int_equal(st->ops->flag_put(st, "report-sent:a", 5, &err), MM_OK);
+    assert_int_equal(st->ops->flag_put(st, "report-sent:a", 6, &err), MM_OK);
+    assert_int_equal(st->ops->flag_get(st, "report-sent:a", &val, &err),
+                     MM_OK);
+    assert_int_equal(val, 6);
+    /* histogram: per bucket, by tenant, kind and rule prefix */
+    static const char js[] = "{}";
+    mm_hub_event e;
+    bool dup;
+    const int64_t day = 86400000;
+    for (int i = 0; i < 4; i++) {
+        const char id[] = {'h', (char)('0' + i), '\0'};
+        ev_make(&e, id, TS_2026 + i / 2 * day + i, "1.2.3.4", js);
+        if (i == 3)
+            snprintf(e.rule_id, sizeof e.rule_id, "web-sqli");
+        assert_int_equal(mm_store_put_event(st, "a", &e, 1, &dup, &err),
+                         MM_OK);
+    }
+    uint64_t c[3] = {9, 9, 9};
+    assert_int_equal(st->ops->event_histogram(st, "a", NULL, "ssh", TS_2026,
+                                              day, c, 3, &err),
+                     MM_OK);
+    assert_true(c[0] == 2 && c[1] == 1 && c[2] == 0);
+    assert_int_equal(st->ops->event_histogram(st, "b", NULL, NULL, TS_2026,
+                                              day, c, 3, &err),
+                     MM_OK);
+    assert_true(c[0] == 0 && c[1] == 0 && c[2] == 0);
+    assert_int_equal(st->ops->event_histogram(st, NULL, "alert", NULL, TS_2026,
+                                              day, c, 3, &err),
+                     MM_OK);
+    assert_true(c[0] == 2 && c[1] == 2 && c[2] == 0);
 }
 
 static void test_schema_versions(void **state)
@@ -547,8 +673,8 @@ static void test_schema_versions(void **state)
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 2);
-    assert_int_equal(to, 2);
+    assert_int_equal(from, 3);
+    assert_int_equal(to, 3);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -654,6 +780,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reconnect, reset_db, close_db),
         cmocka_unit_test_setup_teardown(test_tokens_usage_probe, reset_db,
                                         close_db),
+        cmocka_unit_test_setup_teardown(test_notify, reset_db, close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
