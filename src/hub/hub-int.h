@@ -99,6 +99,7 @@ typedef struct mm_store_visit {
         mm_usage_fn usage;
         mm_notify_pref_fn notify_pref;
         mm_outbox_fn outbox;
+        mm_hub_user_fn user;
     } fn;
     void *ud;
     mm_warning *w; /* warning rows: one heap record (it holds both texts) */

@@ -480,3 +480,203 @@ mm_rc mm_hub__pg_event_histogram(mm_store *s, const char *tenant,
     PQclear(r);
     return MM_OK;
 }
+
+/* ---- migration 4: console users, provider links, sessions ------------------
+ * As store-sqlite.c's console schema (a session's user is `username`: USER
+ * is a keyword in PostgreSQL). */
+const char mm_hub__pg_migration_4[] =
+    "CREATE TABLE users(name text PRIMARY KEY, tenant text NOT NULL, role "
+    "text NOT NULL CHECK(role IN ('sme','provider','buyer','coordinator',"
+    "'admin')), pwhash text NOT NULL, totp text NOT NULL DEFAULT '', tz text "
+    "NOT NULL DEFAULT 'Asia/Tokyo', created bigint NOT NULL);"
+    "CREATE TABLE provider_links(provider text NOT NULL, sme text NOT NULL, "
+    "PRIMARY KEY(provider,sme));"
+    "CREATE TABLE sessions(id_hash text PRIMARY KEY, username text NOT NULL, "
+    "csrf text NOT NULL, created bigint NOT NULL, last bigint NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(username);";
+
+/* The longest absolute session life hub.conf allows (as store-sqlite.c):
+ * each login removes the sessions older than that. */
+#define PG_SESSION_LIFE_MAX_MS (7LL * 86400 * 1000)
+
+mm_rc mm_hub__pg_user_put(mm_store *s, const mm_hub_user *u, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, u->name);
+    x_text(&p, u->tenant);
+    x_text(&p, mm_hub_role_name(u->role));
+    x_text(&p, u->pwhash);
+    x_text(&p, u->totp);
+    x_text(&p, u->tz[0] ? u->tz : "Asia/Tokyo");
+    x_int(&p, u->created_ms);
+    return x_run(s,
+                 "INSERT INTO users(name,tenant,role,pwhash,totp,tz,created) "
+                 "VALUES($1,$2,$3,$4,$5,$6,$7) ON CONFLICT(name) DO UPDATE "
+                 "SET tenant=excluded.tenant,role=excluded.role,pwhash="
+                 "excluded.pwhash,totp=excluded.totp,tz=excluded.tz",
+                 &p, NULL, err, "put user");
+}
+
+static void user_of(const PGresult *r, int i, mm_hub_user *u)
+{
+    memset(u, 0, sizeof *u);
+    x_copy(r, i, 0, u->name, sizeof u->name);
+    x_copy(r, i, 1, u->tenant, sizeof u->tenant);
+    if (!mm_hub_role_from_name(PQgetvalue(r, i, 2), &u->role))
+        u->role = MM_ROLE_SME;
+    x_copy(r, i, 3, u->pwhash, sizeof u->pwhash);
+    x_copy(r, i, 4, u->totp, sizeof u->totp);
+    x_copy(r, i, 5, u->tz, sizeof u->tz);
+    u->created_ms = x_i64(r, i, 6);
+}
+
+#define USER_COLS "SELECT name,tenant,role,pwhash,totp,tz,created FROM users "
+
+/* Runs a one-row lookup keyed by text $1: *r the row, MM_ENOTFOUND (err
+ * untouched, as SQLite's) when none. */
+static mm_rc x_get(mm_store *s, const char *sql, const char *key, PGresult **r,
+                   mm_err *err, const char *what)
+{
+    xparams p = {.n = 0};
+    x_text(&p, key);
+    mm_rc rc = x_run(s, sql, &p, r, err, what);
+    if (rc == MM_OK && PQntuples(*r) == 0) {
+        PQclear(*r);
+        *r = NULL;
+        rc = MM_ENOTFOUND;
+    }
+    return rc;
+}
+
+mm_rc mm_hub__pg_user_get(mm_store *s, const char *name, mm_hub_user *out,
+                          mm_err *err)
+{
+    PGresult *r;
+    mm_rc rc = x_get(s, USER_COLS "WHERE name=$1", name, &r, err, "get user");
+    if (rc == MM_OK) {
+        user_of(r, 0, out);
+        PQclear(r);
+    }
+    return rc;
+}
+
+static mm_rc user_row(const PGresult *r, int i, const mm_store_visit *v)
+{
+    mm_hub_user u;
+    user_of(r, i, &u);
+    return v->fn.user(&u, v->ud);
+}
+
+mm_rc mm_hub__pg_user_list(mm_store *s, mm_hub_user_fn fn, void *ud,
+                           mm_err *err)
+{
+    mm_store_visit v = {.fn.user = fn, .ud = ud};
+    return x_rows(s, USER_COLS "ORDER BY name COLLATE \"C\"", NULL, user_row,
+                  &v, err, "list users");
+}
+
+/* Removes the user and its sessions in one statement. */
+mm_rc mm_hub__pg_user_del(mm_store *s, const char *name, mm_err *err)
+{
+    PGresult *r;
+    mm_rc rc = x_get(s,
+                     "WITH se AS (DELETE FROM sessions WHERE username=$1) "
+                     "DELETE FROM users WHERE name=$1 RETURNING 1",
+                     name, &r, err, "delete user");
+    if (rc == MM_OK)
+        PQclear(r);
+    return rc;
+}
+
+mm_rc mm_hub__pg_provider_link_put(mm_store *s, const char *provider,
+                                   const char *sme, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, provider);
+    x_text(&p, sme);
+    return x_run(s,
+                 "INSERT INTO provider_links(provider,sme) VALUES($1,$2) ON "
+                 "CONFLICT DO NOTHING",
+                 &p, NULL, err, "put provider link");
+}
+
+static mm_rc plink_row(const PGresult *r, int i, const mm_store_visit *v)
+{
+    mm_link l;
+    memset(&l, 0, sizeof l);
+    x_copy(r, i, 0, l.supplier, sizeof l.supplier);
+    x_copy(r, i, 1, l.customer, sizeof l.customer);
+    return v->fn.link(&l, v->ud);
+}
+
+mm_rc mm_hub__pg_provider_link_list(mm_store *s, const char *provider,
+                                    mm_link_row_fn fn, void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, provider);
+    mm_store_visit v = {.fn.link = fn, .ud = ud};
+    return x_rows(s,
+                  "SELECT provider,sme FROM provider_links WHERE $1::text IS "
+                  "NULL OR provider=$1 ORDER BY provider COLLATE \"C\",sme "
+                  "COLLATE \"C\"",
+                  &p, plink_row, &v, err, "list provider links");
+}
+
+mm_rc mm_hub__pg_session_put(mm_store *s, const mm_hub_session *se,
+                             mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, se->id_hash);
+    x_text(&p, se->user);
+    x_text(&p, se->csrf);
+    x_int(&p, se->created_ms);
+    x_int(&p, se->last_ms);
+    mm_rc rc = x_run(s,
+                     "INSERT INTO sessions(id_hash,username,csrf,created,"
+                     "last) VALUES($1,$2,$3,$4,$5)",
+                     &p, NULL, err, "put session");
+    /* sessions nobody presents again are never seen expiring */
+    xparams q = {.n = 0};
+    x_int(&q, se->created_ms - PG_SESSION_LIFE_MAX_MS);
+    return rc != MM_OK ? rc
+                       : x_run(s, "DELETE FROM sessions WHERE created < $1",
+                               &q, NULL, err, "purge sessions");
+}
+
+mm_rc mm_hub__pg_session_get(mm_store *s, const char *id_hash,
+                             mm_hub_session *out, mm_err *err)
+{
+    PGresult *r;
+    mm_rc rc = x_get(s,
+                     "SELECT id_hash,username,csrf,created,last FROM "
+                     "sessions WHERE id_hash=$1",
+                     id_hash, &r, err, "get session");
+    if (rc != MM_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    x_copy(r, 0, 0, out->id_hash, sizeof out->id_hash);
+    x_copy(r, 0, 1, out->user, sizeof out->user);
+    x_copy(r, 0, 2, out->csrf, sizeof out->csrf);
+    out->created_ms = x_i64(r, 0, 3);
+    out->last_ms = x_i64(r, 0, 4);
+    PQclear(r);
+    return MM_OK;
+}
+
+mm_rc mm_hub__pg_session_touch(mm_store *s, const char *id_hash,
+                               int64_t last_ms, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, last_ms);
+    x_text(&p, id_hash);
+    return x_run(s, "UPDATE sessions SET last=$1 WHERE id_hash=$2", &p, NULL,
+                 err, "touch session");
+}
+
+mm_rc mm_hub__pg_session_del(mm_store *s, const char *id_hash, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, id_hash);
+    return x_run(s, "DELETE FROM sessions WHERE id_hash=$1", &p, NULL, err,
+                 "delete session");
+}

@@ -19,6 +19,7 @@ mm_rc mm_hub__pg_exec(mm_store *s, const char *sql, int n,
 /* Schema migrations defined in store-pg-ext.c, listed in store-pg.c. */
 extern const char mm_hub__pg_migration_2[];
 extern const char mm_hub__pg_migration_3[];
+extern const char mm_hub__pg_migration_4[];
 
 /* Ops of store-pg-ext.c, in store-pg.c's ops table. */
 mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);
@@ -54,5 +55,22 @@ mm_rc mm_hub__pg_event_histogram(mm_store *s, const char *tenant,
                                  const char *kind, const char *rule_prefix,
                                  int64_t from_ms, int64_t bucket_ms,
                                  uint64_t *counts, size_t n, mm_err *err);
+mm_rc mm_hub__pg_user_put(mm_store *s, const mm_hub_user *u, mm_err *err);
+mm_rc mm_hub__pg_user_get(mm_store *s, const char *name, mm_hub_user *out,
+                          mm_err *err);
+mm_rc mm_hub__pg_user_list(mm_store *s, mm_hub_user_fn fn, void *ud,
+                           mm_err *err);
+mm_rc mm_hub__pg_user_del(mm_store *s, const char *name, mm_err *err);
+mm_rc mm_hub__pg_provider_link_put(mm_store *s, const char *provider,
+                                   const char *sme, mm_err *err);
+mm_rc mm_hub__pg_provider_link_list(mm_store *s, const char *provider,
+                                    mm_link_row_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_session_put(mm_store *s, const mm_hub_session *se,
+                             mm_err *err);
+mm_rc mm_hub__pg_session_get(mm_store *s, const char *id_hash,
+                             mm_hub_session *out, mm_err *err);
+mm_rc mm_hub__pg_session_touch(mm_store *s, const char *id_hash,
+                               int64_t last_ms, mm_err *err);
+mm_rc mm_hub__pg_session_del(mm_store *s, const char *id_hash, mm_err *err);
 
 #endif

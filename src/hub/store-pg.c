@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -96,7 +96,8 @@ static const char migration_1[] =
     "scs_confirmations(supplier,confirmed_date,id);";
 
 static const char *const migrations[PG_SCHEMA_VERSION] = {
-    migration_1, mm_hub__pg_migration_2, mm_hub__pg_migration_3};
+    migration_1, mm_hub__pg_migration_2, mm_hub__pg_migration_3,
+    mm_hub__pg_migration_4};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -1415,6 +1416,16 @@ static const mm_store_ops pg_ops = {
     .flag_get = mm_hub__pg_flag_get,
     .flag_put = mm_hub__pg_flag_put,
     .event_histogram = mm_hub__pg_event_histogram,
+    .user_put = mm_hub__pg_user_put,
+    .user_get = mm_hub__pg_user_get,
+    .user_list = mm_hub__pg_user_list,
+    .user_del = mm_hub__pg_user_del,
+    .provider_link_put = mm_hub__pg_provider_link_put,
+    .provider_link_list = mm_hub__pg_provider_link_list,
+    .session_put = mm_hub__pg_session_put,
+    .session_get = mm_hub__pg_session_get,
+    .session_touch = mm_hub__pg_session_touch,
+    .session_del = mm_hub__pg_session_del,
 };
 
 /* ---- opening and migrations -----------------------------------------------

@@ -65,8 +65,8 @@ for sfx in s p; do
   "$MAMORI" hub token revoke --dir "$d" --id "$id" >/dev/null 2>&1
   "$MAMORI" hub token list --dir "$d" --json | python3 "$TMP/normtok.py" >"$TMP/tok2$sfx"
   "$MAMORI" hub notify list --dir "$d" --json >"$TMP/pref$sfx"
-  # retry times and counts follow the sender's clock: left out
-  "$MAMORI" hub notify outbox --dir "$d" | sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+Z?//g; s/[0-9]+ attempt/N attempt/' >"$TMP/outbox$sfx"
+  # attempts, retry time and last error follow the sender's clock: left out
+  "$MAMORI" hub notify outbox --dir "$d" | cut -f1-6 >"$TMP/outbox$sfx"
 done
 check_eq "SQLite vs PostgreSQL: same tokens after add (scopes, expiry)" "$(cat "$TMP/tok1s")" "$(cat "$TMP/tok1p")"
 check_eq "SQLite vs PostgreSQL: same tokens after revoke" "$(cat "$TMP/tok2s")" "$(cat "$TMP/tok2p")"

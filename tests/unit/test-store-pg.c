@@ -528,14 +528,15 @@ static void test_tokens_usage_probe(void **state)
     assert_int_equal(st->ops->probe(st, &err), MM_OK);
     assert_int_equal(side_count("SELECT count(*) FROM health_probe"), 1);
     /* a version-1 database with a tenant: migrating makes its token */
-    side_sql("DROP TABLE tokens, health_probe, notify_prefs, outbox, flags; "
+    side_sql("DROP TABLE tokens, health_probe, notify_prefs, outbox, flags, "
+             "users, provider_links, sessions; "
              "DROP FUNCTION mm_tenant_token CASCADE; "
              "DELETE FROM mamori_schema WHERE version>=2; "
              "INSERT INTO tenants(id,name,kind,token_hash) "
              "VALUES('old','o','sme','h-old')");
     int from = 0, to = 0;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_true(from == 1 && to == 3);
+    assert_true(from == 1 && to == 4);
     assert_int_equal(
         side_count("SELECT count(*) FROM tokens WHERE tenant='old' AND "
                    "scopes=7"),
@@ -667,14 +668,94 @@ static void test_notify(void **state)
     assert_true(c[0] == 2 && c[1] == 2 && c[2] == 0);
 }
 
+static mm_rc user_cb(const mm_hub_user *u, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s:%s:%s:%s:%s;", u->name, u->tenant,
+             mm_hub_role_name(u->role), u->totp, u->tz);
+    return MM_OK;
+}
+
+/* Migration 4: console users, provider links and sessions. */
+static void test_people(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_user u = {.name = "yamada",
+                     .tenant = "a",
+                     .role = MM_ROLE_SME,
+                     .pwhash = "$argon2id$x",
+                     .created_ms = 5};
+    assert_int_equal(st->ops->user_put(st, &u, &err), MM_OK);
+    mm_hub_user w = {.name = "Admin",
+                     .tenant = "ops",
+                     .role = MM_ROLE_ADMIN,
+                     .pwhash = "$argon2id$y",
+                     .tz = "UTC"};
+    assert_int_equal(st->ops->user_put(st, &w, &err), MM_OK);
+    snprintf(u.totp, sizeof u.totp, "JBSWY3DPEHPK3PXP");
+    assert_int_equal(st->ops->user_put(st, &u, &err), MM_OK);
+    mm_hub_user g;
+    assert_int_equal(st->ops->user_get(st, "yamada", &g, &err), MM_OK);
+    assert_string_equal(g.pwhash, "$argon2id$x");
+    assert_int_equal(g.created_ms, 5);
+    assert_int_equal(st->ops->user_get(st, "none", &g, &err), MM_ENOTFOUND);
+    char got[256] = "";
+    assert_int_equal(st->ops->user_list(st, user_cb, got, &err), MM_OK);
+    assert_string_equal(got, "Admin:ops:admin::UTC;"
+                             "yamada:a:sme:JBSWY3DPEHPK3PXP:Asia/Tokyo;");
+    /* provider links: set semantics, byte order */
+    assert_int_equal(st->ops->provider_link_put(st, "p", "b", &err), MM_OK);
+    assert_int_equal(st->ops->provider_link_put(st, "p", "a", &err), MM_OK);
+    assert_int_equal(st->ops->provider_link_put(st, "p", "a", &err), MM_OK);
+    assert_int_equal(st->ops->provider_link_put(st, "q", "c", &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->provider_link_list(st, "p", link_cb, got, &err),
+                     MM_OK);
+    char all[256] = "";
+    assert_int_equal(st->ops->provider_link_list(st, NULL, link_cb, all, &err),
+                     MM_OK);
+    assert_string_equal(got, "p>a;p>b;");
+    assert_string_equal(all, "p>a;p>b;q>c;");
+    /* sessions: touch, delete, old ones purged at each login, and gone
+     * with their user */
+    mm_hub_session se = {.id_hash = "s1",
+                         .user = "yamada",
+                         .csrf = "c1",
+                         .created_ms = 1000,
+                         .last_ms = 1000};
+    assert_int_equal(st->ops->session_put(st, &se, &err), MM_OK);
+    assert_int_equal(st->ops->session_touch(st, "s1", 2000, &err), MM_OK);
+    mm_hub_session gs;
+    assert_int_equal(st->ops->session_get(st, "s1", &gs, &err), MM_OK);
+    assert_true(strcmp(gs.user, "yamada") == 0 && strcmp(gs.csrf, "c1") == 0 &&
+                gs.created_ms == 1000 && gs.last_ms == 2000);
+    mm_hub_session late = {.id_hash = "s2",
+                           .user = "Admin",
+                           .csrf = "c2",
+                           .created_ms = 1000 + 8LL * 86400000,
+                           .last_ms = 1000 + 8LL * 86400000};
+    assert_int_equal(st->ops->session_put(st, &late, &err), MM_OK);
+    assert_int_equal(st->ops->session_get(st, "s1", &gs, &err), MM_ENOTFOUND);
+    se.created_ms = se.last_ms = late.created_ms;
+    assert_int_equal(st->ops->session_put(st, &se, &err), MM_OK);
+    assert_int_equal(st->ops->session_del(st, "s2", &err), MM_OK);
+    assert_int_equal(st->ops->session_get(st, "s2", &gs, &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->user_del(st, "yamada", &err), MM_OK);
+    assert_int_equal(st->ops->session_get(st, "s1", &gs, &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->user_del(st, "yamada", &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->user_get(st, "Admin", &g, &err), MM_OK);
+}
+
 static void test_schema_versions(void **state)
 {
     (void)state;
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 3);
-    assert_int_equal(to, 3);
+    assert_int_equal(from, 4);
+    assert_int_equal(to, 4);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -781,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tokens_usage_probe, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_notify, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_people, reset_db, close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
