@@ -65,6 +65,11 @@ for sfx in s p; do
   "$MAMORI" hub token revoke --dir "$d" --id "$id" >/dev/null 2>&1
   "$MAMORI" hub token list --dir "$d" --json | python3 "$TMP/normtok.py" >"$TMP/tok2$sfx"
   "$MAMORI" hub notify list --dir "$d" --json >"$TMP/pref$sfx"
+  for u in yamada sato; do
+    echo 'correct horse battery staple' | "$MAMORI" hub user add --dir "$d" --tenant a --role sme --name "$u" --password-stdin >/dev/null 2>&1
+  done
+  "$MAMORI" hub user del --dir "$d" --name sato >/dev/null 2>&1
+  "$MAMORI" hub user list --dir "$d" --json | sed -E 's/"created":[^,}]*//g' >"$TMP/users$sfx"
   # attempts, retry time and last error follow the sender's clock: left out
   "$MAMORI" hub notify outbox --dir "$d" | cut -f1-6 >"$TMP/outbox$sfx"
 done
@@ -72,6 +77,8 @@ check_eq "SQLite vs PostgreSQL: same tokens after add (scopes, expiry)" "$(cat "
 check_eq "SQLite vs PostgreSQL: same tokens after revoke" "$(cat "$TMP/tok2s")" "$(cat "$TMP/tok2p")"
 check "… the revoke is stored in PostgreSQL" grep -q '"revoked": true' "$TMP/tok2p"
 check_eq "SQLite vs PostgreSQL: same notification preferences" "$(cat "$TMP/prefs")" "$(cat "$TMP/prefp")"
+check_eq "SQLite vs PostgreSQL: same console users after add and delete" "$(cat "$TMP/userss")" "$(cat "$TMP/usersp")"
+check_eq "console users are in PostgreSQL" 1 "$(pq "SELECT count(*) FROM users WHERE name='yamada'")"
 check_ge "the replay queued mail for the buyer" 1 "$(pq 'SELECT count(*) FROM outbox')"
 check_eq "SQLite vs PostgreSQL: same outbox" "$(cat "$TMP/outboxs")" "$(cat "$TMP/outboxp")"
 
