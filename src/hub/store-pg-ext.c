@@ -680,3 +680,371 @@ mm_rc mm_hub__pg_session_del(mm_store *s, const char *id_hash, mm_err *err)
     return x_run(s, "DELETE FROM sessions WHERE id_hash=$1", &p, NULL, err,
                  "delete session");
 }
+
+/* ---- migration 5: console alerts, audit, cases, SCS registry --------------
+ * Alerts are the stored events of kind "alert", named by a number in
+ * arrival order as SQLite's rowid names them: events get an id column
+ * (numbered from a sequence; the rows already there are numbered by the
+ * migration). Triage state, the audit trail, incident cases with their
+ * steps and dispatches, and the SCS registry of experts and assessors have
+ * the tables of store-sqlite.c. */
+const char mm_hub__pg_migration_5[] =
+    "CREATE SEQUENCE events_id_seq;"
+    "ALTER TABLE events ADD COLUMN id bigint NOT NULL DEFAULT "
+    "nextval('events_id_seq');"
+    "CREATE INDEX events_alerts ON events(tenant,id) WHERE kind='alert';"
+    "CREATE INDEX events_id ON events(id);"
+    "CREATE TABLE alert_state(alert bigint PRIMARY KEY, status text NOT NULL "
+    "CHECK(status IN ('new','acknowledged','assigned','closed',"
+    "'false_positive')), assignee text NOT NULL DEFAULT '', updated bigint "
+    "NOT NULL);"
+    "CREATE TABLE audit(id bigserial PRIMARY KEY, kind text NOT NULL, ref "
+    "bigint NOT NULL, ts bigint NOT NULL, actor text NOT NULL, what text NOT "
+    "NULL, note text NOT NULL DEFAULT '');"
+    "CREATE INDEX audit_ref ON audit(kind,ref,id);"
+    "CREATE TABLE cases(id bigserial PRIMARY KEY, tenant text NOT NULL, alert "
+    "bigint NOT NULL, status text NOT NULL CHECK(status IN ('open','closed')),"
+    " opened bigint NOT NULL, closed bigint NOT NULL DEFAULT 0, opened_by "
+    "text NOT NULL, personal_data boolean NOT NULL DEFAULT false, title text "
+    "NOT NULL DEFAULT '');"
+    "CREATE INDEX cases_tenant ON cases(tenant,id);"
+    "CREATE INDEX cases_alert ON cases(alert);"
+    "CREATE TABLE case_steps(case_id bigint NOT NULL, step text NOT NULL, "
+    "done_by text NOT NULL, done_at bigint NOT NULL, note text NOT NULL "
+    "DEFAULT '', PRIMARY KEY(case_id,step));"
+    "CREATE TABLE case_dispatch(id bigserial PRIMARY KEY, case_id bigint NOT "
+    "NULL, requested bigint NOT NULL DEFAULT 0, arrived bigint NOT NULL "
+    "DEFAULT 0, by_user text NOT NULL, ts bigint NOT NULL, note text NOT NULL "
+    "DEFAULT '');"
+    "CREATE INDEX case_dispatch_case ON case_dispatch(case_id,id);"
+    "CREATE TABLE scs_registry(role integer NOT NULL, id text NOT NULL, name "
+    "text NOT NULL, public_key text NOT NULL, valid_from text NOT NULL, "
+    "valid_until text NOT NULL, region text NOT NULL, industries text NOT "
+    "NULL, themes text NOT NULL, contact text NOT NULL, added_at bigint NOT "
+    "NULL, PRIMARY KEY(role,id));"
+    "CREATE INDEX scs_registry_key ON scs_registry(role,public_key);";
+
+/* x_rows for the ops whose callbacks mm_store_visit does not list: each row
+ * to read(r, i, ctx) until the rows end or it returns non-OK. */
+typedef mm_rc (*x_reader_any)(const PGresult *r, int row, void *ctx);
+
+static mm_rc x_each(mm_store *s, const char *sql, const xparams *p,
+                    x_reader_any read, void *ctx, mm_err *err,
+                    const char *what)
+{
+    PGresult *r = NULL;
+    mm_rc rc = x_run(s, sql, p, &r, err, what);
+    for (int i = 0, n = r ? PQntuples(r) : 0; rc == MM_OK && i < n; i++)
+        rc = read(r, i, ctx);
+    if (r)
+        PQclear(r);
+    return rc;
+}
+
+/* Runs an INSERT … RETURNING id and stores the id in *id. */
+static mm_rc x_insert_id(mm_store *s, const char *sql, const xparams *p,
+                         int64_t *id, mm_err *err, const char *what)
+{
+    PGresult *r = NULL;
+    mm_rc rc = x_run(s, sql, p, &r, err, what);
+    if (rc == MM_OK && PQntuples(r) > 0)
+        *id = x_i64(r, 0, 0);
+    if (r)
+        PQclear(r);
+    return rc;
+}
+
+typedef struct x_cb {
+    void (*fn)(void);
+    void *ud;
+} x_cb;
+
+/* ---- console: alerts and their triage state, audit trail ------------------
+ */
+
+static mm_rc alert_row(const PGresult *r, int i, void *ctx)
+{
+    const x_cb *cb = ctx;
+    mm_hub_alert_row a = {
+        .id = x_i64(r, i, 0),
+        .tenant = PQgetvalue(r, i, 1),
+        .rule_id = PQgetvalue(r, i, 2),
+        .severity = (int)x_i64(r, i, 3),
+        .src_ip = PQgetvalue(r, i, 4),
+        .ts_ms = x_i64(r, i, 5),
+        .received_ms = x_i64(r, i, 6),
+        .json = PQgetvalue(r, i, 7),
+        .json_len = (size_t)PQgetlength(r, i, 7),
+        .status = PQgetvalue(r, i, 8),
+        .assignee = PQgetvalue(r, i, 9),
+        .updated_ms = x_i64(r, i, 10),
+    };
+    return ((mm_hub_alert_fn)cb->fn)(&a, cb->ud);
+}
+
+mm_rc mm_hub__pg_alert_list(mm_store *s, const mm_hub_alert_filter *f,
+                            mm_hub_alert_fn fn, void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, f->tenant);
+    x_int(&p, f->id);
+    x_int(&p, f->before);
+    x_text(&p, f->status);
+    x_int(&p, f->min_severity);
+    x_int(&p, f->limit ? f->limit : 1);
+    x_int(&p, f->after);
+    x_cb cb = {(void (*)(void))fn, ud};
+    return x_each(
+        s,
+        "SELECT e.id,e.tenant,e.rule_id,e.severity,e.src_ip,e.ts,e.received,"
+        "e.json,COALESCE(a.status,'new'),COALESCE(a.assignee,''),"
+        "COALESCE(a.updated,0) FROM events e LEFT JOIN alert_state a ON "
+        "a.alert=e.id WHERE e.kind='alert' AND ($1::text IS NULL OR "
+        "e.tenant=$1) AND ($2::bigint=0 OR e.id=$2) AND ($3::bigint=0 OR "
+        "e.id<$3) AND ($4::text IS NULL OR COALESCE(a.status,'new')=$4) AND "
+        "e.severity>=$5 AND ($7::bigint=0 OR e.id>$7) ORDER BY e.id DESC "
+        "LIMIT $6",
+        &p, alert_row, &cb, err, "list alerts");
+}
+
+mm_rc mm_hub__pg_alert_state_set(mm_store *s, int64_t id, const char *status,
+                                 const char *assignee, int64_t now_ms,
+                                 mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, id);
+    x_text(&p, status);
+    x_text(&p, assignee ? assignee : "");
+    x_int(&p, now_ms);
+    return x_run(s,
+                 "INSERT INTO alert_state(alert,status,assignee,updated) "
+                 "VALUES($1,$2,$3,$4) ON CONFLICT(alert) DO UPDATE SET status="
+                 "excluded.status,assignee=excluded.assignee,updated="
+                 "excluded.updated",
+                 &p, NULL, err, "set alert state");
+}
+
+mm_rc mm_hub__pg_alert_summary(mm_store *s, const char *tenant,
+                               int64_t from_ms, int64_t to_ms,
+                               uint64_t *alerts, uint64_t *closed,
+                               int64_t *last_received, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    x_int(&p, from_ms);
+    x_int(&p, to_ms);
+    PGresult *r = NULL;
+    mm_rc rc = x_run(
+        s,
+        "SELECT count(*),count(*) FILTER (WHERE a.status IN ('closed',"
+        "'false_positive')),COALESCE((SELECT received FROM events WHERE "
+        "tenant=$1 ORDER BY id DESC LIMIT 1),0) FROM events e LEFT JOIN "
+        "alert_state a ON a.alert=e.id WHERE e.kind='alert' AND e.tenant=$1 "
+        "AND e.ts>=$2 AND e.ts<$3",
+        &p, &r, err, "summarise alerts");
+    if (rc == MM_OK) {
+        *alerts = (uint64_t)x_i64(r, 0, 0);
+        *closed = (uint64_t)x_i64(r, 0, 1);
+        *last_received = x_i64(r, 0, 2);
+        PQclear(r);
+    }
+    return rc;
+}
+
+mm_rc mm_hub__pg_audit_put(mm_store *s, const mm_hub_audit *a, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, a->kind);
+    x_int(&p, a->ref);
+    x_int(&p, a->ts_ms);
+    x_text(&p, a->actor);
+    x_text(&p, a->what);
+    x_text(&p, a->note);
+    return x_run(s,
+                 "INSERT INTO audit(kind,ref,ts,actor,what,note) VALUES($1,$2,"
+                 "$3,$4,$5,$6)",
+                 &p, NULL, err, "put audit");
+}
+
+static mm_rc audit_row(const PGresult *r, int i, void *ctx)
+{
+    const x_cb *cb = ctx;
+    mm_hub_audit a;
+    memset(&a, 0, sizeof a);
+    x_copy(r, i, 0, a.kind, sizeof a.kind);
+    a.ref = x_i64(r, i, 1);
+    a.ts_ms = x_i64(r, i, 2);
+    x_copy(r, i, 3, a.actor, sizeof a.actor);
+    x_copy(r, i, 4, a.what, sizeof a.what);
+    x_copy(r, i, 5, a.note, sizeof a.note);
+    return ((mm_hub_audit_fn)cb->fn)(&a, cb->ud);
+}
+
+mm_rc mm_hub__pg_audit_list(mm_store *s, const char *kind, int64_t ref,
+                            mm_hub_audit_fn fn, void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, kind);
+    x_int(&p, ref);
+    x_cb cb = {(void (*)(void))fn, ud};
+    return x_each(s,
+                  "SELECT kind,ref,ts,actor,what,note FROM audit WHERE "
+                  "kind=$1 AND ref=$2 ORDER BY id",
+                  &p, audit_row, &cb, err, "list audit");
+}
+
+/* ---- console: incident cases, their steps and on-site dispatches ---------
+ */
+
+mm_rc mm_hub__pg_case_put(mm_store *s, mm_hub_case *c, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, c->id);
+    x_text(&p, c->status[0] ? c->status : "open");
+    x_int(&p, c->closed_ms);
+    x_text(&p, c->personal_data ? "t" : "f");
+    if (c->id)
+        return x_run(s,
+                     "UPDATE cases SET status=$2,closed=$3,personal_data=$4 "
+                     "WHERE id=$1",
+                     &p, NULL, err, "update case");
+    p.n = 0; /* no id: $1.. are the new row's columns */
+    x_text(&p, c->status[0] ? c->status : "open");
+    x_int(&p, c->closed_ms);
+    x_text(&p, c->personal_data ? "t" : "f");
+    x_text(&p, c->tenant);
+    x_int(&p, c->alert);
+    x_int(&p, c->opened_ms);
+    x_text(&p, c->opened_by);
+    x_text(&p, c->title);
+    return x_insert_id(s,
+                       "INSERT INTO cases(status,closed,personal_data,tenant,"
+                       "alert,opened,opened_by,title) VALUES($1,$2,$3,$4,$5,"
+                       "$6,$7,$8) RETURNING id",
+                       &p, &c->id, err, "insert case");
+}
+
+static mm_rc case_row(const PGresult *r, int i, void *ctx)
+{
+    const x_cb *cb = ctx;
+    mm_hub_case c;
+    memset(&c, 0, sizeof c);
+    c.id = x_i64(r, i, 0);
+    x_copy(r, i, 1, c.tenant, sizeof c.tenant);
+    c.alert = x_i64(r, i, 2);
+    x_copy(r, i, 3, c.status, sizeof c.status);
+    c.opened_ms = x_i64(r, i, 4);
+    c.closed_ms = x_i64(r, i, 5);
+    x_copy(r, i, 6, c.opened_by, sizeof c.opened_by);
+    c.personal_data = x_bool(r, i, 7);
+    x_copy(r, i, 8, c.title, sizeof c.title);
+    return ((mm_hub_case_fn)cb->fn)(&c, cb->ud);
+}
+
+mm_rc mm_hub__pg_case_list(mm_store *s, int64_t id, const char *tenant,
+                           const char *status, int64_t alert,
+                           mm_hub_case_fn fn, void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, id);
+    x_text(&p, tenant);
+    x_text(&p, status);
+    x_int(&p, alert);
+    x_cb cb = {(void (*)(void))fn, ud};
+    return x_each(s,
+                  "SELECT id,tenant,alert,status,opened,closed,opened_by,"
+                  "personal_data,title FROM cases WHERE ($1::bigint=0 OR "
+                  "id=$1) AND ($2::text IS NULL OR tenant=$2) AND ($3::text "
+                  "IS NULL OR status=$3) AND ($4::bigint=0 OR alert=$4) ORDER "
+                  "BY id DESC LIMIT 1000",
+                  &p, case_row, &cb, err, "list cases");
+}
+
+/* The first tick of a step is kept. */
+mm_rc mm_hub__pg_case_step_put(mm_store *s, const mm_hub_case_step *cs,
+                               mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, cs->case_id);
+    x_text(&p, cs->step);
+    x_text(&p, cs->done_by);
+    x_int(&p, cs->done_ms);
+    x_text(&p, cs->note);
+    return x_run(s,
+                 "INSERT INTO case_steps(case_id,step,done_by,done_at,note) "
+                 "VALUES($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING",
+                 &p, NULL, err, "put case step");
+}
+
+typedef struct x_case_cb {
+    x_cb cb;
+    int64_t case_id;
+} x_case_cb;
+
+static mm_rc step_row(const PGresult *r, int i, void *ctx)
+{
+    const x_case_cb *c = ctx;
+    mm_hub_case_step cs;
+    memset(&cs, 0, sizeof cs);
+    cs.case_id = c->case_id;
+    x_copy(r, i, 0, cs.step, sizeof cs.step);
+    x_copy(r, i, 1, cs.done_by, sizeof cs.done_by);
+    cs.done_ms = x_i64(r, i, 2);
+    x_copy(r, i, 3, cs.note, sizeof cs.note);
+    return ((mm_hub_case_step_fn)c->cb.fn)(&cs, c->cb.ud);
+}
+
+mm_rc mm_hub__pg_case_step_list(mm_store *s, int64_t id,
+                                mm_hub_case_step_fn fn, void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, id);
+    x_case_cb c = {{(void (*)(void))fn, ud}, id};
+    return x_each(s,
+                  "SELECT step,done_by,done_at,note FROM case_steps WHERE "
+                  "case_id=$1 ORDER BY done_at,step COLLATE \"C\"",
+                  &p, step_row, &c, err, "list case steps");
+}
+
+mm_rc mm_hub__pg_dispatch_put(mm_store *s, mm_hub_dispatch *d, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, d->case_id);
+    x_int(&p, d->requested_ms);
+    x_int(&p, d->arrived_ms);
+    x_text(&p, d->by);
+    x_int(&p, d->ts_ms);
+    x_text(&p, d->note);
+    return x_insert_id(s,
+                       "INSERT INTO case_dispatch(case_id,requested,arrived,"
+                       "by_user,ts,note) VALUES($1,$2,$3,$4,$5,$6) RETURNING "
+                       "id",
+                       &p, &d->id, err, "put dispatch");
+}
+
+static mm_rc dispatch_row(const PGresult *r, int i, void *ctx)
+{
+    const x_case_cb *c = ctx;
+    mm_hub_dispatch d;
+    memset(&d, 0, sizeof d);
+    d.case_id = c->case_id;
+    d.id = x_i64(r, i, 0);
+    d.requested_ms = x_i64(r, i, 1);
+    d.arrived_ms = x_i64(r, i, 2);
+    x_copy(r, i, 3, d.by, sizeof d.by);
+    d.ts_ms = x_i64(r, i, 4);
+    x_copy(r, i, 5, d.note, sizeof d.note);
+    return ((mm_hub_dispatch_fn)c->cb.fn)(&d, c->cb.ud);
+}
+
+mm_rc mm_hub__pg_dispatch_list(mm_store *s, int64_t id, mm_hub_dispatch_fn fn,
+                               void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, id);
+    x_case_cb c = {{(void (*)(void))fn, ud}, id};
+    return x_each(s,
+                  "SELECT id,requested,arrived,by_user,ts,note FROM "
+                  "case_dispatch WHERE case_id=$1 ORDER BY id",
+                  &p, dispatch_row, &c, err, "list dispatches");
+}

@@ -20,6 +20,7 @@ mm_rc mm_hub__pg_exec(mm_store *s, const char *sql, int n,
 extern const char mm_hub__pg_migration_2[];
 extern const char mm_hub__pg_migration_3[];
 extern const char mm_hub__pg_migration_4[];
+extern const char mm_hub__pg_migration_5[];
 
 /* Ops of store-pg-ext.c, in store-pg.c's ops table. */
 mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);
@@ -72,5 +73,28 @@ mm_rc mm_hub__pg_session_get(mm_store *s, const char *id_hash,
 mm_rc mm_hub__pg_session_touch(mm_store *s, const char *id_hash,
                                int64_t last_ms, mm_err *err);
 mm_rc mm_hub__pg_session_del(mm_store *s, const char *id_hash, mm_err *err);
+mm_rc mm_hub__pg_alert_list(mm_store *s, const mm_hub_alert_filter *f,
+                            mm_hub_alert_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_alert_state_set(mm_store *s, int64_t id, const char *status,
+                                 const char *assignee, int64_t now_ms,
+                                 mm_err *err);
+mm_rc mm_hub__pg_alert_summary(mm_store *s, const char *tenant,
+                               int64_t from_ms, int64_t to_ms,
+                               uint64_t *alerts, uint64_t *closed,
+                               int64_t *last_received, mm_err *err);
+mm_rc mm_hub__pg_audit_put(mm_store *s, const mm_hub_audit *a, mm_err *err);
+mm_rc mm_hub__pg_audit_list(mm_store *s, const char *kind, int64_t ref,
+                            mm_hub_audit_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_case_put(mm_store *s, mm_hub_case *c, mm_err *err);
+mm_rc mm_hub__pg_case_list(mm_store *s, int64_t id, const char *tenant,
+                           const char *status, int64_t alert,
+                           mm_hub_case_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_case_step_put(mm_store *s, const mm_hub_case_step *cs,
+                               mm_err *err);
+mm_rc mm_hub__pg_case_step_list(mm_store *s, int64_t id,
+                                mm_hub_case_step_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_dispatch_put(mm_store *s, mm_hub_dispatch *d, mm_err *err);
+mm_rc mm_hub__pg_dispatch_list(mm_store *s, int64_t id, mm_hub_dispatch_fn fn,
+                               void *ud, mm_err *err);
 
 #endif

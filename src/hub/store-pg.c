@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 4
+#define PG_SCHEMA_VERSION 5
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -97,7 +97,7 @@ static const char migration_1[] =
 
 static const char *const migrations[PG_SCHEMA_VERSION] = {
     migration_1, mm_hub__pg_migration_2, mm_hub__pg_migration_3,
-    mm_hub__pg_migration_4};
+    mm_hub__pg_migration_4, mm_hub__pg_migration_5};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -252,7 +252,8 @@ static const stmt q_event_count = {
  * first occurrence of each event id is inserted unless (tenant, id) is
  * stored already; the ordinals of the events inserted are returned; the
  * staging rows are removed by the same statement (all CTEs see one
- * snapshot). */
+ * snapshot). Rows go in in batch order, so events.id numbers them in
+ * arrival order as SQLite's rowid does (the console's alert ids). */
 static const stmt q_batch_put = {
     "batch_put",
     "WITH b AS (SELECT DISTINCT ON (event_id) * FROM mm_batch ORDER BY "
@@ -261,7 +262,8 @@ static const stmt q_batch_put = {
     "(INSERT INTO events(tenant,event_id,kind,ts,rule_id,severity,src_ip,"
     "domain,url_path,users_hash,received,json) SELECT $1,b.event_id,b.kind,"
     "b.ts,b.rule_id,b.severity,b.src_ip,b.domain,b.url_path,b.users_hash,$2,"
-    "b.json FROM b JOIN k USING(event_id)), d AS (DELETE FROM mm_batch) "
+    "b.json FROM b JOIN k USING(event_id) ORDER BY b.ord), d AS (DELETE "
+    "FROM mm_batch) "
     "SELECT b.ord FROM b JOIN k USING(event_id)"};
 
 /* Every statement, prepared on each (re)connection. */
@@ -1426,6 +1428,17 @@ static const mm_store_ops pg_ops = {
     .session_get = mm_hub__pg_session_get,
     .session_touch = mm_hub__pg_session_touch,
     .session_del = mm_hub__pg_session_del,
+    .alert_list = mm_hub__pg_alert_list,
+    .alert_state_set = mm_hub__pg_alert_state_set,
+    .audit_put = mm_hub__pg_audit_put,
+    .audit_list = mm_hub__pg_audit_list,
+    .case_put = mm_hub__pg_case_put,
+    .case_list = mm_hub__pg_case_list,
+    .case_step_put = mm_hub__pg_case_step_put,
+    .case_step_list = mm_hub__pg_case_step_list,
+    .dispatch_put = mm_hub__pg_dispatch_put,
+    .dispatch_list = mm_hub__pg_dispatch_list,
+    .alert_summary = mm_hub__pg_alert_summary,
 };
 
 /* ---- opening and migrations -----------------------------------------------

@@ -529,14 +529,18 @@ static void test_tokens_usage_probe(void **state)
     assert_int_equal(side_count("SELECT count(*) FROM health_probe"), 1);
     /* a version-1 database with a tenant: migrating makes its token */
     side_sql("DROP TABLE tokens, health_probe, notify_prefs, outbox, flags, "
-             "users, provider_links, sessions; "
+             "users, provider_links, sessions, alert_state, audit, cases, "
+             "case_steps, case_dispatch, scs_registry; "
+             "ALTER TABLE events DROP COLUMN id; DROP SEQUENCE events_id_seq; "
              "DROP FUNCTION mm_tenant_token CASCADE; "
              "DELETE FROM mamori_schema WHERE version>=2; "
              "INSERT INTO tenants(id,name,kind,token_hash) "
              "VALUES('old','o','sme','h-old')");
     int from = 0, to = 0;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_true(from == 1 && to == 4);
+    assert_true(from == 1 && to == 5);
+    /* events already stored get their alert number */
+    assert_int_equal(side_count("SELECT count(*) FROM events WHERE id>0"), 2);
     assert_int_equal(
         side_count("SELECT count(*) FROM tokens WHERE tenant='old' AND "
                    "scopes=7"),
@@ -748,14 +752,216 @@ static void test_people(void **state)
     assert_int_equal(st->ops->user_get(st, "Admin", &g, &err), MM_OK);
 }
 
+static mm_rc alert_cb(const mm_hub_alert_row *a, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%s:%s:%d;", a->tenant, a->rule_id,
+             a->status, a->assignee, (int)a->json_len);
+    return MM_OK;
+}
+
+static mm_rc alert_id_cb(const mm_hub_alert_row *a, void *ud)
+{
+    int64_t *ids = ud;
+    ids[ids[0] + 1] = a->id;
+    ids[0]++;
+    return MM_OK;
+}
+
+static mm_rc audit_cb(const mm_hub_audit *a, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%lld:%s:%s:%s;", a->kind,
+             (long long)a->ts_ms, a->actor, a->what, a->note);
+    return MM_OK;
+}
+
+static mm_rc case_cb(const mm_hub_case *c, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%lld:%d:%s;", c->tenant, c->status,
+             (long long)c->closed_ms, c->personal_data, c->title);
+    return MM_OK;
+}
+
+static mm_rc step_cb(const mm_hub_case_step *cs, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%lld;", cs->step, cs->done_by,
+             (long long)cs->done_ms);
+    return MM_OK;
+}
+
+static mm_rc dispatch_cb(const mm_hub_dispatch *d, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%lld:%lld:%s:%s;", (long long)d->requested_ms,
+             (long long)d->arrived_ms, d->by, d->note);
+    return MM_OK;
+}
+
+/* Console alerts (events of kind alert, numbered in arrival order), their
+ * triage state, the audit trail, a month's summary; cases, steps and
+ * dispatches: the semantics of store-sqlite.c. */
+static void test_console(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_event e;
+    bool dup;
+    const char *ids[] = {"e1", "e2", "e3"};
+    for (int i = 0; i < 3; i++) {
+        ev_make(&e, ids[i], TS_2026 + i, "192.0.2.1", "{\"a\":1}");
+        e.severity = i + 1;
+        assert_int_equal(put(st, i == 2 ? "b" : "a", &e, &dup), MM_OK);
+    }
+    ev_make(&e, "e4", TS_2026 + 9, NULL, "{}");
+    e.alert = false;
+    assert_int_equal(put(st, "a", &e, &dup), MM_OK);
+    int64_t got_ids[8] = {0};
+    mm_hub_alert_filter f = {.tenant = "a", .limit = 10};
+    assert_int_equal(st->ops->alert_list(st, &f, alert_id_cb, got_ids, &err),
+                     MM_OK);
+    assert_int_equal(got_ids[0], 2); /* a's two alerts, newest first */
+    assert_true(got_ids[1] > got_ids[2] && got_ids[2] > 0);
+    assert_int_equal(st->ops->alert_state_set(st, got_ids[1], "assigned",
+                                              "yamada", 77, &err),
+                     MM_OK);
+    char got[512] = "";
+    assert_int_equal(st->ops->alert_list(st, &f, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:assigned:yamada:7;"
+                             "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter g = {.id = got_ids[2], .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &g, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter h = {
+        .tenant = "a", .status = "new", .min_severity = 1, .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &h, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter b = {.tenant = "a", .before = got_ids[1], .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &b, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter af = {.tenant = "a", .after = got_ids[2], .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &af, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:assigned:yamada:7;");
+    assert_int_equal(
+        st->ops->alert_state_set(st, got_ids[2], "closed", "", 78, &err),
+        MM_OK);
+    uint64_t n = 0, closed = 0;
+    int64_t last = 0;
+    assert_int_equal(st->ops->alert_summary(st, "a", TS_2026, TS_2026 + 100,
+                                            &n, &closed, &last, &err),
+                     MM_OK);
+    assert_true(n == 2 && closed == 1 && last == 1000);
+    assert_int_equal(
+        st->ops->alert_summary(st, "z", 0, 1, &n, &closed, &last, &err),
+        MM_OK);
+    assert_true(n == 0 && closed == 0 && last == 0);
+    mm_hub_audit a1 = {.kind = "alert",
+                       .ref = got_ids[1],
+                       .ts_ms = 5,
+                       .actor = "yamada",
+                       .what = "assign",
+                       .note = "見ます"};
+    mm_hub_audit a2 = a1;
+    a2.ts_ms = 6;
+    snprintf(a2.what, sizeof a2.what, "close");
+    a2.note[0] = '\0';
+    assert_int_equal(st->ops->audit_put(st, &a1, &err), MM_OK);
+    assert_int_equal(st->ops->audit_put(st, &a2, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(
+        st->ops->audit_list(st, "alert", got_ids[1], audit_cb, got, &err),
+        MM_OK);
+    assert_string_equal(got, "alert:5:yamada:assign:見ます;"
+                             "alert:6:yamada:close:;");
+    /* cases: insert gives the id, update changes status and closed time */
+    mm_hub_case c = {.tenant = "a",
+                     .alert = got_ids[1],
+                     .opened_ms = 10,
+                     .opened_by = "mamori",
+                     .title = "侵入の疑い"};
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+    assert_true(c.id > 0);
+    mm_hub_case c2 = {.tenant = "b",
+                      .alert = 99,
+                      .opened_ms = 11,
+                      .opened_by = "sato",
+                      .status = "open"};
+    assert_int_equal(st->ops->case_put(st, &c2, &err), MM_OK);
+    assert_true(c2.id > c.id);
+    snprintf(c.status, sizeof c.status, "closed");
+    c.closed_ms = 20;
+    c.personal_data = true;
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(
+        st->ops->case_list(st, 0, NULL, NULL, 0, case_cb, got, &err), MM_OK);
+    assert_string_equal(got, "b:open:0:0:;a:closed:20:1:侵入の疑い;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->case_list(st, 0, "a", "closed", got_ids[1],
+                                        case_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "a:closed:20:1:侵入の疑い;");
+    got[0] = '\0';
+    assert_int_equal(
+        st->ops->case_list(st, c2.id, NULL, "closed", 0, case_cb, got, &err),
+        MM_OK);
+    assert_string_equal(got, "");
+    /* steps: the first tick is kept */
+    mm_hub_case_step s1 = {.case_id = c.id,
+                           .step = "isolate",
+                           .done_by = "yamada",
+                           .done_ms = 30};
+    assert_int_equal(st->ops->case_step_put(st, &s1, &err), MM_OK);
+    s1.done_ms = 40;
+    snprintf(s1.done_by, sizeof s1.done_by, "sato");
+    assert_int_equal(st->ops->case_step_put(st, &s1, &err), MM_OK);
+    mm_hub_case_step s2 = {
+        .case_id = c.id, .step = "report", .done_by = "sato", .done_ms = 35};
+    assert_int_equal(st->ops->case_step_put(st, &s2, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->case_step_list(st, c.id, step_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "isolate:yamada:30;report:sato:35;");
+    /* dispatches: in the order recorded, ids given back */
+    mm_hub_dispatch d1 = {.case_id = c.id,
+                          .requested_ms = 50,
+                          .by = "p1",
+                          .ts_ms = 50,
+                          .note = "駆付け"};
+    mm_hub_dispatch d2 = {
+        .case_id = c.id, .arrived_ms = 90, .by = "p1", .ts_ms = 90};
+    assert_int_equal(st->ops->dispatch_put(st, &d1, &err), MM_OK);
+    assert_int_equal(st->ops->dispatch_put(st, &d2, &err), MM_OK);
+    assert_true(d1.id > 0 && d2.id > d1.id);
+    got[0] = '\0';
+    assert_int_equal(st->ops->dispatch_list(st, c.id, dispatch_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "50:0:p1:駆付け;0:90:p1:;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->dispatch_list(st, c2.id, dispatch_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "");
+}
+
 static void test_schema_versions(void **state)
 {
     (void)state;
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 4);
-    assert_int_equal(to, 4);
+    assert_int_equal(from, 5);
+    assert_int_equal(to, 5);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -863,6 +1069,7 @@ int main(void)
                                         close_db),
         cmocka_unit_test_setup_teardown(test_notify, reset_db, close_db),
         cmocka_unit_test_setup_teardown(test_people, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_console, reset_db, close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
