@@ -1048,3 +1048,95 @@ mm_rc mm_hub__pg_dispatch_list(mm_store *s, int64_t id, mm_hub_dispatch_fn fn,
                   "case_dispatch WHERE case_id=$1 ORDER BY id",
                   &p, dispatch_row, &c, err, "list dispatches");
 }
+
+/* ---- SCS chain of trust: the registry of experts and assessors -----------
+ */
+
+mm_rc mm_hub__pg_scs_registrant_put(mm_store *s, const mm_hub_registrant *r,
+                                    mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, (int64_t)r->role);
+    const char *t[] = {r->id,         r->name,        r->public_key,
+                       r->valid_from, r->valid_until, r->region,
+                       r->industries, r->themes,      r->contact};
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        x_text(&p, t[i]);
+    x_int(&p, r->added_ms);
+    return x_run(s,
+                 "INSERT INTO scs_registry(role,id,name,public_key,valid_from,"
+                 "valid_until,region,industries,themes,contact,added_at) "
+                 "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON "
+                 "CONFLICT(role,id) DO UPDATE SET name=excluded.name,"
+                 "public_key=excluded.public_key,valid_from="
+                 "excluded.valid_from,valid_until=excluded.valid_until,"
+                 "region=excluded.region,industries=excluded.industries,"
+                 "themes=excluded.themes,contact=excluded.contact,added_at="
+                 "excluded.added_at",
+                 &p, NULL, err, "put scs registrant");
+}
+
+static mm_rc registrant_row(const PGresult *r, int i, void *ctx)
+{
+    const x_cb *cb = ctx;
+    mm_hub_registrant g;
+    memset(&g, 0, sizeof g);
+    g.role = x_i64(r, i, 0) == 1 ? MM_HUB_REG_ASSESSOR : MM_HUB_REG_EXPERT;
+    struct {
+        char *dst;
+        size_t n;
+    } f[] = {{g.id, sizeof g.id},
+             {g.name, sizeof g.name},
+             {g.public_key, sizeof g.public_key},
+             {g.valid_from, sizeof g.valid_from},
+             {g.valid_until, sizeof g.valid_until},
+             {g.region, sizeof g.region},
+             {g.industries, sizeof g.industries},
+             {g.themes, sizeof g.themes},
+             {g.contact, sizeof g.contact}};
+    for (int k = 0; k < 9; k++)
+        x_copy(r, i, k + 1, f[k].dst, f[k].n);
+    g.added_ms = x_i64(r, i, 10);
+    return ((mm_hub_registrant_fn)cb->fn)(&g, cb->ud);
+}
+
+/* Registrants of `role` (with `key`: only that key's, the one valid longest
+ * first, open-ended before any end date; else by id). */
+static mm_rc registrant_query(mm_store *s, int role, const char *key,
+                              mm_hub_registrant_fn fn, void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, role);
+    x_text(&p, key);
+    x_cb cb = {(void (*)(void))fn, ud};
+    return x_each(s,
+                  "SELECT role,id,name,public_key,valid_from,valid_until,"
+                  "region,industries,themes,contact,added_at FROM "
+                  "scs_registry WHERE role=$1 AND ($2::text IS NULL OR "
+                  "public_key=$2) ORDER BY CASE WHEN $2::text IS NULL THEN id "
+                  "ELSE '' END COLLATE \"C\",valid_until='' DESC,valid_until "
+                  "COLLATE \"C\" DESC",
+                  &p, registrant_row, &cb, err, "list scs registry");
+}
+
+static mm_rc registrant_first(const mm_hub_registrant *r, void *ud)
+{
+    *(mm_hub_registrant *)ud = *r;
+    return MM_ELIMIT; /* stop: found */
+}
+
+mm_rc mm_hub__pg_scs_registrant_by_key(mm_store *s, int role,
+                                       const char *public_key,
+                                       mm_hub_registrant *out, mm_err *err)
+{
+    mm_rc rc =
+        registrant_query(s, role, public_key, registrant_first, out, err);
+    return rc == MM_ELIMIT ? MM_OK : rc == MM_OK ? MM_ENOTFOUND : rc;
+}
+
+mm_rc mm_hub__pg_scs_registrant_list(mm_store *s, int role,
+                                     mm_hub_registrant_fn fn, void *ud,
+                                     mm_err *err)
+{
+    return registrant_query(s, role, NULL, fn, ud, err);
+}

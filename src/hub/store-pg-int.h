@@ -96,5 +96,13 @@ mm_rc mm_hub__pg_case_step_list(mm_store *s, int64_t id,
 mm_rc mm_hub__pg_dispatch_put(mm_store *s, mm_hub_dispatch *d, mm_err *err);
 mm_rc mm_hub__pg_dispatch_list(mm_store *s, int64_t id, mm_hub_dispatch_fn fn,
                                void *ud, mm_err *err);
+mm_rc mm_hub__pg_scs_registrant_put(mm_store *s, const mm_hub_registrant *r,
+                                    mm_err *err);
+mm_rc mm_hub__pg_scs_registrant_by_key(mm_store *s, int role,
+                                       const char *public_key,
+                                       mm_hub_registrant *out, mm_err *err);
+mm_rc mm_hub__pg_scs_registrant_list(mm_store *s, int role,
+                                     mm_hub_registrant_fn fn, void *ud,
+                                     mm_err *err);
 
 #endif

@@ -1439,6 +1439,9 @@ static const mm_store_ops pg_ops = {
     .dispatch_put = mm_hub__pg_dispatch_put,
     .dispatch_list = mm_hub__pg_dispatch_list,
     .alert_summary = mm_hub__pg_alert_summary,
+    .scs_registrant_put = mm_hub__pg_scs_registrant_put,
+    .scs_registrant_by_key = mm_hub__pg_scs_registrant_by_key,
+    .scs_registrant_list = mm_hub__pg_scs_registrant_list,
 };
 
 /* ---- opening and migrations -----------------------------------------------

@@ -954,6 +954,63 @@ static void test_console(void **state)
     assert_string_equal(got, "");
 }
 
+static mm_rc reg_cb(const mm_hub_registrant *r, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%s;", r->id, r->name, r->valid_until);
+    return MM_OK;
+}
+
+/* The SCS registry: replace by (role, id), list by id, by key the one
+ * valid longest (open-ended first). */
+static void test_registry(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_registrant r = {.role = MM_HUB_REG_EXPERT,
+                           .id = "000123",
+                           .name = "山田",
+                           .public_key = "ab01",
+                           .valid_until = "2027-03-31",
+                           .region = "大阪",
+                           .industries = "製造;物流",
+                           .added_ms = 7};
+    assert_int_equal(st->ops->scs_registrant_put(st, &r, &err), MM_OK);
+    mm_hub_registrant r2 = r;
+    snprintf(r2.id, sizeof r2.id, "000045");
+    snprintf(r2.name, sizeof r2.name, "佐藤");
+    snprintf(r2.valid_until, sizeof r2.valid_until, "2028-03-31");
+    assert_int_equal(st->ops->scs_registrant_put(st, &r2, &err), MM_OK);
+    mm_hub_registrant a = r;
+    a.role = MM_HUB_REG_ASSESSOR;
+    snprintf(a.id, sizeof a.id, "A1");
+    a.valid_until[0] = '\0';
+    assert_int_equal(st->ops->scs_registrant_put(st, &a, &err), MM_OK);
+    snprintf(r.name, sizeof r.name, "山田太郎");
+    assert_int_equal(st->ops->scs_registrant_put(st, &r, &err), MM_OK);
+    char got[512] = "";
+    assert_int_equal(
+        st->ops->scs_registrant_list(st, MM_HUB_REG_EXPERT, reg_cb, got, &err),
+        MM_OK);
+    assert_string_equal(got, "000045:佐藤:2028-03-31;"
+                             "000123:山田太郎:2027-03-31;");
+    mm_hub_registrant g;
+    assert_int_equal(st->ops->scs_registrant_by_key(st, MM_HUB_REG_EXPERT,
+                                                    "ab01", &g, &err),
+                     MM_OK);
+    assert_string_equal(g.id, "000045");
+    assert_string_equal(g.industries, "製造;物流");
+    assert_int_equal(g.added_ms, 7);
+    assert_int_equal(st->ops->scs_registrant_by_key(st, MM_HUB_REG_ASSESSOR,
+                                                    "ab01", &g, &err),
+                     MM_OK);
+    assert_true(g.role == MM_HUB_REG_ASSESSOR && strcmp(g.id, "A1") == 0);
+    assert_int_equal(st->ops->scs_registrant_by_key(st, MM_HUB_REG_EXPERT,
+                                                    "ffff", &g, &err),
+                     MM_ENOTFOUND);
+}
+
 static void test_schema_versions(void **state)
 {
     (void)state;
@@ -1070,6 +1127,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notify, reset_db, close_db),
         cmocka_unit_test_setup_teardown(test_people, reset_db, close_db),
         cmocka_unit_test_setup_teardown(test_console, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_registry, reset_db, close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
