@@ -95,6 +95,11 @@ typedef struct mm_store_visit {
         mm_warning_fn warning;
         mm_escalation_fn escalation;
         mm_stateioc_fn stateioc;
+        mm_token_fn token;
+        mm_usage_fn usage;
+        mm_notify_pref_fn notify_pref;
+        mm_outbox_fn outbox;
+        mm_hub_user_fn user;
     } fn;
     void *ud;
     mm_warning *w; /* warning rows: one heap record (it holds both texts) */
@@ -265,6 +270,10 @@ mm_rc mm_hub__mail_conf_set(mm_hub_mail_conf *mc, const char *dir,
 /* The SQLite connection of a store opened by mm_store_sqlite_open, and its
  * path (for messages). */
 struct sqlite3 *mm_hub__sqlite_db(mm_store *s, const char **path);
+/* The outbox columns both back ends read, in their order. */
+#define MM_HUB_OUTBOX_COLS                                                    \
+    "SELECT id,pref,tenant,channel,target,warning,severity,created,digest,"   \
+    "subject,body,state,attempts,next,last_error FROM outbox "
 mm_rc mm_hub__sq_notify_pref_put(mm_store *s, mm_notify_pref *p, mm_err *err);
 mm_rc mm_hub__sq_notify_pref_del(mm_store *s, const char *tenant, int64_t id,
                                  mm_err *err);

@@ -201,7 +201,7 @@ static const char *bearer(struct MHD_Connection *c, size_t *n)
 
 /* Checks a token (live, and holding at least one scope of `need`) and
  * copies its tenant to *out. 200, 401 (missing, unknown, expired, revoked)
- * or 403 (lacks the scope). */
+ * or 403 (lacks the scope); 500 when the store did not answer. */
 static unsigned check_token(mm_hub_server *s, const char *tok, size_t n,
                             unsigned need, mm_tenant *out)
 {
@@ -244,6 +244,9 @@ static enum MHD_Result reply_auth(mm_hub_server *s, struct MHD_Connection *c,
                            "this token does not have the scope this "
                            "endpoint needs",
                            NULL, NULL);
+    if (status == 500) /* the store did not answer: the sensor retries */
+        return reply_error(s, c, 500, "the store is not available now", NULL,
+                           NULL);
     return reply_error(s, c, 401,
                        "missing, unknown, expired or revoked bearer token",
                        "WWW-Authenticate", "Bearer");

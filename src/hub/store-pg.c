@@ -15,6 +15,7 @@
  * MM_EIO; the next call outside a transaction reconnects and prepares the
  * statements again, so the hub answers 500 meanwhile and recovers alone. */
 #include "hub-int.h"
+#include "store-pg-int.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 5
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -94,7 +95,9 @@ static const char migration_1[] =
     "CREATE INDEX scs_confirmations_supplier ON "
     "scs_confirmations(supplier,confirmed_date,id);";
 
-static const char *const migrations[PG_SCHEMA_VERSION] = {migration_1};
+static const char *const migrations[PG_SCHEMA_VERSION] = {
+    migration_1, mm_hub__pg_migration_2, mm_hub__pg_migration_3,
+    mm_hub__pg_migration_4, mm_hub__pg_migration_5};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -249,7 +252,8 @@ static const stmt q_event_count = {
  * first occurrence of each event id is inserted unless (tenant, id) is
  * stored already; the ordinals of the events inserted are returned; the
  * staging rows are removed by the same statement (all CTEs see one
- * snapshot). */
+ * snapshot). Rows go in in batch order, so events.id numbers them in
+ * arrival order as SQLite's rowid does (the console's alert ids). */
 static const stmt q_batch_put = {
     "batch_put",
     "WITH b AS (SELECT DISTINCT ON (event_id) * FROM mm_batch ORDER BY "
@@ -258,7 +262,8 @@ static const stmt q_batch_put = {
     "(INSERT INTO events(tenant,event_id,kind,ts,rule_id,severity,src_ip,"
     "domain,url_path,users_hash,received,json) SELECT $1,b.event_id,b.kind,"
     "b.ts,b.rule_id,b.severity,b.src_ip,b.domain,b.url_path,b.users_hash,$2,"
-    "b.json FROM b JOIN k USING(event_id)), d AS (DELETE FROM mm_batch) "
+    "b.json FROM b JOIN k USING(event_id) ORDER BY b.ord), d AS (DELETE "
+    "FROM mm_batch) "
     "SELECT b.ord FROM b JOIN k USING(event_id)"};
 
 /* Every statement, prepared on each (re)connection. */
@@ -407,6 +412,24 @@ static mm_rc pg_ready(pg_store *s, mm_err *err)
     return pg_prepare_all(s, err);
 }
 
+/* Hands a statement's result to *out (when not NULL) or frees it; a failed
+ * one sets err. */
+static mm_rc take_result(pg_store *s, PGresult *r, PGresult **out, mm_err *err,
+                         const char *what)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        mm_rc rc = pg_fail(s, r, err, what);
+        PQclear(r);
+        return rc;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return MM_OK;
+}
+
 /* Runs prepared statement q; *out gets the result (rows) when not NULL. */
 static mm_rc pg_run(pg_store *s, const stmt *q, const params *p,
                     PGresult **out, mm_err *err, const char *what)
@@ -416,19 +439,11 @@ static mm_rc pg_run(pg_store *s, const stmt *q, const params *p,
     mm_rc rc = pg_ready(s, err);
     if (rc != MM_OK)
         return rc;
-    PGresult *r = PQexecPrepared(s->c, q->name, p ? p->n : 0, p ? p->v : NULL,
-                                 p ? p->len : NULL, p ? p->fmt : NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        rc = pg_fail(s, r, err, what);
-        PQclear(r);
-        return rc;
-    }
-    if (out)
-        *out = r;
-    else
-        PQclear(r);
-    return MM_OK;
+    return take_result(s,
+                       PQexecPrepared(s->c, q->name, p ? p->n : 0,
+                                      p ? p->v : NULL, p ? p->len : NULL,
+                                      p ? p->fmt : NULL, 0),
+                       out, err, what);
 }
 
 static int64_t col_i64(const PGresult *r, int row, int col)
@@ -453,6 +468,24 @@ static void col_copy(const PGresult *r, int row, int col, char *out,
     if (n)
         memcpy(out, t, n);
     out[n] = '\0';
+}
+
+/* ---- for this back end's other files (store-pg-ext.c) ---------------------
+ */
+
+mm_rc mm_hub__pg_exec(mm_store *base, const char *sql, int n,
+                      const char *const *v, PGresult **out, mm_err *err,
+                      const char *what)
+{
+    pg_store *s = (pg_store *)base;
+    if (out)
+        *out = NULL;
+    mm_rc rc = pg_ready(s, err);
+    return rc != MM_OK
+               ? rc
+               : take_result(
+                     s, PQexecParams(s->c, sql, n, NULL, v, NULL, NULL, 0),
+                     out, err, what);
 }
 
 /* ---- transactions --------------------------------------------------------
@@ -1368,6 +1401,47 @@ static const mm_store_ops pg_ops = {
     .scs_confirmation_latest = pg_scs_confirmation_latest,
     .event_count = pg_event_count,
     .put_events = pg_put_events,
+    .token_put = mm_hub__pg_token_put,
+    .token_get = mm_hub__pg_token_get,
+    .token_list = mm_hub__pg_token_list,
+    .token_touch = mm_hub__pg_token_touch,
+    .tenant_usage = mm_hub__pg_tenant_usage,
+    .events_prune = mm_hub__pg_events_prune,
+    .probe = mm_hub__pg_probe,
+    .notify_pref_put = mm_hub__pg_notify_pref_put,
+    .notify_pref_del = mm_hub__pg_notify_pref_del,
+    .notify_pref_list = mm_hub__pg_notify_pref_list,
+    .outbox_put = mm_hub__pg_outbox_put,
+    .outbox_due = mm_hub__pg_outbox_due,
+    .outbox_list = mm_hub__pg_outbox_list,
+    .outbox_mark = mm_hub__pg_outbox_mark,
+    .flag_get = mm_hub__pg_flag_get,
+    .flag_put = mm_hub__pg_flag_put,
+    .event_histogram = mm_hub__pg_event_histogram,
+    .user_put = mm_hub__pg_user_put,
+    .user_get = mm_hub__pg_user_get,
+    .user_list = mm_hub__pg_user_list,
+    .user_del = mm_hub__pg_user_del,
+    .provider_link_put = mm_hub__pg_provider_link_put,
+    .provider_link_list = mm_hub__pg_provider_link_list,
+    .session_put = mm_hub__pg_session_put,
+    .session_get = mm_hub__pg_session_get,
+    .session_touch = mm_hub__pg_session_touch,
+    .session_del = mm_hub__pg_session_del,
+    .alert_list = mm_hub__pg_alert_list,
+    .alert_state_set = mm_hub__pg_alert_state_set,
+    .audit_put = mm_hub__pg_audit_put,
+    .audit_list = mm_hub__pg_audit_list,
+    .case_put = mm_hub__pg_case_put,
+    .case_list = mm_hub__pg_case_list,
+    .case_step_put = mm_hub__pg_case_step_put,
+    .case_step_list = mm_hub__pg_case_step_list,
+    .dispatch_put = mm_hub__pg_dispatch_put,
+    .dispatch_list = mm_hub__pg_dispatch_list,
+    .alert_summary = mm_hub__pg_alert_summary,
+    .scs_registrant_put = mm_hub__pg_scs_registrant_put,
+    .scs_registrant_by_key = mm_hub__pg_scs_registrant_by_key,
+    .scs_registrant_list = mm_hub__pg_scs_registrant_list,
 };
 
 /* ---- opening and migrations -----------------------------------------------

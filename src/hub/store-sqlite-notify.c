@@ -203,9 +203,7 @@ static mm_rc outbox_rows(mm_store *s, sqlite3_stmt *st, mm_outbox_fn fn,
     return rc;
 }
 
-#define OUTBOX_COLS                                                           \
-    "SELECT id,pref,tenant,channel,target,warning,severity,created,digest,"   \
-    "subject,body,state,attempts,next,last_error FROM outbox "
+#define OUTBOX_COLS MM_HUB_OUTBOX_COLS
 
 mm_rc mm_hub__sq_outbox_due(mm_store *s, int64_t now, mm_outbox_fn fn,
                             void *ud, mm_err *err)

@@ -183,8 +183,9 @@ unsigned mm_hub_token_check(mm_store *st, const char *secret, size_t len,
     char hash[65];
     mm_err err;
     mm_hub_token_hash(secret, len, hash, sizeof hash);
-    if (st->ops->token_get(st, hash, NULL, out, &err) != MM_OK)
-        return 401;
+    mm_rc rc = st->ops->token_get(st, hash, NULL, out, &err);
+    if (rc != MM_OK) /* a store that cannot answer is not a bad token */
+        return rc == MM_ENOTFOUND ? 401 : 500;
     if (out->revoked_ms || (out->expires_ms && now_ms >= out->expires_ms))
         return 401;
     bool ok = any ? (out->scopes & need) != 0 : (out->scopes & need) == need;

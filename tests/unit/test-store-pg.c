@@ -447,14 +447,578 @@ static void test_scs(void **state)
 
 /* The schema is versioned: a newer one and a foreign database are
  * refused with a clear error; migrate on an up-to-date one does nothing. */
+static mm_rc token_cb(const mm_token *t, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s:%s:%u;", t->tenant, t->id, t->scopes);
+    return MM_OK;
+}
+
+static mm_rc usage_cb(const char *tenant, uint64_t bytes, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s=%llu;", tenant, (unsigned long long)bytes);
+    return MM_OK;
+}
+
+/* Migration 2: tokens (a tenant's own token becomes a row, also for the
+ * tenants of a version-1 database), usage, retention, the health probe. */
+static void test_tokens_usage_probe(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    add_tenant(st, "b", MM_TK_BUYER);
+    add_tenant(st, "a", MM_TK_SME);
+    mm_token t;
+    assert_int_equal(st->ops->token_get(st, "h-a", NULL, &t, &err), MM_OK);
+    assert_string_equal(t.id, "tk_h-a");
+    assert_string_equal(t.tenant, "a");
+    assert_int_equal(t.scopes, 7);
+    mm_token n = {.id = "tk_0123456789abcdef",
+                  .tenant = "a",
+                  .hash = "hh",
+                  .scopes = MM_SCOPE_ADMIN,
+                  .created_ms = 5,
+                  .expires_ms = 9};
+    assert_int_equal(st->ops->token_put(st, &n, &err), MM_OK);
+    n.revoked_ms = 7;
+    assert_int_equal(st->ops->token_put(st, &n, &err), MM_OK);
+    assert_int_equal(st->ops->token_touch(st, n.id, 8, &err), MM_OK);
+    assert_int_equal(st->ops->token_get(st, NULL, n.id, &t, &err), MM_OK);
+    assert_string_equal(t.hash, "hh");
+    assert_true(t.created_ms == 5 && t.expires_ms == 9 && t.revoked_ms == 7 &&
+                t.last_used_ms == 8);
+    assert_int_equal(st->ops->token_get(st, "none", NULL, &t, &err),
+                     MM_ENOTFOUND);
+    char got[256] = "";
+    assert_int_equal(st->ops->token_list(st, "a", token_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:tk_h-a:7;a:tk_0123456789abcdef:16;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->token_list(st, NULL, token_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got,
+                        "a:tk_h-a:7;a:tk_0123456789abcdef:16;b:tk_h-b:7;");
+    /* usage in characters of the JSON, as SQLite's length(); retention by
+     * arrival, and a pruned event can be stored again */
+    static const char js[] = "{\"event\":{\"id\":\"e\"}}";
+    const size_t jn = strlen(js);
+    mm_hub_event e;
+    bool dup;
+    ev_make(&e, "e1", TS_2026, "1.2.3.4", js);
+    assert_int_equal(mm_store_put_event(st, "a", &e, 100, &dup, &err), MM_OK);
+    ev_make(&e, "e2", TS_2026, "1.2.3.4", js);
+    assert_int_equal(mm_store_put_event(st, "b", &e, 300, &dup, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->tenant_usage(st, usage_cb, got, &err), MM_OK);
+    char want[64];
+    snprintf(want, sizeof want, "a=%zu;b=%zu;", jn, jn);
+    assert_string_equal(got, want);
+    got[0] = '\0';
+    assert_int_equal(st->ops->events_prune(st, 200, usage_cb, got, &err),
+                     MM_OK);
+    snprintf(want, sizeof want, "a=%zu;", jn);
+    assert_string_equal(got, want);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 1);
+    ev_make(&e, "e1", TS_2026, "1.2.3.4", js);
+    assert_int_equal(mm_store_put_event(st, "a", &e, 400, &dup, &err), MM_OK);
+    assert_false(dup);
+    assert_int_equal(st->ops->probe(st, &err), MM_OK);
+    assert_int_equal(st->ops->probe(st, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM health_probe"), 1);
+    /* a version-1 database with a tenant: migrating makes its token */
+    side_sql("DROP TABLE tokens, health_probe, notify_prefs, outbox, flags, "
+             "users, provider_links, sessions, alert_state, audit, cases, "
+             "case_steps, case_dispatch, scs_registry; "
+             "ALTER TABLE events DROP COLUMN id; DROP SEQUENCE events_id_seq; "
+             "DROP FUNCTION mm_tenant_token CASCADE; "
+             "DELETE FROM mamori_schema WHERE version>=2; "
+             "INSERT INTO tenants(id,name,kind,token_hash) "
+             "VALUES('old','o','sme','h-old')");
+    int from = 0, to = 0;
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
+    assert_true(from == 1 && to == 5);
+    /* events already stored get their alert number */
+    assert_int_equal(side_count("SELECT count(*) FROM events WHERE id>0"), 2);
+    assert_int_equal(
+        side_count("SELECT count(*) FROM tokens WHERE tenant='old' AND "
+                   "scopes=7"),
+        1);
+}
+
+static mm_rc pref_cb(const mm_notify_pref *p, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%lld:%s:%s:%s:%d:%d;", (long long)p->id,
+             p->tenant, p->channel, p->target, p->min_severity, p->digest);
+    return MM_OK;
+}
+
+static mm_rc outbox_cb(const mm_outbox_msg *m, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%lld:%lld:%s:%lld:%d:%d:%s:%s:%d:%u:%lld:%s;",
+             (long long)m->id, (long long)m->pref, m->tenant,
+             (long long)m->warning, m->severity, m->digest, m->subject,
+             m->body, m->state, m->attempts, (long long)m->next_ms,
+             m->last_error);
+    return MM_OK;
+}
+
+/* Migration 3: notification preferences, the outbox, flags, and the event
+ * histogram, as store-sqlite-notify.c. */
+static void test_notify(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_notify_pref np = {.tenant = "a",
+                         .channel = "email",
+                         .target = "a@example.jp",
+                         .min_severity = 3};
+    assert_int_equal(st->ops->notify_pref_put(st, &np, &err), MM_OK);
+    assert_int_equal(np.id, 1);
+    mm_notify_pref nb = {.tenant = "b",
+                         .channel = "slack",
+                         .target = "https://hooks.example/x",
+                         .digest = true,
+                         .min_severity = 1};
+    assert_int_equal(st->ops->notify_pref_put(st, &nb, &err), MM_OK);
+    char got[256] = "";
+    assert_int_equal(st->ops->notify_pref_list(st, NULL, pref_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "1:a:email:a@example.jp:3:0;"
+                             "2:b:slack:https://hooks.example/x:1:1;");
+    assert_int_equal(st->ops->notify_pref_del(st, "a", 2, &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->notify_pref_del(st, "b", 2, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->notify_pref_list(st, "b", pref_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "");
+    /* the outbox: due by next time, a sent row stays sent */
+    mm_outbox_msg *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    *m = (mm_outbox_msg){.pref = 1,
+                         .tenant = "a",
+                         .channel = "email",
+                         .target = "a@example.jp",
+                         .warning = 9,
+                         .severity = 3,
+                         .created_ms = 10,
+                         .digest = true,
+                         .subject = "警告",
+                         .body = "本文",
+                         .state = 1,
+                         .next_ms = 50};
+    assert_int_equal(st->ops->outbox_put(st, m, &err), MM_OK);
+    assert_int_equal(m->id, 1);
+    m->next_ms = 500;
+    assert_int_equal(st->ops->outbox_put(st, m, &err), MM_OK);
+    free(m);
+    got[0] = '\0';
+    assert_int_equal(st->ops->outbox_due(st, 100, outbox_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "1:1:a:9:3:1:警告:本文:1:0:50:;");
+    assert_int_equal(st->ops->outbox_mark(st, 1, 2, 1, 0, "", &err), MM_OK);
+    assert_int_equal(st->ops->outbox_mark(st, 1, 1, 2, 0, "late", &err),
+                     MM_OK);
+    assert_int_equal(st->ops->outbox_mark(st, 2, 1, 1, 900, "timeout", &err),
+                     MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->outbox_list(st, "a", outbox_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "1:1:a:9:3:1:警告:本文:2:1:0:;"
+                             "2:1:a:9:3:1:警告:本文:1:1:900:timeout;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->outbox_list(st, "b", outbox_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "");
+    /* flags */
+    int64_t val = 0;
+    assert_int_equal(st->ops->flag_get(st, "report-sent:a", &val, &err),
+                     MM_ENOTFOUND);
+    assert_int_equal(st->ops->flag_put(st, "report-sent:a", 5, &err), MM_OK);
+    assert_int_equal(st->ops->flag_put(st, "report-sent:a", 6, &err), MM_OK);
+    assert_int_equal(st->ops->flag_get(st, "report-sent:a", &val, &err),
+                     MM_OK);
+    assert_int_equal(val, 6);
+    /* histogram: per bucket, by tenant, kind and rule prefix */
+    static const char js[] = "{}";
+    mm_hub_event e;
+    bool dup;
+    const int64_t day = 86400000;
+    for (int i = 0; i < 4; i++) {
+        const char id[] = {'h', (char)('0' + i), '\0'};
+        ev_make(&e, id, TS_2026 + i / 2 * day + i, "1.2.3.4", js);
+        if (i == 3)
+            snprintf(e.rule_id, sizeof e.rule_id, "web-sqli");
+        assert_int_equal(mm_store_put_event(st, "a", &e, 1, &dup, &err),
+                         MM_OK);
+    }
+    uint64_t c[3] = {9, 9, 9};
+    assert_int_equal(st->ops->event_histogram(st, "a", NULL, "ssh", TS_2026,
+                                              day, c, 3, &err),
+                     MM_OK);
+    assert_true(c[0] == 2 && c[1] == 1 && c[2] == 0);
+    assert_int_equal(st->ops->event_histogram(st, "b", NULL, NULL, TS_2026,
+                                              day, c, 3, &err),
+                     MM_OK);
+    assert_true(c[0] == 0 && c[1] == 0 && c[2] == 0);
+    assert_int_equal(st->ops->event_histogram(st, NULL, "alert", NULL, TS_2026,
+                                              day, c, 3, &err),
+                     MM_OK);
+    assert_true(c[0] == 2 && c[1] == 2 && c[2] == 0);
+}
+
+static mm_rc user_cb(const mm_hub_user *u, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s:%s:%s:%s:%s;", u->name, u->tenant,
+             mm_hub_role_name(u->role), u->totp, u->tz);
+    return MM_OK;
+}
+
+/* Migration 4: console users, provider links and sessions. */
+static void test_people(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_user u = {.name = "yamada",
+                     .tenant = "a",
+                     .role = MM_ROLE_SME,
+                     .pwhash = "$argon2id$x",
+                     .created_ms = 5};
+    assert_int_equal(st->ops->user_put(st, &u, &err), MM_OK);
+    mm_hub_user w = {.name = "Admin",
+                     .tenant = "ops",
+                     .role = MM_ROLE_ADMIN,
+                     .pwhash = "$argon2id$y",
+                     .tz = "UTC"};
+    assert_int_equal(st->ops->user_put(st, &w, &err), MM_OK);
+    snprintf(u.totp, sizeof u.totp, "JBSWY3DPEHPK3PXP");
+    assert_int_equal(st->ops->user_put(st, &u, &err), MM_OK);
+    mm_hub_user g;
+    assert_int_equal(st->ops->user_get(st, "yamada", &g, &err), MM_OK);
+    assert_string_equal(g.pwhash, "$argon2id$x");
+    assert_int_equal(g.created_ms, 5);
+    assert_int_equal(st->ops->user_get(st, "none", &g, &err), MM_ENOTFOUND);
+    char got[256] = "";
+    assert_int_equal(st->ops->user_list(st, user_cb, got, &err), MM_OK);
+    assert_string_equal(got, "Admin:ops:admin::UTC;"
+                             "yamada:a:sme:JBSWY3DPEHPK3PXP:Asia/Tokyo;");
+    /* provider links: set semantics, byte order */
+    assert_int_equal(st->ops->provider_link_put(st, "p", "b", &err), MM_OK);
+    assert_int_equal(st->ops->provider_link_put(st, "p", "a", &err), MM_OK);
+    assert_int_equal(st->ops->provider_link_put(st, "p", "a", &err), MM_OK);
+    assert_int_equal(st->ops->provider_link_put(st, "q", "c", &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->provider_link_list(st, "p", link_cb, got, &err),
+                     MM_OK);
+    char all[256] = "";
+    assert_int_equal(st->ops->provider_link_list(st, NULL, link_cb, all, &err),
+                     MM_OK);
+    assert_string_equal(got, "p>a;p>b;");
+    assert_string_equal(all, "p>a;p>b;q>c;");
+    /* sessions: touch, delete, old ones purged at each login, and gone
+     * with their user */
+    mm_hub_session se = {.id_hash = "s1",
+                         .user = "yamada",
+                         .csrf = "c1",
+                         .created_ms = 1000,
+                         .last_ms = 1000};
+    assert_int_equal(st->ops->session_put(st, &se, &err), MM_OK);
+    assert_int_equal(st->ops->session_touch(st, "s1", 2000, &err), MM_OK);
+    mm_hub_session gs;
+    assert_int_equal(st->ops->session_get(st, "s1", &gs, &err), MM_OK);
+    assert_true(strcmp(gs.user, "yamada") == 0 && strcmp(gs.csrf, "c1") == 0 &&
+                gs.created_ms == 1000 && gs.last_ms == 2000);
+    mm_hub_session late = {.id_hash = "s2",
+                           .user = "Admin",
+                           .csrf = "c2",
+                           .created_ms = 1000 + 8LL * 86400000,
+                           .last_ms = 1000 + 8LL * 86400000};
+    assert_int_equal(st->ops->session_put(st, &late, &err), MM_OK);
+    assert_int_equal(st->ops->session_get(st, "s1", &gs, &err), MM_ENOTFOUND);
+    se.created_ms = se.last_ms = late.created_ms;
+    assert_int_equal(st->ops->session_put(st, &se, &err), MM_OK);
+    assert_int_equal(st->ops->session_del(st, "s2", &err), MM_OK);
+    assert_int_equal(st->ops->session_get(st, "s2", &gs, &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->user_del(st, "yamada", &err), MM_OK);
+    assert_int_equal(st->ops->session_get(st, "s1", &gs, &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->user_del(st, "yamada", &err), MM_ENOTFOUND);
+    assert_int_equal(st->ops->user_get(st, "Admin", &g, &err), MM_OK);
+}
+
+static mm_rc alert_cb(const mm_hub_alert_row *a, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%s:%s:%d;", a->tenant, a->rule_id,
+             a->status, a->assignee, (int)a->json_len);
+    return MM_OK;
+}
+
+static mm_rc alert_id_cb(const mm_hub_alert_row *a, void *ud)
+{
+    int64_t *ids = ud;
+    ids[ids[0] + 1] = a->id;
+    ids[0]++;
+    return MM_OK;
+}
+
+static mm_rc audit_cb(const mm_hub_audit *a, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%lld:%s:%s:%s;", a->kind,
+             (long long)a->ts_ms, a->actor, a->what, a->note);
+    return MM_OK;
+}
+
+static mm_rc case_cb(const mm_hub_case *c, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%lld:%d:%s;", c->tenant, c->status,
+             (long long)c->closed_ms, c->personal_data, c->title);
+    return MM_OK;
+}
+
+static mm_rc step_cb(const mm_hub_case_step *cs, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%lld;", cs->step, cs->done_by,
+             (long long)cs->done_ms);
+    return MM_OK;
+}
+
+static mm_rc dispatch_cb(const mm_hub_dispatch *d, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%lld:%lld:%s:%s;", (long long)d->requested_ms,
+             (long long)d->arrived_ms, d->by, d->note);
+    return MM_OK;
+}
+
+/* Console alerts (events of kind alert, numbered in arrival order), their
+ * triage state, the audit trail, a month's summary; cases, steps and
+ * dispatches: the semantics of store-sqlite.c. */
+static void test_console(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_event e;
+    bool dup;
+    const char *ids[] = {"e1", "e2", "e3"};
+    for (int i = 0; i < 3; i++) {
+        ev_make(&e, ids[i], TS_2026 + i, "192.0.2.1", "{\"a\":1}");
+        e.severity = i + 1;
+        assert_int_equal(put(st, i == 2 ? "b" : "a", &e, &dup), MM_OK);
+    }
+    ev_make(&e, "e4", TS_2026 + 9, NULL, "{}");
+    e.alert = false;
+    assert_int_equal(put(st, "a", &e, &dup), MM_OK);
+    int64_t got_ids[8] = {0};
+    mm_hub_alert_filter f = {.tenant = "a", .limit = 10};
+    assert_int_equal(st->ops->alert_list(st, &f, alert_id_cb, got_ids, &err),
+                     MM_OK);
+    assert_int_equal(got_ids[0], 2); /* a's two alerts, newest first */
+    assert_true(got_ids[1] > got_ids[2] && got_ids[2] > 0);
+    assert_int_equal(st->ops->alert_state_set(st, got_ids[1], "assigned",
+                                              "yamada", 77, &err),
+                     MM_OK);
+    char got[512] = "";
+    assert_int_equal(st->ops->alert_list(st, &f, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:assigned:yamada:7;"
+                             "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter g = {.id = got_ids[2], .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &g, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter h = {
+        .tenant = "a", .status = "new", .min_severity = 1, .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &h, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter b = {.tenant = "a", .before = got_ids[1], .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &b, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:new::7;");
+    got[0] = '\0';
+    mm_hub_alert_filter af = {.tenant = "a", .after = got_ids[2], .limit = 5};
+    assert_int_equal(st->ops->alert_list(st, &af, alert_cb, got, &err), MM_OK);
+    assert_string_equal(got, "a:ssh-brute:assigned:yamada:7;");
+    assert_int_equal(
+        st->ops->alert_state_set(st, got_ids[2], "closed", "", 78, &err),
+        MM_OK);
+    uint64_t n = 0, closed = 0;
+    int64_t last = 0;
+    assert_int_equal(st->ops->alert_summary(st, "a", TS_2026, TS_2026 + 100,
+                                            &n, &closed, &last, &err),
+                     MM_OK);
+    assert_true(n == 2 && closed == 1 && last == 1000);
+    assert_int_equal(
+        st->ops->alert_summary(st, "z", 0, 1, &n, &closed, &last, &err),
+        MM_OK);
+    assert_true(n == 0 && closed == 0 && last == 0);
+    mm_hub_audit a1 = {.kind = "alert",
+                       .ref = got_ids[1],
+                       .ts_ms = 5,
+                       .actor = "yamada",
+                       .what = "assign",
+                       .note = "見ます"};
+    mm_hub_audit a2 = a1;
+    a2.ts_ms = 6;
+    snprintf(a2.what, sizeof a2.what, "close");
+    a2.note[0] = '\0';
+    assert_int_equal(st->ops->audit_put(st, &a1, &err), MM_OK);
+    assert_int_equal(st->ops->audit_put(st, &a2, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(
+        st->ops->audit_list(st, "alert", got_ids[1], audit_cb, got, &err),
+        MM_OK);
+    assert_string_equal(got, "alert:5:yamada:assign:見ます;"
+                             "alert:6:yamada:close:;");
+    /* cases: insert gives the id, update changes status and closed time */
+    mm_hub_case c = {.tenant = "a",
+                     .alert = got_ids[1],
+                     .opened_ms = 10,
+                     .opened_by = "mamori",
+                     .title = "侵入の疑い"};
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+    assert_true(c.id > 0);
+    mm_hub_case c2 = {.tenant = "b",
+                      .alert = 99,
+                      .opened_ms = 11,
+                      .opened_by = "sato",
+                      .status = "open"};
+    assert_int_equal(st->ops->case_put(st, &c2, &err), MM_OK);
+    assert_true(c2.id > c.id);
+    snprintf(c.status, sizeof c.status, "closed");
+    c.closed_ms = 20;
+    c.personal_data = true;
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(
+        st->ops->case_list(st, 0, NULL, NULL, 0, case_cb, got, &err), MM_OK);
+    assert_string_equal(got, "b:open:0:0:;a:closed:20:1:侵入の疑い;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->case_list(st, 0, "a", "closed", got_ids[1],
+                                        case_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "a:closed:20:1:侵入の疑い;");
+    got[0] = '\0';
+    assert_int_equal(
+        st->ops->case_list(st, c2.id, NULL, "closed", 0, case_cb, got, &err),
+        MM_OK);
+    assert_string_equal(got, "");
+    /* steps: the first tick is kept */
+    mm_hub_case_step s1 = {.case_id = c.id,
+                           .step = "isolate",
+                           .done_by = "yamada",
+                           .done_ms = 30};
+    assert_int_equal(st->ops->case_step_put(st, &s1, &err), MM_OK);
+    s1.done_ms = 40;
+    snprintf(s1.done_by, sizeof s1.done_by, "sato");
+    assert_int_equal(st->ops->case_step_put(st, &s1, &err), MM_OK);
+    mm_hub_case_step s2 = {
+        .case_id = c.id, .step = "report", .done_by = "sato", .done_ms = 35};
+    assert_int_equal(st->ops->case_step_put(st, &s2, &err), MM_OK);
+    got[0] = '\0';
+    assert_int_equal(st->ops->case_step_list(st, c.id, step_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "isolate:yamada:30;report:sato:35;");
+    /* dispatches: in the order recorded, ids given back */
+    mm_hub_dispatch d1 = {.case_id = c.id,
+                          .requested_ms = 50,
+                          .by = "p1",
+                          .ts_ms = 50,
+                          .note = "駆付け"};
+    mm_hub_dispatch d2 = {
+        .case_id = c.id, .arrived_ms = 90, .by = "p1", .ts_ms = 90};
+    assert_int_equal(st->ops->dispatch_put(st, &d1, &err), MM_OK);
+    assert_int_equal(st->ops->dispatch_put(st, &d2, &err), MM_OK);
+    assert_true(d1.id > 0 && d2.id > d1.id);
+    got[0] = '\0';
+    assert_int_equal(st->ops->dispatch_list(st, c.id, dispatch_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "50:0:p1:駆付け;0:90:p1:;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->dispatch_list(st, c2.id, dispatch_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "");
+}
+
+static mm_rc reg_cb(const mm_hub_registrant *r, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s:%s:%s;", r->id, r->name, r->valid_until);
+    return MM_OK;
+}
+
+/* The SCS registry: replace by (role, id), list by id, by key the one
+ * valid longest (open-ended first). */
+static void test_registry(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_registrant r = {.role = MM_HUB_REG_EXPERT,
+                           .id = "000123",
+                           .name = "山田",
+                           .public_key = "ab01",
+                           .valid_until = "2027-03-31",
+                           .region = "大阪",
+                           .industries = "製造;物流",
+                           .added_ms = 7};
+    assert_int_equal(st->ops->scs_registrant_put(st, &r, &err), MM_OK);
+    mm_hub_registrant r2 = r;
+    snprintf(r2.id, sizeof r2.id, "000045");
+    snprintf(r2.name, sizeof r2.name, "佐藤");
+    snprintf(r2.valid_until, sizeof r2.valid_until, "2028-03-31");
+    assert_int_equal(st->ops->scs_registrant_put(st, &r2, &err), MM_OK);
+    mm_hub_registrant a = r;
+    a.role = MM_HUB_REG_ASSESSOR;
+    snprintf(a.id, sizeof a.id, "A1");
+    a.valid_until[0] = '\0';
+    assert_int_equal(st->ops->scs_registrant_put(st, &a, &err), MM_OK);
+    snprintf(r.name, sizeof r.name, "山田太郎");
+    assert_int_equal(st->ops->scs_registrant_put(st, &r, &err), MM_OK);
+    char got[512] = "";
+    assert_int_equal(
+        st->ops->scs_registrant_list(st, MM_HUB_REG_EXPERT, reg_cb, got, &err),
+        MM_OK);
+    assert_string_equal(got, "000045:佐藤:2028-03-31;"
+                             "000123:山田太郎:2027-03-31;");
+    mm_hub_registrant g;
+    assert_int_equal(st->ops->scs_registrant_by_key(st, MM_HUB_REG_EXPERT,
+                                                    "ab01", &g, &err),
+                     MM_OK);
+    assert_string_equal(g.id, "000045");
+    assert_string_equal(g.industries, "製造;物流");
+    assert_int_equal(g.added_ms, 7);
+    assert_int_equal(st->ops->scs_registrant_by_key(st, MM_HUB_REG_ASSESSOR,
+                                                    "ab01", &g, &err),
+                     MM_OK);
+    assert_true(g.role == MM_HUB_REG_ASSESSOR && strcmp(g.id, "A1") == 0);
+    assert_int_equal(st->ops->scs_registrant_by_key(st, MM_HUB_REG_EXPERT,
+                                                    "ffff", &g, &err),
+                     MM_ENOTFOUND);
+}
+
 static void test_schema_versions(void **state)
 {
     (void)state;
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 1);
-    assert_int_equal(to, 1);
+    assert_int_equal(from, 5);
+    assert_int_equal(to, 5);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -558,6 +1122,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_versions, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_reconnect, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_tokens_usage_probe, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_notify, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_people, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_console, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_registry, reset_db, close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store-pg-int.h — what store-pg.c shares with the other files of the
+ * PostgreSQL back end (store-pg-ext.c: the ops added after the first
+ * schema). */
+#ifndef MM_STORE_PG_INT_H
+#define MM_STORE_PG_INT_H
+
+#include "hub-int.h"
+
+#include <libpq-fe.h>
+
+/* Runs `sql` with n text parameters (v[i] NULL = SQL NULL) on the store's
+ * connection (reconnected when lost outside a transaction, as every op
+ * does); *out gets the rows when not NULL (PQclear it). */
+mm_rc mm_hub__pg_exec(mm_store *s, const char *sql, int n,
+                      const char *const *v, PGresult **out, mm_err *err,
+                      const char *what);
+
+/* Schema migrations defined in store-pg-ext.c, listed in store-pg.c. */
+extern const char mm_hub__pg_migration_2[];
+extern const char mm_hub__pg_migration_3[];
+extern const char mm_hub__pg_migration_4[];
+extern const char mm_hub__pg_migration_5[];
+
+/* Ops of store-pg-ext.c, in store-pg.c's ops table. */
+mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);
+mm_rc mm_hub__pg_token_get(mm_store *s, const char *hash, const char *id,
+                           mm_token *out, mm_err *err);
+mm_rc mm_hub__pg_token_list(mm_store *s, const char *tenant, mm_token_fn fn,
+                            void *ud, mm_err *err);
+mm_rc mm_hub__pg_token_touch(mm_store *s, const char *id, int64_t now_ms,
+                             mm_err *err);
+mm_rc mm_hub__pg_tenant_usage(mm_store *s, mm_usage_fn fn, void *ud,
+                              mm_err *err);
+mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
+                              void *ud, mm_err *err);
+mm_rc mm_hub__pg_probe(mm_store *s, mm_err *err);
+mm_rc mm_hub__pg_notify_pref_put(mm_store *s, mm_notify_pref *p, mm_err *err);
+mm_rc mm_hub__pg_notify_pref_del(mm_store *s, const char *tenant, int64_t id,
+                                 mm_err *err);
+mm_rc mm_hub__pg_notify_pref_list(mm_store *s, const char *tenant,
+                                  mm_notify_pref_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_outbox_put(mm_store *s, mm_outbox_msg *m, mm_err *err);
+mm_rc mm_hub__pg_outbox_due(mm_store *s, int64_t now, mm_outbox_fn fn,
+                            void *ud, mm_err *err);
+mm_rc mm_hub__pg_outbox_list(mm_store *s, const char *tenant, mm_outbox_fn fn,
+                             void *ud, mm_err *err);
+mm_rc mm_hub__pg_outbox_mark(mm_store *s, int64_t id, int state,
+                             unsigned attempts, int64_t next_ms,
+                             const char *last_error, mm_err *err);
+mm_rc mm_hub__pg_flag_get(mm_store *s, const char *key, int64_t *val,
+                          mm_err *err);
+mm_rc mm_hub__pg_flag_put(mm_store *s, const char *key, int64_t val,
+                          mm_err *err);
+mm_rc mm_hub__pg_event_histogram(mm_store *s, const char *tenant,
+                                 const char *kind, const char *rule_prefix,
+                                 int64_t from_ms, int64_t bucket_ms,
+                                 uint64_t *counts, size_t n, mm_err *err);
+mm_rc mm_hub__pg_user_put(mm_store *s, const mm_hub_user *u, mm_err *err);
+mm_rc mm_hub__pg_user_get(mm_store *s, const char *name, mm_hub_user *out,
+                          mm_err *err);
+mm_rc mm_hub__pg_user_list(mm_store *s, mm_hub_user_fn fn, void *ud,
+                           mm_err *err);
+mm_rc mm_hub__pg_user_del(mm_store *s, const char *name, mm_err *err);
+mm_rc mm_hub__pg_provider_link_put(mm_store *s, const char *provider,
+                                   const char *sme, mm_err *err);
+mm_rc mm_hub__pg_provider_link_list(mm_store *s, const char *provider,
+                                    mm_link_row_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_session_put(mm_store *s, const mm_hub_session *se,
+                             mm_err *err);
+mm_rc mm_hub__pg_session_get(mm_store *s, const char *id_hash,
+                             mm_hub_session *out, mm_err *err);
+mm_rc mm_hub__pg_session_touch(mm_store *s, const char *id_hash,
+                               int64_t last_ms, mm_err *err);
+mm_rc mm_hub__pg_session_del(mm_store *s, const char *id_hash, mm_err *err);
+mm_rc mm_hub__pg_alert_list(mm_store *s, const mm_hub_alert_filter *f,
+                            mm_hub_alert_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_alert_state_set(mm_store *s, int64_t id, const char *status,
+                                 const char *assignee, int64_t now_ms,
+                                 mm_err *err);
+mm_rc mm_hub__pg_alert_summary(mm_store *s, const char *tenant,
+                               int64_t from_ms, int64_t to_ms,
+                               uint64_t *alerts, uint64_t *closed,
+                               int64_t *last_received, mm_err *err);
+mm_rc mm_hub__pg_audit_put(mm_store *s, const mm_hub_audit *a, mm_err *err);
+mm_rc mm_hub__pg_audit_list(mm_store *s, const char *kind, int64_t ref,
+                            mm_hub_audit_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_case_put(mm_store *s, mm_hub_case *c, mm_err *err);
+mm_rc mm_hub__pg_case_list(mm_store *s, int64_t id, const char *tenant,
+                           const char *status, int64_t alert,
+                           mm_hub_case_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_case_step_put(mm_store *s, const mm_hub_case_step *cs,
+                               mm_err *err);
+mm_rc mm_hub__pg_case_step_list(mm_store *s, int64_t id,
+                                mm_hub_case_step_fn fn, void *ud, mm_err *err);
+mm_rc mm_hub__pg_dispatch_put(mm_store *s, mm_hub_dispatch *d, mm_err *err);
+mm_rc mm_hub__pg_dispatch_list(mm_store *s, int64_t id, mm_hub_dispatch_fn fn,
+                               void *ud, mm_err *err);
+mm_rc mm_hub__pg_scs_registrant_put(mm_store *s, const mm_hub_registrant *r,
+                                    mm_err *err);
+mm_rc mm_hub__pg_scs_registrant_by_key(mm_store *s, int role,
+                                       const char *public_key,
+                                       mm_hub_registrant *out, mm_err *err);
+mm_rc mm_hub__pg_scs_registrant_list(mm_store *s, int role,
+                                     mm_hub_registrant_fn fn, void *ud,
+                                     mm_err *err);
+
+#endif
