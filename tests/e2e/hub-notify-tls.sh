@@ -44,7 +44,8 @@ line a1 >"$TMP/a"; line b1 >"$TMP/b"
 curl -s -o /dev/null -H "Authorization: Bearer $TA" --data-binary @"$TMP/a" "$URL/api/v1/events"
 curl -s -o /dev/null -H "Authorization: Bearer $TB" --data-binary @"$TMP/b" "$URL/api/v1/events"
 q() { sqlite3 "$H/hub.db" "$1"; }
-for _ in $(seq 100); do [ "$(q "SELECT count(*) FROM outbox WHERE attempts>=1")" -ge 1 ] && break; sleep 0.1; done
+# curl gives up on the stalled AUTH exchange after its 10 s connect timeout
+for _ in $(seq 300); do [ "$(q "SELECT count(*) FROM outbox WHERE attempts>=1")" -ge 1 ] && break; sleep 0.1; done
 check_eq "wrong password: the warning stays pending" 1 "$(q "SELECT state FROM outbox WHERE tenant='a'")"
 ERR=$(q "SELECT last_error FROM outbox WHERE tenant='a'")
 check "wrong password: the failed AUTH exchange is recorded ($ERR)" grep -qiE 'login|auth|535|code 334' <<<"$ERR"
