@@ -65,7 +65,8 @@ rm -f "$W/hub.port"
 "$MAMORI" hub serve --dir "$W" --plain 2>"$W/serve.log" &
 HUB=$!
 trap 'kill $HUB 2>/dev/null; wait $HUB 2>/dev/null' EXIT
-for _ in $(seq 100); do [ -s "$W/hub.port" ] && break; sleep 0.1; done
+# a first start on a fresh 1M-alert store checkpoints its WAL: allow 60 s
+for _ in $(seq 600); do [ -s "$W/hub.port" ] && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat "$W/hub.port")"
 login() {
   curl -sf -c "$W/$1.jar" -o /dev/null -H 'Content-Type: application/json' \

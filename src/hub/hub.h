@@ -1137,6 +1137,10 @@ typedef struct mm_hub_alert_filter {
     const char *status; /* triage state, NULL = any */
     int min_severity;   /* 0..4 */
     unsigned limit;     /* rows at most, 0 = 1 */
+    /* With tenant NULL: only this provider's own alerts and those of the
+     * SMEs it watches (provider_links), in one query. NULL = no bound. */
+    const char *provider;
+    bool oldest_first; /* ascending ids (the case sweep's cursor) */
 } mm_hub_alert_filter;
 
 /* An alert as listed: pointers valid during the callback only. status is

@@ -103,6 +103,16 @@ check_eq "provider logs in" 200 "$(login pat)"
 get pat /api/v1/alerts?limit=500 >/dev/null
 check_eq "provider sees its linked SME only" "a $NA" "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out") $(jq '.alerts|length' "$TMP/out")"
 check_eq "provider: unlinked SME is 404" 404 "$(get pat '/api/v1/alerts?tenant=b')"
+# the provider's queue is one keyset-paged query: pages of 7 walk every
+# alert of its SMEs once, newest first
+: >"$TMP/paged"; CUR=""
+for _ in $(seq 100); do
+  get pat "/api/v1/alerts?limit=7${CUR:+&before=$CUR}" >/dev/null
+  jq -r '.alerts[].id' "$TMP/out" >>"$TMP/paged"
+  CUR=$(jq -r '.next // empty' "$TMP/out"); [ -n "$CUR" ] || break
+done
+check_eq "provider's queue in pages: every alert once, newest first" "$NA $NA yes" \
+  "$(wc -l <"$TMP/paged") $(sort -u "$TMP/paged" | wc -l) $(sort -rn "$TMP/paged" | cmp -s - "$TMP/paged" && echo yes)"
 get pat /api/v1/tenants >/dev/null
 check_eq "provider's tenants: itself and a" "a:provider p:self" "$(jq -r '[.tenants[]|"\(.id):\(.role_relation)"]|join(" ")' "$TMP/out")"
 check_eq "buyer logs in" 200 "$(login bea)"
