@@ -43,6 +43,7 @@ struct mm_hub_console {
     int64_t case_cursor;    /* alerts up to this id were swept for cases */
     uint8_t pseudo_key[32]; /* keys the coordinator's tenant pseudonyms */
     int64_t last_sweep_ms;
+    bool sweep_more; /* the last pass was bounded: more critical alerts */
 };
 
 static void lock(mm_hub_console *cs)
@@ -843,12 +844,14 @@ static void sweep_cases(mm_hub_console *cs, int64_t now)
     unsigned n;
     mm_err err;
     cs->last_sweep_ms = now;
-    (void)mm_hub_case_sweep(cs->st, &cs->case_cursor, now, &n, &err);
+    (void)mm_hub_case_sweep_pass(cs->st, &cs->case_cursor, now, &n,
+                                 &cs->sweep_more, &err);
 }
 
 void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms)
 {
-    if (cs && now_ms - cs->last_sweep_ms >= 1000)
+    /* each second, or at each wake-up while a backlog remains */
+    if (cs && (cs->sweep_more || now_ms - cs->last_sweep_ms >= 1000))
         sweep_cases(cs, now_ms);
 }
 

@@ -349,6 +349,12 @@ void mm_hub_audit_json(mm_buf *b, const mm_hub_audit *a, const char *tz,
  * automatic case (the sweep opens cases oldest first, so every critical
  * alert below it has one), so a restart does not re-read every alert. */
 int64_t mm_hub_case_sweep_start(mm_store *st);
+/* One bounded pass of the case sweep: reads at most 1000 alerts after
+ * *cursor (oldest first), opens at most 50 cases, moves the cursor past
+ * what it handled; *more when there is more to do. The server runs one
+ * pass at a time and lets go of the store lock in between. */
+mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
+                             unsigned *opened, bool *more, mm_err *err);
 /* What the console and the cases need of one alert. */
 typedef struct mm_hub_alert_brief {
     bool found;

@@ -1361,7 +1361,8 @@ const mm_hub_step_def *mm_hub_checklist(size_t *n);
  * indicator match, or a cleared event log. */
 bool mm_hub_alert_is_critical(const char *rule_id, int severity);
 /* Opens a case for every critical alert above *cursor that has none (the
- * cursor moves on); *opened gets how many. */
+ * cursor moves on); *opened gets how many. All of it at once, for tools
+ * and tests: the server takes one bounded pass at a time. */
 mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
                         unsigned *opened, mm_err *err);
 /* Opens a case for alert `alert_id` by `who` (MM_ENOTFOUND when there is
