@@ -96,9 +96,9 @@ void mm_hub_console_free(mm_hub_console *cs)
 bool mm_hub_console_route(const char *url)
 {
     static const char *const routes[] = {
-        "/api/v1/session", "/api/v1/tenants",  "/api/v1/alerts",
-        "/api/v1/cases",   "/api/v1/summary",  "/api/v1/campaigns",
-        "/api/v1/graph",   "/api/v1/suppliers"};
+        "/api/v1/session", "/api/v1/tenants",   "/api/v1/alerts",
+        "/api/v1/cases",   "/api/v1/summary",   "/api/v1/campaigns",
+        "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations"};
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         size_t n = strlen(routes[i]);
         if (strncmp(url, routes[i], n) == 0 &&
@@ -1300,6 +1300,15 @@ static mm_rc graph_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
         out, err);
 }
 
+static mm_rc escalations_view(ctx *x, const void *arg, mm_buf *out,
+                              mm_err *err)
+{
+    (void)arg;
+    return mm_hub_escalations_json(
+        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
+        x->user.tz, out, err);
+}
+
 static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
 {
     (void)arg;
@@ -1330,6 +1339,8 @@ static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
         view(x, MM_RES_GRAPH, NULL, graph_view, NULL, o);
     } else if (strcmp(p, "/api/v1/suppliers") == 0) {
         view(x, MM_RES_SUPPLIERS, x->user.tenant, suppliers_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/escalations") == 0) {
+        view(x, MM_RES_ESCALATIONS, NULL, escalations_view, NULL, o);
     } else {
         return false;
     }

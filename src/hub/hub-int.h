@@ -397,6 +397,13 @@ mm_rc mm_hub_campaigns_view_json(mm_store *st, const uint8_t *key,
                                  const char *tz, mm_buf *out, mm_err *err);
 mm_rc mm_hub_graph_json(mm_store *st, const uint8_t *key, mm_buf *out,
                         mm_err *err);
+/* The escalations, newest as stored; with `key` every tenant id in a
+ * reason is a pseudonym as in the views above (escalations.c). */
+mm_rc mm_hub_escalations_json(mm_store *st, const uint8_t *key, const char *tz,
+                              mm_buf *out, mm_err *err);
+/* "t-" and 12 hex of a hash of `id` keyed with `key`; the id when key is
+ * NULL. */
+void mm_hub_pseudonym(const uint8_t *key, const char *id, char *out, size_t n);
 
 /* ---- blocking lists and retraction (blocklist.c) ------------------------ */
 
