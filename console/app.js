@@ -445,9 +445,20 @@
       return h('div', {}, P.graph(nodes, edges, t('coord.graph')),
         h('p', { class: 'muted' }, t('coord.legend')));
     });
+    // escalations: tenant ids in the reasons come as pseudonyms
+    const escs = later(async () => {
+      const list = (await api('GET', '/api/v1/escalations')).escalations || [];
+      if (!list.length) return h('p', { id: 'escalations' }, t('coord.no_escalations'));
+      const th = (k) => h('th', { scope: 'col' }, t(k));
+      return h('table', { id: 'escalations' }, h('thead', {}, h('tr', {}, th('col.created'), th('col.campaign'),
+        th('col.score'), th('col.reason'))),
+      h('tbody', {}, list.map((e) => h('tr', {}, h('td', {}, when(e.created)), h('td', {}, e.campaign),
+        h('td', {}, String(e.score)), h('td', { lang: 'en' }, e.reason)))));
+    });
     return h('div', {}, h('h1', {}, t('coord.title')),
       section('h-camp', t('coord.campaigns'), camps),
-      section('h-graph', t('coord.graph'), graph));
+      section('h-graph', t('coord.graph'), graph),
+      section('h-esc', t('coord.escalations'), escs));
   }
 
   // ---- frame ---------------------------------------------------------------

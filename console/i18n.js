@@ -57,6 +57,8 @@
       'col.state': '状態', 'col.supplier': '取引先', 'col.required': '求める★', 'col.confirmed': '確認済み★',
       'col.meets': '判定', 'col.sensor': 'センサー', 'col.warnings': '警告', 'col.campaign': '攻撃',
       'col.key': '攻撃元', 'col.tenants': '会社数', 'col.score': 'スコア', 'col.escalated': '報告済み',
+      'coord.escalations': '報告（エスカレーション）', 'coord.no_escalations': '報告はまだありません。',
+      'col.reason': '理由（英語）', 'col.created': '日時',
     },
     en: {
       title: 'mamori console', skip: 'Skip to content', loading: 'Loading…', logout: 'Log out',
@@ -111,6 +113,8 @@
       'col.state': 'State', 'col.supplier': 'Supplier', 'col.required': 'Required ★', 'col.confirmed': 'Confirmed ★',
       'col.meets': 'Verdict', 'col.sensor': 'Sensor', 'col.warnings': 'Warnings', 'col.campaign': 'Campaign',
       'col.key': 'Attacker', 'col.tenants': 'Companies', 'col.score': 'Score', 'col.escalated': 'Escalated',
+      'coord.escalations': 'Escalations', 'coord.no_escalations': 'No escalations yet.',
+      'col.reason': 'Reason', 'col.created': 'When',
     },
   };
 

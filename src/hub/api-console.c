@@ -43,6 +43,7 @@ struct mm_hub_console {
     int64_t case_cursor;    /* alerts up to this id were swept for cases */
     uint8_t pseudo_key[32]; /* keys the coordinator's tenant pseudonyms */
     int64_t last_sweep_ms;
+    bool sweep_more; /* the last pass was bounded: more critical alerts */
 };
 
 static void lock(mm_hub_console *cs)
@@ -95,9 +96,9 @@ void mm_hub_console_free(mm_hub_console *cs)
 bool mm_hub_console_route(const char *url)
 {
     static const char *const routes[] = {
-        "/api/v1/session", "/api/v1/tenants",  "/api/v1/alerts",
-        "/api/v1/cases",   "/api/v1/summary",  "/api/v1/campaigns",
-        "/api/v1/graph",   "/api/v1/suppliers"};
+        "/api/v1/session", "/api/v1/tenants",   "/api/v1/alerts",
+        "/api/v1/cases",   "/api/v1/summary",   "/api/v1/campaigns",
+        "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations"};
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         size_t n = strlen(routes[i]);
         if (strncmp(url, routes[i], n) == 0 &&
@@ -487,8 +488,7 @@ typedef struct arow {
 typedef struct alist {
     mm_hub_vec rows; /* arow */
     const char *tz;
-    bool detail;   /* add "sample" */
-    bool ids_only; /* collect ids, render nothing (merging many tenants) */
+    bool detail; /* add "sample" */
 } alist;
 
 static const char *jpath(json_t *root, const char *a, const char *b,
@@ -560,10 +560,6 @@ static void render_alert(mm_buf *b, const mm_hub_alert_row *a, const char *tz,
 static mm_rc collect_alert(const mm_hub_alert_row *a, void *ud)
 {
     alist *l = ud;
-    if (l->ids_only) {
-        arow id = {a->id, NULL};
-        return mm_hub_vec_push(&l->rows, &id);
-    }
     mm_buf b;
     mm_buf_init(&b, 1024 * 1024);
     render_alert(&b, a, l->tz, l->detail);
@@ -581,12 +577,6 @@ static void alist_free(alist *l)
     for (size_t i = 0; i < l->rows.n; i++)
         free(rv[i].json);
     free(rv);
-}
-
-static int by_id_desc(const void *a, const void *b)
-{
-    int64_t x = ((const arow *)a)->id, y = ((const arow *)b)->id;
-    return x < y ? 1 : x > y ? -1 : 0;
 }
 
 typedef struct aquery {
@@ -619,60 +609,62 @@ static bool alert_query(const mm_hub_http_req *rq, aquery *q,
     return true;
 }
 
+/* Bounds q to what the caller may see, one query's worth: the tenant asked
+ * for, or by role every tenant (admin), the provider's own and its SMEs',
+ * or its own tenant; *none when it may see no alerts (an empty list). */
+static mm_hub_decision alert_scope(ctx *x, aquery *q, bool *none)
+{
+    *none = false;
+    if (q->tenant) {
+        q->f.tenant = q->tenant;
+        return may(x, MM_RES_ALERTS, q->tenant);
+    }
+    if (x->user.role == MM_ROLE_ADMIN)
+        return MM_ACCESS_ALLOW; /* tenant NULL: every tenant */
+    if (x->user.role == MM_ROLE_PROVIDER)
+        q->f.provider = x->user.tenant; /* its SMEs, provider_links */
+    else
+        q->f.tenant = x->user.tenant;
+    /* the same policy as a per-tenant ask: no alerts of its own (the
+     * coordinator) is an empty queue, not an error */
+    *none = may(x, MM_RES_ALERTS, x->user.tenant) != MM_ACCESS_ALLOW;
+    return MM_ACCESS_ALLOW;
+}
+
 static void get_alerts(ctx *x, const mm_hub_http_req *rq, mm_hub_http_resp *o)
 {
     aquery q;
     if (!alert_query(rq, &q, o))
         return;
-    /* ids of each visible tenant's newest (one indexed query each), merged;
-     * only the page is rendered */
-    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, false, true};
-    alist page = {{NULL, 0, sizeof(arow)}, x->user.tz, false, false};
-    mm_hub_vec ts = {NULL, 0, sizeof(mm_tenant)};
+    /* one indexed query, newest first from `before`; only the page (and
+     * one more row, to know whether there is a next) is rendered */
+    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, false};
     mm_err err;
     mm_rc rc = MM_OK;
+    bool none;
     lock(x->cs);
-    mm_hub_decision d =
-        q.tenant ? may(x, MM_RES_ALERTS, q.tenant) : MM_ACCESS_ALLOW;
-    if (d == MM_ACCESS_ALLOW)
-        rc = mm_store_tenant_list(x->cs->st, add_tenant, &ts, &err);
-    for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < ts.n; i++) {
-        const char *t = ((const mm_tenant *)ts.v)[i].id;
-        if ((q.tenant && strcmp(q.tenant, t) != 0) ||
-            may(x, MM_RES_ALERTS, t) != MM_ACCESS_ALLOW)
-            continue;
-        q.f.tenant = t;
+    mm_hub_decision d = alert_scope(x, &q, &none);
+    if (d == MM_ACCESS_ALLOW && !none)
         rc = x->cs->st->ops->alert_list(x->cs->st, &q.f, collect_alert, &l,
                                         &err);
-    }
-    arow *rv = l.rows.v;
-    if (l.rows.n)
-        qsort(rv, l.rows.n, sizeof *rv, by_id_desc);
-    size_t lim = q.f.limit - 1, n = l.rows.n < lim ? l.rows.n : lim;
-    for (size_t i = 0; d == MM_ACCESS_ALLOW && rc == MM_OK && i < n; i++) {
-        mm_hub_alert_filter one = {.id = rv[i].id, .limit = 1};
-        rc = x->cs->st->ops->alert_list(x->cs->st, &one, collect_alert, &page,
-                                        &err);
-    }
     unlock(x->cs);
-    free(ts.v);
+    size_t lim = q.f.limit - 1, n = l.rows.n < lim ? l.rows.n : lim;
     if (d != MM_ACCESS_ALLOW) {
         fail_access(o, d);
-    } else if (rc != MM_OK || page.rows.n != n) {
+    } else if (rc != MM_OK) {
         fail(o, 500, "the store could not list the alerts");
     } else {
-        const arow *pv = page.rows.v;
+        const arow *pv = l.rows.v;
         mm_buf_puts(&o->body, "{\"alerts\":[");
         for (size_t i = 0; i < n; i++)
             mm_buf_printf(&o->body, "%s%s}", i ? "," : "", pv[i].json);
         if (l.rows.n > n) /* there is more: "before" of the next page */
             mm_buf_printf(&o->body, "],\"next\":%lld}",
-                          (long long)rv[n - 1].id);
+                          (long long)pv[n - 1].id);
         else
             mm_buf_puts(&o->body, "],\"next\":null}");
         o->status = 200;
     }
-    alist_free(&page);
     alist_free(&l);
 }
 
@@ -698,7 +690,7 @@ static mm_rc put_audit_row(const mm_hub_audit *a, void *ud)
 /* Writes the alert with its audit trail; caller holds the lock. */
 static void alert_detail(ctx *x, int64_t id, mm_hub_http_resp *o)
 {
-    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, true, false};
+    alist l = {{NULL, 0, sizeof(arow)}, x->user.tz, true};
     mm_hub_alert_filter f = {.id = id, .limit = 1};
     mm_err err;
     mm_store *st = x->cs->st;
@@ -852,12 +844,14 @@ static void sweep_cases(mm_hub_console *cs, int64_t now)
     unsigned n;
     mm_err err;
     cs->last_sweep_ms = now;
-    (void)mm_hub_case_sweep(cs->st, &cs->case_cursor, now, &n, &err);
+    (void)mm_hub_case_sweep_pass(cs->st, &cs->case_cursor, now, &n,
+                                 &cs->sweep_more, &err);
 }
 
 void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms)
 {
-    if (cs && now_ms - cs->last_sweep_ms >= 1000)
+    /* each second, or at each wake-up while a backlog remains */
+    if (cs && (cs->sweep_more || now_ms - cs->last_sweep_ms >= 1000))
         sweep_cases(cs, now_ms);
 }
 
@@ -1306,6 +1300,15 @@ static mm_rc graph_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
         out, err);
 }
 
+static mm_rc escalations_view(ctx *x, const void *arg, mm_buf *out,
+                              mm_err *err)
+{
+    (void)arg;
+    return mm_hub_escalations_json(
+        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
+        x->user.tz, out, err);
+}
+
 static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
 {
     (void)arg;
@@ -1336,6 +1339,8 @@ static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
         view(x, MM_RES_GRAPH, NULL, graph_view, NULL, o);
     } else if (strcmp(p, "/api/v1/suppliers") == 0) {
         view(x, MM_RES_SUPPLIERS, x->user.tenant, suppliers_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/escalations") == 0) {
+        view(x, MM_RES_ESCALATIONS, NULL, escalations_view, NULL, o);
     } else {
         return false;
     }

@@ -273,3 +273,8 @@ mm_rc mm_hub_graph_json(mm_store *st, const uint8_t *key, mm_buf *out,
     free(hits.v);
     return rc;
 }
+
+void mm_hub_pseudonym(const uint8_t *key, const char *id, char *out, size_t n)
+{
+    name_of(key, id, out, n);
+}

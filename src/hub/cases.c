@@ -178,11 +178,11 @@ mm_rc mm_hub_case_open(mm_store *st, int64_t alert_id, const char *who,
  */
 
 typedef struct sweep {
-    mm_hub_vec ids;         /* of int64_t: the critical alerts */
-    int64_t max_id, min_id; /* of the rows seen */
-    size_t rows;            /* rows seen in this batch */
-    int64_t since_ms;       /* only alerts received after this */
-    mm_hub_vec iocs;        /* mm_stateioc: a hit on one is critical */
+    mm_hub_vec ids;   /* of int64_t: the critical alerts */
+    int64_t max_id;   /* of the rows seen */
+    size_t rows;      /* rows seen in this pass */
+    int64_t since_ms; /* only alerts received after this */
+    mm_hub_vec iocs;  /* mm_stateioc: a hit on one is critical */
 } sweep;
 
 static mm_rc take_ioc(const mm_stateioc *i, void *ud)
@@ -204,8 +204,7 @@ static mm_rc pick_critical(const mm_hub_alert_row *a, void *ud)
 {
     sweep *s = ud;
     if (a->id > s->max_id)
-        s->max_id = a->id;
-    s->min_id = a->id; /* rows come newest first */
+        s->max_id = a->id; /* rows come oldest first */
     s->rows++;
     if (a->received_ms < s->since_ms)
         return MM_OK;
@@ -222,7 +221,13 @@ static mm_rc count_case(const mm_hub_case *c, void *ud)
     return MM_OK;
 }
 
+/* One pass reads at most this many alerts and opens at most SWEEP_OPEN
+ * cases (each a durable commit), so the store lock is held for a short
+ * while; the server runs passes until it has caught up. */
 #define SWEEP_BATCH 1000u
+#define SWEEP_OPEN 50u
+/* ...and stops opening cases after this long (commits wait for the disk). */
+#define SWEEP_BUDGET_MS 100
 /* Alerts received longer ago than this never open a case by themselves. */
 #define SWEEP_RECENT_MS (7LL * DAY_MS)
 
@@ -264,10 +269,38 @@ static mm_rc first_recent(mm_store *st, int64_t since, int64_t *out,
     return rc;
 }
 
-mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
-                        unsigned *opened, mm_err *err)
+/* Opens the cases of the critical alerts in ids (oldest first) that have
+ * none, at most SWEEP_OPEN within SWEEP_BUDGET_MS; *last gets the id up to
+ * which every one was handled (a capped pass resumes after it). */
+static mm_rc open_cases(mm_store *st, const mm_hub_vec *ids, int64_t now_ms,
+                        unsigned *opened, int64_t *last, mm_err *err)
+{
+    const int64_t *v = ids->v;
+    int64_t t0 = mm_mono_ms();
+    mm_rc rc = MM_OK;
+    for (size_t i = 0; rc == MM_OK && i < ids->n; i++) {
+        if (*opened >= SWEEP_OPEN ||
+            (*opened && mm_mono_ms() - t0 > SWEEP_BUDGET_MS)) {
+            *last = v[i] - 1;
+            break;
+        }
+        unsigned have = 0;
+        mm_hub_case c;
+        rc = st->ops->case_list(st, 0, NULL, NULL, v[i], count_case, &have,
+                                err);
+        if (rc == MM_OK && !have &&
+            (rc = mm_hub_case_open(st, v[i], "mamori", false, now_ms, &c,
+                                   err)) == MM_OK)
+            (*opened)++;
+    }
+    return rc;
+}
+
+mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
+                             unsigned *opened, bool *more, mm_err *err)
 {
     *opened = 0;
+    *more = false;
     if (!st->ops->case_put || !st->ops->alert_list)
         return MM_OK; /* a store without cases: nothing to sweep */
     sweep s;
@@ -284,32 +317,36 @@ mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
     if (recent > *cursor)
         *cursor = recent;
     s.max_id = *cursor;
-    /* newest first in batches of SWEEP_BATCH, down to the cursor */
-    mm_hub_alert_filter f = {.after = *cursor, .limit = SWEEP_BATCH};
-    while (rc == MM_OK) {
-        s.rows = 0;
-        rc = st->ops->alert_list(st, &f, pick_critical, &s, err);
-        if (s.rows < SWEEP_BATCH)
-            break;
-        f.before = s.min_id;
-    }
-    /* oldest first: after a crash the automatic cases cover a prefix, so
-     * mm_hub_case_sweep_start may resume after the newest of them */
-    const int64_t *ids = s.ids.v;
-    for (size_t i = s.ids.n; rc == MM_OK && i-- > 0;) {
-        unsigned have = 0;
-        mm_hub_case c;
-        rc = st->ops->case_list(st, 0, NULL, NULL, ids[i], count_case, &have,
-                                err);
-        if (rc == MM_OK && !have &&
-            (rc = mm_hub_case_open(st, ids[i], "mamori", false, now_ms, &c,
-                                   err)) == MM_OK)
-            (*opened)++;
-    }
+    /* oldest first from the cursor: after a crash the automatic cases
+     * cover a prefix, so mm_hub_case_sweep_start may resume after the
+     * newest of them */
+    mm_hub_alert_filter f = {
+        .after = *cursor, .limit = SWEEP_BATCH, .oldest_first = true};
     if (rc == MM_OK)
-        *cursor = s.max_id;
+        rc = st->ops->alert_list(st, &f, pick_critical, &s, err);
+    int64_t last = s.max_id;
+    if (rc == MM_OK)
+        rc = open_cases(st, &s.ids, now_ms, opened, &last, err);
+    if (rc == MM_OK) {
+        *more = s.rows == SWEEP_BATCH || last < s.max_id;
+        *cursor = last;
+    }
     free(s.ids.v);
     free(s.iocs.v);
+    return rc;
+}
+
+mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
+                        unsigned *opened, mm_err *err)
+{
+    unsigned n = 0;
+    bool more = true;
+    mm_rc rc = MM_OK;
+    *opened = 0;
+    while (rc == MM_OK && more) {
+        rc = mm_hub_case_sweep_pass(st, cursor, now_ms, &n, &more, err);
+        *opened += n;
+    }
     return rc;
 }
 

@@ -358,6 +358,12 @@ void mm_hub_audit_json(mm_buf *b, const mm_hub_audit *a, const char *tz,
  * automatic case (the sweep opens cases oldest first, so every critical
  * alert below it has one), so a restart does not re-read every alert. */
 int64_t mm_hub_case_sweep_start(mm_store *st);
+/* One bounded pass of the case sweep: reads at most 1000 alerts after
+ * *cursor (oldest first), opens at most 50 cases, moves the cursor past
+ * what it handled; *more when there is more to do. The server runs one
+ * pass at a time and lets go of the store lock in between. */
+mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
+                             unsigned *opened, bool *more, mm_err *err);
 /* What the console and the cases need of one alert. */
 typedef struct mm_hub_alert_brief {
     bool found;
@@ -400,6 +406,13 @@ mm_rc mm_hub_campaigns_view_json(mm_store *st, const uint8_t *key,
                                  const char *tz, mm_buf *out, mm_err *err);
 mm_rc mm_hub_graph_json(mm_store *st, const uint8_t *key, mm_buf *out,
                         mm_err *err);
+/* The escalations, newest as stored; with `key` every tenant id in a
+ * reason is a pseudonym as in the views above (escalations.c). */
+mm_rc mm_hub_escalations_json(mm_store *st, const uint8_t *key, const char *tz,
+                              mm_buf *out, mm_err *err);
+/* "t-" and 12 hex of a hash of `id` keyed with `key`; the id when key is
+ * NULL. */
+void mm_hub_pseudonym(const uint8_t *key, const char *id, char *out, size_t n);
 
 /* ---- blocking lists and retraction (blocklist.c) ------------------------ */
 

@@ -1146,6 +1146,10 @@ typedef struct mm_hub_alert_filter {
     const char *status; /* triage state, NULL = any */
     int min_severity;   /* 0..4 */
     unsigned limit;     /* rows at most, 0 = 1 */
+    /* With tenant NULL: only this provider's own alerts and those of the
+     * SMEs it watches (provider_links), in one query. NULL = no bound. */
+    const char *provider;
+    bool oldest_first; /* ascending ids (the case sweep's cursor) */
 } mm_hub_alert_filter;
 
 /* An alert as listed: pointers valid during the callback only. status is
@@ -1366,7 +1370,8 @@ const mm_hub_step_def *mm_hub_checklist(size_t *n);
  * indicator match, or a cleared event log. */
 bool mm_hub_alert_is_critical(const char *rule_id, int severity);
 /* Opens a case for every critical alert above *cursor that has none (the
- * cursor moves on); *opened gets how many. */
+ * cursor moves on); *opened gets how many. All of it at once, for tools
+ * and tests: the server takes one bounded pass at a time. */
 mm_rc mm_hub_case_sweep(mm_store *st, int64_t *cursor, int64_t now_ms,
                         unsigned *opened, mm_err *err);
 /* Opens a case for alert `alert_id` by `who` (MM_ENOTFOUND when there is

@@ -1749,7 +1749,10 @@ static const char console_schema[] =
     "CREATE TABLE IF NOT EXISTS case_dispatch(id INTEGER PRIMARY KEY, "
     "case_id INTEGER NOT NULL, requested INTEGER NOT NULL DEFAULT 0, arrived "
     "INTEGER NOT NULL DEFAULT 0, by TEXT NOT NULL, ts INTEGER NOT NULL, note "
-    "TEXT NOT NULL DEFAULT '');";
+    "TEXT NOT NULL DEFAULT '');"
+    /* every alert in id order, for queues over many tenants */
+    "CREATE INDEX IF NOT EXISTS events_alerts_id ON events(id) WHERE "
+    "kind='alert';";
 
 /* The longest a session can live (hub.conf session_max_s is at most 7
  * days). */
@@ -2009,19 +2012,27 @@ static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
                            mm_hub_alert_fn fn, void *ud, mm_err *err)
 {
     sq_store *s = (sq_store *)base;
-    /* only the clauses the filter uses, so the partial index serves it */
-    char sql[1024];
+    /* only the clauses the filter uses, so the partial index serves it;
+     * a provider's queue walks events_alerts_id in id order and keeps the
+     * rows of its SMEs (the "+" keeps the planner off the per-tenant index,
+     * which would read every alert of every SME and sort them) */
+    char sql[1280];
     snprintf(sql, sizeof sql,
              "SELECT e.id,e.tenant,e.rule_id,e.severity,e.src_ip,e.ts,"
              "e.received,e.json,COALESCE(a.status,'new'),"
              "COALESCE(a.assignee,''),COALESCE(a.updated,0) FROM events e "
              "LEFT JOIN alert_state a ON a.alert=e.id WHERE e.kind='alert'%s%s"
-             "%s%s%s%s ORDER BY e.id DESC LIMIT ?6",
+             "%s%s%s%s%s ORDER BY e.id %s LIMIT ?6",
              f->tenant ? " AND e.tenant=?1" : "", f->id ? " AND e.id=?2" : "",
              f->before ? " AND e.id<?3" : "",
              f->status ? " AND COALESCE(a.status,'new')=?4" : "",
              f->min_severity > 0 ? " AND e.severity>=?5" : "",
-             f->after ? " AND e.id>?7" : "");
+             f->after ? " AND e.id>?7" : "",
+             f->provider && !f->tenant
+                 ? " AND (+e.tenant=?8 OR +e.tenant IN (SELECT sme FROM "
+                   "provider_links WHERE provider=?8))"
+                 : "",
+             f->oldest_first ? "ASC" : "DESC");
     sqlite3_stmt *st;
     mm_rc rc = console_prepare(s, sql, &st, err);
     if (rc != MM_OK)
@@ -2031,6 +2042,8 @@ static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
     sqlite3_bind_int64(st, 2, f->id);
     sqlite3_bind_int64(st, 3, f->before);
     sqlite3_bind_int64(st, 7, f->after);
+    if (f->provider && !f->tenant)
+        bind_text(st, 8, f->provider);
     if (f->status)
         bind_text(st, 4, f->status);
     sqlite3_bind_int(st, 5, f->min_severity);

@@ -177,6 +177,10 @@ try {
     ok(await p.locator('#campaigns tbody tr').count() > 0, 'coordinator: live campaigns listed');
     ok(await p.locator('svg.graph circle.hit').count() > 0, 'coordinator: the graph highlights hit companies');
     ok(await p.locator('svg.plot').count() >= 2, 'coordinator: campaign spread plotted in SVG');
+    await p.locator('#escalations').waitFor();
+    ok(await p.locator('#escalations tbody tr').count() > 0, 'coordinator: escalations listed');
+    const escText = await p.locator('#escalations').innerText();
+    ok(!/\b(centre|sato|kato)\b/.test(escText), 'coordinator: escalation reasons name no tenant', escText);
     const text = await p.locator('main').innerText();
     ok(!text.includes(expect.sme_name) && !text.includes(expect.other_name),
       'coordinator: companies appear only under pseudonyms');

@@ -29,6 +29,10 @@ TX=$(tok --id big --name "大手自動車" --kind buyer)
 tok --id centre --name "分析センター" --kind critical >/dev/null
 "$MAMORI" hub link --dir "$H" sato big --disclose >/dev/null 2>&1
 "$MAMORI" hub provider link --dir "$H" --provider mimamori --sme sato >/dev/null 2>&1
+# both SMEs supply the critical-infrastructure operator: the shared campaign
+# reaches two of its suppliers and is escalated (the coordinator's page)
+"$MAMORI" hub link --dir "$H" sato centre >/dev/null 2>&1
+"$MAMORI" hub link --dir "$H" kato centre >/dev/null 2>&1
 adduser() { echo "$4" | "$MAMORI" hub user add --dir "$H" --tenant "$2" --role "$3" --name "$1" --password-stdin >/dev/null; }
 adduser sato-owner sato sme pw-sme-0001
 adduser kato-owner kato sme pw-sme-0002

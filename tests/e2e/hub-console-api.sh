@@ -103,6 +103,16 @@ check_eq "provider logs in" 200 "$(login pat)"
 get pat /api/v1/alerts?limit=500 >/dev/null
 check_eq "provider sees its linked SME only" "a $NA" "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out") $(jq '.alerts|length' "$TMP/out")"
 check_eq "provider: unlinked SME is 404" 404 "$(get pat '/api/v1/alerts?tenant=b')"
+# the provider's queue is one keyset-paged query: pages of 7 walk every
+# alert of its SMEs once, newest first
+: >"$TMP/paged"; CUR=""
+for _ in $(seq 100); do
+  get pat "/api/v1/alerts?limit=7${CUR:+&before=$CUR}" >/dev/null
+  jq -r '.alerts[].id' "$TMP/out" >>"$TMP/paged"
+  CUR=$(jq -r '.next // empty' "$TMP/out"); [ -n "$CUR" ] || break
+done
+check_eq "provider's queue in pages: every alert once, newest first" "$NA $NA yes" \
+  "$(wc -l <"$TMP/paged") $(sort -u "$TMP/paged" | wc -l) $(sort -rn "$TMP/paged" | cmp -s - "$TMP/paged" && echo yes)"
 get pat /api/v1/tenants >/dev/null
 check_eq "provider's tenants: itself and a" "a:provider p:self" "$(jq -r '[.tenants[]|"\(.id):\(.role_relation)"]|join(" ")' "$TMP/out")"
 check_eq "buyer logs in" 200 "$(login bea)"
@@ -211,6 +221,10 @@ check_eq "coordinator: graph" 200 "$(get cora /api/v1/graph)"
 check "graph nodes are de-identified, the hit SMEs marked" jq -e '(.nodes|length) == 5 and all(.nodes[]; .id|test("^t-")) and ([.nodes[]|select(.hit)]|length) == 2 and (.edges|length) == 1' "$TMP/out"
 check_eq "admin's graph names the tenants" "a,b,c,p,x" "$(get root /api/v1/graph >/dev/null; jq -r '[.nodes[].id]|sort|join(",")' "$TMP/out")"
 check_eq "sme: campaigns are 403" 403 "$(get alice /api/v1/campaigns)"
+check_eq "coordinator: escalations" 200 "$(get cora /api/v1/escalations)"
+check "the state-backed attacker escalated, reasons without tenant ids" jq -e '(.escalations|length) > 0 and any(.escalations[]; .reason|test("183\\.62\\.140\\.253")) and all(.escalations[]; (.reason|test("\\b(a|b|c|p|x)\\b")|not) and (.campaign|test("^c-[0-9]+$")) and (.created|test("\\+09:00$")))' "$TMP/out"
+check_eq "sme: escalations are 403" 403 "$(get alice /api/v1/escalations)"
+check_eq "provider: escalations are 403" 403 "$(get pat /api/v1/escalations)"
 check_eq "provider: graph is 403" 403 "$(get pat /api/v1/graph)"
 check_eq "buyer: its suppliers (SCS view)" "200 a" "$(get bea /api/v1/suppliers) $(jq -r '[.suppliers[].supplier]|join(",")' "$TMP/out")"
 check_eq "sme: suppliers view is 403" 403 "$(get alice /api/v1/suppliers)"

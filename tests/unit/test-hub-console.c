@@ -511,6 +511,41 @@ static void test_sweep_and_export(void **state)
     assert_int_equal(mixed, 4);
 }
 
+/* Escalation reasons name tenants: the coordinator sees pseudonyms (whole
+ * words only), the admin the ids. */
+static void test_escalations_deidentified(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    mm_escalation e;
+    memset(&e, 0, sizeof e);
+    e.campaign = 7;
+    e.score = 80;
+    e.created_ms = 1000;
+    snprintf(e.reason, sizeof e.reason,
+             "critical-infrastructure operator s2 hit (the latest s1, s10)");
+    assert_int_equal(f->st->ops->escalation_put(f->st, &e, &err), MM_OK);
+    uint8_t key[32] = {1};
+    char p1[MM_HUB_ID_MAX + 1], p2[MM_HUB_ID_MAX + 1], want[256];
+    mm_hub_pseudonym(key, "s1", p1, sizeof p1);
+    mm_hub_pseudonym(key, "s2", p2, sizeof p2);
+    snprintf(want, sizeof want,
+             "\"reason\":\"critical-infrastructure operator %s hit (the "
+             "latest %s, s10)\"",
+             p2, p1);
+    mm_buf b;
+    mm_buf_init(&b, 1u << 20);
+    assert_int_equal(mm_hub_escalations_json(f->st, key, NULL, &b, &err),
+                     MM_OK);
+    assert_non_null(strstr(b.data, want));
+    assert_non_null(strstr(b.data, "\"campaign\":\"c-7\",\"reason\""));
+    mm_buf_reset(&b);
+    assert_int_equal(mm_hub_escalations_json(f->st, NULL, NULL, &b, &err),
+                     MM_OK);
+    assert_non_null(strstr(b.data, "operator s2 hit (the latest s1, s10)"));
+    mm_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +559,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login_throttle, setup, teardown),
         cmocka_unit_test(test_checklist_and_critical),
         cmocka_unit_test_setup_teardown(test_sweep_and_export, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_escalations_deidentified, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
