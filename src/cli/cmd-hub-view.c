@@ -29,8 +29,9 @@ static mm_rc print_campaign(const mm_campaign *c, void *ud)
     char f[32], l[32];
     mm_time_format(c->first_ts, f, sizeof f);
     mm_time_format(c->last_ts, l, sizeof l);
-    printf("c-%-5lld %-6s %-40s tenants %-3u score %-3u %s … %s%s\n",
+    printf("c-%-5lld %-6s %-40s tenants %-3u score %-3u %s … %s%s%s\n",
            (long long)c->id, c->key_type, c->key, c->tenants, c->score, f, l,
+           c->closed_ts ? "  終了/closed" : "",
            c->escalated ? "  ESCALATED" : "");
     return MM_OK;
 }

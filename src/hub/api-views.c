@@ -182,6 +182,12 @@ mm_rc mm_hub_campaigns_view_json(mm_store *st, const uint8_t *key,
         jtime(out, "first_seen", c->first_ts, tz);
         mm_buf_puts(out, ",");
         jtime(out, "last_seen", c->last_ts, tz);
+        mm_buf_printf(out, ",\"state\":\"%s\"",
+                      c->closed_ts ? "closed" : "open");
+        if (c->closed_ts) {
+            mm_buf_puts(out, ",");
+            jtime(out, "closed", c->closed_ts, tz);
+        }
         mm_buf_printf(out,
                       ",\"tenants\":%u,\"score\":%u,\"severity\":%d,"
                       "\"escalated\":%s,\"hits\":[",

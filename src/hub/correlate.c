@@ -83,6 +83,7 @@ void mm_hub_free(mm_hub *h)
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     free(h->camps);
+    free(h->due);
     mm_hub_smap_free(&h->inds, free);
     mm_hub_smap_free(&h->sioc, free);
     free(h);
@@ -294,11 +295,6 @@ static chit *camp_hit(camp *c, uint32_t tenant, bool *created)
     return x;
 }
 
-static void key_text(const char *type, const char *key, char *out, size_t n)
-{
-    snprintf(out, n, "%s:%s", type, key);
-}
-
 static mm_rc load_campaign(const mm_campaign *c, void *ud)
 {
     mm_hub *h = ud;
@@ -307,7 +303,7 @@ static mm_rc load_campaign(const mm_campaign *c, void *ud)
     if (rc != MM_OK)
         return rc;
     char k[320];
-    key_text(c->key_type, c->key, k, sizeof k);
+    mm_hub__camp_key(c, k, sizeof k);
     smap_ent *e;
     if ((rc = mm_hub_smap_put(&h->keys, k, &e)) != MM_OK)
         return rc;
@@ -316,9 +312,13 @@ static mm_rc load_campaign(const mm_campaign *c, void *ud)
         if (!e->val)
             return MM_ENOMEM;
     }
-    ((kentry *)e->val)->camp = idx + 1;
-    ((kentry *)e->val)->last_ts = c->last_ts;
-    return MM_OK;
+    kentry *ke = e->val;
+    if (c->last_ts > ke->last_ts)
+        ke->last_ts = c->last_ts;
+    ke->camp = idx + 1;
+    if (c->closed_ts) /* stays closed; its sightings stay with it */
+        return mm_hub__closed_mark(h, c, idx);
+    return mm_hub__due_push(h, idx);
 }
 
 static mm_rc load_hit(const mm_hit *hit, void *ud)
@@ -571,6 +571,23 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
     }
 }
 
+bool mm_hub__net_key(const char *ip, char *out, size_t n)
+{
+    mm_addr a;
+    char t[48];
+    if (mm_addr_parse(ip, strlen(ip), &a) != MM_OK ||
+        (a.family != 4 && a.family != 6))
+        return false;
+    if (a.family == 4) {
+        ipv4_net_text(a.bytes, t);
+    } else {
+        memset(a.bytes + 8, 0, 8);
+        mm_addr_format(&a, t, sizeof t);
+    }
+    key_make(out, n, "net:", t, a.family == 4 ? "/24" : "/64", NULL);
+    return true;
+}
+
 /* Keys of an event to be correlated a few events later: computed now, and
  * their slots prefetched, so the random accesses into a large index overlap
  * the work on the events before. */
@@ -798,13 +815,14 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
     for (unsigned i = 0; i < ke->n; i++) {
         sighting *s = &ke->s[i];
         if (s->last_ts < ts - h->p.window_ms ||
-            s->first_ts > ts + h->p.window_ms)
+            s->first_ts > ts + h->p.window_ms || s->last_ts <= ke->closed_last)
             continue;
         bool created;
         chit *hi = camp_hit(cp, s->tenant, &created);
         if (!hi)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
-        hi->first_ts = s->first_ts;
+        hi->first_ts =
+            s->first_ts > ke->closed_last ? s->first_ts : s->last_ts;
         hi->last_ts = s->last_ts;
         hi->count = 1;
         hi->dirty = true;
@@ -819,6 +837,8 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
     score(h, cp);
     if ((rc = h->st->ops->campaign_put(h->st, &cp->c, x->err)) != MM_OK)
         return rc;
+    if (mm_hub__due_push(h, *idx) != MM_OK)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     cp->dirty = true;
     ke->camp = *idx + 1;
     x->res->campaigns_opened++;
@@ -838,8 +858,12 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                             const evkeys *ks)
 {
     mm_hub *h = x->h;
-    if (ts > h->max_ts)
+    if (ts > h->max_ts) {
         h->max_ts = ts;
+        mm_rc rc = h->replay ? MM_OK : mm_hub__close_due(x);
+        if (rc != MM_OK)
+            return rc;
+    }
     /* Keys go from most to least specific (ip, net, domain, sig, users).
      * Only the first key that has or opens a campaign acts for this event
      * (opens, warns); the others only record the sighting, so one attacker
@@ -911,7 +935,8 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
             unsigned n = 0;
             for (unsigned i = 0; i < ke->n; i++)
                 if (ke->s[i].last_ts >= ts - h->p.window_ms &&
-                    ke->s[i].first_ts <= ts + h->p.window_ms)
+                    ke->s[i].first_ts <= ts + h->p.window_ms &&
+                    ke->s[i].last_ts > ke->closed_last)
                     n++;
             if (n < h->p.k)
                 continue;
@@ -1092,6 +1117,7 @@ static void clear_state(mm_hub *h)
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     h->ncamps = 0;
+    h->ndue = 0;
     mm_hub_smap_free(&h->inds, free);
     mm_hub_smap_free(&h->sioc, free);
     h->keys.seed = h->inds.seed = h->sioc.seed = h->tid.seed;
@@ -1256,6 +1282,9 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
     mm_hub_ingest_result scratch;
     ingest_ctx x = {h, now_ms, &scratch, err, NULL, 0, 0};
     mm_hub_ingest_job *last = NULL;
+    /* campaigns due since the last rebuild (the replay writes nothing) */
+    if (rc == MM_OK && !h->st->ops->ingest_only)
+        rc = mm_hub__close_due(&x);
     for (size_t i = 0; i < n && rc == MM_OK; i++) {
         if (jobs[i].rc != MM_OK)
             continue;

@@ -421,6 +421,14 @@ static mm_rc hit_row(const mm_hit *h, void *ud)
     return rc;
 }
 
+/* "state" (open, closed) and, once closed, the event time it closed. */
+static mm_rc camp_state(mm_buf *out, const mm_campaign *c)
+{
+    mm_rc rc = mm_buf_printf(out, ",\"state\":\"%s\"",
+                             c->closed_ts ? "closed" : "open");
+    return rc || !c->closed_ts ? rc : ts_member(out, "closed", c->closed_ts);
+}
+
 mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
 {
     rec_vec cv = {NULL, 0, 0, sizeof(mm_campaign)};
@@ -436,6 +444,7 @@ mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
         rc = rc ? rc : ts_member(out, "opened", c->opened_ms);
         rc = rc ? rc : ts_member(out, "first_seen", c->first_ts);
         rc = rc ? rc : ts_member(out, "last_seen", c->last_ts);
+        rc = rc ? rc : camp_state(out, c);
         rc = rc ? rc
                 : mm_buf_printf(out,
                                 ",\"tenants\":%u,\"score\":%u,\"severity\":%d,"

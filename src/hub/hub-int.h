@@ -181,8 +181,10 @@ typedef struct kentry {
     int64_t last_ts;
     uint32_t camp; /* index + 1 into h->camps, 0 = none */
     uint16_t n, cap;
-    sighting *s;     /* inl until more than KENTRY_INLINE tenants */
-    sighting inl[2]; /* most keys are seen by one or two tenants */
+    sighting *s;         /* inl until more than KENTRY_INLINE tenants */
+    sighting inl[2];     /* most keys are seen by one or two tenants */
+    int64_t closed_last; /* last_ts of the key's last closed campaign: older
+                            sightings belong to it and count no more */
 } kentry;
 #define KENTRY_INLINE 2u
 
@@ -227,8 +229,10 @@ struct mm_hub {
     int64_t cursor;
     int64_t max_ts;
     int64_t last_compact_ms;
-    bool replay; /* rebuilding from the store: no writes */
-    bool stale;  /* a rebuild failed (store unreachable): redo it first */
+    bool replay;      /* rebuilding from the store: no writes */
+    bool stale;       /* a rebuild failed (store unreachable): redo it first */
+    struct cdue *due; /* open campaigns, min-heap by last_ts (campclose.c) */
+    size_t ndue, capdue;
 };
 
 /* One ingest (or replay) in progress. */
@@ -240,6 +244,30 @@ typedef struct ingest_ctx {
     hind **dirty_ind;
     size_t ndirty, capdirty;
 } ingest_ctx;
+
+/* ---- campaign closing (campclose.c) ------------------------------------ */
+
+/* A heap entry: campaign index and its last_ts when pushed (may be stale:
+ * a later sighting moved it on, then it is pushed again when it surfaces). */
+typedef struct cdue {
+    int64_t last_ts;
+    unsigned idx;
+} cdue;
+/* Adds open campaign `idx` to the closing heap. */
+mm_rc mm_hub__due_push(mm_hub *h, unsigned idx);
+/* Closes every open campaign whose last sighting is W or more before
+ * h->max_ts (written in the open transaction); O(log n) per closed or
+ * moved-on campaign, O(1) when none is due. */
+mm_rc mm_hub__close_due(ingest_ctx *x);
+/* Marks campaign `idx` (closed) on its key: the key no longer points to it
+ * and the sightings it covered (of the key and, for an ip key, of its
+ * net key) count no more for opening a campaign. */
+mm_rc mm_hub__closed_mark(mm_hub *h, const mm_campaign *c, unsigned idx);
+/* "net:a.b.c.0/24" or "net:x:y:z:w::/64" for an address text (correlate.c,
+ * the same text event_keys makes); false when `ip` is no address. */
+bool mm_hub__net_key(const char *ip, char *out, size_t n);
+/* The correlation key text "type:key" of a campaign. */
+void mm_hub__camp_key(const mm_campaign *c, char *out, size_t n);
 
 /* Index of a tenant id in h->ten, or -1. */
 int mm_hub__tenant_idx(const mm_hub *h, const char *id);

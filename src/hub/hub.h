@@ -144,6 +144,9 @@ typedef struct mm_campaign {
     unsigned score;   /* 0..100 */
     int severity;     /* highest severity seen */
     bool escalated;
+    /* event time its window ended (last_ts + W); 0 = still open. A closed
+     * campaign never takes new sightings: the same key opens a new one. */
+    int64_t closed_ts;
 } mm_campaign;
 
 typedef struct mm_hit {

@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 5
+#define PG_SCHEMA_VERSION 6
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -95,9 +95,21 @@ static const char migration_1[] =
     "CREATE INDEX scs_confirmations_supplier ON "
     "scs_confirmations(supplier,confirmed_date,id);";
 
+/* 6: campaigns close after their window (closed_ts, 0 = open); one key
+ * may then have several campaigns, one open at most. */
+static const char migration_6[] =
+    "ALTER TABLE campaigns ADD COLUMN closed_ts bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE campaigns DROP CONSTRAINT IF EXISTS "
+    "campaigns_key_type_key_key;"
+    "CREATE INDEX campaigns_key ON campaigns(key_type,key);";
+
 static const char *const migrations[PG_SCHEMA_VERSION] = {
-    migration_1, mm_hub__pg_migration_2, mm_hub__pg_migration_3,
-    mm_hub__pg_migration_4, mm_hub__pg_migration_5};
+    migration_1,
+    mm_hub__pg_migration_2,
+    mm_hub__pg_migration_3,
+    mm_hub__pg_migration_4,
+    mm_hub__pg_migration_5,
+    migration_6};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -143,16 +155,17 @@ static const stmt q_link_list = {
 static const stmt q_camp_ins = {
     "camp_ins",
     "INSERT INTO campaigns(key_type,key,opened,first_ts,last_ts,tenants,"
-    "score,severity,escalated) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) "
-    "RETURNING id"};
+    "score,severity,escalated,closed_ts) VALUES($1,$2,$3,$4,$5,$6,$7,$8,"
+    "$9,$10) RETURNING id"};
 static const stmt q_camp_upd = {
     "camp_upd",
     "UPDATE campaigns SET key_type=$1,key=$2,opened=$3,first_ts=$4,"
-    "last_ts=$5,tenants=$6,score=$7,severity=$8,escalated=$9 WHERE "
-    "id=$10"};
+    "last_ts=$5,tenants=$6,score=$7,severity=$8,escalated=$9,"
+    "closed_ts=$10 WHERE id=$11"};
 static const stmt q_camp_list = {
-    "camp_list", "SELECT id,key_type,key,opened,first_ts,last_ts,tenants,"
-                 "score,severity,escalated FROM campaigns ORDER BY id"};
+    "camp_list",
+    "SELECT id,key_type,key,opened,first_ts,last_ts,tenants,"
+    "score,severity,escalated,closed_ts FROM campaigns ORDER BY id"};
 static const stmt q_hit_put = {
     "hit_put",
     "INSERT INTO campaign_hits AS h(campaign,tenant,first_ts,last_ts,"
@@ -934,6 +947,7 @@ static mm_rc pg_campaign_put(mm_store *base, mm_campaign *c, mm_err *err)
     p_int(&p, c->score);
     p_int(&p, c->severity);
     p_bool(&p, c->escalated);
+    p_int(&p, c->closed_ts);
     if (c->id) {
         p_int(&p, c->id);
         return pg_run((pg_store *)base, &q_camp_upd, &p, NULL, err,
@@ -957,6 +971,7 @@ static mm_rc campaign_row(const PGresult *r, int i, const visit *v)
     c.score = (unsigned)col_i64(r, i, 7);
     c.severity = (int)col_i64(r, i, 8);
     c.escalated = col_bool(r, i, 9);
+    c.closed_ts = col_i64(r, i, 10);
     return v->fn.campaign(&c, v->ud);
 }
 

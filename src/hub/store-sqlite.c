@@ -70,14 +70,14 @@ static const char *const sql_text[Q_COUNT] = {
         "SELECT supplier,customer,disclose FROM links ORDER BY 1,2",
     [Q_CAMP_INS] =
         "INSERT INTO campaigns(key_type,key,opened,first_ts,last_ts,tenants,"
-        "score,severity,escalated) VALUES(?,?,?,?,?,?,?,?,?)",
+        "score,severity,escalated,closed_ts) VALUES(?,?,?,?,?,?,?,?,?,?)",
     [Q_CAMP_UPD] =
         "UPDATE campaigns SET key_type=?,key=?,opened=?,first_ts=?,last_ts=?,"
-        "tenants=?,score=?,severity=?,escalated=? WHERE id=?",
+        "tenants=?,score=?,severity=?,escalated=?,closed_ts=? WHERE id=?",
     [Q_CAMP_LIST] =
         "SELECT "
         "id,key_type,key,opened,first_ts,last_ts,tenants,score,severity,"
-        "escalated FROM campaigns ORDER BY id",
+        "escalated,closed_ts FROM campaigns ORDER BY id",
     [Q_HIT_PUT] =
         "INSERT INTO campaign_hits(campaign,tenant,first_ts,last_ts,count) "
         "VALUES(?,?,?,?,?) ON CONFLICT(campaign,tenant) DO UPDATE SET "
@@ -412,6 +412,7 @@ static mm_rc sq_scan_events(mm_store *base, int64_t since, mm_event_row_fn fn,
 
 /* Copies tenants' tokens into the tokens table (section at the end). */
 static mm_rc sq_token_migrate(sq_store *s, mm_err *err);
+static mm_rc sq_campaign_close_migrate(sq_store *s, mm_err *err);
 
 static mm_rc sq_tenant_put(mm_store *base, const mm_tenant *t, mm_err *err)
 {
@@ -490,8 +491,9 @@ static mm_rc sq_campaign_put(mm_store *base, mm_campaign *c, mm_err *err)
     sqlite3_bind_int(st, 7, (int)c->score);
     sqlite3_bind_int(st, 8, c->severity);
     sqlite3_bind_int(st, 9, c->escalated ? 1 : 0);
+    sqlite3_bind_int64(st, 10, c->closed_ts);
     if (c->id) {
-        sqlite3_bind_int64(st, 10, c->id);
+        sqlite3_bind_int64(st, 11, c->id);
         return step_done(s, st, err, "put campaign");
     }
     return step_insert(s, st, &c->id, err, "put campaign");
@@ -511,6 +513,7 @@ static mm_rc campaign_row(sqlite3_stmt *st, const visit *v)
     c.score = (unsigned)sqlite3_column_int(st, 7);
     c.severity = sqlite3_column_int(st, 8);
     c.escalated = sqlite3_column_int(st, 9) != 0;
+    c.closed_ts = sqlite3_column_int64(st, 10);
     return v->fn.campaign(&c, v->ud);
 }
 
@@ -1130,6 +1133,8 @@ mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
         rc = sq_exec(s, schema, err);
     if (rc == MM_OK)
         rc = sq_token_migrate(s, err);
+    if (rc == MM_OK)
+        rc = sq_campaign_close_migrate(s, err);
     for (int i = 0; rc == MM_OK && i < Q_COUNT; i++)
         if (sqlite3_prepare_v3(s->db, sql_text[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &s->q[i],
@@ -2394,5 +2399,48 @@ mm_rc mm_hub__sq_event_rows(mm_store *base, struct sqlite3_stmt *st,
     if (rc == MM_OK && r != SQLITE_DONE)
         rc = sq_fail((sq_store *)base, err, what);
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* Campaigns that close (issue 12): a closed_ts column, and the same key may
+ * have several campaigns (one open at most), so the UNIQUE(key_type,key) of
+ * the first schema goes; SQLite drops a constraint only by rebuilding the
+ * table. Done once, when table_info has no closed_ts. */
+static const char campaign_close_schema[] =
+    "PRAGMA foreign_keys=OFF;"
+    "BEGIN IMMEDIATE;"
+    "CREATE TABLE campaigns_v2(id INTEGER PRIMARY KEY, key_type TEXT NOT "
+    "NULL, key TEXT NOT NULL, opened INTEGER NOT NULL, first_ts INTEGER NOT "
+    "NULL, last_ts INTEGER NOT NULL, tenants INTEGER NOT NULL, score INTEGER "
+    "NOT NULL, severity INTEGER NOT NULL, escalated INTEGER NOT NULL DEFAULT "
+    "0, closed_ts INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO campaigns_v2(id,key_type,key,opened,first_ts,last_ts,"
+    "tenants,score,severity,escalated) SELECT id,key_type,key,opened,"
+    "first_ts,last_ts,tenants,score,severity,escalated FROM campaigns;"
+    "DROP TABLE campaigns;"
+    "ALTER TABLE campaigns_v2 RENAME TO campaigns;"
+    "CREATE INDEX campaigns_key ON campaigns(key_type,key);"
+    "COMMIT;"
+    "PRAGMA foreign_keys=ON;";
+
+static mm_rc sq_campaign_close_migrate(sq_store *s, mm_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT 1 FROM pragma_table_info('campaigns') "
+                           "WHERE name='closed_ts'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(s, err, "schema");
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step == SQLITE_ROW)
+        return MM_OK;
+    if (step != SQLITE_DONE)
+        return sq_fail(s, err, "schema");
+    mm_rc rc = sq_exec(s, campaign_close_schema, err);
+    if (rc != MM_OK) {
+        sqlite3_exec(s->db, "ROLLBACK; PRAGMA foreign_keys=ON;", NULL, NULL,
+                     NULL);
+    }
     return rc;
 }

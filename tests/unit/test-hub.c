@@ -826,11 +826,12 @@ static void test_index_compaction(void **state)
     int before = campaigns(f);
     post(f, "b", "2", "45.40.1.1", T0 + 1000);
     assert_int_equal(campaigns(f), before);
-    /* the campaign's key survived: c joins the existing campaign */
+    /* the campaign closed when time moved 48 h on (issue 12): c's
+     * sighting neither joins it nor opens a new one alone */
     mm_hub_ingest_result r =
         post(f, "c", "10", "45.33.32.156", T0 + 48LL * 3600 * 1000);
     assert_int_equal(r.campaigns_opened, 0);
-    assert_true(r.warnings >= 1);
+    assert_int_equal(r.warnings, 0);
 }
 
 static void test_future_clamped(void **state)
@@ -855,6 +856,78 @@ static void test_rebuild_index(void **state)
     start(f, 2);
     post(f, "b", "1", "45.33.32.156", T0 + 1000);
     assert_true(campaigns(f) >= 1);
+}
+
+typedef struct camps_seen {
+    int n;
+    int64_t id[8], closed[8];
+    unsigned tenants[8];
+} camps_seen;
+
+static mm_rc seen_camp(const mm_campaign *c, void *ud)
+{
+    camps_seen *cs = ud;
+    if (cs->n < 8) {
+        cs->id[cs->n] = c->id;
+        cs->closed[cs->n] = c->closed_ts;
+        cs->tenants[cs->n] = c->tenants;
+    }
+    cs->n++;
+    return MM_OK;
+}
+
+static camps_seen camps_of(fx *f)
+{
+    camps_seen cs;
+    memset(&cs, 0, sizeof cs);
+    mm_err err;
+    assert_int_equal(mm_store_campaign_list(f->st, seen_camp, &cs, &err),
+                     MM_OK);
+    return cs;
+}
+
+/* A campaign closes once its last sighting is a window W behind the newest
+ * event; the same key then needs k fresh tenants for a NEW campaign, and a
+ * restart keeps the closed one closed. */
+static void test_campaign_closes(void **state)
+{
+    fx *f = *state;
+    const int64_t H = 3600LL * 1000, W = 24 * H;
+    start(f, 2);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0 + H);
+    camps_seen cs = camps_of(f);
+    assert_int_equal(cs.n, 1);
+    assert_int_equal(cs.closed[0], 0);
+    int64_t first = cs.id[0];
+    /* a third tenant after the window: campaign 1 closed, no new one yet
+     * (the sightings of a and b belong to the closed campaign) */
+    mm_hub_ingest_result r = post(f, "c", "1", "45.33.32.156", T0 + W + H);
+    assert_int_equal(r.campaigns_opened, 0);
+    cs = camps_of(f);
+    assert_int_equal(cs.n, 1);
+    assert_int_equal(cs.closed[0], T0 + H + W);
+    assert_int_equal(cs.tenants[0], 2);
+    /* restart: still closed, and the rebuilt index agrees */
+    mm_hub_free(f->h);
+    f->h = NULL;
+    start(f, 2);
+    r = post(f, "b", "2", "45.33.32.156", T0 + W + 2 * H);
+    assert_int_equal(r.campaigns_opened, 1); /* k = 2 again: c and b */
+    cs = camps_of(f);
+    assert_int_equal(cs.n, 2);
+    assert_int_equal(cs.closed[0], T0 + H + W);
+    assert_true(cs.id[1] != first);
+    assert_int_equal(cs.closed[1], 0);
+    assert_int_equal(cs.tenants[1], 2);
+    /* the JSON shows both states */
+    mm_buf b;
+    mm_buf_init(&b, 1 << 20);
+    mm_err err;
+    assert_int_equal(mm_hub_campaigns_json(f->st, &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, "\"state\":\"closed\",\"closed\":"));
+    assert_non_null(strstr(b.data, "\"state\":\"open\""));
+    mm_buf_free(&b);
 }
 
 int main(void)
@@ -882,6 +955,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_net_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_campaign_closes, setup, teardown),
         cmocka_unit_test(test_batch_decode),
         cmocka_unit_test(test_graph_csv),
         cmocka_unit_test(test_ioc_acsc),
