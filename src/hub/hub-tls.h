@@ -21,6 +21,9 @@ typedef struct mm_hub_tls mm_hub_tls;
 mm_rc mm_hub_tls_new(const char *cert_path, const char *key_path,
                      int64_t now_ms, mm_hub_tls **out, mm_err *err);
 mm_rc mm_hub_tls_reload(mm_hub_tls *t, int64_t now_ms, mm_err *err);
+/* The same checks on a pair in memory, nothing kept (the fuzz target). */
+mm_rc mm_hub_tls_check(const char *cert, size_t cert_len, const char *key,
+                       size_t key_len, int64_t now_ms, mm_err *err);
 /* "期限 / expires YYYY-MM-DD, SHA-256 AB:…" of the current certificate. */
 void mm_hub_tls_describe(mm_hub_tls *t, char *out, size_t n);
 /* Pairs replaced so far (kept until mm_hub_tls_free). */

@@ -165,32 +165,52 @@ static mm_rc pair_parse(const char *cert_path, const char *key_path,
     return MM_OK;
 }
 
+/* Checks a pair held in memory; *out (when out is not NULL) only when it
+ * is usable now. */
+static mm_rc pair_make(const char *cert_path, const char *key_path,
+                       const char *cert, size_t cert_len, const char *key,
+                       size_t key_len, int64_t now_ms, tls_pair **out,
+                       mm_err *err)
+{
+    tls_pair *p = calloc(1, sizeof *p);
+    if (!p)
+        return mm_err_set(err, MM_ENOMEM, "<tls>", 0, "out of memory");
+    mm_rc rc =
+        pair_parse(cert_path, key_path, cert, cert_len, key, key_len, p, err);
+    if (rc == MM_OK)
+        rc = pair_dates(cert_path, now_ms, p, err);
+    if (rc == MM_OK && out) {
+        *out = p;
+        p = NULL;
+    }
+    pair_free(p);
+    return rc;
+}
+
 /* Reads and checks both files; *out only when the pair is usable now. */
 static mm_rc pair_load(const char *cert_path, const char *key_path,
                        int64_t now_ms, tls_pair **out, mm_err *err)
 {
     char *cert = NULL, *key = NULL;
     size_t cert_len = 0, key_len = 0;
-    tls_pair *p = calloc(1, sizeof *p);
-    if (!p)
-        return mm_err_set(err, MM_ENOMEM, "<tls>", 0, "out of memory");
     mm_rc rc = mm_file_read(cert_path, 1u << 20, &cert, &cert_len, err);
     if (rc == MM_OK)
         rc = mm_file_read(key_path, 1u << 20, &key, &key_len, err);
     if (rc == MM_OK)
-        rc = pair_parse(cert_path, key_path, cert, cert_len, key, key_len, p,
-                        err);
-    if (rc == MM_OK)
-        rc = pair_dates(cert_path, now_ms, p, err);
+        rc = pair_make(cert_path, key_path, cert, cert_len, key, key_len,
+                       now_ms, out, err);
     if (key)
         sodium_memzero(key, key_len);
     free(key);
     free(cert);
-    if (rc == MM_OK)
-        *out = p;
-    else
-        pair_free(p);
     return rc;
+}
+
+mm_rc mm_hub_tls_check(const char *cert, size_t cert_len, const char *key,
+                       size_t key_len, int64_t now_ms, mm_err *err)
+{
+    return pair_make("<cert>", "<key>", cert, cert_len, key, key_len, now_ms,
+                     NULL, err);
 }
 
 mm_rc mm_hub_tls_new(const char *cert_path, const char *key_path,
