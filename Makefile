@@ -28,6 +28,8 @@ PKGS += libpq libnats
 PKGS += libnftables
 # monthly report PDF (src/report)
 PKGS += pangocairo fontconfig
+# hub certificate reload (src/hub/tls.c): GnuTLS, under libmicrohttpd
+PKGS += gnutls
 TEST_PKGS := cmocka
 
 # pkg-config name -> Debian package, for the one-line "install X" message.
@@ -45,6 +47,7 @@ pkg_deb_pangocairo := libpango1.0-dev
 pkg_deb_fontconfig := libfontconfig-dev
 pkg_deb_libnftables := libnftables-dev
 pkg_deb_libnats := libnats-dev
+pkg_deb_gnutls := libgnutls28-dev
 
 missing_pkg = $(firstword $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
 check_pkgs = $(if $(call missing_pkg,$(1)),$(error missing library $(call missing_pkg,$(1)): install the Debian package $(pkg_deb_$(call missing_pkg,$(1))) (apt-get install $(pkg_deb_$(call missing_pkg,$(1)))) or run scripts/deps))

@@ -86,6 +86,14 @@ static int run_escalations(hub_args *a)
  * --------------------------------------------------------------------------
  */
 
+/* The server's log (certificate reloads): one line on stderr. */
+static void hub_log(void *ud, mm_log_level level, const char *msg)
+{
+    (void)ud;
+    (void)level;
+    fprintf(stderr, "mamori hub: %s\n", msg);
+}
+
 static int run_serve(hub_args *a)
 {
     const char *dir = a->dir, *listen = a->listen;
@@ -116,8 +124,10 @@ static int run_serve(hub_args *a)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP); /* re-read the TLS certificate and key */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    c.log = hub_log;
     mm_hub_server *s;
     mm_rc r = mm_hub_server_start(&c, &s, &err);
     if (r != MM_OK)
@@ -134,7 +144,8 @@ static int run_serve(hub_args *a)
             c.listen_host, strchr(c.listen_host, ':') ? "]" : "",
             mm_hub_server_port(s));
     int sig;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        mm_hub_server_reload_tls(s, &err); /* the server logs the outcome */
     fprintf(stderr, "mamori hub: 停止します / stopping\n");
     mm_hub_server_stop(s);
     return MM_EXIT_OK;

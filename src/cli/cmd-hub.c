@@ -44,6 +44,8 @@ static const char usage[] =
     "      API を起動（平文 HTTP はループバックのみ）/ run the API (plain "
     "HTTP on\n"
     "      loopback only); writes the bound port to DIR/hub.port\n"
+    "      SIGHUP 証明書と鍵を再読み込み / re-read the TLS certificate and "
+    "key\n"
     "  mamori hub campaigns --dir DIR [--json]\n"
     "  mamori hub escalations --dir DIR [--stix]\n"
     "  mamori hub scs submit --dir DIR --tenant ID FILE\n"

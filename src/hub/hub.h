@@ -729,6 +729,9 @@ typedef struct mm_hub_server_conf {
     unsigned session_idle_s;    /* console session idle expiry (1800) */
     unsigned session_max_s;     /* console session absolute expiry (43200) */
     char bus[1024];             /* "nats://…": a front end (docs/scale.md) */
+    /* the server's own log (certificate reloads); NULL: none */
+    mm_log_fn log;
+    void *log_ud;
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -748,6 +751,12 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *c, mm_hub_server **out,
 /* The port actually bound (useful with port 0). */
 unsigned mm_hub_server_port(const mm_hub_server *s);
 void mm_hub_server_stop(mm_hub_server *s);
+/* Re-reads the TLS certificate and key (SIGHUP, POST
+ * /api/v1/admin/tls/reload): new connections get the new pair when the
+ * key matches the certificate and the certificate is valid now; otherwise
+ * the pair in use stays and err says why. Logs either outcome through
+ * conf.log. MM_EINVAL on a hub without TLS. */
+mm_rc mm_hub_server_reload_tls(mm_hub_server *s, mm_err *err);
 
 /* ---- SCS: buyers' required ★ and suppliers' confirmed ★ ------------------
  */

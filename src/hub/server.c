@@ -5,6 +5,7 @@
  * metrics, plus one background thread for webhooks and feed expiry. Every
  * call into the store and the engine holds `mu`. */
 #include "hub-int.h"
+#include "hub-tls.h"
 #include "console-assets.h"
 
 #include <arpa/inet.h>
@@ -90,7 +91,6 @@ struct mm_hub_server {
     pthread_cond_t bg_cv;
     pthread_t bg;
     bool bg_started, stop;
-    char *cert_pem, *key_pem;
     unsigned port;
     int64_t last_reload_ms;
     waiter *w;
@@ -112,6 +112,7 @@ struct mm_hub_server {
     uint64_t pruned_total;
     mm_hub_notifier *notifier; /* the outbox sender (notifier.c) */
     mm_hub_console *console;   /* the console API (api-console.c) */
+    mm_hub_tls *tls;           /* certificate and key (tls.c) */
 };
 
 static double mono_s(void)
@@ -980,6 +981,35 @@ static enum MHD_Result block_access(mm_hub_server *s, struct MHD_Connection *c,
     return r;
 }
 
+/* POST /api/v1/admin/tls/reload: as SIGHUP, for an admin token. 200 with
+ * the new certificate's expiry and fingerprint; 422 with the reason the
+ * pair was refused (the old one stays); 400 on a hub without TLS. */
+static enum MHD_Result
+tls_reload_http(mm_hub_server *s, struct MHD_Connection *c, const char *method)
+{
+    if (strcmp(method, "POST") != 0)
+        return reply_error(s, c, 405, "use POST", "Allow", "POST");
+    mm_err err;
+    char msg[700];
+    bool ok = mm_hub_server_reload_tls(s, &err) == MM_OK;
+    if (ok)
+        mm_hub_tls_describe(s->tls, msg, sizeof msg);
+    else
+        mm_err_format(&err, msg, sizeof msg);
+    mm_buf b;
+    mm_buf_init(&b, 4096);
+    mm_buf_puts(&b, ok ? "{\"status\":\"reloaded\",\"certificate\":"
+                       : "{\"error\":");
+    mm_buf_json_str(&b, msg, strlen(msg));
+    mm_buf_puts(&b, "}");
+    unsigned status = ok ? 200 : s->tls ? 422 : 400;
+    enum MHD_Result ret =
+        reply(c, status, "application/json", b.data ? b.data : "{}",
+              b.data ? b.len : 2, NULL, NULL);
+    mm_buf_free(&b);
+    return ret;
+}
+
 /* /api/v1/scs/… (the SCS buyer view, routes in scs-status.c: reading
  * needs the read scope, submitting the upload scope) and /api/v1/admin/…
  * (tokens.c, the admin scope). Bodies of at most MM_HUB_SCS_DOC_MAX
@@ -1024,6 +1054,8 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
     }
     if (r->status)
         return reply_error(s, c, (unsigned)r->status, r->msg, NULL, NULL);
+    if (admin && strcmp(url, "/api/v1/admin/tls/reload") == 0)
+        return tls_reload_http(s, c, method);
     mm_buf out;
     mm_buf_init(&out, RESP_MAX);
     unsigned status = 500;
@@ -1400,11 +1432,35 @@ void mm_hub_server_stop(mm_hub_server *s)
     pthread_mutex_destroy(&s->qmu);
     pthread_cond_destroy(&s->qcv);
     pthread_cond_destroy(&s->bg_cv);
-    free(s->cert_pem);
-    free(s->key_pem);
+    mm_hub_tls_free(s->tls); /* after the daemon: handshakes use it */
     free(s->ts);
     free(s->w);
     free(s);
+}
+
+mm_rc mm_hub_server_reload_tls(mm_hub_server *s, mm_err *err)
+{
+    char msg[900], why[700];
+    mm_rc rc =
+        s->tls ? mm_hub_tls_reload(s->tls, mm_now_ms(), err)
+               : mm_err_set(err, MM_EINVAL, "<tls>", 0,
+                            "TLS なしのハブです / this hub runs without TLS");
+    if (rc == MM_OK) {
+        mm_hub_tls_describe(s->tls, why, sizeof why);
+        snprintf(msg, sizeof msg,
+                 "証明書を再読み込みしました / certificate reloaded (%s)",
+                 why);
+    } else {
+        mm_err_format(err, why, sizeof why);
+        snprintf(msg, sizeof msg,
+                 "証明書の再読み込みを拒否、前の証明書を使い続けます / "
+                 "certificate reload refused, the old one stays: %s",
+                 why);
+    }
+    if (s->conf.log)
+        s->conf.log(s->conf.log_ud, rc == MM_OK ? MM_LOG_INFO : MM_LOG_ERROR,
+                    msg);
+    return rc;
 }
 
 unsigned mm_hub_server_port(const mm_hub_server *s)
@@ -1462,12 +1518,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     /* what each tenant stores now (one scan at start), for the quota */
     if (rc == MM_OK && s->st->ops->tenant_usage)
         rc = s->st->ops->tenant_usage(s->st, usage_add, s, err);
-    if (rc == MM_OK && conf->tls) {
-        rc = mm_file_read(conf->cert_path, 1u << 20, &s->cert_pem, NULL, err);
-        if (rc == MM_OK)
-            rc =
-                mm_file_read(conf->key_path, 1u << 20, &s->key_pem, NULL, err);
-    }
+    if (rc == MM_OK && conf->tls)
+        rc = mm_hub_tls_new(conf->cert_path, conf->key_path, mm_now_ms(),
+                            &s->tls, err);
     if (rc != MM_OK) {
         mm_hub_server_stop(s);
         return rc;
@@ -1502,9 +1555,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
             MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
-            MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-            s->key_pem, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-            MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_CONNECTION, mm_hub_tls_notify, s->tls,
+            MHD_OPTION_HTTPS_CERT_CALLBACK, mm_hub_tls_retrieve,
+            MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
     else
         s->d = MHD_start_daemon(
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
