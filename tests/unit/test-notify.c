@@ -112,8 +112,8 @@ static void test_rfc2047(void **state)
     (void)state;
     static const char *const texts[] = {
         "[mamori] 攻撃の警告（重要度: 高）/ attack warning (high)", "a",
-        "日本語だけの長い件名です。日本語だけの長い件名です。日本語"
-        "だけの長い件名です。",
+        ("日本語だけの長い件名です。日本語だけの長い件名です。日本語"
+         "だけの長い件名です。"),
         "😀 emoji 4-byte 😀😀😀😀😀😀😀😀😀😀😀😀😀😀"};
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
         mm_buf b;

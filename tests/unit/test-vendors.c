@@ -405,8 +405,8 @@ static void test_not_vendor(void **state)
     (void)state;
     static const char *const lines[] = {
         "Dec 10 06:55:46 LabSZ su[24200]: Login failed for nobody",
-        "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user "
-        "unknown",
+        ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user "
+         "unknown"),
         "src=203.0.113.5 dst=192.0.2.1 action=drop",
         "hello world",
     };
