@@ -4,7 +4,8 @@
  * asset's web server before anything is probed, then a polite check
  * (rate-limited, no credentials tried): ports that should never face the
  * internet, banners against the shipped known-exploited list, admin pages,
- * the TLS certificate's expiry (docs/scs.md "Outside-in self-check").
+ * the TLS certificate's expiry, TLS 1.0/1.1 still accepted (docs/scs.md
+ * "Outside-in self-check").
  * State: DIR/asm-<tenant>.json, written atomically. */
 #include "hub.h"
 
@@ -316,6 +317,63 @@ static void pause_rate(unsigned per_s)
     nanosleep(&ts, NULL);
 }
 
+/* Whether HOST:PORT completes a TLS handshake with exactly version `ver`
+ * (min | max, e.g. TLSv1_0 | MAX_TLSv1_0): libcurl's OpenSSL back end, connect
+ * only, security level 0 so that OpenSSL 3 is willing to offer the old version
+ * at all. Nothing is sent after the handshake. */
+static bool tls_accepts(const char *hostport, long ver)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return false;
+    char url[320];
+    snprintf(url, sizeof url, "https://%s/", hostport);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(c, CURLOPT_SSLVERSION, ver);
+    curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+    CURLcode cr = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    return cr == CURLE_OK;
+}
+
+/* TLS 1.0 and 1.1 offered on the asset's address (its port, else 443).
+ * SSLv3 cannot be tried: Debian's OpenSSL 3 is built without it (a server
+ * still accepting SSLv3 nearly always accepts TLS 1.0 as well). */
+static void weak_tls_checks(const char *asset, const mm_hub_asm_opts *o,
+                            json_t *arr)
+{
+    static const struct {
+        long ver;
+        const char *name;
+    } old[] = {
+        {CURL_SSLVERSION_TLSv1_0 | CURL_SSLVERSION_MAX_TLSv1_0, "TLS 1.0"},
+        {CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1, "TLS 1.1"}};
+    char hp[300];
+    snprintf(hp, sizeof hp, "%s%s", asset, strchr(asset, ':') ? "" : ":443");
+    for (size_t i = 0; i < sizeof old / sizeof *old; i++) {
+        bool yes = tls_accepts(hp, old[i].ver);
+        pause_rate(o->rate);
+        if (!yes)
+            continue;
+        char d[400];
+        snprintf(d, sizeof d, "%s accepts %s", hp, old[i].name);
+        add_finding(arr, "tls_weak",
+                    "古い暗号化方式（TLS 1.0/1.1）での接続を受け付けて"
+                    "います。通信を盗み見・改ざんされないよう、機器やサーバー"
+                    "の設定で TLS 1.2 以上だけにしてください",
+                    "an old encryption protocol (TLS 1.0/1.1) is accepted: "
+                    "set the server or device to TLS 1.2 or newer only, so "
+                    "traffic cannot be read or altered",
+                    d);
+    }
+}
+
 static void web_checks(const char *asset, const mm_hub_asm_opts *o,
                        int64_t now_ms, json_t *arr)
 {
@@ -405,6 +463,7 @@ mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
             kev_match(o->kev, banner, f);
         }
         web_checks(asset, o, now_ms, f);
+        weak_tls_checks(asset, o, f);
     }
     char t[32];
     mm_time_format(now_ms, t, sizeof t);

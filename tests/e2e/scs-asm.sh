@@ -4,7 +4,8 @@
 # loopback addresses pretending to be an SME's assets: 127.0.0.2 (a web
 # server whose banner is a known-exploited Apache version, with an admin
 # page, and an RDP-like port open), 127.0.0.4 (HTTPS with an expired
-# certificate) — and 127.0.0.3, never verified, which is refused.
+# certificate, TLS 1.2 and newer only), 127.0.0.5 (HTTPS that still accepts
+# TLS 1.0) — and 127.0.0.3, never verified, which is refused.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 PIDS=()
@@ -35,9 +36,12 @@ openssl ca -batch -config "$C/ca.cnf" -cert "$C/ca.pem" -keyfile "$C/ca.key" -in
   -startdate 20240101000000Z -enddate 20250101000000Z >/dev/null 2>&1
 check_eq "the test certificate expired on 2025-01-01" "notAfter=Jan  1 00:00:00 2025 GMT" "$(openssl x509 -in "$C/srv.pem" -noout -enddate)"
 
-# serve ADDR ROOT [CERT KEY] -> prints the port; Server: Apache/2.4.49, /admin/ answers 200
+# a valid certificate for 127.0.0.5
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/ok.key" -out "$C/ok.pem" -days 60 -subj /CN=127.0.0.5 2>/dev/null
+
+# serve ADDR ROOT [CERT KEY [old]] -> prints the port; "old": TLS 1.0 and up; Server: Apache/2.4.49, /admin/ answers 200
 serve() {
-  python3 - "$@" <<'PY' &
+  python3 -W ignore::DeprecationWarning - "$@" <<'PY' &
 import http.server, socketserver, ssl, sys, os
 addr, root = sys.argv[1], sys.argv[2]
 class H(http.server.SimpleHTTPRequestHandler):
@@ -48,16 +52,19 @@ socketserver.TCPServer.allow_reuse_address = True
 srv = http.server.ThreadingHTTPServer((addr, 0), H)
 if len(sys.argv) > 3:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    if len(sys.argv) > 5:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1; ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 open(os.path.join(root, "..", "port-" + addr), "w").write(str(srv.server_address[1]))
 srv.serve_forever()
 PY
   PIDS+=("$!")
 }
-for a in 2 3 4; do mkdir -p "$TMP/www$a/.well-known" "$TMP/www$a/admin"; echo admin >"$TMP/www$a/admin/index.html"; done
+for a in 2 3 4 5; do mkdir -p "$TMP/www$a/.well-known" "$TMP/www$a/admin"; echo admin >"$TMP/www$a/admin/index.html"; done
 serve 127.0.0.2 "$TMP/www2"
 serve 127.0.0.3 "$TMP/www3"
 serve 127.0.0.4 "$TMP/www4" "$C/srv.pem" "$C/srv.key"
+serve 127.0.0.5 "$TMP/www5" "$C/ok.pem" "$C/ok.key" old
 # an RDP-like service: accepts, says nothing
 python3 -c '
 import socket, sys, os
@@ -67,20 +74,22 @@ while True:
     c, _ = s.accept(); c.close()
 ' "$TMP/port-rdp" &
 PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$TMP/port-127.0.0.2" ] && [ -s "$TMP/port-127.0.0.3" ] && [ -s "$TMP/port-127.0.0.4" ] && [ -s "$TMP/port-rdp" ] && break; sleep 0.1; done
-P2=$(cat "$TMP/port-127.0.0.2"); P3=$(cat "$TMP/port-127.0.0.3"); P4=$(cat "$TMP/port-127.0.0.4"); PR=$(cat "$TMP/port-rdp")
+for _ in $(seq 100); do [ -s "$TMP/port-127.0.0.2" ] && [ -s "$TMP/port-127.0.0.3" ] && [ -s "$TMP/port-127.0.0.4" ] && [ -s "$TMP/port-127.0.0.5" ] && [ -s "$TMP/port-rdp" ] && break; sleep 0.1; done
+P2=$(cat "$TMP/port-127.0.0.2"); P3=$(cat "$TMP/port-127.0.0.3"); P4=$(cat "$TMP/port-127.0.0.4"); P5=$(cat "$TMP/port-127.0.0.5"); PR=$(cat "$TMP/port-rdp")
 
 asm() { "$MAMORI" hub asm "$@" --dir "$H" --tenant sato; }
-for a in "127.0.0.2:$P2" "127.0.0.3:$P3" "127.0.0.4:$P4"; do
+for a in "127.0.0.2:$P2" "127.0.0.3:$P3" "127.0.0.4:$P4" "127.0.0.5:$P5"; do
   asm add --asset "$a" 2>/dev/null | head -1 >"$TMP/tok-${a%%:*}"
 done
 check "add: a token to publish" grep -qE '^mamori-verify=[0-9a-f]{32}$' "$TMP/tok-127.0.0.2"
 check_rc "verify before the file is published: refused (exit 1)" 1 asm verify --asset "127.0.0.2:$P2"
 cp "$TMP/tok-127.0.0.2" "$TMP/www2/.well-known/mamori-verify.txt"
 cp "$TMP/tok-127.0.0.4" "$TMP/www4/.well-known/mamori-verify.txt"
+cp "$TMP/tok-127.0.0.5" "$TMP/www5/.well-known/mamori-verify.txt"
 echo "mamori-verify=0000" >"$TMP/www3/.well-known/mamori-verify.txt"   # a wrong token
 check "verify 127.0.0.2 (file on its web server)" asm verify --asset "127.0.0.2:$P2"
 check "verify 127.0.0.4 (over HTTPS)" asm verify --asset "127.0.0.4:$P4"
+check "verify 127.0.0.5 (over HTTPS)" asm verify --asset "127.0.0.5:$P5"
 check_rc "verify 127.0.0.3 with a wrong token: refused" 1 asm verify --asset "127.0.0.3:$P3"
 
 asm check --ports "$PR=rdp" --rate 50 >"$TMP/report.json" 2>"$TMP/check.err"
@@ -89,7 +98,11 @@ f() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); a=[x for x in
 check_eq "127.0.0.2: RDP-like port open, KEV banner, admin page" "admin_page kev open_port" "$(f 127.0.0.2)"
 check "the KEV finding names the CVE and the banner" grep -q 'CVE-2021-41773: Apache httpd 2.4.49' "$TMP/report.json"
 check "the open port names the address and service" grep -q "127.0.0.2:$PR (rdp)" "$TMP/report.json"
-check_eq "127.0.0.4: the expired certificate" "admin_page kev tls_expired" "$(f 127.0.0.4)"
+check_eq "127.0.0.4: the expired certificate (TLS 1.2+ only: no weak-protocol finding)" "admin_page kev tls_expired" "$(f 127.0.0.4)"
+check_eq "127.0.0.5: TLS 1.0 and 1.1 accepted (and the usual web findings)" "admin_page kev tls_weak" "$(f 127.0.0.5)"
+check "the weak-protocol finding names host:port and the version" grep -q "127.0.0.5:$P5 accepts TLS 1.0" "$TMP/report.json"
+check "… and TLS 1.1" grep -q "127.0.0.5:$P5 accepts TLS 1.1" "$TMP/report.json"
+check "the weak-protocol advice is Japanese first" grep -q '"ja": "古い暗号化方式' "$TMP/report.json"
 check "127.0.0.3 (not verified): refused, nothing probed" grep -q "not probed: ownership not proven" "$TMP/report.json"
 check_eq "127.0.0.3: no findings" "0" "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(len([x for x in d['assets'] if x['asset'].startswith('127.0.0.3')][0]['findings']))" "$TMP/report.json")"
 check "the result is kept in the hub directory" test -s "$H/asm-sato.json"
