@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* asm.c — the outside-in self-check (ASM) of an SME's own assets: assets
- * are listed per tenant, their ownership is proven by a file on the
- * asset's web server before anything is probed, then a polite check
- * (rate-limited, no credentials tried): ports that should never face the
- * internet, banners against the shipped known-exploited list, admin pages,
- * the TLS certificate's expiry, TLS 1.0/1.1 still accepted (docs/scs.md
- * "Outside-in self-check").
- * State: DIR/asm-<tenant>.json, written atomically. */
+ * are listed per tenant, their ownership is proven by a DNS TXT record
+ * (dns-txt.c) or a file on the asset's web server before anything is probed,
+ * then a polite check (rate-limited, no credentials tried): ports that should
+ * never face the internet, banners against the shipped known-exploited list,
+ * admin pages, the TLS certificate's expiry, TLS 1.0/1.1 still accepted
+ * (docs/scs.md "Outside-in self-check"). State: DIR/asm-<tenant>.json, written
+ * atomically. */
 #include "hub.h"
 
 #include <curl/curl.h>
@@ -174,8 +174,32 @@ static CURLcode http_get(const char *url, http_res *r)
     return cr;
 }
 
+static mm_rc on_txt(const char *txt, size_t len, void *ud)
+{
+    const char *want = ud;
+    /* a match stops the walk: MM_EOF here means "found" */
+    return len == strlen(want) && memcmp(txt, want, len) == 0 ? MM_EOF : MM_OK;
+}
+
+/* The TXT proof on _mamori.<domain>: domains only (an address has no
+ * place of its own to publish a record). */
+static bool txt_proof(const char *asset, const char *dns, const char *want)
+{
+    char host[256], name[300];
+    snprintf(host, sizeof host, "%s", asset);
+    char *colon = strchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    mm_addr ip;
+    if (mm_addr_parse(host, strlen(host), &ip) == MM_OK)
+        return false;
+    snprintf(name, sizeof name, "_mamori.%s", host);
+    mm_err e;
+    return mm_hub_dns_txt_query(dns, name, on_txt, (void *)want, &e) == MM_EOF;
+}
+
 mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
-                        int64_t now_ms, mm_err *err)
+                        const char *dns, int64_t now_ms, mm_err *err)
 {
     json_t *s = state_load(dir, tenant);
     json_t *a = find_asset(s, asset);
@@ -189,7 +213,8 @@ mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
     char want[64];
     snprintf(want, sizeof want, "mamori-verify=%s",
              json_string_value(json_object_get(a, "token")));
-    bool ok = false;
+    bool ok = txt_proof(asset, dns, want);
+    const char *method = ok ? "dns txt" : "well-known file";
     static const char *const schemes[] = {"https://", "http://"};
     for (size_t i = 0; !ok && i < 2; i++) {
         char url[512];
@@ -204,14 +229,16 @@ mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
         char t[32];
         mm_time_format(now_ms, t, sizeof t);
         json_object_set_new(a, "verified_at", json_string(t));
-        json_object_set_new(a, "method", json_string("well-known file"));
+        json_object_set_new(a, "method", json_string(method));
         rc = state_save(dir, tenant, s, err);
     } else {
         rc = mm_err_set(err, MM_EINVAL, asset, 0,
-                        "所有の確認ができません: http(s)://%s%s に \"%s\" "
-                        "がありません / ownership not proven: \"%s\" not "
-                        "found at http(s)://%s%s",
-                        asset, WELL_KNOWN, want, want, asset, WELL_KNOWN);
+                        "所有の確認ができません: \"%s\" が DNS の TXT "
+                        "レコード（_mamori.ドメイン）にも "
+                        "http(s)://%s%s にもありません / ownership not "
+                        "proven: \"%s\" found neither as a TXT record "
+                        "(_mamori.DOMAIN) nor at http(s)://%s%s",
+                        want, asset, WELL_KNOWN, want, asset, WELL_KNOWN);
     }
     json_decref(s);
     return rc;

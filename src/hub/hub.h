@@ -726,6 +726,7 @@ typedef struct mm_hub_server_conf {
     unsigned session_idle_s;    /* console session idle expiry (1800) */
     unsigned session_max_s;     /* console session absolute expiry (43200) */
     char bus[1024];             /* "nats://…": a front end (docs/scale.md) */
+    char asm_dns[64]; /* resolver for the ASM TXT proof; "" = the system's */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -1416,16 +1417,29 @@ typedef struct mm_hub_asm_opts {
  * ownership token (32 hex, written to token). */
 mm_rc mm_hub_asm_add(const char *dir, const char *tenant, const char *asset,
                      char token[33], mm_err *err);
-/* Proves ownership: "mamori-verify=<token>" in
+/* Proves ownership: "mamori-verify=<token>" as a TXT record on
+ * _mamori.<domain> (domain assets; asked of `dns` "A.B.C.D:PORT", or of the
+ * system's resolver when NULL), or in
  * http(s)://ASSET/.well-known/mamori-verify.txt. MM_EINVAL saying what was
- * looked for when it is not there. */
+ * looked for when neither is there. */
 mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
-                        int64_t now_ms, mm_err *err);
+                        const char *dns, int64_t now_ms, mm_err *err);
 /* Checks every verified asset (unverified ones are listed as refused) and
  * writes the report JSON to out. */
 mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
                        const mm_hub_asm_opts *o, int64_t now_ms, mm_buf *out,
                        mm_err *err);
+
+/* TXT records (dns-txt.c): fn gets each TXT record's character-strings
+ * joined, NUL-terminated; a non-OK return stops the walk. */
+typedef mm_rc (*mm_hub_txt_fn)(const char *txt, size_t len, void *ud);
+/* Parses a DNS answer message (bounds-checked, compressed names). */
+mm_rc mm_hub_dns_txt_parse(const unsigned char *msg, size_t len,
+                           mm_hub_txt_fn fn, void *ud, mm_err *err);
+/* Asks `server` ("A.B.C.D:PORT", NULL: the system's resolver) for the TXT
+ * records of `name`; MM_ENOTFOUND when there are none. */
+mm_rc mm_hub_dns_txt_query(const char *server, const char *name,
+                           mm_hub_txt_fn fn, void *ud, mm_err *err);
 
 /* ---- blocking lists and retraction (blocklist.c, docs/block.md) ---------
  */

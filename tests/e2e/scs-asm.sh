@@ -5,7 +5,8 @@
 # server whose banner is a known-exploited Apache version, with an admin
 # page, and an RDP-like port open), 127.0.0.4 (HTTPS with an expired
 # certificate, TLS 1.2 and newer only), 127.0.0.5 (HTTPS that still accepts
-# TLS 1.0) — and 127.0.0.3, never verified, which is refused.
+# TLS 1.0) — and 127.0.0.3, never verified, which is refused. Then the DNS
+# TXT proof (tenant kato) against a minimal DNS responder on loopback.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 PIDS=()
@@ -107,3 +108,58 @@ check "127.0.0.3 (not verified): refused, nothing probed" grep -q "not probed: o
 check_eq "127.0.0.3: no findings" "0" "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(len([x for x in d['assets'] if x['asset'].startswith('127.0.0.3')][0]['findings']))" "$TMP/report.json")"
 check "the result is kept in the hub directory" test -s "$H/asm-sato.json"
 check_rc "an asset that is not a name or address: exit 2" 2 asm add --asset 'http://x/;rm'
+
+# ---- the DNS TXT proof: _mamori.<domain> "mamori-verify=<token>", asked of a
+# resolver on loopback (hub.conf asm_dns) — a minimal UDP DNS responder that
+# answers TXT queries from the file $TMP/zone ("NAME<TAB>TEXT" lines)
+: >"$TMP/zone"
+python3 - "$TMP/zone" "$TMP/port-dns" <<'PY' &
+import socket, struct, sys
+zone, portf = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+open(portf, "w").write(str(s.getsockname()[1]))
+while True:
+    q, peer = s.recvfrom(4096)
+    qid, _, qd = struct.unpack(">HHH", q[:6])
+    o, labels = 12, []
+    while q[o]:
+        labels.append(q[o + 1:o + 1 + q[o]].decode()); o += 1 + q[o]
+    qtype = struct.unpack(">H", q[o + 1:o + 3])[0]; qend = o + 5
+    name = ".".join(labels).lower()
+    recs = [l.rstrip("\n").split("\t", 1)[1] for l in open(zone) if l.split("\t", 1)[0] == name]
+    ans = b""
+    for r in recs if qtype == 16 else []:
+        t = r.encode(); rd = bytes([len(t)]) + t
+        ans += b"\xc0\x0c" + struct.pack(">HHIH", 16, 1, 60, len(rd)) + rd
+    n = ans.count(b"\xc0\x0c")
+    flags = 0x8180 if recs or any(l.startswith(name + "\t") for l in open(zone)) else 0x8183
+    s.sendto(struct.pack(">HHHHHH", qid, flags, 1, n, 0, 0) + q[12:qend] + ans, peer)
+PY
+PIDS+=("$!")
+for _ in $(seq 100); do [ -s "$TMP/port-dns" ] && break; sleep 0.1; done
+PD=$(cat "$TMP/port-dns")
+echo "asm_dns = 127.0.0.1:$PD" >>"$H/hub.conf"
+"$MAMORI" hub tenant add --dir "$H" --id kato --name "加藤商店" --kind sme >/dev/null 2>&1
+asmk() { "$MAMORI" hub asm "$@" --dir "$H" --tenant kato; }
+asmk add --asset shop.kato.test 2>"$TMP/add-shop.err" >"$TMP/add-shop.out"
+asmk add --asset other.kato.test 2>/dev/null | head -1 >"$TMP/tok-other"
+TS=$(head -1 "$TMP/add-shop.out"); TO=$(cat "$TMP/tok-other")
+check "add: how to publish the TXT record is explained" grep -q "_mamori" "$TMP/add-shop.err"
+check_rc "verify shop.kato.test before the TXT record exists: refused (exit 1)" 1 asmk verify --asset shop.kato.test
+asmk verify --asset shop.kato.test 2>"$TMP/verify.err" >/dev/null
+check "the refusal says what was looked for (TXT on _mamori.DOMAIN), Japanese first" \
+  grep -q '所有の確認ができません.*TXT.*_mamori.*ownership not proven' "$TMP/verify.err"
+printf 'shop.kato.test\t%s\n' "$TS" >>"$TMP/zone"          # on the domain itself: not the place
+printf '_mamori.shop.kato.test\tv=spf1 -all\n' >>"$TMP/zone"
+check_rc "a TXT record on the bare domain does not count" 1 asmk verify --asset shop.kato.test
+printf '_mamori.shop.kato.test\t%s\n' "$TS" >>"$TMP/zone"
+check "verify shop.kato.test by the TXT record on _mamori.shop.kato.test" asmk verify --asset shop.kato.test
+check "the proof method is recorded (dns txt)" grep -q '"method": "dns txt"' "$H/asm-kato.json"
+printf '_mamori.other.kato.test\t%s\n' "$TS" >>"$TMP/zone"   # another asset's token
+check_rc "other.kato.test with another asset's token: refused" 1 asmk verify --asset other.kato.test
+check_rc "an IP asset is not proven by DNS (no such file either): refused" 1 asm verify --asset "127.0.0.3:$P3"
+asmk check --ports "$PR=rdp" --rate 50 >"$TMP/report-k.json" 2>/dev/null
+check_eq "check: shop.kato.test probed, other.kato.test refused" "probed refused" \
+  "$(python3 -c "import json,sys; d={x['asset']:x for x in json.load(open(sys.argv[1]))['assets']}; print(*['refused' if 'refused' in d[a] else 'probed' for a in ('shop.kato.test','other.kato.test')])" "$TMP/report-k.json")"
+sed -i "s/^asm_dns = .*/asm_dns = localhost:53/" "$H/hub.conf"
+check_rc "asm_dns that is not A.B.C.D:PORT: refused" 1 asmk verify --asset shop.kato.test
