@@ -842,6 +842,12 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
 void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
                      const char *url, const char *body, size_t len,
                      int64_t now_ms, unsigned *status, mm_buf *out);
+/* The same with the hub directory: GET /api/v1/scs/evidence then also
+ * carries the tenant's latest self-check (DIR/asm-<tenant>.json). */
+void mm_hub_scs_http_dir(mm_store *st, const char *dir,
+                         const mm_tenant *caller, const char *method,
+                         const char *url, const char *body, size_t len,
+                         int64_t now_ms, unsigned *status, mm_buf *out);
 
 /* ---- administration of a hub directory (admin.c) --------------------------
  */
@@ -1397,6 +1403,11 @@ mm_rc mm_hub_case_html(mm_store *st, int64_t id, mm_buf *out, mm_err *err);
  * (now - window_days, now] are read. */
 mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
                            unsigned window_days, mm_buf *out, mm_err *err);
+/* The same plus the tenant's latest outside-in self-check from `dir`
+ * (asm_exposure, asm_vulnerable, asm_tls; dir NULL: none). */
+mm_rc mm_hub_evidence_json_dir(mm_store *st, const char *dir,
+                               const char *tenant, int64_t now_ms,
+                               unsigned window_days, mm_buf *out, mm_err *err);
 
 /* ---- outside-in self-check of an SME's own assets (asm.c) ---------------
  * State in DIR/asm-<tenant>.json. Nothing is probed before the asset's
@@ -1429,6 +1440,23 @@ mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
 mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
                        const mm_hub_asm_opts *o, int64_t now_ms, mm_buf *out,
                        mm_err *err);
+
+/* The latest self-check as SCS evidence checks (evidence-asm.c):
+ * asm_exposure, asm_vulnerable, asm_tls, each ok or not with the check's
+ * time (last_seen), "self-check <time> <host:port>" as source and the
+ * findings as lines. x owns the strings until mm_hub_asm_evidence_free.
+ * Returns how many checks were written to c (0: no check in
+ * (from_ms, now_ms], or nothing probed). */
+#define MM_HUB_ASM_EV_CHECKS 3u
+typedef struct mm_hub_asm_ev {
+    char source[MM_HUB_ASM_EV_CHECKS][320];
+    char *lines[MM_HUB_ASM_EV_CHECKS][8]; /* MM_SCS_CHECK_LINES_MAX */
+} mm_hub_asm_ev;
+struct mm_scs_check;
+size_t mm_hub_asm_evidence(const char *dir, const char *tenant,
+                           int64_t from_ms, int64_t now_ms, mm_hub_asm_ev *x,
+                           struct mm_scs_check *c);
+void mm_hub_asm_evidence_free(mm_hub_asm_ev *x);
 
 /* TXT records (dns-txt.c): fn gets each TXT record's character-strings
  * joined, NUL-terminated; a non-OK return stops the walk. */

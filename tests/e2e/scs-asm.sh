@@ -74,6 +74,7 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1]))
 while True:
     c, _ = s.accept(); c.close()
 ' "$TMP/port-rdp" &
+RDP_PID=$!
 PIDS+=("$!")
 for _ in $(seq 100); do [ -s "$TMP/port-127.0.0.2" ] && [ -s "$TMP/port-127.0.0.3" ] && [ -s "$TMP/port-127.0.0.4" ] && [ -s "$TMP/port-127.0.0.5" ] && [ -s "$TMP/port-rdp" ] && break; sleep 0.1; done
 P2=$(cat "$TMP/port-127.0.0.2"); P3=$(cat "$TMP/port-127.0.0.3"); P4=$(cat "$TMP/port-127.0.0.4"); P5=$(cat "$TMP/port-127.0.0.5"); PR=$(cat "$TMP/port-rdp")
@@ -163,3 +164,51 @@ check_eq "check: shop.kato.test probed, other.kato.test refused" "probed refused
   "$(python3 -c "import json,sys; d={x['asset']:x for x in json.load(open(sys.argv[1]))['assets']}; print(*['refused' if 'refused' in d[a] else 'probed' for a in ('shop.kato.test','other.kato.test')])" "$TMP/report-k.json")"
 sed -i "s/^asm_dns = .*/asm_dns = localhost:53/" "$H/hub.conf"
 check_rc "asm_dns that is not A.B.C.D:PORT: refused" 1 asmk verify --asset shop.kato.test
+sed -i "s/^asm_dns = .*/asm_dns = 127.0.0.1:$PD/" "$H/hub.conf"
+
+# ---- the self-check feeds the hub's evidence (tenant sato): exposure found →
+# not met with host:port named; the port closed, admin pages gone, check
+# re-run → met
+jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+ev() { "$MAMORI" hub evidence --dir "$H" --tenant sato -o "$1"; }
+check "hub evidence after the self-check" ev "$TMP/ev1.json"
+check_eq "evidence: asm_exposure / asm_vulnerable / asm_tls not ok" "False False False" \
+  "$(jget "$TMP/ev1.json" "' '.join(str(d['checks'][k]['ok']) for k in ('asm_exposure','asm_vulnerable','asm_tls'))")"
+CHECKED=$(jget "$H/asm-sato.json" "d['last_check']['checked_at']")
+check_eq "asm_exposure: source is the self-check and the open host:port" "self-check $CHECKED 127.0.0.2:$PR" \
+  "$(jget "$TMP/ev1.json" "d['checks']['asm_exposure']['source']")"
+check_eq "asm_exposure: time (the check's, to the second) and freshness (not stale)" "${CHECKED%.*} False" \
+  "$(jget "$TMP/ev1.json" "d['checks']['asm_exposure']['last_seen'][:19]+' '+str(d['checks']['asm_exposure']['stale'])")"
+check "asm_exposure lines: the open port and the admin page" \
+  python3 -c "import json,sys; l=json.load(open(sys.argv[1]))['checks']['asm_exposure']['lines']; sys.exit(not (any('127.0.0.2:$PR (rdp)' in x for x in l) and any('/admin/' in x for x in l)))" "$TMP/ev1.json"
+check "asm_vulnerable names the CVE, asm_tls the weak protocol and the expired certificate" \
+  python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['checks']; sys.exit(not ('CVE-2021-41773' in ' '.join(c['asm_vulnerable']['lines']) and 'accepts TLS 1.0' in ' '.join(c['asm_tls']['lines']) and 'tls_expired' in ' '.join(c['asm_tls']['lines'])))" "$TMP/ev1.json"
+check "asm_exposure detail is Japanese first" grep -q '"detail_ja": "外部からの自己点検で、インターネットに向けてはいけない' "$TMP/ev1.json"
+TODAY=$(date -u +%Y-%m-%d)
+printf '{"organisation": {"name": "佐藤精機", "onsite_responder": false}, "target": "★3", "assessed_at": "%s",\n "answers": {"4-5-1": "%s", "4-4-1": "%s"}}\n' "$TODAY" yes yes >"$TMP/answers.json"
+printf '{"organisation": {"name": "佐藤精機", "onsite_responder": false}, "target": "★3", "assessed_at": "%s",\n "answers": {"4-5-1": "%s", "4-4-1": "%s"}}\n' "$TODAY" unknown unknown >"$TMP/answers-u.json"
+st() { jget "$1" "' '.join(i['status'] for i in d['items'] if (i['id'], i['level']) in [('4-5-1',3),('4-4-1',3)])"; }
+"$MAMORI" scs assess --answers "$TMP/answers.json" --evidence "$TMP/ev1.json" --format json --out "$TMP/a1.json" 2>/dev/null
+check_eq "scs assess: 4-4-1 and 4-5-1 answered yes are contradicted (not met)" "contradicted contradicted" "$(st "$TMP/a1.json")"
+check "the contradiction of 4-5-1 names the self-check and host:port" \
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); f=[f for i in d['items'] if i['id']=='4-5-1' for f in i['findings']]; sys.exit(not any('self-check $CHECKED 127.0.0.2:$PR' in x['reason_ja'] for x in f))" "$TMP/a1.json"
+# the fixes: the RDP-like port closed, the admin pages removed; check again
+kill "$RDP_PID" 2>/dev/null; wait "$RDP_PID" 2>/dev/null
+rm -rf "$TMP/www2/admin" "$TMP/www4/admin" "$TMP/www5/admin"
+sleep 1.1   # the evidence keeps whole seconds: the second check gets a later one
+asm check --ports "$PR=rdp" --rate 50 >"$TMP/report.json" 2>/dev/null
+check_eq "check again: 127.0.0.2 has only the KEV banner left" "kev" "$(f 127.0.0.2)"
+check "hub evidence after the second check" ev "$TMP/ev2.json"
+CHECKED2=$(jget "$H/asm-sato.json" "d['last_check']['checked_at']")
+check_eq "after the fixes: asm_exposure ok (the later check), the others still not" "True ${CHECKED2%.*} False False" \
+  "$(jget "$TMP/ev2.json" "' '.join([str(d['checks']['asm_exposure']['ok']), d['checks']['asm_exposure']['last_seen'][:19]] + [str(d['checks'][k]['ok']) for k in ('asm_vulnerable','asm_tls')])")"
+check_eq "asm_exposure ok: the source names the check" "self-check $CHECKED2 (3 assets)" \
+  "$(jget "$TMP/ev2.json" "d['checks']['asm_exposure']['source']")"
+"$MAMORI" scs assess --answers "$TMP/answers.json" --evidence "$TMP/ev2.json" --format json --out "$TMP/a2.json" 2>/dev/null
+check_eq "scs assess after the fixes: 4-5-1 met, 4-4-1 still contradicted" "met contradicted" "$(st "$TMP/a2.json")"
+"$MAMORI" scs assess --answers "$TMP/answers-u.json" --evidence "$TMP/ev2.json" --format json --out "$TMP/a3.json" 2>/dev/null
+check_eq "not answered: 4-5-1 met by the evidence, 4-4-1 not met" "met_by_evidence unknown" "$(st "$TMP/a3.json")"
+# a replay as of a day before the self-check: the check is not yet known
+"$MAMORI" hub evidence --dir "$H" --tenant sato --now "$(date -u -d yesterday +%Y-%m-%dT%H:%M:%SZ)" -o "$TMP/ev0.json" 2>/dev/null
+check_eq "evidence as of before the check: no asm_* checks" "0" \
+  "$(jget "$TMP/ev0.json" "len([k for k in d.get('checks', {}) if k.startswith('asm_')])")"
