@@ -725,8 +725,8 @@ typedef struct mm_hub_server_conf {
     mm_hub_mail_conf mail;      /* SMTP for notifications (smtp_* rows) */
     unsigned session_idle_s;    /* console session idle expiry (1800) */
     unsigned session_max_s;     /* console session absolute expiry (43200) */
-    char bus[1024];             /* "nats://…": a front end (docs/scale.md) */
     char asm_dns[64]; /* resolver for the ASM TXT proof; "" = the system's */
+    char bus[1024];   /* "nats://…": a front end (docs/scale.md) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
