@@ -716,6 +716,8 @@ typedef struct mm_hub_server_conf {
     unsigned max_connections_per_ip; /* open connections per address (256) */
     unsigned idle_timeout; /* s before an idle connection closes (15) */
     char store[1024];      /* store URI; "" = DIR/hub.db (SQLite) */
+    /* resolver for the ASM TXT proof (hub.conf asm_dns); "" = the system's */
+    char asm_dns[64];
     /* per-tenant quotas (issue 12 §4); 0 = the default */
     double tenant_events_per_s; /* events per second per tenant (2000) */
     double tenant_bytes_per_s;  /* event bytes per second per tenant (2e6) */
@@ -725,8 +727,7 @@ typedef struct mm_hub_server_conf {
     mm_hub_mail_conf mail;      /* SMTP for notifications (smtp_* rows) */
     unsigned session_idle_s;    /* console session idle expiry (1800) */
     unsigned session_max_s;     /* console session absolute expiry (43200) */
-    char asm_dns[64]; /* resolver for the ASM TXT proof; "" = the system's */
-    char bus[1024];   /* "nats://…": a front end (docs/scale.md) */
+    char bus[1024];             /* "nats://…": a front end (docs/scale.md) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
