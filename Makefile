@@ -66,6 +66,7 @@ INCLUDES := $(addprefix -I,$(wildcard src/*))
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(INCLUDES) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LIBS += -lresolv
 
 LIB_SRC := $(foreach d,$(MODULE_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)

@@ -43,12 +43,14 @@ static int run_asm_add(hub_args *a)
     snprintf(line, sizeof line, "mamori-verify=%s", token);
     return mm_cli_hub_secret(
         line,
-        "所有を確かめるため、次のファイルを置いてから hub asm verify を"
-        "実行してください / to prove you own it, publish this file, "
+        "所有を確かめるため、次のどちらかを公開してから hub asm verify を"
+        "実行してください / to prove you own it, publish one of these, "
         "then run hub asm verify:\n"
+        "  DNS の TXT レコード / a DNS TXT record: _mamori.<ドメイン/domain> "
+        "\"mamori-verify=%s\"\n"
         "  http(s)://%s/.well-known/mamori-verify.txt の中身 / content: "
         "mamori-verify=%s\n",
-        asset, token);
+        token, asset, token);
 }
 
 static int run_asm_verify(hub_args *a)
@@ -57,7 +59,15 @@ static int run_asm_verify(hub_args *a)
     if (!asset)
         return mm_cli_usage_error(&mm_cmd_hub, "hub asm verify needs --asset");
     mm_err err;
-    mm_rc r = mm_hub_asm_verify(a->dir, a->tenant, asset, mm_now_ms(), &err);
+    /* hub.conf asm_dns: the resolver asked for the TXT proof */
+    mm_hub_server_conf *c = calloc(1, sizeof *c);
+    mm_rc r = c ? mm_hub_conf_load(a->dir, c, &err)
+                : mm_err_set(&err, MM_ENOMEM, "hub.conf", 0, "out of memory");
+    if (r == MM_OK)
+        r = mm_hub_asm_verify(a->dir, a->tenant, asset,
+                              c->asm_dns[0] ? c->asm_dns : NULL, mm_now_ms(),
+                              &err);
+    free(c);
     if (r != MM_OK)
         return mm_cli_hub_fail(&err);
     printf("%s: 所有を確認しました / ownership proven\n", asset);

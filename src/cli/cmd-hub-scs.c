@@ -234,7 +234,8 @@ static int run_evidence(hub_args *a)
                                   "1..3650");
     mm_buf b;
     mm_buf_init(&b, MM_SCS_EVIDENCE_MAX);
-    r = mm_hub_evidence_json(a->st, a->tenant, now, (unsigned)days, &b, &err);
+    r = mm_hub_evidence_json_dir(a->st, a->dir, a->tenant, now, (unsigned)days,
+                                 &b, &err);
     if (r == MM_OK && out)
         r = mm_file_write_atomic(out, b.data, b.len, 0644, &err);
     else if (r == MM_OK && fwrite(b.data, 1, b.len, stdout) != b.len)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* asm.c — the outside-in self-check (ASM) of an SME's own assets: assets
- * are listed per tenant, their ownership is proven by a file on the
- * asset's web server before anything is probed, then a polite check
- * (rate-limited, no credentials tried): ports that should never face the
- * internet, banners against the shipped known-exploited list, admin pages,
- * the TLS certificate's expiry (docs/scs.md "Outside-in self-check").
- * State: DIR/asm-<tenant>.json, written atomically. */
+ * are listed per tenant, their ownership is proven by a DNS TXT record
+ * (dns-txt.c) or a file on the asset's web server before anything is probed,
+ * then a polite check (rate-limited, no credentials tried): ports that should
+ * never face the internet, banners against the shipped known-exploited list,
+ * admin pages, the TLS certificate's expiry, TLS 1.0/1.1 still accepted
+ * (docs/scs.md "Outside-in self-check"). State: DIR/asm-<tenant>.json, written
+ * atomically. */
 #include "hub.h"
 
 #include <curl/curl.h>
@@ -173,8 +174,32 @@ static CURLcode http_get(const char *url, http_res *r)
     return cr;
 }
 
+static mm_rc on_txt(const char *txt, size_t len, void *ud)
+{
+    const char *want = ud;
+    /* a match stops the walk: MM_EOF here means "found" */
+    return len == strlen(want) && memcmp(txt, want, len) == 0 ? MM_EOF : MM_OK;
+}
+
+/* The TXT proof on _mamori.<domain>: domains only (an address has no
+ * place of its own to publish a record). */
+static bool txt_proof(const char *asset, const char *dns, const char *want)
+{
+    char host[256], name[300];
+    snprintf(host, sizeof host, "%s", asset);
+    char *colon = strchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    mm_addr ip;
+    if (mm_addr_parse(host, strlen(host), &ip) == MM_OK)
+        return false;
+    snprintf(name, sizeof name, "_mamori.%s", host);
+    mm_err e;
+    return mm_hub_dns_txt_query(dns, name, on_txt, (void *)want, &e) == MM_EOF;
+}
+
 mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
-                        int64_t now_ms, mm_err *err)
+                        const char *dns, int64_t now_ms, mm_err *err)
 {
     json_t *s = state_load(dir, tenant);
     json_t *a = find_asset(s, asset);
@@ -188,7 +213,8 @@ mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
     char want[64];
     snprintf(want, sizeof want, "mamori-verify=%s",
              json_string_value(json_object_get(a, "token")));
-    bool ok = false;
+    bool ok = txt_proof(asset, dns, want);
+    const char *method = ok ? "dns txt" : "well-known file";
     static const char *const schemes[] = {"https://", "http://"};
     for (size_t i = 0; !ok && i < 2; i++) {
         char url[512];
@@ -203,14 +229,16 @@ mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
         char t[32];
         mm_time_format(now_ms, t, sizeof t);
         json_object_set_new(a, "verified_at", json_string(t));
-        json_object_set_new(a, "method", json_string("well-known file"));
+        json_object_set_new(a, "method", json_string(method));
         rc = state_save(dir, tenant, s, err);
     } else {
         rc = mm_err_set(err, MM_EINVAL, asset, 0,
-                        "所有の確認ができません: http(s)://%s%s に \"%s\" "
-                        "がありません / ownership not proven: \"%s\" not "
-                        "found at http(s)://%s%s",
-                        asset, WELL_KNOWN, want, want, asset, WELL_KNOWN);
+                        "所有の確認ができません: \"%s\" が DNS の TXT "
+                        "レコード（_mamori.ドメイン）にも "
+                        "http(s)://%s%s にもありません / ownership not "
+                        "proven: \"%s\" found neither as a TXT record "
+                        "(_mamori.DOMAIN) nor at http(s)://%s%s",
+                        want, asset, WELL_KNOWN, want, asset, WELL_KNOWN);
     }
     json_decref(s);
     return rc;
@@ -316,6 +344,63 @@ static void pause_rate(unsigned per_s)
     nanosleep(&ts, NULL);
 }
 
+/* Whether HOST:PORT completes a TLS handshake with exactly version `ver`
+ * (min | max, e.g. TLSv1_0 | MAX_TLSv1_0): libcurl's OpenSSL back end, connect
+ * only, security level 0 so that OpenSSL 3 is willing to offer the old version
+ * at all. Nothing is sent after the handshake. */
+static bool tls_accepts(const char *hostport, long ver)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return false;
+    char url[320];
+    snprintf(url, sizeof url, "https://%s/", hostport);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(c, CURLOPT_SSLVERSION, ver);
+    curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+    CURLcode cr = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    return cr == CURLE_OK;
+}
+
+/* TLS 1.0 and 1.1 offered on the asset's address (its port, else 443).
+ * SSLv3 cannot be tried: Debian's OpenSSL 3 is built without it (a server
+ * still accepting SSLv3 nearly always accepts TLS 1.0 as well). */
+static void weak_tls_checks(const char *asset, const mm_hub_asm_opts *o,
+                            json_t *arr)
+{
+    static const struct {
+        long ver;
+        const char *name;
+    } old[] = {
+        {CURL_SSLVERSION_TLSv1_0 | CURL_SSLVERSION_MAX_TLSv1_0, "TLS 1.0"},
+        {CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1, "TLS 1.1"}};
+    char hp[300];
+    snprintf(hp, sizeof hp, "%s%s", asset, strchr(asset, ':') ? "" : ":443");
+    for (size_t i = 0; i < sizeof old / sizeof *old; i++) {
+        bool yes = tls_accepts(hp, old[i].ver);
+        pause_rate(o->rate);
+        if (!yes)
+            continue;
+        char d[400];
+        snprintf(d, sizeof d, "%s accepts %s", hp, old[i].name);
+        add_finding(arr, "tls_weak",
+                    "古い暗号化方式（TLS 1.0/1.1）での接続を受け付けて"
+                    "います。通信を盗み見・改ざんされないよう、機器やサーバー"
+                    "の設定で TLS 1.2 以上だけにしてください",
+                    "an old encryption protocol (TLS 1.0/1.1) is accepted: "
+                    "set the server or device to TLS 1.2 or newer only, so "
+                    "traffic cannot be read or altered",
+                    d);
+    }
+}
+
 static void web_checks(const char *asset, const mm_hub_asm_opts *o,
                        int64_t now_ms, json_t *arr)
 {
@@ -405,6 +490,7 @@ mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
             kev_match(o->kev, banner, f);
         }
         web_checks(asset, o, now_ms, f);
+        weak_tls_checks(asset, o, f);
     }
     char t[32];
     mm_time_format(now_ms, t, sizeof t);

@@ -122,6 +122,9 @@ static const opt opts[] = {
      NULL, 0, 0},
     {"smtp_ca_file", OPT_STR, 0, 0,
      "CA file for the mail server's certificate", NULL, NULL, 0, 0},
+    {"asm_dns", OPT_STR, 0, 0,
+     "A.B.C.D:PORT resolver for hub asm verify's TXT proof (system's)", NULL,
+     NULL, 0, 0},
 };
 
 static void trim(char **s)
@@ -248,6 +251,14 @@ mm_rc mm_hub_conf_set(mm_hub_server_conf *c, const char *key, const char *val,
             return mm_err_set(err, MM_EINVAL, file, line,
                               "bus must be nats://HOST:PORT[,nats://…]");
         snprintf(c->bus, sizeof c->bus, "%s", val);
+    } else if (strcmp(key, "asm_dns") == 0) {
+        char h[64];
+        unsigned port;
+        if (strlen(val) >= sizeof c->asm_dns || val[0] == '[' ||
+            parse_listen(val, h, sizeof h, &port) != MM_OK || port == 0)
+            return mm_err_set(err, MM_EINVAL, file, line,
+                              "asm_dns must be A.B.C.D:PORT");
+        snprintf(c->asm_dns, sizeof c->asm_dns, "%s", val);
     }
     return MM_OK;
 }

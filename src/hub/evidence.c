@@ -3,7 +3,8 @@
  * one tenant (the log sources its sensors sent, and checks derived from its
  * alerts and events) written with the scs module's evidence writer, so
  * `mamori scs assess` can hold an SME's answers against what the
- * monitoring actually saw (docs/scs.md "Evidence produced by the hub"). */
+ * monitoring actually saw, plus the latest outside-in self-check
+ * (evidence-asm.c) (docs/scs.md "Evidence produced by the hub"). */
 #include "hub.h"
 #include "scs.h"
 
@@ -247,6 +248,14 @@ static size_t derive_checks(const ev_acc *x, int64_t now, mm_scs_check *c)
 mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
                            unsigned window_days, mm_buf *out, mm_err *err)
 {
+    return mm_hub_evidence_json_dir(st, NULL, tenant, now_ms, window_days, out,
+                                    err);
+}
+
+mm_rc mm_hub_evidence_json_dir(mm_store *st, const char *dir,
+                               const char *tenant, int64_t now_ms,
+                               unsigned window_days, mm_buf *out, mm_err *err)
+{
     if (!mm_hub_id_valid(tenant))
         return mm_err_set(err, MM_EINVAL, "tenant", 0, "bad tenant id");
     if (window_days < 1 || window_days > 3650)
@@ -263,6 +272,11 @@ mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
                                       now_ms, on_event, x, err);
     mm_scs_check checks[MM_SCS_CHECKS_MAX];
     size_t n = rc == MM_OK ? derive_checks(x, now_ms, checks) : 0;
+    /* the latest outside-in self-check within the window (evidence-asm.c) */
+    mm_hub_asm_ev asm_ev;
+    n += mm_hub_asm_evidence(dir, tenant,
+                             now_ms - (int64_t)window_days * DAY_MS, now_ms,
+                             &asm_ev, checks + n);
     mm_scs_evidence_state s = {
         .source = "hub",
         .tenant = tenant,
@@ -275,6 +289,7 @@ mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
     };
     if (rc == MM_OK)
         rc = mm_scs_evidence_write(&s, out, err);
+    mm_hub_asm_evidence_free(&asm_ev);
     seen *all[] = {&x->saf, &x->mfa, &x->single, &x->exposed, &x->alert};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         seen_clear(all[i]);

@@ -719,6 +719,8 @@ typedef struct mm_hub_server_conf {
     unsigned max_connections_per_ip; /* open connections per address (256) */
     unsigned idle_timeout; /* s before an idle connection closes (15) */
     char store[1024];      /* store URI; "" = DIR/hub.db (SQLite) */
+    /* resolver for the ASM TXT proof (hub.conf asm_dns); "" = the system's */
+    char asm_dns[64];
     /* per-tenant quotas (issue 12 §4); 0 = the default */
     double tenant_events_per_s; /* events per second per tenant (2000) */
     double tenant_bytes_per_s;  /* event bytes per second per tenant (2e6) */
@@ -853,6 +855,12 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
 void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
                      const char *url, const char *body, size_t len,
                      int64_t now_ms, unsigned *status, mm_buf *out);
+/* The same with the hub directory: GET /api/v1/scs/evidence then also
+ * carries the tenant's latest self-check (DIR/asm-<tenant>.json). */
+void mm_hub_scs_http_dir(mm_store *st, const char *dir,
+                         const mm_tenant *caller, const char *method,
+                         const char *url, const char *body, size_t len,
+                         int64_t now_ms, unsigned *status, mm_buf *out);
 
 /* ---- administration of a hub directory (admin.c) --------------------------
  */
@@ -1408,6 +1416,11 @@ mm_rc mm_hub_case_html(mm_store *st, int64_t id, mm_buf *out, mm_err *err);
  * (now - window_days, now] are read. */
 mm_rc mm_hub_evidence_json(mm_store *st, const char *tenant, int64_t now_ms,
                            unsigned window_days, mm_buf *out, mm_err *err);
+/* The same plus the tenant's latest outside-in self-check from `dir`
+ * (asm_exposure, asm_vulnerable, asm_tls; dir NULL: none). */
+mm_rc mm_hub_evidence_json_dir(mm_store *st, const char *dir,
+                               const char *tenant, int64_t now_ms,
+                               unsigned window_days, mm_buf *out, mm_err *err);
 
 /* ---- outside-in self-check of an SME's own assets (asm.c) ---------------
  * State in DIR/asm-<tenant>.json. Nothing is probed before the asset's
@@ -1428,16 +1441,46 @@ typedef struct mm_hub_asm_opts {
  * ownership token (32 hex, written to token). */
 mm_rc mm_hub_asm_add(const char *dir, const char *tenant, const char *asset,
                      char token[33], mm_err *err);
-/* Proves ownership: "mamori-verify=<token>" in
+/* Proves ownership: "mamori-verify=<token>" as a TXT record on
+ * _mamori.<domain> (domain assets; asked of `dns` "A.B.C.D:PORT", or of the
+ * system's resolver when NULL), or in
  * http(s)://ASSET/.well-known/mamori-verify.txt. MM_EINVAL saying what was
- * looked for when it is not there. */
+ * looked for when neither is there. */
 mm_rc mm_hub_asm_verify(const char *dir, const char *tenant, const char *asset,
-                        int64_t now_ms, mm_err *err);
+                        const char *dns, int64_t now_ms, mm_err *err);
 /* Checks every verified asset (unverified ones are listed as refused) and
  * writes the report JSON to out. */
 mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
                        const mm_hub_asm_opts *o, int64_t now_ms, mm_buf *out,
                        mm_err *err);
+
+/* The latest self-check as SCS evidence checks (evidence-asm.c):
+ * asm_exposure, asm_vulnerable, asm_tls, each ok or not with the check's
+ * time (last_seen), "self-check <time> <host:port>" as source and the
+ * findings as lines. x owns the strings until mm_hub_asm_evidence_free.
+ * Returns how many checks were written to c (0: no check in
+ * (from_ms, now_ms], or nothing probed). */
+#define MM_HUB_ASM_EV_CHECKS 3u
+typedef struct mm_hub_asm_ev {
+    char source[MM_HUB_ASM_EV_CHECKS][320];
+    char *lines[MM_HUB_ASM_EV_CHECKS][8]; /* MM_SCS_CHECK_LINES_MAX */
+} mm_hub_asm_ev;
+struct mm_scs_check;
+size_t mm_hub_asm_evidence(const char *dir, const char *tenant,
+                           int64_t from_ms, int64_t now_ms, mm_hub_asm_ev *x,
+                           struct mm_scs_check *c);
+void mm_hub_asm_evidence_free(mm_hub_asm_ev *x);
+
+/* TXT records (dns-txt.c): fn gets each TXT record's character-strings
+ * joined, NUL-terminated; a non-OK return stops the walk. */
+typedef mm_rc (*mm_hub_txt_fn)(const char *txt, size_t len, void *ud);
+/* Parses a DNS answer message (bounds-checked, compressed names). */
+mm_rc mm_hub_dns_txt_parse(const unsigned char *msg, size_t len,
+                           mm_hub_txt_fn fn, void *ud, mm_err *err);
+/* Asks `server` ("A.B.C.D:PORT", NULL: the system's resolver) for the TXT
+ * records of `name`; MM_ENOTFOUND when there are none. */
+mm_rc mm_hub_dns_txt_query(const char *server, const char *name,
+                           mm_hub_txt_fn fn, void *ud, mm_err *err);
 
 /* ---- blocking lists and retraction (blocklist.c, docs/block.md) ---------
  */

@@ -502,6 +502,15 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
                      const char *url, const char *body, size_t len,
                      int64_t now_ms, unsigned *status, mm_buf *out)
 {
+    mm_hub_scs_http_dir(st, NULL, caller, method, url, body, len, now_ms,
+                        status, out);
+}
+
+void mm_hub_scs_http_dir(mm_store *st, const char *dir,
+                         const mm_tenant *caller, const char *method,
+                         const char *url, const char *body, size_t len,
+                         int64_t now_ms, unsigned *status, mm_buf *out)
+{
     mm_err err;
     memset(&err, 0, sizeof err);
     *status = 200;
@@ -527,8 +536,8 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
         /* the calling tenant's own evidence, 90 days back */
         if (strcmp(method, "GET") != 0)
             return http_error(out, status, 405, "use GET");
-        if (mm_hub_evidence_json(st, caller->id, now_ms, 90, out, &err) !=
-            MM_OK)
+        if (mm_hub_evidence_json_dir(st, dir, caller->id, now_ms, 90, out,
+                                     &err) != MM_OK)
             return http_error(out, status, 500, err.msg);
         return;
     }

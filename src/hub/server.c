@@ -1066,8 +1066,9 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant"),
             r->body.data, r->body.len, mm_now_ms(), &status, &out);
     else
-        mm_hub_scs_http(s->st, &r->tenant, method, url, r->body.data,
-                        r->body.len, mm_now_ms(), &status, &out);
+        mm_hub_scs_http_dir(s->st, s->conf.dir, &r->tenant, method, url,
+                            r->body.data, r->body.len, mm_now_ms(), &status,
+                            &out);
     pthread_mutex_unlock(&s->mu);
     if ((status == 200 || status == 201) && strcmp(method, "GET") != 0) {
         /* server mode: the write is durable only after the log flush */

@@ -7,7 +7,8 @@
 # matching ★ items (4-1-4 passwords, 4-5-1 boundary, ★1 0-1-3) not met with
 # the source lines named. After the fixes (no more RDP from outside, VPN
 # sign-ins with multi-factor authentication) they turn met. Also the API
-# (GET /api/v1/scs/evidence) and `scs assess --hub`.
+# (GET /api/v1/scs/evidence) and `scs assess --hub`, and the latest ASM
+# self-check in the API's evidence.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 PIDS=()
@@ -97,3 +98,17 @@ sed "s/\"2026-11-28\"/\"$(date -u +%Y-%m-%d)\"/" "$TMP/answers3.json" >"$TMP/ans
 check "scs assess --hub reads it" "$MAMORI" scs assess --answers "$TMP/answers4.json" --hub "$URL" --token "$TOK" --format json --out "$TMP/a4.json"
 check_eq "scs assess --hub: the hub's evidence is listed" "hub sato" "$(jget "$TMP/a4.json" "d['evidence'][0]['source']+' '+d['evidence'][0]['tenant']")"
 check_rc "scs assess --hub with a bad token: exit 1" 1 "$MAMORI" scs assess --answers "$TMP/answers4.json" --hub "$URL" --token nope
+
+# ---- the latest outside-in self-check (DIR/asm-<tenant>.json, written by
+# `hub asm check`; tests/e2e/scs-asm.sh runs the real one) reaches the API too
+python3 - "$H/asm-sato.json" <<'PY'
+import datetime, json, sys
+t = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+a = {"asset": "203.0.113.7", "verified_at": t, "findings": [
+    {"kind": "open_port", "ja": "x", "en": "x", "detail": "203.0.113.7:3389 (rdp)"}]}
+json.dump({"assets": [{"asset": "203.0.113.7", "token": "0" * 32, "verified_at": t}],
+           "last_check": {"tenant": "sato", "checked_at": t, "assets": [a]}}, open(sys.argv[1], "w"))
+PY
+curl -s -H "Authorization: Bearer $TOK" "$URL/api/v1/scs/evidence" -o "$TMP/api2.json"
+check "API: the self-check's exposure is in the evidence, host:port named" \
+  python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['checks']['asm_exposure']; sys.exit(not (c['ok'] is False and c['source'].startswith('self-check ') and c['source'].endswith(' 203.0.113.7:3389')))" "$TMP/api2.json"
