@@ -500,6 +500,16 @@ typedef struct mm_store_ops {
                             const char *dataset, int64_t since_ms,
                             int64_t until_ms, bool newest, size_t limit,
                             mm_tenant_event_fn fn, void *ud, mm_err *err);
+    /* The SME's self-assessment in progress (the console's questionnaire,
+     * scs-self.c): one answers document per tenant, replaced whole; `by`
+     * is the account that saved it. get gives a NUL-terminated heap copy
+     * (*doc, caller frees) and when it was saved, or MM_ENOTFOUND. NULL in
+     * a back end without it: callers say "not supported by this store". */
+    mm_rc (*scs_answers_put)(mm_store *s, const char *tenant, const char *doc,
+                             size_t len, const char *by, int64_t now_ms,
+                             mm_err *err);
+    mm_rc (*scs_answers_get)(mm_store *s, const char *tenant, char **doc,
+                             size_t *len, int64_t *saved_ms, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -1176,19 +1186,21 @@ typedef struct mm_hub_audit {
 /* ---- access: every console route asks this one function -------------- */
 
 typedef enum mm_hub_res {
-    MM_RES_TENANT = 0,  /* a tenant's name and relation */
-    MM_RES_ALERTS,      /* its alerts (raw events inside) */
-    MM_RES_ALERT_WRITE, /* triage: acknowledge, assign, close */
-    MM_RES_CASES,       /* its incident cases */
-    MM_RES_CASE_WRITE,  /* open a case, tick a step, record a dispatch */
-    MM_RES_SUMMARY,     /* its month in figures and sensor health */
-    MM_RES_WARNINGS,    /* warnings it received */
-    MM_RES_SCS,         /* its confirmed ★ */
-    MM_RES_CAMPAIGNS,   /* hub-wide, de-identified */
-    MM_RES_GRAPH,       /* hub-wide, de-identified */
-    MM_RES_ESCALATIONS, /* hub-wide */
-    MM_RES_SUPPLIERS,   /* a buyer's supplier view (target = the buyer) */
-    MM_RES_USERS,       /* accounts */
+    MM_RES_TENANT = 0,     /* a tenant's name and relation */
+    MM_RES_ALERTS,         /* its alerts (raw events inside) */
+    MM_RES_ALERT_WRITE,    /* triage: acknowledge, assign, close */
+    MM_RES_CASES,          /* its incident cases */
+    MM_RES_CASE_WRITE,     /* open a case, tick a step, record a dispatch */
+    MM_RES_SUMMARY,        /* its month in figures and sensor health */
+    MM_RES_WARNINGS,       /* warnings it received */
+    MM_RES_SCS,            /* its confirmed ★ */
+    MM_RES_CAMPAIGNS,      /* hub-wide, de-identified */
+    MM_RES_GRAPH,          /* hub-wide, de-identified */
+    MM_RES_ESCALATIONS,    /* hub-wide */
+    MM_RES_SUPPLIERS,      /* a buyer's supplier view (target = the buyer) */
+    MM_RES_USERS,          /* accounts */
+    MM_RES_SCS_SELF,       /* its ★ self-assessment in progress (read) */
+    MM_RES_SCS_SELF_WRITE, /* answering it: the SME itself only */
     MM_RES_COUNT
 } mm_hub_res;
 
