@@ -97,12 +97,17 @@ void mm_hub_console_free(mm_hub_console *cs)
 bool mm_hub_console_route(const char *url)
 {
     static const char *const routes[] = {
-        "/api/v1/session",     "/api/v1/tenants",
-        "/api/v1/alerts",      "/api/v1/cases",
-        "/api/v1/summary",     "/api/v1/campaigns",
-        "/api/v1/graph",       "/api/v1/suppliers",
-        "/api/v1/escalations", "/api/v1/scs/questions",
-        "/api/v1/scs/answers", "/api/v1/scs/assessment"};
+        "/api/v1/session", "/api/v1/tenants",   "/api/v1/alerts",
+        "/api/v1/cases",   "/api/v1/summary",   "/api/v1/campaigns",
+        "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations"};
+    /* the ★ self-assessment; the rest of /api/v1/scs/ is the bearer-token
+     * API (scs-status.c) */
+    static const char *const scs_self[] = {"/api/v1/scs/questions",
+                                           "/api/v1/scs/answers",
+                                           "/api/v1/scs/assessment"};
+    for (size_t i = 0; i < sizeof scs_self / sizeof *scs_self; i++)
+        if (strcmp(url, scs_self[i]) == 0)
+            return true;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         size_t n = strlen(routes[i]);
         if (strncmp(url, routes[i], n) == 0 &&
@@ -1353,7 +1358,7 @@ static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
 
 /* ---- the ★ self-assessment (scs-self.c) ----------------------------------
  * The SME answers, its provider may look, nobody else: decided by the
- * access table (MM_RES_SCS_SELF / MM_RES_SCS_SELF_WRITE). */
+ * access table (MM_RES_SCS_SELF / MM_RES_SCS_ANSWER). */
 
 static void scs_fail(mm_hub_http_resp *o, mm_rc rc, const mm_err *err)
 {
@@ -1399,7 +1404,7 @@ static void scs_self_put(ctx *x, const char *tenant, const mm_hub_http_req *rq,
     mm_rc rc = MM_OK;
     mm_store *st = x->cs->st;
     lock(x->cs);
-    mm_hub_decision d = may(x, MM_RES_SCS_SELF_WRITE, tenant);
+    mm_hub_decision d = may(x, MM_RES_SCS_ANSWER, tenant);
     if (d == MM_ACCESS_ALLOW && (rc = mm_store_begin(st, &err)) == MM_OK) {
         rc = mm_hub_scs_answers_put(st, tenant, rq->body, rq->body_len,
                                     x->user.name, now, &err);

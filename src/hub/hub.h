@@ -1186,21 +1186,21 @@ typedef struct mm_hub_audit {
 /* ---- access: every console route asks this one function -------------- */
 
 typedef enum mm_hub_res {
-    MM_RES_TENANT = 0,     /* a tenant's name and relation */
-    MM_RES_ALERTS,         /* its alerts (raw events inside) */
-    MM_RES_ALERT_WRITE,    /* triage: acknowledge, assign, close */
-    MM_RES_CASES,          /* its incident cases */
-    MM_RES_CASE_WRITE,     /* open a case, tick a step, record a dispatch */
-    MM_RES_SUMMARY,        /* its month in figures and sensor health */
-    MM_RES_WARNINGS,       /* warnings it received */
-    MM_RES_SCS,            /* its confirmed ★ */
-    MM_RES_CAMPAIGNS,      /* hub-wide, de-identified */
-    MM_RES_GRAPH,          /* hub-wide, de-identified */
-    MM_RES_ESCALATIONS,    /* hub-wide */
-    MM_RES_SUPPLIERS,      /* a buyer's supplier view (target = the buyer) */
-    MM_RES_USERS,          /* accounts */
-    MM_RES_SCS_SELF,       /* its ★ self-assessment in progress (read) */
-    MM_RES_SCS_SELF_WRITE, /* answering it: the SME itself only */
+    MM_RES_TENANT = 0,  /* a tenant's name and relation */
+    MM_RES_ALERTS,      /* its alerts (raw events inside) */
+    MM_RES_ALERT_WRITE, /* triage: acknowledge, assign, close */
+    MM_RES_CASES,       /* its incident cases */
+    MM_RES_CASE_WRITE,  /* open a case, tick a step, record a dispatch */
+    MM_RES_SUMMARY,     /* its month in figures and sensor health */
+    MM_RES_WARNINGS,    /* warnings it received */
+    MM_RES_SCS,         /* its confirmed ★ */
+    MM_RES_CAMPAIGNS,   /* hub-wide, de-identified */
+    MM_RES_GRAPH,       /* hub-wide, de-identified */
+    MM_RES_ESCALATIONS, /* hub-wide */
+    MM_RES_SUPPLIERS,   /* a buyer's supplier view (target = the buyer) */
+    MM_RES_USERS,       /* accounts */
+    MM_RES_SCS_SELF,    /* its ★ self-assessment in progress (read) */
+    MM_RES_SCS_ANSWER,  /* answering it: the SME itself only */
     MM_RES_COUNT
 } mm_hub_res;
 
