@@ -75,6 +75,7 @@
       'scs.contradictions': '監視の記録と答えが合わない項目（{n} 件）', 'scs.gaps': 'まだできていない項目（{n} 件）',
       'scs.download': '回答ファイルをダウンロード（answers.json）',
       'scs.download_note': 'このファイルは「mamori scs assess --answers answers.json」でそのまま診断できます。',
+      'scs.back': '前の質問に戻る', 'scs.review': '最初から答えを見直す', 'scs.your_answer': '今の答え：{a}',
     },
     en: {
       title: 'mamori console', skip: 'Skip to content', loading: 'Loading…', logout: 'Log out',
@@ -147,6 +148,7 @@
       'scs.contradictions': 'Answers the monitoring contradicts ({n})', 'scs.gaps': 'Not done yet ({n})',
       'scs.download': 'Download the answers file (answers.json)',
       'scs.download_note': '`mamori scs assess --answers answers.json` assesses this file as it is.',
+      'scs.back': 'Previous question', 'scs.review': 'Go over the answers again', 'scs.your_answer': 'Your answer now: {a}',
     },
   };
 

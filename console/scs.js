@@ -43,7 +43,8 @@
     const { h, api, t } = c;
     const q = `tenant=${encodeURIComponent(tenant)}`;
     const box = h('div', { id: 'scs-self' }, h('p', { class: 'muted' }, t('loading')));
-    const st = { doc: null, questions: [], hint: null };
+    // review: a question shown again (「前の質問」) instead of the first open one
+    const st = { doc: null, questions: [], hint: null, review: null };
 
     const fail = (e) => box.replaceChildren(h('p', { class: 'muted' },
       e.status === 404 || e.status === 501 ? t('not_available') : t('error', { msg: e.message })));
@@ -84,6 +85,12 @@
         return;
       }
       st.hint = v === 'unknown' ? item : null;
+      // going over earlier answers walks on through them, then back to the
+      // first open question
+      if (st.review) {
+        const after = st.questions[st.questions.indexOf(item) + 1];
+        st.review = after && answerOf(st.doc, after) !== undefined ? after : null;
+      }
       show();
       const f = document.getElementById(st.hint ? 'scs-hint-h' : 'scs-q-h');
       if (f) f.focus();
@@ -98,8 +105,22 @@
         ` — ${star(item.level)} ${item.id}`),
       both(h, item.group_ja, item.group_en, 'p', { class: 'muted' }),
       both(h, item.question_ja, item.question_en, 'p', { class: 'lead' }),
+      previous(item),
       h('div', { class: 'actions' }, btn('yes', 'scs.yes'), btn('no', 'scs.no'),
-        btn('unknown', 'scs.dk', 'secondary')));
+        btn('unknown', 'scs.dk', 'secondary')),
+      h('div', { class: 'actions' }, back(st.questions[st.questions.indexOf(item) - 1], 'scs.back')));
+    }
+
+    // The saved answer of a question shown again.
+    function previous(item) {
+      const a = answerOf(st.doc, item);
+      return a === undefined ? null : h('p', { class: 'muted' }, t('scs.your_answer',
+        { a: t(a === 'yes' ? 'scs.yes' : a === 'no' ? 'scs.no' : 'scs.dk') }));
+    }
+
+    function back(item, key) {
+      return item ? h('button', { type: 'button', class: 'secondary', id: 'scs-back',
+        onclick: () => { st.hint = null; st.review = item; show(); } }, t(key)) : null;
     }
 
     function hintCard(item) {
@@ -117,9 +138,11 @@
       const next = list.find((x) => answerOf(st.doc, x) === undefined);
       const kids = [levelPicker(),
         h('p', { id: 'scs-progress' }, t('scs.progress', { done, total: list.length }))];
+      const cur = editable ? st.review || next : null;
       if (st.hint) kids.push(hintCard(st.hint));
-      else if (next && editable) kids.push(questionCard(next, list.length));
-      if (!st.hint && (!next || (!editable && done > 0))) kids.push(result());
+      else if (cur) kids.push(questionCard(cur, list.length));
+      if (!st.hint && !cur && (!next || done > 0)) kids.push(result());
+      if (!st.hint && !cur && editable && list.length) kids.push(h('p', {}, back(list[0], 'scs.review')));
       box.replaceChildren(...kids);
     }
 

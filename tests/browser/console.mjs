@@ -156,6 +156,15 @@ try {
     ok(await questionNo(p) === '4', 'sme-scs: after logging in again it resumes at question 4',
       await p.locator('#scs-q').getAttribute('data-n').catch(() => 'none'));
     await p.locator('#scs-self').screenshot({ path: `${artifacts}/sme-scs-question.png` });
+    // back to question 3 (answered わからない), change it to はい: on to question 4
+    await p.getByRole('button', { name: '前の質問に戻る' }).click();
+    await questionNo(p, 3);
+    ok(/今の答え：わからない/.test(await p.locator('#scs-q').innerText()), 'sme-scs: going back shows the saved answer');
+    await p.locator('#scs-q').getByRole('button', { name: 'はい' }).click();
+    await questionNo(p, 4);
+    const q3 = await p.evaluate(async () => Object.values((await (await fetch('/api/v1/scs/answers')).json())
+      .answers)[2]);
+    ok(q3 === 'yes', 'sme-scs: a changed answer is saved', q3);
     // answer the rest; then the result with the ladder and the next rung
     for (let i = 0; i < 100 && await p.locator('#scs-q').count(); i++) {
       const n = await p.locator('#scs-q').getAttribute('data-n');
