@@ -38,6 +38,15 @@ start_hub
 "$MAMORI" scan -q "$SRCDIR/data/samples/loghub-OpenSSH_2k.log" >"$TMP/alerts.ndjson"
 check_eq "a uploads its alerts" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TA" --data-binary @"$TMP/alerts.ndjson" "$URL/api/v1/events")"
 
+# and, an hour ago, RDP tried from the internet and a VPN sign-in with a
+# password only: the hub's evidence contradicts "yes" to 4-5-1 and 4-1-4
+NOW1H=$(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%S.000Z)
+cat >"$TMP/recent.ndjson" <<JSON
+{"@timestamp":"$NOW1H","event":{"kind":"event","id":"rdp-1","dataset":"windows","category":"authentication","action":"authentication_failure","outcome":"failure"},"service":{"type":"rdp"},"source":{"ip":"203.0.113.50"}}
+{"@timestamp":"$NOW1H","event":{"kind":"event","id":"vpn-1","dataset":"fortigate","category":"authentication","action":"authentication_success","outcome":"success"},"service":{"type":"vpn"},"source":{"ip":"203.0.113.9"},"mamori":{"auth_factors":1}}
+JSON
+check_eq "a uploads recent RDP and VPN sign-ins" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TA" --data-binary @"$TMP/recent.ndjson" "$URL/api/v1/events")"
+
 login() {
   curl -s -o "$TMP/$1.login" -c "$TMP/$1.jar" -w '%{http_code}' -H 'Content-Type: application/json' \
     -d "{\"user\":\"$1\",\"password\":\"pw-$1-secret\"}" "$URL/api/v1/session"
@@ -120,11 +129,13 @@ check_eq "after a hub restart the answers are still there" "yes no unknown" \
 get alice /api/v1/scs/answers >/dev/null
 jq --slurpfile q "$TMP/q3.json" '.target="★3" | .answers = (reduce $q[0].questions[] as $x ({};
     ($x.n % 3) as $m | (if $m == 0 then "no" elif $m == 1 then "yes" else "unknown" end) as $v |
-    if $x.per_level then .[$x.id][($x.level|tostring)] = $v else .[$x.id] = $v end))' "$TMP/out" >"$TMP/all.json"
+    if $x.per_level then .[$x.id][($x.level|tostring)] = $v else .[$x.id] = $v end)) | .answers["4-5-1"] = "yes" | .answers["4-1-4"] = "yes"' "$TMP/out" >"$TMP/all.json"
 check_eq "PUT every ★3 answer" 200 "$(put alice /api/v1/scs/answers "$TMP/all.json")"
 check_eq "GET assessment" 200 "$(get alice /api/v1/scs/assessment)"
 cp "$TMP/out" "$TMP/page.json"
 check "the assessment has the ladder and the next rung" jq -e '(.ladder|length) >= 3 and has("next")' "$TMP/page.json"
+check_eq "the hub's evidence contradicts the yes to 4-5-1 and 4-1-4" "4-1-4 4-5-1" \
+  "$(jq -r '[.contradictions[].id] | sort | join(" ")' "$TMP/page.json")"
 check_eq "download the answers file" 200 "$(get alice /api/v1/scs/answers)"
 cp "$TMP/out" "$TMP/download.json"
 stop_hub
