@@ -293,7 +293,22 @@
       section('h-month', t('sme.month'), month),
       section('h-alerts', t('sme.alerts'), alerts),
       section('h-warn', t('sme.warnings'), warningsList()),
-      section('h-cases', t('sme.cases'), casesList()));
+      section('h-cases', t('sme.cases'), casesList()),
+      section('h-scs', t('scs.title'), window.MamoriScs.section(scsCtx, me, true)));
+  }
+
+  // the ★ self-assessment (scs.js): the SME answers, its provider looks
+  const scsCtx = { h, api, t, say };
+  function scsView(smes) {
+    if (!smes.length) return h('p', { class: 'muted' }, t('not_available'));
+    const f = state.filters;
+    if (!smes.some((x) => x.id === f.scs)) f.scs = smes[0].id;
+    const box = h('div', {}, window.MamoriScs.section(scsCtx, f.scs, false));
+    return h('div', {}, h('p', {}, h('label', { for: 'scs-sme' }, t('col.sme')), ' ',
+      h('select', { id: 'scs-sme', onchange: (ev) => {
+        f.scs = ev.target.value;
+        box.replaceChildren(window.MamoriScs.section(scsCtx, f.scs, false));
+      } }, smes.map((x) => h('option', { value: x.id, selected: x.id === f.scs }, x.name || x.id)))), box);
   }
 
   // ---- provider ------------------------------------------------------------
@@ -342,7 +357,8 @@
       h('h1', {}, t('prov.title')),
       section('h-queue', t('prov.queue'), filters, queue, detail),
       section('h-cases', t('prov.cases'), cases),
-      section('h-sensors', t('prov.sensors'), sensors));
+      section('h-sensors', t('prov.sensors'), sensors),
+      section('h-scs', t('scs.title_view'), scsView(smes.filter((x) => x.role_relation === 'provider'))));
   }
 
   function alertPanel(a, box, reloadCases) {

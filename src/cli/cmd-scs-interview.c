@@ -129,28 +129,18 @@ static int set_answer(iv *v, const char *id, int level, bool per_level,
     return save(v);
 }
 
-/* The question in plain words: a published question as it is, a
- * requirement as "is this in place?". */
+/* The question in plain words (the scs module's wording, the same the
+ * console asks). */
 static void print_question(const iv *v, const mm_scs_item *it,
                            const mm_scs_criterion *c)
 {
-    const char *t = v->lang == MM_SCS_JA ? c->text_ja : c->text_en;
     const char *g = v->lang == MM_SCS_JA ? c->group_ja : c->group_en;
-    size_t n = strlen(t);
-    bool question =
-        (n >= 3 && strcmp(t + n - 3, "？") == 0) || (n && t[n - 1] == '?');
+    mm_buf q;
+    mm_buf_init(&q, 2 * MM_SCS_TEXT_MAX);
     printf("\n[%u/%u] ★%d %s — %s\n", v->asked, v->total, c->level, it->id, g);
-    bool slogan = n >= 3 && strcmp(t + n - 3, "！") == 0;
-    if (question)
-        printf("  %s\n", t);
-    else if (slogan)
-        printf(v->lang == MM_SCS_JA ? "  %s — できていますか？\n"
-                                    : "  %s — is this done?\n",
-               t);
-    else
-        printf(v->lang == MM_SCS_JA ? "  「%s」はできていますか？\n"
-                                    : "  Is this in place: %s?\n",
-               t);
+    if (mm_scs_question(c, v->lang, &q) == MM_OK)
+        printf("  %s\n", q.data);
+    mm_buf_free(&q);
 }
 
 /* One criterion: asks, saves; 1 to go on, 0 at the end of input, or an
@@ -252,7 +242,7 @@ static int run_questions(iv *v, const mm_scs_catalogue *cat, int target)
     for (size_t i = 0; r == 1 && i < cat->n_items; i++) {
         const mm_scs_item *it = &cat->items[i];
         /* both criteria of a 3+4 item asked: answer per level */
-        bool per_level = it->n_crit == 2 && target == 4;
+        bool per_level = mm_scs_question_per_level(it, target);
         for (unsigned c = 0; r == 1 && c < it->n_crit; c++) {
             if (!mm_scs_level_needs(target, it->crit[c].level))
                 continue;

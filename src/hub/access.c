@@ -46,9 +46,11 @@ mm_hub_relation mm_hub_relation_of(mm_hub_role role, const char *actor_tenant,
 /* What each relation lets a role see of a tenant's resources; the table
  * is the policy (docs/api.md "Access"). */
 static const unsigned tenant_rules[MM_ROLE_COUNT][MM_REL_BUYER + 1] = {
-    [MM_ROLE_SME] = {[MM_REL_SELF] = TENANT_ALL},
-    [MM_ROLE_PROVIDER] =
-        {[MM_REL_SELF] = TENANT_ALL, [MM_REL_PROVIDER] = TENANT_ALL},
+    /* the ★ self-assessment: the SME answers, its provider only looks */
+    [MM_ROLE_SME] = {[MM_REL_SELF] = TENANT_ALL | R(MM_RES_SCS_SELF) |
+                                     R(MM_RES_SCS_ANSWER)},
+    [MM_ROLE_PROVIDER] = {[MM_REL_SELF] = TENANT_ALL,
+                          [MM_REL_PROVIDER] = TENANT_ALL | R(MM_RES_SCS_SELF)},
     /* a buyer sees of its suppliers warnings and ★ only, never events */
     [MM_ROLE_BUYER] = {[MM_REL_SELF] = TENANT_ALL | R(MM_RES_SUPPLIERS),
                        [MM_REL_BUYER] = R(MM_RES_TENANT) | R(MM_RES_WARNINGS) |

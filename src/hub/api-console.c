@@ -8,6 +8,7 @@
  * server.c calls. Store calls hold the server's lock; password hashing
  * runs outside it. */
 #include "hub-int.h"
+#include "scs.h"
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -99,6 +100,14 @@ bool mm_hub_console_route(const char *url)
         "/api/v1/session", "/api/v1/tenants",   "/api/v1/alerts",
         "/api/v1/cases",   "/api/v1/summary",   "/api/v1/campaigns",
         "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations"};
+    /* the ★ self-assessment; the rest of /api/v1/scs/ is the bearer-token
+     * API (scs-status.c) */
+    static const char *const scs_self[] = {"/api/v1/scs/questions",
+                                           "/api/v1/scs/answers",
+                                           "/api/v1/scs/assessment"};
+    for (size_t i = 0; i < sizeof scs_self / sizeof *scs_self; i++)
+        if (strcmp(url, scs_self[i]) == 0)
+            return true;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         size_t n = strlen(routes[i]);
         if (strncmp(url, routes[i], n) == 0 &&
@@ -1347,6 +1356,109 @@ static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
     return true;
 }
 
+/* ---- the ★ self-assessment (scs-self.c) ----------------------------------
+ * The SME answers, its provider may look, nobody else: decided by the
+ * access table (MM_RES_SCS_SELF / MM_RES_SCS_ANSWER). */
+
+static void scs_fail(mm_hub_http_resp *o, mm_rc rc, const mm_err *err)
+{
+    unsigned st = rc == MM_EINVAL || rc == MM_EPARSE ? 400
+                  : rc == MM_ELIMIT                  ? 413
+                  : rc == MM_ENOTFOUND               ? 404
+                  : rc == MM_EINTERNAL               ? 501
+                                                     : 500;
+    fail(o, st, err->msg[0] ? err->msg : "the self-assessment failed");
+}
+
+/* GET answers / assessment of `tenant` under the lock. */
+static void scs_self_read(ctx *x, const char *tenant, bool answers,
+                          int64_t now, mm_hub_http_resp *o)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc rc = MM_OK;
+    lock(x->cs);
+    mm_hub_decision d = may(x, MM_RES_SCS_SELF, tenant);
+    if (d == MM_ACCESS_ALLOW && answers) {
+        mm_tenant t;
+        memset(&t, 0, sizeof t);
+        (void)mm_hub_admin_tenant_get(x->cs->st, tenant, &t, &err);
+        rc = mm_hub_scs_answers_get(x->cs->st, tenant, t.name, now, &o->body,
+                                    &err);
+    } else if (d == MM_ACCESS_ALLOW) {
+        rc = mm_hub_scs_self_assess(x->cs->st, tenant, now, &o->body, &err);
+    }
+    unlock(x->cs);
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc != MM_OK)
+        return scs_fail(o, rc, &err);
+    o->status = 200;
+}
+
+static void scs_self_put(ctx *x, const char *tenant, const mm_hub_http_req *rq,
+                         int64_t now, mm_hub_http_resp *o)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_rc rc = MM_OK;
+    mm_store *st = x->cs->st;
+    lock(x->cs);
+    mm_hub_decision d = may(x, MM_RES_SCS_ANSWER, tenant);
+    if (d == MM_ACCESS_ALLOW && (rc = mm_store_begin(st, &err)) == MM_OK) {
+        rc = mm_hub_scs_answers_put(st, tenant, rq->body, rq->body_len,
+                                    x->user.name, now, &err);
+        if (rc == MM_OK)
+            rc = mm_store_commit(st, &err);
+        else
+            mm_store_rollback(st);
+    }
+    unlock(x->cs);
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc == MM_OK)
+        rc = mm_store_sync(st, &err);
+    if (rc != MM_OK)
+        return scs_fail(o, rc, &err);
+    o->status = 200;
+    mm_buf_puts(&o->body, "{\"saved\":true}");
+}
+
+/* /api/v1/scs/questions|answers|assessment; true when it answered. */
+static bool route_scs_self(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                           mm_hub_http_resp *o)
+{
+    const char *p = rq->path, *m = rq->method;
+    bool get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    const char *tenant = arg(rq, "tenant");
+    if (!tenant)
+        tenant = x->user.tenant;
+    if (strcmp(p, "/api/v1/scs/questions") == 0 && get) {
+        /* the catalogue's wording: public, for any account */
+        const char *lv = arg(rq, "level");
+        mm_err err;
+        memset(&err, 0, sizeof err);
+        mm_rc rc = mm_hub_scs_questions(lv ? mm_scs_level_parse(lv) : 0,
+                                        &o->body, &err);
+        if (rc != MM_OK)
+            scs_fail(o, rc, &err);
+        else
+            o->status = 200;
+    } else if (strcmp(p, "/api/v1/scs/answers") == 0 && get) {
+        scs_self_read(x, tenant, true, now, o);
+    } else if (strcmp(p, "/api/v1/scs/answers") == 0 &&
+               strcmp(m, "PUT") == 0) {
+        scs_self_put(x, tenant, rq, now, o);
+    } else if (strcmp(p, "/api/v1/scs/assessment") == 0 && get) {
+        scs_self_read(x, tenant, false, now, o);
+    } else if (strncmp(p, "/api/v1/scs/", 12) == 0) {
+        fail(o, 405, "use GET (answers: GET or PUT)");
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* ---- the router ----------------------------------------------------------
  */
 
@@ -1386,7 +1498,8 @@ static void route(ctx *x, const mm_hub_http_req *rq, int64_t now,
         get_alert(x, id, o);
     } else if (path_id(p, "/api/v1/alerts/", &id) && strcmp(m, "POST") == 0) {
         post_alert(x, id, rq, now, o);
-    } else if (!route_cases(x, rq, now, o) && !route_views(x, rq, now, o)) {
+    } else if (!route_cases(x, rq, now, o) && !route_views(x, rq, now, o) &&
+               !route_scs_self(x, rq, now, o)) {
         fail(o, 404, "no such endpoint");
     }
 }

@@ -495,4 +495,32 @@ mm_rc mm_hub__summary_sensor(mm_store *st, const char *tenant,
                              int64_t last_received, const char *tz,
                              int64_t now_ms, mm_buf *out, mm_err *err);
 
+/* store-sqlite-answers.c: the scs_answers_put/get ops of the SQLite store. */
+mm_rc mm_hub__sq_scs_answers_put(mm_store *s, const char *tenant,
+                                 const char *doc, size_t len, const char *by,
+                                 int64_t now_ms, mm_err *err);
+mm_rc mm_hub__sq_scs_answers_get(mm_store *s, const char *tenant, char **doc,
+                                 size_t *len, int64_t *saved_ms, mm_err *err);
+
+/* scs-self.c: the SME's ★ self-assessment in the console (docs/api.md
+ * "Self-assessment"). Access is decided by the caller (api-console.c).
+ * questions: GET /api/v1/scs/questions?level=N from the scs catalogue;
+ * answers_get: the stored answers document, or a new one for `tenant`
+ * (organisation name = `org_name`, today's date) when none; answers_put:
+ * validates `body` as an answers file (catalogue ids and values, at most
+ * MM_HUB_SCS_ANSWERS_MAX bytes) and stores it; assess: the assessment of
+ * the stored answers with the hub's evidence of `tenant`. MM_EINVAL /
+ * MM_EPARSE / MM_ELIMIT with err for a bad request, MM_ENOTFOUND when
+ * nothing is stored, MM_EINTERNAL "not supported by this store". */
+#define MM_HUB_SCS_ANSWERS_MAX (32u * 1024u)
+mm_rc mm_hub_scs_questions(int level, mm_buf *out, mm_err *err);
+mm_rc mm_hub_scs_answers_get(mm_store *st, const char *tenant,
+                             const char *org_name, int64_t now_ms, mm_buf *out,
+                             mm_err *err);
+mm_rc mm_hub_scs_answers_put(mm_store *st, const char *tenant,
+                             const char *body, size_t len, const char *by,
+                             int64_t now_ms, mm_err *err);
+mm_rc mm_hub_scs_self_assess(mm_store *st, const char *tenant, int64_t now_ms,
+                             mm_buf *out, mm_err *err);
+
 #endif /* MM_HUB_INT_H */

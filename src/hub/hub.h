@@ -503,6 +503,16 @@ typedef struct mm_store_ops {
                             const char *dataset, int64_t since_ms,
                             int64_t until_ms, bool newest, size_t limit,
                             mm_tenant_event_fn fn, void *ud, mm_err *err);
+    /* The SME's self-assessment in progress (the console's questionnaire,
+     * scs-self.c): one answers document per tenant, replaced whole; `by`
+     * is the account that saved it. get gives a NUL-terminated heap copy
+     * (*doc, caller frees) and when it was saved, or MM_ENOTFOUND. NULL in
+     * a back end without it: callers say "not supported by this store". */
+    mm_rc (*scs_answers_put)(mm_store *s, const char *tenant, const char *doc,
+                             size_t len, const char *by, int64_t now_ms,
+                             mm_err *err);
+    mm_rc (*scs_answers_get)(mm_store *s, const char *tenant, char **doc,
+                             size_t *len, int64_t *saved_ms, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -1209,6 +1219,8 @@ typedef enum mm_hub_res {
     MM_RES_ESCALATIONS, /* hub-wide */
     MM_RES_SUPPLIERS,   /* a buyer's supplier view (target = the buyer) */
     MM_RES_USERS,       /* accounts */
+    MM_RES_SCS_SELF,    /* its ★ self-assessment in progress (read) */
+    MM_RES_SCS_ANSWER,  /* answering it: the SME itself only */
     MM_RES_COUNT
 } mm_hub_res;
 

@@ -1097,7 +1097,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     mm_hub_server *s = cls;
     (void)version;
     /* /api/v1/admin/retract is the block lists' (loopback, below) */
-    if (strncmp(url, "/api/v1/scs/", 12) == 0 ||
+    if ((strncmp(url, "/api/v1/scs/", 12) == 0 &&
+         !mm_hub_console_route(url)) ||
         (strncmp(url, "/api/v1/admin/", 14) == 0 &&
          strcmp(url, "/api/v1/admin/retract") != 0))
         return scs_access(s, c, url, method, upload, upload_size, con_cls);

@@ -1099,6 +1099,8 @@ static const mm_store_ops sqlite_ops = {
     .alert_summary = sq_alert_summary,
     .tenant_events = sq_tenant_events,
     .dataset_events = mm_hub__sq_dataset_events,
+    .scs_answers_put = mm_hub__sq_scs_answers_put,
+    .scs_answers_get = mm_hub__sq_scs_answers_get,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)

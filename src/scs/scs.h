@@ -384,4 +384,21 @@ mm_rc mm_scs_countersign(const char *confirmed, size_t len, const char *name,
                          const mm_scs_assessor *as, const char *sk_hex,
                          mm_buf *out, mm_err *err);
 
+/* ---- questions (questions.c): the criteria asked in plain words -------- */
+
+/* The question for criterion `c` in `lang`: a published question as it is,
+ * a requirement as "「…」はできていますか？" (the interview and the console
+ * both ask this). */
+mm_rc mm_scs_question(const mm_scs_criterion *c, mm_scs_lang lang,
+                      mm_buf *out);
+/* True when an item is answered per level for `target` (both criteria of a
+ * ★3+★4 item asked at ★4: {"3":"yes","4":"no"}). */
+bool mm_scs_question_per_level(const mm_scs_item *it, int target);
+/* Every question of `target` (1..4) in catalogue order, as JSON:
+ * {"target","catalogue","total","questions":[{"n","id","level",
+ * "per_level","group_ja","group_en","question_ja","question_en","hint_ja",
+ * "hint_en"}]}. MM_EINVAL for a bad target. */
+mm_rc mm_scs_questions_json(const mm_scs_catalogue *cat, int target,
+                            mm_buf *out);
+
 #endif /* MM_SCS_H */

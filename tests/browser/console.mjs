@@ -10,7 +10,7 @@
 // axe-core violations.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -54,13 +54,24 @@ async function session(browser, role) {
     if (r.status() >= 400) errors.push(`(${r.status()} ${r.request().method()} ${r.url()})`);
   });
   await page.goto(`${url}/`);
+  await logIn(page, role);
+  return { ctx, page, errors, csp };
+}
+
+async function logIn(page, role) {
   await page.getByLabel('ユーザー名').fill(account(role).user);
   await page.getByLabel('パスワード').fill(account(role).password);
   await page.getByRole('button', { name: 'ログイン' }).click();
   // logged in once the header names the account (Argon2id takes a moment)
   await page.locator('#who', { hasText: account(role).user }).waitFor({ timeout: 15000 });
   await page.waitForLoadState('networkidle');
-  return { ctx, page, errors, csp };
+}
+
+// The question the self-assessment shows now (its number), once shown.
+async function questionNo(p, n) {
+  const q = p.locator(n ? `#scs-q[data-n="${n}"]` : '#scs-q');
+  await q.waitFor({ timeout: 10000 });
+  return q.getAttribute('data-n');
 }
 
 async function finish(s, role) {
@@ -113,6 +124,67 @@ try {
     await p.getByRole('heading', { name: /安全のようす/ }).waitFor();
     await finish(s, 'sme');
   }
+  // ---- SME: the ★ self-assessment, resumed after logging out and in
+  {
+    const s = await session(browser, 'sme');
+    const p = s.page;
+    const box = p.locator('#scs-self');
+    await box.scrollIntoViewIfNeeded();
+    ok(await p.getByRole('heading', { name: '★ 自己診断' }).isVisible(), 'sme-scs: the self-assessment section');
+    ok(await questionNo(p) === '1', 'sme-scs: starts at question 1');
+    const q1 = await p.locator('#scs-q p[lang=ja]').nth(1).innerText();
+    const served = await p.evaluate(async () => (await (await fetch('/api/v1/scs/questions?level=1')).json())
+      .questions[0].question_ja);
+    ok(q1 === served, 'sme-scs: the question is the hub\'s catalogue wording', `${q1} | ${served}`);
+    ok(await p.locator('#scs-q p[lang=en]').nth(1).isVisible(), 'sme-scs: English below the Japanese');
+    await p.getByRole('button', { name: 'はい' }).click();
+    await questionNo(p, 2);
+    await p.getByRole('button', { name: 'いいえ' }).click();
+    await questionNo(p, 3);
+    await p.getByRole('button', { name: 'わからない' }).click();
+    await p.locator('#scs-hint').waitFor();
+    const hint = await p.locator('#scs-hint').innerText();
+    ok(/まだできていない/.test(hint) && /ヒント/.test(hint), 'sme-scs: わからない shows the hint', hint);
+    await p.getByRole('button', { name: '次の質問へ' }).click();
+    await questionNo(p, 4);
+    const saved = await p.evaluate(async () => Object.keys((await (await fetch('/api/v1/scs/answers')).json())
+      .answers).length);
+    ok(saved === 3, 'sme-scs: three answers saved on the hub', saved);
+    await p.getByRole('button', { name: 'ログアウト' }).click();
+    await p.getByRole('button', { name: 'ログイン', exact: true }).waitFor();
+    await logIn(p, 'sme');
+    ok(await questionNo(p) === '4', 'sme-scs: after logging in again it resumes at question 4',
+      await p.locator('#scs-q').getAttribute('data-n').catch(() => 'none'));
+    await p.locator('#scs-self').screenshot({ path: `${artifacts}/sme-scs-question.png` });
+    // back to question 3 (answered わからない), change it to はい: on to question 4
+    await p.getByRole('button', { name: '前の質問に戻る' }).click();
+    await questionNo(p, 3);
+    ok(/今の答え：わからない/.test(await p.locator('#scs-q').innerText()), 'sme-scs: going back shows the saved answer');
+    await p.locator('#scs-q').getByRole('button', { name: 'はい' }).click();
+    await questionNo(p, 4);
+    const q3 = await p.evaluate(async () => Object.values((await (await fetch('/api/v1/scs/answers')).json())
+      .answers)[2]);
+    ok(q3 === 'yes', 'sme-scs: a changed answer is saved', q3);
+    // answer the rest; then the result with the ladder and the next rung
+    for (let i = 0; i < 100 && await p.locator('#scs-q').count(); i++) {
+      const n = await p.locator('#scs-q').getAttribute('data-n');
+      await p.locator('#scs-q').getByRole('button', { name: 'はい' }).click();
+      await p.waitForFunction((m) => { const q = document.querySelector('#scs-q');
+        return !q || q.dataset.n !== m; }, n);
+    }
+    await p.locator('#scs-achieved').waitFor({ timeout: 10000 });
+    const achieved = await p.locator('#scs-achieved').getAttribute('data-achieved');
+    const ladder = await p.locator('#scs-ladder tbody tr').evaluateAll((rows) => rows.map((r) =>
+      [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent).join(' ')));
+    ok(ladder.length === 4 && /次にめざす段階は ★/.test(await p.locator('#scs-achieved').innerText()),
+      'sme-scs: the result shows the ladder ★1–★4 and the next rung', JSON.stringify(ladder));
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#scs-download').click()]);
+    await dl.saveAs(`${artifacts}/answers.json`);
+    writeFileSync(`${artifacts}/scs-page.json`, JSON.stringify({ achieved, ladder }));
+    ok(dl.suggestedFilename() === 'answers.json', 'sme-scs: the answers file downloads', dl.suggestedFilename());
+    await p.locator('#scs-self').screenshot({ path: `${artifacts}/sme-scs-result.png` });
+    await finish(s, 'sme-scs');
+  }
   // ---- provider: one queue over its SMEs, opens a case, ticks a step
   {
     const s = await session(browser, 'provider');
@@ -148,6 +220,9 @@ try {
     });
     ok(done.length === 1 && done[0] === account('provider').user, 'provider: the tick is stored with who ticked it',
       JSON.stringify(done));
+    await p.locator('#scs-achieved').waitFor({ timeout: 10000 }).catch(() => {});
+    ok(await p.locator('#scs-achieved').count() === 1 && await p.locator('#scs-q, #scs-level').count() === 0,
+      'provider: sees its SME\'s self-assessment, read only');
     await finish(s, 'provider');
   }
   // ---- buyer: its suppliers' ★ against the ★ it requires, shortfall shown

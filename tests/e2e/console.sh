@@ -85,6 +85,15 @@ ACCOUNTS='[{"role":"sme","user":"sato-owner","password":"pw-sme-0001","tenant":"
  {"role":"buyer","user":"buyer-kun","password":"pw-buyer-0001","tenant":"big"},
  {"role":"coordinator","user":"analyst","password":"pw-coord-0001","tenant":"centre"}]'
 EXPECT='{"sme_tenant":"sato","sme_name":"佐藤精機","other_name":"加藤金属"}'
+rm -f "$ARTIFACTS/answers.json" "$ARTIFACTS/scs-page.json"
 (cd "$BROWSER" && HUB_URL=$URL ACCOUNTS=$ACCOUNTS EXPECT=$EXPECT ARTIFACTS=$ARTIFACTS \
   timeout 120 node console.mjs) | grep -v '^1\.\.'
+# the answers file the SME downloaded from its page, assessed by the CLI with
+# the hub's evidence for sato: the same ★ and ladder as the page showed
+curl -s -H "Authorization: Bearer $TA" "$URL/api/v1/scs/evidence" -o "$TMP/ev.json"
+"$MAMORI" scs assess --answers "$ARTIFACTS/answers.json" --evidence "$TMP/ev.json" --format json \
+  --out "$TMP/cli.json" 2>/dev/null
+check_eq "scs assess on the downloaded answers file = the page's result" \
+  "$(jq -c '[.achieved, .ladder]' "$ARTIFACTS/scs-page.json" 2>/dev/null || echo "no page result")" \
+  "$(jq -c '[.achieved, [.ladder[] | "\(.level) \(.scheme) \(.met) / \(.total)"]]' "$TMP/cli.json" 2>/dev/null)"
 check "screenshots kept" bash -c "for r in sme provider buyer coordinator; do test -s \"$ARTIFACTS/\$r.png\" || exit 1; done"

@@ -104,6 +104,18 @@ static const row matrix[] = {
     {MM_ROLE_ADMIN, "adm", MM_RES_GRAPH, NULL, A},
     /* a tenant resource without its tenant is refused */
     {MM_ROLE_SME, "s1", MM_RES_ALERTS, NULL, F},
+    /* the ★ self-assessment: the SME answers, its provider only looks,
+     * a buyer of the SME is refused, everyone else finds nothing */
+    {MM_ROLE_SME, "s1", MM_RES_SCS_SELF, "s1", A},
+    {MM_ROLE_SME, "s1", MM_RES_SCS_ANSWER, "s1", A},
+    {MM_ROLE_SME, "s1", MM_RES_SCS_SELF, "s2", N},
+    {MM_ROLE_SME, "s1", MM_RES_SCS_ANSWER, "s2", N},
+    {MM_ROLE_PROVIDER, "p", MM_RES_SCS_SELF, "s1", A},
+    {MM_ROLE_PROVIDER, "p", MM_RES_SCS_ANSWER, "s1", F},
+    {MM_ROLE_PROVIDER, "p", MM_RES_SCS_SELF, "s2", N},
+    {MM_ROLE_BUYER, "b2", MM_RES_SCS_SELF, "s1", F},
+    {MM_ROLE_BUYER, "b2", MM_RES_SCS_ANSWER, "s1", F},
+    {MM_ROLE_COORDINATOR, "c", MM_RES_SCS_SELF, "s1", N},
 };
 
 static void test_access_matrix(void **state)

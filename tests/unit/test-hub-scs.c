@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "hub.h"
+#include "hub-int.h"
 #include "scs.h"
 
 #include <stdio.h>
@@ -326,6 +326,73 @@ static void test_http_routes(void **state)
     mm_buf_free(&out);
 }
 
+/* The console's self-assessment store: a new file names the company,
+ * a valid file is kept, a bad one refused without touching the kept one,
+ * and a store without the ops says so. */
+static void test_self_answers(void **state)
+{
+    fx *f = *state;
+    mm_err err;
+    mm_buf b;
+    mm_buf_init(&b, 1u << 22);
+    assert_int_equal(
+        mm_hub_scs_answers_get(f->st, "s1", "Supplier One", 0, &b, &err),
+        MM_OK);
+    assert_non_null(strstr(b.data, "\"name\": \"Supplier One\""));
+    assert_non_null(strstr(b.data, "\"target\": \"★1\""));
+    assert_int_equal(mm_hub_scs_self_assess(f->st, "s1", 0, &b, &err),
+                     MM_ENOTFOUND);
+    const char *id = f->cat->items[0].id;
+    char doc[512], bad[512];
+    snprintf(doc, sizeof doc,
+             "{\"organisation\":{\"name\":\"S1\"},\"target\":\"★1\","
+             "\"answers\":{\"%s\":\"yes\"}}",
+             id);
+    snprintf(bad, sizeof bad,
+             "{\"organisation\":{\"name\":\"S1\"},\"target\":\"★1\","
+             "\"answers\":{\"9-9-9\":\"yes\"}}");
+    assert_int_equal(mm_hub_scs_answers_put(f->st, "s1", doc, strlen(doc),
+                                            "alice", 1, &err),
+                     MM_OK);
+    assert_int_equal(mm_hub_scs_answers_put(f->st, "s1", bad, strlen(bad),
+                                            "alice", 2, &err),
+                     MM_EPARSE);
+    assert_non_null(strstr(err.msg, "9-9-9"));
+    char *big = calloc(1, MM_HUB_SCS_ANSWERS_MAX + 2);
+    assert_non_null(big);
+    memset(big, ' ', MM_HUB_SCS_ANSWERS_MAX + 1);
+    assert_int_equal(mm_hub_scs_answers_put(f->st, "s1", big, strlen(big),
+                                            "alice", 3, &err),
+                     MM_ELIMIT);
+    free(big);
+    mm_buf_reset(&b);
+    assert_int_equal(mm_hub_scs_answers_get(f->st, "s1", "x", 0, &b, &err),
+                     MM_OK);
+    assert_non_null(strstr(b.data, "\"S1\""));
+    assert_null(strstr(b.data, "9-9-9"));
+    mm_buf_reset(&b);
+    /* 2025-12-01T00:00:00Z: today's date when the file has none */
+    assert_int_equal(
+        mm_hub_scs_self_assess(f->st, "s1", 1764547200000LL, &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, "\"ladder\""));
+    /* a back end without the ops (PostgreSQL today) */
+    mm_store_ops ops = *f->st->ops;
+    const mm_store_ops *keep = f->st->ops;
+    ops.scs_answers_put = NULL;
+    ops.scs_answers_get = NULL;
+    f->st->ops = &ops;
+    assert_int_equal(mm_hub_scs_answers_get(f->st, "s1", "x", 0, &b, &err),
+                     MM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "not supported by this store"));
+    assert_int_equal(mm_hub_scs_answers_put(f->st, "s1", doc, strlen(doc),
+                                            "alice", 4, &err),
+                     MM_EINTERNAL);
+    assert_int_equal(mm_hub_scs_self_assess(f->st, "s1", 0, &b, &err),
+                     MM_EINTERNAL);
+    f->st->ops = keep;
+    mm_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +403,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_rejected, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_http_routes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_self_answers, setup, teardown),
     };
     return cmocka_run_group_tests_name("hub-scs", tests, NULL, NULL);
 }

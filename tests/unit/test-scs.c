@@ -824,9 +824,50 @@ static void test_ladder(void **state)
     mm_scs_catalogue_free(cat);
 }
 
+/* The questions the interview and the console ask: one per criterion of
+ * the rung, a requirement asked as a question, the hint the unmet step. */
+static void test_questions(void **state)
+{
+    (void)state;
+    mm_scs_catalogue *cat = load_real();
+    const mm_scs_item *it = mm_scs_catalogue_find(cat, "1-2-1");
+    assert_non_null(it);
+    mm_buf b;
+    mm_buf_init(&b, 1u << 20);
+    assert_int_equal(mm_scs_question(&it->crit[0], MM_SCS_JA, &b), MM_OK);
+    char want[4096];
+    snprintf(want, sizeof want, "「%s」はできていますか？",
+             it->crit[0].text_ja);
+    assert_string_equal(b.data, want);
+    mm_buf_reset(&b);
+    for (int level = 1; level <= 4; level++) {
+        unsigned n = 0;
+        for (size_t i = 0; i < cat->n_items; i++)
+            for (unsigned c = 0; c < cat->items[i].n_crit; c++)
+                n += mm_scs_level_needs(level, cat->items[i].crit[c].level);
+        mm_buf_reset(&b);
+        assert_int_equal(mm_scs_questions_json(cat, level, &b), MM_OK);
+        json_t *d = json_loadb(b.data, b.len, 0, NULL);
+        assert_non_null(d);
+        json_t *qs = json_object_get(d, "questions");
+        assert_int_equal(json_array_size(qs), n);
+        assert_int_equal(json_integer_value(json_object_get(d, "total")), n);
+        json_t *q0 = json_array_get(qs, 0);
+        assert_int_equal(json_integer_value(json_object_get(q0, "n")), 1);
+        assert_true(strlen(json_string_value(json_object_get(q0, "hint_ja"))) >
+                    0);
+        json_decref(d);
+    }
+    assert_int_equal(mm_scs_questions_json(cat, 5, &b), MM_EINVAL);
+    assert_int_equal(mm_scs_questions_json(cat, 0, &b), MM_EINVAL);
+    mm_buf_free(&b);
+    mm_scs_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_questions),
         cmocka_unit_test(test_ladder),
         cmocka_unit_test(test_evidence_checks),
         cmocka_unit_test(test_catalogue_real),
