@@ -1481,4 +1481,27 @@ typedef struct mm_hub_blocked {
 mm_rc mm_hub_blocked_month(mm_store *st, const char *tenant, int64_t from_ms,
                            int64_t to_ms, mm_hub_blocked *out, mm_err *err);
 
+/* ---- SCS renewal reminders (scs-renew.c) ----------------------------------
+ */
+
+/* Days from today (JST) to valid_until (YYYY-MM-DD): negative once it has
+ * lapsed. false when valid_until is empty or not a date (open-ended). */
+bool mm_hub_scs_days_left(const char *valid_until, int64_t now_ms,
+                          int64_t *days);
+/* "あと N 日で期限切れ" / "expires in N days", "期限切れ" / "lapsed". */
+void mm_hub_scs_expiry_text(int64_t days, char *ja, char *en, size_t n);
+/* The reminder due at days_left: 60 (60..15 days left), 14 (14..0), -1
+ * (lapsed) or 0 (more than 60 days left). */
+int mm_hub_scs_renewal_stage(int64_t days_left);
+/* One pass at now_ms: for each tenant's latest confirmation of ★3/★4 whose
+ * current reminder (60 days, 14 days, lapsed) was not sent yet, queues the
+ * reminder to every notification preference of the tenant and of each
+ * buyer linked to it (the supplier named to a buyer only when the link
+ * discloses it), with the durable flag "scs-renew:TENANT:VALID_UNTIL:STAGE"
+ * in the same transaction. A reminder whose time has passed (the hub was
+ * down) is not sent late: only the current one. *queued (may be NULL) gets
+ * the rows queued. MM_EINVAL when the store lacks notifications. */
+mm_rc mm_hub_scs_renewal_due(mm_store *st, int64_t now_ms, unsigned *queued,
+                             mm_err *err);
+
 #endif /* MM_HUB_H */

@@ -1284,7 +1284,8 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
 }
 
 /* Retention: events stored longer than retention_days go, and
- * their bytes leave the tenants' quotas. Caller holds mu. */
+ * their bytes leave the tenants' quotas; SCS renewal reminders due are
+ * queued. Caller holds mu. */
 #define PRUNE_EVERY_MS (10 * 60 * 1000)
 static void prune(mm_hub_server *s, int64_t now)
 {
@@ -1293,6 +1294,9 @@ static void prune(mm_hub_server *s, int64_t now)
         s->st->ops->events_prune(
             s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,
             s, &err);
+    /* SCS renewal reminders (scs-renew.c): queued at most once each */
+    if (s->st->ops->flag_get && s->st->ops->outbox_put)
+        mm_hub_scs_renewal_due(s->st, now, NULL, &err);
 }
 
 static void *bg_main(void *arg)

@@ -326,6 +326,160 @@ static void test_http_routes(void **state)
     mm_buf_free(&out);
 }
 
+/* ---- renewal reminders ---------------------------------------------------
+ */
+
+static void test_renewal_stage_and_text(void **state)
+{
+    (void)state;
+    assert_int_equal(mm_hub_scs_renewal_stage(61), 0);
+    assert_int_equal(mm_hub_scs_renewal_stage(60), 60);
+    assert_int_equal(mm_hub_scs_renewal_stage(15), 60);
+    assert_int_equal(mm_hub_scs_renewal_stage(14), 14);
+    assert_int_equal(mm_hub_scs_renewal_stage(0), 14);
+    assert_int_equal(mm_hub_scs_renewal_stage(-1), -1);
+    char ja[64], en[64];
+    mm_hub_scs_expiry_text(10, ja, en, sizeof ja);
+    assert_string_equal(ja, "あと 10 日で期限切れ");
+    assert_string_equal(en, "expires in 10 days");
+    mm_hub_scs_expiry_text(-3, ja, en, sizeof ja);
+    assert_string_equal(ja, "期限切れ");
+    assert_string_equal(en, "lapsed");
+    int64_t d = 0;
+    assert_false(mm_hub_scs_days_left("", 0, &d));
+    assert_false(mm_hub_scs_days_left("2026-13-40", 0, &d));
+    /* 2026-12-01 00:00 JST is 2026-11-30 15:00 UTC */
+    assert_true(mm_hub_scs_days_left("2026-12-11", 1796050800000LL, &d));
+    assert_int_equal(d, 10);
+}
+
+typedef struct mails {
+    unsigned n, to_b1_named, to_b2_named, to_b2;
+    char last_subject[512];
+} mails;
+
+static mm_rc count_mail(const mm_outbox_msg *m, void *ud)
+{
+    mails *x = ud;
+    x->n++;
+    if (strcmp(m->tenant, "b1") == 0 && strstr(m->body, "Supplier One"))
+        x->to_b1_named++;
+    if (strcmp(m->tenant, "b2") == 0) {
+        x->to_b2++;
+        x->to_b2_named += strstr(m->body, "Supplier One") != NULL;
+    }
+    snprintf(x->last_subject, sizeof x->last_subject, "%s", m->subject);
+    return MM_OK;
+}
+
+static unsigned due(fx *f, int64_t now)
+{
+    unsigned q = 99;
+    mm_err err;
+    if (mm_hub_scs_renewal_due(f->st, now, &q, &err) != MM_OK)
+        fail_msg("renewal: %s", err.msg);
+    return q;
+}
+
+static void notify(fx *f, const char *tenant, const char *addr)
+{
+    mm_notify_pref p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.tenant, sizeof p.tenant, "%s", tenant);
+    snprintf(p.channel, sizeof p.channel, "email");
+    snprintf(p.target, sizeof p.target, "%s", addr);
+    p.min_severity = 4; /* reminders are not warnings: sent regardless */
+    mm_err err;
+    assert_int_equal(mm_hub_notify_add(f->st, &p, &err), MM_OK);
+}
+
+/* A ★3 confirmed 355 days ago lapses in 10 days: the 60-day reminder (a
+ * clock 40 days back), the 14-day one and the lapsed one each go once to
+ * s1, b1 (name disclosed) and b2 (id only), never twice. */
+static void test_renewal_reminders_once(void **state)
+{
+    fx *f = *state;
+    add_link(f->st, "s1", "b2", false);
+    notify(f, "s1", "owner@s1.example.jp");
+    notify(f, "b1", "buyer@b1.example.jp");
+    notify(f, "b2", "buyer@b2.example.jp");
+    char d[16];
+    size_t len;
+    char *doc = confirmed(f, "star3", ago(355, d), "012345", &len);
+    mm_err err;
+    mm_hub_scs_confirmation c;
+    int64_t now = mm_now_ms();
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", doc, len, now, &c, &err),
+                     MM_OK);
+    free(doc);
+    int64_t left = 0;
+    assert_true(mm_hub_scs_days_left(c.valid_until, now, &left));
+    assert_int_equal(left, 10);
+    assert_int_equal(due(f, now - 51 * 86400000LL), 0); /* 61 days left */
+    assert_int_equal(due(f, now - 40 * 86400000LL), 3); /* 50: the 60 one */
+    assert_int_equal(due(f, now - 40 * 86400000LL), 0);
+    assert_int_equal(due(f, now - 30 * 86400000LL), 0);
+    assert_int_equal(due(f, now), 3); /* 10 days left: the 14 one */
+    mails m = {0};
+    assert_int_equal(
+        f->st->ops->outbox_list(f->st, NULL, count_mail, &m, &err), MM_OK);
+    assert_int_equal(m.n, 6);
+    assert_non_null(strstr(m.last_subject, "あと 10 日で期限切れ"));
+    assert_int_equal(due(f, now), 0);
+    assert_int_equal(due(f, now + 5 * 86400000LL), 0);
+    assert_int_equal(due(f, now + 11 * 86400000LL), 3); /* lapsed */
+    assert_int_equal(due(f, now + 30 * 86400000LL), 0);
+    memset(&m, 0, sizeof m);
+    assert_int_equal(
+        f->st->ops->outbox_list(f->st, NULL, count_mail, &m, &err), MM_OK);
+    assert_int_equal(m.n, 9);
+    assert_int_equal(m.to_b1_named, 3);
+    assert_int_equal(m.to_b2, 3);
+    assert_int_equal(m.to_b2_named, 0); /* the link does not disclose */
+    assert_non_null(strstr(m.last_subject, "期限切れ / SCS ★3 confirmation: "
+                                           "lapsed"));
+}
+
+/* The supplier's own view and the buyer view say how long it holds. */
+static void test_expiry_in_views(void **state)
+{
+    fx *f = *state;
+    char d[16];
+    size_t len;
+    char *doc = confirmed(f, "star3", ago(355, d), "012345", &len);
+    mm_tenant s1, b1;
+    memset(&s1, 0, sizeof s1);
+    memset(&b1, 0, sizeof b1);
+    snprintf(s1.id, sizeof s1.id, "s1");
+    snprintf(b1.id, sizeof b1.id, "b1");
+    mm_buf out;
+    unsigned status;
+    mm_buf_init(&out, 1u << 20);
+    int64_t now = mm_now_ms();
+    mm_hub_scs_http(f->st, &s1, "GET", "/api/v1/scs/confirmation", NULL, 0,
+                    now, &status, &out);
+    assert_int_equal(status, 404);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "POST", "/api/v1/scs/confirmation", doc, len,
+                    now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"expires_in_days\":10,"));
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "GET", "/api/v1/scs/confirmation", NULL, 0,
+                    now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(
+        strstr(out.data, "\"expiry_ja\":\"あと 10 日で期限切れ\""));
+    out.len = 0;
+    mm_hub_scs_http(f->st, &b1, "GET", "/api/v1/scs/suppliers", NULL, 0, now,
+                    &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"expiry_en\":\"expires in 10 days\""));
+    assert_non_null(strstr(out.data, "\"expires_in_days\":null"));
+    mm_buf_free(&out);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +490,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_rejected, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_http_routes, setup, teardown),
+        cmocka_unit_test(test_renewal_stage_and_text),
+        cmocka_unit_test_setup_teardown(test_renewal_reminders_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_expiry_in_views, setup, teardown),
     };
     return cmocka_run_group_tests_name("hub-scs", tests, NULL, NULL);
 }
