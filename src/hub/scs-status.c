@@ -641,5 +641,9 @@ void mm_hub_scs_http(mm_store *st, const mm_tenant *caller, const char *method,
         mm_buf_printf(out, ",\"required\":\"%s\"}", level_text(level));
         return;
     }
+    if (strcmp(url, "/api/v1/scs/requests") == 0 ||
+        strncmp(url, "/api/v1/scs/requests/", 21) == 0)
+        return mm_hub_scs_request_http(st, caller, method, url, body, len,
+                                       now_ms, status, out);
     http_error(out, status, 404, "no such endpoint");
 }

@@ -1096,6 +1096,10 @@ static const mm_store_ops sqlite_ops = {
     .alert_summary = sq_alert_summary,
     .tenant_events = sq_tenant_events,
     .dataset_events = mm_hub__sq_dataset_events,
+    .scs_request_put = mm_hub__sq_scs_request_put,
+    .scs_request_get = mm_hub__sq_scs_request_get,
+    .scs_request_list = mm_hub__sq_scs_request_list,
+    .scs_request_mark = mm_hub__sq_scs_request_mark,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)

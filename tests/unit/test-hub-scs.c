@@ -480,6 +480,121 @@ static void test_expiry_in_views(void **state)
     free(doc);
 }
 
+/* ---- requests to an expert -------------------------------------------------
+ */
+
+static const char *sign_hdr(const char *sk, const char *regno,
+                            const char *method, const char *path,
+                            const char *body, int64_t ts, char *out, size_t n)
+{
+    char sig[MM_SCS_SIG_HEX + 1];
+    mm_err err;
+    assert_int_equal(mm_scs_request_sign(sk, method, path, ts, body,
+                                         body ? strlen(body) : 0, sig, &err),
+                     MM_OK);
+    snprintf(out, n, "%s %lld %s", regno, (long long)ts, sig);
+    return out;
+}
+
+/* Only the registered key, for this method, path, body and about now. */
+static void test_expert_auth(void **state)
+{
+    fx *f = *state;
+    char sk[MM_SCS_SK_HEX + 1], h[400], no[16];
+    register_key(f, MM_HUB_REG_EXPERT, "012345", sk);
+    const char *p = "/api/v1/scs/requests/7/rejection",
+               *b = "{\"reason\":\"x\"}";
+    int64_t now = mm_now_ms();
+    mm_err err;
+    sign_hdr(sk, "012345", "POST", p, b, now, h, sizeof h);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST", p, b, strlen(b),
+                                            now, no, &err),
+                     MM_OK);
+    assert_string_equal(no, "012345");
+    /* another body, method or path: refused */
+    assert_int_equal(
+        mm_hub_scs_expert_auth(f->st, h, "POST", p, "{}", 2, now, no, &err),
+        MM_EINVAL);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "GET", p, b, strlen(b),
+                                            now, no, &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST",
+                                            "/api/v1/scs/requests/8/rejection",
+                                            b, strlen(b), now, no, &err),
+                     MM_EINVAL);
+    /* six minutes later: a replay is refused */
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST", p, b, strlen(b),
+                                            now + 360000, no, &err),
+                     MM_EINVAL);
+    /* a key that is not registered, under a registered number */
+    char pk2[MM_SCS_PK_HEX + 1], sk2[MM_SCS_SK_HEX + 1];
+    assert_int_equal(mm_scs_keygen(pk2, sk2), MM_OK);
+    sign_hdr(sk2, "012345", "POST", p, b, now, h, sizeof h);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST", p, b, strlen(b),
+                                            now, no, &err),
+                     MM_EINVAL);
+    assert_non_null(strstr(err.msg, "registered key"));
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, "012345 1 2 3", "GET", p,
+                                            NULL, 0, now, no, &err),
+                     MM_EINVAL);
+}
+
+/* The flow in-process: send, the expert lists and rejects; another
+ * expert sees nothing. */
+static void test_request_flow(void **state)
+{
+    fx *f = *state;
+    char sk1[MM_SCS_SK_HEX + 1], sk2[MM_SCS_SK_HEX + 1], h[400];
+    register_key(f, MM_HUB_REG_EXPERT, "012345", sk1);
+    register_key(f, MM_HUB_REG_EXPERT, "054321", sk2);
+    mm_tenant s1;
+    memset(&s1, 0, sizeof s1);
+    snprintf(s1.id, sizeof s1.id, "s1");
+    const char *body =
+        "{\"expert\":\"012345\",\"assessment\":{\"target\":\"★3\","
+        "\"achieved\":\"none\",\"items\":[{\"id\":\"1-1\",\"answer\":\"no\"}],"
+        "\"catalogue\":{}}}";
+    mm_buf out;
+    unsigned status;
+    mm_buf_init(&out, 1u << 20);
+    int64_t now = mm_now_ms();
+    mm_hub_scs_http(f->st, &s1, "POST", "/api/v1/scs/requests", body,
+                    strlen(body), now, &status, &out);
+    assert_int_equal(status, 201);
+    const char *lp = "/api/v1/scs/requests";
+    out.len = 0;
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk2, "054321", "GET", lp, NULL, now, h, sizeof h),
+        "GET", lp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_string_equal(out.data, "{\"requests\":[]}");
+    out.len = 0;
+    const char *gp = "/api/v1/scs/requests/1";
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk2, "054321", "GET", gp, NULL, now, h, sizeof h),
+        "GET", gp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 404);
+    out.len = 0;
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk1, "012345", "GET", gp, NULL, now, h, sizeof h),
+        "GET", gp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"assessment\":{"));
+    const char *rp = "/api/v1/scs/requests/1/rejection",
+               *rb = "{\"reason\":\"根拠が不足 / not enough evidence\"}";
+    out.len = 0;
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk1, "012345", "POST", rp, rb, now, h, sizeof h),
+        "POST", rp, rb, strlen(rb), now, &status, &out);
+    assert_int_equal(status, 200);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "GET", gp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"state\":\"rejected\""));
+    assert_non_null(strstr(out.data, "not enough evidence"));
+    mm_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +609,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_renewal_reminders_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_expiry_in_views, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expert_auth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_flow, setup, teardown),
     };
     return cmocka_run_group_tests_name("hub-scs", tests, NULL, NULL);
 }
