@@ -281,3 +281,23 @@ mm_rc mm_hub_scs_renewal_due(mm_store *st, int64_t now_ms, unsigned *queued,
     mm_buf_free(&g.prefs);
     return rc;
 }
+
+/* ---- one notice to one tenant (scs-request.c) ----------------------------
+ */
+
+mm_rc mm_hub__scs_notice(mm_store *st, const char *tenant, mm_outbox_msg *m,
+                         int64_t now_ms, mm_err *err)
+{
+    const mm_store_ops *o = st->ops;
+    if (!o->notify_pref_list || !o->outbox_put)
+        return MM_OK; /* a back end without notifications: nothing to do */
+    gathered g;
+    memset(&g, 0, sizeof g);
+    mm_buf_init(&g.prefs, 64u << 20);
+    unsigned q = 0;
+    mm_rc rc = o->notify_pref_list(st, tenant, add_pref, &g.prefs, err);
+    if (rc == MM_OK)
+        rc = queue_to(st, &g, tenant, m, now_ms, &q, err);
+    mm_buf_free(&g.prefs);
+    return rc;
+}

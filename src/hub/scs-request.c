@@ -5,7 +5,7 @@
  * expert signs each request with its registered key, so only what is
  * addressed to that registration number is ever shown to it. Everything
  * crossing from one party to the other is checked field by field. */
-#include "hub.h"
+#include "hub-int.h"
 #include "scs.h"
 
 #include <jansson.h>
@@ -436,6 +436,52 @@ mm_rc mm_hub_scs_expert_auth(mm_store *st, const char *header,
     return MM_OK;
 }
 
+/* Tells the SME its request was answered (outbox rows in the caller's
+ * transaction): `state_ja` / `state_en` for the subject, the texts for
+ * the body. */
+static mm_rc tell_sme(mm_store *st, const mm_hub_scs_request *r,
+                      const char *state_ja, const char *state_en,
+                      const char *ja, const char *en, int64_t now_ms,
+                      mm_err *err)
+{
+    mm_outbox_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return mm_err_set(err, MM_ENOMEM, "request", 0, "out of memory");
+    m->severity = 2;
+    snprintf(m->subject, sizeof m->subject,
+             "[mamori] SCS 確認の依頼 #%lld: %s / SCS request #%lld: %s",
+             (long long)r->id, state_ja, (long long)r->id, state_en);
+    snprintf(m->body, sizeof m->body,
+             "%s\n\n----\n%s\n\n"
+             "この通知は mamori の設定で送っています。 / You receive this "
+             "because of a mamori notification setting.\n",
+             ja, en);
+    mm_rc rc = mm_hub__scs_notice(st, r->tenant, m, now_ms, err);
+    free(m);
+    return rc;
+}
+
+static mm_rc tell_confirmed(mm_store *st, const mm_hub_scs_request *r,
+                            const mm_hub_scs_confirmation *c, int64_t now_ms,
+                            mm_err *err)
+{
+    const char *lv = c->achieved == 4   ? "★4"
+                     : c->achieved == 3 ? "★3"
+                                        : "★なし / none";
+    char ja[600], en[600];
+    snprintf(ja, sizeof ja,
+             "登録セキスペ（登録番号 %s）が、あなたの会社の診断結果を確認"
+             "し、署名した確認を返しました。確認された ★ は %s、有効期限は "
+             "%s です。取引先（バイヤー）からもこの確認が見えます。",
+             r->expert, lv, c->valid_until);
+    snprintf(en, sizeof en,
+             "The registered expert (no. %s) checked your assessment and "
+             "returned a signed confirmation: %s, valid until %s. Your buyers "
+             "see it now.",
+             r->expert, lv, c->valid_until);
+    return tell_sme(st, r, "確認されました", "confirmed", ja, en, now_ms, err);
+}
+
 /* The confirmation the expert returns for request r: signed by this
  * expert, then verified and stored as the SME's (mm_hub_scs_submit) and
  * the request marked confirmed, in one transaction. */
@@ -464,6 +510,8 @@ static void confirm_http(mm_store *st, const char *regno,
     if (rc == MM_OK)
         rc = st->ops->scs_request_mark(st, r->id, MM_HUB_SCS_REQ_CONFIRMED, "",
                                        now_ms, &err);
+    if (rc == MM_OK)
+        rc = tell_confirmed(st, r, &c, now_ms, &err);
     if (rc == MM_OK)
         rc = mm_store_commit(st, &err);
     else
@@ -500,8 +548,29 @@ static void reject_http(mm_store *st, const mm_hub_scs_request *r,
     if (bad || !reason[0])
         return http_error(out, status, 400, NULL,
                           "body must be {\"reason\":\"…\"} (1 to 1000 bytes)");
-    if (st->ops->scs_request_mark(st, r->id, MM_HUB_SCS_REQ_REJECTED, reason,
-                                  now_ms, &err) != MM_OK)
+    char ja[MM_HUB_SCS_REQ_REASON_MAX + 400],
+        en[MM_HUB_SCS_REQ_REASON_MAX + 400];
+    snprintf(ja, sizeof ja,
+             "登録セキスペ（登録番号 %s）は、この依頼の確認を見送りました。"
+             "理由: %s\n理由に書かれた点を直してから、もう一度送ってください"
+             "（mamori scs send）。",
+             r->expert, reason);
+    snprintf(en, sizeof en,
+             "The registered expert (no. %s) declined this request. Reason: "
+             "%s\nFix what it names, then send again (mamori scs send).",
+             r->expert, reason);
+    mm_rc rc = mm_store_begin(st, &err);
+    if (rc == MM_OK)
+        rc = st->ops->scs_request_mark(st, r->id, MM_HUB_SCS_REQ_REJECTED,
+                                       reason, now_ms, &err);
+    if (rc == MM_OK)
+        rc = tell_sme(st, r, "見送られました", "declined", ja, en, now_ms,
+                      &err);
+    if (rc == MM_OK)
+        rc = mm_store_commit(st, &err);
+    else
+        mm_store_rollback(st);
+    if (rc != MM_OK)
         return http_error(out, status, 500, &err, NULL);
     mm_buf_printf(out, "{\"id\":%lld,\"state\":\"rejected\"}",
                   (long long)r->id);

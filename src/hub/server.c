@@ -1003,8 +1003,10 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
         /* a registered expert signs its requests (scs-request.c): the
          * signature is checked with the body, below */
         r->expert = ex && strncmp(url, "/api/v1/scs/requests", 20) == 0;
-        if (r->expert)
+        if (r->expert) { /* experts share one rate bucket, "expert:" */
             snprintf(r->expert_auth, sizeof r->expert_auth, "%s", ex);
+            snprintf(r->tenant.id, sizeof r->tenant.id, "expert:");
+        }
         unsigned need = admin                        ? MM_SCOPE_ADMIN
                         : strcmp(method, "GET") == 0 ? MM_SCOPE_READ
                                                      : MM_SCOPE_UPLOAD;

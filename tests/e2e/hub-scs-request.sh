@@ -27,6 +27,8 @@ TODAY=$(TZ=Asia/Tokyo date +%Y-%m-%d)
 tok() { "$MAMORI" hub tenant add --dir "$H" "$@" 2>/dev/null; }
 TA=$(tok --id sup-a --name "株式会社みどり精機" --kind sme)
 TB=$(tok --id sup-b --name "B工業" --kind sme)
+"$MAMORI" hub notify add --dir "$H" --tenant sup-a --email owner@a.example.jp --min-severity critical >/dev/null 2>&1
+"$MAMORI" hub notify add --dir "$H" --tenant sup-b --email owner@b.example.jp >/dev/null 2>&1
 for k in e1 e2 forger; do "$MAMORI" scs keygen --out "$TMP/$k.key" >/dev/null 2>&1; done
 "$MAMORI" hub expert add --dir "$H" --registration-no 012345 --name "山田 太郎" \
   --pubkey "$TMP/e1.key.pub" --valid-until 2099-12-31 >/dev/null 2>&1
@@ -96,11 +98,13 @@ check_rc "a confirmation made for sup-b is refused for sup-a's request" 2 as_e1 
 check_rc "an altered confirmation is refused" 2 as_e1 reply --id 1 --confirmed "$TMP/tampered.json"
 check_rc "another expert's confirmation sent by 012345 is refused (403)" 2 as_e1 reply --id 1 --confirmed "$TMP/e2.json"
 check_rc "expert 054321 cannot answer request 1 (404)" 2 as_e2 reply --id 1 --confirmed "$TMP/e2.json"
-check_eq "after the refusals: still sent, no confirmation stored" "0 0" \
-  "$(q 'SELECT state FROM scs_requests WHERE id=1') $(q 'SELECT count(*) FROM scs_confirmations')"
+check_eq "after the refusals: still sent, no confirmation stored, nobody told" "0 0 0" \
+  "$(q 'SELECT state FROM scs_requests WHERE id=1') $(q 'SELECT count(*) FROM scs_confirmations') $(q 'SELECT count(*) FROM outbox')"
 as_e1 reply --id 1 --confirmed "$TMP/good.json" >"$TMP/ok.json" 2>"$TMP/err"
 check_eq "the genuine confirmation: verified, ★3 for sup-a" "confirmed sup-a ★3" \
   "$(jget "$TMP/ok.json" "d['state']+' '+d['tenant']+' '+d['confirmed']")"
+check_eq "sup-a is told once, in Japanese first" "1 [mamori] SCS 確認の依頼 #1: 確認されました / SCS request #1: confirmed" \
+  "$(q "SELECT count(*) FROM outbox WHERE tenant='sup-a'") $(q "SELECT subject FROM outbox WHERE tenant='sup-a'")"
 check_rc "answering twice: refused (409, exit 2)" 2 as_e1 reply --id 1 --confirmed "$TMP/good.json"
 ex requests --token "$TA" >"$TMP/mine.json" 2>/dev/null
 check_eq "sup-a sees its request confirmed" "1 confirmed" "$(jget "$TMP/mine.json" "' '.join(str(r['id'])+' '+r['state'] for r in d['requests'])")"
@@ -113,5 +117,6 @@ check_rc "a rejection without a reason is refused" 2 as_e2 reply --id 2 --reject
 ex requests --token "$TB" --id 2 >"$TMP/b2.json" 2>/dev/null
 check_eq "sup-b sees rejected, with the reason" "rejected 証拠が足りません。ログの保存期間を確認してください" \
   "$(jget "$TMP/b2.json" "d['state']+' '+d['reason']")"
+check "sup-b is told, with the reason" bash -c "sqlite3 '$H/hub.db' \"SELECT body FROM outbox WHERE tenant='sup-b'\" | grep -q 'ログの保存期間'"
 check_eq "sup-b has no confirmation" 404 "$(call GET "$TB" /api/v1/scs/confirmation)"
 kill "${PIDS[0]}" 2>/dev/null; wait "${PIDS[0]}" 2>/dev/null

@@ -547,6 +547,7 @@ static void test_request_flow(void **state)
     char sk1[MM_SCS_SK_HEX + 1], sk2[MM_SCS_SK_HEX + 1], h[400];
     register_key(f, MM_HUB_REG_EXPERT, "012345", sk1);
     register_key(f, MM_HUB_REG_EXPERT, "054321", sk2);
+    notify(f, "s1", "owner@s1.example.jp");
     mm_tenant s1;
     memset(&s1, 0, sizeof s1);
     snprintf(s1.id, sizeof s1.id, "s1");
@@ -592,6 +593,12 @@ static void test_request_flow(void **state)
     assert_int_equal(status, 200);
     assert_non_null(strstr(out.data, "\"state\":\"rejected\""));
     assert_non_null(strstr(out.data, "not enough evidence"));
+    mails m = {0};
+    mm_err err;
+    assert_int_equal(
+        f->st->ops->outbox_list(f->st, "s1", count_mail, &m, &err), MM_OK);
+    assert_int_equal(m.n, 1); /* the SME is told, once */
+    assert_non_null(strstr(m.last_subject, "SCS request #1: declined"));
     mm_buf_free(&out);
 }
 
