@@ -334,7 +334,8 @@ static mm_rc name_rows(const mm_tenant *t, void *ud)
  */
 static void describe(mm_hub_scs_row *r)
 {
-    char cja[128], cen[128];
+    char cja[160], cen[160];
+    int64_t left = 0;
     if (!r->has_conf) {
         snprintf(cja, sizeof cja, "確認の提出なし");
         snprintf(cen, sizeof cen, "no confirmation submitted");
@@ -346,6 +347,14 @@ static void describe(mm_hub_scs_row *r)
                  level_text(r->conf.achieved), r->conf.valid_until);
         snprintf(cen, sizeof cen, "confirmed %s (lapsed %s)",
                  level_text(r->conf.achieved), r->conf.valid_until);
+    } else if (mm_hub_scs_days_left(r->conf.valid_until, mm_now_ms(), &left) &&
+               left <= 60) { /* the renewal reminders' window */
+        char ja[64], en[64];
+        mm_hub_scs_expiry_text(left, ja, en, sizeof ja);
+        snprintf(cja, sizeof cja, "確認済み %s（%s）",
+                 level_text(r->conf.achieved), ja);
+        snprintf(cen, sizeof cen, "confirmed %s (%s)",
+                 level_text(r->conf.achieved), en);
     } else {
         snprintf(cja, sizeof cja, "確認済み %s", level_text(r->conf.achieved));
         snprintf(cen, sizeof cen, "confirmed %s",

@@ -97,6 +97,8 @@ check_eq "the supplier's view: 10 days, in words" "10 あと 10 日で期限切�
 curl -s -o "$TMP/buy.json" -H "Authorization: Bearer $TX" "$URL/api/v1/scs/suppliers"
 check_eq "the buyer's view: 10 days" "10 expires in 10 days" \
   "$(jget "$TMP/buy.json" "str(d['suppliers'][0]['expires_in_days'])+' '+d['suppliers'][0]['expiry_en']")"
+check_eq "the buyer's status text says it too" "要求なし・確認済み ★3（あと 10 日で期限切れ）" \
+  "$(jget "$TMP/buy.json" "d['suppliers'][0]['status_ja']")"
 
 # ---- a restart sends nothing more
 stop_hub

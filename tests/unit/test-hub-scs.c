@@ -475,6 +475,7 @@ static void test_expiry_in_views(void **state)
                     &status, &out);
     assert_int_equal(status, 200);
     assert_non_null(strstr(out.data, "\"expiry_en\":\"expires in 10 days\""));
+    assert_non_null(strstr(out.data, "確認済み ★3（あと 10 日で期限切れ）"));
     assert_non_null(strstr(out.data, "\"expires_in_days\":null"));
     mm_buf_free(&out);
     free(doc);
