@@ -18,9 +18,50 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
     return mm_buf_append(b, p, sz * n) == MM_OK ? sz * n : 0;
 }
 
-/* GET URL+path with the token into b; MM_EIO unless it answered 200. */
-static mm_rc hub_get(const char *url, const char *path, const char *token,
-                     const char *cacert, mm_buf *b, mm_err *err)
+mm_rc mm_cli_scs_hub_call(const char *url, const char *path,
+                          const char *method, const char *auth,
+                          const char *body, size_t len, const char *cacert,
+                          long *code, mm_buf *b, mm_err *err)
+{
+    char full[2048];
+    size_t ul = strlen(url);
+    while (ul && url[ul - 1] == '/')
+        ul--;
+    if (snprintf(full, sizeof full, "%.*s%s", (int)ul, url, path) >=
+        (int)sizeof full)
+        return mm_err_set(err, MM_EINVAL, "--hub", 0, "URL too long");
+    CURL *c = curl_easy_init();
+    if (!c)
+        return mm_err_set(err, MM_ENOMEM, "--hub", 0, "curl_easy_init failed");
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    if (body)
+        h = curl_slist_append(h, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, full);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (cacert)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
+    CURLcode cr = curl_easy_perform(c);
+    *code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (cr != CURLE_OK)
+        return mm_err_set(err, MM_EIO, full, 0,
+                          "ハブに接続できません / cannot reach the hub: %s",
+                          curl_easy_strerror(cr));
+    return MM_OK;
+}
+
+mm_rc mm_cli_scs_bearer(const char *token, char *out, size_t n, mm_err *err)
 {
     if (!token)
         token = getenv("MAMORI_TOKEN");
@@ -29,41 +70,26 @@ static mm_rc hub_get(const char *url, const char *path, const char *token,
                           "--hub にはテナントのトークンが必要です（--token "
                           "か $MAMORI_TOKEN） / --hub needs the tenant's "
                           "token (--token or $MAMORI_TOKEN)");
-    char full[2048], auth[512];
-    size_t ul = strlen(url);
-    while (ul && url[ul - 1] == '/')
-        ul--;
-    if (snprintf(full, sizeof full, "%.*s%s", (int)ul, url, path) >=
-            (int)sizeof full ||
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token) >=
-            (int)sizeof auth)
-        return mm_err_set(err, MM_EINVAL, "--hub", 0, "URL or token too long");
-    CURL *c = curl_easy_init();
-    if (!c)
-        return mm_err_set(err, MM_ENOMEM, "--hub", 0, "curl_easy_init failed");
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    curl_easy_setopt(c, CURLOPT_URL, full);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (cacert)
-        curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
-    CURLcode cr = curl_easy_perform(c);
+    if (snprintf(out, n, "Authorization: Bearer %s", token) >= (int)n)
+        return mm_err_set(err, MM_EINVAL, "--token", 0, "token too long");
+    return MM_OK;
+}
+
+/* GET URL+path with the token into b; MM_EIO unless it answered 200. */
+static mm_rc hub_get(const char *url, const char *path, const char *token,
+                     const char *cacert, mm_buf *b, mm_err *err)
+{
+    char auth[512];
     long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    if (cr != CURLE_OK)
-        return mm_err_set(err, MM_EIO, full, 0,
-                          "ハブに接続できません / cannot reach the hub: %s",
-                          curl_easy_strerror(cr));
-    if (code != 200)
-        return mm_err_set(err, MM_EIO, full, 0,
+    mm_rc rc = mm_cli_scs_bearer(token, auth, sizeof auth, err);
+    if (rc == MM_OK)
+        rc = mm_cli_scs_hub_call(url, path, "GET", auth, NULL, 0, cacert,
+                                 &code, b, err);
+    if (rc == MM_OK && code != 200)
+        return mm_err_set(err, MM_EIO, url, 0,
                           "ハブが応じませんでした / the hub answered HTTP %ld",
                           code);
-    return MM_OK;
+    return rc;
 }
 
 mm_rc mm_cli_scs_hub_evidence(const char *url, const char *token,

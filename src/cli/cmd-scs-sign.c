@@ -76,8 +76,8 @@ int mm_cli_scs_keygen(opts *o)
     return MM_EXIT_OK;
 }
 
-/* Reads a hex key from a file, or takes the argument itself when it is hex. */
-static int read_key(const char *arg, size_t hexlen, char *out, size_t outlen)
+int mm_cli_scs_read_key(const char *arg, size_t hexlen, char *out,
+                        size_t outlen)
 {
     size_t al = strlen(arg);
     if (al == hexlen && strspn(arg, "0123456789abcdefABCDEF") == hexlen) {
@@ -121,7 +121,7 @@ static int sign_file(const char *in, const char *keyfile, const char *out,
 {
     int r;
     char sk[MM_SCS_SK_HEX + 1];
-    if ((r = read_key(keyfile, MM_SCS_SK_HEX, sk, sizeof sk)) >= 0)
+    if ((r = mm_cli_scs_read_key(keyfile, MM_SCS_SK_HEX, sk, sizeof sk)) >= 0)
         return r;
     char *text;
     size_t len;
@@ -214,8 +214,8 @@ int mm_cli_scs_verify(opts *o)
     if ((r = mm_cli_scs_lang(o->lang, &lang)) >= 0)
         return r;
     char pk[MM_SCS_PK_HEX + 1];
-    if (o->pubkey &&
-        (r = read_key(o->pubkey, MM_SCS_PK_HEX, pk, sizeof pk)) >= 0)
+    if (o->pubkey && (r = mm_cli_scs_read_key(o->pubkey, MM_SCS_PK_HEX, pk,
+                                              sizeof pk)) >= 0)
         return r;
     char *data;
     size_t len;

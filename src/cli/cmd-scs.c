@@ -74,7 +74,32 @@ static const char usage[] =
     "confirmation)\n"
     "  all: --catalogue FILE (default data/scs/catalogue.txt, found next "
     "to\n"
-    "       the binary, or $MAMORI_SCS_CATALOGUE)\n";
+    "       the binary, or $MAMORI_SCS_CATALOGUE)\n"
+    "\n"
+    "  mamori scs send --hub URL [--token T] --expert 012345 --assessment "
+    "FILE\n"
+    "                    [--message TEXT]\n"
+    "  mamori scs requests --hub URL (--token T | --key K --registration-no "
+    "R)\n"
+    "                    [--id N [--out FILE]]\n"
+    "  mamori scs reply --hub URL --key K --registration-no R --id N\n"
+    "                    (--confirmed FILE | --reject REASON)\n"
+    "  send       診断結果（mamori scs assess --format json）をハブ経由で"
+    "専門家に送る\n"
+    "  requests   送った依頼の状態を見る（トークン）／専門家が自分宛ての"
+    "依頼を見る（鍵）\n"
+    "  reply      専門家が署名した確認（または断る理由）をハブ経由で返す\n"
+    "  send       send the assessment (scs assess --format json) to an "
+    "expert\n"
+    "             through the hub\n"
+    "  requests   the SME: its requests and their state (token); the "
+    "expert:\n"
+    "             the requests addressed to it (key), --id N --out FILE "
+    "saves one\n"
+    "  reply      the expert returns the signed confirmation, or declines "
+    "with\n"
+    "             a reason\n"
+    "  all: --cacert FILE for a hub with its own certificate\n";
 
 int mm_cli_scs_rc_exit(mm_rc rc)
 {
@@ -361,6 +386,9 @@ static const struct {
      mm_cli_scs_countersign},
     {"interview", mm_cli_scs_interview_opts, false, mm_cli_scs_interview},
     {"experts", mm_cli_scs_experts_opts, false, mm_cli_scs_experts},
+    {"send", mm_cli_scs_send_opts, false, mm_cli_scs_send},
+    {"requests", mm_cli_scs_requests_opts, false, mm_cli_scs_requests},
+    {"reply", mm_cli_scs_reply_opts, false, mm_cli_scs_reply},
 };
 
 static int scs_run(int argc, char **argv)

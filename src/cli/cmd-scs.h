@@ -24,6 +24,7 @@ typedef struct opts {
     size_t n_evidence;
     const char *positional;
     int force;
+    const char *expert, *message, *id, *reject; /* send, requests, reply */
 } opts;
 
 /* A row per option: the key is the offset of its slot in `opts`. */
@@ -78,5 +79,26 @@ int mm_cli_scs_keygen(opts *o);
 int mm_cli_scs_confirm(opts *o);
 int mm_cli_scs_verify(opts *o);
 int mm_cli_scs_countersign(opts *o);
+
+/* Reads a hex key from a file, or takes the argument itself when it is
+ * hex (cmd-scs-sign.c); -1 to go on, else the exit code. */
+int mm_cli_scs_read_key(const char *arg, size_t hexlen, char *out,
+                        size_t outlen);
+/* One request to a hub (cmd-scs-hub.c): METHOD URL+path with the header
+ * line `auth` and the body (NULL = none) into b; *code gets the HTTP
+ * status. MM_EIO when the hub cannot be reached. */
+mm_rc mm_cli_scs_hub_call(const char *url, const char *path,
+                          const char *method, const char *auth,
+                          const char *body, size_t len, const char *cacert,
+                          long *code, mm_buf *b, mm_err *err);
+/* "Authorization: Bearer T" from --token or $MAMORI_TOKEN. */
+mm_rc mm_cli_scs_bearer(const char *token, char *out, size_t n, mm_err *err);
+
+/* send, requests, reply (cmd-scs-request.c): the assessment to an expert
+ * through the hub, and the expert's answer. */
+extern const mm_cli_opt mm_cli_scs_send_opts[], mm_cli_scs_requests_opts[],
+    mm_cli_scs_reply_opts[];
+int mm_cli_scs_send(opts *o), mm_cli_scs_requests(opts *o),
+    mm_cli_scs_reply(opts *o);
 
 #endif

@@ -319,6 +319,21 @@ mm_rc mm_hub__sq_flag_get(mm_store *s, const char *key, int64_t *val,
                           mm_err *err);
 mm_rc mm_hub__sq_flag_put(mm_store *s, const char *key, int64_t val,
                           mm_err *err);
+/* Queues m (subject and body set) to every notification preference of
+ * `tenant`, whatever its minimum severity, in the caller's transaction
+ * (scs-renew.c); MM_OK without rows in a back end without notifications. */
+mm_rc mm_hub__scs_notice(mm_store *st, const char *tenant, mm_outbox_msg *m,
+                         int64_t now_ms, mm_err *err);
+mm_rc mm_hub__sq_scs_request_put(mm_store *s, mm_hub_scs_request *r,
+                                 mm_err *err);
+mm_rc mm_hub__sq_scs_request_get(mm_store *s, int64_t id, bool doc,
+                                 mm_hub_scs_request *out, mm_err *err);
+mm_rc mm_hub__sq_scs_request_list(
+    mm_store *s, const char *tenant, const char *expert,
+    mm_rc (*fn)(const mm_hub_scs_request *r, void *ud), void *ud, mm_err *err);
+mm_rc mm_hub__sq_scs_request_mark(mm_store *s, int64_t id, int state,
+                                  const char *reason, int64_t now_ms,
+                                  mm_err *err);
 mm_rc mm_hub__sq_event_histogram(mm_store *s, const char *tenant,
                                  const char *kind, const char *rule_prefix,
                                  int64_t from_ms, int64_t bucket_ms,

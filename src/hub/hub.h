@@ -235,6 +235,7 @@ typedef mm_rc (*mm_stateioc_fn)(const mm_stateioc *s, void *ud);
 typedef mm_rc (*mm_event_row_fn)(const mm_event_row *r, void *ud);
 typedef mm_rc (*mm_link_row_fn)(const mm_link *l, void *ud);
 struct mm_hub_scs_confirmation; /* SCS section at the end */
+struct mm_hub_scs_request;      /* SCS requests, at the end */
 struct mm_token;                /* tokens section at the end */
 /* Bytes of stored events per tenant (quota accounting). */
 typedef mm_rc (*mm_usage_fn)(const char *tenant, uint64_t bytes, void *ud);
@@ -513,6 +514,23 @@ typedef struct mm_store_ops {
                              mm_err *err);
     mm_rc (*scs_answers_get)(mm_store *s, const char *tenant, char **doc,
                              size_t *len, int64_t *saved_ms, mm_err *err);
+    /* SCS requests an SME sends to a registered expert (scs-request.c):
+     * put inserts (sets r->id); get fills *out, with the assessment in
+     * out->document (malloc'd, the caller frees) when `doc`; MM_ENOTFOUND
+     * when there is no such id. list gives those of `tenant` and/or
+     * `expert` (NULL = any), newest first, without documents. mark sets
+     * state, reason and the time. NULL in a back end without them. */
+    mm_rc (*scs_request_put)(mm_store *s, struct mm_hub_scs_request *r,
+                             mm_err *err);
+    mm_rc (*scs_request_get)(mm_store *s, int64_t id, bool doc,
+                             struct mm_hub_scs_request *out, mm_err *err);
+    mm_rc (*scs_request_list)(mm_store *s, const char *tenant,
+                              const char *expert,
+                              mm_rc (*fn)(const struct mm_hub_scs_request *r,
+                                          void *ud),
+                              void *ud, mm_err *err);
+    mm_rc (*scs_request_mark)(mm_store *s, int64_t id, int state,
+                              const char *reason, int64_t now_ms, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -1547,5 +1565,88 @@ typedef struct mm_hub_blocked {
  * from 7 days before the month to its end, or the store cannot say. */
 mm_rc mm_hub_blocked_month(mm_store *st, const char *tenant, int64_t from_ms,
                            int64_t to_ms, mm_hub_blocked *out, mm_err *err);
+
+/* ---- SCS renewal reminders (scs-renew.c) ----------------------------------
+ */
+
+/* Days from today (JST) to valid_until (YYYY-MM-DD): negative once it has
+ * lapsed. false when valid_until is empty or not a date (open-ended). */
+bool mm_hub_scs_days_left(const char *valid_until, int64_t now_ms,
+                          int64_t *days);
+/* "あと N 日で期限切れ" / "expires in N days", "期限切れ" / "lapsed". */
+void mm_hub_scs_expiry_text(int64_t days, char *ja, char *en, size_t n);
+/* The reminder due at days_left: 60 (60..15 days left), 14 (14..0), -1
+ * (lapsed) or 0 (more than 60 days left). */
+int mm_hub_scs_renewal_stage(int64_t days_left);
+/* One pass at now_ms: for each tenant's latest confirmation of ★3/★4 whose
+ * current reminder (60 days, 14 days, lapsed) was not sent yet, queues the
+ * reminder to every notification preference of the tenant and of each
+ * buyer linked to it (the supplier named to a buyer only when the link
+ * discloses it), with the durable flag "scs-renew:TENANT:VALID_UNTIL:STAGE"
+ * in the same transaction. A reminder whose time has passed (the hub was
+ * down) is not sent late: only the current one. *queued (may be NULL) gets
+ * the rows queued. MM_EINVAL when the store lacks notifications. */
+mm_rc mm_hub_scs_renewal_due(mm_store *st, int64_t now_ms, unsigned *queued,
+                             mm_err *err);
+
+/* ---- SCS requests to an expert (scs-request.c) ----------------------------
+ * An SME sends its assessment to a registered expert through the hub
+ * (POST /api/v1/scs/requests with its token); the expert, who signs each of
+ * its requests with its registered key (mm_scs_request_sign, header
+ * X-Mamori-Expert: REGNO TS_MS SIG), lists and reads only the requests
+ * addressed to it and answers with a signed confirmation (verified as
+ * mm_hub_scs_submit does, then stored as the SME's) or a rejection with a
+ * reason. */
+
+#define MM_HUB_SCS_REQ_MESSAGE_MAX 2000u /* bytes of the SME's note */
+#define MM_HUB_SCS_REQ_REASON_MAX 1000u  /* bytes of a rejection reason */
+#define MM_HUB_SCS_REQ_LIST_MAX 1000u    /* requests in one listing */
+/* How far an expert's signed time may be from the hub's clock. */
+#define MM_HUB_SCS_REQ_SKEW_MS (300LL * 1000)
+
+enum {
+    MM_HUB_SCS_REQ_SENT = 0,
+    MM_HUB_SCS_REQ_CONFIRMED = 1,
+    MM_HUB_SCS_REQ_REJECTED = 2
+};
+
+typedef struct mm_hub_scs_request {
+    int64_t id;
+    char tenant[MM_HUB_ID_MAX + 1]; /* the SME that sent it */
+    char expert[16];                /* the registration number */
+    int64_t created_ms, updated_ms;
+    int state;                   /* MM_HUB_SCS_REQ_… */
+    char target[8], achieved[8]; /* from the assessment, e.g. "★3" */
+    char message[MM_HUB_SCS_REQ_MESSAGE_MAX + 1];
+    char reason[MM_HUB_SCS_REQ_REASON_MAX + 1];
+    char *document; /* the assessment JSON (put: given; get: malloc'd) */
+    size_t document_len;
+} mm_hub_scs_request;
+
+const char *mm_hub_scs_request_state(int state); /* "sent", … */
+/* Checks and stores `tenant`'s request {"expert":"012345","assessment":
+ * {…},"message":"…"} (every field by type; the expert registered and valid
+ * today). MM_EINVAL / MM_EPARSE (→ 400) naming the field, MM_ENOTFOUND
+ * (→ 404) for an unknown expert; *out (may be NULL) gets the row. */
+mm_rc mm_hub_scs_request_send(mm_store *st, const char *tenant,
+                              const char *body, size_t len, int64_t now_ms,
+                              mm_hub_scs_request *out, mm_err *err);
+/* The expert's signed header checked against the registry: *regno gets the
+ * registration number. MM_EINVAL (→ 401) with the reason. */
+mm_rc mm_hub_scs_expert_auth(mm_store *st, const char *header,
+                             const char *method, const char *path,
+                             const char *body, size_t len, int64_t now_ms,
+                             char regno[16], mm_err *err);
+/* The /api/v1/scs/requests routes of a signed expert (`header` as sent). */
+void mm_hub_scs_expert_http(mm_store *st, const char *header,
+                            const char *method, const char *url,
+                            const char *body, size_t len, int64_t now_ms,
+                            unsigned *status, mm_buf *out);
+/* The /api/v1/scs/requests routes of the sending tenant (from
+ * mm_hub_scs_http). */
+void mm_hub_scs_request_http(mm_store *st, const mm_tenant *caller,
+                             const char *method, const char *url,
+                             const char *body, size_t len, int64_t now_ms,
+                             unsigned *status, mm_buf *out);
 
 #endif /* MM_HUB_H */

@@ -334,7 +334,8 @@ static mm_rc name_rows(const mm_tenant *t, void *ud)
  */
 static void describe(mm_hub_scs_row *r)
 {
-    char cja[128], cen[128];
+    char cja[160], cen[160];
+    int64_t left = 0;
     if (!r->has_conf) {
         snprintf(cja, sizeof cja, "確認の提出なし");
         snprintf(cen, sizeof cen, "no confirmation submitted");
@@ -346,6 +347,14 @@ static void describe(mm_hub_scs_row *r)
                  level_text(r->conf.achieved), r->conf.valid_until);
         snprintf(cen, sizeof cen, "confirmed %s (lapsed %s)",
                  level_text(r->conf.achieved), r->conf.valid_until);
+    } else if (mm_hub_scs_days_left(r->conf.valid_until, mm_now_ms(), &left) &&
+               left <= 60) { /* the renewal reminders' window */
+        char ja[64], en[64];
+        mm_hub_scs_expiry_text(left, ja, en, sizeof ja);
+        snprintf(cja, sizeof cja, "確認済み %s（%s）",
+                 level_text(r->conf.achieved), ja);
+        snprintf(cen, sizeof cen, "confirmed %s (%s)",
+                 level_text(r->conf.achieved), en);
     } else {
         snprintf(cja, sizeof cja, "確認済み %s", level_text(r->conf.achieved));
         snprintf(cen, sizeof cen, "confirmed %s",
@@ -427,6 +436,26 @@ static void json_str_or_null(mm_buf *b, const char *s)
         mm_buf_puts(b, "null");
 }
 
+/* ,"expires_in_days":N,"expiry_ja":…,"expiry_en":… (nulls when there is
+ * no date): how long a confirmation still holds, in days (negative once
+ * lapsed) and in words. */
+static void expiry_json(mm_buf *b, const char *valid_until, int64_t now_ms)
+{
+    int64_t days;
+    if (!mm_hub_scs_days_left(valid_until, now_ms, &days)) {
+        mm_buf_puts(b, ",\"expires_in_days\":null,\"expiry_ja\":null,"
+                       "\"expiry_en\":null");
+        return;
+    }
+    char ja[64], en[64];
+    mm_hub_scs_expiry_text(days, ja, en, sizeof ja);
+    mm_buf_printf(b,
+                  ",\"expires_in_days\":%lld,\"expiry_ja\":", (long long)days);
+    mm_buf_json_str(b, ja, strlen(ja));
+    mm_buf_puts(b, ",\"expiry_en\":");
+    mm_buf_json_str(b, en, strlen(en));
+}
+
 mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
                              mm_err *err)
 {
@@ -467,6 +496,8 @@ mm_rc mm_hub_scs_status_json(mm_store *st, const char *buyer, mm_buf *out,
         }
         mm_buf_printf(out, ",\"expired\":%s",
                       r->has_conf && r->conf.expired ? "true" : "false");
+        expiry_json(out, r->has_conf ? r->conf.valid_until : NULL,
+                    mm_now_ms());
         mm_buf_printf(out, ",\"meets\":%s,\"status_ja\":",
                       r->meets < 0 ? "null"
                       : r->meets   ? "true"
@@ -494,6 +525,58 @@ static void http_error(mm_buf *out, unsigned *status, unsigned code,
     mm_buf_puts(out, "{\"error\":");
     mm_buf_json_str(out, msg, strlen(msg));
     mm_buf_puts(out, "}");
+}
+
+/* A stored confirmation as the supplier sees it: what, by whom, until when
+ * and how long it still holds. */
+static void own_json(mm_buf *out, const mm_hub_scs_confirmation *c,
+                     int64_t now_ms)
+{
+    mm_buf_puts(out, "{\"supplier\":");
+    mm_buf_json_str(out, c->supplier, strlen(c->supplier));
+    mm_buf_printf(out, ",\"confirmed\":\"%s\",\"confirmed_date\":",
+                  level_text(c->achieved));
+    mm_buf_json_str(out, c->confirmed_date, strlen(c->confirmed_date));
+    mm_buf_puts(out, ",\"expert_name\":");
+    mm_buf_json_str(out, c->expert_name, strlen(c->expert_name));
+    mm_buf_puts(out, ",\"expert_registration_no\":");
+    mm_buf_json_str(out, c->registration_no, strlen(c->registration_no));
+    mm_buf_puts(out, ",\"valid_until\":");
+    json_str_or_null(out, c->valid_until);
+    expiry_json(out, c->valid_until, now_ms);
+    mm_buf_puts(out, "}");
+}
+
+/* POST: submit a confirmation; GET: the caller's latest one. */
+static void confirmation_http(mm_store *st, const mm_tenant *caller,
+                              const char *method, const char *body, size_t len,
+                              int64_t now_ms, unsigned *status, mm_buf *out)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    mm_hub_scs_confirmation c;
+    if (strcmp(method, "GET") == 0) {
+        mm_rc rc = mm_store_scs_confirmation_latest(st, caller->id, &c, &err);
+        if (rc == MM_OK)
+            return own_json(out, &c, now_ms);
+        bool none = rc == MM_ENOTFOUND;
+        return http_error(out, status, none ? 404 : 500,
+                          none ? "確認はまだ提出されていません / no "
+                                 "confirmation submitted yet"
+                               : err.msg);
+    }
+    if (strcmp(method, "POST") != 0)
+        return http_error(out, status, 405, "use GET or POST");
+    mm_rc rc = mm_hub_scs_submit(st, caller->id, body ? body : "", len, now_ms,
+                                 &c, &err);
+    if (rc == MM_EINVAL || rc == MM_EPARSE) {
+        char msg[700];
+        mm_err_format(&err, msg, sizeof msg);
+        return http_error(out, status, 400, msg);
+    }
+    if (rc != MM_OK)
+        return http_error(out, status, 500, "the store could not save it");
+    own_json(out, &c, now_ms);
 }
 
 #define REQ_PREFIX "/api/v1/scs/requirements/"
@@ -541,31 +624,9 @@ void mm_hub_scs_http_dir(mm_store *st, const char *dir,
             return http_error(out, status, 500, err.msg);
         return;
     }
-    if (strcmp(url, "/api/v1/scs/confirmation") == 0) {
-        if (strcmp(method, "POST") != 0)
-            return http_error(out, status, 405, "use POST");
-        mm_hub_scs_confirmation c;
-        mm_rc rc = mm_hub_scs_submit(st, caller->id, body ? body : "", len,
-                                     now_ms, &c, &err);
-        if (rc == MM_EINVAL || rc == MM_EPARSE) {
-            char msg[700];
-            mm_err_format(&err, msg, sizeof msg);
-            return http_error(out, status, 400, msg);
-        }
-        if (rc != MM_OK)
-            return http_error(out, status, 500, "the store could not save it");
-        mm_buf_puts(out, "{\"supplier\":");
-        mm_buf_json_str(out, c.supplier, strlen(c.supplier));
-        mm_buf_printf(out, ",\"confirmed\":\"%s\",\"confirmed_date\":",
-                      level_text(c.achieved));
-        mm_buf_json_str(out, c.confirmed_date, strlen(c.confirmed_date));
-        mm_buf_puts(out, ",\"expert_registration_no\":");
-        mm_buf_json_str(out, c.registration_no, strlen(c.registration_no));
-        mm_buf_puts(out, ",\"valid_until\":");
-        mm_buf_json_str(out, c.valid_until, strlen(c.valid_until));
-        mm_buf_puts(out, "}");
-        return;
-    }
+    if (strcmp(url, "/api/v1/scs/confirmation") == 0)
+        return confirmation_http(st, caller, method, body, len, now_ms, status,
+                                 out);
     if (strncmp(url, REQ_PREFIX, strlen(REQ_PREFIX)) == 0) {
         const char *sup = url + strlen(REQ_PREFIX);
         if (strcmp(method, "PUT") != 0)
@@ -598,5 +659,9 @@ void mm_hub_scs_http_dir(mm_store *st, const char *dir,
         mm_buf_printf(out, ",\"required\":\"%s\"}", level_text(level));
         return;
     }
+    if (strcmp(url, "/api/v1/scs/requests") == 0 ||
+        strncmp(url, "/api/v1/scs/requests/", 21) == 0)
+        return mm_hub_scs_request_http(st, caller, method, url, body, len,
+                                       now_ms, status, out);
     http_error(out, status, 404, "no such endpoint");
 }

@@ -130,8 +130,10 @@ typedef struct req {
     mm_tenant tenant;
     bool authed;
     mm_buf body;
-    bool waited;   /* long poll: suspended once already */
-    void *console; /* console API request state (api-console.c) */
+    bool waited;           /* long poll: suspended once already */
+    void *console;         /* console API request state (api-console.c) */
+    bool expert;           /* an expert's signed request (scs-request.c) … */
+    char expert_auth[256]; /* … and its X-Mamori-Expert header */
 } req;
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
@@ -1026,10 +1028,19 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
         if (!r)
             return MHD_NO;
         *con_cls = r;
+        const char *ex =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Mamori-Expert");
+        /* a registered expert signs its requests (scs-request.c): the
+         * signature is checked with the body, below */
+        r->expert = ex && strncmp(url, "/api/v1/scs/requests", 20) == 0;
+        if (r->expert) { /* experts share one rate bucket, "expert:" */
+            snprintf(r->expert_auth, sizeof r->expert_auth, "%s", ex);
+            snprintf(r->tenant.id, sizeof r->tenant.id, "expert:");
+        }
         unsigned need = admin                        ? MM_SCOPE_ADMIN
                         : strcmp(method, "GET") == 0 ? MM_SCOPE_READ
                                                      : MM_SCOPE_UPLOAD;
-        unsigned st = authorize(s, c, need, &r->tenant);
+        unsigned st = r->expert ? 200 : authorize(s, c, need, &r->tenant);
         if (st != 200)
             return reply_auth(s, c, st);
         unsigned retry = 1;
@@ -1065,6 +1076,10 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
             s->st, method, url,
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tenant"),
             r->body.data, r->body.len, mm_now_ms(), &status, &out);
+    else if (r->expert)
+        mm_hub_scs_expert_http(s->st, r->expert_auth, method, url,
+                               r->body.data, r->body.len, mm_now_ms(), &status,
+                               &out);
     else
         mm_hub_scs_http_dir(s->st, s->conf.dir, &r->tenant, method, url,
                             r->body.data, r->body.len, mm_now_ms(), &status,
@@ -1318,7 +1333,8 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
 }
 
 /* Retention: events stored longer than retention_days go, and
- * their bytes leave the tenants' quotas. Caller holds mu. */
+ * their bytes leave the tenants' quotas; SCS renewal reminders due are
+ * queued. Caller holds mu. */
 #define PRUNE_EVERY_MS (10 * 60 * 1000)
 static void prune(mm_hub_server *s, int64_t now)
 {
@@ -1327,6 +1343,9 @@ static void prune(mm_hub_server *s, int64_t now)
         s->st->ops->events_prune(
             s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,
             s, &err);
+    /* SCS renewal reminders (scs-renew.c): queued at most once each */
+    if (s->st->ops->flag_get && s->st->ops->outbox_put)
+        mm_hub_scs_renewal_due(s->st, now, NULL, &err);
 }
 
 static void *bg_main(void *arg)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* store-sqlite-notify.c — the SQLite back end's notification tables:
  * preferences, the durable outbox, named flags, and per-day event counts
- * for reports. Tables are created on first use (opening a store stays as it
- * was); statements are prepared per call: these run per warning or per
- * second, not per event. */
+ * for reports; and the SCS requests SMEs send to experts. Tables are created
+ * on first use (opening a store stays as it was); statements are prepared per
+ * call: these run per warning or per second, not per event. */
 #include "hub-int.h"
 
 #include <sqlite3.h>
@@ -26,7 +26,14 @@ static const char notify_schema[] =
     "INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state,next);"
     "CREATE TABLE IF NOT EXISTS flags(key TEXT PRIMARY KEY, val INTEGER NOT "
-    "NULL);";
+    "NULL);"
+    "CREATE TABLE IF NOT EXISTS scs_requests(id INTEGER PRIMARY KEY, tenant "
+    "TEXT NOT NULL, expert TEXT NOT NULL, created INTEGER NOT NULL, updated "
+    "INTEGER NOT NULL, state INTEGER NOT NULL, target TEXT NOT NULL, "
+    "achieved TEXT NOT NULL, message TEXT NOT NULL, reason TEXT NOT NULL, "
+    "document TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS scs_requests_expert ON scs_requests(expert);"
+    "CREATE INDEX IF NOT EXISTS scs_requests_tenant ON scs_requests(tenant);";
 
 static mm_rc fail(mm_store *s, mm_err *err, const char *what)
 {
@@ -291,5 +298,112 @@ mm_rc mm_hub__sq_event_histogram(mm_store *s, const char *tenant,
     if (r != SQLITE_DONE)
         rc = fail(s, err, "count events per day");
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- SCS requests to experts (scs-request.c) ------------------------------
+ */
+
+mm_rc mm_hub__sq_scs_request_put(mm_store *s, mm_hub_scs_request *r,
+                                 mm_err *err)
+{
+    return execf(s, &r->id, NULL, err, "put scs request",
+                 "INSERT INTO scs_requests(tenant,expert,created,updated,"
+                 "state,target,achieved,message,reason,document) "
+                 "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                 "ttIIitttts", r->tenant, r->expert, r->created_ms,
+                 r->updated_ms, r->state, r->target, r->achieved, r->message,
+                 r->reason, r->document ? r->document : "");
+}
+
+#define REQ_COLS                                                              \
+    "id,tenant,expert,created,updated,state,target,achieved,message,reason"
+
+static void request_row(sqlite3_stmt *st, mm_hub_scs_request *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    copy(st, 1, r->tenant, sizeof r->tenant);
+    copy(st, 2, r->expert, sizeof r->expert);
+    r->created_ms = sqlite3_column_int64(st, 3);
+    r->updated_ms = sqlite3_column_int64(st, 4);
+    r->state = sqlite3_column_int(st, 5);
+    copy(st, 6, r->target, sizeof r->target);
+    copy(st, 7, r->achieved, sizeof r->achieved);
+    copy(st, 8, r->message, sizeof r->message);
+    copy(st, 9, r->reason, sizeof r->reason);
+}
+
+mm_rc mm_hub__sq_scs_request_get(mm_store *s, int64_t id, bool doc,
+                                 mm_hub_scs_request *out, mm_err *err)
+{
+    sqlite3_stmt *st;
+    mm_rc rc = prepf(s, &st, err,
+                     "SELECT " REQ_COLS ",document FROM scs_requests "
+                     "WHERE id=?",
+                     "I", id);
+    if (rc != MM_OK)
+        return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        request_row(st, out);
+        if (doc) {
+            const char *d = (const char *)sqlite3_column_text(st, 10);
+            out->document_len = (size_t)sqlite3_column_bytes(st, 10);
+            out->document = malloc(out->document_len + 1);
+            if (!out->document)
+                rc = mm_err_set(err, MM_ENOMEM, "scs request", 0,
+                                "out of memory");
+            else
+                memcpy(out->document, d ? d : "", out->document_len + 1);
+        }
+    } else {
+        rc = r == SQLITE_DONE ? MM_ENOTFOUND : fail(s, err, "get scs request");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+mm_rc mm_hub__sq_scs_request_list(
+    mm_store *s, const char *tenant, const char *expert,
+    mm_rc (*fn)(const mm_hub_scs_request *r, void *ud), void *ud, mm_err *err)
+{
+    sqlite3_stmt *st;
+    mm_rc rc = prepf(s, &st, err,
+                     "SELECT " REQ_COLS " FROM scs_requests WHERE (?1 IS "
+                     "NULL OR tenant=?1) AND (?2 IS NULL OR expert=?2) ORDER "
+                     "BY id DESC",
+                     "nn", tenant, expert);
+    if (rc != MM_OK)
+        return rc;
+    mm_hub_scs_request *row = malloc(sizeof *row);
+    if (!row)
+        rc = mm_err_set(err, MM_ENOMEM, "scs request", 0, "out of memory");
+    for (int r = SQLITE_ROW; rc == MM_OK && r == SQLITE_ROW;) {
+        r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            request_row(st, row); /* the row without its document */
+            rc = fn(row, ud);
+        } else if (r != SQLITE_DONE) {
+            rc = fail(s, err, "list scs requests");
+        }
+    }
+    free(row);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+mm_rc mm_hub__sq_scs_request_mark(mm_store *s, int64_t id, int state,
+                                  const char *reason, int64_t now_ms,
+                                  mm_err *err)
+{
+    int changed = 0;
+    mm_rc rc = execf(s, NULL, &changed, err, "mark scs request",
+                     "UPDATE scs_requests SET state=?,reason=?,updated=? "
+                     "WHERE id=?",
+                     "itII", state, reason, now_ms, id);
+    if (rc == MM_OK && changed == 0)
+        rc = mm_err_set(err, MM_ENOTFOUND, "scs request", 0, "no request %lld",
+                        (long long)id);
     return rc;
 }

@@ -1101,6 +1101,10 @@ static const mm_store_ops sqlite_ops = {
     .dataset_events = mm_hub__sq_dataset_events,
     .scs_answers_put = mm_hub__sq_scs_answers_put,
     .scs_answers_get = mm_hub__sq_scs_answers_get,
+    .scs_request_put = mm_hub__sq_scs_request_put,
+    .scs_request_get = mm_hub__sq_scs_request_get,
+    .scs_request_list = mm_hub__sq_scs_request_list,
+    .scs_request_mark = mm_hub__sq_scs_request_mark,
 };
 
 mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)

@@ -401,4 +401,22 @@ bool mm_scs_question_per_level(const mm_scs_item *it, int target);
 mm_rc mm_scs_questions_json(const mm_scs_catalogue *cat, int target,
                             mm_buf *out);
 
+/* ---- an expert's signed requests to the hub (request.c) ------------------
+ */
+
+#define MM_SCS_SIG_HEX 128 /* Ed25519 signature, hex characters */
+
+/* Signs one request of a registered expert to the hub: Ed25519 with the
+ * expert's secret key over "mamori-scs-expert-request 1\n" METHOD "\n"
+ * PATH "\n" TS_MS "\n" hex(SHA-256(body)). The hub accepts it from the
+ * registered public key within a few minutes of ts_ms. */
+mm_rc mm_scs_request_sign(const char *sk_hex, const char *method,
+                          const char *path, int64_t ts_ms, const char *body,
+                          size_t len, char sig_hex[MM_SCS_SIG_HEX + 1],
+                          mm_err *err);
+/* True when sig_hex is pk_hex's signature of that request. */
+bool mm_scs_request_verify(const char *pk_hex, const char *method,
+                           const char *path, int64_t ts_ms, const char *body,
+                           size_t len, const char *sig_hex);
+
 #endif /* MM_SCS_H */

@@ -99,7 +99,7 @@ check_eq "buyer2 sees only its own supplier sup2, not sup1's level" "sup2 None N
 call GET "$TS" /api/v1/scs/suppliers >/dev/null
 check_eq "the supplier reads no buyer's view (its own, empty)" "sup1 0" \
   "$(jget "$TMP/resp" "d['buyer']+' '+str(len(d['suppliers']))")"
-check_eq "wrong method: 405" 405 "$(call GET "$TS" /api/v1/scs/confirmation)"
+check_eq "wrong method: 405" 405 "$(call PUT "$TS" /api/v1/scs/confirmation)"
 
 # ---- CLI paths, latest confirmation wins
 check_rc "cli: altered file refused (exit 2)" 2 "$MAMORI" hub scs submit --dir "$H" --tenant sup2 "$TMP/bad.json"

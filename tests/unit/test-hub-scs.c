@@ -393,6 +393,283 @@ static void test_self_answers(void **state)
     mm_buf_free(&b);
 }
 
+/* ---- renewal reminders ---------------------------------------------------
+ */
+
+static void test_renewal_stage_and_text(void **state)
+{
+    (void)state;
+    assert_int_equal(mm_hub_scs_renewal_stage(61), 0);
+    assert_int_equal(mm_hub_scs_renewal_stage(60), 60);
+    assert_int_equal(mm_hub_scs_renewal_stage(15), 60);
+    assert_int_equal(mm_hub_scs_renewal_stage(14), 14);
+    assert_int_equal(mm_hub_scs_renewal_stage(0), 14);
+    assert_int_equal(mm_hub_scs_renewal_stage(-1), -1);
+    char ja[64], en[64];
+    mm_hub_scs_expiry_text(10, ja, en, sizeof ja);
+    assert_string_equal(ja, "あと 10 日で期限切れ");
+    assert_string_equal(en, "expires in 10 days");
+    mm_hub_scs_expiry_text(-3, ja, en, sizeof ja);
+    assert_string_equal(ja, "期限切れ");
+    assert_string_equal(en, "lapsed");
+    int64_t d = 0;
+    assert_false(mm_hub_scs_days_left("", 0, &d));
+    assert_false(mm_hub_scs_days_left("2026-13-40", 0, &d));
+    /* 2026-12-01 00:00 JST is 2026-11-30 15:00 UTC */
+    assert_true(mm_hub_scs_days_left("2026-12-11", 1796050800000LL, &d));
+    assert_int_equal(d, 10);
+}
+
+typedef struct mails {
+    unsigned n, to_b1_named, to_b2_named, to_b2;
+    char last_subject[512];
+} mails;
+
+static mm_rc count_mail(const mm_outbox_msg *m, void *ud)
+{
+    mails *x = ud;
+    x->n++;
+    if (strcmp(m->tenant, "b1") == 0 && strstr(m->body, "Supplier One"))
+        x->to_b1_named++;
+    if (strcmp(m->tenant, "b2") == 0) {
+        x->to_b2++;
+        x->to_b2_named += strstr(m->body, "Supplier One") != NULL;
+    }
+    snprintf(x->last_subject, sizeof x->last_subject, "%s", m->subject);
+    return MM_OK;
+}
+
+static unsigned due(fx *f, int64_t now)
+{
+    unsigned q = 99;
+    mm_err err;
+    if (mm_hub_scs_renewal_due(f->st, now, &q, &err) != MM_OK)
+        fail_msg("renewal: %s", err.msg);
+    return q;
+}
+
+static void notify(fx *f, const char *tenant, const char *addr)
+{
+    mm_notify_pref p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.tenant, sizeof p.tenant, "%s", tenant);
+    snprintf(p.channel, sizeof p.channel, "email");
+    snprintf(p.target, sizeof p.target, "%s", addr);
+    p.min_severity = 4; /* reminders are not warnings: sent regardless */
+    mm_err err;
+    assert_int_equal(mm_hub_notify_add(f->st, &p, &err), MM_OK);
+}
+
+/* A ★3 confirmed 355 days ago lapses in 10 days: the 60-day reminder (a
+ * clock 40 days back), the 14-day one and the lapsed one each go once to
+ * s1, b1 (name disclosed) and b2 (id only), never twice. */
+static void test_renewal_reminders_once(void **state)
+{
+    fx *f = *state;
+    add_link(f->st, "s1", "b2", false);
+    notify(f, "s1", "owner@s1.example.jp");
+    notify(f, "b1", "buyer@b1.example.jp");
+    notify(f, "b2", "buyer@b2.example.jp");
+    char d[16];
+    size_t len;
+    char *doc = confirmed(f, "star3", ago(355, d), "012345", &len);
+    mm_err err;
+    mm_hub_scs_confirmation c;
+    int64_t now = mm_now_ms();
+    assert_int_equal(mm_hub_scs_submit(f->st, "s1", doc, len, now, &c, &err),
+                     MM_OK);
+    free(doc);
+    int64_t left = 0;
+    assert_true(mm_hub_scs_days_left(c.valid_until, now, &left));
+    assert_int_equal(left, 10);
+    assert_int_equal(due(f, now - 51 * 86400000LL), 0); /* 61 days left */
+    assert_int_equal(due(f, now - 40 * 86400000LL), 3); /* 50: the 60 one */
+    assert_int_equal(due(f, now - 40 * 86400000LL), 0);
+    assert_int_equal(due(f, now - 30 * 86400000LL), 0);
+    assert_int_equal(due(f, now), 3); /* 10 days left: the 14 one */
+    mails m = {0};
+    assert_int_equal(
+        f->st->ops->outbox_list(f->st, NULL, count_mail, &m, &err), MM_OK);
+    assert_int_equal(m.n, 6);
+    assert_non_null(strstr(m.last_subject, "あと 10 日で期限切れ"));
+    assert_int_equal(due(f, now), 0);
+    assert_int_equal(due(f, now + 5 * 86400000LL), 0);
+    assert_int_equal(due(f, now + 11 * 86400000LL), 3); /* lapsed */
+    assert_int_equal(due(f, now + 30 * 86400000LL), 0);
+    memset(&m, 0, sizeof m);
+    assert_int_equal(
+        f->st->ops->outbox_list(f->st, NULL, count_mail, &m, &err), MM_OK);
+    assert_int_equal(m.n, 9);
+    assert_int_equal(m.to_b1_named, 3);
+    assert_int_equal(m.to_b2, 3);
+    assert_int_equal(m.to_b2_named, 0); /* the link does not disclose */
+    assert_non_null(strstr(m.last_subject, "期限切れ / SCS ★3 confirmation: "
+                                           "lapsed"));
+}
+
+/* The supplier's own view and the buyer view say how long it holds. */
+static void test_expiry_in_views(void **state)
+{
+    fx *f = *state;
+    char d[16];
+    size_t len;
+    char *doc = confirmed(f, "star3", ago(355, d), "012345", &len);
+    mm_tenant s1, b1;
+    memset(&s1, 0, sizeof s1);
+    memset(&b1, 0, sizeof b1);
+    snprintf(s1.id, sizeof s1.id, "s1");
+    snprintf(b1.id, sizeof b1.id, "b1");
+    mm_buf out;
+    unsigned status;
+    mm_buf_init(&out, 1u << 20);
+    int64_t now = mm_now_ms();
+    mm_hub_scs_http(f->st, &s1, "GET", "/api/v1/scs/confirmation", NULL, 0,
+                    now, &status, &out);
+    assert_int_equal(status, 404);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "POST", "/api/v1/scs/confirmation", doc, len,
+                    now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"expires_in_days\":10,"));
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "GET", "/api/v1/scs/confirmation", NULL, 0,
+                    now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(
+        strstr(out.data, "\"expiry_ja\":\"あと 10 日で期限切れ\""));
+    out.len = 0;
+    mm_hub_scs_http(f->st, &b1, "GET", "/api/v1/scs/suppliers", NULL, 0, now,
+                    &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"expiry_en\":\"expires in 10 days\""));
+    assert_non_null(strstr(out.data, "確認済み ★3（あと 10 日で期限切れ）"));
+    assert_non_null(strstr(out.data, "\"expires_in_days\":null"));
+    mm_buf_free(&out);
+    free(doc);
+}
+
+/* ---- requests to an expert -------------------------------------------------
+ */
+
+static const char *sign_hdr(const char *sk, const char *regno,
+                            const char *method, const char *path,
+                            const char *body, int64_t ts, char *out, size_t n)
+{
+    char sig[MM_SCS_SIG_HEX + 1];
+    mm_err err;
+    assert_int_equal(mm_scs_request_sign(sk, method, path, ts, body,
+                                         body ? strlen(body) : 0, sig, &err),
+                     MM_OK);
+    snprintf(out, n, "%s %lld %s", regno, (long long)ts, sig);
+    return out;
+}
+
+/* Only the registered key, for this method, path, body and about now. */
+static void test_expert_auth(void **state)
+{
+    fx *f = *state;
+    char sk[MM_SCS_SK_HEX + 1], h[400], no[16];
+    register_key(f, MM_HUB_REG_EXPERT, "012345", sk);
+    const char *p = "/api/v1/scs/requests/7/rejection",
+               *b = "{\"reason\":\"x\"}";
+    int64_t now = mm_now_ms();
+    mm_err err;
+    sign_hdr(sk, "012345", "POST", p, b, now, h, sizeof h);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST", p, b, strlen(b),
+                                            now, no, &err),
+                     MM_OK);
+    assert_string_equal(no, "012345");
+    /* another body, method or path: refused */
+    assert_int_equal(
+        mm_hub_scs_expert_auth(f->st, h, "POST", p, "{}", 2, now, no, &err),
+        MM_EINVAL);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "GET", p, b, strlen(b),
+                                            now, no, &err),
+                     MM_EINVAL);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST",
+                                            "/api/v1/scs/requests/8/rejection",
+                                            b, strlen(b), now, no, &err),
+                     MM_EINVAL);
+    /* six minutes later: a replay is refused */
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST", p, b, strlen(b),
+                                            now + 360000, no, &err),
+                     MM_EINVAL);
+    /* a key that is not registered, under a registered number */
+    char pk2[MM_SCS_PK_HEX + 1], sk2[MM_SCS_SK_HEX + 1];
+    assert_int_equal(mm_scs_keygen(pk2, sk2), MM_OK);
+    sign_hdr(sk2, "012345", "POST", p, b, now, h, sizeof h);
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, h, "POST", p, b, strlen(b),
+                                            now, no, &err),
+                     MM_EINVAL);
+    assert_non_null(strstr(err.msg, "registered key"));
+    assert_int_equal(mm_hub_scs_expert_auth(f->st, "012345 1 2 3", "GET", p,
+                                            NULL, 0, now, no, &err),
+                     MM_EINVAL);
+}
+
+/* The flow in-process: send, the expert lists and rejects; another
+ * expert sees nothing. */
+static void test_request_flow(void **state)
+{
+    fx *f = *state;
+    char sk1[MM_SCS_SK_HEX + 1], sk2[MM_SCS_SK_HEX + 1], h[400];
+    register_key(f, MM_HUB_REG_EXPERT, "012345", sk1);
+    register_key(f, MM_HUB_REG_EXPERT, "054321", sk2);
+    notify(f, "s1", "owner@s1.example.jp");
+    mm_tenant s1;
+    memset(&s1, 0, sizeof s1);
+    snprintf(s1.id, sizeof s1.id, "s1");
+    const char *body =
+        "{\"expert\":\"012345\",\"assessment\":{\"target\":\"★3\","
+        "\"achieved\":\"none\",\"items\":[{\"id\":\"1-1\",\"answer\":\"no\"}],"
+        "\"catalogue\":{}}}";
+    mm_buf out;
+    unsigned status;
+    mm_buf_init(&out, 1u << 20);
+    int64_t now = mm_now_ms();
+    mm_hub_scs_http(f->st, &s1, "POST", "/api/v1/scs/requests", body,
+                    strlen(body), now, &status, &out);
+    assert_int_equal(status, 201);
+    const char *lp = "/api/v1/scs/requests";
+    out.len = 0;
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk2, "054321", "GET", lp, NULL, now, h, sizeof h),
+        "GET", lp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_string_equal(out.data, "{\"requests\":[]}");
+    out.len = 0;
+    const char *gp = "/api/v1/scs/requests/1";
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk2, "054321", "GET", gp, NULL, now, h, sizeof h),
+        "GET", gp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 404);
+    out.len = 0;
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk1, "012345", "GET", gp, NULL, now, h, sizeof h),
+        "GET", gp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"assessment\":{"));
+    const char *rp = "/api/v1/scs/requests/1/rejection",
+               *rb = "{\"reason\":\"根拠が不足 / not enough evidence\"}";
+    out.len = 0;
+    mm_hub_scs_expert_http(
+        f->st, sign_hdr(sk1, "012345", "POST", rp, rb, now, h, sizeof h),
+        "POST", rp, rb, strlen(rb), now, &status, &out);
+    assert_int_equal(status, 200);
+    out.len = 0;
+    mm_hub_scs_http(f->st, &s1, "GET", gp, NULL, 0, now, &status, &out);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(out.data, "\"state\":\"rejected\""));
+    assert_non_null(strstr(out.data, "not enough evidence"));
+    mails m = {0};
+    mm_err err;
+    assert_int_equal(
+        f->st->ops->outbox_list(f->st, "s1", count_mail, &m, &err), MM_OK);
+    assert_int_equal(m.n, 1); /* the SME is told, once */
+    assert_non_null(strstr(m.last_subject, "SCS request #1: declined"));
+    mm_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +681,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_http_routes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_self_answers, setup, teardown),
+        cmocka_unit_test(test_renewal_stage_and_text),
+        cmocka_unit_test_setup_teardown(test_renewal_reminders_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_expiry_in_views, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expert_auth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_flow, setup, teardown),
     };
     return cmocka_run_group_tests_name("hub-scs", tests, NULL, NULL);
 }
