@@ -463,6 +463,10 @@ bool mm_digits(const char *p, size_t n, int *v);
 /* A letter, digit, '.', '_' or '-': the characters of identifiers and
  * host names. */
 bool mm_name_char(char c);
+/* Index of the `len` bytes at `name` in a table of n names (none NULL), -1
+ * when absent: the reverse of a names table. */
+int mm_name_index(const char *const *table, unsigned n, const char *name,
+                  size_t len);
 
 /* mm_err_set for a caller's own variadic error helper (file:line of its
  * input, a fixed status). */

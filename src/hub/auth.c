@@ -22,12 +22,10 @@ const char *mm_hub_role_name(mm_hub_role r)
 
 bool mm_hub_role_from_name(const char *s, mm_hub_role *out)
 {
-    for (int i = 0; i < MM_ROLE_COUNT; i++)
-        if (strcmp(s, role_names[i]) == 0) {
-            *out = (mm_hub_role)i;
-            return true;
-        }
-    return false;
+    int i = mm_name_index(role_names, MM_ROLE_COUNT, s, strlen(s));
+    if (i >= 0)
+        *out = (mm_hub_role)i;
+    return i >= 0;
 }
 
 bool mm_hub_user_valid(const char *s)

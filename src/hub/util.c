@@ -18,12 +18,10 @@ const char *mm_tenant_kind_name(mm_tenant_kind k)
 
 bool mm_tenant_kind_from_name(const char *s, mm_tenant_kind *out)
 {
-    for (unsigned i = 0; i < MM_TK_COUNT; i++)
-        if (strcmp(s, kind_names[i]) == 0) {
-            *out = (mm_tenant_kind)i;
-            return true;
-        }
-    return false;
+    int i = mm_name_index(kind_names, MM_TK_COUNT, s, strlen(s));
+    if (i >= 0)
+        *out = (mm_tenant_kind)i;
+    return i >= 0;
 }
 
 bool mm_hub_id_valid(const char *s)

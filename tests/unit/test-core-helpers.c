@@ -147,13 +147,28 @@ static void test_err_vset(void **state)
     assert_int_equal(my_fail(NULL, "no record %d", 1), MM_EPARSE);
 }
 
+static void test_name_index(void **state)
+{
+    (void)state;
+    static const char *const t[] = {"sme", "buyer", "smeX", ""};
+    assert_int_equal(mm_name_index(t, 4, "sme", 3), 0);
+    assert_int_equal(mm_name_index(t, 4, "buyer", 5), 1);
+    assert_int_equal(mm_name_index(t, 4, "smeX", 4), 2);
+    assert_int_equal(mm_name_index(t, 4, "", 0), 3);
+    assert_int_equal(mm_name_index(t, 3, "", 0), -1);
+    assert_int_equal(mm_name_index(t, 4, "smeXY", 3), 0); /* only len bytes */
+    assert_int_equal(mm_name_index(t, 4, "sm", 2), -1);
+    assert_int_equal(mm_name_index(t, 4, "buyers", 6), -1);
+    assert_int_equal(mm_name_index(t, 0, "sme", 3), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grow_cap), cmocka_unit_test(test_grow),
         cmocka_unit_test(test_resize),   cmocka_unit_test(test_pread_full),
         cmocka_unit_test(test_digits),   cmocka_unit_test(test_name_char),
-        cmocka_unit_test(test_err_vset),
+        cmocka_unit_test(test_err_vset), cmocka_unit_test(test_name_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
