@@ -395,6 +395,16 @@ static void fast_ws(fast *x)
         x->p++;
 }
 
+/* Skips blanks, then takes the character `c` if it comes next. */
+static bool fast_take(fast *x, char c)
+{
+    fast_ws(x);
+    if (x->p >= x->end || *x->p != c)
+        return false;
+    x->p++;
+    return true;
+}
+
 /* A string after its opening quote; strict UTF-8 as jansson checks it. */
 static bool fast_string(fast *x, const char **s, size_t *n, bool *esc)
 {
@@ -515,16 +525,11 @@ static bool fast_object(fast *x, unsigned depth, int self)
 {
     mm_span keys[FAST_KEYS_MAX];
     unsigned nk = 0;
-    fast_ws(x);
-    if (x->p < x->end && *x->p == '}') {
-        x->p++;
+    if (fast_take(x, '}'))
         return true;
-    }
     for (;;) {
-        fast_ws(x);
-        if (x->p >= x->end || *x->p != '"')
+        if (!fast_take(x, '"'))
             return false;
-        x->p++;
         const char *k;
         size_t kn;
         bool esc;
@@ -534,27 +539,15 @@ static bool fast_object(fast *x, unsigned depth, int self)
             if (keys[i].len == kn && memcmp(keys[i].p, k, kn) == 0)
                 return false; /* a duplicate key: jansson rejects it */
         keys[nk++] = mm_span_make(k, kn);
-        fast_ws(x);
-        if (x->p >= x->end || *x->p != ':')
+        if (!fast_take(x, ':'))
             return false;
-        x->p++;
         fast_ws(x);
         int f = self >= 0 ? fast_field(self, k, kn) : -1;
         fval tmp;
         if (!fast_value(x, depth + 1, f, f >= 0 ? &x->f[f] : &tmp))
             return false;
-        fast_ws(x);
-        if (x->p >= x->end)
-            return false;
-        if (*x->p == ',') {
-            x->p++;
-            continue;
-        }
-        if (*x->p == '}') {
-            x->p++;
-            return true;
-        }
-        return false;
+        if (!fast_take(x, ','))
+            return fast_take(x, '}');
     }
 }
 
@@ -562,11 +555,8 @@ static bool fast_object(fast *x, unsigned depth, int self)
  * does (the first MM_HUB_USERS_MAX strings). */
 static bool fast_array(fast *x, unsigned depth, bool names)
 {
-    fast_ws(x);
-    if (x->p < x->end && *x->p == ']') {
-        x->p++;
+    if (fast_take(x, ']'))
         return true;
-    }
     for (;;) {
         fast_ws(x);
         fval v;
@@ -580,18 +570,8 @@ static bool fast_array(fast *x, unsigned depth, bool names)
             if (x->nnames < MM_HUB_USERS_MAX)
                 x->names[x->nnames++] = mm_span_make(v.p, v.n);
         }
-        fast_ws(x);
-        if (x->p >= x->end)
-            return false;
-        if (*x->p == ',') {
-            x->p++;
-            continue;
-        }
-        if (*x->p == ']') {
-            x->p++;
-            return true;
-        }
-        return false;
+        if (!fast_take(x, ','))
+            return fast_take(x, ']');
     }
 }
 
@@ -771,6 +751,29 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
 /* ---- the batch ------------------------------------------------------------
  */
 
+/* The line at *pp (before end) without its '\n' and a trailing '\r': its
+ * start, its length in *ll; *pp moves on to the next line. */
+static char *next_line(char **pp, char *end, size_t *ll)
+{
+    char *p = *pp;
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = (size_t)((nl ? nl : end) - p);
+    if (n && p[n - 1] == '\r')
+        n--;
+    *ll = n;
+    *pp = nl ? nl + 1 : end;
+    return p;
+}
+
+/* Whether a line holds only spaces and tabs (skipped, not counted). */
+static bool blank_line(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t')
+            return false;
+    return true;
+}
+
 static mm_rc batch_decode(const void *body, size_t len, bool zstd,
                           mm_hub_batch *out, mm_err *err, bool use_fast)
 {
@@ -797,21 +800,11 @@ static mm_rc batch_decode(const void *body, size_t len, bool zstd,
     }
     /* count lines first, so the cap is checked before any parsing */
     size_t lines = 0;
-    for (const char *p = buf, *end = buf + blen; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        size_t ll = (size_t)(le - p);
-        if (ll && p[ll - 1] == '\r')
-            ll--;
-        bool blank = true;
-        for (size_t i = 0; i < ll; i++)
-            if (p[i] != ' ' && p[i] != '\t') {
-                blank = false;
-                break;
-            }
-        if (!blank)
+    for (char *p = buf, *end = buf + blen; p < end;) {
+        size_t ll;
+        const char *line = next_line(&p, end, &ll);
+        if (!blank_line(line, ll))
             lines++;
-        p = nl ? nl + 1 : end;
     }
     if (lines > MM_HUB_BATCH_MAX_LINES) {
         free(buf);
@@ -832,35 +825,25 @@ static mm_rc batch_decode(const void *body, size_t len, bool zstd,
     unsigned lineno = 0;
     rc = MM_OK;
     for (char *p = buf, *end = buf + blen; p < end && rc == MM_OK;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *le = nl ? nl : end;
-        size_t ll = (size_t)(le - p);
+        size_t ll;
+        char *line = next_line(&p, end, &ll);
         lineno++;
-        if (ll && p[ll - 1] == '\r')
-            ll--;
-        bool blank = true;
-        for (size_t i = 0; i < ll; i++)
-            if (p[i] != ' ' && p[i] != '\t') {
-                blank = false;
-                break;
-            }
-        if (!blank) {
+        if (!blank_line(line, ll)) {
             if (ll > MM_HUB_LINE_MAX)
                 rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
                                 "line %u: longer than %u bytes", lineno,
                                 MM_HUB_LINE_MAX);
-            else if (memchr(p, '\0', ll))
+            else if (memchr(line, '\0', ll))
                 rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
                                 "line %u: NUL byte", lineno);
-            else if (!use_fast || !fast_line(p, ll, &ev[n]))
-                rc = decode_line(p, ll, lineno, &ev[n], err);
+            else if (!use_fast || !fast_line(line, ll, &ev[n]))
+                rc = decode_line(line, ll, lineno, &ev[n], err);
             if (rc == MM_OK) {
                 /* a repeated id inside one batch is a duplicate, too:
                  * the store's UNIQUE constraint keeps the first one */
                 n++;
             }
         }
-        p = nl ? nl + 1 : end;
     }
     if (rc != MM_OK) {
         free(ev);
