@@ -5,6 +5,8 @@
 #include "hub-int.h"
 
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -154,6 +156,20 @@ static bool names_ok(json_t *names)
     return true;
 }
 
+/* A refused line of a batch: "line N: " and what is wrong with it. */
+static mm_rc bad_line(mm_err *err, unsigned lineno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static mm_rc bad_line(mm_err *err, unsigned lineno, const char *fmt, ...)
+{
+    char what[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return mm_err_set(err, MM_EPARSE, "<body>", lineno, "line %u: %s", lineno,
+                      what);
+}
+
 /* Validates one line into `e`. Returns MM_OK or MM_EPARSE with err->msg. */
 static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
                          mm_hub_event *e, mm_err *err)
@@ -167,70 +183,58 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     e->json = line;
     e->json_len = len;
     if (!o)
-        return mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                          "line %u: invalid JSON: %s", lineno, je.text);
+        return bad_line(err, lineno, "invalid JSON: %s", je.text);
     if (!json_is_object(o)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: not a JSON object", lineno);
+        rc = bad_line(err, lineno, "not a JSON object");
         goto out;
     }
     json_t *ev = json_object_get(o, "event");
     if (!json_is_object(ev)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: missing \"event\" object", lineno);
+        rc = bad_line(err, lineno, "missing \"event\" object");
         goto out;
     }
     s = get_str(o, "event", "id", &n);
     if (!s || n == 0 || n > MM_HUB_EVENT_ID_MAX || strlen(s) != n) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: event.id must be a string of 1..%u bytes",
-                        lineno, MM_HUB_EVENT_ID_MAX);
+        rc = bad_line(err, lineno, "event.id must be a string of 1..%u bytes",
+                      MM_HUB_EVENT_ID_MAX);
         goto out;
     }
     memcpy(e->id, s, n + 1);
     s = get_str(o, "event", "kind", &n);
     if (!s || (strcmp(s, "alert") != 0 && strcmp(s, "event") != 0)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: event.kind must be \"alert\" or \"event\"",
-                        lineno);
+        rc =
+            bad_line(err, lineno, "event.kind must be \"alert\" or \"event\"");
         goto out;
     }
     e->alert = s[0] == 'a';
     e->severity = severity_of(ev);
     s = get_str(o, "@timestamp", NULL, &n);
     if (!s || mm_hub_parse_time(s, n, &e->ts_ms) != MM_OK) {
-        rc =
-            mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                       "line %u: @timestamp must be an RFC 3339 time", lineno);
+        rc = bad_line(err, lineno, "@timestamp must be an RFC 3339 time");
         goto out;
     }
     s = get_str(o, "rule", "id", &n);
     if (s) {
         if (!mm_hub_valid_rule_id(s, n)) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: rule.id must be 1..128 bytes of "
-                            "[a-z0-9._-]",
-                            lineno);
+            rc = bad_line(err, lineno,
+                          "rule.id must be 1..128 bytes of [a-z0-9._-]");
             goto out;
         }
         memcpy(e->rule_id, s, n + 1);
     } else if (e->alert || has_member(o, "rule", "id")) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: an alert needs rule.id (a string)", lineno);
+        rc = bad_line(err, lineno, "an alert needs rule.id (a string)");
         goto out;
     }
     s = get_str(o, "source", "ip", &n);
     if (s) {
         if (mm_addr_parse(s, n, &e->src) != MM_OK) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: source.ip is not an IP address", lineno);
+            rc = bad_line(err, lineno, "source.ip is not an IP address");
             goto out;
         }
         /* formatted here, in the HTTP thread, not under the store lock */
         mm_addr_format(&e->src, e->src_text, sizeof e->src_text);
     } else if (has_member(o, "source", "ip")) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: source.ip must be a string", lineno);
+        rc = bad_line(err, lineno, "source.ip must be a string");
         goto out;
     }
     static const char *const dom_obj[2] = {"source", "destination"};
@@ -239,19 +243,17 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
         if (!s || n == 0)
             continue;
         if (!domain_take(s, n, e)) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: %s.domain is not a DNS name", lineno,
-                            dom_obj[k]);
+            rc = bad_line(err, lineno, "%s.domain is not a DNS name",
+                          dom_obj[k]);
             goto out;
         }
     }
     s = get_str(o, "url", "path", &n);
     if (s && n > 0) {
         if (!mm_hub_valid_path(s, n)) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: url.path must be 1..2048 bytes of "
-                            "printable ASCII without space",
-                            lineno);
+            rc = bad_line(err, lineno,
+                          "url.path must be 1..2048 bytes of "
+                          "printable ASCII without space");
             goto out;
         }
         if (n >= sizeof e->path)
@@ -262,8 +264,7 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     s = get_str(o, "observer", "tenant", &n);
     if (s) {
         if (n > MM_HUB_ID_MAX || strlen(s) != n) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: observer.tenant too long", lineno);
+            rc = bad_line(err, lineno, "observer.tenant too long");
             goto out;
         }
         memcpy(e->observer_tenant, s, n + 1);
@@ -273,10 +274,9 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     json_t *names =
         json_is_object(user) ? json_object_get(user, "name") : NULL;
     if (!names_ok(names)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: user.name must be 0..256 bytes of "
-                        "printable UTF-8",
-                        lineno);
+        rc = bad_line(err, lineno,
+                      "user.name must be 0..256 bytes of "
+                      "printable UTF-8");
         goto out;
     }
     if (json_is_array(names)) {
@@ -830,12 +830,10 @@ static mm_rc batch_decode(const void *body, size_t len, bool zstd,
         lineno++;
         if (!blank_line(line, ll)) {
             if (ll > MM_HUB_LINE_MAX)
-                rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                                "line %u: longer than %u bytes", lineno,
-                                MM_HUB_LINE_MAX);
+                rc = bad_line(err, lineno, "longer than %u bytes",
+                              MM_HUB_LINE_MAX);
             else if (memchr(line, '\0', ll))
-                rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                                "line %u: NUL byte", lineno);
+                rc = bad_line(err, lineno, "NUL byte");
             else if (!use_fast || !fast_line(line, ll, &ev[n]))
                 rc = decode_line(line, ll, lineno, &ev[n], err);
             if (rc == MM_OK) {
