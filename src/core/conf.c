@@ -29,11 +29,8 @@ static void trim(const char **p, size_t *n)
  * holding another character. */
 static bool take_name(const char *p, size_t n, char *out, size_t outlen)
 {
-    if (n == 0 || n >= outlen)
+    if (!mm_name_valid(p, n, outlen - 1))
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (!mm_name_char(p[i]))
-            return false;
     memcpy(out, p, n);
     out[n] = '\0';
     return true;

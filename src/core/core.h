@@ -463,6 +463,8 @@ bool mm_digits(const char *p, size_t n, int *v);
 /* A letter, digit, '.', '_' or '-': the characters of identifiers and
  * host names. */
 bool mm_name_char(char c);
+/* Whether the n bytes at p are a name: 1..max of them, each mm_name_char. */
+bool mm_name_valid(const char *p, size_t n, size_t max);
 /* Index of the `len` bytes at `name` in a table of n names (none NULL), -1
  * when absent: the reverse of a names table. */
 int mm_name_index(const char *const *table, unsigned n, const char *name,

@@ -22,6 +22,16 @@ bool mm_name_char(char c)
            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
+bool mm_name_valid(const char *p, size_t n, size_t max)
+{
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!mm_name_char(p[i]))
+            return false;
+    return true;
+}
+
 int mm_name_index(const char *const *table, unsigned n, const char *name,
                   size_t len)
 {

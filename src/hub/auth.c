@@ -33,14 +33,9 @@ bool mm_hub_user_valid(const char *s)
     size_t n = strlen(s);
     if (n == 0 || n > MM_HUB_USER_MAX)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
-                  c == '@';
-        if (!ok)
+    for (size_t i = 0; i < n; i++)
+        if (!mm_name_char(s[i]) && s[i] != '@')
             return false;
-    }
     return true;
 }
 

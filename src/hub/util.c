@@ -26,13 +26,7 @@ bool mm_tenant_kind_from_name(const char *s, mm_tenant_kind *out)
 
 bool mm_hub_id_valid(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > MM_HUB_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!mm_name_char(s[i]))
-            return false;
-    return true;
+    return mm_name_valid(s, strlen(s), MM_HUB_ID_MAX);
 }
 
 static void hex(const uint8_t *p, size_t n, char *out)

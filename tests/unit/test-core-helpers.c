@@ -162,13 +162,26 @@ static void test_name_index(void **state)
     assert_int_equal(mm_name_index(t, 0, "sme", 3), -1);
 }
 
+static void test_name_valid(void **state)
+{
+    (void)state;
+    assert_true(mm_name_valid("web-1.example_a", 15, 15));
+    assert_false(mm_name_valid("web-1.example_a", 15, 14)); /* too long */
+    assert_false(mm_name_valid("", 0, 8));                  /* empty */
+    assert_false(mm_name_valid("a b", 3, 8));
+    assert_false(mm_name_valid("a@b", 3, 8));
+    assert_false(mm_name_valid("a\0b", 3, 8));
+    assert_true(mm_name_valid("ab/", 2, 8)); /* only n bytes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grow_cap), cmocka_unit_test(test_grow),
-        cmocka_unit_test(test_resize),   cmocka_unit_test(test_pread_full),
-        cmocka_unit_test(test_digits),   cmocka_unit_test(test_name_char),
-        cmocka_unit_test(test_err_vset), cmocka_unit_test(test_name_index),
+        cmocka_unit_test(test_grow_cap),   cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_resize),     cmocka_unit_test(test_pread_full),
+        cmocka_unit_test(test_digits),     cmocka_unit_test(test_name_char),
+        cmocka_unit_test(test_err_vset),   cmocka_unit_test(test_name_index),
+        cmocka_unit_test(test_name_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
