@@ -320,6 +320,12 @@ const char *mm_transport_name(uint8_t proto);
 /* Name of anomaly bit i (1u << i of MM_ANOM_*: "truncated", …), NULL past
  * the last. */
 const char *mm_anomaly_name(unsigned i);
+/* Appends the "mamori" member of ev (auth factors, repeat count,
+ * anomalies), after a comma when `comma`; nothing when ev has none of
+ * them. *wrote says whether it appended. Shared by mm_event_to_json and
+ * the de-identifier (uplink), which must write the same bytes. */
+mm_rc mm_event_json_mamori(const mm_event *ev, bool comma, mm_buf *out,
+                           bool *wrote);
 
 /* ---- small hashing helper ---------------------------------------------- */
 

@@ -244,10 +244,14 @@ const char *mm_anomaly_name(unsigned i)
     return i < sizeof names / sizeof *names ? names[i] : NULL;
 }
 
-static void json_mamori(jw *w, const mm_event *ev)
+mm_rc mm_event_json_mamori(const mm_event *ev, bool comma, mm_buf *out,
+                           bool *wrote)
 {
+    *wrote = false;
     if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
-        return;
+        return MM_OK;
+    *wrote = true;
+    jw wr = {out, !comma, MM_OK}, *w = &wr;
     jw_open(w, "mamori");
     if (ev->auth_factors)
         jw_uint(w, "auth_factors", ev->auth_factors);
@@ -269,6 +273,18 @@ static void json_mamori(jw *w, const mm_event *ev)
             w->rc = mm_buf_append(w->b, "]", 1);
     }
     jw_close(w);
+    return w->rc;
+}
+
+/* The "mamori" member, shared with the de-identifier (mm_event_json_mamori).
+ */
+static void json_mamori(jw *w, const mm_event *ev)
+{
+    bool wrote = false;
+    if (w->rc == MM_OK)
+        w->rc = mm_event_json_mamori(ev, !w->first, w->b, &wrote);
+    if (wrote)
+        w->first = false;
 }
 
 mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
