@@ -29,11 +29,8 @@ static void trim(const char **p, size_t *n)
  * holding another character. */
 static bool take_name(const char *p, size_t n, char *out, size_t outlen)
 {
-    if (n == 0 || n >= outlen)
+    if (!mm_name_valid(p, n, outlen - 1))
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (!mm_name_char(p[i]))
-            return false;
     memcpy(out, p, n);
     out[n] = '\0';
     return true;
@@ -60,6 +57,13 @@ static mm_rc syntax(const conf_state *st, mm_err *err, const char *fmt, ...)
     return rc;
 }
 
+/* Whether the text after a ']' or a closing quote is blank or a comment. */
+static bool blank_or_comment(const char *p, size_t n)
+{
+    trim(&p, &n);
+    return n == 0 || p[0] == '#' || p[0] == ';';
+}
+
 static mm_rc conf_header(conf_state *st, const char *p, size_t n,
                          mm_conf_fn fn, void *ud, mm_err *err)
 {
@@ -67,10 +71,7 @@ static mm_rc conf_header(conf_state *st, const char *p, size_t n,
     const char *close = memchr(p, ']', n);
     if (!close)
         return syntax(st, err, "section header without ']'");
-    const char *rest = close + 1;
-    size_t restn = n - (size_t)(rest - p);
-    trim(&rest, &restn);
-    if (restn && rest[0] != '#' && rest[0] != ';')
+    if (!blank_or_comment(close + 1, n - (size_t)(close + 1 - p)))
         return syntax(st, err, "unexpected text after ']'");
     const char *in = p + 1;
     size_t inn = (size_t)(close - in);
@@ -119,10 +120,7 @@ static mm_rc conf_quoted(conf_state *st, const char *p, size_t n, mm_err *err)
     if (i >= n)
         return syntax(st, err, "unterminated quoted value");
     st->value[o] = '\0';
-    const char *rest = p + i + 1;
-    size_t restn = n - i - 1;
-    trim(&rest, &restn);
-    if (restn && rest[0] != '#' && rest[0] != ';')
+    if (!blank_or_comment(p + i + 1, n - i - 1))
         return syntax(st, err, "unexpected text after quoted value");
     return MM_OK;
 }

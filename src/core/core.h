@@ -320,6 +320,12 @@ const char *mm_transport_name(uint8_t proto);
 /* Name of anomaly bit i (1u << i of MM_ANOM_*: "truncated", …), NULL past
  * the last. */
 const char *mm_anomaly_name(unsigned i);
+/* Appends the "mamori" member of ev (auth factors, repeat count,
+ * anomalies), after a comma when `comma`; nothing when ev has none of
+ * them. *wrote says whether it appended. Shared by mm_event_to_json and
+ * the de-identifier (uplink), which must write the same bytes. */
+mm_rc mm_event_json_mamori(const mm_event *ev, bool comma, mm_buf *out,
+                           bool *wrote);
 
 /* ---- small hashing helper ---------------------------------------------- */
 
@@ -463,6 +469,12 @@ bool mm_digits(const char *p, size_t n, int *v);
 /* A letter, digit, '.', '_' or '-': the characters of identifiers and
  * host names. */
 bool mm_name_char(char c);
+/* Whether the n bytes at p are a name: 1..max of them, each mm_name_char. */
+bool mm_name_valid(const char *p, size_t n, size_t max);
+/* Index of the `len` bytes at `name` in a table of n names (none NULL), -1
+ * when absent: the reverse of a names table. */
+int mm_name_index(const char *const *table, unsigned n, const char *name,
+                  size_t len);
 
 /* mm_err_set for a caller's own variadic error helper (file:line of its
  * input, a fixed status). */

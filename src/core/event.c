@@ -99,48 +99,20 @@ const char *mm_service_name(mm_service s)
     return NAME_OF(service_names, s, MM_SVC_COUNT);
 }
 
-/* Index of `name` in a names table, -1 when absent. */
-static int lookup(const char *const *table, unsigned n, const char *name,
-                  size_t len)
-{
-    for (unsigned i = 0; i < n; i++) {
-        if (strlen(table[i]) == len && memcmp(table[i], name, len) == 0)
-            return (int)i;
+/* The reverse lookups for rule files, one per names table. */
+#define FROM_NAME(fn, type, table, count)                                     \
+    bool fn(const char *name, size_t len, type *out)                          \
+    {                                                                         \
+        int v = mm_name_index(table, count, name, len);                       \
+        if (v >= 0)                                                           \
+            *out = (type)v;                                                   \
+        return v >= 0;                                                        \
     }
-    return -1;
-}
 
-bool mm_action_from_name(const char *name, size_t len, mm_action *out)
-{
-    int v = lookup(action_names, MM_ACT_COUNT, name, len);
-    if (v >= 0)
-        *out = (mm_action)v;
-    return v >= 0;
-}
-
-bool mm_dataset_from_name(const char *name, size_t len, mm_dataset *out)
-{
-    int v = lookup(dataset_names, MM_DS_COUNT, name, len);
-    if (v >= 0)
-        *out = (mm_dataset)v;
-    return v >= 0;
-}
-
-bool mm_category_from_name(const char *name, size_t len, mm_category *out)
-{
-    int v = lookup(category_names, MM_CAT_COUNT, name, len);
-    if (v >= 0)
-        *out = (mm_category)v;
-    return v >= 0;
-}
-
-bool mm_service_from_name(const char *name, size_t len, mm_service *out)
-{
-    int v = lookup(service_names, MM_SVC_COUNT, name, len);
-    if (v >= 0)
-        *out = (mm_service)v;
-    return v >= 0;
-}
+FROM_NAME(mm_action_from_name, mm_action, action_names, MM_ACT_COUNT)
+FROM_NAME(mm_dataset_from_name, mm_dataset, dataset_names, MM_DS_COUNT)
+FROM_NAME(mm_category_from_name, mm_category, category_names, MM_CAT_COUNT)
+FROM_NAME(mm_service_from_name, mm_service, service_names, MM_SVC_COUNT)
 
 /* ---- JSON ----------------------------------------------------------------
  */
@@ -272,10 +244,14 @@ const char *mm_anomaly_name(unsigned i)
     return i < sizeof names / sizeof *names ? names[i] : NULL;
 }
 
-static void json_mamori(jw *w, const mm_event *ev)
+mm_rc mm_event_json_mamori(const mm_event *ev, bool comma, mm_buf *out,
+                           bool *wrote)
 {
+    *wrote = false;
     if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
-        return;
+        return MM_OK;
+    *wrote = true;
+    jw wr = {out, !comma, MM_OK}, *w = &wr;
     jw_open(w, "mamori");
     if (ev->auth_factors)
         jw_uint(w, "auth_factors", ev->auth_factors);
@@ -297,6 +273,18 @@ static void json_mamori(jw *w, const mm_event *ev)
             w->rc = mm_buf_append(w->b, "]", 1);
     }
     jw_close(w);
+    return w->rc;
+}
+
+/* The "mamori" member, shared with the de-identifier (mm_event_json_mamori).
+ */
+static void json_mamori(jw *w, const mm_event *ev)
+{
+    bool wrote = false;
+    if (w->rc == MM_OK)
+        w->rc = mm_event_json_mamori(ev, !w->first, w->b, &wrote);
+    if (wrote)
+        w->first = false;
 }
 
 mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)

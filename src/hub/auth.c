@@ -22,12 +22,10 @@ const char *mm_hub_role_name(mm_hub_role r)
 
 bool mm_hub_role_from_name(const char *s, mm_hub_role *out)
 {
-    for (int i = 0; i < MM_ROLE_COUNT; i++)
-        if (strcmp(s, role_names[i]) == 0) {
-            *out = (mm_hub_role)i;
-            return true;
-        }
-    return false;
+    int i = mm_name_index(role_names, MM_ROLE_COUNT, s, strlen(s));
+    if (i >= 0)
+        *out = (mm_hub_role)i;
+    return i >= 0;
 }
 
 bool mm_hub_user_valid(const char *s)
@@ -35,14 +33,9 @@ bool mm_hub_user_valid(const char *s)
     size_t n = strlen(s);
     if (n == 0 || n > MM_HUB_USER_MAX)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
-                  c == '@';
-        if (!ok)
+    for (size_t i = 0; i < n; i++)
+        if (!mm_name_char(s[i]) && s[i] != '@')
             return false;
-    }
     return true;
 }
 

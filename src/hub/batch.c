@@ -5,6 +5,8 @@
 #include "hub-int.h"
 
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -154,6 +156,20 @@ static bool names_ok(json_t *names)
     return true;
 }
 
+/* A refused line of a batch: "line N: " and what is wrong with it. */
+static mm_rc bad_line(mm_err *err, unsigned lineno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static mm_rc bad_line(mm_err *err, unsigned lineno, const char *fmt, ...)
+{
+    char what[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return mm_err_set(err, MM_EPARSE, "<body>", lineno, "line %u: %s", lineno,
+                      what);
+}
+
 /* Validates one line into `e`. Returns MM_OK or MM_EPARSE with err->msg. */
 static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
                          mm_hub_event *e, mm_err *err)
@@ -167,70 +183,58 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     e->json = line;
     e->json_len = len;
     if (!o)
-        return mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                          "line %u: invalid JSON: %s", lineno, je.text);
+        return bad_line(err, lineno, "invalid JSON: %s", je.text);
     if (!json_is_object(o)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: not a JSON object", lineno);
+        rc = bad_line(err, lineno, "not a JSON object");
         goto out;
     }
     json_t *ev = json_object_get(o, "event");
     if (!json_is_object(ev)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: missing \"event\" object", lineno);
+        rc = bad_line(err, lineno, "missing \"event\" object");
         goto out;
     }
     s = get_str(o, "event", "id", &n);
     if (!s || n == 0 || n > MM_HUB_EVENT_ID_MAX || strlen(s) != n) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: event.id must be a string of 1..%u bytes",
-                        lineno, MM_HUB_EVENT_ID_MAX);
+        rc = bad_line(err, lineno, "event.id must be a string of 1..%u bytes",
+                      MM_HUB_EVENT_ID_MAX);
         goto out;
     }
     memcpy(e->id, s, n + 1);
     s = get_str(o, "event", "kind", &n);
     if (!s || (strcmp(s, "alert") != 0 && strcmp(s, "event") != 0)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: event.kind must be \"alert\" or \"event\"",
-                        lineno);
+        rc =
+            bad_line(err, lineno, "event.kind must be \"alert\" or \"event\"");
         goto out;
     }
     e->alert = s[0] == 'a';
     e->severity = severity_of(ev);
     s = get_str(o, "@timestamp", NULL, &n);
     if (!s || mm_hub_parse_time(s, n, &e->ts_ms) != MM_OK) {
-        rc =
-            mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                       "line %u: @timestamp must be an RFC 3339 time", lineno);
+        rc = bad_line(err, lineno, "@timestamp must be an RFC 3339 time");
         goto out;
     }
     s = get_str(o, "rule", "id", &n);
     if (s) {
         if (!mm_hub_valid_rule_id(s, n)) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: rule.id must be 1..128 bytes of "
-                            "[a-z0-9._-]",
-                            lineno);
+            rc = bad_line(err, lineno,
+                          "rule.id must be 1..128 bytes of [a-z0-9._-]");
             goto out;
         }
         memcpy(e->rule_id, s, n + 1);
     } else if (e->alert || has_member(o, "rule", "id")) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: an alert needs rule.id (a string)", lineno);
+        rc = bad_line(err, lineno, "an alert needs rule.id (a string)");
         goto out;
     }
     s = get_str(o, "source", "ip", &n);
     if (s) {
         if (mm_addr_parse(s, n, &e->src) != MM_OK) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: source.ip is not an IP address", lineno);
+            rc = bad_line(err, lineno, "source.ip is not an IP address");
             goto out;
         }
         /* formatted here, in the HTTP thread, not under the store lock */
         mm_addr_format(&e->src, e->src_text, sizeof e->src_text);
     } else if (has_member(o, "source", "ip")) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: source.ip must be a string", lineno);
+        rc = bad_line(err, lineno, "source.ip must be a string");
         goto out;
     }
     static const char *const dom_obj[2] = {"source", "destination"};
@@ -239,19 +243,17 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
         if (!s || n == 0)
             continue;
         if (!domain_take(s, n, e)) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: %s.domain is not a DNS name", lineno,
-                            dom_obj[k]);
+            rc = bad_line(err, lineno, "%s.domain is not a DNS name",
+                          dom_obj[k]);
             goto out;
         }
     }
     s = get_str(o, "url", "path", &n);
     if (s && n > 0) {
         if (!mm_hub_valid_path(s, n)) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: url.path must be 1..2048 bytes of "
-                            "printable ASCII without space",
-                            lineno);
+            rc = bad_line(err, lineno,
+                          "url.path must be 1..2048 bytes of "
+                          "printable ASCII without space");
             goto out;
         }
         if (n >= sizeof e->path)
@@ -262,8 +264,7 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     s = get_str(o, "observer", "tenant", &n);
     if (s) {
         if (n > MM_HUB_ID_MAX || strlen(s) != n) {
-            rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                            "line %u: observer.tenant too long", lineno);
+            rc = bad_line(err, lineno, "observer.tenant too long");
             goto out;
         }
         memcpy(e->observer_tenant, s, n + 1);
@@ -273,10 +274,9 @@ static mm_rc decode_line(const char *line, size_t len, unsigned lineno,
     json_t *names =
         json_is_object(user) ? json_object_get(user, "name") : NULL;
     if (!names_ok(names)) {
-        rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                        "line %u: user.name must be 0..256 bytes of "
-                        "printable UTF-8",
-                        lineno);
+        rc = bad_line(err, lineno,
+                      "user.name must be 0..256 bytes of "
+                      "printable UTF-8");
         goto out;
     }
     if (json_is_array(names)) {
@@ -393,6 +393,16 @@ static void fast_ws(fast *x)
     while (x->p < x->end &&
            (*x->p == ' ' || *x->p == '\t' || *x->p == '\n' || *x->p == '\r'))
         x->p++;
+}
+
+/* Skips blanks, then takes the character `c` if it comes next. */
+static bool fast_take(fast *x, char c)
+{
+    fast_ws(x);
+    if (x->p >= x->end || *x->p != c)
+        return false;
+    x->p++;
+    return true;
 }
 
 /* A string after its opening quote; strict UTF-8 as jansson checks it. */
@@ -515,16 +525,11 @@ static bool fast_object(fast *x, unsigned depth, int self)
 {
     mm_span keys[FAST_KEYS_MAX];
     unsigned nk = 0;
-    fast_ws(x);
-    if (x->p < x->end && *x->p == '}') {
-        x->p++;
+    if (fast_take(x, '}'))
         return true;
-    }
     for (;;) {
-        fast_ws(x);
-        if (x->p >= x->end || *x->p != '"')
+        if (!fast_take(x, '"'))
             return false;
-        x->p++;
         const char *k;
         size_t kn;
         bool esc;
@@ -534,27 +539,15 @@ static bool fast_object(fast *x, unsigned depth, int self)
             if (keys[i].len == kn && memcmp(keys[i].p, k, kn) == 0)
                 return false; /* a duplicate key: jansson rejects it */
         keys[nk++] = mm_span_make(k, kn);
-        fast_ws(x);
-        if (x->p >= x->end || *x->p != ':')
+        if (!fast_take(x, ':'))
             return false;
-        x->p++;
         fast_ws(x);
         int f = self >= 0 ? fast_field(self, k, kn) : -1;
         fval tmp;
         if (!fast_value(x, depth + 1, f, f >= 0 ? &x->f[f] : &tmp))
             return false;
-        fast_ws(x);
-        if (x->p >= x->end)
-            return false;
-        if (*x->p == ',') {
-            x->p++;
-            continue;
-        }
-        if (*x->p == '}') {
-            x->p++;
-            return true;
-        }
-        return false;
+        if (!fast_take(x, ','))
+            return fast_take(x, '}');
     }
 }
 
@@ -562,11 +555,8 @@ static bool fast_object(fast *x, unsigned depth, int self)
  * does (the first MM_HUB_USERS_MAX strings). */
 static bool fast_array(fast *x, unsigned depth, bool names)
 {
-    fast_ws(x);
-    if (x->p < x->end && *x->p == ']') {
-        x->p++;
+    if (fast_take(x, ']'))
         return true;
-    }
     for (;;) {
         fast_ws(x);
         fval v;
@@ -580,18 +570,8 @@ static bool fast_array(fast *x, unsigned depth, bool names)
             if (x->nnames < MM_HUB_USERS_MAX)
                 x->names[x->nnames++] = mm_span_make(v.p, v.n);
         }
-        fast_ws(x);
-        if (x->p >= x->end)
-            return false;
-        if (*x->p == ',') {
-            x->p++;
-            continue;
-        }
-        if (*x->p == ']') {
-            x->p++;
-            return true;
-        }
-        return false;
+        if (!fast_take(x, ','))
+            return fast_take(x, ']');
     }
 }
 
@@ -771,6 +751,29 @@ static bool fast_line(const char *line, size_t len, mm_hub_event *e)
 /* ---- the batch ------------------------------------------------------------
  */
 
+/* The line at *pp (before end) without its '\n' and a trailing '\r': its
+ * start, its length in *ll; *pp moves on to the next line. */
+static char *next_line(char **pp, char *end, size_t *ll)
+{
+    char *p = *pp;
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = (size_t)((nl ? nl : end) - p);
+    if (n && p[n - 1] == '\r')
+        n--;
+    *ll = n;
+    *pp = nl ? nl + 1 : end;
+    return p;
+}
+
+/* Whether a line holds only spaces and tabs (skipped, not counted). */
+static bool blank_line(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t')
+            return false;
+    return true;
+}
+
 static mm_rc batch_decode(const void *body, size_t len, bool zstd,
                           mm_hub_batch *out, mm_err *err, bool use_fast)
 {
@@ -797,21 +800,11 @@ static mm_rc batch_decode(const void *body, size_t len, bool zstd,
     }
     /* count lines first, so the cap is checked before any parsing */
     size_t lines = 0;
-    for (const char *p = buf, *end = buf + blen; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        size_t ll = (size_t)(le - p);
-        if (ll && p[ll - 1] == '\r')
-            ll--;
-        bool blank = true;
-        for (size_t i = 0; i < ll; i++)
-            if (p[i] != ' ' && p[i] != '\t') {
-                blank = false;
-                break;
-            }
-        if (!blank)
+    for (char *p = buf, *end = buf + blen; p < end;) {
+        size_t ll;
+        const char *line = next_line(&p, end, &ll);
+        if (!blank_line(line, ll))
             lines++;
-        p = nl ? nl + 1 : end;
     }
     if (lines > MM_HUB_BATCH_MAX_LINES) {
         free(buf);
@@ -832,35 +825,23 @@ static mm_rc batch_decode(const void *body, size_t len, bool zstd,
     unsigned lineno = 0;
     rc = MM_OK;
     for (char *p = buf, *end = buf + blen; p < end && rc == MM_OK;) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *le = nl ? nl : end;
-        size_t ll = (size_t)(le - p);
+        size_t ll;
+        char *line = next_line(&p, end, &ll);
         lineno++;
-        if (ll && p[ll - 1] == '\r')
-            ll--;
-        bool blank = true;
-        for (size_t i = 0; i < ll; i++)
-            if (p[i] != ' ' && p[i] != '\t') {
-                blank = false;
-                break;
-            }
-        if (!blank) {
+        if (!blank_line(line, ll)) {
             if (ll > MM_HUB_LINE_MAX)
-                rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                                "line %u: longer than %u bytes", lineno,
-                                MM_HUB_LINE_MAX);
-            else if (memchr(p, '\0', ll))
-                rc = mm_err_set(err, MM_EPARSE, "<body>", lineno,
-                                "line %u: NUL byte", lineno);
-            else if (!use_fast || !fast_line(p, ll, &ev[n]))
-                rc = decode_line(p, ll, lineno, &ev[n], err);
+                rc = bad_line(err, lineno, "longer than %u bytes",
+                              MM_HUB_LINE_MAX);
+            else if (memchr(line, '\0', ll))
+                rc = bad_line(err, lineno, "NUL byte");
+            else if (!use_fast || !fast_line(line, ll, &ev[n]))
+                rc = decode_line(line, ll, lineno, &ev[n], err);
             if (rc == MM_OK) {
                 /* a repeated id inside one batch is a duplicate, too:
                  * the store's UNIQUE constraint keeps the first one */
                 n++;
             }
         }
-        p = nl ? nl + 1 : end;
     }
     if (rc != MM_OK) {
         free(ev);

@@ -302,23 +302,44 @@ struct sqlite3 *mm_hub__sqlite_db(mm_store *s, const char **path);
 #define MM_HUB_OUTBOX_COLS                                                    \
     "SELECT id,pref,tenant,channel,target,warning,severity,created,digest,"   \
     "subject,body,state,attempts,next,last_error FROM outbox "
-mm_rc mm_hub__sq_notify_pref_put(mm_store *s, mm_notify_pref *p, mm_err *err);
-mm_rc mm_hub__sq_notify_pref_del(mm_store *s, const char *tenant, int64_t id,
-                                 mm_err *err);
-mm_rc mm_hub__sq_notify_pref_list(mm_store *s, const char *tenant,
-                                  mm_notify_pref_fn fn, void *ud, mm_err *err);
-mm_rc mm_hub__sq_outbox_put(mm_store *s, mm_outbox_msg *m, mm_err *err);
-mm_rc mm_hub__sq_outbox_due(mm_store *s, int64_t now, mm_outbox_fn fn,
-                            void *ud, mm_err *err);
-mm_rc mm_hub__sq_outbox_list(mm_store *s, const char *tenant, mm_outbox_fn fn,
-                             void *ud, mm_err *err);
-mm_rc mm_hub__sq_outbox_mark(mm_store *s, int64_t id, int state,
-                             unsigned attempts, int64_t next_ms,
-                             const char *last_error, mm_err *err);
-mm_rc mm_hub__sq_flag_get(mm_store *s, const char *key, int64_t *val,
-                          mm_err *err);
-mm_rc mm_hub__sq_flag_put(mm_store *s, const char *key, int64_t val,
-                          mm_err *err);
+/* The notification-era ops (mm_store_ops) of both back ends, declared
+ * below for SQLite and in store-pg-int.h for PostgreSQL. */
+typedef mm_rc mm_hub__notify_pref_put_op(mm_store *s, mm_notify_pref *p,
+                                         mm_err *err);
+typedef mm_rc mm_hub__notify_pref_del_op(mm_store *s, const char *tenant,
+                                         int64_t id, mm_err *err);
+typedef mm_rc mm_hub__notify_pref_list_op(mm_store *s, const char *tenant,
+                                          mm_notify_pref_fn fn, void *ud,
+                                          mm_err *err);
+typedef mm_rc mm_hub__outbox_put_op(mm_store *s, mm_outbox_msg *m,
+                                    mm_err *err);
+typedef mm_rc mm_hub__outbox_due_op(mm_store *s, int64_t now, mm_outbox_fn fn,
+                                    void *ud, mm_err *err);
+typedef mm_rc mm_hub__outbox_list_op(mm_store *s, const char *tenant,
+                                     mm_outbox_fn fn, void *ud, mm_err *err);
+typedef mm_rc mm_hub__outbox_mark_op(mm_store *s, int64_t id, int state,
+                                     unsigned attempts, int64_t next_ms,
+                                     const char *last_error, mm_err *err);
+typedef mm_rc mm_hub__flag_get_op(mm_store *s, const char *key, int64_t *val,
+                                  mm_err *err);
+typedef mm_rc mm_hub__flag_put_op(mm_store *s, const char *key, int64_t val,
+                                  mm_err *err);
+typedef mm_rc mm_hub__event_histogram_op(mm_store *s, const char *tenant,
+                                         const char *kind,
+                                         const char *rule_prefix,
+                                         int64_t from_ms, int64_t bucket_ms,
+                                         uint64_t *counts, size_t n,
+                                         mm_err *err);
+mm_hub__notify_pref_put_op mm_hub__sq_notify_pref_put;
+mm_hub__notify_pref_del_op mm_hub__sq_notify_pref_del;
+mm_hub__notify_pref_list_op mm_hub__sq_notify_pref_list;
+mm_hub__outbox_put_op mm_hub__sq_outbox_put;
+mm_hub__outbox_due_op mm_hub__sq_outbox_due;
+mm_hub__outbox_list_op mm_hub__sq_outbox_list;
+mm_hub__outbox_mark_op mm_hub__sq_outbox_mark;
+mm_hub__flag_get_op mm_hub__sq_flag_get;
+mm_hub__flag_put_op mm_hub__sq_flag_put;
+mm_hub__event_histogram_op mm_hub__sq_event_histogram;
 /* Queues m (subject and body set) to every notification preference of
  * `tenant`, whatever its minimum severity, in the caller's transaction
  * (scs-renew.c); MM_OK without rows in a back end without notifications. */
@@ -334,10 +355,6 @@ mm_rc mm_hub__sq_scs_request_list(
 mm_rc mm_hub__sq_scs_request_mark(mm_store *s, int64_t id, int state,
                                   const char *reason, int64_t now_ms,
                                   mm_err *err);
-mm_rc mm_hub__sq_event_histogram(mm_store *s, const char *tenant,
-                                 const char *kind, const char *rule_prefix,
-                                 int64_t from_ms, int64_t bucket_ms,
-                                 uint64_t *counts, size_t n, mm_err *err);
 /* ---- the console API (api-console.c) ------------------------------------ */
 
 #include <pthread.h>

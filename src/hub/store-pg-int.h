@@ -35,27 +35,16 @@ mm_rc mm_hub__pg_tenant_usage(mm_store *s, mm_usage_fn fn, void *ud,
 mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
                               void *ud, mm_err *err);
 mm_rc mm_hub__pg_probe(mm_store *s, mm_err *err);
-mm_rc mm_hub__pg_notify_pref_put(mm_store *s, mm_notify_pref *p, mm_err *err);
-mm_rc mm_hub__pg_notify_pref_del(mm_store *s, const char *tenant, int64_t id,
-                                 mm_err *err);
-mm_rc mm_hub__pg_notify_pref_list(mm_store *s, const char *tenant,
-                                  mm_notify_pref_fn fn, void *ud, mm_err *err);
-mm_rc mm_hub__pg_outbox_put(mm_store *s, mm_outbox_msg *m, mm_err *err);
-mm_rc mm_hub__pg_outbox_due(mm_store *s, int64_t now, mm_outbox_fn fn,
-                            void *ud, mm_err *err);
-mm_rc mm_hub__pg_outbox_list(mm_store *s, const char *tenant, mm_outbox_fn fn,
-                             void *ud, mm_err *err);
-mm_rc mm_hub__pg_outbox_mark(mm_store *s, int64_t id, int state,
-                             unsigned attempts, int64_t next_ms,
-                             const char *last_error, mm_err *err);
-mm_rc mm_hub__pg_flag_get(mm_store *s, const char *key, int64_t *val,
-                          mm_err *err);
-mm_rc mm_hub__pg_flag_put(mm_store *s, const char *key, int64_t val,
-                          mm_err *err);
-mm_rc mm_hub__pg_event_histogram(mm_store *s, const char *tenant,
-                                 const char *kind, const char *rule_prefix,
-                                 int64_t from_ms, int64_t bucket_ms,
-                                 uint64_t *counts, size_t n, mm_err *err);
+mm_hub__notify_pref_put_op mm_hub__pg_notify_pref_put;
+mm_hub__notify_pref_del_op mm_hub__pg_notify_pref_del;
+mm_hub__notify_pref_list_op mm_hub__pg_notify_pref_list;
+mm_hub__outbox_put_op mm_hub__pg_outbox_put;
+mm_hub__outbox_due_op mm_hub__pg_outbox_due;
+mm_hub__outbox_list_op mm_hub__pg_outbox_list;
+mm_hub__outbox_mark_op mm_hub__pg_outbox_mark;
+mm_hub__flag_get_op mm_hub__pg_flag_get;
+mm_hub__flag_put_op mm_hub__pg_flag_put;
+mm_hub__event_histogram_op mm_hub__pg_event_histogram;
 mm_rc mm_hub__pg_user_put(mm_store *s, const mm_hub_user *u, mm_err *err);
 mm_rc mm_hub__pg_user_get(mm_store *s, const char *name, mm_hub_user *out,
                           mm_err *err);

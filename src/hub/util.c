@@ -18,23 +18,15 @@ const char *mm_tenant_kind_name(mm_tenant_kind k)
 
 bool mm_tenant_kind_from_name(const char *s, mm_tenant_kind *out)
 {
-    for (unsigned i = 0; i < MM_TK_COUNT; i++)
-        if (strcmp(s, kind_names[i]) == 0) {
-            *out = (mm_tenant_kind)i;
-            return true;
-        }
-    return false;
+    int i = mm_name_index(kind_names, MM_TK_COUNT, s, strlen(s));
+    if (i >= 0)
+        *out = (mm_tenant_kind)i;
+    return i >= 0;
 }
 
 bool mm_hub_id_valid(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > MM_HUB_ID_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!mm_name_char(s[i]))
-            return false;
-    return true;
+    return mm_name_valid(s, strlen(s), MM_HUB_ID_MAX);
 }
 
 static void hex(const uint8_t *p, size_t n, char *out)

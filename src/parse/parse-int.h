@@ -170,31 +170,29 @@ const char *pp_syslog_strip(const mm_parse_opts *opts, const char *p,
  * and a PID, so that free text is not taken for syslog. ts_ms stays 0. */
 bool pp_syslog_stampless(const char *p, const char *e, pp_syslog *out);
 
+/* The two forms most parsers below share: a message or payload [p, e) into
+ * `ev`, and the same reading the parse options too. */
+typedef mm_rc pp_msg_fn(const char *p, const char *e, mm_event *ev);
+typedef mm_rc pp_line_fn(const mm_parse_opts *opts, const char *p,
+                         const char *e, mm_event *ev);
+
 /* Payload parsers: they fill `ev` (already zeroed, count 1) from [p, e). */
-mm_rc pp_sshd(const char *p, const char *e, mm_event *ev);
-mm_rc pp_netfilter_msg(const char *p, const char *e, mm_event *ev);
-mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p, const char *e,
-                      mm_event *ev);
-mm_rc pp_kv_pairs(const mm_parse_opts *opts, const char *p, const char *e,
-                  mm_event *ev);
+pp_msg_fn pp_sshd;
+pp_msg_fn pp_netfilter_msg;
+pp_line_fn pp_fortigate_kv;
+pp_line_fn pp_kv_pairs;
 
 /* Line parsers. */
 mm_rc pp_syslog_line(const mm_parse_opts *opts, mm_logtype type, const char *p,
                      const char *e, mm_event *ev);
-mm_rc pp_netfilter_line(const mm_parse_opts *opts, const char *p,
-                        const char *e, mm_event *ev);
-mm_rc pp_fortigate_line(const mm_parse_opts *opts, const char *p,
-                        const char *e, mm_event *ev);
-mm_rc pp_kv_line(const mm_parse_opts *opts, const char *p, const char *e,
-                 mm_event *ev);
-mm_rc pp_access_line(const mm_parse_opts *opts, const char *p, const char *e,
-                     mm_event *ev);
+pp_line_fn pp_netfilter_line;
+pp_line_fn pp_fortigate_line;
+pp_line_fn pp_kv_line;
+pp_line_fn pp_access_line;
 mm_rc pp_access_fmt(const mm_parse_opts *opts, const mm_webfmt *f,
                     const char *p, const char *e, mm_event *ev);
-mm_rc pp_error_line(const mm_parse_opts *opts, const char *p, const char *e,
-                    mm_event *ev);
-mm_rc pp_cloud_line(const mm_parse_opts *opts, const char *p, const char *e,
-                    mm_event *ev);
+pp_line_fn pp_error_line;
+pp_line_fn pp_cloud_line;
 
 /* Shared by the access-log parsers. */
 void pp_http_request(const char *p, const char *e, mm_event *ev);
@@ -222,8 +220,7 @@ mm_rc pp_vendor_msg(const mm_parse_opts *opts, const pp_syslog *h,
 /* A line without a usable syslog header: "<PRI>" with no stamp, odd
  * appliance stamps, a relay's bare address, or no header at all.
  * MM_EPARSE when no appliance form is recognised. */
-mm_rc pp_vendor_raw(const mm_parse_opts *opts, const char *p, const char *e,
-                    mm_event *ev);
+pp_line_fn pp_vendor_raw;
 
 /* Shared by the appliance parsers (vendor.c). */
 bool pp_vendor_addr_port(const char *p, const char *e, mm_addr *a,
@@ -236,15 +233,13 @@ void pp_auth_event(mm_event *ev, mm_service svc, mm_action act,
 void pp_vendor_auth(mm_event *ev, mm_service svc, bool ok);
 
 /* One parser per vendor; p is where its own text starts. */
-mm_rc pp_asa_msg(const char *p, const char *e, mm_event *ev);
-mm_rc pp_panos_csv(const mm_parse_opts *opts, const char *p, const char *e,
-                   mm_event *ev);
-mm_rc pp_sonicwall_kv(const mm_parse_opts *opts, const char *p, const char *e,
-                      mm_event *ev);
-mm_rc pp_pulse_msg(const char *p, const char *e, mm_event *ev);
-mm_rc pp_pulse_kv(const char *p, const char *e, mm_event *ev);
-mm_rc pp_openvpn_msg(const char *p, const char *e, mm_event *ev);
-mm_rc pp_yamaha_msg(const char *p, const char *e, mm_event *ev);
+pp_msg_fn pp_asa_msg;
+pp_line_fn pp_panos_csv;
+pp_line_fn pp_sonicwall_kv;
+pp_msg_fn pp_pulse_msg;
+pp_msg_fn pp_pulse_kv;
+pp_msg_fn pp_openvpn_msg;
+pp_msg_fn pp_yamaha_msg;
 /* ---- Windows events (win.c, winxml.c, winjson.c, winsnare.c) --------- */
 
 /* The fields a Windows record reader pulls out, by slot. */
@@ -298,15 +293,11 @@ bool pp_win_set(pp_winrec *r, int slot, const char *p, const char *e);
  * mamori does not use) or MM_EPARSE (no usable EventID). */
 mm_rc pp_win_event(const mm_parse_opts *opts, pp_winrec *r, mm_event *ev);
 
-mm_rc pp_winxml_line(const mm_parse_opts *opts, const char *p, const char *e,
-                     mm_event *ev);
-mm_rc pp_winjson_line(const mm_parse_opts *opts, const char *p, const char *e,
-                      mm_event *ev);
+pp_line_fn pp_winxml_line;
+pp_line_fn pp_winjson_line;
 /* Any Windows form, with or without a syslog header. */
-mm_rc pp_windows_line(const mm_parse_opts *opts, const char *p, const char *e,
-                      mm_event *ev);
-mm_rc pp_winsnare_msg(const mm_parse_opts *opts, const char *p, const char *e,
-                      mm_event *ev);
+pp_line_fn pp_windows_line;
+pp_line_fn pp_winsnare_msg;
 /* ---- connections across lines (pstate.c) -------------------------------- */
 
 /* One connection remembered by mm_parse_state (sshd: host + PID). */
@@ -338,11 +329,10 @@ int pp_mail_text(const char *p, const char *e); /* kind by content, 0 none */
 mm_rc pp_mail(int kind, const char *p, const char *e, mm_event *ev);
 bool pp_samba_probe(const char *p, const char *e);
 bool pp_samba_header(const char *p, const char *e); /* log.smbd stamp line */
-mm_rc pp_samba(const char *p, const char *e, mm_event *ev);
+pp_msg_fn pp_samba;
 bool pp_exchange_probe(const char *p, const char *e);
-mm_rc pp_exchange_line(const mm_parse_opts *opts, const char *p, const char *e,
-                       mm_event *ev);
+pp_line_fn pp_exchange_line;
 bool pp_mssql_probe(const char *p, const char *e);
-mm_rc pp_mssql(const char *p, const char *e, mm_event *ev);
+pp_msg_fn pp_mssql;
 
 #endif /* MM_PARSE_INT_H */

@@ -312,12 +312,7 @@ static mm_rc section_close(load_ctx *c, const char *file, mm_err *err)
 
 static bool valid_source_name(const char *s)
 {
-    if (!*s || strlen(s) >= MM_CONF_NAME_MAX)
-        return false;
-    for (; *s; s++)
-        if (!mm_name_char(*s))
-            return false;
-    return true;
+    return mm_name_valid(s, strlen(s), MM_CONF_NAME_MAX - 1);
 }
 
 static mm_rc on_header(load_ctx *c, const mm_conf_item *it, mm_err *err)

@@ -855,6 +855,19 @@ static mm_rc make_dir(const char *dir, mm_err *err)
                       strerror(errno));
 }
 
+/* Names a source slot (zeroed by calloc): a file input with its path, or a
+ * syslog listener (path ""); no inotify watch yet. */
+static source *source_set(source *src, const char *name, const char *path,
+                          int kind, mm_logtype type)
+{
+    snprintf(src->name, sizeof src->name, "%s", name);
+    snprintf(src->path, sizeof src->path, "%s", path);
+    src->kind = kind;
+    src->type = type;
+    src->wd = -1;
+    return src;
+}
+
 mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
                     void *log_ud, mm_sensor **out, mm_err *err)
 {
@@ -924,28 +937,15 @@ mm_rc mm_sensor_new(const mm_sensor_config *cfg, mm_sensor_log_fn log,
     for (size_t i = 0; i < s->n_conns_max; i++)
         s->conns[i].fd = -1;
     size_t k = 0;
-    for (unsigned i = 0; i < cfg->n_inputs; i++, k++) {
-        source *src = &s->src[k];
-        snprintf(src->name, sizeof src->name, "%s", cfg->inputs[i].name);
-        snprintf(src->path, sizeof src->path, "%s", cfg->inputs[i].path);
-        src->kind = SRC_FILE;
-        src->type = cfg->inputs[i].type;
-        src->wd = -1;
-    }
-    if (cfg->syslog_udp[0]) {
-        s->udp_src = &s->src[k++];
-        snprintf(s->udp_src->name, sizeof s->udp_src->name, "syslog-udp");
-        s->udp_src->kind = SRC_UDP;
-        s->udp_src->type = cfg->syslog_type;
-        s->udp_src->wd = -1;
-    }
-    if (cfg->syslog_tcp[0]) {
-        s->tcp_src = &s->src[k++];
-        snprintf(s->tcp_src->name, sizeof s->tcp_src->name, "syslog-tcp");
-        s->tcp_src->kind = SRC_TCP;
-        s->tcp_src->type = cfg->syslog_type;
-        s->tcp_src->wd = -1;
-    }
+    for (unsigned i = 0; i < cfg->n_inputs; i++, k++)
+        source_set(&s->src[k], cfg->inputs[i].name, cfg->inputs[i].path,
+                   SRC_FILE, cfg->inputs[i].type);
+    if (cfg->syslog_udp[0])
+        s->udp_src = source_set(&s->src[k++], "syslog-udp", "", SRC_UDP,
+                                cfg->syslog_type);
+    if (cfg->syslog_tcp[0])
+        s->tcp_src = source_set(&s->src[k++], "syslog-tcp", "", SRC_TCP,
+                                cfg->syslog_type);
     load_state(s);
     for (size_t i = 0; i < s->n_src; i++) /* memory fixed at start */
         if (mm_parse_state_new(0, &s->src[i].pstate) != MM_OK)

@@ -1158,31 +1158,14 @@ static void ew_http(ew *w, const mm_event *ev)
     ew_close(w);
 }
 
+/* The "mamori" member: no field in it is de-identified. */
 static void ew_mamori(ew *w, const mm_event *ev)
 {
-    if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
-        return;
-    ew_open(w, "mamori");
-    if (ev->auth_factors)
-        ew_uint(w, "auth_factors", ev->auth_factors);
-    if (ev->count > 1)
-        ew_uint(w, "repeat", ev->count);
-    if (ev->anomalies) {
-        ew_key(w, "anomalies");
-        ew_raw(w, "[", 1);
-        bool first = true;
-        const char *name;
-        for (unsigned i = 0; (name = mm_anomaly_name(i)) != NULL; i++) {
-            if (!(ev->anomalies & (1u << i)))
-                continue;
-            if (!first)
-                ew_raw(w, ",", 1);
-            ew_quote(w, name, strlen(name));
-            first = false;
-        }
-        ew_raw(w, "]", 1);
-    }
-    ew_close(w);
+    bool wrote = false;
+    if (w->rc == MM_OK)
+        w->rc = mm_event_json_mamori(ev, !w->first[w->depth], w->b, &wrote);
+    if (wrote)
+        w->first[w->depth] = false;
 }
 
 /* What the JSON path refused: jansson reads no NUL inside a string

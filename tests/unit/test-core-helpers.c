@@ -147,13 +147,41 @@ static void test_err_vset(void **state)
     assert_int_equal(my_fail(NULL, "no record %d", 1), MM_EPARSE);
 }
 
+static void test_name_index(void **state)
+{
+    (void)state;
+    static const char *const t[] = {"sme", "buyer", "smeX", ""};
+    assert_int_equal(mm_name_index(t, 4, "sme", 3), 0);
+    assert_int_equal(mm_name_index(t, 4, "buyer", 5), 1);
+    assert_int_equal(mm_name_index(t, 4, "smeX", 4), 2);
+    assert_int_equal(mm_name_index(t, 4, "", 0), 3);
+    assert_int_equal(mm_name_index(t, 3, "", 0), -1);
+    assert_int_equal(mm_name_index(t, 4, "smeXY", 3), 0); /* only len bytes */
+    assert_int_equal(mm_name_index(t, 4, "sm", 2), -1);
+    assert_int_equal(mm_name_index(t, 4, "buyers", 6), -1);
+    assert_int_equal(mm_name_index(t, 0, "sme", 3), -1);
+}
+
+static void test_name_valid(void **state)
+{
+    (void)state;
+    assert_true(mm_name_valid("web-1.example_a", 15, 15));
+    assert_false(mm_name_valid("web-1.example_a", 15, 14)); /* too long */
+    assert_false(mm_name_valid("", 0, 8));                  /* empty */
+    assert_false(mm_name_valid("a b", 3, 8));
+    assert_false(mm_name_valid("a@b", 3, 8));
+    assert_false(mm_name_valid("a\0b", 3, 8));
+    assert_true(mm_name_valid("ab/", 2, 8)); /* only n bytes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grow_cap), cmocka_unit_test(test_grow),
-        cmocka_unit_test(test_resize),   cmocka_unit_test(test_pread_full),
-        cmocka_unit_test(test_digits),   cmocka_unit_test(test_name_char),
-        cmocka_unit_test(test_err_vset),
+        cmocka_unit_test(test_grow_cap),   cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_resize),     cmocka_unit_test(test_pread_full),
+        cmocka_unit_test(test_digits),     cmocka_unit_test(test_name_char),
+        cmocka_unit_test(test_err_vset),   cmocka_unit_test(test_name_index),
+        cmocka_unit_test(test_name_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -196,6 +196,32 @@ static void expect_field(const char *members, const char *field)
                  field, line);
 }
 
+/* The exact text of a refused line: "<body>", its number, "line N: ...". */
+static void test_error_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body, *msg;
+        unsigned line;
+    } bad[] = {
+        {"\n  \n[1]\n", "line 3: not a JSON object", 3},
+        {"{\"event\":{}}\n",
+         "line 1: event.id must be a string of 1..64 bytes", 1},
+        {"{}\n{\"event\":1}", "line 1: missing \"event\" object", 1},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mm_hub_batch b;
+        mm_err err;
+        memset(&err, 0, sizeof err);
+        assert_int_equal(mm_hub_batch_decode(bad[i].body, strlen(bad[i].body),
+                                             false, &b, &err),
+                         MM_EPARSE);
+        assert_string_equal(err.msg, bad[i].msg);
+        assert_string_equal(err.file, "<body>");
+        assert_int_equal(err.line, bad[i].line);
+    }
+}
+
 static void test_field_types(void **state)
 {
     (void)state;
@@ -349,10 +375,9 @@ static void test_corpus(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),
-        cmocka_unit_test(test_mutations),
-        cmocka_unit_test(test_corpus),
-        cmocka_unit_test(test_field_types),
+        cmocka_unit_test(test_cases),      cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_corpus),     cmocka_unit_test(test_field_types),
+        cmocka_unit_test(test_error_text),
     };
     return cmocka_run_group_tests_name("hub-batch", tests, NULL, NULL);
 }
