@@ -45,6 +45,7 @@ struct mm_hub_console {
     uint8_t pseudo_key[32]; /* keys the coordinator's tenant pseudonyms */
     int64_t last_sweep_ms;
     bool sweep_more; /* the last pass was bounded: more critical alerts */
+    char dir[1024];  /* the hub directory: DIR/asm-<tenant>.json */
 };
 
 static void lock(mm_hub_console *cs)
@@ -77,6 +78,7 @@ mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
     randombytes_buf(cs->pseudo_key, sizeof cs->pseudo_key);
     cs->case_cursor = mm_hub_case_sweep_start(st);
     cs->tls = conf->tls;
+    snprintf(cs->dir, sizeof cs->dir, "%s", conf->dir);
     cs->idle_ms =
         (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;
     cs->max_ms =
@@ -99,7 +101,8 @@ bool mm_hub_console_route(const char *url)
     static const char *const routes[] = {
         "/api/v1/session", "/api/v1/tenants",   "/api/v1/alerts",
         "/api/v1/cases",   "/api/v1/summary",   "/api/v1/campaigns",
-        "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations"};
+        "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations",
+        "/api/v1/asm"};
     /* the ★ self-assessment; the rest of /api/v1/scs/ is the bearer-token
      * API (scs-status.c) */
     static const char *const scs_self[] = {"/api/v1/scs/questions",
@@ -1324,6 +1327,12 @@ static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
     return mm_hub_scs_status_json(x->cs->st, x->user.tenant, out, err);
 }
 
+/* The tenant's outside-in self-check (asm.c), read from the hub dir. */
+static mm_rc asm_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    return mm_hub_asm_view(x->cs->dir, arg, out, err);
+}
+
 /* Routes the views; true when it answered. */
 static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
                         mm_hub_http_resp *o)
@@ -1350,6 +1359,11 @@ static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
         view(x, MM_RES_SUPPLIERS, x->user.tenant, suppliers_view, NULL, o);
     } else if (strcmp(p, "/api/v1/escalations") == 0) {
         view(x, MM_RES_ESCALATIONS, NULL, escalations_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/asm") == 0) {
+        const char *tenant = arg(rq, "tenant");
+        if (!tenant)
+            tenant = x->user.tenant;
+        view(x, MM_RES_ASM, tenant, asm_view, tenant, o);
     } else {
         return false;
     }
@@ -1386,7 +1400,8 @@ static void scs_self_read(ctx *x, const char *tenant, bool answers,
         rc = mm_hub_scs_answers_get(x->cs->st, tenant, t.name, now, &o->body,
                                     &err);
     } else if (d == MM_ACCESS_ALLOW) {
-        rc = mm_hub_scs_self_assess(x->cs->st, tenant, now, &o->body, &err);
+        rc = mm_hub_scs_self_assess(x->cs->st, x->cs->dir, tenant, now,
+                                    &o->body, &err);
     }
     unlock(x->cs);
     if (d != MM_ACCESS_ALLOW)

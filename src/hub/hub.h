@@ -1239,6 +1239,7 @@ typedef enum mm_hub_res {
     MM_RES_USERS,       /* accounts */
     MM_RES_SCS_SELF,    /* its ★ self-assessment in progress (read) */
     MM_RES_SCS_ANSWER,  /* answering it: the SME itself only */
+    MM_RES_ASM,         /* its outside-in self-check (read) */
     MM_RES_COUNT
 } mm_hub_res;
 
@@ -1500,6 +1501,11 @@ size_t mm_hub_asm_evidence(const char *dir, const char *tenant,
                            int64_t from_ms, int64_t now_ms, mm_hub_asm_ev *x,
                            struct mm_scs_check *c);
 void mm_hub_asm_evidence_free(mm_hub_asm_ev *x);
+/* The tenant's self-check as the console shows it: {"tenant","assets":
+ * [{"asset","verified_at","method","token"}],"last_check":{…}|null}; the
+ * token only of an asset not proven yet (what to publish). */
+mm_rc mm_hub_asm_view(const char *dir, const char *tenant, mm_buf *out,
+                      mm_err *err);
 
 /* TXT records (dns-txt.c): fn gets each TXT record's character-strings
  * joined, NUL-terminated; a non-OK return stops the walk. */

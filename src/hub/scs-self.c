@@ -135,23 +135,24 @@ mm_rc mm_hub_scs_answers_put(mm_store *st, const char *tenant,
     return rc;
 }
 
-/* The hub's evidence of `tenant`, parsed; NULL when it has none. */
-static mm_scs_evidence *hub_evidence(mm_store *st, const char *tenant,
-                                     int64_t now_ms)
+/* The hub's evidence of `tenant` (with its self-check from `dir`, as the
+ * evidence API gives it), parsed; NULL when it has none. */
+static mm_scs_evidence *hub_evidence(mm_store *st, const char *dir,
+                                     const char *tenant, int64_t now_ms)
 {
     mm_buf b;
     mm_buf_init(&b, MM_SCS_EVIDENCE_MAX);
     mm_err e;
     mm_scs_evidence *ev = NULL;
-    if (mm_hub_evidence_json(st, tenant, now_ms, EVIDENCE_DAYS, &b, &e) ==
-        MM_OK)
+    if (mm_hub_evidence_json_dir(st, dir, tenant, now_ms, EVIDENCE_DAYS, &b,
+                                 &e) == MM_OK)
         (void)mm_scs_evidence_parse(b.data, b.len, "hub evidence", &ev, &e);
     mm_buf_free(&b);
     return ev;
 }
 
-mm_rc mm_hub_scs_self_assess(mm_store *st, const char *tenant, int64_t now_ms,
-                             mm_buf *out, mm_err *err)
+mm_rc mm_hub_scs_self_assess(mm_store *st, const char *dir, const char *tenant,
+                             int64_t now_ms, mm_buf *out, mm_err *err)
 {
     if (!st->ops->scs_answers_get)
         return unsupported(err);
@@ -172,7 +173,7 @@ mm_rc mm_hub_scs_self_assess(mm_store *st, const char *tenant, int64_t now_ms,
     if ((rc = load_catalogue(&cat, err)) == MM_OK &&
         (rc = mm_scs_answers_parse(doc, len, "answers", cat, &ans, err)) ==
             MM_OK) {
-        ev = hub_evidence(st, tenant, now_ms);
+        ev = hub_evidence(st, dir, tenant, now_ms);
         rc = mm_scs_assess(cat, ans, &ev, ev ? 1 : 0, NULL, 0, NULL, today,
                            &as, err);
     }

@@ -185,6 +185,29 @@ try {
     await p.locator('#scs-self').screenshot({ path: `${artifacts}/sme-scs-result.png` });
     await finish(s, 'sme-scs');
   }
+  // ---- SME: the outside-in self-check made by console.sh
+  {
+    const s = await session(browser, 'sme');
+    const p = s.page;
+    ok(await p.getByRole('heading', { name: '外部からの自己診断' }).isVisible(), 'sme-asm: the self-check section');
+    const card = p.locator(`#asm .asm-asset[data-asset="${expect.asm_asset}"]`);
+    await card.waitFor({ timeout: 10000 });
+    const kinds = (await card.locator('li[data-kind]').evaluateAll((l) => l.map((x) => x.dataset.kind))).sort();
+    ok(['admin_page', 'kev', 'open_port'].every((k) => kinds.includes(k)),
+      'sme-asm: the open port, the KEV banner and the admin page are shown', JSON.stringify(kinds));
+    const kev = await card.locator('li[data-kind=kev]').first().innerText();
+    ok(/今日中にメーカーの更新/.test(kev) && /install the maker/.test(kev) && kev.indexOf('今日中') < kev.indexOf('install'),
+      'sme-asm: plain Japanese advice first, then English', kev);
+    ok(/CVE-2021-41773/.test(kev), 'sme-asm: the finding names the CVE for whoever fixes it', kev);
+    ok(await card.locator('[data-proof="well-known file"]').count() === 1, 'sme-asm: proven by the file on its server');
+    ok(/最後に調べた日時：\d{4}\/\d{2}\/\d{2}/.test(await p.locator('#asm-last').innerText()),
+      'sme-asm: the time of the last check');
+    const unproven = await p.locator('#asm .asm-asset[data-asset="shop.sato.test"]').innerText();
+    ok(/まだ持ち主であることが確認できていません/.test(unproven) && /_mamori\.shop\.sato\.test/.test(unproven) &&
+      /mamori-verify=[0-9a-f]{32}/.test(unproven), 'sme-asm: an unproven asset says what to publish', unproven);
+    await p.locator('#asm').screenshot({ path: `${artifacts}/sme-asm.png` });
+    await finish(s, 'sme-asm');
+  }
   // ---- provider: one queue over its SMEs, opens a case, ticks a step
   {
     const s = await session(browser, 'provider');
@@ -223,6 +246,8 @@ try {
     await p.locator('#scs-achieved').waitFor({ timeout: 10000 }).catch(() => {});
     ok(await p.locator('#scs-achieved').count() === 1 && await p.locator('#scs-q, #scs-level').count() === 0,
       'provider: sees its SME\'s self-assessment, read only');
+    await p.locator('#asm .asm-asset').first().waitFor({ timeout: 10000 }).catch(() => {});
+    ok(await p.locator('#asm li[data-kind=kev]').count() > 0, 'provider: sees its SME\'s outside-in self-check');
     await finish(s, 'provider');
   }
   // ---- buyer: its suppliers' ★ against the ★ it requires, shortfall shown
@@ -242,6 +267,9 @@ try {
     // asked outside the page (same cookies): the page itself never asks
     const denied = (await s.ctx.request.get(`${url}/api/v1/alerts?tenant=${expect.sme_tenant}`)).status();
     ok(denied === 403, 'buyer: a supplier\'s alerts are refused by the API', denied);
+    ok(await p.locator('#asm').count() === 0, 'buyer: no self-check section');
+    const asmDenied = (await s.ctx.request.get(`${url}/api/v1/asm?tenant=${expect.sme_tenant}`)).status();
+    ok(asmDenied === 403, 'buyer: a supplier\'s self-check is refused by the API', asmDenied);
     await finish(s, 'buyer');
   }
   // ---- coordinator: campaigns and the graph, de-identified

@@ -131,6 +131,21 @@ check_eq "admin logs in" 200 "$(login root)"
 get root /api/v1/alerts?limit=500 >/dev/null
 check_eq "admin sees every tenant's alerts" "a,b $((2 * NA))" "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out") $(jq '.alerts|length' "$TMP/out")"
 
+# ---- the outside-in self-check (GET /api/v1/asm): the SME and its provider
+# read it, a buyer of the SME is refused, anyone else finds nothing
+"$MAMORI" hub asm add --dir "$H" --tenant a --asset shop.alpha.test >/dev/null 2>&1
+check_eq "asm before any check: no check yet, the asset unproven with its token" "200 null null 32" \
+  "$(get alice /api/v1/asm) $(jq -c '.last_check, .assets[0].verified_at' "$TMP/out" | tr '\n' ' ')$(jq -r '.assets[0].token|length' "$TMP/out")"
+"$MAMORI" hub asm check --dir "$H" --tenant a --ports 1=x --rate 50 >/dev/null 2>&1
+check_eq "SME: its own check (200), the unproven asset refused" "200 true" \
+  "$(get alice /api/v1/asm) $(jq '.last_check.checked_at != null and (.last_check.assets[0].refused|test("not probed"))' "$TMP/out")"
+check_eq "provider of the SME: 200, the same check" "200 a" "$(get pat '/api/v1/asm?tenant=a') $(jq -r .tenant "$TMP/out")"
+check_eq "provider: an SME it does not watch is 404" 404 "$(get pat '/api/v1/asm?tenant=b')"
+check_eq "buyer of the SME: 403" 403 "$(get bea '/api/v1/asm?tenant=a')"
+check_eq "another SME: 404" 404 "$(get bob '/api/v1/asm?tenant=a')"
+check_eq "coordinator: 404" 404 "$(get cora '/api/v1/asm?tenant=a')"
+check_eq "asm: not a GET is 404 (no such endpoint)" 404 "$(send alice POST /api/v1/asm '{}')"
+
 # ---- paging and filters
 get alice '/api/v1/alerts?limit=5' >/dev/null
 N1=$(jq .next "$TMP/out"); L1=$(jq '.alerts[-1].id' "$TMP/out")

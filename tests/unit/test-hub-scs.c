@@ -340,7 +340,7 @@ static void test_self_answers(void **state)
         MM_OK);
     assert_non_null(strstr(b.data, "\"name\": \"Supplier One\""));
     assert_non_null(strstr(b.data, "\"target\": \"★1\""));
-    assert_int_equal(mm_hub_scs_self_assess(f->st, "s1", 0, &b, &err),
+    assert_int_equal(mm_hub_scs_self_assess(f->st, NULL, "s1", 0, &b, &err),
                      MM_ENOTFOUND);
     const char *id = f->cat->items[0].id;
     char doc[512], bad[512];
@@ -373,7 +373,8 @@ static void test_self_answers(void **state)
     mm_buf_reset(&b);
     /* 2025-12-01T00:00:00Z: today's date when the file has none */
     assert_int_equal(
-        mm_hub_scs_self_assess(f->st, "s1", 1764547200000LL, &b, &err), MM_OK);
+        mm_hub_scs_self_assess(f->st, NULL, "s1", 1764547200000LL, &b, &err),
+        MM_OK);
     assert_non_null(strstr(b.data, "\"ladder\""));
     /* a back end without the ops (PostgreSQL today) */
     mm_store_ops ops = *f->st->ops;
@@ -387,7 +388,7 @@ static void test_self_answers(void **state)
     assert_int_equal(mm_hub_scs_answers_put(f->st, "s1", doc, strlen(doc),
                                             "alice", 4, &err),
                      MM_EINTERNAL);
-    assert_int_equal(mm_hub_scs_self_assess(f->st, "s1", 0, &b, &err),
+    assert_int_equal(mm_hub_scs_self_assess(f->st, NULL, "s1", 0, &b, &err),
                      MM_EINTERNAL);
     f->st->ops = keep;
     mm_buf_free(&b);
