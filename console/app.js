@@ -295,7 +295,8 @@
       section('h-warn', t('sme.warnings'), warningsList()),
       section('h-cases', t('sme.cases'), casesList()),
       section('h-scs', t('scs.title'), window.MamoriScs.section(scsCtx, me, true)),
-      section('h-asm', t('asm.title'), window.MamoriAsm.section(asmCtx, me)));
+      section('h-asm', t('asm.title'), window.MamoriAsm.section(asmCtx, me)),
+      section('h-experts', t('exp.title'), window.MamoriExperts.section(scsCtx)));
   }
 
   // the ★ self-assessment (scs.js): the SME answers, its provider looks

@@ -1139,6 +1139,13 @@ mm_rc mm_hub_registry_list(mm_store *st, mm_hub_reg_role role,
  * industries, themes, contact, valid_until, public_key}]} by number. */
 mm_rc mm_hub_registry_directory(mm_store *st, mm_hub_reg_role role,
                                 int64_t today_days, mm_buf *out, mm_err *err);
+/* The same, only the entries whose region, industries and themes contain
+ * `region`, `industry` and `theme` (each NULL or "": any), as
+ * `mamori scs experts --region --industry --theme` filters. */
+mm_rc mm_hub_registry_find(mm_store *st, mm_hub_reg_role role,
+                           int64_t today_days, const char *region,
+                           const char *industry, const char *theme,
+                           mm_buf *out, mm_err *err);
 /* The registrant of `public_key`, registered for the signing date and
  * still valid today (days since 1970). MM_EINVAL with the reason when it
  * is unknown or outside its validity. */

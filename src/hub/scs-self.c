@@ -186,3 +186,40 @@ mm_rc mm_hub_scs_self_assess(mm_store *st, const char *dir, const char *tenant,
     free(doc);
     return rc;
 }
+
+mm_rc mm_hub_scs_self_send(mm_store *st, const char *dir, const char *tenant,
+                           const char *expert, const char *body, size_t len,
+                           int64_t now_ms, mm_hub_scs_request *out,
+                           mm_err *err)
+{
+    /* {"message":"…"} or nothing: the hub adds the assessment itself */
+    json_t *in = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)
+                     : json_object();
+    const json_t *msg = json_object_get(in, "message");
+    if (!json_is_object(in) || json_object_size(in) > (msg ? 1u : 0u) ||
+        (msg && !json_is_string(msg))) {
+        json_decref(in);
+        return mm_err_set(err, MM_EINVAL, "request", 0,
+                          "本文は {\"message\":\"…\"} か空です / the body is "
+                          "{\"message\":\"…\"} or empty");
+    }
+    mm_buf a;
+    mm_buf_init(&a, MM_HUB_SCS_DOC_MAX);
+    mm_rc rc = mm_hub_scs_self_assess(st, dir, tenant, now_ms, &a, err);
+    json_t *as = rc == MM_OK ? json_loadb(a.data, a.len, 0, NULL) : NULL;
+    mm_buf_free(&a);
+    json_t *req =
+        as ? json_pack("{s:s, s:o, s:s}", "expert", expert, "assessment", as,
+                       "message", msg ? json_string_value(msg) : "")
+           : NULL;
+    char *doc = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    json_decref(in);
+    if (rc == MM_OK && !doc)
+        rc = mm_err_set(err, MM_ENOMEM, "request", 0, "out of memory");
+    if (rc == MM_OK)
+        rc = mm_hub_scs_request_send(st, tenant, doc, strlen(doc), now_ms, out,
+                                     err);
+    free(doc);
+    return rc;
+}

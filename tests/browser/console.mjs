@@ -206,6 +206,24 @@ try {
     ok(/まだ持ち主であることが確認できていません/.test(unproven) && /_mamori\.shop\.sato\.test/.test(unproven) &&
       /mamori-verify=[0-9a-f]{32}/.test(unproven), 'sme-asm: an unproven asset says what to publish', unproven);
     await p.locator('#asm').screenshot({ path: `${artifacts}/sme-asm.png` });
+    // 「専門家をさがす」: the directory, a filter, sending the saved assessment
+    ok(await p.getByRole('heading', { name: '専門家をさがす' }).isVisible(), 'sme-experts: the find-an-expert section');
+    await p.locator('#experts tbody tr').first().waitFor({ timeout: 10000 });
+    ok(await p.locator('#experts tbody tr').count() === 2, 'sme-experts: both registered experts listed');
+    await p.getByLabel('地域').fill('大阪');
+    await Promise.all([p.waitForResponse((r) => r.url().includes('/api/v1/experts?region=')),
+      p.getByRole('button', { name: 'さがす' }).click()]);
+    await p.waitForFunction(() => document.querySelectorAll('#experts tbody tr').length === 1, null, { timeout: 5000 })
+      .catch(() => {});
+    const row = await p.locator('#experts tbody tr').allInnerTexts();
+    ok(row.length === 1 && /012345/.test(row[0]) && /山田 太郎/.test(row[0]) && /大阪府/.test(row[0]) &&
+      /★3確認/.test(row[0]) && /yamada@expert\.example\.jp/.test(row[0]),
+    'sme-experts: the region filter leaves the expert in 大阪府 with number, name, themes and contact', JSON.stringify(row));
+    await p.getByRole('button', { name: 'この専門家に診断結果を送る（山田 太郎）' }).click();
+    await p.locator('#experts [data-sent]').waitFor({ timeout: 10000 });
+    ok(/送りました（依頼番号 \d+）/.test(await p.locator('#experts tr[data-regno="012345"]').innerText()),
+      'sme-experts: the assessment is sent to the chosen expert');
+    await p.locator('#experts').screenshot({ path: `${artifacts}/sme-experts.png` });
     await finish(s, 'sme-asm');
   }
   // ---- provider: one queue over its SMEs, opens a case, ticks a step

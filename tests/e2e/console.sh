@@ -82,6 +82,13 @@ asm check --ports "$PW=rdp" --rate 50 >"$TMP/asm.json" 2>/dev/null
 check_eq "the check finds the open port, the KEV banner and the admin page" "admin_page kev open_port" \
   "$(jq -r '[.assets[0].findings[].kind]|unique|join(" ")' "$TMP/asm.json")"
 
+# two registered experts for 「専門家をさがす」
+for k in e1 e2; do "$MAMORI" scs keygen --out "$TMP/$k.key" >/dev/null 2>&1; done
+"$MAMORI" hub expert add --dir "$H" --registration-no 012345 --name "山田 太郎" --pubkey "$TMP/e1.key.pub" \
+  --valid-until 2099-12-31 --region 大阪府 --industry 製造 --theme ★3確認 --contact yamada@expert.example.jp >/dev/null 2>&1
+"$MAMORI" hub expert add --dir "$H" --registration-no 054321 --name "佐藤 花子" --pubkey "$TMP/e2.key.pub" \
+  --valid-until 2099-12-31 --region 東京都 --industry 物流 --theme ASM >/dev/null 2>&1
+
 # ---- the console's files and headers
 curl -s -D "$TMP/h" -o "$TMP/index.html" "$URL/"
 check "GET / is the console (text/html)" grep -qi '^Content-Type: text/html; charset=utf-8' "$TMP/h"
@@ -122,4 +129,6 @@ curl -s -H "Authorization: Bearer $TA" "$URL/api/v1/scs/evidence" -o "$TMP/ev.js
 check_eq "scs assess on the downloaded answers file = the page's result" \
   "$(jq -c '[.achieved, .ladder]' "$ARTIFACTS/scs-page.json" 2>/dev/null || echo "no page result")" \
   "$(jq -c '[.achieved, [.ladder[] | "\(.level) \(.scheme) \(.met) / \(.total)"]]' "$TMP/cli.json" 2>/dev/null)"
+check_eq "the SME's request from the console reached the expert it chose" "sato|012345|sent" \
+  "$(sqlite3 "$H/hub.db" "SELECT tenant, expert, CASE state WHEN 0 THEN 'sent' ELSE state END FROM scs_requests")"
 check "screenshots kept" bash -c "for r in sme provider buyer coordinator; do test -s \"$ARTIFACTS/\$r.png\" || exit 1; done"
