@@ -1640,7 +1640,9 @@ const char *mm_hub_scs_request_state(int state); /* "sent", … */
 /* Checks and stores `tenant`'s request {"expert":"012345","assessment":
  * {…},"message":"…"} (every field by type; the expert registered and valid
  * today). MM_EINVAL / MM_EPARSE (→ 400) naming the field, MM_ENOTFOUND
- * (→ 404) for an unknown expert; *out (may be NULL) gets the row. */
+ * (→ 404) for an unknown expert; *out (may be NULL) gets the row. When the
+ * expert's directory contact is a mail address, a mail telling it a request
+ * waits is queued in the outbox too: the caller holds the transaction. */
 mm_rc mm_hub_scs_request_send(mm_store *st, const char *tenant,
                               const char *body, size_t len, int64_t now_ms,
                               mm_hub_scs_request *out, mm_err *err);
