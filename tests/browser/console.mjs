@@ -205,7 +205,7 @@ try {
     const unproven = await p.locator('#asm .asm-asset[data-asset="shop.sato.test"]').innerText();
     ok(/まだ持ち主であることが確認できていません/.test(unproven) && /_mamori\.shop\.sato\.test/.test(unproven) &&
       /mamori-verify=[0-9a-f]{32}/.test(unproven), 'sme-asm: an unproven asset says what to publish', unproven);
-    await p.locator('#asm').screenshot({ path: `${artifacts}/sme-asm.png` });
+    await p.locator('#asm').screenshot({ path: `${artifacts}/sme-asm-section.png` });
     // 「専門家をさがす」: the directory, a filter, sending the saved assessment
     ok(await p.getByRole('heading', { name: '専門家をさがす' }).isVisible(), 'sme-experts: the find-an-expert section');
     await p.locator('#experts tbody tr').first().waitFor({ timeout: 10000 });
