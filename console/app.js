@@ -294,22 +294,30 @@
       section('h-alerts', t('sme.alerts'), alerts),
       section('h-warn', t('sme.warnings'), warningsList()),
       section('h-cases', t('sme.cases'), casesList()),
-      section('h-scs', t('scs.title'), window.MamoriScs.section(scsCtx, me, true)));
+      section('h-scs', t('scs.title'), window.MamoriScs.section(scsCtx, me, true)),
+      section('h-asm', t('asm.title'), window.MamoriAsm.section(asmCtx, me)),
+      section('h-experts', t('exp.title'), window.MamoriExperts.section(scsCtx)));
   }
 
   // the ★ self-assessment (scs.js): the SME answers, its provider looks
   const scsCtx = { h, api, t, say };
-  function scsView(smes) {
+  // the outside-in self-check (asm.js): both languages whatever the page's
+  const asmCtx = { h, api, t, when, ja: (k, v) => T.t('ja', k, v), en: (k, v) => T.t('en', k, v),
+    has: (k) => k in T.strings.ja };
+  // One of the provider's SMEs at a time (filter `key`, select `id`).
+  function smePicker(smes, key, id, make) {
     if (!smes.length) return h('p', { class: 'muted' }, t('not_available'));
     const f = state.filters;
-    if (!smes.some((x) => x.id === f.scs)) f.scs = smes[0].id;
-    const box = h('div', {}, window.MamoriScs.section(scsCtx, f.scs, false));
-    return h('div', {}, h('p', {}, h('label', { for: 'scs-sme' }, t('col.sme')), ' ',
-      h('select', { id: 'scs-sme', onchange: (ev) => {
-        f.scs = ev.target.value;
-        box.replaceChildren(window.MamoriScs.section(scsCtx, f.scs, false));
-      } }, smes.map((x) => h('option', { value: x.id, selected: x.id === f.scs }, x.name || x.id)))), box);
+    if (!smes.some((x) => x.id === f[key])) f[key] = smes[0].id;
+    const box = h('div', {}, make(f[key]));
+    return h('div', {}, h('p', {}, h('label', { for: id }, t('col.sme')), ' ',
+      h('select', { id, onchange: (ev) => {
+        f[key] = ev.target.value;
+        box.replaceChildren(make(f[key]));
+      } }, smes.map((x) => h('option', { value: x.id, selected: x.id === f[key] }, x.name || x.id)))), box);
   }
+  const scsView = (smes) => smePicker(smes, 'scs', 'scs-sme', (id) => window.MamoriScs.section(scsCtx, id, false));
+  const asmView = (smes) => smePicker(smes, 'asm', 'asm-sme', (id) => window.MamoriAsm.section(asmCtx, id));
 
   // ---- provider ------------------------------------------------------------
 
@@ -358,7 +366,8 @@
       section('h-queue', t('prov.queue'), filters, queue, detail),
       section('h-cases', t('prov.cases'), cases),
       section('h-sensors', t('prov.sensors'), sensors),
-      section('h-scs', t('scs.title_view'), scsView(smes.filter((x) => x.role_relation === 'provider'))));
+      section('h-scs', t('scs.title_view'), scsView(smes.filter((x) => x.role_relation === 'provider'))),
+      section('h-asm', t('asm.title_view'), asmView(smes.filter((x) => x.role_relation === 'provider'))));
   }
 
   function alertPanel(a, box, reloadCases) {

@@ -48,9 +48,11 @@ mm_hub_relation mm_hub_relation_of(mm_hub_role role, const char *actor_tenant,
 static const unsigned tenant_rules[MM_ROLE_COUNT][MM_REL_BUYER + 1] = {
     /* the ★ self-assessment: the SME answers, its provider only looks */
     [MM_ROLE_SME] = {[MM_REL_SELF] = TENANT_ALL | R(MM_RES_SCS_SELF) |
-                                     R(MM_RES_SCS_ANSWER)},
+                                     R(MM_RES_SCS_ANSWER) | R(MM_RES_ASM)},
+    /* the outside-in self-check: the SME and its provider, nobody else */
     [MM_ROLE_PROVIDER] = {[MM_REL_SELF] = TENANT_ALL,
-                          [MM_REL_PROVIDER] = TENANT_ALL | R(MM_RES_SCS_SELF)},
+                          [MM_REL_PROVIDER] =
+                              TENANT_ALL | R(MM_RES_SCS_SELF) | R(MM_RES_ASM)},
     /* a buyer sees of its suppliers warnings and ★ only, never events */
     [MM_ROLE_BUYER] = {[MM_REL_SELF] = TENANT_ALL | R(MM_RES_SUPPLIERS),
                        [MM_REL_BUYER] = R(MM_RES_TENANT) | R(MM_RES_WARNINGS) |

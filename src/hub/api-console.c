@@ -45,6 +45,7 @@ struct mm_hub_console {
     uint8_t pseudo_key[32]; /* keys the coordinator's tenant pseudonyms */
     int64_t last_sweep_ms;
     bool sweep_more; /* the last pass was bounded: more critical alerts */
+    char dir[1024];  /* the hub directory: DIR/asm-<tenant>.json */
 };
 
 static void lock(mm_hub_console *cs)
@@ -77,6 +78,7 @@ mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
     randombytes_buf(cs->pseudo_key, sizeof cs->pseudo_key);
     cs->case_cursor = mm_hub_case_sweep_start(st);
     cs->tls = conf->tls;
+    snprintf(cs->dir, sizeof cs->dir, "%s", conf->dir);
     cs->idle_ms =
         (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;
     cs->max_ms =
@@ -99,7 +101,8 @@ bool mm_hub_console_route(const char *url)
     static const char *const routes[] = {
         "/api/v1/session", "/api/v1/tenants",   "/api/v1/alerts",
         "/api/v1/cases",   "/api/v1/summary",   "/api/v1/campaigns",
-        "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations"};
+        "/api/v1/graph",   "/api/v1/suppliers", "/api/v1/escalations",
+        "/api/v1/asm",     "/api/v1/experts"};
     /* the ★ self-assessment; the rest of /api/v1/scs/ is the bearer-token
      * API (scs-status.c) */
     static const char *const scs_self[] = {"/api/v1/scs/questions",
@@ -1324,6 +1327,12 @@ static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
     return mm_hub_scs_status_json(x->cs->st, x->user.tenant, out, err);
 }
 
+/* The tenant's outside-in self-check (asm.c), read from the hub dir. */
+static mm_rc asm_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
+{
+    return mm_hub_asm_view(x->cs->dir, arg, out, err);
+}
+
 /* Routes the views; true when it answered. */
 static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
                         mm_hub_http_resp *o)
@@ -1350,6 +1359,11 @@ static bool route_views(ctx *x, const mm_hub_http_req *rq, int64_t now,
         view(x, MM_RES_SUPPLIERS, x->user.tenant, suppliers_view, NULL, o);
     } else if (strcmp(p, "/api/v1/escalations") == 0) {
         view(x, MM_RES_ESCALATIONS, NULL, escalations_view, NULL, o);
+    } else if (strcmp(p, "/api/v1/asm") == 0) {
+        const char *tenant = arg(rq, "tenant");
+        if (!tenant)
+            tenant = x->user.tenant;
+        view(x, MM_RES_ASM, tenant, asm_view, tenant, o);
     } else {
         return false;
     }
@@ -1386,7 +1400,8 @@ static void scs_self_read(ctx *x, const char *tenant, bool answers,
         rc = mm_hub_scs_answers_get(x->cs->st, tenant, t.name, now, &o->body,
                                     &err);
     } else if (d == MM_ACCESS_ALLOW) {
-        rc = mm_hub_scs_self_assess(x->cs->st, tenant, now, &o->body, &err);
+        rc = mm_hub_scs_self_assess(x->cs->st, x->cs->dir, tenant, now,
+                                    &o->body, &err);
     }
     unlock(x->cs);
     if (d != MM_ACCESS_ALLOW)
@@ -1396,28 +1411,51 @@ static void scs_self_read(ctx *x, const char *tenant, bool answers,
     o->status = 200;
 }
 
-static void scs_self_put(ctx *x, const char *tenant, const mm_hub_http_req *rq,
-                         int64_t now, mm_hub_http_resp *o)
+/* One change of the SME's own ★ self-assessment (MM_RES_SCS_ANSWER):
+ * `fn` in a transaction under the lock, then synced; *d gets the access
+ * decision. */
+typedef mm_rc (*scs_write_fn)(ctx *x, const char *tenant,
+                              const mm_hub_http_req *rq, int64_t now,
+                              void *arg, mm_err *err);
+
+static mm_rc scs_write(ctx *x, const char *tenant, scs_write_fn fn,
+                       const mm_hub_http_req *rq, int64_t now, void *arg,
+                       mm_hub_decision *d, mm_err *err)
 {
-    mm_err err;
-    memset(&err, 0, sizeof err);
-    mm_rc rc = MM_OK;
     mm_store *st = x->cs->st;
+    mm_rc rc = MM_OK;
+    memset(err, 0, sizeof *err);
     lock(x->cs);
-    mm_hub_decision d = may(x, MM_RES_SCS_ANSWER, tenant);
-    if (d == MM_ACCESS_ALLOW && (rc = mm_store_begin(st, &err)) == MM_OK) {
-        rc = mm_hub_scs_answers_put(st, tenant, rq->body, rq->body_len,
-                                    x->user.name, now, &err);
+    *d = may(x, MM_RES_SCS_ANSWER, tenant);
+    if (*d == MM_ACCESS_ALLOW && (rc = mm_store_begin(st, err)) == MM_OK) {
+        rc = fn(x, tenant, rq, now, arg, err);
         if (rc == MM_OK)
-            rc = mm_store_commit(st, &err);
+            rc = mm_store_commit(st, err);
         else
             mm_store_rollback(st);
     }
     unlock(x->cs);
+    if (*d == MM_ACCESS_ALLOW && rc == MM_OK)
+        rc = mm_store_sync(st, err);
+    return rc;
+}
+
+static mm_rc put_answers(ctx *x, const char *tenant, const mm_hub_http_req *rq,
+                         int64_t now, void *arg, mm_err *err)
+{
+    (void)arg;
+    return mm_hub_scs_answers_put(x->cs->st, tenant, rq->body, rq->body_len,
+                                  x->user.name, now, err);
+}
+
+static void scs_self_put(ctx *x, const char *tenant, const mm_hub_http_req *rq,
+                         int64_t now, mm_hub_http_resp *o)
+{
+    mm_err err;
+    mm_hub_decision d;
+    mm_rc rc = scs_write(x, tenant, put_answers, rq, now, NULL, &d, &err);
     if (d != MM_ACCESS_ALLOW)
         return fail_access(o, d);
-    if (rc == MM_OK)
-        rc = mm_store_sync(st, &err);
     if (rc != MM_OK)
         return scs_fail(o, rc, &err);
     o->status = 200;
@@ -1453,6 +1491,94 @@ static bool route_scs_self(ctx *x, const mm_hub_http_req *rq, int64_t now,
         scs_self_read(x, tenant, false, now, o);
     } else if (strncmp(p, "/api/v1/scs/", 12) == 0) {
         fail(o, 405, "use GET (answers: GET or PUT)");
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* ---- the expert directory and sending to an expert ----------------------
+ * The directory is public (any logged-in account, as GET
+ * /api/v1/scs/experts is to any tenant); sending the saved self-assessment
+ * is the SME's own act (MM_RES_SCS_ANSWER). */
+
+static void get_experts(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                        mm_hub_http_resp *o)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    lock(x->cs);
+    mm_rc rc = mm_hub_registry_find(x->cs->st, MM_HUB_REG_EXPERT,
+                                    (now / 1000 + 9 * 3600) / 86400,
+                                    arg(rq, "region"), arg(rq, "industry"),
+                                    arg(rq, "theme"), &o->body, &err);
+    unlock(x->cs);
+    if (rc != MM_OK)
+        return fail(o, 500, err.msg);
+    o->status = 200;
+}
+
+typedef struct send_arg {
+    const char *regno;
+    mm_hub_scs_request r;
+} send_arg;
+
+static mm_rc send_fn(ctx *x, const char *tenant, const mm_hub_http_req *rq,
+                     int64_t now, void *arg, mm_err *err)
+{
+    send_arg *a = arg;
+    return mm_hub_scs_self_send(x->cs->st, x->cs->dir, tenant, a->regno,
+                                rq->body, rq->body_len, now, &a->r, err);
+}
+
+static void send_to_expert(ctx *x, const char *regno,
+                           const mm_hub_http_req *rq, int64_t now,
+                           mm_hub_http_resp *o)
+{
+    mm_err err;
+    mm_hub_decision d;
+    send_arg a = {.regno = regno};
+    mm_rc rc = scs_write(x, x->user.tenant, send_fn, rq, now, &a, &d, &err);
+    const mm_hub_scs_request *r = &a.r;
+    if (d != MM_ACCESS_ALLOW)
+        return fail_access(o, d);
+    if (rc != MM_OK)
+        return fail(o,
+                    rc == MM_ENOTFOUND                   ? 404
+                    : rc == MM_ELIMIT                    ? 429
+                    : rc == MM_EINVAL || rc == MM_EPARSE ? 400
+                                                         : 500,
+                    err.msg[0] ? err.msg : "the request failed");
+    o->status = 201;
+    mm_buf_printf(&o->body, "{\"id\":%lld,\"expert\":", (long long)r->id);
+    mm_buf_json_str(&o->body, r->expert, strlen(r->expert));
+    mm_buf_printf(&o->body, ",\"state\":\"%s\",\"achieved\":",
+                  mm_hub_scs_request_state(r->state));
+    mm_buf_json_str(&o->body, r->achieved, strlen(r->achieved));
+    mm_buf_puts(&o->body, "}");
+}
+
+/* GET /api/v1/experts, POST /api/v1/experts/{regno}/request. */
+static bool route_experts(ctx *x, const mm_hub_http_req *rq, int64_t now,
+                          mm_hub_http_resp *o)
+{
+    const char *p = rq->path, *m = rq->method;
+    static const char pre[] = "/api/v1/experts/";
+    char regno[8];
+    int used = 0;
+    if (strcmp(p, "/api/v1/experts") == 0) {
+        if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+            get_experts(x, rq, now, o);
+        else
+            fail(o, 405, "use GET");
+    } else if (strncmp(p, pre, sizeof pre - 1) == 0 &&
+               sscanf(p + sizeof pre - 1, "%7[0-9]/request%n", regno, &used) ==
+                   1 &&
+               used > 0 && p[sizeof pre - 1 + (size_t)used] == '\0') {
+        if (strcmp(m, "POST") == 0)
+            send_to_expert(x, regno, rq, now, o);
+        else
+            fail(o, 405, "use POST");
     } else {
         return false;
     }
@@ -1499,7 +1625,8 @@ static void route(ctx *x, const mm_hub_http_req *rq, int64_t now,
     } else if (path_id(p, "/api/v1/alerts/", &id) && strcmp(m, "POST") == 0) {
         post_alert(x, id, rq, now, o);
     } else if (!route_cases(x, rq, now, o) && !route_views(x, rq, now, o) &&
-               !route_scs_self(x, rq, now, o)) {
+               !route_scs_self(x, rq, now, o) &&
+               !route_experts(x, rq, now, o)) {
         fail(o, 404, "no such endpoint");
     }
 }

@@ -507,3 +507,40 @@ mm_rc mm_hub_asm_check(const char *dir, const char *tenant,
     json_decref(s);
     return rc;
 }
+
+mm_rc mm_hub_asm_view(const char *dir, const char *tenant, mm_buf *out,
+                      mm_err *err)
+{
+    if (!mm_hub_id_valid(tenant))
+        return mm_err_set(err, MM_EINVAL, "tenant", 0, "bad tenant id");
+    json_t *s = state_load(dir, tenant);
+    json_t *assets = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(s, "assets"), i, a)
+    {
+        json_t *v = json_object_get(a, "verified_at");
+        bool proven = json_is_string(v);
+        json_t *row =
+            json_pack("{s:O, s:O, s:O}", "asset", json_object_get(a, "asset"),
+                      "verified_at", proven ? v : json_null(), "method",
+                      proven && json_object_get(a, "method")
+                          ? json_object_get(a, "method")
+                          : json_null());
+        /* what to publish is shown until it is proven */
+        if (row && !proven)
+            json_object_set(row, "token", json_object_get(a, "token"));
+        json_array_append_new(assets, row);
+    }
+    json_t *last = json_object_get(s, "last_check");
+    json_t *view =
+        json_pack("{s:s, s:o, s:O}", "tenant", tenant, "assets", assets,
+                  "last_check", json_is_object(last) ? last : json_null());
+    char *txt = view ? json_dumps(view, JSON_COMPACT) : NULL;
+    mm_rc rc = txt ? mm_buf_puts(out, txt) : MM_ENOMEM;
+    free(txt);
+    json_decref(view);
+    json_decref(s);
+    return rc == MM_OK ? MM_OK
+                       : mm_err_set(err, rc, "asm", 0, "out of memory");
+}

@@ -552,7 +552,16 @@ mm_rc mm_hub_scs_answers_get(mm_store *st, const char *tenant,
 mm_rc mm_hub_scs_answers_put(mm_store *st, const char *tenant,
                              const char *body, size_t len, const char *by,
                              int64_t now_ms, mm_err *err);
-mm_rc mm_hub_scs_self_assess(mm_store *st, const char *tenant, int64_t now_ms,
-                             mm_buf *out, mm_err *err);
+/* dir: the hub directory, for the outside-in self-check's evidence (as
+ * GET /api/v1/scs/evidence gives it); NULL: none. */
+mm_rc mm_hub_scs_self_assess(mm_store *st, const char *dir, const char *tenant,
+                             int64_t now_ms, mm_buf *out, mm_err *err);
+/* Sends the tenant's saved self-assessment, assessed now with the hub's
+ * evidence, to the expert `expert` (mm_hub_scs_request_send); body is
+ * {"message":"…"} or empty. The caller holds the transaction. */
+mm_rc mm_hub_scs_self_send(mm_store *st, const char *dir, const char *tenant,
+                           const char *expert, const char *body, size_t len,
+                           int64_t now_ms, mm_hub_scs_request *out,
+                           mm_err *err);
 
 #endif /* MM_HUB_INT_H */

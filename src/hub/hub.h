@@ -1139,6 +1139,13 @@ mm_rc mm_hub_registry_list(mm_store *st, mm_hub_reg_role role,
  * industries, themes, contact, valid_until, public_key}]} by number. */
 mm_rc mm_hub_registry_directory(mm_store *st, mm_hub_reg_role role,
                                 int64_t today_days, mm_buf *out, mm_err *err);
+/* The same, only the entries whose region, industries and themes contain
+ * `region`, `industry` and `theme` (each NULL or "": any), as
+ * `mamori scs experts --region --industry --theme` filters. */
+mm_rc mm_hub_registry_find(mm_store *st, mm_hub_reg_role role,
+                           int64_t today_days, const char *region,
+                           const char *industry, const char *theme,
+                           mm_buf *out, mm_err *err);
 /* The registrant of `public_key`, registered for the signing date and
  * still valid today (days since 1970). MM_EINVAL with the reason when it
  * is unknown or outside its validity. */
@@ -1239,6 +1246,7 @@ typedef enum mm_hub_res {
     MM_RES_USERS,       /* accounts */
     MM_RES_SCS_SELF,    /* its ★ self-assessment in progress (read) */
     MM_RES_SCS_ANSWER,  /* answering it: the SME itself only */
+    MM_RES_ASM,         /* its outside-in self-check (read) */
     MM_RES_COUNT
 } mm_hub_res;
 
@@ -1500,6 +1508,11 @@ size_t mm_hub_asm_evidence(const char *dir, const char *tenant,
                            int64_t from_ms, int64_t now_ms, mm_hub_asm_ev *x,
                            struct mm_scs_check *c);
 void mm_hub_asm_evidence_free(mm_hub_asm_ev *x);
+/* The tenant's self-check as the console shows it: {"tenant","assets":
+ * [{"asset","verified_at","method","token"}],"last_check":{…}|null}; the
+ * token only of an asset not proven yet (what to publish). */
+mm_rc mm_hub_asm_view(const char *dir, const char *tenant, mm_buf *out,
+                      mm_err *err);
 
 /* TXT records (dns-txt.c): fn gets each TXT record's character-strings
  * joined, NUL-terminated; a non-OK return stops the walk. */
@@ -1627,7 +1640,9 @@ const char *mm_hub_scs_request_state(int state); /* "sent", … */
 /* Checks and stores `tenant`'s request {"expert":"012345","assessment":
  * {…},"message":"…"} (every field by type; the expert registered and valid
  * today). MM_EINVAL / MM_EPARSE (→ 400) naming the field, MM_ENOTFOUND
- * (→ 404) for an unknown expert; *out (may be NULL) gets the row. */
+ * (→ 404) for an unknown expert; *out (may be NULL) gets the row. When the
+ * expert's directory contact is a mail address, a mail telling it a request
+ * waits is queued in the outbox too: the caller holds the transaction. */
 mm_rc mm_hub_scs_request_send(mm_store *st, const char *tenant,
                               const char *body, size_t len, int64_t now_ms,
                               mm_hub_scs_request *out, mm_err *err);

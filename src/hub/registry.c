@@ -365,12 +365,22 @@ typedef struct dir_ctx {
     int64_t today;
     size_t n;
     mm_buf *out;
+    const char *region, *industry, *theme; /* NULL or "": any */
 } dir_ctx;
+
+/* `want` is empty or appears in the field (大阪 matches 大阪府), as
+ * `mamori scs experts` filters. */
+static bool field_has(const char *field, const char *want)
+{
+    return !want || !*want || strstr(field, want);
+}
 
 static mm_rc dir_row(const mm_hub_registrant *r, void *ud)
 {
     const dir_ctx *c = ud;
-    if (!registered_on(r, c->today))
+    if (!registered_on(r, c->today) || !field_has(r->region, c->region) ||
+        !field_has(r->industries, c->industry) ||
+        !field_has(r->themes, c->theme))
         return MM_OK;
     dir_ctx *x = ud;
     const char *k[] = {"registration_no", "name",      "region",
@@ -389,7 +399,16 @@ static mm_rc dir_row(const mm_hub_registrant *r, void *ud)
 mm_rc mm_hub_registry_directory(mm_store *st, mm_hub_reg_role role,
                                 int64_t today_days, mm_buf *out, mm_err *err)
 {
-    dir_ctx x = {today_days, 0, out};
+    return mm_hub_registry_find(st, role, today_days, NULL, NULL, NULL, out,
+                                err);
+}
+
+mm_rc mm_hub_registry_find(mm_store *st, mm_hub_reg_role role,
+                           int64_t today_days, const char *region,
+                           const char *industry, const char *theme,
+                           mm_buf *out, mm_err *err)
+{
+    dir_ctx x = {today_days, 0, out, region, industry, theme};
     mm_buf_printf(out, "{\"role\":\"%s\",\"entries\":[",
                   mm_hub_reg_role_name(role));
     mm_rc rc = mm_hub_registry_list(st, role, dir_row, &x, err);

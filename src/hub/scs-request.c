@@ -6,6 +6,7 @@
  * addressed to that registration number is ever shown to it. Everything
  * crossing from one party to the other is checked field by field. */
 #include "hub-int.h"
+#include "notify.h"
 #include "scs.h"
 
 #include <jansson.h>
@@ -148,9 +149,58 @@ static mm_rc count_open(const mm_hub_scs_request *r, void *ud)
     return MM_OK;
 }
 
-/* Fields of the body into r (the document as compact JSON, malloc'd). */
+/* Tells the expert a request waits, when its directory entry's contact is a
+ * mail address: an outbox row in the caller's transaction. Only that a
+ * request waits and how to fetch it — never the assessment. */
+static mm_rc tell_expert(mm_store *st, const mm_hub_scs_request *r,
+                         const mm_hub_registrant *reg, int64_t now_ms,
+                         mm_err *err)
+{
+    if (!st->ops->outbox_put || !mm_notify_addr_valid(reg->contact))
+        return MM_OK; /* no address to write to: the expert lists them */
+    mm_outbox_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return mm_err_set(err, MM_ENOMEM, "request", 0, "out of memory");
+    snprintf(m->tenant, sizeof m->tenant, "%s", r->tenant);
+    snprintf(m->channel, sizeof m->channel, "email");
+    snprintf(m->target, sizeof m->target, "%s", reg->contact);
+    m->severity = 2;
+    m->created_ms = m->next_ms = now_ms;
+    m->state = MM_OUTBOX_PENDING;
+    snprintf(m->subject, sizeof m->subject,
+             "[mamori] SCS 確認の依頼 #%lld が届いています / SCS request "
+             "#%lld is waiting for you",
+             (long long)r->id, (long long)r->id);
+    snprintf(m->body, sizeof m->body,
+             "%s 様\n\n"
+             "mamori を使う会社から、セキュリティ対策の診断結果（めざす段階 "
+             "%s）の確認の依頼（依頼番号 %lld）が届いています。\n"
+             "依頼の一覧と内容は、登録番号 %s の鍵で次のように取り出せます"
+             "（内容はこのメールには含めていません）:\n\n"
+             "  mamori scs requests --hub URL --key 鍵ファイル "
+             "--registration-no %s\n\n"
+             "----\n"
+             "Dear %s,\n\n"
+             "A company using mamori sent you its security assessment (target "
+             "%s) to confirm: request no. %lld. List and read it with the key "
+             "of registration no. %s (the assessment is not in this mail):\n\n"
+             "  mamori scs requests --hub URL --key KEYFILE "
+             "--registration-no %s\n\n"
+             "この通知は、専門家の名簿に登録された連絡先に送っています。 / "
+             "You receive this at the contact address of the expert "
+             "directory.\n",
+             reg->name, r->target, (long long)r->id, r->expert, r->expert,
+             reg->name, r->target, (long long)r->id, r->expert, r->expert);
+    mm_rc rc = st->ops->outbox_put(st, m, err);
+    free(m);
+    return rc;
+}
+
+/* Fields of the body into r (the document as compact JSON, malloc'd), the
+ * expert's directory entry into *reg. */
 static mm_rc parse_send(mm_store *st, json_t *root, int64_t now_ms,
-                        mm_hub_scs_request *r, mm_err *err)
+                        mm_hub_scs_request *r, mm_hub_registrant *reg,
+                        mm_err *err)
 {
     const char *key;
     json_t *v;
@@ -173,10 +223,9 @@ static mm_rc parse_send(mm_store *st, json_t *root, int64_t now_ms,
                    "without control characters",
                    MM_HUB_SCS_REQ_MESSAGE_MAX);
     mm_rc rc = check_assessment(json_object_get(root, "assessment"), r, err);
-    mm_hub_registrant reg;
-    memset(&reg, 0, sizeof reg);
+    memset(reg, 0, sizeof *reg);
     if (rc == MM_OK)
-        rc = expert_today(st, expert, now_ms, &reg, err);
+        rc = expert_today(st, expert, now_ms, reg, err);
     if (rc != MM_OK)
         return rc;
     snprintf(r->expert, sizeof r->expert, "%s", expert);
@@ -220,7 +269,8 @@ mm_rc mm_hub_scs_request_send(mm_store *st, const char *tenant,
         json_decref(root);
         return mm_err_set(err, MM_ENOMEM, "request", 0, "out of memory");
     }
-    rc = parse_send(st, root, now_ms, r, err);
+    mm_hub_registrant reg;
+    rc = parse_send(st, root, now_ms, r, &reg, err);
     json_decref(root);
     if (rc == MM_OK) {
         snprintf(r->tenant, sizeof r->tenant, "%s", tenant);
@@ -228,6 +278,8 @@ mm_rc mm_hub_scs_request_send(mm_store *st, const char *tenant,
         r->state = MM_HUB_SCS_REQ_SENT;
         rc = st->ops->scs_request_put(st, r, err);
     }
+    if (rc == MM_OK)
+        rc = tell_expert(st, r, &reg, now_ms, err);
     free(r->document);
     r->document = NULL;
     if (rc == MM_OK && out)
@@ -367,8 +419,16 @@ void mm_hub_scs_request_http(mm_store *st, const mm_tenant *caller,
         if (strcmp(method, "POST") != 0)
             return http_error(out, status, 405, NULL, "use GET or POST");
         mm_hub_scs_request r;
-        mm_rc rc = mm_hub_scs_request_send(st, caller->id, body, len, now_ms,
-                                           &r, &err);
+        /* the request and the expert's mail in one transaction */
+        mm_rc rc = mm_store_begin(st, &err);
+        if (rc == MM_OK) {
+            rc = mm_hub_scs_request_send(st, caller->id, body, len, now_ms, &r,
+                                         &err);
+            if (rc == MM_OK)
+                rc = mm_store_commit(st, &err);
+            else
+                mm_store_rollback(st);
+        }
         if (rc != MM_OK)
             return http_error(out, status,
                               rc == MM_ENOTFOUND                   ? 404

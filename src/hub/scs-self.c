@@ -135,23 +135,24 @@ mm_rc mm_hub_scs_answers_put(mm_store *st, const char *tenant,
     return rc;
 }
 
-/* The hub's evidence of `tenant`, parsed; NULL when it has none. */
-static mm_scs_evidence *hub_evidence(mm_store *st, const char *tenant,
-                                     int64_t now_ms)
+/* The hub's evidence of `tenant` (with its self-check from `dir`, as the
+ * evidence API gives it), parsed; NULL when it has none. */
+static mm_scs_evidence *hub_evidence(mm_store *st, const char *dir,
+                                     const char *tenant, int64_t now_ms)
 {
     mm_buf b;
     mm_buf_init(&b, MM_SCS_EVIDENCE_MAX);
     mm_err e;
     mm_scs_evidence *ev = NULL;
-    if (mm_hub_evidence_json(st, tenant, now_ms, EVIDENCE_DAYS, &b, &e) ==
-        MM_OK)
+    if (mm_hub_evidence_json_dir(st, dir, tenant, now_ms, EVIDENCE_DAYS, &b,
+                                 &e) == MM_OK)
         (void)mm_scs_evidence_parse(b.data, b.len, "hub evidence", &ev, &e);
     mm_buf_free(&b);
     return ev;
 }
 
-mm_rc mm_hub_scs_self_assess(mm_store *st, const char *tenant, int64_t now_ms,
-                             mm_buf *out, mm_err *err)
+mm_rc mm_hub_scs_self_assess(mm_store *st, const char *dir, const char *tenant,
+                             int64_t now_ms, mm_buf *out, mm_err *err)
 {
     if (!st->ops->scs_answers_get)
         return unsupported(err);
@@ -172,7 +173,7 @@ mm_rc mm_hub_scs_self_assess(mm_store *st, const char *tenant, int64_t now_ms,
     if ((rc = load_catalogue(&cat, err)) == MM_OK &&
         (rc = mm_scs_answers_parse(doc, len, "answers", cat, &ans, err)) ==
             MM_OK) {
-        ev = hub_evidence(st, tenant, now_ms);
+        ev = hub_evidence(st, dir, tenant, now_ms);
         rc = mm_scs_assess(cat, ans, &ev, ev ? 1 : 0, NULL, 0, NULL, today,
                            &as, err);
     }
@@ -182,6 +183,43 @@ mm_rc mm_hub_scs_self_assess(mm_store *st, const char *tenant, int64_t now_ms,
     mm_scs_evidence_free(ev);
     mm_scs_answers_free(ans);
     mm_scs_catalogue_free(cat);
+    free(doc);
+    return rc;
+}
+
+mm_rc mm_hub_scs_self_send(mm_store *st, const char *dir, const char *tenant,
+                           const char *expert, const char *body, size_t len,
+                           int64_t now_ms, mm_hub_scs_request *out,
+                           mm_err *err)
+{
+    /* {"message":"…"} or nothing: the hub adds the assessment itself */
+    json_t *in = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)
+                     : json_object();
+    const json_t *msg = json_object_get(in, "message");
+    if (!json_is_object(in) || json_object_size(in) > (msg ? 1u : 0u) ||
+        (msg && !json_is_string(msg))) {
+        json_decref(in);
+        return mm_err_set(err, MM_EINVAL, "request", 0,
+                          "本文は {\"message\":\"…\"} か空です / the body is "
+                          "{\"message\":\"…\"} or empty");
+    }
+    mm_buf a;
+    mm_buf_init(&a, MM_HUB_SCS_DOC_MAX);
+    mm_rc rc = mm_hub_scs_self_assess(st, dir, tenant, now_ms, &a, err);
+    json_t *as = rc == MM_OK ? json_loadb(a.data, a.len, 0, NULL) : NULL;
+    mm_buf_free(&a);
+    json_t *req =
+        as ? json_pack("{s:s, s:o, s:s}", "expert", expert, "assessment", as,
+                       "message", msg ? json_string_value(msg) : "")
+           : NULL;
+    char *doc = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    json_decref(in);
+    if (rc == MM_OK && !doc)
+        rc = mm_err_set(err, MM_ENOMEM, "request", 0, "out of memory");
+    if (rc == MM_OK)
+        rc = mm_hub_scs_request_send(st, tenant, doc, strlen(doc), now_ms, out,
+                                     err);
     free(doc);
     return rc;
 }

@@ -185,6 +185,47 @@ try {
     await p.locator('#scs-self').screenshot({ path: `${artifacts}/sme-scs-result.png` });
     await finish(s, 'sme-scs');
   }
+  // ---- SME: the outside-in self-check made by console.sh
+  {
+    const s = await session(browser, 'sme');
+    const p = s.page;
+    ok(await p.getByRole('heading', { name: '外部からの自己診断' }).isVisible(), 'sme-asm: the self-check section');
+    const card = p.locator(`#asm .asm-asset[data-asset="${expect.asm_asset}"]`);
+    await card.waitFor({ timeout: 10000 });
+    const kinds = (await card.locator('li[data-kind]').evaluateAll((l) => l.map((x) => x.dataset.kind))).sort();
+    ok(['admin_page', 'kev', 'open_port'].every((k) => kinds.includes(k)),
+      'sme-asm: the open port, the KEV banner and the admin page are shown', JSON.stringify(kinds));
+    const kev = await card.locator('li[data-kind=kev]').first().innerText();
+    ok(/今日中にメーカーの更新/.test(kev) && /install the maker/.test(kev) && kev.indexOf('今日中') < kev.indexOf('install'),
+      'sme-asm: plain Japanese advice first, then English', kev);
+    ok(/CVE-2021-41773/.test(kev), 'sme-asm: the finding names the CVE for whoever fixes it', kev);
+    ok(await card.locator('[data-proof="well-known file"]').count() === 1, 'sme-asm: proven by the file on its server');
+    ok(/最後に調べた日時：\d{4}\/\d{2}\/\d{2}/.test(await p.locator('#asm-last').innerText()),
+      'sme-asm: the time of the last check');
+    const unproven = await p.locator('#asm .asm-asset[data-asset="shop.sato.test"]').innerText();
+    ok(/まだ持ち主であることが確認できていません/.test(unproven) && /_mamori\.shop\.sato\.test/.test(unproven) &&
+      /mamori-verify=[0-9a-f]{32}/.test(unproven), 'sme-asm: an unproven asset says what to publish', unproven);
+    await p.locator('#asm').screenshot({ path: `${artifacts}/sme-asm-section.png` });
+    // 「専門家をさがす」: the directory, a filter, sending the saved assessment
+    ok(await p.getByRole('heading', { name: '専門家をさがす' }).isVisible(), 'sme-experts: the find-an-expert section');
+    await p.locator('#experts tbody tr').first().waitFor({ timeout: 10000 });
+    ok(await p.locator('#experts tbody tr').count() === 2, 'sme-experts: both registered experts listed');
+    await p.getByLabel('地域').fill('大阪');
+    await Promise.all([p.waitForResponse((r) => r.url().includes('/api/v1/experts?region=')),
+      p.getByRole('button', { name: 'さがす' }).click()]);
+    await p.waitForFunction(() => document.querySelectorAll('#experts tbody tr').length === 1, null, { timeout: 5000 })
+      .catch(() => {});
+    const row = await p.locator('#experts tbody tr').allInnerTexts();
+    ok(row.length === 1 && /012345/.test(row[0]) && /山田 太郎/.test(row[0]) && /大阪府/.test(row[0]) &&
+      /★3確認/.test(row[0]) && /yamada@expert\.example\.jp/.test(row[0]),
+    'sme-experts: the region filter leaves the expert in 大阪府 with number, name, themes and contact', JSON.stringify(row));
+    await p.getByRole('button', { name: 'この専門家に診断結果を送る（山田 太郎）' }).click();
+    await p.locator('#experts [data-sent]').waitFor({ timeout: 10000 });
+    ok(/送りました（依頼番号 \d+）/.test(await p.locator('#experts tr[data-regno="012345"]').innerText()),
+      'sme-experts: the assessment is sent to the chosen expert');
+    await p.locator('#experts').screenshot({ path: `${artifacts}/sme-experts.png` });
+    await finish(s, 'sme-asm');
+  }
   // ---- provider: one queue over its SMEs, opens a case, ticks a step
   {
     const s = await session(browser, 'provider');
@@ -223,6 +264,8 @@ try {
     await p.locator('#scs-achieved').waitFor({ timeout: 10000 }).catch(() => {});
     ok(await p.locator('#scs-achieved').count() === 1 && await p.locator('#scs-q, #scs-level').count() === 0,
       'provider: sees its SME\'s self-assessment, read only');
+    await p.locator('#asm .asm-asset').first().waitFor({ timeout: 10000 }).catch(() => {});
+    ok(await p.locator('#asm li[data-kind=kev]').count() > 0, 'provider: sees its SME\'s outside-in self-check');
     await finish(s, 'provider');
   }
   // ---- buyer: its suppliers' ★ against the ★ it requires, shortfall shown
@@ -242,6 +285,9 @@ try {
     // asked outside the page (same cookies): the page itself never asks
     const denied = (await s.ctx.request.get(`${url}/api/v1/alerts?tenant=${expect.sme_tenant}`)).status();
     ok(denied === 403, 'buyer: a supplier\'s alerts are refused by the API', denied);
+    ok(await p.locator('#asm').count() === 0, 'buyer: no self-check section');
+    const asmDenied = (await s.ctx.request.get(`${url}/api/v1/asm?tenant=${expect.sme_tenant}`)).status();
+    ok(asmDenied === 403, 'buyer: a supplier\'s self-check is refused by the API', asmDenied);
     await finish(s, 'buyer');
   }
   // ---- coordinator: campaigns and the graph, de-identified

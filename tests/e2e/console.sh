@@ -56,6 +56,39 @@ check_eq "sato's blocking counters uploaded" 200 "$(curl -s -o /dev/null -w '%{h
 check_eq "buyer requires ★3 of its supplier" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
   -H "Authorization: Bearer $TX" -H 'Content-Type: application/json' -d '{"level":"★3"}' "$URL/api/v1/scs/requirements/sato")"
 
+# ---- sato's outside-in self-check: a web server on 127.0.0.1 whose banner is
+# a known-exploited Apache version, with an admin page, proven by its file;
+# its own port doubles as the "rdp" port that must never face the internet.
+# A second asset (shop.sato.test) is listed but never proven.
+mkdir -p "$TMP/www/.well-known" "$TMP/www/admin"; echo admin >"$TMP/www/admin/index.html"
+python3 -W ignore::DeprecationWarning - "$TMP/www" "$TMP/port-www" <<'PY' &
+import http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    server_version = "Apache/2.4.49"; sys_version = ""
+    def __init__(s, *a, **k): super().__init__(*a, directory=sys.argv[1], **k)
+    def log_message(s, *a): pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[2], "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+PY
+PIDS+=("$!")
+for _ in $(seq 100); do [ -s "$TMP/port-www" ] && break; sleep 0.1; done
+PW=$(cat "$TMP/port-www")
+asm() { MAMORI_SCS_CATALOGUE=$SRCDIR/data/scs/catalogue.txt "$MAMORI" hub asm "$@" --dir "$H" --tenant sato; }
+asm add --asset "127.0.0.1:$PW" 2>/dev/null | head -1 >"$TMP/www/.well-known/mamori-verify.txt"
+asm add --asset shop.sato.test >/dev/null 2>&1
+check "sato's web server proven by its file" asm verify --asset "127.0.0.1:$PW"
+asm check --ports "$PW=rdp" --rate 50 >"$TMP/asm.json" 2>/dev/null
+check_eq "the check finds the open port, the KEV banner and the admin page" "admin_page kev open_port" \
+  "$(jq -r '[.assets[0].findings[].kind]|unique|join(" ")' "$TMP/asm.json")"
+
+# two registered experts for 「専門家をさがす」
+for k in e1 e2; do "$MAMORI" scs keygen --out "$TMP/$k.key" >/dev/null 2>&1; done
+"$MAMORI" hub expert add --dir "$H" --registration-no 012345 --name "山田 太郎" --pubkey "$TMP/e1.key.pub" \
+  --valid-until 2099-12-31 --region 大阪府 --industry 製造 --theme ★3確認 --contact yamada@expert.example.jp >/dev/null 2>&1
+"$MAMORI" hub expert add --dir "$H" --registration-no 054321 --name "佐藤 花子" --pubkey "$TMP/e2.key.pub" \
+  --valid-until 2099-12-31 --region 東京都 --industry 物流 --theme ASM >/dev/null 2>&1
+
 # ---- the console's files and headers
 curl -s -D "$TMP/h" -o "$TMP/index.html" "$URL/"
 check "GET / is the console (text/html)" grep -qi '^Content-Type: text/html; charset=utf-8' "$TMP/h"
@@ -84,7 +117,7 @@ ACCOUNTS='[{"role":"sme","user":"sato-owner","password":"pw-sme-0001","tenant":"
  {"role":"provider","user":"watcher","password":"pw-prov-0001","tenant":"mimamori"},
  {"role":"buyer","user":"buyer-kun","password":"pw-buyer-0001","tenant":"big"},
  {"role":"coordinator","user":"analyst","password":"pw-coord-0001","tenant":"centre"}]'
-EXPECT='{"sme_tenant":"sato","sme_name":"佐藤精機","other_name":"加藤金属"}'
+EXPECT='{"sme_tenant":"sato","sme_name":"佐藤精機","other_name":"加藤金属","asm_asset":"127.0.0.1:'$PW'"}'
 rm -f "$ARTIFACTS/answers.json" "$ARTIFACTS/scs-page.json"
 (cd "$BROWSER" && HUB_URL=$URL ACCOUNTS=$ACCOUNTS EXPECT=$EXPECT ARTIFACTS=$ARTIFACTS \
   timeout 120 node console.mjs) | grep -v '^1\.\.'
@@ -96,4 +129,6 @@ curl -s -H "Authorization: Bearer $TA" "$URL/api/v1/scs/evidence" -o "$TMP/ev.js
 check_eq "scs assess on the downloaded answers file = the page's result" \
   "$(jq -c '[.achieved, .ladder]' "$ARTIFACTS/scs-page.json" 2>/dev/null || echo "no page result")" \
   "$(jq -c '[.achieved, [.ladder[] | "\(.level) \(.scheme) \(.met) / \(.total)"]]' "$TMP/cli.json" 2>/dev/null)"
+check_eq "the SME's request from the console reached the expert it chose" "sato|012345|sent" \
+  "$(sqlite3 "$H/hub.db" "SELECT tenant, expert, CASE state WHEN 0 THEN 'sent' ELSE state END FROM scs_requests")"
 check "screenshots kept" bash -c "for r in sme provider buyer coordinator; do test -s \"$ARTIFACTS/\$r.png\" || exit 1; done"

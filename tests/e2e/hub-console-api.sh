@@ -44,6 +44,13 @@ check "user del" "$MAMORI" hub user del --dir "$H" --name temp
 check_rc "user del of an unknown user" 2 "$MAMORI" hub user del --dir "$H" --name temp
 check_eq "only Argon2id hashes are stored" 6 "$(q "SELECT count(*) FROM users WHERE pwhash LIKE '\$argon2id\$%'")"
 
+# two registered experts for the directory (issue 13)
+for k in e1 e2; do "$MAMORI" scs keygen --out "$TMP/$k.key" >/dev/null 2>&1; done
+"$MAMORI" hub expert add --dir "$H" --registration-no 012345 --name "山田 太郎" --pubkey "$TMP/e1.key.pub" \
+  --valid-until 2099-12-31 --region 大阪府 --industry 製造 --theme ★3確認 --contact yamada@expert.example.jp >/dev/null 2>&1
+"$MAMORI" hub expert add --dir "$H" --registration-no 054321 --name "佐藤 花子" --pubkey "$TMP/e2.key.pub" \
+  --valid-until 2099-12-31 --region 東京都 --industry 物流 --theme ASM >/dev/null 2>&1
+
 # a state-backed indicator list naming one of the sample's real attackers:
 # its alerts are critical and open incident cases by themselves
 echo 183.62.140.253 >"$TMP/state.txt"
@@ -130,6 +137,40 @@ check_eq "coordinator sees no tenant's alerts" 0 "$(jq '.alerts|length' "$TMP/ou
 check_eq "admin logs in" 200 "$(login root)"
 get root /api/v1/alerts?limit=500 >/dev/null
 check_eq "admin sees every tenant's alerts" "a,b $((2 * NA))" "$(jq -r '[.alerts[].tenant]|unique|join(",")' "$TMP/out") $(jq '.alerts|length' "$TMP/out")"
+
+# ---- the outside-in self-check (GET /api/v1/asm): the SME and its provider
+# read it, a buyer of the SME is refused, anyone else finds nothing
+"$MAMORI" hub asm add --dir "$H" --tenant a --asset shop.alpha.test >/dev/null 2>&1
+check_eq "asm before any check: no check yet, the asset unproven with its token" "200 null null 32" \
+  "$(get alice /api/v1/asm) $(jq -c '.last_check, .assets[0].verified_at' "$TMP/out" | tr '\n' ' ')$(jq -r '.assets[0].token|length' "$TMP/out")"
+"$MAMORI" hub asm check --dir "$H" --tenant a --ports 1=x --rate 50 >/dev/null 2>&1
+check_eq "SME: its own check (200), the unproven asset refused" "200 true" \
+  "$(get alice /api/v1/asm) $(jq '.last_check.checked_at != null and (.last_check.assets[0].refused|test("not probed"))' "$TMP/out")"
+check_eq "provider of the SME: 200, the same check" "200 a" "$(get pat '/api/v1/asm?tenant=a') $(jq -r .tenant "$TMP/out")"
+check_eq "provider: an SME it does not watch is 404" 404 "$(get pat '/api/v1/asm?tenant=b')"
+check_eq "buyer of the SME: 403" 403 "$(get bea '/api/v1/asm?tenant=a')"
+check_eq "another SME: 404" 404 "$(get bob '/api/v1/asm?tenant=a')"
+check_eq "coordinator: 404" 404 "$(get cora '/api/v1/asm?tenant=a')"
+check_eq "asm: not a GET is 404 (no such endpoint)" 404 "$(send alice POST /api/v1/asm '{}')"
+
+# ---- the expert directory (GET /api/v1/experts) and sending the saved
+# self-assessment to one (POST /api/v1/experts/{no}/request)
+check_eq "experts: the whole directory" "200 012345,054321" "$(get alice /api/v1/experts) $(jq -r '[.entries[].registration_no]|join(",")' "$TMP/out")"
+check_eq "experts: region 大阪 (matches 大阪府), industry 製造, theme ★3確認" "200 012345 yamada@expert.example.jp" \
+  "$(get alice '/api/v1/experts?region=%E5%A4%A7%E9%98%AA&industry=%E8%A3%BD%E9%80%A0&theme=%E2%98%853%E7%A2%BA%E8%AA%8D') $(jq -r '[.entries[]|.registration_no, .contact]|join(" ")' "$TMP/out")"
+check_eq "experts: a region nobody serves: none" "200 0" "$(get alice '/api/v1/experts?region=%E6%B2%96%E7%B8%84') $(jq '.entries|length' "$TMP/out")"
+check_eq "send before any answer is saved: 404" 404 "$(send alice POST /api/v1/experts/012345/request '{}')"
+send alice PUT /api/v1/scs/answers '{"organisation":{"name":"Alpha Parts"},"target":"★1","answers":{}}' >/dev/null
+check_eq "send without the CSRF token: 403" 403 "$(send alice POST /api/v1/experts/012345/request '{}' none)"
+check_eq "send to an expert not registered: 404" 404 "$(send alice POST /api/v1/experts/099999/request '{}')"
+check_eq "send with an unknown field: 400" 400 "$(send alice POST /api/v1/experts/012345/request '{"tenant":"b"}')"
+check_eq "the SME sends its saved assessment: 201, sent" "201 012345 sent" \
+  "$(send alice POST /api/v1/experts/012345/request '{"message":"確認をお願いします"}') $(jq -r '"\(.expert) \(.state)"' "$TMP/out")"
+check_eq "the request holds the hub's assessment of the saved answers" "a ★1 確認をお願いします" \
+  "$(q "SELECT tenant, target, message FROM scs_requests ORDER BY id DESC LIMIT 1" | tr '|' ' ')"
+check_eq "the provider cannot send for its SME: 403" 403 "$(send pat POST /api/v1/experts/012345/request '{}')"
+check_eq "a buyer cannot send: 403" 403 "$(send bea POST /api/v1/experts/012345/request '{}')"
+check_eq "GET on the send route: 405" 405 "$(get alice /api/v1/experts/012345/request)"
 
 # ---- paging and filters
 get alice '/api/v1/alerts?limit=5' >/dev/null

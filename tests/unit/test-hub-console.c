@@ -116,6 +116,12 @@ static const row matrix[] = {
     {MM_ROLE_BUYER, "b2", MM_RES_SCS_SELF, "s1", F},
     {MM_ROLE_BUYER, "b2", MM_RES_SCS_ANSWER, "s1", F},
     {MM_ROLE_COORDINATOR, "c", MM_RES_SCS_SELF, "s1", N},
+    {MM_ROLE_SME, "s1", MM_RES_ASM, "s1", A},
+    {MM_ROLE_SME, "s1", MM_RES_ASM, "s2", N},
+    {MM_ROLE_PROVIDER, "p", MM_RES_ASM, "s1", A},
+    {MM_ROLE_PROVIDER, "p", MM_RES_ASM, "s2", N},
+    {MM_ROLE_BUYER, "b2", MM_RES_ASM, "s1", F},
+    {MM_ROLE_COORDINATOR, "c", MM_RES_ASM, "s1", N},
 };
 
 static void test_access_matrix(void **state)

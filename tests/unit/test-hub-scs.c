@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct fx {
     mm_store *st;
@@ -340,7 +341,7 @@ static void test_self_answers(void **state)
         MM_OK);
     assert_non_null(strstr(b.data, "\"name\": \"Supplier One\""));
     assert_non_null(strstr(b.data, "\"target\": \"★1\""));
-    assert_int_equal(mm_hub_scs_self_assess(f->st, "s1", 0, &b, &err),
+    assert_int_equal(mm_hub_scs_self_assess(f->st, NULL, "s1", 0, &b, &err),
                      MM_ENOTFOUND);
     const char *id = f->cat->items[0].id;
     char doc[512], bad[512];
@@ -373,7 +374,8 @@ static void test_self_answers(void **state)
     mm_buf_reset(&b);
     /* 2025-12-01T00:00:00Z: today's date when the file has none */
     assert_int_equal(
-        mm_hub_scs_self_assess(f->st, "s1", 1764547200000LL, &b, &err), MM_OK);
+        mm_hub_scs_self_assess(f->st, NULL, "s1", 1764547200000LL, &b, &err),
+        MM_OK);
     assert_non_null(strstr(b.data, "\"ladder\""));
     /* a back end without the ops (PostgreSQL today) */
     mm_store_ops ops = *f->st->ops;
@@ -387,7 +389,7 @@ static void test_self_answers(void **state)
     assert_int_equal(mm_hub_scs_answers_put(f->st, "s1", doc, strlen(doc),
                                             "alice", 4, &err),
                      MM_EINTERNAL);
-    assert_int_equal(mm_hub_scs_self_assess(f->st, "s1", 0, &b, &err),
+    assert_int_equal(mm_hub_scs_self_assess(f->st, NULL, "s1", 0, &b, &err),
                      MM_EINTERNAL);
     f->st->ops = keep;
     mm_buf_free(&b);
@@ -670,6 +672,88 @@ static void test_request_flow(void **state)
     mm_buf_free(&out);
 }
 
+/* The console's directory: each filter a substring of its field, as
+ * `mamori scs experts` filters; an expert past its registration left out. */
+static void test_directory_filters(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        const char *id, *region, *ind, *themes, *until;
+    } ex[] = {{"012345", "大阪府", "製造;物流", "★3確認;ASM", "2099-12-31"},
+              {"054321", "東京都", "製造", "★4確認", "2099-12-31"},
+              {"099999", "大阪府", "製造", "★3確認", "2020-01-01"}};
+    mm_err err;
+    for (size_t i = 0; i < sizeof ex / sizeof *ex; i++) {
+        mm_hub_registrant r;
+        memset(&r, 0, sizeof r);
+        r.role = MM_HUB_REG_EXPERT;
+        snprintf(r.id, sizeof r.id, "%s", ex[i].id);
+        snprintf(r.name, sizeof r.name, "専門家 %s", ex[i].id);
+        snprintf(r.region, sizeof r.region, "%s", ex[i].region);
+        snprintf(r.industries, sizeof r.industries, "%s", ex[i].ind);
+        snprintf(r.themes, sizeof r.themes, "%s", ex[i].themes);
+        snprintf(r.valid_until, sizeof r.valid_until, "%s", ex[i].until);
+        char sk[MM_SCS_SK_HEX + 1];
+        assert_int_equal(mm_scs_keygen(r.public_key, sk), MM_OK);
+        assert_int_equal(mm_hub_registry_add(f->st, &r, 1, &err), MM_OK);
+    }
+    int64_t today = mm_now_ms() / 86400000LL;
+    static const struct {
+        const char *region, *ind, *theme, *want;
+    } q[] = {{NULL, NULL, NULL, "012345,054321"},
+             {"大阪", NULL, NULL, "012345"},
+             {"", "製造", "", "012345,054321"},
+             {NULL, "物流", "ASM", "012345"},
+             {"東京", NULL, "★3", ""},
+             {"沖縄", NULL, NULL, ""}};
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        mm_buf b;
+        mm_buf_init(&b, 1u << 20);
+        assert_int_equal(mm_hub_registry_find(f->st, MM_HUB_REG_EXPERT, today,
+                                              q[i].region, q[i].ind,
+                                              q[i].theme, &b, &err),
+                         MM_OK);
+        char got[64] = "";
+        for (const char *p = b.data;
+             (p = strstr(p, "\"registration_no\":\""));) {
+            p += 19;
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%.6s",
+                     got[0] ? "," : "", p);
+        }
+        if (strcmp(got, q[i].want) != 0)
+            fail_msg("query %zu: got %s, want %s", i, got, q[i].want);
+        mm_buf_free(&b);
+    }
+}
+
+/* The console's view of the self-check: the token only while unproven,
+ * last_check null before the first check. */
+static void test_asm_view(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mm-asm-view-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    mm_err err;
+    char tok[33];
+    assert_int_equal(mm_hub_asm_add(dir, "s1", "shop.example.jp", tok, &err),
+                     MM_OK);
+    mm_buf b;
+    mm_buf_init(&b, 1u << 20);
+    assert_int_equal(mm_hub_asm_view(dir, "s1", &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, tok));
+    assert_non_null(strstr(b.data, "\"last_check\":null"));
+    assert_non_null(strstr(b.data, "\"verified_at\":null"));
+    b.len = 0;
+    assert_int_equal(mm_hub_asm_view(dir, "s2", &b, &err), MM_OK);
+    assert_non_null(strstr(b.data, "\"assets\":[]"));
+    assert_int_equal(mm_hub_asm_view(dir, "../x", &b, &err), MM_EINVAL);
+    mm_buf_free(&b);
+    char p[128];
+    snprintf(p, sizeof p, "%s/asm-s1.json", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -687,6 +771,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expiry_in_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expert_auth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_filters, setup,
+                                        teardown),
+        cmocka_unit_test(test_asm_view),
     };
     return cmocka_run_group_tests_name("hub-scs", tests, NULL, NULL);
 }
