@@ -238,6 +238,9 @@ try {
     await Promise.all([p.waitForResponse((r) => r.url().includes('severity=medium')),
       p.getByLabel('重大度').selectOption('medium')]);
     await p.waitForLoadState('networkidle');
+    // the queue re-renders after the answer is parsed: wait for its rows
+    await p.waitForFunction(() => document.querySelectorAll('#queue tbody tr').length > 0,
+      null, { timeout: 5000 }).catch(() => {});
     const sev = await p.locator('#queue tbody tr td:nth-child(1)').allInnerTexts();
     ok(sev.length > 0 && sev.every((x) => x !== '低' && x !== '情報'), 'provider: the severity filter works',
       JSON.stringify(sev));
