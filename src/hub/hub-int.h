@@ -564,4 +564,37 @@ mm_rc mm_hub_scs_self_send(mm_store *st, const char *dir, const char *tenant,
                            int64_t now_ms, mm_hub_scs_request *out,
                            mm_err *err);
 
+/* store-sqlite-glue.c: `"dataset":"<dataset>"` in pat (what a sensor's own
+ * report holds), MM_EINVAL for a dataset not "mamori.*"; both back ends'
+ * dataset_events look rows up by it. */
+mm_rc mm_hub__dataset_pattern(const char *dataset, char *pat, size_t n,
+                              mm_err *err);
+/* The SCS-era ops (mm_store_ops) as types, for store-pg-int.h. */
+typedef mm_rc mm_hub__tenant_events_op(mm_store *s, const char *tenant,
+                                       int64_t since_ms, int64_t until_ms,
+                                       mm_tenant_event_fn fn, void *ud,
+                                       mm_err *err);
+typedef mm_rc mm_hub__dataset_events_op(mm_store *s, const char *tenant,
+                                        const char *dataset, int64_t since_ms,
+                                        int64_t until_ms, bool newest,
+                                        size_t limit, mm_tenant_event_fn fn,
+                                        void *ud, mm_err *err);
+typedef mm_rc mm_hub__scs_answers_put_op(mm_store *s, const char *tenant,
+                                         const char *doc, size_t len,
+                                         const char *by, int64_t now_ms,
+                                         mm_err *err);
+typedef mm_rc mm_hub__scs_answers_get_op(mm_store *s, const char *tenant,
+                                         char **doc, size_t *len,
+                                         int64_t *saved_ms, mm_err *err);
+typedef mm_rc mm_hub__scs_request_put_op(mm_store *s, mm_hub_scs_request *r,
+                                         mm_err *err);
+typedef mm_rc mm_hub__scs_request_get_op(mm_store *s, int64_t id, bool doc,
+                                         mm_hub_scs_request *out, mm_err *err);
+typedef mm_rc mm_hub__scs_request_list_op(
+    mm_store *s, const char *tenant, const char *expert,
+    mm_rc (*fn)(const mm_hub_scs_request *r, void *ud), void *ud, mm_err *err);
+typedef mm_rc mm_hub__scs_request_mark_op(mm_store *s, int64_t id, int state,
+                                          const char *reason, int64_t now_ms,
+                                          mm_err *err);
+
 #endif /* MM_HUB_INT_H */

@@ -1140,3 +1140,275 @@ mm_rc mm_hub__pg_scs_registrant_list(mm_store *s, int role,
 {
     return registrant_query(s, role, NULL, fn, ud, err);
 }
+
+/* ---- migration 7: the SCS self-assessment answers and the requests to
+ * experts; an index for the sensor's own reports ---------------------------
+ * The partial index repeats MAMORI_DATASET's condition so the planner uses
+ * it for dataset_events, as store-sqlite-glue.c's does on SQLite. */
+#define PG_MAMORI_DATASET                                                     \
+    "kind='event' AND strpos(json,'\"dataset\":\"mamori.')>0"
+
+const char mm_hub__pg_migration_7[] =
+    "CREATE INDEX events_mamori ON events(tenant,ts) WHERE " PG_MAMORI_DATASET
+    ";"
+    "CREATE TABLE scs_answers(tenant text PRIMARY KEY, doc text NOT NULL, "
+    "saved_by text NOT NULL, saved_at bigint NOT NULL);"
+    "CREATE TABLE scs_requests(id bigserial PRIMARY KEY, tenant text NOT "
+    "NULL, expert text NOT NULL, created bigint NOT NULL, updated bigint NOT "
+    "NULL, state integer NOT NULL, target text NOT NULL, achieved text NOT "
+    "NULL, message text NOT NULL, reason text NOT NULL, document text NOT "
+    "NULL);"
+    "CREATE INDEX scs_requests_expert ON scs_requests(expert);"
+    "CREATE INDEX scs_requests_tenant ON scs_requests(tenant);";
+
+/* ---- SCS evidence: a tenant's stored events as received ------------------
+ */
+
+static mm_rc event_row(const PGresult *r, int i, void *ctx)
+{
+    const x_cb *cb = ctx;
+    return ((mm_tenant_event_fn)cb->fn)(x_i64(r, i, 0), PQgetvalue(r, i, 1),
+                                        PQgetvalue(r, i, 2),
+                                        (size_t)PQgetlength(r, i, 2), cb->ud);
+}
+
+/* x_each of an events query (ts, kind, json) into fn. */
+static mm_rc x_events(mm_store *s, const char *sql, const xparams *p,
+                      mm_tenant_event_fn fn, void *ud, mm_err *err,
+                      const char *what)
+{
+    x_cb cb = {(void (*)(void))fn, ud};
+    return x_each(s, sql, p, event_row, &cb, err, what);
+}
+
+mm_rc mm_hub__pg_tenant_events(mm_store *s, const char *tenant,
+                               int64_t since_ms, int64_t until_ms,
+                               mm_tenant_event_fn fn, void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    x_int(&p, since_ms);
+    x_int(&p, until_ms);
+    return x_events(s,
+                    "SELECT ts,kind,json FROM events WHERE tenant=$1 AND "
+                    "ts>=$2 AND ts<=$3 ORDER BY ts,id",
+                    &p, fn, ud, err, "tenant events");
+}
+
+mm_rc mm_hub__pg_dataset_events(mm_store *s, const char *tenant,
+                                const char *dataset, int64_t since_ms,
+                                int64_t until_ms, bool newest, size_t limit,
+                                mm_tenant_event_fn fn, void *ud, mm_err *err)
+{
+    char pat[160];
+    mm_rc rc = mm_hub__dataset_pattern(dataset, pat, sizeof pat, err);
+    if (rc != MM_OK)
+        return rc;
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    x_int(&p, since_ms);
+    x_int(&p, until_ms);
+    x_text(&p, pat);
+    if (limit)
+        x_int(&p, (int64_t)limit);
+    else
+        x_text(&p, NULL); /* LIMIT NULL: every row */
+    return x_events(s,
+                    newest ? "SELECT ts,kind,json FROM events WHERE tenant=$1 "
+                             "AND ts>=$2 AND ts<$3 AND " PG_MAMORI_DATASET
+                             " AND strpos(json,$4)>0 ORDER BY ts DESC,id DESC "
+                             "LIMIT $5::bigint"
+                           : "SELECT ts,kind,json FROM events WHERE tenant=$1 "
+                             "AND ts>=$2 AND ts<$3 AND " PG_MAMORI_DATASET
+                             " AND strpos(json,$4)>0 ORDER BY ts,id LIMIT "
+                             "$5::bigint",
+                    &p, fn, ud, err, "dataset events");
+}
+
+/* ---- SCS self-assessment answers (scs-self.c) -----------------------------
+ */
+
+mm_rc mm_hub__pg_scs_answers_put(mm_store *s, const char *tenant,
+                                 const char *doc, size_t len, const char *by,
+                                 int64_t now_ms, mm_err *err)
+{
+    /* a text parameter ends at its NUL: copy the len bytes given */
+    if (memchr(doc, '\0', len))
+        return mm_err_set(err, MM_EINVAL, "scs_answers", 0,
+                          "answers hold a NUL byte");
+    char *d = malloc(len + 1);
+    if (!d)
+        return mm_err_set(err, MM_ENOMEM, "scs_answers", 0, "out of memory");
+    memcpy(d, doc, len);
+    d[len] = '\0';
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    x_text(&p, d);
+    x_text(&p, by ? by : "");
+    x_int(&p, now_ms);
+    mm_rc rc = x_run(s,
+                     "INSERT INTO scs_answers(tenant,doc,saved_by,saved_at) "
+                     "VALUES($1,$2,$3,$4) ON CONFLICT(tenant) DO UPDATE SET "
+                     "doc=excluded.doc,saved_by=excluded.saved_by,saved_at="
+                     "excluded.saved_at",
+                     &p, NULL, err, "put scs answers");
+    free(d);
+    return rc;
+}
+
+/* *out gets a NUL-terminated heap copy of column `col` (and *len its size). */
+static mm_rc x_dup(const PGresult *r, int row, int col, char **out,
+                   size_t *len, mm_err *err, const char *what)
+{
+    size_t n = (size_t)PQgetlength(r, row, col);
+    if (!(*out = malloc(n + 1)))
+        return mm_err_set(err, MM_ENOMEM, what, 0, "out of memory");
+    memcpy(*out, PQgetvalue(r, row, col), n + 1);
+    if (len)
+        *len = n;
+    return MM_OK;
+}
+
+mm_rc mm_hub__pg_scs_answers_get(mm_store *s, const char *tenant, char **doc,
+                                 size_t *len, int64_t *saved_ms, mm_err *err)
+{
+    PGresult *r;
+    *doc = NULL;
+    mm_rc rc = x_get(s, "SELECT doc,saved_at FROM scs_answers WHERE tenant=$1",
+                     tenant, &r, err, "get scs answers");
+    if (rc != MM_OK)
+        return rc;
+    rc = x_dup(r, 0, 0, doc, len, err, "scs_answers");
+    if (rc == MM_OK && saved_ms)
+        *saved_ms = x_i64(r, 0, 1);
+    PQclear(r);
+    return rc;
+}
+
+/* ---- SCS requests to experts (scs-request.c) ------------------------------
+ */
+
+static const char request_insert[] =
+    "INSERT INTO scs_requests(tenant,expert,target,achieved,message,reason,"
+    "document,created,updated,state) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
+    "RETURNING id";
+
+/* Text parameters t, then integer ones n. */
+static void x_fill(xparams *p, const char *const *t, size_t nt,
+                   const int64_t *n, size_t nn)
+{
+    for (size_t i = 0; i < nt; i++)
+        x_text(p, t[i]);
+    for (size_t i = 0; i < nn; i++)
+        x_int(p, n[i]);
+}
+
+mm_rc mm_hub__pg_scs_request_put(mm_store *s, mm_hub_scs_request *r,
+                                 mm_err *err)
+{
+    xparams p = {.n = 0};
+    const char *t[] = {r->tenant,
+                       r->expert,
+                       r->target,
+                       r->achieved,
+                       r->message,
+                       r->reason,
+                       r->document ? r->document : ""};
+    const int64_t n[] = {r->created_ms, r->updated_ms, r->state};
+    x_fill(&p, t, sizeof t / sizeof *t, n, sizeof n / sizeof *n);
+    return x_insert_id(s, request_insert, &p, &r->id, err, "put scs request");
+}
+
+#define REQ_SELECT                                                            \
+    "SELECT id,tenant,expert,created,updated,state,target,achieved,message,"  \
+    "reason"
+
+static void request_of(const PGresult *r, int i, mm_hub_scs_request *q)
+{
+    memset(q, 0, sizeof *q);
+    q->id = x_i64(r, i, 0);
+    x_copy(r, i, 1, q->tenant, sizeof q->tenant);
+    x_copy(r, i, 2, q->expert, sizeof q->expert);
+    q->created_ms = x_i64(r, i, 3);
+    q->updated_ms = x_i64(r, i, 4);
+    q->state = (int)x_i64(r, i, 5);
+    x_copy(r, i, 6, q->target, sizeof q->target);
+    x_copy(r, i, 7, q->achieved, sizeof q->achieved);
+    x_copy(r, i, 8, q->message, sizeof q->message);
+    x_copy(r, i, 9, q->reason, sizeof q->reason);
+}
+
+mm_rc mm_hub__pg_scs_request_get(mm_store *s, int64_t id, bool doc,
+                                 mm_hub_scs_request *out, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, id);
+    PGresult *r = NULL;
+    mm_rc rc = x_run(s, REQ_SELECT ",document FROM scs_requests WHERE id=$1",
+                     &p, &r, err, "get scs request");
+    if (rc == MM_OK && PQntuples(r) == 0)
+        rc = MM_ENOTFOUND;
+    if (rc == MM_OK) {
+        request_of(r, 0, out);
+        if (doc)
+            rc = x_dup(r, 0, 10, &out->document, &out->document_len, err,
+                       "scs request");
+    }
+    if (r)
+        PQclear(r);
+    return rc;
+}
+
+typedef struct x_request_cb {
+    x_cb cb;
+    mm_hub_scs_request *q; /* ~3 KB: on the heap, one for every row */
+} x_request_cb;
+
+static mm_rc request_row(const PGresult *r, int i, void *ctx)
+{
+    const x_request_cb *c = ctx;
+    request_of(r, i, c->q); /* the row without its document */
+    return ((mm_rc(*)(const mm_hub_scs_request *, void *))c->cb.fn)(c->q,
+                                                                    c->cb.ud);
+}
+
+mm_rc mm_hub__pg_scs_request_list(
+    mm_store *s, const char *tenant, const char *expert,
+    mm_rc (*fn)(const mm_hub_scs_request *r, void *ud), void *ud, mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_text(&p, tenant);
+    x_text(&p, expert);
+    x_request_cb c = {{(void (*)(void))fn, ud}, malloc(sizeof *c.q)};
+    if (!c.q)
+        return mm_err_set(err, MM_ENOMEM, "scs request", 0, "out of memory");
+    mm_rc rc = x_each(s,
+                      REQ_SELECT " FROM scs_requests WHERE ($1::text IS NULL "
+                                 "OR tenant=$1) AND ($2::text IS NULL OR "
+                                 "expert=$2) ORDER BY id DESC",
+                      &p, request_row, &c, err, "list scs requests");
+    free(c.q);
+    return rc;
+}
+
+mm_rc mm_hub__pg_scs_request_mark(mm_store *s, int64_t id, int state,
+                                  const char *reason, int64_t now_ms,
+                                  mm_err *err)
+{
+    xparams p = {.n = 0};
+    x_int(&p, state);
+    x_text(&p, reason ? reason : "");
+    x_int(&p, now_ms);
+    x_int(&p, id);
+    PGresult *r = NULL;
+    mm_rc rc = x_run(s,
+                     "UPDATE scs_requests SET state=$1,reason=$2,updated=$3 "
+                     "WHERE id=$4",
+                     &p, &r, err, "mark scs request");
+    if (rc == MM_OK && strcmp(PQcmdTuples(r), "0") == 0)
+        rc = mm_err_set(err, MM_ENOTFOUND, "scs request", 0, "no request %lld",
+                        (long long)id);
+    if (r)
+        PQclear(r);
+    return rc;
+}

@@ -21,6 +21,7 @@ extern const char mm_hub__pg_migration_2[];
 extern const char mm_hub__pg_migration_3[];
 extern const char mm_hub__pg_migration_4[];
 extern const char mm_hub__pg_migration_5[];
+extern const char mm_hub__pg_migration_7[];
 
 /* Ops of store-pg-ext.c, in store-pg.c's ops table. */
 mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);
@@ -93,5 +94,13 @@ mm_rc mm_hub__pg_scs_registrant_by_key(mm_store *s, int role,
 mm_rc mm_hub__pg_scs_registrant_list(mm_store *s, int role,
                                      mm_hub_registrant_fn fn, void *ud,
                                      mm_err *err);
+mm_hub__tenant_events_op mm_hub__pg_tenant_events;
+mm_hub__dataset_events_op mm_hub__pg_dataset_events;
+mm_hub__scs_answers_put_op mm_hub__pg_scs_answers_put;
+mm_hub__scs_answers_get_op mm_hub__pg_scs_answers_get;
+mm_hub__scs_request_put_op mm_hub__pg_scs_request_put;
+mm_hub__scs_request_get_op mm_hub__pg_scs_request_get;
+mm_hub__scs_request_list_op mm_hub__pg_scs_request_list;
+mm_hub__scs_request_mark_op mm_hub__pg_scs_request_mark;
 
 #endif

@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 6
+#define PG_SCHEMA_VERSION 7
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -109,7 +109,8 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     mm_hub__pg_migration_3,
     mm_hub__pg_migration_4,
     mm_hub__pg_migration_5,
-    migration_6};
+    migration_6,
+    mm_hub__pg_migration_7};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -1457,6 +1458,14 @@ static const mm_store_ops pg_ops = {
     .scs_registrant_put = mm_hub__pg_scs_registrant_put,
     .scs_registrant_by_key = mm_hub__pg_scs_registrant_by_key,
     .scs_registrant_list = mm_hub__pg_scs_registrant_list,
+    .tenant_events = mm_hub__pg_tenant_events,
+    .dataset_events = mm_hub__pg_dataset_events,
+    .scs_answers_put = mm_hub__pg_scs_answers_put,
+    .scs_answers_get = mm_hub__pg_scs_answers_get,
+    .scs_request_put = mm_hub__pg_scs_request_put,
+    .scs_request_get = mm_hub__pg_scs_request_get,
+    .scs_request_list = mm_hub__pg_scs_request_list,
+    .scs_request_mark = mm_hub__pg_scs_request_mark,
 };
 
 /* ---- opening and migrations -----------------------------------------------

@@ -25,6 +25,16 @@ static mm_rc fail(mm_store *s, mm_err *err, const char *what)
                       sqlite3_errmsg(db));
 }
 
+mm_rc mm_hub__dataset_pattern(const char *dataset, char *pat, size_t n,
+                              mm_err *err)
+{
+    if (strncmp(dataset, "mamori.", 7) != 0 ||
+        (size_t)snprintf(pat, n, "\"dataset\":\"%s\"", dataset) >= n)
+        return mm_err_set(err, MM_EINVAL, "dataset", 0,
+                          "only the sensor's own mamori.* datasets");
+    return MM_OK;
+}
+
 mm_rc mm_hub__sq_dataset_events(mm_store *s, const char *tenant,
                                 const char *dataset, int64_t since_ms,
                                 int64_t until_ms, bool newest, size_t limit,
@@ -33,11 +43,9 @@ mm_rc mm_hub__sq_dataset_events(mm_store *s, const char *tenant,
     sqlite3 *db = mm_hub__sqlite_db(s, NULL);
     sqlite3_stmt *st = NULL;
     char pat[160];
-    if (strncmp(dataset, "mamori.", 7) != 0 ||
-        (size_t)snprintf(pat, sizeof pat, "\"dataset\":\"%s\"", dataset) >=
-            sizeof pat)
-        return mm_err_set(err, MM_EINVAL, "dataset", 0,
-                          "only the sensor's own mamori.* datasets");
+    mm_rc rc = mm_hub__dataset_pattern(dataset, pat, sizeof pat, err);
+    if (rc != MM_OK)
+        return rc;
     if (sqlite3_exec(db, glue_schema, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(
             db,

@@ -530,7 +530,8 @@ static void test_tokens_usage_probe(void **state)
     /* a version-1 database with a tenant: migrating makes its token */
     side_sql("DROP TABLE tokens, health_probe, notify_prefs, outbox, flags, "
              "users, provider_links, sessions, alert_state, audit, cases, "
-             "case_steps, case_dispatch, scs_registry; "
+             "case_steps, case_dispatch, scs_registry, scs_answers, "
+             "scs_requests; DROP INDEX events_mamori; "
              "ALTER TABLE events DROP COLUMN id; DROP SEQUENCE events_id_seq; "
              "ALTER TABLE campaigns DROP COLUMN closed_ts; "
              "DROP INDEX campaigns_key; "
@@ -540,7 +541,7 @@ static void test_tokens_usage_probe(void **state)
              "VALUES('old','o','sme','h-old')");
     int from = 0, to = 0;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_true(from == 1 && to == 6);
+    assert_true(from == 1 && to == 7);
     /* events already stored get their alert number */
     assert_int_equal(side_count("SELECT count(*) FROM events WHERE id>0"), 2);
     assert_int_equal(
@@ -1013,14 +1014,173 @@ static void test_registry(void **state)
                      MM_ENOTFOUND);
 }
 
+static mm_rc evrow_cb(int64_t ts_ms, const char *kind, const char *json,
+                      size_t len, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    assert_int_equal(strlen(json), len);
+    snprintf(out + n, 512 - n, "%lld:%s:%c;", (long long)(ts_ms - TS_2026),
+             kind, len > 30 ? json[len - 4] : '-');
+    return MM_OK;
+}
+
+/* The SCS evidence and the sensor's own reports: a tenant's events as
+ * received, oldest first (until inclusive); datasets only "mamori.*", until
+ * exclusive, newest first with a limit. Each row prints as
+ * "dt:kind:c;" with c the last letter of its dataset (k block, s status). */
+static void test_tenant_events(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    mm_hub_event e;
+    bool dup;
+    static const char blk[] = "{\"event\":{\"dataset\":\"mamori.block\"}}";
+    static const char sts[] = "{\"event\":{\"dataset\":\"mamori.status\"}}";
+    struct {
+        const char *id, *tenant, *json;
+        int64_t dt;
+        bool alert;
+    } rows[] = {{"a1", "t1", "{}", 20, true}, {"b1", "t1", blk, 10, false},
+                {"b2", "t1", blk, 30, false}, {"s1", "t1", sts, 10, false},
+                {"b3", "t2", blk, 10, false}, {"b4", "t1", blk, 40, false}};
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        ev_make(&e, rows[i].id, TS_2026 + rows[i].dt, "192.0.2.1",
+                rows[i].json);
+        e.alert = rows[i].alert;
+        assert_int_equal(put(st, rows[i].tenant, &e, &dup), MM_OK);
+    }
+    char got[512] = "";
+    assert_int_equal(st->ops->tenant_events(st, "t1", TS_2026 + 10,
+                                            TS_2026 + 30, evrow_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "10:event:k;10:event:s;20:alert:-;30:event:k;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->dataset_events(st, "t1", "mamori.block",
+                                             TS_2026 + 10, TS_2026 + 40, false,
+                                             0, evrow_cb, got, &err),
+                     MM_OK);
+    assert_string_equal(got, "10:event:k;30:event:k;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->dataset_events(st, "t1", "mamori.block", 0,
+                                             TS_2026 + 41, true, 2, evrow_cb,
+                                             got, &err),
+                     MM_OK);
+    assert_string_equal(got, "40:event:k;30:event:k;");
+    got[0] = '\0';
+    assert_int_equal(st->ops->dataset_events(st, "t1", "mamori.status", 0,
+                                             TS_2026 + 41, true, 0, evrow_cb,
+                                             got, &err),
+                     MM_OK);
+    assert_string_equal(got, "10:event:s;");
+    assert_int_equal(st->ops->dataset_events(st, "t1", "ecs.block", 0, TS_2026,
+                                             true, 0, evrow_cb, got, &err),
+                     MM_EINVAL);
+}
+
+static mm_rc req_cb(const mm_hub_scs_request *r, void *ud)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    assert_null(r->document);
+    snprintf(out + n, 512 - n, "%lld:%s:%s:%d:%s;", (long long)r->id,
+             r->tenant, r->expert, r->state, r->reason);
+    return MM_OK;
+}
+
+/* The console's self-assessment (one document per tenant, replaced whole)
+ * and the requests to experts (newest first, by tenant and/or expert). */
+static void test_scs_answers_requests(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    char *doc = NULL;
+    size_t len = 0;
+    int64_t saved = 0;
+    assert_int_equal(
+        st->ops->scs_answers_get(st, "t1", &doc, &len, &saved, &err),
+        MM_ENOTFOUND);
+    assert_null(doc);
+    static const char d1[] = "{\"a\":\"★3\"}xx";
+    assert_int_equal(st->ops->scs_answers_put(st, "t1", d1, strlen(d1) - 2,
+                                              "owner", 5, &err),
+                     MM_OK);
+    assert_int_equal(
+        st->ops->scs_answers_put(st, "t1", "{}", 2, NULL, 9, &err), MM_OK);
+    assert_int_equal(st->ops->scs_answers_put(st, "t2", d1, strlen(d1) - 2,
+                                              "owner", 7, &err),
+                     MM_OK);
+    assert_int_equal(
+        st->ops->scs_answers_get(st, "t1", &doc, &len, &saved, &err), MM_OK);
+    assert_true(strcmp(doc, "{}") == 0 && len == 2 && saved == 9);
+    free(doc);
+    assert_int_equal(
+        st->ops->scs_answers_get(st, "t2", &doc, NULL, NULL, &err), MM_OK);
+    assert_string_equal(doc, "{\"a\":\"★3\"}");
+    free(doc);
+
+    mm_hub_scs_request *r = calloc(1, sizeof *r), *g = calloc(1, sizeof *g);
+    assert_true(r && g);
+    *r = (mm_hub_scs_request){.tenant = "t1",
+                              .expert = "000123",
+                              .created_ms = 3,
+                              .updated_ms = 3,
+                              .target = "★3",
+                              .achieved = "★3",
+                              .message = "よろしく",
+                              .document = "{\"x\":1}"};
+    assert_int_equal(st->ops->scs_request_put(st, r, &err), MM_OK);
+    int64_t first = r->id;
+    assert_true(first > 0);
+    snprintf(r->tenant, sizeof r->tenant, "t2");
+    r->document = NULL;
+    assert_int_equal(st->ops->scs_request_put(st, r, &err), MM_OK);
+    snprintf(r->expert, sizeof r->expert, "000045");
+    assert_int_equal(st->ops->scs_request_put(st, r, &err), MM_OK);
+    assert_true(r->id > first);
+    assert_int_equal(st->ops->scs_request_get(st, first, true, g, &err),
+                     MM_OK);
+    assert_true(strcmp(g->document, "{\"x\":1}") == 0 &&
+                g->document_len == 7 && strcmp(g->message, "よろしく") == 0 &&
+                strcmp(g->target, "★3") == 0 && g->created_ms == 3);
+    free(g->document);
+    assert_int_equal(st->ops->scs_request_get(st, first + 1, false, g, &err),
+                     MM_OK);
+    assert_true(g->document == NULL && strcmp(g->tenant, "t2") == 0);
+    assert_int_equal(st->ops->scs_request_get(st, 999, true, g, &err),
+                     MM_ENOTFOUND);
+    assert_int_equal(st->ops->scs_request_mark(st, first, 2, "不足", 11, &err),
+                     MM_OK);
+    assert_int_equal(st->ops->scs_request_mark(st, 999, 2, "x", 11, &err),
+                     MM_ENOTFOUND);
+    char got[512] = "", want[512];
+    assert_int_equal(
+        st->ops->scs_request_list(st, NULL, "000123", req_cb, got, &err),
+        MM_OK);
+    snprintf(want, sizeof want, "%lld:t2:000123:0:;%lld:t1:000123:2:不足;",
+             (long long)first + 1, (long long)first);
+    assert_string_equal(got, want);
+    got[0] = '\0';
+    assert_int_equal(
+        st->ops->scs_request_list(st, "t2", NULL, req_cb, got, &err), MM_OK);
+    snprintf(want, sizeof want, "%lld:t2:000045:0:;%lld:t2:000123:0:;",
+             (long long)first + 2, (long long)first + 1);
+    assert_string_equal(got, want);
+    assert_int_equal(st->ops->scs_request_get(st, first, false, g, &err),
+                     MM_OK);
+    assert_true(g->state == 2 && g->updated_ms == 11);
+    free(r);
+    free(g);
+}
+
 static void test_schema_versions(void **state)
 {
     (void)state;
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 6);
-    assert_int_equal(to, 6);
+    assert_int_equal(from, 7);
+    assert_int_equal(to, 7);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -1130,6 +1290,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_people, reset_db, close_db),
         cmocka_unit_test_setup_teardown(test_console, reset_db, close_db),
         cmocka_unit_test_setup_teardown(test_registry, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_tenant_events, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_scs_answers_requests, reset_db,
+                                        close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
