@@ -5,7 +5,9 @@
 #  1. differential: the same replay through a SQLite hub and a PostgreSQL
 #     hub gives the same campaigns, warnings (every inbox), feed and
 #     escalations (normalised JSON: hub-clock times and decayed confidence
-#     left out);
+#     left out); then tokens, preferences, the outbox and, through a console
+#     session and the SME's token, its SCS evidence, the summary's blocked
+#     and sensors figures, the self-assessment and a request to an expert;
 #  2. kill -9 of the hub during a replay by six concurrent uploaders that
 #     retry until acknowledged: every acknowledged batch is stored exactly
 #     once and whole;
@@ -89,14 +91,69 @@ for a in d.get("alerts", []):
     a.pop("received", None)
 print(json.dumps(d, sort_keys=True, ensure_ascii=False))
 PY
+# The SME a's sensor reports (mamori.block counters, mamori.status health),
+# at the same fixed times on both stores: behind the summary's figures
+TR=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+printf '%s\n' \
+  '{"@timestamp":"'"$TR"'","event":{"id":"blk-1","kind":"event","dataset":"mamori.block"},"mamori":{"block":{"entries":[{"net":"45.33.32.0/24","packets":12,"bytes":720}]}}}' \
+  '{"@timestamp":"'"$TR"'","event":{"id":"sts-1","kind":"event","dataset":"mamori.status"},"mamori":{"status":{"interval":300,"lines_per_s":2.5,"unparsed_share":0.01}}}' \
+  >"$TMP/reports"
+"$MAMORI" scs keygen --out "$TMP/e1.key" >/dev/null 2>&1
+# normalised: the hub-clock times (generated, saved, created, updated) and
+# request ids left out
+cat >"$TMP/normscs.py" <<'PY'
+import json, sys
+def strip(o):
+    if isinstance(o, dict):
+        return {k: strip(v) for k, v in o.items()
+                if k not in ("generated_at", "saved_at", "created", "updated", "sent_at", "updated_at", "id", "last_seen")}
+    if isinstance(o, list):
+        return [strip(v) for v in o]
+    return o
+print(json.dumps(strip(json.loads(sys.stdin.read() or "{}")), sort_keys=True, ensure_ascii=False))
+PY
+ANS='{"organisation":{"name":"Tenant a"},"target":"★1","answers":{}}'
 for sfx in s p; do
   d=$HS; [ "$sfx" = p ] && d=$HP
+  "$MAMORI" hub expert add --dir "$d" --registration-no 012345 --name "山田 太郎" --pubkey "$TMP/e1.key.pub" \
+    --valid-until 2099-12-31 --region 大阪府 --industry 製造 --theme ★3確認 >/dev/null 2>&1
   start_hub "$d"
   curl -s -o "$TMP/login$sfx" -c "$TMP/jar$sfx" -w '%{http_code}' -H 'Content-Type: application/json' \
     -d '{"user":"yamada","password":"correct horse battery staple"}' "$URL/api/v1/session" >"$TMP/lcode$sfx"
   curl -s -b "$TMP/jar$sfx" "$URL/api/v1/alerts?limit=500" | python3 "$TMP/normalerts.py" >"$TMP/alerts$sfx"
+  curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${TOK[a$sfx]}" \
+    --data-binary @"$TMP/reports" "$URL/api/v1/events" >"$TMP/rcode$sfx"
+  # the SME's own events (tenant_events): its SCS evidence
+  curl -s -w '\n%{http_code}' -H "Authorization: Bearer ${TOK[a$sfx]}" "$URL/api/v1/scs/evidence" >"$TMP/ev$sfx"
+  head -n -1 "$TMP/ev$sfx" | python3 "$TMP/normscs.py" >"$TMP/evn$sfx"
+  # the summary's blocked and sensors figures (dataset_events)
+  curl -s -b "$TMP/jar$sfx" "$URL/api/v1/summary" | jq -c '{blocked, sensors}' | python3 "$TMP/normscs.py" >"$TMP/sum$sfx"
+  # the self-assessment saved and read back, then sent to the expert
+  csrf=$(jq -r .csrf "$TMP/login$sfx")
+  curl -s -o /dev/null -w '%{http_code} ' -b "$TMP/jar$sfx" -X PUT -H "X-CSRF-Token: $csrf" \
+    -H 'Content-Type: application/json' -d "$ANS" "$URL/api/v1/scs/answers" >"$TMP/acode$sfx"
+  curl -s -o "$TMP/ans$sfx" -w '%{http_code} ' -b "$TMP/jar$sfx" "$URL/api/v1/scs/answers" >>"$TMP/acode$sfx"
+  curl -s -o "$TMP/req$sfx" -w '%{http_code} ' -b "$TMP/jar$sfx" -X POST -H "X-CSRF-Token: $csrf" \
+    -H 'Content-Type: application/json' -d '{"message":"確認をお願いします"}' \
+    "$URL/api/v1/experts/012345/request" >>"$TMP/acode$sfx"
+  curl -s -o "$TMP/reqs$sfx" -w '%{http_code}' -H "Authorization: Bearer ${TOK[a$sfx]}" \
+    "$URL/api/v1/scs/requests" >>"$TMP/acode$sfx"
+  for f in ans req reqs; do python3 "$TMP/normscs.py" <"$TMP/$f$sfx" >"$TMP/${f}n$sfx"; done
   kill "$HUBPID"; wait "$HUBPID" 2>/dev/null
 done
+check_eq "sensor reports accepted by both hubs" "200 200" "$(cat "$TMP/rcodes") $(cat "$TMP/rcodep")"
+check_eq "SCS evidence (the SME's own events): 200 on both stores" "200 200" "$(tail -1 "$TMP/evs") $(tail -1 "$TMP/evp")"
+check_ge "… the PostgreSQL hub's evidence counts the SME's events" 1 "$(jq '[.datasets_seen[]?.events // 0]|add // 0' "$TMP/evnp")"
+check_eq "SQLite vs PostgreSQL: same SCS evidence" "$(cat "$TMP/evns")" "$(cat "$TMP/evnp")"
+check "summary: the PostgreSQL hub has the blocked figures" jq -e '.blocked != null and .sensors != null' "$TMP/sump"
+check_eq "SQLite vs PostgreSQL: same summary blocked and sensors figures" "$(cat "$TMP/sums")" "$(cat "$TMP/sump")"
+check_eq "self-assessment PUT, GET, send to the expert, list: same codes on both stores" "$(cat "$TMP/acodes")" "$(cat "$TMP/acodep")"
+check_eq "… and on PostgreSQL they succeed" "200 200 201 200" "$(cat "$TMP/acodep")"
+check_eq "SQLite vs PostgreSQL: same saved self-assessment" "$(cat "$TMP/ansns")" "$(cat "$TMP/ansnp")"
+check_eq "SQLite vs PostgreSQL: same expert request sent" "$(cat "$TMP/reqns")" "$(cat "$TMP/reqnp")"
+check_eq "SQLite vs PostgreSQL: same list of the SME's requests" "$(cat "$TMP/reqsns")" "$(cat "$TMP/reqsnp")"
+check_eq "the answers and the request are in PostgreSQL" "1 1" \
+  "$(pq "SELECT count(*) FROM scs_answers WHERE tenant='a'") $(pq "SELECT count(*) FROM scs_requests WHERE tenant='a'")"
 check_eq "console: the SME logs in on both stores" "200 200" "$(cat "$TMP/lcodes") $(cat "$TMP/lcodep")"
 check_ge "console: the SME sees its alerts on PostgreSQL" 1 "$(jq '.alerts|length' "$TMP/alertsp")"
 check_eq "console: the PostgreSQL hub lists the alerts the SQLite hub lists" "$(cat "$TMP/alertss")" "$(cat "$TMP/alertsp")"
