@@ -411,8 +411,8 @@ static int scs_run(int argc, char **argv)
 }
 
 const mm_command mm_cmd_scs = {"scs",
-                               "SCS評価制度 ★3/★4 の診断",
-                               "SCS ★3/★4 supply-chain security diagnosis",
+                               "SCS評価制度 ★1〜★4 の診断・専門家の確認",
+                               "SCS ★1-★4 diagnosis and expert confirmation",
                                usage,
                                scs_run,
                                NULL};
