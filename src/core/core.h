@@ -405,6 +405,15 @@ bool mm_cidr_within(const mm_cidr *inner, const mm_cidr *outer);
  * MM_ENOMEM; `*out` is NULL then. */
 mm_rc mm_file_read(const char *path, size_t max, char **out, size_t *len,
                    mm_err *err);
+/* Turns a whole file's text (NUL-terminated, `len` bytes) into what `ud`
+ * points at; `path` names the file in errors. */
+typedef mm_rc (*mm_file_parse_fn)(const char *text, size_t len,
+                                  const char *path, void *ud, mm_err *err);
+/* mm_file_read (at most `max` bytes) + `parse`, then frees the text: the
+ * "load" of every "parse"-from-text loader. Returns mm_file_read's error,
+ * else what `parse` returns. */
+mm_rc mm_file_parse(const char *path, size_t max, mm_file_parse_fn parse,
+                    void *ud, mm_err *err);
 /* Replaces `path` atomically: writes "<path>.tmp", fsyncs it, renames it
  * over `path`, then fsyncs the directory so the rename survives a crash.
  * `mode` is the new file's permission (e.g. 0600). Nothing is left
