@@ -457,6 +457,16 @@ size_t mm_grow_cap(size_t cap, size_t need, size_t first);
  * updated. Returns the (possibly moved) array, or NULL when out of memory
  * (v and *cap are then unchanged and v must still be freed). */
 void *mm_grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
+/* Records of `size` bytes copied into one growable array: what a store
+ * listing hands to its callback, kept after the call. Start as
+ * {NULL, 0, 0, sizeof(T)}; free(v) when done. */
+typedef struct mm_vec {
+    void *v;
+    size_t n, cap, size;
+} mm_vec;
+/* Appends a copy of the vector's `size` bytes at rec. MM_ENOMEM leaves the
+ * vector as it was. */
+mm_rc mm_vec_push(mm_vec *vec, const void *rec);
 /* Reallocates the array whose pointer is at pp (a `T **`) to n elements of
  * `size` bytes, for arrays that share one capacity. MM_ENOMEM (also on
  * overflow or n == 0) leaves *pp unchanged. */

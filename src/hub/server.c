@@ -1257,20 +1257,9 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 /* ---- background: webhooks, feed expiry, graph reload -----------------------
  */
 
-typedef struct due_vec {
-    mm_warning *v;
-    size_t n;
-} due_vec;
-
 static mm_rc collect_due(const mm_warning *w, void *ud)
 {
-    due_vec *d = ud;
-    mm_warning *nv = realloc(d->v, (d->n + 1) * sizeof *nv);
-    if (!nv)
-        return MM_ENOMEM;
-    d->v = nv;
-    d->v[d->n++] = *w;
-    return MM_OK;
+    return mm_vec_push(ud, w);
 }
 
 static size_t discard_cb(char *p, size_t size, size_t n, void *ud)
@@ -1382,10 +1371,10 @@ static void *bg_main(void *arg)
             mm_hub_reload(s->h, &err);
             mm_hub_sync(s->h, &err); /* retractions made by the CLI */
         }
-        due_vec d = {NULL, 0};
+        mm_vec d = {NULL, 0, 0, sizeof(mm_warning)};
         s->st->ops->warning_hooks_due(s->st, now, collect_due, &d, &err);
         for (size_t i = 0; i < d.n && !s->stop; i++) {
-            mm_warning *w = &d.v[i];
+            mm_warning *w = (mm_warning *)d.v + i;
             char url[1024], secret[128];
             if (s->st->ops->webhook_get(s->st, w->tenant, url, secret, &err) !=
                 MM_OK) {

@@ -175,6 +175,19 @@ static void test_name_valid(void **state)
     assert_true(mm_name_valid("ab/", 2, 8)); /* only n bytes */
 }
 
+static void test_vec_push(void **state)
+{
+    (void)state;
+    mm_vec v = {NULL, 0, 0, sizeof(int64_t)};
+    for (int64_t i = 0; i < 40; i++)
+        assert_int_equal(mm_vec_push(&v, &i), MM_OK);
+    assert_int_equal(v.n, 40);
+    assert_true(v.cap >= 40);
+    for (size_t i = 0; i < v.n; i++) /* copies, in order */
+        assert_int_equal(((int64_t *)v.v)[i], (int64_t)i);
+    free(v.v);
+}
+
 /* mm_file_parse_fn that copies the text and its length into `ud`. */
 static mm_rc copy_text(const char *text, size_t len, const char *path,
                        void *ud, mm_err *err)
@@ -219,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_digits),     cmocka_unit_test(test_name_char),
         cmocka_unit_test(test_err_vset),   cmocka_unit_test(test_name_index),
         cmocka_unit_test(test_name_valid), cmocka_unit_test(test_file_parse),
+        cmocka_unit_test(test_vec_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
