@@ -805,10 +805,7 @@ static mm_rc apply_triage(ctx *x, int64_t id, const mm_hub_alert_brief *w,
     if (rc == MM_OK && strcmp(status, w->status) == 0 &&
         strcmp(assignee, w->assignee) == 0)
         rc = audit(x, "alert", id, now, "note", t->note, err);
-    if (rc == MM_OK)
-        rc = mm_store_commit(st, err);
-    else
-        mm_store_rollback(st);
+    rc = mm_store_end(st, rc, err);
     return rc;
 }
 
@@ -1047,10 +1044,7 @@ static mm_rc case_write(ctx *x, mm_hub_case *c, const char *what,
         rc = put(x, c, arg, err);
     if (rc == MM_OK)
         rc = audit(x, "case", c->id, now, what, note, err);
-    if (rc == MM_OK)
-        return mm_store_commit(st, err);
-    mm_store_rollback(st);
-    return rc;
+    return mm_store_end(st, rc, err);
 }
 
 static const char *note_of(json_t *j, mm_err *err, mm_rc *rc)
@@ -1429,10 +1423,7 @@ static mm_rc scs_write(ctx *x, const char *tenant, scs_write_fn fn,
     *d = may(x, MM_RES_SCS_ANSWER, tenant);
     if (*d == MM_ACCESS_ALLOW && (rc = mm_store_begin(st, err)) == MM_OK) {
         rc = fn(x, tenant, rq, now, arg, err);
-        if (rc == MM_OK)
-            rc = mm_store_commit(st, err);
-        else
-            mm_store_rollback(st);
+        rc = mm_store_end(st, rc, err);
     }
     unlock(x->cs);
     if (*d == MM_ACCESS_ALLOW && rc == MM_OK)
