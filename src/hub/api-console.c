@@ -1290,29 +1290,32 @@ static mm_rc summary_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
                                err);
 }
 
+/* The key of the tenant pseudonyms in the coordinator's views: NULL (real
+ * tenant ids) for an admin. */
+static const uint8_t *pseudo_key(const ctx *x)
+{
+    return x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key;
+}
+
 static mm_rc campaigns_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
 {
     (void)arg;
-    return mm_hub_campaigns_view_json(
-        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
-        x->user.tz, out, err);
+    return mm_hub_campaigns_view_json(x->cs->st, pseudo_key(x), x->user.tz,
+                                      out, err);
 }
 
 static mm_rc graph_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
 {
     (void)arg;
-    return mm_hub_graph_json(
-        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
-        out, err);
+    return mm_hub_graph_json(x->cs->st, pseudo_key(x), out, err);
 }
 
 static mm_rc escalations_view(ctx *x, const void *arg, mm_buf *out,
                               mm_err *err)
 {
     (void)arg;
-    return mm_hub_escalations_json(
-        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
-        x->user.tz, out, err);
+    return mm_hub_escalations_json(x->cs->st, pseudo_key(x), x->user.tz, out,
+                                   err);
 }
 
 static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
