@@ -1556,27 +1556,28 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     }
     if (conf->tls)
         flags |= MHD_USE_TLS;
+    /* the options of both daemons; callbacks stay in the argument lists
+     * (an option array would hold them cast to integers) */
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
+         NULL},
+        {MHD_OPTION_END, 0, NULL}};
     if (conf->tls)
         s->d = MHD_start_daemon(
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
-            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
-            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
-            MHD_OPTION_NOTIFY_CONNECTION, mm_hub_tls_notify, s->tls,
+            MHD_OPTION_ARRAY, opts, MHD_OPTION_NOTIFY_COMPLETED, completed_cb,
+            s, MHD_OPTION_NOTIFY_CONNECTION, mm_hub_tls_notify, s->tls,
             MHD_OPTION_HTTPS_CERT_CALLBACK, mm_hub_tls_retrieve,
             MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
     else
-        s->d = MHD_start_daemon(
-            flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
-            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
-            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
+        s->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL,
+                                access_cb, s, MHD_OPTION_ARRAY, opts,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                                MHD_OPTION_END);
     if (!s->d) {
         mm_hub_server_stop(s);
         return mm_err_set(
