@@ -405,6 +405,15 @@ bool mm_cidr_within(const mm_cidr *inner, const mm_cidr *outer);
  * MM_ENOMEM; `*out` is NULL then. */
 mm_rc mm_file_read(const char *path, size_t max, char **out, size_t *len,
                    mm_err *err);
+/* Turns a whole file's text (NUL-terminated, `len` bytes) into what `ud`
+ * points at; `path` names the file in errors. */
+typedef mm_rc (*mm_file_parse_fn)(const char *text, size_t len,
+                                  const char *path, void *ud, mm_err *err);
+/* mm_file_read (at most `max` bytes) + `parse`, then frees the text: the
+ * "load" of every "parse"-from-text loader. Returns mm_file_read's error,
+ * else what `parse` returns. */
+mm_rc mm_file_parse(const char *path, size_t max, mm_file_parse_fn parse,
+                    void *ud, mm_err *err);
 /* Replaces `path` atomically: writes "<path>.tmp", fsyncs it, renames it
  * over `path`, then fsyncs the directory so the rename survives a crash.
  * `mode` is the new file's permission (e.g. 0600). Nothing is left
@@ -448,6 +457,16 @@ size_t mm_grow_cap(size_t cap, size_t need, size_t first);
  * updated. Returns the (possibly moved) array, or NULL when out of memory
  * (v and *cap are then unchanged and v must still be freed). */
 void *mm_grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
+/* Records of `size` bytes copied into one growable array: what a store
+ * listing hands to its callback, kept after the call. Start as
+ * {NULL, 0, 0, sizeof(T)}; free(v) when done. */
+typedef struct mm_vec {
+    void *v;
+    size_t n, cap, size;
+} mm_vec;
+/* Appends a copy of the vector's `size` bytes at rec. MM_ENOMEM leaves the
+ * vector as it was. */
+mm_rc mm_vec_push(mm_vec *vec, const void *rec);
 /* Reallocates the array whose pointer is at pp (a `T **`) to n elements of
  * `size` bytes, for arrays that share one capacity. MM_ENOMEM (also on
  * overflow or n == 0) leaves *pp unchanged. */

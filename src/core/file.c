@@ -99,6 +99,18 @@ static bool write_all(int fd, const char *p, size_t n)
     return true;
 }
 
+mm_rc mm_file_parse(const char *path, size_t max, mm_file_parse_fn parse,
+                    void *ud, mm_err *err)
+{
+    char *text;
+    size_t len;
+    mm_rc rc = mm_file_read(path, max, &text, &len, err);
+    if (rc == MM_OK)
+        rc = parse(text, len, path, ud, err);
+    free(text);
+    return rc;
+}
+
 /* fsync of the directory holding `path`, so a rename in it is durable. */
 static void sync_dir(const char *path)
 {

@@ -27,6 +27,16 @@ void *mm_grow(void *v, size_t *cap, size_t need, size_t size, size_t first)
     return nv;
 }
 
+mm_rc mm_vec_push(mm_vec *vec, const void *rec)
+{
+    char *nv = mm_grow(vec->v, &vec->cap, vec->n + 1, vec->size, 16);
+    if (!nv)
+        return MM_ENOMEM;
+    memcpy(nv + vec->n++ * vec->size, rec, vec->size);
+    vec->v = nv;
+    return MM_OK;
+}
+
 mm_rc mm_resize(void *pp, size_t n, size_t size)
 {
     if (n == 0 || size == 0 || n > SIZE_MAX / size)

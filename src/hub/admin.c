@@ -307,10 +307,7 @@ mm_rc mm_hub_admin_graph_import(mm_store *st, const char *name,
     if (r == MM_OK) {
         for (size_t i = 0; i < g.n && r == MM_OK; i++)
             r = mm_store_link_put(g.st, &g.v[i], err);
-        if (r == MM_OK)
-            r = mm_store_commit(g.st, err);
-        else
-            mm_store_rollback(g.st);
+        r = mm_store_end(g.st, r, err);
     }
     *n = r == MM_OK ? g.n : 0;
     for (size_t i = 0; i < g.nids; i++)
@@ -369,10 +366,7 @@ mm_rc mm_hub_admin_ioc_import(mm_store *st, const char *name, const char *text,
     mm_rc r = mm_store_begin(st, err);
     if (r == MM_OK) {
         r = mm_hub_ioc_parse(name, text, len, put_ioc, &x, err);
-        if (r == MM_OK)
-            r = mm_store_commit(st, err);
-        else
-            mm_store_rollback(st);
+        r = mm_store_end(st, r, err);
     }
     *n = r == MM_OK ? x.n : 0;
     return r;

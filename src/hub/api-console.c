@@ -805,10 +805,7 @@ static mm_rc apply_triage(ctx *x, int64_t id, const mm_hub_alert_brief *w,
     if (rc == MM_OK && strcmp(status, w->status) == 0 &&
         strcmp(assignee, w->assignee) == 0)
         rc = audit(x, "alert", id, now, "note", t->note, err);
-    if (rc == MM_OK)
-        rc = mm_store_commit(st, err);
-    else
-        mm_store_rollback(st);
+    rc = mm_store_end(st, rc, err);
     return rc;
 }
 
@@ -1047,10 +1044,7 @@ static mm_rc case_write(ctx *x, mm_hub_case *c, const char *what,
         rc = put(x, c, arg, err);
     if (rc == MM_OK)
         rc = audit(x, "case", c->id, now, what, note, err);
-    if (rc == MM_OK)
-        return mm_store_commit(st, err);
-    mm_store_rollback(st);
-    return rc;
+    return mm_store_end(st, rc, err);
 }
 
 static const char *note_of(json_t *j, mm_err *err, mm_rc *rc)
@@ -1296,29 +1290,32 @@ static mm_rc summary_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
                                err);
 }
 
+/* The key of the tenant pseudonyms in the coordinator's views: NULL (real
+ * tenant ids) for an admin. */
+static const uint8_t *pseudo_key(const ctx *x)
+{
+    return x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key;
+}
+
 static mm_rc campaigns_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
 {
     (void)arg;
-    return mm_hub_campaigns_view_json(
-        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
-        x->user.tz, out, err);
+    return mm_hub_campaigns_view_json(x->cs->st, pseudo_key(x), x->user.tz,
+                                      out, err);
 }
 
 static mm_rc graph_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
 {
     (void)arg;
-    return mm_hub_graph_json(
-        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
-        out, err);
+    return mm_hub_graph_json(x->cs->st, pseudo_key(x), out, err);
 }
 
 static mm_rc escalations_view(ctx *x, const void *arg, mm_buf *out,
                               mm_err *err)
 {
     (void)arg;
-    return mm_hub_escalations_json(
-        x->cs->st, x->user.role == MM_ROLE_ADMIN ? NULL : x->cs->pseudo_key,
-        x->user.tz, out, err);
+    return mm_hub_escalations_json(x->cs->st, pseudo_key(x), x->user.tz, out,
+                                   err);
 }
 
 static mm_rc suppliers_view(ctx *x, const void *arg, mm_buf *out, mm_err *err)
@@ -1429,10 +1426,7 @@ static mm_rc scs_write(ctx *x, const char *tenant, scs_write_fn fn,
     *d = may(x, MM_RES_SCS_ANSWER, tenant);
     if (*d == MM_ACCESS_ALLOW && (rc = mm_store_begin(st, err)) == MM_OK) {
         rc = fn(x, tenant, rq, now, arg, err);
-        if (rc == MM_OK)
-            rc = mm_store_commit(st, err);
-        else
-            mm_store_rollback(st);
+        rc = mm_store_end(st, rc, err);
     }
     unlock(x->cs);
     if (*d == MM_ACCESS_ALLOW && rc == MM_OK)

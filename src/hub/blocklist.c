@@ -148,10 +148,7 @@ mm_rc mm_hub_retract_store(mm_store *st, const char *value, int64_t now_ms,
     if (rc != MM_OK)
         return rc;
     rc = st->ops->indicator_put(st, &i, err);
-    if (rc == MM_OK)
-        return mm_store_commit(st, err);
-    mm_store_rollback(st);
-    return rc;
+    return mm_store_end(st, rc, err);
 }
 
 mm_rc mm_hub_retract(mm_hub *h, const char *value, int64_t now_ms,

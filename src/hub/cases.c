@@ -168,10 +168,7 @@ mm_rc mm_hub_case_open(mm_store *st, int64_t alert_id, const char *who,
         rc = st->ops->audit_put(st, &a, err);
     if (rc == MM_OK)
         rc = mm_hub__outbox_case(st, out, w.rule_id, w.severity, err);
-    if (rc == MM_OK)
-        return mm_store_commit(st, err);
-    mm_store_rollback(st);
-    return rc;
+    return mm_store_end(st, rc, err);
 }
 
 /* ---- the sweep -----------------------------------------------------------

@@ -1296,10 +1296,7 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
         x.res = &last->res;
     if (rc == MM_OK)
         rc = flush(&x);
-    if (rc == MM_OK)
-        rc = mm_store_commit(h->st, err);
-    else
-        mm_store_rollback(h->st);
+    rc = mm_store_end(h->st, rc, err);
     free(x.dirty_ind);
     if (rc != MM_OK) {
         /* nothing of the group is stored: every batch in it fails */

@@ -381,25 +381,9 @@ mm_rc mm_hub_inbox_json(mm_hub *h, const char *tenant, int64_t since,
 /* ---- store-only renderings (CLI) ------------------------------------------
  */
 
-/* The records a store listing hands over, copied into one array. */
-typedef struct rec_vec {
-    void *v;
-    size_t n, cap, size;
-} rec_vec;
-
-static mm_rc rec_push(rec_vec *rv, const void *rec)
-{
-    char *nv = mm_grow(rv->v, &rv->cap, rv->n + 1, rv->size, 16);
-    if (!nv)
-        return MM_ENOMEM;
-    memcpy(nv + rv->n++ * rv->size, rec, rv->size);
-    rv->v = nv;
-    return MM_OK;
-}
-
 static mm_rc camp_collect(const mm_campaign *c, void *ud)
 {
-    return rec_push(ud, c);
+    return mm_vec_push(ud, c);
 }
 
 typedef struct hit_ctx {
@@ -431,7 +415,7 @@ static mm_rc camp_state(mm_buf *out, const mm_campaign *c)
 
 mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
 {
-    rec_vec cv = {NULL, 0, 0, sizeof(mm_campaign)};
+    mm_vec cv = {NULL, 0, 0, sizeof(mm_campaign)};
     mm_rc rc = mm_store_campaign_list(st, camp_collect, &cv, err);
     if (rc == MM_OK)
         rc = mm_buf_puts(out, "{\"campaigns\":[");
@@ -464,14 +448,14 @@ mm_rc mm_hub_campaigns_json(mm_store *st, mm_buf *out, mm_err *err)
 
 static mm_rc esc_collect(const mm_escalation *e, void *ud)
 {
-    return rec_push(ud, e);
+    return mm_vec_push(ud, e);
 }
 
 mm_rc mm_hub_escalations_stix(mm_store *st, int64_t now_ms, mm_buf *out,
                               mm_err *err)
 {
-    rec_vec ev = {NULL, 0, 0, sizeof(mm_escalation)};
-    rec_vec cv = {NULL, 0, 0, sizeof(mm_campaign)};
+    mm_vec ev = {NULL, 0, 0, sizeof(mm_escalation)};
+    mm_vec cv = {NULL, 0, 0, sizeof(mm_campaign)};
     mm_rc rc = mm_store_escalation_list(st, esc_collect, &ev, err);
     if (rc == MM_OK)
         rc = mm_store_campaign_list(st, camp_collect, &cv, err);

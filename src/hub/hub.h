@@ -559,6 +559,16 @@ static inline void mm_store_rollback(mm_store *s)
 {
     s->ops->rollback(s);
 }
+/* Ends the transaction of mm_store_begin after the work that returned rc:
+ * commits when rc is MM_OK (returning the commit's result), else rolls
+ * back and returns rc. */
+static inline mm_rc mm_store_end(mm_store *s, mm_rc rc, mm_err *e)
+{
+    if (rc == MM_OK)
+        return mm_store_commit(s, e);
+    mm_store_rollback(s);
+    return rc;
+}
 static inline mm_rc mm_store_tenant_put(mm_store *s, const mm_tenant *t,
                                         mm_err *e)
 {

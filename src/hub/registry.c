@@ -295,10 +295,7 @@ mm_rc mm_hub_registry_import(mm_store *st, mm_hub_reg_role role,
             x.v[i].added_ms = now_ms;
             rc = st->ops->scs_registrant_put(st, &x.v[i], err);
         }
-        if (rc == MM_OK)
-            rc = mm_store_commit(st, err);
-        else
-            mm_store_rollback(st);
+        rc = mm_store_end(st, rc, err);
     }
     if (rc == MM_OK)
         *n = x.n;

@@ -211,10 +211,7 @@ static mm_rc remind(mm_store *st, const gathered *g, const party *sup,
     }
     if (rc == MM_OK)
         rc = st->ops->flag_put(st, key, now_ms, err);
-    if (rc == MM_OK)
-        rc = mm_store_commit(st, err);
-    else
-        mm_store_rollback(st);
+    rc = mm_store_end(st, rc, err);
     if (rc == MM_OK)
         *queued += q;
     free(m);

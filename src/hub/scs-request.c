@@ -424,10 +424,7 @@ void mm_hub_scs_request_http(mm_store *st, const mm_tenant *caller,
         if (rc == MM_OK) {
             rc = mm_hub_scs_request_send(st, caller->id, body, len, now_ms, &r,
                                          &err);
-            if (rc == MM_OK)
-                rc = mm_store_commit(st, &err);
-            else
-                mm_store_rollback(st);
+            rc = mm_store_end(st, rc, &err);
         }
         if (rc != MM_OK)
             return http_error(out, status,
@@ -572,10 +569,7 @@ static void confirm_http(mm_store *st, const char *regno,
                                        now_ms, &err);
     if (rc == MM_OK)
         rc = tell_confirmed(st, r, &c, now_ms, &err);
-    if (rc == MM_OK)
-        rc = mm_store_commit(st, &err);
-    else
-        mm_store_rollback(st);
+    rc = mm_store_end(st, rc, &err);
     if (rc != MM_OK)
         return http_error(out, status,
                           rc == MM_EINVAL || rc == MM_EPARSE ? 400 : 500, &err,
@@ -626,10 +620,7 @@ static void reject_http(mm_store *st, const mm_hub_scs_request *r,
     if (rc == MM_OK)
         rc = tell_sme(st, r, "見送られました", "declined", ja, en, now_ms,
                       &err);
-    if (rc == MM_OK)
-        rc = mm_store_commit(st, &err);
-    else
-        mm_store_rollback(st);
+    rc = mm_store_end(st, rc, &err);
     if (rc != MM_OK)
         return http_error(out, status, 500, &err, NULL);
     mm_buf_printf(out, "{\"id\":%lld,\"state\":\"rejected\"}",

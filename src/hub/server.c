@@ -168,6 +168,18 @@ static void count_reject(mm_hub_server *s, unsigned status)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Replies with the JSON built in b ("{}" when building it ran out of
+ * memory) and frees b. */
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status,
+                                  mm_buf *b, const char *h1, const char *v1)
+{
+    enum MHD_Result r =
+        reply(c, status, "application/json", b->data ? b->data : "{}",
+              b->data ? b->len : 2, h1, v1);
+    mm_buf_free(b);
+    return r;
+}
+
 static enum MHD_Result reply_error(mm_hub_server *s, struct MHD_Connection *c,
                                    unsigned status, const char *msg,
                                    const char *h1, const char *v1)
@@ -178,11 +190,30 @@ static enum MHD_Result reply_error(mm_hub_server *s, struct MHD_Connection *c,
     mm_buf_json_str(&b, msg, strlen(msg));
     mm_buf_puts(&b, "}");
     count_reject(s, status);
-    enum MHD_Result r =
-        reply(c, status, "application/json", b.data ? b.data : "{}",
-              b.data ? b.len : 2, h1, v1);
-    mm_buf_free(&b);
-    return r;
+    return reply_json(c, status, &b, h1, v1);
+}
+
+/* 429 with Retry-After: `retry` seconds. */
+static enum MHD_Result reply_retry(mm_hub_server *s, struct MHD_Connection *c,
+                                   const char *msg, unsigned retry)
+{
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", retry);
+    return reply_error(s, c, 429, msg, "Retry-After", ra);
+}
+
+/* Adds an uploaded piece to the request's body; once the body is over its
+ * cap it is dropped and the request is answered 413 `too_big` when the
+ * upload ends. */
+static enum MHD_Result take_body(req *r, const char *upload,
+                                 size_t *upload_size, const char *too_big)
+{
+    if (!r->status && mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
+        r->status = 413;
+        snprintf(r->msg, sizeof r->msg, "%s", too_big);
+    }
+    *upload_size = 0;
+    return MHD_YES;
 }
 
 /* ---- authentication and rate limit ----------------------------------------
@@ -643,9 +674,7 @@ static enum MHD_Result handle_events(mm_hub_server *s,
         bytes += b.ev[i].json_len;
     if (quota_check(s, r->tenant.id, b.n, bytes, &retry, &why)) {
         mm_hub_batch_free(&b);
-        char ra[16];
-        snprintf(ra, sizeof ra, "%u", retry);
-        return reply_error(s, c, 429, why, "Retry-After", ra);
+        return reply_retry(s, c, why, retry);
     }
     gjob me;
     memset(&me, 0, sizeof me);
@@ -1005,11 +1034,7 @@ tls_reload_http(mm_hub_server *s, struct MHD_Connection *c, const char *method)
     mm_buf_json_str(&b, msg, strlen(msg));
     mm_buf_puts(&b, "}");
     unsigned status = ok ? 200 : s->tls ? 422 : 400;
-    enum MHD_Result ret =
-        reply(c, status, "application/json", b.data ? b.data : "{}",
-              b.data ? b.len : 2, NULL, NULL);
-    mm_buf_free(&b);
-    return ret;
+    return reply_json(c, status, &b, NULL, NULL);
 }
 
 /* /api/v1/scs/… (the SCS buyer view, routes in scs-status.c: reading
@@ -1045,24 +1070,15 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
             return reply_auth(s, c, st);
         unsigned retry = 1;
         if (!rate_ok(s, r->tenant.id, &retry)) {
-            char ra[16];
-            snprintf(ra, sizeof ra, "%u", retry);
-            return reply_error(s, c, 429, "over the request rate; retry later",
-                               "Retry-After", ra);
+            return reply_retry(s, c, "over the request rate; retry later",
+                               retry);
         }
         mm_buf_init(&r->body, MM_HUB_SCS_DOC_MAX);
         r->authed = true;
         return MHD_YES;
     }
-    if (*upload_size) {
-        if (!r->status &&
-            mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
-            r->status = 413;
-            snprintf(r->msg, sizeof r->msg, "body larger than 1 MiB");
-        }
-        *upload_size = 0;
-        return MHD_YES;
-    }
+    if (*upload_size)
+        return take_body(r, upload, upload_size, "body larger than 1 MiB");
     if (r->status)
         return reply_error(s, c, (unsigned)r->status, r->msg, NULL, NULL);
     if (admin && strcmp(url, "/api/v1/admin/tls/reload") == 0)
@@ -1097,11 +1113,7 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
     }
     if (status == 400 || status == 403 || status == 500)
         count_reject(s, status);
-    enum MHD_Result ret =
-        reply(c, status, "application/json", out.data ? out.data : "{}",
-              out.data ? out.len : 2, NULL, NULL);
-    mm_buf_free(&out);
-    return ret;
+    return reply_json(c, status, &out, NULL, NULL);
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
@@ -1140,10 +1152,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
             return reply_auth(s, c, st);
         unsigned retry = 1;
         if (!rate_ok(s, r->tenant.id, &retry)) {
-            char ra[16];
-            snprintf(ra, sizeof ra, "%u", retry);
-            return reply_error(s, c, 429, "over the upload rate; retry later",
-                               "Retry-After", ra);
+            return reply_retry(s, c, "over the upload rate; retry later",
+                               retry);
         }
         const char *cl = MHD_lookup_connection_value(
             c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -1156,15 +1166,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     if (r->is_events) {
-        if (*upload_size) {
-            if (!r->status &&
-                mm_buf_append(&r->body, upload, *upload_size) != MM_OK) {
-                r->status = 413;
-                snprintf(r->msg, sizeof r->msg, "batch larger than 8 MiB");
-            }
-            *upload_size = 0;
-            return MHD_YES;
-        }
+        if (*upload_size)
+            return take_body(r, upload, upload_size,
+                             "batch larger than 8 MiB");
         if (r->status)
             return reply_error(s, c, (unsigned)r->status, r->msg, NULL, NULL);
         return handle_events(s, c, r);
@@ -1193,11 +1197,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
             mm_buf_json_str(&hb, why, strlen(why));
         mm_buf_puts(&hb, "}");
         pthread_mutex_unlock(&s->mu);
-        enum MHD_Result hr =
-            reply(c, good ? 200 : 503, "application/json",
-                  hb.data ? hb.data : "{}", hb.data ? hb.len : 2, NULL, NULL);
-        mm_buf_free(&hb);
-        return hr;
+        return reply_json(c, good ? 200 : 503, &hb, NULL, NULL);
     }
     if (strcmp(url, "/metrics") == 0) {
         /* metrics name every tenant: for the operator only (issue 12 §6).
@@ -1257,20 +1257,9 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 /* ---- background: webhooks, feed expiry, graph reload -----------------------
  */
 
-typedef struct due_vec {
-    mm_warning *v;
-    size_t n;
-} due_vec;
-
 static mm_rc collect_due(const mm_warning *w, void *ud)
 {
-    due_vec *d = ud;
-    mm_warning *nv = realloc(d->v, (d->n + 1) * sizeof *nv);
-    if (!nv)
-        return MM_ENOMEM;
-    d->v = nv;
-    d->v[d->n++] = *w;
-    return MM_OK;
+    return mm_vec_push(ud, w);
 }
 
 static size_t discard_cb(char *p, size_t size, size_t n, void *ud)
@@ -1382,10 +1371,10 @@ static void *bg_main(void *arg)
             mm_hub_reload(s->h, &err);
             mm_hub_sync(s->h, &err); /* retractions made by the CLI */
         }
-        due_vec d = {NULL, 0};
+        mm_vec d = {NULL, 0, 0, sizeof(mm_warning)};
         s->st->ops->warning_hooks_due(s->st, now, collect_due, &d, &err);
         for (size_t i = 0; i < d.n && !s->stop; i++) {
-            mm_warning *w = &d.v[i];
+            mm_warning *w = (mm_warning *)d.v + i;
             char url[1024], secret[128];
             if (s->st->ops->webhook_get(s->st, w->tenant, url, secret, &err) !=
                 MM_OK) {
@@ -1567,27 +1556,28 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     }
     if (conf->tls)
         flags |= MHD_USE_TLS;
+    /* the options of both daemons; callbacks stay in the argument lists
+     * (an option array would hold them cast to integers) */
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
+         NULL},
+        {MHD_OPTION_END, 0, NULL}};
     if (conf->tls)
         s->d = MHD_start_daemon(
             flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
-            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
-            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
-            MHD_OPTION_NOTIFY_CONNECTION, mm_hub_tls_notify, s->tls,
+            MHD_OPTION_ARRAY, opts, MHD_OPTION_NOTIFY_COMPLETED, completed_cb,
+            s, MHD_OPTION_NOTIFY_CONNECTION, mm_hub_tls_notify, s->tls,
             MHD_OPTION_HTTPS_CERT_CALLBACK, mm_hub_tls_retrieve,
             MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
     else
-        s->d = MHD_start_daemon(
-            flags, (uint16_t)conf->port, NULL, NULL, access_cb, s,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, s->conf.threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, s->conf.idle_timeout,
-            MHD_OPTION_CONNECTION_LIMIT, s->conf.max_connections,
-            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->conf.max_connections_per_ip,
-            MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
+        s->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL,
+                                access_cb, s, MHD_OPTION_ARRAY, opts,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+                                MHD_OPTION_END);
     if (!s->d) {
         mm_hub_server_stop(s);
         return mm_err_set(

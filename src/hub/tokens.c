@@ -164,11 +164,7 @@ mm_rc mm_hub_token_rotate(mm_store *st, const char *id, int64_t now_ms,
     rc = st->ops->token_put(st, &t, err);
     if (rc == MM_OK)
         rc = st->ops->token_put(st, &old, err);
-    if (rc != MM_OK) {
-        mm_store_rollback(st);
-        return rc;
-    }
-    rc = mm_store_commit(st, err);
+    rc = mm_store_end(st, rc, err);
     if (rc == MM_OK && out)
         *out = t;
     return rc;

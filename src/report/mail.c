@@ -86,10 +86,7 @@ static mm_rc queue_tenant(mm_store *st, const mm_notify_pref *p, size_t n,
     }
     if (rc == MM_OK)
         rc = st->ops->flag_put(st, key, now_ms, err);
-    if (rc == MM_OK)
-        rc = mm_store_commit(st, err);
-    else
-        st->ops->rollback(st);
+    rc = mm_store_end(st, rc, err);
     free(o);
     return rc;
 }

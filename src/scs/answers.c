@@ -380,18 +380,26 @@ done:
     return MM_OK;
 }
 
+/* What mm_scs_answers_load hands to parse_file. */
+typedef struct answers_load {
+    const mm_scs_catalogue *cat;
+    mm_scs_answers **out;
+} answers_load;
+
+/* mm_scs_answers_parse as an mm_file_parse_fn. */
+static mm_rc parse_file(const char *text, size_t len, const char *path,
+                        void *ud, mm_err *err)
+{
+    answers_load *l = ud;
+    return mm_scs_answers_parse(text, len, path, l->cat, l->out, err);
+}
+
 mm_rc mm_scs_answers_load(const char *path, const mm_scs_catalogue *cat,
                           mm_scs_answers **out, mm_err *err)
 {
-    char *data;
-    size_t len;
     *out = NULL;
-    mm_rc rc = mm_scs_read_file(path, MM_SCS_FILE_MAX, &data, &len, err);
-    if (rc != MM_OK)
-        return rc;
-    rc = mm_scs_answers_parse(data, len, path, cat, out, err);
-    free(data);
-    return rc;
+    answers_load l = {cat, out};
+    return scs_file_parse(path, MM_SCS_FILE_MAX, parse_file, &l, err);
 }
 
 mm_scs_answer mm_scs_answers_get(const mm_scs_answers *a, const char *id,

@@ -788,16 +788,16 @@ mm_rc mm_scs_catalogue_parse(const char *data, size_t len, const char *name,
     return MM_OK;
 }
 
+/* mm_scs_catalogue_parse as an mm_file_parse_fn (`out` is the result). */
+static mm_rc parse_file(const char *text, size_t len, const char *path,
+                        void *out, mm_err *err)
+{
+    return mm_scs_catalogue_parse(text, len, path, out, err);
+}
+
 mm_rc mm_scs_catalogue_load(const char *path, mm_scs_catalogue **out,
                             mm_err *err)
 {
-    char *data;
-    size_t len;
     *out = NULL;
-    mm_rc rc = mm_scs_read_file(path, MM_SCS_FILE_MAX, &data, &len, err);
-    if (rc != MM_OK)
-        return rc;
-    rc = mm_scs_catalogue_parse(data, len, path, out, err);
-    free(data);
-    return rc;
+    return scs_file_parse(path, MM_SCS_FILE_MAX, parse_file, out, err);
 }

@@ -36,6 +36,10 @@ mm_rc scs_html_esc(mm_buf *b, const char *s);
 const char *scs_level_name(int level);
 /* Parses "★3", "3", "★4", "4" (target) into 3/4; 0 if neither. */
 int scs_level_parse(const char *s);
+/* mm_file_parse, except that a missing file is MM_EIO too (as
+ * mm_scs_read_file): the load of every scs document. */
+mm_rc scs_file_parse(const char *path, size_t max, mm_file_parse_fn parse,
+                     void *ud, mm_err *err);
 /* True when a criterion of `level` is required for `target`: ★1/★2
  * (SECURITY ACTION) need the levels up to it, ★3/★4 (SCS) the SCS levels
  * up to it. */

@@ -191,6 +191,14 @@ mm_rc mm_scs_read_file(const char *path, size_t max, char **out, size_t *len,
     return rc == MM_ENOTFOUND ? MM_EIO : rc;
 }
 
+mm_rc scs_file_parse(const char *path, size_t max, mm_file_parse_fn parse,
+                     void *ud, mm_err *err)
+{
+    mm_rc rc = mm_file_parse(path, max, parse, ud, err);
+    /* As mm_scs_read_file (the parsers never return MM_ENOTFOUND). */
+    return rc == MM_ENOTFOUND ? MM_EIO : rc;
+}
+
 /* Letters, digits and the characters of `extra`, 1..max bytes. */
 static bool id_chars_ok(const char *s, size_t max, const char *extra)
 {

@@ -598,17 +598,18 @@ mm_rc mm_sensor_config_parse(const char *name, const char *text, size_t len,
     return MM_OK;
 }
 
+/* mm_sensor_config_parse as an mm_file_parse_fn (`out` is the result). */
+static mm_rc parse_file(const char *text, size_t len, const char *path,
+                        void *out, mm_err *err)
+{
+    return mm_sensor_config_parse(path, text, len, out, err);
+}
+
 mm_rc mm_sensor_config_load(const char *path, mm_sensor_config **out,
                             mm_err *err)
 {
     *out = NULL;
-    char *text;
-    size_t len;
-    mm_rc rc = mm_file_read(path, MM_CONF_MAX_BYTES, &text, &len, err);
-    if (rc == MM_OK)
-        rc = mm_sensor_config_parse(path, text, len, out, err);
-    free(text);
-    return rc;
+    return mm_file_parse(path, MM_CONF_MAX_BYTES, parse_file, out, err);
 }
 
 void mm_sensor_config_free(mm_sensor_config *cfg)

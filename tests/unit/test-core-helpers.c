@@ -9,6 +9,7 @@
 
 #include "core.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,55 @@ static void test_name_valid(void **state)
     assert_true(mm_name_valid("ab/", 2, 8)); /* only n bytes */
 }
 
+static void test_vec_push(void **state)
+{
+    (void)state;
+    mm_vec v = {NULL, 0, 0, sizeof(int64_t)};
+    for (int64_t i = 0; i < 40; i++)
+        assert_int_equal(mm_vec_push(&v, &i), MM_OK);
+    assert_int_equal(v.n, 40);
+    assert_true(v.cap >= 40);
+    for (size_t i = 0; i < v.n; i++) /* copies, in order */
+        assert_int_equal(((int64_t *)v.v)[i], (int64_t)i);
+    free(v.v);
+}
+
+/* mm_file_parse_fn that copies the text and its length into `ud`. */
+static mm_rc copy_text(const char *text, size_t len, const char *path,
+                       void *ud, mm_err *err)
+{
+    if (len == 0)
+        return mm_err_set(err, MM_EPARSE, path, 0, "empty");
+    snprintf(ud, 64, "%u:%s", (unsigned)len, text);
+    return MM_OK;
+}
+
+static void test_file_parse(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mm-file-parse-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "abc", 3), 3);
+    close(fd);
+    char got[64] = "";
+    mm_err err;
+    assert_int_equal(mm_file_parse(path, 0, copy_text, got, &err), MM_OK);
+    assert_string_equal(got, "3:abc");
+    /* too large: mm_file_read's error, the parser is not called */
+    got[0] = '\0';
+    assert_int_equal(mm_file_parse(path, 2, copy_text, got, &err), MM_ELIMIT);
+    assert_string_equal(got, "");
+    /* the parser's error is returned as is */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(mm_file_parse(path, 0, copy_text, got, &err), MM_EPARSE);
+    unlink(path);
+    assert_int_equal(mm_file_parse(path, 0, copy_text, got, &err),
+                     MM_ENOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,7 +231,8 @@ int main(void)
         cmocka_unit_test(test_resize),     cmocka_unit_test(test_pread_full),
         cmocka_unit_test(test_digits),     cmocka_unit_test(test_name_char),
         cmocka_unit_test(test_err_vset),   cmocka_unit_test(test_name_index),
-        cmocka_unit_test(test_name_valid),
+        cmocka_unit_test(test_name_valid), cmocka_unit_test(test_file_parse),
+        cmocka_unit_test(test_vec_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
