@@ -40,10 +40,7 @@ adduser watcher mimamori provider pw-prov-0001
 adduser buyer-kun big buyer pw-buyer-0001
 adduser analyst centre coordinator pw-coord-0001
 
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port")"
+hub_serve "$H" --plain
 "$MAMORI" scan -q "$SRCDIR/data/samples/loghub-OpenSSH_2k.log" >"$TMP/alerts.ndjson"
 up() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" --data-binary @"$TMP/alerts.ndjson" "$URL/api/v1/events"; }
 check_eq "sato uploads alerts" 200 "$(up "$TA")"

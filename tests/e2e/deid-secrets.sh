@@ -14,10 +14,7 @@ trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null
 H=$TMP/hub; S=$TMP/sme; mkdir -p "$S"
 "$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null 2>&1
 TOKEN=$("$MAMORI" hub tenant add --dir "$H" --id sme1 --name S --kind sme 2>/dev/null)
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-HUBPID=$!; PIDS+=("$HUBPID")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port")"
+hub_serve "$H" --plain
 
 # planted secrets: employees' user names, internal host names, the SME's
 # own and internal domains, private IPv4, IPv6 ULA and link-local

@@ -23,11 +23,7 @@ post() { # post TOKEN ID IP SECONDS-AGO -> HTTP code
     --data-binary @"$TMP/ev" "$URL/api/v1/events"
 }
 start_hub() {
-  rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-  HUBPID=$!; PIDS+=("$HUBPID")
-  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  hub_serve "$H" --plain
 }
 # camps FIELD... : one line per campaign of source 45.33.99.9 (the operator's
 # `hub campaigns --json`, read from the store while the hub runs)

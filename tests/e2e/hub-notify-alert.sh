@@ -14,8 +14,7 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 fi
 H=$TMP/hub
 MAIL=$TMP/mail
-freeport() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SPORT=$(freeport)
+SPORT=$(free_port)
 line() { # id severity
   printf '{"@timestamp":"%s","event":{"id":"%s","kind":"alert","severity":"%s"},"rule":{"id":"web.exploit","name_ja":"脆弱性を狙う攻撃","name":"exploit attempt"},"source":{"ip":"198.51.100.23"}}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2"
@@ -36,10 +35,7 @@ check "notify add: the owner's address" "$MAMORI" hub notify add --dir "$H" --te
 PYTHONPATH="$SRCDIR/tests/e2e" $PY -m aiosmtpd -n -l "127.0.0.1:$SPORT" -c smtp_sink.Sink "$MAIL" 2>>"$TMP/smtp.log" &
 PIDS+=($!)
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$SPORT") 2>/dev/null && break; sleep 0.1; done
-"$MAMORI" hub serve --dir "$H" 2>>"$TMP/serve.log" &
-PIDS+=($!)
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+hub_serve "$H"
 
 line h-1 high >"$TMP/high"
 check_eq "upload a high alert" 200 "$(post "$TA" "$TMP/high")"

@@ -13,7 +13,7 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
   fail "python3-aiosmtpd installed (scripts/deps)"; exit 0
 fi
 H=$TMP/hub
-SPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$TMP/smtp-key.pem" -out "$TMP/smtp-cert.pem" >/dev/null 2>&1

@@ -15,19 +15,14 @@ if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
 fi
 H=$TMP/hub
 MAIL=$TMP/mail
-freeport() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SPORT=$(freeport)
+SPORT=$(free_port)
 line() {
   printf '{"@timestamp":"%s","event":{"id":"%s","kind":"alert","severity":"high"},"rule":{"id":"ssh.bruteforce"},"source":{"ip":"%s"}}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2"
 }
 post() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $1" --data-binary @"$2" "$URL/api/v1/events"; }
 start_hub() {
-  rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" 2>>"$TMP/serve.log" &
-  HUBPID=$!; PIDS+=("$HUBPID")
-  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  hub_serve "$H"
 }
 start_smtp() {
   PYTHONPATH="$SRCDIR/tests/e2e" $PY -m aiosmtpd -n -l "127.0.0.1:$SPORT" -c smtp_sink.Sink "$MAIL" 2>>"$TMP/smtp.log" &
@@ -82,7 +77,7 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PYEOF
 mkdir -p "$TMP/chat"
-CPORT=$(freeport)
+CPORT=$(free_port)
 $PY "$TMP/chat.py" "$CPORT" "$TMP/chat" & PIDS+=($!)
 check "notify add: Slack for x" "$MAMORI" hub notify add --dir "$H" --tenant x --slack "http://127.0.0.1:$CPORT/slack"
 check "notify add: Teams for x" "$MAMORI" hub notify add --dir "$H" --tenant x --teams "http://127.0.0.1:$CPORT/teams"

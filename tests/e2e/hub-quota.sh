@@ -15,11 +15,7 @@ trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null
 H=$TMP/hub
 M() { "$MAMORI" hub "$@" 2>/dev/null; }
 start_hub() {
-  rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-  HUBPID=$!; PIDS+=("$HUBPID")
-  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  hub_serve "$H" --plain
 }
 stop_hub() { kill "$HUBPID"; wait "$HUBPID" 2>/dev/null; }
 # batch FILE PREFIX N PAD DAYS_AGO: N events, each with PAD bytes of padding

@@ -136,7 +136,7 @@ PY=/usr/bin/python3
 if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
   fail "python3-aiosmtpd installed (scripts/deps)"; exit 0
 fi
-SPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 PYTHONPATH="$SRCDIR/tests/e2e" $PY -m aiosmtpd -n -l "127.0.0.1:$SPORT" -c smtp_sink.Sink "$TMP/mail" 2>>"$TMP/smtp.log" & PIDS+=($!)
 printf 'smtp_url = smtp://127.0.0.1:%s\nsmtp_from = report@hub.example.jp\nreport_mail = on\n' "$SPORT" >>"$H/hub.conf"
 "$MAMORI" hub notify add --dir "$H" --tenant yamada --email shacho@yamada.example.jp >/dev/null 2>&1

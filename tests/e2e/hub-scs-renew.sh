@@ -19,18 +19,13 @@ export MAMORI_SCS_CATALOGUE=$SRCDIR/data/scs/catalogue.txt
 D=$SRCDIR/tests/data/scs
 H=$TMP/hub
 MAIL=$TMP/mail
-freeport() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SPORT=$(freeport)
+SPORT=$(free_port)
 q() { sqlite3 "$H/hub.db" "$1"; }
 mails() { find "$MAIL" -name '*.eml' 2>/dev/null | wc -l; }
 wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 start_hub() {
-  rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" 2>>"$TMP/serve.log" &
-  HUBPID=$!; PIDS+=("$HUBPID")
-  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  hub_serve "$H"
 }
 stop_hub() { kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null; }
 TODAY=$(TZ=Asia/Tokyo date +%Y-%m-%d)

@@ -20,7 +20,7 @@ export MAMORI_SCS_CATALOGUE=$SRCDIR/data/scs/catalogue.txt
 D=$SRCDIR/tests/data/scs
 H=$TMP/hub
 MAIL=$TMP/mail
-SPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SPORT=$(free_port)
 q() { sqlite3 "$H/hub.db" "$1"; }
 mails() { find "$MAIL" -name '*.eml' 2>/dev/null | wc -l; }
 wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
@@ -43,10 +43,7 @@ for k in e1 e2; do "$MAMORI" scs keygen --out "$TMP/$k.key" >/dev/null 2>&1; don
 PYTHONPATH="$SRCDIR/tests/e2e" $PY -m aiosmtpd -n -l "127.0.0.1:$SPORT" -c smtp_sink.Sink "$MAIL" 2>>"$TMP/smtp.log" &
 PIDS+=("$!")
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$SPORT") 2>/dev/null && break; sleep 0.1; done
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+hub_serve "$H" --plain
 
 # ---- a refused request queues nothing
 post() { curl -s -o "$TMP/resp" -w '%{http_code}' -H "Authorization: Bearer $TA" -H 'Content-Type: application/json' \

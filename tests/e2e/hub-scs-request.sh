@@ -36,11 +36,7 @@ for k in e1 e2 forger; do "$MAMORI" scs keygen --out "$TMP/$k.key" >/dev/null 2>
   --pubkey "$TMP/e2.key.pub" --valid-until 2099-12-31 >/dev/null 2>&1
 "$MAMORI" scs assess --answers "$D/star3.json" --format json --out "$TMP/a3.json" --today "$TODAY" >/dev/null 2>&1
 
-rm -f "$H/hub.port"
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+hub_serve "$H" --plain
 ex() { "$MAMORI" scs "$@" --hub "$URL"; }
 as_e1() { ex "$@" --key "$TMP/e1.key" --registration-no 012345; }
 as_e2() { ex "$@" --key "$TMP/e2.key" --registration-no 054321; }

@@ -13,11 +13,7 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; r
 
 H=$TMP/hub
 start_hub() {
-  rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-  HUBPID=$!; PIDS+=("$HUBPID")
-  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  hub_serve "$H" --plain
 }
 stop_hub() { kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null; }
 

@@ -47,11 +47,7 @@ check_eq "it is a ★3 confirmation" "★3" "$(jget "$TMP/c3.json" "d['assessmen
 sed 's/"employees":42/"employees":43/' "$TMP/c3.json" >"$TMP/bad.json"
 check_eq "the altered copy differs in exactly one byte" 1 "$(cmp -l "$TMP/c3.json" "$TMP/bad.json" | wc -l)"
 
-rm -f "$H/hub.port"
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+hub_serve "$H" --plain
 
 check_eq "buyer view before anything: sup1 and sup2, nothing required" "sup1 None None|sup2 None None" \
   "$(call GET "$TB" /api/v1/scs/suppliers >/dev/null; jget "$TMP/resp" "'|'.join(f\"{s['supplier']} {s['required']} {s['confirmed']}\" for s in d['suppliers'])")"

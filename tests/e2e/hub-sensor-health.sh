@@ -16,9 +16,7 @@ wait_for() { local n=$(( $1 * 10 )); shift; for _ in $(seq "$n"); do "$@" && ret
 "$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null 2>&1
 TA=$("$MAMORI" hub tenant add --dir "$H" --id a --name "Alpha 部品" --kind sme 2>/dev/null)
 echo "pw-alice-secret" | "$MAMORI" hub user add --dir "$H" --tenant a --role sme --name alice --password-stdin >/dev/null 2>&1
-"$MAMORI" hub serve --dir "$H" 2>>"$TMP/serve.log" & PIDS+=($!)
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port")"
+hub_serve "$H"
 curl -s -o /dev/null -c "$TMP/jar" -H 'Content-Type: application/json' \
   -d '{"user":"alice","password":"pw-alice-secret"}' "$URL/api/v1/session"
 sum() { curl -s -b "$TMP/jar" "$URL/api/v1/summary"; }

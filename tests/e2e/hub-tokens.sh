@@ -27,10 +27,7 @@ TA=$(M tenant add --dir "$H" --id a --name A --kind sme)
 # a hub store from before tokens had their own table: drop it, as an old
 # hub.db has none; opening the store must bring the tenant's token back
 q "DROP TABLE tokens"
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-HUBPID=$!; PIDS+=("$HUBPID")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port")"
+hub_serve "$H" --plain
 
 # ---- a token from before scopes: upload + feed + read, no expiry
 check_eq "old token: upload 200" 200 "$(up "$TA" e1)"

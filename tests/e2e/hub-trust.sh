@@ -22,11 +22,7 @@ post() { # post TOKEN FILE -> "CODE BODY"
   echo " $(cat "$TMP/resp")"
 }
 start_hub() {
-  rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" "$@" 2>>"$TMP/serve.log" &
-  HUBPID=$!; PIDS+=("$HUBPID")
-  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  hub_serve "$H" "$@"
 }
 q() { sqlite3 "$H/hub.db" "$1"; }
 tok() { "$MAMORI" hub tenant add --dir "$H" "$@" 2>/dev/null; }

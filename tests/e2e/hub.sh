@@ -24,11 +24,7 @@ post() {
   echo " $(cat "$TMP/resp")"
 }
 start_hub() { # start_hub [args...]; sets URL and HUBPID
-  rm -f "$H/hub.port"
-  "$MAMORI" hub serve --dir "$H" "$@" 2>>"$TMP/serve.log" &
-  HUBPID=$!; PIDS+=("$HUBPID")
-  for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-  URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+  hub_serve "$H" "$@"
 }
 q() { sqlite3 "$H/hub.db" "$1"; }
 
@@ -164,7 +160,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 EOF
-WPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+WPORT=$(free_port)
 python3 "$TMP/recv.py" "$WPORT" "$TMP/hook" & PIDS+=($!)
 SECRET=$("$MAMORI" hub webhook set --dir "$H" --tenant c --url "http://127.0.0.1:$WPORT/hook" 2>/dev/null)
 sleep 5.5 # the hub re-reads the graph and webhooks every 5 s

@@ -19,11 +19,7 @@ jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)"
 "$MAMORI" hub init --dir "$H" --listen 127.0.0.1:0 --plain >/dev/null 2>&1
 TOK=$("$MAMORI" hub tenant add --dir "$H" --id sato --name "佐藤精機" --kind sme 2>/dev/null)
 "$MAMORI" hub tenant add --dir "$H" --id other --name "Other" --kind sme >/dev/null 2>&1
-rm -f "$H/hub.port"
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+hub_serve "$H" --plain
 post() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK" --data-binary @"$1" "$URL/api/v1/events"; }
 
 # ---- the replay: what the SME's sensor saw on 2026-11-20 (JST night)

@@ -98,11 +98,7 @@ check "the countersigned ★4 verifies (both signatures)" "$MAMORI" scs verify "
 sed 's/"JQA-001"/"JQA-002"/' "$TMP/c4a.json" >"$TMP/c4x.json"
 check_rc "an altered assessor id breaks the countersignature (exit 1)" 1 "$MAMORI" scs verify "$TMP/c4x.json"
 
-rm -f "$H/hub.port"
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port" 2>/dev/null)"
+hub_serve "$H" --plain
 
 refused() { # NAME TOKEN FILE PATTERN
   local code; code=$(call POST "$2" /api/v1/scs/confirmation --data-binary @"$TMP/$3")

@@ -16,10 +16,7 @@ TOKEN=$("$MAMORI" hub tenant add --dir "$H" --id sme1 --name S --kind sme 2>/dev
 # a state-backed address, a domain, and an allowlisted resolver (never sent)
 printf '%s\n' 45.77.66.55 apt-c2.example-bad.com 8.8.8.8 >"$TMP/state.txt"
 check "state-backed list imported" "$MAMORI" hub ioc import --dir "$H" "$TMP/state.txt"
-"$MAMORI" hub serve --dir "$H" --plain 2>>"$TMP/serve.log" &
-HUBPID=$!; PIDS+=("$HUBPID")
-for _ in $(seq 100); do [ -s "$H/hub.port" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$(cat "$H/hub.port")"
+hub_serve "$H" --plain
 
 FEED=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/feed")
 check "the feed marks the address state-backed" bash -c "echo '$FEED' | grep -q '\"value\":\"45.77.66.55\",\"confidence\":100,\"state\":true'"

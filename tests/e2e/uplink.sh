@@ -13,7 +13,6 @@ SAMPLE=$SRCDIR/data/samples/loghub-OpenSSH_2k.log
 H=$TMP/hub
 S=$TMP/sme
 mkdir -p "$S"
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_for() {
   local t=$(( $1 * 10 )); shift
   while [ "$t" -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; t=$((t - 1)); done
