@@ -1,52 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* dns-txt.c — TXT records for the ASM ownership proof (asm.c): the query
  * goes through libresolv (res_nquery) to the system's resolver or to one
- * given as HOST:PORT (hub.conf asm_dns); the answer is parsed here, not by
- * libresolv's ns_* helpers, so that a hostile answer meets one small,
- * bounds-checked parser (fuzz/fuzz-dns-txt.c). */
+ * given as HOST:PORT (hub.conf asm_dns); the answer is checked whole by
+ * libresolv's ns_initparse (names, counts and lengths within the message)
+ * before any record is read (fuzz/fuzz-dns-txt.c). */
 #include "hub.h"
 
 #include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <netinet/in.h>
 #include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DNS_HDR 12u
-#define T_TXT_ 16u
-#define C_IN_ 1u
 #define TXT_MAX 1024u
-
-static unsigned get16(const unsigned char *p)
-{
-    return (unsigned)p[0] << 8 | p[1];
-}
-
-/* Skips a (possibly compressed) name at *off; false when malformed. */
-static bool skip_name(const unsigned char *m, size_t len, size_t *off)
-{
-    size_t o = *off;
-    for (unsigned labels = 0; labels < 128; labels++) {
-        if (o >= len)
-            return false;
-        unsigned l = m[o];
-        if ((l & 0xc0) == 0xc0) { /* a pointer ends the name */
-            if (o + 2 > len)
-                return false;
-            *off = o + 2;
-            return true;
-        }
-        if (l & 0xc0) /* 0x40 / 0x80: reserved label types */
-            return false;
-        o += 1 + l;
-        if (l == 0) {
-            *off = o;
-            return true;
-        }
-    }
-    return false;
-}
 
 /* One TXT rdata: its character-strings joined (RFC 7208 §3.3). */
 static bool txt_join(const unsigned char *r, size_t rl, char *out, size_t *n)
@@ -68,38 +36,25 @@ static bool txt_join(const unsigned char *r, size_t rl, char *out, size_t *n)
 mm_rc mm_hub_dns_txt_parse(const unsigned char *msg, size_t len,
                            mm_hub_txt_fn fn, void *ud, mm_err *err)
 {
-    if (len < DNS_HDR || !(msg[2] & 0x80))
+    ns_msg h;
+    if (len < NS_HFIXEDSZ || len > NS_MAXMSG ||
+        ns_initparse(msg, (int)len, &h) < 0 || !ns_msg_getflag(h, ns_f_qr))
         return mm_err_set(err, MM_EPARSE, "dns", 0, "not a DNS answer");
-    if ((msg[3] & 0x0f) != 0)
-        return mm_err_set(err, MM_ENOTFOUND, "dns", 0, "DNS rcode %u",
-                          msg[3] & 0x0fu);
-    unsigned qd = get16(msg + 4), an = get16(msg + 6);
-    size_t off = DNS_HDR;
-    for (unsigned i = 0; i < qd; i++) {
-        if (!skip_name(msg, len, &off) || off + 4 > len)
-            return mm_err_set(err, MM_EPARSE, "dns", 0, "bad question");
-        off += 4;
-    }
+    if (ns_msg_getflag(h, ns_f_rcode) != ns_r_noerror)
+        return mm_err_set(err, MM_ENOTFOUND, "dns", 0, "DNS rcode %d",
+                          ns_msg_getflag(h, ns_f_rcode));
     char *txt = malloc(TXT_MAX);
     if (!txt)
         return mm_err_set(err, MM_ENOMEM, "dns", 0, "out of memory");
     mm_rc rc = MM_OK;
-    for (unsigned i = 0; i < an && rc == MM_OK; i++) {
-        if (!skip_name(msg, len, &off) || off + 10 > len) {
-            rc = mm_err_set(err, MM_EPARSE, "dns", 0, "bad answer record");
-            break;
-        }
-        unsigned type = get16(msg + off), cls = get16(msg + off + 2);
-        size_t rl = get16(msg + off + 8);
-        off += 10;
-        if (off + rl > len) {
-            rc = mm_err_set(err, MM_EPARSE, "dns", 0, "truncated record");
-            break;
-        }
+    for (int i = 0; rc == MM_OK && i < ns_msg_count(h, ns_s_an); i++) {
+        ns_rr rr;
         size_t n;
-        if (type == T_TXT_ && cls == C_IN_ && txt_join(msg + off, rl, txt, &n))
+        if (ns_parserr(&h, ns_s_an, i, &rr) < 0)
+            rc = mm_err_set(err, MM_EPARSE, "dns", 0, "bad answer record");
+        else if (ns_rr_type(rr) == ns_t_txt && ns_rr_class(rr) == ns_c_in &&
+                 txt_join(ns_rr_rdata(rr), ns_rr_rdlen(rr), txt, &n))
             rc = fn(txt, n, ud);
-        off += rl;
     }
     free(txt);
     return rc;
@@ -148,7 +103,7 @@ mm_rc mm_hub_dns_txt_query(const char *server, const char *name,
         res_nclose(&rs);
         return mm_err_set(err, MM_ENOMEM, "dns", 0, "out of memory");
     }
-    int n = res_nquery(&rs, name, C_IN_, T_TXT_, ans, 65536);
+    int n = res_nquery(&rs, name, ns_c_in, ns_t_txt, ans, 65536);
     mm_rc rc = n < 0 ? mm_err_set(err, MM_ENOTFOUND, name, 0,
                                   "TXT レコードが見つかりません / no TXT "
                                   "record")
