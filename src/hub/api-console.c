@@ -60,6 +60,12 @@ static void unlock(mm_hub_console *cs)
         pthread_mutex_unlock(cs->mu);
 }
 
+/* A session limit from hub.conf in ms; 0 there means the default. */
+static int64_t seconds_ms(unsigned s, unsigned dflt)
+{
+    return (int64_t)(s ? s : dflt) * 1000;
+}
+
 mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
                          const mm_hub_server_conf *conf, mm_hub_console **out,
                          mm_err *err)
@@ -79,20 +85,18 @@ mm_rc mm_hub_console_new(mm_store *st, pthread_mutex_t *mu,
     cs->case_cursor = mm_hub_case_sweep_start(st);
     cs->tls = conf->tls;
     snprintf(cs->dir, sizeof cs->dir, "%s", conf->dir);
-    cs->idle_ms =
-        (int64_t)(conf->session_idle_s ? conf->session_idle_s : 1800) * 1000;
-    cs->max_ms =
-        (int64_t)(conf->session_max_s ? conf->session_max_s : 43200) * 1000;
+    cs->idle_ms = seconds_ms(conf->session_idle_s, 1800);
+    cs->max_ms = seconds_ms(conf->session_max_s, 43200);
     *out = cs;
     return MM_OK;
 }
 
 void mm_hub_console_free(mm_hub_console *cs)
 {
-    if (!cs)
-        return;
-    mm_hub_throttle_free(cs->th_user);
-    mm_hub_throttle_free(cs->th_addr);
+    if (cs) {
+        mm_hub_throttle_free(cs->th_user);
+        mm_hub_throttle_free(cs->th_addr);
+    }
     free(cs);
 }
 

@@ -15,18 +15,8 @@
 static const char *const role_names[MM_ROLE_COUNT] = {
     "sme", "provider", "buyer", "coordinator", "admin"};
 
-const char *mm_hub_role_name(mm_hub_role r)
-{
-    return (unsigned)r < MM_ROLE_COUNT ? role_names[r] : "?";
-}
-
-bool mm_hub_role_from_name(const char *s, mm_hub_role *out)
-{
-    int i = mm_name_index(role_names, MM_ROLE_COUNT, s, strlen(s));
-    if (i >= 0)
-        *out = (mm_hub_role)i;
-    return i >= 0;
-}
+MM_HUB_NAMES(mm_hub_role_name, mm_hub_role_from_name, mm_hub_role, role_names,
+             MM_ROLE_COUNT, "?")
 
 bool mm_hub_user_valid(const char *s)
 {
@@ -88,25 +78,15 @@ void mm_hub_password_new(char *out, size_t outlen)
     out[n] = '\0';
 }
 
-static void hex_of(const uint8_t *p, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[p[i] >> 4];
-        out[2 * i + 1] = hx[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 void mm_hub_session_new(char *id, char *id_hash, char *csrf)
 {
     uint8_t r[32];
     sodium_ready();
     randombytes_buf(r, sizeof r);
-    hex_of(r, sizeof r, id);
+    sodium_bin2hex(id, 65, r, sizeof r);
     mm_hub_token_hash(id, 64, id_hash, 65);
     randombytes_buf(r, sizeof r);
-    hex_of(r, sizeof r, csrf);
+    sodium_bin2hex(csrf, 65, r, sizeof r);
     sodium_memzero(r, sizeof r);
 }
 

@@ -173,18 +173,83 @@ static mm_rc on_event(int64_t ts, const char *kind, const char *json,
     return MM_OK;
 }
 
-static void add_check(mm_scs_check *c, const char *name, bool ok,
-                      const seen *s, int64_t last, const char *ja,
-                      const char *en)
+/* What each finding says, Japanese and English; findings[] is in the
+ * order of the F_ names. */
+typedef struct {
+    const char *name;
+    bool ok;
+    const char *ja, *en;
+} finding;
+
+enum {
+    F_GUESSED,
+    F_GUESSED_THEN_MFA,
+    F_NO_GUESS,
+    F_PASSWORD_ONLY,
+    F_MFA,
+    F_EXPOSED,
+    F_NOT_EXPOSED_NOW,
+    F_NOT_EXPOSED,
+    F_COUNT
+};
+
+static const finding findings[] = {
+    {"auth_compromise", false,
+     "ログイン失敗が続いた後に同じ送信元からログインが成功"
+     "しています（パスワードを当てられた疑い）",
+     "a login succeeded after many failures from the same "
+     "source (a guessed password)"},
+    {"auth_compromise", true,
+     "総当たり後の成功の後、多要素認証でのサインインを"
+     "確認しました",
+     "after the success-after-failures, sign-ins with "
+     "multi-factor authentication are seen"},
+    {"auth_compromise", true, "認証ログに、総当たりの後の成功はありません",
+     "the authentication logs show no success after "
+     "failures"},
+    {"mfa_remote", false,
+     "VPN・クラウドへのサインインがパスワードだけで通って"
+     "います（多要素認証なし）",
+     "VPN or cloud sign-ins pass with a password only (no "
+     "multi-factor authentication)"},
+    {"mfa_remote", true,
+     "VPN・クラウドへのサインインで多要素認証を確認しました",
+     "multi-factor authentication is seen on VPN or cloud "
+     "sign-ins"},
+    {"exposed_services", false,
+     "インターネットから RDP・SMB・データベースへの接続が"
+     "見えています（外に公開されています）",
+     "RDP, SMB or database sign-ins come from the internet "
+     "(the service is exposed)"},
+    {"exposed_services", true,
+     "直近7日間、インターネットからの RDP・SMB・"
+     "データベースへの接続は見えていません"
+     "（以前はありました）",
+     "no RDP, SMB or database sign-ins from the "
+     "internet in the last 7 days (there were "
+     "before)"},
+    {"exposed_services", true,
+     "インターネットからの RDP・SMB・データベース"
+     "への接続は見えていません",
+     "no RDP, SMB or database sign-ins from the "
+     "internet are seen"},
+};
+_Static_assert(sizeof findings / sizeof *findings == F_COUNT,
+               "one findings[] row per F_ name");
+
+/* Finding f, with its evidence: what was seen (s), else the time of the
+ * last record that let the hub judge (last). */
+static void add_check(mm_scs_check *c, unsigned f, const seen *s, int64_t last)
 {
-    c->name = name;
-    c->ok = ok;
-    c->last_seen_ms = s && s->ts ? s->ts : last;
-    c->source = s && s->ts ? s->source : "hub: stored alerts and events";
-    c->detail_ja = ja;
-    c->detail_en = en;
-    c->lines = s && s->ts ? (const char *const *)s->lines : NULL;
-    c->n_lines = s && s->ts ? s->n_lines : 0;
+    bool have = s && s->ts;
+    c->name = findings[f].name;
+    c->ok = findings[f].ok;
+    c->last_seen_ms = have ? s->ts : last;
+    c->source = have ? s->source : "hub: stored alerts and events";
+    c->detail_ja = findings[f].ja;
+    c->detail_en = findings[f].en;
+    c->lines = have ? (const char *const *)s->lines : NULL;
+    c->n_lines = have ? s->n_lines : 0;
 }
 
 /* The findings, from what take_record gathered. */
@@ -194,54 +259,23 @@ static size_t derive_checks(const ev_acc *x, int64_t now, mm_scs_check *c)
     /* a password guessed: a success after many failures, and no
      * multi-factor sign-in seen since */
     if (x->saf.ts && x->mfa.ts <= x->saf.ts)
-        add_check(&c[n++], "auth_compromise", false, &x->saf, 0,
-                  "ログイン失敗が続いた後に同じ送信元からログインが成功"
-                  "しています（パスワードを当てられた疑い）",
-                  "a login succeeded after many failures from the same "
-                  "source (a guessed password)");
+        add_check(&c[n++], F_GUESSED, &x->saf, 0);
     else if (x->saf.ts)
-        add_check(&c[n++], "auth_compromise", true, &x->mfa, 0,
-                  "総当たり後の成功の後、多要素認証でのサインインを確認"
-                  "しました",
-                  "after the success-after-failures, sign-ins with "
-                  "multi-factor authentication are seen");
+        add_check(&c[n++], F_GUESSED_THEN_MFA, &x->mfa, 0);
     else if (x->last_auth)
-        add_check(&c[n++], "auth_compromise", true, NULL, x->last_auth,
-                  "認証ログに、総当たりの後の成功はありません",
-                  "the authentication logs show no success after "
-                  "failures");
+        add_check(&c[n++], F_NO_GUESS, NULL, x->last_auth);
     /* multi-factor on remote sign-ins: the newest one decides */
     const seen *pw = x->single.ts > x->saf.ts ? &x->single : &x->saf;
     if (pw->ts && pw->ts >= x->mfa.ts)
-        add_check(&c[n++], "mfa_remote", false, pw, 0,
-                  "VPN・クラウドへのサインインがパスワードだけで通って"
-                  "います（多要素認証なし）",
-                  "VPN or cloud sign-ins pass with a password only (no "
-                  "multi-factor authentication)");
+        add_check(&c[n++], F_PASSWORD_ONLY, pw, 0);
     else if (x->mfa.ts)
-        add_check(&c[n++], "mfa_remote", true, &x->mfa, 0,
-                  "VPN・クラウドへのサインインで多要素認証を確認しました",
-                  "multi-factor authentication is seen on VPN or cloud "
-                  "sign-ins");
+        add_check(&c[n++], F_MFA, &x->mfa, 0);
     /* RDP/SMB/DB reached from the internet */
     if (x->exposed.ts && x->exposed.ts > now - EXPOSURE_DAYS * DAY_MS)
-        add_check(&c[n++], "exposed_services", false, &x->exposed, 0,
-                  "インターネットから RDP・SMB・データベースへの接続が"
-                  "見えています（外に公開されています）",
-                  "RDP, SMB or database sign-ins come from the internet "
-                  "(the service is exposed)");
+        add_check(&c[n++], F_EXPOSED, &x->exposed, 0);
     else if (x->last_any)
-        add_check(&c[n++], "exposed_services", true, NULL, x->last_any,
-                  x->exposed.ts ? "直近7日間、インターネットからの RDP・SMB・"
-                                  "データベースへの接続は見えていません"
-                                  "（以前はありました）"
-                                : "インターネットからの RDP・SMB・データベース"
-                                  "への接続は見えていません",
-                  x->exposed.ts ? "no RDP, SMB or database sign-ins from the "
-                                  "internet in the last 7 days (there were "
-                                  "before)"
-                                : "no RDP, SMB or database sign-ins from the "
-                                  "internet are seen");
+        add_check(&c[n++], x->exposed.ts ? F_NOT_EXPOSED_NOW : F_NOT_EXPOSED,
+                  NULL, x->last_any);
     return n;
 }
 

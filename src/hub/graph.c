@@ -44,22 +44,24 @@ typedef struct {
     const char *name, *text;
     size_t len, pos;
     unsigned lineno;
-    mm_rc rc; /* MM_ELIMIT once past the line limit */
+    mm_rc rc;         /* MM_ELIMIT once past the line limit */
+    const char *line; /* the current entry: ll bytes */
+    size_t ll;
 } line_reader;
 
-/* The next entry, trimmed; false at the end or past the limit (r->rc). */
-static bool next_entry(line_reader *r, const char **line, size_t *ll,
-                       mm_err *err)
+/* The next entry, trimmed, in r->line; false at the end or past the limit
+ * (r->rc). */
+static bool next_entry(line_reader *r, mm_err *err)
 {
-    while (next_line(r->text, r->len, &r->pos, line, ll)) {
+    while (next_line(r->text, r->len, &r->pos, &r->line, &r->ll)) {
         r->lineno++;
         if (r->lineno > MM_HUB_GRAPH_MAX_LINES) {
             r->rc = mm_err_set(err, MM_ELIMIT, r->name, r->lineno,
                                "more than %u lines", MM_HUB_GRAPH_MAX_LINES);
             return false;
         }
-        trim(line, ll);
-        if (*ll != 0 && (*line)[0] != '#')
+        trim(&r->line, &r->ll);
+        if (r->ll != 0 && r->line[0] != '#')
             return true;
     }
     return false;
@@ -68,20 +70,18 @@ static bool next_entry(line_reader *r, const char **line, size_t *ll,
 mm_rc mm_hub_graph_parse(const char *name, const char *text, size_t len,
                          mm_link_fn fn, void *ud, mm_err *err)
 {
-    line_reader r = {name, text, len, 0, 0, MM_OK};
-    size_t ll;
-    const char *line;
+    line_reader r = {.name = name, .text = text, .len = len};
     bool seen_data = false;
-    while (next_entry(&r, &line, &ll, err)) {
-        if (ll > 512)
+    while (next_entry(&r, err)) {
+        if (r.ll > 512)
             return mm_err_set(err, MM_EPARSE, name, r.lineno,
                               "line longer than 512 bytes");
-        if (memchr(line, '\0', ll))
+        if (memchr(r.line, '\0', r.ll))
             return mm_err_set(err, MM_EPARSE, name, r.lineno, "NUL byte");
         const char *f[4];
         size_t fl[4];
         unsigned nf = 0;
-        const char *p = line, *end = line + ll;
+        const char *p = r.line, *end = r.line + r.ll;
         for (;;) {
             const char *c = memchr(p, ',', (size_t)(end - p));
             const char *fe = c ? c : end;
@@ -250,9 +250,7 @@ static mm_rc query_terms(const char *q, const char *source, mm_stateioc_fn fn,
 mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
                        mm_stateioc_fn fn, void *ud, mm_err *err)
 {
-    line_reader r = {name, text, len, 0, 0, MM_OK};
-    size_t ll;
-    const char *line;
+    line_reader r = {.name = name, .text = text, .len = len};
     size_t k = 0;
     while (k < len && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' ||
                        text[k] == '\t'))
@@ -260,11 +258,11 @@ mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
     bool ndjson = k < len && text[k] == '{';
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    while (next_entry(&r, &line, &ll, err)) {
+    while (next_entry(&r, err)) {
         mm_rc rc;
         if (ndjson) {
             json_error_t je;
-            json_t *o = json_loadb(line, ll, 0, &je);
+            json_t *o = json_loadb(r.line, r.ll, 0, &je);
             if (!json_is_object(o)) {
                 json_decref(o);
                 return mm_err_set(err, MM_EPARSE, name, r.lineno,
@@ -285,14 +283,14 @@ mm_rc mm_hub_ioc_parse(const char *name, const char *text, size_t len,
             mm_stateioc i;
             memset(&i, 0, sizeof i);
             snprintf(i.source, sizeof i.source, "%s", base);
-            const char *hash = memchr(line, '#', ll);
+            const char *hash = memchr(r.line, '#', r.ll);
             if (hash) {
-                ll = (size_t)(hash - line);
-                trim(&line, &ll);
+                r.ll = (size_t)(hash - r.line);
+                trim(&r.line, &r.ll);
             }
-            if (!classify(line, ll, &i)) {
+            if (!classify(r.line, r.ll, &i)) {
                 mm_addr a;
-                if (ll < 48 && mm_addr_parse(line, ll, &a) == MM_OK)
+                if (r.ll < 48 && mm_addr_parse(r.line, r.ll, &a) == MM_OK)
                     continue; /* reserved address: never an indicator */
                 return mm_err_set(err, MM_EPARSE, name, r.lineno,
                                   "not an IP address or domain name");

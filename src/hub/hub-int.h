@@ -597,4 +597,20 @@ typedef mm_rc mm_hub__scs_request_mark_op(mm_store *s, int64_t id, int state,
                                           const char *reason, int64_t now_ms,
                                           mm_err *err);
 
+/* The two functions of an enum's names table (as core/event.c has them):
+ * name_fn(v) is table[v], or `dflt` when v is out of range; from_fn(s, &v)
+ * sets v to the index of name s and says whether there is one. */
+#define MM_HUB_NAMES(name_fn, from_fn, type, table, count, dflt)              \
+    const char *name_fn(type v)                                               \
+    {                                                                         \
+        return (unsigned)v < (count) ? (table)[v] : (dflt);                   \
+    }                                                                         \
+    bool from_fn(const char *s, type *out)                                    \
+    {                                                                         \
+        int i = mm_name_index(table, count, s, strlen(s));                    \
+        if (i >= 0)                                                           \
+            *out = (type)i;                                                   \
+        return i >= 0;                                                        \
+    }
+
 #endif /* MM_HUB_INT_H */

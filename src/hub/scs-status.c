@@ -298,10 +298,11 @@ mm_rc mm_hub_scs_require(mm_store *st, const char *buyer, const char *supplier,
 
 typedef struct rows_ctx {
     const char *buyer;
-    mm_hub_scs_row *v;
-    size_t n;
+    mm_hub_scs_row *v; /* n rows, room for cap (mm_grow) */
+    size_t n, cap;
 } rows_ctx;
 
+/* A row for each supplier of the buyer. */
 static mm_rc collect_supplier(const mm_link *l, void *ud)
 {
     rows_ctx *x = ud;
@@ -309,7 +310,7 @@ static mm_rc collect_supplier(const mm_link *l, void *ud)
         return MM_OK;
     if (x->n >= MM_HUB_SCS_SUPPLIERS_MAX)
         return MM_ELIMIT;
-    mm_hub_scs_row *nv = realloc(x->v, (x->n + 1) * sizeof *nv);
+    mm_hub_scs_row *nv = mm_grow(x->v, &x->cap, x->n + 1, sizeof *nv, 8);
     if (!nv)
         return MM_ENOMEM;
     x->v = nv;
@@ -387,7 +388,7 @@ mm_rc mm_hub_scs_status(mm_store *st, const char *buyer, mm_hub_scs_row **rows,
 {
     *rows = NULL;
     *n = 0;
-    rows_ctx x = {buyer, NULL, 0};
+    rows_ctx x = {.buyer = buyer};
     mm_rc rc = mm_store_link_list(st, collect_supplier, &x, err);
     if (rc == MM_ELIMIT)
         rc = mm_err_set(err, MM_ELIMIT, buyer, 0, "more than %u suppliers",

@@ -11,32 +11,12 @@
 static const char *const kind_names[MM_TK_COUNT] = {"sme", "buyer", "critical",
                                                     "provider"};
 
-const char *mm_tenant_kind_name(mm_tenant_kind k)
-{
-    return (unsigned)k < MM_TK_COUNT ? kind_names[k] : "sme";
-}
-
-bool mm_tenant_kind_from_name(const char *s, mm_tenant_kind *out)
-{
-    int i = mm_name_index(kind_names, MM_TK_COUNT, s, strlen(s));
-    if (i >= 0)
-        *out = (mm_tenant_kind)i;
-    return i >= 0;
-}
+MM_HUB_NAMES(mm_tenant_kind_name, mm_tenant_kind_from_name, mm_tenant_kind,
+             kind_names, MM_TK_COUNT, "sme")
 
 bool mm_hub_id_valid(const char *s)
 {
     return mm_name_valid(s, strlen(s), MM_HUB_ID_MAX);
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 void mm_hub_token_new(char *out, size_t outlen)
@@ -53,7 +33,7 @@ void mm_hub_token_new(char *out, size_t outlen)
     } else {
         randombytes_buf(r, sizeof r);
     }
-    hex(r, sizeof r, h);
+    sodium_bin2hex(h, sizeof h, r, sizeof r);
     snprintf(out, outlen, "mmt_%s", h);
 }
 
@@ -62,7 +42,7 @@ void mm_hub_token_hash(const char *token, size_t len, char *out, size_t outlen)
     uint8_t d[crypto_hash_sha256_BYTES];
     char h[65];
     crypto_hash_sha256(d, (const unsigned char *)token, len);
-    hex(d, sizeof d, h);
+    sodium_bin2hex(h, sizeof h, d, sizeof d);
     snprintf(out, outlen, "%s", h);
 }
 
@@ -78,7 +58,7 @@ void mm_hub_uuid(const char *ns, const char *name, char out[37])
     d[6] = (uint8_t)((d[6] & 0x0f) | 0x40); /* version 4 layout */
     d[8] = (uint8_t)((d[8] & 0x3f) | 0x80); /* RFC 4122 variant */
     char h[33];
-    hex(d, 16, h);
+    sodium_bin2hex(h, sizeof h, d, 16);
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,
              h + 20);
 }

@@ -37,10 +37,20 @@ static void describe_key(const mm_campaign *c, char *ja, char *en, size_t n)
              "names");
 }
 
-/* The supplier names a warning may disclose, in one language: the list and
- * the clause around it (named, named plus a hidden count, or none named). */
+/* The clause around the supplier names a warning may disclose, in one
+ * language: named, named plus a hidden count, or none named. */
 typedef struct {
     const char *sep, *pre, *hidden_pre, *hidden_post, *post, *none;
+} clause_words;
+
+static const clause_words clause_ja = {"、", "（社名: ", " ほか非公開",
+                                       "社", "）",       "（社名は非公開）"};
+static const clause_words clause_en = {
+    ", ", " (named: ", "; ", " not disclosed", ")", " (names not disclosed)"};
+
+/* The supplier names in one language, and the words around them. */
+typedef struct {
+    const clause_words *w;
     char list[900];
     size_t len;
 } name_list;
@@ -49,19 +59,80 @@ static void name_list_add(name_list *l, const char *name)
 {
     if (l->len < sizeof l->list - 300)
         l->len += (size_t)snprintf(l->list + l->len, sizeof l->list - l->len,
-                                   "%s%s", l->len ? l->sep : "", name);
+                                   "%s%s", l->len ? l->w->sep : "", name);
 }
 
 static void name_clause(const name_list *l, unsigned hidden, char *out,
                         size_t n)
 {
+    const clause_words *w = l->w;
     if (l->len && hidden)
-        snprintf(out, n, "%s%s%s%u%s%s", l->pre, l->list, l->hidden_pre,
-                 hidden, l->hidden_post, l->post);
+        snprintf(out, n, "%s%s%s%u%s%s", w->pre, l->list, w->hidden_pre,
+                 hidden, w->hidden_post, w->post);
     else if (l->len)
-        snprintf(out, n, "%s%s%s", l->pre, l->list, l->post);
+        snprintf(out, n, "%s%s%s", w->pre, l->list, w->post);
     else
-        snprintf(out, n, "%s", l->none);
+        snprintf(out, n, "%s", w->none);
+}
+
+/* The texts of the three warnings, Japanese and English; the arguments
+ * each takes follow it where it is formatted. */
+#define SUPPLIER_JA                                                                                       \
+    "【mamori 取引先警告】あなたの取引先（仕入先）%u社が、%u時間以内に"        \
+    "同じ攻撃元（%s）から攻撃を受けました%s。攻撃者がサプライチェーンを"   \
+    "たどっている可能性があります。今すぐ行うこと: (1) 今週はこれらの"       \
+    "取引先からのメール・添付ファイル・振込先変更の依頼に特に注意する、" \
+    "(2) 取引先に状況と支援の要否を確認する、(3) 同じ攻撃元を自社でも"        \
+    "遮断する（mamori の共有リストに登録済み）。"
+
+#define SUPPLIER_EN                                                           \
+    "[mamori supply-chain warning] %u of your suppliers were "                \
+    "attacked by the same source (%s) within %u hour%s%s. The "               \
+    "attacker may be walking your supply chain. Do now: (1) this "            \
+    "week, treat mail, attachments and requests to change bank "              \
+    "details from these suppliers with extra care; (2) ask them what "        \
+    "happened and whether they need help; (3) block the same source "         \
+    "at your company (it is already in the mamori shared feed)."
+
+#define HIT_JA                                                                                     \
+    "【mamori 警告】あなたの会社を狙った%sからの攻撃が、%u時間以内に"    \
+    "%u社で確認されました（あなたの会社を含む）。同じ攻撃者が複数の" \
+    "会社を順番に狙っています。今すぐ行うこと: (1) この攻撃元を遮断"   \
+    "する（mamori の共有リストに登録済み）、(2) インターネットに公開"    \
+    "している管理画面・SSH・VPN のパスワードが使い回しでないか確認"     \
+    "する、(3) 心当たりのないログイン成功がないか、IT 担当者または"     \
+    "サポート窓口に確認を依頼する。"
+
+#define HIT_EN                                                                \
+    "[mamori warning] The attack on your company from %s was "                \
+    "seen at %u companies within %u hour%s (yours included). The "            \
+    "same attacker is working through several companies. Do now: "            \
+    "(1) block this source (it is already in the mamori shared "              \
+    "feed); (2) check that the passwords of admin pages, SSH and "            \
+    "VPN open to the internet are not reused; (3) ask your IT "               \
+    "contact or support desk to look for logins you do not "                  \
+    "recognise."
+
+#define CRITICAL_JA                                                                                 \
+    "【mamori 重要インフラ警告】あなたのサプライチェーン（%u段階以内）" \
+    "の%u社が同じ攻撃元（%s）から攻撃を受けています（確認%u社、"          \
+    "スコア%u）。今すぐ行うこと: (1) 取引先経由の接続（VPN・保守回線・"  \
+    "ファイル共有）のログを確認する、(2) この攻撃元を遮断する、"         \
+    "(3) 必要に応じて所管省庁・IPA・JPCERT/CC へ報告する。"
+
+#define CRITICAL_EN                                                           \
+    "[mamori critical-infrastructure warning] %u companies in "               \
+    "your supply chain (within %u tiers) were attacked by the "               \
+    "same source (%s) (seen at %u companies, score %u). Do now: "             \
+    "(1) review the logs of supplier connections (VPN, "                      \
+    "maintenance lines, file sharing); (2) block this source; "               \
+    "(3) report to your regulator, IPA or JPCERT/CC as needed."
+
+/* Starts warning w of this kind; the caller formats its two texts. */
+static void warning_begin(mm_warning *w, const char *kind)
+{
+    memset(w, 0, sizeof *w);
+    snprintf(w->kind, sizeof w->kind, "%s", kind);
 }
 
 static unsigned span_hours(const mm_campaign *c)
@@ -145,18 +216,7 @@ static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
 {
     mm_hub *h = x->h;
     unsigned m = 0, hidden = 0;
-    name_list ja = {.sep = "、",
-                    .pre = "（社名: ",
-                    .hidden_pre = " ほか非公開",
-                    .hidden_post = "社",
-                    .post = "）",
-                    .none = "（社名は非公開）"};
-    name_list en = {.sep = ", ",
-                    .pre = " (named: ",
-                    .hidden_pre = "; ",
-                    .hidden_post = " not disclosed",
-                    .post = ")",
-                    .none = " (names not disclosed)"};
+    name_list ja = {.w = &clause_ja}, en = {.w = &clause_en};
     for (unsigned i = 0; i < c->nhits; i++) {
         bool disc = false;
         if (!is_customer_of(h, c->hits[i].tenant, cust, &disc))
@@ -177,26 +237,10 @@ static mm_rc warn_supplier(ingest_ctx *x, const camp *c, unsigned cust,
     name_clause(&ja, hidden, pj, sizeof pj);
     name_clause(&en, hidden, pe, sizeof pe);
     unsigned hrs = span_hours(&c->c);
-    memset(w, 0, sizeof *w);
-    snprintf(w->kind, sizeof w->kind, "supplier");
-    snprintf(
-        w->text_ja, sizeof w->text_ja,
-        "【mamori 取引先警告】あなたの取引先（仕入先）%u社が、%u時間以内に"
-        "同じ攻撃元（%s）から攻撃を受けました%s。攻撃者がサプライチェーンを"
-        "たどっている可能性があります。今すぐ行うこと: (1) 今週はこれらの"
-        "取引先からのメール・添付ファイル・振込先変更の依頼に特に注意する、"
-        "(2) 取引先に状況と支援の要否を確認する、(3) 同じ攻撃元を自社でも"
-        "遮断する（mamori の共有リストに登録済み）。",
-        m, hrs, kja, pj);
-    snprintf(w->text_en, sizeof w->text_en,
-             "[mamori supply-chain warning] %u of your suppliers were "
-             "attacked by the same source (%s) within %u hour%s%s. The "
-             "attacker may be walking your supply chain. Do now: (1) this "
-             "week, treat mail, attachments and requests to change bank "
-             "details from these suppliers with extra care; (2) ask them what "
-             "happened and whether they need help; (3) block the same source "
-             "at your company (it is already in the mamori shared feed).",
-             m, ken, hrs, hrs == 1 ? "" : "s", pe);
+    warning_begin(w, "supplier");
+    snprintf(w->text_ja, sizeof w->text_ja, SUPPLIER_JA, m, hrs, kja, pj);
+    snprintf(w->text_en, sizeof w->text_en, SUPPLIER_EN, m, ken, hrs,
+             hrs == 1 ? "" : "s", pe);
     return put_warning(x, c, cust, w);
 }
 
@@ -221,28 +265,11 @@ mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
     unsigned hrs = span_hours(&c->c);
     /* 1: every newly hit tenant */
     for (unsigned i = 0; i < nfresh && rc == MM_OK; i++) {
-        memset(w, 0, sizeof *w);
-        snprintf(w->kind, sizeof w->kind, "hit");
-        snprintf(
-            w->text_ja, sizeof w->text_ja,
-            "【mamori 警告】あなたの会社を狙った%sからの攻撃が、%u時間以内に"
-            "%u社で確認されました（あなたの会社を含む）。同じ攻撃者が複数の"
-            "会社を順番に狙っています。今すぐ行うこと: (1) この攻撃元を遮断"
-            "する（mamori の共有リストに登録済み）、(2) インターネットに公開"
-            "している管理画面・SSH・VPN のパスワードが使い回しでないか確認"
-            "する、(3) 心当たりのないログイン成功がないか、IT 担当者または"
-            "サポート窓口に確認を依頼する。",
-            kja, hrs, c->c.tenants);
-        snprintf(w->text_en, sizeof w->text_en,
-                 "[mamori warning] The attack on your company from %s was "
-                 "seen at %u companies within %u hour%s (yours included). The "
-                 "same attacker is working through several companies. Do now: "
-                 "(1) block this source (it is already in the mamori shared "
-                 "feed); (2) check that the passwords of admin pages, SSH and "
-                 "VPN open to the internet are not reused; (3) ask your IT "
-                 "contact or support desk to look for logins you do not "
-                 "recognise.",
-                 ken, c->c.tenants, hrs, hrs == 1 ? "" : "s");
+        warning_begin(w, "hit");
+        snprintf(w->text_ja, sizeof w->text_ja, HIT_JA, kja, hrs,
+                 c->c.tenants);
+        snprintf(w->text_en, sizeof w->text_en, HIT_EN, ken, c->c.tenants, hrs,
+                 hrs == 1 ? "" : "s");
         rc = put_warning(x, c, fresh[i], w);
         sent[fresh[i]] = 1;
     }
@@ -283,24 +310,11 @@ mm_rc mm_hub__warn_new(ingest_ctx *x, const camp *c, const uint32_t *fresh,
     for (unsigned v = 0; v < h->nten && rc == MM_OK; v++) {
         if (!reached_new[v] || h->ten[v].t.kind != MM_TK_CRITICAL || sent[v])
             continue;
-        memset(w, 0, sizeof *w);
-        snprintf(w->kind, sizeof w->kind, "critical");
-        snprintf(
-            w->text_ja, sizeof w->text_ja,
-            "【mamori 重要インフラ警告】あなたのサプライチェーン（%u段階以内）"
-            "の%u社が同じ攻撃元（%s）から攻撃を受けています（確認%u社、"
-            "スコア%u）。今すぐ行うこと: (1) 取引先経由の接続（VPN・保守回線・"
-            "ファイル共有）のログを確認する、(2) この攻撃元を遮断する、"
-            "(3) 必要に応じて所管省庁・IPA・JPCERT/CC へ報告する。",
-            h->p.ci_depth, chain[v], kja, c->c.tenants, c->c.score);
-        snprintf(w->text_en, sizeof w->text_en,
-                 "[mamori critical-infrastructure warning] %u companies in "
-                 "your supply chain (within %u tiers) were attacked by the "
-                 "same source (%s) (seen at %u companies, score %u). Do now: "
-                 "(1) review the logs of supplier connections (VPN, "
-                 "maintenance lines, file sharing); (2) block this source; "
-                 "(3) report to your regulator, IPA or JPCERT/CC as needed.",
-                 chain[v], h->p.ci_depth, ken, c->c.tenants, c->c.score);
+        warning_begin(w, "critical");
+        snprintf(w->text_ja, sizeof w->text_ja, CRITICAL_JA, h->p.ci_depth,
+                 chain[v], kja, c->c.tenants, c->c.score);
+        snprintf(w->text_en, sizeof w->text_en, CRITICAL_EN, chain[v],
+                 h->p.ci_depth, ken, c->c.tenants, c->c.score);
         rc = put_warning(x, c, v, w);
         sent[v] |= 4;
     }
