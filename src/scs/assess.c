@@ -35,17 +35,35 @@ struct mm_scs_assessment {
     json_t *doc;
 };
 
-static const char *const status_names[] = {
-    [MM_SCS_ST_MET] = "met",
-    [MM_SCS_ST_MET_BY_EVIDENCE] = "met_by_evidence",
-    [MM_SCS_ST_NOT_MET] = "not_met",
-    [MM_SCS_ST_UNKNOWN] = "unknown",
-    [MM_SCS_ST_CONTRADICTED] = "contradicted",
+/* Each status: its name in the documents and its label for people (the
+ * reports find the label by the name). */
+static const struct {
+    const char *name, *ja, *en;
+} statuses[] = {
+    [MM_SCS_ST_MET] = {"met", "満たしている", "met"},
+    [MM_SCS_ST_MET_BY_EVIDENCE] = {"met_by_evidence",
+                                   "満たしている（自動の証拠による）",
+                                   "met (by evidence)"},
+    [MM_SCS_ST_NOT_MET] = {"not_met", "満たしていない", "not met"},
+    [MM_SCS_ST_UNKNOWN] = {"unknown", "不明（満たしていない扱い）",
+                           "unknown (counts as not met)"},
+    [MM_SCS_ST_CONTRADICTED] =
+        {"contradicted",
+         "回答と自動の証拠が食い違い（解消するまで未達成の扱い）",
+         "answer and evidence disagree (not met until resolved)"},
 };
 
 const char *mm_scs_status_name(mm_scs_status s)
 {
-    return (unsigned)s <= MM_SCS_ST_CONTRADICTED ? status_names[s] : "?";
+    return (unsigned)s <= MM_SCS_ST_CONTRADICTED ? statuses[s].name : "?";
+}
+
+const char *scs_status_label(const char *st, mm_scs_lang lang)
+{
+    for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++)
+        if (strcmp(st, statuses[i].name) == 0)
+            return lang == MM_SCS_JA ? statuses[i].ja : statuses[i].en;
+    return st;
 }
 
 static const char *verdict_name(scs_verdict v)

@@ -4,6 +4,7 @@
  * of a requirement criterion. */
 #include "scs-int.h"
 
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,6 +474,22 @@ static void day_of(int64_t t, char out[11])
     out[10] = '\0';
 }
 
+/* The reason in both languages, for the findings whose Japanese and English
+ * texts take the same arguments in the same order. */
+static void say(char *ja, size_t jl, char *en, size_t el, const char *fja,
+                const char *fen, ...) __attribute__((format(printf, 5, 7)));
+static void say(char *ja, size_t jl, char *en, size_t el, const char *fja,
+                const char *fen, ...)
+{
+    va_list ap, aq;
+    va_start(ap, fen);
+    va_copy(aq, ap);
+    vsnprintf(ja, jl, fja, ap);
+    vsnprintf(en, el, fen, aq);
+    va_end(aq);
+    va_end(ap);
+}
+
 /* check:NAME within Nd — the hub's finding, if its data is recent. */
 static scs_verdict eval_check(const mm_scs_evidence *ev,
                               const mm_scs_probe *pr, char *ja, size_t jl,
@@ -517,20 +534,17 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
         if (best && best->last_seen >= limit) {
             day_of(best->last_seen, day);
             if (pr->kind == MM_SCS_PROBE_SEEN) {
-                snprintf(ja, jl,
-                         "%s のログを %s まで受信しています（%llu 件）",
-                         best->name, day, (unsigned long long)best->events);
-                snprintf(en, el, "%s logs received up to %s (%llu events)",
-                         best->name, day, (unsigned long long)best->events);
+                say(ja, jl, en, el,
+                    "%s のログを %s まで受信しています（%llu 件）",
+                    "%s logs received up to %s (%llu events)", best->name, day,
+                    (unsigned long long)best->events);
             } else {
-                snprintf(ja, jl,
-                         "%s のログで通信の遮断を確認しました（%llu "
-                         "件、%s まで）",
-                         best->name, (unsigned long long)best->denied, day);
-                snprintf(en, el,
-                         "%s logs show traffic being denied (%llu, up to "
-                         "%s)",
-                         best->name, (unsigned long long)best->denied, day);
+                say(ja, jl, en, el,
+                    "%s のログで通信の遮断を確認しました（%llu "
+                    "件、%s まで）",
+                    "%s logs show traffic being denied (%llu, up to "
+                    "%s)",
+                    best->name, (unsigned long long)best->denied, day);
             }
             return SCS_EV_SUPPORTS;
         }
@@ -564,16 +578,13 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
             return SCS_EV_NONE;
         json_t *ih = json_object_get(inventory, "hosts");
         if (ih && (uint64_t)json_integer_value(ih) < ev->hosts_observed) {
-            snprintf(ja, jl,
-                     "センサーは %llu 台の機器を観測しましたが、台帳には "
-                     "%lld 台しかありません",
-                     (unsigned long long)ev->hosts_observed,
-                     (long long)json_integer_value(ih));
-            snprintf(en, el,
-                     "the sensor observed %llu hosts but the inventory "
-                     "lists only %lld",
-                     (unsigned long long)ev->hosts_observed,
-                     (long long)json_integer_value(ih));
+            say(ja, jl, en, el,
+                "センサーは %llu 台の機器を観測しましたが、台帳には "
+                "%lld 台しかありません",
+                "the sensor observed %llu hosts but the inventory "
+                "lists only %lld",
+                (unsigned long long)ev->hosts_observed,
+                (long long)json_integer_value(ih));
             return SCS_EV_CONTRADICTS;
         }
         snprintf(ja, jl, "センサーが %llu 台の機器を観測しています%s",
@@ -635,14 +646,12 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
         if (!ev->has_feed)
             return SCS_EV_NONE;
         if (!ev->feed_applied || strcmp(ev->blocking, "none") == 0) {
-            snprintf(ja, jl,
-                     "共有フィードが通信の遮断に使われていません（applied=%s, "
-                     "blocking=%s）",
-                     ev->feed_applied ? "true" : "false", ev->blocking);
-            snprintf(en, el,
-                     "the shared feed is not used for blocking "
-                     "(applied=%s, blocking=%s)",
-                     ev->feed_applied ? "true" : "false", ev->blocking);
+            say(ja, jl, en, el,
+                "共有フィードが通信の遮断に使われていません（applied=%s, "
+                "blocking=%s）",
+                "the shared feed is not used for blocking "
+                "(applied=%s, blocking=%s)",
+                ev->feed_applied ? "true" : "false", ev->blocking);
             return SCS_EV_CONTRADICTS;
         }
         if (!ev->feed_last_pull || ev->feed_last_pull < limit) {
@@ -650,25 +659,20 @@ scs_verdict scs_evidence_eval(const mm_scs_evidence *ev,
                 day_of(ev->feed_last_pull, day);
             else
                 snprintf(day, sizeof day, "-");
-            snprintf(
-                ja, jl,
+            say(ja, jl, en, el,
                 "共有フィードが %u 日以上更新されていません（最終取得 %s）",
+                "the shared feed has not been pulled for %u days or "
+                "more (last pull %s)",
                 pr->within_days, day);
-            snprintf(en, el,
-                     "the shared feed has not been pulled for %u days or "
-                     "more (last pull %s)",
-                     pr->within_days, day);
             return SCS_EV_CONTRADICTS;
         }
         day_of(ev->feed_last_pull, day);
-        snprintf(ja, jl,
-                 "共有フィードを %s で適用し、危険な宛先への通信を遮断して"
-                 "います（最終取得 %s）",
-                 ev->blocking, day);
-        snprintf(en, el,
-                 "the shared feed is applied with %s and blocks dangerous "
-                 "destinations (last pull %s)",
-                 ev->blocking, day);
+        say(ja, jl, en, el,
+            "共有フィードを %s で適用し、危険な宛先への通信を遮断して"
+            "います（最終取得 %s）",
+            "the shared feed is applied with %s and blocks dangerous "
+            "destinations (last pull %s)",
+            ev->blocking, day);
         return SCS_EV_SUPPORTS;
     }
     }

@@ -14,22 +14,6 @@ const char *scs_jstr(const json_t *o, const char *key)
     return s ? s : "";
 }
 
-const char *scs_status_label(const char *st, mm_scs_lang lang)
-{
-    if (strcmp(st, "met") == 0)
-        return T("満たしている", "met");
-    if (strcmp(st, "met_by_evidence") == 0)
-        return T("満たしている（自動の証拠による）", "met (by evidence)");
-    if (strcmp(st, "not_met") == 0)
-        return T("満たしていない", "not met");
-    if (strcmp(st, "unknown") == 0)
-        return T("不明（満たしていない扱い）", "unknown (counts as not met)");
-    if (strcmp(st, "contradicted") == 0)
-        return T("回答と自動の証拠が食い違い（解消するまで未達成の扱い）",
-                 "answer and evidence disagree (not met until resolved)");
-    return st;
-}
-
 const char *scs_answer_label(const char *a, mm_scs_lang lang)
 {
     if (strcmp(a, "yes") == 0)

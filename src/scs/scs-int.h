@@ -105,7 +105,7 @@ const char *scs_jstr(const json_t *o, const char *key);
 /* One line: every rung of the document's "ladder" (met/total, reached)
  * and the next rung; HTML-safe (only catalogue level names and numbers). */
 mm_rc scs_ladder_text(const json_t *a, mm_scs_lang lang, bool html, mm_buf *o);
-/* Label of a status name in the language. */
+/* Label of a status name in the language (assess.c, beside the names). */
 const char *scs_status_label(const char *status, mm_scs_lang lang);
 /* Label of an answer name in the language. */
 const char *scs_answer_label(const char *answer, mm_scs_lang lang);
