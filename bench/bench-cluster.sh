@@ -12,7 +12,12 @@
 #  2. warning latency through the bus with 3 front ends: 200 keys, each
 #     sighted by tenant A then tenant B; from the ack of B's upload to the
 #     warning readable in A's inbox through a front end (from PostgreSQL);
-#  3. bytes on disk per stored event: PostgreSQL (pg_total_relation_size
+#  3. CPU per event of each component (front ends, NATS nodes,
+#     correlator, PostgreSQL) in each run, from /proc/PID/stat (a shared
+#     machine slows wall time, not the CPU an event costs); then 3 front
+#     ends with requests of 10 and of 1 event (what sensors send: a few
+#     events at a time);
+#  4. bytes on disk per stored event: PostgreSQL (pg_total_relation_size
 #     of the events partitions and event_keys) and the JetStream store of
 #     one node (the stream keeps every batch: no MaxAge is set).
 # Usage: bench/bench-cluster.sh DIR EVENTS [SQLITE_EVENTS_PER_S]
@@ -50,15 +55,41 @@ for i in 1 2 3; do
 done
 build/mamori hub correlate --store "$BUS_DB" --bus "$MM_NATS_URLS" --dir "$h" \
   2>>"$D/correlate.log" & PIDS+=($!)
+CORR=$!
+FES="${PIDS[*]:0:3}"
+NATS="$(for f in "$MM_CLUSTER_DIR"/nats[123]/pid; do cat "$f"; echo; done | tr '\n' ' ')"
+PGM=$(head -1 "$MM_CLUSTER_DIR/pg/data/postmaster.pid")
+# cpu_ticks PID…: user+system ticks of the processes and of their reaped
+# children; pg_ticks: the postmaster's and its live backends'
+cpu_ticks() {
+  local t=0 p f
+  for p in "$@"; do
+    f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    f=${f##*) }
+    # shellcheck disable=SC2086
+    set -- $f
+    t=$((t + ${12} + ${13} + ${14} + ${15}))
+  done
+  echo $t
+}
+# shellcheck disable=SC2046
+pg_ticks() { cpu_ticks "$PGM" $(ps --ppid "$PGM" -o pid=); }
+# shellcheck disable=SC2086
+snapshot() { echo "$(cpu_ticks $FES) $(cpu_ticks $NATS) $(cpu_ticks $CORR) $(pg_ticks)"; }
 
-printf '  %-22s %14s %8s %16s %8s\n' "cluster (1 correlator)" "acked events/s" "/SQLite" "stored events/s" "/SQLite"
-for k in 1 2 3; do
+# run_k K BATCH EVENTS: the load over the first K front ends in requests of
+# BATCH events; its row: acknowledged and stored events/s against the
+# SQLite hub, CPU per event of each component during the run
+SENT=0
+run_k() {
+  local k=$1 b=$2 n=$3 urls before want t0 t1 got ack e2e c0 c1
   urls=$(IFS=,; echo "${URLS[*]:0:$k}")
   before=$(psql_q 'SELECT count(*) FROM events')
-  want=$((before + N / 1000 * 1000))
+  want=$((before + n / b * b))
+  c0=$(snapshot)
   t0=$(now)
-  build/bench-hub-load "$urls" "$TA" "$TB" - "$D/baseline.db" "$N" --tag "fe$k" \
-    --no-baseline --no-latency >"$D/fe$k.out" 2>&1 || true
+  build/bench-hub-load "$urls" "$TA" "$TB" - "$D/baseline.db" "$n" --tag "fe$k-$b" \
+    --batch "$b" --no-baseline --no-latency >"$D/fe$k-$b.out" 2>&1 || true
   got=$before
   for _ in $(seq 2400); do
     got=$(psql_q 'SELECT count(*) FROM events')
@@ -66,14 +97,37 @@ for k in 1 2 3; do
     sleep 0.25
   done
   t1=$(now)
-  ack=$(sed -n 's/.* \([0-9][0-9]*\) events\/s.*/\1/p' "$D/fe$k.out" | head -1)
+  c1=$(snapshot)
+  SENT=$((SENT + got - before))
+  ack=$(sed -n 's/.* \([0-9][0-9]*\) events\/s.*/\1/p' "$D/fe$k-$b.out" | head -1)
   e2e=$(calc "'%.0f' % (($got - $before) / ($t1 - $t0))")
-  printf '  %-22s %14s %8s %16s %8s\n' "$k front end(s)" "${ack:-?}" \
-    "$(calc "'%.2f' % (${ack:-0} / max($SQ, 1))")" "$e2e" "$(calc "'%.2f' % ($e2e / max($SQ, 1))")"
+  python3 - "$c0" "$c1" "$(getconf CLK_TCK)" "$((got - before))" "$k" "$b" "${ack:-0}" "$e2e" "$SQ" \
+    "$IDLE" "$(calc "$t1 - $t0")" <<'EOP'
+import sys
+a, b, idle = [list(map(float, x.split())) for x in (sys.argv[1], sys.argv[2], sys.argv[10])]
+hz, ev, k, batch, ack, e2e, sq = map(int, sys.argv[3:10])
+dt = float(sys.argv[11])
+# minus what the component burns idle (heartbeats, reloads) over the run
+us = ["%6.1f" % (max(y - x - i * dt, 0) / hz * 1e6 / max(ev, 1)) for x, y, i in zip(a, b, idle)]
+print("  %2d %6d %10d %7.2f %10d %7.2f   %s" % (k, batch, ack, ack / max(sq, 1), e2e, e2e / max(sq, 1), " ".join(us)))
+EOP
   [ "$got" -ge "$want" ] || echo "  !! $k front end(s): the correlator stored $((got - before))/$((want - before)) events"
-  grep -q ', 0 failed batches' "$D/fe$k.out" || grep '^hub ingest' "$D/fe$k.out" | sed 's/^/  !! /'
-done
-echo "  (SQLite hub in the same run: $SQ events/s; stored = from the first upload until the correlator has committed the last event)"
+  grep -q ', 0 failed batches' "$D/fe$k-$b.out" || grep '^hub ingest' "$D/fe$k-$b.out" | sed 's/^/  !! /'
+}
+# idle CPU (ticks/s) of each component over 5 s, subtracted in run_k
+i0=$(snapshot) ti0=$(now)
+sleep 5
+i1=$(snapshot) ti1=$(now)
+IDLE=$(python3 -c "import sys; a, b = sys.argv[1].split(), sys.argv[2].split(); print(' '.join('%.2f' % ((int(y) - int(x)) / ($ti1 - $ti0)) for x, y in zip(a, b)))" "$i0" "$i1")
+echo "  idle CPU, ticks/s of $(getconf CLK_TCK) (front ends, NATS, correlator, PostgreSQL): $IDLE"
+echo "  front  batch   acked ev/s /SQLite stored ev/s /SQLite   CPU us/event: front ends, NATS (3), correlator, PostgreSQL"
+echo "  ends  (events)"
+run_k 1 1000 "$N"
+run_k 2 1000 "$N"
+run_k 3 1000 "$N"
+run_k 3 10 $((N / 10))
+run_k 3 1 $((N / 20))
+echo "  (one correlator; SQLite hub in the same run: $SQ events/s; stored = from the first upload until the correlator has committed the last event; CPU from /proc/PID/stat of the processes, their idle CPU subtracted: the machine's load slows wall time, not the CPU an event costs)"
 
 # 2. warning latency through the bus, the backlog drained
 urls=$(IFS=,; echo "${URLS[*]}")
@@ -81,13 +135,13 @@ build/bench-hub-load "$urls" "$TA" "$TB" - "$D/baseline.db" 0 --tag lat \
   --bus-latency >"$D/lat.out" 2>&1 || true
 sed 's/^/  /' "$D/lat.out"
 
-# 3. bytes per stored event
+# 4. bytes per stored event
 ev=$(psql_q 'SELECT count(*) FROM events')
 pg=$(psql_q "SELECT coalesce(sum(pg_total_relation_size(inhrelid)),0) FROM pg_inherits WHERE inhparent='events'::regclass")
 keys=$(psql_q "SELECT pg_total_relation_size('event_keys')")
 js=$(du -sb "$MM_CLUSTER_DIR/nats1/jetstream" | cut -f1)
-sent=$(( 3 * (N / 1000 * 1000) + 400 ))
+sent=$((SENT + 400))
 json=$(psql_q 'SELECT round(avg(length(json))) FROM events')
 echo "  disk: PostgreSQL events (partitions, indexes, TOAST) $((pg / ev)) B/event + event_keys $((keys / ev)) B/event" \
   "(${ev} events, raw JSON ${json} B/event); JetStream store of one node $((js / sent)) B/event" \
-  "(${js} B for ${sent} events in batches of 1000, R3: x3 over the cluster)"
+  "(${js} B for ${sent} events, most in batches of 1000; R3: x3 over the cluster)"

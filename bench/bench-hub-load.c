@@ -4,13 +4,14 @@
  *
  *   bench-hub-load URL[,URL…] TOKEN_A TOKEN_B HUB_DB BASELINE_DB [EVENTS]
  *                  [--zstd] [--tag T] [--no-baseline] [--no-latency]
- *                  [--bus-latency]
+ *                  [--bus-latency] [--batch N]
  *
  * 1. Sustained ingest: per URL (one per front end) two threads, each with
  *    one keep-alive libcurl connection, one with tenant A's token, one
  *    with tenant B's, POST batches of 1000 events (bodies generated before
  *    the clock starts; each tenant's batches split evenly over the URLs).
- *    Reports events/s.
+ *    Reports events/s. --batch N (1..1000) sends N events per request
+ *    instead: real sensors upload a few events at a time.
  * 2. Baseline in the same run: the same rows inserted straight into SQLite
  *    (same table and unique index, WAL, synchronous=FULL, one transaction
  *    per 1000 rows, prepared statement). Reports rows/s and the ratio.
@@ -42,7 +43,7 @@
 #include <time.h>
 #include <zstd.h>
 
-#define BATCH 1000
+#define BATCH_MAX 1000
 #define URLS_MAX 16
 #define NLAT 200
 
@@ -63,7 +64,7 @@ typedef struct opts {
     char *urls[URLS_MAX];
     int nurl;
     const char *token_a, *token_b, *hub_db, *base_db, *tag;
-    size_t total;
+    size_t total, batch;
     bool zstd, baseline, latency, bus_latency;
 } opts;
 
@@ -170,10 +171,10 @@ static body *make_bodies(const opts *o, row *rows, size_t nb, size_t *raw,
 {
     body *bodies = malloc(nb * sizeof *bodies);
     for (size_t b = 0; b < nb; b++) {
-        char *p = malloc(BATCH * 256);
+        char *p = malloc(o->batch * 256);
         size_t len = 0;
-        for (size_t i = 0; i < BATCH; i++) {
-            row *r = &rows[b * BATCH + i];
+        for (size_t i = 0; i < o->batch; i++) {
+            row *r = &rows[b * o->batch + i];
             uint32_t v = rnd();
             snprintf(r->id, sizeof r->id, "%s%sb%zu-%zu", o->tag,
                      *o->tag ? "-" : "", b, i);
@@ -181,7 +182,7 @@ static body *make_bodies(const opts *o, row *rows, size_t nb, size_t *raw,
                      b < nb / 2 ? 45u : 47u, (v >> 16) & 255, (v >> 8) & 255,
                      (v & 255) | 1);
             len += (size_t)snprintf(
-                p + len, BATCH * 256 - len,
+                p + len, o->batch * 256 - len,
                 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
                 "\"alert\",\"severity\":\"medium\"},\"rule\":{\"id\":"
                 "\"ssh.bruteforce\"},\"source\":{\"ip\":\"%s\"}}\n",
@@ -239,11 +240,11 @@ static double ingest(const opts *o, body *bodies, size_t nb, size_t raw,
         *failed += w[i].failed;
     }
     double hub_s = now_s() - t0;
-    double rate = (double)(okb * BATCH) / hub_s;
-    printf("hub ingest: %zu events in %zu batches of %d over %d keep-alive "
+    double rate = (double)(okb * o->batch) / hub_s;
+    printf("hub ingest: %zu events in %zu batches of %zu over %d keep-alive "
            "connections to %d front end%s%s: "
            "%.2f s, %.0f events/s (%.1f MB/s of NDJSON), %zu failed batches\n",
-           okb * BATCH, okb, BATCH, nw, o->nurl, o->nurl > 1 ? "s" : "",
+           okb * o->batch, okb, o->batch, nw, o->nurl, o->nurl > 1 ? "s" : "",
            o->zstd ? " (zstd)" : "", hub_s, rate, (double)raw / hub_s / 1e6,
            *failed);
     return rate;
@@ -280,8 +281,8 @@ static double baseline(const opts *o, const row *rows, size_t nb)
     double t0 = now_s();
     for (size_t b = 0; b < nb; b++) {
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        for (size_t i = 0; i < BATCH; i++) {
-            const row *r = &rows[b * BATCH + i];
+        for (size_t i = 0; i < o->batch; i++) {
+            const row *r = &rows[b * o->batch + i];
             int jl = snprintf(
                 json, sizeof json,
                 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s\",\"kind\":"
@@ -309,11 +310,11 @@ static double baseline(const opts *o, const row *rows, size_t nb)
     double base_s = now_s() - t0;
     sqlite3_finalize(st);
     sqlite3_close(db);
-    double rate = (double)(nb * BATCH) / base_s;
+    double rate = (double)(nb * o->batch) / base_s;
     printf("baseline raw SQLite insert of the same rows (WAL, "
-           "synchronous=FULL, 1000 per "
+           "synchronous=FULL, %zu per "
            "transaction): %.2f s, %.0f rows/s\n",
-           base_s, rate);
+           o->batch, base_s, rate);
     return rate;
 }
 
@@ -482,7 +483,11 @@ static bool parse_args(int argc, char **argv, opts *o)
 {
     if (argc < 6)
         return false;
-    *o = (opts){.nurl = 0, .tag = "", .baseline = true, .latency = true};
+    *o = (opts){.nurl = 0,
+                .tag = "",
+                .batch = BATCH_MAX,
+                .baseline = true,
+                .latency = true};
     char *save = NULL;
     for (char *t = strtok_r(argv[1], ",", &save); t && o->nurl < URLS_MAX;
          t = strtok_r(NULL, ",", &save))
@@ -505,10 +510,12 @@ static bool parse_args(int argc, char **argv, opts *o)
             o->bus_latency = true;
         else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc)
             o->tag = argv[++i];
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
+            o->batch = strtoul(argv[++i], NULL, 10);
         else
             return false;
     }
-    return o->nurl > 0;
+    return o->nurl > 0 && o->batch >= 1 && o->batch <= BATCH_MAX;
 }
 
 int main(int argc, char **argv)
@@ -518,7 +525,7 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "usage: bench-hub-load URL[,URL…] TOKEN_A TOKEN_B HUB_DB|- "
                 "BASELINE_DB [EVENTS] [--zstd] [--tag T] [--no-baseline] "
-                "[--no-latency] [--bus-latency]\n");
+                "[--no-latency] [--bus-latency] [--batch N]\n");
         return 2;
     }
     curl_global_init(CURL_GLOBAL_ALL);
@@ -530,8 +537,8 @@ int main(int argc, char **argv)
         curl_global_cleanup();
         return bad ? 1 : 0;
     }
-    size_t nb = o.total / BATCH;
-    size_t total = nb * BATCH, raw = 0, failed = 0;
+    size_t nb = o.total / o.batch;
+    size_t total = nb * o.batch, raw = 0, failed = 0;
     uint64_t sum = 0;
     row *rows = malloc((total ? total : 1) * sizeof *rows);
     body *bodies = make_bodies(&o, rows, nb, &raw, &sum);

@@ -11,7 +11,8 @@
 # spooled and sent at stop). Reported per log: lines, events the uplink
 # spooled (uplink.json next_seq) and the hub stored (alerts / events),
 # sent per 1,000 lines, and — for logs a real system wrote over time —
-# the log's time span (first to last stamp) and sent events per day.
+# the log's time span (first to last stamp) and sent events per day, and
+# the mean size of a sent event as the hub stores it (JSON bytes).
 # Usage: bench/bench-sensor-events.sh   (MAMORI=build/mamori)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -117,26 +118,27 @@ EOF
   done
   sleep 1.2 # one more uplink.json (every 2 s) after the last line
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  local spooled alerts events sec
+  local spooled alerts events sec bytes
   spooled=$(($(jget "$s/uplink.json" '["spool"]["next_seq"]') - 1))
   alerts=$(sqlite3 "$D/hub/hub.db" "SELECT count(*) FROM events WHERE tenant='$name' AND kind='alert'")
   events=$(sqlite3 "$D/hub/hub.db" "SELECT count(*) FROM events WHERE tenant='$name' AND kind<>'alert'")
+  bytes=$(sqlite3 "$D/hub/hub.db" "SELECT coalesce(round(avg(length(json))),0) FROM events WHERE tenant='$name'")
   sec=$(span "$s/in.log")
   local per_day="-" days="-"
   if [ "$real" = 1 ] && [ "$sec" -gt 0 ]; then
     days=$(awk -v s="$sec" 'BEGIN{printf "%.2f", s/86400}')
     per_day=$(awk -v n="$spooled" -v s="$sec" 'BEGIN{printf "%.0f", n*86400/s}')
   fi
-  printf '%-16s %-10s %7s %6s %7s %6s %7s %9s %8s %10s\n' "$name" "$type" "$lines" \
+  printf '%-16s %-10s %7s %6s %7s %6s %7s %9s %8s %10s %7s\n' "$name" "$type" "$lines" \
     "$spooled" "$alerts" "$events" \
     "$(awk -v n="$spooled" -v l="$lines" 'BEGIN{printf "%.1f", 1000*n/l}')" \
     "$(awk -v n="$(jget "$s/status.json" '["totals"]["events"]')" -v l="$lines" 'BEGIN{printf "%.0f%%", 100*n/l}')" \
-    "$days" "$per_day"
+    "$days" "$per_day" "${bytes%.0}"
   [ "$read" -ge "$lines" ] || echo "  !! $name: the sensor read $read of $lines lines"
   [ "$((alerts + events))" = "$spooled" ] || echo "  !! $name: spooled $spooled, the hub stored $((alerts + events))"
 }
 
-printf '%-16s %-10s %7s %6s %7s %6s %7s %9s %8s %10s\n' log type lines sent alerts events "/1k ln" parsed days "sent/day"
+printf '%-16s %-10s %7s %6s %7s %6s %7s %9s %8s %10s %7s\n' log type lines sent alerts events "/1k ln" parsed days "sent/day" "B/event"
 echo "-- real logs written by real systems over time (data/samples)"
 measure sshd-attacked syslog data/samples/loghub-OpenSSH_2k.log 1
 measure linux-syslog syslog data/samples/loghub-Linux_2k.log 1
