@@ -118,6 +118,12 @@ static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
     sc.Storage = js_FileStorage;
     sc.Replicas = servers >= 3 ? 3 : 1;
     sc.Duplicates = (int64_t)120 * 1000000000; /* 2 min, in ns */
+    /* A batch leaves the stream once a correlator has acked it (each
+     * consumer filters its own subjects, which never overlap); with the
+     * default limits policy the stream would keep every batch until the
+     * disk is full. While no correlator runs, batches stay: nothing
+     * acknowledged to a sensor is dropped for age or size. */
+    sc.Retention = js_WorkQueuePolicy;
     s = js_AddStream(&si, b->js, &sc, NULL, &jerr);
     if (s != NATS_OK && jerr != JSStreamNameExistErr)
         return nats_fail(err, s, jerr, "create stream");
