@@ -22,6 +22,13 @@ extern const char mm_hub__pg_migration_3[];
 extern const char mm_hub__pg_migration_4[];
 extern const char mm_hub__pg_migration_5[];
 extern const char mm_hub__pg_migration_7[];
+/* store-pg-maint.c: events_other holds no month's rows. */
+extern const char mm_hub__pg_migration_8[];
+
+/* Forgets which month partitions this connection knows exist (one was
+ * dropped, or an insert failed because another process dropped one): the
+ * next insert of each month makes sure of its partition again. */
+void mm_hub__pg_months_forget(mm_store *s);
 
 /* Ops of store-pg-ext.c, in store-pg.c's ops table. */
 mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);
