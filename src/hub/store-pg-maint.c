@@ -39,9 +39,24 @@
  * another one dropped it gets an error for that insert (and forgets what
  * it knew) instead of storing the row where it would block the month's
  * partition from ever being created again; the constraint also spares
- * PostgreSQL the scan of events_other when it creates a month. */
+ * PostgreSQL the scan of events_other when it creates a month. Rows that
+ * got there before (a transaction that created its month's partition and
+ * was rolled back, when the front end still believed in the partition)
+ * are first moved to their month, made for them. */
 const char mm_hub__pg_migration_8[] =
     "ALTER TABLE events_other DROP CONSTRAINT IF EXISTS events_other_range;"
+    "CREATE TEMP TABLE mm_stray ON COMMIT DROP AS SELECT * FROM events_other "
+    "WHERE ts >= 946684800000 AND ts < 4102444800000;"
+    "DELETE FROM events_other WHERE ts >= 946684800000 AND ts < "
+    "4102444800000;"
+    "DO $$DECLARE m timestamp; BEGIN FOR m IN SELECT DISTINCT "
+    "date_trunc('month',to_timestamp(ts/1000) AT TIME ZONE 'UTC') FROM "
+    "mm_stray LOOP EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION "
+    "OF events FOR VALUES FROM (%s) TO (%s)','events_y' || "
+    "to_char(m,'YYYY\"m\"MM'),(extract(epoch FROM m)*1000)::bigint,"
+    "(extract(epoch FROM m + interval '1 month')*1000)::bigint); END LOOP; "
+    "END$$;"
+    "INSERT INTO events SELECT * FROM mm_stray;"
     "ALTER TABLE events_other ADD CONSTRAINT events_other_range CHECK(ts < "
     "946684800000 OR ts >= 4102444800000);";
 

@@ -1421,6 +1421,29 @@ static void test_retention_months(void **state)
     assert_indexes_whole();
 }
 
+/* Migration 8 on a database where a month's row sits in events_other (a
+ * rolled-back partition): the row moves to its month, made for it. */
+static void test_migration_8_strays(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    side_sql("ALTER TABLE events_other DROP CONSTRAINT events_other_range; "
+             "INSERT INTO events(tenant,event_id,kind,ts,received,json) "
+             "VALUES('a','s1','event',1778000000000,1,'{}'),"
+             "('a','s0','event',1,1,'{}'); "
+             "INSERT INTO event_keys VALUES('a','s1'),('a','s0'); "
+             "DELETE FROM mamori_schema WHERE version=8");
+    int from = 0, to = 0;
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
+    assert_true(from == 7 && to == 8);
+    assert_int_equal(side_count("SELECT count(*) FROM events_y2026m05"), 1);
+    assert_int_equal(side_count("SELECT count(*) FROM events_other"), 1);
+    assert_false(put_at(st, "a", "s2", 1778000000000, 2, "{}"));
+    assert_true(put_at(st, "a", "s1", 1778000000000, 2, "{}"));
+    assert_int_equal(side_count("SELECT count(*) FROM events_y2026m05"), 2);
+    assert_indexes_whole();
+}
+
 int main(void)
 {
     int s = start_pg();
@@ -1457,6 +1480,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scs_answers_requests, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_retention_months, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_migration_8_strays, reset_db,
                                         close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
