@@ -1128,10 +1128,8 @@ mm_rc mm_hub__pg_scs_registrant_list(mm_store *s, int role,
 /* ---- migration 7: the SCS self-assessment answers and the requests to
  * experts; an index for the sensor's own reports ---------------------------
  * The partial index repeats MAMORI_DATASET's condition so the planner uses
- * it for dataset_events, as store-sqlite-glue.c's does on SQLite. */
-#define PG_MAMORI_DATASET                                                     \
-    "kind='event' AND strpos(json,'\"dataset\":\"mamori.')>0"
-
+ * it for dataset_events, as store-sqlite-glue.c's does on SQLite
+ * (PG_MAMORI_DATASET, store-pg-int.h). */
 const char mm_hub__pg_migration_7[] =
     "CREATE INDEX events_mamori ON events(tenant,ts) WHERE " PG_MAMORI_DATASET
     ";"

@@ -330,3 +330,86 @@ mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
               "unlock for retention");
     return rc;
 }
+
+/* ---- indexes built online before a migration
+ * -------------------------------- A migration runs in one transaction, and
+ * CREATE INDEX on events holds a SHARE lock on every partition until that
+ * transaction commits: no event can be inserted for as long as the index takes
+ * to build (bench/ bench-pg-migrate.sh measures it). So before migration 7 its
+ * partial index is built on each partition with CREATE INDEX CONCURRENTLY,
+ * which lets inserts go on; migration 7's CREATE INDEX then finds an equal
+ * index on each partition and attaches it instead of building one. A partition
+ * made in between gets its index built by the migration (it is new, so
+ * small). An earlier build left invalid (interrupted) is dropped first. */
+#define ONLINE_LOCK_KEY "1835101545" /* "mami": one online build at a time */
+#define ONLINE_SUFFIX "_mamori"
+
+/* Runs one statement on c outside a transaction. */
+static mm_rc raw_exec(PGconn *c, const char *sql, PGresult **out, mm_err *err)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (out)
+            *out = r;
+        else
+            PQclear(r);
+        return MM_OK;
+    }
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+    msg[strcspn(msg, "\n")] = '\0';
+    PQclear(r);
+    return mm_err_set(err, MM_EIO, "postgresql", 0,
+                      "postgresql build an index: %s", msg);
+}
+
+/* For each index (drop) or partition (create) named by the first column
+ * of query's rows: drops that index, or builds the partition's index. */
+static mm_rc raw_each(PGconn *c, const char *query, bool create, mm_err *err)
+{
+    PGresult *r = NULL;
+    mm_rc rc = raw_exec(c, query, &r, err);
+    for (int i = 0; rc == MM_OK && i < PQntuples(r); i++) {
+        char sql[400];
+        const char *n = PQgetvalue(r, i, 0);
+        if (create)
+            snprintf(sql, sizeof sql,
+                     "CREATE INDEX CONCURRENTLY IF NOT EXISTS "
+                     "\"%s" ONLINE_SUFFIX
+                     "\" ON \"%s\"(tenant,ts) WHERE " PG_MAMORI_DATASET,
+                     n, n);
+        else
+            snprintf(sql, sizeof sql,
+                     "DROP INDEX CONCURRENTLY IF EXISTS \"%s\"", n);
+        rc = raw_exec(c, sql, NULL, err);
+    }
+    if (r)
+        PQclear(r);
+    return rc;
+}
+
+mm_rc mm_hub__pg_index_online(PGconn *c, int from, mm_err *err)
+{
+    if (from < 1 || from >= 7)
+        return MM_OK;
+    mm_rc rc =
+        raw_exec(c, "SELECT pg_advisory_lock(" ONLINE_LOCK_KEY ")", NULL, err);
+    if (rc != MM_OK)
+        return rc;
+    rc = raw_each(c,
+                  "SELECT c.relname FROM pg_index i JOIN pg_class c ON "
+                  "c.oid=i.indexrelid WHERE NOT i.indisvalid AND c.relname "
+                  "LIKE 'events%" ONLINE_SUFFIX "'",
+                  false, err);
+    if (rc == MM_OK)
+        rc = raw_each(c,
+                      "SELECT c.relname FROM pg_inherits i JOIN pg_class c "
+                      "ON c.oid=i.inhrelid WHERE "
+                      "i.inhparent='events'::regclass ORDER BY 1",
+                      true, err);
+    mm_err e2;
+    (void)raw_exec(c, "SELECT pg_advisory_unlock(" ONLINE_LOCK_KEY ")", NULL,
+                   &e2);
+    return rc;
+}

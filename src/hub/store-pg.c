@@ -1534,10 +1534,15 @@ static mm_rc newer_schema(int v, mm_err *err)
  * once: the second waits and finds it done). */
 static mm_rc migrate(pg_store *s, int *from, int *to, mm_err *err)
 {
-    mm_rc rc =
-        pg_exec(s, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", err,
-                "lock for migration");
     int v = 0;
+    /* indexes on events built first without a table lock
+     * (store-pg-maint.c) */
+    mm_rc rc = schema_version(s, &v, err);
+    if (rc == MM_OK)
+        rc = mm_hub__pg_index_online(s->c, v, err);
+    if (rc == MM_OK)
+        rc = pg_exec(s, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")",
+                     err, "lock for migration");
     if (rc == MM_OK)
         rc = schema_version(s, &v, err);
     if (rc == MM_OK && v > PG_SCHEMA_VERSION)

@@ -1444,6 +1444,32 @@ static void test_migration_8_strays(void **state)
     assert_indexes_whole();
 }
 
+/* Migration 7 on a database with events: events_mamori is built on each
+ * partition beforehand (CREATE INDEX CONCURRENTLY) and attached. */
+static void test_migration_7_online(void **state)
+{
+    mm_store *st = *state;
+    static const char js[] = "{\"event\":{\"dataset\":\"mamori.status\"}}";
+    assert_false(put_at(st, "a", "m1", MS_2026_01, 1, js));
+    assert_false(put_at(st, "a", "m2", MS_2026_03, 1, js));
+    side_sql("DROP INDEX events_mamori; DROP TABLE scs_answers, "
+             "scs_requests; ALTER TABLE events_other DROP CONSTRAINT "
+             "events_other_range; DELETE FROM mamori_schema WHERE "
+             "version>=7");
+    mm_err err;
+    int from = 0, to = 0;
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
+    assert_true(from == 6 && to == 8);
+    assert_int_equal(side_count("SELECT count(*) FROM pg_inherits i JOIN "
+                                "pg_class c ON c.oid=i.inhrelid WHERE "
+                                "inhparent='events_mamori'::regclass AND "
+                                "c.relname LIKE '%\\_mamori'"),
+                     3); /* two months and events_other */
+    assert_indexes_whole();
+    assert_false(put_at(st, "a", "m3", MS_2026_04, 1, js));
+    assert_indexes_whole();
+}
+
 int main(void)
 {
     int s = start_pg();
@@ -1482,6 +1508,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retention_months, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_migration_8_strays, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_migration_7_online, reset_db,
                                         close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
