@@ -21,10 +21,14 @@ DIR=$(mktemp -d /tmp/mm-pgmig.XXXXXX)
 chmod 755 "$DIR"
 PROBE=
 cleanup() {
+  set +e # every step runs, whatever failed before
   touch "$DIR/stop"
-  [ -n "$PROBE" ] && wait "$PROBE" 2>/dev/null
-  [ -n "${HUB:-}" ] && kill "$HUB" 2>/dev/null && wait "$HUB" 2>/dev/null
-  "$SRCDIR/scripts/cluster" down --dir "$DIR/cl" >/dev/null 2>&1 || true
+  [ -z "$PROBE" ] || wait "$PROBE" 2>/dev/null
+  if [ -n "${HUB:-}" ]; then
+    kill "$HUB" 2>/dev/null
+    wait "$HUB" 2>/dev/null
+  fi
+  "$SRCDIR/scripts/cluster" down --dir "$DIR/cl" >/dev/null 2>&1
   rm -rf "$DIR"
 }
 trap cleanup EXIT
