@@ -211,23 +211,7 @@ mm_rc mm_hub__pg_tenant_usage(mm_store *s, mm_usage_fn fn, void *ud,
                   NULL, usage_row, &v, err, "usage");
 }
 
-/* Retention by arrival, as in SQLite: the events received before
- * `before_ms` go, with their idempotence keys (a resent one is stored
- * again, as in SQLite where the key is the row). One statement: atomic. */
-mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
-                              void *ud, mm_err *err)
-{
-    xparams p = {.n = 0};
-    x_int(&p, before_ms);
-    mm_store_visit v = {.fn.usage = fn, .ud = ud};
-    return x_rows(s,
-                  "WITH d AS (DELETE FROM events WHERE received < $1 "
-                  "RETURNING tenant,event_id,length(json) AS n), k AS "
-                  "(DELETE FROM event_keys e USING d WHERE e.tenant=d.tenant "
-                  "AND e.event_id=d.event_id) SELECT tenant,sum(n) FROM d "
-                  "GROUP BY tenant ORDER BY tenant COLLATE \"C\"",
-                  &p, usage_row, &v, err, "prune events");
-}
+/* events_prune: store-pg-maint.c */
 
 mm_rc mm_hub__pg_probe(mm_store *s, mm_err *err)
 {
@@ -1144,10 +1128,8 @@ mm_rc mm_hub__pg_scs_registrant_list(mm_store *s, int role,
 /* ---- migration 7: the SCS self-assessment answers and the requests to
  * experts; an index for the sensor's own reports ---------------------------
  * The partial index repeats MAMORI_DATASET's condition so the planner uses
- * it for dataset_events, as store-sqlite-glue.c's does on SQLite. */
-#define PG_MAMORI_DATASET                                                     \
-    "kind='event' AND strpos(json,'\"dataset\":\"mamori.')>0"
-
+ * it for dataset_events, as store-sqlite-glue.c's does on SQLite
+ * (PG_MAMORI_DATASET, store-pg-int.h). */
 const char mm_hub__pg_migration_7[] =
     "CREATE INDEX events_mamori ON events(tenant,ts) WHERE " PG_MAMORI_DATASET
     ";"

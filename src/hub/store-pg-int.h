@@ -24,6 +24,25 @@ extern const char mm_hub__pg_migration_5[];
 extern const char mm_hub__pg_migration_7[];
 /* event_parts (store-pg-part.c): partitioned correlators */
 extern const char mm_hub__pg_migration_parts[];
+/* store-pg-maint.c: events_other holds no month's rows. */
+extern const char mm_hub__pg_migration_8[];
+
+/* Forgets which month partitions this connection knows exist (one was
+ * dropped, or an insert failed because another process dropped one): the
+ * next insert of each month makes sure of its partition again. */
+void mm_hub__pg_months_forget(mm_store *s);
+
+/* The condition of migration 7's partial index events_mamori (the
+ * sensors' own reports). */
+#define PG_MAMORI_DATASET                                                     \
+    "kind='event' AND strpos(json,'\"dataset\":\"mamori.')>0"
+
+/* Before migrating a database from version `from`: builds the indexes the
+ * migrations would build under a table lock on each existing partition
+ * with CREATE INDEX CONCURRENTLY (inserts go on meanwhile), so the
+ * migration's CREATE INDEX only attaches them. On connection c, outside a
+ * transaction. */
+mm_rc mm_hub__pg_index_online(PGconn *c, int from, mm_err *err);
 
 /* Ops of store-pg-ext.c, in store-pg.c's ops table. */
 mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);

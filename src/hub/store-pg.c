@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 8
+#define PG_SCHEMA_VERSION 9
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -111,6 +111,7 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     mm_hub__pg_migration_5,
     migration_6,
     mm_hub__pg_migration_7,
+    mm_hub__pg_migration_8,
     mm_hub__pg_migration_parts};
 
 #define WARN_COLS                                                             \
@@ -536,6 +537,8 @@ static mm_rc pg_commit(mm_store *base, mm_err *err)
                                 "postgresql commit: the transaction failed");
     if (rc != MM_OK && PQstatus(s->c) == CONNECTION_OK)
         PQclear(PQexec(s->c, "ROLLBACK"));
+    if (rc != MM_OK) /* partitions it created are gone with it */
+        mm_hub__pg_months_forget(base);
     s->in_tx = false;
     return rc;
 }
@@ -546,6 +549,7 @@ static void pg_rollback(mm_store *base)
     if (s->in_tx && PQstatus(s->c) == CONNECTION_OK)
         PQclear(PQexec(s->c, "ROLLBACK"));
     s->in_tx = false;
+    mm_hub__pg_months_forget(base); /* partitions it created are gone */
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -610,6 +614,12 @@ static mm_rc ensure_partition(pg_store *s, int64_t ts, mm_err *err)
     return rc;
 }
 
+void mm_hub__pg_months_forget(mm_store *base)
+{
+    pg_store *s = (pg_store *)base;
+    memset(s->months, 0, sizeof s->months);
+}
+
 static mm_rc pg_put_event(mm_store *base, const char *tenant,
                           const mm_hub_event *ev, int64_t received, bool *dup,
                           mm_err *err)
@@ -641,8 +651,10 @@ static mm_rc pg_put_event(mm_store *base, const char *tenant,
     p_bytes(&p, ev->json, ev->json_len);
     PGresult *r;
     rc = pg_run(s, &q_event_put, &p, &r, err, "insert event");
-    if (rc != MM_OK)
+    if (rc != MM_OK) {
+        mm_hub__pg_months_forget(base); /* a month may have been dropped */
         return rc;
+    }
     *dup = strcmp(PQcmdTuples(r), "0") == 0;
     PQclear(r);
     return MM_OK;
@@ -759,8 +771,10 @@ static mm_rc pg_put_events(mm_store *base, const char *tenant,
     p_int(&p, received);
     PGresult *r;
     rc = pg_run(s, &q_batch_put, &p, &r, err, "insert batch");
-    if (rc != MM_OK)
+    if (rc != MM_OK) {
+        mm_hub__pg_months_forget(base); /* a month may have been dropped */
         return rc;
+    }
     for (int i = 0; i < PQntuples(r); i++) {
         int64_t ord = col_i64(r, i, 0);
         if (ord >= 0 && (size_t)ord < n)
@@ -1524,10 +1538,15 @@ static mm_rc newer_schema(int v, mm_err *err)
  * once: the second waits and finds it done). */
 static mm_rc migrate(pg_store *s, int *from, int *to, mm_err *err)
 {
-    mm_rc rc =
-        pg_exec(s, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", err,
-                "lock for migration");
     int v = 0;
+    /* indexes on events built first without a table lock
+     * (store-pg-maint.c) */
+    mm_rc rc = schema_version(s, &v, err);
+    if (rc == MM_OK)
+        rc = mm_hub__pg_index_online(s->c, v, err);
+    if (rc == MM_OK)
+        rc = pg_exec(s, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")",
+                     err, "lock for migration");
     if (rc == MM_OK)
         rc = schema_version(s, &v, err);
     if (rc == MM_OK && v > PG_SCHEMA_VERSION)

@@ -207,8 +207,17 @@ kill "$HUBPID"; wait "$HUBPID"; rc=$?
 check_eq "the PostgreSQL hub stops cleanly (no sanitizer report)" 0 "$rc"
 [ "$rc" = 0 ] || tail -30 "$TMP/serve.log"
 
+# retention: a month entirely past retention_days (2010-01, received then)
+# is dropped whole at the hub's start, with its idempotence keys
+pq "CREATE TABLE events_y2010m01 PARTITION OF events FOR VALUES FROM (1262304000000) TO (1264982400000); INSERT INTO events(tenant,event_id,kind,ts,received,json) VALUES('xp','old-1','event',1262390400000,1262390400000,'{}'); INSERT INTO event_keys VALUES('xp','old-1')" >/dev/null
 # serve --store on another hub directory: the store is PostgreSQL's
 start_hub "$HS" --store "$MM_PG_URI"
+for _ in $(seq 50); do
+  [ "$(pq "SELECT to_regclass('events_y2010m01') IS NULL")" = t ] && break
+  sleep 0.1
+done
+check_eq "retention: the old month is dropped whole, its keys too" "t 0 0" \
+  "$(pq "SELECT to_regclass('events_y2010m01') IS NULL") $(pq "SELECT count(*) FROM event_keys WHERE event_id='old-1'") $(pq "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'events_drop_%'")"
 check_eq "serve --store: a tenant of the PostgreSQL store is served" 200 \
   "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${TOK[xp]}" "$URL/api/v1/inbox")"
 kill "$HUBPID"; wait "$HUBPID" 2>/dev/null

@@ -541,7 +541,7 @@ static void test_tokens_usage_probe(void **state)
              "VALUES('old','o','sme','h-old')");
     int from = 0, to = 0;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_true(from == 1 && to == 8);
+    assert_true(from == 1 && to == 9);
     /* events already stored get their alert number */
     assert_int_equal(side_count("SELECT count(*) FROM events WHERE id>0"), 2);
     assert_int_equal(
@@ -1179,8 +1179,8 @@ static void test_schema_versions(void **state)
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 8);
-    assert_int_equal(to, 8);
+    assert_int_equal(from, 9);
+    assert_int_equal(to, 9);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -1323,6 +1323,217 @@ static void test_event_parts(void **state)
     mm_store_close(st2);
 }
 
+/* ---- retention by month partition (store-pg-maint.c) ---------------- */
+
+#define MS_2025_12 1764547200000LL
+#define MS_2026_01 1767225600000LL
+#define MS_2026_02 1769904000000LL
+#define MS_2026_02_15 1771113600000LL
+#define MS_2026_03 1772323200000LL
+#define MS_2026_04 1775001600000LL
+#define DAY_MS 86400000LL
+
+static mm_rc usage_sum(const char *tenant, uint64_t bytes, void *ud)
+{
+    uint64_t *sum = ud; /* [0] tenant a, [1] tenant b */
+    sum[tenant[0] == 'b'] += bytes;
+    return MM_OK;
+}
+
+/* One event of `tenant` at ts, received at `rec`; dup returned. */
+static bool put_at(mm_store *st, const char *tenant, const char *id,
+                   int64_t ts, int64_t rec, const char *json)
+{
+    mm_err err;
+    mm_hub_event e;
+    bool dup = true;
+    ev_make(&e, id, ts, "192.0.2.1", json);
+    mm_rc rc = mm_store_put_event(st, tenant, &e, rec, &dup, &err);
+    if (rc != MM_OK)
+        fail_msg("put %s: %s", id, err.msg);
+    return dup;
+}
+
+/* Every partitioned index of events has one child per partition. */
+static void assert_indexes_whole(void)
+{
+    long parts = side_count("SELECT count(*) FROM pg_inherits WHERE "
+                            "inhparent='events'::regclass");
+    assert_int_equal(side_count("SELECT count(*) FROM pg_inherits WHERE "
+                                "inhparent='events_mamori'::regclass"),
+                     parts);
+    assert_int_equal(side_count("SELECT count(*) FROM pg_inherits WHERE "
+                                "inhparent='events_id'::regclass"),
+                     parts);
+    assert_int_equal(side_count("SELECT count(*) FROM pg_index WHERE "
+                                "indrelid='events'::regclass AND NOT "
+                                "indisvalid"),
+                     0);
+}
+
+static void test_retention_months(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    static const char js[] = "{\"event\":{\"dataset\":\"mamori.status\"}}";
+    const uint64_t jn = strlen(js);
+    /* three months, each received within its month; 2025-12 holds the
+     * alert of an open case */
+    assert_false(
+        put_at(st, "a", "jan1", MS_2026_01 + DAY_MS, MS_2026_01 + DAY_MS, js));
+    assert_false(put_at(st, "b", "jan2", MS_2026_01 + 2 * DAY_MS,
+                        MS_2026_01 + 3 * DAY_MS, js));
+    assert_false(
+        put_at(st, "a", "feb1", MS_2026_02 + DAY_MS, MS_2026_02 + DAY_MS, js));
+    assert_false(put_at(st, "a", "feb2", MS_2026_02 + 20 * DAY_MS,
+                        MS_2026_02 + 20 * DAY_MS, js));
+    assert_false(
+        put_at(st, "b", "mar1", MS_2026_03 + DAY_MS, MS_2026_03 + DAY_MS, js));
+    assert_false(
+        put_at(st, "a", "dec1", MS_2025_12 + DAY_MS, MS_2025_12 + DAY_MS, js));
+    assert_false(
+        put_at(st, "a", "dec2", MS_2025_12 + DAY_MS, MS_2025_12 + DAY_MS, js));
+    long jan_alert = side_count("SELECT id FROM events WHERE event_id='jan1'");
+    long dec_alert = side_count("SELECT id FROM events WHERE event_id='dec1'");
+    long top = side_count("SELECT max(id) FROM events");
+    assert_int_equal(
+        st->ops->alert_state_set(st, jan_alert, "acknowledged", "", 5, &err),
+        MM_OK);
+    mm_hub_case c = {.tenant = "a",
+                     .alert = dec_alert,
+                     .opened_ms = 10,
+                     .opened_by = "mamori",
+                     .status = "open"};
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+    /* another front end has January's partition in its memory */
+    mm_store *st2;
+    assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_OK);
+    assert_true(put_at(st2, "a", "jan1", MS_2026_01 + DAY_MS, 1, js));
+
+    /* horizon 2026-02-15: January goes whole, February row by row, March
+     * stays; December stays (an open case's alert) but its other row goes */
+    uint64_t freed[2] = {0, 0};
+    assert_int_equal(
+        st->ops->events_prune(st, MS_2026_02_15, usage_sum, freed, &err),
+        MM_OK);
+    assert_int_equal(freed[0], 3 * jn); /* jan1, feb1, dec2 */
+    assert_int_equal(freed[1], jn);     /* jan2 */
+    assert_int_equal(side_count("SELECT count(*) FROM pg_tables WHERE "
+                                "tablename ~ '^events_(y2026m01|drop_)'"),
+                     0);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 3);
+    assert_int_equal(side_count("SELECT count(*) FROM event_keys"), 3);
+    assert_int_equal(side_count("SELECT count(*) FROM events WHERE "
+                                "event_id IN ('feb2','mar1','dec1')"),
+                     3);
+    assert_int_equal(side_count("SELECT count(*) FROM alert_state"), 0);
+    assert_int_equal(side_count("SELECT count(*) FROM flags WHERE key LIKE "
+                                "'retention:%'"),
+                     0);
+    assert_int_equal(side_count("SELECT count(*) FROM pg_tables WHERE "
+                                "tablename='events_y2025m12'"),
+                     1);
+    assert_indexes_whole();
+
+    /* a resend of a dropped event: stored again (its key went with it, as
+     * in SQLite), in January made again, and a duplicate after that; alert
+     * numbers go on from where they were */
+    int64_t now = MS_2026_04;
+    assert_false(put_at(st, "a", "jan1", MS_2026_01 + DAY_MS, now, js));
+    assert_true(put_at(st, "a", "jan1", MS_2026_01 + DAY_MS, now, js));
+    assert_true(side_count("SELECT id FROM events WHERE event_id='jan1'") >
+                top);
+    assert_int_equal(side_count("SELECT count(*) FROM events_y2026m01"), 1);
+    assert_indexes_whole();
+    /* the other front end's memory was stale: its insert fails once (never
+     * into events_other), then it makes sure of the partition again */
+    mm_hub_event e;
+    bool dup;
+    ev_make(&e, "jan3", MS_2026_01 + DAY_MS, NULL, js);
+    side_sql("DROP TABLE events_y2026m01; DELETE FROM event_keys WHERE "
+             "event_id='jan1'");
+    assert_int_equal(mm_store_put_event(st2, "a", &e, now, &dup, &err),
+                     MM_EIO);
+    assert_int_equal(side_count("SELECT count(*) FROM events_other"), 0);
+    assert_int_equal(mm_store_put_event(st2, "a", &e, now, &dup, &err), MM_OK);
+    assert_false(dup);
+    mm_store_close(st2);
+    /* a month with a late arrival is not dropped: the late row stays */
+    assert_int_equal(
+        st->ops->events_prune(st, MS_2026_02_15, usage_sum, freed, &err),
+        MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM events_y2026m01"), 1);
+    /* a walk left unfinished (process killed after the detach) is
+     * finished by the next prune: keys gone, table dropped */
+    side_sql("ALTER TABLE events DETACH PARTITION events_y2026m03; "
+             "ALTER TABLE events_y2026m03 RENAME TO events_drop_y2026m03");
+    assert_int_equal(st->ops->events_prune(st, 0, NULL, NULL, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM pg_tables WHERE "
+                                "tablename ~ '^events_drop_'"),
+                     0);
+    assert_int_equal(
+        side_count("SELECT count(*) FROM event_keys WHERE event_id='mar1'"),
+        0);
+    /* once the case is closed, December goes whole too */
+    snprintf(c.status, sizeof c.status, "closed");
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+    assert_int_equal(
+        st->ops->events_prune(st, MS_2026_02_15, NULL, NULL, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM pg_tables WHERE "
+                                "tablename='events_y2025m12'"),
+                     0);
+    assert_indexes_whole();
+}
+
+/* Migration 8 on a database where a month's row sits in events_other (a
+ * rolled-back partition): the row moves to its month, made for it. */
+static void test_migration_8_strays(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    side_sql("ALTER TABLE events_other DROP CONSTRAINT events_other_range; "
+             "INSERT INTO events(tenant,event_id,kind,ts,received,json) "
+             "VALUES('a','s1','event',1778000000000,1,'{}'),"
+             "('a','s0','event',1,1,'{}'); "
+             "INSERT INTO event_keys VALUES('a','s1'),('a','s0'); "
+             "DELETE FROM mamori_schema WHERE version>=8");
+    int from = 0, to = 0;
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
+    assert_true(from == 7 && to == 9);
+    assert_int_equal(side_count("SELECT count(*) FROM events_y2026m05"), 1);
+    assert_int_equal(side_count("SELECT count(*) FROM events_other"), 1);
+    assert_false(put_at(st, "a", "s2", 1778000000000, 2, "{}"));
+    assert_true(put_at(st, "a", "s1", 1778000000000, 2, "{}"));
+    assert_int_equal(side_count("SELECT count(*) FROM events_y2026m05"), 2);
+    assert_indexes_whole();
+}
+
+/* Migration 7 on a database with events: events_mamori is built on each
+ * partition beforehand (CREATE INDEX CONCURRENTLY) and attached. */
+static void test_migration_7_online(void **state)
+{
+    mm_store *st = *state;
+    static const char js[] = "{\"event\":{\"dataset\":\"mamori.status\"}}";
+    assert_false(put_at(st, "a", "m1", MS_2026_01, 1, js));
+    assert_false(put_at(st, "a", "m2", MS_2026_03, 1, js));
+    side_sql("DROP INDEX events_mamori; DROP TABLE scs_answers, "
+             "scs_requests; ALTER TABLE events_other DROP CONSTRAINT "
+             "events_other_range; DELETE FROM mamori_schema WHERE "
+             "version>=7");
+    mm_err err;
+    int from = 0, to = 0;
+    assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
+    assert_true(from == 6 && to == 9);
+    assert_int_equal(side_count("SELECT count(*) FROM pg_inherits i JOIN "
+                                "pg_class c ON c.oid=i.inhrelid WHERE "
+                                "inhparent='events_mamori'::regclass AND "
+                                "c.relname LIKE '%\\_mamori'"),
+                     3); /* two months and events_other */
+    assert_indexes_whole();
+    assert_false(put_at(st, "a", "m3", MS_2026_04, 1, js));
+    assert_indexes_whole();
+}
+
 int main(void)
 {
     int s = start_pg();
@@ -1359,6 +1570,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scs_answers_requests, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_event_parts, reset_db, close_db),
+        cmocka_unit_test_setup_teardown(test_retention_months, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_migration_8_strays, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_migration_7_online, reset_db,
+                                        close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
