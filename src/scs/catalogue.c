@@ -234,44 +234,34 @@ static mm_rc perr(parser *p, unsigned line, const char *fmt, ...)
     return mm_err_set(p->err, MM_EPARSE, p->name, line, "%s", msg);
 }
 
-static char *dup_n(const char *s, size_t n)
+/* A copy of s[0..n) that the catalogue owns: every string of a catalogue
+ * is in its one list and freed with it, so a new text field needs no free
+ * of its own. NULL when out of memory. */
+static char *own_str(mm_scs_catalogue *cat, const char *s, size_t n)
 {
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
+    if (cat->n_strings % 64 == 0) {
+        char **m = realloc(cat->strings, (cat->n_strings + 64) * sizeof *m);
+        if (!m)
+            return NULL;
+        cat->strings = m;
     }
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    cat->strings[cat->n_strings++] = d;
     return d;
-}
-
-static void crit_free(mm_scs_criterion *c)
-{
-    free(c->group_ja);
-    free(c->group_en);
-    free(c->text_ja);
-    free(c->text_en);
-    free(c->next_ja);
-    free(c->next_en);
 }
 
 void mm_scs_catalogue_free(mm_scs_catalogue *cat)
 {
     if (!cat)
         return;
-    for (size_t i = 0; i < cat->n_items; i++) {
-        mm_scs_item *it = &cat->items[i];
-        free(it->also_ja);
-        free(it->also_en);
-        for (int c = 0; c < 2; c++)
-            crit_free(&it->crit[c]);
-    }
+    for (size_t i = 0; i < cat->n_strings; i++)
+        free(cat->strings[i]);
+    free(cat->strings);
     free(cat->items);
-    free(cat->path);
-    free(cat->version);
-    free(cat->source);
-    free(cat->note_ja);
-    free(cat->note_en);
-    free(cat->valid_source);
     free(cat);
 }
 
@@ -511,8 +501,7 @@ static mm_rc start_item(parser *p, const char *id, size_t idlen)
 
 static mm_rc set_str(parser *p, char **dst, const char *v)
 {
-    free(*dst);
-    *dst = dup_n(v, strlen(v));
+    *dst = own_str(p->cat, v, strlen(v));
     if (!*dst)
         return mm_err_set(p->err, MM_ENOMEM, p->name, p->line,
                           "out of memory");
@@ -775,7 +764,7 @@ mm_rc mm_scs_catalogue_parse(const char *data, size_t len, const char *name,
     if (rc == MM_OK && p.cat->n_items == 0)
         rc = perr(&p, p.line, "項目がありません / no [item] in the catalogue");
     if (rc == MM_OK) {
-        p.cat->path = dup_n(name, strlen(name));
+        p.cat->path = own_str(p.cat, name, strlen(name));
         if (!p.cat->path)
             rc = mm_err_set(err, MM_ENOMEM, name, 0, "out of memory");
     }
