@@ -12,12 +12,6 @@
 /* ---- name tables ----------------------------------------------------------
  */
 
-/* A category's or a help type's file name and its Japanese and English
- * labels. */
-typedef struct {
-    const char *name, *ja, *en;
-} scs_names;
-
 static const scs_names unknown_names = {"?", "?", "?"};
 
 static const scs_names cat_names[MM_SCS_CAT_COUNT] = {
@@ -45,28 +39,9 @@ static const scs_names help_names[MM_SCS_HELP_COUNT] = {
 
 #define NAMES_N(t) (sizeof t / sizeof *t)
 
-/* The index of the entry called `name` in t[0..n), or -1. */
-static int names_find(const scs_names *t, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(name, t[i].name) == 0)
-            return (int)i;
-    return -1;
-}
-
 static const scs_names *names_at(const scs_names *t, size_t n, unsigned i)
 {
     return i < n ? &t[i] : &unknown_names;
-}
-
-/* The entry's label in `lang`; `name` itself when no entry has it. */
-static const char *names_label(const scs_names *t, size_t n, const char *name,
-                               mm_scs_lang lang)
-{
-    int i = names_find(t, n, name);
-    if (i < 0)
-        return name;
-    return lang == MM_SCS_JA ? t[i].ja : t[i].en;
 }
 
 const char *mm_scs_category_name(mm_scs_category c)
@@ -84,16 +59,16 @@ const char *mm_scs_help_name(mm_scs_help h)
 
 const char *scs_category_label(const char *name, mm_scs_lang lang)
 {
-    return names_label(cat_names, NAMES_N(cat_names), name, lang);
+    return scs_names_label(cat_names, NAMES_N(cat_names), name, lang);
 }
 const char *scs_help_label(const char *name, mm_scs_lang lang)
 {
-    return names_label(help_names, NAMES_N(help_names), name, lang);
+    return scs_names_label(help_names, NAMES_N(help_names), name, lang);
 }
 
 bool scs_category_from_name(const char *s, mm_scs_category *out)
 {
-    int i = names_find(cat_names, NAMES_N(cat_names), s);
+    int i = scs_names_find(cat_names, NAMES_N(cat_names), s);
     if (i >= 0)
         *out = (mm_scs_category)i;
     return i >= 0;
@@ -101,7 +76,7 @@ bool scs_category_from_name(const char *s, mm_scs_category *out)
 
 static bool help_from_name(const char *s, mm_scs_help *out)
 {
-    int i = names_find(help_names, NAMES_N(help_names), s);
+    int i = scs_names_find(help_names, NAMES_N(help_names), s);
     if (i >= 0)
         *out = (mm_scs_help)i;
     return i >= 0;

@@ -324,3 +324,20 @@ bool mm_scs_time_parse_ms(const char *s, int64_t *ms)
     *ms = t * 1000;
     return true;
 }
+
+int scs_names_find(const scs_names *t, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, t[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *scs_names_label(const scs_names *t, size_t n, const char *name,
+                            mm_scs_lang lang)
+{
+    int i = scs_names_find(t, n, name);
+    if (i < 0)
+        return name;
+    return lang == MM_SCS_JA ? t[i].ja : t[i].en;
+}
