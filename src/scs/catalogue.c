@@ -82,6 +82,17 @@ static bool help_from_name(const char *s, mm_scs_help *out)
     return i >= 0;
 }
 
+/* The kind mm_scs_kind_name calls `s`; false when none is. */
+static bool kind_from_name(const char *s, mm_scs_kind *out)
+{
+    for (int k = MM_SCS_KIND_TECHNICAL; k <= MM_SCS_KIND_ORGANISATIONAL; k++)
+        if (strcmp(s, mm_scs_kind_name((mm_scs_kind)k)) == 0) {
+            *out = (mm_scs_kind)k;
+            return true;
+        }
+    return false;
+}
+
 /* ---- keys ------------------------------------------------------------------
  */
 
@@ -212,6 +223,15 @@ static mm_rc perr(parser *p, unsigned line, const char *fmt, ...)
 /* A copy of s[0..n) that the catalogue owns: every string of a catalogue
  * is in its one list and freed with it, so a new text field needs no free
  * of its own. NULL when out of memory. */
+/* The error for a value that is none of the choices: "不明な<what_ja>です /
+ * unknown <what_en> 'v' (choices)". */
+static mm_rc unknown(parser *p, const char *what_ja, const char *what_en,
+                     const char *v, const char *choices)
+{
+    return perr(p, p->line, "不明な%sです / unknown %s '%s' (%s)", what_ja,
+                what_en, v, choices);
+}
+
 static char *own_str(mm_scs_catalogue *cat, const char *s, size_t n)
 {
     if (cat->n_strings % 64 == 0) {
@@ -356,11 +376,8 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
             memcpy(pr->datasets[0], args, al + 1);
             pr->n_datasets = 1;
         } else {
-            return perr(p, p->line,
-                        "不明な証拠の種類です / unknown evidence "
-                        "probe '%s' (seen, denied, hosts, networks, "
-                        "feed, check)",
-                        tok);
+            return unknown(p, "証拠の種類", "evidence probe", tok,
+                           "seen, denied, hosts, networks, feed, check");
         }
         c->n_probes++;
     }
@@ -546,11 +563,9 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
     switch (k) {
     case K_CATEGORY:
         if (!scs_category_from_name(v, &it->category))
-            return perr(p, p->line,
-                        "不明な大分類です / unknown category '%s' "
-                        "(governance, partners, identify, protect, detect, "
-                        "respond, recover)",
-                        v);
+            return unknown(p, "大分類", "category", v,
+                           "governance, partners, identify, protect, "
+                           "detect, respond, recover");
         return MM_OK;
     case K_ALSO_CAT:
         if (!scs_category_from_name(v, &it->also_category))
@@ -566,21 +581,13 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
                 memcpy(it->csf, csf[i], strlen(csf[i]) + 1);
                 return MM_OK;
             }
-        return perr(p, p->line,
-                    "不明な CSF 機能です / unknown CSF function '%s' "
-                    "(GV, ID, PR, DE, RS, RC or -)",
-                    v);
+        return unknown(p, " CSF 機能", "CSF function", v,
+                       "GV, ID, PR, DE, RS, RC or -");
     }
     case K_KIND:
-        if (strcmp(v, "technical") == 0)
-            it->kind = MM_SCS_KIND_TECHNICAL;
-        else if (strcmp(v, "organisational") == 0)
-            it->kind = MM_SCS_KIND_ORGANISATIONAL;
-        else
-            return perr(p, p->line,
-                        "不明な kind です / unknown kind '%s' "
-                        "(technical or organisational)",
-                        v);
+        if (!kind_from_name(v, &it->kind))
+            return unknown(p, " kind ", "kind", v,
+                           "technical or organisational");
         return MM_OK;
     case K_LEVEL:
         if (v[0] >= '1' && v[0] <= '4' && v[1] == '\0')
@@ -588,10 +595,7 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
         else if (strcmp(v, "3+4") == 0)
             p->base_level = 3, p->both_levels = true;
         else
-            return perr(p, p->line,
-                        "不明なレベルです / unknown level '%s' "
-                        "(1, 2, 3, 4 or 3+4)",
-                        v);
+            return unknown(p, "レベル", "level", v, "1, 2, 3, 4 or 3+4");
         return MM_OK;
     case K_ALSO_JA: return set_str(p, &it->also_ja, v);
     case K_ALSO_EN: return set_str(p, &it->also_en, v);
@@ -603,10 +607,8 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
     case K_NEXT_EN: return set_str(p, &c->next_en, v);
     case K_HELP:
         if (!help_from_name(v, &c->help))
-            return perr(p, p->line,
-                        "不明な help です / unknown help '%s' "
-                        "(it-tool, policy, procedure, training, role)",
-                        v);
+            return unknown(p, " help ", "help", v,
+                           "it-tool, policy, procedure, training, role");
         return MM_OK;
     case K_EVIDENCE: return parse_evidence(p, v, c);
     default: return MM_OK;
