@@ -13,6 +13,10 @@
 /* True when p[0..n) is valid UTF-8 without NUL or C0 controls other than
  * tab (text values of the catalogue and answers). */
 bool scs_text_ok(const char *p, size_t n);
+/* True when s is a string of at most `max` bytes that scs_text_ok accepts
+ * (the check of every bounded text field of the answers, evidence and
+ * signatures); false for NULL. */
+bool scs_str_ok(const char *s, size_t max);
 /* True for "N-N-N" with 1–3 digits per part. */
 bool scs_id_ok(const char *s);
 /* True for a real calendar date "YYYY-MM-DD" (years 2000–2999). */

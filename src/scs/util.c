@@ -47,6 +47,14 @@ bool scs_text_ok(const char *p, size_t n)
     return true;
 }
 
+bool scs_str_ok(const char *s, size_t max)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s);
+    return n <= max && scs_text_ok(s, n);
+}
+
 bool scs_id_ok(const char *s)
 {
     for (int part = 0; part < 3; part++) {
