@@ -182,12 +182,11 @@ mm_rc mm_block_apply(const mm_block_plan *want, bool dry_run, mm_buf *script,
 
 mm_rc mm_block_remove(bool *removed, mm_err *err)
 {
-    *removed = false;
     bool yes = false;
     mm_rc rc = table_exists(&yes, err);
-    if (rc != MM_OK || !yes)
-        return rc;
-    rc = nft_run("delete table inet " MM_BLOCK_TABLE, false, false, NULL, err);
-    *removed = rc == MM_OK;
+    if (rc == MM_OK && yes)
+        rc = nft_run("delete table inet " MM_BLOCK_TABLE, false, false, NULL,
+                     err);
+    *removed = rc == MM_OK && yes;
     return rc;
 }

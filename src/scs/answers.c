@@ -138,7 +138,7 @@ static mm_rc parse_answer(actx *c, mm_scs_answers *A, size_t idx,
             per_level = true;
         } else if (strcmp(k, "note") == 0) {
             const char *s = json_string_value(val);
-            if (!s || strlen(s) > NOTE_MAX || !scs_text_ok(s, strlen(s)))
+            if (!scs_str_ok(s, NOTE_MAX))
                 return aerr(c, id,
                             "%s: note は %u バイトまでの文字列です / note "
                             "must be a string of at most %u bytes",
@@ -173,6 +173,44 @@ static mm_rc keep_copy(actx *c, json_t **dst, json_t *src)
                 : mm_err_set(c->err, MM_ENOMEM, c->name, 0, "out of memory");
 }
 
+/* Every organisation field: a short text key; onsite_responder true or
+ * false; any other a short string, an integer or true/false. */
+static mm_rc org_fields_check(actx *c, json_t *org)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(org, k, v)
+    {
+        if (!scs_str_ok(k, 64))
+            return aerr(c, "organisation",
+                        "organisation のキーが不正です / bad "
+                        "organisation key");
+        if (strcmp(k, "onsite_responder") == 0 && !json_is_boolean(v))
+            return aerr(
+                c, k,
+                "organisation.onsite_responder は true か false です "
+                "/ organisation.onsite_responder must be true or false");
+        if (json_is_string(v)) {
+            const char *s = json_string_value(v);
+            if (!scs_str_ok(s, ORG_STR_MAX))
+                return aerr(
+                    c, k,
+                    "organisation.%s が長すぎるか制御文字を含みます "
+                    "/ organisation.%s is too long (limit %u bytes) or "
+                    "holds control characters",
+                    k, k, ORG_STR_MAX);
+        } else if (!json_is_integer(v) && !json_is_boolean(v)) {
+            return aerr(
+                c, k,
+                "organisation.%s は文字列・整数・true/false のどれか"
+                "です / organisation.%s must be a string, an integer or "
+                "true/false",
+                k, k);
+        }
+    }
+    return MM_OK;
+}
+
 static mm_rc parse_org(actx *c, mm_scs_answers *A, json_t *org)
 {
     if (!json_is_object(org))
@@ -189,38 +227,8 @@ static mm_rc parse_org(actx *c, mm_scs_answers *A, json_t *org)
         return aerr(c, "organisation",
                     "organisation.name (会社名) がありません "
                     "/ organisation.name is missing or empty");
-    const char *k;
-    json_t *v;
-    json_object_foreach(org, k, v)
-    {
-        if (strlen(k) > 64 || !scs_text_ok(k, strlen(k)))
-            return aerr(c, "organisation",
-                        "organisation のキーが不正です / bad "
-                        "organisation key");
-        if (strcmp(k, "onsite_responder") == 0 && !json_is_boolean(v))
-            return aerr(
-                c, k,
-                "organisation.onsite_responder は true か false です "
-                "/ organisation.onsite_responder must be true or false");
-        if (json_is_string(v)) {
-            const char *s = json_string_value(v);
-            if (strlen(s) > ORG_STR_MAX || !scs_text_ok(s, strlen(s)))
-                return aerr(
-                    c, k,
-                    "organisation.%s が長すぎるか制御文字を含みます "
-                    "/ organisation.%s is too long (limit %u bytes) or "
-                    "holds control characters",
-                    k, k, ORG_STR_MAX);
-        } else if (!json_is_integer(v) && !json_is_boolean(v)) {
-            return aerr(
-                c, k,
-                "organisation.%s は文字列・整数・true/false のどれか"
-                "です / organisation.%s must be a string, an integer or "
-                "true/false",
-                k, k);
-        }
-    }
-    return keep_copy(c, &A->org, org);
+    mm_rc rc = org_fields_check(c, org);
+    return rc != MM_OK ? rc : keep_copy(c, &A->org, org);
 }
 
 static mm_rc parse_inventory(actx *c, mm_scs_answers *A, json_t *inv)

@@ -37,9 +37,7 @@ struct mm_scs_assessment {
 
 /* Each status: its name in the documents and its label for people (the
  * reports find the label by the name). */
-static const struct {
-    const char *name, *ja, *en;
-} statuses[] = {
+static const scs_names statuses[] = {
     [MM_SCS_ST_MET] = {"met", "満たしている", "met"},
     [MM_SCS_ST_MET_BY_EVIDENCE] = {"met_by_evidence",
                                    "満たしている（自動の証拠による）",
@@ -60,10 +58,8 @@ const char *mm_scs_status_name(mm_scs_status s)
 
 const char *scs_status_label(const char *st, mm_scs_lang lang)
 {
-    for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++)
-        if (strcmp(st, statuses[i].name) == 0)
-            return lang == MM_SCS_JA ? statuses[i].ja : statuses[i].en;
-    return st;
+    return scs_names_label(statuses, sizeof statuses / sizeof *statuses, st,
+                           lang);
 }
 
 static const char *verdict_name(scs_verdict v)

@@ -12,12 +12,6 @@
 /* ---- name tables ----------------------------------------------------------
  */
 
-/* A category's or a help type's file name and its Japanese and English
- * labels. */
-typedef struct {
-    const char *name, *ja, *en;
-} scs_names;
-
 static const scs_names unknown_names = {"?", "?", "?"};
 
 static const scs_names cat_names[MM_SCS_CAT_COUNT] = {
@@ -45,28 +39,9 @@ static const scs_names help_names[MM_SCS_HELP_COUNT] = {
 
 #define NAMES_N(t) (sizeof t / sizeof *t)
 
-/* The index of the entry called `name` in t[0..n), or -1. */
-static int names_find(const scs_names *t, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(name, t[i].name) == 0)
-            return (int)i;
-    return -1;
-}
-
 static const scs_names *names_at(const scs_names *t, size_t n, unsigned i)
 {
     return i < n ? &t[i] : &unknown_names;
-}
-
-/* The entry's label in `lang`; `name` itself when no entry has it. */
-static const char *names_label(const scs_names *t, size_t n, const char *name,
-                               mm_scs_lang lang)
-{
-    int i = names_find(t, n, name);
-    if (i < 0)
-        return name;
-    return lang == MM_SCS_JA ? t[i].ja : t[i].en;
 }
 
 const char *mm_scs_category_name(mm_scs_category c)
@@ -84,16 +59,16 @@ const char *mm_scs_help_name(mm_scs_help h)
 
 const char *scs_category_label(const char *name, mm_scs_lang lang)
 {
-    return names_label(cat_names, NAMES_N(cat_names), name, lang);
+    return scs_names_label(cat_names, NAMES_N(cat_names), name, lang);
 }
 const char *scs_help_label(const char *name, mm_scs_lang lang)
 {
-    return names_label(help_names, NAMES_N(help_names), name, lang);
+    return scs_names_label(help_names, NAMES_N(help_names), name, lang);
 }
 
 bool scs_category_from_name(const char *s, mm_scs_category *out)
 {
-    int i = names_find(cat_names, NAMES_N(cat_names), s);
+    int i = scs_names_find(cat_names, NAMES_N(cat_names), s);
     if (i >= 0)
         *out = (mm_scs_category)i;
     return i >= 0;
@@ -101,10 +76,21 @@ bool scs_category_from_name(const char *s, mm_scs_category *out)
 
 static bool help_from_name(const char *s, mm_scs_help *out)
 {
-    int i = names_find(help_names, NAMES_N(help_names), s);
+    int i = scs_names_find(help_names, NAMES_N(help_names), s);
     if (i >= 0)
         *out = (mm_scs_help)i;
     return i >= 0;
+}
+
+/* The kind mm_scs_kind_name calls `s`; false when none is. */
+static bool kind_from_name(const char *s, mm_scs_kind *out)
+{
+    for (int k = MM_SCS_KIND_TECHNICAL; k <= MM_SCS_KIND_ORGANISATIONAL; k++)
+        if (strcmp(s, mm_scs_kind_name((mm_scs_kind)k)) == 0) {
+            *out = (mm_scs_kind)k;
+            return true;
+        }
+    return false;
 }
 
 /* ---- keys ------------------------------------------------------------------
@@ -234,44 +220,43 @@ static mm_rc perr(parser *p, unsigned line, const char *fmt, ...)
     return mm_err_set(p->err, MM_EPARSE, p->name, line, "%s", msg);
 }
 
-static char *dup_n(const char *s, size_t n)
+/* A copy of s[0..n) that the catalogue owns: every string of a catalogue
+ * is in its one list and freed with it, so a new text field needs no free
+ * of its own. NULL when out of memory. */
+/* The error for a value that is none of the choices: "不明な<what_ja>です /
+ * unknown <what_en> 'v' (choices)". */
+static mm_rc unknown(parser *p, const char *what_ja, const char *what_en,
+                     const char *v, const char *choices)
 {
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
+    return perr(p, p->line, "不明な%sです / unknown %s '%s' (%s)", what_ja,
+                what_en, v, choices);
 }
 
-static void crit_free(mm_scs_criterion *c)
+static char *own_str(mm_scs_catalogue *cat, const char *s, size_t n)
 {
-    free(c->group_ja);
-    free(c->group_en);
-    free(c->text_ja);
-    free(c->text_en);
-    free(c->next_ja);
-    free(c->next_en);
+    if (cat->n_strings % 64 == 0) {
+        char **m = realloc(cat->strings, (cat->n_strings + 64) * sizeof *m);
+        if (!m)
+            return NULL;
+        cat->strings = m;
+    }
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    cat->strings[cat->n_strings++] = d;
+    return d;
 }
 
 void mm_scs_catalogue_free(mm_scs_catalogue *cat)
 {
     if (!cat)
         return;
-    for (size_t i = 0; i < cat->n_items; i++) {
-        mm_scs_item *it = &cat->items[i];
-        free(it->also_ja);
-        free(it->also_en);
-        for (int c = 0; c < 2; c++)
-            crit_free(&it->crit[c]);
-    }
+    for (size_t i = 0; i < cat->n_strings; i++)
+        free(cat->strings[i]);
+    free(cat->strings);
     free(cat->items);
-    free(cat->path);
-    free(cat->version);
-    free(cat->source);
-    free(cat->note_ja);
-    free(cat->note_en);
-    free(cat->valid_source);
     free(cat);
 }
 
@@ -391,11 +376,8 @@ static mm_rc parse_evidence(parser *p, const char *v, mm_scs_criterion *c)
             memcpy(pr->datasets[0], args, al + 1);
             pr->n_datasets = 1;
         } else {
-            return perr(p, p->line,
-                        "不明な証拠の種類です / unknown evidence "
-                        "probe '%s' (seen, denied, hosts, networks, "
-                        "feed, check)",
-                        tok);
+            return unknown(p, "証拠の種類", "evidence probe", tok,
+                           "seen, denied, hosts, networks, feed, check");
         }
         c->n_probes++;
     }
@@ -511,8 +493,7 @@ static mm_rc start_item(parser *p, const char *id, size_t idlen)
 
 static mm_rc set_str(parser *p, char **dst, const char *v)
 {
-    free(*dst);
-    *dst = dup_n(v, strlen(v));
+    *dst = own_str(p->cat, v, strlen(v));
     if (!*dst)
         return mm_err_set(p->err, MM_ENOMEM, p->name, p->line,
                           "out of memory");
@@ -582,11 +563,9 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
     switch (k) {
     case K_CATEGORY:
         if (!scs_category_from_name(v, &it->category))
-            return perr(p, p->line,
-                        "不明な大分類です / unknown category '%s' "
-                        "(governance, partners, identify, protect, detect, "
-                        "respond, recover)",
-                        v);
+            return unknown(p, "大分類", "category", v,
+                           "governance, partners, identify, protect, "
+                           "detect, respond, recover");
         return MM_OK;
     case K_ALSO_CAT:
         if (!scs_category_from_name(v, &it->also_category))
@@ -602,21 +581,13 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
                 memcpy(it->csf, csf[i], strlen(csf[i]) + 1);
                 return MM_OK;
             }
-        return perr(p, p->line,
-                    "不明な CSF 機能です / unknown CSF function '%s' "
-                    "(GV, ID, PR, DE, RS, RC or -)",
-                    v);
+        return unknown(p, " CSF 機能", "CSF function", v,
+                       "GV, ID, PR, DE, RS, RC or -");
     }
     case K_KIND:
-        if (strcmp(v, "technical") == 0)
-            it->kind = MM_SCS_KIND_TECHNICAL;
-        else if (strcmp(v, "organisational") == 0)
-            it->kind = MM_SCS_KIND_ORGANISATIONAL;
-        else
-            return perr(p, p->line,
-                        "不明な kind です / unknown kind '%s' "
-                        "(technical or organisational)",
-                        v);
+        if (!kind_from_name(v, &it->kind))
+            return unknown(p, " kind ", "kind", v,
+                           "technical or organisational");
         return MM_OK;
     case K_LEVEL:
         if (v[0] >= '1' && v[0] <= '4' && v[1] == '\0')
@@ -624,10 +595,7 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
         else if (strcmp(v, "3+4") == 0)
             p->base_level = 3, p->both_levels = true;
         else
-            return perr(p, p->line,
-                        "不明なレベルです / unknown level '%s' "
-                        "(1, 2, 3, 4 or 3+4)",
-                        v);
+            return unknown(p, "レベル", "level", v, "1, 2, 3, 4 or 3+4");
         return MM_OK;
     case K_ALSO_JA: return set_str(p, &it->also_ja, v);
     case K_ALSO_EN: return set_str(p, &it->also_en, v);
@@ -639,10 +607,8 @@ static mm_rc item_kv(parser *p, enum key_id k, int ci, const char *v)
     case K_NEXT_EN: return set_str(p, &c->next_en, v);
     case K_HELP:
         if (!help_from_name(v, &c->help))
-            return perr(p, p->line,
-                        "不明な help です / unknown help '%s' "
-                        "(it-tool, policy, procedure, training, role)",
-                        v);
+            return unknown(p, " help ", "help", v,
+                           "it-tool, policy, procedure, training, role");
         return MM_OK;
     case K_EVIDENCE: return parse_evidence(p, v, c);
     default: return MM_OK;
@@ -775,7 +741,7 @@ mm_rc mm_scs_catalogue_parse(const char *data, size_t len, const char *name,
     if (rc == MM_OK && p.cat->n_items == 0)
         rc = perr(&p, p.line, "項目がありません / no [item] in the catalogue");
     if (rc == MM_OK) {
-        p.cat->path = dup_n(name, strlen(name));
+        p.cat->path = own_str(p.cat, name, strlen(name));
         if (!p.cat->path)
             rc = mm_err_set(err, MM_ENOMEM, name, 0, "out of memory");
     }

@@ -132,7 +132,7 @@ static mm_rc everr(const char *name, mm_err *err, const char *fmt, ...)
 static bool small_str(json_t *v, size_t max, const char **out)
 {
     const char *s = json_string_value(v);
-    if (!s || strlen(s) >= max || !scs_text_ok(s, strlen(s)))
+    if (!scs_str_ok(s, max - 1))
         return false;
     *out = s;
     return true;

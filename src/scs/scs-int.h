@@ -13,6 +13,10 @@
 /* True when p[0..n) is valid UTF-8 without NUL or C0 controls other than
  * tab (text values of the catalogue and answers). */
 bool scs_text_ok(const char *p, size_t n);
+/* True when s is a string of at most `max` bytes that scs_text_ok accepts
+ * (the check of every bounded text field of the answers, evidence and
+ * signatures); false for NULL. */
+bool scs_str_ok(const char *s, size_t max);
 /* True for "N-N-N" with 1–3 digits per part. */
 bool scs_id_ok(const char *s);
 /* True for a real calendar date "YYYY-MM-DD" (years 2000–2999). */
@@ -53,6 +57,16 @@ void scs_ladder_add(scs_ladder *l, int level, bool met);
 bool scs_ladder_reached(const scs_ladder *l, int level);
 /* The highest rung reached: 4, 3 (SCS), 2, 1 (SECURITY ACTION) or 0. */
 int scs_ladder_achieved(const scs_ladder *l);
+/* A name in the documents and its Japanese and English labels: one row of
+ * the tables of categories, help types and statuses. */
+typedef struct {
+    const char *name, *ja, *en;
+} scs_names;
+/* The index of the row called `name` in t[0..n), or -1. */
+int scs_names_find(const scs_names *t, size_t n, const char *name);
+/* The row's label in `lang`; `name` itself when no row has it. */
+const char *scs_names_label(const scs_names *t, size_t n, const char *name,
+                            mm_scs_lang lang);
 /* Category from its name; false when unknown. */
 bool scs_category_from_name(const char *s, mm_scs_category *out);
 

@@ -124,6 +124,9 @@ typedef struct mm_scs_catalogue {
      * 0 = not stated), and where that figure comes from (valid_source). */
     unsigned valid_days[5];
     char *valid_source;
+    /* Every string above, owned by the catalogue and freed with it. */
+    char **strings;
+    size_t n_strings;
 } mm_scs_catalogue;
 
 /* Parses a catalogue from memory; `name` is used in error messages.

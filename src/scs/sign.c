@@ -69,7 +69,7 @@ static mm_rc payload(const json_t *a, const json_t *c, mm_buf *out)
 
 static bool text_field_ok(const char *s, size_t max)
 {
-    return s && *s && strlen(s) <= max && scs_text_ok(s, strlen(s));
+    return s && *s && scs_str_ok(s, max);
 }
 
 /* Adds "tenant" to a signer's record when one is named; NULL (record

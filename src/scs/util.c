@@ -47,6 +47,14 @@ bool scs_text_ok(const char *p, size_t n)
     return true;
 }
 
+bool scs_str_ok(const char *s, size_t max)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s);
+    return n <= max && scs_text_ok(s, n);
+}
+
 bool scs_id_ok(const char *s)
 {
     for (int part = 0; part < 3; part++) {
@@ -323,4 +331,21 @@ bool mm_scs_time_parse_ms(const char *s, int64_t *ms)
         return false;
     *ms = t * 1000;
     return true;
+}
+
+int scs_names_find(const scs_names *t, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, t[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *scs_names_label(const scs_names *t, size_t n, const char *name,
+                            mm_scs_lang lang)
+{
+    int i = scs_names_find(t, n, name);
+    if (i < 0)
+        return name;
+    return lang == MM_SCS_JA ? t[i].ja : t[i].en;
 }

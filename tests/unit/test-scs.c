@@ -275,6 +275,44 @@ static void test_decision(void **state)
     mm_scs_catalogue_free(cat);
 }
 
+/* The bounded text fields of the answers (scs_str_ok): an organisation
+ * value of 512 bytes and a key of 64 pass, one byte more fails. */
+static void test_answers_bounds(void **state)
+{
+    (void)state;
+    mm_scs_catalogue *cat = load_real();
+    static const struct {
+        size_t value, key;
+        const char *want; /* NULL: accepted */
+    } cases[] = {
+        {512, 4, NULL},
+        {513, 4, "organisation.name is too long"},
+        {1, 64, NULL},
+        {1, 65, "bad organisation key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char value[600], key[80], extra[800];
+        memset(value, 'v', cases[i].value);
+        value[cases[i].value] = '\0';
+        memset(key, 'k', cases[i].key);
+        key[cases[i].key] = '\0';
+        snprintf(extra, sizeof extra,
+                 "{\"organisation\":{\"name\":\"%s\",\"%s\":1}}", value, key);
+        char *a = answers_json(cat, "★3", "yes", NULL, 0, extra);
+        mm_scs_answers *ans = NULL;
+        mm_err err;
+        memset(&err, 0, sizeof err);
+        mm_rc rc =
+            mm_scs_answers_parse(a, strlen(a), "a.json", cat, &ans, &err);
+        if (cases[i].want ? rc != MM_EPARSE || !strstr(err.msg, cases[i].want)
+                          : rc != MM_OK)
+            fail_msg("case %zu: rc %d '%s'", i, rc, err.msg);
+        mm_scs_answers_free(ans);
+        free(a);
+    }
+    mm_scs_catalogue_free(cat);
+}
+
 static void test_answers_errors(void **state)
 {
     (void)state;
@@ -874,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_catalogue_errors),
         cmocka_unit_test(test_decision),
         cmocka_unit_test(test_answers_errors),
+        cmocka_unit_test(test_answers_bounds),
         cmocka_unit_test(test_evidence),
         cmocka_unit_test(test_evidence_write),
         cmocka_unit_test(test_renewal),
