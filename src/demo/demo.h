@@ -2,7 +2,8 @@
 /*
  * demo.h — helpers of `mamori demo`: moving real log lines (data/samples)
  * to another time and host so that the same attackers reach several SMEs
- * one after another. The orchestration itself is src/cli/cmd-demo.c.
+ * one after another; mm_demo_run (run.c) is the whole demo, src/cli/cmd-demo.c
+ * its options and output.
  */
 #ifndef MM_DEMO_H
 #define MM_DEMO_H
