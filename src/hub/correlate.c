@@ -299,11 +299,15 @@ static mm_rc load_campaign(const mm_campaign *c, void *ud)
 {
     mm_hub *h = ud;
     unsigned idx;
+    char k[320];
+    mm_hub__camp_key(c, k, sizeof k);
+    if (h->p.part_n > 1 &&
+        !(h->p.part_owned >> mm_hub_key_partition(k, strlen(k), h->p.part_n) &
+          1))
+        return MM_OK; /* another partition's: its owner keeps it */
     mm_rc rc = camp_add(h, c, &idx);
     if (rc != MM_OK)
         return rc;
-    char k[320];
-    mm_hub__camp_key(c, k, sizeof k);
     smap_ent *e;
     if ((rc = mm_hub_smap_put(&h->keys, k, &e)) != MM_OK)
         return rc;
@@ -523,14 +527,52 @@ static void ipv4_net_text(const uint8_t *b, char *out)
     *p = '\0';
 }
 
+/* ---- partitions of the key space (docs/scale.md) ---- */
+
+/* Fixed: a key's partition is the same in every correlator and front end
+ * (h->keys.seed is random per process). */
+#define PART_SEED 0x6d616d6f72692e70ull
+
+static unsigned part_of(const char *k, size_t len, uint32_t n)
+{
+    return (unsigned)(mm_hash64(k, len, PART_SEED) % n);
+}
+
+/* The partition of key i of o (an address key goes with its net key,
+ * k[1], so closing an address campaign and its network stay together). */
+static unsigned evkey_part(const evkeys *o, unsigned i, uint32_t n)
+{
+    unsigned j = o->ip_ok && i == 0 ? 1 : i;
+    return part_of(o->k[j], strlen(o->k[j]), n);
+}
+
+/* A partitioned engine keeps only the keys of the partitions it owns (of
+ * the one partition it is ingesting a bus batch of); the others are not
+ * its to correlate, so they count nowhere (not as skipped at the cap). */
+static void keys_keep_mine(const mm_hub *h, evkeys *o)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < o->n; i++) {
+        unsigned p = evkey_part(o, i, h->p.part_n);
+        if (!(h->p.part_owned >> p & 1) ||
+            (h->part_now && p + 1 != h->part_now))
+            continue;
+        if (n != i)
+            memmove(o->k[n], o->k[i], strlen(o->k[i]) + 1);
+        n++;
+    }
+    o->n = n;
+}
+
 static void event_keys(const mm_hub *h, const mm_addr *src,
                        const char *src_text, const char *domain,
                        const char *rule, const char *path, uint64_t users,
                        evkeys *o)
 {
     o->n = 0;
+    /* without an engine (a front end): every key the engine may keep */
     o->ip_ok = src->family && !mm_addr_is_reserved(src) &&
-               !mm_hub_allowed(h, src) && !tenant_range(h, src);
+               (!h || (!mm_hub_allowed(h, src) && !tenant_range(h, src)));
     if (o->ip_ok) {
         char ip[48];
         if (src_text && src_text[0]) {
@@ -565,9 +607,11 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
         hx[16] = '\0';
         key_make(o->k[o->n++], sizeof o->k[0], "users:", hx, NULL, NULL);
     }
+    if (h && h->p.part_n > 1)
+        keys_keep_mine(h, o);
     for (unsigned i = 0; i < o->n; i++) {
         o->len[i] = strlen(o->k[i]);
-        o->hash[i] = mm_hash64(o->k[i], o->len[i], h->keys.seed);
+        o->hash[i] = mm_hash64(o->k[i], o->len[i], h ? h->keys.seed : 0);
     }
 }
 
@@ -586,6 +630,33 @@ bool mm_hub__net_key(const char *ip, char *out, size_t n)
     }
     key_make(out, n, "net:", t, a.family == 4 ? "/24" : "/64", NULL);
     return true;
+}
+
+unsigned mm_hub_key_partition(const char *key, size_t len, uint32_t part_n)
+{
+    if (part_n <= 1)
+        return 0;
+    char ip[64], net[96];
+    if (len > 3 && len - 3 < sizeof ip && memcmp(key, "ip:", 3) == 0) {
+        memcpy(ip, key + 3, len - 3);
+        ip[len - 3] = '\0';
+        if (mm_hub__net_key(ip, net, sizeof net))
+            return part_of(net, strlen(net), part_n);
+    }
+    return part_of(key, len, part_n);
+}
+
+uint64_t mm_hub_event_partitions(const mm_hub_event *e, uint32_t part_n)
+{
+    if (part_n <= 1)
+        return 1;
+    evkeys ks;
+    event_keys(NULL, &e->src, e->src_text, e->domain, e->rule_id, e->path,
+               e->users_hash, &ks);
+    uint64_t m = 0;
+    for (unsigned i = 0; i < ks.n; i++)
+        m |= (uint64_t)1 << evkey_part(&ks, i, part_n);
+    return m;
 }
 
 /* Keys of an event to be correlated a few events later: computed now, and
@@ -1139,6 +1210,11 @@ mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
         mm_hub_params_default(&h->p);
     if (h->p.k < 2)
         h->p.k = 2;
+    if (h->p.part_n > MM_HUB_PARTS_MAX) {
+        free(h);
+        return mm_err_set(err, MM_EINVAL, "<hub>", 0, "at most %u partitions",
+                          MM_HUB_PARTS_MAX);
+    }
     uint64_t seed = mm_random_seed();
     h->tid.seed = h->thash.seed = h->keys.seed = h->inds.seed = h->sioc.seed =
         seed;
@@ -1174,6 +1250,24 @@ static mm_rc ingest_check(mm_hub *h, mm_hub_ingest_job *j, int *ti)
     return MM_OK;
 }
 
+/* Records in the store that this partition correlates job j's events
+ * (fails unless this engine's session still owns the partition): *fresh
+ * says which it has not correlated before. */
+static mm_rc parts_claim(ingest_ctx *x, const mm_hub_ingest_job *j,
+                         bool **fresh)
+{
+    mm_hub *h = x->h;
+    const mm_hub_batch *b = j->batch;
+    if (!h->st->ops->event_parts_claim)
+        return mm_err_set(x->err, MM_EINVAL, "<hub>", 0,
+                          "partitioned correlation needs a PostgreSQL store");
+    *fresh = malloc((b->n ? b->n : 1) * sizeof **fresh);
+    if (!*fresh)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    return h->st->ops->event_parts_claim(h->st, j->tenant->id, b->ev, b->n,
+                                         h->part_now - 1, *fresh, x->err);
+}
+
 /* Stores one checked job's events and correlates them (inside the open
  * transaction). */
 static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
@@ -1188,6 +1282,7 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     evkeys *ring = malloc((AHEAD + 1) * sizeof *ring);
     if (!ring)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    h->part_now = h->p.part_n > 1 ? j->bus_part : 0;
     for (size_t i = 0; i < AHEAD && i < b->n; i++)
         keys_ahead(h, &b->ev[i], &ring[i % (AHEAD + 1)]);
     /* a store that takes the batch whole (PostgreSQL: one COPY) */
@@ -1199,6 +1294,11 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
                                             now_ms, now_ms + FUTURE_SKEW_MS,
                                             dups, x->err);
     }
+    /* a partitioned bus batch: the events this partition has not
+     * correlated yet, whoever stored them first */
+    bool *fresh = NULL;
+    if (rc == MM_OK && h->part_now)
+        rc = parts_claim(x, j, &fresh);
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
         if (i + AHEAD < b->n)
@@ -1220,19 +1320,23 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             break;
         if (dup) {
             res->duplicates++;
-            continue;
+            if (!fresh || !fresh[i])
+                continue;
+        } else {
+            res->accepted++;
+            rc = mm_hub__outbox_alert(h->st, j->tenant->id, e, now_ms, x->err);
+            if (rc != MM_OK)
+                break;
         }
-        res->accepted++;
-        rc = mm_hub__outbox_alert(h->st, j->tenant->id, e, now_ms, x->err);
-        if (rc != MM_OK)
-            break;
-        if (h->st->ops->ingest_only)
+        if (h->st->ops->ingest_only || (fresh && !fresh[i]))
             continue; /* queued for the correlators */
         rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
                             &ring[i % (AHEAD + 1)]);
     }
     free(dups);
+    free(fresh);
     free(ring);
+    h->part_now = 0;
     return rc;
 }
 

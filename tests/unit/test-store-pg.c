@@ -541,7 +541,7 @@ static void test_tokens_usage_probe(void **state)
              "VALUES('old','o','sme','h-old')");
     int from = 0, to = 0;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_true(from == 1 && to == 7);
+    assert_true(from == 1 && to == 8);
     /* events already stored get their alert number */
     assert_int_equal(side_count("SELECT count(*) FROM events WHERE id>0"), 2);
     assert_int_equal(
@@ -1179,8 +1179,8 @@ static void test_schema_versions(void **state)
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 7);
-    assert_int_equal(to, 7);
+    assert_int_equal(from, 8);
+    assert_int_equal(to, 8);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
