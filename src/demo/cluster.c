@@ -23,8 +23,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* One correlator until partitioned correlators exist (docs/demo.md). */
-#define N_CORR 1
+/* Two correlators sharing the key space's partitions (docs/scale.md,
+ * "Partitioned correlators"); front ends and correlators use the same
+ * number. */
+#define N_CORR 2
+#define PARTITIONS "8"
+#define N_PARTITIONS 8u
 /* Visits (replay steps) after which --chaos kills: a front end, the
  * correlator, a NATS node. */
 #define CHAOS_FE_STEP 1
@@ -315,7 +319,8 @@ static bool fe_dir(const mm_demo_cluster *c, int i)
     if (mkdir(d, 0700) != 0)
         return false;
     char bus[600];
-    snprintf(bus, sizeof bus, "bus = %s\n", c->bus);
+    snprintf(bus, sizeof bus, "bus = %s\nbus_partitions = " PARTITIONS "\n",
+             c->bus);
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         char from[1300], to[1300];
         snprintf(from, sizeof from, "%s/%s", c->hub_dir, files[k]);
@@ -385,7 +390,8 @@ static pid_t start_corr(mm_demo_cluster *c)
     snprintf(log, sizeof log, "%s/correlate%d.log", c->dir, ++c->corr_started);
     const char *a[] = {c->self,    "hub",     "correlate", "--store",
                        c->store,   "--bus",   c->bus,      "--dir",
-                       c->hub_dir, "--group", "1",         NULL};
+                       c->hub_dir, "--group", "1",         "--partitions",
+                       PARTITIONS, NULL};
     return mm_demo_spawn(c->self, a, log, -1, NULL, SIGTERM);
 }
 
@@ -448,35 +454,72 @@ static const chaos_kill chaos_kills[] = {
      "受付サーバーへ送り直します",
      "  ✖ chaos: front end fe2 killed (SIGKILL); the sensors resend through "
      "the other front ends"},
-    {CHAOS_CORR_STEP, "correlator", "correlate1",
-     "  ✖ 障害の実演: 相関サーバーを強制終了 (SIGKILL)。新しい相関サーバーが"
-     "続きを引き継ぎます",
-     "  ✖ chaos: the correlator killed (SIGKILL); a new one takes over where "
-     "it stopped"},
+    {CHAOS_CORR_STEP, "correlator", "correlate",
+     "  ✖ 障害の実演: この攻撃者を担当する相関サーバーを強制終了 (SIGKILL)。"
+     "もう1台が担当を引き継ぎます",
+     "  ✖ chaos: the correlator in charge of this attacker killed (SIGKILL); "
+     "the other one takes its partitions over"},
     {CHAOS_NATS_STEP, "nats", "n3",
      "  ✖ 障害の実演: NATS ノード n3 を強制終了 "
      "(SIGKILL)。残りの2台で続けます",
      "  ✖ chaos: NATS node n3 killed (SIGKILL); the other two carry on"},
 };
 
-void mm_demo_cluster_chaos(mm_demo_cluster *c, int step, int64_t t0_ms,
-                           mm_demo_result *r, mm_demo_say_fn say, void *ud)
+/* True when correlator `i`'s log says, last, that it owns partition p
+ * ("partitions owned: 0,2,4,6 (of 8, 4)"). */
+static bool owns(const mm_demo_cluster *c, int i, unsigned p)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/correlate%d.log", c->dir, i + 1);
+    char *t = NULL;
+    if (mm_file_read(path, 1u << 20, &t, NULL, NULL) != MM_OK)
+        return false;
+    const char *tag = "partitions owned: ", *q = NULL;
+    for (const char *x = strstr(t, tag); x; x = strstr(x + 1, tag))
+        q = x + strlen(tag);
+    bool found = false;
+    while (q && *q >= '0' && *q <= '9' && !found) {
+        char *end;
+        found = strtoul(q, &end, 10) == p;
+        q = *end == ',' ? end + 1 : NULL;
+    }
+    free(t);
+    return found;
+}
+
+/* The correlator to kill: the one owning the partition of `ip` (the
+ * attacker of this visit), else the first. */
+static int corr_victim(const mm_demo_cluster *c, const char *ip)
+{
+    char key[80];
+    int n = snprintf(key, sizeof key, "ip:%s", ip ? ip : "");
+    unsigned p = mm_hub_key_partition(key, (size_t)n, N_PARTITIONS);
+    for (int i = 0; i < c->n_corr; i++)
+        if (owns(c, i, p))
+            return i;
+    return 0;
+}
+
+void mm_demo_cluster_chaos(mm_demo_cluster *c, int step, const char *ip,
+                           int64_t t0_ms, mm_demo_result *r,
+                           mm_demo_say_fn say, void *ud)
 {
     for (size_t i = 0; i < sizeof chaos_kills / sizeof chaos_kills[0]; i++) {
         const chaos_kill *k = &chaos_kills[i];
         if (k->step != step)
             continue;
+        int v = k->step == CHAOS_CORR_STEP ? corr_victim(c, ip) : 0;
         pid_t *pid = k->step == CHAOS_FE_STEP     ? &c->fe_pid[1]
-                     : k->step == CHAOS_CORR_STEP ? &c->corr_pid[0]
+                     : k->step == CHAOS_CORR_STEP ? &c->corr_pid[v]
                                                   : &c->nats_pid[2];
-        note_kill(r, k->what, k->name, *pid, step, t0_ms);
+        char name[32];
+        snprintf(name, sizeof name, "%s%s", k->name,
+                 k->step == CHAOS_CORR_STEP ? (v ? "2" : "1") : "");
+        note_kill(r, k->what, name, *pid, step, t0_ms);
+        /* the other correlator claims its partitions within about a
+         * second and rebuilds their window from PostgreSQL; a batch the
+         * dead one had fetched comes back after the 5 s ack wait */
         kill9(pid);
-        if (k->step == CHAOS_CORR_STEP) {
-            /* one correlator: a new one takes over the durable consumer
-             * and rebuilds its window from PostgreSQL */
-            mm_demo_nap(500);
-            c->corr_pid[0] = start_corr(c);
-        }
         if (say)
             say(ud, k->ja, k->en);
     }

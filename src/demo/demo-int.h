@@ -73,9 +73,11 @@ void mm_demo_cluster_counts(const mm_demo_cluster *c, int *fe, int *corr,
                             int *nats);
 /* --chaos: called after each visit of the replay is written (step 0…);
  * kills (SIGKILL) one front end, one correlator and one NATS node at
- * fixed steps and notes each in r->kills. say(…) narrates. */
-void mm_demo_cluster_chaos(mm_demo_cluster *c, int step, int64_t t0_ms,
-                           mm_demo_result *r, mm_demo_say_fn say, void *ud);
+ * fixed steps and notes each in r->kills (the correlator: the one owning
+ * the partition of `ip`, the visit's attacker). say(…) narrates. */
+void mm_demo_cluster_chaos(mm_demo_cluster *c, int step, const char *ip,
+                           int64_t t0_ms, mm_demo_result *r,
+                           mm_demo_say_fn say, void *ud);
 /* Stops everything still running (also after errors); frees c. */
 void mm_demo_cluster_down(mm_demo_cluster *c);
 

@@ -32,7 +32,7 @@ typedef void (*mm_demo_say_fn)(void *ud, const char *ja, const char *en);
 /* One process --chaos killed (mm_demo_result.kills). */
 typedef struct mm_demo_kill {
     char what[16]; /* "frontend", "correlator", "nats" */
-    char name[16]; /* "fe2", "correlate1", "n3" */
+    char name[32]; /* "fe2", "correlate1", "n3" */
     long pid;
     int after_visit; /* killed right after the replay's visit no. N */
     int64_t at_ms;   /* … this long after the replay began (demo clock) */

@@ -836,8 +836,8 @@ static void replay(demo *d, attacker *att, int n_att)
         d->first_mono[st->a][st->sme] = mm_mono_ms();
         write_visit(d, a, st->sme, st->when);
         if (d->chaos)
-            mm_demo_cluster_chaos(d->cl, s, d->replay_mono, d->res, d->say,
-                                  d->say_ud);
+            mm_demo_cluster_chaos(d->cl, s, a->ip, d->replay_mono, d->res,
+                                  d->say, d->say_ud);
         /* detection → alert → spool → hub; up to 60 s: a batch a killed
          * correlator held comes back after JetStream's 30-second ack wait,
          * and sanitizer builds on a loaded machine are slow */

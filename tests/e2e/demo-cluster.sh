@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # tests/e2e/demo-cluster.sh — `mamori demo --cluster [--chaos]`: the demo's
 # replay through PostgreSQL, a 3-node NATS JetStream cluster, three front
-# ends and the correlator, all started by the demo itself, gives the same
+# ends and two partitioned correlators, all started by the demo itself, gives the same
 # figures as the single-node demo, key by key — also while one front end,
-# the correlator and one NATS node are killed with SIGKILL (--chaos). No
+# a correlator and one NATS node are killed with SIGKILL (--chaos). No
 # process and no directory is left behind, also after a Ctrl-C (SIGINT);
 # missing programs are a clear error naming the Debian packages (exit 2).
 # The three demos run at the same time (the replay waits on its own
@@ -60,12 +60,12 @@ for n in cluster chaos; do
   check_eq "--$n: the single-node demo's keys and values" same \
     "$(python3 "$TMP/cmp.py" "$TMP/single.json" "$TMP/$n.json" 2>&1)"
   check_eq "--$n: store, bus and node counts" \
-    "postgresql nats 3 1 3 1" \
+    "postgresql nats 3 2 3 1" \
     "$(jq -r '[.store, .bus, .nodes.frontends, .nodes.correlators, .nodes.nats, .nodes.postgresql] | map(tostring) | join(" ")' "$TMP/$n.json" 2>&1)"
   check "--$n: the campaigns opened" test "$(jq .campaigns "$TMP/$n.json")" -ge 1
 done
 check_eq "--cluster: nothing killed" "[]" "$(jq -c .killed "$TMP/cluster.json")"
-check_eq "--chaos: a front end, the correlator and a NATS node killed (SIGKILL)" \
+check_eq "--chaos: a front end, a correlator and a NATS node killed (SIGKILL)" \
   "frontend correlator nats SIGKILL" \
   "$(jq -r '[.killed[].what] + [.killed | map(.signal) | unique[]] | join(" ")' "$TMP/chaos.json")"
 check "--chaos: each kill says when (after which visit, ms into the replay)" \
