@@ -129,7 +129,19 @@ static mm_rc pg_up(mm_demo_cluster *c, mm_err *err)
                         "-A",        "trust", "-E", "UTF8", "--locale=C.UTF-8",
                         "--no-sync", NULL};
     const mm_demo_user *as = c->pguser.uid ? &c->pguser : NULL;
-    pid_t pid = mm_demo_spawn(initdb, ia, log, -1, as, SIGKILL);
+    /* the postgres user must reach DIR/pg: a parent it may not pass
+     * through (a TMPDIR under /root) is said plainly */
+    const char *ta[] = {"test", "-w", pgdir, NULL};
+    pid_t pid =
+        as ? mm_demo_spawn("/usr/bin/test", ta, NULL, -1, as, SIGKILL) : 0;
+    if (pid < 0 || (pid > 0 && mm_demo_wait(pid) != 0))
+        return mm_err_set(
+            err, MM_EIO, "", 0,
+            "PostgreSQL を動かす利用者が作業ディレクトリ %s に"
+            "入れません（TMPDIR を /tmp などに）/ the PostgreSQL "
+            "user cannot reach %s (set TMPDIR to e.g. /tmp)",
+            c->dir, c->dir);
+    pid = mm_demo_spawn(initdb, ia, log, -1, as, SIGKILL);
     if (pid <= 0 || mm_demo_wait(pid) != 0)
         return mm_err_set(err, MM_EIO, "", 0,
                           "PostgreSQL を準備できません / initdb failed (see "

@@ -22,10 +22,11 @@ fi
 T=$TMP/t
 mkdir "$T"
 chmod 711 "$TMP" "$T"
-leftovers() { # processes with $T on their command line or as their cwd
-  { pgrep -f -- "$T" || true
+leftovers() { # leftovers [DIR]: processes with DIR ($T) on their command line or as their cwd
+  local d=${1:-$T}
+  { pgrep -f -- "$d" || true
     for p in /proc/[0-9]*; do
-      case "$(readlink "$p/cwd" 2>/dev/null)" in "$T"/*) echo "${p#/proc/}" ;; esac
+      case "$(readlink "$p/cwd" 2>/dev/null)" in "$d"/*) echo "${p#/proc/}" ;; esac
     done; } | sort -u | tr '\n' ' '
 }
 demo() { # demo NAME ARGS…: runs the demo, stdout to $TMP/NAME.out
@@ -34,7 +35,26 @@ demo() { # demo NAME ARGS…: runs the demo, stdout to $TMP/NAME.out
     >"$TMP/$n.out" 2>"$TMP/$n.err"
   echo $? >"$TMP/$n.rc"
 }
+# Ctrl-C while the cluster runs (at the same time as the three, in its own
+# directory): everything stopped, the directory removed. python3 gives the
+# background demo SIGINT's default action back, which a non-interactive
+# shell takes away.
+T2=$TMP/int
+mkdir "$T2"
+chmod 711 "$T2"
+interrupt() {
+  TMPDIR=$T2 python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+    "$MAMORI" demo --cluster --samples "$SRCDIR/data/samples" >"$TMP/int.out" 2>&1 &
+  local pid=$!
+  for _ in $(seq 600); do grep -q "scale-out" "$TMP/int.out" && break; sleep 0.1; done
+  sleep 1
+  kill -INT "$pid"
+  wait "$pid"
+  echo $? >"$TMP/int.rc"
+}
 start=$SECONDS
+interrupt &
 demo single &
 demo cluster --cluster &
 demo chaos --cluster --chaos &
@@ -75,22 +95,10 @@ check "--chaos: narrated in Japanese, then English" \
 check "--cluster: the narration says what runs" grep -q "PostgreSQL" "$TMP/cluster.out"
 check_eq "no process left behind" "" "$(leftovers)"
 check_eq "no directory left behind" "" "$(ls -A "$T")"
-
-# Ctrl-C while the cluster runs: everything stopped, the directory removed
-# (python3 gives the background demo SIGINT's default action back, which a
-# non-interactive shell takes away)
-TMPDIR=$T python3 -c 'import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
-  "$MAMORI" demo --cluster --samples "$SRCDIR/data/samples" >"$TMP/int.out" 2>&1 &
-pid=$!
-for _ in $(seq 300); do grep -q "scale-out" "$TMP/int.out" && break; sleep 0.1; done
-sleep 1
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-check_eq "SIGINT: the demo ends by the signal" 130 "$rc"
-check_eq "SIGINT: no process left behind" "" "$(leftovers)"
-check_eq "SIGINT: no directory left behind" "" "$(ls -A "$T")"
+check "SIGINT: it came while the cluster ran" grep -q "scale-out" "$TMP/int.out"
+check_eq "SIGINT: the demo ends by the signal" 130 "$(cat "$TMP/int.rc")"
+check_eq "SIGINT: no process left behind" "" "$(leftovers "$T2")"
+check_eq "SIGINT: no directory left behind" "" "$(ls -A "$T2")"
 
 # missing programs: a clear message in Japanese and English, exit 2
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
