@@ -26,6 +26,26 @@ static void json_num(mm_buf *j, double v, const char *fmt)
         mm_buf_printf(j, fmt, v);
 }
 
+/* --cluster: what ran, and with --chaos what was killed and when. */
+static void cluster_json(mm_buf *j, const mm_demo_result *r)
+{
+    mm_buf_printf(j,
+                  ",\"store\":\"postgresql\",\"bus\":\"nats\","
+                  "\"nodes\":{\"frontends\":%d,\"correlators\":%d,"
+                  "\"nats\":%d,\"postgresql\":1},\"killed\":[",
+                  r->frontends, r->correlators, r->nats_nodes);
+    for (int i = 0; i < r->n_kills; i++) {
+        const mm_demo_kill *k = &r->kills[i];
+        mm_buf_printf(j,
+                      "%s{\"what\":\"%s\",\"name\":\"%s\",\"pid\":%ld,"
+                      "\"signal\":\"SIGKILL\",\"after_visit\":%d,"
+                      "\"at_ms\":%lld}",
+                      i ? "," : "", k->what, k->name, k->pid, k->after_visit,
+                      (long long)k->at_ms);
+    }
+    mm_buf_puts(j, "]");
+}
+
 static void print_json(const mm_demo_result *r)
 {
     mm_buf j;
@@ -49,6 +69,8 @@ static void print_json(const mm_demo_result *r)
     json_num(&j, r->feed_ms[1], "%.0f");
     mm_buf_puts(&j, "],\"dir\":");
     mm_buf_json_str(&j, r->kept ? r->dir : "", r->kept ? strlen(r->dir) : 0);
+    if (r->cluster)
+        cluster_json(&j, r);
     printf("%s}\n", j.data ? j.data : "{}");
     mm_buf_free(&j);
 }
@@ -94,6 +116,7 @@ static void print_line(void *ud, const char *line)
 
 static const char usage[] =
     "使い方 / usage: mamori demo [--json] [--dir DIR] [--samples DIR]\n"
+    "                            [--cluster [--chaos]]\n"
     "\n"
     "  "
     "共有サーバー（ハブ）1台と中小企業5社のセンサーをこの機械の中で起動し、\n"
@@ -114,7 +137,14 @@ static const char usage[] =
     "                 (default: ./data/samples, next to the binary)\n"
     "  --keep         一時ディレクトリを残す / keep the temporary directory\n"
     "  --serve        再生の後もハブと画面を動かし続ける (Ctrl-C で終了) /\n"
-    "                 keep the hub and web console up until interrupted\n";
+    "                 keep the hub and web console up until interrupted\n"
+    "  --cluster      大規模構成で再生: PostgreSQL、NATS 3台、受付3台、相関\n"
+    "                 (Debian: postgresql, nats-server) / the same replay\n"
+    "                 through PostgreSQL, a 3-node NATS cluster, three front\n"
+    "                 ends and the correlator, all started here on loopback\n"
+    "  --chaos        --cluster の再生中に受付・相関・NATS を1台ずつ強制終了\n"
+    "                 / kill (SIGKILL) one front end, one correlator and one\n"
+    "                 NATS node during the replay; same results\n";
 
 static int demo_run(int argc, char **argv)
 {
@@ -127,6 +157,10 @@ static int demo_run(int argc, char **argv)
             o.keep = true;
         else if (!strcmp(argv[i], "--serve"))
             serve = o.keep = true;
+        else if (!strcmp(argv[i], "--cluster"))
+            o.cluster = true;
+        else if (!strcmp(argv[i], "--chaos"))
+            o.chaos = o.cluster = true;
         else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
             o.dir = argv[++i];
         else if (!strcmp(argv[i], "--samples") && i + 1 < argc)
@@ -136,6 +170,10 @@ static int demo_run(int argc, char **argv)
                                       "不明なオプション / unknown option '%s'",
                                       argv[i]);
     }
+    if (serve && o.cluster)
+        return mm_cli_usage_error(&mm_cmd_demo,
+                                  "--serve と --cluster は一緒に使えません / "
+                                  "--serve does not go with --cluster");
     char self[1024];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) {

@@ -2,7 +2,8 @@
 /*
  * demo.h — helpers of `mamori demo`: moving real log lines (data/samples)
  * to another time and host so that the same attackers reach several SMEs
- * one after another. The orchestration itself is src/cli/cmd-demo.c.
+ * one after another; mm_demo_run (run.c) is the whole demo, src/cli/cmd-demo.c
+ * its options and output.
  */
 #ifndef MM_DEMO_H
 #define MM_DEMO_H
@@ -28,6 +29,16 @@ mm_rc mm_demo_rewrite_access(const char *line, size_t len, int64_t t,
 /* One narration message: Japanese, then the same in English. */
 typedef void (*mm_demo_say_fn)(void *ud, const char *ja, const char *en);
 
+/* One process --chaos killed (mm_demo_result.kills). */
+typedef struct mm_demo_kill {
+    char what[16]; /* "frontend", "correlator", "nats" */
+    char name[32]; /* "fe2", "correlate1", "n3" */
+    long pid;
+    int after_visit; /* killed right after the replay's visit no. N */
+    int64_t at_ms;   /* … this long after the replay began (demo clock) */
+} mm_demo_kill;
+#define MM_DEMO_KILLS_MAX 4
+
 typedef struct mm_demo_opts {
     const char *self;    /* the mamori binary started as hub and sensors */
     const char *samples; /* data/samples; NULL = ./data/samples or next to
@@ -37,6 +48,10 @@ typedef struct mm_demo_opts {
     bool keep;
     mm_demo_say_fn say; /* may be NULL (silent) */
     void *ud;
+    bool cluster; /* PostgreSQL + 3-node NATS + 3 front ends + correlator(s)
+                     (cluster.c) instead of one SQLite hub */
+    bool chaos;   /* with cluster: SIGKILL of one front end, one correlator
+                     and one NATS node during the replay */
 } mm_demo_opts;
 
 typedef struct mm_demo_result {
@@ -63,14 +78,21 @@ typedef struct mm_demo_result {
                                   -1 when none was reached */
     char dir[1024];            /* the work directory ("" before it exists) */
     bool kept;                 /* … and it is kept */
+    bool cluster;              /* the hub was the local cluster */
+    int frontends, correlators, nats_nodes; /* … its node counts */
+    mm_demo_kill kills[MM_DEMO_KILLS_MAX];  /* --chaos: what was killed */
+    int n_kills;
 } mm_demo_result;
 
 /* Runs the whole demo, narrating through o->say, and fills `r`. MM_OK when
  * it ran to the end (r->campaigns says whether the hub saw a campaign);
- * MM_ENOTFOUND when data/samples is not found, MM_EPARSE when the
- * attackers' lines are missing from it, MM_EIO when the work directory,
- * hub or sensors cannot be set up (err says which log to read). Children
- * are stopped and a temporary directory removed before it returns. */
+ * MM_ENOTFOUND when data/samples is not found (or, with o->cluster,
+ * PostgreSQL's or NATS's programs; err names the Debian package),
+ * MM_EPARSE when the attackers' lines are missing from it, MM_EIO when
+ * the work directory, hub or sensors cannot be set up (err says which log
+ * to read) or on SIGINT/SIGTERM/SIGHUP. Children are stopped and a
+ * temporary directory removed before it returns (after a signal, the
+ * signal is then delivered). */
 mm_rc mm_demo_run(const mm_demo_opts *o, mm_demo_result *r, mm_err *err);
 
 /* One line of output (a JSON object without its newline). */
