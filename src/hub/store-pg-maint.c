@@ -97,7 +97,7 @@ static mm_rc names_of(mm_store *s, const char *sql, const char *arg,
  * drops the table. The cursor (last id done) is saved by each batch. */
 static mm_rc walk_detached(mm_store *s, const char *table, mm_err *err)
 {
-    char key[NAME_LEN + 16], sql[800];
+    char key[NAME_LEN + 16], sql[1024];
     snprintf(key, sizeof key, "retention:%s", table);
     const char *v[2] = {NULL, key};
     PGresult *r;
@@ -113,8 +113,10 @@ static mm_rc walk_detached(mm_store *s, const char *table, mm_err *err)
              "WITH b AS (SELECT id,tenant,event_id FROM \"%s\" WHERE id > "
              "$1::bigint ORDER BY id LIMIT " KEYS_PER_BATCH "), k AS (DELETE "
              "FROM event_keys e USING b WHERE e.tenant=b.tenant AND "
-             "e.event_id=b.event_id), a AS (DELETE FROM alert_state t USING "
-             "b WHERE t.alert=b.id), f AS (INSERT INTO flags(key,val) SELECT "
+             "e.event_id=b.event_id), p AS (DELETE FROM event_parts x USING b "
+             "WHERE x.tenant=b.tenant AND x.event_id=b.event_id), a AS "
+             "(DELETE FROM alert_state t USING b WHERE t.alert=b.id), f AS "
+             "(INSERT INTO flags(key,val) SELECT "
              "$2,max(id) FROM b HAVING count(*)>0 ON CONFLICT(key) DO UPDATE "
              "SET val=excluded.val) SELECT count(*),coalesce(max(id),0) "
              "FROM b",
@@ -298,8 +300,10 @@ static mm_rc prune_rows(mm_store *s, int64_t before, mm_usage_fn fn, void *ud,
         "WITH d AS (DELETE FROM events WHERE received < $1::bigint AND id NOT "
         "IN (SELECT alert FROM cases WHERE status='open') RETURNING tenant,"
         "event_id,id,length(json) AS n), k AS (DELETE FROM event_keys e USING "
-        "d WHERE e.tenant=d.tenant AND e.event_id=d.event_id), a AS (DELETE "
-        "FROM alert_state t USING d WHERE t.alert=d.id) SELECT tenant,sum(n) "
+        "d WHERE e.tenant=d.tenant AND e.event_id=d.event_id), p AS (DELETE "
+        "FROM event_parts x USING d WHERE x.tenant=d.tenant AND "
+        "x.event_id=d.event_id), a AS (DELETE FROM alert_state t USING d "
+        "WHERE t.alert=d.id) SELECT tenant,sum(n) "
         "FROM d GROUP BY tenant ORDER BY tenant COLLATE \"C\"",
         1, v, &r, err, "prune events");
     for (int i = 0; rc == MM_OK && fn && i < PQntuples(r); i++)

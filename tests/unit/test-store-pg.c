@@ -1409,6 +1409,9 @@ static void test_retention_months(void **state)
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_OK);
     assert_true(put_at(st2, "a", "jan1", MS_2026_01 + DAY_MS, 1, js));
+    /* partitioned correlators' marks go with their events */
+    side_sql("INSERT INTO event_parts VALUES('a','jan1',0),('a','feb1',1),"
+             "('a','feb2',2)");
 
     /* horizon 2026-02-15: January goes whole, February row by row, March
      * stays; December stays (an open case's alert) but its other row goes */
@@ -1423,6 +1426,7 @@ static void test_retention_months(void **state)
                      0);
     assert_int_equal(side_count("SELECT count(*) FROM events"), 3);
     assert_int_equal(side_count("SELECT count(*) FROM event_keys"), 3);
+    assert_int_equal(side_count("SELECT count(*) FROM event_parts"), 1);
     assert_int_equal(side_count("SELECT count(*) FROM events WHERE "
                                 "event_id IN ('feb2','mar1','dec1')"),
                      3);
