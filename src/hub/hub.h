@@ -666,6 +666,8 @@ typedef struct mm_hub_params {
     int64_t domain_ttl_ms;   /* same for domains (30 d) */
     unsigned escalate_score; /* CI-supplier campaign escalation (60) */
     unsigned ci_depth;       /* how far up the graph to look for CI (3) */
+    size_t keys_max; /* correlation keys held; 0 = MM_HUB_KEYS_MAX (at the cap
+                        single-tenant keys are evicted, oldest first) */
 } mm_hub_params;
 
 void mm_hub_params_default(mm_hub_params *p);
