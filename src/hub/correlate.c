@@ -291,11 +291,15 @@ static mm_rc load_campaign(const mm_campaign *c, void *ud)
 {
     mm_hub *h = ud;
     unsigned idx;
+    char k[320];
+    mm_hub__camp_key(c, k, sizeof k);
+    if (h->p.part_n > 1 &&
+        !(h->p.part_owned >> mm_hub_key_partition(k, strlen(k), h->p.part_n) &
+          1))
+        return MM_OK; /* another partition's: its owner keeps it */
     mm_rc rc = camp_add(h, c, &idx);
     if (rc != MM_OK)
         return rc;
-    char k[320];
-    mm_hub__camp_key(c, k, sizeof k);
     smap_ent *e;
     if ((rc = mm_hub_smap_put(&h->keys, k, &e)) != MM_OK)
         return rc;
@@ -515,14 +519,52 @@ static void ipv4_net_text(const uint8_t *b, char *out)
     *p = '\0';
 }
 
+/* ---- partitions of the key space (docs/scale.md) ---- */
+
+/* Fixed: a key's partition is the same in every correlator and front end
+ * (h->keys.seed is random per process). */
+#define PART_SEED 0x6d616d6f72692e70ull
+
+static unsigned part_of(const char *k, size_t len, uint32_t n)
+{
+    return (unsigned)(mm_hash64(k, len, PART_SEED) % n);
+}
+
+/* The partition of key i of o (an address key goes with its net key,
+ * k[1], so closing an address campaign and its network stay together). */
+static unsigned evkey_part(const evkeys *o, unsigned i, uint32_t n)
+{
+    unsigned j = o->ip_ok && i == 0 ? 1 : i;
+    return part_of(o->k[j], strlen(o->k[j]), n);
+}
+
+/* A partitioned engine keeps only the keys of the partitions it owns (of
+ * the one partition it is ingesting a bus batch of); the others are not
+ * its to correlate, so they count nowhere (not as skipped at the cap). */
+static void keys_keep_mine(const mm_hub *h, evkeys *o)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < o->n; i++) {
+        unsigned p = evkey_part(o, i, h->p.part_n);
+        if (!(h->p.part_owned >> p & 1) ||
+            (h->part_now && p + 1 != h->part_now))
+            continue;
+        if (n != i)
+            memmove(o->k[n], o->k[i], strlen(o->k[i]) + 1);
+        n++;
+    }
+    o->n = n;
+}
+
 static void event_keys(const mm_hub *h, const mm_addr *src,
                        const char *src_text, const char *domain,
                        const char *rule, const char *path, uint64_t users,
                        evkeys *o)
 {
     o->n = 0;
+    /* without an engine (a front end): every key the engine may keep */
     o->ip_ok = src->family && !mm_addr_is_reserved(src) &&
-               !mm_hub_allowed(h, src) && !tenant_range(h, src);
+               (!h || (!mm_hub_allowed(h, src) && !tenant_range(h, src)));
     if (o->ip_ok) {
         char ip[48];
         if (src_text && src_text[0]) {
@@ -557,9 +599,11 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
         hx[16] = '\0';
         key_make(o->k[o->n++], sizeof o->k[0], "users:", hx, NULL, NULL);
     }
+    if (h && h->p.part_n > 1)
+        keys_keep_mine(h, o);
     for (unsigned i = 0; i < o->n; i++) {
         o->len[i] = strlen(o->k[i]);
-        o->hash[i] = mm_hash64(o->k[i], o->len[i], h->keys.seed);
+        o->hash[i] = mm_hash64(o->k[i], o->len[i], h ? h->keys.seed : 0);
     }
 }
 
@@ -578,6 +622,33 @@ bool mm_hub__net_key(const char *ip, char *out, size_t n)
     }
     key_make(out, n, "net:", t, a.family == 4 ? "/24" : "/64", NULL);
     return true;
+}
+
+unsigned mm_hub_key_partition(const char *key, size_t len, uint32_t part_n)
+{
+    if (part_n <= 1)
+        return 0;
+    char ip[64], net[96];
+    if (len > 3 && len - 3 < sizeof ip && memcmp(key, "ip:", 3) == 0) {
+        memcpy(ip, key + 3, len - 3);
+        ip[len - 3] = '\0';
+        if (mm_hub__net_key(ip, net, sizeof net))
+            return part_of(net, strlen(net), part_n);
+    }
+    return part_of(key, len, part_n);
+}
+
+uint64_t mm_hub_event_partitions(const mm_hub_event *e, uint32_t part_n)
+{
+    if (part_n <= 1)
+        return 1;
+    evkeys ks;
+    event_keys(NULL, &e->src, e->src_text, e->domain, e->rule_id, e->path,
+               e->users_hash, &ks);
+    uint64_t m = 0;
+    for (unsigned i = 0; i < ks.n; i++)
+        m |= (uint64_t)1 << evkey_part(&ks, i, part_n);
+    return m;
 }
 
 /* Keys of an event to be correlated a few events later: computed now, and
@@ -1130,6 +1201,11 @@ mm_rc mm_hub_new(mm_store *st, const mm_hub_params *p, mm_hub **out,
         mm_hub_params_default(&h->p);
     if (h->p.k < 2)
         h->p.k = 2;
+    if (h->p.part_n > MM_HUB_PARTS_MAX) {
+        free(h);
+        return mm_err_set(err, MM_EINVAL, "<hub>", 0, "at most %u partitions",
+                          MM_HUB_PARTS_MAX);
+    }
     uint64_t seed = mm_random_seed();
     h->tid.seed = h->thash.seed = h->keys.seed = h->inds.seed = h->sioc.seed =
         seed;
@@ -1179,6 +1255,7 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     evkeys *ring = malloc((AHEAD + 1) * sizeof *ring);
     if (!ring)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    h->part_now = h->p.part_n > 1 ? j->bus_part : 0;
     for (size_t i = 0; i < AHEAD && i < b->n; i++)
         keys_ahead(h, &b->ev[i], &ring[i % (AHEAD + 1)]);
     /* a store that takes the batch whole (PostgreSQL: one COPY) */
@@ -1224,6 +1301,7 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     }
     free(dups);
     free(ring);
+    h->part_now = 0;
     return rc;
 }
 

@@ -250,6 +250,8 @@ struct mm_hub {
     bool stale;       /* a rebuild failed (store unreachable): redo it first */
     struct cdue *due; /* open campaigns, min-heap by last_ts (campclose.c) */
     size_t ndue, capdue;
+    /* 1 + the bus partition being ingested; 0 = all it owns */
+    uint32_t part_now;
     uint64_t keys_evicted; /* keys evicted at the cap (keymap.c) */
     uint64_t keys_sweeps;  /* eviction sweeps run */
     size_t keys_swept;     /* keys the last sweep evicted */

@@ -666,6 +666,9 @@ typedef struct mm_hub_params {
     int64_t domain_ttl_ms;   /* same for domains (30 d) */
     unsigned escalate_score; /* CI-supplier campaign escalation (60) */
     unsigned ci_depth;       /* how far up the graph to look for CI (3) */
+    uint32_t part_n; /* partitions of the correlation key space; 0 or 1 = this
+                        engine owns every key */
+    uint64_t part_owned; /* bit p set = owns partition p (p < part_n <= 64) */
     size_t keys_max; /* correlation keys held; 0 = MM_HUB_KEYS_MAX (at the cap
                         single-tenant keys are evicted, oldest first) */
 } mm_hub_params;
@@ -710,6 +713,9 @@ typedef struct mm_hub_ingest_job {
     mm_hub_ingest_result res; /* out */
     mm_rc rc;                 /* out */
     mm_err err;               /* out, when rc != MM_OK */
+    /* in: 1 + the bus partition the batch came from (a partitioned
+     * correlator correlates only that partition's keys of it); 0 = none */
+    uint32_t bus_part;
 } mm_hub_ingest_job;
 mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
                           int64_t now_ms, mm_err *err);
@@ -1675,5 +1681,20 @@ void mm_hub_scs_request_http(mm_store *st, const mm_tenant *caller,
                              const char *method, const char *url,
                              const char *body, size_t len, int64_t now_ms,
                              unsigned *status, mm_buf *out);
+
+/* ---- partitions of the correlation key space (docs/scale.md) ---------- */
+
+/* Most partitions a key space can have (one bit each in part_owned). */
+#define MM_HUB_PARTS_MAX 64u
+/* The partition of correlation key `key` ("ip:…", "net:…", "domain:…",
+ * "sig:…", "users:…", the text correlate.c makes) among part_n: a hash
+ * with a fixed seed, the same in every process and run. An "ip:" key goes
+ * with its net key (the /24 or /64), so an address and its network are
+ * correlated by the same engine. 0 when part_n <= 1. */
+unsigned mm_hub_key_partition(const char *key, size_t len, uint32_t part_n);
+/* The partitions (bit p) of every correlation key event `e` may have (the
+ * engine's keys, before its allowlist and member ranges drop some: a front
+ * end has no engine); 0 when it has none. */
+uint64_t mm_hub_event_partitions(const mm_hub_event *e, uint32_t part_n);
 
 #endif /* MM_HUB_H */
