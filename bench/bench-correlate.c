@@ -700,7 +700,7 @@ static int parts_mode(country *c, unsigned nparts, size_t cap)
 {
     mm_hub_params p;
     mm_hub_params_default(&p);
-    p.keys_max = cap;
+    p.keys_max = (unsigned)cap;
     run one, r;
     run_engine(c, &p, -1, &one);
     printf("correlation past the key cap: %u tenants, %zu distinct addresses "
@@ -759,7 +759,7 @@ static int one_mode(country *c, size_t cap, bool ranges)
     nstore *st = c->st;
     mm_hub_params p;
     mm_hub_params_default(&p);
-    p.keys_max = cap;
+    p.keys_max = (unsigned)cap;
     long rss0, hwm0, rss1, hwm1;
     mem_kb(&rss0, &hwm0);
     mm_hub *h;

@@ -125,6 +125,11 @@ static const opt opts[] = {
     {"asm_dns", OPT_STR, 0, 0,
      "A.B.C.D:PORT resolver for hub asm verify's TXT proof (system's)", NULL,
      NULL, 0, 0},
+    /* not written to a new hub.conf: 0 = MM_HUB_KEYS_MAX */
+    {"keys_max", OPT_UINT, 1000, 1e9,
+     "correlation keys one engine holds (4000000); at the cap keys seen by "
+     "one tenant are evicted, oldest first",
+     NULL, NULL, AT(params.keys_max), 0},
 };
 
 static void trim(char **s)

@@ -931,7 +931,7 @@ static void test_campaign_closes(void **state)
 }
 
 /* A hub with k and a correlation index capped at `cap` keys. */
-static void start_capped(fx *f, unsigned k, size_t cap)
+static void start_capped(fx *f, unsigned k, unsigned cap)
 {
     mm_hub_params p;
     mm_hub_params_default(&p);
