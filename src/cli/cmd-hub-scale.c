@@ -27,6 +27,14 @@ static int run_migrate(hub_args *a)
     return MM_EXIT_OK;
 }
 
+/* A partitioned correlator's ownership changes, on stderr. */
+static void log_line(void *ud, mm_log_level level, const char *msg)
+{
+    (void)ud;
+    (void)level;
+    fprintf(stderr, "mamori hub: %s\n", msg);
+}
+
 /* Runs until SIGINT or SIGTERM; the correlation parameters come from
  * DIR/hub.conf when --dir is given. */
 static int run_correlate(hub_args *a)
@@ -41,6 +49,11 @@ static int run_correlate(hub_args *a)
         return mm_cli_usage_error(&mm_cmd_hub,
                                   "--group は 1〜10000 / --group must be "
                                   "1..10000");
+    unsigned long parts = a->partitions ? strtoul(a->partitions, &end, 10) : 1;
+    if (a->partitions && (*end || parts < 1 || parts > MM_HUB_PARTS_MAX))
+        return mm_cli_usage_error(&mm_cmd_hub,
+                                  "--partitions は 1〜64 / --partitions must "
+                                  "be 1..64");
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -48,8 +61,16 @@ static int run_correlate(hub_args *a)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     fprintf(stderr, "mamori hub: 相関を開始 / correlating %s\n", a->bus);
     mm_hub_correlate_stats st;
-    mm_rc r = mm_hub_correlate_run(a->store, a->bus, &c.params, (size_t)group,
-                                   &set, &st, &err);
+    mm_rc r;
+    if (parts > 1) {
+        c.params.part_n = (uint32_t)parts;
+        r = mm_hub_correlate_run_parts(a->store, a->bus, &c.params,
+                                       (size_t)group, &set, log_line, NULL,
+                                       &st, &err);
+    } else {
+        r = mm_hub_correlate_run(a->store, a->bus, &c.params, (size_t)group,
+                                 &set, &st, &err);
+    }
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r == MM_EINVAL ? MM_EINVAL : MM_EIO, &err);
     fprintf(stderr,
@@ -64,11 +85,13 @@ static int run_correlate(hub_args *a)
     return MM_EXIT_OK;
 }
 
-static const mm_cli_opt correlate_opts[] = {OPT("--store", K_STORE, true),
-                                            OPT("--bus", K_BUS, true),
-                                            O_DIR,
-                                            OPT("--group", K_GROUP, true),
-                                            {0}};
+static const mm_cli_opt correlate_opts[] = {
+    OPT("--store", K_STORE, true),
+    OPT("--bus", K_BUS, true),
+    O_DIR,
+    OPT("--group", K_GROUP, true),
+    OPT("--partitions", K_PARTITIONS, true),
+    {0}};
 
 static const mm_cli_opt migrate_opts[] = {OPT("--store", K_STORE, true), {0}};
 

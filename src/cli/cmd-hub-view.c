@@ -113,6 +113,9 @@ static int run_serve(hub_args *a)
     if (a->bus &&
         mm_hub_conf_set(&c, "bus", a->bus, "--bus", 0, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
+    if (a->partitions && mm_hub_conf_set(&c, "bus_partitions", a->partitions,
+                                         "--partitions", 0, &err) != MM_OK)
+        return mm_cli_hub_fail_rc(MM_EINVAL, &err);
     if (listen &&
         mm_hub_conf_set(&c, "listen", listen, "--listen", 0, &err) != MM_OK)
         return mm_cli_hub_fail_rc(MM_EINVAL, &err);
@@ -254,13 +257,15 @@ static int run_scs_status(hub_args *a)
 
 static const mm_cli_opt escalations_opts[] = {
     O_DIR, OPT("--stix", K_STIX, false), {0}};
-static const mm_cli_opt serve_opts[] = {O_DIR,
-                                        OPT("--listen", K_LISTEN, true),
-                                        OPT("--tls", K_TLS, false),
-                                        OPT("--plain", K_PLAIN, false),
-                                        OPT("--store", K_STORE, true),
-                                        OPT("--bus", K_BUS, true),
-                                        {0}};
+static const mm_cli_opt serve_opts[] = {
+    O_DIR,
+    OPT("--listen", K_LISTEN, true),
+    OPT("--tls", K_TLS, false),
+    OPT("--plain", K_PLAIN, false),
+    OPT("--store", K_STORE, true),
+    OPT("--bus", K_BUS, true),
+    OPT("--partitions", K_PARTITIONS, true),
+    {0}};
 static const mm_cli_opt scs_submit_opts[] = {O_DIR, O_TENANT, {0}};
 static const mm_cli_opt scs_require_opts[] = {
     O_DIR,

@@ -41,6 +41,7 @@ static const char usage[] =
     "[--store URI]\n"
     "      [--bus nats://HOST:PORT,…]   フロントエンド / a front end "
     "(docs/scale.md)\n"
+    "      [--partitions N]   バスの分割数 / key partitions on the bus\n"
     "      API を起動（平文 HTTP はループバックのみ）/ run the API (plain "
     "HTTP on\n"
     "      loopback only); writes the bound port to DIR/hub.port\n"
@@ -128,6 +129,9 @@ static const char usage[] =
     "transaction (256)\n"
     "      バスのバッチを相関しストアへ / correlate the bus's batches into "
     "the store\n"
+    "      [--partitions N]   N 分割を複数の相関器で分担・引き継ぎ / share N "
+    "partitions\n"
+    "      among correlators, taking over a dead one's\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
     "  docs/security.md, docs/notify.md\n";
 
@@ -276,6 +280,7 @@ static int take_opt(int key, const char *v, void *ud)
     case K_GROUP: a->group = v; break;
     case K_VALUE: a->value = v; break;
     case K_REASON: a->reason = v; break;
+    case K_PARTITIONS: a->partitions = v; break;
     case K_SAN:
         if (a->n_san == SAN_MAX)
             return mm_cli_usage_error(&mm_cmd_hub, "too many --san");

@@ -54,6 +54,7 @@ enum {
     K_GROUP,
     K_VALUE,
     K_REASON,
+    K_PARTITIONS,
 };
 #define SAN_MAX 64u
 /* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */
@@ -91,6 +92,7 @@ typedef struct hub_args {
     const char *bus;                   /* --bus nats://… */
     const char *case_id;               /* case export (-o: out) */
     const char *group;                 /* --group N */
+    const char *partitions;            /* --partitions N */
 } hub_args;
 
 /* True when option `k` was given. */

@@ -125,6 +125,10 @@ static const opt opts[] = {
     {"asm_dns", OPT_STR, 0, 0,
      "A.B.C.D:PORT resolver for hub asm verify's TXT proof (system's)", NULL,
      NULL, 0, 0},
+    {"bus_partitions", OPT_UINT, 1, 64,
+     "partitions of the correlation keys on the bus (as the correlators' "
+     "--partitions; 1: none)",
+     NULL, NULL, AT(bus_partitions), 0},
     /* not written to a new hub.conf: 0 = MM_HUB_KEYS_MAX */
     {"keys_max", OPT_UINT, 1000, 1e9,
      "correlation keys one engine holds (4000000); at the cap keys seen by "

@@ -1241,6 +1241,24 @@ static mm_rc ingest_check(mm_hub *h, mm_hub_ingest_job *j, int *ti)
     return MM_OK;
 }
 
+/* Records in the store that this partition correlates job j's events
+ * (fails unless this engine's session still owns the partition): *fresh
+ * says which it has not correlated before. */
+static mm_rc parts_claim(ingest_ctx *x, const mm_hub_ingest_job *j,
+                         bool **fresh)
+{
+    mm_hub *h = x->h;
+    const mm_hub_batch *b = j->batch;
+    if (!h->st->ops->event_parts_claim)
+        return mm_err_set(x->err, MM_EINVAL, "<hub>", 0,
+                          "partitioned correlation needs a PostgreSQL store");
+    *fresh = malloc((b->n ? b->n : 1) * sizeof **fresh);
+    if (!*fresh)
+        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    return h->st->ops->event_parts_claim(h->st, j->tenant->id, b->ev, b->n,
+                                         h->part_now - 1, *fresh, x->err);
+}
+
 /* Stores one checked job's events and correlates them (inside the open
  * transaction). */
 static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
@@ -1267,6 +1285,11 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
                                             now_ms, now_ms + FUTURE_SKEW_MS,
                                             dups, x->err);
     }
+    /* a partitioned bus batch: the events this partition has not
+     * correlated yet, whoever stored them first */
+    bool *fresh = NULL;
+    if (rc == MM_OK && h->part_now)
+        rc = parts_claim(x, j, &fresh);
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
         if (i + AHEAD < b->n)
@@ -1288,18 +1311,21 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             break;
         if (dup) {
             res->duplicates++;
-            continue;
+            if (!fresh || !fresh[i])
+                continue;
+        } else {
+            res->accepted++;
+            rc = mm_hub__outbox_alert(h->st, j->tenant->id, e, now_ms, x->err);
+            if (rc != MM_OK)
+                break;
         }
-        res->accepted++;
-        rc = mm_hub__outbox_alert(h->st, j->tenant->id, e, now_ms, x->err);
-        if (rc != MM_OK)
-            break;
-        if (h->st->ops->ingest_only)
+        if (h->st->ops->ingest_only || (fresh && !fresh[i]))
             continue; /* queued for the correlators */
         rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
                             &ring[i % (AHEAD + 1)]);
     }
     free(dups);
+    free(fresh);
     free(ring);
     h->part_now = 0;
     return rc;

@@ -531,6 +531,22 @@ typedef struct mm_store_ops {
                               void *ud, mm_err *err);
     mm_rc (*scs_request_mark)(mm_store *s, int64_t id, int state,
                               const char *reason, int64_t now_ms, mm_err *err);
+    /* Partitioned correlators (docs/scale.md). event_parts_claim, inside
+     * the open transaction: fails (MM_EIO) unless this session still holds
+     * partition `part`'s lock, then records that `part` correlates events
+     * ev[0..n) of `tenant`; fresh[i] = not recorded before (the first of
+     * a repeated id only). part_lock takes (lock) or gives back a session
+     * lock `key` (< 64) of namespace `ns` (0 partitions, 1 correlator
+     * slots) without waiting: *got. part_locks: the keys of `ns` this
+     * session holds (*mine) and all sessions hold (*all), as bits. NULL in
+     * a back end without them (SQLite: one engine owns every key). */
+    mm_rc (*event_parts_claim)(mm_store *s, const char *tenant,
+                               const struct mm_hub_event *ev, size_t n,
+                               unsigned part, bool *fresh, mm_err *err);
+    mm_rc (*part_lock)(mm_store *s, unsigned ns, unsigned key, bool lock,
+                       bool *got, mm_err *err);
+    mm_rc (*part_locks)(mm_store *s, unsigned ns, uint64_t *mine,
+                        uint64_t *all, mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -780,6 +796,7 @@ typedef struct mm_hub_server_conf {
     /* the server's own log (certificate reloads); NULL: none */
     mm_log_fn log;
     void *log_ud;
+    unsigned bus_partitions; /* partitions on the bus (0, 1: none) */
 } mm_hub_server_conf;
 
 /* Defaults, then DIR/hub.conf ("key = value" lines) when present. */
@@ -1400,6 +1417,35 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
                            const mm_hub_params *p, size_t group,
                            const sigset_t *stop, mm_hub_correlate_stats *st,
                            mm_err *err);
+/* The same with the key space split in p->part_n partitions (2..64)
+ * shared by every correlator started so (docs/scale.md): each owns its
+ * fair share through PostgreSQL session locks, takes over those of a
+ * correlator that died within about a second, consumes each owned
+ * partition through its durable consumer correlate-p<p>, and correlates
+ * an event's keys of a partition exactly once (event_parts). `log` (may
+ * be NULL) gets a line whenever the owned partitions change. */
+mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
+                                 const mm_hub_params *p, size_t group,
+                                 const sigset_t *stop, mm_log_fn log,
+                                 void *log_ud, mm_hub_correlate_stats *st,
+                                 mm_err *err);
+/* A front end's partitions (docs/scale.md): with 2 or more, batches go
+ * out by mm_bus_publish_events, one message per partition touched. */
+void mm_bus_set_parts(mm_bus *b, uint32_t parts);
+uint32_t mm_bus_parts(const mm_bus *b);
+/* Publishes a validated batch split by partition: to each partition its
+ * events touch (mm_hub_event_partitions; an event without a key to one
+ * chosen by tenant and event id), subject mamori.part.<p>.<tenant>,
+ * Nats-Msg-Id <tenant>/<SHA-256 of the batch>/<p>; returns after every
+ * partition's publish ack. dup[i] for every event: every partition had
+ * it already. */
+mm_rc mm_bus_publish_events(mm_bus *b, const char *tenant,
+                            const mm_hub_event *ev, size_t n, bool *dup,
+                            mm_err *err);
+/* mm_store_attach_bus with `parts` partitions (0 or 1: one subject per
+ * tenant, as before). */
+mm_rc mm_store_attach_bus_parts(mm_store *st, const char *urls, uint32_t parts,
+                                mm_err *err);
 
 /* ---- incident cases (cases.c; docs/api.md "Cases") --------------------- */
 

@@ -1521,7 +1521,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     snprintf(db, sizeof db, "%s/hub.db", conf->dir);
     mm_rc rc = mm_store_open(conf->store[0] ? conf->store : db, &s->st, err);
     if (rc == MM_OK && conf->bus[0]) /* a front end: docs/scale.md */
-        rc = mm_store_attach_bus(s->st, conf->bus, err);
+        rc = mm_store_attach_bus_parts(s->st, conf->bus, conf->bus_partitions,
+                                       err);
     if (rc == MM_OK)
         rc = mm_store_background(s->st, err);
     if (rc == MM_OK)

@@ -22,6 +22,8 @@ extern const char mm_hub__pg_migration_3[];
 extern const char mm_hub__pg_migration_4[];
 extern const char mm_hub__pg_migration_5[];
 extern const char mm_hub__pg_migration_7[];
+/* event_parts (store-pg-part.c): partitioned correlators */
+extern const char mm_hub__pg_migration_parts[];
 
 /* Ops of store-pg-ext.c, in store-pg.c's ops table. */
 mm_rc mm_hub__pg_token_put(mm_store *s, const mm_token *t, mm_err *err);
@@ -102,5 +104,14 @@ mm_hub__scs_request_put_op mm_hub__pg_scs_request_put;
 mm_hub__scs_request_get_op mm_hub__pg_scs_request_get;
 mm_hub__scs_request_list_op mm_hub__pg_scs_request_list;
 mm_hub__scs_request_mark_op mm_hub__pg_scs_request_mark;
+
+/* store-pg-part.c: partitioned correlators (docs/scale.md) */
+mm_rc mm_hub__pg_event_parts_claim(mm_store *s, const char *tenant,
+                                   const mm_hub_event *ev, size_t n,
+                                   unsigned part, bool *fresh, mm_err *err);
+mm_rc mm_hub__pg_part_lock(mm_store *s, unsigned ns, unsigned key, bool lock,
+                           bool *got, mm_err *err);
+mm_rc mm_hub__pg_part_locks(mm_store *s, unsigned ns, uint64_t *mine,
+                            uint64_t *all, mm_err *err);
 
 #endif

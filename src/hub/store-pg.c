@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* Schema versions this build knows; migrations[v-1] brings v-1 to v. */
-#define PG_SCHEMA_VERSION 7
+#define PG_SCHEMA_VERSION 8
 /* Advisory lock key serialising migrations and partition creation among
  * front ends ("mamo"). */
 #define PG_LOCK_KEY "1835101551"
@@ -110,7 +110,8 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
     mm_hub__pg_migration_4,
     mm_hub__pg_migration_5,
     migration_6,
-    mm_hub__pg_migration_7};
+    mm_hub__pg_migration_7,
+    mm_hub__pg_migration_parts};
 
 #define WARN_COLS                                                             \
     "SELECT id,tenant,campaign,kind,severity,created,text_ja,text_en,"        \
@@ -1466,6 +1467,9 @@ static const mm_store_ops pg_ops = {
     .scs_request_get = mm_hub__pg_scs_request_get,
     .scs_request_list = mm_hub__pg_scs_request_list,
     .scs_request_mark = mm_hub__pg_scs_request_mark,
+    .event_parts_claim = mm_hub__pg_event_parts_claim,
+    .part_lock = mm_hub__pg_part_lock,
+    .part_locks = mm_hub__pg_part_locks,
 };
 
 /* ---- opening and migrations -----------------------------------------------
@@ -1647,6 +1651,8 @@ static mm_rc pg_bus_put_events(mm_store *base, const char *tenant,
     pg_store *s = (pg_store *)base;
     (void)received;
     (void)ts_max;
+    if (mm_bus_parts(s->bus) > 1)
+        return mm_bus_publish_events(s->bus, tenant, ev, n, dup, err);
     mm_buf b;
     mm_buf_init(&b, (size_t)1 << 30);
     mm_rc rc = MM_OK;
@@ -1668,6 +1674,12 @@ static mm_rc pg_bus_put_events(mm_store *base, const char *tenant,
 
 mm_rc mm_store_attach_bus(mm_store *st, const char *urls, mm_err *err)
 {
+    return mm_store_attach_bus_parts(st, urls, 1, err);
+}
+
+mm_rc mm_store_attach_bus_parts(mm_store *st, const char *urls, uint32_t parts,
+                                mm_err *err)
+{
     if (st->ops->close != pg_close)
         return mm_err_set(err, MM_EINVAL, "<bus>", 0,
                           "a bus needs a PostgreSQL store (store = "
@@ -1678,6 +1690,7 @@ mm_rc mm_store_attach_bus(mm_store *st, const char *urls, mm_err *err)
     mm_rc rc = mm_bus_open(urls, &s->bus, err);
     if (rc != MM_OK)
         return rc;
+    mm_bus_set_parts(s->bus, parts);
     s->bus_ops = pg_ops;
     s->bus_ops.put_events = pg_bus_put_events;
     s->bus_ops.ingest_only = true;

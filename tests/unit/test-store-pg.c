@@ -541,7 +541,7 @@ static void test_tokens_usage_probe(void **state)
              "VALUES('old','o','sme','h-old')");
     int from = 0, to = 0;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_true(from == 1 && to == 7);
+    assert_true(from == 1 && to == 8);
     /* events already stored get their alert number */
     assert_int_equal(side_count("SELECT count(*) FROM events WHERE id>0"), 2);
     assert_int_equal(
@@ -1179,8 +1179,8 @@ static void test_schema_versions(void **state)
     mm_err err;
     int from = -1, to = -1;
     assert_int_equal(mm_store_migrate(g_uri, &from, &to, &err), MM_OK);
-    assert_int_equal(from, 7);
-    assert_int_equal(to, 7);
+    assert_int_equal(from, 8);
+    assert_int_equal(to, 8);
     side_sql("INSERT INTO mamori_schema(version) VALUES(99)");
     mm_store *st2;
     assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_EINVAL);
@@ -1259,6 +1259,70 @@ static void stop_pg(void)
         fprintf(stderr, "could not stop the test PostgreSQL in %s\n", g_dir);
 }
 
+/* Partitioned correlators: the partition lock fences event_parts_claim,
+ * which reports each id new once per partition, rolled back with its
+ * transaction; locks are per session. */
+static void test_event_parts(void **state)
+{
+    mm_store *st = *state;
+    const mm_store_ops *ops = st->ops;
+    mm_err err;
+    mm_hub_event ev[4];
+    ev_make(&ev[0], "p1", TS_2026, "45.33.32.1", "{}");
+    ev_make(&ev[1], "p2", TS_2026, NULL, "{}");
+    ev_make(&ev[2], "p1", TS_2026, NULL, "{}"); /* repeated in the batch */
+    ev_make(&ev[3], "q\"uo\\te", TS_2026, NULL, "{}");
+    bool fresh[4];
+    assert_int_equal(ops->event_parts_claim(st, "t", ev, 4, 3, fresh, &err),
+                     MM_EIO); /* not this session's partition */
+    bool got = false;
+    assert_int_equal(ops->part_lock(st, 0, 3, true, &got, &err), MM_OK);
+    assert_true(got);
+    mm_store *st2;
+    assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_OK);
+    assert_int_equal(ops->part_lock(st2, 0, 3, true, &got, &err), MM_OK);
+    assert_false(got); /* one owner at a time */
+    uint64_t mine = 0, all = 0;
+    assert_int_equal(ops->part_locks(st2, 0, &mine, &all, &err), MM_OK);
+    assert_true(mine == 0 && all == (uint64_t)1 << 3);
+    assert_int_equal(ops->part_locks(st, 0, &mine, &all, &err), MM_OK);
+    assert_true(mine == (uint64_t)1 << 3 && all == mine);
+    assert_int_equal(ops->part_lock(st2, 1, 0, true, &got, &err), MM_OK);
+    assert_true(got); /* a correlator slot: another namespace */
+    assert_int_equal(ops->part_locks(st, 1, &mine, &all, &err), MM_OK);
+    assert_true(mine == 0 && all == 1);
+    assert_int_equal(ops->part_lock(st, 2, 0, true, &got, &err), MM_EINVAL);
+
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(ops->event_parts_claim(st, "t", ev, 4, 3, fresh, &err),
+                     MM_OK);
+    assert_true(fresh[0] && fresh[1] && !fresh[2] && fresh[3]);
+    assert_int_equal(mm_store_commit(st, &err), MM_OK);
+    /* again, and on another partition */
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(ops->event_parts_claim(st, "t", ev, 4, 3, fresh, &err),
+                     MM_OK);
+    assert_true(!fresh[0] && !fresh[1] && !fresh[2] && !fresh[3]);
+    assert_int_equal(ops->event_parts_claim(st, "u", ev, 2, 3, fresh, &err),
+                     MM_OK);
+    assert_true(fresh[0] && fresh[1]); /* another tenant's ids */
+    mm_store_rollback(st);
+    assert_int_equal(mm_store_begin(st, &err), MM_OK);
+    assert_int_equal(ops->event_parts_claim(st, "u", ev, 2, 3, fresh, &err),
+                     MM_OK);
+    assert_true(fresh[0] && fresh[1]); /* the rollback took them back */
+    assert_int_equal(mm_store_commit(st, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM event_parts"), 5);
+    /* given back: no longer this session's to write */
+    assert_int_equal(ops->part_lock(st, 0, 3, false, &got, &err), MM_OK);
+    assert_true(got);
+    assert_int_equal(ops->event_parts_claim(st, "t", ev, 1, 3, fresh, &err),
+                     MM_EIO);
+    assert_int_equal(ops->part_lock(st2, 0, 3, true, &got, &err), MM_OK);
+    assert_true(got);
+    mm_store_close(st2);
+}
+
 int main(void)
 {
     int s = start_pg();
@@ -1294,6 +1358,7 @@ int main(void)
                                         close_db),
         cmocka_unit_test_setup_teardown(test_scs_answers_requests, reset_db,
                                         close_db),
+        cmocka_unit_test_setup_teardown(test_event_parts, reset_db, close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
