@@ -129,6 +129,11 @@ static const opt opts[] = {
      "partitions of the correlation keys on the bus (as the correlators' "
      "--partitions; 1: none)",
      NULL, NULL, AT(bus_partitions), 0},
+    /* not written to a new hub.conf: 0 = MM_HUB_KEYS_MAX */
+    {"keys_max", OPT_UINT, 1000, 1e9,
+     "correlation keys one engine holds (4000000); at the cap keys seen by "
+     "one tenant are evicted, oldest first",
+     NULL, NULL, AT(params.keys_max), 0},
 };
 
 static void trim(char **s)

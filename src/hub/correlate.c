@@ -58,14 +58,6 @@ static const char *const builtin_allow_domains[] = {
     "cloudflare.com", "windowsupdate.com", "apple.com",
 };
 
-static void kentry_free(void *v)
-{
-    kentry *k = v;
-    if (k && k->s != k->inl)
-        free(k->s);
-    free(k);
-}
-
 void mm_hub_free(mm_hub *h)
 {
     if (!h)
@@ -79,7 +71,7 @@ void mm_hub_free(mm_hub *h)
     mm_hub_smap_free(&h->thash, NULL);
     free(h->links);
     free(h->allow);
-    mm_hub_smap_free(&h->keys, kentry_free);
+    mm_hub_smap_free(&h->keys, mm_hub__kentry_free);
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     free(h->camps);
@@ -942,12 +934,11 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
     bool acted = false;
     for (unsigned k = 0; k < ks->n; k++) {
         smap_ent *e;
-        if (h->keys.n >= MM_HUB_KEYS_MAX &&
+        if (h->keys.n >= mm_hub__keys_limit(h) &&
             !mm_hub_smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])
-                 ->key) {
-            h->keys_skipped++; /* index full until the next expiry sweep */
-            continue;
-        }
+                 ->key &&
+            !mm_hub__keys_room(h))
+            continue; /* full of keys that may still make a campaign */
         if (mm_hub_smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k],
                               &e) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
@@ -1184,7 +1175,7 @@ static mm_rc load_all(mm_hub *h, mm_err *err)
 
 static void clear_state(mm_hub *h)
 {
-    mm_hub_smap_free(&h->keys, kentry_free);
+    mm_hub_smap_free(&h->keys, mm_hub__kentry_free);
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     h->ncamps = 0;
@@ -1456,7 +1447,7 @@ mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)
             kentry *ke = e->val;
             if (!ke->camp && ke->last_ts < h->max_ts - h->p.window_ms) {
                 free(e->key);
-                kentry_free(ke);
+                mm_hub__kentry_free(ke);
                 continue;
             }
             smap_ent *d;

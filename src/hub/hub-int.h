@@ -38,10 +38,13 @@ mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err);
 /* Current feed cursor (highest indicator sequence). */
 int64_t mm_hub_cursor(const mm_hub *h);
 /* Correlation keys held, and sightings of new keys not correlated because
- * the index was at MM_HUB_KEYS_MAX (until the next expiry sweep frees room):
- * never silent, /metrics exports both. */
+ * the index was at its cap with nothing it may evict (every key has a
+ * campaign or two tenants' sightings): never silent, /metrics exports both. */
 size_t mm_hub_keys(const mm_hub *h);
 uint64_t mm_hub_keys_skipped(const mm_hub *h);
+/* Keys evicted to make room at the cap (mm_hub__keys_room): /metrics
+ * exports it beside the skipped ones. */
+uint64_t mm_hub_keys_evicted(const mm_hub *h);
 
 /* Decayed confidence of an indicator at `now` (polynomial decay to 0 at
  * valid_until: base * (1 - (age/ttl)^2)). */
@@ -140,6 +143,10 @@ mm_rc mm_hub_smap_put_h(smap *m, const char *key, size_t len, uint64_t h,
 void mm_hub_smap_prefetch(const smap *m, uint64_t h);
 /* Returns the slot for key, creating it (val NULL) when missing. */
 mm_rc mm_hub_smap_put(smap *m, const char *key, smap_ent **out);
+/* Empties slot `i` (its key and value already freed by the caller) and
+ * moves the later entries of its probe run back, so every key stays
+ * reachable without tombstones. An entry after `i` may move to `i`. */
+void mm_hub_smap_del_at(smap *m, size_t i);
 
 /* ---- engine state (correlate.c) ------------------------------------------
  */
@@ -187,6 +194,16 @@ typedef struct kentry {
                             sightings belong to it and count no more */
 } kentry;
 #define KENTRY_INLINE 2u
+/* Frees a correlation key's entry (its sightings array too). */
+void mm_hub__kentry_free(void *v);
+/* Room for one more correlation key when the index holds its cap
+ * (p.keys_max, 0 = MM_HUB_KEYS_MAX): evicts keys that cannot make a
+ * campaign as they stand — without one, and seen by one tenant only or
+ * not within the window — oldest last sighting first, in one sweep
+ * that frees an eighth of the cap. False (a skipped key) when nothing
+ * could be evicted; then no new sweep before an eighth of the cap more
+ * new keys were refused, so the cost stays O(1) amortised per key. */
+bool mm_hub__keys_room(mm_hub *h);
 
 typedef struct hind {
     mm_indicator i;
@@ -235,7 +252,17 @@ struct mm_hub {
     size_t ndue, capdue;
     /* 1 + the bus partition being ingested; 0 = all it owns */
     uint32_t part_now;
+    uint64_t keys_evicted; /* keys evicted at the cap (keymap.c) */
+    uint64_t keys_sweeps;  /* eviction sweeps run */
+    size_t keys_swept;     /* keys the last sweep evicted */
+    size_t keys_refused;   /* new keys refused since the last sweep */
 };
+
+/* The correlation index's cap (p.keys_max, or MM_HUB_KEYS_MAX when 0). */
+static inline size_t mm_hub__keys_limit(const mm_hub *h)
+{
+    return h->p.keys_max ? h->p.keys_max : MM_HUB_KEYS_MAX;
+}
 
 /* One ingest (or replay) in progress. */
 typedef struct ingest_ctx {

@@ -685,6 +685,8 @@ typedef struct mm_hub_params {
     uint32_t part_n; /* partitions of the correlation key space; 0 or 1 = this
                         engine owns every key */
     uint64_t part_owned; /* bit p set = owns partition p (p < part_n <= 64) */
+    unsigned keys_max;   /* correlation keys held; 0 = MM_HUB_KEYS_MAX (at the
+                            cap single-tenant keys are evicted, oldest first) */
 } mm_hub_params;
 
 void mm_hub_params_default(mm_hub_params *p);

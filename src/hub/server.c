@@ -940,13 +940,18 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
         "keys "
         "not correlated because the index was full.\n"
         "# TYPE mamori_hub_correlation_keys_skipped_total counter\n"
-        "mamori_hub_correlation_keys_skipped_total %llu\n",
+        "mamori_hub_correlation_keys_skipped_total %llu\n"
+        "# HELP mamori_hub_correlation_keys_evicted_total Keys seen by one "
+        "tenant evicted, oldest first, to make room at the index's cap.\n"
+        "# TYPE mamori_hub_correlation_keys_evicted_total counter\n"
+        "mamori_hub_correlation_keys_evicted_total %llu\n",
         (unsigned long long)ss.size_bytes, (unsigned long long)ss.campaigns,
         (unsigned long long)ss.warnings, (unsigned long long)s->hooks_ok,
         (unsigned long long)s->hooks_failed,
         (unsigned long long)ss.escalations, (unsigned long long)ss.indicators,
         (long long)mm_hub_cursor(s->h), mm_hub_keys(s->h),
-        (unsigned long long)mm_hub_keys_skipped(s->h));
+        (unsigned long long)mm_hub_keys_skipped(s->h),
+        (unsigned long long)mm_hub_keys_evicted(s->h));
     pthread_mutex_unlock(&s->mu);
     enum MHD_Result ret = reply(c, 200, "text/plain; version=0.0.4",
                                 b.data ? b.data : "", b.len, NULL, NULL);

@@ -42,6 +42,7 @@ static void test_numbers(void **state)
         {"max_connections", "64"},
         {"max_connections_per_ip", "9"},
         {"idle_timeout", "3600"},
+        {"keys_max", "2500000"},
     };
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
         assert_int_equal(mm_hub_conf_set(&c, kv[i][0], kv[i][1], "t", 1, NULL),
@@ -58,6 +59,7 @@ static void test_numbers(void **state)
     assert_int_equal(c.max_connections, 64);
     assert_int_equal(c.max_connections_per_ip, 9);
     assert_int_equal(c.idle_timeout, 3600);
+    assert_int_equal(c.params.keys_max, 2500000);
     /* out of bounds or not whole: refused, field unchanged */
     mm_err e;
     assert_int_equal(mm_hub_conf_set(&c, "k", "1", "t", 2, &e), MM_EINVAL);

@@ -930,6 +930,116 @@ static void test_campaign_closes(void **state)
     mm_buf_free(&b);
 }
 
+/* A hub with k and a correlation index capped at `cap` keys. */
+static void start_capped(fx *f, unsigned k, unsigned cap)
+{
+    mm_hub_params p;
+    mm_hub_params_default(&p);
+    p.k = k;
+    p.keys_max = cap;
+    mm_err err;
+    assert_int_equal(mm_hub_new(f->st, &p, &f->h, &err), MM_OK);
+}
+
+static bool key_held(fx *f, const char *key)
+{
+    return mm_hub_smap_get(&f->h->keys, key) != NULL;
+}
+
+/* At the cap, keys seen by one tenant go (oldest first) so new keys still
+ * correlate; a key two tenants saw stays however old it is. */
+static void test_keys_cap_evicts(void **state)
+{
+    fx *f = *state;
+    const int64_t M = 60LL * 1000;
+    start_capped(f, 3, 16);
+    post(f, "a", "m1", "45.33.32.156", T0); /* 2 tenants: kept */
+    post(f, "b", "m1", "45.33.32.156", T0);
+    char ip[32], id[16];
+    for (int i = 0; i < 50; i++) { /* 100 single-tenant keys of noise */
+        snprintf(ip, sizeof ip, "23.%d.1.9", i);
+        snprintf(id, sizeof id, "n%d", i);
+        assert_int_equal(post(f, "c", id, ip, T0 + (i + 1) * M).accepted, 1);
+    }
+    assert_true(mm_hub_keys(f->h) <= 16);
+    assert_true(mm_hub_keys_evicted(f->h) >= 100 - 16);
+    assert_int_equal(mm_hub_keys_skipped(f->h), 0);
+    assert_true(key_held(f, "ip:45.33.32.156"));
+    assert_true(key_held(f, "net:45.33.32.0/24"));
+    assert_true(key_held(f, "ip:23.49.1.9")); /* the newest noise stays */
+    assert_false(key_held(f, "ip:23.0.1.9")); /* the oldest went */
+    /* every key left is found from its home slot (deletions moved some) */
+    size_t n = 0;
+    for (size_t i = 0; i < f->h->keys.cap; i++)
+        if (f->h->keys.e[i].key) {
+            n++;
+            assert_ptr_equal(mm_hub_smap_get(&f->h->keys, f->h->keys.e[i].key),
+                             f->h->keys.e[i].val);
+        }
+    assert_int_equal(n, mm_hub_keys(f->h));
+    /* the kept two-tenant key: a third tenant opens its campaign */
+    assert_int_equal(
+        post(f, "x", "m1", "45.33.32.156", T0 + 60 * M).campaigns_opened, 1);
+    /* a new key after the cap was reached is still correlated */
+    post(f, "a", "y1", "98.76.54.32", T0 + 61 * M);
+    post(f, "b", "y1", "98.76.54.32", T0 + 62 * M);
+    assert_int_equal(
+        post(f, "n", "y1", "98.76.54.32", T0 + 63 * M).campaigns_opened, 1);
+    assert_int_equal(campaigns(f), 2);
+    assert_int_equal(mm_hub_keys_skipped(f->h), 0);
+}
+
+/* Nothing to evict (every key seen by two tenants): new keys are skipped
+ * and counted, the held ones stay. */
+static void test_keys_cap_full(void **state)
+{
+    fx *f = *state;
+    start_capped(f, 3, 4);
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0);
+    post(f, "a", "2", "98.76.54.32", T0);
+    post(f, "b", "2", "98.76.54.32", T0);
+    assert_int_equal(mm_hub_keys(f->h), 4);
+    assert_int_equal(post(f, "c", "1", "23.1.1.9", T0 + 1000).accepted, 1);
+    assert_int_equal(mm_hub_keys(f->h), 4);
+    assert_int_equal(mm_hub_keys_skipped(f->h), 2); /* its ip and net keys */
+    assert_int_equal(mm_hub_keys_evicted(f->h), 0);
+    assert_int_equal(
+        post(f, "x", "1", "45.33.32.156", T0 + 2000).campaigns_opened, 1);
+}
+
+/* Deleting from the open-addressing map keeps every other key reachable. */
+static void test_smap_del_at(void **state)
+{
+    (void)state;
+    smap m = {NULL, 0, 0, 7};
+    char k[32];
+    for (int i = 0; i < 500; i++) {
+        smap_ent *e;
+        snprintf(k, sizeof k, "k%d", i);
+        assert_int_equal(mm_hub_smap_put(&m, k, &e), MM_OK);
+        e->val = (void *)(uintptr_t)(i + 1);
+    }
+    for (int i = 0; i < 500; i += 3) {
+        snprintf(k, sizeof k, "k%d", i);
+        smap_ent *e = mm_hub_smap_slot(&m, k, strlen(k),
+                                       mm_hash64(k, strlen(k), m.seed));
+        assert_non_null(e->key);
+        free(e->key);
+        mm_hub_smap_del_at(&m, (size_t)(e - m.e));
+    }
+    assert_int_equal(m.n, 500 - 167);
+    for (int i = 0; i < 500; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        void *v = mm_hub_smap_get(&m, k);
+        if (i % 3 == 0)
+            assert_null(v);
+        else
+            assert_int_equal((uintptr_t)v, i + 1);
+    }
+    mm_hub_smap_free(&m, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -956,6 +1066,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_net_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_campaign_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_cap_evicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_cap_full, setup, teardown),
+        cmocka_unit_test(test_smap_del_at),
         cmocka_unit_test(test_batch_decode),
         cmocka_unit_test(test_graph_csv),
         cmocka_unit_test(test_ioc_acsc),
