@@ -135,15 +135,14 @@ mm_rc mm_blocker_new(const mm_block_conf *c, mm_block_allow *allow,
     memset(allow, 0, sizeof *allow);
     mm_block_plan_init(&b->plan, c->max);
     mm_block_plan_init(&b->status, 0);
-    for (unsigned i = 0; i < c->n_allow; i++) {
-        mm_rc rc = mm_block_allow_add(&b->allow, c->allow[i], "[block]", err);
-        if (rc != MM_OK) {
-            mm_blocker_free(b);
-            return rc;
-        }
-    }
-    *out = b;
-    return MM_OK;
+    mm_rc rc = MM_OK;
+    for (unsigned i = 0; rc == MM_OK && i < c->n_allow; i++)
+        rc = mm_block_allow_add(&b->allow, c->allow[i], "[block]", err);
+    if (rc == MM_OK)
+        *out = b;
+    else
+        mm_blocker_free(b);
+    return rc;
 }
 
 void mm_blocker_free(mm_blocker *b)

@@ -500,4 +500,62 @@ int mm_name_index(const char *const *table, unsigned n, const char *name,
 mm_rc mm_err_vset(mm_err *err, mm_rc rc, const char *file, unsigned line,
                   const char *fmt, va_list ap);
 
+/* ---- event JSON with hooks (event.c) -------------------------------------
+ * The one writer of an event's ECS JSON: mm_event_to_json uses it plain,
+ * the uplink's de-identifier with hooks that hash, scrub or drop fields as
+ * they are written. Objects open lazily: one whose members were all left
+ * out is not written at all. */
+typedef struct mm_jw {
+    mm_buf *b;
+    mm_rc rc;
+    bool first;             /* no member yet in the innermost written object */
+    unsigned depth, open;   /* objects opened / already written */
+    const char *pending[8]; /* keys of the objects opened, by depth */
+} mm_jw;
+
+/* A writer of members into b, as after an object's '{'. */
+void mm_jw_init(mm_jw *w, mm_buf *b);
+/* `"key":`, after a comma unless it starts an object (writing the objects
+ * opened above it first). The value follows with mm_jw_raw. */
+void mm_jw_key(mm_jw *w, const char *key);
+/* Writes the objects opened so far, so they stand even if left empty. */
+void mm_jw_flush(mm_jw *w);
+void mm_jw_raw(mm_jw *w, const char *p, size_t n);
+void mm_jw_str(mm_jw *w, const char *key, const char *p, size_t n);
+void mm_jw_uint(mm_jw *w, const char *key, uint64_t v);
+void mm_jw_open(mm_jw *w, const char *key);
+void mm_jw_close(mm_jw *w);
+
+/* The free-text members of an event, as a hook sees them. */
+typedef enum mm_ev_text {
+    MM_EVT_USER,     /* user.name */
+    MM_EVT_HOST,     /* host.name */
+    MM_EVT_PROCESS,  /* process.name */
+    MM_EVT_EXE,      /* process.executable */
+    MM_EVT_GROUP,    /* group.name */
+    MM_EVT_METHOD,   /* http.request.method */
+    MM_EVT_REFERRER, /* http.request.referrer */
+    MM_EVT_PATH,     /* url.path */
+    MM_EVT_QUERY,    /* url.query */
+    MM_EVT_UA,       /* user_agent.original */
+    MM_EVT_MESSAGE,  /* message */
+} mm_ev_text;
+
+/* What a caller changes; a NULL hook writes the field as it is. */
+typedef struct mm_event_json_hooks {
+    /* Writes the non-empty text field `f` as member `key`, or nothing. */
+    void (*text)(void *ud, mm_jw *w, mm_ev_text f, const char *key, mm_span s);
+    /* Writes the endpoint object `name` ("source", "destination"). */
+    void (*endpoint)(void *ud, mm_jw *w, const char *name, const mm_addr *ip,
+                     uint16_t port, mm_span domain);
+    /* Adds members at the end of object `obj` ("event"; NULL: the event
+     * itself). */
+    void (*end)(void *ud, mm_jw *w, const char *obj);
+    void *ud;
+} mm_event_json_hooks;
+
+/* The event's ECS members through w, changed by h (NULL: none). */
+mm_rc mm_event_json_write(const mm_event *ev, mm_jw *w,
+                          const mm_event_json_hooks *h);
+
 #endif /* MM_CORE_H */

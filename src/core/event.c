@@ -117,113 +117,155 @@ FROM_NAME(mm_service_from_name, mm_service, service_names, MM_SVC_COUNT)
 /* ---- JSON ----------------------------------------------------------------
  */
 
-/* Writes `"key":` preceded by a comma unless it opens an object. */
-typedef struct jw {
-    mm_buf *b;
-    bool first;
-    mm_rc rc;
-} jw;
-
-static void jw_key(jw *w, const char *key)
+void mm_jw_init(mm_jw *w, mm_buf *b)
 {
-    if (w->rc != MM_OK)
-        return;
-    if (!w->first)
-        w->rc = mm_buf_append(w->b, ",", 1);
-    w->first = false;
-    if (w->rc == MM_OK)
-        w->rc = mm_buf_printf(w->b, "\"%s\":", key);
-}
-
-static void jw_open(jw *w, const char *key)
-{
-    jw_key(w, key);
-    if (w->rc == MM_OK)
-        w->rc = mm_buf_append(w->b, "{", 1);
+    memset(w, 0, sizeof *w);
+    w->b = b;
     w->first = true;
 }
 
-static void jw_close(jw *w)
+void mm_jw_raw(mm_jw *w, const char *p, size_t n)
 {
     if (w->rc == MM_OK)
-        w->rc = mm_buf_append(w->b, "}", 1);
-    w->first = false;
+        w->rc = mm_buf_append(w->b, p, n);
 }
 
-static void jw_str(jw *w, const char *key, const char *p, size_t n)
+static void jw_name(mm_jw *w, const char *key)
 {
-    jw_key(w, key);
+    if (!w->first)
+        mm_jw_raw(w, ",", 1);
+    w->first = false;
+    mm_jw_raw(w, "\"", 1); /* keys are plain ASCII: no escaping */
+    mm_jw_raw(w, key, strlen(key));
+    mm_jw_raw(w, "\":", 2);
+}
+
+void mm_jw_flush(mm_jw *w)
+{
+    for (; w->open < w->depth; w->open++) {
+        jw_name(w, w->pending[w->open]);
+        mm_jw_raw(w, "{", 1);
+        w->first = true;
+    }
+}
+
+void mm_jw_key(mm_jw *w, const char *key)
+{
+    mm_jw_flush(w); /* the objects opened above this member */
+    jw_name(w, key);
+}
+
+void mm_jw_open(mm_jw *w, const char *key)
+{
+    if (w->depth < sizeof w->pending / sizeof *w->pending)
+        w->pending[w->depth++] = key;
+    else
+        w->rc = MM_ELIMIT;
+}
+
+void mm_jw_close(mm_jw *w)
+{
+    if (!w->depth)
+        return;
+    if (w->open == w->depth) { /* written: end it */
+        mm_jw_raw(w, "}", 1);
+        w->open--;
+        w->first = false;
+    }
+    w->depth--;
+}
+
+void mm_jw_str(mm_jw *w, const char *key, const char *p, size_t n)
+{
+    mm_jw_key(w, key);
     if (w->rc == MM_OK)
         w->rc = mm_buf_json_str(w->b, p, n);
 }
 
-static void jw_span(jw *w, const char *key, mm_span s)
+static void jw_name_of(mm_jw *w, const char *key, const char *name)
 {
-    if (s.len)
-        jw_str(w, key, s.p, s.len);
+    mm_jw_str(w, key, name, strlen(name));
 }
 
-static void jw_uint(jw *w, const char *key, uint64_t v)
+void mm_jw_uint(mm_jw *w, const char *key, uint64_t v)
 {
-    jw_key(w, key);
+    mm_jw_key(w, key);
     if (w->rc == MM_OK)
         w->rc = mm_buf_printf(w->b, "%llu", (unsigned long long)v);
 }
 
-static void jw_addr(jw *w, const char *key, const mm_addr *a)
+static void jw_addr(mm_jw *w, const char *key, const mm_addr *a)
 {
     char text[64];
     size_t n = mm_addr_format(a, text, sizeof text);
     if (n)
-        jw_str(w, key, text, n);
+        mm_jw_str(w, key, text, n);
 }
 
-static void json_endpoint(jw *w, const char *name, const mm_addr *ip,
-                          uint16_t port, mm_span domain)
-{
-    if (!ip->family && !port && !domain.len)
-        return;
-    jw_open(w, name);
-    jw_addr(w, "ip", ip);
-    if (port)
-        jw_uint(w, "port", port);
-    jw_span(w, "domain", domain);
-    jw_close(w);
-}
-
-static void json_one_field(jw *w, const char *obj, const char *key, mm_span s)
+/* A text field through the hook, or as it is. */
+static void jw_text(mm_jw *w, const mm_event_json_hooks *h, mm_ev_text f,
+                    const char *key, mm_span s)
 {
     if (!s.len)
         return;
-    jw_open(w, obj);
-    jw_span(w, key, s);
-    jw_close(w);
+    if (h->text)
+        h->text(h->ud, w, f, key, s);
+    else
+        mm_jw_str(w, key, s.p, s.len);
 }
 
-static void json_http(jw *w, const mm_event *ev)
+/* An object holding one text field. */
+static void jw_one_field(mm_jw *w, const mm_event_json_hooks *h,
+                         const char *obj, mm_ev_text f, const char *key,
+                         mm_span s)
+{
+    mm_jw_open(w, obj);
+    jw_text(w, h, f, key, s);
+    mm_jw_close(w);
+}
+
+static void jw_end(mm_jw *w, const mm_event_json_hooks *h, const char *obj)
+{
+    if (h->end)
+        h->end(h->ud, w, obj);
+}
+
+static void json_endpoint(mm_jw *w, const mm_event_json_hooks *h,
+                          const char *name, const mm_addr *ip, uint16_t port,
+                          mm_span domain)
+{
+    if (h->endpoint) {
+        h->endpoint(h->ud, w, name, ip, port, domain);
+        return;
+    }
+    mm_jw_open(w, name);
+    jw_addr(w, "ip", ip);
+    if (port)
+        mm_jw_uint(w, "port", port);
+    if (domain.len)
+        mm_jw_str(w, "domain", domain.p, domain.len);
+    mm_jw_close(w);
+}
+
+static void json_http(mm_jw *w, const mm_event_json_hooks *h,
+                      const mm_event *ev)
 {
     bool body = ev->bytes && ev->category == MM_CAT_WEB;
-    if (!ev->method.len && !ev->status && !ev->referrer.len && !body)
-        return;
-    jw_open(w, "http");
-    if (ev->method.len || ev->referrer.len) {
-        jw_open(w, "request");
-        jw_span(w, "method", ev->method);
-        jw_span(w, "referrer", ev->referrer);
-        jw_close(w);
+    mm_jw_open(w, "http");
+    mm_jw_open(w, "request");
+    jw_text(w, h, MM_EVT_METHOD, "method", ev->method);
+    jw_text(w, h, MM_EVT_REFERRER, "referrer", ev->referrer);
+    mm_jw_close(w);
+    mm_jw_open(w, "response");
+    if (ev->status)
+        mm_jw_uint(w, "status_code", ev->status);
+    if (body) {
+        mm_jw_open(w, "body");
+        mm_jw_uint(w, "bytes", ev->bytes);
+        mm_jw_close(w);
     }
-    if (ev->status || body) {
-        jw_open(w, "response");
-        if (ev->status)
-            jw_uint(w, "status_code", ev->status);
-        if (body) {
-            jw_open(w, "body");
-            jw_uint(w, "bytes", ev->bytes);
-            jw_close(w);
-        }
-        jw_close(w);
-    }
-    jw_close(w);
+    mm_jw_close(w);
+    mm_jw_close(w);
 }
 
 const char *mm_transport_name(uint8_t proto)
@@ -251,17 +293,18 @@ mm_rc mm_event_json_mamori(const mm_event *ev, bool comma, mm_buf *out,
     if (ev->count <= 1 && !ev->anomalies && !ev->auth_factors)
         return MM_OK;
     *wrote = true;
-    jw wr = {out, !comma, MM_OK}, *w = &wr;
-    jw_open(w, "mamori");
+    mm_jw wr, *w = &wr;
+    mm_jw_init(w, out);
+    w->first = !comma;
+    mm_jw_open(w, "mamori");
     if (ev->auth_factors)
-        jw_uint(w, "auth_factors", ev->auth_factors);
+        mm_jw_uint(w, "auth_factors", ev->auth_factors);
     if (ev->count > 1)
-        jw_uint(w, "repeat", ev->count);
+        mm_jw_uint(w, "repeat", ev->count);
     if (ev->anomalies) {
-        jw_key(w, "anomalies");
+        mm_jw_key(w, "anomalies");
         bool first = true;
-        if (w->rc == MM_OK)
-            w->rc = mm_buf_append(w->b, "[", 1);
+        mm_jw_raw(w, "[", 1);
         for (unsigned i = 0; mm_anomaly_name(i); i++) {
             if (!(ev->anomalies & (1u << i)) || w->rc != MM_OK)
                 continue;
@@ -269,16 +312,15 @@ mm_rc mm_event_json_mamori(const mm_event *ev, bool comma, mm_buf *out,
                                   mm_anomaly_name(i));
             first = false;
         }
-        if (w->rc == MM_OK)
-            w->rc = mm_buf_append(w->b, "]", 1);
+        mm_jw_raw(w, "]", 1);
     }
-    jw_close(w);
+    mm_jw_close(w);
     return w->rc;
 }
 
-/* The "mamori" member, shared with the de-identifier (mm_event_json_mamori).
- */
-static void json_mamori(jw *w, const mm_event *ev)
+/* The "mamori" member (mm_event_json_mamori), after what the writer holds
+ * (its pending objects written first: none are open here). */
+static void json_mamori(mm_jw *w, const mm_event *ev)
 {
     bool wrote = false;
     if (w->rc == MM_OK)
@@ -287,69 +329,69 @@ static void json_mamori(jw *w, const mm_event *ev)
         w->first = false;
 }
 
-mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
+mm_rc mm_event_json_write(const mm_event *ev, mm_jw *w,
+                          const mm_event_json_hooks *hooks)
 {
-    jw w = {out, true, MM_OK};
+    static const mm_event_json_hooks none;
+    const mm_event_json_hooks *h = hooks ? hooks : &none;
     if (ev->ts_ms) {
         char ts[32];
         size_t n = mm_time_format(ev->ts_ms, ts, sizeof ts);
-        jw_str(&w, "@timestamp", ts, n);
+        mm_jw_str(w, "@timestamp", ts, n);
     }
-    jw_open(&w, "event");
-    jw_str(&w, "dataset", mm_dataset_name(ev->dataset),
-           strlen(mm_dataset_name(ev->dataset)));
+    mm_jw_open(w, "event");
+    jw_name_of(w, "dataset", mm_dataset_name(ev->dataset));
     if (ev->category)
-        jw_str(&w, "category", mm_category_name(ev->category),
-               strlen(mm_category_name(ev->category)));
+        jw_name_of(w, "category", mm_category_name(ev->category));
     if (ev->action)
-        jw_str(&w, "action", mm_action_name(ev->action),
-               strlen(mm_action_name(ev->action)));
-    jw_str(&w, "outcome", mm_outcome_name(ev->outcome),
-           strlen(mm_outcome_name(ev->outcome)));
+        jw_name_of(w, "action", mm_action_name(ev->action));
+    jw_name_of(w, "outcome", mm_outcome_name(ev->outcome));
     if (ev->code) {
         char code[16];
         int n = snprintf(code, sizeof code, "%u", (unsigned)ev->code);
-        jw_str(&w, "code", code, (size_t)n);
+        mm_jw_str(w, "code", code, (size_t)n);
     }
-    jw_close(&w);
+    jw_end(w, h, "event");
+    mm_jw_close(w);
     if (ev->service) {
-        jw_open(&w, "service");
-        jw_str(&w, "type", mm_service_name(ev->service),
-               strlen(mm_service_name(ev->service)));
-        jw_close(&w);
+        mm_jw_open(w, "service");
+        jw_name_of(w, "type", mm_service_name(ev->service));
+        mm_jw_close(w);
     }
-    json_endpoint(&w, "source", &ev->src, ev->src_port, ev->src_domain);
-    json_endpoint(&w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
+    json_endpoint(w, h, "source", &ev->src, ev->src_port, ev->src_domain);
+    json_endpoint(w, h, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
     const char *transport = mm_transport_name(ev->ip_proto);
     bool web = ev->category == MM_CAT_WEB;
-    if (transport || (ev->bytes && !web)) {
-        jw_open(&w, "network");
-        if (transport)
-            jw_str(&w, "transport", transport, strlen(transport));
-        if (ev->bytes && !web)
-            jw_uint(&w, "bytes", ev->bytes);
-        jw_close(&w);
-    }
-    json_one_field(&w, "user", "name", ev->user);
-    json_one_field(&w, "host", "name", ev->host);
-    if (ev->process.len || ev->executable.len) {
-        jw_open(&w, "process");
-        jw_span(&w, "name", ev->process);
-        jw_span(&w, "executable", ev->executable);
-        jw_close(&w);
-    }
-    json_one_field(&w, "group", "name", ev->group);
-    json_http(&w, ev);
-    if (ev->path.len || ev->query.len) {
-        jw_open(&w, "url");
-        jw_span(&w, "path", ev->path);
-        jw_span(&w, "query", ev->query);
-        jw_close(&w);
-    }
-    json_one_field(&w, "user_agent", "original", ev->user_agent);
-    json_mamori(&w, ev);
-    jw_span(&w, "message", ev->message);
-    return w.rc;
+    mm_jw_open(w, "network");
+    if (transport)
+        jw_name_of(w, "transport", transport);
+    if (ev->bytes && !web)
+        mm_jw_uint(w, "bytes", ev->bytes);
+    mm_jw_close(w);
+    jw_one_field(w, h, "user", MM_EVT_USER, "name", ev->user);
+    jw_one_field(w, h, "host", MM_EVT_HOST, "name", ev->host);
+    mm_jw_open(w, "process");
+    jw_text(w, h, MM_EVT_PROCESS, "name", ev->process);
+    jw_text(w, h, MM_EVT_EXE, "executable", ev->executable);
+    mm_jw_close(w);
+    jw_one_field(w, h, "group", MM_EVT_GROUP, "name", ev->group);
+    json_http(w, h, ev);
+    mm_jw_open(w, "url");
+    jw_text(w, h, MM_EVT_PATH, "path", ev->path);
+    jw_text(w, h, MM_EVT_QUERY, "query", ev->query);
+    mm_jw_close(w);
+    jw_one_field(w, h, "user_agent", MM_EVT_UA, "original", ev->user_agent);
+    json_mamori(w, ev);
+    jw_text(w, h, MM_EVT_MESSAGE, "message", ev->message);
+    jw_end(w, h, NULL);
+    return w->rc;
+}
+
+mm_rc mm_event_json_members(const mm_event *ev, mm_buf *out)
+{
+    mm_jw w;
+    mm_jw_init(&w, out);
+    return mm_event_json_write(ev, &w, NULL);
 }
 
 mm_rc mm_event_to_json(const mm_event *ev, mm_buf *out)

@@ -16,18 +16,24 @@ static uint64_t key_at(const void *ents, size_t stride, size_t i)
     return k;
 }
 
-mm_rc mm_didx_init(mm_didx *x, size_t *max)
+mm_rc mm_didx_init(mm_didx *x, size_t max)
 {
-    if (*max > MM_DIDX_MASK - 1)
-        *max = MM_DIDX_MASK - 1;
+    x->n = x->cap = 0;
+    x->max = max < MM_DIDX_MASK - 1 ? max : MM_DIDX_MASK - 1;
     x->mask = 1023;
     x->idx = mm_big_realloc(NULL, 0, (x->mask + 1) * sizeof *x->idx);
     return x->idx ? MM_OK : MM_ENOMEM;
 }
 
-void mm_didx_fini(mm_didx *x)
+void mm_didx_fini(mm_didx *x, void *ents, size_t stride)
 {
     mm_big_free(x->idx, (x->mask + 1) * sizeof *x->idx);
+    mm_big_free(ents, x->cap * stride);
+}
+
+size_t mm_didx_memory(const mm_didx *x, size_t stride)
+{
+    return (x->mask + 1) * sizeof *x->idx + x->cap * stride;
 }
 
 size_t mm_didx_pos(const mm_didx *x, uint64_t key, size_t ei)
@@ -60,7 +66,7 @@ mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents, size_t stride,
     return MM_OK;
 }
 
-void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n, size_t ei)
+void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t ei)
 {
     size_t j = mm_didx_pos(x, key_at(ents, stride, ei), ei);
     /* Backward-shift deletion keeps probe chains intact without tombstones:
@@ -79,7 +85,7 @@ void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n, size_t ei)
         k = (k + 1) & x->mask;
     }
     /* Keep entries dense: the last one takes the freed place. */
-    size_t last = n - 1;
+    size_t last = --x->n;
     if (ei != last) {
         uint64_t lk = key_at(ents, stride, last);
         size_t lp = mm_didx_pos(x, lk, last);
@@ -89,18 +95,17 @@ void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n, size_t ei)
     }
 }
 
-void *mm_didx_add(mm_didx *x, void **ents, size_t stride, size_t *n,
-                  size_t *cap, size_t max, uint64_t key)
+void *mm_didx_add(mm_didx *x, void **ents, size_t stride, uint64_t key)
 {
-    if (*n >= max)
+    if (x->n >= x->max)
         return NULL;
-    if ((*n + 1) * 2 > x->mask + 1 &&
-        mm_didx_resize(x, (x->mask + 1) * 2, *ents, stride, *n) != MM_OK)
+    if ((x->n + 1) * 2 > x->mask + 1 &&
+        mm_didx_resize(x, (x->mask + 1) * 2, *ents, stride, x->n) != MM_OK)
         return NULL;
-    if (*n == *cap && !mm_big_grow(ents, cap, stride, 1024, max))
+    if (x->n == x->cap && !mm_big_grow(ents, &x->cap, stride, 1024, x->max))
         return NULL;
-    mm_didx_place(x, key, *n);
-    char *e = (char *)*ents + (*n)++ * stride;
+    mm_didx_place(x, key, x->n);
+    char *e = (char *)*ents + x->n++ * stride;
     memset(e, 0, stride);
     memcpy(e, &key, sizeof key);
     return e;

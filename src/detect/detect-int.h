@@ -268,6 +268,8 @@ typedef struct mm_winbig {
 typedef struct mm_didx {
     uint32_t *idx; /* 0 = empty */
     size_t mask;   /* idx size - 1 */
+    size_t n, cap; /* entries in use and allocated in the dense array */
+    size_t max;    /* cap on entries */
 } mm_didx;
 
 static inline size_t mm_didx_home(const mm_didx *x, uint64_t key)
@@ -276,8 +278,11 @@ static inline size_t mm_didx_home(const mm_didx *x, uint64_t key)
 }
 /* An empty index of 1024 slots; entries at most MM_DIDX_MASK - 1 (and
  * `max`). */
-mm_rc mm_didx_init(mm_didx *x, size_t *max);
-void mm_didx_fini(mm_didx *x);
+mm_rc mm_didx_init(mm_didx *x, size_t max);
+/* Frees the index and the dense array `ents` of `stride`-byte entries. */
+void mm_didx_fini(mm_didx *x, void *ents, size_t stride);
+/* Bytes held by the index and the dense array. */
+size_t mm_didx_memory(const mm_didx *x, size_t stride);
 /* Slot holding entry number `ei` (whose key is `key`). */
 size_t mm_didx_pos(const mm_didx *x, uint64_t key, size_t ei);
 /* Puts entry `ei` with `key` in the first free slot from its home. */
@@ -285,21 +290,16 @@ void mm_didx_place(mm_didx *x, uint64_t key, size_t ei);
 /* Replaces the index by one of `size` slots holding the n entries. */
 mm_rc mm_didx_resize(mm_didx *x, size_t size, const void *ents, size_t stride,
                      size_t n);
-/* Unlinks entry `ei` of n (backward-shift deletion) and moves the last
- * entry into its place, so the array stays dense. */
-void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t n,
-                    size_t ei);
-/* Appends a zeroed entry with `key` to the dense array *ents (n used of
- * cap, at most max), growing the array and the index as needed; NULL at
- * the cap or when out of memory. */
-void *mm_didx_add(mm_didx *x, void **ents, size_t stride, size_t *n,
-                  size_t *cap, size_t max, uint64_t key);
+/* Unlinks entry `ei` (backward-shift deletion) and moves the last entry
+ * into its place, so the array stays dense. */
+void mm_didx_remove(mm_didx *x, void *ents, size_t stride, size_t ei);
+/* Appends a zeroed entry with `key` to the dense array *ents, growing the
+ * array and the index as needed; NULL at the cap or when out of memory. */
+void *mm_didx_add(mm_didx *x, void **ents, size_t stride, uint64_t key);
 
 typedef struct mm_wintab {
-    mm_didx ix;
-    mm_win *ents; /* dense entries */
-    size_t n, cap;
-    size_t max;      /* cap on entries */
+    mm_didx ix;      /* also counts the entries (ix.n) */
+    mm_win *ents;    /* dense entries */
     mm_winbig *bigs; /* extension blocks */
     uint32_t *big_free;
     size_t n_big, cap_big, n_big_free, cap_big_free;
@@ -344,11 +344,9 @@ typedef struct mm_first {
 } mm_first;
 
 typedef struct mm_fstab {
-    mm_didx ix;
+    mm_didx ix;     /* also counts the records (ix.n) */
     mm_first *ents; /* dense */
-    size_t n, cap;
-    size_t max;
-    size_t cursor; /* expiry cursor into ents */
+    size_t cursor;  /* expiry cursor into ents */
 } mm_fstab;
 
 mm_rc mm_fstab_init(mm_fstab *t, size_t max);

@@ -475,13 +475,13 @@ static void evict_one(mm_detector *d, mm_alert_fn cb, void *ud)
     mm_fstab *f = &d->fs;
     mm_win *best = NULL;
     mm_first *fbest = NULL;
-    for (size_t s = 0; s < samples(t->n); s++) {
-        mm_win *e = &t->ents[sample_at(d, t->n, s)];
+    for (size_t s = 0; s < samples(t->ix.n); s++) {
+        mm_win *e = &t->ents[sample_at(d, t->ix.n, s)];
         if (!best || e->last_s < best->last_s)
             best = e;
     }
-    for (size_t s = 0; s < samples(f->n); s++) {
-        mm_first *e = &f->ents[sample_at(d, f->n, s)];
+    for (size_t s = 0; s < samples(f->ix.n); s++) {
+        mm_first *e = &f->ents[sample_at(d, f->ix.n, s)];
         if (!fbest || e->ts < fbest->ts)
             fbest = e;
     }
@@ -496,7 +496,7 @@ static void evict_one(mm_detector *d, mm_alert_fn cb, void *ud)
 
 static bool at_cap(const mm_detector *d)
 {
-    return d->wt.n + d->fs.n >= d->wt.max;
+    return d->wt.ix.n + d->fs.ix.n >= d->wt.ix.max;
 }
 
 static mm_win *win_create(mm_detector *d, uint64_t wkey, uint16_t ri,
@@ -1105,7 +1105,7 @@ mm_rc mm_detector_set_ruleset(mm_detector *d, const mm_ruleset *rs)
     if (rc != MM_OK)
         return rc;
     /* Map windows to the new rule numbers; drop those of vanished rules. */
-    for (size_t i = d->wt.n; i-- > 0;) {
+    for (size_t i = d->wt.ix.n; i-- > 0;) {
         mm_win *e = &d->wt.ents[i];
         const mm_rule *orule = &old->rules[e->rule];
         int ni = mm_ruleset_find(rs, orule->id);
@@ -1130,12 +1130,12 @@ static void expire_some(mm_detector *d, int64_t now_ms, uint32_t now,
                         size_t budget, mm_alert_fn cb, void *ud)
 {
     mm_wintab *t = &d->wt;
-    while (budget-- && t->n) {
-        if (t->cursor >= t->n)
+    while (budget-- && t->ix.n) {
+        if (t->cursor >= t->ix.n)
             t->cursor = 0;
         mm_win *e = &t->ents[t->cursor];
         const mm_rule *r = &d->rs->rules[e->rule];
-        if (t->cursor + 1 < t->n && t->ents[t->cursor + 1].alert)
+        if (t->cursor + 1 < t->ix.n && t->ents[t->cursor + 1].alert)
             __builtin_prefetch(&d->alerts[t->ents[t->cursor + 1].alert - 1]);
         alert_rec *ar = rec_of(d, e);
         if (ar) {
@@ -1155,8 +1155,8 @@ static void expire_some(mm_detector *d, int64_t now_ms, uint32_t now,
 static void expire_first(mm_detector *d, uint32_t now, size_t budget)
 {
     mm_fstab *t = &d->fs;
-    while (budget-- && t->n) {
-        if (t->cursor >= t->n)
+    while (budget-- && t->ix.n) {
+        if (t->cursor >= t->ix.n)
             t->cursor = 0;
         mm_first *e = &t->ents[t->cursor];
         uint32_t life = e->action < MM_ACT_COUNT ? d->fs_life[e->action] : 0;
@@ -1178,7 +1178,7 @@ void mm_detector_expire(mm_detector *d, int64_t now_ms, mm_alert_fn cb,
 
 void mm_detector_flush(mm_detector *d, mm_alert_fn cb, void *ud)
 {
-    for (size_t i = 0; i < d->wt.n; i++)
+    for (size_t i = 0; i < d->wt.ix.n; i++)
         if (d->wt.ents[i].alert)
             close_alert(d, &d->wt.ents[i], cb, ud);
 }
@@ -1239,7 +1239,7 @@ void mm_detector_feed(mm_detector *d, const mm_event *ev, const char *line,
             mm_win *e = mm_wintab_find(&d->wt, pending[i].wkey, pending[i].ri);
             if (e && e->alert)
                 __builtin_prefetch(&d->alerts[e->alert - 1]);
-            else if (!e && d->fs.n && pending[i].k->fs == FS_UNKNOWN)
+            else if (!e && d->fs.ix.n && pending[i].k->fs == FS_UNKNOWN)
                 mm_fstab_prefetch_slot(&d->fs, fkey_of(pending[i].k));
         }
         for (unsigned i = 0; i < nt; i++)
@@ -1295,8 +1295,8 @@ void mm_detector_match_line(mm_detector *d, const mm_event *ev,
 void mm_detector_get_stats(const mm_detector *d, mm_detector_stats *st)
 {
     *st = d->st;
-    st->windows = d->wt.n;
-    st->first_sightings = d->fs.n;
+    st->windows = d->wt.ix.n;
+    st->first_sightings = d->fs.ix.n;
     st->memory = mm_wintab_memory(&d->wt) + mm_fstab_memory(&d->fs) +
                  d->cap_alerts * (sizeof(alert_rec) + sizeof(uint32_t)) +
                  mm_ipset_memory(&d->rs->ioc_ip) +

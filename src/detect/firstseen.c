@@ -29,14 +29,12 @@ _Static_assert(MM_DS_COUNT <= 64 && MM_ACT_COUNT < 64 && MM_CAT_COUNT <= 64,
 mm_rc mm_fstab_init(mm_fstab *t, size_t max)
 {
     memset(t, 0, sizeof *t);
-    t->max = max;
-    return mm_didx_init(&t->ix, &t->max);
+    return mm_didx_init(&t->ix, max);
 }
 
 void mm_fstab_fini(mm_fstab *t)
 {
-    mm_didx_fini(&t->ix);
-    mm_big_free(t->ents, t->cap * sizeof *t->ents);
+    mm_didx_fini(&t->ix, t->ents, sizeof *t->ents);
     memset(t, 0, sizeof *t);
 }
 
@@ -61,8 +59,7 @@ void mm_fstab_prefetch_slot(const mm_fstab *t, uint64_t key)
 mm_first *mm_fstab_insert(mm_fstab *t, uint64_t key)
 {
     void *ents = t->ents;
-    mm_first *e =
-        mm_didx_add(&t->ix, &ents, sizeof *e, &t->n, &t->cap, t->max, key);
+    mm_first *e = mm_didx_add(&t->ix, &ents, sizeof *e, key);
     t->ents = ents;
     return e;
 }
@@ -70,11 +67,10 @@ mm_first *mm_fstab_insert(mm_fstab *t, uint64_t key)
 void mm_fstab_remove(mm_fstab *t, mm_first *e)
 {
     size_t ei = (size_t)(e - t->ents);
-    mm_didx_remove(&t->ix, t->ents, sizeof *t->ents, t->n, ei);
-    t->n--;
+    mm_didx_remove(&t->ix, t->ents, sizeof *t->ents, ei);
 }
 
 size_t mm_fstab_memory(const mm_fstab *t)
 {
-    return (t->ix.mask + 1) * sizeof *t->ix.idx + t->cap * sizeof(mm_first);
+    return mm_didx_memory(&t->ix, sizeof(mm_first));
 }

@@ -18,14 +18,12 @@ _Static_assert(offsetof(mm_win, key) == 0, "denseidx.c reads the key first");
 mm_rc mm_wintab_init(mm_wintab *t, size_t max)
 {
     memset(t, 0, sizeof *t);
-    t->max = max;
-    return mm_didx_init(&t->ix, &t->max);
+    return mm_didx_init(&t->ix, max);
 }
 
 void mm_wintab_fini(mm_wintab *t)
 {
-    mm_didx_fini(&t->ix);
-    mm_big_free(t->ents, t->cap * sizeof *t->ents);
+    mm_didx_fini(&t->ix, t->ents, sizeof *t->ents);
     mm_big_free(t->bigs, t->cap_big * sizeof *t->bigs);
     mm_big_free(t->big_free, t->cap_big_free * sizeof *t->big_free);
     memset(t, 0, sizeof *t);
@@ -61,14 +59,13 @@ void mm_wintab_prefetch_entry(const mm_wintab *t, uint64_t key)
 mm_rc mm_wintab_rehash(mm_wintab *t)
 {
     return mm_didx_resize(&t->ix, t->ix.mask + 1, t->ents, sizeof *t->ents,
-                          t->n);
+                          t->ix.n);
 }
 
 mm_win *mm_wintab_insert(mm_wintab *t, uint64_t key, uint16_t rule)
 {
     void *ents = t->ents;
-    mm_win *e =
-        mm_didx_add(&t->ix, &ents, sizeof *e, &t->n, &t->cap, t->max, key);
+    mm_win *e = mm_didx_add(&t->ix, &ents, sizeof *e, key);
     t->ents = ents;
     if (e)
         e->rule = rule;
@@ -87,8 +84,7 @@ void mm_wintab_remove(mm_wintab *t, mm_win *e)
 {
     size_t ei = (size_t)(e - t->ents);
     big_release(t, e->big);
-    mm_didx_remove(&t->ix, t->ents, sizeof *t->ents, t->n, ei);
-    t->n--;
+    mm_didx_remove(&t->ix, t->ents, sizeof *t->ents, ei);
 }
 
 unsigned mm_win_cap(const mm_win *e)
@@ -146,6 +142,6 @@ bool mm_win_grow(mm_wintab *t, mm_win *e)
 
 size_t mm_wintab_memory(const mm_wintab *t)
 {
-    return (t->ix.mask + 1) * sizeof *t->ix.idx + t->cap * sizeof(mm_win) +
+    return mm_didx_memory(&t->ix, sizeof(mm_win)) +
            t->cap_big * sizeof(mm_winbig) + t->cap_big_free * sizeof(uint32_t);
 }

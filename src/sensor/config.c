@@ -665,10 +665,9 @@ mm_rc mm_sensor_ruleset_build(const mm_sensor_config *cfg, mm_ruleset **out,
         rc = mm_ruleset_add_allow(rs, cfg->allow[i], err);
     if (rc == MM_OK)
         rc = mm_ruleset_compile(rs, err);
-    if (rc != MM_OK) {
+    if (rc == MM_OK)
+        *out = rs;
+    else
         mm_ruleset_free(rs);
-        return rc;
-    }
-    *out = rs;
-    return MM_OK;
+    return rc;
 }

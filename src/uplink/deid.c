@@ -894,19 +894,18 @@ mm_rc mm_deid_json(const mm_deid *d, json_t *obj)
  * included (`leaf`). */
 
 typedef struct ew {
+    mm_jw j; /* the event writer (core), which calls the hooks below */
     const mm_deid *d;
-    scrub_ctx x; /* the event's user and host names */
-    mm_buf *b;
+    scrub_ctx x;  /* the event's user and host names */
     mm_buf clean; /* a field's text after UTF-8 repair (rarely used) */
-    bool first[8];
-    int depth;
-    mm_rc rc;
+    const mm_event *ev;
+    int64_t now_ms;
+    size_t *id_at; /* where "event" ends (mm_deid_event) */
 } ew;
 
 static void ew_raw(ew *w, const char *p, size_t n)
 {
-    if (w->rc == MM_OK)
-        w->rc = mm_buf_append(w->b, p, n);
+    mm_jw_raw(&w->j, p, n);
 }
 
 /* A string as jansson prints it (input is valid UTF-8). */
@@ -943,40 +942,10 @@ static void ew_quote(ew *w, const char *p, size_t n)
     ew_raw(w, "\"", 1);
 }
 
-static void ew_key(ew *w, const char *key)
-{
-    if (!w->first[w->depth])
-        ew_raw(w, ",", 1);
-    w->first[w->depth] = false;
-    ew_quote(w, key, strlen(key));
-    ew_raw(w, ":", 1);
-}
-
 static void ew_str(ew *w, const char *key, const char *p, size_t n)
 {
-    ew_key(w, key);
+    mm_jw_key(&w->j, key);
     ew_quote(w, p, n);
-}
-
-static void ew_uint(ew *w, const char *key, uint64_t v)
-{
-    ew_key(w, key);
-    if (w->rc == MM_OK)
-        w->rc = mm_buf_printf(w->b, "%llu", (unsigned long long)v);
-}
-
-static void ew_open(ew *w, const char *key)
-{
-    ew_key(w, key);
-    ew_raw(w, "{", 1);
-    if (w->depth + 1 < (int)(sizeof w->first / sizeof w->first[0]))
-        w->first[++w->depth] = true;
-}
-
-static void ew_close(ew *w)
-{
-    ew_raw(w, "}", 1);
-    w->depth--;
 }
 
 /* The text a field had in the parsed JSON tree: the bytes, with each
@@ -995,13 +964,13 @@ static const char *ew_text(ew *w, mm_span s, size_t *n)
     mm_buf_init(&q, 0);
     mm_buf_reset(&w->clean);
     if (mm_buf_json_str(&q, s.p, s.len) != MM_OK) {
-        w->rc = MM_ENOMEM;
+        w->j.rc = MM_ENOMEM;
         mm_buf_free(&q);
         *n = 0;
         return "";
     }
     /* mm_buf_json_str writes only \" \\ and \u00XX escapes */
-    for (size_t k = 1; k + 1 < q.len && w->rc == MM_OK;) {
+    for (size_t k = 1; k + 1 < q.len && w->j.rc == MM_OK;) {
         char c = q.data[k];
         if (c == '\\' && q.data[k + 1] == 'u') {
             unsigned v = 0;
@@ -1017,7 +986,7 @@ static const char *ew_text(ew *w, mm_span s, size_t *n)
         } else {
             k++;
         }
-        w->rc = mm_buf_append(&w->clean, &c, 1);
+        w->j.rc = mm_buf_append(&w->clean, &c, 1);
     }
     mm_buf_free(&q);
     *n = w->clean.len;
@@ -1086,10 +1055,11 @@ static void ew_scrub(ew *w, const char *key, mm_span s, int kind)
     mm_buf_free(&out);
 }
 
-/* deid_endpoint on {ip, port, domain}. */
-static void ew_endpoint(ew *w, const char *name, const mm_addr *ip,
-                        uint16_t port, mm_span domain)
+/* deid_endpoint on {ip, port, domain}; an empty endpoint is removed. */
+static void ew_endpoint(void *ud, mm_jw *j, const char *name,
+                        const mm_addr *ip, uint16_t port, mm_span domain)
 {
+    ew *w = ud;
     char ipt[64], at[64];
     size_t ipn = ip->family ? mm_addr_format(ip, ipt, sizeof ipt) : 0;
     size_t an = 0;
@@ -1106,66 +1076,70 @@ static void ew_endpoint(ew *w, const char *name, const mm_addr *ip,
     const char *dp = domain.len ? ew_text(w, domain, &dn) : NULL;
     bool dom_hash = dp && (internal || mm_deid_domain_internal(w->d, dp, dn));
     bool keep_dom = dp && (!dom_hash || w->d->mode == MM_DEID_HASH);
-    if (!keep_ip && !port && !keep_dom && !an)
-        return; /* an empty endpoint is removed */
-    ew_open(w, name);
+    mm_jw_open(j, name);
+    if (keep_ip || port || keep_dom || an)
+        mm_jw_flush(j); /* written even if the walk drops the domain */
     if (keep_ip)
         ew_str(w, "ip", ipt, ipn);
     if (port)
-        ew_uint(w, "port", port);
+        mm_jw_uint(j, "port", port);
     if (keep_dom && dom_hash)
         ew_hash_capped(w, "domain", dp, dn);
     else if (keep_dom)
         ew_leaf(w, "domain", dp, dn);
     if (an)
         ew_hash(w, "address", at, an);
-    ew_close(w);
+    mm_jw_close(j);
 }
 
-/* An object holding one field, left out when the field is empty. */
-static void ew_one_field(ew *w, const char *obj, const char *key, mm_span s)
+/* Each text field by its rule: names hashed (or left out), free text
+ * scrubbed, the rest through the safety-net walk. */
+static void ew_field(void *ud, mm_jw *j, mm_ev_text f, const char *key,
+                     mm_span s)
 {
-    if (!s.len)
+    ew *w = ud;
+    bool hash = w->d->mode == MM_DEID_HASH;
+    size_t n;
+    const char *p;
+    /* An object around a field that the walk drops stays, empty, as it
+     * did in the JSON tree; only user and host are left out whole. */
+    if (f != MM_EVT_USER && f != MM_EVT_HOST)
+        mm_jw_flush(j);
+    switch (f) {
+    case MM_EVT_USER:
+    case MM_EVT_HOST:
+        if (!hash)
+            return;
+        p = ew_text(w, s, &n);
+        if (f == MM_EVT_USER)
+            ew_hash(w, key, p, n);
+        else
+            ew_hash_capped(w, key, p, n);
         return;
-    ew_open(w, obj);
-    ew_leaf_span(w, key, s);
-    ew_close(w);
-}
-
-static void ew_http(ew *w, const mm_event *ev)
-{
-    bool body = ev->bytes && ev->category == MM_CAT_WEB;
-    if (!ev->method.len && !ev->status && !ev->referrer.len && !body)
+    case MM_EVT_REFERRER: ew_scrub(w, key, s, SCRUB_URL); return;
+    case MM_EVT_PATH:
+    case MM_EVT_UA: ew_scrub(w, key, s, SCRUB_TEXT); return;
+    case MM_EVT_QUERY: ew_scrub(w, key, s, SCRUB_QUERY); return;
+    case MM_EVT_MESSAGE:
+        if (w->d->send_raw)
+            ew_leaf_span(w, key, s);
         return;
-    ew_open(w, "http");
-    if (ev->method.len || ev->referrer.len) {
-        ew_open(w, "request");
-        ew_leaf_span(w, "method", ev->method);
-        ew_scrub(w, "referrer", ev->referrer, SCRUB_URL);
-        ew_close(w);
+    default: ew_leaf_span(w, key, s); return;
     }
-    if (ev->status || body) {
-        ew_open(w, "response");
-        if (ev->status)
-            ew_uint(w, "status_code", ev->status);
-        if (body) {
-            ew_open(w, "body");
-            ew_uint(w, "bytes", ev->bytes);
-            ew_close(w);
-        }
-        ew_close(w);
-    }
-    ew_close(w);
 }
 
-/* The "mamori" member: no field in it is de-identified. */
-static void ew_mamori(ew *w, const mm_event *ev)
+/* "kind" and the place of the event id at the end of "event"; the time
+ * of sending at the end of an event without its own. */
+static void ew_end(void *ud, mm_jw *j, const char *obj)
 {
-    bool wrote = false;
-    if (w->rc == MM_OK)
-        w->rc = mm_event_json_mamori(ev, !w->first[w->depth], w->b, &wrote);
-    if (wrote)
-        w->first[w->depth] = false;
+    ew *w = ud;
+    char ts[32];
+    if (obj) {
+        ew_str(w, "kind", "event", 5);
+        *w->id_at = j->b->len;
+    } else if (!w->ev->ts_ms) {
+        ew_str(w, "@timestamp", ts, mm_time_format(w->now_ms, ts, sizeof ts));
+    }
 }
 
 /* What the JSON path refused: jansson reads no NUL inside a string
@@ -1182,9 +1156,10 @@ static bool ew_refused(const mm_event *ev)
     return ev->bytes > (uint64_t)INT64_MAX;
 }
 
-static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
+/* The scrubbing context of the event: its user and host names and its
+ * referrer's peer, which free text must not give away either. */
+static void ew_context(ew *w, const mm_event *ev)
 {
-    const mm_deid *d = w->d;
     size_t xn;
     const char *xp;
     if (ev->user.len) {
@@ -1197,86 +1172,8 @@ static void ew_event(ew *w, const mm_event *ev, int64_t now_ms, size_t *id_at)
     }
     if (ev->referrer.len) {
         xp = ew_text(w, ev->referrer, &xn);
-        scrub_ctx_peer(d, &w->x, xp, xn);
+        scrub_ctx_peer(w->d, &w->x, xp, xn);
     }
-    ew_raw(w, "{", 1);
-    char ts[32];
-    if (ev->ts_ms)
-        ew_str(w, "@timestamp", ts, mm_time_format(ev->ts_ms, ts, sizeof ts));
-    ew_open(w, "event");
-    const char *v = mm_dataset_name(ev->dataset);
-    ew_str(w, "dataset", v, strlen(v));
-    if (ev->category && (v = mm_category_name(ev->category)))
-        ew_str(w, "category", v, strlen(v));
-    if (ev->action && (v = mm_action_name(ev->action)))
-        ew_str(w, "action", v, strlen(v));
-    v = mm_outcome_name(ev->outcome);
-    ew_str(w, "outcome", v, strlen(v));
-    if (ev->code) {
-        char code[16];
-        int cn = snprintf(code, sizeof code, "%u", (unsigned)ev->code);
-        ew_str(w, "code", code, (size_t)cn);
-    }
-    ew_str(w, "kind", "event", 5);
-    *id_at = w->b->len;
-    ew_close(w);
-    if (ev->service) {
-        ew_open(w, "service");
-        v = mm_service_name(ev->service);
-        ew_str(w, "type", v, strlen(v));
-        ew_close(w);
-    }
-    ew_endpoint(w, "source", &ev->src, ev->src_port, ev->src_domain);
-    ew_endpoint(w, "destination", &ev->dst, ev->dst_port, ev->dst_domain);
-    const char *transport = mm_transport_name(ev->ip_proto);
-    bool web = ev->category == MM_CAT_WEB;
-    if (transport || (ev->bytes && !web)) {
-        ew_open(w, "network");
-        if (transport)
-            ew_str(w, "transport", transport, strlen(transport));
-        if (ev->bytes && !web)
-            ew_uint(w, "bytes", ev->bytes);
-        ew_close(w);
-    }
-    size_t n;
-    const char *p;
-    if (ev->user.len && d->mode == MM_DEID_HASH) {
-        p = ew_text(w, ev->user, &n);
-        ew_open(w, "user");
-        ew_hash(w, "name", p, n);
-        ew_close(w);
-    }
-    if (ev->host.len && d->mode == MM_DEID_HASH) {
-        p = ew_text(w, ev->host, &n);
-        ew_open(w, "host");
-        ew_hash_capped(w, "name", p, n);
-        ew_close(w);
-    }
-    if (ev->process.len || ev->executable.len) {
-        ew_open(w, "process");
-        ew_leaf_span(w, "name", ev->process);
-        ew_leaf_span(w, "executable", ev->executable);
-        ew_close(w);
-    }
-    ew_one_field(w, "group", "name", ev->group);
-    ew_http(w, ev);
-    if (ev->path.len || ev->query.len) {
-        ew_open(w, "url");
-        ew_scrub(w, "path", ev->path, SCRUB_TEXT);
-        ew_scrub(w, "query", ev->query, SCRUB_QUERY);
-        ew_close(w);
-    }
-    if (ev->user_agent.len) {
-        ew_open(w, "user_agent");
-        ew_scrub(w, "original", ev->user_agent, SCRUB_TEXT);
-        ew_close(w);
-    }
-    ew_mamori(w, ev);
-    if (d->send_raw)
-        ew_leaf_span(w, "message", ev->message);
-    if (!ev->ts_ms)
-        ew_str(w, "@timestamp", ts, mm_time_format(now_ms, ts, sizeof ts));
-    ew_raw(w, "}", 1);
 }
 
 mm_rc mm_deid_event(const mm_deid *d, const mm_event *ev, int64_t now_ms,
@@ -1284,9 +1181,14 @@ mm_rc mm_deid_event(const mm_deid *d, const mm_event *ev, int64_t now_ms,
 {
     if (ew_refused(ev))
         return MM_EPARSE;
-    ew w = {.d = d, .b = out, .first = {true}, .rc = MM_OK};
+    ew w = {.d = d, .ev = ev, .now_ms = now_ms, .id_at = id_at};
+    mm_jw_init(&w.j, out);
     mm_buf_init(&w.clean, 0);
-    ew_event(&w, ev, now_ms, id_at);
+    const mm_event_json_hooks hooks = {ew_field, ew_endpoint, ew_end, &w};
+    ew_context(&w, ev);
+    ew_raw(&w, "{", 1);
+    mm_event_json_write(ev, &w.j, &hooks);
+    ew_raw(&w, "}", 1);
     mm_buf_free(&w.clean);
-    return w.rc;
+    return w.j.rc;
 }

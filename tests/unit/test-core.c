@@ -203,6 +203,66 @@ static void test_event_json(void **state)
     assert_false(mm_action_from_name("bogus", 5, &act));
 }
 
+/* Hooks of the one event writer (mm_event_json_write): a text hook that
+ * leaves a field out removes its object too, unless it flushed the object
+ * first; the endpoint and end hooks write in place of and after the
+ * writer's own members. */
+static void hook_text(void *ud, mm_jw *w, mm_ev_text f, const char *key,
+                      mm_span s)
+{
+    (void)ud;
+    if (f == MM_EVT_USER)
+        return; /* left out: no "user":{} */
+    if (f == MM_EVT_HOST) {
+        mm_jw_flush(w); /* kept, empty */
+        return;
+    }
+    mm_jw_str(w, key, "X", 1);
+    (void)s;
+}
+
+static void hook_endpoint(void *ud, mm_jw *w, const char *name,
+                          const mm_addr *ip, uint16_t port, mm_span domain)
+{
+    (void)ud, (void)ip, (void)domain;
+    mm_jw_open(w, name);
+    if (port)
+        mm_jw_uint(w, "port", port);
+    mm_jw_close(w);
+}
+
+static void hook_end(void *ud, mm_jw *w, const char *obj)
+{
+    ++*(int *)ud;
+    mm_jw_str(w, obj ? "end" : "last", "1", 1);
+}
+
+static void test_event_json_hooks(void **state)
+{
+    (void)state;
+    mm_event ev = {0};
+    ev.dataset = MM_DS_SSHD;
+    mm_addr_parse("10.1.2.3", 8, &ev.src);
+    ev.dst_port = 22;
+    ev.user = mm_span_make("alice", 5);
+    ev.host = mm_span_make("pc1", 3);
+    ev.process = mm_span_make("sshd", 4);
+    int ends = 0;
+    mm_event_json_hooks h = {hook_text, hook_endpoint, hook_end, &ends};
+    mm_buf b;
+    mm_buf_init(&b, 0);
+    mm_jw w;
+    mm_jw_init(&w, &b);
+    assert_int_equal(mm_event_json_write(&ev, &w, &h), MM_OK);
+    assert_int_equal(mm_buf_append(&b, "", 1), MM_OK);
+    assert_string_equal(
+        b.data, "\"event\":{\"dataset\":\"sshd\",\"outcome\":\"unknown\","
+                "\"end\":\"1\"},\"destination\":{\"port\":22},\"host\":{},"
+                "\"process\":{\"name\":\"X\"},\"last\":\"1\"");
+    assert_int_equal(ends, 2);
+    mm_buf_free(&b);
+}
+
 static void test_hash_seeded(void **state)
 {
     (void)state;
@@ -402,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_cidr_contains),
         cmocka_unit_test(test_file_read_write),
         cmocka_unit_test(test_clocks),
+        cmocka_unit_test(test_event_json_hooks),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
