@@ -29,6 +29,8 @@
 #define BUS_PART_ACK_WAIT ((int64_t)5 * 1000000000)
 /* Publish ack wait and connect timeout (ms). */
 #define BUS_WAIT_MS 5000
+/* how long a starting process waits for the stream (a leader election) */
+#define BUS_START_WAIT_MS 30000
 /* Server URLs in one --bus list. */
 #define BUS_URLS_MAX 16
 
@@ -49,14 +51,15 @@ static mm_rc nats_fail(mm_err *err, natsStatus s, jsErrCode jerr,
                       last ? last : "", (int)jerr);
 }
 
-/* Waits (BUS_WAIT_MS at most) until the stream has a leader: a new R3
- * stream elects one after it is created, and a publish before that fails
- * (the sensor would retry, but the first batches need not fail). */
-static mm_rc stream_ready(mm_bus *b, mm_err *err)
+/* Waits (until `until`, mm_now_ms) for the stream's leader: a new R3
+ * stream elects one after it is created, and a cluster that just lost a
+ * node elects another; a publish before that fails (the sensor would retry,
+ * but the first batches need not fail). */
+static mm_rc stream_ready(mm_bus *b, int64_t until, mm_err *err)
 {
     natsStatus s = NATS_OK;
     jsErrCode jerr = 0;
-    for (int i = 0; i < BUS_WAIT_MS / 50; i++) {
+    for (;;) {
         jsStreamInfo *si = NULL;
         s = js_GetStreamInfo(&si, b->js, BUS_STREAM, NULL, &jerr);
         bool led =
@@ -65,9 +68,10 @@ static mm_rc stream_ready(mm_bus *b, mm_err *err)
         jsStreamInfo_Destroy(si);
         if (led)
             return MM_OK;
+        if (mm_now_ms() >= until)
+            return nats_fail(err, s, jerr, "stream without a leader");
         nanosleep(&(struct timespec){0, 50000000}, NULL);
     }
-    return nats_fail(err, s, jerr, "stream without a leader");
 }
 
 /* A stream made before partitions gets their subjects added (one stream:
@@ -97,18 +101,10 @@ static mm_rc stream_add_parts(mm_bus *b, jsStreamInfo *si, mm_err *err)
     return s == NATS_OK ? MM_OK : nats_fail(err, s, jerr, "update stream");
 }
 
-/* The stream, with R3 when the bus has three servers or more (the
- * issue's cluster), else R1; kept as it is when it exists. */
-static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
+/* Creates the stream, with R3 when the bus has three servers or more (the
+ * issue's cluster), else R1. */
+static natsStatus stream_create(mm_bus *b, int servers, jsErrCode *jerr)
 {
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    natsStatus s = js_GetStreamInfo(&si, b->js, BUS_STREAM, NULL, &jerr);
-    if (s == NATS_OK) {
-        mm_rc rc = stream_add_parts(b, si, err);
-        jsStreamInfo_Destroy(si);
-        return rc == MM_OK ? stream_ready(b, err) : rc;
-    }
     jsStreamConfig sc;
     jsStreamConfig_Init(&sc);
     const char *subj[] = {BUS_SUBJECT_PREFIX ">", BUS_PART_PREFIX ">"};
@@ -124,11 +120,37 @@ static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
      * disk is full. While no correlator runs, batches stay: nothing
      * acknowledged to a sensor is dropped for age or size. */
     sc.Retention = js_WorkQueuePolicy;
-    s = js_AddStream(&si, b->js, &sc, NULL, &jerr);
-    if (s != NATS_OK && jerr != JSStreamNameExistErr)
-        return nats_fail(err, s, jerr, "create stream");
+    jsStreamInfo *si = NULL;
+    natsStatus s = js_AddStream(&si, b->js, &sc, NULL, jerr);
     jsStreamInfo_Destroy(si);
-    return stream_ready(b, err);
+    return s;
+}
+
+/* The stream, kept as it is when it exists. A cluster that just lost a node
+ * answers nothing about the stream while it elects a leader: that is waited
+ * out (BUS_START_WAIT_MS), and the stream is created only when NATS says it
+ * does not exist — a process (re)started then must not fail. */
+static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
+{
+    int64_t until = mm_now_ms() + BUS_START_WAIT_MS;
+    for (;;) {
+        jsStreamInfo *si = NULL;
+        jsErrCode jerr = 0;
+        natsStatus s = js_GetStreamInfo(&si, b->js, BUS_STREAM, NULL, &jerr);
+        if (s == NATS_OK) {
+            mm_rc rc = stream_add_parts(b, si, err);
+            jsStreamInfo_Destroy(si);
+            return rc == MM_OK ? stream_ready(b, until, err) : rc;
+        }
+        if (jerr == JSStreamNotFoundErr) {
+            s = stream_create(b, servers, &jerr);
+            if (s == NATS_OK || jerr == JSStreamNameExistErr)
+                return stream_ready(b, until, err);
+        }
+        if (mm_now_ms() >= until)
+            return nats_fail(err, s, jerr, "stream");
+        nanosleep(&(struct timespec){0, 100000000}, NULL);
+    }
 }
 
 mm_rc mm_bus_open(const char *urls, mm_bus **out, mm_err *err)

@@ -146,4 +146,4 @@ kill "$F1" "$F2" "${CORR[c2]}"
 rc=""
 for p in "$F1" "$F2" "${CORR[c2]}"; do wait "$p"; rc+="$? "; done
 check_eq "front ends and correlator stop cleanly" "0 0 0 " "$rc"
-[ "$rc" = "0 0 0 " ] || tail -20 "$TMP/serve.log" "$TMP"/correlate-*.log
+[ "$rc" = "0 0 0 " ] || tail -n 20 "$TMP/serve.log" "$TMP"/correlate-*.log
