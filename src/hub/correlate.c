@@ -149,12 +149,9 @@ static mm_rc load_tenant(const mm_tenant *t, void *ud)
         parse_ranges(&h->ten[v - 1]);
         return MM_OK;
     }
-    htenant *nt = mm_hub__grow(h->ten, h->nten, &h->capten, sizeof *nt, 64);
-    if (!nt)
+    htenant *x = mm_grow_slot(&h->ten, h->nten, &h->capten, sizeof *x, 64);
+    if (!x)
         return MM_ENOMEM;
-    h->ten = nt;
-    htenant *x = &h->ten[h->nten];
-    memset(x, 0, sizeof *x);
     x->t = *t;
     parse_ranges(x);
     smap_ent *e;
@@ -259,12 +256,9 @@ const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id)
 
 static mm_rc camp_add(mm_hub *h, const mm_campaign *c, unsigned *idx)
 {
-    camp *na = mm_hub__grow(h->camps, h->ncamps, &h->capcamps, sizeof *na, 64);
-    if (!na)
+    camp *x = mm_grow_slot(&h->camps, h->ncamps, &h->capcamps, sizeof *x, 64);
+    if (!x)
         return MM_ENOMEM;
-    h->camps = na;
-    camp *x = &h->camps[h->ncamps];
-    memset(x, 0, sizeof *x);
     x->c = *c;
     *idx = h->ncamps++;
     return MM_OK;
@@ -276,12 +270,10 @@ static chit *camp_hit(camp *c, uint32_t tenant, bool *created)
     for (unsigned i = 0; i < c->nhits; i++)
         if (c->hits[i].tenant == tenant)
             return &c->hits[i];
-    chit *na = mm_hub__grow(c->hits, c->nhits, &c->caphits, sizeof *na, 8);
-    if (!na)
+    chit *x = mm_grow_slot(&c->hits, c->nhits, &c->caphits, sizeof *x, 8);
+    if (!x)
         return NULL;
-    c->hits = na;
-    chit *x = &c->hits[c->nhits++];
-    memset(x, 0, sizeof *x);
+    c->nhits++;
     x->tenant = tenant;
     *created = true;
     return x;
