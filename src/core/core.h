@@ -558,4 +558,14 @@ typedef struct mm_event_json_hooks {
 mm_rc mm_event_json_write(const mm_event *ev, mm_jw *w,
                           const mm_event_json_hooks *h);
 
+/* ---- growable arrays, one more element (mem.c) ---------------------------
+ */
+
+/* Room for element n of the array whose pointer is at pp (a `T **`) of
+ * *cap elements of `size` bytes: grows it as mm_grow(.., n + 1, ..), stores
+ * the (possibly moved) array at *pp and returns element n, zeroed. The
+ * caller counts it (n++). NULL when out of memory: *pp and *cap are then
+ * unchanged. */
+void *mm_grow_slot(void *pp, size_t n, size_t *cap, size_t size, size_t first);
+
 #endif /* MM_CORE_H */

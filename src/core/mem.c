@@ -51,3 +51,15 @@ mm_rc mm_resize(void *pp, size_t n, size_t size)
     /* cppcheck-suppress memleak */
     return MM_OK;
 }
+
+void *mm_grow_slot(void *pp, size_t n, size_t *cap, size_t size, size_t first)
+{
+    void *old;
+    memcpy(&old, pp, sizeof old); /* pp points at some T *: read it whole */
+    char *nv = mm_grow(old, cap, n + 1, size, first);
+    if (!nv)
+        return NULL;
+    memcpy(pp, &nv, sizeof nv);
+    memset(nv + n * size, 0, size);
+    return nv + n * size;
+}

@@ -149,12 +149,9 @@ static mm_rc load_tenant(const mm_tenant *t, void *ud)
         parse_ranges(&h->ten[v - 1]);
         return MM_OK;
     }
-    htenant *nt = mm_hub__grow(h->ten, h->nten, &h->capten, sizeof *nt, 64);
-    if (!nt)
+    htenant *x = mm_grow_slot(&h->ten, h->nten, &h->capten, sizeof *x, 64);
+    if (!x)
         return MM_ENOMEM;
-    h->ten = nt;
-    htenant *x = &h->ten[h->nten];
-    memset(x, 0, sizeof *x);
     x->t = *t;
     parse_ranges(x);
     smap_ent *e;
@@ -259,12 +256,9 @@ const mm_tenant *mm_hub_tenant_by_id(const mm_hub *h, const char *id)
 
 static mm_rc camp_add(mm_hub *h, const mm_campaign *c, unsigned *idx)
 {
-    camp *na = mm_hub__grow(h->camps, h->ncamps, &h->capcamps, sizeof *na, 64);
-    if (!na)
+    camp *x = mm_grow_slot(&h->camps, h->ncamps, &h->capcamps, sizeof *x, 64);
+    if (!x)
         return MM_ENOMEM;
-    h->camps = na;
-    camp *x = &h->camps[h->ncamps];
-    memset(x, 0, sizeof *x);
     x->c = *c;
     *idx = h->ncamps++;
     return MM_OK;
@@ -276,12 +270,10 @@ static chit *camp_hit(camp *c, uint32_t tenant, bool *created)
     for (unsigned i = 0; i < c->nhits; i++)
         if (c->hits[i].tenant == tenant)
             return &c->hits[i];
-    chit *na = mm_hub__grow(c->hits, c->nhits, &c->caphits, sizeof *na, 8);
-    if (!na)
+    chit *x = mm_grow_slot(&c->hits, c->nhits, &c->caphits, sizeof *x, 8);
+    if (!x)
         return NULL;
-    c->hits = na;
-    chit *x = &c->hits[c->nhits++];
-    memset(x, 0, sizeof *x);
+    c->nhits++;
     x->tenant = tenant;
     *created = true;
     return x;
@@ -341,22 +333,21 @@ static void ind_key(char out[IND_KEY_MAX], const char *type, const char *value)
     snprintf(out, IND_KEY_MAX, "%s %s", type, value);
 }
 
-static mm_rc ind_put(smap *m, const char *type, const char *value,
-                     smap_ent **e)
+/* The entry of (type, value) in m, added (val NULL) when new; NULL when
+ * out of memory (the only way mm_hub_smap_put fails). */
+static smap_ent *ind_put(smap *m, const char *type, const char *value)
 {
     char k[IND_KEY_MAX];
     ind_key(k, type, value);
-    return mm_hub_smap_put(m, k, e);
+    smap_ent *e;
+    return mm_hub_smap_put(m, k, &e) == MM_OK ? e : NULL;
 }
 
 static mm_rc load_indicator(const mm_indicator *i, void *ud)
 {
     mm_hub *h = ud;
-    smap_ent *e;
-    mm_rc rc = ind_put(&h->inds, i->type, i->value, &e);
-    if (rc != MM_OK)
-        return rc;
-    if (!e->val && !(e->val = calloc(1, sizeof(hind))))
+    smap_ent *e = ind_put(&h->inds, i->type, i->value);
+    if (!e || (!e->val && !(e->val = calloc(1, sizeof(hind)))))
         return MM_ENOMEM;
     hind *x = e->val;
     x->i = *i;
@@ -369,11 +360,8 @@ static mm_rc load_indicator(const mm_indicator *i, void *ud)
 static mm_rc load_sioc(const mm_stateioc *s, void *ud)
 {
     mm_hub *h = ud;
-    smap_ent *e;
-    mm_rc rc = ind_put(&h->sioc, s->type, s->value, &e);
-    if (rc != MM_OK)
-        return rc;
-    if (!e->val && !(e->val = strdup(s->source)))
+    smap_ent *e = ind_put(&h->sioc, s->type, s->value);
+    if (!e || (!e->val && !(e->val = strdup(s->source))))
         return MM_ENOMEM;
     return MM_OK;
 }
@@ -813,8 +801,8 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
                              const char *value)
 {
     mm_hub *h = x->h;
-    smap_ent *e;
-    if (ind_put(&h->inds, type, value, &e) != MM_OK)
+    smap_ent *e = ind_put(&h->inds, type, value);
+    if (!e)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     int64_t ttl =
         strcmp(type, "domain-name") == 0 ? h->p.domain_ttl_ms : h->p.ip_ttl_ms;
@@ -854,6 +842,24 @@ static mm_rc touch_indicator(ingest_ctx *x, camp *c, const char *type,
     x->dirty_ind = na;
     x->dirty_ind[x->ndirty++] = d;
     return MM_OK;
+}
+
+/* touch_indicator, then escalates the campaign when the value is on a
+ * state-backed list; `what` names it in the reason ("source", "domain"). */
+static mm_rc indicate(ingest_ctx *x, camp *c, const char *type,
+                      const char *value, const char *what)
+{
+    mm_rc rc = touch_indicator(x, c, type, value);
+    if (rc != MM_OK)
+        return rc;
+    const char *st = state_match(x->h, type, value);
+    if (!st || c->c.escalated)
+        return MM_OK;
+    char r[512];
+    snprintf(r, sizeof r,
+             "campaign %s %s matches the state-backed indicator list %s", what,
+             value, st);
+    return escalate(x, c, r);
 }
 
 /* ---- the per-event step
@@ -1040,33 +1046,12 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
         const char *ip = ks->ip;
         if (ks->ip_ok) {
             const char *type = src->family == 4 ? "ipv4-addr" : "ipv6-addr";
-            if ((rc = touch_indicator(x, c, type, ip)) != MM_OK)
+            if ((rc = indicate(x, c, type, ip, "source")) != MM_OK)
                 return rc;
-            const char *st = state_match(h, type, ip);
-            if (st && !c->c.escalated) {
-                char r[512];
-                snprintf(r, sizeof r,
-                         "campaign source %s matches the state-backed "
-                         "indicator list %s",
-                         ip, st);
-                if ((rc = escalate(x, c, r)) != MM_OK)
-                    return rc;
-            }
         }
-        if (ks->domain_ok) {
-            if ((rc = touch_indicator(x, c, "domain-name", domain)) != MM_OK)
-                return rc;
-            const char *st = state_match(h, "domain-name", domain);
-            if (st && !c->c.escalated) {
-                char r[512];
-                snprintf(r, sizeof r,
-                         "campaign domain %s matches the state-backed "
-                         "indicator list %s",
-                         domain, st);
-                if ((rc = escalate(x, c, r)) != MM_OK)
-                    return rc;
-            }
-        }
+        if (ks->domain_ok &&
+            (rc = indicate(x, c, "domain-name", domain, "domain")) != MM_OK)
+            return rc;
     }
     return MM_OK;
 }

@@ -286,6 +286,19 @@ static enum MHD_Result reply_auth(mm_hub_server *s, struct MHD_Connection *c,
                        "WWW-Authenticate", "Bearer");
 }
 
+/* The reply when an authorization check answered st (not 200): its own
+ * reply_auth when st is `own`, else `status` with msg and header hk: hv
+ * (the endpoint's own wording of a refusal). */
+static enum MHD_Result reply_denied(mm_hub_server *s, struct MHD_Connection *c,
+                                    unsigned st, unsigned own, unsigned status,
+                                    const char *msg, const char *hk,
+                                    const char *hv)
+{
+    if (st == own)
+        return reply_auth(s, c, st);
+    return reply_error(s, c, status, msg, hk, hv);
+}
+
 /* Bucket sizes: ten seconds of the rate, and never less than one largest
  * batch (else a valid batch could never pass). */
 static double ev_burst(const mm_hub_server_conf *c)
@@ -346,6 +359,23 @@ static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
     }
     pthread_mutex_unlock(&s->mu);
     return ok;
+}
+
+/* Whether a request whose token check answered st may go on: a passed
+ * check within the tenant's request rate. Otherwise *res is the refusal
+ * (reply_auth, or reply_retry with `over`). */
+static bool admitted(mm_hub_server *s, struct MHD_Connection *c, unsigned st,
+                     const char *tenant, const char *over,
+                     enum MHD_Result *res)
+{
+    unsigned retry = 1;
+    if (st != 200)
+        *res = reply_auth(s, c, st);
+    else if (!rate_ok(s, tenant, &retry))
+        *res = reply_retry(s, c, over, retry);
+    else
+        return true;
+    return false;
 }
 
 /* Per-tenant quotas for a decoded batch of n events and len bytes: 0 when
@@ -990,13 +1020,11 @@ static enum MHD_Result block_access(mm_hub_server *s, struct MHD_Connection *c,
     unsigned st = 200;
     if (!admin && (st = authorize(s, c, MM_SCOPE_FEED, &t)) == 401)
         st = basic_token(s, c, MM_SCOPE_FEED, &t);
-    if (st == 403)
-        return reply_auth(s, c, st);
     if (st != 200)
-        return reply_error(s, c, 401,
-                           "missing, unknown, expired or revoked token "
-                           "(Bearer, or Basic with the token as password)",
-                           "WWW-Authenticate", "Basic realm=\"mamori\"");
+        return reply_denied(s, c, st, 403, 401,
+                            "missing, unknown, expired or revoked token "
+                            "(Bearer, or Basic with the token as password)",
+                            "WWW-Authenticate", "Basic realm=\"mamori\"");
     mm_buf out;
     mm_buf_init(&out, RESP_MAX);
     unsigned status = 500;
@@ -1071,13 +1099,10 @@ static enum MHD_Result scs_access(mm_hub_server *s, struct MHD_Connection *c,
                         : strcmp(method, "GET") == 0 ? MM_SCOPE_READ
                                                      : MM_SCOPE_UPLOAD;
         unsigned st = r->expert ? 200 : authorize(s, c, need, &r->tenant);
-        if (st != 200)
-            return reply_auth(s, c, st);
-        unsigned retry = 1;
-        if (!rate_ok(s, r->tenant.id, &retry)) {
-            return reply_retry(s, c, "over the request rate; retry later",
-                               retry);
-        }
+        enum MHD_Result res;
+        if (!admitted(s, c, st, r->tenant.id,
+                      "over the request rate; retry later", &res))
+            return res;
         mm_buf_init(&r->body, MM_HUB_SCS_DOC_MAX);
         r->authed = true;
         return MHD_YES;
@@ -1153,13 +1178,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
         if (strcmp(method, "POST") != 0)
             return reply_error(s, c, 405, "use POST", "Allow", "POST");
         unsigned st = authorize(s, c, MM_SCOPE_UPLOAD, &r->tenant);
-        if (st != 200)
-            return reply_auth(s, c, st);
-        unsigned retry = 1;
-        if (!rate_ok(s, r->tenant.id, &retry)) {
-            return reply_retry(s, c, "over the upload rate; retry later",
-                               retry);
-        }
+        enum MHD_Result res;
+        if (!admitted(s, c, st, r->tenant.id,
+                      "over the upload rate; retry later", &res))
+            return res;
         const char *cl = MHD_lookup_connection_value(
             c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t len;
@@ -1217,13 +1239,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
                 ? authorize(s, c, MM_SCOPE_METRICS | MM_SCOPE_ADMIN, &mt)
             : client_is_loopback(c) ? 200
                                     : 403;
-        if (st == 401)
-            return reply_auth(s, c, st);
         if (st != 200)
-            return reply_error(s, c, 403,
-                               "metrics need a token with the metrics or "
-                               "admin scope, or a loopback client",
-                               NULL, NULL);
+            return reply_denied(s, c, st, 401, 403,
+                                "metrics need a token with the metrics or "
+                                "admin scope, or a loopback client",
+                                NULL, NULL);
         return handle_metrics(s, c);
     }
     int feed = strcmp(url, "/api/v1/feed") == 0        ? 0

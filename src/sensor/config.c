@@ -573,8 +573,10 @@ static mm_rc config_finish(load_ctx *c, const char *file, mm_err *err)
     return MM_OK;
 }
 
-mm_rc mm_sensor_config_parse(const char *name, const char *text, size_t len,
-                             mm_sensor_config **out, mm_err *err)
+/* The config in `text` (len bytes), or in the file `name` when text is
+ * NULL (mm_conf_parse_file: at most MM_CONF_MAX_BYTES). */
+static mm_rc config_read(const char *name, const char *text, size_t len,
+                         mm_sensor_config **out, mm_err *err)
 {
     *out = NULL;
     mm_sensor_config *cfg = calloc(1, sizeof *cfg);
@@ -587,7 +589,8 @@ mm_rc mm_sensor_config_parse(const char *name, const char *text, size_t len,
     memset(&c, 0, sizeof c);
     c.cfg = cfg;
     c.section = -1;
-    mm_rc rc = mm_conf_parse(name, text, len, on_item, &c, err);
+    mm_rc rc = text ? mm_conf_parse(name, text, len, on_item, &c, err)
+                    : mm_conf_parse_file(name, on_item, &c, err);
     if (rc == MM_OK)
         rc = config_finish(&c, name, err);
     if (rc != MM_OK) {
@@ -598,18 +601,16 @@ mm_rc mm_sensor_config_parse(const char *name, const char *text, size_t len,
     return MM_OK;
 }
 
-/* mm_sensor_config_parse as an mm_file_parse_fn (`out` is the result). */
-static mm_rc parse_file(const char *text, size_t len, const char *path,
-                        void *out, mm_err *err)
+mm_rc mm_sensor_config_parse(const char *name, const char *text, size_t len,
+                             mm_sensor_config **out, mm_err *err)
 {
-    return mm_sensor_config_parse(path, text, len, out, err);
+    return config_read(name, text ? text : "", text ? len : 0, out, err);
 }
 
 mm_rc mm_sensor_config_load(const char *path, mm_sensor_config **out,
                             mm_err *err)
 {
-    *out = NULL;
-    return mm_file_parse(path, MM_CONF_MAX_BYTES, parse_file, out, err);
+    return config_read(path, NULL, 0, out, err);
 }
 
 void mm_sensor_config_free(mm_sensor_config *cfg)

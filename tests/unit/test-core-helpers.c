@@ -224,6 +224,35 @@ static void test_file_parse(void **state)
                      MM_ENOTFOUND);
 }
 
+static void test_grow_slot(void **state)
+{
+    (void)state;
+    struct slot {
+        int a;
+        char b[5];
+    } *v = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 40; i++) {
+        struct slot *x = mm_grow_slot(&v, n, &cap, sizeof *v, 4);
+        assert_non_null(x);
+        assert_ptr_equal(x, &v[n]);
+        assert_int_equal(x->a, 0); /* zeroed, even when realloc reused */
+        assert_int_equal(x->b[4], 0);
+        x->a = i + 1;
+        memset(x->b, 'x', sizeof x->b);
+        n++;
+    }
+    assert_int_equal(cap, 64);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i].a, (int)i + 1);
+    /* too large: NULL, array and capacity unchanged */
+    struct slot *keep = v;
+    assert_null(mm_grow_slot(&v, SIZE_MAX / 2, &cap, sizeof *v, 4));
+    assert_ptr_equal(v, keep);
+    assert_int_equal(cap, 64);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,7 +261,7 @@ int main(void)
         cmocka_unit_test(test_digits),     cmocka_unit_test(test_name_char),
         cmocka_unit_test(test_err_vset),   cmocka_unit_test(test_name_index),
         cmocka_unit_test(test_name_valid), cmocka_unit_test(test_file_parse),
-        cmocka_unit_test(test_vec_push),
+        cmocka_unit_test(test_vec_push),   cmocka_unit_test(test_grow_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
