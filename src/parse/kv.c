@@ -116,86 +116,55 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p, const char *e,
     unsigned pairs = 0;
     uint64_t sent = 0, rcvd = 0;
     ev->dataset = MM_DS_FORTIGATE;
+    /* keys kept as they are, looked at after the loop */
+    const struct {
+        const char *key;
+        mm_span *to;
+    } keep[] = {
+        {"action", &action},
+        {"attack", &attack},
+        {"date", &date},
+        {"dst", &dst},
+        {"msg", &msg},
+        {"remip", &remip},
+        {"srcip", &srcip},
+        {"subtype", &subtype},
+        {"status", &status},
+        {"severity", &severity},
+        {"src", &src},
+        {"time", &time},
+        {"type", &type},
+        {"tz", &tz},
+        {"tunneltype", &tunneltype},
+        {"virus", &virus},
+        {"ui", &ui},
+    };
     while (kv_next(&p, e, &k, &v)) {
         pairs++;
-        switch (k.p[0]) {
-        case 'a':
-            if (mm_span_eq(k, "action"))
-                action = v;
-            else if (mm_span_eq(k, "attack"))
-                attack = v;
-            break;
-        case 'd':
-            if (mm_span_eq(k, "date"))
-                date = v;
-            else if (mm_span_eq(k, "devname"))
-                ev->host = v;
-            else if (mm_span_eq(k, "dstip") &&
-                     !pp_addr(v.p, v.p + v.len, &ev->dst))
-                memset(&ev->dst, 0, sizeof ev->dst);
-            else if (mm_span_eq(k, "dstport") || mm_span_eq(k, "dst_port"))
-                port_value(v, &ev->dst_port);
-            else if (mm_span_eq(k, "dst"))
-                dst = v; /* FortiOS 3/4 */
-            break;
-        case 'h':
-            if (mm_span_eq(k, "hostname"))
-                ev->dst_domain = v;
-            break;
-        case 'm':
-            if (mm_span_eq(k, "msg"))
-                msg = v;
-            break;
-        case 'p':
-            if (mm_span_eq(k, "proto"))
-                ev->ip_proto = proto_value(v);
-            break;
-        case 'r':
-            if (mm_span_eq(k, "remip"))
-                remip = v;
-            else if (mm_span_eq(k, "rcvdbyte"))
-                rcvd = num_value(v);
-            break;
-        case 's':
-            if (mm_span_eq(k, "srcip"))
-                srcip = v;
-            else if (mm_span_eq(k, "srcport"))
-                port_value(v, &ev->src_port);
-            else if (mm_span_eq(k, "subtype"))
-                subtype = v;
-            else if (mm_span_eq(k, "status"))
-                status = v;
-            else if (mm_span_eq(k, "sentbyte"))
-                sent = num_value(v);
-            else if (mm_span_eq(k, "severity"))
-                severity = v;
-            else if (mm_span_eq(k, "src"))
-                src = v; /* FortiOS 3/4 */
-            else if (mm_span_eq(k, "src_port"))
-                port_value(v, &ev->src_port);
-            break;
-        case 't':
-            if (mm_span_eq(k, "time"))
-                time = v;
-            else if (mm_span_eq(k, "type"))
-                type = v;
-            else if (mm_span_eq(k, "tz"))
-                tz = v;
-            else if (mm_span_eq(k, "tunneltype"))
-                tunneltype = v;
-            break;
-        case 'v':
-            if (mm_span_eq(k, "virus"))
-                virus = v;
-            break;
-        case 'u':
-            if (mm_span_eq(k, "user") && !(v.len == 1 && v.p[0] == '-'))
-                ev->user = v;
-            else if (mm_span_eq(k, "ui"))
-                ui = v;
-            break;
-        default: break;
-        }
+        size_t i = 0;
+        while (i < sizeof keep / sizeof keep[0] && !mm_span_eq(k, keep[i].key))
+            i++;
+        if (i < sizeof keep / sizeof keep[0])
+            *keep[i].to = v;
+        else if (mm_span_eq(k, "devname"))
+            ev->host = v;
+        else if (mm_span_eq(k, "dstip") &&
+                 !pp_addr(v.p, v.p + v.len, &ev->dst))
+            memset(&ev->dst, 0, sizeof ev->dst);
+        else if (mm_span_eq(k, "dstport") || mm_span_eq(k, "dst_port"))
+            port_value(v, &ev->dst_port);
+        else if (mm_span_eq(k, "srcport") || mm_span_eq(k, "src_port"))
+            port_value(v, &ev->src_port);
+        else if (mm_span_eq(k, "hostname"))
+            ev->dst_domain = v;
+        else if (mm_span_eq(k, "proto"))
+            ev->ip_proto = proto_value(v);
+        else if (mm_span_eq(k, "rcvdbyte"))
+            rcvd = num_value(v);
+        else if (mm_span_eq(k, "sentbyte"))
+            sent = num_value(v);
+        else if (mm_span_eq(k, "user") && !(v.len == 1 && v.p[0] == '-'))
+            ev->user = v;
     }
     if (pairs < 2 || type.len == 0)
         return MM_EPARSE;
