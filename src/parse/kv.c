@@ -57,6 +57,9 @@ static bool eq_lc(mm_span s, const char *lit, size_t n)
     return s.len == n && pp_span_starts_ci(s, lit, n);
 }
 #define EQ(s, lit) eq_lc((s), (lit), sizeof(lit) - 1)
+/* a key spelt exactly lit (the compiler inlines the fixed-size compare) */
+#define KEY(s, lit)                                                           \
+    ((s).len == sizeof(lit) - 1 && memcmp((s).p, (lit), sizeof(lit) - 1) == 0)
 
 static bool deny_word(mm_span a)
 {
@@ -116,86 +119,57 @@ mm_rc pp_fortigate_kv(const mm_parse_opts *opts, const char *p, const char *e,
     unsigned pairs = 0;
     uint64_t sent = 0, rcvd = 0;
     ev->dataset = MM_DS_FORTIGATE;
+    /* keys kept as they are, looked at after the loop (the length first:
+     * most keys of a line are none of these) */
+    const struct {
+        const char *key;
+        size_t len;
+        mm_span *to;
+    } keep[] = {
+        {"action", sizeof "action" - 1, &action},
+        {"attack", sizeof "attack" - 1, &attack},
+        {"date", sizeof "date" - 1, &date},
+        {"dst", sizeof "dst" - 1, &dst},
+        {"msg", sizeof "msg" - 1, &msg},
+        {"remip", sizeof "remip" - 1, &remip},
+        {"srcip", sizeof "srcip" - 1, &srcip},
+        {"subtype", sizeof "subtype" - 1, &subtype},
+        {"status", sizeof "status" - 1, &status},
+        {"severity", sizeof "severity" - 1, &severity},
+        {"src", sizeof "src" - 1, &src},
+        {"time", sizeof "time" - 1, &time},
+        {"type", sizeof "type" - 1, &type},
+        {"tz", sizeof "tz" - 1, &tz},
+        {"tunneltype", sizeof "tunneltype" - 1, &tunneltype},
+        {"virus", sizeof "virus" - 1, &virus},
+        {"ui", sizeof "ui" - 1, &ui},
+    };
     while (kv_next(&p, e, &k, &v)) {
         pairs++;
-        switch (k.p[0]) {
-        case 'a':
-            if (mm_span_eq(k, "action"))
-                action = v;
-            else if (mm_span_eq(k, "attack"))
-                attack = v;
-            break;
-        case 'd':
-            if (mm_span_eq(k, "date"))
-                date = v;
-            else if (mm_span_eq(k, "devname"))
-                ev->host = v;
-            else if (mm_span_eq(k, "dstip") &&
-                     !pp_addr(v.p, v.p + v.len, &ev->dst))
-                memset(&ev->dst, 0, sizeof ev->dst);
-            else if (mm_span_eq(k, "dstport") || mm_span_eq(k, "dst_port"))
-                port_value(v, &ev->dst_port);
-            else if (mm_span_eq(k, "dst"))
-                dst = v; /* FortiOS 3/4 */
-            break;
-        case 'h':
-            if (mm_span_eq(k, "hostname"))
-                ev->dst_domain = v;
-            break;
-        case 'm':
-            if (mm_span_eq(k, "msg"))
-                msg = v;
-            break;
-        case 'p':
-            if (mm_span_eq(k, "proto"))
-                ev->ip_proto = proto_value(v);
-            break;
-        case 'r':
-            if (mm_span_eq(k, "remip"))
-                remip = v;
-            else if (mm_span_eq(k, "rcvdbyte"))
-                rcvd = num_value(v);
-            break;
-        case 's':
-            if (mm_span_eq(k, "srcip"))
-                srcip = v;
-            else if (mm_span_eq(k, "srcport"))
-                port_value(v, &ev->src_port);
-            else if (mm_span_eq(k, "subtype"))
-                subtype = v;
-            else if (mm_span_eq(k, "status"))
-                status = v;
-            else if (mm_span_eq(k, "sentbyte"))
-                sent = num_value(v);
-            else if (mm_span_eq(k, "severity"))
-                severity = v;
-            else if (mm_span_eq(k, "src"))
-                src = v; /* FortiOS 3/4 */
-            else if (mm_span_eq(k, "src_port"))
-                port_value(v, &ev->src_port);
-            break;
-        case 't':
-            if (mm_span_eq(k, "time"))
-                time = v;
-            else if (mm_span_eq(k, "type"))
-                type = v;
-            else if (mm_span_eq(k, "tz"))
-                tz = v;
-            else if (mm_span_eq(k, "tunneltype"))
-                tunneltype = v;
-            break;
-        case 'v':
-            if (mm_span_eq(k, "virus"))
-                virus = v;
-            break;
-        case 'u':
-            if (mm_span_eq(k, "user") && !(v.len == 1 && v.p[0] == '-'))
-                ev->user = v;
-            else if (mm_span_eq(k, "ui"))
-                ui = v;
-            break;
-        default: break;
-        }
+        size_t i = 0;
+        while (i < sizeof keep / sizeof keep[0] &&
+               (k.len != keep[i].len || memcmp(k.p, keep[i].key, k.len) != 0))
+            i++;
+        if (i < sizeof keep / sizeof keep[0])
+            *keep[i].to = v;
+        else if (KEY(k, "devname"))
+            ev->host = v;
+        else if (KEY(k, "dstip") && !pp_addr(v.p, v.p + v.len, &ev->dst))
+            memset(&ev->dst, 0, sizeof ev->dst);
+        else if (KEY(k, "dstport") || KEY(k, "dst_port"))
+            port_value(v, &ev->dst_port);
+        else if (KEY(k, "srcport") || KEY(k, "src_port"))
+            port_value(v, &ev->src_port);
+        else if (KEY(k, "hostname"))
+            ev->dst_domain = v;
+        else if (KEY(k, "proto"))
+            ev->ip_proto = proto_value(v);
+        else if (KEY(k, "rcvdbyte"))
+            rcvd = num_value(v);
+        else if (KEY(k, "sentbyte"))
+            sent = num_value(v);
+        else if (KEY(k, "user") && !(v.len == 1 && v.p[0] == '-'))
+            ev->user = v;
     }
     if (pairs < 2 || type.len == 0)
         return MM_EPARSE;

@@ -1135,6 +1135,14 @@ fail:
     return rc;
 }
 
+/* A thread's curl handle and its request headers (both may be NULL:
+ * curl's cleanup functions do nothing then). */
+static void transfer_free(CURL *c, struct curl_slist *headers)
+{
+    curl_easy_cleanup(c);
+    curl_slist_free_all(headers);
+}
+
 void mm_uplink_stop(mm_uplink *u)
 {
     if (!u)
@@ -1151,12 +1159,8 @@ void mm_uplink_stop(mm_uplink *u)
     }
     if (u->feed_started)
         pthread_join(u->feed_thr, NULL);
-    if (u->up_curl)
-        curl_easy_cleanup(u->up_curl);
-    if (u->feed_curl)
-        curl_easy_cleanup(u->feed_curl);
-    curl_slist_free_all(u->up_headers);
-    curl_slist_free_all(u->feed_headers);
+    transfer_free(u->up_curl, u->up_headers);
+    transfer_free(u->feed_curl, u->feed_headers);
     mm_spool_close(u->spool);
     mm_deid_free(u->deid);
     json_decref(u->feed_set);
