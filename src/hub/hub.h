@@ -374,8 +374,11 @@ typedef struct mm_store_ops {
                          mm_err *err);
     /* Stored event bytes (the JSON as sent) per tenant. */
     mm_rc (*tenant_usage)(mm_store *s, mm_usage_fn fn, void *ud, mm_err *err);
-    /* Deletes the events whose @timestamp is before `before_ms` (retention),
-     * in one transaction; fn gets the bytes freed per tenant. */
+    /* Deletes the events received before `before_ms` (retention), with
+     * their keys and triage state, except an alert an open case points at;
+     * fn gets the bytes freed per tenant. SQLite: one transaction.
+     * PostgreSQL: whole month partitions are dropped and their keys deleted
+     * in resumable batches, the rest row by row (store-pg-maint.c). */
     mm_rc (*events_prune)(mm_store *s, int64_t before_ms, mm_usage_fn fn,
                           void *ud, mm_err *err);
     /* A small write and commit, to tell whether the store can write now
