@@ -10,11 +10,8 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hub-scale.bash"
+need_nats
 
-if ! command -v nats-server >/dev/null; then
-  echo "ok - # skip nats-server missing (scripts/deps installs it)"
-  exit 0
-fi
 cluster_up --front-ends 2 --correlators 2 --mamori "$MAMORI"
 check "up names the hub directory and two front ends" \
   test -n "${MM_HUB_DIR:-}" -a "$(echo "${MM_FRONT_ENDS:-}" | tr ',' '\n' | grep -c '^https://')" = 2
@@ -52,13 +49,11 @@ upload() { # upload URL FIRST-ID: HTTP code, retried while the tenant is unknown
 }
 check_eq "an upload through front end 1 is acknowledged" 200 "$(upload "$FE1" 0)"
 check_eq "an upload through front end 2 is acknowledged" 200 "$(upload "$FE2" 50)"
-events_are() { [ "$(pq 'SELECT count(*) FROM events')" = "$1" ]; }
-ok_within() { local t=$1; shift; for _ in $(seq $((t * 5))); do "$@" && return 0; sleep 0.2; done; return 1; }
-check "the correlators store the 100 events once" ok_within 30 events_are 100
+check "the correlators store the 100 events once" until_ok 30 events_are 100
 shared() { # both correlators own partitions (fair share: 4 and 4)
   [ "$(pq "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756 GROUP BY pid ORDER BY 1" | tr '\n' ' ')" = "4 4 " ]
 }
-check "the two correlators share the 8 partitions" ok_within 30 shared
+check "the two correlators share the 8 partitions" until_ok 30 shared
 check "status sees every process running" "$SRCDIR/scripts/cluster" status --dir "$CL"
 
 pids=$(cat "$CL"/fe*/pid "$CL"/corr*/pid "$CL"/nats*/pid 2>/dev/null | tr '\n' ' ')

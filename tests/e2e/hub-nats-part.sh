@@ -16,11 +16,8 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hub-scale.bash"
+need_nats
 
-if ! command -v nats-server >/dev/null; then
-  echo "ok - # skip nats-server missing (scripts/deps installs it)"
-  exit 0
-fi
 cluster_up
 HS=$TMP/hs HP=$TMP/hp
 setup_hub "$HS" s
@@ -35,23 +32,11 @@ start_corr() { # start_corr NAME
     --dir "$HP" --partitions 8 --group 1 2>>"$TMP/correlate-$1.log" &
   CORR[$1]=$!; PIDS+=("$!")
 }
-until_ok() { # until_ok SECONDS CMD…
-  local t=$1; shift
-  for _ in $(seq $((t * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  return 1
-}
 # the partitions held, per correlator session: "4 4" when shared evenly
 held() {
   pq "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756 GROUP BY pid ORDER BY 1" | tr '\n' ' ' | sed 's/ $//'
 }
 held_is() { [ "$(held)" = "$1" ]; }
-events_are() { [ "$(pq 'SELECT count(*) FROM events')" = "$1" ]; }
-cursor_caught_up() { # the front end's feed cursor is the store's
-  [ "$(curl -s -H "Authorization: Bearer ${TOK[xp]}" "$URL/api/v1/feed?since=0" |
-       python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')" = \
-    "$(pq 'SELECT coalesce(max(seq),0) FROM indicators')" ]
-}
-all_acked_stored() { [ "$(acked_stored "$1")" = "missing-or-twice=0 partial=0" ]; }
 
 # ---- 1. differential replay ------------------------------------------------
 gen_replay

@@ -14,11 +14,8 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hub-scale.bash"
+need_nats
 
-if ! command -v nats-server >/dev/null; then
-  echo "ok - # skip nats-server missing (scripts/deps installs it)"
-  exit 0
-fi
 cluster_up
 check "scripts/cluster up starts a 3-node NATS cluster" test -n "${MM_NATS_URLS:-}"
 HS=$TMP/hs HP=$TMP/hp
@@ -37,18 +34,6 @@ start_corr() { # start_corr [correlate args…]
   CORR=$!; PIDS+=("$CORR")
 }
 # until SECONDS CMD…: CMD succeeds within SECONDS
-until_ok() {
-  local t=$1; shift
-  for _ in $(seq $((t * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-  return 1
-}
-events_are() { [ "$(pq 'SELECT count(*) FROM events')" = "$1" ]; }
-cursor_caught_up() { # the front end's feed cursor is the store's
-  [ "$(curl -s -H "Authorization: Bearer ${TOK[xp]}" "$URL/api/v1/feed?since=0" |
-       python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')" = \
-    "$(pq 'SELECT coalesce(max(seq),0) FROM indicators')" ]
-}
-all_acked_stored() { [ "$(acked_stored "$1")" = "missing-or-twice=0 partial=0" ]; }
 
 # ---- 1. differential replay ------------------------------------------------
 gen_replay

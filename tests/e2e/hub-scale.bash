@@ -248,3 +248,24 @@ verify() {
     "missing-or-twice=0 partial=0" "$(acked_stored "$1")"
   check_eq "$2: no event stored twice" 0 "$(pq "SELECT count(*) FROM (SELECT tenant,event_id FROM events WHERE event_id LIKE '$1%' GROUP BY 1,2 HAVING count(*)>1) d")"
 }
+
+# need_nats: one TAP skip line and exit when nats-server is missing.
+need_nats() {
+  if ! command -v nats-server >/dev/null; then
+    echo "ok - # skip nats-server missing (scripts/deps installs it)"
+    exit 0
+  fi
+}
+# until_ok SECONDS CMD…: CMD passes within SECONDS (tried every 0.2 s).
+until_ok() {
+  local t=$1; shift
+  for _ in $(seq $((t * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}
+events_are() { [ "$(pq 'SELECT count(*) FROM events')" = "$1" ]; }
+cursor_caught_up() { # the front end's feed cursor is the store's
+  [ "$(curl -s -H "Authorization: Bearer ${TOK[xp]}" "$URL/api/v1/feed?since=0" |
+       python3 -c 'import json,sys; print(json.load(sys.stdin)["cursor"])')" = \
+    "$(pq 'SELECT coalesce(max(seq),0) FROM indicators')" ]
+}
+all_acked_stored() { [ "$(acked_stored "$1")" = "missing-or-twice=0 partial=0" ]; }
