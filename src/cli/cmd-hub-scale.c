@@ -76,11 +76,13 @@ static int run_correlate(hub_args *a)
     fprintf(stderr,
             "mamori hub: 停止 / stopped: %llu batches, %llu events, %llu "
             "duplicates, %llu campaigns, %llu warnings, %llu dropped, %llu "
-            "retried fetches%s%s\n",
+            "retried fetches, %llu hops forwarded (%llu events)%s%s\n",
             (unsigned long long)st.batches, (unsigned long long)st.events,
             (unsigned long long)st.duplicates,
             (unsigned long long)st.campaigns, (unsigned long long)st.warnings,
             (unsigned long long)st.dropped, (unsigned long long)st.failures,
+            (unsigned long long)st.forwards,
+            (unsigned long long)st.forward_events,
             st.last_error[0] ? "; last error: " : "", st.last_error);
     return MM_EXIT_OK;
 }

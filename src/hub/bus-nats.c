@@ -24,6 +24,8 @@
 #define BUS_SUBJECT_PREFIX "mamori.batch."
 /* Partitioned: mamori.part.<p>.<tenant> (docs/scale.md). */
 #define BUS_PART_PREFIX "mamori.part."
+/* A forwarded batch's hop (hop.c): "<start>" or "<start>a". */
+#define BUS_HOP_HEADER "Mamori-Hop"
 /* Ack wait of a partition's consumer: a batch a dead correlator fetched
  * comes back to the partition's next owner after this (ns). */
 #define BUS_PART_ACK_WAIT ((int64_t)5 * 1000000000)
@@ -213,23 +215,38 @@ void mm_bus_close(mm_bus *b)
     free(b);
 }
 
-/* Publishes `data` to `subj` with Nats-Msg-Id `id`; returns once
- * JetStream acknowledged it (*dup: it had it already). */
+/* Publishes `data` to `subj` with Nats-Msg-Id `id` (and the hop header
+ * when `hop` is not NULL); returns once JetStream acknowledged it (*dup: it
+ * had it already). */
 static mm_rc publish_one(mm_bus *b, const char *subj, const char *id,
-                         const char *data, size_t len, bool *dup, mm_err *err)
+                         const char *hop, const char *data, size_t len,
+                         bool *dup, mm_err *err)
 {
+    natsMsg *m = NULL;
+    natsStatus s = natsMsg_Create(&m, subj, NULL, data, (int)len);
+    if (s == NATS_OK && hop)
+        s = natsMsgHeader_Set(m, BUS_HOP_HEADER, hop);
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MsgId = id;
     po.MaxWait = BUS_WAIT_MS;
     jsPubAck *ack = NULL;
     jsErrCode jerr = 0;
-    natsStatus s = js_Publish(&ack, b->js, subj, data, (int)len, &po, &jerr);
+    if (s == NATS_OK)
+        s = js_PublishMsg(&ack, b->js, m, &po, &jerr);
+    natsMsg_Destroy(m);
     if (s != NATS_OK)
         return nats_fail(err, s, jerr, "publish");
     *dup = ack && ack->Duplicate;
     jsPubAck_Destroy(ack);
     return MM_OK;
+}
+
+mm_rc mm_bus_publish_hop(mm_bus *b, const char *subj, const char *id,
+                         const char *hop, const char *data, size_t len,
+                         bool *dup, mm_err *err)
+{
+    return publish_one(b, subj, id, hop, data, len, dup, err);
 }
 
 mm_rc mm_bus_publish(mm_bus *b, const char *tenant, const char *data,
@@ -241,7 +258,7 @@ mm_rc mm_bus_publish(mm_bus *b, const char *tenant, const char *data,
     snprintf(subj, sizeof subj, BUS_SUBJECT_PREFIX "%s", tenant);
     mm_hub_token_hash(data, len, hash, sizeof hash);
     snprintf(id, sizeof id, "%s/%s", tenant, hash);
-    return publish_one(b, subj, id, data, len, dup, err);
+    return publish_one(b, subj, id, NULL, data, len, dup, err);
 }
 
 void mm_bus_set_parts(mm_bus *b, uint32_t parts)
@@ -268,20 +285,17 @@ static mm_rc part_lines(const mm_hub_event *ev, const uint64_t *mask, size_t n,
     return rc;
 }
 
-/* Each event's partitions: those of its keys, or for an event without a
- * key one chosen by (tenant, event id), so it is stored all the same. */
+/* Each event's partition: its first key's (the hop chain brings it to the
+ * others), or for an event without a key one chosen by (tenant, event
+ * id), so it is stored all the same. */
 static uint64_t *event_masks(const char *tenant, const mm_hub_event *ev,
                              size_t n, uint32_t parts, uint64_t *used)
 {
     uint64_t *mask = malloc((n ? n : 1) * sizeof *mask);
     *used = 0;
     for (size_t i = 0; mask && i < n; i++) {
-        mask[i] = mm_hub_event_partitions(&ev[i], parts);
-        if (!mask[i]) {
-            char k[MM_HUB_ID_MAX + MM_HUB_EVENT_ID_MAX + 2];
-            int l = snprintf(k, sizeof k, "%s/%s", tenant, ev[i].id);
-            mask[i] = (uint64_t)1 << mm_hub_key_partition(k, (size_t)l, parts);
-        }
+        mask[i] = (uint64_t)1
+                  << mm_hub_event_first_partition(&ev[i], tenant, parts);
         *used |= mask[i];
     }
     return mask;
@@ -321,7 +335,7 @@ mm_rc mm_bus_publish_events(mm_bus *b, const char *tenant,
         snprintf(id, sizeof id, "%s/%s/%u", tenant, hash, p);
         bool d = false;
         rc = part_lines(ev, mask, n, p, &pb) == MM_OK
-                 ? publish_one(b, subj, id, pb.data, pb.len, &d, err)
+                 ? publish_one(b, subj, id, NULL, pb.data, pb.len, &d, err)
                  : mm_err_set(err, MM_ENOMEM, "<bus>", 0, "out of memory");
         seen = seen && d;
         mm_buf_free(&pb);
@@ -366,7 +380,8 @@ static const char *subject_tenant(const char *subj)
 }
 
 static mm_rc consume_sub(natsSubscription *sub, size_t max, int timeout_ms,
-                         mm_bus_batch_fn fn, void *ud, size_t *n, mm_err *err);
+                         mm_bus_batch_fn fn, void *ud, const char ***hops,
+                         size_t *n, mm_err *err);
 
 mm_rc mm_bus_consume(mm_bus *b, const char *durable, size_t max,
                      int timeout_ms, mm_bus_batch_fn fn, void *ud, size_t *n,
@@ -376,13 +391,15 @@ mm_rc mm_bus_consume(mm_bus *b, const char *durable, size_t max,
     mm_rc rc = pull_sub(b, durable, err);
     if (rc != MM_OK)
         return rc;
-    return consume_sub(b->sub, max, timeout_ms, fn, ud, n, err);
+    return consume_sub(b->sub, max, timeout_ms, fn, ud, NULL, n, err);
 }
 
 /* One fetch of up to `max` batches from `sub`, handed to fn together;
- * each acked once fn returned MM_OK, all nak'ed otherwise. */
+ * each acked once fn returned MM_OK, all nak'ed otherwise. With `hops`,
+ * *hops is each message's Mamori-Hop header (NULL: none) while fn runs. */
 static mm_rc consume_sub(natsSubscription *sub, size_t max, int timeout_ms,
-                         mm_bus_batch_fn fn, void *ud, size_t *n, mm_err *err)
+                         mm_bus_batch_fn fn, void *ud, const char ***hops,
+                         size_t *n, mm_err *err)
 {
     *n = 0;
     mm_rc rc = MM_OK;
@@ -398,15 +415,23 @@ static mm_rc consume_sub(natsSubscription *sub, size_t max, int timeout_ms,
     const char **tenant = calloc(k ? k : 1, sizeof *tenant);
     const char **data = calloc(k ? k : 1, sizeof *data);
     size_t *len = calloc(k ? k : 1, sizeof *len);
-    if (!tenant || !data || !len) {
+    const char **hop = calloc(k ? k : 1, sizeof *hop);
+    if (!tenant || !data || !len || !hop) {
         rc = mm_err_set(err, MM_ENOMEM, "<bus>", 0, "out of memory");
     } else {
         for (size_t i = 0; i < k; i++) {
             tenant[i] = subject_tenant(natsMsg_GetSubject(l.Msgs[i]));
             data[i] = natsMsg_GetData(l.Msgs[i]);
             len[i] = (size_t)natsMsg_GetDataLength(l.Msgs[i]);
+            if (natsMsgHeader_Get(l.Msgs[i], BUS_HOP_HEADER, &hop[i]) !=
+                NATS_OK)
+                hop[i] = NULL;
         }
+        if (hops)
+            *hops = hop;
         rc = fn(tenant, data, len, k, ud, err);
+        if (hops)
+            *hops = NULL;
     }
     /* acked only once the group is committed; else all come back */
     for (size_t i = 0; i < k; i++) {
@@ -423,6 +448,7 @@ static mm_rc consume_sub(natsSubscription *sub, size_t max, int timeout_ms,
     free(tenant);
     free(data);
     free(len);
+    free(hop);
     natsMsgList_Destroy(&l);
     return rc;
 }
@@ -432,7 +458,8 @@ static mm_rc consume_sub(natsSubscription *sub, size_t max, int timeout_ms,
 typedef struct corr {
     mm_hub *h;
     mm_hub_correlate_stats *st;
-    uint32_t part; /* 1 + the partition fetched from; 0 = none */
+    uint32_t part;     /* 1 + the partition fetched from; 0 = none */
+    const char **hops; /* the fetched messages' hop headers (NULL: none) */
 } corr;
 
 /* One fetch: each message decoded and ingested as one group. A message
@@ -460,7 +487,8 @@ static mm_rc ingest_fetch(const char *const *tenant, const char *const *data,
             if (mm_hub_reload(c->h, &e) == MM_OK)
                 t = mm_hub_tenant_by_id(c->h, tenant[i]);
         }
-        if (!t ||
+        mm_hub_hop hop;
+        if (!t || !mm_hub_hop_parse(c->hops ? c->hops[i] : NULL, &hop) ||
             mm_hub_batch_decode(data[i], len[i], false, &b[m], &e) != MM_OK) {
             c->st->dropped++;
             continue;
@@ -468,6 +496,8 @@ static mm_rc ingest_fetch(const char *const *tenant, const char *const *data,
         jobs[m].tenant = t;
         jobs[m].batch = &b[m];
         jobs[m].bus_part = c->part;
+        jobs[m].hop_start = hop.start;
+        jobs[m].hop_acted = hop.acted;
         m++;
     }
     mm_rc rc =
@@ -481,6 +511,7 @@ static mm_rc ingest_fetch(const char *const *tenant, const char *const *data,
             c->st->warnings += jobs[i].res.warnings;
         }
         mm_hub_batch_free(&b[i]);
+        free(jobs[i].fwd);
     }
     free(b);
     free(jobs);
@@ -501,7 +532,7 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
         rc = mm_bus_open(bus_urls, &bus, err);
     if (rc == MM_OK)
         rc = mm_hub_new(s, p, &h, err);
-    corr c = {h, st, 0};
+    corr c = {h, st, 0, NULL};
     struct timespec zero = {0, 0};
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         size_t n = 0;
@@ -540,6 +571,7 @@ typedef struct owner {
     uint64_t owned; /* the partitions h was built for */
     mm_log_fn log;
     void *log_ud;
+    mm_hub_hop_out fw; /* the hop chain's forwards (hop.c) */
 } owner;
 
 static unsigned bits(uint64_t v)
@@ -641,6 +673,8 @@ static mm_rc own(owner *o, uint64_t want, mm_err *err)
     own_log(o, want);
     mm_rc rc = mm_hub_new(o->st, &o->p, &o->h, err);
     o->owned = rc == MM_OK ? want : 0;
+    if (rc == MM_OK)
+        mm_hub_set_precommit(o->h, mm_hub_hop_forward, &o->fw);
     return rc;
 }
 
@@ -684,12 +718,14 @@ static mm_rc consume_round(owner *o, size_t group, bool idle, size_t *got,
     for (unsigned p = 0; p < o->p.part_n; p++) {
         if (!(o->owned >> p & 1))
             continue;
-        corr c = {o->h, st, p + 1};
+        corr c = {o->h, st, p + 1, NULL};
         size_t n = 0;
         mm_rc rc = part_sub(o->bus, p, err);
         if (rc == MM_OK)
             rc = consume_sub(o->bus->psub[p], group, wait_ms < 5 ? 5 : wait_ms,
-                             ingest_fetch, &c, &n, err);
+                             ingest_fetch, &c, &c.hops, &n, err);
+        st->forwards = o->fw.forwards;
+        st->forward_events = o->fw.events;
         if (rc != MM_OK)
             return rc;
         *got += n;
@@ -719,6 +755,7 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
                         "partitioned correlators need a PostgreSQL store");
     if (rc == MM_OK)
         rc = mm_bus_open(bus_urls, &o.bus, err);
+    o.fw.bus = o.bus;
     int64_t next_tick = 0;
     bool idle = true;
     struct timespec zero = {0, 0};

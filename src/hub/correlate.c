@@ -639,6 +639,37 @@ uint64_t mm_hub_event_partitions(const mm_hub_event *e, uint32_t part_n)
     return m;
 }
 
+unsigned mm_hub_event_key_parts(const mm_hub_event *e, uint32_t part_n,
+                                uint8_t part[MM_HUB_EVENT_KEYS],
+                                char type[MM_HUB_EVENT_KEYS])
+{
+    evkeys ks;
+    event_keys(NULL, &e->src, e->src_text, e->domain, e->rule_id, e->path,
+               e->users_hash, &ks);
+    for (unsigned i = 0; i < ks.n; i++) {
+        part[i] = (uint8_t)(part_n > 1 ? evkey_part(&ks, i, part_n) : 0);
+        type[i] = ks.k[i][0];
+    }
+    return ks.n;
+}
+
+/* Keeps of ks the keys whose type letter is in `types` (a hop's run). */
+static void keys_only(evkeys *ks, const char *types)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < ks->n; i++) {
+        if (!strchr(types, ks->k[i][0]))
+            continue;
+        if (n != i) {
+            memcpy(ks->k[n], ks->k[i], ks->len[i] + 1);
+            ks->len[n] = ks->len[i];
+            ks->hash[n] = ks->hash[i];
+        }
+        n++;
+    }
+    ks->n = n;
+}
+
 /* Keys of an event to be correlated a few events later: computed now, and
  * their slots prefetched, so the random accesses into a large index overlap
  * the work on the events before. */
@@ -921,10 +952,11 @@ static mm_rc open_campaign(ingest_ctx *x, kentry *ke, const char *ktext,
     return rc;
 }
 
-/* Correlates one event whose keys are `ks` (from event_keys). */
+/* Correlates one event whose keys are `ks` (from event_keys); *acted: a
+ * key before these acted already (in), one of them or before did (out). */
 static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                             const mm_addr *src, const char *domain,
-                            const evkeys *ks)
+                            const evkeys *ks, bool *acted_io)
 {
     mm_hub *h = x->h;
     if (ts > h->max_ts) {
@@ -937,7 +969,7 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
      * Only the first key that has or opens a campaign acts for this event
      * (opens, warns); the others only record the sighting, so one attacker
      * does not produce a warning per key. */
-    bool acted = false;
+    bool acted = *acted_io;
     for (unsigned k = 0; k < ks->n; k++) {
         smap_ent *e;
         if (h->keys.n >= mm_hub__keys_limit(h) &&
@@ -1041,7 +1073,7 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
                     return rc;
             }
         }
-        acted = true;
+        acted = *acted_io = true;
         camp *c = &h->camps[ke->camp - 1];
         const char *ip = ks->ip;
         if (ks->ip_ok) {
@@ -1063,7 +1095,7 @@ static mm_rc correlate_one(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
 {
     evkeys ks;
     event_keys(x->h, src, src_text, domain, rule, path, users, &ks);
-    return correlate_keys(x, ti, ts, sev, src, domain, &ks);
+    return correlate_keys(x, ti, ts, sev, src, domain, &ks, &(bool){false});
 }
 
 static mm_rc flush(ingest_ctx *x)
@@ -1240,8 +1272,11 @@ static mm_rc parts_claim(ingest_ctx *x, const mm_hub_ingest_job *j,
     *fresh = malloc((b->n ? b->n : 1) * sizeof **fresh);
     if (!*fresh)
         return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
-    return h->st->ops->event_parts_claim(h->st, j->tenant->id, b->ev, b->n,
-                                         h->part_now - 1, *fresh, x->err);
+    /* one partition may own keys 0-1 and 3 of an event: one claim per
+     * (partition, hop start) */
+    return h->st->ops->event_parts_claim(
+        h->st, j->tenant->id, b->ev, b->n,
+        h->part_now - 1 + MM_HUB_PARTS_MAX * j->hop_start, *fresh, x->err);
 }
 
 /* Stores one checked job's events and correlates them (inside the open
@@ -1263,7 +1298,9 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
         keys_ahead(h, &b->ev[i], &ring[i % (AHEAD + 1)]);
     /* a store that takes the batch whole (PostgreSQL: one COPY) */
     bool *dups = NULL;
-    if (h->st->ops->put_events) {
+    /* a hop's events were stored by the partition of their first key */
+    bool hop = j->hop_start > 0;
+    if (h->st->ops->put_events && !hop) {
         dups = malloc((b->n ? b->n : 1) * sizeof *dups);
         rc = !dups ? mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory")
                    : h->st->ops->put_events(h->st, j->tenant->id, b->ev, b->n,
@@ -1275,6 +1312,9 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     bool *fresh = NULL;
     if (rc == MM_OK && h->part_now)
         rc = parts_claim(x, j, &fresh);
+    if (rc == MM_OK && h->part_now &&
+        !(j->fwd = calloc(b->n ? b->n : 1, sizeof *j->fwd)))
+        rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
     for (size_t i = 0; i < b->n && rc == MM_OK; i++) {
         const mm_hub_event *e = &b->ev[i];
         if (i + AHEAD < b->n)
@@ -1288,14 +1328,14 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
             clamped.ts_ms = now_ms;
             e = &clamped;
         }
-        bool dup = dups && dups[i];
-        if (!dups)
+        bool dup = hop || (dups && dups[i]);
+        if (!dups && !hop)
             rc = mm_store_put_event(h->st, j->tenant->id, e, now_ms, &dup,
                                     x->err);
         if (rc != MM_OK)
             break;
         if (dup) {
-            res->duplicates++;
+            res->duplicates += !hop;
             if (!fresh || !fresh[i])
                 continue;
         } else {
@@ -1306,8 +1346,23 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
         }
         if (h->st->ops->ingest_only || (fresh && !fresh[i]))
             continue; /* queued for the correlators */
+        evkeys *ks = &ring[i % (AHEAD + 1)];
+        bool acted = false;
+        if (j->fwd) { /* the hop chain: this partition's run of keys */
+            char run[MM_HUB_EVENT_KEYS + 1];
+            if (!mm_hub__hop_plan(h->p.part_n, h->part_now - 1, j, e, run,
+                                  &j->fwd[i]))
+                continue; /* not its first key's partition: an old front
+                             end's copy, the chain brings it */
+            keys_only(ks, run);
+            acted = j->hop_acted;
+        }
         rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src, e->domain,
-                            &ring[i % (AHEAD + 1)]);
+                            ks, &acted);
+        if (j->fwd && j->fwd[i].part != MM_HUB_PARTS_MAX) {
+            j->fwd[i].on = true;
+            j->fwd[i].hop.acted = acted;
+        }
     }
     free(dups);
     free(fresh);
@@ -1376,6 +1431,10 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
         x.res = &last->res;
     if (rc == MM_OK)
         rc = flush(&x);
+    /* the hop chain's forwards: published before the commit, so a crash
+     * between leaves the input unacked and its forwards duplicates */
+    if (rc == MM_OK && h->precommit)
+        rc = h->precommit(h->precommit_ud, jobs, n, err);
     rc = mm_store_end(h->st, rc, err);
     free(x.dirty_ind);
     if (rc != MM_OK) {
@@ -1393,6 +1452,12 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
     }
     free(tis);
     return rc;
+}
+
+void mm_hub_set_precommit(mm_hub *h, mm_hub_precommit_fn fn, void *ud)
+{
+    h->precommit = fn;
+    h->precommit_ud = ud;
 }
 
 mm_rc mm_hub_ingest(mm_hub *h, const mm_tenant *t, const mm_hub_batch *b,

@@ -256,6 +256,9 @@ struct mm_hub {
     uint64_t keys_sweeps;  /* eviction sweeps run */
     size_t keys_swept;     /* keys the last sweep evicted */
     size_t keys_refused;   /* new keys refused since the last sweep */
+    /* called before each group's commit (hop.c) */
+    mm_hub_precommit_fn precommit;
+    void *precommit_ud;
 };
 
 /* The correlation index's cap (p.keys_max, or MM_HUB_KEYS_MAX when 0). */
@@ -641,5 +644,16 @@ typedef mm_rc mm_hub__scs_request_mark_op(mm_store *s, int64_t id, int state,
             *out = (type)i;                                                   \
         return i >= 0;                                                        \
     }
+
+/* ---- the hop chain (hop.c) ----------------------------------------------
+ */
+
+/* The hop step of event `e` of job `j` in partition `p` (of part_n): the
+ * type letters of the keys it correlates here into run (NUL-ended, at
+ * most MM_HUB_EVENT_KEYS + 1 bytes), and in *f where it goes next
+ * (f->on left false: set once correlated). Returns the run's length. */
+unsigned mm_hub__hop_plan(uint32_t part_n, unsigned p,
+                          const mm_hub_ingest_job *j, const mm_hub_event *e,
+                          char *run, mm_hub_fwd *f);
 
 #endif /* MM_HUB_INT_H */

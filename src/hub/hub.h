@@ -735,6 +735,13 @@ typedef struct mm_hub_ingest_job {
     /* in: 1 + the bus partition the batch came from (a partitioned
      * correlator correlates only that partition's keys of it); 0 = none */
     uint32_t bus_part;
+    /* in: the hop of a partitioned batch (hop.c): its first key and whether
+     * a key before it acted; (0, false) for a front end's batch */
+    uint8_t hop_start;
+    bool hop_acted;
+    /* out, a partitioned batch only: per event, where it goes next (NULL
+     * otherwise); the caller frees it */
+    struct mm_hub_fwd *fwd;
 } mm_hub_ingest_job;
 mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
                           int64_t now_ms, mm_err *err);
@@ -1410,6 +1417,8 @@ typedef struct mm_hub_correlate_stats {
     uint64_t dropped;  /* undecodable or of an unknown tenant */
     uint64_t failures; /* fetches nak'ed (store or bus away) */
     char last_error[512];
+    uint64_t forwards;       /* hop messages published (partitioned) */
+    uint64_t forward_events; /* events in them */
 } mm_hub_correlate_stats;
 /* `mamori hub correlate`: consumes the bus (durable "correlate") into the
  * store until one of the signals in `stop` (blocked by the caller) is
@@ -1436,9 +1445,9 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
  * out by mm_bus_publish_events, one message per partition touched. */
 void mm_bus_set_parts(mm_bus *b, uint32_t parts);
 uint32_t mm_bus_parts(const mm_bus *b);
-/* Publishes a validated batch split by partition: to each partition its
- * events touch (mm_hub_event_partitions; an event without a key to one
- * chosen by tenant and event id), subject mamori.part.<p>.<tenant>,
+/* Publishes a validated batch split by partition: each event to its first
+ * key's partition (mm_hub_event_first_partition; the hop chain takes it
+ * on to the others), subject mamori.part.<p>.<tenant>,
  * Nats-Msg-Id <tenant>/<SHA-256 of the batch>/<p>; returns after every
  * partition's publish ack. dup[i] for every event: every partition had
  * it already. */
@@ -1745,5 +1754,74 @@ unsigned mm_hub_key_partition(const char *key, size_t len, uint32_t part_n);
  * engine's keys, before its allowlist and member ranges drop some: a front
  * end has no engine); 0 when it has none. */
 uint64_t mm_hub_event_partitions(const mm_hub_event *e, uint32_t part_n);
+
+/* ---- the hop chain of partitioned correlators (hop.c; docs/scale.md) ---
+ *
+ * The single engine walks an event's keys in order ip, net, domain, sig,
+ * users and lets the first key that has or opens a campaign act. A front
+ * end publishes an event to the partition of its first key only; the
+ * correlator of a partition correlates the run of the event's keys that
+ * are its own from the hop's start, then forwards the event to the
+ * partition of the next key with whether a key acted already. */
+
+/* Most correlation keys of one event. */
+#define MM_HUB_EVENT_KEYS 5u
+/* Each correlation key event `e` may have, in the engine's order: its
+ * partition among part_n (part[i]) and its type's first letter (type[i]:
+ * 'i'p, 'n'et, 'd'omain, 's'ig, 'u'sers). Returns the number of keys. */
+unsigned mm_hub_event_key_parts(const mm_hub_event *e, uint32_t part_n,
+                                uint8_t part[MM_HUB_EVENT_KEYS],
+                                char type[MM_HUB_EVENT_KEYS]);
+/* The run of keys partition `p` correlates on a hop that starts at key
+ * `start` of an event whose n keys are in partitions part[]: keys start ..
+ * *next - 1, every one in p; *next = the key the event goes to next (n:
+ * the chain ends). Returns the run's length, 0 when key `start` is not in
+ * p (then *next = start). */
+unsigned mm_hub_hop_run(const uint8_t *part, unsigned n, unsigned start,
+                        unsigned p, unsigned *next);
+/* The one partition a front end publishes event `e` of `tenant` to: its
+ * first key's, or for an event without a key one chosen by (tenant, event
+ * id), so it is stored all the same. 0 when part_n <= 1. */
+unsigned mm_hub_event_first_partition(const mm_hub_event *e,
+                                      const char *tenant, uint32_t part_n);
+/* A hop: the key the partition starts at, whether a key before acted. */
+typedef struct mm_hub_hop {
+    uint8_t start;
+    bool acted;
+} mm_hub_hop;
+/* The Mamori-Hop header's value ("<start>" or "<start>a", start 1..4);
+ * NULL or "" (a front end's message) is (0, false). False when malformed. */
+bool mm_hub_hop_parse(const char *v, mm_hub_hop *out);
+/* Writes the header value of `h` into out (at least 8 bytes). */
+void mm_hub_hop_format(const mm_hub_hop *h, char *out, size_t n);
+/* Where one correlated event goes next (mm_hub_ingest_job.fwd[i]). */
+typedef struct mm_hub_fwd {
+    bool on;      /* forwarded */
+    uint8_t part; /* to this partition */
+    mm_hub_hop hop;
+} mm_hub_fwd;
+/* Called by mm_hub_ingest_group after the group's writes and before its
+ * commit (docs/scale.md: forwards published before the commit, the input
+ * acked after it): a failure rolls the group back. */
+typedef mm_rc (*mm_hub_precommit_fn)(void *ud, const mm_hub_ingest_job *jobs,
+                                     size_t n, mm_err *err);
+void mm_hub_set_precommit(mm_hub *h, mm_hub_precommit_fn fn, void *ud);
+/* The precommit of a partitioned correlator: every job's forwards
+ * published to the bus, grouped by (partition, hop) into one message each
+ * (subject mamori.part.<q>.<tenant>, header Mamori-Hop, Nats-Msg-Id
+ * <tenant>/<SHA-256 of the message>/<q>/h<start>[a]: a re-forward after a
+ * redelivery is a JetStream duplicate). `ud` is an mm_hub_hop_out. */
+typedef struct mm_hub_hop_out {
+    mm_bus *bus;
+    uint64_t forwards; /* messages published */
+    uint64_t events;   /* events in them */
+} mm_hub_hop_out;
+mm_rc mm_hub_hop_forward(void *ud, const mm_hub_ingest_job *jobs, size_t n,
+                         mm_err *err);
+/* Publishes `data` to `subj` with Nats-Msg-Id `id` and the Mamori-Hop
+ * header `hop` (bus-nats.c); *dup: JetStream had it already. */
+mm_rc mm_bus_publish_hop(mm_bus *b, const char *subj, const char *id,
+                         const char *hop, const char *data, size_t len,
+                         bool *dup, mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -61,7 +61,8 @@ mm_rc mm_hub__pg_event_parts_claim(mm_store *s, const char *tenant,
 {
     for (size_t i = 0; i < n; i++)
         fresh[i] = false;
-    mm_rc rc = part_fence(s, part, err);
+    /* part + 64 * the hop's first key (hop.c): the lock is part's */
+    mm_rc rc = part_fence(s, part % MM_HUB_PARTS_MAX, err);
     if (rc != MM_OK || n == 0)
         return rc;
     mm_buf ids;

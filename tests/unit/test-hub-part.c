@@ -238,12 +238,123 @@ static void test_complementary_halves(void **state)
     eng_close(&hi);
 }
 
+/* The hop chain's pure part (hop.c): which keys a partition takes from a
+ * hop's start, where the event goes next, the header. */
+static void test_hop_run(void **state)
+{
+    (void)state;
+    const uint8_t part[] = {3, 3, 5, 3, 1};
+    unsigned next = 9;
+    assert_int_equal(mm_hub_hop_run(part, 5, 0, 3, &next), 2);
+    assert_int_equal(next, 2);
+    assert_int_equal(mm_hub_hop_run(part, 5, 2, 5, &next), 1);
+    assert_int_equal(next, 3);
+    /* partition 3 again, on a later hop: keys 0-1 and 3 are its */
+    assert_int_equal(mm_hub_hop_run(part, 5, 3, 3, &next), 1);
+    assert_int_equal(next, 4);
+    assert_int_equal(mm_hub_hop_run(part, 5, 4, 1, &next), 1);
+    assert_int_equal(next, 5); /* the chain ends */
+    /* not the start key's partition (an old front end's copy): nothing */
+    assert_int_equal(mm_hub_hop_run(part, 5, 0, 5, &next), 0);
+    assert_int_equal(next, 0);
+    assert_int_equal(mm_hub_hop_run(part, 0, 0, 3, &next), 0);
+    const uint8_t one[] = {2, 2, 2};
+    assert_int_equal(mm_hub_hop_run(one, 3, 0, 2, &next), 3);
+    assert_int_equal(next, 3);
+
+    mm_hub_hop h = {9, true};
+    assert_true(mm_hub_hop_parse(NULL, &h));
+    assert_int_equal(h.start, 0);
+    assert_false(h.acted);
+    assert_true(mm_hub_hop_parse("", &h));
+    assert_int_equal(h.start, 0);
+    assert_true(mm_hub_hop_parse("3a", &h));
+    assert_int_equal(h.start, 3);
+    assert_true(h.acted);
+    char v[8];
+    mm_hub_hop_format(&h, v, sizeof v);
+    assert_string_equal(v, "3a");
+    assert_true(mm_hub_hop_parse("4", &h));
+    assert_int_equal(h.start, 4);
+    assert_false(h.acted);
+    mm_hub_hop_format(&h, v, sizeof v);
+    assert_string_equal(v, "4");
+    const char *bad[] = {"0", "5", "2b", "2aa", "x", "12", "a"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(mm_hub_hop_parse(bad[i], &h));
+}
+
+/* An event's keys, their partitions and the front end's one partition;
+ * the hop plan of a job follows mm_hub_hop_run. */
+static void test_hop_plan(void **state)
+{
+    (void)state;
+    const char *l = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{"
+                    "\"id\":\"p1\",\"kind\":\"alert\"},\"rule\":{\"id\":"
+                    "\"web.scan\"},\"url\":{\"path\":\"/x\"},\"source\":{"
+                    "\"ip\":\"45.33.32.156\",\"domain\":\"bad.example\"}}\n";
+    mm_hub_batch b;
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(l, strlen(l), false, &b, &err),
+                     MM_OK);
+    uint8_t part[MM_HUB_EVENT_KEYS];
+    char type[MM_HUB_EVENT_KEYS];
+    const char *k[] = {"ip:45.33.32.156", "net:45.33.32.0/24",
+                       "domain:bad.example", "sig:web.scan /x"};
+    for (uint32_t pn = 2; pn <= 64; pn *= 2) {
+        assert_int_equal(mm_hub_event_key_parts(&b.ev[0], pn, part, type), 4);
+        assert_memory_equal(type, "inds", 4);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(part[i],
+                             mm_hub_key_partition(k[i], strlen(k[i]), pn));
+        assert_int_equal(mm_hub_event_first_partition(&b.ev[0], "t", pn),
+                         part[0]);
+        /* the plan of a front end's batch in the first key's partition */
+        mm_hub_ingest_job j;
+        memset(&j, 0, sizeof j);
+        j.batch = &b;
+        char run[MM_HUB_EVENT_KEYS + 1];
+        mm_hub_fwd f;
+        unsigned next;
+        unsigned len = mm_hub_hop_run(part, 4, 0, part[0], &next);
+        assert_true(len >= 2); /* ip goes with its net */
+        assert_int_equal(mm_hub__hop_plan(pn, part[0], &j, &b.ev[0], run, &f),
+                         len);
+        assert_int_equal(strlen(run), len);
+        assert_memory_equal(run, "inds", len);
+        assert_false(f.on);
+        assert_int_equal(f.hop.start, next);
+        assert_int_equal(f.part, next < 4 ? part[next] : MM_HUB_PARTS_MAX);
+        /* a later hop, a key before acted: carried on */
+        j.hop_start = 3;
+        j.hop_acted = true;
+        assert_int_equal(mm_hub__hop_plan(pn, part[3], &j, &b.ev[0], run, &f),
+                         1);
+        assert_string_equal(run, "s");
+        assert_true(f.hop.acted);
+        assert_int_equal(f.part, MM_HUB_PARTS_MAX);
+    }
+    assert_int_equal(mm_hub_event_first_partition(&b.ev[0], "t", 1), 0);
+    mm_hub_batch_free(&b);
+    /* no key: by tenant and event id */
+    l = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"p2\","
+        "\"kind\":\"event\"},\"source\":{\"ip\":\"10.0.0.1\"}}\n";
+    assert_int_equal(mm_hub_batch_decode(l, strlen(l), false, &b, &err),
+                     MM_OK);
+    assert_int_equal(mm_hub_event_key_parts(&b.ev[0], 8, part, type), 0);
+    assert_int_equal(mm_hub_event_first_partition(&b.ev[0], "t", 8),
+                     mm_hub_key_partition("t/p2", 4, 8));
+    mm_hub_batch_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partition_stable),
         cmocka_unit_test(test_event_partitions),
         cmocka_unit_test(test_complementary_halves),
+        cmocka_unit_test(test_hop_run),
+        cmocka_unit_test(test_hop_plan),
     };
     return cmocka_run_group_tests_name("hub-part", tests, NULL, NULL);
 }
