@@ -60,6 +60,30 @@ check_eq "the replay went out on partition subjects" 8 \
 check_ge "the hop chain forwarded events to their later keys' partitions" 1 \
   "$(pq "SELECT count(*) FROM event_parts WHERE part >= 64")"
 check "the front end's feed cursor follows the store (reload, 5 s)" until_ok 8 cursor_caught_up
+# messages the stream took for the replay (front ends' and hop forwards,
+# JetStream duplicates not counted): docs/scale.md's figure
+bus_msgs() {
+  python3 - "${MM_NATS_URLS%%,*}" <<'PY'
+import json, socket, sys
+host, port = sys.argv[1][len("nats://"):].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=5)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b'CONNECT {"verbose":false}\r\nSUB _INBOX.mm 1\r\n'
+          b'PUB $JS.API.STREAM.INFO.MAMORI _INBOX.mm 0\r\n\r\n')
+while True:
+    l = f.readline()
+    if not l:
+        sys.exit(1)
+    if l.startswith(b"PING"):
+        s.sendall(b"PONG\r\n")
+    elif l.startswith(b"MSG"):
+        n = int(l.split()[-1])
+        print(json.loads(f.read(n + 2)[:n])["state"]["last_seq"])
+        break
+PY
+}
+echo "# bus messages for the replay ($(wc -l <"$TMP/replay/order") uploads): $(bus_msgs)"
 collect "$TMP/f2" p
 check_eq "same HTTP answers to every upload" "$(cat "$TMP/codess")" "$(cat "$TMP/codesp")"
 # Campaign ids and feed sequence numbers are in write order, and two
