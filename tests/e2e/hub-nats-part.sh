@@ -127,7 +127,17 @@ check_eq "$L: the same escalations (STIX)" "missing=0 extra=0" "$(sub objects es
 check_eq "$L: same events stored" "$nev" "$(pq 'SELECT count(*) FROM events')"
 
 # ---- 2. SIGKILL of a correlator under load -----------------------------------
-# shared addresses: every batch number opens campaigns (warnings) at k=2
+# shared addresses: every batch number opens campaigns (warnings) at k=2;
+# each event also names one of 16 shared domains, in other partitions than
+# its address mostly: the kill lands in the middle of hop chains too
+python3 - "$TMP/load.py" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+a = '"source":{"ip":"45.%d.%d.%d"}}'
+b = '"source":{"ip":"45.%d.%d.%d","domain":"d%d.example"}}'
+assert a in s and "n % 250, i % 250)" in s
+open(p, "w").write(s.replace(a, b).replace("n % 250, i % 250)", "n % 250, i % 250, i % 16)"))
+PY
 run_load n "$TMP/f1/hub.port,$TMP/f2/hub.port" 8 0.2 0
 sleep 2
 t0=$(date +%s%N)
@@ -139,6 +149,8 @@ stop_load
 check "every acknowledged batch is stored after the takeover" until_ok 40 all_acked_stored n
 verify n "a correlator killed"
 check_ge "the load opened campaigns" 50 "$(pq "SELECT count(*) FROM campaigns c WHERE EXISTS (SELECT 1 FROM campaign_hits h WHERE h.campaign=c.id AND h.tenant IN ('a','b','c','d')) AND key LIKE '45.62.%'")"
+check_ge "the load's domains opened campaigns through the hop chain" 1 \
+  "$(pq "SELECT count(*) FROM campaigns WHERE key_type='domain' AND key LIKE 'd%.example'")"
 check_eq "no campaign opened twice for a key" 0 \
   "$(pq "SELECT count(*) FROM (SELECT key_type,key FROM campaigns GROUP BY 1,2 HAVING count(*)>1) d")"
 check_eq "no tenant warned twice of its campaign" 0 \
