@@ -1397,6 +1397,7 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
     }
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
+        jobs[i].fwd = NULL; /* set by ingest_one for a partitioned batch */
         if (lrc != MM_OK) {
             memset(&jobs[i].res, 0, sizeof jobs[i].res);
             jobs[i].rc = lrc;
