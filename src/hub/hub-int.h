@@ -642,4 +642,16 @@ typedef mm_rc mm_hub__scs_request_mark_op(mm_store *s, int64_t id, int state,
         return i >= 0;                                                        \
     }
 
+/* corr-health.c: a correlator's failure episodes, one log line when it
+ * starts failing (the store or the bus away) and one when it works again. */
+typedef struct mm_hub__corr_health {
+    bool away;
+    int64_t since_ms;  /* the first failure of the episode */
+    uint64_t failures; /* the stats' count at that failure */
+} mm_hub__corr_health;
+void mm_hub__corr_away(mm_hub__corr_health *hl, uint64_t failures,
+                       const char *why, mm_log_fn log, void *ud);
+void mm_hub__corr_ok(mm_hub__corr_health *hl, uint64_t failures, mm_log_fn log,
+                     void *ud);
+
 #endif /* MM_HUB_INT_H */
