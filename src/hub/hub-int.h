@@ -654,4 +654,10 @@ void mm_hub__corr_away(mm_hub__corr_health *hl, uint64_t failures,
 void mm_hub__corr_ok(mm_hub__corr_health *hl, uint64_t failures, mm_log_fn log,
                      void *ud);
 
+/* prune-steps.c: retention through events_prune_step, the caller holding
+ * `mu`, which is given back between steps; stops early when *stop. */
+mm_rc mm_hub__prune_steps(mm_store *st, int64_t before_ms, mm_usage_fn fn,
+                          void *ud, pthread_mutex_t *mu, const bool *stop,
+                          mm_err *err);
+
 #endif /* MM_HUB_INT_H */
