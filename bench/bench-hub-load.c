@@ -330,6 +330,23 @@ static void sighting(char *out, size_t cap, const opts *o, char t, int i)
              ts, o->tag, *o->tag ? "-" : "", t, i, 100 + i / 200, i % 200);
 }
 
+/* Latency key i: tenant A's sighting posted on ca, then tenant B's (the
+ * k-th, which opens the campaign) on cb; *rt gets B's round trip and *acked
+ * the time B's answer came. Returns the failed requests (0..2). */
+static int sighting_pair(const opts *o, CURL *ca, CURL *cb, int i, double *rt,
+                         double *acked)
+{
+    char l1[400], l2[400];
+    sighting(l1, sizeof l1, o, 'a', i);
+    sighting(l2, sizeof l2, o, 'b', i);
+    int bad = post(ca, l1, strlen(l1)) != 200;
+    double s = now_s();
+    bad += post(cb, l2, strlen(l2)) != 200;
+    *acked = now_s();
+    *rt = *acked - s;
+    return bad;
+}
+
 static long store_warned(const char *hub_db)
 {
     sqlite3 *db;
@@ -359,15 +376,8 @@ static int latency(const opts *o)
     double lat[NLAT];
     int bad = 0;
     for (int i = 0; i < NLAT; i++) {
-        char l1[400], l2[400];
-        sighting(l1, sizeof l1, o, 'a', i);
-        sighting(l2, sizeof l2, o, 'b', i);
-        if (post(ca, l1, strlen(l1)) != 200)
-            bad++;
-        double s = now_s();
-        if (post(cb, l2, strlen(l2)) != 200)
-            bad++;
-        lat[i] = now_s() - s;
+        double acked;
+        bad += sighting_pair(o, ca, cb, i, &lat[i], &acked);
     }
     qsort(lat, NLAT, sizeof lat[0], cmp_d);
     curl_easy_cleanup(ca);
@@ -437,16 +447,8 @@ static int bus_latency(const opts *o)
     int bad = 0, got = 0;
     long long last = inbox_next(cp, o->urls[2 % k], 0);
     for (int i = 0; i < NLAT; i++) {
-        char l1[400], l2[400];
-        sighting(l1, sizeof l1, o, 'a', i);
-        sighting(l2, sizeof l2, o, 'b', i);
-        if (post(ca, l1, strlen(l1)) != 200)
-            bad++;
-        double s = now_s();
-        if (post(cb, l2, strlen(l2)) != 200)
-            bad++;
-        double acked = now_s();
-        ack[i] = acked - s;
+        double acked;
+        bad += sighting_pair(o, ca, cb, i, &ack[i], &acked);
         lat[i] = 1e9;
         while (now_s() - acked < 30) {
             long long n = inbox_next(cp, o->urls[2 % k], last);

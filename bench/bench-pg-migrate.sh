@@ -124,13 +124,27 @@ mkdir -p "$DIR/hub"
 days=$((($(date +%s) - 1770681600) / 86400)) # to 2026-02-10
 sed -i '/^retention_days/d' "$DIR/hub/hub.conf"
 echo "retention_days = $days" >>"$DIR/hub/hub.conf"
-rm -f "$DIR/stop" "$DIR/probe"
+# a tenant of the store, whose requests to the pruning hub are timed (a
+# request waits for the hub's lock while a prune step holds it)
+echo "store = $MM_PG_URI" >>"$DIR/hub/hub.conf"
+TOKEN=$("$MAMORI" hub tenant add --dir "$DIR/hub" --id t0 --name T0 --kind sme 2>/dev/null)
+hubprobe() {
+  local port=
+  while [ ! -e "$DIR/stop" ] && [ -z "$port" ]; do port=$(cat "$DIR/hub/hub.port" 2>/dev/null || true); sleep 0.01; done
+  while [ ! -e "$DIR/stop" ]; do
+    echo "$(now_ms) $(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$port/api/v1/inbox")" >>"$DIR/hubprobe"
+    sleep 0.02
+  done
+}
+rm -f "$DIR/stop" "$DIR/probe" "$DIR/hubprobe" "$DIR/hub/hub.port"
 probe p &
 PROBE=$!
 sleep 2
 p0=$(now_ms)
 "$MAMORI" hub serve --dir "$DIR/hub" --plain --store "$MM_PG_URI" >"$DIR/serve.log" 2>&1 &
 HUB=$!
+hubprobe &
+HPROBE=$!
 until [ "$($PSQL -c "SELECT to_regclass('events_y2026m01') IS NULL AND NOT EXISTS(SELECT 1 FROM pg_tables WHERE tablename LIKE 'events_drop_%')")" = t ]; do
   sleep 0.2
   [ $(($(now_ms) - p0)) -lt 600000 ] || { echo "prune did not finish in 10 min"; exit 1; }
@@ -143,3 +157,6 @@ PROBE=
 echo "retention: January (about $((N / 6)) events) dropped whole with its keys, and 2026-02-01..10 row by row, in $(((p1 - p0) / 1000)).$(((p1 - p0) % 1000 / 100)) s from the hub's start"
 awk -v a="$p0" -v b="$p1" '$2 >= a && $1 <= b { n++; w = $2 - $1; if (w > max) max = w }
   END { printf "  inserts during it: %d, longest insert wait %.1f s\n", n, max / 1000 }' "$DIR/probe"
+wait "$HPROBE" || true
+awk -v b="$p1" '$1 <= b { n++; if ($2 != 200) bad++; if ($3 > max) max = $3 }
+  END { printf "  the pruning hub: %d requests answered during it (%d not 200), the longest in %.2f s\n", n, bad, max }' "$DIR/hubprobe"

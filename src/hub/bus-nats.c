@@ -759,16 +759,23 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
     int64_t next_tick = 0;
     bool idle = true;
     struct timespec zero = {0, 0};
+    mm_hub__corr_health hl = {0};
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         mm_err e;
+        bool ticked = false; /* the store answered this round */
         if (mm_now_ms() >= next_tick) {
             uint64_t want = 0;
             next_tick = mm_now_ms() + 1000;
-            if (claim_tick(&o, &want, &e) != MM_OK ||
-                own(&o, want, &e) != MM_OK)
+            ticked = claim_tick(&o, &want, &e) == MM_OK &&
+                     own(&o, want, &e) == MM_OK;
+            if (!ticked) {
                 failed(st, &e);
+                mm_hub__corr_away(&hl, st->failures, e.msg, log, log_ud);
+            }
         }
         if (!o.h || !o.owned) {
+            if (ticked)
+                mm_hub__corr_ok(&hl, st->failures, log, log_ud);
             nanosleep(&(struct timespec){0, 200000000}, NULL);
             continue;
         }
@@ -778,8 +785,11 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
             /* the store or the bus is away, or a partition was lost:
              * look at the locks again before the next round */
             failed(st, &e);
+            mm_hub__corr_away(&hl, st->failures, e.msg, log, log_ud);
             next_tick = 0;
             nanosleep(&(struct timespec){0, 200000000}, NULL);
+        } else if (ticked || got) {
+            mm_hub__corr_ok(&hl, st->failures, log, log_ud);
         }
         idle = got == 0;
     }

@@ -656,4 +656,22 @@ unsigned mm_hub__hop_plan(uint32_t part_n, unsigned p,
                           const mm_hub_ingest_job *j, const mm_hub_event *e,
                           char *run, mm_hub_fwd *f);
 
+/* corr-health.c: a correlator's failure episodes, one log line when it
+ * starts failing (the store or the bus away) and one when it works again. */
+typedef struct mm_hub__corr_health {
+    bool away;
+    int64_t since_ms;  /* the first failure of the episode */
+    uint64_t failures; /* the stats' count at that failure */
+} mm_hub__corr_health;
+void mm_hub__corr_away(mm_hub__corr_health *hl, uint64_t failures,
+                       const char *why, mm_log_fn log, void *ud);
+void mm_hub__corr_ok(mm_hub__corr_health *hl, uint64_t failures, mm_log_fn log,
+                     void *ud);
+
+/* prune-steps.c: retention through events_prune_step, the caller holding
+ * `mu`, which is given back between steps; stops early when *stop. */
+mm_rc mm_hub__prune_steps(mm_store *st, int64_t before_ms, mm_usage_fn fn,
+                          void *ud, pthread_mutex_t *mu, const bool *stop,
+                          mm_err *err);
+
 #endif /* MM_HUB_INT_H */

@@ -263,6 +263,7 @@ typedef mm_rc (*mm_hub_case_fn)(const struct mm_hub_case *c, void *ud);
 typedef mm_rc (*mm_hub_case_step_fn)(const struct mm_hub_case_step *s,
                                      void *ud);
 typedef mm_rc (*mm_hub_dispatch_fn)(const struct mm_hub_dispatch *d, void *ud);
+struct mm_store_prune; /* retention in steps, at the end */
 
 /* Every back end fills this table. Callers only use the mm_store_* inline
  * wrappers below, so a PostgreSQL store (or an ingest path that appends to
@@ -550,6 +551,15 @@ typedef struct mm_store_ops {
                        bool *got, mm_err *err);
     mm_rc (*part_locks)(mm_store *s, unsigned ns, uint64_t *mine,
                         uint64_t *all, mm_err *err);
+    /* events_prune in short steps (docs/scale.md): each call does one
+     * bounded piece (a batch of rows by id, a batch of a dropped month's
+     * keys, a month checked and detached), *more while work is left; the
+     * caller may let others use the store between calls. p zeroed but for
+     * before_ms (and rows_per_step) before the first call. NULL in a back
+     * end without it (SQLite: events_prune, one transaction). */
+    mm_rc (*events_prune_step)(mm_store *s, struct mm_store_prune *p,
+                               mm_usage_fn fn, void *ud, bool *more,
+                               mm_err *err);
 } mm_store_ops;
 
 struct mm_store {
@@ -1823,5 +1833,16 @@ mm_rc mm_hub_hop_forward(void *ud, const mm_hub_ingest_job *jobs, size_t n,
 mm_rc mm_bus_publish_hop(mm_bus *b, const char *subj, const char *id,
                          const char *hop, const char *data, size_t len,
                          bool *dup, mm_err *err);
+
+/* Where a prune in steps (mm_store_ops.events_prune_step) stands. */
+typedef struct mm_store_prune {
+    int64_t before_ms;      /* the horizon: events received before go */
+    uint32_t rows_per_step; /* rows judged per step; 0: the store's own */
+    unsigned phase;         /* the store's own from here on */
+    bool locked;
+    char month[64];
+    int64_t row_cursor, hold, old_top;
+    uint64_t steps; /* steps taken */
+} mm_store_prune;
 
 #endif /* MM_HUB_H */

@@ -1353,7 +1353,11 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
 static void prune(mm_hub_server *s, int64_t now)
 {
     mm_err err;
-    if (s->st->ops->events_prune)
+    if (s->st->ops->events_prune_step) /* the lock given back between steps */
+        mm_hub__prune_steps(s->st,
+                            now - (int64_t)s->conf.retention_days * 86400000,
+                            usage_sub, s, &s->mu, &s->stop, &err);
+    else if (s->st->ops->events_prune)
         s->st->ops->events_prune(
             s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,
             s, &err);

@@ -133,4 +133,9 @@ mm_rc mm_hub__pg_part_lock(mm_store *s, unsigned ns, unsigned key, bool lock,
 mm_rc mm_hub__pg_part_locks(mm_store *s, unsigned ns, uint64_t *mine,
                             uint64_t *all, mm_err *err);
 
+/* store-pg-maint.c: retention in short steps */
+mm_rc mm_hub__pg_events_prune_step(mm_store *s, mm_store_prune *p,
+                                   mm_usage_fn fn, void *ud, bool *more,
+                                   mm_err *err);
+
 #endif

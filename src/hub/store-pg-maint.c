@@ -16,9 +16,14 @@
  * cursor kept in flags so an interrupted walk resumes where it stopped)
  * and the table is dropped. What is left — the month that straddles the
  * horizon, a month with late arrivals or an open case's alert,
- * events_other — goes row by row as before. The retention horizon is one
- * value per hub (hub.conf retention_days), so a month goes once it is
- * past that one horizon. */
+ * events_other — goes row by row, walked by id (the events_id index) in
+ * bounded batches from a cursor kept in flags. The retention horizon is
+ * one value per hub (hub.conf retention_days), so a month goes once it is
+ * past that one horizon.
+ *
+ * All of it runs in short steps (events_prune_step), each one statement
+ * or one short transaction, so a front end lets its other requests use
+ * the store between them (server.c). */
 #include "store-pg-int.h"
 
 #include <stdio.h>
@@ -72,35 +77,21 @@ static mm_rc run(mm_store *s, const char *sql, int n, const char *const *v,
     return mm_hub__pg_exec(s, sql, n, v, NULL, err, what);
 }
 
-/* The first column of every row of a query on names (relname) into
- * names[], at most max; *count gets how many. */
 #define NAME_LEN 64
-static mm_rc names_of(mm_store *s, const char *sql, const char *arg,
-                      char (*names)[NAME_LEN], int max, int *count,
-                      mm_err *err)
-{
-    PGresult *r;
-    *count = 0;
-    mm_rc rc =
-        mm_hub__pg_exec(s, sql, arg ? 1 : 0, &arg, &r, err, "list partitions");
-    if (rc != MM_OK)
-        return rc;
-    for (int i = 0; i < PQntuples(r) && *count < max; i++)
-        snprintf(names[(*count)++], NAME_LEN, "%s", PQgetvalue(r, i, 0));
-    PQclear(r);
-    return MM_OK;
-}
 
-/* Deletes the event keys and triage states of a detached month's rows,
- * KEYS_PER_BATCH at a time (each its own transaction: no lock held for
- * long, a resend of one of these events waits at most one batch), then
- * drops the table. The cursor (last id done) is saved by each batch. */
-static mm_rc walk_detached(mm_store *s, const char *table, mm_err *err)
+/* One batch of a detached month's walk: the event keys and triage states
+ * of its next KEYS_PER_BATCH rows deleted (its own transaction: no lock
+ * held for long, a resend of one of these events waits at most one
+ * batch), the cursor (last id done) saved with them; once none is left
+ * the table is dropped (*done). */
+static mm_rc walk_batch(mm_store *s, const char *table, bool *done,
+                        mm_err *err)
 {
     char key[NAME_LEN + 16], sql[1024];
     snprintf(key, sizeof key, "retention:%s", table);
     const char *v[2] = {NULL, key};
     PGresult *r;
+    *done = false;
     mm_rc rc = mm_hub__pg_exec(
         s, "SELECT coalesce((SELECT val FROM flags WHERE key=$1),0)", 1, &v[1],
         &r, err, "read the retention cursor");
@@ -118,20 +109,16 @@ static mm_rc walk_detached(mm_store *s, const char *table, mm_err *err)
              "(DELETE FROM alert_state t USING b WHERE t.alert=b.id), f AS "
              "(INSERT INTO flags(key,val) SELECT "
              "$2,max(id) FROM b HAVING count(*)>0 ON CONFLICT(key) DO UPDATE "
-             "SET val=excluded.val) SELECT count(*),coalesce(max(id),0) "
-             "FROM b",
+             "SET val=excluded.val) SELECT count(*) FROM b",
              table);
-    for (;;) {
-        v[0] = last;
-        rc = mm_hub__pg_exec(s, sql, 2, v, &r, err, "delete dropped keys");
-        if (rc != MM_OK)
-            return rc;
-        int64_t n = r_i64(r, 0, 0);
-        snprintf(last, sizeof last, "%s", PQgetvalue(r, 0, 1));
-        PQclear(r);
-        if (n == 0)
-            break;
-    }
+    v[0] = last;
+    rc = mm_hub__pg_exec(s, sql, 2, v, &r, err, "delete dropped keys");
+    if (rc != MM_OK)
+        return rc;
+    int64_t n = r_i64(r, 0, 0);
+    PQclear(r);
+    if (n > 0)
+        return MM_OK;
     snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS \"%s\"", table);
     rc = s->ops->begin(s, err);
     if (rc == MM_OK)
@@ -143,7 +130,9 @@ static mm_rc walk_detached(mm_store *s, const char *table, mm_err *err)
         s->ops->rollback(s);
         return rc;
     }
-    return s->ops->commit(s, err);
+    rc = s->ops->commit(s, err);
+    *done = rc == MM_OK;
+    return rc;
 }
 
 /* Whether month partition `part` may go whole: every row received
@@ -228,93 +217,140 @@ static mm_rc detach_tx(mm_store *s, const char *part, int64_t top,
     return rc;
 }
 
-/* Drops month partition `part` when it is done (month_done): detached,
- * its bytes reported, its keys walked away, the table dropped. */
+/* Detaches month partition `part` when it is done (month_done) and
+ * reports its bytes (*moved); its keys are walked away after (walk_batch). */
 static mm_rc drop_month(mm_store *s, const char *part, int64_t before,
-                        mm_usage_fn fn, void *ud, mm_err *err)
+                        mm_usage_fn fn, void *ud, bool *moved, mm_err *err)
 {
     PGresult *use = NULL;
     int64_t top;
-    bool done, moved = false;
+    bool done;
     char out[NAME_LEN];
-    snprintf(out, sizeof out, DETACHED_PREFIX "%s", part + strlen("events_"));
+    *moved = false;
+    snprintf(out, sizeof out, DETACHED_PREFIX "%.40s",
+             part + strlen("events_"));
     mm_rc rc = month_done(s, part, before, &use, &top, &done, err);
     if (rc == MM_OK && done)
-        rc = detach_tx(s, part, top, out, &moved, err);
+        rc = detach_tx(s, part, top, out, moved, err);
     /* the bytes left the tenants' stored events with the commit */
-    for (int i = 0; rc == MM_OK && moved && fn && i < PQntuples(use); i++)
+    for (int i = 0; rc == MM_OK && *moved && fn && i < PQntuples(use); i++)
         rc = fn(PQgetvalue(use, i, 0), (uint64_t)r_i64(use, i, 1), ud);
     if (use)
         PQclear(use);
-    if (moved)
+    if (*moved)
         mm_hub__pg_months_forget(s);
-    return rc == MM_OK && moved ? walk_detached(s, out, err) : rc;
+    return rc;
 }
 
-/* Month partitions entirely before `before` (their end computed from the
- * name, as store-pg.c names them), oldest first. */
-#define MONTH_CANDIDATES                                                      \
+/* The next month partition after `$2` (by name) entirely before `$1` (its
+ * end computed from the name, as store-pg.c names them). */
+#define MONTH_NEXT                                                            \
     "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON "                 \
     "c.oid=i.inhrelid WHERE i.inhparent='events'::regclass AND c.relname ~ "  \
     "'^events_y[0-9]{4}m[0-9]{2}$' AND (extract(epoch FROM "                  \
     "make_date(substr(c.relname,9,4)::int,substr(c.relname,14,2)::int,1) + "  \
-    "interval '1 month')*1000)::bigint <= $1::bigint ORDER BY c.relname"
+    "interval '1 month')*1000)::bigint <= $1::bigint AND c.relname::text > "  \
+    "$2 ORDER BY c.relname LIMIT 1"
+/* A detached month whose walk is unfinished (a process killed mid-walk). */
 #define DETACHED_LEFT                                                         \
     "SELECT tablename FROM pg_tables WHERE schemaname=current_schema() AND "  \
-    "tablename ~ '^" DETACHED_PREFIX "y[0-9]{4}m[0-9]{2}$' ORDER BY 1"
-#define MONTHS_MAX 1300
+    "tablename ~ '^" DETACHED_PREFIX                                          \
+    "y[0-9]{4}m[0-9]{2}$' ORDER BY 1 LIMIT 1"
+/* Rows judged per step of the row prune (by id, through events_id). */
+#define ROWS_PER_STEP 10000
+/* Where the row prune resumes: every row with a lower id is gone. */
+#define ROWS_CURSOR "prune:rows"
 
-static mm_rc drop_months(mm_store *s, int64_t before, mm_usage_fn fn, void *ud,
-                         mm_err *err)
+/* The first column of the first row of a query on names into name ("" when
+ * there is no row). */
+static mm_rc first_name(mm_store *s, const char *sql, int n,
+                        const char *const *v, char name[NAME_LEN], mm_err *err)
 {
-    char(*names)[NAME_LEN] = calloc(MONTHS_MAX, sizeof *names);
-    if (!names)
-        return mm_err_set(err, MM_ENOMEM, "postgresql", 0, "out of memory");
-    char b[24];
-    int n = 0;
-    snprintf(b, sizeof b, "%lld", (long long)before);
-    /* walks an earlier prune left unfinished (process killed) */
-    mm_rc rc = names_of(s, DETACHED_LEFT, NULL, names, MONTHS_MAX, &n, err);
-    for (int i = 0; rc == MM_OK && i < n; i++)
-        rc = walk_detached(s, names[i], err);
-    if (rc == MM_OK)
-        rc = names_of(s, MONTH_CANDIDATES, b, names, MONTHS_MAX, &n, err);
-    for (int i = 0; rc == MM_OK && i < n; i++)
-        rc = drop_month(s, names[i], before, fn, ud, err);
-    free(names);
-    return rc;
+    PGresult *r;
+    name[0] = '\0';
+    mm_rc rc = mm_hub__pg_exec(s, sql, n, v, &r, err, "list partitions");
+    if (rc != MM_OK)
+        return rc;
+    if (PQntuples(r) > 0)
+        snprintf(name, NAME_LEN, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return MM_OK;
 }
 
-/* The rest row by row, as SQLite does: events received before `before`
- * but an open case's alert, with their keys and triage states. One
- * statement: atomic. */
-static mm_rc prune_rows(mm_store *s, int64_t before, mm_usage_fn fn, void *ud,
-                        mm_err *err)
+/* One step of the row prune, for what the month drops left (the month that
+ * straddles the horizon, late arrivals, an open case's alert,
+ * events_other): the next rows by id (events_id; ids are taken at insert,
+ * so they follow arrival up to the clock skew between the hub's processes
+ * and a group's duration) judged, and those received before the horizon
+ * deleted with their keys and triage states in one statement. *done at a
+ * batch with none received before it: the rest arrived later (a row out
+ * of that order goes at a later prune). The cursor saved with each batch
+ * stays below the first row kept (received after the horizon, or an open
+ * case's alert) and at or below the last row deleted: every row under it
+ * is gone, whatever the next horizon. */
+static mm_rc rows_step(mm_store *s, mm_store_prune *p, mm_usage_fn fn,
+                       void *ud, bool *done, mm_err *err)
 {
-    char b[24];
-    const char *v[1] = {b};
-    snprintf(b, sizeof b, "%lld", (long long)before);
+    char cur[24], bef[24], lim[16], hi[24], save[24];
+    snprintf(cur, sizeof cur, "%lld", (long long)p->row_cursor);
+    snprintf(bef, sizeof bef, "%lld", (long long)p->before_ms);
+    snprintf(lim, sizeof lim, "%u",
+             p->rows_per_step ? p->rows_per_step : ROWS_PER_STEP);
+    const char *v[5] = {cur, bef, lim, NULL, NULL};
     PGresult *r;
+    *done = false;
     mm_rc rc = mm_hub__pg_exec(
         s,
-        "WITH d AS (DELETE FROM events WHERE received < $1::bigint AND id NOT "
-        "IN (SELECT alert FROM cases WHERE status='open') RETURNING tenant,"
-        "event_id,id,length(json) AS n), k AS (DELETE FROM event_keys e USING "
-        "d WHERE e.tenant=d.tenant AND e.event_id=d.event_id), p AS (DELETE "
-        "FROM event_parts x USING d WHERE x.tenant=d.tenant AND "
+        "SELECT count(*) FILTER (WHERE received < $2::bigint), "
+        "coalesce(max(id),0), coalesce(max(id) FILTER (WHERE received < "
+        "$2::bigint),0), coalesce(min(id) FILTER (WHERE received >= "
+        "$2::bigint OR id IN (SELECT alert FROM cases WHERE "
+        "status='open')),0) FROM (SELECT id,received FROM events WHERE id > "
+        "$1::bigint ORDER BY id LIMIT $3::int) c",
+        3, v, &r, err, "prune events");
+    if (rc != MM_OK)
+        return rc;
+    int64_t old = r_i64(r, 0, 0), top = r_i64(r, 0, 1);
+    int64_t old_top = r_i64(r, 0, 2), hold = r_i64(r, 0, 3);
+    PQclear(r);
+    if (old == 0) {
+        *done = true;
+        return MM_OK;
+    }
+    if (hold && !p->hold)
+        p->hold = hold;
+    if (old_top > p->old_top)
+        p->old_top = old_top;
+    int64_t keep =
+        p->hold && p->hold - 1 < p->old_top ? p->hold - 1 : p->old_top;
+    snprintf(hi, sizeof hi, "%lld", (long long)top);
+    snprintf(save, sizeof save, "%lld", (long long)keep);
+    const char *w[5] = {cur, hi, bef, ROWS_CURSOR, save};
+    rc = mm_hub__pg_exec(
+        s,
+        "WITH d AS (DELETE FROM events WHERE id > $1::bigint AND id <= "
+        "$2::bigint AND received < $3::bigint AND id NOT IN (SELECT alert "
+        "FROM cases WHERE status='open') RETURNING tenant,event_id,id,"
+        "length(json) AS n), k AS (DELETE FROM event_keys e USING d WHERE "
+        "e.tenant=d.tenant AND e.event_id=d.event_id), p AS (DELETE FROM "
+        "event_parts x USING d WHERE x.tenant=d.tenant AND "
         "x.event_id=d.event_id), a AS (DELETE FROM alert_state t USING d "
-        "WHERE t.alert=d.id) SELECT tenant,sum(n) "
-        "FROM d GROUP BY tenant ORDER BY tenant COLLATE \"C\"",
-        1, v, &r, err, "prune events");
+        "WHERE t.alert=d.id), f AS (INSERT INTO flags(key,val) VALUES($4,"
+        "$5::bigint) ON CONFLICT(key) DO UPDATE SET val=excluded.val) SELECT "
+        "tenant,sum(n) FROM d GROUP BY tenant ORDER BY tenant COLLATE \"C\"",
+        5, w, &r, err, "prune events");
     for (int i = 0; rc == MM_OK && fn && i < PQntuples(r); i++)
         rc = fn(PQgetvalue(r, i, 0), (uint64_t)r_i64(r, i, 1), ud);
-    if (r)
-        PQclear(r);
+    PQclear(r);
+    p->row_cursor = top;
     return rc;
 }
 
-mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
-                              void *ud, mm_err *err)
+enum { PRUNE_LOCK, PRUNE_WALK, PRUNE_MONTHS, PRUNE_ROWS, PRUNE_DONE };
+
+/* The first step: one pruner at a time (another process's prune: done at
+ * once), and the row cursor where the last prune left it. */
+static mm_rc prune_start(mm_store *s, mm_store_prune *p, mm_err *err)
 {
     PGresult *r;
     mm_rc rc =
@@ -322,16 +358,87 @@ mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
                         0, NULL, &r, err, "lock for retention");
     if (rc != MM_OK)
         return rc;
-    bool mine = PQgetvalue(r, 0, 0)[0] == 't';
+    p->locked = PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
-    if (!mine)
+    p->phase = p->locked ? PRUNE_WALK : PRUNE_DONE;
+    if (!p->locked)
         return MM_OK; /* another process prunes now */
-    rc = drop_months(s, before_ms, fn, ud, err);
-    if (rc == MM_OK)
-        rc = prune_rows(s, before_ms, fn, ud, err);
-    mm_err e2;
-    (void)run(s, "SELECT pg_advisory_unlock(" PRUNE_LOCK_KEY ")", 0, NULL, &e2,
-              "unlock for retention");
+    const char *k = ROWS_CURSOR;
+    rc = mm_hub__pg_exec(
+        s, "SELECT coalesce((SELECT val FROM flags WHERE key=$1),0)", 1, &k,
+        &r, err, "read the retention cursor");
+    if (rc == MM_OK) {
+        p->row_cursor = r_i64(r, 0, 0);
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* Unfinished walks first, then each month past the horizon (detached,
+ * then walked), then the rows. */
+static mm_rc prune_phase(mm_store *s, mm_store_prune *p, mm_usage_fn fn,
+                         void *ud, mm_err *err)
+{
+    char name[NAME_LEN], bef[24];
+    bool done = false;
+    mm_rc rc = MM_OK;
+    switch (p->phase) {
+    case PRUNE_LOCK: return prune_start(s, p, err);
+    case PRUNE_WALK:
+        rc = first_name(s, DETACHED_LEFT, 0, NULL, name, err);
+        if (rc == MM_OK && !name[0])
+            p->phase = PRUNE_MONTHS;
+        else if (rc == MM_OK)
+            rc = walk_batch(s, name, &done, err);
+        return rc;
+    case PRUNE_MONTHS:
+        snprintf(bef, sizeof bef, "%lld", (long long)p->before_ms);
+        rc = first_name(s, MONTH_NEXT, 2, (const char *[]){bef, p->month},
+                        name, err);
+        if (rc == MM_OK && !name[0])
+            p->phase = PRUNE_ROWS;
+        if (rc != MM_OK || !name[0])
+            return rc;
+        snprintf(p->month, sizeof p->month, "%s", name);
+        rc = drop_month(s, name, p->before_ms, fn, ud, &done, err);
+        if (rc == MM_OK && done)
+            p->phase = PRUNE_WALK;
+        return rc;
+    case PRUNE_ROWS:
+        rc = rows_step(s, p, fn, ud, &done, err);
+        if (rc == MM_OK && done)
+            p->phase = PRUNE_DONE;
+        return rc;
+    default: return MM_OK;
+    }
+}
+
+mm_rc mm_hub__pg_events_prune_step(mm_store *s, mm_store_prune *p,
+                                   mm_usage_fn fn, void *ud, bool *more,
+                                   mm_err *err)
+{
+    mm_rc rc = prune_phase(s, p, fn, ud, err);
+    if (rc != MM_OK)
+        p->phase = PRUNE_DONE;
+    if (p->phase == PRUNE_DONE && p->locked) {
+        mm_err e2;
+        (void)run(s, "SELECT pg_advisory_unlock(" PRUNE_LOCK_KEY ")", 0, NULL,
+                  &e2, "unlock for retention");
+        p->locked = false;
+    }
+    p->steps++;
+    *more = p->phase != PRUNE_DONE;
+    return rc;
+}
+
+mm_rc mm_hub__pg_events_prune(mm_store *s, int64_t before_ms, mm_usage_fn fn,
+                              void *ud, mm_err *err)
+{
+    mm_store_prune p = {.before_ms = before_ms};
+    bool more = true;
+    mm_rc rc = MM_OK;
+    while (rc == MM_OK && more)
+        rc = mm_hub__pg_events_prune_step(s, &p, fn, ud, &more, err);
     return rc;
 }
 

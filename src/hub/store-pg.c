@@ -1484,6 +1484,7 @@ static const mm_store_ops pg_ops = {
     .event_parts_claim = mm_hub__pg_event_parts_claim,
     .part_lock = mm_hub__pg_part_lock,
     .part_locks = mm_hub__pg_part_locks,
+    .events_prune_step = mm_hub__pg_events_prune_step,
 };
 
 /* ---- opening and migrations -----------------------------------------------

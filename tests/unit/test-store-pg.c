@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
-#include "hub.h"
+#include "hub-int.h"
+
+#include <pthread.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -1331,7 +1334,6 @@ static void test_event_parts(void **state)
 #define MS_2026_02_15 1771113600000LL
 #define MS_2026_03 1772323200000LL
 #define MS_2026_04 1775001600000LL
-#define DAY_MS 86400000LL
 
 static mm_rc usage_sum(const char *tenant, uint64_t bytes, void *ud)
 {
@@ -1489,6 +1491,132 @@ static void test_retention_months(void **state)
     assert_indexes_whole();
 }
 
+/* ---- retention in short steps (store-pg-maint.c) -------------------- */
+
+/* A thread that takes the hub's lock whenever it can while a prune runs:
+ * it gets it between steps. */
+typedef struct locker {
+    pthread_mutex_t *mu;
+    volatile bool stop;
+    unsigned got;
+} locker;
+
+static void *locker_main(void *arg)
+{
+    locker *l = arg;
+    while (!l->stop) {
+        pthread_mutex_lock(l->mu);
+        l->got++;
+        pthread_mutex_unlock(l->mu);
+        nanosleep(&(struct timespec){0, 200000}, NULL);
+    }
+    return NULL;
+}
+
+/* Steps until done; the number of steps taken. */
+static uint64_t prune_all(mm_store *st, mm_store_prune *p, uint64_t *freed)
+{
+    mm_err err;
+    bool more = true;
+    while (more)
+        assert_int_equal(
+            st->ops->events_prune_step(st, p, usage_sum, freed, &more, &err),
+            MM_OK);
+    return p->steps;
+}
+
+static void test_retention_steps(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    static const char js[] = "{\"event\":{\"id\":\"x\"}}";
+    const uint64_t jn = strlen(js);
+    /* 40 events of a this month, received at 0, 10, … 390 (in id order);
+     * the sixth (received 50) is an open case's alert */
+    int64_t ts = (int64_t)time(NULL) * 1000;
+    char id[16];
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof id, "r%d", i);
+        assert_false(put_at(st, "a", id, ts, i * 10, js));
+    }
+    long held = side_count("SELECT id FROM events WHERE event_id='r5'");
+    mm_hub_case c = {.tenant = "a",
+                     .alert = held,
+                     .opened_ms = 10,
+                     .opened_by = "mamori",
+                     .status = "open"};
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+
+    /* horizon 205: r0..r20 go but r5, 7 rows a step, the hub's lock given
+     * back between steps */
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    locker l = {&mu, false, 0};
+    pthread_t th;
+    uint64_t freed[2] = {0, 0};
+    bool stop = false;
+    pthread_mutex_lock(&mu);
+    assert_int_equal(pthread_create(&th, NULL, locker_main, &l), 0);
+    assert_int_equal(
+        mm_hub__prune_steps(st, 205, usage_sum, freed, &mu, &stop, &err),
+        MM_OK);
+    pthread_mutex_unlock(&mu);
+    l.stop = true;
+    pthread_join(th, NULL);
+    assert_true(l.got >= 1);
+    assert_int_equal(freed[0], 20 * jn);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 20);
+    assert_int_equal(
+        side_count("SELECT count(*) FROM events WHERE event_id='r5'"), 1);
+    assert_int_equal(side_count("SELECT count(*) FROM event_keys"), 20);
+    /* the cursor stops below the kept alert */
+    assert_int_equal(side_count("SELECT val FROM flags WHERE "
+                                "key='prune:rows'"),
+                     held - 1);
+
+    /* in small steps: several of them, and they resume from the cursor in
+     * another process (a new session) */
+    mm_store *st2;
+    assert_int_equal(mm_store_open(g_uri, &st2, &err), MM_OK);
+    mm_store_prune p = {.before_ms = 305, .rows_per_step = 3};
+    freed[0] = 0;
+    assert_true(prune_all(st2, &p, freed) >= 6);
+    assert_int_equal(freed[0], 10 * jn); /* r21..r30 */
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 10);
+    /* one pruner at a time: while st2 is in the middle of one, another
+     * process's prune does nothing */
+    memset(&p, 0, sizeof p);
+    p.before_ms = 1000;
+    p.rows_per_step = 2;
+    bool more = true;
+    for (int i = 0; i < 4 && more; i++)
+        assert_int_equal(st2->ops->events_prune_step(st2, &p, usage_sum, freed,
+                                                     &more, &err),
+                         MM_OK);
+    assert_true(more);
+    assert_int_equal(st->ops->events_prune(st, 1000, NULL, NULL, &err), MM_OK);
+    long left = side_count("SELECT count(*) FROM events");
+    assert_true(left >= 8);
+    /* st2 dies in the middle: its lock goes with its session, and the next
+     * prune finishes the work; the case closed, its alert goes too */
+    mm_store_close(st2);
+    for (int i = 0; i < 100 && side_count("SELECT count(*) FROM pg_locks "
+                                          "WHERE locktype='advisory' AND "
+                                          "objid=1835101552") > 0;
+         i++) /* the server ends the session after the client left */
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    snprintf(c.status, sizeof c.status, "closed");
+    assert_int_equal(st->ops->case_put(st, &c, &err), MM_OK);
+    assert_int_equal(st->ops->events_prune(st, 1000, NULL, NULL, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 0);
+    assert_int_equal(side_count("SELECT count(*) FROM event_keys"), 0);
+    /* a new event is past the cursor: pruned in its turn */
+    assert_false(put_at(st, "a", "late", ts, 2000, js));
+    assert_int_equal(st->ops->events_prune(st, 1500, NULL, NULL, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 1);
+    assert_int_equal(st->ops->events_prune(st, 2500, NULL, NULL, &err), MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 0);
+}
+
 /* Migration 8 on a database where a month's row sits in events_other (a
  * rolled-back partition): the row moves to its month, made for it. */
 static void test_migration_8_strays(void **state)
@@ -1579,6 +1707,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration_8_strays, reset_db,
                                         close_db),
         cmocka_unit_test_setup_teardown(test_migration_7_online, reset_db,
+                                        close_db),
+        cmocka_unit_test_setup_teardown(test_retention_steps, reset_db,
                                         close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);

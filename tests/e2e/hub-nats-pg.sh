@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/e2e/hub-nats-pg.sh — PostgreSQL restarted (immediate mode: every
+# session cut, no shutdown checkpoint) under the scale-out hub while six
+# retrying uploaders send batches that open campaigns through two front
+# ends (`serve --bus`, 8 partitions) to two partitioned correlators
+# (`hub correlate --partitions 8`), all on a local cluster (scripts/cluster):
+# every batch an uploader saw acknowledged is stored exactly once and whole,
+# every (campaign, tenant) has exactly one warning, no campaign is opened
+# twice, and both correlators recover by themselves (not restarted here):
+# each takes its partitions' locks again (the restart dropped them with its
+# session) and logs the failures it rode out.
+# Skips (one TAP skip line) when PostgreSQL's or NATS's binaries are missing.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/hub-scale.bash"
+need_nats
+
+cluster_up
+HP=$TMP/hp
+setup_hub "$HP" p "$MM_PG_URI"
+for f in f1 f2; do
+  cp -r "$HP" "$TMP/$f"
+  printf 'bus = %s\nbus_partitions = 8\n' "$MM_NATS_URLS" >>"$TMP/$f/hub.conf"
+done
+declare -A CORR
+for c in c1 c2; do
+  "$MAMORI" hub correlate --store "$MM_PG_URI" --bus "$MM_NATS_URLS" \
+    --dir "$HP" --partitions 8 --group 8 2>>"$TMP/correlate-$c.log" &
+  CORR[$c]=$!; PIDS+=("$!")
+done
+# the partitions held, per correlator session: "4 4" when shared evenly
+held() {
+  pq "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756 GROUP BY pid ORDER BY 1" | tr '\n' ' ' | sed 's/ $//'
+}
+held_is() { [ "$(held)" = "$1" ]; }
+backends() { pq "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756"; }
+check "two correlators share the 8 partitions (4 each)" until_ok 15 held_is "4 4"
+locks_before=$(backends)
+start_hub "$TMP/f1"; F1=$HUBPID
+start_hub "$TMP/f2"; F2=$HUBPID
+
+# ---- PostgreSQL restarted under load ----------------------------------------
+# shared addresses: every batch number opens campaigns (warnings) at k = 2
+run_load r "$TMP/f1/hub.port,$TMP/f2/hub.port" 14 0.2 0
+until_ok 10 bash -c "[ \$(grep -c '^r' '$TMP/acked-r') -ge 12 ]"
+t0=$(date +%s%N)
+"$SRCDIR/scripts/cluster" pg-restart --dir "$CL" >/dev/null 2>&1
+check "PostgreSQL restarted in immediate mode" test $? -eq 0
+echo "# PostgreSQL back $((($(date +%s%N) - t0) / 1000000)) ms after the restart began"
+mid=$(grep -c '^r' "$TMP/acked-r")
+until_ok 20 bash -c "! kill -0 ${LOAD[*]} 2>/dev/null"
+stop_load
+check_ge "uploads continued after the restart" $((mid + 1)) "$(grep -c '^r' "$TMP/acked-r")"
+check "every acknowledged batch is stored after the restart" until_ok 40 all_acked_stored r
+verify r "PostgreSQL restarted"
+check "both correlators take their 8 partitions' locks again (4 each)" until_ok 15 held_is "4 4"
+check "… in new database sessions" test "$(backends)" != "$locks_before"
+check_eq "the correlators were not restarted" "0 0" \
+  "$(kill -0 "${CORR[c1]}"; echo -n "$? "; kill -0 "${CORR[c2]}"; echo $?)"
+check_ge "the load opened campaigns" 20 "$(pq "SELECT count(*) FROM campaigns WHERE key LIKE '45.62.%'")"
+check_eq "no campaign opened twice for a key" 0 \
+  "$(pq "SELECT count(*) FROM (SELECT key_type,key FROM campaigns GROUP BY 1,2 HAVING count(*)>1) d")"
+check_eq "no tenant warned twice of its campaign" 0 \
+  "$(pq "SELECT count(*) FROM (SELECT campaign,tenant FROM warnings WHERE kind='hit' GROUP BY 1,2 HAVING count(*)>1) d")"
+check_eq "no campaign tenant without its warning" 0 \
+  "$(pq "SELECT count(*) FROM campaign_hits h WHERE NOT EXISTS (SELECT 1 FROM warnings w WHERE w.kind='hit' AND w.campaign=h.campaign AND w.tenant=h.tenant)")"
+check_eq "every stored event correlated by a partition" 0 \
+  "$(pq "SELECT count(*) FROM events e WHERE e.event_id LIKE 'r%' AND NOT EXISTS (SELECT 1 FROM event_parts p WHERE p.tenant=e.tenant AND p.event_id=e.event_id)")"
+for c in c1 c2; do
+  check "correlator $c logs the store away and its recovery (ja/en)" \
+    grep -q 'recovered' "$TMP/correlate-$c.log"
+done
+kill "$F1" "$F2" "${CORR[c1]}" "${CORR[c2]}"
+rc=""
+for p in "$F1" "$F2" "${CORR[c1]}" "${CORR[c2]}"; do wait "$p"; rc+="$? "; done
+check_eq "front ends and correlators stop cleanly (no sanitizer report)" "0 0 0 0 " "$rc"
+[ "$rc" = "0 0 0 0 " ] || tail -n 20 "$TMP/serve.log" "$TMP"/correlate-*.log
+
+# ---- the same with one unpartitioned correlator -------------------------------
+# (subjects mamori.batch.<tenant>, durable "correlate"): its memory is
+# rebuilt from the store once PostgreSQL is back (correlate.c h->stale)
+cp -r "$HP" "$TMP/f3"
+echo "bus = $MM_NATS_URLS" >>"$TMP/f3/hub.conf"
+"$MAMORI" hub correlate --store "$MM_PG_URI" --bus "$MM_NATS_URLS" \
+  --dir "$HP" --group 8 2>>"$TMP/correlate-u.log" &
+CU=$!; PIDS+=("$CU")
+start_hub "$TMP/f3"; F3=$HUBPID
+run_load u "$TMP/f3/hub.port" 14 0.2 0
+until_ok 10 bash -c "[ \$(grep -c '^u' '$TMP/acked-u') -ge 12 ]"
+"$SRCDIR/scripts/cluster" pg-restart --dir "$CL" >/dev/null 2>&1
+mid=$(grep -c '^u' "$TMP/acked-u")
+until_ok 20 bash -c "! kill -0 ${LOAD[*]} 2>/dev/null"
+stop_load
+check_ge "one correlator: uploads continued after the restart" $((mid + 1)) "$(grep -c '^u' "$TMP/acked-u")"
+check "one correlator: every acknowledged batch is stored after the restart" until_ok 40 all_acked_stored u
+verify u "one correlator, PostgreSQL restarted"
+check_eq "one correlator: no campaign opened twice for a key" 0 \
+  "$(pq "SELECT count(*) FROM (SELECT key_type,key FROM campaigns GROUP BY 1,2 HAVING count(*)>1) d")"
+check_eq "one correlator: no tenant warned twice of its campaign" 0 \
+  "$(pq "SELECT count(*) FROM (SELECT campaign,tenant FROM warnings WHERE kind='hit' GROUP BY 1,2 HAVING count(*)>1) d")"
+check_eq "one correlator: no campaign tenant without its warning" 0 \
+  "$(pq "SELECT count(*) FROM campaign_hits h WHERE NOT EXISTS (SELECT 1 FROM warnings w WHERE w.kind='hit' AND w.campaign=h.campaign AND w.tenant=h.tenant)")"
+check "one correlator: it was not restarted" kill -0 "$CU"
+kill "$F3" "$CU"
+rc=""
+for p in "$F3" "$CU"; do wait "$p"; rc+="$? "; done
+check_eq "one correlator: front end and correlator stop cleanly" "0 0 " "$rc"
+check "one correlator: its summary counts the fetches it retried" \
+  grep -Eq 'stopped: .* [1-9][0-9]* retried fetches' "$TMP/correlate-u.log"
