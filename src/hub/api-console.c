@@ -44,8 +44,9 @@ struct mm_hub_console {
     int64_t case_cursor;    /* alerts up to this id were swept for cases */
     uint8_t pseudo_key[32]; /* keys the coordinator's tenant pseudonyms */
     int64_t last_sweep_ms;
-    bool sweep_more; /* the last pass was bounded: more critical alerts */
-    char dir[1024];  /* the hub directory: DIR/asm-<tenant>.json */
+    bool sweep_more;    /* the last pass was bounded: more critical alerts */
+    char dir[1024];     /* the hub directory: DIR/asm-<tenant>.json */
+    mm_store *sweep_rd; /* the sweep's own connection (NULL: none) */
 };
 
 static void lock(mm_hub_console *cs)
@@ -866,6 +867,27 @@ void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms)
     /* each second, or at each wake-up while a backlog remains */
     if (cs && (cs->sweep_more || now_ms - cs->last_sweep_ms >= 1000))
         sweep_cases(cs, now_ms);
+}
+
+void mm_hub_console_sweep_store(mm_hub_console *cs, mm_store *rd)
+{
+    if (cs)
+        cs->sweep_rd = rd;
+}
+
+bool mm_hub_console_tick_unlocked(mm_hub_console *cs, int64_t now_ms)
+{
+    if (!cs || !cs->sweep_rd)
+        return false;
+    if (cs->sweep_more || now_ms - cs->last_sweep_ms >= 1000) {
+        unsigned n;
+        mm_err err;
+        cs->last_sweep_ms = now_ms;
+        (void)mm_hub_case_sweep_split(cs->sweep_rd, cs->st, cs->mu,
+                                      &cs->case_cursor, now_ms, &n,
+                                      &cs->sweep_more, &err);
+    }
+    return true;
 }
 
 static mm_rc add_case(const mm_hub_case *c, void *ud)

@@ -296,9 +296,17 @@ static mm_rc open_cases(mm_store *st, const mm_hub_vec *ids, int64_t now_ms,
 mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
                              unsigned *opened, bool *more, mm_err *err)
 {
+    return mm_hub_case_sweep_split(st, st, NULL, cursor, now_ms, opened, more,
+                                   err);
+}
+
+mm_rc mm_hub_case_sweep_split(mm_store *rd, mm_store *st, pthread_mutex_t *mu,
+                              int64_t *cursor, int64_t now_ms,
+                              unsigned *opened, bool *more, mm_err *err)
+{
     *opened = 0;
     *more = false;
-    if (!st->ops->case_put || !st->ops->alert_list)
+    if (!st->ops->case_put || !rd->ops->alert_list)
         return MM_OK; /* a store without cases: nothing to sweep */
     sweep s;
     memset(&s, 0, sizeof s);
@@ -307,10 +315,10 @@ mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
      * on an old store opens cases only for recent alerts */
     s.since_ms = now_ms - SWEEP_RECENT_MS;
     s.iocs.size = sizeof(mm_stateioc);
-    mm_rc rc = st->ops->stateioc_list(st, take_ioc, &s, err);
+    mm_rc rc = rd->ops->stateioc_list(rd, take_ioc, &s, err);
     int64_t recent = 0;
     if (rc == MM_OK && *cursor == 0) /* first sweep: skip the history */
-        rc = first_recent(st, s.since_ms, &recent, err);
+        rc = first_recent(rd, s.since_ms, &recent, err);
     if (recent > *cursor)
         *cursor = recent;
     s.max_id = *cursor;
@@ -320,10 +328,16 @@ mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
     mm_hub_alert_filter f = {
         .after = *cursor, .limit = SWEEP_BATCH, .oldest_first = true};
     if (rc == MM_OK)
-        rc = st->ops->alert_list(st, &f, pick_critical, &s, err);
+        rc = rd->ops->alert_list(rd, &f, pick_critical, &s, err);
     int64_t last = s.max_id;
-    if (rc == MM_OK)
+    /* the writes (and the check that no case exists yet) under the lock */
+    if (rc == MM_OK && s.ids.n) {
+        if (mu)
+            pthread_mutex_lock(mu);
         rc = open_cases(st, &s.ids, now_ms, opened, &last, err);
+        if (mu)
+            pthread_mutex_unlock(mu);
+    }
     if (rc == MM_OK) {
         *more = s.rows == SWEEP_BATCH || last < s.max_id;
         *cursor = last;

@@ -456,6 +456,13 @@ int64_t mm_hub_case_sweep_start(mm_store *st);
  * pass at a time and lets go of the store lock in between. */
 mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
                              unsigned *opened, bool *more, mm_err *err);
+/* The same pass with the reads (the alerts, the state lists) on `rd`, a
+ * second connection to the same store, with no lock held, and only the
+ * opening of cases on `st` under `mu` (NULL: no lock): the server's sweep
+ * then never holds the store lock while it reads new alerts. */
+mm_rc mm_hub_case_sweep_split(mm_store *rd, mm_store *st, pthread_mutex_t *mu,
+                              int64_t *cursor, int64_t now_ms,
+                              unsigned *opened, bool *more, mm_err *err);
 /* What the console and the cases need of one alert. */
 typedef struct mm_hub_alert_brief {
     bool found;
@@ -475,6 +482,14 @@ mm_rc mm_hub_case_get(mm_store *st, int64_t id, mm_hub_case *out, mm_err *err);
 /* Called by the server's background thread with the store lock held:
  * opens the cases of new critical alerts (at most once a second). */
 void mm_hub_console_tick(mm_hub_console *cs, int64_t now_ms);
+/* Gives the console's case sweep its own connection to the store (owned
+ * by the caller, used by the background thread only); from then on
+ * mm_hub_console_tick_unlocked replaces mm_hub_console_tick. */
+void mm_hub_console_sweep_store(mm_hub_console *cs, mm_store *rd);
+/* mm_hub_console_tick called WITHOUT the store lock: reads new alerts on
+ * the sweep's connection and takes the lock only to open cases. False
+ * (nothing done) when the console has no sweep connection. */
+bool mm_hub_console_tick_unlocked(mm_hub_console *cs, int64_t now_ms);
 
 /* ---- console views (api-views.c) ---------------------------------------- */
 

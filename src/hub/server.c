@@ -113,6 +113,13 @@ struct mm_hub_server {
     mm_hub_notifier *notifier; /* the outbox sender (notifier.c) */
     mm_hub_console *console;   /* the console API (api-console.c) */
     mm_hub_tls *tls;           /* certificate and key (tls.c) */
+    /* the upload path without mu (docs/scale.md, issue 11): per-tenant
+     * buckets and the cached health verdict under tmu; upload tokens
+     * checked on a second SQLite connection (rst, under amu), so a batch
+     * is authorised and decoded while the group commit holds mu */
+    pthread_mutex_t tmu, amu;
+    mm_store *rst;
+    mm_store *sst; /* the case sweep's connection (bg thread only) */
 };
 
 static double mono_s(void)
@@ -269,6 +276,28 @@ static unsigned authorize(mm_hub_server *s, struct MHD_Connection *c,
     return tok ? check_token(s, tok, n, need, out) : 401;
 }
 
+/* authorize() for an upload: on the second connection when there is one
+ * (it sees every commit, the CLI's revocations included, at once), without
+ * mu; only the tenant's id is filled in (the upload needs no more, and an
+ * id the engine does not know yet is reloaded at ingest). */
+static unsigned authorize_upload(mm_hub_server *s, struct MHD_Connection *c,
+                                 mm_tenant *out)
+{
+    size_t n = 0;
+    const char *tok = bearer(c, &n);
+    if (!tok || !s->rst)
+        return tok ? check_token(s, tok, n, MM_SCOPE_UPLOAD, out) : 401;
+    mm_token tk;
+    pthread_mutex_lock(&s->amu);
+    unsigned st = mm_hub_token_check(s->rst, tok, n, MM_SCOPE_UPLOAD, true,
+                                     mm_now_ms(), &tk);
+    pthread_mutex_unlock(&s->amu);
+    memset(out, 0, sizeof *out);
+    if (st == 200)
+        memcpy(out->id, tk.tenant, sizeof out->id);
+    return st;
+}
+
 /* The reply to a request authorize() refused. */
 static enum MHD_Result reply_auth(mm_hub_server *s, struct MHD_Connection *c,
                                   unsigned status)
@@ -340,7 +369,7 @@ static tstate *tenant_state(mm_hub_server *s, const char *id)
 /* Token bucket: true when the request may go on; else *retry seconds. */
 static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
 {
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->tmu);
     tstate *t = tenant_state(s, id);
     bool ok = true;
     if (t) {
@@ -357,7 +386,7 @@ static bool rate_ok(mm_hub_server *s, const char *id, unsigned *retry)
             *retry = (unsigned)wait + 1;
         }
     }
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->tmu);
     return ok;
 }
 
@@ -386,7 +415,7 @@ static unsigned quota_check(mm_hub_server *s, const char *id, size_t n,
 {
     const mm_hub_server_conf *c = &s->conf;
     unsigned st = 0;
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->tmu);
     tstate *t = tenant_state(s, id);
     if (t) {
         int64_t now = mm_now_ms();
@@ -416,17 +445,19 @@ static unsigned quota_check(mm_hub_server *s, const char *id, size_t n,
             t->by_tokens -= (double)len;
         }
     }
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->tmu);
     return st;
 }
 
-/* Adds stored bytes to a tenant (caller holds mu); mm_usage_fn. */
+/* Adds stored bytes to a tenant; mm_usage_fn. */
 static mm_rc usage_add(const char *tenant, uint64_t bytes, void *ud)
 {
     mm_hub_server *s = ud;
+    pthread_mutex_lock(&s->tmu);
     tstate *t = tenant_state(s, tenant);
     if (t)
         t->stored += bytes;
+    pthread_mutex_unlock(&s->tmu);
     return MM_OK;
 }
 
@@ -434,9 +465,11 @@ static mm_rc usage_add(const char *tenant, uint64_t bytes, void *ud)
 static mm_rc usage_sub(const char *tenant, uint64_t bytes, void *ud)
 {
     mm_hub_server *s = ud;
+    pthread_mutex_lock(&s->tmu);
     tstate *t = tenant_state(s, tenant);
     if (t)
         t->stored = t->stored > bytes ? t->stored - bytes : 0;
+    pthread_mutex_unlock(&s->tmu);
     s->pruned_total += bytes;
     return MM_OK;
 }
@@ -448,27 +481,52 @@ static bool health_ok(mm_hub_server *s, const char **why)
 {
     int64_t now = mm_now_ms();
     if (now - s->health_ms >= 1000) {
-        s->health_ms = now;
-        s->health_good = true;
-        s->health_why[0] = '\0';
+        bool good = true;
+        char msg[sizeof s->health_why] = "";
         struct statvfs v;
         mm_err err;
         if (statvfs(s->conf.dir, &v) == 0 &&
             (uint64_t)v.f_bavail * v.f_frsize <
                 (uint64_t)s->conf.min_free_mb * 1000000u) {
-            s->health_good = false;
-            snprintf(s->health_why, sizeof s->health_why,
+            good = false;
+            snprintf(msg, sizeof msg,
                      "less than min_free_mb (%u MB) free on the store's disk",
                      s->conf.min_free_mb);
         } else if (s->st->ops->probe &&
                    s->st->ops->probe(s->st, &err) != MM_OK) {
-            s->health_good = false;
-            snprintf(s->health_why, sizeof s->health_why,
-                     "the store cannot write: %.100s", err.msg);
+            good = false;
+            snprintf(msg, sizeof msg, "the store cannot write: %.100s",
+                     err.msg);
         }
+        /* the verdict as a whole, for upload_healthy (under tmu only) */
+        pthread_mutex_lock(&s->tmu);
+        s->health_ms = now;
+        s->health_good = good;
+        memcpy(s->health_why, msg, sizeof msg);
+        pthread_mutex_unlock(&s->tmu);
     }
     *why = s->health_why;
     return s->health_good;
+}
+
+/* health_ok for an upload: the cached verdict while it is younger than a
+ * second, read under tmu, so a batch is not held up by the group commit
+ * that holds mu; only a stale verdict is renewed under mu. */
+static bool upload_healthy(mm_hub_server *s, char *why, size_t n)
+{
+    pthread_mutex_lock(&s->tmu);
+    bool fresh = mm_now_ms() - s->health_ms < 1000;
+    bool good = s->health_good;
+    snprintf(why, n, "%s", s->health_why);
+    pthread_mutex_unlock(&s->tmu);
+    if (fresh)
+        return good;
+    const char *w = NULL;
+    pthread_mutex_lock(&s->mu);
+    good = health_ok(s, &w);
+    snprintf(why, n, "%s", w);
+    pthread_mutex_unlock(&s->mu);
+    return good;
 }
 
 /* The connection limits of hub.conf, made reachable: the open-files limit is
@@ -570,11 +628,13 @@ static void account(mm_hub_server *s, const mm_hub_ingest_job *j, double t0,
     s->campaigns_opened += k * res->campaigns_opened;
     s->warnings_total += k * res->warnings;
     s->escalations_total += k * res->escalations;
+    pthread_mutex_lock(&s->tmu);
     tstate *t = tenant_state(s, j->tenant->id);
     if (t) {
         t->last_seen_ms = mm_now_ms();
         t->events += k * res->accepted;
     }
+    pthread_mutex_unlock(&s->tmu);
     if (sign > 0)
         observe_latency(s, mono_s() - t0);
 }
@@ -665,6 +725,23 @@ static void group_commit(mm_hub_server *s, gjob *me)
     pthread_mutex_unlock(&s->qmu);
 }
 
+/* After an upload of a tenant the engine does not know: reloads the
+ * tenants (at most once a second, as check_token does); true when the
+ * tenant is known now. */
+static bool reload_for(mm_hub_server *s, const char *id)
+{
+    mm_err err;
+    pthread_mutex_lock(&s->mu);
+    bool known = mm_hub_tenant_by_id(s->h, id) != NULL;
+    if (!known && mm_now_ms() - s->last_reload_ms > 1000) {
+        s->last_reload_ms = mm_now_ms();
+        known = mm_hub_reload(s->h, &err) == MM_OK &&
+                mm_hub_tenant_by_id(s->h, id) != NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return known;
+}
+
 static enum MHD_Result handle_events(mm_hub_server *s,
                                      struct MHD_Connection *c, req *r)
 {
@@ -680,11 +757,9 @@ static enum MHD_Result handle_events(mm_hub_server *s,
                                "unsupported Content-Encoding (use zstd)", NULL,
                                NULL);
     }
-    pthread_mutex_lock(&s->mu);
-    const char *sick = NULL;
-    bool healthy = health_ok(s, &sick);
-    pthread_mutex_unlock(&s->mu);
-    if (!healthy) /* a full disk: refuse before the store fails mid-way */
+    char sick[160];
+    if (!upload_healthy(s, sick, sizeof sick)) /* a full disk: refuse before
+                                                  the store fails mid-way */
         return reply_error(s, c, 503, sick, "Retry-After", "60");
     mm_hub_batch b;
     mm_err err;
@@ -712,15 +787,20 @@ static enum MHD_Result handle_events(mm_hub_server *s,
     me.j.batch = &b;
     me.t0 = t0;
     group_commit(s, &me);
+    if (me.j.rc == MM_ENOTFOUND && reload_for(s, r->tenant.id)) {
+        memset(&me, 0, sizeof me); /* a tenant added while we run */
+        me.j.tenant = &r->tenant;
+        me.j.batch = &b;
+        me.t0 = t0;
+        group_commit(s, &me);
+    }
     size_t lines = b.n;
     mm_hub_batch_free(&b);
     rc = me.j.rc;
     mm_hub_ingest_result res = me.j.res;
     if (rc == MM_OK && lines) {
         /* stored bytes: duplicates were not stored again */
-        pthread_mutex_lock(&s->mu);
         usage_add(r->tenant.id, (uint64_t)bytes * res.accepted / lines, s);
-        pthread_mutex_unlock(&s->mu);
     }
     if (rc == MM_EINVAL)
         return reply_error(s, c, 403, me.j.err.msg, NULL, NULL);
@@ -889,6 +969,7 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
     mm_buf_puts(&b, "# HELP mamori_hub_tenant_last_seen_seconds Last upload "
                     "per tenant (unix time).\n"
                     "# TYPE mamori_hub_tenant_last_seen_seconds gauge\n");
+    pthread_mutex_lock(&s->tmu);
     for (unsigned i = 0; i < s->nts; i++)
         if (s->ts[i].last_seen_ms)
             mm_buf_printf(
@@ -910,6 +991,7 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
         mm_buf_printf(&b,
                       "mamori_hub_tenant_stored_bytes{tenant=\"%s\"} %llu\n",
                       s->ts[i].id, (unsigned long long)s->ts[i].stored);
+    pthread_mutex_unlock(&s->tmu);
     mm_buf_printf(&b,
                   "# HELP mamori_hub_pruned_bytes_total Event bytes removed "
                   "by retention.\n"
@@ -1177,7 +1259,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
             return MHD_YES;
         if (strcmp(method, "POST") != 0)
             return reply_error(s, c, 405, "use POST", "Allow", "POST");
-        unsigned st = authorize(s, c, MM_SCOPE_UPLOAD, &r->tenant);
+        unsigned st = authorize_upload(s, c, &r->tenant);
         enum MHD_Result res;
         if (!admitted(s, c, st, r->tenant.id,
                       "over the upload rate; retry later", &res))
@@ -1394,7 +1476,16 @@ static void *bg_main(void *arg)
             prune(s, now);
         }
         wake_waiters(s, false); /* new changes, or deadlines reached */
-        mm_hub_console_tick(s->console, now); /* cases of critical alerts */
+        if (s->sst) {           /* the sweep reads new alerts without mu */
+            pthread_mutex_unlock(&s->mu);
+            mm_hub_console_tick_unlocked(s->console, now);
+            pthread_mutex_lock(&s->mu);
+            if (s->stop)
+                break;
+        } else {
+            mm_hub_console_tick(s->console,
+                                now); /* cases of critical alerts */
+        }
         if (now - last_reload >= 5000) {
             last_reload = now;
             mm_hub_reload(s->h, &err);
@@ -1467,7 +1558,13 @@ void mm_hub_server_stop(mm_hub_server *s)
     mm_hub_console_free(s->console);
     mm_hub_free(s->h);
     mm_store_close(s->st);
+    if (s->rst)
+        mm_store_close(s->rst);
+    if (s->sst)
+        mm_store_close(s->sst);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->tmu);
+    pthread_mutex_destroy(&s->amu);
     pthread_mutex_destroy(&s->qmu);
     pthread_cond_destroy(&s->qcv);
     pthread_cond_destroy(&s->bg_cv);
@@ -1534,6 +1631,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
         s->conf.threads = 4;
     fit_connections(&s->conf);
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->tmu, NULL);
+    pthread_mutex_init(&s->amu, NULL);
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
     s->qtail = &s->qhead;
@@ -1549,10 +1648,23 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
                                        err);
     if (rc == MM_OK)
         rc = mm_store_background(s->st, err);
+    /* a second connection for upload tokens (SQLite; PostgreSQL front
+     * ends keep checking them under mu) */
+    if (rc == MM_OK && !conf->bus[0] && !mm_store_is_pg(conf->store) &&
+        mm_store_open(conf->store[0] ? conf->store : db, &s->rst, err) !=
+            MM_OK)
+        s->rst = NULL;
+    /* and one for the case sweep's reads */
+    if (rc == MM_OK && s->rst &&
+        mm_store_open(conf->store[0] ? conf->store : db, &s->sst, err) !=
+            MM_OK)
+        s->sst = NULL;
     if (rc == MM_OK)
         rc = mm_hub_new(s->st, &conf->params, &s->h, err);
     if (rc == MM_OK)
         rc = mm_hub_console_new(s->st, &s->mu, &s->conf, &s->console, err);
+    if (rc == MM_OK)
+        mm_hub_console_sweep_store(s->console, s->sst);
     for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)
         rc = mm_hub_allow_add(s->h, conf->allow[i], err);
     /* what each tenant stores now (one scan at start), for the quota */

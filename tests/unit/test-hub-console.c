@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the access matrix ---------------------------------------------------
  * Tenants: s1 (SME, monitored by provider p, supplies b1 which supplies
@@ -564,6 +565,74 @@ static void test_escalations_deidentified(void **state)
     mm_buf_free(&b);
 }
 
+/* The server's sweep: alerts read on a second connection to the same file
+ * (no lock), cases opened on the first under the lock; a commit on the
+ * first is seen by the second at once, a non-critical alert opens none. */
+static void test_sweep_split(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mamori-sweep.XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/hub.db", dir);
+    mm_store *st, *rd;
+    mm_err err;
+    assert_int_equal(mm_store_open(path, &st, &err), MM_OK);
+    assert_int_equal(mm_store_open(path, &rd, &err), MM_OK);
+    tenant(st, "s1", MM_TK_SME);
+    alert_at(st, "s1", "e-1", 1000);
+    const char line[] =
+        "{\"@timestamp\":\"2026-12-01T00:00:00Z\",\"event\":{\"id\":\"e-2\","
+        "\"kind\":\"alert\",\"severity\":2},\"rule\":{\"id\":"
+        "\"ssh.bruteforce\"},\"source\":{\"ip\":\"203.0.113.9\"}}\n";
+    mm_hub_batch b;
+    bool dup;
+    assert_int_equal(
+        mm_hub_batch_decode(line, sizeof line - 1, false, &b, &err), MM_OK);
+    assert_int_equal(mm_store_put_event(st, "s1", &b.ev[0], 1000, &dup, &err),
+                     MM_OK);
+    mm_hub_batch_free(&b);
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    int64_t cursor = 0;
+    unsigned n = 9;
+    bool more = true;
+    assert_int_equal(
+        mm_hub_case_sweep_split(rd, st, &mu, &cursor, 2000, &n, &more, &err),
+        MM_OK);
+    assert_int_equal(n, 1); /* e-1 only */
+    assert_int_equal(cursor, 2);
+    assert_false(more);
+    alert_at(st, "s1", "e-3", 3000);
+    assert_int_equal(
+        mm_hub_case_sweep_split(rd, st, &mu, &cursor, 4000, &n, &more, &err),
+        MM_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cursor, 3);
+    assert_int_equal(
+        mm_hub_case_sweep_split(rd, st, &mu, &cursor, 5000, &n, &more, &err),
+        MM_OK);
+    assert_int_equal(n, 0);
+    /* the console's unlocked tick needs its sweep connection */
+    mm_hub_server_conf conf;
+    memset(&conf, 0, sizeof conf);
+    mm_hub_console *cs;
+    assert_int_equal(mm_hub_console_new(st, &mu, &conf, &cs, &err), MM_OK);
+    assert_false(mm_hub_console_tick_unlocked(cs, 6000));
+    mm_hub_console_sweep_store(cs, rd);
+    assert_true(mm_hub_console_tick_unlocked(cs, 6000));
+    assert_int_equal(mm_hub_case_sweep_start(st), 3);
+    mm_hub_console_free(cs);
+    pthread_mutex_destroy(&mu);
+    mm_store_close(rd);
+    mm_store_close(st);
+    static const char *const files[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[80];
+        snprintf(f, sizeof f, "%s%s", path, files[i]);
+        remove(f);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +649,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_escalations_deidentified, setup,
                                         teardown),
+        cmocka_unit_test(test_sweep_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
