@@ -1245,7 +1245,8 @@ typedef struct mm_hub_alert_filter {
     bool oldest_first; /* ascending ids (the case sweep's cursor) */
     /* Only alerts mm_hub_alert_is_critical calls critical (a store may
      * ignore it and return the others too: callers check each row). The
-     * SQLite store reads them from a partial index (events_alerts_crit). */
+     * SQLite store reads them from a partial index (events_alerts_critical).
+     */
     bool critical;
 } mm_hub_alert_filter;
 

@@ -1778,7 +1778,8 @@ static mm_rc critical_index(sq_store *s, mm_err *err)
     char crit[512], sql[768];
     mm_hub__critical_sql(crit, sizeof crit);
     snprintf(sql, sizeof sql,
-             "CREATE INDEX IF NOT EXISTS events_alerts_crit ON events(id) "
+             "DROP INDEX IF EXISTS events_alerts_crit;" /* a slower draft */
+             "CREATE INDEX IF NOT EXISTS events_alerts_critical ON events(id) "
              "WHERE kind='alert' AND %s;",
              crit);
     return sq_exec(s, sql, err);

@@ -628,9 +628,9 @@ static void test_sweep_split(void **state)
                      MM_OK);
     assert_int_equal(rows, 2); /* e-1 and e-3, not e-2 */
     sqlite3 *db = mm_hub__sqlite_db(st, NULL);
-    assert_int_equal(
-        sqlite3_exec(db, "DROP INDEX events_alerts_crit", NULL, NULL, NULL),
-        SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP INDEX events_alerts_critical",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     mm_store *old;
     assert_int_equal(mm_store_open(path, &old, &err), MM_OK);
     rows = 0;
@@ -641,11 +641,23 @@ static void test_sweep_split(void **state)
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT count(*) FROM sqlite_master "
-                                        "WHERE name='events_alerts_crit'",
+                                        "WHERE name='events_alerts_critical'",
                                         -1, &q, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    /* and the planner takes it for the condition the sweep's query adds */
+    char crit[512], plan[800];
+    mm_hub__critical_sql(crit, sizeof crit);
+    snprintf(plan, sizeof plan,
+             "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE "
+             "e.kind='alert' AND e.id>?1 AND %s ORDER BY e.id LIMIT 10",
+             crit);
+    assert_int_equal(sqlite3_prepare_v2(db, plan, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(q, 3),
+                           "events_alerts_critical"));
     sqlite3_finalize(q);
     /* the console's unlocked tick needs its sweep connection */
     mm_hub_server_conf conf;
