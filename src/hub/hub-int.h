@@ -463,6 +463,10 @@ mm_rc mm_hub_case_sweep_pass(mm_store *st, int64_t *cursor, int64_t now_ms,
 mm_rc mm_hub_case_sweep_split(mm_store *rd, mm_store *st, pthread_mutex_t *mu,
                               int64_t *cursor, int64_t now_ms,
                               unsigned *opened, bool *more, mm_err *err);
+/* mm_hub_alert_is_critical as an SQL condition on the columns severity and
+ * rule_id, "(severity>=4 OR rule_id='…' OR …)": the SQLite store's
+ * partial index of critical alerts and its query use it word for word. */
+void mm_hub__critical_sql(char *out, size_t n);
 /* What the console and the cases need of one alert. */
 typedef struct mm_hub_alert_brief {
     bool found;

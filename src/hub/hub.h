@@ -1260,6 +1260,11 @@ typedef struct mm_hub_alert_filter {
      * SMEs it watches (provider_links), in one query. NULL = no bound. */
     const char *provider;
     bool oldest_first; /* ascending ids (the case sweep's cursor) */
+    /* Only alerts mm_hub_alert_is_critical calls critical (a store may
+     * ignore it and return the others too: callers check each row). The
+     * SQLite store reads them from a partial index (events_alerts_critical).
+     */
+    bool critical;
 } mm_hub_alert_filter;
 
 /* An alert as listed: pointers valid during the callback only. status is

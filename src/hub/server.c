@@ -69,6 +69,9 @@ typedef struct gjob {
     double t0;
     bool done;
     struct gjob *next;
+    struct MHD_Connection *conn; /* suspended until done */
+    mm_hub_batch b;              /* the decoded batch (owned) */
+    size_t bytes;                /* of its events' JSON */
 } gjob;
 
 /* Batches in one transaction at most (bounds its size and the wait of the
@@ -77,13 +80,12 @@ typedef struct gjob {
 
 struct mm_hub_server {
     mm_hub_server_conf conf;
-    /* group commit: requests queue their decoded batch under qmu; the one
-     * that finds no leader commits everything queued in one transaction
-     * (under mu) while new requests queue behind it */
+    /* group commit: requests queue their decoded batch under qmu (and are
+     * suspended); the committer thread commits everything queued in one
+     * transaction (under mu) while new requests queue behind it */
     pthread_mutex_t qmu;
     pthread_cond_t qcv;
     gjob *qhead, **qtail;
-    bool leading;
     struct MHD_Daemon *d;
     mm_store *st;
     mm_hub *h;
@@ -120,6 +122,13 @@ struct mm_hub_server {
     pthread_mutex_t tmu, amu;
     mm_store *rst;
     mm_store *sst; /* the case sweep's connection (bg thread only) */
+    /* the committer and syncer threads (under qmu: cstop, cdone, the
+     * syncer's queue) */
+    pthread_t committer, syncer;
+    bool commit_started;
+    bool cstop, cdone;
+    pthread_cond_t scv;
+    struct sgroup *shead, **stail;
 };
 
 static double mono_s(void)
@@ -138,6 +147,8 @@ typedef struct req {
     bool authed;
     mm_buf body;
     bool waited;           /* long poll: suspended once already */
+    struct gjob *job;      /* an upload queued for the committer */
+    bool retried;          /* … queued again after a tenant reload */
     void *console;         /* console API request state (api-console.c) */
     bool expert;           /* an expert's signed request (scs-request.c) … */
     char expert_auth[256]; /* … and its X-Mamori-Expert header */
@@ -639,90 +650,167 @@ static void account(mm_hub_server *s, const mm_hub_ingest_job *j, double t0,
         observe_latency(s, mono_s() - t0);
 }
 
-/* Stores `me` and returns once it is durable (or failed): the first caller
- * that finds batches queued and no leader becomes the leader and stores
- * every queued batch (up to GROUP_MAX_BATCHES) in one transaction under mu.
- * Right after the commit it hands the leadership on, so the next group is
- * written while this one's log flush (mm_store_sync, no lock held) runs;
- * only then are the group's requests released, and only then do webhooks
- * and long polls hear of what it derived. */
-static void group_commit(mm_hub_server *s, gjob *me)
+/* One group between its commit and its flush: the syncer's queue. */
+typedef struct sgroup {
+    gjob *grp[GROUP_MAX_BATCHES];
+    mm_hub_ingest_job jobs[GROUP_MAX_BATCHES];
+    unsigned n;
+    bool any, ind, warn;
+    struct sgroup *next;
+} sgroup;
+
+/* The committer thread: stores every queued batch (up to
+ * GROUP_MAX_BATCHES) in one transaction under mu, then hands the group to
+ * the syncer and goes on with the next, so the next group is written while
+ * this one's log flush runs. The HTTP threads only decode and queue (their
+ * requests suspended meanwhile), so a worker thread that holds two
+ * connections decodes the second batch while the first is written. */
+static void *committer_main(void *arg)
 {
+    mm_hub_server *s = arg;
     pthread_mutex_lock(&s->qmu);
-    *s->qtail = me;
-    s->qtail = &me->next;
-    while (!me->done) {
-        if (s->leading || !s->qhead) {
+    for (;;) {
+        while (!s->qhead && !s->cstop)
             pthread_cond_wait(&s->qcv, &s->qmu);
-            continue;
-        }
-        s->leading = true;
-        gjob *grp[GROUP_MAX_BATCHES];
-        mm_hub_ingest_job jobs[GROUP_MAX_BATCHES];
-        unsigned n = 0;
-        while (s->qhead && n < GROUP_MAX_BATCHES) {
-            grp[n] = s->qhead;
+        if (!s->qhead)
+            break; /* stopping, and nothing left */
+        sgroup *g = calloc(1, sizeof *g);
+        while (g && s->qhead && g->n < GROUP_MAX_BATCHES) {
+            g->grp[g->n] = s->qhead;
             s->qhead = s->qhead->next;
-            jobs[n] = grp[n]->j;
-            n++;
+            g->jobs[g->n] = g->grp[g->n]->j;
+            g->n++;
         }
         if (!s->qhead)
             s->qtail = &s->qhead;
         pthread_mutex_unlock(&s->qmu);
-
+        if (!g) { /* out of memory: try again shortly */
+            nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+            pthread_mutex_lock(&s->qmu);
+            continue;
+        }
         pthread_mutex_lock(&s->mu);
         mm_err err;
         memset(&err, 0, sizeof err);
-        mm_hub_ingest_group(s->h, jobs, n, mm_now_ms(), &err);
-        bool ind = false, warn = false, any = false;
-        for (unsigned i = 0; i < n; i++) {
-            if (jobs[i].rc != MM_OK)
+        mm_hub_ingest_group(s->h, g->jobs, g->n, mm_now_ms(), &err);
+        for (unsigned i = 0; i < g->n; i++) {
+            if (g->jobs[i].rc != MM_OK)
                 continue;
-            any = true;
-            account(s, &jobs[i], grp[i]->t0, 1);
-            ind |= jobs[i].res.indicators > 0;
-            warn |= jobs[i].res.warnings > 0;
+            g->any = true;
+            account(s, &g->jobs[i], g->grp[i]->t0, 1);
+            g->ind |= g->jobs[i].res.indicators > 0;
+            g->warn |= g->jobs[i].res.warnings > 0;
         }
-        if (any)
+        if (g->any)
             s->commits_total++;
         pthread_mutex_unlock(&s->mu);
-
         pthread_mutex_lock(&s->qmu);
-        s->leading = false;
-        pthread_cond_broadcast(&s->qcv);
-        pthread_mutex_unlock(&s->qmu);
+        *s->stail = g;
+        s->stail = &g->next;
+        pthread_cond_broadcast(&s->scv);
+    }
+    s->cdone = true;
+    pthread_cond_broadcast(&s->scv);
+    pthread_mutex_unlock(&s->qmu);
+    return NULL;
+}
 
-        /* the flush, with no lock held; mu is taken again only when there
-         * is something to announce or to take back */
-        if (any && mm_store_sync(s->st, &err) != MM_OK) {
-            pthread_mutex_lock(&s->mu);
-            for (unsigned i = 0; i < n; i++)
-                if (jobs[i].rc == MM_OK) {
-                    account(s, &jobs[i], 0, -1);
-                    jobs[i].rc = MM_EIO;
-                    jobs[i].err = err;
-                }
-            s->commits_total--;
-            pthread_mutex_unlock(&s->mu);
-            ind = warn = false;
-        }
-        if (ind || warn) {
-            pthread_mutex_lock(&s->mu);
-            if (ind)
-                wake_waiters(s, false);
-            if (warn)
-                pthread_cond_signal(&s->bg_cv);
-            pthread_mutex_unlock(&s->mu);
-        }
-        for (unsigned i = 0; i < n; i++)
-            grp[i]->j = jobs[i];
-
-        pthread_mutex_lock(&s->qmu);
-        for (unsigned i = 0; i < n; i++)
-            grp[i]->done = true;
-        pthread_cond_broadcast(&s->qcv);
+/* After the commit: the log flush (no lock held; mu is taken again only
+ * when there is something to announce or to take back); only then are the
+ * group's requests resumed, and only then do webhooks and long polls hear
+ * of what it derived. */
+static void group_done(mm_hub_server *s, sgroup *g)
+{
+    mm_err err;
+    memset(&err, 0, sizeof err);
+    if (g->any && mm_store_sync(s->st, &err) != MM_OK) {
+        pthread_mutex_lock(&s->mu);
+        for (unsigned i = 0; i < g->n; i++)
+            if (g->jobs[i].rc == MM_OK) {
+                account(s, &g->jobs[i], 0, -1);
+                g->jobs[i].rc = MM_EIO;
+                g->jobs[i].err = err;
+            }
+        s->commits_total--;
+        pthread_mutex_unlock(&s->mu);
+        g->ind = g->warn = false;
+    }
+    if (g->ind || g->warn) {
+        pthread_mutex_lock(&s->mu);
+        if (g->ind)
+            wake_waiters(s, false);
+        if (g->warn)
+            pthread_cond_signal(&s->bg_cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    pthread_mutex_lock(&s->qmu);
+    for (unsigned i = 0; i < g->n; i++) {
+        g->grp[i]->j = g->jobs[i];
+        g->grp[i]->done = true;
+        MHD_resume_connection(g->grp[i]->conn);
     }
     pthread_mutex_unlock(&s->qmu);
+}
+
+/* The next committed group to flush; NULL once the committer stopped and
+ * every group is answered. */
+static sgroup *sync_next(mm_hub_server *s)
+{
+    pthread_mutex_lock(&s->qmu);
+    while (!s->shead && !s->cdone)
+        pthread_cond_wait(&s->scv, &s->qmu);
+    sgroup *g = s->shead;
+    if (g && !(s->shead = g->next))
+        s->stail = &s->shead;
+    pthread_mutex_unlock(&s->qmu);
+    return g;
+}
+
+/* The syncer thread: flushes each committed group and answers it. */
+static void *syncer_main(void *arg)
+{
+    mm_hub_server *s = arg;
+    for (sgroup *g; (g = sync_next(s)) != NULL; free(g))
+        group_done(s, g);
+    return NULL;
+}
+
+/* Tells the committer to store what is queued and stop (later uploads get
+ * 503). */
+static void commit_stop(mm_hub_server *s)
+{
+    pthread_mutex_lock(&s->qmu);
+    s->cstop = true;
+    pthread_cond_broadcast(&s->qcv);
+    pthread_mutex_unlock(&s->qmu);
+}
+
+/* Queues the request's batch for the committer and suspends the request
+ * (resumed once the batch is durable or failed); false when the server
+ * is stopping (nothing queued). */
+static bool commit_async(mm_hub_server *s, struct MHD_Connection *c, gjob *j)
+{
+    pthread_mutex_lock(&s->qmu);
+    bool ok = !s->cstop;
+    if (ok) {
+        j->conn = c;
+        j->done = false;
+        j->next = NULL;
+        MHD_suspend_connection(c);
+        *s->qtail = j;
+        s->qtail = &j->next;
+        pthread_cond_signal(&s->qcv);
+    }
+    pthread_mutex_unlock(&s->qmu);
+    return ok;
+}
+
+static void gjob_free(gjob *j)
+{
+    if (j) {
+        mm_hub_batch_free(&j->b);
+        free(j);
+    }
 }
 
 /* After an upload of a tenant the engine does not know: reloads the
@@ -742,9 +830,49 @@ static bool reload_for(mm_hub_server *s, const char *id)
     return known;
 }
 
+/* The reply to an upload whose batch the committer has handled. */
+static enum MHD_Result events_reply(mm_hub_server *s, struct MHD_Connection *c,
+                                    req *r)
+{
+    gjob *j = r->job;
+    if (j->j.rc == MM_ENOTFOUND && !r->retried &&
+        reload_for(s, r->tenant.id)) {
+        r->retried = true; /* a tenant added while we run: once more */
+        memset(&j->j.res, 0, sizeof j->j.res);
+        j->j.rc = MM_OK;
+        j->t0 = mono_s();
+        if (commit_async(s, c, j))
+            return MHD_YES;
+    }
+    mm_rc rc = j->j.rc;
+    mm_hub_ingest_result res = j->j.res;
+    size_t lines = j->b.n, bytes = j->bytes;
+    mm_err jerr = j->j.err;
+    gjob_free(j);
+    r->job = NULL;
+    if (rc == MM_OK && lines) /* stored bytes: duplicates were not stored
+                                 again */
+        usage_add(r->tenant.id, (uint64_t)bytes * res.accepted / lines, s);
+    if (rc == MM_EINVAL)
+        return reply_error(s, c, 403, jerr.msg, NULL, NULL);
+    if (rc != MM_OK)
+        return reply_error(s, c, 500, "the store could not save the batch",
+                           NULL, NULL);
+    char out[128];
+    int n = snprintf(out, sizeof out, "{\"accepted\":%zu,\"duplicates\":%zu}",
+                     res.accepted, res.duplicates);
+    return reply(c, 200, "application/json", out, (size_t)n, NULL, NULL);
+}
+
 static enum MHD_Result handle_events(mm_hub_server *s,
                                      struct MHD_Connection *c, req *r)
 {
+    if (r->job) { /* resumed: the batch is durable, or failed */
+        pthread_mutex_lock(&s->qmu);
+        bool done = r->job->done;
+        pthread_mutex_unlock(&s->qmu);
+        return done ? events_reply(s, c, r) : MHD_YES;
+    }
     double t0 = mono_s();
     const char *enc = MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
@@ -761,56 +889,41 @@ static enum MHD_Result handle_events(mm_hub_server *s,
     if (!upload_healthy(s, sick, sizeof sick)) /* a full disk: refuse before
                                                   the store fails mid-way */
         return reply_error(s, c, 503, sick, "Retry-After", "60");
-    mm_hub_batch b;
+    gjob *j = calloc(1, sizeof *j);
+    if (!j)
+        return reply_error(s, c, 500, "out of memory", NULL, NULL);
     mm_err err;
     memset(&err, 0, sizeof err);
     mm_rc rc = mm_hub_batch_decode(r->body.data ? r->body.data : "",
-                                   r->body.len, zstd, &b, &err);
-    if (rc == MM_ELIMIT)
-        return reply_error(s, c, 413, err.msg, NULL, NULL);
-    if (rc == MM_EPARSE)
-        return reply_error(s, c, 400, err.msg, NULL, NULL);
-    if (rc != MM_OK)
-        return reply_error(s, c, 500, err.msg, NULL, NULL);
+                                   r->body.len, zstd, &j->b, &err);
+    if (rc != MM_OK) {
+        free(j);
+        return reply_error(s, c,
+                           rc == MM_ELIMIT   ? 413
+                           : rc == MM_EPARSE ? 400
+                                             : 500,
+                           err.msg, NULL, NULL);
+    }
     unsigned retry = 1;
     const char *why = NULL;
-    size_t bytes = 0;
-    for (size_t i = 0; i < b.n; i++)
-        bytes += b.ev[i].json_len;
-    if (quota_check(s, r->tenant.id, b.n, bytes, &retry, &why)) {
-        mm_hub_batch_free(&b);
+    for (size_t i = 0; i < j->b.n; i++)
+        j->bytes += j->b.ev[i].json_len;
+    if (quota_check(s, r->tenant.id, j->b.n, j->bytes, &retry, &why)) {
+        gjob_free(j);
         return reply_retry(s, c, why, retry);
     }
-    gjob me;
-    memset(&me, 0, sizeof me);
-    me.j.tenant = &r->tenant;
-    me.j.batch = &b;
-    me.t0 = t0;
-    group_commit(s, &me);
-    if (me.j.rc == MM_ENOTFOUND && reload_for(s, r->tenant.id)) {
-        memset(&me, 0, sizeof me); /* a tenant added while we run */
-        me.j.tenant = &r->tenant;
-        me.j.batch = &b;
-        me.t0 = t0;
-        group_commit(s, &me);
+    mm_buf_free(&r->body); /* the batch holds its own copy */
+    j->j.tenant = &r->tenant;
+    j->j.batch = &j->b;
+    j->t0 = t0;
+    r->job = j;
+    if (!commit_async(s, c, j)) {
+        gjob_free(j);
+        r->job = NULL;
+        return reply_error(s, c, 503, "the hub is stopping", "Retry-After",
+                           "5");
     }
-    size_t lines = b.n;
-    mm_hub_batch_free(&b);
-    rc = me.j.rc;
-    mm_hub_ingest_result res = me.j.res;
-    if (rc == MM_OK && lines) {
-        /* stored bytes: duplicates were not stored again */
-        usage_add(r->tenant.id, (uint64_t)bytes * res.accepted / lines, s);
-    }
-    if (rc == MM_EINVAL)
-        return reply_error(s, c, 403, me.j.err.msg, NULL, NULL);
-    if (rc != MM_OK)
-        return reply_error(s, c, 500, "the store could not save the batch",
-                           NULL, NULL);
-    char out[128];
-    int n = snprintf(out, sizeof out, "{\"accepted\":%zu,\"duplicates\":%zu}",
-                     res.accepted, res.duplicates);
-    return reply(c, 200, "application/json", out, (size_t)n, NULL, NULL);
+    return MHD_YES;
 }
 
 static bool parse_i64(const char *v, int64_t *out)
@@ -1354,6 +1467,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     req *r = *con_cls;
     if (r) {
+        gjob_free(r->job); /* answered already (resumed only when done) */
         mm_hub_console_mhd_done(r->console);
         mm_buf_free(&r->body);
         free(r);
@@ -1544,6 +1658,14 @@ void mm_hub_server_stop(mm_hub_server *s)
 {
     if (!s)
         return;
+    if (s->commit_started) {
+        /* every queued upload is stored and resumed before the daemon
+         * stops (it must not stop with suspended connections) */
+        commit_stop(s);
+        pthread_join(s->committer, NULL);
+        pthread_join(s->syncer, NULL);
+        s->commit_started = false;
+    }
     pthread_mutex_lock(&s->mu);
     s->stop = true;
     if (s->h)
@@ -1567,6 +1689,7 @@ void mm_hub_server_stop(mm_hub_server *s)
     pthread_mutex_destroy(&s->amu);
     pthread_mutex_destroy(&s->qmu);
     pthread_cond_destroy(&s->qcv);
+    pthread_cond_destroy(&s->scv);
     pthread_cond_destroy(&s->bg_cv);
     mm_hub_tls_free(s->tls); /* after the daemon: handshakes use it */
     free(s->ts);
@@ -1604,6 +1727,23 @@ unsigned mm_hub_server_port(const mm_hub_server *s)
     return s->port;
 }
 
+/* Starts the committer and the syncer (before the daemon: no upload is
+ * ever queued without them). */
+static mm_rc commit_threads(mm_hub_server *s, mm_err *err)
+{
+    if (pthread_create(&s->committer, NULL, committer_main, s) != 0)
+        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0,
+                          "cannot start a thread");
+    if (pthread_create(&s->syncer, NULL, syncer_main, s) != 0) {
+        commit_stop(s); /* the committer alone */
+        pthread_join(s->committer, NULL);
+        return mm_err_set(err, MM_EINTERNAL, "<hub>", 0,
+                          "cannot start a thread");
+    }
+    s->commit_started = true;
+    return MM_OK;
+}
+
 mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
                           mm_err *err)
 {
@@ -1635,7 +1775,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     pthread_mutex_init(&s->amu, NULL);
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
+    pthread_cond_init(&s->scv, NULL);
     s->qtail = &s->qhead;
+    s->stail = &s->shead;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_cond_init(&s->bg_cv, &ca);
@@ -1665,6 +1807,8 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
         rc = mm_hub_console_new(s->st, &s->mu, &s->conf, &s->console, err);
     if (rc == MM_OK)
         mm_hub_console_sweep_store(s->console, s->sst);
+    if (rc == MM_OK)
+        rc = commit_threads(s, err);
     for (unsigned i = 0; rc == MM_OK && i < conf->allow_n; i++)
         rc = mm_hub_allow_add(s->h, conf->allow[i], err);
     /* what each tenant stores now (one scan at start), for the quota */

@@ -1769,10 +1769,28 @@ static const char console_schema[] =
  * days). */
 #define SESSION_LIFE_MAX_MS (7LL * 86400 * 1000)
 
+/* The critical alerts in id order, for the case sweep (issue 11): a
+ * partial index whose condition is mm_hub__critical_sql's, so the sweep
+ * reads only them; a store from before it gets it here (one pass over the
+ * events, once). */
+static mm_rc critical_index(sq_store *s, mm_err *err)
+{
+    char crit[512], sql[768];
+    mm_hub__critical_sql(crit, sizeof crit);
+    snprintf(sql, sizeof sql,
+             "DROP INDEX IF EXISTS events_alerts_crit;" /* a slower draft */
+             "CREATE INDEX IF NOT EXISTS events_alerts_critical ON events(id) "
+             "WHERE kind='alert' AND %s;",
+             crit);
+    return sq_exec(s, sql, err);
+}
+
 /* Creates the console tables when missing. */
 static mm_rc console_tables(sq_store *s, mm_err *err)
 {
     mm_rc rc = s->console_ready ? MM_OK : sq_exec(s, console_schema, err);
+    if (rc == MM_OK && !s->console_ready)
+        rc = critical_index(s, err);
     if (rc == MM_OK)
         s->console_ready = true; /* once per connection */
     return rc;
@@ -2027,13 +2045,17 @@ static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
      * a provider's queue walks events_alerts_id in id order and keeps the
      * rows of its SMEs (the "+" keeps the planner off the per-tenant index,
      * which would read every alert of every SME and sort them) */
-    char sql[1280];
+    char sql[1280], crit[512], cond[520] = "";
+    if (f->critical) { /* word for word the partial index's condition */
+        mm_hub__critical_sql(crit, sizeof crit);
+        snprintf(cond, sizeof cond, " AND %s", crit);
+    }
     snprintf(sql, sizeof sql,
              "SELECT e.id,e.tenant,e.rule_id,e.severity,e.src_ip,e.ts,"
              "e.received,e.json,COALESCE(a.status,'new'),"
              "COALESCE(a.assignee,''),COALESCE(a.updated,0) FROM events e "
              "LEFT JOIN alert_state a ON a.alert=e.id WHERE e.kind='alert'%s%s"
-             "%s%s%s%s%s ORDER BY e.id %s LIMIT ?6",
+             "%s%s%s%s%s%s ORDER BY e.id %s LIMIT ?6",
              f->tenant ? " AND e.tenant=?1" : "", f->id ? " AND e.id=?2" : "",
              f->before ? " AND e.id<?3" : "",
              f->status ? " AND COALESCE(a.status,'new')=?4" : "",
@@ -2043,7 +2065,7 @@ static mm_rc sq_alert_list(mm_store *base, const mm_hub_alert_filter *f,
                  ? " AND (+e.tenant=?8 OR +e.tenant IN (SELECT sme FROM "
                    "provider_links WHERE provider=?8))"
                  : "",
-             f->oldest_first ? "ASC" : "DESC");
+             cond, f->oldest_first ? "ASC" : "DESC");
     sqlite3_stmt *st;
     mm_rc rc = console_prepare(s, sql, &st, err);
     if (rc != MM_OK)

@@ -12,6 +12,7 @@
 
 #include "hub-int.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,6 +566,13 @@ static void test_escalations_deidentified(void **state)
     mm_buf_free(&b);
 }
 
+static mm_rc count_alert(const mm_hub_alert_row *a, void *ud)
+{
+    (void)a;
+    (*(unsigned *)ud)++;
+    return MM_OK;
+}
+
 /* The server's sweep: alerts read on a second connection to the same file
  * (no lock), cases opened on the first under the lock; a commit on the
  * first is seen by the second at once, a non-critical alert opens none. */
@@ -611,6 +619,46 @@ static void test_sweep_split(void **state)
         mm_hub_case_sweep_split(rd, st, &mu, &cursor, 5000, &n, &more, &err),
         MM_OK);
     assert_int_equal(n, 0);
+    /* the sweep read the critical alerts from their partial index, which
+     * a store from before it gets at first use (dropped here: an old
+     * hub.db) */
+    mm_hub_alert_filter cf = {.limit = 100, .critical = true};
+    unsigned rows = 0;
+    assert_int_equal(rd->ops->alert_list(rd, &cf, count_alert, &rows, &err),
+                     MM_OK);
+    assert_int_equal(rows, 2); /* e-1 and e-3, not e-2 */
+    sqlite3 *db = mm_hub__sqlite_db(st, NULL);
+    assert_int_equal(sqlite3_exec(db, "DROP INDEX events_alerts_critical",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    mm_store *old;
+    assert_int_equal(mm_store_open(path, &old, &err), MM_OK);
+    rows = 0;
+    assert_int_equal(old->ops->alert_list(old, &cf, count_alert, &rows, &err),
+                     MM_OK);
+    assert_int_equal(rows, 2);
+    mm_store_close(old);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM sqlite_master "
+                                        "WHERE name='events_alerts_critical'",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    /* and the planner takes it for the condition the sweep's query adds */
+    char crit[512], plan[800];
+    mm_hub__critical_sql(crit, sizeof crit);
+    snprintf(plan, sizeof plan,
+             "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE "
+             "e.kind='alert' AND e.id>?1 AND %s ORDER BY e.id LIMIT 10",
+             crit);
+    assert_int_equal(sqlite3_prepare_v2(db, plan, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(q, 3),
+                           "events_alerts_critical"));
+    sqlite3_finalize(q);
     /* the console's unlocked tick needs its sweep connection */
     mm_hub_server_conf conf;
     memset(&conf, 0, sizeof conf);
