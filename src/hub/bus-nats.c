@@ -157,19 +157,10 @@ mm_rc mm_bus_open(const char *urls, mm_bus **out, mm_err *err)
 {
     *out = NULL;
     char copy[2048];
-    if (strlen(urls) >= sizeof copy)
-        return mm_err_set(err, MM_EINVAL, "<bus>", 0, "bus URL list too long");
-    snprintf(copy, sizeof copy, "%s", urls);
     const char *srv[BUS_URLS_MAX];
-    int n = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t && n < BUS_URLS_MAX;
-         t = strtok_r(NULL, ",", &save))
-        if (strncmp(t, "nats://", 7) == 0)
-            srv[n++] = t;
-    if (n == 0)
-        return mm_err_set(err, MM_EINVAL, "<bus>", 0,
-                          "the bus is nats://HOST:PORT[,nats://…]");
+    int n = mm_bus__servers(urls, copy, sizeof copy, srv, BUS_URLS_MAX, err);
+    if (n <= 0)
+        return MM_EINVAL;
     mm_bus *b = calloc(1, sizeof *b);
     if (!b)
         return mm_err_set(err, MM_ENOMEM, "<bus>", 0, "out of memory");
@@ -479,6 +470,7 @@ static mm_rc ingest_fetch(const char *const *tenant, const char *const *data,
             c->st->duplicates += jobs[i].res.duplicates;
             c->st->campaigns += jobs[i].res.campaigns_opened;
             c->st->warnings += jobs[i].res.warnings;
+            c->st->indicators += jobs[i].res.indicators;
         }
         mm_hub_batch_free(&b[i]);
     }
@@ -503,6 +495,11 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
         rc = mm_hub_new(s, p, &h, err);
     corr c = {h, st, 0};
     struct timespec zero = {0, 0};
+    mm_bus_notice *note = NULL; /* front ends reload at once (bus-notice.c) */
+    mm_err ne;
+    if (rc == MM_OK)
+        (void)mm_bus_notice_open(bus_urls, NULL, &note, &ne);
+    uint64_t mark = 0;
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         size_t n = 0;
         mm_err e;
@@ -513,7 +510,9 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
             snprintf(st->last_error, sizeof st->last_error, "%s", e.msg);
             nanosleep(&(struct timespec){0, 200000000}, NULL);
         }
+        mm_bus_notice_after(note, st, &mark);
     }
+    mm_bus_notice_close(note);
     mm_hub_free(h);
     mm_bus_close(bus);
     mm_store_close(s);
@@ -723,6 +722,11 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
     bool idle = true;
     struct timespec zero = {0, 0};
     mm_hub__corr_health hl = {0};
+    mm_bus_notice *note = NULL; /* front ends reload at once (bus-notice.c) */
+    mm_err ne;
+    if (rc == MM_OK)
+        (void)mm_bus_notice_open(bus_urls, NULL, &note, &ne);
+    uint64_t mark = 0;
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         mm_err e;
         bool ticked = false; /* the store answered this round */
@@ -754,8 +758,10 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
         } else if (ticked || got) {
             mm_hub__corr_ok(&hl, st->failures, log, log_ud);
         }
+        mm_bus_notice_after(note, st, &mark);
         idle = got == 0;
     }
+    mm_bus_notice_close(note);
     mm_hub_free(o.h);
     mm_bus_close(o.bus);
     mm_store_close(o.st);

@@ -1420,6 +1420,7 @@ typedef struct mm_hub_correlate_stats {
     uint64_t dropped;  /* undecodable or of an unknown tenant */
     uint64_t failures; /* fetches nak'ed (store or bus away) */
     char last_error[512];
+    uint64_t indicators; /* feed indicators written */
 } mm_hub_correlate_stats;
 /* `mamori hub correlate`: consumes the bus (durable "correlate") into the
  * store until one of the signals in `stop` (blocked by the caller) is

@@ -113,6 +113,7 @@ struct mm_hub_server {
     mm_hub_notifier *notifier; /* the outbox sender (notifier.c) */
     mm_hub_console *console;   /* the console API (api-console.c) */
     mm_hub_tls *tls;           /* certificate and key (tls.c) */
+    mm_bus_notice *notice;     /* a front end: correlators' notices */
 };
 
 static double mono_s(void)
@@ -1395,10 +1396,12 @@ static void *bg_main(void *arg)
         }
         wake_waiters(s, false); /* new changes, or deadlines reached */
         mm_hub_console_tick(s->console, now); /* cases of critical alerts */
-        if (now - last_reload >= 5000) {
+        if (now - last_reload >= 5000 ||
+            mm_bus_notice_due(s->notice, now - last_reload)) {
             last_reload = now;
             mm_hub_reload(s->h, &err);
             mm_hub_sync(s->h, &err); /* retractions made by the CLI */
+            wake_waiters(s, false);  /* long polls hear of it now */
         }
         mm_vec d = {NULL, 0, 0, sizeof(mm_warning)};
         s->st->ops->warning_hooks_due(s->st, now, collect_due, &d, &err);
@@ -1463,6 +1466,7 @@ void mm_hub_server_stop(mm_hub_server *s)
         MHD_stop_daemon(s->d);
     if (s->bg_started)
         pthread_join(s->bg, NULL);
+    mm_bus_notice_close(s->notice); /* its thread signals bg_cv */
     mm_hub_notifier_stop(s->notifier);
     mm_hub_console_free(s->console);
     mm_hub_free(s->h);
@@ -1547,6 +1551,10 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     if (rc == MM_OK && conf->bus[0]) /* a front end: docs/scale.md */
         rc = mm_store_attach_bus_parts(s->st, conf->bus, conf->bus_partitions,
                                        err);
+    if (rc == MM_OK && conf->bus[0]) { /* without it: the 5 s reload */
+        mm_err ne;
+        (void)mm_bus_notice_open(conf->bus, &s->bg_cv, &s->notice, &ne);
+    }
     if (rc == MM_OK)
         rc = mm_store_background(s->st, err);
     if (rc == MM_OK)

@@ -40,6 +40,38 @@ locks_before=$(backends)
 start_hub "$TMP/f1"; F1=$HUBPID
 start_hub "$TMP/f2"; F2=$HUBPID
 
+# ---- a new indicator reaches a long poll on the other front end at once ------
+# the correlator announces its commit on mamori.changed and the front end
+# reloads then (bus-notice.c), not at its 5-second reload: three rounds,
+# each answered within 1.5 s of the campaign-opening upload
+cat >"$TMP/notice.py" <<'PY'
+import json, sys, threading, time, urllib.request
+p1, p2, ta, tb = [open(sys.argv[1]).read().strip(), open(sys.argv[2]).read().strip()] + sys.argv[3:5]
+def req(port, path, tok, body=None):
+    r = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), body, {"Authorization": "Bearer " + tok})
+    with urllib.request.urlopen(r, timeout=30) as f:
+        return json.loads(f.read() or b"{}")
+out = []
+for i in range(3):
+    cur = int(req(p2, "/api/v1/feed?since=0", ta)["cursor"])
+    got = {}
+    def poll():
+        got["c"] = int(req(p2, "/api/v1/feed?since=%d&wait=20" % cur, ta)["cursor"])
+        got["t"] = time.monotonic()
+    th = threading.Thread(target=poll); th.start(); time.sleep(0.3)
+    for t, tok in (("a", ta), ("b", tb)):
+        req(p1, "/api/v1/events", tok, ('{"@timestamp":"%s","event":{"id":"nt-%s-%d","kind":"alert",'
+            '"severity":"high"},"rule":{"id":"ssh.bruteforce"},"source":{"ip":"47.1.%d.9"}}\n'
+            % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), t, i, i)).encode())
+    acked = time.monotonic(); th.join()
+    out.append("%d" % ((got["t"] - acked) * 1000) if got.get("c", cur) > cur else "none")
+print(" ".join(out))
+PY
+lat=$(python3 "$TMP/notice.py" "$TMP/f1/hub.port" "$TMP/f2/hub.port" "${TOK[ap]}" "${TOK[bp]}")
+echo "# new indicator -> long poll answered on the other front end (ms): $lat"
+check "a long poll on the other front end hears of each new indicator within 1.5 s (notice, not the 5 s reload)" \
+  python3 -c 'import sys; v = sys.argv[1:]; sys.exit(not (len(v) == 3 and all(x.isdigit() and int(x) < 1500 for x in v)))' $lat
+
 # ---- PostgreSQL restarted under load ----------------------------------------
 # shared addresses: every batch number opens campaigns (warnings) at k = 2
 run_load r "$TMP/f1/hub.port,$TMP/f2/hub.port" 14 0.2 0
