@@ -11,9 +11,8 @@
  * consumer with explicit ack, ingests a fetch as one group (one PostgreSQL
  * transaction), and acks each message only after the commit; on any
  * failure the messages are nak'ed and come back. */
-#include "hub-int.h"
+#include "bus-int.h"
 
-#include <nats/nats.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +30,6 @@
 #define BUS_WAIT_MS 5000
 /* how long a starting process waits for the stream (a leader election) */
 #define BUS_START_WAIT_MS 30000
-/* Server URLs in one --bus list. */
-#define BUS_URLS_MAX 16
 
 struct mm_bus {
     natsConnection *nc;
@@ -156,34 +153,19 @@ static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
 mm_rc mm_bus_open(const char *urls, mm_bus **out, mm_err *err)
 {
     *out = NULL;
-    char copy[2048];
-    const char *srv[BUS_URLS_MAX];
-    int n = mm_bus__servers(urls, copy, sizeof copy, srv, BUS_URLS_MAX, err);
-    if (n <= 0)
-        return MM_EINVAL;
     mm_bus *b = calloc(1, sizeof *b);
     if (!b)
         return mm_err_set(err, MM_ENOMEM, "<bus>", 0, "out of memory");
-    natsOptions *o = NULL;
-    natsStatus s = natsOptions_Create(&o);
-    if (s == NATS_OK)
-        s = natsOptions_SetServers(o, srv, n);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, BUS_WAIT_MS);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(o, -1); /* forever: nodes restart */
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(o, 100);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&b->nc, o);
-    natsOptions_Destroy(o);
+    int n = 0;
+    mm_rc rc = mm_bus__connect(urls, BUS_WAIT_MS, &b->nc, &n, err);
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = BUS_WAIT_MS;
-    if (s == NATS_OK)
-        s = natsConnection_JetStream(&b->js, b->nc, &jo);
-    mm_rc rc = s == NATS_OK ? ensure_stream(b, n, err)
-                            : nats_fail(err, s, 0, "connect");
+    natsStatus s =
+        rc == MM_OK ? natsConnection_JetStream(&b->js, b->nc, &jo) : NATS_OK;
+    if (rc == MM_OK)
+        rc = s == NATS_OK ? ensure_stream(b, n, err)
+                          : nats_fail(err, s, 0, "connect");
     if (rc != MM_OK) {
         mm_bus_close(b);
         return rc;

@@ -7,9 +7,8 @@
  * store at once, so a sensor's long poll hears of a new indicator within
  * milliseconds instead of at the next 5-second reload, which stays as the
  * fallback. Its own connection, apart from the JetStream one. */
-#include "hub-int.h"
+#include "bus-int.h"
 
-#include <nats/nats.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +40,10 @@ static void on_notice(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
         pthread_cond_signal(n->wake);
 }
 
-int mm_bus__servers(const char *urls, char *copy, size_t cap, const char **srv,
-                    int max, mm_err *err)
+/* The nats:// URLs of a comma-separated bus list: up to max pointers into
+ * copy (cap bytes); their number, 0 or -1 (too long) with err set. */
+static int servers_of(const char *urls, char *copy, size_t cap,
+                      const char **srv, int max, mm_err *err)
 {
     if (strlen(urls) >= cap) {
         mm_err_set(err, MM_EINVAL, "<bus>", 0, "bus URL list too long");
@@ -61,37 +62,55 @@ int mm_bus__servers(const char *urls, char *copy, size_t cap, const char **srv,
     return n;
 }
 
+mm_rc mm_bus__connect(const char *urls, int wait_ms, natsConnection **nc,
+                      int *servers, mm_err *err)
+{
+    char copy[2048];
+    const char *srv[16];
+    int n = servers_of(urls, copy, sizeof copy, srv, 16, err);
+    *servers = n;
+    if (n <= 0)
+        return MM_EINVAL;
+    natsOptions *o = NULL;
+    natsStatus s = natsOptions_Create(&o);
+    if (s == NATS_OK)
+        s = natsOptions_SetServers(o, srv, n);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, wait_ms);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(o, -1); /* forever: nodes restart */
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(o, 100);
+    if (s == NATS_OK)
+        s = natsConnection_Connect(nc, o);
+    natsOptions_Destroy(o);
+    if (s == NATS_OK)
+        return MM_OK;
+    const char *last = nats_GetLastError(NULL);
+    return mm_err_set(err, MM_EIO, "<bus>", 0, "nats connect: %s%s%s",
+                      natsStatus_GetText(s), last ? ": " : "",
+                      last ? last : "");
+}
+
 mm_rc mm_bus_notice_open(const char *urls, pthread_cond_t *wake,
                          mm_bus_notice **out, mm_err *err)
 {
     *out = NULL;
-    char copy[2048];
-    const char *srv[16];
-    int ns = mm_bus__servers(urls, copy, sizeof copy, srv, 16, err);
-    if (ns <= 0)
-        return MM_EINVAL;
     mm_bus_notice *n = calloc(1, sizeof *n);
     if (!n)
         return mm_err_set(err, MM_ENOMEM, "<bus>", 0, "out of memory");
     atomic_init(&n->pending, false);
     n->wake = wake;
-    natsOptions *o = NULL;
-    natsStatus s = natsOptions_Create(&o);
-    if (s == NATS_OK)
-        s = natsOptions_SetServers(o, srv, ns);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(o, -1);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(o, 100);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&n->nc, o);
-    natsOptions_Destroy(o);
-    if (s == NATS_OK && wake)
+    int servers = 0;
+    mm_rc rc = mm_bus__connect(urls, 5000, &n->nc, &servers, err);
+    natsStatus s = NATS_OK;
+    if (rc == MM_OK && wake)
         s = natsConnection_Subscribe(&n->sub, n->nc, NOTICE_SUBJECT, on_notice,
                                      n);
-    if (s != NATS_OK) {
-        mm_rc rc = mm_err_set(err, MM_EIO, "<bus>", 0, "nats notices: %s",
-                              natsStatus_GetText(s));
+    if (rc == MM_OK && s != NATS_OK)
+        rc = mm_err_set(err, MM_EIO, "<bus>", 0, "nats notices: %s",
+                        natsStatus_GetText(s));
+    if (rc != MM_OK) {
         mm_bus_notice_close(n);
         return rc;
     }

@@ -668,10 +668,6 @@ mm_rc mm_hub__prune_steps(mm_store *st, int64_t before_ms, mm_usage_fn fn,
  * asks mm_bus_notice_due (true once per notice burst, at most every
  * 100 ms) whether to reload now. NULL-safe. */
 typedef struct mm_bus_notice mm_bus_notice;
-/* The nats:// URLs of a comma-separated bus list: up to max pointers into
- * copy (cap bytes); their number, 0 or -1 (too long) with err set. */
-int mm_bus__servers(const char *urls, char *copy, size_t cap, const char **srv,
-                    int max, mm_err *err);
 mm_rc mm_bus_notice_open(const char *urls, pthread_cond_t *wake,
                          mm_bus_notice **out, mm_err *err);
 void mm_bus_notice_send(mm_bus_notice *n);
