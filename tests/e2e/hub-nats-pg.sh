@@ -34,6 +34,11 @@ held() {
   pq "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756 GROUP BY pid ORDER BY 1" | tr '\n' ' ' | sed 's/ $//'
 }
 held_is() { [ "$(held)" = "$1" ]; }
+# uncampaigned PREFIX: addresses of PREFIX's events sent by two tenants or
+# more that are in no campaign, neither their own nor their /24's
+uncampaigned() {
+  pq "WITH a AS (SELECT src_ip FROM events WHERE event_id LIKE '$1%' GROUP BY src_ip HAVING count(DISTINCT tenant) > 1) SELECT count(*) FROM a WHERE NOT EXISTS (SELECT 1 FROM campaigns c WHERE (c.key_type='ip' AND c.key=a.src_ip) OR (c.key_type='net' AND c.key=regexp_replace(a.src_ip, '[.][0-9]+\$', '.0/24')))"
+}
 backends() { pq "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756"; }
 check "two correlators share the 8 partitions (4 each)" until_ok 15 held_is "4 4"
 locks_before=$(backends)
@@ -99,6 +104,9 @@ check_eq "no campaign tenant without its warning" 0 \
   "$(pq "SELECT count(*) FROM campaign_hits h WHERE NOT EXISTS (SELECT 1 FROM warnings w WHERE w.kind='hit' AND w.campaign=h.campaign AND w.tenant=h.tenant)")"
 check_eq "every stored event correlated by a partition" 0 \
   "$(pq "SELECT count(*) FROM events e WHERE e.event_id LIKE 'r%' AND NOT EXISTS (SELECT 1 FROM event_parts p WHERE p.tenant=e.tenant AND p.event_id=e.event_id)")"
+check_ge "addresses sent by two tenants or more" 500 \
+  "$(pq "SELECT count(*) FROM (SELECT src_ip FROM events WHERE event_id LIKE 'r%' GROUP BY 1 HAVING count(DISTINCT tenant) > 1) a")"
+check_eq "no campaign lost: each of them is in one (its own or its /24's)" 0 "$(uncampaigned r)"
 for c in c1 c2; do
   check "correlator $c logs the store away and its recovery (ja/en)" \
     grep -q 'recovered' "$TMP/correlate-$c.log"
@@ -133,6 +141,7 @@ check_eq "one correlator: no tenant warned twice of its campaign" 0 \
   "$(pq "SELECT count(*) FROM (SELECT campaign,tenant FROM warnings WHERE kind='hit' GROUP BY 1,2 HAVING count(*)>1) d")"
 check_eq "one correlator: no campaign tenant without its warning" 0 \
   "$(pq "SELECT count(*) FROM campaign_hits h WHERE NOT EXISTS (SELECT 1 FROM warnings w WHERE w.kind='hit' AND w.campaign=h.campaign AND w.tenant=h.tenant)")"
+check_eq "one correlator: no campaign lost" 0 "$(uncampaigned u)"
 check "one correlator: it was not restarted" kill -0 "$CU"
 kill "$F3" "$CU"
 rc=""
