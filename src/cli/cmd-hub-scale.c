@@ -87,6 +87,51 @@ static int run_correlate(hub_args *a)
     return MM_EXIT_OK;
 }
 
+/* Recreates a stream of an older mamori as a work queue, when nothing in
+ * it is still to be correlated (docs/scale.md). */
+static int run_bus_upgrade(hub_args *a)
+{
+    mm_err err;
+    mm_bus_upgrade u;
+    mm_rc r = mm_bus_stream_upgrade(a->bus, &u, &err);
+    if (r != MM_OK)
+        return mm_cli_hub_fail_rc(r, &err);
+    switch (u.state) {
+    case MM_BUS_NO_STREAM:
+        printf(
+            "ストリーム MAMORI "
+            "はまだありません（最初のフロントエンドが作業キューとして"
+            "作ります）/ no stream MAMORI yet (the first front end makes it a "
+            "work queue)\n");
+        return MM_EXIT_OK;
+    case MM_BUS_WORK_QUEUE:
+        printf("ストリーム MAMORI はすでに作業キューです / the stream MAMORI "
+               "is a "
+               "work queue already\n");
+        return MM_EXIT_OK;
+    case MM_BUS_RECREATED:
+        printf("ストリーム MAMORI "
+               "を作業キューとして作り直しました（処理済みのバッチは"
+               "消え、ディスクが空きます）/ recreated the stream MAMORI as a "
+               "work "
+               "queue (batches already correlated are gone, the disk is "
+               "freed)\n");
+        return MM_EXIT_OK;
+    default:
+        fprintf(
+            stderr,
+            "mamori hub: ストリーム MAMORI には、まだ相関していないバッチが "
+            "%llu 件あります。相関器を動かして処理し終えてから、もう一度"
+            "実行してください（何も変えていません）/ the stream MAMORI still "
+            "holds %llu messages not yet correlated: let the correlators "
+            "finish them, then run this again (nothing was changed)\n",
+            (unsigned long long)u.due, (unsigned long long)u.due);
+        return MM_EXIT_FAIL;
+    }
+}
+
+static const mm_cli_opt bus_opts[] = {OPT("--bus", K_BUS, true), {0}};
+
 static const mm_cli_opt correlate_opts[] = {
     OPT("--store", K_STORE, true),
     OPT("--bus", K_BUS, true),
@@ -103,5 +148,7 @@ const hub_sub mm_cli_hub_scale_subs[] = {
     {"correlate", correlate_opts, NEED(K_STORE) | NEED(K_BUS), 0,
      "correlate needs --store postgresql://… and --bus nats://…", 0, false,
      run_correlate},
+    {"bus upgrade", bus_opts, NEED(K_BUS), 0,
+     "bus upgrade needs --bus nats://…", 0, false, run_bus_upgrade},
     {0},
 };

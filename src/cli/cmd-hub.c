@@ -132,6 +132,13 @@ static const char usage[] =
     "      [--partitions N]   N 分割を複数の相関器で分担・引き継ぎ / share N "
     "partitions\n"
     "      among correlators, taking over a dead one's\n"
+    "  mamori hub bus upgrade --bus nats://…\n"
+    "      古い mamori "
+    "が作ったストリームを作業キューに作り直す（未処理があれば"
+    "拒否）/\n"
+    "      recreate an older mamori's stream as a work queue (refused while "
+    "it holds\n"
+    "      batches not yet correlated)\n"
     "\n詳細 / details: docs/hub.md, docs/api.md, docs/scale.md,\n"
     "  docs/security.md, docs/notify.md\n";
 

@@ -11,9 +11,8 @@
  * consumer with explicit ack, ingests a fetch as one group (one PostgreSQL
  * transaction), and acks each message only after the commit; on any
  * failure the messages are nak'ed and come back. */
-#include "hub-int.h"
+#include "bus-int.h"
 
-#include <nats/nats.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +32,6 @@
 #define BUS_WAIT_MS 5000
 /* how long a starting process waits for the stream (a leader election) */
 #define BUS_START_WAIT_MS 30000
-/* Server URLs in one --bus list. */
-#define BUS_URLS_MAX 16
 
 struct mm_bus {
     natsConnection *nc;
@@ -158,43 +155,19 @@ static mm_rc ensure_stream(mm_bus *b, int servers, mm_err *err)
 mm_rc mm_bus_open(const char *urls, mm_bus **out, mm_err *err)
 {
     *out = NULL;
-    char copy[2048];
-    if (strlen(urls) >= sizeof copy)
-        return mm_err_set(err, MM_EINVAL, "<bus>", 0, "bus URL list too long");
-    snprintf(copy, sizeof copy, "%s", urls);
-    const char *srv[BUS_URLS_MAX];
-    int n = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t && n < BUS_URLS_MAX;
-         t = strtok_r(NULL, ",", &save))
-        if (strncmp(t, "nats://", 7) == 0)
-            srv[n++] = t;
-    if (n == 0)
-        return mm_err_set(err, MM_EINVAL, "<bus>", 0,
-                          "the bus is nats://HOST:PORT[,nats://…]");
     mm_bus *b = calloc(1, sizeof *b);
     if (!b)
         return mm_err_set(err, MM_ENOMEM, "<bus>", 0, "out of memory");
-    natsOptions *o = NULL;
-    natsStatus s = natsOptions_Create(&o);
-    if (s == NATS_OK)
-        s = natsOptions_SetServers(o, srv, n);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, BUS_WAIT_MS);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(o, -1); /* forever: nodes restart */
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(o, 100);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&b->nc, o);
-    natsOptions_Destroy(o);
+    int n = 0;
+    mm_rc rc = mm_bus__connect(urls, BUS_WAIT_MS, &b->nc, &n, err);
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = BUS_WAIT_MS;
-    if (s == NATS_OK)
-        s = natsConnection_JetStream(&b->js, b->nc, &jo);
-    mm_rc rc = s == NATS_OK ? ensure_stream(b, n, err)
-                            : nats_fail(err, s, 0, "connect");
+    natsStatus s =
+        rc == MM_OK ? natsConnection_JetStream(&b->js, b->nc, &jo) : NATS_OK;
+    if (rc == MM_OK)
+        rc = s == NATS_OK ? ensure_stream(b, n, err)
+                          : nats_fail(err, s, 0, "connect");
     if (rc != MM_OK) {
         mm_bus_close(b);
         return rc;
@@ -509,6 +482,7 @@ static mm_rc ingest_fetch(const char *const *tenant, const char *const *data,
             c->st->duplicates += jobs[i].res.duplicates;
             c->st->campaigns += jobs[i].res.campaigns_opened;
             c->st->warnings += jobs[i].res.warnings;
+            c->st->indicators += jobs[i].res.indicators;
         }
         mm_hub_batch_free(&b[i]);
         free(jobs[i].fwd);
@@ -534,6 +508,11 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
         rc = mm_hub_new(s, p, &h, err);
     corr c = {h, st, 0, NULL};
     struct timespec zero = {0, 0};
+    mm_bus_notice *note = NULL; /* front ends reload at once (bus-notice.c) */
+    mm_err ne;
+    if (rc == MM_OK)
+        (void)mm_bus_notice_open(bus_urls, NULL, &note, &ne);
+    uint64_t mark = 0;
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         size_t n = 0;
         mm_err e;
@@ -544,7 +523,9 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
             snprintf(st->last_error, sizeof st->last_error, "%s", e.msg);
             nanosleep(&(struct timespec){0, 200000000}, NULL);
         }
+        mm_bus_notice_after(note, st, &mark);
     }
+    mm_bus_notice_close(note);
     mm_hub_free(h);
     mm_bus_close(bus);
     mm_store_close(s);
@@ -760,6 +741,11 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
     bool idle = true;
     struct timespec zero = {0, 0};
     mm_hub__corr_health hl = {0};
+    mm_bus_notice *note = NULL; /* front ends reload at once (bus-notice.c) */
+    mm_err ne;
+    if (rc == MM_OK)
+        (void)mm_bus_notice_open(bus_urls, NULL, &note, &ne);
+    uint64_t mark = 0;
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         mm_err e;
         bool ticked = false; /* the store answered this round */
@@ -791,8 +777,10 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
         } else if (ticked || got) {
             mm_hub__corr_ok(&hl, st->failures, log, log_ud);
         }
+        mm_bus_notice_after(note, st, &mark);
         idle = got == 0;
     }
+    mm_bus_notice_close(note);
     mm_hub_free(o.h);
     mm_bus_close(o.bus);
     mm_store_close(o.st);

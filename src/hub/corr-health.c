@@ -18,12 +18,14 @@ void mm_hub__corr_away(mm_hub__corr_health *hl, uint64_t failures,
     hl->failures = failures;
     if (!log)
         return;
+    static const char head[] =
+        "ストアまたはバスに届きません。バッチは戻り、再試行します / the "
+        "store or the bus is away, the batches come back and are retried: ";
     char msg[768];
-    snprintf(msg, sizeof msg,
-             "ストアまたはバスに届きません。バッチは戻り、再試行します / the "
-             "store or the bus is away, the batches come back and are "
-             "retried: %s",
-             why);
+    snprintf(msg, sizeof msg, "%s%s", head, why);
+    for (char *p = msg + sizeof head - 1; *p; p++) /* libpq's: one line */
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
     log(ud, MM_LOG_WARN, msg);
 }
 

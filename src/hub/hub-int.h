@@ -693,4 +693,20 @@ mm_rc mm_hub__prune_steps(mm_store *st, int64_t before_ms, mm_usage_fn fn,
                           void *ud, pthread_mutex_t *mu, const bool *stop,
                           mm_err *err);
 
+/* bus-notice.c: the plain NATS subject mamori.changed (docs/scale.md). A
+ * correlator opens it with wake NULL and sends after a commit that changed
+ * the feed or warnings (mm_bus_notice_after: when the stats' campaigns,
+ * warnings or indicators moved past *mark); a front end opens it with the
+ * condition its background thread waits on, signalled at each notice, and
+ * asks mm_bus_notice_due (true once per notice burst, at most every
+ * 100 ms) whether to reload now. NULL-safe. */
+typedef struct mm_bus_notice mm_bus_notice;
+mm_rc mm_bus_notice_open(const char *urls, pthread_cond_t *wake,
+                         mm_bus_notice **out, mm_err *err);
+void mm_bus_notice_send(mm_bus_notice *n);
+bool mm_bus_notice_due(mm_bus_notice *n, int64_t since_last_ms);
+void mm_bus_notice_close(mm_bus_notice *n);
+void mm_bus_notice_after(mm_bus_notice *n, const mm_hub_correlate_stats *st,
+                         uint64_t *mark);
+
 #endif /* MM_HUB_INT_H */

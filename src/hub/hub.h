@@ -1434,6 +1434,7 @@ typedef struct mm_hub_correlate_stats {
     char last_error[512];
     uint64_t forwards;       /* hop messages published (partitioned) */
     uint64_t forward_events; /* events in them */
+    uint64_t indicators;     /* feed indicators written */
 } mm_hub_correlate_stats;
 /* `mamori hub correlate`: consumes the bus (durable "correlate") into the
  * store until one of the signals in `stop` (blocked by the caller) is
@@ -1849,5 +1850,22 @@ typedef struct mm_store_prune {
     int64_t row_cursor, hold, old_top;
     uint64_t steps; /* steps taken */
 } mm_store_prune;
+
+/* `mamori hub bus upgrade` (bus-stream.c, docs/scale.md): the stream
+ * MAMORI made by an older mamori with the limits policy is deleted and
+ * made again as a work queue, unless messages in it are still to be
+ * correlated (out->due > 0: state MM_BUS_REFUSED, nothing changed). */
+enum {
+    MM_BUS_NO_STREAM,  /* none yet: a front end makes it a work queue */
+    MM_BUS_WORK_QUEUE, /* already one: nothing to do */
+    MM_BUS_REFUSED,    /* limits policy, messages still due */
+    MM_BUS_RECREATED   /* deleted and made again as a work queue */
+};
+typedef struct mm_bus_upgrade {
+    int state;    /* MM_BUS_… */
+    uint64_t due; /* messages not yet delivered, acked or consumed */
+} mm_bus_upgrade;
+mm_rc mm_bus_stream_upgrade(const char *urls, mm_bus_upgrade *out,
+                            mm_err *err);
 
 #endif /* MM_HUB_H */

@@ -129,6 +129,7 @@ struct mm_hub_server {
     bool cstop, cdone;
     pthread_cond_t scv;
     struct sgroup *shead, **stail;
+    mm_bus_notice *notice; /* a front end: correlators' notices */
 };
 
 static double mono_s(void)
@@ -1600,10 +1601,12 @@ static void *bg_main(void *arg)
             mm_hub_console_tick(s->console,
                                 now); /* cases of critical alerts */
         }
-        if (now - last_reload >= 5000) {
+        if (now - last_reload >= 5000 ||
+            mm_bus_notice_due(s->notice, now - last_reload)) {
             last_reload = now;
             mm_hub_reload(s->h, &err);
             mm_hub_sync(s->h, &err); /* retractions made by the CLI */
+            wake_waiters(s, false);  /* long polls hear of it now */
         }
         mm_vec d = {NULL, 0, 0, sizeof(mm_warning)};
         s->st->ops->warning_hooks_due(s->st, now, collect_due, &d, &err);
@@ -1676,6 +1679,7 @@ void mm_hub_server_stop(mm_hub_server *s)
         MHD_stop_daemon(s->d);
     if (s->bg_started)
         pthread_join(s->bg, NULL);
+    mm_bus_notice_close(s->notice); /* its thread signals bg_cv */
     mm_hub_notifier_stop(s->notifier);
     mm_hub_console_free(s->console);
     mm_hub_free(s->h);
@@ -1788,6 +1792,10 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
     if (rc == MM_OK && conf->bus[0]) /* a front end: docs/scale.md */
         rc = mm_store_attach_bus_parts(s->st, conf->bus, conf->bus_partitions,
                                        err);
+    if (rc == MM_OK && conf->bus[0]) { /* without it: the 5 s reload */
+        mm_err ne;
+        (void)mm_bus_notice_open(conf->bus, &s->bg_cv, &s->notice, &ne);
+    }
     if (rc == MM_OK)
         rc = mm_store_background(s->st, err);
     /* a second connection for upload tokens (SQLite; PostgreSQL front

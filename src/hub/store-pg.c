@@ -1576,6 +1576,15 @@ static mm_rc migrate(pg_store *s, int *from, int *to, mm_err *err)
     return rc;
 }
 
+/* libpq prints the server's notices and warnings on stderr by default (a
+ * library prints nothing: a lost connection is reported as an error of
+ * the call that met it). */
+static void quiet_notice(void *ud, const char *msg)
+{
+    (void)ud;
+    (void)msg;
+}
+
 static mm_rc connect_store(const char *uri, pg_store **out, mm_err *err)
 {
     *out = NULL;
@@ -1584,6 +1593,7 @@ static mm_rc connect_store(const char *uri, pg_store **out, mm_err *err)
         return mm_err_set(err, MM_ENOMEM, "postgresql", 0, "out of memory");
     s->base.ops = &pg_ops;
     s->c = PQconnectdb(uri);
+    PQsetNoticeProcessor(s->c, quiet_notice, NULL); /* kept by PQreset */
     if (PQstatus(s->c) != CONNECTION_OK) {
         mm_rc rc = pg_fail(s, NULL, err, "connect");
         pg_close(&s->base);

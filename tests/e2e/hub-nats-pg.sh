@@ -34,11 +34,48 @@ held() {
   pq "SELECT count(*) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756 GROUP BY pid ORDER BY 1" | tr '\n' ' ' | sed 's/ $//'
 }
 held_is() { [ "$(held)" = "$1" ]; }
+# uncampaigned PREFIX: addresses of PREFIX's events sent by two tenants or
+# more that are in no campaign, neither their own nor their /24's
+uncampaigned() {
+  pq "WITH a AS (SELECT src_ip FROM events WHERE event_id LIKE '$1%' GROUP BY src_ip HAVING count(DISTINCT tenant) > 1) SELECT count(*) FROM a WHERE NOT EXISTS (SELECT 1 FROM campaigns c WHERE (c.key_type='ip' AND c.key=a.src_ip) OR (c.key_type='net' AND c.key=regexp_replace(a.src_ip, '[.][0-9]+\$', '.0/24')))"
+}
 backends() { pq "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=2 AND classid=1835888756"; }
 check "two correlators share the 8 partitions (4 each)" until_ok 15 held_is "4 4"
 locks_before=$(backends)
 start_hub "$TMP/f1"; F1=$HUBPID
 start_hub "$TMP/f2"; F2=$HUBPID
+
+# ---- a new indicator reaches a long poll on the other front end at once ------
+# the correlator announces its commit on mamori.changed and the front end
+# reloads then (bus-notice.c), not at its 5-second reload: three rounds,
+# each answered within 1.5 s of the campaign-opening upload
+cat >"$TMP/notice.py" <<'PY'
+import json, sys, threading, time, urllib.request
+p1, p2, ta, tb = [open(sys.argv[1]).read().strip(), open(sys.argv[2]).read().strip()] + sys.argv[3:5]
+def req(port, path, tok, body=None):
+    r = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), body, {"Authorization": "Bearer " + tok})
+    with urllib.request.urlopen(r, timeout=30) as f:
+        return json.loads(f.read() or b"{}")
+out = []
+for i in range(3):
+    cur = int(req(p2, "/api/v1/feed?since=0", ta)["cursor"])
+    got = {}
+    def poll():
+        got["c"] = int(req(p2, "/api/v1/feed?since=%d&wait=20" % cur, ta)["cursor"])
+        got["t"] = time.monotonic()
+    th = threading.Thread(target=poll); th.start(); time.sleep(0.3)
+    for t, tok in (("a", ta), ("b", tb)):
+        req(p1, "/api/v1/events", tok, ('{"@timestamp":"%s","event":{"id":"nt-%s-%d","kind":"alert",'
+            '"severity":"high"},"rule":{"id":"ssh.bruteforce"},"source":{"ip":"47.1.%d.9"}}\n'
+            % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), t, i, i)).encode())
+    acked = time.monotonic(); th.join()
+    out.append("%d" % ((got["t"] - acked) * 1000) if got.get("c", cur) > cur else "none")
+print(" ".join(out))
+PY
+lat=$(python3 "$TMP/notice.py" "$TMP/f1/hub.port" "$TMP/f2/hub.port" "${TOK[ap]}" "${TOK[bp]}")
+echo "# new indicator -> long poll answered on the other front end (ms): $lat"
+check "a long poll on the other front end hears of each new indicator within 1.5 s (notice, not the 5 s reload)" \
+  python3 -c 'import sys; v = sys.argv[1:]; sys.exit(not (len(v) == 3 and all(x.isdigit() and int(x) < 1500 for x in v)))' $lat
 
 # ---- PostgreSQL restarted under load ----------------------------------------
 # shared addresses: every batch number opens campaigns (warnings) at k = 2
@@ -67,6 +104,9 @@ check_eq "no campaign tenant without its warning" 0 \
   "$(pq "SELECT count(*) FROM campaign_hits h WHERE NOT EXISTS (SELECT 1 FROM warnings w WHERE w.kind='hit' AND w.campaign=h.campaign AND w.tenant=h.tenant)")"
 check_eq "every stored event correlated by a partition" 0 \
   "$(pq "SELECT count(*) FROM events e WHERE e.event_id LIKE 'r%' AND NOT EXISTS (SELECT 1 FROM event_parts p WHERE p.tenant=e.tenant AND p.event_id=e.event_id)")"
+check_ge "addresses sent by two tenants or more" 500 \
+  "$(pq "SELECT count(*) FROM (SELECT src_ip FROM events WHERE event_id LIKE 'r%' GROUP BY 1 HAVING count(DISTINCT tenant) > 1) a")"
+check_eq "no campaign lost: each of them is in one (its own or its /24's)" 0 "$(uncampaigned r)"
 for c in c1 c2; do
   check "correlator $c logs the store away and its recovery (ja/en)" \
     grep -q 'recovered' "$TMP/correlate-$c.log"
@@ -101,6 +141,7 @@ check_eq "one correlator: no tenant warned twice of its campaign" 0 \
   "$(pq "SELECT count(*) FROM (SELECT campaign,tenant FROM warnings WHERE kind='hit' GROUP BY 1,2 HAVING count(*)>1) d")"
 check_eq "one correlator: no campaign tenant without its warning" 0 \
   "$(pq "SELECT count(*) FROM campaign_hits h WHERE NOT EXISTS (SELECT 1 FROM warnings w WHERE w.kind='hit' AND w.campaign=h.campaign AND w.tenant=h.tenant)")"
+check_eq "one correlator: no campaign lost" 0 "$(uncampaigned u)"
 check "one correlator: it was not restarted" kill -0 "$CU"
 kill "$F3" "$CU"
 rc=""
