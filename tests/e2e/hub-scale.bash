@@ -269,3 +269,16 @@ cursor_caught_up() { # the front end's feed cursor is the store's
     "$(pq 'SELECT coalesce(max(seq),0) FROM indicators')" ]
 }
 all_acked_stored() { [ "$(acked_stored "$1")" = "missing-or-twice=0 partial=0" ]; }
+
+# The three exactly-once checks of campaigns and warnings after a kill or a
+# restart: no campaign twice for a key, no (campaign, tenant) warned twice,
+# none without its warning. LABEL prefixes the check names.
+campaigns_warned_once() { # campaigns_warned_once [LABEL]
+  local l=${1:-}
+  check_eq "${l}no campaign opened twice for a key" 0 \
+    "$(pq "SELECT count(*) FROM (SELECT key_type,key FROM campaigns GROUP BY 1,2 HAVING count(*)>1) d")"
+  check_eq "${l}no tenant warned twice of its campaign" 0 \
+    "$(pq "SELECT count(*) FROM (SELECT campaign,tenant FROM warnings WHERE kind='hit' GROUP BY 1,2 HAVING count(*)>1) d")"
+  check_eq "${l}no campaign tenant without its warning" 0 \
+    "$(pq "SELECT count(*) FROM campaign_hits h WHERE NOT EXISTS (SELECT 1 FROM warnings w WHERE w.kind='hit' AND w.campaign=h.campaign AND w.tenant=h.tenant)")"
+}
