@@ -71,6 +71,7 @@ void mm_hub_free(mm_hub *h)
     mm_hub_smap_free(&h->thash, NULL);
     free(h->links);
     free(h->allow);
+    mm_hub__prekeys_free(h->pre);
     mm_hub_smap_free(&h->keys, mm_hub__kentry_free);
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
@@ -369,16 +370,6 @@ static mm_rc load_sioc(const mm_stateioc *s, void *ud)
 /* ---- correlation keys -----------------------------------------------------
  */
 
-typedef struct evkeys {
-    char ip[48]; /* source address text when ip_ok */
-    char k[5][320];
-    size_t len[5];
-    uint64_t hash[5]; /* in h->keys */
-    unsigned n;
-    bool ip_ok;     /* the source address may be shared */
-    bool domain_ok; /* the domain may be shared */
-} evkeys;
-
 static __uint128_t addr_u128(const mm_addr *a)
 {
     unsigned n = a->family == 4 ? 4 : 16;
@@ -550,6 +541,7 @@ static void event_keys(const mm_hub *h, const mm_addr *src,
                        evkeys *o)
 {
     o->n = 0;
+    memset(o->ke, 0, sizeof o->ke);
     /* without an engine (a front end): every key the engine may keep */
     o->ip_ok = src->family && !mm_addr_is_reserved(src) &&
                (!h || (!mm_hub_allowed(h, src) && !tenant_range(h, src)));
@@ -664,10 +656,35 @@ static void keys_only(evkeys *ks, const char *types)
             memcpy(ks->k[n], ks->k[i], ks->len[i] + 1);
             ks->len[n] = ks->len[i];
             ks->hash[n] = ks->hash[i];
+            ks->ke[n] = ks->ke[i];
         }
         n++;
     }
     ks->n = n;
+}
+
+void mm_hub__event_keys(const mm_hub *h, const mm_hub_event *e, evkeys *o)
+{
+    event_keys(h, &e->src, e->src_text, e->domain, e->rule_id, e->path,
+               e->users_hash, o);
+}
+
+mm_rc mm_hub__key_entry(mm_hub *h, const evkeys *ks, unsigned k, kentry **out)
+{
+    *out = NULL;
+    if (h->keys.n >= mm_hub__keys_limit(h) &&
+        !mm_hub_smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key &&
+        !mm_hub__keys_room(h))
+        return MM_OK; /* full of keys that may still make a campaign */
+    smap_ent *e;
+    if (mm_hub_smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) !=
+        MM_OK)
+        return MM_ENOMEM;
+    kentry *ke = e->val;
+    if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
+        return MM_ENOMEM;
+    *out = ke;
+    return MM_OK;
 }
 
 /* Keys of an event to be correlated a few events later: computed now, and
@@ -971,18 +988,11 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
      * does not produce a warning per key. */
     bool acted = *acted_io;
     for (unsigned k = 0; k < ks->n; k++) {
-        smap_ent *e;
-        if (h->keys.n >= mm_hub__keys_limit(h) &&
-            !mm_hub_smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])
-                 ->key &&
-            !mm_hub__keys_room(h))
-            continue; /* full of keys that may still make a campaign */
-        if (mm_hub_smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k],
-                              &e) != MM_OK)
+        kentry *ke = ks->ke[k]; /* resolved ahead by the prekeys thread */
+        if (!ke && mm_hub__key_entry(h, ks, k, &ke) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
-        kentry *ke = e->val;
-        if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
-            return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+        if (!ke)
+            continue; /* the index is full */
         if (ts > ke->last_ts)
             ke->last_ts = ts;
         /* the tenant's sighting of this key */
@@ -1371,6 +1381,100 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     return rc;
 }
 
+/* Stores a checked job's events; dups[i] tells which were there already. */
+static mm_rc store_batch(ingest_ctx *x, mm_hub_ingest_job *j, bool *dups)
+{
+    mm_hub *h = x->h;
+    const mm_hub_batch *b = j->batch;
+    if (h->st->ops->put_events)
+        return h->st->ops->put_events(h->st, j->tenant->id, b->ev, b->n,
+                                      x->now, x->now + FUTURE_SKEW_MS, dups,
+                                      x->err);
+    for (size_t i = 0; i < b->n; i++) {
+        mm_hub_event e = b->ev[i];
+        if (e.ts_ms > x->now + FUTURE_SKEW_MS)
+            e.ts_ms = x->now;
+        mm_rc rc = mm_store_put_event(h->st, j->tenant->id, &e, x->now,
+                                      &dups[i], x->err);
+        if (rc != MM_OK)
+            return rc;
+    }
+    return MM_OK;
+}
+
+/* Correlates a stored job's fresh events in order (with their alerts'
+ * outbox messages, as ingest_one does); the keys of the first ones were
+ * resolved by the prekeys thread, from event number `first` of the group. */
+static mm_rc correlate_batch(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j,
+                             const bool *dups, size_t first)
+{
+    mm_hub *h = x->h;
+    const mm_hub_batch *b = j->batch;
+    x->res = &j->res;
+    evkeys own;
+    for (size_t i = 0; i < b->n; i++) {
+        if (dups[i]) {
+            j->res.duplicates++;
+            continue;
+        }
+        j->res.accepted++;
+        mm_hub_event e = b->ev[i];
+        if (e.ts_ms > x->now + FUTURE_SKEW_MS)
+            e.ts_ms = x->now; /* as stored: see ingest_one */
+        mm_rc rc =
+            mm_hub__outbox_alert(h->st, j->tenant->id, &e, x->now, x->err);
+        evkeys *ks = mm_hub__prekeys_get(h, first + i);
+        if (!ks) {
+            mm_hub__event_keys(h, &e, &own);
+            ks = &own;
+        }
+        bool acted = false;
+        if (rc == MM_OK)
+            rc = correlate_keys(x, ti, e.ts_ms, e.severity, &e.src, e.domain,
+                                ks, &acted);
+        if (rc != MM_OK)
+            return rc;
+    }
+    return MM_OK;
+}
+
+/* The group with its keys resolved on the prekeys thread: every batch is
+ * stored first while that thread works, then each one's fresh events are
+ * correlated in order. The store ends with the same rows and memory with
+ * the same state as ingest_one batch after batch would leave: correlation
+ * reads nothing from the events table. */
+static mm_rc ingest_prekeyed(ingest_ctx *x, mm_hub_ingest_job *jobs, size_t n,
+                             const int *tis)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (jobs[i].rc == MM_OK)
+            total += jobs[i].batch->n;
+    bool *dups = malloc((total ? total : 1) * sizeof *dups);
+    mm_rc rc =
+        dups ? MM_OK
+             : mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    size_t off = 0;
+    for (size_t i = 0; i < n && rc == MM_OK; i++)
+        if (jobs[i].rc == MM_OK) {
+            rc = store_batch(x, &jobs[i], dups + off);
+            off += jobs[i].batch->n;
+        }
+    /* always waited for: the thread must be out of the index before it is
+     * used or rebuilt */
+    if (mm_hub__prekeys_wait(x->h) != MM_OK && rc == MM_OK)
+        rc = mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    off = 0;
+    for (size_t i = 0; i < n && rc == MM_OK; i++)
+        if (jobs[i].rc == MM_OK) {
+            rc = correlate_batch(x, (unsigned)tis[i], &jobs[i], dups + off,
+                                 off);
+            off += jobs[i].batch->n;
+        }
+    free(dups);
+    return rc;
+}
+
 mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
                           int64_t now_ms, mm_err *err)
 {
@@ -1421,11 +1525,18 @@ mm_rc mm_hub_ingest_group(mm_hub *h, mm_hub_ingest_job *jobs, size_t n,
     /* campaigns due since the last rebuild (the replay writes nothing) */
     if (rc == MM_OK && !h->st->ops->ingest_only)
         rc = mm_hub__close_due(&x);
-    for (size_t i = 0; i < n && rc == MM_OK; i++) {
-        if (jobs[i].rc != MM_OK)
-            continue;
-        rc = ingest_one(&x, (unsigned)tis[i], &jobs[i]);
-        last = &jobs[i];
+    if (rc == MM_OK && mm_hub__prekeys_start(h, jobs, n)) {
+        rc = ingest_prekeyed(&x, jobs, n, tis);
+        for (size_t i = 0; i < n; i++)
+            if (jobs[i].rc == MM_OK)
+                last = &jobs[i];
+    } else {
+        for (size_t i = 0; i < n && rc == MM_OK; i++) {
+            if (jobs[i].rc != MM_OK)
+                continue;
+            rc = ingest_one(&x, (unsigned)tis[i], &jobs[i]);
+            last = &jobs[i];
+        }
     }
     /* indicators written by the flush count for the group's last batch */
     if (rc == MM_OK && last)

@@ -259,6 +259,8 @@ struct mm_hub {
     /* called before each group's commit (hop.c) */
     mm_hub_precommit_fn precommit;
     void *precommit_ud;
+    struct prekeys
+        *pre; /* the second thread resolving keys (prekeys.c), or NULL */
 };
 
 /* The correlation index's cap (p.keys_max, or MM_HUB_KEYS_MAX when 0). */
@@ -266,6 +268,44 @@ static inline size_t mm_hub__keys_limit(const mm_hub *h)
 {
     return h->p.keys_max ? h->p.keys_max : MM_HUB_KEYS_MAX;
 }
+
+/* An event's correlation keys, most specific first (ip, net, domain, sig,
+ * users), with their hashes in h->keys; ke[k] is key k's entry when the
+ * prekeys thread resolved it, else NULL. */
+typedef struct evkeys {
+    char ip[48]; /* source address text when ip_ok */
+    char k[MM_HUB_EVENT_KEYS][320];
+    size_t len[MM_HUB_EVENT_KEYS];
+    uint64_t hash[MM_HUB_EVENT_KEYS];
+    kentry *ke[MM_HUB_EVENT_KEYS];
+    unsigned n;
+    bool ip_ok;     /* the source address may be shared */
+    bool domain_ok; /* the domain may be shared */
+} evkeys;
+
+/* The keys of e as the engine h correlates them (ke all NULL). */
+void mm_hub__event_keys(const mm_hub *h, const mm_hub_event *e, evkeys *o);
+/* Key k of ks's entry in h->keys, created when missing; *out NULL when the
+ * index is at its cap and no key can be evicted. MM_ENOMEM only. */
+mm_rc mm_hub__key_entry(mm_hub *h, const evkeys *ks, unsigned k, kentry **out);
+
+/* ---- keys resolved on a second thread (prekeys.c) -------------------------
+ * While the committer writes a group's events into the store, the prekeys
+ * thread derives each event's keys and finds or creates their entries, so
+ * the correlation after the inserts only updates entries in hand. Only
+ * h->keys is touched meanwhile, and only by that thread. */
+typedef struct prekeys prekeys;
+/* Starts resolving the keys of the first events of the checked jobs
+ * (jobs[i].rc == MM_OK), in order; false (nothing started) when the engine
+ * has no prekeys thread, the group is small, or the index is too near its
+ * cap for entries to stay put until they are used. */
+bool mm_hub__prekeys_start(mm_hub *h, const mm_hub_ingest_job *jobs, size_t n);
+/* Waits for the thread; MM_ENOMEM when it ran out of memory. */
+mm_rc mm_hub__prekeys_wait(mm_hub *h);
+/* The resolved keys of the i-th event of the started group (counting the
+ * checked jobs' events in order), NULL past those resolved. */
+evkeys *mm_hub__prekeys_get(mm_hub *h, size_t i);
+void mm_hub__prekeys_free(prekeys *p);
 
 /* One ingest (or replay) in progress. */
 typedef struct ingest_ctx {

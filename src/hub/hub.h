@@ -1822,6 +1822,11 @@ typedef struct mm_hub_fwd {
 typedef mm_rc (*mm_hub_precommit_fn)(void *ud, const mm_hub_ingest_job *jobs,
                                      size_t n, mm_err *err);
 void mm_hub_set_precommit(mm_hub *h, mm_hub_precommit_fn fn, void *ud);
+/* Starts the engine's second thread, which resolves a group's correlation
+ * keys while mm_hub_ingest_group writes its events (prekeys.c); for a
+ * process that ingests on one thread while another core is free (the
+ * embedded hub's committer). Results are the same with or without it. */
+mm_rc mm_hub_set_prekeys(mm_hub *h, mm_err *err);
 /* The precommit of a partitioned correlator: every job's forwards
  * published to the bus, grouped by (partition, hop) into one message each
  * (subject mamori.part.<q>.<tenant>, header Mamori-Hop, Nats-Msg-Id

@@ -1811,6 +1811,9 @@ mm_rc mm_hub_server_start(const mm_hub_server_conf *conf, mm_hub_server **out,
         s->sst = NULL;
     if (rc == MM_OK)
         rc = mm_hub_new(s->st, &conf->params, &s->h, err);
+    /* the committer correlates what it writes: keys on the other core */
+    if (rc == MM_OK && !conf->bus[0])
+        rc = mm_hub_set_prekeys(s->h, err);
     if (rc == MM_OK)
         rc = mm_hub_console_new(s->st, &s->mu, &s->conf, &s->console, err);
     if (rc == MM_OK)

@@ -777,6 +777,105 @@ static void test_ingest_group(void **state)
         mm_hub_batch_free(&b[i]);
 }
 
+/* One NDJSON batch of n alerts for job j: addresses from a small pool so
+ * tenants share them, some with a domain, one far in the future. */
+static void prekeys_batch(int j, int n, mm_hub_batch *b)
+{
+    size_t cap = (size_t)n * 320 + 1;
+    char *buf = malloc(cap);
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        char t[32];
+        mm_time_format(i == 7 ? NOW + 10 * HOUR_MS : T0 + (j * n + i) * 1000LL,
+                       t, sizeof t);
+        o += (size_t)snprintf(
+            buf + o, cap - o,
+            "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"e%d-%d\","
+            "\"kind\":\"alert\",\"severity\":%d},\"rule\":{\"id\":"
+            "\"ssh.bruteforce\"},\"source\":{\"ip\":\"45.9.%d.%d\"}%s}\n",
+            t, j % 5, i, 1 + i % 4, i % 7, i % 13,
+            i % 5 == 0 ? ",\"url\":{\"domain\":\"evil-c2.example\"}" : "");
+    }
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(buf, o, false, b, &err), MM_OK);
+    free(buf);
+}
+
+/* Runs the same group of batches through f's engine. */
+static void prekeys_group(fx *f, int nb, int n, mm_hub_ingest_result *res)
+{
+    static const char *const who[] = {"a", "b", "c", "m", "b", "a"};
+    mm_hub_batch b[6];
+    mm_hub_ingest_job j[6];
+    memset(j, 0, sizeof j);
+    for (int i = 0; i < nb; i++) {
+        prekeys_batch(i, n, &b[i]);
+        j[i].tenant = mm_hub_tenant_by_id(f->h, who[i]);
+        j[i].batch = &b[i];
+    }
+    mm_err err;
+    assert_int_equal(mm_hub_ingest_group(f->h, j, (size_t)nb, NOW, &err),
+                     MM_OK);
+    for (int i = 0; i < nb; i++) {
+        assert_int_equal(j[i].rc, MM_OK);
+        res[i] = j[i].res;
+        mm_hub_batch_free(&b[i]);
+    }
+}
+
+/* The prekeys thread changes nothing but the thread the keys are resolved
+ * on: two engines, one with it, get the same groups (duplicates inside the
+ * group and against stored rows, a clamped future event, shared addresses
+ * and a domain) and end with the same counts, campaigns, warnings and
+ * index. */
+static void test_prekeys_same_results(void **state)
+{
+    fx *f = *state, *g;
+    assert_int_equal(setup((void **)&g), 0);
+    start(f, 2);
+    start(g, 2);
+    mm_err err;
+    assert_int_equal(mm_hub_set_prekeys(g->h, &err), MM_OK);
+    const int sizes[][2] = {{6, 150}, {2, 20}, {6, 150}, {3, 400}};
+    for (size_t r = 0; r < sizeof sizes / sizeof *sizes; r++) {
+        mm_hub_ingest_result rf[6], rg[6];
+        prekeys_group(f, sizes[r][0], sizes[r][1], rf);
+        prekeys_group(g, sizes[r][0], sizes[r][1], rg);
+        for (int i = 0; i < sizes[r][0]; i++) {
+            assert_int_equal(rf[i].accepted, rg[i].accepted);
+            assert_int_equal(rf[i].duplicates, rg[i].duplicates);
+            assert_int_equal(rf[i].campaigns_opened, rg[i].campaigns_opened);
+            assert_int_equal(rf[i].warnings, rg[i].warnings);
+            assert_int_equal(rf[i].indicators, rg[i].indicators);
+        }
+    }
+    assert_true(campaigns(f) > 0);
+    assert_int_equal(f->h->keys.n, g->h->keys.n);
+    mm_buf bf, bg;
+    mm_buf_init(&bf, 1 << 22);
+    mm_buf_init(&bg, 1 << 22);
+    assert_int_equal(mm_hub_campaigns_json(f->st, &bf, &err), MM_OK);
+    assert_int_equal(mm_hub_campaigns_json(g->st, &bg, &err), MM_OK);
+    assert_string_equal(bf.data, bg.data);
+    mm_buf_free(&bf);
+    mm_buf_free(&bg);
+    static const char *const tenants[] = {"a", "b", "c", "m", "x", "n"};
+    for (size_t t = 0; t < sizeof tenants / sizeof *tenants; t++) {
+        wl *wf = warnings_of(f, tenants[t]), *wg = warnings_of(g, tenants[t]);
+        assert_int_equal(wf->n, wg->n);
+        for (int i = 0; i < wf->n && i < 8; i++)
+            assert_string_equal(wf->en[i], wg->en[i]);
+        free(wf);
+        free(wg);
+    }
+    mm_store_stats sf, sg;
+    assert_int_equal(mm_store_stats_get(f->st, &sf, &err), MM_OK);
+    assert_int_equal(mm_store_stats_get(g->st, &sg, &err), MM_OK);
+    assert_int_equal(sf.events, sg.events);
+    assert_int_equal(sf.max_ts, sg.max_ts);
+    teardown((void **)&g);
+}
+
 static void test_users_and_sig_keys(void **state)
 {
     fx *f = *state;
@@ -1065,6 +1164,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_net_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prekeys_same_results, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_campaign_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_cap_evicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_cap_full, setup, teardown),
