@@ -669,7 +669,8 @@ void mm_hub__event_keys(const mm_hub *h, const mm_hub_event *e, evkeys *o)
                e->users_hash, o);
 }
 
-mm_rc mm_hub__key_entry(mm_hub *h, const evkeys *ks, unsigned k, kentry **out)
+mm_rc mm_hub__key_resolve(mm_hub *h, const evkeys *ks, unsigned k,
+                          kentry **out)
 {
     *out = NULL;
     if (h->keys.n >= mm_hub__keys_limit(h) &&
@@ -989,7 +990,7 @@ static mm_rc correlate_keys(ingest_ctx *x, unsigned ti, int64_t ts, int sev,
     bool acted = *acted_io;
     for (unsigned k = 0; k < ks->n; k++) {
         kentry *ke = ks->ke[k]; /* resolved ahead by the prekeys thread */
-        if (!ke && mm_hub__key_entry(h, ks, k, &ke) != MM_OK)
+        if (!ke && mm_hub__key_resolve(h, ks, k, &ke) != MM_OK)
             return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
         if (!ke)
             continue; /* the index is full */

@@ -287,7 +287,8 @@ typedef struct evkeys {
 void mm_hub__event_keys(const mm_hub *h, const mm_hub_event *e, evkeys *o);
 /* Key k of ks's entry in h->keys, created when missing; *out NULL when the
  * index is at its cap and no key can be evicted. MM_ENOMEM only. */
-mm_rc mm_hub__key_entry(mm_hub *h, const evkeys *ks, unsigned k, kentry **out);
+mm_rc mm_hub__key_resolve(mm_hub *h, const evkeys *ks, unsigned k,
+                          kentry **out);
 
 /* ---- keys resolved on a second thread (prekeys.c) -------------------------
  * While the committer writes a group's events into the store, the prekeys

@@ -62,7 +62,7 @@ static mm_rc resolve(prekeys *p)
         }
         evkeys *ks = &p->keys[i];
         for (unsigned k = 0; k < ks->n; k++)
-            if (mm_hub__key_entry(h, ks, k, &ks->ke[k]) != MM_OK)
+            if (mm_hub__key_resolve(h, ks, k, &ks->ke[k]) != MM_OK)
                 return MM_ENOMEM;
     }
     return MM_OK;
