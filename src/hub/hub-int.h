@@ -371,6 +371,13 @@ mm_rc mm_hub__mail_conf_set(mm_hub_mail_conf *mc, const char *dir,
 /* The SQLite connection of a store opened by mm_store_sqlite_open, and its
  * path (for messages). */
 struct sqlite3 *mm_hub__sqlite_db(mm_store *s, const char **path);
+/* store-sqlite-migrate.c: brings the schema of the SQLite store at `path`
+ * to the latest version (PRAGMA user_version, one transaction per step)
+ * and rebuilds the critical-alert index when the critical-rule list
+ * changed; run at open after the base schema. */
+mm_rc mm_hub__sq_migrate(struct sqlite3 *db, const char *path, mm_err *err);
+/* The schema version mm_hub__sq_migrate brings a store to. */
+int mm_hub__sq_schema_version(void);
 /* The outbox columns both back ends read, in their order. */
 #define MM_HUB_OUTBOX_COLS                                                    \
     "SELECT id,pref,tenant,channel,target,warning,severity,created,digest,"   \

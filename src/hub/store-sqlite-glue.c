@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* store-sqlite-glue.c — the SQLite side of the sensor's own reports
  * (mamori.block counters, mamori.status health): found through a partial
- * index over the events whose JSON names a "mamori.*" dataset, so a
- * summary reads those few rows, never the tenant's alerts. */
+ * index over the events of kind "event" (never the tenant's alerts),
+ * keeping those whose JSON names a "mamori.*" dataset. */
 #include "hub-int.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The partial index's condition; the queries repeat it word for word so
- * SQLite's planner can use the index. */
+/* The queries' condition. The partial index events_mamori (made at open,
+ * store-sqlite-migrate.c) covers kind='event' alone: the instr() test in
+ * the index cost ~25 % of insert speed, in the queries it reads only the
+ * tenant's events of the time range. */
 #define MAMORI_DATASET "kind='event' AND instr(json,'\"dataset\":\"mamori.')>0"
-
-static const char glue_schema[] =
-    "CREATE INDEX IF NOT EXISTS events_mamori ON events(tenant,ts) "
-    "WHERE " MAMORI_DATASET ";";
 
 static mm_rc fail(mm_store *s, mm_err *err, const char *what)
 {
@@ -46,8 +44,7 @@ mm_rc mm_hub__sq_dataset_events(mm_store *s, const char *tenant,
     mm_rc rc = mm_hub__dataset_pattern(dataset, pat, sizeof pat, err);
     if (rc != MM_OK)
         return rc;
-    if (sqlite3_exec(db, glue_schema, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(
+    if (sqlite3_prepare_v2(
             db,
             newest
                 ? "SELECT ts,kind,json FROM events INDEXED BY events_mamori "
