@@ -1849,6 +1849,9 @@ typedef struct mm_store_prune {
     char month[64];
     int64_t row_cursor, hold, old_top;
     uint64_t steps; /* steps taken */
+    /* the saved cursor, when it was past every row and the walk started
+     * again from the lowest id (0: it was not) */
+    int64_t cursor_reset;
 } mm_store_prune;
 
 /* `mamori hub bus upgrade` (bus-stream.c, docs/scale.md): the stream
