@@ -93,7 +93,7 @@ static int run_bus_upgrade(hub_args *a)
 {
     mm_err err;
     mm_bus_upgrade u;
-    mm_rc r = mm_bus_stream_upgrade(a->bus, &u, &err);
+    mm_rc r = mm_bus_stream_upgrade(a->bus, HAS(a, K_FORCE), &u, &err);
     if (r != MM_OK)
         return mm_cli_hub_fail_rc(r, &err);
     switch (u.state) {
@@ -117,6 +117,22 @@ static int run_bus_upgrade(hub_args *a)
                "queue (batches already correlated are gone, the disk is "
                "freed)\n");
         return MM_EXIT_OK;
+    case MM_BUS_ATTACHED:
+        fprintf(
+            stderr,
+            "mamori hub: 相関器が接続中です（コンシューマ %s に待機中の"
+            "取得要求が %llu 件）。相関器とフロントエンドを止めてから、"
+            "もう一度実行してください（フロントエンドは送信するだけなので"
+            "ここからは見えません。止めたことを確かめてから --force で"
+            "実行できます）。何も変えていません / a correlator is "
+            "attached (consumer %s has %llu pull request(s) waiting): stop "
+            "the correlators and the front ends, then run this again "
+            "(front ends only publish, so they cannot be seen from here; "
+            "once you are sure they are stopped, --force skips this "
+            "check). Nothing was changed\n",
+            u.consumer, (unsigned long long)u.waiting, u.consumer,
+            (unsigned long long)u.waiting);
+        return MM_EXIT_FAIL;
     default:
         fprintf(
             stderr,
@@ -130,7 +146,8 @@ static int run_bus_upgrade(hub_args *a)
     }
 }
 
-static const mm_cli_opt bus_opts[] = {OPT("--bus", K_BUS, true), {0}};
+static const mm_cli_opt bus_opts[] = {
+    OPT("--bus", K_BUS, true), OPT("--force", K_FORCE, false), {0}};
 
 static const mm_cli_opt correlate_opts[] = {
     OPT("--store", K_STORE, true),

@@ -132,7 +132,7 @@ static const char usage[] =
     "      [--partitions N]   N 分割を複数の相関器で分担・引き継ぎ / share N "
     "partitions\n"
     "      among correlators, taking over a dead one's\n"
-    "  mamori hub bus upgrade --bus nats://…\n"
+    "  mamori hub bus upgrade --bus nats://… [--force]\n"
     "      古い mamori "
     "が作ったストリームを作業キューに作り直す（未処理があれば"
     "拒否）/\n"

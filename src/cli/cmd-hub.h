@@ -55,6 +55,7 @@ enum {
     K_VALUE,
     K_REASON,
     K_PARTITIONS,
+    K_FORCE,
 };
 #define SAN_MAX 64u
 /* Keys from K_EXT up are kept in hub_args.ext (not in `given`). */

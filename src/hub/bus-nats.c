@@ -492,6 +492,17 @@ static mm_rc ingest_fetch(const char *const *tenant, const char *const *data,
     return rc;
 }
 
+/* The notice a correlator sends after a commit that changed what front
+ * ends serve, so they reload at once (bus-notice.c). Best effort: without
+ * it (NULL) front ends still reload every 5 s. */
+static mm_bus_notice *correlator_notice(const char *bus_urls)
+{
+    mm_bus_notice *note = NULL;
+    mm_err ne;
+    (void)mm_bus_notice_open(bus_urls, NULL, &note, &ne);
+    return note;
+}
+
 mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
                            const mm_hub_params *p, size_t group,
                            const sigset_t *stop, mm_hub_correlate_stats *st,
@@ -508,10 +519,7 @@ mm_rc mm_hub_correlate_run(const char *store_uri, const char *bus_urls,
         rc = mm_hub_new(s, p, &h, err);
     corr c = {h, st, 0, NULL};
     struct timespec zero = {0, 0};
-    mm_bus_notice *note = NULL; /* front ends reload at once (bus-notice.c) */
-    mm_err ne;
-    if (rc == MM_OK)
-        (void)mm_bus_notice_open(bus_urls, NULL, &note, &ne);
+    mm_bus_notice *note = rc == MM_OK ? correlator_notice(bus_urls) : NULL;
     uint64_t mark = 0;
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         size_t n = 0;
@@ -741,10 +749,7 @@ mm_rc mm_hub_correlate_run_parts(const char *store_uri, const char *bus_urls,
     bool idle = true;
     struct timespec zero = {0, 0};
     mm_hub__corr_health hl = {0};
-    mm_bus_notice *note = NULL; /* front ends reload at once (bus-notice.c) */
-    mm_err ne;
-    if (rc == MM_OK)
-        (void)mm_bus_notice_open(bus_urls, NULL, &note, &ne);
+    mm_bus_notice *note = rc == MM_OK ? correlator_notice(bus_urls) : NULL;
     uint64_t mark = 0;
     while (rc == MM_OK && sigtimedwait(stop, NULL, &zero) < 0) {
         mm_err e;

@@ -5,14 +5,22 @@
  * retention in place, so it is deleted and made again as a work queue
  * (the way mm_bus_open makes it). Only when nothing in it is still to be
  * correlated: every message on a subject some consumer covers, and no
- * consumer with messages not yet delivered or not yet acked. */
+ * consumer with messages not yet delivered or not yet acked. And only when
+ * no correlator is attached (unless forced): its pull subscription would
+ * be bound to a consumer deleted under it. */
 #include "bus-int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STREAM "MAMORI"
+/* A correlator's fetch waits 500 ms (mm_bus_consume's callers) and the
+ * next one follows at once: looked at 5 times over 0.8 s, a correlator
+ * that is running has a pull request waiting in at least one look. */
+#define ATTACH_LOOKS 5
+#define ATTACH_GAP_NS 200000000L
 
 /* NATS subject matching: `filter` may hold `*` (one token) and a final
  * `>` (the rest); an empty filter takes every subject. */
@@ -78,6 +86,35 @@ static mm_rc still_due(jsCtx *js, uint64_t *due, mm_err *err)
                             STREAM, natsStatus_GetText(s), (int)jerr);
 }
 
+/* Pull requests waiting on the stream's consumers (NumWaiting): a
+ * correlator attached. out->consumer names one of them. */
+static mm_rc attached(jsCtx *js, mm_bus_upgrade *out, mm_err *err)
+{
+    natsStatus s = NATS_OK;
+    jsErrCode jerr = 0;
+    for (int k = 0; s == NATS_OK && k < ATTACH_LOOKS && !out->waiting; k++) {
+        if (k)
+            nanosleep(&(struct timespec){0, ATTACH_GAP_NS}, NULL);
+        jsConsumerInfoList *cl = NULL;
+        s = js_Consumers(&cl, js, STREAM, NULL, &jerr);
+        for (int i = 0; s == NATS_OK && cl && i < cl->Count; i++) {
+            const jsConsumerInfo *ci = cl->List[i];
+            if (ci->NumWaiting <= 0)
+                continue;
+            out->waiting += (uint64_t)ci->NumWaiting;
+            snprintf(out->consumer, sizeof out->consumer, "%s",
+                     ci->Name ? ci->Name : "");
+        }
+        jsConsumerInfoList_Destroy(cl);
+        if (s == NATS_NOT_FOUND)
+            s = NATS_OK; /* no consumer */
+    }
+    return s == NATS_OK
+               ? MM_OK
+               : mm_err_set(err, MM_EIO, "<bus>", 0, "nats stream %s: %s (%d)",
+                            STREAM, natsStatus_GetText(s), (int)jerr);
+}
+
 /* The stream's retention: *exists, *queue (a work queue already). */
 static mm_rc stream_kind(jsCtx *js, bool *exists, bool *queue, mm_err *err)
 {
@@ -107,7 +144,8 @@ static mm_rc js_connect(const char *urls, natsConnection **nc, jsCtx **js,
     return rc;
 }
 
-mm_rc mm_bus_stream_upgrade(const char *urls, mm_bus_upgrade *out, mm_err *err)
+mm_rc mm_bus_stream_upgrade(const char *urls, bool force, mm_bus_upgrade *out,
+                            mm_err *err)
 {
     memset(out, 0, sizeof *out);
     natsConnection *nc = NULL;
@@ -121,6 +159,10 @@ mm_rc mm_bus_stream_upgrade(const char *urls, mm_bus_upgrade *out, mm_err *err)
                          : MM_BUS_REFUSED;
     if (rc == MM_OK && exists && !queue)
         rc = still_due(js, &out->due, err);
+    if (rc == MM_OK && out->state == MM_BUS_REFUSED && !out->due && !force)
+        rc = attached(js, out, err);
+    if (out->waiting)
+        out->state = MM_BUS_ATTACHED;
     if (rc == MM_OK && out->state == MM_BUS_REFUSED && out->due == 0) {
         jsErrCode jerr = 0;
         natsStatus s = js_DeleteStream(js, STREAM, NULL, &jerr);

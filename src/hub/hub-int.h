@@ -736,10 +736,11 @@ void mm_hub__corr_ok(mm_hub__corr_health *hl, uint64_t failures, mm_log_fn log,
                      void *ud);
 
 /* prune-steps.c: retention through events_prune_step, the caller holding
- * `mu`, which is given back between steps; stops early when *stop. */
+ * `mu`, which is given back between steps; stops early when *stop. A row
+ * cursor the store found past every row is logged (log may be NULL). */
 mm_rc mm_hub__prune_steps(mm_store *st, int64_t before_ms, mm_usage_fn fn,
                           void *ud, pthread_mutex_t *mu, const bool *stop,
-                          mm_err *err);
+                          mm_log_fn log, void *log_ud, mm_err *err);
 
 /* bus-notice.c: the plain NATS subject mamori.changed (docs/scale.md). A
  * correlator opens it with wake NULL and sends after a commit that changed

@@ -1854,23 +1854,32 @@ typedef struct mm_store_prune {
     char month[64];
     int64_t row_cursor, hold, old_top;
     uint64_t steps; /* steps taken */
+    /* the saved cursor, when it was past every row and the walk started
+     * again from the lowest id (0: it was not) */
+    int64_t cursor_reset;
 } mm_store_prune;
 
 /* `mamori hub bus upgrade` (bus-stream.c, docs/scale.md): the stream
  * MAMORI made by an older mamori with the limits policy is deleted and
  * made again as a work queue, unless messages in it are still to be
- * correlated (out->due > 0: state MM_BUS_REFUSED, nothing changed). */
+ * correlated (out->due > 0: state MM_BUS_REFUSED, nothing changed) or,
+ * without `force`, a correlator is attached (a pull request of one of its
+ * consumers waiting: MM_BUS_ATTACHED, nothing changed). Front ends only
+ * publish: JetStream cannot show them. */
 enum {
     MM_BUS_NO_STREAM,  /* none yet: a front end makes it a work queue */
     MM_BUS_WORK_QUEUE, /* already one: nothing to do */
     MM_BUS_REFUSED,    /* limits policy, messages still due */
-    MM_BUS_RECREATED   /* deleted and made again as a work queue */
+    MM_BUS_RECREATED,  /* deleted and made again as a work queue */
+    MM_BUS_ATTACHED    /* limits policy, a correlator still fetching */
 };
 typedef struct mm_bus_upgrade {
-    int state;    /* MM_BUS_… */
-    uint64_t due; /* messages not yet delivered, acked or consumed */
+    int state;         /* MM_BUS_… */
+    uint64_t due;      /* messages not yet delivered, acked or consumed */
+    uint64_t waiting;  /* pull requests of correlators seen waiting */
+    char consumer[64]; /* the consumer of one of them */
 } mm_bus_upgrade;
-mm_rc mm_bus_stream_upgrade(const char *urls, mm_bus_upgrade *out,
+mm_rc mm_bus_stream_upgrade(const char *urls, bool force, mm_bus_upgrade *out,
                             mm_err *err);
 
 #endif /* MM_HUB_H */

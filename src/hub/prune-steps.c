@@ -6,17 +6,35 @@
  * catch-up prune of a large PostgreSQL store takes tens of seconds). */
 #include "hub-int.h"
 
+#include <stdio.h>
 #include <time.h>
+
+static void log_cursor_reset(const mm_store_prune *p, mm_log_fn log,
+                             void *log_ud)
+{
+    char msg[300];
+    snprintf(msg, sizeof msg,
+             "保存期間の行カーソル %lld が最大の id を超えていたため、最小の "
+             "id から削除をやり直します / the retention row cursor %lld was "
+             "past every event id (a restored database?): the row prune "
+             "starts again from the lowest id",
+             (long long)p->cursor_reset, (long long)p->cursor_reset);
+    log(log_ud, MM_LOG_WARN, msg);
+}
 
 mm_rc mm_hub__prune_steps(mm_store *st, int64_t before_ms, mm_usage_fn fn,
                           void *ud, pthread_mutex_t *mu, const bool *stop,
-                          mm_err *err)
+                          mm_log_fn log, void *log_ud, mm_err *err)
 {
     mm_store_prune p = {.before_ms = before_ms};
     bool more = true;
     mm_rc rc = MM_OK;
     while (rc == MM_OK && more && !*stop) {
         rc = st->ops->events_prune_step(st, &p, fn, ud, &more, err);
+        if (p.cursor_reset && log) {
+            log_cursor_reset(&p, log, log_ud);
+            p.cursor_reset = 0;
+        }
         if (rc != MM_OK || !more)
             break;
         /* a waiting request takes the lock now (the mutex is not fair) */

@@ -1551,9 +1551,9 @@ static void prune(mm_hub_server *s, int64_t now)
 {
     mm_err err;
     if (s->st->ops->events_prune_step) /* the lock given back between steps */
-        mm_hub__prune_steps(s->st,
-                            now - (int64_t)s->conf.retention_days * 86400000,
-                            usage_sub, s, &s->mu, &s->stop, &err);
+        mm_hub__prune_steps(
+            s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,
+            s, &s->mu, &s->stop, s->conf.log, s->conf.log_ud, &err);
     else if (s->st->ops->events_prune)
         s->st->ops->events_prune(
             s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,

@@ -348,6 +348,25 @@ static mm_rc rows_step(mm_store *s, mm_store_prune *p, mm_usage_fn fn,
 
 enum { PRUNE_LOCK, PRUNE_WALK, PRUNE_MONTHS, PRUNE_ROWS, PRUNE_DONE };
 
+/* A cursor past every row (a database restored from a backup older than
+ * its flags, a sequence reset) would end every row prune at its first
+ * step, for ever: the walk starts again from the lowest id, and the new
+ * cursor is saved at once so the caller hears of it once
+ * (p->cursor_reset). */
+static mm_rc cursor_restart(mm_store *s, mm_store_prune *p, int64_t low,
+                            mm_err *err)
+{
+    char save[24];
+    p->cursor_reset = p->row_cursor;
+    p->row_cursor = low - 1;
+    snprintf(save, sizeof save, "%lld", (long long)p->row_cursor);
+    return run(s,
+               "INSERT INTO flags(key,val) VALUES($1,$2::bigint) ON "
+               "CONFLICT(key) DO UPDATE SET val=excluded.val",
+               2, (const char *[]){ROWS_CURSOR, save}, err,
+               "reset the retention cursor");
+}
+
 /* The first step: one pruner at a time (another process's prune: done at
  * once), and the row cursor where the last prune left it. */
 static mm_rc prune_start(mm_store *s, mm_store_prune *p, mm_err *err)
@@ -365,13 +384,17 @@ static mm_rc prune_start(mm_store *s, mm_store_prune *p, mm_err *err)
         return MM_OK; /* another process prunes now */
     const char *k = ROWS_CURSOR;
     rc = mm_hub__pg_exec(
-        s, "SELECT coalesce((SELECT val FROM flags WHERE key=$1),0)", 1, &k,
-        &r, err, "read the retention cursor");
-    if (rc == MM_OK) {
-        p->row_cursor = r_i64(r, 0, 0);
-        PQclear(r);
-    }
-    return rc;
+        s,
+        "SELECT coalesce((SELECT val FROM flags WHERE key=$1),0), "
+        "coalesce((SELECT max(id) FROM events),0), "
+        "coalesce((SELECT min(id) FROM events),0)",
+        1, &k, &r, err, "read the retention cursor");
+    if (rc != MM_OK)
+        return rc;
+    int64_t top = r_i64(r, 0, 1), low = r_i64(r, 0, 2);
+    p->row_cursor = r_i64(r, 0, 0);
+    PQclear(r);
+    return top && p->row_cursor > top ? cursor_restart(s, p, low, err) : MM_OK;
 }
 
 /* Unfinished walks first, then each month past the horizon (detached,

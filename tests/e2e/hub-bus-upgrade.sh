@@ -4,9 +4,10 @@
 # against one nats-server -js started here on loopback: a stream MAMORI
 # made the way an older mamori made it (limits policy) is refused while it
 # holds batches no consumer has taken, and while a consumer has one
-# delivered but not acked; once the correlator's consumer has acked
-# everything it is made again as a work queue (empty); then "already a
-# work queue", and "no stream yet" without one.
+# delivered but not acked, and while a correlator's pull request waits
+# on its consumer (unless --force); once the correlator's consumer has
+# acked everything it is made again as a work queue (empty); then
+# "already a work queue", and "no stream yet" without one.
 # Skips (one TAP skip line) when nats-server is missing.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +84,12 @@ elif cmd == "consume":
         for a in acks:
             pub(a, b"+ACK")
     req("$JS.API.INFO")  # a round trip: the acks were read before it
+elif cmd == "wait-pull":  # a correlator's pull request, waiting N s
+    n += 1
+    pub("$JS.API.CONSUMER.MSG.NEXT.MAMORI.correlate", json.dumps({"batch": 1, "expires": int(sys.argv[3]) * 1000000000}).encode(), "_I.%d" % n)
+    req("$JS.API.INFO")  # a round trip: the request was read before it
+    print("waiting", flush=True)
+    import time; time.sleep(int(sys.argv[3]))
 elif cmd == "info":
     r = req("$JS.API.STREAM.INFO.MAMORI")
     print(r["config"]["retention"], r["state"]["messages"])
@@ -106,8 +113,16 @@ check_eq "two delivered, not acked, one not delivered: refused" "1 limits 3" "$r
 check "… counting the three" grep -q 'still holds 3 messages' "$TMP/out2"
 sleep 3.2 # the two come back after the consumer's ack wait (3 s)
 js consume 3 1
-"$MAMORI" hub bus upgrade --bus "$BUS" >"$TMP/out3" 2>&1; rc=$?
-check_eq "everything acked: recreated as a work queue, empty" "0 workqueue 0" "$rc $(js info)"
+js wait-pull 4 >"$TMP/pull" &
+WPID=$!
+for _ in $(seq 50); do grep -q waiting "$TMP/pull" && break; sleep 0.1; done
+"$MAMORI" hub bus upgrade --bus "$BUS" >"$TMP/out6" 2>&1; rc=$?
+check_eq "everything acked, a correlator's pull request waiting: refused" "1 limits 3" "$rc $(js info)"
+check "… naming its consumer, and that front ends cannot be seen (ja/en)" \
+  grep -q '相関器が接続中です（コンシューマ correlate.*a correlator is attached (consumer correlate has 1 pull request(s) waiting).*front ends only publish, so they cannot be seen' "$TMP/out6"
+"$MAMORI" hub bus upgrade --bus "$BUS" --force >"$TMP/out3" 2>&1; rc=$?
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
+check_eq "everything acked, --force: recreated as a work queue, empty" "0 workqueue 0" "$rc $(js info)"
 check "… and says so (ja/en)" grep -q '作業キューとして作り直しました.*recreated the stream MAMORI as a work queue' "$TMP/out3"
 check_eq "… with the subjects front ends publish to" "mamori.batch.> mamori.part.>" "$(js subjects)"
 "$MAMORI" hub bus upgrade --bus "$BUS" >"$TMP/out4" 2>&1; rc=$?

@@ -152,17 +152,29 @@ static void test_partition_stable(void **state)
     assert_int_equal(seen, 0xffu);
 }
 
+/* An event with a key of each type (ip, net, domain, sig), and one with
+ * no key at all (a reserved address). */
+static const char EVENT_KEYED[] =
+    "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"p1\","
+    "\"kind\":\"alert\"},\"rule\":{\"id\":\"web.scan\"},\"url\":{"
+    "\"path\":\"/x\"},\"source\":{\"ip\":\"45.33.32.156\",\"domain\":"
+    "\"bad.example\"}}\n";
+static const char EVENT_NO_KEY[] =
+    "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"p2\","
+    "\"kind\":\"event\"},\"source\":{\"ip\":\"10.0.0.1\"}}\n";
+
+static void decode_one(const char *line, mm_hub_batch *b)
+{
+    mm_err err;
+    assert_int_equal(mm_hub_batch_decode(line, strlen(line), false, b, &err),
+                     MM_OK);
+}
+
 static void test_event_partitions(void **state)
 {
     (void)state;
-    const char *l = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{"
-                    "\"id\":\"p1\",\"kind\":\"alert\"},\"rule\":{\"id\":"
-                    "\"web.scan\"},\"url\":{\"path\":\"/x\"},\"source\":{"
-                    "\"ip\":\"45.33.32.156\",\"domain\":\"bad.example\"}}\n";
     mm_hub_batch b;
-    mm_err err;
-    assert_int_equal(mm_hub_batch_decode(l, strlen(l), false, &b, &err),
-                     MM_OK);
+    decode_one(EVENT_KEYED, &b);
     const char *k[] = {"net:45.33.32.0/24", "domain:bad.example",
                        "sig:web.scan /x"};
     uint64_t want = 0;
@@ -171,11 +183,8 @@ static void test_event_partitions(void **state)
     assert_true(mm_hub_event_partitions(&b.ev[0], 64) == want);
     assert_true(mm_hub_event_partitions(&b.ev[0], 1) == 1);
     mm_hub_batch_free(&b);
-    /* no key at all (a reserved address): no partition */
-    l = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"p2\","
-        "\"kind\":\"event\"},\"source\":{\"ip\":\"10.0.0.1\"}}\n";
-    assert_int_equal(mm_hub_batch_decode(l, strlen(l), false, &b, &err),
-                     MM_OK);
+    /* no key at all: no partition */
+    decode_one(EVENT_NO_KEY, &b);
     assert_true(mm_hub_event_partitions(&b.ev[0], 8) == 0);
     mm_hub_batch_free(&b);
 }
@@ -289,14 +298,8 @@ static void test_hop_run(void **state)
 static void test_hop_plan(void **state)
 {
     (void)state;
-    const char *l = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{"
-                    "\"id\":\"p1\",\"kind\":\"alert\"},\"rule\":{\"id\":"
-                    "\"web.scan\"},\"url\":{\"path\":\"/x\"},\"source\":{"
-                    "\"ip\":\"45.33.32.156\",\"domain\":\"bad.example\"}}\n";
     mm_hub_batch b;
-    mm_err err;
-    assert_int_equal(mm_hub_batch_decode(l, strlen(l), false, &b, &err),
-                     MM_OK);
+    decode_one(EVENT_KEYED, &b);
     uint8_t part[MM_HUB_EVENT_KEYS];
     char type[MM_HUB_EVENT_KEYS];
     const char *k[] = {"ip:45.33.32.156", "net:45.33.32.0/24",
@@ -337,10 +340,7 @@ static void test_hop_plan(void **state)
     assert_int_equal(mm_hub_event_first_partition(&b.ev[0], "t", 1), 0);
     mm_hub_batch_free(&b);
     /* no key: by tenant and event id */
-    l = "{\"@timestamp\":\"2025-11-22T00:00:00Z\",\"event\":{\"id\":\"p2\","
-        "\"kind\":\"event\"},\"source\":{\"ip\":\"10.0.0.1\"}}\n";
-    assert_int_equal(mm_hub_batch_decode(l, strlen(l), false, &b, &err),
-                     MM_OK);
+    decode_one(EVENT_NO_KEY, &b);
     assert_int_equal(mm_hub_event_key_parts(&b.ev[0], 8, part, type), 0);
     assert_int_equal(mm_hub_event_first_partition(&b.ev[0], "t", 8),
                      mm_hub_key_partition("t/p2", 4, 8));

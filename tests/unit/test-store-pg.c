@@ -1556,9 +1556,9 @@ static void test_retention_steps(void **state)
     bool stop = false;
     pthread_mutex_lock(&mu);
     assert_int_equal(pthread_create(&th, NULL, locker_main, &l), 0);
-    assert_int_equal(
-        mm_hub__prune_steps(st, 205, usage_sum, freed, &mu, &stop, &err),
-        MM_OK);
+    assert_int_equal(mm_hub__prune_steps(st, 205, usage_sum, freed, &mu, &stop,
+                                         NULL, NULL, &err),
+                     MM_OK);
     pthread_mutex_unlock(&mu);
     l.stop = true;
     pthread_join(th, NULL);
@@ -1615,6 +1615,49 @@ static void test_retention_steps(void **state)
     assert_int_equal(side_count("SELECT count(*) FROM events"), 1);
     assert_int_equal(st->ops->events_prune(st, 2500, NULL, NULL, &err), MM_OK);
     assert_int_equal(side_count("SELECT count(*) FROM events"), 0);
+}
+
+static void count_log(void *ud, mm_log_level level, const char *msg)
+{
+    (void)msg;
+    if (level == MM_LOG_WARN)
+        ++*(int *)ud;
+}
+
+/* A restored database whose row cursor is past every id: the row prune
+ * starts again from the lowest id (and says so once) instead of stopping
+ * at its first step for ever. */
+static void test_retention_cursor_past_rows(void **state)
+{
+    mm_store *st = *state;
+    mm_err err;
+    int64_t ts = (int64_t)time(NULL) * 1000;
+    char id[16];
+    for (int i = 0; i < 5; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        assert_false(put_at(st, "a", id, ts, i * 10, "{}"));
+    }
+    long last_old = side_count("SELECT id FROM events WHERE event_id='c2'");
+    side_sql("INSERT INTO flags(key,val) SELECT 'prune:rows',max(id)+1000 "
+             "FROM events ON CONFLICT(key) DO UPDATE SET val=excluded.val");
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    bool stop = false;
+    int warned = 0;
+    pthread_mutex_lock(&mu);
+    assert_int_equal(mm_hub__prune_steps(st, 25, NULL, NULL, &mu, &stop,
+                                         count_log, &warned, &err),
+                     MM_OK);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 2);
+    assert_int_equal(warned, 1);
+    assert_int_equal(
+        side_count("SELECT val FROM flags WHERE key='prune:rows'"), last_old);
+    /* the cursor is sound again: the next prune goes on quietly */
+    assert_int_equal(mm_hub__prune_steps(st, 1000, NULL, NULL, &mu, &stop,
+                                         count_log, &warned, &err),
+                     MM_OK);
+    pthread_mutex_unlock(&mu);
+    assert_int_equal(side_count("SELECT count(*) FROM events"), 0);
+    assert_int_equal(warned, 1);
 }
 
 /* Migration 8 on a database where a month's row sits in events_other (a
@@ -1710,6 +1753,8 @@ int main(void)
                                         close_db),
         cmocka_unit_test_setup_teardown(test_retention_steps, reset_db,
                                         close_db),
+        cmocka_unit_test_setup_teardown(test_retention_cursor_past_rows,
+                                        reset_db, close_db),
     };
     int rc = cmocka_run_group_tests_name("store-pg", tests, NULL, NULL);
     stop_pg();
