@@ -203,23 +203,38 @@ static mm_rc follow_cursor(const mm_indicator *i, void *ud)
     return MM_OK;
 }
 
+static mm_rc collect_link(const mm_link *l, void *ud)
+{
+    return mm_vec_push(ud, l);
+}
+
+/* The links are listed aside before anything changes: when listing them
+ * (or the tenants) fails, the old ones stay, since a front end without
+ * links would warn no buyer until its next reload. */
 mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
 {
-    mm_rc rc = mm_store_tenant_list(h->st, load_tenant, h, err);
+    mm_vec nl = {NULL, 0, 0, sizeof(mm_link)};
+    mm_rc rc = mm_store_link_list(h->st, collect_link, &nl, err);
+    if (rc == MM_OK)
+        rc = mm_store_tenant_list(h->st, load_tenant, h, err);
     if (rc == MM_OK)
         rc = member_ranges_build(h);
-    if (rc != MM_OK)
+    if (rc != MM_OK) {
+        free(nl.v);
         return rc == MM_ENOMEM
                    ? mm_err_set(err, rc, "<store>", 0, "out of memory")
                    : rc;
+    }
     mm_hub_smap_free(&h->thash, NULL);
     h->thash.seed = h->keys.seed;
     for (unsigned i = 0; i < h->nten; i++) {
         smap_ent *e;
         if (!h->ten[i].t.token_hash[0])
             continue;
-        if (mm_hub_smap_put(&h->thash, h->ten[i].t.token_hash, &e) != MM_OK)
+        if (mm_hub_smap_put(&h->thash, h->ten[i].t.token_hash, &e) != MM_OK) {
+            free(nl.v);
             return mm_err_set(err, MM_ENOMEM, "<store>", 0, "out of memory");
+        }
         e->val = (void *)(uintptr_t)(i + 1);
     }
     free(h->links);
@@ -227,7 +242,9 @@ mm_rc mm_hub_reload(mm_hub *h, mm_err *err)
     h->nlinks = 0;
     for (unsigned i = 0; i < h->nten; i++)
         h->ten[i].ncust = 0;
-    rc = mm_store_link_list(h->st, load_link, h, err);
+    for (size_t i = 0; rc == MM_OK && i < nl.n; i++)
+        rc = load_link((const mm_link *)nl.v + i, h);
+    free(nl.v);
     if (rc == MM_OK) { /* state-backed lists imported while running */
         mm_hub_smap_free(&h->sioc, free);
         h->sioc.seed = h->keys.seed;

@@ -326,6 +326,38 @@ static void test_supplier_warning(void **state)
     free(l);
 }
 
+static mm_rc link_list_fails(mm_store *st, mm_link_row_fn fn, void *ud,
+                             mm_err *err)
+{
+    (void)st;
+    (void)fn;
+    (void)ud;
+    return mm_err_set(err, MM_EIO, "<store>", 0, "connection lost");
+}
+
+/* A reload whose link listing fails keeps the links it had: buyers are
+ * still warned. */
+static void test_reload_keeps_links(void **state)
+{
+    fx *f = *state;
+    add_link(f->st, "a", "x", true);
+    add_link(f->st, "b", "x", true);
+    start(f, 2);
+    mm_store_ops ops = *f->st->ops;
+    const mm_store_ops *keep = f->st->ops;
+    ops.link_list = link_list_fails;
+    f->st->ops = &ops;
+    mm_err err;
+    assert_int_equal(mm_hub_reload(f->h, &err), MM_EIO);
+    f->st->ops = keep;
+    post(f, "a", "1", "45.33.32.156", T0);
+    post(f, "b", "1", "45.33.32.156", T0 + 1000);
+    wl *l = warnings_of(f, "x");
+    assert_int_equal(l->n, 1);
+    assert_string_equal(l->kinds[0], "supplier");
+    free(l);
+}
+
 static mm_rc count_esc(const mm_escalation *e, void *ud)
 {
     (void)e;
@@ -1148,6 +1180,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_member_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_and_own, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reload_keeps_links, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_supplier_warning, setup,
                                         teardown),
