@@ -1426,30 +1426,39 @@ static mm_rc store_batch(ingest_ctx *x, mm_hub_ingest_job *j, bool *dups)
 static mm_rc correlate_batch(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j,
                              const bool *dups, size_t first)
 {
+    enum { AHEAD = 4 }; /* events whose entries are fetched ahead */
     mm_hub *h = x->h;
     const mm_hub_batch *b = j->batch;
     x->res = &j->res;
     evkeys own;
     for (size_t i = 0; i < b->n; i++) {
+        /* the entries were last touched on the other core */
+        const evkeys *next = mm_hub__prekeys_get(h, first + i + AHEAD);
+        for (unsigned k = 0; next && k < next->n; k++)
+            __builtin_prefetch(next->ke[k]);
         if (dups[i]) {
             j->res.duplicates++;
             continue;
         }
         j->res.accepted++;
-        mm_hub_event e = b->ev[i];
-        if (e.ts_ms > x->now + FUTURE_SKEW_MS)
-            e.ts_ms = x->now; /* as stored: see ingest_one */
+        const mm_hub_event *e = &b->ev[i];
+        mm_hub_event clamped;
+        if (e->ts_ms > x->now + FUTURE_SKEW_MS) { /* as stored: ingest_one */
+            clamped = *e;
+            clamped.ts_ms = x->now;
+            e = &clamped;
+        }
         mm_rc rc =
-            mm_hub__outbox_alert(h->st, j->tenant->id, &e, x->now, x->err);
+            mm_hub__outbox_alert(h->st, j->tenant->id, e, x->now, x->err);
         evkeys *ks = mm_hub__prekeys_get(h, first + i);
         if (!ks) {
-            mm_hub__event_keys(h, &e, &own);
+            mm_hub__event_keys(h, e, &own);
             ks = &own;
         }
         bool acted = false;
         if (rc == MM_OK)
-            rc = correlate_keys(x, ti, e.ts_ms, e.severity, &e.src, e.domain,
-                                ks, &acted);
+            rc = correlate_keys(x, ti, e->ts_ms, e->severity, &e->src,
+                                e->domain, ks, &acted);
         if (rc != MM_OK)
             return rc;
     }
