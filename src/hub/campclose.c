@@ -62,13 +62,12 @@ static cdue due_pop(mm_hub *h)
 static mm_rc key_close_mark(mm_hub *h, const char *k, int64_t last,
                             kentry **out)
 {
-    smap_ent *e;
-    mm_rc rc = mm_hub_smap_put(&h->keys, k, &e);
+    kentry *ke;
+    size_t len = strlen(k);
+    mm_rc rc = mm_hub__key_entry(&h->keys, k, len,
+                                 mm_hash64(k, len, h->keys.seed), &ke);
     if (rc != MM_OK)
         return rc;
-    if (!e->val && !(e->val = calloc(1, sizeof(kentry))))
-        return MM_ENOMEM;
-    kentry *ke = e->val;
     if (last > ke->closed_last)
         ke->closed_last = last;
     if (last > ke->last_ts)

@@ -72,7 +72,7 @@ void mm_hub_free(mm_hub *h)
     free(h->links);
     free(h->allow);
     mm_hub__prekeys_free(h->pre);
-    mm_hub_smap_free(&h->keys, mm_hub__kentry_free);
+    mm_hub__keys_free(&h->keys);
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     free(h->camps);
@@ -310,15 +310,12 @@ static mm_rc load_campaign(const mm_campaign *c, void *ud)
     mm_rc rc = camp_add(h, c, &idx);
     if (rc != MM_OK)
         return rc;
-    smap_ent *e;
-    if ((rc = mm_hub_smap_put(&h->keys, k, &e)) != MM_OK)
+    kentry *ke;
+    size_t len = strlen(k);
+    rc = mm_hub__key_entry(&h->keys, k, len, mm_hash64(k, len, h->keys.seed),
+                           &ke);
+    if (rc != MM_OK)
         return rc;
-    if (!e->val) {
-        e->val = calloc(1, sizeof(kentry));
-        if (!e->val)
-            return MM_ENOMEM;
-    }
-    kentry *ke = e->val;
     if (c->last_ts > ke->last_ts)
         ke->last_ts = c->last_ts;
     ke->camp = idx + 1;
@@ -694,15 +691,7 @@ mm_rc mm_hub__key_resolve(mm_hub *h, const evkeys *ks, unsigned k,
         !mm_hub_smap_slot(&h->keys, ks->k[k], ks->len[k], ks->hash[k])->key &&
         !mm_hub__keys_room(h))
         return MM_OK; /* full of keys that may still make a campaign */
-    smap_ent *e;
-    if (mm_hub_smap_put_h(&h->keys, ks->k[k], ks->len[k], ks->hash[k], &e) !=
-        MM_OK)
-        return MM_ENOMEM;
-    kentry *ke = e->val;
-    if (!ke && !(ke = e->val = calloc(1, sizeof *ke)))
-        return MM_ENOMEM;
-    *out = ke;
-    return MM_OK;
+    return mm_hub__key_entry(&h->keys, ks->k[k], ks->len[k], ks->hash[k], out);
 }
 
 /* Keys of an event to be correlated a few events later: computed now, and
@@ -1220,7 +1209,7 @@ static mm_rc load_all(mm_hub *h, mm_err *err)
 
 static void clear_state(mm_hub *h)
 {
-    mm_hub_smap_free(&h->keys, mm_hub__kentry_free);
+    mm_hub__keys_free(&h->keys);
     for (unsigned i = 0; i < h->ncamps; i++)
         free(h->camps[i].hits);
     h->ncamps = 0;
@@ -1318,9 +1307,7 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     mm_rc rc = MM_OK;
     x->res = res;
     enum { AHEAD = 4 };
-    evkeys *ring = malloc((AHEAD + 1) * sizeof *ring);
-    if (!ring)
-        return mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory");
+    evkeys ring[AHEAD + 1]; /* 9 KB: no allocation per batch */
     h->part_now = h->p.part_n > 1 ? j->bus_part : 0;
     for (size_t i = 0; i < AHEAD && i < b->n; i++)
         keys_ahead(h, &b->ev[i], &ring[i % (AHEAD + 1)]);
@@ -1394,7 +1381,6 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     }
     free(dups);
     free(fresh);
-    free(ring);
     h->part_now = 0;
     return rc;
 }
@@ -1625,31 +1611,10 @@ mm_rc mm_hub_expire(mm_hub *h, int64_t now_ms, unsigned *n, mm_err *err)
         }
     }
     /* drop correlation keys without a campaign that fell out of the window;
-     * the sweep rebuilds the table, so at most once a minute */
+     * the sweep reads the whole table, so at most once a minute */
     if (h->keys.n > 0 && now_ms - h->last_compact_ms >= 60000) {
         h->last_compact_ms = now_ms;
-        smap fresh = {NULL, 0, 0, h->keys.seed};
-        for (size_t i = 0; i < h->keys.cap; i++) {
-            smap_ent *e = &h->keys.e[i];
-            if (!e->key)
-                continue;
-            kentry *ke = e->val;
-            if (!ke->camp && ke->last_ts < h->max_ts - h->p.window_ms) {
-                free(e->key);
-                mm_hub__kentry_free(ke);
-                continue;
-            }
-            smap_ent *d;
-            if (mm_hub_smap_put(&fresh, e->key, &d) != MM_OK) {
-                mm_hub_smap_free(&fresh, NULL);
-                return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
-            }
-            d->val = ke;
-            free(e->key);
-            e->key = NULL;
-        }
-        free(h->keys.e);
-        h->keys = fresh;
+        mm_hub__keys_compact(h);
     }
     if (!any)
         return MM_OK;

@@ -136,9 +136,6 @@ void mm_hub_smap_free(smap *m, void (*vfree)(void *));
 /* The slot of key: its entry, or the empty slot where it would go. */
 smap_ent *mm_hub_smap_slot(smap *m, const char *key, size_t len, uint64_t h);
 void *mm_hub_smap_get(smap *m, const char *key);
-/* mm_hub_smap_put with the key's length and hash already known. */
-mm_rc mm_hub_smap_put_h(smap *m, const char *key, size_t len, uint64_t h,
-                        smap_ent **out);
 /* Starts loading the slot a key with hash h will probe first. */
 void mm_hub_smap_prefetch(const smap *m, uint64_t h);
 /* Returns the slot for key, creating it (val NULL) when missing. */
@@ -147,6 +144,9 @@ mm_rc mm_hub_smap_put(smap *m, const char *key, smap_ent **out);
  * moves the later entries of its probe run back, so every key stays
  * reachable without tombstones. An entry after `i` may move to `i`. */
 void mm_hub_smap_del_at(smap *m, size_t i);
+/* Bytes of the engine's map tables that are mapped, not allocated (so not
+ * in mallinfo2: bench-correlate adds them to the heap it reports). */
+size_t mm_hub__mapped_bytes(const mm_hub *h);
 
 /* ---- engine state (correlate.c) ------------------------------------------
  */
@@ -192,10 +192,21 @@ typedef struct kentry {
     sighting inl[2];     /* most keys are seen by one or two tenants */
     int64_t closed_last; /* last_ts of the key's last closed campaign: older
                             sightings belong to it and count no more */
+    char key[];          /* the key's text, in the same allocation (its slot in
+                            h->keys points here): one allocation per new key */
 } kentry;
 #define KENTRY_INLINE 2u
-/* Frees a correlation key's entry (its sightings array too). */
+/* Frees a correlation key's entry (its sightings array and key too). */
 void mm_hub__kentry_free(void *v);
+/* The entry of correlation key k (len bytes, hash hv in keys), made empty
+ * with the key inside it when missing; MM_ENOMEM is the only failure. */
+mm_rc mm_hub__key_entry(smap *keys, const char *k, size_t len, uint64_t hv,
+                        kentry **out);
+/* Frees every correlation key and the table (keys stays usable, empty). */
+void mm_hub__keys_free(smap *keys);
+/* Drops the keys without a campaign whose last sighting fell out of the
+ * window and gives the table back down to what the rest needs. */
+void mm_hub__keys_compact(mm_hub *h);
 /* Room for one more correlation key when the index holds its cap
  * (p.keys_max, 0 = MM_HUB_KEYS_MAX): evicts keys that cannot make a
  * campaign as they stand — without one, and seen by one tenant only or

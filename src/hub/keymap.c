@@ -5,17 +5,119 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-void mm_hub_smap_free(smap *m, void (*vfree)(void *))
+#if defined(__SANITIZE_ADDRESS__)
+#define SMAP_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SMAP_LSAN 1
+#endif
+#endif
+#ifdef SMAP_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+/* Slots of a map's first table. */
+#define SMAP_FIRST 1024u
+/* Tables from this size on come straight from mmap, advised to transparent
+ * hugepages: a grow then faults a few 2 MiB pages that read as zero instead
+ * of clearing a heap block (the hub keeps blocks up to 32 MiB on the heap,
+ * server.c) 4 KiB page by page, and munmap gives the memory back at once. */
+#define SMAP_HUGE_BYTES ((size_t)2 << 20)
+
+static size_t table_bytes(size_t cap)
+{
+    return cap * sizeof(smap_ent);
+}
+
+/* What a large table maps: whole hugepages (the pages past the table are
+ * never touched, so never resident). */
+static size_t table_span(size_t cap)
+{
+    return (table_bytes(cap) + SMAP_HUGE_BYTES - 1) & ~(SMAP_HUGE_BYTES - 1);
+}
+
+/* Maps `span` bytes starting on a hugepage boundary (a region off the
+ * boundary could not be backed by hugepages at its ends). */
+static void *map_aligned(size_t span)
+{
+    size_t over = span + SMAP_HUGE_BYTES;
+    char *p = mmap(NULL, over, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uintptr_t at = ((uintptr_t)p + SMAP_HUGE_BYTES - 1) &
+                   ~(uintptr_t)(SMAP_HUGE_BYTES - 1);
+    size_t head = at - (uintptr_t)p;
+    if (head)
+        munmap(p, head);
+    munmap((char *)at + span, over - head - span);
+    return (void *)at;
+}
+
+static smap_ent *table_new(size_t cap)
+{
+    if (table_bytes(cap) < SMAP_HUGE_BYTES)
+        return calloc(cap, sizeof(smap_ent));
+    size_t span = table_span(cap);
+    smap_ent *e = map_aligned(span);
+    if (!e)
+        return NULL;
+    (void)madvise(e, span, MADV_HUGEPAGE); /* a hint: THP may be off */
+#ifdef SMAP_LSAN
+    /* LeakSanitizer scans only the heap, stacks and globals for pointers:
+     * without this every value held only by a mapped table is "leaked" */
+    __lsan_register_root_region(e, span);
+#endif
+    return e;
+}
+
+static void table_free(smap_ent *e, size_t cap)
+{
+    if (!e)
+        return;
+    if (table_bytes(cap) < SMAP_HUGE_BYTES) {
+        free(e);
+        return;
+    }
+#ifdef SMAP_LSAN
+    __lsan_unregister_root_region(e, table_span(cap));
+#endif
+    munmap(e, table_span(cap));
+}
+
+static size_t smap_mapped(const smap *m)
+{
+    return m->e && table_bytes(m->cap) >= SMAP_HUGE_BYTES ? table_bytes(m->cap)
+                                                          : 0;
+}
+
+size_t mm_hub__mapped_bytes(const mm_hub *h)
+{
+    return smap_mapped(&h->tid) + smap_mapped(&h->thash) +
+           smap_mapped(&h->keys) + smap_mapped(&h->inds) +
+           smap_mapped(&h->sioc);
+}
+
+/* Frees the table, each key when the map owns its keys (not when they
+ * live inside the values) and each value with vfree. */
+static void smap_release(smap *m, bool own_keys, void (*vfree)(void *))
 {
     for (size_t i = 0; i < m->cap; i++)
         if (m->e[i].key) {
-            free(m->e[i].key);
+            if (own_keys)
+                free(m->e[i].key);
             if (vfree)
                 vfree(m->e[i].val);
         }
-    free(m->e);
+    table_free(m->e, m->cap);
     memset(m, 0, sizeof *m);
+}
+
+void mm_hub_smap_free(smap *m, void (*vfree)(void *))
+{
+    smap_release(m, true, vfree);
 }
 
 smap_ent *mm_hub_smap_slot(smap *m, const char *key, size_t len, uint64_t h)
@@ -30,10 +132,10 @@ smap_ent *mm_hub_smap_slot(smap *m, const char *key, size_t len, uint64_t h)
     }
 }
 
-static mm_rc smap_grow(smap *m)
+/* Moves every entry into a new table of nc slots (nc > m->n). */
+static mm_rc smap_resize(smap *m, size_t nc)
 {
-    size_t nc = m->cap ? m->cap * 2 : 1024;
-    smap_ent *ne = calloc(nc, sizeof *ne);
+    smap_ent *ne = table_new(nc);
     if (!ne)
         return MM_ENOMEM;
     smap old = *m;
@@ -49,8 +151,16 @@ static mm_rc smap_grow(smap *m)
                 j = (j + 1) & mask;
             ne[j] = old.e[i];
         }
-    free(old.e);
+    table_free(old.e, old.cap);
     return MM_OK;
+}
+
+/* Room for one more key at a load of at most 1/2 (short probe runs). */
+static mm_rc smap_room(smap *m)
+{
+    if ((m->n + 1) * 2 < m->cap)
+        return MM_OK;
+    return smap_resize(m, m->cap ? m->cap * 2 : SMAP_FIRST);
 }
 
 void *mm_hub_smap_get(smap *m, const char *key)
@@ -60,29 +170,6 @@ void *mm_hub_smap_get(smap *m, const char *key)
     size_t len = strlen(key);
     smap_ent *e = mm_hub_smap_slot(m, key, len, mm_hash64(key, len, m->seed));
     return e->key ? e->val : NULL;
-}
-
-/* smap_put with the key's length and hash already known. */
-mm_rc mm_hub_smap_put_h(smap *m, const char *key, size_t len, uint64_t h,
-                        smap_ent **out)
-{
-    if ((m->n + 1) * 2 >= m->cap) {
-        mm_rc rc = smap_grow(m);
-        if (rc != MM_OK)
-            return rc;
-    }
-    smap_ent *e = mm_hub_smap_slot(m, key, len, h);
-    if (!e->key) {
-        e->key = malloc(len + 1);
-        if (!e->key)
-            return MM_ENOMEM;
-        memcpy(e->key, key, len + 1);
-        e->h = h;
-        e->val = NULL;
-        m->n++;
-    }
-    *out = e;
-    return MM_OK;
 }
 
 /* Starts loading the slot a key with hash h will probe first. */
@@ -95,11 +182,9 @@ void mm_hub_smap_prefetch(const smap *m, uint64_t h)
 /* Returns the slot for key, creating it (val NULL) when missing. */
 mm_rc mm_hub_smap_put(smap *m, const char *key, smap_ent **out)
 {
-    if ((m->n + 1) * 2 >= m->cap) { /* load <= 1/2: short probe runs */
-        mm_rc rc = smap_grow(m);
-        if (rc != MM_OK)
-            return rc;
-    }
+    mm_rc rc = smap_room(m);
+    if (rc != MM_OK)
+        return rc;
     size_t len = strlen(key);
     uint64_t h = mm_hash64(key, len, m->seed);
     smap_ent *e = mm_hub_smap_slot(m, key, len, h);
@@ -146,6 +231,32 @@ void mm_hub__kentry_free(void *v)
     free(k);
 }
 
+mm_rc mm_hub__key_entry(smap *keys, const char *k, size_t len, uint64_t hv,
+                        kentry **out)
+{
+    mm_rc rc = smap_room(keys);
+    if (rc != MM_OK)
+        return rc;
+    smap_ent *e = mm_hub_smap_slot(keys, k, len, hv);
+    if (!e->key) {
+        kentry *ke = calloc(1, sizeof *ke + len + 1);
+        if (!ke)
+            return MM_ENOMEM;
+        memcpy(ke->key, k, len);
+        e->key = ke->key;
+        e->h = hv;
+        e->val = ke;
+        keys->n++;
+    }
+    *out = e->val;
+    return MM_OK;
+}
+
+void mm_hub__keys_free(smap *keys)
+{
+    smap_release(keys, false, mm_hub__kentry_free);
+}
+
 /* Age buckets of a key's last sighting behind the hub clock: the window is
  * cut in 256, buckets 256..510 hold up to two windows, 511 anything older. */
 #define AGE_BUCKETS 512u
@@ -165,10 +276,15 @@ static unsigned age_bucket(const mm_hub *h, const kentry *ke)
 /* A key that cannot make a campaign as it stands: none of its own, and one
  * tenant's sighting only (a second tenant is needed) or nothing within the
  * window (the minute's compaction in mm_hub_expire drops those anyway). */
+/* Without a campaign and out of the window: nothing can come of it. */
+static bool stale(const mm_hub *h, const kentry *ke)
+{
+    return !ke->camp && ke->last_ts < h->max_ts - h->p.window_ms;
+}
+
 static bool evictable(const mm_hub *h, const kentry *ke)
 {
-    return !ke->camp &&
-           (ke->n <= 1 || ke->last_ts < h->max_ts - h->p.window_ms);
+    return stale(h, ke) || (!ke->camp && ke->n <= 1);
 }
 
 static void sweep_prefetch(const smap *m, size_t i)
@@ -213,13 +329,31 @@ static size_t keys_sweep(mm_hub *h, size_t want)
                 break;
             if (b == cut)
                 quota--;
-            free(e->key);
             mm_hub__kentry_free(e->val);
             mm_hub_smap_del_at(m, i);
             gone++;
         }
     }
     return gone;
+}
+
+void mm_hub__keys_compact(mm_hub *h)
+{
+    smap *m = &h->keys;
+    for (size_t i = 0; i < m->cap; i++) {
+        sweep_prefetch(m, i + SWEEP_AHEAD);
+        /* a deletion moves a later entry into slot i: look again */
+        for (smap_ent *e = &m->e[i]; e->key && stale(h, e->val);) {
+            mm_hub__kentry_free(e->val);
+            mm_hub_smap_del_at(m, i);
+        }
+    }
+    size_t fit = SMAP_FIRST;
+    while ((m->n + 1) * 2 >= fit)
+        fit *= 2;
+    /* out of memory for the smaller table: the larger one still serves */
+    if (fit < m->cap)
+        (void)smap_resize(m, fit);
 }
 
 bool mm_hub__keys_room(mm_hub *h)
