@@ -96,8 +96,7 @@ mm_rc mm_hub_set_prekeys(mm_hub *h, mm_err *err)
     if (p)
         p->keys = malloc(PREKEYS_MAX_EVENTS * sizeof *p->keys);
     if (!p || !p->keys) {
-        if (p)
-            free(p);
+        free(p);
         return mm_err_set(err, MM_ENOMEM, "<hub>", 0, "out of memory");
     }
     p->h = h;
