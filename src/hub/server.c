@@ -736,6 +736,15 @@ static void group_done(mm_hub_server *s, sgroup *g)
         pthread_mutex_unlock(&s->mu);
         g->ind = g->warn = false;
     }
+    pthread_mutex_lock(&s->qmu);
+    for (unsigned i = 0; i < g->n; i++) {
+        g->grp[i]->j = g->jobs[i];
+        g->grp[i]->done = true;
+        MHD_resume_connection(g->grp[i]->conn);
+    }
+    pthread_mutex_unlock(&s->qmu);
+    /* the uploads first: their answers must not queue behind thousands of
+     * parked long polls the same commit wakes */
     if (g->ind || g->warn) {
         pthread_mutex_lock(&s->mu);
         if (g->ind)
@@ -744,13 +753,6 @@ static void group_done(mm_hub_server *s, sgroup *g)
             pthread_cond_signal(&s->bg_cv);
         pthread_mutex_unlock(&s->mu);
     }
-    pthread_mutex_lock(&s->qmu);
-    for (unsigned i = 0; i < g->n; i++) {
-        g->grp[i]->j = g->jobs[i];
-        g->grp[i]->done = true;
-        MHD_resume_connection(g->grp[i]->conn);
-    }
-    pthread_mutex_unlock(&s->qmu);
 }
 
 /* The next committed group to flush; NULL once the committer stopped and
