@@ -1296,6 +1296,27 @@ static mm_rc parts_claim(ingest_ctx *x, const mm_hub_ingest_job *j,
         h->part_now - 1 + MM_HUB_PARTS_MAX * j->hop_start, *fresh, x->err);
 }
 
+/* Stores a checked job's events; dups[i] tells which were there already. */
+static mm_rc store_batch(ingest_ctx *x, mm_hub_ingest_job *j, bool *dups)
+{
+    mm_hub *h = x->h;
+    const mm_hub_batch *b = j->batch;
+    if (h->st->ops->put_events)
+        return h->st->ops->put_events(h->st, j->tenant->id, b->ev, b->n,
+                                      x->now, x->now + FUTURE_SKEW_MS, dups,
+                                      x->err);
+    for (size_t i = 0; i < b->n; i++) {
+        mm_hub_event e = b->ev[i];
+        if (e.ts_ms > x->now + FUTURE_SKEW_MS)
+            e.ts_ms = x->now;
+        mm_rc rc = mm_store_put_event(h->st, j->tenant->id, &e, x->now,
+                                      &dups[i], x->err);
+        if (rc != MM_OK)
+            return rc;
+    }
+    return MM_OK;
+}
+
 /* Stores one checked job's events and correlates them (inside the open
  * transaction). */
 static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
@@ -1318,9 +1339,7 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     if (h->st->ops->put_events && !hop) {
         dups = malloc((b->n ? b->n : 1) * sizeof *dups);
         rc = !dups ? mm_err_set(x->err, MM_ENOMEM, "<hub>", 0, "out of memory")
-                   : h->st->ops->put_events(h->st, j->tenant->id, b->ev, b->n,
-                                            now_ms, now_ms + FUTURE_SKEW_MS,
-                                            dups, x->err);
+                   : store_batch(x, j, dups);
     }
     /* a partitioned bus batch: the events this partition has not
      * correlated yet, whoever stored them first */
@@ -1383,27 +1402,6 @@ static mm_rc ingest_one(ingest_ctx *x, unsigned ti, mm_hub_ingest_job *j)
     free(fresh);
     h->part_now = 0;
     return rc;
-}
-
-/* Stores a checked job's events; dups[i] tells which were there already. */
-static mm_rc store_batch(ingest_ctx *x, mm_hub_ingest_job *j, bool *dups)
-{
-    mm_hub *h = x->h;
-    const mm_hub_batch *b = j->batch;
-    if (h->st->ops->put_events)
-        return h->st->ops->put_events(h->st, j->tenant->id, b->ev, b->n,
-                                      x->now, x->now + FUTURE_SKEW_MS, dups,
-                                      x->err);
-    for (size_t i = 0; i < b->n; i++) {
-        mm_hub_event e = b->ev[i];
-        if (e.ts_ms > x->now + FUTURE_SKEW_MS)
-            e.ts_ms = x->now;
-        mm_rc rc = mm_store_put_event(h->st, j->tenant->id, &e, x->now,
-                                      &dups[i], x->err);
-        if (rc != MM_OK)
-            return rc;
-    }
-    return MM_OK;
 }
 
 /* Correlates a stored job's fresh events in order (with their alerts'
