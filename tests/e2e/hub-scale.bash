@@ -99,6 +99,9 @@ PY
 
 # post_replay SUFFIX PORTFILE…: every batch of the replay in order, turn
 # about over the front ends; the HTTP codes counted into $TMP/codesSUFFIX.
+# $REPLAY_SETTLE, when set, is run after each upload (a cluster waits there
+# until the upload is correlated, as the replay's batches are two minutes
+# apart in event time).
 post_replay() {
   local sfx=$1; shift
   local ports=("$@") i=0 t f codes=""
@@ -114,6 +117,7 @@ post_replay() {
       echo "$c" >>"$TMP/retries$sfx"; sleep 0.2
     done
     codes+="$c "
+    [ -z "${REPLAY_SETTLE:-}" ] || $REPLAY_SETTLE
   done <"$TMP/replay/order"
   echo "$codes" | tr ' ' '\n' | grep -v '^$' | sort | uniq -c >"$TMP/codes$sfx"
 }
