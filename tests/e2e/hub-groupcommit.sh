@@ -25,11 +25,13 @@ for t in g1 g2 g3; do
 done
 check_eq "three tenants" 3 "$(q "SELECT count(*) FROM tenants WHERE id LIKE 'g%'")"
 
-# load.py URL TOKEN PREFIX ACKED: batches of 200 events with ids PREFIX<n>-<i>;
-# writes n to ACKED once the hub acknowledged batch n.
+# load.py URL TOKEN PREFIX ACKED STOP: batches of 200 events with ids
+# PREFIX<n>-<i>; writes n to ACKED once the hub acknowledged batch n. A
+# batch that got no answer (a loaded machine, the hub killed) is sent again,
+# as a sensor does, until the file STOP exists.
 cat >"$TMP/load.py" <<'PY'
-import sys, urllib.request, urllib.error, time
-url, tok, prefix, acked = sys.argv[1:5]
+import os, sys, urllib.request, urllib.error, time
+url, tok, prefix, acked, stop = sys.argv[1:6]
 ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 n = 0
 with open(acked, "a") as out:
@@ -44,7 +46,10 @@ with open(acked, "a") as out:
             out.write("refused %d\n" % e.code); out.flush()
             break
         except Exception:
-            break  # the hub is gone
+            if os.path.exists(stop):
+                break  # the hub was killed for good
+            time.sleep(0.1)
+            continue
         n += 1
 PY
 
@@ -54,7 +59,7 @@ for round in 1 2 3; do
   LP=()
   for w in 0 1 2 3 4 5; do
     t=$((w % 3))
-    python3 "$TMP/load.py" "$URL/api/v1/events" "${TOK[$t]}" "r${round}w${w}x" "$TMP/acked-g$((t + 1))" &
+    python3 "$TMP/load.py" "$URL/api/v1/events" "${TOK[$t]}" "r${round}w${w}x" "$TMP/acked-g$((t + 1))" "$TMP/stop$round" &
     LP+=($!); PIDS+=($!)
   done
   sleep $((round + 1))
@@ -64,6 +69,7 @@ for round in 1 2 3; do
     commits=$(awk '/^mamori_hub_commits_total/ {print $2}' <<<"$m")
   fi
   kill -9 "$HUBPID"; wait "$HUBPID" 2>/dev/null
+  touch "$TMP/stop$round"
   for p in "${LP[@]}"; do wait "$p" 2>/dev/null; done
 done
 check_eq "no batch refused" 0 "$(cat "$TMP"/acked-g* | grep -c refused)"
