@@ -112,9 +112,10 @@ struct mm_hub_server {
     bool health_good;
     char health_why[160];
     uint64_t pruned_total;
-    mm_hub_notifier *notifier; /* the outbox sender (notifier.c) */
-    mm_hub_console *console;   /* the console API (api-console.c) */
-    mm_hub_tls *tls;           /* certificate and key (tls.c) */
+    uint64_t housekeeping_failed; /* housekeeping passes failed (logged) */
+    mm_hub_notifier *notifier;    /* the outbox sender (notifier.c) */
+    mm_hub_console *console;      /* the console API (api-console.c) */
+    mm_hub_tls *tls;              /* certificate and key (tls.c) */
     /* the upload path without mu (docs/scale.md, issue 11): per-tenant
      * buckets and the cached health verdict under tmu; upload tokens
      * checked on a second SQLite connection (rst, under amu), so a batch
@@ -1172,14 +1173,19 @@ static enum MHD_Result handle_metrics(mm_hub_server *s,
         "# HELP mamori_hub_correlation_keys_evicted_total Keys seen by one "
         "tenant evicted, oldest first, to make room at the index's cap.\n"
         "# TYPE mamori_hub_correlation_keys_evicted_total counter\n"
-        "mamori_hub_correlation_keys_evicted_total %llu\n",
+        "mamori_hub_correlation_keys_evicted_total %llu\n"
+        "# HELP mamori_hub_housekeeping_failures_total Retention, expiry "
+        "or reminder passes that failed (logged, retried).\n"
+        "# TYPE mamori_hub_housekeeping_failures_total counter\n"
+        "mamori_hub_housekeeping_failures_total %llu\n",
         (unsigned long long)ss.size_bytes, (unsigned long long)ss.campaigns,
         (unsigned long long)ss.warnings, (unsigned long long)s->hooks_ok,
         (unsigned long long)s->hooks_failed,
         (unsigned long long)ss.escalations, (unsigned long long)ss.indicators,
         (long long)mm_hub_cursor(s->h), mm_hub_keys(s->h),
         (unsigned long long)mm_hub_keys_skipped(s->h),
-        (unsigned long long)mm_hub_keys_evicted(s->h));
+        (unsigned long long)mm_hub_keys_evicted(s->h),
+        (unsigned long long)s->housekeeping_failed);
     pthread_mutex_unlock(&s->mu);
     enum MHD_Result ret = reply(c, 200, "text/plain; version=0.0.4",
                                 b.data ? b.data : "", b.len, NULL, NULL);
@@ -1545,6 +1551,22 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
     return ok;
 }
 
+/* A housekeeping step that failed: logged (ja/en) and counted in
+ * /metrics; the next pass tries again. Caller holds mu. */
+static void housekeeping_failed(mm_hub_server *s, const char *ja,
+                                const char *en, const mm_err *err)
+{
+    char why[256], msg[512];
+    mm_err_format(err, why, sizeof why);
+    snprintf(msg, sizeof msg,
+             "%sに失敗、次の回に再試行します / %s failed, "
+             "retried at the next pass: %s",
+             ja, en, why);
+    s->housekeeping_failed++;
+    if (s->conf.log)
+        s->conf.log(s->conf.log_ud, MM_LOG_ERROR, msg);
+}
+
 /* Retention: events stored longer than retention_days go, and
  * their bytes leave the tenants' quotas; SCS renewal reminders due are
  * queued. Caller holds mu. */
@@ -1552,17 +1574,21 @@ static bool deliver(const mm_warning *w, const char *url, const char *secret)
 static void prune(mm_hub_server *s, int64_t now)
 {
     mm_err err;
+    mm_rc rc = MM_OK;
+    int64_t before = now - (int64_t)s->conf.retention_days * 86400000;
     if (s->st->ops->events_prune_step) /* the lock given back between steps */
-        mm_hub__prune_steps(
-            s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,
-            s, &s->mu, &s->stop, s->conf.log, s->conf.log_ud, &err);
+        rc = mm_hub__prune_steps(s->st, before, usage_sub, s, &s->mu, &s->stop,
+                                 s->conf.log, s->conf.log_ud, &err);
     else if (s->st->ops->events_prune)
-        s->st->ops->events_prune(
-            s->st, now - (int64_t)s->conf.retention_days * 86400000, usage_sub,
-            s, &err);
+        rc = s->st->ops->events_prune(s->st, before, usage_sub, s, &err);
+    if (rc != MM_OK)
+        housekeeping_failed(s, "保存期間を過ぎたイベントの削除",
+                            "retention pruning", &err);
     /* SCS renewal reminders (scs-renew.c): queued at most once each */
-    if (s->st->ops->flag_get && s->st->ops->outbox_put)
-        mm_hub_scs_renewal_due(s->st, now, NULL, &err);
+    if (s->st->ops->flag_get && s->st->ops->outbox_put &&
+        mm_hub_scs_renewal_due(s->st, now, NULL, &err) != MM_OK)
+        housekeeping_failed(s, "★更新の案内の作成", "SCS renewal reminders",
+                            &err);
 }
 
 static void *bg_main(void *arg)
@@ -1586,7 +1612,9 @@ static void *bg_main(void *arg)
         if (now - last_expire >= 10000) {
             unsigned n = 0;
             last_expire = now;
-            mm_hub_expire(s->h, now, &n, &err);
+            if (mm_hub_expire(s->h, now, &n, &err) != MM_OK)
+                housekeeping_failed(s, "期限切れ指標の失効",
+                                    "indicator expiry", &err);
         }
         if (now - last_prune >= PRUNE_EVERY_MS) {
             last_prune = now;
