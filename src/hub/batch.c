@@ -342,29 +342,34 @@ enum {
 };
 
 /* parent object → field of interest (F_N = top level object) */
+#define FAST_KEY(parent, key, field)                                          \
+    {                                                                         \
+        parent, key, field, sizeof key - 1                                    \
+    }
 static const struct {
     int parent;
     const char *key;
     int field;
+    size_t len; /* strlen(key) */
 } fast_keys[] = {
-    {F_N, "event", F_EVENT},
-    {F_N, "@timestamp", F_TS},
-    {F_N, "rule", F_RULE},
-    {F_N, "source", F_SOURCE},
-    {F_N, "destination", F_DEST},
-    {F_N, "url", F_URL},
-    {F_N, "observer", F_OBSERVER},
-    {F_N, "user", F_USER},
-    {F_EVENT, "id", F_EV_ID},
-    {F_EVENT, "kind", F_EV_KIND},
-    {F_EVENT, "severity", F_EV_SEV},
-    {F_RULE, "id", F_RULE_ID},
-    {F_SOURCE, "ip", F_SRC_IP},
-    {F_SOURCE, "domain", F_SRC_DOMAIN},
-    {F_DEST, "domain", F_DST_DOMAIN},
-    {F_URL, "path", F_URL_PATH},
-    {F_OBSERVER, "tenant", F_OBS_TENANT},
-    {F_USER, "name", F_USER_NAME},
+    FAST_KEY(F_N, "event", F_EVENT),
+    FAST_KEY(F_N, "@timestamp", F_TS),
+    FAST_KEY(F_N, "rule", F_RULE),
+    FAST_KEY(F_N, "source", F_SOURCE),
+    FAST_KEY(F_N, "destination", F_DEST),
+    FAST_KEY(F_N, "url", F_URL),
+    FAST_KEY(F_N, "observer", F_OBSERVER),
+    FAST_KEY(F_N, "user", F_USER),
+    FAST_KEY(F_EVENT, "id", F_EV_ID),
+    FAST_KEY(F_EVENT, "kind", F_EV_KIND),
+    FAST_KEY(F_EVENT, "severity", F_EV_SEV),
+    FAST_KEY(F_RULE, "id", F_RULE_ID),
+    FAST_KEY(F_SOURCE, "ip", F_SRC_IP),
+    FAST_KEY(F_SOURCE, "domain", F_SRC_DOMAIN),
+    FAST_KEY(F_DEST, "domain", F_DST_DOMAIN),
+    FAST_KEY(F_URL, "path", F_URL_PATH),
+    FAST_KEY(F_OBSERVER, "tenant", F_OBS_TENANT),
+    FAST_KEY(F_USER, "name", F_USER_NAME),
 };
 
 #define FAST_DEPTH_MAX 32
@@ -514,7 +519,7 @@ static bool fast_value(fast *x, unsigned depth, int field, fval *v);
 static int fast_field(int parent, const char *k, size_t kn)
 {
     for (size_t i = 0; i < sizeof fast_keys / sizeof *fast_keys; i++)
-        if (fast_keys[i].parent == parent && strlen(fast_keys[i].key) == kn &&
+        if (fast_keys[i].parent == parent && fast_keys[i].len == kn &&
             memcmp(fast_keys[i].key, k, kn) == 0)
             return fast_keys[i].field;
     return -1;

@@ -373,17 +373,18 @@ static void bind_event(sqlite3_stmt *st, int at, const char *tenant,
                        const mm_hub_event *ev, int64_t ts, int64_t received,
                        char ip[static 48])
 {
-    if (ev->src_text[0] || !ev->src.family)
-        snprintf(ip, 48, "%s", ev->src_text);
-    else
+    const char *ip_text = ev->src_text; /* the event outlives the step */
+    if (!ev->src_text[0] && ev->src.family) {
         mm_addr_format(&ev->src, ip, 48);
+        ip_text = ip;
+    }
     bind_text(st, at + 1, tenant);
     bind_text(st, at + 2, ev->id);
     bind_text(st, at + 3, ev->alert ? "alert" : "event");
     sqlite3_bind_int64(st, at + 4, ts);
     bind_text(st, at + 5, ev->rule_id);
     sqlite3_bind_int(st, at + 6, ev->severity);
-    sqlite3_bind_text(st, at + 7, ip, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, at + 7, ip_text, -1, SQLITE_STATIC);
     bind_text(st, at + 8, ev->domain);
     bind_text(st, at + 9, ev->path);
     sqlite3_bind_int64(st, at + 10, (sqlite3_int64)ev->users_hash);

@@ -8,6 +8,7 @@
 
 #include "core.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,23 @@ static void test_addr_parse(void **state)
     assert_int_equal(mm_addr_parse("256.1.1.1", 9, &a), MM_EPARSE);
     assert_int_equal(mm_addr_parse("", 0, &a), MM_EPARSE);
     assert_int_equal(mm_addr_parse("host.example", 12, &a), MM_EPARSE);
+}
+
+/* The IPv4 text is inet_ntop's, byte for byte, for every octet value in
+ * every position (the hub stores and compares it as a key). */
+static void test_addr_format_v4_is_inet_ntop(void **state)
+{
+    (void)state;
+    for (unsigned pos = 0; pos < 4; pos++)
+        for (unsigned v = 0; v < 256; v++) {
+            mm_addr a = {.family = 4, .bytes = {1, 20, 255, 0}};
+            a.bytes[pos] = (uint8_t)v;
+            char want[INET_ADDRSTRLEN], got[48];
+            inet_ntop(AF_INET, a.bytes, want, sizeof want);
+            size_t n = mm_addr_format(&a, got, sizeof got);
+            assert_string_equal(got, want);
+            assert_int_equal(n, strlen(want));
+        }
 }
 
 static void test_addr_reserved(void **state)
@@ -450,6 +468,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addr_parse),
+        cmocka_unit_test(test_addr_format_v4_is_inet_ntop),
         cmocka_unit_test(test_addr_reserved),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_buf_json),
