@@ -67,6 +67,8 @@ void mm_hub_free(mm_hub *h)
     free(h->ten);
     free(h->member[0].r);
     free(h->member[1].r);
+    free(h->allow_ix[0].r);
+    free(h->allow_ix[1].r);
     mm_hub_smap_free(&h->tid, NULL);
     mm_hub_smap_free(&h->thash, NULL);
     free(h->links);
@@ -82,6 +84,10 @@ void mm_hub_free(mm_hub *h)
     free(h);
 }
 
+/* interval indexes of address ranges (the allowlist, members' ranges) */
+static mm_rc ranges_build(mranges m[2], const mm_cidr *c, size_t n);
+static bool ranges_contain(const mranges m2[2], const mm_addr *a);
+
 mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err)
 {
     mm_cidr c;
@@ -94,15 +100,15 @@ mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err)
         return mm_err_set(err, MM_ENOMEM, "<allow>", 0, "out of memory");
     h->allow = na;
     h->allow[h->nallow++] = c;
+    /* a few dozen entries, added at start and on reload */
+    if (ranges_build(h->allow_ix, h->allow, h->nallow) != MM_OK)
+        return mm_err_set(err, MM_ENOMEM, "<allow>", 0, "out of memory");
     return MM_OK;
 }
 
 bool mm_hub_allowed(const mm_hub *h, const mm_addr *a)
 {
-    for (unsigned i = 0; i < h->nallow; i++)
-        if (mm_cidr_contains(&h->allow[i], a))
-            return true;
-    return false;
+    return ranges_contain(h->allow_ix, a);
 }
 
 static bool domain_allowed(const char *d)
@@ -417,53 +423,77 @@ static void mranges_merge(mranges *m)
     m->n = w + 1;
 }
 
+/* Puts one CIDR into its family's intervals (room made by the caller). */
+static void ranges_put(mranges m[2], const mm_cidr *c)
+{
+    unsigned width = c->addr.family == 4 ? 32 : 128;
+    if ((c->addr.family != 4 && c->addr.family != 6) || c->bits > width)
+        return;
+    unsigned hostbits = width - c->bits; /* 0..128 */
+    __uint128_t host =
+        hostbits == 128 ? ~(__uint128_t)0 : (((__uint128_t)1 << hostbits) - 1);
+    __uint128_t base = addr_u128(&c->addr) & ~host;
+    mranges *f = &m[c->addr.family == 6];
+    f->r[f->n].lo = base;
+    f->r[f->n].hi = base | host;
+    f->n++;
+}
+
+static void ranges_clear(mranges m[2])
+{
+    for (int f = 0; f < 2; f++) {
+        free(m[f].r);
+        m[f].r = NULL;
+        m[f].n = 0;
+    }
+}
+
+/* Makes room for `total` intervals per family (emptied first). */
+static mm_rc ranges_alloc(mranges m[2], size_t total)
+{
+    ranges_clear(m);
+    for (int f = 0; total && f < 2; f++)
+        if (!(m[f].r = malloc(total * sizeof(mrange)))) {
+            ranges_clear(m);
+            return MM_ENOMEM;
+        }
+    return MM_OK;
+}
+
+/* Rebuilds an interval index from a list of CIDRs. */
+static mm_rc ranges_build(mranges m[2], const mm_cidr *c, size_t n)
+{
+    if (ranges_alloc(m, n) != MM_OK)
+        return MM_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        ranges_put(m, &c[i]);
+    mranges_merge(&m[0]);
+    mranges_merge(&m[1]);
+    return MM_OK;
+}
+
 /* Rebuilds the interval index from every tenant's parsed ranges. */
 static mm_rc member_ranges_build(mm_hub *h)
 {
-    for (int f = 0; f < 2; f++) {
-        free(h->member[f].r);
-        h->member[f].r = NULL;
-        h->member[f].n = 0;
-    }
     size_t total = 0;
     for (unsigned k = 0; k < h->nten; k++)
         total += h->ten[k].nranges;
-    if (!total)
-        return MM_OK;
-    for (int f = 0; f < 2; f++)
-        if (!(h->member[f].r = malloc(total * sizeof(mrange))))
-            return MM_ENOMEM;
-    for (unsigned k = 0; k < h->nten; k++) {
-        const htenant *t = &h->ten[k];
-        for (unsigned i = 0; i < t->nranges; i++) {
-            const mm_cidr *c = &t->ranges[i];
-            unsigned width = c->addr.family == 4 ? 32 : 128;
-            if ((c->addr.family != 4 && c->addr.family != 6) ||
-                c->bits > width)
-                continue;
-            unsigned hostbits = width - c->bits; /* 0..128 */
-            __uint128_t host = hostbits == 128
-                                   ? ~(__uint128_t)0
-                                   : (((__uint128_t)1 << hostbits) - 1);
-            __uint128_t base = addr_u128(&c->addr) & ~host;
-            mranges *m = &h->member[c->addr.family == 6];
-            m->r[m->n].lo = base;
-            m->r[m->n].hi = base | host;
-            m->n++;
-        }
-    }
+    if (ranges_alloc(h->member, total) != MM_OK)
+        return MM_ENOMEM;
+    for (unsigned k = 0; k < h->nten; k++)
+        for (unsigned i = 0; i < h->ten[k].nranges; i++)
+            ranges_put(h->member, &h->ten[k].ranges[i]);
     mranges_merge(&h->member[0]);
     mranges_merge(&h->member[1]);
     return MM_OK;
 }
 
-/* True when the address is inside any tenant's own ranges: a member's
- * network is never correlated as an attacker nor shared as an indicator. */
-static bool tenant_range(const mm_hub *h, const mm_addr *a)
+/* True when the address lies in one of the intervals (binary search). */
+static bool ranges_contain(const mranges m2[2], const mm_addr *a)
 {
     if (a->family != 4 && a->family != 6)
         return false;
-    const mranges *m = &h->member[a->family == 6];
+    const mranges *m = &m2[a->family == 6];
     __uint128_t v = addr_u128(a);
     unsigned lo = 0, hi = m->n; /* first interval with lo > v */
     while (lo < hi) {
@@ -474,6 +504,13 @@ static bool tenant_range(const mm_hub *h, const mm_addr *a)
             hi = mid;
     }
     return lo > 0 && v <= m->r[lo - 1].hi;
+}
+
+/* True when the address is inside any tenant's own ranges: a member's
+ * network is never correlated as an attacker nor shared as an indicator. */
+static bool tenant_range(const mm_hub *h, const mm_addr *a)
+{
+    return ranges_contain(h->member, a);
 }
 
 /* Appends "prefix" + value (cut to fit) to a key buffer. */

@@ -247,6 +247,7 @@ struct mm_hub {
     mm_cidr *allow;
     unsigned nallow;
     size_t capallow;
+    mranges allow_ix[2];   /* the allowlist as intervals, like member */
     smap keys;             /* correlation key → kentry */
     uint64_t keys_skipped; /* new keys refused at MM_HUB_KEYS_MAX */
     camp *camps;

@@ -290,6 +290,46 @@ static void test_member_ranges(void **state)
     }
 }
 
+/* The allowlist (built in, plus hub.conf's `allow`) is an interval index
+ * too: its edges, both families, overlapping entries and a /32. */
+static void test_allowlist_edges(void **state)
+{
+    fx *f = *state;
+    start(f, 2);
+    mm_err err;
+    static const char *const extra[] = {"45.90.0.0/23", "45.90.1.0/24",
+                                        "45.91.0.7", "2a0c:9a40::/29"};
+    for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
+        assert_int_equal(mm_hub_allow_add(f->h, extra[i], &err), MM_OK);
+    assert_int_equal(mm_hub_allow_add(f->h, "45.90.0.0/33", &err), MM_EINVAL);
+    static const struct {
+        const char *ip;
+        bool allowed;
+    } cases[] = {
+        {"8.8.8.0", true},
+        {"8.8.8.255", true},
+        {"8.8.9.0", false},
+        {"66.249.95.255", true}, /* /19 */
+        {"66.249.96.0", false},
+        {"45.90.1.255", true},
+        {"45.90.2.0", false},
+        {"45.91.0.7", true},
+        {"45.91.0.8", false},
+        {"2001:4860:4860::8888", true},
+        {"2001:4860:4861::1", false},
+        {"2a0c:9a47:ffff::1", true},
+        {"2a0c:9a48::1", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mm_addr a;
+        assert_int_equal(mm_addr_parse(cases[i].ip, strlen(cases[i].ip), &a),
+                         MM_OK);
+        if (mm_hub_allowed(f->h, &a) != cases[i].allowed)
+            fail_msg("%s: allowed %d, expected %d", cases[i].ip,
+                     mm_hub_allowed(f->h, &a), cases[i].allowed);
+    }
+}
+
 static mm_rc get_score(const mm_campaign *c, void *ud)
 {
     *(unsigned *)ud = c->score;
@@ -1281,6 +1321,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_k_tenants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_allowlist_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_member_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_and_own, setup,
                                         teardown),
