@@ -10,6 +10,8 @@
 #                         result, never crash or leak (tests/fault/fault.h)
 #   make fuzz FUZZ_SECONDS=60    libFuzzer targets, each for FUZZ_SECONDS
 #   make bench            benchmarks with their baselines
+#   make soak             the cluster and crash tests round after round, under
+#                         CPU load (scripts/soak: SOAK_ROUNDS, SOAK_LOAD)
 #   make lint             cppcheck + clang-format check + banned functions
 #   make fmt              apply .clang-format to every C file
 #
@@ -82,7 +84,7 @@ FAULT_BIN := $(FAULT_SRC:tests/fault/%.c=$(BUILD)/fault/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz-*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps-check tests fault check fuzz fuzz-build fuzz-smoke bench lint fmt format clean
+.PHONY: all deps-check tests fault check fuzz fuzz-build fuzz-smoke bench soak lint fmt format clean
 
 all: deps-check $(BUILD)/mamori
 
@@ -170,6 +172,9 @@ fuzz: fuzz-build
 
 bench: all
 	bench/run
+
+soak:
+	scripts/soak
 
 lint:
 	scripts/lint
