@@ -138,6 +138,9 @@ smap_ent *mm_hub_smap_slot(smap *m, const char *key, size_t len, uint64_t h);
 void *mm_hub_smap_get(smap *m, const char *key);
 /* Starts loading the slot a key with hash h will probe first. */
 void mm_hub_smap_prefetch(const smap *m, uint64_t h);
+/* The second stage, once the slot is in cache: the entry its key lives in,
+ * when the slot holds the key (the compare on lookup then hits). */
+void mm_hub_smap_prefetch_key(const smap *m, uint64_t h);
 /* Returns the slot for key, creating it (val NULL) when missing. */
 mm_rc mm_hub_smap_put(smap *m, const char *key, smap_ent **out);
 /* Empties slot `i` (its key and value already freed by the caller) and

@@ -179,6 +179,15 @@ void mm_hub_smap_prefetch(const smap *m, uint64_t h)
         __builtin_prefetch(&m->e[(size_t)h & (m->cap - 1)]);
 }
 
+void mm_hub_smap_prefetch_key(const smap *m, uint64_t h)
+{
+    if (!m->cap)
+        return;
+    const smap_ent *e = &m->e[(size_t)h & (m->cap - 1)];
+    if (e->key && e->h == h)
+        __builtin_prefetch(e->key);
+}
+
 /* Returns the slot for key, creating it (val NULL) when missing. */
 mm_rc mm_hub_smap_put(smap *m, const char *key, smap_ent **out)
 {

@@ -60,6 +60,11 @@ static mm_rc resolve(prekeys *p)
             for (unsigned k = 0; k < a->n; k++)
                 mm_hub_smap_prefetch(&h->keys, a->hash[k]);
         }
+        if (i + PREKEYS_AHEAD / 2 < n) { /* its slot fetched by now */
+            const evkeys *a = &p->keys[i + PREKEYS_AHEAD / 2];
+            for (unsigned k = 0; k < a->n; k++)
+                mm_hub_smap_prefetch_key(&h->keys, a->hash[k]);
+        }
         evkeys *ks = &p->keys[i];
         for (unsigned k = 0; k < ks->n; k++)
             if (mm_hub__key_resolve(h, ks, k, &ks->ke[k]) != MM_OK)
