@@ -58,6 +58,11 @@ static const char *const builtin_allow_domains[] = {
     "cloudflare.com", "windowsupdate.com", "apple.com",
 };
 
+/* interval indexes of address ranges (the allowlist, members' ranges) */
+static mm_rc ranges_build(mranges m[2], const mm_cidr *c, size_t n);
+static bool ranges_contain(const mranges m2[2], const mm_addr *a);
+static void ranges_clear(mranges m[2]);
+
 void mm_hub_free(mm_hub *h)
 {
     if (!h)
@@ -65,10 +70,8 @@ void mm_hub_free(mm_hub *h)
     for (unsigned i = 0; i < h->nten; i++)
         free(h->ten[i].cust);
     free(h->ten);
-    free(h->member[0].r);
-    free(h->member[1].r);
-    free(h->allow_ix[0].r);
-    free(h->allow_ix[1].r);
+    ranges_clear(h->member);
+    ranges_clear(h->allow_ix);
     mm_hub_smap_free(&h->tid, NULL);
     mm_hub_smap_free(&h->thash, NULL);
     free(h->links);
@@ -83,10 +86,6 @@ void mm_hub_free(mm_hub *h)
     mm_hub_smap_free(&h->sioc, free);
     free(h);
 }
-
-/* interval indexes of address ranges (the allowlist, members' ranges) */
-static mm_rc ranges_build(mranges m[2], const mm_cidr *c, size_t n);
-static bool ranges_contain(const mranges m2[2], const mm_addr *a);
 
 mm_rc mm_hub_allow_add(mm_hub *h, const char *cidr, mm_err *err)
 {
@@ -405,22 +404,25 @@ static int mrange_cmp(const void *x, const void *y)
     return a->lo < b->lo ? -1 : a->lo > b->lo;
 }
 
-/* Sorts one family's intervals and merges those that overlap or touch. */
-static void mranges_merge(mranges *m)
+/* Sorts each family's intervals and merges those that overlap or touch. */
+static void ranges_merge(mranges m2[2])
 {
-    if (!m->n)
-        return;
-    qsort(m->r, m->n, sizeof *m->r, mrange_cmp);
-    unsigned w = 0;
-    for (unsigned i = 1; i < m->n; i++) {
-        if (m->r[i].lo <= m->r[w].hi + 1 || m->r[w].hi + 1 == 0) {
-            if (m->r[i].hi > m->r[w].hi)
-                m->r[w].hi = m->r[i].hi;
-        } else {
-            m->r[++w] = m->r[i];
+    for (int f = 0; f < 2; f++) {
+        mranges *m = &m2[f];
+        if (!m->n)
+            continue;
+        qsort(m->r, m->n, sizeof *m->r, mrange_cmp);
+        unsigned w = 0;
+        for (unsigned i = 1; i < m->n; i++) {
+            if (m->r[i].lo <= m->r[w].hi + 1 || m->r[w].hi + 1 == 0) {
+                if (m->r[i].hi > m->r[w].hi)
+                    m->r[w].hi = m->r[i].hi;
+            } else {
+                m->r[++w] = m->r[i];
+            }
         }
+        m->n = w + 1;
     }
-    m->n = w + 1;
 }
 
 /* Puts one CIDR into its family's intervals (room made by the caller). */
@@ -467,8 +469,7 @@ static mm_rc ranges_build(mranges m[2], const mm_cidr *c, size_t n)
         return MM_ENOMEM;
     for (size_t i = 0; i < n; i++)
         ranges_put(m, &c[i]);
-    mranges_merge(&m[0]);
-    mranges_merge(&m[1]);
+    ranges_merge(m);
     return MM_OK;
 }
 
@@ -483,8 +484,7 @@ static mm_rc member_ranges_build(mm_hub *h)
     for (unsigned k = 0; k < h->nten; k++)
         for (unsigned i = 0; i < h->ten[k].nranges; i++)
             ranges_put(h->member, &h->ten[k].ranges[i]);
-    mranges_merge(&h->member[0]);
-    mranges_merge(&h->member[1]);
+    ranges_merge(h->member);
     return MM_OK;
 }
 
